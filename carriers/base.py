@@ -1,0 +1,302 @@
+"""The contract every carrier adapter fulfils, built-in or third-party.
+
+Adapters turn a carrier's API into :class:`TrackingResult` objects in one shared
+vocabulary (:class:`Status`, :class:`Reason`). They raise the typed errors below for
+whole-call failures and leave every decision about retries to the tracking engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import httpx
+
+
+class Status(StrEnum):
+    """What a customer sees (DESIGN.md, "Tracking status")."""
+
+    PENDING = "pending"
+    INFO_RECEIVED = "info_received"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    FAILED_ATTEMPT = "failed_attempt"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    EXPIRED = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({Status.DELIVERED, Status.RETURNED_TO_SENDER, Status.EXPIRED})
+
+
+class Reason(StrEnum):
+    """Why a parcel is in exception or an attempt failed (extendable)."""
+
+    ADDRESS_ISSUE = "address_issue"
+    RECIPIENT_UNAVAILABLE = "recipient_unavailable"
+    REFUSED = "refused"
+    DAMAGED = "damaged"
+    LOST = "lost"
+    CUSTOMS_HOLD = "customs_hold"
+    WEATHER_DELAY = "weather_delay"
+    CARRIER_DELAY = "carrier_delay"
+    HELD_AT_CARRIER = "held_at_carrier"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWindow:
+    """An estimated delivery window; both ends timezone-aware (UTC)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    """One carrier scan, normalised. ``occurred_at`` is always timezone-aware UTC."""
+
+    occurred_at: datetime
+    status: Status
+    reason: Reason | None = None
+    carrier_code: str = ""
+    description: str = ""
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        """Identity of a scan across polls and pushes: code, time and place."""
+        stamp = self.occurred_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        place = "|".join(p or "" for p in (self.city, self.region, self.postal_code, self.country))
+        return f"{self.carrier_code}|{stamp}|{place.lower()}"
+
+
+@dataclass(slots=True)
+class TrackingResult:
+    """Everything an adapter knows about one tracking number. Events are oldest first."""
+
+    number: str
+    status: Status = Status.PENDING
+    reason: Reason | None = None
+    events: list[TrackingEvent] = field(default_factory=list)
+    estimated_delivery: date | DeliveryWindow | None = None
+    delivered_at: datetime | None = None
+    signed_by: str | None = None
+    not_found: bool = False
+    carrier_url: str | None = None
+
+
+# --- Errors: whole-call failures. A number the carrier does not know is a result. ---
+
+
+class CarrierError(Exception):
+    """Base of every error an adapter raises."""
+
+
+class AuthError(CarrierError):
+    """Credentials rejected (after one token refresh)."""
+
+
+class RateLimited(CarrierError):
+    """The carrier asked us to slow down; ``retry_after`` is seconds, when it said."""
+
+    def __init__(self, message: str = "rate limited", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CarrierUnavailable(CarrierError):
+    """5xx, timeouts and connection errors: worth retrying later."""
+
+
+class BadResponse(CarrierError):
+    """A response that does not parse; ``body`` keeps the raw text for diagnosis."""
+
+    def __init__(self, message: str, body: str | bytes | None = None) -> None:
+        super().__init__(message)
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", errors="replace")
+        self.body = body
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class CarrierAdapter:
+    """Base class for adapters: metadata as class attributes, HTTP helpers, typed errors.
+
+    Subclasses set the metadata and implement :meth:`track`. Optional capabilities
+    (push, return labels) are declared with ``supports_push`` and by overriding
+    :meth:`verify_webhook` / :meth:`parse_webhook` / :meth:`create_return_label`.
+    """
+
+    key: ClassVar[str]
+    display_name: ClassVar[str]
+    #: Public tracking page, with ``{number}`` where the tracking number goes.
+    tracking_url: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    #: Most numbers one carrier call accepts.
+    batch_size: ClassVar[int] = 1
+    #: Carrier calls per second one account may make.
+    rate_limit: ClassVar[float] = 5.0
+    supports_push: ClassVar[bool] = False
+    supports_return_labels: ClassVar[bool] = False
+    #: Credential fields the merchant fills in (name -> label), for the admin form.
+    credential_fields: ClassVar[Mapping[str, str]] = {}
+    timeout: ClassVar[float] = 15.0
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        *,
+        client: httpx.AsyncClient,
+        base_url: str | None = None,
+    ) -> None:
+        self.credentials = dict(credentials)
+        self.client = client
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+
+    # --- the operation every adapter implements ---
+
+    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+        """One result per number, in the order given; batches split by the adapter."""
+        raise NotImplementedError
+
+    # --- optional capabilities ---
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """True when a pushed body is authentic. Adapters without push reject everything."""
+        return False
+
+    def parse_webhook(self, body: bytes) -> list[TrackingResult]:
+        """Results carried by a pushed body; raises :class:`BadResponse` when it is not one."""
+        raise BadResponse(f"{self.key} does not accept pushed updates", body)
+
+    async def create_return_label(self, **details: Any) -> bytes:
+        """A printable return label (PDF bytes), for carriers that support it."""
+        raise CarrierError(f"{self.key} cannot create return labels")
+
+    # --- helpers shared by adapters ---
+
+    def public_url(self, number: str) -> str | None:
+        return self.tracking_url.format(number=number) if self.tracking_url else None
+
+    @classmethod
+    def batches(cls, numbers: Sequence[str]) -> list[list[str]]:
+        size = max(1, cls.batch_size)
+        return [list(numbers[i : i + size]) for i in range(0, len(numbers), size)]
+
+    async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request, turning transport failures and 429/5xx into typed errors.
+
+        Other statuses (including 4xx other than 429) are returned for the adapter to
+        interpret, since carriers use them for "not found" and validation errors.
+        """
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            response = await self.client.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise CarrierUnavailable(f"{self.key}: timed out") from exc
+        except httpx.TransportError as exc:
+            raise CarrierUnavailable(f"{self.key}: {type(exc).__name__}") from exc
+        if response.status_code == 429:
+            raise RateLimited(
+                f"{self.key}: rate limited",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if response.status_code == 503 and "Retry-After" in response.headers:
+            raise RateLimited(
+                f"{self.key}: unavailable, retry later",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if response.status_code >= 500:
+            raise CarrierUnavailable(f"{self.key}: HTTP {response.status_code}")
+        return response
+
+    @staticmethod
+    def json_body(response: httpx.Response) -> Any:
+        """The decoded JSON body, or :class:`BadResponse` with the raw text kept."""
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadResponse(f"invalid JSON (HTTP {response.status_code})", response.content) from exc
+
+
+@dataclass(slots=True)
+class _Token:
+    value: str
+    expires_at: float
+
+
+class TokenCache:
+    """OAuth client-credentials tokens, one per account, shared by concurrent calls.
+
+    Tokens are refreshed a minute before they expire; :meth:`invalidate` drops one
+    after a 401 so the next call fetches a new one. Per process, which is enough:
+    each process simply fetches its own token.
+    """
+
+    margin_seconds: ClassVar[float] = 60.0
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, ...], _Token] = {}
+        self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
+
+    def _lock(self, key: tuple[str, ...]) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    async def get(self, key: tuple[str, ...], fetch: Any) -> str:
+        """A valid token for ``key``; ``fetch()`` returns ``(token, expires_in_seconds)``."""
+        token = self._tokens.get(key)
+        if token and token.expires_at - self.margin_seconds > time.monotonic():
+            return token.value
+        async with self._lock(key):
+            token = self._tokens.get(key)
+            if token and token.expires_at - self.margin_seconds > time.monotonic():
+                return token.value
+            value, expires_in = await fetch()
+            self._tokens[key] = _Token(value, time.monotonic() + float(expires_in))
+            return value
+
+    def invalidate(self, key: tuple[str, ...], value: str | None = None) -> None:
+        """Forget ``key``'s token (only if it is still ``value``, when given)."""
+        token = self._tokens.get(key)
+        if token and (value is None or token.value == value):
+            del self._tokens[key]
+
+    def clear(self) -> None:
+        self._tokens.clear()

@@ -1,0 +1,68 @@
+"""Turning carrier timestamps into timezone-aware UTC datetimes.
+
+The rule, the same for every adapter:
+
+1. A timestamp that carries an offset (``2026-11-20T14:05:00-05:00``) is converted to UTC.
+2. Where the carrier also sends a GMT/UTC field or a separate offset, that wins over the
+   local wall time.
+3. A wall time with no offset at all is read in the time zone of the scan's country when
+   that country has exactly one (``DE`` → Europe/Berlin), and as UTC otherwise.
+
+Never the server's own time zone: the same payload gives the same instant on every machine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.core import get_global
+
+
+@lru_cache(maxsize=512)
+def country_zone(country: str | None) -> ZoneInfo | None:
+    """The single IANA zone of a country (ISO 3166 alpha-2), or None if it has several."""
+    if not country:
+        return None
+    zones = get_global("territory_zones").get(country.strip().upper(), ())
+    if len(zones) != 1:
+        return None
+    try:
+        return ZoneInfo(zones[0])
+    except ZoneInfoNotFoundError:
+        return None
+
+
+def to_utc(moment: datetime, *, country: str | None = None) -> datetime:
+    """``moment`` as aware UTC; a naive one is placed by rule 3 above."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=country_zone(country) or timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def parse_iso(value: str, *, country: str | None = None) -> datetime:
+    """Parse an ISO-8601 timestamp (``Z`` allowed) to aware UTC; ValueError when it is not one."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    return to_utc(datetime.fromisoformat(text), country=country)
+
+
+def parse_offset(value: str) -> timezone:
+    """``-05:00``, ``-0500``, ``+1`` or ``-5.5`` hours as a fixed offset; ValueError otherwise."""
+    text = value.strip()
+    if not text:
+        raise ValueError("empty offset")
+    sign = -1 if text[0] == "-" else 1
+    body = text.lstrip("+-")
+    if ":" in body:
+        hours, minutes = body.split(":", 1)
+        delta = timedelta(hours=int(hours), minutes=int(minutes))
+    elif len(body) == 4 and body.isdigit():
+        delta = timedelta(hours=int(body[:2]), minutes=int(body[2:]))
+    else:
+        delta = timedelta(hours=float(body))
+    if delta > timedelta(hours=14):
+        raise ValueError(f"offset out of range: {value!r}")
+    return timezone(sign * delta)
