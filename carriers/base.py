@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -82,7 +82,7 @@ class TrackingEvent:
     @property
     def dedupe_key(self) -> str:
         """Identity of a scan across polls and pushes: code, time and place."""
-        stamp = self.occurred_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = self.occurred_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
         place = "|".join(p or "" for p in (self.city, self.region, self.postal_code, self.country))
         return f"{self.carrier_code}|{stamp}|{place.lower()}"
 
@@ -149,8 +149,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class CarrierAdapter:
@@ -250,7 +250,9 @@ class CarrierAdapter:
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise BadResponse(f"invalid JSON (HTTP {response.status_code})", response.content) from exc
+            raise BadResponse(
+                f"invalid JSON (HTTP {response.status_code})", response.content
+            ) from exc
 
 
 @dataclass(slots=True)

@@ -1,17 +1,180 @@
-"""Carrier detection from a tracking number (placeholder until the detection work lands)."""
+"""Which carrier a tracking number belongs to, from its format and check digit.
+
+Detection only *proposes*: formats overlap, so the merchant or customer can pin or
+correct the carrier. Rules (CARRIERS.md, "Detecting the carrier from the number"):
+
+* A number that has a known format but fails its check digit is **not returned**: a typo
+  is far likelier than a carrier that skips its own check digit, and an empty answer
+  lets the portal ask "which carrier?" instead of polling the wrong one.
+* Confidence reflects how much a valid check digit proves. A 1 in 7 (DHL mod 7) or
+  1 in 10 (mod 10) chance that a random number passes is weak evidence, a ``1Z``
+  prefix plus check digit is strong.
+* Where several carriers share a format, all are returned, most likely first:
+
+  - 22-digit IMpb starting ``92`` (optionally behind ``420`` + ZIP): USPS, then FedEx
+    (Ground Economy / SmartPost labels are IMpb barcodes delivered by USPS).
+  - 20-digit numbers: valid as written → USPS; valid only with the ``92`` application
+    identifier put back in front → FedEx SmartPost first, then USPS; valid with ``91`` in
+    front (the older identifier) → USPS first, then FedEx.
+  - UPU S10 (``EA123456785US``): ``US`` → USPS. ``DE`` → DHL (the Unified Tracking API
+    covers Deutsche Post), then USPS. Any other country → USPS at low confidence,
+    because USPS tracks inbound international mail by its S10 number and the sending
+    country's post is not a built-in adapter.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 
-_JUNK = re.compile(r"[\s\-.]")
+Candidate = tuple[str, float]
+
+#: Whitespace, ASCII and Unicode dashes (people paste from e-mails) and dots.
+_JUNK = re.compile(r"[\s\-\u2010-\u2015\u2212.]+")
+_ALNUM = re.compile(r"[0-9A-Z]+")
+
+_UPS = re.compile(r"1Z[0-9A-Z]{15}[0-9]")
+_S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}")
+_IMPB = re.compile(r"(?:420(?:[0-9]{5}|[0-9]{9}))?(9[1-5][0-9]{20})")
+_FEDEX_96 = re.compile(r"96[0-9]{20}")
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+_FEDEX_WEIGHTS = (3, 1, 7)
 
 
 def normalise(number: str) -> str:
-    """Strip spaces, dashes and dots; upper-case."""
+    """Strip spaces, dashes and dots; upper-case. What every rule below looks at."""
     return _JUNK.sub("", number).upper()
 
 
-def detect(number: str) -> list[tuple[str, float]]:
-    """Candidate carriers for ``number``, most likely first, with a confidence 0..1."""
-    return []
+def is_plausible(number: str) -> bool:
+    """True for 7–40 ASCII letters/digits after normalising: anything else is a typo."""
+    if not isinstance(number, str):
+        return False
+    text = normalise(number)
+    return 7 <= len(text) <= 40 and _ALNUM.fullmatch(text) is not None
+
+
+# --- check digits: each returns the expected digit for a payload ---
+
+
+def mod10(payload: str, *, from_right: bool = True) -> int:
+    """GS1-style mod 10: weights 3,1,3,… starting at the right (or the left) end."""
+    digits = reversed(payload) if from_right else iter(payload)
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
+    return (10 - total % 10) % 10
+
+
+def ups_check(body: str) -> int:
+    """UPS, over the 15 characters after ``1Z``: letters (ord − 3) mod 10, odd positions doubled."""
+    total = 0
+    for i, ch in enumerate(body):
+        value = int(ch) if ch.isdigit() else (ord(ch) - 3) % 10
+        total += value * 2 if i % 2 == 1 else value
+    return (10 - total % 10) % 10
+
+
+def fedex12_check(payload: str) -> int:
+    """FedEx Express 12-digit: weights 3,1,7 repeating over 11 digits; sum mod 11 mod 10."""
+    total = sum(int(d) * _FEDEX_WEIGHTS[i % 3] for i, d in enumerate(payload))
+    return total % 11 % 10
+
+
+def s10_check(serial: str) -> int:
+    """UPU S10 over 8 digits: weights 8,6,4,2,3,5,9,7; 11 − (sum mod 11), 10 → 0, 11 → 5."""
+    remainder = sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
+    return {0: 5, 1: 0}.get(remainder, 11 - remainder)
+
+
+def mod7_check(payload: str) -> int:
+    """DHL Express: the preceding digits read as one number, mod 7."""
+    return int(payload) % 7
+
+
+# --- one function per format family; each yields (carrier, confidence) ---
+
+
+def _ups(n: str) -> Iterator[Candidate]:
+    if _UPS.fullmatch(n) and ups_check(n[2:17]) == int(n[17]):
+        yield ("ups", 0.99)
+
+
+def _impb(n: str) -> Iterator[Candidate]:
+    match = _IMPB.fullmatch(n)
+    if not match:
+        return
+    core = match.group(1)
+    if mod10(core[:21]) != int(core[21]):
+        return
+    if core.startswith("92"):
+        yield from (("usps", 0.85), ("fedex", 0.4))
+    elif core.startswith("91"):
+        yield ("usps", 0.75)
+    else:
+        yield ("usps", 0.9)
+
+
+def _twenty(n: str) -> Iterator[Candidate]:
+    if len(n) != 20 or not n.isdigit():
+        return
+    check, payload = int(n[19]), n[:19]
+    if mod10(payload, from_right=False) == check:
+        yield ("usps", 0.8)
+    elif mod10("92" + payload) == check:
+        yield from (("fedex", 0.7), ("usps", 0.5))
+    elif mod10("91" + payload) == check:
+        yield from (("usps", 0.6), ("fedex", 0.5))
+
+
+def _fedex(n: str) -> Iterator[Candidate]:
+    if not n.isdigit():
+        return
+    if len(n) == 12 and fedex12_check(n[:11]) == int(n[11]):
+        yield ("fedex", 0.9)
+    elif len(n) == 15 and mod10(n[:14]) == int(n[14]):
+        yield ("fedex", 0.85)
+    elif _FEDEX_96.fullmatch(n) and mod10(n[7:21]) == int(n[21]):
+        # The "96" barcode ends in the 15-digit Ground number; its check digit covers that.
+        yield ("fedex", 0.9)
+
+
+def _s10(n: str) -> Iterator[Candidate]:
+    if not _S10.fullmatch(n) or s10_check(n[2:10]) != int(n[10]):
+        return
+    country = n[11:]
+    if country == "US":
+        yield ("usps", 0.9)
+    elif country == "DE":
+        yield from (("dhl", 0.5), ("usps", 0.2))
+    else:
+        yield ("usps", 0.3)
+
+
+def _dhl(n: str) -> Iterator[Candidate]:
+    if len(n) in (10, 11) and n.isdigit() and mod7_check(n[:-1]) == int(n[-1]):
+        yield ("dhl", 0.6 if len(n) == 10 else 0.5)
+
+
+_RULES: tuple[Callable[[str], Iterator[Candidate]], ...] = (
+    _ups,
+    _impb,
+    _twenty,
+    _fedex,
+    _s10,
+    _dhl,
+)
+
+
+def detect(number: str) -> list[Candidate]:
+    """Candidate carriers for ``number``, most likely first, with a confidence 0..1.
+
+    Empty when nothing matches (or only a format matches and its check digit fails).
+    Never raises, whatever the text.
+    """
+    if not is_plausible(number):
+        return []
+    text = normalise(number)
+    best: dict[str, float] = {}
+    for rule in _RULES:
+        for carrier, confidence in rule(text):
+            best[carrier] = max(confidence, best.get(carrier, 0.0))
+    return sorted(best.items(), key=lambda item: -item[1])

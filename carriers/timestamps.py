@@ -6,14 +6,15 @@ The rule, the same for every adapter:
 2. Where the carrier also sends a GMT/UTC field or a separate offset, that wins over the
    local wall time.
 3. A wall time with no offset at all is read in the time zone of the scan's country when
-   that country has exactly one (``DE`` → Europe/Berlin), and as UTC otherwise.
+   that country has one (``FR`` → Europe/Paris) or all its zones agree at that moment
+   (``DE`` → Europe/Berlin), and as UTC otherwise (``US``).
 
 Never the server's own time zone: the same payload gives the same instant on every machine.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,24 +22,39 @@ from babel.core import get_global
 
 
 @lru_cache(maxsize=512)
-def country_zone(country: str | None) -> ZoneInfo | None:
-    """The single IANA zone of a country (ISO 3166 alpha-2), or None if it has several."""
-    if not country:
+def country_zones(country: str | None) -> tuple[ZoneInfo, ...]:
+    """The IANA zones of a country (ISO 3166 alpha-2), empty when unknown."""
+    found: list[ZoneInfo] = []
+    for name in get_global("territory_zones").get((country or "").strip().upper(), ()):
+        try:
+            found.append(ZoneInfo(name))
+        except ZoneInfoNotFoundError:
+            continue
+    return tuple(found)
+
+
+def country_zone(country: str | None, moment: datetime | None = None) -> ZoneInfo | None:
+    """The zone a naive wall time in ``country`` is read in.
+
+    Its only zone, or the first when all its zones agree on the offset at ``moment``
+    (DE lists Europe/Berlin and Europe/Busingen), else None (the US has many).
+    """
+    zones = country_zones(country)
+    if len(zones) == 1:
+        return zones[0]
+    if not zones or moment is None:
         return None
-    zones = get_global("territory_zones").get(country.strip().upper(), ())
-    if len(zones) != 1:
-        return None
-    try:
-        return ZoneInfo(zones[0])
-    except ZoneInfoNotFoundError:
-        return None
+    wall = moment.replace(tzinfo=None)
+    if len({wall.replace(tzinfo=zone).utcoffset() for zone in zones}) == 1:
+        return zones[0]
+    return None
 
 
 def to_utc(moment: datetime, *, country: str | None = None) -> datetime:
-    """``moment`` as aware UTC; a naive one is placed by rule 3 above."""
+    """``moment`` as aware UTC, a naive one placed by rule 3 above."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=country_zone(country) or timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=country_zone(country, moment) or UTC)
+    return moment.astimezone(UTC)
 
 
 def parse_iso(value: str, *, country: str | None = None) -> datetime:

@@ -1,0 +1,180 @@
+"""Pure parsing of DHL Shipment Tracking (Unified) payloads (already JSON-decoded).
+
+The same ``shipments[]`` shape arrives from polling and from push subscriptions, so
+both go through :func:`parse_shipments`. Any input that is not such a payload raises
+:class:`BadResponse` and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from carriers.base import (
+    BadResponse,
+    DeliveryWindow,
+    Status,
+    TrackingEvent,
+    TrackingResult,
+)
+from carriers.dhl import codes
+from carriers.timestamps import parse_iso
+
+#: Errors the standard library raises for a timestamp it cannot read.
+_TIME_ERRORS = (ValueError, OverflowError, TypeError)
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadResponse(f"dhl: {what} is not an object", repr(value)[:500])
+    return value
+
+
+def _optional_object(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested object that may be absent or null (then empty)."""
+    value = raw.get(key)
+    return {} if value is None else _object(value, key)
+
+
+def _text(raw: dict[str, Any], key: str) -> str | None:
+    """A string field, stripped; None when absent or blank. Numbers are read as text
+    (a postcode can arrive as 53113); anything else is malformed."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadResponse(f"dhl: {key} is not text", repr(value)[:500])
+    text = str(value).strip()
+    return text or None
+
+
+def _time(text: str, country: str | None) -> datetime:
+    """An ISO timestamp to UTC; one without an offset is placed by the scan's country."""
+    try:
+        return parse_iso(text, country=country)
+    except _TIME_ERRORS as exc:
+        raise BadResponse(f"dhl: unreadable timestamp {text!r}", text) from exc
+
+
+def _address(raw: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(locality, postal code, country) from ``location.address``, each optional."""
+    address = _optional_object(_optional_object(raw, "location"), "address")
+    return (
+        _text(address, "addressLocality"),
+        _text(address, "postalCode"),
+        _text(address, "countryCode"),
+    )
+
+
+def parse_event(raw: Any) -> TrackingEvent:
+    """One ``events[]`` entry (or the shipment's ``status``, which has the same shape).
+
+    The coarse ``statusCode`` is kept as the carrier code; the wording refines it.
+    """
+    raw = _object(raw, "event")
+    code = (_text(raw, "statusCode") or "").lower()
+    title, description = _text(raw, "status"), _text(raw, "description")
+    status, reason = codes.classify(code, " ".join(filter(None, (title, description))))
+    timestamp = _text(raw, "timestamp")
+    if timestamp is None:
+        raise BadResponse("dhl: event without a timestamp", repr(raw)[:500])
+    city, postal_code, country = _address(raw)
+    return TrackingEvent(
+        occurred_at=_time(timestamp, country),
+        status=status,
+        reason=reason,
+        carrier_code=code,
+        description=description or title or "",
+        city=city,
+        postal_code=postal_code,
+        country=country,
+    )
+
+
+def _estimate(raw: dict[str, Any], country: str | None) -> date | DeliveryWindow | None:
+    """A window when DHL gives both ends, else the date of ``estimatedTimeOfDelivery``."""
+    frame = _optional_object(raw, "estimatedDeliveryTimeFrame")
+    start, end = _text(frame, "estimatedFrom"), _text(frame, "estimatedThrough")
+    if start and end:
+        return DeliveryWindow(start=_time(start, country), end=_time(end, country))
+    text = _text(raw, "estimatedTimeOfDelivery")
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text).date()  # the day as DHL wrote it
+    except _TIME_ERRORS as exc:
+        raise BadResponse(f"dhl: unreadable estimatedTimeOfDelivery {text!r}", text) from exc
+
+
+def _signer(proof: dict[str, Any]) -> str | None:
+    signed = _optional_object(proof, "signed")
+    name = _text(signed, "name")
+    if name:
+        return name
+    parts = (_text(signed, "givenName"), _text(signed, "familyName"))
+    return " ".join(part for part in parts if part) or None
+
+
+def parse_shipment(raw: Any) -> TrackingResult:
+    """One ``shipments[]`` entry -> a result numbered by the shipment's ``id``."""
+    raw = _object(raw, "shipment")
+    number = _text(raw, "id")
+    if number is None:
+        raise BadResponse("dhl: shipment without id", repr(raw)[:500])
+    raw_events = raw.get("events")
+    if raw_events is None:
+        raw_events = []
+    if not isinstance(raw_events, list):
+        raise BadResponse("dhl: events is not a list", repr(raw_events)[:500])
+    current = parse_event(raw["status"]) if raw.get("status") is not None else None
+
+    # DHL lists newest first: reverse, then a stable sort keeps its order for equal times.
+    events = sorted(
+        (parse_event(item) for item in reversed(raw_events)), key=lambda event: event.occurred_at
+    )
+    latest = events[-1] if events else current
+
+    _, _, destination = _address(_optional_object(raw, "destination"))
+    country = destination or (latest.country if latest else None)
+    result = TrackingResult(
+        number=number, events=events, estimated_delivery=_estimate(raw, country)
+    )
+    if latest:
+        result.status, result.reason = latest.status, latest.reason
+
+    proof = _optional_object(_optional_object(raw, "details"), "proofOfDelivery")
+    delivered = [event for event in events if event.status is Status.DELIVERED]
+    proof_time = _text(proof, "timestamp")
+    if proof_time:
+        result.delivered_at = _time(proof_time, delivered[-1].country if delivered else country)
+    elif delivered:
+        result.delivered_at = delivered[-1].occurred_at
+    elif current and current.status is Status.DELIVERED:
+        result.delivered_at = current.occurred_at
+    result.signed_by = _signer(proof)
+    return result
+
+
+def parse_shipments(doc: Any) -> list[TrackingResult]:
+    """A tracking response or a pushed body: ``{"shipments": [...]}`` -> results."""
+    raw = _object(doc, "response")
+    shipments = raw.get("shipments")
+    if not isinstance(shipments, list):
+        raise BadResponse("dhl: response without a shipments list", repr(doc)[:500])
+    return [parse_shipment(item) for item in shipments]
+
+
+def pick(results: Sequence[TrackingResult], number: str) -> TrackingResult | None:
+    """The result for ``number``: DHL may answer with several shipments (one per service)
+    or echo the number differently formatted; prefer an exact id, else the first."""
+    wanted = "".join(number.split()).upper()
+    for result in results:
+        if "".join(result.number.split()).upper() == wanted:
+            return result
+    return results[0] if results else None
+
+
+def is_problem(doc: Any) -> bool:
+    """True for an RFC 7807 problem body (DHL's ``{"title": ..., "status": 404}``)."""
+    return isinstance(doc, dict) and ("title" in doc or "status" in doc or "detail" in doc)

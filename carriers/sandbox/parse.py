@@ -1,0 +1,144 @@
+"""Pure parsing of the sandbox carrier's JSON (``POST /v1/track`` and pushes) into results.
+
+Anything that is not the documented shape raises :class:`BadResponse` and nothing else:
+the sandbox is used to test the engine, so it must fail exactly like a real adapter.
+Optional fields may be missing or null; unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from carriers.base import BadResponse, DeliveryWindow, Status, TrackingEvent, TrackingResult
+from carriers.sandbox import codes
+from carriers.timestamps import parse_iso
+
+
+def _raw(data: Any) -> str:
+    """The offending payload as text, for diagnosis (bounded)."""
+    try:
+        return json.dumps(data, ensure_ascii=False, default=repr)[:4000]
+    except (TypeError, ValueError, RecursionError):
+        return repr(data)[:4000]
+
+
+def _str(obj: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = obj.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadResponse(f"{key!r} must be a{' non-empty' if required else ''} string", _raw(obj))
+    return value
+
+
+def _dict(obj: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadResponse(f"{key!r} must be an object", _raw(obj))
+    return value
+
+
+def _time(value: str, country: str | None, where: Any) -> datetime:
+    try:
+        return parse_iso(value, country=country)
+    except (ValueError, OverflowError) as exc:
+        raise BadResponse(f"bad timestamp {value!r}", _raw(where)) from exc
+
+
+def parse_event(item: Any) -> TrackingEvent:
+    """One entry of ``events``: code, description, local time with offset, location."""
+    if not isinstance(item, dict):
+        raise BadResponse("event must be an object", _raw(item))
+    code = _str(item, "code", required=True) or ""
+    stamp = _str(item, "time", required=True) or ""
+    loc = _dict(item, "location") or {}
+    country = _str(loc, "country")
+    status, reason = codes.lookup(code)
+    return TrackingEvent(
+        occurred_at=_time(stamp, country, item),
+        status=status,
+        reason=reason,
+        carrier_code=code,
+        description=_str(item, "description") or "",
+        city=_str(loc, "city"),
+        region=_str(loc, "region"),
+        postal_code=_str(loc, "postcode"),
+        country=country,
+    )
+
+
+def parse_eta(value: Any) -> date | DeliveryWindow | None:
+    """``{"date": "YYYY-MM-DD"}``, ``{"from": iso, "to": iso}`` or null."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadResponse("eta must be an object", _raw(value))
+    day = _str(value, "date")
+    if day is not None:
+        try:
+            return date.fromisoformat(day)
+        except ValueError as exc:
+            raise BadResponse(f"bad eta date {day!r}", _raw(value)) from exc
+    start, end = _str(value, "from"), _str(value, "to")
+    if start is None or end is None:
+        raise BadResponse("eta needs a date or from/to", _raw(value))
+    window = DeliveryWindow(_time(start, None, value), _time(end, None, value))
+    if window.end < window.start:
+        raise BadResponse("eta window ends before it starts", _raw(value))
+    return window
+
+
+def parse_parcel(item: Any) -> TrackingResult:
+    """One entry of ``parcels``; ``found: false`` is a not-found result, not an error."""
+    if not isinstance(item, dict):
+        raise BadResponse("parcel must be an object", _raw(item))
+    number = (_str(item, "number", required=True) or "").strip()
+    found = item.get("found", True)
+    if not isinstance(found, bool):
+        raise BadResponse("'found' must be a boolean", _raw(item))
+    if not found:
+        return TrackingResult(number=number, not_found=True)
+    raw_events = item.get("events")
+    if raw_events is None:
+        raw_events = []
+    if not isinstance(raw_events, list):
+        raise BadResponse("'events' must be a list", _raw(item))
+    events = sorted((parse_event(e) for e in raw_events), key=lambda e: e.occurred_at)
+    result = TrackingResult(
+        number=number, events=events, estimated_delivery=parse_eta(item.get("eta"))
+    )
+    current = _dict(item, "status")
+    if events:
+        result.status, result.reason = events[-1].status, events[-1].reason
+    elif current is not None and _str(current, "code"):
+        result.status, result.reason = codes.lookup(_str(current, "code") or "")
+    delivery = _dict(item, "delivery")
+    if result.status is Status.DELIVERED:
+        last = next((e for e in reversed(events) if e.status is Status.DELIVERED), None)
+        result.delivered_at = last.occurred_at if last else None
+        if delivery is not None:
+            when = _str(delivery, "delivered_at")
+            if when is not None:
+                result.delivered_at = _time(when, last.country if last else None, delivery)
+            result.signed_by = _str(delivery, "signed_by")
+    return result
+
+
+def parse_track_response(data: Any) -> list[TrackingResult]:
+    """``{"parcels": [...]}`` (an API answer or a push) -> one result per entry, in order."""
+    if not isinstance(data, dict):
+        raise BadResponse("response must be an object", _raw(data))
+    parcels = data.get("parcels")
+    if not isinstance(parcels, list):
+        raise BadResponse("response has no 'parcels' list", _raw(data))
+    try:
+        return [parse_parcel(p) for p in parcels]
+    except BadResponse:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+        # Belt and braces: the checks above should make this unreachable.
+        raise BadResponse(f"malformed parcel: {exc}", _raw(data)) from exc
