@@ -1,0 +1,104 @@
+"""Merchants and what belongs to them directly: staff, API keys, carrier accounts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Merchant(Model):
+    """A shop. Every other row belongs to exactly one merchant."""
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    #: logo_path, primary_color, accent_color, support_email, support_url, support_phone
+    branding: dict = fields.JSONField(default=dict)
+    time_zone = fields.CharField(max_length=64, default="UTC")
+    default_locale = fields.CharField(max_length=16, default="en")
+    quiet_hours_start = fields.CharField(max_length=5, default="21:00")
+    quiet_hours_end = fields.CharField(max_length=5, default="08:00")
+    #: Days without a carrier update before a shipment becomes ``expired``.
+    expire_after_days = fields.IntField(default=30)
+    survey_delay_days = fields.IntField(default=2)
+    #: trigger -> list of channels, e.g. {"delivered": ["email", "sms"]}
+    notification_rules: dict = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "merchant"
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+class StaffUser(Model):
+    """A person who signs in to a merchant’s workspace. Passwords are argon2id hashes."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="staff", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(Role, default=Role.STAFF, max_length=16)
+    is_active = fields.BooleanField(default=True)
+    last_login_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff_user"
+
+
+class ApiKey(Model):
+    """A bearer key for the REST API. Only a SHA-256 of the secret part is stored."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    #: The public, non-secret start of the key, used to find the row.
+    prefix = fields.CharField(max_length=16, unique=True)
+    key_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+
+
+class CarrierAccount(Model):
+    """A merchant’s credentials for one carrier, encrypted at rest, with its health."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="carrier_accounts", on_delete=fields.CASCADE
+    )
+    carrier_key = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=200)
+    credentials_encrypted = fields.TextField()
+    base_url_override = fields.CharField(max_length=500, null=True)
+    enabled = fields.BooleanField(default=True)
+    #: Set when the carrier rejected the credentials — polling stops until fixed.
+    paused_reason = fields.TextField(null=True)
+    rate_limited_until = fields.DatetimeField(null=True)
+    circuit_open_until = fields.DatetimeField(null=True)
+    consecutive_failures = fields.IntField(default=0)
+    last_success_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    last_error_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "carrier_account"
+        unique_together = (("merchant", "name"),)

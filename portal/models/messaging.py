@@ -1,0 +1,83 @@
+"""The notification outbox and merchants’ message templates."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from portal.models.merchants import Merchant
+from portal.models.orders import Customer
+from portal.models.tracking import Shipment
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class MessageState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Model):
+    """A message to send, written with its cause — ``unique_key`` forbids a second copy."""
+
+    id = fields.BigIntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="messages", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    recipient = fields.CharField(max_length=254)
+    trigger = fields.CharField(max_length=64)
+    #: (subject, trigger, channel) — e.g. "shipment:12:delivered:email".
+    unique_key = fields.CharField(max_length=255, unique=True)
+    locale = fields.CharField(max_length=16, default="en")
+    subject = fields.CharField(max_length=500, default="")
+    body_text = fields.TextField(default="")
+    body_html = fields.TextField(null=True)
+    state = fields.CharEnumField(MessageState, default=MessageState.PENDING, max_length=16)
+    attempts = fields.IntField(default=0)
+    scheduled_for = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    provider_id = fields.CharField(max_length=100, null=True, db_index=True)
+    #: Provider’s delivery receipt (Twilio MessageStatus, SMTP reply).
+    delivery_status = fields.CharField(max_length=32, null=True)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("state", "scheduled_for"),)
+
+
+class NotificationTemplate(Model):
+    """A merchant’s override of a default template for one trigger, channel and locale."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="templates", on_delete=fields.CASCADE
+    )
+    trigger = fields.CharField(max_length=64)
+    channel = fields.CharEnumField(Channel, max_length=16)
+    locale = fields.CharField(max_length=16)
+    subject = fields.CharField(max_length=500, default="")
+    body = fields.TextField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "notification_template"
+        unique_together = (("merchant", "trigger", "channel", "locale"),)

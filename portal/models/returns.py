@@ -1,0 +1,215 @@
+"""Return policies, nested reasons, return requests with their items, and exchanges."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from portal.models.merchants import Merchant
+from portal.models.orders import Customer, Order, OrderItem, ProductVariant
+from portal.models.tracking import Shipment
+
+
+class ReturnState(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_REVIEW = "needs_review"
+    AWAITING_SHIPMENT = "awaiting_shipment"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    INSPECTED = "inspected"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Resolution(StrEnum):
+    REFUND = "refund"
+    STORE_CREDIT = "store_credit"
+    EXCHANGE = "exchange"
+    KEEP_ITEM = "keep_item"
+
+
+class ReturnMethod(StrEnum):
+    DROP_OFF_LABEL = "drop_off_label"
+    DROP_OFF_QR = "drop_off_qr"
+    CARRIER_PICKUP = "carrier_pickup"
+    IN_STORE = "in_store"
+
+
+def default_resolutions() -> list[str]:
+    return ["refund", "store_credit", "exchange"]
+
+
+def default_methods() -> list[str]:
+    return ["drop_off_label", "drop_off_qr"]
+
+
+class ReturnPolicy(Model):
+    """A merchant’s rules for returns — the active one applies to new requests."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="return_policies", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200, default="Standard")
+    is_active = fields.BooleanField(default=True)
+    #: Counted from the carrier’s delivered time.
+    window_days = fields.IntField(default=30)
+    #: Without a delivery scan: ship date + this margin starts the window.
+    no_scan_margin_days = fields.IntField(default=7)
+    ineligible_categories: list = fields.JSONField(default=list)
+    final_sale_categories: list = fields.JSONField(default=list)
+    resolutions: list = fields.JSONField(default=default_resolutions)
+    store_credit_bonus_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
+    keep_item_threshold = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
+    return_shipping_fee = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    restocking_fee_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
+    #: e.g. {"exchange": true, "reasons": ["damaged", "wrong_item"]}
+    fee_waivers: dict = fields.JSONField(default=dict)
+    #: e.g. {"reasons": [...], "max_value": "100.00", "max_returns_per_customer": 3}
+    auto_approve_rules: dict = fields.JSONField(default=dict)
+    methods: list = fields.JSONField(default=default_methods)
+    label_expiry_days = fields.IntField(default=14)
+    #: "approval" or "receipt": when an exchange reserves stock.
+    reserve_stock_at = fields.CharField(max_length=16, default="approval")
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "return_policy"
+
+
+class ReturnReason(Model):
+    """A reason a customer can pick — ``parent`` nests them ("Doesn’t fit" → "Too small")."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="return_reasons", on_delete=fields.CASCADE
+    )
+    parent: fields.ForeignKeyNullableRelation[ReturnReason] = fields.ForeignKeyField(
+        "models.ReturnReason", related_name="children", null=True, on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=64)
+    #: locale -> label
+    labels: dict = fields.JSONField(default=dict)
+    requires_photo = fields.BooleanField(default=False)
+    requires_comment = fields.BooleanField(default=False)
+    waives_fees = fields.BooleanField(default=False)
+    position = fields.IntField(default=0)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "return_reason"
+        unique_together = (("merchant", "code"),)
+
+
+class ReturnRequest(Model):
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="returns", on_delete=fields.CASCADE
+    )
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="returns", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="returns", null=True, on_delete=fields.SET_NULL
+    )
+    #: The customer-facing RMA number.
+    number = fields.CharField(max_length=32)
+    state = fields.CharEnumField(ReturnState, default=ReturnState.REQUESTED, max_length=20)
+    method = fields.CharEnumField(ReturnMethod, null=True, max_length=20)
+    return_shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="return_requests", null=True, on_delete=fields.SET_NULL
+    )
+    label_expires_at = fields.DatetimeField(null=True)
+    currency = fields.CharField(max_length=3, default="USD")
+    refund_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    credit_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    fees_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    customer_note = fields.TextField(default="")
+    merchant_note = fields.TextField(default="")
+    #: Makes a double submission of the same form create one request.
+    submission_key = fields.CharField(max_length=64, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "return_request"
+        unique_together = (("merchant", "number"),)
+        indexes = (("merchant_id", "state"),)
+
+
+class ReturnItem(Model):
+    id = fields.IntField(primary_key=True)
+    return_request: fields.ForeignKeyRelation[ReturnRequest] = fields.ForeignKeyField(
+        "models.ReturnRequest", related_name="items", on_delete=fields.CASCADE
+    )
+    order_item: fields.ForeignKeyRelation[OrderItem] = fields.ForeignKeyField(
+        "models.OrderItem", related_name="return_items", on_delete=fields.CASCADE
+    )
+    quantity = fields.IntField(default=1)
+    reason: fields.ForeignKeyNullableRelation[ReturnReason] = fields.ForeignKeyField(
+        "models.ReturnReason", related_name="items", null=True, on_delete=fields.SET_NULL
+    )
+    comment = fields.TextField(default="")
+    #: Stored outside the web root — served only through an authorised view.
+    photo_path = fields.CharField(max_length=500, null=True)
+    resolution = fields.CharEnumField(Resolution, max_length=20)
+    exchange_variant: fields.ForeignKeyNullableRelation[ProductVariant] = fields.ForeignKeyField(
+        "models.ProductVariant", related_name="exchange_items", null=True, on_delete=fields.SET_NULL
+    )
+    amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    condition = fields.CharField(max_length=32, null=True)
+    restock = fields.BooleanField(null=True)
+    inspected_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "return_item"
+
+
+class ReturnTransition(Model):
+    """Every state change of a return, with who made it and when (audit trail)."""
+
+    id = fields.IntField(primary_key=True)
+    return_request: fields.ForeignKeyRelation[ReturnRequest] = fields.ForeignKeyField(
+        "models.ReturnRequest", related_name="transitions", on_delete=fields.CASCADE
+    )
+    from_state = fields.CharEnumField(ReturnState, null=True, max_length=20)
+    to_state = fields.CharEnumField(ReturnState, max_length=20)
+    #: "customer", "system", "carrier" or "staff:<id>"
+    actor = fields.CharField(max_length=64)
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "return_transition"
+
+
+class Exchange(Model):
+    """An exchange of one returned item for another variant, with its outbound shipment."""
+
+    id = fields.IntField(primary_key=True)
+    return_item: fields.OneToOneRelation[ReturnItem] = fields.OneToOneField(
+        "models.ReturnItem", related_name="exchange", on_delete=fields.CASCADE
+    )
+    new_variant: fields.ForeignKeyRelation[ProductVariant] = fields.ForeignKeyField(
+        "models.ProductVariant", related_name="exchanges", on_delete=fields.RESTRICT
+    )
+    outbound_order: fields.ForeignKeyNullableRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="exchanges", null=True, on_delete=fields.SET_NULL
+    )
+    outbound_shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="exchanges", null=True, on_delete=fields.SET_NULL
+    )
+    #: Positive: the customer pays more — negative: refunded the difference.
+    price_difference = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    stock_reserved = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "exchange"

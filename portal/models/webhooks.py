@@ -1,0 +1,65 @@
+"""Merchants’ outgoing webhook endpoints and the log of every delivery."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from portal.models.merchants import Merchant
+from portal.models.tracking import DomainEvent
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class WebhookEndpoint(Model):
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="webhook_endpoints", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=500)
+    description = fields.CharField(max_length=200, default="")
+    #: Signing secret, encrypted like carrier credentials.
+    secret_encrypted = fields.TextField()
+    #: e.g. ["shipment.status_changed", "return.*"]
+    topics: list = fields.JSONField(default=list)
+    enabled = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_endpoint"
+
+
+class WebhookDelivery(Model):
+    """One event sent (or to be sent) to one endpoint — retried with backoff."""
+
+    id = fields.BigIntField(primary_key=True)
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
+        "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    event: fields.ForeignKeyNullableRelation[DomainEvent] = fields.ForeignKeyField(
+        "models.DomainEvent",
+        related_name="webhook_deliveries",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    topic = fields.CharField(max_length=64)
+    payload: dict = fields.JSONField(default=dict)
+    state = fields.CharEnumField(DeliveryState, default=DeliveryState.PENDING, max_length=16)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    response_status = fields.IntField(null=True)
+    response_excerpt = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    delivered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "webhook_delivery"
+        unique_together = (("endpoint", "event"),)
+        indexes = (("state", "next_attempt_at"),)

@@ -1,0 +1,173 @@
+"""Settings read once from ``PORTAL_*`` environment variables.
+
+Defaults serve the embedded mode (SQLite under ``./var/``, a dev secret generated once
+and kept under ``./var/``, the local dev mailbox). Production mode refuses weak settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MODES = ("development", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEV_SECRET_FILE = "secret_key"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and why."""
+
+
+def _hhmm(name: str, value: str) -> str:
+    try:
+        hours, minutes = value.split(":")
+        if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+            raise ValueError
+    except ValueError:
+        raise SettingsError(f"{name} must be a time as HH:MM, got {value!r}") from None
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        raise SettingsError(f"{name} must be a URL starting with {' or '.join(schemes)}://")
+    return value.rstrip("/") if parts.scheme.startswith("http") else value
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "development"
+    database_url: str = "sqlite://var/portal.sqlite3"
+    secret_key: str = ""
+    #: Older secret keys still accepted for decryption, newest first (key rotation).
+    old_secret_keys: tuple[str, ...] = ()
+    public_base_url: str = "http://127.0.0.1:8000"
+    var_dir: Path = Path("var")
+    smtp_url: str | None = None
+    mail_from: str = "Doorstep <no-reply@doorstep.invalid>"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+    carrier_base_urls: Mapping[str, str] = field(default_factory=dict)
+    quiet_hours_start: str = "21:00"
+    quiet_hours_end: str = "08:00"
+    default_time_zone: str = "UTC"
+    log_level: str = "INFO"
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def dev_mailbox(self) -> bool:
+        """Messages are kept for /dev/mailbox instead of sent when no transport is set up."""
+        return not self.production and self.smtp_url is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings; raise :class:`SettingsError` with a clear reason."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(f"PORTAL_{name}")
+            return default if value is None or value == "" else value
+
+        mode = (get("MODE", "development") or "").lower()
+        if mode not in MODES:
+            raise SettingsError(f"PORTAL_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        var_dir = Path(get("VAR_DIR", "var") or "var")
+        database_url = get("DATABASE_URL", f"sqlite://{var_dir}/portal.sqlite3") or ""
+        _url("PORTAL_DATABASE_URL", database_url, ("sqlite", "postgres", "asyncpg", "psycopg"))
+
+        secret_key = get("SECRET_KEY")
+        if mode == "production":
+            if not secret_key:
+                raise SettingsError(
+                    "PORTAL_SECRET_KEY is required in production mode: it signs sessions and "
+                    "links and encrypts carrier credentials. Generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+                )
+            if len(secret_key) < 32:
+                raise SettingsError("PORTAL_SECRET_KEY must be at least 32 characters long.")
+        elif not secret_key:
+            secret_key = _dev_secret(var_dir)
+
+        carrier_urls = {
+            key[len("PORTAL_CARRIER_") : -len("_BASE_URL")].lower(): _url(
+                key, value, ("http", "https")
+            )
+            for key, value in env.items()
+            if key.startswith("PORTAL_CARRIER_") and key.endswith("_BASE_URL") and value
+        }
+        log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"PORTAL_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        time_zone = get("TIME_ZONE", "UTC") or "UTC"
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"PORTAL_TIME_ZONE {time_zone!r} is not an IANA time zone"
+            ) from None
+        smtp_url = get("SMTP_URL")
+        if smtp_url:
+            _url("PORTAL_SMTP_URL", smtp_url, ("smtp", "smtps"))
+        return cls(
+            mode=mode,
+            database_url=database_url,
+            secret_key=secret_key,
+            old_secret_keys=tuple(k for k in (get("OLD_SECRET_KEYS", "") or "").split(",") if k),
+            public_base_url=_url(
+                "PORTAL_PUBLIC_BASE_URL",
+                get("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "",
+                ("http", "https"),
+            ),
+            var_dir=var_dir,
+            smtp_url=smtp_url,
+            mail_from=get("MAIL_FROM", cls.mail_from) or cls.mail_from,
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_from=get("TWILIO_FROM"),
+            twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+            twilio_base_url=_url(
+                "PORTAL_TWILIO_BASE_URL",
+                get("TWILIO_BASE_URL", cls.twilio_base_url) or "",
+                ("http", "https"),
+            ),
+            carrier_base_urls=carrier_urls,
+            quiet_hours_start=_hhmm(
+                "PORTAL_QUIET_HOURS_START", get("QUIET_HOURS_START", "21:00") or ""
+            ),
+            quiet_hours_end=_hhmm("PORTAL_QUIET_HOURS_END", get("QUIET_HOURS_END", "08:00") or ""),
+            default_time_zone=time_zone,
+            log_level=log_level,
+        )
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """A development secret generated once and kept, so sessions survive restarts."""
+    path = var_dir / DEV_SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value, encoding="utf-8")
+    path.chmod(0o600)
+    return value

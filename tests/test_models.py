@@ -1,0 +1,85 @@
+"""The schema keeps its promises in the database itself, not only in Python."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from tortoise.exceptions import IntegrityError
+
+from carriers.base import Status
+from portal.models import OutboxMessage, Shipment, TrackingEvent
+from tests import factories
+
+
+async def test_a_tracking_number_is_unique_per_carrier_per_merchant(db: str) -> None:
+    shop = await factories.merchant()
+    await factories.shipment(shop, carrier_key="ups", tracking_number="1ZCIETST0111111114")
+    with pytest.raises(IntegrityError):
+        await Shipment.create(
+            merchant=shop, carrier_key="ups", tracking_number="1ZCIETST0111111114"
+        )
+
+
+async def test_the_same_number_may_exist_at_another_carrier_or_merchant(db: str) -> None:
+    shop, other = await factories.merchant(), await factories.merchant()
+    await factories.shipment(shop, carrier_key="ups", tracking_number="123456789012")
+    await factories.shipment(shop, carrier_key="fedex", tracking_number="123456789012")
+    await factories.shipment(other, carrier_key="ups", tracking_number="123456789012")
+    assert await Shipment.filter(tracking_number="123456789012").count() == 3
+
+
+async def test_an_event_is_stored_once_per_dedupe_key(db: str) -> None:
+    parcel = await factories.shipment()
+    fields = {
+        "shipment": parcel,
+        "occurred_at": datetime(2026, 11, 20, 9, tzinfo=UTC),
+        "status": Status.IN_TRANSIT,
+        "dedupe_key": "AR|20261120T090000|memphis",
+    }
+    await TrackingEvent.create(**fields)
+    with pytest.raises(IntegrityError):
+        await TrackingEvent.create(**fields)
+
+
+async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
+    shop = await factories.merchant()
+    fields = {
+        "merchant": shop,
+        "channel": "email",
+        "recipient": "a@example.test",
+        "trigger": "delivered",
+        "unique_key": "shipment:1:delivered:email",
+        "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
+    }
+    await OutboxMessage.create(**fields)
+    with pytest.raises(IntegrityError):
+        await OutboxMessage.create(**fields)
+
+
+async def test_a_customer_email_is_unique_per_merchant(db: str) -> None:
+    shop = await factories.merchant()
+    await factories.customer(shop, email="ann@example.test")
+    with pytest.raises(IntegrityError):
+        await factories.customer(shop, email="ann@example.test")
+    await factories.customer(await factories.merchant(), email="ann@example.test")
+
+
+async def test_a_merchant_slug_is_unique(db: str) -> None:
+    await factories.merchant(slug="acme")
+    with pytest.raises(IntegrityError):
+        await factories.merchant(slug="acme")
+
+
+async def test_deleting_a_merchant_removes_its_rows(db: str) -> None:
+    shop = await factories.merchant()
+    parcel = await factories.shipment(shop)
+    await TrackingEvent.create(
+        shipment=parcel,
+        occurred_at=datetime(2026, 11, 20, tzinfo=UTC),
+        status=Status.IN_TRANSIT,
+        dedupe_key="x",
+    )
+    await shop.delete()
+    assert await Shipment.all().count() == 0
+    assert await TrackingEvent.all().count() == 0
