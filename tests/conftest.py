@@ -56,7 +56,8 @@ def postgres_url() -> Iterator[str]:
 async def _truncate_all() -> None:
     conn = connections.get("default")
     rows = await conn.execute_query_dict(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'tortoise_migrations'"
     )
     tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
     if tables:

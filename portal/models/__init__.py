@@ -46,6 +46,7 @@ __all__ = [
     "ReturnState",
     "ReturnTransition",
     "Role",
+    "Shipment",
     "StaffUser",
     "Survey",
     "SurveyAnswer",
