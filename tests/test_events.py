@@ -1,0 +1,56 @@
+"""Domain events commit or roll back together with their cause and their listeners' work."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from portal import events
+from portal.models import DomainEvent, Merchant
+from tests import factories
+
+
+async def test_it_records_the_event_and_runs_listeners_in_the_same_transaction(db: str) -> None:
+    shop = await factories.merchant()
+    seen: list[str] = []
+
+    @events.listen("test.happened")
+    async def on_happened(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+        seen.append(event.kind)
+        await Merchant.filter(id=event.merchant_id).using_db(conn).update(name="Touched")
+
+    async with in_transaction() as conn:
+        await events.emit(
+            merchant_id=shop.id,
+            kind="test.happened",
+            subject_type="merchant",
+            subject_id=shop.id,
+            payload={"a": 1},
+            using_db=conn,
+        )
+    assert seen == ["test.happened"]
+    assert (await Merchant.get(id=shop.id)).name == "Touched"
+    assert await DomainEvent.filter(kind="test.happened").count() == 1
+
+
+async def test_a_failing_listener_rolls_back_the_cause(db: str) -> None:
+    shop = await factories.merchant()
+
+    @events.listen("test.fails")
+    async def boom(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+        raise RuntimeError("listener failed")
+
+    with pytest.raises(RuntimeError):
+        async with in_transaction() as conn:
+            await Merchant.filter(id=shop.id).using_db(conn).update(name="Changed")
+            await events.emit(
+                merchant_id=shop.id,
+                kind="test.fails",
+                subject_type="merchant",
+                subject_id=shop.id,
+                payload={},
+                using_db=conn,
+            )
+    assert (await Merchant.get(id=shop.id)).name != "Changed"
+    assert await DomainEvent.filter(kind="test.fails").count() == 0
