@@ -50,7 +50,9 @@ def _ensure_sqlite_dir(database_url: str) -> None:
 async def connect(database_url: str) -> None:
     """Open the connection pool for ``database_url``."""
     _ensure_sqlite_dir(database_url)
-    await Tortoise.init(config=tortoise_config(database_url))
+    # The global fallback lets request tasks see the connection the lifespan task opened
+    # (each ASGI request runs in its own task, outside the lifespan's context).
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def disconnect() -> None:

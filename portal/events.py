@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -70,7 +70,7 @@ async def emit(
         subject_type=subject_type,
         subject_id=subject_id,
         payload=payload,
-        occurred_at=occurred_at or datetime.now(timezone.utc),
+        occurred_at=occurred_at or datetime.now(UTC),
         using_db=using_db,
     )
     for listener in (*_listeners.get(kind, ()), *_listeners.get("*", ())):

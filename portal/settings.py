@@ -70,6 +70,8 @@ class Settings:
     quiet_hours_end: str = "08:00"
     default_time_zone: str = "UTC"
     log_level: str = "INFO"
+    #: Serve the simulated carrier at /_sandbox/carrier (on by default in development).
+    sandbox_carrier: bool = True
 
     @property
     def production(self) -> bool:
@@ -158,6 +160,10 @@ class Settings:
             quiet_hours_end=_hhmm("PORTAL_QUIET_HOURS_END", get("QUIET_HOURS_END", "08:00") or ""),
             default_time_zone=time_zone,
             log_level=log_level,
+            sandbox_carrier=_bool(
+                "PORTAL_SANDBOX_CARRIER",
+                get("SANDBOX_CARRIER", "0" if mode == "production" else "1") or "",
+            ),
         )
 
 

@@ -11,12 +11,18 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 from tortoise import Tortoise, connections
 
 from portal import db as portal_db
+from portal.app import create_app
+from portal.settings import Settings
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES", "")
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
@@ -26,11 +32,23 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PORTAL_VAR_DIR", str(Path(config.rootpath) / "var" / "test"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the
+    main thread for as long as the browser lives, which async tests cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _run_async(coro: Any) -> Any:
+    """Run ``coro`` to completion on a private loop, even when a test loop is running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test copies it."""
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    asyncio.run(portal_db.migrate(f"sqlite://{path}"))
+    _run_async(portal_db.migrate(f"sqlite://{path}"))
     return path
 
 
@@ -42,7 +60,7 @@ def _postgres_reset_schema(url: str) -> None:
         await connections.close_all()
         await portal_db.migrate(url)
 
-    asyncio.run(reset())
+    _run_async(reset())
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +103,176 @@ async def db(database_url: str) -> AsyncIterator[str]:
         if database_url.startswith("postgres"):
             await _truncate_all()
         await portal_db.disconnect()
+
+
+def make_settings(tmp_path: Path, **env: str) -> Settings:
+    """Settings as the environment would give them, with a private var dir."""
+    base = {"PORTAL_VAR_DIR": str(tmp_path / "var"), "PORTAL_SECRET_KEY": "t" * 40}
+    base.update({f"PORTAL_{k.upper()}": v for k, v in env.items()})
+    return Settings.from_env(base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, db: str) -> Starlette:
+    """The portal on the test database (the fixture owns the connection)."""
+    return create_app(settings, manage_db=False)
+
+
+class TemplateRecorder:
+    """Wraps an ASGI app to capture which template rendered a response, and its context.
+
+    Starlette reports both through the ``http.response.debug`` extension, which its
+    TestClient uses; this does the same for an async httpx client.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.last: dict[str, Any] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.last = {}
+        scope = {**scope, "extensions": {**scope.get("extensions", {}), "http.response.debug": {}}}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.debug":
+                self.last = message["info"]
+                return
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+
+def client_for(app: Any, base_url: str = "http://testserver", **kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client on ``app`` whose responses carry ``.template`` and ``.context``."""
+    recorder = TemplateRecorder(app)
+
+    async def attach(response: httpx.Response) -> None:
+        response.template = recorder.last.get("template")  # type: ignore[attr-defined]
+        response.context = recorder.last.get("context")  # type: ignore[attr-defined]
+
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=recorder, **kwargs),
+        base_url=base_url,
+        event_hooks={"response": [attach]},
+    )
+
+
+@pytest.fixture
+async def web(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the portal in-process."""
+    async with client_for(app) as client:
+        yield client
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright against a real server ---------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``portal run`` (web + jobs) on a free port with the demo shop; yields its base URL."""
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PORTAL_VAR_DIR": str(root / "var"),
+        "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
+        "PORTAL_PUBLIC_BASE_URL": base,
+        "PORTAL_LOG_LEVEL": "WARNING",
+    }
+    for command in (["migrate"], ["demo"]):
+        subprocess.run([sys.executable, "-m", "portal.cli", *command], env=env, check=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal.cli", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[Any]:
+    """axe-core's violations of ``impacts`` on the current page.
+
+    axe comes from npm into static/vendor and loads from the page's own origin, so the
+    page's Content-Security-Policy stays in force during the check.
+    """
+    origin = page.evaluate("location.origin")
+    page.add_script_tag(url=f"{origin}/static/vendor/axe.min.js")
+    result = page.evaluate("async () => await axe.run(document)")
+    return [v for v in result["violations"] if v["impact"] in impacts]

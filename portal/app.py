@@ -1,0 +1,75 @@
+"""The Starlette application factory.
+
+``create_app(settings, scheduler=True)`` is the embedded mode (``portal run``: web and
+background jobs in one process); ``scheduler=False`` is a web-only process (``portal serve``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+
+from portal import db
+from portal.settings import Settings
+from portal.web import errors
+from portal.web.middleware import LocaleMiddleware, SecurityHeadersMiddleware
+from portal.web.routes import build_routes
+from portal.web.templating import build_templates
+
+log = logging.getLogger(__name__)
+
+#: Largest request body accepted (CSV imports are the largest legitimate uploads).
+MAX_BODY_SIZE = 60 * 1024 * 1024
+
+
+def create_app(
+    settings: Settings | None = None, *, scheduler: bool = False, manage_db: bool = True
+) -> Starlette:
+    """Build the portal. ``manage_db=False`` leaves the database to the caller (tests)."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_db:
+            await db.connect(settings.database_url)
+        jobs = None
+        if scheduler:
+            from portal.scheduler import start_scheduler
+
+            jobs = start_scheduler(settings)
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.shutdown(wait=True)
+            if manage_db:
+                await db.disconnect()
+
+    app = Starlette(
+        debug=False,
+        max_body_size=MAX_BODY_SIZE,
+        routes=build_routes(settings),
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, production=settings.production),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="portal_session",
+                same_site="lax",
+                https_only=settings.production,
+                max_age=14 * 24 * 3600,
+            ),
+            Middleware(LocaleMiddleware),
+        ],
+        exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = build_templates()
+    return app

@@ -1,0 +1,262 @@
+"""The ``portal`` command line: run the portal, its workers, and administrative tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from portal.settings import Settings, SettingsError
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message says why (exit status 1)."""
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from portal import db
+
+    await db.connect(settings.database_url)
+    try:
+        return await work()
+    finally:
+        await db.disconnect()
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, *, scheduler: bool = True) -> None:
+    import uvicorn
+
+    from portal.app import create_app
+
+    base = f"http://{args.host}:{args.port}"
+    print(f"Doorstep is starting on {base}", flush=True)
+    print(f"  Customer parcel lookup:  {base}/", flush=True)
+    print(f"  Merchant sign-in:        {base}/admin/login", flush=True)
+    if settings.dev_mailbox:
+        print(f"  Dev mailbox:             {base}/dev/mailbox", flush=True)
+    uvicorn.run(
+        create_app(settings, scheduler=scheduler),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=settings.production,
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    cmd_run(args, settings, scheduler=False)
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from portal import db
+    from portal.scheduler import start_scheduler
+
+    async def work() -> None:
+        await db.connect(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        jobs = start_scheduler(settings)
+        print("worker running; SIGTERM drains and stops it", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            jobs.shutdown(wait=True)
+            await db.disconnect()
+            print("worker stopped", flush=True)
+
+    asyncio.run(work())
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    from portal import db
+
+    asyncio.run(db.migrate(settings.database_url))
+    print("database is up to date")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from portal.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+
+    report = asyncio.run(_with_db(settings, lambda: load_demo(settings)))
+    print(
+        f"demo shop {report.merchant.slug!r}: {report.created_orders} orders and "
+        f"{report.created_shipments} shipments added"
+    )
+    print(f"sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+
+def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from tortoise.exceptions import IntegrityError
+
+    from portal import i18n
+    from portal.models import Merchant
+
+    try:
+        ZoneInfo(args.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"unknown time zone {args.time_zone!r}") from None
+    if args.locale not in i18n.LOCALES:
+        raise CommandError(f"locale must be one of {', '.join(i18n.LOCALES)}")
+
+    async def work() -> Merchant:
+        try:
+            return await Merchant.create(
+                slug=args.slug,
+                name=args.name,
+                time_zone=args.time_zone,
+                default_locale=args.locale,
+            )
+        except IntegrityError:
+            raise CommandError(f"a merchant with slug {args.slug!r} already exists") from None
+
+    merchant = asyncio.run(_with_db(settings, work))
+    print(f"merchant {merchant.slug!r} created (id {merchant.id})")
+
+
+async def _merchant(slug: str) -> Any:
+    from portal.models import Merchant
+
+    merchant = await Merchant.get_or_none(slug=slug)
+    if merchant is None:
+        raise CommandError(f"no merchant with slug {slug!r}")
+    return merchant
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
+    import getpass
+
+    from tortoise.exceptions import IntegrityError
+
+    from portal.models import Role, StaffUser
+    from portal.security import WeakPassword, hash_password
+
+    password = args.password or getpass.getpass("Password: ")
+    try:
+        password_hash = hash_password(password)
+    except WeakPassword as exc:
+        raise CommandError(str(exc)) from None
+
+    async def work() -> StaffUser:
+        merchant = await _merchant(args.merchant)
+        try:
+            return await StaffUser.create(
+                merchant=merchant,
+                email=args.email.strip().lower(),
+                name=args.name or "",
+                password_hash=password_hash,
+                role=Role(args.role),
+            )
+        except IntegrityError:
+            raise CommandError(f"a user with email {args.email!r} already exists") from None
+
+    user = asyncio.run(_with_db(settings, work))
+    print(f"user {user.email} ({user.role}) created for merchant {args.merchant!r}")
+
+
+def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
+    from portal.models import ApiKey
+    from portal.security import new_api_key
+
+    key = new_api_key()
+
+    async def work() -> None:
+        merchant = await _merchant(args.merchant)
+        await ApiKey.create(
+            merchant=merchant, name=args.name, prefix=key.prefix, key_hash=key.key_hash
+        )
+
+    asyncio.run(_with_db(settings, work))
+    print("API key created. It is shown once; store it now:")
+    print(key.plaintext)
+
+
+# --- parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portal", description="Doorstep: delivery tracking, notifications and returns."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def web(name: str, handler: Callable[..., None], help: str) -> None:
+        cmd = sub.add_parser(name, help=help)
+        cmd.add_argument("--host", default="127.0.0.1")
+        cmd.add_argument("--port", type=int, default=8000)
+        cmd.set_defaults(handler=handler)
+
+    web("run", cmd_run, "web and background jobs in one process (the embedded default)")
+    web("serve", cmd_serve, "web only (run workers separately)")
+    sub.add_parser("worker", help="background jobs only").set_defaults(handler=cmd_worker)
+    sub.add_parser("migrate", help="create or update the database schema").set_defaults(
+        handler=cmd_migrate
+    )
+    sub.add_parser("demo", help="load the demo shop (idempotent)").set_defaults(handler=cmd_demo)
+
+    merchant = sub.add_parser("merchant", help="manage merchants")
+    merchant_sub = merchant.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = merchant_sub.add_parser("create", help="create a merchant")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--time-zone", default="UTC")
+    create.add_argument("--locale", default="en")
+    create.set_defaults(handler=cmd_merchant_create)
+
+    user = sub.add_parser("user", help="manage staff users")
+    user_sub = user.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = user_sub.add_parser("create", help="create a staff user")
+    create.add_argument("--merchant", required=True, help="the merchant's slug")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name")
+    create.add_argument("--password", help="prompted for when omitted")
+    create.add_argument("--role", choices=["owner", "staff"], default="staff")
+    create.set_defaults(handler=cmd_user_create)
+
+    apikey = sub.add_parser("apikey", help="manage REST API keys")
+    apikey_sub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = apikey_sub.add_parser("create", help="create an API key (shown once)")
+    create.add_argument("--merchant", required=True, help="the merchant's slug")
+    create.add_argument("--name", required=True)
+    create.set_defaults(handler=cmd_apikey_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings()
+    except SettingsError as exc:
+        print(f"portal: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    try:
+        args.handler(args, settings)
+    except CommandError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

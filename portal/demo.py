@@ -1,0 +1,205 @@
+"""Demo data for ``make run``: one shop with orders and parcels moving on the sandbox carrier.
+
+Idempotent: running it again finds what exists and adds only what is missing, so
+``make run`` can call it every time.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from carriers.sandbox import make_numbers
+from portal import crypto
+from portal.models import (
+    CarrierAccount,
+    Customer,
+    Merchant,
+    Order,
+    OrderItem,
+    ProductVariant,
+    ReturnPolicy,
+    ReturnReason,
+    Role,
+    Shipment,
+    StaffUser,
+)
+from portal.security import hash_password
+from portal.settings import Settings
+
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "owner@demo.doorstep.test"
+DEMO_PASSWORD = "doorstep-demo"
+DEMO_ORDERS = 24
+
+_FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
+_LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
+_SIZES = ["S", "M", "L", "XL"]
+_REASONS = [
+    ("fit", "Doesn’t fit", None, False, False),
+    ("too_small", "Too small", "fit", False, False),
+    ("too_large", "Too large", "fit", False, False),
+    ("damaged", "Arrived damaged", None, True, True),
+    ("not_as_described", "Not as described", None, False, True),
+    ("changed_mind", "Changed my mind", None, False, False),
+]
+
+
+@dataclass
+class DemoReport:
+    merchant: Merchant
+    created_orders: int
+    created_shipments: int
+
+
+async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoReport:
+    """Create (or complete) the demo shop; returns what was added."""
+    now = now or datetime.now(UTC)
+    async with in_transaction() as conn:
+        shop, _ = await Merchant.get_or_create(
+            slug=DEMO_SLUG,
+            defaults={
+                "name": "Northwind Apparel",
+                "time_zone": "Europe/Warsaw",
+                "branding": {
+                    "primary_color": "#1f5fbf",
+                    "accent_color": "#f0b429",
+                    "support_email": "help@northwind.example",
+                },
+                "notification_rules": {},
+            },
+            using_db=conn,
+        )
+        if not await StaffUser.filter(email=DEMO_EMAIL).using_db(conn).exists():
+            await StaffUser.create(
+                merchant=shop,
+                email=DEMO_EMAIL,
+                name="Demo Owner",
+                password_hash=hash_password(DEMO_PASSWORD),
+                role=Role.OWNER,
+                using_db=conn,
+            )
+        account = (
+            await CarrierAccount.filter(merchant=shop, carrier_key="sandbox").using_db(conn).first()
+        )
+        if account is None:
+            account = await CarrierAccount.create(
+                merchant=shop,
+                carrier_key="sandbox",
+                name="Sandbox Carrier",
+                credentials_encrypted=crypto.encrypt_json(settings, {"api_key": "demo-key"}),
+                base_url_override=f"{settings.public_base_url}/_sandbox/carrier",
+                using_db=conn,
+            )
+        await _catalogue(shop, conn)
+        await _returns_policy(shop, conn)
+        created_orders, created_shipments = await _orders(shop, account, conn, now)
+    return DemoReport(shop, created_orders, created_shipments)
+
+
+async def _catalogue(shop: Merchant, conn: object) -> None:
+    for size in _SIZES:
+        await ProductVariant.get_or_create(
+            merchant=shop,
+            sku=f"TEE-BLUE-{size}",
+            defaults={
+                "product_ref": "tee-blue",
+                "title": "Organic cotton T-shirt, blue",
+                "options": {"size": size},
+                "price": Decimal("29.00"),
+                "stock": 12,
+            },
+            using_db=conn,
+        )
+
+
+async def _returns_policy(shop: Merchant, conn: object) -> None:
+    if not await ReturnPolicy.filter(merchant=shop).using_db(conn).exists():
+        await ReturnPolicy.create(
+            merchant=shop,
+            window_days=30,
+            store_credit_bonus_percent=Decimal("10.00"),
+            keep_item_threshold=Decimal("8.00"),
+            return_shipping_fee=Decimal("4.95"),
+            fee_waivers={"exchange": True, "reasons": ["damaged", "not_as_described"]},
+            auto_approve_rules={"max_value": "150.00"},
+            using_db=conn,
+        )
+    parents: dict[str, ReturnReason] = {}
+    for position, (code, label, parent, photo, waives) in enumerate(_REASONS):
+        reason, _ = await ReturnReason.get_or_create(
+            merchant=shop,
+            code=code,
+            defaults={
+                "labels": {"en": label},
+                "parent": parents.get(parent) if parent else None,
+                "requires_photo": photo,
+                "waives_fees": waives,
+                "position": position,
+            },
+            using_db=conn,
+        )
+        parents[code] = reason
+
+
+async def _orders(
+    shop: Merchant, account: CarrierAccount, conn: object, now: datetime
+) -> tuple[int, int]:
+    rng = random.Random(7)
+    numbers = make_numbers(DEMO_ORDERS, seed=7, now=now, days=10)
+    created_orders = created_shipments = 0
+    for index, number in enumerate(numbers):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        email = f"{first.lower()}.{index}@example.com"
+        customer, _ = await Customer.get_or_create(
+            merchant=shop,
+            email=email,
+            defaults={"name": f"{first} {last}", "country": "PL", "locale": "en"},
+            using_db=conn,
+        )
+        order, made = await Order.get_or_create(
+            merchant=shop,
+            number=f"NW-{1001 + index}",
+            defaults={
+                "customer": customer,
+                "email": email,
+                "currency": "EUR",
+                "placed_at": now - timedelta(days=11 - index % 10),
+                "ship_name": f"{first} {last}",
+                "ship_line1": f"ul. Długa {index + 1}",
+                "ship_city": "Kraków",
+                "ship_postal_code": f"31-{100 + index:03d}",
+                "ship_country": "PL",
+            },
+            using_db=conn,
+        )
+        if made:
+            created_orders += 1
+            size = _SIZES[index % len(_SIZES)]
+            await OrderItem.create(
+                order=order,
+                sku=f"TEE-BLUE-{size}",
+                title="Organic cotton T-shirt, blue",
+                variant_options={"size": size},
+                quantity=1 + index % 2,
+                unit_price=Decimal("29.00"),
+                category="apparel",
+                using_db=conn,
+            )
+        if not await Shipment.filter(merchant=shop, order=order).using_db(conn).exists():
+            await Shipment.create(
+                merchant=shop,
+                order=order,
+                carrier_account=account,
+                carrier_key="sandbox",
+                tracking_number=number,
+                shipped_at=order.placed_at + timedelta(days=1),
+                next_poll_at=now,
+                using_db=conn,
+            )
+            created_shipments += 1
+    return created_orders, created_shipments

@@ -1,0 +1,1 @@
+"""The web layer: route table, middleware, templating and page handlers."""

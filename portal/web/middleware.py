@@ -1,0 +1,102 @@
+"""ASGI middleware: the request's language, and the security headers on every response."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal import i18n
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class LocaleMiddleware:
+    """Picks the language (query ``lang``, cookie, Accept-Language, default) for the request.
+
+    A ``?lang=`` choice is remembered in a cookie for a year.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        cookies = SimpleCookie()
+        try:
+            cookies.load(headers.get("cookie", ""))
+        except Exception:  # a malformed cookie header must not break the page
+            cookies = SimpleCookie()
+        cookie = cookies[i18n.COOKIE].value if i18n.COOKIE in cookies else None
+        locale = i18n.negotiate(
+            query=query, cookie=cookie, accept_language=headers.get("accept-language")
+        )
+        token = i18n.set_locale(locale)
+        remember = i18n.supported(query) is not None and i18n.supported(query) != cookie
+        scope.setdefault("state", {})["locale"] = locale
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                out.append("Content-Language", locale)
+                vary = out.get("Vary")
+                out["Vary"] = (
+                    f"{vary}, Accept-Language, Cookie" if vary else "Accept-Language, Cookie"
+                )
+                if remember:
+                    out.append(
+                        "Set-Cookie",
+                        f"{i18n.COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax",
+                    )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_language)
+        finally:
+            i18n.reset_locale(token)
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP, frame, referrer and sniffing protections (and HSTS in production)."""
+
+    def __init__(self, app: ASGIApp, *, production: bool = False) -> None:
+        self.app = app
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                out.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                out.setdefault("X-Content-Type-Options", "nosniff")
+                out.setdefault("X-Frame-Options", "DENY")
+                out.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+                out.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+                if self.production:
+                    out.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

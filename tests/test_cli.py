@@ -1,0 +1,111 @@
+"""The ``portal`` command: administrative tasks, clear messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PORTAL = [sys.executable, "-m", "portal.cli"]
+
+
+def portal(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "PORTAL_VAR_DIR": str(tmp_path / "var"),
+        "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/cli.sqlite3",
+        "PORTAL_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    return subprocess.run(
+        [*PORTAL, *args], capture_output=True, text=True, env=environment, timeout=120
+    )
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> Path:
+    result = portal(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def test_migrate_builds_the_schema_and_is_repeatable(tmp_path: Path) -> None:
+    first = portal(tmp_path, "migrate")
+    second = portal(tmp_path, "migrate")
+    assert first.returncode == second.returncode == 0
+    assert "database is up to date" in second.stdout
+
+
+def test_it_creates_a_merchant_a_user_and_an_api_key(migrated: Path) -> None:
+    merchant = portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    assert merchant.returncode == 0, merchant.stderr
+    user = portal(
+        migrated, "user", "create", "--merchant", "acme", "--email", "Ann@Acme.test",
+        "--password", "a long enough password", "--role", "owner",
+    )  # fmt: skip
+    assert user.returncode == 0, user.stderr
+    assert "ann@acme.test (owner)" in user.stdout
+    key = portal(migrated, "apikey", "create", "--merchant", "acme", "--name", "shop")
+    assert key.returncode == 0, key.stderr
+    assert key.stdout.strip().splitlines()[-1].startswith("dsk_")
+
+
+def test_a_duplicate_merchant_is_a_clear_error(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    again = portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+MERCHANT = ["merchant", "create", "--slug", "x", "--name", "X"]
+USER = ["user", "create", "--merchant", "nobody", "--email", "a@b.c", "--password", "long pw 123"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([*MERCHANT, "--time-zone", "Nowhere"], "unknown time zone"),
+        ([*MERCHANT, "--locale", "fr"], "locale must be one of"),
+        (USER, "no merchant"),
+        (["apikey", "create", "--merchant", "nobody", "--name", "k"], "no merchant"),
+    ],
+)
+def test_bad_values_exit_non_zero_with_a_reason(
+    migrated: Path, args: list[str], message: str
+) -> None:
+    result = portal(migrated, *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_a_weak_password_is_refused(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    result = portal(
+        migrated, "user", "create", "--merchant", "acme", "--email", "a@b.c", "--password", "short"
+    )
+    assert result.returncode == 1
+    assert "at least 10 characters" in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["frobnicate"], ["merchant"], ["merchant", "create"]])
+def test_bad_arguments_print_usage_and_exit_2(tmp_path: Path, args: list[str]) -> None:
+    result = portal(tmp_path, *args)
+    assert result.returncode == 2
+    assert "usage: portal" in result.stderr
+
+
+def test_bad_settings_exit_2_and_say_why(tmp_path: Path) -> None:
+    result = portal(tmp_path, "migrate", PORTAL_MODE="production")
+    assert result.returncode == 2
+    assert "PORTAL_SECRET_KEY is required in production mode" in result.stderr
+
+
+def test_demo_is_idempotent(migrated: Path) -> None:
+    first = portal(migrated, "demo")
+    second = portal(migrated, "demo")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "24 orders and 24 shipments added" in first.stdout
+    assert "0 orders and 0 shipments added" in second.stdout
