@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from portal import db
 from portal.settings import Settings
 from portal.web import errors
+from portal.web.csrf import CSRFMiddleware
 from portal.web.middleware import LocaleMiddleware, SecurityHeadersMiddleware
 from portal.web.routes import build_routes
 from portal.web.templating import build_templates
@@ -65,6 +66,7 @@ def create_app(
                 https_only=settings.production,
                 max_age=14 * 24 * 3600,
             ),
+            Middleware(CSRFMiddleware),
             Middleware(LocaleMiddleware),
         ],
         exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error},

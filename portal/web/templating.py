@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from portal import i18n
+from portal.web import csrf
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -35,7 +36,8 @@ def _context(request: Request) -> dict[str, Any]:
     return {
         "settings": settings,
         "locale": i18n.current_locale(),
-        "csp_nonce": getattr(request.state, "csp_nonce", ""),
+        "csrf_token": lambda: csrf.csrf_token(request),
+        "csrf_field": lambda: csrf.csrf_field(request),
     }
 
 

@@ -1,0 +1,132 @@
+"""CSRF protection for every unsafe request made by a browser.
+
+A random token lives in the signed session; forms carry it as ``csrf_token`` (hidden field,
+``{{ csrf_field() }}`` in templates) and htmx sends it as the ``X-CSRF-Token`` header
+(``base.html`` sets ``hx-headers`` on ``<body>``). Multipart forms put it in the action's
+query string (``?csrf_token=…``, ``{{ csrf_token() }}``) so that large uploads are never
+buffered to find it. Machine-to-machine paths (the REST API with bearer keys, carrier and
+Twilio webhooks, RFC 8058 one-click unsubscribe) are exempt: they authenticate otherwise.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SESSION_KEY = "csrf"
+FIELD = "csrf_token"
+HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: Paths that authenticate by other means (bearer keys, signatures, RFC 8058).
+EXEMPT_PREFIXES: tuple[str, ...] = (
+    "/api/",
+    "/webhooks/",
+    "/_sandbox/",
+    "/unsubscribe/",
+)
+MAX_FORM_BYTES = 1024 * 1024
+
+
+def token_for(session: dict[str, str]) -> str:
+    """The session's CSRF token, created on first use."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        token = session[SESSION_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_token(request: Request) -> str:
+    return token_for(request.session)
+
+
+def csrf_field(request: Request) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, csrf_token(request))
+
+
+def _forbidden() -> PlainTextResponse:
+    return PlainTextResponse(
+        "This form has expired or did not come from this site. Go back, reload the page and "
+        "try again.",
+        status_code=403,
+    )
+
+
+class CSRFMiddleware:
+    """Rejects unsafe requests without the session's token (must sit inside SessionMiddleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in SAFE_METHODS
+            or scope["path"].startswith(EXEMPT_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        expected = scope.get("session", {}).get(SESSION_KEY)
+        if not expected or not _same_origin(headers, scope):
+            await _forbidden()(scope, receive, send)
+            return
+        presented = headers.get(HEADER) or _from_query(scope)
+        replay: list[Message] = []
+        if presented is None and headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            body, replay = await _read_body(receive)
+            if body is None:
+                await PlainTextResponse("Form too large.", status_code=413)(scope, receive, send)
+                return
+            presented = parse_qs(body.decode("latin-1")).get(FIELD, [None])[0]
+        if not presented or not hmac.compare_digest(presented, expected):
+            await _forbidden()(scope, receive, send)
+            return
+        if replay:
+            pending = list(replay)
+
+            async def replayed() -> Message:
+                return pending.pop(0) if pending else await receive()
+
+            await self.app(scope, replayed, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _from_query(scope: Scope) -> str | None:
+    return parse_qs(scope.get("query_string", b"").decode("latin-1")).get(FIELD, [None])[0]
+
+
+def _same_origin(headers: dict[str, str], scope: Scope) -> bool:
+    """False when the browser says the request comes from another site."""
+    origin = headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    host = headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+async def _read_body(receive: Receive) -> tuple[bytes | None, list[Message]]:
+    chunks: list[bytes] = []
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None, messages
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), messages
