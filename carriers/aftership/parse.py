@@ -13,12 +13,8 @@ Anything malformed raises BadResponse, nothing else.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from babel.core import get_global
@@ -26,9 +22,12 @@ from babel.core import get_global
 from carriers.aftership.codes import CODES, DEFAULT
 from carriers.base import BadResponse, Reason, Status, TrackingEvent, TrackingResult
 from carriers.detection import normalise
-from carriers.timestamps import parse_iso
+from carriers.parsing import JsonReader, decode_json, dump, latest_status
+from carriers.signatures import base64_hmac_sha256, verify_signed_body
 
 SIGNATURE_HEADER = "aftership-hmac-sha256"
+
+_read = JsonReader("aftership:", dump)
 
 
 def resolve(tag: str | None, subtag: str | None) -> tuple[Status, Reason | None]:
@@ -41,27 +40,18 @@ def resolve(tag: str | None, subtag: str | None) -> tuple[Status, Reason | None]
 
 def verify_signature(headers: Mapping[str, str], body: bytes, secret: str | None) -> bool:
     """``aftership-hmac-sha256: Base64(HMAC-SHA256(secret, raw body))``."""
-    if not secret:
-        return False
-    sent = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER), None)
-    if not isinstance(sent, str) or not sent:
-        return False
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
-    expected = base64.b64encode(digest)
-    return hmac.compare_digest(expected, sent.strip().encode("utf-8", "replace"))
+    return verify_signed_body(
+        headers, body, header=SIGNATURE_HEADER, secret=secret, sign=base64_hmac_sha256
+    )
 
 
 def parse_webhook(body: bytes) -> list[TrackingResult]:
     """The tracking in a webhook body; [] for events that carry none."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise BadResponse("aftership: webhook body is not JSON", body) from exc
-    payload = _obj(payload, "webhook body")
+    payload = _read.obj(decode_json(body, "aftership: webhook body is not JSON"), "webhook body")
     event, msg = payload.get("event"), payload.get("msg")
     if not isinstance(event, str):
         raise BadResponse("aftership: webhook without an event", body)
-    msg = _obj(msg, "msg")
+    msg = _read.obj(msg, "msg")
     tracking = msg.get("tracking") if isinstance(msg.get("tracking"), dict) else msg
     if event != "tracking_update" and "tracking_number" not in tracking:
         return []
@@ -74,14 +64,14 @@ def parse_trackings(raw: Any) -> dict[str, TrackingResult]:
     When AfterShip holds the same number under several couriers, the most recently
     updated tracking wins.
     """
-    data = _obj(_obj(raw, "response").get("data"), "data")
+    data = _read.obj(_read.obj(raw, "response").get("data"), "data")
     trackings = data.get("trackings")
     if not isinstance(trackings, list):
-        raise BadResponse("aftership: data.trackings is not a list", _dump(raw))
+        raise BadResponse("aftership: data.trackings is not a list", dump(raw))
     newest: dict[str, tuple[str, TrackingResult]] = {}
     for item in trackings:
         result = parse_tracking(item)
-        updated = _str(item, "updated_at") or ""
+        updated = _read.string(item, "updated_at") or ""
         key = normalise(result.number)
         if key not in newest or updated > newest[key][0]:
             newest[key] = (updated, result)
@@ -90,30 +80,21 @@ def parse_trackings(raw: Any) -> dict[str, TrackingResult]:
 
 def parse_tracking(raw: Any, *, number: str | None = None) -> TrackingResult:
     """One Tracking object; ``number`` is the number as we asked for it."""
-    tracking = _obj(raw, "tracking")
-    code = tracking.get("tracking_number")
-    if not isinstance(code, str) or not code:
-        raise BadResponse("aftership: tracking without tracking_number", _dump(raw))
-    checkpoints = tracking.get("checkpoints")
-    if checkpoints is None:
-        checkpoints = []
-    if not isinstance(checkpoints, list):
-        raise BadResponse("aftership: checkpoints is not a list", _dump(raw))
+    tracking = _read.obj(raw, "tracking")
+    code = _read.required_string(tracking, "tracking_number", "tracking")
+    checkpoints = _read.optional_list(tracking, "checkpoints")
     events = sorted((_event(c) for c in checkpoints), key=lambda e: e.occurred_at)
 
-    tag, subtag = _str(tracking, "tag"), _str(tracking, "subtag")
-    if tag or subtag:
-        status, reason = resolve(tag, subtag)
-    elif events:
-        status, reason = events[-1].status, events[-1].reason
-    else:
-        status, reason = Status.PENDING, None
+    tag, subtag = _read.string(tracking, "tag"), _read.string(tracking, "subtag")
+    status, reason = resolve(tag, subtag) if tag or subtag else latest_status(events)
 
     delivered_at = None
     if status is Status.DELIVERED:
         delivered = [e.occurred_at for e in events if e.status is Status.DELIVERED]
-        stated = _str(tracking, "shipment_delivery_date")
-        delivered_at = delivered[-1] if delivered else (_when(stated, None) if stated else None)
+        stated = _read.string(tracking, "shipment_delivery_date")
+        delivered_at = (
+            delivered[-1] if delivered else (_read.iso_time(stated, None) if stated else None)
+        )
     return TrackingResult(
         number=number or code,
         status=status,
@@ -121,8 +102,8 @@ def parse_tracking(raw: Any, *, number: str | None = None) -> TrackingResult:
         events=events,
         estimated_delivery=_estimate(tracking),
         delivered_at=delivered_at,
-        signed_by=_str(tracking, "signed_by") or None,
-        carrier_url=_str(tracking, "courier_tracking_link") or None,
+        signed_by=_read.string(tracking, "signed_by") or None,
+        carrier_url=_read.string(tracking, "courier_tracking_link") or None,
     )
 
 
@@ -130,22 +111,26 @@ def parse_tracking(raw: Any, *, number: str | None = None) -> TrackingResult:
 
 
 def _event(raw: Any) -> TrackingEvent:
-    checkpoint = _obj(raw, "checkpoint")
-    stamp = _str(checkpoint, "checkpoint_time")
+    checkpoint = _read.obj(raw, "checkpoint")
+    stamp = _read.string(checkpoint, "checkpoint_time")
     if not stamp:
-        raise BadResponse("aftership: checkpoint without checkpoint_time", _dump(raw))
-    country = _alpha2(_str(checkpoint, "country_region") or _str(checkpoint, "country_iso3"))
-    tag, subtag = _str(checkpoint, "tag"), _str(checkpoint, "subtag")
+        raise BadResponse("aftership: checkpoint without checkpoint_time", dump(raw))
+    country = _alpha2(
+        _read.string(checkpoint, "country_region") or _read.string(checkpoint, "country_iso3")
+    )
+    tag, subtag = _read.string(checkpoint, "tag"), _read.string(checkpoint, "subtag")
     status, reason = resolve(tag, subtag)
     return TrackingEvent(
-        occurred_at=_when(stamp, country),
+        occurred_at=_read.iso_time(stamp, country),
         status=status,
         reason=reason,
         carrier_code=subtag or tag or "",
-        description=_str(checkpoint, "message") or _str(checkpoint, "subtag_message") or "",
-        city=_str(checkpoint, "city"),
-        region=_str(checkpoint, "state"),
-        postal_code=_str(checkpoint, "zip"),
+        description=_read.string(checkpoint, "message")
+        or _read.string(checkpoint, "subtag_message")
+        or "",
+        city=_read.string(checkpoint, "city"),
+        region=_read.string(checkpoint, "state"),
+        postal_code=_read.string(checkpoint, "zip"),
         country=country,
     )
 
@@ -166,38 +151,10 @@ def _estimate(tracking: dict[str, Any]) -> date | None:
     text = None
     courier = tracking.get("courier_estimated_delivery_date")
     if courier is not None:
-        text = _str(_obj(courier, "courier_estimated_delivery_date"), "estimated_delivery_date")
-    text = text or _str(tracking, "expected_delivery")
+        text = _read.string(
+            _read.obj(courier, "courier_estimated_delivery_date"), "estimated_delivery_date"
+        )
+    text = text or _read.string(tracking, "expected_delivery")
     if not text:
         return None
-    try:  # the date the carrier states, not shifted into UTC
-        return date.fromisoformat(text[:10])
-    except ValueError as exc:
-        raise BadResponse(f"aftership: bad estimated delivery {text!r}", text) from exc
-
-
-def _when(text: str, country: str | None) -> datetime:
-    try:
-        return parse_iso(text, country=country)
-    except (ValueError, OverflowError) as exc:
-        raise BadResponse(f"aftership: bad time {text!r}", text) from exc
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadResponse(f"aftership: {what} is not an object", _dump(value))
-    return value
-
-
-def _str(obj: dict[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise BadResponse(f"aftership: {key} is not a string", _dump(obj))
-
-
-def _dump(value: Any) -> str:
-    try:
-        return json.dumps(value)[:2000]
-    except (TypeError, ValueError, RecursionError):
-        return repr(value)[:2000]
+    return _read.stated_date(text)  # the date the carrier states, not shifted into UTC

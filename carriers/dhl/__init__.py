@@ -14,19 +14,14 @@ Push: DHL subscriptions send a static header chosen by the merchant. Doorstep us
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from carriers.base import (
-    AuthError,
-    BadResponse,
-    CarrierAdapter,
-    TrackingResult,
-)
+from carriers.base import AuthError, BadResponse, CarrierAdapter, TrackingResult
 from carriers.dhl import parse
+from carriers.parsing import decode_json
+from carriers.signatures import equal_secrets, find_header
 
 
 class DHLAdapter(CarrierAdapter):
@@ -96,19 +91,14 @@ class DHLAdapter(CarrierAdapter):
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """True when the pushed header carries this account's secret (constant-time)."""
         secret = self.credentials.get("webhook_secret")
-        wanted = self.webhook_header.lower()
-        given = next((value for name, value in headers.items() if name.lower() == wanted), None)
+        given = find_header(headers, self.webhook_header)
         if not secret or given is None:
             return False
-        return hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
+        return equal_secrets(secret, given)
 
     def parse_webhook(self, body: bytes) -> list[TrackingResult]:
         """Results from a pushed body, which has the tracking response's shipments[] shape."""
-        try:
-            doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadResponse("dhl: pushed body is not JSON", body) from exc
-        results = parse.parse_shipments(doc)
+        results = parse.parse_shipments(decode_json(body, "dhl: pushed body is not JSON"))
         for result in results:
             result.carrier_url = self.public_url(result.number)
         return results

@@ -11,42 +11,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from carriers.base import (
-    BadResponse,
-    DeliveryWindow,
-    Status,
-    TrackingEvent,
-    TrackingResult,
-)
+from carriers.base import BadResponse, DeliveryWindow, Status, TrackingEvent, TrackingResult
 from carriers.dhl import codes
+from carriers.parsing import JsonReader, short_repr, squash
 from carriers.timestamps import parse_iso
+
+_read = JsonReader("dhl:", short_repr)
 
 #: Errors the standard library raises for a timestamp it cannot read.
 _TIME_ERRORS = (ValueError, OverflowError, TypeError)
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadResponse(f"dhl: {what} is not an object", repr(value)[:500])
-    return value
-
-
-def _optional_object(raw: dict[str, Any], key: str) -> dict[str, Any]:
-    """A nested object that may be absent or null (then empty)."""
-    value = raw.get(key)
-    return {} if value is None else _object(value, key)
-
-
-def _text(raw: dict[str, Any], key: str) -> str | None:
-    """A string field, stripped; None when absent or blank. Numbers are read as text
-    (a postcode can arrive as 53113); anything else is malformed."""
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadResponse(f"dhl: {key} is not text", repr(value)[:500])
-    text = str(value).strip()
-    return text or None
 
 
 def _time(text: str, country: str | None) -> datetime:
@@ -59,11 +32,11 @@ def _time(text: str, country: str | None) -> datetime:
 
 def _address(raw: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(locality, postal code, country) from ``location.address``, each optional."""
-    address = _optional_object(_optional_object(raw, "location"), "address")
+    address = _read.optional_obj(_read.optional_obj(raw, "location"), "address")
     return (
-        _text(address, "addressLocality"),
-        _text(address, "postalCode"),
-        _text(address, "countryCode"),
+        _read.field_text(address, "addressLocality"),
+        _read.field_text(address, "postalCode"),
+        _read.field_text(address, "countryCode"),
     )
 
 
@@ -72,11 +45,11 @@ def parse_event(raw: Any) -> TrackingEvent:
 
     The coarse ``statusCode`` is kept as the carrier code; the wording refines it.
     """
-    raw = _object(raw, "event")
-    code = (_text(raw, "statusCode") or "").lower()
-    title, description = _text(raw, "status"), _text(raw, "description")
+    raw = _read.obj(raw, "event")
+    code = (_read.field_text(raw, "statusCode") or "").lower()
+    title, description = _read.field_text(raw, "status"), _read.field_text(raw, "description")
     status, reason = codes.classify(code, " ".join(filter(None, (title, description))))
-    timestamp = _text(raw, "timestamp")
+    timestamp = _read.field_text(raw, "timestamp")
     if timestamp is None:
         raise BadResponse("dhl: event without a timestamp", repr(raw)[:500])
     city, postal_code, country = _address(raw)
@@ -94,11 +67,14 @@ def parse_event(raw: Any) -> TrackingEvent:
 
 def _estimate(raw: dict[str, Any], country: str | None) -> date | DeliveryWindow | None:
     """A window when DHL gives both ends, else the date of ``estimatedTimeOfDelivery``."""
-    frame = _optional_object(raw, "estimatedDeliveryTimeFrame")
-    start, end = _text(frame, "estimatedFrom"), _text(frame, "estimatedThrough")
+    frame = _read.optional_obj(raw, "estimatedDeliveryTimeFrame")
+    start, end = (
+        _read.field_text(frame, "estimatedFrom"),
+        _read.field_text(frame, "estimatedThrough"),
+    )
     if start and end:
         return DeliveryWindow(start=_time(start, country), end=_time(end, country))
-    text = _text(raw, "estimatedTimeOfDelivery")
+    text = _read.field_text(raw, "estimatedTimeOfDelivery")
     if text is None:
         return None
     try:
@@ -108,18 +84,18 @@ def _estimate(raw: dict[str, Any], country: str | None) -> date | DeliveryWindow
 
 
 def _signer(proof: dict[str, Any]) -> str | None:
-    signed = _optional_object(proof, "signed")
-    name = _text(signed, "name")
+    signed = _read.optional_obj(proof, "signed")
+    name = _read.field_text(signed, "name")
     if name:
         return name
-    parts = (_text(signed, "givenName"), _text(signed, "familyName"))
+    parts = (_read.field_text(signed, "givenName"), _read.field_text(signed, "familyName"))
     return " ".join(part for part in parts if part) or None
 
 
 def parse_shipment(raw: Any) -> TrackingResult:
     """One ``shipments[]`` entry -> a result numbered by the shipment's ``id``."""
-    raw = _object(raw, "shipment")
-    number = _text(raw, "id")
+    raw = _read.obj(raw, "shipment")
+    number = _read.field_text(raw, "id")
     if number is None:
         raise BadResponse("dhl: shipment without id", repr(raw)[:500])
     raw_events = raw.get("events")
@@ -135,7 +111,7 @@ def parse_shipment(raw: Any) -> TrackingResult:
     )
     latest = events[-1] if events else current
 
-    _, _, destination = _address(_optional_object(raw, "destination"))
+    _, _, destination = _address(_read.optional_obj(raw, "destination"))
     country = destination or (latest.country if latest else None)
     result = TrackingResult(
         number=number, events=events, estimated_delivery=_estimate(raw, country)
@@ -143,9 +119,9 @@ def parse_shipment(raw: Any) -> TrackingResult:
     if latest:
         result.status, result.reason = latest.status, latest.reason
 
-    proof = _optional_object(_optional_object(raw, "details"), "proofOfDelivery")
+    proof = _read.optional_obj(_read.optional_obj(raw, "details"), "proofOfDelivery")
     delivered = [event for event in events if event.status is Status.DELIVERED]
-    proof_time = _text(proof, "timestamp")
+    proof_time = _read.field_text(proof, "timestamp")
     if proof_time:
         result.delivered_at = _time(proof_time, delivered[-1].country if delivered else country)
     elif delivered:
@@ -158,7 +134,7 @@ def parse_shipment(raw: Any) -> TrackingResult:
 
 def parse_shipments(doc: Any) -> list[TrackingResult]:
     """A tracking response or a pushed body: ``{"shipments": [...]}`` -> results."""
-    raw = _object(doc, "response")
+    raw = _read.obj(doc, "response")
     shipments = raw.get("shipments")
     if not isinstance(shipments, list):
         raise BadResponse("dhl: response without a shipments list", repr(doc)[:500])
@@ -168,9 +144,9 @@ def parse_shipments(doc: Any) -> list[TrackingResult]:
 def pick(results: Sequence[TrackingResult], number: str) -> TrackingResult | None:
     """The result for ``number``: DHL may answer with several shipments (one per service)
     or echo the number differently formatted; prefer an exact id, else the first."""
-    wanted = "".join(number.split()).upper()
+    wanted = squash(number)
     for result in results:
-        if "".join(result.number.split()).upper() == wanted:
+        if squash(result.number) == wanted:
             return result
     return results[0] if results else None
 

@@ -10,17 +10,15 @@ with the Tracker in ``result``. Anything malformed raises BadResponse, nothing e
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from carriers.base import BadResponse, Reason, Status, TrackingEvent, TrackingResult
 from carriers.easypost.codes import CODES, DEFAULT
-from carriers.timestamps import parse_iso
+from carriers.parsing import JsonReader, decode_json, dump, latest_status
+from carriers.signatures import hex_hmac_sha256, verify_signed_body
 
 SIGNATURE_HEADER = "x-hmac-signature"
 SIGNATURE_PREFIX = "hmac-sha256-hex="
@@ -35,6 +33,8 @@ _PROBLEMS = frozenset(
         Status.AVAILABLE_FOR_PICKUP,
     }
 )
+
+_read = JsonReader("easypost:", dump)
 
 
 def resolve(status: str | None, detail: str | None) -> tuple[Status, Reason | None]:
@@ -53,23 +53,17 @@ def resolve(status: str | None, detail: str | None) -> tuple[Status, Reason | No
 
 def verify_signature(headers: Mapping[str, str], body: bytes, secret: str | None) -> bool:
     """``X-Hmac-Signature: hmac-sha256-hex=<hex HMAC-SHA256(NFKD(secret), raw body)>``."""
-    if not secret:
-        return False
-    sent = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER), None)
-    if not isinstance(sent, str) or not sent:
-        return False
-    key = unicodedata.normalize("NFKD", secret).encode("utf-8")
-    expected = SIGNATURE_PREFIX + hmac.new(key, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), sent.strip().encode("utf-8", "replace"))
+    return verify_signed_body(headers, body, header=SIGNATURE_HEADER, secret=secret, sign=sign)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hmac-Signature`` value EasyPost sends for ``body``."""
+    return SIGNATURE_PREFIX + hex_hmac_sha256(unicodedata.normalize("NFKD", secret), body)
 
 
 def parse_event(body: bytes) -> list[TrackingResult]:
     """Results in a webhook body; [] for events that carry no tracker (e.g. batch.*)."""
-    try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise BadResponse("easypost: webhook body is not JSON", body) from exc
-    event = _obj(event, "event")
+    event = _read.obj(decode_json(body, "easypost: webhook body is not JSON"), "event")
     description = event.get("description")
     if not isinstance(description, str):
         raise BadResponse("easypost: event without a description", body)
@@ -80,24 +74,18 @@ def parse_event(body: bytes) -> list[TrackingResult]:
 
 def parse_tracker(raw: Any, *, number: str | None = None) -> TrackingResult:
     """One Tracker; ``number`` is the number as we asked for it (defaults to tracking_code)."""
-    tracker = _obj(raw, "tracker")
-    code = tracker.get("tracking_code")
-    if not isinstance(code, str) or not code:
-        raise BadResponse("easypost: tracker without tracking_code", _dump(raw))
-    details = tracker.get("tracking_details")
-    if details is None:
-        details = []
-    if not isinstance(details, list):
-        raise BadResponse("easypost: tracking_details is not a list", _dump(raw))
+    tracker = _read.obj(raw, "tracker")
+    code = _read.required_string(tracker, "tracking_code", "tracker")
+    details = _read.optional_list(tracker, "tracking_details")
     events = sorted((_event(d) for d in details), key=lambda e: e.occurred_at)
 
-    status_text, detail_text = _str(tracker, "status"), _str(tracker, "status_detail")
-    if status_text or detail_text:
-        status, reason = resolve(status_text, detail_text)
-    elif events:
-        status, reason = events[-1].status, events[-1].reason
-    else:
-        status, reason = Status.PENDING, None
+    status_text, detail_text = (
+        _read.string(tracker, "status"),
+        _read.string(tracker, "status_detail"),
+    )
+    status, reason = (
+        resolve(status_text, detail_text) if status_text or detail_text else latest_status(events)
+    )
 
     delivered = [e.occurred_at for e in events if e.status is Status.DELIVERED]
     return TrackingResult(
@@ -107,39 +95,38 @@ def parse_tracker(raw: Any, *, number: str | None = None) -> TrackingResult:
         events=events,
         estimated_delivery=_estimate(tracker),
         delivered_at=delivered[-1] if status is Status.DELIVERED and delivered else None,
-        signed_by=_str(tracker, "signed_by") or None,
-        carrier_url=_str(tracker, "public_url") or None,
+        signed_by=_read.string(tracker, "signed_by") or None,
+        carrier_url=_read.string(tracker, "public_url") or None,
     )
 
 
 def parse_error(raw: Any) -> str:
     """The ``error.code`` of an EasyPost error body (``{"error": {"code", "message"}}``)."""
-    error = _obj(_obj(raw, "error body").get("error"), "error")
-    return _str(error, "code") or ""
+    error = _read.obj(_read.obj(raw, "error body").get("error"), "error")
+    return _read.string(error, "code") or ""
 
 
 # --- helpers ---
 
 
 def _event(raw: Any) -> TrackingEvent:
-    detail = _obj(raw, "tracking detail")
-    location = detail.get("tracking_location")
-    location = {} if location is None else _obj(location, "tracking_location")
-    country = _str(location, "country")
-    stamp = _str(detail, "datetime")
+    detail = _read.obj(raw, "tracking detail")
+    location = _read.optional_obj(detail, "tracking_location")
+    country = _read.string(location, "country")
+    stamp = _read.string(detail, "datetime")
     if not stamp:
-        raise BadResponse("easypost: tracking detail without datetime", _dump(raw))
-    status_text, detail_text = _str(detail, "status"), _str(detail, "status_detail")
+        raise BadResponse("easypost: tracking detail without datetime", dump(raw))
+    status_text, detail_text = _read.string(detail, "status"), _read.string(detail, "status_detail")
     status, reason = resolve(status_text, detail_text)
     return TrackingEvent(
-        occurred_at=_when(stamp, country),
+        occurred_at=_read.iso_time(stamp, country, what="datetime"),
         status=status,
         reason=reason,
         carrier_code="/".join(p for p in (status_text, detail_text) if p),
-        description=_str(detail, "message") or _str(detail, "description") or "",
-        city=_str(location, "city"),
-        region=_str(location, "state"),
-        postal_code=_str(location, "zip"),
+        description=_read.string(detail, "message") or _read.string(detail, "description") or "",
+        city=_read.string(location, "city"),
+        region=_read.string(location, "state"),
+        postal_code=_read.string(location, "zip"),
         country=country,
     )
 
@@ -148,38 +135,8 @@ def _estimate(tracker: dict[str, Any]) -> date | None:
     carrier_detail = tracker.get("carrier_detail")
     local = None
     if carrier_detail is not None:
-        local = _str(_obj(carrier_detail, "carrier_detail"), "est_delivery_date_local")
-    text = local or _str(tracker, "est_delivery_date")
+        local = _read.string(_read.obj(carrier_detail, "carrier_detail"), "est_delivery_date_local")
+    text = local or _read.string(tracker, "est_delivery_date")
     if not text:
         return None
-    try:  # the date the carrier states, not shifted into UTC
-        return date.fromisoformat(text[:10])
-    except ValueError as exc:
-        raise BadResponse(f"easypost: bad estimated delivery {text!r}", text) from exc
-
-
-def _when(text: str, country: str | None) -> datetime:
-    try:
-        return parse_iso(text, country=country)
-    except (ValueError, OverflowError) as exc:
-        raise BadResponse(f"easypost: bad datetime {text!r}", text) from exc
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadResponse(f"easypost: {what} is not an object", _dump(value))
-    return value
-
-
-def _str(obj: dict[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise BadResponse(f"easypost: {key} is not a string", _dump(obj))
-
-
-def _dump(value: Any) -> str:
-    try:
-        return json.dumps(value)[:2000]
-    except (TypeError, ValueError, RecursionError):
-        return repr(value)[:2000]
+    return _read.stated_date(text)  # the date the carrier states, not shifted into UTC

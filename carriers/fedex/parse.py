@@ -13,37 +13,24 @@ documented shape raises :class:`BadResponse` and nothing else. What we accept:
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from carriers.base import (
-    BadResponse,
-    DeliveryWindow,
-    Reason,
-    Status,
-    TrackingEvent,
-    TrackingResult,
-)
+from carriers.base import BadResponse, DeliveryWindow, Reason, Status, TrackingEvent, TrackingResult
 from carriers.fedex.codes import classify, infer_reason
+from carriers.parsing import JsonReader, squash
 from carriers.timestamps import to_utc
 
 #: Whole-call error codes that are about the numbers we sent, not about the request.
 NUMBER_ERROR_PREFIX = "TRACKING.TRACKINGNUMBER."
 
+_read = JsonReader("FedEx")
+
 
 def parse_token(payload: Any) -> tuple[str, float]:
-    """(access_token, expires_in seconds) from the OAuth answer."""
-    body = _obj(payload, "token response")
-    token = _text(body.get("access_token"))
-    try:
-        expires_in = float(_text(body.get("expires_in")) or "")
-    except ValueError as exc:
-        raise BadResponse("FedEx token response without a usable expires_in") from exc
-    if not token or not math.isfinite(expires_in) or expires_in <= 0:
-        raise BadResponse("FedEx token response without access_token or expiry")
-    return token, expires_in
+    """(access_token, expires_in seconds) from the OAuth answer; FedEx may send both as strings."""
+    return _read.token(payload)
 
 
 def parse_track(payload: Any, numbers: list[str]) -> list[TrackingResult]:
@@ -51,10 +38,10 @@ def parse_track(payload: Any, numbers: list[str]) -> list[TrackingResult]:
     answer makes the answer unusable (BadResponse) rather than silently "not found"."""
     found: dict[str, TrackingResult] = {}
     for result in _complete_results(payload):
-        found.setdefault(_squash(result.number), result)
+        found.setdefault(squash(result.number), result)
     results = []
     for number in numbers:
-        result = found.get(_squash(number))
+        result = found.get(squash(number))
         if result is None:
             raise BadResponse(f"FedEx answer has no result for {number!r}")
         results.append(replace(result, number=number, events=list(result.events)))
@@ -63,11 +50,11 @@ def parse_track(payload: Any, numbers: list[str]) -> list[TrackingResult]:
 
 def parse_push(payload: Any) -> list[TrackingResult]:
     """Results in a pushed body: a full Track answer or a single ``trackResult``."""
-    body = _obj(payload, "pushed body")
+    body = _read.obj(payload, "pushed body")
     if "output" in body:
         return _complete_results(body)
-    info = _obj(body.get("trackingNumberInfo"), "trackingNumberInfo")
-    number = _text(info.get("trackingNumber"))
+    info = _read.obj(body.get("trackingNumberInfo"), "trackingNumberInfo")
+    number = _read.text(info.get("trackingNumber"))
     if not number:
         raise BadResponse("FedEx pushed trackResult without a tracking number")
     return [_track_result(body, number)]
@@ -82,17 +69,18 @@ def error_codes(payload: Any) -> list[str]:
 
 
 def _complete_results(payload: Any) -> list[TrackingResult]:
-    output = _obj(_obj(payload, "track response").get("output"), "output")
+    output = _read.obj(_read.obj(payload, "track response").get("output"), "output")
     return [
-        _complete(_obj(e, "completeTrackResult")) for e in _list(output.get("completeTrackResults"))
+        _complete(_read.obj(e, "completeTrackResult"))
+        for e in _read.list(output.get("completeTrackResults"))
     ]
 
 
 def _complete(entry: dict[str, Any]) -> TrackingResult:
-    shipments = [_obj(r, "trackResult") for r in _list(entry.get("trackResults"))]
+    shipments = [_read.obj(r, "trackResult") for r in _read.list(entry.get("trackResults"))]
     chosen = next((r for r in shipments if not r.get("error")), shipments[0] if shipments else {})
-    info = _obj(chosen.get("trackingNumberInfo") or {}, "trackingNumberInfo")
-    number = _text(entry.get("trackingNumber")) or _text(info.get("trackingNumber"))
+    info = _read.obj(chosen.get("trackingNumberInfo") or {}, "trackingNumberInfo")
+    number = _read.text(entry.get("trackingNumber")) or _read.text(info.get("trackingNumber"))
     if not number:
         raise BadResponse("FedEx completeTrackResult without a tracking number")
     if not shipments:
@@ -102,9 +90,9 @@ def _complete(entry: dict[str, Any]) -> TrackingResult:
 
 def _track_result(track: dict[str, Any], number: str) -> TrackingResult:
     if track.get("error"):
-        _obj(track["error"], "error")
+        _read.obj(track["error"], "error")
         return TrackingResult(number=number, not_found=True)
-    scans = [_obj(s, "scanEvent") for s in _list(track.get("scanEvents"))]
+    scans = [_read.obj(s, "scanEvent") for s in _read.list(track.get("scanEvents"))]
     # FedEx lists newest first and pushes may come in any order: reversing before a
     # stable sort keeps same-second scans in the order they happened.
     events = sorted((_event(s) for s in reversed(scans)), key=lambda e: e.occurred_at)
@@ -112,18 +100,18 @@ def _track_result(track: dict[str, Any], number: str) -> TrackingResult:
     if events:
         result.status, result.reason = events[-1].status, events[-1].reason
     elif track.get("latestStatusDetail"):
-        latest = _obj(track["latestStatusDetail"], "latestStatusDetail")
-        code, derived = _text(latest.get("code")), _text(latest.get("derivedCode"))
-        description = _text(latest.get("description")) or ""
+        latest = _read.obj(track["latestStatusDetail"], "latestStatusDetail")
+        code, derived = _read.text(latest.get("code")), _read.text(latest.get("derivedCode"))
+        description = _read.text(latest.get("description")) or ""
         if code or derived:  # without a code it says nothing: stay pending
             result.status, result.reason = _classify(code, derived, description)
 
     # Wall times FedEx sends without an offset are read in the newest scan's country.
     country = events[-1].country if events else None
     stamps: dict[str, str] = {}
-    for item in _list(track.get("dateAndTimes")):
-        stamp = _obj(item, "dateAndTimes")
-        kind, value = _text(stamp.get("type")), _text(stamp.get("dateTime"))
+    for item in _read.list(track.get("dateAndTimes")):
+        stamp = _read.obj(item, "dateAndTimes")
+        kind, value = _read.text(stamp.get("type")), _read.text(stamp.get("dateTime"))
         if kind and value:
             stamps.setdefault(kind.upper(), value)
 
@@ -131,8 +119,10 @@ def _track_result(track: dict[str, Any], number: str) -> TrackingResult:
         result.delivered_at = _delivered_at(events, stamps.get("ACTUAL_DELIVERY"), country)
     result.estimated_delivery = _estimate(track, stamps.get("ESTIMATED_DELIVERY"), country)
 
-    details = _obj(track.get("deliveryDetails") or {}, "deliveryDetails")
-    result.signed_by = _text(details.get("signedByName")) or _text(details.get("receivedByName"))
+    details = _read.obj(track.get("deliveryDetails") or {}, "deliveryDetails")
+    result.signed_by = _read.text(details.get("signedByName")) or _read.text(
+        details.get("receivedByName")
+    )
     return result
 
 
@@ -154,9 +144,9 @@ def _estimate(
     track: dict[str, Any], estimated: str | None, country: str | None
 ) -> date | DeliveryWindow | None:
     """The delivery window when FedEx gives both ends, else the estimated day."""
-    block = _obj(track.get("estimatedDeliveryTimeWindow") or {}, "estimatedDeliveryTimeWindow")
-    window = _obj(block.get("window") or {}, "window")
-    begins, ends = _text(window.get("begins")), _text(window.get("ends"))
+    block = _read.obj(track.get("estimatedDeliveryTimeWindow") or {}, "estimatedDeliveryTimeWindow")
+    window = _read.obj(block.get("window") or {}, "window")
+    begins, ends = _read.text(window.get("begins")), _read.text(window.get("ends"))
     if begins and ends:
         return DeliveryWindow(_utc(begins, country), _utc(ends, country))
     day = estimated or ends or begins
@@ -164,15 +154,18 @@ def _estimate(
 
 
 def _event(scan: dict[str, Any]) -> TrackingEvent:
-    location = _obj(scan.get("scanLocation") or {}, "scanLocation")
-    country = _text(location.get("countryCode"))
-    stamp = _text(scan.get("date"))
+    location = _read.obj(scan.get("scanLocation") or {}, "scanLocation")
+    country = _read.text(location.get("countryCode"))
+    stamp = _read.text(scan.get("date"))
     if not stamp:
         raise BadResponse("FedEx scan event without a date")
-    event_type, derived = _text(scan.get("eventType")), _text(scan.get("derivedStatusCode"))
-    description = _text(scan.get("eventDescription")) or ""
-    exception = _text(scan.get("exceptionDescription")) or ""
-    exception_code = _text(scan.get("exceptionCode"))
+    event_type, derived = (
+        _read.text(scan.get("eventType")),
+        _read.text(scan.get("derivedStatusCode")),
+    )
+    description = _read.text(scan.get("eventDescription")) or ""
+    exception = _read.text(scan.get("exceptionDescription")) or ""
+    exception_code = _read.text(scan.get("exceptionCode"))
     status, reason = _classify(
         event_type, derived, exception, description, flagged=bool(exception_code or exception)
     )
@@ -184,9 +177,9 @@ def _event(scan: dict[str, Any]) -> TrackingEvent:
         reason=reason,
         carrier_code=event_type or derived or "",
         description=description,
-        city=_text(location.get("city")),
-        region=_text(location.get("stateOrProvinceCode")),
-        postal_code=_text(location.get("postalCode")),
+        city=_read.text(location.get("city")),
+        region=_read.text(location.get("stateOrProvinceCode")),
+        postal_code=_read.text(location.get("postalCode")),
         country=country,
     )
 
@@ -221,34 +214,3 @@ def _utc(value: str, country: str | None) -> datetime:
 def _local_date(value: str) -> date:
     """The calendar day as FedEx wrote it: converting to UTC first could shift it."""
     return _moment(value).date()
-
-
-def _squash(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadResponse(f"FedEx {what} is not an object")
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadResponse("FedEx sent an object where a list belongs")
-    return value
-
-
-def _text(value: Any) -> str | None:
-    """A non-empty string, None when absent or blank; numbers are read as their text."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadResponse(f"FedEx sent {type(value).__name__} where text belongs")
-    try:
-        text = str(value).strip()
-    except ValueError as exc:  # an integer too long to print
-        raise BadResponse("FedEx sent a number too long to read") from exc
-    return text or None

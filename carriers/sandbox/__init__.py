@@ -108,16 +108,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
-import json
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
 from carriers.base import AuthError, BadResponse, CarrierAdapter, TrackingResult
+from carriers.parsing import decode_json
 from carriers.sandbox.journey import SCENARIO_EXAMPLES, Scenario, make_numbers
 from carriers.sandbox.parse import parse_track_response
+from carriers.signatures import hex_hmac_sha256, verify_signed_body
 
 __all__ = [
     "SCENARIO_EXAMPLES",
@@ -133,20 +132,11 @@ SIGNATURE_HEADER = "X-Sandbox-Signature"
 
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Sandbox-Signature`` value for ``body``: ``sha256=`` + hex HMAC-SHA256."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + hex_hmac_sha256(secret, body)
 
 
 def _normalise(number: str) -> str:
     return number.strip().upper()
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive header lookup that works for plain dicts too."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 class SandboxAdapter(CarrierAdapter):
@@ -207,18 +197,12 @@ class SandboxAdapter(CarrierAdapter):
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """True only for a body signed with this account's secret (constant-time compare)."""
-        secret = self.webhook_secret
-        given = _header(headers, SIGNATURE_HEADER)
-        if not secret or not given:
-            return False
-        return hmac.compare_digest(given.strip().encode(), sign(secret, body).encode())
+        return verify_signed_body(
+            headers, body, header=SIGNATURE_HEADER, secret=self.webhook_secret, sign=sign
+        )
 
     def parse_webhook(self, body: bytes) -> list[TrackingResult]:
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadResponse("sandbox push: invalid JSON", body) from exc
-        results = parse_track_response(data)
+        results = parse_track_response(decode_json(body, "sandbox push: invalid JSON"))
         for result in results:
             result.carrier_url = self.public_url(result.number)
         return results

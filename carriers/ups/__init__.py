@@ -6,28 +6,21 @@ small semaphore (enough to hide latency, few enough not to trip UPS's unpublishe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import quote
 from uuid import uuid4
 
-import httpx
-
-from carriers.base import (
-    AuthError,
-    BadResponse,
-    CarrierAdapter,
-    TokenCache,
-    TrackingResult,
-)
+from carriers.base import AuthError, BadResponse, TokenCache, TrackingResult
+from carriers.concurrency import map_bounded
+from carriers.oauth import OAuthAdapter
 from carriers.ups import parse
 
 #: OAuth tokens per (base_url, client_id), shared by every UPSAdapter in the process.
 TOKENS = TokenCache()
 
 
-class UPSAdapter(CarrierAdapter):
+class UPSAdapter(OAuthAdapter):
     """Tracks UPS parcels through the Track API (``/api/track/v1/details``)."""
 
     key = "ups"
@@ -42,27 +35,14 @@ class UPSAdapter(CarrierAdapter):
         "client_id": "Client ID",
         "client_secret": "Client secret",
     }
+    tokens = TOKENS
     #: Track calls in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4
 
     async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
-        """One call per number, at most :attr:`concurrency` at a time, results in order.
-
-        The first failure cancels the calls still running and is raised as itself
-        (not as an ExceptionGroup), so callers see the typed carrier error.
-        """
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(number: str) -> TrackingResult:
-            async with gate:
-                return await self._track_one(number)
-
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(one(n)) for n in numbers]
-        except BaseExceptionGroup as failed:
-            raise failed.exceptions[0] from None
-        return [task.result() for task in tasks]
+        """One call per number, at most :attr:`concurrency` at a time, results in order;
+        the first failure cancels the rest and is raised as itself (:func:`map_bounded`)."""
+        return await map_bounded(self._track_one, numbers, limit=self.concurrency)
 
     async def _track_one(self, number: str) -> TrackingResult:
         url = f"{self.base_url}/api/track/v1/details/{quote(number, safe='')}"
@@ -72,7 +52,7 @@ class UPSAdapter(CarrierAdapter):
             "returnMilestones": "false",
             "returnPOD": "true",
         }
-        response = await self._authorized("GET", url, params=params)
+        response = await self.authorized("GET", url, params=params)
         if response.status_code == 404:
             result = TrackingResult(number=number, not_found=True)
         elif response.status_code in (200, 400):
@@ -80,51 +60,28 @@ class UPSAdapter(CarrierAdapter):
             # the parser turns that body into not_found and anything else into BadResponse.
             [result] = parse.parse_track(self.json_body(response), number)
         elif response.status_code == 403:
-            raise AuthError(f"ups: access refused (HTTP 403) for client {self._client_id}")
+            client_id = self.credentials.get("client_id", "")
+            raise AuthError(f"ups: access refused (HTTP 403) for client {client_id}")
         else:
             raise BadResponse(f"ups: unexpected HTTP {response.status_code}", response.content)
         result.carrier_url = self.public_url(number)
         return result
 
-    # --- OAuth ---
+    # --- OAuth (the 401 retry is :meth:`OAuthAdapter.authorized`) ---
 
-    @property
-    def _client_id(self) -> str:
-        return self.credentials.get("client_id", "")
+    def bearer_headers(self, token: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "transId": uuid4().hex,  # unique per request, 32 chars as UPS allows
+            "transactionSrc": "doorstep",
+        }
 
-    @property
-    def _token_key(self) -> tuple[str, str]:
-        return (self.base_url, self._client_id)
-
-    async def _authorized(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send with a bearer token; on 401 drop the token, fetch a new one, retry once."""
-        for _ in range(2):
-            token = await TOKENS.get(self._token_key, self._fetch_token)
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-                "transId": uuid4().hex,  # unique per request, 32 chars as UPS allows
-                "transactionSrc": "doorstep",
-            }
-            response = await self.send(method, url, headers=headers, **kwargs)
-            if response.status_code != 401:
-                return response
-            TOKENS.invalidate(self._token_key, token)
-        raise AuthError("ups: token rejected twice (HTTP 401)")
-
-    async def _fetch_token(self) -> tuple[str, float]:
-        client_secret = self.credentials.get("client_secret", "")
-        if not self._client_id or not client_secret:
-            raise AuthError("ups: client_id and client_secret are required")
-        response = await self.send(
-            "POST",
-            f"{self.base_url}/security/v1/oauth/token",
+    async def fetch_token(self) -> tuple[str, float]:
+        return await self.request_token(
+            "/security/v1/oauth/token",
+            parse.parse_token,
             data={"grant_type": "client_credentials"},
-            auth=(self._client_id, client_secret),
+            auth=self.client_credentials(),
             headers={"Accept": "application/json"},
         )
-        if response.status_code in (400, 401, 403):
-            raise AuthError(f"ups: token request refused (HTTP {response.status_code})")
-        if response.status_code != 200:
-            raise BadResponse(f"ups: token endpoint HTTP {response.status_code}", response.content)
-        return parse.parse_token(self.json_body(response))

@@ -13,59 +13,49 @@ documented shape raises :class:`BadResponse` and nothing else. What we accept:
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
-from carriers.base import (
-    BadResponse,
-    DeliveryWindow,
-    Reason,
-    Status,
-    TrackingEvent,
-    TrackingResult,
-)
+from carriers.base import BadResponse, DeliveryWindow, Reason, Status, TrackingEvent, TrackingResult
+from carriers.parsing import JsonReader, squash
 from carriers.timestamps import parse_offset, to_utc
 from carriers.ups.codes import classify, infer_reason
 
 #: deliveryTime types that carry a start and an end (estimated/confirmed/imminent window).
 WINDOW_TYPES = frozenset({"EDW", "CDW", "IDW"})
 
+_read = JsonReader("UPS")
+
 
 def parse_token(payload: Any) -> tuple[str, float]:
-    """(access_token, expires_in seconds) from the OAuth answer; UPS sends both as strings."""
-    body = _obj(payload, "token response")
-    token = _text(body.get("access_token"))
-    try:
-        expires_in = float(_text(body.get("expires_in")) or "")
-    except ValueError as exc:
-        raise BadResponse("UPS token response without a usable expires_in") from exc
-    if not token or not math.isfinite(expires_in) or expires_in <= 0:
-        raise BadResponse("UPS token response without access_token or expiry")
-    return token, expires_in
+    """(access_token, expires_in seconds) from the OAuth answer; UPS may send both as strings."""
+    return _read.token(payload)
 
 
 def parse_track(payload: Any, number: str) -> list[TrackingResult]:
     """The one result for ``number`` in a Track API answer (a list, like every parser)."""
-    body = _obj(payload, "track response")
+    body = _read.obj(payload, "track response")
     if "trackResponse" not in body and _has_errors(body):
         return [TrackingResult(number=number, not_found=True)]
-    shipments = _list(_obj(body.get("trackResponse"), "trackResponse").get("shipment"))
+    shipments = _read.list(_read.obj(body.get("trackResponse"), "trackResponse").get("shipment"))
     if not shipments:
         return [TrackingResult(number=number, not_found=True)]
-    packages = [_obj(p, "package") for p in _list(_obj(shipments[0], "shipment").get("package"))]
+    packages = [
+        _read.obj(p, "package")
+        for p in _read.list(_read.obj(shipments[0], "shipment").get("package"))
+    ]
     if not packages:
         return [TrackingResult(number=number, not_found=True)]
-    wanted = _squash(number)
+    wanted = squash(number)
     package = next(
-        (p for p in packages if _squash(_text(p.get("trackingNumber")) or "") == wanted),
+        (p for p in packages if squash(_read.text(p.get("trackingNumber")) or "") == wanted),
         packages[0],
     )
     return [_package(package, number)]
 
 
 def _package(package: dict[str, Any], number: str) -> TrackingResult:
-    activities = [_obj(a, "activity") for a in _list(package.get("activity"))]
+    activities = [_read.obj(a, "activity") for a in _read.list(package.get("activity"))]
     # UPS lists newest first; reversing before a stable sort keeps same-second scans in
     # the order they happened.
     scans = sorted(((_event(a), a) for a in reversed(activities)), key=lambda s: s[0].occurred_at)
@@ -80,21 +70,21 @@ def _package(package: dict[str, Any], number: str) -> TrackingResult:
 
     # Wall times without an offset (estimates, delivered time) are read in the zone of the
     # newest scan: UPS only gives them near delivery, when that scan is local.
-    offset = _text(scans[-1][1].get("gmtOffset")) if scans else None
+    offset = _read.text(scans[-1][1].get("gmtOffset")) if scans else None
     zone = _offset(offset) if offset else None
     country = events[-1].country if events else None
     dates: dict[str, str | None] = {}
-    for item in _list(package.get("deliveryDate")):
-        entry = _obj(item, "deliveryDate")
-        dates[(_text(entry.get("type")) or "").upper()] = _text(entry.get("date"))
-    window = _obj(package.get("deliveryTime") or {}, "deliveryTime")
+    for item in _read.list(package.get("deliveryDate")):
+        entry = _read.obj(item, "deliveryDate")
+        dates[(_read.text(entry.get("type")) or "").upper()] = _read.text(entry.get("date"))
+    window = _read.obj(package.get("deliveryTime") or {}, "deliveryTime")
 
     if result.status is Status.DELIVERED:  # an Access Point drop-off is not handed over
         result.delivered_at = _delivered_at(events, dates, window, zone, country)
     result.estimated_delivery = _estimate(dates, window, zone, country)
 
-    info = _obj(package.get("deliveryInformation") or {}, "deliveryInformation")
-    result.signed_by = _text(info.get("receivedBy"))
+    info = _read.obj(package.get("deliveryInformation") or {}, "deliveryInformation")
+    result.signed_by = _read.text(info.get("receivedBy"))
     return result
 
 
@@ -112,8 +102,8 @@ def _delivered_at(
     day = dates.get("DEL")
     if not day:
         return None
-    is_del = (_text(window.get("type")) or "").upper() == "DEL"
-    clock = _text(window.get("endTime")) if is_del else None
+    is_del = (_read.text(window.get("type")) or "").upper() == "DEL"
+    clock = _read.text(window.get("endTime")) if is_del else None
     return _wall(day, clock or "000000", zone, country)
 
 
@@ -127,16 +117,16 @@ def _estimate(
     day = dates.get("RDD") or dates.get("SDD")
     if not day:
         return None
-    start, end = _text(window.get("startTime")), _text(window.get("endTime"))
-    if (_text(window.get("type")) or "").upper() in WINDOW_TYPES and start and end:
+    start, end = _read.text(window.get("startTime")), _read.text(window.get("endTime"))
+    if (_read.text(window.get("type")) or "").upper() in WINDOW_TYPES and start and end:
         return DeliveryWindow(_wall(day, start, zone, country), _wall(day, end, zone, country))
     return _date(day)
 
 
 def _event(activity: dict[str, Any]) -> TrackingEvent:
-    location = _obj(activity.get("location") or {}, "location")
-    address = _obj(location.get("address") or {}, "address")
-    country = _text(address.get("countryCode")) or _text(address.get("country"))
+    location = _read.obj(activity.get("location") or {}, "location")
+    address = _read.obj(location.get("address") or {}, "address")
+    country = _read.text(address.get("countryCode")) or _read.text(address.get("country"))
     code, status, reason, description = _status(activity.get("status"))
     return TrackingEvent(
         occurred_at=_activity_time(activity, country),
@@ -144,22 +134,22 @@ def _event(activity: dict[str, Any]) -> TrackingEvent:
         reason=reason,
         carrier_code=code,
         description=description,
-        city=_text(address.get("city")),
-        region=_text(address.get("stateProvince")),
-        postal_code=_text(address.get("postalCode")),
+        city=_read.text(address.get("city")),
+        region=_read.text(address.get("stateProvince")),
+        postal_code=_read.text(address.get("postalCode")),
         country=country,
     )
 
 
 def _status(value: Any) -> tuple[str, Status, Reason | None, str]:
     """(carrier code, status, reason, description) of a ``status``/``currentStatus`` block."""
-    block = _obj(value or {}, "status")
-    type_, status_code = _text(block.get("type")), _text(block.get("statusCode"))
+    block = _read.obj(value or {}, "status")
+    type_, status_code = _read.text(block.get("type")), _read.text(block.get("statusCode"))
     # currentStatus sometimes puts the three-digit code in ``code`` itself.
-    code = _text(block.get("code"))
+    code = _read.text(block.get("code"))
     if not status_code and code and code.isdigit():
         status_code = code
-    description = _text(block.get("description")) or ""
+    description = _read.text(block.get("description")) or ""
     status, reason = classify(status_code, type_)
     if status in (Status.EXCEPTION, Status.FAILED_ATTEMPT):
         reason = infer_reason(description) or reason
@@ -168,15 +158,15 @@ def _status(value: Any) -> tuple[str, Status, Reason | None, str]:
 
 def _activity_time(activity: dict[str, Any], country: str | None) -> datetime:
     """GMT date/time when UPS gives them, else local time with its offset, else rule 3."""
-    gmt_date, gmt_time = _text(activity.get("gmtDate")), _text(activity.get("gmtTime"))
+    gmt_date, gmt_time = _read.text(activity.get("gmtDate")), _read.text(activity.get("gmtTime"))
     if gmt_date and gmt_time:
         return _wall(gmt_date, gmt_time, UTC, None)
-    local_date = _text(activity.get("date"))
+    local_date = _read.text(activity.get("date"))
     if not local_date:
         raise BadResponse("UPS activity without a date")
-    offset = _text(activity.get("gmtOffset"))
+    offset = _read.text(activity.get("gmtOffset"))
     zone = _offset(offset) if offset else None
-    return _wall(local_date, _text(activity.get("time")) or "000000", zone, country)
+    return _wall(local_date, _read.text(activity.get("time")) or "000000", zone, country)
 
 
 def _wall(day: str, clock: str, zone: tzinfo | None, country: str | None) -> datetime:
@@ -224,35 +214,4 @@ def _offset(value: str) -> tzinfo:
 
 def _has_errors(body: dict[str, Any]) -> bool:
     response = body.get("response")
-    return isinstance(response, dict) and bool(_list(response.get("errors")))
-
-
-def _squash(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadResponse(f"UPS {what} is not an object")
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadResponse("UPS sent an object where a list belongs")
-    return value
-
-
-def _text(value: Any) -> str | None:
-    """A non-empty string, None when absent or blank; numbers are read as their text."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadResponse(f"UPS sent {type(value).__name__} where text belongs")
-    try:
-        text = str(value).strip()
-    except ValueError as exc:  # an integer too long to print
-        raise BadResponse("UPS sent a number too long to read") from exc
-    return text or None
+    return isinstance(response, dict) and bool(_read.list(response.get("errors")))

@@ -10,29 +10,14 @@ from datetime import date, datetime
 from typing import Any
 
 from carriers.base import BadResponse, Status, TrackingEvent, TrackingResult
+from carriers.parsing import JsonReader, short_repr
 from carriers.timestamps import parse_iso, parse_offset, to_utc
 from carriers.usps import codes
 
+_read = JsonReader("usps:", short_repr)
+
 #: Errors the standard library raises for a timestamp or offset it cannot read.
 _TIME_ERRORS = (ValueError, OverflowError, TypeError)
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadResponse(f"usps: {what} is not an object", repr(value)[:500])
-    return value
-
-
-def _text(raw: dict[str, Any], key: str) -> str | None:
-    """A string field, stripped; None when absent or blank. Numbers are read as text
-    (a ZIP can arrive as 20212); anything else is malformed."""
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadResponse(f"usps: {key} is not text", repr(value)[:500])
-    text = str(value).strip()
-    return text or None
 
 
 def parse_token(doc: Any) -> tuple[str, float]:
@@ -41,7 +26,7 @@ def parse_token(doc: Any) -> tuple[str, float]:
     ``expires_in`` comes as a string ("28799"); when it is missing the token is used
     once and fetched again next time rather than guessing a lifetime.
     """
-    raw = _object(doc, "token response")
+    raw = _read.obj(doc, "token response")
     token = raw.get("access_token")
     if not isinstance(token, str) or not token.strip():
         raise BadResponse("usps: token response without access_token", repr(doc)[:500])
@@ -61,14 +46,14 @@ def _occurred_at(raw: dict[str, Any], country: str | None) -> datetime:
     """The scan's instant: ``GMTTimestamp`` when given (naive means GMT), else the local
     ``eventTimestamp`` placed by ``GMTOffset``, else by the timestamps.py country rule."""
     try:
-        gmt = _text(raw, "GMTTimestamp")
+        gmt = _read.field_text(raw, "GMTTimestamp")
         if gmt:
             return parse_iso(gmt)
-        local = _text(raw, "eventTimestamp")
+        local = _read.field_text(raw, "eventTimestamp")
         if local is None:
             raise BadResponse("usps: event without a timestamp", repr(raw)[:500])
         moment = datetime.fromisoformat(local)
-        offset = _text(raw, "GMTOffset")
+        offset = _read.field_text(raw, "GMTOffset")
         if moment.tzinfo is None and offset:
             moment = moment.replace(tzinfo=parse_offset(offset))
         return to_utc(moment, country=country)
@@ -78,26 +63,26 @@ def _occurred_at(raw: dict[str, Any], country: str | None) -> datetime:
 
 def parse_event(raw: Any) -> TrackingEvent:
     """One ``trackingEvents[]`` entry; the code and USPS's wording are kept on the event."""
-    raw = _object(raw, "tracking event")
-    code = (_text(raw, "eventCode") or "").upper()
+    raw = _read.obj(raw, "tracking event")
+    code = (_read.field_text(raw, "eventCode") or "").upper()
     status, reason = codes.classify(code)
-    country = _text(raw, "eventCountry")
+    country = _read.field_text(raw, "eventCountry")
     return TrackingEvent(
         occurred_at=_occurred_at(raw, country),
         status=status,
         reason=reason,
         carrier_code=code,
-        description=_text(raw, "eventType") or "",
-        city=_text(raw, "eventCity"),
-        region=_text(raw, "eventState"),
-        postal_code=_text(raw, "eventZIP"),
+        description=_read.field_text(raw, "eventType") or "",
+        city=_read.field_text(raw, "eventCity"),
+        region=_read.field_text(raw, "eventState"),
+        postal_code=_read.field_text(raw, "eventZIP"),
         country=country,
     )
 
 
 def _expected_date(raw: dict[str, Any]) -> date | None:
     """``expectedDeliveryTimeStamp`` as the date USPS wrote (its local delivery day)."""
-    text = _text(raw, "expectedDeliveryTimeStamp")
+    text = _read.field_text(raw, "expectedDeliveryTimeStamp")
     if text is None:
         return None
     try:
@@ -112,8 +97,8 @@ def parse_tracking(doc: Any, number: str | None = None) -> list[TrackingResult]:
     ``number`` is the number we asked for; it wins over the echoed ``trackingNumber``
     so results line up with the request even when USPS reformats the number.
     """
-    raw = _object(doc, "tracking response")
-    number = number or _text(raw, "trackingNumber")
+    raw = _read.obj(doc, "tracking response")
+    number = number or _read.field_text(raw, "trackingNumber")
     if not number:
         raise BadResponse("usps: response without trackingNumber", repr(doc)[:500])
     raw_events = raw.get("trackingEvents")
@@ -131,7 +116,7 @@ def parse_tracking(doc: Any, number: str | None = None) -> list[TrackingResult]:
     if events:
         result.status, result.reason = events[-1].status, events[-1].reason
     else:
-        category = _text(raw, "statusCategory")
+        category = _read.field_text(raw, "statusCategory")
         if category:
             result.status, result.reason = codes.classify_category(category)
 
@@ -139,5 +124,5 @@ def parse_tracking(doc: Any, number: str | None = None) -> list[TrackingResult]:
     if delivered:
         event, item = delivered[-1]
         result.delivered_at = event.occurred_at
-        result.signed_by = _text(item, "name")
+        result.signed_by = _read.field_text(item, "name")
     return [result]

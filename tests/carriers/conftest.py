@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import respx
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from carriers import fedex, ups, usps
+from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
-
-def load_fixture(carrier: str, name: str) -> Any:
-    """A hand-built payload in the carrier's documented shape, from tests/fixtures/<carrier>/."""
-    return json.loads((FIXTURES / carrier / name).read_text(encoding="utf-8"))
+__all__ = ["load_fixture"]
 
 
 @pytest.fixture
@@ -29,3 +24,20 @@ def respx_mock() -> Iterator[respx.MockRouter]:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient() as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tokens() -> Iterator[None]:
+    """Every test starts and ends without cached OAuth tokens."""
+    caches = (ups.TOKENS, fedex.TOKENS, usps.TOKENS)
+    for cache in caches:
+        cache.clear()
+    yield
+    for cache in caches:
+        cache.clear()
+
+
+@pytest.fixture
+def carrier(request: pytest.FixtureRequest) -> Carrier:
+    """The adapter named by an indirect ``carrier`` parameter (see ``helpers.CARRIERS``)."""
+    return CARRIERS[request.param]

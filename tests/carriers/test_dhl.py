@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -16,27 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carriers import registry
-from carriers.base import (
-    AuthError,
-    BadResponse,
-    CarrierUnavailable,
-    DeliveryWindow,
-    RateLimited,
-    Reason,
-    Status,
-)
+from carriers.base import AuthError, BadResponse, DeliveryWindow, Reason, Status
 from carriers.dhl import DHLAdapter, codes, parse
-from tests.carriers.conftest import load_fixture
+from tests.carriers.helpers import JSON, load_fixture, mutated, utc
 
 BASE = "https://api-eu.dhl.com"
 TRACK_URL = f"{BASE}/track/shipments"
 NUMBER = "1234567891"
 PARCEL = "00340434161094015902"
 CREDENTIALS = {"api_key": "dhl-key", "webhook_secret": "hook-s3cret"}
-
-
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
 
 
 def fixture(name: str) -> Any:
@@ -211,44 +198,6 @@ async def test_it_raises_auth_error_without_retrying(client, respx_mock, credent
 
 
 # --- whole-call failures ---
-
-
-@pytest.mark.parametrize(
-    ("status", "headers", "retry_after"),
-    [(429, {"Retry-After": "1"}, 1.0), (429, {}, None), (503, {"Retry-After": "60"}, 60.0)],
-)
-async def test_it_raises_rate_limited(adapter, respx_mock, status, headers, retry_after):
-    respx_mock.get(TRACK_URL).respond(status, headers=headers, json={"title": "Too Many Requests"})
-
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.retry_after == retry_after
-
-
-@pytest.mark.parametrize(
-    "answer", [httpx.Response(500), httpx.Response(502), httpx.ConnectTimeout("slow")]
-)
-async def test_it_raises_unavailable_on_5xx_and_timeouts(adapter, respx_mock, answer):
-    respx_mock.get(TRACK_URL).mock(side_effect=[answer])
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [
-        (200, '{"shipments": ['),  # invalid JSON
-        (404, "<html>Not Found</html>"),  # a proxy's page, not DHL's problem body
-        (405, '{"title": "Method Not Allowed", "status": 405}'),
-    ],
-)
-async def test_it_raises_bad_response(adapter, respx_mock, status, body):
-    respx_mock.get(TRACK_URL).respond(status, text=body)
-
-    with pytest.raises(BadResponse) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.body == body, "the raw body is kept for diagnosis"
 
 
 # --- payload shapes ---
@@ -435,40 +384,12 @@ def test_every_code_and_keyword_maps_to_a_valid_status():
 
 # --- the parser never raises anything but BadResponse ---
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
-    max_leaves=20,
-)
 #: Values that look like the real thing, so mutations reach the time and text paths.
 plausible = st.sampled_from(
     ["", "transit", "failure", "delivered", "Zustellversuch", "2026-11-20T08:00:00",
      "2026-11-20T08:00:00+14:00", "0001-01-01T00:00:00", "0001-01-01T00:00:00+01:00",
      "9999-12-31T23:59:59-05:00", "DE", "AT", "US", "XX", 0, -1, True, None, [], {}]
 )  # fmt: skip
-
-
-def _slots(node: Any) -> list[tuple[Any, Any]]:
-    """Every (container, key) pair under ``node``, depth first."""
-    if not isinstance(node, dict | list):
-        return []
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    return [slot for key, child in items for slot in [(node, key), *_slots(child)]]
-
-
-@st.composite
-def mutated(draw: st.DrawFn, name: str) -> Any:
-    """A fixture with one to four nodes replaced by arbitrary JSON or dropped."""
-    box = {"doc": copy.deepcopy(fixture(name))}
-    for _ in range(draw(st.integers(1, 4))):
-        parent, key = draw(st.sampled_from(_slots(box)))
-        if isinstance(parent, dict) and parent is not box and draw(st.booleans()):
-            del parent[key]
-        else:
-            parent[key] = draw(json_values | plausible)
-    return box["doc"]
 
 
 FUZZED = ["journey.json", "delivered.json", "timezones.json", "returned.json", "webhook.json"]
@@ -481,12 +402,12 @@ def _parse_or_bad_response(doc: Any) -> None:
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(json_values)
+@given(JSON)
 def test_the_parser_raises_only_bad_response_on_arbitrary_json(doc):
     _parse_or_bad_response(doc)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(FUZZED).flatmap(mutated))
+@given(st.sampled_from(FUZZED).flatmap(lambda name: mutated(fixture(name), JSON | plausible)))
 def test_the_parser_raises_only_bad_response_on_a_mutated_fixture(doc):
     _parse_or_bad_response(doc)

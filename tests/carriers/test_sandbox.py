@@ -1,4 +1,5 @@
-"""Sandbox carrier: deterministic journeys, the simulated HTTP API, the adapter and push.
+"""Sandbox carrier: the simulated HTTP API, the adapter and push (journeys are in
+test_sandbox_journey.py).
 
 The adapter is tested against the real sandbox app through ``httpx.ASGITransport`` (it is a
 real HTTP server in-process); respx covers only what the app cannot produce on demand
@@ -9,16 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import itertools
 import json
-import os
-import subprocess
-import sys
 import time
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -30,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-import carriers.sandbox
 from carriers.base import (
     AuthError,
     BadResponse,
@@ -41,44 +35,19 @@ from carriers.base import (
     Status,
     TrackingResult,
 )
-from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter, codes, make_numbers, sign
+from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter, make_numbers, sign
 from carriers.sandbox.__main__ import build_parser
-from carriers.sandbox.journey import (
-    DEFAULT_EPOCH,
-    DESCRIPTIONS,
-    FORCED,
-    Scenario,
-    check_digit,
-    journey,
-    make_number,
-    plan,
-    scenario_of,
-    split_number,
-)
+from carriers.sandbox.journey import DEFAULT_EPOCH, plan
 from carriers.sandbox.parse import parse_track_response
 from carriers.sandbox.server import create_app, push_updates, track_payload
-from tests.carriers.conftest import load_fixture
+from tests.carriers.helpers import SANDBOX_END_STATES as END_STATES
+from tests.carriers.helpers import json_paths, load_fixture
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 #: Every example was labelled on 2026-01-05; all their journeys are over by this time.
 AFTER_EXAMPLES = datetime(2026, 2, 1, tzinfo=UTC)
 BASE = "http://sandbox.test"
 EX = SCENARIO_EXAMPLES
-
-END_STATES: dict[str, tuple[Status, Reason | None]] = {
-    "delivered": (Status.DELIVERED, None),
-    "failed_attempt": (Status.DELIVERED, None),
-    "failed_attempt_no_access": (Status.DELIVERED, None),
-    "exception_address": (Status.EXCEPTION, Reason.ADDRESS_ISSUE),
-    "exception_damaged": (Status.EXCEPTION, Reason.DAMAGED),
-    "exception_customs": (Status.EXCEPTION, Reason.CUSTOMS_HOLD),
-    "exception_lost": (Status.EXCEPTION, Reason.LOST),
-    "pickup_point": (Status.AVAILABLE_FOR_PICKUP, None),
-    "pickup_point_after_attempt": (Status.AVAILABLE_FOR_PICKUP, None),
-    "returned_refused": (Status.RETURNED_TO_SENDER, None),
-    "returned_unclaimed": (Status.RETURNED_TO_SENDER, None),
-    "label_only": (Status.INFO_RECEIVED, None),
-}
 
 
 def sandbox_client(app: Any = None, **headers: str) -> httpx.AsyncClient:
@@ -88,178 +57,6 @@ def sandbox_client(app: Any = None, **headers: str) -> httpx.AsyncClient:
 
 def adapter(client: httpx.AsyncClient, **credentials: str) -> SandboxAdapter:
     return SandboxAdapter(credentials or {"api_key": "demo"}, client=client, base_url=BASE)
-
-
-# --- journeys ------------------------------------------------------------------------------
-
-
-def test_the_same_number_and_time_give_the_same_journey() -> None:
-    numbers = make_numbers(300, seed=1, now=NOW)
-    first = [journey(n, NOW) for n in numbers]
-    plan.cache_clear()
-    assert [journey(n, NOW) for n in numbers] == first
-
-
-def test_journeys_do_not_depend_on_the_process_hash_seed() -> None:
-    code = (
-        "from datetime import datetime, UTC;"
-        "from carriers.sandbox.journey import journey, make_numbers;"
-        "now = datetime(2026, 11, 20, tzinfo=UTC);"
-        "print([(e.code, e.at.isoformat(), e.place.city) for n in make_numbers(20, 3, now=now)"
-        " for e in journey(n, now)])"
-    )
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout
-        for seed in ("1", "2")
-    }
-    assert len(outputs) == 1
-
-
-def test_moving_time_forward_only_adds_events() -> None:
-    for number in make_numbers(200, seed=2, now=NOW):
-        label = plan(number).label_time  # type: ignore[union-attr]
-        seen: list[Any] = []
-        for hours in range(-2, 24 * 14, 5):
-            now_events = journey(number, label + timedelta(hours=hours))
-            assert now_events[: len(seen)] == seen
-            seen = now_events
-
-
-@pytest.mark.parametrize("name", sorted(END_STATES))
-def test_every_scenario_ends_in_its_documented_status(name: str) -> None:
-    events = journey(EX[name], AFTER_EXAMPLES)
-    assert codes.lookup(events[-1].code) == END_STATES[name]
-    assert journey(EX[name], AFTER_EXAMPLES + timedelta(days=365)) == events
-
-
-def test_the_not_found_family_and_malformed_numbers_have_no_journey() -> None:
-    assert journey(EX["not_found"], AFTER_EXAMPLES) == []
-    assert scenario_of(EX["not_found"]) is Scenario.NOT_FOUND
-    for bad in ("SBX1234", "1Z999AA10123456784", "", "SBX10527040018", "SBX1052704001X"):
-        assert split_number(bad) is None
-        assert journey(bad, NOW) == []
-
-
-def test_the_check_digit_catches_a_typo() -> None:
-    number = EX["delivered"]
-    typo = number[:5] + str((int(number[5]) + 1) % 10) + number[6:]
-    assert split_number(number) is not None
-    assert split_number(typo) is None
-    assert check_digit("7992739871") == "3"  # the textbook Luhn example
-
-
-def test_the_digit_after_sbx_forces_the_scenario() -> None:
-    for digit, scenario in FORCED.items():
-        numbers = [make_number(digit, 52_704, serial) for serial in range(0, 1000, 37)]
-        assert {scenario_of(n) for n in numbers} == {scenario}
-
-
-def test_hashed_numbers_are_mostly_delivered_and_cover_every_scenario() -> None:
-    counts = Counter(scenario_of(n) for n in make_numbers(3000, seed=4, now=NOW))
-    assert 0.62 < counts[Scenario.DELIVERED] / 3000 < 0.82
-    assert set(counts) == set(Scenario) - {Scenario.NOT_FOUND}
-
-
-def test_journeys_cross_two_to_four_real_hubs_in_time_order() -> None:
-    for number in make_numbers(500, seed=5, now=NOW):
-        events = plan(number).events  # type: ignore[union-attr]
-        assert all(a.at < b.at for a, b in itertools.pairwise(events))
-        if scenario_of(number) in (Scenario.DELIVERED, Scenario.FAILED_ATTEMPT):
-            hubs = {(e.place.city, e.place.country) for e in events if e.code == "ARR"}
-            assert 2 <= len(hubs) <= 4
-        for ev in events:
-            assert ev.place.city and ev.place.region and ev.place.postcode
-            assert len(ev.place.country) == 2
-            ZoneInfo(ev.place.zone)
-
-
-def test_deliveries_happen_in_local_daytime_with_a_signer() -> None:
-    for number in make_numbers(300, seed=6, now=NOW, scenario=Scenario.DELIVERED):
-        last = plan(number).events[-1]  # type: ignore[union-attr]
-        local = last.at.astimezone(ZoneInfo(last.place.zone))
-        assert last.code in ("DLV", "DLN")
-        assert 8 <= local.hour < 18 and local.weekday() != 6
-        assert last.signed_by
-
-
-def test_nothing_is_visible_before_the_label_time() -> None:
-    number = EX["delivered"]
-    label = plan(number).label_time  # type: ignore[union-attr]
-    assert label.date() == date(2026, 1, 5)
-    assert journey(number, label - timedelta(seconds=1)) == []
-    assert [e.code for e in journey(number, label)] == ["LBL"]
-
-
-def test_the_epoch_moves_every_label_time() -> None:
-    later = DEFAULT_EPOCH + timedelta(days=10)
-    a, b = plan(EX["delivered"]), plan(EX["delivered"], later)
-    assert a is not None and b is not None
-    assert b.label_time - a.label_time == timedelta(days=10)
-    assert [e.code for e in a.events] == [e.code for e in b.events]
-
-
-def test_the_estimate_is_a_date_then_a_window_then_a_narrow_window_then_none() -> None:
-    events = plan(EX["delivered"]).events  # type: ignore[union-attr]
-    by_code = {e.code: e.eta for e in events}
-    assert isinstance(by_code["LBL"], date)
-    day_window, van_window = by_code["PKP"], by_code["OFD"]
-    assert isinstance(day_window, DeliveryWindow) and isinstance(van_window, DeliveryWindow)
-    assert van_window.end - van_window.start == timedelta(hours=3)
-    assert day_window.start <= events[-1].at <= day_window.end
-    assert van_window.start <= events[-1].at <= van_window.end
-    assert by_code["DLV"] is None
-
-
-def test_make_numbers_is_reproducible_distinct_and_recent() -> None:
-    numbers = make_numbers(2000, seed=7, now=NOW, days=3)
-    assert numbers == make_numbers(2000, seed=7, now=NOW, days=3)
-    assert numbers != make_numbers(2000, seed=8, now=NOW, days=3)
-    assert len(set(numbers)) == 2000
-    for number in numbers[:200]:
-        label = plan(number).label_time  # type: ignore[union-attr]
-        assert NOW - timedelta(days=3, hours=1) <= label <= NOW
-
-
-def test_make_numbers_can_force_a_scenario_and_refuses_impossible_counts() -> None:
-    numbers = make_numbers(50, seed=1, now=NOW, scenario=Scenario.RETURNED)
-    assert {scenario_of(n) for n in numbers} == {Scenario.RETURNED}
-    with pytest.raises(ValueError):
-        make_numbers(5000, now=NOW, days=0.01, scenario=Scenario.RETURNED)
-
-
-def test_the_package_docstring_lists_every_example_number() -> None:
-    doc = carriers.sandbox.__doc__ or ""
-    for name, number in EX.items():
-        assert f"{name} " in doc and number in doc
-
-
-# --- codes ---------------------------------------------------------------------------------
-
-
-def test_every_code_maps_to_a_valid_status_and_reason() -> None:
-    for code, (status, reason) in codes.CODES.items():
-        assert isinstance(status, Status) and status is not Status.EXPIRED, code
-        assert reason is None or isinstance(reason, Reason), code
-        if status in (Status.EXCEPTION, Status.FAILED_ATTEMPT):
-            assert reason is not None, code
-
-
-def test_every_code_the_journeys_emit_is_in_the_table_and_described() -> None:
-    emitted = {e.code for n in make_numbers(3000, seed=9, now=NOW) for e in plan(n).events}  # type: ignore[union-attr]
-    emitted |= {e.code for n in EX.values() for e in journey(n, AFTER_EXAMPLES)}
-    assert emitted == set(codes.CODES) == set(DESCRIPTIONS)
-
-
-def test_unknown_codes_fall_back_safely() -> None:
-    assert codes.lookup("QQQ") == (Status.IN_TRANSIT, None)
-    assert codes.lookup("XZZ") == (Status.EXCEPTION, Reason.UNKNOWN)
-    assert codes.lookup(" dlv ") == (Status.DELIVERED, None)
 
 
 # --- the adapter against the real sandbox app -----------------------------------------------
@@ -381,18 +178,19 @@ async def test_the_server_rejects_calls_without_a_bearer_key() -> None:
             assert response.json()["error"]["code"] == "UNAUTHORIZED"
 
 
-async def test_an_injected_429_raises_rate_limited_with_retry_after() -> None:
-    async with sandbox_client(**{"X-Sandbox-Fault": "429", "X-Sandbox-Retry-After": "7"}) as c:
+@pytest.mark.parametrize(
+    ("fault", "retry_after_header", "retry_after"),
+    [("429", "7", 7.0), ("429", "none", None), ("503", "30", 30.0)],
+    ids=["429-with-retry-after", "429-without-retry-after", "503-with-retry-after"],
+)
+async def test_an_injected_rate_limit_raises_rate_limited(
+    fault: str, retry_after_header: str, retry_after: float | None
+) -> None:
+    headers = {"X-Sandbox-Fault": fault, "X-Sandbox-Retry-After": retry_after_header}
+    async with sandbox_client(**headers) as client:
         with pytest.raises(RateLimited) as caught:
-            await adapter(c).track([EX["delivered"]])
-    assert caught.value.retry_after == 7.0
-
-
-async def test_an_injected_429_without_retry_after_raises_rate_limited() -> None:
-    async with sandbox_client(**{"X-Sandbox-Fault": "429", "X-Sandbox-Retry-After": "none"}) as c:
-        with pytest.raises(RateLimited) as caught:
-            await adapter(c).track([EX["delivered"]])
-    assert caught.value.retry_after is None
+            await adapter(client).track([EX["delivered"]])
+    assert caught.value.retry_after == retry_after
 
 
 @pytest.mark.parametrize("fault", ["503", "500", "502", "504"])
@@ -400,13 +198,6 @@ async def test_an_injected_5xx_raises_carrier_unavailable(fault: str) -> None:
     async with sandbox_client(**{"X-Sandbox-Fault": fault}) as client:
         with pytest.raises(CarrierUnavailable):
             await adapter(client).track([EX["delivered"]])
-
-
-async def test_a_503_with_retry_after_raises_rate_limited() -> None:
-    async with sandbox_client(**{"X-Sandbox-Fault": "503", "X-Sandbox-Retry-After": "30"}) as c:
-        with pytest.raises(RateLimited) as caught:
-            await adapter(c).track([EX["delivered"]])
-    assert caught.value.retry_after == 30.0
 
 
 async def test_an_injected_garbage_body_raises_bad_response() -> None:
@@ -464,26 +255,10 @@ def _route(respx_mock: respx.MockRouter) -> respx.Route:
     return respx_mock.post(f"{BASE}/v1/track")
 
 
-async def test_a_timeout_raises_carrier_unavailable(
-    client: httpx.AsyncClient, respx_mock: respx.MockRouter
-) -> None:
-    _route(respx_mock).mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(CarrierUnavailable):
-        await adapter(client).track([EX["delivered"]])
-
-
 async def test_an_unexpected_status_raises_bad_response(
     client: httpx.AsyncClient, respx_mock: respx.MockRouter
 ) -> None:
     _route(respx_mock).respond(400, json={"error": {"code": "INVALID_REQUEST"}})
-    with pytest.raises(BadResponse):
-        await adapter(client).track([EX["delivered"]])
-
-
-async def test_invalid_json_raises_bad_response(
-    client: httpx.AsyncClient, respx_mock: respx.MockRouter
-) -> None:
-    _route(respx_mock).respond(200, content=b'{"parcels": [')
     with pytest.raises(BadResponse):
         await adapter(client).track([EX["delivered"]])
 
@@ -589,20 +364,6 @@ async def test_pushes_go_out_100_parcels_at_a_time() -> None:
     assert [len(json.loads(body)["parcels"]) for _, body in seen] == [100, 50]
 
 
-def test_a_forged_or_tampered_push_is_rejected(client: httpx.AsyncClient) -> None:
-    body = json.dumps(track_payload([EX["delivered"]], AFTER_EXAMPLES)).encode()
-    sandbox = SandboxAdapter({"api_key": "k", "webhook_secret": "s3cret"}, client=client)
-    good = sign("s3cret", body)
-    assert sandbox.verify_webhook({"X-Sandbox-Signature": good}, body)
-    assert sandbox.verify_webhook({"x-sandbox-signature": good}, body)
-    assert not sandbox.verify_webhook({"X-Sandbox-Signature": sign("guess", body)}, body)
-    assert not sandbox.verify_webhook({"X-Sandbox-Signature": good}, body + b" ")
-    assert not sandbox.verify_webhook({"X-Sandbox-Signature": good.removeprefix("sha256=")}, body)
-    assert not sandbox.verify_webhook({"X-Sandbox-Signature": "sha256=é"}, body)
-    assert not sandbox.verify_webhook({}, body)
-    assert not SandboxAdapter({}, client=client).verify_webhook({"X-Sandbox-Signature": good}, body)
-
-
 def test_the_webhook_secret_defaults_to_the_api_key(client: httpx.AsyncClient) -> None:
     body = b'{"parcels": []}'
     sandbox = SandboxAdapter({"api_key": "k"}, client=client)
@@ -663,19 +424,8 @@ def test_arbitrary_json_only_ever_raises_bad_response(data: Any) -> None:
     _parse_or_bad_response({"parcels": [{"number": "SBX1", "events": [data], "eta": data}]})
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
 VALID = load_fixture("sandbox", "track_response.json")
-VALID_PATHS = _paths(VALID)[1:]
+VALID_PATHS = json_paths(VALID)[1:]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

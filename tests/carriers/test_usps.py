@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Any
 
 import httpx
@@ -17,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carriers import registry
-from carriers.base import AuthError, BadResponse, CarrierUnavailable, RateLimited, Reason, Status
-from carriers.usps import TOKENS, USPSAdapter, codes, parse
-from tests.carriers.conftest import load_fixture
+from carriers.base import AuthError, BadResponse, RateLimited, Reason, Status
+from carriers.usps import USPSAdapter, codes, parse
+from tests.carriers.helpers import JSON, load_fixture, mutated, utc
 
 BASE = "https://apis.usps.com"
 TOKEN_URL = f"{BASE}/oauth2/v3/token"
@@ -28,19 +26,8 @@ TRACK_URL = f"{BASE}/tracking/v3/tracking/{NUMBER}"
 CREDENTIALS = {"client_id": "doorstep-client", "client_secret": "s3cret"}
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
-
-
 def fixture(name: str) -> Any:
     return load_fixture("usps", name)
-
-
-@pytest.fixture(autouse=True)
-def _clear_tokens() -> Iterator[None]:
-    TOKENS.clear()
-    yield
-    TOKENS.clear()
 
 
 @pytest.fixture
@@ -162,55 +149,11 @@ async def test_it_returns_not_found_for_a_malformed_number(adapter, respx_mock, 
 # --- authentication ---
 
 
-async def test_it_refreshes_the_token_once_after_a_401(adapter, respx_mock):
-    tokens = respx_mock.post(TOKEN_URL).mock(
-        side_effect=[
-            httpx.Response(200, json={**fixture("token.json"), "access_token": "stale"}),
-            httpx.Response(200, json={**fixture("token.json"), "access_token": "fresh"}),
-        ]
-    )
-    track = respx_mock.get(TRACK_URL).mock(
-        side_effect=[httpx.Response(401), httpx.Response(200, json=fixture("journey.json"))]
-    )
-
-    (result,) = await adapter.track([NUMBER])
-
-    assert result.status is Status.IN_TRANSIT
-    assert tokens.call_count == 2
-    assert [c.request.headers["Authorization"] for c in track.calls] == [
-        "Bearer stale",
-        "Bearer fresh",
-    ]
-
-
-async def test_it_raises_auth_error_after_a_second_401(adapter, respx_mock, token_route):
-    track = respx_mock.get(TRACK_URL).respond(401)
-
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-    assert track.call_count == 2 and token_route.call_count == 2
-
-
-@pytest.mark.parametrize("status", [400, 401])
-async def test_it_raises_auth_error_when_the_token_is_refused(adapter, respx_mock, status):
-    respx_mock.post(TOKEN_URL).respond(status, json={"error": "invalid_client"})
-    track = respx_mock.get(TRACK_URL)
-
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-    assert not track.called
-
-
 async def test_it_raises_auth_error_when_the_app_lacks_access(adapter, respx_mock, token_route):
     respx_mock.get(TRACK_URL).respond(403, json={"error": "forbidden"})
 
     with pytest.raises(AuthError):
         await adapter.track([NUMBER])
-
-
-async def test_it_requires_credentials(client, respx_mock):
-    with pytest.raises(AuthError):
-        await USPSAdapter({}, client=client).track([NUMBER])
 
 
 async def test_concurrent_calls_share_one_cached_token(client, respx_mock, token_route):
@@ -227,52 +170,6 @@ async def test_concurrent_calls_share_one_cached_token(client, respx_mock, token
 
 
 # --- whole-call failures ---
-
-
-@pytest.mark.parametrize(
-    ("status", "headers", "retry_after"),
-    [
-        (429, {"Retry-After": "30"}, 30.0),
-        (429, {}, None),
-        (503, {"Retry-After": "30"}, 30.0),
-    ],
-)
-async def test_it_raises_rate_limited(
-    adapter, respx_mock, token_route, status, headers, retry_after
-):
-    respx_mock.get(TRACK_URL).respond(status, headers=headers)
-
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.retry_after == retry_after
-
-
-@pytest.mark.parametrize("status", [500, 502, 503])
-async def test_it_raises_unavailable_on_5xx(adapter, respx_mock, token_route, status):
-    respx_mock.get(TRACK_URL).respond(status)
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-async def test_it_raises_unavailable_on_timeout(adapter, respx_mock, token_route):
-    respx_mock.get(TRACK_URL).mock(side_effect=httpx.ReadTimeout("slow"))
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(
-    ("status", "body"), [(200, "<html>maintenance</html>"), (404, '{"error": "no route"}')]
-)
-async def test_it_raises_bad_response_on_invalid_json_or_status(
-    adapter, respx_mock, token_route, status, body
-):
-    respx_mock.get(TRACK_URL).respond(status, text=body)
-
-    with pytest.raises(BadResponse) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.body == body, "the raw body is kept for diagnosis"
 
 
 async def test_it_raises_bad_response_on_a_token_without_access_token(adapter, respx_mock):
@@ -439,39 +336,11 @@ def test_every_documented_code_is_mapped_to_a_valid_status():
 
 # --- the parser never raises anything but BadResponse ---
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
-    max_leaves=20,
-)
 #: Values that look like the real thing, so mutations reach the time and code paths.
 plausible = st.sampled_from(
     ["", "01", "ZZ", "2026-11-20T08:00:00", "2026-11-20T08:00:00+14:00", "0001-01-01T00:00:00",
      "9999-12-31T23:59:59", "-05:00", "+99", "nan", "1e400", "DE", "Z", 0, -1, True, None, [], {}]
 )  # fmt: skip
-
-
-def _slots(node: Any) -> list[tuple[Any, Any]]:
-    """Every (container, key) pair under ``node``, depth first."""
-    if not isinstance(node, dict | list):
-        return []
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    return [slot for key, child in items for slot in [(node, key), *_slots(child)]]
-
-
-@st.composite
-def mutated(draw: st.DrawFn, name: str) -> Any:
-    """A fixture with one to four nodes replaced by arbitrary JSON or dropped."""
-    box = {"doc": copy.deepcopy(fixture(name))}
-    for _ in range(draw(st.integers(1, 4))):
-        parent, key = draw(st.sampled_from(_slots(box)))
-        if isinstance(parent, dict) and parent is not box and draw(st.booleans()):
-            del parent[key]
-        else:
-            parent[key] = draw(json_values | plausible)
-    return box["doc"]
 
 
 FUZZED = ["journey.json", "delivered.json", "timezones.json", "token.json"]
@@ -488,12 +357,12 @@ def _parse_or_bad_response(doc: Any) -> None:
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(json_values)
+@given(JSON)
 def test_the_parser_raises_only_bad_response_on_arbitrary_json(doc):
     _parse_or_bad_response(doc)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(FUZZED).flatmap(mutated))
+@given(st.sampled_from(FUZZED).flatmap(lambda name: mutated(fixture(name), JSON | plausible)))
 def test_the_parser_raises_only_bad_response_on_a_mutated_fixture(doc):
     _parse_or_bad_response(doc)

@@ -1,0 +1,236 @@
+"""Plain helpers shared by the carrier tests: fixtures on disk, times, signatures, fuzzing.
+
+Import them as ``from tests.carriers.helpers import ...``; pytest fixtures live in
+``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import hashlib
+import hmac
+import json
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from hypothesis import strategies as st
+
+from carriers.aftership import AfterShipAdapter
+from carriers.base import CarrierAdapter, Reason, Status
+from carriers.dhl import DHLAdapter
+from carriers.easypost import EasyPostAdapter
+from carriers.fedex import FedExAdapter
+from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
+from carriers.ups import UPSAdapter
+from carriers.usps import USPSAdapter
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def load_fixture(carrier: str, name: str) -> Any:
+    """A hand-built payload in the carrier's documented shape, from tests/fixtures/<carrier>/."""
+    return json.loads((FIXTURES / carrier / name).read_text(encoding="utf-8"))
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def base64_hmac(body: bytes, secret: str) -> str:
+    """Base64(HMAC-SHA256(secret, body)), computed here rather than by the code under test."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+# --- every adapter, for tests of behaviour they share ---
+
+OAUTH = {"client_id": "doorstep-client", "client_secret": "s3cret"}
+USPS_NUMBER = "9400111899223197428490"
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """One adapter as the shared tests drive it: its tracking call and, for OAuth, its token."""
+
+    name: str
+    cls: type[CarrierAdapter]
+    credentials: dict[str, str]
+    number: str
+    #: The tracking call, as a respx route still to be answered.
+    route: Callable[[respx.MockRouter], respx.Route]
+    token_url: str | None = None
+    base_url: str | None = None
+    #: The body the carrier sends with a 429 or 503, when it sends one.
+    error_json: Any = None
+
+    def make(self, client: httpx.AsyncClient) -> CarrierAdapter:
+        return self.cls(self.credentials, client=client, base_url=self.base_url)
+
+    def token_route(self, respx_mock: respx.MockRouter) -> respx.Route:
+        """The token endpoint, answering with the carrier's tests/fixtures token."""
+        if self.token_url is None:
+            raise ValueError(f"{self.name} does not use OAuth")
+        return respx_mock.post(self.token_url).respond(
+            200, json=load_fixture(self.name, "token.json")
+        )
+
+    def adapter(self, client: httpx.AsyncClient, respx_mock: respx.MockRouter) -> CarrierAdapter:
+        """An adapter ready to track: its token endpoint answers, when it has one."""
+        if self.token_url:
+            self.token_route(respx_mock)
+        return self.make(client)
+
+
+CARRIERS = {
+    carrier.name: carrier
+    for carrier in (
+        Carrier(
+            name="ups",
+            cls=UPSAdapter,
+            credentials=OAUTH,
+            number="1ZCIETST0111111114",
+            route=lambda mock: mock.get(
+                url__startswith="https://onlinetools.ups.com/api/track/v1/details/"
+            ),
+            token_url="https://onlinetools.ups.com/security/v1/oauth/token",
+        ),
+        Carrier(
+            name="fedex",
+            cls=FedExAdapter,
+            credentials=OAUTH,
+            number="123456789012",
+            route=lambda mock: mock.post("https://apis.fedex.com/track/v1/trackingnumbers"),
+            token_url="https://apis.fedex.com/oauth/token",
+        ),
+        Carrier(
+            name="usps",
+            cls=USPSAdapter,
+            credentials=OAUTH,
+            number=USPS_NUMBER,
+            route=lambda mock: mock.get(
+                f"https://apis.usps.com/tracking/v3/tracking/{USPS_NUMBER}"
+            ),
+            token_url="https://apis.usps.com/oauth2/v3/token",
+        ),
+        Carrier(
+            name="dhl",
+            cls=DHLAdapter,
+            credentials={"api_key": "dhl-key"},
+            number="1234567891",
+            route=lambda mock: mock.get("https://api-eu.dhl.com/track/shipments"),
+            error_json={"title": "Too Many Requests"},
+        ),
+        Carrier(
+            name="aftership",
+            cls=AfterShipAdapter,
+            credentials={"api_key": "asat_test_key"},
+            number="1234567891",
+            route=lambda mock: mock.get("https://api.aftership.com/tracking/2025-07/trackings"),
+        ),
+        Carrier(
+            name="easypost",
+            cls=EasyPostAdapter,
+            credentials={"api_key": "EZTK_test_key"},
+            number="EZ1000000001",
+            route=lambda mock: mock.post("https://api.easypost.com/v2/trackers"),
+        ),
+        Carrier(
+            name="sandbox",
+            cls=SandboxAdapter,
+            credentials={"api_key": "demo"},
+            number=SCENARIO_EXAMPLES["delivered"],
+            route=lambda mock: mock.post("http://sandbox.test/v1/track"),
+            base_url="http://sandbox.test",
+        ),
+    )
+}
+
+
+def rows(carrier: str, *cases: tuple[Any, ...]) -> list[Any]:
+    """One parameter set per case, with ``carrier`` first; ids like ``usps-429-1``."""
+    params = []
+    for i, (first, *rest) in enumerate(cases):
+        label = first if isinstance(first, int) else first.__name__
+        params.append(pytest.param(carrier, first, *rest, id=f"{carrier}-{label}-{i}"))
+    return params
+
+
+# --- fuzzing: parsers raise BadResponse and nothing else ---
+
+#: Any JSON document (NaN included: Python's json module reads and writes it).
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON document, the document itself (``()``) first."""
+    items: Any = ()
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    return [prefix, *(p for key, inner in items for p in json_paths(inner, (*prefix, key)))]
+
+
+def replaced(document: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of ``document`` with the node at ``path`` replaced by ``new``."""
+    if not path:
+        return new
+    copied = copy.deepcopy(document)
+    functools.reduce(operator.getitem, path[:-1], copied)[path[-1]] = new
+    return copied
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) pair under ``node``, depth first."""
+    if not isinstance(node, dict | list):
+        return []
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    return [slot for key, child in items for slot in [(node, key), *_slots(child)]]
+
+
+@st.composite
+def mutated(
+    draw: st.DrawFn, document: Any, values: st.SearchStrategy[Any] = JSON, most: int = 4
+) -> Any:
+    """``document`` with one to ``most`` nodes replaced by ``values`` or dropped."""
+    box = {"doc": copy.deepcopy(document)}
+    for _ in range(draw(st.integers(1, most))):
+        parent, key = draw(st.sampled_from(_slots(box)))
+        if isinstance(parent, dict) and parent is not box and draw(st.booleans()):
+            del parent[key]
+        else:
+            parent[key] = draw(values)
+    return box["doc"]
+
+
+# --- the sandbox carrier's scenarios ---
+
+#: The status and reason each scenario of ``SCENARIO_EXAMPLES`` ends in.
+SANDBOX_END_STATES: dict[str, tuple[Status, Reason | None]] = {
+    "delivered": (Status.DELIVERED, None),
+    "failed_attempt": (Status.DELIVERED, None),
+    "failed_attempt_no_access": (Status.DELIVERED, None),
+    "exception_address": (Status.EXCEPTION, Reason.ADDRESS_ISSUE),
+    "exception_damaged": (Status.EXCEPTION, Reason.DAMAGED),
+    "exception_customs": (Status.EXCEPTION, Reason.CUSTOMS_HOLD),
+    "exception_lost": (Status.EXCEPTION, Reason.LOST),
+    "pickup_point": (Status.AVAILABLE_FOR_PICKUP, None),
+    "pickup_point_after_attempt": (Status.AVAILABLE_FOR_PICKUP, None),
+    "returned_refused": (Status.RETURNED_TO_SENDER, None),
+    "returned_unclaimed": (Status.RETURNED_TO_SENDER, None),
+    "label_only": (Status.INFO_RECEIVED, None),
+}
