@@ -16,6 +16,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from portal import db
+from portal.http import build_client
+from portal.notifications import triggers as notification_triggers
 from portal.settings import Settings
 from portal.web import errors
 from portal.web.csrf import CSRFMiddleware
@@ -39,16 +41,20 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await db.connect(settings.database_url)
-        jobs = None
+        worker = None
         if scheduler:
             from portal.scheduler import start_scheduler
 
-            jobs = start_scheduler(settings)
+            worker = start_scheduler(settings)
         try:
             yield
         finally:
-            if jobs is not None:
-                jobs.shutdown(wait=True)
+            if worker is not None:
+                await worker.stop()
+            from portal.tracking import refresh
+
+            await refresh.drain(within=5)
+            await app.state.http_client.aclose()
             if manage_db:
                 await db.disconnect()
 
@@ -73,5 +79,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Listeners render links in messages with these settings, not a re-read of the env.
+    notification_triggers.configure(settings)
+    #: Shared by request handlers that call carriers (on-demand refresh).
+    app.state.http_client = build_client(settings)
     app.state.templates = build_templates()
     return app

@@ -74,12 +74,12 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        jobs = start_scheduler(settings)
+        worker = start_scheduler(settings)
         print("worker running; SIGTERM drains and stops it", flush=True)
         try:
             await stop.wait()
         finally:
-            jobs.shutdown(wait=True)
+            await worker.stop()
             await db.disconnect()
             print("worker stopped", flush=True)
 
@@ -102,6 +102,31 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         f"{report.created_shipments} shipments added"
     )
     print(f"sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> None:
+    from portal.http import build_client
+    from portal.tracking.sweep import poll_once
+
+    if not args.once:
+        raise CommandError("use `portal poll --once` (workers poll continuously: `portal worker`)")
+
+    async def work() -> Any:
+        async with build_client(settings) as client:
+            return await poll_once(settings, client=client)
+
+    report = asyncio.run(_with_db(settings, work))
+    print(report.summary())
+
+
+def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> None:
+    from portal.notifications import triggers
+    from portal.notifications.dispatcher import dispatch_command
+
+    triggers.configure(settings)
+    asyncio.run(
+        _with_db(settings, lambda: dispatch_command(settings, once=args.once, connect=False))
+    )
 
 
 def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
@@ -213,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_migrate
     )
     sub.add_parser("demo", help="load the demo shop (idempotent)").set_defaults(handler=cmd_demo)
+    poll = sub.add_parser("poll", help="poll carriers for every shipment due now")
+    poll.add_argument("--once", action="store_true", help="one sweep, print what it did, exit")
+    poll.set_defaults(handler=cmd_poll)
+    dispatch = sub.add_parser("dispatch", help="send due notifications")
+    dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
+    dispatch.set_defaults(handler=cmd_dispatch)
 
     merchant = sub.add_parser("merchant", help="manage merchants")
     merchant_sub = merchant.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
 from portal import crypto
+from portal.http import sandbox_base_url
 from portal.models import (
     CarrierAccount,
     Customer,
@@ -92,7 +93,7 @@ async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoR
                 carrier_key="sandbox",
                 name="Sandbox Carrier",
                 credentials_encrypted=crypto.encrypt_json(settings, {"api_key": "demo-key"}),
-                base_url_override=f"{settings.public_base_url}/_sandbox/carrier",
+                base_url_override=sandbox_base_url(settings),
                 using_db=conn,
             )
         await _catalogue(shop, conn)

@@ -26,7 +26,7 @@ SHIPMENT_DELAYED = "shipment.delayed"
 Listener = Callable[[DomainEvent, BaseDBAsyncClient], Awaitable[None]]
 
 #: Modules whose import registers listeners; add yours here.
-LISTENER_MODULES: tuple[str, ...] = ()
+LISTENER_MODULES: tuple[str, ...] = ("portal.notifications.triggers",)
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)
 _loaded = False

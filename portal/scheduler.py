@@ -2,25 +2,29 @@
 
 Each job calls a function that does one bounded unit of work and says whether more is
 waiting; :func:`drain` repeats it while there is more, within a time budget, so a backlog
-clears quickly without one job run hogging the process. Claims inside the units are
-atomic in the database, so any number of workers can run the same jobs.
+clears quickly without one run hogging the process. Claims inside the units are atomic in
+the database, so any number of workers can run the same jobs. :meth:`Worker.stop` lets
+running units finish before the process exits (SIGTERM drains).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from portal.http import build_client
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
 #: One unit of work: returns True when more is waiting right now.
-Unit = Callable[[Settings], Awaitable[bool]]
+Unit = Callable[[Settings, httpx.AsyncClient], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -34,16 +38,23 @@ class Job:
 
 def jobs() -> list[Job]:
     """The background jobs every worker runs."""
-    return []
+    from portal.notifications.dispatcher import dispatch_job
+    from portal.tracking.sweep import poll_job
+
+    return [
+        # poll_job sweeps for up to ~50 s by itself, so one call per tick.
+        Job("poll-carriers", poll_job, every_seconds=30, budget_seconds=0),
+        Job("dispatch-notifications", dispatch_job, every_seconds=10),
+    ]
 
 
-async def drain(job: Job, settings: Settings) -> int:
+async def drain(job: Job, settings: Settings, client: httpx.AsyncClient) -> int:
     """Run ``job.unit`` while it reports more work, within the job's budget; count the units."""
     deadline = time.monotonic() + job.budget_seconds
     units = 0
     while True:
         try:
-            more = await job.unit(settings)
+            more = await job.unit(settings, client)
         except Exception:  # one failing unit must not kill the job for good
             log.exception("job %s failed", job.name)
             return units
@@ -52,20 +63,63 @@ async def drain(job: Job, settings: Settings) -> int:
             return units
 
 
-def start_scheduler(settings: Settings, selected: list[Job] | None = None) -> AsyncIOScheduler:
-    """Start the scheduler on the running event loop with every job (or ``selected``)."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    for job in jobs() if selected is None else selected:
-        scheduler.add_job(
-            drain,
-            "interval",
-            seconds=job.every_seconds,
-            args=[job, settings],
-            id=job.name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=int(job.every_seconds) or 1,
-        )
-    scheduler.start()
-    log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
-    return scheduler
+class Worker:
+    """The scheduler, the HTTP client its jobs share, and the units in flight."""
+
+    def __init__(self, settings: Settings, selected: list[Job] | None = None) -> None:
+        from portal.notifications import triggers
+
+        triggers.configure(settings)
+        self.settings = settings
+        self.jobs = jobs() if selected is None else selected
+        self.client = build_client(settings)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[int]] = set()
+
+    async def _run(self, job: Job) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)  # type: ignore[arg-type]
+        try:
+            await drain(job, self.settings, self.client)
+        finally:
+            if task is not None:
+                self._running.discard(task)  # type: ignore[arg-type]
+
+    def start(self) -> Worker:
+        for job in self.jobs:
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=job.every_seconds,
+                args=[job],
+                id=job.name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(job.every_seconds)),
+                next_run_time=_now(),
+            )
+        self.scheduler.start()
+        log.info("scheduler started with %d jobs", len(self.jobs))
+        return self
+
+    async def stop(self, within: float = 30.0) -> None:
+        """Stop scheduling, let running units finish (at most ``within`` s), close the client."""
+        from portal.tracking import refresh
+
+        self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=within)
+        await refresh.drain(within=5)
+        await self.client.aclose()
+
+
+def _now() -> object:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def start_scheduler(settings: Settings, selected: list[Job] | None = None) -> Worker:
+    """Start the worker's jobs on the running event loop."""
+    return Worker(settings, selected).start()

@@ -42,6 +42,16 @@ def _bool(name: str, value: str) -> bool:
     raise SettingsError(f"{name} must be true or false, got {value!r}")
 
 
+def _number(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {value!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return number
+
+
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
     if parts.scheme not in schemes or not (parts.netloc or parts.path):
@@ -70,6 +80,12 @@ class Settings:
     quiet_hours_end: str = "08:00"
     default_time_zone: str = "UTC"
     log_level: str = "INFO"
+    #: "1" requires STARTTLS, "0" forbids it, unset upgrades when offered (?starttls= wins).
+    smtp_starttls: str | None = None
+    smtp_timeout: float = 30.0
+    #: mailto target in List-Unsubscribe (default: the sender address).
+    unsubscribe_mailto: str | None = None
+    notify_max_attempts: int = 6
     #: Serve the simulated carrier at /_sandbox/carrier (on by default in development).
     sandbox_carrier: bool = True
 
@@ -160,6 +176,12 @@ class Settings:
             quiet_hours_end=_hhmm("PORTAL_QUIET_HOURS_END", get("QUIET_HOURS_END", "08:00") or ""),
             default_time_zone=time_zone,
             log_level=log_level,
+            smtp_starttls=get("SMTP_STARTTLS"),
+            smtp_timeout=_number("PORTAL_SMTP_TIMEOUT", get("SMTP_TIMEOUT") or "30"),
+            unsubscribe_mailto=get("UNSUBSCRIBE_MAILTO"),
+            notify_max_attempts=int(
+                _number("PORTAL_NOTIFY_MAX_ATTEMPTS", get("NOTIFY_MAX_ATTEMPTS") or "6")
+            ),
             sandbox_carrier=_bool(
                 "PORTAL_SANDBOX_CARRIER",
                 get("SANDBOX_CARRIER", "0" if mode == "production" else "1") or "",

@@ -109,3 +109,19 @@ def test_demo_is_idempotent(migrated: Path) -> None:
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert "24 orders and 24 shipments added" in first.stdout
     assert "0 orders and 0 shipments added" in second.stdout
+
+
+def test_poll_once_moves_the_demo_parcels_on_the_sandbox_carrier(migrated: Path) -> None:
+    assert portal(migrated, "demo").returncode == 0
+    result = portal(migrated, "poll", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "24 claimed" in result.stdout or "claimed 24" in result.stdout, result.stdout
+    again = portal(migrated, "poll", "--once")
+    assert again.returncode == 0
+    assert "claimed 0" in again.stdout or "0 claimed" in again.stdout, again.stdout
+
+
+def test_poll_needs_once(migrated: Path) -> None:
+    result = portal(migrated, "poll")
+    assert result.returncode == 1
+    assert "portal poll --once" in result.stderr

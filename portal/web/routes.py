@@ -5,8 +5,10 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from portal.notifications import preferences, twilio_webhooks
 from portal.settings import Settings
-from portal.web import pages
+from portal.tracking.push import carrier_webhook
+from portal.web import dev, pages
 from portal.web.templating import TEMPLATE_DIR
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
@@ -16,8 +18,19 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/", pages.home, name="home"),
         Route("/healthz", pages.healthz, name="healthz"),
+        Route(
+            "/webhooks/carriers/{carrier}/{account:int}",
+            carrier_webhook,
+            methods=["POST"],
+            name="carrier_webhook",
+        ),
+        *preferences.routes,
+        *twilio_webhooks.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
+    if not settings.production:
+        routes.append(Route("/dev/mailbox", dev.mailbox, name="dev_mailbox"))
+        routes.append(Route("/dev/mailbox/{id:int}", dev.mailbox_message_page, name="dev_message"))
     if settings.sandbox_carrier:
         from carriers.sandbox.server import create_app as sandbox_app
 

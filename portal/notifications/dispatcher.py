@@ -1,0 +1,310 @@
+"""The outbox dispatcher: claim due messages, send them, record what happened.
+
+A claim is a lease written to the row (``lease_until``) by one atomic statement — on
+PostgreSQL ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``, on SQLite a
+conditional update per row that counts only when it changed exactly one row — so any
+number of workers can run side by side and a crashed worker's messages come back when its
+lease runs out. Every outcome is recorded in one place: sent, retried later with
+exponential backoff and jitter (the next attempt time is stored, nobody sleeps), or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from tortoise import connections
+from tortoise.expressions import F, Q
+
+from portal.models import Channel, Customer, MessageState, OutboxMessage
+from portal.notifications import devmailbox, schedule
+from portal.notifications.base import DeliveryError, Sent
+from portal.notifications.email import EmailSender
+from portal.notifications.sms import OPTED_OUT, SmsSender
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+
+_PG_CLAIM = """
+UPDATE outbox_message SET lease_until = $1, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM outbox_message
+    WHERE state = 'pending' AND scheduled_for <= $2
+      AND (lease_until IS NULL OR lease_until <= $2)
+    ORDER BY scheduled_for, id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+
+@dataclass
+class DispatchReport:
+    """What one pass did; ``more`` says whether another pass would find work at once."""
+
+    limit: int
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @property
+    def more(self) -> bool:
+        return self.claimed >= self.limit
+
+    def summary(self) -> str:
+        return (
+            f"claimed {self.claimed}, sent {self.sent}, retried {self.retried}, "
+            f"failed {self.failed}, cancelled {self.cancelled}"
+        )
+
+
+def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """1, 2, 4, … minutes (capped at 6 hours) after the n-th attempt, ±20 % jitter."""
+    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return base * (rng or random).uniform(0.8, 1.2)
+
+
+async def claim_due(*, now: datetime, limit: int, lease: timedelta = LEASE) -> list[int]:
+    """Lease up to ``limit`` due messages to this worker; returns their ids."""
+    conn = connections.get("default")
+    lease_until = now + lease
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(_PG_CLAIM, [lease_until, now, limit])
+        return sorted(int(row["id"]) for row in rows)
+    expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    candidates = (
+        await OutboxMessage.filter(expired, state=MessageState.PENDING, scheduled_for__lte=now)
+        .order_by("scheduled_for", "id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    claimed = []
+    for message_id in candidates:
+        changed = await OutboxMessage.filter(
+            expired, id=message_id, state=MessageState.PENDING
+        ).update(lease_until=lease_until, attempts=F("attempts") + 1)
+        if changed == 1:
+            claimed.append(int(message_id))  # type: ignore[call-overload]
+    return claimed
+
+
+def _opted_out(message: OutboxMessage) -> bool:
+    customer: Customer | None = message.customer
+    if customer is None:
+        return False
+    if message.channel == Channel.EMAIL:
+        return not customer.email_opt_in
+    return not customer.sms_opt_in
+
+
+async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> None:
+    await OutboxMessage.filter(id=message.id).update(
+        state=MessageState.SENT,
+        sent_at=now,
+        provider_id=sent.provider_id[:100],
+        delivery_status=sent.status[:32],
+        lease_until=None,
+        error=None,
+    )
+
+
+async def _record_failure(
+    settings: Any, message: OutboxMessage, error: DeliveryError, now: datetime
+) -> bool:
+    """Retry later or give up; True when the message will be retried."""
+    max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
+    if not error.permanent and message.attempts < max_attempts:
+        merchant = message.merchant
+        shipment = message.shipment
+        order = shipment.order if shipment is not None else None
+        zone = schedule.recipient_zone(
+            customer=message.customer,
+            order=order,
+            merchant=merchant,
+            default_time_zone=getattr(settings, "default_time_zone", "UTC"),
+        )
+        quiet_start, quiet_end = schedule.merchant_quiet_hours(merchant, settings)
+        retry_at = schedule.defer_out_of_quiet_hours(
+            now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
+        )
+        await OutboxMessage.filter(id=message.id).update(
+            state=MessageState.PENDING,
+            scheduled_for=retry_at,
+            lease_until=None,
+            error=error.message,
+        )
+        return True
+    await OutboxMessage.filter(id=message.id).update(
+        state=MessageState.FAILED, lease_until=None, error=error.message
+    )
+    if message.channel == Channel.SMS and error.code == OPTED_OUT and message.customer_id:
+        # Twilio says the recipient texted STOP: honour it everywhere, not only here.
+        await Customer.filter(id=message.customer_id).update(sms_opt_in=False)
+    return False
+
+
+async def _deliver_all(
+    settings: Any,
+    messages: list[OutboxMessage],
+    send: Callable[[OutboxMessage], Awaitable[Sent]],
+    report: DispatchReport,
+    now: datetime,
+) -> None:
+    for message in messages:
+        try:
+            sent = await send(message)
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:  # a bug or an unexpected reply must not stop the batch
+            log.exception("sending outbox message %s failed unexpectedly", message.id)
+            error = DeliveryError(f"unexpected error: {exc!r}", permanent=False)
+        else:
+            await _record_sent(message, sent, now)
+            report.sent += 1
+            continue
+        if await _record_failure(settings, message, error, now):
+            report.retried += 1
+        else:
+            report.failed += 1
+
+
+def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]:
+    async def send(message: OutboxMessage) -> Sent:
+        raise error
+
+    return send
+
+
+async def _send_emails(
+    settings: Any, messages: list[OutboxMessage], report: DispatchReport, now: datetime
+) -> None:
+    if devmailbox.use_for(settings, Channel.EMAIL):
+
+        async def to_mailbox(message: OutboxMessage) -> Sent:
+            return devmailbox.deliver(message)
+
+        await _deliver_all(settings, messages, to_mailbox, report, now)
+        return
+    try:
+        sender = EmailSender(settings)
+    except DeliveryError as exc:
+        await _deliver_all(settings, messages, _failing(exc), report, now)
+        return
+    async with sender:
+
+        async def over_smtp(message: OutboxMessage) -> Sent:
+            return await sender.send(message, merchant=message.merchant, customer=message.customer)
+
+        await _deliver_all(settings, messages, over_smtp, report, now)
+
+
+async def _send_sms(
+    settings: Any,
+    messages: list[OutboxMessage],
+    report: DispatchReport,
+    now: datetime,
+    http_client: httpx.AsyncClient | None,
+) -> None:
+    if devmailbox.use_for(settings, Channel.SMS):
+
+        async def to_mailbox(message: OutboxMessage) -> Sent:
+            return devmailbox.deliver(message)
+
+        await _deliver_all(settings, messages, to_mailbox, report, now)
+        return
+    client = http_client or httpx.AsyncClient(timeout=15.0)
+    try:
+        try:
+            sender = SmsSender(settings, client)
+        except DeliveryError as exc:
+            await _deliver_all(settings, messages, _failing(exc), report, now)
+            return
+        await _deliver_all(settings, messages, sender.send, report, now)
+    finally:
+        if http_client is None:
+            await client.aclose()
+
+
+async def dispatch_once(
+    settings: Any,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    now: datetime | None = None,
+    limit: int = 100,
+) -> DispatchReport:
+    """One bounded pass: claim up to ``limit`` due messages and settle each of them."""
+    now = now or datetime.now(UTC)
+    report = DispatchReport(limit=limit)
+    ids = await claim_due(now=now, limit=limit)
+    report.claimed = len(ids)
+    if not ids:
+        return report
+    messages = (
+        await OutboxMessage.filter(id__in=ids)
+        .select_related("merchant", "customer", "shipment", "shipment__order")
+        .order_by("scheduled_for", "id")
+    )
+    live = []
+    for message in messages:
+        if _opted_out(message):
+            await OutboxMessage.filter(id=message.id).update(
+                state=MessageState.CANCELLED, lease_until=None, error="recipient opted out"
+            )
+            report.cancelled += 1
+        else:
+            live.append(message)
+    emails = [m for m in live if m.channel == Channel.EMAIL]
+    texts = [m for m in live if m.channel == Channel.SMS]
+    if emails:
+        await _send_emails(settings, emails, report, now)
+    if texts:
+        await _send_sms(settings, texts, report, now, http_client)
+    return report
+
+
+async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -> bool:
+    """Scheduler unit (``portal.scheduler.Job``): one pass; True when more is due now."""
+    report = await dispatch_once(settings, http_client=client)
+    if report.claimed:
+        log.info("dispatch: %s", report.summary())
+    return report.more
+
+
+async def dispatch_command(
+    settings: Any,
+    *,
+    once: bool = True,
+    interval: float = 10.0,
+    connect: bool = True,
+    echo: Callable[[str], Any] = print,
+) -> int:
+    """``portal dispatch [--once]``: one pass, or passes until interrupted."""
+    from portal import db
+
+    if connect:
+        await db.connect(settings.database_url)
+    try:
+        async with httpx.AsyncClient(timeout=15.0) as client:
+            while True:
+                report = await dispatch_once(settings, http_client=client)
+                echo(f"dispatch: {report.summary()}")
+                if once:
+                    return 0
+                if not report.more:
+                    await asyncio.sleep(interval)
+    finally:
+        if connect:
+            await db.disconnect()

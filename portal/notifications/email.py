@@ -1,0 +1,267 @@
+"""Email over SMTP with aiosmtplib: one connection per batch, RFC 8058 unsubscribe headers.
+
+``PORTAL_SMTP_URL`` is ``smtp://user:pass@host:587?starttls=1`` or ``smtps://host:465``;
+without ``starttls`` the connection upgrades when the server offers STARTTLS, ``starttls=1``
+requires it and ``starttls=0`` forbids it. The Message-ID derives from the outbox id, so a
+retried message keeps its identity and receivers can drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.generator import BytesGenerator
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
+from email.utils import format_datetime, parseaddr
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import aiosmtplib
+
+from portal.models import Customer, Merchant, OutboxMessage
+from portal.notifications.base import DeliveryError, Sent
+from portal.notifications.context import branding
+from portal.notifications.links import make_preferences_token, preferences_link
+
+log = logging.getLogger(__name__)
+
+_TRUE = ("1", "true", "yes", "on", "required")
+_FALSE = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    hostname: str
+    port: int
+    use_tls: bool
+    start_tls: bool | None
+    username: str | None
+    password: str | None
+    timeout: float
+    validate_certs: bool
+
+
+def smtp_config(settings: Any) -> SmtpConfig:
+    """Parse ``settings.smtp_url`` (plus ``smtp_starttls`` / ``smtp_timeout`` when present)."""
+    url = getattr(settings, "smtp_url", None)
+    if not url:
+        raise DeliveryError("SMTP is not configured (PORTAL_SMTP_URL)", permanent=False)
+    parts = urlsplit(url)
+    query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    use_tls = parts.scheme == "smtps"
+    starttls_value = query.get("starttls", str(getattr(settings, "smtp_starttls", "") or ""))
+    start_tls: bool | None = None  # upgrade when offered
+    if starttls_value.lower() in _TRUE:
+        start_tls = True
+    elif starttls_value.lower() in _FALSE:
+        start_tls = False
+    if use_tls:
+        start_tls = False
+    return SmtpConfig(
+        hostname=parts.hostname or "localhost",
+        port=parts.port or (465 if use_tls else 587 if start_tls else 25),
+        use_tls=use_tls,
+        start_tls=start_tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        timeout=float(query.get("timeout", getattr(settings, "smtp_timeout", None) or 30)),
+        validate_certs=query.get("verify", "1") not in _FALSE,
+    )
+
+
+def _sender(settings: Any) -> tuple[str, str]:
+    name, address = parseaddr(getattr(settings, "mail_from", "") or "")
+    return name, address or "no-reply@doorstep.invalid"
+
+
+def message_id(message_id_number: int, domain: str) -> str:
+    return f"<notification.{message_id_number}@{domain}>"
+
+
+def _address(display_name: str, addr_spec: str) -> Address | str:
+    try:
+        return Address(display_name=display_name, addr_spec=addr_spec)
+    except (ValueError, IndexError):
+        return addr_spec
+
+
+def _ascii_address(value: str) -> str | None:
+    """An address usable in a header without SMTPUTF8 (IDN domains as punycode), or None."""
+    local, _, domain = value.strip().rpartition("@")
+    if not local or not domain or not local.isascii():
+        return None
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return None
+
+
+def build_email(
+    settings: Any,
+    message: OutboxMessage,
+    *,
+    merchant: Merchant,
+    customer: Customer | None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The MIME message for an outbox row: text + HTML alternatives and list headers."""
+    _, from_address = _sender(settings)
+    domain = from_address.rpartition("@")[2] or "doorstep.invalid"
+    email = EmailMessage(policy=SMTP)
+    email["Subject"] = message.subject
+    email["From"] = _address(merchant.name, from_address)
+    email["To"] = _address((customer.name if customer else "") or "", message.recipient)
+    support = _ascii_address(branding(merchant, settings)["support_email"])
+    if support:
+        email["Reply-To"] = support
+    email["Date"] = format_datetime(now or datetime.now(UTC))
+    email["Message-ID"] = message_id(message.id, domain)
+    email["Auto-Submitted"] = "auto-generated"
+    if customer is not None:
+        token = make_preferences_token(settings, customer.id)
+        mailbox = getattr(settings, "unsubscribe_mailto", None) or from_address
+        # Raw and pre-folded: the policy would otherwise turn long URIs into encoded
+        # words, which mail providers do not read as List-Unsubscribe URIs.
+        email.set_raw(
+            "List-Unsubscribe",
+            f"<mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>,\r\n"
+            f" <{preferences_link(settings, customer.id)}>",
+        )
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def flatten(email: EmailMessage, *, eight_bit: bool = True, utf8: bool = False) -> bytes:
+    """Serialise for SMTP, leaving raw (pre-folded) headers exactly as written."""
+    policy = (SMTPUTF8 if utf8 else SMTP).clone(
+        refold_source="none", cte_type="8bit" if eight_bit else "7bit"
+    )
+    with io.BytesIO() as buffer:
+        BytesGenerator(buffer, policy=policy).flatten(email)
+        return buffer.getvalue()
+
+
+def _classify(exc: Exception) -> DeliveryError:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        permanent = bool(codes) and all(code >= 500 for code in codes)
+        return DeliveryError(
+            f"recipient refused: {exc.recipients[0].message if exc.recipients else exc}",
+            permanent=permanent,
+            code=codes[0] if codes else None,
+        )
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return DeliveryError(f"SMTP login failed: {exc.message}", permanent=False, code=exc.code)
+    if isinstance(exc, aiosmtplib.SMTPDataError):
+        return DeliveryError(
+            f"message refused: {exc.message}", permanent=exc.code >= 500, code=exc.code
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return DeliveryError(f"SMTP {exc.code}: {exc.message}", permanent=False, code=exc.code)
+    return DeliveryError(f"SMTP unavailable: {exc!r}", permanent=False)
+
+
+class EmailSender:
+    """Sends a batch of outbox emails over one SMTP connection, reconnecting once if dropped."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self.config = smtp_config(settings)
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._broken: DeliveryError | None = None
+
+    async def __aenter__(self) -> EmailSender:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        config = self.config
+        smtp = aiosmtplib.SMTP(
+            hostname=config.hostname,
+            port=config.port,
+            use_tls=config.use_tls,
+            start_tls=config.start_tls,
+            username=config.username,
+            password=config.password,
+            timeout=config.timeout,
+            validate_certs=config.validate_certs,
+        )
+        await smtp.connect()
+        return smtp
+
+    @staticmethod
+    async def _sendmail(
+        smtp: aiosmtplib.SMTP, email: EmailMessage, sender: str, recipient: str
+    ) -> None:
+        if smtp.is_ehlo_or_helo_needed:
+            await smtp.ehlo()
+        options = []
+        utf8 = not (sender + recipient).isascii()
+        if utf8:
+            if not smtp.supports_extension("smtputf8"):
+                raise DeliveryError(
+                    f"{recipient!r} needs SMTPUTF8, which the server lacks", permanent=True
+                )
+            options.append("SMTPUTF8")
+        eight_bit = smtp.supports_extension("8BITMIME")
+        if eight_bit:
+            options.append("BODY=8BITMIME")
+        await smtp.sendmail(
+            sender,
+            [recipient],
+            flatten(email, eight_bit=eight_bit, utf8=utf8),
+            mail_options=options,
+        )
+
+    async def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except aiosmtplib.SMTPException:
+                smtp.close()
+
+    async def send(
+        self, message: OutboxMessage, *, merchant: Merchant, customer: Customer | None
+    ) -> Sent:
+        if self._broken is not None:
+            raise self._broken
+        email = build_email(self.settings, message, merchant=merchant, customer=customer)
+        _, envelope_from = _sender(self.settings)
+        for attempt in (1, 2):
+            try:
+                if self._smtp is None:
+                    self._smtp = await self._connect()
+                await self._sendmail(self._smtp, email, envelope_from, message.recipient)
+                return Sent(provider_id=str(email["Message-ID"]), status="accepted")
+            except aiosmtplib.SMTPServerDisconnected as exc:
+                self._smtp = None
+                if attempt == 2:
+                    raise _classify(exc) from exc
+            except (
+                aiosmtplib.SMTPConnectError,
+                aiosmtplib.SMTPAuthenticationError,
+                OSError,
+            ) as exc:
+                # The server is out of reach for this batch: fail the rest fast.
+                self._smtp = None
+                self._broken = _classify(exc)
+                raise self._broken from exc
+            except aiosmtplib.SMTPException as exc:
+                raise _classify(exc) from exc
+        raise DeliveryError("SMTP send did not complete", permanent=False)  # pragma: no cover

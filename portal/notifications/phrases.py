@@ -1,0 +1,279 @@
+"""Plain words for statuses, reasons and the fixed parts of every message, per locale.
+
+Templates hold what a merchant may reword; these are the pieces around them (greeting,
+footer, button, SMS replies, the preferences page) and the customer-facing wording of the
+tracking vocabulary, which must read the same in every message.
+"""
+
+from __future__ import annotations
+
+from carriers.base import Reason, Status
+from portal.notifications.base import DEFAULT_LOCALE, pick_locale
+
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "pending": "Awaiting carrier information",
+        "info_received": "Label created",
+        "in_transit": "In transit",
+        "out_for_delivery": "Out for delivery",
+        "failed_attempt": "Delivery attempt failed",
+        "available_for_pickup": "Ready for pickup",
+        "delivered": "Delivered",
+        "exception": "Delivery problem",
+        "returned_to_sender": "Returning to sender",
+        "expired": "No recent updates",
+    },
+    "pl": {
+        "pending": "Oczekuje na informacje od przewoźnika",
+        "info_received": "Etykieta utworzona",
+        "in_transit": "W drodze",
+        "out_for_delivery": "Wydana do doręczenia",
+        "failed_attempt": "Nieudana próba doręczenia",
+        "available_for_pickup": "Gotowa do odbioru",
+        "delivered": "Doręczona",
+        "exception": "Problem z doręczeniem",
+        "returned_to_sender": "Zwracana do nadawcy",
+        "expired": "Brak aktualnych informacji",
+    },
+    "ro": {
+        "pending": "În așteptarea informațiilor de la curier",
+        "info_received": "Etichetă creată",
+        "in_transit": "În tranzit",
+        "out_for_delivery": "În curs de livrare",
+        "failed_attempt": "Încercare de livrare eșuată",
+        "available_for_pickup": "Gata de ridicare",
+        "delivered": "Livrat",
+        "exception": "Problemă la livrare",
+        "returned_to_sender": "Se returnează la expeditor",
+        "expired": "Fără actualizări recente",
+    },
+    "ru": {
+        "pending": "Ожидаются данные от перевозчика",
+        "info_received": "Этикетка создана",
+        "in_transit": "В пути",
+        "out_for_delivery": "Передано курьеру для доставки",
+        "failed_attempt": "Неудачная попытка доставки",
+        "available_for_pickup": "Готово к выдаче",
+        "delivered": "Доставлено",
+        "exception": "Проблема с доставкой",
+        "returned_to_sender": "Возвращается отправителю",
+        "expired": "Нет свежих данных",
+    },
+    "el": {
+        "pending": "Αναμονή πληροφοριών από τη μεταφορική",
+        "info_received": "Δημιουργήθηκε η ετικέτα",
+        "in_transit": "Σε μεταφορά",
+        "out_for_delivery": "Σε διανομή",
+        "failed_attempt": "Ανεπιτυχής προσπάθεια παράδοσης",
+        "available_for_pickup": "Έτοιμο για παραλαβή",
+        "delivered": "Παραδόθηκε",
+        "exception": "Πρόβλημα στην παράδοση",
+        "returned_to_sender": "Επιστρέφεται στον αποστολέα",
+        "expired": "Χωρίς πρόσφατες ενημερώσεις",
+    },
+}
+
+#: Reasons are whole sentences: they stand on their own in every language.
+REASON_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "address_issue": "The carrier could not use the delivery address.",
+        "recipient_unavailable": "Nobody was available to receive the parcel.",
+        "refused": "The parcel was refused at delivery.",
+        "damaged": "The parcel was damaged in transit.",
+        "lost": "The carrier cannot locate the parcel.",
+        "customs_hold": "The parcel is held at customs.",
+        "weather_delay": "Bad weather is delaying the delivery.",
+        "carrier_delay": "The carrier is running behind schedule.",
+        "held_at_carrier": "The carrier is holding the parcel.",
+        "unknown": "The carrier has not said why yet.",
+    },
+    "pl": {
+        "address_issue": "Przewoźnik nie mógł użyć adresu doręczenia.",
+        "recipient_unavailable": "Nikogo nie zastano pod adresem doręczenia.",
+        "refused": "Odmówiono przyjęcia przesyłki.",
+        "damaged": "Przesyłka została uszkodzona w transporcie.",
+        "lost": "Przewoźnik nie może odnaleźć przesyłki.",
+        "customs_hold": "Przesyłka jest zatrzymana w odprawie celnej.",
+        "weather_delay": "Złe warunki pogodowe opóźniają doręczenie.",
+        "carrier_delay": "Przewoźnik ma opóźnienia.",
+        "held_at_carrier": "Przesyłka jest przechowywana u przewoźnika.",
+        "unknown": "Przewoźnik nie podał jeszcze przyczyny.",
+    },
+    "ro": {
+        "address_issue": "Curierul nu a putut folosi adresa de livrare.",
+        "recipient_unavailable": "Nu a fost nimeni disponibil să primească coletul.",
+        "refused": "Coletul a fost refuzat la livrare.",
+        "damaged": "Coletul a fost deteriorat în timpul transportului.",
+        "lost": "Curierul nu poate localiza coletul.",
+        "customs_hold": "Coletul este reținut la vamă.",
+        "weather_delay": "Vremea nefavorabilă întârzie livrarea.",
+        "carrier_delay": "Curierul are întârzieri.",
+        "held_at_carrier": "Coletul este reținut de curier.",
+        "unknown": "Curierul nu a precizat încă motivul.",
+    },
+    "ru": {
+        "address_issue": "Перевозчик не смог использовать адрес доставки.",
+        "recipient_unavailable": "Получателя не было на месте.",
+        "refused": "От посылки отказались при доставке.",
+        "damaged": "Посылка была повреждена при перевозке.",
+        "lost": "Перевозчик не может найти посылку.",
+        "customs_hold": "Посылка задержана на таможне.",
+        "weather_delay": "Доставка задерживается из-за плохой погоды.",
+        "carrier_delay": "Перевозчик не успевает доставить посылку в срок.",
+        "held_at_carrier": "Посылка находится на хранении у перевозчика.",
+        "unknown": "Перевозчик пока не сообщил причину.",
+    },
+    "el": {
+        "address_issue": "Η μεταφορική δεν μπόρεσε να χρησιμοποιήσει τη διεύθυνση παράδοσης.",
+        "recipient_unavailable": "Δεν βρέθηκε κανείς να παραλάβει το δέμα.",
+        "refused": "Η παραλαβή του δέματος απορρίφθηκε.",
+        "damaged": "Το δέμα υπέστη ζημιά κατά τη μεταφορά.",
+        "lost": "Η μεταφορική δεν μπορεί να εντοπίσει το δέμα.",
+        "customs_hold": "Το δέμα παρακρατείται στο τελωνείο.",
+        "weather_delay": "Η κακοκαιρία καθυστερεί την παράδοση.",
+        "carrier_delay": "Η μεταφορική έχει καθυστερήσεις.",
+        "held_at_carrier": "Το δέμα φυλάσσεται στη μεταφορική.",
+        "unknown": "Η μεταφορική δεν έχει αναφέρει ακόμη την αιτία.",
+    },
+}
+
+#: The fixed frame of messages and pages. ``{name}``-style fields are filled by callers.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "greeting_named": "Hi {name},",
+        "greeting": "Hello,",
+        "cta": "Track your parcel",
+        "support": "Questions? Contact us at {contact}.",
+        "footer": "You are receiving this message because you placed an order with {merchant}.",
+        "manage": "Manage notifications",
+        "unsubscribe": "Unsubscribe",
+        "sms_help": "{merchant}: delivery updates by text. Reply STOP to opt out, START to opt "
+        "back in.",
+        "sms_help_contact": "Help: {contact}",
+        "sms_status": "Parcel {number} ({carrier}): {status}.",
+        "sms_eta": "Expected delivery: {eta}.",
+        "prefs_title": "Notification preferences",
+        "prefs_intro": "Choose how {merchant} keeps you updated about your deliveries.",
+        "prefs_email": "Email updates",
+        "prefs_sms": "Text message (SMS) updates",
+        "prefs_save": "Save preferences",
+        "prefs_saved": "Your preferences have been saved.",
+        "prefs_unsubscribed": "You will no longer receive delivery emails from {merchant}.",
+        "prefs_invalid": "This link is not valid. Please use the link from your most recent "
+        "message.",
+    },
+    "pl": {
+        "greeting_named": "Dzień dobry, {name},",
+        "greeting": "Dzień dobry,",
+        "cta": "Śledź przesyłkę",
+        "support": "Masz pytania? Napisz do nas: {contact}.",
+        "footer": "Otrzymujesz tę wiadomość w związku z zamówieniem w sklepie {merchant}.",
+        "manage": "Zarządzaj powiadomieniami",
+        "unsubscribe": "Wypisz się",
+        "sms_help": "{merchant}: powiadomienia SMS o przesyłkach. Odpowiedz STOP, aby je "
+        "wyłączyć, lub START, aby włączyć je ponownie.",
+        "sms_help_contact": "Pomoc: {contact}",
+        "sms_status": "Przesyłka {number} ({carrier}): {status}.",
+        "sms_eta": "Przewidywana dostawa: {eta}.",
+        "prefs_title": "Ustawienia powiadomień",
+        "prefs_intro": "Wybierz, jak sklep {merchant} ma informować Cię o dostawach.",
+        "prefs_email": "Powiadomienia e-mail",
+        "prefs_sms": "Powiadomienia SMS",
+        "prefs_save": "Zapisz ustawienia",
+        "prefs_saved": "Ustawienia zostały zapisane.",
+        "prefs_unsubscribed": "Nie będziesz już otrzymywać e-maili o dostawach ze sklepu "
+        "{merchant}.",
+        "prefs_invalid": "Ten link jest nieprawidłowy. Użyj linku z najnowszej wiadomości.",
+    },
+    "ro": {
+        "greeting_named": "Bună ziua, {name},",
+        "greeting": "Bună ziua,",
+        "cta": "Urmărește coletul",
+        "support": "Ai întrebări? Scrie-ne la {contact}.",
+        "footer": "Primești acest mesaj pentru că ai plasat o comandă la {merchant}.",
+        "manage": "Gestionează notificările",
+        "unsubscribe": "Dezabonare",
+        "sms_help": "{merchant}: notificări prin SMS despre livrare. Răspunde STOP pentru "
+        "dezabonare sau START pentru reabonare.",
+        "sms_help_contact": "Ajutor: {contact}",
+        "sms_status": "Coletul {number} ({carrier}): {status}.",
+        "sms_eta": "Livrare estimată: {eta}.",
+        "prefs_title": "Preferințe de notificare",
+        "prefs_intro": "Alege cum te ține la curent {merchant} despre livrări.",
+        "prefs_email": "Notificări prin e-mail",
+        "prefs_sms": "Notificări prin SMS",
+        "prefs_save": "Salvează preferințele",
+        "prefs_saved": "Preferințele tale au fost salvate.",
+        "prefs_unsubscribed": "Nu vei mai primi e-mailuri despre livrări de la {merchant}.",
+        "prefs_invalid": "Acest link nu este valid. Folosește linkul din cel mai recent mesaj.",
+    },
+    "ru": {
+        "greeting_named": "Здравствуйте, {name}!",
+        "greeting": "Здравствуйте!",
+        "cta": "Отследить посылку",
+        "support": "Есть вопросы? Напишите нам: {contact}.",
+        "footer": "Вы получили это сообщение, потому что оформили заказ в магазине {merchant}.",
+        "manage": "Настроить уведомления",
+        "unsubscribe": "Отписаться",
+        "sms_help": "{merchant}: SMS-уведомления о доставке. Ответьте STOP, чтобы отписаться, "
+        "или START, чтобы подписаться снова.",
+        "sms_help_contact": "Помощь: {contact}",
+        "sms_status": "Посылка {number} ({carrier}): {status}.",
+        "sms_eta": "Ожидаемая дата доставки: {eta}.",
+        "prefs_title": "Настройки уведомлений",
+        "prefs_intro": "Выберите, как магазин {merchant} будет сообщать вам о доставке.",
+        "prefs_email": "Уведомления по электронной почте",
+        "prefs_sms": "SMS-уведомления",
+        "prefs_save": "Сохранить настройки",
+        "prefs_saved": "Настройки сохранены.",
+        "prefs_unsubscribed": "Вы больше не будете получать письма о доставке от магазина "
+        "{merchant}.",
+        "prefs_invalid": "Ссылка недействительна. Воспользуйтесь ссылкой из последнего сообщения.",
+    },
+    "el": {
+        "greeting_named": "Γεια σας, {name},",
+        "greeting": "Γεια σας,",
+        "cta": "Παρακολούθηση δέματος",
+        "support": "Έχετε ερωτήσεις; Γράψτε μας στο {contact}.",
+        "footer": "Λαμβάνετε αυτό το μήνυμα επειδή κάνατε παραγγελία στο κατάστημα {merchant}.",
+        "manage": "Διαχείριση ειδοποιήσεων",
+        "unsubscribe": "Κατάργηση εγγραφής",
+        "sms_help": "{merchant}: ενημερώσεις παράδοσης με SMS. Απαντήστε STOP για διακοπή ή "
+        "START για επανεγγραφή.",
+        "sms_help_contact": "Βοήθεια: {contact}",
+        "sms_status": "Δέμα {number} ({carrier}): {status}.",
+        "sms_eta": "Εκτιμώμενη παράδοση: {eta}.",
+        "prefs_title": "Ρυθμίσεις ειδοποιήσεων",
+        "prefs_intro": "Επιλέξτε πώς θα σας ενημερώνει το κατάστημα {merchant} για τις "
+        "παραδόσεις σας.",
+        "prefs_email": "Ενημερώσεις μέσω email",
+        "prefs_sms": "Ενημερώσεις μέσω SMS",
+        "prefs_save": "Αποθήκευση προτιμήσεων",
+        "prefs_saved": "Οι προτιμήσεις σας αποθηκεύτηκαν.",
+        "prefs_unsubscribed": "Δεν θα λαμβάνετε πλέον email για παραδόσεις από το κατάστημα "
+        "{merchant}.",
+        "prefs_invalid": "Αυτός ο σύνδεσμος δεν είναι έγκυρος. Χρησιμοποιήστε τον σύνδεσμο "
+        "από το πιο πρόσφατο μήνυμα.",
+    },
+}
+
+
+def status_words(status: str | Status | None, locale: str) -> str:
+    """``in_transit`` → "In transit" (in ``locale``); empty for no status."""
+    if not status:
+        return ""
+    table = STATUS_WORDS[pick_locale(locale)]
+    return table.get(str(status)) or STATUS_WORDS[DEFAULT_LOCALE].get(str(status), str(status))
+
+
+def reason_words(reason: str | Reason | None, locale: str) -> str:
+    """``customs_hold`` → "The parcel is held at customs." (a sentence); empty for none."""
+    if not reason:
+        return ""
+    table = REASON_WORDS[pick_locale(locale)]
+    return table.get(str(reason)) or table[Reason.UNKNOWN.value]
+
+
+def words(locale: str) -> dict[str, str]:
+    """Every fixed phrase for ``locale``, falling back to English for anything missing."""
+    return {**WORDS[DEFAULT_LOCALE], **WORDS[pick_locale(locale)]}

@@ -1,0 +1,234 @@
+"""SMS through Twilio: segment counting, body fitting, E.164 numbers and the send call.
+
+The twilio library does the API work; its HTTP layer is ours (:class:`HttpxTwilioClient`),
+so tests fake Twilio with respx and the API base URL is a setting. Bodies are kept to two
+segments because every extra segment is billed and some handsets show them out of order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import phonenumbers
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from portal.models import OutboxMessage
+from portal.notifications.base import DeliveryError, Sent
+
+log = logging.getLogger(__name__)
+
+TWILIO_API = "https://api.twilio.com"
+STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+INBOUND_PATH = "/webhooks/twilio/inbound"
+MAX_SEGMENTS = 2
+
+#: Twilio error codes (https://www.twilio.com/docs/api/errors).
+INVALID_NUMBER = 21211
+OPTED_OUT = 21610
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+#: Sent as ESC + character: two septets each.
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+GSM7 = "GSM-7"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+UCS2 = "UCS-2"
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def _units(text: str, encoding: str) -> list[int]:
+    """The cost of each character: septets for GSM-7, UTF-16 code units for UCS-2."""
+    if encoding == GSM7:
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+
+
+def sms_segments(text: str) -> tuple[str, int]:
+    """``(encoding, segments)`` for ``text`` as a carrier bills it.
+
+    One segment holds 160 GSM-7 septets or 70 UCS-2 units; concatenated segments lose
+    room to their header (153 / 67), and an escape pair or a surrogate pair never
+    straddles two segments.
+    """
+    encoding = GSM7 if is_gsm7(text) else UCS2
+    units = _units(text, encoding)
+    single, multi = (160, 153) if encoding == GSM7 else (70, 67)
+    if sum(units) <= single:
+        return encoding, 1 if text else 0
+    segments, used = 1, 0
+    for cost in units:
+        if used + cost > multi:
+            segments, used = segments + 1, 0
+        used += cost
+    return encoding, segments
+
+
+def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) -> str:
+    """``body`` with ``link`` at its end, shortened to fit ``max_segments``.
+
+    Whole trailing sentences go first; only when the first sentence alone is too long is
+    it cut at a word, with an ellipsis. The link is never cut: it is what the customer
+    needs. Whitespace is collapsed, as line breaks cost as much as letters.
+    """
+    text = " ".join((body.replace(link, " ") if link else body).split())
+
+    def compose(head: str) -> str:
+        return f"{head} {link}".strip() if link else head
+
+    def fits(candidate: str) -> bool:
+        return sms_segments(candidate)[1] <= max_segments
+
+    if fits(compose(text)):
+        return compose(text)
+    sentences = _SENTENCE_END.split(text)
+    for count in range(len(sentences) - 1, 0, -1):
+        if fits(candidate := compose(" ".join(sentences[:count]))):
+            return candidate
+    words = text.split(" ")
+    for count in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:count]).rstrip(",;:-–—")
+        ellipsis = "..." if is_gsm7(head + link) else "…"
+        if fits(candidate := compose(head + ellipsis)):
+            return candidate
+    if link:
+        return link
+    for cut in range(len(text) - 1, 0, -1):
+        if fits(text[:cut] + "…"):
+            return text[:cut] + "…"
+    return ""
+
+
+def to_e164(number: str | None, region: str | None = None) -> str | None:
+    """A phone number as E.164 (``+48601234567``), or None when it is not a valid number."""
+    if not number:
+        return None
+    try:
+        parsed = phonenumbers.parse(number, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class HttpxTwilioClient(AsyncHttpClient):
+    """The twilio library's async HTTP layer on httpx, pointed at a configurable base URL."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, *, base_url: str = TWILIO_API, timeout: float = 15.0
+    ) -> None:
+        super().__init__(logger=log, is_async=True, timeout=timeout)
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+
+    def rewrite(self, uri: str) -> str:
+        """Point ``https://api.twilio.com/...`` (or a regional api host) at ``base_url``."""
+        parts = urlsplit(uri)
+        if self.base_url == TWILIO_API or not parts.netloc.endswith("twilio.com"):
+            return uri
+        tail = parts.path + (f"?{parts.query}" if parts.query else "")
+        return self.base_url + tail
+
+    async def request(
+        self,
+        method: str,
+        uri: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the twilio HttpClient signature
+        allow_redirects: bool = False,
+    ) -> Response:
+        response = await self.client.request(
+            method.upper(),
+            self.rewrite(uri),
+            params=params,  # type: ignore[arg-type]
+            data=data,  # type: ignore[arg-type]
+            headers=headers,
+            auth=auth,
+            timeout=timeout or self.timeout,
+            follow_redirects=allow_redirects,
+        )
+        return Response(response.status_code, response.text, response.headers)
+
+
+def twilio_configured(settings: Any) -> bool:
+    return bool(
+        getattr(settings, "twilio_account_sid", None)
+        and getattr(settings, "twilio_auth_token", None)
+        and (
+            getattr(settings, "twilio_messaging_service_sid", None)
+            or getattr(settings, "twilio_from", None)
+        )
+    )
+
+
+def _classify(exc: TwilioRestException | TwilioServiceException) -> DeliveryError:
+    code = exc.code if isinstance(exc.code, int) else None
+    status = int(exc.status or 0)
+    detail = getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", "")
+    message = f"twilio {status} {code or ''}: {detail}".strip()
+    if code in (INVALID_NUMBER, OPTED_OUT):
+        return DeliveryError(message, permanent=True, code=code)
+    if status == 429 or status >= 500 or status in (401, 403):
+        # Throttling and outages pass; rejected credentials are fixed by an operator.
+        return DeliveryError(message, permanent=False, code=code)
+    return DeliveryError(message, permanent=400 <= status < 500, code=code)
+
+
+class SmsSender:
+    """Sends outbox messages through one Twilio client (one httpx pool) for a batch."""
+
+    def __init__(self, settings: Any, http_client: httpx.AsyncClient) -> None:
+        if not twilio_configured(settings):
+            raise DeliveryError("Twilio is not configured", permanent=False)
+        self.settings = settings
+        self.client = Client(
+            username=settings.twilio_account_sid,
+            password=settings.twilio_auth_token,
+            account_sid=settings.twilio_account_sid,
+            http_client=HttpxTwilioClient(http_client, base_url=settings.twilio_base_url),
+        )
+
+    async def send(self, message: OutboxMessage) -> Sent:
+        to = to_e164(message.recipient)
+        if to is None:
+            raise DeliveryError(
+                f"not a valid phone number: {message.recipient!r}",
+                permanent=True,
+                code=INVALID_NUMBER,
+            )
+        sender: dict[str, str] = (
+            {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
+            if self.settings.twilio_messaging_service_sid
+            else {"from_": self.settings.twilio_from}
+        )
+        try:
+            created = await self.client.messages.create_async(
+                to=to,
+                body=message.body_text,
+                status_callback=f"{self.settings.public_base_url}{STATUS_CALLBACK_PATH}",
+                **sender,
+            )
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise _classify(exc) from exc
+        except httpx.TimeoutException as exc:
+            raise DeliveryError(f"twilio timed out: {exc!r}", permanent=False) from exc
+        except httpx.TransportError as exc:
+            raise DeliveryError(f"twilio unreachable: {exc!r}", permanent=False) from exc
+        if not created.sid:
+            raise DeliveryError("twilio accepted the request without a message sid")
+        return Sent(provider_id=str(created.sid), status=str(created.status or "queued"))

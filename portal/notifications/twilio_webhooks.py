@@ -1,0 +1,188 @@
+"""Twilio's calls to us: delivery receipts and customers' replies, both signature-checked.
+
+A request whose ``X-Twilio-Signature`` does not verify against our auth token and our
+public URL gets 403 and changes nothing. Receipts only move a message forward (a late
+``sent`` never overwrites ``delivered``), so Twilio's retries and replays are harmless.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from tortoise.expressions import Q
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from portal.models import Customer, MessageState, OutboxMessage, Shipment
+from portal.notifications import phrases
+from portal.notifications.base import pick_locale
+from portal.notifications.context import carrier_name, format_eta
+from portal.notifications.links import make_tracking_link
+from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
+from portal.notifications.sms import to_e164 as _to_e164
+
+#: Twilio MessageStatus values by how far along they are; a receipt never moves backwards.
+STATUS_RANK: dict[str, int] = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
+}
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+#: A HELP reply must name how to reach the shop, so it may run a segment longer.
+HELP_SEGMENTS = 3
+
+
+async def _verified_form(request: Request) -> dict[str, str] | None:
+    """The POSTed parameters when the signature matches, else None."""
+    settings = request.app.state.settings
+    token = getattr(settings, "twilio_auth_token", None)
+    signature = request.headers.get("x-twilio-signature", "")
+    form = await request.form()
+    params = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    url = f"{settings.public_base_url}{request.url.path}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
+        return None
+    return params
+
+
+def _forbidden() -> Response:
+    return Response("invalid signature", status_code=403, media_type="text/plain")
+
+
+def _twiml(text: str | None = None) -> Response:
+    reply = MessagingResponse()
+    if text:
+        reply.message(text)
+    return Response(str(reply), media_type="application/xml")
+
+
+async def status_callback(request: Request) -> Response:
+    """Record a delivery receipt (queued, sent, delivered, undelivered, failed) on a message."""
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden()
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not sid or status not in STATUS_RANK:
+        return Response(status_code=200)
+    message = await OutboxMessage.filter(provider_id=sid).first()
+    if message is None:
+        return Response(status_code=200)
+    error_code = form.get("ErrorCode") or ""
+    update: dict[str, Any] = {"delivery_status": status}
+    if status == "delivered":
+        update["state"] = MessageState.DELIVERED
+    elif status in ("undelivered", "failed"):
+        update["state"] = MessageState.FAILED
+        update["error"] = f"twilio {status}" + (f" (error {error_code})" if error_code else "")
+    earlier = [name for name, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+    changed = await OutboxMessage.filter(
+        Q(delivery_status__isnull=True) | Q(delivery_status__in=earlier), id=message.id
+    ).update(**update)
+    if changed and error_code == str(OPTED_OUT) and message.customer_id:
+        await Customer.filter(id=message.customer_id).update(sms_opt_in=False)
+    return Response(status_code=200)
+
+
+def _keyword(body: str) -> str:
+    return body.strip().strip(".!").strip().upper()
+
+
+async def _status_reply(settings: Any, customers: list[Customer], body: str) -> str | None:
+    """The current status of a shipment of these customers whose number is in ``body``."""
+    text = re.sub(r"[\s-]", "", body.upper())
+    shipments = (
+        await Shipment.filter(order__customer_id__in=[c.id for c in customers])
+        .select_related("order", "merchant")
+        .order_by("-id")
+    )
+    by_id = {c.id: c for c in customers}
+    for shipment in shipments:
+        number = shipment.tracking_number.upper()
+        if len(number) < 6 or number not in text:
+            continue
+        customer = by_id.get(shipment.order.customer_id) if shipment.order else None
+        locale = pick_locale(
+            customer.locale if customer else None, shipment.merchant.default_locale
+        )
+        words = phrases.words(locale)
+        reply = words["sms_status"].format(
+            number=shipment.tracking_number,
+            carrier=carrier_name(shipment.carrier_key),
+            status=phrases.status_words(shipment.status, locale),
+        )
+        if eta := format_eta(shipment.estimated_delivery, locale):
+            reply += " " + words["sms_eta"].format(eta=eta)
+        return fit_sms_body(reply, make_tracking_link(settings, shipment))
+    return None
+
+
+def _help_reply(settings: Any, customers: list[Customer]) -> str:
+    customer = customers[0] if customers else None
+    merchant = customer.merchant if customer else None
+    locale = pick_locale(
+        customer.locale if customer else None, merchant.default_locale if merchant else None
+    )
+    words = phrases.words(locale)
+    name = (
+        merchant.name
+        if merchant
+        else (getattr(settings, "mail_from", "").partition("<")[0].strip() or "Doorstep")
+    )
+    reply = words["sms_help"].format(merchant=name)
+    brand = (merchant.branding or {}) if merchant else {}
+    contact = brand.get("support_phone") or brand.get("support_email") or brand.get("support_url")
+    if contact:
+        reply += " " + words["sms_help_contact"].format(contact=contact)
+    return fit_sms_body(reply, max_segments=HELP_SEGMENTS)
+
+
+async def inbound_message(request: Request) -> Response:
+    """Handle a customer's text: STOP/START keywords, HELP, or a tracking number."""
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden()
+    settings = request.app.state.settings
+    phone = _to_e164(form.get("From"))
+    body = form.get("Body") or ""
+    customers = (
+        await Customer.filter(phone=phone).select_related("merchant").order_by("-id")
+        if phone
+        else []
+    )
+    keyword = _keyword(body)
+    if keyword in OPT_OUT_KEYWORDS:
+        # Twilio blocks the number itself and sends the confirmation; we stop queueing.
+        if phone:
+            await Customer.filter(phone=phone).update(sms_opt_in=False)
+        return _twiml()
+    if keyword in OPT_IN_KEYWORDS:
+        if phone:
+            await Customer.filter(phone=phone).update(sms_opt_in=True)
+        return _twiml()
+    if keyword in HELP_KEYWORDS:
+        return _twiml(_help_reply(settings, customers))
+    if customers and (reply := await _status_reply(settings, customers, body)):
+        return _twiml(reply)
+    return _twiml()
+
+
+routes = [
+    Route(STATUS_CALLBACK_PATH, status_callback, methods=["POST"]),
+    Route(INBOUND_PATH, inbound_message, methods=["POST"]),
+]

@@ -1,0 +1,110 @@
+"""Claiming due shipments so that any number of workers share them, and giving them back.
+
+A claim is one statement that picks due shipments and pushes their ``next_poll_at`` a
+lease into the future: no other worker sees them as due until the claimer has written
+a result (or the lease runs out because it died). On PostgreSQL the pick uses
+``FOR UPDATE SKIP LOCKED``, so concurrent claims never wait for each other and never
+return the same row; on SQLite the single ``UPDATE ... RETURNING`` is atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise import connections
+
+from carriers.base import Status
+from portal.models import Shipment
+from portal.tracking import store
+
+#: How long a claim holds; longer than a sweep batch can take.
+CLAIM_LEASE = timedelta(minutes=10)
+
+_RETURNING = (
+    "id, merchant_id, carrier_account_id, carrier_key, tracking_number, status, poll_failures"
+)
+_PG_CLAIM = f"""
+WITH due AS (
+    SELECT id FROM shipment
+    WHERE next_poll_at <= $1 AND status <> $2
+    ORDER BY next_poll_at
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE shipment AS s SET next_poll_at = $4 FROM due WHERE s.id = due.id
+RETURNING {", ".join(f"s.{c.strip()}" for c in _RETURNING.split(","))}
+"""
+_SQLITE_CLAIM = f"""
+UPDATE shipment SET next_poll_at = ?
+WHERE id IN (
+    SELECT id FROM shipment WHERE next_poll_at <= ? AND status <> ?
+    ORDER BY next_poll_at LIMIT ?
+)
+RETURNING {_RETURNING}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A shipment this worker holds until it writes back a result or a new schedule."""
+
+    id: int
+    merchant_id: int
+    carrier_account_id: int | None
+    carrier_key: str
+    tracking_number: str
+    status: Status
+    poll_failures: int
+
+
+async def claim_due(now: datetime, limit: int, *, lease: timedelta = CLAIM_LEASE) -> list[Claimed]:
+    """Claim up to ``limit`` shipments due at ``now`` (oldest due first)."""
+    conn = connections.get("default")
+    until = now + lease
+    if store.is_postgres(conn):
+        rows = await conn.execute_query_dict(_PG_CLAIM, [now, Status.EXPIRED.value, limit, until])
+    else:
+        rows = await conn.execute_query_dict(
+            _SQLITE_CLAIM, [until, now, Status.EXPIRED.value, limit]
+        )
+    return [
+        Claimed(
+            id=int(r["id"]),
+            merchant_id=int(r["merchant_id"]),
+            carrier_account_id=r["carrier_account_id"],
+            carrier_key=r["carrier_key"],
+            tracking_number=r["tracking_number"],
+            status=Status(r["status"]),
+            poll_failures=int(r["poll_failures"]),
+        )
+        for r in sorted(rows, key=lambda r: r["id"])
+    ]
+
+
+async def reschedule(rows: Sequence[tuple[int, datetime]], *, now: datetime) -> None:
+    """Give claimed shipments back untouched, due again at the given times."""
+    await store.bulk_update(
+        connections.get("default"),
+        "shipment",
+        (("next_poll_at", "timestamptz"),),
+        rows,
+        also={"updated_at": now},
+    )
+
+
+async def record_failures(rows: Sequence[tuple[int, datetime, int, str]], *, now: datetime) -> None:
+    """Give back shipments whose poll failed: ``(id, next_poll_at, poll_failures, error)``."""
+    await store.bulk_update(
+        connections.get("default"),
+        "shipment",
+        (("next_poll_at", "timestamptz"), ("poll_failures", "int"), ("last_error", "text")),
+        rows,
+        also={"updated_at": now},
+    )
+
+
+async def any_due(now: datetime) -> bool:
+    """True when some shipment is due (a cheap check for "more work is waiting")."""
+    return await Shipment.filter(next_poll_at__lte=now).exclude(status=Status.EXPIRED).exists()

@@ -1,0 +1,216 @@
+"""The one ingest path: polls, pushes and refreshes all write carrier results through here.
+
+One transaction per call writes the new events, the shipments' new picture and their
+domain events (``shipment.status_changed``, ``shipment.delayed``), whose listeners run in
+the same transaction. The work per call is a constant number of statements whatever the
+number of shipments — lock and read the shipments, read their known event keys and their
+merchants' expiry setting, insert events, update shipments — plus one ``emit`` per domain
+event. The merging rules themselves are in :mod:`portal.tracking.merge`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from carriers.base import Status, TrackingResult
+from portal import events
+from portal.models import EventSource, Shipment
+from portal.tracking import cadence, expiry, store
+from portal.tracking.merge import Merge, ShipmentState, merge, might_expire
+
+#: Sources that are a carrier call we made: they reset the poll bookkeeping.
+_POLLED = frozenset({EventSource.POLL, EventSource.REFRESH})
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What one result changed."""
+
+    shipment_id: int
+    new_events: int = 0
+    old_status: Status | None = None
+    new_status: Status | None = None
+    delayed: bool = False
+
+    @property
+    def status_changed(self) -> bool:
+        return self.old_status != self.new_status
+
+
+def _schedule(after: ShipmentState, source: EventSource, now: datetime, rand: cadence.Rand) -> None:
+    """Poll bookkeeping after a result. Only the sweep, which holds the claim, may push
+    ``next_poll_at`` later; pushes and refreshes only bring it forward (or end polling),
+    so they never release a sweep's claim lease early."""
+    if source in _POLLED:
+        after.last_polled_at = now
+        after.poll_failures = 0
+        after.last_error = None
+    wanted = cadence.next_poll_at(
+        after.status,
+        after.last_event_at,
+        now,
+        after.poll_failures,
+        since=after.created_at,
+        rand=rand,
+    )
+    if source is EventSource.POLL or wanted is None or after.next_poll_at is None:
+        after.next_poll_at = wanted
+    else:
+        after.next_poll_at = min(after.next_poll_at, wanted)
+
+
+async def _emit(conn: BaseDBAsyncClient, result: Merge, source: EventSource, now: datetime) -> None:
+    after = result.after
+    common: dict[str, Any] = {
+        "tracking_number": after.tracking_number,
+        "carrier_key": after.carrier_key,
+        "source": source.value,
+    }
+    change = result.status_change
+    if change is not None:
+        await events.emit(
+            merchant_id=after.merchant_id,
+            kind=events.SHIPMENT_STATUS_CHANGED,
+            subject_type="shipment",
+            subject_id=after.id,
+            payload={
+                "old_status": change.old.value,
+                "new_status": change.new.value,
+                "reason": change.reason.value if change.reason else None,
+                "occurred_at": change.occurred_at.isoformat(),
+                **common,
+            },
+            occurred_at=change.occurred_at,
+            using_db=conn,
+        )
+    if result.delay is not None:
+        window = (after.eta_window_start, after.eta_window_end)
+        await events.emit(
+            merchant_id=after.merchant_id,
+            kind=events.SHIPMENT_DELAYED,
+            subject_type="shipment",
+            subject_id=after.id,
+            payload={
+                "old_eta": result.delay.old.isoformat(),
+                "new_eta": result.delay.new.isoformat(),
+                "eta_window_start": window[0].isoformat() if window[0] else None,
+                "eta_window_end": window[1].isoformat() if window[1] else None,
+                **common,
+            },
+            occurred_at=now,
+            using_db=conn,
+        )
+
+
+async def _ingest(
+    items: Sequence[tuple[int, TrackingResult]],
+    source: EventSource,
+    now: datetime,
+    rand: cadence.Rand,
+) -> list[tuple[IngestOutcome, ShipmentState | None]]:
+    ids = sorted({shipment_id for shipment_id, _ in items})
+    async with in_transaction() as conn:
+        states = await store.load_states(conn, ids)
+        known = await store.load_known_keys(conn, ids)
+        days = await store.load_expiry_days(conn, (s.merchant_id for s in states.values()))
+        candidates = {
+            shipment_id
+            for shipment_id, result in items
+            if (s := states.get(shipment_id)) is not None
+            and might_expire(s, result, now, days[s.merchant_id])
+        }
+        reactivated = await expiry.reactivated_at(conn, sorted(candidates))
+
+        merges: list[Merge | None] = []
+        for shipment_id, result in items:
+            state = states.get(shipment_id)
+            if state is None:  # deleted meanwhile
+                merges.append(None)
+                continue
+            merged = merge(
+                state,
+                result,
+                known[shipment_id],
+                now=now,
+                expire_after_days=days[state.merchant_id],
+                reactivated_at=reactivated.get(shipment_id),
+            )
+            _schedule(merged.after, source, now, rand)
+            known[shipment_id].update(merged.new_keys)
+            states[shipment_id] = merged.after  # a later item for the same shipment folds on
+            merges.append(merged)
+
+        await store.insert_events(
+            conn,
+            (
+                (m.after.id, k, e)
+                for m in merges
+                if m is not None
+                for k, e in zip(m.new_keys, m.new_events, strict=True)
+            ),
+            source=source,
+            now=now,
+        )
+        await store.save_states(conn, states.values(), now=now)
+        for merged in merges:
+            if merged is not None:
+                await _emit(conn, merged, source, now)
+
+    outcomes: list[tuple[IngestOutcome, ShipmentState | None]] = []
+    for (shipment_id, _), merged in zip(items, merges, strict=True):
+        if merged is None:
+            outcomes.append((IngestOutcome(shipment_id), None))
+            continue
+        change = merged.status_change
+        outcomes.append(
+            (
+                IngestOutcome(
+                    shipment_id,
+                    new_events=len(merged.new_events),
+                    old_status=change.old if change else merged.after.status,
+                    new_status=merged.after.status,
+                    delayed=merged.delay is not None,
+                ),
+                merged.after,
+            )
+        )
+    return outcomes
+
+
+async def ingest_many(
+    items: Sequence[tuple[int, TrackingResult]],
+    *,
+    source: EventSource,
+    now: datetime,
+    rand: cadence.Rand = random.random,
+) -> list[IngestOutcome]:
+    """Ingest results for many shipments (by id) in one transaction; outcomes in order.
+
+    The bulk path for sweeps and pushes. Several results for one shipment fold in order.
+    """
+    if not items:
+        return []
+    return [outcome for outcome, _ in await _ingest(items, source, now, rand)]
+
+
+async def ingest(
+    shipment: Shipment,
+    result: TrackingResult,
+    *,
+    source: EventSource,
+    now: datetime,
+    rand: cadence.Rand = random.random,
+) -> IngestOutcome:
+    """Ingest one result for ``shipment`` and bring the instance up to date with it."""
+    [(outcome, after)] = await _ingest([(shipment.id, result)], source, now, rand)
+    if after is not None:
+        for name in ShipmentState.fields():
+            setattr(shipment, name, getattr(after, name))
+    return outcome

@@ -1,0 +1,252 @@
+"""Set-based reads and writes for the tracking engine: a constant number of statements per batch.
+
+Tortoise's ``bulk_update`` builds one ``CASE`` per column with a ``WHEN`` per row, which
+costs more to build than to run at sweep sizes. Here PostgreSQL gets one statement over
+``unnest()``-ed arrays per batch and SQLite one ``executemany`` (in-process, so per-row
+statements are cheap). Values are normalised the way Tortoise stores them (enums as
+text, datetimes as UTC) so the ORM reads back exactly what it would have written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from carriers.base import Reason, Status, TrackingEvent
+from portal.models import EventSource, Merchant, Shipment
+from portal.tracking.merge import ShipmentState
+
+#: (column, PostgreSQL type) pairs, in the order rows give them.
+Columns = Sequence[tuple[str, str]]
+
+#: Columns of ``shipment`` that ingest writes (besides ``updated_at``).
+STATE_COLUMNS: Columns = (
+    ("status", "varchar"),
+    ("reason", "varchar"),
+    ("estimated_delivery", "date"),
+    ("eta_window_start", "timestamptz"),
+    ("eta_window_end", "timestamptz"),
+    ("first_estimated_delivery", "date"),
+    ("shipped_at", "timestamptz"),
+    ("delivered_at", "timestamptz"),
+    ("signed_by", "varchar"),
+    ("carrier_url", "varchar"),
+    ("last_event_at", "timestamptz"),
+    ("last_polled_at", "timestamptz"),
+    ("next_poll_at", "timestamptz"),
+    ("poll_failures", "int"),
+    ("last_error", "text"),
+)
+EVENT_COLUMNS: Columns = (
+    ("shipment_id", "int"),
+    ("occurred_at", "timestamptz"),
+    ("status", "varchar"),
+    ("reason", "varchar"),
+    ("carrier_code", "varchar"),
+    ("description", "text"),
+    ("city", "varchar"),
+    ("region", "varchar"),
+    ("postal_code", "varchar"),
+    ("country", "varchar"),
+    ("dedupe_key", "varchar"),
+    ("source", "varchar"),
+    ("recorded_at", "timestamptz"),
+)
+
+
+def is_postgres(conn: BaseDBAsyncClient) -> bool:
+    return conn.capabilities.dialect == "postgres"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value is not None else None
+
+
+def _in_list(conn: BaseDBAsyncClient, column: str, count: int) -> str:
+    if is_postgres(conn):
+        return f"{column} = ANY($1::int[])"
+    return f"{column} IN ({', '.join('?' * count)})"
+
+
+def _ids_param(conn: BaseDBAsyncClient, ids: Sequence[int]) -> list[Any]:
+    return [list(ids)] if is_postgres(conn) else list(ids)
+
+
+async def bulk_update(
+    conn: BaseDBAsyncClient,
+    table: str,
+    columns: Columns,
+    rows: Iterable[Sequence[Any]],
+    *,
+    also: dict[str, Any] | None = None,
+) -> None:
+    """``UPDATE table SET columns... WHERE id = row[0]`` for every row, in one statement.
+
+    Each row is ``(id, *values)`` in the order of ``columns``; ``also`` sets the same value
+    on every row (``updated_at``).
+    """
+    data = [[_plain(v) for v in row] for row in rows]
+    if not data:
+        return
+    also = {k: _plain(v) for k, v in (also or {}).items()}
+    names = [name for name, _ in columns]
+    if is_postgres(conn):
+        arrays = ", ".join(
+            f"${i}::{kind}[]" for i, (_, kind) in enumerate((("id", "int"), *columns), start=1)
+        )
+        extra = [f"{name} = ${len(columns) + 1 + i}" for i, name in enumerate(also, start=1)]
+        sets = ", ".join([f"{name} = v.{name}" for name in names] + extra)
+        sql = (
+            f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) "
+            f"AS v(id, {', '.join(names)}) WHERE t.id = v.id"
+        )
+        await conn.execute_query(
+            sql, [list(col) for col in zip(*data, strict=True)] + [*also.values()]
+        )
+        return
+    sets = ", ".join(f"{name} = ?" for name in [*names, *also])
+    sql = f"UPDATE {table} SET {sets} WHERE id = ?"
+    await conn.execute_many(sql, [[*row[1:], *also.values(), row[0]] for row in data])
+
+
+async def bulk_insert_ignore(
+    conn: BaseDBAsyncClient,
+    table: str,
+    columns: Columns,
+    rows: Iterable[Sequence[Any]],
+    *,
+    plain: bool = False,
+) -> None:
+    """Insert rows in one statement; rows hitting a unique constraint are skipped.
+
+    ``plain=True`` says the values are already as stored (text, UTC), skipping the
+    per-value normalisation on the hot path.
+    """
+    data = [list(row) for row in rows] if plain else [[_plain(v) for v in row] for row in rows]
+    if not data:
+        return
+    names = ", ".join(name for name, _ in columns)
+    if is_postgres(conn):
+        arrays = ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, start=1))
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+        await conn.execute_query(sql, [list(col) for col in zip(*data, strict=True)])
+        return
+    marks = ", ".join("?" * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    await conn.execute_many(sql, data)
+
+
+# --- ingest's reads and writes ---------------------------------------------------------
+
+
+async def load_states(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, ShipmentState]:
+    """The shipments' current picture, locked until commit on PostgreSQL (ordered by id,
+    so concurrent ingests of overlapping sets cannot deadlock)."""
+    names = ShipmentState.fields()
+    if is_postgres(conn):
+        # asyncpg already returns typed values; skipping model hydration halves the cost.
+        sql = (
+            f"SELECT {', '.join(names)} FROM shipment WHERE id = ANY($1::int[]) "
+            "ORDER BY id FOR NO KEY UPDATE"
+        )
+        _, rows = await conn.execute_query(sql, [list(ids)])
+        states = {}
+        for row in rows:
+            state = ShipmentState(**dict(row))
+            state.status = Status(state.status)
+            state.reason = Reason(state.reason) if state.reason is not None else None
+            states[state.id] = state
+        return states
+    query = Shipment.filter(id__in=list(ids)).using_db(conn).order_by("id")
+    return {s.id: ShipmentState(**{n: getattr(s, n) for n in names}) for s in await query}
+
+
+async def load_known_keys(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, set[str]]:
+    """Dedupe keys already stored, per shipment, in one query."""
+    known: dict[int, set[str]] = defaultdict(set)
+    if not ids:
+        return known
+    sql = "SELECT shipment_id, dedupe_key FROM tracking_event WHERE " + _in_list(
+        conn, "shipment_id", len(ids)
+    )
+    _, rows = await conn.execute_query(sql, _ids_param(conn, ids))
+    for row in rows:
+        known[row["shipment_id"]].add(row["dedupe_key"])
+    return known
+
+
+async def load_expiry_days(conn: BaseDBAsyncClient, merchant_ids: Iterable[int]) -> dict[int, int]:
+    rows = await (
+        Merchant.filter(id__in=list(set(merchant_ids)))
+        .using_db(conn)
+        .values_list("id", "expire_after_days")
+    )
+    return {int(mid): int(days) for mid, days in rows}
+
+
+async def insert_events(
+    conn: BaseDBAsyncClient,
+    events: Iterable[tuple[int, str, TrackingEvent]],
+    *,
+    source: EventSource,
+    now: datetime,
+) -> None:
+    rows = (
+        (
+            shipment_id,
+            e.occurred_at.astimezone(UTC),
+            e.status.value,
+            e.reason.value if e.reason is not None else None,
+            e.carrier_code[:64],
+            e.description,
+            _clip(e.city, 100),
+            _clip(e.region, 100),
+            _clip(e.postal_code, 20),
+            _clip(e.country, 2),
+            key,
+            source.value,
+            now,
+        )
+        for shipment_id, key, e in events
+    )
+    await bulk_insert_ignore(conn, "tracking_event", EVENT_COLUMNS, rows, plain=True)
+
+
+async def save_states(
+    conn: BaseDBAsyncClient, states: Iterable[ShipmentState], *, now: datetime
+) -> None:
+    rows = (
+        (
+            s.id,
+            s.status,
+            s.reason,
+            s.estimated_delivery,
+            s.eta_window_start,
+            s.eta_window_end,
+            s.first_estimated_delivery,
+            s.shipped_at,
+            s.delivered_at,
+            _clip(s.signed_by, 200),
+            _clip(s.carrier_url, 500),
+            s.last_event_at,
+            s.last_polled_at,
+            s.next_poll_at,
+            s.poll_failures,
+            s.last_error,
+        )
+        for s in states
+    )
+    await bulk_update(conn, "shipment", STATE_COLUMNS, rows, also={"updated_at": now})
