@@ -5,13 +5,18 @@ the transaction's connection, so whatever it writes (an outbox message, a return
 transition) commits or rolls back together with the cause. Listeners register with
 :func:`listen`; the modules that hold them are named in :data:`LISTENER_MODULES` so that
 every process (web or worker) has the same set.
+
+:func:`emit_many` is the bulk form for callers that cause many events at once (a poll
+sweep): the rows go in with a constant number of statements, then each event's listeners
+run in input order, exactly as :func:`emit` would have run them one by one.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,12 +28,22 @@ from portal.models import DomainEvent
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
 SHIPMENT_DELAYED = "shipment.delayed"
 
+#: Rows per INSERT on SQLite (its bound-parameter limit is 32,766 in current builds).
+_SQLITE_CHUNK = 1000
+
 Listener = Callable[[DomainEvent, BaseDBAsyncClient], Awaitable[None]]
+#: Takes every event of its kinds that one emit (or emit_many) records, in order, so it
+#: can read what it needs for all of them in one query instead of one per event.
+BatchListener = Callable[[Sequence[DomainEvent], BaseDBAsyncClient], Awaitable[None]]
 
 #: Modules whose import registers listeners; add yours here.
-LISTENER_MODULES: tuple[str, ...] = ("portal.notifications.triggers",)
+LISTENER_MODULES: tuple[str, ...] = (
+    "portal.notifications.triggers",
+    "portal.webhooks_out.listener",
+)
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)
+_batch_listeners: dict[str, list[BatchListener]] = defaultdict(list)
 _loaded = False
 
 
@@ -44,12 +59,55 @@ def listen(*kinds: str) -> Callable[[Listener], Listener]:
     return register
 
 
+def listen_batch(*kinds: str) -> Callable[[BatchListener], BatchListener]:
+    """Register the decorated coroutine for ``kinds`` (``"*"`` for every kind) as a batch
+    listener: it gets the events of those kinds from one :func:`emit` or :func:`emit_many`
+    call as one sequence (in emission order), after the per-event listeners ran."""
+
+    def register(func: BatchListener) -> BatchListener:
+        for kind in kinds:
+            if func not in _batch_listeners[kind]:
+                _batch_listeners[kind].append(func)
+        return func
+
+    return register
+
+
 def ensure_listeners_loaded() -> None:
     global _loaded
     if not _loaded:
         for module in LISTENER_MODULES:
             importlib.import_module(module)
         _loaded = True
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """One domain event to record with :func:`emit_many` (``emit``'s arguments)."""
+
+    merchant_id: int
+    kind: str
+    subject_type: str
+    subject_id: int
+    payload: dict[str, Any] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+
+
+async def _notify(recorded: Sequence[DomainEvent], using_db: BaseDBAsyncClient) -> None:
+    """Per-event listeners event by event, then each batch listener once with its events."""
+    for event in recorded:
+        for listener in (*_listeners.get(event.kind, ()), *_listeners.get("*", ())):
+            await listener(event, using_db)
+    if not _batch_listeners:
+        return
+    batches: dict[BatchListener, list[DomainEvent]] = {}
+    for event in recorded:
+        for listener in (*_batch_listeners.get(event.kind, ()), *_batch_listeners.get("*", ())):
+            batch = batches.setdefault(listener, [])
+            if not batch or batch[-1] is not event:
+                batch.append(event)
+    for listener, batch in batches.items():
+        await listener(batch, using_db)
 
 
 async def emit(
@@ -73,6 +131,86 @@ async def emit(
         occurred_at=occurred_at or datetime.now(UTC),
         using_db=using_db,
     )
-    for listener in (*_listeners.get(kind, ()), *_listeners.get("*", ())):
-        await listener(event, using_db)
+    await _notify([event], using_db)
     return event
+
+
+_COLUMNS = ("merchant_id", "kind", "subject_type", "subject_id", "payload", "occurred_at")
+
+
+def _row(spec: EventSpec, now: datetime) -> list[Any]:
+    payload = DomainEvent._meta.fields_map["payload"].to_db_value(spec.payload, DomainEvent)
+    occurred_at = (spec.occurred_at or now).astimezone(UTC)
+    return [spec.merchant_id, spec.kind, spec.subject_type, spec.subject_id, payload, occurred_at]
+
+
+async def _insert_postgres(
+    conn: BaseDBAsyncClient, rows: list[list[Any]], now: datetime
+) -> list[int]:
+    """Ids drawn from the table's sequence first, then one INSERT over arrays: which id
+    belongs to which row never depends on the order RETURNING happens to use."""
+    _, drawn = await conn.execute_query(
+        "SELECT nextval(pg_get_serial_sequence('domain_event', 'id')) AS id "
+        "FROM generate_series(1, $1)",
+        [len(rows)],
+    )
+    ids = [int(r["id"]) for r in drawn]
+    columns = list(zip(*rows, strict=True))
+    await conn.execute_query(
+        "INSERT INTO domain_event (id, merchant_id, kind, subject_type, subject_id, payload, "
+        "occurred_at, created_at) SELECT v.*, $8 FROM unnest($1::bigint[], $2::int[], "
+        "$3::varchar[], $4::varchar[], $5::int[], $6::jsonb[], $7::timestamptz[]) AS v",
+        [ids, *(list(c) for c in columns), now],
+    )
+    return ids
+
+
+async def _insert_sqlite(
+    conn: BaseDBAsyncClient, rows: list[list[Any]], now: datetime
+) -> list[int]:
+    """Multi-row INSERTs; SQLite gives a statement's rows ascending rowids in VALUES order."""
+    ids: list[int] = []
+    marks = "(" + ", ".join("?" * (len(_COLUMNS) + 1)) + ")"
+    for start in range(0, len(rows), _SQLITE_CHUNK):
+        chunk = rows[start : start + _SQLITE_CHUNK]
+        sql = (
+            f"INSERT INTO domain_event ({', '.join(_COLUMNS)}, created_at) VALUES "
+            f"{', '.join([marks] * len(chunk))} RETURNING id"
+        )
+        values = [v for row in chunk for v in (*row, now)]
+        _, returned = await conn.execute_query(sql, values)
+        ids += sorted(int(r["id"]) for r in returned)
+    return ids
+
+
+async def emit_many(
+    specs: Sequence[EventSpec], *, using_db: BaseDBAsyncClient
+) -> list[DomainEvent]:
+    """Record many domain events in a constant number of statements, then run each one's
+    listeners in input order, in the caller's transaction. Returns the events in order."""
+    if not specs:
+        return []
+    ensure_listeners_loaded()
+    now = datetime.now(UTC)
+    rows = [_row(spec, now) for spec in specs]
+    if using_db.capabilities.dialect == "postgres":
+        ids = await _insert_postgres(using_db, rows, now)
+    else:
+        ids = await _insert_sqlite(using_db, rows, now)
+    recorded = []
+    for event_id, spec, row in zip(ids, specs, rows, strict=True):
+        event = DomainEvent(
+            id=event_id,
+            merchant_id=spec.merchant_id,
+            kind=spec.kind,
+            subject_type=spec.subject_type,
+            subject_id=spec.subject_id,
+            payload=spec.payload,
+            occurred_at=row[-1],
+            created_at=now,
+            processed_at=None,
+        )
+        event._saved_in_db = True
+        recorded.append(event)
+    await _notify(recorded, using_db)
+    return recorded

@@ -40,12 +40,28 @@ def jobs() -> list[Job]:
     """The background jobs every worker runs."""
     from portal.notifications.dispatcher import dispatch_job
     from portal.tracking.sweep import poll_job
+    from portal.webhooks_out.sender import run_unit as webhook_unit
 
     return [
         # poll_job sweeps for up to ~50 s by itself, so one call per tick.
         Job("poll-carriers", poll_job, every_seconds=30, budget_seconds=0),
         Job("dispatch-notifications", dispatch_job, every_seconds=10),
+        Job("deliver-webhooks", webhook_unit, every_seconds=10),
+        Job("housekeeping", housekeeping, every_seconds=3600, budget_seconds=0),
     ]
+
+
+async def housekeeping(settings: Settings, client: httpx.AsyncClient) -> bool:
+    """Forget what must not be kept: import staging files, old sign-in failures."""
+    from datetime import UTC, datetime, timedelta
+
+    from portal.admin.csv_import import purge_stale
+    from portal.admin.throttle import purge_attempts
+
+    purged = purge_stale(settings.var_dir)
+    forgotten = await purge_attempts(datetime.now(UTC) - timedelta(days=1))
+    log.info("housekeeping: %d import folders and %d sign-in failures removed", purged, forgotten)
+    return False
 
 
 async def drain(job: Job, settings: Settings, client: httpx.AsyncClient) -> int:

@@ -86,6 +86,7 @@ class Settings:
     #: mailto target in List-Unsubscribe (default: the sender address).
     unsubscribe_mailto: str | None = None
     notify_max_attempts: int = 6
+    webhook_max_attempts: int = 8
     #: Serve the simulated carrier at /_sandbox/carrier (on by default in development).
     sandbox_carrier: bool = True
 
@@ -181,6 +182,9 @@ class Settings:
             unsubscribe_mailto=get("UNSUBSCRIBE_MAILTO"),
             notify_max_attempts=int(
                 _number("PORTAL_NOTIFY_MAX_ATTEMPTS", get("NOTIFY_MAX_ATTEMPTS") or "6")
+            ),
+            webhook_max_attempts=int(
+                _number("PORTAL_WEBHOOK_MAX_ATTEMPTS", get("WEBHOOK_MAX_ATTEMPTS") or "8")
             ),
             sandbox_carrier=_bool(
                 "PORTAL_SANDBOX_CARRIER",

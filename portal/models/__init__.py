@@ -1,6 +1,14 @@
 """The data model for the whole loop: one module per family of tables."""
 
-from portal.models.merchants import ApiKey, CarrierAccount, Merchant, Role, StaffUser
+from portal.models.merchants import (
+    ApiKey,
+    CarrierAccount,
+    IdempotencyRecord,
+    Merchant,
+    Role,
+    SignInAttempt,
+    StaffUser,
+)
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
 from portal.models.returns import (
@@ -28,6 +36,7 @@ __all__ = [
     "DomainEvent",
     "EventSource",
     "Exchange",
+    "IdempotencyRecord",
     "Merchant",
     "MessageState",
     "Metric",
@@ -47,6 +56,7 @@ __all__ = [
     "ReturnTransition",
     "Role",
     "Shipment",
+    "SignInAttempt",
     "StaffUser",
     "Survey",
     "SurveyAnswer",

@@ -72,6 +72,8 @@ class ApiKey(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    #: Rate limit (GCRA): unix time at which the key's allowance next frees up.
+    rate_limit_tat = fields.FloatField(default=0)
 
     class Meta:
         table = "api_key"
@@ -102,3 +104,42 @@ class CarrierAccount(Model):
     class Meta:
         table = "carrier_account"
         unique_together = (("merchant", "name"),)
+
+
+class SignInAttempt(Model):
+    """A failed sign-in, counted per key (``email:…`` / ``ip:…``) within a window.
+
+    Kept in the database so the throttle holds across every web process.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=300)
+    attempted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "sign_in_attempt"
+        indexes = (("key", "attempted_at"),)
+
+
+class IdempotencyRecord(Model):
+    """A POST’s answer, kept 24 h under the Idempotency-Key its API key sent with it."""
+
+    id = fields.BigIntField(primary_key=True)
+    api_key: fields.ForeignKeyRelation[ApiKey] = fields.ForeignKeyField(
+        "models.ApiKey", related_name="idempotency_records", on_delete=fields.CASCADE
+    )
+    key = fields.CharField(max_length=255)
+    #: SHA-256 of method, path and canonical JSON body.
+    fingerprint = fields.CharField(max_length=64)
+    #: Null while the first request still runs (lease_until holds the key).
+    status = fields.IntField(null=True)
+    media_type = fields.CharField(max_length=100, default="application/json")
+    body = fields.TextField(null=True)
+    location = fields.CharField(max_length=500, null=True)
+    lease_until = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "api_idempotency_record"
+        unique_together = (("api_key", "key"),)
+        indexes = (("created_at",),)

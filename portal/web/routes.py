@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from portal import admin, api
 from portal.notifications import preferences, twilio_webhooks
 from portal.settings import Settings
 from portal.tracking.push import carrier_webhook
@@ -35,4 +36,6 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         from carriers.sandbox.server import create_app as sandbox_app
 
         routes.append(Mount("/_sandbox/carrier", app=sandbox_app(), name="sandbox_carrier"))
+    routes.extend(admin.routes)
+    routes.extend(api.routes)
     return routes

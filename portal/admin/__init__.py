@@ -1,0 +1,68 @@
+"""The merchant workspace under /admin (sign-in, carrier accounts, settings, shipments,
+orders, imports) and the public logo URL. The lead mounts :data:`routes`."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from portal.admin import (
+    branding,
+    carrier_accounts,
+    imports,
+    orders,
+    paste,
+    shipments,
+    signin,
+)
+
+
+async def index(request: Request) -> Response:
+    return RedirectResponse("/admin/shipments", status_code=303)
+
+
+admin_routes: list[BaseRoute] = [
+    Route("/", index, name="admin_index"),
+    Route("/login", signin.login_page, name="admin_login"),
+    Route("/login", signin.login, methods=["POST"]),
+    Route("/logout", signin.logout, methods=["POST"], name="admin_logout"),
+    Route("/reset", signin.reset_request_page, name="admin_reset"),
+    Route("/reset", signin.reset_request, methods=["POST"]),
+    Route("/reset/{token}", signin.reset_page),
+    Route("/reset/{token}", signin.reset, methods=["POST"]),
+    Route("/account", signin.account_page, name="admin_account"),
+    Route("/account/sign-out-everywhere", signin.sign_out_everywhere, methods=["POST"]),
+    Route("/carriers", carrier_accounts.list_accounts, name="admin_carriers"),
+    Route("/carriers/new", carrier_accounts.new_account_page),
+    Route("/carriers/new", carrier_accounts.create_account, methods=["POST"]),
+    Route("/carriers/{account_id}", carrier_accounts.edit_account_page),
+    Route("/carriers/{account_id}", carrier_accounts.update_account, methods=["POST"]),
+    Route("/carriers/{account_id}/enable", carrier_accounts.set_enabled, methods=["POST"]),
+    Route("/carriers/{account_id}/disable", carrier_accounts.set_enabled, methods=["POST"]),
+    Route("/carriers/{account_id}/resume", carrier_accounts.resume_account, methods=["POST"]),
+    Route("/carriers/{account_id}/test", carrier_accounts.test_account, methods=["POST"]),
+    Route("/settings", branding.settings_page, name="admin_settings"),
+    Route("/settings", branding.save_settings, methods=["POST"]),
+    Route("/settings/logo", branding.upload_logo, methods=["POST"]),
+    Route("/shipments", shipments.list_shipments, name="admin_shipments"),
+    Route("/shipments/{shipment_id}", shipments.shipment_detail),
+    Route("/shipments/{shipment_id}/carrier", shipments.set_carrier, methods=["POST"]),
+    Route("/shipments/{shipment_id}/refresh", shipments.refresh_now, methods=["POST"]),
+    Route("/shipments/{shipment_id}/reactivate", shipments.reactivate, methods=["POST"]),
+    Route("/orders", orders.list_orders, name="admin_orders"),
+    Route("/orders/{order_id}", orders.order_detail),
+    Route("/imports", imports.import_page, name="admin_imports"),
+    Route("/imports", imports.upload, methods=["POST"]),
+    Route("/imports/{token}", imports.preview),
+    Route("/imports/{token}/progress", imports.progress),
+    Route("/imports/{token}/confirm", imports.confirm, methods=["POST"]),
+    Route("/paste", paste.paste_page, name="admin_paste"),
+    Route("/paste", paste.paste_preview, methods=["POST"]),
+    Route("/paste/confirm", paste.paste_confirm, methods=["POST"]),
+]
+
+routes: list[BaseRoute] = [
+    Mount("/admin", routes=admin_routes),
+    Route("/media/logo/{merchant_slug}", branding.serve_logo, name="merchant_logo"),
+]

@@ -1,0 +1,135 @@
+"""Who is signed in: the session holds the staff user's id and a session version.
+
+The version is derived from the password hash, so changing the password (or "sign out
+everywhere", which re-hashes it with a fresh salt) ends every other session at once
+without a column of its own. Pages get 303 to the sign-in page; htmx requests get 401
+with ``HX-Redirect`` so the whole page moves instead of a fragment.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from tortoise.queryset import QuerySet
+
+from portal.admin.throttle import DatabaseAttemptStore, Throttle
+from portal.models import Merchant, Role, StaffUser
+
+SESSION_KEY = "staff"
+LOGIN_PATH = "/admin/login"
+
+View = Callable[[Request], Awaitable[Response]]
+
+
+def session_version(password_hash: str) -> str:
+    """A short fingerprint of the password hash: changes whenever the hash changes."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def sign_in(request: Request, user: StaffUser) -> None:
+    """Start a fresh session for ``user`` (new CSRF token: no fixation across sign-in)."""
+    request.session.clear()
+    request.session[SESSION_KEY] = {"id": user.id, "v": session_version(user.password_hash)}
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """The signed-in staff user and their merchant, for one request."""
+
+    user: StaffUser
+    merchant: Merchant
+
+    @property
+    def is_owner(self) -> bool:
+        return self.user.role == Role.OWNER
+
+
+async def current(request: Request) -> Signed | None:
+    """The signed-in staff user, or None (no session, disabled user, stale version)."""
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    user = await StaffUser.get_or_none(id=data["id"], is_active=True).select_related("merchant")
+    if user is None or data.get("v") != session_version(user.password_hash):
+        return None
+    return Signed(user=user, merchant=user.merchant)
+
+
+def _to_login(request: Request) -> Response:
+    target = f"{LOGIN_PATH}?next={request.url.path}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def require_staff(owner: bool = False) -> Callable[[View], View]:
+    """Decorate a view: signed-in staff only (``owner=True``: owners only, else 403).
+
+    The view finds the user at ``request.state.staff`` (a :class:`Signed`).
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        async def wrapper(request: Request) -> Response:
+            signed = await current(request)
+            if signed is None:
+                return _to_login(request)
+            if owner and not signed.is_owner:
+                raise HTTPException(403, "Only the shop's owners can do this.")
+            request.state.staff = signed
+            return await view(request)
+
+        return wrapper
+
+    return decorate
+
+
+def staff_of(request: Request) -> Signed:
+    return request.state.staff  # type: ignore[no-any-return]
+
+
+async def get_or_404(query: QuerySet[Any]) -> Any:
+    """The one row ``query`` finds (already scoped to the merchant), else 404."""
+    row = await query.first()
+    if row is None:
+        raise HTTPException(404)
+    return row
+
+
+def int_param(request: Request, name: str) -> int:
+    """A path parameter as int; anything else is a 404 (not a 500)."""
+    try:
+        return int(request.path_params[name])
+    except (KeyError, ValueError):
+        raise HTTPException(404) from None
+
+
+def throttle_for(request: Request) -> Throttle:
+    """The app's sign-in throttle (created on first use)."""
+    state = request.app.state
+    if not hasattr(state, "admin_throttle"):
+        state.admin_throttle = Throttle(DatabaseAttemptStore())
+    return state.admin_throttle  # type: ignore[no-any-return]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    """Render an admin template; ``staff`` is in the context when someone is signed in."""
+    signed = getattr(request.state, "staff", None)
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, name, {"staff": signed, **context}, status_code=status
+    )

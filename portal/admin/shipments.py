@@ -1,0 +1,181 @@
+"""Shipments: a searchable, filterable, keyset-paginated list and a detail page with the
+timeline, the messages sent, and the actions (pin or correct the carrier, refresh now,
+reactivate). Every query is scoped to the signed-in merchant; anything else is a 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from carriers import registry
+from carriers.base import Status
+from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
+from portal.models import OutboxMessage, Shipment
+from portal.tracking import cadence, expiry
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 50
+
+
+def _cursor(value: str | None) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def stale_filter(now: datetime) -> Q:
+    """Live shipments with no carrier news for longer than their status warrants
+    (the same limits as :func:`portal.tracking.cadence.is_stale`, as SQL)."""
+    parts = [
+        Q(status=status, last_event_at__lt=now - limit)
+        | Q(status=status, last_event_at__isnull=True, created_at__lt=now - limit)
+        for status, limit in cadence.QUIET_LIMITS.items()
+    ]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+def filters_from(params: Any) -> dict[str, str]:
+    keys = ("q", "status", "carrier", "exception", "stale")
+    return {k: str(params.get(k, "")).strip() for k in keys}
+
+
+def search(merchant_id: int, f: dict[str, str], now: datetime) -> Any:
+    query = Shipment.filter(merchant_id=merchant_id)
+    if f["q"]:
+        query = query.filter(
+            Q(tracking_number__icontains=f["q"])
+            | Q(order__number__icontains=f["q"])
+            | Q(order__email__iexact=f["q"])
+        )
+    if f["status"] in {s.value for s in Status}:
+        query = query.filter(status=f["status"])
+    if f["carrier"]:
+        query = query.filter(carrier_key=f["carrier"])
+    if f["exception"]:
+        query = query.filter(status=Status.EXCEPTION)
+    if f["stale"]:
+        query = query.filter(stale_filter(now))
+    return query
+
+
+@require_staff()
+async def list_shipments(request: Request) -> Response:
+    merchant = staff_of(request).merchant
+    now = datetime.now(UTC)
+    f = filters_from(request.query_params)
+    query = search(merchant.id, f, now)
+    after = _cursor(request.query_params.get("after"))
+    if after:
+        query = query.filter(id__lt=after)
+    rows = await query.order_by("-id").limit(PAGE_SIZE + 1).select_related("order")
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    context = {
+        "shipments": rows,
+        "filters": f,
+        "next_cursor": rows[-1].id if more else None,
+        "statuses": [s.value for s in Status],
+        "carriers": registry.available(),
+        "stale_ids": {
+            s.id
+            for s in rows
+            if cadence.is_stale(s.status, s.last_event_at, now, since=s.created_at)
+        },
+    }
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
+        return render(request, "admin/_shipments_table.html", context)
+    return render(request, "admin/shipments.html", context)
+
+
+async def _shipment(request: Request) -> Shipment:
+    merchant = staff_of(request).merchant
+    query = Shipment.filter(id=int_param(request, "shipment_id"), merchant_id=merchant.id)
+    return await get_or_404(query.select_related("order"))  # type: ignore[no-any-return]
+
+
+def _detail_url(shipment: Shipment, done: str) -> str:
+    return f"/admin/shipments/{shipment.id}?done={done}"
+
+
+@require_staff()
+async def shipment_detail(request: Request) -> Response:
+    shipment = await _shipment(request)
+    events = await shipment.events.all().order_by("-occurred_at")  # type: ignore[attr-defined]
+    messages = await OutboxMessage.filter(
+        shipment_id=shipment.id,
+        merchant_id=shipment.merchant_id,  # type: ignore[attr-defined]
+    ).order_by("-created_at")
+    return render(
+        request,
+        "admin/shipment.html",
+        {
+            "shipment": shipment,
+            "events": events,
+            "messages": messages,
+            "carriers": registry.available(),
+            "done": request.query_params.get("done"),
+        },
+    )
+
+
+@require_staff()
+async def set_carrier(request: Request) -> Response:
+    """Pin or correct the carrier: detection never overrides a person's choice."""
+    shipment = await _shipment(request)
+    async with request.form() as form:
+        key = str(form.get("carrier", ""))
+    if key not in registry.available():
+        return RedirectResponse(_detail_url(shipment, "unknown_carrier"), status_code=303)
+    try:
+        await Shipment.filter(id=shipment.id).update(
+            carrier_key=key,
+            carrier_pinned=True,
+            carrier_account_id=None if key != shipment.carrier_key else shipment.carrier_account_id,  # type: ignore[attr-defined]
+            next_poll_at=datetime.now(UTC),
+            poll_failures=0,
+            last_error=None,
+        )
+    except IntegrityError:
+        return RedirectResponse(_detail_url(shipment, "duplicate"), status_code=303)
+    return RedirectResponse(_detail_url(shipment, "carrier"), status_code=303)
+
+
+async def _try_refresh(shipment: Shipment, settings: Any) -> None:
+    """Ask the carrier right away when the engine's on-demand refresh is available."""
+    try:
+        from portal.tracking.refresh import refresh_if_stale
+    except ImportError:
+        return
+    try:
+        async with httpx.AsyncClient() as client:
+            await refresh_if_stale(shipment, settings, client=client, max_age=timedelta(0))
+    except Exception:  # the poller will pick it up anyway
+        log.warning("refresh of shipment %s failed", shipment.id, exc_info=True)
+
+
+@require_staff()
+async def refresh_now(request: Request) -> Response:
+    shipment = await _shipment(request)
+    await Shipment.filter(id=shipment.id).update(next_poll_at=datetime.now(UTC))
+    await _try_refresh(shipment, request.app.state.settings)
+    return RedirectResponse(_detail_url(shipment, "refresh"), status_code=303)
+
+
+@require_staff()
+async def reactivate(request: Request) -> Response:
+    shipment = await _shipment(request)
+    done = "reactivated" if await expiry.reactivate(shipment, now=datetime.now(UTC)) else "active"
+    return RedirectResponse(_detail_url(shipment, done), status_code=303)

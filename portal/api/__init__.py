@@ -1,0 +1,77 @@
+"""The REST API at ``/api/v1``: bearer API keys, problem+json errors, cursor pagination,
+``Idempotency-Key`` on POST, per-key rate limits, and an OpenAPI 3.1 document built from
+the same declarations that route and validate requests.
+
+``routes`` is what the route table mounts; :func:`build_mount` makes another instance
+(tests give it their own rate limiter and idempotency store).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Receive, Scope, Send
+
+from portal.api import events, openapi, orders, shipments, webhook_endpoints
+from portal.api.errors import ApiError
+from portal.api.operations import PREFIX, ApiConfig, Call, Operation, PathEndpoint, Reply
+
+
+def all_operations() -> list[Operation]:
+    """Every resource operation (without the document's own)."""
+    return [
+        *orders.OPERATIONS,
+        *shipments.OPERATIONS,
+        *events.OPERATIONS,
+        *webhook_endpoints.OPERATIONS,
+    ]
+
+
+def _document_operation(resources: list[Operation]) -> Operation:
+    document: dict[str, object] = {}
+
+    async def serve(call: Call) -> Reply:
+        if not document:
+            document.update(openapi.build_document([*resources, op]))
+        return Reply(200, document)
+
+    op = Operation(
+        "GET",
+        "/openapi.json",
+        "getOpenApiDocument",
+        "This OpenAPI document",
+        "meta",
+        serve,
+        {200: {"type": "object"}},
+        public=True,
+    )
+    return op
+
+
+def operations_with_document() -> list[Operation]:
+    resources = all_operations()
+    return [*resources, _document_operation(resources)]
+
+
+class _NotFound:
+    """Anything else under the prefix: a problem+json 404, not the HTML page."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await ApiError(404, "No such API path.").response()(scope, receive, send)
+
+
+def build_mount(config: ApiConfig | None = None) -> Mount:
+    config = config or ApiConfig()
+    by_path: dict[str, list[Operation]] = defaultdict(list)
+    for op in operations_with_document():
+        by_path[op.path].append(op)
+    routes: list[BaseRoute] = [
+        Route(path, PathEndpoint(ops, config), name=ops[0].operation_id)
+        for path, ops in by_path.items()
+    ]
+    routes.append(Route("/{rest:path}", _NotFound()))
+    return Mount(PREFIX, routes=routes, name="api")
+
+
+routes: list[BaseRoute] = [build_mount()]

@@ -1,0 +1,356 @@
+"""``/orders``: create an order with its items, customer contact and address; read; list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import phonenumbers
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from portal.api import pagination
+from portal.api.errors import ApiError, invalid, not_found
+from portal.api.operations import Call, Operation, Param, Reply
+from portal.api.pagination import PageRequest
+from portal.api.schemas import (
+    DATE_TIME,
+    FieldError,
+    component,
+    nullable,
+    obj,
+    page_of,
+    string,
+)
+from portal.models import Customer, Order, OrderItem
+
+_TEXT = string(maxLength=200)
+_COUNTRY = string(pattern="[A-Z]{2}", description="ISO 3166-1 alpha-2")
+_PRICE = {
+    "type": ["string", "number"],
+    "pattern": r"-?\d{1,10}(\.\d{1,2})?",
+    "minimum": 0,
+    "maximum": 9_999_999_999,
+    "description": 'A decimal amount; send a string ("25.00") to avoid float rounding.',
+}
+
+ADDRESS_IN = component(
+    "AddressInput",
+    obj(
+        {},
+        {
+            "name": _TEXT,
+            "line1": _TEXT,
+            "line2": _TEXT,
+            "city": string(maxLength=100),
+            "region": string(maxLength=100),
+            "postal_code": string(maxLength=20),
+            "country": _COUNTRY,
+        },
+    ),
+)
+ADDRESS = component(
+    "Address",
+    obj(
+        {
+            f: string()
+            for f in ("name", "line1", "line2", "city", "region", "postal_code", "country")
+        }
+    ),
+)
+CUSTOMER_IN = component(
+    "CustomerInput",
+    obj(
+        {},
+        {
+            "email": string(format="email", maxLength=254),
+            "phone": string(maxLength=32, description="Any format; stored as E.164."),
+            "name": _TEXT,
+            "locale": string(maxLength=16),
+        },
+    ),
+)
+CUSTOMER = component(
+    "Customer",
+    obj(
+        {
+            "email": nullable(string()),
+            "phone": nullable(string()),
+            "name": string(),
+            "locale": nullable(string()),
+        }
+    ),
+)
+ITEM_IN = component(
+    "OrderItemInput",
+    obj(
+        {"sku": string(minLength=1, maxLength=100), "title": string(minLength=1, maxLength=300)},
+        {
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 100000},
+            "unit_price": _PRICE,
+            "final_sale": {"type": "boolean"},
+            "category": string(maxLength=100),
+            "variant_options": {"type": "object"},
+        },
+    ),
+)
+ITEM = component(
+    "OrderItem",
+    obj(
+        {
+            "sku": string(),
+            "title": string(),
+            "quantity": {"type": "integer"},
+            "unit_price": string(),
+            "final_sale": {"type": "boolean"},
+            "category": nullable(string()),
+            "variant_options": {"type": "object"},
+        }
+    ),
+)
+ORDER_IN = component(
+    "OrderInput",
+    obj(
+        {
+            "number": string(minLength=1, maxLength=64, pattern="[^/]+"),
+            "items": {"type": "array", "items": ITEM_IN, "minItems": 1, "maxItems": 500},
+        },
+        {
+            "email": string(format="email", maxLength=254),
+            "currency": string(pattern="[A-Z]{3}"),
+            "placed_at": DATE_TIME,
+            "customer": CUSTOMER_IN,
+            "shipping_address": ADDRESS_IN,
+        },
+    ),
+)
+ORDER = component(
+    "Order",
+    obj(
+        {
+            "number": string(),
+            "email": string(),
+            "currency": string(),
+            "placed_at": DATE_TIME,
+            "created_at": DATE_TIME,
+            "customer": nullable(CUSTOMER),
+            "shipping_address": ADDRESS,
+            "items": {"type": "array", "items": ITEM},
+        }
+    ),
+)
+
+_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def order_json(order: Order, items: list[OrderItem], customer: Customer | None) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "email": order.email,
+        "currency": order.currency,
+        "placed_at": order.placed_at.isoformat(),
+        "created_at": order.created_at.isoformat(),
+        "customer": None
+        if customer is None
+        else {
+            "email": customer.email,
+            "phone": customer.phone,
+            "name": customer.name,
+            "locale": customer.locale,
+        },
+        "shipping_address": {f: getattr(order, f"ship_{f}") for f in _ADDRESS_FIELDS},
+        "items": [
+            {
+                "sku": item.sku,
+                "title": item.title,
+                "quantity": item.quantity,
+                "unit_price": f"{Decimal(item.unit_price):.2f}",
+                "final_sale": item.final_sale,
+                "category": item.category,
+                "variant_options": item.variant_options,
+            }
+            for item in sorted(items, key=lambda i: i.id)
+        ],
+    }
+
+
+async def _load(merchant_id: int, number: str) -> dict[str, Any]:
+    order = await Order.get_or_none(merchant_id=merchant_id, number=number)
+    if order is None:
+        raise not_found("order")
+    items = await OrderItem.filter(order_id=order.id)
+    customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None
+    return order_json(order, items, customer)
+
+
+def _e164(phone: str, region: str | None) -> str | None:
+    try:
+        parsed = phonenumbers.parse(phone, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Customer | None:
+    """The order's customer: found by e-mail within the merchant, or created."""
+    given = body.get("customer") or {}
+    email = (given.get("email") or body.get("email") or "").strip().lower() or None
+    phone = None
+    if given.get("phone"):
+        country = (body.get("shipping_address") or {}).get("country")
+        phone = _e164(given["phone"], country)
+        if phone is None:
+            raise invalid([FieldError("/customer/phone", "is not a valid phone number")])
+    if email is None and phone is None:
+        return None
+    found = None
+    if email is not None:
+        found = await Customer.filter(merchant_id=merchant_id, email=email).using_db(conn).first()
+    if found is None:
+        return await Customer.create(
+            merchant_id=merchant_id,
+            email=email,
+            phone=phone,
+            name=given.get("name", ""),
+            locale=given.get("locale"),
+            country=(body.get("shipping_address") or {}).get("country"),
+            using_db=conn,
+        )
+    changes = {
+        k: v
+        for k, v in (("phone", phone), ("name", given.get("name")), ("locale", given.get("locale")))
+        if v and not getattr(found, k)
+    }
+    if changes:
+        await Customer.filter(id=found.id).using_db(conn).update(**changes)
+        for k, v in changes.items():
+            setattr(found, k, v)
+    return found
+
+
+async def create_order(call: Call) -> Reply:
+    body = call.body
+    number = body["number"]
+    address = body.get("shipping_address") or {}
+    try:
+        async with in_transaction() as conn:
+            if (
+                await Order.filter(merchant_id=call.merchant_id, number=number)
+                .using_db(conn)
+                .exists()
+            ):
+                raise ApiError(409, f"Order {number} already exists.")
+            customer = await _customer(call.merchant_id, body, conn)
+            order = await Order.create(
+                merchant_id=call.merchant_id,
+                customer=customer,
+                number=number,
+                email=(body.get("email") or (customer.email if customer else None) or "").lower(),
+                currency=body.get("currency", "USD"),
+                placed_at=datetime.fromisoformat(body["placed_at"].replace("Z", "+00:00"))
+                if body.get("placed_at")
+                else call.now,
+                **{f"ship_{f}": address.get(f, "") for f in _ADDRESS_FIELDS},
+                using_db=conn,
+            )
+            items = [
+                await OrderItem.create(
+                    order=order,
+                    sku=item["sku"],
+                    title=item["title"],
+                    quantity=item.get("quantity", 1),
+                    unit_price=Decimal(str(item.get("unit_price", "0"))),
+                    final_sale=item.get("final_sale", False),
+                    category=item.get("category"),
+                    variant_options=item.get("variant_options", {}),
+                    using_db=conn,
+                )
+                for item in body["items"]
+            ]
+    except IntegrityError:
+        raise ApiError(409, f"Order {number} already exists.") from None
+    return Reply(
+        201,
+        order_json(order, items, customer),
+        location=f"/api/v1/orders/{quote(number, safe='')}",
+    )
+
+
+async def get_order(call: Call) -> Reply:
+    return Reply(200, await _load(call.merchant_id, call.path["number"]))
+
+
+async def list_orders(call: Call) -> Reply:
+    q = call.query
+    queryset = Order.filter(merchant_id=call.merchant_id)
+    if "created_after" in q:
+        queryset = queryset.filter(created_at__gt=q["created_after"])
+    if "created_before" in q:
+        queryset = queryset.filter(created_at__lt=q["created_before"])
+    if "email" in q:
+        queryset = queryset.filter(email=q["email"].strip().lower())
+    before = (
+        pagination.decode(call.settings.secret_key, "orders", q["cursor"])
+        if "cursor" in q
+        else None
+    )
+    orders, next_cursor = await pagination.page(
+        queryset, PageRequest(q["limit"], before), secret=call.settings.secret_key, scope="orders"
+    )
+    items_by_order: dict[int, list[OrderItem]] = {o.id: [] for o in orders}
+    for item in await OrderItem.filter(order_id__in=list(items_by_order)):
+        items_by_order[item.order_id].append(item)  # type: ignore[attr-defined]
+    customer_ids = {o.customer_id for o in orders if o.customer_id}  # type: ignore[attr-defined]
+    customers = {c.id: c for c in await Customer.filter(id__in=list(customer_ids))}
+    data = [
+        order_json(o, items_by_order[o.id], customers.get(o.customer_id))  # type: ignore[attr-defined]
+        for o in orders
+    ]
+    return Reply(200, {"data": data, "next_cursor": next_cursor})
+
+
+_NUMBER = Param("number", string(minLength=1, maxLength=64), "The order number.", "path", True)
+
+OPERATIONS = [
+    Operation(
+        "POST",
+        "/orders",
+        "createOrder",
+        "Create an order with its items, customer contact and shipping address",
+        "orders",
+        create_order,
+        {201: ORDER},
+        body=ORDER_IN,
+        errors=(409,),
+    ),
+    Operation(
+        "GET",
+        "/orders",
+        "listOrders",
+        "List orders, newest first",
+        "orders",
+        list_orders,
+        {200: page_of(ORDER)},
+        params=(
+            Param("limit", pagination.LIMIT_PARAM),
+            Param("cursor", pagination.CURSOR_PARAM),
+            Param("created_after", DATE_TIME, "Only orders created after this time."),
+            Param("created_before", DATE_TIME, "Only orders created before this time."),
+            Param("email", string(maxLength=254), "Only orders with this e-mail address."),
+        ),
+    ),
+    Operation(
+        "GET",
+        "/orders/{number}",
+        "getOrder",
+        "Get one order by its number",
+        "orders",
+        get_order,
+        {200: ORDER},
+        params=(_NUMBER,),
+    ),
+]

@@ -1,0 +1,81 @@
+"""Domain events → webhook deliveries, written in the transaction of the event's cause.
+
+A status change becomes one delivery per enabled endpoint of the merchant that subscribes
+to it. The delivery table allows one row per (endpoint, event), so an endpoint subscribed
+to both ``shipment.delivered`` and ``shipment.status_changed`` receives the event once,
+under the most specific topic it asked for (``delivered``/``exception`` before
+``status_changed``); the data is the same shape either way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from carriers.base import Status
+from portal import events
+from portal.api.shipments import order_numbers, shipment_json
+from portal.models import DomainEvent, Shipment, WebhookDelivery, WebhookEndpoint
+from portal.webhooks_out import topics
+from portal.webhooks_out.admin import envelope
+
+
+def topics_for(event: DomainEvent) -> list[str]:
+    """The topics an event stands for, most specific first."""
+    if event.kind != events.SHIPMENT_STATUS_CHANGED:
+        return []
+    new_status = str(event.payload.get("new_status") or "")
+    specific = {
+        Status.DELIVERED.value: [topics.SHIPMENT_DELIVERED],
+        Status.EXCEPTION.value: [topics.SHIPMENT_EXCEPTION],
+    }.get(new_status, [])
+    return [*specific, topics.SHIPMENT_STATUS_CHANGED]
+
+
+def _data(
+    event: DomainEvent, shipment: Shipment | None, order_number: str | None
+) -> dict[str, Any]:
+    payload = event.payload
+    return {
+        "shipment": shipment_json(shipment, order_number) if shipment is not None else None,
+        "change": {
+            "old_status": payload.get("old_status"),
+            "new_status": payload.get("new_status"),
+            "reason": payload.get("reason"),
+            "occurred_at": payload.get("occurred_at"),
+            "source": payload.get("source"),
+        },
+    }
+
+
+@events.listen(events.SHIPMENT_STATUS_CHANGED)
+async def enqueue_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+    """Write a pending delivery for every endpoint of the merchant that wants ``event``."""
+    wanted = topics_for(event)
+    endpoints = await WebhookEndpoint.filter(merchant_id=event.merchant_id, enabled=True).using_db(
+        conn
+    )
+    chosen: list[tuple[WebhookEndpoint, str]] = []
+    for endpoint in endpoints:
+        topic = next((t for t in wanted if topics.subscribed(endpoint.topics, t)), None)
+        if topic is not None:
+            chosen.append((endpoint, topic))
+    if not chosen:
+        return
+    shipment = await Shipment.get_or_none(id=event.subject_id).using_db(conn)
+    numbers = await order_numbers([shipment], conn) if shipment is not None else {}
+    order_number = numbers.get(shipment.order_id) if shipment else None  # type: ignore[attr-defined]
+    data = _data(event, shipment, order_number)
+    created_at: datetime = event.occurred_at
+    for endpoint, topic in chosen:
+        await WebhookDelivery.create(
+            endpoint=endpoint,
+            event=event,
+            topic=topic,
+            payload=envelope(f"evt_{event.id}", topic, created_at, data),
+            # Due at once: the earlier of the scan's time and the moment we recorded it.
+            next_attempt_at=min(created_at, event.created_at or created_at),
+            using_db=conn,
+        )

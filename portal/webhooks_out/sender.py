@@ -1,0 +1,213 @@
+"""The webhook sender: claim due deliveries, POST them signed, record what happened.
+
+A claim writes a lease (``lease_until``) and counts the attempt in one atomic statement —
+on PostgreSQL ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``, on SQLite a
+conditional update per row that counts only when it changed exactly one row — so any
+number of senders can run side by side, never POST one row twice at once, and a crashed
+sender's deliveries come back when the lease runs out. A 2xx answer marks the delivery
+delivered; anything else (another status, a timeout, a refused connection) is retried
+with exponential backoff and jitter stored as ``next_attempt_at``, until ``MAX_ATTEMPTS``,
+then the delivery is failed. Response status and a short excerpt are kept for the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from tortoise import connections
+from tortoise.expressions import F, Q
+
+from portal.crypto import DecryptionError
+from portal.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from portal.settings import Settings
+from portal.webhooks_out import signing
+from portal.webhooks_out.admin import endpoint_secret
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+BATCH = 20
+TIMEOUT = 10.0
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=12)
+EXCERPT = 500
+USER_AGENT = "Doorstep-Webhooks/1"
+
+_PG_CLAIM = """
+UPDATE webhook_delivery SET lease_until = $1, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM webhook_delivery
+    WHERE state = 'pending' AND next_attempt_at <= $2
+      AND (lease_until IS NULL OR lease_until <= $2)
+    ORDER BY next_attempt_at, id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+
+def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """1, 2, 4, … minutes (capped at 12 hours) after the n-th attempt, ±20 % jitter."""
+    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return base * (rng or random).uniform(0.8, 1.2)
+
+
+async def claim_due(*, now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> list[int]:
+    """Lease up to ``limit`` due deliveries to this sender; returns their ids."""
+    conn = connections.get("default")
+    lease_until = now + lease
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(_PG_CLAIM, [lease_until, now, limit])
+        return sorted(int(row["id"]) for row in rows)
+    expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    candidates = (
+        await WebhookDelivery.filter(expired, state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    claimed = []
+    for delivery_id in candidates:
+        changed = await WebhookDelivery.filter(
+            expired, id=delivery_id, state=DeliveryState.PENDING
+        ).update(lease_until=lease_until, attempts=F("attempts") + 1)
+        if changed == 1:
+            claimed.append(int(delivery_id))  # type: ignore[call-overload]
+    return claimed
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def headers_for(
+    delivery: WebhookDelivery, secret: str, body: bytes, now: datetime
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        signing.HEADER: signing.sign(secret, body, now),
+        "Doorstep-Event-Id": str(delivery.payload.get("id") or f"dlv_{delivery.id}"),
+        "Doorstep-Topic": delivery.topic,
+    }
+
+
+async def _finish(
+    settings: Any,
+    delivery: WebhookDelivery,
+    now: datetime,
+    *,
+    ok: bool,
+    status: int | None,
+    excerpt: str,
+    permanent: bool = False,
+) -> str:
+    """Record one attempt; returns the delivery's new state."""
+    common: dict[str, Any] = {
+        "lease_until": None,
+        "response_status": status,
+        "response_excerpt": excerpt[:EXCERPT],
+    }
+    if ok:
+        await WebhookDelivery.filter(id=delivery.id).update(
+            state=DeliveryState.DELIVERED, delivered_at=now, **common
+        )
+        return DeliveryState.DELIVERED.value
+    max_attempts = int(getattr(settings, "webhook_max_attempts", None) or MAX_ATTEMPTS)
+    if permanent or delivery.attempts >= max_attempts:
+        await WebhookDelivery.filter(id=delivery.id).update(state=DeliveryState.FAILED, **common)
+        return DeliveryState.FAILED.value
+    await WebhookDelivery.filter(id=delivery.id).update(
+        next_attempt_at=now + backoff_delay(delivery.attempts), **common
+    )
+    return DeliveryState.PENDING.value
+
+
+async def send_one(
+    settings: Settings, delivery: WebhookDelivery, *, client: httpx.AsyncClient, now: datetime
+) -> str:
+    """POST one claimed delivery and record the outcome; returns the new state."""
+    endpoint: WebhookEndpoint = delivery.endpoint
+    if not endpoint.enabled:
+        return await _finish(
+            settings,
+            delivery,
+            now,
+            ok=False,
+            status=None,
+            excerpt="endpoint disabled",
+            permanent=True,
+        )
+    try:
+        secret = endpoint_secret(settings, endpoint)
+    except DecryptionError:
+        log.error("webhook endpoint %s: secret cannot be decrypted", endpoint.id)
+        return await _finish(
+            settings, delivery, now, ok=False, status=None, excerpt="signing secret unreadable"
+        )
+    body = body_of(delivery)
+    try:
+        status, excerpt = await _post(
+            client, endpoint.url, body, headers_for(delivery, secret, body, now)
+        )
+    except httpx.HTTPError as exc:
+        return await _finish(
+            settings, delivery, now, ok=False, status=None, excerpt=f"{type(exc).__name__}: {exc}"
+        )
+    return await _finish(
+        settings, delivery, now, ok=200 <= status < 300, status=status, excerpt=excerpt
+    )
+
+
+async def _post(
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str]:
+    """POST and read at most a few KB of the answer (a receiver may send anything back)."""
+    async with client.stream(
+        "POST", url, content=body, headers=headers, timeout=TIMEOUT, follow_redirects=False
+    ) as response:
+        head = b""
+        async for chunk in response.aiter_raw():
+            head += chunk
+            if len(head) >= EXCERPT * 4:
+                break
+    return response.status_code, head[: EXCERPT * 4].decode("utf-8", "replace")[:EXCERPT]
+
+
+async def deliver_once(
+    settings: Settings,
+    *,
+    client: httpx.AsyncClient,
+    now: datetime | None = None,
+    limit: int = BATCH,
+) -> bool:
+    """One unit of work for the scheduler: send up to ``limit`` due deliveries.
+    True when the batch was full (more are probably waiting)."""
+    now = now or datetime.now(UTC)
+    ids = await claim_due(now=now, limit=limit)
+    if not ids:
+        return False
+    deliveries = (
+        await WebhookDelivery.filter(id__in=ids).prefetch_related("endpoint").order_by("id")
+    )
+    for delivery in deliveries:
+        try:
+            await send_one(settings, delivery, client=client, now=now)
+        except Exception:  # one bad row must not stop the batch; its lease brings it back
+            log.exception("webhook delivery %s failed unexpectedly", delivery.id)
+    return len(ids) >= limit
+
+
+async def run_unit(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:
+    """The scheduler job's unit: :func:`deliver_once` with the worker's client (or a fresh one)."""
+    if client is not None:
+        return await deliver_once(settings, client=client)
+    async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}) as own:
+        return await deliver_once(settings, client=own)

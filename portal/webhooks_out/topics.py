@@ -1,0 +1,40 @@
+"""Webhook topics and the patterns endpoints subscribe with (``shipment.*``, ``*``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+SHIPMENT_DELIVERED = "shipment.delivered"
+SHIPMENT_EXCEPTION = "shipment.exception"
+#: Sent by "send test"; delivered to an endpoint whatever it subscribes to.
+PING = "ping"
+
+TOPICS: tuple[str, ...] = (SHIPMENT_STATUS_CHANGED, SHIPMENT_DELIVERED, SHIPMENT_EXCEPTION)
+#: Families a pattern may name; ``return`` and ``survey`` topics arrive with those features.
+FAMILIES: tuple[str, ...] = ("shipment", "return", "survey")
+
+_PATTERN = re.compile(r"\*|[a-z]+\.(\*|[a-z_]+)")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be subscribed to, or None when it can."""
+    if not _PATTERN.fullmatch(pattern):
+        return "must be a topic like shipment.delivered, a family wildcard like shipment.*, or *"
+    family = pattern.split(".")[0]
+    if pattern != "*" and family not in FAMILIES:
+        return f"unknown topic family {family!r} (known: {', '.join(FAMILIES)})"
+    if family == "shipment" and not pattern.endswith(".*") and pattern not in TOPICS:
+        return f"unknown topic (known: {', '.join(TOPICS)})"
+    return None
+
+
+def matches(pattern: str, topic: str) -> bool:
+    if pattern in ("*", topic):
+        return True
+    return pattern.endswith(".*") and topic.startswith(pattern[:-1])
+
+
+def subscribed(patterns: Iterable[str], topic: str) -> bool:
+    return any(matches(p, topic) for p in patterns)

@@ -1,0 +1,140 @@
+"""Branding and settings: validation, colours with contrast, logo upload and serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from portal.admin import branding
+from portal.models import Merchant
+from tests import factories
+from tests.admin import images_data
+from tests.admin.helpers import settings_of, signed_in_owner
+
+
+def _form(**changes: str) -> dict[str, str]:
+    data = {
+        "name": "Acme",
+        "primary_color": "#1f5fbf",
+        "accent_color": "#ffcc00",
+        "support_email": "help@acme.test",
+        "support_url": "https://acme.test/help",
+        "support_phone": "+48 123 456 789",
+        "default_locale": "pl",
+        "time_zone": "Europe/Warsaw",
+        "quiet_hours_start": "22:00",
+        "quiet_hours_end": "07:30",
+        "expire_after_days": "21",
+        "rule_delivered_email": "1",
+        "rule_delivered_sms": "1",
+        "rule_shipped_email": "1",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("colour", ["#1f5fbf", "#000000", "#0B3D91"])
+def test_dark_colours_are_accepted_as_primary(colour: str) -> None:
+    assert branding.colour_error(colour.lower(), primary=True) is None
+
+
+@pytest.mark.parametrize("colour", ["1f5fbf", "#1f5fb", "#1f5fbfa", "#gggggg", "red", ""])
+def test_malformed_colours_are_refused(colour: str) -> None:
+    assert branding.colour_error(colour, primary=False) is not None
+
+
+def test_a_light_primary_colour_fails_the_contrast_check() -> None:
+    assert branding.colour_error("#ffff00", primary=True) is not None
+    assert branding.colour_error("#ffff00", primary=False) is None
+    assert round(branding.contrast_with_white("#000000"), 1) == 21.0
+
+
+def test_validate_collects_every_error() -> None:
+    _clean, errors = branding.validate(
+        _form(
+            time_zone="Mars/Base",
+            quiet_hours_start="25:00",
+            default_locale="xx",
+            expire_after_days="0",
+            support_url="ftp://x",
+        )
+    )
+    assert set(errors) == {
+        "time_zone",
+        "quiet_hours_start",
+        "default_locale",
+        "expire_after_days",
+        "support_url",
+    }
+
+
+async def test_settings_are_saved(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    response = await client.post("/admin/settings", data={**_form(), "csrf_token": token})
+    assert response.status_code == 303
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert shop.name == "Acme"
+    assert shop.time_zone == "Europe/Warsaw"
+    assert shop.quiet_hours_start == "22:00"
+    assert shop.branding["primary_color"] == "#1f5fbf"
+    assert shop.notification_rules["delivered"] == ["email", "sms"]
+    assert shop.notification_rules["exception"] == []
+
+
+async def test_invalid_settings_are_shown_back(client: httpx.AsyncClient, db: str) -> None:
+    _user, token = await signed_in_owner(client)
+    response = await client.post(
+        "/admin/settings", data={**_form(primary_color="#eeeeee"), "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "primary_color" in response.context["errors"]
+
+
+async def _upload(client: httpx.AsyncClient, token: str, data: bytes, name: str) -> httpx.Response:
+    return await client.post(
+        f"/admin/settings/logo?csrf_token={token}", files={"logo": (name, data, "image/png")}
+    )
+
+
+async def test_a_logo_is_stored_with_a_random_name_and_served(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    response = await _upload(client, token, images_data.png(), "../../evil.png")
+    assert response.status_code == 303
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    name = shop.branding["logo_path"]
+    assert "evil" not in name and name.endswith(".png")
+    folder = Path(settings_of(app).var_dir) / "uploads" / "logos"
+    assert (folder / name).read_bytes() == images_data.png()
+    served = await client.get(f"/media/logo/{shop.slug}")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/png"
+    assert served.content == images_data.png()
+
+
+async def test_an_svg_logo_is_refused(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    response = await _upload(client, token, images_data.SVG, "logo.png")
+    assert response.status_code == 400
+    assert "SVG" in response.context["logo_error"]
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert "logo_path" not in shop.branding
+
+
+async def test_a_merchant_without_a_logo_gives_404(client: httpx.AsyncClient, db: str) -> None:
+    shop = await factories.merchant()
+    assert (await client.get(f"/media/logo/{shop.slug}")).status_code == 404
+    assert (await client.get("/media/logo/no-such-shop")).status_code == 404
+
+
+async def test_staff_can_edit_settings(client: httpx.AsyncClient, db: str) -> None:
+    from portal.models import Role
+    from tests.admin.helpers import sign_in
+
+    user = await factories.staff_user(role=Role.STAFF)
+    await sign_in(client, user)
+    assert (await client.get("/admin/settings")).status_code == 200

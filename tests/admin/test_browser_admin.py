@@ -1,0 +1,112 @@
+"""The workspace in Debian's Chromium: keyboard-only sign-in, adding a carrier account,
+and axe on the sign-in, shipments and settings pages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.conftest import _free_port, axe_violations
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """uvicorn on :func:`tests.admin.live_app.make_app` with the demo shop; its base URL."""
+    root = tmp_path_factory.mktemp("admin-live")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
+           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
+           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
+    for command in (["migrate"], ["demo"]):
+        subprocess.run(
+            [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("the admin live server did not start")
+        time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _sign_in_with_keyboard(page: Any, base: str) -> None:
+    page.goto(f"{base}/admin/login")
+    page.keyboard.press("Tab")  # skip link
+    focused = ""
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id")
+        if focused == "email":
+            break
+    assert focused == "email"
+    page.keyboard.type(DEMO_EMAIL)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/admin/shipments")
+
+
+def _assert_axe_clean(page: Any) -> None:
+    violations = axe_violations(page)
+    assert violations == [], [(v["id"], v["help"], v["nodes"][:2]) for v in violations]
+
+
+def test_the_login_page_is_accessible(page: Any, admin_server: str) -> None:
+    page.goto(f"{admin_server}/admin/login")
+    _assert_axe_clean(page)
+
+
+def test_signing_in_with_the_keyboard_only(page: Any, admin_server: str) -> None:
+    _sign_in_with_keyboard(page, admin_server)
+    assert page.locator("h1").inner_text() == "Shipments"
+
+
+def test_the_shipments_and_settings_pages_are_accessible(page: Any, admin_server: str) -> None:
+    _sign_in_with_keyboard(page, admin_server)
+    _assert_axe_clean(page)
+    page.goto(f"{admin_server}/admin/settings")
+    _assert_axe_clean(page)
+
+
+def test_adding_a_carrier_account(page: Any, admin_server: str) -> None:
+    _sign_in_with_keyboard(page, admin_server)
+    page.goto(f"{admin_server}/admin/carriers")
+    page.select_option("#carrier", "sandbox")
+    page.get_by_role("button", name="Continue").click()
+    page.fill("#name", "Browser sandbox")
+    page.fill("#cred_api_key", "browser-key")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/admin/carriers?done=saved")
+    assert page.get_by_role("link", name="Browser sandbox").is_visible()
+    _assert_axe_clean(page)

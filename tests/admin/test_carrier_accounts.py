@@ -1,0 +1,165 @@
+"""Carrier accounts: owners only, secrets encrypted and never shown, health, test, resume."""
+
+from __future__ import annotations
+
+import httpx
+import respx
+from starlette.applications import Starlette
+from tortoise import connections
+
+from carriers.sandbox.server import create_app as sandbox_app
+from portal.admin.carrier_accounts import check_connection
+from portal.crypto import decrypt_json
+from portal.models import CarrierAccount, Role
+from tests import factories
+from tests.admin.helpers import csrf, settings_of, sign_in, signed_in_owner
+
+SECRET = "sk-live-very-secret-4242"
+
+
+async def _add(client: httpx.AsyncClient, token: str, **fields: str) -> httpx.Response:
+    data = {
+        "carrier": "sandbox",
+        "name": "Main sandbox",
+        "cred_api_key": SECRET,
+        "base_url_override": "",
+        "csrf_token": token,
+        **fields,
+    }
+    return await client.post("/admin/carriers/new", data=data)
+
+
+async def test_an_owner_adds_an_account_and_the_secret_is_encrypted(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    response = await _add(client, token)
+    assert response.status_code == 303
+    rows = await connections.get("default").execute_query_dict("SELECT * FROM carrier_account")
+    assert len(rows) == 1
+    assert all(SECRET not in str(value) for value in rows[0].values())
+    account = await CarrierAccount.get(merchant_id=user.merchant_id)  # type: ignore[attr-defined]
+    assert decrypt_json(settings_of(app), account.credentials_encrypted)["api_key"] == SECRET
+
+
+async def test_the_secret_is_never_shown_and_blank_keeps_it(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    await _add(client, token)
+    account = await CarrierAccount.get(merchant_id=user.merchant_id)  # type: ignore[attr-defined]
+    page = await client.get(f"/admin/carriers/{account.id}")
+    assert SECRET not in page.text
+    assert "api_key" in page.context["set_fields"]
+    response = await client.post(
+        f"/admin/carriers/{account.id}",
+        data={
+            "name": "Renamed",
+            "cred_api_key": "",
+            "base_url_override": "https://x.example",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303
+    await account.refresh_from_db()
+    assert account.name == "Renamed"
+    assert account.base_url_override == "https://x.example"
+    assert decrypt_json(settings_of(app), account.credentials_encrypted)["api_key"] == SECRET
+
+
+async def test_a_bad_base_url_is_refused(client: httpx.AsyncClient, db: str) -> None:
+    _user, token = await signed_in_owner(client)
+    response = await _add(client, token, base_url_override="javascript:alert(1)")
+    assert response.status_code == 400
+    assert "base_url_override" in response.context["errors"]
+
+
+async def test_staff_cannot_manage_carrier_accounts(client: httpx.AsyncClient, db: str) -> None:
+    user = await factories.staff_user(role=Role.STAFF)
+    await sign_in(client, user)
+    assert (await client.get("/admin/carriers")).status_code == 403
+    token = await csrf(client, "/admin/account")
+    assert (await _add(client, token)).status_code == 403
+    assert await CarrierAccount.all().count() == 0
+
+
+async def test_another_merchants_account_is_not_found(client: httpx.AsyncClient, db: str) -> None:
+    _user, token = await signed_in_owner(client)
+    theirs = await factories.carrier_account()
+    assert (await client.get(f"/admin/carriers/{theirs.id}")).status_code == 404
+    for action in ("disable", "resume", "test"):
+        response = await client.post(
+            f"/admin/carriers/{theirs.id}/{action}", data={"csrf_token": token}
+        )
+        assert response.status_code == 404
+    await theirs.refresh_from_db()
+    assert theirs.enabled
+
+
+async def test_health_and_resume(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    shop = await user.merchant
+    account = await factories.carrier_account(
+        shop, paused_reason="401 from carrier", consecutive_failures=3, last_error="401"
+    )
+    page = await client.get("/admin/carriers")
+    (row,) = page.context["accounts"]
+    assert row.health == "paused"
+    assert row.consecutive_failures == 3
+    response = await client.post(f"/admin/carriers/{account.id}/resume", data={"csrf_token": token})
+    assert response.status_code == 303
+    await account.refresh_from_db()
+    assert account.paused_reason is None
+    assert account.consecutive_failures == 0
+
+
+async def test_disable_and_enable(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    account = await factories.carrier_account(await user.merchant)
+    await client.post(f"/admin/carriers/{account.id}/disable", data={"csrf_token": token})
+    await account.refresh_from_db()
+    assert not account.enabled
+    await client.post(f"/admin/carriers/{account.id}/enable", data={"csrf_token": token})
+    await account.refresh_from_db()
+    assert account.enabled
+
+
+async def test_the_connection_test_reports_success(app: Starlette, db: str) -> None:
+    settings = settings_of(app)
+    account = await factories.carrier_account(
+        settings=settings, base_url_override="http://sandbox.test", credentials={"api_key": "k"}
+    )
+    outcome, message = await check_connection(
+        account, settings, transport=httpx.ASGITransport(app=sandbox_app())
+    )
+    assert outcome == "ok", message
+
+
+async def test_the_connection_test_reports_rejected_credentials(app: Starlette, db: str) -> None:
+    settings = settings_of(app)
+    account = await factories.carrier_account(
+        settings=settings,
+        base_url_override="http://sandbox.test",
+        credentials={"api_key": "bad-key"},
+    )
+    outcome, _message = await check_connection(
+        account, settings, transport=httpx.ASGITransport(app=sandbox_app())
+    )
+    assert outcome == "auth"
+
+
+@respx.mock
+async def test_the_test_button_answers_htmx_with_a_fragment(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    respx.post("https://down.example/v1/track").mock(return_value=httpx.Response(503))
+    user, token = await signed_in_owner(client)
+    account = await factories.carrier_account(
+        await user.merchant, settings=settings_of(app), base_url_override="https://down.example"
+    )
+    response = await client.post(
+        f"/admin/carriers/{account.id}/test",
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert response.template.name == "admin/_carrier_test.html"
+    assert response.context["outcome"] == "unavailable"

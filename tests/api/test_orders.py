@@ -1,0 +1,128 @@
+"""POST/GET /api/v1/orders: create with items, contact and address; read; list with filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from portal.models import Customer, Order, OrderItem
+from tests import factories
+
+ORDER = {
+    "number": "A-1001",
+    "placed_at": "2026-11-20T10:00:00Z",
+    "currency": "EUR",
+    "customer": {"email": "Ann@Example.test", "phone": "+48 601 234 567", "name": "Ann"},
+    "shipping_address": {"name": "Ann", "line1": "Main 1", "city": "Kraków", "country": "PL"},
+    "items": [
+        {"sku": "TS-1", "title": "T-shirt", "quantity": 2, "unit_price": "25.00"},
+        {"sku": "MUG", "title": "Mug", "unit_price": 9.5, "final_sale": True},
+    ],
+}
+
+
+def order(**changes: Any) -> dict[str, Any]:
+    return {**ORDER, **changes}
+
+
+async def test_it_creates_an_order_with_items_customer_and_address(api: httpx.AsyncClient) -> None:
+    response = await api.post("/api/v1/orders", json=ORDER)
+    assert response.status_code == 201
+    assert response.headers["location"] == "/api/v1/orders/A-1001"
+    body = response.json()
+    assert body["email"] == "ann@example.test"
+    assert body["customer"]["phone"] == "+48601234567"
+    assert body["shipping_address"]["city"] == "Kraków"
+    assert [(i["sku"], i["quantity"], i["unit_price"]) for i in body["items"]] == [
+        ("TS-1", 2, "25.00"),
+        ("MUG", 1, "9.50"),
+    ]
+    stored = await Order.get(number="A-1001")
+    assert stored.placed_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
+    assert await OrderItem.filter(order_id=stored.id).count() == 2
+    assert await Customer.filter(email="ann@example.test").count() == 1
+
+
+async def test_a_known_customer_is_reused(api: httpx.AsyncClient) -> None:
+    await api.post("/api/v1/orders", json=ORDER)
+    response = await api.post("/api/v1/orders", json=order(number="A-1002"))
+    assert response.status_code == 201
+    assert await Customer.all().count() == 1
+
+
+async def test_it_reads_an_order_by_number(api: httpx.AsyncClient) -> None:
+    await api.post("/api/v1/orders", json=order(number="#1001"))
+    response = await api.get("/api/v1/orders/%231001")
+    assert response.status_code == 200
+    assert response.json()["number"] == "#1001"
+    assert len(response.json()["items"]) == 2
+
+
+async def test_a_duplicate_order_number_is_a_conflict(api: httpx.AsyncClient) -> None:
+    assert (await api.post("/api/v1/orders", json=ORDER)).status_code == 201
+    response = await api.post("/api/v1/orders", json=ORDER)
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_validation_lists_every_bad_field(api: httpx.AsyncClient) -> None:
+    bad = order(items=[{"sku": "", "quantity": 0}], currency="euro", surprise=1)
+    response = await api.post("/api/v1/orders", json=bad)
+    assert response.status_code == 422
+    pointers = {e["pointer"]: e["detail"] for e in response.json()["errors"]}
+    assert pointers == {
+        "/items/0/title": "is required",
+        "/items/0/sku": "must not be empty",
+        "/items/0/quantity": "must be at least 1",
+        "/currency": "must match [A-Z]{3}",
+        "/surprise": "is not a known field",
+    }
+
+
+async def test_an_invalid_phone_number_is_a_field_error(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/api/v1/orders", json=order(customer={"email": "a@b.test", "phone": "12"})
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"pointer": "/customer/phone", "detail": "is not a valid phone number"}
+    ]
+    assert await Order.all().count() == 0
+
+
+async def test_it_lists_orders_newest_first_with_filters(api: httpx.AsyncClient) -> None:
+    for n in range(3):
+        contact = {"email": "x@shop.test"} if n == 1 else {"name": "Nameless"}
+        created = await api.post("/api/v1/orders", json=order(number=f"L-{n}", customer=contact))
+        assert created.status_code == 201
+    everything = (await api.get("/api/v1/orders")).json()
+    assert [o["number"] for o in everything["data"]] == ["L-2", "L-1", "L-0"]
+    assert everything["next_cursor"] is None
+    by_email = (await api.get("/api/v1/orders", params={"email": "X@shop.test"})).json()
+    assert [o["number"] for o in by_email["data"]] == ["L-1"]
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    assert (await api.get("/api/v1/orders", params={"created_after": later})).json()["data"] == []
+    assert (
+        len((await api.get("/api/v1/orders", params={"created_before": later})).json()["data"]) == 3
+    )
+
+
+async def test_a_bad_filter_is_a_parameter_error(api: httpx.AsyncClient) -> None:
+    response = await api.get("/api/v1/orders", params={"created_after": "yesterday", "limit": "x"})
+    assert response.status_code == 422
+    assert {e["parameter"] for e in response.json()["errors"]} == {"created_after", "limit"}
+
+
+async def test_another_merchants_order_is_not_found(api: httpx.AsyncClient) -> None:
+    other = await factories.order(await factories.merchant(), number="THEIRS")
+    response = await api.get(f"/api/v1/orders/{other.number}")
+    assert response.status_code == 404
+    listed = await api.get("/api/v1/orders")
+    assert listed.json()["data"] == []
+
+
+async def test_the_same_number_at_another_merchant_is_fine(api: httpx.AsyncClient) -> None:
+    await factories.order(await factories.merchant(), number="A-1001")
+    assert (await api.post("/api/v1/orders", json=ORDER)).status_code == 201
