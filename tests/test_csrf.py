@@ -25,7 +25,7 @@ async def echo(request: Request) -> PlainTextResponse:
 async def browser_client(tmp_path: Path, db: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(tmp_path, database_url=db), manage_db=False)
     app.router.routes.extend([Route("/echo", echo, methods=["POST"]),
-                              Route("/api/v1/echo", echo, methods=["POST"])])  # fmt: skip
+                              Route("/webhooks/echo", echo, methods=["POST"])])  # fmt: skip
     async with client_for(app) as client:
         yield client
 
@@ -87,8 +87,8 @@ async def test_another_origin_is_refused_even_with_the_token(
     assert response.status_code == 403
 
 
-async def test_the_api_authenticates_otherwise_and_is_exempt(
+async def test_machine_paths_authenticate_otherwise_and_are_exempt(
     browser_client: httpx.AsyncClient,
 ) -> None:
-    response = await browser_client.post("/api/v1/echo", data={"name": "api"})
+    response = await browser_client.post("/webhooks/echo", data={"name": "api"})
     assert response.status_code == 200

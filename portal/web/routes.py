@@ -9,6 +9,7 @@ from portal import admin, api
 from portal.notifications import preferences, twilio_webhooks
 from portal.settings import Settings
 from portal.tracking.push import carrier_webhook
+from portal.tracking_page import views as tracking_page_views
 from portal.web import dev, pages
 from portal.web.templating import TEMPLATE_DIR
 
@@ -36,6 +37,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         from carriers.sandbox.server import create_app as sandbox_app
 
         routes.append(Mount("/_sandbox/carrier", app=sandbox_app(), name="sandbox_carrier"))
+    routes.extend(tracking_page_views.routes)
     routes.extend(admin.routes)
     routes.extend(api.routes)
     return routes

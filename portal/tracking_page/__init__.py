@@ -1,0 +1,1 @@
+"""The customer-facing tracking pages: lookup tiers, presentation, live status, branding."""

@@ -1,0 +1,208 @@
+"""Finding shipments for a customer, in three privacy tiers.
+
+* **number**: a tracking number alone shows the parcel's journey, never a name, an address
+  or what was ordered.
+* **order**: order number + email or postcode (or a signed link from a message) shows the
+  whole order with a masked address.
+
+A lookup that fails looks the same whatever the reason: an unknown number and another
+merchant's number run the same single query and produce the same answer, so the page
+never tells whether a number exists elsewhere.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from carriers.detection import is_plausible, normalise
+from portal.models import Merchant, Order, Shipment
+
+#: Most numbers one paste may ask about.
+MAX_NUMBERS = 20
+_SPLIT = re.compile(r"[\n\r,;]+")
+_POSTCODE_JUNK = re.compile(r"[\s\-]+")
+
+
+class Outcome(StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    MALFORMED = "malformed"
+
+
+@dataclass(slots=True)
+class NumberResult:
+    """One pasted number and what became of it."""
+
+    entered: str
+    number: str
+    outcome: Outcome
+    shipment: Shipment | None = None
+
+
+class TooManyNumbers(ValueError):
+    """More than :data:`MAX_NUMBERS` numbers were pasted at once."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} numbers pasted, at most {MAX_NUMBERS} allowed")
+        self.count = count
+
+
+def _pieces(line: str) -> list[str]:
+    """One line split on spaces, unless the parts are too short to be numbers themselves:
+    then it is one number written in groups (``1Z 999 AA1 01 2345 6784``)."""
+    parts = line.split()
+    if len(parts) > 1 and not all(is_plausible(p) for p in parts):
+        return [line]
+    return parts
+
+
+def parse_numbers(text: str) -> list[str]:
+    """The distinct numbers pasted one per line, or separated by commas, semicolons or
+    spaces, in order; raises :class:`TooManyNumbers` past :data:`MAX_NUMBERS`."""
+    pieces = [p for line in _SPLIT.split(text) if line.strip() for p in _pieces(line.strip())]
+    seen: dict[str, str] = {}
+    for piece in pieces:
+        seen.setdefault(normalise(piece), piece)
+    if len(seen) > MAX_NUMBERS:
+        raise TooManyNumbers(len(seen))
+    return list(seen.values())
+
+
+async def merchant_by_slug(slug: str | None) -> Merchant | None:
+    if not slug:
+        return None
+    return await Merchant.get_or_none(slug=slug[:64])
+
+
+async def find_by_numbers(
+    entered: list[str], *, merchant_id: int | None = None
+) -> list[NumberResult]:
+    """Each entered number with its shipment, in one query whatever their count.
+
+    With ``merchant_id`` only that merchant's shipments count (a branded page); another
+    merchant's number is then exactly as unknown as a number nobody has.
+    """
+    results = [
+        NumberResult(
+            raw,
+            normalise(raw),
+            Outcome.NOT_FOUND if is_plausible(raw) else Outcome.MALFORMED,
+        )
+        for raw in entered
+    ]
+    wanted = sorted(
+        {r.number for r in results if r.outcome is Outcome.NOT_FOUND}
+        | {r.entered.strip() for r in results if r.outcome is Outcome.NOT_FOUND}
+    )
+    found: dict[str, Shipment] = {}
+    if wanted:
+        query = Shipment.filter(tracking_number__in=wanted).select_related("merchant", "order")
+        if merchant_id is not None:
+            query = query.filter(merchant_id=merchant_id)
+        # Newest first, so that when two shops imported one parcel the latest import wins.
+        for shipment in await query.order_by("-created_at", "-id"):
+            found.setdefault(normalise(shipment.tracking_number), shipment)
+    for result in results:
+        if result.outcome is Outcome.NOT_FOUND and result.number in found:
+            result.outcome = Outcome.FOUND
+            result.shipment = found[result.number]
+    return results
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def normalise_postcode(value: str) -> str:
+    return _POSTCODE_JUNK.sub("", value).upper()
+
+
+def contact_matches(order: Order, contact: str, customer_email: str | None = None) -> bool:
+    """True when ``contact`` is the order's email (any case) or its shipping postcode."""
+    contact = contact.strip()
+    if not contact:
+        return False
+    if "@" in contact:
+        emails = [e for e in (order.email, customer_email) if e]
+        return any(_same(contact.lower(), e.strip().lower()) for e in emails)
+    postcode = normalise_postcode(order.ship_postal_code or "")
+    return bool(postcode) and _same(normalise_postcode(contact), postcode)
+
+
+def _order_numbers(entered: str) -> list[str]:
+    """The number as typed and with or without a leading ``#`` (shops print either)."""
+    bare = entered.strip().lstrip("#").strip()
+    return [n for n in dict.fromkeys([entered.strip(), bare, f"#{bare}"]) if n][:3]
+
+
+async def find_order(
+    order_number: str, contact: str, *, merchant_id: int | None = None
+) -> Order | None:
+    """The order with this number whose email or postcode is ``contact``, else None."""
+    if not order_number.strip() or not contact.strip() or len(order_number) > 64:
+        return None
+    query = Order.filter(number__in=_order_numbers(order_number)).select_related("customer")
+    if merchant_id is not None:
+        query = query.filter(merchant_id=merchant_id)
+    match = None
+    for order in await query.order_by("id"):
+        customer_email = order.customer.email if order.customer else None
+        if contact_matches(order, contact, customer_email) and match is None:
+            match = order  # keep checking the rest: the time taken does not depend on a match
+    return match
+
+
+# --- masking for the order tier ----------------------------------------------------------
+
+
+def mask_word(word: str) -> str:
+    """``Dąbrowska`` → ``D***``; numbers and abbreviations (``ul.``) stay as they are."""
+    if not word or word.endswith(".") or not any(ch.isalpha() for ch in word):
+        return word
+    return f"{word[0]}***"
+
+
+def mask_words(text: str) -> str:
+    return " ".join(mask_word(w) for w in text.split())
+
+
+def mask_postcode(postcode: str) -> str:
+    """Keep the first half of the letters and digits: ``31-123`` → ``31-1**``."""
+    total = sum(ch.isalnum() for ch in postcode)
+    keep = (total + 1) // 2
+    out = []
+    for ch in postcode.strip():
+        if ch.isalnum():
+            out.append(ch if keep > 0 else "*")
+            keep -= 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedAddress:
+    name: str
+    lines: tuple[str, ...] = field(default_factory=tuple)
+    city_line: str = ""
+    country: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.name, *self.lines, self.city_line]
+        return ", ".join(p for p in parts if p)
+
+
+def masked_address(order: Order) -> MaskedAddress:
+    """The shipping address with names and streets reduced to initials, e.g.
+    ``J*** S***, ul. D*** 1, 31-1** Kraków``."""
+    lines = tuple(mask_words(line) for line in (order.ship_line1, order.ship_line2) if line)
+    city = " ".join(p for p in (mask_postcode(order.ship_postal_code or ""), order.ship_city) if p)
+    return MaskedAddress(
+        name=mask_words(order.ship_name or ""),
+        lines=lines,
+        city_line=city,
+        country=order.ship_country or "",
+    )

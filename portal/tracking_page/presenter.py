@@ -1,0 +1,257 @@
+"""Turns a shipment and its events into what the tracking page shows.
+
+Pure functions of stored data and the clock: the progress stages, the timeline grouped by
+local day in the customer's time zone, the ETA, plain-words explanations and the "no news
+for a while" hint. Templates only lay the result out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from carriers import registry
+from carriers.base import Reason, Status
+from portal.i18n import _
+from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
+from portal.notifications.schedule import recipient_zone
+from portal.tracking import cadence
+from portal.tracking_page import wording
+from portal.tracking_page.lookup import mask_words
+
+#: Where each ordinary status sits on the progress bar (index into wording.STAGES).
+STAGE_OF: dict[Status, int] = {
+    Status.PENDING: 0,
+    Status.INFO_RECEIVED: 1,
+    Status.IN_TRANSIT: 2,
+    Status.OUT_FOR_DELIVERY: 3,
+    Status.FAILED_ATTEMPT: 3,
+    Status.AVAILABLE_FOR_PICKUP: 3,
+    Status.DELIVERED: 4,
+}
+#: Statuses that need the customer's attention, and how loudly.
+ALERTS: dict[Status, str] = {
+    Status.FAILED_ATTEMPT: "warning",
+    Status.AVAILABLE_FOR_PICKUP: "action",
+    Status.EXCEPTION: "problem",
+    Status.RETURNED_TO_SENDER: "problem",
+    Status.EXPIRED: "warning",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StageView:
+    label: str
+    #: "done", "current" or "upcoming"
+    state: str
+    problem: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    when_iso: str
+    time_text: str
+    label: str
+    description: str
+    place: str
+    problem: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DayView:
+    day_iso: str
+    heading: str
+    events: tuple[EventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentView:
+    id: int
+    tracking_number: str
+    status: str
+    status_label: str
+    reason: str | None
+    is_final: bool
+    alert: str | None
+    stage_index: int
+    stages: tuple[StageView, ...]
+    explanation: str
+    next_step: str
+    eta_text: str | None
+    delivered_text: str | None
+    carrier_name: str
+    carrier_url: str | None
+    signed_by: str | None
+    days: tuple[DayView, ...]
+    stale: bool
+    zone: str
+    event_count: int
+
+
+def zone_for(
+    merchant: Merchant,
+    order: Order | None,
+    customer: Customer | None,
+    default_time_zone: str = "UTC",
+) -> ZoneInfo:
+    """The customer's zone, else the order country's single zone, else the merchant's."""
+    return recipient_zone(
+        customer=customer, order=order, merchant=merchant, default_time_zone=default_time_zone
+    )
+
+
+def carrier_display(shipment: Shipment) -> tuple[str, str | None]:
+    """The carrier's display name and public tracking link (the stored link wins)."""
+    try:
+        adapter = registry.get(shipment.carrier_key)
+    except KeyError:
+        return shipment.carrier_key, shipment.carrier_url
+    url = shipment.carrier_url
+    if not url and adapter.tracking_url:
+        url = adapter.tracking_url.format(number=shipment.tracking_number)
+    return adapter.display_name, url
+
+
+def reached_stage(shipment: Shipment, events: Sequence[TrackingEvent]) -> int:
+    """The furthest ordinary stage the parcel reached (for exceptional statuses)."""
+    stages = [STAGE_OF[e.status] for e in events if e.status in STAGE_OF]
+    best = max(stages, default=0)
+    if shipment.shipped_at is not None:
+        best = max(best, 1)
+    return min(best, 3)  # an exceptional parcel was not delivered
+
+
+def progress(
+    shipment: Shipment, events: Sequence[TrackingEvent]
+) -> tuple[int, tuple[StageView, ...]]:
+    status = shipment.status
+    problem = status in ALERTS
+    index = STAGE_OF[status] if status in STAGE_OF else reached_stage(shipment, events)
+    stages = []
+    for i, label in enumerate(wording.STAGES):
+        if i < index or (i == index and status is Status.DELIVERED):
+            state = "done"
+        elif i == index:
+            state = "current"
+        else:
+            state = "upcoming"
+        stages.append(StageView(_(label), state, problem=problem and i == index))
+    return index, tuple(stages)
+
+
+@lru_cache(maxsize=8192)
+def _clock(locale: str, hour: int, minute: int) -> str:
+    """A wall time as the language writes it; cached, as babel formatting is costly."""
+    return format_time(time(hour, minute), format="short", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _day(day: date, locale: str) -> str:
+    return format_date(day, format="full", locale=locale)
+
+
+def _place(event: TrackingEvent) -> str:
+    """City, region and country of a scan; never a street or a postcode."""
+    return ", ".join(p for p in (event.city, event.region, event.country) if p)
+
+
+def timeline(events: Sequence[TrackingEvent], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
+    """Events newest first, grouped by the local calendar day they happened on."""
+    days: dict[date, list[EventView]] = {}
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
+        local = event.occurred_at.astimezone(zone)
+        days.setdefault(local.date(), []).append(
+            EventView(
+                when_iso=local.isoformat(),
+                time_text=_clock(locale, local.hour, local.minute),
+                label=wording.status_label(event.status),
+                description=event.description or "",
+                place=_place(event),
+                problem=event.status in ALERTS,
+            )
+        )
+    return tuple(
+        DayView(day.isoformat(), _day(day, locale), tuple(items)) for day, items in days.items()
+    )
+
+
+def eta_text(shipment: Shipment, zone: ZoneInfo, locale: str) -> str | None:
+    """The expected delivery day, or window, in the customer's time."""
+    if shipment.status.is_final:
+        return None
+    start, end = shipment.eta_window_start, shipment.eta_window_end
+    if start is not None and end is not None:
+        start, end = start.astimezone(zone), end.astimezone(zone)
+        if start.date() == end.date():
+            return _("%(day)s, between %(start)s and %(end)s") % {
+                "day": format_date(start.date(), format="full", locale=locale),
+                "start": format_time(start, format="short", locale=locale),
+                "end": format_time(end, format="short", locale=locale),
+            }
+        return _("between %(start)s and %(end)s") % {
+            "start": _stamp(start, locale),
+            "end": _stamp(end, locale),
+        }
+    if shipment.estimated_delivery is not None:
+        return format_date(shipment.estimated_delivery, format="full", locale=locale)
+    return None
+
+
+def _stamp(moment: datetime, locale: str) -> str:
+    return _("%(day)s at %(time)s") % {
+        "day": format_date(moment.date(), format="full", locale=locale),
+        "time": format_time(moment, format="short", locale=locale),
+    }
+
+
+def mask_signer(name: str | None) -> str | None:
+    """Who signed, as initials (``J*** S***``): enough to recognise, not a name to harvest."""
+    return mask_words(name) if name else None
+
+
+def present(
+    shipment: Shipment,
+    events: Sequence[TrackingEvent],
+    *,
+    zone: ZoneInfo,
+    locale: str,
+    now: datetime,
+    full_signer: bool = False,
+) -> ShipmentView:
+    """Everything the status fragment shows for one shipment."""
+    status = shipment.status
+    reason = Reason(shipment.reason) if shipment.reason else None
+    index, stages = progress(shipment, events)
+    what, next_step = wording.explanation(status, reason)
+    carrier_name, carrier_url = carrier_display(shipment)
+    delivered = None
+    if status is Status.DELIVERED and shipment.delivered_at is not None:
+        delivered = _stamp(shipment.delivered_at.astimezone(zone), locale)
+    last_event = max((e.occurred_at for e in events), default=shipment.last_event_at)
+    return ShipmentView(
+        id=shipment.id,
+        tracking_number=shipment.tracking_number,
+        status=status.value,
+        status_label=wording.status_label(status),
+        reason=reason.value if reason else None,
+        is_final=status.is_final,
+        alert=ALERTS.get(status),
+        stage_index=index,
+        stages=stages,
+        explanation=what,
+        next_step=next_step,
+        eta_text=eta_text(shipment, zone, locale),
+        delivered_text=delivered,
+        carrier_name=carrier_name,
+        carrier_url=carrier_url,
+        signed_by=shipment.signed_by if full_signer else mask_signer(shipment.signed_by),
+        days=timeline(events, zone, locale),
+        stale=cadence.is_stale(status, last_event, now, since=shipment.created_at),
+        zone=zone.key,
+        event_count=len(events),
+    )

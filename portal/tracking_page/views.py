@@ -1,0 +1,286 @@
+"""Starlette endpoints of the customer tracking pages, and ``routes`` to mount.
+
+GET /track?number=…, GET /track/{number}      number tier (one parcel, or a list for a paste)
+GET /track/{number}/status                    the live htmx fragment (ETag / 304)
+POST /orders/lookup                           order tier by order number + email or postcode
+GET /t/{token}, GET /t/{token}/status         order tier from a signed link in a message
+GET /brand/{slug}.css                         a merchant's colours as CSS custom properties
+
+``?shop=<slug>`` scopes number and order lookups to one merchant (its branded page).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from portal.i18n import _
+from portal.models import Merchant, Order, Shipment
+from portal.notifications.links import make_tracking_link, read_tracking_link
+from portal.tracking_page import lookup, render
+from portal.tracking_page.branding import brand_of, stylesheet
+from portal.tracking_page.config import PageConfig, config_for
+from portal.tracking_page.lookup import Outcome
+from portal.tracking_page.ratelimit import Limit, client_key
+
+
+def not_found_message() -> str:
+    return _(
+        "We could not find a parcel with that number. Check it against your shipping "
+        "confirmation and try again. New parcels can take a few hours to appear."
+    )
+
+
+def order_not_found_message() -> str:
+    return _(
+        "We could not find an order with these details. Check the order number and the "
+        "email address or postcode you used, and try again."
+    )
+
+
+def malformed_message() -> str:
+    return _(
+        "This does not look like a tracking number. Tracking numbers have 7 to 40 letters "
+        "and digits."
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _shop_query(shop: str | None) -> str:
+    return f"?{urlencode({'shop': shop})}" if shop else ""
+
+
+def lookup_page(
+    request: Request, *, message: str | None = None, status_code: int = 200, **extra: Any
+) -> Response:
+    context = {"message": message, "shop": request.query_params.get("shop"), **extra}
+    return render.templates_of(request).TemplateResponse(
+        request, "tracking/lookup.html", context, status_code=status_code
+    )
+
+
+def _rate_limited(request: Request, retry_after: int) -> Response:
+    message = _(
+        "You have made many lookups in a short time. Please wait a few minutes and try again."
+    )
+    response = lookup_page(request, message=message, status_code=429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+async def _allowed(request: Request, config: PageConfig, limit: Limit, cost: int) -> int | None:
+    """None when allowed; else the seconds to wait."""
+    decision = await config.limiter.hit(limit, client_key(request), cost)
+    return None if decision.allowed else decision.retry_after
+
+
+def _number_status_url(number: str, shop: str | None) -> str:
+    return f"/track/{quote(number, safe='')}/status{_shop_query(shop)}"
+
+
+def _token_of(link: str) -> str:
+    return link.rsplit("/", 1)[-1]
+
+
+# --- number tier --------------------------------------------------------------------------
+
+
+async def _scope(request: Request) -> tuple[str | None, int | None]:
+    """The ``shop`` slug asked for and its merchant id (-1 when no such shop: finds nothing)."""
+    shop = request.query_params.get("shop") or None
+    if shop is None:
+        return None, None
+    merchant = await lookup.merchant_by_slug(shop)
+    return shop, merchant.id if merchant else -1
+
+
+async def track(request: Request) -> Response:
+    text = request.path_params.get("number") or request.query_params.get("number", "")
+    try:
+        numbers = lookup.parse_numbers(text[:2000])
+    except lookup.TooManyNumbers as exc:
+        message = _("You can track up to %(max)d parcels at once; you entered %(count)d.") % {
+            "max": lookup.MAX_NUMBERS,
+            "count": exc.count,
+        }
+        return lookup_page(request, message=message, status_code=400, numbers=text)
+    if not numbers:
+        return lookup_page(request)
+    config = config_for(request.app)
+    if (wait := await _allowed(request, config, config.number_limit, len(numbers))) is not None:
+        return _rate_limited(request, wait)
+    shop, merchant_id = await _scope(request)
+    results = await lookup.find_by_numbers(numbers, merchant_id=merchant_id)
+    if len(results) > 1:
+        return await _list_page(request, results, shop)
+    [result] = results
+    if result.outcome is Outcome.MALFORMED:
+        return lookup_page(request, message=malformed_message(), status_code=400, numbers=text)
+    if result.shipment is None:
+        return lookup_page(request, message=not_found_message(), status_code=404, numbers=text)
+    shipment = result.shipment
+    merchant, order = shipment.merchant, shipment.order  # fetched with the shipment
+    return await render.shipment_page(
+        request,
+        shipments=[shipment],
+        merchant=merchant,
+        order=order,
+        tier="number",
+        status_urls=[_number_status_url(shipment.tracking_number, shop)],
+    )
+
+
+async def _list_page(
+    request: Request, results: list[lookup.NumberResult], shop: str | None
+) -> Response:
+    from portal.tracking_page.wording import status_label
+
+    rows = [
+        {
+            "entered": r.entered,
+            "number": r.number,
+            "outcome": r.outcome.value,
+            "status": r.shipment.status.value if r.shipment else None,
+            "label": status_label(r.shipment.status) if r.shipment else None,
+            "url": f"/track/{quote(r.shipment.tracking_number, safe='')}{_shop_query(shop)}"
+            if r.shipment
+            else None,
+        }
+        for r in results
+    ]
+    return render.templates_of(request).TemplateResponse(
+        request,
+        "tracking/list.html",
+        {
+            "rows": rows,
+            "shop": shop,
+            "not_found": not_found_message(),
+            "malformed": malformed_message(),
+        },
+    )
+
+
+async def number_status(request: Request) -> Response:
+    number = request.path_params["number"]
+    config = config_for(request.app)
+    if (wait := await _allowed(request, config, config.number_limit, 1)) is not None:
+        return Response(status_code=429, headers={"Retry-After": str(wait)})
+    shop, merchant_id = await _scope(request)
+    [result] = await lookup.find_by_numbers([number], merchant_id=merchant_id)
+    if result.shipment is None:
+        return Response(status_code=404 if result.outcome is Outcome.NOT_FOUND else 400)
+    return await _status_of(request, result.shipment, _number_status_url(number, shop), "number")
+
+
+async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) -> Response:
+    await render.refresh_stale(request, config_for(request.app), [shipment])
+    merchant, order = shipment.merchant, shipment.order  # fetched with the shipment
+    [view] = await render.shipment_views(
+        request, [shipment], merchant, order, full_signer=tier == "order"
+    )
+    return render.fragment_response(request, view, url)
+
+
+# --- order tier ---------------------------------------------------------------------------
+
+
+async def _order_page(request: Request, order: Order, first: Shipment | None = None) -> Response:
+    merchant = await Merchant.get(id=order.merchant_id)
+    shipments = await Shipment.filter(order_id=order.id).order_by("created_at", "id")
+    if first is not None:
+        shipments = [first, *[s for s in shipments if s.id != first.id]]
+    settings = request.app.state.settings
+    urls = [f"/t/{_token_of(make_tracking_link(settings, s))}/status" for s in shipments]
+    return await render.shipment_page(
+        request, shipments=shipments, merchant=merchant, order=order, tier="order", status_urls=urls
+    )
+
+
+async def order_lookup(request: Request) -> Response:
+    async with request.form() as form:
+        number = str(form.get("order", ""))[:64]
+        contact = str(form.get("contact", ""))[:254]
+    config = config_for(request.app)
+    if (wait := await _allowed(request, config, config.order_limit, 1)) is not None:
+        return _rate_limited(request, wait)
+    _shop, merchant_id = await _scope(request)
+    order = await lookup.find_order(number, contact, merchant_id=merchant_id)
+    if order is None:
+        return lookup_page(
+            request, message=order_not_found_message(), status_code=404, order=number
+        )
+    return await _order_page(request, order)
+
+
+async def _from_token(request: Request) -> tuple[Shipment | None, Response | None]:
+    """The shipment a signed link names, or the friendly page for a forged or old link."""
+    settings = request.app.state.settings
+    token = request.path_params["token"]
+    if read_tracking_link(settings, token, None) is None:
+        message = _("This tracking link is not valid. Look your parcel up below instead.")
+        return None, lookup_page(request, message=message, status_code=400, link_problem=True)
+    shipment_id = read_tracking_link(settings, token, config_for(request.app).link_max_age)
+    shipment = None
+    if shipment_id is not None:
+        shipment = await Shipment.filter(id=shipment_id).select_related("merchant", "order").first()
+    if shipment is None:
+        message = _("This tracking link has expired. Look your parcel up below instead.")
+        return None, lookup_page(request, message=message, status_code=410, link_problem=True)
+    return shipment, None
+
+
+async def signed_link(request: Request) -> Response:
+    shipment, problem = await _from_token(request)
+    if shipment is None:
+        return problem  # type: ignore[return-value]
+    if shipment.order is not None:
+        return await _order_page(request, shipment.order, first=shipment)
+    merchant = shipment.merchant
+    url = f"/t/{request.path_params['token']}/status"
+    return await render.shipment_page(
+        request,
+        shipments=[shipment],
+        merchant=merchant,
+        order=None,
+        tier="order",
+        status_urls=[url],
+    )
+
+
+async def signed_status(request: Request) -> Response:
+    shipment, problem = await _from_token(request)
+    if shipment is None:
+        return Response(status_code=problem.status_code if problem else 400)
+    return await _status_of(request, shipment, f"/t/{request.path_params['token']}/status", "order")
+
+
+# --- branding -----------------------------------------------------------------------------
+
+
+async def brand_css(request: Request) -> Response:
+    merchant = await Merchant.get_or_none(slug=request.path_params["slug"][:64])
+    if merchant is None:
+        return Response("", status_code=404, media_type="text/css")
+    body = stylesheet(brand_of(merchant))
+    etag = render.etag_of(body.encode())
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/css", headers=headers)
+
+
+routes: list[BaseRoute] = [
+    Route("/track", track, name="track"),
+    Route("/track/{number}/status", number_status, name="track_status"),
+    Route("/track/{number}", track, name="track_number"),
+    Route("/orders/lookup", order_lookup, methods=["POST"], name="order_lookup"),
+    Route("/t/{token}/status", signed_status, name="signed_link_status"),
+    Route("/t/{token}", signed_link, name="signed_link"),
+    Route("/brand/{slug}.css", brand_css, name="brand_css"),
+]

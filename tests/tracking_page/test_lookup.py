@@ -1,0 +1,86 @@
+"""Finding shipments and orders, and masking what the order tier shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.tracking_page import lookup
+from portal.tracking_page.lookup import Outcome
+from tests import factories
+
+
+def test_a_paste_is_split_on_lines_commas_and_spaces() -> None:
+    text = "SBX00000000042\n sbx00000000043 ,SBX00000000044; SBX00000000045 SBX00000000046\n\n"
+    assert lookup.parse_numbers(text) == [
+        "SBX00000000042",
+        "sbx00000000043",
+        "SBX00000000044",
+        "SBX00000000045",
+        "SBX00000000046",
+    ]
+
+
+def test_a_number_written_in_groups_stays_one_number() -> None:
+    assert lookup.parse_numbers("1Z 999 AA1 01 2345 6784") == ["1Z 999 AA1 01 2345 6784"]
+
+
+def test_duplicates_count_once_and_twenty_one_are_too_many() -> None:
+    assert lookup.parse_numbers("SBX00000000042\nSBX-0000-0000-042") == ["SBX00000000042"]
+    assert len(lookup.parse_numbers(",".join(f"SBX{i:08d}" for i in range(20)))) == 20
+    with pytest.raises(lookup.TooManyNumbers) as caught:
+        lookup.parse_numbers(",".join(f"SBX{i:08d}" for i in range(21)))
+    assert caught.value.count == 21
+
+
+async def test_numbers_are_found_in_one_go_and_scoped_to_a_merchant(db: str) -> None:
+    mine = await factories.merchant()
+    theirs = await factories.merchant()
+    await factories.shipment(mine, tracking_number="SBX00000000001")
+    await factories.shipment(theirs, tracking_number="SBX00000000002")
+    results = await lookup.find_by_numbers(
+        ["sbx 0000 0000 001", "SBX00000000002", "??"], merchant_id=mine.id
+    )
+    assert [r.outcome for r in results] == [Outcome.FOUND, Outcome.NOT_FOUND, Outcome.MALFORMED]
+    unscoped = await lookup.find_by_numbers(["SBX00000000002"])
+    assert unscoped[0].outcome is Outcome.FOUND
+
+
+async def test_an_order_needs_its_email_or_its_postcode(db: str) -> None:
+    shop = await factories.merchant()
+    order = await factories.order(
+        shop, number="#77", email="Ann@Example.test", ship_postal_code="SW1A 1AA"
+    )
+    assert (await lookup.find_order("77", "ann@example.test")).id == order.id  # type: ignore[union-attr]
+    assert (await lookup.find_order("#77", "sw1a1aa")).id == order.id  # type: ignore[union-attr]
+    assert await lookup.find_order("#77", "SW1A 1AB") is None
+    assert await lookup.find_order("#77", "") is None
+    assert await lookup.find_order("#77", "ann@example.test", merchant_id=shop.id + 1) is None
+
+
+async def test_the_customers_own_email_also_opens_the_order(db: str) -> None:
+    shop = await factories.merchant()
+    customer = await factories.customer(shop, email="me@example.test")
+    order = await factories.order(shop, customer=customer, number="#5", email="")
+    assert (await lookup.find_order("#5", "me@example.test")).id == order.id  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("postcode", "masked"),
+    [("31-123", "31-1**"), ("10001", "100**"), ("SW1A 1AA", "SW1A ***"), ("", "")],
+)
+def test_postcodes_keep_their_first_half(postcode: str, masked: str) -> None:
+    assert lookup.mask_postcode(postcode) == masked
+
+
+async def test_the_address_is_masked_word_by_word(db: str) -> None:
+    order = await factories.order(
+        ship_name="Jan Kowalski",
+        ship_line1="ul. Dębowa 1",
+        ship_line2="m. 4",
+        ship_postal_code="31-123",
+        ship_city="Kraków",
+        ship_country="PL",
+    )
+    masked = lookup.masked_address(order)
+    assert str(masked) == "J*** K***, ul. D*** 1, m. 4, 31-1** Kraków"
+    assert masked.country == "PL"

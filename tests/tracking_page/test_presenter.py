@@ -1,0 +1,149 @@
+"""What the page shows for a shipment: stages, days in the customer's zone, ETA, staleness."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from carriers.base import Reason, Status
+from portal import i18n
+from portal.models import Shipment, TrackingEvent
+from portal.tracking_page.presenter import present, zone_for
+from tests import factories
+from tests.tracking_page.conftest import NOW, add_events
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def _present(
+    shipment: Shipment, events: list[TrackingEvent], zone: ZoneInfo = WARSAW, now: datetime = NOW
+):  # type: ignore[no-untyped-def]
+    return present(shipment, events, zone=zone, locale="en", now=now)
+
+
+async def _events(shipment: Shipment) -> list[TrackingEvent]:
+    return await TrackingEvent.filter(shipment_id=shipment.id).order_by("occurred_at")
+
+
+async def test_the_timeline_is_grouped_by_local_day_across_midnight(db: str) -> None:
+    shipment = await factories.shipment(status=Status.IN_TRANSIT)
+    # 22:30 and 23:30 UTC on the 19th are 23:30 on the 19th and 00:30 on the 20th in Warsaw.
+    late = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
+    await add_events(
+        shipment,
+        (late, Status.INFO_RECEIVED, "Warszawa"),
+        (late + timedelta(hours=1), Status.IN_TRANSIT, "Łódź"),
+    )
+    view = _present(shipment, await _events(shipment))
+    assert [d.day_iso for d in view.days] == ["2026-11-20", "2026-11-19"]
+    assert view.days[0].heading == "Friday, November 20, 2026"
+    assert [e.time_text.replace("\u202f", " ") for d in view.days for e in d.events] == [
+        "12:30 AM",
+        "11:30 PM",
+    ]
+    in_utc = _present(shipment, await _events(shipment), zone=ZoneInfo("UTC"))
+    assert [d.day_iso for d in in_utc.days] == ["2026-11-19"]
+    assert [e.label for e in in_utc.days[0].events] == ["On its way", "Label created"]
+
+
+async def test_the_zone_is_the_customers_then_the_countrys_then_the_merchants(db: str) -> None:
+    shop = await factories.merchant(time_zone="America/Chicago")
+    customer = await factories.customer(shop, time_zone="Asia/Tokyo")
+    order = await factories.order(shop, ship_country="RO")
+    assert zone_for(shop, order, customer).key == "Asia/Tokyo"
+    customer.time_zone = None
+    assert zone_for(shop, order, customer).key == "Europe/Bucharest"
+    order.ship_country = "US"  # several zones: fall back to the merchant's
+    assert zone_for(shop, order, customer).key == "America/Chicago"
+
+
+async def test_the_progress_marks_done_current_and_upcoming(db: str) -> None:
+    shipment = await factories.shipment(status=Status.OUT_FOR_DELIVERY)
+    view = _present(shipment, [])
+    assert [s.state for s in view.stages] == ["done", "done", "done", "current", "upcoming"]
+    assert view.alert is None
+
+
+async def test_an_exception_shows_where_the_parcel_got_to_and_flags_it(db: str) -> None:
+    shipment = await factories.shipment(status=Status.EXCEPTION, reason=Reason.CUSTOMS_HOLD)
+    await add_events(shipment, (NOW - timedelta(hours=5), Status.IN_TRANSIT, "Wien"))
+    view = _present(shipment, await _events(shipment))
+    assert view.stage_index == 2
+    assert view.stages[2].problem and view.stages[2].state == "current"
+    assert view.alert == "problem"
+    assert "held by customs" in view.explanation
+    assert "documents or a payment" in view.next_step
+
+
+async def test_a_failed_attempt_explains_the_reason_and_what_to_do(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.FAILED_ATTEMPT, reason=Reason.RECIPIENT_UNAVAILABLE
+    )
+    view = _present(shipment, [])
+    assert "Nobody was available" in view.explanation
+    assert "rearrange delivery" in view.next_step
+    assert view.alert == "warning"
+
+
+async def test_a_delivered_parcel_is_complete_with_its_time_and_masked_signer(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.DELIVERED,
+        delivered_at=datetime(2026, 11, 20, 13, 5, tzinfo=UTC),
+        signed_by="Anna Maria Nowak",
+        estimated_delivery=date(2026, 11, 21),
+    )
+    view = _present(shipment, [])
+    assert all(s.state == "done" for s in view.stages)
+    assert (view.delivered_text or "").replace(
+        "\u202f", " "
+    ) == "Friday, November 20, 2026 at 2:05 PM"
+    assert view.signed_by == "A*** M*** N***"
+    assert view.eta_text is None
+    assert present(shipment, [], zone=WARSAW, locale="en", now=NOW, full_signer=True).signed_by == (
+        "Anna Maria Nowak"
+    )
+
+
+async def test_the_eta_is_a_day_or_a_window_in_local_time(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.IN_TRANSIT, estimated_delivery=date(2026, 11, 23)
+    )
+    assert _present(shipment, []).eta_text == "Monday, November 23, 2026"
+    shipment.eta_window_start = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    shipment.eta_window_end = datetime(2026, 11, 23, 13, tzinfo=UTC)
+    assert (_present(shipment, []).eta_text or "").replace(
+        "\u202f", " "
+    ) == "Monday, November 23, 2026, between 10:00 AM and 2:00 PM"
+
+
+async def test_dates_follow_the_language(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.IN_TRANSIT, estimated_delivery=date(2026, 11, 23)
+    )
+    view = present(shipment, [], zone=WARSAW, locale="pl", now=NOW)
+    assert view.eta_text == "poniedziałek, 23 listopada 2026"
+    assert i18n.current_locale() == "en"
+
+
+async def test_no_news_for_longer_than_the_cadence_is_stale(db: str) -> None:
+    shipment = await factories.shipment(status=Status.IN_TRANSIT)
+    await add_events(shipment, (NOW - timedelta(days=4), Status.IN_TRANSIT, "Berlin"))
+    assert _present(shipment, await _events(shipment)).stale
+    assert not _present(shipment, await _events(shipment), now=NOW - timedelta(days=2)).stale
+    shipment.status = Status.DELIVERED
+    assert not _present(shipment, await _events(shipment)).stale
+
+
+async def test_the_number_tier_timeline_never_carries_a_postcode(db: str) -> None:
+    shipment = await factories.shipment(status=Status.IN_TRANSIT)
+    await add_events(shipment, (NOW, Status.IN_TRANSIT, "Kraków"))
+    [day] = _present(shipment, await _events(shipment)).days
+    assert day.events[0].place == "Kraków, PL"
+
+
+async def test_an_unknown_carrier_shows_its_key_and_stored_link(db: str) -> None:
+    shipment = await factories.shipment(
+        carrier_key="nowhere", carrier_url="https://example.test/t/1", status=Status.PENDING
+    )
+    view = _present(shipment, [])
+    assert (view.carrier_name, view.carrier_url) == ("nowhere", "https://example.test/t/1")

@@ -1,0 +1,364 @@
+"""The tracking pages over HTTP: tiers, lookups, live fragment, signed links, limits, branding."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from starlette.applications import Starlette
+
+from carriers.base import Reason, Status
+from portal.models import Shipment
+from portal.notifications.links import make_tracking_link
+from portal.tracking_page.config import PageConfig
+from portal.tracking_page.ratelimit import Limit
+from tests import factories
+from tests.conftest import client_for
+from tests.tracking_page.conftest import NOW, FakeRefresh, Shop
+
+
+def _text(response: httpx.Response) -> str:
+    """The page without its per-session CSRF token, for comparing two answers."""
+    return re.sub(r'(csrf_token" value="|X-CSRF-Token": ")[^"]+', r"\1", response.text)
+
+
+async def test_a_number_alone_shows_the_journey(web: httpx.AsyncClient, shop: Shop) -> None:
+    response = await web.get("/track", params={"number": "SBX00000000042"})
+    assert response.status_code == 200
+    assert response.template.name == "tracking/page.html"
+    assert response.context["tier"] == "number"
+    [view] = response.context["shipments"]
+    assert view.status == "in_transit"
+    assert view.carrier_name == "Sandbox Carrier"
+    assert "SBX00000000042" in (view.carrier_url or "")
+    assert "Acme Socks" in response.text
+
+
+async def test_the_number_tier_shows_no_name_address_or_items(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await web.get("/track/SBX00000000042")
+    assert response.status_code == 200
+    assert response.context["order"] is None
+    for secret in ("Kowalski", "Jan", "Dębowa", "31-123", "31-1", "Wool socks", "#1042", "jan@"):
+        assert secret not in response.text, secret
+
+
+async def _csrf(web: httpx.AsyncClient) -> str:
+    page = await web.get("/track")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+async def _order_lookup(
+    web: httpx.AsyncClient, order: str, contact: str, **params: str
+) -> httpx.Response:
+    token = await _csrf(web)
+    return await web.post(
+        "/orders/lookup",
+        data={"order": order, "contact": contact, "csrf_token": token},
+        params=params,
+    )
+
+
+FINAL = {Status.DELIVERED, Status.RETURNED_TO_SENDER, Status.EXPIRED}
+
+
+@pytest.mark.parametrize("status", list(Status))
+async def test_every_status_is_rendered_in_plain_words(
+    web: httpx.AsyncClient, shop: Shop, status: Status
+) -> None:
+    reason = Reason.ADDRESS_ISSUE if status in (Status.EXCEPTION, Status.FAILED_ATTEMPT) else None
+    await Shipment.filter(id=shop.shipment.id).update(
+        status=status,
+        reason=reason,
+        delivered_at=NOW if status is Status.DELIVERED else None,
+        signed_by="Jan Kowalski" if status is Status.DELIVERED else None,
+    )
+    response = await web.get("/track/SBX00000000042")
+    assert response.status_code == 200
+    [view] = response.context["shipments"]
+    assert view.status == status.value
+    assert view.status_label in response.text
+    assert view.explanation.split(".")[0] in response.text
+    assert ("hx-trigger" in response.text) is (status not in FINAL)
+    if reason is not None:
+        assert "problem with the delivery address" in response.text
+    if status is Status.DELIVERED:
+        assert "J*** K***" in response.text  # who signed, as initials in the number tier
+        assert "Kowalski" not in response.text
+
+
+async def test_an_order_lookup_by_email_shows_the_whole_order_masked(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await _order_lookup(web, "1042", "JAN@example.test ")
+    assert response.status_code == 200
+    assert response.context["tier"] == "order"
+    assert str(response.context["order"].address) == "J*** K***, ul. D*** 1, 31-1** Kraków"
+    assert "Wool socks" in response.text
+    assert "Kowalski" not in response.text
+    assert "Dębowa" not in response.text
+    assert [v.id for v in response.context["shipments"]] == [shop.shipment.id]
+
+
+async def test_an_order_lookup_by_postcode_works_too(web: httpx.AsyncClient, shop: Shop) -> None:
+    response = await _order_lookup(web, "#1042", "31 123")
+    assert response.status_code == 200
+    assert response.context["order"].number == "#1042"
+
+
+async def test_a_wrong_combination_reads_like_an_unknown_order(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    wrong = await _order_lookup(web, "#1042", "someone@else.test")
+    unknown = await _order_lookup(web, "#9999", "jan@example.test")
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.context["message"] == unknown.context["message"]
+    assert "could not find an order" in wrong.text
+
+
+async def test_another_merchants_number_reads_exactly_like_an_unknown_one(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    other = await factories.merchant(slug="other")
+    await factories.shipment(other, tracking_number="SBX00000000777")
+    theirs = await web.get("/track", params={"number": "SBX00000000042", "shop": "other"})
+    nobody = await web.get("/track", params={"number": "SBX00000000999", "shop": "other"})
+    assert theirs.status_code == nobody.status_code == 404
+    assert theirs.template.name == nobody.template.name == "tracking/lookup.html"
+    assert _text(theirs).replace("042", "999") == _text(nobody)
+    mine = await web.get("/track", params={"number": "SBX00000000777", "shop": "other"})
+    assert mine.status_code == 200
+
+
+async def test_an_order_of_another_merchant_is_not_found_on_a_branded_page(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    await factories.merchant(slug="other")
+    response = await _order_lookup(web, "#1042", "jan@example.test", shop="other")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("number", ["12", "SBX-ÄÖÜ-1234", "x" * 41, "<script>"])
+async def test_a_malformed_number_gets_a_clear_message(
+    web: httpx.AsyncClient, shop: Shop, number: str
+) -> None:
+    response = await web.get("/track", params={"number": number})
+    assert response.status_code == 400
+    assert "does not look like a tracking number" in response.text
+
+
+async def test_twenty_pasted_numbers_give_a_list(web: httpx.AsyncClient, shop: Shop) -> None:
+    numbers = ["SBX00000000042", "bad!", *[f"SBX9{i:010d}" for i in range(18)]]
+    response = await web.get("/track", params={"number": "\n".join(numbers)})
+    assert response.status_code == 200
+    assert response.template.name == "tracking/list.html"
+    outcomes = [row["outcome"] for row in response.context["rows"]]
+    assert outcomes == ["found", "malformed", *["not_found"] * 18]
+    assert response.context["rows"][0]["label"] == "On its way"
+    assert "Kowalski" not in response.text
+
+
+async def test_numbers_separated_by_commas_or_spaces_are_split(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await web.get(
+        "/track", params={"number": "SBX00000000042, SBX00000000043 SBX44444444"}
+    )
+    assert [row["number"] for row in response.context["rows"]] == [
+        "SBX00000000042",
+        "SBX00000000043",
+        "SBX44444444",
+    ]
+
+
+async def test_twenty_one_numbers_are_refused_politely(web: httpx.AsyncClient, shop: Shop) -> None:
+    numbers = ",".join(f"SBX9{i:010d}" for i in range(21))
+    response = await web.get("/track", params={"number": numbers})
+    assert response.status_code == 400
+    assert "up to 20 parcels at once; you entered 21" in response.text
+
+
+async def test_the_status_fragment_answers_304_while_nothing_changes(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    first = await web.get("/track/SBX00000000042/status")
+    assert first.status_code == 200
+    assert first.template.name == "tracking/_status.html"
+    etag = first.headers["etag"]
+    again = await web.get("/track/SBX00000000042/status", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["etag"] == etag
+    assert again.content == b""
+    await Shipment.filter(id=shop.shipment.id).update(status=Status.OUT_FOR_DELIVERY)
+    changed = await web.get("/track/SBX00000000042/status", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert "Out for delivery" in changed.text
+
+
+async def test_the_page_knows_the_fragments_etag(web: httpx.AsyncClient, shop: Shop) -> None:
+    page = await web.get("/track/SBX00000000042")
+    fragment = await web.get("/track/SBX00000000042/status")
+    [(_view, _html, etag)] = page.context["blocks"]
+    assert etag == fragment.headers["etag"]
+    assert 'aria-live="polite"' in page.text
+
+
+async def test_polling_stops_at_a_final_status(web: httpx.AsyncClient, shop: Shop) -> None:
+    live = await web.get("/track/SBX00000000042/status")
+    assert 'hx-trigger="every 45s"' in live.text
+    await Shipment.filter(id=shop.shipment.id).update(status=Status.DELIVERED, delivered_at=NOW)
+    final = await web.get("/track/SBX00000000042/status")
+    assert "hx-trigger" not in final.text
+    assert "hx-get" not in final.text
+
+
+async def test_a_signed_link_shows_the_order_tier(web: httpx.AsyncClient, shop: Shop) -> None:
+    settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
+    link = make_tracking_link(settings, shop.shipment)
+    response = await web.get(link.replace(settings.public_base_url, ""))
+    assert response.status_code == 200
+    assert response.context["tier"] == "order"
+    assert "J*** K***" in response.text
+    [(_view, _html, _etag)] = response.context["blocks"]
+    status_url = re.search(r'hx-get="(/t/[^"]+/status)"', response.text)
+    assert status_url
+    fragment = await web.get(status_url.group(1))
+    assert fragment.status_code == 200
+
+
+async def test_a_forged_link_gets_a_friendly_400(web: httpx.AsyncClient, shop: Shop) -> None:
+    forged = URLSafeTimedSerializer("not-our-key", salt="track-link").dumps(shop.shipment.id)
+    response = await web.get(f"/t/{forged}")
+    assert response.status_code == 400
+    assert response.template.name == "tracking/lookup.html"
+    assert "not valid" in response.text
+    assert 'action="/orders/lookup"' in response.text
+    assert (await web.get(f"/t/{forged}/status")).status_code == 400
+
+
+async def test_an_expired_link_gets_a_friendly_410(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
+    token = make_tracking_link(settings, shop.shipment).rsplit("/", 1)[1]
+    page_config.link_max_age = -1
+    response = await web.get(f"/t/{token}")
+    assert response.status_code == 410
+    assert "expired" in response.text
+    assert 'name="number"' in response.text
+
+
+async def test_number_lookups_are_rate_limited_per_client(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    page_config.number_limit = Limit("numbers", 3, 600)
+    for _ in range(3):
+        assert (await web.get("/track/SBX00000000042")).status_code == 200
+    refused = await web.get("/track/SBX00000000042")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "many lookups" in refused.text
+
+
+async def test_order_lookups_are_rate_limited_per_client(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    page_config.order_limit = Limit("orders", 2, 600)
+    for _ in range(2):
+        assert (await _order_lookup(web, "#1", "x@y.z")).status_code == 404
+    assert (await _order_lookup(web, "#1042", "jan@example.test")).status_code == 429
+
+
+async def test_a_page_view_asks_for_a_refresh_and_never_waits_longer_than_the_timeout(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig, fake_refresh: FakeRefresh
+) -> None:
+    import time
+
+    fake_refresh.delay = 5.0
+    page_config.refresh_timeout = 0.2
+    started = time.monotonic()
+    response = await web.get("/track/SBX00000000042")
+    assert response.status_code == 200
+    assert time.monotonic() - started < 2.0
+    assert fake_refresh.calls == [shop.shipment.id]
+
+
+async def test_a_final_shipment_is_not_refreshed(
+    web: httpx.AsyncClient, shop: Shop, fake_refresh: FakeRefresh
+) -> None:
+    await Shipment.filter(id=shop.shipment.id).update(status=Status.DELIVERED)
+    await web.get("/track/SBX00000000042")
+    assert fake_refresh.calls == []
+
+
+async def test_the_brand_stylesheet_sets_valid_colours(web: httpx.AsyncClient, shop: Shop) -> None:
+    response = await web.get(f"/brand/{shop.merchant.slug}.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert "--brand: #aa3300;" in response.text
+    again = await web.get(
+        f"/brand/{shop.merchant.slug}.css", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+async def test_the_brand_stylesheet_ignores_anything_but_rrggbb(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    shop.merchant.branding = {"primary_color": "red;} body{display:none", "accent_color": "#12345"}
+    await shop.merchant.save()
+    response = await web.get(f"/brand/{shop.merchant.slug}.css")
+    assert "display" not in response.text
+    assert "--" not in response.text
+    assert (await web.get("/brand/nobody.css")).status_code == 404
+
+
+async def test_the_page_links_the_brand_and_shows_the_logo(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await web.get("/track/SBX00000000042")
+    assert f'href="/brand/{shop.merchant.slug}.css"' in response.text
+    assert 'src="/media/acme.png"' in response.text
+    assert "style=" not in response.text
+
+
+async def test_an_empty_lookup_shows_the_forms(web: httpx.AsyncClient, db: str) -> None:
+    response = await web.get("/track")
+    assert response.status_code == 200
+    assert response.context["message"] is None
+
+
+async def test_an_order_without_parcels_says_so(web: httpx.AsyncClient, shop: Shop) -> None:
+    await factories.order(shop.merchant, number="#2000", email="a@b.test")
+    response = await _order_lookup(web, "#2000", "a@b.test")
+    assert response.status_code == 200
+    assert "has not been shipped yet" in response.text
+
+
+async def test_times_follow_the_customers_time_zone(web: httpx.AsyncClient, shop: Shop) -> None:
+    customer = await shop.order.customer
+    customer.time_zone = "America/New_York"
+    await customer.save()
+    response = await web.get("/track/SBX00000000042")
+    assert response.context["shipments"][0].zone == "America/New_York"
+    assert timedelta  # keeps the import used when tests are trimmed
+
+
+async def test_the_engines_refresh_is_used_by_default_and_never_breaks_the_page(
+    tracking_app: Starlette, shop: Shop
+) -> None:
+    from portal.tracking.refresh import refresh_if_stale
+
+    tracking_app.state.tracking_page = PageConfig(clock=lambda: NOW)
+    assert tracking_app.state.tracking_page.refresh is refresh_if_stale
+    async with client_for(tracking_app) as client:
+        response = await client.get("/track/SBX00000000042")  # stale, but no carrier account
+    assert response.status_code == 200
+    assert response.context["shipments"][0].status == "in_transit"
