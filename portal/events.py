@@ -40,6 +40,7 @@ BatchListener = Callable[[Sequence[DomainEvent], BaseDBAsyncClient], Awaitable[N
 LISTENER_MODULES: tuple[str, ...] = (
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
+    "portal.surveys.scheduling",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)
