@@ -41,6 +41,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
     "portal.surveys.scheduling",
+    "portal.returns.tracking_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

@@ -39,6 +39,7 @@ class Job:
 def jobs() -> list[Job]:
     """The background jobs every worker runs."""
     from portal.notifications.dispatcher import dispatch_job
+    from portal.returns.service import expire_unused_labels
     from portal.surveys.scheduling import schedule_due_surveys
     from portal.tracking.sweep import poll_job
     from portal.webhooks_out.sender import run_unit as webhook_unit
@@ -49,6 +50,7 @@ def jobs() -> list[Job]:
         Job("dispatch-notifications", dispatch_job, every_seconds=10),
         Job("deliver-webhooks", webhook_unit, every_seconds=10),
         Job("schedule-surveys", schedule_due_surveys, every_seconds=300),
+        Job("expire-return-labels", expire_unused_labels, every_seconds=900),
         Job("housekeeping", housekeeping, every_seconds=3600, budget_seconds=0),
     ]
 

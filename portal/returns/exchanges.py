@@ -1,0 +1,231 @@
+"""Exchanges: stock reserved with one conditional UPDATE, the new variant sent on resolution.
+
+Reserving is ``UPDATE product_variant SET reserved = reserved + q WHERE stock - reserved
+>= q``: the database decides, so two processes can never both take the last unit. Each
+Exchange's ``stock_reserved`` flag is claimed the same way, so reserving or releasing twice
+(a retried job, a double click) moves stock once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from portal.models import (
+    Exchange,
+    Order,
+    OrderItem,
+    ProductVariant,
+    ReturnPolicy,
+    ReturnRequest,
+    Shipment,
+)
+from portal.models.returns import ReturnState as S
+from portal.models.tracking import Direction
+
+
+class OutOfStock(Exception):
+    """The variant an exchange asks for has no unreserved stock left."""
+
+
+def _sql(conn: BaseDBAsyncClient, sql: str) -> str:
+    """``?`` placeholders for SQLite, ``$n`` for PostgreSQL."""
+    if conn.capabilities.dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def _rows(conn: BaseDBAsyncClient, sql: str, values: list[object]) -> int:
+    count, _ = await conn.execute_query(_sql(conn, sql), values)
+    return int(count)
+
+
+async def take_stock(variant_id: int, quantity: int, conn: BaseDBAsyncClient) -> bool:
+    """Reserve ``quantity`` units when that many are unreserved; False when not."""
+    return bool(
+        await _rows(
+            conn,
+            "UPDATE product_variant SET reserved = reserved + ? "
+            "WHERE id = ? AND stock - reserved >= ?",
+            [quantity, variant_id, quantity],
+        )
+    )
+
+
+async def give_back_stock(variant_id: int, quantity: int, conn: BaseDBAsyncClient) -> None:
+    await _rows(
+        conn,
+        "UPDATE product_variant SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
+        [quantity, variant_id, quantity],
+    )
+
+
+async def _exchanges_of(request: ReturnRequest, conn: BaseDBAsyncClient) -> list[Exchange]:
+    return (
+        await Exchange.filter(return_item__return_request_id=request.id)
+        .select_related("return_item")
+        .using_db(conn)
+        .order_by("id")
+    )
+
+
+async def reserve(exchange: Exchange, conn: BaseDBAsyncClient) -> bool:
+    """Reserve the stock of one exchange once; True when it is (now or already) reserved."""
+    claimed = (
+        await Exchange.filter(id=exchange.id, stock_reserved=False)
+        .using_db(conn)
+        .update(stock_reserved=True)
+    )
+    if not claimed:
+        exchange.stock_reserved = True
+        return True
+    quantity = exchange.return_item.quantity
+    if await take_stock(exchange.new_variant_id, quantity, conn):  # type: ignore[attr-defined]
+        exchange.stock_reserved = True
+        return True
+    await Exchange.filter(id=exchange.id).using_db(conn).update(stock_reserved=False)
+    return False
+
+
+async def release(exchange: Exchange, conn: BaseDBAsyncClient) -> None:
+    """Give a reservation back once (cancel, reject, expiry)."""
+    released = (
+        await Exchange.filter(id=exchange.id, stock_reserved=True)
+        .using_db(conn)
+        .update(stock_reserved=False)
+    )
+    if released:
+        quantity = exchange.return_item.quantity
+        await give_back_stock(exchange.new_variant_id, quantity, conn)  # type: ignore[attr-defined]
+    exchange.stock_reserved = False
+
+
+async def reserve_for(request: ReturnRequest, conn: BaseDBAsyncClient) -> bool:
+    """Reserve every exchange of ``request``, all or none."""
+    done: list[Exchange] = []
+    for exchange in await _exchanges_of(request, conn):
+        was_reserved = exchange.stock_reserved
+        if not await reserve(exchange, conn):
+            for taken in done:
+                await release(taken, conn)
+            return False
+        if not was_reserved:
+            done.append(exchange)
+    return True
+
+
+async def _reserve_at(merchant_id: int, conn: BaseDBAsyncClient) -> str:
+    policy = (
+        await ReturnPolicy.filter(merchant_id=merchant_id, is_active=True)
+        .using_db(conn)
+        .order_by("-id")
+        .first()
+    )
+    return policy.reserve_stock_at if policy else "approval"
+
+
+async def after_transition(
+    request: ReturnRequest, from_state: S, to_state: S, conn: BaseDBAsyncClient
+) -> None:
+    """React to a state change in its transaction (called by :func:`states.transition`)."""
+    if to_state in (S.CANCELLED, S.REJECTED, S.EXPIRED):
+        for exchange in await _exchanges_of(request, conn):
+            await release(exchange, conn)
+        return
+    if to_state not in (S.APPROVED, S.RECEIVED, S.RESOLVED):
+        return
+    merchant_id: int = request.merchant_id  # type: ignore[attr-defined]
+    if to_state is S.RESOLVED:
+        await fulfil(request, conn)
+    elif to_state is S.APPROVED and await _reserve_at(merchant_id, conn) == "approval":
+        if not await reserve_for(request, conn):
+            raise OutOfStock(f"return {request.number}: an exchange variant is out of stock")
+    elif to_state is S.RECEIVED and await _reserve_at(merchant_id, conn) == "receipt":
+        # A carrier scan must never fail on stock; resolution retries and refuses instead.
+        await reserve_for(request, conn)
+
+
+def price_difference(old_unit_price: Decimal, new_unit_price: Decimal, quantity: int) -> Decimal:
+    """Positive: the customer pays the difference; negative: it is refunded."""
+    return (new_unit_price - old_unit_price) * quantity
+
+
+async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | None:
+    """Send the new variants: one outbound order + shipment for the return's exchanges.
+
+    The reservation becomes a sale (stock and reserved both drop). The shipment has a
+    placeholder tracking number and no poll time until the merchant books the parcel.
+    """
+    swaps = [e for e in await _exchanges_of(request, conn) if e.outbound_order_id is None]  # type: ignore[attr-defined]
+    if not swaps:
+        return None
+    for exchange in swaps:
+        if not await reserve(exchange, conn):
+            raise OutOfStock(f"return {request.number}: an exchange variant is out of stock")
+    original = await Order.get(id=request.order_id).using_db(conn)  # type: ignore[attr-defined]
+    first_shipment = (
+        await Shipment.filter(order_id=original.id, direction=Direction.OUTBOUND)
+        .using_db(conn)
+        .order_by("id")
+        .first()
+    )
+    outbound = await Order.create(
+        merchant_id=original.merchant_id,  # type: ignore[attr-defined]
+        customer_id=original.customer_id,  # type: ignore[attr-defined]
+        number=f"{original.number}-{request.number}"[:64],
+        email=original.email,
+        currency=original.currency,
+        placed_at=request.updated_at,
+        **{f: getattr(original, f) for f in _ADDRESS_FIELDS},
+        using_db=conn,
+    )
+    shipment = await Shipment.create(
+        merchant_id=original.merchant_id,  # type: ignore[attr-defined]
+        order_id=outbound.id,
+        carrier_key=first_shipment.carrier_key if first_shipment else "manual",
+        tracking_number=f"PENDING-{request.number}",
+        direction=Direction.OUTBOUND,
+        using_db=conn,
+    )
+    for exchange in swaps:
+        variant = await ProductVariant.get(id=exchange.new_variant_id).using_db(conn)  # type: ignore[attr-defined]
+        quantity = exchange.return_item.quantity
+        await OrderItem.create(
+            order_id=outbound.id,
+            variant_id=variant.id,
+            sku=variant.sku,
+            title=variant.title,
+            variant_options=variant.options,
+            quantity=quantity,
+            unit_price=variant.price,
+            using_db=conn,
+        )
+        await _rows(
+            conn,
+            "UPDATE product_variant SET stock = stock - ?, reserved = reserved - ? "
+            "WHERE id = ? AND reserved >= ?",
+            [quantity, quantity, variant.id, quantity],
+        )
+        await (
+            Exchange.filter(id=exchange.id)
+            .using_db(conn)
+            .update(
+                outbound_order_id=outbound.id,
+                outbound_shipment_id=shipment.id,
+                stock_reserved=False,
+            )
+        )
+    return outbound
+
+
+_ADDRESS_FIELDS = (
+    "ship_name",
+    "ship_line1",
+    "ship_line2",
+    "ship_city",
+    "ship_region",
+    "ship_postal_code",
+    "ship_country",
+)
