@@ -23,6 +23,8 @@ class Merchant(Model):
     #: Days without a carrier update before a shipment becomes ``expired``.
     expire_after_days = fields.IntField(default=30)
     survey_delay_days = fields.IntField(default=2)
+    #: {"custom_question": {locale: text}, "wording": {locale: {question_key: text}}}
+    survey_settings: dict = fields.JSONField(default=dict)
     #: trigger -> list of channels, e.g. {"delivered": ["email", "sms"]}
     notification_rules: dict = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -75,6 +75,8 @@ class ReturnPolicy(Model):
     auto_approve_rules: dict = fields.JSONField(default=dict)
     methods: list = fields.JSONField(default=default_methods)
     label_expiry_days = fields.IntField(default=14)
+    #: Where return parcels go: name, line1, line2, city, region, postal_code, country.
+    return_address: dict = fields.JSONField(default=dict)
     #: "approval" or "receipt": when an exchange reserves stock.
     reserve_stock_at = fields.CharField(max_length=16, default="approval")
     updated_at = fields.DatetimeField(auto_now=True)
