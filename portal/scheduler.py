@@ -61,10 +61,22 @@ async def housekeeping(settings: Settings, client: httpx.AsyncClient) -> bool:
 
     from portal.admin.csv_import import purge_stale
     from portal.admin.throttle import purge_attempts
+    from portal.api.idempotency_db import purge_records
+    from portal.webhooks_out.purge import purge_deliveries
 
+    now = datetime.now(UTC)
     purged = purge_stale(settings.var_dir)
-    forgotten = await purge_attempts(datetime.now(UTC) - timedelta(days=1))
-    log.info("housekeeping: %d import folders and %d sign-in failures removed", purged, forgotten)
+    forgotten = await purge_attempts(now - timedelta(days=1))
+    keys = await purge_records(now)
+    deliveries = await purge_deliveries(now)
+    log.info(
+        "housekeeping: %d import folders, %d sign-in failures, %d idempotency records and "
+        "%d webhook deliveries removed",
+        purged,
+        forgotten,
+        keys,
+        deliveries,
+    )
     return False
 
 

@@ -1,5 +1,6 @@
 """The merchant workspace under /admin (sign-in, carrier accounts, settings, shipments,
-orders, imports) and the public logo URL. The lead mounts :data:`routes`."""
+orders, imports, message templates, API keys, webhooks, staff) and the public logo URL,
+mounted through :data:`routes`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from portal.admin import (
+    api_keys,
     branding,
     carrier_accounts,
     imports,
+    notification_templates,
     orders,
     paste,
     shipments,
     signin,
+    staff,
+    webhooks,
 )
 
 
@@ -33,6 +38,7 @@ admin_routes: list[BaseRoute] = [
     Route("/reset/{token}", signin.reset, methods=["POST"]),
     Route("/account", signin.account_page, name="admin_account"),
     Route("/account/sign-out-everywhere", signin.sign_out_everywhere, methods=["POST"]),
+    *notification_templates.routes,
     Route("/carriers", carrier_accounts.list_accounts, name="admin_carriers"),
     Route("/carriers/new", carrier_accounts.new_account_page),
     Route("/carriers/new", carrier_accounts.create_account, methods=["POST"]),
@@ -60,6 +66,24 @@ admin_routes: list[BaseRoute] = [
     Route("/paste", paste.paste_page, name="admin_paste"),
     Route("/paste", paste.paste_preview, methods=["POST"]),
     Route("/paste/confirm", paste.paste_confirm, methods=["POST"]),
+    Route("/api-keys", api_keys.list_keys, name="admin_api_keys"),
+    Route("/api-keys", api_keys.create_key, methods=["POST"]),
+    Route("/api-keys/{key_id}/revoke", api_keys.revoke_page),
+    Route("/api-keys/{key_id}/revoke", api_keys.revoke_key, methods=["POST"]),
+    Route("/webhooks", webhooks.list_webhooks, name="admin_webhooks"),
+    Route("/webhooks", webhooks.create_webhook, methods=["POST"]),
+    Route("/webhooks/{endpoint_id}", webhooks.endpoint_detail),
+    Route("/webhooks/{endpoint_id}/enable", webhooks.set_enabled, methods=["POST"]),
+    Route("/webhooks/{endpoint_id}/disable", webhooks.set_enabled, methods=["POST"]),
+    Route("/webhooks/{endpoint_id}/test", webhooks.send_test, methods=["POST"]),
+    Route("/webhooks/{endpoint_id}/delete", webhooks.delete_page),
+    Route("/webhooks/{endpoint_id}/delete", webhooks.delete_webhook, methods=["POST"]),
+    Route("/staff", staff.list_staff, name="admin_staff"),
+    Route("/staff", staff.invite, methods=["POST"]),
+    Route("/staff/{user_id}/role", staff.set_role, methods=["POST"]),
+    Route("/staff/{user_id}/deactivate", staff.deactivate, methods=["POST"]),
+    Route("/staff/{user_id}/reactivate", staff.reactivate, methods=["POST"]),
+    Route("/staff/{user_id}/send-link", staff.send_link, methods=["POST"]),
 ]
 
 routes: list[BaseRoute] = [

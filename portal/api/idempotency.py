@@ -12,9 +12,9 @@ so whitespace and key order do not matter). Outcomes:
 
 A 5xx answer is not stored: the client may retry with the same key.
 
-The records live behind :class:`IdempotencyStore`. :class:`MemoryIdempotencyStore` is
-**per process** until the database table lands (the model is proposed in the API notes);
-the PostgreSQL version would insert with ``ON CONFLICT DO NOTHING`` to reserve the key.
+The records live behind :class:`IdempotencyStore`. The default is
+:class:`portal.api.idempotency_db.DatabaseIdempotencyStore` (shared by every process);
+:class:`MemoryIdempotencyStore` here is **per process**, for tests and single-process tools.
 """
 
 from __future__ import annotations

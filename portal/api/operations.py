@@ -23,7 +23,9 @@ from portal.api import idempotency
 from portal.api.auth import Caller, authenticate
 from portal.api.errors import ApiError, invalid, invalid_parameters
 from portal.api.idempotency import IdempotencyStore, Outcome, StoredResponse
-from portal.api.ratelimit import RateLimiter
+from portal.api.idempotency_db import DatabaseIdempotencyStore
+from portal.api.ratelimit import Limiter
+from portal.api.ratelimit_db import DatabaseRateLimiter
 from portal.api.schemas import Schema, resolve, validate
 from portal.settings import Settings
 
@@ -101,7 +103,8 @@ class Operation:
         if any(p.location == "query" for p in self.params):
             statuses.add(422)
         if self.body is not None:
-            statuses |= {400, 413, 415, 422}
+            # 409: the same Idempotency-Key is still running.
+            statuses |= {400, 409, 413, 415, 422}
         return sorted(statuses)
 
 
@@ -109,8 +112,8 @@ class Operation:
 class ApiConfig:
     """Collaborators shared by every operation of one mounted API."""
 
-    limiter: RateLimiter = field(default_factory=RateLimiter)
-    idempotency: IdempotencyStore = field(default_factory=idempotency.MemoryIdempotencyStore)
+    limiter: Limiter = field(default_factory=DatabaseRateLimiter)
+    idempotency: IdempotencyStore = field(default_factory=DatabaseIdempotencyStore)
     max_body_bytes: int = MAX_BODY_BYTES
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -255,7 +258,7 @@ class PathEndpoint:
             caller = Caller(api_key_id=0, merchant_id=0)
         else:
             caller = await authenticate(request.headers.get("authorization"), now=now)
-            decision = await self.config.limiter.check(f"key:{caller.api_key_id}")
+            decision = await self.config.limiter.check(caller.api_key_id)
             extra_headers.update(decision.headers())
             if not decision.allowed:
                 raise ApiError(429, "Slow down: this API key sent too many requests.")

@@ -27,10 +27,10 @@ from portal.api.schemas import (
 from portal.models import Customer, Order, OrderItem
 
 _TEXT = string(maxLength=200)
-_COUNTRY = string(pattern="[A-Z]{2}", description="ISO 3166-1 alpha-2")
+_COUNTRY = string(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 _PRICE = {
     "type": ["string", "number"],
-    "pattern": r"-?\d{1,10}(\.\d{1,2})?",
+    "pattern": r"^-?\d{1,10}(\.\d{1,2})?$",
     "minimum": 0,
     "maximum": 9_999_999_999,
     "description": 'A decimal amount; send a string ("25.00") to avoid float rounding.',
@@ -114,12 +114,12 @@ ORDER_IN = component(
     "OrderInput",
     obj(
         {
-            "number": string(minLength=1, maxLength=64, pattern="[^/]+"),
+            "number": string(minLength=1, maxLength=64, pattern="^[^/]+$"),
             "items": {"type": "array", "items": ITEM_IN, "minItems": 1, "maxItems": 500},
         },
         {
             "email": string(format="email", maxLength=254),
-            "currency": string(pattern="[A-Z]{3}"),
+            "currency": string(pattern="^[A-Z]{3}$"),
             "placed_at": DATE_TIME,
             "customer": CUSTOMER_IN,
             "shipping_address": ADDRESS_IN,
@@ -262,7 +262,7 @@ async def create_order(call: Call) -> Reply:
                     order=order,
                     sku=item["sku"],
                     title=item["title"],
-                    quantity=item.get("quantity", 1),
+                    quantity=int(item.get("quantity", 1)),
                     unit_price=Decimal(str(item.get("unit_price", "0"))),
                     final_sale=item.get("final_sale", False),
                     category=item.get("category"),

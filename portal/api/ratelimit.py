@@ -1,10 +1,10 @@
-"""Per-key rate limits as a token bucket, reported in ``RateLimit-*`` headers.
+"""Per-key rate limits, reported in ``RateLimit-*`` headers.
 
-A bucket holds ``capacity`` tokens and refills at ``capacity / period``; each request takes
-one. The buckets live behind :class:`BucketStore`. :class:`MemoryBucketStore` is
-**per process**: with N web processes a key gets up to N times the limit. It stands in
-until a database-backed store exists (proposed in the API notes); the limiter does not
-change when it lands.
+The API asks a :class:`Limiter` about every authenticated request. The default is
+:class:`portal.api.ratelimit_db.DatabaseRateLimiter` (GCRA on the API key's row, shared by
+every process). :class:`RateLimiter` here is a token bucket behind :class:`BucketStore`;
+with :class:`MemoryBucketStore` it is **per process** (N processes give a key N times the
+limit), which suits tests and single-process tools only.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ class Decision:
         if not self.allowed:
             headers["Retry-After"] = str(self.retry_after)
         return headers
+
+
+class Limiter(Protocol):
+    async def check(self, api_key_id: int) -> Decision:
+        """Count one request for the API key and say whether it may go through."""
+        ...
 
 
 class BucketStore(Protocol):
@@ -81,8 +87,8 @@ class RateLimiter:
         self.store = store or MemoryBucketStore()
         self.clock = clock
 
-    async def check(self, key: str) -> Decision:
-        taken, tokens = await self.store.take(key, self.capacity, self.rate, self.clock())
+    async def check(self, key: int | str) -> Decision:
+        taken, tokens = await self.store.take(str(key), self.capacity, self.rate, self.clock())
         missing = self.capacity - tokens
         return Decision(
             allowed=taken,

@@ -84,6 +84,9 @@ def _type_ok(kind: str, value: Any) -> bool:
         case "boolean":
             return isinstance(value, bool)
         case "integer":
+            # JSON Schema: an integer is any number with a zero fractional part (18.0 too).
+            if isinstance(value, float):
+                return value.is_integer()
             return isinstance(value, int) and not isinstance(value, bool)
         case "number":
             return isinstance(value, int | float) and not isinstance(value, bool)
@@ -192,7 +195,8 @@ def _validate_string(schema: Schema, value: str, here: str) -> list[FieldError]:
         return [FieldError(here, f"must be at least {schema['minLength']} characters long")]
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         return [FieldError(here, f"must be at most {schema['maxLength']} characters long")]
-    if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
+    # JSON Schema patterns are searches; declarations anchor them with ^…$ when they mean all.
+    if "pattern" in schema and not re.search(schema["pattern"], value):
         return [FieldError(here, f"must match {schema['pattern']}")]
     if "format" in schema:
         problem = _format_error(schema["format"], value)

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from portal.api import build_mount, openapi, operations_with_document
 from portal.api.operations import ApiConfig
-from portal.api.ratelimit import RateLimiter
+from portal.api.ratelimit_db import DatabaseRateLimiter
 from portal.api.schemas import validate
 from portal.app import create_app
 from portal.models import ApiKey, Merchant
@@ -62,7 +62,7 @@ def api_settings(tmp_path: Path, db: str) -> Settings:
 
 @pytest.fixture
 def api_config() -> ApiConfig:
-    return ApiConfig(limiter=RateLimiter(capacity=1000, period=60))
+    return ApiConfig(limiter=DatabaseRateLimiter(capacity=1000, period=60))
 
 
 @pytest.fixture
