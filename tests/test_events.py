@@ -54,3 +54,44 @@ async def test_a_failing_listener_rolls_back_the_cause(db: str) -> None:
             )
     assert (await Merchant.get(id=shop.id)).name != "Changed"
     assert await DomainEvent.filter(kind="test.fails").count() == 0
+
+
+async def test_emit_many_records_every_event_and_hands_listeners_their_stored_ids(db: str) -> None:
+    shop = await factories.merchant()
+    seen: list[tuple[int, int, dict[str, int]]] = []
+
+    @events.listen("test.bulk")
+    async def on_bulk(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+        seen.append((event.id, event.subject_id, event.payload))
+
+    specs = [
+        events.EventSpec(shop.id, "test.bulk", "merchant", subject, {"n": subject})
+        for subject in (7, 3, 7, 1)
+    ]
+    async with in_transaction() as conn:
+        recorded = await events.emit_many(specs, using_db=conn)
+    assert [e.subject_id for e in recorded] == [7, 3, 7, 1]
+    assert [s for _, s, _ in seen] == [7, 3, 7, 1]
+    for event_id, subject, payload in seen:
+        stored = await DomainEvent.get(id=event_id)
+        assert (
+            (stored.subject_id, stored.payload) == (subject, payload) == (subject, {"n": subject})
+        )
+    assert await events.emit_many([], using_db=conn) == []
+
+
+async def test_a_failing_listener_rolls_back_a_bulk_emit_and_its_cause(db: str) -> None:
+    shop = await factories.merchant()
+
+    @events.listen("test.bulk_fails")
+    async def boom(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+        if event.subject_id == 2:
+            raise RuntimeError("listener failed")
+
+    specs = [events.EventSpec(shop.id, "test.bulk_fails", "merchant", n) for n in (1, 2)]
+    with pytest.raises(RuntimeError):
+        async with in_transaction() as conn:
+            await Merchant.filter(id=shop.id).using_db(conn).update(name="Changed")
+            await events.emit_many(specs, using_db=conn)
+    assert (await Merchant.get(id=shop.id)).name != "Changed"
+    assert await DomainEvent.filter(kind="test.bulk_fails").count() == 0

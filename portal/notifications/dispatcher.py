@@ -6,6 +6,10 @@ conditional update per row that counts only when it changed exactly one row — 
 number of workers can run side by side and a crashed worker's messages come back when its
 lease runs out. Every outcome is recorded in one place: sent, retried later with
 exponential backoff and jitter (the next attempt time is stored, nobody sleeps), or failed.
+
+Within a pass, up to :data:`LANES` recipients are served side by side (for email, one SMTP
+connection per lane), so one message's network round trips overlap the next one's work;
+one recipient's messages stay in one lane, sent one after another in their order.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
+#: Recipients served at the same time in one pass.
+LANES = 4
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 
@@ -181,6 +187,18 @@ async def _deliver_all(
             report.failed += 1
 
 
+def _lanes(messages: list[OutboxMessage], lanes: int = LANES) -> list[list[OutboxMessage]]:
+    """Split a pass into at most ``lanes`` lists; a recipient's messages share one list
+    and keep their order."""
+    by_recipient: dict[str, list[OutboxMessage]] = {}
+    for message in messages:
+        by_recipient.setdefault(message.recipient, []).append(message)
+    split: list[list[OutboxMessage]] = [[] for _ in range(max(1, min(lanes, len(by_recipient))))]
+    for index, group in enumerate(by_recipient.values()):
+        split[index % len(split)].extend(group)
+    return split
+
+
 def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]:
     async def send(message: OutboxMessage) -> Sent:
         raise error
@@ -199,16 +217,22 @@ async def _send_emails(
         await _deliver_all(settings, messages, to_mailbox, report, now)
         return
     try:
-        sender = EmailSender(settings)
+        EmailSender(settings)
     except DeliveryError as exc:
         await _deliver_all(settings, messages, _failing(exc), report, now)
         return
-    async with sender:
 
-        async def over_smtp(message: OutboxMessage) -> Sent:
-            return await sender.send(message, merchant=message.merchant, customer=message.customer)
+    async def lane(batch: list[OutboxMessage]) -> None:
+        async with EmailSender(settings) as sender:
 
-        await _deliver_all(settings, messages, over_smtp, report, now)
+            async def over_smtp(message: OutboxMessage) -> Sent:
+                return await sender.send(
+                    message, merchant=message.merchant, customer=message.customer
+                )
+
+            await _deliver_all(settings, batch, over_smtp, report, now)
+
+    await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
 
 
 async def _send_sms(
@@ -232,7 +256,9 @@ async def _send_sms(
         except DeliveryError as exc:
             await _deliver_all(settings, messages, _failing(exc), report, now)
             return
-        await _deliver_all(settings, messages, sender.send, report, now)
+        await asyncio.gather(
+            *(_deliver_all(settings, b, sender.send, report, now) for b in _lanes(messages))
+        )
     finally:
         if http_client is None:
             await client.aclose()

@@ -10,6 +10,7 @@ events cannot produce two messages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -162,10 +163,31 @@ def unique_key(shipment_id: int, trigger: Trigger, channel: Channel) -> str:
     return f"shipment:{shipment_id}:{trigger.value}:{channel.value}"
 
 
-@events.listen(events.SHIPMENT_STATUS_CHANGED, events.SHIPMENT_DELAYED)
-async def on_shipment_event(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
-    """Queue the messages a shipment event calls for (listener; runs in its transaction)."""
-    await enqueue_for_event(event, conn, settings=current_settings())
+def _with_parties(conn: BaseDBAsyncClient) -> Any:
+    return Shipment.all().using_db(conn).select_related("merchant", "order", "order__customer")
+
+
+@events.listen_batch(events.SHIPMENT_STATUS_CHANGED, events.SHIPMENT_DELAYED)
+async def on_shipment_events(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient) -> None:
+    """Queue the messages shipment events call for (batch listener, in their transaction).
+
+    The shipments, merchants, orders and customers of a whole sweep batch are read in one
+    query, so a sweep's cost per shipment does not grow with its listeners.
+    """
+    wanted = [
+        e
+        for e in batch
+        if e.subject_type == "shipment" and trigger_for(e.kind, e.payload or {}) is not None
+    ]
+    if not wanted:
+        return
+    ids = sorted({e.subject_id for e in wanted})
+    shipments = {s.id: s for s in await _with_parties(conn).filter(id__in=ids)}
+    settings = current_settings()
+    for event in wanted:
+        shipment = shipments.get(event.subject_id)
+        if shipment is not None:
+            await enqueue_for_event(event, conn, settings=settings, shipment=shipment)
 
 
 async def enqueue_for_event(
@@ -174,18 +196,15 @@ async def enqueue_for_event(
     *,
     settings: Settings,
     now: datetime | None = None,
+    shipment: Shipment | None = None,
 ) -> list[str]:
     """Write the messages for ``event``; returns the unique keys actually inserted."""
     payload = event.payload or {}
     trigger = trigger_for(event.kind, payload)
     if trigger is None or event.subject_type != "shipment":
         return []
-    shipment = (
-        await Shipment.filter(id=event.subject_id)
-        .using_db(conn)
-        .select_related("merchant", "order", "order__customer")
-        .first()
-    )
+    if shipment is None:
+        shipment = await _with_parties(conn).filter(id=event.subject_id).first()
     if shipment is None or shipment.direction != Direction.OUTBOUND:
         return []
     if _occurred_at(event) < shipment.created_at:

@@ -4,8 +4,9 @@ One transaction per call writes the new events, the shipments' new picture and t
 domain events (``shipment.status_changed``, ``shipment.delayed``), whose listeners run in
 the same transaction. The work per call is a constant number of statements whatever the
 number of shipments — lock and read the shipments, read their known event keys and their
-merchants' expiry setting, insert events, update shipments — plus one ``emit`` per domain
-event. The merging rules themselves are in :mod:`portal.tracking.merge`.
+merchants' expiry setting, insert events, update shipments, insert the domain events
+(:func:`portal.events.emit_many`) — plus whatever their listeners do per event. The
+merging rules themselves are in :mod:`portal.tracking.merge`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status, TrackingResult
@@ -66,47 +66,52 @@ def _schedule(after: ShipmentState, source: EventSource, now: datetime, rand: ca
         after.next_poll_at = min(after.next_poll_at, wanted)
 
 
-async def _emit(conn: BaseDBAsyncClient, result: Merge, source: EventSource, now: datetime) -> None:
+def _domain_events(result: Merge, source: EventSource, now: datetime) -> list[events.EventSpec]:
+    """The domain events one merge calls for: a status change, a delay, both or none."""
     after = result.after
     common: dict[str, Any] = {
         "tracking_number": after.tracking_number,
         "carrier_key": after.carrier_key,
         "source": source.value,
     }
+    specs = []
     change = result.status_change
     if change is not None:
-        await events.emit(
-            merchant_id=after.merchant_id,
-            kind=events.SHIPMENT_STATUS_CHANGED,
-            subject_type="shipment",
-            subject_id=after.id,
-            payload={
-                "old_status": change.old.value,
-                "new_status": change.new.value,
-                "reason": change.reason.value if change.reason else None,
-                "occurred_at": change.occurred_at.isoformat(),
-                **common,
-            },
-            occurred_at=change.occurred_at,
-            using_db=conn,
+        specs.append(
+            events.EventSpec(
+                merchant_id=after.merchant_id,
+                kind=events.SHIPMENT_STATUS_CHANGED,
+                subject_type="shipment",
+                subject_id=after.id,
+                payload={
+                    "old_status": change.old.value,
+                    "new_status": change.new.value,
+                    "reason": change.reason.value if change.reason else None,
+                    "occurred_at": change.occurred_at.isoformat(),
+                    **common,
+                },
+                occurred_at=change.occurred_at,
+            )
         )
     if result.delay is not None:
         window = (after.eta_window_start, after.eta_window_end)
-        await events.emit(
-            merchant_id=after.merchant_id,
-            kind=events.SHIPMENT_DELAYED,
-            subject_type="shipment",
-            subject_id=after.id,
-            payload={
-                "old_eta": result.delay.old.isoformat(),
-                "new_eta": result.delay.new.isoformat(),
-                "eta_window_start": window[0].isoformat() if window[0] else None,
-                "eta_window_end": window[1].isoformat() if window[1] else None,
-                **common,
-            },
-            occurred_at=now,
-            using_db=conn,
+        specs.append(
+            events.EventSpec(
+                merchant_id=after.merchant_id,
+                kind=events.SHIPMENT_DELAYED,
+                subject_type="shipment",
+                subject_id=after.id,
+                payload={
+                    "old_eta": result.delay.old.isoformat(),
+                    "new_eta": result.delay.new.isoformat(),
+                    "eta_window_start": window[0].isoformat() if window[0] else None,
+                    "eta_window_end": window[1].isoformat() if window[1] else None,
+                    **common,
+                },
+                occurred_at=now,
+            )
         )
+    return specs
 
 
 async def _ingest(
@@ -159,9 +164,15 @@ async def _ingest(
             now=now,
         )
         await store.save_states(conn, states.values(), now=now)
-        for merged in merges:
-            if merged is not None:
-                await _emit(conn, merged, source, now)
+        await events.emit_many(
+            [
+                spec
+                for merged in merges
+                if merged is not None
+                for spec in _domain_events(merged, source, now)
+            ],
+            using_db=conn,
+        )
 
     outcomes: list[tuple[IngestOutcome, ShipmentState | None]] = []
     for (shipment_id, _), merged in zip(items, merges, strict=True):

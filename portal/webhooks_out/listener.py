@@ -9,6 +9,7 @@ under the most specific topic it asked for (``delivered``/``exception`` before
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,13 +51,32 @@ def _data(
     }
 
 
-@events.listen(events.SHIPMENT_STATUS_CHANGED)
-async def enqueue_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+@events.listen_batch(events.SHIPMENT_STATUS_CHANGED)
+async def enqueue_batch(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient) -> None:
+    """The merchants' enabled endpoints in one query, then :func:`enqueue_deliveries` for
+    the events of merchants that have any (a sweep's batch mostly has none)."""
+    merchants = sorted({e.merchant_id for e in batch})
+    found = await WebhookEndpoint.filter(merchant_id__in=merchants, enabled=True).using_db(conn)
+    by_merchant: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in found:
+        by_merchant.setdefault(endpoint.merchant_id, []).append(endpoint)
+    for event in batch:
+        if event.merchant_id in by_merchant:
+            await enqueue_deliveries(event, conn, endpoints=by_merchant[event.merchant_id])
+
+
+async def enqueue_deliveries(
+    event: DomainEvent,
+    conn: BaseDBAsyncClient,
+    *,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
+) -> None:
     """Write a pending delivery for every endpoint of the merchant that wants ``event``."""
     wanted = topics_for(event)
-    endpoints = await WebhookEndpoint.filter(merchant_id=event.merchant_id, enabled=True).using_db(
-        conn
-    )
+    if endpoints is None:
+        endpoints = await WebhookEndpoint.filter(
+            merchant_id=event.merchant_id, enabled=True
+        ).using_db(conn)
     chosen: list[tuple[WebhookEndpoint, str]] = []
     for endpoint in endpoints:
         topic = next((t for t in wanted if topics.subscribed(endpoint.topics, t)), None)

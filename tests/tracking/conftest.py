@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,11 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def emits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Kinds of the domain events emitted; statements run while emitting are marked so
-    query counts can leave out the per-event cost (the event and its listeners)."""
+    """Kinds of the domain events emitted (one by one or in bulk); statements run while
+    emitting are marked so query counts can leave out the per-event cost (the events and
+    their listeners)."""
     seen: list[str] = []
-    real = events.emit
+    real, real_many = events.emit, events.emit_many
 
     async def emit(**kwargs: Any) -> DomainEvent:
         seen.append(kwargs["kind"])
@@ -41,7 +42,16 @@ def emits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         finally:
             IN_EMIT.reset(token)
 
+    async def emit_many(specs: Sequence[events.EventSpec], **kwargs: Any) -> list[DomainEvent]:
+        seen.extend(spec.kind for spec in specs)
+        token = IN_EMIT.set(True)
+        try:
+            return await real_many(specs, **kwargs)
+        finally:
+            IN_EMIT.reset(token)
+
     monkeypatch.setattr(events, "emit", emit)
+    monkeypatch.setattr(events, "emit_many", emit_many)
     return seen
 
 
