@@ -5,7 +5,23 @@ loopback, rendering a shipment with 30 events; the load generator is a separate 
 holding 64 keep-alive connections (``wrk`` when installed, else aiohttp, or httpx with
 ``--client httpx``). Prints requests/s, p50/p99 and the ratio portal / bare.
 
+The portal is the real app (``create_app`` with the route table a customer reaches), with
+its sessions, CSRF, language and security middleware; only the per-client lookup limit is
+raised, through its documented setting ``PORTAL_TRACKING_NUMBER_LIMIT`` (the load generator
+is one client making ~10^5 lookups). Before measuring, the portal's page is fetched once
+and checked to show all 30 events. The load generator keeps no cookies for 127.0.0.1, so
+every request is a first visit (a new session and CSRF token each time).
+
+The portal's per-process page caches are on, as in production (``PORTAL_TRACKING_CACHE_
+SECONDS``, default 5 s): one hot parcel costs a query and a fragment render per 5 s. Run
+with ``PORTAL_TRACKING_CACHE_SECONDS=0`` in the environment to measure every request
+reading the database and rendering the timeline (many parcels each viewed rarely).
+
     .venv/bin/python -m benchmarks.tracking_page [--duration 10] [--connections 64]
+        [--rounds 3] [--database postgres://postgres@127.0.0.1:5432/doorstep_bench]
+
+Without ``--database`` a throwaway SQLite file is used. A PostgreSQL database is DROPPED
+and created afresh (its name must contain "bench", so a real one is never wiped).
 """
 
 from __future__ import annotations
@@ -16,6 +32,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,17 +55,11 @@ BARE_TEMPLATE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def portal_app() -> Any:
-    """The portal with the tracking pages and no lookup limit (we are the only client)."""
+    """The portal exactly as ``portal serve`` builds it (settings from the environment)."""
     from portal.app import create_app
     from portal.settings import Settings
-    from portal.tracking_page import views
-    from portal.tracking_page.config import PageConfig
-    from portal.tracking_page.ratelimit import Limit
 
-    app = create_app(Settings.from_env())
-    app.router.routes.extend(views.routes)
-    app.state.tracking_page = PageConfig(number_limit=Limit("numbers", 10**12, 60))
-    return app
+    return create_app(Settings.from_env())
 
 
 def bare_app() -> Any:
@@ -117,6 +128,33 @@ async def _seed(url: str) -> None:
         )
     finally:
         await db.disconnect()
+
+
+async def _fresh_postgres(url: str) -> None:
+    """Drop and create the benchmark's own PostgreSQL database."""
+    import asyncpg
+
+    server, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    if "bench" not in name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
+    conn = await asyncpg.connect(server.replace("postgres://", "postgresql://", 1) + "/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def _check_page(url: str) -> None:
+    """The page measured is the customer's page with every event on it."""
+    import httpx
+
+    response = httpx.get(url, timeout=30)
+    response.raise_for_status()
+    missing = [i for i in range(EVENTS) if f"Scan {i}<" not in response.text]
+    if missing:
+        raise SystemExit(f"{url} does not show events {missing}")
 
 
 def _free_port() -> int:
@@ -243,6 +281,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--client", default="auto", choices=["auto", "aiohttp", "httpx"])
+    parser.add_argument("--rounds", type=int, default=1, help="alternating portal/bare runs")
+    parser.add_argument("--database", help="postgres://…/<name with 'bench'> (default: SQLite)")
     args = parser.parse_args()
     if args.mode == "load":
         result = asyncio.run(_load(args.url, args.connections, args.duration, args.client))
@@ -252,35 +292,57 @@ def main() -> None:
     from portal import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite://{tmp}/bench.sqlite3"
+        url = args.database or f"sqlite://{tmp}/bench.sqlite3"
         env = {
             **os.environ,
             "PORTAL_VAR_DIR": f"{tmp}/var",
             "PORTAL_DATABASE_URL": url,
             "PORTAL_SECRET_KEY": "b" * 40,
             "PORTAL_LOG_LEVEL": "WARNING",
+            "PORTAL_TRACKING_NUMBER_LIMIT": str(10**12),
         }
+        if url.startswith(("postgres://", "postgresql://")):
+            asyncio.run(_fresh_postgres(url))
         asyncio.run(db.migrate(url))
         asyncio.run(_seed(url))
-        results = {}
-        for name, factory in (
-            ("portal", "benchmarks.tracking_page:portal_app"),
-            ("bare", "benchmarks.tracking_page:bare_app"),
-        ):
-            process, base = _serve(factory, env)
-            try:
-                target = f"{base}/track/{NUMBER}"
+        servers = {
+            name: _serve(factory, env)
+            for name, factory in (
+                ("portal", "benchmarks.tracking_page:portal_app"),
+                ("bare", "benchmarks.tracking_page:bare_app"),
+            )
+        }
+        rounds: list[dict[str, dict[str, Any]]] = []
+        try:
+            targets = {name: f"{base}/track/{NUMBER}" for name, (_, base) in servers.items()}
+            _check_page(targets["portal"])
+            for target in targets.values():
                 measure(target, args.connections, 2, args.client)  # warm-up
-                results[name] = measure(target, args.connections, args.duration, args.client)
-            finally:
+            # Alternate the two, so a busy moment on the machine hits both alike.
+            for _ in range(args.rounds):
+                rounds.append(
+                    {
+                        name: measure(target, args.connections, args.duration, args.client)
+                        for name, target in targets.items()
+                    }
+                )
+        finally:
+            for process, _base in servers.values():
                 process.terminate()
                 process.wait(timeout=30)
-    for name, r in results.items():
-        print(
-            f"{name:7s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms"
-            f"  ({r['client']}, {args.connections} connections, errors: {r['errors']})"
-        )
-    print(f"ratio portal/bare: {results['portal']['rps'] / results['bare']['rps']:.2f}")
+    engine = "postgresql" if (args.database or "").startswith("postgres") else "sqlite"
+    ratios = []
+    for n, results in enumerate(rounds, start=1):
+        for name, r in results.items():
+            print(
+                f"round {n} {name:7s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.1f} ms"
+                f"  p99 {r['p99_ms']:7.1f} ms  ({r['client']}, {args.connections} connections,"
+                f" errors: {r['errors']})"
+            )
+        ratios.append(results["portal"]["rps"] / results["bare"]["rps"])
+        print(f"round {n} ratio portal/bare: {ratios[-1]:.2f} ({engine})")
+    if len(ratios) > 1:
+        print(f"median ratio portal/bare: {statistics.median(ratios):.2f} ({engine})")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
 """Knobs of the tracking pages, read once per app and kept on ``app.state.tracking_page``.
 
 ``PORTAL_TRACKING_POLL_SECONDS`` sets how often the live fragment polls (default 45 s;
-tests and the browser suite set it to 1). Tests replace ``refresh`` with a fake and the
-limiter's clock; production leaves the defaults.
+tests and the browser suite set it to 1). ``PORTAL_TRACKING_NUMBER_LIMIT`` sets how many
+tracking numbers one client may look up per 10 minutes (default 120; the throughput
+benchmark raises it, as it is the only client). ``PORTAL_TRACKING_CACHE_SECONDS`` bounds how
+long a rendered status fragment is reused (default 5 s; 0 turns the cache off). Tests
+replace ``refresh`` with a fake and the limiter's clock; production leaves the defaults.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,12 +19,15 @@ from typing import Any
 
 import httpx
 
+from portal.tracking_page.cache import TTLCache
 from portal.tracking_page.ratelimit import Limit, RateLimiter
 
 #: refresh_if_stale(shipment, settings, *, client, max_age, timeout) -> bool
 RefreshFn = Callable[..., Awaitable[bool]]
 
 DEFAULT_POLL_SECONDS = 45
+#: How long a rendered status fragment may be reused (see render.FragmentCache).
+DEFAULT_CACHE_SECONDS = 5.0
 LINK_MAX_AGE = int(timedelta(days=60).total_seconds())
 NUMBER_LIMIT = Limit("numbers", 120, 600)
 ORDER_LIMIT = Limit("orders", 10, 600)
@@ -40,6 +47,22 @@ def _poll_seconds() -> int:
     return max(1, value)
 
 
+def _number_limit() -> Limit:
+    try:
+        units = int(os.environ.get("PORTAL_TRACKING_NUMBER_LIMIT", NUMBER_LIMIT.units))
+    except ValueError:
+        units = NUMBER_LIMIT.units
+    return Limit(NUMBER_LIMIT.bucket, max(1, units), NUMBER_LIMIT.window)
+
+
+def _cache_seconds() -> float:
+    try:
+        value = float(os.environ.get("PORTAL_TRACKING_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    except ValueError:
+        value = DEFAULT_CACHE_SECONDS
+    return max(0.0, value)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -54,12 +77,24 @@ class PageConfig:
     refresh_timeout: float = 2.0
     refresh: RefreshFn | None = field(default_factory=_default_refresh)
     #: Tracking numbers looked up per client (a 20-number paste counts 20).
-    number_limit: Limit = NUMBER_LIMIT
+    number_limit: Limit = field(default_factory=_number_limit)
     #: Order number + email/postcode attempts per client.
     order_limit: Limit = ORDER_LIMIT
     limiter: RateLimiter = field(default_factory=RateLimiter)
     clock: Callable[[], datetime] = _now
     client: httpx.AsyncClient | None = None
+    #: How long a looked-up shipment row and a rendered status fragment are reused.
+    cache_seconds: float = field(default_factory=_cache_seconds)
+    #: The caches' clock (tests move it forward to expire entries).
+    cache_clock: Callable[[], float] = time.monotonic
+    #: (numbers, shop) -> shipments found; shop slug -> merchant id.
+    lookups: TTLCache = field(init=False)
+    #: (shipment version, locale, tier, url) -> rendered status fragment and its ETag.
+    fragments: TTLCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lookups = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
+        self.fragments = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
 
     def http_client(self, state: Any) -> httpx.AsyncClient:
         """The app's shared client when it has one, else one kept for this process."""

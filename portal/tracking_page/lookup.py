@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from carriers.detection import is_plausible, normalise
 from portal.models import Merchant, Order, Shipment
+from portal.tracking_page.cache import TTLCache
 
 #: Most numbers one paste may ask about.
 MAX_NUMBERS = 20
@@ -77,13 +78,38 @@ async def merchant_by_slug(slug: str | None) -> Merchant | None:
     return await Merchant.get_or_none(slug=slug[:64])
 
 
+async def merchant_id_by_slug(slug: str, cache: TTLCache | None = None) -> int | None:
+    """The id of the shop called ``slug`` (None when there is none), cached like lookups."""
+
+    async def fill() -> int | None:
+        merchant = await merchant_by_slug(slug)
+        return merchant.id if merchant else None
+
+    if cache is None:
+        return await fill()
+    return await cache.get_or_fill(("shop", slug[:64]), fill)  # type: ignore[no-any-return]
+
+
+async def _shipments_numbered(wanted: list[str], merchant_id: int | None) -> dict[str, Shipment]:
+    found: dict[str, Shipment] = {}
+    query = Shipment.filter(tracking_number__in=wanted).select_related("merchant", "order")
+    if merchant_id is not None:
+        query = query.filter(merchant_id=merchant_id)
+    # Newest first, so that when two shops imported one parcel the latest import wins.
+    for shipment in await query.order_by("-created_at", "-id"):
+        found.setdefault(normalise(shipment.tracking_number), shipment)
+    return found
+
+
 async def find_by_numbers(
-    entered: list[str], *, merchant_id: int | None = None
+    entered: list[str], *, merchant_id: int | None = None, cache: TTLCache | None = None
 ) -> list[NumberResult]:
     """Each entered number with its shipment, in one query whatever their count.
 
     With ``merchant_id`` only that merchant's shipments count (a branded page); another
-    merchant's number is then exactly as unknown as a number nobody has.
+    merchant's number is then exactly as unknown as a number nobody has. With ``cache``
+    the same numbers asked again within its TTL reuse the rows found (or not found), so a
+    busy parcel's page costs no query; a change shows once the entry expires.
     """
     results = [
         NumberResult(
@@ -98,13 +124,13 @@ async def find_by_numbers(
         | {r.entered.strip() for r in results if r.outcome is Outcome.NOT_FOUND}
     )
     found: dict[str, Shipment] = {}
-    if wanted:
-        query = Shipment.filter(tracking_number__in=wanted).select_related("merchant", "order")
-        if merchant_id is not None:
-            query = query.filter(merchant_id=merchant_id)
-        # Newest first, so that when two shops imported one parcel the latest import wins.
-        for shipment in await query.order_by("-created_at", "-id"):
-            found.setdefault(normalise(shipment.tracking_number), shipment)
+    if wanted and cache is None:
+        found = await _shipments_numbered(wanted, merchant_id)
+    elif wanted and cache is not None:
+        found = await cache.get_or_fill(
+            ("numbers", tuple(wanted), merchant_id),
+            lambda: _shipments_numbered(wanted, merchant_id),
+        )
     for result in results:
         if result.outcome is Outcome.NOT_FOUND and result.number in found:
             result.outcome = Outcome.FOUND

@@ -1,8 +1,16 @@
 """Rendering the tracking page and its live fragment: refresh, load, present, ETag.
 
 The fragment's ETag is a hash of its bytes, so it changes exactly when what a customer
-sees changes (a direct database edit included); the page carries it in ``data-etag`` so
-the first poll is already a 304 when nothing moved.
+sees changes; the page carries it in ``data-etag`` so the first poll is already a 304 when
+nothing moved.
+
+A rendered fragment is the same for every visitor of a parcel in one language, so it is
+kept in the per-process ``config.fragments`` cache, keyed by the shipment row's version
+(``updated_at``, status, last event: ingest bumps ``updated_at``) and by language, tier and
+URL, for at most ``config.cache_seconds``. A change made through ingest shows as soon as the
+row is read again; a direct database edit, the "no news for a while" hint or a new time
+zone show within the TTL. The page around it (language menu, CSRF token, forms) is
+rendered for each request and never cached.
 """
 
 from __future__ import annotations
@@ -11,14 +19,16 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from portal.i18n import current_locale
 from portal.models import Customer, Merchant, Order, OrderItem, Shipment, TrackingEvent
+from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import lookup
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
@@ -60,9 +70,21 @@ async def refresh_stale(
     """Ask the carrier about stale shipments, waiting at most ``refresh_timeout``."""
     if config.refresh is None:
         return
-    live = [s for s in shipments if not s.status.is_final]
+    now = config.clock()
+    # The loaded row says whether a refresh could be due: a fresh parcel costs nothing. A
+    # parcel this process asked about in the last cache_seconds is not asked about again
+    # (its carrier call is running or was refused: no usable account, another's lease).
+    live = [
+        s
+        for s in shipments
+        if not s.status.is_final
+        and needs_refresh(s, now, config.refresh_max_age)
+        and config.lookups.get(("refreshing", s.id)) is None
+    ]
     if not live:
         return
+    for shipment in live:
+        config.lookups.put(("refreshing", shipment.id), True)
     client = config.http_client(request.app.state)
     tasks = {
         asyncio.ensure_future(
@@ -126,6 +148,57 @@ def _fragment_context(request: Request, view: ShipmentView, status_url: str) -> 
     }
 
 
+class Block(NamedTuple):
+    """One shipment's presented view, its rendered fragment and the fragment's ETag."""
+
+    view: ShipmentView
+    html: Markup
+    etag: str
+
+
+def _fragment_key(
+    config: PageConfig, shipment: Shipment, status_url: str, full_signer: bool
+) -> tuple[Any, ...]:
+    return (
+        shipment.id,
+        shipment.updated_at,
+        shipment.status,
+        shipment.last_event_at,
+        current_locale(),
+        full_signer,
+        status_url,
+        config.poll_seconds,
+    )
+
+
+async def status_blocks(
+    request: Request,
+    shipments: Sequence[Shipment],
+    merchant: Merchant,
+    order: Order | None,
+    *,
+    full_signer: bool,
+    status_urls: Sequence[str],
+) -> list[Block]:
+    """Each shipment's block, from the fragment cache when its row has not changed."""
+    config = config_for(request.app)
+
+    async def block_of(shipment: Shipment, url: str) -> Block:
+        async def fill() -> Block:
+            [view] = await shipment_views(
+                request, [shipment], merchant, order, full_signer=full_signer
+            )
+            return Block(view, *render_fragment(request, view, url))
+
+        key = _fragment_key(config, shipment, url, full_signer)
+        return await config.fragments.get_or_fill(key, fill)  # type: ignore[no-any-return]
+
+    if len(shipments) == 1:  # the usual page: no gather
+        return [await block_of(shipments[0], status_urls[0])]
+    pairs = zip(shipments, status_urls, strict=True)
+    return list(await asyncio.gather(*(block_of(s, url) for s, url in pairs)))
+
+
 def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -150,11 +223,9 @@ async def shipment_page(
     status_code: int = 200,
 ) -> Response:
     await refresh_stale(request, config_for(request.app), shipments)
-    views = await shipment_views(request, shipments, merchant, order, full_signer=tier == "order")
-    blocks = [
-        (view, *render_fragment(request, view, url))
-        for view, url in zip(views, status_urls, strict=True)
-    ]
+    blocks = await status_blocks(
+        request, shipments, merchant, order, full_signer=tier == "order", status_urls=status_urls
+    )
     order_view = None
     if tier == "order" and order is not None:
         items = await OrderItem.filter(order_id=order.id).order_by("id")
@@ -173,7 +244,7 @@ async def shipment_page(
     context = {
         "tier": tier,
         "brand": brand_of(merchant),
-        "shipments": views,
+        "shipments": [block.view for block in blocks],
         "blocks": blocks,
         "order": order_view,
         "shop": request.query_params.get("shop"),
@@ -183,13 +254,28 @@ async def shipment_page(
     )
 
 
-def fragment_response(request: Request, view: ShipmentView, status_url: str) -> Response:
-    response = templates_of(request).TemplateResponse(
-        request, STATUS_TEMPLATE, _fragment_context(request, view, status_url)
-    )
-    etag = etag_of(response.body)
-    headers = {"ETag": etag, "Cache-Control": "no-cache, private"}
-    if etag in request.headers.get("if-none-match", ""):
+class RenderedResponse(HTMLResponse):
+    """HTML rendered earlier from ``template``; like Starlette's template responses it
+    reports the template and context to the ``http.response.debug`` extension (tests)."""
+
+    def __init__(
+        self, html: str, template_name: str, context: dict[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(html, **kwargs)
+        self.template_name = template_name
+        self.context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "http.response.debug" in scope.get("extensions", {}):
+            template = templates_of(self.context["request"]).get_template(self.template_name)
+            info = {"template": template, "context": self.context}
+            await send({"type": "http.response.debug", "info": info})
+        await super().__call__(scope, receive, send)
+
+
+def fragment_response(request: Request, block: Block, status_url: str) -> Response:
+    headers = {"ETag": block.etag, "Cache-Control": "no-cache, private"}
+    if block.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    response.headers.update(headers)
-    return response
+    context = {"request": request, **_fragment_context(request, block.view, status_url)}
+    return RenderedResponse(block.html, STATUS_TEMPLATE, context, headers=headers)

@@ -96,8 +96,8 @@ async def _scope(request: Request) -> tuple[str | None, int | None]:
     shop = request.query_params.get("shop") or None
     if shop is None:
         return None, None
-    merchant = await lookup.merchant_by_slug(shop)
-    return shop, merchant.id if merchant else -1
+    merchant_id = await lookup.merchant_id_by_slug(shop, config_for(request.app).lookups)
+    return shop, merchant_id if merchant_id is not None else -1
 
 
 async def track(request: Request) -> Response:
@@ -116,7 +116,7 @@ async def track(request: Request) -> Response:
     if (wait := await _allowed(request, config, config.number_limit, len(numbers))) is not None:
         return _rate_limited(request, wait)
     shop, merchant_id = await _scope(request)
-    results = await lookup.find_by_numbers(numbers, merchant_id=merchant_id)
+    results = await lookup.find_by_numbers(numbers, merchant_id=merchant_id, cache=config.lookups)
     if len(results) > 1:
         return await _list_page(request, results, shop)
     [result] = results
@@ -172,7 +172,7 @@ async def number_status(request: Request) -> Response:
     if (wait := await _allowed(request, config, config.number_limit, 1)) is not None:
         return Response(status_code=429, headers={"Retry-After": str(wait)})
     shop, merchant_id = await _scope(request)
-    [result] = await lookup.find_by_numbers([number], merchant_id=merchant_id)
+    [result] = await lookup.find_by_numbers([number], merchant_id=merchant_id, cache=config.lookups)
     if result.shipment is None:
         return Response(status_code=404 if result.outcome is Outcome.NOT_FOUND else 400)
     return await _status_of(request, result.shipment, _number_status_url(number, shop), "number")
@@ -181,10 +181,10 @@ async def number_status(request: Request) -> Response:
 async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) -> Response:
     await render.refresh_stale(request, config_for(request.app), [shipment])
     merchant, order = shipment.merchant, shipment.order  # fetched with the shipment
-    [view] = await render.shipment_views(
-        request, [shipment], merchant, order, full_signer=tier == "order"
+    [block] = await render.status_blocks(
+        request, [shipment], merchant, order, full_signer=tier == "order", status_urls=[url]
     )
-    return render.fragment_response(request, view, url)
+    return render.fragment_response(request, block, url)
 
 
 # --- order tier ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import hmac
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,7 +46,8 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_field(request: Request) -> Markup:
-    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, csrf_token(request))
+    value = escape(csrf_token(request))
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{value}">')
 
 
 def _forbidden() -> PlainTextResponse:

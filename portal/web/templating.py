@@ -1,11 +1,29 @@
-"""One Jinja2 environment for pages, htmx partials and emails, with gettext installed."""
+"""One Jinja2 environment for pages, htmx partials and emails, with gettext installed.
+
+Two helpers every page calls many times are made cheap: ``url_for`` remembers the URLs it
+built (per route table and site address; they cannot change while the app runs) and the
+gettext callables skip Jinja's generic call machinery and remember a translation that has
+no placeholders. Both give exactly what Jinja's and Starlette's own helpers give. Template
+files are checked for edits at most once a second (not on every render and include).
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    pass_context,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -13,11 +31,94 @@ from portal import i18n
 from portal.web import csrf
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+#: Most remembered URLs (or translations) before the memo starts again.
+MEMO_LIMIT = 4096
+
+_URL_MEMO = "_portal_url_memo"
+#: Seconds between two checks of a template file for edits.
+RELOAD_CHECK_SECONDS = 1.0
+
+
+class ThrottledFileSystemLoader(FileSystemLoader):
+    """A FileSystemLoader whose templates stat their file at most once a second."""
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        checked_at = time.monotonic()
+
+        def throttled() -> bool:
+            nonlocal checked_at
+            now = time.monotonic()
+            if now - checked_at < RELOAD_CHECK_SECONDS:
+                return True
+            checked_at = now
+            return uptodate()
+
+        return source, filename, throttled
+
+
+_plain: dict[tuple[str, str, bool], str] = {}
+
+
+@pass_context
+def url_for(context: Any, name: str, /, **path_params: Any) -> URL:
+    """Starlette's ``url_for``, remembered per router, site address and arguments."""
+    request: Request = context["request"]
+    try:
+        key = (str(request.base_url), name, tuple(sorted(path_params.items())))
+        hash(key)
+    except TypeError:
+        return request.url_for(name, **path_params)
+    router = request.scope["router"]
+    memo: dict[tuple[Any, ...], URL] | None = getattr(router, _URL_MEMO, None)
+    if memo is None:
+        memo = {}
+        setattr(router, _URL_MEMO, memo)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = request.url_for(name, **path_params)
+    return found
+
+
+def _translated(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    rv: str = Markup(text) if eval_ctx.autoescape else text
+    return rv % variables  # always a format string, like Jinja's newstyle gettext
+
+
+@pass_eval_context
+def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    if variables:
+        return _translated(eval_ctx, i18n.gettext(message), variables)
+    key = (i18n.current_locale(), message, eval_ctx.autoescape)
+    found = _plain.get(key)
+    if found is None:
+        if len(_plain) >= MEMO_LIMIT:
+            _plain.clear()
+        found = _plain[key] = _translated(eval_ctx, i18n.gettext(message), {})
+    return found
+
+
+@pass_eval_context
+def ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    return _translated(eval_ctx, i18n.ngettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def pgettext(eval_ctx: EvalContext, context: str, message: str, /, **variables: Any) -> str:
+    variables.setdefault("context", context)
+    return _translated(eval_ctx, i18n.pgettext(context, message), variables)
 
 
 def build_environment(directory: Path = TEMPLATE_DIR) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(directory),
+        loader=ThrottledFileSystemLoader(directory),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -26,8 +127,10 @@ def build_environment(directory: Path = TEMPLATE_DIR) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
     )
+    env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext, pgettext=pgettext)
     env.globals["languages"] = i18n.language_menu()
     env.globals["current_locale"] = i18n.current_locale
+    env.globals["url_for"] = url_for
     return env
 
 

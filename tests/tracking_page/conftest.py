@@ -39,14 +39,38 @@ class FakeRefresh:
         return False
 
 
+@dataclass
+class CacheClock:
+    """The page caches' monotonic clock, moved by hand to expire their entries."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def fake_refresh() -> FakeRefresh:
     return FakeRefresh()
 
 
 @pytest.fixture
-def page_config(fake_refresh: FakeRefresh) -> PageConfig:
-    return PageConfig(poll_seconds=45, refresh=fake_refresh, clock=lambda: NOW)
+def cache_clock() -> CacheClock:
+    return CacheClock()
+
+
+@pytest.fixture
+def page_config(fake_refresh: FakeRefresh, cache_clock: CacheClock) -> PageConfig:
+    return PageConfig(
+        poll_seconds=45,
+        refresh=fake_refresh,
+        clock=lambda: NOW,
+        cache_seconds=5,
+        cache_clock=cache_clock,
+    )
 
 
 @pytest.fixture

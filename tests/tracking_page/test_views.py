@@ -17,7 +17,7 @@ from portal.tracking_page.config import PageConfig
 from portal.tracking_page.ratelimit import Limit
 from tests import factories
 from tests.conftest import client_for
-from tests.tracking_page.conftest import NOW, FakeRefresh, Shop
+from tests.tracking_page.conftest import NOW, CacheClock, FakeRefresh, Shop
 
 
 def _text(response: httpx.Response) -> str:
@@ -185,7 +185,7 @@ async def test_twenty_one_numbers_are_refused_politely(web: httpx.AsyncClient, s
 
 
 async def test_the_status_fragment_answers_304_while_nothing_changes(
-    web: httpx.AsyncClient, shop: Shop
+    web: httpx.AsyncClient, shop: Shop, cache_clock: CacheClock
 ) -> None:
     first = await web.get("/track/SBX00000000042/status")
     assert first.status_code == 200
@@ -196,6 +196,7 @@ async def test_the_status_fragment_answers_304_while_nothing_changes(
     assert again.headers["etag"] == etag
     assert again.content == b""
     await Shipment.filter(id=shop.shipment.id).update(status=Status.OUT_FOR_DELIVERY)
+    cache_clock.advance(5)  # a direct database edit shows once the page caches expire
     changed = await web.get("/track/SBX00000000042/status", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
@@ -210,10 +211,13 @@ async def test_the_page_knows_the_fragments_etag(web: httpx.AsyncClient, shop: S
     assert 'aria-live="polite"' in page.text
 
 
-async def test_polling_stops_at_a_final_status(web: httpx.AsyncClient, shop: Shop) -> None:
+async def test_polling_stops_at_a_final_status(
+    web: httpx.AsyncClient, shop: Shop, cache_clock: CacheClock
+) -> None:
     live = await web.get("/track/SBX00000000042/status")
     assert 'hx-trigger="every 45s"' in live.text
     await Shipment.filter(id=shop.shipment.id).update(status=Status.DELIVERED, delivered_at=NOW)
+    cache_clock.advance(5)
     final = await web.get("/track/SBX00000000042/status")
     assert "hx-trigger" not in final.text
     assert "hx-get" not in final.text
@@ -362,3 +366,94 @@ async def test_the_engines_refresh_is_used_by_default_and_never_breaks_the_page(
         response = await client.get("/track/SBX00000000042")  # stale, but no carrier account
     assert response.status_code == 200
     assert response.context["shipments"][0].status == "in_transit"
+
+
+# --- per-process caches: bounded freshness, nothing per-visitor shared ----------------------
+
+
+async def _push_scan(shipment_id: int, status: Status, city: str) -> None:
+    """What a carrier push or poll does: ingest a new scan (this bumps ``updated_at``)."""
+    from carriers.base import TrackingEvent as Scan
+    from carriers.base import TrackingResult
+    from portal.models import EventSource
+    from portal.tracking.ingest import ingest_many
+
+    scan = Scan(occurred_at=NOW - timedelta(minutes=5), status=status, city=city, country="PL")
+    result = TrackingResult("SBX00000000042", status=status, events=[scan])
+    await ingest_many([(shipment_id, result)], source=EventSource.PUSH, now=NOW)
+
+
+async def test_a_pushed_scan_shows_on_the_number_page_within_the_cache_ttl(
+    web: httpx.AsyncClient, shop: Shop, cache_clock: CacheClock, page_config: PageConfig
+) -> None:
+    before = await web.get("/track/SBX00000000042")
+    assert "Wieliczka" not in before.text
+    await _push_scan(shop.shipment.id, Status.OUT_FOR_DELIVERY, "Wieliczka")
+    cache_clock.advance(page_config.cache_seconds - 0.1)
+    still = await web.get("/track/SBX00000000042")
+    assert "Wieliczka" not in still.text  # the bound: at most cache_seconds old
+    cache_clock.advance(0.1)
+    after = await web.get("/track/SBX00000000042")
+    assert "Wieliczka" in after.text
+    assert after.context["shipments"][0].status == "out_for_delivery"
+    poll = await web.get(
+        "/track/SBX00000000042/status",
+        headers={"If-None-Match": before.context["blocks"][0].etag},
+    )
+    assert poll.status_code == 200
+    assert "Wieliczka" in poll.text
+
+
+async def test_a_pushed_scan_shows_at_once_where_the_row_is_read_again(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
+    link = make_tracking_link(settings, shop.shipment).replace(settings.public_base_url, "")
+    before = await web.get(link)
+    assert "Wieliczka" not in before.text
+    await _push_scan(shop.shipment.id, Status.OUT_FOR_DELIVERY, "Wieliczka")
+    after = await web.get(link)  # the fragment cache is keyed by the row's updated_at
+    assert "Wieliczka" in after.text
+
+
+async def test_a_cache_of_zero_seconds_reads_the_database_every_time(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    page_config.lookups.ttl = page_config.fragments.ttl = 0
+    await web.get("/track/SBX00000000042")
+    await Shipment.filter(id=shop.shipment.id).update(status=Status.DELIVERED, delivered_at=NOW)
+    after = await web.get("/track/SBX00000000042")
+    assert after.context["shipments"][0].status == "delivered"
+
+
+async def test_visitors_never_share_a_csrf_token_or_session(
+    tracking_app: Starlette, shop: Shop
+) -> None:
+    pages = []
+    for _visitor in range(2):
+        async with client_for(tracking_app) as client:
+            pages.append(await client.get("/track/SBX00000000042"))
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', p.text) for p in pages]
+    assert tokens[0] and tokens[1]
+    assert tokens[0].group(1) != tokens[1].group(1)
+    assert pages[0].cookies["portal_session"] != pages[1].cookies["portal_session"]
+    assert _text(pages[0]) == _text(pages[1])  # everything else is the same page
+
+
+async def test_a_recently_polled_shipment_is_not_refreshed_on_view(
+    web: httpx.AsyncClient, shop: Shop, fake_refresh: FakeRefresh
+) -> None:
+    await Shipment.filter(id=shop.shipment.id).update(last_polled_at=NOW - timedelta(minutes=1))
+    await web.get("/track/SBX00000000042")
+    assert fake_refresh.calls == []
+
+
+async def test_a_stale_shipment_is_asked_about_once_per_cache_ttl(
+    web: httpx.AsyncClient, shop: Shop, fake_refresh: FakeRefresh, cache_clock: CacheClock
+) -> None:
+    await web.get("/track/SBX00000000042")
+    await web.get("/track/SBX00000000042/status")
+    assert fake_refresh.calls == [shop.shipment.id]
+    cache_clock.advance(5)
+    await web.get("/track/SBX00000000042/status")
+    assert fake_refresh.calls == [shop.shipment.id, shop.shipment.id]
