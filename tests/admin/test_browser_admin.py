@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import _free_port, axe_violations
+from tests.conftest import _free_port, axe_violations, running_server
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,27 +33,10 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError("the admin live server did not start")
-        time.sleep(0.2)
-    try:
+    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    with running_server(command, base=base, env=env, cwd=ROOT):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _sign_in_with_keyboard(page: Any, base: str) -> None:

@@ -8,7 +8,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from portal.notifications.context import VARIABLES, sample_context
 from portal.notifications.templates import default_source, render_message, template_source
 from tests import factories
 from tests.admin.helpers import admin_app, csrf, settings_of, sign_in, signed_in_owner
-from tests.conftest import _free_port, axe_violations
+from tests.conftest import _free_port, axe_violations, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL_PATH = "/admin/notifications/templates/delivered/email/en"
@@ -359,28 +358,11 @@ def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory",
+    command = [sys.executable, "-m", "uvicorn", "--factory",
          "tests.admin.test_notification_templates:make_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError("the template editor live server did not start")
-        time.sleep(0.2)
-    try:
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    with running_server(command, base=base, env=env, cwd=ROOT):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _sign_in(page: Any, base: str) -> None:

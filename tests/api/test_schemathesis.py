@@ -11,17 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from tests.conftest import _free_port
+from tests.conftest import _free_port, running_server
 
 
 @pytest.fixture(scope="module")
@@ -50,28 +48,9 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     portal("migrate")
     portal("demo")
     key = portal("apikey", "create", "--merchant", "demo", "--name", "schemathesis").split()[-1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.2)
-    try:
+    command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)]
+    with running_server(command, base=base, env=env):
         yield base, key
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_the_api_keeps_its_documented_promises(api_server: tuple[str, str]) -> None:

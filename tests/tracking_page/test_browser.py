@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -20,7 +19,7 @@ from portal import db as portal_db
 from portal import i18n
 from portal.models import EventSource, Shipment
 from tests import factories
-from tests.conftest import _free_port, _run_async, axe_violations
+from tests.conftest import _free_port, _run_async, axe_violations, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +89,6 @@ async def _arrive(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    import time
 
     root = tmp_path_factory.mktemp("tracking-live")
     port = _free_port()
@@ -105,28 +103,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     }
     subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True, cwd=ROOT)
     _run_async(_seed(url))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "tests.tracking_page.liveapp:create",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.tracking_page.liveapp:create",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError("the tracking live server did not start")
-        time.sleep(0.2)
-    try:
+    with running_server(command, base=base, env=env, cwd=ROOT):
         yield Live(base, url)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.parametrize("locale", i18n.LOCALES)
