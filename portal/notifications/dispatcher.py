@@ -23,9 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from tortoise import connections
-from tortoise.expressions import F, Q
 
+from portal.leased_queue import LeasedQueue
+from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, Customer, MessageState, OutboxMessage
 from portal.notifications import devmailbox, schedule
 from portal.notifications.base import DeliveryError, Sent
@@ -41,18 +41,7 @@ LANES = 4
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 
-_PG_CLAIM = """
-UPDATE outbox_message SET lease_until = $1, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM outbox_message
-    WHERE state = 'pending' AND scheduled_for <= $2
-      AND (lease_until IS NULL OR lease_until <= $2)
-    ORDER BY scheduled_for, id
-    LIMIT $3
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id
-"""
+_QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for")
 
 
 @dataclass
@@ -79,32 +68,12 @@ class DispatchReport:
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     """1, 2, 4, … minutes (capped at 6 hours) after the n-th attempt, ±20 % jitter."""
-    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-    return base * (rng or random).uniform(0.8, 1.2)
+    return queue_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
 async def claim_due(*, now: datetime, limit: int, lease: timedelta = LEASE) -> list[int]:
     """Lease up to ``limit`` due messages to this worker; returns their ids."""
-    conn = connections.get("default")
-    lease_until = now + lease
-    if conn.capabilities.dialect == "postgres":
-        rows = await conn.execute_query_dict(_PG_CLAIM, [lease_until, now, limit])
-        return sorted(int(row["id"]) for row in rows)
-    expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
-    candidates = (
-        await OutboxMessage.filter(expired, state=MessageState.PENDING, scheduled_for__lte=now)
-        .order_by("scheduled_for", "id")
-        .limit(limit)
-        .values_list("id", flat=True)
-    )
-    claimed = []
-    for message_id in candidates:
-        changed = await OutboxMessage.filter(
-            expired, id=message_id, state=MessageState.PENDING
-        ).update(lease_until=lease_until, attempts=F("attempts") + 1)
-        if changed == 1:
-            claimed.append(int(message_id))  # type: ignore[call-overload]
-    return claimed
+    return await _QUEUE.claim_due(now=now, limit=limit, lease=lease)
 
 
 def _opted_out(message: OutboxMessage) -> bool:

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from tortoise import connections
-from tortoise.expressions import F, Q
 
 from portal.crypto import DecryptionError
+from portal.leased_queue import LeasedQueue
+from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from portal.settings import Settings
 from portal.webhooks_out import signing
@@ -39,48 +39,17 @@ BACKOFF_CAP = timedelta(hours=12)
 EXCERPT = 500
 USER_AGENT = "Doorstep-Webhooks/1"
 
-_PG_CLAIM = """
-UPDATE webhook_delivery SET lease_until = $1, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM webhook_delivery
-    WHERE state = 'pending' AND next_attempt_at <= $2
-      AND (lease_until IS NULL OR lease_until <= $2)
-    ORDER BY next_attempt_at, id
-    LIMIT $3
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id
-"""
+_QUEUE = LeasedQueue(WebhookDelivery, due_field="next_attempt_at")
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     """1, 2, 4, … minutes (capped at 12 hours) after the n-th attempt, ±20 % jitter."""
-    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-    return base * (rng or random).uniform(0.8, 1.2)
+    return queue_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
 async def claim_due(*, now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> list[int]:
     """Lease up to ``limit`` due deliveries to this sender; returns their ids."""
-    conn = connections.get("default")
-    lease_until = now + lease
-    if conn.capabilities.dialect == "postgres":
-        rows = await conn.execute_query_dict(_PG_CLAIM, [lease_until, now, limit])
-        return sorted(int(row["id"]) for row in rows)
-    expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
-    candidates = (
-        await WebhookDelivery.filter(expired, state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .limit(limit)
-        .values_list("id", flat=True)
-    )
-    claimed = []
-    for delivery_id in candidates:
-        changed = await WebhookDelivery.filter(
-            expired, id=delivery_id, state=DeliveryState.PENDING
-        ).update(lease_until=lease_until, attempts=F("attempts") + 1)
-        if changed == 1:
-            claimed.append(int(delivery_id))  # type: ignore[call-overload]
-    return claimed
+    return await _QUEUE.claim_due(now=now, limit=limit, lease=lease)
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:

@@ -1,0 +1,76 @@
+"""Claiming due rows of a work table (outbox messages, webhook deliveries) with a lease.
+
+A worker leases rows whose ``state`` is pending, whose due time has come and whose lease
+has lapsed; counting the attempt in the same statement. On PostgreSQL one UPDATE over a
+``FOR UPDATE SKIP LOCKED`` sub-select, so any number of workers share the table; on
+SQLite a conditional update per row (exactly one row changed: it is ours). A crashed
+worker's rows come back when the lease lapses.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise import connections
+from tortoise.expressions import F, Q
+from tortoise.models import Model
+
+
+@dataclass(frozen=True)
+class LeasedQueue:
+    model: type[Model]
+    #: The column that says when a row is due (``scheduled_for``, ``next_attempt_at``).
+    due_field: str
+    pending: str = "pending"
+
+    @property
+    def _table(self) -> str:
+        return self.model._meta.db_table
+
+    def _postgres_claim(self) -> str:
+        table, due = self._table, self.due_field
+        return f"""
+UPDATE {table} SET lease_until = $1, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM {table}
+    WHERE state = '{self.pending}' AND {due} <= $2
+      AND (lease_until IS NULL OR lease_until <= $2)
+    ORDER BY {due}, id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+    async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
+        """Lease up to ``limit`` due rows to this worker; returns their ids."""
+        conn = connections.get("default")
+        lease_until = now + lease
+        if conn.capabilities.dialect == "postgres":
+            rows = await conn.execute_query_dict(self._postgres_claim(), [lease_until, now, limit])
+            return sorted(int(row["id"]) for row in rows)
+        expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+        candidates = (
+            await self.model.filter(expired, state=self.pending, **{f"{self.due_field}__lte": now})
+            .order_by(self.due_field, "id")
+            .limit(limit)
+            .values_list("id", flat=True)
+        )
+        claimed = []
+        for row_id in candidates:
+            changed = await self.model.filter(expired, id=row_id, state=self.pending).update(
+                lease_until=lease_until, attempts=F("attempts") + 1
+            )
+            if changed == 1:
+                claimed.append(int(row_id))  # type: ignore[call-overload]
+        return claimed
+
+
+def backoff_delay(
+    attempts: int, *, base: timedelta, cap: timedelta, rng: random.Random | None = None
+) -> timedelta:
+    """``base`` doubled per attempt after the first, capped at ``cap``, ±20 % jitter."""
+    delay = min(base * (2 ** max(attempts - 1, 0)), cap)
+    return delay * (rng or random).uniform(0.8, 1.2)
