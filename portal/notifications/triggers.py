@@ -20,7 +20,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from carriers.base import Status
 from portal import events
 from portal.models import Channel, Direction, DomainEvent, Merchant, OutboxMessage, Shipment
-from portal.notifications import schedule
+from portal.notifications import outbox, schedule
 from portal.notifications.base import DEFAULT_RULES, Trigger, pick_locale
 from portal.notifications.context import format_eta, message_context
 from portal.notifications.links import preferences_link
@@ -245,33 +245,19 @@ async def enqueue_for_event(
         rendered = await _render(
             merchant.id, trigger, channel, locale, context, settings, customer.id, conn
         )
-        scheduled_for = await schedule.send_time(
+        await outbox.enqueue(
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            shipment_id=shipment.id,
+            channel=channel,
+            recipient=recipient,
+            trigger=trigger.value,
+            unique_key=key,
+            locale=locale,
+            rendered=rendered,
             due=due,
             zone=zone,
-            quiet_start=quiet_start,
-            quiet_end=quiet_end,
-            channel=channel,
-            shipment_id=shipment.id,
-            using_db=conn,
-        )
-        await OutboxMessage.bulk_create(
-            [
-                OutboxMessage(
-                    merchant_id=merchant.id,
-                    customer_id=customer.id,
-                    shipment_id=shipment.id,
-                    channel=channel,
-                    recipient=recipient,
-                    trigger=trigger.value,
-                    unique_key=key,
-                    locale=locale,
-                    subject=rendered.subject[:500],
-                    body_text=rendered.text,
-                    body_html=rendered.html,
-                    scheduled_for=scheduled_for,
-                )
-            ],
-            ignore_conflicts=True,
+            quiet_hours=(quiet_start, quiet_end),
             using_db=conn,
         )
         inserted.append(key)

@@ -17,8 +17,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from portal.models import Channel, NotificationTemplate, OutboxMessage, Survey
-from portal.notifications import phrases, schedule
+from portal.models import Channel, NotificationTemplate, Survey
+from portal.notifications import outbox, phrases, schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.context import greeting, merchant_context
 from portal.notifications.links import preferences_link
@@ -184,34 +184,19 @@ async def enqueue_invitation(
         merchant=merchant,
         default_time_zone=getattr(settings, "default_time_zone", "UTC"),
     )
-    quiet_start, quiet_end = schedule.merchant_quiet_hours(merchant, settings)
-    scheduled_for = await schedule.send_time(
+    scheduled_for = await outbox.enqueue(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        shipment_id=survey.shipment_id,
+        channel=channel,
+        recipient=recipient,
+        trigger=SURVEY_TRIGGER,
+        unique_key=unique_key(survey.id, channel),
+        locale=locale,
+        rendered=rendered,
         due=due,
         zone=zone,
-        quiet_start=quiet_start,
-        quiet_end=quiet_end,
-        channel=channel,
-        shipment_id=survey.shipment_id,
-        using_db=conn,
-    )
-    await OutboxMessage.bulk_create(
-        [
-            OutboxMessage(
-                merchant_id=merchant.id,
-                customer_id=customer.id,
-                shipment_id=survey.shipment_id,
-                channel=channel,
-                recipient=recipient,
-                trigger=SURVEY_TRIGGER,
-                unique_key=unique_key(survey.id, channel),
-                locale=locale,
-                subject=rendered.subject[:500],
-                body_text=rendered.text,
-                body_html=rendered.html,
-                scheduled_for=scheduled_for,
-            )
-        ],
-        ignore_conflicts=True,
+        quiet_hours=schedule.merchant_quiet_hours(merchant, settings),
         using_db=conn,
     )
     return scheduled_for

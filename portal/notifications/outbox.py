@@ -1,0 +1,65 @@
+"""Writing a rendered message to the outbox: timed around quiet hours, never twice.
+
+Shared by every producer of messages (shipment triggers, survey invitations), so the
+schedule rules and the unique-key guard live in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from portal.models import Channel, OutboxMessage
+from portal.notifications import schedule
+from portal.notifications.templates import Rendered
+
+
+async def enqueue(
+    *,
+    merchant_id: int,
+    customer_id: int,
+    shipment_id: int | None,
+    channel: Channel,
+    recipient: str,
+    trigger: str,
+    unique_key: str,
+    locale: str,
+    rendered: Rendered,
+    due: datetime,
+    zone: ZoneInfo,
+    quiet_hours: tuple[time, time],
+    using_db: BaseDBAsyncClient,
+) -> datetime:
+    """Insert the message (ignored when ``unique_key`` exists); returns its send time."""
+    scheduled_for = await schedule.send_time(
+        due=due,
+        zone=zone,
+        quiet_start=quiet_hours[0],
+        quiet_end=quiet_hours[1],
+        channel=channel,
+        shipment_id=shipment_id,
+        using_db=using_db,
+    )
+    await OutboxMessage.bulk_create(
+        [
+            OutboxMessage(
+                merchant_id=merchant_id,
+                customer_id=customer_id,
+                shipment_id=shipment_id,
+                channel=channel,
+                recipient=recipient,
+                trigger=trigger,
+                unique_key=unique_key,
+                locale=locale,
+                subject=rendered.subject[:500],
+                body_text=rendered.text,
+                body_html=rendered.html,
+                scheduled_for=scheduled_for,
+            )
+        ],
+        ignore_conflicts=True,
+        using_db=using_db,
+    )
+    return scheduled_for
