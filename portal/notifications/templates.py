@@ -137,7 +137,8 @@ async def template_source(
     return default_source(trigger, channel, locale)
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
+    """Trailing spaces and runs of blank lines removed."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
@@ -163,6 +164,35 @@ def _layout_words(context: dict[str, Any], locale: str) -> dict[str, str]:
     }
 
 
+def in_layout(
+    body: str,
+    subject: str,
+    context: dict[str, Any],
+    *,
+    locale: str,
+    link: str,
+    preferences_link: str = "",
+    cta: str | None = None,
+) -> Rendered:
+    """An email: ``body`` inside the branded text and HTML layout, its button to ``link``."""
+    words = _layout_words(context, locale)
+    if cta is not None:
+        words["cta"] = cta
+    layout = {
+        **context,
+        "body": body,
+        "subject": subject,
+        "paragraphs": _paragraphs(body),
+        "words": words,
+        "tracking_link": link,
+        "locale": pick_locale(locale),
+        "preferences_link": preferences_link,
+    }
+    text = tidy(_env.get_template("_layout.txt").render(layout))
+    html = _env.get_template("_layout.html").render(layout)
+    return Rendered(subject, text, html)
+
+
 def render_message(
     source: TemplateSource,
     channel: str,
@@ -171,23 +201,15 @@ def render_message(
     locale: str,
     preferences_link: str = "",
 ) -> Rendered:
-    """Subject, text and HTML for email; text (fitted to two segments) for SMS."""
-    body = _tidy(_compiled(source.body).render(context))
+    """Subject, text and HTML for email, text (fitted to two segments) for SMS."""
+    body = tidy(_compiled(source.body).render(context))
+    link = context.get("tracking_link", "")
     if Channel(channel) == Channel.SMS:
-        return Rendered("", fit_sms_body(body, context.get("tracking_link", "")), None)
+        return Rendered("", fit_sms_body(body, link), None)
     subject = " ".join(_compiled(source.subject).render(context).split())
-    layout = {
-        **context,
-        "body": body,
-        "subject": subject,
-        "paragraphs": _paragraphs(body),
-        "words": _layout_words(context, locale),
-        "locale": pick_locale(locale),
-        "preferences_link": preferences_link,
-    }
-    text = _tidy(_env.get_template("_layout.txt").render(layout))
-    html = _env.get_template("_layout.html").render(layout)
-    return Rendered(subject, text, html)
+    return in_layout(
+        body, subject, context, locale=locale, link=link, preferences_link=preferences_link
+    )
 
 
 def _template_line(exc: BaseException) -> int:

@@ -8,29 +8,32 @@ quiet hours, the preferences link) and differs in two things only: the button sa
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal.models import Channel, NotificationTemplate, Survey
-from portal.notifications import outbox, phrases, schedule
+from portal.notifications import outbox, schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.context import greeting, merchant_context
 from portal.notifications.links import preferences_link
 from portal.notifications.sms import fit_sms_body
-from portal.notifications.templates import NOTIFICATIONS_DIR, Rendered, TemplateSource
+from portal.notifications.templates import (
+    NOTIFICATIONS_DIR,
+    Rendered,
+    TemplateSource,
+    in_layout,
+    tidy,
+)
 from portal.surveys.wording import SURVEY_TRIGGER, message_words
 
 #: Variables a merchant's ``survey`` template may use.
 VARIABLES = ("greeting", "merchant", "customer_name", "order_number", "intro", "survey_link")
 DEFAULT_EMAIL = TemplateSource("{{ subject }}", "{{ greeting }}\n\n{{ intro }}")
 DEFAULT_SMS = TemplateSource("", "{{ intro }}")
-_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 _env = SandboxedEnvironment(
     loader=FileSystemLoader(NOTIFICATIONS_DIR),
@@ -43,19 +46,6 @@ _env = SandboxedEnvironment(
 
 def unique_key(survey_id: int, channel: Channel | str) -> str:
     return f"survey:{survey_id}:{Channel(channel).value}"
-
-
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _paragraphs(text: str) -> list[Markup]:
-    result = []
-    for block in re.split(r"\n\s*\n", text):
-        html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(block)))
-        result.append(Markup(html.replace("\n", "<br>\n")))
-    return result
 
 
 def invitation_context(
@@ -96,31 +86,20 @@ def render_invitation(
     preferences: str = "",
 ) -> Rendered:
     """Subject, text and HTML (email, in the notifications layout) or an SMS body."""
-    body = _tidy(_env.from_string(source.body).render(context))
+    body = tidy(_env.from_string(source.body).render(context))
     link = context["survey_link"]
     if channel == Channel.SMS:
         return Rendered("", fit_sms_body(body, link), None)
     subject = " ".join(_env.from_string(source.subject).render(context).split())
-    words = phrases.words(locale)
-    brand = context["merchant"]["branding"]
-    contact = brand.get("support_email") or brand.get("support_phone") or brand.get("support_url")
-    layout = {
-        **context,
-        "body": body,
-        "subject": subject,
-        "paragraphs": _paragraphs(body),
-        "tracking_link": link,
-        "locale": pick_locale(locale),
-        "preferences_link": preferences,
-        "words": {
-            **words,
-            "cta": message_words(locale)["cta"],
-            "support": words["support"].format(contact=contact) if contact else "",
-            "footer": words["footer"].format(merchant=context["merchant"]["name"]),
-        },
-    }
-    text = _tidy(_env.get_template("_layout.txt").render(layout))
-    return Rendered(subject, text, _env.get_template("_layout.html").render(layout))
+    return in_layout(
+        body,
+        subject,
+        context,
+        locale=locale,
+        link=link,
+        preferences_link=preferences,
+        cta=message_words(locale)["cta"],
+    )
 
 
 async def invitation_source(
