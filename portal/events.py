@@ -42,6 +42,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.webhooks_out.listener",
     "portal.surveys.scheduling",
     "portal.returns.tracking_listener",
+    "portal.returns.notifications",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

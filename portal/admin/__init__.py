@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from portal.admin import (
+    analytics,
     api_keys,
     branding,
     carrier_accounts,
@@ -16,9 +17,11 @@ from portal.admin import (
     notification_templates,
     orders,
     paste,
+    returns,
     shipments,
     signin,
     staff,
+    surveys,
     webhooks,
 )
 
@@ -39,6 +42,9 @@ admin_routes: list[BaseRoute] = [
     Route("/account", signin.account_page, name="admin_account"),
     Route("/account/sign-out-everywhere", signin.sign_out_everywhere, methods=["POST"]),
     *notification_templates.routes,
+    *returns.routes,
+    *surveys.routes,
+    *analytics.routes,
     Route("/carriers", carrier_accounts.list_accounts, name="admin_carriers"),
     Route("/carriers/new", carrier_accounts.new_account_page),
     Route("/carriers/new", carrier_accounts.create_account, methods=["POST"]),

@@ -7,7 +7,9 @@ from starlette.staticfiles import StaticFiles
 
 from portal import admin, api
 from portal.notifications import preferences, twilio_webhooks
+from portal.returns_page import routes as returns_page_routes
 from portal.settings import Settings
+from portal.survey_page import routes as survey_page_routes
 from portal.tracking.push import carrier_webhook
 from portal.tracking_page import views as tracking_page_views
 from portal.web import dev, pages
@@ -38,6 +40,8 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
 
         routes.append(Mount("/_sandbox/carrier", app=sandbox_app(), name="sandbox_carrier"))
     routes.extend(tracking_page_views.routes)
+    routes.extend(returns_page_routes)
+    routes.extend(survey_page_routes)
     routes.extend(admin.routes)
     routes.extend(api.routes)
     return routes
