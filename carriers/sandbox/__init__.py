@@ -178,13 +178,16 @@ class SandboxAdapter(CarrierAdapter):
             raise BadResponse(f"sandbox: HTTP {response.status_code}", response.content)
         parsed = {_normalise(r.number): r for r in parse_track_response(self.json_body(response))}
         results = []
+        handed_out: set[int] = set()
         for number in numbers:
             found = parsed.get(_normalise(number))
-            result = (
-                dataclasses.replace(found, number=number, events=list(found.events))
-                if found is not None
-                else TrackingResult(number=number, not_found=True)
-            )
+            if found is None:
+                result = TrackingResult(number=number, not_found=True)
+            elif found.number == number and id(found) not in handed_out:
+                result = found  # parsed for this call: nobody else holds it
+                handed_out.add(id(found))
+            else:  # asked as spelled otherwise, or twice: each caller gets its own
+                result = dataclasses.replace(found, number=number, events=list(found.events))
             result.carrier_url = self.public_url(number)
             results.append(result)
         return results

@@ -49,24 +49,61 @@ def _time(value: str, country: str | None, where: Any) -> datetime:
         raise BadResponse(f"bad timestamp {value!r}", _raw(where)) from exc
 
 
+_TEXT_OR_NONE = (str, type(None))
+
+
+def _explain_event(item: dict[str, Any]) -> None:
+    """Raise the precise :class:`BadResponse` for an event the fast path refused."""
+    _str(item, "code", required=True)
+    _str(item, "time", required=True)
+    _str(item, "description")
+    loc = _dict(item, "location") or {}
+    for key in ("city", "region", "postcode", "country"):
+        _str(loc, key)
+
+
 def parse_event(item: Any) -> TrackingEvent:
-    """One entry of ``events``: code, description, local time with offset, location."""
+    """One entry of ``events``: code, description, local time with offset, location.
+
+    Checked in one expression rather than field by field: a sweep parses every scan of
+    every parcel, and the field-by-field checks only run to name what is wrong.
+    """
     if not isinstance(item, dict):
         raise BadResponse("event must be an object", _raw(item))
-    code = _str(item, "code", required=True) or ""
-    stamp = _str(item, "time", required=True) or ""
-    loc = _dict(item, "location") or {}
-    country = _str(loc, "country")
-    status, reason = codes.lookup(code)
+    code, stamp, description = item.get("code"), item.get("time"), item.get("description")
+    loc = item.get("location")
+    if loc is None:
+        loc = {}
+    elif not isinstance(loc, dict):
+        raise BadResponse("'location' must be an object", _raw(item))
+    city, region, postcode, country = (
+        loc.get("city"),
+        loc.get("region"),
+        loc.get("postcode"),
+        loc.get("country"),
+    )
+    if not (
+        isinstance(code, str)
+        and isinstance(stamp, str)
+        and code.strip()
+        and stamp.strip()
+        and isinstance(description, _TEXT_OR_NONE)
+        and isinstance(city, _TEXT_OR_NONE)
+        and isinstance(region, _TEXT_OR_NONE)
+        and isinstance(postcode, _TEXT_OR_NONE)
+        and isinstance(country, _TEXT_OR_NONE)
+    ):
+        _explain_event(item)
+    status, reason = codes.lookup(code)  # type: ignore[arg-type]
     return TrackingEvent(
-        occurred_at=_time(stamp, country, item),
+        occurred_at=_time(stamp, country, item),  # type: ignore[arg-type]
         status=status,
         reason=reason,
-        carrier_code=code,
-        description=_str(item, "description") or "",
-        city=_str(loc, "city"),
-        region=_str(loc, "region"),
-        postal_code=_str(loc, "postcode"),
+        carrier_code=code,  # type: ignore[arg-type]
+        description=description or "",
+        city=city,
+        region=region,
+        postal_code=postcode,
         country=country,
     )
 

@@ -172,12 +172,27 @@ async def on_shipment_events(batch: Sequence[DomainEvent], conn: BaseDBAsyncClie
     """Queue the messages shipment events call for (batch listener, in their transaction).
 
     The shipments, merchants, orders and customers of a whole sweep batch are read in one
-    query, so a sweep's cost per shipment does not grow with its listeners.
+    query, so a sweep's cost per shipment does not grow with its listeners. A cheap first
+    query drops the events nobody is told about (no customer to tell, an inbound parcel, a
+    scan older than the shipment, as on a first sync) before any model is built.
     """
     wanted = [
         e
         for e in batch
         if e.subject_type == "shipment" and trigger_for(e.kind, e.payload or {}) is not None
+    ]
+    if not wanted:
+        return
+    ids = sorted({e.subject_id for e in wanted})
+    created = dict(
+        await Shipment.filter(
+            id__in=ids, direction=Direction.OUTBOUND, order__customer_id__not_isnull=True
+        )
+        .using_db(conn)
+        .values_list("id", "created_at")
+    )
+    wanted = [
+        e for e in wanted if e.subject_id in created and _occurred_at(e) >= created[e.subject_id]
     ]
     if not wanted:
         return
