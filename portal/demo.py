@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
 from portal import crypto
+from portal.demo_history import load_history
 from portal.http import sandbox_base_url
 from portal.models import (
     CarrierAccount,
@@ -40,14 +41,64 @@ DEMO_ORDERS = 24
 _FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
 _LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
 _SIZES = ["S", "M", "L", "XL"]
+#: (code, labels en/pl/ro/ru/el, parent, requires a photo, waives fees)
 _REASONS = [
-    ("fit", "Doesn’t fit", None, False, False),
-    ("too_small", "Too small", "fit", False, False),
-    ("too_large", "Too large", "fit", False, False),
-    ("damaged", "Arrived damaged", None, True, True),
-    ("not_as_described", "Not as described", None, False, True),
-    ("changed_mind", "Changed my mind", None, False, False),
+    (
+        "fit",
+        ("Doesn’t fit", "Nie pasuje", "Nu se potrivește", "Не подходит", "Δεν ταιριάζει"),
+        None,
+        False,
+        False,
+    ),
+    (
+        "too_small",
+        ("Too small", "Za mały", "Prea mic", "Слишком маленький", "Πολύ μικρό"),
+        "fit",
+        False,
+        False,
+    ),
+    (
+        "too_large",
+        ("Too large", "Za duży", "Prea mare", "Слишком большой", "Πολύ μεγάλο"),
+        "fit",
+        False,
+        False,
+    ),
+    (
+        "damaged",
+        (
+            "Arrived damaged",
+            "Dotarł uszkodzony",
+            "A sosit deteriorat",
+            "Пришёл повреждённым",
+            "Έφτασε κατεστραμμένο",
+        ),
+        None,
+        True,
+        True,
+    ),
+    (
+        "not_as_described",
+        (
+            "Not as described",
+            "Niezgodny z opisem",
+            "Nu corespunde descrierii",
+            "Не соответствует описанию",
+            "Δεν είναι όπως περιγράφεται",
+        ),
+        None,
+        False,
+        True,
+    ),
+    (
+        "changed_mind",
+        ("Changed my mind", "Zmieniłem zdanie", "M-am răzgândit", "Передумал", "Άλλαξα γνώμη"),
+        None,
+        False,
+        False,
+    ),
 ]
+_LANGUAGES = ("en", "pl", "ro", "ru", "el")
 
 
 @dataclass
@@ -99,6 +150,7 @@ async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoR
         await _catalogue(shop, conn)
         await _returns_policy(shop, conn)
         created_orders, created_shipments = await _orders(shop, account, conn, now)
+        await load_history(shop, conn, now)
     return DemoReport(shop, created_orders, created_shipments)
 
 
@@ -131,12 +183,12 @@ async def _returns_policy(shop: Merchant, conn: object) -> None:
             using_db=conn,
         )
     parents: dict[str, ReturnReason] = {}
-    for position, (code, label, parent, photo, waives) in enumerate(_REASONS):
+    for position, (code, labels, parent, photo, waives) in enumerate(_REASONS):
         reason, _ = await ReturnReason.get_or_create(
             merchant=shop,
             code=code,
             defaults={
-                "labels": {"en": label},
+                "labels": dict(zip(_LANGUAGES, labels, strict=True)),
                 "parent": parents.get(parent) if parent else None,
                 "requires_photo": photo,
                 "waives_fees": waives,
@@ -183,6 +235,9 @@ async def _orders(
             size = _SIZES[index % len(_SIZES)]
             await OrderItem.create(
                 order=order,
+                variant=await ProductVariant.get(merchant=shop, sku=f"TEE-BLUE-{size}").using_db(
+                    conn
+                ),
                 sku=f"TEE-BLUE-{size}",
                 title="Organic cotton T-shirt, blue",
                 variant_options={"size": size},

@@ -1,0 +1,98 @@
+"""The demo shop: live parcels for the poller, and settled history that reads like the
+live code paths left it (so analytics, the returns queue and survey results show truth)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import UTC, datetime
+
+from carriers.base import Status
+from portal.demo import DEMO_ORDERS, load_demo
+from portal.demo_history import HISTORY_ORDERS
+from portal.models import (
+    Order,
+    OrderItem,
+    ReturnReason,
+    ReturnRequest,
+    ReturnTransition,
+    Shipment,
+    Survey,
+    SurveyAnswer,
+)
+from portal.returns.states import can_move
+from portal.settings import Settings
+from portal.surveys.outcomes import question, questions_for
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def test_loading_twice_adds_nothing_the_second_time(db: str, settings: Settings) -> None:
+    first = await load_demo(settings, now=NOW)
+    counts = [await m.all().count() for m in (Order, Shipment, ReturnRequest, SurveyAnswer)]
+    second = await load_demo(settings, now=NOW)
+
+    assert first.created_orders == DEMO_ORDERS
+    assert second.created_orders == second.created_shipments == 0
+    assert counts[0] == DEMO_ORDERS + HISTORY_ORDERS
+    assert [await m.all().count() for m in (Order, Shipment, ReturnRequest, SurveyAnswer)] == counts
+
+
+async def _history_parcels_are_settled_and_never_polled() -> None:
+    history = await Shipment.filter(order__number__startswith="NW-H")
+
+    assert len(history) == HISTORY_ORDERS
+    assert all(s.next_poll_at is None for s in history)
+    assert {s.status for s in history} <= {Status.DELIVERED, Status.EXCEPTION}
+    delivered = [s for s in history if s.status is Status.DELIVERED]
+    assert all(s.delivered_at and s.shipped_at and s.delivered_at > s.shipped_at for s in delivered)
+    assert all(s.first_estimated_delivery is not None for s in history)
+    assert len({s.carrier_key for s in history}) >= 3
+
+
+async def _every_answer_belongs_to_a_question_its_outcome_asks() -> None:
+    surveys = {s.id: s for s in await Survey.all()}
+    answers = await SurveyAnswer.all()
+
+    assert len(answers) > 100
+    for answer in answers:
+        survey = surveys[answer.survey_id]  # type: ignore[attr-defined]
+        asked = [q.key for q in questions_for(survey.outcome)]
+        assert survey.questions == asked
+        assert answer.question in asked
+        assert question(answer.question).accepts(answer.score)
+        assert answer.outcome == survey.outcome
+        assert answer.answered_at <= NOW
+    assert not [s for s in surveys.values() if s.outcome == "exception"]
+
+
+async def _returns_moved_only_along_allowed_transitions() -> None:
+    requests = await ReturnRequest.all()
+
+    assert requests
+    for request in requests:
+        moves = await ReturnTransition.filter(return_request=request).order_by("created_at", "id")
+        assert moves[0].from_state is None and moves[0].to_state == "requested"
+        for before, after in itertools.pairwise(moves):
+            assert after.from_state == before.to_state
+            assert can_move(before.to_state, after.to_state)
+        assert moves[-1].to_state == request.state
+    assert Counter(r.state for r in requests)["closed"] > 0
+
+
+async def _demo_items_are_linked_to_variants_and_reasons_speak_every_language() -> None:
+
+    assert not await OrderItem.filter(variant_id=None).exists()
+    for reason in await ReturnReason.all():
+        assert set(reason.labels) == {"en", "pl", "ro", "ru", "el"}
+
+
+async def test_history_reads_as_the_live_code_would_have_left_it(
+    db: str, settings: Settings
+) -> None:
+    await load_demo(settings, now=NOW)
+
+    await _history_parcels_are_settled_and_never_polled()
+    await _every_answer_belongs_to_a_question_its_outcome_asks()
+    await _returns_moved_only_along_allowed_transitions()
+    await _demo_items_are_linked_to_variants_and_reasons_speak_every_language()
