@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from portal.survey_page.views import routes
 
-routes: list[BaseRoute] = []
+__all__ = ["routes"]

@@ -1,18 +1,25 @@
 """Taking a customer's answers through the survey link.
 
-The link's token is looked up by its SHA-256. A survey opens until it expires or is
-completed; after completion the same link only shows the thanks (single use). Each answer
-is saved as it is given (upsert on survey + question), carries the carrier, outcome and
-return reason so analytics need no joins, and completes the survey when the last question
-has a score. A detractor (NPS 0–6) or a hard experience (CES 1–2) is flagged so the page
-can offer, and the ``survey.answered`` event can route, a follow-up by the merchant's
-support contact.
+The link's token is looked up by its SHA-256. Each answer is saved as it is given (upsert
+on survey + question), carries the carrier, outcome and return reason so analytics need no
+joins, and completes the survey when the last question has a score.
+
+Single use: while a survey is in progress its answers can be changed freely. The answer
+that completes it stamps ``completed_at`` (once; analytics and the ``completed`` flag of
+the event count that moment), and the link then stays open for :data:`EDIT_GRACE` only, so
+that the customer can still add a comment to the last question or correct a slip of the
+finger. After that the link takes nothing more and only shows the thanks. A link also
+closes when it expires, whatever state the survey is in.
+
+A detractor (NPS 0–6) or a hard experience (CES 1–2) is flagged so the page can offer,
+and the ``survey.answered`` event can route, a follow-up by the merchant's support contact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
@@ -27,6 +34,8 @@ SURVEY_ANSWERED = "survey.answered"
 #: NPS at or below this is a detractor; CES at or below this is a hard experience.
 DETRACTOR_MAX = 6
 LOW_CES_MAX = 2
+#: How long a completed survey's link still takes changes and comments.
+EDIT_GRACE = timedelta(minutes=30)
 
 
 class OpenState(StrEnum):
@@ -49,6 +58,11 @@ class Opened:
     questions: list[Question] = field(default_factory=list)
     answers: dict[str, SurveyAnswer] = field(default_factory=dict)
 
+    @property
+    def completed(self) -> bool:
+        """Every question answered (the page thanks; changes are taken in the grace)."""
+        return self.survey is not None and self.survey.completed_at is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
@@ -69,21 +83,48 @@ def needs_follow_up(metric: Metric | str, score: int | None) -> bool:
     return False
 
 
+def wants_follow_up(questions: Iterable[Question], answers: Mapping[str, SurveyAnswer]) -> bool:
+    """Any answer of a detractor or of a hard experience among the survey's answers."""
+    return any(
+        q.key in answers and needs_follow_up(q.metric, answers[q.key].score) for q in questions
+    )
+
+
+def accepts_changes(survey: Survey, now: datetime) -> bool:
+    """Open for answers: not expired, and not completed longer than the grace ago."""
+    if survey.expires_at <= now:
+        return False
+    return survey.completed_at is None or now < survey.completed_at + EDIT_GRACE
+
+
+def editable_until(survey: Survey) -> datetime | None:
+    """When a completed survey stops taking changes (None while in progress)."""
+    if survey.completed_at is None:
+        return None
+    return min(survey.completed_at + EDIT_GRACE, survey.expires_at)
+
+
 async def open_survey(token: str, *, now: datetime | None = None) -> Opened:
-    """Find the survey behind a link; record the first opening."""
+    """Find the survey behind a link; record the first opening.
+
+    OPEN also covers a survey completed within :data:`EDIT_GRACE` (``Opened.completed``);
+    COMPLETED is one whose grace is over. Answers come with COMPLETED too (for the thanks).
+    """
     now = now or datetime.now(UTC)
     survey = await Survey.filter(token_hash=hash_token(token)).first() if token else None
     if survey is None:
         return Opened(OpenState.UNKNOWN)
-    if survey.completed_at is not None:
-        return Opened(OpenState.COMPLETED, survey)
+    asked = [question(k) for k in survey.questions]
+    if survey.completed_at is not None and not accepts_changes(survey, now):
+        answers = {a.question: a for a in await SurveyAnswer.filter(survey_id=survey.id)}
+        return Opened(OpenState.COMPLETED, survey, asked, answers)
     if survey.expires_at <= now:
         return Opened(OpenState.EXPIRED, survey)
     if survey.opened_at is None:
         await Survey.filter(id=survey.id, opened_at__isnull=True).update(opened_at=now)
         survey.opened_at = now
     answers = {a.question: a for a in await SurveyAnswer.filter(survey_id=survey.id)}
-    return Opened(OpenState.OPEN, survey, [question(k) for k in survey.questions], answers)
+    return Opened(OpenState.OPEN, survey, asked, answers)
 
 
 async def _analytics_copy(survey: Survey) -> dict[str, str | None]:
@@ -158,7 +199,7 @@ async def record_answer(
     if score is not None and (isinstance(score, bool) or not asked.accepts(score)):
         raise AnswerError(f"{question_key} takes {asked.low}–{asked.high}")
     current = await Survey.get(id=survey.id)
-    if current.completed_at is not None or current.expires_at <= now:
+    if not accepts_changes(current, now):
         raise AnswerError("this survey is closed")
     answer = await _upsert(survey, asked, score, comment, now)
     follow_up = needs_follow_up(asked.metric, answer.score)

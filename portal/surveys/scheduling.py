@@ -7,7 +7,8 @@ Two moments settle an outcome: ``survey_delay_days`` after a delivery (the job
 - at most one survey per shipment and per return request;
 - at most one survey per customer per 30 days;
 - none for a shipment in exception (only delivered parcels are picked; a return is
-  skipped while any parcel of its order, or its return parcel, is in exception).
+  skipped while any parcel of its order, or its return parcel, is in exception);
+- none for a merchant who switched surveys off (``survey_settings["enabled"]``).
 
 Concurrency: on PostgreSQL the customer's row is locked (``FOR UPDATE``) before the checks,
 which serialises every survey decision for one customer across processes; on SQLite the
@@ -21,6 +22,7 @@ import hashlib
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -126,9 +128,11 @@ async def create_survey(
         and await Survey.filter(return_request_id=return_request.id).using_db(conn).exists()
     ):
         return None
+    config = survey_config(merchant)
+    if not config.enabled:
+        return None
     if await recently_surveyed(customer.id, now, conn):
         return None
-    config = survey_config(merchant)
     contact = pick_contact(config, customer, order)
     if contact is None:
         return None
@@ -163,26 +167,40 @@ async def create_survey(
     return survey
 
 
-async def _candidates(now: datetime, delay: int, after_id: int, limit: int) -> list[Shipment]:
-    """Delivered outbound parcels of merchants with this delay, due, without a survey,
-    whose customer had none in the last 30 days; in id order after ``after_id``."""
+async def _candidates(
+    now: datetime, delay: int, after_id: int, limit: int, skip_merchants: frozenset[int]
+) -> list[Shipment]:
+    """Delivered outbound parcels of merchants with this delay (but not ``skip_merchants``),
+    due, without a survey, whose customer had none in the last 30 days; in id order after
+    ``after_id``."""
     cutoff = now - timedelta(days=delay)
     recent = Survey.filter(created_at__gt=now - ONE_SURVEY_PER, customer_id__not_isnull=True)
+    query = Shipment.filter(
+        merchant__survey_delay_days=delay,
+        status=Status.DELIVERED,
+        direction=Direction.OUTBOUND,
+        delivered_at__lte=cutoff,
+        delivered_at__gt=cutoff - LOOKBACK,
+        order__customer_id__not_isnull=True,
+        surveys__id__isnull=True,  # an anti-join: no survey for this parcel yet
+        id__gt=after_id,
+    ).exclude(order__customer_id__in=Subquery(recent.values("customer_id")))
+    if skip_merchants:
+        query = query.exclude(merchant_id__in=sorted(skip_merchants))
     return (
-        await Shipment.filter(
-            merchant__survey_delay_days=delay,
-            status=Status.DELIVERED,
-            direction=Direction.OUTBOUND,
-            delivered_at__lte=cutoff,
-            delivered_at__gt=cutoff - LOOKBACK,
-            order__customer_id__not_isnull=True,
-            surveys__id__isnull=True,  # an anti-join: no survey for this parcel yet
-            id__gt=after_id,
-        )
-        .exclude(order__customer_id__in=Subquery(recent.values("customer_id")))
-        .select_related("merchant", "order", "order__customer")
+        await query.select_related("merchant", "order", "order__customer")
         .order_by("id")
         .limit(limit)
+    )
+
+
+async def _switched_off() -> frozenset[int]:
+    """Merchants with surveys switched off (few rows: read whole, decided in one place)."""
+    rows = await Merchant.all().values_list("id", "survey_settings")
+    return frozenset(
+        int(merchant_id)  # type: ignore[call-overload]
+        for merchant_id, raw in rows
+        if not survey_config(SimpleNamespace(survey_settings=raw)).enabled
     )
 
 
@@ -248,11 +266,12 @@ async def schedule_due_surveys(
     """
     now = now or datetime.now(UTC)
     delays = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
+    skip = await _switched_off()
     created = 0
     for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):  # type: ignore[call-overload]
         after_id = 0
         while True:
-            page = await _candidates(now, delay, after_id, PAGE)
+            page = await _candidates(now, delay, after_id, PAGE, skip)
             if not page:
                 break
             history = await _events_by_shipment([s.id for s in page])

@@ -1,14 +1,20 @@
 """What a survey says, per locale: default question texts, the merchant's own wording,
 its custom question, and the default invitation message.
 
-A merchant's survey configuration lives in one JSON value (proposed field
-``Merchant.survey_settings``; read with ``getattr`` so this works before it exists)::
+A merchant's survey configuration lives in one JSON value, ``Merchant.survey_settings``
+(written by the ``/admin/surveys`` screen; read with ``getattr`` and tolerant of any part
+missing or malformed)::
 
-    {"custom_question": {"en": "Did the size fit?", "pl": "Czy rozmiar pasował?"},
-     "wording": {"pl": {"csat_delivery": "…"}}}
+    {"enabled": true,
+     "channels": ["email", "sms"],
+     "custom_question": {"en": "Did the size fit?", "pl": "Czy rozmiar pasował?"},
+     "wording": {"pl": {"csat_delivery": "…"}},
+     "support": {"email": "help@shop.test", "phone": "+48 …", "url": "https://…"}}
 
-The channel follows the existing ``Merchant.notification_rules["survey"]`` (email by
-default). The invitation's text can be overridden like any notification, as a
+The delay after delivery is the ``Merchant.survey_delay_days`` column (the scheduler
+selects on it in SQL). Without ``channels`` the older ``notification_rules["survey"]`` is
+read, then email. Without a ``support`` part the page offers the branding's support
+contact. The invitation's text can be overridden like any notification, as a
 ``NotificationTemplate`` row with trigger ``"survey"``.
 """
 
@@ -22,6 +28,7 @@ from portal.notifications.base import DEFAULT_LOCALE, pick_locale
 
 SURVEY_TRIGGER = "survey"
 DEFAULT_CHANNELS: tuple[Channel, ...] = (Channel.EMAIL,)
+SUPPORT_KEYS = ("email", "phone", "url")
 
 QUESTION_TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -111,6 +118,10 @@ class SurveyConfig:
     custom_question: dict[str, str] = field(default_factory=dict)
     #: locale -> question key -> the merchant's wording.
     wording: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: False when the merchant switched surveys off: none are created.
+    enabled: bool = True
+    #: ``email`` / ``phone`` / ``url`` for follow-ups, as the merchant set them here.
+    support: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_custom_question(self) -> bool:
@@ -123,24 +134,57 @@ def _str_map(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items() if isinstance(v, str) and v.strip()}
 
 
+def _channels(value: Any) -> tuple[Channel, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(Channel(c) for c in value if c in Channel._value2member_map_)
+
+
 def survey_config(merchant: Any) -> SurveyConfig:
     """The merchant's configuration, tolerant of missing or malformed parts."""
     raw = getattr(merchant, "survey_settings", None) or {}
+    raw = raw if isinstance(raw, dict) else {}
     rules = getattr(merchant, "notification_rules", None) or {}
-    chosen = rules.get(SURVEY_TRIGGER)
-    channels = (
-        tuple(Channel(c) for c in chosen if c in Channel._value2member_map_)
-        if isinstance(chosen, list)
-        else DEFAULT_CHANNELS
-    )
-    wording = raw.get("wording") if isinstance(raw, dict) else None
+    channels = _channels(raw.get("channels"))
+    if channels is None:
+        channels = _channels(rules.get(SURVEY_TRIGGER) if isinstance(rules, dict) else None)
+    wording = raw.get("wording")
+    support = _str_map(raw.get("support"))
     return SurveyConfig(
-        channels=channels,
-        custom_question=_str_map(raw.get("custom_question") if isinstance(raw, dict) else None),
-        wording={str(k): _str_map(v) for k, v in (wording or {}).items()}
+        channels=DEFAULT_CHANNELS if channels is None else channels,
+        custom_question=_str_map(raw.get("custom_question")),
+        wording={str(k): _str_map(v) for k, v in wording.items()}
         if isinstance(wording, dict)
         else {},
+        enabled=raw.get("enabled") is not False,
+        support={k: v.strip() for k, v in support.items() if k in SUPPORT_KEYS},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SupportContact:
+    """Where a disappointed customer can reach the merchant; any part may be empty."""
+
+    email: str = ""
+    phone: str = ""
+    url: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.email or self.phone or self.url)
+
+
+def support_contact(merchant: Any, config: SurveyConfig | None = None) -> SupportContact:
+    """The survey settings' support contact, else the branding's (``support_email`` …).
+
+    Taken as a whole from one place, so a survey never mixes two teams' contacts.
+    """
+    config = config or survey_config(merchant)
+    chosen = config.support
+    if not any(chosen.values()):
+        branding = getattr(merchant, "branding", None) or {}
+        branding = branding if isinstance(branding, dict) else {}
+        chosen = {k: str(branding.get(f"support_{k}") or "").strip() for k in SUPPORT_KEYS}
+    return SupportContact(**{k: chosen.get(k, "") for k in SUPPORT_KEYS})
 
 
 def question_text(key: str, locale: str, config: SurveyConfig, merchant_name: str) -> str:

@@ -57,7 +57,7 @@ class LocaleMiddleware:
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
-                out.append("Content-Language", locale)
+                out.append("Content-Language", scope.get("state", {}).get("locale", locale))
                 vary = out.get("Vary")
                 out["Vary"] = (
                     f"{vary}, Accept-Language, Cookie" if vary else "Accept-Language, Cookie"

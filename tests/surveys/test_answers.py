@@ -10,11 +10,15 @@ from tortoise.transactions import in_transaction
 from portal.models import DomainEvent, Outcome, Survey, SurveyAnswer
 from portal.settings import Settings
 from portal.surveys.answers import (
+    EDIT_GRACE,
     AnswerError,
     OpenState,
+    accepts_changes,
+    editable_until,
     needs_follow_up,
     open_survey,
     record_answer,
+    wants_follow_up,
 )
 from portal.surveys.scheduling import create_survey, new_token, survey_return
 from tests.surveys.helpers import NOW, delivered, resolved_return
@@ -58,15 +62,44 @@ async def test_an_expired_link_does_not_open(db: str) -> None:
     assert (await open_survey(token, now=NOW + timedelta(days=30))).state == OpenState.EXPIRED
 
 
-async def test_a_completed_survey_only_thanks_and_takes_no_more_answers(db: str) -> None:
+async def test_a_completed_survey_takes_changes_for_a_short_grace_then_only_thanks(
+    db: str,
+) -> None:
     survey, token = await _survey()
     await record_answer(survey, "csat_delivery", 5, now=NOW)
     done = await record_answer(survey, "nps", 10, now=NOW)
     assert done.completed
     assert (await Survey.get(id=survey.id)).completed_at == NOW
-    assert (await open_survey(token, now=NOW)).state == OpenState.COMPLETED
+    in_grace = NOW + EDIT_GRACE - timedelta(seconds=1)
+    opened = await open_survey(token, now=in_grace)
+    assert opened.state == OpenState.OPEN and opened.completed
+    assert editable_until(opened.survey) == NOW + EDIT_GRACE  # type: ignore[arg-type]
+    late_comment = await record_answer(survey, "nps", None, "Great", now=in_grace)
+    assert not late_comment.completed  # completion is counted once
+    assert (await Survey.get(id=survey.id)).completed_at == NOW
+    closed = await open_survey(token, now=NOW + EDIT_GRACE)
+    assert closed.state == OpenState.COMPLETED
+    assert set(closed.answers) == {"csat_delivery", "nps"}
     with pytest.raises(AnswerError):
-        await record_answer(survey, "nps", 3, now=NOW)
+        await record_answer(survey, "nps", 3, now=NOW + EDIT_GRACE)
+    assert (await SurveyAnswer.get(survey_id=survey.id, question="nps")).score == 10
+
+
+async def test_a_survey_in_progress_is_not_editable_until_anything(db: str) -> None:
+    survey, _ = await _survey()
+    assert editable_until(survey) is None
+    assert accepts_changes(survey, NOW)
+    assert not accepts_changes(survey, NOW + timedelta(days=30))
+
+
+async def test_follow_up_is_wanted_for_any_detractor_answer(db: str) -> None:
+    survey, token = await _survey()
+    await record_answer(survey, "csat_delivery", 5, now=NOW)
+    opened = await open_survey(token, now=NOW)
+    assert not wants_follow_up(opened.questions, opened.answers)
+    await record_answer(survey, "nps", 4, now=NOW)
+    opened = await open_survey(token, now=NOW)
+    assert wants_follow_up(opened.questions, opened.answers)
 
 
 async def test_each_answer_is_saved_as_given_and_a_second_replaces_it(db: str) -> None:

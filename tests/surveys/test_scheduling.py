@@ -219,3 +219,37 @@ async def test_concurrent_workers_create_each_survey_once(db: str, settings: Set
     await asyncio.gather(*(schedule_due_surveys(settings, None, now=NOW) for _ in range(3)))
     assert await Survey.all().count() == 4
     assert await OutboxMessage.all().count() == 4
+
+
+async def test_the_job_asks_a_custom_question_saved_on_the_merchant(
+    db: str, settings: Settings
+) -> None:
+    shop = await factories.merchant(survey_settings={"custom_question": {"pl": "Czy pasuje?"}})
+    parcel = await delivered(shop)
+    await schedule_due_surveys(settings, None, now=NOW)
+    survey = await Survey.get(shipment_id=parcel.shipment.id)
+    assert survey.questions == ["csat_delivery", "nps", "custom"]
+
+
+async def test_a_merchant_who_switched_surveys_off_gets_none(db: str, settings: Settings) -> None:
+    off = await factories.merchant(survey_settings={"enabled": False})
+    on = await factories.merchant(survey_settings={"enabled": True})
+    await delivered(off)
+    surveyed = await delivered(on)
+    await schedule_due_surveys(settings, None, now=NOW)
+    assert [s.shipment_id for s in await Survey.all()] == [surveyed.shipment.id]  # type: ignore[attr-defined]
+    request = await resolved_return(await delivered(off, delivered_at=NOW - timedelta(hours=1)))
+    async with in_transaction() as conn:
+        assert await survey_return(settings, request.id, now=NOW, conn=conn) is None
+
+
+async def test_the_survey_channel_comes_from_the_survey_settings(
+    db: str, settings: Settings
+) -> None:
+    shop = await factories.merchant(
+        survey_settings={"channels": ["sms"]}, notification_rules={"survey": ["email"]}
+    )
+    await delivered(shop, phone="+48 600 100 200", country="PL", sms_opt_in=True)
+    await schedule_due_surveys(settings, None, now=NOW)
+    survey = await Survey.get()
+    assert await OutboxMessage.filter(unique_key=f"survey:{survey.id}:sms").exists()

@@ -11,8 +11,10 @@ from portal.surveys.outcomes import QUESTIONS
 from portal.surveys.wording import (
     MESSAGE_WORDS,
     QUESTION_TEXT,
+    SupportContact,
     message_words,
     question_text,
+    support_contact,
     survey_config,
 )
 
@@ -76,3 +78,25 @@ def test_malformed_settings_are_ignored() -> None:
 def test_message_words_fall_back_to_english() -> None:
     assert message_words("de")["cta"] == "Answer the survey"
     assert message_words("ru")["cta"] == "Пройти опрос"
+
+
+def test_surveys_are_on_unless_switched_off() -> None:
+    assert survey_config(shop()).enabled
+    assert survey_config(shop(survey_settings={"enabled": "no"})).enabled
+    assert not survey_config(shop(survey_settings={"enabled": False})).enabled
+
+
+def test_channels_in_the_survey_settings_win_over_the_notification_rules() -> None:
+    config = survey_config(
+        shop(survey_settings={"channels": ["sms", "email"]}, notification_rules={"survey": []})
+    )
+    assert config.channels == (Channel.SMS, Channel.EMAIL)
+    assert survey_config(shop(survey_settings={"channels": []})).channels == ()
+
+
+def test_the_survey_support_contact_wins_over_the_branding_as_a_whole() -> None:
+    branded = {"support_email": "help@shop.test", "support_phone": "+48 1", "support_url": ""}
+    own = shop(branding=branded, survey_settings={"support": {"url": " https://s.test/help "}})
+    assert support_contact(own) == SupportContact(url="https://s.test/help")
+    assert support_contact(shop(branding=branded)) == SupportContact("help@shop.test", "+48 1")
+    assert not support_contact(shop(branding={}))
