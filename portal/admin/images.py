@@ -76,9 +76,13 @@ def _webp(data: bytes) -> tuple[int, int]:
     raise ImageRejected("corrupt")
 
 
-def inspect(data: bytes) -> ImageInfo:
-    """The logo's type and size, or :class:`ImageRejected` (too big, SVG, unknown, corrupt)."""
-    if len(data) > MAX_BYTES:
+def inspect(data: bytes, *, max_bytes: int = MAX_BYTES, max_side: int = MAX_SIDE) -> ImageInfo:
+    """The image's type and size, or :class:`ImageRejected` (empty, too big, SVG, unknown,
+    corrupt, dimensions). The limits default to a logo's; callers with other uses (a
+    customer's photo) pass their own."""
+    if not data:
+        raise ImageRejected("empty")
+    if len(data) > max_bytes:
         raise ImageRejected("too_big")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         kind, (width, height) = "png", _png(data)
@@ -91,6 +95,6 @@ def inspect(data: bytes) -> ImageInfo:
         if b"<svg" in head or head.startswith(b"<?xml"):
             raise ImageRejected("svg")
         raise ImageRejected("type")
-    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+    if not (0 < width <= max_side and 0 < height <= max_side):
         raise ImageRejected("dimensions")
     return ImageInfo(kind=kind, width=width, height=height)

@@ -30,6 +30,7 @@ VARIABLES: dict[str, str] = {
     "reason": "Why, in a plain sentence, for problems and failed attempts (may be empty)",
     "eta": "The expected delivery date, written out (may be empty)",
     "tracking_link": "The signed link to the tracking page",
+    "return_link": "The signed link that starts a return of the order (empty without an order)",
 }
 
 BRANDING_KEYS = (
@@ -91,6 +92,17 @@ def greeting(name: str, locale: str) -> str:
     return words["greeting_named"].format(name=first) if first else words["greeting"]
 
 
+def return_link(settings: Any, merchant: Any, order: Any | None) -> str:
+    """The signed link to start a return of ``order`` ("" for a parcel without an order)."""
+    order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
+    if order is None or order_id is None or merchant_id is None:
+        return ""
+    # Imported here: the returns pages import the admin package, which imports this module.
+    from portal.returns_page.access import start_url
+
+    return start_url(settings, merchant_id, order_id)
+
+
 def message_context(
     settings: Any,
     *,
@@ -116,6 +128,7 @@ def message_context(
         "reason": phrases.reason_words(reason, locale),
         "eta": format_eta(shipment.estimated_delivery, locale, short=channel == "sms"),
         "tracking_link": make_tracking_link(settings, shipment),
+        "return_link": return_link(settings, merchant, order),
     }
 
 
@@ -128,6 +141,7 @@ class _SampleShipment:
 
 
 class _SampleOrder:
+    id = 0
     number = "#1042"
 
 

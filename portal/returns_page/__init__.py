@@ -1,8 +1,39 @@
 """The customer's self-service returns pages: start, follow and cancel a return, the
-drop-off code, and the public policy page. Mounted through :data:`routes`."""
+drop-off code, and the public policy page. Mounted through :data:`routes`.
+
+GET  /returns                              lookup form (``?shop=<slug>`` for a branded page)
+POST /returns                              order number + email or postcode
+GET  /returns/start/{token}                signed link from the "delivered" message
+GET  /returns/orders/{id}                  the order's items and their eligibility
+POST /returns/orders/{id}/items|options|review|confirm   the following steps
+GET  /returns/policy/{slug}                the shop's policy in plain words
+GET  /returns/drop-off/{number}/{token}    what the QR code opens at the counter
+GET  /returns/{number}                     the return's page; POST …/cancel; GET …/label.pdf
+GET  /returns/{number}/{token}             a lasting signed link to the return's page
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from portal.returns.labels import DROP_OFF_PATH
+from portal.returns_page import drop_off, follow, policy_page, start, steps
+from portal.returns_page.access import START_PATH
+
+routes: list[BaseRoute] = [
+    Route("/returns", start.lookup_page, methods=["GET"], name="returns_lookup"),
+    Route("/returns", start.find_order, methods=["POST"], name="returns_find"),
+    Route(f"{START_PATH}/{{token}}", start.start_link, name="returns_start"),
+    Route("/returns/orders/{order_id:int}", steps.items_page, name="returns_items"),
+    Route("/returns/orders/{order_id:int}/items", steps.post_items, methods=["POST"]),
+    Route("/returns/orders/{order_id:int}/options", steps.post_options, methods=["POST"]),
+    Route("/returns/orders/{order_id:int}/review", steps.post_review, methods=["POST"]),
+    Route("/returns/orders/{order_id:int}/confirm", steps.confirm, methods=["POST"]),
+    Route("/returns/orders/{order_id:int}/{step}", steps.step_url_opened, methods=["GET"]),
+    Route("/returns/policy/{slug}", policy_page.policy_page, name="returns_policy"),
+    Route(f"{DROP_OFF_PATH}/{{number}}/{{token}}", drop_off.drop_off, name="returns_drop_off"),
+    Route("/returns/{number}/label.pdf", follow.label, name="returns_label"),
+    Route("/returns/{number}/cancel", follow.cancel, methods=["POST"], name="returns_cancel"),
+    Route("/returns/{number}/{token}", follow.follow_link, name="returns_follow_link"),
+    Route("/returns/{number}", follow.return_page, name="returns_return"),
+]

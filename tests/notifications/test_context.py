@@ -47,3 +47,15 @@ def test_carriers_are_named_by_their_adapter() -> None:
 def test_the_sample_context_has_every_documented_variable(settings: Settings) -> None:
     shop = SimpleNamespace(name="Shop", branding={})
     assert set(sample_context(settings, shop, "en")) == set(VARIABLES)
+
+
+def test_the_delivered_message_carries_a_return_start_link(settings: Settings) -> None:
+    from types import SimpleNamespace
+
+    from portal.notifications.context import return_link
+    from portal.returns_page.access import read_start_token
+
+    link = return_link(settings, SimpleNamespace(id=3), SimpleNamespace(id=42))
+    assert link.startswith(f"{settings.public_base_url}/returns/start/")
+    assert read_start_token(settings, link.rsplit("/", 1)[-1]) == (3, 42)
+    assert return_link(settings, SimpleNamespace(id=3), None) == ""

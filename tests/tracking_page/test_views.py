@@ -329,7 +329,7 @@ async def test_the_page_links_the_brand_and_shows_the_logo(
 ) -> None:
     response = await web.get("/track/SBX00000000042")
     assert f'href="/brand/{shop.merchant.slug}.css"' in response.text
-    assert 'src="/media/acme.png"' in response.text
+    assert f'src="/media/logo/{shop.merchant.slug}"' in response.text
     assert "style=" not in response.text
 
 

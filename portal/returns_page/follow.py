@@ -1,0 +1,227 @@
+"""After confirming: the return's own page (state, timeline, amounts, label and QR code),
+cancelling it until it ships, the printable label, and the lasting follow link.
+
+A return is shown only when its order is one this browser has access to (see
+:mod:`portal.returns_page.access`); RMA numbers are unique per shop, and the lookup is
+limited to those orders, so a guessed number shows nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.i18n import _
+from portal.models import Customer, Order, ReturnItem, ReturnRequest, ReturnTransition
+from portal.models.returns import ReturnState as S
+from portal.notifications.schedule import recipient_zone
+from portal.returns import labels, service, states
+from portal.returns.review import ReturnRefused, active_policy
+from portal.returns_page import access, presenter, rendering, wording
+from portal.returns_page.orders import merchant_of
+from portal.returns_page.start import lookup_step
+
+RETURN = "returns/_return.html"
+DROP_OFF_METHODS = frozenset({"drop_off_label", "drop_off_qr"})
+#: States in which the label and QR code can still be used.
+SENDABLE = frozenset({S.APPROVED, S.AWAITING_SHIPMENT})
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    title: str
+    quantity: int
+    resolution: str
+    reason: str
+    amount: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    state: str
+    when: str
+
+
+def data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+async def _zone_of(request: Request, order: Order) -> ZoneInfo:
+    customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None  # type: ignore[attr-defined]
+    return recipient_zone(
+        customer=customer,
+        order=order,
+        merchant=await merchant_of(order),
+        default_time_zone=request.app.state.settings.default_time_zone,
+    )
+
+
+async def return_step(
+    request: Request,
+    row: ReturnRequest,
+    order: Order,
+    *,
+    created: bool = False,
+    message: str = "",
+    status_code: int = 200,
+    url: str | None = None,
+) -> Response:
+    settings = request.app.state.settings
+    zone = await _zone_of(request, order)
+    items = await ReturnItem.filter(return_request_id=row.id).select_related("order_item", "reason")
+    lines = [
+        LineView(
+            title=i.order_item.title,
+            quantity=i.quantity,
+            resolution=wording.resolution(i.resolution),
+            reason=presenter.label_of(i.reason.labels, i.reason.code) if i.reason else "",
+            amount=presenter.money(i.amount, row.currency),
+            comment=i.comment,
+        )
+        for i in items
+    ]
+    steps = [
+        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))  # type: ignore[arg-type]
+        for t in await ReturnTransition.filter(return_request_id=row.id).order_by("id")
+    ]
+    state = S(row.state)
+    sendable = state in SENDABLE and (row.method or "") in DROP_OFF_METHODS
+    merchant_id: int = row.merchant_id  # type: ignore[attr-defined]
+    context = {
+        "row": row,
+        "order": order,
+        "created": created,
+        "message": message,
+        "state": wording.state(state),
+        "under_review": state in (S.REQUESTED, S.NEEDS_REVIEW),
+        "next_steps": wording.next_steps(state, row.method),
+        "lines": lines,
+        "steps": steps,
+        "has_refund": any(i.resolution in ("refund", "keep_item") for i in items),
+        "has_credit": any(i.resolution == "store_credit" for i in items),
+        "refund_total": presenter.money(row.refund_total, row.currency),
+        "credit_total": presenter.money(row.credit_total, row.currency),
+        "fees_total": presenter.money(row.fees_total, row.currency),
+        "method": wording.method(row.method) if row.method else "",
+        "cancellable": state in states.CUSTOMER_CANCELLABLE,
+        "sendable": sendable,
+        "send_by": presenter.local_time(row.label_expires_at, zone)  # type: ignore[arg-type]
+        if sendable and row.label_expires_at
+        else "",
+        "qr": data_uri(labels.qr_svg(labels.drop_off_url(settings, merchant_id, row.number)))
+        if sendable
+        else "",
+        "follow_url": access.follow_url(settings, merchant_id, row.number),
+    }
+    merchant = await merchant_of(order)
+    return rendering.step(
+        request,
+        RETURN,
+        context,
+        merchant=merchant,
+        status_code=status_code,
+        url=url,
+        title=_("Return %(number)s") % {"number": row.number},
+    )
+
+
+async def _accessible(request: Request) -> tuple[ReturnRequest | None, Order | None]:
+    number = request.path_params["number"][:32]
+    orders = access.granted_orders(request)
+    row = (
+        await ReturnRequest.filter(number=number, order_id__in=orders).order_by("-id").first()
+        if orders
+        else None
+    )
+    order = await Order.get(id=row.order_id) if row else None  # type: ignore[attr-defined]
+    return row, order
+
+
+def _no_access(request: Request) -> Response:
+    message = _("To see a return, find its order first.")
+    return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
+
+
+async def return_page(request: Request) -> Response:
+    row, order = await _accessible(request)
+    if row is None or order is None:
+        return _no_access(request)
+    created = request.query_params.get("new") == "1"
+    return await return_step(request, row, order, created=created)
+
+
+async def follow_link(request: Request) -> Response:
+    found = access.read_follow_token(request.app.state.settings, request.path_params["token"])
+    number = request.path_params["number"][:32]
+    row = None
+    if found is not None and found[1] == number:
+        row = await ReturnRequest.get_or_none(merchant_id=found[0], number=number)
+    if row is None:
+        message = _("This returns link is not valid. Find your order below instead.")
+        return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
+    access.grant(request, row.order_id)  # type: ignore[attr-defined]
+    return rendering.see_other(f"/returns/{row.number}")
+
+
+async def cancel(request: Request) -> Response:
+    row, order = await _accessible(request)
+    if row is None or order is None:
+        return _no_access(request)
+    try:
+        await service.cancel(row, actor="customer")
+    except states.TransitionRefused:
+        fresh = await ReturnRequest.get(id=row.id)
+        message = _(
+            "This return can no longer be cancelled: the items are already on their way. "
+            "The shop will settle it when they arrive."
+        )
+        return await return_step(request, fresh, order, message=message, status_code=409)
+    if rendering.is_htmx(request):
+        message = _("Your return has been cancelled.")
+        return await return_step(request, row, order, message=message)
+    return rendering.see_other(f"/returns/{row.number}")
+
+
+def _address(lines: list[str | None]) -> list[str]:
+    return [line for line in lines if line]
+
+
+async def label(request: Request) -> Response:
+    row, order = await _accessible(request)
+    if row is None or order is None:
+        return _no_access(request)
+    if S(row.state) not in SENDABLE or (row.method or "") not in DROP_OFF_METHODS:
+        return _no_access(request)
+    merchant_id: int = row.merchant_id  # type: ignore[attr-defined]
+    try:
+        found = await active_policy(merchant_id)
+        to = found.return_address or {}
+    except ReturnRefused:
+        to = {}
+    merchant = await merchant_of(order)
+    city = " ".join(p for p in (order.ship_postal_code, order.ship_city) if p)
+    # The label keeps the module's English headings: the PDF prints Windows-1252 only,
+    # and carriers and counter clerks read them wherever the customer lives.
+    text = labels.LabelText(
+        number=row.number,
+        from_lines=_address([order.ship_name, order.ship_line1, order.ship_line2, city,
+                             order.ship_country]),
+        to_lines=_address([to.get("name") or merchant.name, to.get("line1"), to.get("line2"),
+                           " ".join(p for p in (to.get("postal_code"), to.get("city")) if p),
+                           to.get("region"), to.get("country")]),
+        drop_off_by=row.label_expires_at,
+    )  # fmt: skip
+    url = labels.drop_off_url(request.app.state.settings, merchant_id, row.number)
+    return Response(
+        labels.label_pdf(text, url),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="return-{row.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )

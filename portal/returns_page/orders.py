@@ -1,0 +1,23 @@
+"""The order a returns step is about: found only when this browser has access to it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from portal.models import Merchant, Order
+from portal.returns_page import access
+
+
+async def accessible_order(request: Request, order_id: int) -> Order | None:
+    """The order when the signed session says it is this visitor's, else None."""
+    if not access.may_see(request, order_id):
+        return None
+    return await Order.get_or_none(id=order_id)
+
+
+async def merchant_of(order: Order) -> Merchant:
+    return await Merchant.get(id=order.merchant_id)  # type: ignore[attr-defined]
+
+
+def order_url(order_id: int) -> str:
+    return f"/returns/orders/{order_id}"

@@ -1,0 +1,245 @@
+"""What the returns steps show: items with their eligibility, reasons in the customer's
+language, exchange choices and prices, all formatted for the current locale and zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+
+from portal.i18n import DEFAULT_LOCALE, current_locale
+from portal.models import Order, OrderItem, ProductVariant, ReturnReason
+from portal.returns import policy
+from portal.returns.review import OrderReview
+from portal.returns_page import wording
+from portal.returns_page.draft import Choice, Draft
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return format_currency(amount, currency, locale=current_locale())
+
+
+def percent(value: Decimal) -> str:
+    return format_percent(value / 100, locale=current_locale(), decimal_quantization=False)
+
+
+def last_day(closes: datetime, zone: ZoneInfo) -> str:
+    """The last day of a window that ends at ``closes`` (local midnight), written out."""
+    day = (closes.astimezone(zone) - timedelta(seconds=1)).date()
+    return format_date(day, "long", locale=current_locale())
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{format_date(local.date(), 'long', locale=current_locale())} {local:%H:%M}"
+
+
+def label_of(labels: dict[str, str] | None, fallback: str) -> str:
+    """A merchant-written label in the current language, else English, else any."""
+    found = labels or {}
+    return (
+        found.get(current_locale())
+        or found.get(DEFAULT_LOCALE)
+        or next((v for v in found.values() if v), "")
+        or fallback
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonOption:
+    code: str
+    label: str
+    requires_photo: bool
+    requires_comment: bool
+    waives_fees: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonGroup:
+    """A top-level reason; with children it is a heading (``optgroup``), else a choice."""
+
+    option: ReasonOption
+    children: tuple[ReasonOption, ...]
+
+
+async def reason_menu(merchant_id: int) -> tuple[ReasonGroup, ...]:
+    rows = await ReturnReason.filter(merchant_id=merchant_id, active=True).order_by(
+        "position", "id"
+    )
+    options = {
+        r.id: ReasonOption(
+            r.code,
+            label_of(r.labels, r.code),
+            r.requires_photo,
+            r.requires_comment,
+            r.waives_fees,
+        )
+        for r in rows
+    }
+    known = {r.id for r in rows}
+    tops = [r for r in rows if r.parent_id not in known]  # type: ignore[attr-defined]
+    return tuple(
+        ReasonGroup(
+            options[top.id],
+            tuple(options[r.id] for r in rows if r.parent_id == top.id),  # type: ignore[attr-defined]
+        )
+        for top in tops
+    )
+
+
+def selectable(menu: tuple[ReasonGroup, ...]) -> dict[str, ReasonOption]:
+    """The reasons a customer can pick: leaves (a heading with children is not one)."""
+    found: dict[str, ReasonOption] = {}
+    for group in menu:
+        if group.children:
+            found.update({c.code: c for c in group.children})
+        else:
+            found[group.option.code] = group.option
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class VariantView:
+    id: int
+    label: str
+    difference: str
+    #: "more", "less" or "same": who pays the difference.
+    direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    id: int
+    title: str
+    options: str
+    ordered: int
+    unit_price: str
+    eligible: bool
+    why_not: str
+    max_quantity: int
+    resolutions: tuple[str, ...]
+    variants: tuple[VariantView, ...]
+    choice: Choice | None
+    photo_kept: bool
+    error: str = ""
+
+
+def _options_text(options: dict[str, object] | None) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in (options or {}).items())
+
+
+async def item_views(
+    order: Order, review: OrderReview, draft: Draft | None, errors: dict[int, str] | None = None
+) -> list[ItemView]:
+    rows = await OrderItem.filter(order_id=order.id).order_by("id")
+    wanted = {v.id for e in review.eligibility.values() for v in e.exchange_variants}
+    variants = {v.id: v for v in await ProductVariant.filter(id__in=wanted)}
+    views = []
+    for row in rows:
+        verdict = review.eligibility[row.id]
+        closes = verdict.window_closes_at
+        why = (
+            ""
+            if verdict.eligible
+            else wording.ineligible(verdict.reason, last_day(closes, review.zone) if closes else "")
+        )
+        offered = []
+        for swap in verdict.exchange_variants:
+            difference = swap.price - row.unit_price
+            variant = variants.get(swap.id)
+            offered.append(
+                VariantView(
+                    swap.id,
+                    _options_text(variant.options) or (variant.title if variant else str(swap.id)),
+                    money(abs(difference), order.currency),
+                    "more" if difference > 0 else "less" if difference < 0 else "same",
+                )
+            )
+        views.append(
+            ItemView(
+                id=row.id,
+                title=row.title,
+                options=_options_text(row.variant_options),
+                ordered=row.quantity,
+                unit_price=money(row.unit_price, order.currency),
+                eligible=verdict.eligible,
+                why_not=why,
+                max_quantity=verdict.max_quantity,
+                resolutions=verdict.resolutions,
+                variants=tuple(offered),
+                choice=draft.choice(row.id) if draft else None,
+                photo_kept=bool(draft and row.id in draft.photos),
+                error=(errors or {}).get(row.id, ""),
+            )
+        )
+    return views
+
+
+def window_text(review: OrderReview) -> str:
+    """When the return window closes, in the customer's zone (empty when not started)."""
+    ends = [e.window_closes_at for e in review.eligibility.values() if e.window_closes_at]
+    return last_day(max(ends), review.zone) if ends else ""
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteLineView:
+    title: str
+    quantity: int
+    resolution: str
+    amount: str
+    restocking: str
+    difference: str
+    direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    lines: tuple[QuoteLineView, ...]
+    refund_total: str
+    credit_total: str
+    fees_total: str
+    shipping_fee: str
+    has_refund: bool
+    has_credit: bool
+    has_fees: bool
+    bonus: str
+    fees_waived: bool
+
+
+def quote_view(
+    quoted: policy.Quote, titles: dict[int, str], rules: policy.Rules, shipping_applies: bool
+) -> QuoteView:
+    """``quoted`` in words and local money; ``shipping_applies`` says whether a return
+    shipping fee exists at all (so "waived" is only said when something was waived)."""
+    currency = quoted.currency
+    lines = []
+    for priced in quoted.lines:
+        difference = priced.price_difference
+        lines.append(
+            QuoteLineView(
+                title=titles.get(priced.line.item.id, ""),
+                quantity=priced.line.quantity,
+                resolution=wording.resolution(priced.line.resolution),
+                amount=money(priced.amount, currency),
+                restocking=money(priced.restocking_fee, currency) if priced.restocking_fee else "",
+                difference=money(abs(difference), currency) if difference else "",
+                direction="more" if difference > 0 else "less" if difference < 0 else "same",
+            )
+        )
+    bonus = rules.store_credit_bonus_percent
+    return QuoteView(
+        lines=tuple(lines),
+        refund_total=money(quoted.refund_total, currency),
+        credit_total=money(quoted.credit_total, currency),
+        fees_total=money(quoted.fees_total, currency),
+        shipping_fee=money(quoted.shipping_fee, currency),
+        has_refund=any(p.line.resolution in ("refund", "keep_item") for p in quoted.lines),
+        has_credit=any(p.line.resolution == "store_credit" for p in quoted.lines),
+        has_fees=quoted.fees_total > 0,
+        bonus=percent(bonus) if bonus else "",
+        fees_waived=shipping_applies and quoted.shipping_fee == 0,
+    )

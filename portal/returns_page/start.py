@@ -1,0 +1,113 @@
+"""Starting a return: the lookup form (order number + email or postcode) and the signed
+start link from the "delivered" message. Both end with access to the order kept in the
+signed session and the order's items on screen.
+
+A failed lookup reads the same whatever the reason (no such order, wrong email, another
+shop's order), and lookups share the tracking page's per-client budget for order lookups,
+so order numbers and emails cannot be guessed in bulk through either page.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.i18n import _
+from portal.models import Merchant, Order
+from portal.returns_page import access, rendering
+from portal.returns_page.orders import order_url
+from portal.tracking_page import lookup
+from portal.tracking_page.config import config_for
+from portal.tracking_page.ratelimit import client_key
+from portal.tracking_page.views import order_not_found_message
+
+LOOKUP = "returns/_lookup.html"
+
+
+async def _shop(request: Request) -> tuple[str | None, Merchant | None]:
+    shop = (request.query_params.get("shop") or "")[:64] or None
+    return shop, await lookup.merchant_by_slug(shop)
+
+
+def lookup_step(
+    request: Request,
+    *,
+    shop: str | None,
+    merchant: Merchant | None,
+    message: str | None = None,
+    status_code: int = 200,
+    order_number: str = "",
+) -> Response:
+    context = {"shop": shop, "message": message, "order_number": order_number}
+    return rendering.step(
+        request,
+        LOOKUP,
+        context,
+        merchant=merchant,
+        status_code=status_code,
+        title=_("Return an item"),
+    )
+
+
+async def lookup_page(request: Request) -> Response:
+    shop, merchant = await _shop(request)
+    return lookup_step(request, shop=shop, merchant=merchant)
+
+
+async def find_order(request: Request) -> Response:
+    async with request.form() as form:
+        number = str(form.get("order", ""))[:64]
+        contact = str(form.get("contact", ""))[:254]
+    shop, merchant = await _shop(request)
+    config = config_for(request.app)
+    decision = await config.limiter.hit(config.order_limit, client_key(request))
+    if not decision.allowed:
+        message = _(
+            "You have made many lookups in a short time. Please wait a few minutes and try again."
+        )
+        response = lookup_step(
+            request, shop=shop, merchant=merchant, message=message, status_code=429
+        )
+        response.headers["Retry-After"] = str(decision.retry_after)
+        return response
+    merchant_id = None if shop is None else (merchant.id if merchant else -1)
+    order = await lookup.find_order(number, contact, merchant_id=merchant_id)
+    if order is None:
+        return lookup_step(
+            request,
+            shop=shop,
+            merchant=merchant,
+            message=order_not_found_message(),
+            status_code=404,
+            order_number=number,
+        )
+    access.grant(request, order.id)
+    return await _items_now(request, order)
+
+
+async def _items_now(request: Request, order: Order) -> Response:
+    """The items step straight away for htmx; a redirect to it for a plain post."""
+    if rendering.is_htmx(request):
+        from portal.returns_page.steps import items_step
+
+        return await items_step(request, order, url=order_url(order.id))
+    return rendering.see_other(order_url(order.id))
+
+
+async def start_link(request: Request) -> Response:
+    settings = request.app.state.settings
+    try:
+        merchant_id, order_id = access.read_start_token(settings, request.path_params["token"])
+    except access.LinkProblem as problem:
+        if problem.expired:
+            message = _("This returns link has expired. Find your order below instead.")
+        else:
+            message = _("This returns link is not valid. Find your order below instead.")
+        status = 410 if problem.expired else 400
+        return lookup_step(request, shop=None, merchant=None, message=message, status_code=status)
+    order = await Order.get_or_none(id=order_id, merchant_id=merchant_id)
+    if order is None:
+        message = _("This returns link is not valid. Find your order below instead.")
+        return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
+    access.grant(request, order.id)
+    return rendering.see_other(order_url(order.id))

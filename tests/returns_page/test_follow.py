@@ -1,0 +1,103 @@
+"""Following a return: its page, who may see it, cancelling until it ships, the label."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.applications import Starlette
+
+from portal.models import ReturnRequest
+from portal.models.returns import ReturnState as S
+from portal.returns import states
+from portal.returns.service import Selection, create_return
+from portal.returns_page import access
+from tests.conftest import client_for
+from tests.returns_page.helpers import Shop, make_shop, open_order
+
+
+async def _booked(shop: Shop, method: str = "drop_off_qr") -> ReturnRequest:
+    return await create_return(
+        shop.order, [Selection(shop.tee.id, 1, "refund", "too_small")], method=method
+    )
+
+
+async def test_the_page_shows_state_timeline_items_and_amounts(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    row = await _booked(shop)
+    await open_order(web, shop)
+    page = await web.get(f"/returns/{row.number}")
+    assert page.status_code == 200
+    states_shown = [step.state for step in page.context["steps"]]  # type: ignore[attr-defined]
+    assert states_shown == ["Requested", "Approved", "Approved: waiting for you to send it"]
+    assert [line.title for line in page.context["lines"]] == ["Tee"]  # type: ignore[attr-defined]
+    assert page.context["refund_total"] == "€23.00"  # type: ignore[attr-defined]  # 30 - 3 - 4
+    assert page.context["cancellable"] and page.context["send_by"]  # type: ignore[attr-defined]
+
+
+async def test_a_return_under_review_says_so(web: httpx.AsyncClient, db: str) -> None:
+    shop = await make_shop(auto_approve_rules={})
+    row = await _booked(shop)
+    await open_order(web, shop)
+    page = await web.get(f"/returns/{row.number}")
+    assert page.context["state"] == "Under review by the shop"  # type: ignore[attr-defined]
+    assert page.context["under_review"] and not page.context["sendable"]  # type: ignore[attr-defined]
+    assert (await web.get(f"/returns/{row.number}/label.pdf")).status_code == 404
+
+
+async def test_cancelling_works_until_the_parcel_ships(web: httpx.AsyncClient, shop: Shop) -> None:
+    from tests.returns_page.helpers import csrf_of
+
+    first = await _booked(shop)
+    page = await open_order(web, shop)
+    token = csrf_of(page.text)
+    cancelled = await web.post(f"/returns/{first.number}/cancel", data={"csrf_token": token})
+    assert cancelled.status_code == 303
+    assert (await ReturnRequest.get(id=first.id)).state == S.CANCELLED
+    after = await web.get(f"/returns/{first.number}")
+    assert after.context["state"] == "Cancelled" and not after.context["cancellable"]  # type: ignore[attr-defined]
+
+    second = await _booked(shop)
+    await states.transition(second, S.IN_TRANSIT, actor="carrier")
+    refused = await web.post(f"/returns/{second.number}/cancel", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "can no longer be cancelled" in refused.context["message"]  # type: ignore[attr-defined]
+    assert (await ReturnRequest.get(id=second.id)).state == S.IN_TRANSIT
+    assert not refused.context["cancellable"]  # type: ignore[attr-defined]
+
+
+async def test_one_customer_cannot_see_anothers_return(returns_app: Starlette, shop: Shop) -> None:
+    theirs = await make_shop(slug="other", email="bo@example.test")
+    row = await _booked(theirs)
+    async with client_for(returns_app) as web:
+        await open_order(web, shop)  # access to their own order only
+        for path in (f"/returns/{row.number}", f"/returns/{row.number}/label.pdf"):
+            answer = await web.get(path)
+            assert answer.status_code == 404
+            assert row.number not in answer.text
+        page = await web.get("/returns")
+        from tests.returns_page.helpers import csrf_of
+
+        token = csrf_of(page.text)
+        refused = await web.post(f"/returns/{row.number}/cancel", data={"csrf_token": token})
+        assert refused.status_code == 404
+        assert (await ReturnRequest.get(id=row.id)).state == S.AWAITING_SHIPMENT
+        assert (await web.get(f"/returns/orders/{theirs.order.id}")).context.get("items") is None  # type: ignore[attr-defined]
+
+
+async def test_a_follow_link_gives_access_to_its_return(web: httpx.AsyncClient, shop: Shop) -> None:
+    row = await _booked(shop)
+    settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
+    link = access.follow_url(settings, shop.merchant.id, row.number)
+    opened = await web.get(link.removeprefix(settings.public_base_url))
+    assert opened.status_code == 303 and opened.headers["location"] == f"/returns/{row.number}"
+    assert (await web.get(opened.headers["location"])).status_code == 200
+
+
+async def test_a_forged_follow_link_is_refused(web: httpx.AsyncClient, shop: Shop) -> None:
+    row = await _booked(shop)
+    settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
+    other = access.follow_token(settings, shop.merchant.id, "R-OTHER1")
+    for token in (other, access.follow_token(settings, shop.merchant.id, row.number)[:-3] + "abc"):
+        answer = await web.get(f"/returns/{row.number}/{token}")
+        assert answer.status_code == 404
+    assert (await web.get(f"/returns/{row.number}")).status_code == 404

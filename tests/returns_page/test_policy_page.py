@@ -1,0 +1,58 @@
+"""The public policy page: the active policy in plain words, in every shipped language."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from portal import i18n
+from tests.returns_page.helpers import Shop
+
+WINDOW = {
+    "en": "You can return items within 30 days of delivery.",
+    "pl": "30 dni",
+    "ro": "30 de zile",
+    "ru": "30 дней",
+    "el": "30 ημερών",
+}
+
+
+async def test_the_policy_reads_in_plain_words(web: httpx.AsyncClient, shop: Shop) -> None:
+    page = await web.get("/returns/policy/acme")
+    assert page.status_code == 200
+    text = page.text
+    for phrase in (
+        WINDOW["en"],
+        "Final sale, cannot be returned: underwear.",
+        "Choose store credit and get 10% extra.",
+        "keep them and get a refund",
+        "€6.00",
+        "Return shipping costs €4.00 per return.",
+        "A restocking fee of 10% of the item price applies.",
+        "No fees for exchanges.",
+        "No fees when the reason is: Arrived damaged.",
+        "Drop off with a QR code (no printer needed)",
+        "Carrier pickup from your address",
+        "A photo is needed for: Arrived damaged.",
+        "Too small",
+    ):
+        assert phrase in text, phrase
+
+
+@pytest.mark.parametrize("locale", i18n.LOCALES)
+async def test_the_policy_page_speaks_every_language(
+    web: httpx.AsyncClient, shop: Shop, locale: str
+) -> None:
+    page = await web.get(f"/returns/policy/acme?lang={locale}")
+    assert page.status_code == 200
+    assert f'<html lang="{locale}">' in page.text
+    assert WINDOW[locale] in page.text
+    if locale != "en":
+        assert "You can return items within" not in page.text
+        assert "Return shipping costs" not in page.text
+
+
+async def test_an_unknown_shop_has_no_policy_page(web: httpx.AsyncClient, shop: Shop) -> None:
+    answer = await web.get("/returns/policy/nope")
+    assert answer.status_code == 404
+    assert "no online return policy" in answer.text
