@@ -43,6 +43,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.surveys.scheduling",
     "portal.returns.tracking_listener",
     "portal.returns.notifications",
+    "portal.webhooks_out.returns_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

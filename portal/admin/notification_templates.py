@@ -1,6 +1,10 @@
 """Merchant overrides of the notification templates: a list, an editor with a live
 preview, save (refused while the template has problems) and reset to the default.
 
+Shipment updates, return steps and the survey invitation are offered alike; what differs
+between them (names, variables, defaults, checking, preview) comes from their
+:class:`~portal.admin.template_families.Family`.
+
 The shop's staff edit the words their customers receive; the machinery (sandboxed
 rendering, validation, SMS segment counting) lives in :mod:`portal.notifications`, so
 what the preview shows is exactly what the dispatcher will send. Every query is scoped
@@ -20,19 +24,17 @@ from tortoise.exceptions import IntegrityError
 
 from portal import i18n
 from portal.admin.auth import render, require_staff, staff_of
-from portal.admin.branding import TRIGGER_NAMES
+from portal.admin.template_families import (
+    FAMILIES,
+    SHIPMENT,
+    SHIPMENT_DESCRIPTIONS,
+    Family,
+    family_of,
+)
 from portal.i18n import _, lazy
 from portal.models import Channel, NotificationTemplate
-from portal.notifications.base import LOCALES, Trigger
-from portal.notifications.context import VARIABLES
-from portal.notifications.templates import (
-    Preview,
-    TemplateProblem,
-    TemplateSource,
-    default_source,
-    preview,
-    validate_template,
-)
+from portal.notifications.base import LOCALES
+from portal.notifications.templates import Preview, TemplateProblem, TemplateSource
 
 BASE_PATH = "/admin/notifications/templates"
 SUBJECT_MAX = 500  # NotificationTemplate.subject is a varchar(500)
@@ -40,40 +42,32 @@ BODY_MAX = 5000
 
 CHANNEL_NAMES = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text message")}
 FIELD_NAMES = {"subject": lazy("Subject"), "body": lazy("Message")}
-
-#: What each template variable holds, in words the editor can translate; keyed like
-#: :data:`portal.notifications.context.VARIABLES` (which stays the source of truth for names).
-DESCRIPTIONS = {
-    "greeting": lazy("The opening line, with the customer's name when known"),
-    "merchant": lazy(
-        "The shop: merchant.name and merchant.branding (logo_url, primary_color, "
-        "accent_color, support_email, support_url, support_phone)"
-    ),
-    "customer_name": lazy("The customer's name (may be empty)"),
-    "order_number": lazy("The order number (may be empty)"),
-    "tracking_number": lazy("The carrier's tracking number"),
-    "carrier_name": lazy("The carrier's name, e.g. DHL"),
-    "status": lazy("The parcel's status in plain words"),
-    "reason": lazy("Why, in a plain sentence, for problems and failed attempts (may be empty)"),
-    "eta": lazy("The expected delivery date, written out (may be empty)"),
-    "tracking_link": lazy("The signed link to the tracking page"),
+FAMILY_TITLES = {
+    "shipment": lazy("Delivery updates"),
+    "return": lazy("Returns"),
+    "survey": lazy("Surveys"),
 }
+
+#: Kept for callers that knew the shipment descriptions by this name.
+DESCRIPTIONS = SHIPMENT_DESCRIPTIONS
 
 
 def edit_path(trigger: str, channel: str, locale: str) -> str:
     return f"{BASE_PATH}/{trigger}/{channel}/{locale}"
 
 
-def _key(request: Request) -> tuple[Trigger, Channel, str]:
-    """The trigger, channel and locale in the path; anything unknown is a 404."""
+def _key(request: Request) -> tuple[Family, str, Channel, str]:
+    """The family, trigger, channel and locale in the path; anything unknown is a 404."""
     params = request.path_params
+    trigger = str(params.get("trigger", ""))
+    family = family_of(trigger)
     try:
-        trigger, channel = Trigger(params["trigger"]), Channel(params["channel"])
+        channel = Channel(params["channel"])
     except (KeyError, ValueError):
         raise HTTPException(404) from None
-    if params.get("locale") not in LOCALES:
+    if family is None or params.get("locale") not in LOCALES:
         raise HTTPException(404)
-    return trigger, channel, params["locale"]
+    return family, trigger, channel, params["locale"]
 
 
 def _text(form: Any, name: str) -> str:
@@ -82,7 +76,14 @@ def _text(form: Any, name: str) -> str:
     return value.replace("\r\n", "\n") if isinstance(value, str) else ""
 
 
-def field_problems(channel: Channel, subject: str, body: str) -> dict[str, list[TemplateProblem]]:
+def field_problems(
+    channel: Channel,
+    subject: str,
+    body: str,
+    *,
+    family: Family = SHIPMENT,
+    trigger: str = "delivered",
+) -> dict[str, list[TemplateProblem]]:
     """Problems by form field; empty when the template may be saved."""
     fields = [("body", body, BODY_MAX)]
     if channel == Channel.EMAIL:
@@ -95,26 +96,33 @@ def field_problems(channel: Channel, subject: str, body: str) -> dict[str, list[
             message = _("Keep it under %(limit)d characters.") % {"limit": limit}
             problems = [TemplateProblem(1, message)]
         else:
-            problems = validate_template(value, channel)
+            problems = family.validate(value, trigger, channel)
         if problems:
             errors[name] = problems
     return errors
 
 
 def _preview_state(
-    request: Request, channel: Channel, locale: str, subject: str, body: str
+    request: Request,
+    family: Family,
+    trigger: str,
+    channel: Channel,
+    locale: str,
+    subject: str,
+    body: str,
 ) -> dict[str, Any]:
     """What the preview area shows: the rendered sample, or the problems by field."""
-    errors = field_problems(channel, subject, body)
+    errors = field_problems(channel, subject, body, family=family, trigger=trigger)
     result: Preview | None = None
     if not errors:
-        result = preview(
+        result = family.preview(
             request.app.state.settings,
             staff_of(request).merchant,
-            channel=channel,
-            locale=locale,
-            subject=subject if channel == Channel.EMAIL else "",
-            body=body,
+            trigger,
+            channel.value,
+            locale,
+            subject if channel == Channel.EMAIL else "",
+            body,
         )
     problems = [(_(FIELD_NAMES[name]), p) for name, found in errors.items() for p in found]
     return {"preview": result, "errors": errors, "problems": problems}
@@ -148,29 +156,31 @@ async def _edit_page(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    trigger, channel, locale = _key(request)
+    family, trigger, channel, locale = _key(request)
     merchant = staff_of(request).merchant
-    default = default_source(trigger, channel, locale)
+    default = family.default(trigger, channel.value, locale)
     override = await _override(merchant.id, trigger, channel, locale)
     current = TemplateSource(override.subject, override.body) if override else default
     subject = current.subject if subject is None else subject
     body = current.body if body is None else body
     context: dict[str, Any] = {
-        "trigger": trigger.value,
+        "trigger": trigger,
+        "family": family.key,
+        "example": family.example,
         "channel": channel.value,
         "locale": locale,
-        "trigger_name": _(TRIGGER_NAMES[trigger]),
+        "trigger_name": _(family.names[trigger]),
         "channel_name": _(CHANNEL_NAMES[channel]),
         "language": i18n.language_name(locale),
         "action": edit_path(trigger, channel, locale),
         "default": default,
         "overridden": override is not None,
         "values": {"subject": subject, "body": body},
-        "variables": [(name, _(DESCRIPTIONS.get(name, desc))) for name, desc in VARIABLES.items()],
+        "variables": family.variables(),
         "saved": request.query_params.get("saved"),
         "was_reset": request.query_params.get("reset"),
         "reset_error": None,
-        **_preview_state(request, channel, locale, subject, body),
+        **_preview_state(request, family, trigger, channel, locale, subject, body),
     }
     context.update(extra)
     return render(request, "admin/notification_template_edit.html", context, status=status)
@@ -187,23 +197,34 @@ async def list_templates(request: Request) -> Response:
     )
     rows = [
         {
-            "trigger_name": _(TRIGGER_NAMES[trigger]),
+            "family": family.key,
+            "trigger_name": _(family.names[trigger]),
             "channel_name": _(CHANNEL_NAMES[channel]),
             "cells": [
                 {
                     "locale": locale,
                     "language": i18n.language_name(locale),
-                    "overridden": (trigger.value, channel.value, locale) in overridden,
+                    "overridden": (trigger, channel.value, locale) in overridden,
                     "url": edit_path(trigger, channel, locale),
                 }
                 for locale in LOCALES
             ],
         }
-        for trigger in Trigger
+        for family in FAMILIES
+        for trigger in family.triggers
         for channel in Channel
     ]
     languages = [(locale, i18n.language_name(locale)) for locale in LOCALES]
-    context = {"rows": rows, "languages": languages, "overridden_count": len(overridden)}
+    groups = [
+        (family.key, _(FAMILY_TITLES[family.key]), [r for r in rows if r["family"] == family.key])
+        for family in FAMILIES
+    ]
+    context = {
+        "rows": rows,
+        "groups": groups,
+        "languages": languages,
+        "overridden_count": len(overridden),
+    }
     return render(request, "admin/notification_templates.html", context)
 
 
@@ -215,11 +236,11 @@ async def edit_template(request: Request) -> Response:
 @require_staff()
 async def save_template(request: Request) -> Response:
     """Save the override, or 422 with the problems beside the fields and nothing written."""
-    trigger, channel, locale = _key(request)
+    family, trigger, channel, locale = _key(request)
     async with request.form() as form:
         subject = _text(form, "subject") if channel == Channel.EMAIL else ""
         body = _text(form, "body")
-    if field_problems(channel, subject, body):
+    if field_problems(channel, subject, body, family=family, trigger=trigger):
         return await _edit_page(request, subject=subject, body=body, status=422)
     merchant = staff_of(request).merchant
     await upsert_override(merchant.id, trigger, channel, locale, subject.strip(), body)
@@ -229,20 +250,21 @@ async def save_template(request: Request) -> Response:
 @require_staff()
 async def preview_template(request: Request) -> Response:
     """The live preview for htmx (a fragment), or the whole page for a plain form post."""
-    _trigger, channel, locale = _key(request)
+    family, trigger, channel, locale = _key(request)
     async with request.form() as form:
         subject = _text(form, "subject") if channel == Channel.EMAIL else ""
         body = _text(form, "body")
     if not request.headers.get("hx-request"):
         return await _edit_page(request, subject=subject, body=body)
-    context = {"channel": channel.value, **_preview_state(request, channel, locale, subject, body)}
+    state = _preview_state(request, family, trigger, channel, locale, subject, body)
+    context = {"channel": channel.value, **state}
     return render(request, "admin/_template_preview.html", context)
 
 
 @require_staff()
 async def reset_template(request: Request) -> Response:
     """Delete the override (the default applies again); needs the confirmation box ticked."""
-    trigger, channel, locale = _key(request)
+    _family, trigger, channel, locale = _key(request)
     async with request.form() as form:
         confirmed = form.get("confirm") == "yes"
     if not confirmed:

@@ -24,6 +24,8 @@ TOPIC_CHOICES: tuple[str, ...] = (
     topics.SHIPMENT_DELIVERED,
     topics.SHIPMENT_EXCEPTION,
     "shipment.*",
+    "return.resolved",
+    "return.*",
 )
 MAX_URL = 500
 MAX_DESCRIPTION = 200
@@ -35,6 +37,8 @@ def topic_labels() -> dict[str, str]:
         topics.SHIPMENT_DELIVERED: _("A shipment is delivered"),
         topics.SHIPMENT_EXCEPTION: _("A shipment has a problem"),
         "shipment.*": _("Every shipment event, including ones added later"),
+        "return.resolved": _("A return is resolved: refunds and store credit are due"),
+        "return.*": _("Every step of every return"),
     }
 
 

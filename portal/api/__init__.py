@@ -13,7 +13,7 @@ from collections import defaultdict
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from portal.api import events, openapi, orders, shipments, webhook_endpoints
+from portal.api import events, openapi, orders, returns, shipments, webhook_endpoints
 from portal.api.errors import ApiError
 from portal.api.operations import PREFIX, ApiConfig, Call, Operation, PathEndpoint, Reply
 
@@ -23,6 +23,7 @@ def all_operations() -> list[Operation]:
     return [
         *orders.OPERATIONS,
         *shipments.OPERATIONS,
+        *returns.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
     ]

@@ -13,6 +13,7 @@ from typing import Any
 from portal.api import operations as ops
 from portal.api.errors import TITLES
 from portal.api.schemas import COMPONENTS, DATE_TIME, PROBLEM, Schema, obj, string
+from portal.webhooks_out import topics
 
 _RATE_HEADERS = {
     "RateLimit-Limit": "Requests allowed per window for this API key.",
@@ -140,6 +141,10 @@ def _webhooks() -> dict[str, Any]:
         "shipment.status_changed": hook("shipment.status_changed", "A shipment's status changed"),
         "shipment.delivered": hook("shipment.delivered", "A shipment was delivered"),
         "shipment.exception": hook("shipment.exception", "A shipment hit an exception"),
+        **{
+            topic: hook(topic, f"A return moved to {topic.split('.', 1)[1]} (data: the Return)")
+            for topic in topics.RETURN_TOPICS
+        },
         "ping": hook("ping", "A test sent from the admin"),
     }
 

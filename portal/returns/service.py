@@ -60,7 +60,7 @@ def new_rma_number() -> str:
     return "R-" + "".join(secrets.choice(RMA_ALPHABET) for _ in range(6))
 
 
-async def _lines(
+async def checked_lines(
     review: OrderReview, selections: Sequence[Selection], merchant_id: int, conn: BaseDBAsyncClient
 ) -> tuple[list[policy.Line], dict[str, ReturnReason]]:
     """Check each selection against the review; the priced lines, or ReturnRefused."""
@@ -189,7 +189,7 @@ async def _create(
     review = await review_order(order, now=now, conn=conn)
     if method is not None and ReturnMethod(method).value not in (review.policy.methods or ()):
         raise ReturnRefused({None: "method"})
-    lines, reasons = await _lines(review, selections, merchant_id, conn)
+    lines, reasons = await checked_lines(review, selections, merchant_id, conn)
     quoted = policy.quote(review.rules, lines, order.currency)
     request = await ReturnRequest.create(
         merchant_id=merchant_id,

@@ -285,7 +285,7 @@ async def review_step(
 ) -> Response:
     """The amounts, fees and method, with a fresh submission key, before confirming."""
     try:
-        lines, _reasons = await service._lines(  # the same checks create_return makes
+        lines, _reasons = await service.checked_lines(  # the checks create_return makes
             review,
             draft.selections(),
             order.merchant_id,

@@ -11,8 +11,29 @@ SHIPMENT_EXCEPTION = "shipment.exception"
 #: Sent by "send test"; delivered to an endpoint whatever it subscribes to.
 PING = "ping"
 
-TOPICS: tuple[str, ...] = (SHIPMENT_STATUS_CHANGED, SHIPMENT_DELIVERED, SHIPMENT_EXCEPTION)
-#: Families a pattern may name; ``return`` and ``survey`` topics arrive with those features.
+#: One topic per return state: ``return.<state>`` as the return reaches it.
+RETURN_TOPICS: tuple[str, ...] = (
+    "return.requested",
+    "return.needs_review",
+    "return.approved",
+    "return.rejected",
+    "return.awaiting_shipment",
+    "return.in_transit",
+    "return.received",
+    "return.inspected",
+    "return.resolved",
+    "return.closed",
+    "return.cancelled",
+    "return.expired",
+)
+
+TOPICS: tuple[str, ...] = (
+    SHIPMENT_STATUS_CHANGED,
+    SHIPMENT_DELIVERED,
+    SHIPMENT_EXCEPTION,
+    *RETURN_TOPICS,
+)
+#: Families a pattern may name; ``survey`` topics arrive with that feature.
 FAMILIES: tuple[str, ...] = ("shipment", "return", "survey")
 
 _PATTERN = re.compile(r"\*|[a-z]+\.(\*|[a-z_]+)")
@@ -25,7 +46,7 @@ def pattern_problem(pattern: str) -> str | None:
     family = pattern.split(".")[0]
     if pattern != "*" and family not in FAMILIES:
         return f"unknown topic family {family!r} (known: {', '.join(FAMILIES)})"
-    if family == "shipment" and not pattern.endswith(".*") and pattern not in TOPICS:
+    if family in ("shipment", "return") and not pattern.endswith(".*") and pattern not in TOPICS:
         return f"unknown topic (known: {', '.join(TOPICS)})"
     return None
 
