@@ -1,0 +1,401 @@
+"""Analytics dashboard queries over a million survey answers and a million shipments.
+
+``python -m benchmarks.analytics [--rows 1000000] [--runs 5] [--database URL] [--reuse]``
+
+The database is recreated and migrated, then seeded in bulk, straight through the driver
+(asyncpg ``COPY`` on PostgreSQL, multi-row ``executemany`` on SQLite), with ``--rows``
+survey answers and ``--rows`` outbound shipments over the year to 23 November 2026, spread
+over five merchants; the measured one ("bench") owns 60 % of every table. Each shipment has
+its order and one order line; 8 % of parcels get a problem scan (the only tracking events
+analytics read), 10 % of orders a return, and answers come two to a survey.
+
+Every dashboard query then runs ``--runs`` times (the portal's own functions, through the
+ORM connection) for the last 90 days (the screen's default) and for the whole year, and
+the median is printed. Absolute times swing with the machine's load, so the baseline is a
+``SELECT count(*)`` over the whole ``survey_answer`` table timed the same way in the same
+run; the ratio to it is what to compare between runs. On PostgreSQL the tables are
+``VACUUM ANALYZE``d after seeding (what autovacuum would have done). ``--reuse`` skips
+the (minutes long) seeding and times the queries again on the rows already there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from benchmarks.common import DEFAULT_POSTGRES, fresh_database, machine_load, table
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+DAYS = 365
+#: Share of the rows owned by each merchant; the first one is measured.
+MERCHANTS = (("bench", 0.6), ("second", 0.1), ("third", 0.1), ("fourth", 0.1), ("fifth", 0.1))
+CARRIERS = ("ups", "dhl", "fedex", "usps", "sandbox")
+COUNTRIES = ("PL", "PL", "PL", "DE", "DE", "RO", "GR", "FR", "GB", "US")
+PROBLEMS = (
+    ("exception", "carrier_delay"),
+    ("exception", "weather_delay"),
+    ("exception", "damaged"),
+    ("exception", None),
+    ("failed_attempt", "recipient_unavailable"),
+    ("failed_attempt", "address_issue"),
+)
+REASONS = ("too_small", "too_big", "damaged", "not_as_described", "changed_mind")
+RESOLUTIONS = ("refund", "refund", "store_credit", "exchange", "keep_item")
+OUTCOMES = ("smooth", "smooth", "smooth", "late", "failed_attempt", "return", "exchange")
+PRODUCTS, VARIANTS_EACH = 50, 4
+BATCH = 50_000
+
+Row = tuple[Any, ...]
+
+
+class Writer:
+    """Bulk inserts through the driver: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.postgres = database.startswith(("postgres://", "postgresql://"))
+        self.pg: Any = None
+
+    async def __aenter__(self) -> Writer:
+        if self.postgres:
+            import asyncpg
+
+            self.pg = await asyncpg.connect(database_url_for_asyncpg(self.database))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.pg is not None:
+            await self.pg.close()
+
+    async def insert(self, name: str, columns: Sequence[str], rows: Iterator[Row]) -> int:
+        count = 0
+        while True:
+            batch = [row for _, row in zip(range(BATCH), rows, strict=False)]
+            if not batch:
+                return count
+            count += len(batch)
+            if self.pg is not None:
+                await self.pg.copy_records_to_table(name, records=batch, columns=list(columns))
+            else:
+                from tortoise import connections
+
+                marks = ", ".join("?" for _ in columns)
+                await connections.get("default").execute_many(
+                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                    [[_sqlite_value(v) for v in row] for row in batch],
+                )
+
+    async def finish(self, tables: Sequence[str]) -> None:
+        """Move each sequence past the ids given explicitly, and refresh statistics."""
+        if self.pg is None:
+            return
+        for name in tables:
+            await self.pg.execute(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
+            )
+        await self.pg.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+
+
+def database_url_for_asyncpg(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def _sqlite_value(value: Any) -> Any:
+    """Values as Tortoise stores them in SQLite (ISO text for times, text for decimals)."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | Decimal):
+        return str(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _owner(i: int, total: int) -> int:
+    """The merchant id (1-based) owning row ``i`` of ``total``."""
+    edge = 0.0
+    for n, (_, share) in enumerate(MERCHANTS, start=1):
+        edge += share
+        if i < total * edge:
+            return n
+    return len(MERCHANTS)
+
+
+async def seed(writer: Writer, rows: int, rng: random.Random) -> dict[str, int]:
+    """Merchants, variants, reasons, then ``rows`` orders+lines+shipments and ``rows``
+    answers (with their surveys), plus problem scans and returns. Returns row counts."""
+    counts: dict[str, int] = {}
+    counts["merchant"] = await writer.insert(
+        "merchant",
+        ("id", "slug", "name", "branding", "time_zone", "default_locale", "quiet_hours_start",
+         "quiet_hours_end", "expire_after_days", "survey_delay_days", "notification_rules",
+         "survey_settings", "created_at"),
+        iter([(n, slug, slug.title(), "{}", "UTC", "en", "21:00", "08:00", 30, 2, "{}", "{}", NOW)
+              for n, (slug, _) in enumerate(MERCHANTS, start=1)]),
+    )  # fmt: skip
+    merchants = len(MERCHANTS)
+    per_merchant = PRODUCTS * VARIANTS_EACH
+    counts["product_variant"] = await writer.insert(
+        "product_variant",
+        ("id", "merchant_id", "product_ref", "sku", "title", "options", "price", "stock",
+         "reserved"),
+        iter([(m * per_merchant + v + 1, m + 1, f"P{v // VARIANTS_EACH:03d}", f"P{v:04d}",
+               f"Product {v // VARIANTS_EACH}", "{}", Decimal("20.00"), 100, 0)
+              for m in range(merchants) for v in range(per_merchant)]),
+    )  # fmt: skip
+    counts["return_reason"] = await writer.insert(
+        "return_reason",
+        ("id", "merchant_id", "code", "labels", "requires_photo", "requires_comment",
+         "waives_fees", "position", "active"),
+        iter([(m * len(REASONS) + r + 1, m + 1, code, json.dumps({"en": code}), False, False,
+               False, r, True)
+              for m in range(merchants) for r, code in enumerate(REASONS)]),
+    )  # fmt: skip
+
+    placed = [NOW - timedelta(seconds=rng.randrange(DAYS * 86400)) for _ in range(rows)]
+    owners = [_owner(i, rows) for i in range(rows)]
+    counts["orders"] = await writer.insert(
+        "orders",
+        ("id", "merchant_id", "number", "email", "currency", "placed_at", "ship_name",
+         "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code",
+         "ship_country", "created_at"),
+        ((i + 1, owners[i], f"B{i}", "", "EUR", placed[i], "", "", "", "", "", "",
+          rng.choice(COUNTRIES), placed[i]) for i in range(rows)),
+    )  # fmt: skip
+    variants = [rng.randrange(per_merchant) for _ in range(rows)]
+    quantities = [rng.choice((1, 1, 1, 2, 3)) for _ in range(rows)]
+    counts["order_item"] = await writer.insert(
+        "order_item",
+        ("id", "order_id", "variant_id", "sku", "title", "variant_options", "quantity",
+         "unit_price", "final_sale"),
+        ((i + 1, i + 1, (owners[i] - 1) * per_merchant + variants[i] + 1, f"P{variants[i]:04d}",
+          f"Product {variants[i] // VARIANTS_EACH}", "{}", quantities[i], Decimal("20.00"),
+          False) for i in range(rows)),
+    )  # fmt: skip
+
+    def shipments() -> Iterator[Row]:
+        for i in range(rows):
+            shipped = placed[i] + timedelta(hours=rng.randrange(4, 36))
+            delivered = shipped + timedelta(hours=rng.randrange(20, 160))
+            done = delivered < NOW and rng.random() < 0.95
+            eta = (shipped + timedelta(days=3)).date() if rng.random() < 0.9 else None
+            yield (i + 1, owners[i], i + 1, rng.choice(CARRIERS), False, f"BN{i:010d}",
+                   "outbound", "delivered" if done else "in_transit", 0, shipped,
+                   delivered if done else None, eta, eta, placed[i], placed[i])  # fmt: skip
+
+    counts["shipment"] = await writer.insert(
+        "shipment",
+        ("id", "merchant_id", "order_id", "carrier_key", "carrier_pinned", "tracking_number",
+         "direction", "status", "poll_failures", "shipped_at", "delivered_at",
+         "estimated_delivery", "first_estimated_delivery", "created_at", "updated_at"),
+        shipments(),
+    )  # fmt: skip
+    problem_ids = sorted(rng.sample(range(rows), rows * 8 // 100))
+
+    def events() -> Iterator[Row]:
+        for n, i in enumerate(problem_ids):
+            status, reason = rng.choice(PROBLEMS)
+            yield (n + 1, i + 1, placed[i] + timedelta(days=2), status, reason, "X", "",
+                   f"p{n}", "poll", placed[i] + timedelta(days=2))  # fmt: skip
+
+    counts["tracking_event"] = await writer.insert(
+        "tracking_event",
+        ("id", "shipment_id", "occurred_at", "status", "reason", "carrier_code", "description",
+         "dedupe_key", "source", "recorded_at"),
+        events(),
+    )  # fmt: skip
+    returned = sorted(rng.sample(range(rows), rows // 10))
+    counts["return_request"] = await writer.insert(
+        "return_request",
+        ("id", "merchant_id", "order_id", "number", "state", "currency", "refund_total",
+         "credit_total", "fees_total", "customer_note", "merchant_note", "created_at",
+         "updated_at"),
+        ((n + 1, owners[i], i + 1, f"R{n}", rng.choice(("resolved", "resolved", "received",
+          "requested", "rejected")), "EUR", Decimal(0), Decimal(0), Decimal(0), "", "",
+          placed[i] + timedelta(days=8), placed[i] + timedelta(days=8))
+         for n, i in enumerate(returned)),
+    )  # fmt: skip
+    counts["return_item"] = await writer.insert(
+        "return_item",
+        ("id", "return_request_id", "order_item_id", "quantity", "reason_id", "comment",
+         "resolution", "amount"),
+        ((n + 1, n + 1, i + 1, 1, (owners[i] - 1) * len(REASONS) + rng.randrange(len(REASONS))
+          + 1, "", rng.choice(RESOLUTIONS), Decimal("20.00")) for n, i in enumerate(returned)),
+    )  # fmt: skip
+
+    surveys = rows // 2
+    answered = [NOW - timedelta(seconds=rng.randrange(DAYS * 86400)) for _ in range(surveys)]
+    survey_owner = [_owner(i, surveys) for i in range(surveys)]
+    outcome = [rng.choice(OUTCOMES) for _ in range(surveys)]
+    carrier = [rng.choice(CARRIERS) for _ in range(surveys)]
+    counts["survey"] = await writer.insert(
+        "survey",
+        ("id", "merchant_id", "outcome", "questions", "locale", "token_hash", "expires_at",
+         "created_at"),
+        ((s + 1, survey_owner[s], outcome[s], "[]", "en", f"{s:064d}", answered[s], answered[s])
+         for s in range(surveys)),
+    )  # fmt: skip
+
+    def answers() -> Iterator[Row]:
+        n = 0
+        for s in range(surveys):
+            smooth = outcome[s] == "smooth"
+            reason = rng.choice(REASONS) if outcome[s] in ("return", "exchange") else None
+            pair = (
+                (("csat", rng.randint(1, 5)), ("nps", rng.randint(0, 10)))
+                if smooth
+                else (("ces", rng.randint(1, 5)), ("csat", rng.randint(1, 5)))
+            )
+            for metric, score in pair:
+                n += 1
+                yield (n, survey_owner[s], s + 1, f"{metric}_q", metric, score, carrier[s],
+                       outcome[s], reason, answered[s] + timedelta(minutes=n % 3))  # fmt: skip
+
+    counts["survey_answer"] = await writer.insert(
+        "survey_answer",
+        ("id", "merchant_id", "survey_id", "question", "metric", "score", "carrier_key",
+         "outcome", "return_reason", "answered_at"),
+        answers(),
+    )  # fmt: skip
+    await writer.finish(list(counts))
+    return counts
+
+
+def dashboard_queries() -> list[tuple[str, Callable[[Any], Awaitable[Any]]]]:
+    """Every query behind the screens, as the portal runs them."""
+    from portal.analytics import delivery, returns, satisfaction
+
+    return [
+        ("on-time by carrier", delivery.on_time),
+        ("transit by carrier", lambda f: delivery.transit_times(f, "carrier")),
+        ("transit by destination", lambda f: delivery.transit_times(f, "destination")),
+        ("problems by reason", delivery.problem_rates),
+        ("return rate by reason", returns.return_rate_by_reason),
+        ("return rate by product", lambda f: returns.return_rate_by_item(f, "product")),
+        ("return rate by variant", lambda f: returns.return_rate_by_item(f, "variant")),
+        ("resolution shares", returns.resolutions),
+        ("satisfaction overall", lambda f: satisfaction.satisfaction(f, None)),
+        ("satisfaction by week", lambda f: satisfaction.satisfaction(f, "week")),
+        ("satisfaction by month", lambda f: satisfaction.satisfaction(f, "month")),
+        ("satisfaction by carrier", lambda f: satisfaction.satisfaction(f, "carrier")),
+        ("satisfaction by outcome", lambda f: satisfaction.satisfaction(f, "outcome")),
+        ("satisfaction by return reason", lambda f: satisfaction.satisfaction(f, "return_reason")),
+    ]
+
+
+async def median_ms(run: Callable[[], Awaitable[Any]], runs: int) -> float:
+    await run()  # warm the cache and the plan
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        await run()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+async def measure(runs: int) -> tuple[float, list[list[object]]]:
+    from tortoise import connections
+
+    from portal.analytics.sql import Filters
+
+    conn = connections.get("default")
+    baseline = await median_ms(
+        lambda: conn.execute_query_dict("SELECT count(*) AS n FROM survey_answer"), runs
+    )
+    periods = {
+        "90 days": Filters(1, NOW - timedelta(days=90), NOW),
+        "year": Filters(1, NOW - timedelta(days=DAYS), NOW),
+        "year, ups": Filters(1, NOW - timedelta(days=DAYS), NOW, "ups"),
+    }
+    rows: list[list[object]] = []
+    for name, query in dashboard_queries():
+        for label, f in periods.items():
+            if label == "year, ups" and not name.startswith(("on-time", "satisfaction by week")):
+                continue
+            ms = await median_ms(lambda q=query, f=f: q(f), runs)  # type: ignore[misc]
+            rows.append([name, label, f"{ms:,.1f}", f"{ms / baseline:.2f}"])
+    return baseline, rows
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.analytics", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="answers and shipments")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per query (median)")
+    parser.add_argument(
+        "--database", default=DEFAULT_POSTGRES, help="dropped and recreated! (default %(default)s)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the queries on the rows a previous run seeded"
+    )
+    return parser
+
+
+async def existing_counts() -> dict[str, int]:
+    from tortoise import connections
+
+    conn = connections.get("default")
+    return {
+        name: int((await conn.execute_query_dict(f"SELECT count(*) AS n FROM {name}"))[0]["n"])
+        for name in ("survey_answer", "shipment")
+    }
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    from portal import db
+
+    args = _parser().parse_args(argv)
+    if not args.reuse:
+        await fresh_database(args.database)
+    await db.connect(args.database)
+    try:
+        if args.reuse:
+            counts = await existing_counts()
+            print(f"reusing {counts['survey_answer']:,} answers, {counts['shipment']:,} shipments")
+        else:
+            began = time.perf_counter()
+            async with Writer(args.database) as writer:
+                counts = await seed(writer, args.rows, random.Random(args.rows))
+            seeded = time.perf_counter() - began
+            print(
+                f"seeded {sum(counts.values()):,} rows in {seeded:.1f} s: "
+                + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
+                flush=True,
+            )
+        baseline, rows = await measure(args.runs)
+    finally:
+        await db.disconnect()
+    engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
+    print()
+    print(
+        f"analytics queries on {engine}, merchant 'bench' (60 % of {args.rows:,} answers and "
+        f"shipments), median of {args.runs} runs"
+    )
+    print(table([["query", "period", "median ms", "vs count(*)"], *rows]))
+    print()
+    print(f"baseline: SELECT count(*) FROM survey_answer ({counts['survey_answer']:,} rows) "
+          f"median {baseline:,.1f} ms")  # fmt: skip
+    slowest = max(rows, key=lambda r: float(str(r[2]).replace(",", "")))
+    print(f"slowest: {slowest[0]} ({slowest[1]}) {slowest[2]} ms")
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_load()} at the end")
+    print(
+        "reproduce: python -m benchmarks.analytics "
+        + shlex.join(sys.argv[1:] if argv is None else argv)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
