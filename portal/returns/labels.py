@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import segno
+from anyascii import anyascii
 from itsdangerous import BadSignature, URLSafeSerializer
 
 DROP_OFF_SALT = "return-drop-off"
@@ -88,8 +89,22 @@ class LabelText:
     by_heading: str = "Drop off by"
 
 
+def latin_text(text: str) -> str:
+    """``text`` in the label font's Windows-1252 letters: those it has stay as they are,
+    the rest are transliterated (``Łódź`` -> ``Lódz``, ``Θεσσαλονίκη`` -> ``Thessaloniki``),
+    as carriers print addresses, rather than turning into question marks."""
+    out = []
+    for char in text:
+        try:
+            char.encode("cp1252")
+            out.append(char)
+        except UnicodeEncodeError:
+            out.append(anyascii(char) or "?")
+    return "".join(out)
+
+
 def _pdf_text(text: str) -> str:
-    raw = text.encode("cp1252", errors="replace").decode("latin-1")
+    raw = latin_text(text).encode("cp1252", errors="replace").decode("latin-1")
     return raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 

@@ -70,3 +70,10 @@ def test_the_pdf_label_prints_the_text_escaped_and_draws_the_qr() -> None:
     assert b"(1 Main St\\\\Apt 2) Tj" in pdf
     assert b"2026-12-07" in pdf
     assert pdf.count(b" re\n") > 100  # the QR modules
+
+
+def test_letters_the_label_font_lacks_are_transliterated_not_lost() -> None:
+    assert labels.latin_text("Łódź, ul. Żółta 5") == "Lódz, ul. Zólta 5"
+    assert labels.latin_text("Θεσσαλονίκη") == "Thessaloniki"
+    assert labels.latin_text("Москва") == "Moskva"
+    assert labels.latin_text("Müller Straße") == "Müller Straße"
