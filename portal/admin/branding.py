@@ -23,12 +23,22 @@ from portal.admin import images
 from portal.admin.auth import render, require_staff, staff_of
 from portal.i18n import _, lazy
 from portal.models import Merchant
+from portal.notifications.base import DEFAULT_RULES
+from portal.returns import messages as return_messages
 
-TRIGGERS = (
+SHIPMENT_TRIGGERS = (
     "shipped", "out_for_delivery", "failed_attempt", "ready_for_pickup",
     "delivered", "exception", "returned_to_sender", "delayed",
 )  # fmt: skip
+TRIGGERS = (*SHIPMENT_TRIGGERS, *return_messages.TRIGGERS)
+#: What each trigger sends on when the merchant never chose: the same defaults the
+#: listeners apply, so the form shows (and a save keeps) what actually happens.
+DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
+    **{t.value: tuple(c.value for c in channels) for t, channels in DEFAULT_RULES.items()},
+    **{t: tuple(c.value for c in chans) for t, chans in return_messages.DEFAULT_CHANNELS.items()},
+}
 TRIGGER_NAMES = {
+    **return_messages.TRIGGER_NAMES,
     "shipped": lazy("Shipped"),
     "out_for_delivery": lazy("Out for delivery"),
     "failed_attempt": lazy("Delivery attempt failed"),
@@ -118,6 +128,12 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     return clean, errors
 
 
+def effective_rules(saved: dict[str, Any] | None) -> dict[str, list[str]]:
+    """The channels each trigger really uses: the merchant's choice, else the default."""
+    saved = saved or {}
+    return {t: list(saved.get(t, DEFAULT_CHANNELS[t])) for t in TRIGGERS}
+
+
 def _values(merchant: Merchant) -> dict[str, Any]:
     branding = merchant.branding or {}
     values: dict[str, Any] = {
@@ -127,7 +143,7 @@ def _values(merchant: Merchant) -> dict[str, Any]:
         "quiet_hours_start": merchant.quiet_hours_start,
         "quiet_hours_end": merchant.quiet_hours_end,
         "expire_after_days": merchant.expire_after_days,
-        "notification_rules": merchant.notification_rules or {},
+        "notification_rules": effective_rules(merchant.notification_rules),
     }
     for key in ("primary_color", "accent_color", "support_email", "support_url", "support_phone"):
         values[key] = branding.get(key, "")

@@ -84,6 +84,32 @@ async def test_settings_are_saved(client: httpx.AsyncClient, db: str) -> None:
     assert shop.notification_rules["exception"] == []
 
 
+async def test_a_shop_that_never_chose_sees_the_channels_really_used(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    await signed_in_owner(client)
+    response = await client.get("/admin/settings")
+
+    rules = response.context["values"]["notification_rules"]
+    assert rules["out_for_delivery"] == ["email", "sms"]
+    assert rules["delivered"] == ["email"]
+    assert rules["return_approved"] == ["email", "sms"]
+    assert rules["return_rejected"] == ["email"]
+    assert 'name="rule_return_resolved_email" value="1" checked' in response.text
+
+
+async def test_return_message_channels_are_saved_with_the_others(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    form = {**_form(rule_return_approved_sms="1"), "csrf_token": token}
+    await client.post("/admin/settings", data=form)
+
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert shop.notification_rules["return_approved"] == ["sms"]
+    assert shop.notification_rules["return_resolved"] == []
+
+
 async def test_invalid_settings_are_shown_back(client: httpx.AsyncClient, db: str) -> None:
     _user, token = await signed_in_owner(client)
     response = await client.post(
