@@ -44,6 +44,8 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.returns.tracking_listener",
     "portal.returns.notifications",
     "portal.webhooks_out.returns_listener",
+    "portal.surveys.follow_up",
+    "portal.webhooks_out.survey_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

@@ -26,6 +26,9 @@ TOPIC_CHOICES: tuple[str, ...] = (
     "shipment.*",
     "return.resolved",
     "return.*",
+    topics.SURVEY_FOLLOW_UP,
+    topics.SURVEY_ANSWERED,
+    "survey.*",
 )
 MAX_URL = 500
 MAX_DESCRIPTION = 200
@@ -39,6 +42,9 @@ def topic_labels() -> dict[str, str]:
         "shipment.*": _("Every shipment event, including ones added later"),
         "return.resolved": _("A return is resolved: refunds and store credit are due"),
         "return.*": _("Every step of every return"),
+        topics.SURVEY_FOLLOW_UP: _("A customer's survey answers call for a follow-up"),
+        topics.SURVEY_ANSWERED: _("A customer answers a survey question"),
+        "survey.*": _("Every survey event"),
     }
 
 

@@ -145,6 +145,14 @@ def _webhooks() -> dict[str, Any]:
             topic: hook(topic, f"A return moved to {topic.split('.', 1)[1]} (data: the Return)")
             for topic in topics.RETURN_TOPICS
         },
+        topics.SURVEY_ANSWERED: hook(
+            topics.SURVEY_ANSWERED,
+            "A customer answered a survey question (data: survey, answer, answers, follow_up)",
+        ),
+        topics.SURVEY_FOLLOW_UP: hook(
+            topics.SURVEY_FOLLOW_UP,
+            "A survey's answers call for a follow-up: once per survey, when they settle",
+        ),
         "ping": hook("ping", "A test sent from the admin"),
     }
 

@@ -143,7 +143,7 @@ def tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _paragraphs(text: str) -> list[Markup]:
+def paragraphs(text: str) -> list[Markup]:
     """Plain text → escaped HTML paragraphs with links made clickable."""
     result = []
     for block in re.split(r"\n\s*\n", text):
@@ -182,7 +182,7 @@ def in_layout(
         **context,
         "body": body,
         "subject": subject,
-        "paragraphs": _paragraphs(body),
+        "paragraphs": paragraphs(body),
         "words": words,
         "tracking_link": link,
         "locale": pick_locale(locale),

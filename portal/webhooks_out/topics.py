@@ -27,13 +27,19 @@ RETURN_TOPICS: tuple[str, ...] = (
     "return.expired",
 )
 
+#: Every answer a customer gives; once per survey, when its answers call for a follow-up.
+SURVEY_ANSWERED = "survey.answered"
+SURVEY_FOLLOW_UP = "survey.follow_up"
+SURVEY_TOPICS: tuple[str, ...] = (SURVEY_ANSWERED, SURVEY_FOLLOW_UP)
+
 TOPICS: tuple[str, ...] = (
     SHIPMENT_STATUS_CHANGED,
     SHIPMENT_DELIVERED,
     SHIPMENT_EXCEPTION,
     *RETURN_TOPICS,
+    *SURVEY_TOPICS,
 )
-#: Families a pattern may name; ``survey`` topics arrive with that feature.
+#: Families a pattern may name.
 FAMILIES: tuple[str, ...] = ("shipment", "return", "survey")
 
 _PATTERN = re.compile(r"\*|[a-z]+\.(\*|[a-z_]+)")
@@ -46,7 +52,7 @@ def pattern_problem(pattern: str) -> str | None:
     family = pattern.split(".")[0]
     if pattern != "*" and family not in FAMILIES:
         return f"unknown topic family {family!r} (known: {', '.join(FAMILIES)})"
-    if family in ("shipment", "return") and not pattern.endswith(".*") and pattern not in TOPICS:
+    if pattern != "*" and not pattern.endswith(".*") and pattern not in TOPICS:
         return f"unknown topic (known: {', '.join(TOPICS)})"
     return None
 
