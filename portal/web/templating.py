@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from portal import i18n
 from portal.web import csrf
+from portal.web.language_links import language_url
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 #: Most remembered URLs (or translations) before the memo starts again.
@@ -141,6 +142,7 @@ def _context(request: Request) -> dict[str, Any]:
         "locale": i18n.current_locale(),
         "csrf_token": lambda: csrf.csrf_token(request),
         "csrf_field": lambda: csrf.csrf_field(request),
+        "language_url": lambda code: language_url(request, code),
     }
 
 

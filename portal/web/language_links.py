@@ -1,0 +1,43 @@
+"""Where the language menu's links lead: the same page in another language.
+
+A bare ``?lang=pl`` link drops the page's own query (a tracking number, the analytics
+filters), and after a plain form post it points at a POST-only address, so switching
+language showed an empty lookup form or "405 Method Not Allowed". A GET page keeps its
+query with ``lang`` replaced; a page answering a form post goes back to the page the form
+was on (the Referer, same site only), or home.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from starlette.requests import Request
+
+LANG = "lang"
+
+
+def _with_language(path: str, query: list[tuple[str, str]], code: str) -> str:
+    kept = [(key, value) for key, value in query if key != LANG]
+    return f"{path}?{urlencode([*kept, (LANG, code)])}"
+
+
+def _same_site_referer(request: Request) -> tuple[str, list[tuple[str, str]]] | None:
+    referer = request.headers.get("referer")
+    if not referer:
+        return None
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def language_url(request: Request, code: str) -> str:
+    """The address of the current page in language ``code`` (a site-relative URL)."""
+    if request.method in ("GET", "HEAD"):
+        return _with_language(request.url.path, request.query_params.multi_items(), code)
+    previous = _same_site_referer(request)
+    if previous is None:
+        return _with_language("/", [], code)
+    return _with_language(*previous, code)
