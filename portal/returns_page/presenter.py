@@ -28,9 +28,13 @@ def percent(value: Decimal) -> str:
 
 
 def last_day(closes: datetime, zone: ZoneInfo) -> str:
-    """The last day of a window that ends at ``closes`` (local midnight), written out."""
+    """The last day of a window that ends at ``closes`` (local midnight), written out.
+
+    It always ends a sentence, so a format's own final dot (Russian "2026 г.") is left to
+    the sentence: "до 16 декабря 2026 г." rather than "г..".
+    """
     day = (closes.astimezone(zone) - timedelta(seconds=1)).date()
-    return format_date(day, "long", locale=current_locale())
+    return format_date(day, "long", locale=current_locale()).removesuffix(".")
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:

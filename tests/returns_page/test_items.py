@@ -30,6 +30,19 @@ async def test_a_closed_window_names_the_day_it_closed(web: httpx.AsyncClient, d
     assert tee.why_not == "The return window closed on February 9, 2026."
 
 
+async def test_a_date_ending_a_sentence_has_one_final_dot_in_russian(
+    web: httpx.AsyncClient, db: str
+) -> None:
+    shop = await make_shop(window_days=30)
+    await Shipment.filter(order_id=shop.order.id).update(
+        delivered_at=datetime(2026, 1, 10, 12, tzinfo=UTC)
+    )
+    await open_order(web, shop)
+    page = await web.get(f"/returns/orders/{shop.order.id}?lang=ru")
+    tee = next(i for i in page.context["items"] if i.title == "Tee")  # type: ignore[attr-defined]
+    assert tee.why_not == "Срок возврата закончился 9 февраля 2026\u202fг."
+
+
 async def test_reasons_nest_and_follow_the_language(web: httpx.AsyncClient, shop: Shop) -> None:
     page = await open_order(web, shop)
     assert '<optgroup label="Doesn’t fit">' in page.text
