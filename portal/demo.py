@@ -41,6 +41,9 @@ DEMO_ORDERS = 24
 _FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
 _LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
 _SIZES = ["S", "M", "L", "XL"]
+#: The language each demo customer reads, so the dev mailbox shows translated messages.
+_LOCALE_OF = {"Anna": "pl", "Piotr": "pl", "Ioana": "ro", "Maria": "ro", "Dmitri": "ru",
+              "Eleni": "el", "Sofia": "el"}  # fmt: skip
 #: (code, labels en/pl/ro/ru/el, parent, requires a photo, waives fees)
 _REASONS = [
     (
@@ -211,7 +214,11 @@ async def _orders(
         customer, _ = await Customer.get_or_create(
             merchant=shop,
             email=email,
-            defaults={"name": f"{first} {last}", "country": "PL", "locale": "en"},
+            defaults={
+                "name": f"{first} {last}",
+                "country": "PL",
+                "locale": _LOCALE_OF.get(first, "en"),
+            },
             using_db=conn,
         )
         order, made = await Order.get_or_create(

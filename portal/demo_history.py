@@ -277,14 +277,18 @@ async def _return(
         if exchange
         else rng.choice((Resolution.REFUND, Resolution.REFUND, Resolution.STORE_CREDIT))
     )
-    requested = parcel.delivered_at + timedelta(days=rng.uniform(1, 12))
+    requested = min(
+        parcel.delivered_at + timedelta(days=rng.uniform(1, 12)),
+        now - timedelta(hours=rng.uniform(2, 48)),
+    )
     path = [ReturnState.APPROVED, ReturnState.AWAITING_SHIPMENT, ReturnState.IN_TRANSIT]
     path += [ReturnState.RECEIVED, ReturnState.INSPECTED, ReturnState.RESOLVED]
     if requested + timedelta(days=20) < now:
         path.append(ReturnState.CLOSED)
     # Recent requests have not got far yet.
     age = (now - requested).days
-    steps = path[: max(1, min(len(path), age // 2))]
+    # approved and awaiting_shipment come together: the label exists once approved
+    steps = path[: max(2, min(len(path), age // 2))]
     amount = (item.unit_price * 1).quantize(Decimal("0.01"))
     bonus = Decimal("1.10") if resolution is Resolution.STORE_CREDIT else Decimal(1)
     request = await ReturnRequest.create(
@@ -299,7 +303,12 @@ async def _return(
         credit_total=(amount * bonus).quantize(Decimal("0.01"))
         if resolution is Resolution.STORE_CREDIT
         else Decimal(0),
-        resolved_at=requested + timedelta(days=8) if ReturnState.RESOLVED in steps else None,
+        resolved_at=min(requested + timedelta(days=8), now)
+        if ReturnState.RESOLVED in steps
+        else None,
+        label_expires_at=requested + timedelta(days=14)
+        if ReturnState.AWAITING_SHIPMENT in steps
+        else None,
         using_db=conn,
     )
     await ReturnRequest.filter(id=request.id).using_db(conn).update(created_at=requested)
@@ -344,7 +353,7 @@ async def _return(
             )
         await ReturnTransition.filter(id=moved.id).using_db(conn).update(created_at=when)
         previous = state
-        when += timedelta(days=rng.uniform(0.5, 2.0))
+        when = min(when + timedelta(days=rng.uniform(0.5, 2.0)), now)
     return request
 
 

@@ -77,6 +77,8 @@ async def _returns_moved_only_along_allowed_transitions() -> None:
             assert after.from_state == before.to_state
             assert can_move(before.to_state, after.to_state)
         assert moves[-1].to_state == request.state
+        assert request.created_at <= NOW and all(m.created_at <= NOW for m in moves)
+        assert request.state != "approved"  # approval and its label come together
     assert Counter(r.state for r in requests)["closed"] > 0
 
 
