@@ -229,6 +229,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     port = free_port()
     server = f"http://127.0.0.1:{port}"
     results: dict[int, list[Pass]] = {}
+    import portal.tracking.sweep  # noqa: F401  (start-up imports, as a worker has them)
+    from portal.runtime import tune_gc
+
+    tune_gc()  # what `portal worker` and `portal poll --once` do at start-up
     with served(["carriers.sandbox", "--port", str(port)], f"{server}/health"):
         for count in sizes:
             print(f"{count:,} shipments ...", flush=True)

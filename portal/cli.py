@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from portal.runtime import tune_gc
 from portal.settings import Settings, SettingsError
 
 
@@ -51,8 +52,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings, *, scheduler: bool = T
     print(f"  Merchant sign-in:        {base}/admin/login", flush=True)
     if settings.dev_mailbox:
         print(f"  Dev mailbox:             {base}/dev/mailbox", flush=True)
+    app = create_app(settings, scheduler=scheduler)
+    tune_gc()
     uvicorn.run(
-        create_app(settings, scheduler=scheduler),
+        app,
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
@@ -75,6 +78,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         worker = start_scheduler(settings)
+        tune_gc()
         print("worker running; SIGTERM drains and stops it", flush=True)
         try:
             await stop.wait()
@@ -113,6 +117,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> None:
 
     async def work() -> Any:
         async with build_client(settings) as client:
+            tune_gc()
             return await poll_once(settings, client=client)
 
     report = asyncio.run(_with_db(settings, work))
