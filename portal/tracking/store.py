@@ -245,6 +245,7 @@ async def insert_events(
 ) -> None:
     # Status and Reason are StrEnums: their members are the stored text already, and
     # reading ``.value`` per scan is measurable at sweep sizes.
+    stored_source = source.value
     rows = (
         (
             shipment_id,
@@ -258,7 +259,7 @@ async def insert_events(
             _clip(e.postal_code, 20),
             _clip(e.country, 2),
             key,
-            source.value,
+            stored_source,
             now,
         )
         for shipment_id, key, e in events
