@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-from portal.notifications.templates import TemplateProblem
+
+@dataclass(frozen=True, slots=True)
+class TemplateProblem:
+    """Why a template cannot be saved, and on which line."""
+
+    line: int
+    message: str
 
 
 def _template_line(exc: BaseException) -> int:

@@ -10,15 +10,13 @@ neither reach Python internals nor silently print nothing for a misspelt variabl
 from __future__ import annotations
 
 import re
-import traceback
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateSyntaxError, meta, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -26,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from portal.models import Channel, NotificationTemplate
 from portal.notifications import phrases
 from portal.notifications.base import Trigger, pick_locale
+from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import VARIABLES, sample_context
 from portal.notifications.links import PREFERENCES_PATH, make_tracking_link, read_tracking_link
 from portal.notifications.sms import fit_sms_body, sms_segments
@@ -47,14 +46,6 @@ TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
 NOTIFICATIONS_DIR = TEMPLATES_ROOT / "notifications"
 SUBJECT_PREFIX = "Subject:"
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateProblem:
-    """Why a template cannot be saved, and on which line."""
-
-    line: int
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,15 +203,6 @@ def render_message(
     )
 
 
-def _template_line(exc: BaseException) -> int:
-    """The template line an exception was raised from (Jinja rewrites tracebacks)."""
-    line = 0
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == "<template>":
-            line = lineno
-    return line
-
-
 def validate_template(source: str, channel: str) -> list[TemplateProblem]:
     """Problems that stop a template from being saved: syntax errors and unknown names.
 
@@ -228,28 +210,9 @@ def validate_template(source: str, channel: str) -> list[TemplateProblem]:
     and sandbox violations by rendering against a sample context.
     """
     Channel(channel)
-    try:
-        tree = _env.parse(source)
-        _env.from_string(source)  # also compiles: unknown filters and tests are caught here
-    except TemplateSyntaxError as exc:
-        return [TemplateProblem(exc.lineno or 1, exc.message or "syntax error")]
-    problems = []
-    unknown = meta.find_undeclared_variables(tree) - VARIABLES.keys()
-    for name in sorted(unknown):
-        lines = [n.lineno for n in tree.find_all(nodes.Name) if n.name == name and n.ctx == "load"]
-        problems.append(TemplateProblem(min(lines, default=1), f"unknown variable '{name}'"))
-    if problems:
-        return sorted(problems, key=lambda p: (p.line, p.message))
-
-    try:
-        _compiled(source).render(sample_context(_SAMPLE_SETTINGS, _SAMPLE_MERCHANT, "en", channel))
-    except UndefinedError as exc:
-        problems.append(TemplateProblem(_template_line(exc) or 1, f"unknown name: {exc.message}"))
-    except SecurityError as exc:
-        problems.append(TemplateProblem(_template_line(exc) or 1, f"not allowed: {exc}"))
-    except Exception as exc:
-        problems.append(TemplateProblem(_template_line(exc) or 1, f"{type(exc).__name__}: {exc}"))
-    return problems
+    sample = sample_context(_SAMPLE_SETTINGS, _SAMPLE_MERCHANT, "en", channel)
+    problems = check_template(_env, source, VARIABLES.keys(), sample)
+    return sorted(problems, key=lambda p: (p.line, p.message))
 
 
 def preview(
