@@ -10,7 +10,6 @@ under the most specific topic it asked for (``delivered``/``exception`` before
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -18,9 +17,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from carriers.base import Status
 from portal import events
 from portal.api.shipments import order_numbers, shipment_json
-from portal.models import DomainEvent, Shipment, WebhookDelivery, WebhookEndpoint
+from portal.models import DomainEvent, Shipment, WebhookEndpoint
 from portal.webhooks_out import topics
-from portal.webhooks_out.admin import envelope
+from portal.webhooks_out.deliveries import write_deliveries
 
 
 def topics_for(event: DomainEvent) -> list[str]:
@@ -87,15 +86,4 @@ async def enqueue_deliveries(
     shipment = await Shipment.get_or_none(id=event.subject_id).using_db(conn)
     numbers = await order_numbers([shipment], conn) if shipment is not None else {}
     order_number = numbers.get(shipment.order_id) if shipment else None  # type: ignore[attr-defined]
-    data = _data(event, shipment, order_number)
-    created_at: datetime = event.occurred_at
-    for endpoint, topic in chosen:
-        await WebhookDelivery.create(
-            endpoint=endpoint,
-            event=event,
-            topic=topic,
-            payload=envelope(f"evt_{event.id}", topic, created_at, data),
-            # Due at once: the earlier of the scan's time and the moment we recorded it.
-            next_attempt_at=min(created_at, event.created_at or created_at),
-            using_db=conn,
-        )
+    await write_deliveries(event, chosen, _data(event, shipment, order_number), conn)

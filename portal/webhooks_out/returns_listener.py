@@ -8,15 +8,13 @@ refunds and credit out from the ``return.resolved`` delivery alone.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal import events
-from portal.models import DomainEvent, ReturnRequest, WebhookDelivery, WebhookEndpoint
+from portal.models import DomainEvent, ReturnRequest, WebhookEndpoint
 from portal.returns.public import return_json
 from portal.webhooks_out import topics
-from portal.webhooks_out.admin import envelope
+from portal.webhooks_out.deliveries import write_deliveries
 
 
 @events.listen(*topics.RETURN_TOPICS)
@@ -47,15 +45,4 @@ async def enqueue_return_deliveries(event: DomainEvent, conn: BaseDBAsyncClient)
             "note": payload.get("note"),
         },
     }
-    created_at: datetime = event.occurred_at
-    for endpoint in endpoints:
-        if await WebhookDelivery.filter(endpoint=endpoint, event=event).using_db(conn).exists():
-            continue
-        await WebhookDelivery.create(
-            endpoint=endpoint,
-            event=event,
-            topic=topic,
-            payload=envelope(f"evt_{event.id}", topic, created_at, data),
-            next_attempt_at=min(created_at, event.created_at or created_at),
-            using_db=conn,
-        )
+    await write_deliveries(event, [(endpoint, topic) for endpoint in endpoints], data, conn)

@@ -34,6 +34,7 @@ from portal.surveys.facts import SurveyFacts, load_facts
 from portal.surveys.follow_up import due_at, follow_up_event
 from portal.webhooks_out import topics
 from portal.webhooks_out.admin import envelope
+from portal.webhooks_out.deliveries import write_deliveries
 
 
 def _answer_json(answer: SurveyAnswer | None) -> dict[str, Any] | None:
@@ -87,18 +88,8 @@ async def enqueue_answer_deliveries(event: DomainEvent, conn: BaseDBAsyncClient)
         payload = event.payload or {}
         answer = facts.answers.get(str(payload.get("question")))
         data = survey_data(facts, answer, bool(payload.get("follow_up")))
-        created_at: datetime = event.occurred_at
-        for endpoint in endpoints:
-            if await WebhookDelivery.filter(endpoint=endpoint, event=event).using_db(conn).exists():
-                continue
-            await WebhookDelivery.create(
-                endpoint=endpoint,
-                event=event,
-                topic=topics.SURVEY_ANSWERED,
-                payload=envelope(f"evt_{event.id}", topics.SURVEY_ANSWERED, created_at, data),
-                next_attempt_at=min(created_at, event.created_at or created_at),
-                using_db=conn,
-            )
+        chosen = [(endpoint, topics.SURVEY_ANSWERED) for endpoint in endpoints]
+        await write_deliveries(event, chosen, data, conn)
     await sync_follow_up_deliveries(facts, conn)
 
 
