@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -411,3 +411,48 @@ def test_the_parser_raises_only_bad_response_on_arbitrary_json(doc):
 @given(st.sampled_from(FUZZED).flatmap(lambda name: mutated(fixture(name), JSON | plausible)))
 def test_the_parser_raises_only_bad_response_on_a_mutated_fixture(doc):
     _parse_or_bad_response(doc)
+
+
+def test_a_current_status_newer_than_the_last_event_wins() -> None:
+    """DHL's ``status`` one second after its last listed event: a delivery it has not
+    yet listed among the events still makes the parcel delivered, with its time."""
+    doc = {
+        "shipments": [
+            {
+                "id": "1234567890",
+                "status": {
+                    "timestamp": "2026-11-20T10:00:01Z",
+                    "statusCode": "delivered",
+                    "status": "DELIVERED",
+                    "description": "Delivered",
+                },
+                "events": [
+                    {
+                        "timestamp": "2026-11-20T10:00:00Z",
+                        "statusCode": "transit",
+                        "status": "PROCESSED",
+                        "description": "Processed at delivery facility",
+                    }
+                ],
+            }
+        ]
+    }
+    (result,) = parse.parse_shipments(doc)
+    assert result.status is Status.DELIVERED
+    assert result.delivered_at == datetime(2026, 11, 20, 10, 0, 1, tzinfo=UTC)
+    assert [e.status for e in result.events] == [Status.IN_TRANSIT]
+
+
+def test_a_current_status_older_than_the_last_event_does_not_win() -> None:
+    doc = {
+        "shipments": [
+            {
+                "id": "1234567890",
+                "status": {"timestamp": "2026-11-20T09:00:00Z", "statusCode": "pre-transit"},
+                "events": [{"timestamp": "2026-11-20T10:00:00Z", "statusCode": "transit"}],
+            }
+        ]
+    }
+    (result,) = parse.parse_shipments(doc)
+    assert result.status is Status.IN_TRANSIT
+    assert len(result.events) == 1
