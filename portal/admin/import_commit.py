@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from portal import catalogue
 from portal.admin.csv_import import open_staging
 from portal.models import Customer, Order, OrderItem, Shipment
 
@@ -163,10 +164,12 @@ async def _write_chunk(
         .using_db(conn)
         .values_list("number", "id")
     )
+    variant_ids = await catalogue.variant_ids_for(merchant_id, (r["sku"] for r in rows), conn=conn)
     await OrderItem.bulk_create(
         [
             OrderItem(
                 order_id=order_ids[r["order_number"]],
+                variant_id=variant_ids.get(r["sku"]),
                 sku=r["sku"],
                 title=r["title"],
                 quantity=r["quantity"],

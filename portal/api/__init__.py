@@ -13,7 +13,15 @@ from collections import defaultdict
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from portal.api import events, openapi, orders, returns, shipments, webhook_endpoints
+from portal.api import (
+    events,
+    openapi,
+    orders,
+    products,
+    returns,
+    shipments,
+    webhook_endpoints,
+)
 from portal.api.errors import ApiError
 from portal.api.operations import PREFIX, ApiConfig, Call, Operation, PathEndpoint, Reply
 
@@ -22,6 +30,7 @@ def all_operations() -> list[Operation]:
     """Every resource operation (without the document's own)."""
     return [
         *orders.OPERATIONS,
+        *products.OPERATIONS,
         *shipments.OPERATIONS,
         *returns.OPERATIONS,
         *events.OPERATIONS,

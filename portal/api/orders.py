@@ -11,6 +11,7 @@ import phonenumbers
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from portal import catalogue
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -257,9 +258,13 @@ async def create_order(call: Call) -> Reply:
                 **{f"ship_{f}": address.get(f, "") for f in _ADDRESS_FIELDS},
                 using_db=conn,
             )
+            variant_ids = await catalogue.variant_ids_for(
+                call.merchant_id, (item["sku"] for item in body["items"]), conn=conn
+            )
             items = [
                 await OrderItem.create(
                     order=order,
+                    variant_id=variant_ids.get(item["sku"]),
                     sku=item["sku"],
                     title=item["title"],
                     quantity=int(item.get("quantity", 1)),
