@@ -11,7 +11,7 @@ import phonenumbers
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from portal import catalogue
+from portal import catalogue, consent
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -25,7 +25,7 @@ from portal.api.schemas import (
     page_of,
     string,
 )
-from portal.models import Customer, Order, OrderItem
+from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
 
 _TEXT = string(maxLength=200)
 _COUNTRY = string(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
@@ -70,6 +70,16 @@ CUSTOMER_IN = component(
             "phone": string(maxLength=32, description="Any format; stored as E.164."),
             "name": _TEXT,
             "locale": string(maxLength=16),
+            "email_consent": {
+                "type": "boolean",
+                "description": "Whether the customer agreed to e-mail about this order (default: "
+                "true for a new customer; e-mail stops only when false).",
+            },
+            "sms_consent": {
+                "type": "boolean",
+                "description": "Whether the customer agreed to text messages about this order "
+                "(default: false). A STOP reply still wins until the customer sends START.",
+            },
         },
     ),
 )
@@ -81,6 +91,8 @@ CUSTOMER = component(
             "phone": nullable(string()),
             "name": string(),
             "locale": nullable(string()),
+            "email_consent": {"type": "boolean"},
+            "sms_consent": {"type": "boolean"},
         }
     ),
 )
@@ -160,6 +172,8 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
             "phone": customer.phone,
             "name": customer.name,
             "locale": customer.locale,
+            "email_consent": customer.email_opt_in,
+            "sms_consent": customer.sms_opt_in,
         },
         "shipping_address": {f: getattr(order, f"ship_{f}") for f in _ADDRESS_FIELDS},
         "items": [
@@ -212,7 +226,7 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
     if email is not None:
         found = await Customer.filter(merchant_id=merchant_id, email=email).using_db(conn).first()
     if found is None:
-        return await Customer.create(
+        found = await Customer.create(
             merchant_id=merchant_id,
             email=email,
             phone=phone,
@@ -221,6 +235,8 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
             country=(body.get("shipping_address") or {}).get("country"),
             using_db=conn,
         )
+        await _consent(found, given, conn)
+        return found
     changes = {
         k: v
         for k, v in (("phone", phone), ("name", given.get("name")), ("locale", given.get("locale")))
@@ -230,7 +246,17 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
         await Customer.filter(id=found.id).using_db(conn).update(**changes)
         for k, v in changes.items():
             setattr(found, k, v)
+    await _consent(found, given, conn)
     return found
+
+
+async def _consent(customer: Customer, given: dict[str, Any], conn: Any) -> None:
+    """The consent the shop's checkout collected, recorded with its source."""
+    for field, channel in (("email_consent", Channel.EMAIL), ("sms_consent", Channel.SMS)):
+        if field in given:
+            await consent.record(
+                [customer], channel, bool(given[field]), ConsentSource.API, conn=conn
+            )
 
 
 async def create_order(call: Call) -> Reply:

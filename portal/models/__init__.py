@@ -1,5 +1,6 @@
 """The data model for the whole loop: one module per family of tables."""
 
+from portal.models.consent import ConsentChange, ConsentSource
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
@@ -30,6 +31,8 @@ __all__ = [
     "ApiKey",
     "CarrierAccount",
     "Channel",
+    "ConsentChange",
+    "ConsentSource",
     "Customer",
     "DeliveryState",
     "Direction",
