@@ -19,6 +19,7 @@ from portal.api import (
     orders,
     products,
     returns,
+    shipment_actions,
     shipments,
     webhook_endpoints,
 )
@@ -32,6 +33,7 @@ def all_operations() -> list[Operation]:
         *orders.OPERATIONS,
         *products.OPERATIONS,
         *shipments.OPERATIONS,
+        *shipment_actions.OPERATIONS,
         *returns.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
