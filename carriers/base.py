@@ -238,6 +238,8 @@ class CarrierAdapter:
     #: Carrier calls per second one account may make.
     rate_limit: ClassVar[float] = 5.0
     supports_push: ClassVar[bool] = False
+    #: A simulated carrier for development and demos: never offered in production.
+    simulated: ClassVar[bool] = False
     supports_return_labels: ClassVar[bool] = False
     #: Tracking-number formats this carrier issues, for detection (see :class:`NumberFormat`).
     number_formats: ClassVar[Sequence[NumberFormat]] = ()

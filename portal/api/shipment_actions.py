@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from carriers import registry
 from carriers.detection import is_plausible, normalise
 from portal.api.errors import ApiError, invalid_field
 from portal.api.operations import Call, Operation, Reply
@@ -26,7 +25,7 @@ from portal.api.shipments import (
     shipment_json,
 )
 from portal.models import Shipment
-from portal.tracking import corrections, refresh
+from portal.tracking import accounts, corrections, refresh
 
 #: A shipment asked about this recently is not asked about again on request.
 REFRESH_INTERVAL = timedelta(seconds=60)
@@ -78,11 +77,12 @@ async def correct_shipment(call: Call) -> Reply:
             raise invalid_field("/tracking_number", "is not a plausible tracking number")
         number = normalise(body["tracking_number"])
     carrier = body.get("carrier")
-    if carrier is not None and carrier not in registry.available():
-        raise invalid_field("/carrier", f"must be one of: {', '.join(registry.available())}")
+    offered = accounts.offered(call.settings)
+    if carrier is not None and carrier not in offered:
+        raise invalid_field("/carrier", f"must be one of: {', '.join(offered)}")
     pin = carrier is not None
     if carrier is None and number is not None and not shipment.carrier_pinned:
-        carrier = choose_carrier(number)  # a detected carrier is a proposal: not pinned
+        carrier = choose_carrier(number, offered)  # a detected carrier is a proposal: not pinned
     try:
         result = await corrections.correct(
             shipment, now=call.now, tracking_number=number, carrier=carrier, pin=pin

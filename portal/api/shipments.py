@@ -20,6 +20,7 @@ from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.models import Direction, Order, Shipment
+from portal.tracking import accounts
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
 AMBIGUITY_MARGIN = 0.25
@@ -104,9 +105,11 @@ async def owned_shipment(merchant_id: int, shipment_id: int) -> Shipment:
     return shipment
 
 
-def choose_carrier(tracking_number: str) -> str:
-    """The clearly most likely carrier for the number, or 422 listing the candidates."""
-    candidates = [(c, conf) for c, conf in detect(tracking_number) if c in registry.available()]
+def choose_carrier(tracking_number: str, offered: list[str] | None = None) -> str:
+    """The clearly most likely carrier for the number among ``offered`` (every installed
+    one by default), or 422 listing the candidates."""
+    keys = registry.available() if offered is None else offered
+    candidates = [(c, conf) for c, conf in detect(tracking_number) if c in keys]
     listed = [{"carrier": c, "confidence": round(conf, 2)} for c, conf in candidates]
     if not candidates:
         raise ApiError(
@@ -133,10 +136,11 @@ async def create_shipment(call: Call) -> Reply:
         raise invalid_field("/tracking_number", "is not a plausible tracking number")
     number = normalise(body["tracking_number"])
     carrier = body.get("carrier")
-    if carrier is not None and carrier not in registry.available():
-        raise invalid_field("/carrier", f"must be one of: {', '.join(registry.available())}")
+    offered = accounts.offered(call.settings)
+    if carrier is not None and carrier not in offered:
+        raise invalid_field("/carrier", f"must be one of: {', '.join(offered)}")
     pinned = carrier is not None
-    carrier = carrier or choose_carrier(number)
+    carrier = carrier or choose_carrier(number, offered)
     order = None
     if body.get("order_number"):
         order = await Order.get_or_none(merchant_id=call.merchant_id, number=body["order_number"])
