@@ -62,6 +62,8 @@ class ReturnPolicy(Model):
     window_days = fields.IntField(default=30)
     #: Without a delivery scan: ship date + this margin starts the window.
     no_scan_margin_days = fields.IntField(default=7)
+    #: Allow returns before the carrier's delivery scan ("refuse at the door" shops).
+    returns_before_delivery = fields.BooleanField(default=False)
     ineligible_categories: list = fields.JSONField(default=list)
     final_sale_categories: list = fields.JSONField(default=list)
     resolutions: list = fields.JSONField(default=default_resolutions)
