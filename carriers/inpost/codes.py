@@ -90,8 +90,10 @@ DEFAULT: Outcome = _TRANSIT
 #: Statuses saying the pickup deadline passed: a later return was not collected.
 EXPIRED = frozenset({"pickup_time_expired"})
 
-#: Statuses where the parcel waits at a branch rather than a locker or partner point.
-AT_BRANCH = frozenset({"ready_to_pickup_from_branch", "pickup_reminder_sent_address", "avizo"})
+#: Statuses after which the parcel is held at an InPost branch, not at its target locker.
+AT_BRANCH = frozenset(
+    {"ready_to_pickup_from_branch", "pickup_reminder_sent_address", "avizo", "pickup_time_expired"}
+)
 
 
 def classify(status: str) -> Outcome:

@@ -72,10 +72,8 @@ def _coordinate(location: dict[str, Any], key: str, bound: float) -> float | Non
     return number
 
 
-def _kind(detail: dict[str, Any], at_branch: bool) -> PickupKind:
-    """A locker unless ShipX says the point is a partner shop (``pop``) or a branch."""
-    if at_branch:
-        return PickupKind.DEPOT
+def _kind(detail: dict[str, Any]) -> PickupKind:
+    """A locker unless ShipX says the point is a partner shop (``pop``)."""
     listed: Sequence[Any] = _read.optional_list(detail, "type")
     types = {t.lower() for t in listed if isinstance(t, str)}
     if types and "parcel_locker" not in types and types & {"pop", "parcel_point"}:
@@ -83,7 +81,7 @@ def _kind(detail: dict[str, Any], at_branch: bool) -> PickupKind:
     return PickupKind.LOCKER
 
 
-def parse_pickup_point(raw: dict[str, Any], *, at_branch: bool = False) -> PickupPoint | None:
+def parse_pickup_point(raw: dict[str, Any]) -> PickupPoint | None:
     """The target locker from ``custom_attributes``, or None when ShipX names none."""
     attributes = _read.optional_obj(raw, "custom_attributes")
     detail = _read.optional_obj(attributes, "target_machine_detail")
@@ -101,7 +99,7 @@ def parse_pickup_point(raw: dict[str, Any], *, at_branch: bool = False) -> Picku
         hours = "24/7"
     return PickupPoint(
         point_id=point_id,
-        kind=_kind(detail, at_branch),
+        kind=_kind(detail),
         name=_read.field_text(detail, "location_description") or point_id,
         street=_read.field_text(address, "line1"),
         city=city,
@@ -139,7 +137,11 @@ def parse_tracking(doc: Any) -> TrackingResult:
         result.delivered_at = delivered[-1].occurred_at
 
     latest = current or (events[-1].carrier_code if events else "")
-    result.pickup_point = parse_pickup_point(raw, at_branch=latest in codes.AT_BRANCH)
+    pickup = parse_pickup_point(raw)  # read even when dropped, so a bad one is refused
+    # At a branch (or on its way back) the parcel is no longer bound for its locker, and
+    # ShipX does not say which branch holds it: naming the locker would mislead.
+    away = latest in codes.AT_BRANCH or result.status is Status.RETURNED_TO_SENDER
+    result.pickup_point = None if away else pickup
     return result
 
 

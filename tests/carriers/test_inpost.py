@@ -100,6 +100,7 @@ async def test_an_uncollected_parcel_goes_back_not_collected(adapter, respx_mock
     result = await track_fixture(adapter, respx_mock, "returned.json")
 
     assert (result.status, result.reason) == (Status.RETURNED_TO_SENDER, Reason.NOT_COLLECTED)
+    assert result.pickup_point is None  # on its way back, not waiting in the locker
     assert (result.events[-2].status, result.events[-2].reason) == (
         Status.EXCEPTION, Reason.NOT_COLLECTED
     )  # fmt: skip
@@ -180,6 +181,14 @@ def test_the_pickup_point_follows_what_shipx_says():
                                 country="PL")  # fmt: skip
     assert parse.parse_tracking({"tracking_number": NUMBER}).pickup_point is None
     assert parse.parse_tracking({"tracking_number": NUMBER}).status is Status.PENDING
+
+
+@pytest.mark.parametrize("status", sorted(codes.AT_BRANCH))
+def test_no_locker_is_named_while_the_parcel_is_held_at_a_branch(status):
+    doc = fixture("ready_to_pickup.json")
+    doc["status"] = status
+
+    assert parse.parse_tracking(doc).pickup_point is None
 
 
 def test_events_are_sorted_oldest_first_whatever_the_order_sent():
