@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from portal.api import (
+    customers,
     events,
     openapi,
     orders,
@@ -31,6 +32,7 @@ def all_operations() -> list[Operation]:
     """Every resource operation (without the document's own)."""
     return [
         *orders.OPERATIONS,
+        *customers.OPERATIONS,
         *products.OPERATIONS,
         *shipments.OPERATIONS,
         *shipment_actions.OPERATIONS,

@@ -87,6 +87,7 @@ CUSTOMER = component(
     "Customer",
     obj(
         {
+            "id": {"type": "integer", "description": "For /customers/{id}/… operations."},
             "email": nullable(string()),
             "phone": nullable(string()),
             "name": string(),
@@ -168,6 +169,7 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
         "customer": None
         if customer is None
         else {
+            "id": customer.id,
             "email": customer.email,
             "phone": customer.phone,
             "name": customer.name,

@@ -13,6 +13,7 @@ from portal.models.merchants import (
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
 from portal.models.returns import (
+    CreditEntry,
     Exchange,
     Resolution,
     ReturnItem,
@@ -33,6 +34,7 @@ __all__ = [
     "Channel",
     "ConsentChange",
     "ConsentSource",
+    "CreditEntry",
     "Customer",
     "DeliveryState",
     "Direction",
