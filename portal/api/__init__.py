@@ -19,6 +19,7 @@ from portal.api import (
     openapi,
     orders,
     products,
+    return_actions,
     returns,
     shipment_actions,
     shipments,
@@ -37,6 +38,7 @@ def all_operations() -> list[Operation]:
         *shipments.OPERATIONS,
         *shipment_actions.OPERATIONS,
         *returns.OPERATIONS,
+        *return_actions.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
     ]
