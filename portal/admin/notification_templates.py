@@ -34,7 +34,8 @@ from portal.admin.template_families import (
 from portal.i18n import _, lazy
 from portal.models import Channel, NotificationTemplate
 from portal.notifications.base import LOCALES
-from portal.notifications.templates import Preview, TemplateProblem, TemplateSource
+from portal.notifications.checking import TemplateProblem
+from portal.notifications.templates import Preview, TemplateSource
 
 BASE_PATH = "/admin/notifications/templates"
 SUBJECT_MAX = 500  # NotificationTemplate.subject is a varchar(500)

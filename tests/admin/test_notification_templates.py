@@ -19,11 +19,16 @@ from starlette.routing import Route
 
 from portal.admin import notification_templates as editor
 from portal.models import Channel, NotificationTemplate, Role
-from portal.notifications.context import VARIABLES, sample_context
-from portal.notifications.templates import default_source, render_message, template_source
+from portal.notifications.shipments import VARIABLES
 from tests import factories
 from tests.admin.helpers import admin_app, csrf, settings_of, sign_in, signed_in_owner
 from tests.conftest import _free_port, axe_violations, running_server
+from tests.notifications.shipment_templates import (
+    default_source,
+    render_message,
+    sample_context,
+    template_source,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL_PATH = "/admin/notifications/templates/delivered/email/en"
