@@ -25,9 +25,6 @@ from portal.returns.messages import RETURNS, TRIGGER_NAMES
 from portal.surveys.message import SURVEYS
 from portal.surveys.wording import SURVEY_TRIGGER
 
-#: What each shipment variable holds, in words the editor can translate.
-SHIPMENT_DESCRIPTIONS = SHIPMENTS.variables
-
 
 @dataclass(frozen=True, slots=True)
 class Family:

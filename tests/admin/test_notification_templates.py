@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from portal.admin import notification_templates as editor
+from portal.admin.template_families import FAMILIES, SHIPMENT
 from portal.models import Channel, NotificationTemplate, Role
 from portal.notifications.shipments import VARIABLES
 from tests import factories
@@ -52,7 +53,11 @@ def app(tmp_path: Path, db: str) -> Starlette:
 
 
 def test_every_variable_has_a_translatable_description() -> None:
-    assert VARIABLES.keys() <= editor.DESCRIPTIONS.keys()
+    for family in FAMILIES:
+        descriptions = dict(family.variables())
+        assert family.messages.variables.keys() == descriptions.keys()
+        assert all(text.strip() for text in descriptions.values()), family.key
+    assert set(VARIABLES) <= set(dict(SHIPMENT.variables()))
 
 
 def test_field_problems_report_empty_and_unknown_fields() -> None:
