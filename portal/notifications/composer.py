@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
@@ -103,7 +103,7 @@ class Message(Generic[About]):
     #: the language, when the family decided it already (a survey stores its own)
     locale: str | None = None
     #: the channels, when the family decided them already (a survey picks one)
-    channels: Sequence[Channel] | None = field(default=None)
+    channels: Sequence[Channel] | None = None
 
 
 @dataclass(frozen=True, slots=True)
