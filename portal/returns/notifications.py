@@ -5,8 +5,6 @@ through the composer (:func:`portal.notifications.composer.compose`) with the sa
 as shipment messages: the merchant's channels for the trigger, the customer's opt-outs,
 quiet hours in the customer's zone. The unique key ``return:<id>:<step>:<channel>`` makes
 a replayed event write nothing new.
-
-Importing this module also registers the ``return.*`` webhook listener.
 """
 
 from __future__ import annotations
