@@ -20,7 +20,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from portal.models import OutboxMessage
-from portal.notifications.base import DeliveryError, Sent
+from portal.notifications.base import DeliveryError, MessageChannel, Sent
 
 log = logging.getLogger(__name__)
 
@@ -189,19 +189,26 @@ def _classify(exc: TwilioRestException | TwilioServiceException) -> DeliveryErro
     return DeliveryError(message, permanent=400 <= status < 500, code=code)
 
 
-class SmsSender:
-    """Sends outbox messages through one Twilio client (one httpx pool) for a batch."""
+class SmsChannel(MessageChannel):
+    """Sends outbox messages through one Twilio client, on the dispatcher's httpx pool when
+    it gives one (else on its own, closed with the lane)."""
 
-    def __init__(self, settings: Any, http_client: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Any, http_client: httpx.AsyncClient | None = None) -> None:
         if not twilio_configured(settings):
             raise DeliveryError("Twilio is not configured", permanent=False)
-        self.settings = settings
+        super().__init__(settings)
+        self._own_http = http_client is None
+        self.http = http_client or httpx.AsyncClient(timeout=15.0)
         self.client = Client(
             username=settings.twilio_account_sid,
             password=settings.twilio_auth_token,
             account_sid=settings.twilio_account_sid,
-            http_client=HttpxTwilioClient(http_client, base_url=settings.twilio_base_url),
+            http_client=HttpxTwilioClient(self.http, base_url=settings.twilio_base_url),
         )
+
+    async def close(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
 
     async def send(self, message: OutboxMessage) -> Sent:
         to = to_e164(message.recipient)

@@ -34,6 +34,7 @@ from tortoise.expressions import Q
 from portal import events
 from portal.models import Channel, DomainEvent, MessageState, OutboxMessage
 from portal.notifications.triggers import current_settings
+from portal.settings import Settings
 from portal.surveys.answers import EDIT_GRACE, SURVEY_ANSWERED
 from portal.surveys.facts import SurveyFacts, load_facts
 from portal.surveys.follow_up_message import render_alert
@@ -93,7 +94,9 @@ async def _cancel(key: str, note: str, conn: BaseDBAsyncClient) -> None:
     )
 
 
-async def sync_alert(facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def sync_alert(
+    facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncClient, *, settings: Settings
+) -> None:
     """Make the alert in the outbox match the answers as they stand (see the module doc)."""
     key = unique_key(facts.survey.id)
     if not facts.needs_follow_up:
@@ -105,7 +108,7 @@ async def sync_alert(facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncC
         await _cancel(key, NO_SUPPORT_EMAIL, conn)
         return
     locale = facts.merchant.default_locale or "en"
-    rendered = render_alert(current_settings(), facts, locale)
+    rendered = render_alert(settings, facts, locale)
     due = due_at(facts, marker)
     content = {
         "recipient": recipient,
@@ -173,4 +176,4 @@ async def on_survey_answered(event: DomainEvent, conn: BaseDBAsyncClient) -> Non
             using_db=conn,
             occurred_at=event.occurred_at,
         )
-    await sync_alert(facts, marker, conn)
+    await sync_alert(facts, marker, conn, settings=current_settings())

@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
-from portal.notifications.context import (
-    VARIABLES,
-    branding,
-    carrier_name,
-    format_eta,
-    greeting,
-    sample_context,
-)
+from portal.notifications.context import branding, carrier_name, format_eta, greeting
+from portal.notifications.shipments import VARIABLES
 from portal.settings import Settings
+from tests.notifications.shipment_templates import sample_context
 
 
 def test_the_eta_is_written_out_in_the_customers_language() -> None:
