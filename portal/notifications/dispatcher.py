@@ -26,9 +26,10 @@ from typing import Any
 
 import httpx
 
+from portal import consent
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
-from portal.models import Channel, Customer, MessageState, OutboxMessage
+from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
 from portal.notifications import devmailbox, schedule
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
@@ -137,7 +138,13 @@ async def _record_failure(
     )
     if message.channel == Channel.SMS and error.code == OPTED_OUT and message.customer_id:
         # Twilio says the recipient texted STOP: honour it everywhere, not only here.
-        await Customer.filter(id=message.customer_id).update(sms_opt_in=False)
+        await consent.record(
+            await Customer.filter(id=message.customer_id),
+            Channel.SMS,
+            False,
+            ConsentSource.SMS_REPLY,
+            detail=f"Twilio error {OPTED_OUT}",
+        )
     return False
 
 
