@@ -65,9 +65,10 @@ class FanCourierAdapter(OAuthAdapter):
     language: ClassVar[str] = "ro"
 
     @property
-    def token_key(self) -> tuple[str, str, str]:
-        return (self.base_url, self.credentials.get("client_id", ""),
-                self.credentials.get("username", ""))  # fmt: skip
+    def token_key(self) -> tuple[str, str]:
+        """One token per API root and (client id, user): a user may serve several clients."""
+        account = f"{self.credentials.get('client_id', '')}/{self.credentials.get('username', '')}"
+        return (self.base_url, account)
 
     async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
         """One report call per batch, in order; results in the order asked."""
