@@ -22,6 +22,7 @@ BUILT_IN = (
     "easypost",
     "aftership",
     "fan_courier",
+    "sameday",
 )
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"
 

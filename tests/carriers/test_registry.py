@@ -22,7 +22,17 @@ from carriers import registry
 from carriers.base import CarrierAdapter, Status
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "doorstep_example_carrier"
-BUILT_IN = ["aftership", "dhl", "easypost", "fan_courier", "fedex", "sandbox", "ups", "usps"]
+BUILT_IN = [
+    "aftership",
+    "dhl",
+    "easypost",
+    "fan_courier",
+    "fedex",
+    "sameday",
+    "sandbox",
+    "ups",
+    "usps",
+]
 
 
 def _fake_install(site: Path) -> None:
