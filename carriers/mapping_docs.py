@@ -23,6 +23,7 @@ BUILT_IN = (
     "aftership",
     "fan_courier",
     "sameday",
+    "cargus",
 )
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"
 

@@ -24,6 +24,7 @@ from carriers.base import CarrierAdapter, Status
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "doorstep_example_carrier"
 BUILT_IN = [
     "aftership",
+    "cargus",
     "dhl",
     "easypost",
     "fan_courier",
