@@ -15,6 +15,7 @@ promote an ``S1`` or unknown code to ``available_for_pickup`` (see :func:`classi
 from __future__ import annotations
 
 from carriers.base import Reason, Status
+from carriers.romanian import plain
 
 Outcome = tuple[Status, Reason | None]
 
@@ -84,25 +85,16 @@ AT_DEPOT = frozenset({"S8"})
 _PICKUP_PHRASES = ("depus in", "disponibil", "asteapta ridicarea", "ready for pickup")
 
 
-def _plain(text: str) -> str:
-    """Lower case with Romanian diacritics folded (FAN writes both ``ă`` and ``a``)."""
-    folded = text.lower()
-    for accented, plain in (("ă", "a"), ("â", "a"), ("î", "i"), ("ș", "s"), ("ş", "s"),
-                            ("ț", "t"), ("ţ", "t")):  # fmt: skip
-        folded = folded.replace(accented, plain)
-    return " ".join(folded.split())
-
-
 def mentions_fanbox(text: str) -> bool:
     """True when FAN's wording names a FANbox locker."""
-    return "fanbox" in _plain(text)
+    return "fanbox" in plain(text)
 
 
 def classify(code: str, text: str = "") -> Outcome:
     """The outcome of one event: its code's, refined by FANbox/pickup wording."""
     outcome = CODES.get(code.upper())
-    plain = _plain(text)
-    waiting = "fanbox" in plain and any(phrase in plain for phrase in _PICKUP_PHRASES)
+    words = plain(text)
+    waiting = "fanbox" in words and any(phrase in words for phrase in _PICKUP_PHRASES)
     if waiting and (outcome is None or outcome[0] in (Status.OUT_FOR_DELIVERY, Status.IN_TRANSIT)):
         return Status.AVAILABLE_FOR_PICKUP, None
     if outcome is not None:

@@ -15,6 +15,7 @@ keyword rule that matches, else movement (``in_transit``).
 from __future__ import annotations
 
 from carriers.base import Reason, Status
+from carriers.romanian import Rules, first_match, plain
 
 Outcome = tuple[Status, Reason | None]
 
@@ -38,7 +39,7 @@ DEFAULT: Outcome = _MOVING
 
 #: (phrases, outcome) in priority order, matched in the plain (lower-case, no diacritics)
 #: text of ``status``, ``statusLabel`` and ``statusState`` of an id the table lacks.
-KEYWORDS: list[tuple[tuple[str, ...], Outcome]] = [
+KEYWORDS: Rules[Outcome] = [
     (
         ("termenul de ridicare", "termen de ridicare expirat", "nu a fost ridicat",
          "neridicat", "pickup expired"),
@@ -79,25 +80,9 @@ KEYWORDS: list[tuple[tuple[str, ...], Outcome]] = [
 ]  # fmt: skip
 
 
-def plain(text: str) -> str:
-    """Lower case, Romanian diacritics folded, blanks collapsed."""
-    folded = text.lower()
-    for accented, bare in (("ă", "a"), ("â", "a"), ("î", "i"), ("ș", "s"), ("ş", "s"),
-                           ("ț", "t"), ("ţ", "t")):  # fmt: skip
-        folded = folded.replace(accented, bare)
-    return " ".join(folded.split())
-
-
 def classify(status_id: str, text: str = "") -> Outcome:
     """The table's outcome for ``status_id``; else the first keyword rule ``text`` meets."""
-    known = CODES.get(status_id)
-    if known is not None:
-        return known
-    words = plain(text)
-    for phrases, outcome in KEYWORDS:
-        if any(phrase in words for phrase in phrases):
-            return outcome
-    return DEFAULT
+    return CODES.get(status_id) or first_match(text, KEYWORDS) or DEFAULT
 
 
 def is_easybox(text: str) -> bool:

@@ -25,6 +25,7 @@ from carriers.base import (
     Status,
 )
 from carriers.cargus import CargusAdapter, codes, parse
+from carriers.romanian import plain
 from tests.carriers.helpers import JSON, load_fixture, mutated, utc
 
 BASE = "https://urgentcargus.azure-api.net/api"
@@ -171,8 +172,6 @@ def test_events_are_read_from_their_descriptions(text, expected):
 
 
 def test_every_code_and_keyword_maps_into_the_vocabulary():
-    from carriers.romanian import plain
-
     for code, (status, reason) in codes.CODES.items():
         assert code.isdigit() and isinstance(status, Status)
         assert reason is None or isinstance(reason, Reason)

@@ -23,6 +23,7 @@ from carriers.base import (
     Reason,
     Status,
 )
+from carriers.romanian import plain
 from carriers.sameday import SamedayAdapter, codes, parse
 from tests.carriers.helpers import JSON, load_fixture, mutated, utc
 
@@ -180,7 +181,7 @@ def test_every_code_and_keyword_maps_into_the_vocabulary():
         assert code.isdigit() and isinstance(status, Status)
         assert reason is None or isinstance(reason, Reason)
     for phrases, _ in codes.KEYWORDS:
-        assert all(phrase == codes.plain(phrase) for phrase in phrases)
+        assert all(phrase == plain(phrase) for phrase in phrases)
 
 
 # --- unknown numbers and the request ---
