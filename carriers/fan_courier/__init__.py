@@ -3,8 +3,8 @@
 Documentation: FAN Courier "Documentatie API v2.0" (August 2023, distributed to customers
 as ``RO_FANCourier_API.2.0.210823.pdf`` and mirrored at
 https://github.com/shusaura85/fancourier-api/files/14073012/RO_FANCourier_API.2.0.210823.pdf),
-sections "Autentificare" and "Tracking AWB"; the event codes from ``GET reports/awb/events``.
-The public PHP client https://github.com/shusaura85/fancourier-api (``Auth.php``,
+its authentication and AWB tracking sections, and the event list ``GET reports/awb-events``
+answers. The public PHP client https://github.com/shusaura85/fancourier-api (``Auth.php``,
 ``Request/TrackAwb.php``, ``Objects/AwbTracker.php``) shows the same request and answer.
 
 * ``POST https://api.fancourier.ro/login`` with the selfAWB ``username`` and ``password``

@@ -1,10 +1,10 @@
 """FAN Courier tracking event codes (the ``id`` of each ``events[]`` entry) → Doorstep.
 
-FAN Courier's API v2 documentation (``GET reports/awb/events``, "Evenimente AWB") lists
-the event codes an AWB can carry: ``C`` codes are collections and hand-overs to the
-delivering courier, ``H`` codes are hub and depot scans, ``S`` codes are delivery
-outcomes. The table below is that list with FAN Courier's Romanian names kept as
-comments, since the names are what a support agent will recognise.
+FAN Courier's API v2 lists the event codes an AWB can carry (``GET reports/awb-events``);
+the table below is that list as public shop integrations carry it, with FAN Courier's
+Romanian names kept as comments, since those are what a support agent will recognise.
+``C`` codes are collections and hand-overs to the delivering courier, ``H`` codes hub and
+depot scans, ``S`` codes the outcomes of a delivery round.
 
 A code the table does not hold keeps its place on the event: an unknown ``S`` code is an
 exception of unknown cause (every ``S`` code is an outcome of a delivery round), any
