@@ -29,14 +29,14 @@ from typing import ClassVar
 
 from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
 from carriers.cargus import parse
-from carriers.oauth import OAuthAdapter
+from carriers.login import LoginAdapter
 from carriers.parsing import squash
 
 #: Tokens per (base_url, user), shared by every CargusAdapter in the process.
 TOKENS = TokenCache()
 
 
-class CargusAdapter(OAuthAdapter):
+class CargusAdapter(LoginAdapter):
     """Tracks Cargus AWBs (and Ship & Go deliveries) through ``AwbTrace/WithRedirect``."""
 
     key = "cargus"
@@ -56,10 +56,6 @@ class CargusAdapter(OAuthAdapter):
     #: Express and others also use: a weak hint.
     number_formats = (NumberFormat("Cargus AWB", re.compile(r"\d{9,11}"), 0.2),)
     tokens = TOKENS
-
-    @property
-    def token_key(self) -> tuple[str, str]:
-        return (self.base_url, self.credentials.get("username", ""))
 
     def _subscription_key(self) -> str:
         key = self.credentials.get("subscription_key", "")
@@ -109,7 +105,7 @@ class CargusAdapter(OAuthAdapter):
     def _not_found(self, number: str) -> TrackingResult:
         return TrackingResult(number=number, not_found=True, carrier_url=self.public_url(number))
 
-    # --- login (the 401 retry is OAuthAdapter.authorized) ---
+    # --- login (the 401 retry is LoginAdapter.authorized) ---
 
     def bearer_headers(self, token: str) -> dict[str, str]:
         return {
@@ -119,10 +115,7 @@ class CargusAdapter(OAuthAdapter):
         }
 
     async def fetch_token(self) -> tuple[str, float]:
-        username = self.credentials.get("username", "")
-        password = self.credentials.get("password", "")
-        if not username or not password:
-            raise AuthError("cargus: username and password are required")
+        username, password = self.login_credentials()
         response = await self.send(
             "POST",
             f"{self.base_url}/LoginUser",

@@ -34,14 +34,14 @@ from carriers.base import (
     TrackingResult,
 )
 from carriers.fan_courier import parse
-from carriers.oauth import OAuthAdapter
+from carriers.login import LoginAdapter
 from carriers.parsing import squash
 
 #: Login tokens per (base_url, client id, user), shared by every adapter in the process.
 TOKENS = TokenCache()
 
 
-class FanCourierAdapter(OAuthAdapter):
+class FanCourierAdapter(LoginAdapter):
     """Tracks FAN Courier AWBs (and FANbox locker deliveries) through API v2."""
 
     key = "fan_courier"
@@ -113,13 +113,10 @@ class FanCourierAdapter(OAuthAdapter):
     def _not_found(self, number: str) -> TrackingResult:
         return TrackingResult(number=number, not_found=True, carrier_url=self.public_url(number))
 
-    # --- login (the 401 retry is OAuthAdapter.authorized) ---
+    # --- login (the 401 retry is LoginAdapter.authorized) ---
 
     async def fetch_token(self) -> tuple[str, float]:
-        username = self.credentials.get("username", "")
-        password = self.credentials.get("password", "")
-        if not username or not password:
-            raise AuthError("fan_courier: username and password are required")
+        username, password = self.login_credentials()
         response = await self.send(
             "POST",
             f"{self.base_url}/login",

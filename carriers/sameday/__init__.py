@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import quote
-
-import httpx
 
 from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
 from carriers.concurrency import map_bounded
-from carriers.oauth import OAuthAdapter
+from carriers.login import LoginAdapter
 from carriers.parsing import squash
 from carriers.sameday import parse
 
@@ -39,7 +37,7 @@ from carriers.sameday import parse
 TOKENS = TokenCache()
 
 
-class SamedayAdapter(OAuthAdapter):
+class SamedayAdapter(LoginAdapter):
     """Tracks Sameday courier and easybox AWBs through ``/api/client/awb/{awb}/status``."""
 
     key = "sameday"
@@ -61,12 +59,10 @@ class SamedayAdapter(OAuthAdapter):
         NumberFormat("Sameday AWB", re.compile(r"[0-9]{1,3}[A-Z]{2,6}[0-9]{7,14}"), 0.6),
     )
     tokens = TOKENS
+    #: Like Sameday's SDK, a 403 (an expired token) also means "log in again".
+    refresh_statuses = (401, 403)
     #: Status calls in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4
-
-    @property
-    def token_key(self) -> tuple[str, str]:
-        return (self.base_url, self.credentials.get("username", ""))
 
     async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
         """One status call per AWB, at most :attr:`concurrency` at once, results in order."""
@@ -95,22 +91,8 @@ class SamedayAdapter(OAuthAdapter):
     def bearer_headers(self, token: str) -> dict[str, str]:
         return {"X-AUTH-TOKEN": token, "Accept": "application/json"}
 
-    async def authorized(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Like :meth:`OAuthAdapter.authorized`, but 403 also means "log in again":
-        Sameday's SDK treats an expired token's 403 the same as a 401."""
-        for _ in range(2):
-            token = await self.tokens.get(self.token_key, self.fetch_token)
-            response = await self.send(method, url, headers=self.bearer_headers(token), **kwargs)
-            if response.status_code not in (401, 403):
-                return response
-            self.tokens.invalidate(self.token_key, token)
-        raise AuthError(f"sameday: token refused twice (HTTP {response.status_code})")
-
     async def fetch_token(self) -> tuple[str, float]:
-        username = self.credentials.get("username", "")
-        password = self.credentials.get("password", "")
-        if not username or not password:
-            raise AuthError("sameday: username and password are required")
+        username, password = self.login_credentials()
         response = await self.send(
             "POST",
             f"{self.base_url}/api/authenticate",
