@@ -13,7 +13,7 @@ from pathlib import Path
 
 from carriers.base import Reason, Status
 
-BUILT_IN = ("ups", "fedex", "usps", "dhl", "sandbox", "easypost", "aftership", "gls")
+BUILT_IN = ("ups", "fedex", "usps", "dhl", "sandbox", "easypost", "aftership", "gls", "dpd_pl")
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"
 
 

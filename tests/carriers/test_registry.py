@@ -22,7 +22,7 @@ from carriers import registry
 from carriers.base import CarrierAdapter, Status
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "doorstep_example_carrier"
-BUILT_IN = ["aftership", "dhl", "easypost", "fedex", "gls", "sandbox", "ups", "usps"]
+BUILT_IN = ["aftership", "dhl", "dpd_pl", "easypost", "fedex", "gls", "sandbox", "ups", "usps"]
 
 
 def _fake_install(site: Path) -> None:
