@@ -69,8 +69,8 @@ def _pickup_point(events: Sequence[TrackingEvent]) -> PickupPoint | None:
     delivery-information call, which needs the recipient's original postal code.
     """
     shop = next((e for e in reversed(events) if e.carrier_code.upper() in PICKUP_EVENTS), None)
-    if shop is None:
-        return None
+    if shop is None or not (shop.city or shop.postal_code):
+        return None  # a point with neither id nor place would tell the customer nothing
     return PickupPoint(
         point_id="",
         kind=PickupKind.SHOP,

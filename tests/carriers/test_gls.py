@@ -12,7 +12,7 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers import gls, registry
+from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
@@ -34,13 +34,6 @@ NUMBER = "36301917596"
 
 def fixture(name: str) -> Any:
     return load_fixture("gls", name)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tokens():
-    gls.TOKENS.clear()
-    yield
-    gls.TOKENS.clear()
 
 
 @pytest.fixture
@@ -93,9 +86,8 @@ async def test_it_reports_a_parcel_waiting_at_a_parcelshop(adapter, respx_mock):
 
     assert result.status is Status.AVAILABLE_FOR_PICKUP
     assert result.delivered_at is None
-    assert result.pickup_point is not None
-    assert result.pickup_point.kind is PickupKind.SHOP
-    assert result.pickup_point.point_id == ""  # GLS gives the id only via deliveryinfo
+    # The documented event names no place, and GLS gives the id only via deliveryinfo.
+    assert result.pickup_point is None
 
 
 def test_the_pickup_point_takes_the_place_of_the_parcelshop_event():
@@ -108,6 +100,7 @@ def test_the_pickup_point_takes_the_place_of_the_parcelshop_event():
     point = result.pickup_point
     assert point is not None
     assert (point.city, point.postal_code, point.country) == ("Berlin", "10437", "DE")
+    assert (point.point_id, point.kind) == ("", PickupKind.SHOP)
 
 
 async def test_a_reference_matching_two_parcels_gives_the_first(adapter, respx_mock):
