@@ -109,6 +109,9 @@ class _AdapterTransport(AsyncTransport):
     async def post(self, address: str, message: Any, headers: Any) -> httpx.Response:
         return await self.adapter.post_soap(address, message, dict(headers))
 
+    async def aclose(self) -> None:
+        """Nothing to close: the client belongs to Doorstep, not to this transport."""
+
 
 class DPDPolandAdapter(CarrierAdapter):
     """Tracks DPD Polska parcels through DPD Info Services (``getEventsForWaybillV1``)."""

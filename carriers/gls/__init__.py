@@ -18,8 +18,11 @@ connector (``modules/connectors/gls/vendor/ecitrackandtrace.yaml`` and
   A 400/404 problem body is about the call itself (more than ten numbers, a path GLS
   cannot route); a 404 problem body is read as "GLS knows none of these numbers", which
   is what a number with characters GLS cannot place produces.
-- Quota: 500 requests a day by default (more on request to GLS), so :attr:`rate_limit`
-  is that quota spread over the day.
+- Quota: 500 requests a day per app by default (more on request to GLS). That is a
+  daily budget, not a pace: :attr:`rate_limit` stays a modest per-second rate so that a
+  sweep never sleeps minutes between calls, ten numbers per call stretch the budget to
+  5,000 lookups, and a quota violation (429 ``policies.ratelimit.QuotaViolation``) is a
+  :class:`~carriers.base.RateLimited` that makes the engine back off.
 - Push: the T&T API offers none.
 """
 
@@ -57,8 +60,8 @@ class GLSAdapter(OAuthAdapter):
     default_base_url = "https://api.gls-group.net"
     #: "a maximum limit of 10 parcel IDs per request".
     batch_size = 10
-    #: "By default, clients are limited to 500 requests per day."
-    rate_limit = 500 / 86_400
+    #: GLS states a daily quota (500 requests), not a rate; see the module docstring.
+    rate_limit = 1.0
     supports_push = False
     credential_fields: ClassVar[dict[str, str]] = {
         "client_id": "Client ID (GLS Developer Portal app)",

@@ -356,7 +356,7 @@ def test_it_rejects_what_it_cannot_read(mutate):
 def test_it_declares_its_metadata():
     assert registry.get("gls") is GLSAdapter
     assert (GLSAdapter.batch_size, GLSAdapter.supports_push) == (10, False)
-    assert GLSAdapter.rate_limit == pytest.approx(500 / 86_400)
+    assert GLSAdapter.rate_limit == 1.0
     assert set(GLSAdapter.credential_fields) == {"client_id", "client_secret"}
     adapter = GLSAdapter(CREDENTIALS, client=httpx.AsyncClient())
     assert not adapter.verify_webhook({}, b"{}")
