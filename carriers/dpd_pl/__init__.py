@@ -1,5 +1,6 @@
-"""DPD Polska through DPD Info Services (SOAP): HTTP and zeep only; the events are read by
-:mod:`carriers.dpd_pl.parse` and mapped by :mod:`carriers.dpd_pl.codes`.
+"""DPD Polska through DPD Info Services (SOAP): HTTP only here; zeep's side lives in
+:mod:`carriers.dpd_pl.soap`, the events are read by :mod:`carriers.dpd_pl.parse` and mapped
+by :mod:`carriers.dpd_pl.codes`.
 
 Documentation: DPD Polska's "DPD Info Services" developer documentation, handed out with
 API access (DPD Polska's integration pages, https://www.dpd.com.pl/ → "Integracja /
@@ -26,21 +27,11 @@ integrations); they are loaded from disk and never fetched.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 import httpx
-from zeep import AsyncClient, Settings
-from zeep.exceptions import Error as ZeepError
-from zeep.exceptions import Fault
-from zeep.helpers import serialize_object
-from zeep.proxy import AsyncServiceProxy
-from zeep.transports import AsyncTransport
-from zeep.wsdl import Document
 
 from carriers.base import (
     AuthError,
@@ -56,61 +47,10 @@ from carriers.checkdigits import iso7064_mod37_36_check
 from carriers.concurrency import map_bounded
 from carriers.dpd_pl import parse
 
-WSDL = Path(__file__).resolve().parent / "wsdl" / "DPDInfoServicesObjEvents.wsdl"
-NAMESPACE = "http://events.dpdinfoservices.dpd.com.pl/"
-BINDING = f"{{{NAMESPACE}}}DPDInfoServicesObjEventsPortBinding"
 SERVICE_PATH = "/DPDInfoServicesObjEventsService/DPDInfoServicesObjEvents"
 
 #: The element a real answer's body holds (any namespace prefix).
 RESPONSE_ELEMENT = b"getEventsForWaybillV1Response"
-
-#: Fault texts DPD Polska sends for missing, wrong or insufficient credentials.
-AUTH_FAULTS = ("login failed", "authdata is null", "no privileges", "access denied")
-
-_SETTINGS = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True)
-
-
-class _NoFetching(AsyncTransport):
-    """zeep's httpx transport for loading: every document is on disk, nothing is fetched."""
-
-    def __init__(self) -> None:  # not super(): that would open HTTP clients for nothing
-        self._close_session = False
-        self.cache = None
-        self.logger = logging.getLogger(__name__)
-
-    def _load_remote_data(self, url: str) -> bytes:
-        raise BadResponse(f"dpd_pl: the shipped WSDL refers to {url}, which is never fetched")
-
-
-@lru_cache(maxsize=1)
-def wsdl_document() -> Document:
-    """The shipped WSDL, parsed once per process."""
-    # zeep annotates the transport as a class though it takes an instance.
-    return Document(str(WSDL), _NoFetching(), settings=_SETTINGS)  # type: ignore[arg-type]
-
-
-class _AdapterTransport(AsyncTransport):
-    """zeep's httpx transport posting through the adapter's own client and error rules.
-
-    ``AsyncTransport.__init__`` is not called: it would replace the headers of the
-    shared client Doorstep owns.
-    """
-
-    def __init__(self, adapter: DPDPolandAdapter) -> None:
-        self.adapter = adapter
-        self.client = adapter.client
-        self._close_session = False
-        self.cache = None
-        self.logger = logging.getLogger(__name__)
-
-    def _load_remote_data(self, url: str) -> bytes:
-        raise BadResponse(f"dpd_pl: the shipped WSDL refers to {url}, which is never fetched")
-
-    async def post(self, address: str, message: Any, headers: Any) -> httpx.Response:
-        return await self.adapter.post_soap(address, message, dict(headers))
-
-    async def aclose(self) -> None:
-        """Nothing to close: the client belongs to Doorstep, not to this transport."""
 
 
 class DPDPolandAdapter(CarrierAdapter):
@@ -153,16 +93,12 @@ class DPDPolandAdapter(CarrierAdapter):
         if not numbers:
             return []
         auth = self._auth_data()
-        # zeep ships without type hints, hence the two ignores below.
-        client = AsyncClient(  # type: ignore[no-untyped-call]
-            wsdl_document(), transport=_AdapterTransport(self), settings=_SETTINGS
-        )
-        service = AsyncServiceProxy(  # type: ignore[no-untyped-call]
-            client, client.wsdl.bindings[BINDING], address=f"{self.base_url}{SERVICE_PATH}"
-        )
+        from carriers.dpd_pl import soap  # zeep and lxml, only once tracking starts
+
+        service = soap.EventsService(f"{self.base_url}{SERVICE_PATH}", self.client, self.post_soap)
 
         async def one(number: str) -> TrackingResult:
-            answer = await self._call(service, number.strip(), auth)
+            answer = await service.events_for_waybill(number.strip(), self.language, auth)
             result = parse.parse_events(answer, number)
             result.carrier_url = self.public_url(number)
             return result
@@ -175,21 +111,6 @@ class DPDPolandAdapter(CarrierAdapter):
             raise AuthError("dpd_pl: login and password are required")
         channel = self.credentials.get("channel") or None  # left out when not given
         return {"channel": channel, "login": login, "password": password}
-
-    async def _call(self, service: Any, waybill: str, auth: Mapping[str, str | None]) -> Any:
-        """The ``return`` of one ``getEventsForWaybillV1`` as plain dicts and lists."""
-        try:
-            answer = await service.getEventsForWaybillV1(
-                waybill=waybill, eventsSelectType="ALL", language=self.language, authDataV1=auth
-            )
-        except Fault as fault:
-            text = str(fault.message or "")
-            if any(marker in text.lower() for marker in AUTH_FAULTS):
-                raise AuthError(f"dpd_pl: credentials refused ({text})") from fault
-            raise BadResponse(f"dpd_pl: SOAP fault: {text}", text) from fault
-        except ZeepError as exc:  # not SOAP, not our schema, not XML at all
-            raise BadResponse(f"dpd_pl: unreadable answer ({exc})") from exc
-        return serialize_object(answer, dict)  # type: ignore[no-untyped-call]  # untyped zeep
 
     async def post_soap(
         self, address: str, message: bytes | str, headers: dict[str, str]
@@ -217,8 +138,9 @@ class DPDPolandAdapter(CarrierAdapter):
             raise CarrierUnavailable(f"dpd_pl: HTTP {status}")
         if status not in (200, 500):
             raise BadResponse(f"dpd_pl: unexpected HTTP {status}", response.content)
-        if status == 200 and RESPONSE_ELEMENT not in response.content:
+        body = response.content
+        if status == 200 and RESPONSE_ELEMENT not in body and b"Fault>" not in body:
             # zeep reads a body without the expected element as an empty answer, which
-            # would pass for "no such waybill".
+            # would pass for "no such waybill". (A fault sent with 200 goes on to zeep.)
             raise BadResponse("dpd_pl: not a getEventsForWaybillV1 answer", response.content)
         return response

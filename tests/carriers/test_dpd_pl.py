@@ -14,7 +14,7 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers import dpd_pl, registry
+from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
@@ -25,7 +25,7 @@ from carriers.base import (
     Status,
 )
 from carriers.checkdigits import iso7064_mod37_36_check
-from carriers.dpd_pl import DPDPolandAdapter, codes, parse
+from carriers.dpd_pl import DPDPolandAdapter, codes, parse, soap
 from tests.carriers.helpers import FIXTURES, JSON, mutated, utc
 
 ENDPOINT = (
@@ -241,9 +241,10 @@ def test_events_abroad_are_read_in_their_own_time_zone():
 # --- faults and whole-call failures ---
 
 
+@pytest.mark.parametrize("status", [500, 200])
 @pytest.mark.parametrize("name", ["fault_login.xml", "fault_denied.xml"])
-async def test_credential_faults_are_auth_errors(adapter, respx_mock, name):
-    route(respx_mock).respond(500, content=xml(name), headers=XML)
+async def test_credential_faults_are_auth_errors(adapter, respx_mock, name, status):
+    route(respx_mock).respond(status, content=xml(name), headers=XML)
 
     with pytest.raises(AuthError):
         await adapter.track([NUMBER])
@@ -351,10 +352,10 @@ def test_it_declares_its_metadata():
 
 
 def test_the_wsdl_is_read_from_disk_only():
-    assert dpd_pl.WSDL.is_file() and dpd_pl.WSDL.with_suffix(".xsd").is_file()
-    assert dpd_pl.wsdl_document().bindings  # parsed without any HTTP (respx is not active)
+    assert soap.WSDL.is_file() and soap.WSDL.with_suffix(".xsd").is_file()
+    assert soap.wsdl_document().bindings  # parsed without any HTTP (respx is not active)
     with pytest.raises(BadResponse):
-        dpd_pl._NoFetching().load("https://example.invalid/x.xsd")
+        soap._NoFetching().load("https://example.invalid/x.xsd")
 
 
 def test_the_iso7064_check_character():
