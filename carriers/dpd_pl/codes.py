@@ -5,8 +5,9 @@ hands out with API access; that list is not public. This table is built from the
 public evidence of it: the code catalogues of two open-source DPD Polska integrations
 (``dbojdo/dpd-client``, ``DPDInfoServices/CustomerEvents/BusinessCodes.php``, whose constant
 names spell each code's meaning, and the ``DPDBusinessCodes`` enum of the Shwrm tracking
-library, which gives each code's meaning as a message key), which agree wherever both
-list a code. Codes whose meaning neither gives are left out and read as movement.
+library, which gives each code's meaning as a message key). They agree wherever both list
+a code but one, ``410135`` (see below). Codes whose meaning neither gives are left out and
+read as movement.
 
 The first two digits group the codes: 03 data, 04 collection from the sender, 05 hub,
 11–17 depots and delivery round, 19 delivered, 20–21 not delivered, 23 depot handling and
