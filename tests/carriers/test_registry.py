@@ -23,8 +23,8 @@ from carriers.base import CarrierAdapter, Status
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "doorstep_example_carrier"
 BUILT_IN = [
-    "aftership", "cargus", "dhl", "easypost", "fan_courier", "fedex", "inpost", "poczta_polska",
-    "sameday", "sandbox", "ups", "usps",
+    "aftership", "cargus", "dhl", "dpd_pl", "easypost", "fan_courier", "fedex", "gls", "inpost",
+    "poczta_polska", "sameday", "sandbox", "ups", "usps",
 ]  # fmt: skip
 
 
