@@ -18,13 +18,13 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from portal.admin.branding import TRIGGER_NAMES as SHIPMENT_TRIGGER_NAMES
+from portal.core.links import PREFERENCES_PATH
 from portal.i18n import _, lazy
 from portal.models import Channel
 from portal.notifications import templates
 from portal.notifications.base import Trigger
 from portal.notifications.checking import check_template
 from portal.notifications.context import VARIABLES as SHIPMENT_VARIABLES
-from portal.notifications.links import PREFERENCES_PATH
 from portal.notifications.sms import sms_segments
 from portal.notifications.templates import Preview, TemplateProblem, TemplateSource
 from portal.returns import messages as return_messages

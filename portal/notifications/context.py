@@ -14,9 +14,9 @@ from typing import Any
 from babel.dates import format_date, format_skeleton
 
 from carriers import registry
+from portal.core.links import make_tracking_link, start_url
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
-from portal.notifications.links import make_tracking_link
 
 VARIABLES: dict[str, str] = {
     "greeting": "The opening line, with the customer's name when known",
@@ -97,9 +97,6 @@ def return_link(settings: Any, merchant: Any, order: Any | None) -> str:
     order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
     if order is None or order_id is None or merchant_id is None:
         return ""
-    # Imported here: the returns pages import the admin package, which imports this module.
-    from portal.returns_page.access import start_url
-
     return start_url(settings, merchant_id, order_id)
 
 

@@ -15,10 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import i18n
+from portal.core.links import PREFERENCES_PATH, read_preferences_token
 from portal.models import Customer
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
-from portal.notifications.links import PREFERENCES_PATH, read_preferences_token
 
 TEMPLATE = "notifications/preferences.html"
 ONE_CLICK = "One-Click"

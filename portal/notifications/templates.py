@@ -21,12 +21,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal.core.links import PREFERENCES_PATH, make_tracking_link, read_tracking_link
 from portal.models import Channel, NotificationTemplate
 from portal.notifications import phrases
 from portal.notifications.base import Trigger, pick_locale
 from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import VARIABLES, sample_context
-from portal.notifications.links import PREFERENCES_PATH, make_tracking_link, read_tracking_link
 from portal.notifications.sms import fit_sms_body, sms_segments
 
 __all__ = [

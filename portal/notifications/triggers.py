@@ -19,12 +19,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
 from portal import events
+from portal.core.links import preferences_link
+from portal.core.phones import to_e164
 from portal.models import Channel, Direction, DomainEvent, Merchant, OutboxMessage, Shipment
 from portal.notifications import outbox, schedule
 from portal.notifications.base import DEFAULT_RULES, Trigger, pick_locale
 from portal.notifications.context import format_eta, message_context
-from portal.notifications.links import preferences_link
-from portal.notifications.sms import to_e164
 from portal.notifications.templates import (
     Rendered,
     default_source,

@@ -161,7 +161,7 @@ def return_link(settings: Any, request: Any, merchant: Any, trigger: str) -> str
     """The drop-off code once approved; the customer's own return page otherwise."""
     if trigger == "return_approved":
         return labels.drop_off_url(settings, merchant.id, request.number)
-    from portal.returns_page import access  # the pages import this module's package
+    from portal.core import links as access  # signed links live on the neutral floor
 
     return access.follow_url(settings, merchant.id, request.number)
 

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal import events
+from portal.core.links import preferences_link
 from portal.models import Channel, DomainEvent, Merchant, OutboxMessage, ReturnRequest
 from portal.models.returns import ReturnState
 from portal.notifications import outbox, schedule
 from portal.notifications.base import pick_locale
-from portal.notifications.links import preferences_link
 from portal.notifications.templates import Rendered
 from portal.notifications.triggers import contact_for, current_settings
 from portal.returns import messages

@@ -15,11 +15,11 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal.core.links import preferences_link
 from portal.models import Channel, NotificationTemplate, Survey
 from portal.notifications import outbox, schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.context import greeting, merchant_context
-from portal.notifications.links import preferences_link
 from portal.notifications.sms import fit_sms_body
 from portal.notifications.templates import (
     NOTIFICATIONS_DIR,
