@@ -1,12 +1,12 @@
 """The data model for the whole loop: one module per family of tables."""
 
+from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
     IdempotencyRecord,
     Merchant,
     Role,
-    SignInAttempt,
     StaffUser,
 )
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
@@ -46,6 +46,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "ProductVariant",
+    "RateLimitCount",
     "Resolution",
     "ReturnItem",
     "ReturnMethod",
@@ -56,7 +57,6 @@ __all__ = [
     "ReturnTransition",
     "Role",
     "Shipment",
-    "SignInAttempt",
     "StaffUser",
     "Survey",
     "SurveyAnswer",

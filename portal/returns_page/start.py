@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from portal.core import links
+from portal.core.rate_limit import client_key
 from portal.i18n import _
 from portal.models import Merchant, Order
 from portal.returns_page import access, rendering
@@ -21,7 +22,6 @@ from portal.returns_page.orders import order_url
 from portal.returns_page.steps import items_step
 from portal.tracking_page import lookup
 from portal.tracking_page.config import config_for
-from portal.tracking_page.ratelimit import client_key
 from portal.tracking_page.views import order_not_found_message
 
 
