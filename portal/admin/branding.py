@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from portal import i18n
-from portal.admin import images
 from portal.admin.auth import render, require_staff, staff_of
+from portal.core import images
 from portal.i18n import _, lazy
 from portal.models import Merchant
 from portal.notifications.shipments import SHIPMENTS

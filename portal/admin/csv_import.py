@@ -29,9 +29,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-import phonenumbers
-
 from carriers import detection, registry
+from portal.core.phones import to_e164
 
 COLUMNS = (
     "order_number", "order_date", "email", "phone", "name", "address_line1", "address_line2",
@@ -163,12 +162,8 @@ def check_row(
         errors.append(("currency", "bad_currency"))
     phone = None
     if v["phone"]:
-        try:
-            parsed = phonenumbers.parse(v["phone"], country or None)
-            if not phonenumbers.is_valid_number(parsed):
-                raise phonenumbers.NumberParseException(0, "invalid")
-            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
+        phone = to_e164(v["phone"], country)
+        if phone is None:
             errors.append(("phone", "bad_phone"))
     tracking = detection.normalise(v["tracking_number"]) if v["tracking_number"] else ""
     carrier = None

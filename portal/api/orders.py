@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import phonenumbers
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -25,6 +24,8 @@ from portal.api.schemas import (
     page_of,
     string,
 )
+from portal.core.payloads import ADDRESS_FIELDS, order_json
+from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
 
 _TEXT = string(maxLength=200)
@@ -156,42 +157,6 @@ ORDER = component(
     ),
 )
 
-_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
-
-
-def order_json(order: Order, items: list[OrderItem], customer: Customer | None) -> dict[str, Any]:
-    return {
-        "number": order.number,
-        "email": order.email,
-        "currency": order.currency,
-        "placed_at": order.placed_at.isoformat(),
-        "created_at": order.created_at.isoformat(),
-        "customer": None
-        if customer is None
-        else {
-            "id": customer.id,
-            "email": customer.email,
-            "phone": customer.phone,
-            "name": customer.name,
-            "locale": customer.locale,
-            "email_consent": customer.email_opt_in,
-            "sms_consent": customer.sms_opt_in,
-        },
-        "shipping_address": {f: getattr(order, f"ship_{f}") for f in _ADDRESS_FIELDS},
-        "items": [
-            {
-                "sku": item.sku,
-                "title": item.title,
-                "quantity": item.quantity,
-                "unit_price": f"{Decimal(item.unit_price):.2f}",
-                "final_sale": item.final_sale,
-                "category": item.category,
-                "variant_options": item.variant_options,
-            }
-            for item in sorted(items, key=lambda i: i.id)
-        ],
-    }
-
 
 async def _load(merchant_id: int, number: str) -> dict[str, Any]:
     order = await Order.get_or_none(merchant_id=merchant_id, number=number)
@@ -202,16 +167,6 @@ async def _load(merchant_id: int, number: str) -> dict[str, Any]:
     return order_json(order, items, customer)
 
 
-def _e164(phone: str, region: str | None) -> str | None:
-    try:
-        parsed = phonenumbers.parse(phone, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Customer | None:
     """The order's customer: found by e-mail within the merchant, or created."""
     given = body.get("customer") or {}
@@ -219,7 +174,7 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
     phone = None
     if given.get("phone"):
         country = (body.get("shipping_address") or {}).get("country")
-        phone = _e164(given["phone"], country)
+        phone = to_e164(given["phone"], country)
         if phone is None:
             raise invalid([FieldError("/customer/phone", "is not a valid phone number")])
     if email is None and phone is None:
@@ -283,7 +238,7 @@ async def create_order(call: Call) -> Reply:
                 placed_at=datetime.fromisoformat(body["placed_at"].replace("Z", "+00:00"))
                 if body.get("placed_at")
                 else call.now,
-                **{f"ship_{f}": address.get(f, "") for f in _ADDRESS_FIELDS},
+                **{f"ship_{f}": address.get(f, "") for f in ADDRESS_FIELDS},
                 using_db=conn,
             )
             variant_ids = await catalogue.variant_ids_for(

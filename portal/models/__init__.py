@@ -1,13 +1,13 @@
 """The data model for the whole loop: one module per family of tables."""
 
 from portal.models.consent import ConsentChange, ConsentSource
+from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
     IdempotencyRecord,
     Merchant,
     Role,
-    SignInAttempt,
     StaffUser,
 )
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
@@ -51,6 +51,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "ProductVariant",
+    "RateLimitCount",
     "Resolution",
     "ReturnItem",
     "ReturnMethod",
@@ -61,7 +62,6 @@ __all__ = [
     "ReturnTransition",
     "Role",
     "Shipment",
-    "SignInAttempt",
     "StaffUser",
     "Survey",
     "SurveyAnswer",

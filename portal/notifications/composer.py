@@ -29,12 +29,13 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal.core import timezones
+from portal.core.links import PREFERENCES_PATH, preferences_link
 from portal.models import Channel, NotificationTemplate, OutboxMessage
-from portal.notifications import outbox, schedule
+from portal.notifications import outbox
 from portal.notifications.base import pick_locale
 from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import greeting, merchant_context
-from portal.notifications.links import PREFERENCES_PATH, preferences_link
 from portal.notifications.sms import fit_sms_body, sms_segments, to_e164
 from portal.notifications.templates import (
     ENV,
@@ -268,13 +269,13 @@ async def compose(
     merchant, customer, order = message.merchant, message.customer, message.order
     family, trigger = message.family, message.trigger
     locale = message.locale or pick_locale(customer.locale, merchant.default_locale)
-    zone = schedule.recipient_zone(
+    zone = timezones.recipient_zone(
         customer=customer,
         order=order,
         merchant=merchant,
         default_time_zone=settings.default_time_zone,
     )
-    quiet_hours = schedule.merchant_quiet_hours(merchant, settings)
+    quiet_hours = timezones.merchant_quiet_hours(merchant, settings)
     queued = []
     for channel in message.channels or channels_for(merchant, family, trigger):
         recipient = contact_for(channel, customer, order)

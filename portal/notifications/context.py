@@ -15,6 +15,7 @@ from typing import Any
 from babel.dates import format_date, format_skeleton
 
 from carriers import registry
+from portal.core.links import start_url
 from portal.i18n import lazy
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
@@ -95,7 +96,4 @@ def return_link(settings: Any, merchant: Any, order: Any | None) -> str:
     order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
     if order is None or order_id is None or merchant_id is None:
         return ""
-    # Imported here: the returns pages import the admin package, which imports this module.
-    from portal.returns_page.access import start_url
-
     return start_url(settings, merchant_id, order_id)

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from portal import consent
+from portal.core import timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
@@ -116,13 +117,13 @@ async def _record_failure(
         merchant = message.merchant
         shipment = message.shipment
         order = shipment.order if shipment is not None else None
-        zone = schedule.recipient_zone(
+        zone = timezones.recipient_zone(
             customer=message.customer,
             order=order,
             merchant=merchant,
             default_time_zone=getattr(settings, "default_time_zone", "UTC"),
         )
-        quiet_start, quiet_end = schedule.merchant_quiet_hours(merchant, settings)
+        quiet_start, quiet_end = timezones.merchant_quiet_hours(merchant, settings)
         retry_at = schedule.defer_out_of_quiet_hours(
             now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
         )

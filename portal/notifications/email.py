@@ -23,10 +23,10 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import aiosmtplib
 import httpx
 
+from portal.core.links import make_preferences_token, preferences_link
 from portal.models import Customer, Merchant, OutboxMessage
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.context import branding
-from portal.notifications.links import make_preferences_token, preferences_link
 
 log = logging.getLogger(__name__)
 

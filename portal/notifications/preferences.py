@@ -16,10 +16,10 @@ from starlette.routing import Route
 from tortoise.transactions import in_transaction
 
 from portal import consent, i18n
+from portal.core.links import PREFERENCES_PATH, read_preferences_token
 from portal.models import Channel, ConsentSource, Customer
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
-from portal.notifications.links import PREFERENCES_PATH, read_preferences_token
 
 TEMPLATE = "notifications/preferences.html"
 ONE_CLICK = "One-Click"

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from portal.core.links import make_tracking_link
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications import phrases
 from portal.notifications.base import DEFAULT_RULES, Trigger
 from portal.notifications.composer import Family, Message
 from portal.notifications.context import PARTY_VARIABLES, carrier_name, format_eta, return_link
-from portal.notifications.links import make_tracking_link
 from portal.notifications.templates import TemplateSource, file_default
 
 VARIABLES: dict[str, str] = {

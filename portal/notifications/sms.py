@@ -1,4 +1,4 @@
-"""SMS through Twilio: segment counting, body fitting, E.164 numbers and the send call.
+"""SMS through Twilio: segment counting, body fitting and the send call.
 
 The twilio library does the API work; its HTTP layer is ours (:class:`HttpxTwilioClient`),
 so tests fake Twilio with respx and the API base URL is a setting. Bodies are kept to two
@@ -13,12 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import phonenumbers
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from portal.core.phones import to_e164
 from portal.models import OutboxMessage
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 
@@ -108,19 +108,6 @@ def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) ->
         if fits(text[:cut] + "…"):
             return text[:cut] + "…"
     return ""
-
-
-def to_e164(number: str | None, region: str | None = None) -> str | None:
-    """A phone number as E.164 (``+48601234567``), or None when it is not a valid number."""
-    if not number:
-        return None
-    try:
-        parsed = phonenumbers.parse(number, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class HttpxTwilioClient(AsyncHttpClient):

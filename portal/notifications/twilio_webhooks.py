@@ -18,6 +18,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from portal import consent
+from portal.core.links import make_tracking_link
+from portal.core.phones import to_e164 as _to_e164
 from portal.models import (
     Channel,
     ConsentSource,
@@ -29,9 +31,7 @@ from portal.models import (
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
 from portal.notifications.context import carrier_name, format_eta
-from portal.notifications.links import make_tracking_link
 from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
-from portal.notifications.sms import to_e164 as _to_e164
 
 #: Twilio MessageStatus values by how far along they are; a receipt never moves backwards.
 STATUS_RANK: dict[str, int] = {

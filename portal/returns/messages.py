@@ -19,6 +19,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from portal import i18n
+from portal.core import links
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications.base import pick_locale
@@ -99,9 +100,7 @@ def return_link(settings: Any, request: Any, merchant: Any, trigger: str) -> str
     """The drop-off code once approved; the customer's own return page otherwise."""
     if trigger == "return_approved":
         return labels.drop_off_url(settings, merchant.id, request.number)
-    from portal.returns_page import access  # the pages import this module's package
-
-    return access.follow_url(settings, merchant.id, request.number)
+    return links.follow_url(settings, merchant.id, request.number)
 
 
 @dataclass(frozen=True, slots=True)

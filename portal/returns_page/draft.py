@@ -14,6 +14,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from portal.core.signing import timed_serializer
 from portal.returns.service import Selection
 
 SALT = "returns-draft"
@@ -66,8 +67,7 @@ class Draft:
 
 
 def _serializer(settings: Any) -> URLSafeTimedSerializer:
-    keys = [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
-    return URLSafeTimedSerializer(keys, salt=SALT)
+    return timed_serializer(settings, SALT)
 
 
 def dump(settings: Any, draft: Draft) -> str:

@@ -19,7 +19,9 @@ from portal.i18n import lazy
 from portal.models import Channel, Survey
 from portal.notifications.composer import Family, Message, compose
 from portal.notifications.context import PARTY_VARIABLES
-from portal.notifications.templates import TemplateSource
+from portal.notifications.templates import (
+    TemplateSource,
+)
 from portal.settings import Settings
 from portal.surveys.wording import SURVEY_TRIGGER, message_words
 

@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal import events
+from portal.core import timezones
 from portal.models import (
     Channel,
     Customer,
@@ -46,7 +47,6 @@ from portal.models import (
     Survey,
     TrackingEvent,
 )
-from portal.notifications import schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.composer import contact_for
 from portal.notifications.triggers import current_settings
@@ -217,7 +217,7 @@ async def survey_delivery(
     customer = order.customer if order is not None else None
     if customer is None or shipment.delivered_at is None:
         return None
-    zone = schedule.recipient_zone(
+    zone = timezones.recipient_zone(
         customer=customer,
         order=order,
         merchant=shipment.merchant,

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
+from portal.core.rate_limit import Limit, RateLimiter
 from portal.tracking_page.cache import TTLCache
-from portal.tracking_page.ratelimit import Limit, RateLimiter
 
 #: refresh_if_stale(shipment, settings, *, client, max_age, timeout) -> bool
 RefreshFn = Callable[..., Awaitable[bool]]
@@ -52,7 +52,7 @@ def _number_limit() -> Limit:
         units = int(os.environ.get("PORTAL_TRACKING_NUMBER_LIMIT", NUMBER_LIMIT.units))
     except ValueError:
         units = NUMBER_LIMIT.units
-    return Limit(NUMBER_LIMIT.bucket, max(1, units), NUMBER_LIMIT.window)
+    return Limit(NUMBER_LIMIT.scope, max(1, units), NUMBER_LIMIT.window)
 
 
 def _cache_seconds() -> float:

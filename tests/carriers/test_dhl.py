@@ -162,42 +162,16 @@ def test_the_wording_refines_the_coarse_code(code, text, expected):
     assert "/".join(filter(None, codes.classify(code, text))) == expected
 
 
-# --- numbers the carrier does not know ---
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "number"),
-    [
-        (404, fixture("not_found.json"), NUMBER),  # unknown number
-        (400, fixture("bad_request.json"), "12 34/?"),  # malformed number
-        (200, {"shipments": []}, NUMBER),
-    ],
-)
-async def test_it_returns_not_found(adapter, respx_mock, status, body, number):
-    problem = {"Content-Type": "application/problem+json"}
-    respx_mock.get(TRACK_URL).respond(status, json=body, headers=problem if status > 200 else {})
-
-    (result,) = await adapter.track([number])
-
-    assert result.not_found and result.number == number and result.events == []
-    assert result.carrier_url and result.carrier_url.endswith(number)
-
-
 # --- authentication: a static key, no token to refresh ---
 
 
-@pytest.mark.parametrize(
-    ("credentials", "status"), [(CREDENTIALS, 401), (CREDENTIALS, 403), ({}, 0)]
-)
-async def test_it_raises_auth_error_without_retrying(client, respx_mock, credentials, status):
-    route = respx_mock.get(TRACK_URL).respond(status or 200, json={"title": "Unauthorized"})
+async def test_without_a_key_it_raises_auth_error_without_a_call(client, respx_mock):
+    """401 and 403 (no retry) are in test_contract.py."""
+    route = respx_mock.get(TRACK_URL).respond(200, json={"title": "Unauthorized"})
 
     with pytest.raises(AuthError):
-        await DHLAdapter(credentials, client=client).track([NUMBER])
-    assert route.call_count == (1 if status else 0), "no retry; no call without a key"
-
-
-# --- whole-call failures ---
+        await DHLAdapter({}, client=client).track([NUMBER])
+    assert route.call_count == 0, "no call without a key"
 
 
 # --- payload shapes ---

@@ -47,8 +47,8 @@ def test_the_sample_context_has_every_documented_variable(settings: Settings) ->
 def test_the_delivered_message_carries_a_return_start_link(settings: Settings) -> None:
     from types import SimpleNamespace
 
+    from portal.core.links import read_start_token
     from portal.notifications.context import return_link
-    from portal.returns_page.access import read_start_token
 
     link = return_link(settings, SimpleNamespace(id=3), SimpleNamespace(id=42))
     assert link.startswith(f"{settings.public_base_url}/returns/start/")

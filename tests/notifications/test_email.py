@@ -9,9 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from portal.core.links import read_preferences_token
 from portal.notifications.base import DeliveryError
 from portal.notifications.email import EmailChannel, smtp_config
-from portal.notifications.links import read_preferences_token
 from tests.notifications.helpers import SmtpSink, free_port, make_settings
 
 SHOP = SimpleNamespace(name="Zielony Sklep", branding={"support_email": "help@zielony.test"})

@@ -15,7 +15,6 @@ from portal.notifications.sms import (
     SmsChannel,
     fit_sms_body,
     sms_segments,
-    to_e164,
 )
 from tests.notifications.helpers import (
     ACCOUNT_SID,
@@ -76,23 +75,6 @@ def test_a_long_first_sentence_is_cut_at_a_word_with_an_ellipsis() -> None:
 
 def test_without_a_link_the_text_alone_is_fitted() -> None:
     assert sms_segments(fit_sms_body("x" * 1000))[1] == 2
-
-
-@pytest.mark.parametrize(
-    ("number", "region", "expected"),
-    [
-        ("+48 601 234 567", None, "+48601234567"),
-        ("601-234-567", "PL", "+48601234567"),
-        ("(201) 555-0123", "us", "+12015550123"),
-        ("12", "PL", None),
-        ("not a number", None, None),
-        (None, "PL", None),
-    ],
-)
-def test_numbers_are_normalised_to_e164(
-    number: str | None, region: str | None, expected: str | None
-) -> None:
-    assert to_e164(number, region) == expected
 
 
 def test_the_client_points_twilio_at_the_configured_base_url() -> None:

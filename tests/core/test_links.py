@@ -6,9 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
 import time_machine
 
-from portal.notifications.links import (
+from portal.core.links import (
     make_preferences_token,
     make_tracking_link,
     preferences_link,
@@ -17,6 +18,12 @@ from portal.notifications.links import (
 )
 from portal.settings import Settings
 from tests.notifications.helpers import make_settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Signing settings with a known public address (no database needed)."""
+    return make_settings()
 
 
 def _token(link: str) -> str:

@@ -1,7 +1,9 @@
-"""Logo checks with the standard library only: type from magic bytes, size, dimensions.
+"""Image upload checks with the standard library only: type from magic bytes, size, dimensions.
 
-SVG is refused on purpose: it can carry script. Only PNG, JPEG and WebP are accepted, and
-their headers are read here rather than trusting the file name or the browser's type.
+Used for merchants' logos (the admin) and customers' return photos (the returns pages), so
+it lives on the neutral floor. SVG is refused on purpose: it can carry script. Only PNG,
+JPEG and WebP are accepted, and their headers are read here rather than trusting the file
+name or the browser's type.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.admin import images
+from portal.core import images
 from tests.admin import images_data
 
 
