@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from carriers import registry
 from carriers.base import Reason, Status
-from carriers.detection import detect, is_plausible, normalise
+from carriers.detection import detect, is_plausible, normalise, s10_country
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid_field, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -109,9 +109,13 @@ def choose_carrier(tracking_number: str) -> str:
     candidates = [(c, conf) for c, conf in detect(tracking_number) if c in registry.available()]
     listed = [{"carrier": c, "confidence": round(conf, 2)} for c, conf in candidates]
     if not candidates:
+        country = s10_country(tracking_number)
         raise ApiError(
             422,
-            "No carrier recognises this tracking number; send `carrier`.",
+            f"This is a postal (UPU S10) number from {country}, and no carrier adapter tracks "
+            "that post; send `carrier`."
+            if country
+            else "No carrier recognises this tracking number; send `carrier`.",
             title="Carrier not detected",
             candidates=listed,
             errors=[{"pointer": "/carrier", "detail": "is required for this tracking number"}],
