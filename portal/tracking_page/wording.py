@@ -5,7 +5,7 @@ Module-level strings are marked with ``lazy`` and translated with ``_`` at reque
 
 from __future__ import annotations
 
-from carriers.base import Reason, Status
+from carriers.base import PickupKind, Reason, Status
 from portal.i18n import _, lazy
 
 STATUS_LABELS: dict[Status, str] = {
@@ -74,6 +74,7 @@ REASON_EXPLANATIONS: dict[Reason, str] = {
     Reason.WEATHER_DELAY: lazy("Bad weather is delaying deliveries."),
     Reason.CARRIER_DELAY: lazy("The carrier is running late."),
     Reason.HELD_AT_CARRIER: lazy("The carrier is holding the parcel at one of its sites."),
+    Reason.NOT_COLLECTED: lazy("It was not collected from the pickup point in time."),
     Reason.UNKNOWN: lazy("The carrier did not say why."),
 }
 
@@ -95,7 +96,15 @@ REASON_NEXT_STEPS: dict[Reason, str] = {
     Reason.HELD_AT_CARRIER: lazy(
         "Check the carrier's page: you may need to collect it or arrange delivery."
     ),
+    Reason.NOT_COLLECTED: lazy("Contact the shop to arrange a refund or a new delivery."),
     Reason.UNKNOWN: lazy("Check the carrier's page for details, or contact the shop."),
+}
+
+PICKUP_KINDS: dict[PickupKind, str] = {
+    PickupKind.LOCKER: lazy("Parcel locker"),
+    PickupKind.SHOP: lazy("Pickup point"),
+    PickupKind.POST_OFFICE: lazy("Post office"),
+    PickupKind.DEPOT: lazy("Carrier depot"),
 }
 
 #: The stages of the progress bar, in order.
@@ -110,6 +119,10 @@ STAGES: tuple[str, ...] = (
 
 def status_label(status: Status) -> str:
     return _(STATUS_LABELS[status])
+
+
+def pickup_kind_label(kind: PickupKind) -> str:
+    return _(PICKUP_KINDS[kind])
 
 
 def reason_label(reason: Reason) -> str:
