@@ -3,6 +3,11 @@
 Detection proposes (``carriers.detection``): the most likely carrier is taken when it
 clearly leads; when two are close, or none fits, the API answers 422 with the candidates
 so the client can send ``carrier`` explicitly. A carrier sent by the client is pinned.
+
+A shipment carries its pickup point (locker, shop, post office) when the carrier names
+one, but never the pickup code: it opens the locker, the carrier gives it to the customer,
+and the merchant's systems (and their webhook receivers, logs and key holders) have no
+use for it. Only the customer sees it, on the tracking page's order tier.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from carriers import registry
-from carriers.base import Reason, Status
+from carriers.base import PickupKind, Reason, Status
 from carriers.detection import detect, is_plausible, normalise, s10_country
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid_field, not_found
@@ -20,6 +25,7 @@ from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.models import Direction, Order, Shipment
+from portal.tracking import pickup
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
 AMBIGUITY_MARGIN = 0.25
@@ -35,6 +41,24 @@ SHIPMENT_IN = component(
             "order_number": string(minLength=1, maxLength=64),
             "direction": {"type": "string", "enum": [d.value for d in Direction]},
         },
+    ),
+)
+PICKUP_POINT = component(
+    "PickupPoint",
+    obj(
+        {
+            "point_id": string(description="The carrier's own id of the point."),
+            "kind": {"type": "string", "enum": [k.value for k in PickupKind]},
+            "name": nullable(string()),
+            "street": nullable(string()),
+            "city": nullable(string()),
+            "postal_code": nullable(string()),
+            "country": nullable(string()),
+            "latitude": nullable({"type": "number"}),
+            "longitude": nullable({"type": "number"}),
+            "opening_hours": nullable(string(description="As the carrier words it.")),
+            "pickup_deadline": nullable(DATE_TIME),
+        }
     ),
 )
 SHIPMENT = component(
@@ -55,6 +79,7 @@ SHIPMENT = component(
             "signed_by": nullable(string()),
             "carrier_url": nullable(string()),
             "last_event_at": nullable(DATE_TIME),
+            "pickup_point": nullable(PICKUP_POINT),
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
         }
@@ -64,6 +89,27 @@ SHIPMENT = component(
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def pickup_json(shipment: Shipment) -> dict[str, Any] | None:
+    """The stored pickup point without its pickup code (see the module docstring)."""
+    point = pickup.from_json(shipment.pickup_point) if shipment.pickup_point else None
+    if point is None:
+        return None
+    deadline = point.pickup_deadline
+    return {
+        "point_id": point.point_id,
+        "kind": point.kind.value,
+        "name": point.name,
+        "street": point.street,
+        "city": point.city,
+        "postal_code": point.postal_code,
+        "country": point.country,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "opening_hours": point.opening_hours,
+        "pickup_deadline": deadline.isoformat() if deadline else None,
+    }
 
 
 def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any]:
@@ -83,6 +129,7 @@ def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any
         "signed_by": shipment.signed_by,
         "carrier_url": shipment.carrier_url,
         "last_event_at": _iso(shipment.last_event_at),
+        "pickup_point": pickup_json(shipment),
         "created_at": shipment.created_at.isoformat(),
         "updated_at": shipment.updated_at.isoformat(),
     }

@@ -9,10 +9,11 @@ import httpx
 import pytest
 
 from carriers import registry
-from carriers.base import CarrierAdapter, Status
+from carriers.base import CarrierAdapter, PickupKind, PickupPoint, Status
 from carriers.detection import detect, mod10
 from portal.api.shipments import choose_carrier
 from portal.models import Direction, Merchant, Shipment
+from portal.tracking import pickup
 from tests import factories
 
 UPS = "1ZCIETST0111111114"
@@ -173,3 +174,30 @@ async def test_a_polish_postal_number_goes_to_poczta_polska(
     body = response.json()
     assert (body["carrier"], body["tracking_number"]) == ("poczta_polska", "RR123456785PL")
     assert body["carrier_pinned"] is False
+
+
+async def test_a_shipment_carries_its_pickup_point_without_the_code(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    deadline = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
+    locker = PickupPoint(
+        "KRA01M",
+        PickupKind.LOCKER,
+        name="Paczkomat KRA01M",
+        city="Kraków",
+        latitude=50.0625,
+        longitude=19.9396,
+        pickup_deadline=deadline,
+        pickup_code="482913",
+    )
+    shipment = await factories.shipment(shop, status=Status.AVAILABLE_FOR_PICKUP)
+    await Shipment.filter(id=shipment.id).update(
+        pickup_point=pickup.to_json(locker), pickup_deadline=deadline
+    )
+    body = (await api.get(f"/api/v1/shipments/{shipment.id}")).json()
+    point = body["pickup_point"]
+    assert (point["point_id"], point["kind"], point["city"]) == ("KRA01M", "locker", "Kraków")
+    assert point["pickup_deadline"] == "2026-11-22T19:00:00+00:00"
+    assert "pickup_code" not in point and "482913" not in str(body)
+    other = await factories.shipment(shop)
+    assert (await api.get(f"/api/v1/shipments/{other.id}")).json()["pickup_point"] is None
