@@ -39,7 +39,7 @@ class Scenario(StrEnum):
     DELIVERED = "delivered"
     FAILED_ATTEMPT = "failed_attempt"  # one failed attempt, delivered the next day
     EXCEPTION = "exception"  # ends in an exception (address, damaged, customs, lost)
-    PICKUP_POINT = "pickup_point"  # ends ready for collection at a pickup point
+    PICKUP_POINT = "pickup_point"  # a locker, shop or post office: waits, collected or not
     RETURNED = "returned"  # refused or unclaimed, back with the sender
     LABEL_ONLY = "label_only"  # label created, never handed over
     NOT_FOUND = "not_found"  # the carrier has never heard of it
@@ -81,6 +81,11 @@ DESCRIPTIONS: dict[str, str] = {
     "DLV": "Delivered",
     "DLN": "Delivered to a neighbour",
     "RPP": "Ready for collection at a pickup point",
+    "RPD": "Redirected to another parcel locker: the chosen one is full",
+    "RPR": "Reminder: the parcel waits for collection until its pickup deadline",
+    "RPC": "Collected from the pickup point",
+    "RPX": "Not collected by the pickup deadline: returning to sender",
+    "RTN": "Returned to sender: not collected",
     "XWX": "Delayed by severe weather",
     "XAD": "Address incomplete or incorrect: awaiting correction",
     "XDM": "Parcel damaged in transit",
@@ -91,9 +96,51 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
+class SpotKind(StrEnum):
+    LOCKER = "locker"
+    SHOP = "shop"
+    POST_OFFICE = "post_office"
+
+
+#: How long each kind of point keeps a parcel: lockers two days, counters a week.
+HOLD_DAYS: dict[SpotKind, int] = {SpotKind.LOCKER: 2, SpotKind.SHOP: 7, SpotKind.POST_OFFICE: 7}
+OPENING_HOURS: dict[SpotKind, str] = {
+    SpotKind.LOCKER: "24/7",
+    SpotKind.SHOP: "Mon–Sat 08:00–20:00",
+    SpotKind.POST_OFFICE: "Mon–Fri 08:00–18:00, Sat 09:00–13:00",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """A pickup point: where a parcel goes to wait for its recipient."""
+
+    point_id: str
+    kind: SpotKind
+    name: str
+    street: str
+    place: Place
+    latitude: float
+    longitude: float
+
+    @property
+    def opening_hours(self) -> str:
+        return OPENING_HOURS[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """What the recipient needs once the parcel waits at a point: until when, and the code."""
+
+    deadline: datetime  # aware UTC
+    code: str | None  # lockers only
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One scan. ``eta`` is the carrier's estimate as it stands after this scan."""
+    """One scan. ``eta`` is the carrier's estimate as it stands after this scan; ``spot`` is
+    the pickup point the parcel is bound for or waits at, as known after this scan, and
+    ``collection`` its deadline and code once it waits there."""
 
     code: str
     at: datetime  # aware UTC
@@ -101,6 +148,8 @@ class Event:
     eta: date | DeliveryWindow | None = None
     signed_by: str | None = None
     left_at: str | None = None
+    spot: Spot | None = None
+    collection: Collection | None = None
 
     @property
     def description(self) -> str:
@@ -371,15 +420,23 @@ def plan(number: str, start: datetime = DEFAULT_EPOCH) -> Plan | None:
             _delivered(drop2, home, dice),
         ]
     elif scenario is Scenario.PICKUP_POINT:
-        if variant(2):
+        # Variants: NNN odd, after a failed attempt; NNN // 2 % 3 (forced numbers), what
+        # the recipient does: 0 nothing yet (waits), 1 collects it, 2 lets the deadline pass.
+        after_attempt = variant(2)
+        outcome = (serial // 2) % 3 if forced else (1, 1, 1, 1, 1, 1, 1, 2, 2, 2)[dice.below(10)]
+        if after_attempt:
             again, _ = retry(drop_at)
-            events += [
-                van,
-                Event("ATT", drop_at, home),
-                Event("RPP", again + dice.minutes(60, 240), home),
-            ]
-        else:
-            events.append(Event("RPP", out_at + dice.minutes(60, 300), home))
+            spot = _spot(home, dice)
+            events += [van, Event("ATT", drop_at, home)]
+            ready_at = again + dice.minutes(60, 240)
+        else:  # the recipient chose the point when ordering: known from the label on
+            spot = _spot(home, dice)
+            events = [_at(ev, spot) for ev in events]
+            ready_at = out_at + dice.minutes(60, 300)
+            if spot.kind is SpotKind.LOCKER and dice.below(5) == 0:
+                spot = _spot(home, dice, SpotKind.LOCKER)
+                events.append(Event("RPD", out_at, home, spot=spot))
+        events += _collection(spot, ready_at, outcome, hubs[-1], origin, dice)
     else:  # RETURNED
         if variant(2):
             again, drop2 = retry(drop_at)
@@ -400,6 +457,72 @@ def plan(number: str, start: datetime = DEFAULT_EPOCH) -> Plan | None:
         events.append(Event("RTS", back, origin))
         events.append(Event("RTD", _morning(back, origin, dice) + dice.minutes(60, 360), origin))
     return Plan(number, scenario, label, tuple(events))
+
+
+def _at(event: Event, spot: Spot) -> Event:
+    return Event(event.code, event.at, event.place, event.eta, spot=spot)
+
+
+def _spot(home: Place, dice: _Dice, kind: SpotKind | None = None) -> Spot:
+    """A pickup point in the delivery town: a locker most often, else a shop or the post."""
+    kind = kind or dice.pick((SpotKind.LOCKER,) * 3 + (SpotKind.SHOP, SpotKind.POST_OFFICE))
+    lat, lon = places.CENTRES[home.city]
+    n = dice.between(1, 99)
+    town = "".join(ch for ch in home.city.upper() if ch.isalpha())[:3]
+    street = f"{dice.pick(places.STREETS[home.country])} {dice.between(1, 120)}"
+    if kind is SpotKind.LOCKER:
+        name = f"Sandbox Locker {town}{n:02d}"
+    elif kind is SpotKind.SHOP:
+        name = f"{dice.pick(places.PICKUP_SHOPS)} (Sandbox Point {town}{n:02d})"
+    else:
+        name = f"{home.city} Post Office {n}"
+    return Spot(
+        point_id=f"{town}{n:02d}{kind.value[0].upper()}",
+        kind=kind,
+        name=name,
+        street=street,
+        place=home,
+        latitude=round(lat + (dice.below(2001) - 1000) / 100_000, 5),
+        longitude=round(lon + (dice.below(2001) - 1000) / 100_000, 5),
+    )
+
+
+def _collection(
+    spot: Spot, ready_at: datetime, outcome: int, last_hub: Place, origin: Place, dice: _Dice
+) -> list[Event]:
+    """The parcel at its point: ready, a reminder the day before the deadline, then
+    collected (outcome 1), sent back when the deadline passes (2), or left waiting (0)."""
+    home = spot.place
+    if spot.kind is SpotKind.LOCKER:
+        deadline = ready_at + timedelta(days=HOLD_DAYS[spot.kind])
+    else:  # counters keep it until closing time on the last day
+        last_day = _local_day(ready_at, home) + timedelta(days=HOLD_DAYS[spot.kind])
+        deadline = datetime.combine(last_day, time(18), _zone(home)).astimezone(UTC)
+    code = f"{dice.below(1_000_000):06d}" if spot.kind is SpotKind.LOCKER else None
+    held = Collection(deadline, code)
+    events = [Event("RPP", ready_at, home, spot=spot, collection=held)]
+    remind_at = deadline - timedelta(days=1)
+    if outcome == 1:
+        collected = ready_at + dice.minutes(
+            20, int((deadline - ready_at).total_seconds() // 60) - 20
+        )
+        if collected > remind_at:
+            events.append(Event("RPR", remind_at, home, spot=spot, collection=held))
+        signer = dice.pick(places.SIGNERS)
+        events.append(Event("RPC", collected, home, None, signer, spot.name, spot, held))
+        return events
+    events.append(Event("RPR", remind_at, home, spot=spot, collection=held))
+    if outcome == 0:
+        return events
+    back = deadline + dice.minutes(5, 120)
+    events.append(Event("RPX", back, home, spot=spot, collection=held))
+    back += dice.minutes(180, 600)
+    events.append(Event("RTS", back, last_hub, spot=spot, collection=held))
+    back += dice.minutes(18 * 60, 40 * 60)
+    events.append(Event("RTS", back, origin, spot=spot, collection=held))
+    returned = _morning(back, origin, dice) + dice.minutes(60, 360)
+    events.append(Event("RTN", returned, origin, spot=spot, collection=held))
+    return events
 
 
 def _delivered(at: datetime, home: Place, dice: _Dice) -> Event:
