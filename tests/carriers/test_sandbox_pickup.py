@@ -12,7 +12,15 @@ import pytest
 from carriers.base import BadResponse, PickupKind, Reason, Status
 from carriers.sandbox import SandboxAdapter, codes, make_numbers
 from carriers.sandbox import places as sandbox_places
-from carriers.sandbox.journey import HOLD_DAYS, Scenario, SpotKind, journey, make_number, plan
+from carriers.sandbox.journey import (
+    HOLD_DAYS,
+    Scenario,
+    SpotKind,
+    journey,
+    make_number,
+    make_waiting,
+    plan,
+)
 from carriers.sandbox.parse import parse_pickup_point
 from carriers.sandbox.server import create_app
 
@@ -156,3 +164,15 @@ def test_journeys_still_only_grow_with_time() -> None:
             now_events = journey(number, label + timedelta(hours=hours))
             assert now_events[: len(seen)] == seen
             seen = now_events
+
+
+def test_make_waiting_gives_parcels_waiting_in_a_locker_right_now() -> None:
+    numbers = make_waiting(3, NOW, seed=2)
+    assert numbers == make_waiting(3, NOW, seed=2) and len(set(numbers)) == 3
+    for number in numbers:
+        last = journey(number, NOW)[-1]
+        assert last.code in ("RPP", "RPR") and last.spot is not None
+        assert last.spot.kind is SpotKind.LOCKER
+        assert last.collection is not None and last.collection.deadline > NOW
+    shops = make_waiting(1, NOW, kind=SpotKind.SHOP)
+    assert journey(shops[0], NOW)[-1].spot.kind is SpotKind.SHOP  # type: ignore[union-attr]
