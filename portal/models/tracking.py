@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -57,7 +58,7 @@ class Shipment(Model):
     #: The locker, shop or post office the parcel goes to or waits at, as the carrier last
     #: described it (:func:`portal.tracking.pickup.to_json`). It holds the pickup code
     #: when the carrier gives one: only a viewer who proved they are the customer sees it.
-    pickup_point: dict | None = fields.JSONField(null=True)
+    pickup_point: dict[str, Any] | None = fields.JSONField(null=True)
     #: Last moment to collect from the pickup point (UTC): a column so reminders can query
     #: it (migration 0006 indexes the shipments that have one).
     pickup_deadline = fields.DatetimeField(null=True)

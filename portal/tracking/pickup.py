@@ -43,7 +43,7 @@ def _utc(when: datetime | None) -> datetime | None:
 
 def _kind(value: object) -> PickupKind:
     try:
-        return PickupKind(value)
+        return PickupKind(str(value))
     except ValueError:
         return PickupKind.SHOP
 
