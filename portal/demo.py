@@ -14,7 +14,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
-from carriers.sandbox.journey import make_waiting
+from carriers.sandbox.waiting import make_waiting
 from portal import crypto
 from portal.demo_history import load_history
 from portal.http import sandbox_base_url

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from carriers.base import DeliveryWindow
 from carriers.sandbox import places
+from carriers.sandbox.pickup_points import HOLD_DAYS, Collection, Spot, SpotKind, make_spot
 from carriers.sandbox.places import Place
 
 T = TypeVar("T")
@@ -94,46 +95,6 @@ DESCRIPTIONS: dict[str, str] = {
     "RTS": "Returning to sender",
     "RTD": "Returned to sender",
 }
-
-
-class SpotKind(StrEnum):
-    LOCKER = "locker"
-    SHOP = "shop"
-    POST_OFFICE = "post_office"
-
-
-#: How long each kind of point keeps a parcel: lockers two days, counters a week.
-HOLD_DAYS: dict[SpotKind, int] = {SpotKind.LOCKER: 2, SpotKind.SHOP: 7, SpotKind.POST_OFFICE: 7}
-OPENING_HOURS: dict[SpotKind, str] = {
-    SpotKind.LOCKER: "24/7",
-    SpotKind.SHOP: "Mon–Sat 08:00–20:00",
-    SpotKind.POST_OFFICE: "Mon–Fri 08:00–18:00, Sat 09:00–13:00",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Spot:
-    """A pickup point: where a parcel goes to wait for its recipient."""
-
-    point_id: str
-    kind: SpotKind
-    name: str
-    street: str
-    place: Place
-    latitude: float
-    longitude: float
-
-    @property
-    def opening_hours(self) -> str:
-        return OPENING_HOURS[self.kind]
-
-
-@dataclass(frozen=True, slots=True)
-class Collection:
-    """What the recipient needs once the parcel waits at a point: until when, and the code."""
-
-    deadline: datetime  # aware UTC
-    code: str | None  # lockers only
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,15 +387,15 @@ def plan(number: str, start: datetime = DEFAULT_EPOCH) -> Plan | None:
         outcome = (serial // 2) % 3 if forced else (1, 1, 1, 1, 1, 1, 1, 2, 2, 2)[dice.below(10)]
         if after_attempt:
             again, _ = retry(drop_at)
-            spot = _spot(home, dice)
+            spot = make_spot(home, dice)
             events += [van, Event("ATT", drop_at, home)]
             ready_at = again + dice.minutes(60, 240)
         else:  # the recipient chose the point when ordering: known from the label on
-            spot = _spot(home, dice)
+            spot = make_spot(home, dice)
             events = [_at(ev, spot) for ev in events]
             ready_at = out_at + dice.minutes(60, 300)
             if spot.kind is SpotKind.LOCKER and dice.below(5) == 0:
-                spot = _spot(home, dice, SpotKind.LOCKER)
+                spot = make_spot(home, dice, SpotKind.LOCKER)
                 events.append(Event("RPD", out_at, home, spot=spot))
         events += _collection(spot, ready_at, outcome, hubs[-1], origin, dice)
     else:  # RETURNED
@@ -461,30 +422,6 @@ def plan(number: str, start: datetime = DEFAULT_EPOCH) -> Plan | None:
 
 def _at(event: Event, spot: Spot) -> Event:
     return Event(event.code, event.at, event.place, event.eta, spot=spot)
-
-
-def _spot(home: Place, dice: _Dice, kind: SpotKind | None = None) -> Spot:
-    """A pickup point in the delivery town: a locker most often, else a shop or the post."""
-    kind = kind or dice.pick((SpotKind.LOCKER,) * 3 + (SpotKind.SHOP, SpotKind.POST_OFFICE))
-    lat, lon = places.CENTRES[home.city]
-    n = dice.between(1, 99)
-    town = "".join(ch for ch in home.city.upper() if ch.isalpha())[:3]
-    street = f"{dice.pick(places.STREETS[home.country])} {dice.between(1, 120)}"
-    if kind is SpotKind.LOCKER:
-        name = f"Sandbox Locker {town}{n:02d}"
-    elif kind is SpotKind.SHOP:
-        name = f"{dice.pick(places.PICKUP_SHOPS)} (Sandbox Point {town}{n:02d})"
-    else:
-        name = f"{home.city} Post Office {n}"
-    return Spot(
-        point_id=f"{town}{n:02d}{kind.value[0].upper()}",
-        kind=kind,
-        name=name,
-        street=street,
-        place=home,
-        latitude=round(lat + (dice.below(2001) - 1000) / 100_000, 5),
-        longitude=round(lon + (dice.below(2001) - 1000) / 100_000, 5),
-    )
 
 
 def _collection(
@@ -556,37 +493,6 @@ def journey(number: str, now: datetime, start: datetime = DEFAULT_EPOCH) -> list
     if planned is None:
         return []
     return [ev for ev in planned.events if ev.at <= now]
-
-
-def make_waiting(
-    count: int,
-    now: datetime,
-    *,
-    kind: SpotKind = SpotKind.LOCKER,
-    seed: int = 0,
-    start: datetime = DEFAULT_EPOCH,
-) -> list[str]:
-    """``count`` numbers whose parcel waits at ``now`` at a point of ``kind``, its deadline
-    still ahead: demos and tests that need a parcel to collect. Same arguments, same numbers."""
-    found: list[str] = []
-    candidates = make_numbers(
-        min(1000, 200 * count), seed, now=now, days=6, scenario=Scenario.PICKUP_POINT, start=start
-    )
-    for number in candidates:
-        seen = journey(number, now, start)
-        last = seen[-1] if seen else None
-        if (
-            last is not None
-            and last.code in ("RPP", "RPR")
-            and last.spot is not None
-            and last.spot.kind is kind
-            and last.collection is not None
-            and last.collection.deadline > now
-        ):
-            found.append(number)
-            if len(found) == count:
-                return found
-    raise ValueError(f"found only {len(found)} parcels waiting at a {kind.value}")
 
 
 def scenario_of(number: str, start: datetime = DEFAULT_EPOCH) -> Scenario | None:

@@ -24,15 +24,8 @@ from starlette.routing import Route
 
 from carriers.base import DeliveryWindow
 from carriers.sandbox import SIGNATURE_HEADER, sign
-from carriers.sandbox.journey import (
-    DEFAULT_EPOCH,
-    Collection,
-    Event,
-    Spot,
-    local_iso,
-    plan,
-    split_number,
-)
+from carriers.sandbox.journey import DEFAULT_EPOCH, Event, local_iso, plan, split_number
+from carriers.sandbox.pickup_points import Collection, Spot
 from carriers.sandbox.places import Place
 
 #: The one API key the sandbox rejects (401), so auth failures can be demoed.

@@ -12,17 +12,11 @@ import pytest
 from carriers.base import BadResponse, PickupKind, Reason, Status
 from carriers.sandbox import SandboxAdapter, codes, make_numbers
 from carriers.sandbox import places as sandbox_places
-from carriers.sandbox.journey import (
-    HOLD_DAYS,
-    Scenario,
-    SpotKind,
-    journey,
-    make_number,
-    make_waiting,
-    plan,
-)
+from carriers.sandbox.journey import Scenario, journey, make_number, plan
 from carriers.sandbox.parse import parse_pickup_point
+from carriers.sandbox.pickup_points import HOLD_DAYS, SpotKind
 from carriers.sandbox.server import create_app
+from carriers.sandbox.waiting import make_waiting
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOUR = 52_704  # 2026-01-05, long finished
