@@ -38,8 +38,8 @@ DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.doorstep.test"
 DEMO_PASSWORD = "doorstep-demo"
 DEMO_ORDERS = 24
-#: Of those, parcels that wait in a parcel locker right now, deadline ahead: the tracking
-#: page's pickup point, deadline and (in the order tier) pickup code are always on show.
+#: Of those, parcels that wait in a parcel locker when the demo loads, deadline ahead: the
+#: tracking page shows a pickup point, its deadline and (order tier) its pickup code.
 DEMO_IN_LOCKERS = 2
 
 _FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
