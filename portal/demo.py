@@ -14,6 +14,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
+from carriers.sandbox.waiting import make_waiting
 from portal import crypto
 from portal.demo_history import load_history
 from portal.http import sandbox_base_url
@@ -37,6 +38,9 @@ DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.doorstep.test"
 DEMO_PASSWORD = "doorstep-demo"
 DEMO_ORDERS = 24
+#: Of those, parcels that wait in a parcel locker when the demo loads, deadline ahead: the
+#: tracking page shows a pickup point, its deadline and (order tier) its pickup code.
+DEMO_IN_LOCKERS = 2
 
 _FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
 _LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
@@ -206,7 +210,9 @@ async def _orders(
     shop: Merchant, account: CarrierAccount, conn: object, now: datetime
 ) -> tuple[int, int]:
     rng = random.Random(7)
-    numbers = make_numbers(DEMO_ORDERS, seed=7, now=now, days=10)
+    numbers = make_waiting(DEMO_IN_LOCKERS, now, seed=7) + make_numbers(
+        DEMO_ORDERS - DEMO_IN_LOCKERS, seed=7, now=now, days=10
+    )
     created_orders = created_shipments = 0
     for index, number in enumerate(numbers):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)

@@ -11,7 +11,15 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from carriers.base import BadResponse, DeliveryWindow, Status, TrackingEvent, TrackingResult
+from carriers.base import (
+    BadResponse,
+    DeliveryWindow,
+    PickupKind,
+    PickupPoint,
+    Status,
+    TrackingEvent,
+    TrackingResult,
+)
 from carriers.sandbox import codes
 from carriers.timestamps import parse_iso
 
@@ -129,6 +137,50 @@ def parse_eta(value: Any) -> date | DeliveryWindow | None:
     return window
 
 
+_KINDS = {
+    "locker": PickupKind.LOCKER,
+    "shop": PickupKind.SHOP,
+    "post_office": PickupKind.POST_OFFICE,
+}
+
+
+def _coordinate(obj: dict[str, Any], key: str) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadResponse(f"{key!r} must be a number", _raw(obj))
+    return float(value)
+
+
+def parse_pickup_point(value: Any) -> PickupPoint | None:
+    """``pickup_point``: the locker, shop or post office, with deadline and code once there."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadResponse("'pickup_point' must be an object", _raw(value))
+    point_id = _str(value, "id", required=True) or ""
+    kind = _KINDS.get(_str(value, "type") or "", PickupKind.SHOP)
+    address = _dict(value, "address") or {}
+    location = _dict(value, "location") or {}
+    country = _str(address, "country")
+    deadline = _str(value, "deadline")
+    return PickupPoint(
+        point_id=point_id,
+        kind=kind,
+        name=_str(value, "name"),
+        street=_str(address, "street"),
+        city=_str(address, "city"),
+        postal_code=_str(address, "postcode"),
+        country=country,
+        latitude=_coordinate(location, "lat"),
+        longitude=_coordinate(location, "lon"),
+        opening_hours=_str(value, "opening_hours"),
+        pickup_deadline=_time(deadline, country, value) if deadline else None,
+        pickup_code=_str(value, "code"),
+    )
+
+
 def parse_parcel(item: Any) -> TrackingResult:
     """One entry of ``parcels``; ``found: false`` is a not-found result, not an error."""
     if not isinstance(item, dict):
@@ -146,7 +198,10 @@ def parse_parcel(item: Any) -> TrackingResult:
         raise BadResponse("'events' must be a list", _raw(item))
     events = sorted((parse_event(e) for e in raw_events), key=lambda e: e.occurred_at)
     result = TrackingResult(
-        number=number, events=events, estimated_delivery=parse_eta(item.get("eta"))
+        number=number,
+        events=events,
+        estimated_delivery=parse_eta(item.get("eta")),
+        pickup_point=parse_pickup_point(item.get("pickup_point")),
     )
     current = _dict(item, "status")
     if events:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from carriers.base import Reason, Status
+from portal.core import pickup
 from portal.models import Customer, Direction, Order, OrderItem, Shipment
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
@@ -56,6 +57,28 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def pickup_json(shipment: Shipment) -> dict[str, Any] | None:
+    """The stored pickup point without its pickup code: the code opens the locker, and
+    neither the shop's systems nor a webhook endpoint need it."""
+    point = pickup.from_json(shipment.pickup_point) if shipment.pickup_point else None
+    if point is None:
+        return None
+    deadline = point.pickup_deadline
+    return {
+        "point_id": point.point_id,
+        "kind": point.kind.value,
+        "name": point.name,
+        "street": point.street,
+        "city": point.city,
+        "postal_code": point.postal_code,
+        "country": point.country,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "opening_hours": point.opening_hours,
+        "pickup_deadline": deadline.isoformat() if deadline else None,
+    }
+
+
 def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any]:
     """The public shape of a shipment (the API and outgoing webhooks share it)."""
     return {
@@ -73,6 +96,7 @@ def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any
         "signed_by": shipment.signed_by,
         "carrier_url": shipment.carrier_url,
         "last_event_at": _iso(shipment.last_event_at),
+        "pickup_point": pickup_json(shipment),
         "created_at": shipment.created_at.isoformat(),
         "updated_at": shipment.updated_at.isoformat(),
     }

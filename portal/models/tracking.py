@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -54,6 +55,13 @@ class Shipment(Model):
     delivered_at = fields.DatetimeField(null=True)
     signed_by = fields.CharField(max_length=200, null=True)
     carrier_url = fields.CharField(max_length=500, null=True)
+    #: The locker, shop or post office the parcel goes to or waits at, as the carrier last
+    #: described it (:func:`portal.core.pickup.to_json`). It holds the pickup code
+    #: when the carrier gives one: only a viewer who proved they are the customer sees it.
+    pickup_point: dict[str, Any] | None = fields.JSONField(null=True)
+    #: Last moment to collect from the pickup point (UTC): a column so reminders can query
+    #: it (migration 0006 indexes the shipments that have one).
+    pickup_deadline = fields.DatetimeField(null=True)
     last_event_at = fields.DatetimeField(null=True)
     last_polled_at = fields.DatetimeField(null=True)
     next_poll_at = fields.DatetimeField(null=True, db_index=True)

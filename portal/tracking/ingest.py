@@ -4,7 +4,8 @@ One transaction per call writes the new events, the shipments' new picture and t
 domain events (``shipment.status_changed``, ``shipment.delayed``), whose listeners run in
 the same transaction. The work per call is a constant number of statements whatever the
 number of shipments — lock and read the shipments, read their known event keys and their
-merchants' expiry setting, insert events, update shipments, insert the domain events
+merchants' expiry setting, insert events, update shipments (and, only for those whose
+pickup point changed, their point), insert the domain events
 (:func:`portal.events.emit_many`) — plus whatever their listeners do per event. The
 merging rules themselves are in :mod:`portal.tracking.merge`.
 """
@@ -164,6 +165,8 @@ async def _ingest(
             now=now,
         )
         await store.save_states(conn, states.values(), now=now)
+        moved_points = {m.after.id for m in merges if m is not None and m.pickup_changed}
+        await store.save_pickup_points(conn, [states[i] for i in sorted(moved_points)])
         await events.emit_many(
             [
                 spec
