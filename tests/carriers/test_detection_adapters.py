@@ -25,20 +25,20 @@ def s10(prefix: str, serial: str, country: str) -> str:
     return f"{prefix}{serial}{s10_check(serial)}{country}"
 
 
-class PolishPost(CarrierAdapter):
-    """A stand-in national post: declares only its country."""
+class IcelandicPost(CarrierAdapter):
+    """A stand-in national post of a country no built-in adapter serves: declares only its country."""
 
-    key = "test_post_pl"
-    display_name = "Test post (PL)"
-    postal_countries = frozenset({"PL"})
+    key = "test_post_is"
+    display_name = "Test post (IS)"
+    postal_countries = frozenset({"IS"})
 
 
 class RivalPost(CarrierAdapter):
     """A second adapter claiming the same country (a plugin alongside a built-in)."""
 
-    key = "test_post_pl_rival"
-    display_name = "Rival post (PL)"
-    postal_countries = frozenset({"pl"})
+    key = "test_post_is_rival"
+    display_name = "Rival post (IS)"
+    postal_countries = frozenset({"is"})
 
 
 def _raises(number: str) -> bool:
@@ -89,32 +89,32 @@ def test_a_third_party_check_digit_refuses_a_typo(example_plugin: type) -> None:
 
 
 def test_an_s10_number_goes_to_the_post_of_its_country() -> None:
-    number = s10("RR", "12345678", "PL")
+    number = s10("RR", "12345678", "IS")
     assert detection.detect(number) == []
-    registry.register(PolishPost)
-    assert detection.detect(number) == [("test_post_pl", detection.S10_CONFIDENCE)]
+    registry.register(IcelandicPost)
+    assert detection.detect(number) == [("test_post_is", detection.S10_CONFIDENCE)]
     assert detection.detect(s10("RR", "12345678", "FR")) == []
 
 
 def test_an_s10_number_with_a_wrong_check_digit_goes_nowhere() -> None:
-    registry.register(PolishPost)
-    good = s10("RR", "12345678", "PL")
+    registry.register(IcelandicPost)
+    good = s10("RR", "12345678", "IS")
     wrong = good[:10] + str((int(good[10]) + 1) % 10) + good[11:]
     assert detection.detect(wrong) == []
 
 
 def test_two_posts_for_one_country_are_both_proposed_in_key_order() -> None:
     registry.register(RivalPost)
-    registry.register(PolishPost)
-    found = detection.detect(s10("CP", "87654321", "PL"))
-    assert [key for key, _ in found] == ["test_post_pl", "test_post_pl_rival"]
+    registry.register(IcelandicPost)
+    found = detection.detect(s10("CP", "87654321", "IS"))
+    assert [key for key, _ in found] == ["test_post_is", "test_post_is_rival"]
 
 
 def test_the_table_is_rebuilt_when_the_registry_changes() -> None:
-    number = s10("RR", "12345678", "PL")
+    number = s10("RR", "12345678", "IS")
     first = detection.table()
     assert detection.table() is first, "cached between registry changes"
-    registry.register(PolishPost)
+    registry.register(IcelandicPost)
     assert detection.table() is not first
     assert detection.detect(number) != []
     registry.reload()

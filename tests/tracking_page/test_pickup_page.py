@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
-from portal.notifications.links import make_tracking_link
 
 from carriers.base import PickupKind, PickupPoint, Status
 from portal.core import pickup
+from portal.core.links import make_tracking_link
 from portal.models import Shipment
 from portal.tracking_page.presenter import map_url, pickup_view
 from tests.tracking_page.conftest import NOW, Shop
