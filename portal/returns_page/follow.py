@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from carriers import registry
 from portal.core import links
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Order, ReturnItem, ReturnRequest, ReturnTransition
 from portal.models.returns import ReturnState as S
-from portal.returns import labels, service, states
+from portal.returns import labels, return_parcel, service, states
 from portal.returns.review import ReturnRefused, active_policy
 from portal.returns_page import access, presenter, rendering, wording
 from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import merchant_of
+from portal.tracking import accounts
 
 RETURN = "returns/_return.html"
 DROP_OFF_METHODS = frozenset({"drop_off_label", "drop_off_qr"})
@@ -71,6 +74,8 @@ async def return_step(
     message: str = "",
     status_code: int = 200,
     url: str | None = None,
+    parcel_problem: str = "",
+    parcel_number: str = "",
 ) -> Response:
     settings = request.app.state.settings
     zone = await _zone_of(request, order)
@@ -118,6 +123,11 @@ async def return_step(
         if sendable
         else "",
         "follow_url": links.follow_url(settings, merchant_id, row.number),
+        "parcel": await row.return_shipment,
+        "parcel_open": state in return_parcel.OPEN and (row.method or "") != "in_store",
+        "parcel_problem": parcel_problem,
+        "parcel_number": parcel_number,
+        "carriers": [(key, registry.get(key).display_name) for key in accounts.offered(settings)],
     }
     merchant = await merchant_of(order)
     return rendering.step(
@@ -153,7 +163,12 @@ async def return_page(request: Request) -> Response:
     if row is None or order is None:
         return _no_access(request)
     created = request.query_params.get("new") == "1"
-    return await return_step(request, row, order, created=created)
+    message = ""
+    if request.query_params.get("parcel") == "1":
+        message = _(
+            "Thank you: we follow your parcel from now on and tell the shop when it arrives."
+        )
+    return await return_step(request, row, order, created=created, message=message)
 
 
 async def follow_link(request: Request) -> Response:
@@ -186,6 +201,38 @@ async def cancel(request: Request) -> Response:
         message = _("Your return has been cancelled.")
         return await return_step(request, row, order, message=message)
     return rendering.see_other(f"/returns/{row.number}")
+
+
+async def add_parcel(request: Request) -> Response:
+    """The customer adds the tracking number they got at the drop-off counter."""
+    row, order = await _accessible(request)
+    if row is None or order is None:
+        return _no_access(request)
+    async with request.form() as form:
+        number = str(form.get("tracking_number") or "")[:64]
+        carrier = str(form.get("carrier") or "") or None
+    try:
+        await return_parcel.link(
+            row,
+            number,
+            carrier=carrier,
+            offered=accounts.offered(request.app.state.settings),
+            now=datetime.now(UTC),
+        )
+    except return_parcel.ParcelRefused as refused:
+        return await return_step(
+            request,
+            row,
+            order,
+            status_code=422,
+            parcel_problem=wording.parcel_problem(refused.code),
+            parcel_number=number,
+        )
+    message = _("Thank you: we follow your parcel from now on and tell the shop when it arrives.")
+    fresh = await ReturnRequest.get(id=row.id)
+    if rendering.is_htmx(request):
+        return await return_step(request, fresh, order, message=message)
+    return rendering.see_other(f"/returns/{row.number}?parcel=1")
 
 
 def _address(lines: list[str | None]) -> list[str]:

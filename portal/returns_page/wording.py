@@ -104,3 +104,15 @@ def photo_problem(code: str) -> str:
         "svg": _("Send a photo as a JPEG, PNG or WebP file."),
         "type": _("Send a photo as a JPEG, PNG or WebP file."),
     }.get(code, _("We could not read this photo. Send a JPEG, PNG or WebP file."))
+
+
+def parcel_problem(code: str) -> str:
+    """Why the customer's tracking number was not saved (:mod:`portal.returns.return_parcel`)."""
+    return {
+        "closed": _("This return no longer needs a tracking number."),
+        "in_use": _("This tracking number is already used for another parcel of the shop."),
+        "bad_number": _("This does not look like a tracking number. Check it on your receipt."),
+        "unknown_carrier": _("Choose one of the listed carriers."),
+        "carrier_needed": _("We do not recognise this number: choose the carrier."),
+        "carrier_ambiguous": _("Several carriers use numbers like this: choose the carrier."),
+    }.get(code, _("This tracking number could not be saved."))

@@ -26,7 +26,7 @@ def s10(prefix: str, serial: str, country: str) -> str:
 
 
 class IcelandicPost(CarrierAdapter):
-    """A stand-in national post of a country no built-in adapter serves: declares only its country."""
+    """A stand-in post of a country no built-in adapter serves: declares only its country."""
 
     key = "test_post_is"
     display_name = "Test post (IS)"
