@@ -245,4 +245,4 @@ class CreditEntry(Model):
 
     class Meta:
         table = "credit_entry"
-        indexes = (("customer", "created_at"),)
+        indexes = (("customer_id", "created_at"),)

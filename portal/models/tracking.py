@@ -60,7 +60,7 @@ class Shipment(Model):
     #: when the carrier gives one: only a viewer who proved they are the customer sees it.
     pickup_point: dict[str, Any] | None = fields.JSONField(null=True)
     #: Last moment to collect from the pickup point (UTC): a column so reminders can query
-    #: it (migration 0006 indexes the shipments that have one).
+    #: it (migration 0011 indexes the shipments that have one).
     pickup_deadline = fields.DatetimeField(null=True)
     last_event_at = fields.DatetimeField(null=True)
     last_polled_at = fields.DatetimeField(null=True)
