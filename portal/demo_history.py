@@ -313,8 +313,8 @@ async def _return(
     )
     await ReturnRequest.filter(id=request.id).using_db(conn).update(created_at=requested)
     new_variant = None
-    if exchange and item.variant_id is not None:  # type: ignore[attr-defined]
-        others = [v for v in variants if v.id != item.variant_id]  # type: ignore[attr-defined]
+    if exchange and item.variant_id is not None:
+        others = [v for v in variants if v.id != item.variant_id]
         new_variant = rng.choice(others) if others else None
     await ReturnItem.create(
         return_request=request,
@@ -370,7 +370,7 @@ async def _survey(
         items = await ReturnItem.filter(return_request=request).using_db(conn).all()
         exchanged = any(i.resolution == Resolution.EXCHANGE for i in items)
         outcome = Outcome.EXCHANGE if exchanged else Outcome.RETURN
-        reason_ids = [i.reason_id for i in items if i.reason_id]  # type: ignore[attr-defined]
+        reason_ids = [i.reason_id for i in items if i.reason_id]
         reason = (
             await ReturnReason.get_or_none(id=reason_ids[0]).using_db(conn) if reason_ids else None
         )

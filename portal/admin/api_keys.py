@@ -76,7 +76,7 @@ async def create_key(request: Request) -> Response:
 async def _key(request: Request) -> ApiKey:
     merchant_id = staff_of(request).merchant.id
     query = ApiKey.filter(id=int_param(request, "key_id"), merchant_id=merchant_id)
-    return await get_or_404(query)  # type: ignore[no-any-return]
+    return await get_or_404(query)
 
 
 @require_staff(owner=True)

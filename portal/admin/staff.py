@@ -138,7 +138,7 @@ async def invite(request: Request) -> Response:
 async def _member(request: Request) -> StaffUser:
     merchant_id = staff_of(request).merchant.id
     query = StaffUser.filter(id=int_param(request, "user_id"), merchant_id=merchant_id)
-    return await get_or_404(query)  # type: ignore[no-any-return]
+    return await get_or_404(query)
 
 
 async def change_keeping_an_owner(merchant_id: int, user_id: int, **changes: object) -> None:

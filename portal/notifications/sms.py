@@ -143,7 +143,7 @@ class HttpxTwilioClient(AsyncHttpClient):
             method.upper(),
             self.rewrite(uri),
             params=params,  # type: ignore[arg-type]
-            data=data,  # type: ignore[arg-type]
+            data=data,
             headers=headers,
             auth=auth,
             timeout=timeout or self.timeout,

@@ -83,7 +83,7 @@ async def review_order(
 ) -> OrderReview:
     """Evaluate every item of ``order`` against the merchant's active policy."""
     now = now or datetime.now(UTC)
-    merchant_id: int = order.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = order.merchant_id
     found = await active_policy(merchant_id, conn)
     rules = policy.Rules.of(found)
     rows = await OrderItem.filter(order_id=order.id).using_db(conn).order_by("id")
@@ -96,7 +96,7 @@ async def review_order(
         .group_by("order_item_id")
         .values("order_item_id", "total")
     }
-    variant_ids = [r.variant_id for r in rows if r.variant_id]  # type: ignore[attr-defined]
+    variant_ids = [r.variant_id for r in rows if r.variant_id]
     own = {v.id: v for v in await ProductVariant.filter(id__in=variant_ids).using_db(conn)}
     items = {
         r.id: policy.ItemFacts(
@@ -106,8 +106,8 @@ async def review_order(
             returned_quantity=returned.get(r.id, 0),
             final_sale=r.final_sale,
             category=r.category,
-            product_ref=own[r.variant_id].product_ref if r.variant_id in own else None,  # type: ignore[attr-defined]
-            variant_id=r.variant_id,  # type: ignore[attr-defined]
+            product_ref=own[r.variant_id].product_ref if r.variant_id in own else None,
+            variant_id=r.variant_id,
         )
         for r in rows
     }
@@ -133,7 +133,7 @@ async def review_order(
     )
     customer = (
         await Customer.get_or_none(id=order.customer_id).using_db(conn)  # type: ignore[attr-defined]
-        if order.customer_id  # type: ignore[attr-defined]
+        if order.customer_id
         else None
     )
     merchant = await Merchant.get(id=merchant_id).using_db(conn)

@@ -110,7 +110,7 @@ async def transition(
 
     await exchanges.after_transition(request, current, target, using_db)
     await events.emit(
-        merchant_id=request.merchant_id,  # type: ignore[attr-defined]
+        merchant_id=request.merchant_id,
         kind=f"return.{target.value}",
         subject_type="return_request",
         subject_id=request.id,

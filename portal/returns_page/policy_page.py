@@ -47,7 +47,7 @@ def _amount(value: Decimal, currency: str | None) -> str:
 
 
 async def policy_view(found: ReturnPolicy) -> PolicyView:
-    merchant_id: int = found.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = found.merchant_id
     rules = policy.Rules.of(found)
     currency = await _currency(merchant_id)
     menu = await presenter.reason_menu(merchant_id)

@@ -85,11 +85,11 @@ async def reason_menu(merchant_id: int) -> tuple[ReasonGroup, ...]:
         for r in rows
     }
     known = {r.id for r in rows}
-    tops = [r for r in rows if r.parent_id not in known]  # type: ignore[attr-defined]
+    tops = [r for r in rows if r.parent_id not in known]
     return tuple(
         ReasonGroup(
             options[top.id],
-            tuple(options[r.id] for r in rows if r.parent_id == top.id),  # type: ignore[attr-defined]
+            tuple(options[r.id] for r in rows if r.parent_id == top.id),
         )
         for top in tops
     )

@@ -54,8 +54,8 @@ def step(
         )
         if url:
             response.headers["HX-Push-Url"] = url
-        return response  # type: ignore[no-any-return]
-    return templates.TemplateResponse(request, PAGE, full, status_code=status_code)  # type: ignore[no-any-return]
+        return response
+    return templates.TemplateResponse(request, PAGE, full, status_code=status_code)
 
 
 def see_other(url: str) -> Response:

@@ -149,7 +149,7 @@ async def post_items(request: Request) -> Response:
         )
         eligible = [i for i, e in review.eligibility.items() if e.eligible]
         draft, errors = await _keep_photos(request, form, draft, eligible)
-        reasons = presenter.selectable(await presenter.reason_menu(order.merchant_id))  # type: ignore[attr-defined]
+        reasons = presenter.selectable(await presenter.reason_menu(order.merchant_id))
         choices = []
         for item_id in eligible:
             quantity = _int(form, f"quantity-{item_id}") or 0
@@ -247,7 +247,7 @@ async def _loaded(request: Request) -> tuple[Any, ...]:
 async def post_options(request: Request) -> Response:
     loaded = await _loaded(request)
     if loaded[0] is None:
-        return loaded[1]  # type: ignore[no-any-return]
+        return loaded[1]
     order, review, draft, fields = loaded
     if fields.get("back"):
         return await items_step(request, order, draft=draft)
@@ -290,7 +290,7 @@ async def review_step(
             review,
             draft.selections(),
             order.merchant_id,
-            None,  # type: ignore[arg-type, attr-defined]
+            None,
         )
     except ReturnRefused as refused:
         return await _refused(request, order, review, draft, refused)
@@ -331,7 +331,7 @@ async def _refused(
 async def post_review(request: Request) -> Response:
     loaded = await _loaded(request)
     if loaded[0] is None:
-        return loaded[1]  # type: ignore[no-any-return]
+        return loaded[1]
     order, review, draft, fields = loaded
     if fields.get("back"):
         return await options_step(request, order, review, draft)
@@ -341,7 +341,7 @@ async def post_review(request: Request) -> Response:
 async def confirm(request: Request) -> Response:
     loaded = await _loaded(request)
     if loaded[0] is None:
-        return loaded[1]  # type: ignore[no-any-return]
+        return loaded[1]
     order, review, draft, fields = loaded
     if fields.get("back"):
         return await options_step(request, order, review, draft)
@@ -357,7 +357,7 @@ async def confirm(request: Request) -> Response:
         )
     except ReturnRefused as refused:
         return await _refused(request, order, review, draft, refused)
-    if request_row.order_id != order.id:  # type: ignore[attr-defined]
+    if request_row.order_id != order.id:
         return await items_step(request, order, status_code=409)
     url = f"/returns/{request_row.number}?new=1"
     if rendering.is_htmx(request):

@@ -68,7 +68,7 @@ def survey_language(request: Request, survey: Survey | None) -> Iterator[str]:
 def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+    return request.app.state.templates.TemplateResponse(
         request, name, context, status_code=status_code, headers=PRIVATE_HEADERS
     )
 

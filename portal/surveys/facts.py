@@ -88,21 +88,19 @@ async def load_facts(
     merchant = await Merchant.get(id=merchant_id).using_db(conn)
     scoped = {"merchant_id": merchant_id}
     customer = None
-    if survey.customer_id is not None:  # type: ignore[attr-defined]
+    if survey.customer_id is not None:
         customer = await Customer.get_or_none(id=survey.customer_id, **scoped).using_db(conn)  # type: ignore[attr-defined]
     request = None
-    if survey.return_request_id is not None:  # type: ignore[attr-defined]
+    if survey.return_request_id is not None:
         request = await ReturnRequest.get_or_none(
             id=survey.return_request_id,  # type: ignore[attr-defined]
             **scoped,
         ).using_db(conn)
-    shipment_id = survey.shipment_id or (request.return_shipment_id if request else None)  # type: ignore[attr-defined]
+    shipment_id = survey.shipment_id or (request.return_shipment_id if request else None)
     shipment = None
     if shipment_id is not None:
         shipment = await Shipment.get_or_none(id=shipment_id, **scoped).using_db(conn)
-    order_id = (request.order_id if request else None) or (  # type: ignore[attr-defined]
-        shipment.order_id if shipment else None  # type: ignore[attr-defined]
-    )
+    order_id = (request.order_id if request else None) or (shipment.order_id if shipment else None)
     order = None
     if order_id is not None:
         order = await Order.get_or_none(id=order_id, **scoped).using_db(conn)

@@ -194,7 +194,7 @@ async def _switched_off() -> frozenset[int]:
     """Merchants with surveys switched off (few rows: read whole, decided in one place)."""
     rows = await Merchant.all().values_list("id", "survey_settings")
     return frozenset(
-        int(merchant_id)  # type: ignore[call-overload]
+        int(merchant_id)
         for merchant_id, raw in rows
         if not survey_config(SimpleNamespace(survey_settings=raw)).enabled
     )
@@ -205,7 +205,7 @@ async def _events_by_shipment(ids: list[int]) -> dict[int, list[TrackingEvent]]:
     for event in await TrackingEvent.filter(shipment_id__in=ids).only(
         "id", "shipment_id", "status", "reason"
     ):
-        grouped[event.shipment_id].append(event)  # type: ignore[attr-defined]
+        grouped[event.shipment_id].append(event)
     return grouped
 
 

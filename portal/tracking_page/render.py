@@ -191,7 +191,7 @@ async def status_blocks(
             return Block(view, *render_fragment(request, view, url))
 
         key = _fragment_key(config, shipment, url, full_signer)
-        return await config.fragments.get_or_fill(key, fill)  # type: ignore[no-any-return]
+        return await config.fragments.get_or_fill(key, fill)
 
     if len(shipments) == 1:  # the usual page: no gather
         return [await block_of(shipments[0], status_urls[0])]
