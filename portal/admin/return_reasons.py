@@ -59,7 +59,8 @@ class Entry:
 
 
 async def _used_ids(merchant_id: int) -> set[int]:
-    rows = await ReturnItem.filter(
+    # Tortoise types flat values_list() as rows of tuples; they are bare ids.
+    rows: list[Any] = await ReturnItem.filter(
         reason__merchant_id=merchant_id, reason_id__isnull=False
     ).values_list("reason_id", flat=True)
     return {int(r) for r in rows if r is not None}

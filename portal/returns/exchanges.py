@@ -164,7 +164,7 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
     for exchange in swaps:
         if not await reserve(exchange, conn):
             raise OutOfStock(f"return {request.number}: an exchange variant is out of stock")
-    original = await Order.get(id=request.order_id).using_db(conn)  # type: ignore[attr-defined]
+    original = await Order.get(id=request.order_id, using_db=conn)
     first_shipment = (
         await Shipment.filter(order_id=original.id, direction=Direction.OUTBOUND)
         .using_db(conn)
@@ -190,7 +190,7 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
         using_db=conn,
     )
     for exchange in swaps:
-        variant = await ProductVariant.get(id=exchange.new_variant_id).using_db(conn)  # type: ignore[attr-defined]
+        variant = await ProductVariant.get(id=exchange.new_variant_id, using_db=conn)
         quantity = exchange.return_item.quantity
         await OrderItem.create(
             order_id=outbound.id,

@@ -28,6 +28,7 @@ from portal.models import (
 from portal.models.returns import ReturnState as S
 from portal.models.tracking import Direction
 from portal.returns import policy
+from portal.returns.policy import Eligibility, ItemFacts, Rules
 
 #: Returns that no longer hold their items (they can be returned again).
 INACTIVE = (S.CANCELLED, S.REJECTED, S.EXPIRED)
@@ -49,11 +50,11 @@ class OrderReview:
     """Everything the customer flow shows for an order: per-item eligibility and facts."""
 
     policy: ReturnPolicy
-    rules: policy.Rules
+    rules: Rules
     delivered: datetime | None
     zone: ZoneInfo
-    items: dict[int, policy.ItemFacts]
-    eligibility: dict[int, policy.Eligibility]
+    items: dict[int, ItemFacts]
+    eligibility: dict[int, Eligibility]
 
 
 def _zone(*names: str | None) -> ZoneInfo:
@@ -132,11 +133,11 @@ async def review_order(
         now=now,
     )
     customer = (
-        await Customer.get_or_none(id=order.customer_id).using_db(conn)  # type: ignore[attr-defined]
+        await Customer.get_or_none(id=order.customer_id, using_db=conn)
         if order.customer_id
         else None
     )
-    merchant = await Merchant.get(id=merchant_id).using_db(conn)
+    merchant = await Merchant.get(id=merchant_id, using_db=conn)
     zone = _zone(customer.time_zone if customer else None, merchant.time_zone)
     eligibility = {
         item.id: policy.evaluate_item(

@@ -188,7 +188,7 @@ async def _create(
     # Serialise returns of one order (PostgreSQL; SQLite serialises writers anyway).
     await Order.filter(id=order.id).select_for_update().using_db(conn).get()
     if submission_key:
-        existing = await ReturnRequest.get_or_none(submission_key=submission_key).using_db(conn)
+        existing = await ReturnRequest.get_or_none(submission_key=submission_key, using_db=conn)
         if existing is not None:
             return existing
     merchant_id: int = order.merchant_id

@@ -94,7 +94,7 @@ async def transition(
         .update(**changes)
     )
     if not updated:
-        fresh = await ReturnRequest.get(id=request.id).using_db(using_db)
+        fresh = await ReturnRequest.get(id=request.id, using_db=using_db)
         raise StaleReturn(request.number, S(fresh.state), target, "it was changed meanwhile")
     for name, value in changes.items():
         setattr(request, name, value)

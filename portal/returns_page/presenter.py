@@ -158,7 +158,7 @@ async def item_views(
             offered.append(
                 VariantView(
                     swap.id,
-                    _options_text(variant.options) or (variant.title if variant else str(swap.id)),
+                    (_options_text(variant.options) or variant.title) if variant else str(swap.id),
                     money(abs(difference), order.currency),
                     "more" if difference > 0 else "less" if difference < 0 else "same",
                 )

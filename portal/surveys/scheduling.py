@@ -261,10 +261,11 @@ async def schedule_due_surveys(
     want of a contact are scanned past, page by page, so they never block the rest.
     """
     now = now or datetime.now(UTC)
-    delays = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
+    # Tortoise types flat values_list() as rows of tuples; they are bare numbers.
+    delays: list[Any] = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
     skip = await _switched_off()
     created = 0
-    for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):  # type: ignore[call-overload]
+    for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):
         after_id = 0
         while True:
             page = await _candidates(now, delay, after_id, PAGE, skip)

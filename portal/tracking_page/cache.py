@@ -38,10 +38,10 @@ class TTLCache:
         self._filling: dict[Hashable, asyncio.Future[Any]] = {}
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        found = self._entries.get(key, _MISSING)
-        if found is _MISSING:
+        found = self._entries.get(key)
+        if found is None:
             return default
-        expires, value = found  # type: ignore[misc]
+        expires, value = found
         if self.clock() >= expires:
             del self._entries[key]
             return default
