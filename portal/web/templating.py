@@ -148,3 +148,9 @@ def _context(request: Request) -> dict[str, Any]:
 
 def build_templates(directory: Path = TEMPLATE_DIR) -> Jinja2Templates:
     return Jinja2Templates(env=build_environment(directory), context_processors=[_context])
+
+
+def templates_of(request: Request) -> Jinja2Templates:
+    """The app's templates, typed: Starlette's ``app.state`` holds anything."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
