@@ -112,7 +112,7 @@ def _detail_url(shipment: Shipment, done: str) -> str:
 @require_staff()
 async def shipment_detail(request: Request) -> Response:
     shipment = await _shipment(request)
-    events = await shipment.events.all().order_by("-occurred_at")  # type: ignore[attr-defined]
+    events = await shipment.events.all().order_by("-occurred_at")
     messages = await OutboxMessage.filter(
         shipment_id=shipment.id,
         merchant_id=shipment.merchant_id,

@@ -15,6 +15,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -71,8 +72,8 @@ async def _members(merchant_id: int) -> list[StaffUser]:
     return list(await StaffUser.filter(merchant_id=merchant_id).order_by("email"))
 
 
-async def _page(request: Request, **context: object) -> Response:
-    status = int(context.pop("status", 200))  # type: ignore[call-overload]
+async def _page(request: Request, **context: Any) -> Response:
+    status = int(context.pop("status", 200))
     return render(
         request,
         "admin/staff.html",

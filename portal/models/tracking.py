@@ -77,6 +77,9 @@ class Shipment(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
+    #: Filled in by Tortoise from TrackingEvent.shipment; declared for the type checker.
+    events: fields.ReverseRelation[TrackingEvent]
+
     class Meta:
         table = "shipment"
         unique_together = (("merchant", "carrier_key", "tracking_number"),)

@@ -132,7 +132,7 @@ class HttpxTwilioClient(AsyncHttpClient):
         self,
         method: str,
         uri: str,
-        params: dict[str, object] | None = None,
+        params: dict[str, Any] | None = None,
         data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
@@ -142,7 +142,7 @@ class HttpxTwilioClient(AsyncHttpClient):
         response = await self.client.request(
             method.upper(),
             self.rewrite(uri),
-            params=params,  # type: ignore[arg-type]
+            params=params,
             data=data,
             headers=headers,
             auth=auth,
