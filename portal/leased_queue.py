@@ -74,5 +74,5 @@ def backoff_delay(
     attempts: int, *, base: timedelta, cap: timedelta, rng: random.Random | None = None
 ) -> timedelta:
     """``base`` doubled per attempt after the first, capped at ``cap``, ±20 % jitter."""
-    delay = min(base * (2 ** max(attempts - 1, 0)), cap)
+    delay = min(base * (1 << max(attempts - 1, 0)), cap)
     return delay * (rng or random).uniform(0.8, 1.2)

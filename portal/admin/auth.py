@@ -12,11 +12,12 @@ import functools
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from portal.admin.throttle import Throttle
@@ -96,11 +97,15 @@ def require_staff(owner: bool = False) -> Callable[[View], View]:
     return decorate
 
 
+M = TypeVar("M", bound=Model)
+
+
 def staff_of(request: Request) -> Signed:
-    return request.state.staff  # type: ignore[no-any-return]
+    staff: Signed = request.state.staff  # set by require_staff()
+    return staff
 
 
-async def get_or_404(query: QuerySet[Any]) -> Any:
+async def get_or_404(query: QuerySet[M]) -> M:
     """The one row ``query`` finds (already scoped to the merchant), else 404."""
     row = await query.first()
     if row is None:
@@ -120,8 +125,9 @@ def throttle_for(request: Request) -> Throttle:
     """The app's sign-in throttle (created on first use)."""
     state = request.app.state
     if not hasattr(state, "admin_throttle"):
-        state.admin_throttle = Throttle()
-    return state.admin_throttle  # type: ignore[no-any-return]
+        state.admin_throttle = Throttle(DatabaseAttemptStore())
+    throttle: Throttle = state.admin_throttle
+    return throttle
 
 
 def client_ip(request: Request) -> str:
