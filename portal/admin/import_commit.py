@@ -120,6 +120,7 @@ async def _write_chunk(
     customers = {
         c.email: c
         for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
+        if c.email  # always: the filter matched on it
     }
     customer_ids = {email: c.id for email, c in customers.items()}
     await _record_consent(conn, customers, rows)
