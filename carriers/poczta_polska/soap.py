@@ -78,7 +78,7 @@ class ClientTransport(AsyncTransport):
 
     async def post(self, address: str, message: Any, headers: Any) -> httpx.Response:
         try:
-            response = await self.client.post(
+            response: httpx.Response = await self.client.post(
                 address, content=message, headers=headers, timeout=self.operation_timeout
             )
         except httpx.TimeoutException as exc:

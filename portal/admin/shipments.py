@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 from carriers.base import Status
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.models import OutboxMessage, Shipment
+from portal.settings import Settings
 from portal.tracking import accounts, cadence, expiry
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ async def set_carrier(request: Request) -> Response:
     return RedirectResponse(_detail_url(shipment, "carrier"), status_code=303)
 
 
-async def _try_refresh(shipment: Shipment, settings: Any) -> None:
+async def _try_refresh(shipment: Shipment, settings: Settings) -> None:
     """Ask the carrier right away when the engine's on-demand refresh is available."""
     try:
         from portal.tracking.refresh import refresh_if_stale

@@ -51,7 +51,7 @@ SHIPMENT_PATCH = component(
 
 async def _reply(shipment: Shipment, status: int = 200) -> Reply:
     numbers = await order_numbers([shipment])
-    return Reply(status, shipment_json(shipment, numbers.get(shipment.order_id)))  # type: ignore[attr-defined]
+    return Reply(status, shipment_json(shipment, numbers.get(shipment.order_id)))
 
 
 async def _poll_now(call: Call, shipment: Shipment) -> bool:

@@ -146,7 +146,7 @@ def unique_key(family: Family[Any], subject_id: int, trigger: str, channel: Chan
 
 
 def context_for(
-    settings: Any, message: Message[Any], channel: Channel | str, locale: str
+    settings: Settings, message: Message[Any], channel: Channel | str, locale: str
 ) -> dict[str, Any]:
     """Every variable of the message: the shop and customer's, then the family's own."""
     customer, order = message.customer, message.order
@@ -162,7 +162,7 @@ def context_for(
 
 def sample_context(
     family: Family[Any],
-    settings: Any,
+    settings: Settings,
     merchant: Any,
     *,
     trigger: str,
@@ -321,7 +321,7 @@ def validate(
 
 def preview(
     family: Family[Any],
-    settings: Any,
+    settings: Settings,
     merchant: Any,
     *,
     trigger: str,

@@ -36,6 +36,7 @@ from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
 from portal.notifications.sms import OPTED_OUT, SmsChannel
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> Non
 
 
 async def _record_failure(
-    settings: Any, message: OutboxMessage, error: DeliveryError, now: datetime
+    settings: Settings, message: OutboxMessage, error: DeliveryError, now: datetime
 ) -> bool:
     """Retry later or give up; True when the message will be retried."""
     max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
@@ -150,7 +151,7 @@ async def _record_failure(
 
 
 async def _deliver_all(
-    settings: Any,
+    settings: Settings,
     messages: list[OutboxMessage],
     send: Callable[[OutboxMessage], Awaitable[Sent]],
     report: DispatchReport,
@@ -194,7 +195,7 @@ def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]
 
 
 async def _send(
-    settings: Any,
+    settings: Settings,
     channel: Channel,
     messages: list[OutboxMessage],
     report: DispatchReport,
@@ -218,7 +219,7 @@ async def _send(
 
 
 async def dispatch_once(
-    settings: Any,
+    settings: Settings,
     *,
     http_client: httpx.AsyncClient | None = None,
     now: datetime | None = None,
@@ -252,7 +253,7 @@ async def dispatch_once(
     return report
 
 
-async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -> bool:
+async def dispatch_job(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:
     """Scheduler unit (``portal.scheduler.Job``): one pass; True when more is due now."""
     report = await dispatch_once(settings, http_client=client)
     if report.claimed:
@@ -261,7 +262,7 @@ async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -
 
 
 async def dispatch_command(
-    settings: Any,
+    settings: Settings,
     *,
     once: bool = True,
     interval: float = 10.0,

@@ -83,8 +83,8 @@ async def returns_json(
     }
     order_ids = {r.order_id for r in requests}
     numbers = dict(await Order.filter(id__in=order_ids).using_db(conn).values_list("id", "number"))
-    parcel_ids = [r.return_shipment_id for r in requests if r.return_shipment_id]  # type: ignore[attr-defined]
-    parcels = (
+    parcel_ids = [r.return_shipment_id for r in requests if r.return_shipment_id]
+    parcels: dict[int | None, Shipment] = (
         {s.id: s for s in await Shipment.filter(id__in=parcel_ids).using_db(conn)}
         if parcel_ids
         else {}
@@ -105,7 +105,7 @@ async def returns_json(
             "created_at": _iso(r.created_at),
             "updated_at": _iso(r.updated_at),
             "resolved_at": _iso(r.resolved_at),
-            "return_shipment": parcel_json(parcels.get(r.return_shipment_id)),  # type: ignore[attr-defined]
+            "return_shipment": parcel_json(parcels.get(r.return_shipment_id)),
         }
         for r in requests
     ]
