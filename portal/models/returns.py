@@ -245,9 +245,11 @@ class CreditEntry(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="credit_entries", on_delete=fields.CASCADE
     )
+    merchant_id: int
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="credit_entries", on_delete=fields.CASCADE
     )
+    customer_id: int
     return_request: fields.ForeignKeyNullableRelation[ReturnRequest] = fields.ForeignKeyField(
         "models.ReturnRequest",
         related_name="credit_entries",
@@ -255,6 +257,7 @@ class CreditEntry(Model):
         unique=True,
         on_delete=fields.SET_NULL,
     )
+    return_request_id: int | None
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     currency = fields.CharField(max_length=3)
     #: Why, in the shop's words or ours ("Return R-1042", "Used at checkout").
