@@ -23,6 +23,7 @@ from tortoise.queryset import QuerySet
 from portal.admin.throttle import Throttle
 from portal.core.rate_limit import client_key
 from portal.models import Merchant, Role, StaffUser
+from portal.web.templating import templates_of
 
 SESSION_KEY = "staff"
 LOGIN_PATH = "/admin/login"
@@ -125,7 +126,7 @@ def throttle_for(request: Request) -> Throttle:
     """The app's sign-in throttle (created on first use)."""
     state = request.app.state
     if not hasattr(state, "admin_throttle"):
-        state.admin_throttle = Throttle(DatabaseAttemptStore())
+        state.admin_throttle = Throttle()
     throttle: Throttle = state.admin_throttle
     return throttle
 
@@ -137,6 +138,6 @@ def client_ip(request: Request) -> str:
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in."""
     signed = getattr(request.state, "staff", None)
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+    return templates_of(request).TemplateResponse(
         request, name, {"staff": signed, **context}, status_code=status
     )

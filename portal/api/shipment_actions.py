@@ -20,10 +20,9 @@ from portal.api.shipments import (
     SHIPMENT,
     SHIPMENT_ID,
     choose_carrier,
-    order_numbers,
     owned_shipment,
-    shipment_json,
 )
+from portal.core.payloads import order_numbers, shipment_json
 from portal.models import Shipment
 from portal.tracking import accounts, corrections, refresh
 

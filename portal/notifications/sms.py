@@ -111,7 +111,7 @@ def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) ->
     return ""
 
 
-class HttpxTwilioClient(AsyncHttpClient):
+class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped: base is Any
     """The twilio library's async HTTP layer on httpx, pointed at a configurable base URL."""
 
     def __init__(

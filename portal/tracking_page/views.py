@@ -26,6 +26,7 @@ from portal.tracking_page import lookup, render
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import Outcome
+from portal.web.templating import templates_of
 
 
 def not_found_message() -> str:
@@ -60,7 +61,7 @@ def lookup_page(
     request: Request, *, message: str | None = None, status_code: int = 200, **extra: Any
 ) -> Response:
     context = {"message": message, "shop": request.query_params.get("shop"), **extra}
-    return render.templates_of(request).TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request, "tracking/lookup.html", context, status_code=status_code
     )
 
@@ -154,7 +155,7 @@ async def _list_page(
         }
         for r in results
     ]
-    return render.templates_of(request).TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request,
         "tracking/list.html",
         {
