@@ -20,7 +20,14 @@ from carriers import registry
 from portal.core import links
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
-from portal.models import Customer, Order, ReturnItem, ReturnRequest, ReturnTransition
+from portal.models import (
+    Customer,
+    Order,
+    ReturnItem,
+    ReturnRequest,
+    ReturnTransition,
+    Shipment,
+)
 from portal.models.returns import ReturnState as S
 from portal.returns import labels, return_parcel, service, states
 from portal.returns.review import ReturnRefused, active_policy
@@ -123,7 +130,11 @@ async def return_step(
         if sendable
         else "",
         "follow_url": links.follow_url(settings, merchant_id, row.number),
-        "parcel": await row.return_shipment,
+        "parcel": (
+            await Shipment.get_or_none(id=row.return_shipment_id)
+            if row.return_shipment_id
+            else None
+        ),
         "parcel_open": state in return_parcel.OPEN and (row.method or "") != "in_store",
         "parcel_problem": parcel_problem,
         "parcel_number": parcel_number,
