@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
@@ -161,7 +162,7 @@ async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoR
     return DemoReport(shop, created_orders, created_shipments)
 
 
-async def _catalogue(shop: Merchant, conn: object) -> None:
+async def _catalogue(shop: Merchant, conn: BaseDBAsyncClient) -> None:
     for size in _SIZES:
         await ProductVariant.get_or_create(
             merchant=shop,
@@ -177,7 +178,7 @@ async def _catalogue(shop: Merchant, conn: object) -> None:
         )
 
 
-async def _returns_policy(shop: Merchant, conn: object) -> None:
+async def _returns_policy(shop: Merchant, conn: BaseDBAsyncClient) -> None:
     if not await ReturnPolicy.filter(merchant=shop).using_db(conn).exists():
         await ReturnPolicy.create(
             merchant=shop,
@@ -207,7 +208,7 @@ async def _returns_policy(shop: Merchant, conn: object) -> None:
 
 
 async def _orders(
-    shop: Merchant, account: CarrierAccount, conn: object, now: datetime
+    shop: Merchant, account: CarrierAccount, conn: BaseDBAsyncClient, now: datetime
 ) -> tuple[int, int]:
     rng = random.Random(7)
     numbers = make_waiting(DEMO_IN_LOCKERS, now, seed=7) + make_numbers(
@@ -248,8 +249,8 @@ async def _orders(
             size = _SIZES[index % len(_SIZES)]
             await OrderItem.create(
                 order=order,
-                variant=await ProductVariant.get(merchant=shop, sku=f"TEE-BLUE-{size}").using_db(
-                    conn
+                variant=await ProductVariant.get(
+                    merchant=shop, sku=f"TEE-BLUE-{size}", using_db=conn
                 ),
                 sku=f"TEE-BLUE-{size}",
                 title="Organic cotton T-shirt, blue",

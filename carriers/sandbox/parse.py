@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from carriers.base import (
     BadResponse,
@@ -60,7 +60,7 @@ def _time(value: str, country: str | None, where: Any) -> datetime:
 _TEXT_OR_NONE = (str, type(None))
 
 
-def _explain_event(item: dict[str, Any]) -> None:
+def _explain_event(item: dict[str, Any]) -> NoReturn:
     """Raise the precise :class:`BadResponse` for an event the fast path refused."""
     _str(item, "code", required=True)
     _str(item, "time", required=True)
@@ -68,6 +68,7 @@ def _explain_event(item: dict[str, Any]) -> None:
     loc = _dict(item, "location") or {}
     for key in ("city", "region", "postcode", "country"):
         _str(loc, key)
+    raise BadResponse("event is malformed", _raw(item))  # the checks above name the field
 
 
 def parse_event(item: Any) -> TrackingEvent:
@@ -102,12 +103,12 @@ def parse_event(item: Any) -> TrackingEvent:
         and isinstance(country, _TEXT_OR_NONE)
     ):
         _explain_event(item)
-    status, reason = codes.lookup(code)  # type: ignore[arg-type]
+    status, reason = codes.lookup(code)
     return TrackingEvent(
-        occurred_at=_time(stamp, country, item),  # type: ignore[arg-type]
+        occurred_at=_time(stamp, country, item),
         status=status,
         reason=reason,
-        carrier_code=code,  # type: ignore[arg-type]
+        carrier_code=code,
         description=description or "",
         city=city,
         region=region,

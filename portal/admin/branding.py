@@ -25,6 +25,7 @@ from portal.i18n import _, lazy
 from portal.models import Merchant
 from portal.notifications.shipments import SHIPMENTS
 from portal.returns import messages as return_messages
+from portal.settings import Settings
 
 _FAMILIES = (SHIPMENTS, return_messages.RETURNS)
 TRIGGERS = tuple(trigger for family in _FAMILIES for trigger in family.triggers)
@@ -193,7 +194,7 @@ LOGO_ERRORS = {
 }
 
 
-def logo_dir(settings: Any) -> Path:
+def logo_dir(settings: Settings) -> Path:
     return Path(settings.var_dir) / "uploads" / "logos"
 
 

@@ -22,6 +22,7 @@ from portal.notifications.checking import TemplateProblem
 from portal.notifications.shipments import SHIPMENTS
 from portal.notifications.templates import Preview, TemplateSource
 from portal.returns.messages import RETURNS, TRIGGER_NAMES
+from portal.settings import Settings
 from portal.surveys.message import SURVEYS
 from portal.surveys.wording import SURVEY_TRIGGER
 
@@ -53,7 +54,7 @@ class Family:
 
     def preview(
         self,
-        settings: Any,
+        settings: Settings,
         merchant: Any,
         trigger: str,
         channel: str,

@@ -166,7 +166,7 @@ async def create_shipment(call: Call) -> Reply:
 async def get_shipment(call: Call) -> Reply:
     shipment = await owned_shipment(call.merchant_id, call.path["id"])
     numbers = await order_numbers([shipment])
-    return Reply(200, shipment_json(shipment, numbers.get(shipment.order_id)))  # type: ignore[attr-defined]
+    return Reply(200, shipment_json(shipment, numbers.get(shipment.order_id)))
 
 
 async def list_shipments(call: Call) -> Reply:
@@ -188,7 +188,7 @@ async def list_shipments(call: Call) -> Reply:
         queryset, PageRequest(q["limit"], before), secret=secret, scope="shipments"
     )
     numbers = await order_numbers(shipments)
-    data = [shipment_json(s, numbers.get(s.order_id)) for s in shipments]  # type: ignore[attr-defined]
+    data = [shipment_json(s, numbers.get(s.order_id)) for s in shipments]
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
 

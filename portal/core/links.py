@@ -15,6 +15,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired
 
 from portal.core.signing import id_pair, is_id, serializer, timed_serializer
+from portal.settings import Settings
 
 TRACK_SALT = "track-link"
 UNSUBSCRIBE_SALT = "notification-preferences"
@@ -31,13 +32,13 @@ START_MAX_AGE = int(timedelta(days=90).total_seconds())
 # --- tracking and preferences (notification messages) ---
 
 
-def make_tracking_link(settings: Any, shipment: Any) -> str:
+def make_tracking_link(settings: Settings, shipment: Any) -> str:
     """``{public_base_url}/t/<token>`` for a shipment; short enough for an SMS."""
     token = timed_serializer(settings, TRACK_SALT).dumps(shipment.id)
     return f"{settings.public_base_url}{TRACK_PATH}/{token}"
 
 
-def read_tracking_link(settings: Any, token: str, max_age: int | None) -> int | None:
+def read_tracking_link(settings: Settings, token: str, max_age: int | None) -> int | None:
     """The shipment id in a tracking token, or None when forged, malformed or too old."""
     try:
         value = timed_serializer(settings, TRACK_SALT).loads(token, max_age=max_age)
@@ -46,7 +47,7 @@ def read_tracking_link(settings: Any, token: str, max_age: int | None) -> int | 
     return value if is_id(value) else None
 
 
-def make_preferences_token(settings: Any, customer_id: int) -> str:
+def make_preferences_token(settings: Settings, customer_id: int) -> str:
     """A token naming a customer, for the preferences page and one-click unsubscribe.
 
     It does not expire: RFC 8058 expects an unsubscribe link to keep working.
@@ -54,7 +55,7 @@ def make_preferences_token(settings: Any, customer_id: int) -> str:
     return str(serializer(settings, UNSUBSCRIBE_SALT).dumps(customer_id))
 
 
-def read_preferences_token(settings: Any, token: str) -> int | None:
+def read_preferences_token(settings: Settings, token: str) -> int | None:
     try:
         value = serializer(settings, UNSUBSCRIBE_SALT).loads(token)
     except BadSignature:
@@ -62,7 +63,7 @@ def read_preferences_token(settings: Any, token: str) -> int | None:
     return value if is_id(value) else None
 
 
-def preferences_link(settings: Any, customer_id: int) -> str:
+def preferences_link(settings: Settings, customer_id: int) -> str:
     token = make_preferences_token(settings, customer_id)
     return f"{settings.public_base_url}{PREFERENCES_PATH}/{token}"
 
@@ -78,16 +79,18 @@ class LinkProblem(Exception):
         self.expired = expired
 
 
-def start_token(settings: Any, merchant_id: int, order_id: int) -> str:
+def start_token(settings: Settings, merchant_id: int, order_id: int) -> str:
     return str(timed_serializer(settings, START_SALT).dumps([merchant_id, order_id]))
 
 
-def start_url(settings: Any, merchant_id: int, order_id: int) -> str:
+def start_url(settings: Settings, merchant_id: int, order_id: int) -> str:
     """The link the "delivered" message carries: straight to the order's returnable items."""
     return f"{settings.public_base_url}{START_PATH}/{start_token(settings, merchant_id, order_id)}"
 
 
-def read_start_token(settings: Any, token: str, max_age: int = START_MAX_AGE) -> tuple[int, int]:
+def read_start_token(
+    settings: Settings, token: str, max_age: int = START_MAX_AGE
+) -> tuple[int, int]:
     """(merchant id, order id) from a start link, or :class:`LinkProblem`."""
     try:
         value = timed_serializer(settings, START_SALT).loads(token, max_age=max_age)
@@ -101,18 +104,18 @@ def read_start_token(settings: Any, token: str, max_age: int = START_MAX_AGE) ->
     return pair[0], pair[1]
 
 
-def follow_token(settings: Any, merchant_id: int, number: str) -> str:
+def follow_token(settings: Settings, merchant_id: int, number: str) -> str:
     return str(serializer(settings, FOLLOW_SALT).dumps([merchant_id, number]))
 
 
-def follow_url(settings: Any, merchant_id: int, number: str) -> str:
+def follow_url(settings: Settings, merchant_id: int, number: str) -> str:
     """A lasting link to one return's page (for the confirmation and return messages)."""
     return (
         f"{settings.public_base_url}/returns/{number}/{follow_token(settings, merchant_id, number)}"
     )
 
 
-def read_follow_token(settings: Any, token: str) -> tuple[int, str] | None:
+def read_follow_token(settings: Settings, token: str) -> tuple[int, str] | None:
     try:
         value = serializer(settings, FOLLOW_SALT).loads(token)
     except BadSignature:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from carriers.base import Reason, Status
 from portal.core import pickup
 from portal.models import Customer, Direction, Order, OrderItem, Shipment
@@ -102,8 +104,11 @@ def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any
     }
 
 
-async def order_numbers(shipments: list[Shipment], using_db: Any = None) -> dict[int, str]:
-    ids = {s.order_id for s in shipments if s.order_id}  # type: ignore[attr-defined]
+async def order_numbers(
+    shipments: list[Shipment], using_db: BaseDBAsyncClient | None = None
+) -> dict[int | None, str]:
+    """Order numbers by order id; a shipment without an order (None) finds none."""
+    ids = {s.order_id for s in shipments if s.order_id}
     if not ids:
         return {}
     rows = await Order.filter(id__in=list(ids)).using_db(using_db).values_list("id", "number")

@@ -12,18 +12,20 @@ from typing import Any
 
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
+from portal.settings import Settings
 
-def signing_keys(settings: Any) -> list[str]:
+
+def signing_keys(settings: Settings) -> list[str]:
     """Verification keys oldest first; itsdangerous signs with the last one (the current key)."""
     return [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
 
 
-def serializer(settings: Any, salt: str) -> URLSafeSerializer:
+def serializer(settings: Settings, salt: str) -> URLSafeSerializer:
     """For tokens that never expire (unsubscribe, follow and drop-off links)."""
     return URLSafeSerializer(signing_keys(settings), salt=salt)
 
 
-def timed_serializer(settings: Any, salt: str) -> URLSafeTimedSerializer:
+def timed_serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
     """For tokens read with a ``max_age`` (tracking and start links, drafts)."""
     return URLSafeTimedSerializer(signing_keys(settings), salt=salt)
 

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
+from portal.settings import Settings
+
 DEFAULT_QUIET_START = "21:00"
 DEFAULT_QUIET_END = "08:00"
 
@@ -134,7 +136,7 @@ def local_day_bounds(moment: datetime, zone: ZoneInfo) -> tuple[datetime, dateti
     )
 
 
-def merchant_quiet_hours(merchant: Any, settings: Any | None = None) -> tuple[time, time]:
+def merchant_quiet_hours(merchant: Any, settings: Settings | None = None) -> tuple[time, time]:
     """The merchant's quiet hours, falling back to the portal-wide defaults."""
     start_default = getattr(settings, "quiet_hours_start", None) or DEFAULT_QUIET_START
     end_default = getattr(settings, "quiet_hours_end", None) or DEFAULT_QUIET_END

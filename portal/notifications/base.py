@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Self
+from typing import Self
 
 import httpx
 
 from portal.models import Channel, OutboxMessage
+from portal.settings import Settings
 
 #: Locales with a full set of default templates and phrases.
 LOCALES: tuple[str, ...] = ("en", "pl", "ro", "ru", "el")
@@ -80,7 +81,7 @@ class MessageChannel:
     one message cannot be delivered, saying whether a retry can help.
     """
 
-    def __init__(self, settings: Any, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
 
     async def __aenter__(self) -> Self:

@@ -31,12 +31,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal.core import timezones
 from portal.core.links import PREFERENCES_PATH, preferences_link
+from portal.core.phones import to_e164
 from portal.models import Channel, NotificationTemplate, OutboxMessage
 from portal.notifications import outbox
 from portal.notifications.base import pick_locale
 from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import greeting, merchant_context
-from portal.notifications.sms import fit_sms_body, sms_segments, to_e164
+from portal.notifications.sms import fit_sms_body, sms_segments
 from portal.notifications.templates import (
     ENV,
     Preview,
@@ -146,7 +147,7 @@ def unique_key(family: Family[Any], subject_id: int, trigger: str, channel: Chan
 
 
 def context_for(
-    settings: Any, message: Message[Any], channel: Channel | str, locale: str
+    settings: Settings, message: Message[Any], channel: Channel | str, locale: str
 ) -> dict[str, Any]:
     """Every variable of the message: the shop and customer's, then the family's own."""
     customer, order = message.customer, message.order
@@ -162,7 +163,7 @@ def context_for(
 
 def sample_context(
     family: Family[Any],
-    settings: Any,
+    settings: Settings,
     merchant: Any,
     *,
     trigger: str,
@@ -321,7 +322,7 @@ def validate(
 
 def preview(
     family: Family[Any],
-    settings: Any,
+    settings: Settings,
     merchant: Any,
     *,
     trigger: str,

@@ -19,6 +19,7 @@ from portal.core.links import start_url
 from portal.i18n import lazy
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
+from portal.settings import Settings
 
 #: The variables every family's templates may use, about the shop and the customer
 #: (descriptions translated at use).
@@ -50,7 +51,7 @@ def _color(value: Any, default: str) -> str:
     return value if isinstance(value, str) and _COLOR.match(value) else default
 
 
-def branding(merchant: Any, settings: Any) -> dict[str, str]:
+def branding(merchant: Any, settings: Settings) -> dict[str, str]:
     """The merchant's branding with every key present and values safe to place in HTML."""
     raw = dict(getattr(merchant, "branding", None) or {})
     logo = str(raw.get("logo_url") or raw.get("logo_path") or "")
@@ -65,7 +66,7 @@ def branding(merchant: Any, settings: Any) -> dict[str, str]:
     return values
 
 
-def merchant_context(merchant: Any, settings: Any) -> dict[str, Any]:
+def merchant_context(merchant: Any, settings: Settings) -> dict[str, Any]:
     return {"name": merchant.name, "branding": branding(merchant, settings)}
 
 
@@ -91,7 +92,7 @@ def greeting(name: str, locale: str) -> str:
     return words["greeting_named"].format(name=first) if first else words["greeting"]
 
 
-def return_link(settings: Any, merchant: Any, order: Any | None) -> str:
+def return_link(settings: Settings, merchant: Any, order: Any | None) -> str:
     """The signed link to start a return of ``order`` ("" for a parcel without an order)."""
     order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
     if order is None or order_id is None or merchant_id is None:

@@ -31,11 +31,12 @@ from portal.core import timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
-from portal.notifications import devmailbox, schedule
+from portal.notifications import devmailbox
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
 from portal.notifications.sms import OPTED_OUT, SmsChannel
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> Non
 
 
 async def _record_failure(
-    settings: Any, message: OutboxMessage, error: DeliveryError, now: datetime
+    settings: Settings, message: OutboxMessage, error: DeliveryError, now: datetime
 ) -> bool:
     """Retry later or give up; True when the message will be retried."""
     max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
@@ -124,7 +125,7 @@ async def _record_failure(
             default_time_zone=getattr(settings, "default_time_zone", "UTC"),
         )
         quiet_start, quiet_end = timezones.merchant_quiet_hours(merchant, settings)
-        retry_at = schedule.defer_out_of_quiet_hours(
+        retry_at = timezones.defer_out_of_quiet_hours(
             now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
         )
         await OutboxMessage.filter(id=message.id).update(
@@ -150,7 +151,7 @@ async def _record_failure(
 
 
 async def _deliver_all(
-    settings: Any,
+    settings: Settings,
     messages: list[OutboxMessage],
     send: Callable[[OutboxMessage], Awaitable[Sent]],
     report: DispatchReport,
@@ -194,7 +195,7 @@ def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]
 
 
 async def _send(
-    settings: Any,
+    settings: Settings,
     channel: Channel,
     messages: list[OutboxMessage],
     report: DispatchReport,
@@ -218,7 +219,7 @@ async def _send(
 
 
 async def dispatch_once(
-    settings: Any,
+    settings: Settings,
     *,
     http_client: httpx.AsyncClient | None = None,
     now: datetime | None = None,
@@ -252,7 +253,7 @@ async def dispatch_once(
     return report
 
 
-async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -> bool:
+async def dispatch_job(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:
     """Scheduler unit (``portal.scheduler.Job``): one pass; True when more is due now."""
     report = await dispatch_once(settings, http_client=client)
     if report.claimed:
@@ -261,7 +262,7 @@ async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -
 
 
 async def dispatch_command(
-    settings: Any,
+    settings: Settings,
     *,
     once: bool = True,
     interval: float = 10.0,

@@ -20,6 +20,7 @@ from portal.notifications.base import DEFAULT_RULES, Trigger
 from portal.notifications.composer import Family, Message
 from portal.notifications.context import PARTY_VARIABLES, carrier_name, format_eta, return_link
 from portal.notifications.templates import TemplateSource, file_default
+from portal.settings import Settings
 
 VARIABLES: dict[str, str] = {
     **PARTY_VARIABLES,
@@ -44,7 +45,7 @@ class ShipmentNews:
 
 
 def shipment_context(
-    settings: Any, message: Message[ShipmentNews], channel: Channel, locale: str
+    settings: Settings, message: Message[ShipmentNews], channel: Channel, locale: str
 ) -> dict[str, Any]:
     """The parcel's variables (an SMS gets the shorter date)."""
     news = message.about
@@ -69,7 +70,7 @@ class _SampleShipment:
     estimated_delivery = date(2026, 11, 30)
 
 
-def _sample(settings: Any, trigger: str) -> ShipmentNews:
+def _sample(settings: Settings, trigger: str) -> ShipmentNews:
     return ShipmentNews(_SampleShipment(), status="exception", reason="address_issue")
 
 

@@ -21,6 +21,7 @@ from twilio.rest import Client
 from portal.core.phones import to_e164
 from portal.models import OutboxMessage
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) ->
     return ""
 
 
-class HttpxTwilioClient(AsyncHttpClient):
+class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped: base is Any
     """The twilio library's async HTTP layer on httpx, pointed at a configurable base URL."""
 
     def __init__(
@@ -132,7 +133,7 @@ class HttpxTwilioClient(AsyncHttpClient):
         self,
         method: str,
         uri: str,
-        params: dict[str, object] | None = None,
+        params: dict[str, Any] | None = None,
         data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
@@ -142,8 +143,8 @@ class HttpxTwilioClient(AsyncHttpClient):
         response = await self.client.request(
             method.upper(),
             self.rewrite(uri),
-            params=params,  # type: ignore[arg-type]
-            data=data,  # type: ignore[arg-type]
+            params=params,
+            data=data,
             headers=headers,
             auth=auth,
             timeout=timeout or self.timeout,
@@ -152,7 +153,7 @@ class HttpxTwilioClient(AsyncHttpClient):
         return Response(response.status_code, response.text, response.headers)
 
 
-def twilio_configured(settings: Any) -> bool:
+def twilio_configured(settings: Settings) -> bool:
     return bool(
         getattr(settings, "twilio_account_sid", None)
         and getattr(settings, "twilio_auth_token", None)
@@ -180,7 +181,7 @@ class SmsChannel(MessageChannel):
     """Sends outbox messages through one Twilio client, on the dispatcher's httpx pool when
     it gives one (else on its own, closed with the lane)."""
 
-    def __init__(self, settings: Any, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
         if not twilio_configured(settings):
             raise DeliveryError("Twilio is not configured", permanent=False)
         super().__init__(settings)
@@ -205,7 +206,7 @@ class SmsChannel(MessageChannel):
                 permanent=True,
                 code=INVALID_NUMBER,
             )
-        sender: dict[str, str] = (
+        sender: dict[str, str | None] = (
             {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
             if self.settings.twilio_messaging_service_sid
             else {"from_": self.settings.twilio_from}

@@ -32,6 +32,7 @@ from portal.notifications import phrases
 from portal.notifications.base import pick_locale
 from portal.notifications.context import carrier_name, format_eta
 from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
+from portal.settings import Settings
 
 #: Twilio MessageStatus values by how far along they are; a receipt never moves backwards.
 STATUS_RANK: dict[str, int] = {
@@ -117,7 +118,7 @@ def _keyword(body: str) -> str:
     return body.strip().strip(".!").strip().upper()
 
 
-async def _status_reply(settings: Any, customers: list[Customer], body: str) -> str | None:
+async def _status_reply(settings: Settings, customers: list[Customer], body: str) -> str | None:
     """The current status of a shipment of these customers whose number is in ``body``."""
     text = re.sub(r"[\s-]", "", body.upper())
     shipments = (
@@ -125,7 +126,7 @@ async def _status_reply(settings: Any, customers: list[Customer], body: str) -> 
         .select_related("order", "merchant")
         .order_by("-id")
     )
-    by_id = {c.id: c for c in customers}
+    by_id: dict[int | None, Customer] = {c.id: c for c in customers}
     for shipment in shipments:
         number = shipment.tracking_number.upper()
         if len(number) < 6 or number not in text:
@@ -146,7 +147,7 @@ async def _status_reply(settings: Any, customers: list[Customer], body: str) -> 
     return None
 
 
-def _help_reply(settings: Any, customers: list[Customer]) -> str:
+def _help_reply(settings: Settings, customers: list[Customer]) -> str:
     customer = customers[0] if customers else None
     merchant = customer.merchant if customer else None
     locale = pick_locale(

@@ -27,6 +27,7 @@ from portal.notifications.composer import Family, Message
 from portal.notifications.context import PARTY_VARIABLES
 from portal.notifications.templates import TemplateSource, file_default
 from portal.returns import labels
+from portal.settings import Settings
 
 #: Return state reached -> the trigger that tells the customer. ``awaiting_shipment`` (not
 #: ``approved``) carries the approval: only then does the label exist with its deadline,
@@ -96,7 +97,7 @@ def money(amount: Decimal | None, currency: str, locale: str) -> str:
     return format_currency(amount, currency, locale=pick_locale(locale))
 
 
-def return_link(settings: Any, request: Any, merchant: Any, trigger: str) -> str:
+def return_link(settings: Settings, request: Any, merchant: Any, trigger: str) -> str:
     """The drop-off code once approved; the customer's own return page otherwise."""
     if trigger == "return_approved":
         return labels.drop_off_url(settings, merchant.id, request.number)
@@ -113,7 +114,7 @@ class ReturnStep:
 
 
 def return_context(
-    settings: Any, message: Message[ReturnStep], channel: Channel, locale: str
+    settings: Settings, message: Message[ReturnStep], channel: Channel, locale: str
 ) -> dict[str, Any]:
     """The return's variables (see :data:`VARIABLES`)."""
     request = message.about.request
@@ -136,7 +137,7 @@ def cta(trigger: str, locale: str) -> str:
     return i18n.translations(pick_locale(locale)).ugettext(words)
 
 
-def _sample(settings: Any, trigger: str) -> ReturnStep:
+def _sample(settings: Settings, trigger: str) -> ReturnStep:
     request = SimpleNamespace(
         number="R-7KQ2MX",
         currency="EUR",

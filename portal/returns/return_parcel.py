@@ -51,7 +51,7 @@ async def link(
         raise ParcelRefused("closed")
     number = registration.clean_number(tracking_number)
     key = registration.carrier_for(number, carrier, offered)
-    shipment_id = request.return_shipment_id  # type: ignore[attr-defined]
+    shipment_id = request.return_shipment_id
     if shipment_id is not None:
         current = await Shipment.get(id=shipment_id)
         try:
@@ -61,12 +61,12 @@ async def link(
         except corrections.CorrectionError:
             raise ParcelRefused("in_use") from None
         return Linked(fixed.shipment, created=False)
-    merchant_id: int = request.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = request.merchant_id
     try:
         async with in_transaction() as conn:
             shipment = await Shipment.create(
                 merchant_id=merchant_id,
-                order_id=request.order_id,  # type: ignore[attr-defined]
+                order_id=request.order_id,
                 carrier_key=key,
                 carrier_pinned=carrier is not None,
                 tracking_number=number,
@@ -81,5 +81,5 @@ async def link(
             )
     except IntegrityError:
         raise ParcelRefused("in_use") from None
-    request.return_shipment_id = shipment.id  # type: ignore[attr-defined]
+    request.return_shipment_id = shipment.id
     return Linked(shipment, created=True)

@@ -94,7 +94,7 @@ async def transition(
         .update(**changes)
     )
     if not updated:
-        fresh = await ReturnRequest.get(id=request.id).using_db(using_db)
+        fresh = await ReturnRequest.get(id=request.id, using_db=using_db)
         raise StaleReturn(request.number, S(fresh.state), target, "it was changed meanwhile")
     for name, value in changes.items():
         setattr(request, name, value)
@@ -110,7 +110,7 @@ async def transition(
 
     await exchanges.after_transition(request, current, target, using_db)
     await events.emit(
-        merchant_id=request.merchant_id,  # type: ignore[attr-defined]
+        merchant_id=request.merchant_id,
         kind=f"return.{target.value}",
         subject_type="return_request",
         subject_id=request.id,

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.core.signing import timed_serializer
 from portal.returns.service import Selection
+from portal.settings import Settings
 
 SALT = "returns-draft"
 MAX_AGE = int(timedelta(days=1).total_seconds())
@@ -66,18 +67,18 @@ class Draft:
         ]
 
 
-def _serializer(settings: Any) -> URLSafeTimedSerializer:
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return timed_serializer(settings, SALT)
 
 
-def dump(settings: Any, draft: Draft) -> str:
+def dump(settings: Settings, draft: Draft) -> str:
     data = asdict(draft)
     data["choices"] = [asdict(c) for c in draft.choices]
     data["photos"] = {str(k): v for k, v in draft.photos.items()}
     return str(_serializer(settings).dumps(data))
 
 
-def load(settings: Any, token: str, order_id: int) -> Draft | None:
+def load(settings: Settings, token: str, order_id: int) -> Draft | None:
     """The draft in ``token`` when it is genuine, fresh and about ``order_id``; else None."""
     if not token:
         return None

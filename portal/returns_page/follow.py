@@ -20,7 +20,14 @@ from carriers import registry
 from portal.core import links
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
-from portal.models import Customer, Order, ReturnItem, ReturnRequest, ReturnTransition
+from portal.models import (
+    Customer,
+    Order,
+    ReturnItem,
+    ReturnRequest,
+    ReturnTransition,
+    Shipment,
+)
 from portal.models.returns import ReturnState as S
 from portal.returns import labels, return_parcel, service, states
 from portal.returns.review import ReturnRefused, active_policy
@@ -56,7 +63,7 @@ def data_uri(svg: bytes) -> str:
 
 
 async def _zone_of(request: Request, order: Order) -> ZoneInfo:
-    customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None  # type: ignore[attr-defined]
+    customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None
     return recipient_zone(
         customer=customer,
         order=order,
@@ -92,12 +99,12 @@ async def return_step(
         for i in items
     ]
     steps = [
-        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))  # type: ignore[arg-type]
+        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))
         for t in await ReturnTransition.filter(return_request_id=row.id).order_by("id")
     ]
     state = S(row.state)
     sendable = state in SENDABLE and (row.method or "") in DROP_OFF_METHODS
-    merchant_id: int = row.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = row.merchant_id
     context = {
         "row": row,
         "order": order,
@@ -116,14 +123,18 @@ async def return_step(
         "method": wording.method(row.method) if row.method else "",
         "cancellable": state in states.CUSTOMER_CANCELLABLE,
         "sendable": sendable,
-        "send_by": presenter.local_time(row.label_expires_at, zone)  # type: ignore[arg-type]
+        "send_by": presenter.local_time(row.label_expires_at, zone)
         if sendable and row.label_expires_at
         else "",
         "qr": data_uri(labels.qr_svg(labels.drop_off_url(settings, merchant_id, row.number)))
         if sendable
         else "",
         "follow_url": links.follow_url(settings, merchant_id, row.number),
-        "parcel": await row.return_shipment,
+        "parcel": (
+            await Shipment.get_or_none(id=row.return_shipment_id)
+            if row.return_shipment_id
+            else None
+        ),
         "parcel_open": state in return_parcel.OPEN and (row.method or "") != "in_store",
         "parcel_problem": parcel_problem,
         "parcel_number": parcel_number,
@@ -149,7 +160,7 @@ async def _accessible(request: Request) -> tuple[ReturnRequest | None, Order | N
         if orders
         else None
     )
-    order = await Order.get(id=row.order_id) if row else None  # type: ignore[attr-defined]
+    order = await Order.get(id=row.order_id) if row else None
     return row, order
 
 
@@ -180,7 +191,7 @@ async def follow_link(request: Request) -> Response:
     if row is None:
         message = _("This returns link is not valid. Find your order below instead.")
         return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
-    access.grant(request, row.order_id)  # type: ignore[attr-defined]
+    access.grant(request, row.order_id)
     return rendering.see_other(f"/returns/{row.number}")
 
 
@@ -245,7 +256,7 @@ async def label(request: Request) -> Response:
         return _no_access(request)
     if S(row.state) not in SENDABLE or (row.method or "") not in DROP_OFF_METHODS:
         return _no_access(request)
-    merchant_id: int = row.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = row.merchant_id
     try:
         found = await active_policy(merchant_id)
         to = found.return_address or {}

@@ -11,12 +11,13 @@ def ineligible(reason: Ineligible | str | None, closed_on: str = "") -> str:
     code = Ineligible(reason) if reason else None
     if code is Ineligible.WINDOW_CLOSED:
         return _("The return window closed on %(date)s.") % {"date": closed_on}
-    return {
+    messages: dict[Ineligible | None, str] = {
         Ineligible.FINAL_SALE: _("Final sale: this item cannot be returned."),
         Ineligible.CATEGORY: _("Items of this kind cannot be returned."),
         Ineligible.FULLY_RETURNED: _("Already returned."),
         Ineligible.NOT_DELIVERED: _("Not delivered yet: you can return it once it arrives."),
-    }.get(code, _("This item cannot be returned."))  # type: ignore[arg-type]
+    }
+    return messages.get(code, _("This item cannot be returned."))
 
 
 def state(value: S | str) -> str:

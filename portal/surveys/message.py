@@ -45,7 +45,7 @@ class Invitation:
 
 
 def invitation_context(
-    settings: Any, message: Message[Invitation], channel: Channel, locale: str
+    settings: Settings, message: Message[Invitation], channel: Channel, locale: str
 ) -> dict[str, Any]:
     words = message_words(locale)
     intro = (
@@ -60,7 +60,7 @@ def _default(trigger: str, channel: Channel, locale: str) -> TemplateSource:
     return DEFAULT_SMS if channel == Channel.SMS else DEFAULT_EMAIL
 
 
-def _sample(settings: Any, trigger: str) -> Invitation:
+def _sample(settings: Settings, trigger: str) -> Invitation:
     return Invitation(f"{settings.public_base_url}/s/sample", about_return=False)
 
 

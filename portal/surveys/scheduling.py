@@ -50,6 +50,7 @@ from portal.models import (
 from portal.notifications.base import pick_locale
 from portal.notifications.composer import contact_for
 from portal.notifications.triggers import current_settings
+from portal.settings import Settings
 from portal.surveys.message import enqueue_invitation
 from portal.surveys.outcomes import classify_delivery, classify_return, questions_for
 from portal.surveys.wording import SurveyConfig, survey_config
@@ -78,7 +79,7 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def survey_link(settings: Any, token: str) -> str:
+def survey_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url}{SURVEY_PATH}/{token}"
 
 
@@ -103,7 +104,7 @@ async def recently_surveyed(customer_id: int, now: datetime, conn: BaseDBAsyncCl
 
 
 async def create_survey(
-    settings: Any,
+    settings: Settings,
     *,
     merchant: Merchant,
     customer: Customer,
@@ -194,7 +195,7 @@ async def _switched_off() -> frozenset[int]:
     """Merchants with surveys switched off (few rows: read whole, decided in one place)."""
     rows = await Merchant.all().values_list("id", "survey_settings")
     return frozenset(
-        int(merchant_id)  # type: ignore[call-overload]
+        int(merchant_id)
         for merchant_id, raw in rows
         if not survey_config(SimpleNamespace(survey_settings=raw)).enabled
     )
@@ -205,12 +206,12 @@ async def _events_by_shipment(ids: list[int]) -> dict[int, list[TrackingEvent]]:
     for event in await TrackingEvent.filter(shipment_id__in=ids).only(
         "id", "shipment_id", "status", "reason"
     ):
-        grouped[event.shipment_id].append(event)  # type: ignore[attr-defined]
+        grouped[event.shipment_id].append(event)
     return grouped
 
 
 async def survey_delivery(
-    settings: Any, shipment: Shipment, history: list[TrackingEvent], now: datetime
+    settings: Settings, shipment: Shipment, history: list[TrackingEvent], now: datetime
 ) -> Survey | None:
     """Create the survey for one delivered parcel (its own transaction)."""
     order = shipment.order
@@ -249,7 +250,7 @@ async def survey_delivery(
 
 
 async def schedule_due_surveys(
-    settings: Any,
+    settings: Settings,
     client: httpx.AsyncClient | None = None,
     *,
     now: datetime | None = None,
@@ -261,10 +262,11 @@ async def schedule_due_surveys(
     want of a contact are scanned past, page by page, so they never block the rest.
     """
     now = now or datetime.now(UTC)
-    delays = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
+    # Tortoise types flat values_list() as rows of tuples; they are bare numbers.
+    delays: list[Any] = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
     skip = await _switched_off()
     created = 0
-    for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):  # type: ignore[call-overload]
+    for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):
         after_id = 0
         while True:
             page = await _candidates(now, delay, after_id, PAGE, skip)
@@ -283,7 +285,7 @@ async def schedule_due_surveys(
 
 
 async def survey_return(
-    settings: Any, return_id: int, *, now: datetime, conn: BaseDBAsyncClient
+    settings: Settings, return_id: int, *, now: datetime, conn: BaseDBAsyncClient
 ) -> Survey | None:
     """Create the survey for a resolved return or exchange, in the caller's transaction."""
     request = (

@@ -178,21 +178,21 @@ async def _ingest(
         )
 
     outcomes: list[tuple[IngestOutcome, ShipmentState | None]] = []
-    for (shipment_id, _), merged in zip(items, merges, strict=True):
-        if merged is None:
+    for (shipment_id, _), done in zip(items, merges, strict=True):
+        if done is None:
             outcomes.append((IngestOutcome(shipment_id), None))
             continue
-        change = merged.status_change
+        change = done.status_change
         outcomes.append(
             (
                 IngestOutcome(
                     shipment_id,
-                    new_events=len(merged.new_events),
-                    old_status=change.old if change else merged.after.status,
-                    new_status=merged.after.status,
-                    delayed=merged.delay is not None,
+                    new_events=len(done.new_events),
+                    old_status=change.old if change else done.after.status,
+                    new_status=done.after.status,
+                    delayed=done.delay is not None,
                 ),
-                merged.after,
+                done.after,
             )
         )
     return outcomes

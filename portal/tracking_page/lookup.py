@@ -88,7 +88,7 @@ async def merchant_id_by_slug(slug: str, cache: TTLCache | None = None) -> int |
 
     if cache is None:
         return await fill()
-    return await cache.get_or_fill(("shop", slug[:64]), fill)  # type: ignore[no-any-return]
+    return await cache.get_or_fill(("shop", slug[:64]), fill)
 
 
 async def _shipments_numbered(wanted: list[str], merchant_id: int | None) -> dict[str, Shipment]:

@@ -31,8 +31,10 @@ async def enqueue_return_deliveries(event: DomainEvent, conn: BaseDBAsyncClient)
     if not endpoints:
         return
     request = await ReturnRequest.get_or_none(
-        id=event.subject_id, merchant_id=event.merchant_id
-    ).using_db(conn)
+        id=event.subject_id,
+        merchant_id=event.merchant_id,
+        using_db=conn,
+    )
     if request is None:
         return
     payload = event.payload or {}
