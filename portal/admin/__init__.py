@@ -67,6 +67,7 @@ admin_routes: list[BaseRoute] = [
     Route("/shipments/{shipment_id}/reactivate", shipments.reactivate, methods=["POST"]),
     Route("/orders", orders.list_orders, name="admin_orders"),
     Route("/orders/{order_id}", orders.order_detail),
+    Route("/orders/{order_id}/shipments", orders.add_shipment, methods=["POST"]),
     Route("/customers/{customer_id}/consent", orders.set_consent, methods=["POST"]),
     Route("/products", products.list_products, name="admin_products"),
     Route("/products/stock", products.set_stock, methods=["POST"]),

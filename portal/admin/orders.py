@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from carriers import registry
 from portal import consent
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.i18n import lazy
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
+from portal.tracking import accounts, registration
 
 CHANNEL_LABELS = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text messages")}
+SHIPMENT_PROBLEMS = {
+    "bad_number": lazy("This is not a tracking number."),
+    "unknown_carrier": lazy("Choose one of the listed carriers."),
+    "carrier_needed": lazy("No carrier recognises this number: choose the carrier."),
+    "carrier_ambiguous": lazy("Several carriers use numbers like this: choose the carrier."),
+    "in_use": lazy("Your shop already tracks this number with this carrier."),
+}
 SOURCE_LABELS = {
     ConsentSource.API: lazy("the shop's system, through the API"),
     ConsentSource.CSV: lazy("an order import"),
@@ -69,8 +80,38 @@ async def order_detail(request: Request) -> Response:
         "consent_saved": request.query_params.get("consent") == "saved",
         "channel_labels": CHANNEL_LABELS,
         "source_labels": SOURCE_LABELS,
+        "carriers": [
+            (key, registry.get(key).display_name)
+            for key in accounts.offered(request.app.state.settings)
+        ],
+        "shipment_problem": SHIPMENT_PROBLEMS.get(request.query_params.get("problem", ""), ""),
+        "shipment_added": request.query_params.get("shipment") == "added",
     }
     return render(request, "admin/order.html", context)
+
+
+@require_staff()
+async def add_shipment(request: Request) -> Response:
+    """Register a parcel of this order (a replacement from an exchange, a second parcel)."""
+    merchant = staff_of(request).merchant
+    order = await get_or_404(
+        Order.filter(id=int_param(request, "order_id"), merchant_id=merchant.id)
+    )
+    form = await request.form()
+    try:
+        await registration.register(
+            merchant.id,
+            order.id,
+            str(form.get("tracking_number") or "")[:64],
+            carrier=str(form.get("carrier") or "") or None,
+            offered=accounts.offered(request.app.state.settings),
+            now=datetime.now(UTC),
+        )
+    except registration.Refused as refused:
+        return RedirectResponse(
+            f"/admin/orders/{order.id}?problem={refused.code}#parcels", status_code=303
+        )
+    return RedirectResponse(f"/admin/orders/{order.id}?shipment=added#parcels", status_code=303)
 
 
 @require_staff()

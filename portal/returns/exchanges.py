@@ -19,10 +19,8 @@ from portal.models import (
     ProductVariant,
     ReturnPolicy,
     ReturnRequest,
-    Shipment,
 )
 from portal.models.returns import ReturnState as S
-from portal.models.tracking import Direction
 
 
 class OutOfStock(Exception):
@@ -153,10 +151,12 @@ def price_difference(old_unit_price: Decimal, new_unit_price: Decimal, quantity:
 
 
 async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | None:
-    """Send the new variants: one outbound order + shipment for the return's exchanges.
+    """Send the new variants: one replacement order for the return's exchanges.
 
-    The reservation becomes a sale (stock and reserved both drop). The shipment has a
-    placeholder tracking number and no poll time until the merchant books the parcel.
+    The reservation becomes a sale (stock and reserved both drop). The order has no
+    shipment yet: the shop books the parcel and registers its real tracking number for
+    this order (API ``POST /shipments`` with its ``order_number``, or the order's page in
+    the workspace), and it is then tracked and notified like any other parcel.
     """
     swaps = [e for e in await _exchanges_of(request, conn) if e.outbound_order_id is None]
     if not swaps:
@@ -165,12 +165,6 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
         if not await reserve(exchange, conn):
             raise OutOfStock(f"return {request.number}: an exchange variant is out of stock")
     original = await Order.get(id=request.order_id, using_db=conn)
-    first_shipment = (
-        await Shipment.filter(order_id=original.id, direction=Direction.OUTBOUND)
-        .using_db(conn)
-        .order_by("id")
-        .first()
-    )
     outbound = await Order.create(
         merchant_id=original.merchant_id,
         customer_id=original.customer_id,
@@ -179,14 +173,6 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
         currency=original.currency,
         placed_at=request.updated_at,
         **{f: getattr(original, f) for f in _ADDRESS_FIELDS},
-        using_db=conn,
-    )
-    shipment = await Shipment.create(
-        merchant_id=original.merchant_id,
-        order_id=outbound.id,
-        carrier_key=first_shipment.carrier_key if first_shipment else "manual",
-        tracking_number=f"PENDING-{request.number}",
-        direction=Direction.OUTBOUND,
         using_db=conn,
     )
     for exchange in swaps:
@@ -213,7 +199,6 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
             .using_db(conn)
             .update(
                 outbound_order_id=outbound.id,
-                outbound_shipment_id=shipment.id,
                 stock_reserved=False,
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from portal.models import ConsentChange, Customer
+from portal.models import ConsentChange, Customer, Shipment
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 
@@ -79,3 +79,25 @@ async def test_another_shops_customer_consent_cannot_be_changed(
     assert response.status_code == 404
     assert (await Customer.get(id=theirs.id)).sms_opt_in is False
     assert not await ConsentChange.exists()
+
+
+async def test_staff_add_a_shipment_to_an_order(client: httpx.AsyncClient, db: str) -> None:
+    """E.g. the replacement order of an exchange: its real tracking number, tracked now."""
+    user, token = await signed_in_owner(client)
+    order = await factories.order(await user.merchant)
+    url = f"/admin/orders/{order.id}/shipments"
+    refused = await client.post(url, data={"csrf_token": token, "tracking_number": "ABCDEFGH12"})
+    assert refused.headers["location"].endswith("?problem=carrier_needed#parcels")
+    page = await client.get(refused.headers["location"])
+    assert "choose the carrier" in page.context["shipment_problem"]
+    added = await client.post(
+        url, data={"csrf_token": token, "tracking_number": "1Z999AA10123456784", "carrier": ""}
+    )
+    assert added.headers["location"].endswith("?shipment=added#parcels")
+    (shipment,) = await Shipment.filter(order_id=order.id)
+    assert (shipment.carrier_key, shipment.carrier_pinned) == ("ups", False)
+    assert shipment.next_poll_at is not None
+    again = await client.post(
+        url, data={"csrf_token": token, "tracking_number": "1Z999AA10123456784", "carrier": "ups"}
+    )
+    assert again.headers["location"].endswith("?problem=in_use#parcels")
