@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from carriers import fedex, gls, ups, usps
+from carriers import cargus, fan_courier, fedex, gls, sameday, ups, usps
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]
@@ -28,8 +28,16 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(autouse=True)
 def _fresh_tokens() -> Iterator[None]:
-    """Every test starts and ends without cached OAuth tokens."""
-    caches = (ups.TOKENS, fedex.TOKENS, usps.TOKENS, gls.TOKENS)
+    """Every test starts and ends without cached OAuth or login tokens."""
+    caches = (
+        ups.TOKENS,
+        fedex.TOKENS,
+        usps.TOKENS,
+        gls.TOKENS,
+        fan_courier.TOKENS,
+        sameday.TOKENS,
+        cargus.TOKENS,
+    )
     for cache in caches:
         cache.clear()
     yield

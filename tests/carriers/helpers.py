@@ -14,7 +14,7 @@ import hmac
 import json
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,16 @@ from hypothesis import strategies as st
 
 from carriers.aftership import AfterShipAdapter
 from carriers.base import CarrierAdapter, Reason, Status
+from carriers.cargus import CargusAdapter
 from carriers.dhl import DHLAdapter
+from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
+from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
+from carriers.inpost import InPostAdapter
+from carriers.poczta_polska import PocztaPolskaAdapter
+from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
 from carriers.ups import UPSAdapter
 from carriers.usps import USPSAdapter
@@ -71,6 +77,8 @@ class Carrier:
     base_url: str | None = None
     #: The body the carrier sends with a 429 or 503, when it sends one.
     error_json: Any = None
+    #: Headers every answer carries (SOAP services answer ``text/xml``).
+    answer_headers: dict[str, str] = field(default_factory=dict)
 
     def make(self, client: httpx.AsyncClient) -> CarrierAdapter:
         return self.cls(self.credentials, client=client, base_url=self.base_url)
@@ -138,6 +146,69 @@ CARRIERS = {
                 url__startswith="https://api.gls-group.net/track-and-trace-v1/tracking/"
             ),
             token_url="https://api.gls-group.net/oauth2/v2/token",
+            error_json=load_fixture("gls", "rate_limited.json"),
+        ),
+        Carrier(
+            name="inpost",
+            cls=InPostAdapter,
+            # Tracking is public; a token is sent when the shop has one (and may be refused).
+            credentials={"api_token": "shipx-token"},
+            number="602677439331630337653846",
+            route=lambda mock: mock.get(
+                url__startswith="https://api-shipx-pl.easypack24.net/v1/tracking/"
+            ),
+            error_json={"status": 429},
+        ),
+        Carrier(
+            name="fan_courier",
+            cls=FanCourierAdapter,
+            credentials={"client_id": "7032158", "username": "shop", "password": "s3cret"},
+            number="2000000000082",
+            route=lambda mock: mock.get("https://api.fancourier.ro/reports/awb/tracking"),
+            token_url="https://api.fancourier.ro/login",
+        ),
+        Carrier(
+            name="sameday",
+            cls=SamedayAdapter,
+            credentials={"username": "shop_api", "password": "s3cret"},
+            number="1SDY241067423",
+            route=lambda mock: mock.get(url__startswith="https://api.sameday.ro/api/client/awb/"),
+            token_url="https://api.sameday.ro/api/authenticate",
+        ),
+        Carrier(
+            name="cargus",
+            cls=CargusAdapter,
+            credentials={
+                "subscription_key": "sub-key-123",
+                "username": "shop",
+                "password": "s3cret",
+            },
+            number="1100223344",
+            route=lambda mock: mock.get(
+                "https://urgentcargus.azure-api.net/api/AwbTrace/WithRedirect"
+            ),
+            token_url="https://urgentcargus.azure-api.net/api/LoginUser",
+        ),
+        Carrier(
+            name="poczta_polska",
+            cls=PocztaPolskaAdapter,
+            credentials={},  # the documented public account
+            number="00459007731185404992",
+            route=lambda mock: mock.post(
+                "https://tt.poczta-polska.pl/Sledzenie/services/Sledzenie"
+            ),
+            answer_headers={"Content-Type": "text/xml; charset=UTF-8"},
+        ),
+        Carrier(
+            name="dpd_pl",
+            cls=DPDPolandAdapter,
+            credentials={"login": "10203", "password": "s3cret&<pw>"},
+            number="1000123456789U",
+            route=lambda mock: mock.post(
+                "https://dpdinfoservices.dpd.com.pl"
+                "/DPDInfoServicesObjEventsService/DPDInfoServicesObjEvents"
+            ),
+            answer_headers={"Content-Type": "text/xml;charset=utf-8"},
         ),
         Carrier(
             name="aftership",

@@ -12,22 +12,25 @@ each situation). A situation the carrier cannot produce is left empty.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+import respx
 
 from carriers.base import AuthError, BadResponse, CarrierUnavailable, RateLimited, Status
-from tests.carriers.helpers import USPS_NUMBER, Carrier, load_fixture
+from tests.carriers.helpers import FIXTURES, USPS_NUMBER, Carrier, load_fixture
 
 PROBLEM = {"Content-Type": "application/problem+json"}
-Timeout = type[httpx.TimeoutException]
+#: A failure before any answer: a timeout or a refused connection.
+Timeout = type[httpx.TransportError]
 
 
 @dataclass(frozen=True)
 class NotFound:
-    """An answer that means "no such parcel" for ``number``."""
+    """An answer that means "no such parcel" for ``number`` (text or bytes sent as they are)."""
 
     status: int
     body: Any
@@ -42,6 +45,7 @@ class Malformed:
     """A number the carrier cannot read: not found, after a call (``answer``) or without one."""
 
     number: str
+    #: (status, body): text or bytes are sent as they are, anything else as JSON.
     answer: tuple[int, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -55,6 +59,8 @@ class Case:
     unavailable: tuple[int | Timeout, ...] = ()
     #: (status, raw body) answers that are nobody's valid answer
     unusable: tuple[tuple[int, str], ...] = ()
+    #: Like ``unusable``, but the error may keep a summary of the parsed body, not the raw one.
+    unreadable: tuple[tuple[int, str], ...] = ()
     not_found: tuple[NotFound, ...] = ()
     malformed: tuple[Malformed, ...] = ()
     #: Statuses that mean the credentials were refused, and the body the carrier sends.
@@ -68,6 +74,11 @@ class Case:
 
 def _f(carrier: str, name: str) -> Any:
     return load_fixture(carrier, name)
+
+
+def _xml(carrier: str, name: str) -> bytes:
+    """A SOAP answer from tests/fixtures/<carrier>/, sent byte for byte."""
+    return (FIXTURES / carrier / name).read_bytes()
 
 
 CASES = (
@@ -133,6 +144,113 @@ CASES = (
         auth_body={"title": "Unauthorized"},
     ),
     Case(
+        "gls",
+        rate_limits=((429, "30", 30.0), (429, None, None)),
+        unavailable=(500, 502, httpx.ReadTimeout, httpx.ConnectError),
+        unusable=(
+            (200, "not json"),
+            (200, "[]"),
+            (400, json.dumps(_f("gls", "bad_request.json"))),
+            (404, "<html>proxy</html>"),
+            (418, '{"title": "teapot"}'),
+        ),
+        unreadable=((200, '{"parcels": {}}'), (200, '{"parcels": [{"status": "X"}]}')),
+        not_found=(NotFound(404, _f("gls", "not_found.json"), "12/34"),),
+        auth=(401, 403),
+        auth_body=_f("gls", "token_expired.json"),
+        auth_calls=None,  # a 401 fetches a new token once: see test_gls.py
+    ),
+    Case(
+        "inpost",
+        rate_limits=((429, "30", 30.0),),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=(
+            (200, "<html>maintenance</html>"),
+            (200, "[]"),
+            (302, "{}"),
+            (404, "<html>Not Found</html>"),
+        ),
+        not_found=(
+            NotFound(404, _f("inpost", "not_found.json"), "602677439331630337653846"),
+            NotFound(400, _f("inpost", "bad_request.json"), "602677439331630337653846"),
+        ),
+        auth=(401, 403),
+        auth_body={"status": 401, "error": "x"},
+    ),
+    Case(
+        "fan_courier",
+        rate_limits=((429, "30", 30.0), (429, None, None)),
+        unavailable=(500, 502, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>")),
+        unreadable=((200, '{"status": "success", "data": {}}'),),
+        not_found=(NotFound(200, _f("fan_courier", "unknown.json"), "2999999999999"),),
+        malformed=(Malformed("abc", (422, _f("fan_courier", "invalid.json"))),),
+        auth=(401, 403),
+        auth_body={"message": "Forbidden"},
+        auth_calls=None,  # a 401 logs in again once: see test_fan_courier.py
+    ),
+    Case(
+        "sameday",
+        rate_limits=((429, "30", 30.0), (429, None, None)),
+        unavailable=(500, 503, httpx.ConnectTimeout),
+        unusable=((200, "<html>oops</html>"), (404, "[]")),
+        not_found=(NotFound(404, _f("sameday", "not_found.json"), "1SDY000000000"),),
+        auth=(401, 403),
+        auth_calls=2,  # a refused token is fetched again once, whatever the status
+    ),
+    Case(
+        "cargus",
+        rate_limits=((429, "60", 60.0), (429, None, None)),
+        unavailable=(500, 502, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, "[]")),
+        unreadable=((200, '"just text"'), (200, '{"Event": []}')),
+        not_found=(NotFound(204, None, "1100000000"),),
+        malformed=(Malformed("x", (400, _f("cargus", "error.json"))),),
+        auth=(401, 403),
+        auth_body={"statusCode": 401, "message": "Access denied due to invalid subscription key."},
+        auth_calls=None,  # a 401 logs in again once: see test_cargus.py
+    ),
+    Case(
+        "poczta_polska",
+        rate_limits=((429, "120", 120.0), (503, "120", 120.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unreadable=(
+            (200, "<html><body>maintenance</body></html>"),
+            (200, ""),
+            (200, "not xml at all"),
+            (200, "<?xml version='1.0'?><other/>"),
+            (
+                200,
+                '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+                "<soapenv:Body/></soapenv:Envelope>",
+            ),
+        ),
+        not_found=(NotFound(200, _xml("poczta_polska", "not_found.xml"), "00459007731185404992"),),
+        malformed=(
+            Malformed("00459007731185404992", (200, _xml("poczta_polska", "invalid_number.xml"))),
+        ),
+        auth=(401, 403),
+        auth_body="Unauthorized",
+    ),
+    Case(
+        "dpd_pl",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout, httpx.ConnectError),
+        unusable=(
+            (200, "not xml at all"),
+            (200, "<html><body>maintenance</body></html>"),
+            (
+                200,
+                '<?xml version="1.0"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/'
+                'envelope/"><S:Body><other xmlns="urn:x"/></S:Body></S:Envelope>',
+            ),
+            (404, "<html>Not Found</html>"),
+        ),
+        not_found=(NotFound(200, _xml("dpd_pl", "empty.xml"), "1000123456789U"),),
+        auth=(401, 403),
+        auth_body="Forbidden",
+    ),
+    Case(
         "aftership",
         rate_limits=((429, "30", 30), (429, None, None)),
         unavailable=(502, 500, httpx.ConnectTimeout),
@@ -176,6 +294,22 @@ def cases(situation: str) -> list[Any]:
     return params
 
 
+def _respond(
+    carrier: Carrier,
+    route: respx.Route,
+    status: int,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> respx.Route:
+    """Answer in the carrier's shape: text or bytes as they are, anything else as JSON."""
+    headers = {**carrier.answer_headers, **(headers or {})}
+    if isinstance(body, str):
+        body = body.encode()
+    if isinstance(body, bytes):
+        return route.respond(status, content=body, headers=headers)
+    return route.respond(status, json=body, headers=headers)
+
+
 def _case(carrier: Carrier) -> Case:
     return next(c for c in CASES if c.carrier == carrier.name)
 
@@ -199,7 +333,7 @@ async def test_rate_limits_raise_rate_limited_with_the_delay_asked_for(
 ):
     adapter = carrier.adapter(client, respx_mock)
     headers = {"Retry-After": retry_after_header} if retry_after_header else {}
-    carrier.route(respx_mock).respond(status, headers=headers, json=carrier.error_json)
+    _respond(carrier, carrier.route(respx_mock), status, carrier.error_json, headers)
 
     with pytest.raises(RateLimited) as caught:
         await adapter.track([carrier.number])
@@ -212,7 +346,7 @@ async def test_5xx_and_timeouts_are_carrier_unavailable(
 ):
     adapter = carrier.adapter(client, respx_mock)
     if isinstance(answer, int):
-        carrier.route(respx_mock).respond(answer)
+        _respond(carrier, carrier.route(respx_mock), answer)
     else:
         carrier.route(respx_mock).mock(side_effect=answer("slow"))
 
@@ -225,11 +359,22 @@ async def test_an_unusable_answer_is_a_bad_response_that_keeps_the_body(
     carrier: Carrier, client, respx_mock, status, body
 ):
     adapter = carrier.adapter(client, respx_mock)
-    carrier.route(respx_mock).respond(status, content=body.encode())
+    _respond(carrier, carrier.route(respx_mock), status, body)
 
     with pytest.raises(BadResponse) as caught:
         await adapter.track([carrier.number])
     assert caught.value.body == body, "the raw body is kept for diagnosis"
+
+
+@pytest.mark.parametrize(("carrier", "status", "body"), cases("unreadable"), indirect=["carrier"])
+async def test_an_unreadable_answer_is_a_bad_response(
+    carrier: Carrier, client, respx_mock, status, body
+):
+    adapter = carrier.adapter(client, respx_mock)
+    _respond(carrier, carrier.route(respx_mock), status, body)
+
+    with pytest.raises(BadResponse):
+        await adapter.track([carrier.number])
 
 
 # --- numbers the carrier cannot track ---
@@ -240,7 +385,7 @@ async def test_an_unknown_number_is_a_not_found_result(
     carrier: Carrier, client, respx_mock, answer: NotFound
 ):
     adapter = carrier.adapter(client, respx_mock)
-    carrier.route(respx_mock).respond(answer.status, json=answer.body, headers=answer.headers)
+    _respond(carrier, carrier.route(respx_mock), answer.status, answer.body, answer.headers)
 
     [result] = await adapter.track([answer.number])
 
@@ -258,7 +403,7 @@ async def test_a_malformed_number_is_a_not_found_result(
 ):
     adapter = carrier.adapter(client, respx_mock)
     status, body = case.answer or (200, {})
-    route = carrier.route(respx_mock).respond(status, json=body, headers=case.headers)
+    route = _respond(carrier, carrier.route(respx_mock), status, body, case.headers)
 
     [result] = await adapter.track([case.number])
 
@@ -276,7 +421,7 @@ async def test_a_malformed_number_is_a_not_found_result(
 @pytest.mark.parametrize(("carrier", "status"), cases("auth"), indirect=["carrier"])
 async def test_rejected_credentials_raise_auth_error(carrier: Carrier, client, respx_mock, status):
     adapter = carrier.adapter(client, respx_mock)
-    route = carrier.route(respx_mock).respond(status, json=_case(carrier).auth_body)
+    route = _respond(carrier, carrier.route(respx_mock), status, _case(carrier).auth_body)
 
     with pytest.raises(AuthError):
         await adapter.track([carrier.number])
