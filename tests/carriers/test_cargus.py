@@ -1,10 +1,13 @@
-"""Cargus adapter, faked at the HTTP layer with respx; payloads in tests/fixtures/cargus."""
+"""Cargus adapter, faked at the HTTP layer with respx; payloads in tests/fixtures/cargus.
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only Cargus does.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,13 +17,11 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers import cargus, registry
+from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
-    CarrierUnavailable,
     PickupKind,
-    RateLimited,
     Reason,
     Status,
 )
@@ -38,13 +39,6 @@ TOKEN = "FCA1ODhBLUI3NjMtNEQ5Mi1BQzkyLTc3RkQ5MkY2NjUyRg"
 
 def fixture(name: str) -> Any:
     return load_fixture("cargus", name)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tokens() -> Iterator[None]:
-    cargus.TOKENS.clear()
-    yield
-    cargus.TOKENS.clear()
 
 
 @pytest.fixture
@@ -182,12 +176,6 @@ def test_every_code_and_keyword_maps_into_the_vocabulary():
 # --- unknown and malformed numbers ---
 
 
-async def test_an_empty_answer_is_not_found(adapter, respx_mock, login):
-    respx_mock.get(TRACE_URL).respond(204)
-    (result,) = await adapter.track(["1100000000"])
-    assert result.not_found
-
-
 async def test_a_refused_batch_is_asked_number_by_number(adapter, respx_mock, login):
     def answer(request: httpx.Request) -> httpx.Response:
         if "X" in asked(request):  # numbers are sent squashed (upper case)
@@ -197,12 +185,6 @@ async def test_a_refused_batch_is_asked_number_by_number(adapter, respx_mock, lo
     route = respx_mock.get(TRACE_URL).mock(side_effect=answer)
     results = await adapter.track([DELIVERED, "x"])
     assert [r.not_found for r in results] == [False, True] and route.call_count == 3
-
-
-async def test_a_4xx_without_an_error_body_is_a_bad_response(adapter, respx_mock, login):
-    respx_mock.get(TRACE_URL).respond(404, json=[])
-    with pytest.raises(BadResponse):
-        await adapter.track([DELIVERED])
 
 
 # --- login and faults ---
@@ -218,13 +200,6 @@ async def test_the_token_is_cached_and_refreshed_once_after_a_401(adapter, respx
     assert login.call_count == 2 and route.call_count == 3
 
 
-async def test_a_second_401_is_an_auth_error(adapter, respx_mock, login):
-    body = {"statusCode": 401, "message": "Access denied due to invalid subscription key."}
-    respx_mock.get(TRACE_URL).respond(401, json=body)
-    with pytest.raises(AuthError):
-        await adapter.track([DELIVERED])
-
-
 @pytest.mark.parametrize("status", [400, 401, 403])
 async def test_a_refused_login_is_an_auth_error(adapter, respx_mock, status):
     respx_mock.post(LOGIN_URL).respond(status, json={"message": "Failed to authenticate!"})
@@ -238,12 +213,6 @@ async def test_a_login_without_a_token_is_a_bad_response(adapter, respx_mock):
         await adapter.track([DELIVERED])
 
 
-async def test_a_403_is_an_auth_error(adapter, respx_mock, login):
-    respx_mock.get(TRACE_URL).respond(403, json={"message": "Forbidden"})
-    with pytest.raises(AuthError):
-        await adapter.track([DELIVERED])
-
-
 @pytest.mark.parametrize(
     "credentials",
     [{"username": "a", "password": "b"}, {"subscription_key": "k", "username": "a"}],
@@ -251,33 +220,6 @@ async def test_a_403_is_an_auth_error(adapter, respx_mock, login):
 async def test_missing_credentials_are_an_auth_error(client, respx_mock, credentials):
     with pytest.raises(AuthError):
         await CargusAdapter(credentials, client=client).track([DELIVERED])
-
-
-@pytest.mark.parametrize(("header", "expected"), [("60", 60.0), (None, None)])
-async def test_a_429_is_rate_limited(adapter, respx_mock, login, header, expected):
-    headers = {"Retry-After": header} if header else {}
-    respx_mock.get(TRACE_URL).respond(429, headers=headers)
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([DELIVERED])
-    assert caught.value.retry_after == expected
-
-
-@pytest.mark.parametrize("answer", [500, 502, httpx.ReadTimeout("slow")])
-async def test_5xx_and_timeouts_are_carrier_unavailable(adapter, respx_mock, login, answer):
-    route = respx_mock.get(TRACE_URL)
-    if isinstance(answer, int):
-        route.respond(answer)
-    else:
-        route.mock(side_effect=answer)
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([DELIVERED])
-
-
-@pytest.mark.parametrize("body", ["<html>maintenance</html>", '"just text"', '{"Event": []}'])
-async def test_a_garbage_body_is_a_bad_response(adapter, respx_mock, login, body):
-    respx_mock.get(TRACE_URL).respond(200, content=body.encode())
-    with pytest.raises(BadResponse):
-        await adapter.track([DELIVERED])
 
 
 # --- metadata and number formats ---

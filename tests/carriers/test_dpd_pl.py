@@ -1,5 +1,9 @@
 """DPD Polska adapter: SOAP through zeep, faked at the HTTP layer with respx; answers from
-tests/fixtures/dpd_pl/ (see its README)."""
+tests/fixtures/dpd_pl/ (see its README).
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only DPD Polska does.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,7 @@ from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
-    CarrierUnavailable,
     PickupKind,
-    RateLimited,
     Reason,
     Status,
 )
@@ -178,10 +180,8 @@ async def test_it_reports_a_parcel_returned_after_it_was_not_collected(adapter, 
     assert result.delivered_at is None
 
 
-async def test_a_waybill_without_events_is_not_found(adapter, respx_mock):
-    result = await track(adapter, respx_mock, "empty.xml")
-
-    assert result.not_found and result.number == NUMBER and result.events == []
+def test_an_answer_without_events_is_not_found():
+    # empty.xml over HTTP is a row of the contract test (test_contract.py).
     assert parse.parse_events(None, NUMBER).not_found
     assert parse.parse_events({"eventsList": [None]}, NUMBER).not_found
 
@@ -258,64 +258,10 @@ async def test_missing_credentials_make_no_call(client, respx_mock, credentials)
     assert not sent.called
 
 
-@pytest.mark.parametrize("status", [401, 403])
-async def test_refused_http_is_auth_error(adapter, respx_mock, status):
-    route(respx_mock).respond(status, text="Forbidden")
-
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-
-
 async def test_another_fault_is_a_bad_response(adapter, respx_mock):
     route(respx_mock).respond(500, content=xml("fault_other.xml"), headers=XML)
 
     with pytest.raises(BadResponse, match="Internal error"):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(("header", "expected"), [("30", 30.0), (None, None)])
-async def test_429_is_rate_limited(adapter, respx_mock, header, expected):
-    route(respx_mock).respond(429, headers={"Retry-After": header} if header else {})
-
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.retry_after == expected
-
-
-async def test_503_with_retry_after_is_rate_limited(adapter, respx_mock):
-    route(respx_mock).respond(503, headers={"Retry-After": "60"})
-
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.retry_after == 60.0
-
-
-@pytest.mark.parametrize("answer", [500, 502, 503, httpx.ReadTimeout, httpx.ConnectError])
-async def test_5xx_and_timeouts_are_carrier_unavailable(adapter, respx_mock, answer):
-    sent = route(respx_mock)
-    if isinstance(answer, int):
-        sent.respond(answer, text="<html>Service Unavailable</html>")
-    else:
-        sent.mock(side_effect=answer("boom"))
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [
-        (200, b"not xml at all"),
-        (200, b"<html><body>maintenance</body></html>"),
-        (200, b'<?xml version="1.0"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/'
-              b'envelope/"><S:Body><other xmlns="urn:x"/></S:Body></S:Envelope>'),
-        (404, b"<html>Not Found</html>"),
-    ],
-)  # fmt: skip
-async def test_garbage_is_a_bad_response(adapter, respx_mock, status, body):
-    route(respx_mock).respond(status, content=body, headers=XML)
-
-    with pytest.raises(BadResponse):
         await adapter.track([NUMBER])
 
 

@@ -1,9 +1,12 @@
-"""FAN Courier adapter, faked at the HTTP layer with respx; payloads in tests/fixtures."""
+"""FAN Courier adapter, faked at the HTTP layer with respx; payloads in tests/fixtures.
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only FAN Courier does.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,13 +16,11 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers import fan_courier, registry
+from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
-    CarrierUnavailable,
     PickupKind,
-    RateLimited,
     Reason,
     Status,
 )
@@ -38,13 +39,6 @@ TOKEN = "48944740|EJU0MgzeWY4y1zy9JpQg3cu3cDiqoVg1ZXsIrqLQ"
 
 def fixture(name: str) -> Any:
     return load_fixture("fan_courier", name)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tokens() -> Iterator[None]:
-    fan_courier.TOKENS.clear()
-    yield
-    fan_courier.TOKENS.clear()
 
 
 @pytest.fixture
@@ -176,12 +170,6 @@ def test_every_code_maps_into_the_vocabulary():
 # --- unknown and malformed numbers ---
 
 
-async def test_an_unknown_awb_is_not_found(adapter, respx_mock, login):
-    respx_mock.get(TRACK_URL).respond(200, json=fixture("unknown.json"))
-    (result,) = await adapter.track(["2999999999999"])
-    assert result.not_found and result.carrier_url
-
-
 async def test_a_refused_number_in_a_batch_is_asked_alone(adapter, respx_mock, login):
     def answer(request: httpx.Request) -> httpx.Response:
         awbs = asked(request)["awb[]"]
@@ -195,13 +183,6 @@ async def test_a_refused_number_in_a_batch_is_asked_alone(adapter, respx_mock, l
     assert [r.not_found for r in results] == [False, True]
     assert results[0].status is Status.DELIVERED
     assert route.call_count == 3
-
-
-async def test_a_4xx_without_a_message_is_a_bad_response(adapter, respx_mock, login):
-    respx_mock.get(TRACK_URL).respond(404, text="<html>Not Found</html>")
-    with pytest.raises(BadResponse) as caught:
-        await adapter.track([DELIVERED])
-    assert caught.value.body == "<html>Not Found</html>"
 
 
 # --- login and faults ---
@@ -225,12 +206,6 @@ async def test_a_401_fetches_a_new_token_once(adapter, respx_mock, login):
     assert result.not_found and login.call_count == 2
 
 
-async def test_a_second_401_is_an_auth_error(adapter, respx_mock, login):
-    respx_mock.get(TRACK_URL).respond(401)
-    with pytest.raises(AuthError):
-        await adapter.track([DELIVERED])
-
-
 @pytest.mark.parametrize(
     ("status", "body"),
     [(401, {"status": "error", "message": "Unauthorized"}),
@@ -242,45 +217,12 @@ async def test_a_refused_login_is_an_auth_error(adapter, respx_mock, status, bod
         await adapter.track([DELIVERED])
 
 
-async def test_a_403_is_an_auth_error(adapter, respx_mock, login):
-    respx_mock.get(TRACK_URL).respond(403, json={"message": "Forbidden"})
-    with pytest.raises(AuthError):
-        await adapter.track([DELIVERED])
-
-
 async def test_missing_credentials_are_an_auth_error_before_any_call(client, respx_mock):
     with pytest.raises(AuthError):
         await FanCourierAdapter({"client_id": "1"}, client=client).track([DELIVERED])
     with pytest.raises(AuthError):
         await FanCourierAdapter({"username": "a", "password": "b"}, client=client).track(["1"])
     assert await FanCourierAdapter({}, client=client).track([]) == []
-
-
-@pytest.mark.parametrize(("header", "expected"), [("30", 30.0), (None, None)])
-async def test_a_429_is_rate_limited(adapter, respx_mock, login, header, expected):
-    headers = {"Retry-After": header} if header else {}
-    respx_mock.get(TRACK_URL).respond(429, headers=headers)
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([DELIVERED])
-    assert caught.value.retry_after == expected
-
-
-@pytest.mark.parametrize("answer", [500, 502, httpx.ReadTimeout("slow")])
-async def test_5xx_and_timeouts_are_carrier_unavailable(adapter, respx_mock, login, answer):
-    route = respx_mock.get(TRACK_URL)
-    if isinstance(answer, int):
-        route.respond(answer)
-    else:
-        route.mock(side_effect=answer)
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([DELIVERED])
-
-
-@pytest.mark.parametrize("body", ["<html>maintenance</html>", '{"status": "success", "data": {}}'])
-async def test_a_garbage_body_is_a_bad_response(adapter, respx_mock, login, body):
-    respx_mock.get(TRACK_URL).respond(200, content=body.encode())
-    with pytest.raises(BadResponse):
-        await adapter.track([DELIVERED])
 
 
 # --- metadata and number formats ---

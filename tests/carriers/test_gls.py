@@ -1,4 +1,8 @@
-"""GLS adapter: faked at the HTTP layer with respx, payloads from tests/fixtures/gls/."""
+"""GLS adapter: faked at the HTTP layer with respx, payloads from tests/fixtures/gls/.
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only GLS does.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,7 @@ from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
-    CarrierUnavailable,
     PickupKind,
-    RateLimited,
     Reason,
     Status,
 )
@@ -252,14 +254,6 @@ async def test_an_expired_token_is_refreshed_once(adapter, respx_mock):
     assert result.status is Status.INFO_RECEIVED and token.call_count == 2
 
 
-@pytest.mark.parametrize("status", [401, 403])
-async def test_refused_credentials_raise_auth_error(adapter, respx_mock, status):
-    track_route(respx_mock).respond(status, json=fixture("token_expired.json"))
-
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-
-
 @pytest.mark.parametrize("status", [400, 401])
 async def test_a_refused_token_request_is_auth_error(client, respx_mock, status):
     respx_mock.post(TOKEN_URL).respond(status, json={"errors": [{"message": "Invalid client"}]})
@@ -275,61 +269,6 @@ async def test_missing_credentials_make_no_call(client, respx_mock):
     with pytest.raises(AuthError):
         await GLSAdapter({}, client=client).track([NUMBER])
     assert not route.called
-
-
-async def test_a_404_problem_is_not_found(adapter, respx_mock):
-    track_route(respx_mock).respond(404, json=fixture("not_found.json"))
-
-    (result,) = await adapter.track(["12/34"])
-
-    assert result.not_found and result.number == "12/34"
-
-
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [(400, fixture("bad_request.json")), (404, None), (418, {"title": "teapot"})],
-)
-async def test_other_answers_are_bad_responses(adapter, respx_mock, status, body):
-    route = track_route(respx_mock)
-    if body is None:
-        route.respond(status, text="<html>proxy</html>")
-    else:
-        route.respond(status, json=body)
-
-    with pytest.raises(BadResponse):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(("header", "expected"), [("30", 30.0), (None, None)])
-async def test_429_is_rate_limited(adapter, respx_mock, header, expected):
-    headers = {"Retry-After": header} if header else {}
-    track_route(respx_mock).respond(429, json=fixture("rate_limited.json"), headers=headers)
-
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([NUMBER])
-    assert caught.value.retry_after == expected
-
-
-@pytest.mark.parametrize("answer", [500, 502, httpx.ReadTimeout, httpx.ConnectError])
-async def test_5xx_and_timeouts_are_carrier_unavailable(adapter, respx_mock, answer):
-    route = track_route(respx_mock)
-    if isinstance(answer, int):
-        route.respond(answer)
-    else:
-        route.mock(side_effect=answer("boom"))
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(
-    "body", [b"not json", b"[]", b'{"parcels": {}}', b'{"parcels": [{"status": "X"}]}']
-)
-async def test_garbage_is_bad_response(adapter, respx_mock, body):
-    track_route(respx_mock).respond(200, content=body)
-
-    with pytest.raises(BadResponse):
-        await adapter.track([NUMBER])
 
 
 @pytest.mark.parametrize(

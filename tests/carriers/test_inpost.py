@@ -1,4 +1,8 @@
-"""InPost ShipX adapter, faked at the HTTP layer with respx; payloads in tests/fixtures/inpost/."""
+"""InPost ShipX adapter, faked at the HTTP layer with respx; payloads in tests/fixtures/inpost/.
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only InPost does.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,9 @@ from hypothesis import strategies as st
 
 from carriers import registry
 from carriers.base import (
-    AuthError,
     BadResponse,
-    CarrierUnavailable,
     PickupKind,
     PickupPoint,
-    RateLimited,
     Reason,
     Status,
 )
@@ -233,28 +234,6 @@ def test_it_rejects_what_it_cannot_read(mutate):
         parse.parse_tracking(doc)
 
 
-# --- numbers ShipX does not know ---
-
-
-@pytest.mark.parametrize(
-    ("status", "body"), [(404, fixture("not_found.json")), (400, fixture("bad_request.json"))]
-)
-async def test_it_returns_not_found(adapter, respx_mock, status, body):
-    respx_mock.get(TRACK_URL).respond(status, json=body)
-
-    (result,) = await adapter.track([NUMBER])
-
-    assert result.not_found and result.number == NUMBER and result.events == []
-    assert result.carrier_url and result.carrier_url.endswith(NUMBER)
-
-
-async def test_a_404_without_an_error_body_is_a_bad_response(adapter, respx_mock):
-    respx_mock.get(TRACK_URL).respond(404, text="<html>Not Found</html>")
-
-    with pytest.raises(BadResponse):
-        await adapter.track([NUMBER])
-
-
 # --- request shape ---
 
 
@@ -288,51 +267,6 @@ async def test_it_makes_one_call_per_number_and_keeps_the_order(client, respx_mo
     assert [r.number for r in results] == [NUMBER, COURIER]
     assert [r.not_found for r in results] == [False, True]
     assert route.call_count == 2
-
-
-# --- whole-call failures ---
-
-
-@pytest.mark.parametrize("status", [401, 403])
-async def test_a_rejected_token_is_an_auth_error_without_retry(client, respx_mock, status):
-    route = respx_mock.get(TRACK_URL).respond(status, json={"status": status, "error": "x"})
-
-    with pytest.raises(AuthError):
-        await InPostAdapter({"api_token": "wrong"}, client=client).track([NUMBER])
-    assert route.call_count == 1
-
-
-async def test_429_is_rate_limited_with_its_retry_after(adapter, respx_mock):
-    respx_mock.get(TRACK_URL).respond(429, headers={"Retry-After": "30"}, json={"status": 429})
-
-    with pytest.raises(RateLimited) as raised:
-        await adapter.track([NUMBER])
-    assert raised.value.retry_after == 30.0
-
-
-@pytest.mark.parametrize("status", [500, 502, 503])
-async def test_server_errors_are_carrier_unavailable(adapter, respx_mock, status):
-    respx_mock.get(TRACK_URL).respond(status, text="oops")
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-async def test_a_timeout_is_carrier_unavailable(adapter, respx_mock):
-    respx_mock.get(TRACK_URL).mock(side_effect=httpx.ReadTimeout("slow"))
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(
-    ("status", "body"), [(200, b"<html>maintenance</html>"), (200, b"[]"), (302, b"{}")]
-)
-async def test_a_garbage_body_is_a_bad_response(adapter, respx_mock, status, body):
-    respx_mock.get(TRACK_URL).respond(status, content=body)
-
-    with pytest.raises(BadResponse):
-        await adapter.track([NUMBER])
 
 
 # --- push: not offered ---

@@ -1,4 +1,8 @@
-"""Poczta Polska: zeep over httpx, faked by respx; answers in tests/fixtures/poczta_polska/."""
+"""Poczta Polska: zeep over httpx, faked by respx; answers in tests/fixtures/poczta_polska/.
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only Poczta Polska does.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,6 @@ from carriers.base import (
     CarrierUnavailable,
     PickupKind,
     PickupPoint,
-    RateLimited,
     Reason,
     Status,
 )
@@ -219,14 +222,6 @@ def test_it_rejects_what_it_cannot_read(mutate):
 # --- answer statuses ---
 
 
-@pytest.mark.parametrize("name", ["not_found.xml", "invalid_number.xml"])
-async def test_unknown_and_invalid_numbers_are_not_found(adapter, respx_mock, name):
-    result = await track_fixture(adapter, respx_mock, name)
-
-    assert result.not_found and result.number == NUMBER and result.events == []
-    assert result.carrier_url and result.carrier_url.endswith(NUMBER)
-
-
 async def test_a_known_parcel_without_events_is_pending(adapter, respx_mock):
     result = await track_fixture(adapter, respx_mock, "no_events.xml")
 
@@ -326,59 +321,9 @@ async def test_a_refused_token_is_an_auth_error(adapter, respx_mock, status, nam
     assert route.call_count == 1
 
 
-@pytest.mark.parametrize("status", [401, 403])
-async def test_http_401_and_403_are_auth_errors(adapter, respx_mock, status):
-    respx_mock.post(URL).respond(status, text="Unauthorized")
-
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-
-
 async def test_a_server_fault_is_carrier_unavailable(adapter, respx_mock):
     with pytest.raises(CarrierUnavailable):
         await track_fixture(adapter, respx_mock, "server_fault.xml", status=500)
-
-
-@pytest.mark.parametrize("status", [500, 502, 503])
-async def test_server_errors_are_carrier_unavailable(adapter, respx_mock, status):
-    respx_mock.post(URL).respond(status, text="<html>Service Unavailable</html>")
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize("status", [429, 503])
-async def test_retry_after_is_rate_limited(adapter, respx_mock, status):
-    respx_mock.post(URL).respond(status, headers={"Retry-After": "120"}, text="slow down")
-
-    with pytest.raises(RateLimited) as raised:
-        await adapter.track([NUMBER])
-    assert raised.value.retry_after == 120.0
-
-
-async def test_a_timeout_is_carrier_unavailable(adapter, respx_mock):
-    respx_mock.post(URL).mock(side_effect=httpx.ConnectTimeout("slow"))
-
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([NUMBER])
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"<html><body>maintenance</body></html>",
-        b"",
-        b"not xml at all",
-        b"<?xml version='1.0'?><other/>",
-        b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
-        b"<soapenv:Body/></soapenv:Envelope>",
-    ],
-)
-async def test_a_garbage_body_is_a_bad_response(adapter, respx_mock, body):
-    respx_mock.post(URL).respond(200, content=body, headers=XML)
-
-    with pytest.raises(BadResponse):
-        await adapter.track([NUMBER])
 
 
 # --- metadata and numbers ---

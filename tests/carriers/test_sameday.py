@@ -1,9 +1,12 @@
-"""Sameday adapter, faked at the HTTP layer with respx; payloads in tests/fixtures/sameday."""
+"""Sameday adapter, faked at the HTTP layer with respx; payloads in tests/fixtures/sameday.
+
+Rate limits, 5xx and timeouts, unusable bodies, unknown and malformed numbers and refused
+credentials are rows of ``test_contract.py``; this file keeps what only Sameday does.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,13 +16,11 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers import registry, sameday
+from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
-    CarrierUnavailable,
     PickupKind,
-    RateLimited,
     Reason,
     Status,
 )
@@ -40,13 +41,6 @@ def status_url(number: str) -> str:
 
 def fixture(name: str) -> Any:
     return load_fixture("sameday", name)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tokens() -> Iterator[None]:
-    sameday.TOKENS.clear()
-    yield
-    sameday.TOKENS.clear()
 
 
 @pytest.fixture
@@ -187,18 +181,6 @@ def test_every_code_and_keyword_maps_into_the_vocabulary():
 # --- unknown numbers and the request ---
 
 
-async def test_an_unknown_awb_is_not_found(adapter, respx_mock, login):
-    respx_mock.get(status_url("1SDY000000000")).respond(404, json=fixture("not_found.json"))
-    (result,) = await adapter.track(["1SDY000000000"])
-    assert result.not_found and result.carrier_url
-
-
-async def test_a_404_without_an_error_body_is_a_bad_response(adapter, respx_mock, login):
-    respx_mock.get(status_url(DELIVERED)).respond(404, json=[])
-    with pytest.raises(BadResponse):
-        await adapter.track([DELIVERED])
-
-
 async def test_it_sends_the_documented_requests(adapter, respx_mock, login):
     one = respx_mock.get(status_url(DELIVERED)).respond(200, json=fixture("delivered.json"))
     two = respx_mock.get(status_url(EASYBOX)).respond(200, json=fixture("easybox.json"))
@@ -225,12 +207,6 @@ async def test_a_refused_token_is_fetched_again_once(adapter, respx_mock, login,
     assert result.status is Status.DELIVERED and login.call_count == 2
 
 
-async def test_a_token_refused_twice_is_an_auth_error(adapter, respx_mock, login):
-    respx_mock.get(status_url(DELIVERED)).respond(403)
-    with pytest.raises(AuthError):
-        await adapter.track([DELIVERED])
-
-
 @pytest.mark.parametrize("status", [400, 401, 403])
 async def test_refused_credentials_are_an_auth_error(adapter, respx_mock, status):
     respx_mock.post(AUTH_URL).respond(status, json={"code": status, "message": "Bad credentials"})
@@ -252,36 +228,6 @@ def test_the_token_lives_until_expire_at_in_bucharest():
     assert parse.parse_token(past, now) == ("t", parse.FALLBACK_TOKEN_SECONDS)
     with pytest.raises(BadResponse):
         parse.parse_token({"expire_at": "2026-12-07 12:23"}, now)
-
-
-# --- faults ---
-
-
-@pytest.mark.parametrize(("header", "expected"), [("30", 30.0), (None, None)])
-async def test_a_429_is_rate_limited(adapter, respx_mock, login, header, expected):
-    headers = {"Retry-After": header} if header else {}
-    respx_mock.get(status_url(DELIVERED)).respond(429, headers=headers)
-    with pytest.raises(RateLimited) as caught:
-        await adapter.track([DELIVERED])
-    assert caught.value.retry_after == expected
-
-
-@pytest.mark.parametrize("answer", [500, 503, httpx.ConnectTimeout("slow")])
-async def test_5xx_and_timeouts_are_carrier_unavailable(adapter, respx_mock, login, answer):
-    route = respx_mock.get(status_url(DELIVERED))
-    if isinstance(answer, int):
-        route.respond(answer)
-    else:
-        route.mock(side_effect=answer)
-    with pytest.raises(CarrierUnavailable):
-        await adapter.track([DELIVERED])
-
-
-async def test_a_garbage_body_is_a_bad_response(adapter, respx_mock, login):
-    respx_mock.get(status_url(DELIVERED)).respond(200, content=b"<html>oops</html>")
-    with pytest.raises(BadResponse) as caught:
-        await adapter.track([DELIVERED])
-    assert caught.value.body == "<html>oops</html>"
 
 
 # --- metadata and number formats ---
