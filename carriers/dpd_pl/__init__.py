@@ -37,11 +37,8 @@ from carriers.base import (
     AuthError,
     BadResponse,
     CarrierAdapter,
-    CarrierUnavailable,
     NumberFormat,
-    RateLimited,
     TrackingResult,
-    parse_retry_after,
 )
 from carriers.checkdigits import iso7064_mod37_36_check
 from carriers.concurrency import map_bounded
@@ -95,7 +92,12 @@ class DPDPolandAdapter(CarrierAdapter):
         auth = self._auth_data()
         from carriers.dpd_pl import soap  # zeep and lxml, only once tracking starts
 
-        service = soap.EventsService(f"{self.base_url}{SERVICE_PATH}", self.client, self.post_soap)
+        service = soap.EventsService(
+            f"{self.base_url}{SERVICE_PATH}",
+            self.client,
+            timeout=self.timeout,
+            check=self.check_answer,
+        )
 
         async def one(number: str) -> TrackingResult:
             answer = await service.events_for_waybill(number.strip(), self.language, auth)
@@ -112,30 +114,12 @@ class DPDPolandAdapter(CarrierAdapter):
         channel = self.credentials.get("channel") or None  # left out when not given
         return {"channel": channel, "login": login, "password": password}
 
-    async def post_soap(
-        self, address: str, message: bytes | str, headers: dict[str, str]
-    ) -> httpx.Response:
-        """POST an envelope zeep built; typed errors for everything that is not a SOAP reply.
-
-        SOAP faults come with HTTP 500, so a 5xx carrying a fault is handed back to zeep,
-        which raises :class:`zeep.exceptions.Fault`; any other 5xx is unavailability.
+    def check_answer(self, response: httpx.Response) -> None:
+        """Refuse what zeep would misread; the shared SOAP rules (:mod:`carriers.soap`) have
+        already turned timeouts, 401/403, 429, 503 with ``Retry-After`` and a 5xx without a
+        SOAP fault into typed errors, and a fault (HTTP 500) goes on to zeep.
         """
-        try:
-            response = await self.client.post(
-                address, content=message, headers=headers, timeout=self.timeout
-            )
-        except httpx.TimeoutException as exc:
-            raise CarrierUnavailable("dpd_pl: timed out") from exc
-        except httpx.TransportError as exc:
-            raise CarrierUnavailable(f"dpd_pl: {type(exc).__name__}") from exc
         status = response.status_code
-        retry_after = response.headers.get("Retry-After")
-        if status == 429 or (status == 503 and retry_after is not None):
-            raise RateLimited("dpd_pl: rate limited", retry_after=parse_retry_after(retry_after))
-        if status in (401, 403):
-            raise AuthError(f"dpd_pl: access refused (HTTP {status})")
-        if status >= 500 and b"Fault>" not in response.content:
-            raise CarrierUnavailable(f"dpd_pl: HTTP {status}")
         if status not in (200, 500):
             raise BadResponse(f"dpd_pl: unexpected HTTP {status}", response.content)
         body = response.content
@@ -143,4 +127,3 @@ class DPDPolandAdapter(CarrierAdapter):
             # zeep reads a body without the expected element as an empty answer, which
             # would pass for "no such waybill". (A fault sent with 200 goes on to zeep.)
             raise BadResponse("dpd_pl: not a getEventsForWaybillV1 answer", response.content)
-        return response

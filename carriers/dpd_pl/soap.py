@@ -1,28 +1,28 @@
-"""zeep, set up for DPD Info Services: the shipped WSDL, a transport on Doorstep's client,
-and one call of ``getEventsForWaybillV1``.
+"""zeep, set up for DPD Info Services: the shipped WSDL and one call of
+``getEventsForWaybillV1``, with DPD's faults read.
 
 Imported on the first ``track()`` rather than with the adapter, so that loading the
-carrier registry does not pay for zeep and lxml in every process.
+carrier registry does not pay for zeep and lxml in every process. Loading from disk only,
+posting through Doorstep's client and the typed errors of a whole call are
+:mod:`carriers.soap`'s, shared with the other SOAP carriers.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import httpx
-from zeep import AsyncClient, Settings
+from zeep import Settings
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
-from zeep.proxy import AsyncServiceProxy
-from zeep.transports import AsyncTransport
 from zeep.wsdl import Document
 
 from carriers.base import AuthError, BadResponse
+from carriers.soap import Check, ClientTransport, bind, load_wsdl
 
 WSDL = Path(__file__).resolve().parent / "wsdl" / "DPDInfoServicesObjEvents.wsdl"
 NAMESPACE = "http://events.dpdinfoservices.dpd.com.pl/"
@@ -33,57 +33,22 @@ AUTH_FAULTS = ("login failed", "authdata is null", "no privileges", "access deni
 
 _SETTINGS = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True)
 
-#: Posts one envelope: ``(address, message, headers) -> response``, with typed errors.
-Poster = Callable[[str, Any, dict[str, str]], Awaitable[httpx.Response]]
-
-
-class _NoFetching(AsyncTransport):
-    """zeep's httpx transport for loading: every document is on disk, nothing is fetched."""
-
-    def __init__(self) -> None:  # not super(): that would open HTTP clients for nothing
-        self._close_session = False
-        self.cache = None
-        self.logger = logging.getLogger(__name__)
-
-    def _load_remote_data(self, url: str) -> bytes:
-        raise BadResponse(f"dpd_pl: the shipped WSDL refers to {url}, which is never fetched")
-
 
 @lru_cache(maxsize=1)
 def wsdl_document() -> Document:
     """The shipped WSDL, parsed once per process."""
-    # zeep annotates the transport as a class though it takes an instance.
-    return Document(str(WSDL), _NoFetching(), settings=_SETTINGS)  # type: ignore[arg-type]
-
-
-class _PostingTransport(_NoFetching):
-    """zeep's httpx transport posting through the adapter's client and error rules.
-
-    ``AsyncTransport.__init__`` is not called: it would replace the headers of the
-    shared client Doorstep owns, which this transport only borrows.
-    """
-
-    def __init__(self, client: httpx.AsyncClient, poster: Poster) -> None:
-        super().__init__()
-        self.client = client
-        self.poster = poster
-
-    async def post(self, address: str, message: Any, headers: Any) -> httpx.Response:
-        return await self.poster(address, message, dict(headers))
-
-    async def aclose(self) -> None:
-        """Nothing to close: the client belongs to Doorstep."""
+    return load_wsdl(WSDL, "dpd_pl", _SETTINGS)
 
 
 class EventsService:
-    """``getEventsForWaybillV1`` at one address, posting through ``poster``."""
+    """``getEventsForWaybillV1`` at one address, posting through Doorstep's ``client``."""
 
-    def __init__(self, address: str, client: httpx.AsyncClient, poster: Poster) -> None:
-        transport = _PostingTransport(client, poster)
-        # zeep ships without type hints (pyproject: untyped_calls_exclude).
-        zeep_client = AsyncClient(wsdl_document(), transport=transport, settings=_SETTINGS)
-        self._service = AsyncServiceProxy(
-            zeep_client, zeep_client.wsdl.bindings[BINDING], address=address
+    def __init__(
+        self, address: str, client: httpx.AsyncClient, *, timeout: float, check: Check
+    ) -> None:
+        transport = ClientTransport(client, carrier="dpd_pl", timeout=timeout, check=check)
+        self._service = bind(
+            wsdl_document(), BINDING, transport, address=address, settings=_SETTINGS
         )
 
     async def events_for_waybill(

@@ -28,6 +28,7 @@ from carriers.base import (
 )
 from carriers.checkdigits import iso7064_mod37_36_check
 from carriers.dpd_pl import DPDPolandAdapter, codes, parse, soap
+from carriers.soap import DiskOnly
 from tests.carriers.helpers import FIXTURES, JSON, mutated, utc
 
 ENDPOINT = (
@@ -301,7 +302,7 @@ def test_the_wsdl_is_read_from_disk_only():
     assert soap.WSDL.is_file() and soap.WSDL.with_suffix(".xsd").is_file()
     assert soap.wsdl_document().bindings  # parsed without any HTTP (respx is not active)
     with pytest.raises(BadResponse):
-        soap._NoFetching().load("https://example.invalid/x.xsd")
+        DiskOnly("dpd_pl").load("https://example.invalid/x.xsd")
 
 
 def test_the_iso7064_check_character():

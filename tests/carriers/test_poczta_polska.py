@@ -30,6 +30,7 @@ from carriers.base import (
     Status,
 )
 from carriers.poczta_polska import PocztaPolskaAdapter, codes, parse, soap
+from carriers.soap import DiskOnly
 from tests.carriers.helpers import FIXTURES, JSON, mutated, utc
 
 URL = "https://tt.poczta-polska.pl/Sledzenie/services/Sledzenie"
@@ -304,8 +305,8 @@ def test_the_wsdl_is_read_from_disk_only():
             "sprawdzPrzesylkiOdDo", "sprawdzPrzesylkiOdDoPl", "witaj", "wersja",
             "maksymalnaLiczbaPrzesylek"} <= set(operations)  # fmt: skip
     for url in ("https://tt.poczta-polska.pl/Sledzenie/services/Sledzenie?wsdl", "file:///x"):
-        with pytest.raises(ValueError):
-            soap.DiskLoader().load(url)
+        with pytest.raises(BadResponse):
+            DiskOnly("poczta_polska").load(url)
     assert Path(soap.WSDL).is_file()
 
 
