@@ -20,6 +20,7 @@ import httpx
 import pytest
 import respx
 
+from carriers import registry
 from carriers.base import AuthError, BadResponse, CarrierUnavailable, RateLimited, Status
 from tests.carriers.helpers import FIXTURES, USPS_NUMBER, Carrier, load_fixture
 
@@ -318,6 +319,17 @@ def test_every_adapter_under_test_has_a_case() -> None:
     from tests.carriers.helpers import CARRIERS
 
     assert sorted(CARRIERS) == sorted(c.carrier for c in CASES)
+
+
+def test_every_built_in_adapter_is_under_test() -> None:
+    from tests.carriers.helpers import CARRIERS
+
+    built_in = {
+        key
+        for key, adapter in registry.adapters().items()
+        if adapter.__module__.split(".")[0] == "carriers"
+    }
+    assert built_in == set(CARRIERS)
 
 
 # --- whole-call failures ---
