@@ -17,7 +17,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from portal import db
 from portal.http import build_client
-from portal.notifications import triggers as notification_triggers
 from portal.settings import Settings
 from portal.web import errors
 from portal.web.csrf import CSRFMiddleware
@@ -79,8 +78,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    # Listeners render links in messages with these settings, not a re-read of the env.
-    notification_triggers.configure(settings)
     #: Shared by request handlers that call carriers (on-demand refresh).
     app.state.http_client = build_client(settings)
     app.state.templates = build_templates()

@@ -17,19 +17,20 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal import events
+from portal.event_catalogue import return_kind
 from portal.models import Channel, DomainEvent, Merchant, OutboxMessage, ReturnRequest
 from portal.models.returns import ReturnState
 from portal.notifications import outbox, schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.links import preferences_link
 from portal.notifications.templates import Rendered
-from portal.notifications.triggers import contact_for, current_settings
+from portal.notifications.triggers import contact_for
 from portal.returns import messages
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RETURN_KINDS = tuple(f"return.{state.value}" for state in ReturnState)
+RETURN_KINDS = tuple(return_kind(state.value) for state in ReturnState)
 
 
 def channels_for(merchant: Merchant, trigger: str) -> list[Channel]:
@@ -138,5 +139,5 @@ async def enqueue_for_event(
 
 
 @events.listen(*RETURN_KINDS)
-async def on_return_event(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
-    await enqueue_for_event(event, conn, settings=current_settings())
+async def on_return_event(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    await enqueue_for_event(event, ctx.conn, settings=ctx.settings, now=ctx.now)

@@ -32,8 +32,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from portal import events
+from portal.event_catalogue import SURVEY_FOLLOW_UP, SurveyFollowUp
 from portal.models import Channel, DomainEvent, MessageState, OutboxMessage
-from portal.notifications.triggers import current_settings
+from portal.settings import Settings
 from portal.surveys.answers import EDIT_GRACE, SURVEY_ANSWERED
 from portal.surveys.facts import SurveyFacts, load_facts
 from portal.surveys.follow_up_message import render_alert
@@ -41,7 +42,6 @@ from portal.surveys.wording import support_contact
 
 log = logging.getLogger(__name__)
 
-SURVEY_FOLLOW_UP = "survey.follow_up"
 FOLLOW_UP_TRIGGER = "survey_follow_up"
 #: Why :func:`sync_alert` cancelled an alert; an alert cancelled for either may revive.
 NO_LONGER_NEEDED = "the answers no longer call for a follow-up"
@@ -93,7 +93,9 @@ async def _cancel(key: str, note: str, conn: BaseDBAsyncClient) -> None:
     )
 
 
-async def sync_alert(facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def sync_alert(
+    facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncClient, settings: Settings
+) -> None:
     """Make the alert in the outbox match the answers as they stand (see the module doc)."""
     key = unique_key(facts.survey.id)
     if not facts.needs_follow_up:
@@ -105,7 +107,7 @@ async def sync_alert(facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncC
         await _cancel(key, NO_SUPPORT_EMAIL, conn)
         return
     locale = facts.merchant.default_locale or "en"
-    rendered = render_alert(current_settings(), facts, locale)
+    rendered = render_alert(settings, facts, locale)
     due = due_at(facts, marker)
     content = {
         "recipient": recipient,
@@ -149,8 +151,9 @@ async def sync_alert(facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncC
 
 
 @events.listen(SURVEY_ANSWERED)
-async def on_survey_answered(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def on_survey_answered(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """Record the follow-up the first time it is needed, then bring the alert up to date."""
+    conn = ctx.conn
     await _lock_survey(event.subject_id, conn)
     facts = await load_facts(event.subject_id, event.merchant_id, conn)
     if facts is None:
@@ -165,12 +168,14 @@ async def on_survey_answered(event: DomainEvent, conn: BaseDBAsyncClient) -> Non
             kind=SURVEY_FOLLOW_UP,
             subject_type="survey",
             subject_id=facts.survey.id,
-            payload={
-                "question": low.question if low else None,
-                "score": low.score if low else None,
-                "outcome": str(facts.survey.outcome),
-            },
+            payload=SurveyFollowUp(
+                question=low.question if low else None,
+                score=low.score if low else None,
+                outcome=str(facts.survey.outcome),
+            ),
             using_db=conn,
+            settings=ctx.settings,
             occurred_at=event.occurred_at,
+            now=ctx.now,
         )
-    await sync_alert(facts, marker, conn)
+    await sync_alert(facts, marker, conn, ctx.settings)

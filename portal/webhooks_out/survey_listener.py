@@ -76,8 +76,9 @@ async def _subscribed(
 
 
 @events.listen(topics.SURVEY_ANSWERED)
-async def enqueue_answer_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def enqueue_answer_deliveries(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """One ``survey.answered`` delivery per subscribed endpoint; then the follow-up's."""
+    conn = ctx.conn
     if not await WebhookEndpoint.filter(merchant_id=event.merchant_id).using_db(conn).exists():
         return  # most shops: nothing to write, nothing written before
     endpoints = await _subscribed(event.merchant_id, topics.SURVEY_ANSWERED, conn)
@@ -94,11 +95,11 @@ async def enqueue_answer_deliveries(event: DomainEvent, conn: BaseDBAsyncClient)
 
 
 @events.listen(topics.SURVEY_FOLLOW_UP)
-async def enqueue_follow_up_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def enqueue_follow_up_deliveries(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """The survey's ``survey.follow_up`` deliveries, due when its answers settle."""
-    facts = await load_facts(event.subject_id, event.merchant_id, conn)
+    facts = await load_facts(event.subject_id, event.merchant_id, ctx.conn)
     if facts is not None:
-        await sync_follow_up_deliveries(facts, conn)
+        await sync_follow_up_deliveries(facts, ctx.conn)
 
 
 async def sync_follow_up_deliveries(facts: SurveyFacts, conn: BaseDBAsyncClient) -> None:
