@@ -147,7 +147,7 @@ async def on_return_moved(event: DomainEvent, ctx: events.ListenerContext) -> No
         id=event.subject_id, merchant_id=event.merchant_id
     ).using_db(ctx.conn)
     if request is not None:
-        await after_transition(request, S(event.payload["to_state"]), ctx.conn)
+        await after_transition(request, S(event.kind.removeprefix("return.")), ctx.conn)
 
 
 async def after_transition(request: ReturnRequest, to_state: S, conn: BaseDBAsyncClient) -> None:

@@ -25,8 +25,10 @@ async def test_one_return_with_its_items_and_amounts(
     await _review_policy(shop)
     shirt = await factories.variant(shop, sku="TEE-L")
     ret = await return_for(shop, quantity=2, variant=shirt, reason="too_large")
-    await service.approve(ret, actor="staff:1")
-    await queue.mark_received(ret, actor="staff:1", issue_refund=True)
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="staff:1", issue_refund=True, settings=factories.app_settings()
+    )
     response = await api.get(f"/api/v1/returns/{ret.number}")
     assert response.status_code == 200
     body = response.json()
@@ -49,7 +51,7 @@ async def test_one_return_with_its_items_and_amounts(
 async def test_the_list_filters_and_pages(api: httpx.AsyncClient, shop: Merchant) -> None:
     await _review_policy(shop)
     made = [await return_for(shop) for _ in range(3)]
-    await service.reject(made[0], actor="staff:1", note="no")
+    await service.reject(made[0], actor="staff:1", note="no", settings=factories.app_settings())
     rejected = await api.get("/api/v1/returns", params={"state": "rejected"})
     assert [r["number"] for r in rejected.json()["data"]] == [made[0].number]
     first = await api.get("/api/v1/returns", params={"limit": 2})
