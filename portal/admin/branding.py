@@ -25,6 +25,7 @@ from portal.i18n import _, lazy
 from portal.models import Merchant
 from portal.notifications.base import DEFAULT_RULES
 from portal.returns import messages as return_messages
+from portal.settings import Settings
 
 SHIPMENT_TRIGGERS = (
     "shipped", "out_for_delivery", "failed_attempt", "ready_for_pickup",
@@ -195,7 +196,7 @@ LOGO_ERRORS = {
 }
 
 
-def logo_dir(settings: Any) -> Path:
+def logo_dir(settings: Settings) -> Path:
     return Path(settings.var_dir) / "uploads" / "logos"
 
 

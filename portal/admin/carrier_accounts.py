@@ -22,6 +22,7 @@ from portal.admin.auth import get_or_404, int_param, render, require_staff, staf
 from portal.crypto import DecryptionError, decrypt_json, encrypt_json
 from portal.i18n import _
 from portal.models import CarrierAccount
+from portal.settings import Settings
 from portal.tracking import accounts as engine_accounts
 
 TEST_TIMEOUT = 8.0
@@ -53,7 +54,7 @@ async def _account(request: Request) -> CarrierAccount:
     return await get_or_404(query)  # type: ignore[no-any-return]
 
 
-def _set_fields(account: CarrierAccount | None, settings: Any) -> set[str]:
+def _set_fields(account: CarrierAccount | None, settings: Settings) -> set[str]:
     if account is None:
         return set()
     try:
@@ -191,7 +192,7 @@ async def resume_account(request: Request) -> Response:
 
 
 async def check_connection(
-    account: CarrierAccount, settings: Any, transport: httpx.AsyncBaseTransport | None = None
+    account: CarrierAccount, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> tuple[str, str]:
     """("ok" | "auth" | "unavailable", a sentence for the merchant)."""
     async with httpx.AsyncClient(timeout=TEST_TIMEOUT, transport=transport) as client:

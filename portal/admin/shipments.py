@@ -19,6 +19,7 @@ from carriers import registry
 from carriers.base import Status
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.models import OutboxMessage, Shipment
+from portal.settings import Settings
 from portal.tracking import cadence, expiry
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ async def set_carrier(request: Request) -> Response:
     return RedirectResponse(_detail_url(shipment, "carrier"), status_code=303)
 
 
-async def _try_refresh(shipment: Shipment, settings: Any) -> None:
+async def _try_refresh(shipment: Shipment, settings: Settings) -> None:
     """Ask the carrier right away when the engine's on-demand refresh is available."""
     try:
         from portal.tracking.refresh import refresh_if_stale

@@ -28,6 +28,7 @@ from portal.notifications.links import PREFERENCES_PATH
 from portal.notifications.sms import sms_segments
 from portal.notifications.templates import Preview, TemplateProblem, TemplateSource
 from portal.returns import messages as return_messages
+from portal.settings import Settings
 from portal.surveys import message as survey_message
 from portal.surveys.wording import SURVEY_TRIGGER
 
@@ -83,7 +84,13 @@ class Family:
 
 
 def _shipment_preview(
-    settings: Any, merchant: Any, trigger: str, channel: str, locale: str, subject: str, body: str
+    settings: Settings,
+    merchant: Any,
+    trigger: str,
+    channel: str,
+    locale: str,
+    subject: str,
+    body: str,
 ) -> Preview:
     return templates.preview(
         settings, merchant, channel=channel, locale=locale, subject=subject, body=body
@@ -91,7 +98,13 @@ def _shipment_preview(
 
 
 def _return_preview(
-    settings: Any, merchant: Any, trigger: str, channel: str, locale: str, subject: str, body: str
+    settings: Settings,
+    merchant: Any,
+    trigger: str,
+    channel: str,
+    locale: str,
+    subject: str,
+    body: str,
 ) -> Preview:
     return return_messages.preview(
         settings,
@@ -110,7 +123,7 @@ _SAMPLE_SETTINGS = SimpleNamespace(
 )
 
 
-def _survey_context(settings: Any, merchant: Any, channel: str, locale: str) -> dict[str, Any]:
+def _survey_context(settings: Settings, merchant: Any, channel: str, locale: str) -> dict[str, Any]:
     return survey_message.invitation_context(
         settings,
         merchant=merchant,
@@ -136,7 +149,13 @@ def _survey_default(trigger: str, channel: str, locale: str) -> TemplateSource:
 
 
 def _survey_preview(
-    settings: Any, merchant: Any, trigger: str, channel: str, locale: str, subject: str, body: str
+    settings: Settings,
+    merchant: Any,
+    trigger: str,
+    channel: str,
+    locale: str,
+    subject: str,
+    body: str,
 ) -> Preview:
     problems = [
         *(_survey_validate(subject, trigger, channel) if Channel(channel) == Channel.EMAIL else []),

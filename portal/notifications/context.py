@@ -17,6 +17,7 @@ from carriers import registry
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
 from portal.notifications.links import make_tracking_link
+from portal.settings import Settings
 
 VARIABLES: dict[str, str] = {
     "greeting": "The opening line, with the customer's name when known",
@@ -51,7 +52,7 @@ def _color(value: Any, default: str) -> str:
     return value if isinstance(value, str) and _COLOR.match(value) else default
 
 
-def branding(merchant: Any, settings: Any) -> dict[str, str]:
+def branding(merchant: Any, settings: Settings) -> dict[str, str]:
     """The merchant's branding with every key present and values safe to place in HTML."""
     raw = dict(getattr(merchant, "branding", None) or {})
     logo = str(raw.get("logo_url") or raw.get("logo_path") or "")
@@ -66,7 +67,7 @@ def branding(merchant: Any, settings: Any) -> dict[str, str]:
     return values
 
 
-def merchant_context(merchant: Any, settings: Any) -> dict[str, Any]:
+def merchant_context(merchant: Any, settings: Settings) -> dict[str, Any]:
     return {"name": merchant.name, "branding": branding(merchant, settings)}
 
 
@@ -92,7 +93,7 @@ def greeting(name: str, locale: str) -> str:
     return words["greeting_named"].format(name=first) if first else words["greeting"]
 
 
-def return_link(settings: Any, merchant: Any, order: Any | None) -> str:
+def return_link(settings: Settings, merchant: Any, order: Any | None) -> str:
     """The signed link to start a return of ``order`` ("" for a parcel without an order)."""
     order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
     if order is None or order_id is None or merchant_id is None:
@@ -104,7 +105,7 @@ def return_link(settings: Any, merchant: Any, order: Any | None) -> str:
 
 
 def message_context(
-    settings: Any,
+    settings: Settings,
     *,
     merchant: Any,
     customer: Any | None,
@@ -150,7 +151,7 @@ class _SampleCustomer:
 
 
 def sample_context(
-    settings: Any, merchant: Any, locale: str, channel: str = "email"
+    settings: Settings, merchant: Any, locale: str, channel: str = "email"
 ) -> dict[str, Any]:
     """A realistic context for previews and for checking a template before it is saved."""
     return message_context(

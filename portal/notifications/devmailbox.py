@@ -7,16 +7,15 @@ lists what a customer would have received. Never used in production mode.
 
 from __future__ import annotations
 
-from typing import Any
-
 from portal.models import Channel, OutboxMessage
 from portal.notifications.base import Sent
 from portal.notifications.sms import twilio_configured
+from portal.settings import Settings
 
 PREFIX = "devmailbox:"
 
 
-def use_for(settings: Any, channel: Channel) -> bool:
+def use_for(settings: Settings, channel: Channel) -> bool:
     """Whether ``channel`` goes to the dev mailbox under these settings."""
     if getattr(settings, "production", False):
         return False

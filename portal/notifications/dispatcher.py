@@ -31,6 +31,7 @@ from portal.notifications import devmailbox, schedule
 from portal.notifications.base import DeliveryError, Sent
 from portal.notifications.email import EmailSender
 from portal.notifications.sms import OPTED_OUT, SmsSender
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> Non
 
 
 async def _record_failure(
-    settings: Any, message: OutboxMessage, error: DeliveryError, now: datetime
+    settings: Settings, message: OutboxMessage, error: DeliveryError, now: datetime
 ) -> bool:
     """Retry later or give up; True when the message will be retried."""
     max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
@@ -132,7 +133,7 @@ async def _record_failure(
 
 
 async def _deliver_all(
-    settings: Any,
+    settings: Settings,
     messages: list[OutboxMessage],
     send: Callable[[OutboxMessage], Awaitable[Sent]],
     report: DispatchReport,
@@ -176,7 +177,7 @@ def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]
 
 
 async def _send_emails(
-    settings: Any, messages: list[OutboxMessage], report: DispatchReport, now: datetime
+    settings: Settings, messages: list[OutboxMessage], report: DispatchReport, now: datetime
 ) -> None:
     if devmailbox.use_for(settings, Channel.EMAIL):
 
@@ -205,7 +206,7 @@ async def _send_emails(
 
 
 async def _send_sms(
-    settings: Any,
+    settings: Settings,
     messages: list[OutboxMessage],
     report: DispatchReport,
     now: datetime,
@@ -234,7 +235,7 @@ async def _send_sms(
 
 
 async def dispatch_once(
-    settings: Any,
+    settings: Settings,
     *,
     http_client: httpx.AsyncClient | None = None,
     now: datetime | None = None,
@@ -270,7 +271,7 @@ async def dispatch_once(
     return report
 
 
-async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -> bool:
+async def dispatch_job(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:
     """Scheduler unit (``portal.scheduler.Job``): one pass; True when more is due now."""
     report = await dispatch_once(settings, http_client=client)
     if report.claimed:
@@ -279,7 +280,7 @@ async def dispatch_job(settings: Any, client: httpx.AsyncClient | None = None) -
 
 
 async def dispatch_command(
-    settings: Any,
+    settings: Settings,
     *,
     once: bool = True,
     interval: float = 10.0,

@@ -18,7 +18,6 @@ from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from types import TracebackType
-from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import aiosmtplib
@@ -27,6 +26,7 @@ from portal.models import Customer, Merchant, OutboxMessage
 from portal.notifications.base import DeliveryError, Sent
 from portal.notifications.context import branding
 from portal.notifications.links import make_preferences_token, preferences_link
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class SmtpConfig:
     validate_certs: bool
 
 
-def smtp_config(settings: Any) -> SmtpConfig:
+def smtp_config(settings: Settings) -> SmtpConfig:
     """Parse ``settings.smtp_url`` (plus ``smtp_starttls`` / ``smtp_timeout`` when present)."""
     url = getattr(settings, "smtp_url", None)
     if not url:
@@ -74,7 +74,7 @@ def smtp_config(settings: Any) -> SmtpConfig:
     )
 
 
-def _sender(settings: Any) -> tuple[str, str]:
+def _sender(settings: Settings) -> tuple[str, str]:
     name, address = parseaddr(getattr(settings, "mail_from", "") or "")
     return name, address or "no-reply@doorstep.invalid"
 
@@ -102,7 +102,7 @@ def _ascii_address(value: str) -> str | None:
 
 
 def build_email(
-    settings: Any,
+    settings: Settings,
     message: OutboxMessage,
     *,
     merchant: Merchant,
@@ -172,7 +172,7 @@ def _classify(exc: Exception) -> DeliveryError:
 class EmailSender:
     """Sends a batch of outbox emails over one SMTP connection, reconnecting once if dropped."""
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.config = smtp_config(settings)
         self._smtp: aiosmtplib.SMTP | None = None

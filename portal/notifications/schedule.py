@@ -16,6 +16,7 @@ from babel.core import get_global
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal.models import Channel, MessageState, OutboxMessage
+from portal.settings import Settings
 
 DEFAULT_QUIET_START = "21:00"
 DEFAULT_QUIET_END = "08:00"
@@ -169,7 +170,7 @@ async def send_time(
     return candidate
 
 
-def merchant_quiet_hours(merchant: Any, settings: Any | None = None) -> tuple[time, time]:
+def merchant_quiet_hours(merchant: Any, settings: Settings | None = None) -> tuple[time, time]:
     """The merchant's quiet hours, falling back to the portal-wide defaults."""
     start_default = getattr(settings, "quiet_hours_start", None) or DEFAULT_QUIET_START
     end_default = getattr(settings, "quiet_hours_end", None) or DEFAULT_QUIET_END

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +20,7 @@ from twilio.rest import Client
 
 from portal.models import OutboxMessage
 from portal.notifications.base import DeliveryError, Sent
+from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class HttpxTwilioClient(AsyncHttpClient):
         return Response(response.status_code, response.text, response.headers)
 
 
-def twilio_configured(settings: Any) -> bool:
+def twilio_configured(settings: Settings) -> bool:
     return bool(
         getattr(settings, "twilio_account_sid", None)
         and getattr(settings, "twilio_auth_token", None)
@@ -192,7 +192,7 @@ def _classify(exc: TwilioRestException | TwilioServiceException) -> DeliveryErro
 class SmsSender:
     """Sends outbox messages through one Twilio client (one httpx pool) for a batch."""
 
-    def __init__(self, settings: Any, http_client: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient) -> None:
         if not twilio_configured(settings):
             raise DeliveryError("Twilio is not configured", permanent=False)
         self.settings = settings

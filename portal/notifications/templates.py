@@ -28,6 +28,7 @@ from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import VARIABLES, sample_context
 from portal.notifications.links import PREFERENCES_PATH, make_tracking_link, read_tracking_link
 from portal.notifications.sms import fit_sms_body, sms_segments
+from portal.settings import Settings
 
 __all__ = [
     "Rendered",
@@ -216,7 +217,7 @@ def validate_template(source: str, channel: str) -> list[TemplateProblem]:
 
 
 def preview(
-    settings: Any,
+    settings: Settings,
     merchant: Any,
     *,
     channel: str,

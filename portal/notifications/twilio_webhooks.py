@@ -24,6 +24,7 @@ from portal.notifications.context import carrier_name, format_eta
 from portal.notifications.links import make_tracking_link
 from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
 from portal.notifications.sms import to_e164 as _to_e164
+from portal.settings import Settings
 
 #: Twilio MessageStatus values by how far along they are; a receipt never moves backwards.
 STATUS_RANK: dict[str, int] = {
@@ -103,7 +104,7 @@ def _keyword(body: str) -> str:
     return body.strip().strip(".!").strip().upper()
 
 
-async def _status_reply(settings: Any, customers: list[Customer], body: str) -> str | None:
+async def _status_reply(settings: Settings, customers: list[Customer], body: str) -> str | None:
     """The current status of a shipment of these customers whose number is in ``body``."""
     text = re.sub(r"[\s-]", "", body.upper())
     shipments = (
@@ -132,7 +133,7 @@ async def _status_reply(settings: Any, customers: list[Customer], body: str) -> 
     return None
 
 
-def _help_reply(settings: Any, customers: list[Customer]) -> str:
+def _help_reply(settings: Settings, customers: list[Customer]) -> str:
     customer = customers[0] if customers else None
     merchant = customer.merchant if customer else None
     locale = pick_locale(

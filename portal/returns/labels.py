@@ -14,11 +14,12 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import segno
 from anyascii import anyascii
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from portal.settings import Settings
 
 DROP_OFF_SALT = "return-drop-off"
 #: The page the QR opens (served by the returns UI): ``/returns/drop-off/<rma>/<token>``.
@@ -28,16 +29,16 @@ PAGE_WIDTH, PAGE_HEIGHT = 288, 432  # 4 × 6 in, the common thermal label size
 MARGIN = 18
 
 
-def _serializer(settings: Any) -> URLSafeSerializer:
+def _serializer(settings: Settings) -> URLSafeSerializer:
     keys = [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
     return URLSafeSerializer(keys, salt=DROP_OFF_SALT)
 
 
-def drop_off_token(settings: Any, merchant_id: int, number: str) -> str:
+def drop_off_token(settings: Settings, merchant_id: int, number: str) -> str:
     return str(_serializer(settings).dumps([merchant_id, number]))
 
 
-def read_drop_off_token(settings: Any, token: str) -> tuple[int, str] | None:
+def read_drop_off_token(settings: Settings, token: str) -> tuple[int, str] | None:
     """(merchant id, RMA number) from a scanned token, or None when forged or malformed."""
     try:
         value = _serializer(settings).loads(token)
@@ -54,7 +55,7 @@ def read_drop_off_token(settings: Any, token: str) -> tuple[int, str] | None:
     return None
 
 
-def drop_off_url(settings: Any, merchant_id: int, number: str) -> str:
+def drop_off_url(settings: Settings, merchant_id: int, number: str) -> str:
     token = drop_off_token(settings, merchant_id, number)
     return f"{settings.public_base_url}{DROP_OFF_PATH}/{number}/{token}"
 

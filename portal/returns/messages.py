@@ -39,6 +39,7 @@ from portal.notifications.templates import (
     tidy,
 )
 from portal.returns import labels
+from portal.settings import Settings
 
 #: Return state reached -> the trigger that tells the customer. ``awaiting_shipment`` (not
 #: ``approved``) carries the approval: only then does the label exist with its deadline,
@@ -157,7 +158,7 @@ def money(amount: Decimal | None, currency: str, locale: str) -> str:
     return format_currency(amount, currency, locale=pick_locale(locale))
 
 
-def return_link(settings: Any, request: Any, merchant: Any, trigger: str) -> str:
+def return_link(settings: Settings, request: Any, merchant: Any, trigger: str) -> str:
     """The drop-off code once approved; the customer's own return page otherwise."""
     if trigger == "return_approved":
         return labels.drop_off_url(settings, merchant.id, request.number)
@@ -167,7 +168,7 @@ def return_link(settings: Any, request: Any, merchant: Any, trigger: str) -> str
 
 
 def message_context(
-    settings: Any,
+    settings: Settings,
     *,
     request: Any,
     merchant: Any,
@@ -234,7 +235,7 @@ _SAMPLE_SETTINGS = SimpleNamespace(
 )
 
 
-def sample_context(settings: Any, merchant: Any, trigger: str, locale: str) -> dict[str, Any]:
+def sample_context(settings: Settings, merchant: Any, trigger: str, locale: str) -> dict[str, Any]:
     """A realistic context for previews and for checking a template before it is saved."""
     request = SimpleNamespace(
         number="R-7KQ2MX",
@@ -270,7 +271,7 @@ def validate(source: str, trigger: str) -> list[TemplateProblem]:
 
 
 def preview(
-    settings: Any,
+    settings: Settings,
     merchant: Any,
     *,
     trigger: str,

@@ -14,6 +14,8 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.requests import Request
 
+from portal.settings import Settings
+
 START_SALT = "returns-start"
 FOLLOW_SALT = "returns-follow"
 START_PATH = "/returns/start"
@@ -24,7 +26,7 @@ SESSION_KEY = "returns_orders"
 MAX_ORDERS = 8
 
 
-def _keys(settings: Any) -> list[str]:
+def _keys(settings: Settings) -> list[str]:
     """Verification keys oldest first; itsdangerous signs with the last one."""
     return [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
 
@@ -40,13 +42,13 @@ def _pair(value: Any) -> tuple[int, Any] | None:
     return None
 
 
-def start_token(settings: Any, merchant_id: int, order_id: int) -> str:
+def start_token(settings: Settings, merchant_id: int, order_id: int) -> str:
     return str(
         URLSafeTimedSerializer(_keys(settings), salt=START_SALT).dumps([merchant_id, order_id])
     )
 
 
-def start_url(settings: Any, merchant_id: int, order_id: int) -> str:
+def start_url(settings: Settings, merchant_id: int, order_id: int) -> str:
     """The link the "delivered" message carries: straight to the order's returnable items."""
     return f"{settings.public_base_url}{START_PATH}/{start_token(settings, merchant_id, order_id)}"
 
@@ -59,7 +61,9 @@ class LinkProblem(Exception):
         self.expired = expired
 
 
-def read_start_token(settings: Any, token: str, max_age: int = START_MAX_AGE) -> tuple[int, int]:
+def read_start_token(
+    settings: Settings, token: str, max_age: int = START_MAX_AGE
+) -> tuple[int, int]:
     """(merchant id, order id) from a start link, or :class:`LinkProblem`."""
     serializer = URLSafeTimedSerializer(_keys(settings), salt=START_SALT)
     try:
@@ -74,18 +78,18 @@ def read_start_token(settings: Any, token: str, max_age: int = START_MAX_AGE) ->
     return pair[0], pair[1]
 
 
-def follow_token(settings: Any, merchant_id: int, number: str) -> str:
+def follow_token(settings: Settings, merchant_id: int, number: str) -> str:
     return str(URLSafeSerializer(_keys(settings), salt=FOLLOW_SALT).dumps([merchant_id, number]))
 
 
-def follow_url(settings: Any, merchant_id: int, number: str) -> str:
+def follow_url(settings: Settings, merchant_id: int, number: str) -> str:
     """A lasting link to one return's page (for the confirmation and return messages)."""
     return (
         f"{settings.public_base_url}/returns/{number}/{follow_token(settings, merchant_id, number)}"
     )
 
 
-def read_follow_token(settings: Any, token: str) -> tuple[int, str] | None:
+def read_follow_token(settings: Settings, token: str) -> tuple[int, str] | None:
     try:
         value = URLSafeSerializer(_keys(settings), salt=FOLLOW_SALT).loads(token)
     except BadSignature:

@@ -15,6 +15,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.returns.service import Selection
+from portal.settings import Settings
 
 SALT = "returns-draft"
 MAX_AGE = int(timedelta(days=1).total_seconds())
@@ -65,19 +66,19 @@ class Draft:
         ]
 
 
-def _serializer(settings: Any) -> URLSafeTimedSerializer:
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     keys = [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
     return URLSafeTimedSerializer(keys, salt=SALT)
 
 
-def dump(settings: Any, draft: Draft) -> str:
+def dump(settings: Settings, draft: Draft) -> str:
     data = asdict(draft)
     data["choices"] = [asdict(c) for c in draft.choices]
     data["photos"] = {str(k): v for k, v in draft.photos.items()}
     return str(_serializer(settings).dumps(data))
 
 
-def load(settings: Any, token: str, order_id: int) -> Draft | None:
+def load(settings: Settings, token: str, order_id: int) -> Draft | None:
     """The draft in ``token`` when it is genuine, fresh and about ``order_id``; else None."""
     if not token:
         return None

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
 
 from portal.admin import images
 from portal.admin.images import ImageInfo, ImageRejected
+from portal.settings import Settings
 
 __all__ = ["FOLDER", "MAX_BYTES", "MAX_SIDE", "ImageRejected", "inspect", "store"]
 
@@ -28,7 +28,7 @@ def inspect(data: bytes) -> ImageInfo:
     return images.inspect(data, max_bytes=MAX_BYTES, max_side=MAX_SIDE)
 
 
-def store(settings: Any, data: bytes) -> str:
+def store(settings: Settings, data: bytes) -> str:
     """Check and save ``data``; the path relative to ``settings.var_dir`` to record."""
     info = inspect(data)
     folder = Path(settings.var_dir) / FOLDER

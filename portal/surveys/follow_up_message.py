@@ -10,8 +10,6 @@ alerts).
 
 from __future__ import annotations
 
-from typing import Any
-
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -20,6 +18,7 @@ from portal.analytics.labels import METRICS, OUTCOMES, label
 from portal.i18n import _
 from portal.notifications.context import merchant_context
 from portal.notifications.templates import NOTIFICATIONS_DIR, Rendered, paragraphs, tidy
+from portal.settings import Settings
 from portal.surveys.answers import needs_follow_up
 from portal.surveys.facts import SurveyFacts
 from portal.surveys.wording import question_text, survey_config
@@ -33,7 +32,7 @@ _env = SandboxedEnvironment(
 )
 
 
-def admin_link(settings: Any, facts: SurveyFacts) -> str:
+def admin_link(settings: Settings, facts: SurveyFacts) -> str:
     """The order in the admin; the parcel when there is no order; else the admin's start."""
     base = f"{settings.public_base_url}/admin"
     if facts.order is not None:
@@ -96,7 +95,7 @@ def _subject(facts: SurveyFacts) -> str:
     return _("A customer needs a follow-up")
 
 
-def render_alert(settings: Any, facts: SurveyFacts, locale: str) -> Rendered:
+def render_alert(settings: Settings, facts: SurveyFacts, locale: str) -> Rendered:
     """Subject, plain text and HTML of the alert, in ``locale``, from the current answers."""
     token = i18n.set_locale(i18n.supported(locale) or i18n.DEFAULT_LOCALE)
     try:

@@ -28,6 +28,7 @@ from portal.notifications.templates import (
     in_layout,
     tidy,
 )
+from portal.settings import Settings
 from portal.surveys.wording import SURVEY_TRIGGER, message_words
 
 #: Variables a merchant's ``survey`` template may use.
@@ -49,7 +50,7 @@ def unique_key(survey_id: int, channel: Channel | str) -> str:
 
 
 def invitation_context(
-    settings: Any,
+    settings: Settings,
     *,
     merchant: Any,
     customer: Any | None,
@@ -122,7 +123,7 @@ async def invitation_source(
 
 
 async def enqueue_invitation(
-    settings: Any,
+    settings: Settings,
     *,
     survey: Survey,
     merchant: Any,

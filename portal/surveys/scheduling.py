@@ -23,7 +23,6 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -50,6 +49,7 @@ from portal.models import (
 from portal.notifications import schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.triggers import contact_for
+from portal.settings import Settings
 from portal.surveys.message import enqueue_invitation
 from portal.surveys.outcomes import classify_delivery, classify_return, questions_for
 from portal.surveys.wording import SurveyConfig, survey_config
@@ -77,7 +77,7 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def survey_link(settings: Any, token: str) -> str:
+def survey_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url}{SURVEY_PATH}/{token}"
 
 
@@ -105,7 +105,7 @@ async def recently_surveyed(customer_id: int, now: datetime, conn: BaseDBAsyncCl
 
 
 async def create_survey(
-    settings: Any,
+    settings: Settings,
     *,
     merchant: Merchant,
     customer: Customer,
@@ -214,7 +214,7 @@ async def _events_by_shipment(ids: list[int]) -> dict[int, list[TrackingEvent]]:
 
 
 async def survey_delivery(
-    settings: Any, shipment: Shipment, history: list[TrackingEvent], now: datetime
+    settings: Settings, shipment: Shipment, history: list[TrackingEvent], now: datetime
 ) -> Survey | None:
     """Create the survey for one delivered parcel (its own transaction)."""
     order = shipment.order
@@ -253,7 +253,7 @@ async def survey_delivery(
 
 
 async def schedule_due_surveys(
-    settings: Any,
+    settings: Settings,
     client: httpx.AsyncClient | None = None,
     *,
     now: datetime | None = None,
@@ -287,7 +287,7 @@ async def schedule_due_surveys(
 
 
 async def survey_return(
-    settings: Any, return_id: int, *, now: datetime, conn: BaseDBAsyncClient
+    settings: Settings, return_id: int, *, now: datetime, conn: BaseDBAsyncClient
 ) -> Survey | None:
     """Create the survey for a resolved return or exchange, in the caller's transaction."""
     request = (

@@ -69,7 +69,7 @@ def headers_for(
 
 
 async def _finish(
-    settings: Any,
+    settings: Settings,
     delivery: WebhookDelivery,
     now: datetime,
     *,
