@@ -214,7 +214,7 @@ class SmsSender:
         sender: dict[str, str] = (
             {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
             if self.settings.twilio_messaging_service_sid
-            else {"from_": self.settings.twilio_from}
+            else {"from_": self.settings.twilio_from or ""}
         )
         try:
             created = await self.client.messages.create_async(

@@ -73,9 +73,7 @@ class Preview:
 
 
 #: Stand-ins for checking a template without a request: only names and shapes matter.
-_SAMPLE_SETTINGS = SimpleNamespace(
-    secret_key="template-check", old_secret_keys=(), public_base_url="https://shop.example"
-)
+_SAMPLE_SETTINGS = Settings(secret_key="template-check", public_base_url="https://shop.example")
 _SAMPLE_MERCHANT = SimpleNamespace(name="Sample Shop", branding={})
 
 _env = SandboxedEnvironment(

@@ -143,9 +143,11 @@ async def on_return_moved(event: DomainEvent, ctx: events.ListenerContext) -> No
     the messages and webhooks of a resolved return see its exchange order; an
     :class:`OutOfStock` here rolls the whole move back.
     """
-    request = await ReturnRequest.get_or_none(
-        id=event.subject_id, merchant_id=event.merchant_id
-    ).using_db(ctx.conn)
+    request = (
+        await ReturnRequest.filter(id=event.subject_id, merchant_id=event.merchant_id)
+        .using_db(ctx.conn)
+        .first()
+    )
     if request is not None:
         await after_transition(request, S(event.kind.removeprefix("return.")), ctx.conn)
 

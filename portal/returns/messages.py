@@ -230,9 +230,7 @@ def render(
 
 # --- Checking and previewing a merchant's template ---------------------------------------
 
-_SAMPLE_SETTINGS = SimpleNamespace(
-    secret_key="template-check", old_secret_keys=(), public_base_url="https://shop.example"
-)
+_SAMPLE_SETTINGS = Settings(secret_key="template-check", public_base_url="https://shop.example")
 
 
 def sample_context(settings: Settings, merchant: Any, trigger: str, locale: str) -> dict[str, Any]:

@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal import events
-from portal.event_catalogue import return_kind
+from portal.event_catalogue import RETURN_KINDS
 from portal.models import Channel, DomainEvent, Merchant, OutboxMessage, ReturnRequest
-from portal.models.returns import ReturnState
 from portal.notifications import outbox, schedule
 from portal.notifications.base import pick_locale
 from portal.notifications.links import preferences_link
@@ -29,8 +28,6 @@ from portal.returns import messages
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
-
-RETURN_KINDS = tuple(return_kind(state.value) for state in ReturnState)
 
 
 def channels_for(merchant: Merchant, trigger: str) -> list[Channel]:

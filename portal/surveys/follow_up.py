@@ -32,9 +32,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from portal import events
-from portal.event_catalogue import SURVEY_FOLLOW_UP, SurveyFollowUp
+from portal.event_catalogue import SURVEY_ANSWERED, SURVEY_FOLLOW_UP, SurveyFollowUp
 from portal.models import Channel, DomainEvent, MessageState, OutboxMessage
-from portal.surveys.answers import EDIT_GRACE, SURVEY_ANSWERED
+from portal.surveys.answers import EDIT_GRACE
 from portal.surveys.facts import SurveyFacts, load_facts
 from portal.surveys.follow_up_message import render_alert
 from portal.surveys.wording import support_contact
