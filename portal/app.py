@@ -33,8 +33,14 @@ MAX_BODY_SIZE = 60 * 1024 * 1024
 def create_app(
     settings: Settings | None = None, *, scheduler: bool = False, manage_db: bool = True
 ) -> Starlette:
-    """Build the portal. ``manage_db=False`` leaves the database to the caller (tests)."""
-    settings = settings or Settings.from_env()
+    """Build the portal. ``manage_db=False`` leaves the database to the caller (tests).
+
+    Without ``settings`` it reads them from the environment: that is the entry point for
+    ``uvicorn --factory portal.app:create_app``. Everything below gets them from here
+    (``app.state.settings``), never from the environment again.
+    """
+    if settings is None:
+        settings = Settings.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from portal.models import DomainEvent, ReturnRequest, ReturnTransition
 from portal.models.returns import ReturnState as S
@@ -89,3 +90,31 @@ async def test_resolving_stamps_the_time(db: str) -> None:
     request = await request_in(S.INSPECTED)
     await states.transition(request, S.RESOLVED, actor="staff:1", settings=factories.app_settings())
     assert (await ReturnRequest.get(id=request.id)).resolved_at is not None
+
+
+async def test_a_new_return_enters_requested_through_the_state_machine(db: str) -> None:
+    request = await request_in(S.REQUESTED, number="R-NEW001")
+    async with in_transaction() as conn:
+        await states.record_creation(
+            request, actor="customer", settings=factories.app_settings(), using_db=conn
+        )
+    (entered,) = await ReturnTransition.filter(return_request_id=request.id)
+    assert (entered.from_state, entered.to_state, entered.actor) == (None, S.REQUESTED, "customer")
+    event = await DomainEvent.get(subject_id=request.id, kind="return.requested")
+    assert event.payload == {
+        "number": "R-NEW001",
+        "from_state": None,
+        "to_state": "requested",
+        "actor": "customer",
+        "note": "",
+    }
+
+
+async def test_only_a_new_return_can_enter_requested(db: str) -> None:
+    request = await request_in(S.APPROVED)
+    with pytest.raises(states.TransitionRefused, match="not a new return"):
+        async with in_transaction() as conn:
+            await states.record_creation(
+                request, actor="customer", settings=factories.app_settings(), using_db=conn
+            )
+    assert await ReturnTransition.filter(return_request_id=request.id).count() == 0
