@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -54,6 +55,8 @@ class Reason(StrEnum):
     WEATHER_DELAY = "weather_delay"
     CARRIER_DELAY = "carrier_delay"
     HELD_AT_CARRIER = "held_at_carrier"
+    #: Waited at a locker or pickup point until its deadline and was not collected.
+    NOT_COLLECTED = "not_collected"
     UNKNOWN = "unknown"
 
 
@@ -92,6 +95,39 @@ class TrackingEvent:
         return f"{self.carrier_code}|{stamp}|{place.lower()}"
 
 
+class PickupKind(StrEnum):
+    """What kind of place holds a parcel for the customer to collect."""
+
+    LOCKER = "locker"
+    SHOP = "shop"
+    POST_OFFICE = "post_office"
+    DEPOT = "depot"
+
+
+@dataclass(frozen=True, slots=True)
+class PickupPoint:
+    """Where a parcel waits (or will wait) for the customer: a locker, a shop, a post office.
+
+    ``point_id`` is the carrier's own id (InPost ``KRA01M``, a Sameday easybox id…).
+    ``pickup_deadline`` is timezone-aware UTC. ``pickup_code`` is the code that opens a
+    locker: the portal shows it only to viewers who proved they are the customer.
+    """
+
+    point_id: str
+    kind: PickupKind = PickupKind.SHOP
+    name: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    #: As the carrier words it ("Mon–Fri 08:00–20:00", "24/7").
+    opening_hours: str | None = None
+    pickup_deadline: datetime | None = None
+    pickup_code: str | None = None
+
+
 @dataclass(slots=True)
 class TrackingResult:
     """Everything an adapter knows about one tracking number. Events are oldest first."""
@@ -105,6 +141,32 @@ class TrackingResult:
     signed_by: str | None = None
     not_found: bool = False
     carrier_url: str | None = None
+    #: The locker or point the parcel is sent to or waits at, when the carrier says.
+    pickup_point: PickupPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFormat:
+    """One tracking-number format an adapter claims, for carrier detection.
+
+    ``pattern`` must match the whole *normalised* number (upper case, no spaces or
+    dashes; see :func:`carriers.detection.normalise`); ``check``, when given, validates
+    the check digit of that whole normalised number. A number that matches the pattern
+    but fails its check is not proposed: a typo is likelier than a carrier skipping its
+    own check digit. ``confidence`` (0..1) says how much a match proves: a bare run of
+    digits proves little, a prefix plus a check digit a lot.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    confidence: float
+    check: Callable[[str], bool] | None = None
+
+    def matches(self, number: str) -> bool:
+        """True when the normalised ``number`` has this format and passes its check."""
+        if self.pattern.fullmatch(number) is None:
+            return False
+        return self.check is None or self.check(number)
 
 
 # --- Errors: whole-call failures. A number the carrier does not know is a result. ---
@@ -176,7 +238,14 @@ class CarrierAdapter:
     #: Carrier calls per second one account may make.
     rate_limit: ClassVar[float] = 5.0
     supports_push: ClassVar[bool] = False
+    #: A simulated carrier for development and demos: never offered in production.
+    simulated: ClassVar[bool] = False
     supports_return_labels: ClassVar[bool] = False
+    #: Tracking-number formats this carrier issues, for detection (see :class:`NumberFormat`).
+    number_formats: ClassVar[Sequence[NumberFormat]] = ()
+    #: ISO 3166 countries whose post this adapter is: UPU S10 numbers (``RR123456785PL``)
+    #: ending in one of them are proposed for it.
+    postal_countries: ClassVar[frozenset[str]] = frozenset()
     #: Credential fields the merchant fills in (name -> label), for the admin form.
     credential_fields: ClassVar[Mapping[str, str]] = {}
     timeout: ClassVar[float] = 15.0

@@ -27,6 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from carriers.checkdigits import fedex12_check, mod7_check, mod10, s10_check, ups_check
+
+__all__ = [
+    "Candidate", "detect", "fedex12_check", "is_plausible", "mod7_check", "mod10",
+    "normalise", "s10_check", "ups_check",
+]  # fmt: skip
+
 Candidate = tuple[str, float]
 
 #: Whitespace, ASCII and Unicode dashes (people paste from e-mails) and dots.
@@ -37,8 +44,6 @@ _UPS = re.compile(r"1Z[0-9A-Z]{15}[0-9]")
 _S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}")
 _IMPB = re.compile(r"(?:420(?:[0-9]{5}|[0-9]{9}))?(9[1-5][0-9]{20})")
 _FEDEX_96 = re.compile(r"96[0-9]{20}")
-_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-_FEDEX_WEIGHTS = (3, 1, 7)
 
 
 def normalise(number: str) -> str:
@@ -52,42 +57,6 @@ def is_plausible(number: str) -> bool:
         return False
     text = normalise(number)
     return 7 <= len(text) <= 40 and _ALNUM.fullmatch(text) is not None
-
-
-# --- check digits: each returns the expected digit for a payload ---
-
-
-def mod10(payload: str, *, from_right: bool = True) -> int:
-    """GS1-style mod 10: weights 3,1,3,… starting at the right (or the left) end."""
-    digits = reversed(payload) if from_right else iter(payload)
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
-    return (10 - total % 10) % 10
-
-
-def ups_check(body: str) -> int:
-    """UPS, over the 15 characters after ``1Z``: letters (ord − 3) mod 10, odd positions doubled."""
-    total = 0
-    for i, ch in enumerate(body):
-        value = int(ch) if ch.isdigit() else (ord(ch) - 3) % 10
-        total += value * 2 if i % 2 == 1 else value
-    return (10 - total % 10) % 10
-
-
-def fedex12_check(payload: str) -> int:
-    """FedEx Express 12-digit: weights 3,1,7 repeating over 11 digits; sum mod 11 mod 10."""
-    total = sum(int(d) * _FEDEX_WEIGHTS[i % 3] for i, d in enumerate(payload))
-    return total % 11 % 10
-
-
-def s10_check(serial: str) -> int:
-    """UPU S10 over 8 digits: weights 8,6,4,2,3,5,9,7; 11 − (sum mod 11), 10 → 0, 11 → 5."""
-    remainder = sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
-    return {0: 5, 1: 0}.get(remainder, 11 - remainder)
-
-
-def mod7_check(payload: str) -> int:
-    """DHL Express: the preceding digits read as one number, mod 7."""
-    return int(payload) % 7
 
 
 # --- one function per format family; each yields (carrier, confidence) ---

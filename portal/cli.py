@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from portal.runtime import tune_gc
@@ -110,15 +111,25 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> None:
     from portal.http import build_client
+    from portal.tracking.claim import make_due
     from portal.tracking.sweep import poll_once
 
-    if not args.once:
-        raise CommandError("use `portal poll --once` (workers poll continuously: `portal worker`)")
+    if not (args.once or args.shipment or args.all_now):
+        raise CommandError(
+            "use `portal poll --once`, `--shipment ID` or `--all-now` "
+            "(workers poll continuously: `portal worker`)"
+        )
 
     async def work() -> Any:
+        now = datetime.now(UTC)
+        if args.shipment or args.all_now:
+            brought = await make_due(now, None if args.all_now else args.shipment)
+            if args.shipment and brought < len(set(args.shipment)):
+                raise CommandError(f"no shipment with id {', '.join(map(str, args.shipment))}")
+            print(f"{brought} shipment(s) due now")
         async with build_client(settings) as client:
             tune_gc()
-            return await poll_once(settings, client=client)
+            return await poll_once(settings, client=client, now=now)
 
     report = asyncio.run(_with_db(settings, work))
     print(report.summary())
@@ -243,6 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load the demo shop (idempotent)").set_defaults(handler=cmd_demo)
     poll = sub.add_parser("poll", help="poll carriers for every shipment due now")
     poll.add_argument("--once", action="store_true", help="one sweep, print what it did, exit")
+    poll.add_argument(
+        "--shipment", type=int, action="append", metavar="ID",
+        help="poll this shipment now, whatever its schedule (repeatable)",
+    )  # fmt: skip
+    poll.add_argument(
+        "--all-now", action="store_true",
+        help="poll every shipment still tracked now, whatever its schedule",
+    )  # fmt: skip
     poll.set_defaults(handler=cmd_poll)
     dispatch = sub.add_parser("dispatch", help="send due notifications")
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")

@@ -56,21 +56,22 @@ def jobs() -> list[Job]:
 
 
 async def housekeeping(settings: Settings, client: httpx.AsyncClient) -> bool:
-    """Forget what must not be kept: import staging files, old sign-in failures."""
-    from datetime import UTC, datetime, timedelta
+    """Forget what must not be kept: import staging files, rate-limit counts that no longer
+    count, old idempotency records and webhook deliveries."""
+    from datetime import UTC, datetime
 
     from portal.admin.csv_import import purge_stale
-    from portal.admin.throttle import purge_attempts
     from portal.api.idempotency_db import purge_records
+    from portal.core.rate_limit import purge as purge_counts
     from portal.webhooks_out.purge import purge_deliveries
 
     now = datetime.now(UTC)
     purged = purge_stale(settings.var_dir)
-    forgotten = await purge_attempts(now - timedelta(days=1))
+    forgotten = await purge_counts(now.timestamp())
     keys = await purge_records(now)
     deliveries = await purge_deliveries(now)
     log.info(
-        "housekeeping: %d import folders, %d sign-in failures, %d idempotency records and "
+        "housekeeping: %d import folders, %d rate-limited units, %d idempotency records and "
         "%d webhook deliveries removed",
         purged,
         forgotten,

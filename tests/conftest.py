@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis
 import pytest
 from starlette.applications import Starlette
 from tortoise import Tortoise, connections
@@ -29,6 +30,11 @@ from portal.app import create_app
 from portal.settings import Settings
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES", "")
+
+# Property tests check what a parser does, not how fast: on a shared two-core machine
+# wall-clock time swings several-fold, so hypothesis' per-example deadline only adds flakes.
+hypothesis.settings.register_profile("doorstep", deadline=None)
+hypothesis.settings.load_profile("doorstep")
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 

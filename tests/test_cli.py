@@ -125,3 +125,21 @@ def test_poll_needs_once(migrated: Path) -> None:
     result = portal(migrated, "poll")
     assert result.returncode == 1
     assert "portal poll --once" in result.stderr
+    assert "--all-now" in result.stderr
+
+
+def test_operators_poll_named_or_all_shipments_whatever_their_schedule(migrated: Path) -> None:
+    assert portal(migrated, "demo").returncode == 0
+    assert portal(migrated, "poll", "--once").returncode == 0
+    # Nothing is due after a sweep; --all-now brings back every tracked shipment.
+    everything = portal(migrated, "poll", "--all-now")
+    assert everything.returncode == 0, everything.stderr
+    assert "shipment(s) due now" in everything.stdout
+    assert "claimed 0" not in everything.stdout and "0 claimed" not in everything.stdout
+    one = portal(migrated, "poll", "--shipment", "1")
+    assert one.returncode == 0, one.stderr
+    assert "1 shipment(s) due now" in one.stdout
+    assert "1 claimed" in one.stdout or "claimed 1" in one.stdout, one.stdout
+    missing = portal(migrated, "poll", "--shipment", "99999")
+    assert missing.returncode == 1
+    assert "no shipment with id 99999" in missing.stderr

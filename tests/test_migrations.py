@@ -60,3 +60,33 @@ async def test_the_models_have_no_unmigrated_changes() -> None:
     finally:
         await portal_db.disconnect()
     assert writers == [], "models changed: run `tortoise -c portal.db.TORTOISE_ORM makemigrations`"
+
+
+@pytest.mark.parametrize(
+    ("table", "columns"),
+    [
+        ("shipment", ("merchant_id", "carrier_key", "tracking_number")),
+        ("tracking_event", ("shipment_id", "dedupe_key")),
+        ("outbox_message", ("unique_key",)),
+        ("product_variant", ("merchant_id", "sku")),
+    ],
+)
+async def test_unique_constraints_survive_every_migration_on_sqlite(
+    tmp_path: Path, table: str, columns: tuple[str, ...]
+) -> None:
+    """A migration that rebuilds a SQLite table must keep its unique constraints: they are
+    what stops a second shipment, scan or message."""
+    url = f"sqlite://{tmp_path}/fresh.sqlite3"
+    await portal_db.migrate(url)
+    await portal_db.connect(url)
+    try:
+        conn = connections.get("default")
+        indexes = await conn.execute_query_dict(f"PRAGMA index_list('{table}')")
+        unique = []
+        for index in indexes:
+            if index["unique"]:
+                info = await conn.execute_query_dict(f"PRAGMA index_info('{index['name']}')")
+                unique.append(tuple(row["name"] for row in info))
+    finally:
+        await portal_db.disconnect()
+    assert columns in unique, f"{table} lost UNIQUE{columns}: {unique}"

@@ -109,7 +109,11 @@ def parse_shipment(raw: Any) -> TrackingResult:
     events = sorted(
         (parse_event(item) for item in reversed(raw_events)), key=lambda event: event.occurred_at
     )
+    # DHL's current status wins when it is at least as new as the last listed event (it
+    # may be a scan the list does not carry yet); an older one lags behind the list.
     latest = events[-1] if events else current
+    if current is not None and latest is not None and current.occurred_at > latest.occurred_at:
+        latest = current
 
     _, _, destination = _address(_read.optional_obj(raw, "destination"))
     country = destination or (latest.country if latest else None)

@@ -144,6 +144,7 @@ class SandboxAdapter(CarrierAdapter):
 
     key = "sandbox"
     display_name = "Sandbox Carrier"
+    simulated = True
     tracking_url = "http://127.0.0.1:8000/_sandbox/carrier/track/{number}"
     default_base_url = "http://127.0.0.1:8000/_sandbox/carrier"
     batch_size = 100

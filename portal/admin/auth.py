@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.queryset import QuerySet
 
-from portal.admin.throttle import DatabaseAttemptStore, Throttle
+from portal.admin.throttle import Throttle
+from portal.core.rate_limit import client_key
 from portal.models import Merchant, Role, StaffUser
 
 SESSION_KEY = "staff"
@@ -119,12 +120,12 @@ def throttle_for(request: Request) -> Throttle:
     """The app's sign-in throttle (created on first use)."""
     state = request.app.state
     if not hasattr(state, "admin_throttle"):
-        state.admin_throttle = Throttle(DatabaseAttemptStore())
+        state.admin_throttle = Throttle()
     return state.admin_throttle  # type: ignore[no-any-return]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_key(request)
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

@@ -19,24 +19,22 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from portal import i18n
-from portal.admin import images
 from portal.admin.auth import render, require_staff, staff_of
+from portal.core import images
 from portal.i18n import _, lazy
 from portal.models import Merchant
-from portal.notifications.base import DEFAULT_RULES
+from portal.notifications.shipments import SHIPMENTS
 from portal.returns import messages as return_messages
 from portal.settings import Settings
 
-SHIPMENT_TRIGGERS = (
-    "shipped", "out_for_delivery", "failed_attempt", "ready_for_pickup",
-    "delivered", "exception", "returned_to_sender", "delayed",
-)  # fmt: skip
-TRIGGERS = (*SHIPMENT_TRIGGERS, *return_messages.TRIGGERS)
-#: What each trigger sends on when the merchant never chose: the same defaults the
-#: listeners apply, so the form shows (and a save keeps) what actually happens.
+_FAMILIES = (SHIPMENTS, return_messages.RETURNS)
+TRIGGERS = tuple(trigger for family in _FAMILIES for trigger in family.triggers)
+#: What each trigger sends on when the merchant never chose: the families' own defaults,
+#: which the composer applies, so the form shows (and a save keeps) what actually happens.
 DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
-    **{t.value: tuple(c.value for c in channels) for t, channels in DEFAULT_RULES.items()},
-    **{t: tuple(c.value for c in chans) for t, chans in return_messages.DEFAULT_CHANNELS.items()},
+    trigger: tuple(channel.value for channel in channels)
+    for family in _FAMILIES
+    for trigger, channels in family.default_channels.items()
 }
 TRIGGER_NAMES = {
     **return_messages.TRIGGER_NAMES,

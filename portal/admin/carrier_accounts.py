@@ -32,15 +32,17 @@ SAMPLE_NUMBERS = {
     "fedex": "123456789012",
     "usps": "9400100000000000000000",
     "dhl": "1234567890",
+    "gls": "00000000000",
+    "dpd_pl": "0000000000000U",
 }
 DEFAULT_SAMPLE = "SBX00000000001"
 
 
-def _adapter_class(key: str) -> type[CarrierAdapter]:
-    try:
-        return registry.get(key)
-    except KeyError:
-        raise HTTPException(404) from None
+def _adapter_class(request: Request, key: str) -> type[CarrierAdapter]:
+    """The adapter for ``key`` if this portal offers it (no sandbox in production)."""
+    if key not in engine_accounts.offered(request.app.state.settings):
+        raise HTTPException(404)
+    return registry.get(key)
 
 
 def _valid_base_url(value: str) -> bool:
@@ -74,7 +76,10 @@ async def list_accounts(request: Request) -> Response:
         "admin/carriers.html",
         {
             "accounts": health,
-            "carriers": [(k, registry.get(k).display_name) for k in registry.available()],
+            "carriers": [
+                (k, registry.get(k).display_name)
+                for k in engine_accounts.offered(request.app.state.settings)
+            ],
             "load_errors": registry.load_errors(),
             "message": request.query_params.get("done"),
         },
@@ -98,14 +103,14 @@ def _form_context(
 
 @require_staff(owner=True)
 async def new_account_page(request: Request) -> Response:
-    adapter = _adapter_class(request.query_params.get("carrier", ""))
+    adapter = _adapter_class(request, request.query_params.get("carrier", ""))
     return render(request, "admin/carrier_form.html", _form_context(request, adapter, None))
 
 
 @require_staff(owner=True)
 async def edit_account_page(request: Request) -> Response:
     account = await _account(request)
-    adapter = _adapter_class(account.carrier_key)
+    adapter = _adapter_class(request, account.carrier_key)
     return render(request, "admin/carrier_form.html", _form_context(request, adapter, account))
 
 
@@ -167,13 +172,13 @@ async def _save(
 async def create_account(request: Request) -> Response:
     async with request.form() as form:
         key = str(form.get("carrier", ""))
-    return await _save(request, _adapter_class(key), None)
+    return await _save(request, _adapter_class(request, key), None)
 
 
 @require_staff(owner=True)
 async def update_account(request: Request) -> Response:
     account = await _account(request)
-    return await _save(request, _adapter_class(account.carrier_key), account)
+    return await _save(request, _adapter_class(request, account.carrier_key), account)
 
 
 @require_staff(owner=True)

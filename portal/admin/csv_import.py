@@ -29,14 +29,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-import phonenumbers
-
 from carriers import detection, registry
+from portal.core.phones import to_e164
 
 COLUMNS = (
     "order_number", "order_date", "email", "phone", "name", "address_line1", "address_line2",
     "city", "region", "postal_code", "country", "currency", "sku", "title", "quantity",
-    "unit_price", "final_sale", "category", "tracking_number", "carrier",
+    "unit_price", "final_sale", "category", "tracking_number", "carrier", "email_consent",
+    "sms_consent",
 )  # fmt: skip
 REQUIRED = ("order_number", "order_date", "sku", "title", "quantity", "unit_price")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -146,6 +146,12 @@ def check_row(
     final = v["final_sale"].lower()
     if final not in _TRUE | _FALSE:
         errors.append(("final_sale", "bad_bool"))
+    consent: dict[str, bool | None] = {}
+    for column in ("email_consent", "sms_consent"):
+        answer = v[column].lower()
+        if answer not in _TRUE | _FALSE:
+            errors.append((column, "bad_bool"))
+        consent[column] = (answer in _TRUE) if answer else None
     if v["email"] and (len(v["email"]) > 254 or not _EMAIL.fullmatch(v["email"])):
         errors.append(("email", "bad_email"))
     country = v["country"].upper()
@@ -156,12 +162,8 @@ def check_row(
         errors.append(("currency", "bad_currency"))
     phone = None
     if v["phone"]:
-        try:
-            parsed = phonenumbers.parse(v["phone"], country or None)
-            if not phonenumbers.is_valid_number(parsed):
-                raise phonenumbers.NumberParseException(0, "invalid")
-            phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
+        phone = to_e164(v["phone"], country)
+        if phone is None:
             errors.append(("phone", "bad_phone"))
     tracking = detection.normalise(v["tracking_number"]) if v["tracking_number"] else ""
     carrier = None
@@ -178,7 +180,7 @@ def check_row(
         "email": v["email"].lower(), "phone": phone, "country": country, "currency": currency,
         "placed_at": placed.isoformat() if placed else None, "quantity": quantity,
         "unit_price": str(price) if price is not None else None, "final_sale": final in _TRUE,
-        "tracking": tracking, "carrier": carrier,
+        "tracking": tracking, "carrier": carrier, **consent,
     }  # fmt: skip
     return clean, errors
 

@@ -17,8 +17,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from portal import catalogue, consent
 from portal.admin.csv_import import open_staging
-from portal.models import Customer, Order, OrderItem, Shipment
+from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
 
 CHUNK = 500
 
@@ -116,11 +117,12 @@ async def _write_chunk(
             )
     if new_customers:
         await Customer.bulk_create(list(new_customers.values()), using_db=conn)
-    customer_ids = dict(
-        await Customer.filter(merchant_id=merchant_id, email__in=emails)
-        .using_db(conn)
-        .values_list("email", "id")
-    )
+    customers = {
+        c.email: c
+        for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
+    }
+    customer_ids = {email: c.id for email, c in customers.items()}
+    await _record_consent(conn, customers, rows)
     numbers = {r["order_number"] for r in rows}
     existing = set(
         await Order.filter(merchant_id=merchant_id, number__in=numbers)
@@ -163,10 +165,12 @@ async def _write_chunk(
         .using_db(conn)
         .values_list("number", "id")
     )
+    variant_ids = await catalogue.variant_ids_for(merchant_id, (r["sku"] for r in rows), conn=conn)
     await OrderItem.bulk_create(
         [
             OrderItem(
                 order_id=order_ids[r["order_number"]],
+                variant_id=variant_ids.get(r["sku"]),
                 sku=r["sku"],
                 title=r["title"],
                 quantity=r["quantity"],
@@ -215,3 +219,22 @@ async def _write_shipments(
         ],
         using_db=conn,
     )
+
+
+async def _record_consent(
+    conn: Any, customers: dict[str, Customer], rows: list[dict[str, Any]]
+) -> None:
+    """The consent columns, where a row fills them (the last row of a customer wins)."""
+    wanted: dict[tuple[Channel, bool], dict[int, Customer]] = {}
+    for r in rows:
+        customer = customers.get(r["email"]) if r["email"] else None
+        if customer is None:
+            continue
+        for column, channel in (("email_consent", Channel.EMAIL), ("sms_consent", Channel.SMS)):
+            answer = r.get(column)
+            if answer is None:
+                continue
+            wanted.setdefault((channel, not answer), {}).pop(customer.id, None)
+            wanted.setdefault((channel, answer), {})[customer.id] = customer
+    for (channel, granted), chosen in wanted.items():
+        await consent.record(list(chosen.values()), channel, granted, ConsentSource.CSV, conn=conn)

@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 from portal.admin import csv_import, import_commit
 from portal.admin.auth import render, require_staff, staff_of
 from portal.i18n import _, lazy
+from portal.tracking import accounts
 
 ERRORS = {
     "missing": lazy("This value is required."),
@@ -74,8 +75,10 @@ async def import_page(request: Request) -> Response:
     return render(request, "admin/import.html", {"columns": csv_import.COLUMNS})
 
 
-async def run_parse(folder: Path, upload: Path, merchant_id: int) -> None:
-    state = await run_in_threadpool(csv_import.parse, folder, upload)
+async def run_parse(
+    folder: Path, upload: Path, merchant_id: int, available: set[str] | None = None
+) -> None:
+    state = await run_in_threadpool(csv_import.parse, folder, upload, available)
     if state["status"] == "checking":
         await import_commit.mark_existing(folder, merchant_id)
         state["status"] = "ready"
@@ -112,7 +115,13 @@ async def upload(request: Request) -> Response:
     return RedirectResponse(
         f"/admin/imports/{token}",
         status_code=303,
-        background=BackgroundTask(run_parse, folder, target, merchant.id),
+        background=BackgroundTask(
+            run_parse,
+            folder,
+            target,
+            merchant.id,
+            set(accounts.offered(request.app.state.settings)),
+        ),
     )
 
 

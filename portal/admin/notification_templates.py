@@ -24,17 +24,12 @@ from tortoise.exceptions import IntegrityError
 
 from portal import i18n
 from portal.admin.auth import render, require_staff, staff_of
-from portal.admin.template_families import (
-    FAMILIES,
-    SHIPMENT,
-    SHIPMENT_DESCRIPTIONS,
-    Family,
-    family_of,
-)
+from portal.admin.template_families import FAMILIES, SHIPMENT, Family, family_of
 from portal.i18n import _, lazy
 from portal.models import Channel, NotificationTemplate
 from portal.notifications.base import LOCALES
-from portal.notifications.templates import Preview, TemplateProblem, TemplateSource
+from portal.notifications.checking import TemplateProblem
+from portal.notifications.templates import Preview, TemplateSource
 
 BASE_PATH = "/admin/notifications/templates"
 SUBJECT_MAX = 500  # NotificationTemplate.subject is a varchar(500)
@@ -47,9 +42,6 @@ FAMILY_TITLES = {
     "return": lazy("Returns"),
     "survey": lazy("Surveys"),
 }
-
-#: Kept for callers that knew the shipment descriptions by this name.
-DESCRIPTIONS = SHIPMENT_DESCRIPTIONS
 
 
 def edit_path(trigger: str, channel: str, locale: str) -> str:

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
+from portal import consent
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
-from portal.models import Order, OrderItem, Shipment
+from portal.i18n import lazy
+from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
+
+CHANNEL_LABELS = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text messages")}
+SOURCE_LABELS = {
+    ConsentSource.API: lazy("the shop's system, through the API"),
+    ConsentSource.CSV: lazy("an order import"),
+    ConsentSource.WORKSPACE: lazy("the workspace"),
+    ConsentSource.PREFERENCES: lazy("the customer, on the preferences page"),
+    ConsentSource.SMS_REPLY: lazy("the customer, by a text reply"),
+    ConsentSource.UNSUBSCRIBE: lazy("the customer, by unsubscribing"),
+    ConsentSource.CARRIER_ERROR: lazy("the phone network (number unreachable)"),
+    ConsentSource.PLATFORM: lazy("the shop's store"),
+}
 
 PAGE_SIZE = 50
 
@@ -40,6 +55,45 @@ async def order_detail(request: Request) -> Response:
     )
     items = await OrderItem.filter(order_id=order.id).order_by("id")
     shipments = await Shipment.filter(order_id=order.id, merchant_id=merchant.id).order_by("id")
-    return render(
-        request, "admin/order.html", {"order": order, "items": items, "shipments": shipments}
+    customer = (
+        await Customer.get_or_none(id=order.customer_id, merchant_id=merchant.id)
+        if order.customer_id
+        else None
     )
+    context = {
+        "order": order,
+        "items": items,
+        "shipments": shipments,
+        "customer": customer,
+        "consent_history": await consent.history(customer.id) if customer else [],
+        "consent_saved": request.query_params.get("consent") == "saved",
+        "channel_labels": CHANNEL_LABELS,
+        "source_labels": SOURCE_LABELS,
+    }
+    return render(request, "admin/order.html", context)
+
+
+@require_staff()
+async def set_consent(request: Request) -> Response:
+    """Staff record what the customer told them; the change names who made it."""
+    signed = staff_of(request)
+    customer = await get_or_404(
+        Customer.filter(id=int_param(request, "customer_id"), merchant_id=signed.merchant.id)
+    )
+    form = await request.form()
+    async with in_transaction() as conn:
+        for field, channel in (("email_consent", Channel.EMAIL), ("sms_consent", Channel.SMS)):
+            if channel is Channel.SMS and not customer.phone:
+                continue
+            await consent.record(
+                [customer],
+                channel,
+                form.get(field) == "1",
+                ConsentSource.WORKSPACE,
+                conn=conn,
+                detail=signed.user.email,
+            )
+    order_id = request.query_params.get("order", "")
+    if order_id.isdigit():
+        return RedirectResponse(f"/admin/orders/{order_id}?consent=saved", status_code=303)
+    return RedirectResponse("/admin/orders", status_code=303)

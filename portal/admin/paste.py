@@ -9,10 +9,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from carriers import detection, registry
+from carriers import detection
 from portal.admin.auth import render, require_staff, staff_of
 from portal.i18n import _
 from portal.models import Shipment
+from portal.tracking import accounts
 
 MAX_LINES = 1000
 
@@ -50,7 +51,7 @@ async def paste_page(request: Request) -> Response:
 async def paste_preview(request: Request) -> Response:
     async with request.form() as form:
         text = str(form.get("numbers", ""))
-    available = registry.available()
+    available = accounts.offered(request.app.state.settings)
     lines = detect_lines(text, available)
     context: dict[str, Any] = {"lines": lines[:MAX_LINES], "carriers": available, "text": text}
     if len(lines) > MAX_LINES:
@@ -61,7 +62,7 @@ async def paste_preview(request: Request) -> Response:
 @require_staff()
 async def paste_confirm(request: Request) -> Response:
     merchant = staff_of(request).merchant
-    available = set(registry.available())
+    available = set(accounts.offered(request.app.state.settings))
     async with request.form() as form:
         count = min(int(str(form.get("count", "0")) or 0), MAX_LINES)
         chosen = [

@@ -11,6 +11,7 @@ move.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -18,12 +19,13 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.admin.auth import render, require_staff, staff_of
 from portal.admin.return_detail import detail_context, owned_return
-from portal.admin.return_words import DONE, INSPECTION_PROBLEMS, state_name
+from portal.admin.return_words import DONE, INSPECTION_PROBLEMS, PARCEL_PROBLEMS, state_name
 from portal.i18n import _
 from portal.models import ReturnRequest
-from portal.returns import queue, service
+from portal.returns import queue, return_parcel, service
 from portal.returns.exchanges import OutOfStock
 from portal.returns.states import StaleReturn, TransitionRefused
+from portal.tracking import accounts
 
 MESSAGE_MAX = 2000
 
@@ -201,3 +203,25 @@ async def close(request: Request) -> Response:
         await queue.close(ret, actor=actor_of(request), settings=request.app.state.settings)
 
     return await _attempt(request, ret, move, "closed", values)
+
+
+@require_staff()
+async def parcel(request: Request) -> Response:
+    """Add or correct the tracking number of the parcel coming back."""
+    ret = await owned_return(request)
+    values = await _form(request)
+    try:
+        await return_parcel.link(
+            ret,
+            values.get("tracking_number", ""),
+            carrier=values.get("carrier") or None,
+            offered=accounts.offered(request.app.state.settings),
+            now=datetime.now(UTC),
+        )
+    except return_parcel.ParcelRefused as refused:
+        error = _("The return parcel was not saved. Fix the problem shown below.")
+        problem = _(PARCEL_PROBLEMS[refused.code])
+        return await _page(
+            request, ret, 400, error=error, field_errors={"tracking_number": problem}, values=values
+        )
+    return await _done(request, ret, "parcel")

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from carriers import registry
 from portal import i18n
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.admin.return_words import (
@@ -32,7 +33,8 @@ from portal.i18n import _
 from portal.models import Exchange, ReturnItem, ReturnRequest, ReturnTransition, StaffUser
 from portal.models.returns import ReturnState as S
 from portal.notifications import phrases
-from portal.returns import states
+from portal.returns import return_parcel, states
+from portal.tracking import accounts
 
 #: Photos are served only with these types (the upload step checked the content).
 PHOTO_TYPES = {
@@ -143,6 +145,11 @@ async def detail_context(request: Request, ret: ReturnRequest, **extra: Any) -> 
         "actors": await _actors(merchant.id, history),
         "state_name": lambda s: _(STATE_NAMES[str(s)]) if s else "—",
         "actions": _available_actions(state),
+        "parcel_open": state in return_parcel.OPEN,
+        "carriers": [
+            (key, registry.get(key).display_name)
+            for key in accounts.offered(request.app.state.settings)
+        ],
         "conditions": [(code, _(name)) for code, name in CONDITION_NAMES.items()],
         "done_message": _(DONE[done]) if done in DONE else "",
         "error": "",

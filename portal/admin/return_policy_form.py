@@ -80,6 +80,7 @@ def values_of(policy: ReturnPolicy) -> dict[str, Any]:
         "return_shipping_fee": plain(policy.return_shipping_fee),
         "restocking_fee_percent": plain(policy.restocking_fee_percent),
         "waive_exchange": bool(waivers.get("exchange", True)),
+        "returns_before_delivery": bool(policy.returns_before_delivery),
         "waiving_reasons": list(waivers.get("reasons", ())),
         "auto_mode": "review" if reviewing else "auto",
         "auto_reasons_mode": "any" if auto.get("reasons") is None else "listed",
@@ -105,6 +106,7 @@ def values_from(form: Any) -> dict[str, Any]:
     for name in LIST_FIELDS:
         values[name] = [v for v in form.getlist(name) if isinstance(v, str)]
     values["waive_exchange"] = bool(form.get("waive_exchange"))
+    values["returns_before_delivery"] = bool(form.get("returns_before_delivery"))
     return values
 
 
@@ -273,6 +275,7 @@ def validate(
     clean: dict[str, Any] = {
         "window_days": check.days("window_days"),
         "no_scan_margin_days": check.days("no_scan_margin_days"),
+        "returns_before_delivery": bool(values.get("returns_before_delivery")),
         "final_sale_categories": check.categories("final_sale_categories"),
         "ineligible_categories": check.categories("ineligible_categories"),
         "resolutions": check.choices(

@@ -67,6 +67,17 @@ DONE: dict[str, str] = {
     "inspected": lazy("Inspection recorded."),
     "resolved": lazy("Return resolved."),
     "closed": lazy("Return closed."),
+    "parcel": lazy("Return parcel saved: it is tracked from now on."),
+}
+
+#: Why a return parcel's number was not saved, by refusal code.
+PARCEL_PROBLEMS: dict[str, str] = {
+    "closed": lazy("This return no longer takes a parcel."),
+    "in_use": lazy("Your shop already tracks this number with this carrier."),
+    "bad_number": lazy("This is not a tracking number."),
+    "unknown_carrier": lazy("Choose one of the listed carriers."),
+    "carrier_needed": lazy("No carrier recognises this number: choose the carrier."),
+    "carrier_ambiguous": lazy("Several carriers use numbers like this: choose the carrier."),
 }
 
 #: Why an inspection form was refused, by problem code.

@@ -102,4 +102,5 @@ routes: list[BaseRoute] = [
     Route(f"{_ONE}/inspect", return_actions.inspect, methods=["POST"]),
     Route(f"{_ONE}/resolve", return_actions.resolve, methods=["POST"]),
     Route(f"{_ONE}/close", return_actions.close, methods=["POST"]),
+    Route(f"{_ONE}/parcel", return_actions.parcel, methods=["POST"]),
 ]

@@ -15,12 +15,11 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from carriers import registry
 from carriers.base import Status
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.models import OutboxMessage, Shipment
 from portal.settings import Settings
-from portal.tracking import cadence, expiry
+from portal.tracking import accounts, cadence, expiry
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -89,7 +88,7 @@ async def list_shipments(request: Request) -> Response:
         "filters": f,
         "next_cursor": rows[-1].id if more else None,
         "statuses": [s.value for s in Status],
-        "carriers": registry.available(),
+        "carriers": accounts.offered(request.app.state.settings),
         "stale_ids": {
             s.id
             for s in rows
@@ -126,7 +125,7 @@ async def shipment_detail(request: Request) -> Response:
             "shipment": shipment,
             "events": events,
             "messages": messages,
-            "carriers": registry.available(),
+            "carriers": accounts.offered(request.app.state.settings),
             "done": request.query_params.get("done"),
         },
     )
@@ -138,7 +137,7 @@ async def set_carrier(request: Request) -> Response:
     shipment = await _shipment(request)
     async with request.form() as form:
         key = str(form.get("carrier", ""))
-    if key not in registry.available():
+    if key not in accounts.offered(request.app.state.settings):
         return RedirectResponse(_detail_url(shipment, "unknown_carrier"), status_code=303)
     try:
         await Shipment.filter(id=shipment.id).update(

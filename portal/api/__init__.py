@@ -13,7 +13,18 @@ from collections import defaultdict
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from portal.api import events, openapi, orders, returns, shipments, webhook_endpoints
+from portal.api import (
+    customers,
+    events,
+    openapi,
+    orders,
+    products,
+    return_actions,
+    returns,
+    shipment_actions,
+    shipments,
+    webhook_endpoints,
+)
 from portal.api.errors import ApiError
 from portal.api.operations import PREFIX, ApiConfig, Call, Operation, PathEndpoint, Reply
 
@@ -22,8 +33,12 @@ def all_operations() -> list[Operation]:
     """Every resource operation (without the document's own)."""
     return [
         *orders.OPERATIONS,
+        *customers.OPERATIONS,
+        *products.OPERATIONS,
         *shipments.OPERATIONS,
+        *shipment_actions.OPERATIONS,
         *returns.OPERATIONS,
+        *return_actions.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
     ]

@@ -12,14 +12,12 @@ so whitespace and key order do not matter). Outcomes:
 
 A 5xx answer is not stored: the client may retry with the same key.
 
-The records live behind :class:`IdempotencyStore`. The default is
-:class:`portal.api.idempotency_db.DatabaseIdempotencyStore` (shared by every process);
-:class:`MemoryIdempotencyStore` here is **per process**, for tests and single-process tools.
+The records live behind :class:`IdempotencyStore`, implemented by
+:class:`portal.api.idempotency_db.DatabaseIdempotencyStore` (shared by every process).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -74,55 +72,3 @@ class IdempotencyStore(Protocol):
 def fingerprint(method: str, path: str, body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
-
-
-@dataclass
-class _Record:
-    fingerprint: str
-    created_at: datetime
-    lease_until: datetime
-    response: StoredResponse | None = None
-
-
-class MemoryIdempotencyStore:
-    """Records in this process's memory (see the module note)."""
-
-    def __init__(self) -> None:
-        self._records: dict[tuple[int, str], _Record] = {}
-        self._lock = asyncio.Lock()
-        self._pruned_at: datetime | None = None
-
-    def _prune(self, now: datetime) -> None:
-        if self._pruned_at is not None and now - self._pruned_at < timedelta(minutes=1):
-            return
-        self._pruned_at = now
-        expired = [k for k, r in self._records.items() if now - r.created_at >= RETENTION]
-        for k in expired:
-            del self._records[k]
-
-    async def begin(self, api_key_id: int, key: str, fingerprint: str, now: datetime) -> Begin:
-        async with self._lock:
-            self._prune(now)
-            record = self._records.get((api_key_id, key))
-            if record is not None and now - record.created_at >= RETENTION:
-                record = None
-            if record is None or (record.response is None and record.lease_until <= now):
-                self._records[(api_key_id, key)] = _Record(fingerprint, now, now + IN_FLIGHT_LEASE)
-                return Begin(Outcome.NEW)
-            if record.fingerprint != fingerprint:
-                return Begin(Outcome.MISMATCH)
-            if record.response is None:
-                return Begin(Outcome.IN_FLIGHT)
-            return Begin(Outcome.REPLAY, record.response)
-
-    async def finish(
-        self, api_key_id: int, key: str, response: StoredResponse, now: datetime
-    ) -> None:
-        async with self._lock:
-            record = self._records.get((api_key_id, key))
-            if record is not None:
-                record.response = response
-
-    async def release(self, api_key_id: int, key: str) -> None:
-        async with self._lock:
-            self._records.pop((api_key_id, key), None)

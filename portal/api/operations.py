@@ -24,8 +24,7 @@ from portal.api.auth import Caller, authenticate
 from portal.api.errors import ApiError, invalid, invalid_parameters
 from portal.api.idempotency import IdempotencyStore, Outcome, StoredResponse
 from portal.api.idempotency_db import DatabaseIdempotencyStore
-from portal.api.ratelimit import Limiter
-from portal.api.ratelimit_db import DatabaseRateLimiter
+from portal.api.ratelimit import ApiKeyLimiter, Limiter
 from portal.api.schemas import Schema, resolve, validate
 from portal.settings import Settings
 
@@ -112,7 +111,7 @@ class Operation:
 class ApiConfig:
     """Collaborators shared by every operation of one mounted API."""
 
-    limiter: Limiter = field(default_factory=DatabaseRateLimiter)
+    limiter: Limiter = field(default_factory=ApiKeyLimiter)
     idempotency: IdempotencyStore = field(default_factory=DatabaseIdempotencyStore)
     max_body_bytes: int = MAX_BODY_BYTES
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import phonenumbers
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from portal import catalogue, consent
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -24,7 +24,9 @@ from portal.api.schemas import (
     page_of,
     string,
 )
-from portal.models import Customer, Order, OrderItem
+from portal.core.payloads import ADDRESS_FIELDS, order_json
+from portal.core.phones import to_e164
+from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
 
 _TEXT = string(maxLength=200)
 _COUNTRY = string(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
@@ -69,6 +71,16 @@ CUSTOMER_IN = component(
             "phone": string(maxLength=32, description="Any format; stored as E.164."),
             "name": _TEXT,
             "locale": string(maxLength=16),
+            "email_consent": {
+                "type": "boolean",
+                "description": "Whether the customer agreed to e-mail about this order (default: "
+                "true for a new customer; e-mail stops only when false).",
+            },
+            "sms_consent": {
+                "type": "boolean",
+                "description": "Whether the customer agreed to text messages about this order "
+                "(default: false). A STOP reply still wins until the customer sends START.",
+            },
         },
     ),
 )
@@ -76,10 +88,13 @@ CUSTOMER = component(
     "Customer",
     obj(
         {
+            "id": {"type": "integer", "description": "For /customers/{id}/… operations."},
             "email": nullable(string()),
             "phone": nullable(string()),
             "name": string(),
             "locale": nullable(string()),
+            "email_consent": {"type": "boolean"},
+            "sms_consent": {"type": "boolean"},
         }
     ),
 )
@@ -142,39 +157,6 @@ ORDER = component(
     ),
 )
 
-_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
-
-
-def order_json(order: Order, items: list[OrderItem], customer: Customer | None) -> dict[str, Any]:
-    return {
-        "number": order.number,
-        "email": order.email,
-        "currency": order.currency,
-        "placed_at": order.placed_at.isoformat(),
-        "created_at": order.created_at.isoformat(),
-        "customer": None
-        if customer is None
-        else {
-            "email": customer.email,
-            "phone": customer.phone,
-            "name": customer.name,
-            "locale": customer.locale,
-        },
-        "shipping_address": {f: getattr(order, f"ship_{f}") for f in _ADDRESS_FIELDS},
-        "items": [
-            {
-                "sku": item.sku,
-                "title": item.title,
-                "quantity": item.quantity,
-                "unit_price": f"{Decimal(item.unit_price):.2f}",
-                "final_sale": item.final_sale,
-                "category": item.category,
-                "variant_options": item.variant_options,
-            }
-            for item in sorted(items, key=lambda i: i.id)
-        ],
-    }
-
 
 async def _load(merchant_id: int, number: str) -> dict[str, Any]:
     order = await Order.get_or_none(merchant_id=merchant_id, number=number)
@@ -185,16 +167,6 @@ async def _load(merchant_id: int, number: str) -> dict[str, Any]:
     return order_json(order, items, customer)
 
 
-def _e164(phone: str, region: str | None) -> str | None:
-    try:
-        parsed = phonenumbers.parse(phone, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Customer | None:
     """The order's customer: found by e-mail within the merchant, or created."""
     given = body.get("customer") or {}
@@ -202,7 +174,7 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
     phone = None
     if given.get("phone"):
         country = (body.get("shipping_address") or {}).get("country")
-        phone = _e164(given["phone"], country)
+        phone = to_e164(given["phone"], country)
         if phone is None:
             raise invalid([FieldError("/customer/phone", "is not a valid phone number")])
     if email is None and phone is None:
@@ -211,7 +183,7 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
     if email is not None:
         found = await Customer.filter(merchant_id=merchant_id, email=email).using_db(conn).first()
     if found is None:
-        return await Customer.create(
+        found = await Customer.create(
             merchant_id=merchant_id,
             email=email,
             phone=phone,
@@ -220,6 +192,8 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
             country=(body.get("shipping_address") or {}).get("country"),
             using_db=conn,
         )
+        await _consent(found, given, conn)
+        return found
     changes = {
         k: v
         for k, v in (("phone", phone), ("name", given.get("name")), ("locale", given.get("locale")))
@@ -229,7 +203,17 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
         await Customer.filter(id=found.id).using_db(conn).update(**changes)
         for k, v in changes.items():
             setattr(found, k, v)
+    await _consent(found, given, conn)
     return found
+
+
+async def _consent(customer: Customer, given: dict[str, Any], conn: Any) -> None:
+    """The consent the shop's checkout collected, recorded with its source."""
+    for field, channel in (("email_consent", Channel.EMAIL), ("sms_consent", Channel.SMS)):
+        if field in given:
+            await consent.record(
+                [customer], channel, bool(given[field]), ConsentSource.API, conn=conn
+            )
 
 
 async def create_order(call: Call) -> Reply:
@@ -254,12 +238,16 @@ async def create_order(call: Call) -> Reply:
                 placed_at=datetime.fromisoformat(body["placed_at"].replace("Z", "+00:00"))
                 if body.get("placed_at")
                 else call.now,
-                **{f"ship_{f}": address.get(f, "") for f in _ADDRESS_FIELDS},
+                **{f"ship_{f}": address.get(f, "") for f in ADDRESS_FIELDS},
                 using_db=conn,
+            )
+            variant_ids = await catalogue.variant_ids_for(
+                call.merchant_id, (item["sku"] for item in body["items"]), conn=conn
             )
             items = [
                 await OrderItem.create(
                     order=order,
+                    variant_id=variant_ids.get(item["sku"]),
                     sku=item["sku"],
                     title=item["title"],
                     quantity=int(item.get("quantity", 1)),

@@ -53,6 +53,16 @@ RETURN = component(
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
             "resolved_at": nullable(DATE_TIME),
+            "return_shipment": nullable(
+                obj(
+                    {
+                        "tracking_number": string(),
+                        "carrier": string(),
+                        "status": string(),
+                        "delivered_at": nullable(DATE_TIME),
+                    }
+                )
+            ),
         }
     ),
 )

@@ -7,8 +7,6 @@ so the client can send ``carrier`` explicitly. A carrier sent by the client is p
 
 from __future__ import annotations
 
-from typing import Any
-
 from tortoise.exceptions import IntegrityError
 
 from carriers import registry
@@ -19,7 +17,9 @@ from portal.api.errors import ApiError, invalid_field, not_found
 from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
+from portal.core.payloads import order_numbers, shipment_json
 from portal.models import Direction, Order, Shipment
+from portal.tracking import accounts
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
 AMBIGUITY_MARGIN = 0.25
@@ -62,40 +62,6 @@ SHIPMENT = component(
 )
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any]:
-    """The public shape of a shipment (the API and outgoing webhooks share it)."""
-    return {
-        "id": shipment.id,
-        "tracking_number": shipment.tracking_number,
-        "carrier": shipment.carrier_key,
-        "carrier_pinned": shipment.carrier_pinned,
-        "direction": Direction(shipment.direction).value,
-        "status": Status(shipment.status).value,
-        "reason": Reason(shipment.reason).value if shipment.reason else None,
-        "order_number": order_number,
-        "estimated_delivery": _iso(shipment.estimated_delivery),
-        "shipped_at": _iso(shipment.shipped_at),
-        "delivered_at": _iso(shipment.delivered_at),
-        "signed_by": shipment.signed_by,
-        "carrier_url": shipment.carrier_url,
-        "last_event_at": _iso(shipment.last_event_at),
-        "created_at": shipment.created_at.isoformat(),
-        "updated_at": shipment.updated_at.isoformat(),
-    }
-
-
-async def order_numbers(shipments: list[Shipment], using_db: Any = None) -> dict[int, str]:
-    ids = {s.order_id for s in shipments if s.order_id}  # type: ignore[attr-defined]
-    if not ids:
-        return {}
-    rows = await Order.filter(id__in=list(ids)).using_db(using_db).values_list("id", "number")
-    return {int(i): str(n) for i, n in rows}
-
-
 async def owned_shipment(merchant_id: int, shipment_id: int) -> Shipment:
     """The merchant's shipment, or 404 (another merchant's shipment looks the same)."""
     shipment = await Shipment.get_or_none(id=shipment_id, merchant_id=merchant_id)
@@ -104,9 +70,11 @@ async def owned_shipment(merchant_id: int, shipment_id: int) -> Shipment:
     return shipment
 
 
-def choose_carrier(tracking_number: str) -> str:
-    """The clearly most likely carrier for the number, or 422 listing the candidates."""
-    candidates = [(c, conf) for c, conf in detect(tracking_number) if c in registry.available()]
+def choose_carrier(tracking_number: str, offered: list[str] | None = None) -> str:
+    """The clearly most likely carrier for the number among ``offered`` (every installed
+    one by default), or 422 listing the candidates."""
+    keys = registry.available() if offered is None else offered
+    candidates = [(c, conf) for c, conf in detect(tracking_number) if c in keys]
     listed = [{"carrier": c, "confidence": round(conf, 2)} for c, conf in candidates]
     if not candidates:
         raise ApiError(
@@ -133,10 +101,11 @@ async def create_shipment(call: Call) -> Reply:
         raise invalid_field("/tracking_number", "is not a plausible tracking number")
     number = normalise(body["tracking_number"])
     carrier = body.get("carrier")
-    if carrier is not None and carrier not in registry.available():
-        raise invalid_field("/carrier", f"must be one of: {', '.join(registry.available())}")
+    offered = accounts.offered(call.settings)
+    if carrier is not None and carrier not in offered:
+        raise invalid_field("/carrier", f"must be one of: {', '.join(offered)}")
     pinned = carrier is not None
-    carrier = carrier or choose_carrier(number)
+    carrier = carrier or choose_carrier(number, offered)
     order = None
     if body.get("order_number"):
         order = await Order.get_or_none(merchant_id=call.merchant_id, number=body["order_number"])

@@ -1,17 +1,19 @@
 """The data model for the whole loop: one module per family of tables."""
 
+from portal.models.consent import ConsentChange, ConsentSource
+from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
     IdempotencyRecord,
     Merchant,
     Role,
-    SignInAttempt,
     StaffUser,
 )
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
 from portal.models.returns import (
+    CreditEntry,
     Exchange,
     Resolution,
     ReturnItem,
@@ -30,6 +32,9 @@ __all__ = [
     "ApiKey",
     "CarrierAccount",
     "Channel",
+    "ConsentChange",
+    "ConsentSource",
+    "CreditEntry",
     "Customer",
     "DeliveryState",
     "Direction",
@@ -46,6 +51,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "ProductVariant",
+    "RateLimitCount",
     "Resolution",
     "ReturnItem",
     "ReturnMethod",
@@ -56,7 +62,6 @@ __all__ = [
     "ReturnTransition",
     "Role",
     "Shipment",
-    "SignInAttempt",
     "StaffUser",
     "Survey",
     "SurveyAnswer",

@@ -108,21 +108,6 @@ class CarrierAccount(Model):
         unique_together = (("merchant", "name"),)
 
 
-class SignInAttempt(Model):
-    """A failed sign-in, counted per key (``email:…`` / ``ip:…``) within a window.
-
-    Kept in the database so the throttle holds across every web process.
-    """
-
-    id = fields.BigIntField(primary_key=True)
-    key = fields.CharField(max_length=300)
-    attempted_at = fields.DatetimeField()
-
-    class Meta:
-        table = "sign_in_attempt"
-        indexes = (("key", "attempted_at"),)
-
-
 class IdempotencyRecord(Model):
     """A POST’s answer, kept 24 h under the Idempotency-Key its API key sent with it."""
 

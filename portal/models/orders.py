@@ -72,6 +72,8 @@ class ProductVariant(Model):
     price = fields.DecimalField(max_digits=12, decimal_places=2)
     stock = fields.IntField(default=0)
     reserved = fields.IntField(default=0)
+    #: A picture of this variant the shop hosts (shown when a customer picks a swap).
+    image_url = fields.CharField(max_length=500, null=True)
 
     class Meta:
         table = "product_variant"

@@ -62,6 +62,8 @@ class ReturnPolicy(Model):
     window_days = fields.IntField(default=30)
     #: Without a delivery scan: ship date + this margin starts the window.
     no_scan_margin_days = fields.IntField(default=7)
+    #: Allow returns before the carrier's delivery scan ("refuse at the door" shops).
+    returns_before_delivery = fields.BooleanField(default=False)
     ineligible_categories: list = fields.JSONField(default=list)
     final_sale_categories: list = fields.JSONField(default=list)
     resolutions: list = fields.JSONField(default=default_resolutions)
@@ -215,3 +217,32 @@ class Exchange(Model):
 
     class Meta:
         table = "exchange"
+
+
+class CreditEntry(Model):
+    """One line of a customer's store-credit ledger: credit issued (positive) or used
+    (negative). The balance is the sum; a return issues its credit once (unique)."""
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="credit_entries", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="credit_entries", on_delete=fields.CASCADE
+    )
+    return_request: fields.ForeignKeyNullableRelation[ReturnRequest] = fields.ForeignKeyField(
+        "models.ReturnRequest",
+        related_name="credit_entries",
+        null=True,
+        unique=True,
+        on_delete=fields.SET_NULL,
+    )
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    currency = fields.CharField(max_length=3)
+    #: Why, in the shop's words or ours ("Return R-1042", "Used at checkout").
+    reason = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "credit_entry"
+        indexes = (("customer", "created_at"),)

@@ -1,7 +1,9 @@
-"""Customer notifications: triggers → outbox → dispatcher → email / SMS, and back (receipts).
+"""Customer notifications: family → composer → outbox → dispatcher → channel, and back.
 
-Modules: ``triggers`` (domain-event listener), ``schedule`` (quiet hours, limits),
-``templates`` / ``context`` / ``phrases`` (what a message says), ``email`` and ``sms``
-(channels), ``dispatcher`` (the outbox worker), ``devmailbox``, ``preferences`` and
-``twilio_webhooks`` (web endpoints), ``links`` (signed links).
+Modules: ``composer`` (the one pipeline every message family goes through), ``shipments``
+(the shipment family) and ``triggers`` (its domain-event listener), ``schedule`` and
+``outbox`` (quiet hours, limits, the row), ``templates`` / ``context`` / ``phrases`` /
+``checking`` (what a message says), ``email`` and ``sms`` (channels), ``dispatcher`` (the
+outbox worker), ``devmailbox``, ``preferences`` and ``twilio_webhooks`` (web endpoints),
+``links`` (signed links). See docs/notifications.md.
 """

@@ -1,16 +1,21 @@
 """The notification vocabulary every channel and the dispatcher share.
 
 Triggers name what happened to a shipment from the customer's point of view; a channel
-either delivers a message or raises :class:`DeliveryError`, whose ``permanent`` flag is the
-only thing the dispatcher needs to decide between retrying and giving up.
+(:class:`MessageChannel`) either delivers a message or raises :class:`DeliveryError`, whose
+``permanent`` flag is the only thing the dispatcher needs to decide between retrying and
+giving up.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Self
 
-from portal.models import Channel
+import httpx
+
+from portal.models import Channel, OutboxMessage
+from portal.settings import Settings
 
 #: Locales with a full set of default templates and phrases.
 LOCALES: tuple[str, ...] = ("en", "pl", "ro", "ru", "el")
@@ -64,6 +69,32 @@ class Sent:
 
     provider_id: str
     status: str
+
+
+class MessageChannel:
+    """A way of delivering outbox messages: e-mail, SMS; WhatsApp or web push would each be
+    one more subclass, listed in :data:`portal.notifications.dispatcher.CHANNELS`.
+
+    The dispatcher opens one instance per lane of a pass (``async with``) and calls
+    :meth:`send` for each of the lane's messages in turn. The constructor raises
+    :class:`DeliveryError` when the channel is not configured; :meth:`send` raises it when
+    one message cannot be delivered, saying whether a retry can help.
+    """
+
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
+        self.settings = settings
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release what the lane held (a connection); nothing by default."""
+
+    async def send(self, message: OutboxMessage) -> Sent:
+        raise NotImplementedError
 
 
 def pick_locale(*candidates: str | None) -> str:

@@ -1,8 +1,9 @@
-"""The variables a notification template sees, built from the rows behind one message.
+"""Pieces of the variables a notification template sees, shared by every family.
 
 Every variable is always defined (an empty string when unknown) so that templates can test
-``{% if eta %}`` under ``StrictUndefined``; :data:`VARIABLES` is the complete list the
-template validator accepts and the admin editor documents.
+``{% if eta %}`` under ``StrictUndefined``; each family lists the names its templates may
+use (:attr:`portal.notifications.composer.Family.variables`), starting with
+:data:`PARTY_VARIABLES`.
 """
 
 from __future__ import annotations
@@ -14,24 +15,22 @@ from typing import Any
 from babel.dates import format_date, format_skeleton
 
 from carriers import registry
+from portal.core.links import start_url
+from portal.i18n import lazy
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
-from portal.notifications.links import make_tracking_link
 from portal.settings import Settings
 
-VARIABLES: dict[str, str] = {
-    "greeting": "The opening line, with the customer's name when known",
-    "merchant": "The shop: merchant.name and merchant.branding (logo_url, primary_color, "
-    "accent_color, support_email, support_url, support_phone)",
-    "customer_name": "The customer's name (may be empty)",
-    "order_number": "The order number (may be empty)",
-    "tracking_number": "The carrier's tracking number",
-    "carrier_name": "The carrier's name, e.g. DHL",
-    "status": "The parcel's status in plain words",
-    "reason": "Why, in a plain sentence, for problems and failed attempts (may be empty)",
-    "eta": "The expected delivery date, written out (may be empty)",
-    "tracking_link": "The signed link to the tracking page",
-    "return_link": "The signed link that starts a return of the order (empty without an order)",
+#: The variables every family's templates may use, about the shop and the customer
+#: (descriptions translated at use).
+PARTY_VARIABLES: dict[str, str] = {
+    "greeting": lazy("The opening line, with the customer's name when known"),
+    "merchant": lazy(
+        "The shop: merchant.name and merchant.branding (logo_url, primary_color, "
+        "accent_color, support_email, support_url, support_phone)"
+    ),
+    "customer_name": lazy("The customer's name (may be empty)"),
+    "order_number": lazy("The order number (may be empty)"),
 }
 
 BRANDING_KEYS = (
@@ -98,70 +97,4 @@ def return_link(settings: Settings, merchant: Any, order: Any | None) -> str:
     order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
     if order is None or order_id is None or merchant_id is None:
         return ""
-    # Imported here: the returns pages import the admin package, which imports this module.
-    from portal.returns_page.access import start_url
-
     return start_url(settings, merchant_id, order_id)
-
-
-def message_context(
-    settings: Settings,
-    *,
-    merchant: Any,
-    customer: Any | None,
-    order: Any | None,
-    shipment: Any,
-    locale: str,
-    status: str | None,
-    reason: str | None,
-    channel: str = "email",
-) -> dict[str, Any]:
-    """Everything a template may use for one shipment's message (SMS gets a shorter ETA)."""
-    name = (getattr(customer, "name", "") or "") if customer is not None else ""
-    return {
-        "greeting": greeting(name, locale),
-        "merchant": merchant_context(merchant, settings),
-        "customer_name": name,
-        "order_number": (order.number if order is not None else "") or "",
-        "tracking_number": shipment.tracking_number,
-        "carrier_name": carrier_name(shipment.carrier_key),
-        "status": phrases.status_words(status or shipment.status, locale),
-        "reason": phrases.reason_words(reason, locale),
-        "eta": format_eta(shipment.estimated_delivery, locale, short=channel == "sms"),
-        "tracking_link": make_tracking_link(settings, shipment),
-        "return_link": return_link(settings, merchant, order),
-    }
-
-
-class _SampleShipment:
-    id = 0
-    tracking_number = "1ZCIETST0111111114"
-    carrier_key = "ups"
-    status = "out_for_delivery"
-    estimated_delivery = date(2026, 11, 30)
-
-
-class _SampleOrder:
-    id = 0
-    number = "#1042"
-
-
-class _SampleCustomer:
-    name = "Anna Nowak"
-
-
-def sample_context(
-    settings: Settings, merchant: Any, locale: str, channel: str = "email"
-) -> dict[str, Any]:
-    """A realistic context for previews and for checking a template before it is saved."""
-    return message_context(
-        settings,
-        merchant=merchant,
-        customer=_SampleCustomer(),
-        order=_SampleOrder(),
-        shipment=_SampleShipment(),
-        locale=locale,
-        status="exception",
-        reason="address_issue",
-        channel=channel,
-    )

@@ -7,9 +7,11 @@ number of workers can run side by side and a crashed worker's messages come back
 lease runs out. Every outcome is recorded in one place: sent, retried later with
 exponential backoff and jitter (the next attempt time is stored, nobody sleeps), or failed.
 
-Within a pass, up to :data:`LANES` recipients are served side by side (for email, one SMTP
-connection per lane), so one message's network round trips overlap the next one's work;
-one recipient's messages stay in one lane, sent one after another in their order.
+Each channel is a class in :data:`CHANNELS` (a development setup without SMTP or Twilio
+uses the dev mailbox instead). Within a pass, up to :data:`LANES` recipients are served
+side by side, one channel instance per lane (for email, one SMTP connection per lane), so
+one message's network round trips overlap the next one's work; one recipient's messages
+stay in one lane, sent one after another in their order.
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ from typing import Any
 
 import httpx
 
+from portal import consent
+from portal.core import timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
-from portal.models import Channel, Customer, MessageState, OutboxMessage
+from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
 from portal.notifications import devmailbox, schedule
-from portal.notifications.base import DeliveryError, Sent
-from portal.notifications.email import EmailSender
-from portal.notifications.sms import OPTED_OUT, SmsSender
+from portal.notifications.base import DeliveryError, MessageChannel, Sent
+from portal.notifications.devmailbox import DevMailboxChannel
+from portal.notifications.email import EmailChannel
+from portal.notifications.sms import OPTED_OUT, SmsChannel
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,13 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 
 _QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for")
+
+#: The class that delivers each channel; a new channel (WhatsApp, web push) is one more
+#: :class:`~portal.notifications.base.MessageChannel` subclass and one more entry.
+CHANNELS: dict[Channel, type[MessageChannel]] = {
+    Channel.EMAIL: EmailChannel,
+    Channel.SMS: SmsChannel,
+}
 
 
 @dataclass
@@ -106,13 +118,13 @@ async def _record_failure(
         merchant = message.merchant
         shipment = message.shipment
         order = shipment.order if shipment is not None else None
-        zone = schedule.recipient_zone(
+        zone = timezones.recipient_zone(
             customer=message.customer,
             order=order,
             merchant=merchant,
             default_time_zone=getattr(settings, "default_time_zone", "UTC"),
         )
-        quiet_start, quiet_end = schedule.merchant_quiet_hours(merchant, settings)
+        quiet_start, quiet_end = timezones.merchant_quiet_hours(merchant, settings)
         retry_at = schedule.defer_out_of_quiet_hours(
             now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
         )
@@ -128,7 +140,13 @@ async def _record_failure(
     )
     if message.channel == Channel.SMS and error.code == OPTED_OUT and message.customer_id:
         # Twilio says the recipient texted STOP: honour it everywhere, not only here.
-        await Customer.filter(id=message.customer_id).update(sms_opt_in=False)
+        await consent.record(
+            await Customer.filter(id=message.customer_id),
+            Channel.SMS,
+            False,
+            ConsentSource.SMS_REPLY,
+            detail=f"Twilio error {OPTED_OUT}",
+        )
     return False
 
 
@@ -176,62 +194,28 @@ def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]
     return send
 
 
-async def _send_emails(
-    settings: Settings, messages: list[OutboxMessage], report: DispatchReport, now: datetime
-) -> None:
-    if devmailbox.use_for(settings, Channel.EMAIL):
-
-        async def to_mailbox(message: OutboxMessage) -> Sent:
-            return devmailbox.deliver(message)
-
-        await _deliver_all(settings, messages, to_mailbox, report, now)
-        return
-    try:
-        EmailSender(settings)
-    except DeliveryError as exc:
-        await _deliver_all(settings, messages, _failing(exc), report, now)
-        return
-
-    async def lane(batch: list[OutboxMessage]) -> None:
-        async with EmailSender(settings) as sender:
-
-            async def over_smtp(message: OutboxMessage) -> Sent:
-                return await sender.send(
-                    message, merchant=message.merchant, customer=message.customer
-                )
-
-            await _deliver_all(settings, batch, over_smtp, report, now)
-
-    await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
-
-
-async def _send_sms(
+async def _send(
     settings: Settings,
+    channel: Channel,
     messages: list[OutboxMessage],
     report: DispatchReport,
     now: datetime,
     http_client: httpx.AsyncClient | None,
 ) -> None:
-    if devmailbox.use_for(settings, Channel.SMS):
+    """Send one channel's messages, one channel instance per lane; a channel that is not
+    configured fails its messages like any other delivery error."""
+    kind = DevMailboxChannel if devmailbox.use_for(settings, channel) else CHANNELS[channel]
 
-        async def to_mailbox(message: OutboxMessage) -> Sent:
-            return devmailbox.deliver(message)
-
-        await _deliver_all(settings, messages, to_mailbox, report, now)
-        return
-    client = http_client or httpx.AsyncClient(timeout=15.0)
-    try:
+    async def lane(batch: list[OutboxMessage]) -> None:
         try:
-            sender = SmsSender(settings, client)
+            sender = kind(settings, http_client)
         except DeliveryError as exc:
-            await _deliver_all(settings, messages, _failing(exc), report, now)
+            await _deliver_all(settings, batch, _failing(exc), report, now)
             return
-        await asyncio.gather(
-            *(_deliver_all(settings, b, sender.send, report, now) for b in _lanes(messages))
-        )
-    finally:
-        if http_client is None:
-            await client.aclose()
+        async with sender:
+            await _deliver_all(settings, batch, sender.send, report, now)
+
+    await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
 
 
 async def dispatch_once(
@@ -262,12 +246,10 @@ async def dispatch_once(
             report.cancelled += 1
         else:
             live.append(message)
-    emails = [m for m in live if m.channel == Channel.EMAIL]
-    texts = [m for m in live if m.channel == Channel.SMS]
-    if emails:
-        await _send_emails(settings, emails, report, now)
-    if texts:
-        await _send_sms(settings, texts, report, now, http_client)
+    for channel in CHANNELS:
+        batch = [m for m in live if m.channel == channel]
+        if batch:
+            await _send(settings, channel, batch, report, now, http_client)
     return report
 
 

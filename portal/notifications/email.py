@@ -17,15 +17,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, parseaddr
-from types import TracebackType
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import aiosmtplib
+import httpx
 
+from portal.core.links import make_preferences_token, preferences_link
 from portal.models import Customer, Merchant, OutboxMessage
-from portal.notifications.base import DeliveryError, Sent
+from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.context import branding
-from portal.notifications.links import make_preferences_token, preferences_link
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -169,25 +169,14 @@ def _classify(exc: Exception) -> DeliveryError:
     return DeliveryError(f"SMTP unavailable: {exc!r}", permanent=False)
 
 
-class EmailSender:
-    """Sends a batch of outbox emails over one SMTP connection, reconnecting once if dropped."""
+class EmailChannel(MessageChannel):
+    """Sends a lane of outbox emails over one SMTP connection, reconnecting once if dropped."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
+        super().__init__(settings)
         self.config = smtp_config(settings)
         self._smtp: aiosmtplib.SMTP | None = None
         self._broken: DeliveryError | None = None
-
-    async def __aenter__(self) -> EmailSender:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         config = self.config
@@ -236,12 +225,13 @@ class EmailSender:
             except aiosmtplib.SMTPException:
                 smtp.close()
 
-    async def send(
-        self, message: OutboxMessage, *, merchant: Merchant, customer: Customer | None
-    ) -> Sent:
+    async def send(self, message: OutboxMessage) -> Sent:
+        """Send one message (its merchant and customer loaded with it)."""
         if self._broken is not None:
             raise self._broken
-        email = build_email(self.settings, message, merchant=merchant, customer=customer)
+        email = build_email(
+            self.settings, message, merchant=message.merchant, customer=message.customer
+        )
         _, envelope_from = _sender(self.settings)
         for attempt in (1, 2):
             try:

@@ -1,7 +1,7 @@
 """Writing a rendered message to the outbox: timed around quiet hours, never twice.
 
-Shared by every producer of messages (shipment triggers, survey invitations), so the
-schedule rules and the unique-key guard live in one place.
+Called by the composer for every message family, so the schedule rules and the unique-key
+guard live in one place.
 """
 
 from __future__ import annotations

@@ -85,6 +85,7 @@ REASON_WORDS: dict[str, dict[str, str]] = {
         "weather_delay": "Bad weather is delaying the delivery.",
         "carrier_delay": "The carrier is running behind schedule.",
         "held_at_carrier": "The carrier is holding the parcel.",
+        "not_collected": "The parcel was not collected before the pickup deadline.",
         "unknown": "The carrier has not said why yet.",
     },
     "pl": {
@@ -97,6 +98,7 @@ REASON_WORDS: dict[str, dict[str, str]] = {
         "weather_delay": "Złe warunki pogodowe opóźniają doręczenie.",
         "carrier_delay": "Przewoźnik ma opóźnienia.",
         "held_at_carrier": "Przesyłka jest przechowywana u przewoźnika.",
+        "not_collected": "Przesyłka nie została odebrana w wyznaczonym terminie.",
         "unknown": "Przewoźnik nie podał jeszcze przyczyny.",
     },
     "ro": {
@@ -109,6 +111,7 @@ REASON_WORDS: dict[str, dict[str, str]] = {
         "weather_delay": "Vremea nefavorabilă întârzie livrarea.",
         "carrier_delay": "Curierul are întârzieri.",
         "held_at_carrier": "Coletul este reținut de curier.",
+        "not_collected": "Coletul nu a fost ridicat până la termenul limită.",
         "unknown": "Curierul nu a precizat încă motivul.",
     },
     "ru": {
@@ -121,6 +124,7 @@ REASON_WORDS: dict[str, dict[str, str]] = {
         "weather_delay": "Доставка задерживается из-за плохой погоды.",
         "carrier_delay": "Перевозчик не успевает доставить посылку в срок.",
         "held_at_carrier": "Посылка находится на хранении у перевозчика.",
+        "not_collected": "Посылку не забрали до истечения срока хранения.",
         "unknown": "Перевозчик пока не сообщил причину.",
     },
     "el": {
@@ -133,6 +137,7 @@ REASON_WORDS: dict[str, dict[str, str]] = {
         "weather_delay": "Η κακοκαιρία καθυστερεί την παράδοση.",
         "carrier_delay": "Η μεταφορική έχει καθυστερήσεις.",
         "held_at_carrier": "Το δέμα φυλάσσεται στη μεταφορική.",
+        "not_collected": "Το δέμα δεν παραλήφθηκε μέχρι την προθεσμία παραλαβής.",
         "unknown": "Η μεταφορική δεν έχει αναφέρει ακόμη την αιτία.",
     },
 }

@@ -13,12 +13,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from tortoise.transactions import in_transaction
 
-from portal import i18n
-from portal.models import Customer
+from portal import consent, i18n
+from portal.core.links import PREFERENCES_PATH, read_preferences_token
+from portal.models import Channel, ConsentSource, Customer
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
-from portal.notifications.links import PREFERENCES_PATH, read_preferences_token
 
 TEMPLATE = "notifications/preferences.html"
 ONE_CLICK = "One-Click"
@@ -85,7 +86,7 @@ async def preferences_page(request: Request) -> Response:
     if form.get("List-Unsubscribe") == ONE_CLICK:
         if customer is None:
             return Response(status_code=404)
-        await Customer.filter(id=customer.id).update(email_opt_in=False)
+        await consent.record([customer], Channel.EMAIL, False, ConsentSource.UNSUBSCRIBE)
         return Response(status_code=200)
     if customer is None:
         return _page(request, None, status_code=404)
@@ -93,8 +94,9 @@ async def preferences_page(request: Request) -> Response:
         return Response(status_code=400)
     email_opt_in = form.get("email_opt_in") == "1"
     sms_opt_in = form.get("sms_opt_in") == "1" and bool(customer.phone)
-    await Customer.filter(id=customer.id).update(email_opt_in=email_opt_in, sms_opt_in=sms_opt_in)
-    customer.email_opt_in, customer.sms_opt_in = email_opt_in, sms_opt_in
+    async with in_transaction() as conn:
+        for channel, granted in ((Channel.EMAIL, email_opt_in), (Channel.SMS, sms_opt_in)):
+            await consent.record([customer], channel, granted, ConsentSource.PREFERENCES, conn=conn)
     words = phrases.words(pick_locale(customer.locale, customer.merchant.default_locale))
     notice = words["prefs_saved"]
     if not email_opt_in:

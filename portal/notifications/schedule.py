@@ -1,140 +1,24 @@
 """When a message may go out: quiet hours in the recipient's zone and per-contact limits.
 
-Every computation happens on local wall-clock times converted back to UTC instants through
-zoneinfo, so "08:00" stays 08:00 on the morning after a daylight-saving change. A wall time
-that does not exist (inside a spring-forward gap) resolves to the moment the clocks jump.
+The zone and quiet-hour rules themselves are :mod:`portal.core.timezones`; this module adds
+the per-contact limits that need the outbox.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
-from babel.core import get_global
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal.core.timezones import (
+    defer_out_of_quiet_hours,
+    local_day_bounds,
+)
 from portal.models import Channel, MessageState, OutboxMessage
-from portal.settings import Settings
 
-DEFAULT_QUIET_START = "21:00"
-DEFAULT_QUIET_END = "08:00"
 #: At most this many SMS per shipment in one local day of the recipient; the rest wait.
 SMS_PER_SHIPMENT_PER_DAY = 3
-
-
-def parse_hhmm(value: str | None, default: str) -> time:
-    """``"21:30"`` → ``time(21, 30)``; ``default`` when empty or malformed."""
-    for candidate in (value, default):
-        try:
-            hours, minutes = (candidate or "").split(":")
-            return time(int(hours), int(minutes))
-        except ValueError:
-            continue
-    raise ValueError(f"not a HH:MM time: {default!r}")
-
-
-def zone_or_none(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-@lru_cache(maxsize=512)
-def zone_for_country(country: str | None) -> ZoneInfo | None:
-    """The zone of a country that keeps one clock (CLDR territory zones), else None.
-
-    Countries listing several zones that agree all year (Germany: Berlin and Busingen)
-    count as one; the United States or Russia do not.
-    """
-    if not country:
-        return None
-    zones = [
-        z
-        for z in (zone_or_none(n) for n in get_global("territory_zones").get(country.upper(), ()))
-        if z is not None
-    ]
-    if not zones:
-        return None
-    year = datetime.now(UTC).year
-    samples = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10)]
-    offsets = {tuple(s.astimezone(z).utcoffset() for s in samples) for z in zones}
-    return zones[0] if len(offsets) == 1 else None
-
-
-def recipient_zone(
-    *,
-    customer: Any | None,
-    order: Any | None,
-    merchant: Any,
-    default_time_zone: str = "UTC",
-) -> ZoneInfo:
-    """The customer's zone, else the shipping (or customer) country's, else the merchant's."""
-    if customer is not None and (zone := zone_or_none(customer.time_zone)):
-        return zone
-    countries = (
-        getattr(order, "ship_country", None) if order is not None else None,
-        getattr(customer, "country", None) if customer is not None else None,
-    )
-    for country in countries:
-        if zone := zone_for_country(country):
-            return zone
-    return zone_or_none(merchant.time_zone) or zone_or_none(default_time_zone) or ZoneInfo("UTC")
-
-
-def first_instant_at_or_after(day: date, wall: time, zone: ZoneInfo) -> datetime:
-    """The first UTC instant whose local wall time on ``day`` is ``wall`` or later.
-
-    Ambiguous walls (autumn) take their first occurrence; walls inside a spring gap take
-    the instant the clocks jump over it.
-    """
-    naive = datetime.combine(day, wall)
-    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if first.astimezone(zone).replace(tzinfo=None) == naive:
-        return first
-    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    low, high = min(first, second), max(first, second)
-    while high - low > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
-            high = middle
-        else:
-            low = middle
-    return high.replace(microsecond=0)
-
-
-def in_quiet_hours(wall: time, start: time, end: time) -> bool:
-    """Whether a local wall time falls inside [start, end); the window may wrap midnight."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= wall < end
-    return wall >= start or wall < end
-
-
-def defer_out_of_quiet_hours(due: datetime, zone: ZoneInfo, start: time, end: time) -> datetime:
-    """``due`` itself when allowed, else the end of the quiet hours it falls into."""
-    local = due.astimezone(zone)
-    wall = local.time().replace(tzinfo=None)
-    if not in_quiet_hours(wall, start, end):
-        return due
-    day = local.date()
-    if start > end and wall >= start:
-        day += timedelta(days=1)
-    return first_instant_at_or_after(day, end, zone)
-
-
-def local_day_bounds(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants where the recipient's calendar day containing ``moment`` begins/ends."""
-    day = moment.astimezone(zone).date()
-    return (
-        first_instant_at_or_after(day, time(0), zone),
-        first_instant_at_or_after(day + timedelta(days=1), time(0), zone),
-    )
 
 
 async def send_time(
@@ -168,13 +52,3 @@ async def send_time(
             return candidate
         candidate = defer_out_of_quiet_hours(day_end, zone, quiet_start, quiet_end)
     return candidate
-
-
-def merchant_quiet_hours(merchant: Any, settings: Settings | None = None) -> tuple[time, time]:
-    """The merchant's quiet hours, falling back to the portal-wide defaults."""
-    start_default = getattr(settings, "quiet_hours_start", None) or DEFAULT_QUIET_START
-    end_default = getattr(settings, "quiet_hours_end", None) or DEFAULT_QUIET_END
-    return (
-        parse_hhmm(getattr(merchant, "quiet_hours_start", None), start_default),
-        parse_hhmm(getattr(merchant, "quiet_hours_end", None), end_default),
-    )

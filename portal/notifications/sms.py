@@ -1,4 +1,4 @@
-"""SMS through Twilio: segment counting, body fitting, E.164 numbers and the send call.
+"""SMS through Twilio: segment counting, body fitting and the send call.
 
 The twilio library does the API work; its HTTP layer is ours (:class:`HttpxTwilioClient`),
 so tests fake Twilio with respx and the API base URL is a setting. Bodies are kept to two
@@ -12,14 +12,14 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
-import phonenumbers
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from portal.core.phones import to_e164
 from portal.models import OutboxMessage
-from portal.notifications.base import DeliveryError, Sent
+from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -110,19 +110,6 @@ def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) ->
     return ""
 
 
-def to_e164(number: str | None, region: str | None = None) -> str | None:
-    """A phone number as E.164 (``+48601234567``), or None when it is not a valid number."""
-    if not number:
-        return None
-    try:
-        parsed = phonenumbers.parse(number, (region or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 class HttpxTwilioClient(AsyncHttpClient):
     """The twilio library's async HTTP layer on httpx, pointed at a configurable base URL."""
 
@@ -189,19 +176,26 @@ def _classify(exc: TwilioRestException | TwilioServiceException) -> DeliveryErro
     return DeliveryError(message, permanent=400 <= status < 500, code=code)
 
 
-class SmsSender:
-    """Sends outbox messages through one Twilio client (one httpx pool) for a batch."""
+class SmsChannel(MessageChannel):
+    """Sends outbox messages through one Twilio client, on the dispatcher's httpx pool when
+    it gives one (else on its own, closed with the lane)."""
 
-    def __init__(self, settings: Settings, http_client: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
         if not twilio_configured(settings):
             raise DeliveryError("Twilio is not configured", permanent=False)
-        self.settings = settings
+        super().__init__(settings)
+        self._own_http = http_client is None
+        self.http = http_client or httpx.AsyncClient(timeout=15.0)
         self.client = Client(
             username=settings.twilio_account_sid,
             password=settings.twilio_auth_token,
             account_sid=settings.twilio_account_sid,
-            http_client=HttpxTwilioClient(http_client, base_url=settings.twilio_base_url),
+            http_client=HttpxTwilioClient(self.http, base_url=settings.twilio_base_url),
         )
+
+    async def close(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
 
     async def send(self, message: OutboxMessage) -> Sent:
         to = to_e164(message.recipient)
@@ -214,7 +208,7 @@ class SmsSender:
         sender: dict[str, str] = (
             {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
             if self.settings.twilio_messaging_service_sid
-            else {"from_": self.settings.twilio_from or ""}
+            else {"from_": self.settings.twilio_from}
         )
         try:
             created = await self.client.messages.create_async(

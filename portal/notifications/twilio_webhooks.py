@@ -17,13 +17,21 @@ from tortoise.expressions import Q
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from portal.models import Customer, MessageState, OutboxMessage, Shipment
+from portal import consent
+from portal.core.links import make_tracking_link
+from portal.core.phones import to_e164 as _to_e164
+from portal.models import (
+    Channel,
+    ConsentSource,
+    Customer,
+    MessageState,
+    OutboxMessage,
+    Shipment,
+)
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
 from portal.notifications.context import carrier_name, format_eta
-from portal.notifications.links import make_tracking_link
 from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
-from portal.notifications.sms import to_e164 as _to_e164
 from portal.settings import Settings
 
 #: Twilio MessageStatus values by how far along they are; a receipt never moves backwards.
@@ -96,7 +104,13 @@ async def status_callback(request: Request) -> Response:
         Q(delivery_status__isnull=True) | Q(delivery_status__in=earlier), id=message.id
     ).update(**update)
     if changed and error_code == str(OPTED_OUT) and message.customer_id:
-        await Customer.filter(id=message.customer_id).update(sms_opt_in=False)
+        await consent.record(
+            await Customer.filter(id=message.customer_id),
+            Channel.SMS,
+            False,
+            ConsentSource.SMS_REPLY,
+            detail=f"Twilio error {OPTED_OUT}",
+        )
     return Response(status_code=200)
 
 
@@ -170,11 +184,15 @@ async def inbound_message(request: Request) -> Response:
     if keyword in OPT_OUT_KEYWORDS:
         # Twilio blocks the number itself and sends the confirmation; we stop queueing.
         if phone:
-            await Customer.filter(phone=phone).update(sms_opt_in=False)
+            await consent.record_for_phone(
+                None, phone, False, ConsentSource.SMS_REPLY, detail=keyword
+            )
         return _twiml()
     if keyword in OPT_IN_KEYWORDS:
         if phone:
-            await Customer.filter(phone=phone).update(sms_opt_in=True)
+            await consent.record_for_phone(
+                None, phone, True, ConsentSource.SMS_REPLY, detail=keyword
+            )
         return _twiml()
     if keyword in HELP_KEYWORDS:
         return _twiml(_help_reply(settings, customers))

@@ -19,6 +19,7 @@ import segno
 from anyascii import anyascii
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from portal.core.signing import id_pair, serializer
 from portal.settings import Settings
 
 DROP_OFF_SALT = "return-drop-off"
@@ -30,8 +31,7 @@ MARGIN = 18
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:
-    keys = [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
-    return URLSafeSerializer(keys, salt=DROP_OFF_SALT)
+    return serializer(settings, DROP_OFF_SALT)
 
 
 def drop_off_token(settings: Settings, merchant_id: int, number: str) -> str:
@@ -44,15 +44,8 @@ def read_drop_off_token(settings: Settings, token: str) -> tuple[int, str] | Non
         value = _serializer(settings).loads(token)
     except BadSignature:
         return None
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and isinstance(value[0], int)
-        and not isinstance(value[0], bool)
-        and isinstance(value[1], str)
-    ):
-        return value[0], value[1]
-    return None
+    pair = id_pair(value)
+    return (pair[0], pair[1]) if pair is not None and isinstance(pair[1], str) else None
 
 
 def drop_off_url(settings: Settings, merchant_id: int, number: str) -> str:

@@ -52,6 +52,9 @@ class Rules:
     waive_fees_for_exchange: bool = True
     waiving_reasons: frozenset[str] = frozenset()
     auto_approve: dict[str, Any] = field(default_factory=dict)
+    #: Returns may start before the carrier's delivery scan ("refuse at the door" shops);
+    #: off by default: a parcel still on its way cannot be returned.
+    before_delivery: bool = False
 
     @classmethod
     def of(cls, policy: Any) -> Rules:
@@ -71,6 +74,7 @@ class Rules:
             waive_fees_for_exchange=bool(waivers.get("exchange", True)),
             waiving_reasons=frozenset(waivers.get("reasons", ())),
             auto_approve=dict(policy.auto_approve_rules or {}),
+            before_delivery=bool(getattr(policy, "returns_before_delivery", False)),
         )
 
 
@@ -166,6 +170,33 @@ def delivery_time(
     return None
 
 
+def window_start(
+    rules: Rules,
+    *,
+    delivered_at: datetime | None,
+    shipped_at: datetime | None,
+    placed_at: datetime,
+    carrier_quiet: bool,
+    now: datetime,
+) -> datetime | None:
+    """When the return window starts for an order, or None while it cannot start.
+
+    The delivery scan starts it. Without one, the ship date plus the margin starts it
+    only once that moment has passed *and* the carrier has gone quiet (no news at all,
+    or expired): a parcel the carrier still reports as moving or waiting at a point is
+    not delivered. A policy that allows returns before delivery starts the window at
+    shipping (or at the order, before that).
+    """
+    if delivered_at is not None:
+        return delivered_at
+    if rules.before_delivery:
+        return shipped_at or placed_at
+    assumed = delivery_time(None, shipped_at, rules.no_scan_margin_days)
+    if assumed is None or not carrier_quiet or assumed > now:
+        return None
+    return assumed
+
+
 def window_closes_at(delivered: datetime, window_days: int, zone: ZoneInfo) -> datetime:
     """The first instant after the window: local midnight ending day N after delivery.
 
@@ -184,8 +215,14 @@ def evaluate_item(
     now: datetime,
     zone: ZoneInfo,
     variants: Iterable[VariantFacts] = (),
+    delivery_scanned: bool = True,
 ) -> Eligibility:
-    """Whether ``item`` may be returned now, how many, and which resolutions it offers."""
+    """Whether ``item`` may be returned now, how many, and which resolutions it offers.
+
+    "Keep the item" refunds without the goods coming back, so it is offered only once
+    the carrier scanned the delivery (``delivery_scanned``): never for a parcel that may
+    still be refused or lost on its way.
+    """
     remaining = max(item.quantity - item.returned_quantity, 0)
     closes = window_closes_at(delivered, rules.window_days, zone) if delivered else None
 
@@ -214,7 +251,7 @@ def evaluate_item(
         if swaps:
             offered.append("exchange")
     threshold = rules.keep_item_threshold
-    if threshold is not None and item.unit_price <= threshold:
+    if threshold is not None and item.unit_price <= threshold and delivery_scanned:
         offered.append("keep_item")
     return Eligibility(item.id, True, None, remaining, tuple(offered), swaps, closes)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from portal.models import Exchange, Order, ReturnItem, ReturnRequest
+from portal.models import Exchange, Order, ReturnItem, ReturnRequest, Shipment
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -22,6 +22,18 @@ def _iso(value: datetime | None) -> str | None:
 
 def _money(value: Decimal | None) -> str:
     return str(Decimal(value or 0).quantize(Decimal("0.01")))
+
+
+def parcel_json(shipment: Shipment | None) -> dict[str, Any] | None:
+    """The parcel coming back, as far as its carrier has told us."""
+    if shipment is None:
+        return None
+    return {
+        "tracking_number": shipment.tracking_number,
+        "carrier": shipment.carrier_key,
+        "status": str(shipment.status),
+        "delivered_at": _iso(shipment.delivered_at),
+    }
 
 
 def item_json(item: ReturnItem, exchange: Exchange | None) -> dict[str, Any]:
@@ -71,6 +83,12 @@ async def returns_json(
     }
     order_ids = {r.order_id for r in requests}  # type: ignore[attr-defined]
     numbers = dict(await Order.filter(id__in=order_ids).using_db(conn).values_list("id", "number"))
+    parcel_ids = [r.return_shipment_id for r in requests if r.return_shipment_id]  # type: ignore[attr-defined]
+    parcels = (
+        {s.id: s for s in await Shipment.filter(id__in=parcel_ids).using_db(conn)}
+        if parcel_ids
+        else {}
+    )
     return [
         {
             "number": r.number,
@@ -87,6 +105,7 @@ async def returns_json(
             "created_at": _iso(r.created_at),
             "updated_at": _iso(r.updated_at),
             "resolved_at": _iso(r.resolved_at),
+            "return_shipment": parcel_json(parcels.get(r.return_shipment_id)),  # type: ignore[attr-defined]
         }
         for r in requests
     ]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
 
+from carriers.base import Status
 from portal.models import (
     Customer,
     Merchant,
@@ -30,6 +31,9 @@ from portal.returns import policy
 
 #: Returns that no longer hold their items (they can be returned again).
 INACTIVE = (S.CANCELLED, S.REJECTED, S.EXPIRED)
+#: Carrier states that say nothing about the parcel moving: with these alone, the ship
+#: date plus the policy's margin may stand in for a delivery scan.
+QUIET = frozenset({Status.PENDING, Status.EXPIRED})
 
 
 class ReturnRefused(ValueError):
@@ -119,7 +123,14 @@ async def review_order(
     )
     delivered_at = max((s.delivered_at for s in shipments if s.delivered_at), default=None)
     shipped_at = max((s.shipped_at for s in shipments if s.shipped_at), default=None)
-    delivered = policy.delivery_time(delivered_at, shipped_at, rules.no_scan_margin_days)
+    delivered = policy.window_start(
+        rules,
+        delivered_at=delivered_at,
+        shipped_at=shipped_at,
+        placed_at=order.placed_at,
+        carrier_quiet=all(s.status in QUIET for s in shipments),
+        now=now,
+    )
     customer = (
         await Customer.get_or_none(id=order.customer_id).using_db(conn)  # type: ignore[attr-defined]
         if order.customer_id  # type: ignore[attr-defined]
@@ -129,7 +140,13 @@ async def review_order(
     zone = _zone(customer.time_zone if customer else None, merchant.time_zone)
     eligibility = {
         item.id: policy.evaluate_item(
-            rules, item, delivered=delivered, now=now, zone=zone, variants=candidates
+            rules,
+            item,
+            delivered=delivered,
+            now=now,
+            zone=zone,
+            variants=candidates,
+            delivery_scanned=delivered_at is not None,
         )
         for item in items.values()
     }

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from portal.core.links import START_PATH
 from portal.returns.labels import DROP_OFF_PATH
 from portal.returns_page import drop_off, follow, policy_page, start, steps
-from portal.returns_page.access import START_PATH
 
 routes: list[BaseRoute] = [
     Route("/returns", start.lookup_page, methods=["GET"], name="returns_lookup"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from portal.core.signing import timed_serializer
 from portal.returns.service import Selection
 from portal.settings import Settings
 
@@ -67,8 +68,7 @@ class Draft:
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    keys = [*reversed(tuple(getattr(settings, "old_secret_keys", ()) or ())), settings.secret_key]
-    return URLSafeTimedSerializer(keys, salt=SALT)
+    return timed_serializer(settings, SALT)
 
 
 def dump(settings: Settings, draft: Draft) -> str:

@@ -15,15 +15,16 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
+from portal.core import links
+from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Order, ReturnItem, ReturnRequest, ReturnTransition
 from portal.models.returns import ReturnState as S
-from portal.notifications.schedule import recipient_zone
 from portal.returns import labels, service, states
 from portal.returns.review import ReturnRefused, active_policy
 from portal.returns_page import access, presenter, rendering, wording
+from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import merchant_of
-from portal.returns_page.start import lookup_step
 
 RETURN = "returns/_return.html"
 DROP_OFF_METHODS = frozenset({"drop_off_label", "drop_off_qr"})
@@ -116,7 +117,7 @@ async def return_step(
         "qr": data_uri(labels.qr_svg(labels.drop_off_url(settings, merchant_id, row.number)))
         if sendable
         else "",
-        "follow_url": access.follow_url(settings, merchant_id, row.number),
+        "follow_url": links.follow_url(settings, merchant_id, row.number),
     }
     merchant = await merchant_of(order)
     return rendering.step(
@@ -156,7 +157,7 @@ async def return_page(request: Request) -> Response:
 
 
 async def follow_link(request: Request) -> Response:
-    found = access.read_follow_token(request.app.state.settings, request.path_params["token"])
+    found = links.read_follow_token(request.app.state.settings, request.path_params["token"])
     number = request.path_params["number"][:32]
     row = None
     if found is not None and found[1] == number:

@@ -1,7 +1,7 @@
 """Evidence photos: checked by their content, stored outside the web root under a random name.
 
 The type and dimensions come from the image's own header, read by the logo checker in
-:mod:`portal.admin.images` (PNG, JPEG, WebP; never SVG). The limits here are larger than a
+:mod:`portal.core.images` (PNG, JPEG, WebP; never SVG). The limits here are larger than a
 logo's because phone cameras take 12-megapixel pictures of several megabytes.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from portal.admin import images
-from portal.admin.images import ImageInfo, ImageRejected
+from portal.core import images
+from portal.core.images import ImageInfo, ImageRejected
 from portal.settings import Settings
 
 __all__ = ["FOLDER", "MAX_BYTES", "MAX_SIDE", "ImageRejected", "inspect", "store"]

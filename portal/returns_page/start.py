@@ -12,41 +12,22 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from portal.core import links
+from portal.core.rate_limit import client_key
 from portal.i18n import _
 from portal.models import Merchant, Order
 from portal.returns_page import access, rendering
+from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import order_url
+from portal.returns_page.steps import items_step
 from portal.tracking_page import lookup
 from portal.tracking_page.config import config_for
-from portal.tracking_page.ratelimit import client_key
 from portal.tracking_page.views import order_not_found_message
-
-LOOKUP = "returns/_lookup.html"
 
 
 async def _shop(request: Request) -> tuple[str | None, Merchant | None]:
     shop = (request.query_params.get("shop") or "")[:64] or None
     return shop, await lookup.merchant_by_slug(shop)
-
-
-def lookup_step(
-    request: Request,
-    *,
-    shop: str | None,
-    merchant: Merchant | None,
-    message: str | None = None,
-    status_code: int = 200,
-    order_number: str = "",
-) -> Response:
-    context = {"shop": shop, "message": message, "order_number": order_number}
-    return rendering.step(
-        request,
-        LOOKUP,
-        context,
-        merchant=merchant,
-        status_code=status_code,
-        title=_("Return an item"),
-    )
 
 
 async def lookup_page(request: Request) -> Response:
@@ -88,8 +69,6 @@ async def find_order(request: Request) -> Response:
 async def _items_now(request: Request, order: Order) -> Response:
     """The items step straight away for htmx; a redirect to it for a plain post."""
     if rendering.is_htmx(request):
-        from portal.returns_page.steps import items_step
-
         return await items_step(request, order, url=order_url(order.id))
     return rendering.see_other(order_url(order.id))
 
@@ -97,8 +76,8 @@ async def _items_now(request: Request, order: Order) -> Response:
 async def start_link(request: Request) -> Response:
     settings = request.app.state.settings
     try:
-        merchant_id, order_id = access.read_start_token(settings, request.path_params["token"])
-    except access.LinkProblem as problem:
+        merchant_id, order_id = links.read_start_token(settings, request.path_params["token"])
+    except links.LinkProblem as problem:
         if problem.expired:
             message = _("This returns link has expired. Find your order below instead.")
         else:

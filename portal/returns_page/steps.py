@@ -23,8 +23,9 @@ from portal.returns.review import OrderReview, ReturnRefused, review_order
 from portal.returns_page import draft as drafts
 from portal.returns_page import photos, presenter, rendering, wording
 from portal.returns_page.draft import Choice, Draft
+from portal.returns_page.follow import return_step
+from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import accessible_order, merchant_of, order_url
-from portal.returns_page.start import lookup_step
 
 ITEMS, OPTIONS, REVIEW = "returns/_items.html", "returns/_options.html", "returns/_review.html"
 NO_POLICY = "returns/_no_policy.html"
@@ -359,8 +360,6 @@ async def confirm(request: Request) -> Response:
         return await _refused(request, order, review, draft, refused)
     if request_row.order_id != order.id:  # type: ignore[attr-defined]
         return await items_step(request, order, status_code=409)
-    from portal.returns_page.follow import return_step
-
     url = f"/returns/{request_row.number}?new=1"
     if rendering.is_htmx(request):
         return await return_step(request, request_row, order, created=True, url=url)

@@ -10,26 +10,15 @@ alerts).
 
 from __future__ import annotations
 
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-
 from portal import i18n
 from portal.analytics.labels import METRICS, OUTCOMES, label
 from portal.i18n import _
 from portal.notifications.context import merchant_context
-from portal.notifications.templates import NOTIFICATIONS_DIR, Rendered, paragraphs, tidy
+from portal.notifications.templates import Rendered, in_layout, tidy
 from portal.settings import Settings
 from portal.surveys.answers import needs_follow_up
 from portal.surveys.facts import SurveyFacts
 from portal.surveys.wording import question_text, survey_config
-
-_env = SandboxedEnvironment(
-    loader=FileSystemLoader(NOTIFICATIONS_DIR),
-    undefined=StrictUndefined,
-    autoescape=lambda name: bool(name and name.endswith(".html")),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def admin_link(settings: Settings, facts: SurveyFacts) -> str:
@@ -102,7 +91,6 @@ def render_alert(settings: Settings, facts: SurveyFacts, locale: str) -> Rendere
         language = i18n.current_locale()
         body = _body(facts, language)
         subject = _subject(facts)
-        merchant = merchant_context(facts.merchant, settings)
         words = {
             "cta": _("Open the order") if facts.order is not None else _("Open in Doorstep"),
             "support": "",
@@ -116,16 +104,11 @@ def render_alert(settings: Settings, facts: SurveyFacts, locale: str) -> Rendere
         }
     finally:
         i18n.reset_locale(token)
-    layout = {
-        "merchant": merchant,
-        "body": body,
-        "subject": subject,
-        "paragraphs": paragraphs(body),
-        "words": words,
-        "tracking_link": admin_link(settings, facts),
-        "locale": language,
-        "preferences_link": "",
-    }
-    text = tidy(_env.get_template("_layout.txt").render(layout))
-    html = _env.get_template("_layout.html").render(layout)
-    return Rendered(subject, text, html)
+    return in_layout(
+        body,
+        subject,
+        {"merchant": merchant_context(facts.merchant, settings)},
+        locale=language,
+        link=admin_link(settings, facts),
+        words=words,
+    )

@@ -31,6 +31,7 @@ from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal import events
+from portal.core import timezones
 from portal.event_catalogue import RETURN_RESOLVED
 from portal.models import (
     Channel,
@@ -46,9 +47,8 @@ from portal.models import (
     Survey,
     TrackingEvent,
 )
-from portal.notifications import schedule
 from portal.notifications.base import pick_locale
-from portal.notifications.triggers import contact_for
+from portal.notifications.composer import contact_for
 from portal.settings import Settings
 from portal.surveys.message import enqueue_invitation
 from portal.surveys.outcomes import classify_delivery, classify_return, questions_for
@@ -81,14 +81,11 @@ def survey_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url}{SURVEY_PATH}/{token}"
 
 
-def pick_contact(
-    config: SurveyConfig, customer: Customer, order: Order | None
-) -> tuple[Channel, str] | None:
+def pick_channel(config: SurveyConfig, customer: Customer, order: Order | None) -> Channel | None:
     """The merchant's first survey channel on which the customer can be reached."""
     for channel in config.channels:
-        recipient = contact_for(channel, customer, order)
-        if recipient is not None:
-            return channel, recipient
+        if contact_for(channel, customer, order) is not None:
+            return channel
     return None
 
 
@@ -133,10 +130,9 @@ async def create_survey(
         return None
     if await recently_surveyed(customer.id, now, conn):
         return None
-    contact = pick_contact(config, customer, order)
-    if contact is None:
+    channel = pick_channel(config, customer, order)
+    if channel is None:
         return None
-    channel, recipient = contact
     token, digest = new_token()
     survey = await Survey.create(
         merchant_id=merchant.id,
@@ -152,16 +148,15 @@ async def create_survey(
         using_db=conn,
     )
     survey.sent_at = await enqueue_invitation(
-        settings,
-        survey=survey,
+        survey,
         merchant=merchant,
         customer=customer,
         order=order,
         channel=channel,
-        recipient=recipient,
         link=survey_link(settings, token),
-        due=now,
         conn=conn,
+        settings=settings,
+        now=now,
     )
     await survey.save(update_fields=["sent_at"], using_db=conn)
     return survey
@@ -221,7 +216,7 @@ async def survey_delivery(
     customer = order.customer if order is not None else None
     if customer is None or shipment.delivered_at is None:
         return None
-    zone = schedule.recipient_zone(
+    zone = timezones.recipient_zone(
         customer=customer,
         order=order,
         merchant=shipment.merchant,

@@ -104,6 +104,16 @@ async def merchant_health(merchant_id: int, now: datetime) -> list[AccountHealth
     return rows
 
 
+def offered(settings: Settings) -> list[str]:
+    """Carrier keys a shop may choose: every installed adapter, less simulated ones (the
+    sandbox) where the sandbox is off, as in production (``PORTAL_SANDBOX_CARRIER``)."""
+    return [
+        key
+        for key in registry.available()
+        if settings.sandbox_carrier or not registry.get(key).simulated
+    ]
+
+
 def build_adapter(
     account: CarrierAccount, settings: Settings, client: httpx.AsyncClient
 ) -> CarrierAdapter:
@@ -113,6 +123,8 @@ def build_adapter(
     :class:`portal.crypto.DecryptionError` when the credentials cannot be read.
     """
     adapter = registry.get(account.carrier_key)
+    if adapter.simulated and not settings.sandbox_carrier:
+        raise KeyError(f"{account.carrier_key} is a simulated carrier, off in this mode")
     credentials = decrypt_json(settings, account.credentials_encrypted)
     base_url = account.base_url_override or settings.carrier_base_urls.get(account.carrier_key)
     return adapter(credentials, client=client, base_url=base_url)

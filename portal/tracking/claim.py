@@ -108,3 +108,16 @@ async def record_failures(rows: Sequence[tuple[int, datetime, int, str]], *, now
 async def any_due(now: datetime) -> bool:
     """True when some shipment is due (a cheap check for "more work is waiting")."""
     return await Shipment.filter(next_poll_at__lte=now).exclude(status=Status.EXPIRED).exists()
+
+
+async def make_due(now: datetime, shipment_ids: Sequence[int] | None = None) -> int:
+    """Bring shipments forward so the next sweep polls them (operators' ``portal poll
+    --shipment`` and ``--all-now``); returns how many. Without ids: every shipment still
+    polled at all; a finished one (no next poll) comes back only when named by id. A
+    shipment another worker holds right now is polled again after it: harmless, scans
+    are deduplicated."""
+    if shipment_ids is None:
+        query = Shipment.filter(next_poll_at__isnull=False)
+    else:
+        query = Shipment.filter(id__in=list(shipment_ids))
+    return await query.update(next_poll_at=now)

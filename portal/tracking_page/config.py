@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
+from portal.core.rate_limit import Limit, RateLimiter
 from portal.settings import Settings
 from portal.tracking_page.cache import TTLCache
-from portal.tracking_page.ratelimit import Limit, RateLimiter
 
 #: refresh_if_stale(shipment, settings, *, client, max_age, timeout) -> bool
 RefreshFn = Callable[..., Awaitable[bool]]
@@ -79,7 +79,7 @@ class PageConfig:
         return cls(
             poll_seconds=settings.tracking_poll_seconds,
             number_limit=Limit(
-                NUMBER_LIMIT.bucket, settings.tracking_number_limit, NUMBER_LIMIT.window
+                NUMBER_LIMIT.scope, settings.tracking_number_limit, NUMBER_LIMIT.window
             ),
             cache_seconds=settings.tracking_cache_seconds,
         )

@@ -17,9 +17,9 @@ from babel.dates import format_date, format_time
 
 from carriers import registry
 from carriers.base import Reason, Status
+from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
-from portal.notifications.schedule import recipient_zone
 from portal.tracking import cadence
 from portal.tracking_page import wording
 from portal.tracking_page.lookup import mask_words

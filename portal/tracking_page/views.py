@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from portal.core.links import make_tracking_link, read_tracking_link
+from portal.core.rate_limit import Limit, client_key
 from portal.i18n import _
 from portal.models import Merchant, Order, Shipment
-from portal.notifications.links import make_tracking_link, read_tracking_link
 from portal.tracking_page import lookup, render
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import Outcome
-from portal.tracking_page.ratelimit import Limit, client_key
 
 
 def not_found_message() -> str:

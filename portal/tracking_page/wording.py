@@ -74,6 +74,7 @@ REASON_EXPLANATIONS: dict[Reason, str] = {
     Reason.WEATHER_DELAY: lazy("Bad weather is delaying deliveries."),
     Reason.CARRIER_DELAY: lazy("The carrier is running late."),
     Reason.HELD_AT_CARRIER: lazy("The carrier is holding the parcel at one of its sites."),
+    Reason.NOT_COLLECTED: lazy("It was not collected from the pickup point in time."),
     Reason.UNKNOWN: lazy("The carrier did not say why."),
 }
 
@@ -94,6 +95,9 @@ REASON_NEXT_STEPS: dict[Reason, str] = {
     Reason.CARRIER_DELAY: lazy("Nothing to do: the parcel should move again soon."),
     Reason.HELD_AT_CARRIER: lazy(
         "Check the carrier's page: you may need to collect it or arrange delivery."
+    ),
+    Reason.NOT_COLLECTED: lazy(
+        "The parcel goes back to the shop. Contact the shop to have it sent again or refunded."
     ),
     Reason.UNKNOWN: lazy("Check the carrier's page for details, or contact the shop."),
 }

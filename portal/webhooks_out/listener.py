@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
 from portal import events
-from portal.api.shipments import order_numbers, shipment_json
+from portal.core.payloads import order_numbers, shipment_json
 from portal.models import DomainEvent, Shipment, WebhookEndpoint
 from portal.webhooks_out import topics
 from portal.webhooks_out.deliveries import write_deliveries

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import respx
 from starlette.applications import Starlette
@@ -15,6 +17,7 @@ from tests import factories
 from tests.admin.helpers import csrf, settings_of, sign_in, signed_in_owner
 
 SECRET = "sk-live-very-secret-4242"
+DPD_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dpd_pl"
 
 
 async def _add(client: httpx.AsyncClient, token: str, **fields: str) -> httpx.Response:
@@ -163,3 +166,26 @@ async def test_the_test_button_answers_htmx_with_a_fragment(
     )
     assert response.template.name == "admin/_carrier_test.html"
     assert response.context["outcome"] == "unavailable"
+
+
+async def test_the_connection_test_works_for_a_soap_carrier(app: Starlette, db: str) -> None:
+    """DPD Polska's check asks for a waybill nobody has: no events proves the login."""
+    settings = settings_of(app)
+    asked: list[bytes] = []
+
+    def dpd(answer: str, status: int) -> httpx.MockTransport:
+        def reply(request: httpx.Request) -> httpx.Response:
+            asked.append(request.content)
+            return httpx.Response(status, content=(DPD_FIXTURES / answer).read_bytes())
+
+        return httpx.MockTransport(reply)
+
+    account = await factories.carrier_account(
+        settings=settings, carrier_key="dpd_pl", credentials={"login": "1", "password": "p"}
+    )
+    assert (await check_connection(account, settings, transport=dpd("empty.xml", 200)))[0] == "ok"
+    assert b"<waybill>0000000000000U</waybill>" in asked[-1]
+    outcome, _message = await check_connection(
+        account, settings, transport=dpd("fault_login.xml", 500)
+    )
+    assert outcome == "auth"

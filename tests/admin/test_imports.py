@@ -7,7 +7,7 @@ import re
 import httpx
 from starlette.applications import Starlette
 
-from portal.models import Order, Shipment
+from portal.models import ConsentChange, Customer, Order, Shipment
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 
@@ -102,3 +102,35 @@ async def test_another_merchants_import_is_not_found(app: Starlette, db: str) ->
         )
         assert response.status_code == 404
         assert (await theirs.get("/admin/imports/short")).status_code == 404
+
+
+async def test_consent_columns_are_recorded_with_their_source(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    """A shop that holds its checkout's consent says so in the file; an empty cell keeps
+    the default (e-mail on, text messages off)."""
+    _user, token = await signed_in_owner(client)
+    body = (
+        "order_number;order_date;email;phone;country;sku;title;quantity;unit_price;"
+        "email_consent;sms_consent\n"
+        "#1;2026-11-02;a@example.test;+48601234567;PL;TEE;Tee;1;10;yes;yes\n"
+        "#2;2026-11-02;b@example.test;;PL;TEE;Tee;1;10;no;\n"
+        "#3;2026-11-02;c@example.test;;PL;TEE;Tee;1;10;;\n"
+        "#4;2026-11-02;d@example.test;;PL;TEE;Tee;1;10;;maybe\n"
+    )
+    response = await _upload(client, token, body.encode())
+    preview = await client.get(response.headers["location"])
+    assert [(e["line"], e["column"]) for e in preview.context["report"]["errors"]] == [
+        (5, "sms_consent")
+    ]
+    await client.post(response.headers["location"] + "/confirm", data={"csrf_token": token})
+    a, b, c = [await Customer.get(email=f"{x}@example.test") for x in "abc"]
+    assert (a.email_opt_in, a.sms_opt_in) == (True, True)
+    assert (b.email_opt_in, b.sms_opt_in) == (False, False)
+    assert (c.email_opt_in, c.sms_opt_in) == (True, False)
+    changes = (
+        await ConsentChange.all()
+        .order_by("id")
+        .values_list("customer_id", "channel", "granted", "source")
+    )
+    assert sorted(changes) == [(a.id, "sms", True, "csv"), (b.id, "email", False, "csv")]

@@ -18,12 +18,18 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from portal.admin import notification_templates as editor
+from portal.admin.template_families import FAMILIES, SHIPMENT
 from portal.models import Channel, NotificationTemplate, Role
-from portal.notifications.context import VARIABLES, sample_context
-from portal.notifications.templates import default_source, render_message, template_source
+from portal.notifications.shipments import VARIABLES
 from tests import factories
 from tests.admin.helpers import admin_app, csrf, settings_of, sign_in, signed_in_owner
 from tests.conftest import _free_port, axe_violations, running_server
+from tests.notifications.shipment_templates import (
+    default_source,
+    render_message,
+    sample_context,
+    template_source,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL_PATH = "/admin/notifications/templates/delivered/email/en"
@@ -47,7 +53,11 @@ def app(tmp_path: Path, db: str) -> Starlette:
 
 
 def test_every_variable_has_a_translatable_description() -> None:
-    assert VARIABLES.keys() <= editor.DESCRIPTIONS.keys()
+    for family in FAMILIES:
+        descriptions = dict(family.variables())
+        assert family.messages.variables.keys() == descriptions.keys()
+        assert all(text.strip() for text in descriptions.values()), family.key
+    assert set(VARIABLES) <= set(dict(SHIPMENT.variables()))
 
 
 def test_field_problems_report_empty_and_unknown_fields() -> None:

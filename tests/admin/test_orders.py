@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from portal.models import ConsentChange, Customer
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 
@@ -35,3 +36,46 @@ async def test_another_merchants_order_is_not_found(client: httpx.AsyncClient, d
     assert (await client.get(f"/admin/orders/{theirs.id}")).status_code == 404
     page = await client.get("/admin/orders", params={"q": theirs.number})
     assert page.context["orders"] == []
+
+
+async def test_staff_see_and_change_consent_with_its_history(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    shop = await user.merchant
+    customer = await factories.customer(shop, phone="+48601234567")
+    order = await factories.order(shop, customer=customer)
+    page = await client.get(f"/admin/orders/{order.id}")
+    assert page.context["customer"].id == customer.id
+    assert page.context["consent_history"] == []
+
+    response = await client.post(
+        f"/admin/customers/{customer.id}/consent?order={order.id}",
+        data={"email_consent": "1", "sms_consent": "1", "csrf_token": token},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/admin/orders/{order.id}?consent=saved"
+    assert (await Customer.get(id=customer.id)).sms_opt_in is True
+    page = await client.get(response.headers["location"])
+    (change,) = page.context["consent_history"]
+    assert (change.channel, change.granted, change.source, change.detail) == (
+        "sms",
+        True,
+        "workspace",
+        user.email,
+    )
+    assert "Consent saved" in page.text
+
+
+async def test_another_shops_customer_consent_cannot_be_changed(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    _user, token = await signed_in_owner(client)
+    theirs = await factories.customer(phone="+48601234567")
+    response = await client.post(
+        f"/admin/customers/{theirs.id}/consent",
+        data={"sms_consent": "1", "csrf_token": token},
+    )
+    assert response.status_code == 404
+    assert (await Customer.get(id=theirs.id)).sms_opt_in is False
+    assert not await ConsentChange.exists()

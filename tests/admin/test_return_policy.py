@@ -77,6 +77,7 @@ def _validate(**changes: Any) -> tuple[dict[str, Any], dict[str, str]]:
 EXPECTED = {
     "window_days": 45,
     "no_scan_margin_days": 10,
+    "returns_before_delivery": False,
     "final_sale_categories": ["Sale", "Clearance"],
     "ineligible_categories": ["Underwear"],
     "resolutions": ["refund", "store_credit"],
@@ -686,3 +687,10 @@ def test_the_policy_page_is_accessible_and_errors_are_announced(
     assert page.get_attribute("#return_shipping_fee", "aria-invalid") == "true"
     assert page.input_value("#return_shipping_fee") == "4.999"
     assert axe_violations(page) == []
+
+
+def test_returns_before_delivery_is_a_switch_that_reaches_the_rules() -> None:
+    clean, errors = _validate(returns_before_delivery="1")
+    assert errors == {} and clean["returns_before_delivery"] is True
+    assert policy.Rules.of(ReturnPolicy(**clean)).before_delivery is True
+    assert policy.Rules.of(ReturnPolicy(**_validate()[0])).before_delivery is False

@@ -352,3 +352,33 @@ async def test_the_detail_shows_an_exchange_and_the_return_parcel(
     assert "TEE-XL" in page.text and "3 available" in page.text
     assert page.context["parcel_status"] == "In transit"
     assert f'href="/admin/shipments/{parcel.id}"' in page.text
+
+
+async def test_staff_add_and_correct_the_return_parcel(client: httpx.AsyncClient, db: str) -> None:
+    shop, token, _user = await _signed_in(client)
+    ret = await return_for(shop)
+    await service.approve(ret, actor="staff:1")
+    url = f"/admin/returns/{ret.id}/parcel"
+    page = await client.get(f"/admin/returns/{ret.id}")
+    assert 'name="tracking_number"' in page.text
+
+    unknown = await client.post(url, data={"csrf_token": token, "tracking_number": "ABCDEFGH12"})
+    assert unknown.status_code == 400
+    assert "choose the carrier" in unknown.text
+    assert not await ReturnRequest.filter(id=ret.id, return_shipment_id__isnull=False).exists()
+
+    saved = await client.post(
+        url, data={"csrf_token": token, "tracking_number": "1Z999AA10123456784", "carrier": ""}
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/admin/returns/{ret.id}?done=parcel"
+    linked = await (await ReturnRequest.get(id=ret.id)).return_shipment
+    assert linked is not None
+    assert (linked.carrier_key, linked.direction) == ("ups", Direction.RETURN)
+
+    await client.post(
+        url, data={"csrf_token": token, "tracking_number": "1234567890", "carrier": "dhl"}
+    )
+    corrected = await (await ReturnRequest.get(id=ret.id)).return_shipment
+    assert corrected is not None and corrected.id == linked.id
+    assert (corrected.carrier_key, corrected.tracking_number) == ("dhl", "1234567890")

@@ -8,6 +8,7 @@ import pytest
 
 from portal.admin import template_families
 from portal.models import Channel, NotificationTemplate
+from portal.notifications import composer
 from portal.notifications.base import LOCALES
 from portal.returns import messages
 from portal.surveys import message as survey_message
@@ -109,11 +110,12 @@ async def test_the_survey_invitation_is_edited_with_its_own_variables(
     await client.post(
         SURVEY_EMAIL, data={"csrf_token": token, "subject": "Ankieta", "body": "{{ intro }}"}
     )
-    source = await survey_message.invitation_source(
-        user.merchant_id,
+    source = await composer.template_source(
+        survey_message.SURVEYS,
+        user.merchant_id,  # type: ignore[attr-defined]
+        "survey",
         Channel.EMAIL,
         "pl",
-        None,  # type: ignore[attr-defined, arg-type]
     )
     assert (source.subject, source.body) == ("Ankieta", "{{ intro }}")
 

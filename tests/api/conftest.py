@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from portal.api import build_mount, openapi, operations_with_document
 from portal.api.operations import ApiConfig
-from portal.api.ratelimit_db import DatabaseRateLimiter
+from portal.api.ratelimit import ApiKeyLimiter
 from portal.api.schemas import validate
 from portal.app import create_app
 from portal.models import ApiKey, Merchant
@@ -62,7 +62,7 @@ def api_settings(tmp_path: Path, db: str) -> Settings:
 
 @pytest.fixture
 def api_config() -> ApiConfig:
-    return ApiConfig(limiter=DatabaseRateLimiter(capacity=1000, period=60))
+    return ApiConfig(limiter=ApiKeyLimiter(capacity=1000, period=60))
 
 
 @pytest.fixture
@@ -78,6 +78,13 @@ async def make_key(shop: Merchant, **fields: Any) -> str:
         merchant=shop, name="test", prefix=key.prefix, key_hash=key.key_hash, **fields
     )
     return key.plaintext
+
+
+async def make_key_id(shop: Merchant) -> int:
+    """A new API key's row id (for limiter and idempotency store tests)."""
+    key = new_api_key()
+    row = await ApiKey.create(merchant=shop, name="test", prefix=key.prefix, key_hash=key.key_hash)
+    return row.id
 
 
 @pytest.fixture

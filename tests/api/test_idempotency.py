@@ -7,14 +7,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.applications import Starlette
 
-from portal.api.idempotency import (
-    MemoryIdempotencyStore,
-    Outcome,
-    StoredResponse,
-    fingerprint,
-)
+from portal.api.idempotency import Outcome, StoredResponse, fingerprint
+from portal.api.idempotency_db import DatabaseIdempotencyStore
 from portal.models import Merchant, Shipment
-from tests.api.conftest import api_client, make_key
+from tests.api.conftest import api_client, make_key, make_key_id
 
 BODY = {"tracking_number": "SBX00000000042", "carrier": "sandbox"}
 
@@ -72,23 +68,23 @@ async def test_an_overlong_key_is_400(api: httpx.AsyncClient) -> None:
     assert response.status_code == 400
 
 
-async def test_a_key_is_forgotten_after_24_hours() -> None:
-    store = MemoryIdempotencyStore()
+async def test_a_key_is_forgotten_after_24_hours(shop: Merchant) -> None:
+    store, k = DatabaseIdempotencyStore(), await make_key_id(shop)
     now = datetime(2026, 11, 23, tzinfo=UTC)
-    assert (await store.begin(1, "k", "f", now)).outcome is Outcome.NEW
-    assert (await store.begin(1, "k", "f", now)).outcome is Outcome.IN_FLIGHT
-    await store.finish(1, "k", StoredResponse(201, b"{}", "application/json"), now)
-    assert (await store.begin(1, "k", "f", now + timedelta(hours=23))).outcome is Outcome.REPLAY
-    assert (await store.begin(1, "k", "g", now + timedelta(hours=23))).outcome is Outcome.MISMATCH
-    assert (await store.begin(1, "k", "g", now + timedelta(hours=24))).outcome is Outcome.NEW
+    assert (await store.begin(k, "k", "f", now)).outcome is Outcome.NEW
+    assert (await store.begin(k, "k", "f", now)).outcome is Outcome.IN_FLIGHT
+    await store.finish(k, "k", StoredResponse(201, b"{}", "application/json"), now)
+    assert (await store.begin(k, "k", "f", now + timedelta(hours=23))).outcome is Outcome.REPLAY
+    assert (await store.begin(k, "k", "g", now + timedelta(hours=23))).outcome is Outcome.MISMATCH
+    assert (await store.begin(k, "k", "g", now + timedelta(hours=24))).outcome is Outcome.NEW
 
 
-async def test_a_released_key_can_run_again() -> None:
-    store = MemoryIdempotencyStore()
+async def test_a_released_key_can_run_again(shop: Merchant) -> None:
+    store, k = DatabaseIdempotencyStore(), await make_key_id(shop)
     now = datetime(2026, 11, 23, tzinfo=UTC)
-    await store.begin(1, "k", "f", now)
-    await store.release(1, "k")
-    assert (await store.begin(1, "k", "f", now)).outcome is Outcome.NEW
+    await store.begin(k, "k", "f", now)
+    await store.release(k, "k")
+    assert (await store.begin(k, "k", "f", now)).outcome is Outcome.NEW
 
 
 def test_the_fingerprint_ignores_key_order_but_not_the_path() -> None:

@@ -12,10 +12,10 @@ from portal.api import build_mount
 from portal.api.idempotency import IN_FLIGHT_LEASE, Outcome, StoredResponse, fingerprint
 from portal.api.idempotency_db import DatabaseIdempotencyStore, purge_records
 from portal.api.operations import ApiConfig
-from portal.api.ratelimit_db import DatabaseRateLimiter
+from portal.api.ratelimit import ApiKeyLimiter
 from portal.app import create_app
 from portal.models import ApiKey, IdempotencyRecord, Merchant, Shipment
-from tests.api.conftest import api_client, make_key
+from tests.api.conftest import api_client, make_key, make_key_id
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -23,15 +23,8 @@ ANSWER = StoredResponse(201, b'{"id": 7}', "application/json", "/api/v1/shipment
 BODY = {"tracking_number": "SBX00000000042", "carrier": "sandbox"}
 
 
-async def _key_id(shop: Merchant) -> int:
-    await make_key(shop)
-    row = await ApiKey.filter(merchant=shop).order_by("-id").first()
-    assert row is not None
-    return row.id
-
-
 async def test_a_finished_answer_is_replayed_exactly(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     assert (await store.begin(key_id, "k", "f", NOW)).outcome is Outcome.NEW
     assert (await store.begin(key_id, "k", "f", NOW)).outcome is Outcome.IN_FLIGHT
     await store.finish(key_id, "k", ANSWER, NOW)
@@ -41,7 +34,7 @@ async def test_a_finished_answer_is_replayed_exactly(shop: Merchant) -> None:
 
 
 async def test_another_fingerprint_is_a_mismatch(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "k", "f", NOW)
     assert (await store.begin(key_id, "k", "g", NOW)).outcome is Outcome.MISMATCH
     await store.finish(key_id, "k", ANSWER, NOW)
@@ -49,7 +42,7 @@ async def test_another_fingerprint_is_a_mismatch(shop: Merchant) -> None:
 
 
 async def test_a_crashed_reservation_is_taken_over_after_its_lease(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "k", "f", NOW)
     later = NOW + IN_FLIGHT_LEASE + timedelta(seconds=1)
     assert (await store.begin(key_id, "k", "f", later)).outcome is Outcome.NEW
@@ -58,7 +51,7 @@ async def test_a_crashed_reservation_is_taken_over_after_its_lease(shop: Merchan
 
 
 async def test_only_one_of_many_takes_over_a_lapsed_lease(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "k", "f", NOW)
     later = NOW + IN_FLIGHT_LEASE * 2
     outcomes = await asyncio.gather(*(store.begin(key_id, "k", "f", later) for _ in range(8)))
@@ -66,21 +59,21 @@ async def test_only_one_of_many_takes_over_a_lapsed_lease(shop: Merchant) -> Non
 
 
 async def test_a_record_past_retention_starts_over(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "k", "f", NOW)
     await store.finish(key_id, "k", ANSWER, NOW)
     assert (await store.begin(key_id, "k", "g", NOW + timedelta(hours=24))).outcome is Outcome.NEW
 
 
 async def test_a_released_key_can_run_again(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "k", "f", NOW)
     await store.release(key_id, "k")
     assert (await store.begin(key_id, "k", "f", NOW)).outcome is Outcome.NEW
 
 
 async def test_release_keeps_a_finished_answer(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "k", "f", NOW)
     await store.finish(key_id, "k", ANSWER, NOW)
     await store.release(key_id, "k")
@@ -89,13 +82,13 @@ async def test_release_keeps_a_finished_answer(shop: Merchant) -> None:
 
 async def test_keys_are_scoped_to_the_api_key(shop: Merchant) -> None:
     store = DatabaseIdempotencyStore()
-    first, second = await _key_id(shop), await _key_id(shop)
+    first, second = await make_key_id(shop), await make_key_id(shop)
     await store.begin(first, "k", "f", NOW)
     assert (await store.begin(second, "k", "g", NOW)).outcome is Outcome.NEW
 
 
 async def test_the_purge_forgets_records_older_than_a_day(shop: Merchant) -> None:
-    store, key_id = DatabaseIdempotencyStore(), await _key_id(shop)
+    store, key_id = DatabaseIdempotencyStore(), await make_key_id(shop)
     await store.begin(key_id, "old", "f", NOW - timedelta(hours=25))
     await store.begin(key_id, "new", "f", NOW - timedelta(hours=23))
     assert await purge_records(NOW) == 1
@@ -105,7 +98,7 @@ async def test_the_purge_forgets_records_older_than_a_day(shop: Merchant) -> Non
 def _process(tmp_path: Path, db: str, name: str) -> Starlette:
     """One "web process": its own app, store and limiter objects; the shared database."""
     app = create_app(make_settings(tmp_path / name, database_url=db), manage_db=False)
-    config = ApiConfig(limiter=DatabaseRateLimiter(capacity=1000))
+    config = ApiConfig(limiter=ApiKeyLimiter(capacity=1000))
     app.router.routes.insert(0, build_mount(config))
     return app
 

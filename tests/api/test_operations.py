@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from portal.api.operations import ApiConfig, Call, Operation, PathEndpoint, Reply
-from portal.api.ratelimit import RateLimiter
+from portal.api.ratelimit import ApiKeyLimiter
 from portal.api.schemas import obj, string
 from portal.app import create_app
 from tests.api.conftest import api_client
@@ -48,7 +48,7 @@ async def test_an_unexpected_error_is_a_problem_and_frees_the_idempotency_key(
         body=obj({"a": string()}),
     )
     app = create_app(make_settings(tmp_path, database_url=db), manage_db=False)
-    config = ApiConfig(limiter=RateLimiter(capacity=100))
+    config = ApiConfig(limiter=ApiKeyLimiter(capacity=100))
     app.router.routes.insert(
         0, Mount("/api/v1", routes=[Route("/flaky", PathEndpoint([op], config))])
     )

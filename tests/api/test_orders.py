@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from portal.models import Customer, Order, OrderItem
+from portal.models import ConsentChange, Customer, Order, OrderItem
 from tests import factories
 
 ORDER = {
@@ -126,3 +126,33 @@ async def test_another_merchants_order_is_not_found(api: httpx.AsyncClient) -> N
 async def test_the_same_number_at_another_merchant_is_fine(api: httpx.AsyncClient) -> None:
     await factories.order(await factories.merchant(), number="A-1001")
     assert (await api.post("/api/v1/orders", json=ORDER)).status_code == 201
+
+
+async def test_consent_the_checkout_collected_is_recorded(api: httpx.AsyncClient) -> None:
+    body = order(customer={**ORDER["customer"], "sms_consent": True})
+    response = await api.post("/api/v1/orders", json=body)
+    assert response.json()["customer"]["sms_consent"] is True
+    assert response.json()["customer"]["email_consent"] is True
+    customer = await Customer.get(email="ann@example.test")
+    assert customer.sms_opt_in is True
+    assert await ConsentChange.filter(customer_id=customer.id).values_list(
+        "channel", "granted", "source"
+    ) == [("sms", True, "api")]
+
+    # A later order that withdraws it is recorded too; one that does not mention it changes nothing.
+    withdrawn = order(number="A-1002", customer={**ORDER["customer"], "sms_consent": False})
+    assert (await api.post("/api/v1/orders", json=withdrawn)).json()["customer"][
+        "sms_consent"
+    ] is False
+    await api.post("/api/v1/orders", json=order(number="A-1003"))
+    assert (await Customer.get(id=customer.id)).sms_opt_in is False
+    assert await ConsentChange.filter(customer_id=customer.id).count() == 2
+
+
+async def test_a_new_customer_without_consent_fields_gets_email_only(
+    api: httpx.AsyncClient,
+) -> None:
+    response = await api.post("/api/v1/orders", json=ORDER)
+    assert response.json()["customer"]["email_consent"] is True
+    assert response.json()["customer"]["sms_consent"] is False
+    assert not await ConsentChange.exists()

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import httpx
 
-from portal.models import Merchant, ReturnPolicy, ReturnRequest
+from portal.models import Merchant, ReturnPolicy, ReturnRequest, Shipment
+from portal.models.tracking import Direction
 from portal.returns import queue, service
 from tests import factories
 from tests.admin.returns_helpers import return_for
@@ -76,3 +77,49 @@ async def test_another_merchants_return_is_not_found(api: httpx.AsyncClient, db:
 async def test_a_bad_state_filter_is_refused(api: httpx.AsyncClient) -> None:
     response = await api.get("/api/v1/returns", params={"state": "lost"})
     assert response.status_code == 422
+
+
+async def test_the_parcel_coming_back_is_linked_tracked_and_corrected(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    """The shop's system sends the number the customer got at the drop-off: the parcel
+    becomes a return shipment polled now; a corrected number keeps the one parcel."""
+    await _review_policy(shop)
+    ret = await return_for(shop)
+    await service.approve(ret, actor="staff:1")
+    url = f"/api/v1/returns/{ret.number}/shipment"
+    response = await api.put(url, json={"tracking_number": "1Z 999 AA1 0123456784"})
+    assert response.status_code == 201
+    parcel = response.json()["return_shipment"]
+    assert (parcel["tracking_number"], parcel["carrier"], parcel["status"]) == (
+        "1Z999AA10123456784",
+        "ups",
+        "pending",
+    )
+    shipment = await Shipment.get(tracking_number="1Z999AA10123456784")
+    assert shipment.direction is Direction.RETURN and shipment.next_poll_at is not None
+    assert (await ReturnRequest.get(id=ret.id)).return_shipment_id == shipment.id
+
+    corrected = await api.put(url, json={"tracking_number": "1234567890", "carrier": "dhl"})
+    assert corrected.status_code == 200
+    assert corrected.json()["return_shipment"]["carrier"] == "dhl"
+    assert await Shipment.filter(direction=Direction.RETURN).count() == 1
+
+
+async def test_a_parcel_is_refused_with_a_reason(api: httpx.AsyncClient, shop: Merchant) -> None:
+    await _review_policy(shop)
+    ret = await return_for(shop)
+    url = f"/api/v1/returns/{ret.number}/shipment"
+    assert (await api.put(url, json={"tracking_number": "1Z999AA10123456784"})).status_code == 409
+    await service.approve(ret, actor="staff:1")
+    unknown = await api.put(url, json={"tracking_number": "ABCDEFGH12"})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["pointer"] == "/carrier"
+    assert (
+        await api.put(url, json={"tracking_number": "ABCDEFGH12", "carrier": "nope"})
+    ).status_code == 422
+    assert not await Shipment.filter(direction=Direction.RETURN).exists()
+    missing = await api.put(
+        "/api/v1/returns/R-NOPE/shipment", json={"tracking_number": "1Z999AA10123456784"}
+    )
+    assert missing.status_code == 404

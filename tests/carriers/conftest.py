@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from carriers import fedex, ups, usps
+from carriers import fedex, gls, ups, usps
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]
@@ -29,7 +29,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(autouse=True)
 def _fresh_tokens() -> Iterator[None]:
     """Every test starts and ends without cached OAuth tokens."""
-    caches = (ups.TOKENS, fedex.TOKENS, usps.TOKENS)
+    caches = (ups.TOKENS, fedex.TOKENS, usps.TOKENS, gls.TOKENS)
     for cache in caches:
         cache.clear()
     yield

@@ -29,6 +29,7 @@ from carriers.base import CarrierAdapter, Reason, Status
 from carriers.dhl import DHLAdapter
 from carriers.easypost import EasyPostAdapter
 from carriers.fedex import FedExAdapter
+from carriers.gls import GLSAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
 from carriers.ups import UPSAdapter
 from carriers.usps import USPSAdapter
@@ -127,6 +128,16 @@ CARRIERS = {
             number="1234567891",
             route=lambda mock: mock.get("https://api-eu.dhl.com/track/shipments"),
             error_json={"title": "Too Many Requests"},
+        ),
+        Carrier(
+            name="gls",
+            cls=GLSAdapter,
+            credentials=OAUTH,
+            number="36301917596",
+            route=lambda mock: mock.get(
+                url__startswith="https://api.gls-group.net/track-and-trace-v1/tracking/"
+            ),
+            token_url="https://api.gls-group.net/oauth2/v2/token",
         ),
         Carrier(
             name="aftership",

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carriers.aftership import AfterShipAdapter, codes, parse
-from carriers.base import AuthError, BadResponse, Reason, Status
+from carriers.base import BadResponse, Reason, Status
 from tests.carriers.helpers import JSON, json_paths, load_fixture, replaced, utc
 
 BASE = "https://api.aftership.com"
@@ -98,20 +98,6 @@ async def test_an_expired_tracking_has_an_empty_event_list(adapter, respx_mock) 
 # --- numbers AfterShip does not hold ---
 
 
-async def test_a_number_aftership_does_not_hold_is_not_found(adapter, respx_mock) -> None:
-    respx_mock.get(TRACKINGS).respond(200, json=fixture("trackings_empty.json"))
-    [result] = await adapter.track(["9999999999"])
-    assert result.not_found is True
-    assert result.number == "9999999999"
-
-
-async def test_a_malformed_number_is_not_found_without_a_call(adapter, respx_mock) -> None:
-    route = respx_mock.get(TRACKINGS).respond(200, json=fixture("trackings_empty.json"))
-    [result] = await adapter.track(["12,34/56!"])
-    assert result.not_found is True
-    assert not route.called
-
-
 async def test_numbers_are_matched_after_normalising(adapter, respx_mock) -> None:
     respx_mock.get(TRACKINGS).respond(200, json=fixture("trackings.json"))
     [result] = await adapter.track(["123 456-7891"])
@@ -128,15 +114,6 @@ def test_the_newest_of_duplicate_trackings_wins() -> None:
 
 
 # --- whole-call failures ---
-
-
-@pytest.mark.parametrize("status", [401, 403])
-async def test_rejected_credentials_raise_auth_error_once(adapter, respx_mock, status) -> None:
-    """API-key auth has no token to refresh, so there is exactly one call."""
-    route = respx_mock.get(TRACKINGS).respond(status, json=fixture("error_unauthorized.json"))
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-    assert route.call_count == 1
 
 
 async def test_another_4xx_is_a_bad_response(adapter, respx_mock) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -162,42 +162,16 @@ def test_the_wording_refines_the_coarse_code(code, text, expected):
     assert "/".join(filter(None, codes.classify(code, text))) == expected
 
 
-# --- numbers the carrier does not know ---
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "number"),
-    [
-        (404, fixture("not_found.json"), NUMBER),  # unknown number
-        (400, fixture("bad_request.json"), "12 34/?"),  # malformed number
-        (200, {"shipments": []}, NUMBER),
-    ],
-)
-async def test_it_returns_not_found(adapter, respx_mock, status, body, number):
-    problem = {"Content-Type": "application/problem+json"}
-    respx_mock.get(TRACK_URL).respond(status, json=body, headers=problem if status > 200 else {})
-
-    (result,) = await adapter.track([number])
-
-    assert result.not_found and result.number == number and result.events == []
-    assert result.carrier_url and result.carrier_url.endswith(number)
-
-
 # --- authentication: a static key, no token to refresh ---
 
 
-@pytest.mark.parametrize(
-    ("credentials", "status"), [(CREDENTIALS, 401), (CREDENTIALS, 403), ({}, 0)]
-)
-async def test_it_raises_auth_error_without_retrying(client, respx_mock, credentials, status):
-    route = respx_mock.get(TRACK_URL).respond(status or 200, json={"title": "Unauthorized"})
+async def test_without_a_key_it_raises_auth_error_without_a_call(client, respx_mock):
+    """401 and 403 (no retry) are in test_contract.py."""
+    route = respx_mock.get(TRACK_URL).respond(200, json={"title": "Unauthorized"})
 
     with pytest.raises(AuthError):
-        await DHLAdapter(credentials, client=client).track([NUMBER])
-    assert route.call_count == (1 if status else 0), "no retry; no call without a key"
-
-
-# --- whole-call failures ---
+        await DHLAdapter({}, client=client).track([NUMBER])
+    assert route.call_count == 0, "no call without a key"
 
 
 # --- payload shapes ---
@@ -411,3 +385,48 @@ def test_the_parser_raises_only_bad_response_on_arbitrary_json(doc):
 @given(st.sampled_from(FUZZED).flatmap(lambda name: mutated(fixture(name), JSON | plausible)))
 def test_the_parser_raises_only_bad_response_on_a_mutated_fixture(doc):
     _parse_or_bad_response(doc)
+
+
+def test_a_current_status_newer_than_the_last_event_wins() -> None:
+    """DHL's ``status`` one second after its last listed event: a delivery it has not
+    yet listed among the events still makes the parcel delivered, with its time."""
+    doc = {
+        "shipments": [
+            {
+                "id": "1234567890",
+                "status": {
+                    "timestamp": "2026-11-20T10:00:01Z",
+                    "statusCode": "delivered",
+                    "status": "DELIVERED",
+                    "description": "Delivered",
+                },
+                "events": [
+                    {
+                        "timestamp": "2026-11-20T10:00:00Z",
+                        "statusCode": "transit",
+                        "status": "PROCESSED",
+                        "description": "Processed at delivery facility",
+                    }
+                ],
+            }
+        ]
+    }
+    (result,) = parse.parse_shipments(doc)
+    assert result.status is Status.DELIVERED
+    assert result.delivered_at == datetime(2026, 11, 20, 10, 0, 1, tzinfo=UTC)
+    assert [e.status for e in result.events] == [Status.IN_TRANSIT]
+
+
+def test_a_current_status_older_than_the_last_event_does_not_win() -> None:
+    doc = {
+        "shipments": [
+            {
+                "id": "1234567890",
+                "status": {"timestamp": "2026-11-20T09:00:00Z", "statusCode": "pre-transit"},
+                "events": [{"timestamp": "2026-11-20T10:00:00Z", "statusCode": "transit"}],
+            }
+        ]
+    }
+    (result,) = parse.parse_shipments(doc)
+    assert result.status is Status.IN_TRANSIT
+    assert len(result.events) == 1

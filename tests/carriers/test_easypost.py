@@ -21,7 +21,7 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carriers.base import AuthError, BadResponse, Reason, Status
+from carriers.base import BadResponse, Reason, Status
 from carriers.easypost import EasyPostAdapter, codes, parse
 from tests.carriers.helpers import JSON, json_paths, load_fixture, replaced, utc
 
@@ -109,21 +109,6 @@ async def test_a_tracker_without_news_is_pending_with_an_empty_event_list(
 # --- numbers EasyPost refuses ---
 
 
-async def test_a_number_easypost_rejects_is_not_found(adapter, respx_mock) -> None:
-    respx_mock.post(TRACKERS).respond(422, json=fixture("error_invalid_code.json"))
-    [result] = await adapter.track(["EZ0000000000"])
-    assert result.not_found is True
-    assert result.number == "EZ0000000000"
-    assert result.events == []
-
-
-async def test_a_malformed_number_is_not_found_without_a_call(adapter, respx_mock) -> None:
-    route = respx_mock.post(TRACKERS).respond(422, json=fixture("error_invalid_code.json"))
-    [result] = await adapter.track(["12,34/56!"])
-    assert result.not_found is True
-    assert not route.called
-
-
 async def test_a_4xx_that_is_not_an_easypost_error_is_a_bad_response(adapter, respx_mock) -> None:
     respx_mock.post(TRACKERS).respond(422, json={"message": "proxy says no"})
     with pytest.raises(BadResponse):
@@ -137,18 +122,6 @@ async def test_an_unexpected_status_is_a_bad_response(adapter, respx_mock, statu
     with pytest.raises(BadResponse) as caught:
         await adapter.track(["EZ1000000001"])
     assert "TRACKER.TRACKING_CODE.INVALID" in (caught.value.body or "")
-
-
-# --- whole-call failures ---
-
-
-@pytest.mark.parametrize("status", [401, 403])
-async def test_rejected_credentials_raise_auth_error_once(adapter, respx_mock, status) -> None:
-    """API-key auth has no token to refresh, so there is exactly one call."""
-    route = respx_mock.post(TRACKERS).respond(status, json={"error": {"code": "APIKEY"}})
-    with pytest.raises(AuthError):
-        await adapter.track(["EZ1000000001"])
-    assert route.call_count == 1
 
 
 # --- shapes ---

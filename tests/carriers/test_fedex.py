@@ -139,21 +139,6 @@ def test_codes_and_descriptions_give_status_and_reason(event_type, description, 
 # --- numbers FedEx cannot track ---
 
 
-async def test_an_unknown_number_is_a_not_found_result(adapter, respx_mock, token_route):
-    result = await track_payload(adapter, respx_mock, fixture("not_found.json"))
-
-    assert result.not_found and result.events == [] and result.status is Status.PENDING
-    assert result.carrier_url == "https://www.fedex.com/fedextrack/?trknbr=999999999999"
-
-
-async def test_a_malformed_number_alone_is_a_not_found_result(adapter, respx_mock, token_route):
-    respx_mock.post(TRACK_URL).respond(400, json=fixture("rejected_number.json"))
-
-    [result] = await adapter.track(["ABC"])
-
-    assert result.not_found
-
-
 async def test_a_malformed_number_does_not_sink_its_batch(adapter, respx_mock, token_route):
     def answer(request: httpx.Request) -> httpx.Response:
         asked = [
@@ -197,9 +182,6 @@ async def test_concurrent_batches_share_one_cached_token(adapter, respx_mock, to
     await adapter.track([NUMBER])
 
     assert token_route.call_count == 1
-
-
-# --- whole-call failures ---
 
 
 # --- payload shapes ---

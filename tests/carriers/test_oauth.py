@@ -1,4 +1,4 @@
-"""OAuth client credentials (:mod:`carriers.oauth`) as UPS, FedEx and USPS use it: one
+"""OAuth client credentials (:mod:`carriers.oauth`) as UPS, FedEx, USPS and GLS use it: one
 cached token, a single refresh after a 401, and AuthError for refused or missing credentials.
 
 Each carrier's token request itself (form, Basic auth or JSON) is tested in its own file.
@@ -21,17 +21,20 @@ UNAUTHORIZED: dict[str, Any] = {
     "ups": None,
     "fedex": load_fixture("fedex", "unauthorized.json"),
     "usps": None,
+    "gls": load_fixture("gls", "token_expired.json"),
 }
 JOURNEY_STATUS = {
     "ups": Status.OUT_FOR_DELIVERY,
     "fedex": Status.OUT_FOR_DELIVERY,
     "usps": Status.IN_TRANSIT,
+    "gls": Status.INFO_RECEIVED,
 }
 #: What each token endpoint says when it refuses the client.
 TOKEN_REFUSED: dict[str, Any] = {
     "ups": {"response": {"errors": []}},
     "fedex": load_fixture("fedex", "unauthorized.json"),
     "usps": {"error": "invalid_client"},
+    "gls": {"errors": [{"message": "Invalid client identifier", "type": "400"}]},
 }
 OAUTH_CARRIERS = pytest.mark.parametrize("carrier", list(UNAUTHORIZED), indirect=True)
 
@@ -79,7 +82,12 @@ async def test_a_second_401_raises_auth_error(carrier: Carrier, client, respx_mo
 
 @pytest.mark.parametrize(
     ("carrier", "status"),
-    [*rows("ups", (400,), (401,)), *rows("fedex", (400,), (401,)), *rows("usps", (400,), (401,))],
+    [
+        *rows("ups", (400,), (401,)),
+        *rows("fedex", (400,), (401,)),
+        *rows("usps", (400,), (401,)),
+        *rows("gls", (400,), (401,)),
+    ],
     indirect=["carrier"],
 )
 async def test_a_refused_token_request_raises_auth_error(

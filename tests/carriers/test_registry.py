@@ -22,7 +22,10 @@ from carriers import registry
 from carriers.base import CarrierAdapter, Status
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "doorstep_example_carrier"
-BUILT_IN = ["aftership", "dhl", "easypost", "fedex", "sandbox", "ups", "usps"]
+BUILT_IN = [
+    "aftership", "cargus", "dhl", "dpd_pl", "easypost", "fan_courier", "fedex", "gls", "inpost",
+    "poczta_polska", "sameday", "sandbox", "ups", "usps",
+]  # fmt: skip
 
 
 def _fake_install(site: Path) -> None:

@@ -140,25 +140,6 @@ def test_the_reason_is_read_from_the_description(description, reason):
 # --- numbers UPS cannot track ---
 
 
-async def test_an_unknown_number_is_a_not_found_result(adapter, respx_mock, token_route):
-    result = await track_payload(adapter, respx_mock, fixture("not_found.json"))
-
-    assert result.not_found and result.events == [] and result.status is Status.PENDING
-    assert result.carrier_url == f"https://www.ups.com/track?tracknum={NUMBER}"
-
-
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [(400, fixture("malformed_number.json")), (404, {"response": {"errors": []}})],
-)
-async def test_a_malformed_or_missing_number_is_a_not_found_result(
-    adapter, respx_mock, token_route, status, body
-):
-    result = await track_payload(adapter, respx_mock, body, status)
-
-    assert result.not_found and result.carrier_url
-
-
 async def test_a_400_without_errors_is_a_bad_response(adapter, respx_mock, token_route):
     with pytest.raises(BadResponse):
         await track_payload(adapter, respx_mock, {"message": "nope"}, 400)

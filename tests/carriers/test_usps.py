@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carriers import registry
-from carriers.base import AuthError, BadResponse, RateLimited, Reason, Status
+from carriers.base import BadResponse, RateLimited, Reason, Status
 from carriers.usps import USPSAdapter, codes, parse
 from tests.carriers.helpers import JSON, load_fixture, mutated, utc
 
@@ -124,16 +124,6 @@ async def test_it_reports_a_return_to_sender(adapter, respx_mock, token_route):
 # --- numbers the carrier does not know ---
 
 
-async def test_it_returns_not_found_for_an_unknown_number(adapter, respx_mock, token_route):
-    respx_mock.get(TRACK_URL).respond(400, json=fixture("not_found.json"))
-
-    (result,) = await adapter.track([NUMBER])
-
-    assert result.not_found
-    assert result.number == NUMBER and result.events == [] and result.status is Status.PENDING
-    assert result.carrier_url and NUMBER in result.carrier_url
-
-
 async def test_it_returns_not_found_for_a_malformed_number(adapter, respx_mock, token_route):
     number = "not a/number?"
     route = respx_mock.get(f"{BASE}/tracking/v3/tracking/not%20a%2Fnumber%3F").respond(
@@ -147,13 +137,6 @@ async def test_it_returns_not_found_for_a_malformed_number(adapter, respx_mock, 
 
 
 # --- authentication ---
-
-
-async def test_it_raises_auth_error_when_the_app_lacks_access(adapter, respx_mock, token_route):
-    respx_mock.get(TRACK_URL).respond(403, json={"error": "forbidden"})
-
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
 
 
 async def test_concurrent_calls_share_one_cached_token(client, respx_mock, token_route):

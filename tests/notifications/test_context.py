@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
-from portal.notifications.context import (
-    VARIABLES,
-    branding,
-    carrier_name,
-    format_eta,
-    greeting,
-    sample_context,
-)
+from portal.notifications.context import branding, carrier_name, format_eta, greeting
+from portal.notifications.shipments import VARIABLES
 from portal.settings import Settings
+from tests.notifications.shipment_templates import sample_context
 
 
 def test_the_eta_is_written_out_in_the_customers_language() -> None:
@@ -52,8 +47,8 @@ def test_the_sample_context_has_every_documented_variable(settings: Settings) ->
 def test_the_delivered_message_carries_a_return_start_link(settings: Settings) -> None:
     from types import SimpleNamespace
 
+    from portal.core.links import read_start_token
     from portal.notifications.context import return_link
-    from portal.returns_page.access import read_start_token
 
     link = return_link(settings, SimpleNamespace(id=3), SimpleNamespace(id=42))
     assert link.startswith(f"{settings.public_base_url}/returns/start/")

@@ -9,18 +9,20 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from portal.core.links import read_preferences_token
 from portal.notifications.base import DeliveryError
-from portal.notifications.email import EmailSender, smtp_config
-from portal.notifications.links import read_preferences_token
+from portal.notifications.email import EmailChannel, smtp_config
 from tests.notifications.helpers import SmtpSink, free_port, make_settings
 
 SHOP = SimpleNamespace(name="Zielony Sklep", branding={"support_email": "help@zielony.test"})
 ANNA = SimpleNamespace(id=17, name="Anna Nowak")
 
 
-def _message(number: int, recipient: str = "anna@example.test") -> Any:
+def _message(number: int, recipient: str = "anna@example.test", shop: Any = SHOP) -> Any:
     return SimpleNamespace(
         id=number,
+        merchant=shop,
+        customer=ANNA,
         recipient=recipient,
         subject="Twoja przesyłka została doręczona",
         body_text="Dzień dobry,\n\nprzesyłka dotarła.",
@@ -53,8 +55,8 @@ async def test_an_email_arrives_with_both_parts_and_unsubscribe_headers(
     smtp_sink: SmtpSink,
 ) -> None:
     settings = make_settings(smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}")
-    async with EmailSender(settings) as sender:
-        sent = await sender.send(_message(42), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+    async with EmailChannel(settings) as sender:
+        sent = await sender.send(_message(42))
 
     envelope, email = smtp_sink.received[0]
     assert envelope.mail_from == "no-reply@portal.test"
@@ -86,8 +88,8 @@ async def test_long_links_and_awkward_names_survive_the_trip(smtp_sink: SmtpSink
         public_base_url="https://tracking.a-rather-long-shop-domain.example.com",
     )
     shop = SimpleNamespace(name="Łąka & Co, Ltd.", branding={"support_email": "pomoc@łąka.test"})
-    async with EmailSender(settings) as sender:
-        await sender.send(_message(9), merchant=shop, customer=ANNA)  # type: ignore[arg-type]
+    async with EmailChannel(settings) as sender:
+        await sender.send(_message(9, shop=shop))
 
     envelope, email = smtp_sink.received[0]
     raw = envelope.original_content.decode("utf-8")
@@ -103,16 +105,16 @@ async def test_long_links_and_awkward_names_survive_the_trip(smtp_sink: SmtpSink
 async def test_the_message_id_is_the_same_on_every_attempt(smtp_sink: SmtpSink) -> None:
     settings = make_settings(smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}")
     for _ in range(2):
-        async with EmailSender(settings) as sender:
-            await sender.send(_message(7), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+        async with EmailChannel(settings) as sender:
+            await sender.send(_message(7))
     assert {m["Message-ID"] for m in smtp_sink.messages} == {"<notification.7@portal.test>"}
 
 
 async def test_a_batch_reuses_one_connection(smtp_sink: SmtpSink) -> None:
     settings = make_settings(smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}")
-    async with EmailSender(settings) as sender:
+    async with EmailChannel(settings) as sender:
         for number in range(1, 6):
-            await sender.send(_message(number), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+            await sender.send(_message(number))
 
     assert len(smtp_sink.messages) == 5
     assert len(set(smtp_sink.peers)) == 1
@@ -122,12 +124,12 @@ async def test_a_refused_recipient_fails_that_message_only(smtp_sink: SmtpSink) 
     smtp_sink.refuse["gone@example.test"] = "550 5.1.1 No such user"
     smtp_sink.refuse["full@example.test"] = "452 4.2.2 Mailbox full"
     settings = make_settings(smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}")
-    async with EmailSender(settings) as sender:
+    async with EmailChannel(settings) as sender:
         with pytest.raises(DeliveryError) as gone:
-            await sender.send(_message(1, "gone@example.test"), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+            await sender.send(_message(1, "gone@example.test"))
         with pytest.raises(DeliveryError) as full:
-            await sender.send(_message(2, "full@example.test"), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
-        await sender.send(_message(3), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+            await sender.send(_message(2, "full@example.test"))
+        await sender.send(_message(3))
 
     assert (gone.value.permanent, gone.value.code) == (True, 550)
     assert (full.value.permanent, full.value.code) == (False, 452)
@@ -136,10 +138,10 @@ async def test_a_refused_recipient_fails_that_message_only(smtp_sink: SmtpSink) 
 
 async def test_an_unreachable_server_is_a_transient_failure_for_the_whole_batch() -> None:
     settings = make_settings(smtp_url=f"smtp://127.0.0.1:{free_port()}?timeout=2")
-    async with EmailSender(settings) as sender:
+    async with EmailChannel(settings) as sender:
         for number in (1, 2):
             with pytest.raises(DeliveryError) as caught:
-                await sender.send(_message(number), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+                await sender.send(_message(number))
             assert caught.value.permanent is False
 
 
@@ -163,12 +165,12 @@ async def test_it_logs_in_with_the_credentials_in_the_url() -> None:
     controller.start()
     try:
         good = make_settings(smtp_url=f"smtp://shop:s3cr%3At@127.0.0.1:{sink.port}")
-        async with EmailSender(good) as sender:
-            await sender.send(_message(1), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+        async with EmailChannel(good) as sender:
+            await sender.send(_message(1))
         bad = make_settings(smtp_url=f"smtp://shop:wrong@127.0.0.1:{sink.port}")
-        async with EmailSender(bad) as sender:
+        async with EmailChannel(bad) as sender:
             with pytest.raises(DeliveryError) as caught:
-                await sender.send(_message(2), merchant=SHOP, customer=ANNA)  # type: ignore[arg-type]
+                await sender.send(_message(2))
     finally:
         controller.stop()
     assert len(sink.messages) == 1

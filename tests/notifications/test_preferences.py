@@ -10,9 +10,9 @@ from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, sele
 from starlette.applications import Starlette
 from starlette.templating import Jinja2Templates
 
+from portal.core.links import make_preferences_token
 from portal.models import Customer
 from portal.notifications import preferences
-from portal.notifications.links import make_preferences_token
 from portal.notifications.templates import TEMPLATES_ROOT
 from portal.settings import Settings
 from tests.notifications.helpers import parcel

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from portal.models import Channel, OutboxMessage
-from portal.notifications.schedule import (
+from portal.core.timezones import (
     defer_out_of_quiet_hours,
     first_instant_at_or_after,
     recipient_zone,
     zone_for_country,
 )
+from portal.models import Channel, OutboxMessage
 from portal.settings import Settings
 from tests.notifications.helpers import emit_status, parcel
 

@@ -12,10 +12,9 @@ import respx
 from portal.notifications.base import DeliveryError
 from portal.notifications.sms import (
     HttpxTwilioClient,
-    SmsSender,
+    SmsChannel,
     fit_sms_body,
     sms_segments,
-    to_e164,
 )
 from tests.notifications.helpers import (
     ACCOUNT_SID,
@@ -78,23 +77,6 @@ def test_without_a_link_the_text_alone_is_fitted() -> None:
     assert sms_segments(fit_sms_body("x" * 1000))[1] == 2
 
 
-@pytest.mark.parametrize(
-    ("number", "region", "expected"),
-    [
-        ("+48 601 234 567", None, "+48601234567"),
-        ("601-234-567", "PL", "+48601234567"),
-        ("(201) 555-0123", "us", "+12015550123"),
-        ("12", "PL", None),
-        ("not a number", None, None),
-        (None, "PL", None),
-    ],
-)
-def test_numbers_are_normalised_to_e164(
-    number: str | None, region: str | None, expected: str | None
-) -> None:
-    assert to_e164(number, region) == expected
-
-
 def test_the_client_points_twilio_at_the_configured_base_url() -> None:
     client = HttpxTwilioClient(httpx.AsyncClient(), base_url="http://127.0.0.1:9999/")
     assert client.rewrite("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?a=1") == (
@@ -115,7 +97,7 @@ async def test_it_sends_through_the_messaging_service() -> None:
         return_value=httpx.Response(201, json=twilio_payload("message_created"))
     )
     async with httpx.AsyncClient() as http:
-        sent = await SmsSender(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
+        sent = await SmsChannel(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
 
     assert (sent.provider_id, sent.status) == ("SM11111111111111111111111111111111", "accepted")
     request = route.calls.last.request
@@ -137,7 +119,7 @@ async def test_it_sends_from_a_number_without_a_messaging_service() -> None:
     )
     settings = twilio_settings(twilio_messaging_service_sid=None, twilio_from="+48500000000")
     async with httpx.AsyncClient() as http:
-        sent = await SmsSender(settings, http).send(_message())  # type: ignore[arg-type]
+        sent = await SmsChannel(settings, http).send(_message())  # type: ignore[arg-type]
 
     assert sent.status == "queued"
     form = parse_qs(route.calls.last.request.content.decode())
@@ -162,7 +144,7 @@ async def test_twilio_errors_say_whether_to_retry(
     respx.post(MESSAGES_URL).mock(return_value=response)
     async with httpx.AsyncClient() as http:
         with pytest.raises(DeliveryError) as caught:
-            await SmsSender(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
+            await SmsChannel(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
     assert caught.value.permanent is permanent
     if code is not None:
         assert caught.value.code == code
@@ -173,7 +155,7 @@ async def test_a_timeout_is_transient() -> None:
     respx.post(MESSAGES_URL).mock(side_effect=httpx.ConnectTimeout("slow"))
     async with httpx.AsyncClient() as http:
         with pytest.raises(DeliveryError) as caught:
-            await SmsSender(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
+            await SmsChannel(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
     assert caught.value.permanent is False
 
 
@@ -182,7 +164,7 @@ async def test_an_invalid_number_fails_permanently_without_calling_twilio() -> N
     route = respx.post(MESSAGES_URL)
     async with httpx.AsyncClient() as http:
         with pytest.raises(DeliveryError) as caught:
-            await SmsSender(twilio_settings(), http).send(_message("12"))  # type: ignore[arg-type]
+            await SmsChannel(twilio_settings(), http).send(_message("12"))  # type: ignore[arg-type]
     assert caught.value.permanent and caught.value.code == 21211
     assert not route.called
 
@@ -190,4 +172,4 @@ async def test_an_invalid_number_fails_permanently_without_calling_twilio() -> N
 async def test_it_requires_configuration() -> None:
     async with httpx.AsyncClient() as http:
         with pytest.raises(DeliveryError):
-            SmsSender(twilio_settings(twilio_auth_token=None), http)
+            SmsChannel(twilio_settings(twilio_auth_token=None), http)

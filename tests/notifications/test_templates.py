@@ -8,20 +8,18 @@ import pytest
 
 from portal.models import NotificationTemplate
 from portal.notifications.base import LOCALES, Trigger
-from portal.notifications.context import sample_context
 from portal.notifications.sms import sms_segments
-from portal.notifications.templates import (
-    TemplateProblem,
-    TemplateSource,
-    default_path,
+from portal.notifications.templates import TemplateProblem, TemplateSource, default_path
+from portal.settings import Settings
+from tests import factories
+from tests.notifications.shipment_templates import (
     default_source,
     preview,
     render_message,
+    sample_context,
     template_source,
     validate_template,
 )
-from portal.settings import Settings
-from tests import factories
 
 SHOP = SimpleNamespace(name="Sklep Ania", branding={"support_email": "help@shop.test"})
 

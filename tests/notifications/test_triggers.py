@@ -12,7 +12,9 @@ from tortoise.transactions import in_transaction
 from portal import events
 from portal.models import Channel, DomainEvent, NotificationTemplate, OutboxMessage
 from portal.notifications.base import Trigger
-from portal.notifications.triggers import channels_for, enqueue_for_event, trigger_for
+from portal.notifications.composer import channels_for
+from portal.notifications.shipments import SHIPMENTS
+from portal.notifications.triggers import enqueue_for_event, trigger_for
 from portal.settings import Settings
 from tests.notifications.helpers import emit_status, parcel
 
@@ -180,8 +182,8 @@ async def test_merchant_rules_choose_the_channels(db: str, settings: Settings) -
 
     keys = sorted(await OutboxMessage.all().values_list("trigger", "channel"))
     assert keys == [("delivered", "sms"), ("exception", "email"), ("exception", "sms")]
-    assert channels_for(p.merchant, Trigger.DELIVERED) == [Channel.SMS]
-    assert channels_for(p.merchant, Trigger.SHIPPED) == [Channel.EMAIL]  # default kept
+    assert channels_for(p.merchant, SHIPMENTS, Trigger.DELIVERED) == [Channel.SMS]
+    assert channels_for(p.merchant, SHIPMENTS, Trigger.SHIPPED) == [Channel.EMAIL]  # default kept
 
 
 async def test_the_exception_message_explains_the_reason_in_plain_words(

@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from twilio.request_validator import RequestValidator
 
-from portal.models import Customer, MessageState, OutboxMessage
+from portal.models import ConsentChange, Customer, MessageState, OutboxMessage
 from portal.notifications import twilio_webhooks
 from portal.settings import Settings
 from tests.notifications.helpers import AUTH_TOKEN, outbox_message, parcel, twilio_settings
@@ -189,6 +189,19 @@ async def test_unstop_opts_back_in(client: httpx.AsyncClient) -> None:
     p = await parcel(customer={"phone": PHONE, "sms_opt_in": False})
     await post(client, INBOUND_URL, inbound("unstop"))
     assert (await Customer.get(id=p.customer.id)).sms_opt_in is True
+
+
+async def test_stop_and_start_are_kept_in_the_consent_history(client: httpx.AsyncClient) -> None:
+    p = await parcel(customer={"phone": PHONE, "sms_opt_in": True})
+    await post(client, INBOUND_URL, inbound("STOP"))
+    await post(client, INBOUND_URL, inbound("STOP"))  # no change: no second entry
+    await post(client, INBOUND_URL, inbound("START"))
+    history = (
+        await ConsentChange.filter(customer_id=p.customer.id)
+        .order_by("id")
+        .values_list("channel", "granted", "source", "detail")
+    )
+    assert history == [("sms", False, "sms_reply", "STOP"), ("sms", True, "sms_reply", "START")]
 
 
 async def test_a_tracking_number_gets_its_current_status(client: httpx.AsyncClient) -> None:

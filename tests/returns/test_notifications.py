@@ -18,7 +18,9 @@ from portal.models import (
     OutboxMessage,
     ReturnRequest,
 )
+from portal.notifications import composer
 from portal.notifications.base import LOCALES
+from portal.notifications.checking import TemplateProblem
 from portal.returns import labels, messages, notifications, queue, service
 from portal.settings import Settings
 from tests import factories
@@ -46,7 +48,7 @@ async def test_a_request_under_review_is_acknowledged_once_even_when_replayed(
     event = await DomainEvent.get(subject_id=ret.id, kind="return.needs_review")
     async with in_transaction() as conn:
         await notifications.on_return_event(event, factories.listener_context(conn, settings))
-        assert await notifications.enqueue_for_event(event, conn, settings=settings) == []
+        assert await notifications.enqueue_for_event(event, conn=conn, settings=settings) == []
     assert len(await _messages(ret.id)) == 1
 
 
@@ -113,11 +115,12 @@ def test_every_default_renders_in_every_language(locale: str) -> None:
     for trigger in messages.TRIGGERS:
         for channel in (Channel.EMAIL, Channel.SMS):
             source = messages.default_source(trigger, channel.value, locale)
-            context = messages.sample_context(make_settings(), shop, trigger, locale)
-            rendered = messages.render(source, trigger, channel, context, locale=locale)
+            where = {"trigger": trigger, "channel": channel, "locale": locale}
+            context = composer.sample_context(messages.RETURNS, make_settings(), shop, **where)
+            rendered = composer.render(messages.RETURNS, source, context=context, **where)
             assert "R-7KQ2MX" in rendered.text, (trigger, channel)
             assert "{{" not in rendered.text and "{%" not in rendered.text
-            assert messages.validate(source.body, trigger) == []
+            assert validate(source.body, trigger) == []
             if channel == Channel.EMAIL:
                 assert rendered.subject and rendered.html
                 english[trigger] = messages.default_source(trigger, "email", "en").subject
@@ -172,11 +175,15 @@ async def test_a_broken_merchant_template_falls_back_to_the_default(
     assert approved.subject == f"Your return {ret.number} is approved"
 
 
+def validate(source: str, trigger: str) -> list[TemplateProblem]:
+    return composer.validate(messages.RETURNS, source, trigger, Channel.EMAIL)
+
+
 def test_templates_are_checked_against_the_return_variables() -> None:
-    assert messages.validate("{{ return_number }} {{ refund_total }}", "return_resolved") == []
-    (problem,) = messages.validate("ok\n{{ tracking_number }}", "return_resolved")
+    assert validate("{{ return_number }} {{ refund_total }}", "return_resolved") == []
+    (problem,) = validate("ok\n{{ tracking_number }}", "return_resolved")
     assert (problem.line, problem.message) == (2, "unknown variable 'tracking_number'")
-    assert messages.validate("{% if %}", "return_resolved")[0].line == 1
+    assert validate("{% if %}", "return_resolved")[0].line == 1
 
 
 def test_amounts_are_written_for_the_locale() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from carriers.base import Status
 from portal.models import Shipment
 from portal.models.tracking import Direction
 from portal.returns import review
@@ -62,3 +63,55 @@ async def test_no_active_policy_is_refused(db: str) -> None:
     order = await factories.order()
     with pytest.raises(review.ReturnRefused):
         await review.review_order(order)
+
+
+async def test_a_parcel_the_carrier_still_reports_cannot_be_returned(db: str) -> None:
+    """In transit for a month, out for delivery or waiting at a locker: not delivered,
+    whatever the margin says; the same parcel gone quiet (expired) counts as delivered."""
+    shop, _ = await shop_with_policy(window_days=30, no_scan_margin_days=7)
+    order = await factories.order(shop)
+    shipped = datetime.now(UTC) - timedelta(days=20)
+    await factories.shipment(
+        shop, order=order, direction=Direction.OUTBOUND, shipped_at=shipped,
+        status=Status.IN_TRANSIT,
+    )  # fmt: skip
+    item = await factories.order_item(order)
+    for status in (Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY, Status.AVAILABLE_FOR_PICKUP):
+        await Shipment.filter(order_id=order.id).update(status=status)
+        found = await review.review_order(order)
+        assert found.eligibility[item.id].reason == "not_delivered", status
+    await Shipment.filter(order_id=order.id).update(status=Status.EXPIRED)
+    assert (await review.review_order(order)).eligibility[item.id].eligible
+
+
+async def test_the_margin_counts_only_once_it_has_passed(db: str) -> None:
+    shop, _ = await shop_with_policy(window_days=30, no_scan_margin_days=7)
+    order = await factories.order(shop)
+    shipped = datetime.now(UTC) - timedelta(days=2)
+    await factories.shipment(shop, order=order, direction=Direction.OUTBOUND, shipped_at=shipped)
+    item = await factories.order_item(order)
+    assert (await review.review_order(order)).eligibility[item.id].reason == "not_delivered"
+
+
+async def test_a_shop_may_allow_returns_before_delivery_but_never_keeping_the_item(
+    db: str,
+) -> None:
+    shop, _policy = await shop_with_policy(
+        window_days=30,
+        returns_before_delivery=True,
+        keep_item_threshold=100,
+        resolutions=["refund", "store_credit"],
+    )
+    order = await factories.order(shop)
+    await factories.shipment(
+        shop, order=order, direction=Direction.OUTBOUND, status=Status.OUT_FOR_DELIVERY,
+        shipped_at=datetime.now(UTC) - timedelta(days=1),
+    )  # fmt: skip
+    item = await factories.order_item(order)
+    eligibility = (await review.review_order(order)).eligibility[item.id]
+    assert eligibility.eligible
+    assert "keep_item" not in eligibility.resolutions
+    await Shipment.filter(order_id=order.id).update(
+        status=Status.DELIVERED, delivered_at=datetime.now(UTC)
+    )
+    assert "keep_item" in (await review.review_order(order)).eligibility[item.id].resolutions

@@ -1,4 +1,4 @@
-"""The portal on a test database, with a fresh per-app lookup limiter, and a ready shop."""
+"""The portal on a test database (lookup limits are counted in it: fresh per test), a shop."""
 
 from __future__ import annotations
 

@@ -7,11 +7,11 @@ import re
 import httpx
 from starlette.applications import Starlette
 
+from portal.core import links
 from portal.models import ReturnRequest
 from portal.models.returns import ReturnState as S
 from portal.returns import states
 from portal.returns.service import Selection, create_return
-from portal.returns_page import access
 from tests import factories
 from tests.conftest import client_for
 from tests.returns_page.helpers import Shop, make_shop, open_order
@@ -96,7 +96,7 @@ async def test_one_customer_cannot_see_anothers_return(returns_app: Starlette, s
 async def test_a_follow_link_gives_access_to_its_return(web: httpx.AsyncClient, shop: Shop) -> None:
     row = await _booked(shop)
     settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
-    link = access.follow_url(settings, shop.merchant.id, row.number)
+    link = links.follow_url(settings, shop.merchant.id, row.number)
     opened = await web.get(link.removeprefix(settings.public_base_url))
     assert opened.status_code == 303 and opened.headers["location"] == f"/returns/{row.number}"
     assert (await web.get(opened.headers["location"])).status_code == 200
@@ -105,8 +105,8 @@ async def test_a_follow_link_gives_access_to_its_return(web: httpx.AsyncClient, 
 async def test_a_forged_follow_link_is_refused(web: httpx.AsyncClient, shop: Shop) -> None:
     row = await _booked(shop)
     settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
-    other = access.follow_token(settings, shop.merchant.id, "R-OTHER1")
-    for token in (other, access.follow_token(settings, shop.merchant.id, row.number)[:-3] + "abc"):
+    other = links.follow_token(settings, shop.merchant.id, "R-OTHER1")
+    for token in (other, links.follow_token(settings, shop.merchant.id, row.number)[:-3] + "abc"):
         answer = await web.get(f"/returns/{row.number}/{token}")
         assert answer.status_code == 404
     assert (await web.get(f"/returns/{row.number}")).status_code == 404

@@ -6,14 +6,14 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from portal.returns_page import access
+from portal.core import links
 from portal.tracking_page.views import order_not_found_message
 from tests.returns_page.helpers import EMAIL, Shop, find, make_shop
 
 
 class IssuedLongAgo(TimestampSigner):
     def get_timestamp(self) -> int:
-        return super().get_timestamp() - access.START_MAX_AGE - 60
+        return super().get_timestamp() - links.START_MAX_AGE - 60
 
 
 async def test_the_lookup_form_is_a_full_page_with_a_csrf_field(web: httpx.AsyncClient) -> None:
@@ -68,7 +68,7 @@ async def test_lookups_are_rate_limited_per_client(web: httpx.AsyncClient, shop:
 
 async def test_a_signed_start_link_opens_the_order(web: httpx.AsyncClient, shop: Shop) -> None:
     settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
-    link = access.start_url(settings, shop.merchant.id, shop.order.id)
+    link = links.start_url(settings, shop.merchant.id, shop.order.id)
     answer = await web.get(link.removeprefix(settings.public_base_url))
     assert answer.status_code == 303
     assert (await web.get(answer.headers["location"])).status_code == 200
@@ -79,19 +79,19 @@ async def test_a_forged_or_expired_start_link_is_refused(
     web: httpx.AsyncClient, shop: Shop, kind: str
 ) -> None:
     settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
-    token = access.start_token(settings, shop.merchant.id, shop.order.id)
+    token = links.start_token(settings, shop.merchant.id, shop.order.id)
     expected = 400
     if kind == "forged":
-        token = URLSafeTimedSerializer("x" * 40, salt=access.START_SALT).dumps(
+        token = URLSafeTimedSerializer("x" * 40, salt=links.START_SALT).dumps(
             [shop.merchant.id, shop.order.id]
         )
     elif kind == "expired":
         token = URLSafeTimedSerializer(
-            settings.secret_key, salt=access.START_SALT, signer=IssuedLongAgo
+            settings.secret_key, salt=links.START_SALT, signer=IssuedLongAgo
         ).dumps([shop.merchant.id, shop.order.id])
         expected = 410
     else:
-        token = access.start_token(settings, shop.merchant.id + 1, shop.order.id)
+        token = links.start_token(settings, shop.merchant.id + 1, shop.order.id)
         expected = 404
     answer = await web.get(f"/returns/start/{token}")
     assert answer.status_code == expected

@@ -7,21 +7,23 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from portal.models import Channel, NotificationTemplate, OutboxMessage, Survey
+from portal.notifications import composer
 from portal.notifications.sms import sms_segments
+from portal.notifications.templates import Rendered, TemplateSource
 from portal.settings import Settings
 from portal.surveys.message import (
     DEFAULT_EMAIL,
     DEFAULT_SMS,
+    SURVEYS,
+    Invitation,
     enqueue_invitation,
-    invitation_context,
-    render_invitation,
 )
-from tests.surveys.helpers import NOW, delivered
+from tests.surveys.helpers import NOW, Delivered, delivered
 
 LINK = "https://portal.test/s/abc"
 
 
-async def _survey() -> tuple[Survey, object]:
+async def _survey() -> tuple[Survey, Delivered]:
     parcel = await delivered(name="Anna")
     survey = await Survey.create(
         merchant=parcel.merchant,
@@ -35,19 +37,18 @@ async def _survey() -> tuple[Survey, object]:
     return survey, parcel
 
 
+def _render(
+    settings: Settings, source: TemplateSource, channel: Channel, locale: str, about_return: bool
+) -> Rendered:
+    about = Invitation(LINK, about_return)
+    message = composer.Message(SURVEYS, "survey", 0, about, sample_merchant(), None, None)
+    context = composer.context_for(settings, message, channel, locale)
+    where = {"trigger": "survey", "channel": channel, "locale": locale}
+    return composer.render(SURVEYS, source, context=context, **where)
+
+
 def test_the_email_button_invites_to_the_survey(settings: Settings) -> None:
-    merchant = sample_merchant()
-    context = invitation_context(
-        settings,
-        merchant=merchant,
-        customer=None,
-        order=None,
-        locale="en",
-        link=LINK,
-        about_return=False,
-        channel=Channel.EMAIL,
-    )
-    rendered = render_invitation(DEFAULT_EMAIL, Channel.EMAIL, context, locale="en")
+    rendered = _render(settings, DEFAULT_EMAIL, Channel.EMAIL, "en", about_return=False)
     assert rendered.subject == "How did we do?"
     assert rendered.html is not None
     assert f'href="{LINK}"' in rendered.html and "Answer the survey" in rendered.html
@@ -56,17 +57,7 @@ def test_the_email_button_invites_to_the_survey(settings: Settings) -> None:
 
 
 def test_the_sms_ends_with_the_link_and_fits_two_segments(settings: Settings) -> None:
-    context = invitation_context(
-        settings,
-        merchant=sample_merchant(),
-        customer=None,
-        order=None,
-        locale="el",
-        link=LINK,
-        about_return=True,
-        channel=Channel.SMS,
-    )
-    rendered = render_invitation(DEFAULT_SMS, Channel.SMS, context, locale="el")
+    rendered = _render(settings, DEFAULT_SMS, Channel.SMS, "el", about_return=True)
     assert rendered.text.endswith(LINK)
     assert sms_segments(rendered.text)[1] <= 2
 
@@ -83,16 +74,15 @@ async def test_a_merchants_survey_template_is_used(db: str, settings: Settings) 
     )
     async with in_transaction() as conn:
         await enqueue_invitation(
-            settings,
-            survey=survey,
+            survey,
             merchant=parcel.merchant,
-            customer=parcel.customer,  # type: ignore[attr-defined]
+            customer=parcel.customer,
             order=parcel.order,
             channel=Channel.EMAIL,
-            recipient="a@example.test",  # type: ignore[attr-defined]
             link=LINK,
-            due=NOW,
             conn=conn,
+            settings=settings,
+            now=NOW,
         )
     message = await OutboxMessage.get(unique_key=f"survey:{survey.id}:email")
     assert message.subject == "Quick question, Anna"
@@ -113,16 +103,15 @@ async def test_a_broken_merchant_template_falls_back_to_the_default(
     )
     async with in_transaction() as conn:
         await enqueue_invitation(
-            settings,
-            survey=survey,
+            survey,
             merchant=parcel.merchant,
-            customer=parcel.customer,  # type: ignore[attr-defined]
+            customer=parcel.customer,
             order=parcel.order,
             channel=Channel.EMAIL,
-            recipient="a@example.test",  # type: ignore[attr-defined]
             link=LINK,
-            due=NOW,
             conn=conn,
+            settings=settings,
+            now=NOW,
         )
     message = await OutboxMessage.get()
     assert message.subject == "How did we do?"
@@ -133,16 +122,15 @@ async def test_an_invitation_waits_out_quiet_hours(db: str, settings: Settings) 
     late_evening = NOW.replace(hour=22)  # the merchant's zone is UTC; quiet 21:00–08:00
     async with in_transaction() as conn:
         sent_for = await enqueue_invitation(
-            settings,
-            survey=survey,
+            survey,
             merchant=parcel.merchant,
-            customer=parcel.customer,  # type: ignore[attr-defined]
+            customer=parcel.customer,
             order=None,
             channel=Channel.EMAIL,
-            recipient="a@example.test",
             link=LINK,
-            due=late_evening,
             conn=conn,
+            settings=settings,
+            now=late_evening,
         )
     assert sent_for == (NOW + timedelta(days=1)).replace(hour=8)
 

@@ -11,10 +11,10 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 
 from carriers.base import Reason, Status
+from portal.core.links import make_tracking_link
+from portal.core.rate_limit import Limit
 from portal.models import Shipment
-from portal.notifications.links import make_tracking_link
 from portal.tracking_page.config import PageConfig
-from portal.tracking_page.ratelimit import Limit
 from tests import factories
 from tests.conftest import client_for
 from tests.tracking_page.conftest import NOW, CacheClock, FakeRefresh, Shop

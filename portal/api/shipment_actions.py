@@ -1,0 +1,151 @@
+"""``PATCH /shipments/{id}`` and ``POST /shipments/{id}/refresh``: correct and re-poll.
+
+A shop that typed a wrong number or picked the wrong carrier corrects it here (history of
+the wrong number is dropped, :mod:`portal.tracking.corrections`); a shop that wants news
+now asks for a refresh, which goes through the same on-demand path as the tracking page
+(one carrier call however many ask, :mod:`portal.tracking.refresh`), at most once a minute
+per shipment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from carriers.detection import is_plausible, normalise
+from portal.api.errors import ApiError, invalid_field
+from portal.api.operations import Call, Operation, Reply
+from portal.api.schemas import component, obj, string
+from portal.api.shipments import (
+    SHIPMENT,
+    SHIPMENT_ID,
+    choose_carrier,
+    order_numbers,
+    owned_shipment,
+    shipment_json,
+)
+from portal.models import Shipment
+from portal.tracking import accounts, corrections, refresh
+
+#: A shipment asked about this recently is not asked about again on request.
+REFRESH_INTERVAL = timedelta(seconds=60)
+#: How long the request waits for the carrier before answering 202.
+REFRESH_WAIT_SECONDS = 5.0
+
+SHIPMENT_PATCH = component(
+    "ShipmentCorrection",
+    obj(
+        {},
+        {
+            "tracking_number": string(minLength=1, maxLength=64),
+            "carrier": string(
+                minLength=1,
+                maxLength=64,
+                description="Carrier key (pinned). With only `tracking_number`, the carrier "
+                "is detected again unless it was pinned.",
+            ),
+        },
+    ),
+)
+
+
+async def _reply(shipment: Shipment, status: int = 200) -> Reply:
+    numbers = await order_numbers([shipment])
+    return Reply(status, shipment_json(shipment, numbers.get(shipment.order_id)))  # type: ignore[attr-defined]
+
+
+async def _poll_now(call: Call, shipment: Shipment) -> bool:
+    client: Any = call.request.app.state.http_client
+    return await refresh.refresh_if_stale(
+        shipment,
+        call.settings,
+        client=client,
+        max_age=REFRESH_INTERVAL,
+        timeout=REFRESH_WAIT_SECONDS,
+        now=call.now,
+    )
+
+
+async def correct_shipment(call: Call) -> Reply:
+    shipment = await owned_shipment(call.merchant_id, call.path["id"])
+    body = call.body
+    if not body:
+        raise invalid_field("/", "send `tracking_number`, `carrier` or both")
+    number = None
+    if "tracking_number" in body:
+        if not is_plausible(body["tracking_number"]):
+            raise invalid_field("/tracking_number", "is not a plausible tracking number")
+        number = normalise(body["tracking_number"])
+    carrier = body.get("carrier")
+    offered = accounts.offered(call.settings)
+    if carrier is not None and carrier not in offered:
+        raise invalid_field("/carrier", f"must be one of: {', '.join(offered)}")
+    pin = carrier is not None
+    if carrier is None and number is not None and not shipment.carrier_pinned:
+        carrier = choose_carrier(number, offered)  # a detected carrier is a proposal: not pinned
+    try:
+        result = await corrections.correct(
+            shipment, now=call.now, tracking_number=number, carrier=carrier, pin=pin
+        )
+    except corrections.CorrectionError as exc:
+        raise ApiError(409, str(exc)) from None
+    if result.changed:
+        await _poll_now(call, result.shipment)
+    return await _reply(result.shipment)
+
+
+async def refresh_shipment(call: Call) -> Reply:
+    shipment = await owned_shipment(call.merchant_id, call.path["id"])
+    if shipment.status.is_final and shipment.next_poll_at is None:
+        return await _reply(shipment)
+    if await refresh.account_for(shipment) is None:
+        raise ApiError(
+            409,
+            f"No usable {shipment.carrier_key} carrier account: add one in the workspace "
+            "under Carrier accounts, or correct the carrier.",
+            title="No carrier account",
+        )
+    last = shipment.last_polled_at
+    if last is not None and call.now - last < REFRESH_INTERVAL:
+        wait = int((REFRESH_INTERVAL - (call.now - last)).total_seconds()) + 1
+        raise ApiError(
+            429,
+            "This shipment was asked about less than a minute ago.",
+            headers={"Retry-After": str(wait)},
+        )
+    await Shipment.filter(id=shipment.id).update(next_poll_at=call.now)
+    if await _poll_now(call, shipment):
+        return await _reply(shipment)
+    await shipment.refresh_from_db()
+    return await _reply(shipment, 202)
+
+
+OPERATIONS = [
+    Operation(
+        "PATCH",
+        "/shipments/{id}",
+        "correctShipment",
+        "Correct a shipment's tracking number or carrier; the wrong number's history is dropped",
+        "shipments",
+        correct_shipment,
+        {200: SHIPMENT},
+        body=SHIPMENT_PATCH,
+        params=(SHIPMENT_ID,),
+        errors=(409,),
+    ),
+    Operation(
+        "POST",
+        "/shipments/{id}/refresh",
+        "refreshShipment",
+        "Ask the carrier now (at most once a minute per shipment)",
+        "shipments",
+        refresh_shipment,
+        {200: SHIPMENT, 202: SHIPMENT},
+        params=(SHIPMENT_ID,),
+        errors=(409,),
+        description="200 when the carrier answered within a few seconds (the shipment as "
+        "now stored); 202 when the answer is still on its way (the shipment is due for "
+        "polling now). 409 when the shop has no usable account for the carrier; 429 with "
+        "`Retry-After` when it was asked about in the last minute.",
+    ),
+]

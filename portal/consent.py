@@ -1,0 +1,81 @@
+"""Changing a customer's consent to be messaged, always with its history.
+
+Every writer of ``Customer.email_opt_in`` / ``sms_opt_in`` — the API and CSV imports (the
+consent a shop already holds from its checkout), the workspace, the preferences page, STOP
+and START replies — goes through :func:`record`, which changes the flag and writes a
+:class:`~portal.models.ConsentChange` row in the caller's transaction. A change to the
+value the customer already has writes nothing: the history lists real changes only.
+
+What consent governs (docs/notifications.md): e-mail about the customer's own orders is
+sent unless the customer opted out; text messages only with ``sms_opt_in``, which a shop
+sets when its checkout asked. A STOP reply always wins until the customer sends START.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from portal.models import Channel, ConsentChange, ConsentSource, Customer
+
+_FLAG = {Channel.EMAIL: "email_opt_in", Channel.SMS: "sms_opt_in"}
+
+
+async def record(
+    customers: Sequence[Customer],
+    channel: Channel,
+    granted: bool,
+    source: ConsentSource,
+    *,
+    conn: BaseDBAsyncClient | None = None,
+    detail: str = "",
+) -> int:
+    """Set ``channel``'s consent on ``customers``; returns how many actually changed.
+
+    The given model instances are updated in place, so a caller can keep using them.
+    """
+    flag = _FLAG[channel]
+    changing = [c for c in customers if bool(getattr(c, flag)) != granted]
+    if not changing:
+        return 0
+    await Customer.filter(id__in=[c.id for c in changing]).using_db(conn).update(**{flag: granted})
+    await ConsentChange.bulk_create(
+        [
+            ConsentChange(
+                customer_id=c.id,
+                channel=channel,
+                granted=granted,
+                source=source,
+                detail=detail[:200],
+            )
+            for c in changing
+        ],
+        using_db=conn,
+    )
+    for customer in changing:
+        setattr(customer, flag, granted)
+    return len(changing)
+
+
+async def record_for_phone(
+    merchant_ids: Sequence[int] | None,
+    phone: str,
+    granted: bool,
+    source: ConsentSource,
+    *,
+    conn: BaseDBAsyncClient | None = None,
+    detail: str = "",
+) -> int:
+    """SMS consent for every customer with this E.164 number (a STOP reply names no shop:
+    it holds for every shop that texts from the number it was sent to)."""
+    query = Customer.filter(phone=phone)
+    if merchant_ids is not None:
+        query = query.filter(merchant_id__in=list(merchant_ids))
+    customers = await query.using_db(conn)
+    return await record(customers, Channel.SMS, granted, source, conn=conn, detail=detail)
+
+
+async def history(customer_id: int) -> list[ConsentChange]:
+    """A customer's consent changes, oldest first."""
+    return list(await ConsentChange.filter(customer_id=customer_id).order_by("created_at", "id"))

@@ -1,0 +1,124 @@
+"""Signed links in messages and on pages: tracking, notification preferences, returns.
+
+Each carries only ids, signed with ``PORTAL_SECRET_KEY`` (older keys still verify during a
+rotation, see :mod:`portal.core.signing`), so a link cannot be guessed or edited to reach
+another customer's data. They live on the neutral floor because messages (notifications,
+returns) write them and pages read them, and a domain package may not import a page one.
+The drop-off code on a return label stays with the label (``portal.returns.labels``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired
+
+from portal.core.signing import id_pair, is_id, serializer, timed_serializer
+from portal.settings import Settings
+
+TRACK_SALT = "track-link"
+UNSUBSCRIBE_SALT = "notification-preferences"
+TRACK_PATH = "/t"
+PREFERENCES_PATH = "/unsubscribe"  # CSRF-exempt in portal.web.csrf (RFC 8058 POSTs)
+
+START_SALT = "returns-start"
+FOLLOW_SALT = "returns-follow"
+START_PATH = "/returns/start"
+#: A start link outlives any sensible return window plus the no-scan margin.
+START_MAX_AGE = int(timedelta(days=90).total_seconds())
+
+
+# --- tracking and preferences (notification messages) ---
+
+
+def make_tracking_link(settings: Settings, shipment: Any) -> str:
+    """``{public_base_url}/t/<token>`` for a shipment; short enough for an SMS."""
+    token = timed_serializer(settings, TRACK_SALT).dumps(shipment.id)
+    return f"{settings.public_base_url}{TRACK_PATH}/{token}"
+
+
+def read_tracking_link(settings: Settings, token: str, max_age: int | None) -> int | None:
+    """The shipment id in a tracking token, or None when forged, malformed or too old."""
+    try:
+        value = timed_serializer(settings, TRACK_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    return value if is_id(value) else None
+
+
+def make_preferences_token(settings: Settings, customer_id: int) -> str:
+    """A token naming a customer, for the preferences page and one-click unsubscribe.
+
+    It does not expire: RFC 8058 expects an unsubscribe link to keep working.
+    """
+    return str(serializer(settings, UNSUBSCRIBE_SALT).dumps(customer_id))
+
+
+def read_preferences_token(settings: Settings, token: str) -> int | None:
+    try:
+        value = serializer(settings, UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return value if is_id(value) else None
+
+
+def preferences_link(settings: Settings, customer_id: int) -> str:
+    token = make_preferences_token(settings, customer_id)
+    return f"{settings.public_base_url}{PREFERENCES_PATH}/{token}"
+
+
+# --- returns: start from the "delivered" message, follow one return ---
+
+
+class LinkProblem(Exception):
+    """A signed link that cannot be used; ``expired`` tells an old link from a forged one."""
+
+    def __init__(self, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def start_token(settings: Settings, merchant_id: int, order_id: int) -> str:
+    return str(timed_serializer(settings, START_SALT).dumps([merchant_id, order_id]))
+
+
+def start_url(settings: Settings, merchant_id: int, order_id: int) -> str:
+    """The link the "delivered" message carries: straight to the order's returnable items."""
+    return f"{settings.public_base_url}{START_PATH}/{start_token(settings, merchant_id, order_id)}"
+
+
+def read_start_token(
+    settings: Settings, token: str, max_age: int = START_MAX_AGE
+) -> tuple[int, int]:
+    """(merchant id, order id) from a start link, or :class:`LinkProblem`."""
+    try:
+        value = timed_serializer(settings, START_SALT).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkProblem(expired=True) from exc
+    except BadSignature as exc:
+        raise LinkProblem(expired=False) from exc
+    pair = id_pair(value)
+    if pair is None or not is_id(pair[1]):
+        raise LinkProblem(expired=False)
+    return pair[0], pair[1]
+
+
+def follow_token(settings: Settings, merchant_id: int, number: str) -> str:
+    return str(serializer(settings, FOLLOW_SALT).dumps([merchant_id, number]))
+
+
+def follow_url(settings: Settings, merchant_id: int, number: str) -> str:
+    """A lasting link to one return's page (for the confirmation and return messages)."""
+    return (
+        f"{settings.public_base_url}/returns/{number}/{follow_token(settings, merchant_id, number)}"
+    )
+
+
+def read_follow_token(settings: Settings, token: str) -> tuple[int, str] | None:
+    try:
+        value = serializer(settings, FOLLOW_SALT).loads(token)
+    except BadSignature:
+        return None
+    pair = id_pair(value)
+    return (pair[0], pair[1]) if pair is not None and isinstance(pair[1], str) else None

@@ -1,0 +1,353 @@
+"""One pipeline for every customer message, whatever it is about.
+
+A *family* (shipment updates, return steps, the survey invitation, and whatever comes
+next: withdrawal receipts, claims) declares only what is its own: its triggers, the
+channels it uses when the merchant chose none, its default templates, the variables its
+templates may use, how to build them (:attr:`Family.context`) and a sample to preview
+with. The composer does the rest for all of them alike:
+
+- channels from the merchant's rules for the trigger, else the family's defaults;
+- the recipient on each channel from the customer's contact and consent;
+- the customer's language and time zone, and the merchant's quiet hours;
+- the merchant's template, else the default; a merchant template that fails to render is
+  logged and replaced by the default, because a message must never roll back the change
+  it reports (a tracking update, a return move);
+- the outbox row, under a unique key that makes a replayed event write nothing new.
+
+The admin editor checks and previews templates with :func:`validate` and :func:`preview`,
+so what the merchant sees is what the customer will get.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, Generic, TypeVar
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from portal.core import timezones
+from portal.core.links import PREFERENCES_PATH, preferences_link
+from portal.models import Channel, NotificationTemplate, OutboxMessage
+from portal.notifications import outbox
+from portal.notifications.base import pick_locale
+from portal.notifications.checking import TemplateProblem, check_template
+from portal.notifications.context import greeting, merchant_context
+from portal.notifications.sms import fit_sms_body, sms_segments, to_e164
+from portal.notifications.templates import (
+    ENV,
+    Preview,
+    Rendered,
+    TemplateSource,
+    compiled,
+    in_layout,
+    tidy,
+)
+from portal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+About = TypeVar("About")
+
+#: Stand-ins for checking and previewing a template: only names and shapes matter.
+SAMPLE_SETTINGS = Settings(secret_key="template-check", public_base_url="https://shop.example")
+SAMPLE_CUSTOMER = SimpleNamespace(name="Anna Nowak")
+SAMPLE_ORDER = SimpleNamespace(id=0, number="#1042")
+_SAMPLE_MERCHANT = SimpleNamespace(id=0, slug="sample-shop", name="Sample Shop", branding={})
+
+
+def _no_button_words(trigger: str, locale: str) -> str | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Family(Generic[About]):
+    """What one kind of message declares; everything else is the composer's."""
+
+    key: str
+    triggers: tuple[str, ...]
+    #: variable name -> what it holds (translated at use); the only names templates may use
+    variables: Mapping[str, str]
+    #: trigger -> channels when the merchant's rules do not name the trigger
+    default_channels: Mapping[str, tuple[Channel, ...]]
+    #: (trigger, channel, locale) -> the shipped template
+    default: Callable[[str, Channel, str], TemplateSource]
+    #: (settings, message, channel, locale) -> the family's own variables
+    context: Callable[[Any, Message[About], Channel, str], dict[str, Any]]
+    #: (settings, trigger) -> what a sample message is about, for previews and checks
+    sample: Callable[[Any, str], About]
+    #: the variable holding the link the e-mail button and the end of an SMS point at
+    link: str
+    #: the outbox key; may use {id}, {trigger}, {step} (the trigger without the family's
+    #: prefix) and {channel}
+    key_format: str
+    #: (trigger, locale) -> the e-mail button's words; None keeps the layout's own
+    button: Callable[[str, str], str | None] = _no_button_words
+
+
+@dataclass(frozen=True, slots=True)
+class Message(Generic[About]):
+    """One occasion to tell a customer something: what about, and who is concerned."""
+
+    family: Family[About]
+    trigger: str
+    #: the id in the unique key (the shipment's, the return's, the survey's)
+    subject_id: int
+    about: About
+    merchant: Any
+    customer: Any
+    order: Any | None
+    shipment_id: int | None = None
+    #: the language, when the family decided it already (a survey stores its own)
+    locale: str | None = None
+    #: the channels, when the family decided them already (a survey picks one)
+    channels: Sequence[Channel] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message the composer wrote to the outbox, and when it will go."""
+
+    unique_key: str
+    channel: Channel
+    scheduled_for: datetime
+
+
+def channels_for(merchant: Any, family: Family[Any], trigger: str) -> list[Channel]:
+    """The merchant's channels for a trigger; a trigger it never set keeps the default."""
+    chosen = (getattr(merchant, "notification_rules", None) or {}).get(trigger)
+    if chosen is None:
+        return list(family.default_channels[trigger])
+    return [Channel(c) for c in chosen if c in Channel._value2member_map_]
+
+
+def contact_for(channel: Channel, customer: Any, order: Any | None) -> str | None:
+    """Where to send on ``channel``, or None when the customer has no usable contact or
+    has opted out of it."""
+    if channel == Channel.EMAIL:
+        if not customer.email_opt_in:
+            return None
+        address = customer.email or (order.email if order is not None else "")
+        return address if address and "@" in address else None
+    if not customer.sms_opt_in:
+        return None
+    region = customer.country or (order.ship_country if order is not None else None)
+    return to_e164(customer.phone, region)
+
+
+def unique_key(family: Family[Any], subject_id: int, trigger: str, channel: Channel) -> str:
+    step = trigger.removeprefix(f"{family.key}_")
+    return family.key_format.format(
+        id=subject_id, trigger=trigger, step=step, channel=Channel(channel).value
+    )
+
+
+def context_for(
+    settings: Settings, message: Message[Any], channel: Channel | str, locale: str
+) -> dict[str, Any]:
+    """Every variable of the message: the shop and customer's, then the family's own."""
+    customer, order = message.customer, message.order
+    name = (getattr(customer, "name", "") or "") if customer is not None else ""
+    return {
+        "greeting": greeting(name, locale),
+        "merchant": merchant_context(message.merchant, settings),
+        "customer_name": name,
+        "order_number": (getattr(order, "number", "") or "") if order is not None else "",
+        **message.family.context(settings, message, Channel(channel), locale),
+    }
+
+
+def sample_context(
+    family: Family[Any],
+    settings: Settings,
+    merchant: Any,
+    *,
+    trigger: str,
+    channel: Channel | str,
+    locale: str,
+) -> dict[str, Any]:
+    """A realistic context for previews and for checking a template before it is saved."""
+    shop = SimpleNamespace(
+        id=getattr(merchant, "id", 0) or 0,
+        slug=getattr(merchant, "slug", "shop") or "shop",
+        name=merchant.name,
+        branding=getattr(merchant, "branding", {}) or {},
+    )
+    about = family.sample(settings, trigger)
+    message = Message(family, trigger, 0, about, shop, SAMPLE_CUSTOMER, SAMPLE_ORDER)
+    return context_for(settings, message, channel, locale)
+
+
+async def template_source(
+    family: Family[Any],
+    merchant_id: int,
+    trigger: str,
+    channel: Channel | str,
+    locale: str,
+    conn: BaseDBAsyncClient | None = None,
+) -> TemplateSource:
+    """The merchant's override for this trigger, channel and language, else the default."""
+    override = (
+        await NotificationTemplate.filter(
+            merchant_id=merchant_id, trigger=trigger, channel=channel, locale=pick_locale(locale)
+        )
+        .using_db(conn)
+        .first()
+    )
+    if override is not None:
+        return TemplateSource(override.subject, override.body)
+    return family.default(trigger, Channel(channel), locale)
+
+
+def render(
+    family: Family[Any],
+    source: TemplateSource,
+    *,
+    trigger: str,
+    channel: Channel | str,
+    context: dict[str, Any],
+    locale: str,
+    preferences_link: str = "",
+) -> Rendered:
+    """Subject, text and HTML (e-mail, in the merchant's layout) or a fitted SMS body."""
+    body = tidy(compiled(source.body).render(context))
+    link = str(context.get(family.link, ""))
+    if Channel(channel) == Channel.SMS:
+        return Rendered("", fit_sms_body(body, link), None)
+    subject = " ".join(compiled(source.subject).render(context).split())
+    button = family.button(trigger, locale)
+    return in_layout(
+        body,
+        subject,
+        context,
+        locale=locale,
+        link=link,
+        preferences_link=preferences_link,
+        words={"cta": button} if button else None,
+    )
+
+
+async def _render_or_default(
+    message: Message[Any],
+    channel: Channel,
+    locale: str,
+    context: dict[str, Any],
+    link: str,
+    conn: BaseDBAsyncClient,
+) -> Rendered:
+    """The merchant's template, or the default when theirs fails (a variable renamed
+    after it was saved): logged, never silent, and never rolling back the cause."""
+    family, trigger = message.family, message.trigger
+    merchant_id = message.merchant.id
+    source = await template_source(family, merchant_id, trigger, channel, locale, conn)
+    options: dict[str, Any] = {"trigger": trigger, "channel": channel, "locale": locale}
+    try:
+        return render(family, source, context=context, preferences_link=link, **options)
+    except Exception:
+        default = family.default(trigger, channel, locale)
+        if source == default:
+            raise
+        log.warning(
+            "merchant %s: its %s template (%s, %s) failed to render; sent the default",
+            merchant_id,
+            trigger,
+            channel.value,
+            locale,
+            exc_info=True,
+        )
+        return render(family, default, context=context, preferences_link=link, **options)
+
+
+async def compose(
+    message: Message[Any], *, conn: BaseDBAsyncClient, settings: Settings, now: datetime
+) -> list[Queued]:
+    """Write ``message`` to the outbox on each channel the customer can and wants to hear
+    on; returns what was written (nothing for a key already there)."""
+    merchant, customer, order = message.merchant, message.customer, message.order
+    family, trigger = message.family, message.trigger
+    locale = message.locale or pick_locale(customer.locale, merchant.default_locale)
+    zone = timezones.recipient_zone(
+        customer=customer,
+        order=order,
+        merchant=merchant,
+        default_time_zone=settings.default_time_zone,
+    )
+    quiet_hours = timezones.merchant_quiet_hours(merchant, settings)
+    queued = []
+    for channel in message.channels or channels_for(merchant, family, trigger):
+        recipient = contact_for(channel, customer, order)
+        key = unique_key(family, message.subject_id, trigger, channel)
+        if recipient is None or await OutboxMessage.filter(unique_key=key).using_db(conn).exists():
+            continue
+        context = context_for(settings, message, channel, locale)
+        link = preferences_link(settings, customer.id)
+        rendered = await _render_or_default(message, channel, locale, context, link, conn)
+        scheduled_for = await outbox.enqueue(
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            shipment_id=message.shipment_id,
+            channel=channel,
+            recipient=recipient,
+            trigger=trigger,
+            unique_key=key,
+            locale=locale,
+            rendered=rendered,
+            due=now,
+            zone=zone,
+            quiet_hours=quiet_hours,
+            using_db=conn,
+        )
+        queued.append(Queued(key, channel, scheduled_for))
+    return queued
+
+
+def validate(
+    family: Family[Any], source: str, trigger: str, channel: Channel | str
+) -> list[TemplateProblem]:
+    """Problems that stop a template from being saved: syntax errors and unknown names.
+
+    Unknown top-level variables are found statically; unknown attributes (``merchant.nme``)
+    and sandbox violations by rendering against the family's sample.
+    """
+    sample = sample_context(
+        family, SAMPLE_SETTINGS, _SAMPLE_MERCHANT, trigger=trigger, channel=channel, locale="en"
+    )
+    problems = check_template(ENV, source, family.variables.keys(), sample)
+    return sorted(problems, key=lambda p: (p.line, p.message))
+
+
+def preview(
+    family: Family[Any],
+    settings: Settings,
+    merchant: Any,
+    *,
+    trigger: str,
+    channel: Channel | str,
+    locale: str,
+    subject: str,
+    body: str,
+) -> Preview:
+    """Render an edited template against sample data, with its SMS segment count."""
+    problems = [
+        *(validate(family, subject, trigger, channel) if Channel(channel) == Channel.EMAIL else []),
+        *validate(family, body, trigger, channel),
+    ]
+    if problems:
+        return Preview(None, "", 0, problems)
+    context = sample_context(
+        family, settings, merchant, trigger=trigger, channel=channel, locale=locale
+    )
+    rendered = render(
+        family,
+        TemplateSource(subject, body),
+        trigger=trigger,
+        channel=channel,
+        context=context,
+        locale=locale,
+        preferences_link=f"{settings.public_base_url}{PREFERENCES_PATH}/sample",
+    )
+    encoding, segments = sms_segments(rendered.text)
+    return Preview(rendered, encoding, segments, [])

@@ -1,0 +1,284 @@
+"""The adapter contract, one table row per carrier: what every adapter does the same way.
+
+Whole-call failures (429/503 with and without Retry-After, 5xx, timeouts, unusable bodies),
+unknown and malformed numbers, and rejected credentials, each faked at the HTTP layer with
+respx. Each :class:`Case` states one adapter's own answers and expectations; the per-carrier
+files keep what only that carrier does (its token endpoint, its batching, its webhooks…).
+
+A new carrier is one :class:`~tests.carriers.helpers.Carrier` in ``helpers.CARRIERS`` (how to
+build it, which call it makes) and one :class:`Case` in ``CASES`` below (how its API answers
+each situation). A situation the carrier cannot produce is left empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from carriers.base import AuthError, BadResponse, CarrierUnavailable, RateLimited, Status
+from tests.carriers.helpers import USPS_NUMBER, Carrier, load_fixture
+
+PROBLEM = {"Content-Type": "application/problem+json"}
+Timeout = type[httpx.TimeoutException]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """An answer that means "no such parcel" for ``number``."""
+
+    status: int
+    body: Any
+    number: str
+    #: The carrier's public tracking page for it, when checked exactly.
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A number the carrier cannot read: not found, after a call (``answer``) or without one."""
+
+    number: str
+    answer: tuple[int, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    carrier: str
+    #: (status, Retry-After header, retry_after expected on RateLimited)
+    rate_limits: tuple[tuple[int, str | None, float | None], ...] = ()
+    #: HTTP statuses or timeouts that mean "try later"
+    unavailable: tuple[int | Timeout, ...] = ()
+    #: (status, raw body) answers that are nobody's valid answer
+    unusable: tuple[tuple[int, str], ...] = ()
+    not_found: tuple[NotFound, ...] = ()
+    malformed: tuple[Malformed, ...] = ()
+    #: Statuses that mean the credentials were refused, and the body the carrier sends.
+    auth: tuple[int, ...] = ()
+    auth_body: Any = None
+    #: Calls made before AuthError (API-key carriers never retry); None: not checked.
+    auth_calls: int | None = 1
+    #: Whether results link to a public tracking page (aggregators cannot know the carrier's).
+    tracking_page: bool = True
+
+
+def _f(carrier: str, name: str) -> Any:
+    return load_fixture(carrier, name)
+
+
+CASES = (
+    Case(
+        "ups",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "5", 5.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"),),
+        not_found=(
+            NotFound(
+                200,
+                _f("ups", "not_found.json"),
+                "1ZCIETST0111111114",
+                url="https://www.ups.com/track?tracknum=1ZCIETST0111111114",
+            ),
+        ),
+        malformed=(
+            Malformed("1ZCIETST0111111114", (400, _f("ups", "malformed_number.json"))),
+            Malformed("1ZCIETST0111111114", (404, {"response": {"errors": []}})),
+        ),
+    ),
+    Case(
+        "fedex",
+        rate_limits=((429, "10", 10.0), (429, None, None), (503, "5", 5.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unusable=((200, "<html>maintenance</html>"),),
+        not_found=(
+            NotFound(
+                200,
+                _f("fedex", "not_found.json"),
+                "999999999999",
+                url="https://www.fedex.com/fedextrack/?trknbr=999999999999",
+            ),
+        ),
+        malformed=(Malformed("ABC", (400, _f("fedex", "rejected_number.json"))),),
+    ),
+    Case(
+        "usps",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, '{"error": "no route"}')),
+        not_found=(NotFound(400, _f("usps", "not_found.json"), USPS_NUMBER),),
+        # A malformed number is escaped into the URL path: see test_usps.py.
+        auth=(403,),
+        auth_body={"error": "forbidden"},
+        auth_calls=None,
+    ),
+    Case(
+        "dhl",
+        rate_limits=((429, "1", 1.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, httpx.ConnectTimeout),
+        unusable=(
+            (200, '{"shipments": ['),  # invalid JSON
+            (404, "<html>Not Found</html>"),  # a proxy's page, not DHL's problem body
+            (405, '{"title": "Method Not Allowed", "status": 405}'),
+        ),
+        not_found=(
+            NotFound(404, _f("dhl", "not_found.json"), "1234567891", headers=PROBLEM),
+            NotFound(200, {"shipments": []}, "1234567891"),
+        ),
+        malformed=(Malformed("12 34/?", (400, _f("dhl", "bad_request.json")), headers=PROBLEM),),
+        auth=(401, 403),
+        auth_body={"title": "Unauthorized"},
+    ),
+    Case(
+        "aftership",
+        rate_limits=((429, "30", 30), (429, None, None)),
+        unavailable=(502, 500, httpx.ConnectTimeout),
+        unusable=((200, "{not json"),),
+        not_found=(NotFound(200, _f("aftership", "trackings_empty.json"), "9999999999"),),
+        malformed=(Malformed("12,34/56!"),),
+        auth=(401, 403),
+        auth_body=_f("aftership", "error_unauthorized.json"),
+        tracking_page=False,
+    ),
+    Case(
+        "easypost",
+        rate_limits=((429, "30", 30), (429, None, None)),
+        unavailable=(502, 500, httpx.ConnectTimeout),
+        unusable=((200, "<html>oops</html>"),),
+        not_found=(NotFound(422, _f("easypost", "error_invalid_code.json"), "EZ0000000000"),),
+        malformed=(Malformed("12,34/56!"),),
+        auth=(401, 403),
+        auth_body={"error": {"code": "APIKEY"}},
+        tracking_page=False,
+    ),
+    Case(
+        "sandbox",
+        unavailable=(httpx.ReadTimeout,),
+        unusable=((200, '{"parcels": ['),),
+    ),
+)
+
+
+def cases(situation: str) -> list[Any]:
+    """One parameter set per (carrier, row) of ``situation``; ids like ``usps-429-1``."""
+    params = []
+    for case in CASES:
+        for i, row in enumerate(getattr(case, situation)):
+            values = row if isinstance(row, tuple) else (row,)
+            first = values[0]
+            label = first if isinstance(first, int | str) else getattr(first, "__name__", "")
+            if isinstance(row, NotFound | Malformed):
+                label = type(row).__name__.lower()
+            params.append(pytest.param(case.carrier, *values, id=f"{case.carrier}-{label}-{i}"))
+    return params
+
+
+def _case(carrier: Carrier) -> Case:
+    return next(c for c in CASES if c.carrier == carrier.name)
+
+
+def test_every_adapter_under_test_has_a_case() -> None:
+    from tests.carriers.helpers import CARRIERS
+
+    assert sorted(CARRIERS) == sorted(c.carrier for c in CASES)
+
+
+# --- whole-call failures ---
+
+
+@pytest.mark.parametrize(
+    ("carrier", "status", "retry_after_header", "retry_after"),
+    cases("rate_limits"),
+    indirect=["carrier"],
+)
+async def test_rate_limits_raise_rate_limited_with_the_delay_asked_for(
+    carrier: Carrier, client, respx_mock, status, retry_after_header, retry_after
+):
+    adapter = carrier.adapter(client, respx_mock)
+    headers = {"Retry-After": retry_after_header} if retry_after_header else {}
+    carrier.route(respx_mock).respond(status, headers=headers, json=carrier.error_json)
+
+    with pytest.raises(RateLimited) as caught:
+        await adapter.track([carrier.number])
+    assert caught.value.retry_after == retry_after
+
+
+@pytest.mark.parametrize(("carrier", "answer"), cases("unavailable"), indirect=["carrier"])
+async def test_5xx_and_timeouts_are_carrier_unavailable(
+    carrier: Carrier, client, respx_mock, answer: int | Timeout
+):
+    adapter = carrier.adapter(client, respx_mock)
+    if isinstance(answer, int):
+        carrier.route(respx_mock).respond(answer)
+    else:
+        carrier.route(respx_mock).mock(side_effect=answer("slow"))
+
+    with pytest.raises(CarrierUnavailable):
+        await adapter.track([carrier.number])
+
+
+@pytest.mark.parametrize(("carrier", "status", "body"), cases("unusable"), indirect=["carrier"])
+async def test_an_unusable_answer_is_a_bad_response_that_keeps_the_body(
+    carrier: Carrier, client, respx_mock, status, body
+):
+    adapter = carrier.adapter(client, respx_mock)
+    carrier.route(respx_mock).respond(status, content=body.encode())
+
+    with pytest.raises(BadResponse) as caught:
+        await adapter.track([carrier.number])
+    assert caught.value.body == body, "the raw body is kept for diagnosis"
+
+
+# --- numbers the carrier cannot track ---
+
+
+@pytest.mark.parametrize(("carrier", "answer"), cases("not_found"), indirect=["carrier"])
+async def test_an_unknown_number_is_a_not_found_result(
+    carrier: Carrier, client, respx_mock, answer: NotFound
+):
+    adapter = carrier.adapter(client, respx_mock)
+    carrier.route(respx_mock).respond(answer.status, json=answer.body, headers=answer.headers)
+
+    [result] = await adapter.track([answer.number])
+
+    assert result.not_found and result.number == answer.number
+    assert result.events == [] and result.status is Status.PENDING
+    if _case(carrier).tracking_page:
+        assert result.carrier_url and result.carrier_url.endswith(answer.number)
+    if answer.url is not None:
+        assert result.carrier_url == answer.url
+
+
+@pytest.mark.parametrize(("carrier", "case"), cases("malformed"), indirect=["carrier"])
+async def test_a_malformed_number_is_a_not_found_result(
+    carrier: Carrier, client, respx_mock, case: Malformed
+):
+    adapter = carrier.adapter(client, respx_mock)
+    status, body = case.answer or (200, {})
+    route = carrier.route(respx_mock).respond(status, json=body, headers=case.headers)
+
+    [result] = await adapter.track([case.number])
+
+    assert result.not_found and result.number == case.number and result.events == []
+    if _case(carrier).tracking_page:
+        assert result.carrier_url and result.carrier_url.endswith(case.number)
+    else:
+        assert result.carrier_url is None
+    assert route.called is (case.answer is not None), "a call only when the carrier must judge"
+
+
+# --- credentials ---
+
+
+@pytest.mark.parametrize(("carrier", "status"), cases("auth"), indirect=["carrier"])
+async def test_rejected_credentials_raise_auth_error(carrier: Carrier, client, respx_mock, status):
+    adapter = carrier.adapter(client, respx_mock)
+    route = carrier.route(respx_mock).respond(status, json=_case(carrier).auth_body)
+
+    with pytest.raises(AuthError):
+        await adapter.track([carrier.number])
+    if (calls := _case(carrier).auth_calls) is not None:
+        assert route.call_count == calls, "API-key auth has no token to refresh: no retry"
