@@ -357,7 +357,7 @@ async def test_the_detail_shows_an_exchange_and_the_return_parcel(
 async def test_staff_add_and_correct_the_return_parcel(client: httpx.AsyncClient, db: str) -> None:
     shop, token, _user = await _signed_in(client)
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
     url = f"/admin/returns/{ret.id}/parcel"
     page = await client.get(f"/admin/returns/{ret.id}")
     assert 'name="tracking_number"' in page.text

@@ -86,7 +86,7 @@ async def test_the_parcel_coming_back_is_linked_tracked_and_corrected(
     becomes a return shipment polled now; a corrected number keeps the one parcel."""
     await _review_policy(shop)
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
     url = f"/api/v1/returns/{ret.number}/shipment"
     response = await api.put(url, json={"tracking_number": "1Z 999 AA1 0123456784"})
     assert response.status_code == 201
@@ -111,7 +111,7 @@ async def test_a_parcel_is_refused_with_a_reason(api: httpx.AsyncClient, shop: M
     ret = await return_for(shop)
     url = f"/api/v1/returns/{ret.number}/shipment"
     assert (await api.put(url, json={"tracking_number": "1Z999AA10123456784"})).status_code == 409
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
     unknown = await api.put(url, json={"tracking_number": "ABCDEFGH12"})
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["pointer"] == "/carrier"
