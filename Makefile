@@ -41,11 +41,13 @@ worker: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test static
 	$(BIN)/ruff check portal carriers tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check portal carriers tests benchmarks
 	$(BIN)/ruff format --check portal carriers tests benchmarks
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format portal carriers tests benchmarks

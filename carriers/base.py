@@ -12,7 +12,7 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -355,7 +355,9 @@ class TokenCache:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    async def get(self, key: tuple[str, ...], fetch: Any) -> str:
+    async def get(
+        self, key: tuple[str, ...], fetch: Callable[[], Awaitable[tuple[str, float]]]
+    ) -> str:
         """A valid token for ``key``; ``fetch()`` returns ``(token, expires_in_seconds)``."""
         token = self._tokens.get(key)
         if token and token.expires_at - self.margin_seconds > time.monotonic():

@@ -18,6 +18,67 @@ def mod10(payload: str, *, from_right: bool = True) -> int:
     return (10 - total % 10) % 10
 
 
+# --- whole normalised numbers: the ``check`` of each built-in NumberFormat ---
+
+
+def ups_valid(number: str) -> bool:
+    """``1Z`` + 15 characters + the UPS check digit over those 15."""
+    return ups_check(number[2:17]) == int(number[17])
+
+
+def impb_valid(number: str) -> bool:
+    """IMpb: the last 22 digits (behind any ``420`` + ZIP), mod 10 from the right."""
+    core = number[-22:]
+    return mod10(core[:21]) == int(core[21])
+
+
+def usps20_valid(number: str) -> bool:
+    """20 digits, mod 10 with weight 3 on the leftmost payload digit (USPS as printed)."""
+    return mod10(number[:19], from_right=False) == int(number[19])
+
+
+def smartpost20_valid(number: str) -> bool:
+    """20 digits valid only with the ``92`` application identifier put back in front.
+
+    "Only": a number valid as printed is a USPS number; this is the next guess.
+    """
+    return not usps20_valid(number) and mod10("92" + number[:19]) == int(number[19])
+
+
+def impb91_20_valid(number: str) -> bool:
+    """20 digits valid only with the older ``91`` identifier put back in front."""
+    return (
+        not usps20_valid(number)
+        and not smartpost20_valid(number)
+        and mod10("91" + number[:19]) == int(number[19])
+    )
+
+
+def fedex12_valid(number: str) -> bool:
+    """FedEx Express, 12 digits: see :func:`fedex12_check`."""
+    return fedex12_check(number[:11]) == int(number[11])
+
+
+def fedex15_valid(number: str) -> bool:
+    """FedEx Ground, 15 digits: mod 10 from the right over the first 14."""
+    return mod10(number[:14]) == int(number[14])
+
+
+def fedex96_valid(number: str) -> bool:
+    """FedEx Ground ``96`` barcode (22 digits): its check covers the embedded Ground number."""
+    return mod10(number[7:21]) == int(number[21])
+
+
+def s10_valid(number: str) -> bool:
+    """UPU S10 (``EA123456785US``): the ninth digit checks the eight before it."""
+    return s10_check(number[2:10]) == int(number[10])
+
+
+def mod7_valid(number: str) -> bool:
+    """DHL Express (10 or 11 digits): the last digit is the rest read as a number, mod 7."""
+    return mod7_check(number[:-1]) == int(number[-1])
+
+
 def ups_check(body: str) -> int:
     """UPS, over the 15 characters after ``1Z``: letters (ord − 3) mod 10, odd positions doubled."""
     total = 0

@@ -1,53 +1,60 @@
-"""Which carrier a tracking number belongs to, from its format and check digit.
+"""Which carrier a tracking number belongs to, from the formats the adapters declare.
 
 Detection only *proposes*: formats overlap, so the merchant or customer can pin or
-correct the carrier. Rules (CARRIERS.md, "Detecting the carrier from the number"):
+correct the carrier. The rules live with each adapter (CARRIERS.md, "Detecting the
+carrier from the number"): every registered adapter, built-in or third-party, declares
+its :attr:`~carriers.base.CarrierAdapter.number_formats` (pattern, check digit,
+confidence) and, for a national post, its
+:attr:`~carriers.base.CarrierAdapter.postal_countries`. This module only reads them:
 
 * A number that has a known format but fails its check digit is **not returned**: a typo
   is far likelier than a carrier that skips its own check digit, and an empty answer
   lets the portal ask "which carrier?" instead of polling the wrong one.
-* Confidence reflects how much a valid check digit proves. A 1 in 7 (DHL mod 7) or
-  1 in 10 (mod 10) chance that a random number passes is weak evidence, a ``1Z``
-  prefix plus check digit is strong.
-* Where several carriers share a format, all are returned, most likely first:
+* Confidence is the adapter's: how much its format plus a valid check digit proves.
+  Where several adapters claim a number, all are returned, most likely first (the
+  highest confidence per carrier; ties in key order, so answers are stable).
+* UPU S10 numbers (``RR123456785PL``) go to the post of the country in their last two
+  letters, when an adapter's ``postal_countries`` names it, at :data:`S10_CONFIDENCE`;
+  otherwise to nobody. An S10 number says which post issued it, never who else might
+  carry it, so a guess across the world would only poll the wrong carrier.
 
-  - 22-digit IMpb starting ``92`` (optionally behind ``420`` + ZIP): USPS, then FedEx
-    (Ground Economy / SmartPost labels are IMpb barcodes delivered by USPS).
-  - 20-digit numbers: valid as written → USPS; valid only with the ``92`` application
-    identifier put back in front → FedEx SmartPost first, then USPS; valid with ``91`` in
-    front (the older identifier) → USPS first, then FedEx.
-  - UPU S10 (``EA123456785US``): ``US`` → USPS. ``DE`` → DHL (the Unified Tracking API
-    covers Deutsche Post), then USPS. Any other country → USPS at low confidence,
-    because USPS tracks inbound international mail by its S10 number and the sending
-    country's post is not a built-in adapter.
+The compiled table (one list of formats, one map of postal countries) is built once per
+registry load and rebuilt after :func:`carriers.registry.reload` or ``register``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from carriers.checkdigits import fedex12_check, mod7_check, mod10, s10_check, ups_check
+from carriers import registry
+from carriers.base import CarrierAdapter, NumberFormat
+from carriers.checkdigits import fedex12_check, mod7_check, mod10, s10_check, s10_valid, ups_check
 
 __all__ = [
-    "Candidate", "detect", "fedex12_check", "is_plausible", "mod7_check", "mod10",
-    "normalise", "s10_check", "ups_check",
+    "S10_CONFIDENCE", "Candidate", "Table", "detect", "fedex12_check", "is_plausible",
+    "mod7_check", "mod10", "normalise", "s10_check", "s10_country", "table",
+    "ups_check",
 ]  # fmt: skip
 
 Candidate = tuple[str, float]
 
+log = logging.getLogger(__name__)
+
 #: Whitespace, ASCII and Unicode dashes (people paste from e-mails) and dots.
 _JUNK = re.compile(r"[\s\-\u2010-\u2015\u2212.]+")
 _ALNUM = re.compile(r"[0-9A-Z]+")
-
-_UPS = re.compile(r"1Z[0-9A-Z]{15}[0-9]")
 _S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}")
-_IMPB = re.compile(r"(?:420(?:[0-9]{5}|[0-9]{9}))?(9[1-5][0-9]{20})")
-_FEDEX_96 = re.compile(r"96[0-9]{20}")
+
+#: An S10 number with a valid check digit naming a country whose post we track: the
+#: issuing post is certain, only the adapter's coverage of it could disappoint.
+S10_CONFIDENCE = 0.9
 
 
 def normalise(number: str) -> str:
-    """Strip spaces, dashes and dots; upper-case. What every rule below looks at."""
+    """Strip spaces, dashes and dots; upper-case. What every format is matched against."""
     return _JUNK.sub("", number).upper()
 
 
@@ -59,78 +66,84 @@ def is_plausible(number: str) -> bool:
     return 7 <= len(text) <= 40 and _ALNUM.fullmatch(text) is not None
 
 
-# --- one function per format family; each yields (carrier, confidence) ---
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Every adapter's formats and postal countries, compiled for :func:`detect`."""
+
+    formats: tuple[tuple[str, NumberFormat], ...]
+    #: S10 country code -> adapter keys whose post it is.
+    posts: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, adapters: Iterable[type[CarrierAdapter]]) -> Table:
+        """Read the declarations, skipping (and logging) any a plugin got wrong."""
+        formats: list[tuple[str, NumberFormat]] = []
+        posts: dict[str, list[str]] = {}
+        for adapter in sorted(adapters, key=lambda a: a.key):
+            for fmt in getattr(adapter, "number_formats", ()) or ():
+                if _usable(fmt):
+                    formats.append((adapter.key, fmt))
+                else:
+                    log.warning("carrier %r: ignoring number format %r", adapter.key, fmt)
+            for country in getattr(adapter, "postal_countries", ()) or ():
+                if isinstance(country, str) and len(country) == 2:
+                    posts.setdefault(country.upper(), []).append(adapter.key)
+        return cls(tuple(formats), {c: tuple(keys) for c, keys in posts.items()})
+
+    def candidates(self, text: str) -> list[Candidate]:
+        """Candidates for an already normalised, plausible number."""
+        best: dict[str, float] = {}
+        for key, fmt in self.formats:
+            if fmt.confidence > best.get(key, 0.0) and _matches(key, fmt, text):
+                best[key] = fmt.confidence
+        if _S10.fullmatch(text) and s10_valid(text):
+            for key in self.posts.get(text[11:], ()):
+                best[key] = max(S10_CONFIDENCE, best.get(key, 0.0))
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _ups(n: str) -> Iterator[Candidate]:
-    if _UPS.fullmatch(n) and ups_check(n[2:17]) == int(n[17]):
-        yield ("ups", 0.99)
+def _usable(fmt: object) -> bool:
+    return (
+        isinstance(fmt, NumberFormat)
+        and isinstance(fmt.pattern, re.Pattern)
+        and isinstance(fmt.confidence, int | float)
+        and 0.0 < fmt.confidence <= 1.0
+        and (fmt.check is None or callable(fmt.check))
+    )
 
 
-def _impb(n: str) -> Iterator[Candidate]:
-    match = _IMPB.fullmatch(n)
-    if not match:
-        return
-    core = match.group(1)
-    if mod10(core[:21]) != int(core[21]):
-        return
-    if core.startswith("92"):
-        yield from (("usps", 0.85), ("fedex", 0.4))
-    elif core.startswith("91"):
-        yield ("usps", 0.75)
-    else:
-        yield ("usps", 0.9)
+def _matches(key: str, fmt: NumberFormat, text: str) -> bool:
+    """``fmt.matches``, with a third-party check digit that raises counted as no match."""
+    try:
+        return fmt.matches(text)
+    except Exception:  # a plugin's bug must not break detection for every carrier
+        log.warning("carrier %r: number format %r raised on %r", key, fmt.name, text)
+        return False
 
 
-def _twenty(n: str) -> Iterator[Candidate]:
-    if len(n) != 20 or not n.isdigit():
-        return
-    check, payload = int(n[19]), n[:19]
-    if mod10(payload, from_right=False) == check:
-        yield ("usps", 0.8)
-    elif mod10("92" + payload) == check:
-        yield from (("fedex", 0.7), ("usps", 0.5))
-    elif mod10("91" + payload) == check:
-        yield from (("usps", 0.6), ("fedex", 0.5))
+_cache: tuple[int, Table] | None = None
 
 
-def _fedex(n: str) -> Iterator[Candidate]:
-    if not n.isdigit():
-        return
-    if len(n) == 12 and fedex12_check(n[:11]) == int(n[11]):
-        yield ("fedex", 0.9)
-    elif len(n) == 15 and mod10(n[:14]) == int(n[14]):
-        yield ("fedex", 0.85)
-    elif _FEDEX_96.fullmatch(n) and mod10(n[7:21]) == int(n[21]):
-        # The "96" barcode ends in the 15-digit Ground number; its check digit covers that.
-        yield ("fedex", 0.9)
+def table() -> Table:
+    """The table for the adapters registered now; rebuilt when the registry changes."""
+    global _cache
+    generation = registry.generation()
+    if _cache is None or _cache[0] != generation:
+        built = Table.build(registry.adapters().values())
+        _cache = (generation, built)
+        return built
+    return _cache[1]
 
 
-def _s10(n: str) -> Iterator[Candidate]:
-    if not _S10.fullmatch(n) or s10_check(n[2:10]) != int(n[10]):
-        return
-    country = n[11:]
-    if country == "US":
-        yield ("usps", 0.9)
-    elif country == "DE":
-        yield from (("dhl", 0.5), ("usps", 0.2))
-    else:
-        yield ("usps", 0.3)
+def s10_country(number: str) -> str | None:
+    """The issuing country of a UPU S10 number with a valid check digit, else None.
 
-
-def _dhl(n: str) -> Iterator[Candidate]:
-    if len(n) in (10, 11) and n.isdigit() and mod7_check(n[:-1]) == int(n[-1]):
-        yield ("dhl", 0.6 if len(n) == 10 else 0.5)
-
-
-_RULES: tuple[Callable[[str], Iterator[Candidate]], ...] = (
-    _ups,
-    _impb,
-    _twenty,
-    _fedex,
-    _s10,
-    _dhl,
-)
+    For messages: "a postal number from PL" tells the user which carrier to pick.
+    """
+    if not is_plausible(number):
+        return None
+    text = normalise(number)
+    return text[11:] if _S10.fullmatch(text) and s10_valid(text) else None
 
 
 def detect(number: str) -> list[Candidate]:
@@ -141,9 +154,4 @@ def detect(number: str) -> list[Candidate]:
     """
     if not is_plausible(number):
         return []
-    text = normalise(number)
-    best: dict[str, float] = {}
-    for rule in _RULES:
-        for carrier, confidence in rule(text):
-            best[carrier] = max(confidence, best.get(carrier, 0.0))
-    return sorted(best.items(), key=lambda item: -item[1])
+    return table().candidates(normalise(number))

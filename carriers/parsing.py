@@ -7,6 +7,7 @@ messages and how much of the offending value to keep for diagnosis.
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -142,7 +143,7 @@ class JsonReader:
             raise self.fail(f"{what} without {key}", raw)
         return value
 
-    def optional_list(self, raw: dict[str, Any], key: str) -> list[Any]:
+    def optional_list(self, raw: dict[str, Any], key: str) -> builtins.list[Any]:
         """``raw[key]`` when it is a list; [] when absent or null."""
         value = raw.get(key)
         if value is None:

@@ -69,10 +69,10 @@ async def upsert_product(
         v.sku: v
         for v in await ProductVariant.filter(merchant_id=merchant_id, sku__in=skus).using_db(conn)
     }
-    for sku, variant in existing.items():
-        if variant.product_ref != product_sku:
+    for sku, held in existing.items():
+        if held.product_ref != product_sku:
             raise CatalogueError(
-                f"Variant {sku} belongs to product {variant.product_ref}; "
+                f"Variant {sku} belongs to product {held.product_ref}; "
                 "a variant cannot move to another product."
             )
     created = (
@@ -123,7 +123,7 @@ async def set_stock(
     """Set a variant's stock on hand; None when the shop has no such SKU."""
     if stock < 0:
         raise CatalogueError("Stock cannot be negative.")
-    variant = await ProductVariant.get_or_none(merchant_id=merchant_id, sku=sku).using_db(conn)
+    variant = await ProductVariant.get_or_none(merchant_id=merchant_id, sku=sku, using_db=conn)
     if variant is None:
         return None
     variant.stock = stock

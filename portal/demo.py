@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
+from carriers.sandbox.waiting import make_waiting
 from portal import crypto
 from portal.demo_history import load_history
 from portal.http import sandbox_base_url
@@ -37,6 +39,9 @@ DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.doorstep.test"
 DEMO_PASSWORD = "doorstep-demo"
 DEMO_ORDERS = 24
+#: Of those, parcels that wait in a parcel locker when the demo loads, deadline ahead: the
+#: tracking page shows a pickup point, its deadline and (order tier) its pickup code.
+DEMO_IN_LOCKERS = 2
 
 _FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
 _LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
@@ -157,7 +162,7 @@ async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoR
     return DemoReport(shop, created_orders, created_shipments)
 
 
-async def _catalogue(shop: Merchant, conn: object) -> None:
+async def _catalogue(shop: Merchant, conn: BaseDBAsyncClient) -> None:
     for size in _SIZES:
         await ProductVariant.get_or_create(
             merchant=shop,
@@ -173,7 +178,7 @@ async def _catalogue(shop: Merchant, conn: object) -> None:
         )
 
 
-async def _returns_policy(shop: Merchant, conn: object) -> None:
+async def _returns_policy(shop: Merchant, conn: BaseDBAsyncClient) -> None:
     if not await ReturnPolicy.filter(merchant=shop).using_db(conn).exists():
         await ReturnPolicy.create(
             merchant=shop,
@@ -203,10 +208,12 @@ async def _returns_policy(shop: Merchant, conn: object) -> None:
 
 
 async def _orders(
-    shop: Merchant, account: CarrierAccount, conn: object, now: datetime
+    shop: Merchant, account: CarrierAccount, conn: BaseDBAsyncClient, now: datetime
 ) -> tuple[int, int]:
     rng = random.Random(7)
-    numbers = make_numbers(DEMO_ORDERS, seed=7, now=now, days=10)
+    numbers = make_waiting(DEMO_IN_LOCKERS, now, seed=7) + make_numbers(
+        DEMO_ORDERS - DEMO_IN_LOCKERS, seed=7, now=now, days=10
+    )
     created_orders = created_shipments = 0
     for index, number in enumerate(numbers):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
@@ -242,8 +249,8 @@ async def _orders(
             size = _SIZES[index % len(_SIZES)]
             await OrderItem.create(
                 order=order,
-                variant=await ProductVariant.get(merchant=shop, sku=f"TEE-BLUE-{size}").using_db(
-                    conn
+                variant=await ProductVariant.get(
+                    merchant=shop, sku=f"TEE-BLUE-{size}", using_db=conn
                 ),
                 sku=f"TEE-BLUE-{size}",
                 title="Organic cotton T-shirt, blue",

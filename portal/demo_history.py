@@ -171,9 +171,10 @@ async def _parcel(
     shipped = placed + timedelta(hours=rng.uniform(6, 30))
     first_eta = (shipped + timedelta(days=transit)).date()
     days = transit + (rng.randint(1, 3) if outcome is Outcome.LATE else rng.choice((-1, 0, 0)))
-    delivered: datetime | None = shipped + timedelta(days=max(1, days), hours=rng.uniform(0, 8))
-    if outcome is Outcome.FAILED_ATTEMPT:
-        delivered = delivered + timedelta(days=1)  # type: ignore[operator]
+    late_by_attempt = 1 if outcome is Outcome.FAILED_ATTEMPT else 0  # delivered a day later
+    delivered: datetime | None = shipped + timedelta(
+        days=max(1, days) + late_by_attempt, hours=rng.uniform(0, 8)
+    )
     status, reason = Status.DELIVERED, None
     if outcome is Outcome.EXCEPTION:
         delivered, status, reason = None, Status.EXCEPTION, Reason.LOST
@@ -313,8 +314,8 @@ async def _return(
     )
     await ReturnRequest.filter(id=request.id).using_db(conn).update(created_at=requested)
     new_variant = None
-    if exchange and item.variant_id is not None:  # type: ignore[attr-defined]
-        others = [v for v in variants if v.id != item.variant_id]  # type: ignore[attr-defined]
+    if exchange and item.variant_id is not None:
+        others = [v for v in variants if v.id != item.variant_id]
         new_variant = rng.choice(others) if others else None
     await ReturnItem.create(
         return_request=request,
@@ -370,9 +371,9 @@ async def _survey(
         items = await ReturnItem.filter(return_request=request).using_db(conn).all()
         exchanged = any(i.resolution == Resolution.EXCHANGE for i in items)
         outcome = Outcome.EXCHANGE if exchanged else Outcome.RETURN
-        reason_ids = [i.reason_id for i in items if i.reason_id]  # type: ignore[attr-defined]
+        reason_ids = [i.reason_id for i in items if i.reason_id]
         reason = (
-            await ReturnReason.get_or_none(id=reason_ids[0]).using_db(conn) if reason_ids else None
+            await ReturnReason.get_or_none(id=reason_ids[0], using_db=conn) if reason_ids else None
         )
         sent = request.resolved_at or now - timedelta(days=1)
         return_reason = reason.code if reason else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,13 +45,13 @@ def current_locale() -> str:
     return _current.get()
 
 
-def set_locale(locale: str) -> object:
+def set_locale(locale: str) -> Token[str]:
     """Make ``locale`` current for this task; returns a token for :func:`reset_locale`."""
     return _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
 
 
-def reset_locale(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
+def reset_locale(token: Token[str]) -> None:
+    _current.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import F, Q
@@ -52,19 +53,20 @@ RETURNING id
             rows = await conn.execute_query_dict(self._postgres_claim(), [lease_until, now, limit])
             return sorted(int(row["id"]) for row in rows)
         expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
-        candidates = (
+        # Tortoise types flat values_list() as rows of tuples; they are bare ids.
+        candidates: list[Any] = (
             await self.model.filter(expired, state=self.pending, **{f"{self.due_field}__lte": now})
             .order_by(self.due_field, "id")
             .limit(limit)
             .values_list("id", flat=True)
         )
-        claimed = []
+        claimed: list[int] = []
         for row_id in candidates:
             changed = await self.model.filter(expired, id=row_id, state=self.pending).update(
                 lease_until=lease_until, attempts=F("attempts") + 1
             )
             if changed == 1:
-                claimed.append(int(row_id))  # type: ignore[call-overload]
+                claimed.append(int(row_id))
         return claimed
 
 
@@ -72,5 +74,5 @@ def backoff_delay(
     attempts: int, *, base: timedelta, cap: timedelta, rng: random.Random | None = None
 ) -> timedelta:
     """``base`` doubled per attempt after the first, capped at ``cap``, ±20 % jitter."""
-    delay = min(base * (2 ** max(attempts - 1, 0)), cap)
+    delay = min(base * (1 << max(attempts - 1, 0)), cap)
     return delay * (rng or random).uniform(0.8, 1.2)

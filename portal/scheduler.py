@@ -109,12 +109,12 @@ class Worker:
     async def _run(self, job: Job) -> None:
         task = asyncio.current_task()
         if task is not None:
-            self._running.add(task)  # type: ignore[arg-type]
+            self._running.add(task)
         try:
             await drain(job, self.settings, self.client)
         finally:
             if task is not None:
-                self._running.discard(task)  # type: ignore[arg-type]
+                self._running.discard(task)
 
     def start(self) -> Worker:
         for job in self.jobs:

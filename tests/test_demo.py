@@ -8,9 +8,12 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from carriers.base import Status
-from portal.demo import DEMO_ORDERS, load_demo
+from carriers.sandbox.parse import parse_track_response
+from carriers.sandbox.server import track_payload
+from portal.demo import DEMO_IN_LOCKERS, DEMO_ORDERS, load_demo
 from portal.demo_history import HISTORY_ORDERS
 from portal.models import (
+    EventSource,
     Order,
     OrderItem,
     ReturnReason,
@@ -23,6 +26,7 @@ from portal.models import (
 from portal.returns.states import can_move
 from portal.settings import Settings
 from portal.surveys.outcomes import question, questions_for
+from portal.tracking.ingest import ingest_many
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -98,3 +102,25 @@ async def test_history_reads_as_the_live_code_would_have_left_it(
     await _every_answer_belongs_to_a_question_its_outcome_asks()
     await _returns_moved_only_along_allowed_transitions()
     await _demo_items_are_linked_to_variants_and_reasons_speak_every_language()
+
+
+async def test_some_demo_parcels_wait_in_a_locker_with_a_deadline(
+    db: str, settings: Settings
+) -> None:
+    """What the sweep would ingest from the sandbox: two parcels wait in a locker, their
+    deadline ahead, so the tracking page always has a pickup point to show."""
+    await load_demo(settings, now=NOW)
+    live = await Shipment.filter(carrier_key="sandbox", order__number__startswith="NW-1")
+    results = parse_track_response(track_payload([s.tracking_number for s in live], NOW))
+    await ingest_many(
+        [(s.id, r) for s, r in zip(live, results, strict=True)],
+        source=EventSource.POLL,
+        now=NOW,
+        settings=settings,
+    )
+    waiting = await Shipment.filter(
+        status=Status.AVAILABLE_FOR_PICKUP, pickup_deadline__gt=NOW, id__in=[s.id for s in live]
+    )
+    lockers = [s for s in waiting if (s.pickup_point or {}).get("kind") == "locker"]
+    assert len(lockers) >= DEMO_IN_LOCKERS
+    assert all((s.pickup_point or {}).get("pickup_code") for s in lockers)

@@ -1,4 +1,4 @@
-"""Where the sandbox carrier is off (production's default), nothing offers or polls it."""
+"""In production, nothing offers, accepts or polls the sandbox carrier."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from tests.conftest import client_for, make_settings
 
 @pytest.fixture
 def off(tmp_path: Path, db: str) -> Settings:
-    return make_settings(tmp_path, database_url=db, sandbox_carrier="0")
+    return make_settings(tmp_path, database_url=db, mode="production")
 
 
 def test_the_sandbox_is_offered_only_where_it_is_on(tmp_path: Path, off: Settings) -> None:
-    assert "sandbox" in accounts.offered(make_settings(tmp_path, sandbox_carrier="1"))
+    assert "sandbox" in accounts.offered(make_settings(tmp_path, sandbox_carrier="0"))
     assert "sandbox" not in accounts.offered(off)
     assert "dhl" in accounts.offered(off)
 
@@ -32,7 +32,7 @@ async def test_the_api_refuses_sandbox_shipments(tmp_path: Path, db: str) -> Non
     from portal.api.operations import ApiConfig
     from portal.app import create_app
 
-    app = create_app(make_settings(tmp_path, database_url=db, sandbox_carrier="0"), manage_db=False)
+    app = create_app(make_settings(tmp_path, database_url=db, mode="production"), manage_db=False)
     app.router.routes.insert(0, build_mount(ApiConfig()))
     shop = await factories.merchant()
     async with api_client(app, await make_key(shop)) as api:
@@ -46,8 +46,8 @@ async def test_the_api_refuses_sandbox_shipments(tmp_path: Path, db: str) -> Non
 async def test_the_workspace_neither_lists_nor_creates_sandbox_accounts(
     tmp_path: Path, db: str
 ) -> None:
-    app = admin_app(tmp_path, db, sandbox_carrier="0")
-    async with client_for(app) as client:
+    app = admin_app(tmp_path, db, mode="production")
+    async with client_for(app, base_url="https://testserver") as client:  # Secure cookies
         await signed_in_owner(client)
         page = await client.get("/admin/carriers")
         assert "sandbox" not in [key for key, _name in page.context["carriers"]]

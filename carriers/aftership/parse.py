@@ -52,7 +52,8 @@ def parse_webhook(body: bytes) -> list[TrackingResult]:
     if not isinstance(event, str):
         raise BadResponse("aftership: webhook without an event", body)
     msg = _read.obj(msg, "msg")
-    tracking = msg.get("tracking") if isinstance(msg.get("tracking"), dict) else msg
+    inner = msg.get("tracking")
+    tracking: dict[str, Any] = inner if isinstance(inner, dict) else msg
     if event != "tracking_update" and "tracking_number" not in tracking:
         return []
     return [parse_tracking(tracking)]

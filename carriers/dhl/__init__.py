@@ -14,11 +14,13 @@ Push: DHL subscriptions send a static header chosen by the merchant. Doorstep us
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from carriers.base import AuthError, BadResponse, CarrierAdapter, TrackingResult
+from carriers.base import AuthError, BadResponse, CarrierAdapter, NumberFormat, TrackingResult
+from carriers.checkdigits import mod7_valid
 from carriers.dhl import parse
 from carriers.parsing import decode_json
 from carriers.signatures import equal_secrets, find_header
@@ -41,6 +43,13 @@ class DHLAdapter(CarrierAdapter):
         "api_key": "API key",
         "webhook_secret": "Push secret (optional; DHL sends it in the DHL-Webhook-Secret header)",
     }
+    #: DHL Express waybills: weak evidence alone (a mod 7 check passes 1 number in 7).
+    number_formats: ClassVar[tuple[NumberFormat, ...]] = (
+        NumberFormat("Express 10 digits", re.compile(r"[0-9]{10}"), 0.6, mod7_valid),
+        NumberFormat("Express 11 digits", re.compile(r"[0-9]{11}"), 0.5, mod7_valid),
+    )
+    #: The Unified Tracking API covers Deutsche Post, so S10 numbers ending ``DE`` are ours.
+    postal_countries: ClassVar[frozenset[str]] = frozenset({"DE"})
     #: The header DHL push subscriptions are configured to send with the secret.
     webhook_header: ClassVar[str] = "DHL-Webhook-Secret"
     #: Asked for English; DHL Germany still answers some texts in German (codes.py reads both).

@@ -80,11 +80,9 @@ class EventsService:
 
     def __init__(self, address: str, client: httpx.AsyncClient, poster: Poster) -> None:
         transport = _PostingTransport(client, poster)
-        # zeep ships without type hints, hence the two ignores below.
-        zeep_client = AsyncClient(  # type: ignore[no-untyped-call]
-            wsdl_document(), transport=transport, settings=_SETTINGS
-        )
-        self._service = AsyncServiceProxy(  # type: ignore[no-untyped-call]
+        # zeep ships without type hints (pyproject: untyped_calls_exclude).
+        zeep_client = AsyncClient(wsdl_document(), transport=transport, settings=_SETTINGS)
+        self._service = AsyncServiceProxy(
             zeep_client, zeep_client.wsdl.bindings[BINDING], address=address
         )
 
@@ -103,4 +101,4 @@ class EventsService:
             raise BadResponse(f"dpd_pl: SOAP fault: {text}", text) from fault
         except ZeepError as exc:  # not SOAP, not our schema, not XML at all
             raise BadResponse(f"dpd_pl: unreadable answer ({exc})") from exc
-        return serialize_object(answer, dict)  # type: ignore[no-untyped-call]  # untyped zeep
+        return serialize_object(answer, dict)

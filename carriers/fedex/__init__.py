@@ -8,13 +8,22 @@ signed with ``fdx-signature`` = Base64(HMAC-SHA256(security token, raw body)).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from uuid import uuid4
 
 import httpx
 
-from carriers.base import AuthError, BadResponse, TokenCache, TrackingResult
+from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.checkdigits import (
+    fedex12_valid,
+    fedex15_valid,
+    fedex96_valid,
+    impb91_20_valid,
+    impb_valid,
+    smartpost20_valid,
+)
 from carriers.concurrency import map_bounded
 from carriers.fedex import parse
 from carriers.oauth import OAuthAdapter
@@ -42,6 +51,21 @@ class FedExAdapter(OAuthAdapter):
         "client_secret": "Secret key",
         "webhook_secret": "Webhook security token (only for pushed updates)",
     }
+    #: Express (12), Ground (15, and its ``96`` barcode), and the USPS-delivered Ground
+    #: Economy / SmartPost numbers it shares with USPS (lower: USPS issues most of those).
+    number_formats: ClassVar[tuple[NumberFormat, ...]] = (
+        NumberFormat("Express 12 digits", re.compile(r"[0-9]{12}"), 0.9, fedex12_valid),
+        NumberFormat("Ground 15 digits", re.compile(r"[0-9]{15}"), 0.85, fedex15_valid),
+        NumberFormat("Ground 96 barcode", re.compile(r"96[0-9]{20}"), 0.9, fedex96_valid),
+        NumberFormat(
+            "Ground Economy IMpb 92",
+            re.compile(r"(?:420(?:[0-9]{5}|[0-9]{9}))?92[0-9]{20}"),
+            0.4,
+            impb_valid,
+        ),
+        NumberFormat("SmartPost 20 digits", re.compile(r"[0-9]{20}"), 0.7, smartpost20_valid),
+        NumberFormat("20 digits, 91 dropped", re.compile(r"[0-9]{20}"), 0.5, impb91_20_valid),
+    )
     tokens = TOKENS
     #: Batches in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4

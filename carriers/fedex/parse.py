@@ -41,10 +41,10 @@ def parse_track(payload: Any, numbers: list[str]) -> list[TrackingResult]:
         found.setdefault(squash(result.number), result)
     results = []
     for number in numbers:
-        result = found.get(squash(number))
-        if result is None:
+        match = found.get(squash(number))
+        if match is None:
             raise BadResponse(f"FedEx answer has no result for {number!r}")
-        results.append(replace(result, number=number, events=list(result.events)))
+        results.append(replace(match, number=number, events=list(match.events)))
     return results
 
 

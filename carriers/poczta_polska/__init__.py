@@ -137,7 +137,7 @@ class PocztaPolskaAdapter(CarrierAdapter):
             LookupError,
         ) as exc:
             raise BadResponse(f"{self.key}: unreadable answer ({exc})") from exc
-        return serialize_object(reply, dict)  # type: ignore[no-untyped-call]  # zeep: unannotated
+        return serialize_object(reply, dict)
 
     async def _track_one(self, number: str) -> TrackingResult:
         wanted = squash(number)

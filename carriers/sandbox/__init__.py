@@ -30,15 +30,24 @@ Both ``NOT_FOUND`` and ``INVALID_NUMBER`` come back as ``not_found=True`` result
        access ``ATA``)
 3      exception, final (``NNN % 4``: 0 address ``XAD``, 1 damaged ``XDM``, 2 customs hold
        ``XCU`` on an EU → GB route, 3 lost ``XLS``)
-4      ends ready for collection at a pickup point (``NNN`` odd: after a failed attempt)
+4      goes to a pickup point (``NNN`` odd: after a failed attempt; even: chosen when
+       ordering, so known from the label on). ``NNN // 2 % 3``: 0 waits there, 1 collected
+       (``RPC``), 2 not collected by the deadline and sent back (``RPX`` … ``RTN``,
+       ``not_collected``); hashed numbers: 70 % collected, 30 % sent back
 5      returned to sender (``NNN`` even: refused ``REF``; odd: two failed attempts)
 6      label created, never handed over (stays ``info_received``: stale/expiry demos)
 9      not found, ever
 =====  ======================================================================================
 
+Pickup points are lockers (3 in 5; a locker keeps a parcel 48 hours and gives a 6-digit
+pickup code; 1 direct-to-locker parcel in 5 is redirected to another locker, ``RPD``), shops
+and post offices (until 18:00 local, seven days after arrival). ``RPR`` reminds the day
+before the deadline while the parcel still waits.
+
 Hubs and delivery towns are real places (city, region, postcode, country) in the US, the EU
 and Great Britain; scans are stamped in local time with their offset. Journeys last up to
-9 days (returns the longest); deliveries happen 08:00–18:00 local, never on a Sunday. The
+9 days (returns the longest), 16 for a parcel left at a pickup point and sent back;
+deliveries happen 08:00–18:00 local, never on a Sunday. The
 estimate (``eta``) is a date at label time, that day's 08:00–20:00 window once the parcel
 moves, a 3-hour window once it is on the van, the next day's window after a failed attempt
 that will be retried, and none once final, at a pickup point or in exception.
@@ -73,6 +82,10 @@ API (``carriers.sandbox.server.create_app()``; the portal mounts it at ``/_sandb
      "eta": {"date": "2026-01-06"} | {"from": "…Z", "to": "…Z"} | null,
      "delivery": {"delivered_at": "<local ISO>", "signed_by": "J. Smith", "left_at": "Reception"}
                  | null,
+     "pickup_point": {"id": "KRA07L", "type": "locker" | "shop" | "post_office",
+                      "name": "…", "address": {"street", "city", "postcode", "country"},
+                      "location": {"lat": 50.06, "lon": 19.93}, "opening_hours": "24/7",
+                      "deadline": "<local ISO>" | null, "code": "123456" | null} | null,
      "events": [{"code": "DLV", "description": "…", "time": "2026-01-06T17:24:00-05:00",
                  "location": {"city", "region", "postcode", "country"}}, …]}   # newest first
 

@@ -23,6 +23,10 @@ CODES: dict[str, tuple[Status, Reason | None]] = {
     "DLV": (Status.DELIVERED, None),  # delivered to the recipient (signer given)
     "DLN": (Status.DELIVERED, None),  # delivered to a neighbour (neighbour signs)
     "RPP": (Status.AVAILABLE_FOR_PICKUP, None),  # ready for collection at a pickup point
+    "RPD": (Status.IN_TRANSIT, None),  # redirected to another locker (the chosen one is full)
+    "RPR": (Status.AVAILABLE_FOR_PICKUP, None),  # reminder: the pickup deadline is a day away
+    "RPC": (Status.DELIVERED, None),  # collected from the pickup point
+    "RPX": (Status.RETURNED_TO_SENDER, Reason.NOT_COLLECTED),  # deadline passed, going back
     "XWX": (Status.EXCEPTION, Reason.WEATHER_DELAY),  # delayed by weather, journey goes on
     "XAD": (Status.EXCEPTION, Reason.ADDRESS_ISSUE),  # address incomplete, awaiting correction
     "XDM": (Status.EXCEPTION, Reason.DAMAGED),
@@ -30,6 +34,7 @@ CODES: dict[str, tuple[Status, Reason | None]] = {
     "XLS": (Status.EXCEPTION, Reason.LOST),
     "RTS": (Status.RETURNED_TO_SENDER, None),  # on its way back (every scan of the return leg)
     "RTD": (Status.RETURNED_TO_SENDER, None),  # back with the sender
+    "RTN": (Status.RETURNED_TO_SENDER, Reason.NOT_COLLECTED),  # back: not collected in time
 }
 
 #: Unknown codes: a scan we cannot place is most likely movement.

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from carriers.base import DeliveryWindow
 from carriers.sandbox import places
+from carriers.sandbox.pickup_points import HOLD_DAYS, Collection, Spot, SpotKind, make_spot
 from carriers.sandbox.places import Place
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ class Scenario(StrEnum):
     DELIVERED = "delivered"
     FAILED_ATTEMPT = "failed_attempt"  # one failed attempt, delivered the next day
     EXCEPTION = "exception"  # ends in an exception (address, damaged, customs, lost)
-    PICKUP_POINT = "pickup_point"  # ends ready for collection at a pickup point
+    PICKUP_POINT = "pickup_point"  # a locker, shop or post office: waits, collected or not
     RETURNED = "returned"  # refused or unclaimed, back with the sender
     LABEL_ONLY = "label_only"  # label created, never handed over
     NOT_FOUND = "not_found"  # the carrier has never heard of it
@@ -81,6 +82,11 @@ DESCRIPTIONS: dict[str, str] = {
     "DLV": "Delivered",
     "DLN": "Delivered to a neighbour",
     "RPP": "Ready for collection at a pickup point",
+    "RPD": "Redirected to another parcel locker: the chosen one is full",
+    "RPR": "Reminder: the parcel waits for collection until its pickup deadline",
+    "RPC": "Collected from the pickup point",
+    "RPX": "Not collected by the pickup deadline: returning to sender",
+    "RTN": "Returned to sender: not collected",
     "XWX": "Delayed by severe weather",
     "XAD": "Address incomplete or incorrect: awaiting correction",
     "XDM": "Parcel damaged in transit",
@@ -93,7 +99,9 @@ DESCRIPTIONS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One scan. ``eta`` is the carrier's estimate as it stands after this scan."""
+    """One scan. ``eta`` is the carrier's estimate as it stands after this scan; ``spot`` is
+    the pickup point the parcel is bound for or waits at, as known after this scan, and
+    ``collection`` its deadline and code once it waits there."""
 
     code: str
     at: datetime  # aware UTC
@@ -101,6 +109,8 @@ class Event:
     eta: date | DeliveryWindow | None = None
     signed_by: str | None = None
     left_at: str | None = None
+    spot: Spot | None = None
+    collection: Collection | None = None
 
     @property
     def description(self) -> str:
@@ -371,15 +381,23 @@ def plan(number: str, start: datetime = DEFAULT_EPOCH) -> Plan | None:
             _delivered(drop2, home, dice),
         ]
     elif scenario is Scenario.PICKUP_POINT:
-        if variant(2):
+        # Variants: NNN odd, after a failed attempt; NNN // 2 % 3 (forced numbers), what
+        # the recipient does: 0 nothing yet (waits), 1 collects it, 2 lets the deadline pass.
+        after_attempt = variant(2)
+        outcome = (serial // 2) % 3 if forced else (1, 1, 1, 1, 1, 1, 1, 2, 2, 2)[dice.below(10)]
+        if after_attempt:
             again, _ = retry(drop_at)
-            events += [
-                van,
-                Event("ATT", drop_at, home),
-                Event("RPP", again + dice.minutes(60, 240), home),
-            ]
-        else:
-            events.append(Event("RPP", out_at + dice.minutes(60, 300), home))
+            spot = make_spot(home, dice)
+            events += [van, Event("ATT", drop_at, home)]
+            ready_at = again + dice.minutes(60, 240)
+        else:  # the recipient chose the point when ordering: known from the label on
+            spot = make_spot(home, dice)
+            events = [_at(ev, spot) for ev in events]
+            ready_at = out_at + dice.minutes(60, 300)
+            if spot.kind is SpotKind.LOCKER and dice.below(5) == 0:
+                spot = make_spot(home, dice, SpotKind.LOCKER)
+                events.append(Event("RPD", out_at, home, spot=spot))
+        events += _collection(spot, ready_at, outcome, hubs[-1], origin, dice)
     else:  # RETURNED
         if variant(2):
             again, drop2 = retry(drop_at)
@@ -400,6 +418,48 @@ def plan(number: str, start: datetime = DEFAULT_EPOCH) -> Plan | None:
         events.append(Event("RTS", back, origin))
         events.append(Event("RTD", _morning(back, origin, dice) + dice.minutes(60, 360), origin))
     return Plan(number, scenario, label, tuple(events))
+
+
+def _at(event: Event, spot: Spot) -> Event:
+    return Event(event.code, event.at, event.place, event.eta, spot=spot)
+
+
+def _collection(
+    spot: Spot, ready_at: datetime, outcome: int, last_hub: Place, origin: Place, dice: _Dice
+) -> list[Event]:
+    """The parcel at its point: ready, a reminder the day before the deadline, then
+    collected (outcome 1), sent back when the deadline passes (2), or left waiting (0)."""
+    home = spot.place
+    if spot.kind is SpotKind.LOCKER:
+        deadline = ready_at + timedelta(days=HOLD_DAYS[spot.kind])
+    else:  # counters keep it until closing time on the last day
+        last_day = _local_day(ready_at, home) + timedelta(days=HOLD_DAYS[spot.kind])
+        deadline = datetime.combine(last_day, time(18), _zone(home)).astimezone(UTC)
+    code = f"{dice.below(1_000_000):06d}" if spot.kind is SpotKind.LOCKER else None
+    held = Collection(deadline, code)
+    events = [Event("RPP", ready_at, home, spot=spot, collection=held)]
+    remind_at = deadline - timedelta(days=1)
+    if outcome == 1:
+        collected = ready_at + dice.minutes(
+            20, int((deadline - ready_at).total_seconds() // 60) - 20
+        )
+        if collected > remind_at:
+            events.append(Event("RPR", remind_at, home, spot=spot, collection=held))
+        signer = dice.pick(places.SIGNERS)
+        events.append(Event("RPC", collected, home, None, signer, spot.name, spot, held))
+        return events
+    events.append(Event("RPR", remind_at, home, spot=spot, collection=held))
+    if outcome == 0:
+        return events
+    back = deadline + dice.minutes(5, 120)
+    events.append(Event("RPX", back, home, spot=spot, collection=held))
+    back += dice.minutes(180, 600)
+    events.append(Event("RTS", back, last_hub, spot=spot, collection=held))
+    back += dice.minutes(18 * 60, 40 * 60)
+    events.append(Event("RTS", back, origin, spot=spot, collection=held))
+    returned = _morning(back, origin, dice) + dice.minutes(60, 360)
+    events.append(Event("RTN", returned, origin, spot=spot, collection=held))
+    return events
 
 
 def _delivered(at: datetime, home: Place, dice: _Dice) -> Event:

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
-from carriers.base import BadResponse, DeliveryWindow, Status, TrackingEvent, TrackingResult
+from carriers.base import (
+    BadResponse,
+    DeliveryWindow,
+    PickupKind,
+    PickupPoint,
+    Status,
+    TrackingEvent,
+    TrackingResult,
+)
 from carriers.sandbox import codes
 from carriers.timestamps import parse_iso
 
@@ -52,7 +60,7 @@ def _time(value: str, country: str | None, where: Any) -> datetime:
 _TEXT_OR_NONE = (str, type(None))
 
 
-def _explain_event(item: dict[str, Any]) -> None:
+def _explain_event(item: dict[str, Any]) -> NoReturn:
     """Raise the precise :class:`BadResponse` for an event the fast path refused."""
     _str(item, "code", required=True)
     _str(item, "time", required=True)
@@ -60,6 +68,7 @@ def _explain_event(item: dict[str, Any]) -> None:
     loc = _dict(item, "location") or {}
     for key in ("city", "region", "postcode", "country"):
         _str(loc, key)
+    raise BadResponse("event is malformed", _raw(item))  # the checks above name the field
 
 
 def parse_event(item: Any) -> TrackingEvent:
@@ -94,12 +103,12 @@ def parse_event(item: Any) -> TrackingEvent:
         and isinstance(country, _TEXT_OR_NONE)
     ):
         _explain_event(item)
-    status, reason = codes.lookup(code)  # type: ignore[arg-type]
+    status, reason = codes.lookup(code)
     return TrackingEvent(
-        occurred_at=_time(stamp, country, item),  # type: ignore[arg-type]
+        occurred_at=_time(stamp, country, item),
         status=status,
         reason=reason,
-        carrier_code=code,  # type: ignore[arg-type]
+        carrier_code=code,
         description=description or "",
         city=city,
         region=region,
@@ -129,6 +138,50 @@ def parse_eta(value: Any) -> date | DeliveryWindow | None:
     return window
 
 
+_KINDS = {
+    "locker": PickupKind.LOCKER,
+    "shop": PickupKind.SHOP,
+    "post_office": PickupKind.POST_OFFICE,
+}
+
+
+def _coordinate(obj: dict[str, Any], key: str) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadResponse(f"{key!r} must be a number", _raw(obj))
+    return float(value)
+
+
+def parse_pickup_point(value: Any) -> PickupPoint | None:
+    """``pickup_point``: the locker, shop or post office, with deadline and code once there."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadResponse("'pickup_point' must be an object", _raw(value))
+    point_id = _str(value, "id", required=True) or ""
+    kind = _KINDS.get(_str(value, "type") or "", PickupKind.SHOP)
+    address = _dict(value, "address") or {}
+    location = _dict(value, "location") or {}
+    country = _str(address, "country")
+    deadline = _str(value, "deadline")
+    return PickupPoint(
+        point_id=point_id,
+        kind=kind,
+        name=_str(value, "name"),
+        street=_str(address, "street"),
+        city=_str(address, "city"),
+        postal_code=_str(address, "postcode"),
+        country=country,
+        latitude=_coordinate(location, "lat"),
+        longitude=_coordinate(location, "lon"),
+        opening_hours=_str(value, "opening_hours"),
+        pickup_deadline=_time(deadline, country, value) if deadline else None,
+        pickup_code=_str(value, "code"),
+    )
+
+
 def parse_parcel(item: Any) -> TrackingResult:
     """One entry of ``parcels``; ``found: false`` is a not-found result, not an error."""
     if not isinstance(item, dict):
@@ -146,7 +199,10 @@ def parse_parcel(item: Any) -> TrackingResult:
         raise BadResponse("'events' must be a list", _raw(item))
     events = sorted((parse_event(e) for e in raw_events), key=lambda e: e.occurred_at)
     result = TrackingResult(
-        number=number, events=events, estimated_delivery=parse_eta(item.get("eta"))
+        number=number,
+        events=events,
+        estimated_delivery=parse_eta(item.get("eta")),
+        pickup_point=parse_pickup_point(item.get("pickup_point")),
     )
     current = _dict(item, "status")
     if events:

@@ -115,3 +115,40 @@ SIGNERS = (
 )
 
 LEFT_AT = ("Front door", "Reception", "Mailroom", "Handed to resident", "Back porch")
+
+#: Rough centres of the delivery towns (latitude, longitude): pickup points sit near them.
+CENTRES: dict[str, tuple[float, float]] = {
+    "Brooklyn": (40.6782, -73.9442),
+    "Boston": (42.3601, -71.0589),
+    "Miami": (25.7617, -80.1918),
+    "Austin": (30.2672, -97.7431),
+    "Minneapolis": (44.9778, -93.2650),
+    "Phoenix": (33.4484, -112.0740),
+    "Portland": (45.5152, -122.6784),
+    "Seattle": (47.6062, -122.3321),
+    "Berlin": (52.5200, 13.4050),
+    "Munich": (48.1372, 11.5756),
+    "Ghent": (51.0543, 3.7174),
+    "Lyon": (45.7640, 4.8357),
+    "Utrecht": (52.0907, 5.1214),
+    "Barcelona": (41.3851, 2.1734),
+    "Kraków": (50.0614, 19.9366),
+    "Manchester": (53.4808, -2.2426),
+    "Edinburgh": (55.9533, -3.1883),
+    "Bristol": (51.4545, -2.5879),
+}
+
+#: Street names for pickup points, by country (common ones, not a particular address).
+STREETS: dict[str, tuple[str, ...]] = {
+    "US": ("Main Street", "Oak Avenue", "Maple Street", "Park Avenue"),
+    "DE": ("Hauptstraße", "Bahnhofstraße", "Gartenstraße", "Schulstraße"),
+    "BE": ("Kerkstraat", "Stationsstraat", "Dorpsstraat"),
+    "FR": ("Rue de la République", "Rue Victor Hugo", "Avenue Jean Jaurès"),
+    "NL": ("Stationsweg", "Kerkstraat", "Molenstraat"),
+    "ES": ("Carrer Major", "Carrer de la Pau", "Carrer Nou"),
+    "PL": ("ul. Długa", "ul. Krótka", "ul. Kościuszki", "ul. Mickiewicza"),
+    "GB": ("High Street", "Station Road", "Church Lane", "Victoria Road"),
+}
+
+#: Shops that hold parcels for collection.
+PICKUP_SHOPS = ("Corner Shop", "Newsagent", "Pharmacy", "Florist", "Bookshop", "Kiosk")

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from carriers.base import DeliveryWindow
 from carriers.sandbox import SIGNATURE_HEADER, sign
 from carriers.sandbox.journey import DEFAULT_EPOCH, Event, local_iso, plan, split_number
+from carriers.sandbox.pickup_points import Collection, Spot
 from carriers.sandbox.places import Place
 
 #: The one API key the sandbox rejects (401), so auth failures can be demoed.
@@ -78,6 +79,25 @@ def _eta_json(eta: date | DeliveryWindow | None) -> dict[str, str] | None:
     return {"date": eta.isoformat()}
 
 
+def _pickup_json(spot: Spot, collection: Collection | None) -> dict[str, Any]:
+    """The point a parcel is bound for or waits at; deadline and code once it waits."""
+    return {
+        "id": spot.point_id,
+        "type": spot.kind.value,
+        "name": spot.name,
+        "address": {
+            "street": spot.street,
+            "city": spot.place.city,
+            "postcode": spot.place.postcode,
+            "country": spot.place.country,
+        },
+        "location": {"lat": spot.latitude, "lon": spot.longitude},
+        "opening_hours": spot.opening_hours,
+        "deadline": local_iso(collection.deadline, spot.place) if collection else None,
+        "code": collection.code if collection else None,
+    }
+
+
 def parcel_json(number: str, now: datetime, start: datetime = DEFAULT_EPOCH) -> dict[str, Any]:
     """One entry of ``parcels``: what the carrier knows about ``number`` at ``now``."""
     planned = plan(number, start)
@@ -102,6 +122,7 @@ def parcel_json(number: str, now: datetime, start: datetime = DEFAULT_EPOCH) -> 
         "status": {"code": latest.code, "description": latest.description},
         "eta": _eta_json(latest.eta),
         "delivery": delivery,
+        "pickup_point": _pickup_json(latest.spot, latest.collection) if latest.spot else None,
         "events": [_event_json(ev) for ev in reversed(events)],  # newest first
     }
 

@@ -6,12 +6,14 @@ small semaphore (enough to hide latency, few enough not to trip UPS's unpublishe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 from urllib.parse import quote
 from uuid import uuid4
 
-from carriers.base import AuthError, BadResponse, TokenCache, TrackingResult
+from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.checkdigits import ups_valid
 from carriers.concurrency import map_bounded
 from carriers.oauth import OAuthAdapter
 from carriers.ups import parse
@@ -35,6 +37,10 @@ class UPSAdapter(OAuthAdapter):
         "client_id": "Client ID",
         "client_secret": "Client secret",
     }
+    #: A ``1Z`` prefix plus a check digit is as sure as detection gets.
+    number_formats: ClassVar[tuple[NumberFormat, ...]] = (
+        NumberFormat("UPS 1Z", re.compile(r"1Z[0-9A-Z]{15}[0-9]"), 0.99, check=ups_valid),
+    )
     tokens = TOKENS
     #: Track calls in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4

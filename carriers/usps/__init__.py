@@ -10,14 +10,19 @@ Both become a ``not_found`` result for that number, since neither can ever be tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
-from carriers.base import AuthError, BadResponse, TokenCache, TrackingResult
+from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.checkdigits import impb91_20_valid, impb_valid, smartpost20_valid, usps20_valid
 from carriers.concurrency import map_bounded
 from carriers.oauth import OAuthAdapter
 from carriers.usps import parse
+
+#: The optional ``420`` + ZIP (5 or 9 digits) routing prefix in front of an IMpb.
+_ZIP = r"(?:420(?:[0-9]{5}|[0-9]{9}))?"
 
 #: OAuth tokens per (base_url, client_id), shared by every adapter in this process.
 TOKENS = TokenCache()
@@ -35,6 +40,18 @@ class USPSAdapter(OAuthAdapter):
     #: on RateLimited. (The default quota is said to be low: 60 calls an hour, unconfirmed.)
     rate_limit = 1.0
     credential_fields = {"client_id": "Consumer key", "client_secret": "Consumer secret"}
+    #: IMpb barcodes (optionally behind ``420`` + ZIP) and the 20-digit numbers printed
+    #: under them. ``92`` and SmartPost numbers are shared with FedEx (see its formats).
+    number_formats: ClassVar[tuple[NumberFormat, ...]] = (
+        NumberFormat("IMpb 93/94/95", re.compile(rf"{_ZIP}9[3-5][0-9]{{20}}"), 0.9, impb_valid),
+        NumberFormat("IMpb 92", re.compile(rf"{_ZIP}92[0-9]{{20}}"), 0.85, impb_valid),
+        NumberFormat("IMpb 91", re.compile(rf"{_ZIP}91[0-9]{{20}}"), 0.75, impb_valid),
+        NumberFormat("20 digits", re.compile(r"[0-9]{20}"), 0.8, usps20_valid),
+        NumberFormat("20 digits, 91 dropped", re.compile(r"[0-9]{20}"), 0.6, impb91_20_valid),
+        NumberFormat("20 digits, 92 dropped", re.compile(r"[0-9]{20}"), 0.5, smartpost20_valid),
+    )
+    #: UPU S10 numbers ending ``US`` (``EA123456785US``).
+    postal_countries: ClassVar[frozenset[str]] = frozenset({"US"})
     tokens = TOKENS
     #: Calls in flight at once within one ``track`` call.
     concurrency: ClassVar[int] = 4

@@ -8,6 +8,7 @@ Revoking is a POST after a confirmation page and cannot be undone.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -29,9 +30,9 @@ async def _keys(merchant_id: int) -> list[ApiKey]:
     return list(await ApiKey.filter(merchant_id=merchant_id).order_by("-created_at", "-id"))
 
 
-async def _page(request: Request, **context: object) -> Response:
+async def _page(request: Request, **context: Any) -> Response:
     merchant_id = staff_of(request).merchant.id
-    status = int(context.pop("status", 200))  # type: ignore[call-overload]
+    status = int(context.pop("status", 200))
     return render(
         request,
         "admin/api_keys.html",
@@ -76,7 +77,7 @@ async def create_key(request: Request) -> Response:
 async def _key(request: Request) -> ApiKey:
     merchant_id = staff_of(request).merchant.id
     query = ApiKey.filter(id=int_param(request, "key_id"), merchant_id=merchant_id)
-    return await get_or_404(query)  # type: ignore[no-any-return]
+    return await get_or_404(query)
 
 
 @require_staff(owner=True)

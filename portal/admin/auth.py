@@ -12,16 +12,18 @@ import functools
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from portal.admin.throttle import Throttle
 from portal.core.rate_limit import client_key
 from portal.models import Merchant, Role, StaffUser
+from portal.web.templating import templates_of
 
 SESSION_KEY = "staff"
 LOGIN_PATH = "/admin/login"
@@ -96,11 +98,15 @@ def require_staff(owner: bool = False) -> Callable[[View], View]:
     return decorate
 
 
+M = TypeVar("M", bound=Model)
+
+
 def staff_of(request: Request) -> Signed:
-    return request.state.staff  # type: ignore[no-any-return]
+    staff: Signed = request.state.staff  # set by require_staff()
+    return staff
 
 
-async def get_or_404(query: QuerySet[Any]) -> Any:
+async def get_or_404(query: QuerySet[M]) -> M:
     """The one row ``query`` finds (already scoped to the merchant), else 404."""
     row = await query.first()
     if row is None:
@@ -121,7 +127,8 @@ def throttle_for(request: Request) -> Throttle:
     state = request.app.state
     if not hasattr(state, "admin_throttle"):
         state.admin_throttle = Throttle()
-    return state.admin_throttle  # type: ignore[no-any-return]
+    throttle: Throttle = state.admin_throttle
+    return throttle
 
 
 def client_ip(request: Request) -> str:
@@ -131,6 +138,6 @@ def client_ip(request: Request) -> str:
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in."""
     signed = getattr(request.state, "staff", None)
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+    return templates_of(request).TemplateResponse(
         request, name, {"staff": signed, **context}, status_code=status
     )

@@ -53,7 +53,7 @@ def _valid_base_url(value: str) -> bool:
 async def _account(request: Request) -> CarrierAccount:
     merchant = staff_of(request).merchant
     query = CarrierAccount.filter(id=int_param(request, "account_id"), merchant_id=merchant.id)
-    return await get_or_404(query)  # type: ignore[no-any-return]
+    return await get_or_404(query)
 
 
 def _set_fields(account: CarrierAccount | None, settings: Settings) -> set[str]:

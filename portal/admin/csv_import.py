@@ -67,7 +67,8 @@ def staging_dir(var_dir: Path, merchant_id: int, token: str) -> Path:
 
 
 def read_state(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / "state.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    state: dict[str, Any] = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    return state
 
 
 def write_state(folder: Path, state: dict[str, Any]) -> None:

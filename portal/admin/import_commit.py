@@ -35,9 +35,9 @@ async def mark_existing(folder: Path, merchant_id: int) -> None:
     with closing(open_staging(folder)) as db:
         for batch in _chunks(db, "SELECT DISTINCT order_number FROM rows WHERE order_number <> ''"):
             numbers = [n for (n,) in batch]
-            found = await Order.filter(merchant_id=merchant_id, number__in=numbers).values_list(
-                "number", flat=True
-            )
+            found: list[Any] = await Order.filter(
+                merchant_id=merchant_id, number__in=numbers
+            ).values_list("number", flat=True)
             for number in found:
                 _flag(db, "order_number = ?", (number,), "order_number", "order_exists", number)
         for batch in _chunks(
@@ -120,6 +120,7 @@ async def _write_chunk(
     customers = {
         c.email: c
         for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
+        if c.email  # always: the filter matched on it
     }
     customer_ids = {email: c.id for email, c in customers.items()}
     await _record_consent(conn, customers, rows)

@@ -130,8 +130,13 @@ async def upsert_override(
     merchant_id: int, trigger: str, channel: str, locale: str, subject: str, body: str
 ) -> None:
     """Write the merchant's override; safe when two saves race (the unique key decides)."""
-    key = {"merchant_id": merchant_id, "trigger": trigger, "channel": channel, "locale": locale}
-    values = {"subject": subject, "body": body, "updated_at": datetime.now(UTC)}
+    key: dict[str, Any] = {
+        "merchant_id": merchant_id,
+        "trigger": trigger,
+        "channel": channel,
+        "locale": locale,
+    }
+    values: dict[str, Any] = {"subject": subject, "body": body, "updated_at": datetime.now(UTC)}
     if await NotificationTemplate.filter(**key).update(**values):
         return
     try:

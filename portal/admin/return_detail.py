@@ -96,7 +96,7 @@ async def detail_context(request: Request, ret: ReturnRequest, **extra: Any) -> 
         .order_by("id")
     )
     swaps = {
-        e.return_item_id: e  # type: ignore[attr-defined]
+        e.return_item_id: e
         for e in await Exchange.filter(return_item__return_request_id=ret.id).select_related(
             "new_variant"
         )

@@ -59,7 +59,8 @@ class Entry:
 
 
 async def _used_ids(merchant_id: int) -> set[int]:
-    rows = await ReturnItem.filter(
+    # Tortoise types flat values_list() as rows of tuples; they are bare ids.
+    rows: list[Any] = await ReturnItem.filter(
         reason__merchant_id=merchant_id, reason_id__isnull=False
     ).values_list("reason_id", flat=True)
     return {int(r) for r in rows if r is not None}
@@ -70,7 +71,7 @@ async def reason_tree(merchant_id: int) -> list[Entry]:
     rows = await ReturnReason.filter(merchant_id=merchant_id).order_by("position", "id")
     used = await _used_ids(merchant_id)
     known = {r.id for r in rows}
-    parent_of = {r.id: r.parent_id for r in rows}  # type: ignore[attr-defined]
+    parent_of = {r.id: r.parent_id for r in rows}
 
     def entry(r: ReturnReason, children: tuple[Entry, ...] = ()) -> Entry:
         return Entry(r, reason_label(r), r.id in used, children)
@@ -86,7 +87,7 @@ def values_of(reason: ReturnReason | None) -> dict[str, Any]:
     labels = (reason.labels or {}) if reason else {}
     values: dict[str, Any] = {
         "code": reason.code if reason else "",
-        "parent": str(reason.parent_id or "") if reason else "",  # type: ignore[attr-defined]
+        "parent": str(reason.parent_id or "") if reason else "",
     }
     for flag in FLAGS:
         values[flag] = bool(getattr(reason, flag)) if reason else False
@@ -268,7 +269,7 @@ async def update_reason(request: Request) -> Response:
     if errors:
         return await _form_page(request, reason, values=values, errors=errors)
     old_code = reason.code
-    if clean["parent_id"] != reason.parent_id:  # type: ignore[attr-defined]
+    if clean["parent_id"] != reason.parent_id:
         reason.position = await _next_position(merchant_id, clean["parent_id"])
     try:
         async with in_transaction() as conn:
@@ -294,7 +295,7 @@ async def move_reason(request: Request) -> Response:
         siblings = list(
             await ReturnReason.filter(
                 merchant_id=merchant_id,
-                parent_id=reason.parent_id,  # type: ignore[attr-defined]
+                parent_id=reason.parent_id,
             )
             .using_db(conn)
             .order_by("position", "id")

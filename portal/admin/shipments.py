@@ -103,7 +103,7 @@ async def list_shipments(request: Request) -> Response:
 async def _shipment(request: Request) -> Shipment:
     merchant = staff_of(request).merchant
     query = Shipment.filter(id=int_param(request, "shipment_id"), merchant_id=merchant.id)
-    return await get_or_404(query.select_related("order"))  # type: ignore[no-any-return]
+    return await get_or_404(query.select_related("order"))
 
 
 def _detail_url(shipment: Shipment, done: str) -> str:
@@ -113,10 +113,10 @@ def _detail_url(shipment: Shipment, done: str) -> str:
 @require_staff()
 async def shipment_detail(request: Request) -> Response:
     shipment = await _shipment(request)
-    events = await shipment.events.all().order_by("-occurred_at")  # type: ignore[attr-defined]
+    events = await shipment.events.all().order_by("-occurred_at")
     messages = await OutboxMessage.filter(
         shipment_id=shipment.id,
-        merchant_id=shipment.merchant_id,  # type: ignore[attr-defined]
+        merchant_id=shipment.merchant_id,
     ).order_by("-created_at")
     return render(
         request,
@@ -143,7 +143,7 @@ async def set_carrier(request: Request) -> Response:
         await Shipment.filter(id=shipment.id).update(
             carrier_key=key,
             carrier_pinned=True,
-            carrier_account_id=None if key != shipment.carrier_key else shipment.carrier_account_id,  # type: ignore[attr-defined]
+            carrier_account_id=None if key != shipment.carrier_key else shipment.carrier_account_id,
             next_poll_at=datetime.now(UTC),
             poll_failures=0,
             last_error=None,

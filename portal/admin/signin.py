@@ -138,7 +138,7 @@ async def queue_reset_email(settings: Settings, user: StaffUser, now: datetime) 
         "e-mail: your password stays as it is."
     ).format(link=link)
     return await OutboxMessage.create(
-        merchant_id=user.merchant_id,  # type: ignore[attr-defined]
+        merchant_id=user.merchant_id,
         channel=Channel.EMAIL,
         recipient=user.email,
         trigger="password_reset",

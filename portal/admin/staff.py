@@ -15,6 +15,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -71,8 +72,8 @@ async def _members(merchant_id: int) -> list[StaffUser]:
     return list(await StaffUser.filter(merchant_id=merchant_id).order_by("email"))
 
 
-async def _page(request: Request, **context: object) -> Response:
-    status = int(context.pop("status", 200))  # type: ignore[call-overload]
+async def _page(request: Request, **context: Any) -> Response:
+    status = int(context.pop("status", 200))
     return render(
         request,
         "admin/staff.html",
@@ -138,7 +139,7 @@ async def invite(request: Request) -> Response:
 async def _member(request: Request) -> StaffUser:
     merchant_id = staff_of(request).merchant.id
     query = StaffUser.filter(id=int_param(request, "user_id"), merchant_id=merchant_id)
-    return await get_or_404(query)  # type: ignore[no-any-return]
+    return await get_or_404(query)
 
 
 async def change_keeping_an_owner(merchant_id: int, user_id: int, **changes: object) -> None:

@@ -8,6 +8,8 @@ on the field it names, and renders the pages.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -64,9 +66,9 @@ def endpoint_error_text(pointer: str) -> str:
     return _("Choose topics from the list.")
 
 
-async def _page(request: Request, **context: object) -> Response:
+async def _page(request: Request, **context: Any) -> Response:
     merchant_id = staff_of(request).merchant.id
-    status = int(context.pop("status", 200))  # type: ignore[call-overload]
+    status = int(context.pop("status", 200))
     return render(
         request,
         "admin/webhooks.html",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from portal.analytics import charts, delivery, labels, returns, satisfaction
 from portal.analytics.sql import Filters
@@ -61,8 +61,8 @@ async def on_time_table(f: Filters) -> Table:
     return table
 
 
-async def _transit_table(f: Filters, by: str) -> Table:
-    rows = await delivery.transit_times(f, by)  # type: ignore[arg-type]
+async def _transit_table(f: Filters, by: Literal["carrier", "destination"]) -> Table:
+    rows = await delivery.transit_times(f, by)
     if by == "carrier":
         key, title, first = "transit_by_carrier", _("Transit time by carrier"), _("Carrier")
         groups: list[Any] = [r.group for r in rows]
@@ -163,8 +163,8 @@ async def return_reasons_table(f: Filters) -> Table:
     return table
 
 
-async def _items_table(f: Filters, by: str) -> Table:
-    rows = await returns.return_rate_by_item(f, by)  # type: ignore[arg-type]
+async def _items_table(f: Filters, by: Literal["product", "variant"]) -> Table:
+    rows = await returns.return_rate_by_item(f, by)
     if by == "product":
         key, title, first = "return_products", _("Return rate by product"), _("Product")
     else:

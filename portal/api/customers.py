@@ -45,7 +45,7 @@ async def get_credit(call: Call) -> Reply:
     if customer is None:
         raise not_found("customer")
     found = await credit.ledger(customer.id)
-    return_ids = [e.return_request_id for e in found.entries if e.return_request_id]  # type: ignore[attr-defined]
+    return_ids = [e.return_request_id for e in found.entries if e.return_request_id]
     numbers = (
         dict(await ReturnRequest.filter(id__in=return_ids).values_list("id", "number"))
         if return_ids
@@ -61,7 +61,7 @@ async def get_credit(call: Call) -> Reply:
                     "amount": f"{Decimal(e.amount):.2f}",
                     "currency": e.currency,
                     "reason": e.reason,
-                    "return_number": numbers.get(e.return_request_id),  # type: ignore[attr-defined]
+                    "return_number": numbers.get(e.return_request_id),
                     "created_at": e.created_at.isoformat(),
                 }
                 for e in found.entries

@@ -291,13 +291,10 @@ async def list_orders(call: Call) -> Reply:
     )
     items_by_order: dict[int, list[OrderItem]] = {o.id: [] for o in orders}
     for item in await OrderItem.filter(order_id__in=list(items_by_order)):
-        items_by_order[item.order_id].append(item)  # type: ignore[attr-defined]
-    customer_ids = {o.customer_id for o in orders if o.customer_id}  # type: ignore[attr-defined]
+        items_by_order[item.order_id].append(item)
+    customer_ids = {o.customer_id for o in orders if o.customer_id}
     customers = {c.id: c for c in await Customer.filter(id__in=list(customer_ids))}
-    data = [
-        order_json(o, items_by_order[o.id], customers.get(o.customer_id))  # type: ignore[attr-defined]
-        for o in orders
-    ]
+    data = [order_json(o, items_by_order[o.id], customers.get(o.customer_id)) for o in orders]
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
 

@@ -20,10 +20,9 @@ from portal.api.shipments import (
     SHIPMENT,
     SHIPMENT_ID,
     choose_carrier,
-    order_numbers,
     owned_shipment,
-    shipment_json,
 )
+from portal.core.payloads import order_numbers, shipment_json
 from portal.models import Shipment
 from portal.tracking import accounts, corrections, refresh
 
@@ -51,7 +50,7 @@ SHIPMENT_PATCH = component(
 
 async def _reply(shipment: Shipment, status: int = 200) -> Reply:
     numbers = await order_numbers([shipment])
-    return Reply(status, shipment_json(shipment, numbers.get(shipment.order_id)))  # type: ignore[attr-defined]
+    return Reply(status, shipment_json(shipment, numbers.get(shipment.order_id)))
 
 
 async def _poll_now(call: Call, shipment: Shipment) -> bool:

@@ -3,6 +3,11 @@
 Detection proposes (``carriers.detection``): the most likely carrier is taken when it
 clearly leads; when two are close, or none fits, the API answers 422 with the candidates
 so the client can send ``carrier`` explicitly. A carrier sent by the client is pinned.
+
+A shipment carries its pickup point (locker, shop, post office) when the carrier names
+one, but never the pickup code: it opens the locker, the carrier gives it to the customer,
+and the merchant's systems (and their webhook receivers, logs and key holders) have no
+use for it. Only the customer sees it, on the tracking page's order tier.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from carriers import registry
-from carriers.base import Reason, Status
-from carriers.detection import detect, is_plausible, normalise
+from carriers.base import PickupKind, Reason, Status
+from carriers.detection import detect, is_plausible, normalise, s10_country
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid_field, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -37,6 +42,24 @@ SHIPMENT_IN = component(
         },
     ),
 )
+PICKUP_POINT = component(
+    "PickupPoint",
+    obj(
+        {
+            "point_id": string(description="The carrier's own id of the point."),
+            "kind": {"type": "string", "enum": [k.value for k in PickupKind]},
+            "name": nullable(string()),
+            "street": nullable(string()),
+            "city": nullable(string()),
+            "postal_code": nullable(string()),
+            "country": nullable(string()),
+            "latitude": nullable({"type": "number"}),
+            "longitude": nullable({"type": "number"}),
+            "opening_hours": nullable(string(description="As the carrier words it.")),
+            "pickup_deadline": nullable(DATE_TIME),
+        }
+    ),
+)
 SHIPMENT = component(
     "Shipment",
     obj(
@@ -55,6 +78,7 @@ SHIPMENT = component(
             "signed_by": nullable(string()),
             "carrier_url": nullable(string()),
             "last_event_at": nullable(DATE_TIME),
+            "pickup_point": nullable(PICKUP_POINT),
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
         }
@@ -77,9 +101,13 @@ def choose_carrier(tracking_number: str, offered: list[str] | None = None) -> st
     candidates = [(c, conf) for c, conf in detect(tracking_number) if c in keys]
     listed = [{"carrier": c, "confidence": round(conf, 2)} for c, conf in candidates]
     if not candidates:
+        country = s10_country(tracking_number)
         raise ApiError(
             422,
-            "No carrier recognises this tracking number; send `carrier`.",
+            f"This is a postal (UPU S10) number from {country}, and no carrier adapter tracks "
+            "that post; send `carrier`."
+            if country
+            else "No carrier recognises this tracking number; send `carrier`.",
             title="Carrier not detected",
             candidates=listed,
             errors=[{"pointer": "/carrier", "detail": "is required for this tracking number"}],
@@ -138,7 +166,7 @@ async def create_shipment(call: Call) -> Reply:
 async def get_shipment(call: Call) -> Reply:
     shipment = await owned_shipment(call.merchant_id, call.path["id"])
     numbers = await order_numbers([shipment])
-    return Reply(200, shipment_json(shipment, numbers.get(shipment.order_id)))  # type: ignore[attr-defined]
+    return Reply(200, shipment_json(shipment, numbers.get(shipment.order_id)))
 
 
 async def list_shipments(call: Call) -> Reply:
@@ -160,7 +188,7 @@ async def list_shipments(call: Call) -> Reply:
         queryset, PageRequest(q["limit"], before), secret=secret, scope="shipments"
     )
     numbers = await order_numbers(shipments)
-    data = [shipment_json(s, numbers.get(s.order_id)) for s in shipments]  # type: ignore[attr-defined]
+    data = [shipment_json(s, numbers.get(s.order_id)) for s in shipments]
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from carriers.base import Reason, Status
+from portal.core import pickup
 from portal.models import Customer, Direction, Order, OrderItem, Shipment
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
@@ -56,6 +59,28 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def pickup_json(shipment: Shipment) -> dict[str, Any] | None:
+    """The stored pickup point without its pickup code: the code opens the locker, and
+    neither the shop's systems nor a webhook endpoint need it."""
+    point = pickup.from_json(shipment.pickup_point) if shipment.pickup_point else None
+    if point is None:
+        return None
+    deadline = point.pickup_deadline
+    return {
+        "point_id": point.point_id,
+        "kind": point.kind.value,
+        "name": point.name,
+        "street": point.street,
+        "city": point.city,
+        "postal_code": point.postal_code,
+        "country": point.country,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "opening_hours": point.opening_hours,
+        "pickup_deadline": deadline.isoformat() if deadline else None,
+    }
+
+
 def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any]:
     """The public shape of a shipment (the API and outgoing webhooks share it)."""
     return {
@@ -73,13 +98,17 @@ def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any
         "signed_by": shipment.signed_by,
         "carrier_url": shipment.carrier_url,
         "last_event_at": _iso(shipment.last_event_at),
+        "pickup_point": pickup_json(shipment),
         "created_at": shipment.created_at.isoformat(),
         "updated_at": shipment.updated_at.isoformat(),
     }
 
 
-async def order_numbers(shipments: list[Shipment], using_db: Any = None) -> dict[int, str]:
-    ids = {s.order_id for s in shipments if s.order_id}  # type: ignore[attr-defined]
+async def order_numbers(
+    shipments: list[Shipment], using_db: BaseDBAsyncClient | None = None
+) -> dict[int | None, str]:
+    """Order numbers by order id; a shipment without an order (None) finds none."""
+    ids = {s.order_id for s in shipments if s.order_id}
     if not ids:
         return {}
     rows = await Order.filter(id__in=list(ids)).using_db(using_db).values_list("id", "number")

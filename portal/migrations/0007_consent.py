@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('detail', fields.CharField(default='', description='Who or what, in a few words: a staff member\'s e-mail, "STOP", an import\'s file name.', max_length=200)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'consent_change', 'app': 'models', 'indexes': [Index(fields=['customer', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'consent_change', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'created_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]

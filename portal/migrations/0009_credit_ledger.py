@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('reason', fields.CharField(default='', description='Why, in the shop\'s words or ours ("Return R-1042", "Used at checkout").', max_length=200)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'credit_entry', 'app': 'models', 'indexes': [Index(fields=['customer', 'created_at'])], 'pk_attr': 'id', 'table_description': "One line of a customer's store-credit ledger: credit issued (positive) or used"},
+            options={'table': 'credit_entry', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'created_at'])], 'pk_attr': 'id', 'table_description': "One line of a customer's store-credit ledger: credit issued (positive) or used"},
             bases=['Model'],
         ),
     ]

@@ -45,4 +45,4 @@ class ConsentChange(Model):
 
     class Meta:
         table = "consent_change"
-        indexes = (("customer", "created_at"),)
+        indexes = (("customer_id", "created_at"),)

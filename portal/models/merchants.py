@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -15,7 +16,7 @@ class Merchant(Model):
     slug = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
     #: logo_path, primary_color, accent_color, support_email, support_url, support_phone
-    branding: dict = fields.JSONField(default=dict)
+    branding: dict[str, Any] = fields.JSONField(default=dict)
     time_zone = fields.CharField(max_length=64, default="UTC")
     default_locale = fields.CharField(max_length=16, default="en")
     quiet_hours_start = fields.CharField(max_length=5, default="21:00")
@@ -24,9 +25,9 @@ class Merchant(Model):
     expire_after_days = fields.IntField(default=30)
     survey_delay_days = fields.IntField(default=2)
     #: {"custom_question": {locale: text}, "wording": {locale: {question_key: text}}}
-    survey_settings: dict = fields.JSONField(default=dict)
+    survey_settings: dict[str, Any] = fields.JSONField(default=dict)
     #: trigger -> list of channels, e.g. {"delivered": ["email", "sms"]}
-    notification_rules: dict = fields.JSONField(default=dict)
+    notification_rules: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +49,7 @@ class StaffUser(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="staff", on_delete=fields.CASCADE
     )
+    merchant_id: int
     email = fields.CharField(max_length=254, unique=True)
     name = fields.CharField(max_length=200, default="")
     password_hash = fields.CharField(max_length=255)
@@ -67,6 +69,7 @@ class ApiKey(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="api_keys", on_delete=fields.CASCADE
     )
+    merchant_id: int
     name = fields.CharField(max_length=200)
     #: The public, non-secret start of the key, used to find the row.
     prefix = fields.CharField(max_length=16, unique=True)
@@ -88,18 +91,19 @@ class CarrierAccount(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="carrier_accounts", on_delete=fields.CASCADE
     )
+    merchant_id: int
     carrier_key = fields.CharField(max_length=64)
     name = fields.CharField(max_length=200)
     credentials_encrypted = fields.TextField()
     base_url_override = fields.CharField(max_length=500, null=True)
     enabled = fields.BooleanField(default=True)
     #: Set when the carrier rejected the credentials — polling stops until fixed.
-    paused_reason = fields.TextField(null=True)
+    paused_reason: str | None = fields.TextField(null=True)
     rate_limited_until = fields.DatetimeField(null=True)
     circuit_open_until = fields.DatetimeField(null=True)
     consecutive_failures = fields.IntField(default=0)
     last_success_at = fields.DatetimeField(null=True)
-    last_error = fields.TextField(null=True)
+    last_error: str | None = fields.TextField(null=True)
     last_error_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -115,13 +119,14 @@ class IdempotencyRecord(Model):
     api_key: fields.ForeignKeyRelation[ApiKey] = fields.ForeignKeyField(
         "models.ApiKey", related_name="idempotency_records", on_delete=fields.CASCADE
     )
+    api_key_id: int
     key = fields.CharField(max_length=255)
     #: SHA-256 of method, path and canonical JSON body.
     fingerprint = fields.CharField(max_length=64)
     #: Null while the first request still runs (lease_until holds the key).
     status = fields.IntField(null=True)
     media_type = fields.CharField(max_length=100, default="application/json")
-    body = fields.TextField(null=True)
+    body: str | None = fields.TextField(null=True)
     location = fields.CharField(max_length=500, null=True)
     lease_until = fields.DatetimeField()
     created_at = fields.DatetimeField()

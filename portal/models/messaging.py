@@ -33,12 +33,15 @@ class OutboxMessage(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="messages", on_delete=fields.CASCADE
     )
+    merchant_id: int
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    customer_id: int | None
     shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
         "models.Shipment", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    shipment_id: int | None
     channel = fields.CharEnumField(Channel, max_length=16)
     recipient = fields.CharField(max_length=254)
     trigger = fields.CharField(max_length=64)
@@ -47,7 +50,7 @@ class OutboxMessage(Model):
     locale = fields.CharField(max_length=16, default="en")
     subject = fields.CharField(max_length=500, default="")
     body_text = fields.TextField(default="")
-    body_html = fields.TextField(null=True)
+    body_html: str | None = fields.TextField(null=True)
     state = fields.CharEnumField(MessageState, default=MessageState.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     scheduled_for = fields.DatetimeField()
@@ -56,7 +59,7 @@ class OutboxMessage(Model):
     provider_id = fields.CharField(max_length=100, null=True, db_index=True)
     #: Provider’s delivery receipt (Twilio MessageStatus, SMTP reply).
     delivery_status = fields.CharField(max_length=32, null=True)
-    error = fields.TextField(null=True)
+    error: str | None = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -71,6 +74,7 @@ class NotificationTemplate(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="templates", on_delete=fields.CASCADE
     )
+    merchant_id: int
     trigger = fields.CharField(max_length=64)
     channel = fields.CharEnumField(Channel, max_length=16)
     locale = fields.CharField(max_length=16)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -15,6 +17,7 @@ class Customer(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="customers", on_delete=fields.CASCADE
     )
+    merchant_id: int
     email = fields.CharField(max_length=254, null=True)
     #: E.164, normalised with phonenumbers on the way in.
     phone = fields.CharField(max_length=20, null=True)
@@ -36,9 +39,11 @@ class Order(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="orders", on_delete=fields.CASCADE
     )
+    merchant_id: int
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="orders", null=True, on_delete=fields.SET_NULL
     )
+    customer_id: int | None
     number = fields.CharField(max_length=64)
     email = fields.CharField(max_length=254, default="")
     currency = fields.CharField(max_length=3, default="USD")
@@ -64,11 +69,12 @@ class ProductVariant(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="variants", on_delete=fields.CASCADE
     )
+    merchant_id: int
     #: Groups the variants of one product (exchange only within a product).
     product_ref = fields.CharField(max_length=100)
     sku = fields.CharField(max_length=100)
     title = fields.CharField(max_length=300)
-    options: dict = fields.JSONField(default=dict)
+    options: dict[str, Any] = fields.JSONField(default=dict)
     price = fields.DecimalField(max_digits=12, decimal_places=2)
     stock = fields.IntField(default=0)
     reserved = fields.IntField(default=0)
@@ -85,12 +91,14 @@ class OrderItem(Model):
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="items", on_delete=fields.CASCADE
     )
+    order_id: int
     variant: fields.ForeignKeyNullableRelation[ProductVariant] = fields.ForeignKeyField(
         "models.ProductVariant", related_name="order_items", null=True, on_delete=fields.SET_NULL
     )
+    variant_id: int | None
     sku = fields.CharField(max_length=100)
     title = fields.CharField(max_length=300)
-    variant_options: dict = fields.JSONField(default=dict)
+    variant_options: dict[str, Any] = fields.JSONField(default=dict)
     quantity = fields.IntField(default=1)
     unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
     final_sale = fields.BooleanField(default=False)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.columns import nullable_enum
 from portal.models.merchants import Merchant
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
 from portal.models.tracking import Shipment
@@ -56,6 +58,7 @@ class ReturnPolicy(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="return_policies", on_delete=fields.CASCADE
     )
+    merchant_id: int
     name = fields.CharField(max_length=200, default="Standard")
     is_active = fields.BooleanField(default=True)
     #: Counted from the carrier’s delivered time.
@@ -64,21 +67,21 @@ class ReturnPolicy(Model):
     no_scan_margin_days = fields.IntField(default=7)
     #: Allow returns before the carrier's delivery scan ("refuse at the door" shops).
     returns_before_delivery = fields.BooleanField(default=False)
-    ineligible_categories: list = fields.JSONField(default=list)
-    final_sale_categories: list = fields.JSONField(default=list)
-    resolutions: list = fields.JSONField(default=default_resolutions)
+    ineligible_categories: list[str] = fields.JSONField(default=list)
+    final_sale_categories: list[str] = fields.JSONField(default=list)
+    resolutions: list[str] = fields.JSONField(default=default_resolutions)
     store_credit_bonus_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
     keep_item_threshold = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
     return_shipping_fee = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     restocking_fee_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
     #: e.g. {"exchange": true, "reasons": ["damaged", "wrong_item"]}
-    fee_waivers: dict = fields.JSONField(default=dict)
+    fee_waivers: dict[str, Any] = fields.JSONField(default=dict)
     #: e.g. {"reasons": [...], "max_value": "100.00", "max_returns_per_customer": 3}
-    auto_approve_rules: dict = fields.JSONField(default=dict)
-    methods: list = fields.JSONField(default=default_methods)
+    auto_approve_rules: dict[str, Any] = fields.JSONField(default=dict)
+    methods: list[str] = fields.JSONField(default=default_methods)
     label_expiry_days = fields.IntField(default=14)
     #: Where return parcels go: name, line1, line2, city, region, postal_code, country.
-    return_address: dict = fields.JSONField(default=dict)
+    return_address: dict[str, Any] = fields.JSONField(default=dict)
     #: "approval" or "receipt": when an exchange reserves stock.
     reserve_stock_at = fields.CharField(max_length=16, default="approval")
     updated_at = fields.DatetimeField(auto_now=True)
@@ -94,12 +97,14 @@ class ReturnReason(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="return_reasons", on_delete=fields.CASCADE
     )
+    merchant_id: int
     parent: fields.ForeignKeyNullableRelation[ReturnReason] = fields.ForeignKeyField(
         "models.ReturnReason", related_name="children", null=True, on_delete=fields.CASCADE
     )
+    parent_id: int | None
     code = fields.CharField(max_length=64)
     #: locale -> label
-    labels: dict = fields.JSONField(default=dict)
+    labels: dict[str, Any] = fields.JSONField(default=dict)
     requires_photo = fields.BooleanField(default=False)
     requires_comment = fields.BooleanField(default=False)
     waives_fees = fields.BooleanField(default=False)
@@ -116,19 +121,23 @@ class ReturnRequest(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="returns", on_delete=fields.CASCADE
     )
+    merchant_id: int
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="returns", on_delete=fields.CASCADE
     )
+    order_id: int
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="returns", null=True, on_delete=fields.SET_NULL
     )
+    customer_id: int | None
     #: The customer-facing RMA number.
     number = fields.CharField(max_length=32)
     state = fields.CharEnumField(ReturnState, default=ReturnState.REQUESTED, max_length=20)
-    method = fields.CharEnumField(ReturnMethod, null=True, max_length=20)
+    method = nullable_enum(ReturnMethod, max_length=20)
     return_shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
         "models.Shipment", related_name="return_requests", null=True, on_delete=fields.SET_NULL
     )
+    return_shipment_id: int | None
     label_expires_at = fields.DatetimeField(null=True)
     currency = fields.CharField(max_length=3, default="USD")
     refund_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -153,13 +162,16 @@ class ReturnItem(Model):
     return_request: fields.ForeignKeyRelation[ReturnRequest] = fields.ForeignKeyField(
         "models.ReturnRequest", related_name="items", on_delete=fields.CASCADE
     )
+    return_request_id: int
     order_item: fields.ForeignKeyRelation[OrderItem] = fields.ForeignKeyField(
         "models.OrderItem", related_name="return_items", on_delete=fields.CASCADE
     )
+    order_item_id: int
     quantity = fields.IntField(default=1)
     reason: fields.ForeignKeyNullableRelation[ReturnReason] = fields.ForeignKeyField(
         "models.ReturnReason", related_name="items", null=True, on_delete=fields.SET_NULL
     )
+    reason_id: int | None
     comment = fields.TextField(default="")
     #: Stored outside the web root — served only through an authorised view.
     photo_path = fields.CharField(max_length=500, null=True)
@@ -167,6 +179,7 @@ class ReturnItem(Model):
     exchange_variant: fields.ForeignKeyNullableRelation[ProductVariant] = fields.ForeignKeyField(
         "models.ProductVariant", related_name="exchange_items", null=True, on_delete=fields.SET_NULL
     )
+    exchange_variant_id: int | None
     amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     condition = fields.CharField(max_length=32, null=True)
     restock = fields.BooleanField(null=True)
@@ -183,7 +196,8 @@ class ReturnTransition(Model):
     return_request: fields.ForeignKeyRelation[ReturnRequest] = fields.ForeignKeyField(
         "models.ReturnRequest", related_name="transitions", on_delete=fields.CASCADE
     )
-    from_state = fields.CharEnumField(ReturnState, null=True, max_length=20)
+    return_request_id: int
+    from_state = nullable_enum(ReturnState, max_length=20)
     to_state = fields.CharEnumField(ReturnState, max_length=20)
     #: "customer", "system", "carrier" or "staff:<id>"
     actor = fields.CharField(max_length=64)
@@ -201,15 +215,19 @@ class Exchange(Model):
     return_item: fields.OneToOneRelation[ReturnItem] = fields.OneToOneField(
         "models.ReturnItem", related_name="exchange", on_delete=fields.CASCADE
     )
+    return_item_id: int
     new_variant: fields.ForeignKeyRelation[ProductVariant] = fields.ForeignKeyField(
         "models.ProductVariant", related_name="exchanges", on_delete=fields.RESTRICT
     )
+    new_variant_id: int
     outbound_order: fields.ForeignKeyNullableRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="exchanges", null=True, on_delete=fields.SET_NULL
     )
+    outbound_order_id: int | None
     outbound_shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
         "models.Shipment", related_name="exchanges", null=True, on_delete=fields.SET_NULL
     )
+    outbound_shipment_id: int | None
     #: Positive: the customer pays more — negative: refunded the difference.
     price_difference = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     stock_reserved = fields.BooleanField(default=False)
@@ -227,9 +245,11 @@ class CreditEntry(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="credit_entries", on_delete=fields.CASCADE
     )
+    merchant_id: int
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="credit_entries", on_delete=fields.CASCADE
     )
+    customer_id: int
     return_request: fields.ForeignKeyNullableRelation[ReturnRequest] = fields.ForeignKeyField(
         "models.ReturnRequest",
         related_name="credit_entries",
@@ -237,6 +257,7 @@ class CreditEntry(Model):
         unique=True,
         on_delete=fields.SET_NULL,
     )
+    return_request_id: int | None
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     currency = fields.CharField(max_length=3)
     #: Why, in the shop's words or ours ("Return R-1042", "Used at checkout").
@@ -245,4 +266,4 @@ class CreditEntry(Model):
 
     class Meta:
         table = "credit_entry"
-        indexes = (("customer", "created_at"),)
+        indexes = (("customer_id", "created_at"),)

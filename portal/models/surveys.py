@@ -37,18 +37,22 @@ class Survey(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="surveys", on_delete=fields.CASCADE
     )
+    merchant_id: int
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="surveys", null=True, on_delete=fields.SET_NULL
     )
+    customer_id: int | None
     shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(
         "models.Shipment", related_name="surveys", null=True, on_delete=fields.SET_NULL
     )
+    shipment_id: int | None
     return_request: fields.ForeignKeyNullableRelation[ReturnRequest] = fields.ForeignKeyField(
         "models.ReturnRequest", related_name="surveys", null=True, on_delete=fields.SET_NULL
     )
+    return_request_id: int | None
     outcome = fields.CharEnumField(Outcome, max_length=20)
     #: Ordered question keys asked, e.g. ["ces_delivery", "csat_delivery"].
-    questions: list = fields.JSONField(default=list)
+    questions: list[str] = fields.JSONField(default=list)
     locale = fields.CharField(max_length=16, default="en")
     #: SHA-256 of the single-use token in the link.
     token_hash = fields.CharField(max_length=64, unique=True)
@@ -70,13 +74,15 @@ class SurveyAnswer(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="survey_answers", on_delete=fields.CASCADE
     )
+    merchant_id: int
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "models.Survey", related_name="answers", on_delete=fields.CASCADE
     )
+    survey_id: int
     question = fields.CharField(max_length=64)
     metric = fields.CharEnumField(Metric, max_length=16)
     score = fields.SmallIntField(null=True)
-    comment = fields.TextField(null=True)
+    comment: str | None = fields.TextField(null=True)
     carrier_key = fields.CharField(max_length=64, null=True)
     outcome = fields.CharEnumField(Outcome, max_length=20)
     return_reason = fields.CharField(max_length=64, null=True)

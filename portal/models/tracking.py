@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from carriers.base import Reason, Status
+from portal.models.columns import nullable_enum
 from portal.models.merchants import CarrierAccount, Merchant
 from portal.models.orders import Order
 
@@ -32,19 +34,22 @@ class Shipment(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="shipments", on_delete=fields.CASCADE
     )
+    merchant_id: int
     order: fields.ForeignKeyNullableRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="shipments", null=True, on_delete=fields.SET_NULL
     )
+    order_id: int | None
     carrier_account: fields.ForeignKeyNullableRelation[CarrierAccount] = fields.ForeignKeyField(
         "models.CarrierAccount", related_name="shipments", null=True, on_delete=fields.SET_NULL
     )
+    carrier_account_id: int | None
     carrier_key = fields.CharField(max_length=64)
     #: True when a person chose the carrier, so detection never overrides it.
     carrier_pinned = fields.BooleanField(default=False)
     tracking_number = fields.CharField(max_length=64)
     direction = fields.CharEnumField(Direction, default=Direction.OUTBOUND, max_length=16)
     status = fields.CharEnumField(Status, default=Status.PENDING, max_length=32)
-    reason = fields.CharEnumField(Reason, null=True, max_length=32)
+    reason = nullable_enum(Reason, max_length=32)
     estimated_delivery = fields.DateField(null=True)
     eta_window_start = fields.DatetimeField(null=True)
     eta_window_end = fields.DatetimeField(null=True)
@@ -54,16 +59,26 @@ class Shipment(Model):
     delivered_at = fields.DatetimeField(null=True)
     signed_by = fields.CharField(max_length=200, null=True)
     carrier_url = fields.CharField(max_length=500, null=True)
+    #: The locker, shop or post office the parcel goes to or waits at, as the carrier last
+    #: described it (:func:`portal.core.pickup.to_json`). It holds the pickup code
+    #: when the carrier gives one: only a viewer who proved they are the customer sees it.
+    pickup_point: dict[str, Any] | None = fields.JSONField(null=True)
+    #: Last moment to collect from the pickup point (UTC): a column so reminders can query
+    #: it (migration 0011 indexes the shipments that have one).
+    pickup_deadline = fields.DatetimeField(null=True)
     last_event_at = fields.DatetimeField(null=True)
     last_polled_at = fields.DatetimeField(null=True)
     next_poll_at = fields.DatetimeField(null=True, db_index=True)
     #: Consecutive failed polls of this shipment (drives its backoff).
     poll_failures = fields.IntField(default=0)
-    last_error = fields.TextField(null=True)
+    last_error: str | None = fields.TextField(null=True)
     #: Lease that collapses concurrent on-demand refreshes into one carrier call.
     refresh_lease_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    #: Filled in by Tortoise from TrackingEvent.shipment; declared for the type checker.
+    events: fields.ReverseRelation[TrackingEvent]
 
     class Meta:
         table = "shipment"
@@ -78,9 +93,10 @@ class TrackingEvent(Model):
     shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
         "models.Shipment", related_name="events", on_delete=fields.CASCADE
     )
+    shipment_id: int
     occurred_at = fields.DatetimeField()
     status = fields.CharEnumField(Status, max_length=32)
-    reason = fields.CharEnumField(Reason, null=True, max_length=32)
+    reason = nullable_enum(Reason, max_length=32)
     carrier_code = fields.CharField(max_length=64, default="")
     description = fields.TextField(default="")
     city = fields.CharField(max_length=100, null=True)
@@ -109,10 +125,11 @@ class DomainEvent(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="domain_events", on_delete=fields.CASCADE
     )
+    merchant_id: int
     kind = fields.CharField(max_length=64)
     subject_type = fields.CharField(max_length=32)
     subject_id = fields.IntField()
-    payload: dict = fields.JSONField(default=dict)
+    payload: dict[str, Any] = fields.JSONField(default=dict)
     occurred_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)

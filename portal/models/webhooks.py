@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -22,12 +23,13 @@ class WebhookEndpoint(Model):
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
         "models.Merchant", related_name="webhook_endpoints", on_delete=fields.CASCADE
     )
+    merchant_id: int
     url = fields.CharField(max_length=500)
     description = fields.CharField(max_length=200, default="")
     #: Signing secret, encrypted like carrier credentials.
     secret_encrypted = fields.TextField()
     #: e.g. ["shipment.status_changed", "return.*"]
-    topics: list = fields.JSONField(default=list)
+    topics: list[str] = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -42,20 +44,22 @@ class WebhookDelivery(Model):
     endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "models.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
     )
+    endpoint_id: int
     event: fields.ForeignKeyNullableRelation[DomainEvent] = fields.ForeignKeyField(
         "models.DomainEvent",
         related_name="webhook_deliveries",
         null=True,
         on_delete=fields.SET_NULL,
     )
+    event_id: int | None
     topic = fields.CharField(max_length=64)
-    payload: dict = fields.JSONField(default=dict)
+    payload: dict[str, Any] = fields.JSONField(default=dict)
     state = fields.CharEnumField(DeliveryState, default=DeliveryState.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     lease_until = fields.DatetimeField(null=True)
     response_status = fields.IntField(null=True)
-    response_excerpt = fields.TextField(null=True)
+    response_excerpt: str | None = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     delivered_at = fields.DatetimeField(null=True)
 

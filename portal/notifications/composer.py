@@ -31,12 +31,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal.core import timezones
 from portal.core.links import PREFERENCES_PATH, preferences_link
+from portal.core.phones import to_e164
 from portal.models import Channel, NotificationTemplate, OutboxMessage
 from portal.notifications import outbox
 from portal.notifications.base import pick_locale
 from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import greeting, merchant_context
-from portal.notifications.sms import fit_sms_body, sms_segments, to_e164
+from portal.notifications.sms import fit_sms_body, sms_segments
 from portal.notifications.templates import (
     ENV,
     Preview,

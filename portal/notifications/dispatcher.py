@@ -31,7 +31,7 @@ from portal.core import timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
-from portal.notifications import devmailbox, schedule
+from portal.notifications import devmailbox
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
@@ -125,7 +125,7 @@ async def _record_failure(
             default_time_zone=getattr(settings, "default_time_zone", "UTC"),
         )
         quiet_start, quiet_end = timezones.merchant_quiet_hours(merchant, settings)
-        retry_at = schedule.defer_out_of_quiet_hours(
+        retry_at = timezones.defer_out_of_quiet_hours(
             now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
         )
         await OutboxMessage.filter(id=message.id).update(

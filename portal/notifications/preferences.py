@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.templating import Jinja2Templates
 from tortoise.transactions import in_transaction
 
 from portal import consent, i18n
@@ -35,9 +36,10 @@ async def _customer(request: Request) -> Customer | None:
 
 def _render(request: Request, locale: str, context: dict[str, Any], status_code: int) -> Response:
     """Render in ``locale`` throughout: the page's own words and the layout around them."""
+    templates: Jinja2Templates = request.app.state.templates
     token = i18n.set_locale(locale)
     try:
-        return request.app.state.templates.TemplateResponse(
+        return templates.TemplateResponse(
             request,
             TEMPLATE,
             {"words": phrases.words(locale), "locale": locale, **context},

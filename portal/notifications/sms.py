@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -110,7 +111,7 @@ def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) ->
     return ""
 
 
-class HttpxTwilioClient(AsyncHttpClient):
+class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped: base is Any
     """The twilio library's async HTTP layer on httpx, pointed at a configurable base URL."""
 
     def __init__(
@@ -132,7 +133,7 @@ class HttpxTwilioClient(AsyncHttpClient):
         self,
         method: str,
         uri: str,
-        params: dict[str, object] | None = None,
+        params: dict[str, Any] | None = None,
         data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
@@ -142,8 +143,8 @@ class HttpxTwilioClient(AsyncHttpClient):
         response = await self.client.request(
             method.upper(),
             self.rewrite(uri),
-            params=params,  # type: ignore[arg-type]
-            data=data,  # type: ignore[arg-type]
+            params=params,
+            data=data,
             headers=headers,
             auth=auth,
             timeout=timeout or self.timeout,
@@ -205,7 +206,7 @@ class SmsChannel(MessageChannel):
                 permanent=True,
                 code=INVALID_NUMBER,
             )
-        sender: dict[str, str] = (
+        sender: dict[str, str | None] = (
             {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
             if self.settings.twilio_messaging_service_sid
             else {"from_": self.settings.twilio_from}

@@ -126,7 +126,7 @@ async def _status_reply(settings: Settings, customers: list[Customer], body: str
         .select_related("order", "merchant")
         .order_by("-id")
     )
-    by_id = {c.id: c for c in customers}
+    by_id: dict[int | None, Customer] = {c.id: c for c in customers}
     for shipment in shipments:
         number = shipment.tracking_number.upper()
         if len(number) < 6 or number not in text:

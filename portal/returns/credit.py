@@ -33,14 +33,14 @@ async def issue_for_return(
     """The credit a resolved return grants, as a ledger entry (None when it grants none,
     has no customer, or was issued already)."""
     amount = Decimal(request.credit_total or 0)
-    customer_id = request.customer_id  # type: ignore[attr-defined]
+    customer_id = request.customer_id
     if amount <= 0 or customer_id is None:
         return None
     if await CreditEntry.filter(return_request_id=request.id).using_db(conn).exists():
         return None
     try:
         return await CreditEntry.create(
-            merchant_id=request.merchant_id,  # type: ignore[attr-defined]
+            merchant_id=request.merchant_id,
             customer_id=customer_id,
             return_request_id=request.id,
             amount=amount,

@@ -86,7 +86,7 @@ async def reserve(exchange: Exchange, conn: BaseDBAsyncClient) -> bool:
         exchange.stock_reserved = True
         return True
     quantity = exchange.return_item.quantity
-    if await take_stock(exchange.new_variant_id, quantity, conn):  # type: ignore[attr-defined]
+    if await take_stock(exchange.new_variant_id, quantity, conn):
         exchange.stock_reserved = True
         return True
     await Exchange.filter(id=exchange.id).using_db(conn).update(stock_reserved=False)
@@ -102,7 +102,7 @@ async def release(exchange: Exchange, conn: BaseDBAsyncClient) -> None:
     )
     if released:
         quantity = exchange.return_item.quantity
-        await give_back_stock(exchange.new_variant_id, quantity, conn)  # type: ignore[attr-defined]
+        await give_back_stock(exchange.new_variant_id, quantity, conn)
     exchange.stock_reserved = False
 
 
@@ -160,7 +160,7 @@ async def after_transition(request: ReturnRequest, to_state: S, conn: BaseDBAsyn
         return
     if to_state not in _TAKING:
         return
-    merchant_id: int = request.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = request.merchant_id
     if to_state is S.RESOLVED:
         await fulfil(request, conn)
     elif to_state is S.APPROVED and await _reserve_at(merchant_id, conn) == "approval":
@@ -182,13 +182,13 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
     The reservation becomes a sale (stock and reserved both drop). The shipment has a
     placeholder tracking number and no poll time until the merchant books the parcel.
     """
-    swaps = [e for e in await _exchanges_of(request, conn) if e.outbound_order_id is None]  # type: ignore[attr-defined]
+    swaps = [e for e in await _exchanges_of(request, conn) if e.outbound_order_id is None]
     if not swaps:
         return None
     for exchange in swaps:
         if not await reserve(exchange, conn):
             raise OutOfStock(f"return {request.number}: an exchange variant is out of stock")
-    original = await Order.get(id=request.order_id).using_db(conn)  # type: ignore[attr-defined]
+    original = await Order.get(id=request.order_id, using_db=conn)
     first_shipment = (
         await Shipment.filter(order_id=original.id, direction=Direction.OUTBOUND)
         .using_db(conn)
@@ -196,8 +196,8 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
         .first()
     )
     outbound = await Order.create(
-        merchant_id=original.merchant_id,  # type: ignore[attr-defined]
-        customer_id=original.customer_id,  # type: ignore[attr-defined]
+        merchant_id=original.merchant_id,
+        customer_id=original.customer_id,
         number=f"{original.number}-{request.number}"[:64],
         email=original.email,
         currency=original.currency,
@@ -206,7 +206,7 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
         using_db=conn,
     )
     shipment = await Shipment.create(
-        merchant_id=original.merchant_id,  # type: ignore[attr-defined]
+        merchant_id=original.merchant_id,
         order_id=outbound.id,
         carrier_key=first_shipment.carrier_key if first_shipment else "manual",
         tracking_number=f"PENDING-{request.number}",
@@ -214,7 +214,7 @@ async def fulfil(request: ReturnRequest, conn: BaseDBAsyncClient) -> Order | Non
         using_db=conn,
     )
     for exchange in swaps:
-        variant = await ProductVariant.get(id=exchange.new_variant_id).using_db(conn)  # type: ignore[attr-defined]
+        variant = await ProductVariant.get(id=exchange.new_variant_id, using_db=conn)
         quantity = exchange.return_item.quantity
         await OrderItem.create(
             order_id=outbound.id,

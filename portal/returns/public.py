@@ -74,17 +74,17 @@ async def returns_json(
         .using_db(conn)
         .order_by("id")
     ):
-        items[item.return_request_id].append(item)  # type: ignore[attr-defined]
+        items[item.return_request_id].append(item)
     swaps = {
-        e.return_item_id: e  # type: ignore[attr-defined]
+        e.return_item_id: e
         for e in await Exchange.filter(return_item__return_request_id__in=ids)
         .select_related("new_variant")
         .using_db(conn)
     }
-    order_ids = {r.order_id for r in requests}  # type: ignore[attr-defined]
+    order_ids = {r.order_id for r in requests}
     numbers = dict(await Order.filter(id__in=order_ids).using_db(conn).values_list("id", "number"))
-    parcel_ids = [r.return_shipment_id for r in requests if r.return_shipment_id]  # type: ignore[attr-defined]
-    parcels = (
+    parcel_ids = [r.return_shipment_id for r in requests if r.return_shipment_id]
+    parcels: dict[int | None, Shipment] = (
         {s.id: s for s in await Shipment.filter(id__in=parcel_ids).using_db(conn)}
         if parcel_ids
         else {}
@@ -94,7 +94,7 @@ async def returns_json(
             "number": r.number,
             "state": str(r.state),
             "method": str(r.method) if r.method else None,
-            "order_number": numbers.get(r.order_id),  # type: ignore[attr-defined]
+            "order_number": numbers.get(r.order_id),
             "currency": r.currency,
             "refund_total": _money(r.refund_total),
             "credit_total": _money(r.credit_total),
@@ -105,7 +105,7 @@ async def returns_json(
             "created_at": _iso(r.created_at),
             "updated_at": _iso(r.updated_at),
             "resolved_at": _iso(r.resolved_at),
-            "return_shipment": parcel_json(parcels.get(r.return_shipment_id)),  # type: ignore[attr-defined]
+            "return_shipment": parcel_json(parcels.get(r.return_shipment_id)),
         }
         for r in requests
     ]

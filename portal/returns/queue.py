@@ -102,7 +102,7 @@ def _check(items: Sequence[ReturnItem], results: Sequence[Inspection]) -> None:
             problems[result.item_id] = "unknown_item"
         elif result.condition not in CONDITIONS:
             problems[result.item_id] = "condition"
-        elif result.restock and item.order_item.variant_id is None:  # type: ignore[attr-defined]
+        elif result.restock and item.order_item.variant_id is None:
             problems[result.item_id] = "no_variant"
     for item_id in known.keys() - given.keys():
         problems[item_id] = "missing"
@@ -141,8 +141,8 @@ async def record_inspection(
             if claimed and result.restock:
                 await (
                     ProductVariant.filter(
-                        id=item.order_item.variant_id,  # type: ignore[attr-defined]
-                        merchant_id=request.merchant_id,  # type: ignore[attr-defined]
+                        id=item.order_item.variant_id,
+                        merchant_id=request.merchant_id,
                     )
                     .using_db(conn)
                     .update(stock=F("stock") + item.quantity)

@@ -19,43 +19,23 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from carriers.detection import detect, is_plausible, normalise
 from portal.models import ReturnRequest, Shipment
 from portal.models.returns import ReturnState as S
 from portal.models.tracking import Direction
-from portal.tracking import corrections
+from portal.tracking import corrections, registration
 
 #: A return whose parcel can still be added or corrected.
 OPEN = frozenset({S.APPROVED, S.AWAITING_SHIPMENT, S.IN_TRANSIT})
 
 
-class ParcelRefused(ValueError):
-    """The number cannot be linked; ``code`` says why (the pages word it)."""
-
-    def __init__(self, code: str, candidates: list[str] | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.candidates = candidates or []
+#: Why a parcel was refused: the registration rules' reasons, and ``closed``.
+ParcelRefused = registration.Refused
 
 
 @dataclass(frozen=True, slots=True)
 class Linked:
     shipment: Shipment
     created: bool
-
-
-def carrier_for(number: str, given: str | None, offered: list[str]) -> str:
-    """The carrier to track ``number`` with: the one given, or the detected leader."""
-    if given:
-        if given not in offered:
-            raise ParcelRefused("unknown_carrier")
-        return given
-    candidates = [key for key, _confidence in detect(number) if key in offered]
-    if not candidates:
-        raise ParcelRefused("carrier_needed")
-    if len(candidates) > 1:
-        raise ParcelRefused("carrier_ambiguous", candidates)
-    return candidates[0]
 
 
 async def link(
@@ -69,11 +49,9 @@ async def link(
     """Link (or correct) the return parcel of ``request``; polled from ``now`` on."""
     if S(request.state) not in OPEN:
         raise ParcelRefused("closed")
-    if not is_plausible(tracking_number):
-        raise ParcelRefused("bad_number")
-    number = normalise(tracking_number)
-    key = carrier_for(number, carrier, offered)
-    shipment_id = request.return_shipment_id  # type: ignore[attr-defined]
+    number = registration.clean_number(tracking_number)
+    key = registration.carrier_for(number, carrier, offered)
+    shipment_id = request.return_shipment_id
     if shipment_id is not None:
         current = await Shipment.get(id=shipment_id)
         try:
@@ -83,12 +61,12 @@ async def link(
         except corrections.CorrectionError:
             raise ParcelRefused("in_use") from None
         return Linked(fixed.shipment, created=False)
-    merchant_id: int = request.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = request.merchant_id
     try:
         async with in_transaction() as conn:
             shipment = await Shipment.create(
                 merchant_id=merchant_id,
-                order_id=request.order_id,  # type: ignore[attr-defined]
+                order_id=request.order_id,
                 carrier_key=key,
                 carrier_pinned=carrier is not None,
                 tracking_number=number,
@@ -103,5 +81,5 @@ async def link(
             )
     except IntegrityError:
         raise ParcelRefused("in_use") from None
-    request.return_shipment_id = shipment.id  # type: ignore[attr-defined]
+    request.return_shipment_id = shipment.id
     return Linked(shipment, created=True)

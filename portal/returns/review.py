@@ -28,6 +28,7 @@ from portal.models import (
 from portal.models.returns import ReturnState as S
 from portal.models.tracking import Direction
 from portal.returns import policy
+from portal.returns.policy import Eligibility, ItemFacts, Rules
 
 #: Returns that no longer hold their items (they can be returned again).
 INACTIVE = (S.CANCELLED, S.REJECTED, S.EXPIRED)
@@ -49,11 +50,11 @@ class OrderReview:
     """Everything the customer flow shows for an order: per-item eligibility and facts."""
 
     policy: ReturnPolicy
-    rules: policy.Rules
+    rules: Rules
     delivered: datetime | None
     zone: ZoneInfo
-    items: dict[int, policy.ItemFacts]
-    eligibility: dict[int, policy.Eligibility]
+    items: dict[int, ItemFacts]
+    eligibility: dict[int, Eligibility]
 
 
 def _zone(*names: str | None) -> ZoneInfo:
@@ -83,7 +84,7 @@ async def review_order(
 ) -> OrderReview:
     """Evaluate every item of ``order`` against the merchant's active policy."""
     now = now or datetime.now(UTC)
-    merchant_id: int = order.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = order.merchant_id
     found = await active_policy(merchant_id, conn)
     rules = policy.Rules.of(found)
     rows = await OrderItem.filter(order_id=order.id).using_db(conn).order_by("id")
@@ -96,7 +97,7 @@ async def review_order(
         .group_by("order_item_id")
         .values("order_item_id", "total")
     }
-    variant_ids = [r.variant_id for r in rows if r.variant_id]  # type: ignore[attr-defined]
+    variant_ids = [r.variant_id for r in rows if r.variant_id]
     own = {v.id: v for v in await ProductVariant.filter(id__in=variant_ids).using_db(conn)}
     items = {
         r.id: policy.ItemFacts(
@@ -106,8 +107,8 @@ async def review_order(
             returned_quantity=returned.get(r.id, 0),
             final_sale=r.final_sale,
             category=r.category,
-            product_ref=own[r.variant_id].product_ref if r.variant_id in own else None,  # type: ignore[attr-defined]
-            variant_id=r.variant_id,  # type: ignore[attr-defined]
+            product_ref=own[r.variant_id].product_ref if r.variant_id in own else None,
+            variant_id=r.variant_id,
         )
         for r in rows
     }
@@ -132,11 +133,11 @@ async def review_order(
         now=now,
     )
     customer = (
-        await Customer.get_or_none(id=order.customer_id).using_db(conn)  # type: ignore[attr-defined]
-        if order.customer_id  # type: ignore[attr-defined]
+        await Customer.get_or_none(id=order.customer_id, using_db=conn)
+        if order.customer_id
         else None
     )
-    merchant = await Merchant.get(id=merchant_id).using_db(conn)
+    merchant = await Merchant.get(id=merchant_id, using_db=conn)
     zone = _zone(customer.time_zone if customer else None, merchant.time_zone)
     eligibility = {
         item.id: policy.evaluate_item(

@@ -59,9 +59,15 @@ def new_rma_number() -> str:
 
 
 async def checked_lines(
-    review: OrderReview, selections: Sequence[Selection], merchant_id: int, conn: BaseDBAsyncClient
+    review: OrderReview,
+    selections: Sequence[Selection],
+    merchant_id: int,
+    conn: BaseDBAsyncClient | None,
 ) -> tuple[list[policy.Line], dict[str, ReturnReason]]:
-    """Check each selection against the review; the priced lines, or ReturnRefused."""
+    """Check each selection against the review; the priced lines, or ReturnRefused.
+
+    ``conn`` is None outside a transaction (the review page checks before anything is written).
+    """
     errors: dict[int | None, str] = {}
     codes = {s.reason_code for s in selections if s.reason_code}
     reasons = {
@@ -122,14 +128,14 @@ async def _recent_returns(
     """Earlier returns by the same customer (or order email) within ``days``."""
     query = (
         ReturnRequest.filter(
-            merchant_id=order.merchant_id,  # type: ignore[attr-defined]
+            merchant_id=order.merchant_id,
             created_at__gte=now - timedelta(days=days),
         )
         .exclude(state__in=(S.CANCELLED, S.EXPIRED))
         .exclude(id=this_id)
     )
-    if order.customer_id:  # type: ignore[attr-defined]
-        query = query.filter(customer_id=order.customer_id)  # type: ignore[attr-defined]
+    if order.customer_id:
+        query = query.filter(customer_id=order.customer_id)
     else:
         query = query.filter(order__email=order.email)
     return await query.using_db(conn).count()
@@ -190,10 +196,10 @@ async def _create(
     # Serialise returns of one order (PostgreSQL; SQLite serialises writers anyway).
     await Order.filter(id=order.id).select_for_update().using_db(conn).get()
     if submission_key:
-        existing = await ReturnRequest.get_or_none(submission_key=submission_key).using_db(conn)
+        existing = await ReturnRequest.get_or_none(submission_key=submission_key, using_db=conn)
         if existing is not None:
             return existing
-    merchant_id: int = order.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = order.merchant_id
     review = await review_order(order, now=now, conn=conn)
     if method is not None and ReturnMethod(method).value not in (review.policy.methods or ()):
         raise ReturnRefused({None: "method"})
@@ -202,7 +208,7 @@ async def _create(
     request = await ReturnRequest.create(
         merchant_id=merchant_id,
         order_id=order.id,
-        customer_id=order.customer_id,  # type: ignore[attr-defined]
+        customer_id=order.customer_id,
         number=new_rma_number(),
         state=S.REQUESTED,
         method=ReturnMethod(method) if method else None,
@@ -298,7 +304,7 @@ async def approve(
     """A merchant approves a return under review (raises OutOfStock when an exchange can't
     be reserved, leaving it under review)."""
     async with in_transaction() as conn:
-        found = await active_policy(request.merchant_id, conn)  # type: ignore[attr-defined]
+        found = await active_policy(request.merchant_id, conn)
         await _approve(request, found, actor, note, conn, datetime.now(UTC), settings)
 
 

@@ -102,7 +102,7 @@ async def transition(
         .update(**changes)
     )
     if not updated:
-        fresh = await ReturnRequest.get(id=request.id).using_db(using_db)
+        fresh = await ReturnRequest.get(id=request.id, using_db=using_db)
         raise StaleReturn(request.number, S(fresh.state), target, "it was changed meanwhile")
     for name, value in changes.items():
         setattr(request, name, value)
@@ -145,7 +145,7 @@ async def _entered(
         using_db=conn,
     )
     await events.emit(
-        merchant_id=request.merchant_id,  # type: ignore[attr-defined]
+        merchant_id=request.merchant_id,
         kind=return_kind(target.value),
         subject_type="return_request",
         subject_id=request.id,

@@ -40,10 +40,11 @@ async def on_return_scans(batch: Sequence[DomainEvent], ctx: events.ListenerCont
     ).using_db(ctx.conn)
     by_shipment: dict[int, list[ReturnRequest]] = {}
     for request in linked:
-        by_shipment.setdefault(request.return_shipment_id, []).append(request)  # type: ignore[attr-defined]
+        if request.return_shipment_id is not None:  # always, by the filter above
+            by_shipment.setdefault(request.return_shipment_id, []).append(request)
     for event in relevant:
         for request in by_shipment.get(event.subject_id, ()):
-            if request.merchant_id == event.merchant_id:  # type: ignore[attr-defined]
+            if request.merchant_id == event.merchant_id:
                 await _advance(request, event, ctx)
 
 

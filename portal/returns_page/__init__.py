@@ -8,7 +8,7 @@ GET  /returns/orders/{id}                  the order's items and their eligibili
 POST /returns/orders/{id}/items|options|review|confirm   the following steps
 GET  /returns/policy/{slug}                the shop's policy in plain words
 GET  /returns/drop-off/{number}/{token}    what the QR code opens at the counter
-GET  /returns/{number}                     the return's page; POST …/cancel; GET …/label.pdf
+GET  /returns/{number}                     the return's page; POST …/cancel, …/parcel; …/label.pdf
 GET  /returns/{number}/{token}             a lasting signed link to the return's page
 """
 
@@ -34,6 +34,7 @@ routes: list[BaseRoute] = [
     Route(f"{DROP_OFF_PATH}/{{number}}/{{token}}", drop_off.drop_off, name="returns_drop_off"),
     Route("/returns/{number}/label.pdf", follow.label, name="returns_label"),
     Route("/returns/{number}/cancel", follow.cancel, methods=["POST"], name="returns_cancel"),
+    Route("/returns/{number}/parcel", follow.add_parcel, methods=["POST"], name="returns_parcel"),
     Route("/returns/{number}/{token}", follow.follow_link, name="returns_follow_link"),
     Route("/returns/{number}", follow.return_page, name="returns_return"),
 ]

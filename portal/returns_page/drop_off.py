@@ -49,7 +49,7 @@ async def drop_off(request: Request) -> Response:
             "out. Do not accept the parcel with this code."
         )
         return _problem(request, message, 410)
-    merchant = await Merchant.get(id=row.merchant_id)  # type: ignore[attr-defined]
+    merchant = await Merchant.get(id=row.merchant_id)
     items = await ReturnItem.filter(return_request_id=row.id).exclude(resolution="keep_item")
     context = {
         "row": row,

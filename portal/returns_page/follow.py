@@ -10,21 +10,31 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from carriers import registry
 from portal.core import links
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
-from portal.models import Customer, Order, ReturnItem, ReturnRequest, ReturnTransition
+from portal.models import (
+    Customer,
+    Order,
+    ReturnItem,
+    ReturnRequest,
+    ReturnTransition,
+    Shipment,
+)
 from portal.models.returns import ReturnState as S
-from portal.returns import labels, service, states
+from portal.returns import labels, return_parcel, service, states
 from portal.returns.review import ReturnRefused, active_policy
 from portal.returns_page import access, presenter, rendering, wording
 from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import merchant_of
+from portal.tracking import accounts
 
 RETURN = "returns/_return.html"
 DROP_OFF_METHODS = frozenset({"drop_off_label", "drop_off_qr"})
@@ -53,7 +63,7 @@ def data_uri(svg: bytes) -> str:
 
 
 async def _zone_of(request: Request, order: Order) -> ZoneInfo:
-    customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None  # type: ignore[attr-defined]
+    customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None
     return recipient_zone(
         customer=customer,
         order=order,
@@ -71,6 +81,8 @@ async def return_step(
     message: str = "",
     status_code: int = 200,
     url: str | None = None,
+    parcel_problem: str = "",
+    parcel_number: str = "",
 ) -> Response:
     settings = request.app.state.settings
     zone = await _zone_of(request, order)
@@ -87,12 +99,12 @@ async def return_step(
         for i in items
     ]
     steps = [
-        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))  # type: ignore[arg-type]
+        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))
         for t in await ReturnTransition.filter(return_request_id=row.id).order_by("id")
     ]
     state = S(row.state)
     sendable = state in SENDABLE and (row.method or "") in DROP_OFF_METHODS
-    merchant_id: int = row.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = row.merchant_id
     context = {
         "row": row,
         "order": order,
@@ -111,13 +123,22 @@ async def return_step(
         "method": wording.method(row.method) if row.method else "",
         "cancellable": state in states.CUSTOMER_CANCELLABLE,
         "sendable": sendable,
-        "send_by": presenter.local_time(row.label_expires_at, zone)  # type: ignore[arg-type]
+        "send_by": presenter.local_time(row.label_expires_at, zone)
         if sendable and row.label_expires_at
         else "",
         "qr": data_uri(labels.qr_svg(labels.drop_off_url(settings, merchant_id, row.number)))
         if sendable
         else "",
         "follow_url": links.follow_url(settings, merchant_id, row.number),
+        "parcel": (
+            await Shipment.get_or_none(id=row.return_shipment_id)
+            if row.return_shipment_id
+            else None
+        ),
+        "parcel_open": state in return_parcel.OPEN and (row.method or "") != "in_store",
+        "parcel_problem": parcel_problem,
+        "parcel_number": parcel_number,
+        "carriers": [(key, registry.get(key).display_name) for key in accounts.offered(settings)],
     }
     merchant = await merchant_of(order)
     return rendering.step(
@@ -139,7 +160,7 @@ async def _accessible(request: Request) -> tuple[ReturnRequest | None, Order | N
         if orders
         else None
     )
-    order = await Order.get(id=row.order_id) if row else None  # type: ignore[attr-defined]
+    order = await Order.get(id=row.order_id) if row else None
     return row, order
 
 
@@ -153,7 +174,12 @@ async def return_page(request: Request) -> Response:
     if row is None or order is None:
         return _no_access(request)
     created = request.query_params.get("new") == "1"
-    return await return_step(request, row, order, created=created)
+    message = ""
+    if request.query_params.get("parcel") == "1":
+        message = _(
+            "Thank you: we follow your parcel from now on and tell the shop when it arrives."
+        )
+    return await return_step(request, row, order, created=created, message=message)
 
 
 async def follow_link(request: Request) -> Response:
@@ -165,7 +191,7 @@ async def follow_link(request: Request) -> Response:
     if row is None:
         message = _("This returns link is not valid. Find your order below instead.")
         return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
-    access.grant(request, row.order_id)  # type: ignore[attr-defined]
+    access.grant(request, row.order_id)
     return rendering.see_other(f"/returns/{row.number}")
 
 
@@ -188,6 +214,38 @@ async def cancel(request: Request) -> Response:
     return rendering.see_other(f"/returns/{row.number}")
 
 
+async def add_parcel(request: Request) -> Response:
+    """The customer adds the tracking number they got at the drop-off counter."""
+    row, order = await _accessible(request)
+    if row is None or order is None:
+        return _no_access(request)
+    async with request.form() as form:
+        number = str(form.get("tracking_number") or "")[:64]
+        carrier = str(form.get("carrier") or "") or None
+    try:
+        await return_parcel.link(
+            row,
+            number,
+            carrier=carrier,
+            offered=accounts.offered(request.app.state.settings),
+            now=datetime.now(UTC),
+        )
+    except return_parcel.ParcelRefused as refused:
+        return await return_step(
+            request,
+            row,
+            order,
+            status_code=422,
+            parcel_problem=wording.parcel_problem(refused.code),
+            parcel_number=number,
+        )
+    message = _("Thank you: we follow your parcel from now on and tell the shop when it arrives.")
+    fresh = await ReturnRequest.get(id=row.id)
+    if rendering.is_htmx(request):
+        return await return_step(request, fresh, order, message=message)
+    return rendering.see_other(f"/returns/{row.number}?parcel=1")
+
+
 def _address(lines: list[str | None]) -> list[str]:
     return [line for line in lines if line]
 
@@ -198,7 +256,7 @@ async def label(request: Request) -> Response:
         return _no_access(request)
     if S(row.state) not in SENDABLE or (row.method or "") not in DROP_OFF_METHODS:
         return _no_access(request)
-    merchant_id: int = row.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = row.merchant_id
     try:
         found = await active_policy(merchant_id)
         to = found.return_address or {}

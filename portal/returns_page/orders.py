@@ -16,7 +16,7 @@ async def accessible_order(request: Request, order_id: int) -> Order | None:
 
 
 async def merchant_of(order: Order) -> Merchant:
-    return await Merchant.get(id=order.merchant_id)  # type: ignore[attr-defined]
+    return await Merchant.get(id=order.merchant_id)
 
 
 def order_url(order_id: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from babel.numbers import format_decimal
 from starlette.requests import Request
@@ -47,7 +48,7 @@ def _amount(value: Decimal, currency: str | None) -> str:
 
 
 async def policy_view(found: ReturnPolicy) -> PolicyView:
-    merchant_id: int = found.merchant_id  # type: ignore[attr-defined]
+    merchant_id: int = found.merchant_id
     rules = policy.Rules.of(found)
     currency = await _currency(merchant_id)
     menu = await presenter.reason_menu(merchant_id)
@@ -88,7 +89,7 @@ async def policy_page(request: Request) -> Response:
         else None
     )
     if merchant is None or found is None:
-        context = {"view": None, "shop": merchant.name if merchant else ""}
+        context: dict[str, Any] = {"view": None, "shop": merchant.name if merchant else ""}
         return rendering.step(
             request, PAGE, context, merchant=merchant, status_code=404, title=_("Return policy")
         )

@@ -85,11 +85,11 @@ async def reason_menu(merchant_id: int) -> tuple[ReasonGroup, ...]:
         for r in rows
     }
     known = {r.id for r in rows}
-    tops = [r for r in rows if r.parent_id not in known]  # type: ignore[attr-defined]
+    tops = [r for r in rows if r.parent_id not in known]
     return tuple(
         ReasonGroup(
             options[top.id],
-            tuple(options[r.id] for r in rows if r.parent_id == top.id),  # type: ignore[attr-defined]
+            tuple(options[r.id] for r in rows if r.parent_id == top.id),
         )
         for top in tops
     )
@@ -158,7 +158,7 @@ async def item_views(
             offered.append(
                 VariantView(
                     swap.id,
-                    _options_text(variant.options) or (variant.title if variant else str(swap.id)),
+                    (_options_text(variant.options) or variant.title) if variant else str(swap.id),
                     money(abs(difference), order.currency),
                     "more" if difference > 0 else "less" if difference < 0 else "same",
                 )

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.models import Merchant
 from portal.tracking_page.branding import brand_of
+from portal.web.templating import templates_of
 
 PAGE = "returns/page.html"
 
@@ -39,7 +40,7 @@ def step(
 ) -> Response:
     """Render ``partial`` as the current step; ``url`` is where the step lives (pushed to
     the browser's history by htmx, so reload and back behave)."""
-    templates = request.app.state.templates
+    templates = templates_of(request)
     fragment = is_htmx(request)
     full = {
         **context,
@@ -54,8 +55,8 @@ def step(
         )
         if url:
             response.headers["HX-Push-Url"] = url
-        return response  # type: ignore[no-any-return]
-    return templates.TemplateResponse(request, PAGE, full, status_code=status_code)  # type: ignore[no-any-return]
+        return response
+    return templates.TemplateResponse(request, PAGE, full, status_code=status_code)
 
 
 def see_other(url: str) -> Response:

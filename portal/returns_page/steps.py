@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from typing import Any
+from typing import NamedTuple
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -50,23 +50,23 @@ def _int(form: FormData, name: str) -> int | None:
         return None
 
 
-async def _order_or_lookup(request: Request) -> tuple[Order | None, Response | None]:
+async def _order_or_lookup(request: Request) -> Order | Response:
+    """The order this visitor may return from, or the lookup page to find it first."""
     order = await accessible_order(request, int(request.path_params["order_id"]))
     if order is None:
         message = _("Find your order first to start a return.")
-        return None, lookup_step(
-            request, shop=None, merchant=None, message=message, status_code=404
-        )
-    return order, None
+        return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
+    return order
 
 
-async def _review(request: Request, order: Order) -> tuple[OrderReview | None, Response | None]:
+async def _review(request: Request, order: Order) -> OrderReview | Response:
+    """The order's review, or the page saying the shop takes no returns."""
     try:
-        return await review_order(order), None
+        return await review_order(order)
     except ReturnRefused:
         context = {"order": order}
         merchant = await merchant_of(order)
-        return None, rendering.step(request, NO_POLICY, context, merchant=merchant, status_code=404)
+        return rendering.step(request, NO_POLICY, context, merchant=merchant, status_code=404)
 
 
 async def items_step(
@@ -79,9 +79,9 @@ async def items_step(
     status_code: int = 200,
     url: str | None = None,
 ) -> Response:
-    review, problem = await _review(request, order)
-    if review is None:
-        return problem  # type: ignore[return-value]
+    review = await _review(request, order)
+    if isinstance(review, Response):
+        return review
     merchant = await merchant_of(order)
     items = await presenter.item_views(order, review, draft, errors)
     context = {
@@ -106,9 +106,9 @@ async def items_step(
 
 
 async def items_page(request: Request) -> Response:
-    order, problem = await _order_or_lookup(request)
-    if order is None:
-        return problem  # type: ignore[return-value]
+    order = await _order_or_lookup(request)
+    if isinstance(order, Response):
+        return order
     return await items_step(request, order)
 
 
@@ -136,12 +136,12 @@ async def _keep_photos(
 
 
 async def post_items(request: Request) -> Response:
-    order, problem = await _order_or_lookup(request)
-    if order is None:
-        return problem  # type: ignore[return-value]
-    review, problem = await _review(request, order)
-    if review is None:
-        return problem  # type: ignore[return-value]
+    order = await _order_or_lookup(request)
+    if isinstance(order, Response):
+        return order
+    review = await _review(request, order)
+    if isinstance(review, Response):
+        return review
     settings = request.app.state.settings
     async with request.form(max_files=MAX_FILES) as form:
         draft = drafts.load(settings, _text(form, drafts.FIELD, 20_000), order.id) or Draft(
@@ -149,7 +149,7 @@ async def post_items(request: Request) -> Response:
         )
         eligible = [i for i, e in review.eligibility.items() if e.eligible]
         draft, errors = await _keep_photos(request, form, draft, eligible)
-        reasons = presenter.selectable(await presenter.reason_menu(order.merchant_id))  # type: ignore[attr-defined]
+        reasons = presenter.selectable(await presenter.reason_menu(order.merchant_id))
         choices = []
         for item_id in eligible:
             quantity = _int(form, f"quantity-{item_id}") or 0
@@ -227,27 +227,35 @@ def _ships_back(draft: Draft) -> bool:
     return any(c.resolution != "keep_item" for c in draft.choices)
 
 
-async def _loaded(request: Request) -> tuple[Any, ...]:
-    """(order, review, draft, form) for a post that carries a draft, or (None, response)."""
-    order, problem = await _order_or_lookup(request)
-    if order is None:
-        return None, problem
-    review, problem = await _review(request, order)
-    if review is None:
-        return None, problem
+class _Loaded(NamedTuple):
+    order: Order
+    review: OrderReview
+    draft: Draft
+    fields: dict[str, str]
+
+
+async def _loaded(request: Request) -> _Loaded | Response:
+    """Order, review, draft and form fields for a post that carries a draft, or the page
+    to show instead."""
+    order = await _order_or_lookup(request)
+    if isinstance(order, Response):
+        return order
+    review = await _review(request, order)
+    if isinstance(review, Response):
+        return review
     async with request.form() as form:
         fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     draft = drafts.load(request.app.state.settings, fields.get(drafts.FIELD, ""), order.id)
     if draft is None or not draft.choices:
         message = _("This form has expired. Please choose your items again.")
-        return None, await items_step(request, order, message=message, status_code=400)
-    return order, review, draft, fields
+        return await items_step(request, order, message=message, status_code=400)
+    return _Loaded(order, review, draft, fields)
 
 
 async def post_options(request: Request) -> Response:
     loaded = await _loaded(request)
-    if loaded[0] is None:
-        return loaded[1]  # type: ignore[no-any-return]
+    if isinstance(loaded, Response):
+        return loaded
     order, review, draft, fields = loaded
     if fields.get("back"):
         return await items_step(request, order, draft=draft)
@@ -290,7 +298,7 @@ async def review_step(
             review,
             draft.selections(),
             order.merchant_id,
-            None,  # type: ignore[arg-type, attr-defined]
+            None,
         )
     except ReturnRefused as refused:
         return await _refused(request, order, review, draft, refused)
@@ -330,8 +338,8 @@ async def _refused(
 
 async def post_review(request: Request) -> Response:
     loaded = await _loaded(request)
-    if loaded[0] is None:
-        return loaded[1]  # type: ignore[no-any-return]
+    if isinstance(loaded, Response):
+        return loaded
     order, review, draft, fields = loaded
     if fields.get("back"):
         return await options_step(request, order, review, draft)
@@ -340,8 +348,8 @@ async def post_review(request: Request) -> Response:
 
 async def confirm(request: Request) -> Response:
     loaded = await _loaded(request)
-    if loaded[0] is None:
-        return loaded[1]  # type: ignore[no-any-return]
+    if isinstance(loaded, Response):
+        return loaded
     order, review, draft, fields = loaded
     if fields.get("back"):
         return await options_step(request, order, review, draft)
@@ -358,7 +366,7 @@ async def confirm(request: Request) -> Response:
         )
     except ReturnRefused as refused:
         return await _refused(request, order, review, draft, refused)
-    if request_row.order_id != order.id:  # type: ignore[attr-defined]
+    if request_row.order_id != order.id:
         return await items_step(request, order, status_code=409)
     url = f"/returns/{request_row.number}?new=1"
     if rendering.is_htmx(request):

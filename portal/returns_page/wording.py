@@ -11,12 +11,13 @@ def ineligible(reason: Ineligible | str | None, closed_on: str = "") -> str:
     code = Ineligible(reason) if reason else None
     if code is Ineligible.WINDOW_CLOSED:
         return _("The return window closed on %(date)s.") % {"date": closed_on}
-    return {
+    messages: dict[Ineligible | None, str] = {
         Ineligible.FINAL_SALE: _("Final sale: this item cannot be returned."),
         Ineligible.CATEGORY: _("Items of this kind cannot be returned."),
         Ineligible.FULLY_RETURNED: _("Already returned."),
         Ineligible.NOT_DELIVERED: _("Not delivered yet: you can return it once it arrives."),
-    }.get(code, _("This item cannot be returned."))  # type: ignore[arg-type]
+    }
+    return messages.get(code, _("This item cannot be returned."))
 
 
 def state(value: S | str) -> str:
@@ -104,3 +105,15 @@ def photo_problem(code: str) -> str:
         "svg": _("Send a photo as a JPEG, PNG or WebP file."),
         "type": _("Send a photo as a JPEG, PNG or WebP file."),
     }.get(code, _("We could not read this photo. Send a JPEG, PNG or WebP file."))
+
+
+def parcel_problem(code: str) -> str:
+    """Why the customer's tracking number was not saved (:mod:`portal.returns.return_parcel`)."""
+    return {
+        "closed": _("This return no longer needs a tracking number."),
+        "in_use": _("This tracking number is already used for another parcel of the shop."),
+        "bad_number": _("This does not look like a tracking number. Check it on your receipt."),
+        "unknown_carrier": _("Choose one of the listed carriers."),
+        "carrier_needed": _("We do not recognise this number: choose the carrier."),
+        "carrier_ambiguous": _("Several carriers use numbers like this: choose the carrier."),
+    }.get(code, _("This tracking number could not be saved."))

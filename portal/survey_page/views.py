@@ -36,6 +36,7 @@ from portal.surveys.answers import AnswerError, Opened, OpenState
 from portal.surveys.outcomes import question
 from portal.surveys.wording import support_contact, survey_config
 from portal.tracking_page.branding import brand_of
+from portal.web.templating import templates_of
 
 #: Every survey response: the token must not leak through caches or the Referer header.
 PRIVATE_HEADERS = {
@@ -68,7 +69,7 @@ def survey_language(request: Request, survey: Survey | None) -> Iterator[str]:
 def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+    return templates_of(request).TemplateResponse(
         request, name, context, status_code=status_code, headers=PRIVATE_HEADERS
     )
 

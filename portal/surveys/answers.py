@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -128,7 +129,7 @@ async def open_survey(token: str, *, now: datetime | None = None) -> Opened:
     return Opened(OpenState.OPEN, survey, asked, answers)
 
 
-async def _analytics_copy(survey: Survey) -> dict[str, str | None]:
+async def _analytics_copy(survey: Survey) -> dict[str, Any]:
     """Carrier and return reason for the answer row (outcome comes from the survey)."""
     carrier_key: str | None = None
     return_reason: str | None = None

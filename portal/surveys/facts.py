@@ -9,6 +9,7 @@ last comment. Every query is scoped to the survey's merchant.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -82,30 +83,29 @@ async def load_facts(
     survey_id: int, merchant_id: int, conn: BaseDBAsyncClient | None = None
 ) -> SurveyFacts | None:
     """The survey and everything around it, or None when the merchant has no such survey."""
-    survey = await Survey.get_or_none(id=survey_id, merchant_id=merchant_id).using_db(conn)
+    survey = await Survey.get_or_none(id=survey_id, merchant_id=merchant_id, using_db=conn)
     if survey is None:
         return None
-    merchant = await Merchant.get(id=merchant_id).using_db(conn)
-    scoped = {"merchant_id": merchant_id}
+    merchant = await Merchant.get(id=merchant_id, using_db=conn)
+    scoped: dict[str, Any] = {"merchant_id": merchant_id}
     customer = None
-    if survey.customer_id is not None:  # type: ignore[attr-defined]
-        customer = await Customer.get_or_none(id=survey.customer_id, **scoped).using_db(conn)  # type: ignore[attr-defined]
+    if survey.customer_id is not None:
+        customer = await Customer.get_or_none(id=survey.customer_id, **scoped, using_db=conn)
     request = None
-    if survey.return_request_id is not None:  # type: ignore[attr-defined]
+    if survey.return_request_id is not None:
         request = await ReturnRequest.get_or_none(
-            id=survey.return_request_id,  # type: ignore[attr-defined]
+            id=survey.return_request_id,
             **scoped,
-        ).using_db(conn)
-    shipment_id = survey.shipment_id or (request.return_shipment_id if request else None)  # type: ignore[attr-defined]
+            using_db=conn,
+        )
+    shipment_id = survey.shipment_id or (request.return_shipment_id if request else None)
     shipment = None
     if shipment_id is not None:
-        shipment = await Shipment.get_or_none(id=shipment_id, **scoped).using_db(conn)
-    order_id = (request.order_id if request else None) or (  # type: ignore[attr-defined]
-        shipment.order_id if shipment else None  # type: ignore[attr-defined]
-    )
+        shipment = await Shipment.get_or_none(id=shipment_id, **scoped, using_db=conn)
+    order_id = (request.order_id if request else None) or (shipment.order_id if shipment else None)
     order = None
     if order_id is not None:
-        order = await Order.get_or_none(id=order_id, **scoped).using_db(conn)
+        order = await Order.get_or_none(id=order_id, **scoped, using_db=conn)
     rows = await SurveyAnswer.filter(survey_id=survey.id, **scoped).using_db(conn)
     return SurveyFacts(
         survey=survey,

@@ -23,6 +23,7 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -193,7 +194,7 @@ async def _switched_off() -> frozenset[int]:
     """Merchants with surveys switched off (few rows: read whole, decided in one place)."""
     rows = await Merchant.all().values_list("id", "survey_settings")
     return frozenset(
-        int(merchant_id)  # type: ignore[call-overload]
+        int(merchant_id)
         for merchant_id, raw in rows
         if not survey_config(SimpleNamespace(survey_settings=raw)).enabled
     )
@@ -204,7 +205,7 @@ async def _events_by_shipment(ids: list[int]) -> dict[int, list[TrackingEvent]]:
     for event in await TrackingEvent.filter(shipment_id__in=ids).only(
         "id", "shipment_id", "status", "reason"
     ):
-        grouped[event.shipment_id].append(event)  # type: ignore[attr-defined]
+        grouped[event.shipment_id].append(event)
     return grouped
 
 
@@ -260,10 +261,11 @@ async def schedule_due_surveys(
     want of a contact are scanned past, page by page, so they never block the rest.
     """
     now = now or datetime.now(UTC)
-    delays = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
+    # Tortoise types flat values_list() as rows of tuples; they are bare numbers.
+    delays: list[Any] = await Merchant.all().distinct().values_list("survey_delay_days", flat=True)
     skip = await _switched_off()
     created = 0
-    for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):  # type: ignore[call-overload]
+    for delay in sorted({int(d) for d in delays if d is not None and int(d) >= 0}):
         after_id = 0
         while True:
             page = await _candidates(now, delay, after_id, PAGE, skip)

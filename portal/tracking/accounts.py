@@ -104,14 +104,17 @@ async def merchant_health(merchant_id: int, now: datetime) -> list[AccountHealth
     return rows
 
 
+def simulated_allowed(settings: Settings) -> bool:
+    """Simulated carriers (the sandbox) are for development and demos: never in production,
+    whether or not this process serves the sandbox (``PORTAL_SANDBOX_CARRIER``)."""
+    return not settings.production
+
+
 def offered(settings: Settings) -> list[str]:
     """Carrier keys a shop may choose: every installed adapter, less simulated ones (the
-    sandbox) where the sandbox is off, as in production (``PORTAL_SANDBOX_CARRIER``)."""
-    return [
-        key
-        for key in registry.available()
-        if settings.sandbox_carrier or not registry.get(key).simulated
-    ]
+    sandbox) in production."""
+    allowed = simulated_allowed(settings)
+    return [key for key in registry.available() if allowed or not registry.get(key).simulated]
 
 
 def build_adapter(
@@ -123,8 +126,8 @@ def build_adapter(
     :class:`portal.crypto.DecryptionError` when the credentials cannot be read.
     """
     adapter = registry.get(account.carrier_key)
-    if adapter.simulated and not settings.sandbox_carrier:
-        raise KeyError(f"{account.carrier_key} is a simulated carrier, off in this mode")
+    if adapter.simulated and not simulated_allowed(settings):
+        raise KeyError(f"{account.carrier_key} is a simulated carrier, refused in production")
     credentials = decrypt_json(settings, account.credentials_encrypted)
     base_url = account.base_url_override or settings.carrier_base_urls.get(account.carrier_key)
     return adapter(credentials, client=client, base_url=base_url)

@@ -52,7 +52,7 @@ JITTER = 0.1
 def backoff(failures: int, rand: Rand = random.random) -> timedelta:
     """Delay after ``failures`` consecutive failed polls: half fixed, half random."""
     exponent = min(max(failures, 1) - 1, 20)
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * (2**exponent))
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * (1 << exponent))
     return delay / 2 + delay / 2 * rand()
 
 

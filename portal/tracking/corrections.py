@@ -48,6 +48,8 @@ _FRESH = {
     "poll_failures": 0,
     "last_error": None,
     "refresh_lease_until": None,
+    "pickup_point": None,
+    "pickup_deadline": None,
 }
 
 

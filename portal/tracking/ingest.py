@@ -4,7 +4,8 @@ One transaction per call writes the new events, the shipments' new picture and t
 domain events (``shipment.status_changed``, ``shipment.delayed``), whose listeners run in
 the same transaction. The work per call is a constant number of statements whatever the
 number of shipments — lock and read the shipments, read their known event keys and their
-merchants' expiry setting, insert events, update shipments, insert the domain events
+merchants' expiry setting, insert events, update shipments (and, only for those whose
+pickup point changed, their point), insert the domain events
 (:func:`portal.events.emit_many`) — plus whatever their listeners do per event. The
 merging rules themselves are in :mod:`portal.tracking.merge`.
 """
@@ -165,6 +166,8 @@ async def _ingest(
             now=now,
         )
         await store.save_states(conn, states.values(), now=now)
+        moved_points = {m.after.id for m in merges if m is not None and m.pickup_changed}
+        await store.save_pickup_points(conn, [states[i] for i in sorted(moved_points)])
         await events.emit_many(
             [
                 spec
@@ -177,21 +180,21 @@ async def _ingest(
         )
 
     outcomes: list[tuple[IngestOutcome, ShipmentState | None]] = []
-    for (shipment_id, _), merged in zip(items, merges, strict=True):
-        if merged is None:
+    for (shipment_id, _), done in zip(items, merges, strict=True):
+        if done is None:
             outcomes.append((IngestOutcome(shipment_id), None))
             continue
-        change = merged.status_change
+        change = done.status_change
         outcomes.append(
             (
                 IngestOutcome(
                     shipment_id,
-                    new_events=len(merged.new_events),
-                    old_status=change.old if change else merged.after.status,
-                    new_status=merged.after.status,
-                    delayed=merged.delay is not None,
+                    new_events=len(done.new_events),
+                    old_status=change.old if change else done.after.status,
+                    new_status=done.after.status,
+                    delayed=done.delay is not None,
                 ),
-                merged.after,
+                done.after,
             )
         )
     return outcomes

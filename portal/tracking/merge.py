@@ -7,8 +7,9 @@ The rules (DESIGN.md, "Polling and push"):
   newest one stored (late, out of order) is recorded but changes nothing, so a final
   status is only ever replaced by a newer scan;
 - a not-found answer adds nothing and erases nothing;
-- ETA, proof of delivery and the carrier link are taken only from a result that is at
-  least as recent as what we hold; an ETA moving to a later day is a delay;
+- ETA, proof of delivery, the carrier link and the pickup point are taken only from a
+  result that is at least as recent as what we hold; an ETA moving to a later day is a
+  delay; a result that names no pickup point keeps the one we hold;
 - a live shipment with no carrier update for the merchant's ``expire_after_days`` expires.
 """
 
@@ -19,8 +20,10 @@ import hashlib
 import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from carriers.base import DeliveryWindow, Reason, Status, TrackingEvent, TrackingResult
+from portal.core import pickup
 from portal.tracking import cadence
 
 #: Longest dedupe key the ``tracking_event`` table stores.
@@ -53,6 +56,9 @@ class ShipmentState:
     next_poll_at: datetime | None = None
     poll_failures: int = 0
     last_error: str | None = None
+    #: :func:`portal.tracking.pickup.to_json` of the point; saved only when it changes.
+    pickup_point: dict[str, Any] | None = None
+    pickup_deadline: datetime | None = None
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -90,6 +96,8 @@ class Merge:
     new_keys: list[str] = field(default_factory=list)
     status_change: StatusChange | None = None
     delay: Delay | None = None
+    #: The pickup point (or its deadline) differs from the stored one.
+    pickup_changed: bool = False
 
     @property
     def changed(self) -> bool:
@@ -217,6 +225,12 @@ def merge(
         out.delay = _apply_eta(after, result.estimated_delivery)
         if result.carrier_url:
             after.carrier_url = result.carrier_url[:500]
+        if result.pickup_point is not None and pickup.is_usable(result.pickup_point):
+            point = pickup.to_json(result.pickup_point)
+            if point != state.pickup_point:
+                after.pickup_point = point
+                after.pickup_deadline = pickup.deadline_of(point)
+                out.pickup_changed = True
 
     # Checked on the picture after the result: old scans seen for the first time do not
     # keep a shipment alive, a fresh one does.

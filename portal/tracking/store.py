@@ -9,6 +9,7 @@ text, datetimes as UTC) so the ORM reads back exactly what it would have written
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -43,6 +44,12 @@ STATE_COLUMNS: Columns = (
     ("next_poll_at", "timestamptz"),
     ("poll_failures", "int"),
     ("last_error", "text"),
+)
+#: Written apart, and only for shipments whose pickup point changed: most results carry
+#: none, and a sweep should not rewrite a JSON value per shipment for nothing.
+PICKUP_COLUMNS: Columns = (
+    ("pickup_point", "jsonb"),
+    ("pickup_deadline", "timestamptz"),
 )
 EVENT_COLUMNS: Columns = (
     ("shipment_id", "int"),
@@ -207,6 +214,8 @@ async def load_states(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, 
             state = ShipmentState(**dict(row))
             state.status = Status(state.status)
             state.reason = Reason(state.reason) if state.reason is not None else None
+            if isinstance(state.pickup_point, str):  # asyncpg hands jsonb over as text
+                state.pickup_point = json.loads(state.pickup_point)
             states[state.id] = state
         return states
     query = Shipment.filter(id__in=list(ids)).using_db(conn).order_by("id")
@@ -292,3 +301,16 @@ async def save_states(
         for s in states
     )
     await bulk_update(conn, "shipment", STATE_COLUMNS, rows, also={"updated_at": now})
+
+
+async def save_pickup_points(conn: BaseDBAsyncClient, states: Iterable[ShipmentState]) -> None:
+    """Write the pickup point and deadline of ``states`` (those whose point changed)."""
+    rows = (
+        (
+            s.id,
+            json.dumps(s.pickup_point, separators=(",", ":")) if s.pickup_point else None,
+            s.pickup_deadline,
+        )
+        for s in states
+    )
+    await bulk_update(conn, "shipment", PICKUP_COLUMNS, rows)

@@ -197,11 +197,12 @@ class _Poller:
         results: list[TrackingResult],
         by_number: dict[str, list[Claimed]],
     ) -> None:
+        pairs: list[tuple[str, TrackingResult | None]]
         if len(results) == len(numbers):
             pairs = list(zip(numbers, results, strict=True))
         else:
             found = {r.number.strip().upper(): r for r in results}
-            pairs = [(n, found.get(n.strip().upper())) for n in numbers]  # type: ignore[misc]
+            pairs = [(n, found.get(n.strip().upper())) for n in numbers]
         for number, result in pairs:
             if result is None:
                 self.run.fail(by_number[number], "bad_response", "carrier omitted this number")

@@ -17,9 +17,10 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 _MISSING = object()
+T = TypeVar("T")
 
 
 class TTLCache:
@@ -38,10 +39,10 @@ class TTLCache:
         self._filling: dict[Hashable, asyncio.Future[Any]] = {}
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        found = self._entries.get(key, _MISSING)
-        if found is _MISSING:
+        found = self._entries.get(key)
+        if found is None:
             return default
-        expires, value = found  # type: ignore[misc]
+        expires, value = found
         if self.clock() >= expires:
             del self._entries[key]
             return default
@@ -55,16 +56,21 @@ class TTLCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
-    async def get_or_fill(self, key: Hashable, fill: Callable[[], Awaitable[Any]]) -> Any:
-        """The cached value, else ``await fill()`` stored; one fill at a time per key."""
+    async def get_or_fill(self, key: Hashable, fill: Callable[[], Awaitable[T]]) -> T:
+        """The cached value, else ``await fill()`` stored; one fill at a time per key.
+
+        The caller vouches that every fill under one key returns the same type.
+        """
         found = self.get(key, _MISSING)
         if found is not _MISSING:
-            return found
+            cached: T = found
+            return cached
         if self.ttl <= 0:
             return await fill()
         pending = self._filling.get(key)
         if pending is not None:
-            return await asyncio.shield(pending)
+            shared: T = await asyncio.shield(pending)
+            return shared
         task = asyncio.ensure_future(fill())
         self._filling[key] = task
         try:

@@ -1,9 +1,10 @@
 """Finding shipments for a customer, in three privacy tiers.
 
 * **number**: a tracking number alone shows the parcel's journey, never a name, an address
-  or what was ordered.
+  or what was ordered. The pickup point a parcel waits at (a public locker, shop or post
+  office, with its deadline) is shown, its pickup code never.
 * **order**: order number + email or postcode (or a signed link from a message) shows the
-  whole order with a masked address.
+  whole order with a masked address, and the locker's pickup code.
 
 A lookup that fails looks the same whatever the reason: an unknown number and another
 merchant's number run the same single query and produce the same answer, so the page
@@ -87,7 +88,7 @@ async def merchant_id_by_slug(slug: str, cache: TTLCache | None = None) -> int |
 
     if cache is None:
         return await fill()
-    return await cache.get_or_fill(("shop", slug[:64]), fill)  # type: ignore[no-any-return]
+    return await cache.get_or_fill(("shop", slug[:64]), fill)
 
 
 async def _shipments_numbered(wanted: list[str], merchant_id: int | None) -> dict[str, Shipment]:

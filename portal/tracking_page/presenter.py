@@ -1,8 +1,12 @@
 """Turns a shipment and its events into what the tracking page shows.
 
 Pure functions of stored data and the clock: the progress stages, the timeline grouped by
-local day in the customer's time zone, the ETA, plain-words explanations and the "no news
-for a while" hint. Templates only lay the result out.
+local day in the customer's time zone, the ETA, plain-words explanations, the "no news
+for a while" hint and the pickup point. Templates only lay the result out.
+
+The pickup point is a public place (a locker, a shop, a post office), shown at every tier
+while the parcel is on its way there or waits in it; its pickup code opens the locker, so
+it is shown only to a viewer who proved they are the customer (the order tier).
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
 from carriers import registry
-from carriers.base import Reason, Status
+from carriers.base import PickupKind, PickupPoint, Reason, Status
+from portal.core import pickup
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
@@ -70,6 +76,24 @@ class DayView:
 
 
 @dataclass(frozen=True, slots=True)
+class PickupView:
+    """Where to collect the parcel, as the page shows it."""
+
+    kind: str
+    kind_label: str
+    point_id: str
+    name: str | None
+    street: str | None
+    locality: str | None
+    opening_hours: str | None
+    deadline_iso: str | None
+    deadline_text: str | None
+    map_url: str | None
+    #: Only for a viewer who proved they are the customer; None otherwise.
+    code: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ShipmentView:
     id: int
     tracking_number: str
@@ -91,6 +115,7 @@ class ShipmentView:
     stale: bool
     zone: str
     event_count: int
+    pickup: PickupView | None = None
 
 
 def zone_for(
@@ -209,6 +234,46 @@ def _stamp(moment: datetime, locale: str) -> str:
     }
 
 
+def map_url(point: PickupPoint) -> str | None:
+    """OpenStreetMap at the point (a link, no tiles on our page), else a search for it."""
+    if point.latitude is not None and point.longitude is not None:
+        lat, lon = f"{point.latitude:.6f}", f"{point.longitude:.6f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+    words = [point.street, point.postal_code, point.city, point.country]
+    query = ", ".join(w for w in words if w)
+    if not query or not (point.street or point.city):
+        return None
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": query}, quote_via=quote)
+
+
+def pickup_view(
+    shipment: Shipment, *, zone: ZoneInfo, locale: str, show_code: bool
+) -> PickupView | None:
+    """The stored pickup point while it matters (not once the parcel is collected or sent
+    back), with its deadline in the customer's time and language."""
+    if shipment.status.is_final or not shipment.pickup_point:
+        return None
+    point = pickup.from_json(shipment.pickup_point)
+    if point is None:
+        return None
+    deadline = point.pickup_deadline
+    local = deadline.astimezone(zone) if deadline else None
+    locality = " ".join(p for p in (point.postal_code, point.city) if p) or None
+    return PickupView(
+        kind=point.kind.value,
+        kind_label=wording.pickup_kind_label(PickupKind(point.kind)),
+        point_id=point.point_id,
+        name=point.name,
+        street=point.street,
+        locality=locality,
+        opening_hours=point.opening_hours,
+        deadline_iso=local.isoformat() if local else None,
+        deadline_text=_stamp(local, locale) if local else None,
+        map_url=map_url(point),
+        code=point.pickup_code if show_code else None,
+    )
+
+
 def mask_signer(name: str | None) -> str | None:
     """Who signed, as initials (``J*** S***``): enough to recognise, not a name to harvest."""
     return mask_words(name) if name else None
@@ -223,7 +288,11 @@ def present(
     now: datetime,
     full_signer: bool = False,
 ) -> ShipmentView:
-    """Everything the status fragment shows for one shipment."""
+    """Everything the status fragment shows for one shipment.
+
+    ``full_signer`` says the viewer proved they are the customer (the order tier): they
+    see the signer's full name and the locker's pickup code.
+    """
     status = shipment.status
     reason = Reason(shipment.reason) if shipment.reason else None
     index, stages = progress(shipment, events)
@@ -254,4 +323,5 @@ def present(
         stale=cadence.is_stale(status, last_event, now, since=shipment.created_at),
         zone=zone.key,
         event_count=len(events),
+        pickup=pickup_view(shipment, zone=zone, locale=locale, show_code=full_signer),
     )

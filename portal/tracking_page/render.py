@@ -34,6 +34,7 @@ from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import MaskedAddress
 from portal.tracking_page.presenter import ShipmentView, present, zone_for
+from portal.web.templating import templates_of
 
 STATUS_TEMPLATE = "tracking/_status.html"
 #: Refreshes that outlived the page's wait; kept referenced until they finish.
@@ -44,10 +45,6 @@ def _forget(task: asyncio.Task[Any]) -> None:
     _pending.discard(task)
     if not task.cancelled():
         task.exception()  # retrieved, so asyncio does not warn
-
-
-def templates_of(request: Request) -> Any:
-    return request.app.state.templates
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +188,7 @@ async def status_blocks(
             return Block(view, *render_fragment(request, view, url))
 
         key = _fragment_key(config, shipment, url, full_signer)
-        return await config.fragments.get_or_fill(key, fill)  # type: ignore[no-any-return]
+        return await config.fragments.get_or_fill(key, fill)
 
     if len(shipments) == 1:  # the usual page: no gather
         return [await block_of(shipments[0], status_urls[0])]

@@ -26,6 +26,7 @@ from portal.tracking_page import lookup, render
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import Outcome
+from portal.web.templating import templates_of
 
 
 def not_found_message() -> str:
@@ -60,7 +61,7 @@ def lookup_page(
     request: Request, *, message: str | None = None, status_code: int = 200, **extra: Any
 ) -> Response:
     context = {"message": message, "shop": request.query_params.get("shop"), **extra}
-    return render.templates_of(request).TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request, "tracking/lookup.html", context, status_code=status_code
     )
 
@@ -154,7 +155,7 @@ async def _list_page(
         }
         for r in results
     ]
-    return render.templates_of(request).TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request,
         "tracking/list.html",
         {
@@ -218,27 +219,27 @@ async def order_lookup(request: Request) -> Response:
     return await _order_page(request, order)
 
 
-async def _from_token(request: Request) -> tuple[Shipment | None, Response | None]:
+async def _from_token(request: Request) -> Shipment | Response:
     """The shipment a signed link names, or the friendly page for a forged or old link."""
     settings = request.app.state.settings
     token = request.path_params["token"]
     if read_tracking_link(settings, token, None) is None:
         message = _("This tracking link is not valid. Look your parcel up below instead.")
-        return None, lookup_page(request, message=message, status_code=400, link_problem=True)
+        return lookup_page(request, message=message, status_code=400, link_problem=True)
     shipment_id = read_tracking_link(settings, token, config_for(request.app).link_max_age)
     shipment = None
     if shipment_id is not None:
         shipment = await Shipment.filter(id=shipment_id).select_related("merchant", "order").first()
     if shipment is None:
         message = _("This tracking link has expired. Look your parcel up below instead.")
-        return None, lookup_page(request, message=message, status_code=410, link_problem=True)
-    return shipment, None
+        return lookup_page(request, message=message, status_code=410, link_problem=True)
+    return shipment
 
 
 async def signed_link(request: Request) -> Response:
-    shipment, problem = await _from_token(request)
-    if shipment is None:
-        return problem  # type: ignore[return-value]
+    shipment = await _from_token(request)
+    if isinstance(shipment, Response):
+        return shipment
     if shipment.order is not None:
         return await _order_page(request, shipment.order, first=shipment)
     merchant = shipment.merchant
@@ -254,9 +255,9 @@ async def signed_link(request: Request) -> Response:
 
 
 async def signed_status(request: Request) -> Response:
-    shipment, problem = await _from_token(request)
-    if shipment is None:
-        return Response(status_code=problem.status_code if problem else 400)
+    shipment = await _from_token(request)
+    if isinstance(shipment, Response):
+        return Response(status_code=shipment.status_code)
     return await _status_of(request, shipment, f"/t/{request.path_params['token']}/status", "order")
 
 

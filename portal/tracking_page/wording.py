@@ -5,7 +5,7 @@ Module-level strings are marked with ``lazy`` and translated with ``_`` at reque
 
 from __future__ import annotations
 
-from carriers.base import Reason, Status
+from carriers.base import PickupKind, Reason, Status
 from portal.i18n import _, lazy
 
 STATUS_LABELS: dict[Status, str] = {
@@ -102,6 +102,13 @@ REASON_NEXT_STEPS: dict[Reason, str] = {
     Reason.UNKNOWN: lazy("Check the carrier's page for details, or contact the shop."),
 }
 
+PICKUP_KINDS: dict[PickupKind, str] = {
+    PickupKind.LOCKER: lazy("Parcel locker"),
+    PickupKind.SHOP: lazy("Pickup point"),
+    PickupKind.POST_OFFICE: lazy("Post office"),
+    PickupKind.DEPOT: lazy("Carrier depot"),
+}
+
 #: The stages of the progress bar, in order.
 STAGES: tuple[str, ...] = (
     lazy("Ordered"),
@@ -114,6 +121,10 @@ STAGES: tuple[str, ...] = (
 
 def status_label(status: Status) -> str:
     return _(STATUS_LABELS[status])
+
+
+def pickup_kind_label(kind: PickupKind) -> str:
+    return _(PICKUP_KINDS[kind])
 
 
 def reason_label(reason: Reason) -> str:

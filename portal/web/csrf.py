@@ -102,7 +102,8 @@ class CSRFMiddleware:
 
 
 def _from_query(scope: Scope) -> str | None:
-    return parse_qs(scope.get("query_string", b"").decode("latin-1")).get(FIELD, [None])[0]
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(FIELD)
+    return values[0] if values else None
 
 
 def _same_origin(headers: dict[str, str], scope: Scope) -> bool:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from portal.notifications.devmailbox import mailbox_message, mailbox_messages
+from portal.web.templating import templates_of
 
 
 async def mailbox(request: Request) -> Response:
@@ -17,7 +18,7 @@ async def mailbox(request: Request) -> Response:
     if channel not in (None, "email", "sms"):
         channel = None
     messages = await mailbox_messages(100, channel=channel)
-    return request.app.state.templates.TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request, "dev/mailbox.html", {"messages": messages, "channel": channel}
     )
 
@@ -26,6 +27,4 @@ async def mailbox_message_page(request: Request) -> Response:
     message = await mailbox_message(request.path_params["id"])
     if message is None:
         raise HTTPException(404)
-    return request.app.state.templates.TemplateResponse(
-        request, "dev/message.html", {"message": message}
-    )
+    return templates_of(request).TemplateResponse(request, "dev/message.html", {"message": message})

@@ -8,6 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from portal.web.templating import templates_of
+
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +38,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
             response.headers.update(headers)
         return response
     template = "errors/404.html" if status == 404 else "errors/error.html"
-    return request.app.state.templates.TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request,
         template,
         {"status_code": status, "detail": detail},
@@ -49,6 +51,6 @@ async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_json(request):
         return problem(500, "Internal Server Error")
-    return request.app.state.templates.TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request, "errors/500.html", {"status_code": 500}, status_code=500
     )

@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from portal import db
+from portal.web.templating import templates_of
 
 
 async def home(request: Request) -> Response:
-    return request.app.state.templates.TemplateResponse(request, "home.html", {})
+    return templates_of(request).TemplateResponse(request, "home.html", {})
 
 
 async def healthz(request: Request) -> Response:

@@ -125,6 +125,7 @@ def build_environment(directory: Path = TEMPLATE_DIR) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # jinja2.ext.i18n adds this method to the environment at run time.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
     )
@@ -148,3 +149,9 @@ def _context(request: Request) -> dict[str, Any]:
 
 def build_templates(directory: Path = TEMPLATE_DIR) -> Jinja2Templates:
     return Jinja2Templates(env=build_environment(directory), context_processors=[_context])
+
+
+def templates_of(request: Request) -> Jinja2Templates:
+    """The app's templates, typed: Starlette's ``app.state`` holds anything."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates

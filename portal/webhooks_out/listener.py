@@ -84,7 +84,7 @@ async def enqueue_deliveries(
             chosen.append((endpoint, topic))
     if not chosen:
         return
-    shipment = await Shipment.get_or_none(id=event.subject_id).using_db(conn)
+    shipment = await Shipment.get_or_none(id=event.subject_id, using_db=conn)
     numbers = await order_numbers([shipment], conn) if shipment is not None else {}
-    order_number = numbers.get(shipment.order_id) if shipment else None  # type: ignore[attr-defined]
+    order_number = numbers.get(shipment.order_id) if shipment else None
     await write_deliveries(event, chosen, _data(event, shipment, order_number), conn)

@@ -30,8 +30,10 @@ async def enqueue_return_deliveries(event: DomainEvent, ctx: events.ListenerCont
     if not endpoints:
         return
     request = await ReturnRequest.get_or_none(
-        id=event.subject_id, merchant_id=event.merchant_id
-    ).using_db(conn)
+        id=event.subject_id,
+        merchant_id=event.merchant_id,
+        using_db=conn,
+    )
     if request is None:
         return
     payload = event.payload or {}

@@ -126,8 +126,7 @@ async def sync_follow_up_deliveries(facts: SurveyFacts, ctx: events.ListenerCont
         survey_data(facts, facts.low_answer(), True),
     )
     written = {
-        row.endpoint_id: row  # type: ignore[attr-defined]
-        for row in await WebhookDelivery.filter(event=marker).using_db(conn)
+        row.endpoint_id: row for row in await WebhookDelivery.filter(event=marker).using_db(conn)
     }
     for endpoint in endpoints:
         if endpoint.id in written:

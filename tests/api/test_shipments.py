@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
-from carriers.base import Status
+from carriers import registry
+from carriers.base import CarrierAdapter, PickupKind, PickupPoint, Status
 from carriers.detection import detect, mod10
 from portal.api.shipments import choose_carrier
+from portal.core import pickup
 from portal.models import Direction, Merchant, Shipment
 from tests import factories
 
@@ -129,3 +133,71 @@ async def test_the_list_filters(api: httpx.AsyncClient, shop: Merchant) -> None:
     assert await ids(updated_since=since) == [b.id]
     bad = await api.get("/api/v1/shipments", params={"status": "lost-in-space"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["parameter"] == "status"
+
+
+async def test_a_postal_number_without_its_post_asks_for_the_carrier(
+    api: httpx.AsyncClient,
+) -> None:
+    """An S10 number names the post that issued it; with no adapter for that post nobody
+    is guessed (USPS used to be, for every country), so the merchant is asked."""
+    response = await api.post("/api/v1/shipments", json={"tracking_number": "LX123456785FR"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["title"] == "Carrier not detected"
+    assert body["candidates"] == []
+    assert "FR" in body["detail"] and "send `carrier`" in body["detail"]
+    assert body["errors"][0]["pointer"] == "/carrier"
+
+
+class _PocztaPolskaStandIn(CarrierAdapter):
+    """Only what detection reads, for when the real Poczta Polska adapter is not installed."""
+
+    key = "poczta_polska"
+    display_name = "Poczta Polska (stand-in)"
+    postal_countries = frozenset({"PL"})
+
+
+@pytest.fixture
+def poczta_polska() -> Iterator[None]:
+    registry.reload()
+    if "poczta_polska" not in registry.available():
+        registry.register(_PocztaPolskaStandIn)
+    yield
+    registry.reload()
+
+
+async def test_a_polish_postal_number_goes_to_poczta_polska(
+    api: httpx.AsyncClient, poczta_polska: None
+) -> None:
+    response = await api.post("/api/v1/shipments", json={"tracking_number": "RR 123456785 PL"})
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["carrier"], body["tracking_number"]) == ("poczta_polska", "RR123456785PL")
+    assert body["carrier_pinned"] is False
+
+
+async def test_a_shipment_carries_its_pickup_point_without_the_code(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    deadline = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
+    locker = PickupPoint(
+        "KRA01M",
+        PickupKind.LOCKER,
+        name="Paczkomat KRA01M",
+        city="Kraków",
+        latitude=50.0625,
+        longitude=19.9396,
+        pickup_deadline=deadline,
+        pickup_code="482913",
+    )
+    shipment = await factories.shipment(shop, status=Status.AVAILABLE_FOR_PICKUP)
+    await Shipment.filter(id=shipment.id).update(
+        pickup_point=pickup.to_json(locker), pickup_deadline=deadline
+    )
+    body = (await api.get(f"/api/v1/shipments/{shipment.id}")).json()
+    point = body["pickup_point"]
+    assert (point["point_id"], point["kind"], point["city"]) == ("KRA01M", "locker", "Kraków")
+    assert point["pickup_deadline"] == "2026-11-22T19:00:00+00:00"
+    assert "pickup_code" not in point and "482913" not in str(body)
+    other = await factories.shipment(shop)
+    assert (await api.get(f"/api/v1/shipments/{other.id}")).json()["pickup_point"] is None

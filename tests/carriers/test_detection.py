@@ -2,20 +2,39 @@
 normalisation, and properties over arbitrary text.
 
 Valid numbers are built here with check-digit functions written out plainly from
-CARRIERS.md (independent of carriers/detection.py), or are documented test numbers.
+CARRIERS.md (independent of carriers/checkdigits.py), or are documented test numbers.
+
+The formats are the built-in adapters' own declarations (``number_formats``), so these
+tests pin the registry to exactly the four built-ins that declare formats: a plugin or a
+newer adapter with an overlapping format changes what ``detect()`` proposes, which
+tests/carriers/test_detection_adapters.py covers.
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from carriers import registry
 from carriers.detection import detect, is_plausible, normalise
+from carriers.dhl import DHLAdapter
+from carriers.fedex import FedExAdapter
+from carriers.ups import UPSAdapter
+from carriers.usps import USPSAdapter
 
 KNOWN = {"ups", "fedex", "usps", "dhl"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _built_in_formats_only() -> Iterator[None]:
+    """Module-scoped so that hypothesis tests may use it too."""
+    registry.replace([UPSAdapter, USPSAdapter, FedExAdapter, DHLAdapter])
+    yield
+    registry.reload()
 
 
 # --- independent check digits, written the long way ---
@@ -99,8 +118,9 @@ VALID: list[tuple[str, str, list[str]]] = [
     ("impb with 420+zip9", "420102820000" + IMPB + mod10_right(IMPB), ["usps"]),
     ("s10 us", "EA" + S10 + s10_digit(S10) + "US", ["usps"]),
     ("s10 documented", "EA123456785US", ["usps"]),
-    ("s10 de", "RR" + S10 + s10_digit(S10) + "DE", ["dhl", "usps"]),
-    ("s10 other country", "LX" + S10 + s10_digit(S10) + "FR", ["usps"]),
+    # Only the issuing post: USPS used to be proposed too (0.2), as it was for every
+    # foreign S10 number (see test_a_foreign_s10_number_without_its_post_has_no_candidate).
+    ("s10 de", "RR" + S10 + s10_digit(S10) + "DE", ["dhl"]),
     ("dhl 10", "123456789" + dhl_digit("123456789"), ["dhl"]),
     ("dhl 11", "3456789012" + dhl_digit("3456789012"), ["dhl"]),
 ]
@@ -164,10 +184,18 @@ def test_ambiguous_numbers_return_several_candidates_most_likely_first() -> None
 def test_confidence_says_how_strong_the_evidence_is() -> None:
     ups = dict(detect("1ZCIETST0111111114"))["ups"]
     dhl = dict(detect("123456789" + dhl_digit("123456789")))["dhl"]
-    foreign = dict(detect("LX" + S10 + s10_digit(S10) + "FR"))["usps"]
     assert ups > 0.9
     assert dhl < ups
-    assert foreign < 0.5
+
+
+def test_a_foreign_s10_number_without_its_post_has_no_candidate() -> None:
+    """Changed on purpose (issue #14): a French S10 number used to be proposed to USPS at
+    0.3, because USPS tracks inbound international mail. That was a guess across the
+    world which polled the wrong carrier for every parcel sent from anywhere else; an
+    S10 number names its issuing post, so only an adapter for that post may claim it,
+    and without one the portal asks for the carrier."""
+    assert detect("LX" + S10 + s10_digit(S10) + "FR") == []
+    assert detect("RR" + S10 + s10_digit(S10) + "PL") == []
 
 
 @pytest.mark.parametrize(

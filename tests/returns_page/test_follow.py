@@ -110,3 +110,49 @@ async def test_a_forged_follow_link_is_refused(web: httpx.AsyncClient, shop: Sho
         answer = await web.get(f"/returns/{row.number}/{token}")
         assert answer.status_code == 404
     assert (await web.get(f"/returns/{row.number}")).status_code == 404
+
+
+async def test_the_customer_adds_the_tracking_number_from_the_drop_off(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """With a plain form post: a number no carrier recognises asks for the carrier and
+    saves nothing; a recognised one links a return parcel that is polled from now on."""
+    from tests.returns_page.helpers import csrf_of
+
+    row = await _booked(shop)
+    page = await open_order(web, shop)
+    token = csrf_of(page.text)
+    shown = await web.get(f"/returns/{row.number}")
+    assert shown.context["parcel_open"] and shown.context["parcel"] is None  # type: ignore[attr-defined]
+
+    unknown = await web.post(
+        f"/returns/{row.number}/parcel", data={"csrf_token": token, "tracking_number": "ABCDEFGH12"}
+    )
+    assert unknown.status_code == 422
+    assert "choose the carrier" in unknown.context["parcel_problem"]  # type: ignore[attr-defined]
+    assert (await ReturnRequest.get(id=row.id)).return_shipment_id is None  # type: ignore[attr-defined]
+
+    saved = await web.post(
+        f"/returns/{row.number}/parcel",
+        data={"csrf_token": token, "tracking_number": "1Z999AA10123456784", "carrier": ""},
+    )
+    assert saved.status_code == 303
+    after = await web.get(saved.headers["location"])
+    assert "we follow your parcel" in after.context["message"]  # type: ignore[attr-defined]
+    parcel = after.context["parcel"]  # type: ignore[attr-defined]
+    assert (parcel.tracking_number, parcel.carrier_key) == ("1Z999AA10123456784", "ups")
+    assert parcel.direction == "return" and parcel.next_poll_at is not None
+
+
+async def test_another_customer_cannot_add_a_parcel(returns_app: Starlette, shop: Shop) -> None:
+    row = await _booked(shop)
+    async with client_for(returns_app) as stranger:
+        home = await stranger.get("/returns")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+        assert match
+        response = await stranger.post(
+            f"/returns/{row.number}/parcel",
+            data={"csrf_token": match.group(1), "tracking_number": "1Z999AA10123456784"},
+        )
+    assert response.status_code == 404
+    assert (await ReturnRequest.get(id=row.id)).return_shipment_id is None  # type: ignore[attr-defined]

@@ -7,12 +7,16 @@
                  "text": "Picked up", "city": "Lyon", "country": "FR"}]}
 
 and 404 for a number it does not know. Everything a real plugin needs is here: the
-metadata, one code table, a pure parser that raises only BadResponse, and track().
+metadata (including the number format detection proposes it for), one code table, a pure
+parser that raises only BadResponse, and track().
+
+Example Parcel numbers are ``EX`` + 8 digits + a check digit (GS1 mod 10 over the 8).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -21,11 +25,13 @@ from carriers.base import (
     AuthError,
     BadResponse,
     CarrierAdapter,
+    NumberFormat,
     Reason,
     Status,
     TrackingEvent,
     TrackingResult,
 )
+from carriers.checkdigits import mod10
 from carriers.timestamps import parse_iso
 
 CODES: dict[str, tuple[Status, Reason | None]] = {
@@ -39,6 +45,11 @@ CODES: dict[str, tuple[Status, Reason | None]] = {
     "returned": (Status.RETURNED_TO_SENDER, None),
     "damaged": (Status.EXCEPTION, Reason.DAMAGED),
 }
+
+
+def valid_number(number: str) -> bool:
+    """The last digit is the GS1 mod 10 of the eight after ``EX``."""
+    return mod10(number[2:10]) == int(number[10])
 
 
 def parse_parcel(raw: Any, number: str) -> TrackingResult:
@@ -92,6 +103,10 @@ class ExampleAdapter(CarrierAdapter):
     batch_size = 1
     rate_limit = 2.0
     credential_fields: ClassVar[Mapping[str, str]] = {"api_key": "API key"}
+    #: A prefix plus a check digit: strong evidence, so detection proposes it with confidence.
+    number_formats: ClassVar[tuple[NumberFormat, ...]] = (
+        NumberFormat("EX + 9 digits", re.compile(r"EX[0-9]{9}"), 0.95, check=valid_number),
+    )
 
     async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
         return list(await asyncio.gather(*(self._track_one(n) for n in numbers)))

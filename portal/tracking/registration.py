@@ -1,0 +1,76 @@
+"""Registering a parcel a person typed in: which carrier, and the shipment row.
+
+The workspace's forms (an order's shipment, a return's parcel) and the customer's return
+page share these rules with the API: a carrier chosen is taken (if this portal offers it),
+otherwise the number's format must point at exactly one offered carrier; a number the shop
+already tracks with that carrier is refused rather than tracked twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from carriers.detection import detect, is_plausible, normalise
+from portal.models import Shipment
+from portal.models.tracking import Direction
+
+
+class Refused(ValueError):
+    """The number cannot be registered; ``code`` says why (pages and the API word it):
+    ``bad_number``, ``unknown_carrier``, ``carrier_needed``, ``carrier_ambiguous``,
+    ``in_use``."""
+
+    def __init__(self, code: str, candidates: list[str] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.candidates = candidates or []
+
+
+def clean_number(text: str) -> str:
+    """The number as carriers know it, or :class:`Refused` ``bad_number``."""
+    if not is_plausible(text):
+        raise Refused("bad_number")
+    return normalise(text)
+
+
+def carrier_for(number: str, given: str | None, offered: list[str]) -> str:
+    """The carrier to track ``number`` with: the one given, or the only detected one."""
+    if given:
+        if given not in offered:
+            raise Refused("unknown_carrier")
+        return given
+    candidates = [key for key, _confidence in detect(number) if key in offered]
+    if not candidates:
+        raise Refused("carrier_needed")
+    if len(candidates) > 1:
+        raise Refused("carrier_ambiguous", candidates)
+    return candidates[0]
+
+
+async def register(
+    merchant_id: int,
+    order_id: int | None,
+    text: str,
+    *,
+    carrier: str | None,
+    offered: list[str],
+    now: datetime,
+    direction: Direction = Direction.OUTBOUND,
+) -> Shipment:
+    """A new shipment for ``order_id``, due for polling at ``now``."""
+    number = clean_number(text)
+    key = carrier_for(number, carrier, offered)
+    try:
+        return await Shipment.create(
+            merchant_id=merchant_id,
+            order_id=order_id,
+            carrier_key=key,
+            carrier_pinned=carrier is not None,
+            tracking_number=number,
+            direction=direction,
+            next_poll_at=now,
+        )
+    except IntegrityError:
+        raise Refused("in_use") from None
