@@ -17,7 +17,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from portal import db
 from portal.http import build_client
-from portal.notifications import triggers as notification_triggers
 from portal.settings import Settings
 from portal.web import errors
 from portal.web.csrf import CSRFMiddleware
@@ -34,8 +33,14 @@ MAX_BODY_SIZE = 60 * 1024 * 1024
 def create_app(
     settings: Settings | None = None, *, scheduler: bool = False, manage_db: bool = True
 ) -> Starlette:
-    """Build the portal. ``manage_db=False`` leaves the database to the caller (tests)."""
-    settings = settings or Settings.from_env()
+    """Build the portal. ``manage_db=False`` leaves the database to the caller (tests).
+
+    Without ``settings`` it reads them from the environment: that is the entry point for
+    ``uvicorn --factory portal.app:create_app``. Everything below gets them from here
+    (``app.state.settings``), never from the environment again.
+    """
+    if settings is None:
+        settings = Settings.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -79,8 +84,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    # Listeners render links in messages with these settings, not a re-read of the env.
-    notification_triggers.configure(settings)
     #: Shared by request handlers that call carriers (on-demand refresh).
     app.state.http_client = build_client(settings)
     app.state.templates = build_templates()

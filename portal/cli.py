@@ -136,10 +136,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> None:
-    from portal.notifications import triggers
     from portal.notifications.dispatcher import dispatch_command
 
-    triggers.configure(settings)
     asyncio.run(
         _with_db(settings, lambda: dispatch_command(settings, once=args.once, connect=False))
     )

@@ -1,10 +1,15 @@
 """Domain events: written in the transaction of their cause, handed to listeners inside it.
 
-A listener (notifications, returns, surveys, outgoing webhooks) receives the event and
-the transaction's connection, so whatever it writes (an outbox message, a return
-transition) commits or rolls back together with the cause. Listeners register with
-:func:`listen`; the modules that hold them are named in :data:`LISTENER_MODULES` so that
-every process (web or worker) has the same set.
+A listener (notifications, returns, surveys, outgoing webhooks) receives the event and a
+:class:`ListenerContext`: the transaction's connection, so whatever it writes (an outbox
+message, a return transition) commits or rolls back together with the cause; the settings
+of the process that caused it (links in messages, time zones), passed down by the caller
+rather than read from a global; and the moment of emission, one clock for the whole batch.
+Listeners register with :func:`listen`; the modules that hold them are named in
+:data:`LISTENER_MODULES` so that every process (web or worker) has the same set.
+
+Every kind is declared in :mod:`portal.event_catalogue` with its payload type; :func:`emit`
+and :func:`listen` refuse a kind it lacks.
 
 :func:`emit_many` is the bulk form for callers that cause many events at once (a poll
 sweep): the rows go in with a constant number of statements, then each event's listeners
@@ -15,29 +20,56 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal.event_catalogue import SHIPMENT_DELAYED, SHIPMENT_STATUS_CHANGED, kind_of
 from portal.models import DomainEvent
+from portal.settings import Settings
 
-#: Kinds emitted by the tracking engine and the returns flow.
-SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
-SHIPMENT_DELAYED = "shipment.delayed"
+__all__ = [
+    "SHIPMENT_DELAYED",
+    "SHIPMENT_STATUS_CHANGED",
+    "BatchListener",
+    "EventSpec",
+    "Listener",
+    "ListenerContext",
+    "emit",
+    "emit_many",
+    "listen",
+    "listen_batch",
+]
 
 #: Rows per INSERT on SQLite (its bound-parameter limit is 32,766 in current builds).
 _SQLITE_CHUNK = 1000
 
-Listener = Callable[[DomainEvent, BaseDBAsyncClient], Awaitable[None]]
+
+@dataclass(frozen=True, slots=True)
+class ListenerContext:
+    """What a listener may use besides the event: nothing is read from process globals."""
+
+    #: The cause's transaction; every write of a listener goes through it.
+    conn: BaseDBAsyncClient
+    settings: Settings
+    #: When the events were emitted (the same for every event of one emit_many).
+    now: datetime
+
+
+Listener = Callable[[DomainEvent, ListenerContext], Awaitable[None]]
 #: Takes every event of its kinds that one emit (or emit_many) records, in order, so it
 #: can read what it needs for all of them in one query instead of one per event.
-BatchListener = Callable[[Sequence[DomainEvent], BaseDBAsyncClient], Awaitable[None]]
+BatchListener = Callable[[Sequence[DomainEvent], ListenerContext], Awaitable[None]]
 
-#: Modules whose import registers listeners; add yours here.
+#: Modules whose import registers listeners; add yours here. The order is the order in
+#: which listeners of one kind run (exchanges move stock before a resolved return's
+#: messages and webhooks describe it). tests/test_event_catalogue.py finds any module
+#: that registers a listener without being named here.
 LISTENER_MODULES: tuple[str, ...] = (
+    "portal.returns.exchanges",
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
     "portal.surveys.scheduling",
@@ -56,6 +88,8 @@ _loaded = False
 def listen(*kinds: str) -> Callable[[Listener], Listener]:
     """Register the decorated coroutine for ``kinds`` (``"*"`` for every kind)."""
 
+    _check(kinds)
+
     def register(func: Listener) -> Listener:
         for kind in kinds:
             if func not in _listeners[kind]:
@@ -70,6 +104,8 @@ def listen_batch(*kinds: str) -> Callable[[BatchListener], BatchListener]:
     listener: it gets the events of those kinds from one :func:`emit` or :func:`emit_many`
     call as one sequence (in emission order), after the per-event listeners ran."""
 
+    _check(kinds)
+
     def register(func: BatchListener) -> BatchListener:
         for kind in kinds:
             if func not in _batch_listeners[kind]:
@@ -77,6 +113,12 @@ def listen_batch(*kinds: str) -> Callable[[BatchListener], BatchListener]:
         return func
 
     return register
+
+
+def _check(kinds: Sequence[str]) -> None:
+    for kind in kinds:
+        if kind != "*":
+            kind_of(kind)
 
 
 def ensure_listeners_loaded() -> None:
@@ -95,15 +137,15 @@ class EventSpec:
     kind: str
     subject_type: str
     subject_id: int
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: Mapping[str, Any] = field(default_factory=dict)
     occurred_at: datetime | None = None
 
 
-async def _notify(recorded: Sequence[DomainEvent], using_db: BaseDBAsyncClient) -> None:
+async def _notify(recorded: Sequence[DomainEvent], ctx: ListenerContext) -> None:
     """Per-event listeners event by event, then each batch listener once with its events."""
     for event in recorded:
         for listener in (*_listeners.get(event.kind, ()), *_listeners.get("*", ())):
-            await listener(event, using_db)
+            await listener(event, ctx)
     if not _batch_listeners:
         return
     batches: dict[BatchListener, list[DomainEvent]] = {}
@@ -113,7 +155,7 @@ async def _notify(recorded: Sequence[DomainEvent], using_db: BaseDBAsyncClient) 
             if not batch or batch[-1] is not event:
                 batch.append(event)
     for listener, batch in batches.items():
-        await listener(batch, using_db)
+        await listener(batch, ctx)
 
 
 async def emit(
@@ -122,22 +164,31 @@ async def emit(
     kind: str,
     subject_type: str,
     subject_id: int,
-    payload: dict[str, Any],
+    payload: Mapping[str, Any],
     using_db: BaseDBAsyncClient,
+    settings: Settings,
     occurred_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> DomainEvent:
-    """Record a domain event and run its listeners in the caller's transaction."""
+    """Record a domain event and run its listeners in the caller's transaction.
+
+    ``kind`` must be declared in :mod:`portal.event_catalogue` (``payload`` is its
+    TypedDict); ``settings`` are the caller's, handed to the listeners with ``now`` (the
+    wall clock unless the caller has its own).
+    """
+    kind_of(kind)
     ensure_listeners_loaded()
+    stamp = datetime.now(UTC)
     event = await DomainEvent.create(
         merchant_id=merchant_id,
         kind=kind,
         subject_type=subject_type,
         subject_id=subject_id,
-        payload=payload,
-        occurred_at=occurred_at or datetime.now(UTC),
+        payload=dict(payload),
+        occurred_at=occurred_at or stamp,
         using_db=using_db,
     )
-    await _notify([event], using_db)
+    await _notify([event], ListenerContext(conn=using_db, settings=settings, now=now or stamp))
     return event
 
 
@@ -190,19 +241,25 @@ async def _insert_sqlite(
 
 
 async def emit_many(
-    specs: Sequence[EventSpec], *, using_db: BaseDBAsyncClient
+    specs: Sequence[EventSpec],
+    *,
+    using_db: BaseDBAsyncClient,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> list[DomainEvent]:
     """Record many domain events in a constant number of statements, then run each one's
     listeners in input order, in the caller's transaction. Returns the events in order."""
     if not specs:
         return []
+    for spec in specs:
+        kind_of(spec.kind)
     ensure_listeners_loaded()
-    now = datetime.now(UTC)
-    rows = [_row(spec, now) for spec in specs]
+    stamp = datetime.now(UTC)
+    rows = [_row(spec, stamp) for spec in specs]
     if using_db.capabilities.dialect == "postgres":
-        ids = await _insert_postgres(using_db, rows, now)
+        ids = await _insert_postgres(using_db, rows, stamp)
     else:
-        ids = await _insert_sqlite(using_db, rows, now)
+        ids = await _insert_sqlite(using_db, rows, stamp)
     recorded = []
     for event_id, spec, row in zip(ids, specs, rows, strict=True):
         event = DomainEvent(
@@ -211,12 +268,12 @@ async def emit_many(
             kind=spec.kind,
             subject_type=spec.subject_type,
             subject_id=spec.subject_id,
-            payload=spec.payload,
+            payload=dict(spec.payload),
             occurred_at=row[-1],
-            created_at=now,
+            created_at=stamp,
             processed_at=None,
         )
         event._saved_in_db = True
         recorded.append(event)
-    await _notify(recorded, using_db)
+    await _notify(recorded, ListenerContext(conn=using_db, settings=settings, now=now or stamp))
     return recorded

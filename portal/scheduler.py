@@ -100,9 +100,6 @@ class Worker:
     """The scheduler, the HTTP client its jobs share, and the units in flight."""
 
     def __init__(self, settings: Settings, selected: list[Job] | None = None) -> None:
-        from portal.notifications import triggers
-
-        triggers.configure(settings)
         self.settings = settings
         self.jobs = jobs() if selected is None else selected
         self.client = build_client(settings)

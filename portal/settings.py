@@ -52,6 +52,27 @@ def _number(name: str, value: str) -> float:
     return number
 
 
+def _count(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1, got {number}")
+    return number
+
+
+def _seconds(name: str, value: str) -> float:
+    """A duration that may be 0 (off), never negative."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {value!r}") from None
+    if number < 0:
+        raise SettingsError(f"{name} must be 0 or more seconds, got {value!r}")
+    return number
+
+
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
     if parts.scheme not in schemes or not (parts.netloc or parts.path):
@@ -89,6 +110,12 @@ class Settings:
     webhook_max_attempts: int = 8
     #: Serve the simulated carrier at /_sandbox/carrier (on by default in development).
     sandbox_carrier: bool = True
+    #: How often an open tracking page asks for news (the browser suite sets 1).
+    tracking_poll_seconds: int = 45
+    #: Tracking numbers one client may look up per 10 minutes, per process.
+    tracking_number_limit: int = 120
+    #: How long a tracking lookup and a rendered status block are reused (0: not at all).
+    tracking_cache_seconds: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -189,6 +216,15 @@ class Settings:
             sandbox_carrier=_bool(
                 "PORTAL_SANDBOX_CARRIER",
                 get("SANDBOX_CARRIER", "0" if mode == "production" else "1") or "",
+            ),
+            tracking_poll_seconds=_count(
+                "PORTAL_TRACKING_POLL_SECONDS", get("TRACKING_POLL_SECONDS") or "45"
+            ),
+            tracking_number_limit=_count(
+                "PORTAL_TRACKING_NUMBER_LIMIT", get("TRACKING_NUMBER_LIMIT") or "120"
+            ),
+            tracking_cache_seconds=_seconds(
+                "PORTAL_TRACKING_CACHE_SECONDS", get("TRACKING_CACHE_SECONDS") or "5"
             ),
         )
 

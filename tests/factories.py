@@ -5,8 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from portal.events import ListenerContext
 from portal.models import (
     CarrierAccount,
     Customer,
@@ -17,8 +21,21 @@ from portal.models import (
     Shipment,
     StaffUser,
 )
+from portal.settings import Settings
 
 _seq = itertools.count(1)
+
+
+@cache
+def app_settings() -> Settings:
+    """The settings a process started from the test environment would have, for tests
+    that cause domain events without caring which settings their listeners get."""
+    return Settings.from_env()
+
+
+def listener_context(conn: BaseDBAsyncClient, settings: Settings | None = None) -> ListenerContext:
+    """What :func:`portal.events.emit` hands a listener, for tests that call one directly."""
+    return ListenerContext(conn=conn, settings=settings or app_settings(), now=datetime.now(UTC))
 
 
 def _n() -> int:

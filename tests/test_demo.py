@@ -113,7 +113,10 @@ async def test_some_demo_parcels_wait_in_a_locker_with_a_deadline(
     live = await Shipment.filter(carrier_key="sandbox", order__number__startswith="NW-1")
     results = parse_track_response(track_payload([s.tracking_number for s in live], NOW))
     await ingest_many(
-        [(s.id, r) for s, r in zip(live, results, strict=True)], source=EventSource.POLL, now=NOW
+        [(s.id, r) for s, r in zip(live, results, strict=True)],
+        source=EventSource.POLL,
+        now=NOW,
+        settings=settings,
     )
     waiting = await Shipment.filter(
         status=Status.AVAILABLE_FOR_PICKUP, pickup_deadline__gt=NOW, id__in=[s.id for s in live]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from portal import events
+from portal import event_catalogue, events
 from portal.models import DomainEvent, Merchant
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def test_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kinds only these tests emit, declared in the catalogue while they run."""
+    for kind in ("test.happened", "test.fails", "test.bulk", "test.bulk_fails", "test.context"):
+        monkeypatch.setitem(event_catalogue.KINDS, kind, event_catalogue.EventKind(kind, dict))
 
 
 async def test_it_records_the_event_and_runs_listeners_in_the_same_transaction(db: str) -> None:
@@ -16,9 +22,9 @@ async def test_it_records_the_event_and_runs_listeners_in_the_same_transaction(d
     seen: list[str] = []
 
     @events.listen("test.happened")
-    async def on_happened(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+    async def on_happened(event: DomainEvent, ctx: events.ListenerContext) -> None:
         seen.append(event.kind)
-        await Merchant.filter(id=event.merchant_id).using_db(conn).update(name="Touched")
+        await Merchant.filter(id=event.merchant_id).using_db(ctx.conn).update(name="Touched")
 
     async with in_transaction() as conn:
         await events.emit(
@@ -28,6 +34,7 @@ async def test_it_records_the_event_and_runs_listeners_in_the_same_transaction(d
             subject_id=shop.id,
             payload={"a": 1},
             using_db=conn,
+            settings=factories.app_settings(),
         )
     assert seen == ["test.happened"]
     assert (await Merchant.get(id=shop.id)).name == "Touched"
@@ -38,7 +45,7 @@ async def test_a_failing_listener_rolls_back_the_cause(db: str) -> None:
     shop = await factories.merchant()
 
     @events.listen("test.fails")
-    async def boom(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+    async def boom(event: DomainEvent, ctx: events.ListenerContext) -> None:
         raise RuntimeError("listener failed")
 
     with pytest.raises(RuntimeError):
@@ -51,6 +58,7 @@ async def test_a_failing_listener_rolls_back_the_cause(db: str) -> None:
                 subject_id=shop.id,
                 payload={},
                 using_db=conn,
+                settings=factories.app_settings(),
             )
     assert (await Merchant.get(id=shop.id)).name != "Changed"
     assert await DomainEvent.filter(kind="test.fails").count() == 0
@@ -61,7 +69,7 @@ async def test_emit_many_records_every_event_and_hands_listeners_their_stored_id
     seen: list[tuple[int, int, dict[str, int]]] = []
 
     @events.listen("test.bulk")
-    async def on_bulk(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+    async def on_bulk(event: DomainEvent, ctx: events.ListenerContext) -> None:
         seen.append((event.id, event.subject_id, event.payload))
 
     specs = [
@@ -69,7 +77,7 @@ async def test_emit_many_records_every_event_and_hands_listeners_their_stored_id
         for subject in (7, 3, 7, 1)
     ]
     async with in_transaction() as conn:
-        recorded = await events.emit_many(specs, using_db=conn)
+        recorded = await events.emit_many(specs, using_db=conn, settings=factories.app_settings())
     assert [e.subject_id for e in recorded] == [7, 3, 7, 1]
     assert [s for _, s, _ in seen] == [7, 3, 7, 1]
     for event_id, subject, payload in seen:
@@ -77,14 +85,14 @@ async def test_emit_many_records_every_event_and_hands_listeners_their_stored_id
         assert (
             (stored.subject_id, stored.payload) == (subject, payload) == (subject, {"n": subject})
         )
-    assert await events.emit_many([], using_db=conn) == []
+    assert await events.emit_many([], using_db=conn, settings=factories.app_settings()) == []
 
 
 async def test_a_failing_listener_rolls_back_a_bulk_emit_and_its_cause(db: str) -> None:
     shop = await factories.merchant()
 
     @events.listen("test.bulk_fails")
-    async def boom(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+    async def boom(event: DomainEvent, ctx: events.ListenerContext) -> None:
         if event.subject_id == 2:
             raise RuntimeError("listener failed")
 
@@ -92,6 +100,53 @@ async def test_a_failing_listener_rolls_back_a_bulk_emit_and_its_cause(db: str) 
     with pytest.raises(RuntimeError):
         async with in_transaction() as conn:
             await Merchant.filter(id=shop.id).using_db(conn).update(name="Changed")
-            await events.emit_many(specs, using_db=conn)
+            await events.emit_many(specs, using_db=conn, settings=factories.app_settings())
     assert (await Merchant.get(id=shop.id)).name != "Changed"
     assert await DomainEvent.filter(kind="test.bulk_fails").count() == 0
+
+
+async def test_listeners_get_the_emitters_settings_and_connection(db: str) -> None:
+    shop = await factories.merchant()
+    settings = factories.app_settings()
+    seen: list[events.ListenerContext] = []
+
+    @events.listen("test.context")
+    async def on_context(event: DomainEvent, ctx: events.ListenerContext) -> None:
+        seen.append(ctx)
+
+    async with in_transaction() as conn:
+        await events.emit(
+            merchant_id=shop.id,
+            kind="test.context",
+            subject_type="merchant",
+            subject_id=shop.id,
+            payload={},
+            using_db=conn,
+            settings=settings,
+        )
+    (ctx,) = seen
+    assert ctx.conn is conn and ctx.settings is settings
+    assert ctx.now.tzinfo is not None
+
+
+async def test_a_kind_the_catalogue_lacks_is_refused_and_nothing_is_written(db: str) -> None:
+    shop = await factories.merchant()
+    with pytest.raises(event_catalogue.UnknownEventKind, match=r"not in portal\.event_catalogue"):
+        async with in_transaction() as conn:
+            await events.emit(
+                merchant_id=shop.id,
+                kind="shipment.teleported",
+                subject_type="shipment",
+                subject_id=1,
+                payload={},
+                using_db=conn,
+                settings=factories.app_settings(),
+            )
+    with pytest.raises(event_catalogue.UnknownEventKind):
+        async with in_transaction() as conn:
+            await events.emit_many(
+                [events.EventSpec(shop.id, "shipment.teleported", "shipment", 1)],
+                using_db=conn,
+                settings=factories.app_settings(),
+            )
+    assert await DomainEvent.filter(kind="shipment.teleported").count() == 0

@@ -57,6 +57,10 @@ def test_production_turns_off_dev_conveniences() -> None:
         ("PORTAL_TIME_ZONE", "Mars/Olympus", "is not an IANA time zone"),
         ("PORTAL_LOG_LEVEL", "LOUD", "PORTAL_LOG_LEVEL must be one of"),
         ("PORTAL_SANDBOX_CARRIER", "maybe", "must be true or false"),
+        ("PORTAL_TRACKING_POLL_SECONDS", "soon", "PORTAL_TRACKING_POLL_SECONDS must be a whole"),
+        ("PORTAL_TRACKING_POLL_SECONDS", "0", "PORTAL_TRACKING_POLL_SECONDS must be at least 1"),
+        ("PORTAL_TRACKING_NUMBER_LIMIT", "1.5", "PORTAL_TRACKING_NUMBER_LIMIT must be a whole"),
+        ("PORTAL_TRACKING_CACHE_SECONDS", "-1", "PORTAL_TRACKING_CACHE_SECONDS must be 0 or"),
     ],
 )
 def test_it_explains_a_bad_value(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -88,3 +92,25 @@ def test_quiet_hours_are_normalised(tmp_path: Path) -> None:
         {"PORTAL_VAR_DIR": str(tmp_path), "PORTAL_QUIET_HOURS_START": "7:5"}
     )
     assert settings.quiet_hours_start == "07:05"
+
+
+def test_the_tracking_page_knobs_are_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_env({"PORTAL_VAR_DIR": str(tmp_path)})
+    assert (
+        defaults.tracking_poll_seconds,
+        defaults.tracking_number_limit,
+        defaults.tracking_cache_seconds,
+    ) == (45, 120, 5.0)
+    tuned = Settings.from_env(
+        {
+            "PORTAL_VAR_DIR": str(tmp_path),
+            "PORTAL_TRACKING_POLL_SECONDS": "1",
+            "PORTAL_TRACKING_NUMBER_LIMIT": "1000000",
+            "PORTAL_TRACKING_CACHE_SECONDS": "0",
+        }
+    )
+    assert (
+        tuned.tracking_poll_seconds,
+        tuned.tracking_number_limit,
+        tuned.tracking_cache_seconds,
+    ) == (1, 1_000_000, 0.0)

@@ -95,7 +95,9 @@ async def approve(request: Request) -> Response:
     note = values.get("note", "").strip()[:MESSAGE_MAX]
 
     async def move() -> None:
-        await service.approve(ret, actor=actor_of(request), note=note)
+        await service.approve(
+            ret, actor=actor_of(request), note=note, settings=request.app.state.settings
+        )
 
     return await _attempt(request, ret, move, "approved", values)
 
@@ -118,7 +120,9 @@ async def reject(request: Request) -> Response:
         )
 
     async def move() -> None:
-        await queue.reject(ret, actor=actor_of(request), message=message)
+        await queue.reject(
+            ret, actor=actor_of(request), message=message, settings=request.app.state.settings
+        )
 
     return await _attempt(request, ret, move, "rejected", values)
 
@@ -130,7 +134,12 @@ async def receive(request: Request) -> Response:
     refund_now = values.get("issue_refund") == "1"
 
     async def move() -> None:
-        await queue.mark_received(ret, actor=actor_of(request), issue_refund=refund_now)
+        await queue.mark_received(
+            ret,
+            actor=actor_of(request),
+            issue_refund=refund_now,
+            settings=request.app.state.settings,
+        )
 
     done = "received_refunded" if refund_now else "received"
     return await _attempt(request, ret, move, done, values)
@@ -158,7 +167,9 @@ async def inspect(request: Request) -> Response:
     results = inspections_from(values, item_ids)
 
     async def move() -> None:
-        await queue.record_inspection(ret, results, actor=actor_of(request))
+        await queue.record_inspection(
+            ret, results, actor=actor_of(request), settings=request.app.state.settings
+        )
 
     try:
         return await _attempt(request, ret, move, "inspected", values)
@@ -178,7 +189,7 @@ async def resolve(request: Request) -> Response:
     values = await _form(request)
 
     async def move() -> None:
-        await queue.resolve(ret, actor=actor_of(request))
+        await queue.resolve(ret, actor=actor_of(request), settings=request.app.state.settings)
 
     return await _attempt(request, ret, move, "resolved", values)
 
@@ -189,7 +200,7 @@ async def close(request: Request) -> Response:
     values = await _form(request)
 
     async def move() -> None:
-        await queue.close(ret, actor=actor_of(request))
+        await queue.close(ret, actor=actor_of(request), settings=request.app.state.settings)
 
     return await _attempt(request, ret, move, "closed", values)
 

@@ -177,5 +177,8 @@ async def refresh_now(request: Request) -> Response:
 @require_staff()
 async def reactivate(request: Request) -> Response:
     shipment = await _shipment(request)
-    done = "reactivated" if await expiry.reactivate(shipment, now=datetime.now(UTC)) else "active"
+    moved = await expiry.reactivate(
+        shipment, now=datetime.now(UTC), settings=request.app.state.settings
+    )
+    done = "reactivated" if moved else "active"
     return RedirectResponse(_detail_url(shipment, done), status_code=303)

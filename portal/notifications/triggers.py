@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -34,24 +33,6 @@ STATUS_TRIGGERS: dict[str, Trigger] = {
     Status.EXCEPTION: Trigger.EXCEPTION,
     Status.RETURNED_TO_SENDER: Trigger.RETURNED_TO_SENDER,
 }
-
-_settings: Settings | None = None
-
-
-def configure(settings: Settings | None) -> None:
-    """Use these settings for links in messages (the app and worker call it at start-up);
-    None goes back to reading them from the environment."""
-    global _settings
-    _settings = settings
-
-
-@lru_cache(maxsize=1)
-def _settings_from_env() -> Settings:
-    return Settings.from_env()
-
-
-def current_settings() -> Settings:
-    return _settings or _settings_from_env()
 
 
 def trigger_for(kind: str, payload: dict[str, Any]) -> Trigger | None:
@@ -97,7 +78,7 @@ def _with_parties(conn: BaseDBAsyncClient) -> Any:
 
 
 @events.listen_batch(events.SHIPMENT_STATUS_CHANGED, events.SHIPMENT_DELAYED)
-async def on_shipment_events(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient) -> None:
+async def on_shipment_events(batch: Sequence[DomainEvent], ctx: events.ListenerContext) -> None:
     """Queue the messages shipment events call for (batch listener, in their transaction).
 
     The shipments, merchants, orders and customers of a whole sweep batch are read in one
@@ -105,6 +86,7 @@ async def on_shipment_events(batch: Sequence[DomainEvent], conn: BaseDBAsyncClie
     query drops the events nobody is told about (no customer to tell, an inbound parcel, a
     scan older than the shipment, as on a first sync) before any model is built.
     """
+    conn = ctx.conn
     wanted = [
         e
         for e in batch
@@ -127,11 +109,12 @@ async def on_shipment_events(batch: Sequence[DomainEvent], conn: BaseDBAsyncClie
         return
     ids = sorted({e.subject_id for e in wanted})
     shipments = {s.id: s for s in await _with_parties(conn).filter(id__in=ids)}
-    settings, now = current_settings(), datetime.now(UTC)
     for event in wanted:
         shipment = shipments.get(event.subject_id)
         if shipment is not None:
-            await enqueue_for_event(event, conn=conn, settings=settings, now=now, shipment=shipment)
+            await enqueue_for_event(
+                event, conn=conn, settings=ctx.settings, now=ctx.now, shipment=shipment
+            )
 
 
 async def enqueue_for_event(

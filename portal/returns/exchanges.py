@@ -3,7 +3,8 @@
 Reserving is ``UPDATE product_variant SET reserved = reserved + q WHERE stock - reserved
 >= q``: the database decides, so two processes can never both take the last unit. Each
 Exchange's ``stock_reserved`` flag is claimed the same way, so reserving or releasing twice
-(a retried job, a double click) moves stock once.
+(a retried job, a double click) moves stock once. Stock follows the return's states through
+a listener on the ``return.<state>`` events: the state machine does not know exchanges.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal import events
+from portal.event_catalogue import return_kind
 from portal.models import (
+    DomainEvent,
     Exchange,
     Order,
     OrderItem,
@@ -124,15 +128,35 @@ async def _reserve_at(merchant_id: int, conn: BaseDBAsyncClient) -> str:
     return policy.reserve_stock_at if policy else "approval"
 
 
-async def after_transition(
-    request: ReturnRequest, from_state: S, to_state: S, conn: BaseDBAsyncClient
-) -> None:
-    """React to a state change in its transaction (called by :func:`states.transition`)."""
-    if to_state in (S.CANCELLED, S.REJECTED, S.EXPIRED):
+#: States whose arrival moves stock: released, reserved (by the policy's moment) or sold.
+_RELEASING = (S.CANCELLED, S.REJECTED, S.EXPIRED)
+_TAKING = (S.APPROVED, S.RECEIVED, S.RESOLVED)
+
+
+@events.listen(*(return_kind(state.value) for state in (*_RELEASING, *_TAKING)))
+async def on_return_moved(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    """Move an exchange's stock as its return moves, in the move's transaction.
+
+    The first listener of return events (see :data:`portal.events.LISTENER_MODULES`), so
+    the messages and webhooks of a resolved return see its exchange order; an
+    :class:`OutOfStock` here rolls the whole move back.
+    """
+    request = (
+        await ReturnRequest.filter(id=event.subject_id, merchant_id=event.merchant_id)
+        .using_db(ctx.conn)
+        .first()
+    )
+    if request is not None:
+        await after_transition(request, S(event.kind.removeprefix("return.")), ctx.conn)
+
+
+async def after_transition(request: ReturnRequest, to_state: S, conn: BaseDBAsyncClient) -> None:
+    """React to ``request`` having reached ``to_state``, in the move's transaction."""
+    if to_state in _RELEASING:
         for exchange in await _exchanges_of(request, conn):
             await release(exchange, conn)
         return
-    if to_state not in (S.APPROVED, S.RECEIVED, S.RESOLVED):
+    if to_state not in _TAKING:
         return
     merchant_id: int = request.merchant_id
     if to_state is S.RESOLVED:

@@ -14,14 +14,11 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal import events
+from portal.event_catalogue import RETURN_KINDS
 from portal.models import DomainEvent, ReturnRequest
-from portal.models.returns import ReturnState
 from portal.notifications.composer import Message, compose
-from portal.notifications.triggers import current_settings
 from portal.returns.messages import RETURNS, TRIGGER_BY_STATE, ReturnStep
 from portal.settings import Settings
-
-RETURN_KINDS = tuple(f"return.{state.value}" for state in ReturnState)
 
 
 async def enqueue_for_event(
@@ -63,5 +60,5 @@ async def enqueue_for_event(
 
 
 @events.listen(*RETURN_KINDS)
-async def on_return_event(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
-    await enqueue_for_event(event, conn=conn, settings=current_settings(), now=datetime.now(UTC))
+async def on_return_event(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    await enqueue_for_event(event, conn=ctx.conn, settings=ctx.settings, now=ctx.now)

@@ -22,6 +22,7 @@ from portal.models import ProductVariant, ReturnItem, ReturnRequest
 from portal.models.returns import Resolution
 from portal.models.returns import ReturnState as S
 from portal.returns import states
+from portal.settings import Settings
 
 #: What an inspected item can be found to be, best first.
 CONDITIONS: tuple[str, ...] = ("as_new", "opened", "used", "damaged", "faulty")
@@ -45,25 +46,34 @@ class InspectionProblem(ValueError):
         self.problems = problems
 
 
-async def reject(request: ReturnRequest, *, actor: str, message: str) -> None:
+async def reject(request: ReturnRequest, *, actor: str, message: str, settings: Settings) -> None:
     """Refuse the return with ``message``, which the customer receives and the return
     keeps (``merchant_note``)."""
     async with in_transaction() as conn:
-        await states.transition(request, S.REJECTED, actor=actor, note=message, using_db=conn)
+        await states.transition(
+            request, S.REJECTED, actor=actor, note=message, using_db=conn, settings=settings
+        )
         await ReturnRequest.filter(id=request.id).using_db(conn).update(merchant_note=message)
     request.merchant_note = message
 
 
 async def mark_received(
-    request: ReturnRequest, *, actor: str, issue_refund: bool, note: str = ""
+    request: ReturnRequest, *, actor: str, issue_refund: bool, settings: Settings, note: str = ""
 ) -> None:
     """The parcel arrived. ``issue_refund`` settles the return at once (received →
     resolved); otherwise it waits for inspection."""
     async with in_transaction() as conn:
-        await states.transition(request, S.RECEIVED, actor=actor, note=note, using_db=conn)
+        await states.transition(
+            request, S.RECEIVED, actor=actor, note=note, using_db=conn, settings=settings
+        )
         if issue_refund:
             await states.transition(
-                request, S.RESOLVED, actor=actor, note="settled at receipt", using_db=conn
+                request,
+                S.RESOLVED,
+                actor=actor,
+                note="settled at receipt",
+                using_db=conn,
+                settings=settings,
             )
 
 
@@ -101,7 +111,12 @@ def _check(items: Sequence[ReturnItem], results: Sequence[Inspection]) -> None:
 
 
 async def record_inspection(
-    request: ReturnRequest, results: Sequence[Inspection], *, actor: str, note: str = ""
+    request: ReturnRequest,
+    results: Sequence[Inspection],
+    *,
+    actor: str,
+    settings: Settings,
+    note: str = "",
 ) -> None:
     """Record each returned item's condition, put restocked units back on sale (stock +
     quantity on the ordered variant), and move the return to ``inspected``.
@@ -132,15 +147,19 @@ async def record_inspection(
                     .using_db(conn)
                     .update(stock=F("stock") + item.quantity)
                 )
-        await states.transition(request, S.INSPECTED, actor=actor, note=note, using_db=conn)
+        await states.transition(
+            request, S.INSPECTED, actor=actor, note=note, using_db=conn, settings=settings
+        )
 
 
-async def resolve(request: ReturnRequest, *, actor: str, note: str = "") -> None:
+async def resolve(
+    request: ReturnRequest, *, actor: str, settings: Settings, note: str = ""
+) -> None:
     """Settle the return: refunds and credit are due, exchanges ship (may raise
     :class:`~portal.returns.exchanges.OutOfStock`, leaving the return as it was)."""
-    await states.transition(request, S.RESOLVED, actor=actor, note=note)
+    await states.transition(request, S.RESOLVED, actor=actor, note=note, settings=settings)
 
 
-async def close(request: ReturnRequest, *, actor: str, note: str = "") -> None:
+async def close(request: ReturnRequest, *, actor: str, settings: Settings, note: str = "") -> None:
     """Nothing more to do: the shop paid out and the case is filed."""
-    await states.transition(request, S.CLOSED, actor=actor, note=note)
+    await states.transition(request, S.CLOSED, actor=actor, note=note, settings=settings)

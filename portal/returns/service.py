@@ -20,7 +20,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from portal import events
 from portal.models import (
     Exchange,
     Order,
@@ -28,7 +27,6 @@ from portal.models import (
     ReturnPolicy,
     ReturnReason,
     ReturnRequest,
-    ReturnTransition,
 )
 from portal.models.returns import ReturnMethod
 from portal.models.returns import ReturnState as S
@@ -149,6 +147,7 @@ async def create_return(
     *,
     method: ReturnMethod | str | None = None,
     submission_key: str | None = None,
+    settings: Settings,
     customer_note: str = "",
     actor: str = "customer",
     now: datetime | None = None,
@@ -163,7 +162,15 @@ async def create_return(
         try:
             async with in_transaction() as conn:
                 return await _create(
-                    conn, order, selections, method, submission_key, customer_note, actor, now
+                    conn,
+                    order,
+                    selections,
+                    method,
+                    submission_key,
+                    customer_note,
+                    actor,
+                    now,
+                    settings,
                 )
         except IntegrityError:
             if submission_key:
@@ -183,6 +190,7 @@ async def _create(
     customer_note: str,
     actor: str,
     now: datetime | None,
+    settings: Settings,
 ) -> ReturnRequest:
     now = now or datetime.now(UTC)
     # Serialise returns of one order (PostgreSQL; SQLite serialises writers anyway).
@@ -235,23 +243,7 @@ async def _create(
                 price_difference=priced.price_difference,
                 using_db=conn,
             )
-    await ReturnTransition.create(
-        return_request_id=request.id, to_state=S.REQUESTED, actor=actor, using_db=conn
-    )
-    await events.emit(
-        merchant_id=merchant_id,
-        kind="return.requested",
-        subject_type="return_request",
-        subject_id=request.id,
-        payload={
-            "number": request.number,
-            "from_state": None,
-            "to_state": "requested",
-            "actor": actor,
-            "note": "",
-        },
-        using_db=conn,
-    )
+    await states.record_creation(request, actor=actor, settings=settings, using_db=conn)
     recent = await _recent_returns(order, policy.history_days(review.rules), now, request.id, conn)
     codes = [line.reason_code for line in lines]
     decision, failed = policy.decide(review.rules, quoted, codes, recent)
@@ -260,10 +252,15 @@ async def _create(
     if approved and reserve_now and not await exchanges.reserve_for(request, conn):
         decision, failed = policy.Decision.NEEDS_REVIEW, ["out_of_stock"]
     if decision is policy.Decision.APPROVED:
-        await _approve(request, review.policy, "system", "auto-approved", conn, now)
+        await _approve(request, review.policy, "system", "auto-approved", conn, now, settings)
     else:
         await states.transition(
-            request, S.NEEDS_REVIEW, actor="system", note=", ".join(failed), using_db=conn
+            request,
+            S.NEEDS_REVIEW,
+            actor="system",
+            note=", ".join(failed),
+            using_db=conn,
+            settings=settings,
         )
     return request
 
@@ -275,10 +272,13 @@ async def _approve(
     note: str,
     conn: BaseDBAsyncClient,
     now: datetime,
+    settings: Settings,
 ) -> None:
     """approved, then awaiting_shipment (with the label's expiry) or, when nothing has to
     come back (keep-item only), resolved."""
-    await states.transition(request, S.APPROVED, actor=actor, note=note, using_db=conn)
+    await states.transition(
+        request, S.APPROVED, actor=actor, note=note, using_db=conn, settings=settings
+    )
     ships_back = await (
         ReturnItem.filter(return_request_id=request.id)
         .exclude(resolution="keep_item")
@@ -286,29 +286,37 @@ async def _approve(
         .exists()
     )
     if not ships_back:
-        await states.transition(request, S.RESOLVED, actor="system", using_db=conn)
+        await states.transition(
+            request, S.RESOLVED, actor="system", using_db=conn, settings=settings
+        )
         return
     expires = now + timedelta(days=found.label_expiry_days)
     await ReturnRequest.filter(id=request.id).using_db(conn).update(label_expires_at=expires)
     request.label_expires_at = expires
-    await states.transition(request, S.AWAITING_SHIPMENT, actor="system", using_db=conn)
+    await states.transition(
+        request, S.AWAITING_SHIPMENT, actor="system", using_db=conn, settings=settings
+    )
 
 
-async def approve(request: ReturnRequest, *, actor: str, note: str = "") -> None:
+async def approve(
+    request: ReturnRequest, *, actor: str, settings: Settings, note: str = ""
+) -> None:
     """A merchant approves a return under review (raises OutOfStock when an exchange can't
     be reserved, leaving it under review)."""
     async with in_transaction() as conn:
         found = await active_policy(request.merchant_id, conn)
-        await _approve(request, found, actor, note, conn, datetime.now(UTC))
+        await _approve(request, found, actor, note, conn, datetime.now(UTC), settings)
 
 
-async def reject(request: ReturnRequest, *, actor: str, note: str = "") -> None:
-    await states.transition(request, S.REJECTED, actor=actor, note=note)
+async def reject(request: ReturnRequest, *, actor: str, settings: Settings, note: str = "") -> None:
+    await states.transition(request, S.REJECTED, actor=actor, note=note, settings=settings)
 
 
-async def cancel(request: ReturnRequest, *, actor: str = "customer", note: str = "") -> None:
+async def cancel(
+    request: ReturnRequest, *, settings: Settings, actor: str = "customer", note: str = ""
+) -> None:
     """Cancel until the parcel ships; an exchange's reserved stock goes back."""
-    await states.transition(request, S.CANCELLED, actor=actor, note=note)
+    await states.transition(request, S.CANCELLED, actor=actor, note=note, settings=settings)
 
 
 async def expire_unused_labels(settings: Settings, client: httpx.AsyncClient) -> bool:
@@ -331,7 +339,12 @@ async def expire_unused_labels(settings: Settings, client: httpx.AsyncClient) ->
         for request in due:
             try:
                 await states.transition(
-                    request, S.EXPIRED, actor="system", note="label unused", using_db=conn
+                    request,
+                    S.EXPIRED,
+                    actor="system",
+                    note="label unused",
+                    using_db=conn,
+                    settings=settings,
                 )
             except states.StaleReturn:
                 continue

@@ -3,7 +3,10 @@
 A move is a conditional UPDATE (``WHERE state = <expected>``), so two processes racing
 to move the same return cannot both succeed; the loser gets :class:`StaleReturn`. Each
 move writes a :class:`~portal.models.ReturnTransition` and emits ``return.<state>`` in the
-caller's transaction, and lets exchanges react (reserve, release, fulfil) in it too.
+caller's transaction; listeners react in it too (exchanges reserve, release and fulfil,
+customers and shops are told). A new return enters its first state through
+:func:`record_creation`, which shares that code, so ``return.requested`` is written
+exactly like every later state.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from portal import events
+from portal.event_catalogue import ReturnMoved, return_kind
 from portal.models import ReturnRequest, ReturnTransition
 from portal.models.returns import ReturnState as S
+from portal.settings import Settings
 
 #: from-state -> states it may move to. Anything not listed is refused.
 ALLOWED: dict[S, frozenset[S]] = {
@@ -67,6 +72,7 @@ async def transition(
     to_state: S | str,
     *,
     actor: str,
+    settings: Settings,
     note: str = "",
     using_db: BaseDBAsyncClient | None = None,
 ) -> ReturnTransition:
@@ -77,7 +83,9 @@ async def transition(
     """
     if using_db is None:
         async with in_transaction() as conn:
-            return await transition(request, to_state, actor=actor, note=note, using_db=conn)
+            return await transition(
+                request, to_state, actor=actor, settings=settings, note=note, using_db=conn
+            )
     target = S(to_state)
     current = S(request.state)
     if not can_move(current, target):
@@ -98,30 +106,58 @@ async def transition(
         raise StaleReturn(request.number, S(fresh.state), target, "it was changed meanwhile")
     for name, value in changes.items():
         setattr(request, name, value)
+    return await _entered(request, current, target, actor, note, now, settings, using_db)
+
+
+async def record_creation(
+    request: ReturnRequest,
+    *,
+    actor: str,
+    settings: Settings,
+    using_db: BaseDBAsyncClient,
+) -> ReturnTransition:
+    """A return just created (in ``requested``) enters that state: the same transition
+    record and ``return.requested`` event as any later move, in the creating transaction."""
+    if S(request.state) is not S.REQUESTED:
+        raise TransitionRefused(request.number, S(request.state), S.REQUESTED, "not a new return")
+    now = datetime.now(UTC)
+    return await _entered(request, None, S.REQUESTED, actor, "", now, settings, using_db)
+
+
+async def _entered(
+    request: ReturnRequest,
+    current: S | None,
+    target: S,
+    actor: str,
+    note: str,
+    now: datetime,
+    settings: Settings,
+    conn: BaseDBAsyncClient,
+) -> ReturnTransition:
+    """Record that ``request`` reached ``target`` and emit ``return.<target>``: the one
+    place a return state is announced."""
     record = await ReturnTransition.create(
         return_request_id=request.id,
         from_state=current,
         to_state=target,
         actor=actor,
         note=note,
-        using_db=using_db,
+        using_db=conn,
     )
-    from portal.returns import exchanges  # exchanges reacts to moves; it never moves itself
-
-    await exchanges.after_transition(request, current, target, using_db)
     await events.emit(
         merchant_id=request.merchant_id,
-        kind=f"return.{target.value}",
+        kind=return_kind(target.value),
         subject_type="return_request",
         subject_id=request.id,
-        payload={
-            "number": request.number,
-            "from_state": current.value,
-            "to_state": target.value,
-            "actor": actor,
-            "note": note,
-        },
-        using_db=using_db,
+        payload=ReturnMoved(
+            number=request.number,
+            from_state=current.value if current is not None else None,
+            to_state=target.value,
+            actor=actor,
+            note=note,
+        ),
+        using_db=conn,
+        settings=settings,
         occurred_at=now,
     )
     return record

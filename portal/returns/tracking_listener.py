@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from portal import events
 from portal.models import DomainEvent, ReturnRequest
 from portal.models.returns import ReturnState as S
@@ -31,7 +29,7 @@ TARGETS: dict[str, S] = {
 
 
 @events.listen_batch(events.SHIPMENT_STATUS_CHANGED)
-async def on_return_scans(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient) -> None:
+async def on_return_scans(batch: Sequence[DomainEvent], ctx: events.ListenerContext) -> None:
     """One query for the whole batch (a poll sweep emits many), then each scan in order."""
     relevant = [e for e in batch if str(e.payload.get("new_status")) in TARGETS]
     if not relevant:
@@ -39,7 +37,7 @@ async def on_return_scans(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient)
     linked = await ReturnRequest.filter(
         return_shipment_id__in={e.subject_id for e in relevant},
         return_shipment__direction=Direction.RETURN,
-    ).using_db(conn)
+    ).using_db(ctx.conn)
     by_shipment: dict[int, list[ReturnRequest]] = {}
     for request in linked:
         if request.return_shipment_id is not None:  # always, by the filter above
@@ -47,10 +45,10 @@ async def on_return_scans(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient)
     for event in relevant:
         for request in by_shipment.get(event.subject_id, ()):
             if request.merchant_id == event.merchant_id:
-                await _advance(request, event, conn)
+                await _advance(request, event, ctx)
 
 
-async def _advance(request: ReturnRequest, event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def _advance(request: ReturnRequest, event: DomainEvent, ctx: events.ListenerContext) -> None:
     status = str(event.payload.get("new_status"))
     target = TARGETS[status]
     if not states.can_move(S(request.state), target):
@@ -58,6 +56,8 @@ async def _advance(request: ReturnRequest, event: DomainEvent, conn: BaseDBAsync
     tracking = event.payload.get("tracking_number") or ""
     note = f"{event.payload.get('carrier_key') or ''} {tracking}: {status}".strip()
     try:
-        await states.transition(request, target, actor="carrier", note=note, using_db=conn)
+        await states.transition(
+            request, target, actor="carrier", note=note, using_db=ctx.conn, settings=ctx.settings
+        )
     except states.StaleReturn:
         log.info("return %s moved meanwhile; scan ignored", request.number)

@@ -200,7 +200,7 @@ async def cancel(request: Request) -> Response:
     if row is None or order is None:
         return _no_access(request)
     try:
-        await service.cancel(row, actor="customer")
+        await service.cancel(row, actor="customer", settings=request.app.state.settings)
     except states.TransitionRefused:
         fresh = await ReturnRequest.get(id=row.id)
         message = _(

@@ -362,6 +362,7 @@ async def confirm(request: Request) -> Response:
             method=draft.method or None,
             submission_key=draft.submission_key,
             customer_note=fields.get("note", "").strip()[:MAX_COMMENT],
+            settings=request.app.state.settings,
         )
     except ReturnRefused as refused:
         return await _refused(request, order, review, draft, refused)

@@ -194,7 +194,13 @@ async def answer(request: Request) -> Response:
         if isinstance(posted, str):
             return _bad_request(posted)
         try:
-            recorded = await answers.record_answer(survey, posted.key, posted.score, posted.comment)
+            recorded = await answers.record_answer(
+                survey,
+                posted.key,
+                posted.score,
+                posted.comment,
+                settings=request.app.state.settings,
+            )
         except AnswerError:
             if posted.score is None and posted.key not in opened.answers:
                 return _bad_request(_("Choose a score first."))

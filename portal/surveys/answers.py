@@ -27,11 +27,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from portal import events
+from portal.event_catalogue import SURVEY_ANSWERED, SurveyAnswered
 from portal.models import Metric, ReturnItem, Shipment, Survey, SurveyAnswer
+from portal.settings import Settings
 from portal.surveys.outcomes import Question, question
 from portal.surveys.scheduling import hash_token
 
-SURVEY_ANSWERED = "survey.answered"
 #: NPS at or below this is a detractor; CES at or below this is a hard experience.
 DETRACTOR_MAX = 6
 LOW_CES_MAX = 2
@@ -187,6 +188,7 @@ async def record_answer(
     score: int | None,
     comment: str | None = None,
     *,
+    settings: Settings,
     now: datetime | None = None,
 ) -> Recorded:
     """Save one answer as given (a later answer to the same question replaces it).
@@ -225,18 +227,19 @@ async def record_answer(
             kind=SURVEY_ANSWERED,
             subject_type="survey",
             subject_id=survey.id,
-            payload={
-                "question": asked.key,
-                "metric": asked.metric.value,
-                "score": answer.score,
-                "has_comment": bool(answer.comment),
-                "outcome": str(survey.outcome),
-                "carrier_key": answer.carrier_key,
-                "return_reason": answer.return_reason,
-                "follow_up": follow_up,
-                "completed": completed,
-            },
+            payload=SurveyAnswered(
+                question=asked.key,
+                metric=asked.metric.value,
+                score=answer.score,
+                has_comment=bool(answer.comment),
+                outcome=str(survey.outcome),
+                carrier_key=answer.carrier_key,
+                return_reason=answer.return_reason,
+                follow_up=follow_up,
+                completed=completed,
+            ),
             using_db=conn,
+            settings=settings,
             occurred_at=now,
         )
     return Recorded(answer, completed, follow_up)

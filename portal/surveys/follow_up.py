@@ -26,23 +26,21 @@ writers) before deciding, so two answers arriving at once cannot record two foll
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from portal import events
+from portal.event_catalogue import SURVEY_ANSWERED, SURVEY_FOLLOW_UP, SurveyFollowUp
 from portal.models import Channel, DomainEvent, MessageState, OutboxMessage
-from portal.notifications.triggers import current_settings
-from portal.settings import Settings
-from portal.surveys.answers import EDIT_GRACE, SURVEY_ANSWERED
+from portal.surveys.answers import EDIT_GRACE
 from portal.surveys.facts import SurveyFacts, load_facts
 from portal.surveys.follow_up_message import render_alert
 from portal.surveys.wording import support_contact
 
 log = logging.getLogger(__name__)
 
-SURVEY_FOLLOW_UP = "survey.follow_up"
 FOLLOW_UP_TRIGGER = "survey_follow_up"
 #: Why :func:`sync_alert` cancelled an alert; an alert cancelled for either may revive.
 NO_LONGER_NEEDED = "the answers no longer call for a follow-up"
@@ -85,30 +83,28 @@ def _unclaimed(now: datetime) -> Q:
     return Q(state=MessageState.PENDING) & (Q(lease_until__isnull=True) | Q(lease_until__lte=now))
 
 
-async def _cancel(key: str, note: str, conn: BaseDBAsyncClient) -> None:
-    now = datetime.now(UTC)
+async def _cancel(key: str, note: str, ctx: events.ListenerContext) -> None:
     await (
-        OutboxMessage.filter(_unclaimed(now), unique_key=key)
-        .using_db(conn)
+        OutboxMessage.filter(_unclaimed(ctx.now), unique_key=key)
+        .using_db(ctx.conn)
         .update(state=MessageState.CANCELLED, error=note)
     )
 
 
-async def sync_alert(
-    facts: SurveyFacts, marker: DomainEvent, conn: BaseDBAsyncClient, *, settings: Settings
-) -> None:
+async def sync_alert(facts: SurveyFacts, marker: DomainEvent, ctx: events.ListenerContext) -> None:
     """Make the alert in the outbox match the answers as they stand (see the module doc)."""
+    conn = ctx.conn
     key = unique_key(facts.survey.id)
     if not facts.needs_follow_up:
-        await _cancel(key, NO_LONGER_NEEDED, conn)
+        await _cancel(key, NO_LONGER_NEEDED, ctx)
         return
     recipient = support_contact(facts.merchant).email
     if not recipient:
         log.info("survey %s needs a follow-up; the shop has no support e-mail", facts.survey.id)
-        await _cancel(key, NO_SUPPORT_EMAIL, conn)
+        await _cancel(key, NO_SUPPORT_EMAIL, ctx)
         return
     locale = facts.merchant.default_locale or "en"
-    rendered = render_alert(settings, facts, locale)
+    rendered = render_alert(ctx.settings, facts, locale)
     due = due_at(facts, marker)
     content = {
         "recipient": recipient,
@@ -136,7 +132,7 @@ async def sync_alert(
             using_db=conn,
         )
         return
-    now = datetime.now(UTC)
+    now = ctx.now
     revivable = Q(state=MessageState.CANCELLED) & Q(error__in=(NO_LONGER_NEEDED, NO_SUPPORT_EMAIL))
     await (
         OutboxMessage.filter(_unclaimed(now) | revivable, id=existing.id)
@@ -152,8 +148,9 @@ async def sync_alert(
 
 
 @events.listen(SURVEY_ANSWERED)
-async def on_survey_answered(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def on_survey_answered(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """Record the follow-up the first time it is needed, then bring the alert up to date."""
+    conn = ctx.conn
     await _lock_survey(event.subject_id, conn)
     facts = await load_facts(event.subject_id, event.merchant_id, conn)
     if facts is None:
@@ -168,12 +165,14 @@ async def on_survey_answered(event: DomainEvent, conn: BaseDBAsyncClient) -> Non
             kind=SURVEY_FOLLOW_UP,
             subject_type="survey",
             subject_id=facts.survey.id,
-            payload={
-                "question": low.question if low else None,
-                "score": low.score if low else None,
-                "outcome": str(facts.survey.outcome),
-            },
+            payload=SurveyFollowUp(
+                question=low.question if low else None,
+                score=low.score if low else None,
+                outcome=str(facts.survey.outcome),
+            ),
             using_db=conn,
+            settings=ctx.settings,
             occurred_at=event.occurred_at,
+            now=ctx.now,
         )
-    await sync_alert(facts, marker, conn, settings=current_settings())
+    await sync_alert(facts, marker, ctx)

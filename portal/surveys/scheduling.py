@@ -33,6 +33,7 @@ from tortoise.transactions import in_transaction
 from carriers.base import Status
 from portal import events
 from portal.core import timezones
+from portal.event_catalogue import RETURN_RESOLVED
 from portal.models import (
     Channel,
     Customer,
@@ -49,7 +50,6 @@ from portal.models import (
 )
 from portal.notifications.base import pick_locale
 from portal.notifications.composer import contact_for
-from portal.notifications.triggers import current_settings
 from portal.settings import Settings
 from portal.surveys.message import enqueue_invitation
 from portal.surveys.outcomes import classify_delivery, classify_return, questions_for
@@ -57,7 +57,6 @@ from portal.surveys.wording import SurveyConfig, survey_config
 
 log = logging.getLogger(__name__)
 
-RETURN_RESOLVED = "return.resolved"
 SURVEY_PATH = "/s"
 #: How long a survey link stays open.
 SURVEY_LIFETIME = timedelta(days=30)
@@ -329,8 +328,8 @@ def _return_id(event: DomainEvent) -> int | None:
 
 
 @events.listen(RETURN_RESOLVED)
-async def on_return_resolved(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def on_return_resolved(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """Survey the customer once their return or exchange is resolved (listener)."""
     return_id = _return_id(event)
     if return_id is not None:
-        await survey_return(current_settings(), return_id, now=datetime.now(UTC), conn=conn)
+        await survey_return(ctx.settings, return_id, now=ctx.now, conn=ctx.conn)

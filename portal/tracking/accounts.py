@@ -20,10 +20,11 @@ from carriers import registry
 from carriers.base import CarrierAdapter
 from portal import events
 from portal.crypto import decrypt_json
+from portal.event_catalogue import CARRIER_ACCOUNT_AUTH_FAILED, CarrierAccountAuthFailed
 from portal.models import CarrierAccount, Shipment
 from portal.settings import Settings
 
-AUTH_FAILED = "carrier_account.auth_failed"
+AUTH_FAILED = CARRIER_ACCOUNT_AUTH_FAILED
 #: Consecutive failed calls (unavailable carrier) that open an account's circuit.
 CIRCUIT_THRESHOLD = 5
 CIRCUIT_COOLDOWN = timedelta(minutes=5)
@@ -161,7 +162,7 @@ async def record_rate_limited(
     ).update(rate_limited_until=until, last_error=message[:ERROR_EXCERPT], last_error_at=now)
 
 
-async def pause(account: CarrierAccount, reason: str, now: datetime) -> bool:
+async def pause(account: CarrierAccount, reason: str, now: datetime, settings: Settings) -> bool:
     """Stop polling an account whose credentials were rejected and tell its merchant.
 
     Emits ``carrier_account.auth_failed`` once per pause (the conditional update makes
@@ -183,13 +184,14 @@ async def pause(account: CarrierAccount, reason: str, now: datetime) -> bool:
                 kind=AUTH_FAILED,
                 subject_type="carrier_account",
                 subject_id=account.id,
-                payload={
-                    "carrier_key": account.carrier_key,
-                    "account_name": account.name,
-                    "reason": reason[:ERROR_EXCERPT],
-                },
+                payload=CarrierAccountAuthFailed(
+                    carrier_key=account.carrier_key,
+                    account_name=account.name,
+                    reason=reason[:ERROR_EXCERPT],
+                ),
                 occurred_at=now,
                 using_db=conn,
+                settings=settings,
             )
     return bool(changed)
 

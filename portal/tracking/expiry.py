@@ -16,9 +16,13 @@ from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal import events
+from portal.event_catalogue import (
+    SHIPMENT_REACTIVATED,
+    ShipmentReactivated,
+    ShipmentStatusChanged,
+)
 from portal.models import DomainEvent, Shipment, TrackingEvent
-
-SHIPMENT_REACTIVATED = "shipment.reactivated"
+from portal.settings import Settings
 
 
 async def reactivated_at(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, datetime]:
@@ -37,7 +41,7 @@ async def reactivated_at(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[in
     return latest
 
 
-async def reactivate(shipment: Shipment, *, now: datetime) -> bool:
+async def reactivate(shipment: Shipment, *, now: datetime, settings: Settings) -> bool:
     """Bring an expired shipment back to its carrier status and poll it again now.
 
     Returns False (and changes nothing) when the shipment is not expired. Emits
@@ -66,31 +70,35 @@ async def reactivate(shipment: Shipment, *, now: datetime) -> bool:
         status = newest.status if newest else Status.PENDING
         reason = newest.reason if newest else None
         await Shipment.filter(id=shipment.id).using_db(conn).update(status=status, reason=reason)
-        common = {"tracking_number": shipment.tracking_number, "carrier_key": shipment.carrier_key}
         await events.emit(
             merchant_id=shipment.merchant_id,
             kind=SHIPMENT_REACTIVATED,
             subject_type="shipment",
             subject_id=shipment.id,
-            payload=common,
+            payload=ShipmentReactivated(
+                tracking_number=shipment.tracking_number, carrier_key=shipment.carrier_key
+            ),
             occurred_at=now,
             using_db=conn,
+            settings=settings,
         )
         await events.emit(
             merchant_id=shipment.merchant_id,
             kind=events.SHIPMENT_STATUS_CHANGED,
             subject_type="shipment",
             subject_id=shipment.id,
-            payload={
-                "old_status": Status.EXPIRED.value,
-                "new_status": Status(status).value,
-                "reason": reason.value if reason else None,
-                "occurred_at": now.isoformat(),
-                "source": "manual",
-                **common,
-            },
+            payload=ShipmentStatusChanged(
+                old_status=Status.EXPIRED.value,
+                new_status=Status(status).value,
+                reason=reason.value if reason else None,
+                occurred_at=now.isoformat(),
+                source="manual",
+                tracking_number=shipment.tracking_number,
+                carrier_key=shipment.carrier_key,
+            ),
             occurred_at=now,
             using_db=conn,
+            settings=settings,
         )
     shipment.status, shipment.reason = Status(status), reason
     shipment.next_poll_at, shipment.poll_failures, shipment.last_error = now, 0, None

@@ -16,13 +16,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status, TrackingResult
 from portal import events
+from portal.event_catalogue import ShipmentDelayed, ShipmentStatusChanged
 from portal.models import EventSource, Shipment
+from portal.settings import Settings
 from portal.tracking import cadence, expiry, store
 from portal.tracking.merge import Merge, ShipmentState, merge, might_expire
 
@@ -70,11 +71,6 @@ def _schedule(after: ShipmentState, source: EventSource, now: datetime, rand: ca
 def _domain_events(result: Merge, source: EventSource, now: datetime) -> list[events.EventSpec]:
     """The domain events one merge calls for: a status change, a delay, both or none."""
     after = result.after
-    common: dict[str, Any] = {
-        "tracking_number": after.tracking_number,
-        "carrier_key": after.carrier_key,
-        "source": source.value,
-    }
     specs = []
     change = result.status_change
     if change is not None:
@@ -84,13 +80,15 @@ def _domain_events(result: Merge, source: EventSource, now: datetime) -> list[ev
                 kind=events.SHIPMENT_STATUS_CHANGED,
                 subject_type="shipment",
                 subject_id=after.id,
-                payload={
-                    "old_status": change.old.value,
-                    "new_status": change.new.value,
-                    "reason": change.reason.value if change.reason else None,
-                    "occurred_at": change.occurred_at.isoformat(),
-                    **common,
-                },
+                payload=ShipmentStatusChanged(
+                    old_status=change.old.value,
+                    new_status=change.new.value,
+                    reason=change.reason.value if change.reason else None,
+                    occurred_at=change.occurred_at.isoformat(),
+                    tracking_number=after.tracking_number,
+                    carrier_key=after.carrier_key,
+                    source=source.value,
+                ),
                 occurred_at=change.occurred_at,
             )
         )
@@ -102,13 +100,15 @@ def _domain_events(result: Merge, source: EventSource, now: datetime) -> list[ev
                 kind=events.SHIPMENT_DELAYED,
                 subject_type="shipment",
                 subject_id=after.id,
-                payload={
-                    "old_eta": result.delay.old.isoformat(),
-                    "new_eta": result.delay.new.isoformat(),
-                    "eta_window_start": window[0].isoformat() if window[0] else None,
-                    "eta_window_end": window[1].isoformat() if window[1] else None,
-                    **common,
-                },
+                payload=ShipmentDelayed(
+                    old_eta=result.delay.old.isoformat(),
+                    new_eta=result.delay.new.isoformat(),
+                    eta_window_start=window[0].isoformat() if window[0] else None,
+                    eta_window_end=window[1].isoformat() if window[1] else None,
+                    tracking_number=after.tracking_number,
+                    carrier_key=after.carrier_key,
+                    source=source.value,
+                ),
                 occurred_at=now,
             )
         )
@@ -120,6 +120,7 @@ async def _ingest(
     source: EventSource,
     now: datetime,
     rand: cadence.Rand,
+    settings: Settings,
 ) -> list[tuple[IngestOutcome, ShipmentState | None]]:
     ids = sorted({shipment_id for shipment_id, _ in items})
     async with in_transaction() as conn:
@@ -175,6 +176,7 @@ async def _ingest(
                 for spec in _domain_events(merged, source, now)
             ],
             using_db=conn,
+            settings=settings,
         )
 
     outcomes: list[tuple[IngestOutcome, ShipmentState | None]] = []
@@ -203,6 +205,7 @@ async def ingest_many(
     *,
     source: EventSource,
     now: datetime,
+    settings: Settings,
     rand: cadence.Rand = random.random,
 ) -> list[IngestOutcome]:
     """Ingest results for many shipments (by id) in one transaction; outcomes in order.
@@ -211,7 +214,7 @@ async def ingest_many(
     """
     if not items:
         return []
-    return [outcome for outcome, _ in await _ingest(items, source, now, rand)]
+    return [outcome for outcome, _ in await _ingest(items, source, now, rand, settings)]
 
 
 async def ingest(
@@ -220,10 +223,11 @@ async def ingest(
     *,
     source: EventSource,
     now: datetime,
+    settings: Settings,
     rand: cadence.Rand = random.random,
 ) -> IngestOutcome:
     """Ingest one result for ``shipment`` and bring the instance up to date with it."""
-    [(outcome, after)] = await _ingest([(shipment.id, result)], source, now, rand)
+    [(outcome, after)] = await _ingest([(shipment.id, result)], source, now, rand, settings)
     if after is not None:
         for name in ShipmentState.fields():
             setattr(shipment, name, getattr(after, name))

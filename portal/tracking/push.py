@@ -79,7 +79,7 @@ async def handle_push(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     now: datetime | None = None,
 ) -> PushOutcome:
     """Verify, parse and ingest one pushed body for one carrier account."""
@@ -88,9 +88,7 @@ async def handle_push(
     if account is None or not account.enabled:
         return PushOutcome(PushStatus.UNKNOWN_ACCOUNT)
     try:
-        adapter = accounts.build_adapter(
-            account, settings or Settings.from_env(), _offline_client()
-        )
+        adapter = accounts.build_adapter(account, settings, _offline_client())
     except KeyError:
         return PushOutcome(PushStatus.UNKNOWN_ACCOUNT)
     except DecryptionError:
@@ -118,7 +116,7 @@ async def handle_push(
     ).values_list("id", "tracking_number")
     ids = {str(number).strip().upper(): int(sid) for sid, number in shipments}
     items = [(ids[key], r) for r in results if (key := r.number.strip().upper()) in ids]
-    outcomes = await ingest_many(items, source=EventSource.PUSH, now=now)
+    outcomes = await ingest_many(items, source=EventSource.PUSH, now=now, settings=settings)
     return PushOutcome(
         PushStatus.ACCEPTED,
         results=len(results),
@@ -132,13 +130,13 @@ async def handle_push(
 async def carrier_webhook(request: Request) -> Response:
     """Starlette endpoint for ``POST /webhooks/carriers/{carrier}/{account:int}``.
 
-    Uses ``request.app.state.settings`` when the app has it.
+    Uses the app's settings (``request.app.state.settings``).
     """
     try:
         account_id = int(request.path_params["account"])
     except (KeyError, TypeError, ValueError):
         return JSONResponse({"status": PushStatus.UNKNOWN_ACCOUNT.value}, status_code=404)
-    settings = getattr(request.app.state, "settings", None)
+    settings: Settings = request.app.state.settings
     outcome = await handle_push(
         str(request.path_params.get("carrier", "")),
         account_id,

@@ -61,14 +61,20 @@ async def take_lease(shipment_id: int, now: datetime, max_age: timedelta, until:
 
 
 async def _refresh(
-    shipment: Shipment, account: CarrierAccount, adapter: CarrierAdapter, now: datetime
+    shipment: Shipment,
+    account: CarrierAccount,
+    adapter: CarrierAdapter,
+    now: datetime,
+    settings: Settings,
 ) -> bool:
     """One carrier call and its ingest; carrier trouble is recorded, never raised."""
     try:
         results = await adapter.track([shipment.tracking_number])
         if len(results) != 1:
             raise ValueError(f"expected one result, got {len(results)}")
-        await ingest_many([(shipment.id, results[0])], source=EventSource.REFRESH, now=now)
+        await ingest_many(
+            [(shipment.id, results[0])], source=EventSource.REFRESH, now=now, settings=settings
+        )
     except RateLimited as exc:
         wait = exc.retry_after
         until = now + (
@@ -77,7 +83,7 @@ async def _refresh(
         await accounts.record_rate_limited(account.id, until, str(exc), now)
         return False
     except AuthError as exc:
-        await accounts.pause(account, str(exc) or "credentials rejected", now)
+        await accounts.pause(account, str(exc) or "credentials rejected", now, settings)
         return False
     except Exception:
         log.warning("refresh of shipment %s failed", shipment.id, exc_info=True)
@@ -113,7 +119,7 @@ async def refresh_if_stale(
     lease = max(MIN_LEASE, timedelta(seconds=adapter.timeout + 5))
     if not await take_lease(shipment.id, now, max_age, now + lease):
         return False
-    task = asyncio.create_task(_refresh(shipment, account, adapter, now))
+    task = asyncio.create_task(_refresh(shipment, account, adapter, now, settings))
     _background.add(task)
     task.add_done_callback(_background.discard)
     done, _ = await asyncio.wait({task}, timeout=timeout)

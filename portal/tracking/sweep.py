@@ -244,10 +244,14 @@ async def _run_account(
 
 
 async def _write_back(
-    runs: Sequence[AccountRun], report: SweepReport, now: datetime, rand: cadence.Rand
+    runs: Sequence[AccountRun],
+    report: SweepReport,
+    now: datetime,
+    rand: cadence.Rand,
+    settings: Settings,
 ) -> None:
     """Everything the sweep learnt, in a constant number of statements."""
-    outcomes = await _ingest_isolating(runs, now, rand)
+    outcomes = await _ingest_isolating(runs, now, rand, settings)
     report.add_outcomes(outcomes)
     failures = [
         (
@@ -263,18 +267,20 @@ async def _write_back(
     await claim.record_failures(failures, now=now)
     await claim.reschedule([item for run in runs for item in run.deferred], now=now)
     for run in runs:
-        await _record_account(run, now)
+        await _record_account(run, now, settings)
         report.add_run(run)
 
 
 async def _ingest_isolating(
-    runs: Sequence[AccountRun], now: datetime, rand: cadence.Rand
+    runs: Sequence[AccountRun], now: datetime, rand: cadence.Rand, settings: Settings
 ) -> list[IngestOutcome]:
     """Bulk ingest; if the batch fails (a result our code cannot store), retry one by one
     so that one poisoned result cannot hold back the others."""
     results = [item for run in runs for item in run.results]
     try:
-        return await ingest_many(results, source=EventSource.POLL, now=now, rand=rand)
+        return await ingest_many(
+            results, source=EventSource.POLL, now=now, rand=rand, settings=settings
+        )
     except Exception:
         log.exception("bulk ingest of %d results failed; retrying one by one", len(results))
     outcomes: list[IngestOutcome] = []
@@ -282,19 +288,21 @@ async def _ingest_isolating(
         claimed = {s.id: s for s in run.shipments}
         for item in run.results:
             try:
-                outcomes += await ingest_many([item], source=EventSource.POLL, now=now, rand=rand)
+                outcomes += await ingest_many(
+                    [item], source=EventSource.POLL, now=now, rand=rand, settings=settings
+                )
             except Exception as exc:
                 log.exception("ingest failed for shipment %s", item[0])
                 run.fail([claimed[item[0]]], "ingest", f"{type(exc).__name__}: {exc}")
     return outcomes
 
 
-async def _record_account(run: AccountRun, now: datetime) -> None:
+async def _record_account(run: AccountRun, now: datetime, settings: Settings) -> None:
     account = run.account
     if account is None:
         return
     if run.auth_error is not None:
-        await accounts.pause(account, run.auth_error, now)
+        await accounts.pause(account, run.auth_error, now, settings)
     if run.rate_limited_until is not None:
         await accounts.record_rate_limited(
             account.id, run.rate_limited_until, run.rate_limit_message, now
@@ -340,7 +348,7 @@ async def sweep_once(
             await _run_account(run, settings, client, now, rand, per_account)
 
     await asyncio.gather(*(guarded(run) for run in runs))
-    await _write_back(runs, report, now, rand)
+    await _write_back(runs, report, now, rand, settings)
     return report
 
 

@@ -1,16 +1,16 @@
-"""Knobs of the tracking pages, read once per app and kept on ``app.state.tracking_page``.
+"""Knobs of the tracking pages, built once per app and kept on ``app.state.tracking_page``.
 
-``PORTAL_TRACKING_POLL_SECONDS`` sets how often the live fragment polls (default 45 s;
-tests and the browser suite set it to 1). ``PORTAL_TRACKING_NUMBER_LIMIT`` sets how many
-tracking numbers one client may look up per 10 minutes (default 120; the throughput
-benchmark raises it, as it is the only client). ``PORTAL_TRACKING_CACHE_SECONDS`` bounds how
-long a rendered status fragment is reused (default 5 s; 0 turns the cache off). Tests
-replace ``refresh`` with a fake and the limiter's clock; production leaves the defaults.
+Three come from the app's :class:`~portal.settings.Settings` (validated there):
+``PORTAL_TRACKING_POLL_SECONDS``, how often the live fragment polls (the browser suite sets
+1); ``PORTAL_TRACKING_NUMBER_LIMIT``, how many tracking numbers one client may look up per
+10 minutes (the throughput benchmark raises it, as it is the only client);
+``PORTAL_TRACKING_CACHE_SECONDS``, how long a rendered status fragment is reused (0 turns the
+cache off). Tests replace ``refresh`` with a fake and the limiter's clock; production
+leaves the defaults.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from portal.core.rate_limit import Limit, RateLimiter
+from portal.settings import Settings
 from portal.tracking_page.cache import TTLCache
 
 #: refresh_if_stale(shipment, settings, *, client, max_age, timeout) -> bool
@@ -39,37 +40,13 @@ def _default_refresh() -> RefreshFn:
     return refresh_if_stale
 
 
-def _poll_seconds() -> int:
-    try:
-        value = int(os.environ.get("PORTAL_TRACKING_POLL_SECONDS", DEFAULT_POLL_SECONDS))
-    except ValueError:
-        value = DEFAULT_POLL_SECONDS
-    return max(1, value)
-
-
-def _number_limit() -> Limit:
-    try:
-        units = int(os.environ.get("PORTAL_TRACKING_NUMBER_LIMIT", NUMBER_LIMIT.units))
-    except ValueError:
-        units = NUMBER_LIMIT.units
-    return Limit(NUMBER_LIMIT.scope, max(1, units), NUMBER_LIMIT.window)
-
-
-def _cache_seconds() -> float:
-    try:
-        value = float(os.environ.get("PORTAL_TRACKING_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
-    except ValueError:
-        value = DEFAULT_CACHE_SECONDS
-    return max(0.0, value)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 @dataclass
 class PageConfig:
-    poll_seconds: int = field(default_factory=_poll_seconds)
+    poll_seconds: int = DEFAULT_POLL_SECONDS
     link_max_age: int = LINK_MAX_AGE
     #: A page view asks the carrier when the stored picture is older than this.
     refresh_max_age: timedelta = timedelta(minutes=5)
@@ -77,14 +54,14 @@ class PageConfig:
     refresh_timeout: float = 2.0
     refresh: RefreshFn | None = field(default_factory=_default_refresh)
     #: Tracking numbers looked up per client (a 20-number paste counts 20).
-    number_limit: Limit = field(default_factory=_number_limit)
+    number_limit: Limit = NUMBER_LIMIT
     #: Order number + email/postcode attempts per client.
     order_limit: Limit = ORDER_LIMIT
     limiter: RateLimiter = field(default_factory=RateLimiter)
     clock: Callable[[], datetime] = _now
     client: httpx.AsyncClient | None = None
     #: How long a looked-up shipment row and a rendered status fragment are reused.
-    cache_seconds: float = field(default_factory=_cache_seconds)
+    cache_seconds: float = DEFAULT_CACHE_SECONDS
     #: The caches' clock (tests move it forward to expire entries).
     cache_clock: Callable[[], float] = time.monotonic
     #: (numbers, shop) -> shipments found; shop slug -> merchant id.
@@ -95,6 +72,17 @@ class PageConfig:
     def __post_init__(self) -> None:
         self.lookups = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.fragments = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PageConfig:
+        """The knobs the app's settings set; everything else at its default."""
+        return cls(
+            poll_seconds=settings.tracking_poll_seconds,
+            number_limit=Limit(
+                NUMBER_LIMIT.scope, settings.tracking_number_limit, NUMBER_LIMIT.window
+            ),
+            cache_seconds=settings.tracking_cache_seconds,
+        )
 
     def http_client(self, state: Any) -> httpx.AsyncClient:
         """The app's shared client when it has one, else one kept for this process."""
@@ -109,6 +97,6 @@ class PageConfig:
 def config_for(app: Any) -> PageConfig:
     found = getattr(app.state, "tracking_page", None)
     if found is None:
-        found = PageConfig()
+        found = PageConfig.from_settings(app.state.settings)
         app.state.tracking_page = found
     return found

@@ -51,9 +51,10 @@ def _data(
 
 
 @events.listen_batch(events.SHIPMENT_STATUS_CHANGED)
-async def enqueue_batch(batch: Sequence[DomainEvent], conn: BaseDBAsyncClient) -> None:
+async def enqueue_batch(batch: Sequence[DomainEvent], ctx: events.ListenerContext) -> None:
     """The merchants' enabled endpoints in one query, then :func:`enqueue_deliveries` for
     the events of merchants that have any (a sweep's batch mostly has none)."""
+    conn = ctx.conn
     merchants = sorted({e.merchant_id for e in batch})
     found = await WebhookEndpoint.filter(merchant_id__in=merchants, enabled=True).using_db(conn)
     by_merchant: dict[int, list[WebhookEndpoint]] = {}

@@ -8,8 +8,6 @@ refunds and credit out from the ``return.resolved`` delivery alone.
 
 from __future__ import annotations
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from portal import events
 from portal.models import DomainEvent, ReturnRequest, WebhookEndpoint
 from portal.returns.public import return_json
@@ -18,8 +16,9 @@ from portal.webhooks_out.deliveries import write_deliveries
 
 
 @events.listen(*topics.RETURN_TOPICS)
-async def enqueue_return_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def enqueue_return_deliveries(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """One pending delivery per enabled, subscribed endpoint (once, even on a replay)."""
+    conn = ctx.conn
     topic = event.kind
     endpoints = [
         endpoint

@@ -16,7 +16,6 @@ A replayed event writes nothing twice (one delivery per endpoint and event).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -76,8 +75,9 @@ async def _subscribed(
 
 
 @events.listen(topics.SURVEY_ANSWERED)
-async def enqueue_answer_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def enqueue_answer_deliveries(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """One ``survey.answered`` delivery per subscribed endpoint; then the follow-up's."""
+    conn = ctx.conn
     if not await WebhookEndpoint.filter(merchant_id=event.merchant_id).using_db(conn).exists():
         return  # most shops: nothing to write, nothing written before
     endpoints = await _subscribed(event.merchant_id, topics.SURVEY_ANSWERED, conn)
@@ -90,23 +90,23 @@ async def enqueue_answer_deliveries(event: DomainEvent, conn: BaseDBAsyncClient)
         data = survey_data(facts, answer, bool(payload.get("follow_up")))
         chosen = [(endpoint, topics.SURVEY_ANSWERED) for endpoint in endpoints]
         await write_deliveries(event, chosen, data, conn)
-    await sync_follow_up_deliveries(facts, conn)
+    await sync_follow_up_deliveries(facts, ctx)
 
 
 @events.listen(topics.SURVEY_FOLLOW_UP)
-async def enqueue_follow_up_deliveries(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+async def enqueue_follow_up_deliveries(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """The survey's ``survey.follow_up`` deliveries, due when its answers settle."""
-    facts = await load_facts(event.subject_id, event.merchant_id, conn)
+    facts = await load_facts(event.subject_id, event.merchant_id, ctx.conn)
     if facts is not None:
-        await sync_follow_up_deliveries(facts, conn)
+        await sync_follow_up_deliveries(facts, ctx)
 
 
-async def sync_follow_up_deliveries(facts: SurveyFacts, conn: BaseDBAsyncClient) -> None:
+async def sync_follow_up_deliveries(facts: SurveyFacts, ctx: events.ListenerContext) -> None:
     """Make the survey's untried ``survey.follow_up`` deliveries match its answers."""
+    conn, now = ctx.conn, ctx.now
     marker = await follow_up_event(facts.survey.id, facts.merchant.id, conn)
     if marker is None:
         return
-    now = datetime.now(UTC)
     untried = (
         Q(state=DeliveryState.PENDING)
         & Q(attempts=0)

@@ -1,46 +1,40 @@
-"""Webhook topics and the patterns endpoints subscribe with (``shipment.*``, ``*``)."""
+"""Webhook topics and the patterns endpoints subscribe with (``shipment.*``, ``*``).
+
+The topics come from :mod:`portal.event_catalogue` (each kind names the topics it is
+delivered as), so a new kind with a topic is subscribable without touching this module.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
-SHIPMENT_DELIVERED = "shipment.delivered"
-SHIPMENT_EXCEPTION = "shipment.exception"
+from portal import event_catalogue as catalogue
+
+SHIPMENT_STATUS_CHANGED = catalogue.SHIPMENT_STATUS_CHANGED
+SHIPMENT_DELIVERED = catalogue.SHIPMENT_DELIVERED_TOPIC
+SHIPMENT_EXCEPTION = catalogue.SHIPMENT_EXCEPTION_TOPIC
 #: Sent by "send test"; delivered to an endpoint whatever it subscribes to.
 PING = "ping"
 
+#: Every topic some domain event kind is delivered as, in catalogue order.
+TOPICS: tuple[str, ...] = tuple(
+    dict.fromkeys(topic for kind in catalogue.CATALOGUE for topic in kind.webhook_topics)
+)
+
+
+def _family(family: str) -> tuple[str, ...]:
+    return tuple(t for t in TOPICS if t.split(".", 1)[0] == family)
+
+
 #: One topic per return state: ``return.<state>`` as the return reaches it.
-RETURN_TOPICS: tuple[str, ...] = (
-    "return.requested",
-    "return.needs_review",
-    "return.approved",
-    "return.rejected",
-    "return.awaiting_shipment",
-    "return.in_transit",
-    "return.received",
-    "return.inspected",
-    "return.resolved",
-    "return.closed",
-    "return.cancelled",
-    "return.expired",
-)
-
+RETURN_TOPICS: tuple[str, ...] = _family("return")
 #: Every answer a customer gives; once per survey, when its answers call for a follow-up.
-SURVEY_ANSWERED = "survey.answered"
-SURVEY_FOLLOW_UP = "survey.follow_up"
-SURVEY_TOPICS: tuple[str, ...] = (SURVEY_ANSWERED, SURVEY_FOLLOW_UP)
-
-TOPICS: tuple[str, ...] = (
-    SHIPMENT_STATUS_CHANGED,
-    SHIPMENT_DELIVERED,
-    SHIPMENT_EXCEPTION,
-    *RETURN_TOPICS,
-    *SURVEY_TOPICS,
-)
+SURVEY_ANSWERED = catalogue.SURVEY_ANSWERED
+SURVEY_FOLLOW_UP = catalogue.SURVEY_FOLLOW_UP
+SURVEY_TOPICS: tuple[str, ...] = _family("survey")
 #: Families a pattern may name.
-FAMILIES: tuple[str, ...] = ("shipment", "return", "survey")
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(t.split(".", 1)[0] for t in TOPICS))
 
 _PATTERN = re.compile(r"\*|[a-z]+\.(\*|[a-z_]+)")
 

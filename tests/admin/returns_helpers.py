@@ -51,4 +51,6 @@ async def return_for(
         photo_path=photo_path,
         exchange_variant_id=exchange_to.id if exchange_to else None,
     )
-    return await service.create_return(order, [choice], method="drop_off_qr")
+    return await service.create_return(
+        order, [choice], method="drop_off_qr", settings=factories.app_settings()
+    )

@@ -35,7 +35,9 @@ async def seed(database_url: str) -> int:
         )
         shirt = await factories.variant(shop, stock=3)
         item = await factories.order_item(order, variant=shirt, unit_price=Decimal("20.00"))
-        ret = await service.create_return(order, [Selection(item.id, 1, "refund")])
+        ret = await service.create_return(
+            order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+        )
         return ret.id
     finally:
         await db.disconnect()

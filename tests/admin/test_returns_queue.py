@@ -56,7 +56,7 @@ async def test_filters_by_state_reason_age_and_number(client: httpx.AsyncClient,
     shop, _token, _user = await _signed_in(client)
     small = await return_for(shop, reason="too_small")
     large = await return_for(shop, reason="too_large")
-    await service.approve(large, actor="system")
+    await service.approve(large, actor="system", settings=factories.app_settings())
     old = await return_for(shop, reason="too_large")
     await ReturnRequest.filter(id=old.id).update(created_at=datetime.now(UTC) - timedelta(days=20))
     cases = {
@@ -212,16 +212,16 @@ async def test_a_stale_copy_of_a_return_cannot_be_moved(db: str) -> None:
     shop = await review_shop()
     ret = await return_for(shop)
     seen = await ReturnRequest.get(id=ret.id)
-    await service.reject(ret, actor="staff:1", note="first")
+    await service.reject(ret, actor="staff:1", note="first", settings=factories.app_settings())
     with pytest.raises(StaleReturn):
-        await service.approve(seen, actor="staff:2")
+        await service.approve(seen, actor="staff:2", settings=factories.app_settings())
 
 
 async def test_receiving_with_and_without_settling_now(client: httpx.AsyncClient, db: str) -> None:
     shop, token, user = await _signed_in(client)
     waits, settles = await return_for(shop), await return_for(shop)
     for ret in (waits, settles):
-        await service.approve(ret, actor="system")
+        await service.approve(ret, actor="system", settings=factories.app_settings())
     await client.post(f"/admin/returns/{waits.id}/receive", data={"csrf_token": token})
     response = await client.post(
         f"/admin/returns/{settles.id}/receive", data={"csrf_token": token, "issue_refund": "1"}
@@ -239,8 +239,10 @@ async def test_inspection_restocks_what_the_merchant_says_and_only_once(
     shop, token, _user = await _signed_in(client)
     shirt = await factories.variant(shop, stock=4)
     ret = await return_for(shop, quantity=2, variant=shirt)
-    await service.approve(ret, actor="system")
-    await queue.mark_received(ret, actor="system", issue_refund=False)
+    await service.approve(ret, actor="system", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="system", issue_refund=False, settings=factories.app_settings()
+    )
     item_id = (await queue.returned_items(ret, None))[0].id
     missing = await client.post(f"/admin/returns/{ret.id}/inspect", data={"csrf_token": token})
     assert missing.status_code == 400
@@ -259,8 +261,10 @@ async def test_an_item_not_restocked_leaves_stock_alone(client: httpx.AsyncClien
     shop, token, _user = await _signed_in(client)
     shirt = await factories.variant(shop, stock=4)
     ret = await return_for(shop, variant=shirt)
-    await service.approve(ret, actor="system")
-    await queue.mark_received(ret, actor="system", issue_refund=False)
+    await service.approve(ret, actor="system", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="system", issue_refund=False, settings=factories.app_settings()
+    )
     item_id = (await queue.returned_items(ret, None))[0].id
     await client.post(
         f"/admin/returns/{ret.id}/inspect",
@@ -274,8 +278,10 @@ async def test_an_item_not_restocked_leaves_stock_alone(client: httpx.AsyncClien
 async def test_resolve_then_close(client: httpx.AsyncClient, db: str) -> None:
     shop, token, user = await _signed_in(client)
     ret = await return_for(shop)
-    await service.approve(ret, actor="system")
-    await queue.mark_received(ret, actor="system", issue_refund=False)
+    await service.approve(ret, actor="system", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="system", issue_refund=False, settings=factories.app_settings()
+    )
     for action, state in (("resolve", S.RESOLVED), ("close", S.CLOSED)):
         response = await client.post(
             f"/admin/returns/{ret.id}/{action}", data={"csrf_token": token}
@@ -351,7 +357,7 @@ async def test_the_detail_shows_an_exchange_and_the_return_parcel(
 async def test_staff_add_and_correct_the_return_parcel(client: httpx.AsyncClient, db: str) -> None:
     shop, token, _user = await _signed_in(client)
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
     url = f"/admin/returns/{ret.id}/parcel"
     page = await client.get(f"/admin/returns/{ret.id}")
     assert 'name="tracking_number"' in page.text

@@ -26,8 +26,10 @@ async def test_one_return_with_its_items_and_amounts(
     await _review_policy(shop)
     shirt = await factories.variant(shop, sku="TEE-L")
     ret = await return_for(shop, quantity=2, variant=shirt, reason="too_large")
-    await service.approve(ret, actor="staff:1")
-    await queue.mark_received(ret, actor="staff:1", issue_refund=True)
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="staff:1", issue_refund=True, settings=factories.app_settings()
+    )
     response = await api.get(f"/api/v1/returns/{ret.number}")
     assert response.status_code == 200
     body = response.json()
@@ -50,7 +52,7 @@ async def test_one_return_with_its_items_and_amounts(
 async def test_the_list_filters_and_pages(api: httpx.AsyncClient, shop: Merchant) -> None:
     await _review_policy(shop)
     made = [await return_for(shop) for _ in range(3)]
-    await service.reject(made[0], actor="staff:1", note="no")
+    await service.reject(made[0], actor="staff:1", note="no", settings=factories.app_settings())
     rejected = await api.get("/api/v1/returns", params={"state": "rejected"})
     assert [r["number"] for r in rejected.json()["data"]] == [made[0].number]
     first = await api.get("/api/v1/returns", params={"limit": 2})
@@ -84,7 +86,7 @@ async def test_the_parcel_coming_back_is_linked_tracked_and_corrected(
     becomes a return shipment polled now; a corrected number keeps the one parcel."""
     await _review_policy(shop)
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
     url = f"/api/v1/returns/{ret.number}/shipment"
     response = await api.put(url, json={"tracking_number": "1Z 999 AA1 0123456784"})
     assert response.status_code == 201
@@ -109,7 +111,7 @@ async def test_a_parcel_is_refused_with_a_reason(api: httpx.AsyncClient, shop: M
     ret = await return_for(shop)
     url = f"/api/v1/returns/{ret.number}/shipment"
     assert (await api.put(url, json={"tracking_number": "1Z999AA10123456784"})).status_code == 409
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
     unknown = await api.put(url, json={"tracking_number": "ABCDEFGH12"})
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["pointer"] == "/carrier"

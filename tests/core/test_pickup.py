@@ -117,7 +117,13 @@ def test_a_stale_result_does_not_move_the_point() -> None:
 
 async def test_ingest_stores_the_point_and_the_deadline_column(db: str) -> None:
     shipment = await factories.shipment()
-    await ingest(shipment, at_locker(shipment.tracking_number), source=EventSource.POLL, now=NOW)
+    await ingest(
+        shipment,
+        at_locker(shipment.tracking_number),
+        source=EventSource.POLL,
+        now=NOW,
+        settings=factories.app_settings(),
+    )
     stored = await Shipment.get(id=shipment.id)
     assert stored.pickup_point == pickup.to_json(LOCKER)
     assert stored.pickup_deadline == datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
@@ -129,9 +135,11 @@ async def test_ingest_stores_the_point_and_the_deadline_column(db: str) -> None:
 async def test_a_sweep_without_point_changes_writes_no_point(db: str) -> None:
     shipments = [await factories.shipment() for _ in range(3)]
     first = [(s.id, at_locker(s.tracking_number)) for s in shipments]
-    await ingest_many(first, source=EventSource.POLL, now=NOW)
+    await ingest_many(first, source=EventSource.POLL, now=NOW, settings=factories.app_settings())
     with counting_queries() as again:
-        await ingest_many(first, source=EventSource.POLL, now=NOW + H)
+        await ingest_many(
+            first, source=EventSource.POLL, now=NOW + H, settings=factories.app_settings()
+        )
     writes = [sql for sql in again.statements if sql.lstrip().startswith("UPDATE")]
     assert writes and not any("pickup_point" in sql for sql in writes)
     moved = [
@@ -139,7 +147,9 @@ async def test_a_sweep_without_point_changes_writes_no_point(db: str) -> None:
         for s in shipments
     ]
     with counting_queries() as changed:
-        await ingest_many(moved, source=EventSource.POLL, now=NOW + 2 * H)
+        await ingest_many(
+            moved, source=EventSource.POLL, now=NOW + 2 * H, settings=factories.app_settings()
+        )
     assert changed.count == again.count + 1, "one statement for every changed point"
     for s in shipments:
         stored = await Shipment.get(id=s.id)

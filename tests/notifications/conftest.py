@@ -7,17 +7,13 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from portal.notifications import triggers
 from portal.settings import Settings
 from tests.notifications.helpers import SmtpSink, free_port, make_settings
 
 
 @pytest.fixture
-def settings() -> Iterator[Settings]:
-    value = make_settings()
-    triggers.configure(value)
-    yield value
-    triggers.configure(None)
+def settings() -> Settings:
+    return make_settings()
 
 
 @pytest.fixture

@@ -99,6 +99,7 @@ async def emit_status(
     reason: str | None = None,
     occurred_at: datetime | None = None,
     kind: str = events.SHIPMENT_STATUS_CHANGED,
+    settings: Settings,
     **extra: Any,
 ) -> None:
     """Emit a shipment domain event the way the tracking engine does, in a transaction."""
@@ -120,6 +121,7 @@ async def emit_status(
             },
             using_db=conn,
             occurred_at=when,
+            settings=settings,
         )
 
 

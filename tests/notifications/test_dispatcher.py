@@ -13,7 +13,7 @@ import respx
 import time_machine
 
 from portal.models import Customer, MessageState, OutboxMessage
-from portal.notifications import devmailbox, triggers
+from portal.notifications import devmailbox
 from portal.notifications.dispatcher import (
     LEASE,
     MAX_ATTEMPTS,
@@ -300,17 +300,13 @@ async def test_an_unexpected_reply_is_retried_not_fatal(db: str, body: str) -> N
 
 async def test_a_status_change_reaches_the_customers_inbox(db: str, smtp_sink: SmtpSink) -> None:
     settings = smtp_settings(smtp_sink)
-    triggers.configure(settings)
-    try:
-        with time_machine.travel(datetime(2026, 6, 10, 12, tzinfo=UTC), tick=True):
-            p = await parcel(
-                merchant={"name": "Zielony Sklep", "branding": {"primary_color": "#0a7d32"}},
-                customer={"locale": "ro", "name": "Ioana", "time_zone": "UTC"},
-            )
-            await emit_status(p.shipment, "out_for_delivery")
-            report = await dispatch_once(settings)
-    finally:
-        triggers.configure(None)
+    with time_machine.travel(datetime(2026, 6, 10, 12, tzinfo=UTC), tick=True):
+        p = await parcel(
+            merchant={"name": "Zielony Sklep", "branding": {"primary_color": "#0a7d32"}},
+            customer={"locale": "ro", "name": "Ioana", "time_zone": "UTC"},
+        )
+        await emit_status(p.shipment, "out_for_delivery", settings=settings)
+        report = await dispatch_once(settings)
 
     assert report.sent == 1
     email = smtp_sink.messages[0]

@@ -125,7 +125,7 @@ async def test_a_status_change_at_night_is_sent_in_the_recipients_morning(
 ) -> None:
     with time_machine.travel(utc(2026, 3, 28, 22, 15), tick=True):  # 23:15 CET in Warsaw
         p = await parcel(order={"ship_country": "PL"}, merchant={"time_zone": "America/New_York"})
-        await emit_status(p.shipment, "out_for_delivery")
+        await emit_status(p.shipment, "out_for_delivery", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.scheduled_for == utc(2026, 3, 29, 6, 0)  # 08:00 CEST, after the change
@@ -137,7 +137,7 @@ async def test_the_merchants_own_quiet_hours_apply(db: str, settings: Settings) 
             merchant={"quiet_hours_start": "20:00", "quiet_hours_end": "09:30"},
             customer={"time_zone": "America/New_York"},
         )
-        await emit_status(p.shipment, "delivered")
+        await emit_status(p.shipment, "delivered", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.scheduled_for == utc(2026, 11, 1, 14, 30)  # 09:30 EST
@@ -151,7 +151,7 @@ async def test_a_fourth_sms_for_a_shipment_in_one_day_waits_for_the_next_day(
             customer={"phone": "+48601234567", "sms_opt_in": True, "time_zone": "Europe/Warsaw"}
         )
         for status in ("out_for_delivery", "failed_attempt", "exception", "available_for_pickup"):
-            await emit_status(p.shipment, status)
+            await emit_status(p.shipment, status, settings=settings)
 
     sms = await OutboxMessage.filter(channel=Channel.SMS).order_by("id")
     assert [m.trigger for m in sms] == [

@@ -42,7 +42,7 @@ async def test_a_delivered_event_queues_an_email_in_the_customers_language(
     db: str, settings: Settings
 ) -> None:
     p = await parcel(customer={"locale": "pl-PL", "email": "anna@example.test"})
-    await emit_status(p.shipment, "delivered", old_status="out_for_delivery")
+    await emit_status(p.shipment, "delivered", old_status="out_for_delivery", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.channel == Channel.EMAIL
@@ -62,17 +62,17 @@ async def test_label_created_then_in_transit_is_one_shipped_message(
     db: str, settings: Settings
 ) -> None:
     p = await parcel()
-    await emit_status(p.shipment, "info_received", old_status="pending")
-    await emit_status(p.shipment, "in_transit", old_status="info_received")
-    await emit_status(p.shipment, "in_transit", old_status="exception")
+    await emit_status(p.shipment, "info_received", old_status="pending", settings=settings)
+    await emit_status(p.shipment, "in_transit", old_status="info_received", settings=settings)
+    await emit_status(p.shipment, "in_transit", old_status="exception", settings=settings)
 
     assert await OutboxMessage.filter(shipment_id=p.shipment.id, trigger="shipped").count() == 1
 
 
 async def test_the_same_trigger_twice_makes_one_message(db: str, settings: Settings) -> None:
     p = await parcel()
-    await emit_status(p.shipment, "out_for_delivery")
-    await emit_status(p.shipment, "out_for_delivery")
+    await emit_status(p.shipment, "out_for_delivery", settings=settings)
+    await emit_status(p.shipment, "out_for_delivery", settings=settings)
 
     assert await OutboxMessage.filter(shipment_id=p.shipment.id).count() == 1
 
@@ -113,16 +113,23 @@ async def test_concurrent_duplicate_events_still_make_one_message(
 async def test_events_from_before_the_import_send_nothing(db: str, settings: Settings) -> None:
     p = await parcel()
     before_import = p.shipment.created_at - timedelta(days=2)
-    await emit_status(p.shipment, "info_received", occurred_at=before_import)
-    await emit_status(p.shipment, "delivered", occurred_at=before_import + timedelta(days=1))
+    await emit_status(p.shipment, "info_received", occurred_at=before_import, settings=settings)
+    await emit_status(
+        p.shipment, "delivered", occurred_at=before_import + timedelta(days=1), settings=settings
+    )
 
     assert await OutboxMessage.filter(shipment_id=p.shipment.id).count() == 0
 
 
 async def test_an_event_after_the_first_sync_is_sent(db: str, settings: Settings) -> None:
     p = await parcel()
-    await emit_status(p.shipment, "in_transit", occurred_at=p.shipment.created_at - timedelta(1))
-    await emit_status(p.shipment, "delivered", occurred_at=datetime.now(UTC))
+    await emit_status(
+        p.shipment,
+        "in_transit",
+        occurred_at=p.shipment.created_at - timedelta(1),
+        settings=settings,
+    )
+    await emit_status(p.shipment, "delivered", occurred_at=datetime.now(UTC), settings=settings)
 
     assert await OutboxMessage.filter(shipment_id=p.shipment.id).values_list(
         "trigger", flat=True
@@ -137,7 +144,7 @@ async def test_sms_goes_only_to_customers_who_opted_in_with_a_valid_number(
     no_phone = await parcel(customer={"sms_opt_in": True})
     bad_phone = await parcel(customer={"phone": "12", "sms_opt_in": True})
     for p in (willing, unwilling, no_phone, bad_phone):
-        await emit_status(p.shipment, "out_for_delivery")
+        await emit_status(p.shipment, "out_for_delivery", settings=settings)
 
     sms = await OutboxMessage.filter(channel=Channel.SMS)
     assert [(m.shipment_id, m.recipient) for m in sms] == [(willing.shipment.id, "+48601234567")]
@@ -149,8 +156,8 @@ async def test_an_email_opt_out_or_a_missing_address_sends_nothing(
 ) -> None:
     opted_out = await parcel(customer={"email_opt_in": False})
     no_email = await parcel(customer={"email": None}, order={"email": ""})
-    await emit_status(opted_out.shipment, "delivered")
-    await emit_status(no_email.shipment, "delivered")
+    await emit_status(opted_out.shipment, "delivered", settings=settings)
+    await emit_status(no_email.shipment, "delivered", settings=settings)
 
     assert await OutboxMessage.all().count() == 0
 
@@ -159,7 +166,7 @@ async def test_the_order_email_stands_in_for_a_customer_without_one(
     db: str, settings: Settings
 ) -> None:
     p = await parcel(customer={"email": None}, order={"email": "buyer@example.test"})
-    await emit_status(p.shipment, "delivered")
+    await emit_status(p.shipment, "delivered", settings=settings)
 
     assert (await OutboxMessage.get(shipment_id=p.shipment.id)).recipient == "buyer@example.test"
 
@@ -169,9 +176,9 @@ async def test_merchant_rules_choose_the_channels(db: str, settings: Settings) -
         merchant={"notification_rules": {"delivered": ["sms"], "out_for_delivery": []}},
         customer={"phone": "+40722123456", "sms_opt_in": True},
     )
-    await emit_status(p.shipment, "out_for_delivery")
-    await emit_status(p.shipment, "delivered")
-    await emit_status(p.shipment, "exception", reason="damaged")
+    await emit_status(p.shipment, "out_for_delivery", settings=settings)
+    await emit_status(p.shipment, "delivered", settings=settings)
+    await emit_status(p.shipment, "exception", reason="damaged", settings=settings)
 
     keys = sorted(await OutboxMessage.all().values_list("trigger", "channel"))
     assert keys == [("delivered", "sms"), ("exception", "email"), ("exception", "sms")]
@@ -183,7 +190,7 @@ async def test_the_exception_message_explains_the_reason_in_plain_words(
     db: str, settings: Settings
 ) -> None:
     p = await parcel(customer={"locale": "ru"})
-    await emit_status(p.shipment, "exception", reason="customs_hold")
+    await emit_status(p.shipment, "exception", reason="customs_hold", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.subject == "Проблема с доставкой посылки"
@@ -195,7 +202,7 @@ async def test_an_exception_without_a_reason_says_the_carrier_has_not_said(
     db: str, settings: Settings
 ) -> None:
     p = await parcel()
-    await emit_status(p.shipment, "exception")
+    await emit_status(p.shipment, "exception", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert "The carrier has not said why yet." in message.body_text
@@ -203,8 +210,8 @@ async def test_an_exception_without_a_reason_says_the_carrier_has_not_said(
 
 async def test_a_delay_queues_one_delay_message(db: str, settings: Settings) -> None:
     p = await parcel(customer={"locale": "el"})
-    await emit_status(p.shipment, "in_transit", kind=events.SHIPMENT_DELAYED)
-    await emit_status(p.shipment, "in_transit", kind=events.SHIPMENT_DELAYED)
+    await emit_status(p.shipment, "in_transit", kind=events.SHIPMENT_DELAYED, settings=settings)
+    await emit_status(p.shipment, "in_transit", kind=events.SHIPMENT_DELAYED, settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.trigger == "delayed"
@@ -219,6 +226,7 @@ async def test_a_delay_message_gives_the_new_eta(db: str, settings: Settings) ->
         kind=events.SHIPMENT_DELAYED,
         old_eta="2026-06-11",
         new_eta="2026-06-15",
+        settings=settings,
     )
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
@@ -237,7 +245,7 @@ async def test_a_broken_merchant_template_falls_back_to_the_default(
         subject="{{ parcel_number }}",
         body="{{ greeting }}",
     )
-    await emit_status(p.shipment, "delivered")
+    await emit_status(p.shipment, "delivered", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.subject == "Your parcel has been delivered"
@@ -245,15 +253,15 @@ async def test_a_broken_merchant_template_falls_back_to_the_default(
 
 async def test_pending_and_expired_statuses_send_nothing(db: str, settings: Settings) -> None:
     p = await parcel()
-    await emit_status(p.shipment, "pending")
-    await emit_status(p.shipment, "expired")
+    await emit_status(p.shipment, "pending", settings=settings)
+    await emit_status(p.shipment, "expired", settings=settings)
 
     assert await OutboxMessage.all().count() == 0
 
 
 async def test_return_shipments_send_nothing(db: str, settings: Settings) -> None:
     p = await parcel(shipment={"direction": "return"})
-    await emit_status(p.shipment, "delivered")
+    await emit_status(p.shipment, "delivered", settings=settings)
 
     assert await OutboxMessage.all().count() == 0
 
@@ -269,6 +277,7 @@ async def test_the_message_rolls_back_with_its_cause(db: str, settings: Settings
                 subject_id=p.shipment.id,
                 payload={"old_status": "in_transit", "new_status": "delivered"},
                 using_db=conn,
+                settings=settings,
             )
             raise RuntimeError("the status change failed after the event")
 
@@ -287,7 +296,7 @@ async def test_a_merchant_override_replaces_the_default_template(
         subject="{{ merchant.name }}: paczka u Ciebie!",
         body="{{ greeting }}\n\nPaczka {{ tracking_number }} dotarła.",
     )
-    await emit_status(p.shipment, "delivered")
+    await emit_status(p.shipment, "delivered", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
     assert message.subject == "Zielony Sklep: paczka u Ciebie!"

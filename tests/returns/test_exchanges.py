@@ -29,7 +29,7 @@ async def _exchange_setup(
 
 async def _exchange(order: Order, item: OrderItem, new: ProductVariant, qty: int = 1):  # type: ignore[no-untyped-def]
     choice = Selection(item.id, qty, "exchange", exchange_variant_id=new.id)
-    return await service.create_return(order, [choice])
+    return await service.create_return(order, [choice], settings=factories.app_settings())
 
 
 async def _stock(variant: ProductVariant) -> tuple[int, int]:
@@ -68,7 +68,7 @@ async def test_cancelling_or_expiring_gives_the_reservation_back(
 ) -> None:
     order, item, large = await _exchange_setup(stock=3)
     request = await _exchange(order, item, large, qty=2)
-    await states.transition(request, end, actor=actor)
+    await states.transition(request, end, actor=actor, settings=factories.app_settings())
     assert await _stock(large) == (3, 0)
     assert not (await Exchange.get(new_variant_id=large.id)).stock_reserved
 
@@ -77,7 +77,7 @@ async def test_a_rejected_review_never_held_stock(db: str) -> None:
     order, item, large = await _exchange_setup(stock=3, auto_approve_rules={})
     request = await _exchange(order, item, large)
     assert await _stock(large) == (3, 0)
-    await service.reject(request, actor="staff:1")
+    await service.reject(request, actor="staff:1", settings=factories.app_settings())
     assert await _stock(large) == (3, 0)
 
 
@@ -86,11 +86,11 @@ async def test_approving_when_the_stock_is_gone_is_refused_and_keeps_the_review(
     request = await _exchange(order, item, large)
     await ProductVariant.filter(id=large.id).update(stock=0)
     with pytest.raises(exchanges.OutOfStock):
-        await service.approve(request, actor="staff:1")
+        await service.approve(request, actor="staff:1", settings=factories.app_settings())
     request = await ReturnRequest.get(id=request.id)
     assert request.state == S.NEEDS_REVIEW
     await ProductVariant.filter(id=large.id).update(stock=1)
-    await service.approve(request, actor="staff:1")
+    await service.approve(request, actor="staff:1", settings=factories.app_settings())
     assert await _stock(large) == (1, 1)
 
 
@@ -98,7 +98,7 @@ async def test_stock_is_reserved_at_receipt_when_the_policy_says_so(db: str) -> 
     order, item, large = await _exchange_setup(stock=3, reserve_stock_at="receipt")
     request = await _exchange(order, item, large)
     assert await _stock(large) == (3, 0)
-    await states.transition(request, S.RECEIVED, actor="carrier")
+    await states.transition(request, S.RECEIVED, actor="carrier", settings=factories.app_settings())
     assert await _stock(large) == (3, 1)
 
 
@@ -106,7 +106,7 @@ async def test_resolving_ships_the_new_variant_and_sells_the_stock(db: str) -> N
     order, item, large = await _exchange_setup(stock=3, price="31.00")
     request = await _exchange(order, item, large, qty=2)
     for step in (S.RECEIVED, S.INSPECTED, S.RESOLVED):
-        await states.transition(request, step, actor="staff:1")
+        await states.transition(request, step, actor="staff:1", settings=factories.app_settings())
     assert await _stock(large) == (1, 0)
     swap = await Exchange.get(new_variant_id=large.id)
     assert swap.price_difference == Decimal("12.00")  # the customer pays 2 × 6.00

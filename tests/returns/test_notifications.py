@@ -3,7 +3,6 @@ with the merchant's words when they wrote some, and none for a customer who opte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -19,21 +18,19 @@ from portal.models import (
     OutboxMessage,
     ReturnRequest,
 )
-from portal.notifications import composer, triggers
+from portal.notifications import composer
 from portal.notifications.base import LOCALES
 from portal.notifications.checking import TemplateProblem
 from portal.returns import labels, messages, notifications, queue, service
 from portal.settings import Settings
+from tests import factories
 from tests.admin.returns_helpers import return_for, review_shop
 from tests.notifications.helpers import make_settings
 
 
 @pytest.fixture
-def settings() -> Iterator[Settings]:
-    value = make_settings()
-    triggers.configure(value)
-    yield value
-    triggers.configure(None)
+def settings() -> Settings:
+    return make_settings()
 
 
 async def _messages(request_id: int) -> list[OutboxMessage]:
@@ -50,7 +47,7 @@ async def test_a_request_under_review_is_acknowledged_once_even_when_replayed(
     assert ret.number in sent[0].subject and ret.number in sent[0].body_text
     event = await DomainEvent.get(subject_id=ret.id, kind="return.needs_review")
     async with in_transaction() as conn:
-        await notifications.on_return_event(event, conn)
+        await notifications.on_return_event(event, factories.listener_context(conn, settings))
         assert await notifications.enqueue_for_event(event, conn=conn, settings=settings) == []
     assert len(await _messages(ret.id)) == 1
 
@@ -60,7 +57,7 @@ async def test_approval_sends_email_and_sms_with_the_drop_off_code(
 ) -> None:
     shop = await review_shop()
     ret = await return_for(shop, customer={"phone": "+48601234567", "sms_opt_in": True})
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=settings)
     keys = {m.unique_key: m for m in await _messages(ret.id)}
     email = keys[f"return:{ret.id}:approved:email"]
     sms = keys[f"return:{ret.id}:approved:sms"]
@@ -76,7 +73,9 @@ async def test_approval_sends_email_and_sms_with_the_drop_off_code(
 async def test_a_rejection_carries_the_merchants_message(settings: Settings, db: str) -> None:
     shop = await review_shop()
     ret = await return_for(shop)
-    await service.reject(ret, actor="staff:1", note="Worn shoes cannot be returned.")
+    await service.reject(
+        ret, actor="staff:1", note="Worn shoes cannot be returned.", settings=settings
+    )
     rejected = next(m for m in await _messages(ret.id) if ":rejected:" in m.unique_key)
     assert "Worn shoes cannot be returned." in rejected.body_text
 
@@ -84,14 +83,14 @@ async def test_a_rejection_carries_the_merchants_message(settings: Settings, db:
 async def test_every_step_the_customer_sees_gets_its_message(settings: Settings, db: str) -> None:
     shop = await review_shop()
     ret = await return_for(shop, quantity=2)
-    await service.approve(ret, actor="staff:1")
-    await queue.mark_received(ret, actor="staff:1", issue_refund=True)
+    await service.approve(ret, actor="staff:1", settings=settings)
+    await queue.mark_received(ret, actor="staff:1", issue_refund=True, settings=settings)
     steps = [m.unique_key.split(":")[2] for m in await _messages(ret.id)]
     assert steps == ["requested", "approved", "received", "resolved"]
     resolved = (await _messages(ret.id))[-1]
     assert "Refund: $60.00." in resolved.body_text
     cancelled = await return_for(shop)
-    await service.cancel(cancelled)
+    await service.cancel(cancelled, settings=settings)
     assert [m.trigger for m in await _messages(cancelled.id)] == [
         "return_requested",
         "return_cancelled",
@@ -101,7 +100,7 @@ async def test_every_step_the_customer_sees_gets_its_message(settings: Settings,
 async def test_the_message_is_in_the_customers_language(settings: Settings, db: str) -> None:
     shop = await review_shop()
     ret = await return_for(shop, customer={"locale": "pl-PL"})
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=settings)
     approved = next(m for m in await _messages(ret.id) if m.trigger == "return_approved")
     assert approved.locale == "pl"
     assert approved.subject == f"Twój zwrot {ret.number} został zaakceptowany"
@@ -134,7 +133,7 @@ async def test_an_opted_out_customer_gets_nothing(settings: Settings, db: str) -
         shop,
         customer={"email_opt_in": False, "sms_opt_in": False, "phone": "+48601234567"},
     )
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=settings)
     assert await _messages(ret.id) == []
 
 
@@ -152,7 +151,7 @@ async def test_the_merchants_rules_and_own_words_apply(settings: Settings, db: s
     )
     ret = await return_for(shop)
     assert await _messages(ret.id) == []
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=settings)
     (approved,) = await _messages(ret.id)
     assert approved.subject == f"Send {ret.number} back"
     assert "Ship it by" in approved.body_text
@@ -171,7 +170,7 @@ async def test_a_broken_merchant_template_falls_back_to_the_default(
         body="{{ renamed_variable }}",
     )
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=settings)
     approved = next(m for m in await _messages(ret.id) if m.trigger == "return_approved")
     assert approved.subject == f"Your return {ret.number} is approved"
 
@@ -198,7 +197,7 @@ async def test_an_unused_label_expiring_is_told_to_the_customer(
 ) -> None:
     shop = await review_shop()
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
+    await service.approve(ret, actor="staff:1", settings=settings)
     await ReturnRequest.filter(id=ret.id).update(
         label_expires_at=datetime.now(UTC) - timedelta(minutes=1)
     )

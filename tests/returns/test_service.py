@@ -32,7 +32,11 @@ async def test_a_request_is_priced_written_and_auto_approved(db: str) -> None:
     order = await delivered_order(shop)
     item = await factories.order_item(order, quantity=2, unit_price=Decimal("30.00"))
     request = await service.create_return(
-        order, [Selection(item.id, 2, "refund")], method="drop_off_qr", submission_key="k1"
+        order,
+        [Selection(item.id, 2, "refund")],
+        method="drop_off_qr",
+        submission_key="k1",
+        settings=factories.app_settings(),
     )
     assert re.fullmatch(r"R-[A-Z2-9]{6}", request.number)
     saved = await ReturnRequest.get(id=request.id)
@@ -50,7 +54,9 @@ async def test_a_request_breaking_an_auto_approve_rule_goes_to_review(db: str) -
     shop, _ = await shop_with_policy(auto_approve_rules={"max_value": "10.00"})
     order = await delivered_order(shop)
     item = await factories.order_item(order)
-    request = await service.create_return(order, [Selection(item.id, 1, "refund")])
+    request = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
     assert (await ReturnRequest.get(id=request.id)).state == S.NEEDS_REVIEW
     last = await ReturnTransition.filter(return_request_id=request.id).order_by("-id").first()
     assert last is not None and last.note == "max_value"
@@ -60,7 +66,9 @@ async def test_a_keep_item_return_resolves_at_once(db: str) -> None:
     shop, _ = await shop_with_policy(keep_item_threshold=Decimal("10.00"))
     order = await delivered_order(shop)
     item = await factories.order_item(order, unit_price=Decimal("8.00"))
-    request = await service.create_return(order, [Selection(item.id, 1, "keep_item")])
+    request = await service.create_return(
+        order, [Selection(item.id, 1, "keep_item")], settings=factories.app_settings()
+    )
     saved = await ReturnRequest.get(id=request.id)
     assert (saved.state, saved.refund_total) == (S.RESOLVED, Decimal("8.00"))
     assert saved.label_expires_at is None
@@ -95,7 +103,9 @@ async def test_a_selection_against_the_policy_is_refused(
     order = await delivered_order(shop)
     item = await factories.order_item(order, **item_fields)
     with pytest.raises(ReturnRefused) as refused:
-        await service.create_return(order, [Selection(item.id, *_rest(choice))])
+        await service.create_return(
+            order, [Selection(item.id, *_rest(choice))], settings=factories.app_settings()
+        )
     assert refused.value.errors == {item.id: code}
     assert await ReturnRequest.all().count() == 0
 
@@ -117,7 +127,7 @@ async def test_a_reason_with_its_evidence_is_accepted(db: str) -> None:
     order = await delivered_order(shop)
     item = await factories.order_item(order)
     choice = Selection(item.id, 1, "refund", reason_code="damaged", photo_path="r/1.jpg")
-    request = await service.create_return(order, [choice])
+    request = await service.create_return(order, [choice], settings=factories.app_settings())
     assert (await ReturnItem.get(return_request_id=request.id)).photo_path == "r/1.jpg"
 
 
@@ -125,13 +135,21 @@ async def test_units_already_in_a_return_cannot_be_returned_again(db: str) -> No
     shop, _ = await shop_with_policy()
     order = await delivered_order(shop)
     item = await factories.order_item(order, quantity=3)
-    await service.create_return(order, [Selection(item.id, 2, "refund")])
+    await service.create_return(
+        order, [Selection(item.id, 2, "refund")], settings=factories.app_settings()
+    )
     with pytest.raises(ReturnRefused) as refused:
-        await service.create_return(order, [Selection(item.id, 2, "refund")])
+        await service.create_return(
+            order, [Selection(item.id, 2, "refund")], settings=factories.app_settings()
+        )
     assert refused.value.errors == {item.id: "quantity"}
-    await service.create_return(order, [Selection(item.id, 1, "refund")])
+    await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
     with pytest.raises(ReturnRefused) as again:
-        await service.create_return(order, [Selection(item.id, 1, "refund")])
+        await service.create_return(
+            order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+        )
     assert again.value.errors == {item.id: "fully_returned"}
 
 
@@ -139,10 +157,14 @@ async def test_a_cancelled_return_frees_its_units(db: str) -> None:
     shop, _ = await shop_with_policy()
     order = await delivered_order(shop)
     item = await factories.order_item(order)
-    first = await service.create_return(order, [Selection(item.id, 1, "refund")])
-    await service.cancel(first)
+    first = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
+    await service.cancel(first, settings=factories.app_settings())
     assert (await ReturnRequest.get(id=first.id)).state == S.CANCELLED
-    second = await service.create_return(order, [Selection(item.id, 1, "refund")])
+    second = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
     assert second.id != first.id
 
 
@@ -151,7 +173,9 @@ async def test_a_closed_window_refuses_the_whole_selection(db: str) -> None:
     order = await delivered_order(shop)
     item = await factories.order_item(order)
     with pytest.raises(ReturnRefused) as refused:
-        await service.create_return(order, [Selection(item.id, 1, "refund")])
+        await service.create_return(
+            order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+        )
     assert refused.value.errors == {item.id: "window_closed"}
 
 
@@ -160,7 +184,9 @@ async def test_without_a_policy_nothing_can_be_returned(db: str) -> None:
     order = await delivered_order(shop)
     item = await factories.order_item(order)
     with pytest.raises(ReturnRefused, match="no_policy"):
-        await service.create_return(order, [Selection(item.id, 1, "refund")])
+        await service.create_return(
+            order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+        )
 
 
 async def test_a_method_the_policy_does_not_offer_is_refused(db: str) -> None:
@@ -168,7 +194,12 @@ async def test_a_method_the_policy_does_not_offer_is_refused(db: str) -> None:
     order = await delivered_order(shop)
     item = await factories.order_item(order)
     with pytest.raises(ReturnRefused, match="method"):
-        await service.create_return(order, [Selection(item.id, 1, "refund")], method="in_store")
+        await service.create_return(
+            order,
+            [Selection(item.id, 1, "refund")],
+            method="in_store",
+            settings=factories.app_settings(),
+        )
 
 
 async def test_a_double_submission_creates_one_request(db: str) -> None:
@@ -177,7 +208,12 @@ async def test_a_double_submission_creates_one_request(db: str) -> None:
     item = await factories.order_item(order, quantity=5)
     choice = [Selection(item.id, 1, "refund")]
     results = await asyncio.gather(
-        *(service.create_return(order, choice, submission_key="form-abc") for _ in range(4))
+        *(
+            service.create_return(
+                order, choice, submission_key="form-abc", settings=factories.app_settings()
+            )
+            for _ in range(4)
+        )
     )
     assert len({r.id for r in results}) == 1
     assert await ReturnRequest.all().count() == 1
@@ -192,8 +228,12 @@ async def test_an_rma_clash_is_retried_with_a_new_number(
     item = await factories.order_item(order, quantity=2)
     numbers = iter(["R-AAAAAA", "R-AAAAAA", "R-BBBBBB"])
     monkeypatch.setattr(service, "new_rma_number", lambda: next(numbers))
-    first = await service.create_return(order, [Selection(item.id, 1, "refund")])
-    second = await service.create_return(order, [Selection(item.id, 1, "refund")])
+    first = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
+    second = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
     assert (first.number, second.number) == ("R-AAAAAA", "R-BBBBBB")
 
 
@@ -201,8 +241,12 @@ async def test_a_returning_customer_over_the_limit_goes_to_review(db: str) -> No
     shop, _ = await shop_with_policy(auto_approve_rules={"max_returns_per_customer": 1})
     order = await delivered_order(shop)
     item = await factories.order_item(order, quantity=2)
-    first = await service.create_return(order, [Selection(item.id, 1, "refund")])
-    second = await service.create_return(order, [Selection(item.id, 1, "refund")])
+    first = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
+    second = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
     assert (await ReturnRequest.get(id=first.id)).state == S.AWAITING_SHIPMENT
     assert (await ReturnRequest.get(id=second.id)).state == S.NEEDS_REVIEW
 
@@ -211,10 +255,14 @@ async def test_a_merchant_approves_or_rejects_a_reviewed_request(db: str) -> Non
     shop, _ = await shop_with_policy(auto_approve_rules={})
     order = await delivered_order(shop)
     item = await factories.order_item(order, quantity=2)
-    one = await service.create_return(order, [Selection(item.id, 1, "refund")])
-    two = await service.create_return(order, [Selection(item.id, 1, "refund")])
-    await service.approve(one, actor="staff:3", note="fine")
-    await service.reject(two, actor="staff:3", note="worn")
+    one = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
+    two = await service.create_return(
+        order, [Selection(item.id, 1, "refund")], settings=factories.app_settings()
+    )
+    await service.approve(one, actor="staff:3", note="fine", settings=factories.app_settings())
+    await service.reject(two, actor="staff:3", note="worn", settings=factories.app_settings())
     assert (await ReturnRequest.get(id=one.id)).state == S.AWAITING_SHIPMENT
     assert (await ReturnRequest.get(id=two.id)).state == S.REJECTED
     assert await _states(one) == ["requested", "needs_review", "approved", "awaiting_shipment"]
@@ -224,11 +272,11 @@ async def test_unused_labels_expire_in_the_sweep(db: str, tmp_path: Path) -> Non
     shop, _ = await shop_with_policy()
     order = await delivered_order(shop)
     item = await factories.order_item(order, quantity=2)
-    old = await service.create_return(order, [Selection(item.id, 1, "refund")])
-    fresh = await service.create_return(order, [Selection(item.id, 1, "refund")])
+    settings = make_settings(tmp_path, database_url=db)
+    old = await service.create_return(order, [Selection(item.id, 1, "refund")], settings=settings)
+    fresh = await service.create_return(order, [Selection(item.id, 1, "refund")], settings=settings)
     past = datetime.now(UTC) - timedelta(minutes=1)
     await ReturnRequest.filter(id=old.id).update(label_expires_at=past)
-    settings = make_settings(tmp_path, database_url=db)
     async with httpx.AsyncClient() as client:
         assert await service.expire_unused_labels(settings, client) is False
     assert (await ReturnRequest.get(id=old.id)).state == S.EXPIRED

@@ -30,6 +30,7 @@ async def _scan(shipment: Shipment, new_status: str, old_status: str = "pending"
                 "occurred_at": "2026-11-20T10:00:00+00:00",
             },
             using_db=conn,
+            settings=factories.app_settings(),
         )
 
 
@@ -87,6 +88,7 @@ async def test_the_move_rolls_back_with_the_scan(db: str) -> None:
                 subject_id=parcel.id,
                 payload={"old_status": "pending", "new_status": "delivered"},
                 using_db=conn,
+                settings=factories.app_settings(),
             )
             raise RuntimeError("the ingest failed after emitting")
     assert (await ReturnRequest.get(id=request.id)).state == S.AWAITING_SHIPMENT
@@ -111,7 +113,7 @@ async def test_a_sweep_of_many_scans_moves_each_return_in_order(db: str) -> None
         )
     ]
     async with in_transaction() as conn:
-        await events.emit_many(specs, using_db=conn)
+        await events.emit_many(specs, using_db=conn, settings=factories.app_settings())
     assert (await ReturnRequest.get(id=first.id)).state == S.RECEIVED
     assert (await ReturnRequest.get(id=second.id)).state == S.RECEIVED
     steps = [

@@ -9,14 +9,18 @@ import httpx
 from portal.models import ReturnRequest
 from portal.returns import labels, service
 from portal.returns.service import Selection, create_return
+from tests import factories
 from tests.returns_page.helpers import Shop
 
 
 async def _path(web: httpx.AsyncClient, shop: Shop) -> tuple[ReturnRequest, str]:
-    row = await create_return(
-        shop.order, [Selection(shop.tee.id, 2, "refund", "too_small")], method="drop_off_qr"
-    )
     settings = web._transport.app.app.state.settings  # type: ignore[attr-defined]
+    row = await create_return(
+        shop.order,
+        [Selection(shop.tee.id, 2, "refund", "too_small")],
+        method="drop_off_qr",
+        settings=settings,
+    )
     url = labels.drop_off_url(settings, shop.merchant.id, row.number)
     return row, url.removeprefix(settings.public_base_url)
 
@@ -50,7 +54,7 @@ async def test_an_expired_or_cancelled_code_is_refused(web: httpx.AsyncClient, s
     assert (await web.get(path)).status_code == 410
     await ReturnRequest.filter(id=row.id).update(label_expires_at=None)
     assert (await web.get(path)).status_code == 200
-    await service.cancel(row)
+    await service.cancel(row, settings=factories.app_settings())
     answer = await web.get(path)
     assert answer.status_code == 410
     assert "no longer valid" in answer.context["message"]  # type: ignore[attr-defined]

@@ -12,13 +12,17 @@ from portal.models import ReturnRequest
 from portal.models.returns import ReturnState as S
 from portal.returns import states
 from portal.returns.service import Selection, create_return
+from tests import factories
 from tests.conftest import client_for
 from tests.returns_page.helpers import Shop, make_shop, open_order
 
 
 async def _booked(shop: Shop, method: str = "drop_off_qr") -> ReturnRequest:
     return await create_return(
-        shop.order, [Selection(shop.tee.id, 1, "refund", "too_small")], method=method
+        shop.order,
+        [Selection(shop.tee.id, 1, "refund", "too_small")],
+        method=method,
+        settings=factories.app_settings(),
     )
 
 
@@ -59,7 +63,9 @@ async def test_cancelling_works_until_the_parcel_ships(web: httpx.AsyncClient, s
     assert after.context["state"] == "Cancelled" and not after.context["cancellable"]  # type: ignore[attr-defined]
 
     second = await _booked(shop)
-    await states.transition(second, S.IN_TRANSIT, actor="carrier")
+    await states.transition(
+        second, S.IN_TRANSIT, actor="carrier", settings=factories.app_settings()
+    )
     refused = await web.post(f"/returns/{second.number}/cancel", data={"csrf_token": token})
     assert refused.status_code == 409
     assert "can no longer be cancelled" in refused.context["message"]  # type: ignore[attr-defined]

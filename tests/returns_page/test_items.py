@@ -8,6 +8,7 @@ import httpx
 
 from portal.models import Shipment
 from portal.returns_page import photos
+from tests import factories
 from tests.returns_page.helpers import Shop, draft_of, make_shop, open_order, png, post_items
 
 
@@ -54,7 +55,11 @@ async def test_reasons_nest_and_follow_the_language(web: httpx.AsyncClient, shop
 async def test_an_already_returned_item_says_so(web: httpx.AsyncClient, shop: Shop) -> None:
     from portal.returns.service import Selection, create_return
 
-    await create_return(shop.order, [Selection(shop.socks.id, 1, "refund", "too_small")])
+    await create_return(
+        shop.order,
+        [Selection(shop.socks.id, 1, "refund", "too_small")],
+        settings=factories.app_settings(),
+    )
     page = await open_order(web, shop)
     socks = next(i for i in page.context["items"] if i.title == "Socks")  # type: ignore[attr-defined]
     assert socks.why_not == "Already returned."

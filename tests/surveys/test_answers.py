@@ -21,6 +21,7 @@ from portal.surveys.answers import (
     wants_follow_up,
 )
 from portal.surveys.scheduling import create_survey, new_token, survey_return
+from tests import factories
 from tests.surveys.helpers import NOW, delivered, resolved_return
 
 
@@ -66,22 +67,26 @@ async def test_a_completed_survey_takes_changes_for_a_short_grace_then_only_than
     db: str,
 ) -> None:
     survey, token = await _survey()
-    await record_answer(survey, "csat_delivery", 5, now=NOW)
-    done = await record_answer(survey, "nps", 10, now=NOW)
+    await record_answer(survey, "csat_delivery", 5, now=NOW, settings=factories.app_settings())
+    done = await record_answer(survey, "nps", 10, now=NOW, settings=factories.app_settings())
     assert done.completed
     assert (await Survey.get(id=survey.id)).completed_at == NOW
     in_grace = NOW + EDIT_GRACE - timedelta(seconds=1)
     opened = await open_survey(token, now=in_grace)
     assert opened.state == OpenState.OPEN and opened.completed
     assert editable_until(opened.survey) == NOW + EDIT_GRACE  # type: ignore[arg-type]
-    late_comment = await record_answer(survey, "nps", None, "Great", now=in_grace)
+    late_comment = await record_answer(
+        survey, "nps", None, "Great", now=in_grace, settings=factories.app_settings()
+    )
     assert not late_comment.completed  # completion is counted once
     assert (await Survey.get(id=survey.id)).completed_at == NOW
     closed = await open_survey(token, now=NOW + EDIT_GRACE)
     assert closed.state == OpenState.COMPLETED
     assert set(closed.answers) == {"csat_delivery", "nps"}
     with pytest.raises(AnswerError):
-        await record_answer(survey, "nps", 3, now=NOW + EDIT_GRACE)
+        await record_answer(
+            survey, "nps", 3, now=NOW + EDIT_GRACE, settings=factories.app_settings()
+        )
     assert (await SurveyAnswer.get(survey_id=survey.id, question="nps")).score == 10
 
 
@@ -94,19 +99,27 @@ async def test_a_survey_in_progress_is_not_editable_until_anything(db: str) -> N
 
 async def test_follow_up_is_wanted_for_any_detractor_answer(db: str) -> None:
     survey, token = await _survey()
-    await record_answer(survey, "csat_delivery", 5, now=NOW)
+    await record_answer(survey, "csat_delivery", 5, now=NOW, settings=factories.app_settings())
     opened = await open_survey(token, now=NOW)
     assert not wants_follow_up(opened.questions, opened.answers)
-    await record_answer(survey, "nps", 4, now=NOW)
+    await record_answer(survey, "nps", 4, now=NOW, settings=factories.app_settings())
     opened = await open_survey(token, now=NOW)
     assert wants_follow_up(opened.questions, opened.answers)
 
 
 async def test_each_answer_is_saved_as_given_and_a_second_replaces_it(db: str) -> None:
     survey, token = await _survey(carrier_key="dhl")
-    first = await record_answer(survey, "csat_delivery", 2, "Box was wet", now=NOW)
+    first = await record_answer(
+        survey, "csat_delivery", 2, "Box was wet", now=NOW, settings=factories.app_settings()
+    )
     assert not first.completed
-    await record_answer(survey, "csat_delivery", 4, now=NOW + timedelta(seconds=5))
+    await record_answer(
+        survey,
+        "csat_delivery",
+        4,
+        now=NOW + timedelta(seconds=5),
+        settings=factories.app_settings(),
+    )
     answer = await SurveyAnswer.get(survey_id=survey.id, question="csat_delivery")
     assert answer.score == 4
     assert answer.comment == "Box was wet"
@@ -120,9 +133,11 @@ async def test_each_answer_is_saved_as_given_and_a_second_replaces_it(db: str) -
 async def test_a_comment_can_follow_its_score(db: str) -> None:
     survey, _ = await _survey()
     with pytest.raises(AnswerError):
-        await record_answer(survey, "nps", None, "no score yet", now=NOW)
-    await record_answer(survey, "nps", 7, now=NOW)
-    await record_answer(survey, "nps", None, "Fine", now=NOW)
+        await record_answer(
+            survey, "nps", None, "no score yet", now=NOW, settings=factories.app_settings()
+        )
+    await record_answer(survey, "nps", 7, now=NOW, settings=factories.app_settings())
+    await record_answer(survey, "nps", None, "Fine", now=NOW, settings=factories.app_settings())
     answer = await SurveyAnswer.get(survey_id=survey.id, question="nps")
     assert (answer.score, answer.comment) == (7, "Fine")
 
@@ -136,20 +151,22 @@ async def test_scores_outside_the_questions_scale_are_refused(
 ) -> None:
     survey, _ = await _survey()
     with pytest.raises(AnswerError):
-        await record_answer(survey, question, score, now=NOW)
+        await record_answer(survey, question, score, now=NOW, settings=factories.app_settings())
     assert await SurveyAnswer.all().count() == 0
 
 
 async def test_a_question_the_survey_does_not_ask_is_refused(db: str) -> None:
     survey, _ = await _survey()
     with pytest.raises(AnswerError):
-        await record_answer(survey, "ces_return", 3, now=NOW)
+        await record_answer(survey, "ces_return", 3, now=NOW, settings=factories.app_settings())
 
 
 async def test_an_expired_survey_takes_no_answers(db: str) -> None:
     survey, _ = await _survey()
     with pytest.raises(AnswerError):
-        await record_answer(survey, "nps", 9, now=NOW + timedelta(days=31))
+        await record_answer(
+            survey, "nps", 9, now=NOW + timedelta(days=31), settings=factories.app_settings()
+        )
 
 
 @pytest.mark.parametrize(
@@ -171,7 +188,9 @@ def test_detractors_and_hard_experiences_are_flagged(metric: str, score: int, fl
 
 async def test_an_answer_emits_an_event_with_its_follow_up_flag(db: str) -> None:
     survey, _ = await _survey(Outcome.LATE)
-    recorded = await record_answer(survey, "ces_delivery", 1, "Had to call twice", now=NOW)
+    recorded = await record_answer(
+        survey, "ces_delivery", 1, "Had to call twice", now=NOW, settings=factories.app_settings()
+    )
     assert recorded.follow_up and recorded.completed
     event = await DomainEvent.get(kind="survey.answered", subject_id=survey.id)
     assert event.subject_type == "survey"
@@ -189,7 +208,7 @@ async def test_return_answers_carry_the_return_carrier_and_reason(
     async with in_transaction() as conn:
         survey = await survey_return(settings, request.id, now=NOW, conn=conn)
     assert survey is not None
-    await record_answer(survey, "ces_return", 5, now=NOW)
+    await record_answer(survey, "ces_return", 5, now=NOW, settings=settings)
     answer = await SurveyAnswer.get(survey_id=survey.id)
     assert (answer.carrier_key, answer.return_reason, answer.outcome) == (
         "dhl",
@@ -212,5 +231,5 @@ async def test_a_survey_made_by_the_scheduler_records_answers(db: str, settings:
             shipment=parcel.shipment,
         )
     assert survey is not None
-    recorded = await record_answer(survey, "nps", 3, now=NOW)
+    recorded = await record_answer(survey, "nps", 3, now=NOW, settings=settings)
     assert recorded.follow_up and not recorded.completed

@@ -36,10 +36,17 @@ async def test_a_detractor_gets_one_alert_with_the_comment_typed_after_the_score
 ) -> None:
     shop = await shop_with_support(name="Kite Shop")
     survey = await smooth_survey(shop, phone="+48600100200")
-    await record_answer(survey, "nps", 3, now=NOW)
-    await record_answer(survey, "csat_delivery", 4, now=NOW + timedelta(minutes=1))
+    await record_answer(survey, "nps", 3, now=NOW, settings=settings)
     await record_answer(
-        survey, "nps", None, "Box crushed, nobody answered", now=NOW + timedelta(minutes=5)
+        survey, "csat_delivery", 4, now=NOW + timedelta(minutes=1), settings=settings
+    )
+    await record_answer(
+        survey,
+        "nps",
+        None,
+        "Box crushed, nobody answered",
+        now=NOW + timedelta(minutes=5),
+        settings=settings,
     )
     (alert,) = await alerts(survey)
     assert (alert.recipient, alert.trigger, alert.channel) == (SUPPORT, "survey_follow_up", "email")
@@ -71,8 +78,8 @@ async def test_a_detractor_gets_one_alert_with_the_comment_typed_after_the_score
 
 async def test_a_promoter_raises_no_alert(db: str, settings: Settings) -> None:
     survey = await smooth_survey(await shop_with_support())
-    await record_answer(survey, "csat_delivery", 5, now=NOW)
-    await record_answer(survey, "nps", 10, "Lovely", now=NOW)
+    await record_answer(survey, "csat_delivery", 5, now=NOW, settings=settings)
+    await record_answer(survey, "nps", 10, "Lovely", now=NOW, settings=settings)
     assert await alerts(survey) == []
     assert await _follow_up_events(survey.id) == 0
 
@@ -81,9 +88,13 @@ async def test_two_low_answers_still_make_one_alert_showing_the_last(
     db: str, settings: Settings
 ) -> None:
     survey = await smooth_survey(await shop_with_support())
-    await record_answer(survey, "nps", 3, now=NOW)
-    await record_answer(survey, "csat_delivery", 1, now=NOW + timedelta(minutes=2))
-    await record_answer(survey, "nps", 0, "Never again", now=NOW + timedelta(minutes=3))
+    await record_answer(survey, "nps", 3, now=NOW, settings=settings)
+    await record_answer(
+        survey, "csat_delivery", 1, now=NOW + timedelta(minutes=2), settings=settings
+    )
+    await record_answer(
+        survey, "nps", 0, "Never again", now=NOW + timedelta(minutes=3), settings=settings
+    )
     (alert,) = await alerts(survey)
     assert "Score: 0 of 10 (low)" in alert.body_text and "Never again" in alert.body_text
     assert "Score: 3 of 10" not in alert.body_text
@@ -94,7 +105,7 @@ async def test_a_survey_left_unfinished_alerts_the_grace_after_the_first_low_ans
     db: str, settings: Settings
 ) -> None:
     survey = await smooth_survey(await shop_with_support())
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=settings)
     (alert,) = await alerts(survey)
     assert alert.scheduled_for == NOW + EDIT_GRACE
     assert "Not answered" in alert.body_text
@@ -104,12 +115,14 @@ async def test_a_corrected_score_withdraws_the_alert_and_a_lower_one_brings_it_b
     db: str, settings: Settings
 ) -> None:
     survey = await smooth_survey(await shop_with_support())
-    await record_answer(survey, "csat_delivery", 2, now=NOW)
-    await record_answer(survey, "nps", 4, now=NOW)
-    await record_answer(survey, "nps", 9, now=NOW + timedelta(minutes=1))
+    await record_answer(survey, "csat_delivery", 2, now=NOW, settings=settings)
+    await record_answer(survey, "nps", 4, now=NOW, settings=settings)
+    await record_answer(survey, "nps", 9, now=NOW + timedelta(minutes=1), settings=settings)
     (alert,) = await alerts(survey)
     assert alert.state == MessageState.CANCELLED
-    await record_answer(survey, "nps", 5, "Thinking about it, no", now=NOW + timedelta(minutes=2))
+    await record_answer(
+        survey, "nps", 5, "Thinking about it, no", now=NOW + timedelta(minutes=2), settings=settings
+    )
     (alert,) = await alerts(survey)
     assert alert.state == MessageState.PENDING and "Thinking about it, no" in alert.body_text
     assert alert.scheduled_for == NOW + EDIT_GRACE
@@ -117,12 +130,14 @@ async def test_a_corrected_score_withdraws_the_alert_and_a_lower_one_brings_it_b
 
 async def test_a_claimed_or_sent_alert_is_never_rewritten(db: str, settings: Settings) -> None:
     survey = await smooth_survey(await shop_with_support())
-    await record_answer(survey, "csat_delivery", 5, now=NOW)
-    await record_answer(survey, "nps", 1, now=NOW)
+    await record_answer(survey, "csat_delivery", 5, now=NOW, settings=settings)
+    await record_answer(survey, "nps", 1, now=NOW, settings=settings)
     await OutboxMessage.filter(unique_key=follow_up.unique_key(survey.id)).update(
         state=MessageState.SENT
     )
-    await record_answer(survey, "nps", None, "too late to matter", now=NOW + timedelta(minutes=9))
+    await record_answer(
+        survey, "nps", None, "too late to matter", now=NOW + timedelta(minutes=9), settings=settings
+    )
     (alert,) = await alerts(survey)
     assert alert.state == MessageState.SENT and "too late" not in alert.body_text
 
@@ -132,7 +147,7 @@ async def test_without_a_support_email_nothing_is_written(
 ) -> None:
     survey = await smooth_survey(await factories.merchant())
     caplog.set_level("INFO", logger="portal.surveys.follow_up")
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=settings)
     assert await alerts(survey) == []
     assert await OutboxMessage.filter(merchant_id=survey.merchant_id).count() == 0  # type: ignore[attr-defined]
     assert "no support e-mail" in caplog.text
@@ -144,15 +159,15 @@ async def test_the_branding_support_email_is_used_when_surveys_name_none(
 ) -> None:
     shop = await factories.merchant(branding={"support_email": "care@brand.test"})
     survey = await smooth_survey(shop)
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=settings)
     assert [a.recipient for a in await alerts(survey)] == ["care@brand.test"]
 
 
 async def test_each_shop_hears_only_about_its_own_customers(db: str, settings: Settings) -> None:
     ours = await smooth_survey(await shop_with_support("ours@shop.test"))
     theirs = await smooth_survey(await shop_with_support("theirs@shop.test", name="Other"))
-    await record_answer(ours, "nps", 2, now=NOW)
-    await record_answer(theirs, "nps", 10, now=NOW)
+    await record_answer(ours, "nps", 2, now=NOW, settings=settings)
+    await record_answer(theirs, "nps", 10, now=NOW, settings=settings)
     messages = await OutboxMessage.all()
     assert [(m.recipient, m.merchant_id) for m in messages] == [  # type: ignore[attr-defined]
         ("ours@shop.test", ours.merchant_id)  # type: ignore[attr-defined]
@@ -163,7 +178,7 @@ async def test_each_shop_hears_only_about_its_own_customers(db: str, settings: S
 
 async def test_the_alert_speaks_the_shops_default_language(db: str, settings: Settings) -> None:
     survey = await smooth_survey(await shop_with_support(default_locale="pl"))
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=settings)
     (alert,) = await alerts(survey)
     assert alert.locale == "pl"
     assert alert.subject.startswith("Klient potrzebuje kontaktu")
@@ -173,10 +188,10 @@ async def test_the_alert_speaks_the_shops_default_language(db: str, settings: Se
 
 async def test_a_replayed_answer_records_no_second_follow_up(db: str, settings: Settings) -> None:
     survey = await smooth_survey(await shop_with_support())
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=settings)
     event = await DomainEvent.get(kind="survey.answered", subject_id=survey.id)
     async with in_transaction() as conn:
-        await follow_up.on_survey_answered(event, conn)
+        await follow_up.on_survey_answered(event, factories.listener_context(conn, settings))
     assert len(await alerts(survey)) == 1
     assert await _follow_up_events(survey.id) == 1
 
@@ -196,7 +211,7 @@ async def test_the_alert_goes_out_over_smtp_when_due_even_to_an_opted_out_custom
     db: str, settings: Settings, smtp_sink: SmtpSink
 ) -> None:
     survey = await smooth_survey(await shop_with_support(), email_opt_in=False)
-    await record_answer(survey, "nps", 2, "Late", now=NOW)
+    await record_answer(survey, "nps", 2, "Late", now=NOW, settings=settings)
     smtp = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}")
     assert (await dispatch_once(smtp, now=NOW + EDIT_GRACE - timedelta(seconds=1))).claimed == 0
     report = await dispatch_once(smtp, now=NOW + EDIT_GRACE)
@@ -219,7 +234,9 @@ async def test_a_hard_return_names_the_return_and_its_order(db: str, settings: S
         token_hash=new_token()[1],
         expires_at=NOW + timedelta(days=30),
     )
-    await record_answer(survey, "ces_return", 1, "The label did not print", now=NOW)
+    await record_answer(
+        survey, "ces_return", 1, "The label did not print", now=NOW, settings=settings
+    )
     (alert,) = await alerts(survey)
     for expected in (
         "Customer: Jan Kowalski",

@@ -158,6 +158,7 @@ async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
             subject_id=request.id,
             payload={},
             using_db=conn,
+            settings=settings,
         )
     survey = await Survey.get(return_request_id=request.id)
     assert survey.outcome == Outcome.EXCHANGE

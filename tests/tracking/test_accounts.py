@@ -82,7 +82,9 @@ async def test_concurrent_auth_failures_pause_once_and_tell_the_merchant_once(
 ) -> None:
     account = await factories.carrier_account(settings=settings)
 
-    paused = await asyncio.gather(*(accounts.pause(account, "HTTP 401", NOW) for _ in range(3)))
+    paused = await asyncio.gather(
+        *(accounts.pause(account, "HTTP 401", NOW, settings=settings) for _ in range(3))
+    )
 
     assert sorted(paused) == [False, False, True]
     [told] = await DomainEvent.filter(kind=accounts.AUTH_FAILED)

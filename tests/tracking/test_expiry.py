@@ -64,7 +64,7 @@ async def test_reactivation_restores_the_carrier_status_and_restarts_the_clock(
     shipment = await expired_shipment(settings, client)
     later = NOW + DAY
 
-    assert await reactivate(shipment, now=later)
+    assert await reactivate(shipment, now=later, settings=settings)
 
     stored = await Shipment.get(id=shipment.id)
     assert (stored.status, stored.next_poll_at) == (Status.INFO_RECEIVED, later)
@@ -85,7 +85,7 @@ async def test_reactivation_restores_the_carrier_status_and_restarts_the_clock(
 async def test_only_an_expired_shipment_can_be_reactivated(db: str) -> None:
     shipment = await factories.shipment(status=Status.IN_TRANSIT)
 
-    assert not await reactivate(shipment, now=NOW)
+    assert not await reactivate(shipment, now=NOW, settings=factories.app_settings())
     assert await DomainEvent.all().count() == 0
 
 
@@ -100,10 +100,10 @@ async def test_old_scans_arriving_after_a_reactivation_do_not_expire_it_again(
     await sweep_once(settings, client=client, now=NOW)
     shipment = await Shipment.get(id=shipment.id)
     assert shipment.status is Status.EXPIRED
-    assert await reactivate(shipment, now=NOW)
+    assert await reactivate(shipment, now=NOW, settings=settings)
 
     old_scan = TrackingEvent(NOW - 300 * DAY, Status.INFO_RECEIVED, carrier_code="LBL")
     result = TrackingResult(shipment.tracking_number, events=[old_scan])
-    await ingest(shipment, result, source=EventSource.PUSH, now=NOW + DAY)
+    await ingest(shipment, result, source=EventSource.PUSH, now=NOW + DAY, settings=settings)
 
     assert (await Shipment.get(id=shipment.id)).status is Status.INFO_RECEIVED

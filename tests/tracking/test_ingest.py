@@ -6,7 +6,6 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
-from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status, TrackingEvent, TrackingResult
 from portal import events
@@ -47,6 +46,7 @@ async def test_it_stores_new_events_and_takes_the_newest_status(db: str) -> None
         result(shipment.tracking_number, scan(5, Status.INFO_RECEIVED), scan(2, Status.IN_TRANSIT)),
         source=EventSource.POLL,
         now=NOW,
+        settings=factories.app_settings(),
     )
     assert (outcome.new_events, outcome.status_changed) == (2, True)
     stored = await Shipment.get(id=shipment.id)
@@ -69,6 +69,7 @@ async def test_a_status_change_emits_one_domain_event_with_its_payload(db: str) 
         ),
         source=EventSource.PUSH,
         now=NOW,
+        settings=factories.app_settings(),
     )
     [change] = await status_changes(shipment)
     assert change.merchant_id == shipment.merchant_id
@@ -89,8 +90,12 @@ async def test_the_same_result_twice_changes_nothing_the_second_time(db: str) ->
     answer = result(
         shipment.tracking_number, scan(2, Status.IN_TRANSIT), scan(1, Status.OUT_FOR_DELIVERY)
     )
-    await ingest(shipment, answer, source=EventSource.POLL, now=NOW)
-    again = await ingest(shipment, answer, source=EventSource.PUSH, now=NOW + H)
+    await ingest(
+        shipment, answer, source=EventSource.POLL, now=NOW, settings=factories.app_settings()
+    )
+    again = await ingest(
+        shipment, answer, source=EventSource.PUSH, now=NOW + H, settings=factories.app_settings()
+    )
     assert (again.new_events, again.status_changed) == (0, False)
     assert await StoredEvent.filter(shipment_id=shipment.id).count() == 2
     assert len(await status_changes(shipment)) == 1
@@ -100,7 +105,15 @@ async def test_concurrent_ingests_of_one_result_store_it_once(db: str) -> None:
     shipment = await factories.shipment()
     answer = result(shipment.tracking_number, scan(2, Status.IN_TRANSIT), scan(1, Status.DELIVERED))
     outcomes = await asyncio.gather(
-        *(ingest_many([(shipment.id, answer)], source=EventSource.PUSH, now=NOW) for _ in range(5))
+        *(
+            ingest_many(
+                [(shipment.id, answer)],
+                source=EventSource.PUSH,
+                now=NOW,
+                settings=factories.app_settings(),
+            )
+            for _ in range(5)
+        )
     )
     assert sum(o.new_events for [o] in outcomes) == 2
     assert sum(o.status_changed for [o] in outcomes) == 1
@@ -112,13 +125,18 @@ async def test_out_of_order_events_are_stored_and_sorted_by_time(db: str) -> Non
     shipment = await factories.shipment()
     number = shipment.tracking_number
     await ingest(
-        shipment, result(number, scan(1, Status.OUT_FOR_DELIVERY)), source=EventSource.PUSH, now=NOW
+        shipment,
+        result(number, scan(1, Status.OUT_FOR_DELIVERY)),
+        source=EventSource.PUSH,
+        now=NOW,
+        settings=factories.app_settings(),
     )
     late = await ingest(
         shipment,
         result(number, scan(6, Status.INFO_RECEIVED), scan(4, Status.IN_TRANSIT)),
         source=EventSource.PUSH,
         now=NOW,
+        settings=factories.app_settings(),
     )
     assert (late.new_events, late.status_changed) == (2, False)
     stored = await StoredEvent.filter(shipment_id=shipment.id).order_by("occurred_at")
@@ -144,9 +162,14 @@ async def test_a_final_status_is_never_rolled_back_by_an_older_event(db: str) ->
         ),
         source=EventSource.POLL,
         now=NOW,
+        settings=factories.app_settings(),
     )
     await ingest(
-        shipment, result(number, scan(5, Status.OUT_FOR_DELIVERY)), source=EventSource.PUSH, now=NOW
+        shipment,
+        result(number, scan(5, Status.OUT_FOR_DELIVERY)),
+        source=EventSource.PUSH,
+        now=NOW,
+        settings=factories.app_settings(),
     )
     stored = await Shipment.get(id=shipment.id)
     assert (stored.status, stored.signed_by, stored.delivered_at) == (
@@ -168,12 +191,14 @@ async def test_a_not_found_answer_keeps_everything_known(db: str) -> None:
         ),
         source=EventSource.POLL,
         now=NOW,
+        settings=factories.app_settings(),
     )
     outcome = await ingest(
         shipment,
         TrackingResult(shipment.tracking_number, not_found=True),
         source=EventSource.POLL,
         now=NOW + H,
+        settings=factories.app_settings(),
     )
     assert (outcome.new_events, outcome.status_changed) == (0, False)
     stored = await Shipment.get(id=shipment.id)
@@ -189,12 +214,14 @@ async def test_an_eta_moved_to_a_later_day_emits_a_delay(db: str) -> None:
         result(number, scan(3, Status.IN_TRANSIT), estimated_delivery=date(2026, 11, 21)),
         source=EventSource.POLL,
         now=NOW,
+        settings=factories.app_settings(),
     )
     outcome = await ingest(
         shipment,
         result(number, scan(3, Status.IN_TRANSIT), estimated_delivery=date(2026, 11, 23)),
         source=EventSource.POLL,
         now=NOW + H,
+        settings=factories.app_settings(),
     )
     assert outcome.delayed
     [delay] = await DomainEvent.filter(kind=events.SHIPMENT_DELAYED, subject_id=shipment.id)
@@ -211,7 +238,7 @@ async def test_a_failing_listener_rolls_back_the_whole_ingest(db: str) -> None:
     armed = [True]  # listeners stay registered for the session: disarm after this test
 
     @events.listen(events.SHIPMENT_STATUS_CHANGED)
-    async def boom(event: DomainEvent, conn: BaseDBAsyncClient) -> None:
+    async def boom(event: DomainEvent, ctx: events.ListenerContext) -> None:
         if armed and event.payload.get("tracking_number") == shipment.tracking_number:
             raise RuntimeError("listener failed")
 
@@ -222,6 +249,7 @@ async def test_a_failing_listener_rolls_back_the_whole_ingest(db: str) -> None:
                 result(shipment.tracking_number, scan(1, Status.IN_TRANSIT)),
                 source=EventSource.POLL,
                 now=NOW,
+                settings=factories.app_settings(),
             )
     finally:
         armed.clear()
@@ -237,6 +265,7 @@ async def test_a_push_never_postpones_the_next_poll(db: str) -> None:
         result(shipment.tracking_number, scan(1, Status.IN_TRANSIT)),
         source=EventSource.PUSH,
         now=NOW,
+        settings=factories.app_settings(),
     )
     stored = await Shipment.get(id=shipment.id)
     assert stored.next_poll_at == NOW + timedelta(minutes=5)
@@ -255,10 +284,14 @@ async def test_bulk_ingest_costs_the_same_statements_for_50_or_500_shipments(
         items = [(s.id, result(s.tracking_number, *both)) for s in shipments]
         emits.clear()
         with counting_queries() as first:
-            await ingest_many(items, source=EventSource.POLL, now=NOW)
+            await ingest_many(
+                items, source=EventSource.POLL, now=NOW, settings=factories.app_settings()
+            )
         assert len(emits) == count  # one status change each, emitted through events.emit
         with counting_queries() as steady:
-            await ingest_many(items, source=EventSource.POLL, now=NOW + H)
+            await ingest_many(
+                items, source=EventSource.POLL, now=NOW + H, settings=factories.app_settings()
+            )
         return first.count, steady.count
 
     assert await statements(50, 0) == await statements(500, 1000)

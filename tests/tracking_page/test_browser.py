@@ -82,7 +82,9 @@ async def _arrive(url: str) -> None:
                               "On the van", "Kraków", None, None, "PL")
             ],
         )  # fmt: skip
-        await ingest(shipment, result, source=EventSource.PUSH, now=now)
+        await ingest(
+            shipment, result, source=EventSource.PUSH, now=now, settings=factories.app_settings()
+        )
     finally:
         await portal_db.disconnect()
 

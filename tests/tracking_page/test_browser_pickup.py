@@ -60,7 +60,9 @@ async def _seed(url: str) -> None:
         result = TrackingResult(
             NUMBER, Status.AVAILABLE_FOR_PICKUP, events=scans, pickup_point=LOCKER
         )
-        await ingest(shipment, result, source=EventSource.POLL, now=NOW)
+        await ingest(
+            shipment, result, source=EventSource.POLL, now=NOW, settings=factories.app_settings()
+        )
     finally:
         await portal_db.disconnect()
 

@@ -380,7 +380,9 @@ async def _push_scan(shipment_id: int, status: Status, city: str) -> None:
 
     scan = Scan(occurred_at=NOW - timedelta(minutes=5), status=status, city=city, country="PL")
     result = TrackingResult("SBX00000000042", status=status, events=[scan])
-    await ingest_many([(shipment_id, result)], source=EventSource.PUSH, now=NOW)
+    await ingest_many(
+        [(shipment_id, result)], source=EventSource.PUSH, now=NOW, settings=factories.app_settings()
+    )
 
 
 async def test_a_pushed_scan_shows_on_the_number_page_within_the_cache_ttl(

@@ -48,6 +48,7 @@ async def _change(shipment: Shipment, new: Status, *, fail: bool = False) -> Non
                 "source": "poll",
             },
             using_db=conn,
+            settings=factories.app_settings(),
         )
         if fail:
             raise RuntimeError("the cause rolls back")
@@ -124,7 +125,13 @@ async def test_a_delivered_scan_reaches_the_merchants_receiver(hook_settings: Se
         events=[TrackingEvent(occurred_at=scanned, status=Status.DELIVERED, carrier_code="DL")],
         delivered_at=scanned,
     )
-    await ingest(shipment, result, source=EventSource.PUSH, now=datetime.now(UTC))
+    await ingest(
+        shipment,
+        result,
+        source=EventSource.PUSH,
+        now=datetime.now(UTC),
+        settings=factories.app_settings(),
+    )
 
     receiver = Receiver(secret)
     async with receiver.client() as client:

@@ -42,8 +42,10 @@ async def test_topic_patterns_filter_what_each_endpoint_gets(hook_settings: Sett
     shipments = await _endpoint(hook_settings, shop, "shipment.*")
     star = await _endpoint(hook_settings, shop, "*")
     ret = await return_for(shop)
-    await service.approve(ret, actor="staff:1")
-    await queue.mark_received(ret, actor="staff:1", issue_refund=True)
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="staff:1", issue_refund=True, settings=factories.app_settings()
+    )
     moves = [
         "return.requested",
         "return.needs_review",
@@ -63,8 +65,10 @@ async def test_the_data_describes_the_return_for_paying_it_out(hook_settings: Se
     endpoint = await _endpoint(hook_settings, shop, "return.resolved")
     shirt = await factories.variant(shop, sku="TEE-M")
     ret = await return_for(shop, quantity=2, variant=shirt, reason="too_small")
-    await service.approve(ret, actor="staff:1")
-    await queue.mark_received(ret, actor="staff:7", issue_refund=True)
+    await service.approve(ret, actor="staff:1", settings=factories.app_settings())
+    await queue.mark_received(
+        ret, actor="staff:7", issue_refund=True, settings=factories.app_settings()
+    )
     (delivery,) = await WebhookDelivery.filter(endpoint=endpoint)
     order = await (await ReturnRequest.get(id=ret.id)).order
     assert delivery.payload["topic"] == "return.resolved"
@@ -100,7 +104,7 @@ async def test_a_replayed_event_writes_no_second_delivery(hook_settings: Setting
     ret = await return_for(shop)
     event = await DomainEvent.get(subject_id=ret.id, kind="return.needs_review")
     async with in_transaction() as conn:
-        await returns_listener.enqueue_return_deliveries(event, conn)
+        await returns_listener.enqueue_return_deliveries(event, factories.listener_context(conn))
     assert await _topics(endpoint) == ["return.requested", "return.needs_review"]
 
 

@@ -39,9 +39,22 @@ async def _deliveries(endpoint: WebhookEndpoint) -> list[WebhookDelivery]:
 
 async def _unhappy(survey: Survey) -> None:
     """NPS 3, then CSAT 4 completes the survey, then a comment on the NPS."""
-    await record_answer(survey, "nps", 3, now=NOW)
-    await record_answer(survey, "csat_delivery", 4, now=NOW + timedelta(minutes=1))
-    await record_answer(survey, "nps", None, "Box crushed", now=NOW + timedelta(minutes=4))
+    await record_answer(survey, "nps", 3, now=NOW, settings=factories.app_settings())
+    await record_answer(
+        survey,
+        "csat_delivery",
+        4,
+        now=NOW + timedelta(minutes=1),
+        settings=factories.app_settings(),
+    )
+    await record_answer(
+        survey,
+        "nps",
+        None,
+        "Box crushed",
+        now=NOW + timedelta(minutes=4),
+        settings=factories.app_settings(),
+    )
 
 
 async def test_topic_patterns_filter_what_each_endpoint_gets(hook_settings: Settings) -> None:
@@ -65,7 +78,7 @@ async def test_an_answer_carries_the_survey_and_the_answer(hook_settings: Settin
     endpoint = await _endpoint(hook_settings, shop, "survey.answered")
     survey = await smooth_survey(shop, locale="pl")
     await Survey.filter(id=survey.id).update(locale="pl")
-    await record_answer(survey, "nps", 3, "Slow", now=NOW)
+    await record_answer(survey, "nps", 3, "Slow", now=NOW, settings=factories.app_settings())
     (delivery,) = await _deliveries(endpoint)
     facts = await load_facts(survey.id, shop.id)
     assert facts is not None
@@ -113,9 +126,16 @@ async def test_a_tried_follow_up_is_left_as_it_was_sent(hook_settings: Settings)
     shop = await shop_with_support()
     endpoint = await _endpoint(hook_settings, shop, "survey.follow_up")
     survey = await smooth_survey(shop)
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=factories.app_settings())
     await WebhookDelivery.filter(endpoint=endpoint).update(attempts=1)
-    await record_answer(survey, "nps", None, "after the send", now=NOW + timedelta(minutes=3))
+    await record_answer(
+        survey,
+        "nps",
+        None,
+        "after the send",
+        now=NOW + timedelta(minutes=3),
+        settings=factories.app_settings(),
+    )
     (delivery,) = await _deliveries(endpoint)
     assert delivery.payload["data"]["answer"]["comment"] is None
 
@@ -126,10 +146,14 @@ async def test_a_corrected_score_withdraws_the_follow_up_until_it_is_low_again(
     shop = await shop_with_support()
     endpoint = await _endpoint(hook_settings, shop, "survey.follow_up")
     survey = await smooth_survey(shop)
-    await record_answer(survey, "nps", 4, now=NOW)
-    await record_answer(survey, "nps", 9, now=NOW + timedelta(minutes=1))
+    await record_answer(survey, "nps", 4, now=NOW, settings=factories.app_settings())
+    await record_answer(
+        survey, "nps", 9, now=NOW + timedelta(minutes=1), settings=factories.app_settings()
+    )
     assert await _deliveries(endpoint) == []
-    await record_answer(survey, "nps", 6, now=NOW + timedelta(minutes=2))
+    await record_answer(
+        survey, "nps", 6, now=NOW + timedelta(minutes=2), settings=factories.app_settings()
+    )
     (delivery,) = await _deliveries(endpoint)
     assert delivery.payload["data"]["answer"]["score"] == 6
     assert delivery.next_attempt_at == NOW + EDIT_GRACE
@@ -138,7 +162,9 @@ async def test_a_corrected_score_withdraws_the_follow_up_until_it_is_low_again(
 async def test_a_follow_up_is_sent_without_a_support_email_too(hook_settings: Settings) -> None:
     shop = await factories.merchant()
     endpoint = await _endpoint(hook_settings, shop, "survey.follow_up")
-    await record_answer(await smooth_survey(shop), "nps", 0, now=NOW)
+    await record_answer(
+        await smooth_survey(shop), "nps", 0, now=NOW, settings=factories.app_settings()
+    )
     assert [d.topic for d in await _deliveries(endpoint)] == ["survey.follow_up"]
 
 
@@ -146,12 +172,13 @@ async def test_replayed_events_write_no_second_delivery(hook_settings: Settings)
     shop = await shop_with_support()
     endpoint = await _endpoint(hook_settings, shop, "survey.*")
     survey = await smooth_survey(shop)
-    await record_answer(survey, "nps", 2, now=NOW)
+    await record_answer(survey, "nps", 2, now=NOW, settings=factories.app_settings())
     answered = await DomainEvent.get(kind="survey.answered", subject_id=survey.id)
     follow_up = await DomainEvent.get(kind="survey.follow_up", subject_id=survey.id)
     async with in_transaction() as conn:
-        await survey_listener.enqueue_answer_deliveries(answered, conn)
-        await survey_listener.enqueue_follow_up_deliveries(follow_up, conn)
+        ctx = factories.listener_context(conn)
+        await survey_listener.enqueue_answer_deliveries(answered, ctx)
+        await survey_listener.enqueue_follow_up_deliveries(follow_up, ctx)
     assert sorted(d.topic for d in await _deliveries(endpoint)) == [
         "survey.answered",
         "survey.follow_up",

@@ -1,0 +1,182 @@
+"""Every domain event kind, its payload and the webhook topics it feeds, in one place.
+
+A kind is written to the ``domain_event`` table by :func:`portal.events.emit` (which refuses
+a kind this catalogue lacks) and handed to the listeners of its kind. Its payload is the
+TypedDict named here: emitters build it with that type, so a renamed or missing key is a
+type error rather than a listener quietly reading ``None``. The TypedDict's docstring says
+in one line when the kind happens.
+
+``webhook_topics`` are the outgoing webhook topics a kind may be delivered as
+(:mod:`portal.webhooks_out.topics` derives its list from here; which one an endpoint gets
+is the webhook listener's choice). Kinds without topics
+are internal: listeners react to them, shops are not told. docs/api.md documents every kind
+(tests/test_event_catalogue.py keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+# ---- payloads ---------------------------------------------------------------------------
+
+
+class ShipmentStatusChanged(TypedDict):
+    """A shipment's status moved (a poll, push or refresh result, or a reactivation)."""
+
+    old_status: str
+    new_status: str
+    reason: str | None
+    occurred_at: str
+    tracking_number: str
+    carrier_key: str
+    source: str
+
+
+class ShipmentDelayed(TypedDict):
+    """A shipment's estimated delivery date moved later."""
+
+    old_eta: str
+    new_eta: str
+    eta_window_start: str | None
+    eta_window_end: str | None
+    tracking_number: str
+    carrier_key: str
+    source: str
+
+
+class ShipmentReactivated(TypedDict):
+    """An expired shipment was brought back and is polled again."""
+
+    tracking_number: str
+    carrier_key: str
+
+
+class CarrierAccountAuthFailed(TypedDict):
+    """A carrier rejected an account's credentials; its polling is paused."""
+
+    carrier_key: str
+    account_name: str
+    reason: str
+
+
+class ReturnMoved(TypedDict):
+    """A return reached a state (``return.<state>``; ``from_state`` is None on creation)."""
+
+    number: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    note: str
+
+
+class SurveyAnswered(TypedDict):
+    """A customer gave or changed a survey answer, or added a comment."""
+
+    question: str
+    metric: str
+    score: int | None
+    has_comment: bool
+    outcome: str
+    carrier_key: str | None
+    return_reason: str | None
+    follow_up: bool
+    completed: bool
+
+
+class SurveyFollowUp(TypedDict):
+    """A survey's answers first called for a follow-up (once per survey)."""
+
+    question: str | None
+    score: int | None
+    outcome: str
+
+
+# ---- kinds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventKind:
+    """One kind: its name, payload type and the webhook topics it is delivered as."""
+
+    name: str
+    payload: type
+    webhook_topics: tuple[str, ...] = ()
+
+    @property
+    def family(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def doc(self) -> str:
+        return (self.payload.__doc__ or "").strip()
+
+
+SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
+SHIPMENT_DELAYED = "shipment.delayed"
+SHIPMENT_REACTIVATED = "shipment.reactivated"
+CARRIER_ACCOUNT_AUTH_FAILED = "carrier_account.auth_failed"
+SURVEY_ANSWERED = "survey.answered"
+SURVEY_FOLLOW_UP = "survey.follow_up"
+
+#: Webhook-only topics: a status change to delivered or exception is also sent as these.
+SHIPMENT_DELIVERED_TOPIC = "shipment.delivered"
+SHIPMENT_EXCEPTION_TOPIC = "shipment.exception"
+
+#: The return states in the order a return usually meets them (``return.<state>`` kinds).
+RETURN_STATES: tuple[str, ...] = (
+    "requested",
+    "needs_review",
+    "approved",
+    "rejected",
+    "awaiting_shipment",
+    "in_transit",
+    "received",
+    "inspected",
+    "resolved",
+    "closed",
+    "cancelled",
+    "expired",
+)
+
+
+def return_kind(state: str) -> str:
+    """The kind emitted when a return reaches ``state``."""
+    return f"return.{state}"
+
+
+RETURN_KINDS: tuple[str, ...] = tuple(return_kind(s) for s in RETURN_STATES)
+RETURN_REQUESTED = return_kind("requested")
+RETURN_RESOLVED = return_kind("resolved")
+
+CATALOGUE: tuple[EventKind, ...] = (
+    EventKind(
+        SHIPMENT_STATUS_CHANGED,
+        ShipmentStatusChanged,
+        (SHIPMENT_STATUS_CHANGED, SHIPMENT_DELIVERED_TOPIC, SHIPMENT_EXCEPTION_TOPIC),
+    ),
+    EventKind(SHIPMENT_DELAYED, ShipmentDelayed),
+    EventKind(SHIPMENT_REACTIVATED, ShipmentReactivated),
+    EventKind(CARRIER_ACCOUNT_AUTH_FAILED, CarrierAccountAuthFailed),
+    *(EventKind(kind, ReturnMoved, (kind,)) for kind in RETURN_KINDS),
+    EventKind(SURVEY_ANSWERED, SurveyAnswered, (SURVEY_ANSWERED,)),
+    EventKind(SURVEY_FOLLOW_UP, SurveyFollowUp, (SURVEY_FOLLOW_UP,)),
+)
+
+#: kind name -> its declaration.
+KINDS: dict[str, EventKind] = {kind.name: kind for kind in CATALOGUE}
+
+
+class UnknownEventKind(LookupError):
+    """An event kind the catalogue does not declare."""
+
+
+def kind_of(name: str) -> EventKind:
+    """The declaration of ``name``; :class:`UnknownEventKind` when there is none."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UnknownEventKind(
+            f"domain event kind {name!r} is not in portal.event_catalogue; declare it there "
+            "(and document it in docs/api.md) before emitting or listening to it"
+        ) from None
