@@ -70,6 +70,7 @@ BatchListener = Callable[[Sequence[DomainEvent], ListenerContext], Awaitable[Non
 #: that registers a listener without being named here.
 LISTENER_MODULES: tuple[str, ...] = (
     "portal.returns.exchanges",
+    "portal.returns.credit",
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
     "portal.surveys.scheduling",

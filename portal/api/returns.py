@@ -53,6 +53,13 @@ RETURN = component(
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
             "resolved_at": nullable(DATE_TIME),
+            "credit_issued": nullable(
+                {
+                    **MONEY,
+                    "description": "Store credit put on the customer's ledger when the "
+                    "return was resolved (GET /customers/{id}/credit).",
+                }
+            ),
             "return_shipment": nullable(
                 obj(
                     {

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 
-from portal.models import CreditEntry, ReturnRequest
+from portal import events
+from portal.event_catalogue import return_kind
+from portal.models import CreditEntry, DomainEvent, ReturnRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +39,30 @@ async def issue_for_return(
         return None
     if await CreditEntry.filter(return_request_id=request.id).using_db(conn).exists():
         return None
-    try:
-        return await CreditEntry.create(
-            merchant_id=request.merchant_id,
-            customer_id=customer_id,
-            return_request_id=request.id,
-            amount=amount,
-            currency=request.currency,
-            reason=f"Return {request.number}",
-            using_db=conn,
-        )
-    except IntegrityError:  # issued meanwhile by a concurrent resolution
-        return None
+    # The state machine lets one resolution through, so no second entry can race this one;
+    # the unique key stays as the last guard (it rolls the resolution back if ever hit).
+    return await CreditEntry.create(
+        merchant_id=request.merchant_id,
+        customer_id=customer_id,
+        return_request_id=request.id,
+        amount=amount,
+        currency=request.currency,
+        reason=f"Return {request.number}",
+        using_db=conn,
+    )
+
+
+@events.listen(return_kind("resolved"))
+async def on_resolved(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    """A resolved return's store credit goes on the ledger in the resolution's transaction,
+    before the messages and webhooks of ``return.resolved`` are written."""
+    request = (
+        await ReturnRequest.filter(id=event.subject_id, merchant_id=event.merchant_id)
+        .using_db(ctx.conn)
+        .first()
+    )
+    if request is not None:
+        await issue_for_return(request, conn=ctx.conn)
 
 
 async def ledger(customer_id: int, *, conn: BaseDBAsyncClient | None = None) -> Ledger:

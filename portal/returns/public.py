@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from portal.models import Exchange, Order, ReturnItem, ReturnRequest, Shipment
+from portal.models import CreditEntry, Exchange, Order, ReturnItem, ReturnRequest, Shipment
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -83,6 +83,11 @@ async def returns_json(
     }
     order_ids = {r.order_id for r in requests}
     numbers = dict(await Order.filter(id__in=order_ids).using_db(conn).values_list("id", "number"))
+    issued = dict(
+        await CreditEntry.filter(return_request_id__in=ids)
+        .using_db(conn)
+        .values_list("return_request_id", "amount")
+    )
     parcel_ids = [r.return_shipment_id for r in requests if r.return_shipment_id]
     parcels: dict[int | None, Shipment] = (
         {s.id: s for s in await Shipment.filter(id__in=parcel_ids).using_db(conn)}
@@ -105,6 +110,7 @@ async def returns_json(
             "created_at": _iso(r.created_at),
             "updated_at": _iso(r.updated_at),
             "resolved_at": _iso(r.resolved_at),
+            "credit_issued": _money(issued[r.id]) if r.id in issued else None,
             "return_shipment": parcel_json(parcels.get(r.return_shipment_id)),
         }
         for r in requests

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import httpx
 
-from portal.models import Merchant, ReturnPolicy, ReturnRequest, Shipment
+from portal.models import CreditEntry, Merchant, ReturnPolicy, ReturnRequest, Shipment
 from portal.models.tracking import Direction
-from portal.returns import queue, service
+from portal.returns import credit, queue, service
 from tests import factories
 from tests.admin.returns_helpers import return_for
 
@@ -123,3 +123,39 @@ async def test_a_parcel_is_refused_with_a_reason(api: httpx.AsyncClient, shop: M
         "/api/v1/returns/R-NOPE/shipment", json={"tracking_number": "1Z999AA10123456784"}
     )
     assert missing.status_code == 404
+
+
+async def test_store_credit_is_issued_once_on_resolution(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    """The credit a return grants becomes a ledger entry when it is resolved: shown in the
+    return's payload (and so its return.resolved webhook) and the customer's ledger."""
+    await _review_policy(shop)
+    ret = await return_for(shop, resolution="store_credit")
+    settings = factories.app_settings()
+    await service.approve(ret, actor="staff:1", settings=settings)
+    assert (await api.get(f"/api/v1/returns/{ret.number}")).json()["credit_issued"] is None
+    await queue.mark_received(ret, actor="staff:1", issue_refund=True, settings=settings)
+    body = (await api.get(f"/api/v1/returns/{ret.number}")).json()
+    assert body["state"] == "resolved"
+    assert body["credit_issued"] == body["credit_total"] != "0.00"
+
+    customer_id = (await ReturnRequest.get(id=ret.id)).customer_id
+    ledger = (await api.get(f"/api/v1/customers/{customer_id}/credit")).json()
+    (entry,) = ledger["entries"]
+    assert (entry["amount"], entry["currency"], entry["return_number"]) == (
+        body["credit_total"],
+        "USD",
+        ret.number,
+    )
+    assert ledger["balances"] == {"USD": body["credit_total"]}
+    # Issuing again (a replayed listener) writes nothing.
+    assert await credit.issue_for_return(await ReturnRequest.get(id=ret.id)) is None
+    assert await CreditEntry.filter(return_request_id=ret.id).count() == 1
+
+
+async def test_another_shops_customer_credit_is_not_found(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    theirs = await factories.customer()
+    assert (await api.get(f"/api/v1/customers/{theirs.id}/credit")).status_code == 404
