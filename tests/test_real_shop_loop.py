@@ -1,0 +1,532 @@
+"""A new shop runs the whole loop without the demo (issue #13, "Done when").
+
+Everything the shop configures goes through the workspace screens and the REST API; only
+the merchant, its owner and an API key come from factories, as a shop gets them at sign-up.
+The outside world is faked where it really is outside: DHL's Unified Tracking API and
+Twilio's Messages API answer through respx in their documented shapes, and e-mail goes to
+a real SMTP server (aiosmtpd). The sweep and the dispatcher are the functions the worker
+and ``portal dispatch --once`` run.
+
+The story: carrier account, return policy, reasons and notification settings in the
+workspace; a catalogue by CSV; an order and its parcel through the API; the parcel travels
+and is delivered; the customer exchanges a size on the returns pages and adds the return
+parcel's number; it arrives; staff inspect and resolve; the replacement order ships under
+its real tracking number. Every customer message goes out once, on the channels the shop
+chose, and running the sweep and dispatcher again sends nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+from aiosmtpd.controller import Controller
+from starlette.applications import Starlette
+
+from portal import admin
+from portal.api import build_mount
+from portal.api.operations import ApiConfig
+from portal.api.ratelimit import ApiKeyLimiter
+from portal.app import create_app
+from portal.models import MessageState, OutboxMessage, Role, Shipment
+from portal.notifications import triggers
+from portal.notifications.dispatcher import dispatch_once
+from portal.tracking.sweep import sweep_until_idle
+from tests import factories
+from tests.admin.helpers import csrf, sign_in
+from tests.api.conftest import api_client, make_key
+from tests.conftest import client_for, make_settings
+from tests.notifications.helpers import SmtpSink, free_port, twilio_payload
+from tests.returns_page.helpers import csrf_of, draft_of
+
+ACCOUNT_SID = "AC" + "c" * 32
+AUTH_TOKEN = "scenario-twilio-auth-token"
+SERVICE_SID = "MG" + "d" * 32
+MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+DHL_TRACK_URL = "https://api-eu.dhl.com/track/shipments"
+DHL_API_KEY = "dhl-scenario-api-key"
+
+EMAIL = "ann@example.test"
+PHONE = "+48601234567"
+ORDER_NUMBER = "A-1001"
+CATALOGUE = (
+    b"product_sku;title;sku;price;stock;option_size\n"
+    b"TEE;Tee;TEE-M;29.00;5;M\n"
+    b"TEE;Tee;TEE-L;29.00;3;L\n"
+)
+CET = timezone(timedelta(hours=1))
+
+
+def dhl_number(first_nine: str) -> str:
+    """A DHL Express waybill: nine digits and their value mod 7 as the check digit."""
+    return first_nine + str(int(first_nine) % 7)
+
+
+OUTBOUND = dhl_number("340434161")
+RETURN_PARCEL = dhl_number("340434162")
+REPLACEMENT = dhl_number("340434163")
+
+
+def place(country: str, postal_code: str, locality: str) -> dict[str, Any]:
+    """A scan's ``location`` as DHL writes it."""
+    return {
+        "address": {"countryCode": country, "postalCode": postal_code, "addressLocality": locality}
+    }
+
+
+BONN = place("DE", "53113", "BONN - GERMANY")
+LEIPZIG = place("DE", "04435", "LEIPZIG - GERMANY")
+KRAKOW = place("PL", "31-147", "KRAKOW - POLAND")
+
+
+# --- DHL Unified Tracking, faked at HTTP in its documented shape -----------------------
+
+
+@dataclass
+class FakeDhl:
+    """The scans DHL knows per waybill, newest first, served as ``GET /track/shipments``.
+
+    Scans are stamped when the test adds them (after the parcel is registered, whole
+    seconds with an offset, as DHL writes them), so each poll returns the same history
+    plus whatever happened since.
+    """
+
+    scans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def scan(self, number: str, code: str, status: str, location: dict[str, Any]) -> None:
+        stamp = datetime.fromtimestamp(math.ceil(datetime.now(UTC).timestamp()), CET)
+        known = self.scans.setdefault(number, [])
+        if known:  # keep the history strictly ordered even within one second
+            newest = datetime.fromisoformat(known[0]["timestamp"])
+            stamp = max(stamp, newest + timedelta(seconds=1))
+        event = {
+            "timestamp": stamp.isoformat(),
+            "location": location,
+            "statusCode": code,
+            "status": status,
+            "description": f"{status} {location['address']['addressLocality']}",
+        }
+        known.insert(0, event)
+
+    def payload(self, number: str) -> dict[str, Any]:
+        events = self.scans[number]
+        shipment: dict[str, Any] = {
+            "id": number,
+            "service": "express",
+            "origin": BONN,
+            "destination": KRAKOW,
+            "status": events[0],
+            "details": {
+                "product": {"productName": "EXPRESS WORLDWIDE"},
+                "totalNumberOfPieces": 1,
+            },
+            "events": events,
+        }
+        if events[0]["statusCode"] == "delivered":
+            shipment["details"]["proofOfDelivery"] = {
+                "timestamp": events[0]["timestamp"],
+                "signed": {"name": "A. NOWAK"},
+            }
+        return {
+            "url": f"/shipments?trackingNumber={number}&offset=0&limit=5",
+            "prevUrl": None,
+            "nextUrl": None,
+            "shipments": [shipment],
+        }
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["DHL-API-Key"] == DHL_API_KEY
+        number = request.url.params["trackingNumber"]
+        self.calls.append(number)
+        if number not in self.scans:
+            problem = {
+                "title": "No result found",
+                "status": 404,
+                "detail": f"No shipment with the given tracking number {number}",
+            }
+            return httpx.Response(
+                404, json=problem, headers={"content-type": "application/problem+json"}
+            )
+        return httpx.Response(200, json=self.payload(number))
+
+
+@dataclass
+class FakeTwilio:
+    """Twilio's Messages API: a documented 201 per message, each with its own SID."""
+
+    sent: list[dict[str, str]] = field(default_factory=list)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        assert (
+            request.headers["authorization"]
+            == httpx.BasicAuth(ACCOUNT_SID, AUTH_TOKEN)._auth_header
+        )
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        self.sent.append(form)
+        sid = f"SM{len(self.sent):032x}"
+        body = twilio_payload(
+            "message_created",
+            sid=sid,
+            account_sid=ACCOUNT_SID,
+            messaging_service_sid=SERVICE_SID,
+            to=form["To"],
+            body=form["Body"],
+            uri=f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+        )
+        return httpx.Response(201, json=body)
+
+
+# --- fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def shop_app(tmp_path: Path, db: str, smtp_sink: SmtpSink) -> Iterator[Starlette]:
+    """The portal as a shop deploys it: SMTP and Twilio configured, API and workspace on."""
+    settings = make_settings(
+        tmp_path,
+        database_url=db,
+        public_base_url="https://track.shop.test",
+        smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}",
+        mail_from="Acme Wear <hello@shop.test>",
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_messaging_service_sid=SERVICE_SID,
+    )
+    app = create_app(settings, manage_db=False)
+    limiter = ApiKeyLimiter(capacity=1000, period=60)
+    app.router.routes.insert(0, build_mount(ApiConfig(limiter=limiter)))
+    app.router.routes.extend(admin.routes)
+    try:
+        yield app
+    finally:
+        triggers.configure(None)
+
+
+@pytest.fixture
+def outside() -> Iterator[tuple[FakeDhl, FakeTwilio]]:
+    dhl, twilio = FakeDhl(), FakeTwilio()
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(DHL_TRACK_URL).mock(side_effect=dhl.answer)
+        mock.post(MESSAGES_URL).mock(side_effect=twilio.answer)
+        yield dhl, twilio
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """The worker's outgoing HTTP client (respx answers for DHL and Twilio)."""
+    async with httpx.AsyncClient(timeout=15.0) as client:
+        yield client
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+async def worker_pass(
+    app: Starlette, http: httpx.AsyncClient, *, now: datetime | None = None
+) -> None:
+    """What the worker does: poll what is due (at ``now``), then send what is due."""
+    settings = app.state.settings
+    await sweep_until_idle(settings, client=http, now=now)
+    for _ in range(10):  # one pass sends up to 100; a retry waits out its backoff
+        if not (await dispatch_once(settings, http_client=http)).claimed:
+            return
+    raise AssertionError("the outbox never drained")
+
+
+async def poll_when_due(app: Starlette, http: httpx.AsyncClient, shipment_id: int) -> None:
+    """Let the clock reach the parcel's next poll, and run the worker then."""
+    shipment = await Shipment.get(id=shipment_id)
+    assert shipment.next_poll_at is not None, "a travelling parcel stays scheduled"
+    await worker_pass(app, http, now=max(shipment.next_poll_at, datetime.now(UTC)))
+
+
+async def configure_workspace(staff: httpx.AsyncClient, token: str) -> None:
+    """Steps 1-2, the owner's forms in the workspace, posted as a browser posts them."""
+    carrier = await staff.post(
+        "/admin/carriers/new?carrier=dhl",
+        data={"carrier": "dhl", "name": "DHL Express", "cred_api_key": DHL_API_KEY,
+              "cred_webhook_secret": "", "base_url_override": "", "csrf_token": token},
+    )  # fmt: skip
+    assert carrier.status_code == 303, carrier.text
+
+    reason = await staff.post(
+        "/admin/returns/reasons",
+        data={"code": "too_small", "label_en": "Too small", "label_pl": "Za mały",
+              "parent": "", "csrf_token": token},
+    )  # fmt: skip
+    assert reason.status_code == 303, reason.text
+
+    policy = await staff.post(
+        "/admin/returns/policy",
+        data={
+            "window_days": "30", "no_scan_margin_days": "10", "final_sale_categories": "",
+            "ineligible_categories": "", "resolutions": ["refund", "exchange"],
+            "store_credit_bonus_percent": "0", "keep_item_threshold": "",
+            "return_shipping_fee": "4.95", "restocking_fee_percent": "0",
+            "waive_exchange": "1", "auto_mode": "auto", "auto_reasons_mode": "any",
+            "auto_max_value": "", "auto_max_returns": "", "auto_history_days": "60",
+            "methods": ["drop_off_qr"], "label_expiry_days": "14",
+            "address_name": "Acme Returns", "address_line1": "ul. Zwrotna 1",
+            "address_line2": "", "address_city": "Kraków", "address_region": "",
+            "address_postal_code": "30-001", "address_country": "PL",
+            "reserve_stock_at": "approval", "csrf_token": token,
+        },
+    )  # fmt: skip
+    assert policy.status_code == 303, policy.text
+
+    # Text messages for the parcel's news too (the defaults keep SMS for urgent steps),
+    # and no quiet hours: this shop texts around the clock.
+    page = await staff.get("/admin/settings")
+    values = page.context["values"]  # type: ignore[attr-defined]
+    rules = {trigger: list(channels) for trigger, channels in values["notification_rules"].items()}
+    rules["shipped"] = ["email", "sms"]
+    rules["delivered"] = ["email", "sms"]
+    form: dict[str, str] = {
+        key: str(value) for key, value in values.items() if key != "notification_rules"
+    }
+    form.update(quiet_hours_start="00:00", quiet_hours_end="00:00", csrf_token=token)
+    form.update({f"rule_{t}_{c}": "1" for t, channels in rules.items() for c in channels})
+    saved = await staff.post("/admin/settings", data=form)
+    assert saved.status_code == 303, saved.text
+
+    catalogue = await staff.post(
+        f"/admin/products/import?csrf_token={token}",
+        files={"file": ("catalogue.csv", CATALOGUE, "text/csv")},
+    )
+    assert catalogue.status_code == 303, catalogue.text
+    assert catalogue.headers["location"] == "/admin/products?loaded=2"
+
+
+async def customer_exchanges(customer: httpx.AsyncClient) -> str:
+    """Order number and e-mail, one tee, a size up, drop-off; returns the RMA."""
+    start = await customer.get("/returns")
+    found = await customer.post(
+        "/returns",
+        data={"order": ORDER_NUMBER, "contact": EMAIL, "csrf_token": csrf_of(start.text)},
+    )
+    assert found.status_code == 303, found.text
+    items = await customer.get(found.headers["location"])
+    assert items.status_code == 200, items.text
+    order_path = found.headers["location"]
+    (item_id,) = re.findall(r'name="quantity-(\d+)"', items.text)
+
+    options = await customer.post(
+        f"{order_path}/items?csrf_token={csrf_of(items.text)}",
+        data={"draft": draft_of(items.text), f"quantity-{item_id}": "1",
+              f"reason-{item_id}": "too_small"},
+        files={"unused": ("", b"", "application/octet-stream")},
+    )  # fmt: skip
+    assert options.status_code == 200, options.text
+    large = re.search(r'<option value="(\d+)"[^>]*>[^<]*\bL\b', options.text)
+    assert large, "the larger size is offered for the exchange"
+
+    review = await customer.post(
+        f"{order_path}/options",
+        data={"draft": draft_of(options.text), "csrf_token": csrf_of(options.text),
+              f"resolution-{item_id}": "exchange", f"variant-{item_id}": large.group(1),
+              "method": "drop_off_qr"},
+    )  # fmt: skip
+    assert review.status_code == 200, review.text
+    done = await customer.post(
+        f"{order_path}/confirm",
+        data={"draft": draft_of(review.text), "csrf_token": csrf_of(review.text)},
+    )
+    assert done.status_code == 303, done.text
+    match = re.fullmatch(r"/returns/([^/?]+)\?new=1", done.headers["location"])
+    assert match, done.headers["location"]
+    return match.group(1)
+
+
+async def sent_messages() -> list[tuple[str, str, str]]:
+    rows = await OutboxMessage.filter(state=MessageState.SENT).order_by("id")
+    return [(row.unique_key.split(":")[0], str(row.channel), row.trigger) for row in rows]
+
+
+# --- the story -------------------------------------------------------------------------
+
+
+async def test_a_real_shop_runs_the_whole_loop_without_the_demo(
+    shop_app: Starlette,
+    outside: tuple[FakeDhl, FakeTwilio],
+    http: httpx.AsyncClient,
+    smtp_sink: SmtpSink,
+) -> None:
+    dhl, twilio = outside
+    merchant = await factories.merchant(slug="acme", name="Acme Wear", time_zone="Europe/Warsaw")
+    owner = await factories.staff_user(merchant, role=Role.OWNER)
+    key = await make_key(merchant)
+
+    async with (
+        client_for(shop_app) as staff,
+        client_for(shop_app) as customer,
+        api_client(shop_app, key) as api,
+    ):
+        # 1-2. The owner sets the shop up in the workspace.
+        assert (await sign_in(staff, owner)).status_code == 303
+        token = await csrf(staff, "/admin/account")
+        await configure_workspace(staff, token)
+
+        # 3. The shop's checkout sends the order.
+        order = await api.post(
+            "/api/v1/orders",
+            json={
+                "number": ORDER_NUMBER,
+                "currency": "EUR",
+                "customer": {"email": EMAIL, "phone": "+48 601 234 567", "name": "Ann Nowak",
+                             "email_consent": True, "sms_consent": True},
+                "shipping_address": {"name": "Ann Nowak", "line1": "ul. Długa 5",
+                                     "city": "Kraków", "postal_code": "31-147", "country": "PL"},
+                "items": [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "29.00"}],
+            },
+        )  # fmt: skip
+        assert order.status_code == 201, order.text
+
+        # 4. It books the parcel with DHL and registers the waybill.
+        parcel = await api.post(
+            "/api/v1/shipments",
+            json={"tracking_number": OUTBOUND, "carrier": "dhl", "order_number": ORDER_NUMBER},
+        )
+        assert parcel.status_code == 201, parcel.text
+        parcel_id = parcel.json()["id"]
+
+        # 5. It travels, then arrives.
+        dhl.scan(OUTBOUND, "pre-transit", "Shipment information received", BONN)
+        dhl.scan(OUTBOUND, "transit", "Processed", LEIPZIG)
+        await worker_pass(shop_app, http)
+        shown = await api.get(f"/api/v1/shipments/{parcel_id}")
+        assert shown.json()["status"] == "in_transit", shown.json()
+        dhl.scan(OUTBOUND, "delivered", "Delivered", KRAKOW)
+        await poll_when_due(shop_app, http, parcel_id)
+        shown = await api.get(f"/api/v1/shipments/{parcel_id}")
+        assert shown.json()["status"] == "delivered", shown.json()
+
+        # 6. The customer swaps M for L on the returns pages.
+        rma = await customer_exchanges(customer)
+        booked = await api.get(f"/api/v1/returns/{rma}")
+        assert booked.json()["state"] == "awaiting_shipment", booked.json()
+
+        # 7. They drop the parcel off and type its number on the return's page.
+        follow = await customer.get(f"/returns/{rma}")
+        added = await customer.post(
+            f"/returns/{rma}/parcel",
+            data={"csrf_token": csrf_of(follow.text), "tracking_number": RETURN_PARCEL,
+                  "carrier": "dhl"},
+        )  # fmt: skip
+        assert added.status_code == 303, added.text
+        await worker_pass(shop_app, http)  # nothing scanned yet: DHL does not know it
+
+        # 8. The return parcel reaches the shop.
+        dhl.scan(RETURN_PARCEL, "transit", "Shipment picked up", KRAKOW)
+        dhl.scan(RETURN_PARCEL, "delivered", "Delivered", BONN)
+        return_parcel = await Shipment.get(tracking_number=RETURN_PARCEL)
+        await poll_when_due(shop_app, http, return_parcel.id)
+        received = await api.get(f"/api/v1/returns/{rma}")
+        assert received.json()["state"] == "received", received.json()
+
+        # 9. Staff inspect and resolve; the replacement ships under its real waybill.
+        queue = await staff.get("/admin/returns")
+        (return_path,) = set(re.findall(r'href="(/admin/returns/\d+)"', queue.text))
+        detail = await staff.get(return_path)
+        (returned_item,) = re.findall(r'name="condition_(\d+)"', detail.text)
+        inspected = await staff.post(
+            f"{return_path}/inspect",
+            data={"csrf_token": token, f"condition_{returned_item}": "as_new",
+                  f"restock_{returned_item}": "1"},
+        )  # fmt: skip
+        assert inspected.status_code == 303, inspected.text
+        resolved = await staff.post(f"{return_path}/resolve", data={"csrf_token": token})
+        assert resolved.status_code == 303, resolved.text
+        assert (await api.get(f"/api/v1/returns/{rma}")).json()["state"] == "resolved"
+
+        replacement_number = f"{ORDER_NUMBER}-{rma}"
+        replacement = await api.get(f"/api/v1/orders/{replacement_number}")
+        assert replacement.status_code == 200, replacement.text
+        assert [(i["sku"], i["quantity"]) for i in replacement.json()["items"]] == [("TEE-L", 1)]
+        catalogue = (await api.get("/api/v1/products/TEE")).json()
+        stock = {v["sku"]: (v["stock"], v["reserved"]) for v in catalogue["variants"]}
+        assert stock == {"TEE-M": (6, 0), "TEE-L": (2, 0)}, "M restocked, L sold"
+        listed = await api.get("/api/v1/shipments", params={"order_number": replacement_number})
+        assert listed.json()["data"] == [], "no placeholder parcel before the shop books one"
+        booked_again = await api.post(
+            "/api/v1/shipments",
+            json={"tracking_number": REPLACEMENT, "carrier": "dhl",
+                  "order_number": replacement_number},
+        )  # fmt: skip
+        assert booked_again.status_code == 201, booked_again.text
+        dhl.scan(REPLACEMENT, "pre-transit", "Shipment information received", BONN)
+        dhl.scan(REPLACEMENT, "transit", "Departed Facility", LEIPZIG)
+        await worker_pass(shop_app, http)
+        tracked = await api.get(f"/api/v1/shipments/{booked_again.json()['id']}")
+        assert tracked.json()["status"] == "in_transit", tracked.json()
+
+        # 10. Once each, on the channels the shop chose, and never again.
+        expected = [
+            ("shipment", "email", "shipped"),
+            ("shipment", "sms", "shipped"),
+            ("shipment", "email", "delivered"),
+            ("shipment", "sms", "delivered"),
+            ("return", "email", "return_approved"),
+            ("return", "sms", "return_approved"),
+            ("return", "email", "return_received"),
+            ("return", "email", "return_resolved"),
+            ("survey", "email", "survey"),  # a resolved exchange asks how it went
+            ("shipment", "email", "shipped"),
+            ("shipment", "sms", "shipped"),
+        ]
+        assert sorted(await sent_messages()) == sorted(expected)
+        # What reached the SMTP server and Twilio is exactly what the outbox says it sent.
+        sent_email = await OutboxMessage.filter(state=MessageState.SENT, channel="email")
+        assert sorted(str(m["Subject"]) for m in smtp_sink.messages) == sorted(
+            row.subject for row in sent_email
+        )
+        assert [envelope.rcpt_tos for envelope, _ in smtp_sink.received] == [[EMAIL]] * 7
+        sent_sms = await OutboxMessage.filter(state=MessageState.SENT, channel="sms")
+        assert sorted(form["Body"] for form in twilio.sent) == sorted(
+            row.body_text for row in sent_sms
+        )
+        assert [form["To"] for form in twilio.sent] == [PHONE] * 4
+        assert all(form["MessagingServiceSid"] == SERVICE_SID for form in twilio.sent)
+        assert all(row.provider_id for row in sent_sms), "Twilio's SID is kept"
+        assert dhl.calls.count(REPLACEMENT) == 1 and set(dhl.calls) == {
+            OUTBOUND,
+            RETURN_PARCEL,
+            REPLACEMENT,
+        }
+
+        # The link at the end of every text message opens its page for whoever got it.
+        for form in twilio.sent:
+            link = form["Body"].rsplit(" ", 1)[-1]
+            assert link.startswith("https://track.shop.test/"), form["Body"]
+            async with client_for(shop_app) as phone:
+                opened = await phone.get(link.removeprefix("https://track.shop.test"))
+                if opened.status_code == 303:
+                    opened = await phone.get(opened.headers["location"])
+                assert opened.status_code == 200, (link, opened.status_code)
+                assert any(shown in opened.text for shown in (OUTBOUND, REPLACEMENT, rma)), link
+
+        for _ in range(2):
+            await worker_pass(shop_app, http)
+            await worker_pass(shop_app, http, now=datetime.now(UTC) + timedelta(days=1))
+        assert len(smtp_sink.messages) == 7 and len(twilio.sent) == 4
+        assert sorted(await sent_messages()) == sorted(expected)
