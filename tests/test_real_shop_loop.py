@@ -38,7 +38,6 @@ from portal.api.operations import ApiConfig
 from portal.api.ratelimit import ApiKeyLimiter
 from portal.app import create_app
 from portal.models import MessageState, OutboxMessage, Role, Shipment
-from portal.notifications import triggers
 from portal.notifications.dispatcher import dispatch_once
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
@@ -217,10 +216,7 @@ def shop_app(tmp_path: Path, db: str, smtp_sink: SmtpSink) -> Iterator[Starlette
     limiter = ApiKeyLimiter(capacity=1000, period=60)
     app.router.routes.insert(0, build_mount(ApiConfig(limiter=limiter)))
     app.router.routes.extend(admin.routes)
-    try:
-        yield app
-    finally:
-        triggers.configure(None)
+    yield app
 
 
 @pytest.fixture
