@@ -64,10 +64,23 @@ async def remind_pickups(settings: Settings, *, now: datetime) -> bool:
     todo = [sid for sid, deadline in candidates if (sid, occasion(deadline)) not in reminded]
     if not todo:
         return False
+    # Parcels nobody can be told about (no consent, the trigger switched off) stay in the
+    # candidates until their deadline passes: chunks that wrote nothing are passed over
+    # within this unit, so they cannot hold back the parcels after them.
+    for start in range(0, len(todo), BATCH):
+        written = await _remind(settings, todo[start : start + BATCH], now=now)
+        if written:
+            log.info("pickup reminders: %d messages queued", written)
+            return start + BATCH < len(todo)
+    return False
+
+
+async def _remind(settings: Settings, ids: list[int], *, now: datetime) -> int:
+    """Compose the reminders of these parcels in one transaction; the messages written."""
     written = 0
     async with in_transaction() as conn:
         shipments = await (
-            Shipment.filter(id__in=todo[:BATCH])
+            Shipment.filter(id__in=ids)
             .using_db(conn)
             .select_related("merchant", "order", "order__customer")
         )
@@ -88,11 +101,7 @@ async def remind_pickups(settings: Settings, *, now: datetime) -> bool:
                 occasion=occasion(shipment.pickup_deadline),
             )
             written += len(await compose(message, conn=conn, settings=settings, now=now))
-    if written:
-        log.info("pickup reminders: %d messages queued", written)
-    # Parcels nobody can be told about (no consent, no channel) are read again each run;
-    # only a unit that wrote something asks for another, so they cannot spin the job.
-    return len(todo) > BATCH and written > 0
+    return written
 
 
 async def pickup_reminder_job(settings: Settings, client: httpx.AsyncClient) -> bool:

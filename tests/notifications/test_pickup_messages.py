@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from portal.models import Channel, OutboxMessage
+from portal.notifications import pickup_reminders
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.pickup_reminders import remind_pickups
 from portal.settings import Settings
@@ -79,7 +80,9 @@ async def test_the_ready_email_names_the_point_and_the_deadline_in_polish(
     assert report.sent == 1
     email = smtp_sink.messages[0]
     assert email["Subject"] == "Twoja przesyłka czeka na odbiór: Paczkomat KRA01M"
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = email.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
     assert "w punkcie Paczkomat KRA01M" in text
     assert "Adres: ul. Długa 1, 31-147 Kraków" in text
     assert "Godziny otwarcia: 24/7" in text
@@ -149,7 +152,7 @@ async def test_a_new_deadline_reminds_again(db: str, settings: Settings) -> None
     await p.shipment.save()
     await remind_pickups(settings, now=later - timedelta(hours=20))
 
-    keys = [m.unique_key async for m in reminders()]  # type: ignore[attr-defined]
+    keys = [m.unique_key async for m in reminders()]
     assert keys == [
         f"shipment:{p.shipment.id}:pickup_reminder:email:2026-06-12",
         f"shipment:{p.shipment.id}:pickup_reminder:email:2026-06-15",
@@ -186,3 +189,16 @@ async def test_quiet_hours_defer_the_reminder(db: str, settings: Settings) -> No
     [reminder] = await reminders()
     assert reminder.scheduled_for == datetime(2026, 6, 12, 6, 0, tzinfo=UTC)  # 08:00 Warsaw
     assert reminder.scheduled_for < DEADLINE
+
+
+async def test_parcels_nobody_can_be_told_about_do_not_hold_back_the_rest(
+    db: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pickup_reminders, "BATCH", 1)
+    await waiting_parcel(deadline=DEADLINE - timedelta(hours=1), email_opt_in=False)
+    told = await waiting_parcel()
+
+    await remind_pickups(settings, now=datetime(2026, 6, 11, 16, 30, tzinfo=UTC))
+
+    [reminder] = await reminders()
+    assert reminder.shipment_id == told.shipment.id
