@@ -39,6 +39,7 @@ class Job:
 def jobs() -> list[Job]:
     """The background jobs every worker runs."""
     from portal.notifications.dispatcher import dispatch_job
+    from portal.notifications.pickup_reminders import pickup_reminder_job
     from portal.returns.service import expire_unused_labels
     from portal.surveys.scheduling import schedule_due_surveys
     from portal.tracking.sweep import poll_job
@@ -50,6 +51,7 @@ def jobs() -> list[Job]:
         Job("dispatch-notifications", dispatch_job, every_seconds=10),
         Job("deliver-webhooks", webhook_unit, every_seconds=10),
         Job("schedule-surveys", schedule_due_surveys, every_seconds=300),
+        Job("remind-pickups", pickup_reminder_job, every_seconds=600),
         Job("expire-return-labels", expire_unused_labels, every_seconds=900),
         Job("housekeeping", housekeeping, every_seconds=3600, budget_seconds=0),
     ]

@@ -46,6 +46,7 @@ TRIGGER_NAMES = {
     "exception": lazy("Problem with the delivery"),
     "returned_to_sender": lazy("Returned to sender"),
     "delayed": lazy("Delayed"),
+    "pickup_reminder": lazy("Pickup reminder (the day before the deadline)"),
 }
 CHANNELS = ("email", "sms")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

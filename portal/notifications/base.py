@@ -33,6 +33,8 @@ class Trigger(StrEnum):
     EXCEPTION = "exception"
     RETURNED_TO_SENDER = "returned_to_sender"
     DELAYED = "delayed"
+    #: Sent by a job, not an event: the day before a waiting parcel's pickup deadline.
+    PICKUP_REMINDER = "pickup_reminder"
 
 
 #: What a merchant gets when it has not chosen: email for everything, SMS (for customers
@@ -46,6 +48,7 @@ DEFAULT_RULES: dict[Trigger, tuple[Channel, ...]] = {
     Trigger.EXCEPTION: (Channel.EMAIL, Channel.SMS),
     Trigger.RETURNED_TO_SENDER: (Channel.EMAIL,),
     Trigger.DELAYED: (Channel.EMAIL,),
+    Trigger.PICKUP_REMINDER: (Channel.EMAIL, Channel.SMS),
 }
 
 

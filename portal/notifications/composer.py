@@ -55,7 +55,7 @@ About = TypeVar("About")
 
 #: Stand-ins for checking and previewing a template: only names and shapes matter.
 SAMPLE_SETTINGS = Settings(secret_key="template-check", public_base_url="https://shop.example")
-SAMPLE_CUSTOMER = SimpleNamespace(name="Anna Nowak")
+SAMPLE_CUSTOMER = SimpleNamespace(name="Anna Nowak", time_zone=None, country=None)
 SAMPLE_ORDER = SimpleNamespace(id=0, number="#1042")
 _SAMPLE_MERCHANT = SimpleNamespace(id=0, slug="sample-shop", name="Sample Shop", branding={})
 
@@ -106,6 +106,9 @@ class Message(Generic[About]):
     locale: str | None = None
     #: the channels, when the family decided them already (a survey picks one)
     channels: Sequence[Channel] | None = None
+    #: what makes this occasion unique beyond subject and trigger, appended to the key
+    #: (a pickup reminder's deadline date, so a new deadline can remind again)
+    occasion: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +142,18 @@ def contact_for(channel: Channel, customer: Any, order: Any | None) -> str | Non
     return to_e164(customer.phone, region)
 
 
-def unique_key(family: Family[Any], subject_id: int, trigger: str, channel: Channel) -> str:
+def unique_key(
+    family: Family[Any],
+    subject_id: int,
+    trigger: str,
+    channel: Channel,
+    occasion: str | None = None,
+) -> str:
     step = trigger.removeprefix(f"{family.key}_")
-    return family.key_format.format(
+    key = family.key_format.format(
         id=subject_id, trigger=trigger, step=step, channel=Channel(channel).value
     )
+    return f"{key}:{occasion}" if occasion else key
 
 
 def context_for(
@@ -176,6 +186,7 @@ def sample_context(
         slug=getattr(merchant, "slug", "shop") or "shop",
         name=merchant.name,
         branding=getattr(merchant, "branding", {}) or {},
+        time_zone=getattr(merchant, "time_zone", None),
     )
     about = family.sample(settings, trigger)
     message = Message(family, trigger, 0, about, shop, SAMPLE_CUSTOMER, SAMPLE_ORDER)
@@ -280,7 +291,7 @@ async def compose(
     queued = []
     for channel in message.channels or channels_for(merchant, family, trigger):
         recipient = contact_for(channel, customer, order)
-        key = unique_key(family, message.subject_id, trigger, channel)
+        key = unique_key(family, message.subject_id, trigger, channel, message.occasion)
         if recipient is None or await OutboxMessage.filter(unique_key=key).using_db(conn).exists():
             continue
         context = context_for(settings, message, channel, locale)

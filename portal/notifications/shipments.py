@@ -9,14 +9,19 @@ Triggers name what happened from the customer's point of view
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+
+from carriers.base import PickupKind
+from portal.core import pickup, timezones
 from portal.core.links import make_tracking_link
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications import phrases
-from portal.notifications.base import DEFAULT_RULES, Trigger
+from portal.notifications.base import DEFAULT_RULES, Trigger, pick_locale
 from portal.notifications.composer import Family, Message
 from portal.notifications.context import PARTY_VARIABLES, carrier_name, format_eta, return_link
 from portal.notifications.templates import TemplateSource, file_default
@@ -31,6 +36,13 @@ VARIABLES: dict[str, str] = {
     "eta": lazy("The expected delivery date, written out (may be empty)"),
     "tracking_link": lazy("The signed link to the tracking page"),
     "return_link": lazy("The link to start a return of the order"),
+    "pickup_point": lazy("The pickup point's name, e.g. a locker's (may be empty)"),
+    "pickup_address": lazy("The pickup point's street, postal code and city (may be empty)"),
+    "pickup_hours": lazy("The pickup point's opening hours, as the carrier writes them"),
+    "pickup_deadline": lazy(
+        "The last day and time to collect the parcel, in the customer's time zone (may be empty)"
+    ),
+    "pickup_code": lazy("The code that opens the locker, when the carrier gives one"),
 }
 
 
@@ -59,6 +71,66 @@ def shipment_context(
         "eta": format_eta(eta, locale, short=channel == Channel.SMS),
         "tracking_link": make_tracking_link(settings, shipment),
         "return_link": return_link(settings, message.merchant, message.order),
+        **pickup_context(settings, message, channel, locale),
+    }
+
+
+def format_deadline(when: datetime | None, zone: tzinfo, locale: str, *, short: bool) -> str:
+    """``2026-12-08T18:00Z`` → "Tuesday, December 8, 2026, 7:00 PM" in the customer's zone
+    and language (short, for SMS: "December 8, 7:00 PM")."""
+    if when is None:
+        return ""
+    local = when.astimezone(zone)
+    language = pick_locale(locale)
+    day = (
+        format_skeleton("MMMMd", local, locale=language)
+        if short
+        else format_date(local, "full", locale=language)
+    )
+    hour = format_time(local, "short", locale=language)
+    joined: str = Locale.parse(language).datetime_formats["short"]
+    return joined.replace("{1}", day).replace("{0}", hour)
+
+
+def pickup_context(
+    settings: Settings, message: Message[ShipmentNews], channel: Channel, locale: str
+) -> dict[str, str]:
+    """Where the parcel waits and until when; every name empty when the carrier said nothing.
+
+    The pickup code is included: these messages go to the customer's own address or number
+    (the composer only writes to the customer's contact), which is the same "customer
+    proven" tier as a signed link, not the anonymous tracking-number tier that never shows it.
+    """
+    shipment = message.about.shipment
+    point = pickup.from_json(getattr(shipment, "pickup_point", None))
+    stored = getattr(shipment, "pickup_deadline", None)
+    deadline = stored if isinstance(stored, datetime) else None
+    if deadline is None and point is not None:
+        deadline = point.pickup_deadline
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)  # a naive column value is UTC
+    zone = timezones.recipient_zone(
+        customer=message.customer,
+        order=message.order,
+        merchant=message.merchant,
+        default_time_zone=settings.default_time_zone,
+    )
+    short = channel == Channel.SMS
+    if point is None:
+        return {
+            "pickup_point": "",
+            "pickup_address": "",
+            "pickup_hours": "",
+            "pickup_deadline": format_deadline(deadline, zone, locale, short=short),
+            "pickup_code": "",
+        }
+    place = " ".join(part for part in (point.postal_code, point.city) if part)
+    return {
+        "pickup_point": point.name or point.point_id or "",
+        "pickup_address": ", ".join(part for part in (point.street, place) if part),
+        "pickup_hours": point.opening_hours or "",
+        "pickup_deadline": format_deadline(deadline, zone, locale, short=short),
+        "pickup_code": point.pickup_code or "",
     }
 
 
@@ -68,6 +140,19 @@ class _SampleShipment:
     carrier_key = "ups"
     status = "out_for_delivery"
     estimated_delivery = date(2026, 11, 30)
+    pickup_deadline = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+    pickup_point = {
+        "point_id": "KRA01M",
+        "kind": PickupKind.LOCKER.value,
+        "name": "Paczkomat KRA01M",
+        "street": "ul. Długa 1",
+        "city": "Kraków",
+        "postal_code": "31-147",
+        "country": "PL",
+        "opening_hours": "24/7",
+        "pickup_deadline": "2026-12-02T17:00:00+00:00",
+        "pickup_code": "123456",
+    }
 
 
 def _sample(settings: Settings, trigger: str) -> ShipmentNews:
