@@ -1,7 +1,8 @@
 """Why a shipment is not being tracked, in one short code the shop can act on.
 
 The workspace's shipment page and the API's shipment payload (``tracking_problem``) both
-ask :func:`tracking_problem`, so they never disagree. It is pure: callers load the shop's
+ask :func:`tracking_problem`, so they never disagree (the page words each ``code`` in the
+staff member's language; ``message`` is the API's English). It is pure: callers load the shop's
 carrier accounts once (:func:`shop_accounts`) and ask about any number of shipments, so a
 list costs one query more, not one per row. The account it picks is the one the poller
 would use (:func:`portal.tracking.refresh.account_for`): the shipment's own, else the
