@@ -236,3 +236,26 @@ async def test_another_shops_return_is_not_found(api: httpx.AsyncClient, db: str
     theirs = await return_for(other)
     assert (await _act(api, theirs.number, "approve")).status_code == 404
     assert (await ReturnRequest.get(id=theirs.id)).state == "needs_review"
+
+
+async def test_an_exchange_by_sku_and_an_approval_out_of_stock(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    """The swap is named by SKU; when its stock is gone before approval, approving answers
+    409 and the return stays under review."""
+    await _reviewed(shop)
+    order, item_id = await _order(shop)
+    swap = await factories.variant(shop, sku="TEE-XL", stock=1)
+    body = _body(order, item_id, resolution="exchange", exchange_sku="TEE-XL")
+    response = await api.post("/api/v1/returns", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["items"][0]["exchange"]["sku"] == "TEE-XL"
+    number = response.json()["number"]
+    await ProductVariant.filter(id=swap.id).update(stock=0)
+    refused = await _act(api, number, "approve")
+    assert refused.status_code == 409
+    assert (await ReturnRequest.get(number=number)).state == "needs_review"
+    unknown = _body(order, item_id, resolution="exchange", exchange_sku="NOPE")
+    response = await api.post("/api/v1/returns", json=unknown)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/items/0/exchange_sku"
