@@ -19,7 +19,7 @@ from carriers.base import Status
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.models import OutboxMessage, Shipment
 from portal.settings import Settings
-from portal.tracking import accounts, cadence, expiry
+from portal.tracking import accounts, cadence, expiry, problems
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -118,11 +118,15 @@ async def shipment_detail(request: Request) -> Response:
         shipment_id=shipment.id,
         merchant_id=shipment.merchant_id,
     ).order_by("-created_at")
+    shop_accounts = await problems.shop_accounts(shipment.merchant_id)
     return render(
         request,
         "admin/shipment.html",
         {
             "shipment": shipment,
+            "tracking_problem": problems.tracking_problem(
+                shipment, shop_accounts, datetime.now(UTC)
+            ),
             "events": events,
             "messages": messages,
             "carriers": accounts.offered(request.app.state.settings),

@@ -20,6 +20,8 @@ from portal.api import (
     orders,
     products,
     return_actions,
+    return_create,
+    return_moves,
     returns,
     shipment_actions,
     shipments,
@@ -38,7 +40,9 @@ def all_operations() -> list[Operation]:
         *shipments.OPERATIONS,
         *shipment_actions.OPERATIONS,
         *returns.OPERATIONS,
+        *return_create.OPERATIONS,
         *return_actions.OPERATIONS,
+        *return_moves.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
     ]

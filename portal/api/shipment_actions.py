@@ -9,7 +9,7 @@ per shipment.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from carriers.detection import is_plausible, normalise
@@ -21,8 +21,8 @@ from portal.api.shipments import (
     SHIPMENT_ID,
     choose_carrier,
     owned_shipment,
+    shipments_json,
 )
-from portal.core.payloads import order_numbers, shipment_json
 from portal.models import Shipment
 from portal.tracking import accounts, corrections, refresh
 
@@ -49,8 +49,7 @@ SHIPMENT_PATCH = component(
 
 
 async def _reply(shipment: Shipment, status: int = 200) -> Reply:
-    numbers = await order_numbers([shipment])
-    return Reply(status, shipment_json(shipment, numbers.get(shipment.order_id)))
+    return Reply(status, (await shipments_json([shipment], datetime.now(UTC)))[0])
 
 
 async def _poll_now(call: Call, shipment: Shipment) -> bool:

@@ -12,6 +12,9 @@ use for it. Only the customer sees it, on the tracking page's order tier.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from tortoise.exceptions import IntegrityError
 
 from carriers import registry
@@ -24,7 +27,7 @@ from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.core.payloads import order_numbers, shipment_json
 from portal.models import Direction, Order, Shipment
-from portal.tracking import accounts
+from portal.tracking import accounts, problems
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
 AMBIGUITY_MARGIN = 0.25
@@ -60,6 +63,26 @@ PICKUP_POINT = component(
         }
     ),
 )
+TRACKING_PROBLEM = component(
+    "TrackingProblem",
+    obj(
+        {
+            "code": {
+                "type": "string",
+                "enum": [
+                    problems.NO_CARRIER_ACCOUNT,
+                    problems.CREDENTIALS_REFUSED,
+                    problems.CARRIER_UNAVAILABLE,
+                    problems.EXPIRED,
+                ],
+            },
+            "message": string(),
+            "until": nullable(
+                {**DATE_TIME, "description": "When it clears by itself (carrier_unavailable)."}
+            ),
+        }
+    ),
+)
 SHIPMENT = component(
     "Shipment",
     obj(
@@ -79,11 +102,31 @@ SHIPMENT = component(
             "carrier_url": nullable(string()),
             "last_event_at": nullable(DATE_TIME),
             "pickup_point": nullable(PICKUP_POINT),
+            "tracking_problem": nullable(TRACKING_PROBLEM),
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
         }
     ),
 )
+
+
+async def shipments_json(shipments: list[Shipment], now: datetime) -> list[dict[str, Any]]:
+    """The payloads of one shop's shipments: order numbers and the shop's carrier
+    accounts are loaded once, however many shipments."""
+    if not shipments:
+        return []
+    numbers = await order_numbers(shipments)
+    shop = await problems.shop_accounts(shipments[0].merchant_id)
+    return [
+        shipment_json(
+            s, numbers.get(s.order_id), _problem_json(problems.tracking_problem(s, shop, now))
+        )
+        for s in shipments
+    ]
+
+
+def _problem_json(problem: problems.TrackingProblem | None) -> dict[str, Any] | None:
+    return problem.as_json() if problem is not None else None
 
 
 async def owned_shipment(merchant_id: int, shipment_id: int) -> Shipment:
@@ -158,15 +201,14 @@ async def create_shipment(call: Call) -> Reply:
         raise ApiError(409, f"Shipment {carrier} {number} is already registered.") from None
     return Reply(
         201,
-        shipment_json(shipment, order.number if order else None),
+        (await shipments_json([shipment], call.now))[0],
         location=f"/api/v1/shipments/{shipment.id}",
     )
 
 
 async def get_shipment(call: Call) -> Reply:
     shipment = await owned_shipment(call.merchant_id, call.path["id"])
-    numbers = await order_numbers([shipment])
-    return Reply(200, shipment_json(shipment, numbers.get(shipment.order_id)))
+    return Reply(200, (await shipments_json([shipment], call.now))[0])
 
 
 async def list_shipments(call: Call) -> Reply:
@@ -187,8 +229,7 @@ async def list_shipments(call: Call) -> Reply:
     shipments, next_cursor = await pagination.page(
         queryset, PageRequest(q["limit"], before), secret=secret, scope="shipments"
     )
-    numbers = await order_numbers(shipments)
-    data = [shipment_json(s, numbers.get(s.order_id)) for s in shipments]
+    data = await shipments_json(shipments, call.now)
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
 

@@ -81,8 +81,16 @@ def pickup_json(shipment: Shipment) -> dict[str, Any] | None:
     }
 
 
-def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any]:
-    """The public shape of a shipment (the API and outgoing webhooks share it)."""
+def shipment_json(
+    shipment: Shipment,
+    order_number: str | None,
+    tracking_problem: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The public shape of a shipment (the API and outgoing webhooks share it).
+
+    ``tracking_problem`` is :meth:`portal.tracking.problems.TrackingProblem.as_json` when
+    the caller looked (the API does, from the shop's accounts loaded once per request).
+    """
     return {
         "id": shipment.id,
         "tracking_number": shipment.tracking_number,
@@ -99,6 +107,7 @@ def shipment_json(shipment: Shipment, order_number: str | None) -> dict[str, Any
         "carrier_url": shipment.carrier_url,
         "last_event_at": _iso(shipment.last_event_at),
         "pickup_point": pickup_json(shipment),
+        "tracking_problem": tracking_problem,
         "created_at": shipment.created_at.isoformat(),
         "updated_at": shipment.updated_at.isoformat(),
     }

@@ -216,8 +216,13 @@ def evaluate_item(
     zone: ZoneInfo,
     variants: Iterable[VariantFacts] = (),
     delivery_scanned: bool = True,
+    override: bool = False,
 ) -> Eligibility:
     """Whether ``item`` may be returned now, how many, and which resolutions it offers.
+
+    ``override`` is staff overruling the policy (the API's ``override_policy``): final
+    sale, category, delivery and window refusals are skipped, but never more than the
+    units bought and not already in an active return.
 
     "Keep the item" refunds without the goods coming back, so it is offered only once
     the carrier scanned the delivery (``delivery_scanned``): never for a parcel that may
@@ -229,15 +234,15 @@ def evaluate_item(
     def refused(reason: Ineligible) -> Eligibility:
         return Eligibility(item.id, False, reason, 0, (), (), closes)
 
-    if item.final_sale or (item.category in rules.final_sale_categories):
+    if not override and (item.final_sale or (item.category in rules.final_sale_categories)):
         return refused(Ineligible.FINAL_SALE)
-    if item.category is not None and item.category in rules.ineligible_categories:
+    if not override and item.category is not None and item.category in rules.ineligible_categories:
         return refused(Ineligible.CATEGORY)
     if remaining == 0:
         return refused(Ineligible.FULLY_RETURNED)
-    if closes is None:
+    if not override and closes is None:
         return refused(Ineligible.NOT_DELIVERED)
-    if now >= closes:
+    if not override and closes is not None and now >= closes:
         return refused(Ineligible.WINDOW_CLOSED)
 
     offered: list[str] = [r for r in ("refund", "store_credit") if r in rules.resolutions]

@@ -80,9 +80,14 @@ async def active_policy(merchant_id: int, conn: BaseDBAsyncClient | None = None)
 
 
 async def review_order(
-    order: Order, *, now: datetime | None = None, conn: BaseDBAsyncClient | None = None
+    order: Order,
+    *,
+    now: datetime | None = None,
+    conn: BaseDBAsyncClient | None = None,
+    override: bool = False,
 ) -> OrderReview:
-    """Evaluate every item of ``order`` against the merchant's active policy."""
+    """Evaluate every item of ``order`` against the merchant's active policy
+    (``override``: staff overrule its refusals, see :func:`policy.evaluate_item`)."""
     now = now or datetime.now(UTC)
     merchant_id: int = order.merchant_id
     found = await active_policy(merchant_id, conn)
@@ -148,6 +153,7 @@ async def review_order(
             zone=zone,
             variants=candidates,
             delivery_scanned=delivered_at is not None,
+            override=override,
         )
         for item in items.values()
     }

@@ -151,9 +151,13 @@ async def create_return(
     customer_note: str = "",
     actor: str = "customer",
     now: datetime | None = None,
+    override_policy: bool = False,
 ) -> ReturnRequest:
     """Create (once per ``submission_key``) a return for ``selections``; auto-approve it
-    or send it to review. Raises :class:`ReturnRefused` when the policy says no."""
+    or send it to review. Raises :class:`ReturnRefused` when the policy says no.
+
+    ``override_policy`` (staff only) skips eligibility refusals such as a closed window or
+    a final sale; quantities bought and units in active returns still bind."""
     if submission_key:
         existing = await ReturnRequest.get_or_none(submission_key=submission_key)
         if existing is not None:
@@ -171,6 +175,7 @@ async def create_return(
                     actor,
                     now,
                     settings,
+                    override_policy,
                 )
         except IntegrityError:
             if submission_key:
@@ -191,6 +196,7 @@ async def _create(
     actor: str,
     now: datetime | None,
     settings: Settings,
+    override_policy: bool = False,
 ) -> ReturnRequest:
     now = now or datetime.now(UTC)
     # Serialise returns of one order (PostgreSQL; SQLite serialises writers anyway).
@@ -200,7 +206,7 @@ async def _create(
         if existing is not None:
             return existing
     merchant_id: int = order.merchant_id
-    review = await review_order(order, now=now, conn=conn)
+    review = await review_order(order, now=now, conn=conn, override=override_policy)
     if method is not None and ReturnMethod(method).value not in (review.policy.methods or ()):
         raise ReturnRefused({None: "method"})
     lines, reasons = await checked_lines(review, selections, merchant_id, conn)

@@ -148,3 +148,14 @@ async def test_another_merchants_shipment_is_404_everywhere(
     page = await client.get("/admin/shipments", params={"q": theirs.tracking_number})
     assert page.context["shipments"] == []
     assert await Shipment.filter(id=theirs.id).exists()
+
+
+async def test_detail_says_why_a_shipment_is_not_tracked(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, _token = await signed_in_owner(client)
+    shop = await user.merchant
+    shipment = await factories.shipment(shop, carrier_key="sandbox")
+    page = await client.get(f"/admin/shipments/{shipment.id}")
+    assert page.context["tracking_problem"].code == "no_carrier_account"
+    assert 'data-problem="no_carrier_account"' in page.text
