@@ -9,40 +9,15 @@ that token, fetch a new one and retry once. A second 401 is an :class:`AuthError
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
-import httpx
+from carriers.base import AuthError, BadResponse
+from carriers.tokens import TokenAdapter
 
-from carriers.base import AuthError, BadResponse, CarrierAdapter, TokenCache
 
-
-class OAuthAdapter(CarrierAdapter):
-    """A :class:`CarrierAdapter` that sends every carrier call with a cached bearer token."""
-
-    #: Tokens by (base_url, client_id); each carrier module keeps its own cache.
-    tokens: ClassVar[TokenCache]
-
-    @property
-    def token_key(self) -> tuple[str, str]:
-        return (self.base_url, self.credentials.get("client_id", ""))
-
-    def bearer_headers(self, token: str) -> dict[str, str]:
-        """Headers for one carrier call with ``token`` (fresh per call: may carry an id)."""
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
-    async def fetch_token(self) -> tuple[str, float]:
-        """Ask the carrier for a token: ``(token, expires_in seconds)``."""
-        raise NotImplementedError
-
-    async def authorized(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send with a bearer token; on 401 drop the token, fetch a new one, retry once."""
-        for _ in range(2):
-            token = await self.tokens.get(self.token_key, self.fetch_token)
-            response = await self.send(method, url, headers=self.bearer_headers(token), **kwargs)
-            if response.status_code != 401:
-                return response
-            self.tokens.invalidate(self.token_key, token)
-        raise AuthError(f"{self.key}: token rejected twice (HTTP 401)")
+class OAuthAdapter(TokenAdapter):
+    """A :class:`~carriers.tokens.TokenAdapter` whose token is an OAuth client-credentials
+    grant, one per (base_url, client_id)."""
 
     def client_credentials(self) -> tuple[str, str]:
         """``(client_id, client_secret)``; :class:`AuthError` before any call when missing."""
