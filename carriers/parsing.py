@@ -152,6 +152,22 @@ class JsonReader:
             raise self.fail(f"{key} is not a list", raw)
         return value
 
+    def coordinate(self, raw: dict[str, Any], key: str, bound: float) -> float | None:
+        """A latitude (``bound`` 90) or longitude (180) given as a number or its text;
+        None when absent, :class:`BadResponse` when it is no finite number in range."""
+        value = raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.fail(f"{key} is not a number", raw)
+        try:
+            number = float(value)
+        except (ValueError, OverflowError) as exc:
+            raise self.fail(f"{key} is not a number", raw) from exc
+        if not math.isfinite(number) or abs(number) > bound:
+            raise self.fail(f"{key} is out of range", raw)
+        return number
+
     def iso_time(self, text: str, country: str | None, *, what: str = "time") -> datetime:
         """An ISO-8601 timestamp as UTC; one without an offset is placed by ``country``."""
         try:

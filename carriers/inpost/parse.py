@@ -9,7 +9,6 @@ opening hours, location). Anything else raises :class:`BadResponse` and nothing 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -57,21 +56,6 @@ def parse_event(raw: Any) -> TrackingEvent:
     )
 
 
-def _coordinate(location: dict[str, Any], key: str, bound: float) -> float | None:
-    value = location.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _read.fail(f"{key} is not a number", location)
-    try:
-        number = float(value)
-    except (ValueError, OverflowError) as exc:
-        raise _read.fail(f"{key} is not a number", location) from exc
-    if not math.isfinite(number) or abs(number) > bound:
-        raise _read.fail(f"{key} is out of range", location)
-    return number
-
-
 def _kind(detail: dict[str, Any]) -> PickupKind:
     """A locker unless ShipX says the point is a partner shop (``pop``)."""
     listed: Sequence[Any] = _read.optional_list(detail, "type")
@@ -105,8 +89,8 @@ def parse_pickup_point(raw: dict[str, Any]) -> PickupPoint | None:
         city=city,
         postal_code=postal_code,
         country=COUNTRY,
-        latitude=_coordinate(location, "latitude", 90.0),
-        longitude=_coordinate(location, "longitude", 180.0),
+        latitude=_read.coordinate(location, "latitude", 90.0),
+        longitude=_read.coordinate(location, "longitude", 180.0),
         opening_hours=hours,
     )
 

@@ -10,7 +10,6 @@ are used). Anything that is not such an answer raises :class:`BadResponse` and n
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,21 +39,6 @@ def answer_status(doc: Any) -> int:
     if isinstance(status, bool) or not isinstance(status, int):
         raise _read.fail("answer without an integer status", raw)
     return status
-
-
-def _coordinate(raw: dict[str, Any], key: str, bound: float) -> float | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _read.fail(f"{key} is not a number", raw)
-    try:
-        number = float(value)
-    except (ValueError, OverflowError) as exc:
-        raise _read.fail(f"{key} is not a number", raw) from exc
-    if not math.isfinite(number) or abs(number) > bound:
-        raise _read.fail(f"{key} is out of range", raw)
-    return number
 
 
 def _opening_hours(details: dict[str, Any]) -> str | None:
@@ -91,8 +75,8 @@ def parse_pickup_point(unit: dict[str, Any]) -> PickupPoint | None:
         city=_read.field_text(details, "miejscowosc"),
         postal_code=_read.field_text(details, "pna"),
         country="PL",
-        latitude=_coordinate(details, "szerGeogr", 90.0),
-        longitude=_coordinate(details, "dlGeogr", 180.0),
+        latitude=_read.coordinate(details, "szerGeogr", 90.0),
+        longitude=_read.coordinate(details, "dlGeogr", 180.0),
         opening_hours=_opening_hours(details),
     )
 
