@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.functions import Min
 
 from portal.models import OrderItem, ProductVariant
 
@@ -153,6 +154,35 @@ def group_products(variants: Iterable[ProductVariant]) -> list[Product]:
         Product(sku=ref, title=rows[0].title, variants=sorted(rows, key=lambda v: v.sku))
         for ref, rows in sorted(grouped.items())
     ]
+
+
+async def page_products(
+    merchant_id: int, *, title: str = "", before: int | None = None, limit: int = 50
+) -> tuple[list[Product], int | None]:
+    """One page of products, newest first, and the cursor of the next page (None: last).
+
+    A product's place is its first variant's id, which never changes, so pages stay
+    stable while variants are added; ``before`` is the previous page's cursor.
+    """
+    firsts = (
+        ProductVariant.filter(merchant_id=merchant_id)
+        .annotate(first_id=Min("id"))
+        .group_by("product_ref")
+    )
+    if title:
+        firsts = firsts.filter(title__icontains=title)
+    if before is not None:
+        firsts = firsts.filter(first_id__lt=before)
+    rows = (
+        await firsts.order_by("-first_id").limit(limit + 1).values_list("product_ref", "first_id")
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    refs = [str(ref) for ref, _first in rows]
+    variants = await ProductVariant.filter(merchant_id=merchant_id, product_ref__in=refs)
+    by_ref = {p.sku: p for p in group_products(variants)}
+    products = [by_ref[ref] for ref in refs if ref in by_ref]
+    return products, (int(rows[-1][1]) if more and rows else None)
 
 
 async def variant_ids_for(

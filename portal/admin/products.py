@@ -10,14 +10,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from portal import catalogue, catalogue_csv
 from portal.admin.auth import render, require_staff, staff_of
 from portal.catalogue import CatalogueError
 from portal.i18n import _, lazy
-from portal.models import ProductVariant
 
 PAGE_SIZE = 50
 
@@ -43,37 +41,14 @@ FILE_ERRORS = {
 }
 
 
-async def _page(merchant_id: int, q: str, after: int) -> tuple[list[catalogue.Product], int | None]:
-    """One page of products (by first variant id, newest first) and the next cursor."""
-    firsts = (
-        ProductVariant.filter(merchant_id=merchant_id)
-        .annotate(first_id=Min("id"))
-        .group_by("product_ref")
-    )
-    if q:
-        firsts = firsts.filter(title__icontains=q)
-    if after > 0:
-        firsts = firsts.filter(first_id__lt=after)
-    rows = (
-        await firsts.order_by("-first_id")
-        .limit(PAGE_SIZE + 1)
-        .values_list("product_ref", "first_id")
-    )
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    refs = [str(ref) for ref, _first in rows]
-    variants = await ProductVariant.filter(merchant_id=merchant_id, product_ref__in=refs)
-    by_ref = {p.sku: p for p in catalogue.group_products(variants)}
-    products = [by_ref[ref] for ref in refs if ref in by_ref]
-    return products, (int(rows[-1][1]) if more and rows else None)
-
-
 async def _render_list(request: Request, status: int = 200, **extra: Any) -> Response:
     merchant = staff_of(request).merchant
     q = request.query_params.get("q", "").strip()[:100]
     after_text = request.query_params.get("after", "")
     after = int(after_text) if after_text.isdigit() else 0
-    products, next_cursor = await _page(merchant.id, q, after)
+    products, next_cursor = await catalogue.page_products(
+        merchant.id, title=q, before=after or None, limit=PAGE_SIZE
+    )
     context = {
         "products": products,
         "q": q,

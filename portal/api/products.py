@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from portal import catalogue
@@ -142,40 +141,20 @@ async def get_product(call: Call) -> Reply:
 
 
 async def list_products(call: Call) -> Reply:
-    """Products newest first. A product's place is its first variant's id, which never
-    changes, so pages stay stable while variants are added."""
+    """Products newest first (:func:`portal.catalogue.page_products`)."""
     q = call.query
     before = (
         pagination.decode(call.settings.secret_key, "products", q["cursor"])
         if "cursor" in q
         else None
     )
-    firsts = (
-        ProductVariant.filter(merchant_id=call.merchant_id)
-        .annotate(first_id=Min("id"))
-        .group_by("product_ref")
+    products, last = await catalogue.page_products(
+        call.merchant_id, title=q.get("q", ""), before=before, limit=q["limit"]
     )
-    if "q" in q:
-        firsts = firsts.filter(title__icontains=q["q"])
-    if before is not None:
-        firsts = firsts.filter(first_id__lt=before)
-    rows = (
-        await firsts.order_by("-first_id")
-        .limit(q["limit"] + 1)
-        .values_list("product_ref", "first_id")
-    )
-    more = len(rows) > q["limit"]
-    rows = rows[: q["limit"]]
-    refs = [str(ref) for ref, _first in rows]
-    variants = await ProductVariant.filter(merchant_id=call.merchant_id, product_ref__in=refs)
-    by_ref = {p.sku: p for p in catalogue.group_products(variants)}
     next_cursor = (
-        pagination.encode(call.settings.secret_key, "products", int(rows[-1][1]))
-        if more and rows
-        else None
+        pagination.encode(call.settings.secret_key, "products", last) if last is not None else None
     )
-    data = [product_json(by_ref[ref]) for ref in refs if ref in by_ref]
-    return Reply(200, {"data": data, "next_cursor": next_cursor})
+    return Reply(200, {"data": [product_json(p) for p in products], "next_cursor": next_cursor})
 
 
 async def patch_variant(call: Call) -> Reply:
