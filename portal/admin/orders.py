@@ -12,18 +12,12 @@ from tortoise.transactions import in_transaction
 from carriers import registry
 from portal import consent
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
+from portal.admin.return_words import PARCEL_PROBLEMS
 from portal.i18n import lazy
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
 from portal.tracking import accounts, registration
 
 CHANNEL_LABELS = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text messages")}
-SHIPMENT_PROBLEMS = {
-    "bad_number": lazy("This is not a tracking number."),
-    "unknown_carrier": lazy("Choose one of the listed carriers."),
-    "carrier_needed": lazy("No carrier recognises this number: choose the carrier."),
-    "carrier_ambiguous": lazy("Several carriers use numbers like this: choose the carrier."),
-    "in_use": lazy("Your shop already tracks this number with this carrier."),
-}
 SOURCE_LABELS = {
     ConsentSource.API: lazy("the shop's system, through the API"),
     ConsentSource.CSV: lazy("an order import"),
@@ -84,7 +78,7 @@ async def order_detail(request: Request) -> Response:
             (key, registry.get(key).display_name)
             for key in accounts.offered(request.app.state.settings)
         ],
-        "shipment_problem": SHIPMENT_PROBLEMS.get(request.query_params.get("problem", ""), ""),
+        "shipment_problem": PARCEL_PROBLEMS.get(request.query_params.get("problem", ""), ""),
         "shipment_added": request.query_params.get("shipment") == "added",
     }
     return render(request, "admin/order.html", context)

@@ -70,7 +70,8 @@ DONE: dict[str, str] = {
     "parcel": lazy("Return parcel saved: it is tracked from now on."),
 }
 
-#: Why a return parcel's number was not saved, by refusal code.
+#: Why a parcel's tracking number was not saved (a return's, or an order's shipment), by
+#: refusal code (:class:`portal.tracking.registration.Refused`).
 PARCEL_PROBLEMS: dict[str, str] = {
     "closed": lazy("This return no longer takes a parcel."),
     "in_use": lazy("Your shop already tracks this number with this carrier."),
