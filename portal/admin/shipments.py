@@ -12,14 +12,13 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from carriers.base import Status
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.models import OutboxMessage, Shipment
 from portal.settings import Settings
-from portal.tracking import accounts, cadence, expiry, problems
+from portal.tracking import accounts, cadence, corrections, expiry, problems
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -143,17 +142,17 @@ async def set_carrier(request: Request) -> Response:
         key = str(form.get("carrier", ""))
     if key not in accounts.offered(request.app.state.settings):
         return RedirectResponse(_detail_url(shipment, "unknown_carrier"), status_code=303)
+    now = datetime.now(UTC)
     try:
-        await Shipment.filter(id=shipment.id).update(
-            carrier_key=key,
-            carrier_pinned=True,
-            carrier_account_id=None if key != shipment.carrier_key else shipment.carrier_account_id,
-            next_poll_at=datetime.now(UTC),
-            poll_failures=0,
-            last_error=None,
-        )
-    except IntegrityError:
+        # Another carrier means the scans so far were someone else's parcel: the same
+        # correction as the API's (history dropped, polled now).
+        result = await corrections.correct(shipment, now=now, carrier=key)
+    except corrections.CorrectionError:
         return RedirectResponse(_detail_url(shipment, "duplicate"), status_code=303)
+    if not result.changed:
+        await Shipment.filter(id=shipment.id).update(
+            next_poll_at=now, poll_failures=0, last_error=None
+        )
     return RedirectResponse(_detail_url(shipment, "carrier"), status_code=303)
 
 

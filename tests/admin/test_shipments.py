@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from carriers.base import Status
-from portal.models import Channel, OutboxMessage, Shipment
+from portal.models import Channel, OutboxMessage, Shipment, TrackingEvent
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 
@@ -159,3 +159,19 @@ async def test_detail_says_why_a_shipment_is_not_tracked(
     page = await client.get(f"/admin/shipments/{shipment.id}")
     assert page.context["tracking_problem"].code == "no_carrier_account"
     assert 'data-problem="no_carrier_account"' in page.text
+
+
+async def test_another_carrier_drops_the_wrong_history(client: httpx.AsyncClient, db: str) -> None:
+    """Like PATCH /api/v1/shipments/{id}: scans read with the wrong carrier were someone
+    else's parcel."""
+    user, token = await signed_in_owner(client)
+    shipment = await factories.shipment(await user.merchant, status=Status.IN_TRANSIT)
+    await TrackingEvent.create(
+        shipment=shipment, occurred_at=datetime.now(UTC), status=Status.IN_TRANSIT, dedupe_key="x"
+    )
+    await client.post(
+        f"/admin/shipments/{shipment.id}/carrier", data={"carrier": "ups", "csrf_token": token}
+    )
+    await shipment.refresh_from_db()
+    assert (shipment.carrier_key, shipment.status) == ("ups", Status.PENDING)
+    assert not await TrackingEvent.filter(shipment_id=shipment.id).exists()
