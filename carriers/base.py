@@ -128,6 +128,25 @@ class PickupPoint:
     pickup_code: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NumberHint:
+    """What the shop knows about one tracked parcel that some carriers ask for.
+
+    ``language`` is the customer's language (ISO 639-1, ``"uk"``): carriers whose API
+    answers in several languages are asked in it. ``phone`` is the recipient's phone
+    (E.164): Nova Poshta, for one, returns full details only with it. ``postal_code`` is
+    the destination's postcode, which a few carriers ask to match. Every field may be
+    missing: an adapter must still track the number without it.
+    """
+
+    language: str | None = None
+    phone: str | None = None
+    postal_code: str | None = None
+
+
+NO_HINT = NumberHint()
+
+
 @dataclass(slots=True)
 class TrackingResult:
     """Everything an adapter knows about one tracking number. Events are oldest first."""
@@ -246,6 +265,13 @@ class CarrierAdapter:
     #: ISO 3166 countries whose post this adapter is: UPU S10 numbers (``RR123456785PL``)
     #: ending in one of them are proposed for it.
     postal_countries: ClassVar[frozenset[str]] = frozenset()
+    #: True when :meth:`track` takes ``hints`` (a mapping number -> :class:`NumberHint`).
+    #: The engine passes them only to such adapters, so adapters written before hints
+    #: existed keep working unchanged.
+    accepts_hints: ClassVar[bool] = False
+    #: Languages (ISO 639-1) the carrier's API can word its event texts in, when it takes
+    #: a language parameter; the customer's language is asked for when it is one of them.
+    answer_languages: ClassVar[frozenset[str]] = frozenset()
     #: Credential fields the merchant fills in (name -> label), for the admin form.
     credential_fields: ClassVar[Mapping[str, str]] = {}
     timeout: ClassVar[float] = 15.0
@@ -263,9 +289,20 @@ class CarrierAdapter:
 
     # --- the operation every adapter implements ---
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
-        """One result per number, in the order given; batches split by the adapter."""
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
+        """One result per number, in the order given; batches split by the adapter.
+
+        ``hints`` (only passed when :attr:`accepts_hints` is set) maps a number to what
+        the shop knows about its parcel; a number may be missing from it.
+        """
         raise NotImplementedError
+
+    def language_for(self, hint: NumberHint | None) -> str | None:
+        """The customer's language when the carrier's API can answer in it, else None."""
+        language = hint.language if hint is not None else None
+        return language if language in self.answer_languages else None
 
     # --- optional capabilities ---
 

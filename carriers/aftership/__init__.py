@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from carriers.aftership import parse
-from carriers.base import AuthError, BadResponse, CarrierAdapter, TrackingResult
+from carriers.base import AuthError, BadResponse, CarrierAdapter, NumberHint, TrackingResult
 from carriers.detection import is_plausible, normalise
 
 
@@ -36,7 +36,9 @@ class AfterShipAdapter(CarrierAdapter):
         "webhook_secret": "Webhook secret",
     }
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         # Asked once each, normalised; a malformed number is not worth a call.
         wanted = list(dict.fromkeys(normalise(n) for n in numbers if is_plausible(n)))
         found: dict[str, TrackingResult] = {}

@@ -24,10 +24,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    NumberFormat,
+    NumberHint,
+    TokenCache,
+    TrackingResult,
+)
 from carriers.cargus import parse
 from carriers.login import LoginAdapter
 from carriers.parsing import squash
@@ -63,7 +70,9 @@ class CargusAdapter(LoginAdapter):
             raise AuthError("cargus: subscription_key is required")
         return key
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One trace call per batch, in order; results in the order asked."""
         if numbers:
             self._subscription_key()

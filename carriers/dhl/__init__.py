@@ -19,7 +19,14 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from carriers.base import AuthError, BadResponse, CarrierAdapter, NumberFormat, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    CarrierAdapter,
+    NumberFormat,
+    NumberHint,
+    TrackingResult,
+)
 from carriers.checkdigits import mod7_valid
 from carriers.dhl import parse
 from carriers.parsing import decode_json
@@ -55,7 +62,9 @@ class DHLAdapter(CarrierAdapter):
     #: Asked for English; DHL Germany still answers some texts in German (codes.py reads both).
     language: ClassVar[str] = "en"
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         api_key = self.credentials.get("api_key")
         if numbers and not api_key:
             raise AuthError("dhl: api_key is required")

@@ -28,7 +28,7 @@ integrations); they are loaded from disk and never fetched.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import httpx
@@ -38,6 +38,7 @@ from carriers.base import (
     BadResponse,
     CarrierAdapter,
     NumberFormat,
+    NumberHint,
     TrackingResult,
 )
 from carriers.checkdigits import iso7064_mod37_36_check
@@ -85,7 +86,9 @@ class DPDPolandAdapter(CarrierAdapter):
     concurrency: ClassVar[int] = 2
     language: ClassVar[str] = "EN"
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One SOAP call per waybill, at most :attr:`concurrency` at a time, in order."""
         if not numbers:
             return []

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from carriers.base import AuthError, BadResponse, CarrierAdapter, TrackingResult
+from carriers.base import AuthError, BadResponse, CarrierAdapter, NumberHint, TrackingResult
 from carriers.detection import is_plausible, normalise
 from carriers.easypost import parse
 
@@ -37,7 +37,9 @@ class EasyPostAdapter(CarrierAdapter):
     #: Concurrent tracker calls per track() call; the engine paces accounts on top.
     concurrency: ClassVar[int] = 8
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(number: str) -> TrackingResult:

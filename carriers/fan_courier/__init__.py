@@ -23,13 +23,14 @@ FAN Courier offers no push for tracking.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from carriers.base import (
     AuthError,
     BadResponse,
     NumberFormat,
+    NumberHint,
     TokenCache,
     TrackingResult,
 )
@@ -70,7 +71,9 @@ class FanCourierAdapter(LoginAdapter):
         account = f"{self.credentials.get('client_id', '')}/{self.credentials.get('username', '')}"
         return (self.base_url, account)
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One report call per batch, in order; results in the order asked."""
         if numbers and not self.credentials.get("client_id"):
             raise AuthError("fan_courier: client_id is required")

@@ -15,7 +15,14 @@ from uuid import uuid4
 
 import httpx
 
-from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    NumberFormat,
+    NumberHint,
+    TokenCache,
+    TrackingResult,
+)
 from carriers.checkdigits import (
     fedex12_valid,
     fedex15_valid,
@@ -70,7 +77,9 @@ class FedExAdapter(OAuthAdapter):
     #: Batches in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """Batches of 30, at most :attr:`concurrency` at a time, results in order;
         the first failure cancels the rest and is raised as itself (:func:`map_bounded`)."""
         batches = await map_bounded(

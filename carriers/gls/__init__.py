@@ -29,7 +29,7 @@ connector (``modules/connectors/gls/vendor/ecitrackandtrace.yaml`` and
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -37,6 +37,7 @@ from carriers.base import (
     AuthError,
     BadResponse,
     NumberFormat,
+    NumberHint,
     TokenCache,
     TrackingResult,
 )
@@ -79,7 +80,9 @@ class GLSAdapter(OAuthAdapter):
     concurrency: ClassVar[int] = 2
     language: ClassVar[str] = "EN"
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One call per ten numbers; results in the order asked."""
         if numbers:
             self.client_credentials()  # AuthError before any call when missing

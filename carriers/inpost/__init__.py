@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -38,6 +38,7 @@ from carriers.base import (
     BadResponse,
     CarrierAdapter,
     NumberFormat,
+    NumberHint,
     TrackingResult,
 )
 from carriers.inpost import parse
@@ -61,7 +62,9 @@ class InPostAdapter(CarrierAdapter):
     #: check digit for them, so a bare run of 24 digits proves only a little.
     number_formats = (NumberFormat("InPost parcel number", re.compile(r"[0-9]{24}"), 0.4),)
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         results: list[TrackingResult] = []
         started: float | None = None
         for (number,) in self.batches(numbers):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -41,6 +41,7 @@ from carriers.base import (
     CarrierAdapter,
     CarrierUnavailable,
     NumberFormat,
+    NumberHint,
     TrackingResult,
 )
 from carriers.checkdigits import mod10
@@ -109,7 +110,9 @@ class PocztaPolskaAdapter(CarrierAdapter):
             )
         return self._service
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         results: list[TrackingResult] = []
         started: float | None = None
         for (number,) in self.batches(numbers):

@@ -23,11 +23,18 @@ adapter polls (``supports_push = False``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
-from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    NumberFormat,
+    NumberHint,
+    TokenCache,
+    TrackingResult,
+)
 from carriers.concurrency import map_bounded
 from carriers.login import LoginAdapter
 from carriers.parsing import squash
@@ -64,7 +71,9 @@ class SamedayAdapter(LoginAdapter):
     #: Status calls in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One status call per AWB, at most :attr:`concurrency` at once, results in order."""
         return await map_bounded(self._track_one, numbers, limit=self.concurrency)
 

@@ -125,7 +125,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
-from carriers.base import AuthError, BadResponse, CarrierAdapter, TrackingResult
+from carriers.base import AuthError, BadResponse, CarrierAdapter, NumberHint, TrackingResult
 from carriers.parsing import decode_json
 from carriers.sandbox.journey import SCENARIO_EXAMPLES, Scenario, make_numbers
 from carriers.sandbox.parse import parse_track_response
@@ -172,7 +172,9 @@ class SandboxAdapter(CarrierAdapter):
         """The public page of the server this adapter talks to, wherever it is mounted."""
         return f"{self.base_url}/track/{quote(number, safe='')}"
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         batches = await asyncio.gather(*(self._track_batch(b) for b in self.batches(numbers)))
         return [result for batch in batches for result in batch]
 

@@ -7,12 +7,19 @@ small semaphore (enough to hide latency, few enough not to trip UPS's unpublishe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 from uuid import uuid4
 
-from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    NumberFormat,
+    NumberHint,
+    TokenCache,
+    TrackingResult,
+)
 from carriers.checkdigits import ups_valid
 from carriers.concurrency import map_bounded
 from carriers.oauth import OAuthAdapter
@@ -45,7 +52,9 @@ class UPSAdapter(OAuthAdapter):
     #: Track calls in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 4
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One call per number, at most :attr:`concurrency` at a time, results in order;
         the first failure cancels the rest and is raised as itself (:func:`map_bounded`)."""
         return await map_bounded(self._track_one, numbers, limit=self.concurrency)

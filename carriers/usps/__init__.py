@@ -11,11 +11,18 @@ Both become a ``not_found`` result for that number, since neither can ever be tr
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
-from carriers.base import AuthError, BadResponse, NumberFormat, TokenCache, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    NumberFormat,
+    NumberHint,
+    TokenCache,
+    TrackingResult,
+)
 from carriers.checkdigits import impb91_20_valid, impb_valid, smartpost20_valid, usps20_valid
 from carriers.concurrency import map_bounded
 from carriers.oauth import OAuthAdapter
@@ -56,7 +63,9 @@ class USPSAdapter(OAuthAdapter):
     #: Calls in flight at once within one ``track`` call.
     concurrency: ClassVar[int] = 4
 
-    async def track(self, numbers: Sequence[str]) -> list[TrackingResult]:
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
         """One call per number, at most :attr:`concurrency` at a time, results in order;
         a whole-call failure stops the calls still waiting and is raised as itself."""
         return await map_bounded(self._track_one, numbers, limit=self.concurrency)
