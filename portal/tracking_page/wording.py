@@ -154,7 +154,7 @@ def _squash(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)  # every status × reason × language fits
 def _our_words(status: Status, reason: Reason | None, locale: str) -> frozenset[str]:
     """Everything we call this status and reason, in English and in ``locale``, squashed:
     the page's labels and stages, the messages' wording, and the codes themselves."""
