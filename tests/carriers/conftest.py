@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from carriers import cargus, fan_courier, fedex, gls, sameday, ups, usps
+from carriers import boxnow, cargus, fan_courier, fedex, gls, sameday, ups, usps
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]
@@ -37,6 +37,7 @@ def _fresh_tokens() -> Iterator[None]:
         fan_courier.TOKENS,
         sameday.TOKENS,
         cargus.TOKENS,
+        boxnow.TOKENS,
     )
     for cache in caches:
         cache.clear()

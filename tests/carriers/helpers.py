@@ -24,8 +24,10 @@ import pytest
 import respx
 from hypothesis import strategies as st
 
+from carriers.acs import ACSAdapter
 from carriers.aftership import AfterShipAdapter
 from carriers.base import CarrierAdapter, Reason, Status
+from carriers.boxnow import BoxNowAdapter
 from carriers.cargus import CargusAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
@@ -61,6 +63,14 @@ def base64_hmac(body: bytes, secret: str) -> str:
 
 OAUTH = {"client_id": "doorstep-client", "client_secret": "s3cret"}
 USPS_NUMBER = "9400111899223197428490"
+ACS_URL = "https://webservices.acscourier.net/ACSRestServices/api/ACSAutoRest"
+ACS_ACCOUNT = {
+    "api_key": "acs-api-key",
+    "company_id": "demo",
+    "company_password": "demo-pw",
+    "user_id": "shop",
+    "user_password": "shop-pw",
+}
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,23 @@ CARRIERS = {
             number=SCENARIO_EXAMPLES["delivered"],
             route=lambda mock: mock.post("http://sandbox.test/v1/track"),
             base_url="http://sandbox.test",
+        ),
+        Carrier(
+            name="acs",
+            cls=ACSAdapter,
+            credentials=ACS_ACCOUNT,
+            number="7227889174",
+            route=lambda mock: mock.post(ACS_URL),
+        ),
+        Carrier(
+            name="boxnow",
+            cls=BoxNowAdapter,
+            credentials=OAUTH,
+            number="6423451087",
+            route=lambda mock: mock.get(
+                url__startswith="https://api-production.boxnow.gr/api/v1/parcels"
+            ),
+            token_url="https://api-production.boxnow.gr/api/v1/auth-sessions",
         ),
     )
 }

@@ -278,6 +278,56 @@ CASES = (
         unavailable=(httpx.ReadTimeout,),
         unusable=((200, '{"parcels": ['),),
     ),
+    Case(
+        "acs",
+        # ACS answers 406 Not Acceptable to more calls a second than the key allows.
+        rate_limits=((406, None, None), (406, "2", 2.0), (429, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>")),
+        unreadable=(
+            (200, '{"ACSExecution_HasError": false, "ACSOutputResponce": []}'),
+            (200, '{"other": 1}'),
+            (
+                200,
+                json.dumps(_f("acs", "execution_error.json") | {"ACSExecutionErrorMessage": "x"}),
+            ),
+        ),
+        not_found=(
+            NotFound(
+                200,
+                _f("acs", "not_found.json"),
+                "7227889174",
+                url="https://www.acscourier.net/el/track-and-trace/?generalCode=7227889174",
+            ),
+        ),
+        malformed=(Malformed("X-1", (200, _f("acs", "not_found.json"))),),
+        auth=(403,),
+        auth_body="Forbidden",
+    ),
+    Case(
+        "boxnow",
+        rate_limits=((429, "30", 30.0), (429, None, None)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unusable=(
+            (200, "<html>oops</html>"),
+            (404, "<html>Not Found</html>"),
+            (403, "<html>Forbidden</html>"),
+        ),
+        unreadable=((200, '{"count": 0}'), (200, '{"data": {}}'), (400, '{"message": "x"}')),
+        not_found=(
+            NotFound(
+                200,
+                _f("boxnow", "parcels_empty.json"),
+                "6423451087",
+                url="https://t.boxnow.gr/?track=6423451087",
+            ),
+            NotFound(403, _f("boxnow", "error_p414.json"), "6423451087"),
+        ),
+        malformed=(Malformed("X-1", (400, _f("boxnow", "error_p400.json"))),),
+        auth=(401, 403),
+        auth_body=_f("boxnow", "error_x403.json"),
+        auth_calls=None,  # a 401 fetches a new token once: see test_boxnow.py
+    ),
 )
 
 
