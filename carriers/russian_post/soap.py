@@ -20,12 +20,18 @@ from zeep.exceptions import Fault
 from zeep.helpers import serialize_object
 from zeep.wsdl import Document
 
-from carriers.base import AuthError, BadResponse, CarrierUnavailable
+from carriers.base import AuthError, BadResponse, CarrierUnavailable, RateLimited
 from carriers.soap import ClientTransport, bind, load_wsdl
 
 WSDL = Path(__file__).resolve().parent / "wsdl" / "OperationHistory.wsdl"
 BINDING = "{http://russianpost.org/operationhistory}OperationHistory12PortBinding"
 DATA = "http://russianpost.org/operationhistory/data"
+
+#: ``OperationHistoryFault`` wordings that are about the account's daily quota or the
+#: service itself rather than the number (the specification documents the fault, not its
+#: texts, so these are read by keyword, Russian and English).
+_QUOTA = ("лимит", "превышен", "limit", "exceeded", "quota")
+_TROUBLE = ("внутренн", "недоступ", "internal", "unavailable", "timeout", "тайм-аут")
 
 #: Lenient about elements the service adds later; the parser checks what it reads.
 SETTINGS = Settings(strict=False, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True)
@@ -62,7 +68,9 @@ class TrackingService:
     async def history(self, barcode: str, language: str, login: str, password: str) -> Any:
         """The ``OperationHistoryData`` as plain dicts and lists.
 
-        Raises :class:`UnknownNumber` for the service's ``OperationHistoryFault``,
+        Raises :class:`UnknownNumber` for the service's ``OperationHistoryFault`` (unless
+        its text speaks of the daily quota, :class:`RateLimited`, or of the service's own
+        trouble, :class:`CarrierUnavailable`),
         :class:`AuthError` for ``AuthorizationFault``, :class:`BadResponse` for a
         ``LanguageFault`` (Doorstep sent a language the service does not know) and for an
         answer zeep cannot read, :class:`CarrierUnavailable` for any other fault.
@@ -85,6 +93,11 @@ class TrackingService:
             if kind == "AuthorizationFaultReason":
                 raise AuthError(f"russian_post: credentials rejected ({exc.message})") from exc
             if kind == "OperationHistoryFaultReason":
+                text = (exc.message or "").casefold()
+                if any(word in text for word in _QUOTA):
+                    raise RateLimited(f"russian_post: quota reached ({exc.message})") from exc
+                if any(word in text for word in _TROUBLE):
+                    raise CarrierUnavailable(f"russian_post: {exc.message}") from exc
                 raise UnknownNumber(exc.message) from exc
             if kind == "LanguageFaultReason":
                 raise BadResponse(f"russian_post: language refused ({exc.message})") from exc

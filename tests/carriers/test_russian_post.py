@@ -25,6 +25,7 @@ from carriers.base import (
     NumberHint,
     PickupKind,
     PickupPoint,
+    RateLimited,
     Reason,
     Status,
 )
@@ -245,6 +246,24 @@ async def test_an_operation_history_fault_is_not_found(adapter, respx_mock):
 
     assert result.not_found and result.events == []
     assert result.carrier_url == f"https://www.pochta.ru/tracking?barcode={NUMBER}"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("Превышен лимит запросов", RateLimited),
+        ("Daily request limit exceeded", RateLimited),
+        ("Внутренняя ошибка сервиса", CarrierUnavailable),
+    ],
+)
+async def test_an_operation_history_fault_about_the_quota_or_the_service_is_no_verdict(
+    adapter, respx_mock, text, error
+):
+    body = xml("unknown_number.xml").replace("Некорректный штрихкод".encode(), text.encode())
+    respx_mock.post(URL).respond(500, content=body, headers=SOAP12)
+
+    with pytest.raises(error):
+        await adapter.track([NUMBER])
 
 
 async def test_without_credentials_nothing_is_asked(client, respx_mock):
