@@ -17,6 +17,7 @@ BUILT_IN = (
     "ups", "fedex", "usps", "dhl", "sandbox", "easypost", "aftership", "inpost", "poczta_polska",
     "fan_courier", "sameday", "cargus", "gls", "dpd_pl",
     "acs", "boxnow",
+    "elta", "russian_post",
 )  # fmt: skip
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"
 

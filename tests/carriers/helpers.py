@@ -32,11 +32,13 @@ from carriers.cargus import CargusAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
+from carriers.elta import EltaAdapter
 from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
 from carriers.inpost import InPostAdapter
 from carriers.poczta_polska import PocztaPolskaAdapter
+from carriers.russian_post import RussianPostAdapter
 from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
 from carriers.ups import UPSAdapter
@@ -233,6 +235,22 @@ CARRIERS = {
             credentials={"api_key": "EZTK_test_key"},
             number="EZ1000000001",
             route=lambda mock: mock.post("https://api.easypost.com/v2/trackers"),
+        ),
+        Carrier(
+            name="elta",
+            cls=EltaAdapter,
+            credentials={"sender_code": "010101", "user_code": "0011111", "password": "a11111"},
+            number="NZ123456785GR",
+            route=lambda mock: mock.post("http://212.205.47.226:9003"),
+            answer_headers={"Content-Type": "text/xml; charset=utf-8"},
+        ),
+        Carrier(
+            name="russian_post",
+            cls=RussianPostAdapter,
+            credentials={"login": "shop_login", "password": "s3cret"},
+            number="EA123456785RU",
+            route=lambda mock: mock.post("https://tracking.russianpost.ru/rtm34"),
+            answer_headers={"Content-Type": "application/soap+xml; charset=utf-8"},
         ),
         Carrier(
             name="sandbox",

@@ -274,6 +274,37 @@ CASES = (
         tracking_page=False,
     ),
     Case(
+        "elta",
+        rate_limits=((429, "60", 60.0), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unreadable=(
+            (200, "<html><body>maintenance</body></html>"),
+            (200, "not xml at all"),
+            (
+                200,
+                '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">'
+                "<SOAP-ENV:Body/></SOAP-ENV:Envelope>",
+            ),
+        ),
+        not_found=(NotFound(200, _xml("elta", "not_found.xml"), "NZ123456785GR"),),
+        auth=(401, 403),
+        auth_body="Unauthorized",
+    ),
+    Case(
+        "russian_post",
+        rate_limits=((429, "3600", 3600.0), (503, "120", 120.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unreadable=(
+            (200, "<html><body>maintenance</body></html>"),
+            (200, "not xml at all"),
+            (200, "<?xml version='1.0'?><other/>"),
+        ),
+        not_found=(NotFound(200, _xml("russian_post", "not_found.xml"), "EA123456785RU"),),
+        malformed=(Malformed("EA123456785RU", (500, _xml("russian_post", "unknown_number.xml"))),),
+        auth=(401, 403),
+        auth_body="Unauthorized",
+    ),
+    Case(
         "sandbox",
         unavailable=(httpx.ReadTimeout,),
         unusable=((200, '{"parcels": ['),),
