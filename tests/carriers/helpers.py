@@ -30,6 +30,7 @@ from carriers.cargus import CargusAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
+from carriers.econt import EcontAdapter
 from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
@@ -37,6 +38,7 @@ from carriers.inpost import InPostAdapter
 from carriers.poczta_polska import PocztaPolskaAdapter
 from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
+from carriers.speedy import SpeedyAdapter
 from carriers.ups import UPSAdapter
 from carriers.usps import USPSAdapter
 
@@ -231,6 +233,22 @@ CARRIERS = {
             number=SCENARIO_EXAMPLES["delivered"],
             route=lambda mock: mock.post("http://sandbox.test/v1/track"),
             base_url="http://sandbox.test",
+        ),
+        Carrier(
+            name="speedy",
+            cls=SpeedyAdapter,
+            credentials={"username": "999123", "password": "s3cret"},
+            number="61234567890",
+            route=lambda mock: mock.post("https://api.speedy.bg/v1/track"),
+        ),
+        Carrier(
+            name="econt",
+            cls=EcontAdapter,
+            credentials={"username": "iasp-dev", "password": "s3cret"},
+            number="1051234567890",
+            route=lambda mock: mock.post(
+                "https://ee.econt.com/services/Shipments/ShipmentService.getShipmentStatuses.json"
+            ),
         ),
     )
 }
