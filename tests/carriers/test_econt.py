@@ -312,3 +312,11 @@ def test_a_mangled_status_answer_is_read_or_refused_as_a_bad_response(doc):
 def test_any_json_as_an_office_answer_is_read_or_refused(doc):
     with contextlib.suppress(BadResponse):
         parse.parse_office(doc, True, PickupPoint(point_id="1127"))
+
+
+async def test_pushed_bodies_are_refused_since_no_push_is_offered(client):
+    adapter = EcontAdapter(CREDENTIALS, client=client)
+
+    assert adapter.verify_webhook({"Content-Type": "application/json"}, b"{}") is False
+    with pytest.raises(BadResponse):
+        adapter.parse_webhook(b"{}")

@@ -353,3 +353,11 @@ def test_any_json_as_an_office_answer_is_read_or_refused(doc):
         parse.parse_office(doc, seen)
     with contextlib.suppress(BadResponse):
         parse.pickup_offices(doc)
+
+
+async def test_pushed_bodies_are_refused_since_no_push_is_offered(client):
+    adapter = SpeedyAdapter(CREDENTIALS, client=client)
+
+    assert adapter.verify_webhook({"Content-Type": "application/json"}, b"{}") is False
+    with pytest.raises(BadResponse):
+        adapter.parse_webhook(b"{}")
