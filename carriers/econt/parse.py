@@ -15,9 +15,11 @@ https://ee.econt.com/services/Nomenclatures/:
 * Times come as epoch milliseconds (as Econt's JSON answers them) or as ISO text; a
   wall time without an offset is read in Bulgaria's zone.
 * ``NomenclaturesService.getOffices`` answers ``{"offices": [Office]}``: ``code``,
-  ``isAPS`` (an Econtomat locker), ``name`` / ``nameEn`` and ``address`` (``fullAddress``
+  ``isAPS`` (an Econtomat locker), ``name`` / ``nameEn``, ``address`` (``fullAddress``
   / ``fullAddressEn``, ``city`` with ``postCode``, ``name`` / ``nameEn`` and
-  ``country.code2``, ``location`` with ``latitude`` / ``longitude``).
+  ``country.code2``, ``location`` with ``latitude`` / ``longitude``) and business hours
+  (``normalBusinessHoursFrom``/``To``, ``halfDayBusinessHoursFrom``/``To``: instants in
+  epoch ms whose Sofia clock time is the opening time; equal bounds mean closed).
 * ``Error``: ``{"type", "message", "fields", "innerErrors"}``.
 
 Every text comes in Bulgarian and English; ``english`` picks which one events carry.
@@ -223,9 +225,34 @@ def parse_office(doc: Any, english: bool, seen: PickupPoint) -> PickupPoint | No
         country=_alpha2(_read.field_text(country, "code2")) or seen.country,
         latitude=_read.coordinate(location, "latitude", 90),
         longitude=_read.coordinate(location, "longitude", 180),
+        opening_hours=_hours(office),
         pickup_deadline=seen.pickup_deadline,
         pickup_code=seen.pickup_code,
     )
+
+
+def _clock(value: Any, what: str) -> str:
+    """An instant Econt gives for a time of day (epoch ms), as a Sofia ``HH:MM``."""
+    moment = _time(value, what)
+    local = moment.astimezone(country_zone(HOME, moment) or UTC)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def _span(office: dict[str, Any], key: str) -> str | None:
+    """``HH:MM–HH:MM`` from ``{key}From``/``{key}To``; None when absent or closed (equal)."""
+    start, end = office.get(f"{key}From"), office.get(f"{key}To")
+    if start is None or end is None:
+        return None
+    opens, closes = _clock(start, f"{key}From"), _clock(end, f"{key}To")
+    return None if opens == closes else f"{opens}–{closes}"
+
+
+def _hours(office: dict[str, Any]) -> str | None:
+    """ "Mon–Fri 09:00–18:00, Sat 09:00–13:00": Econt gives each bound as an instant on some
+    day whose Sofia clock time is what counts; its "half day" is Saturday."""
+    full, half = _span(office, "normalBusinessHours"), _span(office, "halfDayBusinessHours")
+    parts = [f"Mon–Fri {full}" if full else None, f"Sat {half}" if half else None]
+    return ", ".join(part for part in parts if part) or None
 
 
 def error_text(doc: Any) -> str:

@@ -144,6 +144,7 @@ async def test_a_parcel_waiting_at_the_receivers_office(adapter, respx_mock):
         "София Лозенец ул. Златовръх 12", "София", "1164", "BG",
     )  # fmt: skip
     assert (point.latitude, point.longitude) == (42.676905, 23.320951)
+    assert point.opening_hours == "Mon–Fri 09:00–19:00, Sat 10:00–14:00", "Sofia clock times"
 
 
 async def test_an_econtomat_is_a_locker(adapter, respx_mock):
@@ -157,6 +158,7 @@ async def test_an_econtomat_is_a_locker(adapter, respx_mock):
     assert result.pickup_point.kind is PickupKind.LOCKER
     assert result.pickup_point.name == "Econtomat Sofia Mladost 1"
     assert result.pickup_point.street == "Sofia Mladost 1, bl. 12"
+    assert result.pickup_point.opening_hours is None, "no hours given, none invented"
 
 
 async def test_without_office_details_the_office_the_status_names_stays(adapter, respx_mock):
@@ -320,3 +322,13 @@ async def test_pushed_bodies_are_refused_since_no_push_is_offered(client):
     assert adapter.verify_webhook({"Content-Type": "application/json"}, b"{}") is False
     with pytest.raises(BadResponse):
         adapter.parse_webhook(b"{}")
+
+
+def test_an_office_closed_on_saturday_shows_weekday_hours_only():
+    doc = fixture("offices.json")
+    office = doc["offices"][0]
+    office["halfDayBusinessHoursTo"] = office["halfDayBusinessHoursFrom"]
+
+    point = parse.parse_office(doc, False, PickupPoint(point_id="1127"))
+
+    assert point is not None and point.opening_hours == "Mon–Fri 09:00–19:00"
