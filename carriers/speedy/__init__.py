@@ -9,8 +9,8 @@ https://services.speedy.bg/api/api_examples.html).
   by the customer's language (a hint) and asked in it, Bulgarian when it is neither.
 * ``POST {base}/track`` takes up to 10 ``parcels`` (``[{"id": ...}]``) per call and answers
   one ``TrackedParcel`` each; an entry with an ``error`` and no operations is
-  ``not_found``. A whole-call ``error`` about the user or password (Speedy answers it
-  with HTTP 200) is :class:`AuthError`; any other whole-call error is a
+  ``not_found``. Speedy returns a call's failure as the answer's ``error``: one about the
+  user or password (or an HTTP 401/403) is :class:`AuthError`, any other a
   :class:`BadResponse`.
 * A parcel waiting at an office or APT locker (operation ``134``/``1134``) is looked up:
   ``POST /shipment/info`` gives its ``recipient.pickupOfficeId`` and ``POST
