@@ -37,6 +37,8 @@ SAMPLE_NUMBERS = {
     "dpd_pl": "0000000000000U",
     "acs": "0000000000",
     "boxnow": "0000000000",
+    "speedy": "00000000000",
+    "econt": "0000000000000",
 }
 DEFAULT_SAMPLE = "SBX00000000001"
 

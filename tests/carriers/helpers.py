@@ -33,6 +33,7 @@ from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
 from carriers.elta import EltaAdapter
+from carriers.econt import EcontAdapter
 from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
@@ -41,6 +42,7 @@ from carriers.poczta_polska import PocztaPolskaAdapter
 from carriers.russian_post import RussianPostAdapter
 from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
+from carriers.speedy import SpeedyAdapter
 from carriers.ups import UPSAdapter
 from carriers.usps import USPSAdapter
 
@@ -276,6 +278,20 @@ CARRIERS = {
                 url__startswith="https://api-production.boxnow.gr/api/v1/parcels"
             ),
             token_url="https://api-production.boxnow.gr/api/v1/auth-sessions",
+            name="speedy",
+            cls=SpeedyAdapter,
+            credentials={"username": "999123", "password": "s3cret"},
+            number="61234567890",
+            route=lambda mock: mock.post("https://api.speedy.bg/v1/track"),
+        ),
+        Carrier(
+            name="econt",
+            cls=EcontAdapter,
+            credentials={"username": "iasp-dev", "password": "s3cret"},
+            number="1051234567890",
+            route=lambda mock: mock.post(
+                "https://ee.econt.com/services/Shipments/ShipmentService.getShipmentStatuses.json"
+            ),
         ),
     )
 }

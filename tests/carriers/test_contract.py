@@ -358,6 +358,34 @@ CASES = (
         auth=(401, 403),
         auth_body=_f("boxnow", "error_x403.json"),
         auth_calls=None,  # a 401 fetches a new token once: see test_boxnow.py
+        "speedy",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=(
+            (200, "<html>maintenance</html>"),
+            (200, json.dumps(_f("speedy", "general_error.json"))),
+            (404, "<html>Not Found</html>"),
+        ),
+        unreadable=((200, "{}"), (200, '{"parcels": [{"operations": []}]}')),
+        not_found=(NotFound(200, _f("speedy", "not_found.json"), "69999999999"),),
+        malformed=(Malformed("69999999999", (200, _f("speedy", "not_found.json"))),),
+        auth=(200, 401, 403),
+        auth_body=_f("speedy", "auth_error.json"),
+    ),
+    Case(
+        "econt",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unusable=(
+            (200, "<html>maintenance</html>"),
+            (400, '{"type": "ExInvalidParam", "message": "shipmentNumbers"}'),
+            (404, "<html>Not Found</html>"),
+        ),
+        unreadable=((200, "{}"), (200, '{"shipmentStatuses": [{"status": {}}]}')),
+        not_found=(NotFound(200, _f("econt", "not_found.json"), "1059999999999"),),
+        malformed=(Malformed("12-34/56", (200, _f("econt", "not_found.json"))),),
+        auth=(401, 403),
+        auth_body={"type": "ExAccessDenied", "message": "Access denied"},
     ),
 )
 

@@ -27,6 +27,7 @@ BUILT_IN = [
     "poczta_polska", "sameday", "sandbox", "ups", "usps",
     "acs", "boxnow",
     "elta", "russian_post",
+    "speedy", "econt",
 ]  # fmt: skip
 
 
