@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from carriers.aftership import AfterShipAdapter
 from carriers.base import CarrierAdapter, Reason, Status
 from carriers.cargus import CargusAdapter
+from carriers.cdek import CDEKAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
@@ -34,6 +35,7 @@ from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
 from carriers.inpost import InPostAdapter
+from carriers.nova_poshta import NovaPoshtaAdapter
 from carriers.poczta_polska import PocztaPolskaAdapter
 from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
@@ -231,6 +233,21 @@ CARRIERS = {
             number=SCENARIO_EXAMPLES["delivered"],
             route=lambda mock: mock.post("http://sandbox.test/v1/track"),
             base_url="http://sandbox.test",
+        ),
+        Carrier(
+            name="nova_poshta",
+            cls=NovaPoshtaAdapter,
+            credentials={"api_key": "np-api-key"},
+            number="20450912345678",
+            route=lambda mock: mock.post("https://api.novaposhta.ua/v2.0/json/"),
+        ),
+        Carrier(
+            name="cdek",
+            cls=CDEKAdapter,
+            credentials=OAUTH,
+            number="1106207236",
+            route=lambda mock: mock.get(url__startswith="https://api.cdek.ru/v2/orders"),
+            token_url="https://api.cdek.ru/v2/oauth/token",
         ),
     )
 }
