@@ -1,7 +1,7 @@
 """CDEK through its API v2: HTTP and OAuth only; answers are read by :mod:`carriers.cdek.parse`.
 
 Documentation: https://apidoc.cdek.ru/ (Russian) and https://api-docs.cdek.ru/ (English):
-"Авторизация" (https://api-docs.cdek.ru/29923918.html), "Информация о заказе" (Order
+"Авторизация" (https://api-docs.cdek.ru/33828799.html), "Информация о заказе" (Order
 Details, https://api-docs.cdek.ru/33828849.html), "Список офисов" (List of Offices),
 "Вебхуки" (https://api-docs.cdek.ru/33828884.html), Appendices 1 and 2 (status codes).
 
