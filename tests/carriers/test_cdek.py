@@ -54,13 +54,13 @@ def offices(respx_mock: respx.MockRouter, name: str = "deliverypoints.json") -> 
     return respx_mock.get(url__startswith=OFFICES).respond(200, json=fixture(name))
 
 
-# --- OAuth ---
+# --- OAuth (the refresh after a 401 is in test_oauth.py) ---
 
 
 async def test_the_token_is_asked_with_client_credentials_and_sent_as_bearer(
     adapter, respx_mock, token
 ):
-    route = orders(respx_mock, "order_delivered.json")
+    route = orders(respx_mock, "journey.json")
 
     await adapter.track([NUMBER])
 
@@ -75,17 +75,6 @@ async def test_the_token_is_asked_with_client_credentials_and_sent_as_bearer(
     assert request.url.params["cdek_number"] == NUMBER
 
 
-async def test_an_expired_token_is_fetched_again_once(adapter, respx_mock, token):
-    route = respx_mock.get(url__startswith=ORDERS).mock(
-        side_effect=[httpx.Response(401), httpx.Response(200, json=fixture("order_delivered.json"))]
-    )
-
-    [result] = await adapter.track([NUMBER])
-
-    assert result.status is Status.DELIVERED
-    assert token.call_count == 2 and route.call_count == 2
-
-
 async def test_refused_client_credentials_are_an_auth_error(adapter, respx_mock):
     respx_mock.post(TOKEN_URL).respond(401, json=fixture("token_refused.json"))
     route = respx_mock.get(url__startswith=ORDERS)
@@ -93,13 +82,6 @@ async def test_refused_client_credentials_are_an_auth_error(adapter, respx_mock)
     with pytest.raises(AuthError):
         await adapter.track([NUMBER])
     assert not route.called
-
-
-async def test_a_token_refused_twice_is_an_auth_error(adapter, respx_mock, token):
-    respx_mock.get(url__startswith=ORDERS).respond(401)
-    with pytest.raises(AuthError):
-        await adapter.track([NUMBER])
-    assert token.call_count == 2
 
 
 # --- journeys ---
@@ -187,7 +169,7 @@ async def test_a_postamat_is_a_locker_and_deleted_statuses_are_dropped(adapter, 
 
 
 async def test_a_delivered_order_has_its_time_and_signer_and_no_point(adapter, respx_mock, token):
-    orders(respx_mock, "order_delivered.json")
+    orders(respx_mock, "journey.json")
     office = offices(respx_mock)
 
     [result] = await adapter.track([NUMBER])

@@ -22,12 +22,14 @@ UNAUTHORIZED: dict[str, Any] = {
     "fedex": load_fixture("fedex", "unauthorized.json"),
     "usps": None,
     "gls": load_fixture("gls", "token_expired.json"),
+    "cdek": None,
 }
 JOURNEY_STATUS = {
     "ups": Status.OUT_FOR_DELIVERY,
     "fedex": Status.OUT_FOR_DELIVERY,
     "usps": Status.IN_TRANSIT,
     "gls": Status.INFO_RECEIVED,
+    "cdek": Status.DELIVERED,
 }
 #: What each token endpoint says when it refuses the client.
 TOKEN_REFUSED: dict[str, Any] = {
@@ -35,6 +37,7 @@ TOKEN_REFUSED: dict[str, Any] = {
     "fedex": load_fixture("fedex", "unauthorized.json"),
     "usps": {"error": "invalid_client"},
     "gls": {"errors": [{"message": "Invalid client identifier", "type": "400"}]},
+    "cdek": load_fixture("cdek", "token_refused.json"),
 }
 OAUTH_CARRIERS = pytest.mark.parametrize("carrier", list(UNAUTHORIZED), indirect=True)
 
@@ -87,6 +90,7 @@ async def test_a_second_401_raises_auth_error(carrier: Carrier, client, respx_mo
         *rows("fedex", (400,), (401,)),
         *rows("usps", (400,), (401,)),
         *rows("gls", (400,), (401,)),
+        *rows("cdek", (400,), (401,)),
     ],
     indirect=["carrier"],
 )
