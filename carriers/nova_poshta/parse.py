@@ -182,7 +182,7 @@ def _pickup_point(doc: dict[str, Any], status: Status, code: str) -> PickupPoint
 
 def _current_time(doc: dict[str, Any], status: Status) -> datetime | None:
     """When the current status was reached, as near as Nova Poshta says."""
-    keys = ("DateScan", "TrackingUpdateDate", "DateCreated")
+    keys: tuple[str, ...] = ("DateScan", "TrackingUpdateDate", "DateCreated")
     if status is Status.DELIVERED:
         keys = ("RecipientDateTime", "ActualDeliveryDate", *keys)
     for key in keys:
