@@ -18,9 +18,11 @@ code names the missing entity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from carriers.base import (
     PickupKind,
@@ -34,8 +36,12 @@ from carriers.parsing import JsonReader, short_repr
 
 _read = JsonReader("cdek:", short_repr)
 
-#: Where an offset-less time is read (CDEK's documented times carry an offset).
-HOME = "RU"
+_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})$")
+
+#: Where an offset-less time is read: CDEK's documented times carry an offset, and Russia
+#: has many zones (rule 3 alone would read it as UTC), so a bare one is Moscow time, the
+#: time CDEK's own systems keep.
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def parse_token(doc: Any) -> tuple[str, float]:
@@ -71,7 +77,10 @@ def is_refusal(doc: Any) -> bool:
 
 
 def _time(text: str, what: str) -> datetime:
-    return _read.iso_time(text, HOME, what=what)
+    moment = _read.iso_time(text, None, what=what)
+    if _OFFSET.search(text.strip()) is None:  # naive: read as Moscow wall time
+        moment = moment.replace(tzinfo=MOSCOW).astimezone(UTC)
+    return moment
 
 
 def parse_status(raw: Any) -> TrackingEvent | None:

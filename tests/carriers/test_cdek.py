@@ -21,6 +21,7 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carriers import detection, registry
 from carriers.base import AuthError, BadResponse, NumberHint, PickupKind, Reason, Status
 from carriers.cdek import CDEKAdapter, codes, parse
 from tests.carriers.helpers import JSON, OAUTH, load_fixture, mutated, utc
@@ -278,3 +279,31 @@ def test_an_unsigned_cdek_webhook_is_refused_and_push_is_not_offered(adapter):
     assert adapter.verify_webhook({"Content-Type": "application/json"}, body) is False
     with pytest.raises(BadResponse):
         adapter.parse_webhook(body)
+
+
+# --- storage deadline and detection ---
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2026-12-11T20:59:59Z", utc(2026, 12, 11, 20, 59, 59)),
+        ("2026-10-05", utc(2026, 10, 5, 20, 59, 59)),  # a bare date: its end, Moscow time
+        (None, None),
+    ],
+)
+def test_the_free_storage_deadline_is_read_as_cdek_gives_it(stamp, expected):
+    doc = {"entity": {"cdek_number": NUMBER, "keep_free_until": stamp}}
+    assert parse.keep_free_until(doc) == expected
+
+
+@pytest.mark.parametrize("number", [NUMBER, "10000000001"])
+def test_order_numbers_are_proposed_for_cdek(number):
+    registry.reload()
+    assert "cdek" in [key for key, _ in detection.detect(number)]
+
+
+@pytest.mark.parametrize("number", ["110620723", "110620723612", "CDEK1106207236"])
+def test_other_numbers_are_not(number):
+    registry.reload()
+    assert "cdek" not in [key for key, _ in detection.detect(number)]
