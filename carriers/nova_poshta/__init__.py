@@ -80,9 +80,11 @@ class NovaPoshtaAdapter(CarrierAdapter):
     accepts_hints = True
     credential_fields: ClassVar[dict[str, str]] = {"api_key": "API key (my.novaposhta.ua)"}
     #: Waybills (ТТН) are 14 digits starting 20 (business clients) or 59 (the site and
-    #: app); Nova Poshta documents no check digit, so a match proves only a little.
+    #: app); public integrations also accept 14 digits starting 1 (older and service
+    #: waybills). Nova Poshta documents no check digit, so a match proves only a little.
     number_formats = (
         NumberFormat("Nova Poshta waybill (ТТН)", re.compile(r"(?:20|59)[0-9]{12}"), 0.5),
+        NumberFormat("Nova Poshta waybill starting 1", re.compile(r"1[0-9]{13}"), 0.3),
     )
     #: Batches in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 2
