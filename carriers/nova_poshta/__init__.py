@@ -88,6 +88,10 @@ class NovaPoshtaAdapter(CarrierAdapter):
     )
     #: Batches in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 2
+    #: New warehouses looked up per batch at most: a hundred parcels bound for a hundred
+    #: branches must not become a burst of a hundred calls; the rest get their hours on a
+    #: later poll, once these are cached.
+    lookups_per_batch: ClassVar[int] = 10
 
     @property
     def endpoint(self) -> str:
@@ -148,6 +152,7 @@ class NovaPoshtaAdapter(CarrierAdapter):
         data = await self.call("TrackingDocument", "getStatusDocuments", {"Documents": documents})
         found = parse.documents_by_number(data)
         results = []
+        lookups = 0
         for number in numbers:
             raw = found.get(squash(number))
             result = parse.parse_document(raw) if raw is not None else None
@@ -155,7 +160,11 @@ class NovaPoshtaAdapter(CarrierAdapter):
                 result = TrackingResult(number=number, not_found=True)
             elif result.pickup_point is not None and raw is not None:
                 branch = parse.branch_of(raw)
-                details = await self._warehouse(branch) if branch else None
+                cached = branch is not None and (self.base_url, branch.ref) in _WAREHOUSES
+                details = None
+                if branch is not None and (cached or lookups < self.lookups_per_batch):
+                    lookups += 0 if cached else 1
+                    details = await self._warehouse(branch)
                 if details is not None:
                     result.pickup_point = _with_details(result.pickup_point, details)
             result.number = number

@@ -335,3 +335,29 @@ def test_it_takes_hints_answers_in_ukrainian_only_and_offers_no_push():
     assert NovaPoshtaAdapter.accepts_hints is True
     assert NovaPoshtaAdapter.answer_languages == frozenset()
     assert NovaPoshtaAdapter.supports_push is False and NovaPoshtaAdapter.batch_size == 100
+
+
+async def test_a_batch_looks_up_at_most_ten_new_branches(adapter, respx_mock):
+    documents = []
+    for i in range(12):
+        document = copy.deepcopy(fixture("at_branch.json")["data"][0])
+        document.update(
+            Number=f"204509000000{i:02d}",
+            WarehouseRecipientRef=f"7b422fc5-e1b8-11e3-8c4a-0050568002{i:02d}",
+            WarehouseRecipientNumber=str(100 + i),
+        )
+        documents.append(document)
+    route = respx_mock.post(ENDPOINT).mock(
+        side_effect=lambda request: httpx.Response(
+            200,
+            json={
+                "success": True,
+                "data": [] if "getWarehouses" in request.content.decode() else documents,
+            },
+        )
+    )
+
+    results = await adapter.track([d["Number"] for d in documents])
+
+    assert len(sent(route, "getWarehouses")) == 10
+    assert all(r.pickup_point is not None for r in results), "the rest keep their branch"
