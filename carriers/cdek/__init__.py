@@ -17,8 +17,9 @@ Details, https://api-docs.cdek.ru/33828849.html), "Список офисов" (L
   free-storage deadline from the order's ``keep_free_until``.
 * Language: ``/v2/deliverypoints`` takes ``lang`` (``rus``, ``eng``, ``zho``), so the
   point's name and address are asked in the customer's language when it is one of those.
-  The order's status names come in Russian whatever is asked (the method documents no
-  language), and Doorstep shows its own translated wording first anyway.
+  The orders method documents no language and names its statuses in Russian, so
+  :attr:`answer_languages` (the languages *event texts* can be asked in) stays empty;
+  Doorstep shows its own translated wording first anyway.
 * Push: CDEK's ``ORDER_STATUS`` webhooks carry no signature, no shared secret and no
   authentication header (the "Вебхуки" page documents none; subscriptions take only a
   URL). Doorstep's push path ingests a body as fact, so an unsigned body would let anyone
@@ -75,7 +76,9 @@ class CDEKAdapter(OAuthAdapter):
     rate_limit = 3.0
     supports_push = False
     accepts_hints = True
-    answer_languages: ClassVar[frozenset[str]] = frozenset(LANGS)
+    #: Empty: the orders method takes no language and words its statuses in Russian. The
+    #: customer's language is still used, for the office details (``LANGS``).
+    answer_languages: ClassVar[frozenset[str]] = frozenset()
     credential_fields: ClassVar[dict[str, str]] = {
         "client_id": "Account (client_id)",
         "client_secret": "Secure password (client_secret)",
@@ -98,9 +101,10 @@ class CDEKAdapter(OAuthAdapter):
             limit=self.concurrency,
         )
 
-    def _lang(self, hint: NumberHint) -> str:
-        language = self.language_for(hint)
-        return LANGS[language] if language else DEFAULT_LANG
+    @staticmethod
+    def _lang(hint: NumberHint) -> str:
+        """The ``lang`` for ``/v2/deliverypoints``: the customer's, when CDEK has it."""
+        return LANGS.get(hint.language or "", DEFAULT_LANG)
 
     async def _track_one(self, number: str, hint: NumberHint) -> TrackingResult:
         wanted = squash(number)

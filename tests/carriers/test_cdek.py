@@ -307,3 +307,8 @@ def test_order_numbers_are_proposed_for_cdek(number):
 def test_other_numbers_are_not(number):
     registry.reload()
     assert "cdek" not in [key for key, _ in detection.detect(number)]
+
+
+def test_it_takes_hints_but_its_status_names_come_in_russian_only():
+    assert CDEKAdapter.accepts_hints is True
+    assert CDEKAdapter.answer_languages == frozenset(), "the orders method takes no language"
