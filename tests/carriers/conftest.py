@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from carriers import boxnow, cargus, fan_courier, fedex, gls, sameday, ups, usps
+from carriers import cargus, cdek, fan_courier, fedex, gls, nova_poshta, sameday, ups, usps
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]
@@ -38,12 +39,17 @@ def _fresh_tokens() -> Iterator[None]:
         sameday.TOKENS,
         cargus.TOKENS,
         boxnow.TOKENS,
+        cdek.TOKENS,
     )
     for cache in caches:
         cache.clear()
+    nova_poshta.clear_warehouse_cache()
+    cdek.clear_office_cache()
     yield
     for cache in caches:
         cache.clear()
+    nova_poshta.clear_warehouse_cache()
+    cdek.clear_office_cache()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from carriers.aftership import AfterShipAdapter
 from carriers.base import CarrierAdapter, Reason, Status
 from carriers.boxnow import BoxNowAdapter
 from carriers.cargus import CargusAdapter
+from carriers.cdek import CDEKAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
@@ -38,6 +39,7 @@ from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
 from carriers.inpost import InPostAdapter
+from carriers.nova_poshta import NovaPoshtaAdapter
 from carriers.poczta_polska import PocztaPolskaAdapter
 from carriers.russian_post import RussianPostAdapter
 from carriers.sameday import SamedayAdapter
@@ -292,6 +294,19 @@ CARRIERS = {
             route=lambda mock: mock.post(
                 "https://ee.econt.com/services/Shipments/ShipmentService.getShipmentStatuses.json"
             ),
+            name="nova_poshta",
+            cls=NovaPoshtaAdapter,
+            credentials={"api_key": "np-api-key"},
+            number="20450912345678",
+            route=lambda mock: mock.post("https://api.novaposhta.ua/v2.0/json/"),
+        ),
+        Carrier(
+            name="cdek",
+            cls=CDEKAdapter,
+            credentials=OAUTH,
+            number="1106207236",
+            route=lambda mock: mock.get(url__startswith="https://api.cdek.ru/v2/orders"),
+            token_url="https://api.cdek.ru/v2/oauth/token",
         ),
     )
 }

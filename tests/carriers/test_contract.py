@@ -386,6 +386,37 @@ CASES = (
         malformed=(Malformed("12-34/56", (200, _f("econt", "not_found.json"))),),
         auth=(401, 403),
         auth_body={"type": "ExAccessDenied", "message": "Access denied"},
+        "nova_poshta",
+        rate_limits=((429, "60", 60.0), (429, None, None), (503, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>")),
+        unreadable=(
+            (200, '{"data": []}'),
+            (200, json.dumps(_f("nova_poshta", "refused_request.json"))),
+        ),
+        not_found=(
+            NotFound(200, _f("nova_poshta", "batch.json"), "20450999999999"),
+            NotFound(200, {"success": True, "data": [], "errors": []}, "20450912345678"),
+        ),
+        auth=(200,),
+        auth_body=_f("nova_poshta", "auth_error.json"),
+    ),
+    Case(
+        "cdek",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout, httpx.ConnectError),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>"), (418, "{}")),
+        unreadable=(
+            (200, '{"entity": {}}'),
+            (200, '{"entity": {"cdek_number": 1, "statuses": {}}}'),
+        ),
+        not_found=(
+            NotFound(200, _f("cdek", "not_found.json"), "1106200000"),
+            NotFound(404, _f("cdek", "not_found.json"), "1106200000"),
+        ),
+        malformed=(Malformed("CDEK-12/34"),),
+        auth=(403,),
+        auth_body={"requests": [{"state": "INVALID", "errors": [{"code": "forbidden"}]}]},
     ),
 )
 

@@ -24,6 +24,7 @@ UNAUTHORIZED: dict[str, Any] = {
     "usps": None,
     "gls": load_fixture("gls", "token_expired.json"),
     "boxnow": None,  # the Partner API documents a bare 401
+    "cdek": None,
 }
 JOURNEY_STATUS = {
     "ups": Status.OUT_FOR_DELIVERY,
@@ -31,6 +32,7 @@ JOURNEY_STATUS = {
     "usps": Status.IN_TRANSIT,
     "gls": Status.INFO_RECEIVED,
     "boxnow": Status.AVAILABLE_FOR_PICKUP,
+    "cdek": Status.DELIVERED,
 }
 #: What each token endpoint says when it refuses the client.
 TOKEN_REFUSED: dict[str, Any] = {
@@ -39,6 +41,7 @@ TOKEN_REFUSED: dict[str, Any] = {
     "usps": {"error": "invalid_client"},
     "gls": {"errors": [{"message": "Invalid client identifier", "type": "400"}]},
     "boxnow": load_fixture("boxnow", "error_p400.json"),
+    "cdek": load_fixture("cdek", "token_refused.json"),
 }
 OAUTH_CARRIERS = pytest.mark.parametrize("carrier", list(UNAUTHORIZED), indirect=True)
 
@@ -92,6 +95,7 @@ async def test_a_second_401_raises_auth_error(carrier: Carrier, client, respx_mo
         *rows("usps", (400,), (401,)),
         *rows("gls", (400,), (401,)),
         *rows("boxnow", (400,), (401,)),
+        *rows("cdek", (400,), (401,)),
     ],
     indirect=["carrier"],
 )
