@@ -39,6 +39,10 @@ SAMPLE_NUMBERS = {
     "boxnow": "0000000000",
     "speedy": "00000000000",
     "econt": "0000000000000",
+    "elta": "RR000000000GR",
+    "russian_post": "RR000000000RU",
+    "nova_poshta": "20000000000000",
+    "cdek": "0000000000",
 }
 DEFAULT_SAMPLE = "SBX00000000001"
 

@@ -8,8 +8,7 @@ import httpx
 import pytest
 import respx
 
-from carriers import boxnow, cargus, fan_courier, fedex, gls, sameday, ups, usps
-from carriers import cargus, cdek, fan_courier, fedex, gls, nova_poshta, sameday, ups, usps
+from carriers import boxnow, cargus, cdek, fan_courier, fedex, gls, nova_poshta, sameday, ups, usps
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]

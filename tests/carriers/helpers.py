@@ -33,8 +33,8 @@ from carriers.cdek import CDEKAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
-from carriers.elta import EltaAdapter
 from carriers.econt import EcontAdapter
+from carriers.elta import EltaAdapter
 from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
@@ -280,6 +280,8 @@ CARRIERS = {
                 url__startswith="https://api-production.boxnow.gr/api/v1/parcels"
             ),
             token_url="https://api-production.boxnow.gr/api/v1/auth-sessions",
+        ),
+        Carrier(
             name="speedy",
             cls=SpeedyAdapter,
             credentials={"username": "999123", "password": "s3cret"},
@@ -294,6 +296,8 @@ CARRIERS = {
             route=lambda mock: mock.post(
                 "https://ee.econt.com/services/Shipments/ShipmentService.getShipmentStatuses.json"
             ),
+        ),
+        Carrier(
             name="nova_poshta",
             cls=NovaPoshtaAdapter,
             credentials={"api_key": "np-api-key"},

@@ -358,6 +358,8 @@ CASES = (
         auth=(401, 403),
         auth_body=_f("boxnow", "error_x403.json"),
         auth_calls=None,  # a 401 fetches a new token once: see test_boxnow.py
+    ),
+    Case(
         "speedy",
         rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
         unavailable=(500, 502, 503, httpx.ReadTimeout),
@@ -386,6 +388,8 @@ CASES = (
         malformed=(Malformed("12-34/56", (200, _f("econt", "not_found.json"))),),
         auth=(401, 403),
         auth_body={"type": "ExAccessDenied", "message": "Access denied"},
+    ),
+    Case(
         "nova_poshta",
         rate_limits=((429, "60", 60.0), (429, None, None), (503, "30", 30.0)),
         unavailable=(500, 502, 503, httpx.ReadTimeout),
