@@ -69,15 +69,17 @@ _ZERO_REF = "00000000-0000-0000-0000-000000000000"
 #: Codes whose place is the sender's city rather than the recipient's.
 _AT_SENDER = frozenset({"1", "4", "41", "12"})
 
+#: Nova Poshta's own short day names: branch hours read as the carrier writes them.
 _DAYS = (
-    ("Monday", "Mon"),
-    ("Tuesday", "Tue"),
-    ("Wednesday", "Wed"),
-    ("Thursday", "Thu"),
-    ("Friday", "Fri"),
-    ("Saturday", "Sat"),
-    ("Sunday", "Sun"),
+    ("Monday", "Пн"),
+    ("Tuesday", "Вт"),
+    ("Wednesday", "Ср"),
+    ("Thursday", "Чт"),
+    ("Friday", "Пт"),
+    ("Saturday", "Сб"),
+    ("Sunday", "Нд"),
 )
+_CLOSED = "вихідний"
 _HOURS = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
 
 
@@ -266,7 +268,8 @@ class WarehouseDetails:
 
 
 def format_schedule(schedule: dict[str, Any]) -> str | None:
-    """``{"Monday": "08:00-20:00", …, "Sunday": "-"}`` → ``Mon–Fri 08:00–20:00; Sun closed``.
+    """``{"Monday": "08:00-20:00", …, "Sunday": "-"}`` → ``Пн–Пт 08:00–20:00; Нд вихідний``,
+    in Ukrainian as Nova Poshta words its branches' hours.
 
     Consecutive days with the same hours are grouped; ``-`` (or nothing) is closed.
     """
@@ -276,8 +279,8 @@ def format_schedule(schedule: dict[str, Any]) -> str | None:
         if hours is not None and _HOURS.match(hours):
             days.append((short, hours.replace("-", "–")))
         else:
-            days.append((short, "closed"))
-    if all(hours == "closed" for _, hours in days):
+            days.append((short, _CLOSED))
+    if all(hours == _CLOSED for _, hours in days):
         return None
     groups: list[tuple[str, str, str]] = []
     for short, hours in days:

@@ -168,7 +168,7 @@ async def test_a_parcel_waiting_at_its_branch_has_the_branch_with_hours_and_dead
     assert point.point_id == "12" and point.kind is PickupKind.POST_OFFICE
     assert point.name == "Відділення №12 (до 30 кг): вул. Городоцька, 120"
     assert (point.street, point.city, point.country) == ("вул. Городоцька, 120", "Львів", "UA")
-    assert point.opening_hours == "Mon–Fri 08:00–20:00; Sat 09:00–17:00; Sun closed"
+    assert point.opening_hours == "Пн–Пт 08:00–20:00; Сб 09:00–17:00; Нд вихідний"
     assert (point.latitude, point.longitude, point.postal_code) == (49.826135, 23.987512, "79041")
     assert point.pickup_deadline == utc(2026, 12, 10, 22, 0), "DateReturnCargo, Kyiv midnight"
     [lookup] = sent(route, "getWarehouses")
