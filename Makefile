@@ -60,7 +60,7 @@ clean:
 messages: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k lazy -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 \
 		--no-location --sort-output -o portal/locale/messages.pot .
-	for lang in pl ro ru el; do \
+	for lang in pl ro ru el uk bg; do \
 		$(BIN)/pybabel update -i portal/locale/messages.pot -d portal/locale -l $$lang \
 			--no-fuzzy-matching --ignore-obsolete --width 100; \
 	done

@@ -74,6 +74,11 @@ def s10_valid(number: str) -> bool:
     return s10_check(number[2:10]) == int(number[10])
 
 
+def russian_post14_valid(number: str) -> bool:
+    """Russian Post domestic identifier (ШПИ), 14 digits: see :func:`russian_post14_check`."""
+    return russian_post14_check(number[:13]) == int(number[13])
+
+
 def mod7_valid(number: str) -> bool:
     """DHL Express (10 or 11 digits): the last digit is the rest read as a number, mod 7."""
     return mod7_check(number[:-1]) == int(number[-1])
@@ -98,6 +103,15 @@ def s10_check(serial: str) -> int:
     """UPU S10 over 8 digits: weights 8,6,4,2,3,5,9,7; 11 − (sum mod 11), 10 → 0, 11 → 5."""
     remainder = sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
     return {0: 5, 1: 0}.get(remainder, 11 - remainder)
+
+
+def russian_post14_check(payload: str) -> int:
+    """Russian Post ШПИ over its first 13 digits (office postcode, month, serial).
+
+    Digits in odd positions from the left count three times, the others once; the check
+    makes the sum a multiple of ten: GS1's mod 10 with weight 3 on the leftmost digit.
+    """
+    return mod10(payload, from_right=False)
 
 
 def mod7_check(payload: str) -> int:

@@ -16,6 +16,10 @@ from carriers.base import Reason, Status
 BUILT_IN = (
     "ups", "fedex", "usps", "dhl", "sandbox", "easypost", "aftership", "inpost", "poczta_polska",
     "fan_courier", "sameday", "cargus", "gls", "dpd_pl",
+    "acs", "boxnow",
+    "elta", "russian_post",
+    "speedy", "econt",
+    "nova_poshta", "cdek",
 )  # fmt: skip
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"
 

@@ -43,31 +43,55 @@ DEMO_ORDERS = 24
 #: tracking page shows a pickup point, its deadline and (order tier) its pickup code.
 DEMO_IN_LOCKERS = 2
 
-_FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Mia"]
+_FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Olena"]
 _LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
 _SIZES = ["S", "M", "L", "XL"]
 #: The language each demo customer reads, so the dev mailbox shows translated messages.
 _LOCALE_OF = {"Anna": "pl", "Piotr": "pl", "Ioana": "ro", "Maria": "ro", "Dmitri": "ru",
-              "Eleni": "el", "Sofia": "el"}  # fmt: skip
-#: (code, labels en/pl/ro/ru/el, parent, requires a photo, waives fees)
+              "Eleni": "el", "Sofia": "bg", "Olena": "uk"}  # fmt: skip
+#: (code, labels en/pl/ro/ru/el/uk/bg, parent, requires a photo, waives fees)
 _REASONS = [
     (
         "fit",
-        ("Doesn’t fit", "Nie pasuje", "Nu se potrivește", "Не подходит", "Δεν ταιριάζει"),
+        (
+            "Doesn’t fit",
+            "Nie pasuje",
+            "Nu se potrivește",
+            "Не подходит",
+            "Δεν ταιριάζει",
+            "Не підходить",
+            "Не става",
+        ),
         None,
         False,
         False,
     ),
     (
         "too_small",
-        ("Too small", "Za mały", "Prea mic", "Слишком маленький", "Πολύ μικρό"),
+        (
+            "Too small",
+            "Za mały",
+            "Prea mic",
+            "Слишком маленький",
+            "Πολύ μικρό",
+            "Замалий",
+            "Твърде малък",
+        ),
         "fit",
         False,
         False,
     ),
     (
         "too_large",
-        ("Too large", "Za duży", "Prea mare", "Слишком большой", "Πολύ μεγάλο"),
+        (
+            "Too large",
+            "Za duży",
+            "Prea mare",
+            "Слишком большой",
+            "Πολύ μεγάλο",
+            "Завеликий",
+            "Твърде голям",
+        ),
         "fit",
         False,
         False,
@@ -80,6 +104,8 @@ _REASONS = [
             "A sosit deteriorat",
             "Пришёл повреждённым",
             "Έφτασε κατεστραμμένο",
+            "Прийшов пошкодженим",
+            "Пристигна повреден",
         ),
         None,
         True,
@@ -93,6 +119,8 @@ _REASONS = [
             "Nu corespunde descrierii",
             "Не соответствует описанию",
             "Δεν είναι όπως περιγράφεται",
+            "Не відповідає опису",
+            "Не отговаря на описанието",
         ),
         None,
         False,
@@ -100,13 +128,21 @@ _REASONS = [
     ),
     (
         "changed_mind",
-        ("Changed my mind", "Zmieniłem zdanie", "M-am răzgândit", "Передумал", "Άλλαξα γνώμη"),
+        (
+            "Changed my mind",
+            "Zmieniłem zdanie",
+            "M-am răzgândit",
+            "Передумал",
+            "Άλλαξα γνώμη",
+            "Передумав",
+            "Размислих",
+        ),
         None,
         False,
         False,
     ),
 ]
-_LANGUAGES = ("en", "pl", "ro", "ru", "el")
+_LANGUAGES = ("en", "pl", "ro", "ru", "el", "uk", "bg")
 
 
 @dataclass

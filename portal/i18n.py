@@ -21,7 +21,7 @@ from babel.support import NullTranslations, Translations
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LOCALE = "en"
 #: Languages shipped with the portal, in the order the language menu shows them.
-LOCALES: tuple[str, ...] = ("en", "pl", "ro", "ru", "el")
+LOCALES: tuple[str, ...] = ("en", "pl", "ro", "ru", "el", "uk", "bg")
 COOKIE = "lang"
 
 _current: ContextVar[str] = ContextVar("portal_locale", default=DEFAULT_LOCALE)

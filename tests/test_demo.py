@@ -90,7 +90,7 @@ async def _demo_items_are_linked_to_variants_and_reasons_speak_every_language() 
 
     assert not await OrderItem.filter(variant_id=None).exists()
     for reason in await ReturnReason.all():
-        assert set(reason.labels) == {"en", "pl", "ro", "ru", "el"}
+        assert set(reason.labels) == {"en", "pl", "ro", "ru", "el", "uk", "bg"}
 
 
 async def test_history_reads_as_the_live_code_would_have_left_it(

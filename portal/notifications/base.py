@@ -18,7 +18,7 @@ from portal.models import Channel, OutboxMessage
 from portal.settings import Settings
 
 #: Locales with a full set of default templates and phrases.
-LOCALES: tuple[str, ...] = ("en", "pl", "ro", "ru", "el")
+LOCALES: tuple[str, ...] = ("en", "pl", "ro", "ru", "el", "uk", "bg")
 DEFAULT_LOCALE = "en"
 
 

@@ -4,7 +4,8 @@ Many viewers, possibly served by several processes, cause one carrier call: whoe
 moves ``shipment.refresh_lease_until`` forward with a conditional UPDATE (exactly one row
 changed) makes the call; the others show what is stored. The page never waits longer
 than ``timeout``: a slow call carries on in the background and its answer is ingested
-for the next view (the lease keeps others from calling meanwhile).
+for the next view (the lease keeps others from calling meanwhile). An adapter that takes
+hints gets the parcel's (:mod:`portal.tracking.hints`), as in a sweep.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from portal.crypto import DecryptionError
 from portal.models import CarrierAccount, EventSource, Shipment
 from portal.settings import Settings
 from portal.tracking import accounts
+from portal.tracking.hints import hint_for, track_numbers
 from portal.tracking.ingest import ingest_many
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,9 @@ async def _refresh(
 ) -> bool:
     """One carrier call and its ingest; carrier trouble is recorded, never raised."""
     try:
-        results = await adapter.track([shipment.tracking_number])
+        number = shipment.tracking_number
+        given = {number: await hint_for(shipment)} if adapter.accepts_hints else None
+        results = await track_numbers(adapter, [number], given)
         if len(results) != 1:
             raise ValueError(f"expected one result, got {len(results)}")
         await ingest_many(

@@ -19,6 +19,10 @@ Carrier faults never stop a sweep and never touch known history:
 
 A shipment without a carrier account is polled through its merchant's account for that
 carrier when there is exactly one; otherwise it is parked (``last_error`` says why).
+
+Adapters that set ``accepts_hints`` get each number's :class:`carriers.base.NumberHint`
+(the customer's language, phone and postcode), read in one query per sweep for their
+shipments only (:mod:`portal.tracking.hints`); the others are called as they always were.
 """
 
 from __future__ import annotations
@@ -28,17 +32,19 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from tortoise.expressions import Q
 
+from carriers import registry
 from carriers.base import (
     AuthError,
     BadResponse,
     CarrierAdapter,
     CarrierUnavailable,
+    NumberHint,
     RateLimited,
     TrackingResult,
 )
@@ -48,6 +54,7 @@ from portal.settings import Settings
 from portal.tracking import accounts, cadence, claim
 from portal.tracking.accounts import ERROR_EXCERPT
 from portal.tracking.claim import Claimed
+from portal.tracking.hints import hints_for, track_numbers
 from portal.tracking.ingest import IngestOutcome, ingest_many
 from portal.tracking.report import AccountRun, SweepReport
 
@@ -106,6 +113,21 @@ async def _load_accounts(claimed: Sequence[Claimed]) -> list[CarrierAccount]:
     return list(await CarrierAccount.filter(Q(id__in=list(ids)) | Q(merchant_id__in=list(orphans))))
 
 
+def _wanting_hints(runs: Sequence[AccountRun]) -> list[int]:
+    """Ids of the shipments whose adapter takes hints: only theirs are read."""
+    wanted: list[int] = []
+    for run in runs:
+        if run.account is None:
+            continue
+        try:
+            takes = registry.get(run.account.carrier_key).accepts_hints
+        except KeyError:
+            continue  # parked by _run_account
+        if takes:
+            wanted.extend(s.id for s in run.shipments)
+    return wanted
+
+
 class _Poller:
     """Calls one account's carrier for its shipments and sorts out what happened."""
 
@@ -116,8 +138,15 @@ class _Poller:
         now: datetime,
         rand: cadence.Rand,
         per_account: int,
+        hints: Mapping[int, NumberHint],
     ) -> None:
         self.run, self.adapter, self.now, self.rand = run, adapter, now, rand
+        #: Tracking number -> its hint, for an adapter that takes hints (else empty).
+        self.hints: dict[str, NumberHint] = {}
+        if adapter.accepts_hints:
+            for shipment in run.shipments:
+                if shipment.id in hints:
+                    self.hints.setdefault(shipment.tracking_number, hints[shipment.id])
         self.account = run.account
         self.streak = self.account.consecutive_failures if self.account else 0
         self.stopped_until: datetime | None = None
@@ -145,7 +174,9 @@ class _Poller:
                 return
             self.run.calls += 1
             try:
-                results = await self.adapter.track(numbers)
+                results = await track_numbers(
+                    self.adapter, numbers, {n: self.hints[n] for n in numbers if n in self.hints}
+                )
             except RateLimited as exc:
                 wait = (
                     timedelta(seconds=exc.retry_after)
@@ -218,6 +249,7 @@ async def _run_account(
     now: datetime,
     rand: cadence.Rand,
     per_account: int,
+    hints: Mapping[int, NumberHint],
 ) -> None:
     account = run.account
     if account is None:
@@ -240,7 +272,7 @@ async def _run_account(
         log.exception("carrier account %s: cannot build its adapter", account.id)
         run.park(now + accounts.PARK, f"adapter failed to start: {type(exc).__name__}: {exc}")
         return
-    await _Poller(run, adapter, now, rand, per_account).poll()
+    await _Poller(run, adapter, now, rand, per_account, hints).poll()
 
 
 async def _write_back(
@@ -341,11 +373,12 @@ async def sweep_once(
         AccountRun(by_id.get(account_id) if account_id is not None else None, shipments)
         for account_id, shipments in _resolve_accounts(claimed, found).items()
     ]
+    hints = await hints_for(_wanting_hints(runs))
     gate = asyncio.Semaphore(max(1, max_accounts))
 
     async def guarded(run: AccountRun) -> None:
         async with gate:
-            await _run_account(run, settings, client, now, rand, per_account)
+            await _run_account(run, settings, client, now, rand, per_account, hints)
 
     await asyncio.gather(*(guarded(run) for run in runs))
     await _write_back(runs, report, now, rand, settings)

@@ -4,6 +4,11 @@ Pure functions of stored data and the clock: the progress stages, the timeline g
 local day in the customer's time zone, the ETA, plain-words explanations, the "no news
 for a while" hint and the pickup point. Templates only lay the result out.
 
+Each scan is worded by us first, in the page's language (its status and, when the carrier
+gave one, its reason); the carrier's own text follows as a secondary line, because it is
+in whatever language the carrier writes and says less to a customer than our wording,
+and it is left out when it only repeats ours (``Delivered`` under "Delivered").
+
 The pickup point is a public place (a locker, a shop, a post office), shown at every tier
 while the parcel is on its way there or waits in it; its pickup code opens the locker, so
 it is shown only to a viewer who proved they are the customer (the order tier).
@@ -62,8 +67,12 @@ class StageView:
 class EventView:
     when_iso: str
     time_text: str
+    #: Our wording of the scan's status, in the page's language.
     label: str
-    description: str
+    #: Our sentence for its reason (empty when the carrier gave none).
+    reason: str
+    #: The carrier's own text, shown under ours; empty when absent or a repeat of ours.
+    carrier_text: str
     place: str
     problem: bool
 
@@ -190,14 +199,17 @@ def timeline(events: Sequence[TrackingEvent], zone: ZoneInfo, locale: str) -> tu
     days: dict[date, list[EventView]] = {}
     for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
         local = event.occurred_at.astimezone(zone)
+        status = Status(event.status)
+        reason = Reason(event.reason) if event.reason else None
         days.setdefault(local.date(), []).append(
             EventView(
                 when_iso=local.isoformat(),
                 time_text=_clock(locale, local.hour, local.minute),
-                label=wording.status_label(event.status),
-                description=event.description or "",
+                label=wording.status_label(status),
+                reason=wording.event_reason(status, reason),
+                carrier_text=wording.carrier_text(event.description, status, reason, locale),
                 place=_place(event),
-                problem=event.status in ALERTS,
+                problem=status in ALERTS,
             )
         )
     return tuple(

@@ -5,8 +5,11 @@ Module-level strings are marked with ``lazy`` and translated with ``_`` at reque
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from carriers.base import PickupKind, Reason, Status
-from portal.i18n import _, lazy
+from portal.i18n import _, lazy, translations
+from portal.notifications import phrases
 
 STATUS_LABELS: dict[Status, str] = {
     Status.PENDING: lazy("Waiting for the carrier"),
@@ -137,3 +140,42 @@ def explanation(status: Status, reason: Reason | None) -> tuple[str, str]:
         what = f"{_(STATUS_EXPLANATIONS[status])} {_(REASON_EXPLANATIONS[reason])}"
         return what, _(REASON_NEXT_STEPS[reason])
     return _(STATUS_EXPLANATIONS[status]), _(STATUS_NEXT_STEPS[status])
+
+
+def event_reason(status: Status, reason: Reason | None) -> str:
+    """Our sentence for why a scan happened, or "" (none given, "unknown", or delivered)."""
+    if reason is None or reason is Reason.UNKNOWN or status is Status.DELIVERED:
+        return ""
+    return reason_label(reason)
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only, case-folded: ``IN_TRANSIT`` and "In transit." compare equal."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+@lru_cache(maxsize=1024)  # every status × reason × language fits
+def _our_words(status: Status, reason: Reason | None, locale: str) -> frozenset[str]:
+    """Everything we call this status and reason, in English and in ``locale``, squashed:
+    the page's labels and stages, the messages' wording, and the codes themselves."""
+    words = {status.value, phrases.status_words(status, "en"), phrases.status_words(status, locale)}
+    sources = [STATUS_LABELS[status], *STAGES]
+    if reason is not None:
+        words |= {reason.value, phrases.reason_words(reason, "en")}
+        words.add(phrases.reason_words(reason, locale))
+        sources.append(REASON_EXPLANATIONS[reason])
+    catalogue = translations(locale)
+    words |= {w for source in sources for w in (source, catalogue.ugettext(source))}
+    return frozenset(_squash(w) for w in words)
+
+
+def carrier_text(
+    description: str | None, status: Status, reason: Reason | None, locale: str
+) -> str:
+    """The carrier's own words for a scan, tidied, or "" when there are none or they only
+    repeat ours (``Delivered``, ``IN_TRANSIT``): the page shows them under our wording."""
+    text = " ".join((description or "").split())
+    squashed = _squash(text)
+    if not squashed or squashed in _our_words(status, reason, locale):
+        return ""
+    return text

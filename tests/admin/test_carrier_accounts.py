@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import respx
 from starlette.applications import Starlette
 from tortoise import connections
 
+from carriers import registry
+from carriers.base import CarrierAdapter, NumberHint, TrackingResult
 from carriers.sandbox.server import create_app as sandbox_app
+from portal import i18n
 from portal.admin.carrier_accounts import check_connection
 from portal.crypto import decrypt_json
 from portal.models import CarrierAccount, Role
@@ -189,3 +194,33 @@ async def test_the_connection_test_works_for_a_soap_carrier(app: Starlette, db: 
         account, settings, transport=dpd("fault_login.xml", 500)
     )
     assert outcome == "auth"
+
+
+class _Hinted(CarrierAdapter):
+    """A carrier that takes hints, recording what the connection test gives it."""
+
+    key = "hinted_test"
+    display_name = "Hinted"
+    accepts_hints = True
+    received: ClassVar[list[Mapping[str, NumberHint] | None]] = []
+
+    async def track(
+        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
+    ) -> list[TrackingResult]:
+        self.received.append(hints)
+        return [TrackingResult(number=n, not_found=True) for n in numbers]
+
+
+async def test_the_connection_test_asks_in_the_owners_language(app: Starlette, db: str) -> None:
+    settings = settings_of(app)
+    account = await factories.carrier_account(settings=settings, carrier_key=_Hinted.key)
+    registry.register(_Hinted)
+    token = i18n.set_locale("uk")
+    try:
+        outcome, message = await check_connection(account, settings)
+    finally:
+        i18n.reset_locale(token)
+        registry.reload()
+    assert outcome == "ok", message
+    [hints] = _Hinted.received
+    assert hints is not None and list(hints.values()) == [NumberHint(language="uk")]

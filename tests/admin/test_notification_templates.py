@@ -20,6 +20,7 @@ from starlette.routing import Route
 from portal.admin import notification_templates as editor
 from portal.admin.template_families import FAMILIES, SHIPMENT
 from portal.models import Channel, NotificationTemplate, Role
+from portal.notifications.base import LOCALES
 from portal.notifications.shipments import VARIABLES
 from tests import factories
 from tests.admin.helpers import admin_app, csrf, settings_of, sign_in, signed_in_owner
@@ -86,7 +87,7 @@ async def test_the_list_shows_every_trigger_channel_and_locale(
     triggers = 9 + 7 + 1  # shipment updates (the pickup reminder too), return steps, survey
     assert len(rows) == triggers * 2
     cells = [cell for row in rows for cell in row["cells"]]
-    assert len(cells) == triggers * 2 * 5
+    assert len(cells) == triggers * 2 * len(LOCALES)
     own = [cell["url"] for cell in cells if cell["overridden"]]
     assert own == [EMAIL_PATH]
     assert response.context["overridden_count"] == 1

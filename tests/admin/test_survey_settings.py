@@ -168,7 +168,7 @@ async def test_signing_in_is_required(client: httpx.AsyncClient, db: str) -> Non
     assert response.headers["location"].startswith("/admin/login")
 
 
-@pytest.mark.parametrize("locale", ["pl", "ro", "ru", "el"])
+@pytest.mark.parametrize("locale", [loc for loc in i18n.LOCALES if loc != "en"])
 async def test_the_settings_page_reads_in_every_language(
     client: httpx.AsyncClient, db: str, locale: str
 ) -> None:

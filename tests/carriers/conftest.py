@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from carriers import cargus, fan_courier, fedex, gls, sameday, ups, usps
+from carriers import boxnow, cargus, cdek, fan_courier, fedex, gls, nova_poshta, sameday, ups, usps
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]
@@ -37,12 +37,18 @@ def _fresh_tokens() -> Iterator[None]:
         fan_courier.TOKENS,
         sameday.TOKENS,
         cargus.TOKENS,
+        boxnow.TOKENS,
+        cdek.TOKENS,
     )
     for cache in caches:
         cache.clear()
+    nova_poshta.clear_warehouse_cache()
+    cdek.clear_office_cache()
     yield
     for cache in caches:
         cache.clear()
+    nova_poshta.clear_warehouse_cache()
+    cdek.clear_office_cache()
 
 
 @pytest.fixture

@@ -24,19 +24,27 @@ import pytest
 import respx
 from hypothesis import strategies as st
 
+from carriers.acs import ACSAdapter
 from carriers.aftership import AfterShipAdapter
 from carriers.base import CarrierAdapter, Reason, Status
+from carriers.boxnow import BoxNowAdapter
 from carriers.cargus import CargusAdapter
+from carriers.cdek import CDEKAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
 from carriers.easypost import EasyPostAdapter
+from carriers.econt import EcontAdapter
+from carriers.elta import EltaAdapter
 from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
 from carriers.gls import GLSAdapter
 from carriers.inpost import InPostAdapter
+from carriers.nova_poshta import NovaPoshtaAdapter
 from carriers.poczta_polska import PocztaPolskaAdapter
+from carriers.russian_post import RussianPostAdapter
 from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
+from carriers.speedy import SpeedyAdapter
 from carriers.ups import UPSAdapter
 from carriers.usps import USPSAdapter
 
@@ -61,6 +69,14 @@ def base64_hmac(body: bytes, secret: str) -> str:
 
 OAUTH = {"client_id": "doorstep-client", "client_secret": "s3cret"}
 USPS_NUMBER = "9400111899223197428490"
+ACS_URL = "https://webservices.acscourier.net/ACSRestServices/api/ACSAutoRest"
+ACS_ACCOUNT = {
+    "api_key": "acs-api-key",
+    "company_id": "demo",
+    "company_password": "demo-pw",
+    "user_id": "shop",
+    "user_password": "shop-pw",
+}
 
 
 @dataclass(frozen=True)
@@ -225,12 +241,76 @@ CARRIERS = {
             route=lambda mock: mock.post("https://api.easypost.com/v2/trackers"),
         ),
         Carrier(
+            name="elta",
+            cls=EltaAdapter,
+            credentials={"sender_code": "010101", "user_code": "0011111", "password": "a11111"},
+            number="NZ123456785GR",
+            route=lambda mock: mock.post("http://212.205.47.226:9003"),
+            answer_headers={"Content-Type": "text/xml; charset=utf-8"},
+        ),
+        Carrier(
+            name="russian_post",
+            cls=RussianPostAdapter,
+            credentials={"login": "shop_login", "password": "s3cret"},
+            number="EA123456785RU",
+            route=lambda mock: mock.post("https://tracking.russianpost.ru/rtm34"),
+            answer_headers={"Content-Type": "application/soap+xml; charset=utf-8"},
+        ),
+        Carrier(
             name="sandbox",
             cls=SandboxAdapter,
             credentials={"api_key": "demo"},
             number=SCENARIO_EXAMPLES["delivered"],
             route=lambda mock: mock.post("http://sandbox.test/v1/track"),
             base_url="http://sandbox.test",
+        ),
+        Carrier(
+            name="acs",
+            cls=ACSAdapter,
+            credentials=ACS_ACCOUNT,
+            number="7227889174",
+            route=lambda mock: mock.post(ACS_URL),
+        ),
+        Carrier(
+            name="boxnow",
+            cls=BoxNowAdapter,
+            credentials=OAUTH,
+            number="6423451087",
+            route=lambda mock: mock.get(
+                url__startswith="https://api-production.boxnow.gr/api/v1/parcels"
+            ),
+            token_url="https://api-production.boxnow.gr/api/v1/auth-sessions",
+        ),
+        Carrier(
+            name="speedy",
+            cls=SpeedyAdapter,
+            credentials={"username": "999123", "password": "s3cret"},
+            number="61234567890",
+            route=lambda mock: mock.post("https://api.speedy.bg/v1/track"),
+        ),
+        Carrier(
+            name="econt",
+            cls=EcontAdapter,
+            credentials={"username": "iasp-dev", "password": "s3cret"},
+            number="1051234567890",
+            route=lambda mock: mock.post(
+                "https://ee.econt.com/services/Shipments/ShipmentService.getShipmentStatuses.json"
+            ),
+        ),
+        Carrier(
+            name="nova_poshta",
+            cls=NovaPoshtaAdapter,
+            credentials={"api_key": "np-api-key"},
+            number="20450912345678",
+            route=lambda mock: mock.post("https://api.novaposhta.ua/v2.0/json/"),
+        ),
+        Carrier(
+            name="cdek",
+            cls=CDEKAdapter,
+            credentials=OAUTH,
+            number="1106207236",
+            route=lambda mock: mock.get(url__startswith="https://api.cdek.ru/v2/orders"),
+            token_url="https://api.cdek.ru/v2/oauth/token",
         ),
     )
 }

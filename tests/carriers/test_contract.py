@@ -274,9 +274,153 @@ CASES = (
         tracking_page=False,
     ),
     Case(
+        "elta",
+        rate_limits=((429, "60", 60.0), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unreadable=(
+            (200, "<html><body>maintenance</body></html>"),
+            (200, "not xml at all"),
+            (
+                200,
+                '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">'
+                "<SOAP-ENV:Body/></SOAP-ENV:Envelope>",
+            ),
+        ),
+        not_found=(NotFound(200, _xml("elta", "not_found.xml"), "NZ123456785GR"),),
+        auth=(401, 403),
+        auth_body="Unauthorized",
+    ),
+    Case(
+        "russian_post",
+        rate_limits=((429, "3600", 3600.0), (503, "120", 120.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unreadable=(
+            (200, "<html><body>maintenance</body></html>"),
+            (200, "not xml at all"),
+            (200, "<?xml version='1.0'?><other/>"),
+        ),
+        not_found=(NotFound(200, _xml("russian_post", "not_found.xml"), "EA123456785RU"),),
+        malformed=(Malformed("EA123456785RU", (500, _xml("russian_post", "unknown_number.xml"))),),
+        auth=(401, 403),
+        auth_body="Unauthorized",
+    ),
+    Case(
         "sandbox",
         unavailable=(httpx.ReadTimeout,),
         unusable=((200, '{"parcels": ['),),
+    ),
+    Case(
+        "acs",
+        # ACS answers 406 Not Acceptable to more calls a second than the key allows.
+        rate_limits=((406, None, None), (406, "2", 2.0), (429, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>")),
+        unreadable=(
+            (200, '{"ACSExecution_HasError": false, "ACSOutputResponce": []}'),
+            (200, '{"other": 1}'),
+            (
+                200,
+                json.dumps(_f("acs", "execution_error.json") | {"ACSExecutionErrorMessage": "x"}),
+            ),
+        ),
+        not_found=(
+            NotFound(
+                200,
+                _f("acs", "not_found.json"),
+                "7227889174",
+                url="https://www.acscourier.net/el/track-and-trace/?generalCode=7227889174",
+            ),
+        ),
+        malformed=(Malformed("X-1", (200, _f("acs", "not_found.json"))),),
+        auth=(403,),
+        auth_body="Forbidden",
+    ),
+    Case(
+        "boxnow",
+        rate_limits=((429, "30", 30.0), (429, None, None)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unusable=(
+            (200, "<html>oops</html>"),
+            (404, "<html>Not Found</html>"),
+            (403, "<html>Forbidden</html>"),
+        ),
+        unreadable=((200, '{"count": 0}'), (200, '{"data": {}}'), (400, '{"message": "x"}')),
+        not_found=(
+            NotFound(
+                200,
+                _f("boxnow", "parcels_empty.json"),
+                "6423451087",
+                url="https://t.boxnow.gr/?track=6423451087",
+            ),
+            NotFound(403, _f("boxnow", "error_p414.json"), "6423451087"),
+        ),
+        malformed=(Malformed("X-1", (400, _f("boxnow", "error_p400.json"))),),
+        auth=(401, 403),
+        auth_body=_f("boxnow", "error_x403.json"),
+        auth_calls=None,  # a 401 fetches a new token once: see test_boxnow.py
+    ),
+    Case(
+        "speedy",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=(
+            (200, "<html>maintenance</html>"),
+            (200, json.dumps(_f("speedy", "general_error.json"))),
+            (404, "<html>Not Found</html>"),
+        ),
+        unreadable=((200, "{}"), (200, '{"parcels": [{"operations": []}]}')),
+        not_found=(NotFound(200, _f("speedy", "not_found.json"), "69999999999"),),
+        malformed=(Malformed("69999999999", (200, _f("speedy", "not_found.json"))),),
+        auth=(200, 401, 403),
+        auth_body=_f("speedy", "auth_error.json"),
+    ),
+    Case(
+        "econt",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unusable=(
+            (200, "<html>maintenance</html>"),
+            (400, '{"type": "ExInvalidParam", "message": "shipmentNumbers"}'),
+            (404, "<html>Not Found</html>"),
+        ),
+        unreadable=((200, "{}"), (200, '{"shipmentStatuses": [{"status": {}}]}')),
+        not_found=(NotFound(200, _f("econt", "not_found.json"), "1059999999999"),),
+        malformed=(Malformed("12-34/56", (200, _f("econt", "not_found.json"))),),
+        auth=(401, 403),
+        auth_body={"type": "ExAccessDenied", "message": "Access denied"},
+    ),
+    Case(
+        "nova_poshta",
+        rate_limits=((429, "60", 60.0), (429, None, None), (503, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>")),
+        unreadable=(
+            (200, '{"data": []}'),
+            (200, json.dumps(_f("nova_poshta", "refused_request.json"))),
+        ),
+        not_found=(
+            NotFound(200, _f("nova_poshta", "batch.json"), "20450999999999"),
+            NotFound(200, {"success": True, "data": [], "errors": []}, "20450912345678"),
+        ),
+        auth=(200,),
+        auth_body=_f("nova_poshta", "auth_error.json"),
+    ),
+    Case(
+        "cdek",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout, httpx.ConnectError),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>"), (418, "{}")),
+        unreadable=(
+            (200, '{"entity": {}}'),
+            (200, '{"entity": {"cdek_number": 1, "statuses": {}}}'),
+        ),
+        not_found=(
+            NotFound(200, _f("cdek", "not_found.json"), "1106200000"),
+            NotFound(404, _f("cdek", "not_found.json"), "1106200000"),
+        ),
+        malformed=(Malformed("CDEK-12/34"),),
+        auth=(403,),
+        auth_body={"requests": [{"state": "INVALID", "errors": [{"code": "forbidden"}]}]},
     ),
 )
 

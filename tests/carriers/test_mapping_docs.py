@@ -22,9 +22,10 @@ def test_every_code_maps_into_the_vocabulary(key: str) -> None:
 
 
 def test_the_docs_describe_every_part_of_the_contract() -> None:
-    for name in ("track", "verify_webhook", "parse_webhook", "create_return_label"):
+    for name in ("track", "verify_webhook", "parse_webhook", "create_return_label", "language_for"):
         assert hasattr(CarrierAdapter, name)
         assert f"{name}" in DOCS, f"docs/carriers.md does not describe {name}"
     for attribute in ("key", "display_name", "tracking_url", "batch_size", "rate_limit",
-                      "supports_push", "credential_fields"):  # fmt: skip
+                      "supports_push", "credential_fields", "accepts_hints",
+                      "answer_languages", "NumberHint"):  # fmt: skip
         assert f"`{attribute}`" in DOCS, f"docs/carriers.md does not describe {attribute}"

@@ -1,5 +1,6 @@
-"""OAuth client credentials (:mod:`carriers.oauth`) as UPS, FedEx, USPS and GLS use it: one
-cached token, a single refresh after a 401, and AuthError for refused or missing credentials.
+"""OAuth client credentials (:mod:`carriers.oauth`) as UPS, FedEx, USPS, GLS and BOX NOW use
+it: one cached token, a single refresh after a 401, and AuthError for refused or missing
+credentials.
 
 Each carrier's token request itself (form, Basic auth or JSON) is tested in its own file.
 """
@@ -22,12 +23,16 @@ UNAUTHORIZED: dict[str, Any] = {
     "fedex": load_fixture("fedex", "unauthorized.json"),
     "usps": None,
     "gls": load_fixture("gls", "token_expired.json"),
+    "boxnow": None,  # the Partner API documents a bare 401
+    "cdek": None,
 }
 JOURNEY_STATUS = {
     "ups": Status.OUT_FOR_DELIVERY,
     "fedex": Status.OUT_FOR_DELIVERY,
     "usps": Status.IN_TRANSIT,
     "gls": Status.INFO_RECEIVED,
+    "boxnow": Status.AVAILABLE_FOR_PICKUP,
+    "cdek": Status.DELIVERED,
 }
 #: What each token endpoint says when it refuses the client.
 TOKEN_REFUSED: dict[str, Any] = {
@@ -35,6 +40,8 @@ TOKEN_REFUSED: dict[str, Any] = {
     "fedex": load_fixture("fedex", "unauthorized.json"),
     "usps": {"error": "invalid_client"},
     "gls": {"errors": [{"message": "Invalid client identifier", "type": "400"}]},
+    "boxnow": load_fixture("boxnow", "error_p400.json"),
+    "cdek": load_fixture("cdek", "token_refused.json"),
 }
 OAUTH_CARRIERS = pytest.mark.parametrize("carrier", list(UNAUTHORIZED), indirect=True)
 
@@ -87,6 +94,8 @@ async def test_a_second_401_raises_auth_error(carrier: Carrier, client, respx_mo
         *rows("fedex", (400,), (401,)),
         *rows("usps", (400,), (401,)),
         *rows("gls", (400,), (401,)),
+        *rows("boxnow", (400,), (401,)),
+        *rows("cdek", (400,), (401,)),
     ],
     indirect=["carrier"],
 )

@@ -25,6 +25,10 @@ PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "doorstep_example_
 BUILT_IN = [
     "aftership", "cargus", "dhl", "dpd_pl", "easypost", "fan_courier", "fedex", "gls", "inpost",
     "poczta_polska", "sameday", "sandbox", "ups", "usps",
+    "acs", "boxnow",
+    "elta", "russian_post",
+    "speedy", "econt",
+    "nova_poshta", "cdek",
 ]  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from carriers import registry
 from carriers.aftership import AfterShipAdapter
 from carriers.base import BadResponse, CarrierAdapter
+from carriers.boxnow import BoxNowAdapter
 from carriers.dhl import DHLAdapter
 from carriers.easypost import EasyPostAdapter
 from carriers.fedex import FedExAdapter
@@ -181,6 +182,8 @@ PUSH_TARGETS = {
     "aftership": AfterShipAdapter({}, client=httpx.AsyncClient()),
     "easypost": EasyPostAdapter({}, client=httpx.AsyncClient()),
     "sandbox": SandboxAdapter({}, client=httpx.AsyncClient()),
+    # BOX NOW signs inside the body, not in a header: its verification is in test_boxnow.py.
+    "boxnow": BoxNowAdapter({}, client=httpx.AsyncClient()),
 }
 
 

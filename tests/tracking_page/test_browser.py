@@ -143,6 +143,6 @@ def test_the_page_updates_by_itself_when_news_arrives(page: Any, live: Live) -> 
     assert badge.inner_text() == "On its way"
     _run_async(_arrive(live.database_url))
     expect(badge).to_have_text("Out for delivery", timeout=15_000)
-    assert page.locator(".event-description", has_text="On the van").count() == 1
+    assert page.locator(".event-carrier-text", has_text="On the van").count() == 1
     assert page.locator(".status-region[aria-live=polite]").count() == 1
     assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from carriers.base import PickupKind, PickupPoint, Status
+from portal import i18n
 from portal.core import pickup
 from portal.core.links import make_tracking_link
-from portal.models import Shipment
+from portal.models import Shipment, TrackingEvent
 from portal.tracking_page.presenter import map_url, pickup_view
 from tests.tracking_page.conftest import NOW, Shop
 
@@ -116,3 +117,45 @@ def test_the_deadline_reads_in_the_customers_zone_and_language() -> None:
     assert view.deadline_iso == "2026-11-22T21:00:00+02:00"
     assert view.deadline_text is not None and "noiembrie" in view.deadline_text
     assert view.code == "482913"
+
+
+async def test_a_ukrainian_page_reads_in_ukrainian_with_the_carriers_text_as_detail(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    branch = PickupPoint(
+        point_id="1",
+        kind=PickupKind.SHOP,
+        name="Відділення №1",
+        street="вул. Пирогівський шлях, 135",
+        city="Київ",
+        postal_code="03026",
+        country="UA",
+        opening_hours="Пн–Сб 08:00–21:00",
+    )
+    await at_locker(shop, branch)
+    await TrackingEvent.create(
+        shipment=shop.shipment,
+        occurred_at=NOW,
+        status=Status.AVAILABLE_FOR_PICKUP,
+        carrier_code="7",
+        description="Прибув у відділення",
+        city="Київ",
+        country="UA",
+        dedupe_key="np-7",
+    )
+    response = await web.get(f"/track/{NUMBER}", params={"lang": "uk"})
+    text = response.text
+    assert '<html lang="uk">' in text
+    uk = i18n.translations("uk")
+    ours = uk.ugettext("Ready for pickup")
+    assert ours != "Ready for pickup", "the Ukrainian catalogue words the status"
+    assert re.search(
+        re.escape(f'<span class="event-label">{ours}</span>')
+        + r"\s*<span class=\"event-carrier-text\"><span class=\"visually-hidden\">"
+        + re.escape(uk.ugettext("In the carrier's words:"))
+        + r" </span>Прибув у відділення</span>",
+        text,
+    ), "our status first, the carrier's words as the detail"
+    for shown in ("Відділення №1", "03026 Київ", "Пн–Сб 08:00–21:00", uk.ugettext("Opening hours")):
+        assert shown in text, shown
+    assert "Ready for pickup" not in text and "Opening hours" not in text

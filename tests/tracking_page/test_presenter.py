@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from carriers.base import Reason, Status
 from portal import i18n
 from portal.models import Shipment, TrackingEvent
@@ -147,3 +149,68 @@ async def test_an_unknown_carrier_shows_its_key_and_stored_link(db: str) -> None
     )
     view = _present(shipment, [])
     assert (view.carrier_name, view.carrier_url) == ("nowhere", "https://example.test/t/1")
+
+
+async def _scan(
+    shipment: Shipment, status: Status, description: str, reason: Reason | None = None
+) -> TrackingEvent:
+    return await TrackingEvent.create(
+        shipment=shipment,
+        occurred_at=NOW - timedelta(hours=1),
+        status=status,
+        reason=reason,
+        carrier_code="X",
+        description=description,
+        dedupe_key=f"{status}-{description}",
+    )
+
+
+async def test_a_scan_reads_in_our_words_first_and_the_carriers_second(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.FAILED_ATTEMPT, reason=Reason.RECIPIENT_UNAVAILABLE
+    )
+    await _scan(
+        shipment,
+        Status.FAILED_ATTEMPT,
+        "  Empfänger nicht\nangetroffen ",
+        Reason.RECIPIENT_UNAVAILABLE,
+    )
+    [event] = _present(shipment, await _events(shipment)).days[0].events
+    assert event.label == "Delivery attempt failed"
+    assert event.reason == "Nobody was available to receive the parcel."
+    assert event.carrier_text == "Empfänger nicht angetroffen"
+
+
+@pytest.mark.parametrize("said", ["DELIVERED", "Delivered.", "delivered", "  ", ""])
+async def test_a_carrier_text_that_only_repeats_ours_is_left_out(db: str, said: str) -> None:
+    shipment = await factories.shipment(status=Status.DELIVERED)
+    await _scan(shipment, Status.DELIVERED, said)
+    [event] = _present(shipment, await _events(shipment)).days[0].events
+    assert (event.label, event.reason, event.carrier_text) == ("Delivered", "", "")
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("ru", ""), ("bg", "Доставлено")])
+async def test_a_repeat_is_judged_in_the_language_of_the_page(
+    db: str, locale: str, shown: str
+) -> None:
+    shipment = await factories.shipment(status=Status.DELIVERED)
+    await _scan(shipment, Status.DELIVERED, "Доставлено")  # our Russian word for it
+    token = i18n.set_locale(locale)
+    try:
+        view = present(shipment, await _events(shipment), zone=WARSAW, locale=locale, now=NOW)
+    finally:
+        i18n.reset_locale(token)
+    assert view.days[0].events[0].carrier_text == shown
+
+
+async def test_a_scan_without_a_reason_or_with_an_unknown_one_shows_no_reason_line(
+    db: str,
+) -> None:
+    shipment = await factories.shipment(status=Status.EXCEPTION, reason=Reason.UNKNOWN)
+    await _scan(shipment, Status.EXCEPTION, "Shipment on hold", Reason.UNKNOWN)
+    await _scan(shipment, Status.IN_TRANSIT, "Arrived at hub")
+    events = [e for d in _present(shipment, await _events(shipment)).days for e in d.events]
+    assert [(e.label, e.reason, e.carrier_text) for e in events] == [
+        ("On its way", "", "Arrived at hub"),
+        ("There is a problem", "", "Shipment on hold"),
+    ]

@@ -11,9 +11,10 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 
 from carriers.base import Reason, Status
+from portal import i18n
 from portal.core.links import make_tracking_link
 from portal.core.rate_limit import Limit
-from portal.models import Shipment
+from portal.models import Shipment, TrackingEvent
 from portal.tracking_page.config import PageConfig
 from tests import factories
 from tests.conftest import client_for
@@ -459,3 +460,30 @@ async def test_a_stale_shipment_is_asked_about_once_per_cache_ttl(
     cache_clock.advance(5)
     await web.get("/track/SBX00000000042/status")
     assert fake_refresh.calls == [shop.shipment.id, shop.shipment.id]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_each_scan_shows_our_translated_words_then_the_carriers_muted(
+    web: httpx.AsyncClient, shop: Shop, lang: str
+) -> None:
+    await TrackingEvent.create(
+        shipment=shop.shipment,
+        occurred_at=NOW - timedelta(hours=1),
+        status=Status.FAILED_ATTEMPT,
+        reason=Reason.RECIPIENT_UNAVAILABLE,
+        carrier_code="NH",
+        description="Recipient not at home <b>",
+        dedupe_key="nh",
+    )
+    response = await web.get("/track/SBX00000000042", params={"lang": lang})
+    catalogue = i18n.translations(lang)
+    label = catalogue.ugettext("Delivery attempt failed")
+    reason = catalogue.ugettext("Nobody was available to receive the parcel.")
+    assert (label == "Delivery attempt failed") is (lang == "en")
+    html = response.text
+    shown = re.escape(f'<span class="event-label">{label}</span>') + r"\s*"
+    shown += re.escape(f'<span class="event-reason">{reason}</span>') + r"\s*"
+    shown += re.escape('<span class="event-carrier-text"><span class="visually-hidden">')
+    assert re.search(shown, html), "our status, then our reason, then the carrier's words"
+    assert "Recipient not at home &lt;b&gt;</span>" in html
+    assert html.count('class="event-carrier-text"') == 3  # with the fixture's "Scan 0", "Scan 1"
