@@ -213,6 +213,20 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
     print(f"user {user.email} ({user.role}) created for merchant {args.merchant!r}")
 
 
+def cmd_push_keys(args: argparse.Namespace, settings: Settings) -> None:
+    """A new VAPID key pair, printed as the two settings to add to the environment.
+
+    The private key is printed once and stored nowhere: keep it with the other secrets.
+    Changing keys later makes every browser subscribe again.
+    """
+    from portal.notifications.webpush import generate_keys
+
+    keys = generate_keys()
+    print(f"PORTAL_VAPID_PUBLIC_KEY={keys.public_key}")
+    print(f"PORTAL_VAPID_PRIVATE_KEY={keys.private_key}")
+    print("# Also set PORTAL_VAPID_SUBJECT to a mailto: address push services may write to.")
+
+
 def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
     from portal.models import ApiKey
     from portal.security import new_api_key
@@ -292,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--merchant", required=True, help="the merchant's slug")
     create.add_argument("--name", required=True)
     create.set_defaults(handler=cmd_apikey_create)
+
+    push = sub.add_parser("push", help="web push set-up")
+    push_sub = push.add_subparsers(dest="action", metavar="ACTION", required=True)
+    push_sub.add_parser(
+        "keys", help="make a VAPID key pair and print the settings that hold it"
+    ).set_defaults(handler=cmd_push_keys)
     return parser
 
 

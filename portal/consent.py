@@ -7,8 +7,9 @@ and START replies — goes through :func:`record`, which changes the flag and wr
 value the customer already has writes nothing: the history lists real changes only.
 
 What consent governs (docs/notifications.md): e-mail about the customer's own orders is
-sent unless the customer opted out; text messages only with ``sms_opt_in``, which a shop
-sets when its checkout asked. A STOP reply always wins until the customer sends START.
+sent unless the customer opted out; text messages only with ``sms_opt_in`` and WhatsApp
+only with ``whatsapp_opt_in``, which a shop sets when its checkout asked. A STOP reply
+always wins on its channel until the customer sends START.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal.models import Channel, ConsentChange, ConsentSource, Customer
 
-_FLAG = {Channel.EMAIL: "email_opt_in", Channel.SMS: "sms_opt_in"}
+_FLAG = {
+    Channel.EMAIL: "email_opt_in",
+    Channel.SMS: "sms_opt_in",
+    Channel.WHATSAPP: "whatsapp_opt_in",
+}
 
 
 async def record(
@@ -66,14 +71,15 @@ async def record_for_phone(
     *,
     conn: BaseDBAsyncClient | None = None,
     detail: str = "",
+    channel: Channel = Channel.SMS,
 ) -> int:
-    """SMS consent for every customer with this E.164 number (a STOP reply names no shop:
-    it holds for every shop that texts from the number it was sent to)."""
+    """SMS (or WhatsApp) consent for every customer with this E.164 number (a STOP reply
+    names no shop: it holds for every shop that writes from the number it was sent to)."""
     query = Customer.filter(phone=phone)
     if merchant_ids is not None:
         query = query.filter(merchant_id__in=list(merchant_ids))
     customers = await query.using_db(conn)
-    return await record(customers, Channel.SMS, granted, source, conn=conn, detail=detail)
+    return await record(customers, channel, granted, source, conn=conn, detail=detail)
 
 
 async def history(customer_id: int) -> list[ConsentChange]:

@@ -96,6 +96,14 @@ class Settings:
     twilio_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_base_url: str = "https://api.twilio.com"
+    #: The shop's WhatsApp sender on Twilio (E.164, without the ``whatsapp:`` prefix).
+    twilio_whatsapp_from: str | None = None
+    #: VAPID keys for web push (``portal push keys`` makes a pair): the public key
+    #: (base64url, uncompressed P-256 point) goes to browsers, the private key signs.
+    vapid_public_key: str | None = None
+    vapid_private_key: str | None = None
+    #: Who push services may contact about our pushes (mailto: or https: URL).
+    vapid_subject: str = "mailto:no-reply@doorstep.invalid"
     carrier_base_urls: Mapping[str, str] = field(default_factory=dict)
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"
@@ -197,6 +205,10 @@ class Settings:
                 get("TWILIO_BASE_URL", cls.twilio_base_url) or "",
                 ("http", "https"),
             ),
+            twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM"),
+            vapid_public_key=get("VAPID_PUBLIC_KEY"),
+            vapid_private_key=get("VAPID_PRIVATE_KEY"),
+            vapid_subject=get("VAPID_SUBJECT", cls.vapid_subject) or cls.vapid_subject,
             carrier_base_urls=carrier_urls,
             quiet_hours_start=_hhmm(
                 "PORTAL_QUIET_HOURS_START", get("QUIET_HOURS_START", "21:00") or ""

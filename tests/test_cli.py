@@ -143,3 +143,18 @@ def test_operators_poll_named_or_all_shipments_whatever_their_schedule(migrated:
     missing = portal(migrated, "poll", "--shipment", "99999")
     assert missing.returncode == 1
     assert "no shipment with id 99999" in missing.stderr
+
+
+def test_push_keys_prints_a_usable_vapid_pair(tmp_path: Path) -> None:
+    from py_vapid import Vapid02
+
+    result = portal(tmp_path, "push", "keys")
+    assert result.returncode == 0, result.stderr
+    values = dict(
+        line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("PORTAL_")
+    )
+    assert set(values) == {"PORTAL_VAPID_PUBLIC_KEY", "PORTAL_VAPID_PRIVATE_KEY"}
+    signer = Vapid02.from_raw(values["PORTAL_VAPID_PRIVATE_KEY"].encode())
+    header = signer.sign({"aud": "https://push.example.test", "sub": "mailto:a@example.test"})
+    assert Vapid02.verify(header["Authorization"])
+    assert f"k={values['PORTAL_VAPID_PUBLIC_KEY']}" in header["Authorization"]

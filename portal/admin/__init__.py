@@ -25,6 +25,7 @@ from portal.admin import (
     staff,
     surveys,
     webhooks,
+    whatsapp_templates,
 )
 
 
@@ -44,6 +45,9 @@ admin_routes: list[BaseRoute] = [
     Route("/account", signin.account_page, name="admin_account"),
     Route("/account/sign-out-everywhere", signin.sign_out_everywhere, methods=["POST"]),
     *notification_templates.routes,
+    Route("/whatsapp", whatsapp_templates.list_templates, name="admin_whatsapp"),
+    Route("/whatsapp", whatsapp_templates.save_template, methods=["POST"]),
+    Route("/whatsapp/{template_id}/delete", whatsapp_templates.delete_template, methods=["POST"]),
     *return_policy.routes,
     *returns.routes,
     *surveys.routes,

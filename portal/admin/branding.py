@@ -23,6 +23,7 @@ from portal.admin.auth import render, require_staff, staff_of
 from portal.core import images
 from portal.i18n import _, lazy
 from portal.models import Merchant
+from portal.notifications import channel_choice
 from portal.notifications.shipments import SHIPMENTS
 from portal.returns import messages as return_messages
 from portal.settings import Settings
@@ -48,7 +49,13 @@ TRIGGER_NAMES = {
     "delayed": lazy("Delayed"),
     "pickup_reminder": lazy("Pickup reminder (the day before the deadline)"),
 }
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "whatsapp", "push")
+CHANNEL_LABELS = {
+    "email": lazy("E-mail"),
+    "sms": lazy("Text message"),
+    "whatsapp": lazy("WhatsApp"),
+    "push": lazy("Browser notifications"),
+}
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -125,7 +132,35 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     clean["notification_rules"] = {
         trigger: [c for c in CHANNELS if data.get(f"rule_{trigger}_{c}")] for trigger in TRIGGERS
     }
+    if data.get("channels_form"):
+        order, order_errors = _channel_order(data)
+        clean["channel_order"] = order
+        errors.update(order_errors)
+        clean["quiet_hours_channels"] = [c for c in CHANNELS if data.get(f"quiet_{c}")]
     return clean, errors
+
+
+def _channel_order(data: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The offered channels in the shop's order (``offer_<c>`` ticked, ranked by ``rank_<c>``)."""
+    ranked: list[tuple[int, int, str]] = []
+    errors: dict[str, str] = {}
+    for index, channel in enumerate(CHANNELS):
+        if not data.get(f"offer_{channel}"):
+            continue
+        raw = data.get(f"rank_{channel}", "").strip()
+        try:
+            rank = int(raw) if raw else index + 1
+            if not 1 <= rank <= len(CHANNELS):
+                raise ValueError
+        except ValueError:
+            errors[f"rank_{channel}"] = _(
+                "Enter a whole number from 1 to %(max)d, or leave it blank."
+            ) % {"max": len(CHANNELS)}
+            rank = index + 1
+        ranked.append((rank, index, channel))
+    if not ranked:
+        errors["channel_order"] = _("Offer at least one channel.")
+    return [channel for _rank, _index, channel in sorted(ranked)], errors
 
 
 def effective_rules(saved: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -144,6 +179,8 @@ def _values(merchant: Merchant) -> dict[str, Any]:
         "quiet_hours_end": merchant.quiet_hours_end,
         "expire_after_days": merchant.expire_after_days,
         "notification_rules": effective_rules(merchant.notification_rules),
+        "channel_order": [c.value for c in channel_choice.offered(merchant)],
+        "quiet_hours_channels": sorted(c.value for c in channel_choice.quiet_channels(merchant)),
     }
     for key in ("primary_color", "accent_color", "support_email", "support_url", "support_phone"):
         values[key] = branding.get(key, "")
@@ -156,6 +193,7 @@ def _page(request: Request, **extra: Any) -> Response:
         "values": _values(merchant),
         "errors": {},
         "triggers": [(t, _(TRIGGER_NAMES[t])) for t in TRIGGERS],
+        "channels": [(c, _(CHANNEL_LABELS[c])) for c in CHANNELS],
         "has_logo": bool((merchant.branding or {}).get("logo_path")),
         "logo_error": None,
         "saved": request.query_params.get("saved"),

@@ -35,6 +35,8 @@ BASE_PATH = "/admin/notifications/templates"
 SUBJECT_MAX = 500  # NotificationTemplate.subject is a varchar(500)
 BODY_MAX = 5000
 
+#: The channels with templates of their own; WhatsApp (outside an approved template) and
+#: browser notifications use the short text of the SMS template.
 CHANNEL_NAMES = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text message")}
 FIELD_NAMES = {"subject": lazy("Subject"), "body": lazy("Message")}
 FAMILY_TITLES = {
@@ -57,7 +59,7 @@ def _key(request: Request) -> tuple[Family, str, Channel, str]:
         channel = Channel(params["channel"])
     except (KeyError, ValueError):
         raise HTTPException(404) from None
-    if family is None or params.get("locale") not in LOCALES:
+    if family is None or channel not in CHANNEL_NAMES or params.get("locale") not in LOCALES:
         raise HTTPException(404)
     return family, trigger, channel, params["locale"]
 
@@ -209,7 +211,7 @@ async def list_templates(request: Request) -> Response:
         }
         for family in FAMILIES
         for trigger in family.triggers
-        for channel in Channel
+        for channel in CHANNEL_NAMES
     ]
     languages = [(locale, i18n.language_name(locale)) for locale in LOCALES]
     groups = [

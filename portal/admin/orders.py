@@ -17,7 +17,12 @@ from portal.i18n import lazy
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
 from portal.tracking import accounts, registration
 
-CHANNEL_LABELS = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text messages")}
+CHANNEL_LABELS = {
+    Channel.EMAIL: lazy("E-mail"),
+    Channel.SMS: lazy("Text messages"),
+    Channel.WHATSAPP: lazy("WhatsApp"),
+    Channel.PUSH: lazy("Browser notifications"),
+}
 SOURCE_LABELS = {
     ConsentSource.API: lazy("the shop's system, through the API"),
     ConsentSource.CSV: lazy("an order import"),
@@ -117,8 +122,12 @@ async def set_consent(request: Request) -> Response:
     )
     form = await request.form()
     async with in_transaction() as conn:
-        for field, channel in (("email_consent", Channel.EMAIL), ("sms_consent", Channel.SMS)):
-            if channel is Channel.SMS and not customer.phone:
+        for field, channel in (
+            ("email_consent", Channel.EMAIL),
+            ("sms_consent", Channel.SMS),
+            ("whatsapp_consent", Channel.WHATSAPP),
+        ):
+            if channel is not Channel.EMAIL and not customer.phone:
                 continue
             await consent.record(
                 [customer],

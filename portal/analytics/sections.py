@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from portal.analytics import charts, delivery, labels, returns, satisfaction
+from portal.analytics import charts, delivery, labels, messaging, returns, satisfaction
 from portal.analytics.sql import Filters
 from portal.analytics.tables import Column, Kind, Table, Text, display_cell
 from portal.i18n import _, lazy, ngettext
@@ -337,6 +337,54 @@ async def satisfaction_by_return_reason_table(f: Filters) -> Table:
     return await _cut_table(f, satisfaction.Cut.RETURN_REASON)
 
 
+CHANNEL_NAMES = {
+    "email": lazy("E-mail"),
+    "sms": lazy("Text message"),
+    "whatsapp": lazy("WhatsApp"),
+    "push": lazy("Browser notifications"),
+}
+
+
+async def messages_by_channel_table(f: Filters) -> Table:
+    rows = await messaging.by_channel(f)
+    table = Table(
+        "messages_by_channel",
+        _("Messages by channel"),
+        [
+            Column("channel", _("Channel")),
+            Column("messages", _("Messages"), Kind.COUNT),
+            Column("delivered", _("Delivered"), Kind.COUNT),
+            Column("failed", _("Failed"), Kind.COUNT),
+            Column("delivery_rate", _("Delivery rate"), Kind.PERCENT),
+            Column("failure_rate", _("Failure rate"), Kind.PERCENT),
+        ],
+        [
+            [
+                Text(r.channel, labels.label(CHANNEL_NAMES, r.channel, "Unknown")),
+                r.messages,
+                r.delivered,
+                r.failed,
+                r.delivery_rate,
+                r.failure_rate,
+            ]
+            for r in rows
+        ],
+        hint=_(
+            "Messages written in the period. Delivered: the phone network's receipt for text "
+            "and WhatsApp messages; accepted by the mail server or push service for e-mail "
+            "and browser notifications."
+        ),
+    )
+    table.chart = charts.bar_chart(
+        "chart-messages_by_channel",
+        table.title,
+        _("Delivery rate in % per channel."),
+        _bars(table, lambda r: _text(r[0]), 4),
+        domain=(0, 100),
+    )
+    return table
+
+
 TABLES: dict[str, Builder] = {
     "on_time": on_time_table,
     "transit_by_carrier": transit_by_carrier_table,
@@ -350,11 +398,18 @@ TABLES: dict[str, Builder] = {
     "satisfaction_by_carrier": satisfaction_by_carrier_table,
     "satisfaction_by_outcome": satisfaction_by_outcome_table,
     "satisfaction_by_return_reason": satisfaction_by_return_reason_table,
+    "messages_by_channel": messages_by_channel_table,
 }
 
 SECTIONS: dict[str, list[str]] = {
     "overview": ["on_time", "satisfaction_over_time", "return_reasons"],
-    "delivery": ["on_time", "transit_by_carrier", "transit_by_destination", "problems"],
+    "delivery": [
+        "on_time",
+        "transit_by_carrier",
+        "transit_by_destination",
+        "problems",
+        "messages_by_channel",
+    ],
     "returns": ["return_reasons", "resolutions", "return_products", "return_variants"],
     "satisfaction": [
         "satisfaction_over_time",

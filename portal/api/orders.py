@@ -81,6 +81,11 @@ CUSTOMER_IN = component(
                 "description": "Whether the customer agreed to text messages about this order "
                 "(default: false). A STOP reply still wins until the customer sends START.",
             },
+            "whatsapp_consent": {
+                "type": "boolean",
+                "description": "Whether the customer agreed to WhatsApp messages about this "
+                "order (default: false). A STOP reply on WhatsApp still wins until START.",
+            },
         },
     ),
 )
@@ -95,6 +100,7 @@ CUSTOMER = component(
             "locale": nullable(string()),
             "email_consent": {"type": "boolean"},
             "sms_consent": {"type": "boolean"},
+            "whatsapp_consent": {"type": "boolean"},
         }
     ),
 )
@@ -209,7 +215,11 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
 
 async def _consent(customer: Customer, given: dict[str, Any], conn: Any) -> None:
     """The consent the shop's checkout collected, recorded with its source."""
-    for field, channel in (("email_consent", Channel.EMAIL), ("sms_consent", Channel.SMS)):
+    for field, channel in (
+        ("email_consent", Channel.EMAIL),
+        ("sms_consent", Channel.SMS),
+        ("whatsapp_consent", Channel.WHATSAPP),
+    ):
         if field in given:
             await consent.record(
                 [customer], channel, bool(given[field]), ConsentSource.API, conn=conn

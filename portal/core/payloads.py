@@ -38,6 +38,7 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
             "locale": customer.locale,
             "email_consent": customer.email_opt_in,
             "sms_consent": customer.sms_opt_in,
+            "whatsapp_consent": customer.whatsapp_opt_in,
         },
         "shipping_address": {f: getattr(order, f"ship_{f}") for f in ADDRESS_FIELDS},
         "items": [

@@ -10,7 +10,14 @@ from portal.models.merchants import (
     Role,
     StaffUser,
 )
-from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
+from portal.models.messaging import (
+    Channel,
+    MessageState,
+    NotificationTemplate,
+    OutboxMessage,
+    PushSubscription,
+    WhatsAppTemplate,
+)
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
 from portal.models.returns import (
     CreditEntry,
@@ -51,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "ProductVariant",
+    "PushSubscription",
     "RateLimitCount",
     "Resolution",
     "ReturnItem",
@@ -68,4 +76,5 @@ __all__ = [
     "TrackingEvent",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WhatsAppTemplate",
 ]

@@ -25,6 +25,7 @@ class ConsentSource(StrEnum):
     WORKSPACE = "workspace"
     PREFERENCES = "preferences"
     SMS_REPLY = "sms_reply"
+    WHATSAPP_REPLY = "whatsapp_reply"
     UNSUBSCRIBE = "unsubscribe"
     CARRIER_ERROR = "carrier_error"
     PLATFORM = "platform"

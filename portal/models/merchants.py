@@ -28,6 +28,11 @@ class Merchant(Model):
     survey_settings: dict[str, Any] = fields.JSONField(default=dict)
     #: trigger -> list of channels, e.g. {"delivered": ["email", "sms"]}
     notification_rules: dict[str, Any] = fields.JSONField(default=dict)
+    #: Channels customers may choose, in the order the shop prefers, a WhatsApp
+    #: message without an approved template falls back to the next one. None: e-mail, SMS.
+    channel_order: list[str] | None = fields.JSONField(null=True)
+    #: Channels quiet hours hold back. None: text messages only (SMS and WhatsApp).
+    quiet_hours_channels: list[str] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -13,8 +14,13 @@ from portal.models.tracking import Shipment
 
 
 class Channel(StrEnum):
+    """The ways a message reaches a customer, in the order a new merchant offers them."""
+
     EMAIL = "email"
     SMS = "sms"
+    WHATSAPP = "whatsapp"
+    #: Web push to the browsers that subscribed on a shipment's tracking page.
+    PUSH = "push"
 
 
 class MessageState(StrEnum):
@@ -60,6 +66,9 @@ class OutboxMessage(Model):
     #: Provider’s delivery receipt (Twilio MessageStatus, SMTP reply).
     delivery_status = fields.CharField(max_length=32, null=True)
     error: str | None = fields.TextField(null=True)
+    #: What a channel needs beyond the text: a WhatsApp template (``content_sid``,
+    #: ``variables``), a web push notification's ``title`` and ``url``.
+    payload: dict[str, Any] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -85,3 +94,57 @@ class NotificationTemplate(Model):
     class Meta:
         table = "notification_template"
         unique_together = (("merchant", "trigger", "channel", "locale"),)
+
+
+class WhatsAppTemplate(Model):
+    """A merchant's approved WhatsApp template (Twilio Content API) for one message kind
+    and language: business-initiated WhatsApp messages may only use approved templates.
+
+    ``variables`` lists, in order, the message variables that fill the template's
+    ``{{1}}``, ``{{2}}``…: e.g. ``["customer_name", "order_number", "tracking_url"]``.
+    """
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="whatsapp_templates", on_delete=fields.CASCADE
+    )
+    merchant_id: int
+    trigger = fields.CharField(max_length=64)
+    locale = fields.CharField(max_length=16)
+    content_sid = fields.CharField(max_length=64)
+    variables: list[str] = fields.JSONField(default=list)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "whatsapp_template"
+        unique_together = (("merchant", "trigger", "locale"),)
+
+
+class PushSubscription(Model):
+    """A browser that asked, on one shipment's tracking page, to be notified about it.
+
+    It belongs to that shipment only (no account), is removed from the page or when the
+    push service answers 404/410, and ends with the shipment (``expires_at``).
+    """
+
+    id = fields.IntField(primary_key=True)
+    merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
+        "models.Merchant", related_name="push_subscriptions", on_delete=fields.CASCADE
+    )
+    merchant_id: int
+    shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="push_subscriptions", on_delete=fields.CASCADE
+    )
+    shipment_id: int
+    endpoint = fields.CharField(max_length=1000)
+    #: The browser's P-256 public key and auth secret, base64url as the browser gives them.
+    p256dh = fields.CharField(max_length=200)
+    auth = fields.CharField(max_length=100)
+    #: A hash of ``endpoint``: one row per browser and shipment.
+    endpoint_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "push_subscription"
+        unique_together = (("shipment", "endpoint_hash"),)

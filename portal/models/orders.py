@@ -27,6 +27,11 @@ class Customer(Model):
     country = fields.CharField(max_length=2, null=True)
     email_opt_in = fields.BooleanField(default=True)
     sms_opt_in = fields.BooleanField(default=False)
+    #: WhatsApp needs the customer's opt-in, as text messages do.
+    whatsapp_opt_in = fields.BooleanField(default=False)
+    #: Until when WhatsApp's 24-hour customer-service window is open (the customer wrote
+    #: to us): inside it, free text may be sent without an approved template.
+    whatsapp_window_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -55,6 +60,8 @@ class Order(Model):
     ship_region = fields.CharField(max_length=100, default="")
     ship_postal_code = fields.CharField(max_length=20, default="")
     ship_country = fields.CharField(max_length=2, default="")
+    #: The channels the customer chose for this order's messages (None: the shop's own).
+    channels: list[str] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

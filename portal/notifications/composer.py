@@ -32,8 +32,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from portal.core import timezones
 from portal.core.links import PREFERENCES_PATH, preferences_link
 from portal.core.phones import to_e164
-from portal.models import Channel, NotificationTemplate, OutboxMessage
-from portal.notifications import outbox
+from portal.models import Channel, NotificationTemplate, OutboxMessage, WhatsAppTemplate
+from portal.notifications import channel_choice, outbox, webpush, whatsapp
 from portal.notifications.base import pick_locale
 from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import greeting, merchant_context
@@ -136,7 +136,13 @@ def contact_for(channel: Channel, customer: Any, order: Any | None) -> str | Non
             return None
         address = customer.email or (order.email if order is not None else "")
         return address if address and "@" in address else None
-    if not customer.sms_opt_in:
+    if channel == Channel.WHATSAPP:
+        if not getattr(customer, "whatsapp_opt_in", False):
+            return None
+        region = customer.country or (order.ship_country if order is not None else None)
+        phone = to_e164(customer.phone, region)
+        return whatsapp.address(phone) if phone else None
+    if channel != Channel.SMS or not customer.sms_opt_in:
         return None
     region = customer.country or (order.ship_country if order is not None else None)
     return to_e164(customer.phone, region)
@@ -288,32 +294,94 @@ async def compose(
         default_time_zone=settings.default_time_zone,
     )
     quiet_hours = timezones.merchant_quiet_hours(merchant, settings)
+    quiet = channel_choice.quiet_channels(merchant)
+    planned = channel_choice.for_message(
+        merchant, order, message.channels or channels_for(merchant, family, trigger)
+    )
     queued = []
-    for channel in message.channels or channels_for(merchant, family, trigger):
-        recipient = contact_for(channel, customer, order)
-        key = unique_key(family, message.subject_id, trigger, channel, message.occasion)
-        if recipient is None or await OutboxMessage.filter(unique_key=key).using_db(conn).exists():
+    index = 0
+    while index < len(planned):
+        channel = planned[index]
+        index += 1
+        address = await _address(message, channel, now, conn)
+        if address is None:
             continue
-        context = context_for(settings, message, channel, locale)
+        key = unique_key(family, message.subject_id, trigger, channel, message.occasion)
+        if await OutboxMessage.filter(unique_key=key).using_db(conn).exists():
+            continue
+        source_channel = channel_choice.template_channel(channel)
+        context = context_for(settings, message, source_channel, locale)
+        payload = await _payload(message, channel, locale, context, now, conn)
+        if channel == Channel.WHATSAPP and payload is None:
+            # No approved template and no open window: WhatsApp would refuse it.
+            substitute = channel_choice.fallback(merchant, Channel.WHATSAPP, planned)
+            if substitute is not None:
+                planned.append(substitute)
+            continue
         link = preferences_link(settings, customer.id)
-        rendered = await _render_or_default(message, channel, locale, context, link, conn)
+        rendered = await _render_or_default(message, source_channel, locale, context, link, conn)
         scheduled_for = await outbox.enqueue(
             merchant_id=merchant.id,
             customer_id=customer.id,
             shipment_id=message.shipment_id,
             channel=channel,
-            recipient=recipient,
+            recipient=address,
             trigger=trigger,
             unique_key=key,
             locale=locale,
             rendered=rendered,
             due=now,
             zone=zone,
-            quiet_hours=quiet_hours,
+            quiet_hours=quiet_hours if channel in quiet else None,
             using_db=conn,
+            payload=payload or None,
         )
         queued.append(Queued(key, channel, scheduled_for))
     return queued
+
+
+async def _address(
+    message: Message[Any], channel: Channel, now: datetime, conn: BaseDBAsyncClient
+) -> str | None:
+    """Where ``message`` goes on ``channel``; None when it cannot go there."""
+    if channel == Channel.PUSH:
+        if message.shipment_id is None:
+            return None
+        subscribed = await webpush.has_subscribers(message.shipment_id, now)
+        return webpush.recipient_for(message.shipment_id) if subscribed else None
+    return contact_for(channel, message.customer, message.order)
+
+
+async def _payload(
+    message: Message[Any],
+    channel: Channel,
+    locale: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    conn: BaseDBAsyncClient,
+) -> dict[str, Any] | None:
+    """What the channel needs besides the text (``{}`` when nothing); for WhatsApp, None
+    when it may not be sent: no approved template and the 24-hour window is closed."""
+    if channel == Channel.PUSH:
+        return {
+            "title": str(context.get("merchant", {}).get("name", "") or ""),
+            "url": str(context.get(message.family.link, "") or ""),
+        }
+    if channel != Channel.WHATSAPP:
+        return {}
+    template = (
+        await WhatsAppTemplate.filter(
+            merchant_id=message.merchant.id, trigger=message.trigger, locale=locale
+        )
+        .using_db(conn)
+        .first()
+    )
+    if template is not None:
+        return whatsapp.template_payload(template.content_sid, template.variables, context)
+    window = getattr(message.customer, "whatsapp_window_until", None)
+    if window is not None and window > now:
+        return {}
+    return None
 
 
 def validate(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from portal.models import Channel, OutboxMessage
 from portal.notifications.base import MessageChannel, Sent
 from portal.notifications.sms import twilio_configured
+from portal.notifications.webpush import push_configured
+from portal.notifications.whatsapp import whatsapp_configured
 from portal.settings import Settings
 
 PREFIX = "devmailbox:"
@@ -21,6 +23,10 @@ def use_for(settings: Settings, channel: Channel) -> bool:
         return False
     if channel == Channel.EMAIL:
         return bool(getattr(settings, "dev_mailbox", False))
+    if channel == Channel.WHATSAPP:
+        return not whatsapp_configured(settings)
+    if channel == Channel.PUSH:
+        return not push_configured(settings)
     return not twilio_configured(settings)
 
 

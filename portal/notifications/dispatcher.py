@@ -36,6 +36,8 @@ from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
 from portal.notifications.sms import OPTED_OUT, SmsChannel
+from portal.notifications.webpush import PushChannel
+from portal.notifications.whatsapp import WhatsAppChannel
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ _QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for")
 CHANNELS: dict[Channel, type[MessageChannel]] = {
     Channel.EMAIL: EmailChannel,
     Channel.SMS: SmsChannel,
+    Channel.WHATSAPP: WhatsAppChannel,
+    Channel.PUSH: PushChannel,
 }
 
 
@@ -95,6 +99,11 @@ def _opted_out(message: OutboxMessage) -> bool:
         return False
     if message.channel == Channel.EMAIL:
         return not customer.email_opt_in
+    if message.channel == Channel.WHATSAPP:
+        return not customer.whatsapp_opt_in
+    if message.channel == Channel.PUSH:
+        # Subscribing in the browser is the consent; unsubscribing removes the browser.
+        return False
     return not customer.sms_opt_in
 
 

@@ -7,6 +7,7 @@ guard live in one place.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -29,15 +30,19 @@ async def enqueue(
     rendered: Rendered,
     due: datetime,
     zone: ZoneInfo,
-    quiet_hours: tuple[time, time],
+    quiet_hours: tuple[time, time] | None,
     using_db: BaseDBAsyncClient,
+    payload: dict[str, Any] | None = None,
 ) -> datetime:
-    """Insert the message (ignored when ``unique_key`` exists); returns its send time."""
+    """Insert the message (ignored when ``unique_key`` exists); returns its send time.
+
+    ``quiet_hours`` None: this channel is not held by quiet hours (the shop's choice).
+    """
     scheduled_for = await schedule.send_time(
         due=due,
         zone=zone,
-        quiet_start=quiet_hours[0],
-        quiet_end=quiet_hours[1],
+        quiet_start=quiet_hours[0] if quiet_hours else None,
+        quiet_end=quiet_hours[1] if quiet_hours else None,
         channel=channel,
         shipment_id=shipment_id,
         using_db=using_db,
@@ -56,6 +61,7 @@ async def enqueue(
                 subject=rendered.subject[:500],
                 body_text=rendered.text,
                 body_html=rendered.html,
+                payload=payload,
                 scheduled_for=scheduled_for,
             )
         ],

@@ -211,6 +211,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_intro": "Choose how {merchant} keeps you updated about your deliveries.",
         "prefs_email": "Email updates",
         "prefs_sms": "Text message (SMS) updates",
+        "prefs_whatsapp": "WhatsApp updates",
         "prefs_save": "Save preferences",
         "prefs_saved": "Your preferences have been saved.",
         "prefs_unsubscribed": "You will no longer receive delivery emails from {merchant}.",
@@ -234,6 +235,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_intro": "Wybierz, jak sklep {merchant} ma informować Cię o dostawach.",
         "prefs_email": "Powiadomienia e-mail",
         "prefs_sms": "Powiadomienia SMS",
+        "prefs_whatsapp": "Powiadomienia WhatsApp",
         "prefs_save": "Zapisz ustawienia",
         "prefs_saved": "Ustawienia zostały zapisane.",
         "prefs_unsubscribed": "Nie będziesz już otrzymywać e-maili o dostawach ze sklepu "
@@ -257,6 +259,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_intro": "Alege cum te ține la curent {merchant} despre livrări.",
         "prefs_email": "Notificări prin e-mail",
         "prefs_sms": "Notificări prin SMS",
+        "prefs_whatsapp": "Notificări pe WhatsApp",
         "prefs_save": "Salvează preferințele",
         "prefs_saved": "Preferințele tale au fost salvate.",
         "prefs_unsubscribed": "Nu vei mai primi e-mailuri despre livrări de la {merchant}.",
@@ -279,6 +282,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_intro": "Выберите, как магазин {merchant} будет сообщать вам о доставке.",
         "prefs_email": "Уведомления по электронной почте",
         "prefs_sms": "SMS-уведомления",
+        "prefs_whatsapp": "Уведомления в WhatsApp",
         "prefs_save": "Сохранить настройки",
         "prefs_saved": "Настройки сохранены.",
         "prefs_unsubscribed": "Вы больше не будете получать письма о доставке от магазина "
@@ -303,6 +307,7 @@ WORDS: dict[str, dict[str, str]] = {
         "παραδόσεις σας.",
         "prefs_email": "Ενημερώσεις μέσω email",
         "prefs_sms": "Ενημερώσεις μέσω SMS",
+        "prefs_whatsapp": "Ενημερώσεις μέσω WhatsApp",
         "prefs_save": "Αποθήκευση προτιμήσεων",
         "prefs_saved": "Οι προτιμήσεις σας αποθηκεύτηκαν.",
         "prefs_unsubscribed": "Δεν θα λαμβάνετε πλέον email για παραδόσεις από το κατάστημα "
@@ -327,6 +332,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_intro": "Оберіть, як магазин {merchant} повідомлятиме вас про доставку.",
         "prefs_email": "Сповіщення електронною поштою",
         "prefs_sms": "SMS-сповіщення",
+        "prefs_whatsapp": "Сповіщення у WhatsApp",
         "prefs_save": "Зберегти налаштування",
         "prefs_saved": "Налаштування збережено.",
         "prefs_unsubscribed": "Ви більше не отримуватимете листів про доставку від магазину "
@@ -350,6 +356,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_intro": "Изберете как {merchant} да ви информира за доставките ви.",
         "prefs_email": "Известия по имейл",
         "prefs_sms": "Известия по SMS",
+        "prefs_whatsapp": "Известия в WhatsApp",
         "prefs_save": "Запазване на настройките",
         "prefs_saved": "Настройките ви са запазени.",
         "prefs_unsubscribed": "Повече няма да получавате имейли за доставки от {merchant}.",

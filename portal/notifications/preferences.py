@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from portal import consent, i18n
 from portal.core.links import PREFERENCES_PATH, read_preferences_token
 from portal.models import Channel, ConsentSource, Customer
-from portal.notifications import phrases
+from portal.notifications import channel_choice, phrases
 from portal.notifications.base import pick_locale
 
 TEMPLATE = "notifications/preferences.html"
@@ -73,6 +73,8 @@ def _page(
         "merchant_name": merchant.name,
         "email_opt_in": customer.email_opt_in,
         "sms_opt_in": customer.sms_opt_in,
+        "whatsapp_opt_in": customer.whatsapp_opt_in,
+        "offers_whatsapp": Channel.WHATSAPP in channel_choice.offered(merchant),
         "has_phone": bool(customer.phone),
         "action": str(request.url.path),
     }
@@ -96,8 +98,13 @@ async def preferences_page(request: Request) -> Response:
         return Response(status_code=400)
     email_opt_in = form.get("email_opt_in") == "1"
     sms_opt_in = form.get("sms_opt_in") == "1" and bool(customer.phone)
+    choices = [(Channel.EMAIL, email_opt_in), (Channel.SMS, sms_opt_in)]
+    if Channel.WHATSAPP in channel_choice.offered(customer.merchant):
+        choices.append(
+            (Channel.WHATSAPP, form.get("whatsapp_opt_in") == "1" and bool(customer.phone))
+        )
     async with in_transaction() as conn:
-        for channel, granted in ((Channel.EMAIL, email_opt_in), (Channel.SMS, sms_opt_in)):
+        for channel, granted in choices:
             await consent.record([customer], channel, granted, ConsentSource.PREFERENCES, conn=conn)
     words = phrases.words(pick_locale(customer.locale, customer.merchant.default_locale))
     notice = words["prefs_saved"]

@@ -25,14 +25,21 @@ async def send_time(
     *,
     due: datetime,
     zone: ZoneInfo,
-    quiet_start: time,
-    quiet_end: time,
+    quiet_start: time | None,
+    quiet_end: time | None,
     channel: Channel,
     shipment_id: int | None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> datetime:
-    """When a message due at ``due`` may be sent: out of quiet hours and within limits."""
-    candidate = defer_out_of_quiet_hours(due, zone, quiet_start, quiet_end)
+    """When a message due at ``due`` may be sent: out of quiet hours (when the channel
+    keeps them: ``quiet_start``/``quiet_end`` None when it does not) and within limits."""
+
+    def defer(moment: datetime) -> datetime:
+        if quiet_start is None or quiet_end is None:
+            return moment
+        return defer_out_of_quiet_hours(moment, zone, quiet_start, quiet_end)
+
+    candidate = defer(due)
     if channel != Channel.SMS or shipment_id is None:
         return candidate
     for _ in range(31):
@@ -50,5 +57,5 @@ async def send_time(
         )
         if taken < SMS_PER_SHIPMENT_PER_DAY:
             return candidate
-        candidate = defer_out_of_quiet_hours(day_end, zone, quiet_start, quiet_end)
+        candidate = defer(day_end)
     return candidate

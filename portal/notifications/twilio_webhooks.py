@@ -8,6 +8,7 @@ public URL gets 403 and changes nothing. Receipts only move a message forward (a
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -28,7 +29,7 @@ from portal.models import (
     OutboxMessage,
     Shipment,
 )
-from portal.notifications import phrases
+from portal.notifications import phrases, whatsapp
 from portal.notifications.base import pick_locale
 from portal.notifications.context import carrier_name, format_eta
 from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
@@ -50,6 +51,8 @@ STATUS_RANK: dict[str, int] = {
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+#: How long a customer's WhatsApp message lets the shop answer in free text.
+WHATSAPP_WINDOW = timedelta(hours=24)
 #: A HELP reply must name how to reach the shop, so it may run a segment longer.
 HELP_SEGMENTS = 3
 
@@ -168,30 +171,40 @@ def _help_reply(settings: Settings, customers: list[Customer]) -> str:
 
 
 async def inbound_message(request: Request) -> Response:
-    """Handle a customer's text: STOP/START keywords, HELP, or a tracking number."""
+    """Handle a customer's text or WhatsApp message: STOP/START keywords, HELP, or a
+    tracking number. A WhatsApp message also opens WhatsApp's 24-hour window, inside which
+    the shop may answer in free text."""
     form = await _verified_form(request)
     if form is None:
         return _forbidden()
     settings = request.app.state.settings
-    phone = _to_e164(form.get("From"))
+    sender = form.get("From") or ""
+    on_whatsapp = sender.startswith(whatsapp.PREFIX)
+    channel = Channel.WHATSAPP if on_whatsapp else Channel.SMS
+    source = ConsentSource.WHATSAPP_REPLY if on_whatsapp else ConsentSource.SMS_REPLY
+    phone = _to_e164(whatsapp.strip_address(sender))
     body = form.get("Body") or ""
     customers = (
         await Customer.filter(phone=phone).select_related("merchant").order_by("-id")
         if phone
         else []
     )
+    if on_whatsapp and phone:
+        await Customer.filter(phone=phone).update(
+            whatsapp_window_until=datetime.now(UTC) + WHATSAPP_WINDOW
+        )
     keyword = _keyword(body)
     if keyword in OPT_OUT_KEYWORDS:
         # Twilio blocks the number itself and sends the confirmation; we stop queueing.
         if phone:
             await consent.record_for_phone(
-                None, phone, False, ConsentSource.SMS_REPLY, detail=keyword
+                None, phone, False, source, detail=keyword, channel=channel
             )
         return _twiml()
     if keyword in OPT_IN_KEYWORDS:
         if phone:
             await consent.record_for_phone(
-                None, phone, True, ConsentSource.SMS_REPLY, detail=keyword
+                None, phone, True, source, detail=keyword, channel=channel
             )
         return _twiml()
     if keyword in HELP_KEYWORDS:

@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 from portal.i18n import current_locale
 from portal.models import Customer, Merchant, Order, OrderItem, Shipment, TrackingEvent
 from portal.tracking.refresh import needs_refresh
-from portal.tracking_page import lookup
+from portal.tracking_page import lookup, reach
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import MaskedAddress
@@ -238,8 +238,14 @@ async def shipment_page(
                 for i in items
             ),
         )
+    reach_view = None
+    if tier == "order" and shipments:
+        settings = request.app.state.settings
+        saved = request.query_params.get("saved") == "channels"
+        reach_view = reach.reach_view(settings, merchant, order, shipments[0], saved=saved)
     context = {
         "tier": tier,
+        "reach": reach_view,
         "brand": brand_of(merchant),
         "shipments": [block.view for block in blocks],
         "blocks": blocks,

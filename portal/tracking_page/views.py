@@ -22,7 +22,7 @@ from portal.core.links import make_tracking_link, read_tracking_link
 from portal.core.rate_limit import Limit, client_key
 from portal.i18n import _
 from portal.models import Merchant, Order, Shipment
-from portal.tracking_page import lookup, render
+from portal.tracking_page import lookup, reach, render
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import Outcome
@@ -284,4 +284,5 @@ routes: list[BaseRoute] = [
     Route("/t/{token}/status", signed_status, name="signed_link_status"),
     Route("/t/{token}", signed_link, name="signed_link"),
     Route("/brand/{slug}.css", brand_css, name="brand_css"),
+    *reach.routes,
 ]

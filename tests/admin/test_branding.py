@@ -164,3 +164,45 @@ async def test_staff_can_edit_settings(client: httpx.AsyncClient, db: str) -> No
     user = await factories.staff_user(role=Role.STAFF)
     await sign_in(client, user)
     assert (await client.get("/admin/settings")).status_code == 200
+
+
+async def test_the_shop_orders_its_channels_and_says_which_quiet_hours_hold(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    form = _form(
+        channels_form="1",
+        offer_email="1", rank_email="3",
+        offer_whatsapp="1", rank_whatsapp="1",
+        offer_sms="1", rank_sms="2",
+        quiet_sms="1", quiet_whatsapp="1", quiet_email="1",
+        rule_delivered_whatsapp="1",
+    )  # fmt: skip
+    response = await client.post("/admin/settings", data={**form, "csrf_token": token})
+
+    assert response.status_code == 303
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert shop.channel_order == ["whatsapp", "sms", "email"]
+    assert shop.quiet_hours_channels == ["email", "sms", "whatsapp"]
+    assert shop.notification_rules["delivered"] == ["email", "sms", "whatsapp"]
+    page = await client.get("/admin/settings")
+    assert page.context["values"]["channel_order"] == ["whatsapp", "sms", "email"]
+
+
+async def test_a_shop_offering_no_channel_is_told_so(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    form = _form(channels_form="1", offer_email="", rank_sms="9")
+    response = await client.post("/admin/settings", data={**form, "csrf_token": token})
+
+    assert response.status_code == 400
+    assert "Offer at least one channel." in response.text
+    assert (await Merchant.get(id=user.merchant_id)).channel_order is None  # type: ignore[attr-defined]
+
+
+async def test_a_new_shop_offers_email_and_sms_and_holds_only_text_in_quiet_hours(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    await signed_in_owner(client)
+    values = (await client.get("/admin/settings")).context["values"]
+    assert values["channel_order"] == ["email", "sms"]
+    assert values["quiet_hours_channels"] == ["sms", "whatsapp"]

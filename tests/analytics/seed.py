@@ -12,6 +12,7 @@ from portal.analytics.sql import Filters
 from portal.models import (
     Merchant,
     OrderItem,
+    OutboxMessage,
     ReturnItem,
     ReturnReason,
     ReturnRequest,
@@ -228,4 +229,44 @@ async def seed_returns(shop: Merchant | None = None) -> Merchant:
     foreign_line = await _line(foreign.id, "MUG", 3)
     other_reason = await _reason(other, "damaged", {"en": "Broken"})
     await _returned(other, foreign_line, 3, other_reason, "refund")
+    return shop
+
+
+async def _message(shop: Merchant, channel: str, state: str, receipt: str | None, day: int) -> None:
+    message = await OutboxMessage.create(
+        merchant=shop,
+        channel=channel,
+        recipient="someone",
+        trigger="delivered",
+        unique_key=f"seed:{next(_tokens)}",
+        state=state,
+        delivery_status=receipt,
+        scheduled_for=at(day),
+    )
+    await OutboxMessage.filter(id=message.id).update(created_at=at(day))
+
+
+async def seed_messages(shop: Merchant | None = None) -> Merchant:
+    """Messages of ``shop`` in the period: e-mail 3 sent and 1 failed; SMS 2 delivered and 1
+    undelivered; WhatsApp 1 read and 1 only sent; push 2 sent; plus a cancelled SMS, one
+    e-mail after the period and one of another shop (none of those three count)."""
+    shop = shop or await factories.merchant()
+    other = await factories.merchant()
+    rows = [
+        ("email", "sent", "250 OK", 17), ("email", "sent", None, 18), ("email", "sent", None, 19),
+        ("email", "failed", None, 20),
+        ("sms", "delivered", "delivered", 17), ("sms", "sent", "delivered", 18),
+        ("sms", "sent", "undelivered", 19),
+        ("whatsapp", "sent", "read", 20), ("whatsapp", "sent", "sent", 21),
+        ("push", "sent", "sent", 22), ("push", "sent", "sent", 23),
+        ("sms", "cancelled", None, 24),
+    ]  # fmt: skip
+    for channel, state, receipt, day in rows:
+        await _message(shop, channel, state, receipt, day)
+    late = await OutboxMessage.create(
+        merchant=shop, channel="email", recipient="x", trigger="delivered",
+        unique_key="seed:late", state="sent", scheduled_for=END,
+    )  # fmt: skip
+    await OutboxMessage.filter(id=late.id).update(created_at=END)
+    await _message(other, "email", "sent", None, 17)
     return shop

@@ -12,7 +12,7 @@ import pytest
 from portal.models import Merchant
 from tests import factories
 from tests.admin.helpers import signed_in_owner
-from tests.analytics.seed import seed_answers, seed_returns, seed_shipments
+from tests.analytics.seed import seed_answers, seed_messages, seed_returns, seed_shipments
 
 PERIOD = "from=2026-11-16&to=2026-11-30"
 PAGES = ["/admin/analytics", "/admin/analytics/delivery", "/admin/analytics/returns",
@@ -24,6 +24,7 @@ async def seeded_shop() -> Merchant:
     await seed_answers(shop)
     await seed_shipments(shop)
     await seed_returns(shop)
+    await seed_messages(shop)
     return shop
 
 

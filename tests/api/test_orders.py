@@ -156,3 +156,15 @@ async def test_a_new_customer_without_consent_fields_gets_email_only(
     assert response.json()["customer"]["email_consent"] is True
     assert response.json()["customer"]["sms_consent"] is False
     assert not await ConsentChange.exists()
+
+
+async def test_whatsapp_consent_from_the_checkout_is_recorded(api: httpx.AsyncClient) -> None:
+    body = order(customer={**ORDER["customer"], "whatsapp_consent": True})
+    response = await api.post("/api/v1/orders", json=body)
+    assert response.json()["customer"]["whatsapp_consent"] is True
+    assert response.json()["customer"]["sms_consent"] is False
+    customer = await Customer.get(email="ann@example.test")
+    assert customer.whatsapp_opt_in is True
+    assert await ConsentChange.filter(customer_id=customer.id).values_list(
+        "channel", "granted", "source"
+    ) == [("whatsapp", True, "api")]

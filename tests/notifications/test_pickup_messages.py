@@ -180,8 +180,12 @@ async def test_a_merchant_can_switch_the_reminder_off(db: str, settings: Setting
     assert await reminders().count() == 0
 
 
-async def test_quiet_hours_defer_the_reminder(db: str, settings: Settings) -> None:
-    await waiting_parcel()
+async def test_quiet_hours_defer_the_reminder_when_the_shop_holds_email_too(
+    db: str, settings: Settings
+) -> None:
+    p = await waiting_parcel()
+    p.merchant.quiet_hours_channels = ["email", "sms"]
+    await p.merchant.save()
     night = datetime(2026, 6, 11, 20, 0, tzinfo=UTC)  # 22:00 in Warsaw
 
     await remind_pickups(settings, now=night)
@@ -189,6 +193,17 @@ async def test_quiet_hours_defer_the_reminder(db: str, settings: Settings) -> No
     [reminder] = await reminders()
     assert reminder.scheduled_for == datetime(2026, 6, 12, 6, 0, tzinfo=UTC)  # 08:00 Warsaw
     assert reminder.scheduled_for < DEADLINE
+
+
+async def test_quiet_hours_hold_text_messages_only_by_default(db: str, settings: Settings) -> None:
+    await waiting_parcel()
+    night = datetime(2026, 6, 11, 20, 0, tzinfo=UTC)  # 22:00 in Warsaw
+
+    await remind_pickups(settings, now=night)
+
+    [reminder] = await reminders()
+    assert reminder.channel == "email"
+    assert reminder.scheduled_for == night
 
 
 async def test_parcels_nobody_can_be_told_about_do_not_hold_back_the_rest(

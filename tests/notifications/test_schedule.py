@@ -124,7 +124,10 @@ async def test_a_status_change_at_night_is_sent_in_the_recipients_morning(
     db: str, settings: Settings
 ) -> None:
     with time_machine.travel(utc(2026, 3, 28, 22, 15), tick=True):  # 23:15 CET in Warsaw
-        p = await parcel(order={"ship_country": "PL"}, merchant={"time_zone": "America/New_York"})
+        p = await parcel(
+            order={"ship_country": "PL"},
+            merchant={"time_zone": "America/New_York", "quiet_hours_channels": ["email", "sms"]},
+        )
         await emit_status(p.shipment, "out_for_delivery", settings=settings)
 
     message = await OutboxMessage.get(shipment_id=p.shipment.id)
@@ -134,7 +137,11 @@ async def test_a_status_change_at_night_is_sent_in_the_recipients_morning(
 async def test_the_merchants_own_quiet_hours_apply(db: str, settings: Settings) -> None:
     with time_machine.travel(utc(2026, 11, 1, 1, 30), tick=True):  # 21:30 EDT on 31 October
         p = await parcel(
-            merchant={"quiet_hours_start": "20:00", "quiet_hours_end": "09:30"},
+            merchant={
+                "quiet_hours_start": "20:00",
+                "quiet_hours_end": "09:30",
+                "quiet_hours_channels": ["email"],
+            },
             customer={"time_zone": "America/New_York"},
         )
         await emit_status(p.shipment, "delivered", settings=settings)
@@ -164,3 +171,18 @@ async def test_a_fourth_sms_for_a_shipment_in_one_day_waits_for_the_next_day(
     assert sms[3].scheduled_for == utc(2026, 6, 11, 6, 0)  # 08:00 the next day
     emails = await OutboxMessage.filter(channel=Channel.EMAIL)
     assert all(m.scheduled_for.date().isoformat() == "2026-06-10" for m in emails)
+
+
+async def test_quiet_hours_leave_email_alone_unless_the_shop_ticks_it(
+    db: str, settings: Settings
+) -> None:
+    night = utc(2026, 3, 28, 22, 15)  # 23:15 CET in Warsaw
+    with time_machine.travel(night, tick=False):
+        p = await parcel(
+            order={"ship_country": "PL"}, customer={"sms_opt_in": True, "phone": "+48601234567"}
+        )
+        await emit_status(p.shipment, "out_for_delivery", settings=settings)
+
+    by_channel = {m.channel: m for m in await OutboxMessage.filter(shipment_id=p.shipment.id)}
+    assert by_channel["email"].scheduled_for == night
+    assert by_channel["sms"].scheduled_for == utc(2026, 3, 29, 6, 0)  # 08:00 CEST

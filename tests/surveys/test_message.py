@@ -119,6 +119,7 @@ async def test_a_broken_merchant_template_falls_back_to_the_default(
 
 async def test_an_invitation_waits_out_quiet_hours(db: str, settings: Settings) -> None:
     survey, parcel = await _survey()
+    parcel.merchant.quiet_hours_channels = ["email", "sms"]
     late_evening = NOW.replace(hour=22)  # the merchant's zone is UTC; quiet 21:00–08:00
     async with in_transaction() as conn:
         sent_for = await enqueue_invitation(
