@@ -42,6 +42,17 @@ def _bool(name: str, value: str) -> bool:
     raise SettingsError(f"{name} must be true or false, got {value!r}")
 
 
+def _minutes(name: str, value: str) -> int:
+    """A whole number of minutes from 0 to 720."""
+    try:
+        minutes = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of minutes, got {value!r}") from None
+    if not 0 <= minutes <= 720:
+        raise SettingsError(f"{name} must be from 0 to 720 minutes")
+    return minutes
+
+
 def _number(name: str, value: str) -> float:
     try:
         number = float(value)
@@ -107,6 +118,8 @@ class Settings:
     carrier_base_urls: Mapping[str, str] = field(default_factory=dict)
     quiet_hours_start: str = "21:00"
     quiet_hours_end: str = "08:00"
+    #: Messages held overnight leave spread over this many minutes after quiet hours end.
+    quiet_release_minutes: int = 60
     default_time_zone: str = "UTC"
     log_level: str = "INFO"
     #: "1" requires STARTTLS, "0" forbids it, unset upgrades when offered (?starttls= wins).
@@ -214,6 +227,9 @@ class Settings:
                 "PORTAL_QUIET_HOURS_START", get("QUIET_HOURS_START", "21:00") or ""
             ),
             quiet_hours_end=_hhmm("PORTAL_QUIET_HOURS_END", get("QUIET_HOURS_END", "08:00") or ""),
+            quiet_release_minutes=_minutes(
+                "PORTAL_QUIET_RELEASE_MINUTES", get("QUIET_RELEASE_MINUTES") or "60"
+            ),
             default_time_zone=time_zone,
             log_level=log_level,
             smtp_starttls=get("SMTP_STARTTLS"),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
@@ -335,6 +335,7 @@ async def compose(
             quiet_hours=quiet_hours if channel in quiet else None,
             using_db=conn,
             payload=payload or None,
+            release_window=timedelta(minutes=settings.quiet_release_minutes),
         )
         queued.append(Queued(key, channel, scheduled_for))
     return queued

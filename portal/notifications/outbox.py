@@ -6,7 +6,7 @@ guard live in one place.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ async def enqueue(
     quiet_hours: tuple[time, time] | None,
     using_db: BaseDBAsyncClient,
     payload: dict[str, Any] | None = None,
+    release_window: timedelta = timedelta(0),
 ) -> datetime:
     """Insert the message (ignored when ``unique_key`` exists); returns its send time.
 
@@ -46,6 +47,8 @@ async def enqueue(
         channel=channel,
         shipment_id=shipment_id,
         using_db=using_db,
+        release_key=unique_key,
+        release_window=release_window,
     )
     await OutboxMessage.bulk_create(
         [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -30,6 +30,11 @@ def make_settings(**overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def released_after(when: datetime, quiet_end: datetime, window_minutes: int = 60) -> bool:
+    """A message held by quiet hours leaves within the release window after they end."""
+    return quiet_end <= when < quiet_end + timedelta(minutes=window_minutes)
 
 
 def free_port() -> int:
