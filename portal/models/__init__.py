@@ -12,6 +12,15 @@ from portal.models.merchants import (
 )
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
+from portal.models.platforms import (
+    Platform,
+    PlatformConnection,
+    PlatformPush,
+    PlatformRecord,
+    PlatformWebhookReceipt,
+    PushState,
+    RecordKind,
+)
 from portal.models.returns import (
     CreditEntry,
     Exchange,
@@ -50,8 +59,15 @@ __all__ = [
     "OrderItem",
     "OutboxMessage",
     "Outcome",
+    "Platform",
+    "PlatformConnection",
+    "PlatformPush",
+    "PlatformRecord",
+    "PlatformWebhookReceipt",
     "ProductVariant",
+    "PushState",
     "RateLimitCount",
+    "RecordKind",
     "Resolution",
     "ReturnItem",
     "ReturnMethod",
