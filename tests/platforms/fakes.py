@@ -6,6 +6,7 @@ multiply them into many orders and record what Doorstep sent.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from dataclasses import dataclass, field
@@ -143,3 +144,96 @@ def dhl_delivered(request: httpx.Request) -> httpx.Response:
     """DHL's Unified Tracking answer for the delivered parcel (fixtures/dhl/delivered.json)."""
     assert request.headers["DHL-API-Key"] == DHL_API_KEY
     return httpx.Response(200, json=fixture("dhl", "delivered.json"))
+
+
+def woo_order(n: int, base: datetime) -> dict[str, Any]:
+    """The documented order as the n-th order of a store (no tracking yet)."""
+    order = copy.deepcopy(fixture("woocommerce", "order.json"))
+    order["id"] = 10_000 + n
+    order["number"] = str(10_000 + n)
+    order["billing"]["email"] = f"buyer{n % 89}@example.com"
+    stamp = (base + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%S")
+    order["date_created_gmt"] = order["date_modified_gmt"] = stamp
+    order["meta_data"] = []
+    for i, item in enumerate(order["line_items"]):
+        item["id"] = 100_000 + n * 10 + i
+    return order
+
+
+@dataclass
+class FakeWoo:
+    """``/wp-json/wc/v3`` orders, products, webhooks and notes; the Shipment Tracking API."""
+
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    key: str = WOO_KEY
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    trackings: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+    faults: list[httpx.Response] = field(default_factory=list)
+
+    def _authorised(self, request: httpx.Request) -> bool:
+        """HTTP Basic with the consumer key and secret, as the documentation's HTTPS auth."""
+        token = base64.b64encode(f"{self.key}:{WOO_SECRET}".encode()).decode()
+        return request.headers.get("Authorization") == f"Basic {token}"
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if not self._authorised(request):
+            return httpx.Response(
+                401,
+                json={"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list "
+                      "resources.", "data": {"status": 401}},
+            )  # fmt: skip
+        path = request.url.path
+        if path == "/wp-json/wc/v3/orders" and request.method == "GET":
+            if self.faults:
+                return self.faults.pop(0)
+            return self._orders(request)
+        if path == "/wp-json/wc/v3/products":
+            return httpx.Response(200, json=[], headers={"X-WP-Total": "0", "X-WP-TotalPages": "0"})
+        if path == "/wp-json/wc/v3/webhooks":
+            sent = json.loads(request.content)
+            self.hooks.append(sent)
+            made = {**fixture("woocommerce", "webhook_create.json"), "id": 142 + len(self.hooks)}
+            made.update(topic=sent["topic"], delivery_url=sent["delivery_url"])
+            return httpx.Response(201, json=made)
+        if path.endswith("/notes"):
+            self.notes.append({"order": path.split("/")[-2], **json.loads(request.content)})
+            return httpx.Response(201, json=fixture("woocommerce", "order_note_create.json"))
+        if path.endswith("/shipment-trackings"):
+            self.trackings.append(json.loads(request.content))
+            return httpx.Response(201, json=fixture("woocommerce", "shipment_tracking_create.json"))
+        raise AssertionError(f"unexpected {request.method} {path}")
+
+    def _orders(self, request: httpx.Request) -> httpx.Response:
+        per_page = int(request.url.params.get("per_page", "10"))
+        page = int(request.url.params.get("page", "1"))
+        self.pages.append(page)
+        chunk = self.orders[(page - 1) * per_page : page * per_page]
+        total_pages = -(-len(self.orders) // per_page)
+        base = f"{WOO}/wp-json/wc/v3/orders?per_page={per_page}"
+        links = [f'<{base}&page={page - 1}>; rel="prev"'] if page > 1 else []
+        if page < total_pages:
+            links.append(f'<{base}&page={page + 1}>; rel="next"')
+        headers = {"X-WP-Total": str(len(self.orders)), "X-WP-TotalPages": str(total_pages)}
+        if links:
+            headers["Link"] = ", ".join(links)
+        return httpx.Response(200, json=chunk, headers=headers)
+
+
+def woo_delivery(
+    topic: str, body: dict[str, Any], delivery_id: str, secret: str
+) -> tuple[dict[str, str], bytes]:
+    """Headers and raw body as WooCommerce posts a webhook."""
+    raw = json.dumps(body).encode()
+    resource, event = topic.split(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": f"{WOO}/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": signatures.sign(secret, raw),
+        "X-WC-Webhook-ID": "143",
+        "X-WC-Webhook-Delivery-ID": delivery_id,
+    }, raw

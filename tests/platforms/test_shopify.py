@@ -50,6 +50,11 @@ from tests.platforms.fakes import (
 )
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+#: Shopify's 429 body (https://shopify.dev/docs/api/usage/limits#rate-limits).
+TOO_FAST = (
+    "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+    "uninterrupted service."
+)
 
 
 @pytest.fixture
@@ -253,8 +258,8 @@ async def test_a_cancellation_and_a_refund_are_reflected(
     connection = await connected(app)
     body = fixture("shopify", "orders_create.json")
     await post_webhook(app, *shopify_delivery("orders/create", body, "w-1"), connection)
-    cancelled = {**body, "cancelled_at": "2026-12-02T09:00:00-05:00",
-                 "updated_at": "2026-12-02T09:00:00-05:00", "financial_status": "voided"}  # fmt: skip
+    when = "2026-12-02T09:00:00-05:00"
+    cancelled = {**body, "cancelled_at": when, "updated_at": when, "financial_status": "voided"}
     await post_webhook(app, *shopify_delivery("orders/cancelled", cancelled, "w-2"), connection)
     refund = {"id": 929361462, "order_id": body["id"], "created_at": "2026-12-02T09:05:00-05:00",
               "transactions": [{"id": 1, "kind": "refund", "amount": "10.00",
@@ -272,7 +277,7 @@ async def test_a_429_is_waited_out_and_a_throttle_waits_for_the_bucket(
 ) -> None:
     connection = await connected(app)
     store.faults = [
-        httpx.Response(429, headers={"Retry-After": "2.0"}, json={"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}),
+        httpx.Response(429, headers={"Retry-After": "2.0"}, json={"errors": TOO_FAST}),
         httpx.Response(200, json=fixture("shopify", "throttled.json")),
     ]  # fmt: skip
     waits: list[float] = []
