@@ -252,13 +252,15 @@ async def _write_items(
     held: dict[int, dict[str, OrderItem]] = {}
     kept: set[int] = set()
     if edited:
-        for item in await OrderItem.filter(order_id__in=edited).using_db(conn):
-            held.setdefault(item.order_id, {})[item.sku] = item
-        kept = set(
+        for row in await OrderItem.filter(order_id__in=edited).using_db(conn):
+            held.setdefault(row.order_id, {})[row.sku] = row
+        # Tortoise types flat values_list() as rows of tuples; they are bare ids.
+        returned: list[Any] = (
             await ReturnItem.filter(order_item__order_id__in=edited)
             .using_db(conn)
             .values_list("order_item_id", flat=True)
-        )  # type: ignore[arg-type]  # flat values_list yields bare ids
+        )
+        kept = {int(i) for i in returned}
     new_items: list[OrderItem] = []
     stale: list[int] = []
     for order in orders:
