@@ -169,6 +169,7 @@ class FakeWoo:
     hooks: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
     trackings: list[dict[str, Any]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)
     faults: list[httpx.Response] = field(default_factory=list)
 
@@ -200,6 +201,9 @@ class FakeWoo:
         if path.endswith("/notes"):
             self.notes.append({"order": path.split("/")[-2], **json.loads(request.content)})
             return httpx.Response(201, json=fixture("woocommerce", "order_note_create.json"))
+        if path.endswith("/refunds"):
+            self.refunds.append({"order": path.split("/")[-2], **json.loads(request.content)})
+            return httpx.Response(201, json=fixture("woocommerce", "refund_create.json"))
         if path.endswith("/shipment-trackings"):
             self.trackings.append(json.loads(request.content))
             return httpx.Response(201, json=fixture("woocommerce", "shipment_tracking_create.json"))

@@ -9,6 +9,7 @@ import argparse
 import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -17,10 +18,20 @@ import respx
 
 from portal.cli import CommandError, connect_store
 from portal.crypto import decrypt_json
-from portal.models import Order, OrderItem, PlatformConnection, Shipment
+from portal.models import (
+    Order,
+    OrderItem,
+    PlatformConnection,
+    Resolution,
+    ReturnItem,
+    ReturnRequest,
+    ReturnState,
+    Shipment,
+)
 from portal.platforms import webhooks
 from portal.platforms.backfill import sync_connection
 from portal.platforms.writeback import push_once
+from portal.returns.states import transition
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
@@ -203,3 +214,47 @@ async def test_a_429_is_waited_out(
 
     assert waits == [3.0]
     assert report.orders_created == 250
+
+
+async def test_a_resolved_returns_refund_goes_back_when_the_merchant_turned_it_on(
+    settings: Settings, store: FakeWoo, http: httpx.AsyncClient
+) -> None:
+    connection = await connected(settings, http)
+    secret = store.hooks[0]["secret"]
+    await webhooks.handle(
+        connection.id,
+        *woo_delivery("order.created", fixture("woocommerce", "order.json"), "d-1", secret),
+        settings=settings,
+    )
+    order = await Order.get(number="727")
+    shirt = await OrderItem.get(order_id=order.id, sku="Bar3")
+
+    async def resolve(number: str) -> None:
+        request = await ReturnRequest.create(
+            merchant_id=order.merchant_id, order=order, number=number,
+            state=ReturnState.INSPECTED, refund_total=Decimal("12.00"),
+        )  # fmt: skip
+        await ReturnItem.create(
+            return_request=request, order_item=shirt, quantity=1,
+            resolution=Resolution.REFUND, amount=Decimal("12.00"),
+        )  # fmt: skip
+        await transition(request, ReturnState.RESOLVED, actor="staff", settings=settings)
+
+    await resolve("R-0")  # writing returns back is off by default
+    await push_once(settings, client=http)
+    assert store.refunds == []
+
+    await PlatformConnection.filter(id=connection.id).update(write_returns=True)
+    await resolve("R-1")
+    await push_once(settings, client=http)
+
+    assert store.refunds == [
+        {
+            "order": "727",
+            "amount": "12.00",
+            "reason": "Return R-1 resolved in Doorstep",
+            "api_refund": False,
+            "api_restock": True,
+            "line_items": [{"id": 316, "quantity": 1, "refund_total": "12.00"}],
+        }
+    ]
