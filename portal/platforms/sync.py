@@ -291,26 +291,38 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Custo
     """Each order's customer (by order id): found by e-mail or phone, else created; the
     consent the store holds recorded with its source."""
     conn, merchant_id = target.conn, target.merchant_id
-    wanted: dict[str, tuple[ShopOrder, str | None, str | None]] = {}
+    # Parsing a number is the costliest step per order: done only when a customer is
+    # created, has no phone yet or has no e-mail to be found by, and once per number.
+    parsed: dict[tuple[str, str], str | None] = {}
+
+    def phone_of(order: ShopOrder) -> str | None:
+        given = order.customer
+        if given is None or not given.phone:
+            return None
+        key = (given.phone, order.address.country)
+        if key not in parsed:
+            parsed[key] = to_e164(given.phone, order.address.country or None)
+        return parsed[key]
+
+    wanted: dict[str, tuple[ShopOrder, str | None]] = {}
     for order in orders:
         given = order.customer
         email = ((given.email if given else None) or order.email or "").strip().lower() or None
-        phone = to_e164(given.phone, order.address.country or None) if given else None
-        if email or phone:
-            wanted[order.external_id] = (order, email, phone)
-    emails = {email for _o, email, _p in wanted.values() if email}
+        if email or phone_of(order):
+            wanted[order.external_id] = (order, email)
+    emails = {email for _o, email in wanted.values() if email}
     found = {
         c.email: c
         for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
         if c.email
     }
     missing: dict[str, Customer] = {}
-    for order, email, phone in wanted.values():
+    for order, email in wanted.values():
         if email and email not in found and email not in missing:
             missing[email] = Customer(
                 merchant_id=merchant_id,
                 email=email,
-                phone=phone,
+                phone=phone_of(order),
                 name=(order.customer.name if order.customer else "")[:200],
                 country=order.address.country[:2] or None,
             )
@@ -322,8 +334,9 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Custo
             if made.email:
                 found[made.email] = made
     result: dict[str, Customer] = {}
-    for external_id, (order, email, phone) in wanted.items():
+    for external_id, (order, email) in wanted.items():
         customer = found.get(email) if email else None
+        phone = None if customer is not None and customer.phone else phone_of(order)
         if customer is None and phone:
             customer = await Customer.filter(
                 merchant_id=merchant_id, phone=phone, email__isnull=True

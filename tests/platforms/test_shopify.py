@@ -157,6 +157,8 @@ async def test_backfill_reads_250_orders_across_pages_once(
     buyers = await Customer.all()
     assert len(buyers) == 97
     assert all(c.sms_opt_in for c in buyers)  # smsMarketingConsent SUBSCRIBED
+    buyer = await Customer.get(email="buyer1@mail.example.com")
+    assert (buyer.phone, buyer.name) == ("+16136120001", "Bob Norman")
     assert await ConsentChange.filter(source="platform", channel="sms").count() == 97
     connection = await PlatformConnection.get()
     assert connection.last_sync_at is not None and connection.last_error is None
