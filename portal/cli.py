@@ -244,6 +244,53 @@ def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
     print(key.plaintext)
 
 
+async def connect_store(args: argparse.Namespace, settings: Settings, http: Any) -> list[str]:
+    """``portal connect``'s work on a connected database; returns the lines to print."""
+    from portal.models import Platform
+    from portal.platforms import connections
+    from portal.platforms.connections import ConnectError
+
+    platform = Platform(args.platform)
+    if platform is Platform.SHOPIFY:
+        credentials = {"access_token": args.token or "", "app_secret": args.app_secret or ""}
+    else:
+        credentials = {"consumer_key": args.key or "", "consumer_secret": args.secret or ""}
+    merchant = await _merchant(args.merchant)
+    try:
+        done = await connections.connect(
+            merchant.id,
+            platform,
+            args.url,
+            credentials,
+            settings=settings,
+            http=http,
+            now=datetime.now(UTC),
+            register=not args.no_webhooks,
+        )
+    except ConnectError as exc:
+        raise CommandError(str(exc)) from None
+    connection = done.connection
+    lines = [
+        f"Connected {platform.value} store {connection.shop_url} ({done.shop}).",
+        f"Webhooks registered: {len(connection.webhooks)}.",
+    ]
+    if connection.last_error:
+        lines.append(f"Warning: {connection.last_error}")
+    lines.append("The worker imports its orders and products on its next sync.")
+    return lines
+
+
+def cmd_connect(args: argparse.Namespace, settings: Settings) -> None:
+    import httpx
+
+    async def work() -> list[str]:
+        async with httpx.AsyncClient() as http:
+            return await connect_store(args, settings, http)
+
+    for line in asyncio.run(_with_db(settings, work)):
+        print(line)
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -312,6 +359,23 @@ def build_parser() -> argparse.ArgumentParser:
     push_sub.add_parser(
         "keys", help="make a VAPID key pair and print the settings that hold it"
     ).set_defaults(handler=cmd_push_keys)
+    connect = sub.add_parser("connect", help="connect a Shopify or WooCommerce store")
+    stores = connect.add_subparsers(dest="platform", metavar="PLATFORM", required=True)
+    shop = stores.add_parser("shopify", help="a custom app's Admin API access token")
+    shop.add_argument("--merchant", required=True, help="the merchant's slug")
+    shop.add_argument("--url", "--shop", required=True, help="example.myshopify.com")
+    shop.add_argument("--token", required=True, help="the Admin API access token (shpat_…)")
+    shop.add_argument("--app-secret", required=True, help="the app's API secret key")
+    woo = stores.add_parser("woocommerce", help="REST API keys (read/write)")
+    woo.add_argument("--merchant", required=True, help="the merchant's slug")
+    woo.add_argument("--url", required=True, help="https://shop.example.com")
+    woo.add_argument("--key", required=True, help="the consumer key (ck_…)")
+    woo.add_argument("--secret", required=True, help="the consumer secret (cs_…)")
+    for cmd in (shop, woo):
+        cmd.add_argument(
+            "--no-webhooks", action="store_true", help="do not register Doorstep's webhooks"
+        )
+        cmd.set_defaults(handler=cmd_connect)
     return parser
 
 

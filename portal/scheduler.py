@@ -40,6 +40,8 @@ def jobs() -> list[Job]:
     """The background jobs every worker runs."""
     from portal.notifications.dispatcher import dispatch_job
     from portal.notifications.pickup_reminders import pickup_reminder_job
+    from portal.platforms.backfill import sync_job
+    from portal.platforms.writeback import push_job
     from portal.returns.service import expire_unused_labels
     from portal.surveys.scheduling import schedule_due_surveys
     from portal.tracking.sweep import poll_job
@@ -50,6 +52,9 @@ def jobs() -> list[Job]:
         Job("poll-carriers", poll_job, every_seconds=30, budget_seconds=0),
         Job("dispatch-notifications", dispatch_job, every_seconds=10),
         Job("deliver-webhooks", webhook_unit, every_seconds=10),
+        # A store sync may read many pages; it runs beside polling, never in its way.
+        Job("sync-stores", sync_job, every_seconds=60, budget_seconds=120),
+        Job("push-to-stores", push_job, every_seconds=15),
         Job("schedule-surveys", schedule_due_surveys, every_seconds=300),
         Job("remind-pickups", pickup_reminder_job, every_seconds=600),
         Job("expire-return-labels", expire_unused_labels, every_seconds=900),

@@ -32,3 +32,18 @@ async def test_the_dispatch_benchmark_runs_on_sqlite(
     assert "dispatcher, email" in out and "dispatcher, SMS (twilio)" in out
     rows = [line.split() for line in out.splitlines() if "dispatcher" in line]
     assert [row[-3] for row in rows] == ["30", "30"]
+
+
+async def test_the_store_backfill_benchmark_runs_on_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import platform_backfill
+
+    database = f"sqlite://{tmp_path / 'backfill.sqlite3'}"
+    argv = ["--orders", "150", "--rounds", "1", "--database", database]
+    assert await platform_backfill.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "A: import (sync_connection)" in out and "B: bare loop (same pages)" in out
+    assert (
+        "ratio A/B per round" in out and "reproduce: python -m benchmarks.platform_backfill" in out
+    )

@@ -26,6 +26,7 @@ DOMAIN = (
     "portal.webhooks_out",
     "portal.models",
     "portal.analytics",
+    "portal.platforms",
     "carriers",
 )
 #: What serves HTTP: no domain package may reach up into these.

@@ -19,6 +19,15 @@ from portal.models.messaging import (
     WhatsAppTemplate,
 )
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
+from portal.models.platforms import (
+    Platform,
+    PlatformConnection,
+    PlatformPush,
+    PlatformRecord,
+    PlatformWebhookReceipt,
+    PushState,
+    RecordKind,
+)
 from portal.models.returns import (
     CreditEntry,
     Exchange,
@@ -57,9 +66,16 @@ __all__ = [
     "OrderItem",
     "OutboxMessage",
     "Outcome",
+    "Platform",
+    "PlatformConnection",
+    "PlatformPush",
+    "PlatformRecord",
+    "PlatformWebhookReceipt",
     "ProductVariant",
+    "PushState",
     "PushSubscription",
     "RateLimitCount",
+    "RecordKind",
     "Resolution",
     "ReturnItem",
     "ReturnMethod",

@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from portal import admin, api
 from portal.notifications import preferences, twilio_webhooks
+from portal.platforms.webhooks import platform_webhook
 from portal.returns_page import routes as returns_page_routes
 from portal.settings import Settings
 from portal.survey_page import routes as survey_page_routes
@@ -27,6 +28,12 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
             carrier_webhook,
             methods=["POST"],
             name="carrier_webhook",
+        ),
+        Route(
+            "/webhooks/platforms/{connection:int}",
+            platform_webhook,
+            methods=["POST"],
+            name="platform_webhook",
         ),
         *preferences.routes,
         *twilio_webhooks.routes,

@@ -1,0 +1,220 @@
+"""Store backfill throughput: orders imported per second from a Shopify-shaped stub.
+
+``python -m benchmarks.platform_backfill [--orders 10000] [--rounds 3] [--database URL]``
+
+A ``python -m benchmarks.shopify_stub`` process on loopback serves that many orders in
+pages of 100 (the GraphQL Admin API's shape, cursor pagination). Each round:
+
+- A, the import: the database is recreated, one merchant and one Shopify connection are
+  written, and the worker's own code path (:func:`portal.platforms.backfill.sync_connection`)
+  reads every page and upserts orders, customers (with consent), items and records;
+- B, the bare loop: the same pages read with the same HTTP client and JSON-decoded,
+  nothing else.
+
+A and B alternate (A, B, A, B, …) so drift on a shared machine hits both. Reported:
+orders/s min/median/max for each, the ratio A/B (target ≥ 0.5), and CPU seconds per
+1,000 orders for this process and for the stub (from /proc). PostgreSQL's own CPU is
+not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from benchmarks.common import (
+    DEFAULT_POSTGRES,
+    free_port,
+    fresh_database,
+    machine_load,
+    peak_rss_mb,
+    served,
+    table,
+)
+
+PAGE_SIZE = 100
+
+
+@dataclass
+class Run:
+    seconds: float
+    cpu: float
+    stub_cpu: float
+    orders: int
+
+
+def _process_cpu(pid: int) -> float:
+    """utime + stime of ``pid`` in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stub_pid(port: int) -> int:
+    """The stub's pid: the child of this process listening on ``port``."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_text()
+            except OSError:
+                continue
+            if "benchmarks.shopify_stub" in cmdline and str(port) in cmdline:
+                return int(entry)
+    return 0
+
+
+def _settings(database: str) -> object:
+    from portal.settings import Settings
+
+    return Settings.from_env(
+        {
+            "PORTAL_DATABASE_URL": database,
+            "PORTAL_SECRET_KEY": "b" * 40,
+            "PORTAL_VAR_DIR": "var/bench",
+            "PORTAL_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+async def import_round(database: str, stub: str, stub_pid: int, count: int) -> Run:
+    from portal import db
+    from portal.crypto import encrypt_json
+    from portal.models import Merchant, Order, Platform, PlatformConnection
+    from portal.platforms.backfill import sync_connection
+    from portal.settings import Settings
+
+    settings = _settings(database)
+    assert isinstance(settings, Settings)
+    await fresh_database(database)
+    await db.connect(database)
+    try:
+        merchant = await Merchant.create(slug="bench", name="Bench")
+        connection = await PlatformConnection.create(
+            merchant=merchant,
+            platform=Platform.SHOPIFY,
+            shop_url=stub,
+            credentials_encrypted=encrypt_json(
+                settings, {"access_token": "shpat_bench", "app_secret": "shpss_bench"}
+            ),
+        )
+        async with httpx.AsyncClient() as http:
+            stub_before, cpu_before = _process_cpu(stub_pid), time.process_time()
+            started = time.perf_counter()
+            report = await sync_connection(connection, settings, http, page_size=PAGE_SIZE)
+            seconds = time.perf_counter() - started
+            cpu, stub_cpu = time.process_time() - cpu_before, _process_cpu(stub_pid) - stub_before
+        imported = await Order.all().count()
+        if imported != count or report.orders_created != count:
+            print(f"warning: imported {imported} of {count}: {report.summary()}", file=sys.stderr)
+    finally:
+        await db.disconnect()
+    return Run(seconds, cpu, stub_cpu, imported)
+
+
+async def bare_round(stub: str, stub_pid: int, count: int) -> Run:
+    url = f"{stub}/admin/api/2025-01/graphql.json"
+    seen = 0
+    async with httpx.AsyncClient() as http:
+        stub_before, cpu_before = _process_cpu(stub_pid), time.process_time()
+        started = time.perf_counter()
+        cursor = None
+        while True:
+            response = await http.post(
+                url,
+                json={"query": "query Orders { orders(first: 100) }",
+                      "variables": {"first": PAGE_SIZE, "after": cursor}},
+                headers={"X-Shopify-Access-Token": "shpat_bench"},
+            )  # fmt: skip
+            orders = response.json()["data"]["orders"]
+            seen += len(orders["edges"])
+            if not orders["pageInfo"]["hasNextPage"]:
+                break
+            cursor = orders["pageInfo"]["endCursor"]
+        seconds = time.perf_counter() - started
+        cpu, stub_cpu = time.process_time() - cpu_before, _process_cpu(stub_pid) - stub_before
+    return Run(seconds, cpu, stub_cpu, seen)
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):,.0f} / {statistics.median(values):,.0f} / {max(values):,.0f}"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.platform_backfill", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database", default=DEFAULT_POSTGRES, help="dropped and recreated! (default %(default)s)"
+    )
+    return parser
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    port = free_port()
+    stub = f"http://127.0.0.1:{port}"
+    imports: list[Run] = []
+    bares: list[Run] = []
+    command = ["benchmarks.shopify_stub", "--port", str(port), "--orders", str(args.orders)]
+    with served(command, f"{stub}/health", timeout=120):
+        pid = _stub_pid(port)
+        for _ in range(args.rounds):
+            imports.append(await import_round(args.database, stub, pid, args.orders))
+            bares.append(await bare_round(stub, pid, args.orders))
+    engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
+    a = [r.orders / r.seconds for r in imports]
+    b = [r.orders / r.seconds for r in bares]
+    ratios = [x / y for x, y in zip(a, b, strict=True)]
+    per_k = 1000 / args.orders
+    rows: list[list[object]] = [
+        ["pass", "orders", "orders/s min / median / max", "CPU s per 1k (this / stub)"],
+        [
+            "A: import (sync_connection)",
+            f"{args.orders:,}",
+            _spread(a),
+            f"{statistics.median(r.cpu for r in imports) * per_k:.2f} / "
+            f"{statistics.median(r.stub_cpu for r in imports) * per_k:.2f}",
+        ],
+        [
+            "B: bare loop (same pages)",
+            f"{args.orders:,}",
+            _spread(b),
+            f"{statistics.median(r.cpu for r in bares) * per_k:.2f} / "
+            f"{statistics.median(r.stub_cpu for r in bares) * per_k:.2f}",
+        ],
+    ]
+    print()
+    print(
+        f"store backfill on {engine}: Shopify-shaped GraphQL stub (loopback), pages of "
+        f"{PAGE_SIZE}, {args.rounds} rounds A/B interleaved"
+    )
+    print(table(rows))
+    print(
+        f"ratio A/B per round: {', '.join(f'{r:.3f}' for r in ratios)} "
+        f"(min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, max {max(ratios):.3f}; "
+        "target >= 0.5)"
+    )
+    print()
+    print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_load()} at the end")
+    print(
+        "reproduce: python -m benchmarks.platform_backfill "
+        + shlex.join(argv if argv is not None else sys.argv[1:])
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,131 @@
+"""Stores: connect Shopify or WooCommerce, test the connection, see its sync (owners only).
+
+Credentials go through :func:`portal.platforms.connections.connect`, which checks them
+with the store and registers Doorstep's webhooks before anything is kept; they are never
+sent back to the browser.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
+from portal.crypto import DecryptionError
+from portal.models import Platform, PlatformConnection
+from portal.platforms import connections
+from portal.platforms.connections import CREDENTIAL_FIELDS, ConnectError
+
+
+def _http(request: Request) -> httpx.AsyncClient:
+    return cast(httpx.AsyncClient, request.app.state.http_client)
+
+
+async def _connection(request: Request) -> PlatformConnection:
+    merchant = staff_of(request).merchant
+    query = PlatformConnection.filter(
+        id=int_param(request, "connection_id"), merchant_id=merchant.id
+    )
+    return await get_or_404(query)
+
+
+async def _page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    merchant = staff_of(request).merchant
+    rows = await PlatformConnection.filter(merchant_id=merchant.id).order_by("id")
+    return render(
+        request,
+        "admin/stores.html",
+        {
+            "stores": [(c, connections.status_line(c)) for c in rows],
+            "fields": {p.value: f for p, f in CREDENTIAL_FIELDS.items()},
+            "errors": errors or {},
+            "values": values or {},
+            "message": request.query_params.get("done"),
+        },
+        status=status,
+    )
+
+
+@require_staff(owner=True)
+async def list_stores(request: Request) -> Response:
+    return await _page(request)
+
+
+@require_staff(owner=True)
+async def connect_store(request: Request) -> Response:
+    merchant = staff_of(request).merchant
+    async with request.form() as form:
+        data = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    try:
+        platform = Platform(data.get("platform", ""))
+    except ValueError:
+        return await _page(request, errors={"platform": "?"}, values=data, status=400)
+    credentials = {f: data.get(f, "") for f in CREDENTIAL_FIELDS[platform]}
+    try:
+        await connections.connect(
+            merchant.id,
+            platform,
+            data.get("shop_url", ""),
+            credentials,
+            settings=request.app.state.settings,
+            http=_http(request),
+            now=datetime.now(UTC),
+        )
+    except ConnectError as exc:
+        values = {k: v for k, v in data.items() if k in ("platform", "shop_url")}
+        return await _page(request, errors={platform.value: str(exc)}, values=values, status=400)
+    return RedirectResponse("/admin/stores?done=connected", status_code=303)
+
+
+@require_staff(owner=True)
+async def test_store(request: Request) -> Response:
+    connection = await _connection(request)
+    try:
+        ok, message = await connections.check(
+            connection, request.app.state.settings, _http(request)
+        )
+    except DecryptionError:
+        ok, message = False, ""
+    context = {"outcome": "ok" if ok else "auth", "message": message}
+    if request.headers.get("hx-request"):
+        return render(request, "admin/_carrier_test.html", context)
+    return render(request, "admin/store_test.html", {**context, "store": connection})
+
+
+@require_staff(owner=True)
+async def sync_store(request: Request) -> Response:
+    connection = await _connection(request)
+    await PlatformConnection.filter(id=connection.id).update(next_sync_at=datetime.now(UTC))
+    return RedirectResponse("/admin/stores?done=sync", status_code=303)
+
+
+@require_staff(owner=True)
+async def store_settings(request: Request) -> Response:
+    connection = await _connection(request)
+    async with request.form() as form:
+        write_tracking = form.get("write_tracking") == "1"
+        write_returns = form.get("write_returns") == "1"
+    await PlatformConnection.filter(id=connection.id).update(
+        write_tracking=write_tracking, write_returns=write_returns
+    )
+    return RedirectResponse("/admin/stores?done=saved", status_code=303)
+
+
+routes = [
+    Route("/stores", list_stores, name="admin_stores"),
+    Route("/stores", connect_store, methods=["POST"]),
+    Route("/stores/{connection_id}/test", test_store, methods=["POST"]),
+    Route("/stores/{connection_id}/sync", sync_store, methods=["POST"]),
+    Route("/stores/{connection_id}/settings", store_settings, methods=["POST"]),
+]

@@ -1,0 +1,53 @@
+"""The carrier a store names ("UPS", "DHL Express", "InPost") as one of our carrier keys.
+
+Shopify's tracking companies and the Shipment Tracking extension's providers are free
+text; this table maps the names shops use to adapter keys. A name it does not know (or
+a carrier this portal does not offer) leaves the choice to detection from the number.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Normalised store name -> carrier key.
+NAMES: dict[str, str] = {
+    "ups": "ups",
+    "fedex": "fedex",
+    "federal express": "fedex",
+    "usps": "usps",
+    "united states postal service": "usps",
+    "dhl": "dhl",
+    "dhl express": "dhl",
+    "dhl ecommerce": "dhl",
+    "dhl parcel": "dhl",
+    "inpost": "inpost",
+    "inpost paczkomaty": "inpost",
+    "poczta polska": "poczta_polska",
+    "pocztex": "poczta_polska",
+    "dpd": "dpd_pl",
+    "dpd poland": "dpd_pl",
+    "dpd polska": "dpd_pl",
+    "gls": "gls",
+    "fan courier": "fan_courier",
+    "fancourier": "fan_courier",
+    "sameday": "sameday",
+    "sameday courier": "sameday",
+    "cargus": "cargus",
+    "urgent cargus": "cargus",
+    "easypost": "easypost",
+}
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+
+
+def carrier_key(name: str | None, offered: list[str]) -> str | None:
+    """Our key for the store's carrier name, if we know it and this portal offers it."""
+    if not name:
+        return None
+    key = NAMES.get(_normal(name))
+    if key is None:
+        normal = _normal(name).replace(" ", "_")
+        key = normal if normal in offered else None
+    return key if key in offered else None

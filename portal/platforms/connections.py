@@ -1,0 +1,208 @@
+"""Connecting a store: check the credentials, register Doorstep's webhooks, keep health.
+
+The workspace screen and ``portal connect`` both call :func:`connect`. Credentials are
+stored with :func:`portal.crypto.encrypt_json` exactly like carrier accounts'. A store
+that refuses them later (401/403) pauses the connection with a sentence the merchant
+sees; saving working credentials again resumes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from portal.crypto import decrypt_json, encrypt_json
+from portal.i18n import _
+from portal.models import Platform, PlatformConnection, PlatformPush, PushState
+from portal.platforms import shopify, woocommerce
+from portal.platforms.base import Page, PlatformError, Revoked, ShopOrder, ShopProduct
+from portal.platforms.transport import Sleep, Transport
+from portal.settings import Settings
+
+
+class PlatformClient(Protocol):
+    """What the sync engine asks of a platform module's client."""
+
+    platform: str
+    credentials: dict[str, str]
+    transport: Transport
+
+    async def check(self) -> str: ...
+
+    async def orders(
+        self, cursor: str | None, since: datetime | None, page_size: int = 100
+    ) -> Page[ShopOrder]: ...
+
+    async def products(self, cursor: str | None, page_size: int = 50) -> Page[ShopProduct]: ...
+
+    async def register_webhooks(self, callback_url: str) -> list[dict[str, Any]]: ...
+
+    async def write_tracking(self, payload: dict[str, Any]) -> None: ...
+
+    async def write_return(self, payload: dict[str, Any]) -> None: ...
+
+
+CREDENTIAL_FIELDS = {
+    Platform.SHOPIFY: shopify.CREDENTIAL_FIELDS,
+    Platform.WOOCOMMERCE: woocommerce.CREDENTIAL_FIELDS,
+}
+
+
+#: A form waits for one retry at most: the merchant is looking at it.
+CHECK_ATTEMPTS = 2
+
+
+class ConnectError(ValueError):
+    """The store could not be connected; the message says why, for the merchant."""
+
+
+def normalise_shop_url(platform: Platform, text: str) -> str:
+    """``example.myshopify.com`` or a WordPress address as ``https://host[/path]``."""
+    text = text.strip().rstrip("/")
+    if platform is Platform.SHOPIFY and "://" not in text:
+        text = "https://" + (text if "." in text else f"{text}.myshopify.com")
+    parts = urlsplit(text if "://" in text else "https://" + text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConnectError(_("Enter the store's address, like https://shop.example.com"))
+    if platform is Platform.SHOPIFY and not parts.netloc.endswith(".myshopify.com"):
+        raise ConnectError(_("Enter the store's myshopify.com address, like example.myshopify.com"))
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def callback_url(settings: Settings, connection: PlatformConnection) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/webhooks/platforms/{connection.id}"
+
+
+def credentials_of(settings: Settings, connection: PlatformConnection) -> dict[str, str]:
+    stored = decrypt_json(settings, connection.credentials_encrypted)
+    return {str(k): str(v) for k, v in stored.items()}
+
+
+def client_for(
+    connection: PlatformConnection,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    *,
+    sleep: Sleep | None = None,
+    attempts: int = Transport.attempts,
+) -> PlatformClient:
+    """The platform's client with the connection's decrypted credentials."""
+    transport = Transport(http, attempts=attempts)
+    if sleep is not None:
+        transport.sleep = sleep
+    credentials = credentials_of(settings, connection)
+    if connection.platform == Platform.SHOPIFY:
+        return shopify.ShopifyClient(connection.shop_url, credentials, transport)
+    return woocommerce.WooCommerceClient(connection.shop_url, credentials, transport)
+
+
+@dataclass(frozen=True)
+class Connected:
+    connection: PlatformConnection
+    shop: str
+    created: bool
+
+
+async def connect(
+    merchant_id: int,
+    platform: Platform,
+    shop_url: str,
+    credentials: dict[str, str],
+    *,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    now: datetime,
+    register: bool = True,
+    sleep: Sleep | None = None,
+) -> Connected:
+    """Save the store, check its credentials and register Doorstep's webhooks.
+
+    Nothing is kept when the store refuses the credentials. Reconnecting the same store
+    replaces its credentials and resumes it.
+    """
+    url = normalise_shop_url(platform, shop_url)
+    missing = [f for f in CREDENTIAL_FIELDS[platform] if not credentials.get(f)]
+    if missing:
+        raise ConnectError(_("Fill in: %(fields)s.") % {"fields": ", ".join(missing)})
+    existing = await PlatformConnection.get_or_none(
+        merchant_id=merchant_id, platform=platform, shop_url=url
+    )
+    kept = credentials_of(settings, existing) if existing else {}
+    merged = {**kept, **{k: v for k, v in credentials.items() if v}}
+    connection = existing or PlatformConnection(
+        merchant_id=merchant_id, platform=platform, shop_url=url, credentials_encrypted=""
+    )
+    connection.credentials_encrypted = encrypt_json(settings, merged)
+    client = client_for(connection, settings, http, sleep=sleep)
+    try:
+        shop = await client.check()
+    except Revoked:
+        raise ConnectError(
+            "The store refused these credentials. Check them and try again."
+        ) from None
+    except PlatformError as exc:
+        raise ConnectError(f"The store did not answer properly: {exc}") from None
+    except httpx.HTTPError:
+        raise ConnectError("The store could not be reached. Check its address.") from None
+    connection.paused_reason = None
+    connection.enabled = True
+    connection.next_sync_at = now
+    await connection.save()
+    # Writes parked while the connection was paused go out again.
+    await PlatformPush.filter(connection_id=connection.id, state=PushState.PENDING).update(
+        next_attempt_at=now
+    )
+    if register:
+        try:
+            connection.webhooks = await client.register_webhooks(callback_url(settings, connection))
+        except PlatformError as exc:
+            connection.last_error = f"Webhooks not registered: {exc}"
+            connection.last_error_at = now
+        # WooCommerce's webhook secret is chosen while registering: keep it.
+        connection.credentials_encrypted = encrypt_json(settings, client.credentials)
+        await connection.save()
+    return Connected(connection, shop, existing is None)
+
+
+async def check(
+    connection: PlatformConnection, settings: Settings, http: httpx.AsyncClient
+) -> tuple[bool, str]:
+    """(works, a sentence for the merchant): the "test connection" button."""
+    return await _check(client_for(connection, settings, http, attempts=CHECK_ATTEMPTS))
+
+
+async def _check(client: PlatformClient) -> tuple[bool, str]:
+    try:
+        shop = await client.check()
+    except Revoked:
+        return False, _("The store refused these credentials. Check them and save again.")
+    except (PlatformError, httpx.HTTPError) as exc:
+        return False, _("The store did not answer properly: %(error)s") % {"error": exc}
+    return True, _("Connected to %(shop)s.") % {"shop": shop}
+
+
+async def pause(connection: PlatformConnection, reason: str, now: datetime) -> None:
+    """Stop syncing and writing back until the merchant saves working credentials."""
+    connection.paused_reason = reason
+    connection.last_error = reason
+    connection.last_error_at = now
+    await PlatformConnection.filter(id=connection.id).update(
+        paused_reason=reason, last_error=reason, last_error_at=now
+    )
+
+
+def status_line(connection: PlatformConnection) -> dict[str, Any]:
+    """What the workspace shows for a connection."""
+    return {
+        "last_sync_at": connection.last_sync_at,
+        "last_error": connection.last_error,
+        "last_error_at": connection.last_error_at,
+        "webhooks": len([w for w in connection.webhooks if w.get("topic")]),
+        "paused": connection.paused_reason,
+        "forged": connection.webhooks_forged,
+        "replayed": connection.webhooks_replayed,
+    }

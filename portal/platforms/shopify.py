@@ -1,0 +1,532 @@
+"""Shopify through a custom app's Admin API access token (GraphQL Admin API).
+
+HTTP here, pure parsing in the ``parse_*`` functions (GraphQL nodes for backfill and
+reconciliation, the REST-shaped JSON Shopify posts to webhooks). Pages follow
+``pageInfo.endCursor``; every answer's ``extensions.cost.throttleStatus`` paces the next
+call, and a ``THROTTLED`` error waits until the bucket holds the query's cost again.
+Shapes: https://shopify.dev/docs/api/admin-graphql (see tests/fixtures/shopify/SOURCE.md).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from portal.platforms.base import (
+    Page,
+    PlatformError,
+    ShopAddress,
+    ShopCustomer,
+    ShopItem,
+    ShopOrder,
+    ShopParcel,
+    ShopProduct,
+    ShopVariant,
+)
+from portal.platforms.transport import RetryLater, Transport
+
+API_VERSION = "2025-01"
+CREDENTIAL_FIELDS = ("access_token", "app_secret")
+#: Scopes the custom app needs (docs/platforms.md).
+SCOPES = (
+    "read_orders",
+    "read_customers",
+    "read_products",
+    "read_inventory",
+    "read_fulfillments",
+    "write_fulfillments",
+    "write_orders",
+    "read_returns",
+    "write_returns",
+)
+#: Webhook topics Doorstep subscribes to: X-Shopify-Topic name -> GraphQL enum.
+TOPICS = {
+    "orders/create": "ORDERS_CREATE",
+    "orders/updated": "ORDERS_UPDATED",
+    "orders/cancelled": "ORDERS_CANCELLED",
+    "fulfillments/create": "FULFILLMENTS_CREATE",
+    "fulfillments/update": "FULFILLMENTS_UPDATE",
+    "refunds/create": "REFUNDS_CREATE",
+    "products/create": "PRODUCTS_CREATE",
+    "products/update": "PRODUCTS_UPDATE",
+}
+SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
+DELIVERY_HEADER = "X-Shopify-Webhook-Id"
+TOPIC_HEADER = "X-Shopify-Topic"
+
+ORDER_FIELDS = """
+id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus
+totalRefundedSet { shopMoney { amount } }
+customer {
+  id email phone firstName lastName
+  emailMarketingConsent { marketingState }
+  smsMarketingConsent { marketingState }
+}
+shippingAddress { name address1 address2 city province zip countryCodeV2 }
+lineItems(first: 100) {
+  nodes { id sku title quantity variantTitle originalUnitPriceSet { shopMoney { amount } } }
+}
+fulfillments(first: 20) { id status trackingInfo(first: 10) { company number } }
+"""
+ORDERS_QUERY = (
+    "query Orders($first: Int!, $after: String, $query: String) {"
+    " orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {"
+    " edges { cursor node {" + ORDER_FIELDS + "} } pageInfo { hasNextPage endCursor } } }"
+)
+PRODUCTS_QUERY = """
+query Products($first: Int!, $after: String) {
+  products(first: $first, after: $after) {
+    edges { cursor node {
+      id handle title updatedAt
+      variants(first: 100) {
+        nodes { id sku price inventoryQuantity selectedOptions { name value } }
+      }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+SHOP_QUERY = "query { shop { name myshopifyDomain } }"
+WEBHOOK_CREATE = """
+mutation webhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
+    $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+EVENT_CREATE = """
+mutation fulfillmentEventCreate($fulfillmentEvent: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) {
+    fulfillmentEvent { id status message }
+    userErrors { field message }
+  }
+}
+"""
+REFUND_CREATE = """
+mutation refundCreate($input: RefundInput!) {
+  refundCreate(input: $input) {
+    refund { id }
+    userErrors { field message }
+  }
+}
+"""
+
+#: Our tracking status -> FulfillmentEventStatus (shopify.dev …/enums/FulfillmentEventStatus).
+EVENT_STATUS = {
+    "info_received": "LABEL_PURCHASED",
+    "in_transit": "IN_TRANSIT",
+    "out_for_delivery": "OUT_FOR_DELIVERY",
+    "failed_attempt": "ATTEMPTED_DELIVERY",
+    "available_for_pickup": "READY_FOR_PICKUP",
+    "delivered": "DELIVERED",
+    "exception": "FAILURE",
+    "returned_to_sender": "FAILURE",
+}
+
+
+def numeric_id(value: Any) -> str:
+    """``gid://shopify/Order/123`` and ``123`` both as ``"123"``."""
+    return str(value).rsplit("/", 1)[-1]
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value or "0"))
+    except ArithmeticError:
+        return Decimal("0")
+
+
+def _shop_money(money_bag: dict[str, Any] | None) -> Decimal:
+    return _money(((money_bag or {}).get("shopMoney") or {}).get("amount"))
+
+
+def _state(customer: dict[str, Any], field: str, key: str) -> str | None:
+    value = (customer.get(field) or {}).get(key)
+    return str(value) if value else None
+
+
+def _email_consent(state: str | None) -> bool | None:
+    """E-mail here is about the customer's own parcels, which Shopify's marketing consent
+    does not govern: a subscription grants it, an unsubscription from marketing does not
+    withdraw it (docs/platforms.md)."""
+    return True if (state or "").upper() == "SUBSCRIBED" else None
+
+
+def _consent(state: str | None) -> bool | None:
+    """Marketing consent as ours: subscribed grants, unsubscribed withdraws, else unknown."""
+    state = (state or "").upper()
+    if state == "SUBSCRIBED":
+        return True
+    if state == "UNSUBSCRIBED":
+        return False
+    return None
+
+
+def _name(first: str | None, last: str | None) -> str:
+    return " ".join(p for p in (first, last) if p)
+
+
+# ---- pure parsing: GraphQL nodes ---------------------------------------------------------
+
+
+def parse_order_node(node: dict[str, Any]) -> ShopOrder:
+    customer = node.get("customer")
+    address = node.get("shippingAddress") or {}
+    parcels = [
+        ShopParcel(numeric_id(f["id"]), info["number"], info.get("company"))
+        for f in node.get("fulfillments") or []
+        for info in f.get("trackingInfo") or []
+        if info.get("number")
+    ]
+    return ShopOrder(
+        external_id=numeric_id(node["id"]),
+        number=node["name"],
+        email=(node.get("email") or "").lower(),
+        currency=node.get("currencyCode") or "USD",
+        placed_at=_time(node["createdAt"]) or datetime.min,
+        updated_at=_time(node.get("updatedAt")),
+        customer=ShopCustomer(
+            external_id=numeric_id(customer["id"]),
+            email=(customer.get("email") or None),
+            phone=customer.get("phone"),
+            name=_name(customer.get("firstName"), customer.get("lastName")),
+            email_consent=_email_consent(
+                (customer.get("emailMarketingConsent") or {}).get("marketingState")
+            ),
+            sms_consent=_consent((customer.get("smsMarketingConsent") or {}).get("marketingState")),
+        )
+        if customer
+        else None,
+        address=ShopAddress(
+            name=address.get("name") or "",
+            line1=address.get("address1") or "",
+            line2=address.get("address2") or "",
+            city=address.get("city") or "",
+            region=address.get("province") or "",
+            postal_code=address.get("zip") or "",
+            country=address.get("countryCodeV2") or "",
+        ),
+        items=[
+            ShopItem(
+                external_id=numeric_id(item["id"]),
+                sku=item.get("sku") or f"shopify-{numeric_id(item['id'])}",
+                title=item.get("title") or "",
+                quantity=int(item.get("quantity") or 1),
+                unit_price=_shop_money(item.get("originalUnitPriceSet")),
+                options={"variant": item["variantTitle"]} if item.get("variantTitle") else {},
+            )
+            for item in (node.get("lineItems") or {}).get("nodes") or []
+        ],
+        parcels=parcels,
+        cancelled_at=_time(node.get("cancelledAt")),
+        financial_status=node.get("displayFinancialStatus") or "",
+        refunded=_money(
+            ((node.get("totalRefundedSet") or {}).get("shopMoney") or {}).get("amount")
+        ),
+    )
+
+
+def parse_product_node(node: dict[str, Any]) -> ShopProduct:
+    return ShopProduct(
+        external_id=numeric_id(node["id"]),
+        ref=node.get("handle") or numeric_id(node["id"]),
+        title=node.get("title") or "",
+        updated_at=_time(node.get("updatedAt")),
+        variants=[
+            ShopVariant(
+                external_id=numeric_id(v["id"]),
+                sku=v.get("sku") or f"shopify-{numeric_id(v['id'])}",
+                price=_money(v.get("price")),
+                stock=v.get("inventoryQuantity"),
+                options={o["name"]: o["value"] for o in v.get("selectedOptions") or []},
+            )
+            for v in (node.get("variants") or {}).get("nodes") or []
+        ],
+    )
+
+
+# ---- pure parsing: webhook bodies (REST-shaped) ----------------------------------------
+
+
+def _webhook_parcels(fulfilment: dict[str, Any]) -> list[ShopParcel]:
+    numbers = fulfilment.get("tracking_numbers") or (
+        [fulfilment["tracking_number"]] if fulfilment.get("tracking_number") else []
+    )
+    return [
+        ShopParcel(numeric_id(fulfilment["id"]), str(n), fulfilment.get("tracking_company"))
+        for n in numbers
+        if n
+    ]
+
+
+def parse_order_webhook(body: dict[str, Any]) -> ShopOrder:
+    customer = body.get("customer")
+    address = body.get("shipping_address") or {}
+    refunded = sum(
+        (
+            _money(t.get("amount"))
+            for r in body.get("refunds") or []
+            for t in r.get("transactions") or []
+            if t.get("kind") == "refund" and t.get("status", "success") == "success"
+        ),
+        Decimal("0"),
+    )
+    return ShopOrder(
+        external_id=numeric_id(body["id"]),
+        number=body.get("name") or str(body.get("order_number") or body["id"]),
+        email=(body.get("email") or body.get("contact_email") or "").lower(),
+        currency=body.get("currency") or "USD",
+        placed_at=_time(body.get("created_at")) or datetime.min,
+        updated_at=_time(body.get("updated_at")),
+        customer=ShopCustomer(
+            external_id=numeric_id(customer["id"]),
+            email=customer.get("email") or None,
+            phone=customer.get("phone"),
+            name=_name(customer.get("first_name"), customer.get("last_name")),
+            email_consent=_email_consent(
+                (customer.get("email_marketing_consent") or {}).get("state")
+            ),
+            sms_consent=_consent((customer.get("sms_marketing_consent") or {}).get("state")),
+        )
+        if customer
+        else None,
+        address=ShopAddress(
+            name=address.get("name") or "",
+            line1=address.get("address1") or "",
+            line2=address.get("address2") or "",
+            city=address.get("city") or "",
+            region=address.get("province") or "",
+            postal_code=address.get("zip") or "",
+            country=address.get("country_code") or "",
+        ),
+        items=[
+            ShopItem(
+                external_id=numeric_id(item["id"]),
+                sku=item.get("sku") or f"shopify-{numeric_id(item['id'])}",
+                title=item.get("title") or item.get("name") or "",
+                quantity=int(item.get("quantity") or 1),
+                unit_price=_money(item.get("price")),
+                options={"variant": item["variant_title"]} if item.get("variant_title") else {},
+            )
+            for item in body.get("line_items") or []
+        ],
+        parcels=[p for f in body.get("fulfillments") or [] for p in _webhook_parcels(f)],
+        cancelled_at=_time(body.get("cancelled_at")),
+        financial_status=(body.get("financial_status") or "").upper(),
+        refunded=refunded,
+    )
+
+
+def parse_fulfillment_webhook(body: dict[str, Any]) -> tuple[str, list[ShopParcel]]:
+    """(order id, the fulfilment's parcels) from ``fulfillments/create`` or ``/update``."""
+    return numeric_id(body["order_id"]), _webhook_parcels(body)
+
+
+def parse_refund_webhook(body: dict[str, Any]) -> tuple[str, str, Decimal]:
+    """(order id, refund id, amount refunded) from ``refunds/create``."""
+    amount = sum(
+        (
+            _money(t.get("amount"))
+            for t in body.get("transactions") or []
+            if t.get("kind") == "refund"
+        ),
+        Decimal("0"),
+    )
+    return numeric_id(body["order_id"]), numeric_id(body["id"]), amount
+
+
+def parse_product_webhook(body: dict[str, Any]) -> ShopProduct:
+    options = [o.get("name") or f"option{i + 1}" for i, o in enumerate(body.get("options") or [])]
+    return ShopProduct(
+        external_id=numeric_id(body["id"]),
+        ref=body.get("handle") or numeric_id(body["id"]),
+        title=body.get("title") or "",
+        updated_at=_time(body.get("updated_at")),
+        variants=[
+            ShopVariant(
+                external_id=numeric_id(v["id"]),
+                sku=v.get("sku") or f"shopify-{numeric_id(v['id'])}",
+                price=_money(v.get("price")),
+                stock=v.get("inventory_quantity"),
+                options={
+                    name: v[f"option{i + 1}"]
+                    for i, name in enumerate(options)
+                    if v.get(f"option{i + 1}") and v[f"option{i + 1}"] != "Default Title"
+                },
+            )
+            for v in body.get("variants") or []
+        ],
+    )
+
+
+# ---- HTTP ------------------------------------------------------------------------------
+
+
+def throttle_wait(body: dict[str, Any]) -> float:
+    """Seconds until the bucket holds this query's cost again (0 when it does)."""
+    cost = (body.get("extensions") or {}).get("cost") or {}
+    status = cost.get("throttleStatus") or {}
+    requested = float(cost.get("requestedQueryCost") or 0)
+    available = float(status.get("currentlyAvailable") or 0)
+    rate = float(status.get("restoreRate") or 0)
+    if not status or rate <= 0 or available >= requested:
+        return 0.0
+    return (requested - available) / rate
+
+
+def _check(response: httpx.Response) -> None:
+    """A 200 can still be a throttle (errors[].extensions.code THROTTLED)."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise PlatformError("Shopify answered with something that is not JSON.") from None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return
+    if isinstance(errors, list) and any(
+        (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors
+    ):
+        raise RetryLater("Shopify throttled the query", max(throttle_wait(body), 1.0))
+    raise PlatformError(f"Shopify refused the query: {json.dumps(errors)[:300]}")
+
+
+class ShopifyClient:
+    """One store's GraphQL Admin API, paced by its cost bucket."""
+
+    platform = "shopify"
+
+    def __init__(self, shop_url: str, credentials: dict[str, str], transport: Transport) -> None:
+        self.url = f"{shop_url}/admin/api/{API_VERSION}/graphql.json"
+        self.credentials = credentials
+        self.transport = transport
+        self._pause = 0.0
+
+    async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``data`` of one query; waits first when the last answer left the bucket short."""
+        if self._pause > 0:
+            self.transport.waited.append(self._pause)
+            await self.transport.sleep(self._pause)
+            self._pause = 0.0
+        response = await self.transport.request(
+            "POST",
+            self.url,
+            check=_check,
+            json={"query": query, "variables": variables or {}},
+            headers={"X-Shopify-Access-Token": self.credentials.get("access_token", "")},
+        )
+        body = response.json()
+        self._pause = throttle_wait(body)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PlatformError("Shopify's answer has no data.")
+        return data
+
+    async def check(self) -> str:
+        """The shop's name: proves the token works."""
+        shop = (await self.graphql(SHOP_QUERY)).get("shop") or {}
+        return str(shop.get("name") or shop.get("myshopifyDomain") or "")
+
+    async def orders(
+        self, cursor: str | None, since: datetime | None, page_size: int = 100
+    ) -> Page[ShopOrder]:
+        query = f"updated_at:>='{since.isoformat()}'" if since else None
+        data = await self.graphql(
+            ORDERS_QUERY, {"first": page_size, "after": cursor, "query": query}
+        )
+        orders = data["orders"]
+        info = orders.get("pageInfo") or {}
+        return Page(
+            [parse_order_node(e["node"]) for e in orders.get("edges") or []],
+            info.get("endCursor") if info.get("hasNextPage") else None,
+        )
+
+    async def products(self, cursor: str | None, page_size: int = 50) -> Page[ShopProduct]:
+        data = await self.graphql(PRODUCTS_QUERY, {"first": page_size, "after": cursor})
+        products = data["products"]
+        info = products.get("pageInfo") or {}
+        return Page(
+            [parse_product_node(e["node"]) for e in products.get("edges") or []],
+            info.get("endCursor") if info.get("hasNextPage") else None,
+        )
+
+    async def register_webhooks(self, callback_url: str) -> list[dict[str, Any]]:
+        registered = []
+        for topic, enum in TOPICS.items():
+            data = await self.graphql(
+                WEBHOOK_CREATE,
+                {
+                    "topic": enum,
+                    "webhookSubscription": {"callbackUrl": callback_url, "format": "JSON"},
+                },
+            )
+            result = data["webhookSubscriptionCreate"]
+            if result.get("userErrors"):
+                message = "; ".join(e.get("message", "") for e in result["userErrors"])
+                # An address already subscribed is fine: a reconnect registers again.
+                if "already been taken" in message:
+                    registered.append({"topic": topic, "id": None})
+                    continue
+                raise PlatformError(f"Shopify refused the {topic} webhook: {message}")
+            registered.append({"topic": topic, "id": result["webhookSubscription"]["id"]})
+        return registered
+
+    async def write_tracking(self, payload: dict[str, Any]) -> None:
+        """A fulfilment event, so the store's order status page moves with the parcel."""
+        status = EVENT_STATUS.get(payload["status"])
+        if status is None:
+            return
+        event: dict[str, Any] = {
+            "fulfillmentId": f"gid://shopify/Fulfillment/{payload['fulfilment_id']}",
+            "status": status,
+            "happenedAt": payload["occurred_at"],
+        }
+        if payload.get("message"):
+            event["message"] = payload["message"]
+        if payload.get("city"):
+            event["city"] = payload["city"]
+        if payload.get("country"):
+            event["country"] = payload["country"]
+        data = await self.graphql(EVENT_CREATE, {"fulfillmentEvent": event})
+        errors = (data.get("fulfillmentEventCreate") or {}).get("userErrors")
+        if errors:
+            raise PlatformError(f"Shopify refused the fulfilment event: {errors[0].get('message')}")
+
+    async def write_return(self, payload: dict[str, Any]) -> None:
+        """A refund of the returned line items, restocked (refundCreate)."""
+        lines = [
+            {
+                "lineItemId": f"gid://shopify/LineItem/{item['line_item_id']}",
+                "quantity": item["quantity"],
+                "restockType": "NO_RESTOCK" if not payload.get("location_id") else "RETURN",
+                **(
+                    {"locationId": f"gid://shopify/Location/{payload['location_id']}"}
+                    if payload.get("location_id")
+                    else {}
+                ),
+            }
+            for item in payload["items"]
+        ]
+        data = await self.graphql(
+            REFUND_CREATE,
+            {
+                "input": {
+                    "orderId": f"gid://shopify/Order/{payload['order_id']}",
+                    "note": payload.get("note") or "Return resolved in Doorstep",
+                    "notify": False,
+                    "refundLineItems": lines,
+                }
+            },
+        )
+        errors = (data.get("refundCreate") or {}).get("userErrors")
+        if errors:
+            raise PlatformError(f"Shopify refused the refund: {errors[0].get('message')}")

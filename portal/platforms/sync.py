@@ -1,0 +1,559 @@
+"""Writing what a store says into the portal's own rows, idempotently by platform id.
+
+Backfill, reconciliation and webhooks all land here, a page (or one webhook) per call,
+in the caller's transaction. The rules:
+
+* an order, product or parcel is found by its platform id (:class:`PlatformRecord`),
+  never by guessing; a copy no newer than the one applied (``updated_at``) changes
+  nothing, so a replayed webhook or an overlapping reconciliation imports nothing twice;
+* an order number the shop already has (typed in, imported from a CSV) is adopted, not
+  duplicated; customers are found by e-mail within the merchant, like the API's;
+* consent goes through :func:`portal.consent.record`, variants through
+  :mod:`portal.catalogue`, parcels through the registration rules of
+  :mod:`portal.tracking.registration` (the store's carrier name mapped to our key,
+  detection from the number as the fallback), so a shipment from a store is tracked and
+  notified exactly like one typed into the workspace;
+* an edit replaces the order's details and items (items a return points at are kept);
+  a cancellation and the refunded amount are kept on the order's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from portal import catalogue, consent
+from portal.catalogue import CatalogueError, VariantInput
+from portal.core.phones import to_e164
+from portal.models import (
+    Channel,
+    ConsentSource,
+    Customer,
+    Order,
+    OrderItem,
+    PlatformConnection,
+    PlatformRecord,
+    RecordKind,
+    Shipment,
+)
+from portal.models.returns import ReturnItem
+from portal.platforms.base import ShopOrder, ShopParcel, ShopProduct
+from portal.platforms.carrier_names import carrier_key
+from portal.tracking.registration import Refused, carrier_for, clean_number
+
+
+@dataclass
+class SyncReport:
+    """What one sync or webhook did, for the status line and the benchmark."""
+
+    orders_created: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    products: int = 0
+    shipments_created: int = 0
+    #: Parcels left out, with why (no carrier could be chosen, a malformed number…).
+    unplaced: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def merge(self, other: SyncReport) -> None:
+        self.orders_created += other.orders_created
+        self.orders_updated += other.orders_updated
+        self.orders_unchanged += other.orders_unchanged
+        self.products += other.products
+        self.shipments_created += other.shipments_created
+        self.unplaced += other.unplaced
+        self.problems += other.problems
+
+    def summary(self) -> str:
+        return (
+            f"{self.orders_created} orders new, {self.orders_updated} updated, "
+            f"{self.orders_unchanged} unchanged, {self.products} products, "
+            f"{self.shipments_created} shipments, {len(self.unplaced)} parcels not placed"
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a sync writes: the connection, the carriers on offer and the clock."""
+
+    connection: PlatformConnection
+    offered: list[str]
+    now: datetime
+    conn: BaseDBAsyncClient
+
+    @property
+    def merchant_id(self) -> int:
+        return self.connection.merchant_id
+
+
+def _newest(orders: Sequence[ShopOrder]) -> list[ShopOrder]:
+    """One copy per order id, the latest (a page may list an order twice mid-edit)."""
+    chosen: dict[str, ShopOrder] = {}
+    for order in orders:
+        held = chosen.get(order.external_id)
+        if held is None or (order.updated_at or order.placed_at) >= (
+            held.updated_at or held.placed_at
+        ):
+            chosen[order.external_id] = order
+    return list(chosen.values())
+
+
+def _is_stale(record: PlatformRecord | None, updated_at: datetime | None) -> bool:
+    return (
+        record is not None
+        and record.remote_updated_at is not None
+        and updated_at is not None
+        and updated_at <= record.remote_updated_at
+    )
+
+
+def _order_data(order: ShopOrder, held: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **held,
+        "number": order.number,
+        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
+        "financial_status": order.financial_status,
+        "refunded": str(max(order.refunded, Decimal(held.get("refunded") or "0"))),
+        "line_items": {item.sku: item.external_id for item in order.items},
+    }
+
+
+async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncReport:
+    """Create or update these orders with their customers, items and parcels."""
+    report = SyncReport()
+    conn, merchant_id = target.conn, target.merchant_id
+    orders = _newest(orders)
+    records = {
+        r.external_id: r
+        for r in await PlatformRecord.filter(
+            connection_id=target.connection.id,
+            kind=RecordKind.ORDER,
+            external_id__in=[o.external_id for o in orders],
+        ).using_db(conn)
+    }
+    changed = [o for o in orders if not _is_stale(records.get(o.external_id), o.updated_at)]
+    report.orders_unchanged = len(orders) - len(changed)
+    if not changed:
+        return report
+    customers = await _customers(target, changed)
+    # Orders this shop already has under the same number are adopted.
+    unlinked = [o.number for o in changed if o.external_id not in records]
+    by_number = {
+        o.number: o
+        for o in await Order.filter(merchant_id=merchant_id, number__in=unlinked).using_db(conn)
+    }
+    fresh = [
+        _new_order(target, o, customers)
+        for o in changed
+        if o.external_id not in records and o.number not in by_number
+    ]
+    if fresh:
+        await Order.bulk_create(fresh, using_db=conn)
+        for made in await Order.filter(
+            merchant_id=merchant_id, number__in=[o.number for o in fresh]
+        ).using_db(conn):
+            by_number[made.number] = made
+    created_numbers = {o.number for o in fresh}
+    local_ids: dict[str, int] = {}
+    new_records: list[PlatformRecord] = []
+    for order in changed:
+        record = records.get(order.external_id)
+        if record is not None:
+            local_ids[order.external_id] = record.local_id
+            await _update_order(target, record.local_id, order, customers)
+            record.remote_updated_at = order.updated_at
+            record.data = _order_data(order, record.data)
+            await record.save(using_db=conn, update_fields=["remote_updated_at", "data"])
+            report.orders_updated += 1
+            continue
+        local = by_number[order.number]
+        local_ids[order.external_id] = local.id
+        if order.number in created_numbers:
+            report.orders_created += 1
+        else:
+            await _update_order(target, local.id, order, customers)
+            report.orders_updated += 1
+        new_records.append(
+            PlatformRecord(
+                connection_id=target.connection.id,
+                kind=RecordKind.ORDER,
+                external_id=order.external_id,
+                local_id=local.id,
+                remote_updated_at=order.updated_at,
+                data=_order_data(order, {}),
+            )
+        )
+    if new_records:
+        await PlatformRecord.bulk_create(new_records, using_db=conn)
+    await _write_items(target, changed, local_ids, created_numbers)
+    parcels = [
+        (local_ids[o.external_id], o.external_id, p) for o in changed for p in o.parcels or []
+    ]
+    report.merge(await apply_parcels(target, parcels))
+    return report
+
+
+def _new_order(target: Target, order: ShopOrder, customers: dict[str, Customer]) -> Order:
+    customer = customers.get(order.external_id)
+    return Order(
+        merchant_id=target.merchant_id,
+        customer_id=customer.id if customer else None,
+        **_order_fields(order, customer),
+    )
+
+
+def _order_fields(order: ShopOrder, customer: Customer | None) -> dict[str, Any]:
+    a = order.address
+    return {
+        "number": order.number[:64],
+        "email": (order.email or (customer.email if customer else None) or "")[:254],
+        "currency": order.currency[:3],
+        "placed_at": order.placed_at,
+        "ship_name": a.name[:200],
+        "ship_line1": a.line1[:200],
+        "ship_line2": a.line2[:200],
+        "ship_city": a.city[:100],
+        "ship_region": a.region[:100],
+        "ship_postal_code": a.postal_code[:20],
+        "ship_country": a.country[:2],
+    }
+
+
+async def _update_order(
+    target: Target, order_id: int, order: ShopOrder, customers: dict[str, Customer]
+) -> None:
+    customer = customers.get(order.external_id)
+    fields = _order_fields(order, customer)
+    fields.pop("number")  # the number is the shop's handle on the order: it stays
+    if customer is not None:
+        fields["customer_id"] = customer.id
+    await (
+        Order.filter(id=order_id, merchant_id=target.merchant_id)
+        .using_db(target.conn)
+        .update(**fields)
+    )
+
+
+async def _write_items(
+    target: Target, orders: list[ShopOrder], local_ids: dict[str, int], created: set[str]
+) -> None:
+    """New orders get their items in one insert; edited ones have theirs replaced, but an
+    item a return points at is updated in place rather than deleted."""
+    conn = target.conn
+    variant_ids = await catalogue.variant_ids_for(
+        target.merchant_id, (i.sku for o in orders for i in o.items), conn=conn
+    )
+    edited = [local_ids[o.external_id] for o in orders if o.number not in created]
+    held: dict[int, dict[str, OrderItem]] = {}
+    kept: set[int] = set()
+    if edited:
+        for row in await OrderItem.filter(order_id__in=edited).using_db(conn):
+            held.setdefault(row.order_id, {})[row.sku] = row
+        # Tortoise types flat values_list() as rows of tuples; they are bare ids.
+        returned: list[Any] = (
+            await ReturnItem.filter(order_item__order_id__in=edited)
+            .using_db(conn)
+            .values_list("order_item_id", flat=True)
+        )
+        kept = {int(i) for i in returned}
+    new_items: list[OrderItem] = []
+    stale: list[int] = []
+    for order in orders:
+        order_id = local_ids[order.external_id]
+        existing = held.get(order_id, {})
+        for given in order.items:
+            item = existing.pop(given.sku, None)
+            values = {
+                "variant_id": variant_ids.get(given.sku),
+                "sku": given.sku[:100],
+                "title": given.title[:300],
+                "quantity": given.quantity,
+                "unit_price": given.unit_price,
+                "variant_options": given.options,
+            }
+            if item is None:
+                new_items.append(OrderItem(order_id=order_id, **values))
+            elif any(getattr(item, k) != v for k, v in values.items()):
+                await OrderItem.filter(id=item.id).using_db(conn).update(**values)
+        stale += [i.id for i in existing.values() if i.id not in kept]
+    if stale:
+        await OrderItem.filter(id__in=stale).using_db(conn).delete()
+    if new_items:
+        await OrderItem.bulk_create(new_items, using_db=conn)
+
+
+async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Customer]:
+    """Each order's customer (by order id): found by e-mail or phone, else created; the
+    consent the store holds recorded with its source."""
+    conn, merchant_id = target.conn, target.merchant_id
+    # Parsing a number is the costliest step per order: done only when a customer is
+    # created, has no phone yet or has no e-mail to be found by, and once per number.
+    parsed: dict[tuple[str, str], str | None] = {}
+
+    def phone_of(order: ShopOrder) -> str | None:
+        given = order.customer
+        if given is None or not given.phone:
+            return None
+        key = (given.phone, order.address.country)
+        if key not in parsed:
+            parsed[key] = to_e164(given.phone, order.address.country or None)
+        return parsed[key]
+
+    wanted: dict[str, tuple[ShopOrder, str | None]] = {}
+    for order in orders:
+        given = order.customer
+        email = ((given.email if given else None) or order.email or "").strip().lower() or None
+        if email or phone_of(order):
+            wanted[order.external_id] = (order, email)
+    emails = {email for _o, email in wanted.values() if email}
+    found = {
+        c.email: c
+        for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
+        if c.email
+    }
+    missing: dict[str, Customer] = {}
+    for order, email in wanted.values():
+        if email and email not in found and email not in missing:
+            missing[email] = Customer(
+                merchant_id=merchant_id,
+                email=email,
+                phone=phone_of(order),
+                name=(order.customer.name if order.customer else "")[:200],
+                country=order.address.country[:2] or None,
+            )
+    if missing:
+        await Customer.bulk_create(list(missing.values()), using_db=conn)
+        for made in await Customer.filter(
+            merchant_id=merchant_id, email__in=list(missing)
+        ).using_db(conn):
+            if made.email:
+                found[made.email] = made
+    result: dict[str, Customer] = {}
+    for external_id, (order, email) in wanted.items():
+        customer = found.get(email) if email else None
+        phone = None if customer is not None and customer.phone else phone_of(order)
+        if customer is None and phone:
+            customer = await Customer.filter(
+                merchant_id=merchant_id, phone=phone, email__isnull=True
+            ).using_db(conn).first() or await Customer.create(
+                merchant_id=merchant_id,
+                phone=phone,
+                name=(order.customer.name if order.customer else "")[:200],
+                country=order.address.country[:2] or None,
+                using_db=conn,
+            )
+        if customer is None:
+            continue
+        fill = {
+            k: v
+            for k, v in (("phone", phone), ("name", order.customer.name if order.customer else ""))
+            if v and not getattr(customer, k)
+        }
+        if fill:
+            await Customer.filter(id=customer.id).using_db(conn).update(**fill)
+            for k, v in fill.items():
+                setattr(customer, k, v)
+        result[external_id] = customer
+    await _consent(target, orders, result)
+    return result
+
+
+async def _consent(target: Target, orders: list[ShopOrder], customers: dict[str, Customer]) -> None:
+    wanted: dict[tuple[Channel, bool], dict[int, Customer]] = {}
+    for order in orders:
+        customer = customers.get(order.external_id)
+        if customer is None or order.customer is None:
+            continue
+        for answer, channel in (
+            (order.customer.email_consent, Channel.EMAIL),
+            (order.customer.sms_consent, Channel.SMS),
+        ):
+            if answer is None:
+                continue
+            wanted.setdefault((channel, not answer), {}).pop(customer.id, None)
+            wanted.setdefault((channel, answer), {})[customer.id] = customer
+    source = target.connection.platform.value
+    for (channel, granted), chosen in wanted.items():
+        await consent.record(
+            list(chosen.values()),
+            channel,
+            granted,
+            ConsentSource.PLATFORM,
+            conn=target.conn,
+            detail=source,
+        )
+
+
+async def apply_parcels(
+    target: Target, parcels: Sequence[tuple[int, str, ShopParcel]]
+) -> SyncReport:
+    """Shipments for the parcels of fulfilments: ``(order id here, order id there, parcel)``.
+
+    A parcel already recorded changes nothing; a number the shop already tracks with the
+    same carrier is linked to the order rather than tracked twice.
+    """
+    report = SyncReport()
+    if not parcels:
+        return report
+    conn = target.conn
+    keys = {f"{p.fulfilment_id}/{p.tracking_number}": (o, e, p) for o, e, p in parcels}
+    known = set(
+        await PlatformRecord.filter(
+            connection_id=target.connection.id, kind=RecordKind.PARCEL, external_id__in=list(keys)
+        )
+        .using_db(conn)
+        .values_list("external_id", flat=True)
+    )
+    placed: list[tuple[str, int, str, str, str, ShopParcel]] = []
+    for key, (order_id, order_ext, parcel) in keys.items():
+        if key in known:
+            continue
+        try:
+            number = clean_number(parcel.tracking_number)
+            carrier = carrier_for(
+                number, carrier_key(parcel.carrier_name, target.offered), target.offered
+            )
+        except Refused as refused:
+            report.unplaced.append(f"{parcel.tracking_number}: {refused.code}")
+            continue
+        placed.append((key, order_id, order_ext, number, carrier, parcel))
+    if not placed:
+        return report
+    existing = {
+        (s.carrier_key, s.tracking_number): s
+        for s in await Shipment.filter(
+            merchant_id=target.merchant_id, tracking_number__in=[p[3] for p in placed]
+        ).using_db(conn)
+    }
+    new = {
+        (carrier, number): Shipment(
+            merchant_id=target.merchant_id,
+            order_id=order_id,
+            carrier_key=carrier,
+            tracking_number=number,
+            next_poll_at=target.now,
+        )
+        for _key, order_id, _ext, number, carrier, _p in placed
+        if (carrier, number) not in existing
+    }
+    for (carrier, number), shipment in existing.items():
+        order_id = next(p[1] for p in placed if (p[4], p[3]) == (carrier, number))
+        if shipment.order_id is None:
+            await Shipment.filter(id=shipment.id).using_db(conn).update(order_id=order_id)
+    if new:
+        await Shipment.bulk_create(list(new.values()), using_db=conn)
+        report.shipments_created += len(new)
+        for made in await Shipment.filter(
+            merchant_id=target.merchant_id, tracking_number__in=[n for _c, n in new]
+        ).using_db(conn):
+            existing[(made.carrier_key, made.tracking_number)] = made
+    await PlatformRecord.bulk_create(
+        [
+            PlatformRecord(
+                connection_id=target.connection.id,
+                kind=RecordKind.PARCEL,
+                external_id=key,
+                local_id=existing[(carrier, number)].id,
+                data={
+                    "order_id": order_ext,
+                    "fulfilment_id": parcel.fulfilment_id,
+                    "carrier_name": parcel.carrier_name,
+                    "from_store": True,
+                },
+            )
+            for key, _order_id, order_ext, number, carrier, parcel in placed
+        ],
+        using_db=conn,
+    )
+    return report
+
+
+async def apply_order_parcels(
+    target: Target, order_external_id: str, parcels: Sequence[ShopParcel]
+) -> SyncReport | None:
+    """A fulfilment webhook's parcels; None when the order is not here yet (the caller
+    fetches it, or reconciliation will)."""
+    record = await PlatformRecord.get_or_none(
+        connection_id=target.connection.id,
+        kind=RecordKind.ORDER,
+        external_id=order_external_id,
+        using_db=target.conn,
+    )
+    if record is None:
+        return None
+    return await apply_parcels(target, [(record.local_id, order_external_id, p) for p in parcels])
+
+
+async def apply_refund(
+    target: Target, order_external_id: str, refund_id: str, amount: Decimal
+) -> bool:
+    """Add a refund to the order's record once (by refund id); False if the order is
+    unknown here."""
+    record = await PlatformRecord.get_or_none(
+        connection_id=target.connection.id,
+        kind=RecordKind.ORDER,
+        external_id=order_external_id,
+        using_db=target.conn,
+    )
+    if record is None:
+        return False
+    refunds = list(record.data.get("refund_ids") or [])
+    if refund_id in refunds:
+        return True
+    record.data = {
+        **record.data,
+        "refund_ids": [*refunds, refund_id],
+        "refunded": str(Decimal(record.data.get("refunded") or "0") + amount),
+    }
+    await record.save(using_db=target.conn, update_fields=["data"])
+    return True
+
+
+async def apply_products(target: Target, products: Sequence[ShopProduct]) -> SyncReport:
+    """Products with their variants and stock, through the catalogue's rules."""
+    report = SyncReport()
+    conn = target.conn
+    records = {
+        r.external_id: r
+        for r in await PlatformRecord.filter(
+            connection_id=target.connection.id,
+            kind=RecordKind.PRODUCT,
+            external_id__in=[p.external_id for p in products],
+        ).using_db(conn)
+    }
+    for product in products:
+        record = records.get(product.external_id)
+        if _is_stale(record, product.updated_at) or not product.variants:
+            continue
+        ref = record.data.get("ref", product.ref) if record else product.ref
+        try:
+            await catalogue.upsert_product(
+                target.merchant_id,
+                ref[:100],
+                product.title[:300] or ref,
+                [
+                    VariantInput(sku=v.sku[:100], price=v.price, options=v.options, stock=v.stock)
+                    for v in product.variants
+                ],
+                conn=conn,
+            )
+        except CatalogueError as exc:
+            report.problems.append(f"{product.title}: {exc}")
+            continue
+        report.products += 1
+        if record is None:
+            record = PlatformRecord(
+                connection_id=target.connection.id,
+                kind=RecordKind.PRODUCT,
+                external_id=product.external_id,
+                local_id=0,
+                data={"ref": ref},
+            )
+        record.remote_updated_at = product.updated_at
+        await record.save(using_db=conn)
+    return report

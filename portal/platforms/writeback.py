@@ -1,0 +1,248 @@
+"""Writing back to the store: tracking statuses and return outcomes, through a queue.
+
+Listeners run inside the cause's transaction (a poll sweep's, a return move's) and only
+write :class:`~portal.models.PlatformPush` rows, one per (shipment, status) or return, so
+the tracking engine never waits on a store. :func:`push_job` claims due rows with
+:class:`~portal.leased_queue.LeasedQueue` (SKIP LOCKED on PostgreSQL), calls the store,
+and retries with backoff; a 401/403 pauses the connection and parks its rows until the
+merchant reconnects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from portal import events
+from portal.event_catalogue import RETURN_RESOLVED
+from portal.leased_queue import LeasedQueue, backoff_delay
+from portal.models import (
+    DomainEvent,
+    Platform,
+    PlatformConnection,
+    PlatformPush,
+    PlatformRecord,
+    PushState,
+    RecordKind,
+    Shipment,
+)
+from portal.models.returns import ReturnItem, ReturnRequest
+from portal.platforms.base import PlatformError, Revoked
+from portal.platforms.connections import client_for, pause
+from portal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BATCH = 20
+MAX_ATTEMPTS = 10
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+
+_QUEUE = LeasedQueue(PlatformPush, due_field="next_attempt_at")
+
+#: How the order note words a status (WooCommerce), and Shopify's event message.
+STATUS_WORDS = {
+    "info_received": "label created",
+    "in_transit": "in transit",
+    "out_for_delivery": "out for delivery",
+    "failed_attempt": "delivery attempted",
+    "available_for_pickup": "ready for pickup",
+    "delivered": "delivered",
+    "exception": "exception",
+    "returned_to_sender": "returned to sender",
+    "expired": "no updates from the carrier",
+}
+
+
+async def _live_connections(ids: set[int], conn: Any, flag: str) -> dict[int, PlatformConnection]:
+    if not ids:
+        return {}
+    found = await PlatformConnection.filter(
+        id__in=list(ids), enabled=True, paused_reason__isnull=True, **{flag: True}
+    ).using_db(conn)
+    return {c.id: c for c in found}
+
+
+@events.listen_batch(events.SHIPMENT_STATUS_CHANGED)
+async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerContext) -> None:
+    """A push per status change of a parcel that came from (or belongs to) a store."""
+    conn = ctx.conn
+    shipment_ids = sorted({e.subject_id for e in batch if e.subject_type == "shipment"})
+    if not shipment_ids:
+        return
+    parcels = {
+        r.local_id: r
+        for r in await PlatformRecord.filter(
+            kind=RecordKind.PARCEL, local_id__in=shipment_ids
+        ).using_db(conn)
+    }
+    shipments = {s.id: s for s in await Shipment.filter(id__in=shipment_ids).using_db(conn)}
+    # Parcels added here to an order that came from a WooCommerce store.
+    orders = {
+        r.local_id: r
+        for r in await PlatformRecord.filter(
+            kind=RecordKind.ORDER,
+            local_id__in=[s.order_id for s in shipments.values() if s.order_id],
+        ).using_db(conn)
+    }
+    connections = await _live_connections(
+        {r.connection_id for r in (*parcels.values(), *orders.values())}, conn, "write_tracking"
+    )
+    pushes = []
+    for event in batch:
+        shipment = shipments.get(event.subject_id)
+        if shipment is None:
+            continue
+        parcel = parcels.get(shipment.id)
+        order = orders.get(shipment.order_id or 0)
+        record = parcel or order
+        if record is None or record.connection_id not in connections:
+            continue
+        connection = connections[record.connection_id]
+        if parcel is None and connection.platform == Platform.SHOPIFY:
+            continue  # a Shopify event needs the store's fulfilment
+        status = str(event.payload.get("new_status") or "")
+        words = STATUS_WORDS.get(status, status.replace("_", " "))
+        pushes.append(
+            PlatformPush(
+                connection_id=connection.id,
+                kind="tracking",
+                dedupe_key=f"{shipment.id}:{status}",
+                next_attempt_at=ctx.now,
+                payload={
+                    "shipment_id": shipment.id,
+                    "status": status,
+                    "occurred_at": str(event.payload.get("occurred_at") or ctx.now.isoformat()),
+                    "tracking_number": shipment.tracking_number,
+                    "carrier_key": shipment.carrier_key,
+                    "carrier_name": (parcel.data.get("carrier_name") if parcel else None),
+                    "fulfilment_id": parcel.data.get("fulfilment_id") if parcel else None,
+                    "order_id": parcel.data.get("order_id")
+                    if parcel
+                    else order.external_id
+                    if order
+                    else None,
+                    "from_store": parcel is not None,
+                    "message": f"Parcel {shipment.tracking_number}: {words}",
+                },
+            )
+        )
+    if pushes:
+        await PlatformPush.bulk_create(pushes, using_db=conn, ignore_conflicts=True)
+
+
+@events.listen(RETURN_RESOLVED)
+async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    """A resolved return's refunded items, for stores whose merchant turned it on."""
+    conn = ctx.conn
+    request = await ReturnRequest.get_or_none(id=event.subject_id, using_db=conn)
+    if request is None:
+        return
+    order = (
+        await PlatformRecord.filter(kind=RecordKind.ORDER, local_id=request.order_id)
+        .using_db(conn)
+        .first()
+    )
+    if order is None:
+        return
+    connections = await _live_connections({order.connection_id}, conn, "write_returns")
+    if not connections:
+        return
+    line_items = order.data.get("line_items") or {}
+    items = [
+        {
+            "line_item_id": line_items[item.order_item.sku],
+            "quantity": item.quantity,
+            "amount": str(item.amount),
+        }
+        for item in await ReturnItem.filter(return_request_id=request.id, resolution="refund")
+        .using_db(conn)
+        .prefetch_related("order_item")
+        if item.order_item.sku in line_items
+    ]
+    if not items:
+        return
+    await PlatformPush.bulk_create(
+        [
+            PlatformPush(
+                connection_id=order.connection_id,
+                kind="return",
+                dedupe_key=str(request.id),
+                next_attempt_at=ctx.now,
+                payload={
+                    "order_id": order.external_id,
+                    "return_number": request.number,
+                    "amount": str(request.refund_total),
+                    "items": items,
+                    "note": f"Return {request.number} resolved in Doorstep",
+                },
+            )
+        ],
+        using_db=conn,
+        ignore_conflicts=True,
+    )
+
+
+async def push_once(
+    settings: Settings, *, client: httpx.AsyncClient, now: datetime | None = None
+) -> bool:
+    """Send up to a batch of due pushes; True when the batch was full."""
+    now = now or datetime.now(UTC)
+    ids = await _QUEUE.claim_due(now=now, limit=BATCH, lease=LEASE)
+    if not ids:
+        return False
+    for push in await PlatformPush.filter(id__in=ids).prefetch_related("connection").order_by("id"):
+        try:
+            await send(settings, push, client=client, now=now)
+        except Exception:  # one bad row must not stop the batch; its lease brings it back
+            log.exception("store push %s failed unexpectedly", push.id)
+    return len(ids) >= BATCH
+
+
+async def send(
+    settings: Settings, push: PlatformPush, *, client: httpx.AsyncClient, now: datetime
+) -> PushState:
+    connection: PlatformConnection = push.connection
+    if connection.paused_reason or not connection.enabled:
+        # Parked: tried again once the merchant reconnects (the lease lapses meanwhile).
+        await PlatformPush.filter(id=push.id).update(
+            next_attempt_at=now + BACKOFF_CAP, lease_until=None, attempts=push.attempts - 1
+        )
+        return PushState.PENDING
+    store = client_for(connection, settings, client)
+    try:
+        if push.kind == "tracking":
+            await store.write_tracking(push.payload)
+        else:
+            await store.write_return(push.payload)
+    except Revoked as exc:
+        await pause(connection, str(exc), now)
+        await PlatformPush.filter(id=push.id).update(
+            lease_until=None, last_error=str(exc), next_attempt_at=now + BACKOFF_CAP
+        )
+        return PushState.PENDING
+    except (PlatformError, httpx.HTTPError) as exc:
+        if push.attempts >= MAX_ATTEMPTS:
+            await PlatformPush.filter(id=push.id).update(
+                state=PushState.FAILED, lease_until=None, last_error=str(exc)[:500]
+            )
+            return PushState.FAILED
+        delay = backoff_delay(push.attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
+        await PlatformPush.filter(id=push.id).update(
+            lease_until=None, last_error=str(exc)[:500], next_attempt_at=now + delay
+        )
+        return PushState.PENDING
+    await PlatformPush.filter(id=push.id).update(
+        state=PushState.DONE, done_at=now, lease_until=None, last_error=None
+    )
+    return PushState.DONE
+
+
+async def push_job(settings: Settings, client: httpx.AsyncClient) -> bool:
+    """Scheduler unit."""
+    return await push_once(settings, client=client)

@@ -1,0 +1,243 @@
+"""The stores and the carrier, faked at HTTP in their documented shapes (respx side effects).
+
+Payloads come from tests/fixtures/<platform>/ (see SOURCE.md there); the fakes only
+multiply them into many orders and record what Doorstep sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from portal.platforms import signatures
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SHOP = "https://snowdevil.myshopify.com"
+SHOPIFY_GRAPHQL = f"{SHOP}/admin/api/2025-01/graphql.json"
+SHOPIFY_TOKEN = "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"
+SHOPIFY_SECRET = "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"
+WOO = "https://shop.example.com"
+WOO_KEY = "ck_2b3a4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b"
+WOO_SECRET = "cs_9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e"
+DHL_TRACK_URL = "https://api-eu.dhl.com/track/shipments"
+DHL_API_KEY = "dhl-platforms-api-key"
+DHL_NUMBER = "00340434161094015902"
+
+
+def fixture(platform: str, name: str) -> Any:
+    return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
+
+
+def shopify_order(n: int, base: datetime) -> dict[str, Any]:
+    """The documented order node as the n-th order of a store."""
+    node = copy.deepcopy(fixture("shopify", "order_node.json"))
+    node["id"] = f"gid://shopify/Order/{1_000_000 + n}"
+    node["name"] = f"#{1000 + n}"
+    node["email"] = node["customer"]["email"] = f"buyer{n % 97}@mail.example.com"
+    node["customer"]["id"] = f"gid://shopify/Customer/{5_000 + n % 97}"
+    node["customer"]["phone"] = f"+1613612{n % 97:04d}"
+    stamp = (base + timedelta(minutes=n)).isoformat().replace("+00:00", "Z")
+    node["createdAt"] = node["updatedAt"] = stamp
+    node["lineItems"]["nodes"][0]["id"] = f"gid://shopify/LineItem/{7_000_000 + n}"
+    return node
+
+
+def _cost(available: float = 1990.0) -> dict[str, Any]:
+    return {
+        "cost": {
+            "requestedQueryCost": 252,
+            "actualQueryCost": 52,
+            "throttleStatus": {
+                "maximumAvailable": 2000.0,
+                "currentlyAvailable": available,
+                "restoreRate": 100.0,
+            },
+        }
+    }
+
+
+@dataclass
+class FakeShopify:
+    """``POST /admin/api/2025-01/graphql.json`` answering the queries Doorstep sends."""
+
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    token: str = SHOPIFY_TOKEN
+    #: Answers to give before the real one, in order (a 429, a THROTTLED body …).
+    faults: list[httpx.Response] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    order_pages: int = 0
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.headers.get("X-Shopify-Access-Token") != self.token:
+            return httpx.Response(
+                401, json={"errors": "[API] Invalid API key or access token (unrecognized login "
+                           "or wrong password)"}
+            )  # fmt: skip
+        body = json.loads(request.content)
+        query, variables = body["query"], body.get("variables") or {}
+        if "orders(" in query and self.faults:
+            return self.faults.pop(0)
+        if "shop {" in query:
+            return httpx.Response(200, json=fixture("shopify", "shop.json"))
+        if "webhookSubscriptionCreate" in query:
+            self.subscriptions.append(variables)
+            answer = fixture("shopify", "webhook_subscription_create.json")
+            created = answer["data"]["webhookSubscriptionCreate"]["webhookSubscription"]
+            created["topic"] = variables["topic"]
+            created["id"] = f"gid://shopify/WebhookSubscription/{len(self.subscriptions)}"
+            return httpx.Response(200, json=answer)
+        if "products(" in query:
+            return httpx.Response(200, json=fixture("shopify", "products_page.json"))
+        if "orders(" in query:
+            return self._orders(variables)
+        if "fulfillmentEventCreate" in query:
+            self.events.append(variables["fulfillmentEvent"])
+            return httpx.Response(200, json=fixture("shopify", "fulfillment_event_create.json"))
+        raise AssertionError(f"unexpected query {query[:60]}")
+
+    def _orders(self, variables: dict[str, Any]) -> httpx.Response:
+        self.order_pages += 1
+        start = int(variables["after"]) if variables.get("after") else 0
+        page = self.orders[start : start + int(variables["first"])]
+        end = start + len(page)
+        return httpx.Response(
+            200,
+            json={
+                "data": {
+                    "orders": {
+                        "edges": [
+                            {"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)
+                        ],
+                        "pageInfo": {"hasNextPage": end < len(self.orders), "endCursor": str(end)},
+                    }
+                },
+                "extensions": _cost(),
+            },
+        )
+
+
+def shopify_delivery(
+    topic: str, body: dict[str, Any], webhook_id: str, *, secret: str = SHOPIFY_SECRET
+) -> tuple[dict[str, str], bytes]:
+    """Headers and raw body as Shopify posts a webhook."""
+    raw = json.dumps(body).encode()
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": signatures.sign(secret, raw),
+        "X-Shopify-Shop-Domain": "snowdevil.myshopify.com",
+        "X-Shopify-API-Version": "2025-01",
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
+    }, raw
+
+
+def dhl_delivered(request: httpx.Request) -> httpx.Response:
+    """DHL's Unified Tracking answer for the delivered parcel (fixtures/dhl/delivered.json)."""
+    assert request.headers["DHL-API-Key"] == DHL_API_KEY
+    return httpx.Response(200, json=fixture("dhl", "delivered.json"))
+
+
+def woo_order(n: int, base: datetime) -> dict[str, Any]:
+    """The documented order as the n-th order of a store (no tracking yet)."""
+    order = copy.deepcopy(fixture("woocommerce", "order.json"))
+    order["id"] = 10_000 + n
+    order["number"] = str(10_000 + n)
+    order["billing"]["email"] = f"buyer{n % 89}@example.com"
+    stamp = (base + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%S")
+    order["date_created_gmt"] = order["date_modified_gmt"] = stamp
+    order["meta_data"] = []
+    for i, item in enumerate(order["line_items"]):
+        item["id"] = 100_000 + n * 10 + i
+    return order
+
+
+@dataclass
+class FakeWoo:
+    """``/wp-json/wc/v3`` orders, products, webhooks and notes; the Shipment Tracking API."""
+
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    key: str = WOO_KEY
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    trackings: list[dict[str, Any]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+    faults: list[httpx.Response] = field(default_factory=list)
+
+    def _authorised(self, request: httpx.Request) -> bool:
+        """HTTP Basic with the consumer key and secret, as the documentation's HTTPS auth."""
+        token = base64.b64encode(f"{self.key}:{WOO_SECRET}".encode()).decode()
+        return request.headers.get("Authorization") == f"Basic {token}"
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if not self._authorised(request):
+            return httpx.Response(
+                401,
+                json={"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list "
+                      "resources.", "data": {"status": 401}},
+            )  # fmt: skip
+        path = request.url.path
+        if path == "/wp-json/wc/v3/orders" and request.method == "GET":
+            if self.faults:
+                return self.faults.pop(0)
+            return self._orders(request)
+        if path == "/wp-json/wc/v3/products":
+            return httpx.Response(200, json=[], headers={"X-WP-Total": "0", "X-WP-TotalPages": "0"})
+        if path == "/wp-json/wc/v3/webhooks":
+            sent = json.loads(request.content)
+            self.hooks.append(sent)
+            made = {**fixture("woocommerce", "webhook_create.json"), "id": 142 + len(self.hooks)}
+            made.update(topic=sent["topic"], delivery_url=sent["delivery_url"])
+            return httpx.Response(201, json=made)
+        if path.endswith("/notes"):
+            self.notes.append({"order": path.split("/")[-2], **json.loads(request.content)})
+            return httpx.Response(201, json=fixture("woocommerce", "order_note_create.json"))
+        if path.endswith("/refunds"):
+            self.refunds.append({"order": path.split("/")[-2], **json.loads(request.content)})
+            return httpx.Response(201, json=fixture("woocommerce", "refund_create.json"))
+        if path.endswith("/shipment-trackings"):
+            self.trackings.append(json.loads(request.content))
+            return httpx.Response(201, json=fixture("woocommerce", "shipment_tracking_create.json"))
+        raise AssertionError(f"unexpected {request.method} {path}")
+
+    def _orders(self, request: httpx.Request) -> httpx.Response:
+        per_page = int(request.url.params.get("per_page", "10"))
+        page = int(request.url.params.get("page", "1"))
+        self.pages.append(page)
+        chunk = self.orders[(page - 1) * per_page : page * per_page]
+        total_pages = -(-len(self.orders) // per_page)
+        base = f"{WOO}/wp-json/wc/v3/orders?per_page={per_page}"
+        links = [f'<{base}&page={page - 1}>; rel="prev"'] if page > 1 else []
+        if page < total_pages:
+            links.append(f'<{base}&page={page + 1}>; rel="next"')
+        headers = {"X-WP-Total": str(len(self.orders)), "X-WP-TotalPages": str(total_pages)}
+        if links:
+            headers["Link"] = ", ".join(links)
+        return httpx.Response(200, json=chunk, headers=headers)
+
+
+def woo_delivery(
+    topic: str, body: dict[str, Any], delivery_id: str, secret: str
+) -> tuple[dict[str, str], bytes]:
+    """Headers and raw body as WooCommerce posts a webhook."""
+    raw = json.dumps(body).encode()
+    resource, event = topic.split(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": f"{WOO}/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": signatures.sign(secret, raw),
+        "X-WC-Webhook-ID": "143",
+        "X-WC-Webhook-Delivery-ID": delivery_id,
+    }, raw

@@ -1,0 +1,93 @@
+"""The workspace's Stores screen: connect, see the status line, test, and only one's own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from starlette.applications import Starlette
+
+from portal.models import Platform, PlatformConnection
+from portal.platforms.backfill import sync_connection
+from tests import factories
+from tests.admin.helpers import admin_app, signed_in_owner
+from tests.conftest import client_for
+from tests.platforms.fakes import SHOPIFY_GRAPHQL, SHOPIFY_SECRET, SHOPIFY_TOKEN, FakeShopify
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str, db: str) -> Starlette:
+    return admin_app(tmp_path, database_url)
+
+
+@pytest.fixture
+def store() -> FakeShopify:
+    return FakeShopify()
+
+
+@pytest.fixture
+async def http(store: FakeShopify) -> AsyncIterator[httpx.AsyncClient]:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(SHOPIFY_GRAPHQL).mock(side_effect=store.answer)
+        async with httpx.AsyncClient() as client:
+            yield client
+
+
+FORM = {"platform": "shopify", "access_token": SHOPIFY_TOKEN, "app_secret": SHOPIFY_SECRET}
+
+
+async def test_the_owner_connects_tests_and_sees_a_pause(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    async with client_for(app) as staff:
+        _owner, token = await signed_in_owner(staff)
+        empty = await staff.get("/admin/stores")
+        assert empty.template.name == "admin/stores.html"  # type: ignore[attr-defined]
+        assert empty.context["stores"] == []  # type: ignore[attr-defined]
+
+        wrong = await staff.post(
+            "/admin/stores", data={**FORM, "shop_url": "shop.example.com", "csrf_token": token}
+        )
+        assert wrong.status_code == 400
+        assert "myshopify.com address" in wrong.text
+        assert not await PlatformConnection.exists()
+
+        done = await staff.post(
+            "/admin/stores", data={**FORM, "shop_url": "snowdevil", "csrf_token": token}
+        )
+        assert done.status_code == 303, done.text
+        page = await staff.get("/admin/stores")
+        ((connection, line),) = page.context["stores"]  # type: ignore[attr-defined]
+        assert (line["webhooks"], line["paused"], line["last_error"]) == (8, None, None)
+
+        tested = await staff.post(
+            f"/admin/stores/{connection.id}/test",
+            data={"csrf_token": token},
+            headers={"HX-Request": "true"},
+        )
+        assert "Connected to Snowdevil." in tested.text
+
+        store.token = "shpat_revoked"
+        await sync_connection(connection, app.state.settings, http)
+        paused = await staff.get("/admin/stores")
+        assert "Paused: credentials rejected" in paused.text
+        assert "The store refused the credentials (HTTP 401)." in paused.text
+
+
+async def test_another_shops_store_is_not_found(app: Starlette, http: httpx.AsyncClient) -> None:
+    theirs = await PlatformConnection.create(
+        merchant=await factories.merchant(),
+        platform=Platform.SHOPIFY,
+        shop_url="https://other.myshopify.com",
+        credentials_encrypted="x",
+    )
+    async with client_for(app) as staff:
+        _owner, token = await signed_in_owner(staff)
+        for action in ("test", "sync", "settings"):
+            answer = await staff.post(
+                f"/admin/stores/{theirs.id}/{action}", data={"csrf_token": token}
+            )
+            assert answer.status_code == 404
