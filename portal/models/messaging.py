@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -60,6 +61,10 @@ class OutboxMessage(Model):
     #: Provider’s delivery receipt (Twilio MessageStatus, SMTP reply).
     delivery_status = fields.CharField(max_length=32, null=True)
     error: str | None = fields.TextField(null=True)
+    #: Set just before the provider is called, cleared with the outcome: a row still
+    #: carrying it after its lease lapsed was being sent by an attempt that died.
+    attempt_id: str | None = fields.CharField(max_length=32, null=True)
+    sending_since: datetime | None = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

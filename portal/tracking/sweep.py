@@ -42,6 +42,7 @@ from carriers.base import (
     RateLimited,
     TrackingResult,
 )
+from portal.core import draining
 from portal.crypto import DecryptionError
 from portal.models import CarrierAccount, EventSource
 from portal.settings import Settings
@@ -138,6 +139,10 @@ class _Poller:
     async def _call(self, numbers: list[str], by_number: dict[str, list[Claimed]]) -> None:
         shipments = [s for n in numbers for s in by_number[n]]
         async with self.slots:
+            if draining.stop_requested():
+                # The worker is stopping: give these back due now for another worker.
+                self.run.defer(shipments, self.now)
+                return
             if self.stopped_until is None:
                 await self.pacer.wait()
             if self.stopped_until is not None:
@@ -330,6 +335,8 @@ async def sweep_once(
     """Claim, poll and write back at most ``batch_size`` due shipments."""
     now = now or datetime.now(UTC)
     report = SweepReport()
+    if draining.stop_requested():
+        return report
     claimed = await claim.claim_due(now, batch_size)
     report.claimed = len(claimed)
     report.more_waiting = len(claimed) >= batch_size
@@ -347,9 +354,28 @@ async def sweep_once(
         async with gate:
             await _run_account(run, settings, client, now, rand, per_account)
 
-    await asyncio.gather(*(guarded(run) for run in runs))
-    await _write_back(runs, report, now, rand, settings)
+    ids = [c.id for c in claimed]
+
+    async def renew() -> None:
+        await claim.renew(ids, now=datetime.now(UTC))
+
+    try:
+        async with draining.Heartbeat(renew, claim.HEARTBEAT.total_seconds(), "poll sweep"):
+            await asyncio.gather(*(guarded(run) for run in runs))
+            await _write_back(runs, report, now, rand, settings)
+    except BaseException:
+        # Cancelled at the end of a stopping worker's grace (or a bug): hand the batch
+        # back rather than leave it to the lease.
+        await _release_quietly(ids)
+        raise
     return report
+
+
+async def _release_quietly(ids: list[int]) -> None:
+    try:
+        await asyncio.wait_for(claim.release(ids, now=datetime.now(UTC)), timeout=5)
+    except Exception as exc:
+        log.warning("could not give back %d claimed shipments: %r", len(ids), exc)
 
 
 async def sweep_until_idle(
@@ -379,7 +405,7 @@ async def sweep_until_idle(
         return budget_seconds is None or time.monotonic() - started < budget_seconds
 
     async def lane() -> None:
-        while may_continue():
+        while not draining.stop_requested() and may_continue():
             report = await sweep_once(settings, client=client, now=now, batch_size=batch_size)
             total.merge(report)
             if not report.more_waiting:
