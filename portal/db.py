@@ -67,7 +67,7 @@ def _connection(url: str, settings: Settings, statement_timeout: bool) -> dict[s
             server.setdefault("statement_timeout", str(int(settings.db_statement_timeout * 1000)))
             # A little longer than the server's, so the server's cancellation wins when it
             # can answer at all.
-            credentials.setdefault("command_timeout", settings.db_statement_timeout + 5)
+            credentials.setdefault("command_timeout", settings.db_statement_timeout + 1)
         credentials["server_settings"] = server
         credentials.setdefault("init", _keepalive(settings))
     return config

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from portal import db
 from portal.core import draining
 from portal.http import build_client
 from portal.settings import Settings
@@ -95,8 +96,13 @@ async def drain(job: Job, settings: Settings, client: httpx.AsyncClient) -> int:
     while not draining.stop_requested():
         try:
             more = await job.unit(settings, client)
-        except Exception:  # one failing unit must not kill the job for good
-            log.exception("job %s failed", job.name)
+        except Exception as exc:  # one failing unit must not kill the job for good
+            if db.unreachable(exc):
+                log.warning(
+                    "job %s: database unreachable (%r); retried at its next run", job.name, exc
+                )
+            else:
+                log.exception("job %s failed", job.name)
             return units
         units += 1
         if not more or time.monotonic() >= deadline:
