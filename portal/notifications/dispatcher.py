@@ -21,7 +21,7 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -180,6 +180,8 @@ class _Pass:
     worker stops), and whether the database stopped answering (then every lane stops)."""
 
     unstarted: set[int]
+    #: Still leased to this pass (renewed by the heartbeat): not settled, not held back.
+    leased: set[int] = field(default_factory=set)
     database_away: bool = False
 
     def may_start(self) -> bool:
@@ -377,10 +379,10 @@ async def dispatch_once(
     report.claimed = len(ids)
     if not ids:
         return report
-    state = _Pass(unstarted=set(ids))
+    state = _Pass(unstarted=set(ids), leased=set(ids))
 
     async def renew() -> None:
-        await _QUEUE.renew(sorted(set(ids)), now=datetime.now(UTC), lease=LEASE)
+        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE)
 
     try:
         async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "dispatch"):
@@ -418,6 +420,7 @@ async def _settle(
             live.append(message)
     ready = await _hold_back_fresh_in_flight(live, now)
     state.unstarted.intersection_update(m.id for m in ready)
+    state.leased.intersection_update(m.id for m in ready)
     for channel in CHANNELS:
         batch = [m for m in ready if m.channel == channel]
         if batch:

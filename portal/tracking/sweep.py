@@ -393,7 +393,8 @@ async def sweep_once(
     try:
         async with draining.Heartbeat(renew, claim.HEARTBEAT.total_seconds(), "poll sweep"):
             await asyncio.gather(*(guarded(run) for run in runs))
-            await _write_back(runs, report, now, rand, settings)
+        # Outside the heartbeat: a renewal after the write-back would undo its schedule.
+        await _write_back(runs, report, now, rand, settings)
     except BaseException:
         # Cancelled at the end of a stopping worker's grace (or a bug): hand the batch
         # back rather than leave it to the lease.
