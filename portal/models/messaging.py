@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -63,8 +62,8 @@ class OutboxMessage(Model):
     error: str | None = fields.TextField(null=True)
     #: Set just before the provider is called, cleared with the outcome: a row still
     #: carrying it after its lease lapsed was being sent by an attempt that died.
-    attempt_id: str | None = fields.CharField(max_length=32, null=True)
-    sending_since: datetime | None = fields.DatetimeField(null=True)
+    attempt_id = fields.CharField(max_length=32, null=True)
+    sending_since = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
