@@ -390,8 +390,9 @@ async def dispatch_once(
     except BaseException:
         await _release_quietly(state.unstarted)
         raise
-    if not state.database_away:
-        await _release_quietly(state.unstarted)
+    # Also after an outage: the outcomes were recorded, so the database answers again, and
+    # the messages this pass stopped short of are due at once rather than after the lease.
+    await _release_quietly(state.unstarted)
     return report
 
 

@@ -14,17 +14,21 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import respx
 from aiosmtpd.controller import Controller
 
+from benchmarks.tcp_proxy import TcpProxy
+from portal import db as portal_db
 from portal.core import draining
 from portal.models import MessageState, OutboxMessage
 from portal.notifications import dispatcher
 from portal.notifications.dispatcher import IN_FLIGHT_GRACE, claim_due, dispatch_once
 from portal.settings import Settings
+from tests.conftest import POSTGRES_URL, _truncate_all
 from tests.notifications.helpers import (
     MESSAGES_URL,
     Parcel,
@@ -294,3 +298,52 @@ async def test_a_bug_while_recording_is_not_mistaken_for_an_outage() -> None:
     with pytest.raises(KeyError):
         await dispatcher._until_recorded(state, 1, record)
     assert not state.database_away
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PORTAL_TEST_POSTGRES is not set")
+async def test_a_database_outage_mid_pass_sends_nothing_twice(
+    postgres_url: str, slow_sink: SlowSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database is black-holed while the first e-mail is being accepted, for 3 s: the
+    lanes stop, the outcomes already in hand are recorded once it is back, and the rest are
+    sent by the next pass, each exactly once."""
+    monkeypatch.setattr(dispatcher, "RECORD_RETRY_CAP", 0.5)
+    loop = asyncio.get_running_loop()
+    upstream = httpx.URL(postgres_url.replace("postgres://", "http://"))
+    proxy = await TcpProxy(upstream.host, upstream.port or 5432).start()
+    parts = urlsplit(postgres_url)
+    via = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}")
+    await portal_db.connect(via.geturl(), Settings(db_statement_timeout=0.5, db_connect_timeout=1))
+    try:
+        p = await parcel()
+        await many(p, 12)
+        outage: list[bool] = []
+
+        def cut() -> None:
+            if not outage:
+                outage.append(True)
+                proxy.blackhole()
+                loop.call_later(3.0, proxy.restore)
+
+        class Cutting(SlowSink):
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                loop.call_soon_threadsafe(cut)
+                return await super().handle_DATA(server, session, envelope)
+
+        slow_sink.__class__ = Cutting
+        first = await dispatch_once(smtp(slow_sink))
+        assert outage and first.sent < 12
+        for _ in range(5):
+            await asyncio.sleep(0.2)
+            await dispatch_once(smtp(slow_sink))
+        ids = [m["Message-ID"] for m in slow_sink.messages]
+        assert len(ids) == len(set(ids)) == 12
+        assert await OutboxMessage.filter(state=MessageState.SENT).count() == 12
+        assert await OutboxMessage.filter(attempt_id__isnull=False).count() == 0
+    finally:
+        proxy.restore()
+        await portal_db.disconnect()
+        await proxy.close()
+        await portal_db.connect(postgres_url)  # the fixture truncates through its own
+        await _truncate_all()
+        await portal_db.disconnect()
