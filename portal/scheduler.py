@@ -29,6 +29,9 @@ from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: How long units cancelled at the end of the grace period get to clean up.
+LATE_CLEANUP_SECONDS = 35.0
+
 #: One unit of work: returns True when more is waiting right now.
 Unit = Callable[[Settings, httpx.AsyncClient], Awaitable[bool]]
 
@@ -172,7 +175,9 @@ class Worker:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # cancels the late ones
         if not finished:
-            await asyncio.wait(running, timeout=5)  # their clean-up hands claims back
+            # Their clean-up hands claims back; a send whose outcome is not yet recorded
+            # keeps trying for a while (the dispatcher's RECORD_AFTER_CANCEL).
+            await asyncio.wait(running, timeout=LATE_CLEANUP_SECONDS)
         await refresh.drain(within=5)
         await self.client.aclose()
         return finished

@@ -47,11 +47,14 @@ log = logging.getLogger(__name__)
 #: worker's messages come back within a lease.
 LEASE = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=10)
-#: A message whose attempt began sending less than this long ago is left to that attempt.
-IN_FLIGHT_GRACE = timedelta(seconds=45)
-#: Waiting for the database to record an outcome: first pause, longest pause.
+#: A message whose attempt began sending less than this long ago is left to that attempt:
+#: it may be alive, waiting for the database to take the outcome.
+IN_FLIGHT_GRACE = timedelta(seconds=90)
+#: Waiting for the database to record an outcome: first pause, longest pause, and how long
+#: a stopping worker keeps trying after its grace period ran out.
 RECORD_RETRY_FIRST = 0.5
-RECORD_RETRY_CAP = 5.0
+RECORD_RETRY_CAP = 2.0
+RECORD_AFTER_CANCEL = 30.0
 MAX_ATTEMPTS = 6
 #: Recipients served at the same time in one pass.
 LANES = 4
@@ -193,24 +196,43 @@ async def _until_recorded(
 ) -> Any:
     """Write an outcome, waiting for the database as long as it takes: a message that was
     handed to the provider must not be sent again because its outcome was lost. Meanwhile
-    the pass sends nothing else (``database_away``)."""
+    the pass sends nothing else (``database_away``).
+
+    A stopping worker cancels its units at the end of the grace period; an outcome in hand
+    is still worth :data:`RECORD_AFTER_CANCEL` more seconds of trying (the cancellation is
+    raised once it is written, or when that time is up)."""
     pause = RECORD_RETRY_FIRST
+    cancelled: asyncio.CancelledError | None = None
+    give_up_at = 0.0
     while True:
         try:
-            return await record()
-        except Exception as exc:
-            if not db.unreachable(exc):
+            try:
+                result = await record()
+            except Exception as exc:
+                if not db.unreachable(exc):
+                    raise
+                state.database_away = True
+                log.warning(
+                    "cannot record the outcome of outbox message %s (%r); sending stops, "
+                    "retrying in %.1f s",
+                    message_id,
+                    exc,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_CAP)
+                continue
+        except asyncio.CancelledError as exc:
+            loop = asyncio.get_running_loop()
+            if cancelled is None:
+                cancelled, give_up_at = exc, loop.time() + RECORD_AFTER_CANCEL
+                log.warning("outbox message %s was sent: recording it before stopping", message_id)
+            if loop.time() >= give_up_at:
                 raise
-            state.database_away = True
-            log.warning(
-                "cannot record the outcome of outbox message %s (%r); sending stops, "
-                "retrying in %.1f s",
-                message_id,
-                exc,
-                pause,
-            )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, RECORD_RETRY_CAP)
+            continue
+        if cancelled is not None:
+            raise cancelled
+        return result
 
 
 async def _mark_in_flight(state: _Pass, message: OutboxMessage) -> str | None:

@@ -347,3 +347,24 @@ async def test_a_database_outage_mid_pass_sends_nothing_twice(
         await portal_db.connect(postgres_url)  # the fixture truncates through its own
         await _truncate_all()
         await portal_db.disconnect()
+
+
+async def test_a_worker_cancelled_at_the_end_of_its_grace_still_records_a_sent_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatcher, "RECORD_RETRY_FIRST", 0.05)
+    state = dispatcher._Pass(unstarted=set())
+    recorded: list[int] = []
+
+    async def record() -> None:
+        if len(recorded) < 1 and not task.cancelling():
+            raise ConnectionRefusedError("database away")
+        recorded.append(1)
+
+    task = asyncio.create_task(dispatcher._until_recorded(state, 7, record))
+    await asyncio.sleep(0.02)
+    task.cancel()  # the grace period ran out while the database was away
+
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert recorded == [1]
