@@ -49,7 +49,7 @@ LEASE = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=10)
 #: A message whose attempt began sending less than this long ago is left to that attempt:
 #: it may be alive, waiting for the database to take the outcome.
-IN_FLIGHT_GRACE = timedelta(seconds=90)
+IN_FLIGHT_GRACE = timedelta(seconds=60)
 #: Waiting for the database to record an outcome: first pause, longest pause, and how long
 #: a stopping worker keeps trying after its grace period ran out.
 RECORD_RETRY_FIRST = 0.5
