@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -90,9 +91,17 @@ class Workers:
             "worker",
             env=self.env,
             cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
+        # Live once its signal handlers are in (a deploy stops running workers, not ones
+        # still importing); it prints two short lines in all, so the pipe never fills.
+        assert process.stdout is not None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(60):
+                while line := await process.stdout.readline():
+                    if b"worker running" in line:
+                        break
         self.live.append(process)
 
     def sample(self) -> None:
