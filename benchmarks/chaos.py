@@ -118,9 +118,9 @@ class Workers:
         self.sample()
         sent = time.monotonic()
         victim.send_signal(how)
-        await self.spawn()
         what = "SIGTERM" if how == signal.SIGTERM else "kill -9"
         self.reaping.append(asyncio.create_task(self._reap(victim, what, sent, started)))
+        await self.spawn()
 
     async def _reap(
         self, victim: asyncio.subprocess.Process, what: str, sent: float, started: float
@@ -256,9 +256,9 @@ async def run(args: argparse.Namespace) -> list[list[object]]:
         "PORTAL_DB_CONNECT_TIMEOUT": "5",
     }
     workers = Workers(env)
-    started = time.monotonic()
     for _ in range(2):
         await workers.spawn()
+    started = time.monotonic()  # the clock starts once both workers run
 
     kills = sorted(rng.uniform(3, args.chaos_window) for _ in range(args.kills))
     plan: list[tuple[float, str]] = [(t, "kill") for t in kills]
