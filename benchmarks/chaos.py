@@ -331,6 +331,10 @@ async def run(args: argparse.Namespace) -> list[list[object]]:
         ["99 % of shipments polled", when(polled_99_at)],
         ["all shipments polled", when(polled_all_at)],
         ["worker CPU s (all processes)", f"{cpu:.1f}"],
+        [
+            f"worker CPU s per process ({len(workers.cpu)})",
+            " ".join(f"{value:.1f}" for value in workers.cpu.values()),
+        ],
         ["worker CPU ms per unit (e-mail or shipment)", f"{1000 * cpu / max(units, 1):.2f}"],
         ["throughput (units / s of run)", f"{units / elapsed:.0f}"],
     ]
