@@ -45,7 +45,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
-            await db.connect(settings.database_url)
+            await db.connect(settings.database_url, settings)
         worker = None
         if scheduler:
             from portal.scheduler import start_scheduler

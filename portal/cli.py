@@ -32,7 +32,7 @@ def _configure_logging(settings: Settings) -> None:
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     from portal import db
 
-    await db.connect(settings.database_url)
+    await db.connect(settings.database_url, settings)
     try:
         return await work()
     finally:
@@ -73,7 +73,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from portal.scheduler import start_scheduler
 
     async def work() -> None:
-        await db.connect(settings.database_url)
+        await db.connect(settings.database_url, settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -3,13 +3,16 @@
 A worker leases rows whose ``state`` is pending, whose due time has come and whose lease
 has lapsed; counting the attempt in the same statement. On PostgreSQL one UPDATE over a
 ``FOR UPDATE SKIP LOCKED`` sub-select, so any number of workers share the table; on
-SQLite a conditional update per row (exactly one row changed: it is ours). A crashed
-worker's rows come back when the lease lapses.
+SQLite a conditional update per row (exactly one row changed: it is ours). Leases are
+short and renewed (:meth:`LeasedQueue.renew`) while the claimer works, so a crashed
+worker's rows come back within a lease; a stopping worker hands back what it has not
+started (:meth:`LeasedQueue.release`) at once.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,6 +71,23 @@ RETURNING id
             if changed == 1:
                 claimed.append(int(row_id))
         return claimed
+
+    async def renew(self, ids: Sequence[int], *, now: datetime, lease: timedelta) -> int:
+        """Extend the lease of the rows in ``ids`` still pending and leased; how many."""
+        if not ids:
+            return 0
+        return await self.model.filter(
+            id__in=list(ids), state=self.pending, lease_until__gt=now
+        ).update(lease_until=now + lease)
+
+    async def release(self, ids: Sequence[int]) -> int:
+        """Hand back leased rows this worker never started: due again at once, and the
+        attempt the claim counted uncounted; how many."""
+        if not ids:
+            return 0
+        return await self.model.filter(
+            id__in=list(ids), state=self.pending, lease_until__isnull=False
+        ).update(lease_until=None, attempts=F("attempts") - 1)
 
 
 def backoff_delay(

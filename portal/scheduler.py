@@ -3,8 +3,12 @@
 Each job calls a function that does one bounded unit of work and says whether more is
 waiting; :func:`drain` repeats it while there is more, within a time budget, so a backlog
 clears quickly without one run hogging the process. Claims inside the units are atomic in
-the database, so any number of workers can run the same jobs. :meth:`Worker.stop` lets
-running units finish before the process exits (SIGTERM drains).
+the database, so any number of workers can run the same jobs.
+
+:meth:`Worker.stop` drains (SIGTERM): no new run starts, each running unit finishes (up to
+``PORTAL_WORKER_GRACE_SECONDS``) and hands back what it claimed but had not started, and
+only then is anything cancelled. APScheduler's own ``shutdown`` cancels running jobs at
+once, so it comes last.
 """
 
 from __future__ import annotations
@@ -18,10 +22,15 @@ from dataclasses import dataclass
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from portal import db
+from portal.core import draining
 from portal.http import build_client
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: How long units cancelled at the end of the grace period get to clean up.
+LATE_CLEANUP_SECONDS = 35.0
 
 #: One unit of work: returns True when more is waiting right now.
 Unit = Callable[[Settings, httpx.AsyncClient], Awaitable[bool]]
@@ -92,15 +101,21 @@ async def drain(job: Job, settings: Settings, client: httpx.AsyncClient) -> int:
     """Run ``job.unit`` while it reports more work, within the job's budget; count the units."""
     deadline = time.monotonic() + job.budget_seconds
     units = 0
-    while True:
+    while not draining.stop_requested():
         try:
             more = await job.unit(settings, client)
-        except Exception:  # one failing unit must not kill the job for good
-            log.exception("job %s failed", job.name)
+        except Exception as exc:  # one failing unit must not kill the job for good
+            if db.unreachable(exc):
+                log.warning(
+                    "job %s: database unreachable (%r); retried at its next run", job.name, exc
+                )
+            else:
+                log.exception("job %s failed", job.name)
             return units
         units += 1
         if not more or time.monotonic() >= deadline:
             return units
+    return units
 
 
 class Worker:
@@ -111,7 +126,7 @@ class Worker:
         self.jobs = jobs() if selected is None else selected
         self.client = build_client(settings)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self._running: set[asyncio.Task[int]] = set()
+        self._running: set[asyncio.Task[object]] = set()
 
     async def _run(self, job: Job) -> None:
         task = asyncio.current_task()
@@ -124,6 +139,7 @@ class Worker:
                 self._running.discard(task)
 
     def start(self) -> Worker:
+        draining.reset()
         for job in self.jobs:
             self.scheduler.add_job(
                 self._run,
@@ -140,15 +156,36 @@ class Worker:
         log.info("scheduler started with %d jobs", len(self.jobs))
         return self
 
-    async def stop(self, within: float = 30.0) -> None:
-        """Stop scheduling, let running units finish (at most ``within`` s), close the client."""
+    async def stop(self, within: float | None = None) -> bool:
+        """Drain: start nothing new, let running units finish and hand back their unstarted
+        claims (at most ``within`` s, default the grace setting), then close the client.
+
+        Returns True when every unit finished within the grace period; those still running
+        then are cancelled (their leases lapse within a minute).
+        """
         from portal.tracking import refresh
 
-        self.scheduler.shutdown(wait=False)
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=within)
+        grace = self.settings.worker_grace_seconds if within is None else within
+        draining.request_stop()
+        if self.scheduler.running:
+            self.scheduler.pause()
+        running = set(self._running)
+        finished = True
+        if running:
+            log.info("draining %d running jobs (up to %.0f s)", len(running), grace)
+            _, late = await asyncio.wait(running, timeout=grace)
+            finished = not late
+            if late:
+                log.warning("%d jobs still running after %.0f s: cancelling", len(late), grace)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)  # cancels the late ones
+        if not finished:
+            # Their clean-up hands claims back; a send whose outcome is not yet recorded
+            # keeps trying for a while (the dispatcher's RECORD_AFTER_CANCEL).
+            await asyncio.wait(running, timeout=LATE_CLEANUP_SECONDS)
         await refresh.drain(within=5)
         await self.client.aclose()
+        return finished
 
 
 def _now() -> object:

@@ -137,6 +137,15 @@ class Settings:
     tracking_number_limit: int = 120
     #: How long a tracking lookup and a rendered status block are reused (0: not at all).
     tracking_cache_seconds: float = 5.0
+    #: How long a stopping worker lets running units finish before cancelling them.
+    worker_grace_seconds: float = 30.0
+    #: Seconds to open a database connection, and for one statement, before giving up.
+    db_connect_timeout: float = 10.0
+    db_statement_timeout: float = 30.0
+    #: TCP keepalive: idle seconds before the first probe (a vanished peer is noticed
+    #: after about idle + 3 × interval); SQLite instead waits this long for a lock.
+    db_keepalive_seconds: float = 15.0
+    db_busy_timeout: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -254,6 +263,19 @@ class Settings:
             tracking_cache_seconds=_seconds(
                 "PORTAL_TRACKING_CACHE_SECONDS", get("TRACKING_CACHE_SECONDS") or "5"
             ),
+            worker_grace_seconds=_seconds(
+                "PORTAL_WORKER_GRACE_SECONDS", get("WORKER_GRACE_SECONDS") or "30"
+            ),
+            db_connect_timeout=_number(
+                "PORTAL_DB_CONNECT_TIMEOUT", get("DB_CONNECT_TIMEOUT") or "10"
+            ),
+            db_statement_timeout=_number(
+                "PORTAL_DB_STATEMENT_TIMEOUT", get("DB_STATEMENT_TIMEOUT") or "30"
+            ),
+            db_keepalive_seconds=_number(
+                "PORTAL_DB_KEEPALIVE_SECONDS", get("DB_KEEPALIVE_SECONDS") or "15"
+            ),
+            db_busy_timeout=_number("PORTAL_DB_BUSY_TIMEOUT", get("DB_BUSY_TIMEOUT") or "5"),
         )
 
 

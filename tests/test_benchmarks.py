@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import dispatch, poll_sweep
+from benchmarks import chaos, dispatch, poll_sweep
+from tests.conftest import POSTGRES_URL
 
 
 async def test_the_poll_sweep_benchmark_runs_on_sqlite(
@@ -47,3 +48,19 @@ async def test_the_store_backfill_benchmark_runs_on_sqlite(
     assert (
         "ratio A/B per round" in out and "reproduce: python -m benchmarks.platform_backfill" in out
     )
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="the chaos benchmark needs PostgreSQL")
+async def test_the_chaos_benchmark_runs_and_counts_nothing_lost(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    database = POSTGRES_URL.rsplit("/", 1)[0] + "/doorstep_chaos_smoke"
+    argv = ["--messages", "40", "--shipments", "30", "--kills", "1", "--outage", "2"]
+    argv += ["--outage-at", "3", "--chaos-window", "4", "--limit", "120", "--database", database]
+    assert await chaos.main(argv) == 0
+    out = capsys.readouterr().out
+    rows = [line.rpartition("  ") for line in out.splitlines() if "  " in line]
+    values = {label.strip(): value.strip() for label, _, value in rows}
+    assert values["messages lost (never sent)"] == "0"
+    assert values["shipments lost (never polled)"] == "0"
+    assert "SIGTERM (exit 0" in out

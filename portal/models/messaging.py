@@ -69,6 +69,10 @@ class OutboxMessage(Model):
     #: What a channel needs beyond the text: a WhatsApp template (``content_sid``,
     #: ``variables``), a web push notification's ``title`` and ``url``.
     payload: dict[str, Any] | None = fields.JSONField(null=True)
+    #: Set just before the provider is called, cleared with the outcome: a row still
+    #: carrying it after its lease lapsed was being sent by an attempt that died.
+    attempt_id = fields.CharField(max_length=32, null=True)
+    sending_since = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ giving up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Self
 
@@ -98,6 +99,13 @@ class MessageChannel:
 
     async def send(self, message: OutboxMessage) -> Sent:
         raise NotImplementedError
+
+    async def find_sent(self, message: OutboxMessage, *, since: datetime) -> Sent | None:
+        """Whether an attempt that died after calling the provider (at ``since`` or later)
+        got ``message`` through, by the provider's own records; None when it did not or
+        the provider keeps no records to ask (then the message is sent again). Raises
+        :class:`DeliveryError` when the records cannot be read now."""
+        return None
 
 
 def pick_locale(*candidates: str | None) -> str:

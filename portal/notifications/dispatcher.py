@@ -19,15 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
+from tortoise.expressions import F
 
-from portal import consent
-from portal.core import timezones
+from portal import consent, db
+from portal.core import draining, timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
@@ -42,7 +45,18 @@ from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+#: A claim's lease, renewed every :data:`HEARTBEAT` while the pass works: a killed
+#: worker's messages come back within a lease.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
+#: A message whose attempt began sending less than this long ago is left to that attempt:
+#: it may be alive, waiting for the database to take the outcome.
+IN_FLIGHT_GRACE = timedelta(seconds=60)
+#: Waiting for the database to record an outcome: first pause, longest pause, and how long
+#: a stopping worker keeps trying after its grace period ran out.
+RECORD_RETRY_FIRST = 0.5
+RECORD_RETRY_CAP = 2.0
+RECORD_AFTER_CANCEL = 30.0
 MAX_ATTEMPTS = 6
 #: Recipients served at the same time in one pass.
 LANES = 4
@@ -88,9 +102,9 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     return queue_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
-async def claim_due(*, now: datetime, limit: int, lease: timedelta = LEASE) -> list[int]:
+async def claim_due(*, now: datetime, limit: int, lease: timedelta | None = None) -> list[int]:
     """Lease up to ``limit`` due messages to this worker; returns their ids."""
-    return await _QUEUE.claim_due(now=now, limit=limit, lease=lease)
+    return await _QUEUE.claim_due(now=now, limit=limit, lease=lease or LEASE)
 
 
 def _opted_out(message: OutboxMessage) -> bool:
@@ -115,13 +129,21 @@ async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> Non
         delivery_status=sent.status[:32],
         lease_until=None,
         error=None,
+        attempt_id=None,
+        sending_since=None,
     )
 
 
 async def _record_failure(
-    settings: Settings, message: OutboxMessage, error: DeliveryError, now: datetime
+    settings: Settings,
+    message: OutboxMessage,
+    error: DeliveryError,
+    now: datetime,
+    still_unsure: bool = False,
 ) -> bool:
-    """Retry later or give up; True when the message will be retried."""
+    """Retry later or give up; True when the message will be retried. ``still_unsure``:
+    whether an earlier attempt reached the provider is still unknown, so the row keeps
+    that attempt's in-flight mark for the next try to look up again."""
     max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
     if not error.permanent and message.attempts < max_attempts:
         merchant = message.merchant
@@ -142,10 +164,15 @@ async def _record_failure(
             scheduled_for=retry_at,
             lease_until=None,
             error=error.message,
+            **({} if still_unsure else {"attempt_id": None, "sending_since": None}),
         )
         return True
     await OutboxMessage.filter(id=message.id).update(
-        state=MessageState.FAILED, lease_until=None, error=error.message
+        state=MessageState.FAILED,
+        lease_until=None,
+        error=error.message,
+        attempt_id=None,
+        sending_since=None,
     )
     if message.channel == Channel.SMS and error.code == OPTED_OUT and message.customer_id:
         # Twilio says the recipient texted STOP: honour it everywhere, not only here.
@@ -159,26 +186,130 @@ async def _record_failure(
     return False
 
 
+@dataclass
+class _Pass:
+    """What the lanes of one pass share: the messages not yet started (handed back if the
+    worker stops), and whether the database stopped answering (then every lane stops)."""
+
+    unstarted: set[int]
+    #: Still leased to this pass (renewed by the heartbeat): not settled, not held back.
+    leased: set[int] = field(default_factory=set)
+    database_away: bool = False
+
+    def may_start(self) -> bool:
+        return not self.database_away and not draining.stop_requested()
+
+
+async def _until_recorded(
+    state: _Pass, message_id: int, record: Callable[[], Awaitable[Any]]
+) -> Any:
+    """Write an outcome, waiting for the database as long as it takes: a message that was
+    handed to the provider must not be sent again because its outcome was lost. Meanwhile
+    the pass sends nothing else (``database_away``).
+
+    A stopping worker cancels its units at the end of the grace period; an outcome in hand
+    is still worth :data:`RECORD_AFTER_CANCEL` more seconds of trying (the cancellation is
+    raised once it is written, or when that time is up)."""
+    pause = RECORD_RETRY_FIRST
+    cancelled: asyncio.CancelledError | None = None
+    give_up_at = 0.0
+    while True:
+        try:
+            try:
+                result = await record()
+            except Exception as exc:
+                if not db.unreachable(exc):
+                    raise
+                state.database_away = True
+                log.warning(
+                    "cannot record the outcome of outbox message %s (%r); sending stops, "
+                    "retrying in %.1f s",
+                    message_id,
+                    exc,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_CAP)
+                continue
+        except asyncio.CancelledError as exc:
+            loop = asyncio.get_running_loop()
+            if cancelled is None:
+                cancelled, give_up_at = exc, loop.time() + RECORD_AFTER_CANCEL
+                log.warning("outbox message %s was sent: recording it before stopping", message_id)
+            if loop.time() >= give_up_at:
+                raise
+            continue
+        if cancelled is not None:
+            raise cancelled
+        return result
+
+
+async def _mark_in_flight(state: _Pass, message: OutboxMessage) -> str | None:
+    """Write this attempt's id into the row before the provider is called; None when the
+    row is no longer ours or the database does not answer (then nothing is sent)."""
+    attempt = uuid.uuid4().hex
+    try:
+        marked = await OutboxMessage.filter(id=message.id, state=MessageState.PENDING).update(
+            attempt_id=attempt, sending_since=datetime.now(UTC)
+        )
+    except Exception as exc:
+        if not db.unreachable(exc):
+            raise
+        state.database_away = True
+        log.warning("database away before sending outbox message %s: %r", message.id, exc)
+        return None
+    return attempt if marked else None
+
+
+async def _recover(sender: MessageChannel, message: OutboxMessage) -> Sent | None:
+    """An earlier attempt died while sending ``message``: did the provider get it?"""
+    since = message.sending_since or message.scheduled_for
+    found = await sender.find_sent(message, since=since)
+    if found is not None:
+        log.info(
+            "outbox message %s was sent by an attempt that died (%s); not sending it again",
+            message.id,
+            found.provider_id,
+        )
+    return found
+
+
 async def _deliver_all(
     settings: Settings,
     messages: list[OutboxMessage],
-    send: Callable[[OutboxMessage], Awaitable[Sent]],
+    sender: MessageChannel,
     report: DispatchReport,
     now: datetime,
+    state: _Pass,
 ) -> None:
     for message in messages:
+        if not state.may_start():
+            return
+        state.unstarted.discard(message.id)
+        unsure = message.attempt_id is not None
         try:
-            sent = await send(message)
+            sent: Sent | None = None
+            if unsure:
+                sent = await _recover(sender, message)
+                unsure = False
+            if sent is None:
+                if await _mark_in_flight(state, message) is None:
+                    continue
+                sent = await sender.send(message)
         except DeliveryError as exc:
             error = exc
         except Exception as exc:  # a bug or an unexpected reply must not stop the batch
+            if db.unreachable(exc) and state.database_away:
+                return
             log.exception("sending outbox message %s failed unexpectedly", message.id)
             error = DeliveryError(f"unexpected error: {exc!r}", permanent=False)
         else:
-            await _record_sent(message, sent, now)
+            await _until_recorded(state, message.id, partial(_record_sent, message, sent, now))
             report.sent += 1
             continue
-        if await _record_failure(settings, message, error, now):
+        if await _until_recorded(
+            state, message.id, partial(_record_failure, settings, message, error, now, unsure)
+        ):
             report.retried += 1
         else:
             report.failed += 1
@@ -196,11 +327,15 @@ def _lanes(messages: list[OutboxMessage], lanes: int = LANES) -> list[list[Outbo
     return split
 
 
-def _failing(error: DeliveryError) -> Callable[[OutboxMessage], Awaitable[Sent]]:
-    async def send(message: OutboxMessage) -> Sent:
-        raise error
+class _Unavailable(MessageChannel):
+    """Stands in for a channel that cannot be set up: every message fails with its error."""
 
-    return send
+    def __init__(self, settings: Settings, error: DeliveryError) -> None:
+        super().__init__(settings)
+        self.error = error
+
+    async def send(self, message: OutboxMessage) -> Sent:
+        raise self.error
 
 
 async def _send(
@@ -210,21 +345,53 @@ async def _send(
     report: DispatchReport,
     now: datetime,
     http_client: httpx.AsyncClient | None,
+    state: _Pass,
 ) -> None:
     """Send one channel's messages, one channel instance per lane; a channel that is not
     configured fails its messages like any other delivery error."""
     kind = DevMailboxChannel if devmailbox.use_for(settings, channel) else CHANNELS[channel]
 
     async def lane(batch: list[OutboxMessage]) -> None:
+        sender: MessageChannel
         try:
             sender = kind(settings, http_client)
         except DeliveryError as exc:
-            await _deliver_all(settings, batch, _failing(exc), report, now)
-            return
+            sender = _Unavailable(settings, exc)
         async with sender:
-            await _deliver_all(settings, batch, sender.send, report, now)
+            await _deliver_all(settings, batch, sender, report, now, state)
 
     await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
+
+
+async def _hold_back_fresh_in_flight(
+    messages: list[OutboxMessage], now: datetime
+) -> list[OutboxMessage]:
+    """Leave alone the messages another attempt began sending less than
+    :data:`IN_FLIGHT_GRACE` ago: it may be alive and waiting to record the outcome (the
+    database was away). They come back when the grace is over; returns the others."""
+    ready = []
+    for message in messages:
+        since = message.sending_since
+        if message.attempt_id is not None and since is not None and since > now - IN_FLIGHT_GRACE:
+            await OutboxMessage.filter(
+                id=message.id, state=MessageState.PENDING, attempt_id=message.attempt_id
+            ).update(lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1)
+        else:
+            ready.append(message)
+    return ready
+
+
+async def _release_quietly(ids: set[int]) -> None:
+    """Hand back unstarted messages on the way out (stopping, or cancelled at the end of
+    the grace period); if the database does not answer their leases lapse anyway."""
+    if not ids:
+        return
+    try:
+        released = await asyncio.wait_for(_QUEUE.release(sorted(ids)), timeout=5)
+    except Exception as exc:
+        log.warning("could not hand back %d outbox messages: %r", len(ids), exc)
+    else:
+        log.info("handed back %d outbox messages not started", released)
 
 
 async def dispatch_once(
@@ -237,10 +404,37 @@ async def dispatch_once(
     """One bounded pass: claim up to ``limit`` due messages and settle each of them."""
     now = now or datetime.now(UTC)
     report = DispatchReport(limit=limit)
+    if draining.stop_requested():
+        return report
     ids = await claim_due(now=now, limit=limit)
     report.claimed = len(ids)
     if not ids:
         return report
+    state = _Pass(unstarted=set(ids), leased=set(ids))
+
+    async def renew() -> None:
+        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE)
+
+    try:
+        async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "dispatch"):
+            await _settle(settings, ids, report, now, http_client, state)
+    except BaseException:
+        await _release_quietly(state.unstarted)
+        raise
+    # Also after an outage: the outcomes were recorded, so the database answers again, and
+    # the messages this pass stopped short of are due at once rather than after the lease.
+    await _release_quietly(state.unstarted)
+    return report
+
+
+async def _settle(
+    settings: Settings,
+    ids: list[int],
+    report: DispatchReport,
+    now: datetime,
+    http_client: httpx.AsyncClient | None,
+    state: _Pass,
+) -> None:
     messages = (
         await OutboxMessage.filter(id__in=ids)
         .select_related("merchant", "customer", "shipment", "shipment__order")
@@ -252,14 +446,17 @@ async def dispatch_once(
             await OutboxMessage.filter(id=message.id).update(
                 state=MessageState.CANCELLED, lease_until=None, error="recipient opted out"
             )
+            state.unstarted.discard(message.id)
             report.cancelled += 1
         else:
             live.append(message)
+    ready = await _hold_back_fresh_in_flight(live, now)
+    state.unstarted.intersection_update(m.id for m in ready)
+    state.leased.intersection_update(m.id for m in ready)
     for channel in CHANNELS:
-        batch = [m for m in live if m.channel == channel]
+        batch = [m for m in ready if m.channel == channel]
         if batch:
-            await _send(settings, channel, batch, report, now, http_client)
-    return report
+            await _send(settings, channel, batch, report, now, http_client, state)
 
 
 async def dispatch_job(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:
@@ -282,7 +479,7 @@ async def dispatch_command(
     from portal import db
 
     if connect:
-        await db.connect(settings.database_url)
+        await db.connect(settings.database_url, settings)
     try:
         async with httpx.AsyncClient(timeout=15.0) as client:
             while True:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,10 @@ TWILIO_API = "https://api.twilio.com"
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 INBOUND_PATH = "/webhooks/twilio/inbound"
 MAX_SEGMENTS = 2
+#: Looking up whether a dead attempt's SMS went out: our clock against Twilio's, and how
+#: many recent messages to that number are read.
+CLOCK_SKEW = timedelta(minutes=2)
+RECOVERY_LOOKUP_LIMIT = 50
 
 #: Twilio error codes (https://www.twilio.com/docs/api/errors).
 INVALID_NUMBER = 21211
@@ -227,3 +232,30 @@ class SmsChannel(MessageChannel):
         if not created.sid:
             raise DeliveryError("twilio accepted the request without a message sid")
         return Sent(provider_id=str(created.sid), status=str(created.status or "queued"))
+
+    async def find_sent(self, message: OutboxMessage, *, since: datetime) -> Sent | None:
+        """Twilio's own record of ``message``: the messages to its number sent on or after
+        the day the dead attempt began (Twilio filters ``DateSent`` by day), one with the
+        same body created since then (less :data:`CLOCK_SKEW`)."""
+        to = to_e164(message.recipient)
+        if to is None:
+            return None
+        try:
+            listed = await self.client.messages.list_async(
+                to=to, date_sent_after=since - CLOCK_SKEW, limit=RECOVERY_LOOKUP_LIMIT
+            )
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise DeliveryError(
+                f"cannot ask twilio whether an earlier attempt was sent: {exc}", permanent=False
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"cannot ask twilio whether an earlier attempt was sent: {exc!r}",
+                permanent=False,
+            ) from exc
+        earliest = since - CLOCK_SKEW
+        for found in listed:
+            created = found.date_created
+            if found.body == message.body_text and (created is None or created >= earliest):
+                return Sent(provider_id=str(found.sid), status=str(found.status or "queued"))
+        return None

@@ -27,7 +27,10 @@ from portal.settings import Settings
 AUTH_FAILED = CARRIER_ACCOUNT_AUTH_FAILED
 #: Consecutive failed calls (unavailable carrier) that open an account's circuit.
 CIRCUIT_THRESHOLD = 5
-CIRCUIT_COOLDOWN = timedelta(minutes=5)
+#: How long an open circuit waits before one probe call (half-open): short at first,
+#: doubling with each failed probe up to the cap.
+CIRCUIT_COOLDOWN = timedelta(seconds=30)
+CIRCUIT_COOLDOWN_CAP = timedelta(minutes=5)
 #: When a carrier says 429 without Retry-After.
 DEFAULT_RATE_LIMIT_BACKOFF = timedelta(seconds=60)
 #: How far shipments of an unusable account (disabled, paused, missing) are put off.
@@ -140,6 +143,13 @@ async def record_success(account_id: int, now: datetime) -> None:
     )
 
 
+def circuit_cooldown(failures: int) -> timedelta:
+    """The wait before the probe once ``failures`` calls in a row failed (at least the
+    threshold): :data:`CIRCUIT_COOLDOWN`, doubled per failure beyond it, capped."""
+    beyond = min(max(failures - CIRCUIT_THRESHOLD, 0), 10)
+    return min(CIRCUIT_COOLDOWN * (1 << beyond), CIRCUIT_COOLDOWN_CAP)
+
+
 async def record_unavailable(account_id: int, failures: int, message: str, now: datetime) -> bool:
     """Add ``failures`` failed calls; open the circuit at the threshold. True if open."""
     await CarrierAccount.filter(id=account_id).update(
@@ -147,9 +157,12 @@ async def record_unavailable(account_id: int, failures: int, message: str, now: 
         last_error=message[:ERROR_EXCERPT],
         last_error_at=now,
     )
+    found = await CarrierAccount.get_or_none(id=account_id).only("id", "consecutive_failures")
+    if found is None or found.consecutive_failures < CIRCUIT_THRESHOLD:
+        return False
     opened = await CarrierAccount.filter(
         id=account_id, consecutive_failures__gte=CIRCUIT_THRESHOLD
-    ).update(circuit_open_until=now + CIRCUIT_COOLDOWN)
+    ).update(circuit_open_until=now + circuit_cooldown(found.consecutive_failures))
     return bool(opened)
 
 

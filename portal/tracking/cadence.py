@@ -49,11 +49,30 @@ BACKOFF_CAP = timedelta(hours=6)
 JITTER = 0.1
 
 
-def backoff(failures: int, rand: Rand = random.random) -> timedelta:
+#: Backoff after a failed carrier call (the carrier answered others meanwhile): short and
+#: capped, so a shipment caught in a bad call is current again within minutes.
+CALL_BACKOFF_BASE = timedelta(seconds=30)
+CALL_BACKOFF_CAP = timedelta(minutes=15)
+
+
+def backoff(
+    failures: int,
+    rand: Rand = random.random,
+    *,
+    base: timedelta = BACKOFF_BASE,
+    cap: timedelta = BACKOFF_CAP,
+) -> timedelta:
     """Delay after ``failures`` consecutive failed polls: half fixed, half random."""
     exponent = min(max(failures, 1) - 1, 20)
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * (1 << exponent))
+    delay = min(cap, base * (1 << exponent))
     return delay / 2 + delay / 2 * rand()
+
+
+def call_backoff(failures: int, rand: Rand = random.random) -> timedelta:
+    """Delay for a shipment whose carrier call failed ``failures`` times in a row: 30 s
+    doubling, at most 15 min, jittered per shipment so a failed batch does not come back
+    as one batch."""
+    return backoff(failures, rand, base=CALL_BACKOFF_BASE, cap=CALL_BACKOFF_CAP)
 
 
 def _grace(status: Status) -> timedelta | None:

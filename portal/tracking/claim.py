@@ -5,6 +5,10 @@ lease into the future: no other worker sees them as due until the claimer has wr
 a result (or the lease runs out because it died). On PostgreSQL the pick uses
 ``FOR UPDATE SKIP LOCKED``, so concurrent claims never wait for each other and never
 return the same row; on SQLite the single ``UPDATE ... RETURNING`` is atomic.
+
+The lease is short (:data:`CLAIM_LEASE`) and renewed by the claimer while it works
+(:func:`renew`), so a killed worker's shipments are due again within a lease; a stopping
+worker gives back what it had not polled yet at once (:func:`release`).
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from carriers.base import Status
 from portal.models import Shipment
 from portal.tracking import store
 
-#: How long a claim holds; longer than a sweep batch can take.
-CLAIM_LEASE = timedelta(minutes=10)
+#: How long a claim holds unless renewed; the sweep renews it every :data:`HEARTBEAT`.
+CLAIM_LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
 
 _RETURNING = (
     "id, merchant_id, carrier_account_id, carrier_key, tracking_number, status, poll_failures"
@@ -59,10 +64,10 @@ class Claimed:
     poll_failures: int
 
 
-async def claim_due(now: datetime, limit: int, *, lease: timedelta = CLAIM_LEASE) -> list[Claimed]:
+async def claim_due(now: datetime, limit: int, *, lease: timedelta | None = None) -> list[Claimed]:
     """Claim up to ``limit`` shipments due at ``now`` (oldest due first)."""
     conn = connections.get("default")
-    until = now + lease
+    until = now + (lease or CLAIM_LEASE)
     if store.is_postgres(conn):
         rows = await conn.execute_query_dict(_PG_CLAIM, [now, Status.EXPIRED.value, limit, until])
     else:
@@ -103,6 +108,22 @@ async def record_failures(rows: Sequence[tuple[int, datetime, int, str]], *, now
         rows,
         also={"updated_at": now},
     )
+
+
+async def renew(ids: Sequence[int], *, now: datetime, lease: timedelta | None = None) -> int:
+    """Extend the claim on the shipments of ``ids`` still held (due in the future); how many."""
+    if not ids:
+        return 0
+    return await Shipment.filter(id__in=list(ids), next_poll_at__gt=now).update(
+        next_poll_at=now + (lease or CLAIM_LEASE)
+    )
+
+
+async def release(ids: Sequence[int], *, now: datetime) -> int:
+    """Give back claimed shipments unpolled, due at once (a stopping worker); how many."""
+    if not ids:
+        return 0
+    return await Shipment.filter(id__in=list(ids), next_poll_at__gt=now).update(next_poll_at=now)
 
 
 async def any_due(now: datetime) -> bool:

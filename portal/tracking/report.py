@@ -39,6 +39,8 @@ class AccountRun:
     rate_limited_until: datetime | None = None
     rate_limit_message: str = ""
     auth_error: str | None = None
+    #: Failed calls retried at once in halves.
+    split_calls: int = 0
 
     def defer(self, shipments: Iterable[Claimed], until: datetime) -> None:
         self.deferred.extend((s.id, until) for s in shipments)

@@ -10,12 +10,16 @@ Carrier faults never stop a sweep and never touch known history:
 
 - ``RateLimited``: the account waits out Retry-After (or a default); its shipments come
   back after that, without counting as failures;
-- ``CarrierUnavailable``: the shipments back off (exponential, jittered, stored); the
-  account's failure streak grows and at :data:`accounts.CIRCUIT_THRESHOLD` its circuit
-  opens; after the cooldown one probe call is made and a success closes it;
+- ``CarrierUnavailable``, ``BadResponse`` (and any unexpected error): the call is retried
+  at once in two halves, and those in halves again (:data:`SPLIT_DEPTH`), so a passing
+  fault or one bad number does not hold back a whole batch; shipments whose last try
+  failed back off one by one (30 s doubling, capped at 15 min, jittered, stored);
+- ``CarrierUnavailable`` also grows the account's failure streak; at
+  :data:`accounts.CIRCUIT_THRESHOLD` its circuit opens for a short cooldown (30 s,
+  doubling with each failed probe up to 5 min), then one probe call is made (half-open)
+  and a success closes it;
 - ``AuthError``: the account is paused and its merchant told (``carrier_account.auth_failed``);
-- ``BadResponse`` (and any unexpected error): logged with the raw body, an excerpt kept
-  in ``shipment.last_error``, the shipments back off.
+- ``BadResponse``: logged with the raw body, an excerpt kept in ``shipment.last_error``.
 
 A shipment without a carrier account is polled through its merchant's account for that
 carrier when there is exactly one; otherwise it is parked (``last_error`` says why).
@@ -48,6 +52,7 @@ from carriers.base import (
     RateLimited,
     TrackingResult,
 )
+from portal.core import draining
 from portal.crypto import DecryptionError
 from portal.models import CarrierAccount, EventSource
 from portal.settings import Settings
@@ -65,6 +70,8 @@ MAX_ACCOUNTS = 8
 PER_ACCOUNT = 4
 #: Spread shipments given back to a waiting account over this much time.
 SPREAD = timedelta(seconds=30)
+#: A failed batch call is retried at once in halves, down to this many halvings.
+SPLIT_DEPTH = 2
 
 
 def _spread(until: datetime, rand: cadence.Rand) -> datetime:
@@ -164,9 +171,16 @@ class _Poller:
             batches = batches[1:]
         await asyncio.gather(*(self._call(b, by_number) for b in batches))
 
-    async def _call(self, numbers: list[str], by_number: dict[str, list[Claimed]]) -> None:
+    async def _call(
+        self, numbers: list[str], by_number: dict[str, list[Claimed]], depth: int = 0
+    ) -> None:
         shipments = [s for n in numbers for s in by_number[n]]
+        split = False
         async with self.slots:
+            if draining.stop_requested():
+                # The worker is stopping: give these back due now for another worker.
+                self.run.defer(shipments, self.now)
+                return
             if self.stopped_until is None:
                 await self.pacer.wait()
             if self.stopped_until is not None:
@@ -195,9 +209,9 @@ class _Poller:
             except CarrierUnavailable as exc:
                 self.streak += 1
                 self.run.unavailable(str(exc))
-                self.run.fail(shipments, "unavailable", str(exc))
                 if self.streak >= accounts.CIRCUIT_THRESHOLD:
-                    self._stop(self.now + accounts.CIRCUIT_COOLDOWN)
+                    self._stop(self.now + accounts.circuit_cooldown(self.streak))
+                split = self._failed(numbers, depth, shipments, "unavailable", str(exc))
             except BadResponse as exc:
                 body = (exc.body or "")[:ERROR_EXCERPT]
                 log.warning(
@@ -207,16 +221,38 @@ class _Poller:
                     exc,
                     body,
                 )
-                self.run.fail(shipments, "bad_response", f"{exc}: {body}" if body else str(exc))
+                message = f"{exc}: {body}" if body else str(exc)
+                split = self._failed(numbers, depth, shipments, "bad_response", message)
             except Exception as exc:  # an adapter bug must not stop the sweep
                 log.exception(
                     "%s: unexpected error tracking %d numbers", self.adapter.key, len(numbers)
                 )
-                self.run.fail(shipments, "unexpected", f"{type(exc).__name__}: {exc}")
+                message = f"{type(exc).__name__}: {exc}"
+                split = self._failed(numbers, depth, shipments, "unexpected", message)
             else:
                 self.streak = 0
                 self.run.succeeded()
                 self._collect(numbers, results, by_number)
+        if split:
+            # Outside the slot: the halves queue for it like any other call.
+            half = len(numbers) // 2
+            await asyncio.gather(
+                self._call(numbers[:half], by_number, depth + 1),
+                self._call(numbers[half:], by_number, depth + 1),
+            )
+
+    def _failed(
+        self, numbers: list[str], depth: int, shipments: list[Claimed], kind: str, message: str
+    ) -> bool:
+        """A call failed: True when its numbers are to be retried now in two halves (the
+        carrier answers other calls, and one bad number or a passing fault should not
+        hold back a hundred); else the shipments back off one by one."""
+        if len(numbers) > 1 and depth < SPLIT_DEPTH and self.stopped_until is None:
+            self.run.count(kind)
+            self.run.split_calls += 1
+            return True
+        self.run.fail(shipments, kind, message)
+        return False
 
     def _stop(self, until: datetime) -> None:
         if self.stopped_until is None or until > self.stopped_until:
@@ -288,7 +324,7 @@ async def _write_back(
     failures = [
         (
             s.id,
-            now + cadence.backoff(s.poll_failures + 1, rand),
+            now + cadence.call_backoff(s.poll_failures + 1, rand),
             s.poll_failures + 1,
             message[:ERROR_EXCERPT],
         )
@@ -362,6 +398,8 @@ async def sweep_once(
     """Claim, poll and write back at most ``batch_size`` due shipments."""
     now = now or datetime.now(UTC)
     report = SweepReport()
+    if draining.stop_requested():
+        return report
     claimed = await claim.claim_due(now, batch_size)
     report.claimed = len(claimed)
     report.more_waiting = len(claimed) >= batch_size
@@ -380,9 +418,29 @@ async def sweep_once(
         async with gate:
             await _run_account(run, settings, client, now, rand, per_account, hints)
 
-    await asyncio.gather(*(guarded(run) for run in runs))
-    await _write_back(runs, report, now, rand, settings)
+    ids = [c.id for c in claimed]
+
+    async def renew() -> None:
+        await claim.renew(ids, now=datetime.now(UTC))
+
+    try:
+        async with draining.Heartbeat(renew, claim.HEARTBEAT.total_seconds(), "poll sweep"):
+            await asyncio.gather(*(guarded(run) for run in runs))
+        # Outside the heartbeat: a renewal after the write-back would undo its schedule.
+        await _write_back(runs, report, now, rand, settings)
+    except BaseException:
+        # Cancelled at the end of a stopping worker's grace (or a bug): hand the batch
+        # back rather than leave it to the lease.
+        await _release_quietly(ids)
+        raise
     return report
+
+
+async def _release_quietly(ids: list[int]) -> None:
+    try:
+        await asyncio.wait_for(claim.release(ids, now=datetime.now(UTC)), timeout=5)
+    except Exception as exc:
+        log.warning("could not give back %d claimed shipments: %r", len(ids), exc)
 
 
 async def sweep_until_idle(
@@ -412,7 +470,7 @@ async def sweep_until_idle(
         return budget_seconds is None or time.monotonic() - started < budget_seconds
 
     async def lane() -> None:
-        while may_continue():
+        while not draining.stop_requested() and may_continue():
             report = await sweep_once(settings, client=client, now=now, batch_size=batch_size)
             total.merge(report)
             if not report.more_waiting:

@@ -12,6 +12,7 @@ then the delivery is failed. Response status and a short excerpt are kept for th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
@@ -20,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from portal.core import draining
 from portal.crypto import DecryptionError
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
@@ -30,7 +32,9 @@ from portal.webhooks_out.admin import endpoint_secret
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+#: A claim's lease, renewed every :data:`HEARTBEAT` while the batch is being sent.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
 MAX_ATTEMPTS = 8
 BATCH = 20
 TIMEOUT = 10.0
@@ -47,9 +51,11 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     return queue_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
-async def claim_due(*, now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> list[int]:
+async def claim_due(
+    *, now: datetime, limit: int = BATCH, lease: timedelta | None = None
+) -> list[int]:
     """Lease up to ``limit`` due deliveries to this sender; returns their ids."""
-    return await _QUEUE.claim_due(now=now, limit=limit, lease=lease)
+    return await _QUEUE.claim_due(now=now, limit=limit, lease=lease or LEASE)
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -160,18 +166,42 @@ async def deliver_once(
     """One unit of work for the scheduler: send up to ``limit`` due deliveries.
     True when the batch was full (more are probably waiting)."""
     now = now or datetime.now(UTC)
+    if draining.stop_requested():
+        return False
     ids = await claim_due(now=now, limit=limit)
     if not ids:
         return False
-    deliveries = (
-        await WebhookDelivery.filter(id__in=ids).prefetch_related("endpoint").order_by("id")
-    )
-    for delivery in deliveries:
-        try:
-            await send_one(settings, delivery, client=client, now=now)
-        except Exception:  # one bad row must not stop the batch; its lease brings it back
-            log.exception("webhook delivery %s failed unexpectedly", delivery.id)
+    unstarted = set(ids)
+
+    async def renew() -> None:
+        await _QUEUE.renew(sorted(ids), now=datetime.now(UTC), lease=LEASE)
+
+    try:
+        async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "webhooks"):
+            deliveries = (
+                await WebhookDelivery.filter(id__in=ids).prefetch_related("endpoint").order_by("id")
+            )
+            for delivery in deliveries:
+                if draining.stop_requested():
+                    break  # the worker is stopping: the rest goes back below
+                unstarted.discard(delivery.id)
+                try:
+                    await send_one(settings, delivery, client=client, now=now)
+                except Exception:  # one bad row must not stop the batch; its lease brings it back
+                    log.exception("webhook delivery %s failed unexpectedly", delivery.id)
+    finally:
+        if unstarted:
+            await _release_quietly(unstarted)
     return len(ids) >= limit
+
+
+async def _release_quietly(ids: set[int]) -> None:
+    """Hand back deliveries not started (stopping, or cancelled); if the database does not
+    answer, their leases lapse anyway."""
+    try:
+        await asyncio.wait_for(_QUEUE.release(sorted(ids)), timeout=5)
+    except Exception as exc:
+        log.warning("could not hand back %d webhook deliveries: %r", len(ids), exc)
 
 
 async def run_unit(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:

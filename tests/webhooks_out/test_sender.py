@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 
 from portal.models import DeliveryState, Merchant, WebhookDelivery, WebhookEndpoint
 from portal.settings import Settings
@@ -184,3 +186,30 @@ async def test_a_redirect_is_not_followed_and_counts_as_a_failure(hook_settings:
             await sender.deliver_once(hook_settings, client=client)
     stored = await WebhookDelivery.get(id=delivery.id)  # type: ignore[union-attr]
     assert (stored.state, stored.response_status) == (DeliveryState.PENDING, 302)
+
+
+async def test_a_stopping_worker_delivers_what_it_began_and_hands_back_the_rest(
+    hook_settings: Settings,
+) -> None:
+    from portal.core import draining
+
+    endpoint, secret = await _endpoint(hook_settings)
+    for _ in range(5):
+        await admin.send_test(endpoint.merchant_id, endpoint.id)  # type: ignore[attr-defined]
+
+    class StopsAfterFirst(Receiver):
+        async def hook(self, request: Request) -> PlainTextResponse:
+            draining.request_stop()  # SIGTERM while the first delivery is under way
+            return await super().hook(request)
+
+    receiver = StopsAfterFirst(secret)
+    try:
+        async with receiver.client() as client:
+            await sender.deliver_once(hook_settings, client=client)
+    finally:
+        draining.reset()
+
+    assert len(receiver.accepted) == 1
+    waiting = await WebhookDelivery.filter(state=DeliveryState.PENDING)
+    assert len(waiting) == 4
+    assert all(d.lease_until is None and d.attempts == 0 for d in waiting)
