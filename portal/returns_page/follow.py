@@ -99,7 +99,7 @@ async def return_step(
         for i in items
     ]
     steps = [
-        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))
+        StepView(wording.history_step(t.to_state), presenter.local_time(t.created_at, zone))
         for t in await ReturnTransition.filter(return_request_id=row.id).order_by("id")
     ]
     state = S(row.state)
@@ -169,12 +169,21 @@ def _no_access(request: Request) -> Response:
     return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
 
 
+def already_open_message(number: str) -> str:
+    return _(
+        "You already started return %(number)s for this order. Here it is, with its label "
+        "when it has one; you can also return another item below."
+    ) % {"number": number}
+
+
 async def return_page(request: Request) -> Response:
     row, order = await _accessible(request)
     if row is None or order is None:
         return _no_access(request)
     created = request.query_params.get("new") == "1"
     message = ""
+    if request.query_params.get("open") == "1":
+        message = already_open_message(row.number)
     if request.query_params.get("parcel") == "1":
         message = _(
             "Thank you: we follow your parcel from now on and tell the shop when it arrives."

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -245,10 +246,20 @@ async def shipment_page(
         "blocks": blocks,
         "order": order_view,
         "shop": request.query_params.get("shop"),
+        "returns_url": returns_entry(merchant, order_view),
     }
     return templates_of(request).TemplateResponse(
         request, "tracking/page.html", context, status_code=status_code
     )
+
+
+def returns_entry(merchant: Merchant, order: OrderView | None) -> str:
+    """Where "Return an item" leads: the shop's returns page, the order number filled in
+    when the viewer already proved it is their order."""
+    query = {"shop": merchant.slug}
+    if order is not None:
+        query["order"] = order.number
+    return "/returns?" + urlencode(query)
 
 
 class RenderedResponse(HTMLResponse):

@@ -34,7 +34,8 @@ async def test_the_page_shows_state_timeline_items_and_amounts(
     page = await web.get(f"/returns/{row.number}")
     assert page.status_code == 200
     states_shown = [step.state for step in page.context["steps"]]  # type: ignore[attr-defined]
-    assert states_shown == ["Requested", "Approved", "Approved: waiting for you to send it"]
+    # Each line says what happened: "Approved" once, then the label is ready.
+    assert states_shown == ["Requested", "Approved", "Ready for you to send"]
     assert [line.title for line in page.context["lines"]] == ["Tee"]  # type: ignore[attr-defined]
     assert page.context["refund_total"] == "€23.00"  # type: ignore[attr-defined]  # 30 - 3 - 4
     assert page.context["cancellable"] and page.context["send_by"]  # type: ignore[attr-defined]
@@ -156,3 +157,30 @@ async def test_another_customer_cannot_add_a_parcel(returns_app: Starlette, shop
         )
     assert response.status_code == 404
     assert (await ReturnRequest.get(id=row.id)).return_shipment_id is None  # type: ignore[attr-defined]
+
+
+async def test_looking_the_order_up_again_shows_the_open_return_and_its_label(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from tests.returns_page.helpers import EMAIL, find
+
+    row = await _booked(shop)
+    found = await find(web, shop.order.number, EMAIL)
+    assert found.status_code == 303
+    assert found.headers["location"] == f"/returns/{row.number}?open=1"
+    page = await web.get(found.headers["location"])
+    assert f"You already started return {row.number} for this order." in page.text
+    assert f"/returns/{row.number}/label.pdf" in page.text
+    assert f'href="/returns/orders/{shop.order.id}"' in page.text  # another item, if wanted
+    assert await ReturnRequest.filter(order_id=shop.order.id).count() == 1
+
+
+async def test_a_cancelled_return_does_not_stop_a_new_one(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from tests.returns_page.helpers import EMAIL, find
+
+    row = await _booked(shop)
+    await states.transition(row, S.CANCELLED, actor="customer", settings=factories.app_settings())
+    found = await find(web, shop.order.number, EMAIL)
+    assert found.headers["location"] == f"/returns/orders/{shop.order.id}"

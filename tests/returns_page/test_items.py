@@ -9,7 +9,16 @@ import httpx
 from portal.models import Shipment
 from portal.returns_page import photos
 from tests import factories
-from tests.returns_page.helpers import Shop, draft_of, make_shop, open_order, png, post_items
+from tests.returns_page.helpers import (
+    EMAIL,
+    Shop,
+    draft_of,
+    find,
+    make_shop,
+    open_order,
+    png,
+    post_items,
+)
 
 
 async def test_ineligible_items_say_why_in_plain_words(web: httpx.AsyncClient, shop: Shop) -> None:
@@ -60,9 +69,12 @@ async def test_an_already_returned_item_says_so(web: httpx.AsyncClient, shop: Sh
         [Selection(shop.socks.id, 1, "refund", "too_small")],
         settings=factories.app_settings(),
     )
-    page = await open_order(web, shop)
+    found = await find(web, shop.order.number, EMAIL)
+    assert found.headers["location"].endswith("?open=1")  # the open return, not a new one
+    page = await web.get(f"/returns/orders/{shop.order.id}")
     socks = next(i for i in page.context["items"] if i.title == "Socks")  # type: ignore[attr-defined]
-    assert socks.why_not == "Already returned."
+    # The return has not been sent yet: the item is in it, not "already returned".
+    assert socks.why_not == "Already in one of your returns."
 
 
 async def test_a_photo_reason_without_a_photo_keeps_what_was_typed(
