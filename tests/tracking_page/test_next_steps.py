@@ -70,7 +70,7 @@ async def test_a_delivered_parcel_offers_a_return_and_the_shops_contact(
                 "support_phone": "+48 12 345 67 89"}  # fmt: skip
     await Merchant.filter(id=shop.merchant.id).update(branding=branding)
     await Shipment.filter(id=shop.shipment.id).update(status=Status.DELIVERED, delivered_at=NOW)
-    response, _view_ = await _view(web)
+    response, _ = await _view(web)
     assert 'href="/returns?shop=' in response.text
     assert "Return an item" in response.text
     assert 'href="mailto:help@acme.test"' in response.text
@@ -78,7 +78,7 @@ async def test_a_delivered_parcel_offers_a_return_and_the_shops_contact(
 
 
 async def test_a_moving_parcel_offers_no_return_yet(web: httpx.AsyncClient, shop: Shop) -> None:
-    response, _view_ = await _view(web)
+    response, _ = await _view(web)
     assert "/returns?shop=" not in response.text
     assert "Questions about your order?" in response.text
 
