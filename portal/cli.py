@@ -190,6 +190,11 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
     from portal.models import Role, StaffUser
     from portal.security import WeakPassword, hash_password
 
+    if not args.password and not sys.stdin.isatty():
+        # getpass would fall back to echoing or die on end of input with a traceback.
+        raise CommandError(
+            "no terminal to type the password in: run it in a terminal, or pass --password"
+        )
     password = args.password or getpass.getpass("Password: ")
     try:
         password_hash = hash_password(password)

@@ -143,3 +143,11 @@ def test_operators_poll_named_or_all_shipments_whatever_their_schedule(migrated:
     missing = portal(migrated, "poll", "--shipment", "99999")
     assert missing.returncode == 1
     assert "no shipment with id 99999" in missing.stderr
+
+
+def test_a_user_without_a_password_or_a_terminal_gets_a_clear_message(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    user = portal(migrated, "user", "create", "--merchant", "acme", "--email", "ann@acme.test")
+    assert user.returncode == 1
+    assert "no terminal to type the password in" in user.stderr
+    assert "Traceback" not in user.stderr
