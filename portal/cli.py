@@ -53,6 +53,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, *, scheduler: bool = T
     print(f"  Merchant sign-in:        {base}/admin/login", flush=True)
     if settings.dev_mailbox:
         print(f"  Dev mailbox:             {base}/dev/mailbox", flush=True)
+    print(f"  Links in messages point at {settings.public_base_url}", flush=True)
     app = create_app(settings, scheduler=scheduler)
     tune_gc()
     uvicorn.run(

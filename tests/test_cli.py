@@ -151,3 +151,17 @@ def test_a_user_without_a_password_or_a_terminal_gets_a_clear_message(migrated: 
     assert user.returncode == 1
     assert "no terminal to type the password in" in user.stderr
     assert "Traceback" not in user.stderr
+
+
+def test_make_run_points_links_at_its_own_port() -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_PUBLIC_BASE_URL"}
+    plan = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=root, env=env,
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    lines = [line for line in plan.splitlines() if "portal demo" in line or "portal run" in line]
+    assert len(lines) == 2
+    assert all('PORTAL_PUBLIC_BASE_URL="http://127.0.0.1:8123"' in line for line in lines)
+    proxied = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=root,
+                             env={**env, "PORTAL_PUBLIC_BASE_URL": "https://track.shop.test"},
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert 'PORTAL_PUBLIC_BASE_URL="https://track.shop.test" ' in proxied
