@@ -22,6 +22,7 @@ from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import (
     Customer,
+    Exchange,
     Order,
     ReturnItem,
     ReturnRequest,
@@ -50,6 +51,8 @@ class LineView:
     reason: str
     amount: str
     comment: str
+    #: For an exchange: the replacement's options ("size: M").
+    replacement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,11 @@ async def return_step(
     settings = request.app.state.settings
     zone = await _zone_of(request, order)
     items = await ReturnItem.filter(return_request_id=row.id).select_related("order_item", "reason")
+    swaps = {
+        e.return_item_id: e.new_variant_id
+        for e in await Exchange.filter(return_item_id__in=[i.id for i in items])
+    }
+    swap_words = await presenter.replacements(swaps.values())
     lines = [
         LineView(
             title=i.order_item.title,
@@ -95,6 +103,7 @@ async def return_step(
             reason=presenter.label_of(i.reason.labels, i.reason.code) if i.reason else "",
             amount=presenter.money(i.amount, row.currency),
             comment=i.comment,
+            replacement=swap_words.get(swaps.get(i.id, 0), ""),
         )
         for i in items
     ]

@@ -3,6 +3,7 @@ language, exchange choices and prices, all formatted for the current locale and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from portal.returns import policy
 from portal.returns.review import OrderReview
 from portal.returns_page import wording
 from portal.returns_page.draft import Choice, Draft
+from portal.web.option_words import options_text
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -133,7 +135,7 @@ class ItemView:
 
 
 def _options_text(options: dict[str, object] | None) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in (options or {}).items())
+    return options_text(options)
 
 
 async def item_views(
@@ -198,6 +200,8 @@ class QuoteLineView:
     restocking: str
     difference: str
     direction: str
+    #: For an exchange: the replacement's options ("size: M"), else empty.
+    replacement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +218,21 @@ class QuoteView:
     fees_waived: bool
 
 
+async def replacements(variant_ids: Iterable[int]) -> dict[int, str]:
+    """What each replacement variant is, in words ("size: M"), by variant id."""
+    wanted = list(variant_ids)
+    if not wanted:
+        return {}
+    rows = await ProductVariant.filter(id__in=wanted)
+    return {v.id: _options_text(v.options) or v.title for v in rows}
+
+
 def quote_view(
-    quoted: policy.Quote, titles: dict[int, str], rules: policy.Rules, shipping_applies: bool
+    quoted: policy.Quote,
+    titles: dict[int, str],
+    rules: policy.Rules,
+    shipping_applies: bool,
+    swaps: dict[int, str] | None = None,
 ) -> QuoteView:
     """``quoted`` in words and local money; ``shipping_applies`` says whether a return
     shipping fee exists at all (so "waived" is only said when something was waived)."""
@@ -232,6 +249,9 @@ def quote_view(
                 restocking=money(priced.restocking_fee, currency) if priced.restocking_fee else "",
                 difference=money(abs(difference), currency) if difference else "",
                 direction="more" if difference > 0 else "less" if difference < 0 else "same",
+                replacement=(swaps or {}).get(swap.id, "")
+                if (swap := priced.line.exchange_variant)
+                else "",
             )
         )
     bonus = rules.store_credit_bonus_percent

@@ -310,7 +310,13 @@ async def review_step(
     context = {
         "order": order,
         "quote": presenter.quote_view(
-            quoted, titles, review.rules, bool(review.rules.return_shipping_fee)
+            quoted,
+            titles,
+            review.rules,
+            bool(review.rules.return_shipping_fee),
+            await presenter.replacements(
+                line.exchange_variant.id for line in lines if line.exchange_variant
+            ),
         ),
         "method": wording.method(draft.method) if draft.method else "",
         "draft": drafts.dump(request.app.state.settings, draft),

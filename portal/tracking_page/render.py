@@ -35,6 +35,7 @@ from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import MaskedAddress
 from portal.tracking_page.presenter import ShipmentView, present, zone_for
+from portal.web.option_words import options_text
 from portal.web.templating import templates_of
 
 STATUS_TEMPLATE = "tracking/_status.html"
@@ -233,7 +234,7 @@ async def shipment_page(
             items=tuple(
                 ItemView(
                     i.title,
-                    ", ".join(f"{k}: {v}" for k, v in (i.variant_options or {}).items()),
+                    options_text(i.variant_options),
                     i.quantity,
                 )
                 for i in items
