@@ -129,10 +129,11 @@ async def return_step(
         "refund_total": presenter.money(row.refund_total, row.currency),
         "credit_total": presenter.money(row.credit_total, row.currency),
         "fees_total": presenter.money(row.fees_total, row.currency),
+        "has_fees": row.fees_total > 0,
         "method": wording.method(row.method) if row.method else "",
         "cancellable": state in states.CUSTOMER_CANCELLABLE,
         "sendable": sendable,
-        "send_by": presenter.local_time(row.label_expires_at, zone)
+        "send_by": presenter.last_whole_day(row.label_expires_at, zone)
         if sendable and row.label_expires_at
         else "",
         "qr": data_uri(labels.qr_svg(labels.drop_off_url(settings, merchant_id, row.number)))

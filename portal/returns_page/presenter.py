@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,13 @@ def last_day(closes: datetime, zone: ZoneInfo) -> str:
     the sentence: "до 16 декабря 2026 г." rather than "г..".
     """
     day = (closes.astimezone(zone) - timedelta(seconds=1)).date()
+    return format_date(day, "long", locale=current_locale()).removesuffix(".")
+
+
+def last_whole_day(deadline: datetime, zone: ZoneInfo) -> str:
+    """The last local day that is wholly before ``deadline``, written out: "hand it in by
+    16 December" then holds all day, however late on the 17th the deadline falls."""
+    day = deadline.astimezone(zone).date() - timedelta(days=1)
     return format_date(day, "long", locale=current_locale()).removesuffix(".")
 
 
@@ -185,10 +192,13 @@ async def item_views(
     return views
 
 
-def window_text(review: OrderReview) -> str:
-    """When the return window closes, in the customer's zone (empty when not started)."""
+def window_text(review: OrderReview, now: datetime | None = None) -> str:
+    """When the return window closes, in the customer's zone: empty when it has not
+    started, or has already closed (each item then says since when)."""
     ends = [e.window_closes_at for e in review.eligibility.values() if e.window_closes_at]
-    return last_day(max(ends), review.zone) if ends else ""
+    if not ends or max(ends) <= (now or datetime.now(UTC)):
+        return ""
+    return last_day(max(ends), review.zone)
 
 
 @dataclass(frozen=True, slots=True)

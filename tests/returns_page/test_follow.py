@@ -184,3 +184,20 @@ async def test_a_cancelled_return_does_not_stop_a_new_one(
     await states.transition(row, S.CANCELLED, actor="customer", settings=factories.app_settings())
     found = await find(web, shop.order.number, EMAIL)
     assert found.headers["location"] == f"/returns/orders/{shop.order.id}"
+
+
+async def test_the_drop_off_deadline_is_a_day_not_a_minute(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from datetime import UTC, datetime
+
+    row = await _booked(shop)
+    # 14:37 in Warsaw on 17 December: the 16th is the last whole day to hand it in.
+    await ReturnRequest.filter(id=row.id).update(
+        label_expires_at=datetime(2026, 12, 17, 13, 37, tzinfo=UTC)
+    )
+    await open_order(web, shop)
+    page = await web.get(f"/returns/{row.number}")
+    assert page.context["send_by"] == "December 16, 2026"  # type: ignore[attr-defined]
+    assert "Hand the parcel in by December 16, 2026." in page.text
+    assert "13:37" not in page.text and "14:37" not in page.text

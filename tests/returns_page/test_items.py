@@ -178,3 +178,16 @@ async def test_steps_need_access_to_the_order(web: httpx.AsyncClient, shop: Shop
     assert answer.context.get("items") is None  # type: ignore[attr-defined]
     assert answer.context["message"] == "Find your order first to start a return."  # type: ignore[attr-defined]
     assert shop.tee.title not in answer.text
+
+
+async def test_a_closed_window_is_not_first_announced_as_open(
+    web: httpx.AsyncClient, db: str
+) -> None:
+    shop = await make_shop(window_days=30)
+    await Shipment.filter(order_id=shop.order.id).update(
+        delivered_at=datetime(2026, 1, 10, 12, tzinfo=UTC)
+    )
+    page = await open_order(web, shop)
+    assert page.context["window"] == ""  # type: ignore[attr-defined]
+    assert "You can start a return until" not in page.text
+    assert "The return window closed on February 9, 2026." in page.text
