@@ -191,3 +191,40 @@ async def test_a_closed_window_is_not_first_announced_as_open(
     assert page.context["window"] == ""  # type: ignore[attr-defined]
     assert "You can start a return until" not in page.text
     assert "The return window closed on February 9, 2026." in page.text
+
+
+async def test_an_over_long_comment_is_refused_with_a_clear_message(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"reason-{shop.tee.id}": "too_small",
+              f"comment-{shop.tee.id}": "word " * 60_000}  # fmt: skip
+    answer = await post_items(web, shop, page, fields)
+    assert answer.status_code == 400
+    tee = next(i for i in answer.context["items"] if i.id == shop.tee.id)  # type: ignore[attr-defined]
+    assert tee.error.startswith("Your comment has 299,999 characters; the shop reads up to 2,000.")
+    assert len(tee.choice.comment) == 2000
+
+
+async def test_a_body_too_large_to_read_gets_a_friendly_page(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"comment-{shop.tee.id}": "x" * 2_000_000}
+    answer = await post_items(web, shop, page, fields)
+    assert answer.status_code == 413
+    assert answer.context["step"] == "returns/_items.html"  # type: ignore[attr-defined]
+    assert "What you sent is too large for us to read" in answer.text
+    assert "<form" in answer.text
+
+
+async def test_htmx_keeps_the_typed_form_when_the_body_is_too_large(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"comment-{shop.tee.id}": "x" * 2_000_000}
+    answer = await post_items(web, shop, page, fields, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert answer.headers["HX-Reswap"] == "none"  # the form the customer typed stays
+    assert 'id="form-problem" hx-swap-oob="true"' in answer.text
+    assert "too large for us to read" in answer.text
