@@ -193,6 +193,13 @@ async def _returns_policy(shop: Merchant, conn: BaseDBAsyncClient) -> None:
             return_shipping_fee=Decimal("4.95"),
             fee_waivers={"exchange": True, "reasons": ["damaged", "not_as_described"]},
             auto_approve_rules={"max_value": "150.00"},
+            return_address={
+                "name": "Northwind Apparel Returns",
+                "line1": "ul. Magazynowa 7",
+                "postal_code": "30-798",
+                "city": "Kraków",
+                "country": "PL",
+            },
             using_db=conn,
         )
     parents: dict[str, ReturnReason] = {}

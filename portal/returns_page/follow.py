@@ -113,6 +113,11 @@ async def return_step(
     ]
     state = S(row.state)
     sendable = state in SENDABLE and (row.method or "") in DROP_OFF_METHODS
+    # No address to send it to: no label and no code to hand in yet (the shop is told).
+    address_missing = sendable and not labels.has_return_address(
+        await _return_address(row.merchant_id)
+    )
+    sendable = sendable and not address_missing
     merchant_id: int = row.merchant_id
     context = {
         "row": row,
@@ -133,6 +138,7 @@ async def return_step(
         "method": wording.method(row.method) if row.method else "",
         "cancellable": state in states.CUSTOMER_CANCELLABLE,
         "sendable": sendable,
+        "address_missing": address_missing,
         "send_by": presenter.last_whole_day(row.label_expires_at, zone)
         if sendable and row.label_expires_at
         else "",
@@ -269,6 +275,14 @@ def _address(lines: list[str | None]) -> list[str]:
     return [line for line in lines if line]
 
 
+async def _return_address(merchant_id: int) -> dict[str, str]:
+    try:
+        found = await active_policy(merchant_id)
+    except ReturnRefused:
+        return {}
+    return found.return_address or {}
+
+
 async def label(request: Request) -> Response:
     row, order = await _accessible(request)
     if row is None or order is None:
@@ -276,11 +290,13 @@ async def label(request: Request) -> Response:
     if S(row.state) not in SENDABLE or (row.method or "") not in DROP_OFF_METHODS:
         return _no_access(request)
     merchant_id: int = row.merchant_id
-    try:
-        found = await active_policy(merchant_id)
-        to = found.return_address or {}
-    except ReturnRefused:
-        to = {}
+    to = await _return_address(merchant_id)
+    if not labels.has_return_address(to):
+        message = _(
+            "The shop has not given the address returns go to yet, so there is no label to "
+            "print. The shop sees this in its workspace; come back to this page later."
+        )
+        return await return_step(request, row, order, message=message, status_code=409)
     merchant = await merchant_of(order)
     city = " ".join(p for p in (order.ship_postal_code, order.ship_city) if p)
     # The label keeps the module's English headings: the PDF prints Windows-1252 only,

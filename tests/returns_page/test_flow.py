@@ -260,8 +260,8 @@ async def test_a_free_exchange_mentions_no_fees(web: httpx.AsyncClient, shop: Sh
     page = await open_order(web, shop)
     fields = {f"quantity-{shop.tee.id}": "1", f"reason-{shop.tee.id}": "too_small"}
     options = await post_items(web, shop, page, fields)
-    choices = {f"resolution-{shop.tee.id}": "exchange", f"variant-{shop.tee.id}": str(shop.small.id),
-               "method": "drop_off_qr"}  # fmt: skip
+    choices = {f"resolution-{shop.tee.id}": "exchange",
+               f"variant-{shop.tee.id}": str(shop.small.id), "method": "drop_off_qr"}  # fmt: skip
     review = await post_step(web, shop, options, "options", choices)
     assert review.status_code == 200, review.text
     assert not review.context["quote"].has_fees  # type: ignore[attr-defined]

@@ -201,3 +201,19 @@ async def test_the_drop_off_deadline_is_a_day_not_a_minute(
     assert page.context["send_by"] == "December 16, 2026"  # type: ignore[attr-defined]
     assert "Hand the parcel in by December 16, 2026." in page.text
     assert "13:37" not in page.text and "14:37" not in page.text
+
+
+async def test_no_label_is_issued_without_the_shops_return_address(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from portal.models import ReturnPolicy
+
+    row = await _booked(shop)
+    await ReturnPolicy.filter(merchant_id=shop.merchant.id).update(return_address={})
+    await open_order(web, shop)
+    page = await web.get(f"/returns/{row.number}")
+    assert "The shop has not given the address returns go to yet" in page.text
+    assert f"/returns/{row.number}/label.pdf" not in page.text
+    label = await web.get(f"/returns/{row.number}/label.pdf")
+    assert label.status_code == 409
+    assert label.headers["content-type"].startswith("text/html")
