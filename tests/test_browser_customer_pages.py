@@ -8,76 +8,21 @@ of each status, the order page, the returns lookup, items and policy pages.
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from portal import i18n
-from tests.conftest import _free_port, axe_violations, running_server
+from tests.conftest import Demo, axe_violations
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 PHONE = {"width": 390, "height": 844}
 #: Elements wider than the viewport, for a failure message that says where to look.
 WIDE = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
   .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}`)"""
-
-
-@dataclass
-class Demo:
-    base: str
-    #: One tracking number per status the demo's parcels are in.
-    numbers: dict[str, str]
-    #: A delivered order: (number, postcode), for the order page and returns.
-    delivered: tuple[str, str]
-
-
-def _polled(database: Path) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(database) as conn:
-        return conn.execute(
-            "SELECT s.tracking_number, s.status, o.number, o.ship_postal_code FROM shipment s"
-            " JOIN orders o ON o.id = s.order_id WHERE s.carrier_key = 'sandbox'"
-            " AND s.last_polled_at IS NOT NULL"
-        ).fetchall()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    root = tmp_path_factory.mktemp("phone")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    database = root / "live.sqlite3"
-    env = {
-        **os.environ,
-        "PORTAL_VAR_DIR": str(root / "var"),
-        "PORTAL_DATABASE_URL": f"sqlite://{database}",
-        "PORTAL_PUBLIC_BASE_URL": base,
-        "PORTAL_LOG_LEVEL": "WARNING",
-        "PORTAL_TRACKING_NUMBER_LIMIT": "100000",
-    }
-    for command in (["migrate"], ["demo"]):
-        subprocess.run([sys.executable, "-m", "portal.cli", *command], env=env, check=True,
-                       cwd=ROOT, capture_output=True)  # fmt: skip
-    command = [sys.executable, "-m", "portal.cli", "run", "--port", str(port)]
-    with running_server(command, base=base, env=env, cwd=ROOT):
-        deadline = time.monotonic() + 60
-        rows = _polled(database)
-        while len(rows) < 20 and time.monotonic() < deadline:  # the jobs poll the sandbox
-            time.sleep(1)
-            rows = _polled(database)
-        numbers = {status: number for number, status, _order, _postcode in rows}
-        delivered = next((o, p) for _n, s, o, p in rows if s == "delivered")
-        yield Demo(base, numbers, delivered)
 
 
 def _check(page: Any, url: str) -> None:
