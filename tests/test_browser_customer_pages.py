@@ -25,9 +25,15 @@ WIDE = """() => [...document.querySelectorAll('body *')]
   .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}`)"""
 
 
+#: Labels of fact lists whose words run out of their column into the value next to them.
+SPILLING = """() => [...document.querySelectorAll('.facts dt')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim())"""
+
+
 def _check(page: Any, url: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], (url, width, page.evaluate(WIDE))
+    assert page.evaluate(SPILLING) == [], url
     violations = axe_violations(page)
     assert violations == [], (
         url,

@@ -217,12 +217,20 @@ def expected_day(shipment: Shipment, zone: ZoneInfo) -> date | None:
     return shipment.estimated_delivery
 
 
+def is_overdue(shipment: Shipment, zone: ZoneInfo, now: datetime) -> bool:
+    """The carrier's expectation is over: its window has closed, or its day has passed
+    (in the customer's zone)."""
+    if shipment.eta_window_end is not None:
+        return shipment.eta_window_end < now
+    day = shipment.estimated_delivery
+    return day is not None and day < now.astimezone(zone).date()
+
+
 def is_late(shipment: Shipment, zone: ZoneInfo, now: datetime) -> bool:
-    """The parcel is moving but its expected day is over (in the customer's zone)."""
+    """The parcel is moving but the carrier's expectation is over."""
     if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
         return False
-    day = expected_day(shipment, zone)
-    return day is not None and day < now.astimezone(zone).date()
+    return is_overdue(shipment, zone, now)
 
 
 def eta_text(
@@ -236,14 +244,13 @@ def eta_text(
     """
     if shipment.status.is_final:
         return None
-    if now is not None:
+    if now is not None and is_overdue(shipment, zone, now):
         day = expected_day(shipment, zone)
-        if day is not None and day < now.astimezone(zone).date():
-            if shipment.status in NOT_HANDED_OVER:
-                return None
-            return _("Late: it was expected on %(day)s") % {
-                "day": format_date(day, format="full", locale=locale)
-            }
+        if shipment.status in NOT_HANDED_OVER or day is None:
+            return None
+        return _("Late: it was expected on %(day)s") % {
+            "day": format_date(day, format="full", locale=locale)
+        }
     start, end = shipment.eta_window_start, shipment.eta_window_end
     if start is not None and end is not None:
         start, end = start.astimezone(zone), end.astimezone(zone)

@@ -105,3 +105,18 @@ async def test_order_numbers_are_found_in_any_case(web: httpx.AsyncClient, db: s
 async def test_the_home_page_has_a_way_to_return_an_item(web: httpx.AsyncClient) -> None:
     response = await web.get("/")
     assert 'href="/returns"' in response.text
+
+
+async def test_a_window_that_closed_this_morning_is_late(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from datetime import UTC, datetime
+
+    # NOW is 12:00 UTC on 20 November; the window closed at 05:00 UTC the same day.
+    await Shipment.filter(id=shop.shipment.id).update(
+        eta_window_start=datetime(2026, 11, 19, 16, tzinfo=UTC),
+        eta_window_end=datetime(2026, 11, 20, 5, tzinfo=UTC),
+    )
+    _response, view = await _view(web)
+    assert view.late  # type: ignore[attr-defined]
+    assert view.eta_text == "Late: it was expected on Friday, November 20, 2026"  # type: ignore[attr-defined]
