@@ -340,5 +340,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             time.sleep(1)
             rows = _polled(database)
         numbers = {status: number for number, status, _order, _postcode in rows}
-        delivered = next((o, p) for _n, s, o, p in rows if s == "delivered")
+        delivered = next(((o, p) for _n, s, o, p in rows if s == "delivered"), None)
+        assert delivered, f"no demo parcel was delivered at the first poll: {numbers}"
         yield Demo(base, numbers, delivered)
