@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Where absolute links (messages, "keep this link", carrier pages) point: this server,
+# unless PORTAL_PUBLIC_BASE_URL is set in the environment (e.g. behind a proxy).
+PORTAL_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format worker static messages clean
 
@@ -33,8 +36,8 @@ static: static/vendor/.installed
 
 run: $(VENV)/.installed-run static
 	$(BIN)/portal migrate
-	$(BIN)/portal demo
-	$(BIN)/portal run --host $(HOST) --port $(PORT)
+	PORTAL_PUBLIC_BASE_URL="$(PORTAL_PUBLIC_BASE_URL)" $(BIN)/portal demo
+	PORTAL_PUBLIC_BASE_URL="$(PORTAL_PUBLIC_BASE_URL)" $(BIN)/portal run --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.installed-run
 	$(BIN)/portal worker

@@ -53,6 +53,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, *, scheduler: bool = T
     print(f"  Merchant sign-in:        {base}/admin/login", flush=True)
     if settings.dev_mailbox:
         print(f"  Dev mailbox:             {base}/dev/mailbox", flush=True)
+    print(f"  Links in messages point at {settings.public_base_url}", flush=True)
     app = create_app(settings, scheduler=scheduler)
     tune_gc()
     uvicorn.run(
@@ -190,6 +191,11 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
     from portal.models import Role, StaffUser
     from portal.security import WeakPassword, hash_password
 
+    if not args.password and not sys.stdin.isatty():
+        # getpass would fall back to echoing or die on end of input with a traceback.
+        raise CommandError(
+            "no terminal to type the password in: run it in a terminal, or pass --password"
+        )
     password = args.password or getpass.getpass("Password: ")
     try:
         password_hash = hash_password(password)

@@ -15,6 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from carriers.sandbox import make_numbers
+from carriers.sandbox.journey import plan
 from carriers.sandbox.waiting import make_waiting
 from portal import crypto
 from portal.demo_history import load_history
@@ -42,6 +43,10 @@ DEMO_ORDERS = 24
 #: Of those, parcels that wait in a parcel locker when the demo loads, deadline ahead: the
 #: tracking page shows a pickup point, its deadline and (order tier) its pickup code.
 DEMO_IN_LOCKERS = 2
+#: Of the rest, parcels labelled in the last day and a half: still on their way when the
+#: demo loads, so scans keep arriving while a newcomer looks around. The others were
+#: labelled over the last ten days and have mostly arrived.
+DEMO_RECENT = 14
 
 _FIRST = ["Anna", "Piotr", "Maria", "Ioana", "Dmitri", "Eleni", "James", "Sofia", "Lucas", "Olena"]
 _LAST = ["Nowak", "Popescu", "Ivanova", "Papadopoulou", "Smith", "Garcia", "Müller", "Rossi"]
@@ -224,6 +229,13 @@ async def _returns_policy(shop: Merchant, conn: BaseDBAsyncClient) -> None:
             return_shipping_fee=Decimal("4.95"),
             fee_waivers={"exchange": True, "reasons": ["damaged", "not_as_described"]},
             auto_approve_rules={"max_value": "150.00"},
+            return_address={
+                "name": "Northwind Apparel Returns",
+                "line1": "ul. Magazynowa 7",
+                "postal_code": "30-798",
+                "city": "Kraków",
+                "country": "PL",
+            },
             using_db=conn,
         )
     parents: dict[str, ReturnReason] = {}
@@ -243,13 +255,28 @@ async def _returns_policy(shop: Merchant, conn: BaseDBAsyncClient) -> None:
         parents[code] = reason
 
 
+def _live_numbers(now: datetime) -> list[str]:
+    """Lockers first, then recent parcels still moving, then older ones, all distinct."""
+    waiting = make_waiting(DEMO_IN_LOCKERS, now, seed=7)
+    recent = make_numbers(DEMO_RECENT, seed=7, now=now, days=1.5)
+    older = make_numbers(DEMO_ORDERS, seed=8, now=now - timedelta(days=2), days=8)
+    numbers = list(dict.fromkeys([*waiting, *recent, *older]))
+    return numbers[:DEMO_ORDERS]
+
+
+def labelled_at(number: str) -> datetime:
+    """When the sandbox carrier's label for ``number`` was created."""
+    planned = plan(number)
+    if planned is None:  # the demo only makes numbers the sandbox knows
+        raise ValueError(f"{number} is not a sandbox journey")
+    return planned.label_time
+
+
 async def _orders(
     shop: Merchant, account: CarrierAccount, conn: BaseDBAsyncClient, now: datetime
 ) -> tuple[int, int]:
     rng = random.Random(7)
-    numbers = make_waiting(DEMO_IN_LOCKERS, now, seed=7) + make_numbers(
-        DEMO_ORDERS - DEMO_IN_LOCKERS, seed=7, now=now, days=10
-    )
+    numbers = _live_numbers(now)
     created_orders = created_shipments = 0
     for index, number in enumerate(numbers):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
@@ -271,7 +298,9 @@ async def _orders(
                 "customer": customer,
                 "email": email,
                 "currency": "EUR",
-                "placed_at": now - timedelta(days=11 - index % 10),
+                # Placed a few hours to a day before the parcel's label, so no order is
+                # shipped (let alone delivered) before it was placed.
+                "placed_at": labelled_at(number) - timedelta(hours=3 + index % 20),
                 "ship_name": f"{first} {last}",
                 "ship_line1": f"ul. Długa {index + 1}",
                 "ship_city": "Kraków",
@@ -297,7 +326,8 @@ async def _orders(
                 using_db=conn,
             )
         if not await Shipment.filter(merchant=shop, order=order).using_db(conn).exists():
-            shipped_at = order.placed_at + timedelta(days=1)
+            # Shipped when the carrier's label was made: the sandbox's scans start there.
+            shipped_at = labelled_at(number)
             parcel = await Shipment.create(
                 merchant=shop,
                 order=order,

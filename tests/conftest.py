@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +291,55 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
     page.add_script_tag(url=f"{origin}/static/vendor/axe.min.js")
     result = page.evaluate("async () => await axe.run(document)")
     return [v for v in result["violations"] if v["impact"] in impacts]
+
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Demo:
+    base: str
+    #: One tracking number per status the demo's parcels are in.
+    numbers: dict[str, str]
+    #: A delivered order: (number, postcode), for the order page and returns.
+    delivered: tuple[str, str]
+
+
+def _polled(database: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(
+            "SELECT s.tracking_number, s.status, o.number, o.ship_postal_code FROM shipment s"
+            " JOIN orders o ON o.id = s.order_id WHERE s.carrier_key = 'sandbox'"
+            " AND s.last_polled_at IS NOT NULL"
+        ).fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``portal run`` with the demo shop, its parcels polled by the running jobs."""
+    root = tmp_path_factory.mktemp("demo")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    database = root / "live.sqlite3"
+    env = {
+        **os.environ,
+        "PORTAL_VAR_DIR": str(root / "var"),
+        "PORTAL_DATABASE_URL": f"sqlite://{database}",
+        "PORTAL_PUBLIC_BASE_URL": base,
+        "PORTAL_LOG_LEVEL": "WARNING",
+        "PORTAL_TRACKING_NUMBER_LIMIT": "100000",
+    }
+    for command in (["migrate"], ["demo"]):
+        subprocess.run([sys.executable, "-m", "portal.cli", *command], env=env, check=True,
+                       cwd=ROOT_DIR, capture_output=True)  # fmt: skip
+    command = [sys.executable, "-m", "portal.cli", "run", "--port", str(port)]
+    with running_server(command, base=base, env=env, cwd=ROOT_DIR):
+        deadline = time.monotonic() + 60
+        rows = _polled(database)
+        while len(rows) < 20 and time.monotonic() < deadline:  # the jobs poll the sandbox
+            time.sleep(1)
+            rows = _polled(database)
+        numbers = {status: number for number, status, _order, _postcode in rows}
+        delivered = next(((o, p) for _n, s, o, p in rows if s == "delivered"), None)
+        assert delivered, f"no demo parcel was delivered at the first poll: {numbers}"
+        yield Demo(base, numbers, delivered)

@@ -158,3 +158,25 @@ def test_push_keys_prints_a_usable_vapid_pair(tmp_path: Path) -> None:
     header = signer.sign({"aud": "https://push.example.test", "sub": "mailto:a@example.test"})
     assert Vapid02.verify(header["Authorization"])
     assert f"k={values['PORTAL_VAPID_PUBLIC_KEY']}" in header["Authorization"]
+
+
+def test_a_user_without_a_password_or_a_terminal_gets_a_clear_message(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    user = portal(migrated, "user", "create", "--merchant", "acme", "--email", "ann@acme.test")
+    assert user.returncode == 1
+    assert "no terminal to type the password in" in user.stderr
+    assert "Traceback" not in user.stderr
+
+
+def test_make_run_points_links_at_its_own_port() -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_PUBLIC_BASE_URL"}
+    plan = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=root, env=env,
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    lines = [line for line in plan.splitlines() if "portal demo" in line or "portal run" in line]
+    assert len(lines) == 2
+    assert all('PORTAL_PUBLIC_BASE_URL="http://127.0.0.1:8123"' in line for line in lines)
+    proxied = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=root,
+                             env={**env, "PORTAL_PUBLIC_BASE_URL": "https://track.shop.test"},
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert 'PORTAL_PUBLIC_BASE_URL="https://track.shop.test" ' in proxied

@@ -61,14 +61,35 @@ async def test_htmx_sends_the_token_as_a_header(browser_client: httpx.AsyncClien
     assert response.status_code == 200
 
 
-async def test_a_multipart_form_carries_the_token_in_its_url(
+async def test_a_multipart_form_carries_the_token_as_its_first_field(
     browser_client: httpx.AsyncClient,
 ) -> None:
+    token = await _token(browser_client)
+    big = b"a,b\n" * 300_000  # 1.2 MB: streamed on, only the first part is read to check
+    response = await browser_client.post(
+        "/echo", data={"csrf_token": token, "name": "m"}, files={"upload": ("a.csv", big)}
+    )
+    assert response.status_code == 200
+    assert response.text == "ok m"
+
+
+async def test_a_token_in_the_url_is_not_accepted(browser_client: httpx.AsyncClient) -> None:
+    # URLs end up in logs, history and Referer headers: a token there is not a secret.
     token = await _token(browser_client)
     response = await browser_client.post(
         f"/echo?csrf_token={token}", files={"upload": ("a.csv", b"a,b\n")}, data={"name": "m"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 403
+
+
+async def test_a_multipart_token_after_the_file_is_refused(
+    browser_client: httpx.AsyncClient,
+) -> None:
+    token = await _token(browser_client)
+    response = await browser_client.post(
+        "/echo", files={"upload": ("a.csv", b"a,b\n"), "csrf_token": (None, token)}
+    )
+    assert response.status_code == 403
 
 
 async def test_a_wrong_token_is_refused(browser_client: httpx.AsyncClient) -> None:

@@ -124,3 +124,43 @@ async def test_some_demo_parcels_wait_in_a_locker_with_a_deadline(
     lockers = [s for s in waiting if (s.pickup_point or {}).get("kind") == "locker"]
     assert len(lockers) >= DEMO_IN_LOCKERS
     assert all((s.pickup_point or {}).get("pickup_code") for s in lockers)
+
+
+async def _live_parcels_as_ingested(settings: Settings) -> list[Shipment]:
+    live = await Shipment.filter(carrier_key="sandbox", order__number__startswith="NW-1")
+    results = parse_track_response(track_payload([s.tracking_number for s in live], NOW))
+    await ingest_many(
+        [(s.id, r) for s, r in zip(live, results, strict=True)],
+        source=EventSource.POLL,
+        now=NOW,
+        settings=settings,
+    )
+    return await Shipment.filter(id__in=[s.id for s in live]).select_related("order")
+
+
+async def test_no_demo_order_is_delivered_before_it_shipped(db: str, settings: Settings) -> None:
+    await load_demo(settings, now=NOW)
+    for parcel in await _live_parcels_as_ingested(settings):
+        assert parcel.shipped_at is not None
+        assert parcel.order.placed_at < parcel.shipped_at, parcel.tracking_number
+        if parcel.delivered_at is not None:
+            assert parcel.delivered_at > parcel.shipped_at, parcel.tracking_number
+
+
+async def test_most_live_parcels_are_still_moving_at_the_first_check(
+    db: str, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from carriers.sandbox.journey import journey
+
+    await load_demo(settings, now=NOW)
+    live = await _live_parcels_as_ingested(settings)
+    delivered = [p for p in live if p.status is Status.DELIVERED]
+    assert len(live) == DEMO_ORDERS
+    assert len(delivered) <= DEMO_ORDERS // 2
+    # Within the first two hours of a visit, several parcels get a new scan.
+    later = NOW + timedelta(hours=2)
+    scans = {p.tracking_number: len(journey(p.tracking_number, NOW)) for p in live}
+    moving = [n for n, seen in scans.items() if len(journey(n, later)) > seen]
+    assert len(moving) >= 3

@@ -307,7 +307,8 @@ async def configure_workspace(staff: httpx.AsyncClient, token: str) -> None:
     assert saved.status_code == 303, saved.text
 
     catalogue = await staff.post(
-        f"/admin/products/import?csrf_token={token}",
+        "/admin/products/import",
+        data={"csrf_token": token},
         files={"file": ("catalogue.csv", CATALOGUE, "text/csv")},
     )
     assert catalogue.status_code == 303, catalogue.text
@@ -328,9 +329,9 @@ async def customer_exchanges(customer: httpx.AsyncClient) -> str:
     (item_id,) = re.findall(r'name="quantity-(\d+)"', items.text)
 
     options = await customer.post(
-        f"{order_path}/items?csrf_token={csrf_of(items.text)}",
-        data={"draft": draft_of(items.text), f"quantity-{item_id}": "1",
-              f"reason-{item_id}": "too_small"},
+        f"{order_path}/items",
+        data={"csrf_token": csrf_of(items.text), "draft": draft_of(items.text),
+              f"quantity-{item_id}": "1", f"reason-{item_id}": "too_small"},
         files={"unused": ("", b"", "application/octet-stream")},
     )  # fmt: skip
     assert options.status_code == 200, options.text

@@ -28,6 +28,8 @@ from portal.i18n import _, lazy
 
 #: Days shown when no period is chosen (about a quarter: weekly buckets).
 DEFAULT_DAYS = 90
+#: The first day a period may start on: nothing older can be in the data.
+EARLIEST = date(2000, 1, 1)
 #: The longest period one view may cover.
 MAX_DAYS = 5 * 366
 CARRIER_KEY = re.compile(r"[a-z0-9_-]{1,64}")
@@ -79,6 +81,17 @@ def parse_filters(params: Any, today: date) -> FilterForm:
         form.errors.append(_("The start date is not a date (use YYYY-MM-DD)."))
     if last_text and last is None:
         form.errors.append(_("The end date is not a date (use YYYY-MM-DD)."))
+    # Far-off days (0001-01-01, 9999-12-31) are dates, but a week either side of them is
+    # not: they are refused with a message instead of failing in date arithmetic.
+    earliest, latest = EARLIEST, today + timedelta(days=366)
+    if any(d is not None and not earliest <= d <= latest for d in (first, last)):
+        form.errors.append(
+            _("Choose dates between %(first)s and %(last)s.")
+            % {"first": earliest.isoformat(), "last": latest.isoformat()}
+        )
+        first = first if first is not None and earliest <= first <= latest else None
+        last = last if last is not None and earliest <= last <= latest else None
+        first_text = first_text if first is not None else ""
     if last is not None:
         form.last = last
         if not first_text:

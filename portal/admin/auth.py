@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from portal.admin.throttle import Throttle
-from portal.core.rate_limit import client_key
+from portal.core.rate_limit import Limit, RateLimiter, client_key
 from portal.models import Merchant, Role, StaffUser
 from portal.web.templating import templates_of
 
@@ -36,13 +37,29 @@ def session_version(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
+#: How long the session cookie lives (SessionMiddleware's max_age in portal.app).
+SESSION_SECONDS = 14 * 24 * 3600
+#: Session ids signed out before their cookie expired. The cookie is signed, not stored, so
+#: a copy of it stays valid until it expires unless the server remembers it was ended; the
+#: shared counters remember each ended id for the cookie's lifetime, in every process.
+ENDED = Limit("ended_session", 1, SESSION_SECONDS, slice=3600)
+
+
 def sign_in(request: Request, user: StaffUser) -> None:
     """Start a fresh session for ``user`` (new CSRF token: no fixation across sign-in)."""
     request.session.clear()
-    request.session[SESSION_KEY] = {"id": user.id, "v": session_version(user.password_hash)}
+    request.session[SESSION_KEY] = {
+        "id": user.id,
+        "v": session_version(user.password_hash),
+        "sid": secrets.token_urlsafe(16),
+    }
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """Clear the browser's session and end it on the server: a copied cookie stops working."""
+    data = request.session.get(SESSION_KEY)
+    if isinstance(data, dict) and isinstance(data.get("sid"), str):
+        await RateLimiter().hit(ENDED, data["sid"])
     request.session.clear()
 
 
@@ -63,6 +80,9 @@ async def current(request: Request) -> Signed | None:
     data = request.session.get(SESSION_KEY)
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return None
+    sid = data.get("sid")
+    if not isinstance(sid, str) or (await RateLimiter().usage(ENDED, sid)).units:
+        return None  # from before session ids, or signed out
     user = await StaffUser.get_or_none(id=data["id"], is_active=True).select_related("merchant")
     if user is None or data.get("v") != session_version(user.password_hash):
         return None

@@ -131,6 +131,8 @@ def check_row(
     for column, limit in LIMITS.items():
         if len(v[column]) > limit:
             errors.append((column, "too_long"))
+    if "/" in v["order_number"]:  # the API's /orders/{number} could never address it
+        errors.append(("order_number", "slash_in_number"))
     placed = parse_date(v["order_date"]) if v["order_date"] else None
     if v["order_date"] and placed is None:
         errors.append(("order_date", "bad_date"))

@@ -28,6 +28,9 @@ from portal.tracking import accounts
 ERRORS = {
     "missing": lazy("This value is required."),
     "too_long": lazy("This value is too long."),
+    "slash_in_number": lazy(
+        "An order number cannot contain “/”: links and the API could not reach it."
+    ),
     "bad_date": lazy("Not a date. Use 2026-11-02 or 2026-11-02T14:30:00+01:00."),
     "bad_quantity": lazy("Not a whole number from 1."),
     "bad_number": lazy("Not a price. Use 12.50 or 12,50."),

@@ -22,6 +22,7 @@ from portal.admin.auth import render, require_staff, staff_of
 from portal.admin.return_words import METHOD_NAMES, RESOLUTION_NAMES, reason_label
 from portal.i18n import _, lazy
 from portal.models import Order, OrderItem, ReturnPolicy, ReturnReason
+from portal.returns.labels import has_return_address
 
 PATH = "/admin/returns/policy"
 #: How many of the merchant's order categories the form suggests.
@@ -90,6 +91,10 @@ async def _page(
         "reserve_choices": [(k, _(v)) for k, v in RESERVE_NAMES.items()],
         "reasons_menu": [(r.code, _reason_choice(r)) for r in reasons],
         "address_on_label": form.label_spelling(values),
+        # A saved policy that ships returns back but has no address: labels are withheld.
+        "labels_withheld": found is not None
+        and bool(form.SHIPPED_METHODS.intersection(found.methods or ()))
+        and not has_return_address(found.return_address),
         "public_url": f"/returns/policy/{merchant.slug}",
     }
     return render(request, "admin/return_policy.html", context, status=400 if errors else 200)

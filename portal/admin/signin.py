@@ -8,6 +8,7 @@ single use without storing it. The e-mail goes through the outbox like every mes
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -62,9 +63,14 @@ async def login(request: Request) -> Response:
     ip = client_ip(request)
     now = datetime.now(UTC)
     context = {"next": target, "email": email}
-    if await throttle.blocked_until(email, ip, now) is not None:
-        context["error"] = _("Too many failed attempts. Wait 15 minutes and try again.")
-        return render(request, "admin/login.html", context, status=429)
+    if (until := await throttle.blocked_until(email, ip, now)) is not None:
+        wait = max(1, math.ceil((until - now).total_seconds()))
+        context["error"] = _(
+            "Too many failed attempts. Wait %(minutes)d minutes and try again."
+        ) % {"minutes": max(1, math.ceil(wait / 60))}
+        response = render(request, "admin/login.html", context, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = await StaffUser.get_or_none(email=email, is_active=True)
     if user is None or not verify_password(user.password_hash, password):
         if user is None:
@@ -82,7 +88,7 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/admin/login", status_code=303)
 
 

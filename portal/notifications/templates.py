@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from portal.models import Channel
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
+from portal.notifications.bounded import BoundedSandbox
 from portal.notifications.checking import TemplateProblem
 
 TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
@@ -55,7 +55,7 @@ class Preview:
     problems: list[TemplateProblem]
 
 
-ENV = SandboxedEnvironment(
+ENV = BoundedSandbox(
     loader=FileSystemLoader(NOTIFICATIONS_DIR),
     undefined=StrictUndefined,
     autoescape=lambda name: bool(name and name.endswith(".html")),

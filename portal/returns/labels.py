@@ -30,6 +30,20 @@ PAGE_WIDTH, PAGE_HEIGHT = 288, 432  # 4 × 6 in, the common thermal label size
 MARGIN = 18
 
 
+#: What a return label needs to reach the shop: a street, a town and a country.
+ADDRESS_NEEDED = ("line1", "city", "country")
+
+
+def has_return_address(address: dict[str, str] | None) -> bool:
+    """Whether ``address`` (a policy's return address) can be printed as a destination.
+
+    Without one a label would send the parcel nowhere: it is not issued, the customer is
+    asked to wait, and the shop's workspace says what to fill in.
+    """
+    found = address or {}
+    return all(str(found.get(key) or "").strip() for key in ADDRESS_NEEDED)
+
+
 def _serializer(settings: Settings) -> URLSafeSerializer:
     return serializer(settings, DROP_OFF_SALT)
 

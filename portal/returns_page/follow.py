@@ -22,6 +22,7 @@ from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import (
     Customer,
+    Exchange,
     Order,
     ReturnItem,
     ReturnRequest,
@@ -50,6 +51,8 @@ class LineView:
     reason: str
     amount: str
     comment: str
+    #: For an exchange: the replacement's options ("size: M").
+    replacement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,11 @@ async def return_step(
     settings = request.app.state.settings
     zone = await _zone_of(request, order)
     items = await ReturnItem.filter(return_request_id=row.id).select_related("order_item", "reason")
+    swaps = {
+        e.return_item_id: e.new_variant_id
+        for e in await Exchange.filter(return_item_id__in=[i.id for i in items])
+    }
+    swap_words = await presenter.replacements(swaps.values())
     lines = [
         LineView(
             title=i.order_item.title,
@@ -95,15 +103,21 @@ async def return_step(
             reason=presenter.label_of(i.reason.labels, i.reason.code) if i.reason else "",
             amount=presenter.money(i.amount, row.currency),
             comment=i.comment,
+            replacement=swap_words.get(swaps.get(i.id, 0), ""),
         )
         for i in items
     ]
     steps = [
-        StepView(wording.state(t.to_state), presenter.local_time(t.created_at, zone))
+        StepView(wording.history_step(t.to_state), presenter.local_time(t.created_at, zone))
         for t in await ReturnTransition.filter(return_request_id=row.id).order_by("id")
     ]
     state = S(row.state)
     sendable = state in SENDABLE and (row.method or "") in DROP_OFF_METHODS
+    # No address to send it to: no label and no code to hand in yet (the shop is told).
+    address_missing = sendable and not labels.has_return_address(
+        await _return_address(row.merchant_id)
+    )
+    sendable = sendable and not address_missing
     merchant_id: int = row.merchant_id
     context = {
         "row": row,
@@ -120,10 +134,12 @@ async def return_step(
         "refund_total": presenter.money(row.refund_total, row.currency),
         "credit_total": presenter.money(row.credit_total, row.currency),
         "fees_total": presenter.money(row.fees_total, row.currency),
+        "has_fees": row.fees_total > 0,
         "method": wording.method(row.method) if row.method else "",
         "cancellable": state in states.CUSTOMER_CANCELLABLE,
         "sendable": sendable,
-        "send_by": presenter.local_time(row.label_expires_at, zone)
+        "address_missing": address_missing,
+        "send_by": presenter.last_whole_day(row.label_expires_at, zone)
         if sendable and row.label_expires_at
         else "",
         "qr": data_uri(labels.qr_svg(labels.drop_off_url(settings, merchant_id, row.number)))
@@ -169,12 +185,21 @@ def _no_access(request: Request) -> Response:
     return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)
 
 
+def already_open_message(number: str) -> str:
+    return _(
+        "You already started return %(number)s for this order. Here it is, with its label "
+        "when it has one; you can also return another item below."
+    ) % {"number": number}
+
+
 async def return_page(request: Request) -> Response:
     row, order = await _accessible(request)
     if row is None or order is None:
         return _no_access(request)
     created = request.query_params.get("new") == "1"
     message = ""
+    if request.query_params.get("open") == "1":
+        message = already_open_message(row.number)
     if request.query_params.get("parcel") == "1":
         message = _(
             "Thank you: we follow your parcel from now on and tell the shop when it arrives."
@@ -250,6 +275,14 @@ def _address(lines: list[str | None]) -> list[str]:
     return [line for line in lines if line]
 
 
+async def _return_address(merchant_id: int) -> dict[str, str]:
+    try:
+        found = await active_policy(merchant_id)
+    except ReturnRefused:
+        return {}
+    return found.return_address or {}
+
+
 async def label(request: Request) -> Response:
     row, order = await _accessible(request)
     if row is None or order is None:
@@ -257,11 +290,13 @@ async def label(request: Request) -> Response:
     if S(row.state) not in SENDABLE or (row.method or "") not in DROP_OFF_METHODS:
         return _no_access(request)
     merchant_id: int = row.merchant_id
-    try:
-        found = await active_policy(merchant_id)
-        to = found.return_address or {}
-    except ReturnRefused:
-        to = {}
+    to = await _return_address(merchant_id)
+    if not labels.has_return_address(to):
+        message = _(
+            "The shop has not given the address returns go to yet, so there is no label to "
+            "print. The shop sees this in its workspace; come back to this page later."
+        )
+        return await return_step(request, row, order, message=message, status_code=409)
     merchant = await merchant_of(order)
     city = " ".join(p for p in (order.ship_postal_code, order.ship_city) if p)
     # The label keeps the module's English headings: the PDF prints Windows-1252 only,

@@ -3,8 +3,9 @@ language, exchange choices and prices, all formatted for the current locale and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from portal.returns import policy
 from portal.returns.review import OrderReview
 from portal.returns_page import wording
 from portal.returns_page.draft import Choice, Draft
+from portal.web.option_words import options_text
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -34,6 +36,13 @@ def last_day(closes: datetime, zone: ZoneInfo) -> str:
     the sentence: "до 16 декабря 2026 г." rather than "г..".
     """
     day = (closes.astimezone(zone) - timedelta(seconds=1)).date()
+    return format_date(day, "long", locale=current_locale()).removesuffix(".")
+
+
+def last_whole_day(deadline: datetime, zone: ZoneInfo) -> str:
+    """The last local day that is wholly before ``deadline``, written out: "hand it in by
+    16 December" then holds all day, however late on the 17th the deadline falls."""
+    day = deadline.astimezone(zone).date() - timedelta(days=1)
     return format_date(day, "long", locale=current_locale()).removesuffix(".")
 
 
@@ -133,7 +142,7 @@ class ItemView:
 
 
 def _options_text(options: dict[str, object] | None) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in (options or {}).items())
+    return options_text(options)
 
 
 async def item_views(
@@ -183,10 +192,13 @@ async def item_views(
     return views
 
 
-def window_text(review: OrderReview) -> str:
-    """When the return window closes, in the customer's zone (empty when not started)."""
+def window_text(review: OrderReview, now: datetime | None = None) -> str:
+    """When the return window closes, in the customer's zone: empty when it has not
+    started, or has already closed (each item then says since when)."""
     ends = [e.window_closes_at for e in review.eligibility.values() if e.window_closes_at]
-    return last_day(max(ends), review.zone) if ends else ""
+    if not ends or max(ends) <= (now or datetime.now(UTC)):
+        return ""
+    return last_day(max(ends), review.zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +210,8 @@ class QuoteLineView:
     restocking: str
     difference: str
     direction: str
+    #: For an exchange: the replacement's options ("size: M"), else empty.
+    replacement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +228,21 @@ class QuoteView:
     fees_waived: bool
 
 
+async def replacements(variant_ids: Iterable[int]) -> dict[int, str]:
+    """What each replacement variant is, in words ("size: M"), by variant id."""
+    wanted = list(variant_ids)
+    if not wanted:
+        return {}
+    rows = await ProductVariant.filter(id__in=wanted)
+    return {v.id: _options_text(v.options) or v.title for v in rows}
+
+
 def quote_view(
-    quoted: policy.Quote, titles: dict[int, str], rules: policy.Rules, shipping_applies: bool
+    quoted: policy.Quote,
+    titles: dict[int, str],
+    rules: policy.Rules,
+    shipping_applies: bool,
+    swaps: dict[int, str] | None = None,
 ) -> QuoteView:
     """``quoted`` in words and local money; ``shipping_applies`` says whether a return
     shipping fee exists at all (so "waived" is only said when something was waived)."""
@@ -232,6 +259,9 @@ def quote_view(
                 restocking=money(priced.restocking_fee, currency) if priced.restocking_fee else "",
                 difference=money(abs(difference), currency) if difference else "",
                 direction="more" if difference > 0 else "less" if difference < 0 else "same",
+                replacement=(swaps or {}).get(swap.id, "")
+                if (swap := priced.line.exchange_variant)
+                else "",
             )
         )
     bonus = rules.store_credit_bonus_percent

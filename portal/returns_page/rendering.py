@@ -18,6 +18,15 @@ from portal.tracking_page.branding import brand_of
 from portal.web.templating import templates_of
 
 PAGE = "returns/page.html"
+LANGUAGES = "_languages.html"
+
+
+def _menu_context(request: Request) -> dict[str, Any]:
+    """What the language menu template needs outside a full page render."""
+    context: dict[str, Any] = {"request": request}
+    for processor in templates_of(request).context_processors:
+        context.update(processor(request))
+    return context
 
 
 def is_htmx(request: Request) -> bool:
@@ -50,9 +59,16 @@ def step(
         "title": title,
     }
     if fragment:
+        if url:
+            request.state.page_url = url
         response = templates.TemplateResponse(
             request, partial, full, status_code=200 if status_code < 500 else status_code
         )
+        # The language menu again, out of band: its links now lead to this step's page.
+        menu = templates.get_template(LANGUAGES).render({**_menu_context(request), "oob": True})
+        body = bytes(response.body) + menu.encode()
+        response.body = body
+        response.headers["content-length"] = str(len(body))
         if url:
             response.headers["HX-Push-Url"] = url
         return response

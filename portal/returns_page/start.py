@@ -15,14 +15,19 @@ from starlette.responses import Response
 from portal.core import links
 from portal.core.rate_limit import client_key
 from portal.i18n import _
-from portal.models import Merchant, Order
-from portal.returns_page import access, rendering
+from portal.models import Merchant, Order, ReturnRequest
+from portal.models.returns import ReturnState as S
+from portal.returns.states import TERMINAL
+from portal.returns_page import access, follow, rendering
 from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import order_url
 from portal.returns_page.steps import items_step
 from portal.tracking_page import lookup
 from portal.tracking_page.config import config_for
 from portal.tracking_page.views import order_not_found_message
+
+#: A return in one of these needs nothing more from the customer.
+FINISHED = TERMINAL | {S.RESOLVED}
 
 
 async def _shop(request: Request) -> tuple[str | None, Merchant | None]:
@@ -32,7 +37,9 @@ async def _shop(request: Request) -> tuple[str | None, Merchant | None]:
 
 async def lookup_page(request: Request) -> Response:
     shop, merchant = await _shop(request)
-    return lookup_step(request, shop=shop, merchant=merchant)
+    # "Return an item" on an order page fills the number in; the customer proves it again.
+    number = (request.query_params.get("order") or "")[:64]
+    return lookup_step(request, shop=shop, merchant=merchant, order_number=number)
 
 
 async def find_order(request: Request) -> Response:
@@ -63,7 +70,30 @@ async def find_order(request: Request) -> Response:
             order_number=number,
         )
     access.grant(request, order.id)
+    open_return = await open_return_of(order)
+    if open_return is not None:
+        return await _existing_now(request, open_return, order)
     return await _items_now(request, order)
+
+
+async def open_return_of(order: Order) -> ReturnRequest | None:
+    """The order's newest return that is still under way (not refused, cancelled, expired,
+    or settled): looking the order up again shows it rather than starting another."""
+    return (
+        await ReturnRequest.filter(order_id=order.id)
+        .exclude(state__in=[s.value for s in FINISHED])
+        .order_by("-id")
+        .first()
+    )
+
+
+async def _existing_now(request: Request, row: ReturnRequest, order: Order) -> Response:
+    """The open return's page, saying why the customer sees it instead of the items."""
+    url = f"/returns/{row.number}"
+    if rendering.is_htmx(request):
+        message = follow.already_open_message(row.number)
+        return await follow.return_step(request, row, order, message=message, url=url)
+    return rendering.see_other(f"{url}?open=1")
 
 
 async def _items_now(request: Request, order: Order) -> Response:

@@ -13,8 +13,9 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from portal.i18n import _
 from portal.models import Order, OrderItem
@@ -26,10 +27,14 @@ from portal.returns_page.draft import Choice, Draft
 from portal.returns_page.follow import return_step
 from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import accessible_order, merchant_of, order_url
+from portal.settings import Settings
+from portal.web.templating import templates_of
 
 ITEMS, OPTIONS, REVIEW = "returns/_items.html", "returns/_options.html", "returns/_review.html"
 NO_POLICY = "returns/_no_policy.html"
 MAX_COMMENT = 2000
+#: The place above the items form where a problem with the whole form is shown.
+FORM_PROBLEM = "returns/_form_problem.html"
 MAX_FILES = 50
 #: Refusals the items step can fix (the rest are about resolutions or the method).
 ITEM_STEP_CODES = frozenset(
@@ -143,6 +148,36 @@ async def post_items(request: Request) -> Response:
     if isinstance(review, Response):
         return review
     settings = request.app.state.settings
+    try:
+        return await _items_posted(request, order, review, settings)
+    except HTTPException as refused:  # Starlette's answer to a field over its size limit
+        if refused.status_code != 400:
+            raise
+        return await _too_large(request, order)
+
+
+async def _too_large(request: Request, order: Order) -> Response:
+    """A form too large to read: say so and keep what the customer typed.
+
+    htmx keeps the form on screen (no swap) and shows the message above it; a plain post
+    shows the items again with the message (the browser's Back keeps the typing)."""
+    message = _(
+        "What you sent is too large for us to read: a comment can have up to %(count)s "
+        "characters and a photo up to %(size)s MB. Shorten it and send it again."
+    ) % {"count": f"{MAX_COMMENT:,}", "size": photos.MAX_BYTES // (1024 * 1024)}
+    if rendering.is_htmx(request):
+        notice = (
+            templates_of(request)
+            .get_template(FORM_PROBLEM)
+            .render({"message": message, "oob": True})
+        )
+        return HTMLResponse(notice, headers={"HX-Reswap": "none"})
+    return await items_step(request, order, message=message, status_code=413)
+
+
+async def _items_posted(
+    request: Request, order: Order, review: OrderReview, settings: Settings
+) -> Response:
     async with request.form(max_files=MAX_FILES) as form:
         draft = drafts.load(settings, _text(form, drafts.FIELD, 20_000), order.id) or Draft(
             order.id
@@ -159,6 +194,7 @@ async def post_items(request: Request) -> Response:
                 quantity=quantity,
                 reason=_text(form, f"reason-{item_id}", 64),
                 comment=_text(form, f"comment-{item_id}", MAX_COMMENT),
+                # Kept to MAX_COMMENT for the draft; told below if more was typed.
                 photo=draft.photos.get(item_id),
                 resolution=earlier.resolution if earlier else "",
                 variant=earlier.variant if earlier else None,
@@ -177,6 +213,11 @@ async def post_items(request: Request) -> Response:
                 errors[item_id] = wording.refusal("photo_required")
             elif reason.requires_comment and not choice.comment:
                 errors[item_id] = wording.refusal("comment_required")
+            elif (typed := len(_text(form, f"comment-{item_id}", 10**9))) > MAX_COMMENT:
+                errors[item_id] = _(
+                    "Your comment has %(typed)s characters; the shop reads up to %(count)s. "
+                    "We kept the first %(count)s: check it still says what you mean."
+                ) % {"typed": f"{typed:,}", "count": f"{MAX_COMMENT:,}"}
     draft = draft.with_(choices=tuple(choices))
     if errors or not choices:
         message = "" if errors else wording.refusal("empty")
@@ -310,7 +351,13 @@ async def review_step(
     context = {
         "order": order,
         "quote": presenter.quote_view(
-            quoted, titles, review.rules, bool(review.rules.return_shipping_fee)
+            quoted,
+            titles,
+            review.rules,
+            bool(review.rules.return_shipping_fee),
+            await presenter.replacements(
+                line.exchange_variant.id for line in lines if line.exchange_variant
+            ),
         ),
         "method": wording.method(draft.method) if draft.method else "",
         "draft": drafts.dump(request.app.state.settings, draft),

@@ -14,7 +14,8 @@ def ineligible(reason: Ineligible | str | None, closed_on: str = "") -> str:
     messages: dict[Ineligible | None, str] = {
         Ineligible.FINAL_SALE: _("Final sale: this item cannot be returned."),
         Ineligible.CATEGORY: _("Items of this kind cannot be returned."),
-        Ineligible.FULLY_RETURNED: _("Already returned."),
+        # Counted over every open return, sent or not: "returned" would claim it was sent.
+        Ineligible.FULLY_RETURNED: _("Already in one of your returns."),
         Ineligible.NOT_DELIVERED: _("Not delivered yet: you can return it once it arrives."),
     }
     return messages.get(code, _("This item cannot be returned."))
@@ -35,6 +36,14 @@ def state(value: S | str) -> str:
         S.CANCELLED: _("Cancelled"),
         S.EXPIRED: _("Expired: the item was not sent in time"),
     }[S(value)]
+
+
+def history_step(value: S | str) -> str:
+    """A state as a line in the return's history: each line says what happened, so
+    approval followed by "waiting for you" does not read "Approved" twice."""
+    if S(value) is S.AWAITING_SHIPMENT:
+        return _("Ready for you to send")
+    return state(value)
 
 
 def next_steps(value: S | str, method: str | None) -> str:

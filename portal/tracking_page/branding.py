@@ -68,6 +68,18 @@ class Brand:
     logo_path: str | None
     primary: str | None
     accent: str | None
+    #: How a customer reaches the shop (from the workspace's branding settings).
+    support_email: str | None = None
+    support_url: str | None = None
+    support_phone: str | None = None
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.support_email or self.support_url or self.support_phone)
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def brand_of(merchant: Any) -> Brand:
@@ -79,6 +91,12 @@ def brand_of(merchant: Any) -> Brand:
         logo_path=logo if isinstance(logo, str) and logo.strip() else None,
         primary=valid_colour(branding.get("primary_color")),
         accent=valid_colour(branding.get("accent_color")),
+        support_email=_text(branding.get("support_email")),
+        # Only a web address is a link: anything else stored there is not shown.
+        support_url=url
+        if (url := _text(branding.get("support_url"))) and url.startswith("https://")
+        else None,
+        support_phone=_text(branding.get("support_phone")),
     )
 
 

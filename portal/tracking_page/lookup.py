@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tortoise.expressions import Q
+
 from carriers.detection import is_plausible, normalise
 from portal.models import Merchant, Order, Shipment
 from portal.tracking_page.cache import TTLCache
@@ -171,7 +173,9 @@ async def find_order(
     """The order with this number whose email or postcode is ``contact``, else None."""
     if not order_number.strip() or not contact.strip() or len(order_number) > 64:
         return None
-    query = Order.filter(number__in=_order_numbers(order_number)).select_related("customer")
+    # Shops print order numbers in capitals; customers type them in any case.
+    same_number = Q(*(Q(number__iexact=n) for n in _order_numbers(order_number)), join_type="OR")
+    query = Order.filter(same_number).select_related("customer")
     if merchant_id is not None:
         query = query.filter(merchant_id=merchant_id)
     match = None

@@ -38,13 +38,16 @@ from portal.tracking_page.lookup import mask_words
 #: Where each ordinary status sits on the progress bar (index into wording.STAGES).
 STAGE_OF: dict[Status, int] = {
     Status.PENDING: 0,
-    Status.INFO_RECEIVED: 1,
+    # A label exists but the carrier does not have the parcel yet: it has not shipped.
+    Status.INFO_RECEIVED: 0,
     Status.IN_TRANSIT: 2,
     Status.OUT_FOR_DELIVERY: 3,
     Status.FAILED_ATTEMPT: 3,
     Status.AVAILABLE_FOR_PICKUP: 3,
     Status.DELIVERED: 4,
 }
+#: The carrier has not taken the parcel yet: its dates are the shop's plan, not a promise.
+NOT_HANDED_OVER = frozenset({Status.PENDING, Status.INFO_RECEIVED})
 #: Statuses that need the customer's attention, and how loudly.
 ALERTS: dict[Status, str] = {
     Status.FAILED_ATTEMPT: "warning",
@@ -116,6 +119,8 @@ class ShipmentView:
     explanation: str
     next_step: str
     eta_text: str | None
+    #: The expected day has passed and the parcel is still on its way.
+    late: bool
     delivered_text: str | None
     carrier_name: str
     carrier_url: str | None
@@ -217,10 +222,47 @@ def timeline(events: Sequence[TrackingEvent], zone: ZoneInfo, locale: str) -> tu
     )
 
 
-def eta_text(shipment: Shipment, zone: ZoneInfo, locale: str) -> str | None:
-    """The expected delivery day, or window, in the customer's time."""
+def expected_day(shipment: Shipment, zone: ZoneInfo) -> date | None:
+    """The last local day the carrier expects to deliver on: the window's end, else the date."""
+    if shipment.eta_window_end is not None:
+        return shipment.eta_window_end.astimezone(zone).date()
+    return shipment.estimated_delivery
+
+
+def is_overdue(shipment: Shipment, zone: ZoneInfo, now: datetime) -> bool:
+    """The carrier's expectation is over: its window has closed, or its day has passed
+    (in the customer's zone)."""
+    if shipment.eta_window_end is not None:
+        return shipment.eta_window_end < now
+    day = shipment.estimated_delivery
+    return day is not None and day < now.astimezone(zone).date()
+
+
+def is_late(shipment: Shipment, zone: ZoneInfo, now: datetime) -> bool:
+    """The parcel is moving but the carrier's expectation is over."""
+    if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
+        return False
+    return is_overdue(shipment, zone, now)
+
+
+def eta_text(
+    shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime | None = None
+) -> str | None:
+    """The expected delivery day, or window, in the customer's time.
+
+    Before the carrier has the parcel (label only) a date already past means nothing, so
+    it is not shown; a moving parcel past its date says it is late instead of showing an
+    old date as if it were still the plan.
+    """
     if shipment.status.is_final:
         return None
+    if now is not None and is_overdue(shipment, zone, now):
+        day = expected_day(shipment, zone)
+        if shipment.status in NOT_HANDED_OVER or day is None:
+            return None
+        return _("Late: it was expected on %(day)s") % {
+            "day": format_date(day, format="full", locale=locale)
+        }
     start, end = shipment.eta_window_start, shipment.eta_window_end
     if start is not None and end is not None:
         start, end = start.astimezone(zone), end.astimezone(zone)
@@ -326,7 +368,8 @@ def present(
         stages=stages,
         explanation=what,
         next_step=next_step,
-        eta_text=eta_text(shipment, zone, locale),
+        eta_text=eta_text(shipment, zone, locale, now),
+        late=is_late(shipment, zone, now),
         delivered_text=delivered,
         carrier_name=carrier_name,
         carrier_url=carrier_url,

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -34,6 +35,7 @@ from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import MaskedAddress
 from portal.tracking_page.presenter import ShipmentView, present, zone_for
+from portal.web.option_words import options_text
 from portal.web.templating import templates_of
 
 STATUS_TEMPLATE = "tracking/_status.html"
@@ -232,7 +234,7 @@ async def shipment_page(
             items=tuple(
                 ItemView(
                     i.title,
-                    ", ".join(f"{k}: {v}" for k, v in (i.variant_options or {}).items()),
+                    options_text(i.variant_options),
                     i.quantity,
                 )
                 for i in items
@@ -251,10 +253,20 @@ async def shipment_page(
         "blocks": blocks,
         "order": order_view,
         "shop": request.query_params.get("shop"),
+        "returns_url": returns_entry(merchant, order_view),
     }
     return templates_of(request).TemplateResponse(
         request, "tracking/page.html", context, status_code=status_code
     )
+
+
+def returns_entry(merchant: Merchant, order: OrderView | None) -> str:
+    """Where "Return an item" leads: the shop's returns page, the order number filled in
+    when the viewer already proved it is their order."""
+    query = {"shop": merchant.slug}
+    if order is not None:
+        query["order"] = order.number
+    return "/returns?" + urlencode(query)
 
 
 class RenderedResponse(HTMLResponse):

@@ -2,15 +2,18 @@
 
 A random token lives in the signed session; forms carry it as ``csrf_token`` (hidden field,
 ``{{ csrf_field() }}`` in templates) and htmx sends it as the ``X-CSRF-Token`` header
-(``base.html`` sets ``hx-headers`` on ``<body>``). Multipart forms put it in the action's
-query string (``?csrf_token=…``, ``{{ csrf_token() }}``) so that large uploads are never
-buffered to find it. Machine-to-machine paths (the REST API with bearer keys, carrier and
-Twilio webhooks, RFC 8058 one-click unsubscribe) are exempt: they authenticate otherwise.
+(``base.html`` sets ``hx-headers`` on ``<body>``). Multipart forms carry it as their *first*
+field (``{{ csrf_field() }}`` right after ``<form>``): browsers send fields in document
+order, so only the first part of an upload is read to find it and the rest streams on. It
+is never put in a URL, where logs, history and Referer headers would keep it.
+Machine-to-machine paths (the REST API with bearer keys, carrier and Twilio webhooks,
+RFC 8058 one-click unsubscribe) are exempt: they authenticate otherwise.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -77,16 +80,17 @@ class CSRFMiddleware:
         if not expected or not _same_origin(headers, scope):
             await _forbidden()(scope, receive, send)
             return
-        presented = headers.get(HEADER) or _from_query(scope)
+        presented = headers.get(HEADER)
         replay: list[Message] = []
-        if presented is None and headers.get("content-type", "").startswith(
-            "application/x-www-form-urlencoded"
-        ):
+        content_type = headers.get("content-type", "")
+        if presented is None and content_type.startswith("application/x-www-form-urlencoded"):
             body, replay = await _read_body(receive)
             if body is None:
                 await PlainTextResponse("Form too large.", status_code=413)(scope, receive, send)
                 return
             presented = parse_qs(body.decode("latin-1")).get(FIELD, [None])[0]
+        elif presented is None and content_type.startswith("multipart/form-data"):
+            presented, replay = await _first_part_token(receive, content_type)
         if not presented or not hmac.compare_digest(presented, expected):
             await _forbidden()(scope, receive, send)
             return
@@ -101,9 +105,39 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
 
 
-def _from_query(scope: Scope) -> str | None:
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(FIELD)
-    return values[0] if values else None
+#: How much of a multipart body is read to find the token in its first part.
+FIRST_PART_BYTES = 16 * 1024
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+
+
+async def _first_part_token(
+    receive: Receive, content_type: str
+) -> tuple[str | None, list[Message]]:
+    """The token when it is the multipart body's first field; the messages read, to replay.
+
+    Reads at most FIRST_PART_BYTES, so an upload of any size is not buffered here.
+    """
+    match = _BOUNDARY.search(content_type)
+    messages: list[Message] = []
+    if match is None:
+        return None, messages
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    head = b""
+    while len(head) < FIRST_PART_BYTES:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        head += message.get("body", b"")
+        if head.count(delimiter) >= 2 or not message.get("more_body", False):
+            break
+    parts = head.split(delimiter)
+    if len(parts) < 3:
+        return None, messages
+    headers, _, value = parts[1].partition(b"\r\n\r\n")
+    if f'name="{FIELD}"'.encode() not in headers or b"filename=" in headers:
+        return None, messages
+    return value.removesuffix(b"\r\n").decode("latin-1"), messages
 
 
 def _same_origin(headers: dict[str, str], scope: Scope) -> bool:

@@ -4,7 +4,9 @@ A bare ``?lang=pl`` link drops the page's own query (a tracking number, the anal
 filters), and after a plain form post it points at a POST-only address, so switching
 language showed an empty lookup form or "405 Method Not Allowed". A GET page keeps its
 query with ``lang`` replaced; a page answering a form post goes back to the page the form
-was on (the Referer, same site only), or home.
+was on (the Referer, same site only), or home. An htmx step (a returns step swapped into
+the page) leads to the address the step is shown at, so a language switch keeps the
+customer's place instead of reloading the form they started from.
 """
 
 from __future__ import annotations
@@ -33,8 +35,31 @@ def _same_site_referer(request: Request) -> tuple[str, list[tuple[str, str]]] | 
     return parts.path, parse_qsl(parts.query, keep_blank_values=True)
 
 
+def _page_of_step(request: Request) -> tuple[str, list[tuple[str, str]]] | None:
+    """For an htmx step: the address it is shown at (pushed to history), else the page
+    the browser is on (``HX-Current-URL``), same site only."""
+    pushed = getattr(request.state, "page_url", None)
+    if isinstance(pushed, str) and pushed.startswith("/") and not pushed.startswith("//"):
+        parts = urlsplit(pushed)
+        return parts.path, parse_qsl(parts.query, keep_blank_values=True)
+    if request.headers.get("hx-request") != "true":
+        return None
+    current = request.headers.get("hx-current-url")
+    if not current:
+        return None
+    parts = urlsplit(current)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path, parse_qsl(parts.query, keep_blank_values=True)
+
+
 def language_url(request: Request, code: str) -> str:
     """The address of the current page in language ``code`` (a site-relative URL)."""
+    step = _page_of_step(request)
+    if step is not None:
+        return _with_language(*step, code)
     if request.method in ("GET", "HEAD"):
         return _with_language(request.url.path, request.query_params.multi_items(), code)
     previous = _same_site_referer(request)

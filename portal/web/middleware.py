@@ -75,6 +75,14 @@ class LocaleMiddleware:
             i18n.reset_locale(token)
 
 
+#: Paths whose pages show staff personal data about customers.
+PRIVATE_PREFIXES = ("/admin", "/dev/")
+
+
+def _is_private(path: str) -> bool:
+    return path == "/admin" or path.startswith(PRIVATE_PREFIXES)
+
+
 class SecurityHeadersMiddleware:
     """Adds CSP, frame, referrer and sniffing protections (and HSTS in production)."""
 
@@ -97,6 +105,10 @@ class SecurityHeadersMiddleware:
                 out.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
                 if self.production:
                     out.setdefault("Strict-Transport-Security", "max-age=31536000")
+                if _is_private(scope.get("path", "")):
+                    # Customers' names, addresses and messages: never kept by a shared
+                    # computer's browser cache or a proxy after the staff member leaves.
+                    out.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -121,7 +121,9 @@ async def test_invalid_settings_are_shown_back(client: httpx.AsyncClient, db: st
 
 async def _upload(client: httpx.AsyncClient, token: str, data: bytes, name: str) -> httpx.Response:
     return await client.post(
-        f"/admin/settings/logo?csrf_token={token}", files={"logo": (name, data, "image/png")}
+        "/admin/settings/logo",
+        data={"csrf_token": token},
+        files={"logo": (name, data, "image/png")},
     )
 
 

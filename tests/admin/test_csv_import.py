@@ -200,3 +200,9 @@ def test_stale_staging_folders_are_purged(tmp_path: Path) -> None:
     os.utime(old / "state.json", (time.time() - 3 * 86400,) * 2)
     assert csv_import.purge_stale(tmp_path) == 1
     assert fresh.exists() and not old.exists()
+
+
+def test_an_order_number_with_a_slash_is_refused(tmp_path: Path) -> None:
+    # The API addresses orders as /orders/{number}: "A/17" could never be read or changed.
+    folder, _state = _stage(tmp_path, HEADER + "A/17,2026-11-02,,TEE,T,1,5,,\n")
+    assert _codes(folder) == [(2, "order_number", "slash_in_number")]

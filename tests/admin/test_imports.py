@@ -20,7 +20,9 @@ CSV = (
 
 async def _upload(client: httpx.AsyncClient, token: str, body: bytes) -> httpx.Response:
     return await client.post(
-        f"/admin/imports?csrf_token={token}", files={"file": ("orders.csv", body, "text/csv")}
+        "/admin/imports",
+        data={"csrf_token": token},
+        files={"file": ("orders.csv", body, "text/csv")},
     )
 
 

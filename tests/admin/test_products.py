@@ -19,7 +19,8 @@ CATALOGUE = (
 
 async def upload(client: httpx.AsyncClient, token: str, body: bytes) -> httpx.Response:
     return await client.post(
-        f"/admin/products/import?csrf_token={token}",
+        "/admin/products/import",
+        data={"csrf_token": token},
         files={"file": ("catalogue.csv", body, "text/csv")},
     )
 

@@ -694,3 +694,20 @@ def test_returns_before_delivery_is_a_switch_that_reaches_the_rules() -> None:
     assert errors == {} and clean["returns_before_delivery"] is True
     assert policy.Rules.of(ReturnPolicy(**clean)).before_delivery is True
     assert policy.Rules.of(ReturnPolicy(**_validate()[0])).before_delivery is False
+
+
+async def test_the_policy_page_warns_when_labels_are_withheld_for_want_of_an_address(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    shop = await factories.merchant()
+    await ReturnPolicy.create(merchant=shop, methods=["drop_off_label"], return_address={})
+    await signed_in_owner(client, shop)
+    page = await client.get("/admin/returns/policy")
+    assert "Customers cannot print return labels" in page.text
+    await ReturnPolicy.filter(merchant_id=shop.id).update(
+        return_address={"line1": "ul. Zwrotna 1", "city": "Kraków", "country": "PL"}
+    )
+    assert (
+        "Customers cannot print return labels"
+        not in (await client.get("/admin/returns/policy")).text
+    )

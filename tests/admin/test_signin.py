@@ -63,6 +63,23 @@ async def test_sign_in_is_throttled_after_repeated_failures(
     response = await sign_in(client, user)  # even the right password waits
     assert response.status_code == 429
     assert "Too many" in response.context["error"]
+    assert 800 < int(response.headers["Retry-After"]) <= 900  # the 15-minute window
+
+
+async def test_failures_from_one_address_do_not_lock_the_account_out_elsewhere(
+    app: Starlette, db: str
+) -> None:
+    from tests.conftest import client_for
+
+    user = await factories.staff_user()
+    async with (
+        client_for(app, client=("203.0.113.9", 4000)) as attacker,
+        client_for(app, client=("198.51.100.7", 5000)) as owner,
+    ):
+        for _ in range(5):
+            assert (await sign_in(attacker, user, "wrong password!!")).status_code == 400
+        assert (await sign_in(attacker, user)).status_code == 429
+        assert (await sign_in(owner, user)).status_code == 303
 
 
 async def test_the_login_form_without_csrf_is_refused(client: httpx.AsyncClient, db: str) -> None:
@@ -88,8 +105,13 @@ async def test_logout_ends_the_session(client: httpx.AsyncClient, db: str) -> No
     user = await factories.staff_user()
     await sign_in(client, user)
     token = await csrf(client, "/admin/account")
+    cookie = client.cookies.get("portal_session")
+    assert cookie
     response = await client.post("/admin/logout", data={"csrf_token": token})
     assert response.status_code == 303
+    assert (await client.get("/admin/shipments")).status_code == 303
+    # A copy of the cookie taken before signing out is dead too: the server ended it.
+    client.cookies.set("portal_session", cookie)
     assert (await client.get("/admin/shipments")).status_code == 303
 
 

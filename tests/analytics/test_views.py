@@ -241,3 +241,19 @@ async def test_an_exported_product_name_cannot_run_as_a_formula(
 async def test_an_unknown_export_is_not_found(client: httpx.AsyncClient, db: str) -> None:
     await signed_in_owner(client)
     assert (await client.get("/admin/analytics/passwords.csv")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01&to=9999-12-31", "from=0001-01-01", "to=0001-01-01", "to=9999-12-31"],
+)
+async def test_days_at_the_ends_of_the_calendar_get_a_clear_400(
+    client: httpx.AsyncClient, db: str, query: str
+) -> None:
+    await signed_in_owner(client, await factories.merchant())
+    for path in [*PAGES, "/admin/analytics/on_time.csv"]:
+        response = await client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400), (path, response.status_code)
+        if path in PAGES:
+            assert response.status_code == 400
+            assert "Choose dates between 2000-01-01 and" in response.text

@@ -161,3 +161,32 @@ async def test_a_merchant_override_wins_for_its_locale_only(db: str) -> None:
     assert (await template_source(other.id, "delivered", "sms", "pl")) == default_source(
         "delivered", "sms", "pl"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Nested loops over long strings: ten billion steps without a budget.
+        "{% for a in 'x' * 99999 %}{% for b in 'y' * 99999 %}{% endfor %}{% endfor %}",
+        "{% set s = 'x' * 99999 %}{% for a in s %}{% for b in s %}{{ b }}{% endfor %}{% endfor %}",
+        "{{ 9 ** 999999999 }}",
+        "{{ 'x' * 1000000000 }}",
+        "{{ 'x' | center(1000000000) }}",
+        "{{ '%1000000000s' | format('x') }}",
+    ],
+)
+def test_a_costly_template_is_stopped_quickly(settings: Settings, source: str) -> None:
+    import time
+
+    started = time.monotonic()
+    result = preview(settings, SHOP, channel="sms", locale="en", subject="", body=source)
+    assert time.monotonic() - started < 2
+    assert result.rendered is None
+    assert result.problems and "not allowed" in result.problems[0].message
+
+
+def test_an_ordinary_loop_is_not_limited(settings: Settings) -> None:
+    source = "{% for c in 'abc' * 10 %}{{ c }}{% endfor %}"
+    result = preview(settings, SHOP, channel="sms", locale="en", subject="", body=source)
+    assert result.problems == []
+    assert "abcabc" in (result.rendered.text if result.rendered else "")

@@ -142,9 +142,7 @@ def png(width: int = 64, height: int = 48) -> bytes:
 
 
 def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
-        r"csrf_token=([A-Za-z0-9_\-]+)", html
-    )
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page carries a CSRF token"
     return match.group(1)
 
@@ -180,9 +178,10 @@ async def post_items(
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     token = csrf_of(page.text)
-    data = {"draft": draft_of(page.text), **fields}
+    # The token is the first field, as the form has it: the server reads only that part.
+    data = {"csrf_token": token, "draft": draft_of(page.text), **fields}
     return await web.post(
-        f"/returns/orders/{shop.order.id}/items?csrf_token={token}",
+        f"/returns/orders/{shop.order.id}/items",
         data=data,
         files=files or {"unused": ("", b"", "application/octet-stream")},
         headers=headers,

@@ -90,3 +90,63 @@ def test_a_return_from_lookup_to_confirmation_with_htmx(
     assert page.url.endswith(f"/returns/{rma}?new=1")
     expect(page.get_by_role("img", name=f"QR code for return {rma}")).to_be_visible()
     expect(page.get_by_role("link", name="Download the label (PDF)")).to_be_visible()
+
+
+def _tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_return_can_be_made_with_the_keyboard_only(
+    page: Any, live: tuple[str, dict[str, int]]
+) -> None:
+    base, ids = live
+    page.goto(f"{base}/returns?shop=acme")
+    _tab_to(page, "#order")
+    page.keyboard.type("#5001")
+    _tab_to(page, "#contact")
+    page.keyboard.type(EMAIL)
+    page.keyboard.press("Enter")
+    heading = page.locator("#step-heading")
+    expect(heading).not_to_have_text("Return an item")
+    if heading.inner_text().startswith("Return R-"):  # an earlier test's return is open
+        _tab_to(page, "a[href^='/returns/orders/']")
+        page.keyboard.press("Enter")
+    expect(heading).to_have_text("Choose what to return")
+    _tab_to(page, f"#quantity-{ids['tee']}")
+    page.keyboard.press("ArrowDown")  # 0 → 1
+    expect(page.locator(f"#quantity-{ids['tee']}")).to_have_value("1")
+    _tab_to(page, f"#reason-{ids['tee']}")
+    page.keyboard.type("Too small")
+    expect(page.locator(f"#reason-{ids['tee']}")).to_have_value("too_small")
+    _tab_to(page, "#returns-step button[type=submit]:not([name=back])")
+    page.keyboard.press("Enter")
+    expect(page.locator("#step-heading")).to_have_text("Choose how to settle your return")
+    _tab_to(page, "#returns-step button[type=submit]:not([name=back])")
+    page.keyboard.press("Enter")
+    expect(page.locator("#step-heading")).to_have_text("Check and confirm your return")
+    _tab_to(page, "#returns-step button[type=submit]:not([name=back])")
+    page.keyboard.press("Enter")
+    expect(page.locator("#step-heading")).to_have_text("Your return is booked")
+    expect(page.locator("#step-heading")).to_be_focused()
+
+
+def test_switching_language_mid_return_keeps_the_customers_place(
+    page: Any, live: tuple[str, dict[str, int]]
+) -> None:
+    base, _ids = live
+    page.goto(f"{base}/returns?shop=acme")
+    page.get_by_label("Order number").fill("#5001")
+    page.get_by_label("Email or postcode").fill(EMAIL)
+    page.get_by_role("button", name="Find my order").click()
+    expect(page.locator("#step-heading")).not_to_have_text("Return an item")
+    shown = page.locator("#step-heading").inner_text()  # the items, or the open return
+    page.get_by_role("link", name="polski").click()
+    expect(page.locator("html")).to_have_attribute("lang", "pl")
+    assert "/returns/orders/" in page.url or "/returns/R-" in page.url, page.url
+    polish = {"Choose what to return": "Wybierz, co chcesz zwrócić"}.get(shown, "Zwrot ")
+    expect(page.locator("#step-heading")).to_contain_text(polish)

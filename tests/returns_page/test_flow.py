@@ -240,3 +240,30 @@ async def test_opening_a_step_address_goes_back_to_the_items(
     answer = await web.get(f"/returns/orders/{shop.order.id}/options?lang=pl")
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/returns/orders/{shop.order.id}?lang=pl"
+
+
+async def test_an_exchange_names_the_replacement_on_review_and_confirmation(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    extra = {f"variant-{shop.tee.id}": str(shop.large.id)}
+    review = await _to_review(web, shop, resolution="exchange", extra=extra)
+    assert "New item: size: L" in review.text
+    done = await post_step(web, shop, review, "confirm")
+    page = await web.get(done.headers["location"])
+    assert "New item: size: L" in page.text
+    polish = await web.get(done.headers["location"].split("?")[0] + "?lang=pl")
+    assert "size:" not in polish.text  # the option's name is Polish too
+
+
+async def test_a_free_exchange_mentions_no_fees(web: httpx.AsyncClient, shop: Shop) -> None:
+    # The demo-like policy waives fees on exchanges: nothing is taken, so nothing is said.
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"reason-{shop.tee.id}": "too_small"}
+    options = await post_items(web, shop, page, fields)
+    choices = {f"resolution-{shop.tee.id}": "exchange",
+               f"variant-{shop.tee.id}": str(shop.small.id), "method": "drop_off_qr"}  # fmt: skip
+    review = await post_step(web, shop, options, "options", choices)
+    assert review.status_code == 200, review.text
+    assert not review.context["quote"].has_fees  # type: ignore[attr-defined]
+    assert 'data-total="fees"' not in review.text
+    assert "Fees are taken from the refund first" not in review.text

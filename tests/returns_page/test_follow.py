@@ -34,7 +34,8 @@ async def test_the_page_shows_state_timeline_items_and_amounts(
     page = await web.get(f"/returns/{row.number}")
     assert page.status_code == 200
     states_shown = [step.state for step in page.context["steps"]]  # type: ignore[attr-defined]
-    assert states_shown == ["Requested", "Approved", "Approved: waiting for you to send it"]
+    # Each line says what happened: "Approved" once, then the label is ready.
+    assert states_shown == ["Requested", "Approved", "Ready for you to send"]
     assert [line.title for line in page.context["lines"]] == ["Tee"]  # type: ignore[attr-defined]
     assert page.context["refund_total"] == "€23.00"  # type: ignore[attr-defined]  # 30 - 3 - 4
     assert page.context["cancellable"] and page.context["send_by"]  # type: ignore[attr-defined]
@@ -156,3 +157,63 @@ async def test_another_customer_cannot_add_a_parcel(returns_app: Starlette, shop
         )
     assert response.status_code == 404
     assert (await ReturnRequest.get(id=row.id)).return_shipment_id is None  # type: ignore[attr-defined]
+
+
+async def test_looking_the_order_up_again_shows_the_open_return_and_its_label(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from tests.returns_page.helpers import EMAIL, find
+
+    row = await _booked(shop)
+    found = await find(web, shop.order.number, EMAIL)
+    assert found.status_code == 303
+    assert found.headers["location"] == f"/returns/{row.number}?open=1"
+    page = await web.get(found.headers["location"])
+    assert f"You already started return {row.number} for this order." in page.text
+    assert f"/returns/{row.number}/label.pdf" in page.text
+    assert f'href="/returns/orders/{shop.order.id}"' in page.text  # another item, if wanted
+    assert await ReturnRequest.filter(order_id=shop.order.id).count() == 1
+
+
+async def test_a_cancelled_return_does_not_stop_a_new_one(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from tests.returns_page.helpers import EMAIL, find
+
+    row = await _booked(shop)
+    await states.transition(row, S.CANCELLED, actor="customer", settings=factories.app_settings())
+    found = await find(web, shop.order.number, EMAIL)
+    assert found.headers["location"] == f"/returns/orders/{shop.order.id}"
+
+
+async def test_the_drop_off_deadline_is_a_day_not_a_minute(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from datetime import UTC, datetime
+
+    row = await _booked(shop)
+    # 14:37 in Warsaw on 17 December: the 16th is the last whole day to hand it in.
+    await ReturnRequest.filter(id=row.id).update(
+        label_expires_at=datetime(2026, 12, 17, 13, 37, tzinfo=UTC)
+    )
+    await open_order(web, shop)
+    page = await web.get(f"/returns/{row.number}")
+    assert page.context["send_by"] == "December 16, 2026"  # type: ignore[attr-defined]
+    assert "Hand the parcel in by December 16, 2026." in page.text
+    assert "13:37" not in page.text and "14:37" not in page.text
+
+
+async def test_no_label_is_issued_without_the_shops_return_address(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    from portal.models import ReturnPolicy
+
+    row = await _booked(shop)
+    await ReturnPolicy.filter(merchant_id=shop.merchant.id).update(return_address={})
+    await open_order(web, shop)
+    page = await web.get(f"/returns/{row.number}")
+    assert "The shop has not given the address returns go to yet" in page.text
+    assert f"/returns/{row.number}/label.pdf" not in page.text
+    label = await web.get(f"/returns/{row.number}/label.pdf")
+    assert label.status_code == 409
+    assert label.headers["content-type"].startswith("text/html")

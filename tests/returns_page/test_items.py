@@ -9,7 +9,16 @@ import httpx
 from portal.models import Shipment
 from portal.returns_page import photos
 from tests import factories
-from tests.returns_page.helpers import Shop, draft_of, make_shop, open_order, png, post_items
+from tests.returns_page.helpers import (
+    EMAIL,
+    Shop,
+    draft_of,
+    find,
+    make_shop,
+    open_order,
+    png,
+    post_items,
+)
 
 
 async def test_ineligible_items_say_why_in_plain_words(web: httpx.AsyncClient, shop: Shop) -> None:
@@ -60,9 +69,12 @@ async def test_an_already_returned_item_says_so(web: httpx.AsyncClient, shop: Sh
         [Selection(shop.socks.id, 1, "refund", "too_small")],
         settings=factories.app_settings(),
     )
-    page = await open_order(web, shop)
+    found = await find(web, shop.order.number, EMAIL)
+    assert found.headers["location"].endswith("?open=1")  # the open return, not a new one
+    page = await web.get(f"/returns/orders/{shop.order.id}")
     socks = next(i for i in page.context["items"] if i.title == "Socks")  # type: ignore[attr-defined]
-    assert socks.why_not == "Already returned."
+    # The return has not been sent yet: the item is in it, not "already returned".
+    assert socks.why_not == "Already in one of your returns."
 
 
 async def test_a_photo_reason_without_a_photo_keeps_what_was_typed(
@@ -166,3 +178,53 @@ async def test_steps_need_access_to_the_order(web: httpx.AsyncClient, shop: Shop
     assert answer.context.get("items") is None  # type: ignore[attr-defined]
     assert answer.context["message"] == "Find your order first to start a return."  # type: ignore[attr-defined]
     assert shop.tee.title not in answer.text
+
+
+async def test_a_closed_window_is_not_first_announced_as_open(
+    web: httpx.AsyncClient, db: str
+) -> None:
+    shop = await make_shop(window_days=30)
+    await Shipment.filter(order_id=shop.order.id).update(
+        delivered_at=datetime(2026, 1, 10, 12, tzinfo=UTC)
+    )
+    page = await open_order(web, shop)
+    assert page.context["window"] == ""  # type: ignore[attr-defined]
+    assert "You can start a return until" not in page.text
+    assert "The return window closed on February 9, 2026." in page.text
+
+
+async def test_an_over_long_comment_is_refused_with_a_clear_message(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"reason-{shop.tee.id}": "too_small",
+              f"comment-{shop.tee.id}": "word " * 60_000}  # fmt: skip
+    answer = await post_items(web, shop, page, fields)
+    assert answer.status_code == 400
+    tee = next(i for i in answer.context["items"] if i.id == shop.tee.id)  # type: ignore[attr-defined]
+    assert tee.error.startswith("Your comment has 299,999 characters; the shop reads up to 2,000.")
+    assert len(tee.choice.comment) == 2000
+
+
+async def test_a_body_too_large_to_read_gets_a_friendly_page(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"comment-{shop.tee.id}": "x" * 2_000_000}
+    answer = await post_items(web, shop, page, fields)
+    assert answer.status_code == 413
+    assert answer.context["step"] == "returns/_items.html"  # type: ignore[attr-defined]
+    assert "What you sent is too large for us to read" in answer.text
+    assert "<form" in answer.text
+
+
+async def test_htmx_keeps_the_typed_form_when_the_body_is_too_large(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    page = await open_order(web, shop)
+    fields = {f"quantity-{shop.tee.id}": "1", f"comment-{shop.tee.id}": "x" * 2_000_000}
+    answer = await post_items(web, shop, page, fields, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert answer.headers["HX-Reswap"] == "none"  # the form the customer typed stays
+    assert 'id="form-problem" hx-swap-oob="true"' in answer.text
+    assert "too large for us to read" in answer.text

@@ -1,0 +1,31 @@
+"""A product variant's options ("size: S, colour: blue") in the customer's language.
+
+Shops store option names as they like (``size``, ``Size``, ``colour``); the common ones are
+translated, anything else is shown as the shop wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from portal.i18n import _, lazy
+
+#: Option names shops use most, lower-cased, with their words for customers.
+KNOWN: dict[str, str] = {
+    "size": lazy("size"),
+    "colour": lazy("colour"),
+    "color": lazy("colour"),
+    "length": lazy("length"),
+    "width": lazy("width"),
+    "material": lazy("material"),
+}
+
+
+def option_name(name: str) -> str:
+    known = KNOWN.get(name.strip().lower())
+    return _(known) if known else name
+
+
+def options_text(options: Mapping[str, object] | None) -> str:
+    """``{"size": "S"}`` → ``size: S`` (``rozmiar: S`` in Polish)."""
+    return ", ".join(f"{option_name(k)}: {v}" for k, v in (options or {}).items())
