@@ -19,6 +19,7 @@ from portal.models import AttentionItem, AttentionKind
 
 #: The age filter's choices: days since the episode started.
 AGES: tuple[int, ...] = (1, 3, 7)
+_KINDS = frozenset(k.value for k in AttentionKind)
 
 
 def open_items(merchant_id: int) -> QuerySet[AttentionItem]:
@@ -41,7 +42,7 @@ class QueueFilter:
         carrier = str(params.get("carrier") or "").strip()[:64]
         age = str(params.get("age") or "")
         return cls(
-            kind=AttentionKind(kind) if kind in AttentionKind else None,
+            kind=AttentionKind(kind) if kind in _KINDS else None,
             carrier_key=carrier or None,
             older_than_days=int(age) if age.isdigit() and int(age) in AGES else None,
         )
