@@ -12,7 +12,7 @@ from carriers import registry
 from carriers.base import Reason, Status
 from portal.analytics.labels import REASONS
 from portal.i18n import _, lazy
-from portal.models import AttentionKind
+from portal.models import AttentionKind, Channel, MessageState
 
 STATUS_NAMES: dict[str, str] = {
     Status.PENDING: lazy("Waiting for the carrier"),
@@ -109,3 +109,38 @@ def attention(kind: str) -> str:
 
 def attention_tone(kind: str) -> str:
     return ATTENTION_TONES.get(str(kind), "warn")
+
+
+MESSAGE_STATES: dict[str, str] = {
+    MessageState.PENDING: lazy("Waiting to be sent"),
+    MessageState.SENDING: lazy("Sending"),
+    MessageState.SENT: lazy("Sent"),
+    MessageState.DELIVERED: lazy("Delivered"),
+    MessageState.FAILED: lazy("Failed"),
+    MessageState.CANCELLED: lazy("Cancelled"),
+}
+
+MESSAGE_STATE_TONES: dict[str, str] = {
+    MessageState.PENDING: "muted",
+    MessageState.SENDING: "info",
+    MessageState.SENT: "ok",
+    MessageState.DELIVERED: "ok",
+    MessageState.FAILED: "bad",
+    MessageState.CANCELLED: "muted",
+}
+
+CHANNELS: dict[str, str] = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text message")}
+
+
+def message_state(code: str) -> str:
+    found = MESSAGE_STATES.get(str(code))
+    return _(found) if found else str(code)
+
+
+def message_tone(code: str) -> str:
+    return MESSAGE_STATE_TONES.get(str(code), "muted")
+
+
+def channel(code: str) -> str:
+    found = CHANNELS.get(str(code))
+    return _(found) if found else str(code)
