@@ -175,8 +175,8 @@ async def on_late_or_stuck(batch: Sequence[DomainEvent], ctx: events.ListenerCon
 @events.listen(SURVEY_FOLLOW_UP)
 async def on_follow_up(event: DomainEvent, ctx: events.ListenerContext) -> None:
     """An unhappy answer (a survey that calls for a follow-up): once per survey."""
-    survey = await Survey.get_or_none(id=event.subject_id, merchant_id=event.merchant_id).using_db(
-        ctx.conn
+    survey = await (
+        Survey.filter(id=event.subject_id, merchant_id=event.merchant_id).using_db(ctx.conn).first()
     )
     if survey is None:
         return
