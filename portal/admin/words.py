@@ -8,8 +8,8 @@ colour in admin.css, with the label as its text (colour is never the only signal
 
 from __future__ import annotations
 
-from carriers import registry
 from carriers.base import Reason, Status
+from portal.analytics import labels
 from portal.analytics.labels import REASONS
 from portal.i18n import _, lazy
 from portal.models import AttentionKind, Channel, MessageState
@@ -94,12 +94,7 @@ def reason(code: str | None) -> str:
 
 def carrier(key: str | None) -> str:
     """The carrier's own display name (the key when its adapter is not loaded)."""
-    if not key:
-        return "—"
-    try:
-        return registry.get(key).display_name
-    except KeyError:
-        return key
+    return labels.carrier(key) if key else "—"
 
 
 def attention(kind: str) -> str:
