@@ -8,7 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from portal.analytics.weekly import weekly
-from portal.models import AttentionItem, AttentionKind, ReturnRequest, ReturnState, Shipment
+from portal.models import (
+    AttentionItem,
+    AttentionKind,
+    Metric,
+    Outcome,
+    ReturnRequest,
+    ReturnState,
+    Shipment,
+    Survey,
+    SurveyAnswer,
+)
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 
@@ -62,13 +72,30 @@ async def test_weekly_figures_count_rolling_weeks(db: str) -> None:
             first_estimated_delivery=date.fromordinal(delivered.date().toordinal() + eta_shift),
         )  # fmt: skip
     await factories.shipment(shop, shipped_at=now - timedelta(days=70))  # outside the weeks
+    # Returns: two this week, none the week before, one two weeks ago.
+    order = await factories.order(shop)
+    for n, days_ago in enumerate((0.5, 6.9, 15)):
+        made = await ReturnRequest.create(merchant=shop, order=order, number=f"R-{n}")
+        await ReturnRequest.filter(id=made.id).update(created_at=now - timedelta(days=days_ago))
+    # CSAT: 4 and 2 this week (50 %), 5 last week (100 %); an NPS answer does not count.
+    survey = await Survey.create(
+        merchant=shop, outcome=Outcome.SMOOTH, token_hash="b" * 64, expires_at=now
+    )
+    for question, metric, score, days_ago in (
+        ("q1", Metric.CSAT, 4, 1), ("q2", Metric.CSAT, 2, 2), ("q3", Metric.CSAT, 5, 10),
+        ("q4", Metric.NPS, 0, 1),
+    ):  # fmt: skip
+        await SurveyAnswer.create(
+            merchant=shop, survey=survey, question=question, metric=metric, score=score,
+            outcome=Outcome.SMOOTH, answered_at=now - timedelta(days=days_ago),
+        )  # fmt: skip
     other = await factories.merchant()
     await factories.shipment(other, shipped_at=now - timedelta(days=1))
     figures = await weekly(shop.id, now, weeks=3)
     assert figures.parcels == [0.0, 2.0, 5.0]
     assert figures.on_time == [None, 100.0, 50.0]
-    assert figures.returns == [0.0, 0.0, 0.0]
-    assert figures.csat == [None, None, None]
+    assert figures.returns == [1.0, 0.0, 2.0]
+    assert figures.csat == [None, 100.0, 50.0]
 
 
 async def test_the_home_draws_a_sparkline_per_figure(client: httpx.AsyncClient, db: str) -> None:
