@@ -325,6 +325,11 @@ async def measure(runs: int) -> tuple[float, list[list[object]]]:
                 continue
             ms = await median_ms(lambda q=query, f=f: q(f), runs)  # type: ignore[misc]
             rows.append([name, label, f"{ms:,.1f}", f"{ms / baseline:.2f}"])
+    # The workspace home: four figures over eight rolling weeks, on every sign-in.
+    from portal.analytics.weekly import weekly
+
+    ms = await median_ms(lambda: weekly(1, NOW), runs)
+    rows.append(["workspace home, weekly figures", "8 weeks", f"{ms:,.1f}", f"{ms / baseline:.2f}"])
     return baseline, rows
 
 

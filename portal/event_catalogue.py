@@ -45,6 +45,22 @@ class ShipmentDelayed(TypedDict):
     source: str
 
 
+class ShipmentLate(TypedDict):
+    """A shipment passed the end of its delivery window undelivered (once per episode)."""
+
+    shipment_id: int
+    #: When it became late (ISO 8601): the end of the window it missed.
+    since: str
+
+
+class ShipmentStuck(TypedDict):
+    """A shipment has had no scan for longer than its carrier usually leaves (once per episode)."""
+
+    shipment_id: int
+    #: Its last scan (ISO 8601): a later scan starts another episode.
+    since: str
+
+
 class ShipmentReactivated(TypedDict):
     """An expired shipment was brought back and is polled again."""
 
@@ -115,6 +131,8 @@ class EventKind:
 SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
 SHIPMENT_DELAYED = "shipment.delayed"
 SHIPMENT_REACTIVATED = "shipment.reactivated"
+SHIPMENT_LATE = "shipment.late"
+SHIPMENT_STUCK = "shipment.stuck"
 CARRIER_ACCOUNT_AUTH_FAILED = "carrier_account.auth_failed"
 SURVEY_ANSWERED = "survey.answered"
 SURVEY_FOLLOW_UP = "survey.follow_up"
@@ -157,6 +175,8 @@ CATALOGUE: tuple[EventKind, ...] = (
     ),
     EventKind(SHIPMENT_DELAYED, ShipmentDelayed),
     EventKind(SHIPMENT_REACTIVATED, ShipmentReactivated),
+    EventKind(SHIPMENT_LATE, ShipmentLate),
+    EventKind(SHIPMENT_STUCK, ShipmentStuck),
     EventKind(CARRIER_ACCOUNT_AUTH_FAILED, CarrierAccountAuthFailed),
     *(EventKind(kind, ReturnMoved, (kind,)) for kind in RETURN_KINDS),
     EventKind(SURVEY_ANSWERED, SurveyAnswered, (SURVEY_ANSWERED,)),

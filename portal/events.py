@@ -80,6 +80,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.surveys.follow_up",
     "portal.webhooks_out.survey_listener",
     "portal.platforms.writeback",
+    "portal.attention.raising",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: Packages that say what the business does; pages and the API sit on top of them.
 DOMAIN = (
+    "portal.attention",
     "portal.notifications",
     "portal.returns",
     "portal.surveys",

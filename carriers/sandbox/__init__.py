@@ -121,13 +121,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 from urllib.parse import quote
 
-from carriers.base import AuthError, BadResponse, CarrierAdapter, NumberHint, TrackingResult
+from carriers.base import (
+    AuthError,
+    BadResponse,
+    CarrierAdapter,
+    NumberFormat,
+    NumberHint,
+    TrackingResult,
+)
 from carriers.parsing import decode_json
-from carriers.sandbox.journey import SCENARIO_EXAMPLES, Scenario, make_numbers
+from carriers.sandbox.journey import SCENARIO_EXAMPLES, Scenario, check_digit, make_numbers
 from carriers.sandbox.parse import parse_track_response
 from carriers.signatures import hex_hmac_sha256, verify_signed_body
 
@@ -163,6 +171,16 @@ class SandboxAdapter(CarrierAdapter):
     batch_size = 100
     rate_limit = 1000.0
     supports_push = True
+    #: ``SBX`` + ten digits + a Luhn check digit: its own prefix, so a match is near certain
+    #: (the paste box and detection propose the sandbox for the demo's numbers).
+    number_formats: ClassVar[tuple[NumberFormat, ...]] = (
+        NumberFormat(
+            "Sandbox number",
+            re.compile(r"SBX\d{11}"),
+            0.95,
+            check=lambda number: check_digit(number[3:13]) == number[13],
+        ),
+    )
     credential_fields: ClassVar[Mapping[str, str]] = {
         "api_key": "API key (any value; 'bad-key' is rejected)",
         "webhook_secret": "Webhook signing secret (optional; defaults to the API key)",

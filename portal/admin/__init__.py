@@ -4,15 +4,15 @@ mounted through :data:`routes`."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from portal.admin import (
     analytics,
     api_keys,
+    attention,
     branding,
     carrier_accounts,
+    home,
     imports,
     notification_templates,
     orders,
@@ -29,13 +29,9 @@ from portal.admin import (
     whatsapp_templates,
 )
 
-
-async def index(request: Request) -> Response:
-    return RedirectResponse("/admin/shipments", status_code=303)
-
-
 admin_routes: list[BaseRoute] = [
-    Route("/", index, name="admin_index"),
+    Route("/", home.home, name="admin_index"),
+    *attention.routes,
     Route("/login", signin.login_page, name="admin_login"),
     Route("/login", signin.login, methods=["POST"]),
     Route("/logout", signin.logout, methods=["POST"], name="admin_logout"),

@@ -21,7 +21,9 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from portal.admin import words
 from portal.admin.throttle import Throttle
+from portal.attention import queue
 from portal.core.rate_limit import Limit, RateLimiter, client_key
 from portal.models import Merchant, Role, StaffUser
 from portal.web.templating import templates_of
@@ -111,6 +113,9 @@ def require_staff(owner: bool = False) -> Callable[[View], View]:
             if owner and not signed.is_owner:
                 raise HTTPException(403, "Only the shop's owners can do this.")
             request.state.staff = signed
+            if request.method == "GET" and not request.headers.get("hx-request"):
+                # The navigation shows how many items wait in the attention queue.
+                request.state.attention_counts = await queue.counts(signed.merchant.id)
             return await view(request)
 
         return wrapper
@@ -156,8 +161,13 @@ def client_ip(request: Request) -> str:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    """Render an admin template; ``staff`` is in the context when someone is signed in."""
+    """Render an admin template; ``staff`` is in the context when someone is signed in,
+    with the open attention items per kind (``attention_counts``) for the navigation and
+    the workspace's words for codes (``words``)."""
     signed = getattr(request.state, "staff", None)
+    counts = getattr(request.state, "attention_counts", {})
+    base = {"staff": signed, "words": words, "attention_counts": counts,
+            "attention_total": sum(counts.values())}  # fmt: skip
     return templates_of(request).TemplateResponse(
-        request, name, {"staff": signed, **context}, status_code=status
+        request, name, {**base, **context}, status_code=status
     )

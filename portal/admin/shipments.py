@@ -16,6 +16,8 @@ from tortoise.expressions import Q
 
 from carriers.base import Status
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
+from portal.admin.template_families import SHIPMENT
+from portal.i18n import _
 from portal.models import OutboxMessage, Shipment
 from portal.settings import Settings
 from portal.tracking import accounts, cadence, corrections, expiry, problems
@@ -130,8 +132,15 @@ async def shipment_detail(request: Request) -> Response:
             "messages": messages,
             "carriers": accounts.offered(request.app.state.settings),
             "done": request.query_params.get("done"),
+            "trigger_name": _trigger_name,
         },
     )
+
+
+def _trigger_name(trigger: str) -> str:
+    """What a message was about, as the template editor names it."""
+    found = SHIPMENT.names.get(trigger)
+    return _(found) if found else trigger
 
 
 @require_staff()

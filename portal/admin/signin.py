@@ -43,12 +43,12 @@ def _safe_next(value: str | None) -> str:
     """Only same-site admin paths: never an open redirect."""
     if value and value.startswith("/admin") and not value.startswith("//"):
         return value
-    return "/admin/shipments"
+    return "/admin/"
 
 
 async def login_page(request: Request) -> Response:
     if await current(request) is not None:
-        return RedirectResponse("/admin/shipments", status_code=303)
+        return RedirectResponse("/admin/", status_code=303)
     return render(
         request, "admin/login.html", {"next": _safe_next(request.query_params.get("next"))}
     )
@@ -203,4 +203,4 @@ async def reset(request: Request) -> Response:
         return render(request, "admin/reset_form.html", context, status=400)
     await StaffUser.filter(id=user.id).update(password_hash=user.password_hash)
     sign_in(request, user)
-    return RedirectResponse("/admin/shipments", status_code=303)
+    return RedirectResponse("/admin/", status_code=303)

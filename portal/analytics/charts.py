@@ -243,3 +243,43 @@ def line_chart(
                     f'fill="{colour}"/>'
                 )
     return _frame(chart_id, title, description, height, body)
+
+
+def sparkline(
+    values: Sequence[float | None], title: str, width: int = 96, height: int = 28
+) -> Markup:
+    """A tiny line over ``values`` (oldest first), the last point marked: a trend beside a
+    figure, not a chart to read values from (the figure and its comparison are the text).
+
+    ``role="img"`` with ``title`` as its accessible name; gaps (None) break the line; a
+    flat or single-valued series is drawn as a level line in the middle.
+    """
+    known = [v for v in values if v is not None]
+    pad = 3.0
+    if not known or len(values) < 2:
+        return Markup(
+            f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} '
+            f'{height}" role="img" aria-label="{escape(title)}"></svg>'
+        )
+    low, high = min(known), max(known)
+    step = (width - 2 * pad) / (len(values) - 1)
+
+    def y(v: float) -> float:
+        if high == low:
+            return height / 2
+        return pad + (height - 2 * pad) * (1 - (v - low) / (high - low))
+
+    points = [None if v is None else (pad + i * step, y(v)) for i, v in enumerate(values)]
+    body = [
+        f'<path d="{_path(points)}" fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" '
+        'stroke-linejoin="round" stroke-linecap="round"/>'
+    ]
+    last = points[-1]
+    if last is not None:
+        body.append(
+            f'<circle cx="{_number(last[0])}" cy="{_number(last[1])}" r="2.5" fill="{PALETTE[0]}"/>'
+        )
+    return Markup(
+        f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}">{"".join(body)}</svg>'
+    )

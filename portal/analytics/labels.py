@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 
+from carriers import registry
 from carriers.base import Reason
 from portal.i18n import _, current_locale, lazy
 from portal.models import Metric, Outcome, Resolution
@@ -80,3 +81,13 @@ def return_reason(labels: dict[str, dict[str, str]], code: str | None) -> str:
         return _("No reason given")
     names = labels.get(code) or {}
     return names.get(current_locale()) or names.get("en") or code
+
+
+def carrier(key: str | None) -> str:
+    """A carrier's own display name ("DHL"); the key when its adapter is not loaded."""
+    if not key:
+        return _("Unknown")
+    try:
+        return registry.get(key).display_name
+    except KeyError:
+        return key

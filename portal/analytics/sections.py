@@ -48,14 +48,23 @@ async def on_time_table(f: Filters) -> Table:
             Column("on_time", _("On time"), Kind.COUNT),
             Column("on_time_rate", _("On-time rate"), Kind.PERCENT),
         ],
-        [[r.carrier_key, r.delivered, r.with_eta, r.on_time, r.rate] for r in rows],
+        [
+            [
+                Text(r.carrier_key, labels.carrier(r.carrier_key)),
+                r.delivered,
+                r.with_eta,
+                r.on_time,
+                r.rate,
+            ]
+            for r in rows
+        ],
         hint=_("Parcels delivered in the period, on time when delivered by the first ETA."),
     )
     table.chart = charts.bar_chart(
         "chart-on_time",
         table.title,
         _("On-time rate in % per carrier."),
-        _bars(table, lambda row: row[0], 4),
+        _bars(table, lambda row: _text(row[0]), 4),
         domain=(0, 100),
     )
     return table
@@ -65,7 +74,7 @@ async def _transit_table(f: Filters, by: Literal["carrier", "destination"]) -> T
     rows = await delivery.transit_times(f, by)
     if by == "carrier":
         key, title, first = "transit_by_carrier", _("Transit time by carrier"), _("Carrier")
-        groups: list[Any] = [r.group for r in rows]
+        groups: list[Any] = [Text(r.group, labels.carrier(r.group)) for r in rows]
     else:
         key, title = "transit_by_destination", _("Transit time by destination country")
         first = _("Destination")
@@ -305,6 +314,8 @@ async def _cut_table(f: Filters, cut: satisfaction.Cut) -> Table:
         if cut == satisfaction.Cut.RETURN_REASON:
             name = labels.return_reason(names, code) if code else _("Not a return")
             return Text(code or "", name)
+        if cut == satisfaction.Cut.CARRIER:
+            return Text(code or "", labels.carrier(code))
         return Text(code or "", code or _("Unknown"))
 
     table = Table(

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from portal.api import (
+    attention,
     customers,
     events,
     openapi,
@@ -45,6 +46,7 @@ def all_operations() -> list[Operation]:
         *return_moves.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
+        *attention.OPERATIONS,
     ]
 
 

@@ -1,5 +1,6 @@
 """The data model for the whole loop: one module per family of tables."""
 
+from portal.models.attention import AttentionItem, AttentionKind
 from portal.models.consent import ConsentChange, ConsentSource
 from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
@@ -46,6 +47,8 @@ from portal.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoi
 
 __all__ = [
     "ApiKey",
+    "AttentionItem",
+    "AttentionKind",
     "CarrierAccount",
     "Channel",
     "ConsentChange",

@@ -50,3 +50,20 @@ async def test_the_merchant_corrects_and_creates(client: httpx.AsyncClient, db: 
         data={"count": "1", "number_0": UPS, "carrier_0": "ups", "csrf_token": token},
     )
     assert (again.context["created"], again.context["skipped"]) == (0, 1)
+
+
+async def test_the_demos_sandbox_numbers_are_recognised(client: httpx.AsyncClient, db: str) -> None:
+    from carriers.sandbox.journey import make_number
+
+    _user, token = await signed_in_owner(client)
+    number = make_number(1, 100, 5)
+    typo = number[:-1] + str((int(number[-1]) + 1) % 10)
+    preview = await client.post(
+        "/admin/paste", data={"numbers": f"{number}\n{typo}\n", "csrf_token": token}
+    )
+    assert [line["carrier"] for line in preview.context["lines"]] == ["sandbox", ""]
+    # The recognised line has its carrier selected (by name), not "Skip"; the other one
+    # asks for a choice instead of quietly skipping.
+    assert '<option value="sandbox" selected>Sandbox Carrier</option>' in preview.text
+    assert '<option value="skip" selected>' not in preview.text
+    assert preview.text.count('<option value="" selected>Choose a carrier</option>') == 1

@@ -30,7 +30,7 @@ async def test_it_signs_in_with_the_right_password(client: httpx.AsyncClient, db
     user = await factories.staff_user()
     response = await sign_in(client, user)
     assert response.status_code == 303
-    assert response.headers["location"] == "/admin/shipments"
+    assert response.headers["location"] == "/admin/"
     page = await client.get("/admin/shipments")
     assert page.status_code == 200
     assert page.template.name == "admin/shipments.html"
@@ -200,4 +200,4 @@ async def test_next_never_leaves_the_admin(client: httpx.AsyncClient, db: str) -
             "next": "https://evil.example/",
         },
     )
-    assert response.headers["location"] == "/admin/shipments"
+    assert response.headers["location"] == "/admin/"

@@ -55,6 +55,6 @@ def test_the_analytics_overview_with_charts_is_accessible(page: Any, analytics_s
     page.select_option("#carrier", "ups")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**carrier=ups**")
-    assert "carrier ups" in page.locator("#results .period").inner_text()
+    assert "carrier UPS" in page.locator("#results .period").inner_text()
     assert page.locator("#analytics-status").inner_text().startswith("Figures updated")
     assert blocked == []

@@ -154,3 +154,18 @@ def test_a_single_period_is_drawn_in_the_middle() -> None:
     svg = parse(line_chart("l", "t", "d", ["only"], [Series("CSAT", [40])], domain=(0, 100)))
     (circle,) = svg.iter(f"{SVG}circle")
     assert float(circle.get("cx", "")) == pytest.approx(44 + (WIDTH - 60) / 2, abs=0.1)
+
+
+def test_a_sparkline_draws_the_trend_with_gaps_and_names_itself() -> None:
+    from portal.analytics.charts import sparkline
+
+    svg = str(sparkline([1.0, None, 3.0, 2.0], 'Parcels <"shipped">', width=100, height=20))
+    assert 'role="img"' in svg and 'aria-label="Parcels &lt;&#34;shipped&#34;&gt;"' in svg
+    path = svg.split(' d="')[1].split('"')[0]
+    # The gap lifts the pen: two separate runs, the highest value at the top.
+    assert path.startswith("M3 17 ") and path.count("M") == 2 and "M65.7 3" in path
+    assert "<circle" in svg  # the last point is marked
+    flat = str(sparkline([2.0, 2.0], "Flat"))
+    assert "<path" in flat
+    assert "<path" not in str(sparkline([None, None], "Empty"))
+    assert "<path" not in str(sparkline([5.0], "One week"))

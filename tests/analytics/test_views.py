@@ -99,7 +99,7 @@ async def test_the_delivery_section_lists_rates_per_carrier(
     await signed_in_owner(client, await seeded_shop())
     response = await client.get(f"/admin/analytics/delivery?{PERIOD}")
     on_time = response.context["tables"][0]  # type: ignore[attr-defined]
-    assert on_time.display() == [["dhl", "2", "1", "0", "0.0%"], ["ups", "3", "3", "2", "66.7%"]]
+    assert on_time.display() == [["DHL", "2", "1", "0", "0.0%"], ["UPS", "3", "3", "2", "66.7%"]]
     assert "Failed delivery attempt" in response.text and "Recipient unavailable" in response.text
 
 
@@ -129,7 +129,7 @@ async def test_the_carrier_filter_narrows_every_table(client: httpx.AsyncClient,
     response = await client.get(f"/admin/analytics/satisfaction?{PERIOD}&carrier=ups")
     by_carrier = response.context["tables"][1]  # type: ignore[attr-defined]
     assert [row[0].code for row in by_carrier.rows] == ["ups", "ups"]
-    assert "carrier ups" in response.text
+    assert "carrier UPS" in response.text
     assert (
         'href="/admin/analytics/satisfaction_by_carrier.csv?from=2026-11-16&amp;to=2026-11-30&amp;carrier=ups"'
         in response.text

@@ -1,0 +1,152 @@
+"""Every workspace page on a phone (390 px wide) in every shipped language: nothing scrolls
+sideways (``document.documentElement.scrollWidth <= 390``), and axe-core finds no serious
+or critical violation. Runs in Debian's Chromium against the demo shop."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
+from portal.i18n import LOCALES
+from tests.conftest import _free_port, axe_violations, running_server
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+#: Every workspace page a signed-in owner reaches from the navigation, and one of each
+#: detail page (found from its list) — ``{first:<list>:<link prefix>}``.
+PAGES = (
+    "/admin/",
+    "/admin/attention",
+    "/admin/shipments",
+    "{first:/admin/shipments:/admin/shipments/}",
+    "/admin/orders",
+    "{first:/admin/orders:/admin/orders/}",
+    "/admin/products",
+    "/admin/returns",
+    "{first:/admin/returns:/admin/returns/}",
+    "/admin/returns/policy",
+    "/admin/returns/reasons",
+    "/admin/analytics",
+    "/admin/analytics/delivery",
+    "/admin/analytics/returns",
+    "/admin/analytics/satisfaction",
+    "/admin/imports",
+    "/admin/paste",
+    "/admin/settings",
+    "/admin/notifications/templates",
+    "/admin/surveys",
+    "/admin/carriers",
+    "/admin/api-keys",
+    "/admin/webhooks",
+    "/admin/staff",
+    "/admin/account",
+)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo shop after one poll of the sandbox carrier (so parcels have moved and the
+    attention queue has items), served by uvicorn; its base URL."""
+    root = tmp_path_factory.mktemp("workspace-live")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
+           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
+           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
+    for command in (["migrate"], ["demo"], ["poll", "--once"]):
+        subprocess.run(
+            [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    with running_server(command, base=base, env=env, cwd=ROOT):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Any, admin_server: str) -> Iterator[Any]:
+    """One signed-in page, 390 px wide, for the whole module."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{admin_server}/admin/login")
+    page.fill("#email", DEMO_EMAIL)
+    page.fill("#password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _resolve(page: Any, base: str, path: str) -> str:
+    if not path.startswith("{first:"):
+        return path
+    _, listing, prefix = path.strip("{}").split(":")
+    page.goto(f"{base}{listing}")
+    hrefs = page.eval_on_selector_all(
+        "main a[href]", "links => links.map(a => a.getAttribute('href'))"
+    )
+    detail = [h for h in hrefs if h.startswith(prefix) and h[len(prefix) :].isdigit()]
+    assert detail, f"no detail link under {listing}"
+    return str(detail[0])
+
+
+@pytest.fixture(scope="module")
+def pages(phone: Any, admin_server: str) -> list[str]:
+    return [_resolve(phone, admin_server, p) for p in PAGES]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_workspace_page_scrolls_sideways_on_a_phone(
+    phone: Any,
+    pages: list[str],
+    admin_server: str,
+    locale: str,
+) -> None:
+    too_wide = {}
+    for path in pages:
+        joiner = "&" if "?" in path else "?"
+        response = phone.goto(f"{admin_server}{path}{joiner}lang={locale}")
+        assert response.status == 200, path
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide[path] = width
+    assert too_wide == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "pl"])
+def test_workspace_pages_have_no_serious_accessibility_violations(
+    phone: Any,
+    pages: list[str],
+    admin_server: str,
+    locale: str,
+) -> None:
+    found = {}
+    for path in pages:
+        phone.goto(f"{admin_server}{path}?lang={locale}")
+        violations = axe_violations(phone)
+        if violations:
+            found[path] = [(v["id"], v["nodes"][0]["target"]) for v in violations]
+    assert found == {}
+
+
+def test_the_home_at_390_px_in_polish(phone: Any, admin_server: str) -> None:
+    """The README's screenshot, retaken on every run (docs/screenshots/)."""
+    phone.goto(f"{admin_server}/admin/?lang=pl")
+    assert phone.locator("h1").is_visible()
+    target = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(target / "workspace-home-pl-390.png"), full_page=True)
