@@ -92,6 +92,16 @@ class SurveyFollowUp(TypedDict):
     outcome: str
 
 
+class WithdrawalSubmitted(TypedDict):
+    """A customer withdrew from a contract through the withdrawal function (Art. 11a)."""
+
+    order_number: str
+    return_number: str
+    submitted_at: str
+    items: list[dict[str, object]]
+    locale: str
+
+
 # ---- kinds ------------------------------------------------------------------------------
 
 
@@ -118,6 +128,7 @@ SHIPMENT_REACTIVATED = "shipment.reactivated"
 CARRIER_ACCOUNT_AUTH_FAILED = "carrier_account.auth_failed"
 SURVEY_ANSWERED = "survey.answered"
 SURVEY_FOLLOW_UP = "survey.follow_up"
+WITHDRAWAL_SUBMITTED = "withdrawal.submitted"
 
 #: Webhook-only topics: a status change to delivered or exception is also sent as these.
 SHIPMENT_DELIVERED_TOPIC = "shipment.delivered"
@@ -161,6 +172,7 @@ CATALOGUE: tuple[EventKind, ...] = (
     *(EventKind(kind, ReturnMoved, (kind,)) for kind in RETURN_KINDS),
     EventKind(SURVEY_ANSWERED, SurveyAnswered, (SURVEY_ANSWERED,)),
     EventKind(SURVEY_FOLLOW_UP, SurveyFollowUp, (SURVEY_FOLLOW_UP,)),
+    EventKind(WITHDRAWAL_SUBMITTED, WithdrawalSubmitted, (WITHDRAWAL_SUBMITTED,)),
 )
 
 #: kind name -> its declaration.

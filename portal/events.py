@@ -79,6 +79,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.webhooks_out.returns_listener",
     "portal.surveys.follow_up",
     "portal.webhooks_out.survey_listener",
+    "portal.webhooks_out.withdrawal_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

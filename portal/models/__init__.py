@@ -17,6 +17,7 @@ from portal.models.returns import (
     Exchange,
     Resolution,
     ReturnItem,
+    ReturnKind,
     ReturnMethod,
     ReturnPolicy,
     ReturnReason,
@@ -27,6 +28,7 @@ from portal.models.returns import (
 from portal.models.surveys import Metric, Outcome, Survey, SurveyAnswer
 from portal.models.tracking import Direction, DomainEvent, EventSource, Shipment, TrackingEvent
 from portal.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from portal.models.withdrawals import Withdrawal
 
 __all__ = [
     "ApiKey",
@@ -54,6 +56,7 @@ __all__ = [
     "RateLimitCount",
     "Resolution",
     "ReturnItem",
+    "ReturnKind",
     "ReturnMethod",
     "ReturnPolicy",
     "ReturnReason",
@@ -68,4 +71,5 @@ __all__ = [
     "TrackingEvent",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "Withdrawal",
 ]

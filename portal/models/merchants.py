@@ -28,6 +28,9 @@ class Merchant(Model):
     survey_settings: dict[str, Any] = fields.JSONField(default=dict)
     #: trigger -> list of channels, e.g. {"delivered": ["email", "sms"]}
     notification_rules: dict[str, Any] = fields.JSONField(default=dict)
+    #: ISO 3166-1 alpha-2 of where the shop is established: EU consumer law applies by
+    #: default to a shop in the EU (see ``ReturnPolicy.eu_consumer_law``).
+    country = fields.CharField(max_length=2, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -109,6 +109,12 @@ class Message(Generic[About]):
     #: what makes this occasion unique beyond subject and trigger, appended to the key
     #: (a pickup reminder's deadline date, so a new deadline can remind again)
     occasion: str | None = None
+    #: an e-mail address the customer gave for this very message (a withdrawal's
+    #: acknowledgement): used instead of the stored contact and whatever the marketing
+    #: consent, because the law requires the message
+    to: str | None = None
+    #: sent at once, not held for quiet hours (a receipt owed "without undue delay")
+    immediate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,8 +295,12 @@ async def compose(
     )
     quiet_hours = timezones.merchant_quiet_hours(merchant, settings)
     queued = []
+    if message.immediate:
+        quiet_hours = (quiet_hours[0], quiet_hours[0])  # an empty span: never quiet
     for channel in message.channels or channels_for(merchant, family, trigger):
         recipient = contact_for(channel, customer, order)
+        if message.to is not None and channel == Channel.EMAIL:
+            recipient = message.to if "@" in message.to else None
         key = unique_key(family, message.subject_id, trigger, channel, message.occasion)
         if recipient is None or await OutboxMessage.filter(unique_key=key).using_db(conn).exists():
             continue
