@@ -157,6 +157,9 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"unknown time zone {args.time_zone!r}") from None
     if args.locale not in i18n.LOCALES:
         raise CommandError(f"locale must be one of {', '.join(i18n.LOCALES)}")
+    country = (args.country or "").strip().upper() or None
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        raise CommandError("country must be two letters (ISO 3166-1 alpha-2), e.g. PL")
 
     async def work() -> Merchant:
         try:
@@ -165,6 +168,7 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
                 name=args.name,
                 time_zone=args.time_zone,
                 default_locale=args.locale,
+                country=country,
             )
         except IntegrityError:
             raise CommandError(f"a merchant with slug {args.slug!r} already exists") from None
@@ -274,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--time-zone", default="UTC")
     create.add_argument("--locale", default="en")
+    create.add_argument(
+        "--country", help="ISO 3166-1 alpha-2 of the shop (EU shops get the withdrawal function)"
+    )
     create.set_defaults(handler=cmd_merchant_create)
 
     user = sub.add_parser("user", help="manage staff users")

@@ -40,6 +40,7 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
             "sms_consent": customer.sms_opt_in,
         },
         "shipping_address": {f: getattr(order, f"ship_{f}") for f in ADDRESS_FIELDS},
+        "shipping_total": f"{Decimal(order.shipping_total or 0):.2f}",
         "items": [
             {
                 "sku": item.sku,
@@ -49,6 +50,8 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
                 "final_sale": item.final_sale,
                 "category": item.category,
                 "variant_options": item.variant_options,
+                "statutory_exception": item.statutory_exception,
+                "unsealed": item.unsealed,
             }
             for item in sorted(items, key=lambda i: i.id)
         ],
