@@ -102,6 +102,17 @@ class WithdrawalSubmitted(TypedDict):
     locale: str
 
 
+class ClaimMoved(TypedDict):
+    """A claim reached a state (``claim.<state>``; ``from_state`` is None when submitted)."""
+
+    number: str
+    kind: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    note: str
+
+
 # ---- kinds ------------------------------------------------------------------------------
 
 
@@ -157,6 +168,16 @@ def return_kind(state: str) -> str:
 
 
 RETURN_KINDS: tuple[str, ...] = tuple(return_kind(s) for s in RETURN_STATES)
+
+#: The claim states (``claim.<state>`` kinds), as portal.models.ClaimState spells them.
+CLAIM_STATES: tuple[str, ...] = ("submitted", "in_review", "reshipped", "refunded", "rejected")
+
+
+def claim_kind(state: str) -> str:
+    return f"claim.{state}"
+
+
+CLAIM_KINDS: tuple[str, ...] = tuple(claim_kind(s) for s in CLAIM_STATES)
 RETURN_REQUESTED = return_kind("requested")
 RETURN_RESOLVED = return_kind("resolved")
 
@@ -173,6 +194,7 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind(SURVEY_ANSWERED, SurveyAnswered, (SURVEY_ANSWERED,)),
     EventKind(SURVEY_FOLLOW_UP, SurveyFollowUp, (SURVEY_FOLLOW_UP,)),
     EventKind(WITHDRAWAL_SUBMITTED, WithdrawalSubmitted, (WITHDRAWAL_SUBMITTED,)),
+    *(EventKind(kind, ClaimMoved, (kind,)) for kind in CLAIM_KINDS),
 )
 
 #: kind name -> its declaration.

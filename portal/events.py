@@ -80,6 +80,8 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.surveys.follow_up",
     "portal.webhooks_out.survey_listener",
     "portal.webhooks_out.withdrawal_listener",
+    "portal.claims.messages",
+    "portal.webhooks_out.claim_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

@@ -1,5 +1,6 @@
 """The data model for the whole loop: one module per family of tables."""
 
+from portal.models.claims import Claim, ClaimKind, ClaimState
 from portal.models.consent import ConsentChange, ConsentSource
 from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
@@ -34,6 +35,9 @@ __all__ = [
     "ApiKey",
     "CarrierAccount",
     "Channel",
+    "Claim",
+    "ClaimKind",
+    "ClaimState",
     "ConsentChange",
     "ConsentSource",
     "CreditEntry",

@@ -63,9 +63,7 @@ def submitted_words(moment: datetime, zone: ZoneInfo, locale: str) -> str:
 
 
 def items_text(items: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"- {item['quantity']} × {item['title']} ({item['sku']})" for item in items
-    )
+    return "\n".join(f"- {item['quantity']} × {item['title']} ({item['sku']})" for item in items)
 
 
 def context(

@@ -25,6 +25,7 @@ from portal.returns.policy import money, window_closes_at
 #: The Directive's period; a shop may give longer, never shorter.
 STATUTORY_DAYS = 14
 
+
 class StatutoryException(StrEnum):
     """Goods Art. 16 excludes from withdrawal (a flag on the order line, not "final sale")."""
 
@@ -90,9 +91,7 @@ class Period:
         return self.closes_at is None or now < self.closes_at
 
 
-def period(
-    deliveries: list[datetime | None], days: int, zone: ZoneInfo
-) -> Period:
+def period(deliveries: list[datetime | None], days: int, zone: ZoneInfo) -> Period:
     """The period from the outbound parcels' delivery times (None: not delivered yet).
 
     It runs from the day after the last item arrives (Art. 9(2)(b)), so it cannot start
