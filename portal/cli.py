@@ -234,6 +234,43 @@ def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> None:
     print(key.plaintext)
 
 
+async def _customer_of(slug: str, customer_id: int) -> Any:
+    from portal.models import Customer
+
+    merchant = await _merchant(slug)
+    customer = await Customer.get_or_none(id=customer_id, merchant_id=merchant.id)
+    if customer is None:
+        raise CommandError(f"merchant {slug!r} has no customer with id {customer_id}")
+    return customer
+
+
+def cmd_customer_export(args: argparse.Namespace, settings: Settings) -> None:
+    import json
+
+    from portal import privacy
+
+    async def work() -> dict[str, Any]:
+        return await privacy.export(await _customer_of(args.merchant, args.id))
+
+    print(json.dumps(asyncio.run(_with_db(settings, work)), ensure_ascii=False, indent=2))
+
+
+def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
+    from portal import privacy
+
+    if not args.yes:
+        raise CommandError("erasing cannot be undone: add --yes to confirm")
+
+    async def work() -> Any:
+        customer = await _customer_of(args.merchant, args.id)
+        return await privacy.erase(customer, actor="cli", settings=settings)
+
+    record = asyncio.run(_with_db(settings, work))
+    changed = sum(int(n) for n in record.counts.values())
+    when = record.erased_at.isoformat()
+    print(f"customer {args.id} erased at {when} ({changed} rows anonymised)")
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -292,6 +329,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="prompted for when omitted")
     create.add_argument("--role", choices=["owner", "staff"], default="staff")
     create.set_defaults(handler=cmd_user_create)
+
+    customer = sub.add_parser("customer", help="a customer's data: export or erase")
+    customer_sub = customer.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, handler, text in (
+        ("export", cmd_customer_export, "print everything held about a customer (JSON)"),
+        ("erase", cmd_customer_erase, "anonymise a customer's personal data everywhere"),
+    ):
+        command = customer_sub.add_parser(action, help=text)
+        command.add_argument("--merchant", required=True, help="the merchant's slug")
+        command.add_argument("--id", required=True, type=int, help="the customer's id")
+        if action == "erase":
+            command.add_argument("--yes", action="store_true", help="confirm: cannot be undone")
+        command.set_defaults(handler=handler)
 
     apikey = sub.add_parser("apikey", help="manage REST API keys")
     apikey_sub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)

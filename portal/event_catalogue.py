@@ -113,6 +113,14 @@ class ClaimMoved(TypedDict):
     note: str
 
 
+class CustomerErased(TypedDict):
+    """A customer's personal data was anonymised at the shop's request (export first)."""
+
+    customer_id: int
+    erased_at: str
+    actor: str
+
+
 # ---- kinds ------------------------------------------------------------------------------
 
 
@@ -140,6 +148,7 @@ CARRIER_ACCOUNT_AUTH_FAILED = "carrier_account.auth_failed"
 SURVEY_ANSWERED = "survey.answered"
 SURVEY_FOLLOW_UP = "survey.follow_up"
 WITHDRAWAL_SUBMITTED = "withdrawal.submitted"
+CUSTOMER_ERASED = "customer.erased"
 
 #: Webhook-only topics: a status change to delivered or exception is also sent as these.
 SHIPMENT_DELIVERED_TOPIC = "shipment.delivered"
@@ -195,6 +204,7 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind(SURVEY_FOLLOW_UP, SurveyFollowUp, (SURVEY_FOLLOW_UP,)),
     EventKind(WITHDRAWAL_SUBMITTED, WithdrawalSubmitted, (WITHDRAWAL_SUBMITTED,)),
     *(EventKind(kind, ClaimMoved, (kind,)) for kind in CLAIM_KINDS),
+    EventKind(CUSTOMER_ERASED, CustomerErased, (CUSTOMER_ERASED,)),
 )
 
 #: kind name -> its declaration.

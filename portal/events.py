@@ -82,6 +82,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.webhooks_out.withdrawal_listener",
     "portal.claims.messages",
     "portal.webhooks_out.claim_listener",
+    "portal.webhooks_out.privacy_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

@@ -26,6 +26,8 @@ DOMAIN = (
     "portal.webhooks_out",
     "portal.models",
     "portal.analytics",
+    "portal.claims",
+    "portal.privacy",
     "carriers",
 )
 #: What serves HTTP: no domain package may reach up into these.

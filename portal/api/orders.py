@@ -152,7 +152,7 @@ ORDER_IN = component(
             "shipping_total": {
                 **_PRICE,
                 "description": "What the customer paid for standard delivery (refunded when "
-                "the whole order is withdrawn under EU law). " + _PRICE["description"],
+                "the whole order is withdrawn under EU law). " + str(_PRICE["description"]),
             },
         },
     ),

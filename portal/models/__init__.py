@@ -13,6 +13,7 @@ from portal.models.merchants import (
 )
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
+from portal.models.privacy import Erasure
 from portal.models.returns import (
     CreditEntry,
     Exchange,
@@ -45,6 +46,7 @@ __all__ = [
     "DeliveryState",
     "Direction",
     "DomainEvent",
+    "Erasure",
     "EventSource",
     "Exchange",
     "IdempotencyRecord",
