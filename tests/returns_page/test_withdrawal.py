@@ -229,3 +229,19 @@ async def test_the_signed_link_in_a_message_opens_the_form(
     assert (await web.get(opened.headers["location"])).status_code == 200
     forged = await web.get("/withdraw/start/not-a-token")
     assert forged.status_code == 400
+
+
+async def test_the_tracking_pages_order_view_offers_it_too(
+    returns_app: Starlette, web: httpx.AsyncClient, shop: Shop
+) -> None:
+    await _in_eu(shop)
+    settings = returns_app.state.settings
+    parcel = await Shipment.get(order_id=shop.order.id)
+    page = await web.get(
+        links.make_tracking_link(settings, parcel).removeprefix(settings.public_base_url)
+    )
+    found = re.search(r'href="(/withdraw/start/[^"]+)"[^>]*>Withdraw from contract here', page.text)
+    assert found, "the order tier shows the withdrawal function"
+    opened = await web.get(found.group(1))
+    assert opened.headers["location"] == f"/withdraw/orders/{shop.order.id}"
+    assert (await web.get(opened.headers["location"])).status_code == 200
