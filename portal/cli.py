@@ -158,6 +158,9 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"unknown time zone {args.time_zone!r}") from None
     if args.locale not in i18n.LOCALES:
         raise CommandError(f"locale must be one of {', '.join(i18n.LOCALES)}")
+    country = (args.country or "").strip().upper() or None
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        raise CommandError("country must be two letters (ISO 3166-1 alpha-2), e.g. PL")
 
     async def work() -> Merchant:
         try:
@@ -166,6 +169,7 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
                 name=args.name,
                 time_zone=args.time_zone,
                 default_locale=args.locale,
+                country=country,
             )
         except IntegrityError:
             raise CommandError(f"a merchant with slug {args.slug!r} already exists") from None
@@ -297,6 +301,43 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> None:
         print(line)
 
 
+async def _customer_of(slug: str, customer_id: int) -> Any:
+    from portal.models import Customer
+
+    merchant = await _merchant(slug)
+    customer = await Customer.get_or_none(id=customer_id, merchant_id=merchant.id)
+    if customer is None:
+        raise CommandError(f"merchant {slug!r} has no customer with id {customer_id}")
+    return customer
+
+
+def cmd_customer_export(args: argparse.Namespace, settings: Settings) -> None:
+    import json
+
+    from portal import privacy
+
+    async def work() -> dict[str, Any]:
+        return await privacy.export(await _customer_of(args.merchant, args.id))
+
+    print(json.dumps(asyncio.run(_with_db(settings, work)), ensure_ascii=False, indent=2))
+
+
+def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
+    from portal import privacy
+
+    if not args.yes:
+        raise CommandError("erasing cannot be undone: add --yes to confirm")
+
+    async def work() -> Any:
+        customer = await _customer_of(args.merchant, args.id)
+        return await privacy.erase(customer, actor="cli", settings=settings)
+
+    record = asyncio.run(_with_db(settings, work))
+    changed = sum(int(n) for n in record.counts.values())
+    when = record.erased_at.isoformat()
+    print(f"customer {args.id} erased at {when} ({changed} rows anonymised)")
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -341,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--time-zone", default="UTC")
     create.add_argument("--locale", default="en")
+    create.add_argument(
+        "--country", help="ISO 3166-1 alpha-2 of the shop (EU shops get the withdrawal function)"
+    )
     create.set_defaults(handler=cmd_merchant_create)
 
     user = sub.add_parser("user", help="manage staff users")
@@ -352,6 +396,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="prompted for when omitted")
     create.add_argument("--role", choices=["owner", "staff"], default="staff")
     create.set_defaults(handler=cmd_user_create)
+
+    customer = sub.add_parser("customer", help="a customer's data: export or erase")
+    customer_sub = customer.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, handler, text in (
+        ("export", cmd_customer_export, "print everything held about a customer (JSON)"),
+        ("erase", cmd_customer_erase, "anonymise a customer's personal data everywhere"),
+    ):
+        command = customer_sub.add_parser(action, help=text)
+        command.add_argument("--merchant", required=True, help="the merchant's slug")
+        command.add_argument("--id", required=True, type=int, help="the customer's id")
+        if action == "erase":
+            command.add_argument("--yes", action="store_true", help="confirm: cannot be undone")
+        command.set_defaults(handler=handler)
 
     apikey = sub.add_parser("apikey", help="manage REST API keys")
     apikey_sub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -108,6 +108,35 @@ class SurveyFollowUp(TypedDict):
     outcome: str
 
 
+class WithdrawalSubmitted(TypedDict):
+    """A customer withdrew from a contract through the withdrawal function (Art. 11a)."""
+
+    order_number: str
+    return_number: str
+    submitted_at: str
+    items: list[dict[str, object]]
+    locale: str
+
+
+class ClaimMoved(TypedDict):
+    """A claim reached a state (``claim.<state>``; ``from_state`` is None when submitted)."""
+
+    number: str
+    kind: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    note: str
+
+
+class CustomerErased(TypedDict):
+    """A customer's personal data was anonymised at the shop's request (export first)."""
+
+    customer_id: int
+    erased_at: str
+    actor: str
+
+
 # ---- kinds ------------------------------------------------------------------------------
 
 
@@ -136,6 +165,8 @@ SHIPMENT_STUCK = "shipment.stuck"
 CARRIER_ACCOUNT_AUTH_FAILED = "carrier_account.auth_failed"
 SURVEY_ANSWERED = "survey.answered"
 SURVEY_FOLLOW_UP = "survey.follow_up"
+WITHDRAWAL_SUBMITTED = "withdrawal.submitted"
+CUSTOMER_ERASED = "customer.erased"
 
 #: Webhook-only topics: a status change to delivered or exception is also sent as these.
 SHIPMENT_DELIVERED_TOPIC = "shipment.delivered"
@@ -164,6 +195,16 @@ def return_kind(state: str) -> str:
 
 
 RETURN_KINDS: tuple[str, ...] = tuple(return_kind(s) for s in RETURN_STATES)
+
+#: The claim states (``claim.<state>`` kinds), as portal.models.ClaimState spells them.
+CLAIM_STATES: tuple[str, ...] = ("submitted", "in_review", "reshipped", "refunded", "rejected")
+
+
+def claim_kind(state: str) -> str:
+    return f"claim.{state}"
+
+
+CLAIM_KINDS: tuple[str, ...] = tuple(claim_kind(s) for s in CLAIM_STATES)
 RETURN_REQUESTED = return_kind("requested")
 RETURN_RESOLVED = return_kind("resolved")
 
@@ -181,6 +222,9 @@ CATALOGUE: tuple[EventKind, ...] = (
     *(EventKind(kind, ReturnMoved, (kind,)) for kind in RETURN_KINDS),
     EventKind(SURVEY_ANSWERED, SurveyAnswered, (SURVEY_ANSWERED,)),
     EventKind(SURVEY_FOLLOW_UP, SurveyFollowUp, (SURVEY_FOLLOW_UP,)),
+    EventKind(WITHDRAWAL_SUBMITTED, WithdrawalSubmitted, (WITHDRAWAL_SUBMITTED,)),
+    *(EventKind(kind, ClaimMoved, (kind,)) for kind in CLAIM_KINDS),
+    EventKind(CUSTOMER_ERASED, CustomerErased, (CUSTOMER_ERASED,)),
 )
 
 #: kind name -> its declaration.

@@ -81,6 +81,10 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.webhooks_out.survey_listener",
     "portal.platforms.writeback",
     "portal.attention.raising",
+    "portal.webhooks_out.withdrawal_listener",
+    "portal.claims.messages",
+    "portal.webhooks_out.claim_listener",
+    "portal.webhooks_out.privacy_listener",
 )
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)

@@ -57,6 +57,8 @@ def _emitted_kinds() -> list[tuple[str, int, set[str] | None]]:
                 kinds: set[str] | None = {expr.value}
             elif isinstance(expr, ast.Call) and _called(expr) == "return_kind":
                 kinds = set(catalogue.RETURN_KINDS)  # any state: checked below
+            elif isinstance(expr, ast.Call) and _called(expr) == "claim_kind":
+                kinds = set(catalogue.CLAIM_KINDS)  # any claim state
             elif isinstance(expr, ast.Name | ast.Attribute):
                 module = module or importlib.import_module(name)
                 kinds = {str(eval(ast.unparse(expr), vars(module)))}
@@ -100,7 +102,9 @@ def test_docs_api_documents_every_kind_and_topic() -> None:
     for kind in catalogue.CATALOGUE:
         for name in (kind.name, *kind.webhook_topics):
             family, _, rest = name.partition(".")
-            generic = family == "return" and "return.<state>" in documented and rest in states
+            generic = (
+                family in ("return", "claim") and f"{family}.<state>" in documented
+            ) and rest in states
             assert name in documented or generic, f"docs/api.md does not document {name}"
 
 

@@ -28,6 +28,8 @@ DOMAIN = (
     "portal.models",
     "portal.analytics",
     "portal.platforms",
+    "portal.claims",
+    "portal.privacy",
     "carriers",
 )
 #: What serves HTTP: no domain package may reach up into these.

@@ -77,6 +77,7 @@ async def order_detail(request: Request) -> Response:
         "customer": customer,
         "consent_history": await consent.history(customer.id) if customer else [],
         "consent_saved": request.query_params.get("consent") == "saved",
+        "customer_done": request.query_params.get("customer", ""),
         "channel_labels": CHANNEL_LABELS,
         "source_labels": SOURCE_LABELS,
         "carriers": [

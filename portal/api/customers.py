@@ -1,13 +1,16 @@
 """``/customers/{id}``: what Doorstep holds for one of the shop's customers.
 
-The id is the one order payloads carry in ``customer.id``. Today: the store-credit ledger
-(``/customers/{id}/credit``), written when a return granting credit is resolved.
+The id is the one order payloads carry in ``customer.id``: the store-credit ledger
+(``/customers/{id}/credit``), written when a return granting credit is resolved, and the
+customer's data: everything held as one document (``/customers/{id}/export``) or erased
+(``POST /customers/{id}/erase``, see docs/privacy.md).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from portal import privacy
 from portal.api.errors import not_found
 from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.schemas import component, nullable, obj, string
@@ -70,6 +73,55 @@ async def get_credit(call: Call) -> Reply:
     )
 
 
+EXPORT = component(
+    "CustomerExport",
+    {
+        "type": "object",
+        "description": "Everything held about the customer: customer, orders (with items), "
+        "shipments (with scans), messages, returns, withdrawals, claims, surveys (with "
+        "answers), consent_history, erasures.",
+    },
+)
+ERASURE = component(
+    "CustomerErasure",
+    obj(
+        {
+            "customer_id": {"type": "integer"},
+            "erased_at": string(format="date-time"),
+            "actor": string(),
+            "counts": {"type": "object", "description": "Rows anonymised per table."},
+        }
+    ),
+)
+
+
+async def _customer(call: Call) -> Customer:
+    customer = await Customer.get_or_none(id=call.path["id"], merchant_id=call.merchant_id)
+    if customer is None:
+        raise not_found("customer")
+    return customer
+
+
+async def export_customer(call: Call) -> Reply:
+    return Reply(200, await privacy.export(await _customer(call)))
+
+
+async def erase_customer(call: Call) -> Reply:
+    customer = await _customer(call)
+    record = await privacy.erase(
+        customer, actor=f"api_key:{call.caller.api_key_id}", settings=call.settings
+    )
+    return Reply(
+        200,
+        {
+            "customer_id": customer.id,
+            "erased_at": record.erased_at.isoformat(),
+            "actor": record.actor,
+            "counts": record.counts,
+        },
+    )
+
+
 CUSTOMER_ID = Param(
     "id",
     {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
@@ -87,6 +139,26 @@ OPERATIONS = [
         "customers",
         get_credit,
         {200: CREDIT},
+        params=(CUSTOMER_ID,),
+    ),
+    Operation(
+        "GET",
+        "/customers/{id}/export",
+        "exportCustomer",
+        "Everything held about a customer, as one JSON document",
+        "customers",
+        export_customer,
+        {200: EXPORT},
+        params=(CUSTOMER_ID,),
+    ),
+    Operation(
+        "POST",
+        "/customers/{id}/erase",
+        "eraseCustomer",
+        "Anonymise a customer's personal data everywhere (figures are kept); irreversible",
+        "customers",
+        erase_customer,
+        {200: ERASURE},
         params=(CUSTOMER_ID,),
     ),
 ]

@@ -27,6 +27,7 @@ from portal.api.schemas import (
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
+from portal.returns.withdrawal_rules import StatutoryException
 
 _TEXT = string(maxLength=200)
 _COUNTRY = string(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
@@ -114,6 +115,14 @@ ITEM_IN = component(
             "final_sale": {"type": "boolean"},
             "category": string(maxLength=100),
             "variant_options": {"type": "object"},
+            "statutory_exception": {
+                "type": "string",
+                "enum": [e.value for e in StatutoryException],
+                "description": "An exception to the EU right of withdrawal (Art. 16 of "
+                "Directive 2011/83/EU), distinct from final_sale; sealed_hygiene excepts the "
+                "item only once it is unsealed.",
+            },
+            "unsealed": {"type": "boolean", "description": "A sealed hygiene item was opened."},
         },
     ),
 )
@@ -128,6 +137,8 @@ ITEM = component(
             "final_sale": {"type": "boolean"},
             "category": nullable(string()),
             "variant_options": {"type": "object"},
+            "statutory_exception": nullable(string()),
+            "unsealed": {"type": "boolean"},
         }
     ),
 )
@@ -144,6 +155,11 @@ ORDER_IN = component(
             "placed_at": DATE_TIME,
             "customer": CUSTOMER_IN,
             "shipping_address": ADDRESS_IN,
+            "shipping_total": {
+                **_PRICE,
+                "description": "What the customer paid for standard delivery (refunded when "
+                "the whole order is withdrawn under EU law). " + str(_PRICE["description"]),
+            },
         },
     ),
 )
@@ -158,6 +174,7 @@ ORDER = component(
             "created_at": DATE_TIME,
             "customer": nullable(CUSTOMER),
             "shipping_address": ADDRESS,
+            "shipping_total": string(),
             "items": {"type": "array", "items": ITEM},
         }
     ),
@@ -249,6 +266,7 @@ async def create_order(call: Call) -> Reply:
                 if body.get("placed_at")
                 else call.now,
                 **{f"ship_{f}": address.get(f, "") for f in ADDRESS_FIELDS},
+                shipping_total=Decimal(str(body.get("shipping_total", "0"))),
                 using_db=conn,
             )
             variant_ids = await catalogue.variant_ids_for(
@@ -265,6 +283,8 @@ async def create_order(call: Call) -> Reply:
                     final_sale=item.get("final_sale", False),
                     category=item.get("category"),
                     variant_options=item.get("variant_options", {}),
+                    statutory_exception=item.get("statutory_exception"),
+                    unsealed=bool(item.get("unsealed", False)),
                     using_db=conn,
                 )
                 for item in body["items"]

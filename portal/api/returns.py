@@ -40,6 +40,12 @@ RETURN = component(
     obj(
         {
             "number": string(description="The RMA number the customer sees."),
+            "kind": {
+                "type": "string",
+                "enum": ["return", "withdrawal"],
+                "description": "`withdrawal`: opened by the customer's statutory withdrawal "
+                "(EU), refunded under the Directive's rules rather than the return policy.",
+            },
             "state": {"type": "string", "enum": [s.value for s in ReturnState]},
             "method": nullable({"type": "string", "enum": [m.value for m in ReturnMethod]}),
             "order_number": nullable(string()),

@@ -25,6 +25,8 @@ PREFERENCES_PATH = "/unsubscribe"  # CSRF-exempt in portal.web.csrf (RFC 8058 PO
 START_SALT = "returns-start"
 FOLLOW_SALT = "returns-follow"
 START_PATH = "/returns/start"
+#: The withdrawal function reached from a message (the same signed order token as a start).
+WITHDRAW_START_PATH = "/withdraw/start"
 #: A start link outlives any sensible return window plus the no-scan margin.
 START_MAX_AGE = int(timedelta(days=90).total_seconds())
 
@@ -86,6 +88,12 @@ def start_token(settings: Settings, merchant_id: int, order_id: int) -> str:
 def start_url(settings: Settings, merchant_id: int, order_id: int) -> str:
     """The link the "delivered" message carries: straight to the order's returnable items."""
     return f"{settings.public_base_url}{START_PATH}/{start_token(settings, merchant_id, order_id)}"
+
+
+def withdrawal_url(settings: Settings, merchant_id: int, order_id: int) -> str:
+    """The link every shipment e-mail carries to the order's withdrawal function."""
+    token = start_token(settings, merchant_id, order_id)
+    return f"{settings.public_base_url}{WITHDRAW_START_PATH}/{token}"
 
 
 def read_start_token(

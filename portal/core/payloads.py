@@ -41,6 +41,7 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
             "whatsapp_consent": customer.whatsapp_opt_in,
         },
         "shipping_address": {f: getattr(order, f"ship_{f}") for f in ADDRESS_FIELDS},
+        "shipping_total": f"{Decimal(order.shipping_total or 0):.2f}",
         "items": [
             {
                 "sku": item.sku,
@@ -50,6 +51,8 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
                 "final_sale": item.final_sale,
                 "category": item.category,
                 "variant_options": item.variant_options,
+                "statutory_exception": item.statutory_exception,
+                "unsealed": item.unsealed,
             }
             for item in sorted(items, key=lambda i: i.id)
         ],

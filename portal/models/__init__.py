@@ -1,6 +1,7 @@
 """The data model for the whole loop: one module per family of tables."""
 
 from portal.models.attention import AttentionItem, AttentionKind
+from portal.models.claims import Claim, ClaimKind, ClaimState
 from portal.models.consent import ConsentChange, ConsentSource
 from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
@@ -29,11 +30,13 @@ from portal.models.platforms import (
     PushState,
     RecordKind,
 )
+from portal.models.privacy import Erasure
 from portal.models.returns import (
     CreditEntry,
     Exchange,
     Resolution,
     ReturnItem,
+    ReturnKind,
     ReturnMethod,
     ReturnPolicy,
     ReturnReason,
@@ -44,6 +47,7 @@ from portal.models.returns import (
 from portal.models.surveys import Metric, Outcome, Survey, SurveyAnswer
 from portal.models.tracking import Direction, DomainEvent, EventSource, Shipment, TrackingEvent
 from portal.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from portal.models.withdrawals import Withdrawal
 
 __all__ = [
     "ApiKey",
@@ -51,6 +55,9 @@ __all__ = [
     "AttentionKind",
     "CarrierAccount",
     "Channel",
+    "Claim",
+    "ClaimKind",
+    "ClaimState",
     "ConsentChange",
     "ConsentSource",
     "CreditEntry",
@@ -58,6 +65,7 @@ __all__ = [
     "DeliveryState",
     "Direction",
     "DomainEvent",
+    "Erasure",
     "EventSource",
     "Exchange",
     "IdempotencyRecord",
@@ -81,6 +89,7 @@ __all__ = [
     "RecordKind",
     "Resolution",
     "ReturnItem",
+    "ReturnKind",
     "ReturnMethod",
     "ReturnPolicy",
     "ReturnReason",
@@ -96,4 +105,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WhatsAppTemplate",
+    "Withdrawal",
 ]

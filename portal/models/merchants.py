@@ -33,6 +33,9 @@ class Merchant(Model):
     channel_order: list[str] | None = fields.JSONField(null=True)
     #: Channels quiet hours hold back. None: text messages only (SMS and WhatsApp).
     quiet_hours_channels: list[str] | None = fields.JSONField(null=True)
+    #: ISO 3166-1 alpha-2 of where the shop is established: EU consumer law applies by
+    #: default to a shop in the EU (see ``ReturnPolicy.eu_consumer_law``).
+    country = fields.CharField(max_length=2, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

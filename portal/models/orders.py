@@ -62,6 +62,8 @@ class Order(Model):
     ship_country = fields.CharField(max_length=2, default="")
     #: The channels the customer chose for this order's messages (None: the shop's own).
     channels: list[str] | None = fields.JSONField(null=True)
+    #: What the customer paid for standard outbound delivery (refunded on withdrawal).
+    shipping_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +112,12 @@ class OrderItem(Model):
     unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
     final_sale = fields.BooleanField(default=False)
     category = fields.CharField(max_length=100, null=True)
+    #: A statutory exception to the right of withdrawal (Art. 16 of Directive 2011/83/EU),
+    #: distinct from the shop's own "final sale": ``sealed_hygiene``,
+    #: ``made_to_specification`` or ``perishable`` (see portal.returns.withdrawal).
+    statutory_exception = fields.CharField(max_length=32, null=True)
+    #: A sealed hygiene item the customer unsealed after delivery (only then excepted).
+    unsealed = fields.BooleanField(default=False)
 
     class Meta:
         table = "order_item"

@@ -36,6 +36,13 @@ class Resolution(StrEnum):
     KEEP_ITEM = "keep_item"
 
 
+class ReturnKind(StrEnum):
+    """A return under the shop's policy, or the statutory withdrawal from the contract."""
+
+    RETURN = "return"
+    WITHDRAWAL = "withdrawal"
+
+
 class ReturnMethod(StrEnum):
     DROP_OFF_LABEL = "drop_off_label"
     DROP_OFF_QR = "drop_off_qr"
@@ -84,6 +91,14 @@ class ReturnPolicy(Model):
     return_address: dict[str, Any] = fields.JSONField(default=dict)
     #: "approval" or "receipt": when an exchange reserves stock.
     reserve_stock_at = fields.CharField(max_length=16, default="approval")
+    #: Whether EU consumer law (the 14-day right of withdrawal) applies. None follows the
+    #: merchant's country (on for a shop established in the EU).
+    eu_consumer_law = fields.BooleanField(null=True)
+    #: The withdrawal period in days from delivery of the last item (never under 14).
+    withdrawal_days = fields.IntField(default=14)
+    #: The customer bears the direct cost of returning withdrawn goods (Art. 14(1)): the
+    #: return shipping fee applies to a withdrawal only when this is on.
+    withdrawal_customer_pays_return = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -132,6 +147,7 @@ class ReturnRequest(Model):
     customer_id: int | None
     #: The customer-facing RMA number.
     number = fields.CharField(max_length=32)
+    kind = fields.CharEnumField(ReturnKind, default=ReturnKind.RETURN, max_length=16)
     state = fields.CharEnumField(ReturnState, default=ReturnState.REQUESTED, max_length=20)
     method = nullable_enum(ReturnMethod, max_length=20)
     return_shipment: fields.ForeignKeyNullableRelation[Shipment] = fields.ForeignKeyField(

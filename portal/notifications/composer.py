@@ -109,6 +109,12 @@ class Message(Generic[About]):
     #: what makes this occasion unique beyond subject and trigger, appended to the key
     #: (a pickup reminder's deadline date, so a new deadline can remind again)
     occasion: str | None = None
+    #: an e-mail address the customer gave for this very message (a withdrawal's
+    #: acknowledgement): used instead of the stored contact and whatever the marketing
+    #: consent, because the law requires the message
+    to: str | None = None
+    #: sent at once, not held for quiet hours (a receipt owed "without undue delay")
+    immediate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,9 +300,14 @@ async def compose(
         default_time_zone=settings.default_time_zone,
     )
     quiet_hours = timezones.merchant_quiet_hours(merchant, settings)
-    quiet = channel_choice.quiet_channels(merchant)
-    planned = channel_choice.for_message(
-        merchant, order, message.channels or channels_for(merchant, family, trigger)
+    # A receipt owed "without undue delay" (``immediate``) is never held.
+    quiet = frozenset() if message.immediate else channel_choice.quiet_channels(merchant)
+    # The customer's choice for the order applies to the shop's own messages, not to one
+    # whose family decided its channel (a survey, a statutory acknowledgement).
+    planned = (
+        list(message.channels)
+        if message.channels
+        else channel_choice.for_message(merchant, order, channels_for(merchant, family, trigger))
     )
     queued = []
     index = 0
@@ -345,6 +356,8 @@ async def _address(
     message: Message[Any], channel: Channel, now: datetime, conn: BaseDBAsyncClient
 ) -> str | None:
     """Where ``message`` goes on ``channel``; None when it cannot go there."""
+    if message.to is not None and channel == Channel.EMAIL:
+        return message.to if "@" in message.to else None
     if channel == Channel.PUSH:
         if message.shipment_id is None:
             return None

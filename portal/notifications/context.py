@@ -15,7 +15,8 @@ from typing import Any
 from babel.dates import format_date, format_skeleton
 
 from carriers import registry
-from portal.core.links import start_url
+from portal.core.eu import in_eu
+from portal.core.links import start_url, withdrawal_url
 from portal.i18n import lazy
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
@@ -98,3 +99,13 @@ def return_link(settings: Settings, merchant: Any, order: Any | None) -> str:
     if order is None or order_id is None or merchant_id is None:
         return ""
     return start_url(settings, merchant_id, order_id)
+
+
+def withdrawal_link(settings: Settings, merchant: Any, order: Any | None) -> str:
+    """The signed link to the order's withdrawal function, for a shop in the EU ("" else,
+    and for a parcel without an order)."""
+    order_id, merchant_id = getattr(order, "id", None), getattr(merchant, "id", None)
+    country = getattr(merchant, "country", None)
+    if order is None or order_id is None or merchant_id is None or not in_eu(country):
+        return ""
+    return withdrawal_url(settings, merchant_id, order_id)

@@ -201,6 +201,7 @@ WORDS: dict[str, dict[str, str]] = {
         "support": "Questions? Contact us at {contact}.",
         "footer": "You are receiving this message because you placed an order with {merchant}.",
         "manage": "Manage notifications",
+        "withdraw": "Withdraw from contract here",
         "unsubscribe": "Unsubscribe",
         "sms_help": "{merchant}: delivery updates by text. Reply STOP to opt out, START to opt "
         "back in.",
@@ -225,6 +226,7 @@ WORDS: dict[str, dict[str, str]] = {
         "support": "Masz pytania? Napisz do nas: {contact}.",
         "footer": "Otrzymujesz tę wiadomość w związku z zamówieniem w sklepie {merchant}.",
         "manage": "Zarządzaj powiadomieniami",
+        "withdraw": "Odstąp od umowy tutaj",
         "unsubscribe": "Wypisz się",
         "sms_help": "{merchant}: powiadomienia SMS o przesyłkach. Odpowiedz STOP, aby je "
         "wyłączyć, lub START, aby włączyć je ponownie.",
@@ -249,6 +251,7 @@ WORDS: dict[str, dict[str, str]] = {
         "support": "Ai întrebări? Scrie-ne la {contact}.",
         "footer": "Primești acest mesaj pentru că ai plasat o comandă la {merchant}.",
         "manage": "Gestionează notificările",
+        "withdraw": "Retrage-te din contract aici",
         "unsubscribe": "Dezabonare",
         "sms_help": "{merchant}: notificări prin SMS despre livrare. Răspunde STOP pentru "
         "dezabonare sau START pentru reabonare.",
@@ -272,6 +275,7 @@ WORDS: dict[str, dict[str, str]] = {
         "support": "Есть вопросы? Напишите нам: {contact}.",
         "footer": "Вы получили это сообщение, потому что оформили заказ в магазине {merchant}.",
         "manage": "Настроить уведомления",
+        "withdraw": "Отказаться от договора здесь",
         "unsubscribe": "Отписаться",
         "sms_help": "{merchant}: SMS-уведомления о доставке. Ответьте STOP, чтобы отписаться, "
         "или START, чтобы подписаться снова.",
@@ -296,6 +300,7 @@ WORDS: dict[str, dict[str, str]] = {
         "support": "Έχετε ερωτήσεις; Γράψτε μας στο {contact}.",
         "footer": "Λαμβάνετε αυτό το μήνυμα επειδή κάνατε παραγγελία στο κατάστημα {merchant}.",
         "manage": "Διαχείριση ειδοποιήσεων",
+        "withdraw": "Υπαναχωρήστε από τη σύμβαση εδώ",
         "unsubscribe": "Κατάργηση εγγραφής",
         "sms_help": "{merchant}: ενημερώσεις παράδοσης με SMS. Απαντήστε STOP για διακοπή ή "
         "START για επανεγγραφή.",

@@ -23,7 +23,13 @@ from portal.models import Channel
 from portal.notifications import phrases
 from portal.notifications.base import DEFAULT_RULES, Trigger, pick_locale
 from portal.notifications.composer import Family, Message
-from portal.notifications.context import PARTY_VARIABLES, carrier_name, format_eta, return_link
+from portal.notifications.context import (
+    PARTY_VARIABLES,
+    carrier_name,
+    format_eta,
+    return_link,
+    withdrawal_link,
+)
 from portal.notifications.templates import TemplateSource, file_default
 from portal.settings import Settings
 
@@ -36,6 +42,9 @@ VARIABLES: dict[str, str] = {
     "eta": lazy("The expected delivery date, written out (may be empty)"),
     "tracking_link": lazy("The signed link to the tracking page"),
     "return_link": lazy("The link to start a return of the order"),
+    "withdrawal_link": lazy(
+        "The link to withdraw from the contract (EU shops; the e-mail layout adds it anyway)"
+    ),
     "pickup_point": lazy("The pickup point's name, e.g. a locker's (may be empty)"),
     "pickup_address": lazy("The pickup point's street, postal code and city (may be empty)"),
     "pickup_hours": lazy("The pickup point's opening hours, as the carrier writes them"),
@@ -71,6 +80,7 @@ def shipment_context(
         "eta": format_eta(eta, locale, short=channel == Channel.SMS),
         "tracking_link": make_tracking_link(settings, shipment),
         "return_link": return_link(settings, message.merchant, message.order),
+        "withdrawal_link": withdrawal_link(settings, message.merchant, message.order),
         **pickup_context(settings, message, channel, locale),
     }
 

@@ -97,6 +97,7 @@ async def returns_json(
     return [
         {
             "number": r.number,
+            "kind": str(r.kind),
             "state": str(r.state),
             "method": str(r.method) if r.method else None,
             "order_number": numbers.get(r.order_id),

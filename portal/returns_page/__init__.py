@@ -10,15 +10,16 @@ GET  /returns/policy/{slug}                the shop's policy in plain words
 GET  /returns/drop-off/{number}/{token}    what the QR code opens at the counter
 GET  /returns/{number}                     the return's page; POST …/cancel, …/parcel; …/label.pdf
 GET  /returns/{number}/{token}             a lasting signed link to the return's page
+GET  /withdraw/start/{token}, /withdraw/orders/{id}   the withdrawal function (two steps)
 """
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from portal.core.links import START_PATH
+from portal.core.links import START_PATH, WITHDRAW_START_PATH
 from portal.returns.labels import DROP_OFF_PATH
-from portal.returns_page import drop_off, follow, policy_page, start, steps
+from portal.returns_page import drop_off, follow, policy_page, start, steps, withdrawal
 
 routes: list[BaseRoute] = [
     Route("/returns", start.lookup_page, methods=["GET"], name="returns_lookup"),
@@ -37,4 +38,8 @@ routes: list[BaseRoute] = [
     Route("/returns/{number}/parcel", follow.add_parcel, methods=["POST"], name="returns_parcel"),
     Route("/returns/{number}/{token}", follow.follow_link, name="returns_follow_link"),
     Route("/returns/{number}", follow.return_page, name="returns_return"),
+    Route(f"{WITHDRAW_START_PATH}/{{token}}", withdrawal.start_link, name="withdraw_start"),
+    Route("/withdraw/orders/{order_id:int}", withdrawal.form_page, name="withdraw_form"),
+    Route("/withdraw/orders/{order_id:int}", withdrawal.check_statement, methods=["POST"]),
+    Route("/withdraw/orders/{order_id:int}/confirm", withdrawal.confirm, methods=["POST"]),
 ]

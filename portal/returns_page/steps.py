@@ -23,6 +23,7 @@ from portal.returns import policy, service
 from portal.returns.review import OrderReview, ReturnRefused, review_order
 from portal.returns_page import draft as drafts
 from portal.returns_page import photos, presenter, rendering, wording
+from portal.returns_page import withdrawal as withdrawal_page
 from portal.returns_page.draft import Choice, Draft
 from portal.returns_page.follow import return_step
 from portal.returns_page.lookup_form import lookup_step
@@ -69,7 +70,7 @@ async def _review(request: Request, order: Order) -> OrderReview | Response:
     try:
         return await review_order(order)
     except ReturnRefused:
-        context = {"order": order}
+        context = {"order": order, **await withdrawal_page.order_offer(order)}
         merchant = await merchant_of(order)
         return rendering.step(request, NO_POLICY, context, merchant=merchant, status_code=404)
 
@@ -98,6 +99,7 @@ async def items_step(
         "draft": drafts.dump(request.app.state.settings, draft or Draft(order.id)),
         "message": message,
         "policy_url": f"/returns/policy/{merchant.slug}",
+        **await withdrawal_page.order_offer(order),
     }
     return rendering.step(
         request,

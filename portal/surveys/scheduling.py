@@ -33,9 +33,10 @@ from tortoise.transactions import in_transaction
 from carriers.base import Status
 from portal import events
 from portal.core import timezones
-from portal.event_catalogue import RETURN_RESOLVED
+from portal.event_catalogue import RETURN_RESOLVED, claim_kind
 from portal.models import (
     Channel,
+    Claim,
     Customer,
     Direction,
     DomainEvent,
@@ -333,3 +334,31 @@ async def on_return_resolved(event: DomainEvent, ctx: events.ListenerContext) ->
     return_id = _return_id(event)
     if return_id is not None:
         await survey_return(ctx.settings, return_id, now=ctx.now, conn=ctx.conn)
+
+
+#: A claim settled: the customer is asked how easy it was (CES), never NPS, as after a lost
+#: or damaged parcel (DESIGN.md "Surveys").
+CLAIM_SETTLED = tuple(claim_kind(state) for state in ("reshipped", "refunded", "rejected"))
+
+
+@events.listen(*CLAIM_SETTLED)
+async def on_claim_settled(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    """Survey the customer once their claim is resolved, about the claimed parcel."""
+    claim = (
+        await Claim.filter(id=event.subject_id, merchant_id=event.merchant_id)
+        .using_db(ctx.conn)
+        .select_related("merchant", "order", "customer", "shipment")
+        .first()
+    )
+    if claim is None or claim.customer is None:
+        return
+    await create_survey(
+        ctx.settings,
+        merchant=claim.merchant,
+        customer=claim.customer,
+        order=claim.order,
+        outcome=Outcome.LOST_OR_DAMAGED,
+        now=ctx.now,
+        conn=ctx.conn,
+        shipment=claim.shipment,
+    )

@@ -27,8 +27,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from portal.core.links import withdrawal_url
 from portal.i18n import current_locale
 from portal.models import Customer, Merchant, Order, OrderItem, Shipment, TrackingEvent
+from portal.returns import withdrawal
 from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import lookup, reach
 from portal.tracking_page.branding import brand_of
@@ -226,7 +228,14 @@ async def shipment_page(
         request, shipments, merchant, order, full_signer=tier == "order", status_urls=status_urls
     )
     order_view = None
+    offer: dict[str, object] = {"withdraw_url": "", "withdraw_until": ""}
     if tier == "order" and order is not None:
+        # the order is proven here (signed link or lookup): the withdrawal function is
+        # offered on this page too, through the same signed link the messages carry
+        if (await withdrawal.review(order)).refusal is None:
+            settings = request.app.state.settings
+            url = withdrawal_url(settings, order.merchant_id, order.id)
+            offer["withdraw_url"] = url.removeprefix(settings.public_base_url)
         items = await OrderItem.filter(order_id=order.id).order_by("id")
         order_view = OrderView(
             number=order.number,
@@ -254,6 +263,7 @@ async def shipment_page(
         "order": order_view,
         "shop": request.query_params.get("shop"),
         "returns_url": returns_entry(merchant, order_view),
+        **offer,
     }
     return templates_of(request).TemplateResponse(
         request, "tracking/page.html", context, status_code=status_code

@@ -23,6 +23,7 @@ from portal.core.rate_limit import Limit, client_key
 from portal.i18n import _
 from portal.models import Merchant, Order, Shipment
 from portal.tracking_page import lookup, reach, render
+from portal.tracking_page import problem as claim_page
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import Outcome
@@ -254,6 +255,17 @@ async def signed_link(request: Request) -> Response:
     )
 
 
+async def problem(request: Request) -> Response:
+    """The "Report a problem" form of the parcel a signed link names (GET), and the claim
+    it opens (POST)."""
+    shipment = await _from_token(request)
+    if isinstance(shipment, Response):
+        return shipment
+    if request.method == "POST":
+        return await claim_page.report(request, shipment)
+    return await claim_page.problem_page(request, shipment)
+
+
 async def signed_status(request: Request) -> Response:
     shipment = await _from_token(request)
     if isinstance(shipment, Response):
@@ -282,6 +294,7 @@ routes: list[BaseRoute] = [
     Route("/track/{number}", track, name="track_number"),
     Route("/orders/lookup", order_lookup, methods=["POST"], name="order_lookup"),
     Route("/t/{token}/status", signed_status, name="signed_link_status"),
+    Route("/t/{token}/problem", problem, methods=["GET", "POST"], name="signed_link_problem"),
     Route("/t/{token}", signed_link, name="signed_link"),
     Route("/brand/{slug}.css", brand_css, name="brand_css"),
     *reach.routes,
