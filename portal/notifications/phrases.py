@@ -338,6 +338,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Сповіщення електронною поштою",
         "prefs_sms": "SMS-сповіщення",
         "prefs_whatsapp": "Сповіщення у WhatsApp",
+        "withdraw": "Відмовитися від договору тут",
         "prefs_save": "Зберегти налаштування",
         "prefs_saved": "Налаштування збережено.",
         "prefs_unsubscribed": "Ви більше не отримуватимете листів про доставку від магазину "
@@ -362,6 +363,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Известия по имейл",
         "prefs_sms": "Известия по SMS",
         "prefs_whatsapp": "Известия в WhatsApp",
+        "withdraw": "Откажете се от договора тук",
         "prefs_save": "Запазване на настройките",
         "prefs_saved": "Настройките ви са запазени.",
         "prefs_unsubscribed": "Повече няма да получавате имейли за доставки от {merchant}.",

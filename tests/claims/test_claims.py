@@ -41,8 +41,8 @@ def _path(settings: Settings, shipment: Shipment) -> str:
     return make_tracking_link(settings, shipment).removeprefix(settings.public_base_url)
 
 
-def _csrf_query(html: str) -> str:
-    found = re.search(r"csrf_token=([A-Za-z0-9_\-]+)", html)
+def _csrf_field(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the form carries a CSRF token"
     return found.group(1)
 
@@ -52,10 +52,11 @@ async def _report(
 ) -> httpx.Response:
     page = await web.get(f"{_path(settings, shipment)}/problem")
     assert page.status_code == 200
-    url = f"{_path(settings, shipment)}/problem?csrf_token={_csrf_query(page.text)}"
+    url = f"{_path(settings, shipment)}/problem"
     files = {"photos": ("box.png", png(), "image/png")}
     items = {name: "1" for name in re.findall(r'name="(quantity-\d+)"', page.text)}
-    return await web.post(url, data={**items, **fields}, files=files)
+    token = {"csrf_token": _csrf_field(page.text)}
+    return await web.post(url, data={**token, **items, **fields}, files=files)
 
 
 async def test_the_tracking_page_offers_report_a_problem_for_a_lost_parcel(
@@ -92,8 +93,8 @@ async def test_a_parcel_on_its_way_cannot_be_claimed_as_lost(
     token = re.search(r'name="csrf_token" value="([^"]+)"', (await web.get("/returns")).text)
     assert token
     forged = await web.post(
-        f"{_path(settings, shipment)}/problem?csrf_token={token.group(1)}",
-        data={"kind": "lost", "description": "Where is it?"},
+        f"{_path(settings, shipment)}/problem",
+        data={"csrf_token": token.group(1), "kind": "lost", "description": "Where is it?"},
     )
     assert forged.status_code == 400 and await Claim.all().count() == 0
 
