@@ -71,6 +71,7 @@ BatchListener = Callable[[Sequence[DomainEvent], ListenerContext], Awaitable[Non
 LISTENER_MODULES: tuple[str, ...] = (
     "portal.returns.exchanges",
     "portal.returns.credit",
+    "portal.tracking.prediction",
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
     "portal.surveys.scheduling",

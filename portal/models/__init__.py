@@ -12,6 +12,14 @@ from portal.models.merchants import (
 )
 from portal.models.messaging import Channel, MessageState, NotificationTemplate, OutboxMessage
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
+from portal.models.prediction import (
+    AlertKind,
+    BusinessDay,
+    ScanGap,
+    ShipmentAlert,
+    ShipmentPrediction,
+    TransitStat,
+)
 from portal.models.returns import (
     CreditEntry,
     Exchange,
@@ -29,7 +37,9 @@ from portal.models.tracking import Direction, DomainEvent, EventSource, Shipment
 from portal.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AlertKind",
     "ApiKey",
+    "BusinessDay",
     "CarrierAccount",
     "Channel",
     "ConsentChange",
@@ -61,11 +71,15 @@ __all__ = [
     "ReturnState",
     "ReturnTransition",
     "Role",
+    "ScanGap",
     "Shipment",
+    "ShipmentAlert",
+    "ShipmentPrediction",
     "StaffUser",
     "Survey",
     "SurveyAnswer",
     "TrackingEvent",
+    "TransitStat",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -55,6 +55,9 @@ class Order(Model):
     ship_region = fields.CharField(max_length=100, default="")
     ship_postal_code = fields.CharField(max_length=20, default="")
     ship_country = fields.CharField(max_length=2, default="")
+    #: The customer's delivery choice (:mod:`portal.core.delivery_preferences`): home,
+    #: locker or pickup point, safe place, instructions, preferred days.
+    delivery_preferences: dict[str, Any] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
