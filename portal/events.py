@@ -74,6 +74,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.tracking.prediction",
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
+    "portal.webhooks_out.episode_listener",
     "portal.surveys.scheduling",
     "portal.returns.tracking_listener",
     "portal.returns.notifications",

@@ -47,6 +47,8 @@ TRIGGER_NAMES = {
     "returned_to_sender": lazy("Returned to sender"),
     "delayed": lazy("Delayed"),
     "pickup_reminder": lazy("Pickup reminder (the day before the deadline)"),
+    "late": lazy("Late (its delivery window passed)"),
+    "stuck": lazy("Stuck (no scan for longer than usual)"),
 }
 CHANNELS = ("email", "sms")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

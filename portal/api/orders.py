@@ -24,6 +24,7 @@ from portal.api.schemas import (
     page_of,
     string,
 )
+from portal.core import delivery_preferences
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
@@ -125,6 +126,32 @@ ITEM = component(
         }
     ),
 )
+DELIVERY_PREFERENCES = component(
+    "DeliveryPreferences",
+    obj(
+        {},
+        {
+            "method": {
+                "type": "string",
+                "enum": list(delivery_preferences.METHODS),
+                "description": "Where the customer wants the parcel (default: home).",
+            },
+            "point_id": nullable(
+                string(
+                    maxLength=64,
+                    description="The locker's or pickup point's id (required for them).",
+                )
+            ),
+            "safe_place": nullable(string(maxLength=200, description="Home delivery only.")),
+            "instructions": nullable(string(maxLength=500)),
+            "preferred_days": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(delivery_preferences.DAYS)},
+                "maxItems": 7,
+            },
+        },
+    ),
+)
 ORDER_IN = component(
     "OrderInput",
     obj(
@@ -138,6 +165,7 @@ ORDER_IN = component(
             "placed_at": DATE_TIME,
             "customer": CUSTOMER_IN,
             "shipping_address": ADDRESS_IN,
+            "delivery_preferences": nullable(DELIVERY_PREFERENCES),
         },
     ),
 )
@@ -152,6 +180,7 @@ ORDER = component(
             "created_at": DATE_TIME,
             "customer": nullable(CUSTOMER),
             "shipping_address": ADDRESS,
+            "delivery_preferences": nullable(DELIVERY_PREFERENCES),
             "items": {"type": "array", "items": ITEM},
         }
     ),
@@ -221,6 +250,10 @@ async def create_order(call: Call) -> Reply:
     number = body["number"]
     address = body.get("shipping_address") or {}
     try:
+        preferences = delivery_preferences.clean(body.get("delivery_preferences"))
+    except delivery_preferences.PreferencesError as exc:
+        raise invalid([FieldError(f"/delivery_preferences/{exc.field}", exc.message)]) from None
+    try:
         async with in_transaction() as conn:
             if (
                 await Order.filter(merchant_id=call.merchant_id, number=number)
@@ -239,6 +272,7 @@ async def create_order(call: Call) -> Reply:
                 if body.get("placed_at")
                 else call.now,
                 **{f"ship_{f}": address.get(f, "") for f in ADDRESS_FIELDS},
+                delivery_preferences=preferences,
                 using_db=conn,
             )
             variant_ids = await catalogue.variant_ids_for(

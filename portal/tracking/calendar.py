@@ -82,9 +82,7 @@ def _ordinals(country: str, until: date) -> Iterable[tuple[date, int, bool]]:
         day += timedelta(days=1)
 
 
-async def ensure_calendar(
-    conn: BaseDBAsyncClient, countries: Iterable[str], today: date
-) -> int:
+async def ensure_calendar(conn: BaseDBAsyncClient, countries: Iterable[str], today: date) -> int:
     """Make sure every country has its days from :data:`EPOCH` to the end of next year;
     returns the rows added. The running counts always start at the epoch, so rows added
     later agree with the ones already there."""

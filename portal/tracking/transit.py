@@ -153,9 +153,7 @@ class Stats:
     def __len__(self) -> int:
         return len(self._figures)
 
-    def find(
-        self, merchant_id: int, stage: str, key: Key
-    ) -> tuple[Percentiles, int, bool] | None:
+    def find(self, merchant_id: int, stage: str, key: Key) -> tuple[Percentiles, int, bool] | None:
         """The figures a prediction uses: (percentiles, level, the shop's own?) or None."""
         for own, level in SEARCH_ORDER:
             scope = merchant_id if own else None
