@@ -23,6 +23,7 @@ from babel.dates import format_date, format_time
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal.core import pickup
+from portal.core.promise import open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
@@ -116,6 +117,10 @@ class ShipmentView:
     zone: str
     event_count: int
     pickup: PickupView | None = None
+    #: Whose date ``eta_text`` is: "carrier", or "predicted" (ours, from the shop's history).
+    eta_source: str | None = None
+    #: Set instead of ``eta_text`` once the window has passed without delivery.
+    late_text: str | None = None
 
 
 def zone_for(
@@ -205,12 +210,18 @@ def timeline(events: Sequence[TrackingEvent], zone: ZoneInfo, locale: str) -> tu
     )
 
 
-def eta_text(shipment: Shipment, zone: ZoneInfo, locale: str) -> str | None:
-    """The expected delivery day, or window, in the customer's time."""
-    if shipment.status.is_final:
+def eta_text(
+    shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime | None = None
+) -> str | None:
+    """The expected delivery day, or window, in the customer's time: the carrier's when it
+    gave one, else ours; never a day already past (see :func:`late_text`)."""
+    promise = open_promise(shipment)
+    if promise is None:
+        return None
+    if now is not None and promise.late(now.astimezone(zone).date()):
         return None
     start, end = shipment.eta_window_start, shipment.eta_window_end
-    if start is not None and end is not None:
+    if promise.source == "carrier" and start is not None and end is not None:
         start, end = start.astimezone(zone), end.astimezone(zone)
         if start.date() == end.date():
             return _("%(day)s, between %(start)s and %(end)s") % {
@@ -222,9 +233,23 @@ def eta_text(shipment: Shipment, zone: ZoneInfo, locale: str) -> str | None:
             "start": _stamp(start, locale),
             "end": _stamp(end, locale),
         }
-    if shipment.estimated_delivery is not None:
-        return format_date(shipment.estimated_delivery, format="full", locale=locale)
-    return None
+    if promise.start == promise.end:
+        return format_date(promise.end, format="full", locale=locale)
+    return _("between %(start)s and %(end)s") % {
+        "start": format_date(promise.start, format="full", locale=locale),
+        "end": format_date(promise.end, format="full", locale=locale),
+    }
+
+
+def late_text(shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime) -> str | None:
+    """What the page says instead of a date in the past: the parcel is late."""
+    promise = open_promise(shipment)
+    if promise is None or not promise.late(now.astimezone(zone).date()):
+        return None
+    return _(
+        "Later than expected: it was due by %(day)s. We are keeping an eye on it and will "
+        "let you know as soon as it moves."
+    ) % {"day": format_date(promise.end, format="full", locale=locale)}
 
 
 def _stamp(moment: datetime, locale: str) -> str:
@@ -302,6 +327,7 @@ def present(
     if status is Status.DELIVERED and shipment.delivered_at is not None:
         delivered = _stamp(shipment.delivered_at.astimezone(zone), locale)
     last_event = max((e.occurred_at for e in events), default=shipment.last_event_at)
+    promise = open_promise(shipment)
     return ShipmentView(
         id=shipment.id,
         tracking_number=shipment.tracking_number,
@@ -314,7 +340,9 @@ def present(
         stages=stages,
         explanation=what,
         next_step=next_step,
-        eta_text=eta_text(shipment, zone, locale),
+        eta_text=eta_text(shipment, zone, locale, now),
+        eta_source=promise.source if promise is not None else None,
+        late_text=late_text(shipment, zone, locale, now),
         delivered_text=delivered,
         carrier_name=carrier_name,
         carrier_url=carrier_url,
