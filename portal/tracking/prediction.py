@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
 from portal import events
-from portal.models import Direction, DomainEvent, Shipment, TransitStat
+from portal.models import DomainEvent, TransitStat
 from portal.tracking import store
 from portal.tracking.transit import Key, Percentiles, StatRow, Stats, Window, postcode_prefix
 
@@ -133,23 +133,17 @@ def key_of(row: dict[str, Any]) -> Key:
 
 
 async def _read(conn: BaseDBAsyncClient, ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = (
-        await Shipment.filter(id__in=ids, direction=Direction.OUTBOUND)
-        .using_db(conn)
-        .values(
-            "id",
-            "merchant_id",
-            "carrier_key",
-            "service",
-            "origin_country",
-            "shipped_at",
-            "estimated_delivery",
-            "predicted_start",
-            "order__ship_country",
-            "order__ship_postal_code",
-        )
+    """The keys of these outbound shipments, in one statement written by hand: on the
+    sweep's path the ORM's query building costs more than the query."""
+    sql = (
+        "SELECT s.id, s.merchant_id, s.carrier_key, s.service, s.origin_country, s.shipped_at, "
+        "s.estimated_delivery, o.ship_country AS order__ship_country, "
+        "o.ship_postal_code AS order__ship_postal_code "
+        "FROM shipment s LEFT JOIN orders o ON o.id = s.order_id "
+        f"WHERE {store._in_list(conn, 's.id', len(ids))} AND s.direction = 'outbound'"
     )
-    return {row["id"]: row for row in rows}
+    rows = await conn.execute_query_dict(sql, store._ids_param(conn, ids))
+    return {int(row["id"]): row for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
