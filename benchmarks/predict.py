@@ -64,7 +64,7 @@ FROM generate_series(1, %(shops)s) g;
 INSERT INTO orders (id, merchant_id, number, email, currency, placed_at, ship_name, ship_line1,
     ship_line2, ship_city, ship_region, ship_postal_code, ship_country, created_at)
 SELECT g, 1 + g %% %(shops)s, 'H' || g, '', 'EUR', now(), '', '', '', '', '',
-    lpad(((g * 7919) %% 100)::text, 2, '0') || '-' || lpad((g %% 1000)::text, 3, '0'),
+    lpad(((g::bigint * 7919) %% 100)::text, 2, '0') || '-' || lpad((g %% 1000)::text, 3, '0'),
     (ARRAY['PL', 'RO', 'GR', 'DE', 'GB'])[1 + g %% 5], now()
 FROM generate_series(1, %(settled)s) g;
 

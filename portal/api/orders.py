@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from portal import catalogue, consent
+from portal import delivery_preferences as preference_changes
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -332,6 +333,19 @@ async def list_orders(call: Call) -> Reply:
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
 
+async def set_delivery_preferences(call: Call) -> Reply:
+    order = await Order.get_or_none(merchant_id=call.merchant_id, number=call.path["number"])
+    if order is None:
+        raise not_found("order")
+    try:
+        await preference_changes.change(
+            order, call.body, source="api", settings=call.settings, now=call.now
+        )
+    except delivery_preferences.PreferencesError as exc:
+        raise invalid([FieldError(f"/{exc.field}", exc.message)]) from None
+    return Reply(200, await _load(call.merchant_id, order.number))
+
+
 _NUMBER = Param("number", string(minLength=1, maxLength=64), "The order number.", "path", True)
 
 OPERATIONS = [
@@ -371,5 +385,18 @@ OPERATIONS = [
         get_order,
         {200: ORDER},
         params=(_NUMBER,),
+    ),
+    Operation(
+        "PUT",
+        "/orders/{number}/delivery-preferences",
+        "setOrderDeliveryPreferences",
+        "Replace the customer's delivery preferences of an order",
+        "orders",
+        set_delivery_preferences,
+        {200: ORDER},
+        body=DELIVERY_PREFERENCES,
+        params=(_NUMBER,),
+        description="Sends `order.delivery_preferences_changed` to subscribed webhook "
+        "endpoints when the preferences change (a repeat of the same choice sends nothing).",
     ),
 ]
