@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import cast
 
 import holidays
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -96,7 +97,7 @@ async def ensure_calendar(conn: BaseDBAsyncClient, countries: Iterable[str], tod
             .limit(1)
             .values_list("day", flat=True)
         )
-        last = found[0] if found else None
+        last = cast("date", found[0]) if found else None
         if last is not None and last >= until:
             continue
         rows = [

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -79,7 +79,7 @@ async def _stats_for(conn: BaseDBAsyncClient, carriers: set[str]) -> Stats:
             .limit(1)
             .values_list("computed_at", flat=True)
         )
-        stamp = found[0] if found else None
+        stamp = cast("datetime", found[0]) if found else None
         if stamp != _cache.stamp:
             _cache = _Cache(stamp=stamp)
         _cache.checked = time.monotonic()

@@ -23,6 +23,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -242,7 +243,7 @@ async def last_computed() -> datetime | None:
         .limit(1)
         .values_list("computed_at", flat=True)
     )
-    return found[0] if found else None
+    return cast("datetime", found[0]) if found else None
 
 
 async def recompute_job(settings: Settings, client: httpx.AsyncClient) -> bool:
