@@ -200,3 +200,29 @@ def test_stale_staging_folders_are_purged(tmp_path: Path) -> None:
     os.utime(old / "state.json", (time.time() - 3 * 86400,) * 2)
     assert csv_import.purge_stale(tmp_path) == 1
     assert fresh.exists() and not old.exists()
+
+
+def test_delivery_preferences_columns_are_checked_and_kept(tmp_path: Path) -> None:
+    header = "order_number,order_date,sku,title,quantity,unit_price,delivery_method,"
+    header += "pickup_point_id,preferred_days\n"
+    text = header + (
+        '#1,2026-11-02,TEE,T,1,5,locker,KRA01M,"fri,mon"\n'
+        "#2,2026-11-02,TEE,T,1,5,locker,,\n"
+        "#3,2026-11-02,TEE,T,1,5,,,someday\n"
+    )
+    folder, _state = _stage(tmp_path, text)
+    assert set(_codes(folder)) == {
+        (3, "pickup_point_id", "bad_preferences"),
+        (4, "preferred_days", "bad_preferences"),
+    }
+    clean, errors = csv_import.check_row(
+        {"delivery_method": "locker", "pickup_point_id": "KRA01M", "preferred_days": "fri,mon"},
+        set(),
+    )
+    assert clean["delivery_preferences"] == {
+        "method": "locker",
+        "point_id": "KRA01M",
+        "safe_place": None,
+        "instructions": None,
+        "preferred_days": ["mon", "fri"],
+    }
