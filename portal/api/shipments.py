@@ -213,8 +213,8 @@ async def create_shipment(call: Call) -> Reply:
             carrier_pinned=pinned,
             tracking_number=number,
             direction=Direction(body.get("direction", Direction.OUTBOUND.value)),
-            service=body.get("service", ""),
-            origin_country=body.get("origin_country", ""),
+            service=body.get("service") or None,
+            origin_country=body.get("origin_country") or None,
             next_poll_at=call.now,
         )
     except IntegrityError:

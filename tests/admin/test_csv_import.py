@@ -219,6 +219,7 @@ def test_delivery_preferences_columns_are_checked_and_kept(tmp_path: Path) -> No
         {"delivery_method": "locker", "pickup_point_id": "KRA01M", "preferred_days": "fri,mon"},
         set(),
     )
+    assert ("delivery_method", "bad_preferences") not in errors
     assert clean["delivery_preferences"] == {
         "method": "locker",
         "point_id": "KRA01M",
