@@ -297,6 +297,32 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> None:
         async with httpx.AsyncClient() as http:
             return await connect_store(args, settings, http)
 
+
+def cmd_predict(args: argparse.Namespace, settings: Settings) -> None:
+    from portal.models import Merchant
+    from portal.tracking import backtest
+    from portal.tracking.transit_sql import learn, recompute
+
+    async def work() -> list[str]:
+        now = datetime.now(UTC)
+        if args.action == "recompute":
+            done = await recompute(now)
+            return [
+                f"learned from {done.parcels} settled parcels: {done.groups} groups, "
+                f"{done.gaps} scan gaps in {done.seconds:.1f} s"
+            ]
+        merchant_id = None
+        if args.merchant:
+            shop = await Merchant.get_or_none(slug=args.merchant)
+            if shop is None:
+                raise CommandError(f"no merchant with slug {args.merchant!r}")
+            merchant_id = shop.id
+        await learn(now)  # brings the business-day calendar up to date
+        records = await backtest.load(merchant_id)
+        if not records:
+            raise CommandError("no settled parcels to replay")
+        return backtest.replay(records, weeks=args.weeks).lines()
+
     for line in asyncio.run(_with_db(settings, work)):
         print(line)
 
@@ -374,6 +400,20 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = sub.add_parser("dispatch", help="send due notifications")
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
     dispatch.set_defaults(handler=cmd_dispatch)
+
+    predict = sub.add_parser("predict", help="delivery-date predictions")
+    predict_sub = predict.add_subparsers(dest="action", metavar="ACTION", required=True)
+    predict_sub.add_parser(
+        "recompute", help="learn transit times and scan gaps from the settled history now"
+    ).set_defaults(handler=cmd_predict)
+    replay = predict_sub.add_parser(
+        "backtest", help="replay the history week by week and print the accuracy figures"
+    )
+    replay.add_argument("--merchant", help="one shop's parcels (its slug); default: all")
+    replay.add_argument(
+        "--weeks", type=int, default=None, help="replay only the last N weeks (default: all)"
+    )
+    replay.set_defaults(handler=cmd_predict)
 
     merchant = sub.add_parser("merchant", help="manage merchants")
     merchant_sub = merchant.add_subparsers(dest="action", metavar="ACTION", required=True)

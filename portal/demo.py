@@ -19,6 +19,7 @@ from carriers.sandbox.journey import plan
 from carriers.sandbox.waiting import make_waiting
 from portal import crypto
 from portal.demo_history import load_history
+from portal.demo_predictions import seed_predictions, watched_parcels
 from portal.http import sandbox_base_url
 from portal.models import (
     CarrierAccount,
@@ -200,6 +201,8 @@ async def load_demo(settings: Settings, *, now: datetime | None = None) -> DemoR
         await _returns_policy(shop, conn)
         created_orders, created_shipments = await _orders(shop, account, conn, now)
         await load_history(shop, conn, now)
+        await watched_parcels(shop, conn, now)
+    await seed_predictions(shop, now)
     return DemoReport(shop, created_orders, created_shipments)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,20 +39,22 @@ from portal.models.returns import Resolution, ReturnMethod, ReturnState
 from portal.models.surveys import Metric, Outcome
 from portal.surveys.outcomes import questions_for
 from portal.surveys.scheduling import hash_token
+from portal.tracking.calendar import add_business_days
 
-HISTORY_ORDERS = 240
+HISTORY_ORDERS = 400
 HISTORY_DAYS = 120
 MARKER = "NW-H0001"
 
-#: (carrier key, share of parcels, usual transit days)
-_CARRIERS = (("ups", 0.35, 3), ("dhl", 0.30, 2), ("fedex", 0.20, 4), ("usps", 0.15, 5))
-#: (destination country, city, postcode, locale, time zone)
+#: (carrier key, share of parcels, usual transit in business days, the days the carrier
+#: quotes). Carriers quote optimistically: the prediction has something to beat.
+_CARRIERS = (("ups", 0.35, 3, 3), ("dhl", 0.30, 2, 2), ("fedex", 0.20, 4, 3), ("usps", 0.15, 5, 4))
+#: (destination country, city, postcodes, locale, time zone, extra business days)
 _DESTINATIONS = (
-    ("PL", "Kraków", "31-100", "pl", "Europe/Warsaw"),
-    ("RO", "Cluj-Napoca", "400001", "ro", "Europe/Bucharest"),
-    ("GR", "Thessaloniki", "546 21", "el", "Europe/Athens"),
-    ("DE", "Berlin", "10115", "en", "Europe/Berlin"),
-    ("GB", "Leeds", "LS1 4AP", "en", "Europe/London"),
+    ("PL", "Kraków", ("31-100", "30-001", "00-950"), "pl", "Europe/Warsaw", 0),
+    ("RO", "Cluj-Napoca", ("400001", "010011"), "ro", "Europe/Bucharest", 1),
+    ("GR", "Thessaloniki", ("546 21", "105 57"), "el", "Europe/Athens", 2),
+    ("DE", "Berlin", ("10115", "80331"), "en", "Europe/Berlin", 0),
+    ("GB", "Leeds", ("LS1 4AP", "EC1A 1BB"), "en", "Europe/London", 1),
 )
 #: (outcome, share) of how delivery went.
 _OUTCOMES = (
@@ -128,11 +130,12 @@ async def _parcel(
     index: int,
     variants: list[ProductVariant],
 ) -> _Parcel:
-    country, city, postcode, locale, zone = rng.choice(_DESTINATIONS)
-    carrier = _pick(rng, tuple((c, w) for c, w, _ in _CARRIERS))
-    transit = next(t for c, _, t in _CARRIERS if c == carrier)
+    country, city, postcodes, locale, zone, extra = rng.choice(_DESTINATIONS)
+    postcode = rng.choice(postcodes)
+    carrier = _pick(rng, tuple((c, w) for c, w, _, _ in _CARRIERS))
+    transit, quoted = next((t, q) for c, _, t, q in _CARRIERS if c == carrier)
     outcome = _pick(rng, _OUTCOMES)
-    placed = now - timedelta(days=rng.uniform(8, HISTORY_DAYS), hours=rng.uniform(0, 12))
+    placed = now - timedelta(days=rng.uniform(21, HISTORY_DAYS), hours=rng.uniform(0, 12))
     customer = await Customer.create(
         merchant=shop,
         email=f"history.{index}@example.com",
@@ -169,12 +172,14 @@ async def _parcel(
         using_db=conn,
     )
     shipped = placed + timedelta(hours=rng.uniform(6, 30))
-    first_eta = (shipped + timedelta(days=transit)).date()
-    days = transit + (rng.randint(1, 3) if outcome is Outcome.LATE else rng.choice((-1, 0, 0)))
-    late_by_attempt = 1 if outcome is Outcome.FAILED_ATTEMPT else 0  # delivered a day later
-    delivered: datetime | None = shipped + timedelta(
-        days=max(1, days) + late_by_attempt, hours=rng.uniform(0, 8)
-    )
+    first_eta = add_business_days(country, shipped.date(), quoted + extra)
+    days = transit + extra
+    days += rng.randint(1, 3) if outcome is Outcome.LATE else rng.choice((-1, 0, 0, 0, 1))
+    days += 1 if outcome is Outcome.FAILED_ATTEMPT else 0  # delivered a day later
+    arrival = add_business_days(country, shipped.date(), max(1, days))
+    delivered: datetime | None = datetime.combine(
+        arrival, time(9), tzinfo=shipped.tzinfo
+    ) + timedelta(hours=rng.uniform(0, 8))
     status, reason = Status.DELIVERED, None
     if outcome is Outcome.EXCEPTION:
         delivered, status, reason = None, Status.EXCEPTION, Reason.LOST

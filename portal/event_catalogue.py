@@ -45,27 +45,63 @@ class ShipmentDelayed(TypedDict):
     source: str
 
 
-class ShipmentLate(TypedDict):
-    """A shipment passed the end of its delivery window undelivered (once per episode)."""
-
-    shipment_id: int
-    #: When it became late (ISO 8601): the end of the window it missed.
-    since: str
-
-
-class ShipmentStuck(TypedDict):
-    """A shipment has had no scan for longer than its carrier usually leaves (once per episode)."""
-
-    shipment_id: int
-    #: Its last scan (ISO 8601): a later scan starts another episode.
-    since: str
-
-
 class ShipmentReactivated(TypedDict):
     """An expired shipment was brought back and is polled again."""
 
     tracking_number: str
     carrier_key: str
+
+
+class ShipmentLate(TypedDict):
+    """A parcel's delivery window passed without delivery (once per episode)."""
+
+    tracking_number: str
+    carrier_key: str
+    order_id: int | None
+    status: str
+    #: When the episode began: the day after the missed window's last day (UTC).
+    episode_started_at: str
+    #: The missed window: its first and last day and whose it was ("carrier" or "predicted").
+    window_start: str | None
+    window_end: str
+    window_source: str
+    last_scan_at: str | None
+
+
+class ShipmentStuck(TypedDict):
+    """A parcel had no scan for longer than its carrier's usual gap (once per episode)."""
+
+    tracking_number: str
+    carrier_key: str
+    order_id: int | None
+    status: str
+    #: When the episode began: the last scan.
+    episode_started_at: str
+    last_scan_at: str
+    silent_hours: float
+    usual_gap_hours: float
+    #: Our or the carrier's window when there is one, so a reader knows what is at stake.
+    window_end: str | None
+
+
+class ShipmentEpisodeEnded(TypedDict):
+    """A late or stuck episode ended: delivered, scanned again, a new date, or final."""
+
+    tracking_number: str
+    kind: str
+    episode_started_at: str
+    ended_at: str
+    why: str
+
+
+class OrderDeliveryPreferencesChanged(TypedDict):
+    """The customer changed how and where they want an order delivered."""
+
+    order_number: str
+    old: dict[str, object] | None
+    new: dict[str, object] | None
+    #: "customer" (the tracking page) or "api" / "csv" / "workspace".
+    source: str
 
 
 class CarrierAccountAuthFailed(TypedDict):
@@ -162,6 +198,8 @@ SHIPMENT_DELAYED = "shipment.delayed"
 SHIPMENT_REACTIVATED = "shipment.reactivated"
 SHIPMENT_LATE = "shipment.late"
 SHIPMENT_STUCK = "shipment.stuck"
+SHIPMENT_EPISODE_ENDED = "shipment.episode_ended"
+ORDER_DELIVERY_PREFERENCES_CHANGED = "order.delivery_preferences_changed"
 CARRIER_ACCOUNT_AUTH_FAILED = "carrier_account.auth_failed"
 SURVEY_ANSWERED = "survey.answered"
 SURVEY_FOLLOW_UP = "survey.follow_up"
@@ -216,8 +254,14 @@ CATALOGUE: tuple[EventKind, ...] = (
     ),
     EventKind(SHIPMENT_DELAYED, ShipmentDelayed),
     EventKind(SHIPMENT_REACTIVATED, ShipmentReactivated),
-    EventKind(SHIPMENT_LATE, ShipmentLate),
-    EventKind(SHIPMENT_STUCK, ShipmentStuck),
+    EventKind(SHIPMENT_LATE, ShipmentLate, (SHIPMENT_LATE,)),
+    EventKind(SHIPMENT_STUCK, ShipmentStuck, (SHIPMENT_STUCK,)),
+    EventKind(SHIPMENT_EPISODE_ENDED, ShipmentEpisodeEnded),
+    EventKind(
+        ORDER_DELIVERY_PREFERENCES_CHANGED,
+        OrderDeliveryPreferencesChanged,
+        (ORDER_DELIVERY_PREFERENCES_CHANGED,),
+    ),
     EventKind(CARRIER_ACCOUNT_AUTH_FAILED, CarrierAccountAuthFailed),
     *(EventKind(kind, ReturnMoved, (kind,)) for kind in RETURN_KINDS),
     EventKind(SURVEY_ANSWERED, SurveyAnswered, (SURVEY_ANSWERED,)),

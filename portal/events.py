@@ -71,8 +71,10 @@ BatchListener = Callable[[Sequence[DomainEvent], ListenerContext], Awaitable[Non
 LISTENER_MODULES: tuple[str, ...] = (
     "portal.returns.exchanges",
     "portal.returns.credit",
+    "portal.tracking.prediction",
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
+    "portal.webhooks_out.episode_listener",
     "portal.surveys.scheduling",
     "portal.returns.tracking_listener",
     "portal.returns.notifications",

@@ -53,7 +53,9 @@ def jobs() -> list[Job]:
     from portal.platforms.writeback import push_job
     from portal.returns.service import expire_unused_labels
     from portal.surveys.scheduling import schedule_due_surveys
+    from portal.tracking.alerts import watch_job
     from portal.tracking.sweep import poll_job
+    from portal.tracking.transit_sql import recompute_job
     from portal.webhooks_out.sender import run_unit as webhook_unit
 
     return [
@@ -67,6 +69,9 @@ def jobs() -> list[Job]:
         Job("schedule-surveys", schedule_due_surveys, every_seconds=300),
         Job("remind-pickups", pickup_reminder_job, every_seconds=600),
         Job("expire-return-labels", expire_unused_labels, every_seconds=900),
+        # Skips unless the figures are older than a day: every worker may run it.
+        Job("learn-transit-times", recompute_job, every_seconds=3600, budget_seconds=0),
+        Job("watch-late-and-stuck", watch_job, every_seconds=600),
         Job("housekeeping", housekeeping, every_seconds=3600, budget_seconds=0),
     ]
 

@@ -64,3 +64,20 @@ async def test_the_chaos_benchmark_runs_and_counts_nothing_lost(
     assert values["messages lost (never sent)"] == "0"
     assert values["shipments lost (never polled)"] == "0"
     assert "SIGTERM (exit 0" in out
+
+
+async def test_the_predict_benchmark_runs_on_postgres(capsys: pytest.CaptureFixture[str]) -> None:
+    """PostgreSQL only (it fills the history with generate_series); its own database."""
+    import os
+
+    from benchmarks import predict
+
+    url = os.environ.get("PORTAL_TEST_POSTGRES", "")
+    if not url:
+        pytest.skip("PORTAL_TEST_POSTGRES is not set")
+    database = url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_predict_bench"
+    argv = ["--settled", "3000", "--sweep", "200", "--rounds", "1", "--database", database]
+    assert await predict.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "nightly recomputation on PostgreSQL, 3,000 settled parcels counted" in out
+    assert "median CPU per shipment" in out and "reproduce: python -m benchmarks.predict" in out

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from carriers.base import Status
 from carriers.sandbox.parse import parse_track_response
 from carriers.sandbox.server import track_payload
 from portal.demo import DEMO_IN_LOCKERS, DEMO_ORDERS, load_demo
 from portal.demo_history import HISTORY_ORDERS
+from portal.demo_predictions import WATCHED
 from portal.models import (
     EventSource,
     Order,
@@ -38,7 +39,7 @@ async def test_loading_twice_adds_nothing_the_second_time(db: str, settings: Set
 
     assert first.created_orders == DEMO_ORDERS
     assert second.created_orders == second.created_shipments == 0
-    assert counts[0] == DEMO_ORDERS + HISTORY_ORDERS
+    assert counts[0] == DEMO_ORDERS + HISTORY_ORDERS + len(WATCHED)
     assert [await m.all().count() for m in (Order, Shipment, ReturnRequest, SurveyAnswer)] == counts
 
 
@@ -164,3 +165,23 @@ async def test_most_live_parcels_are_still_moving_at_the_first_check(
     scans = {p.tracking_number: len(journey(p.tracking_number, NOW)) for p in live}
     moving = [n for n, seen in scans.items() if len(journey(n, later)) > seen]
     assert len(moving) >= 3
+
+
+async def test_the_history_has_predictions_to_measure_and_parcels_to_worry_about(
+    db: str, settings: Settings
+) -> None:
+    from portal.analytics.accuracy import accuracy
+    from portal.analytics.sql import Filters
+    from portal.models import ShipmentAlert, TransitStat
+    from portal.tracking.alerts import watch
+
+    report = await load_demo(settings, now=NOW)
+    figures = await accuracy(Filters(report.merchant.id, NOW - timedelta(days=130), NOW))
+    assert {row.carrier_key for row in figures} >= {"ups", "dhl", "fedex", "usps"}
+    for row in figures:
+        assert row.ours.parcels > 0 and row.carrier.parcels > 0
+    assert await TransitStat.filter(merchant_id=report.merchant.id).exists()
+
+    await watch(settings, NOW + timedelta(minutes=5))
+    alerts = await ShipmentAlert.filter(shipment__order__number__startswith="NW-L")
+    assert sorted(str(a.kind) for a in alerts) == ["late", "late", "stuck"]

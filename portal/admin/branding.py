@@ -48,6 +48,8 @@ TRIGGER_NAMES = {
     "returned_to_sender": lazy("Returned to sender"),
     "delayed": lazy("Delayed"),
     "pickup_reminder": lazy("Pickup reminder (the day before the deadline)"),
+    "late": lazy("Late (its delivery window passed)"),
+    "stuck": lazy("Stuck (no scan for longer than usual)"),
 }
 CHANNELS = ("email", "sms", "whatsapp", "push")
 CHANNEL_LABELS = {

@@ -30,14 +30,20 @@ from pathlib import Path
 from typing import IO, Any
 
 from carriers import detection, registry
+from portal.core import delivery_preferences
 from portal.core.phones import to_e164
 
 COLUMNS = (
     "order_number", "order_date", "email", "phone", "name", "address_line1", "address_line2",
     "city", "region", "postal_code", "country", "currency", "sku", "title", "quantity",
     "unit_price", "final_sale", "category", "tracking_number", "carrier", "email_consent",
-    "sms_consent",
+    "sms_consent", "delivery_method", "pickup_point_id", "safe_place", "delivery_instructions",
+    "preferred_days",
 )  # fmt: skip
+#: CSV column -> delivery preference (:mod:`portal.core.delivery_preferences`).
+PREFERENCE_COLUMNS = {"delivery_method": "method", "pickup_point_id": "point_id",
+                      "safe_place": "safe_place", "delivery_instructions": "instructions",
+                      "preferred_days": "preferred_days"}  # fmt: skip
 REQUIRED = ("order_number", "order_date", "sku", "title", "quantity", "unit_price")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_ROWS = 20
@@ -177,6 +183,15 @@ def check_row(
             carrier = carrier_for(tracking, v["carrier"].lower(), available)
             if carrier is None:
                 errors.append(("carrier", "unknown_carrier"))
+    preferences = None
+    if any(v[column] for column in PREFERENCE_COLUMNS):
+        try:
+            preferences = delivery_preferences.clean(
+                {key: v[column] or None for column, key in PREFERENCE_COLUMNS.items()}
+            )
+        except delivery_preferences.PreferencesError as exc:
+            column = next((c for c, k in PREFERENCE_COLUMNS.items() if k == exc.field), "")
+            errors.append((column or "delivery_method", "bad_preferences"))
     clean = {
         **{k: v[k] for k in ("order_number", "name", "sku", "title", "category")},
         **{k: v[k] for k in ("address_line1", "address_line2", "city", "region", "postal_code")},
@@ -184,6 +199,7 @@ def check_row(
         "placed_at": placed.isoformat() if placed else None, "quantity": quantity,
         "unit_price": str(price) if price is not None else None, "final_sale": final in _TRUE,
         "tracking": tracking, "carrier": carrier, **consent,
+        "delivery_preferences": preferences,
     }  # fmt: skip
     return clean, errors
 

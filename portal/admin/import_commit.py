@@ -157,6 +157,7 @@ async def _write_chunk(
                 ship_region=r["region"],
                 ship_postal_code=r["postal_code"],
                 ship_country=r["country"],
+                delivery_preferences=r.get("delivery_preferences"),
             )
     if new_orders:
         await Order.bulk_create(list(new_orders.values()), using_db=conn)

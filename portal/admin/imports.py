@@ -35,6 +35,10 @@ ERRORS = {
     "bad_quantity": lazy("Not a whole number from 1."),
     "bad_number": lazy("Not a price. Use 12.50 or 12,50."),
     "bad_bool": lazy("Use yes or no."),
+    "bad_preferences": lazy(
+        "Use home, locker or pickup_point as the delivery method (a locker or pickup point "
+        "needs its id) and days like mon,wed."
+    ),
     "bad_email": lazy("Not an e-mail address."),
     "bad_country": lazy("Use a two-letter country code like PL."),
     "bad_currency": lazy("Use a three-letter currency code like EUR."),

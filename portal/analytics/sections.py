@@ -11,7 +11,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from portal.analytics import charts, delivery, labels, messaging, returns, satisfaction
+from portal.analytics import (
+    accuracy,
+    charts,
+    delivery,
+    labels,
+    messaging,
+    returns,
+    satisfaction,
+)
 from portal.analytics.sql import Filters
 from portal.analytics.tables import Column, Kind, Table, Text, display_cell
 from portal.i18n import _, lazy, ngettext
@@ -66,6 +74,42 @@ async def on_time_table(f: Filters) -> Table:
         _("On-time rate in % per carrier."),
         _bars(table, lambda row: _text(row[0]), 4),
         domain=(0, 100),
+    )
+    return table
+
+
+async def accuracy_table(f: Filters) -> Table:
+    rows = await accuracy.accuracy(f)
+    table = Table(
+        "date_accuracy",
+        _("Delivery date accuracy: ours and the carrier's"),
+        [
+            Column("carrier", _("Carrier")),
+            Column("predicted_parcels", _("Parcels with our window"), Kind.COUNT),
+            Column("predicted_inside_rate", _("Inside our window"), Kind.PERCENT),
+            Column("predicted_mean_error_days", _("Our mean error"), Kind.DAYS),
+            Column("carrier_parcels", _("Parcels with the carrier's date"), Kind.COUNT),
+            Column("carrier_inside_rate", _("On the carrier's date"), Kind.PERCENT),
+            Column("carrier_mean_error_days", _("Carrier's mean error"), Kind.DAYS),
+        ],
+        [
+            [
+                r.carrier_key,
+                r.ours.parcels,
+                r.ours.inside_rate,
+                r.ours.mean_error_days,
+                r.carrier.parcels,
+                r.carrier.inside_rate,
+                r.carrier.mean_error_days,
+            ]
+            for r in rows
+        ],
+        hint=_(
+            "Parcels delivered in the period, measured against the first date given: our "
+            "first predicted window (10th to 90th percentile of past deliveries) and the "
+            "carrier's first date. The error is the days between delivery and the expected "
+            "day."
+        ),
     )
     return table
 
@@ -398,6 +442,7 @@ async def messages_by_channel_table(f: Filters) -> Table:
 
 TABLES: dict[str, Builder] = {
     "on_time": on_time_table,
+    "date_accuracy": accuracy_table,
     "transit_by_carrier": transit_by_carrier_table,
     "transit_by_destination": transit_by_destination_table,
     "problems": problems_table,
@@ -416,6 +461,7 @@ SECTIONS: dict[str, list[str]] = {
     "overview": ["on_time", "satisfaction_over_time", "return_reasons"],
     "delivery": [
         "on_time",
+        "date_accuracy",
         "transit_by_carrier",
         "transit_by_destination",
         "problems",

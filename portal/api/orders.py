@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from portal import catalogue, consent
+from portal import delivery_preferences as preference_changes
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid, not_found
 from portal.api.operations import Call, Operation, Param, Reply
@@ -24,6 +25,7 @@ from portal.api.schemas import (
     page_of,
     string,
 )
+from portal.core import delivery_preferences
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
@@ -142,6 +144,32 @@ ITEM = component(
         }
     ),
 )
+DELIVERY_PREFERENCES = component(
+    "DeliveryPreferences",
+    obj(
+        {},
+        {
+            "method": {
+                "type": "string",
+                "enum": list(delivery_preferences.METHODS),
+                "description": "Where the customer wants the parcel (default: home).",
+            },
+            "point_id": nullable(
+                string(
+                    maxLength=64,
+                    description="The locker's or pickup point's id (required for them).",
+                )
+            ),
+            "safe_place": nullable(string(maxLength=200, description="Home delivery only.")),
+            "instructions": nullable(string(maxLength=500)),
+            "preferred_days": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(delivery_preferences.DAYS)},
+                "maxItems": 7,
+            },
+        },
+    ),
+)
 ORDER_IN = component(
     "OrderInput",
     obj(
@@ -160,6 +188,7 @@ ORDER_IN = component(
                 "description": "What the customer paid for standard delivery (refunded when "
                 "the whole order is withdrawn under EU law). " + str(_PRICE["description"]),
             },
+            "delivery_preferences": nullable(DELIVERY_PREFERENCES),
         },
     ),
 )
@@ -175,6 +204,7 @@ ORDER = component(
             "customer": nullable(CUSTOMER),
             "shipping_address": ADDRESS,
             "shipping_total": string(),
+            "delivery_preferences": nullable(DELIVERY_PREFERENCES),
             "items": {"type": "array", "items": ITEM},
         }
     ),
@@ -248,6 +278,10 @@ async def create_order(call: Call) -> Reply:
     number = body["number"]
     address = body.get("shipping_address") or {}
     try:
+        preferences = delivery_preferences.clean(body.get("delivery_preferences"))
+    except delivery_preferences.PreferencesError as exc:
+        raise invalid([FieldError(f"/delivery_preferences/{exc.field}", exc.message)]) from None
+    try:
         async with in_transaction() as conn:
             if (
                 await Order.filter(merchant_id=call.merchant_id, number=number)
@@ -267,6 +301,7 @@ async def create_order(call: Call) -> Reply:
                 else call.now,
                 **{f"ship_{f}": address.get(f, "") for f in ADDRESS_FIELDS},
                 shipping_total=Decimal(str(body.get("shipping_total", "0"))),
+                delivery_preferences=preferences,
                 using_db=conn,
             )
             variant_ids = await catalogue.variant_ids_for(
@@ -328,6 +363,19 @@ async def list_orders(call: Call) -> Reply:
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
 
+async def set_delivery_preferences(call: Call) -> Reply:
+    order = await Order.get_or_none(merchant_id=call.merchant_id, number=call.path["number"])
+    if order is None:
+        raise not_found("order")
+    try:
+        await preference_changes.change(
+            order, call.body, source="api", settings=call.settings, now=call.now
+        )
+    except delivery_preferences.PreferencesError as exc:
+        raise invalid([FieldError(f"/{exc.field}", exc.message)]) from None
+    return Reply(200, await _load(call.merchant_id, order.number))
+
+
 _NUMBER = Param("number", string(minLength=1, maxLength=64), "The order number.", "path", True)
 
 OPERATIONS = [
@@ -367,5 +415,18 @@ OPERATIONS = [
         get_order,
         {200: ORDER},
         params=(_NUMBER,),
+    ),
+    Operation(
+        "PUT",
+        "/orders/{number}/delivery-preferences",
+        "setOrderDeliveryPreferences",
+        "Replace the customer's delivery preferences of an order",
+        "orders",
+        set_delivery_preferences,
+        {200: ORDER},
+        body=DELIVERY_PREFERENCES,
+        params=(_NUMBER,),
+        description="Sends `order.delivery_preferences_changed` to subscribed webhook "
+        "endpoints when the preferences change (a repeat of the same choice sends nothing).",
     ),
 ]

@@ -42,6 +42,14 @@ SHIPMENT_IN = component(
             ),
             "order_number": string(minLength=1, maxLength=64),
             "direction": {"type": "string", "enum": [d.value for d in Direction]},
+            "service": string(
+                maxLength=64,
+                description="The carrier's service, e.g. express: delivery predictions "
+                "learn each service's transit times apart.",
+            ),
+            "origin_country": string(
+                pattern="^[A-Z]{2}$", description="Where the parcel leaves from (ISO 3166)."
+            ),
         },
     ),
 )
@@ -96,6 +104,16 @@ SHIPMENT = component(
             "reason": nullable({"type": "string", "enum": [r.value for r in Reason]}),
             "order_number": nullable(string()),
             "estimated_delivery": nullable(DATE),
+            "predicted_delivery": nullable(
+                {
+                    **obj({"start": DATE, "end": DATE}),
+                    "description": "Doorstep's own window from the shop's delivery history "
+                    "(10th to 90th percentile, business days of the destination); shown when "
+                    "the carrier gives no date.",
+                }
+            ),
+            "service": nullable(string()),
+            "origin_country": nullable(string()),
             "shipped_at": nullable(DATE_TIME),
             "delivered_at": nullable(DATE_TIME),
             "signed_by": nullable(string()),
@@ -195,6 +213,8 @@ async def create_shipment(call: Call) -> Reply:
             carrier_pinned=pinned,
             tracking_number=number,
             direction=Direction(body.get("direction", Direction.OUTBOUND.value)),
+            service=body.get("service") or None,
+            origin_country=body.get("origin_country") or None,
             next_poll_at=call.now,
         )
     except IntegrityError:

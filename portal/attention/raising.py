@@ -27,6 +27,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from carriers.base import Status
 from portal import events
 from portal.event_catalogue import (
+    SHIPMENT_EPISODE_ENDED,
     SHIPMENT_LATE,
     SHIPMENT_STATUS_CHANGED,
     SHIPMENT_STUCK,
@@ -148,7 +149,10 @@ async def on_late_or_stuck(batch: Sequence[DomainEvent], ctx: events.ListenerCon
         if known.get(shipment_id, (None,))[0] != event.merchant_id:
             continue
         kind = AttentionKind.LATE if event.kind == SHIPMENT_LATE else AttentionKind.STUCK
-        since = _moment(event.payload.get("since"), event.occurred_at)
+        payload = event.payload or {}
+        since = _moment(
+            payload.get("episode_started_at") or payload.get("since"), event.occurred_at
+        )
         episode = episode_key(kind, "shipment", shipment_id, since)
         if kind is AttentionKind.STUCK:
             await (
@@ -170,6 +174,25 @@ async def on_late_or_stuck(batch: Sequence[DomainEvent], ctx: events.ListenerCon
             )
         )
     await _open(opening, ctx.conn)
+
+
+@events.listen(SHIPMENT_EPISODE_ENDED)
+async def on_episode_ended(event: DomainEvent, ctx: events.ListenerContext) -> None:
+    """The tracking engine says a late or stuck episode is over: its item closes."""
+    kinds = {"late": AttentionKind.LATE, "stuck": AttentionKind.STUCK}
+    kind = kinds.get(str((event.payload or {}).get("kind", "")))
+    if kind is None:
+        return
+    await (
+        AttentionItem.filter(
+            merchant_id=event.merchant_id,
+            shipment_id=_shipment_id(event),
+            kind=kind,
+            closed_at=None,
+        )
+        .using_db(ctx.conn)
+        .update(closed_at=ctx.now)
+    )
 
 
 @events.listen(SURVEY_FOLLOW_UP)

@@ -42,6 +42,7 @@ def order_json(order: Order, items: list[OrderItem], customer: Customer | None) 
         },
         "shipping_address": {f: getattr(order, f"ship_{f}") for f in ADDRESS_FIELDS},
         "shipping_total": f"{Decimal(order.shipping_total or 0):.2f}",
+        "delivery_preferences": order.delivery_preferences,
         "items": [
             {
                 "sku": item.sku,
@@ -105,6 +106,14 @@ def shipment_json(
         "reason": Reason(shipment.reason).value if shipment.reason else None,
         "order_number": order_number,
         "estimated_delivery": _iso(shipment.estimated_delivery),
+        "predicted_delivery": None
+        if shipment.predicted_end is None
+        else {
+            "start": _iso(shipment.predicted_start or shipment.predicted_end),
+            "end": _iso(shipment.predicted_end),
+        },
+        "service": shipment.service or None,
+        "origin_country": shipment.origin_country or None,
         "shipped_at": _iso(shipment.shipped_at),
         "delivered_at": _iso(shipment.delivered_at),
         "signed_by": shipment.signed_by,

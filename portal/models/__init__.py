@@ -30,6 +30,14 @@ from portal.models.platforms import (
     PushState,
     RecordKind,
 )
+from portal.models.prediction import (
+    AlertKind,
+    BusinessDay,
+    ScanGap,
+    ShipmentAlert,
+    ShipmentPrediction,
+    TransitStat,
+)
 from portal.models.privacy import Erasure
 from portal.models.returns import (
     CreditEntry,
@@ -50,9 +58,11 @@ from portal.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoi
 from portal.models.withdrawals import Withdrawal
 
 __all__ = [
+    "AlertKind",
     "ApiKey",
     "AttentionItem",
     "AttentionKind",
+    "BusinessDay",
     "CarrierAccount",
     "Channel",
     "Claim",
@@ -97,11 +107,15 @@ __all__ = [
     "ReturnState",
     "ReturnTransition",
     "Role",
+    "ScanGap",
     "Shipment",
+    "ShipmentAlert",
+    "ShipmentPrediction",
     "StaffUser",
     "Survey",
     "SurveyAnswer",
     "TrackingEvent",
+    "TransitStat",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WhatsAppTemplate",

@@ -64,6 +64,9 @@ class Order(Model):
     channels: list[str] | None = fields.JSONField(null=True)
     #: What the customer paid for standard outbound delivery (refunded on withdrawal).
     shipping_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    #: The customer's delivery choice (:mod:`portal.core.delivery_preferences`): home,
+    #: locker or pickup point, safe place, instructions, preferred days.
+    delivery_preferences: dict[str, Any] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

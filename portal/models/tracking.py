@@ -55,6 +55,13 @@ class Shipment(Model):
     eta_window_end = fields.DatetimeField(null=True)
     #: The first ETA we ever saw: on-time analytics measure against it.
     first_estimated_delivery = fields.DateField(null=True)
+    #: The carrier's service (e.g. "express"), when the shop told us: transit times differ.
+    service = fields.CharField(max_length=64, null=True)
+    #: Where the parcel leaves from (ISO country), when the shop told us.
+    origin_country = fields.CharField(max_length=2, null=True)
+    #: Our latest predicted delivery window (:mod:`portal.tracking.prediction`).
+    predicted_start = fields.DateField(null=True)
+    predicted_end = fields.DateField(null=True)
     shipped_at = fields.DatetimeField(null=True)
     delivered_at = fields.DatetimeField(null=True)
     signed_by = fields.CharField(max_length=200, null=True)

@@ -36,6 +36,9 @@ class Trigger(StrEnum):
     DELAYED = "delayed"
     #: Sent by a job, not an event: the day before a waiting parcel's pickup deadline.
     PICKUP_REMINDER = "pickup_reminder"
+    #: Sent by the late/stuck watch (:mod:`portal.tracking.alerts`), once per episode.
+    LATE = "late"
+    STUCK = "stuck"
 
 
 #: What a merchant gets when it has not chosen: email for everything, SMS (for customers
@@ -50,6 +53,8 @@ DEFAULT_RULES: dict[Trigger, tuple[Channel, ...]] = {
     Trigger.RETURNED_TO_SENDER: (Channel.EMAIL,),
     Trigger.DELAYED: (Channel.EMAIL,),
     Trigger.PICKUP_REMINDER: (Channel.EMAIL, Channel.SMS),
+    Trigger.LATE: (Channel.EMAIL,),
+    Trigger.STUCK: (Channel.EMAIL,),
 }
 
 

@@ -30,6 +30,7 @@ from portal.notifications.context import (
     return_link,
     withdrawal_link,
 )
+from portal.notifications.preferences_words import preference_words
 from portal.notifications.templates import TemplateSource, file_default
 from portal.settings import Settings
 
@@ -52,6 +53,12 @@ VARIABLES: dict[str, str] = {
         "The last day and time to collect the parcel, in the customer's time zone (may be empty)"
     ),
     "pickup_code": lazy("The code that opens the locker, when the carrier gives one"),
+    "missed_date": lazy("The last day of the delivery window that passed (late parcels)"),
+    "last_scan": lazy("When the carrier last reported the parcel, written out (may be empty)"),
+    "delivery_preferences": lazy(
+        "The customer's delivery choice in plain words, e.g. a locker and a safe place "
+        "(may be empty)"
+    ),
 }
 
 
@@ -63,6 +70,8 @@ class ShipmentNews:
     status: str | None
     reason: str | None
     new_eta: date | None = None
+    #: The last day of the window a late parcel missed.
+    missed: date | None = None
 
 
 def shipment_context(
@@ -71,7 +80,9 @@ def shipment_context(
     """The parcel's variables (an SMS gets the shorter date)."""
     news = message.about
     shipment = news.shipment
-    eta = news.new_eta or shipment.estimated_delivery
+    eta = news.new_eta or shipment.estimated_delivery or getattr(shipment, "predicted_end", None)
+    short = channel == Channel.SMS
+    order = message.order
     return {
         "tracking_number": shipment.tracking_number,
         "carrier_name": carrier_name(shipment.carrier_key),
@@ -81,8 +92,30 @@ def shipment_context(
         "tracking_link": make_tracking_link(settings, shipment),
         "return_link": return_link(settings, message.merchant, message.order),
         "withdrawal_link": withdrawal_link(settings, message.merchant, message.order),
+        "missed_date": format_eta(news.missed, locale, short=short),
+        "last_scan": _last_scan(settings, message, locale, short=short),
+        "delivery_preferences": preference_words(
+            getattr(order, "delivery_preferences", None) if order is not None else None, locale
+        ),
         **pickup_context(settings, message, channel, locale),
     }
+
+
+def _last_scan(
+    settings: Settings, message: Message[ShipmentNews], locale: str, *, short: bool
+) -> str:
+    last = getattr(message.about.shipment, "last_event_at", None)
+    if not isinstance(last, datetime):
+        return ""
+    zone = timezones.recipient_zone(
+        customer=message.customer,
+        order=message.order,
+        merchant=message.merchant,
+        default_time_zone=settings.default_time_zone,
+    )
+    return format_deadline(
+        last if last.tzinfo else last.replace(tzinfo=UTC), zone, locale, short=short
+    )
 
 
 def format_deadline(when: datetime | None, zone: tzinfo, locale: str, *, short: bool) -> str:
@@ -146,6 +179,8 @@ def pickup_context(
 
 class _SampleShipment:
     id = 0
+    last_event_at = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+    predicted_end = date(2026, 12, 1)
     tracking_number = "1ZCIETST0111111114"
     carrier_key = "ups"
     status = "out_for_delivery"
@@ -166,7 +201,9 @@ class _SampleShipment:
 
 
 def _sample(settings: Settings, trigger: str) -> ShipmentNews:
-    return ShipmentNews(_SampleShipment(), status="exception", reason="address_issue")
+    return ShipmentNews(
+        _SampleShipment(), status="exception", reason="address_issue", missed=date(2026, 11, 28)
+    )
 
 
 def _default(trigger: str, channel: Channel, locale: str) -> TemplateSource:

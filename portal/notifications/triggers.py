@@ -17,6 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
 from portal import events
+from portal.event_catalogue import SHIPMENT_LATE, SHIPMENT_STUCK
 from portal.models import Direction, DomainEvent, Shipment
 from portal.notifications.base import Trigger
 from portal.notifications.composer import Message, compose
@@ -35,10 +36,19 @@ STATUS_TRIGGERS: dict[str, Trigger] = {
 }
 
 
+#: Late and stuck episodes: one message per episode (its start is part of the outbox key).
+EPISODE_TRIGGERS: dict[str, Trigger] = {
+    SHIPMENT_LATE: Trigger.LATE,
+    SHIPMENT_STUCK: Trigger.STUCK,
+}
+
+
 def trigger_for(kind: str, payload: dict[str, Any]) -> Trigger | None:
     """The trigger a domain event stands for; None for events customers need not hear about."""
     if kind == events.SHIPMENT_DELAYED:
         return Trigger.DELAYED
+    if kind in EPISODE_TRIGGERS:
+        return EPISODE_TRIGGERS[kind]
     if kind == events.SHIPMENT_STATUS_CHANGED:
         return STATUS_TRIGGERS.get(str(payload.get("new_status") or ""))
     return None
@@ -66,18 +76,24 @@ def _reason(trigger: Trigger, payload: dict[str, Any], shipment: Shipment) -> st
     return str(reason) if reason else None
 
 
-def _new_eta(payload: dict[str, Any]) -> date | None:
+def _day(raw: Any) -> date | None:
     try:
-        return date.fromisoformat(str(payload.get("new_eta") or "")[:10])
+        return date.fromisoformat(str(raw or "")[:10])
     except ValueError:
         return None
+
+
+def _new_eta(payload: dict[str, Any]) -> date | None:
+    return _day(payload.get("new_eta"))
 
 
 def _with_parties(conn: BaseDBAsyncClient) -> Any:
     return Shipment.all().using_db(conn).select_related("merchant", "order", "order__customer")
 
 
-@events.listen_batch(events.SHIPMENT_STATUS_CHANGED, events.SHIPMENT_DELAYED)
+@events.listen_batch(
+    events.SHIPMENT_STATUS_CHANGED, events.SHIPMENT_DELAYED, SHIPMENT_LATE, SHIPMENT_STUCK
+)
 async def on_shipment_events(batch: Sequence[DomainEvent], ctx: events.ListenerContext) -> None:
     """Queue the messages shipment events call for (batch listener, in their transaction).
 
@@ -145,6 +161,7 @@ async def enqueue_for_event(
         status=payload.get("new_status"),
         reason=_reason(trigger, payload, shipment),
         new_eta=_new_eta(payload) if trigger == Trigger.DELAYED else None,
+        missed=_day(payload.get("window_end")) if trigger == Trigger.LATE else None,
     )
     message = Message(
         SHIPMENTS,
@@ -155,6 +172,7 @@ async def enqueue_for_event(
         customer=customer,
         order=order,
         shipment_id=shipment.id,
+        occasion=str(payload["episode_started_at"]) if event.kind in EPISODE_TRIGGERS else None,
     )
     queued = await compose(message, conn=conn, settings=settings, now=now or datetime.now(UTC))
     return [q.unique_key for q in queued]

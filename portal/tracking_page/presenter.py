@@ -28,6 +28,7 @@ from babel.dates import format_date, format_time
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal.core import pickup
+from portal.core.promise import open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
@@ -130,6 +131,10 @@ class ShipmentView:
     zone: str
     event_count: int
     pickup: PickupView | None = None
+    #: Whose date ``eta_text`` is: "carrier", or "predicted" (ours, from the shop's history).
+    eta_source: str | None = None
+    #: Set instead of ``eta_text`` once the window has passed without delivery.
+    late_text: str | None = None
 
 
 def zone_for(
@@ -222,49 +227,20 @@ def timeline(events: Sequence[TrackingEvent], zone: ZoneInfo, locale: str) -> tu
     )
 
 
-def expected_day(shipment: Shipment, zone: ZoneInfo) -> date | None:
-    """The last local day the carrier expects to deliver on: the window's end, else the date."""
-    if shipment.eta_window_end is not None:
-        return shipment.eta_window_end.astimezone(zone).date()
-    return shipment.estimated_delivery
-
-
-def is_overdue(shipment: Shipment, zone: ZoneInfo, now: datetime) -> bool:
-    """The carrier's expectation is over: its window has closed, or its day has passed
-    (in the customer's zone)."""
-    if shipment.eta_window_end is not None:
-        return shipment.eta_window_end < now
-    day = shipment.estimated_delivery
-    return day is not None and day < now.astimezone(zone).date()
-
-
-def is_late(shipment: Shipment, zone: ZoneInfo, now: datetime) -> bool:
-    """The parcel is moving but the carrier's expectation is over."""
-    if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
-        return False
-    return is_overdue(shipment, zone, now)
-
-
 def eta_text(
     shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime | None = None
 ) -> str | None:
-    """The expected delivery day, or window, in the customer's time.
-
-    Before the carrier has the parcel (label only) a date already past means nothing, so
-    it is not shown; a moving parcel past its date says it is late instead of showing an
-    old date as if it were still the plan.
-    """
+    """The expected delivery day, or window, in the customer's time: the carrier's when it
+    gave one, else ours; never a day already past (see :func:`late_text`)."""
     if shipment.status.is_final:
         return None
-    if now is not None and is_overdue(shipment, zone, now):
-        day = expected_day(shipment, zone)
-        if shipment.status in NOT_HANDED_OVER or day is None:
-            return None
-        return _("Late: it was expected on %(day)s") % {
-            "day": format_date(day, format="full", locale=locale)
-        }
+    promise = open_promise(shipment)
+    if promise is None:
+        return None
+    if now is not None and promise.late(now.astimezone(zone).date()):
+        return None
     start, end = shipment.eta_window_start, shipment.eta_window_end
-    if start is not None and end is not None:
+    if promise.source == "carrier" and start is not None and end is not None:
         start, end = start.astimezone(zone), end.astimezone(zone)
         if start.date() == end.date():
             return _("%(day)s, between %(start)s and %(end)s") % {
@@ -276,9 +252,26 @@ def eta_text(
             "start": _stamp(start, locale),
             "end": _stamp(end, locale),
         }
-    if shipment.estimated_delivery is not None:
-        return format_date(shipment.estimated_delivery, format="full", locale=locale)
-    return None
+    if promise.start == promise.end:
+        return format_date(promise.end, format="full", locale=locale)
+    return _("between %(start)s and %(end)s") % {
+        "start": format_date(promise.start, format="full", locale=locale),
+        "end": format_date(promise.end, format="full", locale=locale),
+    }
+
+
+def late_text(shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime) -> str | None:
+    """What the page says instead of a date in the past: the parcel is late. Before the
+    carrier has the parcel (a label only) a past date means nothing and nothing is said."""
+    if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
+        return None
+    promise = open_promise(shipment)
+    if promise is None or not promise.late(now.astimezone(zone).date()):
+        return None
+    return _(
+        "Later than expected: it was due by %(day)s. We are keeping an eye on it and will "
+        "let you know as soon as it moves."
+    ) % {"day": format_date(promise.end, format="full", locale=locale)}
 
 
 def _stamp(moment: datetime, locale: str) -> str:
@@ -356,6 +349,7 @@ def present(
     if status is Status.DELIVERED and shipment.delivered_at is not None:
         delivered = _stamp(shipment.delivered_at.astimezone(zone), locale)
     last_event = max((e.occurred_at for e in events), default=shipment.last_event_at)
+    promise = open_promise(shipment)
     return ShipmentView(
         id=shipment.id,
         tracking_number=shipment.tracking_number,
@@ -369,7 +363,9 @@ def present(
         explanation=what,
         next_step=next_step,
         eta_text=eta_text(shipment, zone, locale, now),
-        late=is_late(shipment, zone, now),
+        eta_source=promise.source if promise is not None else None,
+        late_text=late_text(shipment, zone, locale, now),
+        late=late_text(shipment, zone, locale, now) is not None,
         delivered_text=delivered,
         carrier_name=carrier_name,
         carrier_url=carrier_url,

@@ -28,8 +28,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from portal.core.links import withdrawal_url
+from portal.delivery_preferences import changeable
 from portal.i18n import current_locale
 from portal.models import Customer, Merchant, Order, OrderItem, Shipment, TrackingEvent
+from portal.notifications.preferences_words import preference_words
 from portal.returns import withdrawal
 from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import lookup, reach
@@ -63,6 +65,14 @@ class OrderView:
     number: str
     address: MaskedAddress
     items: tuple[ItemView, ...]
+    #: The customer's delivery choice in plain words ("" without one).
+    preferences_text: str = ""
+    #: The stored choice, to fill the form.
+    preferences: dict[str, Any] | None = None
+    #: Where the form posts while the parcel has not left; None once it has.
+    preferences_url: str | None = None
+    #: Set after a refused change: what to correct.
+    preferences_error: str | None = None
 
 
 async def refresh_stale(
@@ -222,6 +232,7 @@ async def shipment_page(
     tier: str,
     status_urls: Sequence[str],
     status_code: int = 200,
+    preferences_error: str | None = None,
 ) -> Response:
     await refresh_stale(request, config_for(request.app), shipments)
     blocks = await status_blocks(
@@ -237,8 +248,15 @@ async def shipment_page(
             url = withdrawal_url(settings, order.merchant_id, order.id)
             offer["withdraw_url"] = url.removeprefix(settings.public_base_url)
         items = await OrderItem.filter(order_id=order.id).order_by("id")
+        url = status_urls[0] if status_urls else ""
         order_view = OrderView(
             number=order.number,
+            preferences_text=preference_words(order.delivery_preferences, current_locale()),
+            preferences=order.delivery_preferences,
+            preferences_url=url.removesuffix("/status") + "/preferences"
+            if url.startswith("/t/") and changeable(shipments)
+            else None,
+            preferences_error=preferences_error,
             address=lookup.masked_address(order),
             items=tuple(
                 ItemView(

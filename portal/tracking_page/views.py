@@ -15,11 +15,14 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from portal import delivery_preferences as preference_changes
+from portal.core.delivery_preferences import PreferencesError
 from portal.core.links import make_tracking_link, read_tracking_link
 from portal.core.rate_limit import Limit, client_key
+from portal.delivery_preferences import changeable
 from portal.i18n import _
 from portal.models import Merchant, Order, Shipment
 from portal.tracking_page import lookup, reach, render
@@ -192,7 +195,12 @@ async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) 
 # --- order tier ---------------------------------------------------------------------------
 
 
-async def _order_page(request: Request, order: Order, first: Shipment | None = None) -> Response:
+async def _order_page(
+    request: Request,
+    order: Order,
+    first: Shipment | None = None,
+    preferences_error: str | None = None,
+) -> Response:
     merchant = await Merchant.get(id=order.merchant_id)
     shipments = await Shipment.filter(order_id=order.id).order_by("created_at", "id")
     if first is not None:
@@ -200,7 +208,14 @@ async def _order_page(request: Request, order: Order, first: Shipment | None = N
     settings = request.app.state.settings
     urls = [f"/t/{_token_of(make_tracking_link(settings, s))}/status" for s in shipments]
     return await render.shipment_page(
-        request, shipments=shipments, merchant=merchant, order=order, tier="order", status_urls=urls
+        request,
+        shipments=shipments,
+        merchant=merchant,
+        order=order,
+        tier="order",
+        status_urls=urls,
+        status_code=400 if preferences_error else 200,
+        preferences_error=preferences_error,
     )
 
 
@@ -266,6 +281,49 @@ async def problem(request: Request) -> Response:
     return await claim_page.problem_page(request, shipment)
 
 
+def _form_preferences(form: Any) -> dict[str, Any]:
+    return {
+        "method": str(form.get("method", "home"))[:32],
+        "point_id": str(form.get("point_id", ""))[:200] or None,
+        "safe_place": str(form.get("safe_place", ""))[:1000] or None,
+        "instructions": str(form.get("instructions", ""))[:2000] or None,
+        "preferred_days": [str(d)[:16] for d in form.getlist("preferred_days")][:7],
+    }
+
+
+async def change_preferences(request: Request) -> Response:
+    """The customer's new delivery choice, from the order page reached by a signed link,
+    taken while no parcel of the order has left."""
+    shipment = await _from_token(request)
+    if isinstance(shipment, Response):
+        return shipment
+    order = shipment.order
+    if order is None:
+        return Response(status_code=404)
+    async with request.form() as form:
+        wanted = _form_preferences(form)
+    siblings = await Shipment.filter(order_id=order.id)
+    error = None
+    if not changeable(siblings):
+        error = _(
+            "Your parcel is already on its way, so the delivery choice can no longer be "
+            "changed here."
+        )
+    else:
+        try:
+            await preference_changes.change(
+                order, wanted, source="customer", settings=request.app.state.settings
+            )
+        except PreferencesError:
+            error = _(
+                "Choose home, a locker or a pickup point (a locker or pickup point needs its "
+                "number), and keep the notes short."
+            )
+    if error is None:
+        return RedirectResponse(f"/t/{request.path_params['token']}", status_code=303)
+    return await _order_page(request, order, first=shipment, preferences_error=error)
+
+
 async def signed_status(request: Request) -> Response:
     shipment = await _from_token(request)
     if isinstance(shipment, Response):
@@ -295,6 +353,7 @@ routes: list[BaseRoute] = [
     Route("/orders/lookup", order_lookup, methods=["POST"], name="order_lookup"),
     Route("/t/{token}/status", signed_status, name="signed_link_status"),
     Route("/t/{token}/problem", problem, methods=["GET", "POST"], name="signed_link_problem"),
+    Route("/t/{token}/preferences", change_preferences, methods=["POST"], name="preferences"),
     Route("/t/{token}", signed_link, name="signed_link"),
     Route("/brand/{slug}.css", brand_css, name="brand_css"),
     *reach.routes,

@@ -206,3 +206,30 @@ def test_an_order_number_with_a_slash_is_refused(tmp_path: Path) -> None:
     # The API addresses orders as /orders/{number}: "A/17" could never be read or changed.
     folder, _state = _stage(tmp_path, HEADER + "A/17,2026-11-02,,TEE,T,1,5,,\n")
     assert _codes(folder) == [(2, "order_number", "slash_in_number")]
+
+
+def test_delivery_preferences_columns_are_checked_and_kept(tmp_path: Path) -> None:
+    header = "order_number,order_date,sku,title,quantity,unit_price,delivery_method,"
+    header += "pickup_point_id,preferred_days\n"
+    text = header + (
+        '#1,2026-11-02,TEE,T,1,5,locker,KRA01M,"fri,mon"\n'
+        "#2,2026-11-02,TEE,T,1,5,locker,,\n"
+        "#3,2026-11-02,TEE,T,1,5,,,someday\n"
+    )
+    folder, _state = _stage(tmp_path, text)
+    assert set(_codes(folder)) == {
+        (3, "pickup_point_id", "bad_preferences"),
+        (4, "preferred_days", "bad_preferences"),
+    }
+    clean, errors = csv_import.check_row(
+        {"delivery_method": "locker", "pickup_point_id": "KRA01M", "preferred_days": "fri,mon"},
+        set(),
+    )
+    assert ("delivery_method", "bad_preferences") not in errors
+    assert clean["delivery_preferences"] == {
+        "method": "locker",
+        "point_id": "KRA01M",
+        "safe_place": None,
+        "instructions": None,
+        "preferred_days": ["mon", "fri"],
+    }

@@ -84,7 +84,7 @@ async def test_the_list_shows_every_trigger_channel_and_locale(
     assert response.status_code == 200
     assert response.template.name == "admin/notification_templates.html"
     rows = response.context["rows"]
-    triggers = 9 + 7 + 1  # shipment updates (the pickup reminder too), return steps, survey
+    triggers = 11 + 7 + 1  # shipment updates (pickup reminder, late, stuck too), returns, survey
     assert len(rows) == triggers * 2
     cells = [cell for row in rows for cell in row["cells"]]
     assert len(cells) == triggers * 2 * len(LOCALES)

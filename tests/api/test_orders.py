@@ -168,3 +168,48 @@ async def test_whatsapp_consent_from_the_checkout_is_recorded(api: httpx.AsyncCl
     assert await ConsentChange.filter(customer_id=customer.id).values_list(
         "channel", "granted", "source"
     ) == [("whatsapp", True, "api")]
+
+
+async def test_delivery_preferences_are_taken_at_checkout_and_shown(api: httpx.AsyncClient) -> None:
+    chosen = {"method": "pickup_point", "point_id": "PL-123", "preferred_days": ["sat"]}
+    created = await api.post("/api/v1/orders", json=order(delivery_preferences=chosen))
+    assert created.status_code == 201
+    assert created.json()["delivery_preferences"] == {
+        "method": "pickup_point",
+        "point_id": "PL-123",
+        "safe_place": None,
+        "instructions": None,
+        "preferred_days": ["sat"],
+    }
+
+
+async def test_a_locker_without_its_id_is_a_field_error(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/api/v1/orders", json=order(delivery_preferences={"method": "locker"})
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/delivery_preferences/point_id",
+            "detail": "is required for delivery to a locker",
+        }
+    ]
+    assert await Order.all().count() == 0
+
+
+async def test_the_shop_replaces_the_preferences_and_the_change_is_an_event(
+    api: httpx.AsyncClient,
+) -> None:
+    from portal.event_catalogue import ORDER_DELIVERY_PREFERENCES_CHANGED
+    from portal.models import DomainEvent
+
+    await api.post("/api/v1/orders", json=order())
+    path = "/api/v1/orders/A-1001/delivery-preferences"
+    changed = await api.put(path, json={"safe_place": "Behind the gate"})
+    assert changed.status_code == 200
+    assert changed.json()["delivery_preferences"]["safe_place"] == "Behind the gate"
+    again = await api.put(path, json={"safe_place": "Behind the gate"})
+    assert again.status_code == 200
+    [event] = await DomainEvent.filter(kind=ORDER_DELIVERY_PREFERENCES_CHANGED)
+    assert event.payload["source"] == "api"
+    assert (await api.put("/api/v1/orders/NOPE/delivery-preferences", json={})).status_code == 404

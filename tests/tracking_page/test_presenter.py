@@ -214,3 +214,39 @@ async def test_a_scan_without_a_reason_or_with_an_unknown_one_shows_no_reason_li
         ("On its way", "", "Arrived at hub"),
         ("There is a problem", "", "Shipment on hold"),
     ]
+
+
+async def test_without_a_carrier_date_the_page_shows_our_window(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.IN_TRANSIT,
+        predicted_start=date(2026, 11, 23),
+        predicted_end=date(2026, 11, 25),
+    )
+    view = _present(shipment, [])
+    assert view.eta_source == "predicted"
+    assert view.eta_text == "between Monday, November 23, 2026 and Wednesday, November 25, 2026"
+    assert view.late_text is None
+
+
+async def test_the_carriers_date_wins_over_ours(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.IN_TRANSIT,
+        estimated_delivery=date(2026, 11, 24),
+        predicted_start=date(2026, 11, 23),
+        predicted_end=date(2026, 11, 25),
+    )
+    view = _present(shipment, [])
+    assert (view.eta_source, view.eta_text) == ("carrier", "Tuesday, November 24, 2026")
+
+
+async def test_a_date_in_the_past_is_never_shown_a_late_parcel_says_it_is_late(db: str) -> None:
+    shipment = await factories.shipment(
+        status=Status.INFO_RECEIVED, estimated_delivery=NOW.date() - timedelta(days=4)
+    )
+    view = _present(shipment, [])
+    assert view.eta_text is None
+    assert view.late_text is not None and view.late_text.startswith("Later than expected")
+    delivered = await factories.shipment(
+        status=Status.DELIVERED, estimated_delivery=NOW.date() - timedelta(days=4)
+    )
+    assert _present(delivered, []).late_text is None

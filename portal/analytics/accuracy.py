@@ -1,0 +1,98 @@
+"""How right delivery dates were, ours and the carriers', side by side per carrier.
+
+Both sides are measured on parcels delivered in the period, against what was said at the
+time, never a later revision:
+
+- ours: the first window Doorstep predicted for the parcel (``shipment_prediction``, the
+  earliest row; predictions are stored as made);
+- the carrier's: the first date it gave (``shipment.first_estimated_delivery``), a window
+  of one day.
+
+*Inside* means the delivered day (UTC) lies within the window, both ends included. The
+*error* is the number of days between the delivered day and the expected day (our median
+day, the carrier's date), absolute, averaged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.analytics.sql import Filters, Sql, shipment_filter
+
+
+@dataclass(frozen=True, slots=True)
+class Accuracy:
+    parcels: int
+    inside: int
+    mean_error_days: float | None
+
+    @property
+    def inside_rate(self) -> float | None:
+        return 100 * self.inside / self.parcels if self.parcels else None
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyRow:
+    carrier_key: str
+    ours: Accuracy
+    carrier: Accuracy
+
+
+def _days(q: Sql, first: str, last: str) -> str:
+    if q.postgres:
+        return f"({last} - {first})"
+    return f"(julianday({last}) - julianday({first}))"
+
+
+async def _ours(f: Filters) -> dict[str, Accuracy]:
+    q = Sql()
+    day = q.utc_day("s.delivered_at")
+    where = shipment_filter(q, f, "s.delivered_at")
+    rows = await q.rows(
+        "SELECT s.carrier_key, COUNT(*) AS parcels, "
+        f"SUM(CASE WHEN {day} BETWEEN p.window_start AND p.window_end THEN 1 ELSE 0 END) "
+        f"AS inside, AVG(ABS({_days(q, 'p.expected', day)})) AS error "
+        "FROM shipment s JOIN shipment_prediction p ON p.shipment_id = s.id "
+        "AND p.id = (SELECT MIN(first.id) FROM shipment_prediction first "
+        "WHERE first.shipment_id = s.id) "
+        f"WHERE {where} AND s.status = 'delivered' GROUP BY s.carrier_key"
+    )
+    return {
+        str(r["carrier_key"]): Accuracy(
+            int(r["parcels"]),
+            int(r["inside"]),
+            float(r["error"]) if r["error"] is not None else None,
+        )
+        for r in rows
+    }
+
+
+async def _carriers(f: Filters) -> dict[str, Accuracy]:
+    q = Sql()
+    day = q.utc_day("s.delivered_at")
+    where = shipment_filter(q, f, "s.delivered_at")
+    rows = await q.rows(
+        "SELECT s.carrier_key, COUNT(*) AS parcels, "
+        f"SUM(CASE WHEN {day} = s.first_estimated_delivery THEN 1 ELSE 0 END) AS inside, "
+        f"AVG(ABS({_days(q, 's.first_estimated_delivery', day)})) AS error "
+        f"FROM shipment s WHERE {where} AND s.status = 'delivered' "
+        "AND s.first_estimated_delivery IS NOT NULL GROUP BY s.carrier_key"
+    )
+    return {
+        str(r["carrier_key"]): Accuracy(
+            int(r["parcels"]),
+            int(r["inside"]),
+            float(r["error"]) if r["error"] is not None else None,
+        )
+        for r in rows
+    }
+
+
+async def accuracy(f: Filters) -> list[AccuracyRow]:
+    """Per carrier with any measured parcel: our accuracy and the carrier's."""
+    ours, theirs = await _ours(f), await _carriers(f)
+    none = Accuracy(0, 0, None)
+    return [
+        AccuracyRow(key, ours.get(key, none), theirs.get(key, none))
+        for key in sorted(set(ours) | set(theirs))
+    ]

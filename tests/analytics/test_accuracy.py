@@ -1,0 +1,80 @@
+"""Delivery date accuracy: our first window and the carrier's first date, per carrier."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from carriers.base import Status
+from portal.analytics.accuracy import Accuracy, accuracy
+from portal.analytics.sections import accuracy_table
+from portal.analytics.sql import Filters
+from portal.models import Merchant, ShipmentPrediction
+from tests import factories
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+END = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+async def _delivered(
+    shop: Merchant,
+    carrier: str,
+    delivered: date,
+    first_eta: date | None,
+    windows: list[tuple[date, date, date]],
+) -> None:
+    parcel = await factories.shipment(
+        shop,
+        carrier_key=carrier,
+        status=Status.DELIVERED,
+        delivered_at=datetime(delivered.year, delivered.month, delivered.day, 15, tzinfo=UTC),
+        first_estimated_delivery=first_eta,
+    )
+    for stage, (start, expected, end) in zip(
+        ("shipped", "out_for_delivery"), windows, strict=False
+    ):
+        await ShipmentPrediction.create(
+            shipment=parcel,
+            merchant_id=shop.id,
+            stage=stage,
+            made_at=START,
+            window_start=start,
+            window_end=end,
+            expected=expected,
+        )
+
+
+async def test_it_measures_our_first_window_and_the_carriers_first_date(db: str) -> None:
+    shop = await factories.merchant()
+    d = date(2026, 11, 20)
+    # Inside our window, on the carrier's date.
+    await _delivered(shop, "dhl", d, d, [(date(2026, 11, 19), d, date(2026, 11, 21))])
+    # Outside our first window (the later, right one does not count), two days after the
+    # carrier's date.
+    await _delivered(
+        shop,
+        "dhl",
+        d,
+        date(2026, 11, 18),
+        [(date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)), (d, d, d)],
+    )
+    # No prediction, no carrier date: measured by neither.
+    await _delivered(shop, "dhl", d, None, [])
+    # Another shop's parcels never count.
+    await _delivered(await factories.merchant(), "dhl", d, date(2026, 11, 1), [])
+
+    [row] = await accuracy(Filters(shop.id, START, END))
+    assert row.carrier_key == "dhl"
+    assert row.ours == Accuracy(parcels=2, inside=1, mean_error_days=pytest.approx(1.5))
+    assert row.carrier == Accuracy(parcels=2, inside=1, mean_error_days=pytest.approx(1.0))
+    assert row.ours.inside_rate == 50
+
+
+async def test_the_table_puts_both_side_by_side(db: str) -> None:
+    shop = await factories.merchant()
+    d = date(2026, 11, 20)
+    await _delivered(shop, "ups", d, None, [(d, d, d)])
+    table = await accuracy_table(Filters(shop.id, START, END))
+    assert table.key == "date_accuracy"
+    assert table.rows == [["ups", 1, 100.0, 0.0, 0, None, None]]

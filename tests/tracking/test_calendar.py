@@ -1,0 +1,66 @@
+"""Business days in the destination country: weekends and its public holidays do not count."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tortoise.transactions import in_transaction
+
+from portal.models import BusinessDay
+from portal.tracking.calendar import (
+    EPOCH,
+    add_business_days,
+    business_days_between,
+    ensure_calendar,
+    is_business_day,
+)
+
+#: Wednesday 11 November 2026 is Poland's Independence Day, a working day in Romania.
+HOLIDAY = date(2026, 11, 11)
+
+
+def test_a_public_holiday_is_not_a_business_day_in_its_country_only() -> None:
+    assert not is_business_day("PL", HOLIDAY)
+    assert is_business_day("RO", HOLIDAY)
+
+
+def test_weekends_are_not_business_days_even_where_no_holidays_are_known() -> None:
+    assert not is_business_day("ZZ", date(2026, 11, 14))  # a Saturday
+    assert is_business_day("ZZ", date(2026, 11, 11))
+
+
+def test_counting_across_a_holiday_skips_it() -> None:
+    tuesday, thursday = date(2026, 11, 10), date(2026, 11, 12)
+    assert business_days_between("PL", tuesday, thursday) == 1
+    assert business_days_between("RO", tuesday, thursday) == 2
+    assert add_business_days("PL", tuesday, 2) == date(2026, 11, 13)
+    assert add_business_days("RO", tuesday, 2) == thursday
+
+
+def test_a_weekend_hand_over_counts_from_the_next_business_day() -> None:
+    friday, saturday, monday = date(2026, 11, 6), date(2026, 11, 7), date(2026, 11, 9)
+    assert business_days_between("DE", friday, monday) == 1
+    assert business_days_between("DE", saturday, monday) == 1
+    assert add_business_days("DE", saturday, 1) == monday
+    assert add_business_days("DE", saturday, 0) == saturday
+
+
+async def test_the_stored_calendar_counts_like_the_python_one(db: str) -> None:
+    async with in_transaction() as conn:
+        added = await ensure_calendar(conn, ["PL", "ro"], date(2026, 12, 6))
+        again = await ensure_calendar(conn, ["PL"], date(2026, 12, 6))
+    assert added == 2 * ((date(2027, 12, 31) - EPOCH).days + 1)
+    assert again == 0
+    rows = {
+        (r.country, r.day): r.ordinal
+        for r in await BusinessDay.filter(day__in=[date(2026, 11, 10), date(2026, 11, 12)])
+    }
+    assert rows[("PL", date(2026, 11, 12))] - rows[("PL", date(2026, 11, 10))] == 1
+    assert rows[("RO", date(2026, 11, 12))] - rows[("RO", date(2026, 11, 10))] == 2
+
+
+@pytest.mark.parametrize("days", [0, 1, 5, 17])
+def test_adding_then_counting_gives_the_days_back(days: int) -> None:
+    start = date(2026, 12, 18)  # Christmas ahead
+    assert business_days_between("PL", start, add_business_days("PL", start, days)) == days
