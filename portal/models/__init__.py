@@ -5,6 +5,7 @@ from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
+    CarrierPace,
     IdempotencyRecord,
     Merchant,
     Role,
@@ -31,6 +32,7 @@ from portal.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoi
 __all__ = [
     "ApiKey",
     "CarrierAccount",
+    "CarrierPace",
     "Channel",
     "ConsentChange",
     "ConsentSource",
