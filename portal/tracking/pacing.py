@@ -44,8 +44,9 @@ from tortoise import connections
 MAX_WAIT_SECONDS = 30.0
 #: A call that waited at least this long for its slot checks for a pause before going.
 RECHECK_AFTER = 0.1
-#: A call that missed its slot by more than this (or one interval) takes a new slot.
-LATE_AFTER = 0.1
+#: Below this many calls a second (slots at least this far apart), a call that missed its
+#: slot by more than one interval takes a new slot rather than bunch with the next.
+LATE_AFTER = 0.05
 MAX_LATE_RETRIES = 3
 
 _RESERVE = """
@@ -154,9 +155,12 @@ class SharedPacer:
                 return self.now + timedelta(seconds=delay)
             if delay > 0:
                 await asyncio.sleep(delay)
-            if time.time() - slot > max(self.interval, LATE_AFTER):
+            if self.interval >= LATE_AFTER and time.time() - slot > self.interval:
                 # This process was too busy to go on time: going now would bunch with the
                 # next slot's call (maybe another worker's). Take a new slot instead.
+                # Fast carriers (slots under LATE_AFTER apart) are not re-slotted: a late
+                # call there overlaps a few slots of milliseconds, and re-slotting would
+                # cost a statement for most calls on a busy machine.
                 self.slots.clear()
                 self.expected += 1
                 continue
