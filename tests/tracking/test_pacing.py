@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
+from tortoise import connections
 
 from carriers.sandbox import make_numbers
 from carriers.sandbox.server import FAULT_HEADER, RETRY_AFTER_HEADER, create_app
@@ -239,3 +240,17 @@ async def test_in_one_process_a_pause_holds_for_the_sweep(db: str, settings: Set
     pacer = pacing.LocalPacer(5.0, NOW)
     await pacer.pause(NOW + timedelta(seconds=10))
     assert await pacer.wait() == NOW + timedelta(seconds=10)
+
+
+async def test_the_pace_and_lookup_counters_skip_the_write_ahead_log(db: str) -> None:
+    _postgres_only(db)
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(
+        "SELECT relname, relpersistence::text AS relpersistence FROM pg_class "
+        "WHERE relname IN ('carrier_pace', 'rate_limit_count', 'shipment')"
+    )
+    assert {r["relname"]: r["relpersistence"] for r in rows} == {
+        "carrier_pace": "u",
+        "rate_limit_count": "u",
+        "shipment": "p",  # everything else stays durable
+    }
