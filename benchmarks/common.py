@@ -55,8 +55,10 @@ async def fresh_database(url: str) -> None:
 
 
 @contextmanager
-def served(args: Sequence[str], health_url: str, timeout: float = 30.0) -> Iterator[None]:
-    """Run ``python -m <args>`` until the block ends; wait for ``health_url`` to answer 200."""
+def served(args: Sequence[str], health_url: str, timeout: float = 30.0) -> Iterator[int]:
+    """Run ``python -m <args>`` until the block ends; wait for ``health_url`` to answer 200.
+
+    The block gets the server's process id (to read its CPU time)."""
     process = subprocess.Popen(
         [sys.executable, "-m", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -72,7 +74,7 @@ def served(args: Sequence[str], health_url: str, timeout: float = 30.0) -> Itera
                 err = process.stderr.read().decode() if process.stderr else ""
                 raise RuntimeError(f"{' '.join(args)} did not start:\n{err}")
             time.sleep(0.1)
-        yield
+        yield process.pid
     finally:
         process.terminate()
         try:

@@ -17,8 +17,14 @@ SECONDS``, default 5 s): one hot parcel costs a query and a fragment render per 
 with ``PORTAL_TRACKING_CACHE_SECONDS=0`` in the environment to measure every request
 reading the database and rendering the timeline (many parcels each viewed rarely).
 
-    .venv/bin/python -m benchmarks.tracking_page [--duration 10] [--connections 64]
-        [--rounds 3] [--database postgres://postgres@127.0.0.1:5432/doorstep_bench]
+    .venv/bin/python -m benchmarks.tracking_page [--duration 10] [--connections 16,64]
+        [--rounds 3] [--cache-seconds 0]
+        [--database postgres://postgres@127.0.0.1:5432/doorstep_bench]
+
+Rounds alternate portal and bare (A, B, A, B …) at each connection count. Next to
+requests/s each run prints the CPU seconds a page cost each process: the server's (from
+``/proc/<pid>/stat``) and, on PostgreSQL, its backends' for the benchmark's database — the
+stable figure when other work shares the machine's cores.
 
 Without ``--database`` a throwaway SQLite file is used. A PostgreSQL database is DROPPED
 and created afresh (its name must contain "bench", so a real one is never wiped).
@@ -30,6 +36,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import socket
 import statistics
@@ -40,6 +47,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from benchmarks.common import machine_load
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = "SBX00000003030"
@@ -274,23 +283,88 @@ def measure(url: str, connections: int, duration: float, client: str) -> dict[st
     return {**json.loads(out), "client": chosen}
 
 
+def _measured(
+    url: str, pid: int, connections: int, duration: float, client: str, database: str | None
+) -> dict[str, Any]:
+    """One load run, with the CPU seconds the server (and PostgreSQL's backends) spent."""
+    from benchmarks.cpu import PostgresCpu, process_seconds
+
+    pg = PostgresCpu(database) if database else None
+    pg_before = asyncio.run(pg.snapshot()) if pg else {}
+    cpu_before = process_seconds(pid)
+    result = measure(url, connections, duration, client)
+    result["server_cpu"] = process_seconds(pid) - cpu_before
+    result["pg_cpu"] = asyncio.run(pg.since(pg_before)) if pg else 0.0
+    served = result["requests"] or result["rps"] * duration
+    result["server_ms"] = result["server_cpu"] * 1000 / served if served else 0.0
+    result["pg_ms"] = result["pg_cpu"] * 1000 / served if served else 0.0
+    return result
+
+
+def _summary(name: str, runs: list[dict[str, Any]]) -> dict[str, float]:
+    rates = sorted(r["rps"] for r in runs)
+    return {
+        "min": rates[0],
+        "median": statistics.median(rates),
+        "max": rates[-1],
+        "p99": statistics.median(r["p99_ms"] for r in runs),
+        "server_ms": statistics.median(r["server_ms"] for r in runs),
+        "pg_ms": statistics.median(r["pg_ms"] for r in runs),
+    }
+
+
+def report(
+    rounds: dict[int, list[dict[str, dict[str, Any]]]], engine: str, cache: str
+) -> list[str]:
+    """The final table: per connection count, min/median/max req/s, p99 and CPU a page."""
+    lines = [
+        f"tracking page on {engine}, portal cache {cache}: "
+        "req/s min/median/max of the rounds, medians of p99 and CPU ms a page per process",
+        f"{'conn':>4}  {'server':8}  {'req/s min/med/max':>22}  {'p99 ms':>7}  "
+        f"{'server CPU ms':>13}  {'PostgreSQL CPU ms':>17}",
+    ]
+    for connections, runs in rounds.items():
+        summary = {name: _summary(name, [r[name] for r in runs]) for name in ("portal", "bare")}
+        for name, s in summary.items():
+            rates = f"{s['min']:,.0f} / {s['median']:,.0f} / {s['max']:,.0f}"
+            pg = f"{s['pg_ms']:.3f}" if name == "portal" and engine == "postgresql" else "-"
+            lines.append(
+                f"{connections:>4}  {name:8}  {rates:>22}  {s['p99']:7.1f}  "
+                f"{s['server_ms']:13.3f}  {pg:>17}"
+            )
+        portal, bare = summary["portal"], summary["bare"]
+        lines.append(
+            f"{connections:>4}  ratio     req/s {portal['median'] / bare['median']:.2f}"
+            f" (median of medians), p99 {portal['p99'] / bare['p99']:.2f}x,"
+            f" CPU a page {(portal['server_ms'] + portal['pg_ms']) / bare['server_ms']:.1f}x"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("mode", nargs="?", default="compare", choices=["compare", "load"])
     parser.add_argument("url", nargs="?")
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--connections", default="64", help="comma-separated counts, e.g. 16,64 (load: one)"
+    )
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--client", default="auto", choices=["auto", "aiohttp", "httpx"])
-    parser.add_argument("--rounds", type=int, default=1, help="alternating portal/bare runs")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating portal/bare runs")
     parser.add_argument("--database", help="postgres://…/<name with 'bench'> (default: SQLite)")
+    parser.add_argument(
+        "--cache-seconds",
+        help="the portal's PORTAL_TRACKING_CACHE_SECONDS (0: every page reads the database)",
+    )
     args = parser.parse_args()
     if args.mode == "load":
-        result = asyncio.run(_load(args.url, args.connections, args.duration, args.client))
+        result = asyncio.run(_load(args.url, int(args.connections), args.duration, args.client))
         print(json.dumps(result))
         return
 
     from portal import db
 
+    counts = [int(c) for c in args.connections.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite://{tmp}/bench.sqlite3"
         env = {
@@ -301,6 +375,10 @@ def main() -> None:
             "PORTAL_LOG_LEVEL": "WARNING",
             "PORTAL_TRACKING_NUMBER_LIMIT": str(10**12),
         }
+        if args.cache_seconds is not None:
+            env["PORTAL_TRACKING_CACHE_SECONDS"] = args.cache_seconds
+        cache = env.get("PORTAL_TRACKING_CACHE_SECONDS", "5 (default)")
+        cache = "off" if cache in {"0", "0.0"} else f"{cache} s"
         if url.startswith(("postgres://", "postgresql://")):
             asyncio.run(_fresh_postgres(url))
         asyncio.run(db.migrate(url))
@@ -312,37 +390,46 @@ def main() -> None:
                 ("bare", "benchmarks.tracking_page:bare_app"),
             )
         }
-        rounds: list[dict[str, dict[str, Any]]] = []
+        rounds: dict[int, list[dict[str, dict[str, Any]]]] = {c: [] for c in counts}
         try:
             targets = {name: f"{base}/track/{NUMBER}" for name, (_, base) in servers.items()}
             _check_page(targets["portal"])
             for target in targets.values():
-                measure(target, args.connections, 2, args.client)  # warm-up
+                measure(target, max(counts), 2, args.client)  # warm-up
             # Alternate the two, so a busy moment on the machine hits both alike.
-            for _ in range(args.rounds):
-                rounds.append(
-                    {
-                        name: measure(target, args.connections, args.duration, args.client)
-                        for name, target in targets.items()
-                    }
-                )
+            for connections in counts:
+                for _ in range(args.rounds):
+                    rounds[connections].append(
+                        {
+                            name: _measured(
+                                target,
+                                servers[name][0].pid,
+                                connections,
+                                args.duration,
+                                args.client,
+                                args.database if name == "portal" else None,
+                            )
+                            for name, target in targets.items()
+                        }
+                    )
         finally:
             for process, _base in servers.values():
                 process.terminate()
                 process.wait(timeout=30)
     engine = "postgresql" if (args.database or "").startswith("postgres") else "sqlite"
-    ratios = []
-    for n, results in enumerate(rounds, start=1):
-        for name, r in results.items():
-            print(
-                f"round {n} {name:7s} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:7.1f} ms"
-                f"  p99 {r['p99_ms']:7.1f} ms  ({r['client']}, {args.connections} connections,"
-                f" errors: {r['errors']})"
-            )
-        ratios.append(results["portal"]["rps"] / results["bare"]["rps"])
-        print(f"round {n} ratio portal/bare: {ratios[-1]:.2f} ({engine})")
-    if len(ratios) > 1:
-        print(f"median ratio portal/bare: {statistics.median(ratios):.2f} ({engine})")
+    for connections, runs in rounds.items():
+        for n, results in enumerate(runs, start=1):
+            for name, r in results.items():
+                print(
+                    f"{connections} conn. round {n} {name:7s} {r['rps']:8.0f} req/s"
+                    f"  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms"
+                    f"  CPU {r['server_ms']:.3f} + {r['pg_ms']:.3f} ms a page"
+                    f"  ({r['client']}, errors: {r['errors']})"
+                )
+    print()
+    print("\n".join(report(rounds, engine, cache)))
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_load()} at the end")
+    print("reproduce: python -m benchmarks.tracking_page " + shlex.join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from portal.models.limits import RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
+    CarrierPace,
     IdempotencyRecord,
     Merchant,
     Role,
@@ -64,6 +65,7 @@ __all__ = [
     "AttentionKind",
     "BusinessDay",
     "CarrierAccount",
+    "CarrierPace",
     "Channel",
     "Claim",
     "ClaimKind",

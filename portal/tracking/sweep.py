@@ -56,7 +56,7 @@ from portal.core import draining
 from portal.crypto import DecryptionError
 from portal.models import CarrierAccount, EventSource
 from portal.settings import Settings
-from portal.tracking import accounts, cadence, claim
+from portal.tracking import accounts, cadence, claim, pacing
 from portal.tracking.accounts import ERROR_EXCERPT
 from portal.tracking.claim import Claimed
 from portal.tracking.hints import hints_for, track_numbers
@@ -76,23 +76,6 @@ SPLIT_DEPTH = 2
 
 def _spread(until: datetime, rand: cadence.Rand) -> datetime:
     return until + SPREAD * rand()
-
-
-class _Pacer:
-    """Starts at most ``rate`` calls per second (this sweep's share of the account)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.next_slot = 0.0
-
-    async def wait(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        slot = max(now, self.next_slot)
-        self.next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
 
 def _resolve_accounts(
@@ -157,7 +140,7 @@ class _Poller:
         self.account = run.account
         self.streak = self.account.consecutive_failures if self.account else 0
         self.stopped_until: datetime | None = None
-        self.pacer = _Pacer(adapter.rate_limit)
+        self.pacer: pacing.Pacer = pacing.LocalPacer(adapter.rate_limit, now)
         self.slots = asyncio.Semaphore(max(1, per_account))
 
     async def poll(self) -> None:
@@ -165,6 +148,10 @@ class _Poller:
         for shipment in self.run.shipments:
             by_number[shipment.tracking_number].append(shipment)
         batches = self.adapter.batches(list(by_number))
+        account_id = self.account.id if self.account else None
+        self.pacer = pacing.pacer_for(
+            account_id, self.adapter.rate_limit, self.now, calls=len(batches)
+        )
         if self.account is not None and self.account.circuit_open_until is not None:
             # Half-open: one probe call decides whether the rest may go.
             await self._call(batches[0], by_number)
@@ -181,8 +168,8 @@ class _Poller:
                 # The worker is stopping: give these back due now for another worker.
                 self.run.defer(shipments, self.now)
                 return
-            if self.stopped_until is None:
-                await self.pacer.wait()
+            if self.stopped_until is None and (paused := await self.pacer.wait()) is not None:
+                self._stop(paused)  # a 429 met by this worker or another
             if self.stopped_until is not None:
                 self.run.defer(shipments, _spread(self.stopped_until, self.rand))
                 return
@@ -200,6 +187,7 @@ class _Poller:
                 until = self.now + wait
                 self.run.rate_limited(until, str(exc))
                 self._stop(until)
+                await self.pacer.pause(until)  # every worker's calls to the account
                 self.run.defer(shipments, _spread(until, self.rand))
             except AuthError as exc:
                 self.run.auth_error = str(exc) or "credentials rejected"

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -31,10 +32,33 @@ from portal.core import pickup
 from portal.core.promise import open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
-from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
+from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking import cadence
 from portal.tracking_page import wording
 from portal.tracking_page.lookup import mask_words
+
+
+class EventLike(Protocol):
+    """What the page reads of a tracking event: a TrackingEvent, or the plain row the page
+    loads (render.EventRow)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def city(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+
 
 #: Where each ordinary status sits on the progress bar (index into wording.STAGES).
 STAGE_OF: dict[Status, int] = {
@@ -161,7 +185,7 @@ def carrier_display(shipment: Shipment) -> tuple[str, str | None]:
     return adapter.display_name, url
 
 
-def reached_stage(shipment: Shipment, events: Sequence[TrackingEvent]) -> int:
+def reached_stage(shipment: Shipment, events: Sequence[EventLike]) -> int:
     """The furthest ordinary stage the parcel reached (for exceptional statuses)."""
     stages = [STAGE_OF[e.status] for e in events if e.status in STAGE_OF]
     best = max(stages, default=0)
@@ -170,9 +194,7 @@ def reached_stage(shipment: Shipment, events: Sequence[TrackingEvent]) -> int:
     return min(best, 3)  # an exceptional parcel was not delivered
 
 
-def progress(
-    shipment: Shipment, events: Sequence[TrackingEvent]
-) -> tuple[int, tuple[StageView, ...]]:
+def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tuple[StageView, ...]]:
     status = shipment.status
     problem = status in ALERTS
     index = STAGE_OF[status] if status in STAGE_OF else reached_stage(shipment, events)
@@ -199,12 +221,12 @@ def _day(day: date, locale: str) -> str:
     return format_date(day, format="full", locale=locale)
 
 
-def _place(event: TrackingEvent) -> str:
+def _place(event: EventLike) -> str:
     """City, region and country of a scan; never a street or a postcode."""
     return ", ".join(p for p in (event.city, event.region, event.country) if p)
 
 
-def timeline(events: Sequence[TrackingEvent], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
+def timeline(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
     """Events newest first, grouped by the local calendar day they happened on."""
     days: dict[date, list[EventView]] = {}
     for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
@@ -328,7 +350,7 @@ def mask_signer(name: str | None) -> str | None:
 
 def present(
     shipment: Shipment,
-    events: Sequence[TrackingEvent],
+    events: Sequence[EventLike],
     *,
     zone: ZoneInfo,
     locale: str,
