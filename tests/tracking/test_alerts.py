@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from carriers.base import Status
 from portal.event_catalogue import SHIPMENT_EPISODE_ENDED, SHIPMENT_LATE, SHIPMENT_STUCK
 from portal.models import (
+    AttentionItem,
+    AttentionKind,
     DomainEvent,
     Merchant,
     OutboxMessage,
@@ -178,3 +180,26 @@ async def test_parcels_waiting_at_a_locker_or_delivered_are_not_watched(db: str)
     await watch(factories.app_settings(), NOW)
     assert await _counts(waiting) == (0, 0, 0, 0)
     assert await _counts(done) == (0, 0, 0, 0)
+
+
+async def test_a_late_episode_puts_one_item_on_the_queue_until_delivery_closes_it(
+    db: str,
+) -> None:
+    """Issue 16's "one message, one webhook and one queue item": the watch's events reach
+    the attention queue through the one listener path, once, and delivery closes the item."""
+    shop = await _shop()
+    parcel = await _parcel(shop, predicted_end=date(2026, 12, 2))
+    settings = factories.app_settings()
+
+    await watch(settings, NOW)
+    await watch(settings, NOW + timedelta(hours=1))
+
+    [item] = await AttentionItem.filter(shipment_id=parcel.id)
+    assert (item.kind, item.closed_at) == (AttentionKind.LATE, None)
+    assert item.since == datetime(2026, 12, 3, tzinfo=UTC), "the episode's own start"
+    await Shipment.filter(id=parcel.id).update(
+        status=Status.DELIVERED, delivered_at=NOW + timedelta(hours=2)
+    )
+    await watch(settings, NOW + timedelta(hours=3))
+    assert (await AttentionItem.get(id=item.id)).closed_at is not None
+    assert await AttentionItem.filter(shipment_id=parcel.id).count() == 1
