@@ -28,11 +28,14 @@ async def test_the_dispatch_benchmark_runs_on_sqlite(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = f"sqlite://{tmp_path / 'dispatch.sqlite3'}"
-    assert await dispatch.main(["--messages", "30", "--database", database]) == 0
+    argv = ["--messages", "30", "--rounds", "2", "--database", database]
+    assert await dispatch.main(argv) == 0
     out = capsys.readouterr().out
     assert "dispatcher, email" in out and "dispatcher, SMS (twilio)" in out
     rows = [line.split() for line in out.splitlines() if "dispatcher" in line]
-    assert [row[-3] for row in rows] == ["30", "30"]
+    assert [row[3] if row[0] == "email" else row[4] for row in rows] == ["30", "30"]
+    assert "e-mails received 120 of 120, duplicated Message-IDs 0" in out
+    assert "email ratio per round:" in out and "sms ratio per round:" in out
 
 
 async def test_the_store_backfill_benchmark_runs_on_sqlite(
