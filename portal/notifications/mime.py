@@ -32,7 +32,7 @@ _CRLF = "\r\n"
 def _clean(value: str) -> str:
     """One line: CR and LF inside a header value become spaces."""
     if "\r" in value or "\n" in value:
-        return " ".join(value.replace("\r", "\n").split("\n")).strip()
+        return " ".join(value.splitlines()).strip()
     return value
 
 
