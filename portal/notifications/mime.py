@@ -55,10 +55,14 @@ def encode_address(name: str, display_name: str, addr_spec: str) -> str:
 
 def _body(subtype: str, text: str) -> str:
     encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii")
+    # The line break before a boundary belongs to the boundary: a body's own last line
+    # break needs one more.
+    tail = _CRLF if encoded.endswith("\n") else ""
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
         f"Content-Transfer-Encoding: quoted-printable{_CRLF}{_CRLF}"
         + _CRLF.join(encoded.splitlines())
+        + tail
         + _CRLF
     )
 
