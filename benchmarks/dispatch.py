@@ -43,10 +43,12 @@ import httpx
 
 from benchmarks.common import (
     DEFAULT_POSTGRES,
+    cpu_of,
     free_port,
     fresh_database,
     machine_load,
     peak_rss_mb,
+    postgres_cpu,
     served,
     table,
 )
@@ -117,34 +119,6 @@ class CountingSink:
             return sum(n - 1 for n in self.ids.values() if n > 1)
 
 
-def _cpu_of(stat_path: str) -> float:
-    """utime + stime in seconds from a Linux ``/proc/…/stat`` file; 0 when it is gone."""
-    try:
-        fields = Path(stat_path).read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu(database: str) -> float:
-    """CPU seconds so far of the PostgreSQL backends serving ``database`` (their process
-    titles name it); 0 on SQLite or off Linux."""
-    if not database.startswith("postgres"):
-        return 0.0
-    name = database.rsplit("/", 1)[1].split("?")[0]
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            title = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if title.startswith(b"postgres: ") and f" {name} ".encode() in title:
-            total += _cpu_of(f"/proc/{entry}/stat")
-    return total
-
-
 class Meter:
     """CPU of this process (minus the sink thread), of the server and of PostgreSQL."""
 
@@ -154,13 +128,13 @@ class Meter:
     def _sink(self) -> float:
         if self.sink_thread is None:
             return 0.0
-        return _cpu_of(f"/proc/self/task/{self.sink_thread}/stat")
+        return cpu_of(f"/proc/self/task/{self.sink_thread}/stat")
 
     def read(self) -> tuple[float, float, float, float]:
         return (
             time.process_time(),
             self._sink(),
-            _cpu_of(f"/proc/{self.stub_pid}/stat"),
+            cpu_of(f"/proc/{self.stub_pid}/stat"),
             postgres_cpu(self.database),
         )
 

@@ -19,9 +19,12 @@ async def test_the_poll_sweep_benchmark_runs_on_sqlite(
     assert "first sync (all new)" in out and "steady state (nothing new)" in out
     assert "peak RSS" in out and "reproduce: python -m benchmarks.poll_sweep" in out
     rows = [
-        line.split() for line in out.splitlines() if line.startswith("200 ") and "..." not in line
+        line.split()
+        for line in out.splitlines()
+        if line.startswith("200 ") and "..." not in line and "CPU s per" not in line
     ]
-    assert len(rows) == 3 and all(row[-6] == "200" for row in rows)  # all 200 persisted
+    assert len(rows) == 4 and all(row[-8] == "200" for row in rows)  # all 200 persisted
+    assert "CPU s per 1,000 shipments, portal + PostgreSQL" in out
 
 
 async def test_the_dispatch_benchmark_runs_on_sqlite(
