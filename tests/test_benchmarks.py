@@ -70,3 +70,22 @@ async def test_the_chaos_benchmark_runs_and_counts_nothing_lost(
     assert values["messages lost (never sent)"] == "0"
     assert values["shipments lost (never polled)"] == "0"
     assert "SIGTERM (exit 0" in out
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="the scale benchmark needs PostgreSQL")
+async def test_the_scale_benchmark_runs_workers_and_counts_no_duplicates(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import scale
+
+    database = POSTGRES_URL.rsplit("/", 1)[0] + "/doorstep_scale_smoke"
+    argv = ["--messages", "20", "--shipments", "50", "--workers", "1", "2"]
+    assert await scale.main([*argv, "--limit", "120", "--database", database]) == 0
+    out = capsys.readouterr().out
+    rows = [
+        line.split()
+        for line in out.splitlines()
+        if line[:2] in ("1 ", "2 ") and "worker(s)" not in line
+    ]
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert all("(limit)" not in " ".join(row) and row[-1] == "0" for row in rows)
