@@ -86,6 +86,34 @@ def served(args: Sequence[str], health_url: str, timeout: float = 30.0) -> Itera
             process.stderr.close()
 
 
+def cpu_of(stat_path: str) -> float:
+    """utime + stime in seconds from a Linux ``/proc/…/stat`` file; 0 when it is gone."""
+    try:
+        fields = Path(stat_path).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(database: str) -> float:
+    """CPU seconds so far of the PostgreSQL backends serving ``database`` (their process
+    titles name it); 0 on SQLite or off Linux. A backend that exits takes its share."""
+    if not database.startswith("postgres"):
+        return 0.0
+    name = database.rsplit("/", 1)[1].split("?")[0]
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            title = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if title.startswith(b"postgres: ") and f" {name} ".encode() in title:
+            total += cpu_of(f"/proc/{entry}/stat")
+    return total
+
+
 def machine_load() -> str:
     """The 1-minute load average against the cores: other processes skew absolute times."""
     return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"

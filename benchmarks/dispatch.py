@@ -1,10 +1,15 @@
 """Dispatch throughput: outbox emails and SMS sent per second through the real dispatcher.
 
-``python -m benchmarks.dispatch [--messages 10000] [--database URL]``
+``python -m benchmarks.dispatch [--messages 10000] [--rounds 3] [--database URL]``
 
-The database is recreated and ``--messages`` due emails are seeded (one customer each,
+The database is recreated; each round then runs A (bare loop) and B (the dispatcher) for
+e-mail, then for SMS. For B, ``--messages`` due messages are seeded (one customer each,
 text + HTML bodies of a real notification's size), then ``dispatch_once`` passes (the
-worker's job, 100 messages a pass) run until nothing is claimed; then the same for SMS.
+worker's job, 100 messages a pass) run until nothing is claimed. Each pass's CPU seconds
+per message are printed for this process (the SMTP sink thread's CPU taken out), the
+server (sink thread or stub process) and the database's PostgreSQL backends (/proc), with
+msg/s min / median / max over the rounds and the B/A ratio of each round; the sink counts
+Message-IDs, so a message sent twice shows as a duplicate.
 Emails go over SMTP to an aiosmtpd sink on loopback (a thread of this process that only
 counts); SMS go through the twilio library to a Twilio-shaped stub in a subprocess
 (``python -m benchmarks.twilio_stub``), on the worker's HTTP client.
@@ -18,14 +23,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import shlex
+import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import aiosmtplib
@@ -33,10 +43,12 @@ import httpx
 
 from benchmarks.common import (
     DEFAULT_POSTGRES,
+    cpu_of,
     free_port,
     fresh_database,
     machine_load,
     peak_rss_mb,
+    postgres_cpu,
     served,
     table,
 )
@@ -66,26 +78,72 @@ SMS_BODY = "Benchmark shop: your parcel SBX10527040017 was delivered. https://po
 
 @dataclass
 class Pass:
+    """One timed pass: messages sent, wall seconds, and CPU seconds of each process."""
+
     name: str
     messages: int
     seconds: float
+    cpu: float = 0.0  # this process (the dispatcher or the bare loop), sink thread excluded
+    server_cpu: float = 0.0  # the SMTP sink thread or the Twilio stub process
+    postgres_cpu: float = 0.0  # the benchmark database's PostgreSQL backends
 
     @property
     def per_second(self) -> float:
         return self.messages / self.seconds if self.seconds else 0.0
 
+    def per_message_ms(self, seconds: float) -> float:
+        return 1000 * seconds / self.messages if self.messages else 0.0
+
 
 class CountingSink:
-    """aiosmtpd handler that accepts and counts, nothing more."""
+    """aiosmtpd handler that accepts and counts each Message-ID, nothing more."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.ids: Counter[str] = Counter()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content: bytes = envelope.original_content or b""
+        head = content.split(b"\r\n\r\n", 1)[0]
+        found = re.search(rb"(?im)^message-id:\s*(\S+)", head)
         with self.lock:
             self.count += 1
+            if found:
+                self.ids[found.group(1).decode()] += 1
         return "250 OK"
+
+    @property
+    def duplicates(self) -> int:
+        with self.lock:
+            return sum(n - 1 for n in self.ids.values() if n > 1)
+
+
+class Meter:
+    """CPU of this process (minus the sink thread), of the server and of PostgreSQL."""
+
+    def __init__(self, database: str, sink_thread: int | None, stub_pid: int) -> None:
+        self.database, self.sink_thread, self.stub_pid = database, sink_thread, stub_pid
+
+    def _sink(self) -> float:
+        if self.sink_thread is None:
+            return 0.0
+        return cpu_of(f"/proc/self/task/{self.sink_thread}/stat")
+
+    def read(self) -> tuple[float, float, float, float]:
+        return (
+            time.process_time(),
+            self._sink(),
+            cpu_of(f"/proc/{self.stub_pid}/stat"),
+            postgres_cpu(self.database),
+        )
+
+    def measure(self, result: Pass, before: tuple[float, float, float, float], sms: bool) -> Pass:
+        own, sink, stub, pg = (b - a for a, b in zip(before, self.read(), strict=True))
+        result.cpu = max(own - sink, 0.0)
+        result.server_cpu = stub if sms else sink
+        result.postgres_cpu = pg
+        return result
 
 
 def make_settings(database: str, smtp_port: int, twilio: str) -> Any:
@@ -149,7 +207,8 @@ async def seed(count: int, channel: str) -> None:
 
 
 async def dispatch_all(settings: Any, client: httpx.AsyncClient, name: str) -> Pass:
-    """``dispatch_once`` passes (as the worker's job runs them) until nothing is claimed."""
+    """``dispatch_once`` passes (as the worker's job runs them) until nothing is claimed;
+    the messages sent are then marked delivered so the next round counts its own."""
     from portal.models import MessageState, OutboxMessage
     from portal.notifications.dispatcher import dispatch_once
 
@@ -157,19 +216,23 @@ async def dispatch_all(settings: Any, client: httpx.AsyncClient, name: str) -> P
     while (await dispatch_once(settings, http_client=client, limit=PASS_LIMIT)).claimed:
         pass
     seconds = time.perf_counter() - began
-    sent = await OutboxMessage.filter(state=MessageState.SENT).count()
+    sent = await OutboxMessage.filter(state=MessageState.SENT).update(state=MessageState.DELIVERED)
     return Pass(name, sent, seconds)
 
 
-async def bare_smtp(port: int, count: int) -> Pass:
-    """One connection, one prebuilt message of the same size, sent ``count`` times."""
+def bare_email() -> bytes:
+    """The same size and shape as the dispatcher's messages (text + HTML), built once."""
     email = EmailMessage()
     email["From"] = "Benchmark shop <no-reply@portal.example>"
     email["To"] = "customer@example.com"
     email["Subject"] = "Your parcel was delivered"
     email.set_content(TEXT)
     email.add_alternative(HTML, subtype="html")
-    raw = email.as_bytes()
+    return email.as_bytes()
+
+
+async def bare_smtp(port: int, count: int, raw: bytes) -> Pass:
+    """One connection, one prebuilt message of the same size, sent ``count`` times."""
     smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
     await smtp.connect()
     began = time.perf_counter()
@@ -192,41 +255,95 @@ async def bare_http(client: httpx.AsyncClient, base: str, count: int) -> Pass:
     return Pass("bare httpx loop", count, time.perf_counter() - began)
 
 
-async def run(count: int, database: str) -> list[tuple[Pass, Pass]]:
+@dataclass
+class Results:
+    email: list[tuple[Pass, Pass]] = field(default_factory=list)
+    sms: list[tuple[Pass, Pass]] = field(default_factory=list)
+    duplicates: int = 0
+    expected: int = 0
+    received: int = 0
+
+
+async def run(count: int, database: str, rounds: int) -> Results:
+    """Per round: bare SMTP loop, dispatcher e-mail, bare httpx loop, dispatcher SMS."""
     from aiosmtpd.controller import Controller
 
     from portal import db
     from portal.http import build_client
-    from portal.models import MessageState, OutboxMessage
 
     sink = CountingSink()
     smtp_port, stub_port = free_port(), free_port()
     stub = f"http://127.0.0.1:{stub_port}"
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
+    sink_thread = getattr(getattr(controller, "_thread", None), "native_id", None)
     settings = make_settings(database, smtp_port, stub)
+    results = Results()
+    raw = bare_email()
     try:
         with served(["benchmarks.twilio_stub", "--port", str(stub_port)], f"{stub}/health"):
+            meter = Meter(database, sink_thread, _stub_pid(stub_port))
             await fresh_database(database)
             await db.connect(database)
             try:
                 async with build_client(settings) as client:
-                    await seed(count, "email")
-                    email_base = await bare_smtp(smtp_port, count)
-                    emails = await dispatch_all(settings, client, "dispatcher, email")
-                    await OutboxMessage.filter(state=MessageState.SENT).update(
-                        state=MessageState.DELIVERED
-                    )
-                    await seed(count, "sms")
-                    sms_base = await bare_http(client, stub, count)
-                    texts = await dispatch_all(settings, client, "dispatcher, SMS (twilio)")
+                    for _ in range(rounds):
+                        before = meter.read()
+                        email_base = meter.measure(
+                            await bare_smtp(smtp_port, count, raw), before, sms=False
+                        )
+                        await seed(count, "email")
+                        before = meter.read()
+                        emails = meter.measure(
+                            await dispatch_all(settings, client, "dispatcher, email"),
+                            before,
+                            sms=False,
+                        )
+                        results.email.append((email_base, emails))
+                        before = meter.read()
+                        sms_base = meter.measure(
+                            await bare_http(client, stub, count), before, sms=True
+                        )
+                        await seed(count, "sms")
+                        before = meter.read()
+                        texts = meter.measure(
+                            await dispatch_all(settings, client, "dispatcher, SMS (twilio)"),
+                            before,
+                            sms=True,
+                        )
+                        results.sms.append((sms_base, texts))
             finally:
                 await db.disconnect()
     finally:
         controller.stop()
-    if sink.count != 2 * count:
-        print(f"warning: the SMTP sink got {sink.count}, expected {2 * count}", file=sys.stderr)
-    return [(email_base, emails), (sms_base, texts)]
+    results.expected = 2 * count * rounds
+    results.received = sink.count
+    results.duplicates = sink.duplicates
+    if sink.count != results.expected:
+        print(
+            f"warning: the SMTP sink got {sink.count}, expected {results.expected}", file=sys.stderr
+        )
+    return results
+
+
+def _stub_pid(port: int) -> int:
+    """The Twilio stub's pid: the child of this process started with ``--port port``."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            parent = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            continue
+        if parent == me and b"benchmarks.twilio_stub" in cmdline and str(port).encode() in cmdline:
+            return int(entry)
+    return 0
+
+
+def _spread(values: list[float], fmt: str = ",.0f") -> str:
+    return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -234,6 +351,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks.dispatch", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--messages", type=int, default=10_000, help="per channel")
+    parser.add_argument("--rounds", type=int, default=3, help="A/B rounds (default 3)")
     parser.add_argument(
         "--database", default=DEFAULT_POSTGRES, help="dropped and recreated! (default %(default)s)"
     )
@@ -242,18 +360,50 @@ def _parser() -> argparse.ArgumentParser:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    results = await run(args.messages, args.database)
+    results = await run(args.messages, args.database, args.rounds)
     engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
-    rows: list[list[object]] = [["channel", "pass", "messages", "messages/s", "vs bare loop"]]
-    for channel, (base, real) in zip(("email", "sms"), results, strict=True):
-        rows.append([channel, base.name, f"{base.messages:,}", f"{base.per_second:,.0f}", "1.00"])
-        ratio = real.per_second / base.per_second if base.per_second else 0.0
-        rows.append(
-            [channel, real.name, f"{real.messages:,}", f"{real.per_second:,.0f}", f"{ratio:.2f}"]
-        )
+    rows: list[list[object]] = [
+        [
+            "channel",
+            "pass",
+            "messages",
+            "msg/s min / median / max",
+            "CPU ms/msg (this / server / PostgreSQL)",
+        ]
+    ]
+    ratios: list[str] = []
+    for channel, pairs in (("email", results.email), ("sms", results.sms)):
+        for index in (0, 1):
+            passes = [pair[index] for pair in pairs]
+            rows.append(
+                [
+                    channel,
+                    passes[0].name,
+                    f"{passes[0].messages:,}",
+                    _spread([p.per_second for p in passes]),
+                    " / ".join(
+                        f"{statistics.median(p.per_message_ms(getattr(p, k)) for p in passes):.2f}"
+                        for k in ("cpu", "server_cpu", "postgres_cpu")
+                    ),
+                ]
+            )
+        per_round = [real.per_second / base.per_second for base, real in pairs if base.per_second]
+        if per_round:
+            ratios.append(
+                f"{channel} ratio per round: {', '.join(f'{r:.2f}' for r in per_round)} "
+                f"(min / median / max {_spread(per_round, '.2f')})"
+            )
     print()
-    print(f"dispatch on {engine}: aiosmtpd sink (loopback), Twilio-shaped stub (loopback)")
+    print(
+        f"dispatch on {engine}, A/B interleaved over {args.rounds} rounds: aiosmtpd sink "
+        "(a thread, its CPU counted apart), Twilio-shaped stub (a process), both loopback"
+    )
     print(table(rows))
+    print("\n".join(ratios))
+    print(
+        f"e-mails received {results.received:,} of {results.expected:,}, "
+        f"duplicated Message-IDs {results.duplicates}"
+    )
     print()
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_load()} at the end")

@@ -19,20 +19,26 @@ async def test_the_poll_sweep_benchmark_runs_on_sqlite(
     assert "first sync (all new)" in out and "steady state (nothing new)" in out
     assert "peak RSS" in out and "reproduce: python -m benchmarks.poll_sweep" in out
     rows = [
-        line.split() for line in out.splitlines() if line.startswith("200 ") and "..." not in line
+        line.split()
+        for line in out.splitlines()
+        if line.startswith("200 ") and "..." not in line and "CPU s per" not in line
     ]
-    assert len(rows) == 3 and all(row[-6] == "200" for row in rows)  # all 200 persisted
+    assert len(rows) == 4 and all(row[-8] == "200" for row in rows)  # all 200 persisted
+    assert "CPU s per 1,000 shipments, portal + PostgreSQL" in out
 
 
 async def test_the_dispatch_benchmark_runs_on_sqlite(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = f"sqlite://{tmp_path / 'dispatch.sqlite3'}"
-    assert await dispatch.main(["--messages", "30", "--database", database]) == 0
+    argv = ["--messages", "30", "--rounds", "2", "--database", database]
+    assert await dispatch.main(argv) == 0
     out = capsys.readouterr().out
     assert "dispatcher, email" in out and "dispatcher, SMS (twilio)" in out
     rows = [line.split() for line in out.splitlines() if "dispatcher" in line]
-    assert [row[-3] for row in rows] == ["30", "30"]
+    assert [row[3] if row[0] == "email" else row[4] for row in rows] == ["30", "30"]
+    assert "e-mails received 120 of 120, duplicated Message-IDs 0" in out
+    assert "email ratio per round:" in out and "sms ratio per round:" in out
 
 
 async def test_the_store_backfill_benchmark_runs_on_sqlite(
@@ -81,3 +87,20 @@ async def test_the_predict_benchmark_runs_on_postgres(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "nightly recomputation on PostgreSQL, 3,000 settled parcels counted" in out
     assert "median CPU per shipment" in out and "reproduce: python -m benchmarks.predict" in out
+@pytest.mark.skipif(not POSTGRES_URL, reason="the scale benchmark needs PostgreSQL")
+async def test_the_scale_benchmark_runs_workers_and_counts_no_duplicates(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import scale
+
+    database = POSTGRES_URL.rsplit("/", 1)[0] + "/doorstep_scale_smoke"
+    argv = ["--messages", "20", "--shipments", "50", "--workers", "1", "2"]
+    assert await scale.main([*argv, "--limit", "120", "--database", database]) == 0
+    out = capsys.readouterr().out
+    rows = [
+        line.split()
+        for line in out.splitlines()
+        if line[:2] in ("1 ", "2 ") and "worker(s)" not in line
+    ]
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert all("(limit)" not in " ".join(row) and row[-1] == "0" for row in rows)

@@ -8,14 +8,9 @@ retried message keeps its identity and receivers can drop the duplicate.
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.generator import BytesGenerator
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -24,6 +19,7 @@ import httpx
 
 from portal.core.links import make_preferences_token, preferences_link
 from portal.models import Customer, Merchant, OutboxMessage
+from portal.notifications import mime
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.context import branding
 from portal.settings import Settings
@@ -83,13 +79,6 @@ def message_id(message_id_number: int, domain: str) -> str:
     return f"<notification.{message_id_number}@{domain}>"
 
 
-def _address(display_name: str, addr_spec: str) -> Address | str:
-    try:
-        return Address(display_name=display_name, addr_spec=addr_spec)
-    except (ValueError, IndexError):
-        return addr_spec
-
-
 def _ascii_address(value: str) -> str | None:
     """An address usable in a header without SMTPUTF8 (IDN domains as punycode), or None."""
     local, _, domain = value.strip().rpartition("@")
@@ -108,45 +97,36 @@ def build_email(
     merchant: Merchant,
     customer: Customer | None,
     now: datetime | None = None,
-) -> EmailMessage:
-    """The MIME message for an outbox row: text + HTML alternatives and list headers."""
+) -> tuple[bytes, str]:
+    """The MIME message for an outbox row (text + HTML alternatives and list headers),
+    ready for SMTP, and its Message-ID. Written by :mod:`portal.notifications.mime`,
+    not through the header registry (a third of the cost of sending one)."""
     _, from_address = _sender(settings)
     domain = from_address.rpartition("@")[2] or "doorstep.invalid"
-    email = EmailMessage(policy=SMTP)
-    email["Subject"] = message.subject
-    email["From"] = _address(merchant.name, from_address)
-    email["To"] = _address((customer.name if customer else "") or "", message.recipient)
+    identity = message_id(message.id, domain)
+    headers = [
+        mime.encode_text("Subject", message.subject or ""),
+        mime.encode_address("From", merchant.name or "", from_address),
+        mime.encode_address("To", (customer.name if customer else "") or "", message.recipient),
+    ]
     support = _ascii_address(branding(merchant, settings)["support_email"])
     if support:
-        email["Reply-To"] = support
-    email["Date"] = format_datetime(now or datetime.now(UTC))
-    email["Message-ID"] = message_id(message.id, domain)
-    email["Auto-Submitted"] = "auto-generated"
+        headers.append(f"Reply-To: {support}")
+    headers += [
+        f"Date: {format_datetime(now or datetime.now(UTC))}",
+        f"Message-ID: {identity}",
+        "Auto-Submitted: auto-generated",
+    ]
     if customer is not None:
         token = make_preferences_token(settings, customer.id)
         mailbox = getattr(settings, "unsubscribe_mailto", None) or from_address
-        # Raw and pre-folded: the policy would otherwise turn long URIs into encoded
-        # words, which mail providers do not read as List-Unsubscribe URIs.
-        email.set_raw(
-            "List-Unsubscribe",
-            f"<mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>,\r\n"
-            f" <{preferences_link(settings, customer.id)}>",
+        # Pre-folded and never encoded: mail providers read only plain URIs here.
+        headers.append(
+            f"List-Unsubscribe: <mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>,"
+            f"\r\n <{preferences_link(settings, customer.id)}>"
         )
-        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
-    return email
-
-
-def flatten(email: EmailMessage, *, eight_bit: bool = True, utf8: bool = False) -> bytes:
-    """Serialise for SMTP, leaving raw (pre-folded) headers exactly as written."""
-    policy = (SMTPUTF8 if utf8 else SMTP).clone(
-        refold_source="none", cte_type="8bit" if eight_bit else "7bit"
-    )
-    with io.BytesIO() as buffer:
-        BytesGenerator(buffer, policy=policy).flatten(email)
-        return buffer.getvalue()
+        headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    return mime.render(headers, message.body_text or "", message.body_html), identity
 
 
 def _classify(exc: Exception) -> DeliveryError:
@@ -194,9 +174,7 @@ class EmailChannel(MessageChannel):
         return smtp
 
     @staticmethod
-    async def _sendmail(
-        smtp: aiosmtplib.SMTP, email: EmailMessage, sender: str, recipient: str
-    ) -> None:
+    async def _sendmail(smtp: aiosmtplib.SMTP, email: bytes, sender: str, recipient: str) -> None:
         if smtp.is_ehlo_or_helo_needed:
             await smtp.ehlo()
         options = []
@@ -213,7 +191,7 @@ class EmailChannel(MessageChannel):
         await smtp.sendmail(
             sender,
             [recipient],
-            flatten(email, eight_bit=eight_bit, utf8=utf8),
+            email,
             mail_options=options,
         )
 
@@ -229,7 +207,7 @@ class EmailChannel(MessageChannel):
         """Send one message (its merchant and customer loaded with it)."""
         if self._broken is not None:
             raise self._broken
-        email = build_email(
+        email, identity = build_email(
             self.settings, message, merchant=message.merchant, customer=message.customer
         )
         _, envelope_from = _sender(self.settings)
@@ -238,7 +216,7 @@ class EmailChannel(MessageChannel):
                 if self._smtp is None:
                     self._smtp = await self._connect()
                 await self._sendmail(self._smtp, email, envelope_from, message.recipient)
-                return Sent(provider_id=str(email["Message-ID"]), status="accepted")
+                return Sent(provider_id=identity, status="accepted")
             except aiosmtplib.SMTPServerDisconnected as exc:
                 self._smtp = None
                 if attempt == 2:
