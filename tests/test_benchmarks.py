@@ -87,6 +87,8 @@ async def test_the_predict_benchmark_runs_on_postgres(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "nightly recomputation on PostgreSQL, 3,000 settled parcels counted" in out
     assert "median CPU per shipment" in out and "reproduce: python -m benchmarks.predict" in out
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="the scale benchmark needs PostgreSQL")
 async def test_the_scale_benchmark_runs_workers_and_counts_no_duplicates(
     capsys: pytest.CaptureFixture[str],
