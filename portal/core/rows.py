@@ -39,7 +39,7 @@ def _default(field: Any, now: datetime) -> Callable[[], Any]:
     if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
         return lambda: now
     if callable(field.default):
-        return field.default  # type: ignore[no-any-return]
+        return field.default
     value = field.default
     return lambda: value
 

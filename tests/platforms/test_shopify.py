@@ -170,6 +170,28 @@ async def test_backfill_reads_250_orders_across_pages_once(
     assert await PlatformRecord.filter(kind=RecordKind.ORDER).count() == 250
 
 
+async def test_an_order_the_shop_already_has_under_that_number_is_adopted_not_doubled(
+    app: Starlette, store: FakeShopify, outside: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await connected(app)
+    typed = await Order.create(
+        merchant_id=connection.merchant_id, number="#1000", placed_at=BASE, ship_city="Typo"
+    )
+
+    report = await sync_connection(connection, settings, http)
+
+    assert (report.orders_created, report.orders_updated) == (249, 1)
+    assert await Order.all().count() == 250
+    adopted = await Order.get(number="#1000")
+    assert (adopted.id, adopted.ship_city) == (typed.id, "Louisville")
+    record = await PlatformRecord.get(kind=RecordKind.ORDER, local_id=typed.id)
+    assert record.data["number"] == "#1000"
+    assert await OrderItem.filter(order_id=typed.id).count() == 1
+    # Consent is recorded with where it came from.
+    assert {c.detail for c in await ConsentChange.filter(source="platform")} == {"shopify"}
+
+
 async def post_webhook(
     app: Starlette, headers: dict[str, str], body: bytes, connection: PlatformConnection
 ) -> httpx.Response:
