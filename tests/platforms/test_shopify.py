@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -24,11 +25,16 @@ from portal.models import (
     PlatformRecord,
     ProductVariant,
     RecordKind,
+    Resolution,
+    ReturnItem,
+    ReturnRequest,
+    ReturnState,
     Shipment,
 )
 from portal.platforms import webhooks
 from portal.platforms.backfill import sync_connection, sync_job
 from portal.platforms.writeback import push_once
+from portal.returns.states import transition
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
@@ -333,3 +339,49 @@ async def test_a_revoked_token_pauses_the_connection_and_the_workspace_says_so(
         settings=app.state.settings,
     )
     assert outcome.status == 503  # paused: the store retries once it is fixed
+
+
+async def test_a_resolved_returns_refund_goes_back_as_a_refund_create_when_turned_on(
+    app: Starlette, store: FakeShopify, outside: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await connected(app)
+    await sync_connection(connection, settings, http)
+    order = await Order.get(number="#1000")
+    ipod = await OrderItem.get(order_id=order.id, sku="IPOD2008GREEN")
+
+    async def resolve(number: str) -> None:
+        request = await ReturnRequest.create(
+            merchant_id=order.merchant_id, order=order, number=number,
+            state=ReturnState.INSPECTED, refund_total=Decimal("199.00"),
+        )  # fmt: skip
+        await ReturnItem.create(
+            return_request=request, order_item=ipod, quantity=1,
+            resolution=Resolution.REFUND, amount=Decimal("199.00"),
+        )  # fmt: skip
+        await transition(request, ReturnState.RESOLVED, actor="staff", settings=settings)
+
+    await resolve("R-0")  # writing returns back is off by default
+    await push_once(settings, client=http)
+    assert store.refunds == []
+
+    await PlatformConnection.filter(id=connection.id).update(write_returns=True)
+    await resolve("R-1")
+    await push_once(settings, client=http)
+    await push_once(settings, client=http)  # sent once, not again
+
+    # RefundInput as shopify.dev documents it: the order's and line items' GIDs.
+    assert store.refunds == [
+        {
+            "orderId": "gid://shopify/Order/1000000",  # shopify_order(0)
+            "note": "Return R-1 resolved in Doorstep",
+            "notify": False,
+            "refundLineItems": [
+                {
+                    "lineItemId": "gid://shopify/LineItem/7000000",
+                    "quantity": 1,
+                    "restockType": "NO_RESTOCK",
+                }
+            ],
+        }
+    ]
