@@ -38,7 +38,7 @@ from portal.returns.states import transition
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
-from tests.admin.helpers import admin_app, signed_in_owner
+from tests.admin.helpers import admin_app, sign_in, signed_in_owner
 from tests.conftest import client_for
 from tests.platforms.fakes import (
     DHL_API_KEY,
@@ -300,6 +300,19 @@ async def test_a_cancellation_and_a_refund_are_reflected(
     assert record.data["cancelled_at"].startswith("2026-12-02T09:00:00")
     assert record.data["financial_status"] == "VOIDED"
     assert record.data["refunded"] == "10.00"
+
+    # The order page says so; an order that never came from a store says nothing of it.
+    merchant = await connection.merchant
+    typed = await Order.create(merchant=merchant, number="T-1", placed_at=BASE)
+    async with client_for(app) as staff:
+        await sign_in(staff, await factories.staff_user(merchant))
+        page = await staff.get(f"/admin/orders/{record.local_id}")
+        other = await staff.get(f"/admin/orders/{typed.id}")
+    assert page.status_code == 200
+    assert "Shopify" in page.text
+    assert "Cancelled on 2026-12-02 14:00 UTC" in page.text  # 09:00 -05:00
+    assert "Refunded 10.00 USD" in page.text
+    assert other.status_code == 200 and "In the store" not in other.text
 
 
 async def test_a_429_is_waited_out_and_a_throttle_waits_for_the_bucket(
