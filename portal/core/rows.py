@@ -19,8 +19,11 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.fields import JSONField
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
 
+#: Fields whose values PostgreSQL cannot take as given: JSON (sent as text), enums.
+_CONVERTED = (JSONField, CharEnumFieldInstance, IntEnumFieldInstance)
 #: Rows per statement on SQLite (its bound-parameter limit is 32,766 in current builds).
 _SQLITE_ROWS = 500
 
@@ -70,17 +73,14 @@ async def insert_rows(
     columns = _columns(model)
     table = model._meta.db_table
     names = ", ".join(column for column, _ in columns)
-    filled = [
-        (column, _default(field, now), _converter(model, field, postgres))
-        for column, field in columns
-    ]
-    data = [
-        [
-            convert(row[column]) if column in row else convert(default())
-            for column, default, convert in filled
-        ]
-        for row in rows
-    ]
+    defaults = [(column, _default(field, now)) for column, field in columns]
+    data = [[row[c] if c in row else default() for c, default in defaults] for row in rows]
+    # Only the columns whose values need it are converted (JSON, enums; all on SQLite).
+    for i, (_, field) in enumerate(columns):
+        if not postgres or isinstance(field, _CONVERTED):
+            convert = _converter(model, field, postgres)
+            for values in data:
+                values[i] = convert(values[i])
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     back = f" RETURNING {', '.join(returning)}" if returning else ""
     if postgres:
