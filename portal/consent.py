@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from portal.core.rows import insert_rows
 from portal.models import Channel, ConsentChange, ConsentSource, Customer
 
 _FLAG = {
@@ -45,18 +46,19 @@ async def record(
     if not changing:
         return 0
     await Customer.filter(id__in=[c.id for c in changing]).using_db(conn).update(**{flag: granted})
-    await ConsentChange.bulk_create(
+    await insert_rows(
+        conn or ConsentChange._choose_db(True),
+        ConsentChange,
         [
-            ConsentChange(
-                customer_id=c.id,
-                channel=channel,
-                granted=granted,
-                source=source,
-                detail=detail[:200],
-            )
+            {
+                "customer_id": c.id,
+                "channel": channel,
+                "granted": granted,
+                "source": source,
+                "detail": detail[:200],
+            }
             for c in changing
         ],
-        using_db=conn,
     )
     for customer in changing:
         setattr(customer, flag, granted)

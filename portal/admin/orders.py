@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,7 +16,16 @@ from portal import consent
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.admin.return_words import PARCEL_PROBLEMS
 from portal.i18n import lazy
-from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
+from portal.models import (
+    Channel,
+    ConsentSource,
+    Customer,
+    Order,
+    OrderItem,
+    PlatformRecord,
+    RecordKind,
+    Shipment,
+)
 from portal.tracking import accounts, registration
 
 CHANNEL_LABELS = {
@@ -57,6 +68,35 @@ async def list_orders(request: Request) -> Response:
     return render(request, "admin/orders.html", context)
 
 
+#: Platform keys as the shops call themselves.
+PLATFORM_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce"}
+
+
+async def store_state(order: Order) -> dict[str, Any] | None:
+    """What the shop's store says of this order that has no column here: cancelled when,
+    refunded how much (kept on its platform record by the sync and the webhooks)."""
+    record = (
+        await PlatformRecord.filter(
+            kind=RecordKind.ORDER, local_id=order.id, connection__merchant_id=order.merchant_id
+        )
+        .prefetch_related("connection")
+        .first()
+    )
+    if record is None:
+        return None
+    cancelled = record.data.get("cancelled_at")
+    try:
+        refunded = Decimal(record.data.get("refunded") or "0")
+    except InvalidOperation:
+        refunded = Decimal("0")
+    platform = record.connection.platform.value
+    return {
+        "platform": PLATFORM_NAMES.get(platform, platform),
+        "cancelled_at": datetime.fromisoformat(cancelled).astimezone(UTC) if cancelled else None,
+        "refunded": refunded,
+    }
+
+
 @require_staff()
 async def order_detail(request: Request) -> Response:
     merchant = staff_of(request).merchant
@@ -72,6 +112,7 @@ async def order_detail(request: Request) -> Response:
     )
     context = {
         "order": order,
+        "store": await store_state(order),
         "items": items,
         "shipments": shipments,
         "customer": customer,

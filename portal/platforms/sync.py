@@ -30,6 +30,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from portal import catalogue, consent
 from portal.catalogue import CatalogueError, VariantInput
 from portal.core.phones import to_e164
+from portal.core.rows import insert_rows
 from portal.models import (
     Channel,
     ConsentSource,
@@ -141,26 +142,31 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
     if not changed:
         return report
     customers = await _customers(target, changed)
-    # Orders this shop already has under the same number are adopted.
-    unlinked = [o.number for o in changed if o.external_id not in records]
-    by_number = {
-        o.number: o
-        for o in await Order.filter(merchant_id=merchant_id, number__in=unlinked).using_db(conn)
+    # New orders go in with ON CONFLICT on (merchant, number): one the shop already has
+    # under the same number (typed in, from a CSV) is not returned, and is adopted.
+    unlinked = [o for o in changed if o.external_id not in records]
+    made_ids = {
+        str(row["number"]): int(row["id"])
+        for row in await insert_rows(
+            conn,
+            Order,
+            [_new_order(target, o, customers) for o in unlinked],
+            returning=("id", "number"),
+            ignore_conflicts=True,
+        )
     }
-    fresh = [
-        _new_order(target, o, customers)
-        for o in changed
-        if o.external_id not in records and o.number not in by_number
-    ]
-    if fresh:
-        await Order.bulk_create(fresh, using_db=conn)
-        for made in await Order.filter(
-            merchant_id=merchant_id, number__in=[o.number for o in fresh]
-        ).using_db(conn):
-            by_number[made.number] = made
-    created_numbers = {o.number for o in fresh}
+    adopted = [o.number[:64] for o in unlinked if o.number[:64] not in made_ids]
+    by_number = {
+        o.number: o.id
+        for o in (
+            await Order.filter(merchant_id=merchant_id, number__in=adopted).using_db(conn)
+            if adopted
+            else []
+        )
+    }
+    created_numbers: set[str] = set()
     local_ids: dict[str, int] = {}
-    new_records: list[PlatformRecord] = []
+    new_records: list[dict[str, Any]] = []
     for order in changed:
         record = records.get(order.external_id)
         if record is not None:
@@ -171,25 +177,27 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
             await record.save(using_db=conn, update_fields=["remote_updated_at", "data"])
             report.orders_updated += 1
             continue
-        local = by_number[order.number]
-        local_ids[order.external_id] = local.id
-        if order.number in created_numbers:
+        number = order.number[:64]
+        if number in made_ids and order.number not in created_numbers:
+            local_id = made_ids[number]
+            created_numbers.add(order.number)
             report.orders_created += 1
         else:
-            await _update_order(target, local.id, order, customers)
+            local_id = made_ids.get(number) or by_number[number]
+            await _update_order(target, local_id, order, customers)
             report.orders_updated += 1
+        local_ids[order.external_id] = local_id
         new_records.append(
-            PlatformRecord(
-                connection_id=target.connection.id,
-                kind=RecordKind.ORDER,
-                external_id=order.external_id,
-                local_id=local.id,
-                remote_updated_at=order.updated_at,
-                data=_order_data(order, {}),
-            )
+            {
+                "connection_id": target.connection.id,
+                "kind": RecordKind.ORDER,
+                "external_id": order.external_id,
+                "local_id": local_id,
+                "remote_updated_at": order.updated_at,
+                "data": _order_data(order, {}),
+            }
         )
-    if new_records:
-        await PlatformRecord.bulk_create(new_records, using_db=conn)
+    await insert_rows(conn, PlatformRecord, new_records)
     await _write_items(target, changed, local_ids, created_numbers)
     parcels = [
         (local_ids[o.external_id], o.external_id, p) for o in changed for p in o.parcels or []
@@ -198,13 +206,13 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
     return report
 
 
-def _new_order(target: Target, order: ShopOrder, customers: dict[str, Customer]) -> Order:
+def _new_order(target: Target, order: ShopOrder, customers: dict[str, Customer]) -> dict[str, Any]:
     customer = customers.get(order.external_id)
-    return Order(
-        merchant_id=target.merchant_id,
-        customer_id=customer.id if customer else None,
+    return {
+        "merchant_id": target.merchant_id,
+        "customer_id": customer.id if customer else None,
         **_order_fields(order, customer),
-    )
+    }
 
 
 def _order_fields(order: ShopOrder, customer: Customer | None) -> dict[str, Any]:
@@ -261,7 +269,7 @@ async def _write_items(
             .values_list("order_item_id", flat=True)
         )
         kept = {int(i) for i in returned}
-    new_items: list[OrderItem] = []
+    new_items: list[dict[str, Any]] = []
     stale: list[int] = []
     for order in orders:
         order_id = local_ids[order.external_id]
@@ -277,14 +285,13 @@ async def _write_items(
                 "variant_options": given.options,
             }
             if item is None:
-                new_items.append(OrderItem(order_id=order_id, **values))
+                new_items.append({"order_id": order_id, **values})
             elif any(getattr(item, k) != v for k, v in values.items()):
                 await OrderItem.filter(id=item.id).using_db(conn).update(**values)
         stale += [i.id for i in existing.values() if i.id not in kept]
     if stale:
         await OrderItem.filter(id__in=stale).using_db(conn).delete()
-    if new_items:
-        await OrderItem.bulk_create(new_items, using_db=conn)
+    await insert_rows(conn, OrderItem, new_items)
 
 
 async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Customer]:
@@ -316,23 +323,20 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Custo
         for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
         if c.email
     }
-    missing: dict[str, Customer] = {}
+    missing: dict[str, dict[str, Any]] = {}
     for order, email in wanted.values():
         if email and email not in found and email not in missing:
-            missing[email] = Customer(
-                merchant_id=merchant_id,
-                email=email,
-                phone=phone_of(order),
-                name=(order.customer.name if order.customer else "")[:200],
-                country=order.address.country[:2] or None,
-            )
-    if missing:
-        await Customer.bulk_create(list(missing.values()), using_db=conn)
-        for made in await Customer.filter(
-            merchant_id=merchant_id, email__in=list(missing)
-        ).using_db(conn):
-            if made.email:
-                found[made.email] = made
+            missing[email] = {
+                "merchant_id": merchant_id,
+                "email": email,
+                "phone": phone_of(order),
+                "name": (order.customer.name if order.customer else "")[:200],
+                "country": order.address.country[:2] or None,
+            }
+    for row in await insert_rows(conn, Customer, list(missing.values()), returning=("*",)):
+        made = Customer._init_from_db(**row)
+        if made.email:
+            found[made.email] = made
     result: dict[str, Customer] = {}
     for external_id, (order, email) in wanted.items():
         customer = found.get(email) if email else None

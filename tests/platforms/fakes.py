@@ -72,6 +72,8 @@ class FakeShopify:
     #: Answers to give before the real one, in order (a 429, a THROTTLED body …).
     faults: list[httpx.Response] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: ``refundCreate`` inputs received, as sent.
+    refunds: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     order_pages: int = 0
 
@@ -101,6 +103,9 @@ class FakeShopify:
         if "fulfillmentEventCreate" in query:
             self.events.append(variables["fulfillmentEvent"])
             return httpx.Response(200, json=fixture("shopify", "fulfillment_event_create.json"))
+        if "refundCreate" in query:
+            self.refunds.append(variables["input"])
+            return httpx.Response(200, json=fixture("shopify", "refund_create.json"))
         raise AssertionError(f"unexpected query {query[:60]}")
 
     def _orders(self, variables: dict[str, Any]) -> httpx.Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -24,15 +25,20 @@ from portal.models import (
     PlatformRecord,
     ProductVariant,
     RecordKind,
+    Resolution,
+    ReturnItem,
+    ReturnRequest,
+    ReturnState,
     Shipment,
 )
 from portal.platforms import webhooks
 from portal.platforms.backfill import sync_connection, sync_job
 from portal.platforms.writeback import push_once
+from portal.returns.states import transition
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
-from tests.admin.helpers import admin_app, signed_in_owner
+from tests.admin.helpers import admin_app, sign_in, signed_in_owner
 from tests.conftest import client_for
 from tests.platforms.fakes import (
     DHL_API_KEY,
@@ -170,6 +176,28 @@ async def test_backfill_reads_250_orders_across_pages_once(
     assert await PlatformRecord.filter(kind=RecordKind.ORDER).count() == 250
 
 
+async def test_an_order_the_shop_already_has_under_that_number_is_adopted_not_doubled(
+    app: Starlette, store: FakeShopify, outside: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await connected(app)
+    typed = await Order.create(
+        merchant_id=connection.merchant_id, number="#1000", placed_at=BASE, ship_city="Typo"
+    )
+
+    report = await sync_connection(connection, settings, http)
+
+    assert (report.orders_created, report.orders_updated) == (249, 1)
+    assert await Order.all().count() == 250
+    adopted = await Order.get(number="#1000")
+    assert (adopted.id, adopted.ship_city) == (typed.id, "Louisville")
+    record = await PlatformRecord.get(kind=RecordKind.ORDER, local_id=typed.id)
+    assert record.data["number"] == "#1000"
+    assert await OrderItem.filter(order_id=typed.id).count() == 1
+    # Consent is recorded with where it came from.
+    assert {c.detail for c in await ConsentChange.filter(source="platform")} == {"shopify"}
+
+
 async def post_webhook(
     app: Starlette, headers: dict[str, str], body: bytes, connection: PlatformConnection
 ) -> httpx.Response:
@@ -273,6 +301,19 @@ async def test_a_cancellation_and_a_refund_are_reflected(
     assert record.data["financial_status"] == "VOIDED"
     assert record.data["refunded"] == "10.00"
 
+    # The order page says so; an order that never came from a store says nothing of it.
+    merchant = await connection.merchant
+    typed = await Order.create(merchant=merchant, number="T-1", placed_at=BASE)
+    async with client_for(app) as staff:
+        await sign_in(staff, await factories.staff_user(merchant))
+        page = await staff.get(f"/admin/orders/{record.local_id}")
+        other = await staff.get(f"/admin/orders/{typed.id}")
+    assert page.status_code == 200
+    assert "Shopify" in page.text
+    assert "Cancelled on 2026-12-02 14:00 UTC" in page.text  # 09:00 -05:00
+    assert "Refunded 10.00 USD" in page.text
+    assert other.status_code == 200 and "In the store" not in other.text
+
 
 async def test_a_429_is_waited_out_and_a_throttle_waits_for_the_bucket(
     app: Starlette, store: FakeShopify, outside: respx.MockRouter, http: httpx.AsyncClient
@@ -311,3 +352,49 @@ async def test_a_revoked_token_pauses_the_connection_and_the_workspace_says_so(
         settings=app.state.settings,
     )
     assert outcome.status == 503  # paused: the store retries once it is fixed
+
+
+async def test_a_resolved_returns_refund_goes_back_as_a_refund_create_when_turned_on(
+    app: Starlette, store: FakeShopify, outside: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await connected(app)
+    await sync_connection(connection, settings, http)
+    order = await Order.get(number="#1000")
+    ipod = await OrderItem.get(order_id=order.id, sku="IPOD2008GREEN")
+
+    async def resolve(number: str) -> None:
+        request = await ReturnRequest.create(
+            merchant_id=order.merchant_id, order=order, number=number,
+            state=ReturnState.INSPECTED, refund_total=Decimal("199.00"),
+        )  # fmt: skip
+        await ReturnItem.create(
+            return_request=request, order_item=ipod, quantity=1,
+            resolution=Resolution.REFUND, amount=Decimal("199.00"),
+        )  # fmt: skip
+        await transition(request, ReturnState.RESOLVED, actor="staff", settings=settings)
+
+    await resolve("R-0")  # writing returns back is off by default
+    await push_once(settings, client=http)
+    assert store.refunds == []
+
+    await PlatformConnection.filter(id=connection.id).update(write_returns=True)
+    await resolve("R-1")
+    await push_once(settings, client=http)
+    await push_once(settings, client=http)  # sent once, not again
+
+    # RefundInput as shopify.dev documents it: the order's and line items' GIDs.
+    assert store.refunds == [
+        {
+            "orderId": "gid://shopify/Order/1000000",  # shopify_order(0)
+            "note": "Return R-1 resolved in Doorstep",
+            "notify": False,
+            "refundLineItems": [
+                {
+                    "lineItemId": "gid://shopify/LineItem/7000000",
+                    "quantity": 1,
+                    "restockType": "NO_RESTOCK",
+                }
+            ],
+        }
+    ]
