@@ -29,7 +29,7 @@ from babel.dates import format_date, format_time
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal.core import pickup
-from portal.core.promise import open_promise
+from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment
@@ -259,7 +259,7 @@ def eta_text(
     promise = open_promise(shipment)
     if promise is None:
         return None
-    if now is not None and promise.late(now.astimezone(zone).date()):
+    if now is not None and _is_late(shipment, promise, zone, now):
         return None
     start, end = shipment.eta_window_start, shipment.eta_window_end
     if promise.source == "carrier" and start is not None and end is not None:
@@ -282,13 +282,22 @@ def eta_text(
     }
 
 
+def _is_late(shipment: Shipment, promise: Promise, zone: ZoneInfo, now: datetime) -> bool:
+    """Its last day is over in the customer's zone, or the carrier's timed window closed
+    earlier today: either way the page must not show it as still to come."""
+    if promise.late(now.astimezone(zone).date()):
+        return True
+    end = shipment.eta_window_end
+    return promise.source == "carrier" and end is not None and end < now
+
+
 def late_text(shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime) -> str | None:
     """What the page says instead of a date in the past: the parcel is late. Before the
     carrier has the parcel (a label only) a past date means nothing and nothing is said."""
     if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
         return None
     promise = open_promise(shipment)
-    if promise is None or not promise.late(now.astimezone(zone).date()):
+    if promise is None or not _is_late(shipment, promise, zone, now):
         return None
     return _(
         "Later than expected: it was due by %(day)s. We are keeping an eye on it and will "

@@ -241,11 +241,16 @@ async def test_the_carriers_date_wins_over_ours(db: str) -> None:
 
 async def test_a_date_in_the_past_is_never_shown_a_late_parcel_says_it_is_late(db: str) -> None:
     shipment = await factories.shipment(
-        status=Status.INFO_RECEIVED, estimated_delivery=NOW.date() - timedelta(days=4)
+        status=Status.IN_TRANSIT, estimated_delivery=NOW.date() - timedelta(days=4)
     )
     view = _present(shipment, [])
     assert view.eta_text is None
     assert view.late_text is not None and view.late_text.startswith("Later than expected")
+    label_only = await factories.shipment(
+        status=Status.INFO_RECEIVED, estimated_delivery=NOW.date() - timedelta(days=4)
+    )
+    shown = _present(label_only, [])
+    assert (shown.eta_text, shown.late_text) == (None, None), "not handed over: no date at all"
     delivered = await factories.shipment(
         status=Status.DELIVERED, estimated_delivery=NOW.date() - timedelta(days=4)
     )
