@@ -58,6 +58,31 @@ BATCH = 50_000
 Row = tuple[Any, ...]
 
 
+def _model_defaults(table: str, columns: Sequence[str]) -> dict[str, Any]:
+    """Columns of ``table``'s model that are NOT NULL with a plain default, not in ``columns``."""
+    from tortoise.models import Model
+
+    import portal.models  # noqa: F401  (every model class registered as a subclass)
+
+    def subclasses(cls: type[Model]) -> list[type[Model]]:
+        return [c for s in cls.__subclasses__() for c in (s, *subclasses(s))]
+
+    for model in subclasses(Model):
+        if getattr(model._meta, "db_table", None) != table:
+            continue
+        found: dict[str, Any] = {}
+        for field in model._meta.fields_map.values():
+            column = getattr(field, "source_field", None) or field.model_field_name
+            if column in columns or field.null or field.pk or callable(field.default):
+                continue
+            if field.default is None or getattr(field, "reference", None) is not None:
+                continue
+            default = field.default
+            found[column] = default.value if hasattr(default, "value") else default
+        return found
+    return {}
+
+
 class Writer:
     """Bulk inserts through the driver: COPY on PostgreSQL, executemany on SQLite."""
 
@@ -78,6 +103,12 @@ class Writer:
             await self.pg.close()
 
     async def insert(self, name: str, columns: Sequence[str], rows: Iterator[Row]) -> int:
+        """Insert ``rows``; a column the model requires and the rows leave out gets the
+        model's default, so the seed keeps working as the schema gains columns."""
+        extra = _model_defaults(name, columns)
+        if extra:
+            columns = [*columns, *extra]
+            rows = (tuple(row) + tuple(extra.values()) for row in rows)
         count = 0
         while True:
             batch = [row for _, row in zip(range(BATCH), rows, strict=False)]

@@ -62,10 +62,11 @@ SELECT 'bench-' || g, 'Bench ' || g, '{}', 'UTC', 'en', '21:00', '08:00', 30, 2,
 FROM generate_series(1, %(shops)s) g;
 
 INSERT INTO orders (id, merchant_id, number, email, currency, placed_at, ship_name, ship_line1,
-    ship_line2, ship_city, ship_region, ship_postal_code, ship_country, created_at)
+    ship_line2, ship_city, ship_region, ship_postal_code, ship_country, created_at,
+    shipping_total)
 SELECT g, 1 + g %% %(shops)s, 'H' || g, '', 'EUR', now(), '', '', '', '', '',
     lpad(((g::bigint * 7919) %% 100)::text, 2, '0') || '-' || lpad((g %% 1000)::text, 3, '0'),
-    (ARRAY['PL', 'RO', 'GR', 'DE', 'GB'])[1 + g %% 5], now()
+    (ARRAY['PL', 'RO', 'GR', 'DE', 'GB'])[1 + g %% 5], now(), 0
 FROM generate_series(1, %(settled)s) g;
 
 INSERT INTO shipment (id, merchant_id, order_id, carrier_key, carrier_pinned, tracking_number,
@@ -141,9 +142,9 @@ async def seed_sweep(count: int, server: str, settings: Any, round_: int) -> Non
     await conn.execute_query(
         "INSERT INTO orders (merchant_id, number, email, currency, placed_at, ship_name, "
         "ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, "
-        "created_at) SELECT $1::int, 'S' || $1::int || '-' || n, '', 'EUR', now(), '', '', '', '', "
-        "'', lpad(((i * 7919) % 100)::text, 2, '0') || '-100', "
-        "(ARRAY['PL', 'RO', 'GR', 'DE', 'GB'])[1 + i % 5], now() "
+        "created_at, shipping_total) SELECT $1::int, 'S' || $1::int || '-' || n, '', 'EUR', "
+        "now(), '', '', '', '', '', lpad(((i * 7919) % 100)::text, 2, '0') || '-100', "
+        "(ARRAY['PL', 'RO', 'GR', 'DE', 'GB'])[1 + i % 5], now(), 0 "
         "FROM unnest($2::text[]) WITH ORDINALITY AS t(n, i)",
         [round_, numbers],
     )
