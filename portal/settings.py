@@ -135,6 +135,8 @@ class Settings:
     tracking_poll_seconds: int = 45
     #: Tracking numbers one client may look up per 10 minutes, per process.
     tracking_number_limit: int = 120
+    #: Order lookups (order number + e-mail or postcode) one client may try per 10 minutes.
+    order_lookup_limit: int = 10
     #: How long a tracking lookup and a rendered status block are reused (0: not at all).
     tracking_cache_seconds: float = 5.0
     #: How long a stopping worker lets running units finish before cancelling them.
@@ -259,6 +261,9 @@ class Settings:
             ),
             tracking_number_limit=_count(
                 "PORTAL_TRACKING_NUMBER_LIMIT", get("TRACKING_NUMBER_LIMIT") or "120"
+            ),
+            order_lookup_limit=_count(
+                "PORTAL_ORDER_LOOKUP_LIMIT", get("ORDER_LOOKUP_LIMIT") or "10"
             ),
             tracking_cache_seconds=_seconds(
                 "PORTAL_TRACKING_CACHE_SECONDS", get("TRACKING_CACHE_SECONDS") or "5"

@@ -328,6 +328,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "PORTAL_PUBLIC_BASE_URL": base,
         "PORTAL_LOG_LEVEL": "WARNING",
         "PORTAL_TRACKING_NUMBER_LIMIT": "100000",
+        # Every customer page in every language looks the demo order up from one address.
+        "PORTAL_ORDER_LOOKUP_LIMIT": "1000",
     }
     for command in (["migrate"], ["demo"]):
         subprocess.run([sys.executable, "-m", "portal.cli", *command], env=env, check=True,

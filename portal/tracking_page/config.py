@@ -81,6 +81,7 @@ class PageConfig:
             number_limit=Limit(
                 NUMBER_LIMIT.scope, settings.tracking_number_limit, NUMBER_LIMIT.window
             ),
+            order_limit=Limit(ORDER_LIMIT.scope, settings.order_lookup_limit, ORDER_LIMIT.window),
             cache_seconds=settings.tracking_cache_seconds,
         )
 
