@@ -20,6 +20,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from portal import i18n
 from portal.admin.auth import render, require_staff, staff_of
+from portal.analytics import labels
 from portal.core import images
 from portal.i18n import _, lazy
 from portal.models import Merchant
@@ -52,12 +53,6 @@ TRIGGER_NAMES = {
     "stuck": lazy("Stuck (no scan for longer than usual)"),
 }
 CHANNELS = ("email", "sms", "whatsapp", "push")
-CHANNEL_LABELS = {
-    "email": lazy("E-mail"),
-    "sms": lazy("Text message"),
-    "whatsapp": lazy("WhatsApp"),
-    "push": lazy("Browser notifications"),
-}
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -195,7 +190,7 @@ def _page(request: Request, **extra: Any) -> Response:
         "values": _values(merchant),
         "errors": {},
         "triggers": [(t, _(TRIGGER_NAMES[t])) for t in TRIGGERS],
-        "channels": [(c, _(CHANNEL_LABELS[c])) for c in CHANNELS],
+        "channels": [(c, _(labels.CHANNELS[c])) for c in CHANNELS],
         "has_logo": bool((merchant.branding or {}).get("logo_path")),
         "logo_error": None,
         "saved": request.query_params.get("saved"),

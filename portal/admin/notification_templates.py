@@ -25,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 from portal import i18n
 from portal.admin.auth import render, require_staff, staff_of
 from portal.admin.template_families import FAMILIES, SHIPMENT, Family, family_of
+from portal.analytics import labels
 from portal.i18n import _, lazy
 from portal.models import Channel, NotificationTemplate
 from portal.notifications.base import LOCALES
@@ -37,7 +38,7 @@ BODY_MAX = 5000
 
 #: The channels with templates of their own; WhatsApp (outside an approved template) and
 #: browser notifications use the short text of the SMS template.
-CHANNEL_NAMES = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text message")}
+CHANNEL_NAMES = {c: labels.CHANNELS[c] for c in (Channel.EMAIL, Channel.SMS)}
 FIELD_NAMES = {"subject": lazy("Subject"), "body": lazy("Message")}
 FAMILY_TITLES = {
     "shipment": lazy("Delivery updates"),

@@ -15,7 +15,8 @@ from carriers import registry
 from portal import consent
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.admin.return_words import PARCEL_PROBLEMS
-from portal.i18n import lazy
+from portal.analytics import labels
+from portal.i18n import _, lazy
 from portal.models import (
     Channel,
     ConsentSource,
@@ -28,12 +29,6 @@ from portal.models import (
 )
 from portal.tracking import accounts, registration
 
-CHANNEL_LABELS = {
-    Channel.EMAIL: lazy("E-mail"),
-    Channel.SMS: lazy("Text messages"),
-    Channel.WHATSAPP: lazy("WhatsApp"),
-    Channel.PUSH: lazy("Browser notifications"),
-}
 SOURCE_LABELS = {
     ConsentSource.API: lazy("the shop's system, through the API"),
     ConsentSource.CSV: lazy("an order import"),
@@ -119,8 +114,8 @@ async def order_detail(request: Request) -> Response:
         "consent_history": await consent.history(customer.id) if customer else [],
         "consent_saved": request.query_params.get("consent") == "saved",
         "customer_done": request.query_params.get("customer", ""),
-        "channel_labels": CHANNEL_LABELS,
-        "source_labels": SOURCE_LABELS,
+        "channel_labels": {c: _(name) for c, name in labels.CHANNELS.items()},
+        "source_labels": {source: _(name) for source, name in SOURCE_LABELS.items()},
         "carriers": [
             (key, registry.get(key).display_name)
             for key in accounts.offered(request.app.state.settings)

@@ -12,7 +12,7 @@ from carriers.base import Reason, Status
 from portal.analytics import labels
 from portal.analytics.labels import REASONS
 from portal.i18n import _, lazy
-from portal.models import AttentionKind, Channel, MessageState
+from portal.models import AttentionKind, MessageState
 
 STATUS_NAMES: dict[str, str] = {
     Status.PENDING: lazy("Waiting for the carrier"),
@@ -124,7 +124,7 @@ MESSAGE_STATE_TONES: dict[str, str] = {
     MessageState.CANCELLED: "muted",
 }
 
-CHANNELS: dict[str, str] = {Channel.EMAIL: lazy("E-mail"), Channel.SMS: lazy("Text message")}
+CHANNELS: dict[str, str] = labels.CHANNELS
 
 
 def message_state(code: str) -> str:

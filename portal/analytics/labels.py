@@ -11,7 +11,7 @@ from babel import Locale, UnknownLocaleError
 from carriers import registry
 from carriers.base import Reason
 from portal.i18n import _, current_locale, lazy
-from portal.models import Metric, Outcome, Resolution
+from portal.models import Channel, Metric, Outcome, Resolution
 
 REASONS: dict[str, str] = {
     Reason.ADDRESS_ISSUE: lazy("Address issue"),
@@ -46,6 +46,14 @@ RESOLUTIONS: dict[str, str] = {
     Resolution.STORE_CREDIT: lazy("Store credit"),
     Resolution.EXCHANGE: lazy("Exchange"),
     Resolution.KEEP_ITEM: lazy("Keep the item"),
+}
+
+#: The one wording of each message channel, for the workspace, its analytics and exports.
+CHANNELS: dict[str, str] = {
+    Channel.EMAIL: lazy("E-mail"),
+    Channel.SMS: lazy("Text message"),
+    Channel.WHATSAPP: lazy("WhatsApp"),
+    Channel.PUSH: lazy("Browser notifications"),
 }
 
 METRICS: dict[str, str] = {

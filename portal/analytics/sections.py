@@ -392,14 +392,6 @@ async def satisfaction_by_return_reason_table(f: Filters) -> Table:
     return await _cut_table(f, satisfaction.Cut.RETURN_REASON)
 
 
-CHANNEL_NAMES = {
-    "email": lazy("E-mail"),
-    "sms": lazy("Text message"),
-    "whatsapp": lazy("WhatsApp"),
-    "push": lazy("Browser notifications"),
-}
-
-
 async def messages_by_channel_table(f: Filters) -> Table:
     rows = await messaging.by_channel(f)
     table = Table(
@@ -415,7 +407,7 @@ async def messages_by_channel_table(f: Filters) -> Table:
         ],
         [
             [
-                Text(r.channel, labels.label(CHANNEL_NAMES, r.channel, "Unknown")),
+                Text(r.channel, labels.label(labels.CHANNELS, r.channel, "Unknown")),
                 r.messages,
                 r.delivered,
                 r.failed,

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.analytics import labels
 from portal.core.links import make_tracking_link, read_tracking_link
 from portal.i18n import _
 from portal.models import Channel, Merchant, Order, Shipment
@@ -36,13 +37,11 @@ MAX_BODY = 4096
 
 
 def channel_label(channel: Channel) -> str:
-    labels = {
-        Channel.EMAIL: _("E-mail"),
-        Channel.SMS: _("Text message"),
-        Channel.WHATSAPP: _("WhatsApp"),
-        Channel.PUSH: _("Notifications in this browser"),
-    }
-    return labels[channel]
+    """The channel's name as the workspace words it; the customer's own browser is "this
+    browser" on their page."""
+    if channel == Channel.PUSH:
+        return _("Notifications in this browser")
+    return _(labels.CHANNELS[channel])
 
 
 @dataclass(frozen=True, slots=True)
