@@ -172,6 +172,20 @@ def _consent(state: str | None) -> bool | None:
     return None
 
 
+def _address(address: dict[str, Any], *, country_key: str) -> ShopAddress:
+    """A shipping address: the GraphQL API and the webhooks name the fields alike, except
+    the country code (``countryCodeV2`` / ``country_code``)."""
+    return ShopAddress(
+        name=address.get("name") or "",
+        line1=address.get("address1") or "",
+        line2=address.get("address2") or "",
+        city=address.get("city") or "",
+        region=address.get("province") or "",
+        postal_code=address.get("zip") or "",
+        country=address.get(country_key) or "",
+    )
+
+
 def _name(first: str | None, last: str | None) -> str:
     return " ".join(p for p in (first, last) if p)
 
@@ -207,15 +221,7 @@ def parse_order_node(node: dict[str, Any]) -> ShopOrder:
         )
         if customer
         else None,
-        address=ShopAddress(
-            name=address.get("name") or "",
-            line1=address.get("address1") or "",
-            line2=address.get("address2") or "",
-            city=address.get("city") or "",
-            region=address.get("province") or "",
-            postal_code=address.get("zip") or "",
-            country=address.get("countryCodeV2") or "",
-        ),
+        address=_address(address, country_key="countryCodeV2"),
         items=[
             ShopItem(
                 external_id=numeric_id(item["id"]),
@@ -300,15 +306,7 @@ def parse_order_webhook(body: dict[str, Any]) -> ShopOrder:
         )
         if customer
         else None,
-        address=ShopAddress(
-            name=address.get("name") or "",
-            line1=address.get("address1") or "",
-            line2=address.get("address2") or "",
-            city=address.get("city") or "",
-            region=address.get("province") or "",
-            postal_code=address.get("zip") or "",
-            country=address.get("country_code") or "",
-        ),
+        address=_address(address, country_key="country_code"),
         items=[
             ShopItem(
                 external_id=numeric_id(item["id"]),
