@@ -263,6 +263,8 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
     platform = Platform(args.platform)
     if platform is Platform.SHOPIFY:
         credentials = {"access_token": args.token or "", "app_secret": args.app_secret or ""}
+    elif platform is Platform.PRESTASHOP:
+        credentials = {"api_key": args.key or ""}
     else:
         credentials = {"consumer_key": args.key or "", "consumer_secret": args.secret or ""}
     merchant = await _merchant(args.merchant)
@@ -275,14 +277,16 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
             settings=settings,
             http=http,
             now=datetime.now(UTC),
-            register=not args.no_webhooks,
+            register=not getattr(args, "no_webhooks", False),
         )
     except ConnectError as exc:
         raise CommandError(str(exc)) from None
     connection = done.connection
     lines = [
         f"Connected {platform.value} store {connection.shop_url} ({done.shop}).",
-        f"Webhooks registered: {len(connection.webhooks)}.",
+        "No webhooks: PrestaShop sends none, so the worker reconciles its orders every 15 minutes."
+        if platform is Platform.PRESTASHOP
+        else f"Webhooks registered: {len(connection.webhooks)}.",
     ]
     if connection.last_error:
         lines.append(f"Warning: {connection.last_error}")
@@ -462,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     push_sub.add_parser(
         "keys", help="make a VAPID key pair and print the settings that hold it"
     ).set_defaults(handler=cmd_push_keys)
-    connect = sub.add_parser("connect", help="connect a Shopify or WooCommerce store")
+    connect = sub.add_parser("connect", help="connect a Shopify, WooCommerce or PrestaShop store")
     stores = connect.add_subparsers(dest="platform", metavar="PLATFORM", required=True)
     shop = stores.add_parser("shopify", help="a custom app's Admin API access token")
     shop.add_argument("--merchant", required=True, help="the merchant's slug")
@@ -479,6 +483,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--no-webhooks", action="store_true", help="do not register Doorstep's webhooks"
         )
         cmd.set_defaults(handler=cmd_connect)
+    presta = stores.add_parser("prestashop", help="a Webservice key (no webhooks: reconciled)")
+    presta.add_argument("--merchant", required=True, help="the merchant's slug")
+    presta.add_argument("--url", required=True, help="https://shop.example.pl (its /api)")
+    presta.add_argument("--key", required=True, help="the Webservice key")
+    presta.set_defaults(handler=cmd_connect)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Stores: connect Shopify or WooCommerce, test the connection, see its sync (owners only).
+"""Stores: connect Shopify, WooCommerce or PrestaShop, test the connection, see its sync
+(owners only).
 
 Credentials go through :func:`portal.platforms.connections.connect`, which checks them
 with the store and registers Doorstep's webhooks before anything is kept; they are never
@@ -115,7 +116,10 @@ async def store_settings(request: Request) -> Response:
     connection = await _connection(request)
     async with request.form() as form:
         write_tracking = form.get("write_tracking") == "1"
-        write_returns = form.get("write_returns") == "1"
+        # PrestaShop's webservice documents no refund to write: never queued there.
+        write_returns = (
+            form.get("write_returns") == "1" and connection.platform != Platform.PRESTASHOP
+        )
     await PlatformConnection.filter(id=connection.id).update(
         write_tracking=write_tracking, write_returns=write_returns
     )

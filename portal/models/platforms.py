@@ -1,4 +1,5 @@
-"""Store platforms a merchant connected (Shopify, WooCommerce) and what syncing them keeps.
+"""Store platforms a merchant connected (Shopify, WooCommerce, PrestaShop) and what syncing
+them keeps.
 
 A :class:`PlatformConnection` holds the store's address and credentials (encrypted like
 carrier accounts) with its health; :class:`PlatformRecord` maps a platform's own id to the
@@ -21,6 +22,7 @@ from portal.models.merchants import Merchant
 class Platform(StrEnum):
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
+    PRESTASHOP = "prestashop"
 
 
 class PlatformConnection(Model):
@@ -35,7 +37,8 @@ class PlatformConnection(Model):
     #: ``https://example.myshopify.com`` or the WordPress site's address, no trailing slash.
     shop_url = fields.CharField(max_length=300)
     #: Shopify: access_token and app_secret. WooCommerce: consumer_key, consumer_secret,
-    #: webhook_secret (chosen by Doorstep when it registers its webhooks).
+    #: webhook_secret (chosen by Doorstep when it registers its webhooks). PrestaShop:
+    #: api_key (the Webservice key).
     credentials_encrypted = fields.TextField()
     enabled = fields.BooleanField(default=True)
     #: Set when the store refused the credentials (401/403): syncing stops until fixed.

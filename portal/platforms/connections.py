@@ -18,7 +18,7 @@ import httpx
 from portal.crypto import decrypt_json, encrypt_json
 from portal.i18n import _
 from portal.models import Platform, PlatformConnection, PlatformPush, PushState
-from portal.platforms import shopify, woocommerce
+from portal.platforms import prestashop, shopify, woocommerce
 from portal.platforms.base import Page, PlatformError, Revoked, ShopOrder, ShopProduct
 from portal.platforms.transport import Sleep, Transport
 from portal.settings import Settings
@@ -49,6 +49,7 @@ class PlatformClient(Protocol):
 CREDENTIAL_FIELDS = {
     Platform.SHOPIFY: shopify.CREDENTIAL_FIELDS,
     Platform.WOOCOMMERCE: woocommerce.CREDENTIAL_FIELDS,
+    Platform.PRESTASHOP: prestashop.CREDENTIAL_FIELDS,
 }
 
 
@@ -61,7 +62,8 @@ class ConnectError(ValueError):
 
 
 def normalise_shop_url(platform: Platform, text: str) -> str:
-    """``example.myshopify.com`` or a WordPress address as ``https://host[/path]``."""
+    """``example.myshopify.com`` or a WordPress or PrestaShop address as
+    ``https://host[/path]``."""
     text = text.strip().rstrip("/")
     if platform is Platform.SHOPIFY and "://" not in text:
         text = "https://" + (text if "." in text else f"{text}.myshopify.com")
@@ -97,6 +99,8 @@ def client_for(
     credentials = credentials_of(settings, connection)
     if connection.platform == Platform.SHOPIFY:
         return shopify.ShopifyClient(connection.shop_url, credentials, transport)
+    if connection.platform == Platform.PRESTASHOP:
+        return prestashop.PrestaShopClient(connection.shop_url, credentials, transport)
     return woocommerce.WooCommerceClient(connection.shop_url, credentials, transport)
 
 
@@ -134,7 +138,12 @@ async def connect(
     kept = credentials_of(settings, existing) if existing else {}
     merged = {**kept, **{k: v for k, v in credentials.items() if v}}
     connection = existing or PlatformConnection(
-        merchant_id=merchant_id, platform=platform, shop_url=url, credentials_encrypted=""
+        merchant_id=merchant_id,
+        platform=platform,
+        shop_url=url,
+        credentials_encrypted="",
+        # Writing to PrestaShop moves the order's state: the merchant turns it on.
+        write_tracking=platform is not Platform.PRESTASHOP,
     )
     connection.credentials_encrypted = encrypt_json(settings, merged)
     client = client_for(connection, settings, http, sleep=sleep)

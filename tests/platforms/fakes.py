@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -246,3 +248,163 @@ def woo_delivery(
         "X-WC-Webhook-ID": "143",
         "X-WC-Webhook-Delivery-ID": delivery_id,
     }, raw
+
+
+PRESTA = "https://sklep.example.pl"
+PRESTA_KEY = "UCCLLQ9N2ARSHWCXLT74KUKSSK34BFKX"
+#: Local time of the fake shop (its ``PS_TIMEZONE``): PrestaShop dates carry no offset.
+PRESTA_ZONE = ZoneInfo("Europe/Warsaw")
+REALM = (
+    "Welcome to PrestaShop Webservice, please enter the authentication key as the login. "
+    "No password required."
+)
+
+
+def presta_time(moment: datetime) -> str:
+    return moment.astimezone(PRESTA_ZONE).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _only(records: list[dict[str, Any]], display: str) -> list[dict[str, Any]]:
+    """``display=[a,b]`` keeps those fields; ``full`` all of them."""
+    if display == "full":
+        return records
+    names = display.strip("[]").split(",")
+    return [{k: r[k] for k in names if k in r} for r in records]
+
+
+@dataclass
+class FakePresta:
+    """``/api/<resource>`` of a PrestaShop 8 Webservice, JSON output, in the shapes of
+    tests/fixtures/prestashop/; orders multiplied from the documented one."""
+
+    key: str = PRESTA_KEY
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    addresses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    order_carriers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    histories: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[httpx.Response] = field(default_factory=list)
+    #: ``limit`` and ``filter[date_upd]`` of every orders listing read.
+    order_reads: list[tuple[str, str | None]] = field(default_factory=list)
+    #: Bodies Doorstep wrote, as (method, path, {field: value}).
+    writes: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    @classmethod
+    def with_orders(cls, count: int, base: datetime) -> FakePresta:
+        store = cls()
+        customer = fixture("prestashop", "customers.json")["customers"][0]
+        address = fixture("prestashop", "addresses.json")["addresses"][0]
+        order = fixture("prestashop", "orders.json")["orders"][0]
+        carrier = fixture("prestashop", "order_carriers.json")["order_carriers"][0]
+        for n in range(50):
+            store.customers[100 + n] = {
+                **copy.deepcopy(customer),
+                "id": 100 + n,
+                "email": f"klient{n}@example.pl",
+            }
+            store.addresses[500 + n] = {
+                **copy.deepcopy(address),
+                "id": 500 + n,
+                "id_customer": str(100 + n),
+            }
+        for n in range(count):
+            made = copy.deepcopy(order)
+            made.update(
+                id=1000 + n,
+                reference=f"XKB{n:06d}",
+                id_customer=str(100 + n % 50),
+                id_address_delivery=str(500 + n % 50),
+                date_add=presta_time(base + timedelta(minutes=n)),
+                date_upd=presta_time(base + timedelta(minutes=n)),
+            )
+            for i, row in enumerate(made["associations"]["order_rows"]):
+                row["id"] = str(10_000 + n * 10 + i)
+            store.orders[1000 + n] = made
+            store.order_carriers[2000 + n] = {
+                **copy.deepcopy(carrier),
+                "id": 2000 + n,
+                "id_order": str(1000 + n),
+            }
+        return store
+
+    def _authorised(self, request: httpx.Request) -> bool:
+        """The key as HTTP Basic username, no password (the documentation's header)."""
+        token = base64.b64encode(f"{self.key}:".encode()).decode()
+        return request.headers.get("Authorization") == f"Basic {token}"
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if not self._authorised(request):
+            return httpx.Response(
+                401,
+                headers={"WWW-Authenticate": f'Basic realm="{REALM}"'},
+                json={"errors": [{"code": 17, "message": "Authentication key is empty"}]},
+            )
+        assert request.url.params.get("output_format") == "JSON", request.url
+        parts = request.url.path.removeprefix("/api/").split("/")
+        resource, single = parts[0], (int(parts[1]) if len(parts) > 1 else None)
+        if request.method in ("POST", "PUT"):
+            return self._write(request, resource, single)
+        if resource == "orders" and single is None and self.faults:
+            return self.faults.pop(0)
+        if single is not None:
+            record = self._table(resource)[single]
+            return httpx.Response(200, json={resource.rstrip("s"): record})
+        return self._listing(request, resource)
+
+    def _table(self, resource: str) -> dict[int, dict[str, Any]]:
+        tables: dict[str, dict[int, dict[str, Any]]] = {
+            "orders": self.orders,
+            "customers": self.customers,
+            "addresses": self.addresses,
+            "order_carriers": self.order_carriers,
+            "order_histories": {h["id"]: h for h in self.histories},
+        }
+        if resource in tables:
+            return tables[resource]
+        return {r["id"]: r for r in fixture("prestashop", f"{resource}.json")[resource]}
+
+    def _listing(self, request: httpx.Request, resource: str) -> httpx.Response:
+        params = request.url.params
+        records = sorted(self._table(resource).values(), key=lambda r: r["id"])
+        for name, value in params.items():
+            if not name.startswith("filter["):
+                continue
+            key = name[7:-1]
+            if "," in value:  # [from,to]: an interval, the end exclusive (dates need date=1)
+                assert params.get("date") == "1" or not key.startswith("date"), "date=1 missing"
+                low, high = value.strip("[]").split(",")
+                records = [r for r in records if low <= str(r[key]) < high]
+            else:
+                wanted = set(value.strip("[]").split("|"))
+                records = [r for r in records if str(r[key]) in wanted]
+        if resource == "orders":
+            self.order_reads.append((params.get("limit", ""), params.get("filter[date_upd]")))
+        if "limit" in params:
+            offset, _, count = params["limit"].rpartition(",")
+            start = int(offset or 0)
+            records = records[start : start + int(count)]
+        if not records:
+            return httpx.Response(200, json=[])  # PrestaShop's empty JSON listing
+        chosen = _only(copy.deepcopy(records), params.get("display", "[id]"))
+        return httpx.Response(200, json={resource: chosen})
+
+    def _write(self, request: httpx.Request, resource: str, single: int | None) -> httpx.Response:
+        assert request.headers["Content-Type"].startswith("text/xml")
+        root = ElementTree.fromstring(request.content)
+        assert root.tag == "prestashop"
+        (record,) = list(root)
+        fields = {child.tag: child.text or "" for child in record}
+        self.writes.append((request.method, request.url.path, fields))
+        if resource == "order_histories" and request.method == "POST":
+            made = {
+                **fixture("prestashop", "order_history_create.json")["order_history"],
+                **fields,
+                "id": 100 + len(self.histories),
+            }
+            self.histories.append(made)
+            self.orders[int(fields["id_order"])]["current_state"] = fields["id_order_state"]
+            return httpx.Response(201, json={"order_history": made})
+        if resource == "order_carriers" and request.method == "PUT" and single is not None:
+            self.order_carriers[single].update({k: v for k, v in fields.items() if k != "id"})
+            return httpx.Response(200, json={"order_carrier": self.order_carriers[single]})
+        raise AssertionError(f"unexpected {request.method} {request.url.path}")

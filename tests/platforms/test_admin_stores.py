@@ -15,7 +15,15 @@ from portal.platforms.backfill import sync_connection
 from tests import factories
 from tests.admin.helpers import admin_app, signed_in_owner
 from tests.conftest import client_for
-from tests.platforms.fakes import SHOPIFY_GRAPHQL, SHOPIFY_SECRET, SHOPIFY_TOKEN, FakeShopify
+from tests.platforms.fakes import (
+    PRESTA,
+    PRESTA_KEY,
+    SHOPIFY_GRAPHQL,
+    SHOPIFY_SECRET,
+    SHOPIFY_TOKEN,
+    FakePresta,
+    FakeShopify,
+)
 
 
 @pytest.fixture
@@ -91,3 +99,49 @@ async def test_another_shops_store_is_not_found(app: Starlette, http: httpx.Asyn
                 f"/admin/stores/{theirs.id}/{action}", data={"csrf_token": token}
             )
             assert answer.status_code == 404
+
+
+async def test_the_owner_connects_a_prestashop_store_with_its_webservice_key(
+    app: Starlette,
+) -> None:
+    presta = FakePresta()
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="sklep.example.pl").mock(side_effect=presta.answer)
+        async with client_for(app) as staff:
+            _owner, token = await signed_in_owner(staff)
+            form = await staff.get("/admin/stores")
+            assert 'name="api_key"' in form.text
+            assert "PrestaShop sends no webhooks" in form.text
+
+            wrong = await staff.post(
+                "/admin/stores",
+                data={"platform": "prestashop", "shop_url": PRESTA, "api_key": "WRONG",
+                      "csrf_token": token},
+            )  # fmt: skip
+            assert wrong.status_code == 400
+            assert "refused these credentials" in wrong.text
+            done = await staff.post(
+                "/admin/stores",
+                data={"platform": "prestashop", "shop_url": PRESTA, "api_key": PRESTA_KEY,
+                      "csrf_token": token},
+            )  # fmt: skip
+            assert done.status_code == 303, done.text
+            page = await staff.get("/admin/stores")
+            ((connection, line),) = page.context["stores"]  # type: ignore[attr-defined]
+            assert (connection.platform, line["webhooks"], line["paused"]) == (
+                Platform.PRESTASHOP, 0, None,
+            )  # fmt: skip
+            assert 'name="write_returns"' not in page.text  # no documented refund to write
+
+            tested = await staff.post(
+                f"/admin/stores/{connection.id}/test",
+                data={"csrf_token": token},
+                headers={"HX-Request": "true"},
+            )
+            assert "Connected to Sklep Demo." in tested.text
+            await staff.post(
+                f"/admin/stores/{connection.id}/settings",
+                data={"csrf_token": token, "write_tracking": "1", "write_returns": "1"},
+            )
+            saved = await PlatformConnection.get(id=connection.id)
+            assert (saved.write_tracking, saved.write_returns) == (True, False)
