@@ -1,8 +1,9 @@
 """The carrier a store names ("UPS", "DHL Express", "InPost") as one of our carrier keys.
 
-Shopify's tracking companies and the Shipment Tracking extension's providers are free
-text; this table maps the names shops use to adapter keys. A name it does not know (or
-a carrier this portal does not offer) leaves the choice to detection from the number.
+Shopify's tracking companies, the Shipment Tracking extension's providers and PrestaShop's
+carrier names are free text; this table maps the names shops use to adapter keys. A name
+it does not know (or a carrier this portal does not offer) leaves the choice to detection
+from the number.
 """
 
 from __future__ import annotations
@@ -22,16 +23,21 @@ NAMES: dict[str, str] = {
     "dhl parcel": "dhl",
     "inpost": "inpost",
     "inpost paczkomaty": "inpost",
+    "inpost paczkomaty 24 7": "inpost",
+    "paczkomaty inpost": "inpost",
+    "kurier inpost": "inpost",
     "poczta polska": "poczta_polska",
     "pocztex": "poczta_polska",
     "dpd": "dpd_pl",
     "dpd poland": "dpd_pl",
     "dpd polska": "dpd_pl",
+    "kurier dpd": "dpd_pl",
     "gls": "gls",
     "fan courier": "fan_courier",
     "fancourier": "fan_courier",
     "sameday": "sameday",
     "sameday courier": "sameday",
+    "sameday easybox": "sameday",
     "cargus": "cargus",
     "urgent cargus": "cargus",
     "easypost": "easypost",

@@ -82,7 +82,7 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
         ).using_db(conn)
     }
     shipments = {s.id: s for s in await Shipment.filter(id__in=shipment_ids).using_db(conn)}
-    # Parcels added here to an order that came from a WooCommerce store.
+    # Parcels added here to an order that came from a WooCommerce or PrestaShop store.
     orders = {
         r.local_id: r
         for r in await PlatformRecord.filter(
