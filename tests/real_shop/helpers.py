@@ -37,6 +37,7 @@ from py_vapid import Vapid02
 from starlette.applications import Starlette
 from twilio.request_validator import RequestValidator
 
+from portal.core.links import read_tracking_link
 from portal.models import MessageState, OutboxMessage, Shipment
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.webpush import generate_keys
@@ -383,6 +384,14 @@ def tracking_link_in(text: str) -> str:
     found = re.search(rf"{re.escape(PUBLIC_URL)}(/t/[A-Za-z0-9._~-]+)", text)
     assert found, f"a signed tracking link in {text!r}"
     return found.group(1)
+
+
+def parcel_behind(app: Starlette, url: str) -> int | None:
+    """The parcel a signed tracking link (full URL, or its path) opens, if any."""
+    found = re.search(r"/t/([A-Za-z0-9._~-]+)", url)
+    if found is None:
+        return None
+    return read_tracking_link(app.state.settings, found.group(1), None)
 
 
 def csrf_in(html: str) -> str:
