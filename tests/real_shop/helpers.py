@@ -287,13 +287,16 @@ async def worker_pass(
     """What the worker does: poll what is due (at ``now``), then send what is due."""
     settings = app.state.settings
     await sweep_until_idle(settings, client=http, now=now)
-    await drain_outbox(app, http)
+    await drain_outbox(app, http, now=now)
 
 
-async def drain_outbox(app: Starlette, http: httpx.AsyncClient) -> None:
-    """``portal dispatch --once`` until nothing is due."""
+async def drain_outbox(
+    app: Starlette, http: httpx.AsyncClient, *, now: datetime | None = None
+) -> None:
+    """``portal dispatch --once`` (at ``now``) until nothing is due."""
+    settings = app.state.settings
     for _ in range(10):  # one pass sends up to 100; a retry waits out its backoff
-        if not (await dispatch_once(app.state.settings, http_client=http)).claimed:
+        if not (await dispatch_once(settings, http_client=http, now=now)).claimed:
             return
     raise AssertionError("the outbox never drained")
 
