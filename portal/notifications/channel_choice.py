@@ -67,7 +67,7 @@ def for_message(
     if choice is None:
         return list(rule_channels)
     shop = offered(merchant)
-    chosen = [channel for channel in shop if channel in choice and channel != Channel.PUSH]
+    chosen: list[Channel] = [c for c in shop if c in choice and c != Channel.PUSH]
     if Channel.PUSH in rule_channels and Channel.PUSH in shop:
         chosen.append(Channel.PUSH)
     return chosen

@@ -18,6 +18,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from portal.models import Claim, MessageState, OutboxMessage, Role, Withdrawal
@@ -48,6 +49,8 @@ from tests.real_shop.helpers import (
     worker_pass,
 )
 from tests.returns_page.helpers import png
+
+pytestmark = pytest.mark.slow  # a scenario of tens of seconds
 
 LATE_ORDER = "L-3001"
 LATE_PARCEL = dhl_number("340434181")

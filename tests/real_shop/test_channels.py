@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from portal.models import ConsentChange, Customer, Order, Role
@@ -46,6 +47,8 @@ from tests.real_shop.helpers import (
     twilio_inbound,
     worker_pass,
 )
+
+pytestmark = pytest.mark.slow  # a scenario of tens of seconds
 
 ORDER_NUMBER = "W-2001"
 PARCEL = dhl_number("340434171")

@@ -21,6 +21,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from portal.models import MessageState, OutboxMessage, Role, Shipment
@@ -47,6 +48,8 @@ from tests.real_shop.helpers import (
     worker_pass,
 )
 from tests.returns_page.helpers import csrf_of, draft_of
+
+pytestmark = pytest.mark.slow  # a scenario of tens of seconds
 
 ORDER_NUMBER = "A-1001"
 CATALOGUE = (
