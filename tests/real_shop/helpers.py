@@ -19,13 +19,17 @@ run. The fixtures are in this package's conftest.py.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import math
 import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -276,6 +280,67 @@ class Outside:
     dhl: FakeDhl
     twilio: FakeTwilio
     push: PushService
+
+
+# --- signing up: the ``portal`` command, as an operator runs it -------------------------
+
+
+@dataclass(frozen=True)
+class SignedUp:
+    """What an operator hands a new shop: its owner's sign-in and an API key."""
+
+    slug: str
+    owner_email: str
+    owner_password: str
+    api_key: str
+
+
+async def portal_command(database_url: str, var_dir: Path, *args: str) -> str:
+    """Run ``portal <args>`` against the test database in its own process; its output."""
+    environment = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_VAR_DIR": str(var_dir),
+        "PORTAL_SECRET_KEY": "t" * 40,
+        "PORTAL_LOG_LEVEL": "WARNING",
+    }
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "portal.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert done.returncode == 0, (args, done.stderr)
+    return done.stdout
+
+
+async def sign_up(app: Starlette, slug: str, name: str, *, country: str = "") -> SignedUp:
+    """``portal merchant create``, ``portal user create --role owner`` and ``portal apikey
+    create``: a shop as the operator sets it up, nothing from factories."""
+    settings = app.state.settings
+    url, var_dir = settings.database_url, Path(settings.var_dir)
+    shop = ["--slug", slug, "--name", name, "--time-zone", "Europe/Warsaw"]
+    await portal_command(url, var_dir, "merchant", "create", *shop,
+                         *(["--country", country] if country else []))  # fmt: skip
+    email, password = f"owner@{slug}.test", "a long enough password"
+    await portal_command(url, var_dir, "user", "create", "--merchant", slug, "--email", email,
+                         "--password", password, "--role", "owner")  # fmt: skip
+    printed = await portal_command(url, var_dir, "apikey", "create", "--merchant", slug,
+                                   "--name", "checkout")  # fmt: skip
+    return SignedUp(slug, email, password, printed.strip().splitlines()[-1])
+
+
+async def sign_in_as(staff: httpx.AsyncClient, email: str, password: str) -> str:
+    """The workspace's sign-in form; returns the session's CSRF token."""
+    page = await staff.get("/admin/login")
+    signed = await staff.post(
+        "/admin/login",
+        data={"email": email, "password": password, "csrf_token": csrf_in(page.text)},
+    )
+    assert signed.status_code == 303, signed.text
+    return csrf_in((await staff.get("/admin/account")).text)
 
 
 # --- steps -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ customer is told once. The customer, who kept text messages only on the tracking
 reports the damaged tee from the link in that message; staff see the claim in their
 queue, review it and refund, and the customer reads each step. Another customer
 withdraws from a contract on the returns pages of an EU shop that never set up a return
-policy; staff receive, inspect and resolve the return in the workspace.
+policy; staff receive, inspect and resolve the return in the workspace. That shop, its
+owner and its API key are made with the ``portal`` command, as an operator signs a shop up.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from tests.real_shop.helpers import (
     poll_when_due,
     save_settings,
     sent_messages,
+    sign_in_as,
+    sign_up,
     tracking_link_in,
     worker_pass,
 )
@@ -179,19 +182,14 @@ async def test_an_eu_customer_withdraws_and_staff_settle_it_in_the_workspace(
     shop_app: Starlette, outside: Outside, http: httpx.AsyncClient, smtp_sink: SmtpSink
 ) -> None:
     dhl = outside.dhl
-    merchant = await factories.merchant(
-        slug="eu-shop", name="Acme Wear", time_zone="Europe/Warsaw", country="PL"
-    )
-    owner = await factories.staff_user(merchant, role=Role.OWNER)
-    key = await make_key(merchant)
+    shop = await sign_up(shop_app, "eu-shop", "Acme Wear", country="PL")
 
     async with (
         client_for(shop_app) as staff,
         client_for(shop_app) as customer,
-        api_client(shop_app, key) as api,
+        api_client(shop_app, shop.api_key) as api,
     ):
-        assert (await sign_in(staff, owner)).status_code == 303
-        token = await csrf(staff, "/admin/account")
+        token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
         await add_dhl_account(staff, token)
 
         await place_order(api, EU_ORDER)
