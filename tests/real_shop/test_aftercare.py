@@ -100,7 +100,9 @@ async def test_a_late_parcel_is_flagged_once_and_its_damage_claimed_and_refunded
         # A day and a half on (past the promised day, short of the 48 hours that would make
         # it stuck too), DHL still says the same; the late watch (the worker's job) runs.
         later = datetime.now(UTC) + timedelta(hours=36)
-        await poll_when_due(shop_app, http, parcel_id)
+        asked = len(dhl.calls)
+        await worker_pass(shop_app, http, now=later)
+        assert len(dhl.calls) > asked, "DHL was asked again and had nothing new"
         for _ in range(2):  # the job runs every ten minutes: once flags, again adds nothing
             await watch(shop_app.state.settings, later)
             await drain_outbox(shop_app, http, now=later)
