@@ -1,8 +1,9 @@
 """Merchant overrides of the notification templates: a list, an editor with a live
 preview, save (refused while the template has problems) and reset to the default.
 
-Shipment updates, return steps and the survey invitation are offered alike; what differs
-between them (names, variables, defaults, checking, preview) comes from their
+Shipment updates, return steps, the survey invitation, claim steps and the withdrawal
+receipt are offered alike; what differs between them (names, variables, defaults, the
+channels they have templates for, checking, preview) comes from their
 :class:`~portal.admin.template_families.Family`.
 
 The shop's staff edit the words their customers receive; the machinery (sandboxed
@@ -37,13 +38,16 @@ SUBJECT_MAX = 500  # NotificationTemplate.subject is a varchar(500)
 BODY_MAX = 5000
 
 #: The channels with templates of their own; WhatsApp (outside an approved template) and
-#: browser notifications use the short text of the SMS template.
+#: browser notifications use the short text of the SMS template. A family offers those it
+#: has defaults for (:attr:`~portal.admin.template_families.Family.channels`).
 CHANNEL_NAMES = {c: labels.CHANNELS[c] for c in (Channel.EMAIL, Channel.SMS)}
 FIELD_NAMES = {"subject": lazy("Subject"), "body": lazy("Message")}
 FAMILY_TITLES = {
     "shipment": lazy("Delivery updates"),
     "return": lazy("Returns"),
     "survey": lazy("Surveys"),
+    "claim": lazy("Claims"),
+    "withdrawal": lazy("Withdrawals"),
 }
 
 
@@ -60,7 +64,7 @@ def _key(request: Request) -> tuple[Family, str, Channel, str]:
         channel = Channel(params["channel"])
     except (KeyError, ValueError):
         raise HTTPException(404) from None
-    if family is None or channel not in CHANNEL_NAMES or params.get("locale") not in LOCALES:
+    if family is None or channel not in family.channels or params.get("locale") not in LOCALES:
         raise HTTPException(404)
     return family, trigger, channel, params["locale"]
 
@@ -188,7 +192,8 @@ async def _edit_page(
 
 @require_staff()
 async def list_templates(request: Request) -> Response:
-    """Every trigger × channel × locale, marking those the shop has rewritten."""
+    """Every trigger × channel × locale, marking those the shop has rewritten; a family
+    written for e-mail only shows its e-mail rows alone."""
     merchant = staff_of(request).merchant
     overridden = set(
         await NotificationTemplate.filter(merchant_id=merchant.id).values_list(
@@ -213,6 +218,7 @@ async def list_templates(request: Request) -> Response:
         for family in FAMILIES
         for trigger in family.triggers
         for channel in CHANNEL_NAMES
+        if channel in family.channels
     ]
     languages = [(locale, i18n.language_name(locale)) for locale in LOCALES]
     groups = [

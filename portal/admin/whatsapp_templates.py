@@ -37,7 +37,8 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """The template mapping from a form, and what is wrong with it."""
     errors: dict[str, str] = {}
     trigger = data.get("trigger", "")
-    if family_of(trigger) is None:
+    family = family_of(trigger)
+    if family is None or not family.short_text:
         errors["trigger"] = _("Choose from the listed options.")
     locale = data.get("locale", "")
     if locale not in i18n.LOCALES:
@@ -58,7 +59,14 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return [(t, str(family.names.get(t, t))) for family in FAMILIES for t in family.triggers]
+    """The message kinds that may go on WhatsApp: those with a short text (a claim's steps
+    and the withdrawal receipt go by e-mail only)."""
+    return [
+        (t, str(family.names.get(t, t)))
+        for family in FAMILIES
+        if family.short_text
+        for t in family.triggers
+    ]
 
 
 async def _page(request: Request, **context: Any) -> Response:

@@ -101,6 +101,7 @@ CLAIMS: Family[ClaimStep] = Family(
     link="tracking_link",
     key_format="claim:{id}:{step}:{channel}",
     button=cta,
+    template_channels=(Channel.EMAIL,),
 )
 
 

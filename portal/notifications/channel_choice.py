@@ -4,8 +4,10 @@ The shop offers channels in its order of preference (``Merchant.channel_order``;
 and SMS when it never chose) and says per message kind which channels it uses
 (``notification_rules``). A customer who chose channels for an order (on the tracking or
 preferences page) gets that order's messages on the chosen ones instead, as long as the
-shop offers them and the kind is switched on. A WhatsApp message with no approved
-template (and no open 24-hour window) falls back to the next offered channel.
+shop offers them and the kind is switched on; browser notifications, which the customer
+turns on by subscribing a browser rather than by ticking a box, stay on for the kinds the
+shop sends that way. A WhatsApp message with no approved template (and no open 24-hour
+window) falls back to the next offered channel.
 
 Quiet hours hold text messages (SMS, WhatsApp) unless the shop ticks more channels.
 """
@@ -56,6 +58,8 @@ def for_message(
     """The channels one message goes on, before contacts and templates are checked.
 
     A kind the shop switched off (no channel) stays off whatever the customer chose.
+    Browser notifications are not among the boxes the customer ticks: subscribing a
+    browser is their choice of them, so a kind the shop sends that way keeps them.
     """
     if not rule_channels:
         return []
@@ -63,7 +67,10 @@ def for_message(
     if choice is None:
         return list(rule_channels)
     shop = offered(merchant)
-    return [channel for channel in shop if channel in choice]
+    chosen: list[Channel] = [c for c in shop if c in choice and c != Channel.PUSH]
+    if Channel.PUSH in rule_channels and Channel.PUSH in shop:
+        chosen.append(Channel.PUSH)
+    return chosen
 
 
 def fallback(merchant: Any, after: Channel, taken: Iterable[Channel]) -> Channel | None:

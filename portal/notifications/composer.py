@@ -87,6 +87,10 @@ class Family(Generic[About]):
     key_format: str
     #: (trigger, locale) -> the e-mail button's words; None keeps the layout's own
     button: Callable[[str, str], str | None] = _no_button_words
+    #: the channels the family has templates for; SMS stands for every short text (SMS,
+    #: WhatsApp, push). A message due on a channel without one goes by the family's
+    #: default channels instead (a claim's steps, written for e-mail only).
+    template_channels: tuple[Channel, ...] = (Channel.EMAIL, Channel.SMS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,13 +318,17 @@ async def compose(
     while index < len(planned):
         channel = planned[index]
         index += 1
+        source_channel = channel_choice.template_channel(channel)
+        if source_channel not in family.template_channels:
+            # The customer chose text messages, say, for a kind written for e-mail only.
+            planned.extend(c for c in family.default_channels[trigger] if c not in planned)
+            continue
         address = await _address(message, channel, now, conn)
         if address is None:
             continue
         key = unique_key(family, message.subject_id, trigger, channel, message.occasion)
         if await OutboxMessage.filter(unique_key=key).using_db(conn).exists():
             continue
-        source_channel = channel_choice.template_channel(channel)
         context = context_for(settings, message, source_channel, locale)
         payload = await _payload(message, channel, locale, context, now, conn)
         if channel == Channel.WHATSAPP and payload is None:

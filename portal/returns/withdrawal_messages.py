@@ -114,4 +114,5 @@ WITHDRAWALS: Family[Statement] = Family(
     link="return_link",
     key_format="withdrawal:{id}:{step}:{channel}",
     button=cta,
+    template_channels=(Channel.EMAIL,),
 )

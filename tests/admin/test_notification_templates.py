@@ -85,9 +85,10 @@ async def test_the_list_shows_every_trigger_channel_and_locale(
     assert response.template.name == "admin/notification_templates.html"
     rows = response.context["rows"]
     triggers = 11 + 7 + 1  # shipment updates (pickup reminder, late, stuck too), returns, survey
-    assert len(rows) == triggers * 2
+    email_only = 5 + 1  # claim steps, the withdrawal receipt
+    assert len(rows) == triggers * 2 + email_only
     cells = [cell for row in rows for cell in row["cells"]]
-    assert len(cells) == triggers * 2 * len(LOCALES)
+    assert len(cells) == (triggers * 2 + email_only) * len(LOCALES)
     own = [cell["url"] for cell in cells if cell["overridden"]]
     assert own == [EMAIL_PATH]
     assert response.context["overridden_count"] == 1

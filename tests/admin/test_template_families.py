@@ -1,5 +1,6 @@
-"""The template editor offers the return steps and the survey invitation beside the
-shipment updates: each with its own variables, defaults, checking and preview."""
+"""The template editor offers every message family beside the shipment updates (return
+steps, the survey invitation, claim steps, the withdrawal receipt): each with its own
+variables, defaults, channels, checking and preview."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import httpx
 import pytest
 
 from portal.admin import template_families
+from portal.claims import messages as claim_messages
 from portal.models import Channel, NotificationTemplate
 from portal.notifications import composer
 from portal.notifications.base import LOCALES
-from portal.returns import messages
+from portal.returns import messages, withdrawal_messages
 from portal.surveys import message as survey_message
 from tests.admin.helpers import signed_in_owner
 
@@ -31,6 +33,8 @@ async def test_the_list_offers_return_and_survey_messages(
         "shipment",
         "return",
         "survey",
+        "claim",
+        "withdrawal",
     ]
     assert "Return approved" in page.text and "Survey invitation" in page.text
 
@@ -129,8 +133,78 @@ async def test_unknown_triggers_stay_not_found(client: httpx.AsyncClient, db: st
 
 @pytest.mark.parametrize("family", template_families.FAMILIES, ids=lambda f: f.key)
 def test_every_default_passes_its_own_check(family: template_families.Family) -> None:
+    assert family.channels, "every family has at least one channel"
     for trigger in family.triggers:
-        for channel in ("email", "sms"):
+        for channel in family.channels:
             for locale in LOCALES:
                 source = family.default(trigger, channel, locale)
                 assert family.validate(source.body, trigger, channel) == [], (trigger, locale)
+
+
+CLAIM_EMAIL = "/admin/notifications/templates/claim_rejected/email/pl"
+WITHDRAWAL_EMAIL = "/admin/notifications/templates/withdrawal_received/email/en"
+
+
+async def test_claims_and_the_withdrawal_receipt_are_offered_for_email_only(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    await signed_in_owner(client)
+    page = await client.get("/admin/notifications/templates")
+    groups = {key: rows for key, _title, rows in page.context["groups"]}
+    claim_rows = [(row["trigger_name"], row["channel_name"]) for row in groups["claim"]]
+    assert claim_rows == [(str(claim_messages.TRIGGER_NAMES[t]), "E-mail")
+                          for t in claim_messages.TRIGGERS]  # fmt: skip
+    assert [r["channel_name"] for r in groups["withdrawal"]] == ["E-mail"]
+    assert "Claim rejected" in page.text and "Withdrawal acknowledged" in page.text
+    for path in ("claim_rejected/sms/pl", "withdrawal_received/sms/en"):
+        missing = await client.get(f"/admin/notifications/templates/{path}")
+        assert missing.status_code == 404, "no text message is ever sent for these"
+
+
+async def test_a_claim_template_is_edited_previewed_and_used(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    page = await client.get(CLAIM_EMAIL)
+    assert page.status_code == 200
+    assert page.context["default"] == claim_messages.default_source("claim_rejected", "email", "pl")
+    assert [n for n, _ in page.context["variables"]] == list(claim_messages.VARIABLES)
+    assert "{{ claim_number }}" in page.text
+    assert "C-7KQ2MX" in page.context["preview"].rendered.subject
+
+    refused = await client.post(
+        CLAIM_EMAIL,
+        data={"csrf_token": token, "subject": "{{ return_number }}", "body": "Nie"},
+    )
+    assert refused.status_code == 422, "a return's variable is not a claim's"
+    body = "Reklamacja {{ claim_number }}: {{ message }}"
+    saved = await client.post(
+        CLAIM_EMAIL, data={"csrf_token": token, "subject": "{{ claim_number }}", "body": body}
+    )
+    assert saved.status_code == 303
+    source = await composer.template_source(
+        claim_messages.CLAIMS,
+        user.merchant_id,  # type: ignore[attr-defined]
+        "claim_rejected",
+        Channel.EMAIL,
+        "pl",
+    )
+    assert (source.subject, source.body) == ("{{ claim_number }}", body)
+
+
+async def test_the_withdrawal_receipt_previews_with_its_statement(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    _user, token = await signed_in_owner(client)
+    body = "{{ withdrawer_name }} withdrew on {{ submitted_at }}:\n{{ withdrawn_items }}"
+    preview = await client.post(
+        f"{WITHDRAWAL_EMAIL}/preview",
+        data={"csrf_token": token, "subject": "Received: {{ return_number }}", "body": body},
+        headers=HTMX,
+    )
+    rendered = preview.context["preview"].rendered
+    assert rendered.subject == "Received: R-7KQ2MX"
+    assert "Anna Nowak withdrew on" in rendered.text and "1 × T-shirt (TEE-M)" in rendered.text
+    default = withdrawal_messages.default_source("withdrawal_received", "email", "en")
+    page = await client.get(WITHDRAWAL_EMAIL)
+    assert page.context["default"] == default

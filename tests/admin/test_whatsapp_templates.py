@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from portal.admin.whatsapp_templates import validate
+from portal.admin.whatsapp_templates import _kinds, validate
 from portal.models import WhatsAppTemplate
 from tests import factories
 from tests.admin.helpers import signed_in_owner
@@ -36,6 +36,17 @@ def test_bad_input_is_explained() -> None:
     )
     assert set(errors) == {"content_sid", "variables", "locale"}
     assert "password" in errors["variables"]
+
+
+def test_only_kinds_with_a_short_text_can_go_on_whatsapp() -> None:
+    """A claim's steps and the withdrawal receipt go by e-mail only (no short text to fall
+    back on inside the window): mapping a WhatsApp template to them is refused."""
+    for trigger in ("claim_submitted", "withdrawal_received"):
+        _clean, errors = validate(form(trigger=trigger, variables="customer_name"))
+        assert set(errors) == {"trigger"}, trigger
+    kinds = [trigger for trigger, _name in _kinds()]
+    assert "return_approved" in kinds and "survey" in kinds
+    assert not [k for k in kinds if k.startswith(("claim_", "withdrawal_"))]
 
 
 async def test_a_template_is_saved_replaced_and_deleted(client: httpx.AsyncClient, db: str) -> None:

@@ -206,3 +206,19 @@ async def test_another_merchants_staff_cannot_see_a_claim(
         await sign_in(admin, stranger)
         assert (await admin.get(f"/admin/claims/{claim.id}")).status_code == 404
         assert (await admin.get(f"/admin/claims/{claim.id}/export.json")).status_code == 404
+
+
+async def test_a_customer_who_kept_text_messages_only_still_gets_the_claims_steps_by_email(
+    web: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Regression: a claim's steps have no text-message template, and a customer who had
+    ticked SMS only on the tracking page got a 500 and no claim (the composer looked for
+    claim_submitted.sms.*). Found by tests/real_shop/test_aftercare.py."""
+    shipment = await _parcel(settings, Status.DELIVERED)
+    await Order.filter(id=shipment.order_id).update(channels=["sms"])
+
+    opened = await _report(web, settings, shipment, kind="damaged", description="Torn")
+
+    assert opened.status_code == 200
+    told = await OutboxMessage.get(trigger="claim_submitted")
+    assert (told.channel, told.recipient) == ("email", EMAIL)

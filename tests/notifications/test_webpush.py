@@ -116,6 +116,23 @@ async def test_a_notification_reaches_the_browser_encrypted_for_it_and_signed(db
     assert (await OutboxMessage.get(id=message.id)).state == "sent"
 
 
+async def test_a_subscribed_browser_keeps_its_notifications_when_the_customer_ticks_channels(
+    db: str,
+) -> None:
+    """Regression: ticking channels on the tracking page (push is not a box there) used to
+    drop the browser the customer had subscribed on the same page."""
+    p = await subscribed_parcel(Browser.new())
+    p.order.channels = ["email"]
+    await p.order.save()
+
+    await emit_status(p.shipment, "out_for_delivery", settings=settings())
+
+    channels = await OutboxMessage.filter(shipment_id=p.shipment.id).values_list(
+        "channel", flat=True
+    )
+    assert sorted(channels) == ["email", "push"]
+
+
 @pytest.mark.parametrize("gone", [404, 410])
 async def test_a_subscription_the_push_service_says_is_gone_is_removed(db: str, gone: int) -> None:
     kept, lost = Browser.new(), Browser.new("https://push.example.test/wpush/v2/lost")

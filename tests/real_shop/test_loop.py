@@ -17,254 +17,54 @@ chose, and running the sweep and dispatcher again sends nothing more.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import respx
-from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 
-from portal import admin
-from portal.api import build_mount
-from portal.api.operations import ApiConfig
-from portal.api.ratelimit import ApiKeyLimiter
-from portal.app import create_app
 from portal.models import MessageState, OutboxMessage, Role, Shipment
-from portal.notifications.dispatcher import dispatch_once
-from portal.tracking.sweep import sweep_until_idle
 from tests import factories
 from tests.admin.helpers import csrf, sign_in
 from tests.api.conftest import api_client, make_key
-from tests.conftest import client_for, make_settings
-from tests.notifications.helpers import SmtpSink, free_port, twilio_payload
+from tests.conftest import client_for
+from tests.notifications.helpers import SmtpSink
+from tests.real_shop.helpers import (
+    BONN,
+    EMAIL,
+    KRAKOW,
+    LEIPZIG,
+    PHONE,
+    SERVICE_SID,
+    Outside,
+    add_dhl_account,
+    book_parcel,
+    dhl_number,
+    place_order,
+    poll_when_due,
+    save_settings,
+    sent_messages,
+    worker_pass,
+)
 from tests.returns_page.helpers import csrf_of, draft_of
 
-ACCOUNT_SID = "AC" + "c" * 32
-AUTH_TOKEN = "scenario-twilio-auth-token"
-SERVICE_SID = "MG" + "d" * 32
-MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-DHL_TRACK_URL = "https://api-eu.dhl.com/track/shipments"
-DHL_API_KEY = "dhl-scenario-api-key"
+pytestmark = pytest.mark.slow  # a scenario of tens of seconds
 
-EMAIL = "ann@example.test"
-PHONE = "+48601234567"
 ORDER_NUMBER = "A-1001"
 CATALOGUE = (
     b"product_sku;title;sku;price;stock;option_size\n"
     b"TEE;Tee;TEE-M;29.00;5;M\n"
     b"TEE;Tee;TEE-L;29.00;3;L\n"
 )
-CET = timezone(timedelta(hours=1))
-
-
-def dhl_number(first_nine: str) -> str:
-    """A DHL Express waybill: nine digits and their value mod 7 as the check digit."""
-    return first_nine + str(int(first_nine) % 7)
-
-
 OUTBOUND = dhl_number("340434161")
 RETURN_PARCEL = dhl_number("340434162")
 REPLACEMENT = dhl_number("340434163")
 
 
-def place(country: str, postal_code: str, locality: str) -> dict[str, Any]:
-    """A scan's ``location`` as DHL writes it."""
-    return {
-        "address": {"countryCode": country, "postalCode": postal_code, "addressLocality": locality}
-    }
-
-
-BONN = place("DE", "53113", "BONN - GERMANY")
-LEIPZIG = place("DE", "04435", "LEIPZIG - GERMANY")
-KRAKOW = place("PL", "31-147", "KRAKOW - POLAND")
-
-
-# --- DHL Unified Tracking, faked at HTTP in its documented shape -----------------------
-
-
-@dataclass
-class FakeDhl:
-    """The scans DHL knows per waybill, newest first, served as ``GET /track/shipments``.
-
-    Scans are stamped when the test adds them (after the parcel is registered, whole
-    seconds with an offset, as DHL writes them), so each poll returns the same history
-    plus whatever happened since.
-    """
-
-    scans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calls: list[str] = field(default_factory=list)
-
-    def scan(self, number: str, code: str, status: str, location: dict[str, Any]) -> None:
-        stamp = datetime.fromtimestamp(math.ceil(datetime.now(UTC).timestamp()), CET)
-        known = self.scans.setdefault(number, [])
-        if known:  # keep the history strictly ordered even within one second
-            newest = datetime.fromisoformat(known[0]["timestamp"])
-            stamp = max(stamp, newest + timedelta(seconds=1))
-        event = {
-            "timestamp": stamp.isoformat(),
-            "location": location,
-            "statusCode": code,
-            "status": status,
-            "description": f"{status} {location['address']['addressLocality']}",
-        }
-        known.insert(0, event)
-
-    def payload(self, number: str) -> dict[str, Any]:
-        events = self.scans[number]
-        shipment: dict[str, Any] = {
-            "id": number,
-            "service": "express",
-            "origin": BONN,
-            "destination": KRAKOW,
-            "status": events[0],
-            "details": {
-                "product": {"productName": "EXPRESS WORLDWIDE"},
-                "totalNumberOfPieces": 1,
-            },
-            "events": events,
-        }
-        if events[0]["statusCode"] == "delivered":
-            shipment["details"]["proofOfDelivery"] = {
-                "timestamp": events[0]["timestamp"],
-                "signed": {"name": "A. NOWAK"},
-            }
-        return {
-            "url": f"/shipments?trackingNumber={number}&offset=0&limit=5",
-            "prevUrl": None,
-            "nextUrl": None,
-            "shipments": [shipment],
-        }
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        assert request.headers["DHL-API-Key"] == DHL_API_KEY
-        number = request.url.params["trackingNumber"]
-        self.calls.append(number)
-        if number not in self.scans:
-            problem = {
-                "title": "No result found",
-                "status": 404,
-                "detail": f"No shipment with the given tracking number {number}",
-            }
-            return httpx.Response(
-                404, json=problem, headers={"content-type": "application/problem+json"}
-            )
-        return httpx.Response(200, json=self.payload(number))
-
-
-@dataclass
-class FakeTwilio:
-    """Twilio's Messages API: a documented 201 per message, each with its own SID."""
-
-    sent: list[dict[str, str]] = field(default_factory=list)
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        assert (
-            request.headers["authorization"]
-            == httpx.BasicAuth(ACCOUNT_SID, AUTH_TOKEN)._auth_header
-        )
-        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-        self.sent.append(form)
-        sid = f"SM{len(self.sent):032x}"
-        body = twilio_payload(
-            "message_created",
-            sid=sid,
-            account_sid=ACCOUNT_SID,
-            messaging_service_sid=SERVICE_SID,
-            to=form["To"],
-            body=form["Body"],
-            uri=f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
-        )
-        return httpx.Response(201, json=body)
-
-
-# --- fixtures --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def shop_app(tmp_path: Path, db: str, smtp_sink: SmtpSink) -> Iterator[Starlette]:
-    """The portal as a shop deploys it: SMTP and Twilio configured, API and workspace on."""
-    settings = make_settings(
-        tmp_path,
-        database_url=db,
-        public_base_url="https://track.shop.test",
-        smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}",
-        mail_from="Acme Wear <hello@shop.test>",
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_messaging_service_sid=SERVICE_SID,
-    )
-    app = create_app(settings, manage_db=False)
-    limiter = ApiKeyLimiter(capacity=1000, period=60)
-    app.router.routes.insert(0, build_mount(ApiConfig(limiter=limiter)))
-    app.router.routes.extend(admin.routes)
-    yield app
-
-
-@pytest.fixture
-def outside() -> Iterator[tuple[FakeDhl, FakeTwilio]]:
-    dhl, twilio = FakeDhl(), FakeTwilio()
-    with respx.mock(assert_all_called=False) as mock:
-        mock.get(DHL_TRACK_URL).mock(side_effect=dhl.answer)
-        mock.post(MESSAGES_URL).mock(side_effect=twilio.answer)
-        yield dhl, twilio
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    """The worker's outgoing HTTP client (respx answers for DHL and Twilio)."""
-    async with httpx.AsyncClient(timeout=15.0) as client:
-        yield client
-
-
-# --- steps -----------------------------------------------------------------------------
-
-
-async def worker_pass(
-    app: Starlette, http: httpx.AsyncClient, *, now: datetime | None = None
-) -> None:
-    """What the worker does: poll what is due (at ``now``), then send what is due."""
-    settings = app.state.settings
-    await sweep_until_idle(settings, client=http, now=now)
-    for _ in range(10):  # one pass sends up to 100; a retry waits out its backoff
-        if not (await dispatch_once(settings, http_client=http)).claimed:
-            return
-    raise AssertionError("the outbox never drained")
-
-
-async def poll_when_due(app: Starlette, http: httpx.AsyncClient, shipment_id: int) -> None:
-    """Let the clock reach the parcel's next poll, and run the worker then."""
-    shipment = await Shipment.get(id=shipment_id)
-    assert shipment.next_poll_at is not None, "a travelling parcel stays scheduled"
-    await worker_pass(app, http, now=max(shipment.next_poll_at, datetime.now(UTC)))
-
-
 async def configure_workspace(staff: httpx.AsyncClient, token: str) -> None:
     """Steps 1-2, the owner's forms in the workspace, posted as a browser posts them."""
-    carrier = await staff.post(
-        "/admin/carriers/new?carrier=dhl",
-        data={"carrier": "dhl", "name": "DHL Express", "cred_api_key": DHL_API_KEY,
-              "cred_webhook_secret": "", "base_url_override": "", "csrf_token": token},
-    )  # fmt: skip
-    assert carrier.status_code == 303, carrier.text
+    await add_dhl_account(staff, token)
 
     reason = await staff.post(
         "/admin/returns/reasons",
@@ -291,20 +91,10 @@ async def configure_workspace(staff: httpx.AsyncClient, token: str) -> None:
     )  # fmt: skip
     assert policy.status_code == 303, policy.text
 
-    # Text messages for the parcel's news too (the defaults keep SMS for urgent steps),
-    # and no quiet hours: this shop texts around the clock.
-    page = await staff.get("/admin/settings")
-    values = page.context["values"]  # type: ignore[attr-defined]
-    rules = {trigger: list(channels) for trigger, channels in values["notification_rules"].items()}
-    rules["shipped"] = ["email", "sms"]
-    rules["delivered"] = ["email", "sms"]
-    form: dict[str, str] = {
-        key: str(value) for key, value in values.items() if key != "notification_rules"
-    }
-    form.update(quiet_hours_start="00:00", quiet_hours_end="00:00", csrf_token=token)
-    form.update({f"rule_{t}_{c}": "1" for t, channels in rules.items() for c in channels})
-    saved = await staff.post("/admin/settings", data=form)
-    assert saved.status_code == 303, saved.text
+    # Text messages for the parcel's news too (the defaults keep SMS for urgent steps).
+    await save_settings(
+        staff, token, rules={"shipped": ["email", "sms"], "delivered": ["email", "sms"]}
+    )
 
     catalogue = await staff.post(
         "/admin/products/import",
@@ -355,21 +145,16 @@ async def customer_exchanges(customer: httpx.AsyncClient) -> str:
     return match.group(1)
 
 
-async def sent_messages() -> list[tuple[str, str, str]]:
-    rows = await OutboxMessage.filter(state=MessageState.SENT).order_by("id")
-    return [(row.unique_key.split(":")[0], str(row.channel), row.trigger) for row in rows]
-
-
 # --- the story -------------------------------------------------------------------------
 
 
 async def test_a_real_shop_runs_the_whole_loop_without_the_demo(
     shop_app: Starlette,
-    outside: tuple[FakeDhl, FakeTwilio],
+    outside: Outside,
     http: httpx.AsyncClient,
     smtp_sink: SmtpSink,
 ) -> None:
-    dhl, twilio = outside
+    dhl, twilio = outside.dhl, outside.twilio
     merchant = await factories.merchant(slug="acme", name="Acme Wear", time_zone="Europe/Warsaw")
     owner = await factories.staff_user(merchant, role=Role.OWNER)
     key = await make_key(merchant)
@@ -385,27 +170,10 @@ async def test_a_real_shop_runs_the_whole_loop_without_the_demo(
         await configure_workspace(staff, token)
 
         # 3. The shop's checkout sends the order.
-        order = await api.post(
-            "/api/v1/orders",
-            json={
-                "number": ORDER_NUMBER,
-                "currency": "EUR",
-                "customer": {"email": EMAIL, "phone": "+48 601 234 567", "name": "Ann Nowak",
-                             "email_consent": True, "sms_consent": True},
-                "shipping_address": {"name": "Ann Nowak", "line1": "ul. Długa 5",
-                                     "city": "Kraków", "postal_code": "31-147", "country": "PL"},
-                "items": [{"sku": "TEE-M", "title": "Tee", "quantity": 1, "unit_price": "29.00"}],
-            },
-        )  # fmt: skip
-        assert order.status_code == 201, order.text
+        await place_order(api, ORDER_NUMBER)
 
         # 4. It books the parcel with DHL and registers the waybill.
-        parcel = await api.post(
-            "/api/v1/shipments",
-            json={"tracking_number": OUTBOUND, "carrier": "dhl", "order_number": ORDER_NUMBER},
-        )
-        assert parcel.status_code == 201, parcel.text
-        parcel_id = parcel.json()["id"]
+        parcel_id = await book_parcel(api, OUTBOUND, ORDER_NUMBER)
 
         # 5. It travels, then arrives.
         dhl.scan(OUTBOUND, "pre-transit", "Shipment information received", BONN)
