@@ -63,6 +63,7 @@ async def _run(url: str, requests: int, cache_seconds: str, top: int, sort: str)
             profile.enable()
             await pages(requests)
             profile.disable()
+            await app.state.tracking_page.limiter.flush()  # as the app's shutdown does
     finally:
         await db.disconnect()
     stats = pstats.Stats(profile)

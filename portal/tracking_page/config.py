@@ -71,10 +71,13 @@ class PageConfig:
     lookups: TTLCache = field(init=False)
     #: (shipment version, locale, tier, url) -> rendered status fragment and its ETag.
     fragments: TTLCache = field(init=False)
+    #: Number-tier pages, rendered around a hole for the CSRF token (see page_cache).
+    pages: TTLCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.lookups = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.fragments = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
+        self.pages = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PageConfig:
