@@ -59,6 +59,10 @@ def create_app(
             from portal.tracking import refresh
 
             await refresh.drain(within=5)
+            page = getattr(app.state, "tracking_page", None)
+            if page is not None:  # lookups counted in memory reach the shared table
+                with contextlib.suppress(Exception):
+                    await page.limiter.flush()
             await app.state.http_client.aclose()
             if manage_db:
                 await db.disconnect()

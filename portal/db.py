@@ -49,6 +49,19 @@ def _keepalive(settings: Settings) -> Any:
     return init
 
 
+async def _keep_session(connection: Any) -> None:
+    """The pool's ``reset`` hook: nothing beyond asyncpg's own rollback of an open
+    transaction.
+
+    asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`` each time a connection goes back to the pool, that is after every ORM
+    statement: a second round trip per query, a fifth of a tracking page's PostgreSQL CPU
+    (benchmarks/README.md, issue 20). The portal leaves nothing of that kind on a
+    session: its advisory locks and settings are transaction-scoped
+    (``pg_advisory_xact_lock``, ``SET LOCAL``), it never LISTENs nor holds cursors.
+    """
+
+
 def _connection(url: str, settings: Settings, statement_timeout: bool) -> dict[str, Any]:
     """One connection's config: the URL's engine and credentials plus our timeouts."""
     config: dict[str, Any] = expand_db_url(url)
@@ -70,6 +83,7 @@ def _connection(url: str, settings: Settings, statement_timeout: bool) -> dict[s
             credentials.setdefault("command_timeout", settings.db_statement_timeout + 1)
         credentials["server_settings"] = server
         credentials.setdefault("init", _keepalive(settings))
+        credentials.setdefault("reset", _keep_session)
     return config
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from portal.core.rate_limit import Limit, RateLimiter
+from portal.core.rate_buffer import BufferedLimiter
+from portal.core.rate_limit import Limit
 from portal.settings import Settings
 from portal.tracking_page.cache import TTLCache
 
@@ -57,7 +58,9 @@ class PageConfig:
     number_limit: Limit = NUMBER_LIMIT
     #: Order number + email/postcode attempts per client.
     order_limit: Limit = ORDER_LIMIT
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    #: Number lookups are counted in memory and written once a second (see rate_buffer);
+    #: order lookups through ``limiter.exact``, one statement each.
+    limiter: BufferedLimiter = field(default_factory=BufferedLimiter)
     clock: Callable[[], datetime] = _now
     client: httpx.AsyncClient | None = None
     #: How long a looked-up shipment row and a rendered status fragment are reused.
@@ -68,10 +71,13 @@ class PageConfig:
     lookups: TTLCache = field(init=False)
     #: (shipment version, locale, tier, url) -> rendered status fragment and its ETag.
     fragments: TTLCache = field(init=False)
+    #: Number-tier pages, rendered around a hole for the CSRF token (see page_cache).
+    pages: TTLCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.lookups = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.fragments = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
+        self.pages = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PageConfig:

@@ -41,7 +41,9 @@ from portal.tracking_page import lookup, reach
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import MaskedAddress
+from portal.tracking_page.page_cache import PAGE_TEMPLATE, KeptPage, page_key, render_kept
 from portal.tracking_page.presenter import ShipmentView, present, zone_for
+from portal.web import csrf
 from portal.web.option_words import options_text
 from portal.web.templating import templates_of
 
@@ -268,10 +270,45 @@ async def shipment_page(
     status_code: int = 200,
     preferences_error: str | None = None,
 ) -> Response:
-    await refresh_stale(request, config_for(request.app), shipments)
+    config = config_for(request.app)
+    await refresh_stale(request, config, shipments)
     blocks = await status_blocks(
         request, shipments, merchant, order, full_signer=tier == "order", status_urls=status_urls
     )
+    kept_key = None
+    if tier == "number" and status_code == 200 and config.cache_seconds > 0:
+        kept_key = page_key(request, [block.etag for block in blocks], brand_of(merchant))
+        kept = config.pages.get(kept_key)
+        if kept is not None:
+            return _kept_response(request, kept)
+    context = await _page_context(
+        request, shipments, merchant, order, blocks, tier, status_urls, preferences_error
+    )
+    if kept_key is not None:
+        kept = render_kept(request, context)
+        config.pages.put(kept_key, kept)
+        return _kept_response(request, kept)
+    return templates_of(request).TemplateResponse(
+        request, PAGE_TEMPLATE, context, status_code=status_code
+    )
+
+
+def _kept_response(request: Request, kept: KeptPage) -> Response:
+    """A kept page with this visitor's CSRF token (created, like a render would)."""
+    html = kept.html(csrf.csrf_token(request))
+    return RenderedResponse(html, PAGE_TEMPLATE, {"request": request, **kept.context})
+
+
+async def _page_context(
+    request: Request,
+    shipments: Sequence[Shipment],
+    merchant: Merchant,
+    order: Order | None,
+    blocks: Sequence[Block],
+    tier: str,
+    status_urls: Sequence[str],
+    preferences_error: str | None,
+) -> dict[str, Any]:
     order_view = None
     offer: dict[str, object] = {"withdraw_url": "", "withdraw_until": ""}
     if tier == "order" and order is not None:
@@ -317,9 +354,7 @@ async def shipment_page(
         "returns_url": returns_entry(merchant, order_view),
         **offer,
     }
-    return templates_of(request).TemplateResponse(
-        request, "tracking/page.html", context, status_code=status_code
-    )
+    return context
 
 
 def returns_entry(merchant: Merchant, order: OrderView | None) -> str:

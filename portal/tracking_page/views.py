@@ -21,14 +21,15 @@ from starlette.routing import BaseRoute, Route
 from portal import delivery_preferences as preference_changes
 from portal.core.delivery_preferences import PreferencesError
 from portal.core.links import make_tracking_link, read_tracking_link
-from portal.core.rate_limit import Limit, client_key
+from portal.core.rate_buffer import BufferedLimiter
+from portal.core.rate_limit import Limit, RateLimiter, client_key
 from portal.delivery_preferences import changeable
 from portal.i18n import _
 from portal.models import Merchant, Order, Shipment
 from portal.tracking_page import lookup, reach, render
 from portal.tracking_page import problem as claim_page
 from portal.tracking_page.branding import brand_of, stylesheet
-from portal.tracking_page.config import PageConfig, config_for
+from portal.tracking_page.config import config_for
 from portal.tracking_page.lookup import Outcome
 from portal.web.templating import templates_of
 
@@ -79,9 +80,16 @@ def _rate_limited(request: Request, retry_after: int) -> Response:
     return response
 
 
-async def _allowed(request: Request, config: PageConfig, limit: Limit, cost: int) -> int | None:
-    """None when allowed; else the seconds to wait."""
-    decision = await config.limiter.hit(limit, client_key(request), cost)
+async def _allowed(
+    request: Request, limiter: BufferedLimiter | RateLimiter, limit: Limit, cost: int
+) -> int | None:
+    """None when allowed; else the seconds to wait.
+
+    Tracking numbers are counted in memory and written once a second (``config.limiter``:
+    a page costs no statement); order lookups, where guessing matters, one statement each
+    (``config.limiter.exact``).
+    """
+    decision = await limiter.hit(limit, client_key(request), cost)
     return None if decision.allowed else decision.retry_after
 
 
@@ -118,7 +126,9 @@ async def track(request: Request) -> Response:
     if not numbers:
         return lookup_page(request)
     config = config_for(request.app)
-    if (wait := await _allowed(request, config, config.number_limit, len(numbers))) is not None:
+    if (
+        wait := await _allowed(request, config.limiter, config.number_limit, len(numbers))
+    ) is not None:
         return _rate_limited(request, wait)
     shop, merchant_id = await _scope(request)
     results = await lookup.find_by_numbers(numbers, merchant_id=merchant_id, cache=config.lookups)
@@ -174,7 +184,7 @@ async def _list_page(
 async def number_status(request: Request) -> Response:
     number = request.path_params["number"]
     config = config_for(request.app)
-    if (wait := await _allowed(request, config, config.number_limit, 1)) is not None:
+    if (wait := await _allowed(request, config.limiter, config.number_limit, 1)) is not None:
         return Response(status_code=429, headers={"Retry-After": str(wait)})
     shop, merchant_id = await _scope(request)
     [result] = await lookup.find_by_numbers([number], merchant_id=merchant_id, cache=config.lookups)
@@ -224,7 +234,7 @@ async def order_lookup(request: Request) -> Response:
         number = str(form.get("order", ""))[:64]
         contact = str(form.get("contact", ""))[:254]
     config = config_for(request.app)
-    if (wait := await _allowed(request, config, config.order_limit, 1)) is not None:
+    if (wait := await _allowed(request, config.limiter.exact, config.order_limit, 1)) is not None:
         return _rate_limited(request, wait)
     _shop, merchant_id = await _scope(request)
     order = await lookup.find_order(number, contact, merchant_id=merchant_id)

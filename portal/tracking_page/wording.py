@@ -169,11 +169,15 @@ def _our_words(status: Status, reason: Reason | None, locale: str) -> frozenset[
     return frozenset(_squash(w) for w in words)
 
 
+@lru_cache(maxsize=8192)  # carriers word their scans from a small vocabulary
 def carrier_text(
     description: str | None, status: Status, reason: Reason | None, locale: str
 ) -> str:
     """The carrier's own words for a scan, tidied, or "" when there are none or they only
-    repeat ours (``Delivered``, ``IN_TRANSIT``): the page shows them under our wording."""
+    repeat ours (``Delivered``, ``IN_TRANSIT``): the page shows them under our wording.
+
+    Remembered: squashing each description character by character was a tenth of
+    presenting a 30-scan timeline (benchmarks/README.md, issue 20)."""
     text = " ".join((description or "").split())
     squashed = _squash(text)
     if not squashed or squashed in _our_words(status, reason, locale):

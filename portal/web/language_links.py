@@ -18,11 +18,6 @@ from starlette.requests import Request
 LANG = "lang"
 
 
-def _with_language(path: str, query: list[tuple[str, str]], code: str) -> str:
-    kept = [(key, value) for key, value in query if key != LANG]
-    return f"{path}?{urlencode([*kept, (LANG, code)])}"
-
-
 def _same_site_referer(request: Request) -> tuple[str, list[tuple[str, str]]] | None:
     referer = request.headers.get("referer")
     if not referer:
@@ -55,14 +50,26 @@ def _page_of_step(request: Request) -> tuple[str, list[tuple[str, str]]] | None:
     return parts.path, parse_qsl(parts.query, keep_blank_values=True)
 
 
-def language_url(request: Request, code: str) -> str:
-    """The address of the current page in language ``code`` (a site-relative URL)."""
+def _page_of(request: Request) -> tuple[str, list[tuple[str, str]]]:
     step = _page_of_step(request)
     if step is not None:
-        return _with_language(*step, code)
+        return step
     if request.method in ("GET", "HEAD"):
-        return _with_language(request.url.path, request.query_params.multi_items(), code)
+        return request.url.path, request.query_params.multi_items()
     previous = _same_site_referer(request)
-    if previous is None:
-        return _with_language("/", [], code)
-    return _with_language(*previous, code)
+    return previous if previous is not None else ("/", [])
+
+
+#: Where a request keeps its language links' common part (the menu asks seven times).
+_MEMO = "portal.language_base"
+
+
+def language_url(request: Request, code: str) -> str:
+    """The address of the current page in language ``code`` (a site-relative URL)."""
+    page_url = getattr(request.state, "page_url", None)
+    memo = request.scope.get(_MEMO)
+    if memo is None or memo[0] != page_url:
+        path, query = _page_of(request)
+        kept = urlencode([(key, value) for key, value in query if key != LANG])
+        memo = request.scope[_MEMO] = (page_url, f"{path}?{kept}&" if kept else f"{path}?")
+    return memo[1] + urlencode([(LANG, code)])

@@ -443,6 +443,55 @@ async def test_visitors_never_share_a_csrf_token_or_session(
     assert _text(pages[0]) == _text(pages[1])  # everything else is the same page
 
 
+async def test_a_kept_page_carries_each_visitors_own_working_csrf_token(
+    tracking_app: Starlette, shop: Shop, page_config: PageConfig
+) -> None:
+    pages, lookups = [], []
+    for _visitor in range(2):
+        async with client_for(tracking_app) as client:
+            page = await client.get("/track/SBX00000000042")
+            pages.append(page)
+            found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert found
+            header = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
+            assert header and header.group(1) == found.group(1)
+            lookups.append(
+                await client.post(
+                    "/orders/lookup",
+                    data={"order": "#1042", "contact": "jan@example.test"},
+                    headers={"X-CSRF-Token": found.group(1)},
+                )
+            )
+    assert len(page_config.pages) == 1, "the second visitor was served the kept page"
+    assert pages[1].template.name == "tracking/page.html"
+    assert pages[1].context["blocks"][0].view.tracking_number == "SBX00000000042"
+    assert [r.status_code for r in lookups] == [200, 200], "each token passes the CSRF check"
+    assert _text(pages[0]) == _text(pages[1])
+
+
+async def test_a_kept_page_is_per_language_and_address(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    english = await web.get("/track/SBX00000000042")
+    polish = await web.get("/track/SBX00000000042", params={"lang": "pl"})
+    scoped = await web.get("/track/SBX00000000042", params={"shop": shop.merchant.slug})
+    assert len(page_config.pages) == 3
+    assert english.headers["content-language"] == "en"
+    assert '<html lang="pl">' in polish.text and '<html lang="en">' in english.text
+    assert f'name="shop" value="{shop.merchant.slug}"' in scoped.text
+    assert 'name="shop"' not in english.text
+
+
+async def test_no_page_is_kept_with_the_cache_off(
+    tracking_app: Starlette, shop: Shop, page_config: PageConfig
+) -> None:
+    page_config.cache_seconds = 0
+    for _visitor in range(2):
+        async with client_for(tracking_app) as client:
+            assert (await client.get("/track/SBX00000000042")).status_code == 200
+    assert len(page_config.pages) == 0
+
+
 async def test_a_recently_polled_shipment_is_not_refreshed_on_view(
     web: httpx.AsyncClient, shop: Shop, fake_refresh: FakeRefresh
 ) -> None:

@@ -1,0 +1,99 @@
+"""Where a tracking page's CPU goes: N in-process requests under cProfile.
+
+The same seeded parcel as ``benchmarks.tracking_page`` (30 events), the real app from
+``create_app``, requests made through ``httpx.ASGITransport`` (no sockets, no server loop),
+so the profile holds only the portal's own work. Prints the CPU milliseconds a page
+without the profiler, then the functions with the most cumulative time under it.
+
+    .venv/bin/python -m benchmarks.tracking_profile [--requests 500] [--cache-seconds 0]
+        [--database postgres://postgres@127.0.0.1:5432/<name with "bench">] [--top 40]
+
+Without ``--database`` a throwaway SQLite file is used; a PostgreSQL database is DROPPED
+and created afresh (its name must contain "bench").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import tempfile
+import time
+
+from benchmarks.tracking_page import NUMBER, _fresh_postgres, _seed
+
+
+async def _run(url: str, requests: int, cache_seconds: str, top: int, sort: str) -> None:
+    import httpx
+
+    from portal import db
+    from portal.app import create_app
+    from portal.settings import Settings
+
+    os.environ.update(
+        {
+            "PORTAL_DATABASE_URL": url,
+            "PORTAL_SECRET_KEY": "b" * 40,
+            "PORTAL_LOG_LEVEL": "WARNING",
+            "PORTAL_TRACKING_NUMBER_LIMIT": str(10**12),
+            "PORTAL_TRACKING_CACHE_SECONDS": cache_seconds,
+        }
+    )
+    app = create_app(Settings.from_env(), manage_db=False)
+    await db.connect(url)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+
+            async def pages(n: int) -> None:
+                for _ in range(n):
+                    client.cookies.clear()  # a first visit each time, like the load generator
+                    response = await client.get(f"/track/{NUMBER}")
+                    if response.status_code != 200:
+                        raise SystemExit(f"status {response.status_code}")
+
+            await pages(50)  # warm-up: templates compiled, catalogues read
+            started = time.process_time()
+            await pages(requests)
+            cpu = time.process_time() - started
+            print(f"{cpu * 1000 / requests:.3f} ms CPU a page (portal + client, no profiler)")
+            if top <= 0:
+                return
+            profile = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
+            profile.enable()
+            await pages(requests)
+            profile.disable()
+    finally:
+        flush = getattr(app.state.tracking_page.limiter, "flush", None)
+        if flush is not None:  # lookups counted in memory, written as the app's shutdown does
+            await flush()
+        await db.disconnect()
+    stats = pstats.Stats(profile)
+    stats.sort_stats(sort).print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--cache-seconds", default="0")
+    parser.add_argument("--database")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative")
+    args = parser.parse_args()
+
+    from portal import db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["PORTAL_VAR_DIR"] = f"{tmp}/var"
+        url = args.database or f"sqlite://{tmp}/profile.sqlite3"
+        if url.startswith(("postgres://", "postgresql://")):
+            asyncio.run(_fresh_postgres(url))
+        asyncio.run(db.migrate(url))
+        asyncio.run(_seed(url))
+        asyncio.run(_run(url, args.requests, args.cache_seconds, args.top, args.sort))
+
+
+if __name__ == "__main__":
+    main()

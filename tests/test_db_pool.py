@@ -1,0 +1,48 @@
+"""The PostgreSQL pool hands a connection back without a reset round trip, yet never with
+a transaction left open."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise import connections
+
+from portal import db as portal_db
+from tests.conftest import POSTGRES_URL
+
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PORTAL_TEST_POSTGRES is not set")
+
+
+def test_the_pool_is_told_to_keep_the_session() -> None:
+    config = portal_db.tortoise_config("postgres://u@db.test:5432/shop")
+    assert config["connections"]["default"]["credentials"]["reset"] is portal_db._keep_session
+
+
+async def test_returning_a_connection_sends_no_reset_query(postgres_url: str) -> None:
+    await portal_db.connect(postgres_url)
+    try:
+        await connections.get("default").execute_query("SELECT 1")  # the pool opens lazily
+        pool = connections.get("default")._pool  # type: ignore[attr-defined]
+        async with pool.acquire() as watcher:
+            async with pool.acquire() as first:
+                pid = first.get_server_pid()
+                await first.execute("SELECT 1 AS returned_to_the_pool")
+            rows = await watcher.fetch("SELECT query FROM pg_stat_activity WHERE pid = $1", pid)
+        assert rows[0]["query"] == "SELECT 1 AS returned_to_the_pool"
+    finally:
+        await portal_db.disconnect()
+
+
+async def test_a_transaction_left_open_is_rolled_back_on_return(postgres_url: str) -> None:
+    await portal_db.connect(postgres_url)
+    try:
+        await connections.get("default").execute_query("SELECT 1")  # the pool opens lazily
+        pool = connections.get("default")._pool  # type: ignore[attr-defined]
+        async with pool.acquire() as conn:
+            await conn.execute("BEGIN")
+            await conn.execute("CREATE TEMP TABLE left_open (n int)")
+        async with pool.acquire() as conn:
+            assert not conn.is_in_transaction()
+            missing = await conn.fetchval("SELECT to_regclass('pg_temp.left_open')")
+            assert missing is None
+    finally:
+        await portal_db.disconnect()
