@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import shlex
 import sys
 import time
@@ -188,16 +189,28 @@ async def tidy(database: str) -> None:
         await connections.get("default").execute_script("VACUUM ANALYZE shipment, tracking_event")
 
 
-async def measured(database: str, work: Awaitable[Pass]) -> Pass:
-    """``work``'s pass with the CPU this process and PostgreSQL spent on it."""
+async def measured(database: str, work: Awaitable[Pass], profile: str | None = None) -> Pass:
+    """``work``'s pass with the CPU this process and PostgreSQL spent on it; with
+    ``profile``, under cProfile, its stats written to that file (CPU then includes the
+    profiler's overhead)."""
+    profiler = cProfile.Profile() if profile else None
     cpu, pg = time.process_time(), postgres_cpu(database)
-    result = await work
+    if profiler is not None:
+        profiler.enable()
+    try:
+        result = await work
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile))
     result.cpu = time.process_time() - cpu
     result.postgres_cpu = postgres_cpu(database) - pg
     return result
 
 
-async def run_size(count: int, database: str, server: str, transport: str) -> list[Pass]:
+async def run_size(
+    count: int, database: str, server: str, transport: str, profile: str | None = None
+) -> list[Pass]:
     from portal import db
     from portal.models import Shipment
     from portal.settings import Settings
@@ -217,12 +230,18 @@ async def run_size(count: int, database: str, server: str, transport: str) -> li
             await bare_loop(client, server, numbers, LANES * PER_ACCOUNT)
             lanes = LANES * PER_ACCOUNT
             before_first = await measured(database, bare_loop(client, server, numbers, lanes))
-            first = await measured(database, sweep_all(settings, client, "first sync (all new)"))
+            first = await measured(
+                database,
+                sweep_all(settings, client, "first sync (all new)"),
+                f"{profile}-{count}-first.prof" if profile else None,
+            )
             await Shipment.all().update(next_poll_at=datetime.now(UTC))
             await tidy(database)
             before_steady = await measured(database, bare_loop(client, server, numbers, lanes))
             steady = await measured(
-                database, sweep_all(settings, client, "steady state (nothing new)")
+                database,
+                sweep_all(settings, client, "steady state (nothing new)"),
+                f"{profile}-{count}-steady.prof" if profile else None,
             )
     finally:
         await db.disconnect()
@@ -244,6 +263,11 @@ def _parser() -> argparse.ArgumentParser:
         default="default",
         help="httpx transport under the worker's client (aiohttp needs httpx-aiohttp)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="run the sweep passes under cProfile, stats to PREFIX-<size>-first/steady.prof",
+    )
     return parser
 
 
@@ -260,7 +284,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
     with served(["carriers.sandbox", "--port", str(port)], f"{server}/health"):
         for count in sizes:
             print(f"{count:,} shipments ...", flush=True)
-            results[count] = await run_size(count, args.database, server, args.transport)
+            results[count] = await run_size(
+                count, args.database, server, args.transport, args.profile
+            )
     rss = peak_rss_mb()
 
     engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
