@@ -91,6 +91,20 @@ async def _close(
         )
 
 
+async def _with_open_items(shipment_ids: set[int], conn: BaseDBAsyncClient) -> set[int]:
+    """Those of ``shipment_ids`` with an open item a scan or the journey's end may close."""
+    if not shipment_ids:
+        return set()
+    rows = await (
+        AttentionItem.filter(
+            shipment_id__in=sorted(shipment_ids), kind__in=ENDED_BY_THE_JOURNEY, closed_at=None
+        )
+        .using_db(conn)
+        .values_list("shipment_id", flat=True)
+    )
+    return {int(r) for r in rows}
+
+
 async def _open(items: list[AttentionItem], conn: BaseDBAsyncClient) -> None:
     if items:
         await AttentionItem.bulk_create(items, ignore_conflicts=True, using_db=conn)
@@ -112,6 +126,11 @@ async def on_status_changed(batch: Sequence[DomainEvent], ctx: events.ListenerCo
             journey_over.add(shipment_id)
         else:
             by_status.setdefault(new_status, set()).add(shipment_id)
+    # Most parcels of a batch have nothing open: find those that do with one read rather
+    # than one UPDATE per status for all of them.
+    open_for = await _with_open_items(set(last), ctx.conn)
+    journey_over &= open_for
+    by_status = {status: ids & open_for for status, ids in by_status.items() if ids & open_for}
     await _close(journey_over, ENDED_BY_THE_JOURNEY, ctx.now, ctx.conn)
     for status, ids in by_status.items():
         ended = [k for k in ENDED_BY_A_SCAN if k.value != status]
