@@ -31,8 +31,8 @@ def test_start_up_objects_are_frozen_and_young_garbage_collected_less_often(
     assert gc.isenabled()  # cycles are still collected
 
 
-def test_listener_modules_are_imported_before_the_freeze() -> None:
-    # A sweep's first status change must not import them (a second of CPU mid-sweep);
+def test_listeners_and_carrier_adapters_are_imported_before_the_freeze() -> None:
+    # A sweep's first status change / adapter look-up must not import them (mid-sweep);
     # in a fresh interpreter, since this test session has imported them long ago.
     script = (
         "import sys\n"
@@ -40,9 +40,10 @@ def test_listener_modules_are_imported_before_the_freeze() -> None:
         "from portal.events import LISTENER_MODULES\n"
         "tune_gc()\n"
         "print([m for m in LISTENER_MODULES if m not in sys.modules])\n"
+        "print('carriers.sandbox' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
 
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.split() == ["[]", "True"]
