@@ -17,13 +17,15 @@ before each sweep pass, after one untimed pass over every number so that the san
 computed every journey before either side is timed. Each pass prints CPU seconds per
 1,000 shipments of this process and of the database's PostgreSQL backends. Absolute
 times are noisy on shared machines; the ratio and the per-shipment cost from 10k to 100k
-are what to compare. Peak RSS is the whole process's (seeding and baseline included).
+are what to compare. Peak RSS is the whole process's (seeding and baseline included; the
+migrations run in a child process, as `portal migrate` does before workers start).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import shlex
 import sys
 import time
@@ -37,7 +39,6 @@ import httpx
 from benchmarks.common import (
     DEFAULT_POSTGRES,
     free_port,
-    fresh_database,
     machine_load,
     peak_rss_mb,
     postgres_cpu,
@@ -188,16 +189,42 @@ async def tidy(database: str) -> None:
         await connections.get("default").execute_script("VACUUM ANALYZE shipment, tracking_event")
 
 
-async def measured(database: str, work: Awaitable[Pass]) -> Pass:
-    """``work``'s pass with the CPU this process and PostgreSQL spent on it."""
+async def measured(database: str, work: Awaitable[Pass], profile: str | None = None) -> Pass:
+    """``work``'s pass with the CPU this process and PostgreSQL spent on it; with
+    ``profile``, under cProfile, its stats written to that file (CPU then includes the
+    profiler's overhead)."""
+    profiler = cProfile.Profile() if profile else None
     cpu, pg = time.process_time(), postgres_cpu(database)
-    result = await work
+    if profiler is not None:
+        profiler.enable()
+    try:
+        result = await work
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile))
     result.cpu = time.process_time() - cpu
     result.postgres_cpu = postgres_cpu(database) - pg
     return result
 
 
-async def run_size(count: int, database: str, server: str, transport: str) -> list[Pass]:
+async def _fresh_database_elsewhere(database: str) -> None:
+    """:func:`fresh_database` in a child process, as ``portal migrate`` runs before the
+    workers start: applying every migration leaves ~70 MB of freed memory that a worker
+    never has, and the peak RSS measured here is the sweep's."""
+    script = (
+        "import asyncio, sys\n"
+        "from benchmarks.common import fresh_database\n"
+        "asyncio.run(fresh_database(sys.argv[1]))\n"
+    )
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, database)
+    if await process.wait() != 0:
+        raise RuntimeError(f"could not recreate {database}")
+
+
+async def run_size(
+    count: int, database: str, server: str, transport: str, profile: str | None = None
+) -> list[Pass]:
     from portal import db
     from portal.models import Shipment
     from portal.settings import Settings
@@ -206,7 +233,7 @@ async def run_size(count: int, database: str, server: str, transport: str) -> li
     settings = Settings(
         secret_key="benchmark-" + "k" * 40, database_url=database, sandbox_carrier=False
     )
-    await fresh_database(database)
+    await _fresh_database_elsewhere(database)
     await db.connect(database)
     try:
         numbers = await seed(count, server, datetime.now(UTC), settings)
@@ -217,12 +244,18 @@ async def run_size(count: int, database: str, server: str, transport: str) -> li
             await bare_loop(client, server, numbers, LANES * PER_ACCOUNT)
             lanes = LANES * PER_ACCOUNT
             before_first = await measured(database, bare_loop(client, server, numbers, lanes))
-            first = await measured(database, sweep_all(settings, client, "first sync (all new)"))
+            first = await measured(
+                database,
+                sweep_all(settings, client, "first sync (all new)"),
+                f"{profile}-{count}-first.prof" if profile else None,
+            )
             await Shipment.all().update(next_poll_at=datetime.now(UTC))
             await tidy(database)
             before_steady = await measured(database, bare_loop(client, server, numbers, lanes))
             steady = await measured(
-                database, sweep_all(settings, client, "steady state (nothing new)")
+                database,
+                sweep_all(settings, client, "steady state (nothing new)"),
+                f"{profile}-{count}-steady.prof" if profile else None,
             )
     finally:
         await db.disconnect()
@@ -244,6 +277,11 @@ def _parser() -> argparse.ArgumentParser:
         default="default",
         help="httpx transport under the worker's client (aiohttp needs httpx-aiohttp)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="run the sweep passes under cProfile, stats to PREFIX-<size>-first/steady.prof",
+    )
     return parser
 
 
@@ -260,7 +298,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
     with served(["carriers.sandbox", "--port", str(port)], f"{server}/health"):
         for count in sizes:
             print(f"{count:,} shipments ...", flush=True)
-            results[count] = await run_size(count, args.database, server, args.transport)
+            results[count] = await run_size(
+                count, args.database, server, args.transport, args.profile
+            )
     rss = peak_rss_mb()
 
     engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"

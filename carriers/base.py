@@ -88,8 +88,10 @@ class TrackingEvent:
         t = self.occurred_at
         if t.tzinfo is not UTC:
             t = t.astimezone(UTC)
-        # Formatted by hand: strftime costs more than the rest of a sweep's work per scan.
-        stamp = f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
+        # Formatted by hand: strftime costs more than the rest of a sweep's work per scan
+        # (and %-formatting half what the same f-string with format specs does).
+        parts = (t.year, t.month, t.day, t.hour, t.minute, t.second)
+        stamp = "%04d%02d%02dT%02d%02d%02d" % parts  # noqa: UP031
         city, region, code, country = self.city, self.region, self.postal_code, self.country
         place = f"{city or ''}|{region or ''}|{code or ''}|{country or ''}"
         return f"{self.carrier_code}|{stamp}|{place.lower()}"

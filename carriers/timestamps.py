@@ -59,6 +59,13 @@ def to_utc(moment: datetime, *, country: str | None = None) -> datetime:
 
 def parse_iso(value: str, *, country: str | None = None) -> datetime:
     """Parse an ISO-8601 timestamp (``Z`` allowed) to aware UTC; ValueError when it is not one."""
+    try:  # the common case, a clean stamp with its offset, in one C call (a sweep has ~10^5)
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        pass
+    else:
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

@@ -269,9 +269,10 @@ async def emit_many(
         ids = await _insert_postgres(using_db, rows, stamp)
     else:
         ids = await _insert_sqlite(using_db, rows, stamp)
-    recorded = []
-    for event_id, spec, row in zip(ids, specs, rows, strict=True):
-        event = DomainEvent(
+    # Built as the ORM builds a row it read (half the CPU of ``DomainEvent(...)``, which
+    # checks every keyword; a sweep makes thousands).
+    recorded = [
+        DomainEvent._init_from_db(
             id=event_id,
             merchant_id=spec.merchant_id,
             kind=spec.kind,
@@ -282,7 +283,7 @@ async def emit_many(
             created_at=stamp,
             processed_at=None,
         )
-        event._saved_in_db = True
-        recorded.append(event)
+        for event_id, spec, row in zip(ids, specs, rows, strict=True)
+    ]
     await _notify(recorded, ListenerContext(conn=using_db, settings=settings, now=now or stamp))
     return recorded

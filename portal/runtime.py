@@ -20,7 +20,18 @@ GC_THRESHOLDS = (10_000, 5, 2)
 
 def tune_gc() -> None:
     """Freeze what exists now and raise the collection thresholds (call once at start-up,
-    after the imports and before serving)."""
+    after the imports and before serving).
+
+    The domain-event listener modules and the carrier adapters are imported first:
+    otherwise the first sweep imports them (its first status change the listeners, its
+    first look-up of an adapter every installed carrier: about a second of CPU each) and
+    their objects stay outside the frozen set.
+    """
+    from carriers import registry
+    from portal.events import ensure_listeners_loaded
+
+    ensure_listeners_loaded()
+    registry.available()
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

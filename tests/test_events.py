@@ -85,6 +85,15 @@ async def test_emit_many_records_every_event_and_hands_listeners_their_stored_id
         assert (
             (stored.subject_id, stored.payload) == (subject, payload) == (subject, {"n": subject})
         )
+    # The instances handed out are what reading them back gives, and known to be stored.
+    stored_first = await DomainEvent.get(id=recorded[0].id)
+    assert recorded[0]._saved_in_db
+    assert (recorded[0].merchant_id, recorded[0].kind, recorded[0].occurred_at) == (
+        stored_first.merchant_id,
+        stored_first.kind,
+        stored_first.occurred_at,
+    )
+    assert recorded[0].processed_at is None
     assert await events.emit_many([], using_db=conn, settings=factories.app_settings()) == []
 
 

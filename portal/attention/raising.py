@@ -34,6 +34,7 @@ from portal.event_catalogue import (
     SURVEY_FOLLOW_UP,
 )
 from portal.models import AttentionItem, AttentionKind, Direction, DomainEvent, Shipment, Survey
+from portal.tracking import store
 
 #: Statuses that open an item of the same name.
 STATUS_KINDS: dict[str, AttentionKind] = {
@@ -71,13 +72,23 @@ def _shipment_id(event: DomainEvent) -> int:
 async def _outbound(
     ids: Iterable[int], merchant_ids: set[int], conn: BaseDBAsyncClient
 ) -> dict[int, tuple[int, str]]:
-    """shipment id -> (merchant id, carrier key) for the outbound shipments among ``ids``."""
-    rows = await (
-        Shipment.filter(id__in=set(ids), merchant_id__in=merchant_ids, direction=Direction.OUTBOUND)
-        .using_db(conn)
-        .values_list("id", "merchant_id", "carrier_key")
+    """shipment id -> (merchant id, carrier key) for the outbound shipments among ``ids``.
+
+    Written by hand, as the two reads below: a sweep calls them with 500 ids, and the ORM
+    builds a term per id (more CPU than the query)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    sql = (
+        "SELECT id, merchant_id, carrier_key FROM shipment WHERE "
+        f"{store._in_list(conn, 'id', len(wanted))} AND direction = '{Direction.OUTBOUND.value}'"
     )
-    return {int(r[0]): (int(r[1]), str(r[2])) for r in rows}
+    _, rows = await conn.execute_query(sql, store._ids_param(conn, wanted))
+    return {
+        int(r["id"]): (int(r["merchant_id"]), str(r["carrier_key"]))
+        for r in rows
+        if r["merchant_id"] in merchant_ids
+    }
 
 
 async def _close(
@@ -89,6 +100,21 @@ async def _close(
             .using_db(conn)
             .update(closed_at=now)
         )
+
+
+async def _with_open_items(shipment_ids: set[int], conn: BaseDBAsyncClient) -> set[int]:
+    """Those of ``shipment_ids`` with an open item a scan or the journey's end may close."""
+    if not shipment_ids:
+        return set()
+    wanted = sorted(shipment_ids)
+    kinds = ", ".join(f"'{kind.value}'" for kind in ENDED_BY_THE_JOURNEY)
+    sql = (
+        "SELECT DISTINCT shipment_id FROM attention_item WHERE "
+        f"{store._in_list(conn, 'shipment_id', len(wanted))} AND closed_at IS NULL "
+        f"AND kind IN ({kinds})"
+    )
+    _, rows = await conn.execute_query(sql, store._ids_param(conn, wanted))
+    return {int(r["shipment_id"]) for r in rows}
 
 
 async def _open(items: list[AttentionItem], conn: BaseDBAsyncClient) -> None:
@@ -112,6 +138,11 @@ async def on_status_changed(batch: Sequence[DomainEvent], ctx: events.ListenerCo
             journey_over.add(shipment_id)
         else:
             by_status.setdefault(new_status, set()).add(shipment_id)
+    # Most parcels of a batch have nothing open: find those that do with one read rather
+    # than one UPDATE per status for all of them.
+    open_for = await _with_open_items(set(last), ctx.conn)
+    journey_over &= open_for
+    by_status = {status: ids & open_for for status, ids in by_status.items() if ids & open_for}
     await _close(journey_over, ENDED_BY_THE_JOURNEY, ctx.now, ctx.conn)
     for status, ids in by_status.items():
         ended = [k for k in ENDED_BY_A_SCAN if k.value != status]

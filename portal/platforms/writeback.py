@@ -68,12 +68,30 @@ async def _live_connections(ids: set[int], conn: Any, flag: str) -> dict[int, Pl
     return {c.id: c for c in found}
 
 
+async def _any_live_connection(merchant_ids: set[int], conn: Any, flag: str) -> bool:
+    return await (
+        PlatformConnection.filter(
+            merchant_id__in=sorted(merchant_ids),
+            enabled=True,
+            paused_reason__isnull=True,
+            **{flag: True},
+        )
+        .using_db(conn)
+        .exists()
+    )
+
+
 @events.listen_batch(events.SHIPMENT_STATUS_CHANGED)
 async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerContext) -> None:
     """A push per status change of a parcel that came from (or belongs to) a store."""
     conn = ctx.conn
     shipment_ids = sorted({e.subject_id for e in batch if e.subject_type == "shipment"})
     if not shipment_ids:
+        return
+    # A store's records belong to its merchant: a sweep's batch of merchants without a
+    # store to write to (the common case) costs one cheap query, not three reads.
+    merchants = {e.merchant_id for e in batch if e.subject_type == "shipment"}
+    if not await _any_live_connection(merchants, conn, "write_tracking"):
         return
     parcels = {
         r.local_id: r

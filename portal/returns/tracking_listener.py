@@ -16,6 +16,7 @@ from portal.models import DomainEvent, ReturnRequest
 from portal.models.returns import ReturnState as S
 from portal.models.tracking import Direction
 from portal.returns import states
+from portal.tracking import store
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ async def on_return_scans(batch: Sequence[DomainEvent], ctx: events.ListenerCont
     relevant = [e for e in batch if str(e.payload.get("new_status")) in TARGETS]
     if not relevant:
         return
+    if not await _any_return_leg(ctx, sorted({e.subject_id for e in relevant})):
+        return  # a sweep's batch of outbound parcels: no model query built for 500 ids
     linked = await ReturnRequest.filter(
         return_shipment_id__in={e.subject_id for e in relevant},
         return_shipment__direction=Direction.RETURN,
@@ -46,6 +49,15 @@ async def on_return_scans(batch: Sequence[DomainEvent], ctx: events.ListenerCont
         for request in by_shipment.get(event.subject_id, ()):
             if request.merchant_id == event.merchant_id:
                 await _advance(request, event, ctx)
+
+
+async def _any_return_leg(ctx: events.ListenerContext, shipment_ids: list[int]) -> bool:
+    conn = ctx.conn
+    sql = "SELECT 1 FROM return_request WHERE " + store._in_list(
+        conn, "return_shipment_id", len(shipment_ids)
+    )
+    _, rows = await conn.execute_query(sql + " LIMIT 1", store._ids_param(conn, shipment_ids))
+    return bool(rows)
 
 
 async def _advance(request: ReturnRequest, event: DomainEvent, ctx: events.ListenerContext) -> None:

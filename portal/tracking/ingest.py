@@ -125,6 +125,7 @@ async def _ingest(
     ids = sorted({shipment_id for shipment_id, _ in items})
     async with in_transaction() as conn:
         states = await store.load_states(conn, ids)
+        loaded = dict(states)  # merges replace states, never change them
         known = await store.load_known_keys(conn, ids)
         days = await store.load_expiry_days(conn, (s.merchant_id for s in states.values()))
         candidates = {
@@ -165,7 +166,7 @@ async def _ingest(
             source=source,
             now=now,
         )
-        await store.save_states(conn, states.values(), now=now)
+        await store.save_states(conn, states.values(), now=now, before=loaded)
         moved_points = {m.after.id for m in merges if m is not None and m.pickup_changed}
         await store.save_pickup_points(conn, [states[i] for i in sorted(moved_points)])
         await events.emit_many(

@@ -3,10 +3,13 @@ naming the carrier, and nothing else."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta, timezone
+
 import pytest
 
 from carriers.base import BadResponse, Status, TrackingEvent
 from carriers.parsing import JsonReader, decode_json, dump, latest_status, short_repr, squash
+from carriers.timestamps import parse_iso
 from tests.carriers.helpers import utc
 
 READ = JsonReader("acme:", short_repr)
@@ -91,3 +94,37 @@ def test_small_helpers():
     assert latest_status([]) == (Status.PENDING, None)
     event = TrackingEvent(occurred_at=utc(2026, 1, 1), status=Status.DELIVERED)
     assert latest_status([event]) == (Status.DELIVERED, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("2026-11-19T14:15:00+02:00", None),
+        ("2026-11-19T12:15:00Z", None),
+        ("2026-11-19T12:15:00z", None),
+        ("  2026-11-19T12:15:00+00:00 ", None),
+        ("2026-11-19T14:15:00", "RO"),  # no offset: the country's zone (EET in November)
+    ],
+)
+def test_iso_timestamps_in_every_accepted_spelling_are_the_same_utc_moment(text, country):
+    moment = parse_iso(text, country=country)
+    assert moment == utc(2026, 11, 19, 12, 15)
+    assert moment.tzinfo is UTC
+
+
+@pytest.mark.parametrize("text", ["", "19.11.2026 12:15", "2026-13-01T00:00:00Z"])
+def test_anything_else_is_not_a_timestamp(text):
+    with pytest.raises(ValueError):
+        parse_iso(text)
+
+
+def test_a_scans_dedupe_key_is_its_code_utc_second_and_place():
+    local = timezone(timedelta(hours=2))
+    event = TrackingEvent(
+        occurred_at=utc(2026, 1, 2, 3, 4, 5).astimezone(local),
+        status=Status.IN_TRANSIT,
+        carrier_code="AR",
+        city="Cluj",
+        country="RO",
+    )
+    assert event.dedupe_key == "AR|20260102T030405|cluj|||ro"

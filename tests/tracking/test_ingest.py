@@ -101,6 +101,30 @@ async def test_the_same_result_twice_changes_nothing_the_second_time(db: str) ->
     assert len(await status_changes(shipment)) == 1
 
 
+async def test_a_poll_that_brings_nothing_new_moves_only_the_poll_bookkeeping(db: str) -> None:
+    shipment = await factories.shipment()
+    answer = result(
+        shipment.tracking_number,
+        scan(2, Status.IN_TRANSIT),
+        scan(1, Status.OUT_FOR_DELIVERY),
+        estimated_delivery=date(2026, 11, 21),
+        carrier_url="https://carrier.example/t/1",
+    )
+    settings = factories.app_settings()
+    await ingest(shipment, answer, source=EventSource.POLL, now=NOW, settings=settings)
+    await Shipment.filter(id=shipment.id).update(poll_failures=3, last_error="timed out")
+    first = await Shipment.get(id=shipment.id)
+
+    await ingest(shipment, answer, source=EventSource.POLL, now=NOW + H, settings=settings)
+
+    after = await Shipment.get(id=shipment.id)
+    assert (after.last_polled_at, after.poll_failures, after.last_error) == (NOW + H, 0, None)
+    assert after.updated_at == NOW + H
+    assert after.next_poll_at is not None and after.next_poll_at > NOW + H
+    picture = ("status", "estimated_delivery", "carrier_url", "last_event_at", "shipped_at")
+    assert [getattr(after, n) for n in picture] == [getattr(first, n) for n in picture]
+
+
 async def test_concurrent_ingests_of_one_result_store_it_once(db: str) -> None:
     shipment = await factories.shipment()
     answer = result(shipment.tracking_number, scan(2, Status.IN_TRANSIT), scan(1, Status.DELIVERED))
