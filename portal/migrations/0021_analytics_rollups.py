@@ -80,9 +80,12 @@ class Mark:
         delete: bool = True,
         update: bool = True,
         extra: str = "",
+        inserted_when: str = "",
     ) -> None:
         self.table, self.fact, self.columns, self.select = table, fact, columns, select
         self.insert, self.delete, self.update, self.extra = insert, delete, update, extra
+        #: A condition on NEW: other inserts do not even call the trigger.
+        self.inserted_when = inserted_when
 
     @property
     def name(self) -> str:
@@ -192,6 +195,7 @@ MARKS = [
         extra="INSERT INTO analytics_shipment_problem (shipment_id, status, reason) "
         "SELECT {R}.shipment_id, {R}.status, COALESCE({R}.reason, 'unknown') "
         f"WHERE {{R}}.status IN {PROBLEMS}",
+        inserted_when=f"NEW.status IN {PROBLEMS}",
     ),
     Mark(
         "survey_answer",
@@ -237,10 +241,15 @@ def _pg_trigger(mark: Mark) -> list[str]:
         "RETURN NULL; END $$"
     )
     out = [function]
-    events = [e for e, on in (("INSERT", mark.insert), ("DELETE", mark.delete)) if on]
-    if events:
+    if mark.insert:
+        when = f"WHEN ({mark.inserted_when}) " if mark.inserted_when else ""
         out.append(
-            f"CREATE TRIGGER {mark.name}_write AFTER {' OR '.join(events)} ON {mark.table} "
+            f"CREATE TRIGGER {mark.name}_insert AFTER INSERT ON {mark.table} "
+            f"FOR EACH ROW {when}EXECUTE FUNCTION {mark.name}()"
+        )
+    if mark.delete:
+        out.append(
+            f"CREATE TRIGGER {mark.name}_delete AFTER DELETE ON {mark.table} "
             f"FOR EACH ROW EXECUTE FUNCTION {mark.name}()"
         )
     if mark.update:
@@ -258,9 +267,10 @@ def _sqlite_triggers(mark: Mark) -> list[str]:
 
     out = []
     if mark.insert:
+        when = f"WHEN {mark.inserted_when} " if mark.inserted_when else ""
         out.append(
             f"CREATE TRIGGER {mark.name}_insert AFTER INSERT ON {mark.table} FOR EACH ROW "
-            f"BEGIN {body('NEW')} END"
+            f"{when}BEGIN {body('NEW')} END"
         )
     if mark.delete:
         out.append(
