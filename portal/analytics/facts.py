@@ -138,7 +138,8 @@ def _orders(q: Sql, scope: Scope) -> tuple[str, str, str]:
     if scope.expand:
         join = (
             "JOIN (SELECT o2.id AS order_id, '' AS carrier_key FROM orders o2 "
-            f"WHERE {placed('o2')} UNION SELECT s.order_id, s.carrier_key FROM shipment s "
+            f"WHERE {placed('o2')} UNION ALL SELECT DISTINCT s.order_id, s.carrier_key "
+            "FROM shipment s "
             "JOIN orders o3 ON o3.id = s.order_id WHERE s.merchant_id = o3.merchant_id "
             f"AND s.direction = 'outbound' AND {placed('o3')}) oc ON oc.order_id = o.id "
         )
