@@ -481,6 +481,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reuse", action="store_true", help="time the queries on the rows a previous run seeded"
     )
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="with --reuse: time the queries on the rollups already built, not the job",
+    )
     return parser
 
 
@@ -518,7 +523,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
                 + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
                 flush=True,
             )
-        jobs = await roll_up(args)
+        jobs = [] if args.reuse and args.queries_only else await roll_up(args)
         baseline, rows = await measure(args.runs)
     finally:
         await db.disconnect()

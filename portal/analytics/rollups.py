@@ -316,6 +316,8 @@ async def rebuild(now: datetime | None = None) -> Refresh:
             await _recount(conn, rollup, None, first, today)
             rows = await conn.execute_query_dict(f"SELECT COUNT(*) AS n FROM {rollup.table}")
             done.rows[rollup.table] = int(rows[0]["n"])
+            if postgres:  # the planner's statistics, before autovacuum gets to it
+                await conn.execute_script(f"ANALYZE {rollup.table}")
         await _set_through(conn, today)
     done.closed = max((today - first).days, 0)
     done.seconds = time.perf_counter() - began
