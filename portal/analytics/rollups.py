@@ -110,6 +110,7 @@ def split(start: datetime, end: datetime, through: date | None, dirty: set[date]
 
 
 async def coverage(fact: str, f: Filters) -> Coverage:
+    """:func:`split` for ``f`` with the watermark and the merchant's dirty days of ``fact``."""
     conn = connections.get("default")
     state = await conn.execute_query_dict(
         "SELECT rolled_through FROM analytics_rollup_state WHERE id = 1"

@@ -221,6 +221,8 @@ def create_sql(postgres: bool) -> list[str]:
         f"CREATE TABLE {name} ({columns.format(serial=serial)})" for name, columns in TABLES.items()
     ]
     out += [f"CREATE INDEX {name}_merchant_day ON {name} (merchant_id, day)" for name in DAY_TABLES]
+    # Every figure looks up its merchant's dirty days (a backlog must not mean a scan).
+    out.append("CREATE INDEX analytics_dirty_merchant ON analytics_dirty (merchant_id, fact, day)")
     # Rollups of orders hold each order under "" and under its carriers: a read takes one.
     out += [
         f"CREATE INDEX {name}_merchant_carrier_day ON {name} (merchant_id, carrier_key, day)"
