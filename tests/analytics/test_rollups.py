@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from tortoise import connections
 
@@ -15,6 +16,7 @@ from portal.analytics.rollups import coverage, rebuild, refresh, split
 from portal.analytics.sql import Filters
 from portal.models import Merchant, ReturnItem, ReturnRequest, SurveyAnswer, TrackingEvent
 from tests import factories
+from tests.admin.helpers import signed_in_owner
 from tests.analytics import reference
 from tests.analytics.seed import (
     END,
@@ -161,6 +163,23 @@ async def test_problem_figures_survive_deleting_the_scans(db: str) -> None:
     await refresh(now=LATER + timedelta(days=1))
     await rebuild(now=LATER + timedelta(days=1))
     assert await delivery.problem_rates(period(shop)) == before
+
+
+async def test_the_screen_and_its_export_keep_a_day_whose_scans_were_deleted(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    shop = await seed_shipments()
+    await signed_in_owner(client, shop)
+    await refresh(now=LATER)
+    url = "/admin/analytics/problems.csv?from=2026-11-16&to=2026-11-30"
+    before = (await client.get(url)).text
+    assert "recipient_unavailable" in before
+
+    await TrackingEvent.all().delete()
+    assert (await coverage("shipped", period(shop))).days == [(day(16), day(30) + timedelta(1))]
+    assert (await client.get(url)).text == before
+    page = await client.get("/admin/analytics/delivery?from=2026-11-16&to=2026-11-30")
+    assert "Recipient unavailable" in page.text
 
 
 async def test_a_rebuild_gives_what_the_job_gave(db: str) -> None:
