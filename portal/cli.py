@@ -331,6 +331,27 @@ def cmd_predict(args: argparse.Namespace, settings: Settings) -> None:
         print(line)
 
 
+def cmd_analytics(args: argparse.Namespace, settings: Settings) -> None:
+    from portal.analytics.rollups import rebuild, refresh
+
+    async def work() -> str:
+        if args.action == "rebuild":
+            done = await rebuild()
+            if done.busy:
+                raise CommandError("a worker is rolling up right now: try again in a minute")
+            rows = ", ".join(f"{name} {n:,}" for name, n in done.rows.items())
+            return f"rebuilt the daily rollups in {done.seconds:.1f} s: {rows}"
+        done = await refresh()
+        if done.busy:
+            raise CommandError("a worker is rolling up right now: try again in a minute")
+        return (
+            f"closed {done.closed} days, recounted {done.recounted} changed days "
+            f"in {done.seconds:.1f} s"
+        )
+
+    print(asyncio.run(_with_db(settings, work)))
+
+
 async def _customer_of(slug: str, customer_id: int) -> Any:
     from portal.models import Customer
 
@@ -418,6 +439,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--weeks", type=int, default=None, help="replay only the last N weeks (default: all)"
     )
     replay.set_defaults(handler=cmd_predict)
+
+    analytics = sub.add_parser("analytics", help="the analytics screen's daily rollups")
+    analytics_sub = analytics.add_subparsers(dest="action", metavar="ACTION", required=True)
+    analytics_sub.add_parser(
+        "refresh", help="roll up the days closed and changed since the last run (the job)"
+    ).set_defaults(handler=cmd_analytics)
+    analytics_sub.add_parser(
+        "rebuild", help="count every day again for every merchant"
+    ).set_defaults(handler=cmd_analytics)
 
     merchant = sub.add_parser("merchant", help="manage merchants")
     merchant_sub = merchant.add_subparsers(dest="action", metavar="ACTION", required=True)

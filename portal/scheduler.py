@@ -47,6 +47,7 @@ class Job:
 
 def jobs() -> list[Job]:
     """The background jobs every worker runs."""
+    from portal.analytics.rollups import rollup_job
     from portal.notifications.dispatcher import dispatch_job
     from portal.notifications.pickup_reminders import pickup_reminder_job
     from portal.platforms.backfill import sync_job
@@ -73,6 +74,9 @@ def jobs() -> list[Job]:
         Job("learn-transit-times", recompute_job, every_seconds=3600, budget_seconds=0),
         Job("watch-late-and-stuck", watch_job, every_seconds=600),
         Job("housekeeping", housekeeping, every_seconds=3600, budget_seconds=0),
+        # Recounts the analytics days changed since its last run; holds a lock, so when
+        # several workers run it, one counts and the others skip.
+        Job("roll-up-analytics", rollup_job, every_seconds=300, budget_seconds=60),
     ]
 
 

@@ -180,3 +180,14 @@ def test_make_run_points_links_at_its_own_port() -> None:
                              env={**env, "PORTAL_PUBLIC_BASE_URL": "https://track.shop.test"},
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert 'PORTAL_PUBLIC_BASE_URL="https://track.shop.test" ' in proxied
+
+
+def test_analytics_rebuild_and_refresh_roll_up_the_demo_shop(migrated: Path) -> None:
+    assert portal(migrated, "demo").returncode == 0
+    rebuilt = portal(migrated, "analytics", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "rebuilt the daily rollups" in rebuilt.stdout
+    assert "analytics_delivered_day 0," not in rebuilt.stdout
+    refreshed = portal(migrated, "analytics", "refresh")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "closed 0 days" in refreshed.stdout

@@ -2,7 +2,9 @@
 
 On-time compares the delivered calendar day in UTC with the first ETA we ever saw (see
 ``delivered_late`` in :mod:`portal.surveys.outcomes` for the customer-zone rule surveys use).
-Only outbound parcels count; returns travel the other way.
+Only outbound parcels count; returns travel the other way. Past days come from the daily
+rollups (:mod:`portal.analytics.rollups`), problem rates from the parcels' problem rows,
+never the scans, so they outlive the scans' retention.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from portal.analytics.sql import Filters, Sql, shipment_filter
+from portal.analytics.facts import DELIVERED, PROBLEMS, SHIPPED, SHIPPED_DAY
+from portal.analytics.rollups import source
+from portal.analytics.sql import Filters, Sql
 
-#: When a shipment counts as shipped (parcels imported without a ship scan use creation).
-SHIPPED = "COALESCE(s.shipped_at, s.created_at)"
+__all__ = ["SHIPPED", "on_time", "problem_rates", "transit_times"]
+DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +65,10 @@ class Problems:
 async def on_time(f: Filters) -> list[OnTimeRow]:
     """Per carrier: parcels delivered in the period and how many met their first ETA."""
     q = Sql()
-    where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
-        "SELECT s.carrier_key, COUNT(*) AS delivered, "
-        "SUM(CASE WHEN s.first_estimated_delivery IS NOT NULL THEN 1 ELSE 0 END) AS with_eta, "
-        f"SUM(CASE WHEN {q.utc_day('s.delivered_at')} <= s.first_estimated_delivery "
-        "THEN 1 ELSE 0 END) AS on_time "
-        f"FROM shipment s WHERE {where} AND s.status = 'delivered' "
-        "GROUP BY s.carrier_key ORDER BY s.carrier_key"
+        "SELECT carrier_key, SUM(delivered) AS delivered, SUM(with_eta) AS with_eta, "
+        f"SUM(on_time) AS on_time FROM {await source(q, DELIVERED, f)} x "
+        "GROUP BY carrier_key ORDER BY carrier_key"
     )
     return [
         OnTimeRow(str(r["carrier_key"]), int(r["delivered"]), int(r["with_eta"]), int(r["on_time"]))
@@ -78,23 +78,27 @@ async def on_time(f: Filters) -> list[OnTimeRow]:
 
 async def transit_times(f: Filters, by: Literal["carrier", "destination"]) -> list[TransitRow]:
     """Average days from shipped to delivered for parcels delivered in the period, per
-    carrier or per destination country (the end of the route the order carries)."""
-    q = Sql()
-    where = shipment_filter(q, f, "s.delivered_at")
-    if by == "carrier":
-        group, source = "s.carrier_key", "shipment s"
-    elif by == "destination":
-        group = "COALESCE(o.ship_country, '')"
-        source = "shipment s LEFT JOIN orders o ON o.id = s.order_id"
-    else:
+    carrier or per destination country (the end of the route the order carries).
+
+    The average is the sum of whole milliseconds over the count (see
+    :mod:`portal.analytics.facts`), so it is the same however the days are split."""
+    if by not in ("carrier", "destination"):
         raise ValueError(f"unknown grouping {by!r}")
+    group = "carrier_key" if by == "carrier" else "country"
+    q = Sql()
     rows = await q.rows(
-        f"SELECT {group} AS grp, COUNT(*) AS shipments, "
-        f"AVG({q.days_between('s.shipped_at', 's.delivered_at')}) AS average_days "
-        f"FROM {source} WHERE {where} AND s.status = 'delivered' AND s.shipped_at IS NOT NULL "
-        f"GROUP BY {group} ORDER BY 1"
+        f"SELECT {group} AS grp, SUM(transit_n) AS shipments, SUM(transit_ms) AS transit_ms "
+        f"FROM {await source(q, DELIVERED, f)} x GROUP BY {group} "
+        "HAVING SUM(transit_n) > 0 ORDER BY 1"
     )
-    return [TransitRow(str(r["grp"]), int(r["shipments"]), float(r["average_days"])) for r in rows]
+    return [
+        TransitRow(
+            str(r["grp"]),
+            int(r["shipments"]),
+            int(r["transit_ms"]) / int(r["shipments"]) / DAY_MS,
+        )
+        for r in rows
+    ]
 
 
 async def problem_rates(f: Filters) -> Problems:
@@ -102,17 +106,13 @@ async def problem_rates(f: Filters) -> Problems:
     reason. A parcel counts once per (status, reason) however many scans it had."""
     total_q = Sql()
     total_rows = await total_q.rows(
-        f"SELECT COUNT(*) AS total FROM shipment s WHERE {shipment_filter(total_q, f, SHIPPED)}"
+        f"SELECT COALESCE(SUM(shipped), 0) AS total FROM {await source(total_q, SHIPPED_DAY, f)} x"
     )
     total = int(total_rows[0]["total"])
     q = Sql()
-    where = shipment_filter(q, f, SHIPPED)
     rows = await q.rows(
-        "SELECT e.status, COALESCE(e.reason, 'unknown') AS reason, "
-        "COUNT(DISTINCT e.shipment_id) AS shipments "
-        "FROM tracking_event e JOIN shipment s ON s.id = e.shipment_id "
-        f"WHERE {where} AND e.status IN ('exception', 'failed_attempt') "
-        "GROUP BY e.status, COALESCE(e.reason, 'unknown') ORDER BY 1, 2"
+        "SELECT status, reason, SUM(shipments) AS shipments "
+        f"FROM {await source(q, PROBLEMS, f)} x GROUP BY status, reason ORDER BY 1, 2"
     )
     return Problems(
         total,

@@ -4,7 +4,8 @@ sold quantity) by reason, by product and by variant, and the share of each resol
 Counting over the orders placed in the period keeps numerator and denominator about the
 same goods; recent periods read low until their returns arrive. Rejected, cancelled and
 expired requests brought nothing back and do not count. The carrier filter keeps orders
-that went out (at least partly) with that carrier.
+that went out (at least partly) with that carrier. Past days come from the daily rollups
+(:mod:`portal.analytics.rollups`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from portal.analytics.facts import COUNTED, ITEMS, RETURNS
+from portal.analytics.rollups import source
 from portal.analytics.sql import Filters, Sql
 
-#: A request that was (or is being) returned: everything but a refusal or a lapse.
-COUNTED = "rr.state NOT IN ('rejected', 'cancelled', 'expired')"
-_ITEMS = (
-    "return_item ri JOIN return_request rr ON rr.id = ri.return_request_id "
-    "JOIN order_item oi ON oi.id = ri.order_item_id JOIN orders o ON o.id = oi.order_id"
-)
+__all__ = [
+    "COUNTED",
+    "resolutions",
+    "return_rate_by_item",
+    "return_rate_by_reason",
+    "sold_quantity",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +53,9 @@ class ResolutionRow:
         return 100 * self.quantity / self.total if self.total else 0.0
 
 
-def order_filter(q: Sql, f: Filters) -> str:
-    where = (
-        f"o.merchant_id = {q.p(f.merchant_id)} AND o.placed_at >= {q.p(f.start)} "
-        f"AND o.placed_at < {q.p(f.end)}"
-    )
-    if f.carrier_key is not None:
-        where += (
-            " AND EXISTS (SELECT 1 FROM shipment s WHERE s.order_id = o.id "
-            "AND s.merchant_id = o.merchant_id AND s.direction = 'outbound' "
-            f"AND s.carrier_key = {q.p(f.carrier_key)})"
-        )
-    return where
-
-
 async def sold_quantity(f: Filters) -> int:
     q = Sql()
-    rows = await q.rows(
-        "SELECT COALESCE(SUM(oi.quantity), 0) AS sold FROM order_item oi "
-        f"JOIN orders o ON o.id = oi.order_id WHERE {order_filter(q, f)}"
-    )
+    rows = await q.rows(f"SELECT COALESCE(SUM(sold), 0) AS sold FROM {await source(q, ITEMS, f)} x")
     return int(rows[0]["sold"])
 
 
@@ -77,9 +64,9 @@ async def return_rate_by_reason(f: Filters) -> list[ReturnRateRow]:
     sold = await sold_quantity(f)
     q = Sql()
     rows = await q.rows(
-        "SELECT COALESCE(rsn.code, '') AS grp, SUM(ri.quantity) AS returned "
-        f"FROM {_ITEMS} LEFT JOIN return_reason rsn ON rsn.id = ri.reason_id "
-        f"WHERE {order_filter(q, f)} AND rr.merchant_id = o.merchant_id AND {COUNTED} "
+        "SELECT COALESCE(rsn.code, '') AS grp, SUM(x.quantity) AS returned "
+        f"FROM {await source(q, RETURNS, f)} x "
+        "LEFT JOIN return_reason rsn ON rsn.id = x.reason_id "
         "GROUP BY COALESCE(rsn.code, '') ORDER BY 2 DESC, 1"
     )
     return [ReturnRateRow(str(r["grp"]), "", sold, int(r["returned"])) for r in rows]
@@ -89,24 +76,19 @@ async def return_rate_by_item(
     f: Filters, by: Literal["product", "variant"], limit: int | None = None
 ) -> list[ReturnRateRow]:
     """Sold and returned quantity per product (its reference, else the item title) or per
-    variant (SKU), most returned first."""
+    variant (SKU), most returned first. The product reference is looked up when read, so
+    a variant moved to another product counts there for every past day."""
     q = Sql()
-    merchant = q.p(f.merchant_id)
     if by == "product":
-        group = "COALESCE(pv.product_ref, oi.title)"
-        join = "LEFT JOIN product_variant pv ON pv.id = oi.variant_id "
+        group = "COALESCE(pv.product_ref, x.title)"
+        join = " LEFT JOIN product_variant pv ON pv.id = x.variant_id"
     elif by == "variant":
-        group, join = "oi.sku", ""
+        group, join = "x.sku", ""
     else:
         raise ValueError(f"unknown grouping {by!r}")
     sql = (
-        f"SELECT {group} AS grp, MAX(oi.title) AS title, SUM(oi.quantity) AS sold, "
-        "SUM(COALESCE(r.returned, 0)) AS returned "
-        f"FROM order_item oi JOIN orders o ON o.id = oi.order_id {join}"
-        "LEFT JOIN (SELECT ri.order_item_id, SUM(ri.quantity) AS returned "
-        "FROM return_item ri JOIN return_request rr ON rr.id = ri.return_request_id "
-        f"WHERE rr.merchant_id = {merchant} AND {COUNTED} GROUP BY ri.order_item_id) r "
-        f"ON r.order_item_id = oi.id WHERE {order_filter(q, f)} "
+        f"SELECT {group} AS grp, MAX(x.title) AS title, SUM(x.sold) AS sold, "
+        f"SUM(x.returned) AS returned FROM {await source(q, ITEMS, f)} x{join} "
         f"GROUP BY {group} ORDER BY 4 DESC, 1"
     )
     if limit is not None:
@@ -122,9 +104,8 @@ async def resolutions(f: Filters) -> list[ResolutionRow]:
     """Refund, store credit, exchange and keep-the-item: items and quantity of each."""
     q = Sql()
     rows = await q.rows(
-        "SELECT ri.resolution, COUNT(*) AS items, SUM(ri.quantity) AS quantity "
-        f"FROM {_ITEMS} WHERE {order_filter(q, f)} AND rr.merchant_id = o.merchant_id "
-        f"AND {COUNTED} GROUP BY ri.resolution ORDER BY 3 DESC, 1"
+        "SELECT resolution, SUM(items) AS items, SUM(quantity) AS quantity "
+        f"FROM {await source(q, RETURNS, f)} x GROUP BY resolution ORDER BY 3 DESC, 1"
     )
     total = sum(int(r["quantity"]) for r in rows)
     return [

@@ -2,7 +2,9 @@
 month, from one grouped query over ``survey_answer``.
 
 Answers carry their carrier, outcome and return reason (copied in when given), so no cut
-needs a join. Counts become scores with intervals in :mod:`portal.surveys.scores`.
+needs a join; past days come from the daily rollups (:mod:`portal.analytics.rollups`),
+which keep the same columns per day. Counts become scores with intervals in
+:mod:`portal.surveys.scores`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from portal.analytics.facts import ANSWERS
+from portal.analytics.rollups import source
 from portal.analytics.sql import Filters, Sql
 from portal.models import Metric
 from portal.surveys.scores import Score, score_from_counts
@@ -40,25 +44,17 @@ async def satisfaction(f: Filters, cut: Cut | str | None) -> list[SatisfactionRo
     """Scores per group and metric for answers given in the period (``cut=None``: one
     group, the whole period)."""
     q = Sql()
-    where = (
-        f"merchant_id = {q.p(f.merchant_id)} AND answered_at >= {q.p(f.start)} "
-        f"AND answered_at < {q.p(f.end)} AND score IS NOT NULL"
-    )
-    if f.carrier_key is not None:
-        where += f" AND carrier_key = {q.p(f.carrier_key)}"
     if cut is None:
         group, group_by = "NULL", "metric"
     else:
         cut = Cut(cut)
         column = _COLUMNS.get(cut)
-        grouped, group = (column, column) if column else q.bucket("answered_at", cut.value)
+        grouped, group = (column, column) if column else q.day_bucket("day", cut.value)
         group_by = f"{grouped}, metric"
     rows = await q.rows(
-        f"SELECT {group} AS grp, metric, COUNT(*) AS total, "
-        "SUM(CASE WHEN (metric = 'nps' AND score >= 9) OR (metric <> 'nps' AND score >= 4) "
-        "THEN 1 ELSE 0 END) AS top, "
-        "SUM(CASE WHEN metric = 'nps' AND score <= 6 THEN 1 ELSE 0 END) AS bottom "
-        f"FROM survey_answer WHERE {where} GROUP BY {group_by} ORDER BY 1, 2"
+        f"SELECT {group} AS grp, metric, SUM(total) AS total, SUM(top) AS top, "
+        f"SUM(bottom) AS bottom FROM {await source(q, ANSWERS, f)} x "
+        f"GROUP BY {group_by} ORDER BY 1, 2"
     )
     return [
         SatisfactionRow(

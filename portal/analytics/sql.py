@@ -9,7 +9,7 @@ compare text and still use indexes. Periods are half-open, ``[start, end)``, in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise import connections
@@ -38,6 +38,8 @@ class Sql:
     def p(self, value: Any) -> str:
         if isinstance(value, datetime) and not self.postgres:
             value = value.astimezone(UTC).isoformat(sep=" ")
+        elif isinstance(value, date) and not self.postgres:
+            value = value.isoformat()
         self.params.append(value)
         return f"${len(self.params)}" if self.postgres else "?"
 
@@ -68,6 +70,15 @@ class Sql:
         else:
             group = f"strftime('%Y-%m-01', {column})"
         return group, group
+
+    def day_bucket(self, column: str, size: str) -> tuple[str, str]:
+        """:meth:`bucket` for a DATE column (a rollup's UTC day)."""
+        if size not in ("week", "month"):
+            raise ValueError(f"unknown bucket {size!r}")
+        if self.postgres:
+            group = f"date_trunc('{size}', {column}::timestamp)"
+            return group, f"to_char({group}, 'YYYY-MM-DD')"
+        return self.bucket(column, size)
 
     async def rows(self, sql: str) -> list[dict[str, Any]]:
         """Run ``sql`` with the collected parameters.

@@ -18,8 +18,10 @@ async def test_the_analytics_benchmark_runs_on_sqlite(
     out = capsys.readouterr().out
     assert "survey_answer 400" in out and "shipment 400" in out
     timed = [line for line in out.splitlines() if line.startswith(("on-time", "satisfaction by"))]
-    # On-time and weekly satisfaction: 90 days, year, year for ups; month and cuts: two each.
-    assert len(timed) == 3 + 3 + 2 * 4
+    # Each query: 90 days, year, year for ups, year ending 12 hours into a day.
+    assert len(timed) == 4 + 5 * 4
+    assert "full rebuild (portal analytics rebuild)" in out
+    assert "incremental run (a day of changes)" in out
     assert "baseline: SELECT count(*) FROM survey_answer (400 rows)" in out
     assert "reproduce: python -m benchmarks.analytics --rows 400" in out
 
