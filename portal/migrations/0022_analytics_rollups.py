@@ -330,7 +330,7 @@ async def _backward(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0020_shared_carrier_pace")]
+    dependencies = [("models", "0021_prestashop")]
 
     initial = False
 
