@@ -6,8 +6,10 @@ store never delivered is caught up (the reconciliation). Pages are applied in ba
 up to :data:`APPLY_BATCH` orders, each in its own transaction (a round trip per table per
 batch rather than per page), so a failure half-way keeps what was written and the next
 run starts over from the last watermark; idempotent upserts make the overlap harmless.
-A 401/403 pauses the connection; other failures are kept as its last error and retried
-next run.
+Pages are read and parsed by a task of their own, up to two batches ahead of the writer,
+so the database's work on one batch overlaps the parsing of the next (one core parses,
+the database has the other). A 401/403 pauses the connection; other failures are kept
+as its last error and retried next run.
 
 :func:`sync_job` is the worker's unit: it claims one due connection with a conditional
 update (exactly one row changed: it is ours), so any number of workers share them.
