@@ -13,15 +13,18 @@ pages of 100 (the GraphQL Admin API's shape, cursor pagination). Each round:
 
 A and B alternate (A, B, A, B, …) so drift on a shared machine hits both. Reported:
 orders/s min/median/max for each, the ratio A/B (target ≥ 0.5), and CPU seconds per
-1,000 orders for this process and for the stub (from /proc). PostgreSQL's own CPU is
-not counted.
+1,000 orders for this process, the stub and the PostgreSQL backends serving the
+benchmark's database (from /proc; PostgreSQL's shared writers, such as the WAL writer,
+are not counted).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import shlex
 import statistics
 import sys
@@ -39,6 +42,7 @@ from benchmarks.common import (
     fresh_database,
     machine_load,
     peak_rss_mb,
+    postgres_cpu,
     served,
     table,
 )
@@ -52,6 +56,8 @@ class Run:
     cpu: float
     stub_cpu: float
     orders: int
+    #: The PostgreSQL backends serving the benchmark's database (0 on SQLite, and for B).
+    db_cpu: float = 0.0
 
 
 def _process_cpu(pid: int) -> float:
@@ -86,7 +92,9 @@ def _settings(database: str) -> object:
     )
 
 
-async def import_round(database: str, stub: str, stub_pid: int, count: int) -> Run:
+async def import_round(
+    database: str, stub: str, stub_pid: int, count: int, profile: cProfile.Profile | None = None
+) -> Run:
     from portal import db
     from portal.crypto import encrypt_json
     from portal.models import Merchant, Order, Platform, PlatformConnection
@@ -109,16 +117,22 @@ async def import_round(database: str, stub: str, stub_pid: int, count: int) -> R
         )
         async with httpx.AsyncClient() as http:
             stub_before, cpu_before = _process_cpu(stub_pid), time.process_time()
+            db_before = postgres_cpu(database)
             started = time.perf_counter()
+            if profile is not None:
+                profile.enable()
             report = await sync_connection(connection, settings, http, page_size=PAGE_SIZE)
+            if profile is not None:
+                profile.disable()
             seconds = time.perf_counter() - started
             cpu, stub_cpu = time.process_time() - cpu_before, _process_cpu(stub_pid) - stub_before
+            db_cpu = postgres_cpu(database) - db_before
         imported = await Order.all().count()
         if imported != count or report.orders_created != count:
             print(f"warning: imported {imported} of {count}: {report.summary()}", file=sys.stderr)
     finally:
         await db.disconnect()
-    return Run(seconds, cpu, stub_cpu, imported)
+    return Run(seconds, cpu, stub_cpu, imported, db_cpu)
 
 
 async def bare_round(stub: str, stub_pid: int, count: int) -> Run:
@@ -149,6 +163,17 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):,.0f} / {statistics.median(values):,.0f} / {max(values):,.0f}"
 
 
+def _cpu(runs: list[Run], per_k: float) -> str:
+    return " / ".join(
+        f"{statistics.median(values) * per_k:.3f}"
+        for values in (
+            [r.cpu for r in runs],
+            [r.stub_cpu for r in runs],
+            [r.db_cpu for r in runs],
+        )
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.platform_backfill", description=__doc__.splitlines()[0]
@@ -158,11 +183,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--database", default=DEFAULT_POSTGRES, help="dropped and recreated! (default %(default)s)"
     )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the rounds, one more import under cProfile (CPU time, not wall time: the "
+        "machine is shared); print its N costliest functions by own time",
+    )
     return parser
 
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    load_at_start = machine_load()
     port = free_port()
     stub = f"http://127.0.0.1:{port}"
     imports: list[Run] = []
@@ -173,27 +207,26 @@ async def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.rounds):
             imports.append(await import_round(args.database, stub, pid, args.orders))
             bares.append(await bare_round(stub, pid, args.orders))
+        if args.profile:
+            profile = cProfile.Profile(time.process_time)
+            await import_round(args.database, stub, pid, args.orders, profile)
+            print(f"\nprofile of one import (CPU seconds, {args.orders:,} orders):")
+            stats = pstats.Stats(profile, stream=sys.stdout)
+            stats.sort_stats("tottime").print_stats(args.profile)
     engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
     a = [r.orders / r.seconds for r in imports]
     b = [r.orders / r.seconds for r in bares]
     ratios = [x / y for x, y in zip(a, b, strict=True)]
     per_k = 1000 / args.orders
     rows: list[list[object]] = [
-        ["pass", "orders", "orders/s min / median / max", "CPU s per 1k (this / stub)"],
         [
-            "A: import (sync_connection)",
-            f"{args.orders:,}",
-            _spread(a),
-            f"{statistics.median(r.cpu for r in imports) * per_k:.2f} / "
-            f"{statistics.median(r.stub_cpu for r in imports) * per_k:.2f}",
+            "pass",
+            "orders",
+            "orders/s min / median / max",
+            "CPU s per 1k, median (portal / stub / PostgreSQL)",
         ],
-        [
-            "B: bare loop (same pages)",
-            f"{args.orders:,}",
-            _spread(b),
-            f"{statistics.median(r.cpu for r in bares) * per_k:.2f} / "
-            f"{statistics.median(r.stub_cpu for r in bares) * per_k:.2f}",
-        ],
+        ["A: import (sync_connection)", f"{args.orders:,}", _spread(a), _cpu(imports, per_k)],
+        ["B: bare loop (same pages)", f"{args.orders:,}", _spread(b), _cpu(bares, per_k)],
     ]
     print()
     print(
@@ -208,7 +241,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
-    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_load()} at the end")
+    print(
+        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {load_at_start} at the start, "
+        f"{machine_load()} at the end"
+    )
     print(
         "reproduce: python -m benchmarks.platform_backfill "
         + shlex.join(argv if argv is not None else sys.argv[1:])

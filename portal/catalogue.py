@@ -23,6 +23,7 @@ from decimal import Decimal
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Min
 
+from portal.core.rows import select_rows
 from portal.models import OrderItem, ProductVariant
 
 
@@ -192,12 +193,15 @@ async def variant_ids_for(
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    rows = (
-        await ProductVariant.filter(merchant_id=merchant_id, sku__in=wanted)
-        .using_db(conn)
-        .values_list("sku", "id")
+    rows = await select_rows(
+        conn or ProductVariant._choose_db(),
+        ProductVariant,
+        ("sku", "id"),
+        "sku",
+        wanted,
+        merchant_id=merchant_id,
     )
-    return {str(sku): int(variant_id) for sku, variant_id in rows}
+    return {str(row["sku"]): int(row["id"]) for row in rows}
 
 
 async def _link_existing_items(

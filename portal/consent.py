@@ -15,10 +15,11 @@ always wins on its channel until the customer sends START.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from portal.core.rows import insert_rows
+from portal.core.rows import insert_rows, update_rows
 from portal.models import Channel, ConsentChange, ConsentSource, Customer
 
 _FLAG = {
@@ -28,8 +29,17 @@ _FLAG = {
 }
 
 
+class Consenting(Protocol):
+    """A customer as :func:`record` needs one: a model, or the store sync's lighter row."""
+
+    id: int
+    email_opt_in: bool
+    sms_opt_in: bool
+    whatsapp_opt_in: bool
+
+
 async def record(
-    customers: Sequence[Customer],
+    customers: Sequence[Consenting] | Sequence[Customer],
     channel: Channel,
     granted: bool,
     source: ConsentSource,
@@ -45,9 +55,10 @@ async def record(
     changing = [c for c in customers if bool(getattr(c, flag)) != granted]
     if not changing:
         return 0
-    await Customer.filter(id__in=[c.id for c in changing]).using_db(conn).update(**{flag: granted})
+    conn = conn or ConsentChange._choose_db(True)
+    await update_rows(conn, Customer, {flag: granted}, "id", [c.id for c in changing])
     await insert_rows(
-        conn or ConsentChange._choose_db(True),
+        conn,
         ConsentChange,
         [
             {

@@ -47,10 +47,11 @@ async def test_the_store_backfill_benchmark_runs_on_sqlite(
     from benchmarks import platform_backfill
 
     database = f"sqlite://{tmp_path / 'backfill.sqlite3'}"
-    argv = ["--orders", "150", "--rounds", "1", "--database", database]
+    argv = ["--orders", "150", "--rounds", "1", "--database", database, "--profile", "5"]
     assert await platform_backfill.main(argv) == 0
     out = capsys.readouterr().out
     assert "A: import (sync_connection)" in out and "B: bare loop (same pages)" in out
+    assert "profile of one import" in out and "(portal / stub / PostgreSQL)" in out
     assert (
         "ratio A/B per round" in out and "reproduce: python -m benchmarks.platform_backfill" in out
     )

@@ -4,26 +4,25 @@ A backfill writes a few rows per order into five tables. Tortoise's ``bulk_creat
 builds a model instance per row and sends one statement per row, and reading the new ids
 back costs another query; at a page of 100 orders that is most of the sync's time. Here a
 page's rows for one table go in one statement that returns what the caller needs:
-PostgreSQL gets ``INSERT … SELECT FROM unnest(arrays)``, SQLite multi-row ``VALUES``
-(both with ``RETURNING``). Defaults (``auto_now_add``, plain defaults) are filled from the
-model's own field definitions, so a row written here reads back exactly as one written
-through the ORM.
+PostgreSQL gets ``INSERT … SELECT FROM json_populate_recordset(NULL::table, $1)`` (the
+rows as one JSON parameter), SQLite multi-row ``VALUES`` (both with ``RETURNING``).
+Defaults (``auto_now_add``, plain defaults) are filled from the model's own field
+definitions, so a row written here reads back exactly as one written through the ORM.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.fields import JSONField
-from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
 
-#: Fields whose values PostgreSQL cannot take as given: JSON (sent as text), enums.
-_CONVERTED = (JSONField, CharEnumFieldInstance, IntEnumFieldInstance)
 #: Rows per statement on SQLite (its bound-parameter limit is 32,766 in current builds).
 _SQLITE_ROWS = 500
 
@@ -47,14 +46,6 @@ def _default(field: Any, now: datetime) -> Callable[[], Any]:
     return lambda: value
 
 
-def _converter(model: type[Model], field: Any, postgres: bool) -> Callable[[Any], Any]:
-    """How a value is sent: JSON as text, enums as their value; on SQLite, as Tortoise
-    would store it (datetimes as text and so on)."""
-    if not postgres or isinstance(field, JSONField):
-        return lambda value: None if value is None else field.to_db_value(value, model)
-    return lambda value: value.value if isinstance(value, Enum) else value
-
-
 async def insert_rows(
     conn: BaseDBAsyncClient,
     model: type[Model],
@@ -69,27 +60,18 @@ async def insert_rows(
     if not rows:
         return []
     postgres = conn.capabilities.dialect == "postgres"
-    now = datetime.now(UTC)
     columns = _columns(model)
     table = model._meta.db_table
     names = ", ".join(column for column, _ in columns)
-    defaults = [(column, _default(field, now)) for column, field in columns]
-    data = [[row[c] if c in row else default() for c, default in defaults] for row in rows]
-    # Only the columns whose values need it are converted (JSON, enums; all on SQLite).
-    for i, (_, field) in enumerate(columns):
-        if not postgres or isinstance(field, _CONVERTED):
-            convert = _converter(model, field, postgres)
-            for values in data:
-                values[i] = convert(values[i])
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     back = f" RETURNING {', '.join(returning)}" if returning else ""
     if postgres:
-        arrays = ", ".join(
-            f"${i}::{field.get_for_dialect('postgres', 'SQL_TYPE')}[]"
-            for i, (_, field) in enumerate(columns, start=1)
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(NULL::{table}, $1::json){conflict}{back}"
         )
-        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){conflict}{back}"
-        return await _run(conn, sql, [list(c) for c in zip(*data, strict=True)], returning)
+        return await _run(conn, sql, [_as_json(columns, rows)], returning)
+    data = _by_row(model, columns, rows)
     marks = "(" + ", ".join("?" * len(columns)) + ")"
     found: list[dict[str, Any]] = []
     for start in range(0, len(data), _SQLITE_ROWS):
@@ -101,6 +83,69 @@ async def insert_rows(
     return found
 
 
+def _as_json(columns: list[tuple[str, Any]], rows: Sequence[dict[str, Any]]) -> str:
+    """The rows as one JSON array of objects, a missing column as the field's default.
+
+    One text parameter rather than an array per column: asyncpg checks every element of
+    an array against three abstract base classes, which cost more than the JSON."""
+    now = datetime.now(UTC).isoformat()
+    constant: dict[str, Any] = {}
+    made: dict[str, Callable[[], Any]] = {}
+    for column, field in columns:
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            constant[column] = now
+        elif callable(field.default):
+            made[column] = field.default
+        else:
+            constant[column] = field.default
+    filled: list[dict[str, Any]] = []
+    shape: Any = None
+    lacking: dict[str, Any] = {}
+    to_make: list[tuple[str, Callable[[], Any]]] = []
+    for row in rows:
+        # A call's rows come from one place and share their keys: which defaults they
+        # lack is worked out once per set of keys, not once per row.
+        if row.keys() != shape:
+            shape = row.keys()
+            lacking = {c: v for c, v in constant.items() if c not in row}
+            to_make = [(c, f) for c, f in made.items() if c not in row]
+        if to_make:
+            row = {**lacking, **{c: f() for c, f in to_make}, **row}
+        elif lacking:
+            row = {**lacking, **row}
+        filled.append(row)
+    return json.dumps(filled, default=_json_value, separators=(",", ":"))
+
+
+def _json_value(value: Any) -> Any:
+    """What JSON cannot say by itself, as PostgreSQL's input functions read it."""
+    if isinstance(value, datetime):
+        # A naive time is UTC here, as asyncpg takes it.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date | Decimal | UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} has no JSON form for an insert")
+
+
+def _by_row(
+    model: type[Model], columns: list[tuple[str, Any]], rows: Sequence[dict[str, Any]]
+) -> list[list[Any]]:
+    """Each row's values in column order, a missing one as the field's default, as
+    Tortoise would store it on SQLite (datetimes as text, JSON as text and so on)."""
+    now = datetime.now(UTC)
+    plan = [(column, _default(field, now), field) for column, field in columns]
+    return [
+        [
+            None if (value := row[c] if c in row else default()) is None
+            else field.to_db_value(value, model)
+            for c, default, field in plan
+        ]
+        for row in rows
+    ]  # fmt: skip
+
+
 async def _run(
     conn: BaseDBAsyncClient, sql: str, values: list[Any], returning: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -109,3 +154,94 @@ async def _run(
         return await conn.execute_query_dict(sql, values)
     await conn.execute_query(sql, values)
     return []
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _matching(
+    model: type[Model], where: dict[str, Any], key: str, postgres: bool
+) -> tuple[str, list[Any]]:
+    """``col = $1 AND … AND key = ANY($n)`` (PostgreSQL, one array parameter) or
+    ``… AND key IN (?, …)`` (SQLite) for the caller to fill with one chunk of keys."""
+    projection = model._meta.fields_db_projection
+    fields = model._meta.fields_map
+    terms: list[str] = []
+    values: list[Any] = []
+    for name, value in where.items():
+        values.append(_plain(value) if postgres else fields[name].to_db_value(value, model))
+        terms.append(f"{projection[name]} = {'$' + str(len(values)) if postgres else '?'}")
+    column = projection[key]
+    if postgres:
+        sql_type = fields[key].get_for_dialect("postgres", "SQL_TYPE")
+        terms.append(f"{column} = ANY(${len(values) + 1}::{sql_type}[])")
+    else:
+        terms.append(f"{column} IN ({{marks}})")
+    return " AND ".join(terms), values
+
+
+async def select_rows(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    columns: Sequence[str],
+    key: str,
+    keys: Sequence[Any],
+    **where: Any,
+) -> list[dict[str, Any]]:
+    """``columns`` of the rows whose ``key`` is one of ``keys`` (and whose other columns
+    equal ``where``), as the driver returns them (SQLite: booleans as 0/1, times as text).
+
+    Tortoise renders ``key__in=[…]`` as one term object per value; for the thousand keys of
+    a backfill batch that rendering costs more than the query."""
+    if not keys:
+        return []
+    postgres = conn.capabilities.dialect == "postgres"
+    condition, values = _matching(model, where, key, postgres)
+    projection = model._meta.fields_db_projection
+    sql = (
+        f"SELECT {', '.join(projection[c] for c in columns)} "
+        f"FROM {model._meta.db_table} WHERE {condition}"
+    )
+    if postgres:
+        return await conn.execute_query_dict(sql, [*values, list(keys)])
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), _SQLITE_ROWS):
+        chunk = list(keys[start : start + _SQLITE_ROWS])
+        found += await conn.execute_query_dict(
+            sql.replace("{marks}", ", ".join("?" * len(chunk))), [*values, *chunk]
+        )
+    return found
+
+
+async def update_rows(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    changes: dict[str, Any],
+    key: str,
+    keys: Sequence[Any],
+) -> None:
+    """Set ``changes`` (field → value) on the rows whose ``key`` is one of ``keys``."""
+    if not keys or not changes:
+        return
+    postgres = conn.capabilities.dialect == "postgres"
+    projection = model._meta.fields_db_projection
+    fields = model._meta.fields_map
+    sets: list[str] = []
+    values: list[Any] = []
+    for name, value in changes.items():
+        values.append(_plain(value) if postgres else fields[name].to_db_value(value, model))
+        sets.append(f"{projection[name]} = {'$' + str(len(values)) if postgres else '?'}")
+    column = projection[key]
+    sql = f"UPDATE {model._meta.db_table} SET {', '.join(sets)} WHERE "
+    if postgres:
+        sql_type = fields[key].get_for_dialect("postgres", "SQL_TYPE")
+        await conn.execute_query(
+            sql + f"{column} = ANY(${len(values) + 1}::{sql_type}[])", [*values, list(keys)]
+        )
+        return
+    for start in range(0, len(keys), _SQLITE_ROWS):
+        chunk = list(keys[start : start + _SQLITE_ROWS])
+        await conn.execute_query(
+            sql + f"{column} IN ({', '.join('?' * len(chunk))})", [*values, *chunk]
+        )

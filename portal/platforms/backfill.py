@@ -6,8 +6,10 @@ store never delivered is caught up (the reconciliation). Pages are applied in ba
 up to :data:`APPLY_BATCH` orders, each in its own transaction (a round trip per table per
 batch rather than per page), so a failure half-way keeps what was written and the next
 run starts over from the last watermark; idempotent upserts make the overlap harmless.
-A 401/403 pauses the connection; other failures are kept as its last error and retried
-next run.
+Pages are read and parsed by a task of their own, up to two batches ahead of the writer,
+so the database's work on one batch overlaps the parsing of the next (one core parses,
+the database has the other). A 401/403 pauses the connection; other failures are kept
+as its last error and retried next run.
 
 :func:`sync_job` is the worker's unit: it claims one due connection with a conditional
 update (exactly one row changed: it is ours), so any number of workers share them.
@@ -25,8 +27,8 @@ from tortoise.transactions import in_transaction
 
 from portal.crypto import DecryptionError
 from portal.models import PlatformConnection
-from portal.platforms.base import PlatformError, Revoked, ShopOrder
-from portal.platforms.connections import client_for, pause
+from portal.platforms.base import Page, PlatformError, Revoked, ShopOrder
+from portal.platforms.connections import PlatformClient, client_for, pause
 from portal.platforms.sync import SyncReport, Target, apply_orders, apply_products
 from portal.platforms.transport import Sleep
 from portal.settings import Settings
@@ -79,31 +81,34 @@ async def sync_connection(
                 if products.next is None:
                     break
                 cursor = products.next
-        # The next page is read while a batch is written, and pages are written a batch
-        # at a time: a page costs a round trip per table, a batch of ten the same.
-        pending = asyncio.ensure_future(client.orders(None, since, page_size))
-        batch: list[ShopOrder] = []
+        # Pages are read (and parsed) by a task of their own while batches are written,
+        # so the store's answers and PostgreSQL's work overlap the parsing here.
+        pages: asyncio.Queue[Page[ShopOrder] | BaseException] = asyncio.Queue(
+            max(2, 2 * APPLY_BATCH // page_size)
+        )
+        reader = asyncio.create_task(_read_orders(client, since, page_size, pages))
         try:
+            batch: list[ShopOrder] = []
             while True:
-                page = await pending
-                if page.next is not None:
-                    pending = asyncio.ensure_future(client.orders(page.next, since, page_size))
+                page = await pages.get()
+                if isinstance(page, BaseException):
+                    raise page
                 batch += page.records
+                for order in page.records:
+                    if order.updated_at and (newest is None or order.updated_at > newest):
+                        newest = order.updated_at
                 if len(batch) >= APPLY_BATCH or page.next is None:
                     async with in_transaction() as conn:
                         report.merge(
                             await apply_orders(Target(connection, offered, now, conn), batch)
                         )
                     batch = []
-                for order in page.records:
-                    if order.updated_at and (newest is None or order.updated_at > newest):
-                        newest = order.updated_at
                 if page.next is None:
                     break
         finally:
-            if not pending.done():
-                pending.cancel()
-                await asyncio.gather(pending, return_exceptions=True)
+            if not reader.done():
+                reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
     except Revoked as exc:
         await pause(connection, str(exc), now)
         report.problems.append(str(exc))
@@ -125,6 +130,27 @@ async def sync_connection(
     )
     log.info("store %s synced: %s", connection.id, report.summary())
     return report
+
+
+async def _read_orders(
+    client: PlatformClient,
+    since: datetime | None,
+    page_size: int,
+    pages: asyncio.Queue[Page[ShopOrder] | BaseException],
+) -> None:
+    """Every page of orders into ``pages``, in order; a failure is queued in its place
+    (cursor pagination: the next page is asked for as soon as this one names it)."""
+    cursor: str | None = None
+    while True:
+        try:
+            page = await client.orders(cursor, since, page_size)
+        except Exception as exc:  # handed to the writer, which raises it
+            await pages.put(exc)
+            return
+        await pages.put(page)
+        if page.next is None:
+            return
+        cursor = page.next
 
 
 async def _failed(connection: PlatformConnection, message: str, now: datetime) -> None:

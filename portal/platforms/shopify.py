@@ -382,15 +382,19 @@ def throttle_wait(body: dict[str, Any]) -> float:
     return (requested - available) / rate
 
 
-def _check(response: httpx.Response) -> None:
-    """A 200 can still be a throttle (errors[].extensions.code THROTTLED)."""
+def _body(response: httpx.Response) -> dict[str, Any]:
+    """The decoded answer; a 200 can still be a throttle (errors[].extensions.code
+    THROTTLED), raised as a retry. Decoded once: a page of orders is the backfill's
+    largest single cost after the writes."""
     try:
         body = response.json()
     except ValueError:
         raise PlatformError("Shopify answered with something that is not JSON.") from None
-    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        raise PlatformError("Shopify's answer has no data.")
+    errors = body.get("errors")
     if not errors:
-        return
+        return body
     if isinstance(errors, list) and any(
         (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors
     ):
@@ -415,14 +419,15 @@ class ShopifyClient:
             self.transport.waited.append(self._pause)
             await self.transport.sleep(self._pause)
             self._pause = 0.0
-        response = await self.transport.request(
+        decoded: list[dict[str, Any]] = []
+        await self.transport.request(
             "POST",
             self.url,
-            check=_check,
+            check=lambda response: decoded.append(_body(response)),
             json={"query": query, "variables": variables or {}},
             headers={"X-Shopify-Access-Token": self.credentials.get("access_token", "")},
         )
-        body = response.json()
+        body = decoded[-1]
         self._pause = throttle_wait(body)
         data = body.get("data")
         if not isinstance(data, dict):

@@ -30,7 +30,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from portal import catalogue, consent
 from portal.catalogue import CatalogueError, VariantInput
 from portal.core.phones import to_e164
-from portal.core.rows import insert_rows
+from portal.core.rows import insert_rows, select_rows
 from portal.models import (
     Channel,
     ConsentSource,
@@ -104,6 +104,30 @@ def _newest(orders: Sequence[ShopOrder]) -> list[ShopOrder]:
     return list(chosen.values())
 
 
+async def _records(
+    target: Target, kind: RecordKind, external_ids: list[str]
+) -> dict[str, PlatformRecord]:
+    """The records of these platform ids, by id. Which exist is asked first with one
+    array parameter: in a backfill none do, and a thousand-id ``__in`` filter costs more
+    to render than to run."""
+    conn = target.conn
+    ids = [
+        row["id"]
+        for row in await select_rows(
+            conn,
+            PlatformRecord,
+            ("id",),
+            "external_id",
+            external_ids,
+            connection_id=target.connection.id,
+            kind=kind,
+        )
+    ]
+    if not ids:
+        return {}
+    return {r.external_id: r for r in await PlatformRecord.filter(id__in=ids).using_db(conn)}
+
+
 def _is_stale(record: PlatformRecord | None, updated_at: datetime | None) -> bool:
     return (
         record is not None
@@ -129,14 +153,7 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
     report = SyncReport()
     conn, merchant_id = target.conn, target.merchant_id
     orders = _newest(orders)
-    records = {
-        r.external_id: r
-        for r in await PlatformRecord.filter(
-            connection_id=target.connection.id,
-            kind=RecordKind.ORDER,
-            external_id__in=[o.external_id for o in orders],
-        ).using_db(conn)
-    }
+    records = await _records(target, RecordKind.ORDER, [o.external_id for o in orders])
     changed = [o for o in orders if not _is_stale(records.get(o.external_id), o.updated_at)]
     report.orders_unchanged = len(orders) - len(changed)
     if not changed:
@@ -206,7 +223,7 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
     return report
 
 
-def _new_order(target: Target, order: ShopOrder, customers: dict[str, Customer]) -> dict[str, Any]:
+def _new_order(target: Target, order: ShopOrder, customers: dict[str, Buyer]) -> dict[str, Any]:
     customer = customers.get(order.external_id)
     return {
         "merchant_id": target.merchant_id,
@@ -215,7 +232,7 @@ def _new_order(target: Target, order: ShopOrder, customers: dict[str, Customer])
     }
 
 
-def _order_fields(order: ShopOrder, customer: Customer | None) -> dict[str, Any]:
+def _order_fields(order: ShopOrder, customer: Buyer | None) -> dict[str, Any]:
     a = order.address
     return {
         "number": order.number[:64],
@@ -233,7 +250,7 @@ def _order_fields(order: ShopOrder, customer: Customer | None) -> dict[str, Any]
 
 
 async def _update_order(
-    target: Target, order_id: int, order: ShopOrder, customers: dict[str, Customer]
+    target: Target, order_id: int, order: ShopOrder, customers: dict[str, Buyer]
 ) -> None:
     customer = customers.get(order.external_id)
     fields = _order_fields(order, customer)
@@ -294,7 +311,56 @@ async def _write_items(
     await insert_rows(conn, OrderItem, new_items)
 
 
-async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Customer]:
+@dataclass(slots=True)
+class Buyer:
+    """The columns of a customer the sync reads and writes: building a Tortoise model for
+    each of a batch's customers cost more than the statements that found them."""
+
+    id: int
+    email: str | None
+    phone: str | None
+    name: str
+    email_opt_in: bool
+    sms_opt_in: bool
+    whatsapp_opt_in: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Buyer:
+        return cls(
+            id=int(row["id"]),
+            email=row["email"],
+            phone=row["phone"],
+            name=row["name"] or "",
+            email_opt_in=bool(row["email_opt_in"]),
+            sms_opt_in=bool(row["sms_opt_in"]),
+            whatsapp_opt_in=bool(row["whatsapp_opt_in"]),
+        )
+
+    @classmethod
+    def of(cls, customer: Customer) -> Buyer:
+        return cls(
+            customer.id,
+            customer.email,
+            customer.phone,
+            customer.name,
+            customer.email_opt_in,
+            customer.sms_opt_in,
+            customer.whatsapp_opt_in,
+        )
+
+
+_BUYER_COLUMNS = (
+    "id",
+    "email",
+    "phone",
+    "name",
+    "email_opt_in",
+    "sms_opt_in",
+    "whatsapp_opt_in",
+)
+
+
+async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer]:
     """Each order's customer (by order id): found by e-mail or phone, else created; the
     consent the store holds recorded with its source."""
     conn, merchant_id = target.conn, target.merchant_id
@@ -317,11 +383,12 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Custo
         email = ((given.email if given else None) or order.email or "").strip().lower() or None
         if email or phone_of(order):
             wanted[order.external_id] = (order, email)
-    emails = {email for _o, email in wanted.values() if email}
+    emails = sorted({email for _o, email in wanted.values() if email})
     found = {
-        c.email: c
-        for c in await Customer.filter(merchant_id=merchant_id, email__in=emails).using_db(conn)
-        if c.email
+        row["email"]: Buyer.from_row(row)
+        for row in await select_rows(
+            conn, Customer, _BUYER_COLUMNS, "email", emails, merchant_id=merchant_id
+        )
     }
     missing: dict[str, dict[str, Any]] = {}
     for order, email in wanted.values():
@@ -333,23 +400,24 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Custo
                 "name": (order.customer.name if order.customer else "")[:200],
                 "country": order.address.country[:2] or None,
             }
-    for row in await insert_rows(conn, Customer, list(missing.values()), returning=("*",)):
-        made = Customer._init_from_db(**row)
-        if made.email:
-            found[made.email] = made
-    result: dict[str, Customer] = {}
+    for row in await insert_rows(conn, Customer, list(missing.values()), returning=_BUYER_COLUMNS):
+        found[row["email"]] = Buyer.from_row(row)
+    result: dict[str, Buyer] = {}
     for external_id, (order, email) in wanted.items():
         customer = found.get(email) if email else None
         phone = None if customer is not None and customer.phone else phone_of(order)
         if customer is None and phone:
-            customer = await Customer.filter(
-                merchant_id=merchant_id, phone=phone, email__isnull=True
-            ).using_db(conn).first() or await Customer.create(
-                merchant_id=merchant_id,
-                phone=phone,
-                name=(order.customer.name if order.customer else "")[:200],
-                country=order.address.country[:2] or None,
-                using_db=conn,
+            customer = Buyer.of(
+                await Customer.filter(merchant_id=merchant_id, phone=phone, email__isnull=True)
+                .using_db(conn)
+                .first()
+                or await Customer.create(
+                    merchant_id=merchant_id,
+                    phone=phone,
+                    name=(order.customer.name if order.customer else "")[:200],
+                    country=order.address.country[:2] or None,
+                    using_db=conn,
+                )
             )
         if customer is None:
             continue
@@ -367,8 +435,8 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Custo
     return result
 
 
-async def _consent(target: Target, orders: list[ShopOrder], customers: dict[str, Customer]) -> None:
-    wanted: dict[tuple[Channel, bool], dict[int, Customer]] = {}
+async def _consent(target: Target, orders: list[ShopOrder], customers: dict[str, Buyer]) -> None:
+    wanted: dict[tuple[Channel, bool], dict[int, Buyer]] = {}
     for order in orders:
         customer = customers.get(order.external_id)
         if customer is None or order.customer is None:

@@ -78,6 +78,8 @@ class FakeShopify:
     refunds: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     order_pages: int = 0
+    #: An orders cursor answered 401, as if the token were revoked mid-backfill.
+    refuse_after: str | None = None
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("X-Shopify-Access-Token") != self.token:
@@ -112,6 +114,8 @@ class FakeShopify:
 
     def _orders(self, variables: dict[str, Any]) -> httpx.Response:
         self.order_pages += 1
+        if self.refuse_after is not None and variables.get("after") == self.refuse_after:
+            return httpx.Response(401, json={"errors": "[API] Invalid API key or access token"})
         start = int(variables["after"]) if variables.get("after") else 0
         page = self.orders[start : start + int(variables["first"])]
         end = start + len(page)

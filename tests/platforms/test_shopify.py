@@ -5,6 +5,7 @@ revoked token pauses the connection."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from portal.models import (
     ReturnState,
     Shipment,
 )
-from portal.platforms import webhooks
+from portal.platforms import backfill, webhooks
 from portal.platforms.backfill import sync_connection, sync_job
 from portal.platforms.writeback import push_once
 from portal.returns.states import transition
@@ -352,6 +353,28 @@ async def test_a_revoked_token_pauses_the_connection_and_the_workspace_says_so(
         settings=app.state.settings,
     )
     assert outcome.status == 503  # paused: the store retries once it is fixed
+
+
+async def test_a_page_refused_half_way_keeps_the_batches_written_and_stops_reading(
+    app: Starlette,
+    store: FakeShopify,
+    outside: respx.MockRouter,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connection = await connected(app)
+    monkeypatch.setattr(backfill, "APPLY_BATCH", 100)  # a batch per page
+    store.refuse_after = "200"  # the third page
+
+    report = await sync_connection(connection, app.state.settings, http)
+
+    assert report.problems == ["The store refused the credentials (HTTP 401)."]
+    assert await Order.all().count() == 200  # the two batches before it are kept
+    paused = await PlatformConnection.get(id=connection.id)
+    assert paused.paused_reason is not None and paused.synced_until is None
+    assert store.order_pages == 3  # the page reader stopped at the refusal
+    # Nothing of the sync is left running.
+    assert [t for t in asyncio.all_tasks() if "_read_orders" in repr(t.get_coro())] == []
 
 
 async def test_a_resolved_returns_refund_goes_back_as_a_refund_create_when_turned_on(
