@@ -21,15 +21,19 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from portal import i18n
 from portal.admin.auth import render, require_staff, staff_of
 from portal.analytics import labels
+from portal.claims import messages as claim_messages
 from portal.core import images
 from portal.i18n import _, lazy
-from portal.models import Merchant
+from portal.models import Channel, Merchant
 from portal.notifications import channel_choice
 from portal.notifications.shipments import SHIPMENTS
 from portal.returns import messages as return_messages
 from portal.settings import Settings
 
-_FAMILIES = (SHIPMENTS, return_messages.RETURNS)
+#: The families whose channels come from ``notification_rules``. Surveys choose theirs on
+#: the survey settings, and the withdrawal receipt always goes by e-mail to the address the
+#: customer gave (the law requires it), so neither is in the form.
+_FAMILIES = (SHIPMENTS, return_messages.RETURNS, claim_messages.CLAIMS)
 TRIGGERS = tuple(trigger for family in _FAMILIES for trigger in family.triggers)
 #: What each trigger sends on when the merchant never chose: the families' own defaults,
 #: which the composer applies, so the form shows (and a save keeps) what actually happens.
@@ -40,6 +44,7 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
 }
 TRIGGER_NAMES = {
     **return_messages.TRIGGER_NAMES,
+    **claim_messages.TRIGGER_NAMES,
     "shipped": lazy("Shipped"),
     "out_for_delivery": lazy("Out for delivery"),
     "failed_attempt": lazy("Delivery attempt failed"),
@@ -53,6 +58,17 @@ TRIGGER_NAMES = {
     "stuck": lazy("Stuck (no scan for longer than usual)"),
 }
 CHANNELS = ("email", "sms", "whatsapp", "push")
+#: The channels each trigger can go on: a family written for e-mail only (claims) has no
+#: short text for SMS, WhatsApp or push, so the form offers it only e-mail.
+RULE_CHANNELS: dict[str, tuple[str, ...]] = {
+    trigger: tuple(
+        c
+        for c in CHANNELS
+        if channel_choice.template_channel(Channel(c)) in family.template_channels
+    )
+    for family in _FAMILIES
+    for trigger in family.triggers
+}
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -127,7 +143,8 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     except ValueError:
         errors["expire_after_days"] = _("Enter a number of days from 1 to 365.")
     clean["notification_rules"] = {
-        trigger: [c for c in CHANNELS if data.get(f"rule_{trigger}_{c}")] for trigger in TRIGGERS
+        trigger: [c for c in RULE_CHANNELS[trigger] if data.get(f"rule_{trigger}_{c}")]
+        for trigger in TRIGGERS
     }
     if data.get("channels_form"):
         order, order_errors = _channel_order(data)
@@ -190,6 +207,7 @@ def _page(request: Request, **extra: Any) -> Response:
         "values": _values(merchant),
         "errors": {},
         "triggers": [(t, _(TRIGGER_NAMES[t])) for t in TRIGGERS],
+        "rule_channels": RULE_CHANNELS,
         "channels": [(c, _(labels.CHANNELS[c])) for c in CHANNELS],
         "has_logo": bool((merchant.branding or {}).get("logo_path")),
         "logo_error": None,
@@ -217,6 +235,12 @@ async def save_settings(request: Request) -> Response:
     branding = dict(merchant.branding or {})
     for key in ("primary_color", "accent_color", "support_email", "support_url", "support_phone"):
         branding[key] = clean.pop(key)
+    # The form replaces the rules it shows; any other saved rule (an older survey rule,
+    # say) is kept, not dropped by a save that never showed it.
+    clean["notification_rules"] = {
+        **(merchant.notification_rules or {}),
+        **clean["notification_rules"],
+    }
     await Merchant.filter(id=merchant.id).update(branding=branding, **clean)
     return RedirectResponse("/admin/settings?saved=1", status_code=303)
 

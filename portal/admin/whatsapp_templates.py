@@ -58,7 +58,7 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     return {"trigger": trigger, "locale": locale, "content_sid": sid, "variables": names}, errors
 
 
-def _kinds() -> list[tuple[str, str]]:
+def kinds() -> list[tuple[str, str]]:
     """The message kinds that may go on WhatsApp: those with a short text (a claim's steps
     and the withdrawal receipt go by e-mail only)."""
     return [
@@ -72,16 +72,16 @@ def _kinds() -> list[tuple[str, str]]:
 async def _page(request: Request, **context: Any) -> Response:
     merchant_id = staff_of(request).merchant.id
     mapped = await WhatsAppTemplate.filter(merchant_id=merchant_id).order_by("trigger", "locale")
-    names = dict(_kinds())
+    names = dict(kinds())
     status = int(context.pop("status", 200))
     return render(
         request,
         "admin/whatsapp_templates.html",
         {
             "templates": [(t, names.get(t.trigger, t.trigger)) for t in mapped],
-            "kinds": _kinds(),
+            "kinds": kinds(),
             "languages": [(code, i18n.language_name(code)) for code in i18n.LOCALES],
-            "variables": {t: allowed_variables(t) for t, _name in _kinds()},
+            "variables": {t: allowed_variables(t) for t, _name in kinds()},
             "values": {"trigger": "", "locale": "", "content_sid": "", "variables": ""},
             "errors": {},
             "done": request.query_params.get("done"),

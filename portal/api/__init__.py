@@ -27,6 +27,7 @@ from portal.api import (
     shipment_actions,
     shipments,
     webhook_endpoints,
+    whatsapp_templates,
 )
 from portal.api.errors import ApiError
 from portal.api.operations import PREFIX, ApiConfig, Call, Operation, PathEndpoint, Reply
@@ -46,6 +47,7 @@ def all_operations() -> list[Operation]:
         *return_moves.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
+        *whatsapp_templates.OPERATIONS,
         *attention.OPERATIONS,
     ]
 

@@ -66,13 +66,18 @@ async def _order_or_lookup(request: Request) -> Order | Response:
 
 
 async def _review(request: Request, order: Order) -> OrderReview | Response:
-    """The order's review, or the page saying the shop takes no returns."""
+    """The order's review, or the page saying the shop takes no returns.
+
+    That page is a 404 only when it has nothing to offer: for an order still within the
+    EU right of withdrawal it carries the withdrawal function, a page worth its 200.
+    """
     try:
         return await review_order(order)
     except ReturnRefused:
         context = {"order": order, **await withdrawal_page.order_offer(order)}
         merchant = await merchant_of(order)
-        return rendering.step(request, NO_POLICY, context, merchant=merchant, status_code=404)
+        status = 200 if context["withdraw_url"] else 404
+        return rendering.step(request, NO_POLICY, context, merchant=merchant, status_code=status)
 
 
 async def items_step(

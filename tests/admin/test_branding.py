@@ -9,7 +9,9 @@ import pytest
 from starlette.applications import Starlette
 
 from portal.admin import branding
-from portal.models import Merchant
+from portal.claims.messages import CLAIMS
+from portal.models import Channel, Merchant
+from portal.notifications import composer
 from tests import factories
 from tests.admin import images_data
 from tests.admin.helpers import settings_of, signed_in_owner
@@ -108,6 +110,46 @@ async def test_return_message_channels_are_saved_with_the_others(
     shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
     assert shop.notification_rules["return_approved"] == ["sms"]
     assert shop.notification_rules["return_resolved"] == []
+
+
+async def test_claim_messages_have_rules_on_the_settings_screen_by_e_mail_only(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    """Claims follow the shop's rules like shipments do, but are written for e-mail only:
+    the screen offers e-mail, and a forged text-message box is not saved."""
+    user, token = await signed_in_owner(client)
+    page = await client.get("/admin/settings")
+    assert page.context["values"]["notification_rules"]["claim_submitted"] == ["email"]
+    assert 'name="rule_claim_submitted_email" value="1" checked' in page.text
+    assert 'name="rule_claim_submitted_sms"' not in page.text
+    assert "Claim received" in page.text
+    assert "withdrawal_received" not in page.text, "the statutory receipt's channel is fixed"
+
+    form = {**_form(rule_claim_refunded_email="1", rule_claim_rejected_sms="1")}
+    await client.post("/admin/settings", data={**form, "csrf_token": token})
+
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert shop.notification_rules["claim_refunded"] == ["email"]
+    assert shop.notification_rules["claim_rejected"] == []
+    assert shop.notification_rules["claim_submitted"] == []
+    assert composer.channels_for(shop, CLAIMS, "claim_submitted") == []
+    assert composer.channels_for(shop, CLAIMS, "claim_refunded") == [Channel.EMAIL]
+
+
+async def test_saving_keeps_rules_the_form_does_not_show(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    """An older survey rule (surveys choose channels on their own screen, and fall back to
+    it) must not vanish because the shop saved its colours."""
+    user, token = await signed_in_owner(client)
+    await Merchant.filter(id=user.merchant_id).update(  # type: ignore[attr-defined]
+        notification_rules={"survey": ["sms"], "delivered": ["push"]}
+    )
+    await client.post("/admin/settings", data={**_form(), "csrf_token": token})
+
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert shop.notification_rules["survey"] == ["sms"]
+    assert shop.notification_rules["delivered"] == ["email", "sms"]
 
 
 async def test_invalid_settings_are_shown_back(client: httpx.AsyncClient, db: str) -> None:

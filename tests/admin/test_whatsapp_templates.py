@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from portal.admin.whatsapp_templates import _kinds, validate
+from portal.admin.whatsapp_templates import kinds, validate
 from portal.models import WhatsAppTemplate
 from tests import factories
 from tests.admin.helpers import signed_in_owner
@@ -44,9 +44,9 @@ def test_only_kinds_with_a_short_text_can_go_on_whatsapp() -> None:
     for trigger in ("claim_submitted", "withdrawal_received"):
         _clean, errors = validate(form(trigger=trigger, variables="customer_name"))
         assert set(errors) == {"trigger"}, trigger
-    kinds = [trigger for trigger, _name in _kinds()]
-    assert "return_approved" in kinds and "survey" in kinds
-    assert not [k for k in kinds if k.startswith(("claim_", "withdrawal_"))]
+    offered = [trigger for trigger, _name in kinds()]
+    assert "return_approved" in offered and "survey" in offered
+    assert not [k for k in offered if k.startswith(("claim_", "withdrawal_"))]
 
 
 async def test_a_template_is_saved_replaced_and_deleted(client: httpx.AsyncClient, db: str) -> None:

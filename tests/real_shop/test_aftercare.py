@@ -213,6 +213,7 @@ async def test_an_eu_customer_withdraws_and_staff_settle_it_in_the_workspace(
         assert found.status_code == 303, found.text
         order_page = await customer.get(found.headers["location"])
         assert "does not take returns online" in order_page.text, "no return policy set up"
+        assert order_page.status_code == 200, "the page offers the statutory withdrawal"
         offer = re.search(r'href="(/withdraw/orders/\d+)"', order_page.text)
         assert offer, "an EU shop offers the withdrawal function"
         form = await customer.get(offer.group(1))

@@ -97,9 +97,19 @@ async def test_whatsapp_templates_the_customers_choice_push_and_stop_on_a_real_s
         await map_whatsapp_template(
             staff, token, "shipped", SHIPPED_SID, "customer_name, tracking_number, tracking_link"
         )
-        await map_whatsapp_template(staff, token, "delivered", DELIVERED_SID, "customer_name")
+        # The other template comes from the shop's own tooling, through the API.
+        mapped = await api.put(
+            "/api/v1/whatsapp-templates/delivered/en",
+            json={"content_sid": DELIVERED_SID, "variables": ["customer_name"]},
+        )
+        assert mapped.status_code == 201, mapped.text
         listed = await staff.get("/admin/whatsapp")
         assert SHIPPED_SID in listed.text and DELIVERED_SID in listed.text
+        from_api = (await api.get("/api/v1/whatsapp-templates")).json()["data"]
+        assert {(t["kind"], t["content_sid"]) for t in from_api} == {
+            ("shipped", SHIPPED_SID),
+            ("delivered", DELIVERED_SID),
+        }
 
         # The checkout: an order whose customer agreed to WhatsApp, and its DHL parcel.
         await place_order(api, ORDER_NUMBER, whatsapp=True)

@@ -84,6 +84,35 @@ async def test_the_policy_switch_turns_the_right_off_for_a_shop_in_the_eu(
     )
 
 
+async def test_a_shop_without_a_return_policy_still_answers_200_with_the_withdrawal_offer(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The statutory offer is the page's point: a full page load must not call it missing."""
+    await _in_eu(shop)
+    await shop.policy.delete()
+    await find(web, "#5001", EMAIL)
+    page = await web.get(f"/returns/orders/{shop.order.id}")
+    assert page.status_code == 200
+    assert "does not take returns online" in page.text
+    assert f'href="/withdraw/orders/{shop.order.id}"' in page.text
+    fragment = await web.get(f"/returns/orders/{shop.order.id}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "Withdraw from contract here" in fragment.text
+
+
+async def test_a_shop_without_a_return_policy_or_withdrawal_right_answers_404(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Outside the EU the page has nothing to offer, and says so with its status."""
+    await shop.policy.delete()
+    await find(web, "#5001", EMAIL)
+    page = await web.get(f"/returns/orders/{shop.order.id}")
+    assert page.status_code == 404
+    assert "does not take returns online" in page.text
+    assert "Withdraw from contract here" not in page.text
+    fragment = await web.get(f"/returns/orders/{shop.order.id}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "does not take returns online" in fragment.text
+
+
 async def test_the_form_asks_no_reason_and_an_unknown_visitor_finds_the_order_first(
     web: httpx.AsyncClient, shop: Shop
 ) -> None:
