@@ -13,6 +13,7 @@ browser (encrypted for its keys), not by e-mail nor WhatsApp, and nothing twice.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -176,7 +177,10 @@ async def test_whatsapp_templates_the_customers_choice_push_and_stop_on_a_real_s
         assert str(notification.url) == browser.endpoint
         shown = browser.decrypt(notification.content)
         assert shown["title"] == "Acme Wear" and parcel_behind(shop_app, shown["url"]) == parcel_id
-        assert shown["body"] == text["Body"], "the browser shows the short text"
+        # The same short text; each carries its own signed link, stamped when it was written.
+        assert without_links(shown["body"]) == without_links(text["Body"]), (
+            "the browser shows the short text"
+        )
 
         expected = [
             ("shipment", "email", "shipped"),
@@ -189,3 +193,8 @@ async def test_whatsapp_templates_the_customers_choice_push_and_stop_on_a_real_s
             await worker_pass(shop_app, http, now=datetime.now(UTC) + timedelta(days=1))
         assert len(twilio.sent) == 2 and len(push.received) == 1 and len(smtp_sink.messages) == 1
         assert sorted(await sent_messages()) == sorted(expected)
+
+
+def without_links(text: str) -> str:
+    """A message's words with every address blanked: signed links differ by their stamp."""
+    return re.sub(r"https?://\S+", "<link>", text)
