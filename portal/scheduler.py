@@ -47,6 +47,7 @@ class Job:
 
 def jobs() -> list[Job]:
     """The background jobs every worker runs."""
+    from portal.history.retention import history_job
     from portal.notifications.dispatcher import dispatch_job
     from portal.notifications.pickup_reminders import pickup_reminder_job
     from portal.platforms.backfill import sync_job
@@ -73,6 +74,9 @@ def jobs() -> list[Job]:
         Job("learn-transit-times", recompute_job, every_seconds=3600, budget_seconds=0),
         Job("watch-late-and-stuck", watch_job, every_seconds=600),
         Job("housekeeping", housekeeping, every_seconds=3600, budget_seconds=0),
+        # Partitions ahead every hour; retention once a day after the nightly jobs
+        # (portal/history/retention.py says which rows it never removes).
+        Job("keep-history", history_job, every_seconds=3600, budget_seconds=0),
     ]
 
 
