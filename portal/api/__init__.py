@@ -17,6 +17,7 @@ from portal.api import (
     attention,
     customers,
     events,
+    merchant_settings,
     openapi,
     orders,
     products,
@@ -47,6 +48,7 @@ def all_operations() -> list[Operation]:
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
         *attention.OPERATIONS,
+        *merchant_settings.OPERATIONS,
     ]
 
 
