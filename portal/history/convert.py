@@ -15,8 +15,10 @@ Unique keys, which on a partitioned table must include the partition key:
   plain key table (``outbox_message_key``, ``webhook_delivery_key``) that a ``BEFORE
   INSERT`` trigger writes first; when the key is already there the row is silently not
   inserted (what ``ON CONFLICT DO NOTHING`` did, and every writer asks for that). Outbox
-  keys are kept for good, so a message is never sent twice however old the first one;
-  webhook keys go once their domain event is gone (no delivery can be written for it).
+  keys are kept for good, so a message is never sent twice however old the first one.
+  A webhook key goes with its delivery when the row is deleted (``AFTER DELETE``
+  trigger: a withdrawn survey follow-up may be written again, as before), and with its
+  domain event when a partition is dropped (no delivery can be written for it then).
 - ``domain_event``: only its id, from its sequence.
 
 Foreign keys into these tables cannot stay (a referenced key must include the partition
@@ -75,6 +77,16 @@ BEGIN
 END $$;
 CREATE TRIGGER webhook_delivery_claim_key BEFORE INSERT ON webhook_delivery
     FOR EACH ROW EXECUTE FUNCTION webhook_delivery_claim_key();
+CREATE FUNCTION webhook_delivery_free_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.event_id IS NOT NULL THEN
+        DELETE FROM webhook_delivery_key
+        WHERE endpoint_id = OLD.endpoint_id AND event_id = OLD.event_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER webhook_delivery_free_key AFTER DELETE ON webhook_delivery
+    FOR EACH ROW EXECUTE FUNCTION webhook_delivery_free_key();
 """,
 )
 

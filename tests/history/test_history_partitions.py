@@ -120,3 +120,18 @@ async def test_an_endpoint_gets_one_delivery_per_event_whatever_the_month(postgr
 
     assert await WebhookDelivery.filter(endpoint_id=hook.id, event_id=cause.id).count() == 1
     assert await WebhookDelivery.filter(endpoint_id=hook.id).count() == 2
+
+
+async def test_a_deleted_delivery_may_be_written_again(postgres: str) -> None:
+    """As with the old unique constraint: the key guards the rows that exist (a withdrawn
+    survey follow-up is written again when the score drops once more)."""
+    shop = await factories.merchant()
+    hook = await endpoint(shop)
+    cause = await event(shop, at(2031, 4))
+    first = await delivery(hook, at(2031, 4), cause=cause)
+    await WebhookDelivery.filter(id=first.id).delete()
+
+    again = await delivery(hook, at(2031, 4), cause=cause)
+
+    assert again.id is not None
+    assert await WebhookDelivery.filter(endpoint_id=hook.id, event_id=cause.id).count() == 1
