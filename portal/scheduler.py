@@ -48,6 +48,7 @@ class Job:
 def jobs() -> list[Job]:
     """The background jobs every worker runs."""
     from portal.analytics.rollups import rollup_job
+    from portal.history.retention import history_job
     from portal.notifications.dispatcher import dispatch_job
     from portal.notifications.pickup_reminders import pickup_reminder_job
     from portal.platforms.backfill import sync_job
@@ -77,6 +78,9 @@ def jobs() -> list[Job]:
         # Recounts the analytics days changed since its last run; holds a lock, so when
         # several workers run it, one counts and the others skip.
         Job("roll-up-analytics", rollup_job, every_seconds=300, budget_seconds=60),
+        # Partitions ahead every hour; retention once a day after the nightly jobs
+        # (portal/history/retention.py says which rows it never removes).
+        Job("keep-history", history_job, every_seconds=3600, budget_seconds=0),
     ]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from portal import db as portal_db
@@ -90,3 +92,140 @@ async def test_unique_constraints_survive_every_migration_on_sqlite(
     finally:
         await portal_db.disconnect()
     assert columns in unique, f"{table} lost UNIQUE{columns}: {unique}"
+
+
+async def _fresh_postgres(name: str) -> str:
+    """An empty database ``name`` beside the test database; its URL."""
+    import asyncpg
+
+    base = POSTGRES_URL.replace("postgres://", "postgresql://", 1)
+    admin = await asyncpg.connect(base)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+
+
+_SEED_0020 = """
+INSERT INTO merchant (id, slug, name, branding, time_zone, default_locale, quiet_hours_start,
+    quiet_hours_end, expire_after_days, survey_delay_days, survey_settings, notification_rules,
+    created_at)
+VALUES (1, 'shop', 'Shop', '{}', 'UTC', 'en', '21:00', '08:00', 30, 2, '{}', '{}', now());
+INSERT INTO shipment (id, merchant_id, carrier_key, tracking_number, status, direction,
+    carrier_pinned, poll_failures, created_at, updated_at)
+VALUES (1, 1, 'sandbox', 'SBX1', 'in_transit', 'outbound', false, 0, now(), now());
+INSERT INTO tracking_event (shipment_id, occurred_at, status, carrier_code, description,
+    dedupe_key, source, recorded_at)
+SELECT 1, TIMESTAMPTZ '2024-01-01' + n * INTERVAL '9 days', 'in_transit', 'X', '', 'k' || n,
+    'poll', now() FROM generate_series(1, 120) AS n;
+INSERT INTO domain_event (merchant_id, kind, subject_type, subject_id, payload, occurred_at,
+    created_at)
+SELECT 1, 'shipment.status_changed', 'shipment', 1, '{}', t, t
+FROM (SELECT TIMESTAMPTZ '2024-01-01' + n * INTERVAL '9 days' AS t
+      FROM generate_series(1, 120) AS n) AS s;
+INSERT INTO outbox_message (merchant_id, channel, recipient, trigger, unique_key, locale,
+    subject, body_text, state, attempts, scheduled_for, created_at)
+SELECT 1, 'email', 'b@example.test', 'delivered', 'key:' || n, 'en', '', '', 'sent', 1, t, t
+FROM (SELECT n, TIMESTAMPTZ '2024-01-01' + n * INTERVAL '9 days' AS t
+      FROM generate_series(1, 120) AS n) AS s;
+INSERT INTO webhook_endpoint (id, merchant_id, url, description, secret_encrypted, topics,
+    enabled, created_at)
+VALUES (1, 1, 'https://hooks.example.test/', '', 'x', '[]', true, now());
+INSERT INTO webhook_delivery (endpoint_id, event_id, topic, payload, state, attempts,
+    next_attempt_at, created_at)
+SELECT 1, id, 'shipment.status_changed', '{}', 'delivered', 1, created_at, created_at
+FROM domain_event;
+WITH o AS (
+    INSERT INTO orders (merchant_id, number, email, currency, placed_at, ship_name, ship_line1,
+        ship_line2, ship_city, ship_region, ship_postal_code, ship_country, shipping_total,
+        created_at)
+    VALUES (1, '#1', 'ann@example.test', 'EUR', now(), 'Ann', 'Main St 1', '', 'Town', '',
+        '00-001', 'PL', 0, now())
+    RETURNING id
+)
+INSERT INTO withdrawal (merchant_id, order_id, name, email, items, locale, submitted_at,
+    submission_key, acknowledgement_id)
+SELECT 1, o.id, 'Ann', 'ann@example.test', '[]', 'en', now(), 's1', 3 FROM o;
+"""
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PORTAL_TEST_POSTGRES is not set")
+async def test_history_tables_become_partitioned_with_their_rows_on_postgresql() -> None:
+    """0023 on a PostgreSQL database with history in it: every row moves into its month's
+    partition, the unique keys still refuse a second scan, message or delivery, and new
+    rows land in their month."""
+    from portal.history import partitions
+
+    url = await _fresh_postgres(POSTGRES_URL.rsplit("/", 1)[1] + "_migration")
+    await run_migrations(
+        config=portal_db.tortoise_config(url, statement_timeout=False),
+        target="models.0020_shared_carrier_pace",
+    )
+    await portal_db.disconnect()
+    await portal_db.connect(url)
+    conn = connections.get("default")
+    await conn.execute_script(_SEED_0020)
+    before = {
+        table: (await conn.execute_query_dict(f"SELECT count(*) AS n FROM {table}"))[0]["n"]
+        for table in ("tracking_event", "domain_event", "outbox_message", "webhook_delivery")
+    }
+    await portal_db.disconnect()
+
+    await portal_db.migrate(url)
+
+    await portal_db.connect(url)
+    try:
+        conn = connections.get("default")
+        for table, count in before.items():
+            assert count > 0
+            assert await partitions.is_partitioned(conn, table), table
+            rows = await conn.execute_query_dict(f"SELECT count(*) AS n FROM {table}")
+            assert rows[0]["n"] == count, table
+            # Each row sits in its own month's partition, none in the default one.
+            spec = partitions.BY_TABLE[table]
+            stray = await conn.execute_query_dict(
+                f"SELECT count(*) AS n FROM {table} WHERE tableoid::regclass::text <> "
+                f"'{table}_p' || to_char({spec.column} AT TIME ZONE 'UTC', 'YYYY_MM')"
+            )
+            assert stray[0]["n"] == 0, table
+        for sql in (
+            "INSERT INTO tracking_event (shipment_id, occurred_at, status, carrier_code, "
+            "description, dedupe_key, source, recorded_at) VALUES (1, TIMESTAMPTZ "
+            "'2024-01-10', 'in_transit', 'X', '', 'k1', 'poll', now()) ON CONFLICT DO NOTHING",
+            "INSERT INTO outbox_message (merchant_id, channel, recipient, trigger, unique_key, "
+            "locale, subject, body_text, state, attempts, scheduled_for, created_at) VALUES "
+            "(1, 'email', 'b@example.test', 'delivered', 'key:1', 'en', '', '', 'pending', 0, "
+            "now(), now())",
+            "INSERT INTO webhook_delivery (endpoint_id, event_id, topic, payload, state, "
+            "attempts, next_attempt_at, created_at) VALUES (1, 1, 't', '{}', 'pending', 0, "
+            "now(), now())",
+        ):
+            await conn.execute_query(sql)
+        for table, count in before.items():
+            rows = await conn.execute_query_dict(f"SELECT count(*) AS n FROM {table}")
+            assert rows[0]["n"] == count, f"{table} took a second copy"
+        added = await conn.execute_query_dict(
+            "INSERT INTO domain_event (merchant_id, kind, subject_type, subject_id, payload, "
+            "occurred_at, created_at) VALUES (1, 'k', 'shipment', 1, '{}', now(), now()) "
+            "RETURNING id, tableoid::regclass::text AS part"
+        )
+        month = partitions.month_start(datetime.now(UTC))
+        assert added[0]["part"] == partitions.partition_name("domain_event", month)
+        assert added[0]["id"] > before["domain_event"]  # the id sequence carried on
+        refs = await conn.execute_query_dict("SELECT acknowledgement_id FROM withdrawal")
+        assert refs == [{"acknowledgement_id": 3}]
+        # Analytics' trigger on scans (0022) moved with the table: a problem scan is kept
+        # apart for problem rates, which retention's drops must not touch.
+        await conn.execute_query(
+            "INSERT INTO tracking_event (shipment_id, occurred_at, status, carrier_code, "
+            "description, dedupe_key, source, recorded_at) VALUES (1, now(), 'exception', "
+            "'X', '', 'problem-1', 'poll', now())"
+        )
+        kept = await conn.execute_query_dict(
+            "SELECT status FROM analytics_shipment_problem WHERE shipment_id = 1"
+        )
+        assert {"status": "exception"} in kept
+    finally:
+        await portal_db.disconnect()

@@ -1,5 +1,5 @@
 """Branding and shop settings: name, logo, colours, support contact, locale, time zone,
-quiet hours, expiry and which notification goes on which channel.
+quiet hours, expiry, history retention and which notification goes on which channel.
 
 Validation is in small pure functions (tested on their own); the views only gather form
 fields, call them, and save. Logos live under ``var_dir/uploads/logos`` with random names.
@@ -23,6 +23,7 @@ from portal.admin.auth import render, require_staff, staff_of
 from portal.analytics import labels
 from portal.claims import messages as claim_messages
 from portal.core import images
+from portal.history import retention
 from portal.i18n import _, lazy
 from portal.models import Channel, Merchant
 from portal.notifications import channel_choice
@@ -142,6 +143,16 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         clean["expire_after_days"] = days
     except ValueError:
         errors["expire_after_days"] = _("Enter a number of days from 1 to 365.")
+    if "history_retention_months" in data:  # absent: the form did not show it, keep it
+        try:
+            months = int(data["history_retention_months"])
+            if not retention.MIN_MONTHS <= months <= retention.MAX_MONTHS:
+                raise ValueError
+            clean["history_retention_months"] = months
+        except ValueError:
+            errors["history_retention_months"] = _(
+                "Enter a number of months from %(min)d to %(max)d."
+            ) % {"min": retention.MIN_MONTHS, "max": retention.MAX_MONTHS}
     clean["notification_rules"] = {
         trigger: [c for c in RULE_CHANNELS[trigger] if data.get(f"rule_{trigger}_{c}")]
         for trigger in TRIGGERS
@@ -192,6 +203,7 @@ def _values(merchant: Merchant) -> dict[str, Any]:
         "quiet_hours_start": merchant.quiet_hours_start,
         "quiet_hours_end": merchant.quiet_hours_end,
         "expire_after_days": merchant.expire_after_days,
+        "history_retention_months": merchant.history_retention_months,
         "notification_rules": effective_rules(merchant.notification_rules),
         "channel_order": [c.value for c in channel_choice.offered(merchant)],
         "quiet_hours_channels": sorted(c.value for c in channel_choice.quiet_channels(merchant)),
@@ -230,7 +242,11 @@ async def save_settings(request: Request) -> Response:
         data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     clean, errors = validate(data)
     if errors:
-        values = {**clean, "expire_after_days": data.get("expire_after_days", "")}
+        values = {
+            **clean,
+            "expire_after_days": data.get("expire_after_days", ""),
+            "history_retention_months": data.get("history_retention_months", ""),
+        }
         return _page(request, values=values, errors=errors)
     branding = dict(merchant.branding or {})
     for key in ("primary_color", "accent_color", "support_email", "support_url", "support_phone"):

@@ -17,6 +17,7 @@ from portal.api import (
     attention,
     customers,
     events,
+    merchant_settings,
     openapi,
     orders,
     products,
@@ -49,6 +50,7 @@ def all_operations() -> list[Operation]:
         *webhook_endpoints.OPERATIONS,
         *whatsapp_templates.OPERATIONS,
         *attention.OPERATIONS,
+        *merchant_settings.OPERATIONS,
     ]
 
 

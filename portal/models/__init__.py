@@ -3,7 +3,7 @@
 from portal.models.attention import AttentionItem, AttentionKind
 from portal.models.claims import Claim, ClaimKind, ClaimState
 from portal.models.consent import ConsentChange, ConsentSource
-from portal.models.limits import RateLimitCount
+from portal.models.limits import MaintenanceRun, RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
@@ -81,6 +81,7 @@ __all__ = [
     "EventSource",
     "Exchange",
     "IdempotencyRecord",
+    "MaintenanceRun",
     "Merchant",
     "MessageState",
     "Metric",

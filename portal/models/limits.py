@@ -24,3 +24,17 @@ class RateLimitCount(Model):
         table = "rate_limit_count"
         unique_together = (("scope", "key", "window_start"),)
         indexes = (("expires_at",),)
+
+
+class MaintenanceRun(Model):
+    """When a once-a-day maintenance task (``retention``) last started, shared by workers.
+
+    A worker claims a run with a conditional update (exactly one row changed: it is
+    ours), so several workers never repeat the same day's run.
+    """
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    started_at = fields.DatetimeField()
+
+    class Meta:
+        table = "maintenance_run"

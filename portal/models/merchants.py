@@ -23,6 +23,8 @@ class Merchant(Model):
     quiet_hours_end = fields.CharField(max_length=5, default="08:00")
     #: Days without a carrier update before a shipment becomes ``expired``.
     expire_after_days = fields.IntField(default=30)
+    #: Months of scans, domain events, messages and webhook deliveries kept (retention).
+    history_retention_months = fields.IntField(default=13)
     survey_delay_days = fields.IntField(default=2)
     #: {"custom_question": {locale: text}, "wording": {locale: {question_key: text}}}
     survey_settings: dict[str, Any] = fields.JSONField(default=dict)

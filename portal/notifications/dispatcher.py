@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 
 from portal import consent, db
 from portal.core import draining, timezones
@@ -121,8 +122,15 @@ def _opted_out(message: OutboxMessage) -> bool:
     return not customer.sms_opt_in
 
 
+def _this(message: OutboxMessage, **more: Any) -> QuerySet[OutboxMessage]:
+    """The message's own row, found by id and ``created_at``: on PostgreSQL the table is
+    partitioned by month of ``created_at``, and the id alone would have every statement
+    look in every monthly partition (portal/history/partitions.py)."""
+    return OutboxMessage.filter(id=message.id, created_at=message.created_at, **more)
+
+
 async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> None:
-    await OutboxMessage.filter(id=message.id).update(
+    await _this(message).update(
         state=MessageState.SENT,
         sent_at=now,
         provider_id=sent.provider_id[:100],
@@ -159,7 +167,7 @@ async def _record_failure(
         retry_at = timezones.defer_out_of_quiet_hours(
             now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
         )
-        await OutboxMessage.filter(id=message.id).update(
+        await _this(message).update(
             state=MessageState.PENDING,
             scheduled_for=retry_at,
             lease_until=None,
@@ -167,7 +175,7 @@ async def _record_failure(
             **({} if still_unsure else {"attempt_id": None, "sending_since": None}),
         )
         return True
-    await OutboxMessage.filter(id=message.id).update(
+    await _this(message).update(
         state=MessageState.FAILED,
         lease_until=None,
         error=error.message,
@@ -249,7 +257,7 @@ async def _mark_in_flight(state: _Pass, message: OutboxMessage) -> str | None:
     row is no longer ours or the database does not answer (then nothing is sent)."""
     attempt = uuid.uuid4().hex
     try:
-        marked = await OutboxMessage.filter(id=message.id, state=MessageState.PENDING).update(
+        marked = await _this(message, state=MessageState.PENDING).update(
             attempt_id=attempt, sending_since=datetime.now(UTC)
         )
     except Exception as exc:
@@ -373,9 +381,9 @@ async def _hold_back_fresh_in_flight(
     for message in messages:
         since = message.sending_since
         if message.attempt_id is not None and since is not None and since > now - IN_FLIGHT_GRACE:
-            await OutboxMessage.filter(
-                id=message.id, state=MessageState.PENDING, attempt_id=message.attempt_id
-            ).update(lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1)
+            await _this(message, state=MessageState.PENDING, attempt_id=message.attempt_id).update(
+                lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1
+            )
         else:
             ready.append(message)
     return ready
@@ -443,7 +451,7 @@ async def _settle(
     live = []
     for message in messages:
         if _opted_out(message):
-            await OutboxMessage.filter(id=message.id).update(
+            await _this(message).update(
                 state=MessageState.CANCELLED, lease_until=None, error="recipient opted out"
             )
             state.unstarted.discard(message.id)

@@ -86,6 +86,26 @@ async def test_settings_are_saved(client: httpx.AsyncClient, db: str) -> None:
     assert shop.notification_rules["exception"] == []
 
 
+async def test_the_months_of_history_kept_are_saved_within_bounds(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    page = await client.get("/admin/settings")
+    assert page.context["values"]["history_retention_months"] == 13
+
+    refused = await client.post(
+        "/admin/settings", data={**_form(history_retention_months="2"), "csrf_token": token}
+    )
+    saved = await client.post(
+        "/admin/settings", data={**_form(history_retention_months="24"), "csrf_token": token}
+    )
+
+    assert "history_retention_months" in refused.context["errors"]
+    assert saved.status_code == 303
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert shop.history_retention_months == 24
+
+
 async def test_a_shop_that_never_chose_sees_the_channels_really_used(
     client: httpx.AsyncClient, db: str
 ) -> None:
