@@ -214,3 +214,16 @@ async def test_a_backfill_stores_every_line_item_parcel_and_variant(
     assert await Order.all().count() == 45
     assert await ProductVariant.filter(sku__startswith="IPOD-").count() == 30
     assert max(cost for _name, cost, _vars in store.asked) <= MAX_QUERY_COST
+
+
+async def test_an_order_with_more_fulfilments_than_even_the_second_read_is_logged(
+    client: ShopifyClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FakeShopify(orders=[big_order(1, 60)])
+    with respx.mock:
+        respx.post(SHOPIFY_GRAPHQL).mock(side_effect=store.answer)
+        page = await client.orders(None, None)
+
+    # Fulfilments are a list without cursors: 50 are read, and the cut is said, not hidden.
+    assert len(page.records[0].parcels) == 50
+    assert "may have more than 50 fulfilments" in caplog.text
