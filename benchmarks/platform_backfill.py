@@ -3,7 +3,8 @@
 ``python -m benchmarks.platform_backfill [--orders 10000] [--rounds 3] [--database URL]``
 
 A ``python -m benchmarks.shopify_stub`` process on loopback serves that many orders in
-pages of 100 (the GraphQL Admin API's shape, cursor pagination). Each round:
+pages of the Shopify client's own size (``ORDERS_PAGE``, kept under Shopify's 1,000-point
+single-query cost; the GraphQL Admin API's shape, cursor pagination). Each round:
 
 - A, the import: the database is recreated, one merchant and one Shopify connection are
   written, and the worker's own code path (:func:`portal.platforms.backfill.sync_connection`)
@@ -46,8 +47,10 @@ from benchmarks.common import (
     served,
     table,
 )
+from portal.platforms.shopify_queries import ORDERS_PAGE
 
-PAGE_SIZE = 100
+#: The client's own page (20: a page of 100 orders would cost over 1,000 points).
+PAGE_SIZE = ORDERS_PAGE
 
 
 @dataclass
@@ -145,7 +148,7 @@ async def bare_round(stub: str, stub_pid: int, count: int) -> Run:
         while True:
             response = await http.post(
                 url,
-                json={"query": "query Orders { orders(first: 100) }",
+                json={"query": "query Orders($first: Int!) { orders(first: $first) }",
                       "variables": {"first": PAGE_SIZE, "after": cursor}},
                 headers={"X-Shopify-Access-Token": "shpat_bench"},
             )  # fmt: skip

@@ -4,6 +4,8 @@
 It answers ``POST /admin/api/2025-01/graphql.json`` with pages of orders shaped like
 tests/fixtures/shopify/order_node.json (cursor = offset), an empty ``products`` page, and
 ``GET /health``. Pages are rendered once at start, so the stub is never the bottleneck.
+Each answer reports the requested cost Shopify documents for the query Doorstep sends
+(portal/platforms/shopify_cost.py), and the page size defaults to the client's own.
 """
 
 from __future__ import annotations
@@ -21,22 +23,36 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from portal.platforms.shopify_cost import requested_cost
+from portal.platforms.shopify_queries import (
+    ORDERS_PAGE,
+    ORDERS_QUERY,
+    PRODUCTS_PAGE,
+    PRODUCTS_QUERY,
+)
+
 FIXTURE = Path(__file__).resolve().parent.parent / "tests/fixtures/shopify/order_node.json"
-COST = {
-    "cost": {
-        "requestedQueryCost": 252,
-        "actualQueryCost": 52,
-        "throttleStatus": {
-            "maximumAvailable": 20000.0,
-            "currentlyAvailable": 19900,
-            "restoreRate": 1000.0,
-        },
+
+
+def cost(requested: int) -> dict[str, Any]:
+    """``extensions.cost`` with the documented requested cost (the actual is not modelled)."""
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": min(52, requested),
+            "throttleStatus": {
+                "maximumAvailable": 20000.0,
+                "currentlyAvailable": 19900,
+                "restoreRate": 1000.0,
+            },
+        }
     }
-}
+
+
 EMPTY_PRODUCTS = json.dumps(
     {
         "data": {"products": {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}},
-        "extensions": COST,
+        "extensions": cost(requested_cost(PRODUCTS_QUERY, {"first": PRODUCTS_PAGE})),
     }
 ).encode()
 
@@ -60,6 +76,7 @@ def pages(count: int, size: int) -> dict[int, bytes]:
     base = datetime(2026, 1, 1, tzinfo=UTC)
     nodes = [order(n, template, base) for n in range(count)]
     rendered = {}
+    extensions = cost(requested_cost(ORDERS_QUERY, {"first": size}))
     for start in range(0, count, size):
         chunk = nodes[start : start + size]
         end = start + len(chunk)
@@ -73,7 +90,7 @@ def pages(count: int, size: int) -> dict[int, bytes]:
                         "pageInfo": {"hasNextPage": end < count, "endCursor": str(end)},
                     }
                 },
-                "extensions": COST,
+                "extensions": extensions,
             }
         ).encode()
     return rendered
@@ -106,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.shopify_stub")
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--page-size", type=int, default=ORDERS_PAGE)
     args = parser.parse_args(argv)
     uvicorn.run(
         create_app(args.orders, args.page_size), host="127.0.0.1", port=args.port,

@@ -4,12 +4,17 @@ HTTP here, pure parsing in the ``parse_*`` functions (GraphQL nodes for backfill
 reconciliation, the REST-shaped JSON Shopify posts to webhooks). Pages follow
 ``pageInfo.endCursor``; every answer's ``extensions.cost.throttleStatus`` paces the next
 call, and a ``THROTTLED`` error waits until the bucket holds the query's cost again.
+The queries (portal/platforms/shopify_queries.py) are sized under Shopify's 1,000-point
+single-query limit; what their nested pages leave out of an order or product is read by
+follow-ups, and a ``MAX_COST_EXCEEDED`` refusal halves the page and asks again
+(https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits).
 Shapes: https://shopify.dev/docs/api/admin-graphql (see tests/fixtures/shopify/SOURCE.md).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,7 +32,27 @@ from portal.platforms.base import (
     ShopProduct,
     ShopVariant,
 )
+from portal.platforms.shopify_queries import (
+    ALL_FULFILMENTS,
+    ALL_TRACKING,
+    EVENT_CREATE,
+    FOLLOW_UP_PAGE,
+    FULFILMENTS_PAGE,
+    ORDER_FULFILMENTS_QUERY,
+    ORDER_LINE_ITEMS_QUERY,
+    ORDERS_PAGE,
+    ORDERS_QUERY,
+    PRODUCT_VARIANTS_QUERY,
+    PRODUCTS_PAGE,
+    PRODUCTS_QUERY,
+    REFUND_CREATE,
+    SHOP_QUERY,
+    TRACKING_PAGE,
+    WEBHOOK_CREATE,
+)
 from portal.platforms.transport import RetryLater, Transport
+
+log = logging.getLogger(__name__)
 
 API_VERSION = "2025-01"
 CREDENTIAL_FIELDS = ("access_token", "app_secret")
@@ -57,65 +82,6 @@ TOPICS = {
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 DELIVERY_HEADER = "X-Shopify-Webhook-Id"
 TOPIC_HEADER = "X-Shopify-Topic"
-
-ORDER_FIELDS = """
-id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus
-totalRefundedSet { shopMoney { amount } }
-customer {
-  id email phone firstName lastName
-  emailMarketingConsent { marketingState }
-  smsMarketingConsent { marketingState }
-}
-shippingAddress { name address1 address2 city province zip countryCodeV2 }
-lineItems(first: 100) {
-  nodes { id sku title quantity variantTitle originalUnitPriceSet { shopMoney { amount } } }
-}
-fulfillments(first: 20) { id status trackingInfo(first: 10) { company number } }
-"""
-ORDERS_QUERY = (
-    "query Orders($first: Int!, $after: String, $query: String) {"
-    " orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {"
-    " edges { cursor node {" + ORDER_FIELDS + "} } pageInfo { hasNextPage endCursor } } }"
-)
-PRODUCTS_QUERY = """
-query Products($first: Int!, $after: String) {
-  products(first: $first, after: $after) {
-    edges { cursor node {
-      id handle title updatedAt
-      variants(first: 100) {
-        nodes { id sku price inventoryQuantity selectedOptions { name value } }
-      }
-    } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-"""
-SHOP_QUERY = "query { shop { name myshopifyDomain } }"
-WEBHOOK_CREATE = """
-mutation webhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
-    $webhookSubscription: WebhookSubscriptionInput!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
-    webhookSubscription { id topic }
-    userErrors { field message }
-  }
-}
-"""
-EVENT_CREATE = """
-mutation fulfillmentEventCreate($fulfillmentEvent: FulfillmentEventInput!) {
-  fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) {
-    fulfillmentEvent { id status message }
-    userErrors { field message }
-  }
-}
-"""
-REFUND_CREATE = """
-mutation refundCreate($input: RefundInput!) {
-  refundCreate(input: $input) {
-    refund { id }
-    userErrors { field message }
-  }
-}
-"""
 
 #: Our tracking status -> FulfillmentEventStatus (shopify.dev …/enums/FulfillmentEventStatus).
 EVENT_STATUS = {
@@ -399,7 +365,20 @@ def _body(response: httpx.Response) -> dict[str, Any]:
         (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors
     ):
         raise RetryLater("Shopify throttled the query", max(throttle_wait(body), 1.0))
+    costly = [
+        e
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "MAX_COST_EXCEEDED"
+    ]
+    if costly:
+        reason = str(costly[0].get("message") or "").split("\n", 1)[0]
+        raise CostExceeded(f"Shopify refused the query as too costly (MAX_COST_EXCEEDED): {reason}")
     raise PlatformError(f"Shopify refused the query: {json.dumps(errors)[:300]}")
+
+
+class CostExceeded(PlatformError):
+    """The query's requested cost is over Shopify's single-query limit (MAX_COST_EXCEEDED):
+    asking again for fewer rows at once can pass, waiting cannot."""
 
 
 class ShopifyClient:
@@ -412,6 +391,8 @@ class ShopifyClient:
         self.credentials = credentials
         self.transport = transport
         self._pause = 0.0
+        #: Outer page sizes, halved for good when Shopify says a page costs too much.
+        self.page_sizes = {"orders": ORDERS_PAGE, "products": PRODUCTS_PAGE}
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The ``data`` of one query; waits first when the last answer left the bucket short."""
@@ -439,26 +420,87 @@ class ShopifyClient:
         shop = (await self.graphql(SHOP_QUERY)).get("shop") or {}
         return str(shop.get("name") or shop.get("myshopifyDomain") or "")
 
+    async def _shrinking(
+        self, query: str, variables: dict[str, Any], kind: str | None = None
+    ) -> dict[str, Any]:
+        """``query`` with ``variables["first"]`` halved until Shopify accepts its cost."""
+        while True:
+            try:
+                return await self.graphql(query, variables)
+            except CostExceeded:
+                if variables["first"] <= 1:
+                    raise
+                variables = {**variables, "first": max(1, variables["first"] // 2)}
+                if kind is not None:
+                    self.page_sizes[kind] = variables["first"]
+
     async def orders(
-        self, cursor: str | None, since: datetime | None, page_size: int = 100
+        self, cursor: str | None, since: datetime | None, page_size: int = ORDERS_PAGE
     ) -> Page[ShopOrder]:
         query = f"updated_at:>='{since.isoformat()}'" if since else None
-        data = await self.graphql(
-            ORDERS_QUERY, {"first": page_size, "after": cursor, "query": query}
+        first = min(page_size, self.page_sizes["orders"])
+        data = await self._shrinking(
+            ORDERS_QUERY, {"first": first, "after": cursor, "query": query}, "orders"
         )
         orders = data["orders"]
         info = orders.get("pageInfo") or {}
+        nodes = [e["node"] for e in orders.get("edges") or []]
+        for node in nodes:
+            await self._complete_order(node)
         return Page(
-            [parse_order_node(e["node"]) for e in orders.get("edges") or []],
+            [parse_order_node(node) for node in nodes],
             info.get("endCursor") if info.get("hasNextPage") else None,
         )
 
-    async def products(self, cursor: str | None, page_size: int = 50) -> Page[ShopProduct]:
-        data = await self.graphql(PRODUCTS_QUERY, {"first": page_size, "after": cursor})
+    async def _complete_order(self, node: dict[str, Any]) -> None:
+        """Reads what the page's nested limits left out of one order, in place: the rest of
+        its line items by cursor, and its fulfilments again when the page held as many as
+        it asked for (``fulfillments`` and ``trackingInfo`` are lists, without cursors)."""
+        items = node.get("lineItems") or {}
+        info = items.get("pageInfo") or {}
+        while info.get("hasNextPage"):
+            variables = {"id": node["id"], "first": FOLLOW_UP_PAGE, "after": info["endCursor"]}
+            data = await self._shrinking(ORDER_LINE_ITEMS_QUERY, variables)
+            more = (data.get("order") or {}).get("lineItems") or {}
+            items.setdefault("nodes", []).extend(more.get("nodes") or [])
+            info = more.get("pageInfo") or {}
+        fulfilments = node.get("fulfillments") or []
+        if len(fulfilments) < FULFILMENTS_PAGE and all(
+            len(f.get("trackingInfo") or []) < TRACKING_PAGE for f in fulfilments
+        ):
+            return
+        data = await self.graphql(ORDER_FULFILMENTS_QUERY, {"id": node["id"]})
+        node["fulfillments"] = fulfilments = (data.get("order") or {}).get("fulfillments") or []
+        if len(fulfilments) >= ALL_FULFILMENTS or any(
+            len(f.get("trackingInfo") or []) >= ALL_TRACKING for f in fulfilments
+        ):
+            log.warning(
+                "Shopify order %s may have more than %d fulfilments or %d tracking numbers "
+                "in one; only those were read",
+                node["id"], ALL_FULFILMENTS, ALL_TRACKING,
+            )  # fmt: skip
+
+    async def products(
+        self, cursor: str | None, page_size: int = PRODUCTS_PAGE
+    ) -> Page[ShopProduct]:
+        first = min(page_size, self.page_sizes["products"])
+        data = await self._shrinking(PRODUCTS_QUERY, {"first": first, "after": cursor}, "products")
         products = data["products"]
         info = products.get("pageInfo") or {}
+        nodes = [e["node"] for e in products.get("edges") or []]
+        for node in nodes:
+            variants = node.get("variants") or {}
+            more_info = variants.get("pageInfo") or {}
+            while more_info.get("hasNextPage"):
+                variables = {
+                    "id": node["id"], "first": FOLLOW_UP_PAGE, "after": more_info["endCursor"]
+                }  # fmt: skip
+                data = await self._shrinking(PRODUCT_VARIANTS_QUERY, variables)
+                more = (data.get("product") or {}).get("variants") or {}
+                variants.setdefault("nodes", []).extend(more.get("nodes") or [])
+                more_info = more.get("pageInfo") or {}
         return Page(
-            [parse_product_node(e["node"]) for e in products.get("edges") or []],
+            [parse_product_node(node) for node in nodes],
             info.get("endCursor") if info.get("hasNextPage") else None,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from portal.platforms import signatures
+from portal.platforms.shopify_cost import MAX_QUERY_COST, requested_cost
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SHOP = "https://snowdevil.myshopify.com"
@@ -51,11 +53,11 @@ def shopify_order(n: int, base: datetime) -> dict[str, Any]:
     return node
 
 
-def _cost(available: float = 1990.0) -> dict[str, Any]:
+def _cost(available: float = 1990.0, requested: int = 252) -> dict[str, Any]:
     return {
         "cost": {
-            "requestedQueryCost": 252,
-            "actualQueryCost": 52,
+            "requestedQueryCost": requested,
+            "actualQueryCost": min(52, requested),
             "throttleStatus": {
                 "maximumAvailable": 2000.0,
                 "currentlyAvailable": available,
@@ -80,6 +82,12 @@ class FakeShopify:
     order_pages: int = 0
     #: An orders cursor answered 401, as if the token were revoked mid-backfill.
     refuse_after: str | None = None
+    #: Products served instead of fixtures/shopify/products_page.json (full nodes).
+    products: list[dict[str, Any]] | None = None
+    #: Shopify's single-query limit on the requested cost, enforced as documented.
+    max_cost: int = MAX_QUERY_COST
+    #: (query's operation name, requested cost, variables) of every query answered.
+    asked: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("X-Shopify-Access-Token") != self.token:
@@ -91,6 +99,15 @@ class FakeShopify:
         query, variables = body["query"], body.get("variables") or {}
         if "orders(" in query and self.faults:
             return self.faults.pop(0)
+        cost = requested_cost(query, variables)
+        operation = re.search(r"(?:query|mutation)\s*(\w*)", query)
+        self.asked.append((operation.group(1) if operation else "", cost, variables))
+        if cost > self.max_cost:
+            return httpx.Response(200, json=_too_costly(cost, self.max_cost))
+        if "order(id:" in query:
+            return self._one_order(query, variables, cost)
+        if "product(id:" in query:
+            return self._one_product(variables, cost)
         if "shop {" in query:
             return httpx.Response(200, json=fixture("shopify", "shop.json"))
         if "webhookSubscriptionCreate" in query:
@@ -101,9 +118,11 @@ class FakeShopify:
             created["id"] = f"gid://shopify/WebhookSubscription/{len(self.subscriptions)}"
             return httpx.Response(200, json=answer)
         if "products(" in query:
-            return httpx.Response(200, json=fixture("shopify", "products_page.json"))
+            if self.products is None:
+                return httpx.Response(200, json=fixture("shopify", "products_page.json"))
+            return self._products(query, variables, cost)
         if "orders(" in query:
-            return self._orders(variables)
+            return self._orders(variables, query, cost)
         if "fulfillmentEventCreate" in query:
             self.events.append(variables["fulfillmentEvent"])
             return httpx.Response(200, json=fixture("shopify", "fulfillment_event_create.json"))
@@ -112,7 +131,60 @@ class FakeShopify:
             return httpx.Response(200, json=fixture("shopify", "refund_create.json"))
         raise AssertionError(f"unexpected query {query[:60]}")
 
-    def _orders(self, variables: dict[str, Any]) -> httpx.Response:
+    def _order(self, gid: str) -> dict[str, Any]:
+        return next(o for o in self.orders if o["id"] == gid)
+
+    def _one_order(self, query: str, variables: dict[str, Any], cost: int) -> httpx.Response:
+        """``order(id:)``: the rest of its line items, or its fulfilments again."""
+        order = self._order(variables["id"])
+        if "lineItems(" in query:
+            items = order["lineItems"]["nodes"]
+            node = {"lineItems": _connection(items, variables["first"], variables.get("after"))}
+        else:
+            node = {"fulfillments": _fulfilments(order, query)}
+        return httpx.Response(
+            200, json={"data": {"order": node}, "extensions": _cost(requested=cost)}
+        )
+
+    def _one_product(self, variables: dict[str, Any], cost: int) -> httpx.Response:
+        product = next(p for p in self.products or [] if p["id"] == variables["id"])
+        variants = _connection(
+            product["variants"]["nodes"], variables["first"], variables.get("after")
+        )
+        return httpx.Response(
+            200,
+            json={"data": {"product": {"variants": variants}}, "extensions": _cost(requested=cost)},
+        )
+
+    def _products(self, query: str, variables: dict[str, Any], cost: int) -> httpx.Response:
+        products = self.products or []
+        start = int(variables["after"]) if variables.get("after") else 0
+        page = products[start : start + int(variables["first"])]
+        end = start + len(page)
+        first = _first(query, "variants")
+        edges = [
+            {
+                "cursor": str(start + i + 1),
+                "node": {**p, "variants": _connection(p["variants"]["nodes"], first, None)},
+            }
+            for i, p in enumerate(page)
+        ]
+        return httpx.Response(
+            200,
+            json={
+                "data": {
+                    "products": {
+                        "edges": edges,
+                        "pageInfo": {"hasNextPage": end < len(products), "endCursor": str(end)},
+                    }
+                },
+                "extensions": _cost(requested=cost),
+            },
+        )
+
+    def _orders(
+        self, variables: dict[str, Any], query: str = "", cost: int = 252
+    ) -> httpx.Response:
         self.order_pages += 1
         if self.refuse_after is not None and variables.get("after") == self.refuse_after:
             return httpx.Response(401, json={"errors": "[API] Invalid API key or access token"})
@@ -125,14 +197,63 @@ class FakeShopify:
                 "data": {
                     "orders": {
                         "edges": [
-                            {"cursor": str(start + i + 1), "node": n} for i, n in enumerate(page)
+                            {"cursor": str(start + i + 1), "node": _as_asked(n, query)}
+                            for i, n in enumerate(page)
                         ],
                         "pageInfo": {"hasNextPage": end < len(self.orders), "endCursor": str(end)},
                     }
                 },
-                "extensions": _cost(),
+                "extensions": _cost(requested=cost),
             },
         )
+
+
+def _first(query: str, name: str) -> int:
+    """The literal ``first`` a query gives a nested field (``lineItems(first: 8)``)."""
+    found = re.search(name + r"\(first: (\d+)", query)
+    assert found, f"{name} without a literal first"
+    return int(found.group(1))
+
+
+def _connection(nodes: list[Any], first: int, after: str | None) -> dict[str, Any]:
+    """A connection's page as Shopify answers it (offsets stand in for opaque cursors)."""
+    start = int(after) if after else 0
+    page = nodes[start : start + first]
+    end = start + len(page)
+    return {
+        "nodes": page,
+        "pageInfo": {"hasNextPage": end < len(nodes), "endCursor": str(end) if page else None},
+    }
+
+
+def _fulfilments(order: dict[str, Any], query: str) -> list[dict[str, Any]]:
+    """``fulfillments(first:)`` and each one's ``trackingInfo(first:)``: lists, cut short."""
+    tracking = _first(query, "trackingInfo")
+    return [
+        {**f, "trackingInfo": (f.get("trackingInfo") or [])[:tracking]}
+        for f in (order.get("fulfillments") or [])[: _first(query, "fulfillments")]
+    ]
+
+
+def _as_asked(order: dict[str, Any], query: str) -> dict[str, Any]:
+    """A stored order cut to the nested limits the orders query asked for."""
+    if "lineItems(first:" not in query:
+        return order
+    items = order["lineItems"]["nodes"]
+    return {
+        **order,
+        "lineItems": _connection(items, _first(query, "lineItems"), None),
+        "fulfillments": _fulfilments(order, query),
+    }
+
+
+def _too_costly(cost: int, limit: int) -> dict[str, Any]:
+    """Shopify's refusal of a query over the single-query limit (MAX_COST_EXCEEDED)."""
+    body: dict[str, Any] = fixture("shopify", "max_cost_exceeded.json")
+    error = body["errors"][0]
+    error["message"] = error["message"].replace("1802", str(cost)).replace("(1000)", f"({limit})")
+    error["extensions"].update(cost=cost, maxCost=limit)
+    return body
 
 
 def shopify_delivery(

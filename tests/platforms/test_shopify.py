@@ -151,7 +151,8 @@ async def test_backfill_reads_250_orders_across_pages_once(
 
     assert await sync_job(settings, http) is True
 
-    assert store.order_pages == 3  # 100 + 100 + 50
+    assert store.order_pages == 13  # 12 x 20 + 10: a page of 20 stays under 1,000 points
+    assert max(cost for _, cost, _ in store.asked) <= 1000
     assert await Order.all().count() == 250
     assert await OrderItem.filter(sku="IPOD2008GREEN").count() == 250
     first = await Order.get(number="#1000")
@@ -363,13 +364,13 @@ async def test_a_page_refused_half_way_keeps_the_batches_written_and_stops_readi
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     connection = await connected(app)
-    monkeypatch.setattr(backfill, "APPLY_BATCH", 100)  # a batch per page
-    store.refuse_after = "200"  # the third page
+    monkeypatch.setattr(backfill, "APPLY_BATCH", 20)  # a batch per page of 20
+    store.refuse_after = "40"  # the third page
 
     report = await sync_connection(connection, app.state.settings, http)
 
     assert report.problems == ["The store refused the credentials (HTTP 401)."]
-    assert await Order.all().count() == 200  # the two batches before it are kept
+    assert await Order.all().count() == 40  # the two batches before it are kept
     paused = await PlatformConnection.get(id=connection.id)
     assert paused.paused_reason is not None and paused.synced_until is None
     assert store.order_pages == 3  # the page reader stopped at the refusal

@@ -1,0 +1,120 @@
+"""The GraphQL documents Doorstep sends Shopify's Admin API, and the page sizes in them.
+
+Kept apart from the client so their cost can be read on its own: each stays at or under
+Shopify's 1,000-point single-query limit on the requested cost, computed by the rules in
+portal/platforms/shopify_cost.py (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits).
+"""
+
+from __future__ import annotations
+
+# Page sizes keep every query's requested cost (portal/platforms/shopify_cost.py) at or
+# under Shopify's 1,000-point single-query limit; tests/platforms/test_shopify_cost.py
+# checks each query as sent. An order page costs 2 + ORDERS_PAGE x (11 + 3 x LINE_ITEMS_PAGE
+# + FULFILMENTS_PAGE x (3 + TRACKING_PAGE)) = 902; a product page 2 + PRODUCTS_PAGE x
+# (3 + 2 x VARIANTS_PAGE) = 862. What a nested page leaves out is fetched per order or
+# product by the follow-up queries below.
+ORDERS_PAGE = 20
+LINE_ITEMS_PAGE = 8
+FULFILMENTS_PAGE = 2
+TRACKING_PAGE = 2
+PRODUCTS_PAGE = 20
+VARIANTS_PAGE = 20
+#: ``first`` of a follow-up for one order's or product's remaining line items / variants
+#: (250 is the largest ``first`` Shopify accepts): 753 and 503 points.
+FOLLOW_UP_PAGE = 250
+#: One order's fulfilments read again when its page may have cut them: 653 points.
+ALL_FULFILMENTS = 50
+ALL_TRACKING = 10
+
+LINE_ITEM_FIELDS = (
+    "id sku title quantity variantTitle originalUnitPriceSet { shopMoney { amount } }"
+)
+FULFILMENT_FIELDS = "id status trackingInfo(first: {tracking}) {{ company number }}"
+ORDER_FIELDS = f"""
+id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus
+totalRefundedSet {{ shopMoney {{ amount }} }}
+customer {{
+  id email phone firstName lastName
+  emailMarketingConsent {{ marketingState }}
+  smsMarketingConsent {{ marketingState }}
+}}
+shippingAddress {{ name address1 address2 city province zip countryCodeV2 }}
+lineItems(first: {LINE_ITEMS_PAGE}) {{
+  nodes {{ {LINE_ITEM_FIELDS} }}
+  pageInfo {{ hasNextPage endCursor }}
+}}
+fulfillments(first: {FULFILMENTS_PAGE}) {{ {FULFILMENT_FIELDS.format(tracking=TRACKING_PAGE)} }}
+"""
+ORDERS_QUERY = (
+    "query Orders($first: Int!, $after: String, $query: String) {"
+    " orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {"
+    " edges { cursor node {" + ORDER_FIELDS + "} } pageInfo { hasNextPage endCursor } } }"
+)
+ORDER_LINE_ITEMS_QUERY = f"""
+query OrderLineItems($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: $first, after: $after) {{
+      nodes {{ {LINE_ITEM_FIELDS} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+ORDER_FULFILMENTS_QUERY = f"""
+query OrderFulfillments($id: ID!) {{
+  order(id: $id) {{
+    fulfillments(first: {ALL_FULFILMENTS}) {{ {FULFILMENT_FIELDS.format(tracking=ALL_TRACKING)} }}
+  }}
+}}
+"""
+VARIANT_FIELDS = "id sku price inventoryQuantity selectedOptions { name value }"
+PRODUCTS_QUERY = f"""
+query Products($first: Int!, $after: String) {{
+  products(first: $first, after: $after) {{
+    edges {{ cursor node {{
+      id handle title updatedAt
+      variants(first: {VARIANTS_PAGE}) {{
+        nodes {{ {VARIANT_FIELDS} }}
+        pageInfo {{ hasNextPage endCursor }}
+      }}
+    }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+PRODUCT_VARIANTS_QUERY = f"""
+query ProductVariants($id: ID!, $first: Int!, $after: String) {{
+  product(id: $id) {{
+    variants(first: $first, after: $after) {{
+      nodes {{ {VARIANT_FIELDS} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+SHOP_QUERY = "query { shop { name myshopifyDomain } }"
+WEBHOOK_CREATE = """
+mutation webhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
+    $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+EVENT_CREATE = """
+mutation fulfillmentEventCreate($fulfillmentEvent: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) {
+    fulfillmentEvent { id status message }
+    userErrors { field message }
+  }
+}
+"""
+REFUND_CREATE = """
+mutation refundCreate($input: RefundInput!) {
+  refundCreate(input: $input) {
+    refund { id }
+    userErrors { field message }
+  }
+}
+"""
