@@ -8,6 +8,7 @@ retried message keeps its identity and receivers can drop the duplicate.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -182,6 +183,10 @@ class EmailChannel(MessageChannel):
 
     @staticmethod
     async def _sendmail(smtp: aiosmtplib.SMTP, email: bytes, sender: str, recipient: str) -> None:
+        """One envelope, command by command: what ``SMTP.sendmail`` does for a single
+        recipient (reset the envelope after a refusal, all recipients refused raised as
+        :class:`aiosmtplib.SMTPRecipientsRefused`), without parsing each address twice
+        more and measuring the message again (it is written with CRLF already)."""
         if smtp.is_ehlo_or_helo_needed:
             await smtp.ehlo()
         options = []
@@ -192,15 +197,22 @@ class EmailChannel(MessageChannel):
                     f"{recipient!r} needs SMTPUTF8, which the server lacks", permanent=True
                 )
             options.append("SMTPUTF8")
-        eight_bit = smtp.supports_extension("8BITMIME")
-        if eight_bit:
+        if smtp.supports_extension("size"):
+            options.append(f"SIZE={len(email)}")
+        if smtp.supports_extension("8BITMIME"):
             options.append("BODY=8BITMIME")
-        await smtp.sendmail(
-            sender,
-            [recipient],
-            email,
-            mail_options=options,
-        )
+        encoding = "utf-8" if utf8 else "ascii"
+        try:
+            await smtp.mail(sender, options=options, encoding=encoding)
+            try:
+                await smtp.rcpt(recipient, encoding=encoding)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                raise aiosmtplib.SMTPRecipientsRefused([exc]) from exc
+            await smtp.data(email)
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+            with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
+                await smtp.rset()
+            raise
 
     async def close(self) -> None:
         smtp, self._smtp = self._smtp, None
