@@ -83,6 +83,12 @@ def _parse_sender(mail_from: str) -> tuple[str, str]:
     return name, address or "no-reply@doorstep.invalid"
 
 
+@lru_cache(maxsize=16)
+def _quoted(address: str) -> str:
+    """``<address>`` as aiosmtplib writes it in MAIL (refusing what cannot be sent)."""
+    return aiosmtplib.email.quote_address(address)
+
+
 def message_id(message_id_number: int, domain: str) -> str:
     return f"<notification.{message_id_number}@{domain}>"
 
@@ -186,7 +192,8 @@ class EmailChannel(MessageChannel):
         """One envelope, command by command: what ``SMTP.sendmail`` does for a single
         recipient (reset the envelope after a refusal, all recipients refused raised as
         :class:`aiosmtplib.SMTPRecipientsRefused`), without parsing each address twice
-        more and measuring the message again (it is written with CRLF already)."""
+        more, the sender at all after its first message, or measuring the message again
+        (it is written with CRLF already)."""
         if smtp.is_ehlo_or_helo_needed:
             await smtp.ehlo()
         options = []
@@ -203,7 +210,14 @@ class EmailChannel(MessageChannel):
             options.append("BODY=8BITMIME")
         encoding = "utf-8" if utf8 else "ascii"
         try:
-            await smtp.mail(sender, options=options, encoding=encoding)
+            # MAIL as SMTP.mail sends it, the sender (ours, one per setting) quoted once.
+            mail = await smtp.execute_command(
+                b"MAIL",
+                b"FROM:" + _quoted(sender).encode(encoding),
+                *(option.encode("ascii") for option in options),
+            )
+            if mail.code != aiosmtplib.SMTPStatus.completed:
+                raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, sender)
             try:
                 await smtp.rcpt(recipient, encoding=encoding)
             except aiosmtplib.SMTPRecipientRefused as exc:
