@@ -71,22 +71,27 @@ def watch(sink: WatchedSink, delay: float) -> asyncio.Queue[int]:
     return sink.arrived
 
 
-async def test_a_lane_marks_its_next_batch_before_the_first_of_them_is_sent(
+async def test_a_lane_marks_its_messages_before_the_first_is_sent_and_records_them_meanwhile(
     db: str, sink: WatchedSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(dispatcher, "LANES", 1)
-    arrived = watch(sink, delay=0.3)
-    await many(await parcel(), dispatcher.IN_FLIGHT_BATCH + 3)
+    arrived = watch(sink, delay=0.2)
+    total = dispatcher.RECORD_BATCH + 3
+    await many(await parcel(), total)
 
     work = asyncio.create_task(dispatch_once(smtp(sink)))
     await arrived.get()  # the first message is at the server
-    marked = await OutboxMessage.filter(attempt_id__isnull=False).order_by("id")
+    marked = await OutboxMessage.filter(attempt_id__isnull=False)
+    for _ in range(dispatcher.RECORD_BATCH + 1):
+        await arrived.get()
+    recorded_while_sending = await OutboxMessage.filter(state=MessageState.SENT).count()
     report = await work
 
-    assert len(marked) == dispatcher.IN_FLIGHT_BATCH
-    assert len({m.attempt_id for m in marked}) == 1
+    assert len(marked) == total and len({m.attempt_id for m in marked}) == 1
     assert all(m.sending_since is not None for m in marked)
-    assert report.sent == dispatcher.IN_FLIGHT_BATCH + 3
+    # The first few outcomes were written while the lane went on sending.
+    assert recorded_while_sending == dispatcher.RECORD_BATCH
+    assert report.sent == total
     rows = await OutboxMessage.all()
     assert all(m.state == MessageState.SENT and m.attempt_id is None for m in rows)
 
@@ -116,7 +121,7 @@ async def test_a_pass_cancelled_mid_batch_records_what_it_sent_and_hands_back_th
     rest are unmarked and due again, their attempt uncounted."""
     monkeypatch.setattr(dispatcher, "LANES", 1)
     arrived = watch(sink, delay=0.3)
-    await many(await parcel(), dispatcher.IN_FLIGHT_BATCH)
+    await many(await parcel(), dispatcher.RECORD_BATCH)
 
     work = asyncio.create_task(dispatch_once(smtp(sink)))
     for _ in range(3):
@@ -131,7 +136,7 @@ async def test_a_pass_cancelled_mid_batch_records_what_it_sent_and_hands_back_th
     handed_back = [m for m in rows if m.state == MessageState.PENDING and m.attempt_id is None]
     assert len(sent) == 2 and all(m.provider_id for m in sent)
     assert len(in_doubt) == 1 and in_doubt[0].state == MessageState.PENDING
-    assert len(handed_back) == dispatcher.IN_FLIGHT_BATCH - 3
+    assert len(handed_back) == dispatcher.RECORD_BATCH - 3
     assert all(m.lease_until is None and m.attempts == 0 for m in handed_back)
 
 
