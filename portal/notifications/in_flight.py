@@ -1,16 +1,16 @@
-"""The dispatcher's per-message outbox writes, a few messages per statement, in plain SQL.
+"""The dispatcher's per-message outbox writes, many messages per statement, in plain SQL.
 
 Each send is bracketed by two writes: the in-flight mark (``attempt_id``,
 ``sending_since``) before the provider is called, and the outcome after. Through the ORM
 that was two statements a message, each built by pypika, and together more CPU than
-sending an e-mail. Here a lane marks its next few messages with one ``UPDATE`` (every
-mark is still written before its send), and their ``sent`` outcomes are written with one
-``UPDATE`` once the few are done (before the lane marks any more).
+sending an e-mail. Here a lane marks all its messages with one ``UPDATE`` before its first
+send (so every mark is still written before its send), and records their ``sent``
+outcomes a batch per ``UPDATE`` (``dispatcher._Recorder``).
 
 What a crash costs is unchanged in kind: a row still marked after its lease lapsed is
-looked up with the provider (SMS) or sent again under the same Message-ID (e-mail), once.
-A stopping worker unmarks the messages it marked but never handed over
-(:func:`release`), so only the message under way when it died can be in doubt.
+looked up with the provider (SMS) or sent again under the same Message-ID (e-mail), once;
+a row marked but never handed over is simply sent then. A stopping worker unmarks the
+messages it marked but never started (:func:`release`).
 """
 
 from __future__ import annotations
