@@ -60,10 +60,10 @@ RECORD_AFTER_CANCEL = 30.0
 MAX_ATTEMPTS = 6
 #: Recipients served at the same time in one pass.
 LANES = 4
-#: Sent outcomes a lane records with one statement (written while it goes on sending):
-#: fewer statements per message, against a few more messages sent twice if the worker is
-#: killed (a stop or an outage sends nothing twice).
-RECORD_BATCH = 8
+#: Sent outcomes a lane lets wait for the database (while one write is under way) before
+#: it stops sending until they are written: what a killed worker can send twice (a stop
+#: or an outage sends nothing twice).
+RECORD_BACKLOG = 16
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 
@@ -329,11 +329,11 @@ async def _deliver_unsure(
 
 
 class _Recorder:
-    """A lane's sent outcomes, written :data:`RECORD_BATCH` or more at a time by one write
-    in the background while the lane goes on sending. At most one write is under way and
-    at most twice the batch waits for it, so what a killed worker leaves unrecorded stays
-    bounded (four batches, eight to sixteen messages usually); :meth:`flush` writes the
-    rest."""
+    """A lane's sent outcomes, written in the background while the lane goes on sending:
+    one write under way at a time, taking every outcome that came in meanwhile (one a
+    statement when the database keeps up, more when it lags), and at most
+    :data:`RECORD_BACKLOG` waiting for it, so what a killed worker leaves unrecorded stays
+    small; :meth:`flush` writes the rest."""
 
     def __init__(self, state: _Pass, report: DispatchReport, now: datetime) -> None:
         self.state, self.report, self.now = state, report, now
@@ -342,10 +342,8 @@ class _Recorder:
 
     async def add(self, message_id: int, sent: Sent) -> None:
         self.pending.append((message_id, sent))
-        if len(self.pending) < RECORD_BATCH:
-            return
         if self.task is not None and not self.task.done():
-            if len(self.pending) < 2 * RECORD_BATCH:
+            if len(self.pending) < RECORD_BACKLOG:
                 return
             # The database lags: wait rather than let unrecorded sends pile up (shielded:
             # a cancelled lane must not cancel a write of outcomes in hand).

@@ -76,21 +76,21 @@ async def test_a_lane_marks_its_messages_before_the_first_is_sent_and_records_th
 ) -> None:
     monkeypatch.setattr(dispatcher, "LANES", 1)
     arrived = watch(sink, delay=0.2)
-    total = dispatcher.RECORD_BATCH + 3
+    total = 11
     await many(await parcel(), total)
 
     work = asyncio.create_task(dispatch_once(smtp(sink)))
     await arrived.get()  # the first message is at the server
     marked = await OutboxMessage.filter(attempt_id__isnull=False)
-    for _ in range(dispatcher.RECORD_BATCH + 1):
+    for _ in range(9):
         await arrived.get()
     recorded_while_sending = await OutboxMessage.filter(state=MessageState.SENT).count()
     report = await work
 
     assert len(marked) == total and len({m.attempt_id for m in marked}) == 1
     assert all(m.sending_since is not None for m in marked)
-    # The first few outcomes were written while the lane went on sending.
-    assert recorded_while_sending == dispatcher.RECORD_BATCH
+    # Outcomes were written while the lane went on sending, not all at its end.
+    assert 1 <= recorded_while_sending <= 9
     assert report.sent == total
     rows = await OutboxMessage.all()
     assert all(m.state == MessageState.SENT and m.attempt_id is None for m in rows)
@@ -121,7 +121,7 @@ async def test_a_pass_cancelled_mid_batch_records_what_it_sent_and_hands_back_th
     rest are unmarked and due again, their attempt uncounted."""
     monkeypatch.setattr(dispatcher, "LANES", 1)
     arrived = watch(sink, delay=0.3)
-    await many(await parcel(), dispatcher.RECORD_BATCH)
+    await many(await parcel(), 8)
 
     work = asyncio.create_task(dispatch_once(smtp(sink)))
     for _ in range(3):
@@ -136,7 +136,7 @@ async def test_a_pass_cancelled_mid_batch_records_what_it_sent_and_hands_back_th
     handed_back = [m for m in rows if m.state == MessageState.PENDING and m.attempt_id is None]
     assert len(sent) == 2 and all(m.provider_id for m in sent)
     assert len(in_doubt) == 1 and in_doubt[0].state == MessageState.PENDING
-    assert len(handed_back) == dispatcher.RECORD_BATCH - 3
+    assert len(handed_back) == 8 - 3
     assert all(m.lease_until is None and m.attempts == 0 for m in handed_back)
 
 
