@@ -65,8 +65,10 @@ def read_preferences_token(settings: Settings, token: str) -> int | None:
     return value if is_id(value) else None
 
 
-def preferences_link(settings: Settings, customer_id: int) -> str:
-    token = make_preferences_token(settings, customer_id)
+def preferences_link(settings: Settings, customer_id: int, token: str | None = None) -> str:
+    """The preferences page of a customer; ``token``: one already made for them (a
+    message's unsubscribe headers use it twice, and signing costs)."""
+    token = token or make_preferences_token(settings, customer_id)
     return f"{settings.public_base_url}{PREFERENCES_PATH}/{token}"
 
 

@@ -35,7 +35,7 @@ from portal.core import draining, timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
-from portal.notifications import devmailbox
+from portal.notifications import devmailbox, in_flight
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
@@ -61,6 +61,10 @@ RECORD_AFTER_CANCEL = 30.0
 MAX_ATTEMPTS = 6
 #: Recipients served at the same time in one pass.
 LANES = 4
+#: Sent outcomes a lane lets wait for the database (while one write is under way) before
+#: it stops sending until they are written: what a killed worker can send twice (a stop
+#: or an outage sends nothing twice).
+RECORD_BACKLOG = 16
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 
@@ -129,19 +133,6 @@ def _this(message: OutboxMessage, **more: Any) -> QuerySet[OutboxMessage]:
     return OutboxMessage.filter(id=message.id, created_at=message.created_at, **more)
 
 
-async def _record_sent(message: OutboxMessage, sent: Sent, now: datetime) -> None:
-    await _this(message).update(
-        state=MessageState.SENT,
-        sent_at=now,
-        provider_id=sent.provider_id[:100],
-        delivery_status=sent.status[:32],
-        lease_until=None,
-        error=None,
-        attempt_id=None,
-        sending_since=None,
-    )
-
-
 async def _record_failure(
     settings: Settings,
     message: OutboxMessage,
@@ -200,6 +191,8 @@ class _Pass:
     worker stops), and whether the database stopped answering (then every lane stops)."""
 
     unstarted: set[int]
+    #: Written into each row just before it is handed to the provider.
+    attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Still leased to this pass (renewed by the heartbeat): not settled, not held back.
     leased: set[int] = field(default_factory=set)
     database_away: bool = False
@@ -252,21 +245,18 @@ async def _until_recorded(
         return result
 
 
-async def _mark_in_flight(state: _Pass, message: OutboxMessage) -> str | None:
-    """Write this attempt's id into the row before the provider is called; None when the
-    row is no longer ours or the database does not answer (then nothing is sent)."""
-    attempt = uuid.uuid4().hex
+async def _mark(state: _Pass, messages: list[OutboxMessage]) -> set[int] | None:
+    """Write the pass's attempt id into these rows before any of them is handed to the
+    provider (one statement); the ids still ours, or None when the database does not
+    answer (then nothing is sent)."""
     try:
-        marked = await _this(message, state=MessageState.PENDING).update(
-            attempt_id=attempt, sending_since=datetime.now(UTC)
-        )
+        return await in_flight.mark([m.id for m in messages], state.attempt, datetime.now(UTC))
     except Exception as exc:
         if not db.unreachable(exc):
             raise
         state.database_away = True
-        log.warning("database away before sending outbox message %s: %r", message.id, exc)
+        log.warning("database away before sending outbox messages %s: %r", messages[0].id, exc)
         return None
-    return attempt if marked else None
 
 
 async def _recover(sender: MessageChannel, message: OutboxMessage) -> Sent | None:
@@ -282,6 +272,108 @@ async def _recover(sender: MessageChannel, message: OutboxMessage) -> Sent | Non
     return found
 
 
+async def _attempt(
+    sender: MessageChannel, message: OutboxMessage, state: _Pass, recovered: Sent | None = None
+) -> Sent | DeliveryError | None:
+    """Hand one marked message to the provider: what it said, or None when the database
+    went away meanwhile (the lane stops)."""
+    try:
+        return recovered or await sender.send(message)
+    except DeliveryError as exc:
+        return exc
+    except Exception as exc:  # a bug or an unexpected reply must not stop the batch
+        if db.unreachable(exc) and state.database_away:
+            return None
+        log.exception("sending outbox message %s failed unexpectedly", message.id)
+        return DeliveryError(f"unexpected error: {exc!r}", permanent=False)
+
+
+async def _settle_failure(
+    settings: Settings,
+    state: _Pass,
+    report: DispatchReport,
+    message: OutboxMessage,
+    error: DeliveryError,
+    now: datetime,
+    unsure: bool = False,
+) -> None:
+    record = partial(_record_failure, settings, message, error, now, unsure)
+    if await _until_recorded(state, message.id, record):
+        report.retried += 1
+    else:
+        report.failed += 1
+
+
+async def _deliver_unsure(
+    settings: Settings,
+    message: OutboxMessage,
+    sender: MessageChannel,
+    report: DispatchReport,
+    now: datetime,
+    state: _Pass,
+) -> None:
+    """A message an earlier attempt died sending: ask the provider first, then (if it
+    never got it) mark and send it on its own."""
+    state.unstarted.discard(message.id)
+    try:
+        found = await _recover(sender, message)
+    except Exception as exc:
+        if not isinstance(exc, DeliveryError):
+            if db.unreachable(exc) and state.database_away:
+                return
+            log.exception("looking up outbox message %s failed unexpectedly", message.id)
+            exc = DeliveryError(f"unexpected error: {exc!r}", permanent=False)
+        await _settle_failure(settings, state, report, message, exc, now, unsure=True)
+        return
+    if found is None and await _mark(state, [message]) != {message.id}:
+        return
+    outcome = await _attempt(sender, message, state, found)
+    if isinstance(outcome, Sent):
+        record = partial(in_flight.record_sent, [(message.id, outcome)], now)
+        await _until_recorded(state, message.id, record)
+        report.sent += 1
+    elif outcome is not None:
+        await _settle_failure(settings, state, report, message, outcome, now)
+
+
+class _Recorder:
+    """A lane's sent outcomes, written in the background while the lane goes on sending:
+    one write under way at a time, taking every outcome that came in meanwhile (one a
+    statement when the database keeps up, more when it lags), and at most
+    :data:`RECORD_BACKLOG` waiting for it, so what a killed worker leaves unrecorded stays
+    small; :meth:`flush` writes the rest."""
+
+    def __init__(self, state: _Pass, report: DispatchReport, now: datetime) -> None:
+        self.state, self.report, self.now = state, report, now
+        self.pending: list[tuple[int, Sent]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def add(self, message_id: int, sent: Sent) -> None:
+        self.pending.append((message_id, sent))
+        if self.task is not None and not self.task.done():
+            if len(self.pending) < RECORD_BACKLOG:
+                return
+            # The database lags: wait rather than let unrecorded sends pile up (shielded:
+            # a cancelled lane must not cancel a write of outcomes in hand).
+            await asyncio.shield(self.task)
+        if self.task is not None:
+            self.task.result()  # a write that failed with a bug fails the lane
+        batch, self.pending = self.pending, []
+        self.task = asyncio.create_task(self._write(batch))
+
+    async def _write(self, batch: list[tuple[int, Sent]]) -> None:
+        record = partial(in_flight.record_sent, batch, self.now)
+        await _until_recorded(self.state, batch[0][0], record)
+        self.report.sent += len(batch)
+
+    async def flush(self) -> None:
+        if self.task is not None:
+            await asyncio.shield(self.task)
+        batch, self.pending = self.pending, []
+        if batch:
+            await self._write(batch)
+
+
 async def _deliver_all(
     settings: Settings,
     messages: list[OutboxMessage],
@@ -290,37 +382,34 @@ async def _deliver_all(
     now: datetime,
     state: _Pass,
 ) -> None:
-    for message in messages:
-        if not state.may_start():
-            return
-        state.unstarted.discard(message.id)
-        unsure = message.attempt_id is not None
-        try:
-            sent: Sent | None = None
-            if unsure:
-                sent = await _recover(sender, message)
-                unsure = False
-            if sent is None:
-                if await _mark_in_flight(state, message) is None:
-                    continue
-                sent = await sender.send(message)
-        except DeliveryError as exc:
-            error = exc
-        except Exception as exc:  # a bug or an unexpected reply must not stop the batch
-            if db.unreachable(exc) and state.database_away:
+    """One lane: its messages marked in flight with one statement before the first is
+    sent, then sent in order, the sent ones recorded a few per statement meanwhile (and
+    the rest when the lane ends, stops or is cancelled: an outcome in hand is always
+    written). A message an earlier attempt died sending is looked up and sent on its own."""
+    fresh = [m for m in messages if m.attempt_id is None]
+    marked = await _mark(state, fresh) if fresh else set()
+    if marked is None:
+        return
+    recorder = _Recorder(state, report, now)
+    try:
+        for message in messages:
+            if not state.may_start():
+                return  # the rest are still unstarted: handed back and unmarked
+            if message.attempt_id is not None:
+                await _deliver_unsure(settings, message, sender, report, now, state)
+                continue
+            state.unstarted.discard(message.id)
+            if message.id not in marked:  # settled by someone else meanwhile
+                continue
+            outcome = await _attempt(sender, message, state)
+            if isinstance(outcome, Sent):
+                await recorder.add(message.id, outcome)
+            elif outcome is None:
                 return
-            log.exception("sending outbox message %s failed unexpectedly", message.id)
-            error = DeliveryError(f"unexpected error: {exc!r}", permanent=False)
-        else:
-            await _until_recorded(state, message.id, partial(_record_sent, message, sent, now))
-            report.sent += 1
-            continue
-        if await _until_recorded(
-            state, message.id, partial(_record_failure, settings, message, error, now, unsure)
-        ):
-            report.retried += 1
-        else:
-            report.failed += 1
+            else:
+                await _settle_failure(settings, state, report, message, outcome, now)
+    finally:
+        await recorder.flush()
 
 
 def _lanes(messages: list[OutboxMessage], lanes: int = LANES) -> list[list[OutboxMessage]]:
@@ -389,13 +478,14 @@ async def _hold_back_fresh_in_flight(
     return ready
 
 
-async def _release_quietly(ids: set[int]) -> None:
+async def _release_quietly(ids: set[int], attempt: str) -> None:
     """Hand back unstarted messages on the way out (stopping, or cancelled at the end of
-    the grace period); if the database does not answer their leases lapse anyway."""
+    the grace period), unmarked when this pass marked them; if the database does not
+    answer their leases lapse anyway."""
     if not ids:
         return
     try:
-        released = await asyncio.wait_for(_QUEUE.release(sorted(ids)), timeout=5)
+        released = await asyncio.wait_for(in_flight.release(sorted(ids), attempt), timeout=5)
     except Exception as exc:
         log.warning("could not hand back %d outbox messages: %r", len(ids), exc)
     else:
@@ -427,11 +517,11 @@ async def dispatch_once(
         async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "dispatch"):
             await _settle(settings, ids, report, now, http_client, state)
     except BaseException:
-        await _release_quietly(state.unstarted)
+        await _release_quietly(state.unstarted, state.attempt)
         raise
     # Also after an outage: the outcomes were recorded, so the database answers again, and
     # the messages this pass stopped short of are due at once rather than after the lease.
-    await _release_quietly(state.unstarted)
+    await _release_quietly(state.unstarted, state.attempt)
     return report
 
 

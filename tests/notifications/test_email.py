@@ -136,6 +136,41 @@ async def test_a_refused_recipient_fails_that_message_only(smtp_sink: SmtpSink) 
     assert [m["Message-ID"] for m in smtp_sink.messages] == ["<notification.3@portal.test>"]
 
 
+class RefusingSenderOnce(SmtpSink):
+    """Refuses the first MAIL FROM (a sender the server does not relay for, for now)."""
+
+    mail_from: list[str]
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        self.mail_from.append(address)
+        if len(self.mail_from) == 1:
+            return "451 4.7.1 Try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+async def test_a_refused_sender_fails_that_message_and_the_next_one_goes() -> None:
+    sink = RefusingSenderOnce(port=free_port())
+    sink.mail_from = []
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        settings = make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}")
+        async with EmailChannel(settings) as sender:
+            with pytest.raises(DeliveryError) as refused:
+                await sender.send(_message(1))
+            await sender.send(_message(2))
+    finally:
+        controller.stop()
+
+    assert (refused.value.permanent, refused.value.code) == (False, 451)
+    assert sink.mail_from == ["no-reply@portal.test", "no-reply@portal.test"]
+    assert [m["Message-ID"] for m in sink.messages] == ["<notification.2@portal.test>"]
+
+
 async def test_an_unreachable_server_is_a_transient_failure_for_the_whole_batch() -> None:
     settings = make_settings(smtp_url=f"smtp://127.0.0.1:{free_port()}?timeout=2")
     async with EmailChannel(settings) as sender:

@@ -173,3 +173,17 @@ async def test_it_requires_configuration() -> None:
     async with httpx.AsyncClient() as http:
         with pytest.raises(DeliveryError):
             SmsChannel(twilio_settings(twilio_auth_token=None), http)
+
+
+async def test_lanes_on_one_http_client_share_one_twilio_client() -> None:
+    """Building a twilio Client costs milliseconds; the dispatcher opens a channel per
+    lane per pass, so one is made per httpx client and account, and reused."""
+    async with httpx.AsyncClient() as http, httpx.AsyncClient() as other_http:
+        first, second = SmsChannel(twilio_settings(), http), SmsChannel(twilio_settings(), http)
+        other_account = SmsChannel(twilio_settings(twilio_account_sid="AC" + "9" * 32), http)
+        elsewhere = SmsChannel(twilio_settings(), other_http)
+
+        assert first.client is second.client
+        assert other_account.client is not first.client
+        assert other_account.client.account_sid == "AC" + "9" * 32
+        assert elsewhere.client is not first.client
