@@ -5,7 +5,9 @@ writes that change them."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from tortoise import connections
@@ -136,3 +138,29 @@ async def test_messages_survive_retention_deleting_them(client: httpx.AsyncClien
     await rebuild(now=LATER + timedelta(days=1))
     assert await by_channel(period(shop)) == before
     assert (await client.get(url)).text == csv
+
+
+async def test_the_migration_marks_the_messages_of_rolled_up_days(db: str) -> None:
+    """Migration 0023 arrives with days already rolled up and an empty message rollup:
+    the days that hold messages are marked dirty, so they read live until counted; its
+    triggers drop and come back on this engine."""
+    migration: Any = importlib.import_module("portal.migrations.0023_message_rollups")
+    shop = await seed()
+    await refresh(now=LATER)
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    for statement in migration.drop_sql(postgres) + migration.create_sql(postgres):
+        await conn.execute_script(statement)
+    await conn.execute_script("DELETE FROM analytics_dirty")
+    assert await by_channel(period(shop)) != await reference.by_channel(period(shop))
+
+    await conn.execute_script(migration.backfill_sql(postgres))
+    found = await conn.execute_query_dict(
+        "SELECT DISTINCT day FROM analytics_dirty WHERE fact = 'messages' AND merchant_id = "
+        f"{shop.id} ORDER BY day"
+    )
+    assert str(found[0]["day"]) == "2026-11-14" and len(found) >= 10
+    await assert_same_as_live(shop)
+    await refresh(now=LATER)
+    assert (await coverage("messages", period(shop))).live == []
+    await assert_same_as_live(shop)
