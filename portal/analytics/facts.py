@@ -9,7 +9,8 @@ exactly what one query over the whole period gives.
 
 Each :class:`Rollup` belongs to a *fact*: the day key the triggers of migration 0021
 mark dirty (``delivered``: the delivered day; ``shipped``: the ship day; ``orders``: the
-day the order was placed; ``answers``: the day the answer was given).
+day the order was placed; ``answers``: the day the answer was given; ``messages``, from
+migration 0023: the day the message was written).
 """
 
 from __future__ import annotations
@@ -207,6 +208,31 @@ def answers(q: Sql, scope: Scope) -> str:
     )
 
 
+#: Receipts that mean the message reached the customer's device.
+RECEIPTS = ("delivered", "read")
+
+
+def messages(q: Sql, scope: Scope) -> str:
+    """Messages written that day per carrier of their parcel (NULL: none, or another
+    shop's) and channel: how many, how many delivered and failed (see
+    :mod:`portal.analytics.messaging`); cancelled messages are left out."""
+    day = q.utc_day("m.created_at")
+    receipts = ", ".join(q.p(r) for r in RECEIPTS)
+    return (
+        f"SELECT m.merchant_id, {day} AS day, s.carrier_key, m.channel, COUNT(*) AS messages, "
+        "SUM(CASE WHEN m.state = 'delivered' OR m.delivery_status IN "
+        f"({receipts}) OR (m.state = 'sent' AND m.channel IN ('email', 'push')) "
+        "THEN 1 ELSE 0 END) AS delivered, "
+        "SUM(CASE WHEN m.state = 'failed' OR m.delivery_status IN ('failed', 'undelivered') "
+        "THEN 1 ELSE 0 END) AS failed "
+        "FROM outbox_message m LEFT JOIN shipment s "
+        "ON s.id = m.shipment_id AND s.merchant_id = m.merchant_id "
+        f"WHERE {_merchant(q, scope, 'm.merchant_id')}m.state <> 'cancelled' "
+        f"AND {ranges(q, 'm.created_at', scope.ranges)}{_carrier(q, scope, 's.carrier_key')} "
+        f"GROUP BY m.merchant_id, {day}, s.carrier_key, m.channel"
+    )
+
+
 DELIVERED = Rollup(
     "analytics_delivered_day",
     "delivered",
@@ -240,5 +266,11 @@ ANSWERS = Rollup(
     ("carrier_key", "outcome", "return_reason", "metric", "total", "top", "bottom"),
     answers,
 )
-ROLLUPS = (DELIVERED, SHIPPED_DAY, PROBLEMS, ITEMS, RETURNS, ANSWERS)
+MESSAGES = Rollup(
+    "analytics_message_day",
+    "messages",
+    ("carrier_key", "channel", "messages", "delivered", "failed"),
+    messages,
+)
+ROLLUPS = (DELIVERED, SHIPPED_DAY, PROBLEMS, ITEMS, RETURNS, ANSWERS, MESSAGES)
 FACTS = tuple(dict.fromkeys(r.fact for r in ROLLUPS))

@@ -18,7 +18,9 @@ The job (:func:`refresh`) does two things, in one transaction:
 
 Nothing here reads ``tracking_event``: problem rates count ``analytics_shipment_problem``,
 which a trigger fills as scans arrive, so dropping old scans changes no figure, and a
-rebuild only adds to that table.
+rebuild only adds to that table. Messages are the one rollup whose raw rows retention
+deletes: deleting them marks nothing, and a rebuild recounts each merchant's messages only
+from the oldest one still stored, keeping the days before as they were rolled up.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from portal.analytics.facts import ROLLUPS, Range, Rollup, Scope, ranges
+from portal.analytics.facts import MESSAGES, ROLLUPS, Range, Rollup, Scope, ranges
 from portal.analytics.sql import Filters, Sql
+from portal.history import retention
 from portal.settings import Settings
 
 #: The first day a rollup can hold (nothing older is in the data, see the admin view).
@@ -204,6 +207,7 @@ async def _earliest(conn: BaseDBAsyncClient, today: date) -> date:
         "SELECT MIN(shipped_at) AS t FROM shipment",
         "SELECT MIN(delivered_at) AS t FROM shipment",
         "SELECT MIN(answered_at) AS t FROM survey_answer",
+        "SELECT MIN(created_at) AS t FROM outbox_message",
     ):
         value = (await conn.execute_query_dict(sql))[0]["t"]
         if value is not None:
@@ -313,8 +317,11 @@ async def rebuild(now: datetime | None = None) -> Refresh:
             await conn.execute_script(PROBLEM_BACKFILL.replace("INSERT", "INSERT OR IGNORE", 1))
         first = await _earliest(conn, today)
         for rollup in ROLLUPS:
-            await conn.execute_query(f"DELETE FROM {rollup.table}")
-            await _recount(conn, rollup, None, first, today)
+            if rollup is MESSAGES:
+                await _recount_stored_messages(conn, today)
+            else:
+                await conn.execute_query(f"DELETE FROM {rollup.table}")
+                await _recount(conn, rollup, None, first, today)
             rows = await conn.execute_query_dict(f"SELECT COUNT(*) AS n FROM {rollup.table}")
             done.rows[rollup.table] = int(rows[0]["n"])
             if postgres:  # the planner's statistics, before autovacuum gets to it
@@ -325,6 +332,38 @@ async def rebuild(now: datetime | None = None) -> Refresh:
     return done
 
 
+async def _recount_stored_messages(conn: BaseDBAsyncClient, today: date) -> None:
+    """Recount each merchant's messages from the first day it still has them all: the day
+    of its oldest stored message when no rollup holds that day yet, else the day after
+    (retention may have deleted part of it). Earlier days, whose messages are gone, keep
+    their rollup rows; so do merchants with no message left."""
+    q = Sql(conn)
+    oldest = await conn.execute_query_dict(
+        f"SELECT merchant_id, MIN({q.utc_day('created_at')}) AS day FROM outbox_message "
+        "GROUP BY merchant_id ORDER BY merchant_id"
+    )
+    for row in oldest:
+        merchant_id, first = int(row["merchant_id"]), max(_as_date(row["day"]), EARLIEST)
+        q = Sql(conn)
+        held = await conn.execute_query_dict(
+            f"SELECT 1 AS x FROM {MESSAGES.table} WHERE merchant_id = {q.p(merchant_id)} "
+            f"AND day = {q.p(first)} LIMIT 1",
+            q.params,
+        )
+        if held:
+            first += timedelta(days=1)
+        if first < today:
+            await _recount(conn, MESSAGES, merchant_id, first, today)
+
+
 async def rollup_job(settings: Settings, client: httpx.AsyncClient) -> bool:
     """The worker's job: one :func:`refresh`; True when more dirty rows are waiting."""
     return (await refresh()).more
+
+
+@retention.before_retention
+async def roll_up_before_retention(plan: retention.Plan) -> None:
+    """Recount every dirty day before retention deletes rows: a late receipt for a message
+    about to go is then counted into its day's rollup instead of being lost with it."""
+    while (await refresh()).more:
+        pass

@@ -128,7 +128,8 @@ _HOOKS: list[Hook] = []
 
 def before_retention(hook: Hook) -> Hook:
     """Register ``hook`` to run before each retention run removes anything (usable as a
-    decorator). Analytics rollups use it to roll up the days about to go."""
+    decorator). Analytics rollups use it to recount dirty days before rows go
+    (``portal.analytics.rollups``)."""
     _HOOKS.append(hook)
     return hook
 

@@ -1,13 +1,16 @@
 """The analytics queries as they were before the daily rollups (one statement over the raw
 rows, problem rates from the scans themselves), kept to check that the rollups give the
 same figures. Copied from portal/analytics/{delivery,returns,satisfaction}.py as of
-issue 20 item 10; the result types are the portal's own."""
+issue 20 item 10 (and messaging.py before its own rollup); the result types are the
+portal's own."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from portal.analytics.delivery import OnTimeRow, ProblemRow, Problems, TransitRow
+from portal.analytics.facts import RECEIPTS
+from portal.analytics.messaging import ChannelRow
 from portal.analytics.returns import ResolutionRow, ReturnRateRow
 from portal.analytics.satisfaction import _COLUMNS, Cut, SatisfactionRow
 from portal.analytics.sql import Filters, Sql, shipment_filter
@@ -202,5 +205,36 @@ async def satisfaction(f: Filters, cut: Cut | str | None) -> list[SatisfactionRo
                 r["metric"], total=int(r["total"]), top=int(r["top"]), bottom=int(r["bottom"])
             ),
         )
+        for r in rows
+    ]
+
+
+async def by_channel(f: Filters) -> list[ChannelRow]:
+    """Messages by channel, from ``outbox_message`` (portal/analytics/messaging.py before
+    its daily rollup). One fix: the carrier's placeholder used to be made before the
+    merchant's and the period's, so on SQLite (positional ``?``) a carrier filter bound
+    the values to the wrong columns; here they are made in the order they appear."""
+    q = Sql()
+    receipts = ", ".join(q.p(r) for r in RECEIPTS)
+    where = (
+        f"WHERE m.merchant_id = {q.p(f.merchant_id)} AND m.state <> 'cancelled' "
+        f"AND m.created_at >= {q.p(f.start)} AND m.created_at < {q.p(f.end)}"
+    )
+    if f.carrier_key:
+        where += (
+            " AND m.shipment_id IN (SELECT s.id FROM shipment s WHERE "
+            f"s.merchant_id = m.merchant_id AND s.carrier_key = {q.p(f.carrier_key)})"
+        )
+    rows = await q.rows(
+        "SELECT m.channel AS channel, COUNT(*) AS messages, "
+        "SUM(CASE WHEN m.state = 'delivered' OR m.delivery_status IN "
+        f"({receipts}) OR (m.state = 'sent' AND m.channel IN ('email', 'push')) "
+        "THEN 1 ELSE 0 END) AS delivered, "
+        "SUM(CASE WHEN m.state = 'failed' OR m.delivery_status IN ('failed', 'undelivered') "
+        "THEN 1 ELSE 0 END) AS failed "
+        f"FROM outbox_message m {where} GROUP BY m.channel ORDER BY 2 DESC, 1"
+    )
+    return [
+        ChannelRow(str(r["channel"]), int(r["messages"]), int(r["delivered"]), int(r["failed"]))
         for r in rows
     ]

@@ -270,3 +270,27 @@ async def seed_messages(shop: Merchant | None = None) -> Merchant:
     await OutboxMessage.filter(id=late.id).update(created_at=END)
     await _message(other, "email", "sent", None, 17)
     return shop
+
+
+async def seed_parcel_messages(shop: Merchant) -> None:
+    """Messages about ``shop``'s parcels (after :func:`seed_shipments`), written on the
+    parcel's ship day and the day after at 23:30: an SMS delivered and an e-mail failed, so
+    the carrier filter has something to keep; plus one naming another shop's parcel."""
+    for s in await Shipment.filter(merchant=shop, shipped_at__not_isnull=True):
+        shipped = s.shipped_at.astimezone(UTC)
+        for channel, state, receipt, when in (
+            ("sms", "sent", "delivered", shipped),
+            ("email", "failed", None, shipped.replace(hour=23, minute=30) + timedelta(days=1)),
+        ):
+            message = await OutboxMessage.create(
+                merchant=shop, shipment=s, channel=channel, recipient="someone",
+                trigger="shipped", unique_key=f"seed:{next(_tokens)}", state=state,
+                delivery_status=receipt, scheduled_for=when,
+            )  # fmt: skip
+            await OutboxMessage.filter(id=message.id).update(created_at=when)
+    foreign = await Shipment.exclude(merchant=shop).first()
+    message = await OutboxMessage.create(
+        merchant=shop, shipment=foreign, channel="sms", recipient="someone", trigger="shipped",
+        unique_key=f"seed:{next(_tokens)}", state="delivered", scheduled_for=at(18),
+    )  # fmt: skip
+    await OutboxMessage.filter(id=message.id).update(created_at=at(18, 6))

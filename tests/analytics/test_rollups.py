@@ -11,7 +11,7 @@ import httpx
 import pytest
 from tortoise import connections
 
-from portal.analytics import delivery, returns, satisfaction
+from portal.analytics import delivery, messaging, returns, satisfaction
 from portal.analytics.rollups import coverage, rebuild, refresh, split
 from portal.analytics.sql import Filters
 from portal.models import Merchant, ReturnItem, ReturnRequest, SurveyAnswer, TrackingEvent
@@ -24,6 +24,8 @@ from tests.analytics.seed import (
     at,
     period,
     seed_answers,
+    seed_messages,
+    seed_parcel_messages,
     seed_returns,
     seed_shipments,
 )
@@ -60,6 +62,7 @@ async def figures(f: Filters, module: Any) -> dict[str, Any]:
     d = reference if module is reference else delivery
     r = reference if module is reference else returns
     s = reference if module is reference else satisfaction
+    m = reference if module is reference else messaging
     out: dict[str, Any] = {
         "on_time": await d.on_time(f),
         "transit_carrier": _rounded(await d.transit_times(f, "carrier")),
@@ -70,6 +73,7 @@ async def figures(f: Filters, module: Any) -> dict[str, Any]:
         "products": await r.return_rate_by_item(f, "product"),
         "variants": await r.return_rate_by_item(f, "variant"),
         "resolutions": await r.resolutions(f),
+        "messages": await m.by_channel(f),
     }
     for cut in (None, *satisfaction.Cut):
         out[f"satisfaction_{cut}"] = await s.satisfaction(f, cut)
@@ -86,6 +90,8 @@ async def seed_everything() -> Merchant:
     await seed_shipments(shop)
     await seed_returns(shop)
     await seed_answers(shop)
+    await seed_messages(shop)
+    await seed_parcel_messages(shop)
     return shop
 
 
@@ -108,7 +114,8 @@ async def test_rolled_up_figures_equal_the_raw_queries(db: str) -> None:
     await refresh(now=LATER)  # every seeded day rolled up
     assert (await coverage("answers", period(shop))).live == []
     for table in ("analytics_delivered_day", "analytics_problem_day", "analytics_item_day",
-                  "analytics_return_day", "analytics_answer_day"):  # fmt: skip
+                  "analytics_return_day", "analytics_answer_day",
+                  "analytics_message_day"):  # fmt: skip
         assert await rows_of(table) > 0, table
     await assert_same_as_raw(shop)
 
