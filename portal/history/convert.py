@@ -42,13 +42,22 @@ OLDEST_MONTHS = 36
 
 KEY_TABLES = (
     """
-CREATE TABLE outbox_message_key (unique_key VARCHAR(255) NOT NULL PRIMARY KEY);
-INSERT INTO outbox_message_key SELECT unique_key FROM outbox_message;
+CREATE TABLE outbox_message_key (
+    unique_key VARCHAR(255) NOT NULL PRIMARY KEY, message_id BIGINT NOT NULL
+);
+INSERT INTO outbox_message_key SELECT unique_key, id FROM outbox_message;
 CREATE INDEX outbox_message_unique_key ON outbox_message (unique_key);
 CREATE FUNCTION outbox_message_claim_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO outbox_message_key (unique_key) VALUES (NEW.unique_key) ON CONFLICT DO NOTHING;
+    INSERT INTO outbox_message_key (unique_key, message_id) VALUES (NEW.unique_key, NEW.id)
+        ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
+        -- The key's own message moving to another month's partition (an UPDATE of
+        -- created_at is a DELETE and an INSERT there) keeps its row; any other is a copy.
+        IF EXISTS (SELECT 1 FROM outbox_message_key
+                   WHERE unique_key = NEW.unique_key AND message_id = NEW.id) THEN
+            RETURN NEW;
+        END IF;
         RETURN NULL;
     END IF;
     RETURN NEW;

@@ -145,7 +145,7 @@ async def test_the_migration_marks_the_messages_of_rolled_up_days(db: str) -> No
     """Migration 0023 arrives with days already rolled up and an empty message rollup:
     the days that hold messages are marked dirty, so they read live until counted; its
     triggers drop and come back on this engine."""
-    migration: Any = importlib.import_module("portal.migrations.0023_message_rollups")
+    migration: Any = importlib.import_module("portal.migrations.0024_message_rollups")
     shop = await seed()
     await refresh(now=LATER)
     conn = connections.get("default")

@@ -98,6 +98,26 @@ async def test_a_message_key_is_used_once_whatever_the_month(postgres: str) -> N
     assert await partition_of("outbox_message", first.id) == "outbox_message_p2031_04"
 
 
+async def test_a_message_moved_to_another_month_keeps_its_row(postgres: str) -> None:
+    """An UPDATE of ``created_at`` across months is a delete and an insert between
+    partitions: the key's own message passes its key check, a copy still does not."""
+    await partitions.ensure(connections.get("default"), at(2031, 5))
+    shop = await factories.merchant()
+    moved = await message(shop, at(2031, 4), key="shipment:2:delivered:email")
+
+    await OutboxMessage.filter(id=moved.id).update(created_at=at(2031, 5))
+
+    assert await OutboxMessage.filter(unique_key="shipment:2:delivered:email").count() == 1
+    assert await partition_of("outbox_message", moved.id) == "outbox_message_p2031_05"
+    copy = OutboxMessage(
+        merchant=shop, channel="email", recipient="b@example.test", trigger="delivered",
+        unique_key="shipment:2:delivered:email", scheduled_for=at(2031, 6),
+        created_at=at(2031, 6),
+    )  # fmt: skip
+    await OutboxMessage.bulk_create([copy], ignore_conflicts=True)
+    assert await OutboxMessage.filter(unique_key="shipment:2:delivered:email").count() == 1
+
+
 async def test_an_endpoint_gets_one_delivery_per_event_whatever_the_month(postgres: str) -> None:
     await partitions.ensure(connections.get("default"), at(2031, 5))
     shop = await factories.merchant()
