@@ -82,11 +82,38 @@ class Mark:
         update: bool = True,
         extra: str = "",
         inserted_when: str = "",
+        past_day_of: str = "",
     ) -> None:
         self.table, self.fact, self.columns, self.select = table, fact, columns, select
         self.insert, self.delete, self.update, self.extra = insert, delete, update, extra
         #: A condition on NEW: other inserts do not even call the trigger.
         self.inserted_when = inserted_when
+        #: A column whose day must be past for a write to count: the job counts today (and
+        #: yesterday until it closes it) live, so marking them would only grow the table.
+        #: "Past" is judged an hour ahead, so a write just before midnight still marks.
+        self.past_day_of = past_day_of
+
+    def past(self, row: str, postgres: bool) -> str:
+        """SQL true when ``row``'s :attr:`past_day_of` is a day before the current one."""
+        c = f"{row}.{self.past_day_of}"
+        if postgres:
+            return (
+                f"({c} AT TIME ZONE 'UTC')::date < "
+                "((now() + interval '1 hour') AT TIME ZONE 'UTC')::date"
+            )
+        return f"date({c}) < date('now', '+1 hour')"
+
+    def insert_when(self, postgres: bool) -> str:
+        tests = [
+            t for t in (self.inserted_when, self.past_day_of and self.past("NEW", postgres)) if t
+        ]
+        return " AND ".join(f"({t})" for t in tests)
+
+    def update_when(self, postgres: bool) -> str:
+        changed = _changed(self, postgres)
+        if not self.past_day_of:
+            return changed
+        return f"({changed}) AND ({self.past('OLD', postgres)} OR {self.past('NEW', postgres)})"
 
     @property
     def name(self) -> str:
@@ -250,7 +277,8 @@ def _pg_trigger(mark: Mark) -> list[str]:
     )
     out = [function]
     if mark.insert:
-        when = f"WHEN ({mark.inserted_when}) " if mark.inserted_when else ""
+        inserted = mark.insert_when(True)
+        when = f"WHEN ({inserted}) " if inserted else ""
         out.append(
             f"CREATE TRIGGER {mark.name}_insert AFTER INSERT ON {mark.table} "
             f"FOR EACH ROW {when}EXECUTE FUNCTION {mark.name}()"
@@ -263,7 +291,7 @@ def _pg_trigger(mark: Mark) -> list[str]:
     if mark.update:
         out.append(
             f"CREATE TRIGGER {mark.name}_update AFTER UPDATE OF {', '.join(mark.columns)} "
-            f"ON {mark.table} FOR EACH ROW WHEN ({_changed(mark, True)}) "
+            f"ON {mark.table} FOR EACH ROW WHEN ({mark.update_when(True)}) "
             f"EXECUTE FUNCTION {mark.name}()"
         )
     return out
@@ -275,7 +303,8 @@ def _sqlite_triggers(mark: Mark) -> list[str]:
 
     out = []
     if mark.insert:
-        when = f"WHEN {mark.inserted_when} " if mark.inserted_when else ""
+        inserted = mark.insert_when(False)
+        when = f"WHEN {inserted} " if inserted else ""
         out.append(
             f"CREATE TRIGGER {mark.name}_insert AFTER INSERT ON {mark.table} FOR EACH ROW "
             f"{when}BEGIN {body('NEW')} END"
@@ -288,7 +317,7 @@ def _sqlite_triggers(mark: Mark) -> list[str]:
     if mark.update:
         out.append(
             f"CREATE TRIGGER {mark.name}_update AFTER UPDATE OF {', '.join(mark.columns)} "
-            f"ON {mark.table} FOR EACH ROW WHEN {_changed(mark, False)} "
+            f"ON {mark.table} FOR EACH ROW WHEN {mark.update_when(False)} "
             f"BEGIN {body('OLD', 'NEW')} END"
         )
     return out

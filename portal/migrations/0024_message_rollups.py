@@ -5,7 +5,8 @@ that mark its days dirty, in the framework of 0022_analytics_rollups.
   carrier of its parcel (NULL: none) and channel, with how many messages were written,
   delivered and failed (cancelled ones are not counted).
 - Inserts, and updates of the columns the counts read, mark the day the message was
-  written (fact ``messages``); a parcel changing carrier marks the days of its messages.
+  written (fact ``messages``) once that day is past (today's messages are counted live:
+  marking each one's writes would add two rows a message to ``analytics_dirty``); a parcel changing carrier marks the days of its messages.
   Deletes mark nothing: retention deletes old messages (or drops their partitions) and
   the days they belonged to must keep their figures.
 - Messages of days already rolled up (before ``analytics_rollup_state.rolled_through``)
@@ -44,6 +45,7 @@ MARKS = [
         ("state", "delivery_status", "channel", "created_at", "merchant_id", "shipment_id"),
         "SELECT {R}.merchant_id, 'messages', {day({R}.created_at)}",
         delete=False,
+        past_day_of="created_at",
     ),
     Mark(
         "shipment",

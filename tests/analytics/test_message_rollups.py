@@ -6,7 +6,7 @@ writes that change them."""
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -181,3 +181,32 @@ async def test_retention_recounts_the_dirty_days_before_deleting(db: str) -> Non
 
     assert outcome.deleted and await OutboxMessage.filter(merchant=shop).count() == 0
     assert await by_channel(period(shop)) == live
+
+
+async def test_only_writes_to_past_days_messages_mark_them_dirty(db: str) -> None:
+    """Today is counted live: a message written and sent today adds nothing to
+    ``analytics_dirty``; a receipt for yesterday's message marks yesterday."""
+    shop = await Merchant.create(name="Dirty days", slug="dirty-days")
+    conn = connections.get("default")
+
+    async def dirty() -> int:
+        rows = await conn.execute_query_dict(
+            "SELECT count(*) AS n FROM analytics_dirty WHERE fact = 'messages'"
+        )
+        return int(rows[0]["n"])
+
+    before = await dirty()
+    today = await OutboxMessage.create(
+        merchant=shop, channel="sms", recipient="+48500100200", trigger="delivered",
+        unique_key="today:sms", state="pending", scheduled_for=datetime.now(UTC),
+    )  # fmt: skip
+    await OutboxMessage.filter(id=today.id).update(state="sent", delivery_status="delivered")
+    assert await dirty() == before
+
+    old = await OutboxMessage.create(
+        merchant=shop, channel="sms", recipient="+48500100200", trigger="shipped",
+        unique_key="yesterday:sms", state="sent", scheduled_for=datetime.now(UTC),
+    )  # fmt: skip
+    await OutboxMessage.filter(id=old.id).update(created_at=datetime.now(UTC) - timedelta(days=1))
+    await OutboxMessage.filter(id=old.id).update(delivery_status="delivered")
+    assert await dirty() > before
