@@ -53,8 +53,15 @@ async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
         "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
     }
     await OutboxMessage.create(**fields)
-    with pytest.raises(IntegrityError):
+    if db.startswith("postgres"):
+        # Partitioned by month there: the key is kept in ``outbox_message_key``, whose
+        # trigger leaves a second row out silently, as ON CONFLICT DO NOTHING would
+        # (docs/deployment.md, "Unique keys").
         await OutboxMessage.create(**fields)
+    else:
+        with pytest.raises(IntegrityError):
+            await OutboxMessage.create(**fields)
+    assert await OutboxMessage.filter(unique_key="shipment:1:delivered:email").count() == 1
 
 
 async def test_a_customer_email_is_unique_per_merchant(db: str) -> None:

@@ -48,7 +48,9 @@ async def find_order(request: Request) -> Response:
         contact = str(form.get("contact", ""))[:254]
     shop, merchant = await _shop(request)
     config = config_for(request.app)
-    decision = await config.limiter.hit(config.order_limit, client_key(request))
+    # Order lookups are counted exactly, one statement each, as on the tracking page: only
+    # tracking-number lookups go through the in-memory buffer.
+    decision = await config.limiter.exact.hit(config.order_limit, client_key(request))
     if not decision.allowed:
         message = _(
             "You have made many lookups in a short time. Please wait a few minutes and try again."
