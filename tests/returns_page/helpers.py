@@ -19,6 +19,15 @@ DELIVERED = datetime.now(UTC) - timedelta(days=3)
 EMAIL = "ada@example.test"
 
 
+def shown_text(page: str) -> str:
+    """The page without its tags: what a reader sees.
+
+    A short word such as an item's title can turn up by chance inside a random CSRF token or
+    a base64 image, so "not shown" is asserted on the text between tags only.
+    """
+    return re.sub(r"<[^>]*>", " ", page)
+
+
 @dataclass
 class Shop:
     merchant: Merchant
