@@ -356,14 +356,18 @@ async def _recount_stored_messages(conn: BaseDBAsyncClient, today: date) -> None
             await _recount(conn, MESSAGES, merchant_id, first, today)
 
 
-async def rollup_job(settings: Settings, client: httpx.AsyncClient) -> bool:
-    """The worker's job: one :func:`refresh`; True when more dirty rows are waiting."""
-    return (await refresh()).more
+async def rollup_job(
+    settings: Settings, client: httpx.AsyncClient, *, now: datetime | None = None
+) -> bool:
+    """The worker's job: one :func:`refresh` (at ``now``, the worker's clock by default);
+    True when more dirty rows are waiting."""
+    return (await refresh(now)).more
 
 
 @retention.before_retention
 async def roll_up_before_retention(plan: retention.Plan) -> None:
     """Recount every dirty day before retention deletes rows: a late receipt for a message
-    about to go is then counted into its day's rollup instead of being lost with it."""
-    while (await refresh()).more:
+    about to go is then counted into its day's rollup instead of being lost with it. Days
+    are closed up to the plan's moment, the one retention removes rows from."""
+    while (await refresh(plan.now)).more:
         pass

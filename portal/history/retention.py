@@ -236,9 +236,12 @@ async def claim_run(now: datetime) -> bool:
     return bool(changed == 1)
 
 
-async def history_job(settings: Settings, client: httpx.AsyncClient) -> bool:
-    """The worker's unit: partitions ahead (PostgreSQL), then the day's retention once."""
-    now = datetime.now(UTC)
+async def history_job(
+    settings: Settings, client: httpx.AsyncClient, *, now: datetime | None = None
+) -> bool:
+    """The worker's unit: partitions ahead (PostgreSQL), then the day's retention once
+    (``now``: the worker's clock, given by tests that run the job months later)."""
+    now = now or datetime.now(UTC)
     conn = connections.get("default")
     created = await partitions.ensure(conn, now)
     if created:
