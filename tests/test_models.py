@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from carriers.base import Status
-from portal.models import OutboxMessage, Shipment, TrackingEvent
+from portal.models import DuplicateMessage, OutboxMessage, Shipment, TrackingEvent
 from tests import factories
 
 
@@ -43,6 +44,8 @@ async def test_an_event_is_stored_once_per_dedupe_key(db: str) -> None:
 
 
 async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
+    """SQLite's unique index refuses the copy; PostgreSQL's key table leaves it out
+    silently (migration 0023), and the model raises the same error for it."""
     shop = await factories.merchant()
     fields = {
         "merchant": shop,
@@ -52,16 +55,47 @@ async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
         "unique_key": "shipment:1:delivered:email",
         "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
     }
-    await OutboxMessage.create(**fields)
-    if db.startswith("postgres"):
-        # Partitioned by month there: the key is kept in ``outbox_message_key``, whose
-        # trigger leaves a second row out silently, as ON CONFLICT DO NOTHING would
-        # (docs/deployment.md, "Unique keys").
+    first = await OutboxMessage.create(**fields)
+    with pytest.raises(DuplicateMessage, match="shipment:1:delivered:email"):
         await OutboxMessage.create(**fields)
-    else:
-        with pytest.raises(IntegrityError):
-            await OutboxMessage.create(**fields)
-    assert await OutboxMessage.filter(unique_key="shipment:1:delivered:email").count() == 1
+    copy = OutboxMessage(**{**fields, "recipient": "b@example.test"})
+    with pytest.raises(IntegrityError):
+        await copy.save()
+    assert copy.pk is None
+    assert [m.id for m in await OutboxMessage.filter(unique_key=fields["unique_key"])] == [first.id]
+
+
+async def test_a_copy_in_a_transaction_rolls_it_back(db: str) -> None:
+    shop = await factories.merchant()
+    fields = {
+        "merchant": shop,
+        "channel": "email",
+        "recipient": "a@example.test",
+        "trigger": "delivered",
+        "unique_key": "shipment:2:delivered:email",
+        "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
+    }
+    await OutboxMessage.create(**fields)
+    with pytest.raises(DuplicateMessage):
+        async with in_transaction() as conn:
+            await OutboxMessage.create(**{**fields, "unique_key": "other"}, using_db=conn)
+            await OutboxMessage.create(**fields, using_db=conn)
+    assert await OutboxMessage.all().values_list("unique_key", flat=True) == [fields["unique_key"]]
+
+
+async def test_a_copy_skipped_on_purpose_is_skipped_on_both_engines(db: str) -> None:
+    shop = await factories.merchant()
+    fields = {
+        "merchant": shop,
+        "channel": "email",
+        "recipient": "a@example.test",
+        "trigger": "delivered",
+        "unique_key": "shipment:3:delivered:email",
+        "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
+    }
+    await OutboxMessage.create(**fields)
+    await OutboxMessage.bulk_create([OutboxMessage(**fields)], ignore_conflicts=True)
+    assert await OutboxMessage.filter(unique_key=fields["unique_key"]).count() == 1
 
 
 async def test_a_customer_email_is_unique_per_merchant(db: str) -> None:

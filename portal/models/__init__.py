@@ -15,6 +15,7 @@ from portal.models.merchants import (
 )
 from portal.models.messaging import (
     Channel,
+    DuplicateMessage,
     MessageState,
     NotificationTemplate,
     OutboxMessage,
@@ -77,6 +78,7 @@ __all__ = [
     "DeliveryState",
     "Direction",
     "DomainEvent",
+    "DuplicateMessage",
     "Erasure",
     "EventSource",
     "Exchange",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from portal.models.merchants import Merchant
@@ -32,8 +35,25 @@ class MessageState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DuplicateMessage(IntegrityError):
+    """An outbox message whose ``unique_key`` is taken: the same message was written before."""
+
+
 class OutboxMessage(Model):
-    """A message to send, written with its cause — ``unique_key`` forbids a second copy."""
+    """A message to send, written with its cause — ``unique_key`` forbids a second copy.
+
+    Saving a new message whose key exists raises :class:`DuplicateMessage` (an
+    ``IntegrityError``) on both engines. SQLite enforces the key with a unique index, so
+    the insert itself fails. On PostgreSQL the table is partitioned by month and the key
+    lives in ``outbox_message_key``, whose ``BEFORE INSERT`` trigger leaves a copy out
+    silently (migration 0023, :mod:`portal.history.convert`): the insert succeeds, returns
+    no row and the message stays without an id. :meth:`save` turns that into the same
+    error, so a caller cannot take a message that was never stored for a new one.
+
+    Writers that expect copies (the composer, survey follow-ups) use
+    ``bulk_create(..., ignore_conflicts=True)``, which skips a copy on both engines. A
+    ``bulk_create`` without it is not checked: on PostgreSQL it skips a copy too.
+    """
 
     id = fields.BigIntField(primary_key=True)
     merchant: fields.ForeignKeyRelation[Merchant] = fields.ForeignKeyField(
@@ -78,6 +98,26 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox_message"
         indexes = (("state", "scheduled_for"),)
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        """Save as Tortoise does; :class:`DuplicateMessage` when PostgreSQL's key trigger
+        left a new message out (see the class's docstring)."""
+        taken = f"an outbox message with unique_key {self.unique_key!r} already exists"
+        try:
+            await super().save(using_db, update_fields, force_create, force_update)
+        except IntegrityError as exc:
+            if "outbox_message.unique_key" in str(exc):  # SQLite's unique index
+                raise DuplicateMessage(taken) from exc
+            raise
+        if self.pk is None:  # PostgreSQL: inserted with a generated id, no row came back
+            self._saved_in_db = False
+            raise DuplicateMessage(taken)
 
 
 class NotificationTemplate(Model):
