@@ -1,4 +1,6 @@
-"""The stores and the carrier, faked at HTTP in their documented shapes (respx side effects).
+"""The stores and the carrier, faked at HTTP in their documented shapes (respx side effects),
+and the step every store's tests start from: ``portal connect`` run for a merchant with a
+DHL account (:func:`connect_by_cli`).
 
 Payloads come from tests/fixtures/<platform>/ (see SOURCE.md there); the fakes only
 multiply them into many orders and record what Doorstep sent.
@@ -6,10 +8,13 @@ multiply them into many orders and record what Doorstep sent.
 
 from __future__ import annotations
 
+import argparse
 import base64
+import contextlib
 import copy
 import json
 import re
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,9 +23,15 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import httpx
+import respx
 
+from portal.cli import connect_store
+from portal.models import PlatformConnection
 from portal.platforms import signatures
 from portal.platforms.shopify_cost import MAX_QUERY_COST, requested_cost
+from portal.settings import Settings
+from tests import factories
+from tests.conftest import make_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SHOP = "https://snowdevil.myshopify.com"
@@ -37,6 +48,49 @@ DHL_NUMBER = "00340434161094015902"
 
 def fixture(platform: str, name: str) -> Any:
     return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
+
+
+# --- connecting a store as the operator does ----------------------------------------------
+
+
+def store_settings(tmp_path: Path, database_url: str) -> Settings:
+    """The portal's settings for a store's tests: its public address is where the store's
+    webhooks are registered."""
+    return make_settings(
+        tmp_path, database_url=database_url, public_base_url="https://doorstep.example.com"
+    )
+
+
+@contextlib.asynccontextmanager
+async def outside(
+    host: str, answer: Callable[[httpx.Request], httpx.Response]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The store at ``host`` and DHL's tracking API behind respx; the worker's HTTP client."""
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(host=host).mock(side_effect=answer)
+        mock.get(DHL_TRACK_URL).mock(side_effect=dhl_delivered)
+        async with httpx.AsyncClient() as client:
+            yield client
+
+
+def connect_args(platform: str, **values: Any) -> argparse.Namespace:
+    """``portal connect <platform>`` as its parser hands it over, for merchant ``acme``
+    unless ``values`` says otherwise."""
+    return argparse.Namespace(**{"platform": platform, "merchant": "acme", **values})
+
+
+async def connect_by_cli(
+    settings: Settings, http: httpx.AsyncClient, args: argparse.Namespace, said: list[str]
+) -> PlatformConnection:
+    """Merchant ``acme`` with a DHL account, then ``portal connect`` with ``args``, whose
+    first lines of output must be ``said``; the connection it made."""
+    merchant = await factories.merchant(slug="acme")
+    await factories.carrier_account(
+        merchant, carrier_key="dhl", credentials={"api_key": DHL_API_KEY}, settings=settings
+    )
+    lines = await connect_store(args, settings, http)
+    assert lines[: len(said)] == said
+    return await PlatformConnection.get()
 
 
 def shopify_order(n: int, base: datetime) -> dict[str, Any]:

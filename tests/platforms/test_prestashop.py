@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 
 from portal.cli import CommandError, connect_store
 from portal.crypto import decrypt_json
@@ -36,16 +35,16 @@ from portal.platforms.writeback import push_once
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
-from tests.conftest import make_settings
 from tests.platforms.fakes import (
-    DHL_API_KEY,
     DHL_NUMBER,
-    DHL_TRACK_URL,
     PRESTA,
     PRESTA_KEY,
     FakePresta,
-    dhl_delivered,
+    connect_args,
+    connect_by_cli,
+    outside,
     presta_time,
+    store_settings,
 )
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -53,9 +52,7 @@ BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, db: str) -> Settings:
-    return make_settings(
-        tmp_path, database_url=database_url, public_base_url="https://doorstep.example.com"
-    )
+    return store_settings(tmp_path, database_url)
 
 
 @pytest.fixture
@@ -65,29 +62,20 @@ def store() -> FakePresta:
 
 @pytest.fixture
 async def http(store: FakePresta) -> AsyncIterator[httpx.AsyncClient]:
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="sklep.example.pl").mock(side_effect=store.answer)
-        mock.get(DHL_TRACK_URL).mock(side_effect=dhl_delivered)
-        async with httpx.AsyncClient() as client:
-            yield client
+    async with outside("sklep.example.pl", store.answer) as client:
+        yield client
 
 
 def cli_args(**overrides: str) -> argparse.Namespace:
-    values = {"platform": "prestashop", "merchant": "acme", "url": PRESTA, "key": PRESTA_KEY}
-    return argparse.Namespace(**{**values, **overrides})
+    return connect_args("prestashop", **{"url": PRESTA, "key": PRESTA_KEY, **overrides})
 
 
 async def connected(settings: Settings, http: httpx.AsyncClient) -> PlatformConnection:
-    merchant = await factories.merchant(slug="acme")
-    await factories.carrier_account(
-        merchant, carrier_key="dhl", credentials={"api_key": DHL_API_KEY}, settings=settings
-    )
-    lines = await connect_store(cli_args(), settings, http)
-    assert lines[:2] == [
+    said = [
         f"Connected prestashop store {PRESTA} (Sklep Demo).",
         "No webhooks: PrestaShop sends none, so the worker reconciles its orders every 15 minutes.",
     ]
-    return await PlatformConnection.get()
+    return await connect_by_cli(settings, http, cli_args(), said)
 
 
 def track(store: FakePresta, order_id: int, minutes_later: int) -> None:

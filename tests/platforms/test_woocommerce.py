@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 
 from portal.cli import CommandError, connect_store
 from portal.crypto import decrypt_json
@@ -34,18 +33,17 @@ from portal.platforms.writeback import push_once
 from portal.returns.states import transition
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
-from tests import factories
-from tests.conftest import make_settings
 from tests.platforms.fakes import (
-    DHL_API_KEY,
     DHL_NUMBER,
-    DHL_TRACK_URL,
     WOO,
     WOO_KEY,
     WOO_SECRET,
     FakeWoo,
-    dhl_delivered,
+    connect_args,
+    connect_by_cli,
     fixture,
+    outside,
+    store_settings,
     woo_delivery,
     woo_order,
 )
@@ -55,9 +53,7 @@ BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, db: str) -> Settings:
-    return make_settings(
-        tmp_path, database_url=database_url, public_base_url="https://doorstep.example.com"
-    )
+    return store_settings(tmp_path, database_url)
 
 
 @pytest.fixture
@@ -67,30 +63,18 @@ def store() -> FakeWoo:
 
 @pytest.fixture
 async def http(store: FakeWoo) -> AsyncIterator[httpx.AsyncClient]:
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="shop.example.com").mock(side_effect=store.answer)
-        mock.get(DHL_TRACK_URL).mock(side_effect=dhl_delivered)
-        async with httpx.AsyncClient() as client:
-            yield client
+    async with outside("shop.example.com", store.answer) as client:
+        yield client
 
 
-def cli_args(**overrides: str) -> argparse.Namespace:
-    values = {"platform": "woocommerce", "merchant": "acme", "url": WOO, "key": WOO_KEY,
-              "secret": WOO_SECRET, "no_webhooks": False}  # fmt: skip
-    return argparse.Namespace(**{**values, **overrides})
+def cli_args(**overrides: str | bool) -> argparse.Namespace:
+    values = {"url": WOO, "key": WOO_KEY, "secret": WOO_SECRET, "no_webhooks": False}
+    return connect_args("woocommerce", **{**values, **overrides})
 
 
 async def connected(settings: Settings, http: httpx.AsyncClient) -> PlatformConnection:
-    merchant = await factories.merchant(slug="acme")
-    await factories.carrier_account(
-        merchant, carrier_key="dhl", credentials={"api_key": DHL_API_KEY}, settings=settings
-    )
-    lines = await connect_store(cli_args(), settings, http)
-    assert lines[:2] == [
-        f"Connected woocommerce store {WOO} (250 orders).",
-        "Webhooks registered: 4.",
-    ]
-    return await PlatformConnection.get()
+    said = [f"Connected woocommerce store {WOO} (250 orders).", "Webhooks registered: 4."]
+    return await connect_by_cli(settings, http, cli_args(), said)
 
 
 async def test_portal_connect_registers_signed_webhooks_and_refuses_bad_keys(
