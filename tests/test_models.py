@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from tortoise.exceptions import IntegrityError
@@ -43,18 +44,22 @@ async def test_an_event_is_stored_once_per_dedupe_key(db: str) -> None:
         await TrackingEvent.create(**fields)
 
 
-async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
-    """SQLite's unique index refuses the copy; PostgreSQL's key table leaves it out
-    silently (migration 0023), and the model raises the same error for it."""
-    shop = await factories.merchant()
-    fields = {
-        "merchant": shop,
+async def an_email(key: str) -> dict[str, Any]:
+    """The fields of an e-mail in the outbox under ``key``, for a new shop."""
+    return {
+        "merchant": await factories.merchant(),
         "channel": "email",
         "recipient": "a@example.test",
         "trigger": "delivered",
-        "unique_key": "shipment:1:delivered:email",
+        "unique_key": key,
         "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
     }
+
+
+async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
+    """SQLite's unique index refuses the copy; PostgreSQL's key table leaves it out
+    silently (migration 0023), and the model raises the same error for it."""
+    fields = await an_email("shipment:1:delivered:email")
     first = await OutboxMessage.create(**fields)
     with pytest.raises(DuplicateMessage, match="shipment:1:delivered:email"):
         await OutboxMessage.create(**fields)
@@ -66,15 +71,7 @@ async def test_an_outbox_message_cannot_exist_twice(db: str) -> None:
 
 
 async def test_a_copy_in_a_transaction_rolls_it_back(db: str) -> None:
-    shop = await factories.merchant()
-    fields = {
-        "merchant": shop,
-        "channel": "email",
-        "recipient": "a@example.test",
-        "trigger": "delivered",
-        "unique_key": "shipment:2:delivered:email",
-        "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
-    }
+    fields = await an_email("shipment:2:delivered:email")
     await OutboxMessage.create(**fields)
     with pytest.raises(DuplicateMessage):
         async with in_transaction() as conn:
@@ -84,15 +81,7 @@ async def test_a_copy_in_a_transaction_rolls_it_back(db: str) -> None:
 
 
 async def test_a_copy_skipped_on_purpose_is_skipped_on_both_engines(db: str) -> None:
-    shop = await factories.merchant()
-    fields = {
-        "merchant": shop,
-        "channel": "email",
-        "recipient": "a@example.test",
-        "trigger": "delivered",
-        "unique_key": "shipment:3:delivered:email",
-        "scheduled_for": datetime(2026, 11, 20, tzinfo=UTC),
-    }
+    fields = await an_email("shipment:3:delivered:email")
     await OutboxMessage.create(**fields)
     await OutboxMessage.bulk_create([OutboxMessage(**fields)], ignore_conflicts=True)
     assert await OutboxMessage.filter(unique_key=fields["unique_key"]).count() == 1

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import math
 import os
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -46,6 +48,8 @@ from portal.models import MessageState, OutboxMessage, Shipment
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.webpush import generate_keys
 from portal.tracking.sweep import sweep_until_idle
+from tests.api.conftest import api_client
+from tests.conftest import client_for
 from tests.notifications.helpers import twilio_payload
 
 ACCOUNT_SID = "AC" + "c" * 32
@@ -341,6 +345,31 @@ async def sign_in_as(staff: httpx.AsyncClient, email: str, password: str) -> str
     )
     assert signed.status_code == 303, signed.text
     return csrf_in((await staff.get("/admin/account")).text)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A signed-up shop at work: its owner signed in (``token``: the session's CSRF
+    token), a customer's browser and the shop's checkout on the API."""
+
+    staff: httpx.AsyncClient
+    customer: httpx.AsyncClient
+    api: httpx.AsyncClient
+    token: str
+
+
+@contextlib.asynccontextmanager
+async def open_with_dhl(app: Starlette, shop: SignedUp) -> AsyncIterator[Opened]:
+    """The owner signs in and connects the shop's DHL account in the workspace (the REST
+    API has no carrier-account endpoint); a customer and the API come along."""
+    async with (
+        client_for(app) as staff,
+        client_for(app) as customer,
+        api_client(app, shop.api_key) as api,
+    ):
+        token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
+        await add_dhl_account(staff, token)
+        yield Opened(staff, customer, api, token)
 
 
 # --- steps -----------------------------------------------------------------------------

@@ -41,12 +41,12 @@ from tests.real_shop.helpers import (
     csrf_in,
     dhl_number,
     drain_outbox,
+    open_with_dhl,
     parcel_behind,
     place_order,
     poll_when_due,
     save_settings,
     sent_messages,
-    sign_in_as,
     sign_up,
     tracking_link_in,
     worker_pass,
@@ -186,14 +186,8 @@ async def test_an_eu_customer_withdraws_and_staff_settle_it_in_the_workspace(
     dhl = outside.dhl
     shop = await sign_up(shop_app, "eu-shop", "Acme Wear", country="PL")
 
-    async with (
-        client_for(shop_app) as staff,
-        client_for(shop_app) as customer,
-        api_client(shop_app, shop.api_key) as api,
-    ):
-        token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
-        await add_dhl_account(staff, token)
-
+    async with open_with_dhl(shop_app, shop) as opened:
+        staff, customer, api, token = opened.staff, opened.customer, opened.api, opened.token
         await place_order(api, EU_ORDER)
         booked = await api.post(
             "/api/v1/shipments",

@@ -34,8 +34,6 @@ from portal.history import partitions
 from portal.history.retention import history_job
 from portal.models import MessageState, OutboxMessage, Shipment, Survey, TrackingEvent
 from portal.surveys.scheduling import schedule_due_surveys
-from tests.api.conftest import api_client
-from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
 from tests.real_shop.helpers import (
     BONN,
@@ -43,12 +41,11 @@ from tests.real_shop.helpers import (
     LEIPZIG,
     PUBLIC_URL,
     Outside,
-    add_dhl_account,
     book_parcel,
     dhl_number,
     drain_outbox,
+    open_with_dhl,
     place_order,
-    sign_in_as,
     sign_up,
     worker_pass,
 )
@@ -88,13 +85,8 @@ async def test_analytics_keep_the_traffic_after_retention_removes_its_history(
     dhl, settings = outside.dhl, shop_app.state.settings
     shop = await sign_up(shop_app, "keeper", "Acme Wear")
 
-    async with (
-        client_for(shop_app) as staff,
-        client_for(shop_app) as customer,
-        api_client(shop_app, shop.api_key) as api,
-    ):
-        token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
-        await add_dhl_account(staff, token)
+    async with open_with_dhl(shop_app, shop) as opened:
+        staff, customer, api = opened.staff, opened.customer, opened.api
         kept = await api.patch("/api/v1/settings", json={"history_retention_months": 3})
         assert kept.status_code == 200, kept.text
         assert kept.json() == {"history_retention_months": 3}
