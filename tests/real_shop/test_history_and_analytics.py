@@ -6,15 +6,18 @@ keeps three months of history through ``PATCH /api/v1/settings``. Three orders a
 DHL parcels arrive through the API; DHL's scans arrive through the sweep, faked only at
 HTTP in DHL's documented shape: one parcel on time, one delivered after a failed attempt
 (and with no date promised), one still moving. The customer answers the survey the worker
-sends. The analytics screen then shows what that traffic implies, read live, then from the
-rollups the worker's ``roll-up-analytics`` job writes, and again after its ``keep-history``
-job has removed the delivered parcels' scans and the sent messages: aggregates outlive the
-rows they were counted from, and the moving parcel keeps its scans.
+sends. The analytics screen then shows what that traffic implies, read live after the
+worker's ``roll-up-analytics`` job, and again after its ``keep-history`` job (whose hook
+first closes the days into the rollups) has removed the delivered parcels' scans and the
+sent messages, and after the rollup job's next run: aggregates outlive the rows they were
+counted from, and the moving parcel keeps its scans, which still tell DHL's old scans from
+new ones.
 
 Time travel: retention keeps whole months (three at least), so it can only remove
 today's traffic months from now. Rather than back-dating rows the real path wrote, the
-traffic happens now and the two jobs run with a worker clock four months on (``now=``,
-as the worker passes its own clock); nothing else is moved in time.
+traffic happens now and the two jobs run with a worker clock four months on (``now=``),
+as the sweep and the survey job run at the moment they are due (the other scenarios do
+the same); no stored timestamp is changed.
 """
 
 from __future__ import annotations
