@@ -11,8 +11,6 @@ declarations); the problems' words are the screen's, in English.
 
 from __future__ import annotations
 
-from typing import Any
-
 from portal import i18n
 from portal.api.errors import invalid, invalid_field
 from portal.api.operations import Call, Operation, Reply
@@ -95,8 +93,10 @@ _FIELDS: dict[str, Schema] = {
         "deliveries are removed once a day. Shipments, returns and analytics are kept.",
     },
 }
-_RULE = "Which channels the message goes on ([] sends none); customers who chose channels "
-_RULE += "for their order get it on those the shop offers instead."
+_RULE = (
+    "Which channels the message goes on ([] sends none); customers who chose channels for "
+    "their order get it on those the shop offers instead."
+)
 
 
 def _rules(*, every_kind: bool) -> Schema:
@@ -122,12 +122,8 @@ SETTINGS_PATCH = component(
 )
 
 
-def settings_json(merchant: Merchant) -> dict[str, Any]:
-    return current(merchant)
-
-
 async def get_settings(call: Call) -> Reply:
-    return Reply(200, settings_json(await Merchant.get(id=call.merchant_id)))
+    return Reply(200, current(await Merchant.get(id=call.merchant_id)))
 
 
 async def change_settings(call: Call) -> Reply:
@@ -136,7 +132,7 @@ async def change_settings(call: Call) -> Reply:
     values, problems = clean(call.body)
     if problems:
         raise invalid(FieldError(f"/{path}", p.text()) for path, p in problems.items())
-    return Reply(200, settings_json(await save(call.merchant_id, values)))
+    return Reply(200, current(await save(call.merchant_id, values)))
 
 
 OPERATIONS = [
