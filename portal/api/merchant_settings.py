@@ -1,41 +1,138 @@
-"""``/settings``: the shop's settings the API may read and change — for now how many
-months of history (scans, domain events, messages, webhook deliveries) are kept."""
+"""``/settings``: everything the workspace's Settings screen holds but the logo, for a shop
+that sets itself up without the workspace — its name, colours and support contact (which
+its messages carry), language, time zone, quiet hours, the channels it offers, which
+channel each message kind goes on, expiry and the months of history kept.
+
+Values are checked by :mod:`portal.shop_settings`, the screen's own rules: what one
+refuses the other refuses, and a ``PATCH`` with any problem changes nothing. The schema
+below gives the shape (types, and the channels each message kind can go on, from the same
+declarations); the problems' words are the screen's, in English.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from portal.api.errors import invalid_field
+from portal import i18n
+from portal.api.errors import invalid, invalid_field
 from portal.api.operations import Call, Operation, Reply
-from portal.api.schemas import component, obj
+from portal.api.schemas import FieldError, Schema, component, obj, string
 from portal.history import retention
 from portal.models import Merchant
+from portal.shop_settings import (
+    CHANNELS,
+    EXPIRE_MAX_DAYS,
+    EXPIRE_MIN_DAYS,
+    NAME_MAX,
+    RULE_CHANNELS,
+    TRIGGERS,
+    clean,
+    current,
+    save,
+)
 
-_MONTHS = {
-    "type": "integer",
-    "minimum": retention.MIN_MONTHS,
-    "maximum": retention.MAX_MONTHS,
-    "description": "Whole months of history kept before the current one (default "
-    f"{retention.DEFAULT_MONTHS}); older scans, domain events, sent messages and webhook "
-    "deliveries are removed once a day. Shipments, returns and analytics are kept.",
+_CLEARS = " An empty string clears it."
+
+
+def _channels(allowed: tuple[str, ...], description: str) -> Schema:
+    return {
+        "type": "array",
+        "items": string(enum=list(allowed)),
+        "uniqueItems": True,
+        "description": description,
+    }
+
+
+_FIELDS: dict[str, Schema] = {
+    "name": string(
+        description=f"The shop's name, 1 to {NAME_MAX} characters: e-mails come from it "
+        "and the tracking pages show it."
+    ),
+    "primary_color": string(
+        description="Main colour as `#rrggbb` (e-mails and pages); white text must be "
+        "readable on it (WCAG contrast 4.5)." + _CLEARS
+    ),
+    "accent_color": string(description="Accent colour as `#rrggbb`." + _CLEARS),
+    "support_email": string(
+        description="Support e-mail address: the `Reply-To` of every e-mail." + _CLEARS
+    ),
+    "support_url": string(description="Support page, an http(s) address." + _CLEARS),
+    "support_phone": string(description="Support phone: digits, spaces and +." + _CLEARS),
+    "default_locale": string(
+        enum=list(i18n.LOCALES),
+        description="The language of messages to a customer whose language is unknown.",
+    ),
+    "time_zone": string(
+        description="An IANA time zone such as `Europe/Warsaw`: quiet hours of a customer "
+        "whose zone is unknown are counted in it."
+    ),
+    "quiet_hours_start": string(
+        description="Quiet hours start, `HH:MM` (24-hour), in the customer's time zone."
+    ),
+    "quiet_hours_end": string(description="Quiet hours end, `HH:MM` (24-hour)."),
+    "quiet_hours_channels": _channels(
+        CHANNELS,
+        "The channels quiet hours hold back (deferred, not dropped); by default SMS and WhatsApp.",
+    ),
+    "channel_order": _channels(
+        CHANNELS,
+        "The channels customers may choose on the tracking page, in the shop's order of "
+        "preference (a WhatsApp message without an approved template goes on the next "
+        "one); at least one. By default e-mail, then SMS.",
+    ),
+    "expire_after_days": {
+        "type": "integer",
+        "minimum": EXPIRE_MIN_DAYS,
+        "maximum": EXPIRE_MAX_DAYS,
+        "description": "Days without news from the carrier before a shipment expires.",
+    },
+    "history_retention_months": {
+        "type": "integer",
+        "minimum": retention.MIN_MONTHS,
+        "maximum": retention.MAX_MONTHS,
+        "description": "Whole months of history kept before the current one (default "
+        f"{retention.DEFAULT_MONTHS}); older scans, domain events, sent messages and webhook "
+        "deliveries are removed once a day. Shipments, returns and analytics are kept.",
+    },
 }
-SETTINGS = component("MerchantSettings", obj({"history_retention_months": _MONTHS}))
-SETTINGS_PATCH = component("MerchantSettingsChange", obj({}, {"history_retention_months": _MONTHS}))
+_RULE = (
+    "Which channels the message goes on ([] sends none); customers who chose channels for "
+    "their order get it on those the shop offers instead."
+)
 
 
-def settings_json(merchant: Merchant) -> dict[str, Any]:
-    return {"history_retention_months": merchant.history_retention_months}
+def _rules(*, every_kind: bool) -> Schema:
+    kinds = {t: _channels(RULE_CHANNELS[t], _RULE) for t in TRIGGERS}
+    schema = obj(kinds) if every_kind else obj({}, kinds)
+    return {
+        **schema,
+        "description": "Message kind → its channels. "
+        + (
+            "Every kind, with its default where the shop never chose."
+            if every_kind
+            else "The kinds sent replace their channels; the others keep theirs. Claim "
+            "messages are written for e-mail only."
+        ),
+    }
+
+
+SETTINGS = component(
+    "MerchantSettings", obj({**_FIELDS, "notification_rules": _rules(every_kind=True)})
+)
+SETTINGS_PATCH = component(
+    "MerchantSettingsChange", obj({}, {**_FIELDS, "notification_rules": _rules(every_kind=False)})
+)
 
 
 async def get_settings(call: Call) -> Reply:
-    return Reply(200, settings_json(await Merchant.get(id=call.merchant_id)))
+    return Reply(200, current(await Merchant.get(id=call.merchant_id)))
 
 
 async def change_settings(call: Call) -> Reply:
     if not call.body:
-        raise invalid_field("/", "send `history_retention_months`")
-    await Merchant.filter(id=call.merchant_id).update(**call.body)
-    return await get_settings(call)
+        raise invalid_field("/", "send at least one setting")
+    values, problems = clean(call.body)
+    if problems:
+        raise invalid(FieldError(f"/{path}", p.text()) for path, p in problems.items())
+    return Reply(200, current(await save(call.merchant_id, values)))
 
 
 OPERATIONS = [
@@ -43,7 +140,7 @@ OPERATIONS = [
         "GET",
         "/settings",
         "getSettings",
-        "The shop's settings (history retention)",
+        "The shop's settings: name, branding, messages and their channels, retention",
         "settings",
         get_settings,
         {200: SETTINGS},
@@ -52,10 +149,13 @@ OPERATIONS = [
         "PATCH",
         "/settings",
         "changeSettings",
-        "Change the shop's settings (history retention)",
+        "Change some of the shop's settings (all or nothing)",
         "settings",
         change_settings,
         {200: SETTINGS},
         body=SETTINGS_PATCH,
+        description="Send only the settings to change. Every value is checked as the "
+        "workspace's Settings screen checks it; any problem answers `422` with one `errors` "
+        "entry per refused value and changes nothing.",
     ),
 ]

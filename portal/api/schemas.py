@@ -3,12 +3,14 @@ and (in tests) checks responses — so the OpenAPI document cannot drift from be
 
 Supported keywords: ``type`` (a name or a list), ``properties``, ``required``,
 ``additionalProperties: false``, ``items``, ``enum``, ``minLength``/``maxLength``,
-``minimum``/``maximum``, ``minItems``/``maxItems``, ``pattern``, ``format`` (``date-time``,
-``date``, ``email``, ``uri``) and ``$ref`` to ``#/components/schemas/<Name>``.
+``minimum``/``maximum``, ``minItems``/``maxItems``, ``uniqueItems``, ``pattern``,
+``format`` (``date-time``, ``date``, ``email``, ``uri``) and ``$ref`` to
+``#/components/schemas/<Name>``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -211,12 +213,19 @@ def _validate_array(schema: Schema, value: list[Any], pointer: str) -> list[Fiel
         return [FieldError(here, f"must have at least {schema['minItems']} items")]
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         return [FieldError(here, f"must have at most {schema['maxItems']} items")]
+    if schema.get("uniqueItems") and _repeats(value):
+        return [FieldError(here, "must not list the same item twice")]
     if "items" not in schema:
         return _free_form(value, pointer)
     errors: list[FieldError] = []
     for index, item in enumerate(value):
         errors.extend(validate(schema["items"], item, f"{pointer}/{index}"))
     return errors
+
+
+def _repeats(items: list[Any]) -> bool:
+    seen = {json.dumps(item, sort_keys=True) for item in items}
+    return len(seen) != len(items)
 
 
 def _escape(name: str) -> str:

@@ -39,3 +39,11 @@ def test_enums_and_bounds() -> None:
     ]
     assert validate({"type": "integer", "minimum": 1}, 0)[0].detail == "must be at least 1"
     assert validate({"type": "array", "minItems": 1}, [])[0].detail == "must have at least 1 items"
+
+
+def test_unique_items_are_told_apart_by_json_value() -> None:
+    unique = {"type": "array", "uniqueItems": True}
+    twice = FieldError("/", "must not list the same item twice")
+    assert validate(unique, ["sms", "sms"]) == [twice]
+    assert validate(unique, [{"a": 1, "b": 2}, {"b": 2, "a": 1}]) != []
+    assert validate(unique, [1, True, "1", None, [1]]) == []
