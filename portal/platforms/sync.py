@@ -392,7 +392,9 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
     }
     missing: dict[str, dict[str, Any]] = {}
     for order, email in wanted.values():
-        if email and email not in found and email not in missing:
+        if not email or email in found:
+            continue
+        if email not in missing:
             missing[email] = {
                 "merchant_id": merchant_id,
                 "email": email,
@@ -400,8 +402,28 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
                 "name": (order.customer.name if order.customer else "")[:200],
                 "country": order.address.country[:2] or None,
             }
-    for row in await insert_rows(conn, Customer, list(missing.values()), returning=_BUYER_COLUMNS):
-        found[row["email"]] = Buyer.from_row(row)
+        # A new customer is inserted with the consent the store holds (its last answer in
+        # the batch, as _consent would leave it) and its history written beside it: one
+        # row version per customer rather than an insert and then an update.
+        given = order.customer
+        if given is not None:
+            for flag, answer in (
+                ("email_opt_in", given.email_consent),
+                ("sms_opt_in", given.sms_consent),
+            ):
+                if answer is not None:
+                    missing[email][flag] = answer
+    created = [
+        Buyer.from_row(row)
+        for row in await insert_rows(
+            conn, Customer, list(missing.values()), returning=_BUYER_COLUMNS
+        )
+    ]
+    await consent.record_created(
+        created, ConsentSource.PLATFORM, conn=conn, detail=target.connection.platform.value
+    )
+    for buyer in created:
+        found[str(buyer.email)] = buyer
     result: dict[str, Buyer] = {}
     for external_id, (order, email) in wanted.items():
         customer = found.get(email) if email else None

@@ -4,7 +4,9 @@ still open, changed days not yet recounted, and the scans behind a day deleted."
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,7 +16,16 @@ from tortoise import connections
 from portal.analytics import delivery, messaging, returns, satisfaction
 from portal.analytics.rollups import coverage, rebuild, refresh, split
 from portal.analytics.sql import Filters
-from portal.models import Merchant, ReturnItem, ReturnRequest, SurveyAnswer, TrackingEvent
+from portal.core.rows import insert_rows
+from portal.models import (
+    Merchant,
+    Order,
+    OrderItem,
+    ReturnItem,
+    ReturnRequest,
+    SurveyAnswer,
+    TrackingEvent,
+)
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 from tests.analytics import reference
@@ -230,3 +241,46 @@ def test_the_worker_runs_the_job() -> None:
     from portal.scheduler import jobs
 
     assert "roll-up-analytics" in {job.name for job in jobs()}
+
+
+async def test_one_insert_of_many_orders_marks_each_day_once(db: str) -> None:
+    """A backfill writes a batch of orders and lines in one statement each: every day they
+    fall on is marked; on PostgreSQL once per statement (migration 0025), on SQLite once
+    per row. After the job the figures equal the raw queries either way."""
+    shop = await seed_everything()
+    await refresh(now=LATER)
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    if postgres:  # the migration goes back and forth on this engine
+        migration: Any = importlib.import_module("portal.migrations.0025_statement_marks")
+        for statement in migration.backward_sql(True) + migration.forward_sql(True):
+            await conn.execute_script(statement)
+    placed = [at(17, 9), at(17, 15), at(18, 9)]
+    made = await insert_rows(
+        conn,
+        Order,
+        [
+            {"merchant_id": shop.id, "number": f"B-{i}", "email": "", "currency": "EUR",
+             "placed_at": when, "ship_name": "", "ship_line1": "", "ship_line2": "",
+             "ship_city": "", "ship_region": "", "ship_postal_code": "", "ship_country": "PL"}
+            for i, when in enumerate(placed)
+        ],
+        returning=("id",),
+    )  # fmt: skip
+    await insert_rows(
+        conn,
+        OrderItem,
+        [{"order_id": row["id"], "sku": "TEE-S", "title": "Item TEE-S", "quantity": 1,
+          "unit_price": Decimal("10.00"), "variant_options": {}} for row in made],
+    )  # fmt: skip
+    marked = await conn.execute_query_dict(
+        "SELECT day FROM analytics_dirty WHERE fact = 'orders' ORDER BY day"
+    )
+    days = [str(row["day"]) for row in marked]
+    assert sorted(set(days)) == ["2026-11-17", "2026-11-18"]
+    assert len(days) == (4 if postgres else 6)  # orders and lines: 2 + 2 days, or 3 + 3 rows
+    await assert_same_as_raw(shop)
+
+    await refresh(now=LATER)
+    assert await rows_of("analytics_dirty") == 0
+    await assert_same_as_raw(shop)
