@@ -41,7 +41,15 @@ from portal.tracking_page import lookup, reach
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.lookup import MaskedAddress
-from portal.tracking_page.page_cache import PAGE_TEMPLATE, KeptPage, page_key, render_kept
+from portal.tracking_page.page_cache import (
+    PAGE_TEMPLATE,
+    KeptPage,
+    frame_html,
+    frame_key,
+    page_key,
+    render_frame,
+    render_kept,
+)
 from portal.tracking_page.presenter import ShipmentView, present, zone_for
 from portal.web import csrf
 from portal.web.option_words import options_text
@@ -288,6 +296,15 @@ async def shipment_page(
         kept = render_kept(request, context)
         config.pages.put(kept_key, kept)
         return _kept_response(request, kept)
+    if tier == "number" and status_code == 200 and len(blocks) == 1:
+        delivered = any(view.status == "delivered" for view in context["shipments"])
+        key = frame_key(request, context["brand"], delivered, context["returns_url"])
+        frame = config.frames.get(key)
+        if frame is None:
+            frame = render_frame(request, context)
+            config.frames.put(key, frame)
+        html = frame_html(request, frame, blocks[0])
+        return RenderedResponse(html, PAGE_TEMPLATE, {"request": request, **context})
     return templates_of(request).TemplateResponse(
         request, PAGE_TEMPLATE, context, status_code=status_code
     )
