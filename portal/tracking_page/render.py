@@ -40,6 +40,7 @@ from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import lookup, reach
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
+from portal.tracking_page.journey import journey_html
 from portal.tracking_page.lookup import MaskedAddress
 from portal.tracking_page.page_cache import (
     PAGE_TEMPLATE,
@@ -259,11 +260,9 @@ def etag_of(body: bytes) -> str:
 
 
 def render_fragment(request: Request, view: ShipmentView, status_url: str) -> tuple[Markup, str]:
-    html = (
-        templates_of(request)
-        .get_template(STATUS_TEMPLATE)
-        .render(_fragment_context(request, view, status_url))
-    )
+    context = _fragment_context(request, view, status_url)
+    context["journey"] = journey_html(view.days)
+    html = templates_of(request).get_template(STATUS_TEMPLATE).render(context)
     return Markup(html), etag_of(html.encode())
 
 
