@@ -12,10 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.i18n import _
 from portal.tracking_page.presenter import DayView
+
+
+def _e(text: str) -> str:
+    """``markupsafe.escape`` for a plain string, without building a Markup: a third of
+    the time for the 150 values of a 30-scan timeline."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def _carrier_words() -> str:
@@ -31,26 +43,26 @@ def journey_html(days: Sequence[DayView]) -> Markup:
     carrier_words = ""
     for day in days:
         add(
-            f'  <h4 class="day"><time datetime="{escape(day.day_iso)}">'
-            f'{escape(day.heading)}</time></h4>\n  <ol class="timeline">\n'
+            f'  <h4 class="day"><time datetime="{_e(day.day_iso)}">'
+            f'{_e(day.heading)}</time></h4>\n  <ol class="timeline">\n'
         )
         for event in day.events:
             add(
                 f'    <li class="event{" event-problem" if event.problem else ""}">\n'
-                f'      <time class="event-time" datetime="{escape(event.when_iso)}">'
-                f"{escape(event.time_text)}</time>\n"
-                f'      <span class="event-label">{escape(event.label)}</span>\n'
+                f'      <time class="event-time" datetime="{_e(event.when_iso)}">'
+                f"{_e(event.time_text)}</time>\n"
+                f'      <span class="event-label">{_e(event.label)}</span>\n'
             )
             if event.reason:
-                add(f'      <span class="event-reason">{escape(event.reason)}</span>\n')
+                add(f'      <span class="event-reason">{_e(event.reason)}</span>\n')
             if event.carrier_text:
                 carrier_words = carrier_words or _carrier_words()
                 add(
                     '      <span class="event-carrier-text"><span class="visually-hidden">'
-                    f"{carrier_words} </span>{escape(event.carrier_text)}</span>\n"
+                    f"{carrier_words} </span>{_e(event.carrier_text)}</span>\n"
                 )
             if event.place:
-                add(f'      <span class="event-place">{escape(event.place)}</span>\n')
+                add(f'      <span class="event-place">{_e(event.place)}</span>\n')
             add("    </li>\n")
         add("  </ol>\n")
     return Markup("".join(out).removesuffix("\n"))

@@ -62,7 +62,7 @@ DAYS = (
         "2026-12-02",
         "Wednesday, 2 December 2026",
         (
-            _event(2, problem=True, reason="Nobody was home <&>", place="Kraków, PL"),
+            _event(2, problem=True, reason="Nobody was home <&>", place="St John's, &c"),
             _event(1, carrier_text='Przesyłka "w drodze" & <b>', place="Łódź"),
         ),
     ),
