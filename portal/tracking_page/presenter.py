@@ -40,7 +40,7 @@ from portal.tracking_page.lookup import mask_words
 
 class EventLike(Protocol):
     """What the page reads of a tracking event: a TrackingEvent, or the plain row the page
-    loads (render.EventRow)."""
+    loads (events.EventRow)."""
 
     @property
     def id(self) -> int: ...

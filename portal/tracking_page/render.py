@@ -19,7 +19,6 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -27,17 +26,15 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from tortoise import connections
 
-from carriers.base import Status
 from portal.core.links import withdrawal_url
 from portal.delivery_preferences import changeable
 from portal.i18n import current_locale
-from portal.models import Customer, Merchant, Order, OrderItem, Shipment, TrackingEvent
+from portal.models import Customer, Merchant, Order, OrderItem, Shipment
 from portal.notifications.preferences_words import preference_words
 from portal.returns import withdrawal
 from portal.tracking.refresh import needs_refresh
-from portal.tracking_page import lookup, reach
+from portal.tracking_page import events, lookup, reach
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.journey import journey_html
@@ -57,7 +54,6 @@ from portal.web.option_words import options_text
 from portal.web.templating import templates_of
 
 STATUS_TEMPLATE = "tracking/_status.html"
-_OCCURRED_AT = TrackingEvent._meta.fields_map["occurred_at"]
 #: Refreshes that outlived the page's wait; kept referenced until they finish.
 _pending: set[asyncio.Task[Any]] = set()
 
@@ -111,6 +107,7 @@ async def refresh_stale(
         return
     for shipment in live:
         config.lookups.put(("refreshing", shipment.id), True)
+        events.drop(shipment)  # read again after the refresh, with what it stored
     client = config.http_client(request.app.state)
     tasks = {
         asyncio.ensure_future(
@@ -133,46 +130,6 @@ async def refresh_stale(
     # refresh_if_stale reloads a shipment it refreshed; events are read after this.
 
 
-class EventRow(NamedTuple):
-    """The columns of a tracking event the page shows, read as a plain row: building a
-    TrackingEvent model for each of a parcel's events was most of an uncached page's
-    database time in Python (see benchmarks/README.md)."""
-
-    id: int
-    shipment_id: int
-    occurred_at: datetime
-    status: Status
-    description: str
-    city: str | None
-    region: str | None
-    country: str | None
-    reason: str | None
-
-
-_EVENTS_SQL = (
-    "SELECT id, shipment_id, occurred_at, status, description, city, region, country, reason "
-    "FROM tracking_event WHERE shipment_id IN ({ids}) ORDER BY occurred_at, id"
-)
-
-
-async def load_events(shipment_ids: Sequence[int]) -> dict[int, list[EventRow]]:
-    """Each shipment's events, oldest first, in one query."""
-    by_shipment: dict[int, list[EventRow]] = {i: [] for i in shipment_ids}
-    if not shipment_ids:
-        return by_shipment
-    conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(shipment_ids) + 1))
-    _, rows = await conn.execute_query(_EVENTS_SQL.format(ids=marks), list(shipment_ids))
-    when = _OCCURRED_AT.to_python_value
-    for row in rows:
-        occurred = row[2] if postgres else when(row[2])
-        by_shipment[row[1]].append(
-            EventRow(row[0], row[1], occurred, Status(row[3]), row[4] or "", *row[5:9])
-        )
-    return by_shipment
-
-
 async def shipment_views(
     request: Request,
     shipments: Sequence[Shipment],
@@ -186,12 +143,13 @@ async def shipment_views(
         await Customer.get_or_none(id=order.customer_id) if order and order.customer_id else None
     )
     zone = zone_for(merchant, order, customer, request.app.state.settings.default_time_zone)
-    events = await load_events([s.id for s in shipments])
+    read = {s.id: rows for s in shipments if (rows := events.attached(s)) is not None}
+    missing = [s.id for s in shipments if s.id not in read]
+    if missing:
+        read |= await events.load_events(missing)
     now = config.clock()
     return [
-        present(
-            s, events[s.id], zone=zone, locale=current_locale(), now=now, full_signer=full_signer
-        )
+        present(s, read[s.id], zone=zone, locale=current_locale(), now=now, full_signer=full_signer)
         for s in shipments
     ]
 
