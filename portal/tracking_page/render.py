@@ -9,8 +9,10 @@ kept in the per-process ``config.fragments`` cache, keyed by the shipment row's 
 (``updated_at``, status, last event: ingest bumps ``updated_at``) and by language, tier and
 URL, for at most ``config.cache_seconds``. A change made through ingest shows as soon as the
 row is read again; a direct database edit, the "no news for a while" hint or a new time
-zone show within the TTL. The page around it (language menu, CSRF token, forms) is
-rendered for each request and never cached.
+zone show within the TTL. The page around it (language menu, CSRF token, forms) is the
+same for every parcel of a shop in one language: a number-tier page is that frame
+(``page_cache``), rendered once with holes for the parcel's block, the visitor's token and
+the page's address, and filled per request; the order tier is rendered for each request.
 """
 
 from __future__ import annotations
