@@ -30,6 +30,9 @@ RefreshFn = Callable[..., Awaitable[bool]]
 DEFAULT_POLL_SECONDS = 45
 #: How long a rendered status fragment may be reused (see render.FragmentCache).
 DEFAULT_CACHE_SECONDS = 5.0
+#: How long a page frame is kept (page_cache): it changes only with a template edit, as a
+#: changed brand or language is another key.
+FRAME_SECONDS = 60.0
 LINK_MAX_AGE = int(timedelta(days=60).total_seconds())
 NUMBER_LIMIT = Limit("numbers", 120, 600)
 ORDER_LIMIT = Limit("orders", 10, 600)
@@ -73,11 +76,15 @@ class PageConfig:
     fragments: TTLCache = field(init=False)
     #: Number-tier pages, rendered around a hole for the CSRF token (see page_cache).
     pages: TTLCache = field(init=False)
+    #: (brand, language, site, shop) -> number-tier page.html with holes for the parcel
+    #: and the visitor (see page_cache; kept whatever ``cache_seconds`` says).
+    frames: TTLCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.lookups = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.fragments = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.pages = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
+        self.frames = TTLCache(FRAME_SECONDS, max_entries=256, clock=lambda: self.cache_clock())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PageConfig:

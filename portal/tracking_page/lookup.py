@@ -27,6 +27,7 @@ from tortoise.models import Model
 
 from carriers.detection import is_plausible, normalise
 from portal.models import Merchant, Order, Shipment
+from portal.tracking_page import events
 from portal.tracking_page.cache import TTLCache
 
 #: Most numbers one paste may ask about.
@@ -104,11 +105,12 @@ def _columns(model: type[Model]) -> list[str]:
     return list(model._meta.fields_db_projection.values())
 
 
-@lru_cache(maxsize=4 * MAX_NUMBERS)
-def _numbered_sql(count: int, scoped: bool, postgres: bool) -> str:
+@lru_cache(maxsize=8 * MAX_NUMBERS)
+def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = False) -> str:
     """The query ``Shipment.filter(tracking_number__in=…).select_related("merchant",
     "order")`` builds, written once per shape: building it through the ORM's query builder
-    on every page was a third of an uncached page's CPU (benchmarks/README.md)."""
+    on every page was a third of an uncached page's CPU (benchmarks/README.md). With
+    ``with_events`` each row ends with the shipment's events (``events.events_column``)."""
     marks = [f"${n}" if postgres else "?" for n in range(1, count + 2)]
     where = f's."tracking_number" IN ({", ".join(marks[:count])})'
     if scoped:
@@ -118,6 +120,8 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool) -> str:
         for model, alias in ((Shipment, "s"), (Merchant, "m"), (Order, "o"))
         for column in _columns(model)
     )
+    if with_events:
+        columns += ", " + events.events_column("s", postgres)
     return (
         f'SELECT {columns} FROM "{Shipment._meta.db_table}" s '
         f'JOIN "{Merchant._meta.db_table}" m ON m."id" = s."merchant_id" '
@@ -131,18 +135,22 @@ def _model_of(model: type[M], columns: Iterable[str], values: Sequence[Any]) -> 
     return model._init_from_db(**dict(zip(columns, values, strict=True)))
 
 
-async def _shipments_numbered(wanted: list[str], merchant_id: int | None) -> dict[str, Shipment]:
+async def _shipments_numbered(
+    wanted: list[str], merchant_id: int | None, with_events: bool = False
+) -> dict[str, Shipment]:
     """Each wanted number's shipment with its merchant and order, in one plain query; the
-    models are built as the ORM's ``select_related`` builds them."""
+    models are built as the ORM's ``select_related`` builds them. With ``with_events``
+    the same statement reads each shipment's events (``events.attached``)."""
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
-    sql = _numbered_sql(len(wanted), merchant_id is not None, postgres)
+    sql = _numbered_sql(len(wanted), merchant_id is not None, postgres, with_events)
     params: list[Any] = [*wanted, merchant_id] if merchant_id is not None else list(wanted)
     _, rows = await conn.execute_query(sql, params)
     shipment_columns, merchant_columns = _columns(Shipment), _columns(Merchant)
     order_columns = _columns(Order)
     first_merchant = len(shipment_columns)
     first_order = first_merchant + len(merchant_columns)
+    end = first_order + len(order_columns)
     found: dict[str, Shipment] = {}
     for row in rows:
         values = tuple(row)
@@ -150,7 +158,9 @@ async def _shipments_numbered(wanted: list[str], merchant_id: int | None) -> dic
         merchant = _model_of(Merchant, merchant_columns, values[first_merchant:first_order])
         order = None
         if values[first_order] is not None:  # the order's id: none for a parcel without one
-            order = _model_of(Order, order_columns, values[first_order:])
+            order = _model_of(Order, order_columns, values[first_order:end])
+        if with_events:
+            events.attach(shipment, values[end], postgres)
         object.__setattr__(shipment, "_merchant", merchant)
         object.__setattr__(shipment, "_order", order)
         found.setdefault(normalise(shipment.tracking_number), shipment)
@@ -158,14 +168,19 @@ async def _shipments_numbered(wanted: list[str], merchant_id: int | None) -> dic
 
 
 async def find_by_numbers(
-    entered: list[str], *, merchant_id: int | None = None, cache: TTLCache | None = None
+    entered: list[str],
+    *,
+    merchant_id: int | None = None,
+    cache: TTLCache | None = None,
+    with_events: bool = False,
 ) -> list[NumberResult]:
     """Each entered number with its shipment, in one query whatever their count.
 
     With ``merchant_id`` only that merchant's shipments count (a branded page); another
     merchant's number is then exactly as unknown as a number nobody has. With ``cache``
     the same numbers asked again within its TTL reuse the rows found (or not found), so a
-    busy parcel's page costs no query; a change shows once the entry expires.
+    busy parcel's page costs no query; a change shows once the entry expires. With
+    ``with_events`` the shipments' events come in the same statement (one parcel's page).
     """
     results = [
         NumberResult(
@@ -181,11 +196,11 @@ async def find_by_numbers(
     )
     found: dict[str, Shipment] = {}
     if wanted and cache is None:
-        found = await _shipments_numbered(wanted, merchant_id)
+        found = await _shipments_numbered(wanted, merchant_id, with_events)
     elif wanted and cache is not None:
         found = await cache.get_or_fill(
-            ("numbers", tuple(wanted), merchant_id),
-            lambda: _shipments_numbered(wanted, merchant_id),
+            ("numbers", tuple(wanted), merchant_id, with_events),
+            lambda: _shipments_numbered(wanted, merchant_id, with_events),
         )
     for result in results:
         if result.outcome is Outcome.NOT_FOUND and result.number in found:

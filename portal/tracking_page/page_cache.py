@@ -13,14 +13,24 @@ with anything the status block shows), the shop's brand, the language, the addre
 its query, host and scheme (the language links, ``url_for`` and the ``shop`` field come
 from them) and the htmx headers the language links read. The order tier (a masked
 address, the delivery-choice form) is never kept.
+
+With the cache off (or a parcel seen for the first time) the page around the status
+fragment is still the same for every parcel of one shop in one language: a **frame**
+(``frame_for``) is rendered once per shop's brand, language, site address and ``shop``
+scope, with holes for everything that differs between parcels and visitors (the CSRF
+token, the language links' address, the parcel's id, its fragment and ETag), and each
+page is the frame's pieces joined around its own values. Rendering ``page.html`` was a
+quarter of an uncached page's CPU (benchmarks/README.md, issue 20).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -28,6 +38,7 @@ from starlette.requests import Request
 from portal.i18n import current_locale
 from portal.tracking_page.branding import Brand
 from portal.web import csrf
+from portal.web.language_links import LANG, language_base
 from portal.web.templating import templates_of
 
 PAGE_TEMPLATE = "tracking/page.html"
@@ -74,3 +85,78 @@ def render_kept(request: Request, context: dict[str, Any]) -> KeptPage:
     )
     html = templates.get_template(PAGE_TEMPLATE).render(full)
     return KeptPage(tuple(html.split(hole)), context)
+
+
+# --- the frame: one shop's page in one language, with holes for the parcel -----------
+
+#: The frame's holes, in the order ``Frame.html`` takes their values.
+HOLES = ("csrf", "languages", "id", "etag", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """``page.html`` for one parcel, split at its holes: literal text at even indexes,
+    a hole's index into ``HOLES`` at odd ones."""
+
+    parts: tuple[str | int, ...]
+
+    def html(self, values: Sequence[str]) -> str:
+        parts = list(self.parts)
+        parts[1::2] = [values[i] for i in self.parts[1::2]]  # type: ignore[index]
+        return "".join(parts)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class _HoleView:
+    """Stands for a ShipmentView where ``page.html`` reads one (its id)."""
+
+    id: str
+
+
+def frame_key(request: Request, brand: Brand, delivered: bool, returns_url: str) -> tuple[Any, ...]:
+    return (
+        brand,
+        current_locale(),
+        request.scope.get("scheme"),
+        request.headers.get("host"),  # url_for builds absolute addresses from it
+        request.scope.get("root_path"),
+        request.query_params.get("shop"),
+        delivered,
+        returns_url,
+    )
+
+
+def render_frame(request: Request, context: dict[str, Any]) -> Frame:
+    """Render ``page.html`` for a number-tier page of one parcel, every per-parcel and
+    per-visitor value a hole. ``context`` is the page's context with its one block."""
+    templates = templates_of(request)
+    mark = secrets.token_hex(16)  # plain letters and digits: the same escaped or quoted
+    hole = {name: f"{mark}{i}x" for i, name in enumerate(HOLES)}
+    if len(context["blocks"]) != 1:
+        raise ValueError("a frame holds exactly one parcel's block")
+    full: dict[str, Any] = {"request": request}
+    for processor in templates.context_processors:
+        full.update(processor(request))
+    full.update(context)
+    full["blocks"] = [(_HoleView(hole["id"]), Markup(hole["status"]), hole["etag"])]
+    full["csrf_token"] = lambda: hole["csrf"]
+    full["csrf_field"] = lambda: Markup(
+        f'<input type="hidden" name="{csrf.FIELD}" value="{hole["csrf"]}">'
+    )
+    full["language_url"] = lambda code: hole["languages"] + urlencode([(LANG, code)])
+    html = templates.get_template(PAGE_TEMPLATE).render(full)
+    pieces = re.split(f"{mark}([0-9]+)x", html)
+    return Frame(tuple(int(p) if i % 2 else p for i, p in enumerate(pieces)))
+
+
+def frame_html(request: Request, frame: Frame, block: Any) -> str:
+    """The frame filled with this parcel's block and this visitor's token and address."""
+    return frame.html(
+        (
+            csrf.csrf_token(request),
+            str(escape(language_base(request))),
+            str(block.view.id),
+            str(escape(block.etag)),
+            str(block.html),
+        )
+    )

@@ -31,7 +31,7 @@ from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal.core import pickup
 from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
-from portal.i18n import _
+from portal.i18n import _, current_locale
 from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking import cadence
 from portal.tracking_page import wording
@@ -40,7 +40,7 @@ from portal.tracking_page.lookup import mask_words
 
 class EventLike(Protocol):
     """What the page reads of a tracking event: a TrackingEvent, or the plain row the page
-    loads (render.EventRow)."""
+    loads (events.EventRow)."""
 
     @property
     def id(self) -> int: ...
@@ -226,22 +226,40 @@ def _place(event: EventLike) -> str:
     return ", ".join(p for p in (event.city, event.region, event.country) if p)
 
 
+@lru_cache(maxsize=8192)  # carriers word their scans from a small vocabulary
+def _scan_words(
+    status: str, reason: str | None, description: str | None, locale: str, speaking: str
+) -> tuple[str, str, str, bool]:
+    """A scan's label, reason, carrier's words (see ``wording``) and whether it is a
+    problem: the same for every parcel's scan with these columns. ``speaking`` is the
+    language ``_`` translates into (the request's), part of the key like ``locale``."""
+    state = Status(status)
+    why = Reason(reason) if reason else None
+    return (
+        wording.status_label(state),
+        wording.event_reason(state, why),
+        wording.carrier_text(description, state, why, locale),
+        state in ALERTS,
+    )
+
+
 def timeline(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
     """Events newest first, grouped by the local calendar day they happened on."""
     days: dict[date, list[EventView]] = {}
     for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
         local = event.occurred_at.astimezone(zone)
-        status = Status(event.status)
-        reason = Reason(event.reason) if event.reason else None
+        label, reason, carrier_text, problem = _scan_words(
+            event.status, event.reason, event.description, locale, current_locale()
+        )
         days.setdefault(local.date(), []).append(
             EventView(
                 when_iso=local.isoformat(),
                 time_text=_clock(locale, local.hour, local.minute),
-                label=wording.status_label(status),
-                reason=wording.event_reason(status, reason),
-                carrier_text=wording.carrier_text(event.description, status, reason, locale),
+                label=label,
+                reason=reason,
+                carrier_text=carrier_text,
                 place=_place(event),
-                problem=status in ALERTS,
+                problem=problem,
             )
         )
     return tuple(

@@ -9,8 +9,10 @@ kept in the per-process ``config.fragments`` cache, keyed by the shipment row's 
 (``updated_at``, status, last event: ingest bumps ``updated_at``) and by language, tier and
 URL, for at most ``config.cache_seconds``. A change made through ingest shows as soon as the
 row is read again; a direct database edit, the "no news for a while" hint or a new time
-zone show within the TTL. The page around it (language menu, CSRF token, forms) is
-rendered for each request and never cached.
+zone show within the TTL. The page around it (language menu, CSRF token, forms) is the
+same for every parcel of a shop in one language: a number-tier page is that frame
+(``page_cache``), rendered once with holes for the parcel's block, the visitor's token and
+the page's address, and filled per request; the order tier is rendered for each request.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -27,28 +28,34 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from tortoise import connections
 
-from carriers.base import Status
 from portal.core.links import withdrawal_url
 from portal.delivery_preferences import changeable
 from portal.i18n import current_locale
-from portal.models import Customer, Merchant, Order, OrderItem, Shipment, TrackingEvent
+from portal.models import Customer, Merchant, Order, OrderItem, Shipment
 from portal.notifications.preferences_words import preference_words
 from portal.returns import withdrawal
 from portal.tracking.refresh import needs_refresh
-from portal.tracking_page import lookup, reach
+from portal.tracking_page import events, lookup, reach
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
+from portal.tracking_page.journey import journey_html
 from portal.tracking_page.lookup import MaskedAddress
-from portal.tracking_page.page_cache import PAGE_TEMPLATE, KeptPage, page_key, render_kept
+from portal.tracking_page.page_cache import (
+    PAGE_TEMPLATE,
+    KeptPage,
+    frame_html,
+    frame_key,
+    page_key,
+    render_frame,
+    render_kept,
+)
 from portal.tracking_page.presenter import ShipmentView, present, zone_for
 from portal.web import csrf
 from portal.web.option_words import options_text
 from portal.web.templating import templates_of
 
 STATUS_TEMPLATE = "tracking/_status.html"
-_OCCURRED_AT = TrackingEvent._meta.fields_map["occurred_at"]
 #: Refreshes that outlived the page's wait; kept referenced until they finish.
 _pending: set[asyncio.Task[Any]] = set()
 
@@ -102,6 +109,7 @@ async def refresh_stale(
         return
     for shipment in live:
         config.lookups.put(("refreshing", shipment.id), True)
+        events.drop(shipment)  # read again after the refresh, with what it stored
     client = config.http_client(request.app.state)
     tasks = {
         asyncio.ensure_future(
@@ -124,46 +132,6 @@ async def refresh_stale(
     # refresh_if_stale reloads a shipment it refreshed; events are read after this.
 
 
-class EventRow(NamedTuple):
-    """The columns of a tracking event the page shows, read as a plain row: building a
-    TrackingEvent model for each of a parcel's events was most of an uncached page's
-    database time in Python (see benchmarks/README.md)."""
-
-    id: int
-    shipment_id: int
-    occurred_at: datetime
-    status: Status
-    description: str
-    city: str | None
-    region: str | None
-    country: str | None
-    reason: str | None
-
-
-_EVENTS_SQL = (
-    "SELECT id, shipment_id, occurred_at, status, description, city, region, country, reason "
-    "FROM tracking_event WHERE shipment_id IN ({ids}) ORDER BY occurred_at, id"
-)
-
-
-async def load_events(shipment_ids: Sequence[int]) -> dict[int, list[EventRow]]:
-    """Each shipment's events, oldest first, in one query."""
-    by_shipment: dict[int, list[EventRow]] = {i: [] for i in shipment_ids}
-    if not shipment_ids:
-        return by_shipment
-    conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(shipment_ids) + 1))
-    _, rows = await conn.execute_query(_EVENTS_SQL.format(ids=marks), list(shipment_ids))
-    when = _OCCURRED_AT.to_python_value
-    for row in rows:
-        occurred = row[2] if postgres else when(row[2])
-        by_shipment[row[1]].append(
-            EventRow(row[0], row[1], occurred, Status(row[3]), row[4] or "", *row[5:9])
-        )
-    return by_shipment
-
-
 async def shipment_views(
     request: Request,
     shipments: Sequence[Shipment],
@@ -177,12 +145,13 @@ async def shipment_views(
         await Customer.get_or_none(id=order.customer_id) if order and order.customer_id else None
     )
     zone = zone_for(merchant, order, customer, request.app.state.settings.default_time_zone)
-    events = await load_events([s.id for s in shipments])
+    read = {s.id: rows for s in shipments if (rows := events.attached(s)) is not None}
+    missing = [s.id for s in shipments if s.id not in read]
+    if missing:
+        read |= await events.load_events(missing)
     now = config.clock()
     return [
-        present(
-            s, events[s.id], zone=zone, locale=current_locale(), now=now, full_signer=full_signer
-        )
+        present(s, read[s.id], zone=zone, locale=current_locale(), now=now, full_signer=full_signer)
         for s in shipments
     ]
 
@@ -251,11 +220,9 @@ def etag_of(body: bytes) -> str:
 
 
 def render_fragment(request: Request, view: ShipmentView, status_url: str) -> tuple[Markup, str]:
-    html = (
-        templates_of(request)
-        .get_template(STATUS_TEMPLATE)
-        .render(_fragment_context(request, view, status_url))
-    )
+    context = _fragment_context(request, view, status_url)
+    context["journey"] = journey_html(view.days)
+    html = templates_of(request).get_template(STATUS_TEMPLATE).render(context)
     return Markup(html), etag_of(html.encode())
 
 
@@ -288,6 +255,15 @@ async def shipment_page(
         kept = render_kept(request, context)
         config.pages.put(kept_key, kept)
         return _kept_response(request, kept)
+    if tier == "number" and status_code == 200 and len(blocks) == 1:
+        delivered = any(view.status == "delivered" for view in context["shipments"])
+        key = frame_key(request, context["brand"], delivered, context["returns_url"])
+        frame = config.frames.get(key)
+        if frame is None:
+            frame = render_frame(request, context)
+            config.frames.put(key, frame)
+        html = frame_html(request, frame, blocks[0])
+        return RenderedResponse(html, PAGE_TEMPLATE, {"request": request, **context})
     return templates_of(request).TemplateResponse(
         request, PAGE_TEMPLATE, context, status_code=status_code
     )

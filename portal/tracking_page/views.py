@@ -131,7 +131,9 @@ async def track(request: Request) -> Response:
     ) is not None:
         return _rate_limited(request, wait)
     shop, merchant_id = await _scope(request)
-    results = await lookup.find_by_numbers(numbers, merchant_id=merchant_id, cache=config.lookups)
+    results = await lookup.find_by_numbers(
+        numbers, merchant_id=merchant_id, cache=config.lookups, with_events=len(numbers) == 1
+    )
     if len(results) > 1:
         return await _list_page(request, results, shop)
     [result] = results
@@ -187,7 +189,9 @@ async def number_status(request: Request) -> Response:
     if (wait := await _allowed(request, config.limiter, config.number_limit, 1)) is not None:
         return Response(status_code=429, headers={"Retry-After": str(wait)})
     shop, merchant_id = await _scope(request)
-    [result] = await lookup.find_by_numbers([number], merchant_id=merchant_id, cache=config.lookups)
+    [result] = await lookup.find_by_numbers(
+        [number], merchant_id=merchant_id, cache=config.lookups, with_events=True
+    )
     if result.shipment is None:
         return Response(status_code=404 if result.outcome is Outcome.NOT_FOUND else 400)
     return await _status_of(request, result.shipment, _number_status_url(number, shop), "number")

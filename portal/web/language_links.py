@@ -64,12 +64,19 @@ def _page_of(request: Request) -> tuple[str, list[tuple[str, str]]]:
 _MEMO = "portal.language_base"
 
 
-def language_url(request: Request, code: str) -> str:
-    """The address of the current page in language ``code`` (a site-relative URL)."""
+def language_base(request: Request) -> str:
+    """What every language link of the current page starts with: its address and query
+    without ``lang``, ending in ``?`` or ``&`` (a page kept rendered fills it in)."""
     page_url = getattr(request.state, "page_url", None)
     memo = request.scope.get(_MEMO)
     if memo is None or memo[0] != page_url:
         path, query = _page_of(request)
         kept = urlencode([(key, value) for key, value in query if key != LANG])
         memo = request.scope[_MEMO] = (page_url, f"{path}?{kept}&" if kept else f"{path}?")
-    return memo[1] + urlencode([(LANG, code)])
+    base: str = memo[1]
+    return base
+
+
+def language_url(request: Request, code: str) -> str:
+    """The address of the current page in language ``code`` (a site-relative URL)."""
+    return language_base(request) + urlencode([(LANG, code)])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from portal.tracking_page import lookup
+from carriers.base import Status
+from portal.tracking_page import events, lookup
 from portal.tracking_page.lookup import Outcome
 from tests import factories
+from tests.tracking_page.conftest import add_events
 
 
 def test_a_paste_is_split_on_lines_commas_and_spaces() -> None:
@@ -43,6 +47,30 @@ async def test_numbers_are_found_in_one_go_and_scoped_to_a_merchant(db: str) -> 
     assert [r.outcome for r in results] == [Outcome.FOUND, Outcome.NOT_FOUND, Outcome.MALFORMED]
     unscoped = await lookup.find_by_numbers(["SBX00000000002"])
     assert unscoped[0].outcome is Outcome.FOUND
+
+
+async def test_one_parcels_events_come_with_its_row_as_load_events_reads_them(db: str) -> None:
+    merchant = await factories.merchant()
+    busy = await factories.shipment(merchant, tracking_number="SBX00000000001")
+    quiet = await factories.shipment(merchant, tracking_number="SBX00000000002")
+    start = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    await add_events(
+        busy,
+        (start + timedelta(hours=2), Status.IN_TRANSIT, "Łódź"),
+        (start, Status.INFO_RECEIVED, "Kraków"),
+        (start + timedelta(hours=1), Status.IN_TRANSIT, "Kraków"),
+    )
+    [found] = await lookup.find_by_numbers(["SBX00000000001"], with_events=True)
+    [empty] = await lookup.find_by_numbers(["SBX00000000002"], with_events=True)
+    [plain] = await lookup.find_by_numbers(["SBX00000000001"])
+    assert found.shipment and empty.shipment and plain.shipment
+    read = await events.load_events([busy.id, quiet.id])
+    assert events.attached(found.shipment) == read[busy.id]
+    assert [e.city for e in read[busy.id]] == ["Kraków", "Kraków", "Łódź"]  # oldest first
+    assert events.attached(empty.shipment) == [] == read[quiet.id]
+    assert events.attached(plain.shipment) is None
+    events.drop(found.shipment)
+    assert events.attached(found.shipment) is None
 
 
 async def test_an_order_needs_its_email_or_its_postcode(db: str) -> None:

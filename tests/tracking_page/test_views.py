@@ -492,6 +492,48 @@ async def test_no_page_is_kept_with_the_cache_off(
     assert len(page_config.pages) == 0
 
 
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        ("", {}),
+        ("?lang=pl&x=a%26b", {}),
+        ("?lang=uk", {"hx-request": "true", "hx-current-url": "http://test/track/X?a=1&b=<2>"}),
+    ],
+)
+async def test_an_uncached_page_filled_into_its_frame_is_the_full_render(
+    tracking_app: Starlette,
+    shop: Shop,
+    page_config: PageConfig,
+    query: str,
+    headers: dict[str, str],
+) -> None:
+    async with client_for(tracking_app) as client:  # one visitor: one CSRF token
+        page_config.cache_seconds = 0
+        framed = await client.get(f"/track/SBX00000000042{query}", headers=headers)
+        again = await client.get(f"/track/SBX00000000042{query}", headers=headers)
+        assert len(page_config.frames) == 1 and len(page_config.pages) == 0
+        page_config.cache_seconds = 5  # a kept page is rendered in full on its first view
+        rendered = await client.get(f"/track/SBX00000000042{query}", headers=headers)
+    assert len(page_config.pages) == 1
+    assert framed.text == again.text == rendered.text
+    assert framed.template.name == "tracking/page.html"
+    assert framed.context["blocks"][0].view.tracking_number == "SBX00000000042"
+
+
+async def test_a_frame_is_per_shop_scope_and_language(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    page_config.cache_seconds = 0
+    english = await web.get("/track/SBX00000000042")
+    polish = await web.get("/track/SBX00000000042", params={"lang": "pl"})
+    scoped = await web.get("/track/SBX00000000042", params={"shop": shop.merchant.slug})
+    assert len(page_config.frames) == 3
+    assert '<html lang="pl">' in polish.text and '<html lang="en">' in english.text
+    assert f'name="shop" value="{shop.merchant.slug}"' in scoped.text
+    assert 'name="shop"' not in english.text
+    assert 'href="/track/SBX00000000042?lang=pl"' in english.text
+
+
 async def test_a_recently_polled_shipment_is_not_refreshed_on_view(
     web: httpx.AsyncClient, shop: Shop, fake_refresh: FakeRefresh
 ) -> None:

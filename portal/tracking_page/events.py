@@ -1,0 +1,99 @@
+"""A parcel's tracking events as the page reads them: plain rows, never models.
+
+Building a TrackingEvent model for each of a parcel's events was most of an uncached
+page's database time in Python, and reading them was a round trip of its own after the
+shipment's (benchmarks/README.md, issue 20). A page for one tracking number now gets its
+events in the same statement as the shipment (``events_column``, one array column, see
+``lookup``); ``load_events`` reads them for the other pages (signed links, orders).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from tortoise import connections
+
+from carriers.base import Status
+from portal.models import Shipment, TrackingEvent
+
+_OCCURRED_AT = TrackingEvent._meta.fields_map["occurred_at"]
+_COLUMNS = "id, occurred_at, status, description, city, region, country, reason"
+#: Set on a shipment read with its events (``attach``): (their list, oldest first).
+_ATTACHED = "_page_events"
+
+
+class EventRow(NamedTuple):
+    """The columns of a tracking event the page shows."""
+
+    id: int
+    shipment_id: int
+    occurred_at: datetime
+    status: Status
+    description: str
+    city: str | None
+    region: str | None
+    country: str | None
+    reason: str | None
+
+
+_EVENTS_SQL = (
+    f"SELECT shipment_id, {_COLUMNS} "
+    "FROM tracking_event WHERE shipment_id IN ({ids}) ORDER BY occurred_at, id"
+)
+
+
+def _row(shipment_id: int, values: Sequence[Any], postgres: bool) -> EventRow:
+    occurred = values[1] if postgres else _OCCURRED_AT.to_python_value(values[1])
+    return EventRow(
+        values[0], shipment_id, occurred, Status(values[2]), values[3] or "", *values[4:8]
+    )
+
+
+async def load_events(shipment_ids: Sequence[int]) -> dict[int, list[EventRow]]:
+    """Each shipment's events, oldest first, in one query."""
+    by_shipment: dict[int, list[EventRow]] = {i: [] for i in shipment_ids}
+    if not shipment_ids:
+        return by_shipment
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(shipment_ids) + 1))
+    _, rows = await conn.execute_query(_EVENTS_SQL.format(ids=marks), list(shipment_ids))
+    for row in rows:
+        values = tuple(row)
+        by_shipment[values[0]].append(_row(values[0], values[1:], postgres))
+    return by_shipment
+
+
+def events_column(shipment_alias: str, postgres: bool) -> str:
+    """A select-list column holding the events of the shipment ``shipment_alias`` names,
+    oldest first: an array of records on PostgreSQL, a JSON array on SQLite."""
+    where = f'WHERE e."shipment_id" = {shipment_alias}."id" ORDER BY e."occurred_at", e."id"'
+    if postgres:
+        return f'ARRAY(SELECT ROW({_COLUMNS}) FROM "tracking_event" e {where})'
+    return (
+        f"(SELECT json_group_array(json_array({_COLUMNS})) "
+        f'FROM (SELECT {_COLUMNS} FROM "tracking_event" e {where}))'
+    )
+
+
+def attach(shipment: Shipment, column: Any, postgres: bool) -> None:
+    """Keep the events read in ``events_column`` on ``shipment`` for ``attached``."""
+    raw = column if postgres else json.loads(column or "[]")
+    rows = [_row(shipment.id, values, postgres) for values in raw]
+    if not postgres:  # SQLite's aggregate does not promise its input's order
+        rows.sort(key=lambda e: (e.occurred_at, e.id))
+    object.__setattr__(shipment, _ATTACHED, rows)
+
+
+def attached(shipment: Shipment) -> list[EventRow] | None:
+    """The events read with ``shipment``, or None when they were not (or were dropped)."""
+    rows: list[EventRow] | None = getattr(shipment, _ATTACHED, None)
+    return rows
+
+
+def drop(shipment: Shipment) -> None:
+    """Forget the events read with ``shipment``: a carrier refresh may have added some."""
+    object.__setattr__(shipment, _ATTACHED, None)
