@@ -28,14 +28,13 @@ from typing import Any
 
 import httpx
 from tortoise.expressions import F
-from tortoise.queryset import QuerySet
 
 from portal import consent, db
 from portal.core import draining, timezones
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
-from portal.notifications import devmailbox, in_flight
+from portal.notifications import devmailbox, in_flight, rows
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
@@ -68,7 +67,7 @@ RECORD_BACKLOG = 16
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 
-_QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for")
+_QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for", partition_key="created_at")
 
 #: The class that delivers each channel; a new channel (WhatsApp, web push) is one more
 #: :class:`~portal.notifications.base.MessageChannel` subclass and one more entry.
@@ -126,13 +125,6 @@ def _opted_out(message: OutboxMessage) -> bool:
     return not customer.sms_opt_in
 
 
-def _this(message: OutboxMessage, **more: Any) -> QuerySet[OutboxMessage]:
-    """The message's own row, found by id and ``created_at``: on PostgreSQL the table is
-    partitioned by month of ``created_at``, and the id alone would have every statement
-    look in every monthly partition (portal/history/partitions.py)."""
-    return OutboxMessage.filter(id=message.id, created_at=message.created_at, **more)
-
-
 async def _record_failure(
     settings: Settings,
     message: OutboxMessage,
@@ -158,7 +150,7 @@ async def _record_failure(
         retry_at = timezones.defer_out_of_quiet_hours(
             now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
         )
-        await _this(message).update(
+        await rows.this(message).update(
             state=MessageState.PENDING,
             scheduled_for=retry_at,
             lease_until=None,
@@ -166,7 +158,7 @@ async def _record_failure(
             **({} if still_unsure else {"attempt_id": None, "sending_since": None}),
         )
         return True
-    await _this(message).update(
+    await rows.this(message).update(
         state=MessageState.FAILED,
         lease_until=None,
         error=error.message,
@@ -191,6 +183,8 @@ class _Pass:
     worker stops), and whether the database stopped answering (then every lane stops)."""
 
     unstarted: set[int]
+    #: Each claimed message's ``created_at``, the other half of its key (rows.py).
+    created: dict[int, datetime] = field(default_factory=dict)
     #: Written into each row just before it is handed to the provider.
     attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: Still leased to this pass (renewed by the heartbeat): not settled, not held back.
@@ -250,7 +244,7 @@ async def _mark(state: _Pass, messages: list[OutboxMessage]) -> set[int] | None:
     provider (one statement); the ids still ours, or None when the database does not
     answer (then nothing is sent)."""
     try:
-        return await in_flight.mark([m.id for m in messages], state.attempt, datetime.now(UTC))
+        return await in_flight.mark(rows.keys(messages), state.attempt, datetime.now(UTC))
     except Exception as exc:
         if not db.unreachable(exc):
             raise
@@ -329,7 +323,7 @@ async def _deliver_unsure(
         return
     outcome = await _attempt(sender, message, state, found)
     if isinstance(outcome, Sent):
-        record = partial(in_flight.record_sent, [(message.id, outcome)], now)
+        record = partial(in_flight.record_sent, [(rows.key(message), outcome)], now)
         await _until_recorded(state, message.id, record)
         report.sent += 1
     elif outcome is not None:
@@ -345,11 +339,11 @@ class _Recorder:
 
     def __init__(self, state: _Pass, report: DispatchReport, now: datetime) -> None:
         self.state, self.report, self.now = state, report, now
-        self.pending: list[tuple[int, Sent]] = []
+        self.pending: list[tuple[rows.Key, Sent]] = []
         self.task: asyncio.Task[None] | None = None
 
-    async def add(self, message_id: int, sent: Sent) -> None:
-        self.pending.append((message_id, sent))
+    async def add(self, message: OutboxMessage, sent: Sent) -> None:
+        self.pending.append((rows.key(message), sent))
         if self.task is not None and not self.task.done():
             if len(self.pending) < RECORD_BACKLOG:
                 return
@@ -361,9 +355,9 @@ class _Recorder:
         batch, self.pending = self.pending, []
         self.task = asyncio.create_task(self._write(batch))
 
-    async def _write(self, batch: list[tuple[int, Sent]]) -> None:
+    async def _write(self, batch: list[tuple[rows.Key, Sent]]) -> None:
         record = partial(in_flight.record_sent, batch, self.now)
-        await _until_recorded(self.state, batch[0][0], record)
+        await _until_recorded(self.state, batch[0][0][0], record)
         self.report.sent += len(batch)
 
     async def flush(self) -> None:
@@ -403,7 +397,7 @@ async def _deliver_all(
                 continue
             outcome = await _attempt(sender, message, state)
             if isinstance(outcome, Sent):
-                await recorder.add(message.id, outcome)
+                await recorder.add(message, outcome)
             elif outcome is None:
                 return
             else:
@@ -470,24 +464,25 @@ async def _hold_back_fresh_in_flight(
     for message in messages:
         since = message.sending_since
         if message.attempt_id is not None and since is not None and since > now - IN_FLIGHT_GRACE:
-            await _this(message, state=MessageState.PENDING, attempt_id=message.attempt_id).update(
-                lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1
-            )
+            await rows.this(
+                message, state=MessageState.PENDING, attempt_id=message.attempt_id
+            ).update(lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1)
         else:
             ready.append(message)
     return ready
 
 
-async def _release_quietly(ids: set[int], attempt: str) -> None:
+async def _release_quietly(state: _Pass) -> None:
     """Hand back unstarted messages on the way out (stopping, or cancelled at the end of
     the grace period), unmarked when this pass marked them; if the database does not
     answer their leases lapse anyway."""
-    if not ids:
+    if not state.unstarted:
         return
+    batch = [(row_id, state.created[row_id]) for row_id in sorted(state.unstarted)]
     try:
-        released = await asyncio.wait_for(in_flight.release(sorted(ids), attempt), timeout=5)
+        released = await asyncio.wait_for(in_flight.release(batch, state.attempt), timeout=5)
     except Exception as exc:
-        log.warning("could not hand back %d outbox messages: %r", len(ids), exc)
+        log.warning("could not hand back %d outbox messages: %r", len(batch), exc)
     else:
         log.info("handed back %d outbox messages not started", released)
 
@@ -504,44 +499,46 @@ async def dispatch_once(
     report = DispatchReport(limit=limit)
     if draining.stop_requested():
         return report
-    ids = await claim_due(now=now, limit=limit)
-    report.claimed = len(ids)
-    if not ids:
+    keys: list[rows.Key] = await _QUEUE.claim_keys(now=now, limit=limit, lease=LEASE)
+    report.claimed = len(keys)
+    if not keys:
         return report
-    state = _Pass(unstarted=set(ids), leased=set(ids))
+    ids = {row_id for row_id, _ in keys}
+    state = _Pass(unstarted=set(ids), created=dict(keys), leased=set(ids))
+    oldest = min(created for _, created in keys)
 
     async def renew() -> None:
-        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE)
+        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE, oldest=oldest)
 
     try:
         async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "dispatch"):
-            await _settle(settings, ids, report, now, http_client, state)
+            await _settle(settings, keys, report, now, http_client, state)
     except BaseException:
-        await _release_quietly(state.unstarted, state.attempt)
+        await _release_quietly(state)
         raise
     # Also after an outage: the outcomes were recorded, so the database answers again, and
     # the messages this pass stopped short of are due at once rather than after the lease.
-    await _release_quietly(state.unstarted, state.attempt)
+    await _release_quietly(state)
     return report
 
 
 async def _settle(
     settings: Settings,
-    ids: list[int],
+    keys: list[rows.Key],
     report: DispatchReport,
     now: datetime,
     http_client: httpx.AsyncClient | None,
     state: _Pass,
 ) -> None:
     messages = (
-        await OutboxMessage.filter(id__in=ids)
+        await rows.among(keys)
         .select_related("merchant", "customer", "shipment", "shipment__order")
         .order_by("scheduled_for", "id")
     )
     live = []
     for message in messages:
         if _opted_out(message):
-            await _this(message).update(
+            await rows.this(message).update(
                 state=MessageState.CANCELLED, lease_until=None, error="recipient opted out"
             )
             state.unstarted.discard(message.id)

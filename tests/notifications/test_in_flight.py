@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 
 from portal.core import draining
 from portal.models import MessageState, OutboxMessage
-from portal.notifications import dispatcher, in_flight
+from portal.notifications import dispatcher, in_flight, rows
 from portal.notifications.base import Sent
 from portal.notifications.dispatcher import dispatch_once
 from portal.settings import Settings
@@ -147,10 +147,10 @@ async def test_a_release_takes_off_only_its_own_attempts_marks(db: str) -> None:
     await OutboxMessage.filter(id__in=[ours.id, dead.id]).update(
         lease_until=now + timedelta(seconds=30), attempts=1
     )
-    assert await in_flight.mark([ours.id], "ours", now) == {ours.id}
-    assert await in_flight.mark([dead.id], "dead", now - timedelta(minutes=5)) == {dead.id}
+    assert await in_flight.mark([rows.key(ours)], "ours", now) == {ours.id}
+    assert await in_flight.mark([rows.key(dead)], "dead", now - timedelta(minutes=5)) == {dead.id}
 
-    assert await in_flight.release([ours.id, dead.id], "ours") == 2
+    assert await in_flight.release(rows.keys([ours, dead]), "ours") == 2
 
     await ours.refresh_from_db()
     await dead.refresh_from_db()
@@ -169,8 +169,12 @@ async def test_a_settled_row_is_neither_marked_nor_sent(db: str) -> None:
     pending, cancelled = await many(p, 2)
     await OutboxMessage.filter(id=cancelled.id).update(state=MessageState.CANCELLED)
 
-    assert await in_flight.mark([pending.id, cancelled.id], "a", datetime.now(UTC)) == {pending.id}
-    assert await in_flight.record_sent([(pending.id, Sent("SM1", "queued"))], datetime.now(UTC))
+    assert await in_flight.mark(rows.keys([pending, cancelled]), "a", datetime.now(UTC)) == {
+        pending.id
+    }
+    assert await in_flight.record_sent(
+        [(rows.key(pending), Sent("SM1", "queued"))], datetime.now(UTC)
+    )
     await pending.refresh_from_db()
     assert (pending.state, pending.provider_id, pending.attempt_id) == (
         MessageState.SENT,
