@@ -5,7 +5,7 @@ Each send is bracketed by two writes: the in-flight mark (``attempt_id``,
 that was two statements a message, each built by pypika, and together more CPU than
 sending an e-mail. Here a lane marks all its messages with one ``UPDATE`` before its first
 send (so every mark is still written before its send), and records their ``sent``
-outcomes a batch per ``UPDATE`` (``dispatcher._Recorder``). Rows are named by their key,
+outcomes a batch per ``UPDATE`` (``lanes.Recorder``). Rows are named by their key,
 (id, ``created_at``), through :mod:`portal.notifications.rows`.
 
 What a crash costs is unchanged in kind: a row still marked after its lease lapsed is
