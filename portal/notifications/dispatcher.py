@@ -37,6 +37,7 @@ from portal.notifications.lanes import (  # noqa: F401 (MAX_ATTEMPTS, backoff_de
     MAX_ATTEMPTS,
     DispatchReport,
     Pass,
+    Recorder,
     backoff_delay,
     deliver_all,
 )
@@ -123,6 +124,7 @@ async def _send(
     """Send one channel's messages, one channel instance per lane; a channel that is not
     configured fails its messages like any other delivery error."""
     kind = DevMailboxChannel if devmailbox.use_for(settings, channel) else CHANNELS[channel]
+    recorder = Recorder(state, report, now)
 
     async def lane(batch: list[OutboxMessage]) -> None:
         sender: MessageChannel
@@ -131,7 +133,7 @@ async def _send(
         except DeliveryError as exc:
             sender = _Unavailable(settings, exc)
         async with sender:
-            await deliver_all(settings, batch, sender, report, now, state)
+            await deliver_all(settings, batch, sender, report, now, state, recorder)
 
     await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
 

@@ -37,8 +37,8 @@ RECORD_RETRY_FIRST = 0.5
 RECORD_RETRY_CAP = 2.0
 RECORD_AFTER_CANCEL = 30.0
 MAX_ATTEMPTS = 6
-#: Sent outcomes a lane lets wait for the database (while one write is under way) before
-#: it stops sending until they are written: what a killed worker can send twice (a stop
+#: Sent outcomes a pass lets wait for the database (while one write is under way) before
+#: its lanes stop sending until they are written: what a killed worker can send twice (a stop
 #: or an outage sends nothing twice).
 RECORD_BACKLOG = 16
 BACKOFF_BASE = timedelta(minutes=1)
@@ -276,9 +276,9 @@ async def _deliver_unsure(
 
 
 class Recorder:
-    """A lane's sent outcomes, written in the background while the lane goes on sending:
-    one write under way at a time, taking every outcome that came in meanwhile (one a
-    statement when the database keeps up, more when it lags), and at most
+    """Sent outcomes, written in the background while the lanes go on sending: one write
+    under way at a time, taking every outcome that came in meanwhile (from every lane of
+    the pass that shares this recorder: fewer, larger statements), and at most
     :data:`RECORD_BACKLOG` waiting for it, so what a killed worker leaves unrecorded stays
     small; :meth:`flush` writes the rest."""
 
@@ -289,7 +289,7 @@ class Recorder:
 
     async def add(self, message: OutboxMessage, sent: Sent) -> None:
         self.pending.append((rows.key(message), sent))
-        if self.task is not None and not self.task.done():
+        while self.task is not None and not self.task.done():
             if len(self.pending) < RECORD_BACKLOG:
                 return
             # The database lags: wait rather than let unrecorded sends pile up (shielded:
@@ -297,6 +297,8 @@ class Recorder:
             await asyncio.shield(self.task)
         if self.task is not None:
             self.task.result()  # a write that failed with a bug fails the lane
+        if not self.pending:  # another lane, woken first, took them into its write
+            return
         batch, self.pending = self.pending, []
         self.task = asyncio.create_task(self._write(batch))
 
@@ -306,8 +308,10 @@ class Recorder:
         self.report.sent += len(batch)
 
     async def flush(self) -> None:
-        if self.task is not None:
+        while self.task is not None and not self.task.done():
             await asyncio.shield(self.task)
+        if self.task is not None:
+            self.task.result()
         batch, self.pending = self.pending, []
         if batch:
             await self._write(batch)
@@ -320,16 +324,18 @@ async def deliver_all(
     report: DispatchReport,
     now: datetime,
     state: Pass,
+    recorder: Recorder | None = None,
 ) -> None:
     """One lane: its messages marked in flight with one statement before the first is
-    sent, then sent in order, the sent ones recorded a few per statement meanwhile (and
-    the rest when the lane ends, stops or is cancelled: an outcome in hand is always
-    written). A message an earlier attempt died sending is looked up and sent on its own."""
+    sent, then sent in order, the sent ones recorded a few per statement meanwhile by
+    ``recorder`` (shared by the pass's lanes; the lane's own without one), and the rest
+    when the lane ends, stops or is cancelled: an outcome in hand is always written. A
+    message an earlier attempt died sending is looked up and sent on its own."""
     fresh = [m for m in messages if m.attempt_id is None]
     marked = await _mark(state, fresh) if fresh else set()
     if marked is None:
         return
-    recorder = Recorder(state, report, now)
+    recorder = recorder or Recorder(state, report, now)
     try:
         for message in messages:
             if not state.may_start():
