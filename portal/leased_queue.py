@@ -21,6 +21,10 @@ from tortoise import connections
 from tortoise.expressions import F, Q
 from tortoise.models import Model
 
+#: A claimed row: its id and, for a table partitioned on a column, that column's value
+#: (None for an unpartitioned queue).
+RowKey = tuple[int, Any]
+
 
 @dataclass(frozen=True)
 class LeasedQueue:
@@ -28,56 +32,74 @@ class LeasedQueue:
     #: The column that says when a row is due (``scheduled_for``, ``next_attempt_at``).
     due_field: str
     pending: str = "pending"
+    #: The column the table is partitioned on (PostgreSQL): the claim then matches rows
+    #: by (id, that column), the primary key, and returns both; by id alone the update
+    #: would look for each row in every partition, and without statistics the planner
+    #: cannot tell that an id names one row.
+    partition_key: str | None = None
+
+    @property
+    def _key(self) -> str:
+        return f"id, {self.partition_key}" if self.partition_key else "id"
 
     @property
     def _table(self) -> str:
         return self.model._meta.db_table
 
     def _postgres_claim(self) -> str:
-        table, due = self._table, self.due_field
+        table, due, key = self._table, self.due_field, self._key
+        match = f"({key})" if self.partition_key else key
         return f"""
 UPDATE {table} SET lease_until = $1, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM {table}
+WHERE {match} IN (
+    SELECT {key} FROM {table}
     WHERE state = '{self.pending}' AND {due} <= $2
       AND (lease_until IS NULL OR lease_until <= $2)
     ORDER BY {due}, id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
 )
-RETURNING id
+RETURNING {key}
 """
 
     async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
         """Lease up to ``limit`` due rows to this worker; returns their ids."""
+        return [row_id for row_id, _ in await self.claim_keys(now=now, limit=limit, lease=lease)]
+
+    async def claim_keys(self, *, now: datetime, limit: int, lease: timedelta) -> list[RowKey]:
+        """Lease up to ``limit`` due rows to this worker; returns their keys by id."""
         conn = connections.get("default")
         lease_until = now + lease
+        part = self.partition_key
         if conn.capabilities.dialect == "postgres":
             rows = await conn.execute_query_dict(self._postgres_claim(), [lease_until, now, limit])
-            return sorted(int(row["id"]) for row in rows)
+            return sorted((int(row["id"]), row[part] if part else None) for row in rows)
         expired = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
-        # Tortoise types flat values_list() as rows of tuples; they are bare ids.
-        candidates: list[Any] = (
+        candidates = (
             await self.model.filter(expired, state=self.pending, **{f"{self.due_field}__lte": now})
             .order_by(self.due_field, "id")
             .limit(limit)
-            .values_list("id", flat=True)
+            .values_list("id", part or "id")
         )
-        claimed: list[int] = []
-        for row_id in candidates:
+        claimed: list[RowKey] = []
+        for row_id, value in candidates:
             changed = await self.model.filter(expired, id=row_id, state=self.pending).update(
                 lease_until=lease_until, attempts=F("attempts") + 1
             )
             if changed == 1:
-                claimed.append(int(row_id))
+                claimed.append((int(row_id), value if part else None))
         return claimed
 
-    async def renew(self, ids: Sequence[int], *, now: datetime, lease: timedelta) -> int:
-        """Extend the lease of the rows in ``ids`` still pending and leased; how many."""
+    async def renew(
+        self, ids: Sequence[int], *, now: datetime, lease: timedelta, oldest: Any = None
+    ) -> int:
+        """Extend the lease of the rows in ``ids`` still pending and leased; how many.
+        ``oldest``: the rows' smallest partition key, so older partitions are skipped."""
         if not ids:
             return 0
+        bound = {f"{self.partition_key}__gte": oldest} if self.partition_key and oldest else {}
         return await self.model.filter(
-            id__in=list(ids), state=self.pending, lease_until__gt=now
+            id__in=list(ids), state=self.pending, lease_until__gt=now, **bound
         ).update(lease_until=now + lease)
 
     async def release(self, ids: Sequence[int]) -> int:

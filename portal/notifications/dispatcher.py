@@ -18,28 +18,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
 import httpx
 from tortoise.expressions import F
-from tortoise.queryset import QuerySet
 
-from portal import consent, db
-from portal.core import draining, timezones
+from portal import db
+from portal.core import draining
 from portal.leased_queue import LeasedQueue
-from portal.leased_queue import backoff_delay as queue_backoff
-from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
-from portal.notifications import devmailbox, in_flight
+from portal.models import Channel, Customer, MessageState, OutboxMessage
+from portal.notifications import devmailbox, in_flight, rows
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
 from portal.notifications.email import EmailChannel
-from portal.notifications.sms import OPTED_OUT, SmsChannel
+from portal.notifications.lanes import (  # noqa: F401 (MAX_ATTEMPTS, backoff_delay: the API)
+    MAX_ATTEMPTS,
+    DispatchReport,
+    Pass,
+    Recorder,
+    backoff_delay,
+    deliver_all,
+)
+from portal.notifications.sms import SmsChannel
 from portal.notifications.webpush import PushChannel
 from portal.notifications.whatsapp import WhatsAppChannel
 from portal.settings import Settings
@@ -53,22 +55,10 @@ HEARTBEAT = timedelta(seconds=10)
 #: A message whose attempt began sending less than this long ago is left to that attempt:
 #: it may be alive, waiting for the database to take the outcome.
 IN_FLIGHT_GRACE = timedelta(seconds=60)
-#: Waiting for the database to record an outcome: first pause, longest pause, and how long
-#: a stopping worker keeps trying after its grace period ran out.
-RECORD_RETRY_FIRST = 0.5
-RECORD_RETRY_CAP = 2.0
-RECORD_AFTER_CANCEL = 30.0
-MAX_ATTEMPTS = 6
 #: Recipients served at the same time in one pass.
 LANES = 4
-#: Sent outcomes a lane lets wait for the database (while one write is under way) before
-#: it stops sending until they are written: what a killed worker can send twice (a stop
-#: or an outage sends nothing twice).
-RECORD_BACKLOG = 16
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=6)
 
-_QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for")
+_QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for", partition_key="created_at")
 
 #: The class that delivers each channel; a new channel (WhatsApp, web push) is one more
 #: :class:`~portal.notifications.base.MessageChannel` subclass and one more entry.
@@ -78,33 +68,6 @@ CHANNELS: dict[Channel, type[MessageChannel]] = {
     Channel.WHATSAPP: WhatsAppChannel,
     Channel.PUSH: PushChannel,
 }
-
-
-@dataclass
-class DispatchReport:
-    """What one pass did; ``more`` says whether another pass would find work at once."""
-
-    limit: int
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
-
-    @property
-    def more(self) -> bool:
-        return self.claimed >= self.limit
-
-    def summary(self) -> str:
-        return (
-            f"claimed {self.claimed}, sent {self.sent}, retried {self.retried}, "
-            f"failed {self.failed}, cancelled {self.cancelled}"
-        )
-
-
-def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """1, 2, 4, … minutes (capped at 6 hours) after the n-th attempt, ±20 % jitter."""
-    return queue_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
 async def claim_due(*, now: datetime, limit: int, lease: timedelta | None = None) -> list[int]:
@@ -124,292 +87,6 @@ def _opted_out(message: OutboxMessage) -> bool:
         # Subscribing in the browser is the consent; unsubscribing removes the browser.
         return False
     return not customer.sms_opt_in
-
-
-def _this(message: OutboxMessage, **more: Any) -> QuerySet[OutboxMessage]:
-    """The message's own row, found by id and ``created_at``: on PostgreSQL the table is
-    partitioned by month of ``created_at``, and the id alone would have every statement
-    look in every monthly partition (portal/history/partitions.py)."""
-    return OutboxMessage.filter(id=message.id, created_at=message.created_at, **more)
-
-
-async def _record_failure(
-    settings: Settings,
-    message: OutboxMessage,
-    error: DeliveryError,
-    now: datetime,
-    still_unsure: bool = False,
-) -> bool:
-    """Retry later or give up; True when the message will be retried. ``still_unsure``:
-    whether an earlier attempt reached the provider is still unknown, so the row keeps
-    that attempt's in-flight mark for the next try to look up again."""
-    max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
-    if not error.permanent and message.attempts < max_attempts:
-        merchant = message.merchant
-        shipment = message.shipment
-        order = shipment.order if shipment is not None else None
-        zone = timezones.recipient_zone(
-            customer=message.customer,
-            order=order,
-            merchant=merchant,
-            default_time_zone=getattr(settings, "default_time_zone", "UTC"),
-        )
-        quiet_start, quiet_end = timezones.merchant_quiet_hours(merchant, settings)
-        retry_at = timezones.defer_out_of_quiet_hours(
-            now + backoff_delay(message.attempts), zone, quiet_start, quiet_end
-        )
-        await _this(message).update(
-            state=MessageState.PENDING,
-            scheduled_for=retry_at,
-            lease_until=None,
-            error=error.message,
-            **({} if still_unsure else {"attempt_id": None, "sending_since": None}),
-        )
-        return True
-    await _this(message).update(
-        state=MessageState.FAILED,
-        lease_until=None,
-        error=error.message,
-        attempt_id=None,
-        sending_since=None,
-    )
-    if message.channel == Channel.SMS and error.code == OPTED_OUT and message.customer_id:
-        # Twilio says the recipient texted STOP: honour it everywhere, not only here.
-        await consent.record(
-            await Customer.filter(id=message.customer_id),
-            Channel.SMS,
-            False,
-            ConsentSource.SMS_REPLY,
-            detail=f"Twilio error {OPTED_OUT}",
-        )
-    return False
-
-
-@dataclass
-class _Pass:
-    """What the lanes of one pass share: the messages not yet started (handed back if the
-    worker stops), and whether the database stopped answering (then every lane stops)."""
-
-    unstarted: set[int]
-    #: Written into each row just before it is handed to the provider.
-    attempt: str = field(default_factory=lambda: uuid.uuid4().hex)
-    #: Still leased to this pass (renewed by the heartbeat): not settled, not held back.
-    leased: set[int] = field(default_factory=set)
-    database_away: bool = False
-
-    def may_start(self) -> bool:
-        return not self.database_away and not draining.stop_requested()
-
-
-async def _until_recorded(
-    state: _Pass, message_id: int, record: Callable[[], Awaitable[Any]]
-) -> Any:
-    """Write an outcome, waiting for the database as long as it takes: a message that was
-    handed to the provider must not be sent again because its outcome was lost. Meanwhile
-    the pass sends nothing else (``database_away``).
-
-    A stopping worker cancels its units at the end of the grace period; an outcome in hand
-    is still worth :data:`RECORD_AFTER_CANCEL` more seconds of trying (the cancellation is
-    raised once it is written, or when that time is up)."""
-    pause = RECORD_RETRY_FIRST
-    cancelled: asyncio.CancelledError | None = None
-    give_up_at = 0.0
-    while True:
-        try:
-            try:
-                result = await record()
-            except Exception as exc:
-                if not db.unreachable(exc):
-                    raise
-                state.database_away = True
-                log.warning(
-                    "cannot record the outcome of outbox message %s (%r); sending stops, "
-                    "retrying in %.1f s",
-                    message_id,
-                    exc,
-                    pause,
-                )
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, RECORD_RETRY_CAP)
-                continue
-        except asyncio.CancelledError as exc:
-            loop = asyncio.get_running_loop()
-            if cancelled is None:
-                cancelled, give_up_at = exc, loop.time() + RECORD_AFTER_CANCEL
-                log.warning("outbox message %s was sent: recording it before stopping", message_id)
-            if loop.time() >= give_up_at:
-                raise
-            continue
-        if cancelled is not None:
-            raise cancelled
-        return result
-
-
-async def _mark(state: _Pass, messages: list[OutboxMessage]) -> set[int] | None:
-    """Write the pass's attempt id into these rows before any of them is handed to the
-    provider (one statement); the ids still ours, or None when the database does not
-    answer (then nothing is sent)."""
-    try:
-        return await in_flight.mark([m.id for m in messages], state.attempt, datetime.now(UTC))
-    except Exception as exc:
-        if not db.unreachable(exc):
-            raise
-        state.database_away = True
-        log.warning("database away before sending outbox messages %s: %r", messages[0].id, exc)
-        return None
-
-
-async def _recover(sender: MessageChannel, message: OutboxMessage) -> Sent | None:
-    """An earlier attempt died while sending ``message``: did the provider get it?"""
-    since = message.sending_since or message.scheduled_for
-    found = await sender.find_sent(message, since=since)
-    if found is not None:
-        log.info(
-            "outbox message %s was sent by an attempt that died (%s); not sending it again",
-            message.id,
-            found.provider_id,
-        )
-    return found
-
-
-async def _attempt(
-    sender: MessageChannel, message: OutboxMessage, state: _Pass, recovered: Sent | None = None
-) -> Sent | DeliveryError | None:
-    """Hand one marked message to the provider: what it said, or None when the database
-    went away meanwhile (the lane stops)."""
-    try:
-        return recovered or await sender.send(message)
-    except DeliveryError as exc:
-        return exc
-    except Exception as exc:  # a bug or an unexpected reply must not stop the batch
-        if db.unreachable(exc) and state.database_away:
-            return None
-        log.exception("sending outbox message %s failed unexpectedly", message.id)
-        return DeliveryError(f"unexpected error: {exc!r}", permanent=False)
-
-
-async def _settle_failure(
-    settings: Settings,
-    state: _Pass,
-    report: DispatchReport,
-    message: OutboxMessage,
-    error: DeliveryError,
-    now: datetime,
-    unsure: bool = False,
-) -> None:
-    record = partial(_record_failure, settings, message, error, now, unsure)
-    if await _until_recorded(state, message.id, record):
-        report.retried += 1
-    else:
-        report.failed += 1
-
-
-async def _deliver_unsure(
-    settings: Settings,
-    message: OutboxMessage,
-    sender: MessageChannel,
-    report: DispatchReport,
-    now: datetime,
-    state: _Pass,
-) -> None:
-    """A message an earlier attempt died sending: ask the provider first, then (if it
-    never got it) mark and send it on its own."""
-    state.unstarted.discard(message.id)
-    try:
-        found = await _recover(sender, message)
-    except Exception as exc:
-        if not isinstance(exc, DeliveryError):
-            if db.unreachable(exc) and state.database_away:
-                return
-            log.exception("looking up outbox message %s failed unexpectedly", message.id)
-            exc = DeliveryError(f"unexpected error: {exc!r}", permanent=False)
-        await _settle_failure(settings, state, report, message, exc, now, unsure=True)
-        return
-    if found is None and await _mark(state, [message]) != {message.id}:
-        return
-    outcome = await _attempt(sender, message, state, found)
-    if isinstance(outcome, Sent):
-        record = partial(in_flight.record_sent, [(message.id, outcome)], now)
-        await _until_recorded(state, message.id, record)
-        report.sent += 1
-    elif outcome is not None:
-        await _settle_failure(settings, state, report, message, outcome, now)
-
-
-class _Recorder:
-    """A lane's sent outcomes, written in the background while the lane goes on sending:
-    one write under way at a time, taking every outcome that came in meanwhile (one a
-    statement when the database keeps up, more when it lags), and at most
-    :data:`RECORD_BACKLOG` waiting for it, so what a killed worker leaves unrecorded stays
-    small; :meth:`flush` writes the rest."""
-
-    def __init__(self, state: _Pass, report: DispatchReport, now: datetime) -> None:
-        self.state, self.report, self.now = state, report, now
-        self.pending: list[tuple[int, Sent]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    async def add(self, message_id: int, sent: Sent) -> None:
-        self.pending.append((message_id, sent))
-        if self.task is not None and not self.task.done():
-            if len(self.pending) < RECORD_BACKLOG:
-                return
-            # The database lags: wait rather than let unrecorded sends pile up (shielded:
-            # a cancelled lane must not cancel a write of outcomes in hand).
-            await asyncio.shield(self.task)
-        if self.task is not None:
-            self.task.result()  # a write that failed with a bug fails the lane
-        batch, self.pending = self.pending, []
-        self.task = asyncio.create_task(self._write(batch))
-
-    async def _write(self, batch: list[tuple[int, Sent]]) -> None:
-        record = partial(in_flight.record_sent, batch, self.now)
-        await _until_recorded(self.state, batch[0][0], record)
-        self.report.sent += len(batch)
-
-    async def flush(self) -> None:
-        if self.task is not None:
-            await asyncio.shield(self.task)
-        batch, self.pending = self.pending, []
-        if batch:
-            await self._write(batch)
-
-
-async def _deliver_all(
-    settings: Settings,
-    messages: list[OutboxMessage],
-    sender: MessageChannel,
-    report: DispatchReport,
-    now: datetime,
-    state: _Pass,
-) -> None:
-    """One lane: its messages marked in flight with one statement before the first is
-    sent, then sent in order, the sent ones recorded a few per statement meanwhile (and
-    the rest when the lane ends, stops or is cancelled: an outcome in hand is always
-    written). A message an earlier attempt died sending is looked up and sent on its own."""
-    fresh = [m for m in messages if m.attempt_id is None]
-    marked = await _mark(state, fresh) if fresh else set()
-    if marked is None:
-        return
-    recorder = _Recorder(state, report, now)
-    try:
-        for message in messages:
-            if not state.may_start():
-                return  # the rest are still unstarted: handed back and unmarked
-            if message.attempt_id is not None:
-                await _deliver_unsure(settings, message, sender, report, now, state)
-                continue
-            state.unstarted.discard(message.id)
-            if message.id not in marked:  # settled by someone else meanwhile
-                continue
-            outcome = await _attempt(sender, message, state)
-            if isinstance(outcome, Sent):
-                await recorder.add(message.id, outcome)
-            elif outcome is None:
-                return
-            else:
-                await _settle_failure(settings, state, report, message, outcome, now)
-    finally:
-        await recorder.flush()
 
 
 def _lanes(messages: list[OutboxMessage], lanes: int = LANES) -> list[list[OutboxMessage]]:
@@ -442,11 +119,12 @@ async def _send(
     report: DispatchReport,
     now: datetime,
     http_client: httpx.AsyncClient | None,
-    state: _Pass,
+    state: Pass,
 ) -> None:
     """Send one channel's messages, one channel instance per lane; a channel that is not
     configured fails its messages like any other delivery error."""
     kind = DevMailboxChannel if devmailbox.use_for(settings, channel) else CHANNELS[channel]
+    recorder = Recorder(state, report, now)
 
     async def lane(batch: list[OutboxMessage]) -> None:
         sender: MessageChannel
@@ -455,7 +133,7 @@ async def _send(
         except DeliveryError as exc:
             sender = _Unavailable(settings, exc)
         async with sender:
-            await _deliver_all(settings, batch, sender, report, now, state)
+            await deliver_all(settings, batch, sender, report, now, state, recorder)
 
     await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
 
@@ -470,24 +148,25 @@ async def _hold_back_fresh_in_flight(
     for message in messages:
         since = message.sending_since
         if message.attempt_id is not None and since is not None and since > now - IN_FLIGHT_GRACE:
-            await _this(message, state=MessageState.PENDING, attempt_id=message.attempt_id).update(
-                lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1
-            )
+            await rows.this(
+                message, state=MessageState.PENDING, attempt_id=message.attempt_id
+            ).update(lease_until=since + IN_FLIGHT_GRACE, attempts=F("attempts") - 1)
         else:
             ready.append(message)
     return ready
 
 
-async def _release_quietly(ids: set[int], attempt: str) -> None:
+async def _release_quietly(state: Pass) -> None:
     """Hand back unstarted messages on the way out (stopping, or cancelled at the end of
     the grace period), unmarked when this pass marked them; if the database does not
     answer their leases lapse anyway."""
-    if not ids:
+    if not state.unstarted:
         return
+    batch = [(row_id, state.created[row_id]) for row_id in sorted(state.unstarted)]
     try:
-        released = await asyncio.wait_for(in_flight.release(sorted(ids), attempt), timeout=5)
+        released = await asyncio.wait_for(in_flight.release(batch, state.attempt), timeout=5)
     except Exception as exc:
-        log.warning("could not hand back %d outbox messages: %r", len(ids), exc)
+        log.warning("could not hand back %d outbox messages: %r", len(batch), exc)
     else:
         log.info("handed back %d outbox messages not started", released)
 
@@ -504,44 +183,46 @@ async def dispatch_once(
     report = DispatchReport(limit=limit)
     if draining.stop_requested():
         return report
-    ids = await claim_due(now=now, limit=limit)
-    report.claimed = len(ids)
-    if not ids:
+    keys: list[rows.Key] = await _QUEUE.claim_keys(now=now, limit=limit, lease=LEASE)
+    report.claimed = len(keys)
+    if not keys:
         return report
-    state = _Pass(unstarted=set(ids), leased=set(ids))
+    ids = {row_id for row_id, _ in keys}
+    state = Pass(unstarted=set(ids), created=dict(keys), leased=set(ids))
+    oldest = min(created for _, created in keys)
 
     async def renew() -> None:
-        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE)
+        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE, oldest=oldest)
 
     try:
         async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "dispatch"):
-            await _settle(settings, ids, report, now, http_client, state)
+            await _settle(settings, keys, report, now, http_client, state)
     except BaseException:
-        await _release_quietly(state.unstarted, state.attempt)
+        await _release_quietly(state)
         raise
     # Also after an outage: the outcomes were recorded, so the database answers again, and
     # the messages this pass stopped short of are due at once rather than after the lease.
-    await _release_quietly(state.unstarted, state.attempt)
+    await _release_quietly(state)
     return report
 
 
 async def _settle(
     settings: Settings,
-    ids: list[int],
+    keys: list[rows.Key],
     report: DispatchReport,
     now: datetime,
     http_client: httpx.AsyncClient | None,
-    state: _Pass,
+    state: Pass,
 ) -> None:
     messages = (
-        await OutboxMessage.filter(id__in=ids)
+        await rows.among(keys)
         .select_related("merchant", "customer", "shipment", "shipment__order")
         .order_by("scheduled_for", "id")
     )
     live = []
     for message in messages:
         if _opted_out(message):
-            await _this(message).update(
+            await rows.this(message).update(
                 state=MessageState.CANCELLED, lease_until=None, error="recipient opted out"
             )
             state.unstarted.discard(message.id)
@@ -574,7 +255,6 @@ async def dispatch_command(
     echo: Callable[[str], Any] = print,
 ) -> int:
     """``portal dispatch [--once]``: one pass, or passes until interrupted."""
-    from portal import db
 
     if connect:
         await db.connect(settings.database_url, settings)

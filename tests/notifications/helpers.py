@@ -180,3 +180,18 @@ async def outbox_message(
         scheduled_for=scheduled_for or datetime.now(UTC),
         **fields,
     )
+
+
+def smtp_settings(sink: SmtpSink) -> Settings:
+    """Settings that send e-mail to ``sink`` (an aiosmtpd controller on loopback)."""
+    return make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}")
+
+
+async def due_messages(p: Parcel, count: int, *, channel: str = "email") -> list[OutboxMessage]:
+    """``count`` pending messages for a parcel's customer, due a second ago, each with its
+    own trigger (so its own unique key), created one after another."""
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    return [
+        await outbox_message(p, channel=channel, trigger=f"t{n}", scheduled_for=due)
+        for n in range(count)
+    ]

@@ -25,7 +25,7 @@ from benchmarks.tcp_proxy import TcpProxy
 from portal import db as portal_db
 from portal.core import draining
 from portal.models import MessageState, OutboxMessage
-from portal.notifications import dispatcher
+from portal.notifications import dispatcher, lanes
 from portal.notifications.dispatcher import IN_FLIGHT_GRACE, claim_due, dispatch_once
 from portal.settings import Settings
 from tests.conftest import POSTGRES_URL, _truncate_all
@@ -33,10 +33,11 @@ from tests.notifications.helpers import (
     MESSAGES_URL,
     Parcel,
     SmtpSink,
+    due_messages,
     free_port,
-    make_settings,
     outbox_message,
     parcel,
+    smtp_settings,
     twilio_payload,
     twilio_settings,
 )
@@ -71,26 +72,14 @@ def slow_sink() -> Iterator[SlowSink]:
         draining.reset()
 
 
-def smtp(sink: SmtpSink) -> Settings:
-    return make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}")
-
-
-async def many(p: Parcel, count: int, *, channel: str = "email") -> list[OutboxMessage]:
-    now = datetime.now(UTC) - timedelta(seconds=1)
-    return [
-        await outbox_message(p, channel=channel, trigger=f"t{n}", scheduled_for=now)
-        for n in range(count)
-    ]
-
-
 async def test_a_stop_mid_pass_finishes_the_sends_under_way_and_hands_back_the_rest(
     db: str, slow_sink: SlowSink
 ) -> None:
     p = await parcel()
-    await many(p, 20)
+    await due_messages(p, 20)
     slow_sink.stop_after_first = True
 
-    report = await dispatch_once(smtp(slow_sink))
+    report = await dispatch_once(smtp_settings(slow_sink))
 
     # Each of the four lanes finishes the message it was sending, then starts no other.
     assert 1 <= report.sent <= dispatcher.LANES
@@ -103,7 +92,7 @@ async def test_a_stop_mid_pass_finishes_the_sends_under_way_and_hands_back_the_r
     draining.reset()
     slow_sink.stop_after_first = False
     slow_sink.delay = 0
-    again = await dispatch_once(smtp(slow_sink))
+    again = await dispatch_once(smtp_settings(slow_sink))
 
     assert again.sent == 20 - report.sent
     ids = [m["Message-ID"] for m in slow_sink.messages]
@@ -112,10 +101,10 @@ async def test_a_stop_mid_pass_finishes_the_sends_under_way_and_hands_back_the_r
 
 async def test_a_stopping_worker_claims_nothing(db: str, slow_sink: SlowSink) -> None:
     p = await parcel()
-    await many(p, 3)
+    await due_messages(p, 3)
     draining.request_stop()
 
-    report = await dispatch_once(smtp(slow_sink))
+    report = await dispatch_once(smtp_settings(slow_sink))
 
     assert report.claimed == 0 and not slow_sink.messages
     assert await OutboxMessage.filter(lease_until__isnull=False).count() == 0
@@ -129,9 +118,9 @@ async def test_the_lease_is_renewed_while_the_pass_works(
     monkeypatch.setattr(dispatcher, "LANES", 1)
     slow_sink.delay = 0.4
     p = await parcel()
-    await many(p, 4)
+    await due_messages(p, 4)
 
-    work = asyncio.create_task(dispatch_once(smtp(slow_sink)))
+    work = asyncio.create_task(dispatch_once(smtp_settings(slow_sink)))
     await asyncio.sleep(1.0)  # twice the lease: without renewal it would have lapsed
     taken_by_another = await claim_due(now=datetime.now(UTC), limit=10)
     report = await work
@@ -142,7 +131,7 @@ async def test_the_lease_is_renewed_while_the_pass_works(
 
 async def test_without_renewal_a_dead_workers_messages_come_back_within_a_lease(db: str) -> None:
     p = await parcel()
-    (message,) = await many(p, 1)
+    (message,) = await due_messages(p, 1)
     now = datetime.now(UTC)
 
     assert await claim_due(now=now, limit=10) == [message.id]  # then the worker dies
@@ -250,7 +239,7 @@ async def test_an_email_an_attempt_died_sending_goes_again_with_the_same_message
     slow_sink.delay = 0
     message = await in_flight(await parcel(), since=STARTED, channel="email")
 
-    report = await dispatch_once(smtp(slow_sink), now=STARTED + timedelta(minutes=2))
+    report = await dispatch_once(smtp_settings(slow_sink), now=STARTED + timedelta(minutes=2))
 
     assert report.sent == 1
     assert slow_sink.messages[0]["Message-ID"] == f"<notification.{message.id}@portal.test>"
@@ -262,7 +251,7 @@ async def test_a_message_another_attempt_began_moments_ago_is_left_to_it(
     message = await in_flight(await parcel(), since=STARTED, channel="email")
     soon = STARTED + timedelta(seconds=10)
 
-    report = await dispatch_once(smtp(slow_sink), now=soon)
+    report = await dispatch_once(smtp_settings(slow_sink), now=soon)
 
     assert report.sent == 0 and not slow_sink.messages
     await message.refresh_from_db()
@@ -274,8 +263,8 @@ async def test_a_message_another_attempt_began_moments_ago_is_left_to_it(
 async def test_an_outcome_that_cannot_be_recorded_stops_the_lane_until_the_database_answers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(dispatcher, "RECORD_RETRY_FIRST", 0.01)
-    state = dispatcher._Pass(unstarted={2, 3})
+    monkeypatch.setattr(lanes, "RECORD_RETRY_FIRST", 0.01)
+    state = lanes.Pass(unstarted={2, 3})
     tries: list[int] = []
 
     async def record() -> str:
@@ -285,18 +274,18 @@ async def test_an_outcome_that_cannot_be_recorded_stops_the_lane_until_the_datab
         assert not state.may_start()  # meanwhile no lane starts another message
         return "recorded"
 
-    assert await dispatcher._until_recorded(state, 1, record) == "recorded"
+    assert await lanes.until_recorded(state, 1, record) == "recorded"
     assert len(tries) == 3
 
 
 async def test_a_bug_while_recording_is_not_mistaken_for_an_outage() -> None:
-    state = dispatcher._Pass(unstarted=set())
+    state = lanes.Pass(unstarted=set())
 
     async def record() -> None:
         raise KeyError("bug")
 
     with pytest.raises(KeyError):
-        await dispatcher._until_recorded(state, 1, record)
+        await lanes.until_recorded(state, 1, record)
     assert not state.database_away
 
 
@@ -307,7 +296,7 @@ async def test_a_database_outage_mid_pass_sends_nothing_twice(
     """The database is black-holed while the first e-mail is being accepted, for 3 s: the
     lanes stop, the outcomes already in hand are recorded once it is back, and the rest are
     sent by the next pass, each exactly once."""
-    monkeypatch.setattr(dispatcher, "RECORD_RETRY_CAP", 0.5)
+    monkeypatch.setattr(lanes, "RECORD_RETRY_CAP", 0.5)
     loop = asyncio.get_running_loop()
     upstream = httpx.URL(postgres_url.replace("postgres://", "http://"))
     proxy = await TcpProxy(upstream.host, upstream.port or 5432).start()
@@ -316,7 +305,7 @@ async def test_a_database_outage_mid_pass_sends_nothing_twice(
     await portal_db.connect(via.geturl(), Settings(db_statement_timeout=0.5, db_connect_timeout=1))
     try:
         p = await parcel()
-        await many(p, 12)
+        await due_messages(p, 12)
         outage: list[bool] = []
 
         def cut() -> None:
@@ -331,11 +320,11 @@ async def test_a_database_outage_mid_pass_sends_nothing_twice(
                 return await super().handle_DATA(server, session, envelope)
 
         slow_sink.__class__ = Cutting
-        first = await dispatch_once(smtp(slow_sink))
+        first = await dispatch_once(smtp_settings(slow_sink))
         assert outage and first.sent < 12
         for _ in range(5):
             await asyncio.sleep(0.2)
-            await dispatch_once(smtp(slow_sink))
+            await dispatch_once(smtp_settings(slow_sink))
         ids = [m["Message-ID"] for m in slow_sink.messages]
         assert len(ids) == len(set(ids)) == 12
         assert await OutboxMessage.filter(state=MessageState.SENT).count() == 12
@@ -352,8 +341,8 @@ async def test_a_database_outage_mid_pass_sends_nothing_twice(
 async def test_a_worker_cancelled_at_the_end_of_its_grace_still_records_a_sent_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(dispatcher, "RECORD_RETRY_FIRST", 0.05)
-    state = dispatcher._Pass(unstarted=set())
+    monkeypatch.setattr(lanes, "RECORD_RETRY_FIRST", 0.05)
+    state = lanes.Pass(unstarted=set())
     recorded: list[int] = []
 
     async def record() -> None:
@@ -361,7 +350,7 @@ async def test_a_worker_cancelled_at_the_end_of_its_grace_still_records_a_sent_m
             raise ConnectionRefusedError("database away")
         recorded.append(1)
 
-    task = asyncio.create_task(dispatcher._until_recorded(state, 7, record))
+    task = asyncio.create_task(lanes.until_recorded(state, 7, record))
     await asyncio.sleep(0.02)
     task.cancel()  # the grace period ran out while the database was away
 

@@ -16,17 +16,15 @@ from aiosmtpd.controller import Controller
 
 from portal.core import draining
 from portal.models import MessageState, OutboxMessage
-from portal.notifications import dispatcher, in_flight
+from portal.notifications import dispatcher, in_flight, rows
 from portal.notifications.base import Sent
 from portal.notifications.dispatcher import dispatch_once
-from portal.settings import Settings
 from tests.notifications.helpers import (
-    Parcel,
     SmtpSink,
+    due_messages,
     free_port,
-    make_settings,
-    outbox_message,
     parcel,
+    smtp_settings,
 )
 
 
@@ -57,15 +55,6 @@ def sink() -> Iterator[WatchedSink]:
         draining.reset()
 
 
-def smtp(sink: SmtpSink) -> Settings:
-    return make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}")
-
-
-async def many(p: Parcel, count: int) -> list[OutboxMessage]:
-    due = datetime.now(UTC) - timedelta(seconds=1)
-    return [await outbox_message(p, trigger=f"t{n}", scheduled_for=due) for n in range(count)]
-
-
 def watch(sink: WatchedSink, delay: float) -> asyncio.Queue[int]:
     sink.delay, sink.loop, sink.arrived = delay, asyncio.get_running_loop(), asyncio.Queue()
     return sink.arrived
@@ -77,9 +66,9 @@ async def test_a_lane_marks_its_messages_before_the_first_is_sent_and_records_th
     monkeypatch.setattr(dispatcher, "LANES", 1)
     arrived = watch(sink, delay=0.2)
     total = 11
-    await many(await parcel(), total)
+    await due_messages(await parcel(), total)
 
-    work = asyncio.create_task(dispatch_once(smtp(sink)))
+    work = asyncio.create_task(dispatch_once(smtp_settings(sink)))
     await arrived.get()  # the first message is at the server
     marked = await OutboxMessage.filter(attempt_id__isnull=False)
     for _ in range(9):
@@ -97,9 +86,9 @@ async def test_a_lane_marks_its_messages_before_the_first_is_sent_and_records_th
 
 
 async def test_each_row_of_a_batch_gets_its_own_outcome(db: str, sink: WatchedSink) -> None:
-    messages = await many(await parcel(), 11)
+    messages = await due_messages(await parcel(), 11)
 
-    report = await dispatch_once(smtp(sink))
+    report = await dispatch_once(smtp_settings(sink))
 
     assert report.sent == 11
     for message in messages:
@@ -121,9 +110,9 @@ async def test_a_pass_cancelled_mid_batch_records_what_it_sent_and_hands_back_th
     rest are unmarked and due again, their attempt uncounted."""
     monkeypatch.setattr(dispatcher, "LANES", 1)
     arrived = watch(sink, delay=0.3)
-    await many(await parcel(), 8)
+    await due_messages(await parcel(), 8)
 
-    work = asyncio.create_task(dispatch_once(smtp(sink)))
+    work = asyncio.create_task(dispatch_once(smtp_settings(sink)))
     for _ in range(3):
         await arrived.get()
     work.cancel()
@@ -142,15 +131,15 @@ async def test_a_pass_cancelled_mid_batch_records_what_it_sent_and_hands_back_th
 
 async def test_a_release_takes_off_only_its_own_attempts_marks(db: str) -> None:
     p = await parcel()
-    ours, dead = await many(p, 2)
+    ours, dead = await due_messages(p, 2)
     now = datetime.now(UTC)
     await OutboxMessage.filter(id__in=[ours.id, dead.id]).update(
         lease_until=now + timedelta(seconds=30), attempts=1
     )
-    assert await in_flight.mark([ours.id], "ours", now) == {ours.id}
-    assert await in_flight.mark([dead.id], "dead", now - timedelta(minutes=5)) == {dead.id}
+    assert await in_flight.mark([rows.key(ours)], "ours", now) == {ours.id}
+    assert await in_flight.mark([rows.key(dead)], "dead", now - timedelta(minutes=5)) == {dead.id}
 
-    assert await in_flight.release([ours.id, dead.id], "ours") == 2
+    assert await in_flight.release(rows.keys([ours, dead]), "ours") == 2
 
     await ours.refresh_from_db()
     await dead.refresh_from_db()
@@ -166,11 +155,15 @@ async def test_a_release_takes_off_only_its_own_attempts_marks(db: str) -> None:
 
 async def test_a_settled_row_is_neither_marked_nor_sent(db: str) -> None:
     p = await parcel()
-    pending, cancelled = await many(p, 2)
+    pending, cancelled = await due_messages(p, 2)
     await OutboxMessage.filter(id=cancelled.id).update(state=MessageState.CANCELLED)
 
-    assert await in_flight.mark([pending.id, cancelled.id], "a", datetime.now(UTC)) == {pending.id}
-    assert await in_flight.record_sent([(pending.id, Sent("SM1", "queued"))], datetime.now(UTC))
+    assert await in_flight.mark(rows.keys([pending, cancelled]), "a", datetime.now(UTC)) == {
+        pending.id
+    }
+    assert await in_flight.record_sent(
+        [(rows.key(pending), Sent("SM1", "queued"))], datetime.now(UTC)
+    )
     await pending.refresh_from_db()
     assert (pending.state, pending.provider_id, pending.attempt_id) == (
         MessageState.SENT,
