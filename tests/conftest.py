@@ -83,8 +83,48 @@ def postgres_url() -> Iterator[str]:
     yield POSTGRES_URL
 
 
+#: Empties every table of the test database and restarts the sequences their columns own,
+#: as ``TRUNCATE … RESTART IDENTITY CASCADE`` would. TRUNCATE gives each table, index and
+#: partition a new file and syncs them all at commit: about a second a test on a shared
+#: machine, most of a PostgreSQL test's cost. DELETE on the few rows a test leaves costs
+#: milliseconds; as a replica session it skips foreign-key checks and triggers, so the
+#: order of the tables does not matter (every table is emptied, the triggers' too).
+_EMPTY_ALL = """
+DO $$
+DECLARE
+    item record;
+BEGIN
+    PERFORM set_config('session_replication_role', 'replica', true);
+    FOR item IN
+        SELECT c.oid::regclass AS name FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND c.relname <> 'tortoise_migrations'
+    LOOP
+        EXECUTE format('DELETE FROM %s', item.name);
+    END LOOP;
+    FOR item IN
+        SELECT s.oid::regclass AS name, q.seqstart AS start FROM pg_class s
+        JOIN pg_sequence q ON q.seqrelid = s.oid
+        JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+            AND d.deptype IN ('a', 'i')
+        JOIN pg_class t ON t.oid = d.refobjid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE s.relkind = 'S' AND n.nspname = 'public' AND t.relname <> 'tortoise_migrations'
+    LOOP
+        PERFORM setval(item.name, item.start, false);
+    END LOOP;
+END $$;
+"""
+
+
 async def _truncate_all() -> None:
     conn = connections.get("default")
+    try:
+        await conn.execute_script(_EMPTY_ALL)
+        return
+    except Exception:  # a role that may not act as a replica: TRUNCATE, slower but allowed
+        pass
     rows = await conn.execute_query_dict(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
         "AND tablename <> 'tortoise_migrations'"
