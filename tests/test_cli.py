@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,9 +27,28 @@ def portal(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture
-def migrated(tmp_path: Path) -> Path:
-    result = portal(tmp_path, "migrate")
-    assert result.returncode == 0, result.stderr
+def migrated(tmp_path: Path, sqlite_template: Path) -> Path:
+    """A database the committed migrations built: the session's template, copied (``portal
+    migrate`` itself is tested below; running it per test cost a quarter of a minute)."""
+    shutil.copyfile(sqlite_template, tmp_path / "cli.sqlite3")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The demo shop loaded once by ``portal demo`` for the tests that start from it, beside
+    its var dir (the dev secret its carrier credentials are sealed with)."""
+    root = tmp_path_factory.mktemp("cli-demo")
+    shutil.copyfile(sqlite_template, root / "cli.sqlite3")
+    loaded = portal(root, "demo")
+    assert loaded.returncode == 0, loaded.stderr
+    return root
+
+
+@pytest.fixture
+def with_demo(demo_loaded: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo shop's database and var dir."""
+    shutil.copytree(demo_loaded, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 
@@ -111,12 +131,11 @@ def test_demo_is_idempotent(migrated: Path) -> None:
     assert "0 orders and 0 shipments added" in second.stdout
 
 
-def test_poll_once_moves_the_demo_parcels_on_the_sandbox_carrier(migrated: Path) -> None:
-    assert portal(migrated, "demo").returncode == 0
-    result = portal(migrated, "poll", "--once")
+def test_poll_once_moves_the_demo_parcels_on_the_sandbox_carrier(with_demo: Path) -> None:
+    result = portal(with_demo, "poll", "--once")
     assert result.returncode == 0, result.stderr
     assert "24 claimed" in result.stdout or "claimed 24" in result.stdout, result.stdout
-    again = portal(migrated, "poll", "--once")
+    again = portal(with_demo, "poll", "--once")
     assert again.returncode == 0
     assert "claimed 0" in again.stdout or "0 claimed" in again.stdout, again.stdout
 
@@ -128,19 +147,18 @@ def test_poll_needs_once(migrated: Path) -> None:
     assert "--all-now" in result.stderr
 
 
-def test_operators_poll_named_or_all_shipments_whatever_their_schedule(migrated: Path) -> None:
-    assert portal(migrated, "demo").returncode == 0
-    assert portal(migrated, "poll", "--once").returncode == 0
+def test_operators_poll_named_or_all_shipments_whatever_their_schedule(with_demo: Path) -> None:
+    assert portal(with_demo, "poll", "--once").returncode == 0
     # Nothing is due after a sweep; --all-now brings back every tracked shipment.
-    everything = portal(migrated, "poll", "--all-now")
+    everything = portal(with_demo, "poll", "--all-now")
     assert everything.returncode == 0, everything.stderr
     assert "shipment(s) due now" in everything.stdout
     assert "claimed 0" not in everything.stdout and "0 claimed" not in everything.stdout
-    one = portal(migrated, "poll", "--shipment", "1")
+    one = portal(with_demo, "poll", "--shipment", "1")
     assert one.returncode == 0, one.stderr
     assert "1 shipment(s) due now" in one.stdout
     assert "1 claimed" in one.stdout or "claimed 1" in one.stdout, one.stdout
-    missing = portal(migrated, "poll", "--shipment", "99999")
+    missing = portal(with_demo, "poll", "--shipment", "99999")
     assert missing.returncode == 1
     assert "no shipment with id 99999" in missing.stderr
 
@@ -182,12 +200,11 @@ def test_make_run_points_links_at_its_own_port() -> None:
     assert 'PORTAL_PUBLIC_BASE_URL="https://track.shop.test" ' in proxied
 
 
-def test_analytics_rebuild_and_refresh_roll_up_the_demo_shop(migrated: Path) -> None:
-    assert portal(migrated, "demo").returncode == 0
-    rebuilt = portal(migrated, "analytics", "rebuild")
+def test_analytics_rebuild_and_refresh_roll_up_the_demo_shop(with_demo: Path) -> None:
+    rebuilt = portal(with_demo, "analytics", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "rebuilt the daily rollups" in rebuilt.stdout
     assert "analytics_delivered_day 0," not in rebuilt.stdout
-    refreshed = portal(migrated, "analytics", "refresh")
+    refreshed = portal(with_demo, "analytics", "refresh")
     assert refreshed.returncode == 0, refreshed.stderr
     assert "closed 0 days" in refreshed.stdout

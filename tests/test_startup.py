@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,6 +39,16 @@ def engines(tmp_path: Path) -> Iterator[str]:
         yield POSTGRES_URL
 
 
+def migrated(env: dict[str, str], template: Path) -> None:
+    """A migrated database for ``env``: SQLite gets a copy of the session's template (the
+    same migrations, run once), PostgreSQL runs ``portal migrate``."""
+    url = env["PORTAL_DATABASE_URL"]
+    if url.startswith("sqlite://"):
+        shutil.copyfile(template, url.removeprefix("sqlite://"))
+        return
+    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True)
+
+
 def wait_for_health(
     url: str, process: subprocess.Popen[str], timeout: float = 30
 ) -> httpx.Response:
@@ -53,10 +64,12 @@ def wait_for_health(
 
 
 @pytest.mark.parametrize("mode", ["run", "serve"])
-def test_it_starts_serves_healthz_and_stops(tmp_path: Path, mode: str) -> None:
+def test_it_starts_serves_healthz_and_stops(
+    tmp_path: Path, sqlite_template: Path, mode: str
+) -> None:
     for database_url in engines(tmp_path):
         env = environment(tmp_path, database_url)
-        subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True)
+        migrated(env, sqlite_template)
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "portal.cli", mode, "--port", str(port)],
@@ -77,9 +90,11 @@ def test_it_starts_serves_healthz_and_stops(tmp_path: Path, mode: str) -> None:
         assert ("Scheduler started" in output) is (mode == "run")
 
 
-def test_a_worker_runs_the_scheduler_and_drains_on_sigterm(tmp_path: Path) -> None:
+def test_a_worker_runs_the_scheduler_and_drains_on_sigterm(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     env = environment(tmp_path, f"sqlite://{tmp_path}/worker.sqlite3")
-    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True)
+    migrated(env, sqlite_template)
     process = subprocess.Popen(
         [sys.executable, "-m", "portal.cli", "worker"],
         env=env,

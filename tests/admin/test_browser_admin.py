@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import _free_port, axe_violations, running_server
+from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def admin_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """uvicorn on :func:`tests.admin.live_app.make_app` with the demo shop; its base URL."""
     root = tmp_path_factory.mktemp("admin-live")
     port = _free_port()
@@ -28,7 +28,8 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
            "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
            "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    for command in (["migrate"], ["demo"]):
+    copy_migrated(sqlite_template, root / "live.sqlite3")
+    for command in (["demo"],):
         subprocess.run(
             [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
             stdout=subprocess.DEVNULL,

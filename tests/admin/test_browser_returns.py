@@ -14,14 +14,16 @@ from typing import Any
 import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import _free_port, axe_violations, running_server
+from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def queue_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[str, int]]:
     """The portal with the demo shop and one return under review: (base URL, return id)."""
     root = tmp_path_factory.mktemp("returns-live")
     port = _free_port()
@@ -29,7 +31,8 @@ def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
            "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
            "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    for command in (["-m", "portal.cli", "migrate"], ["-m", "portal.cli", "demo"]):
+    copy_migrated(sqlite_template, root / "live.sqlite3")
+    for command in (["-m", "portal.cli", "demo"],):
         subprocess.run([sys.executable, *command], env=env, check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)  # fmt: skip
     seeded = subprocess.run(

@@ -15,7 +15,7 @@ import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
 from portal.i18n import LOCALES
-from tests.conftest import _free_port, axe_violations, running_server
+from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def admin_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """The demo shop after one poll of the sandbox carrier (so parcels have moved and the
     attention queue has items), served by uvicorn; its base URL."""
     root = tmp_path_factory.mktemp("workspace-live")
@@ -64,7 +64,8 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
            "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
            "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    for command in (["migrate"], ["demo"], ["poll", "--once"]):
+    copy_migrated(sqlite_template, root / "live.sqlite3")
+    for command in (["demo"], ["poll", "--once"]):
         subprocess.run(
             [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

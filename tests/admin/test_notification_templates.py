@@ -24,7 +24,7 @@ from portal.notifications.base import LOCALES
 from portal.notifications.shipments import VARIABLES
 from tests import factories
 from tests.admin.helpers import admin_app, csrf, settings_of, sign_in, signed_in_owner
-from tests.conftest import _free_port, axe_violations, running_server
+from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
 from tests.notifications.shipment_templates import (
     default_source,
     render_message,
@@ -359,14 +359,15 @@ def make_app() -> Starlette:
 
 
 @pytest.fixture(scope="module")
-def editor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def editor_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     root = tmp_path_factory.mktemp("templates-live")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
            "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
            "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    for command in (["migrate"], ["demo"]):
+    copy_migrated(sqlite_template, root / "live.sqlite3")
+    for command in (["demo"],):
         subprocess.run(
             [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import _free_port, axe_violations, running_server
+from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,9 @@ PERIOD = "from=2026-11-16&to=2026-11-30"
 
 
 @pytest.fixture(scope="module")
-def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def analytics_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[str]:
     """The admin app on uvicorn with the demo shop holding the analytics test rows."""
     root = tmp_path_factory.mktemp("analytics-live")
     port = _free_port()
@@ -29,7 +31,8 @@ def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
            "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
            "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    for args in (["portal.cli", "migrate"], ["portal.cli", "demo"], ["tests.analytics.live_seed"]):
+    copy_migrated(sqlite_template, root / "live.sqlite3")
+    for args in (["portal.cli", "demo"], ["tests.analytics.live_seed"]):
         subprocess.run([sys.executable, "-m", *args], env=env, check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)  # fmt: skip
     command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",

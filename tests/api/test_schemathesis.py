@@ -9,9 +9,11 @@ schema-valid request may rightly get a 422.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +25,11 @@ from tests.conftest import _free_port, running_server
 
 
 @pytest.fixture(scope="module")
-def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def api_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[str, str]]:
     root = tmp_path_factory.mktemp("schemathesis")
+    shutil.copyfile(sqlite_template, root / "api.sqlite3")  # migrated once for the session
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -45,7 +50,6 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         )
         return done.stdout
 
-    portal("migrate")
     portal("demo")
     key = portal("apikey", "create", "--merchant", "demo", "--name", "schemathesis").split()[-1]
     command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port)]

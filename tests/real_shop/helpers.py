@@ -44,11 +44,13 @@ from starlette.applications import Starlette
 from twilio.request_validator import RequestValidator
 
 from portal.core.links import read_tracking_link
-from portal.models import MessageState, OutboxMessage, Shipment
+from portal.models import MessageState, OutboxMessage, Role, Shipment
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.webpush import generate_keys
 from portal.tracking.sweep import sweep_until_idle
-from tests.api.conftest import api_client
+from tests import factories
+from tests.admin.helpers import PASSWORD
+from tests.api.conftest import api_client, make_key
 from tests.conftest import client_for
 from tests.notifications.helpers import twilio_payload
 
@@ -370,6 +372,15 @@ async def open_with_dhl(app: Starlette, shop: SignedUp) -> AsyncIterator[Opened]
         token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
         await add_dhl_account(staff, token)
         yield Opened(staff, customer, api, token)
+
+
+async def acme_signed_up() -> SignedUp:
+    """Acme Wear (Europe/Warsaw) as sign-up leaves it, its merchant, owner and API key made
+    by factories: quicker than three ``portal`` commands, for the scenarios about what
+    comes after."""
+    merchant = await factories.merchant(slug="acme", name="Acme Wear", time_zone="Europe/Warsaw")
+    owner = await factories.staff_user(merchant, role=Role.OWNER, password=PASSWORD)
+    return SignedUp(merchant.slug, owner.email, PASSWORD, await make_key(merchant))
 
 
 # --- steps -----------------------------------------------------------------------------

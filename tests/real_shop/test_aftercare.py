@@ -22,12 +22,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from portal.models import Claim, MessageState, OutboxMessage, Role, Withdrawal
+from portal.models import Claim, MessageState, OutboxMessage, Withdrawal
 from portal.models.claims import ClaimState
 from portal.tracking.alerts import watch
-from tests import factories
-from tests.admin.helpers import csrf, sign_in
-from tests.api.conftest import api_client, make_key
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
 from tests.real_shop.helpers import (
@@ -37,7 +34,7 @@ from tests.real_shop.helpers import (
     LEIPZIG,
     PHONE,
     Outside,
-    add_dhl_account,
+    acme_signed_up,
     csrf_in,
     dhl_number,
     drain_outbox,
@@ -65,18 +62,9 @@ async def test_a_late_parcel_is_flagged_once_and_its_damage_claimed_and_refunded
     shop_app: Starlette, outside: Outside, http: httpx.AsyncClient, smtp_sink: SmtpSink
 ) -> None:
     dhl, twilio = outside.dhl, outside.twilio
-    merchant = await factories.merchant(slug="acme", name="Acme Wear", time_zone="Europe/Warsaw")
-    owner = await factories.staff_user(merchant, role=Role.OWNER)
-    key = await make_key(merchant)
 
-    async with (
-        client_for(shop_app) as staff,
-        client_for(shop_app) as customer,
-        api_client(shop_app, key) as api,
-    ):
-        assert (await sign_in(staff, owner)).status_code == 303
-        token = await csrf(staff, "/admin/account")
-        await add_dhl_account(staff, token)
+    async with open_with_dhl(shop_app, await acme_signed_up()) as opened:
+        staff, customer, api, token = opened.staff, opened.customer, opened.api, opened.token
         await save_settings(staff, token, quiet=[])  # the defaults: e-mail, SMS for urgent news
 
         await place_order(api, LATE_ORDER)

@@ -20,10 +20,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from portal.models import ConsentChange, Customer, Order, Role
-from tests import factories
-from tests.admin.helpers import csrf, sign_in
-from tests.api.conftest import api_client, make_key
+from portal.models import ConsentChange, Customer, Order
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
 from tests.real_shop.helpers import (
@@ -35,10 +32,11 @@ from tests.real_shop.helpers import (
     WHATSAPP_SENDER,
     Browser,
     Outside,
-    add_dhl_account,
+    acme_signed_up,
     book_parcel,
     csrf_in,
     dhl_number,
+    open_with_dhl,
     parcel_behind,
     place_order,
     poll_when_due,
@@ -73,20 +71,13 @@ async def test_whatsapp_templates_the_customers_choice_push_and_stop_on_a_real_s
     shop_app: Starlette, outside: Outside, http: httpx.AsyncClient, smtp_sink: SmtpSink
 ) -> None:
     dhl, twilio, push = outside.dhl, outside.twilio, outside.push
-    merchant = await factories.merchant(slug="acme", name="Acme Wear", time_zone="Europe/Warsaw")
-    owner = await factories.staff_user(merchant, role=Role.OWNER)
-    key = await make_key(merchant)
 
+    # The owner: DHL, WhatsApp first, then e-mail, SMS and this browser; two templates.
     async with (
-        client_for(shop_app) as staff,
-        client_for(shop_app) as customer,
+        open_with_dhl(shop_app, await acme_signed_up()) as opened,
         client_for(shop_app) as twilio_webhooks,
-        api_client(shop_app, key) as api,
     ):
-        # The owner: DHL, WhatsApp first, then e-mail, SMS and this browser; two templates.
-        assert (await sign_in(staff, owner)).status_code == 303
-        token = await csrf(staff, "/admin/account")
-        await add_dhl_account(staff, token)
+        staff, customer, api, token = opened.staff, opened.customer, opened.api, opened.token
         everywhere = ["email", "sms", "whatsapp", "push"]
         await save_settings(
             staff,

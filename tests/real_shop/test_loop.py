@@ -24,10 +24,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from portal.models import MessageState, OutboxMessage, Role, Shipment
-from tests import factories
-from tests.admin.helpers import csrf, sign_in
-from tests.api.conftest import api_client, make_key
+from portal.models import MessageState, OutboxMessage, Shipment
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
 from tests.real_shop.helpers import (
@@ -38,9 +35,10 @@ from tests.real_shop.helpers import (
     PHONE,
     SERVICE_SID,
     Outside,
-    add_dhl_account,
+    acme_signed_up,
     book_parcel,
     dhl_number,
+    open_with_dhl,
     place_order,
     poll_when_due,
     save_settings,
@@ -63,9 +61,7 @@ REPLACEMENT = dhl_number("340434163")
 
 
 async def configure_workspace(staff: httpx.AsyncClient, token: str) -> None:
-    """Steps 1-2, the owner's forms in the workspace, posted as a browser posts them."""
-    await add_dhl_account(staff, token)
-
+    """Step 2, the owner's forms in the workspace, posted as a browser posts them."""
     reason = await staff.post(
         "/admin/returns/reasons",
         data={"code": "too_small", "label_en": "Too small", "label_pl": "Za mały",
@@ -155,18 +151,10 @@ async def test_a_real_shop_runs_the_whole_loop_without_the_demo(
     smtp_sink: SmtpSink,
 ) -> None:
     dhl, twilio = outside.dhl, outside.twilio
-    merchant = await factories.merchant(slug="acme", name="Acme Wear", time_zone="Europe/Warsaw")
-    owner = await factories.staff_user(merchant, role=Role.OWNER)
-    key = await make_key(merchant)
 
-    async with (
-        client_for(shop_app) as staff,
-        client_for(shop_app) as customer,
-        api_client(shop_app, key) as api,
-    ):
-        # 1-2. The owner sets the shop up in the workspace.
-        assert (await sign_in(staff, owner)).status_code == 303
-        token = await csrf(staff, "/admin/account")
+    # 1. The owner signs in and connects DHL; 2. sets the shop up in the workspace.
+    async with open_with_dhl(shop_app, await acme_signed_up()) as opened:
+        staff, customer, api, token = opened.staff, opened.customer, opened.api, opened.token
         await configure_workspace(staff, token)
 
         # 3. The shop's checkout sends the order.

@@ -4,7 +4,6 @@ free of serious accessibility violations, with focus on the new step's heading."
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal import db as portal_db
-from tests.conftest import _free_port, _run_async, axe_violations, running_server
+from tests.conftest import _free_port, _run_async, axe_violations, copy_migrated, running_server
 from tests.returns_page.helpers import EMAIL, make_shop
 
 pytestmark = pytest.mark.browser
@@ -32,7 +31,9 @@ async def _seed(url: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[str, dict[str, int]]]:
     root = tmp_path_factory.mktemp("returns-live")
     port = _free_port()
     url = f"sqlite://{root}/live.sqlite3"
@@ -45,7 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         "PORTAL_PUBLIC_BASE_URL": base,
         "PORTAL_LOG_LEVEL": "WARNING",
     }
-    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    copy_migrated(sqlite_template, root / "live.sqlite3")
     ids = _run_async(_seed(url))
     command = [sys.executable, "-m", "uvicorn", "--factory", "portal.app:create_app",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip

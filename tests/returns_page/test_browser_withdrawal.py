@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from carriers.sandbox.journey import label_hour_of, make_number
-from tests.conftest import _free_port, running_server
+from tests.conftest import _free_port, copy_migrated, running_server
 from tests.notifications.helpers import SmtpSink
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def smtp() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="module")
 def shop(
-    tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, smtp: SmtpSink
 ) -> Iterator[tuple[str, dict[str, str]]]:
     root = tmp_path_factory.mktemp("withdraw-live")
     port = _free_port()
@@ -78,7 +78,7 @@ def shop(
         "PORTAL_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
         "PORTAL_MAIL_FROM": "Sklep Ewy <sklep@shop.test>",
     }
-    _cli(env, "migrate")
+    copy_migrated(sqlite_template, root / "live.sqlite3")
     _cli(env, "merchant", "create", "--slug", "sklep", "--name", "Sklep Ewy",
          "--time-zone", "Europe/Warsaw", "--locale", "pl", "--country", "PL")  # fmt: skip
     key = _cli(env, "apikey", "create", "--merchant", "sklep", "--name", "shop").split()[-1]

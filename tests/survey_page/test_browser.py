@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from portal import db as portal_db
 from portal.models import Outcome, SurveyAnswer
 from portal.surveys.answers import EDIT_GRACE
 from tests import factories
-from tests.conftest import _free_port, _run_async, axe_violations, running_server
+from tests.conftest import _free_port, _run_async, axe_violations, copy_migrated, running_server
 from tests.survey_page.helpers import survey
 
 pytestmark = pytest.mark.browser
@@ -57,13 +56,13 @@ async def _answers(url: str) -> dict[str, tuple[int | None, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
     root = tmp_path_factory.mktemp("survey-live")
     port = _free_port()
     url = f"sqlite://{root}/live.sqlite3"
     env = {**os.environ, "PORTAL_VAR_DIR": str(root / "var"), "PORTAL_DATABASE_URL": url,
            "PORTAL_SECRET_KEY": "s" * 40, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    copy_migrated(sqlite_template, root / "live.sqlite3")
     open_token, answered = _run_async(_seed(url))
     command = [sys.executable, "-m", "uvicorn", "--factory", "portal.app:create_app",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from portal import db as portal_db
 from portal import i18n
 from portal.models import EventSource, Shipment
 from tests import factories
-from tests.conftest import _free_port, _run_async, axe_violations, running_server
+from tests.conftest import _free_port, _run_async, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +89,7 @@ async def _arrive(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Live]:
 
     root = tmp_path_factory.mktemp("tracking-live")
     port = _free_port()
@@ -103,7 +102,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         "PORTAL_LOG_LEVEL": "WARNING",
         "PORTAL_TRACKING_POLL_SECONDS": "1",
     }
-    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    copy_migrated(sqlite_template, root / "live.sqlite3")
     _run_async(_seed(url))
     command = [sys.executable, "-m", "uvicorn", "--factory", "tests.tracking_page.liveapp:create",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip

@@ -4,7 +4,6 @@ phone shows the locker and its deadline, scrolls only vertically, and passes axe
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from carriers.base import PickupKind, PickupPoint, Status, TrackingEvent, Tracki
 from portal import db as portal_db
 from portal.models import EventSource
 from tests import factories
-from tests.conftest import _free_port, _run_async, axe_violations, running_server
+from tests.conftest import _free_port, _run_async, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +67,7 @@ async def _seed(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     root = tmp_path_factory.mktemp("locker-live")
     port = _free_port()
     url = f"sqlite://{root}/live.sqlite3"
@@ -79,7 +78,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PORTAL_SECRET_KEY": "s" * 40,
         "PORTAL_LOG_LEVEL": "WARNING",
     }
-    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    copy_migrated(sqlite_template, root / "live.sqlite3")
     _run_async(_seed(url))
     command = [sys.executable, "-m", "uvicorn", "--factory", "tests.tracking_page.liveapp:create",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +28,7 @@ from portal.models import PushSubscription
 from portal.notifications.webpush import generate_keys
 from portal.settings import Settings
 from tests import factories
-from tests.conftest import _free_port, _run_async, axe_violations, running_server
+from tests.conftest import _free_port, _run_async, axe_violations, copy_migrated, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +91,9 @@ async def _subscriptions(url: str) -> list[tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, int]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[str, str, int]]:
     root = tmp_path_factory.mktemp("push-live")
     port = _free_port()
     url = f"sqlite://{root}/live.sqlite3"
@@ -105,7 +106,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, i
         "PORTAL_VAPID_PUBLIC_KEY": KEYS.public_key,
         "PORTAL_VAPID_PRIVATE_KEY": KEYS.private_key,
     }
-    subprocess.run([sys.executable, "-m", "portal.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    copy_migrated(sqlite_template, root / "live.sqlite3")
     shipment_id = _run_async(_seed(url))
     base = f"http://127.0.0.1:{port}"
     link = make_tracking_link(
