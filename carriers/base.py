@@ -164,6 +164,12 @@ class TrackingResult:
     carrier_url: str | None = None
     #: The locker or point the parcel is sent to or waits at, when the carrier says.
     pickup_point: PickupPoint | None = None
+    #: Adapters that set ``accepts_digests``: a digest of the carrier's raw answer for
+    #: this number (at most 64 characters), stored with the shipment after a poll.
+    digest: str | None = None
+    #: The answer's digest is the one :meth:`CarrierAdapter.track_known` was given: the
+    #: adapter did not parse it, and only ``number`` and ``digest`` are set.
+    unchanged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +277,10 @@ class CarrierAdapter:
     #: The engine passes them only to such adapters, so adapters written before hints
     #: existed keep working unchanged.
     accepts_hints: ClassVar[bool] = False
+    #: True when the adapter implements :meth:`track_known`: the sweep then hands it the
+    #: digest of each parcel's last polled answer, and an unchanged answer is neither
+    #: parsed nor merged again. Adapters without it are called as before.
+    accepts_digests: ClassVar[bool] = False
     #: Languages (ISO 639-1) the carrier's API can word its event texts in, when it takes
     #: a language parameter; the customer's language is asked for when it is one of them.
     answer_languages: ClassVar[frozenset[str]] = frozenset()
@@ -298,6 +308,22 @@ class CarrierAdapter:
 
         ``hints`` (only passed when :attr:`accepts_hints` is set) maps a number to what
         the shop knows about its parcel; a number may be missing from it.
+        """
+        raise NotImplementedError
+
+    async def track_known(
+        self,
+        numbers: Sequence[str],
+        hints: Mapping[str, NumberHint] | None,
+        digests: Mapping[str, str],
+    ) -> list[TrackingResult]:
+        """:meth:`track`, told the digest of each number's last answer (``digests``; a
+        number may be missing from it). Only called when :attr:`accepts_digests` is set.
+
+        Every result carries the ``digest`` of its raw answer; a number whose answer has
+        the digest given comes back as ``TrackingResult(number, digest=d, unchanged=True)``
+        without being parsed. The digest must change whenever the adapter's parsing of the
+        same answer would (put a version of the parser in it).
         """
         raise NotImplementedError
 

@@ -171,6 +171,7 @@ class SandboxAdapter(CarrierAdapter):
     batch_size = 100
     rate_limit = 1000.0
     supports_push = True
+    accepts_digests = True
     #: ``SBX`` + ten digits + a Luhn check digit: its own prefix, so a match is near certain
     #: (the paste box and detection propose the sandbox for the demo's numbers).
     number_formats: ClassVar[tuple[NumberFormat, ...]] = (
@@ -193,10 +194,29 @@ class SandboxAdapter(CarrierAdapter):
     async def track(
         self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
     ) -> list[TrackingResult]:
-        batches = await asyncio.gather(*(self._track_batch(b) for b in self.batches(numbers)))
+        return await self.track_known(numbers, hints, {})
+
+    async def track_known(
+        self,
+        numbers: Sequence[str],
+        hints: Mapping[str, NumberHint] | None,
+        digests: Mapping[str, str],
+    ) -> list[TrackingResult]:
+        known: dict[str, str] = {}
+        clashing = set()
+        for number, digest in digests.items():
+            if known.setdefault(_normalise(number), digest) != digest:
+                clashing.add(_normalise(number))  # two spellings, two answers: parse it
+        for key in clashing:
+            del known[key]
+        batches = await asyncio.gather(
+            *(self._track_batch(b, known) for b in self.batches(numbers))
+        )
         return [result for batch in batches for result in batch]
 
-    async def _track_batch(self, numbers: list[str]) -> list[TrackingResult]:
+    async def _track_batch(
+        self, numbers: list[str], known: Mapping[str, str]
+    ) -> list[TrackingResult]:
         api_key = (self.credentials.get("api_key") or "").strip()
         if not api_key:
             raise AuthError("sandbox: no api_key configured")
@@ -210,7 +230,9 @@ class SandboxAdapter(CarrierAdapter):
             raise AuthError(f"sandbox: API key rejected (HTTP {response.status_code})")
         if response.status_code != 200:
             raise BadResponse(f"sandbox: HTTP {response.status_code}", response.content)
-        parsed = {_normalise(r.number): r for r in parse_track_response(self.json_body(response))}
+        parsed = {
+            _normalise(r.number): r for r in parse_track_response(self.json_body(response), known)
+        }
         results = []
         handed_out: set[int] = set()
         for number in numbers:

@@ -79,6 +79,13 @@ class Shipment(Model):
     #: Consecutive failed polls of this shipment (drives its backoff).
     poll_failures = fields.IntField(default=0)
     last_error: str | None = fields.TextField(null=True)
+    #: The carrier adapter's digest of its last polled answer for this parcel (adapters
+    #: that set ``accepts_digests``): an answer with the same digest is not parsed again.
+    poll_digest = fields.CharField(
+        max_length=64,
+        null=True,
+        description="Digest of the carrier's last polled answer: an unchanged one is skipped.",
+    )
     #: Lease that collapses concurrent on-demand refreshes into one carrier call.
     refresh_lease_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

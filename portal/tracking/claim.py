@@ -28,7 +28,8 @@ CLAIM_LEASE = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=10)
 
 _RETURNING = (
-    "id, merchant_id, carrier_account_id, carrier_key, tracking_number, status, poll_failures"
+    "id, merchant_id, carrier_account_id, carrier_key, tracking_number, status, poll_failures, "
+    "poll_digest"
 )
 _PG_CLAIM = f"""
 WITH due AS (
@@ -62,6 +63,8 @@ class Claimed:
     tracking_number: str
     status: Status
     poll_failures: int
+    #: The digest of the last answer merged, handed to adapters that take digests.
+    poll_digest: str | None = None
 
 
 async def claim_due(now: datetime, limit: int, *, lease: timedelta | None = None) -> list[Claimed]:
@@ -83,6 +86,7 @@ async def claim_due(now: datetime, limit: int, *, lease: timedelta | None = None
             tracking_number=r["tracking_number"],
             status=Status(r["status"]),
             poll_failures=int(r["poll_failures"]),
+            poll_digest=r["poll_digest"],
         )
         for r in sorted(rows, key=lambda r: r["id"])
     ]

@@ -50,6 +50,7 @@ _FRESH = {
     "refresh_lease_until": None,
     "pickup_point": None,
     "pickup_deadline": None,
+    "poll_digest": None,
 }
 
 

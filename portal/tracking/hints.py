@@ -79,8 +79,13 @@ async def track_numbers(
     adapter: CarrierAdapter,
     numbers: Sequence[str],
     hints: Mapping[str, NumberHint] | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> list[TrackingResult]:
-    """``adapter.track`` with the hints when it takes them, without them otherwise."""
+    """``adapter.track`` with the hints when it takes them, without them otherwise;
+    ``adapter.track_known`` when it takes the digests of the last answers."""
+    if adapter.accepts_digests:
+        given = dict(hints or {}) if adapter.accepts_hints else None
+        return await adapter.track_known(numbers, given, dict(digests or {}))
     if adapter.accepts_hints:
         return await adapter.track(numbers, dict(hints or {}))
     return await adapter.track(numbers)

@@ -8,6 +8,11 @@ merchants' expiry setting, insert events, update shipments (and, only for those 
 pickup point changed, their point), insert the domain events
 (:func:`portal.events.emit_many`) — plus whatever their listeners do per event. The
 merging rules themselves are in :mod:`portal.tracking.merge`.
+
+A poll result marked ``unchanged`` (its adapter found the digest of the answer it merged
+last, ``shipment.poll_digest``) is not merged again: its known keys are not read and only
+the poll is recorded (or the shipment expires, as a merge would have expired it). Pushes
+clear the digest, so the next poll after one is parsed in full.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from portal.event_catalogue import ShipmentDelayed, ShipmentStatusChanged
 from portal.models import EventSource, Shipment
 from portal.settings import Settings
 from portal.tracking import cadence, expiry, store
-from portal.tracking.merge import Merge, ShipmentState, merge, might_expire
+from portal.tracking.merge import Merge, ShipmentState, merge, merge_unchanged, might_expire
 
 #: Sources that are a carrier call we made: they reset the poll bookkeeping.
 _POLLED = frozenset({EventSource.POLL, EventSource.REFRESH})
@@ -126,7 +131,10 @@ async def _ingest(
     async with in_transaction() as conn:
         states = await store.load_states(conn, ids)
         loaded = dict(states)  # merges replace states, never change them
-        known = await store.load_known_keys(conn, ids)
+        # An unchanged answer (same digest as the one merged last) needs no known keys.
+        known = await store.load_known_keys(
+            conn, sorted({shipment_id for shipment_id, r in items if not r.unchanged})
+        )
         days = await store.load_expiry_days(conn, (s.merchant_id for s in states.values()))
         candidates = {
             shipment_id
@@ -142,14 +150,34 @@ async def _ingest(
             if state is None:  # deleted meanwhile
                 merges.append(None)
                 continue
-            merged = merge(
-                state,
-                result,
-                known[shipment_id],
-                now=now,
-                expire_after_days=days[state.merchant_id],
-                reactivated_at=reactivated.get(shipment_id),
-            )
+            if result.unchanged:
+                if result.digest is None or result.digest != state.poll_digest:
+                    # Something else wrote the shipment since the claim read its digest
+                    # (a push, a correction): nothing to merge, so it is due again at once
+                    # and polled in full.
+                    after = state.copy()
+                    after.next_poll_at = now
+                    states[shipment_id] = after
+                    merges.append(Merge(after=after))
+                    continue
+                merged = merge_unchanged(
+                    state,
+                    now=now,
+                    expire_after_days=days[state.merchant_id],
+                    reactivated_at=reactivated.get(shipment_id),
+                )
+            else:
+                merged = merge(
+                    state,
+                    result,
+                    known[shipment_id],
+                    now=now,
+                    expire_after_days=days[state.merchant_id],
+                    reactivated_at=reactivated.get(shipment_id),
+                )
+                # Only our own carrier calls vouch for a digest; a push's answer is not
+                # the one a poll gets, so after it the next poll is parsed in full.
+                merged.after.poll_digest = result.digest if source in _POLLED else None
             _schedule(merged.after, source, now, rand)
             known[shipment_id].update(merged.new_keys)
             states[shipment_id] = merged.after  # a later item for the same shipment folds on

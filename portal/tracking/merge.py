@@ -59,6 +59,8 @@ class ShipmentState:
     #: :func:`portal.tracking.pickup.to_json` of the point; saved only when it changes.
     pickup_point: dict[str, Any] | None = None
     pickup_deadline: datetime | None = None
+    #: The adapter's digest of the last polled answer merged (None: none, or not to trust).
+    poll_digest: str | None = None
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
@@ -168,6 +170,27 @@ def _apply_eta(after: ShipmentState, eta: date | DeliveryWindow | None) -> Delay
     if old_day is not None and new_day is not None and new_day > old_day:
         return Delay(old_day, new_day)
     return None
+
+
+def merge_unchanged(
+    state: ShipmentState,
+    *,
+    now: datetime,
+    expire_after_days: int | None = None,
+    reactivated_at: datetime | None = None,
+) -> Merge:
+    """The shipment after an answer whose digest is the one of the answer last merged into
+    it: :func:`merge` of the same answer again would add no event and change no field, so
+    only time can change the shipment, by expiring it (as :func:`merge` would)."""
+    after = state.copy()
+    out = Merge(after=after)
+    if expire_after_days is not None and cadence.is_expired(
+        after.status, last_update_at(after, reactivated_at), now, expire_after_days
+    ):
+        after.status, after.reason = Status.EXPIRED, None
+    if after.status != state.status:
+        out.status_change = StatusChange(state.status, after.status, after.reason, now)
+    return out
 
 
 def merge(

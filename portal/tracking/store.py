@@ -45,6 +45,7 @@ STATE_COLUMNS: Columns = (
     ("next_poll_at", "timestamptz"),
     ("poll_failures", "int"),
     ("last_error", "text"),
+    ("poll_digest", "varchar"),
 )
 #: The poll bookkeeping: all that a result bringing nothing new changes on a shipment.
 BOOKKEEPING_COLUMNS: Columns = (
@@ -336,6 +337,7 @@ async def save_states(
             s.next_poll_at,
             s.poll_failures,
             s.last_error,
+            s.poll_digest,
         )
         for s in states
     )

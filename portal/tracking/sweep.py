@@ -137,6 +137,8 @@ class _Poller:
             for shipment in run.shipments:
                 if shipment.id in hints:
                     self.hints.setdefault(shipment.tracking_number, hints[shipment.id])
+        #: Tracking number -> digest of its last answer, for an adapter that takes them.
+        self.digests: dict[str, str] = {}
         self.account = run.account
         self.streak = self.account.consecutive_failures if self.account else 0
         self.stopped_until: datetime | None = None
@@ -147,6 +149,12 @@ class _Poller:
         by_number: dict[str, list[Claimed]] = defaultdict(list)
         for shipment in self.run.shipments:
             by_number[shipment.tracking_number].append(shipment)
+        if self.adapter.accepts_digests:
+            for number, shipments in by_number.items():
+                # Two shipments of one number that disagree: parse the answer for both.
+                digests = {s.poll_digest for s in shipments}
+                if len(digests) == 1 and (digest := digests.pop()) is not None:
+                    self.digests[number] = digest
         batches = self.adapter.batches(list(by_number))
         account_id = self.account.id if self.account else None
         self.pacer = pacing.pacer_for(
@@ -176,7 +184,10 @@ class _Poller:
             self.run.calls += 1
             try:
                 results = await track_numbers(
-                    self.adapter, numbers, {n: self.hints[n] for n in numbers if n in self.hints}
+                    self.adapter,
+                    numbers,
+                    {n: self.hints[n] for n in numbers if n in self.hints},
+                    {n: self.digests[n] for n in numbers if n in self.digests},
                 )
             except RateLimited as exc:
                 wait = (

@@ -319,3 +319,71 @@ async def test_bulk_ingest_costs_the_same_statements_for_50_or_500_shipments(
         return first.count, steady.count
 
     assert await statements(50, 0) == await statements(500, 1000)
+
+
+async def test_an_unchanged_answer_records_only_the_poll(db: str) -> None:
+    shipment = await factories.shipment()
+    settings = factories.app_settings()
+    answer = result(shipment.tracking_number, scan(2, Status.IN_TRANSIT), digest="d1")
+    await ingest(shipment, answer, source=EventSource.POLL, now=NOW, settings=settings)
+    first = await Shipment.get(id=shipment.id)
+    assert first.poll_digest == "d1"
+
+    same = TrackingResult(number=shipment.tracking_number, digest="d1", unchanged=True)
+    [outcome] = await ingest_many(
+        [(shipment.id, same)], source=EventSource.POLL, now=NOW + H, settings=settings
+    )
+
+    after = await Shipment.get(id=shipment.id)
+    assert (outcome.new_events, outcome.status_changed) == (0, False)
+    assert after.last_polled_at == NOW + H
+    assert after.next_poll_at is not None and after.next_poll_at > NOW + H
+    picture = ("status", "last_event_at", "shipped_at", "poll_digest")
+    assert [getattr(after, n) for n in picture] == [getattr(first, n) for n in picture]
+    assert await StoredEvent.filter(shipment_id=shipment.id).count() == 1
+    assert len(await status_changes(shipment)) == 1
+
+
+async def test_an_unchanged_answer_about_a_shipment_written_since_the_claim_is_polled_again(
+    db: str,
+) -> None:
+    shipment = await factories.shipment()
+    settings = factories.app_settings()
+    answer = result(shipment.tracking_number, scan(2, Status.IN_TRANSIT), digest="d1")
+    await ingest(shipment, answer, source=EventSource.POLL, now=NOW, settings=settings)
+    # A push lands between the claim (which read "d1") and the write-back: it clears the
+    # digest, so the poll's "unchanged" no longer describes what is stored.
+    push = result(shipment.tracking_number, scan(1, Status.OUT_FOR_DELIVERY), digest="d2")
+    await ingest(shipment, push, source=EventSource.PUSH, now=NOW, settings=settings)
+    assert (await Shipment.get(id=shipment.id)).poll_digest is None
+
+    same = TrackingResult(number=shipment.tracking_number, digest="d1", unchanged=True)
+    await ingest_many(
+        [(shipment.id, same)], source=EventSource.POLL, now=NOW + H, settings=settings
+    )
+
+    after = await Shipment.get(id=shipment.id)
+    assert after.next_poll_at == NOW + H  # due at once, to be polled in full
+    assert after.status is Status.OUT_FOR_DELIVERY
+    assert after.last_polled_at == NOW  # this answer was not taken as a poll
+    assert await StoredEvent.filter(shipment_id=shipment.id).count() == 2
+
+
+async def test_an_unchanged_answer_still_expires_a_silent_shipment(db: str) -> None:
+    shipment = await factories.shipment()
+    settings = factories.app_settings()
+    answer = result(shipment.tracking_number, scan(2, Status.IN_TRANSIT), digest="d1")
+    await ingest(shipment, answer, source=EventSource.POLL, now=NOW, settings=settings)
+    later = NOW + timedelta(days=400)
+
+    same = TrackingResult(number=shipment.tracking_number, digest="d1", unchanged=True)
+    [outcome] = await ingest_many(
+        [(shipment.id, same)], source=EventSource.POLL, now=later, settings=settings
+    )
+
+    assert (outcome.old_status, outcome.new_status) == (Status.IN_TRANSIT, Status.EXPIRED)
+    assert (await Shipment.get(id=shipment.id)).status is Status.EXPIRED
+    assert [e.payload["new_status"] for e in await status_changes(shipment)] == [
+        "in_transit",
+        "expired",
+    ]

@@ -14,7 +14,13 @@ from carriers.base import (
     TrackingEvent,
     TrackingResult,
 )
-from portal.tracking.merge import ShipmentState, event_key, fresh_events, merge
+from portal.tracking.merge import (
+    ShipmentState,
+    event_key,
+    fresh_events,
+    merge,
+    merge_unchanged,
+)
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -205,3 +211,30 @@ def test_any_order_and_split_of_the_same_scans_ends_in_the_same_picture(
     assert current.last_event_at == newest
     assert current.status in {e.status for e in scans if e.occurred_at == newest}
     assert known == {event_key(e) for e in scans}
+
+
+@given(
+    seed=st.integers(min_value=0, max_value=10_000),
+    days_later=st.sampled_from([0, 1, 5, 20, 45, 400]),
+)
+def test_an_unchanged_answer_merges_as_the_same_answer_merged_again(
+    seed: int, days_later: int
+) -> None:
+    """:func:`merge_unchanged` is what :func:`merge` does with an answer it merged already
+    (what the digest stands for): the same picture, the same status change (expiry)."""
+    from carriers.sandbox import make_numbers
+    from carriers.sandbox.parse import parse_parcel
+    from carriers.sandbox.server import parcel_json
+
+    [number] = make_numbers(1, seed=seed, now=NOW)
+    answer = parse_parcel(parcel_json(number, NOW))
+    merged = merge(state(tracking_number=number), answer, set(), now=NOW, expire_after_days=30)
+    known = set(merged.new_keys)
+    later = NOW + timedelta(days=days_later)
+
+    again = merge(merged.after, answer, known, now=later, expire_after_days=30)
+    unchanged = merge_unchanged(merged.after, now=later, expire_after_days=30)
+
+    assert again.new_events == [] and again.delay is None
+    assert unchanged.after == again.after
+    assert unchanged.status_change == again.status_change

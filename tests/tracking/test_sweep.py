@@ -453,3 +453,52 @@ async def test_the_scheduler_job_sweeps_and_says_nothing_is_waiting(
 
     assert await poll_job(settings, client) is False
     assert await Shipment.filter(merchant=shop, last_polled_at__isnull=True).count() == 0
+
+
+async def test_an_answer_the_carrier_already_gave_is_not_parsed_again(
+    db: str,
+    settings: Settings,
+    carrier: Carrier,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from carriers.sandbox import parse
+
+    shop, account = await shop_and_account(settings)
+    await make_shipments(shop, account, make_numbers(30, seed=41, now=NOW))
+    first = await sweep_once(settings, client=client, now=NOW)
+    assert first.new_events > 0
+    stored = {s.id: s for s in await Shipment.filter(merchant=shop)}
+    assert all(s.poll_digest for s in stored.values())
+    parsed: list[str] = []
+    real = parse.parse_parcel
+
+    def counting(item: object) -> object:
+        parsed.append(str(item))
+        return real(item)
+
+    monkeypatch.setattr(parse, "parse_parcel", counting)
+    await Shipment.filter(merchant=shop).update(next_poll_at=NOW + MINUTE)
+
+    again = await sweep_once(settings, client=client, now=NOW + MINUTE)
+
+    assert (again.polled, again.new_events, again.status_changes) == (30, 0, 0)
+    assert parsed == []  # the carrier's answers are the ones merged last time
+    for shipment in await Shipment.filter(merchant=shop):
+        before = stored[shipment.id]
+        assert shipment.last_polled_at == NOW + MINUTE
+        assert (shipment.status, shipment.last_event_at, shipment.poll_digest) == (
+            before.status,
+            before.last_event_at,
+            before.poll_digest,
+        )
+
+    # A day later the carrier has more to say about some parcels: only those are parsed.
+    carrier.now = NOW + timedelta(days=1)
+    await Shipment.filter(merchant=shop).update(next_poll_at=NOW + timedelta(days=1))
+    later = await sweep_once(settings, client=client, now=NOW + timedelta(days=1))
+    assert later.polled == 30
+    assert 0 < len(parsed) <= 30
+    for shipment in await Shipment.filter(merchant=shop):
+        scans = journey(shipment.tracking_number, NOW + timedelta(days=1))
+        assert await TrackingEvent.filter(shipment=shipment).count() == len(scans)
