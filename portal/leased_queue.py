@@ -21,6 +21,8 @@ from tortoise import connections
 from tortoise.expressions import F, Q
 from tortoise.models import Model
 
+from portal.row_keys import bounded
+
 #: A claimed row: its id and, for a table partitioned on a column, that column's value
 #: (None for an unpartitioned queue).
 RowKey = tuple[int, Any]
@@ -101,6 +103,29 @@ RETURNING {key}
         return await self.model.filter(
             id__in=list(ids), state=self.pending, lease_until__gt=now, **bound
         ).update(lease_until=now + lease)
+
+    def _rows(self, batch: Sequence[RowKey]) -> dict[str, Any]:
+        """Filters naming the rows of ``batch`` (not empty): by id, and on a partitioned
+        queue by the range of their partition key too, so only those months are read."""
+        if not self.partition_key:
+            return {"id__in": [row_id for row_id, _ in batch]}
+        return bounded(batch, self.partition_key)
+
+    async def renew_keys(self, batch: Sequence[RowKey], *, now: datetime, lease: timedelta) -> int:
+        """:meth:`renew` for rows named by their keys (as :meth:`claim_keys` returns them)."""
+        if not batch:
+            return 0
+        return await self.model.filter(
+            state=self.pending, lease_until__gt=now, **self._rows(batch)
+        ).update(lease_until=now + lease)
+
+    async def release_keys(self, batch: Sequence[RowKey]) -> int:
+        """:meth:`release` for rows named by their keys (as :meth:`claim_keys` returns them)."""
+        if not batch:
+            return 0
+        return await self.model.filter(
+            state=self.pending, lease_until__isnull=False, **self._rows(batch)
+        ).update(lease_until=None, attempts=F("attempts") - 1)
 
     async def release(self, ids: Sequence[int]) -> int:
         """Hand back leased rows this worker never started: due again at once, and the

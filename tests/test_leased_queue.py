@@ -36,3 +36,33 @@ async def test_a_due_row_is_leased_once_until_its_lease_lapses(db: str) -> None:
     assert await queue.claim_due(now=now + timedelta(minutes=1), limit=10, lease=lease) == []
     assert await queue.claim_due(now=now + lease, limit=10, lease=lease) == [row.id]
     assert (await OutboxMessage.get(id=row.id)).attempts == 2
+
+
+async def test_rows_named_by_their_keys_are_renewed_and_handed_back(db: str) -> None:
+    now = datetime.now(UTC)
+    shop = await factories.merchant()
+    made = [
+        await OutboxMessage.create(
+            merchant=shop,
+            channel="email",
+            recipient="a@example.test",
+            trigger="delivered",
+            unique_key=f"shipment:{n}:delivered:email",
+            scheduled_for=now - timedelta(days=age),
+            created_at=now - timedelta(days=age),
+        )
+        for n, age in enumerate((70, 35, 0))
+    ]
+    queue = LeasedQueue(OutboxMessage, due_field="scheduled_for", partition_key="created_at")
+    lease = timedelta(minutes=5)
+    keys = await queue.claim_keys(now=now, limit=10, lease=lease)
+    assert keys == sorted((row.id, row.created_at) for row in made)
+    assert await queue.renew_keys(keys, now=now + timedelta(minutes=1), lease=lease) == 3
+    assert await queue.release_keys(keys[:2]) == 2
+    rows = {row.id: row for row in await OutboxMessage.all()}
+    assert [(rows[i].attempts, rows[i].lease_until is None) for i, _ in keys] == [
+        (0, True),
+        (0, True),
+        (1, False),
+    ]
+    assert await queue.release_keys(keys[:2]) == 0  # handed back once

@@ -155,5 +155,7 @@ async def send_test(
     delivery.payload = envelope(
         f"ping_{delivery.id}", topics.PING, now, {"endpoint_id": endpoint.id, "test": True}
     )
-    await WebhookDelivery.filter(id=delivery.id).update(payload=delivery.payload)
+    await WebhookDelivery.filter(id=delivery.id, created_at=delivery.created_at).update(
+        payload=delivery.payload
+    )
     return delivery

@@ -1,13 +1,15 @@
 """The webhook sender: claim due deliveries, POST them signed, record what happened.
 
 A claim writes a lease (``lease_until``) and counts the attempt in one atomic statement —
-on PostgreSQL ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``, on SQLite a
+on PostgreSQL ``UPDATE … WHERE (id, created_at) IN (SELECT … FOR UPDATE SKIP LOCKED)``, on SQLite a
 conditional update per row that counts only when it changed exactly one row — so any
 number of senders can run side by side, never POST one row twice at once, and a crashed
 sender's deliveries come back when the lease runs out. A 2xx answer marks the delivery
 delivered; anything else (another status, a timeout, a refused connection) is retried
 with exponential backoff and jitter stored as ``next_attempt_at``, until ``MAX_ATTEMPTS``,
 then the delivery is failed. Response status and a short excerpt are kept for the log.
+Claims, loads, outcomes, lease renewals and hand-backs name deliveries by (id,
+``created_at``), so on PostgreSQL each statement reads only the months it concerns.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from portal.crypto import DecryptionError
 from portal.leased_queue import LeasedQueue
 from portal.leased_queue import backoff_delay as queue_backoff
 from portal.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from portal.row_keys import Key, RowKeys
 from portal.settings import Settings
 from portal.webhooks_out import signing
 from portal.webhooks_out.admin import endpoint_secret
@@ -43,7 +46,10 @@ BACKOFF_CAP = timedelta(hours=12)
 EXCERPT = 500
 USER_AGENT = "Doorstep-Webhooks/1"
 
-_QUEUE = LeasedQueue(WebhookDelivery, due_field="next_attempt_at")
+_QUEUE = LeasedQueue(WebhookDelivery, due_field="next_attempt_at", partition_key="created_at")
+#: Every statement names deliveries by (id, created_at): on PostgreSQL the table is
+#: partitioned by month and only the whole key prunes partitions (portal/row_keys.py).
+_ROWS = RowKeys(WebhookDelivery)
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -91,15 +97,13 @@ async def _finish(
         "response_excerpt": excerpt[:EXCERPT],
     }
     if ok:
-        await WebhookDelivery.filter(id=delivery.id).update(
-            state=DeliveryState.DELIVERED, delivered_at=now, **common
-        )
+        await _ROWS.this(delivery).update(state=DeliveryState.DELIVERED, delivered_at=now, **common)
         return DeliveryState.DELIVERED.value
     max_attempts = int(getattr(settings, "webhook_max_attempts", None) or MAX_ATTEMPTS)
     if permanent or delivery.attempts >= max_attempts:
-        await WebhookDelivery.filter(id=delivery.id).update(state=DeliveryState.FAILED, **common)
+        await _ROWS.this(delivery).update(state=DeliveryState.FAILED, **common)
         return DeliveryState.FAILED.value
-    await WebhookDelivery.filter(id=delivery.id).update(
+    await _ROWS.this(delivery).update(
         next_attempt_at=now + backoff_delay(delivery.attempts), **common
     )
     return DeliveryState.PENDING.value
@@ -168,40 +172,38 @@ async def deliver_once(
     now = now or datetime.now(UTC)
     if draining.stop_requested():
         return False
-    ids = await claim_due(now=now, limit=limit)
-    if not ids:
+    keys: list[Key] = await _QUEUE.claim_keys(now=now, limit=limit, lease=LEASE)
+    if not keys:
         return False
-    unstarted = set(ids)
+    unstarted = dict(keys)
 
     async def renew() -> None:
-        await _QUEUE.renew(sorted(ids), now=datetime.now(UTC), lease=LEASE)
+        await _QUEUE.renew_keys(keys, now=datetime.now(UTC), lease=LEASE)
 
     try:
         async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "webhooks"):
-            deliveries = (
-                await WebhookDelivery.filter(id__in=ids).prefetch_related("endpoint").order_by("id")
-            )
+            deliveries = await _ROWS.among(keys).prefetch_related("endpoint").order_by("id")
             for delivery in deliveries:
                 if draining.stop_requested():
                     break  # the worker is stopping: the rest goes back below
-                unstarted.discard(delivery.id)
+                unstarted.pop(delivery.id, None)
                 try:
                     await send_one(settings, delivery, client=client, now=now)
                 except Exception:  # one bad row must not stop the batch; its lease brings it back
                     log.exception("webhook delivery %s failed unexpectedly", delivery.id)
     finally:
         if unstarted:
-            await _release_quietly(unstarted)
-    return len(ids) >= limit
+            await _release_quietly(sorted(unstarted.items()))
+    return len(keys) >= limit
 
 
-async def _release_quietly(ids: set[int]) -> None:
+async def _release_quietly(batch: list[Key]) -> None:
     """Hand back deliveries not started (stopping, or cancelled); if the database does not
     answer, their leases lapse anyway."""
     try:
-        await asyncio.wait_for(_QUEUE.release(sorted(ids)), timeout=5)
+        await asyncio.wait_for(_QUEUE.release_keys(batch), timeout=5)
     except Exception as exc:
-        log.warning("could not hand back %d webhook deliveries: %r", len(ids), exc)
+        log.warning("could not hand back %d webhook deliveries: %r", len(batch), exc)
 
 
 async def run_unit(settings: Settings, client: httpx.AsyncClient | None = None) -> bool:

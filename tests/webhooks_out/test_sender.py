@@ -213,3 +213,45 @@ async def test_a_stopping_worker_delivers_what_it_began_and_hands_back_the_rest(
     waiting = await WebhookDelivery.filter(state=DeliveryState.PENDING)
     assert len(waiting) == 4
     assert all(d.lease_until is None and d.attempts == 0 for d in waiting)
+
+
+async def test_deliveries_of_several_months_are_sent_once_and_handed_back_by_their_keys(
+    hook_settings: Settings,
+) -> None:
+    """Each delivery is named by (id, created_at) (monthly partitions on PostgreSQL): a
+    batch spanning months is claimed, sent once, and what a stopping worker never began
+    goes back uncounted, whatever month it was created in."""
+    from portal.core import draining
+
+    endpoint, secret = await _endpoint(hook_settings)
+    now = datetime.now(UTC)
+    ids = []
+    for age in (95, 62, 31, 0, 0):
+        delivery = await admin.send_test(endpoint.merchant_id, endpoint.id)  # type: ignore[attr-defined]
+        ids.append(delivery.id)  # type: ignore[union-attr]
+        if age:
+            await WebhookDelivery.filter(id=delivery.id).update(  # type: ignore[union-attr]
+                created_at=now - timedelta(days=age)
+            )
+
+    class StopsAfterFirst(Receiver):
+        async def hook(self, request: Request) -> PlainTextResponse:
+            draining.request_stop()
+            return await super().hook(request)
+
+    first = StopsAfterFirst(secret)
+    try:
+        async with first.client() as client:
+            await sender.deliver_once(hook_settings, client=client)
+    finally:
+        draining.reset()
+    waiting = await WebhookDelivery.filter(state=DeliveryState.PENDING)
+    assert len(first.accepted) == 1 and len(waiting) == 4
+    assert all(d.lease_until is None and d.attempts == 0 for d in waiting)
+
+    second = Receiver(secret)
+    async with second.client() as client:
+        assert await sender.deliver_once(hook_settings, client=client) is False
+    delivered = [p["id"] for p in first.accepted + second.accepted]
+    assert sorted(delivered) == sorted(f"ping_{i}" for i in ids)
+    assert await WebhookDelivery.filter(state=DeliveryState.DELIVERED, attempts=1).count() == 5
