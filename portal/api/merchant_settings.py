@@ -7,6 +7,9 @@ Values are checked by :mod:`portal.shop_settings`, the screen's own rules: what 
 refuses the other refuses, and a ``PATCH`` with any problem changes nothing. The schema
 below gives the shape (types, and the channels each message kind can go on, from the same
 declarations); the problems' words are the screen's, in English.
+
+``/settings/surveys`` does the same for the survey settings screen's values, checked by
+:mod:`portal.survey_settings`.
 """
 
 from __future__ import annotations
