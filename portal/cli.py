@@ -301,6 +301,9 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> None:
         async with httpx.AsyncClient() as http:
             return await connect_store(args, settings, http)
 
+    for line in asyncio.run(_with_db(settings, work)):
+        print(line)
+
 
 def cmd_predict(args: argparse.Namespace, settings: Settings) -> None:
     from portal.models import Merchant

@@ -62,6 +62,7 @@ def test_a_duplicate_merchant_is_a_clear_error(migrated: Path) -> None:
 
 
 MERCHANT = ["merchant", "create", "--slug", "x", "--name", "X"]
+CONNECT = ["connect", "prestashop", "--merchant", "nobody", "--url", "https://x.test", "--key", "k"]
 USER = ["user", "create", "--merchant", "nobody", "--email", "a@b.c", "--password", "long pw 123"]
 
 
@@ -72,6 +73,7 @@ USER = ["user", "create", "--merchant", "nobody", "--email", "a@b.c", "--passwor
         ([*MERCHANT, "--locale", "fr"], "locale must be one of"),
         (USER, "no merchant"),
         (["apikey", "create", "--merchant", "nobody", "--name", "k"], "no merchant"),
+        (CONNECT, "no merchant"),
     ],
 )
 def test_bad_values_exit_non_zero_with_a_reason(
