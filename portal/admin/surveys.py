@@ -75,7 +75,7 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """
     values, errors = check(data)
     clean = {
-        "enabled": values["enabled"] if "enabled" in values else bool(data.get("enabled")),
+        "enabled": values["enabled"],
         "channels": values.get("channels", []),
         "delay": values.get("delay_days"),
         **{k: v for k, v in survey_settings.stored({}, values).items() if k in _TEXTS},
