@@ -301,6 +301,9 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> None:
         async with httpx.AsyncClient() as http:
             return await connect_store(args, settings, http)
 
+    for line in asyncio.run(_with_db(settings, work)):
+        print(line)
+
 
 def cmd_predict(args: argparse.Namespace, settings: Settings) -> None:
     from portal.models import Merchant
@@ -387,6 +390,42 @@ def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
     changed = sum(int(n) for n in record.counts.values())
     when = record.erased_at.isoformat()
     print(f"customer {args.id} erased at {when} ({changed} rows anonymised)")
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> None:
+    import json
+
+    from portal import settings_command
+
+    document: dict[str, Any] = {}
+    if args.action == "set":
+        if bool(args.json) == bool(args.assignments):
+            raise CommandError("give key=value settings or --json FILE (one of the two)")
+        try:
+            if args.json:
+                with open(args.json, encoding="utf-8") as file:
+                    document = json.load(file)
+            else:
+                document = settings_command.parse(args.assignments)
+        except OSError as exc:
+            raise CommandError(f"cannot read {args.json}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise CommandError(f"{args.json} is not valid JSON: {exc}") from None
+        except settings_command.Refused as exc:
+            raise CommandError(str(exc)) from None
+
+    async def work() -> dict[str, Any]:
+        merchant = await _merchant(args.merchant)
+        if args.action == "show":
+            return await settings_command.show(merchant)
+        try:
+            return await settings_command.change(merchant, document)
+        except settings_command.Refused as exc:
+            raise CommandError(
+                "nothing changed:\n" + "\n".join(f"  {p}" for p in exc.problems)
+            ) from None
+
+    print(json.dumps(asyncio.run(_with_db(settings, work)), ensure_ascii=False, indent=2))
 
 
 # --- parser ---------------------------------------------------------------------------
@@ -483,6 +522,22 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "erase":
             command.add_argument("--yes", action="store_true", help="confirm: cannot be undone")
         command.set_defaults(handler=handler)
+
+    shop_settings = sub.add_parser("settings", help="a shop's settings (as the API's /settings)")
+    shop_sub = shop_settings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = shop_sub.add_parser("show", help="print the shop's settings (JSON)")
+    show.add_argument("--merchant", required=True, help="the merchant's slug")
+    show.set_defaults(handler=cmd_settings)
+    change = shop_sub.add_parser(
+        "set", help="change settings: all or nothing, checked as the screens check them"
+    )
+    change.add_argument("--merchant", required=True, help="the merchant's slug")
+    change.add_argument(
+        "assignments", nargs="*", metavar="KEY=VALUE",
+        help="e.g. name=Acme channel_order=email,sms surveys.delay_days=3",
+    )  # fmt: skip
+    change.add_argument("--json", metavar="FILE", help="the settings to change, as JSON")
+    change.set_defaults(handler=cmd_settings)
 
     apikey = sub.add_parser("apikey", help="manage REST API keys")
     apikey_sub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -140,21 +140,21 @@ def _colour(primary: bool) -> Callable[[Any], Checked]:
     return check
 
 
-def _email(value: Any) -> Checked:
+def check_email(value: Any) -> Checked:
     email = _text(value)
     if email and not _EMAIL.fullmatch(email):
         return email, Problem(lazy("Enter an e-mail address like help@example.com."))
     return email, None
 
 
-def _url(value: Any) -> Checked:
+def check_url(value: Any) -> Checked:
     url = _text(value)
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         return url, Problem(lazy("Enter a full address starting with https://"))
     return url, None
 
 
-def _phone(value: Any) -> Checked:
+def check_phone(value: Any) -> Checked:
     phone = _text(value)
     if phone and not _PHONE.fullmatch(phone):
         return phone, Problem(lazy("Enter a phone number with digits, spaces and +."))
@@ -183,7 +183,7 @@ def _time(value: Any) -> Checked:
     return time, None
 
 
-def _whole(value: Any, low: int, high: int) -> int | None:
+def whole(value: Any, low: int, high: int) -> int | None:
     """``value`` as a whole number from ``low`` to ``high``, else None."""
     if isinstance(value, bool):
         return None
@@ -198,14 +198,14 @@ def _whole(value: Any, low: int, high: int) -> int | None:
 
 
 def _expire_after_days(value: Any) -> Checked:
-    days = _whole(value, EXPIRE_MIN_DAYS, EXPIRE_MAX_DAYS)
+    days = whole(value, EXPIRE_MIN_DAYS, EXPIRE_MAX_DAYS)
     if days is None:
         return value, Problem(lazy("Enter a number of days from 1 to 365."))
     return days, None
 
 
 def _retention_months(value: Any) -> Checked:
-    months = _whole(value, retention.MIN_MONTHS, retention.MAX_MONTHS)
+    months = whole(value, retention.MIN_MONTHS, retention.MAX_MONTHS)
     if months is None:
         bounds = {"min": retention.MIN_MONTHS, "max": retention.MAX_MONTHS}
         return value, Problem(lazy("Enter a number of months from %(min)d to %(max)d."), bounds)
@@ -234,9 +234,9 @@ CHECKS: dict[str, Callable[[Any], Checked]] = {
     "name": _name,
     "primary_color": _colour(primary=True),
     "accent_color": _colour(primary=False),
-    "support_email": _email,
-    "support_url": _url,
-    "support_phone": _phone,
+    "support_email": check_email,
+    "support_url": check_url,
+    "support_phone": check_phone,
     "default_locale": _locale,
     "time_zone": _time_zone,
     "quiet_hours_start": _time,

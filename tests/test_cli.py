@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -81,6 +82,7 @@ def test_a_duplicate_merchant_is_a_clear_error(migrated: Path) -> None:
 
 
 MERCHANT = ["merchant", "create", "--slug", "x", "--name", "X"]
+CONNECT = ["connect", "prestashop", "--merchant", "nobody", "--url", "https://x.test", "--key", "k"]
 USER = ["user", "create", "--merchant", "nobody", "--email", "a@b.c", "--password", "long pw 123"]
 
 
@@ -91,6 +93,7 @@ USER = ["user", "create", "--merchant", "nobody", "--email", "a@b.c", "--passwor
         ([*MERCHANT, "--locale", "fr"], "locale must be one of"),
         (USER, "no merchant"),
         (["apikey", "create", "--merchant", "nobody", "--name", "k"], "no merchant"),
+        (CONNECT, "no merchant"),
     ],
 )
 def test_bad_values_exit_non_zero_with_a_reason(
@@ -208,3 +211,74 @@ def test_analytics_rebuild_and_refresh_roll_up_the_demo_shop(with_demo: Path) ->
     refreshed = portal(with_demo, "analytics", "refresh")
     assert refreshed.returncode == 0, refreshed.stderr
     assert "closed 0 days" in refreshed.stdout
+
+
+def test_settings_set_changes_a_new_shops_settings_and_show_reads_them(migrated: Path) -> None:
+    created = portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    assert created.returncode == 0, created.stderr
+    changed = portal(
+        migrated, "settings", "set", "--merchant", "acme",
+        "support_email=help@acme.test", "quiet_hours_channels=sms",
+        "notification_rules.delivered=email,sms", "surveys.enabled=false",
+        "surveys.wording.pl.nps=Polecisz {merchant}?",
+    )  # fmt: skip
+    shown = portal(migrated, "settings", "show", "--merchant", "acme")
+
+    assert changed.returncode == shown.returncode == 0, changed.stderr + shown.stderr
+    settings = json.loads(shown.stdout)
+    assert settings == json.loads(changed.stdout)
+    assert (settings["support_email"], settings["quiet_hours_channels"]) == (
+        "help@acme.test",
+        ["sms"],
+    )
+    assert settings["notification_rules"]["delivered"] == ["email", "sms"]
+    assert settings["surveys"]["enabled"] is False
+    assert settings["surveys"]["wording"] == {"pl": {"nps": "Polecisz {merchant}?"}}
+
+
+def test_settings_set_takes_a_json_file(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    change = migrated / "change.json"
+    change.write_text(json.dumps({"time_zone": "Europe/Warsaw", "surveys": {"delay_days": 0}}))
+    result = portal(migrated, "settings", "set", "--merchant", "acme", "--json", str(change))
+
+    assert result.returncode == 0, result.stderr
+    settings = json.loads(result.stdout)
+    assert (settings["time_zone"], settings["surveys"]["delay_days"]) == ("Europe/Warsaw", 0)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["time_zone=Mars/Base", "name=Changed"], "/time_zone: Enter a time zone like"),
+        (["expire_after_days=0"], "/expire_after_days: must be at least 1"),
+        (["surveys.delay_days=31"], "/surveys/delay_days: must be at most 30"),
+        (["surveys.channels=", "name=Changed"], "/surveys/channels: Choose at least one way"),
+        (["surveys.support.url=ftp://acme.test"], "/surveys/support/url: Enter a full address"),
+        (["colour=#000000"], "/colour"),
+        (["name"], "write settings as key=value"),
+    ],
+)
+def test_settings_set_refuses_bad_values_and_changes_nothing(
+    migrated: Path, words: list[str], message: str
+) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    before = portal(migrated, "settings", "show", "--merchant", "acme").stdout
+    result = portal(migrated, "settings", "set", "--merchant", "acme", *words)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert portal(migrated, "settings", "show", "--merchant", "acme").stdout == before
+
+
+def test_settings_need_a_known_shop_and_something_to_set(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    unknown = portal(migrated, "settings", "show", "--merchant", "nobody")
+    nothing = portal(migrated, "settings", "set", "--merchant", "acme")
+    missing = portal(migrated, "settings", "set", "--merchant", "acme", "--json", "nope.json")
+
+    assert unknown.returncode == nothing.returncode == missing.returncode == 1
+    assert "no merchant with slug 'nobody'" in unknown.stderr
+    assert "key=value settings or --json FILE" in nothing.stderr
+    assert "cannot read nope.json" in missing.stderr

@@ -5,29 +5,27 @@ contact offered after a poor experience. Mounted through :data:`routes`.
 Everything but the delay is kept in ``Merchant.survey_settings`` in the shape
 :func:`portal.surveys.wording.survey_config` reads (its docstring shows it); the delay is
 the ``survey_delay_days`` column the scheduler selects on. Keys this screen does not know
-are kept. Validation is one pure function, :func:`validate`.
+are kept. The checks and the saving are :mod:`portal.survey_settings`', which the REST API
+and ``portal settings`` use too; this module only reads the form and words the problems.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from portal import i18n
+from portal import i18n, survey_settings
 from portal.admin.auth import render, require_staff, staff_of
 from portal.i18n import _, lazy
 from portal.models import Merchant
 from portal.surveys.wording import QUESTION_TEXT, SUPPORT_KEYS, survey_config
 
-CHANNELS = ("email", "sms")
-DELAY_RANGE = (0, 30)
-#: Longest question text a merchant may write.
-TEXT_MAX = 300
+CHANNELS = survey_settings.CHANNELS
+DELAY_RANGE = (survey_settings.DELAY_MIN, survey_settings.DELAY_MAX)
+TEXT_MAX = survey_settings.TEXT_MAX
 #: The standard questions a merchant may reword, in the order the form lists them.
 QUESTION_NAMES = {
     "csat_delivery": lazy("Satisfaction with the delivery (CSAT)"),
@@ -36,26 +34,37 @@ QUESTION_NAMES = {
     "ces_return": lazy("Ease of the return (CES)"),
     "csat_resolution": lazy("Satisfaction with how the return was resolved (CSAT)"),
 }
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"\+?[0-9 ()./-]{5,30}")
 
 
-def _text_error(value: str) -> str | None:
-    if len(value) > TEXT_MAX:
-        return _("Use at most %(max)d characters.") % {"max": TEXT_MAX}
-    return None
+_TEXTS = ("custom_question", "wording", "support")
 
 
-def _support_errors(support: dict[str, str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if support["email"] and not _EMAIL.fullmatch(support["email"]):
-        errors["support_email"] = _("Enter an e-mail address like help@example.com.")
-    url = urlsplit(support["url"])
-    if support["url"] and (url.scheme not in ("http", "https") or not url.netloc):
-        errors["support_url"] = _("Enter a full address starting with https://")
-    if support["phone"] and not _PHONE.fullmatch(support["phone"]):
-        errors["support_phone"] = _("Enter a phone number with digits, spaces and +.")
-    return errors
+def _given(data: dict[str, str]) -> dict[str, Any]:
+    """The form's fields as :func:`portal.survey_settings.clean` takes them: every
+    setting, an empty text clearing its own."""
+    return {
+        "enabled": bool(data.get("enabled")),
+        "channels": [c for c in CHANNELS if data.get(f"channel_{c}")],
+        "delay_days": data.get("delay_days", "").strip(),
+        "custom_question": {loc: data.get(f"custom_{loc}", "") for loc in i18n.LOCALES},
+        "wording": {
+            loc: {key: data.get(f"wording_{loc}_{key}", "") for key in QUESTION_NAMES}
+            for loc in i18n.LOCALES
+        },
+        "support": {k: data.get(f"support_{k}", "") for k in SUPPORT_KEYS},
+    }
+
+
+def _field(path: str) -> str:
+    """The form field of a problem's path (``wording/pl/nps`` → ``wording_pl_nps``)."""
+    path = path.replace("custom_question/", "custom/")
+    return path.replace("/", "_")
+
+
+def check(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values for :func:`portal.survey_settings.save` and errors by form field."""
+    values, problems = survey_settings.clean(_given(data))
+    return values, {_field(path): problem.text(_) for path, problem in problems.items()}
 
 
 def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -64,46 +73,15 @@ def validate(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     ``clean`` holds ``enabled``, ``channels``, ``delay`` (None when invalid),
     ``custom_question``, ``wording`` and ``support`` in the stored shape.
     """
-    errors: dict[str, str] = {}
-    enabled = bool(data.get("enabled"))
-    channels = [c for c in CHANNELS if data.get(f"channel_{c}")]
-    if enabled and not channels:
-        errors["channels"] = _("Choose at least one way to send surveys.")
-    delay: int | None = None
-    try:
-        delay = int(data.get("delay_days", "").strip())
-        if not DELAY_RANGE[0] <= delay <= DELAY_RANGE[1]:
-            raise ValueError
-    except ValueError:
-        delay = None
-        errors["delay_days"] = _("Enter a number of days from %(low)d to %(high)d.") % {
-            "low": DELAY_RANGE[0],
-            "high": DELAY_RANGE[1],
-        }
-    custom: dict[str, str] = {}
-    wording: dict[str, dict[str, str]] = {}
-    for locale in i18n.LOCALES:
-        text = data.get(f"custom_{locale}", "").strip()
-        if text:
-            custom[locale] = text
-            if error := _text_error(text):
-                errors[f"custom_{locale}"] = error
-        for key in QUESTION_NAMES:
-            text = data.get(f"wording_{locale}_{key}", "").strip()
-            if text:
-                wording.setdefault(locale, {})[key] = text
-                if error := _text_error(text):
-                    errors[f"wording_{locale}_{key}"] = error
-    support = {k: data.get(f"support_{k}", "").strip() for k in SUPPORT_KEYS}
-    errors.update(_support_errors(support))
+    values, errors = check(data)
     clean = {
-        "enabled": enabled,
-        "channels": channels,
-        "delay": delay,
-        "custom_question": custom,
-        "wording": wording,
-        "support": {k: v for k, v in support.items() if v},
+        "enabled": values["enabled"],
+        "channels": values.get("channels", []),
+        "delay": values.get("delay_days"),
+        **{k: v for k, v in survey_settings.stored({}, values).items() if k in _TEXTS},
     }
+    for key in _TEXTS:
+        clean.setdefault(key, {})
     return clean, errors
 
 
@@ -179,13 +157,10 @@ async def save_settings(request: Request) -> Response:
     merchant = staff_of(request).merchant
     async with request.form(max_files=0, max_fields=100) as form:
         data = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    clean, errors = validate(data)
+    values, errors = check(data)
     if errors:
         return _page(request, _posted_values(data), errors)
-    stored = dict(merchant.survey_settings) if isinstance(merchant.survey_settings, dict) else {}
-    delay = clean.pop("delay")
-    stored.update(clean)
-    await Merchant.filter(id=merchant.id).update(survey_settings=stored, survey_delay_days=delay)
+    await survey_settings.save(merchant.id, values)
     return RedirectResponse("/admin/surveys?saved=1", status_code=303)
 
 

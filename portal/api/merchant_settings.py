@@ -7,11 +7,14 @@ Values are checked by :mod:`portal.shop_settings`, the screen's own rules: what 
 refuses the other refuses, and a ``PATCH`` with any problem changes nothing. The schema
 below gives the shape (types, and the channels each message kind can go on, from the same
 declarations); the problems' words are the screen's, in English.
+
+``/settings/surveys`` does the same for the survey settings screen's values, checked by
+:mod:`portal.survey_settings`.
 """
 
 from __future__ import annotations
 
-from portal import i18n
+from portal import i18n, survey_settings
 from portal.api.errors import invalid, invalid_field
 from portal.api.operations import Call, Operation, Reply
 from portal.api.schemas import FieldError, Schema, component, obj, string
@@ -28,6 +31,7 @@ from portal.shop_settings import (
     current,
     save,
 )
+from portal.surveys.wording import SUPPORT_KEYS
 
 _CLEARS = " An empty string clears it."
 
@@ -135,6 +139,73 @@ async def change_settings(call: Call) -> Reply:
     return Reply(200, current(await save(call.merchant_id, values)))
 
 
+# --- surveys ------------------------------------------------------------------------------
+
+
+def _texts(keys: tuple[str, ...], description: str) -> Schema:
+    text = string(maxLength=survey_settings.TEXT_MAX)
+    return {**obj({}, {k: text for k in keys}), "description": description}
+
+
+_SURVEY_FIELDS: dict[str, Schema] = {
+    "enabled": {
+        "type": "boolean",
+        "description": "Whether customers are asked at all (on by default).",
+    },
+    "channels": _channels(
+        survey_settings.CHANNELS,
+        "The channels an invitation may go on (the customer's own choice first); at least "
+        "one while surveys are on. By default e-mail.",
+    ),
+    "delay_days": {
+        "type": "integer",
+        "minimum": survey_settings.DELAY_MIN,
+        "maximum": survey_settings.DELAY_MAX,
+        "description": "Days after delivery before the invitation goes (default 2).",
+    },
+    "custom_question": _texts(
+        i18n.LOCALES,
+        "Language → the shop's own question, asked after the standard ones. An empty "
+        "string clears one; languages not sent keep theirs.",
+    ),
+    "wording": {
+        **obj(
+            {},
+            {
+                locale: _texts(survey_settings.QUESTIONS, "Question → the shop's wording.")
+                for locale in i18n.LOCALES
+            },
+        ),
+        "description": "Language → question → the shop's wording of a standard question "
+        "(`{merchant}` is the shop's name). An empty string brings back the standard text; "
+        "what is not sent stays.",
+    },
+    "support": _texts(
+        SUPPORT_KEYS,
+        "The contact offered to a customer who had a poor experience: `email`, `phone`, "
+        "`url`. Without any, the shop's `support_*` settings are offered. An empty string "
+        "clears one; keys not sent keep theirs.",
+    ),
+}
+SURVEY_SETTINGS = component("SurveySettings", obj(_SURVEY_FIELDS))
+SURVEY_SETTINGS_PATCH = component("SurveySettingsChange", obj({}, _SURVEY_FIELDS))
+
+
+async def get_survey_settings(call: Call) -> Reply:
+    return Reply(200, survey_settings.current(await Merchant.get(id=call.merchant_id)))
+
+
+async def change_survey_settings(call: Call) -> Reply:
+    if not call.body:
+        raise invalid_field("/", "send at least one setting")
+    before = survey_settings.current(await Merchant.get(id=call.merchant_id))
+    values, problems = survey_settings.clean(call.body, before)
+    if problems:
+        raise invalid(FieldError(f"/{path}", p.text()) for path, p in problems.items())
+    merchant = await survey_settings.save(call.merchant_id, values)
+    return Reply(200, survey_settings.current(merchant))
+
+
 OPERATIONS = [
     Operation(
         "GET",
@@ -157,5 +228,27 @@ OPERATIONS = [
         description="Send only the settings to change. Every value is checked as the "
         "workspace's Settings screen checks it; any problem answers `422` with one `errors` "
         "entry per refused value and changes nothing.",
+    ),
+    Operation(
+        "GET",
+        "/settings/surveys",
+        "getSurveySettings",
+        "The shop's survey settings: on or off, channels, delay, wording, support contact",
+        "settings",
+        get_survey_settings,
+        {200: SURVEY_SETTINGS},
+    ),
+    Operation(
+        "PATCH",
+        "/settings/surveys",
+        "changeSurveySettings",
+        "Change some of the shop's survey settings (all or nothing)",
+        "settings",
+        change_survey_settings,
+        {200: SURVEY_SETTINGS},
+        body=SURVEY_SETTINGS_PATCH,
+        description="Send only the settings to change. Every value is checked as the "
+        "workspace's survey settings screen checks it; any problem answers `422` with one "
+        "`errors` entry per refused value and changes nothing.",
     ),
 ]

@@ -1,0 +1,102 @@
+"""``portal settings``: a shop's settings from the command line, under the same rules.
+
+``show`` prints what ``GET /api/v1/settings`` answers, with the survey settings
+(``GET /api/v1/settings/surveys``) under ``surveys``. ``set`` takes that same shape, from
+a JSON file or from ``key=value`` words (``surveys.delay_days=3``,
+``notification_rules.delivered=email,sms``), checks it against the API's schemas and
+then :mod:`portal.shop_settings` and :mod:`portal.survey_settings` — the rules of the
+screens and the API — and saves only when nothing is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from portal import shop_settings, survey_settings
+from portal.api.merchant_settings import SETTINGS_PATCH, SURVEY_SETTINGS_PATCH
+from portal.api.schemas import Schema, resolve, validate
+from portal.models import Merchant
+
+SURVEYS = "surveys"
+
+
+class Refused(Exception):
+    """What was asked cannot be done; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def _schema_at(path: list[str]) -> Schema:
+    """The schema of the setting at ``path`` (empty when no setting is there)."""
+    schema = resolve(SURVEY_SETTINGS_PATCH if path[0] == SURVEYS else SETTINGS_PATCH)
+    for name in path[1:] if path[0] == SURVEYS else path:
+        schema = resolve(schema.get("properties", {}).get(name, {}))
+    return schema
+
+
+def _value(text: str, schema: Schema) -> Any:
+    """``text`` as the setting's type: strings as typed, a list as JSON or ``a,b``,
+    anything else as JSON (left as text when it is not, for the schema to refuse)."""
+    kind = schema.get("type")
+    if kind == "string":
+        return text
+    if kind == "array" and not text.lstrip().startswith("["):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse(words: Iterable[str]) -> dict[str, Any]:
+    """``key=value`` words as the settings document; dots in a key name a nested one."""
+    document: dict[str, Any] = {}
+    for word in words:
+        key, equals, text = word.partition("=")
+        path = [part for part in key.strip().split(".") if part]
+        if not equals or not path:
+            raise Refused([f"{word!r}: write settings as key=value, e.g. surveys.delay_days=3"])
+        place = document
+        for name in path[:-1]:
+            place = place.setdefault(name, {})
+            if not isinstance(place, dict):
+                raise Refused([f"{key}: {name} is given twice"])
+        place[path[-1]] = _value(text, _schema_at(path))
+    return document
+
+
+async def show(merchant: Merchant) -> dict[str, Any]:
+    return {**shop_settings.current(merchant), SURVEYS: survey_settings.current(merchant)}
+
+
+async def change(merchant: Merchant, document: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every value of ``document``; save them all, or raise :class:`Refused`."""
+    if not isinstance(document, Mapping) or not document:
+        raise Refused(["give at least one setting"])
+    shop = {k: v for k, v in document.items() if k != SURVEYS}
+    surveys = document.get(SURVEYS, {})
+    errors = [
+        *validate(SETTINGS_PATCH, shop),
+        *validate(SURVEY_SETTINGS_PATCH, surveys, "/surveys"),
+    ]
+    if errors:
+        raise Refused(f"{e.pointer}: {e.detail}" for e in errors)
+    shop_values, shop_problems = shop_settings.clean(shop)
+    survey_values, survey_problems = survey_settings.clean(
+        surveys, survey_settings.current(merchant)
+    )
+    problems = {
+        **{f"/{path}": p for path, p in shop_problems.items()},
+        **{f"/{SURVEYS}/{path}": p for path, p in survey_problems.items()},
+    }
+    if problems:
+        raise Refused(f"{path}: {problem.text()}" for path, problem in problems.items())
+    if shop_values:
+        merchant = await shop_settings.save(merchant.id, shop_values)
+    if survey_values:
+        merchant = await survey_settings.save(merchant.id, survey_values)
+    return await show(merchant)
