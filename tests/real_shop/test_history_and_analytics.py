@@ -92,7 +92,7 @@ async def test_analytics_keep_the_traffic_after_retention_removes_its_history(
         staff, customer, api = opened.staff, opened.customer, opened.api
         kept = await api.patch("/api/v1/settings", json={"history_retention_months": 3})
         assert kept.status_code == 200, kept.text
-        assert kept.json() == {"history_retention_months": 3}
+        assert kept.json()["history_retention_months"] == 3
 
         # Three orders, three parcels; DHL promises a day for the first only.
         ids = {}
