@@ -35,7 +35,7 @@ from portal.i18n import _, current_locale
 from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking import cadence
 from portal.tracking_page import wording
-from portal.tracking_page.lookup import mask_words
+from portal.tracking_page.lookup import CustomerZone, mask_words
 
 
 class EventLike(Protocol):
@@ -164,7 +164,7 @@ class ShipmentView:
 def zone_for(
     merchant: Merchant,
     order: Order | None,
-    customer: Customer | None,
+    customer: Customer | CustomerZone | None,
     default_time_zone: str = "UTC",
 ) -> ZoneInfo:
     """The customer's zone, else the order country's single zone, else the merchant's."""
