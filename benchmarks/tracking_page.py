@@ -8,9 +8,11 @@ holding 64 keep-alive connections (``wrk`` when installed, else aiohttp, or http
 The portal is the real app (``create_app`` with the route table a customer reaches), with
 its sessions, CSRF, language and security middleware; only the per-client lookup limit is
 raised, through its documented setting ``PORTAL_TRACKING_NUMBER_LIMIT`` (the load generator
-is one client making ~10^5 lookups). Before measuring, the portal's page is fetched once
-and checked to show all 30 events. The load generator keeps no cookies for 127.0.0.1, so
-every request is a first visit (a new session and CSRF token each time).
+is one client making ~10^5 lookups). The parcel's order has a customer, as a real shop's
+orders do (the page reads their time zone); ``--no-customer`` seeds it without. Before
+measuring, the portal's page is fetched once and checked to show all 30 events. The load
+generator keeps no cookies for 127.0.0.1, so every request is a first visit (a new session
+and CSRF token each time).
 
 The portal's per-process page caches are on, as in production (``PORTAL_TRACKING_CACHE_
 SECONDS``, default 5 s): one hot parcel costs a query and a fragment render per 5 s. Run
@@ -102,16 +104,30 @@ def bare_app() -> Any:
 # --- setup ---------------------------------------------------------------------------------
 
 
-async def _seed(url: str) -> None:
+async def _seed(url: str, customer: bool = True) -> None:
+    """The parcel measured: 30 events, of an order placed by a customer as a real shop's
+    orders are (their time zone is the page's); ``customer=False`` seeds the order
+    without one, as the benchmark did before 2026-12-06 evening."""
     from carriers.base import Status
     from portal import db
-    from portal.models import Merchant, Order, Shipment, TrackingEvent
+    from portal.models import Customer, Merchant, Order, Shipment, TrackingEvent
 
     await db.connect(url)
     try:
         shop = await Merchant.create(slug="bench", name="Bench Shop", time_zone="Europe/Warsaw")
         now = datetime.now(UTC)
-        order = await Order.create(merchant=shop, number="#B1", placed_at=now, ship_country="PL")
+        buyer = None
+        if customer:
+            buyer = await Customer.create(
+                merchant=shop,
+                email="buyer@example.com",
+                name="Bench Buyer",
+                time_zone="Europe/Warsaw",
+                country="PL",
+            )
+        order = await Order.create(
+            merchant=shop, customer=buyer, number="#B1", placed_at=now, ship_country="PL"
+        )
         shipment = await Shipment.create(
             merchant=shop,
             order=order,
@@ -356,6 +372,11 @@ def main() -> None:
         "--cache-seconds",
         help="the portal's PORTAL_TRACKING_CACHE_SECONDS (0: every page reads the database)",
     )
+    parser.add_argument(
+        "--no-customer",
+        action="store_true",
+        help="seed the parcel's order without a customer (the benchmark before 2026-12-06 evening)",
+    )
     args = parser.parse_args()
     if args.mode == "load":
         result = asyncio.run(_load(args.url, int(args.connections), args.duration, args.client))
@@ -382,7 +403,7 @@ def main() -> None:
         if url.startswith(("postgres://", "postgresql://")):
             asyncio.run(_fresh_postgres(url))
         asyncio.run(db.migrate(url))
-        asyncio.run(_seed(url))
+        asyncio.run(_seed(url, customer=not args.no_customer))
         servers = {
             name: _serve(factory, env)
             for name, factory in (
@@ -428,6 +449,7 @@ def main() -> None:
                 )
     print()
     print("\n".join(report(rounds, engine, cache)))
+    print(f"order's customer: {'none' if args.no_customer else 'yes (its time zone is read)'}")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine_load()} at the end")
     print("reproduce: python -m benchmarks.tracking_page " + shlex.join(sys.argv[1:]))
 

@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--database")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--no-customer", action="store_true", help="the order without a customer")
     args = parser.parse_args()
 
     from portal import db
@@ -91,7 +92,7 @@ def main() -> None:
         if url.startswith(("postgres://", "postgresql://")):
             asyncio.run(_fresh_postgres(url))
         asyncio.run(db.migrate(url))
-        asyncio.run(_seed(url))
+        asyncio.run(_seed(url, customer=not args.no_customer))
         asyncio.run(_run(url, args.requests, args.cache_seconds, args.top, args.sort))
 
 

@@ -45,11 +45,14 @@ _EVENTS_SQL = (
 )
 
 
+#: A stored status's member, looked up rather than through ``Status(…)`` (30 a page).
+_STATUS = {status.value: status for status in Status}
+
+
 def _row(shipment_id: int, values: Sequence[Any], postgres: bool) -> EventRow:
     occurred = values[1] if postgres else _OCCURRED_AT.to_python_value(values[1])
-    return EventRow(
-        values[0], shipment_id, occurred, Status(values[2]), values[3] or "", *values[4:8]
-    )
+    status = _STATUS.get(values[2]) or Status(values[2])  # Status() raises for a stray value
+    return EventRow(values[0], shipment_id, occurred, status, values[3] or "", *values[4:8])
 
 
 async def load_events(shipment_ids: Sequence[int]) -> dict[int, list[EventRow]]:

@@ -19,14 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.models import Model
 
 from carriers.detection import is_plausible, normalise
-from portal.models import Merchant, Order, Shipment
+from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking_page import events
 from portal.tracking_page.cache import TTLCache
 
@@ -51,6 +51,24 @@ class NumberResult:
     number: str
     outcome: Outcome
     shipment: Shipment | None = None
+
+
+class CustomerZone(NamedTuple):
+    """What the page reads of an order's customer: where they are (``zone_for``)."""
+
+    time_zone: str | None
+    country: str | None
+
+
+#: Set on a shipment read by number: its order's customer (a CustomerZone, or None).
+_CUSTOMER = "_page_customer"
+#: What ``customer_read`` gives for a shipment not read by number.
+UNREAD = object()
+
+
+def customer_read(shipment: Shipment) -> CustomerZone | object | None:
+    """The customer read with ``shipment`` (None when its order has none), or ``UNREAD``."""
+    return getattr(shipment, _CUSTOMER, UNREAD)
 
 
 class TooManyNumbers(ValueError):
@@ -109,8 +127,10 @@ def _columns(model: type[Model]) -> list[str]:
 def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = False) -> str:
     """The query ``Shipment.filter(tracking_number__in=…).select_related("merchant",
     "order")`` builds, written once per shape: building it through the ORM's query builder
-    on every page was a third of an uncached page's CPU (benchmarks/README.md). With
-    ``with_events`` each row ends with the shipment's events (``events.events_column``)."""
+    on every page was a third of an uncached page's CPU (benchmarks/README.md). Each row
+    then has the order's customer's time zone and country (the page's time zone: a third
+    statement a page before), and with ``with_events`` the shipment's events
+    (``events.events_column``)."""
     marks = [f"${n}" if postgres else "?" for n in range(1, count + 2)]
     where = f's."tracking_number" IN ({", ".join(marks[:count])})'
     if scoped:
@@ -120,12 +140,14 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
         for model, alias in ((Shipment, "s"), (Merchant, "m"), (Order, "o"))
         for column in _columns(model)
     )
+    columns += ', c."time_zone", c."country"'
     if with_events:
         columns += ", " + events.events_column("s", postgres)
     return (
         f'SELECT {columns} FROM "{Shipment._meta.db_table}" s '
         f'JOIN "{Merchant._meta.db_table}" m ON m."id" = s."merchant_id" '
         f'LEFT JOIN "{Order._meta.db_table}" o ON o."id" = s."order_id" '
+        f'LEFT JOIN "{Customer._meta.db_table}" c ON c."id" = o."customer_id" '
         # Newest first, so that when two shops imported one parcel the latest import wins.
         f'WHERE {where} ORDER BY s."created_at" DESC, s."id" DESC'
     )
@@ -139,8 +161,9 @@ async def _shipments_numbered(
     wanted: list[str], merchant_id: int | None, with_events: bool = False
 ) -> dict[str, Shipment]:
     """Each wanted number's shipment with its merchant and order, in one plain query; the
-    models are built as the ORM's ``select_related`` builds them. With ``with_events``
-    the same statement reads each shipment's events (``events.attached``)."""
+    models are built as the ORM's ``select_related`` builds them, the order's customer
+    kept as a ``CustomerZone`` (``customer_read``). With ``with_events`` the same
+    statement reads each shipment's events (``events.attached``)."""
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     sql = _numbered_sql(len(wanted), merchant_id is not None, postgres, with_events)
@@ -159,8 +182,12 @@ async def _shipments_numbered(
         order = None
         if values[first_order] is not None:  # the order's id: none for a parcel without one
             order = _model_of(Order, order_columns, values[first_order:end])
+        customer = None
+        if order is not None and order.customer_id is not None:
+            customer = CustomerZone(values[end], values[end + 1])
         if with_events:
-            events.attach(shipment, values[end], postgres)
+            events.attach(shipment, values[end + 2], postgres)
+        object.__setattr__(shipment, _CUSTOMER, customer)
         object.__setattr__(shipment, "_merchant", merchant)
         object.__setattr__(shipment, "_order", order)
         found.setdefault(normalise(shipment.tracking_number), shipment)

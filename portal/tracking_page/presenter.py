@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,7 @@ from portal.i18n import _, current_locale
 from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking import cadence
 from portal.tracking_page import wording
-from portal.tracking_page.lookup import mask_words
+from portal.tracking_page.lookup import CustomerZone, mask_words
 
 
 class EventLike(Protocol):
@@ -91,8 +91,9 @@ class StageView:
     problem: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class EventView:
+class EventView(NamedTuple):
+    """One scan as the timeline shows it (a tuple: 30 of them a page, built cheaply)."""
+
     when_iso: str
     time_text: str
     #: Our wording of the scan's status, in the page's language.
@@ -105,8 +106,7 @@ class EventView:
     problem: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DayView:
+class DayView(NamedTuple):
     day_iso: str
     heading: str
     events: tuple[EventView, ...]
@@ -164,7 +164,7 @@ class ShipmentView:
 def zone_for(
     merchant: Merchant,
     order: Order | None,
-    customer: Customer | None,
+    customer: Customer | CustomerZone | None,
     default_time_zone: str = "UTC",
 ) -> ZoneInfo:
     """The customer's zone, else the order country's single zone, else the merchant's."""
@@ -221,9 +221,10 @@ def _day(day: date, locale: str) -> str:
     return format_date(day, format="full", locale=locale)
 
 
-def _place(event: EventLike) -> str:
+@lru_cache(maxsize=8192)  # a carrier's depots and towns repeat across parcels
+def _place_of(city: str | None, region: str | None, country: str | None) -> str:
     """City, region and country of a scan; never a street or a postcode."""
-    return ", ".join(p for p in (event.city, event.region, event.country) if p)
+    return ", ".join(p for p in (city, region, country) if p)
 
 
 @lru_cache(maxsize=8192)  # carriers word their scans from a small vocabulary
@@ -244,22 +245,28 @@ def _scan_words(
 
 
 def timeline(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
-    """Events newest first, grouped by the local calendar day they happened on."""
+    """Events newest first, grouped by the local calendar day they happened on. A page
+    builds 30 of these: the views are tuples, the words and places remembered."""
     days: dict[date, list[EventView]] = {}
+    speaking = current_locale()
     for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
         local = event.occurred_at.astimezone(zone)
         label, reason, carrier_text, problem = _scan_words(
-            event.status, event.reason, event.description, locale, current_locale()
+            event.status, event.reason, event.description, locale, speaking
         )
-        days.setdefault(local.date(), []).append(
+        day = local.date()
+        scans = days.get(day)
+        if scans is None:
+            scans = days[day] = []
+        scans.append(
             EventView(
-                when_iso=local.isoformat(),
-                time_text=_clock(locale, local.hour, local.minute),
-                label=label,
-                reason=reason,
-                carrier_text=carrier_text,
-                place=_place(event),
-                problem=problem,
+                local.isoformat(),
+                _clock(locale, local.hour, local.minute),
+                label,
+                reason,
+                carrier_text,
+                _place_of(event.city, event.region, event.country),
+                problem,
             )
         )
     return tuple(
@@ -399,6 +406,7 @@ def present(
         delivered = _stamp(shipment.delivered_at.astimezone(zone), locale)
     last_event = max((e.occurred_at for e in events), default=shipment.last_event_at)
     promise = open_promise(shipment)
+    late = late_text(shipment, zone, locale, now)
     return ShipmentView(
         id=shipment.id,
         tracking_number=shipment.tracking_number,
@@ -413,8 +421,8 @@ def present(
         next_step=next_step,
         eta_text=eta_text(shipment, zone, locale, now),
         eta_source=promise.source if promise is not None else None,
-        late_text=late_text(shipment, zone, locale, now),
-        late=late_text(shipment, zone, locale, now) is not None,
+        late_text=late,
+        late=late is not None,
         delivered_text=delivered,
         carrier_name=carrier_name,
         carrier_url=carrier_url,

@@ -141,9 +141,14 @@ async def shipment_views(
     full_signer: bool,
 ) -> list[ShipmentView]:
     config = config_for(request.app)
-    customer = (
-        await Customer.get_or_none(id=order.customer_id) if order and order.customer_id else None
-    )
+    customer: Customer | lookup.CustomerZone | None = None
+    if order is not None and order.customer_id is not None:
+        # read with the shipment when it was looked up by number; else one statement
+        read_with = lookup.customer_read(shipments[0]) if shipments else lookup.UNREAD
+        if isinstance(read_with, lookup.CustomerZone):
+            customer = read_with
+        else:
+            customer = await Customer.get_or_none(id=order.customer_id)
     zone = zone_for(merchant, order, customer, request.app.state.settings.default_time_zone)
     read = {s.id: rows for s in shipments if (rows := events.attached(s)) is not None}
     missing = [s.id for s in shipments if s.id not in read]

@@ -39,17 +39,27 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
-        cookies = SimpleCookie()
-        try:
-            cookies.load(headers.get("cookie", ""))
-        except Exception:  # a malformed cookie header must not break the page
-            cookies = SimpleCookie()
-        cookie = cookies[i18n.COOKIE].value if i18n.COOKIE in cookies else None
-        locale = i18n.negotiate(
-            query=query, cookie=cookie, accept_language=headers.get("accept-language")
-        )
+        # Only the two headers it reads, and the cookie parsed only when it may hold ours:
+        # this runs before every page (benchmarks/README.md, issue 20).
+        cookie_header = accept_language = None
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                cookie_header = value.decode("latin-1")
+            elif key == b"accept-language":
+                accept_language = value.decode("latin-1")
+        raw_query = scope.get("query_string", b"")
+        query = None
+        if b"lang=" in raw_query:
+            query = parse_qs(raw_query.decode("latin-1")).get("lang", [None])[0]
+        cookie = None
+        if cookie_header and i18n.COOKIE in cookie_header:
+            cookies: SimpleCookie = SimpleCookie()
+            try:
+                cookies.load(cookie_header)
+            except Exception:  # a malformed cookie header must not break the page
+                cookies = SimpleCookie()
+            cookie = cookies[i18n.COOKIE].value if i18n.COOKIE in cookies else None
+        locale = i18n.negotiate(query=query, cookie=cookie, accept_language=accept_language)
         token = i18n.set_locale(locale)
         remember = i18n.supported(query) is not None and i18n.supported(query) != cookie
         scope.setdefault("state", {})["locale"] = locale
@@ -89,6 +99,17 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, production: bool = False) -> None:
         self.app = app
         self.production = production
+        headers = {
+            "content-security-policy": CONTENT_SECURITY_POLICY,
+            "x-content-type-options": "nosniff",
+            "x-frame-options": "DENY",
+            "referrer-policy": "strict-origin-when-cross-origin",
+            "permissions-policy": "camera=(), microphone=(), geolocation=()",
+        }
+        if production:
+            headers["strict-transport-security"] = "max-age=31536000"
+        #: Added to a response that does not set them itself (raw, as ASGI sends them).
+        self.headers = tuple((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,18 +118,13 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                out = MutableHeaders(scope=message)
-                out.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                out.setdefault("X-Content-Type-Options", "nosniff")
-                out.setdefault("X-Frame-Options", "DENY")
-                out.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                out.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                if self.production:
-                    out.setdefault("Strict-Transport-Security", "max-age=31536000")
-                if _is_private(scope.get("path", "")):
+                raw = message["headers"] = list(message.get("headers", ()))
+                given = {name.lower() for name, _ in raw}
+                raw.extend(h for h in self.headers if h[0] not in given)
+                if _is_private(scope.get("path", "")) and b"cache-control" not in given:
                     # Customers' names, addresses and messages: never kept by a shared
                     # computer's browser cache or a proxy after the staff member leaves.
-                    out.setdefault("Cache-Control", "no-store")
+                    raw.append((b"cache-control", b"no-store"))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -73,6 +73,24 @@ async def test_one_parcels_events_come_with_its_row_as_load_events_reads_them(db
     assert events.attached(found.shipment) is None
 
 
+async def test_the_orders_customer_comes_with_its_row_for_the_pages_time_zone(db: str) -> None:
+    merchant = await factories.merchant()
+    customer = await factories.customer(merchant)
+    customer.time_zone, customer.country = "America/New_York", "US"
+    await customer.save()
+    bought = await factories.order(merchant, customer=customer, number="#1")
+    guest = await factories.order(merchant, number="#2")
+    await factories.shipment(merchant, order=bought, tracking_number="SBX00000000001")
+    await factories.shipment(merchant, order=guest, tracking_number="SBX00000000002")
+    await factories.shipment(merchant, tracking_number="SBX00000000003")
+    found = await lookup.find_by_numbers(
+        ["SBX00000000001", "SBX00000000002", "SBX00000000003"], with_events=True
+    )
+    read = [lookup.customer_read(r.shipment) for r in found if r.shipment]
+    assert read == [lookup.CustomerZone("America/New_York", "US"), None, None]
+    assert lookup.customer_read(await factories.shipment(merchant)) is lookup.UNREAD
+
+
 async def test_an_order_needs_its_email_or_its_postcode(db: str) -> None:
     shop = await factories.merchant()
     order = await factories.order(
