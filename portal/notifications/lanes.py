@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from portal import consent, db
+from portal import db
 from portal.core import draining, timezones
 from portal.leased_queue import backoff_delay as queue_backoff
-from portal.models import Channel, ConsentSource, Customer, MessageState, OutboxMessage
+from portal.models import Channel, MessageState, OutboxMessage
 from portal.notifications import in_flight, rows
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
-from portal.notifications.sms import OPTED_OUT
+from portal.notifications.sms import OPTED_OUT, honour_opt_out
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,14 +113,7 @@ async def _record_failure(
         sending_since=None,
     )
     if message.channel == Channel.SMS and error.code == OPTED_OUT and message.customer_id:
-        # Twilio says the recipient texted STOP: honour it everywhere, not only here.
-        await consent.record(
-            await Customer.filter(id=message.customer_id),
-            Channel.SMS,
-            False,
-            ConsentSource.SMS_REPLY,
-            detail=f"Twilio error {OPTED_OUT}",
-        )
+        await honour_opt_out(message.customer_id)
     return False
 
 

@@ -20,8 +20,9 @@ from twilio.http.async_http_client import AsyncHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from portal import consent
 from portal.core.phones import to_e164
-from portal.models import OutboxMessage
+from portal.models import Channel, ConsentSource, Customer, OutboxMessage
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.settings import Settings
 
@@ -39,6 +40,22 @@ RECOVERY_LOOKUP_LIMIT = 50
 #: Twilio error codes (https://www.twilio.com/docs/api/errors).
 INVALID_NUMBER = 21211
 OPTED_OUT = 21610
+
+
+async def honour_opt_out(customer_id: int) -> None:
+    """Record that Twilio refused a text because the recipient texted STOP (error 21610).
+
+    Both the send that failed and Twilio's later status callback can tell us; either way the
+    customer's SMS consent is withdrawn everywhere, not only for the message that failed.
+    """
+    await consent.record(
+        await Customer.filter(id=customer_id),
+        Channel.SMS,
+        False,
+        ConsentSource.SMS_REPLY,
+        detail=f"Twilio error {OPTED_OUT}",
+    )
+
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

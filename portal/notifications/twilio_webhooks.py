@@ -29,10 +29,16 @@ from portal.models import (
     OutboxMessage,
     Shipment,
 )
-from portal.notifications import phrases, whatsapp
+from portal.notifications import phrases, rows, whatsapp
 from portal.notifications.base import pick_locale
 from portal.notifications.context import carrier_name, format_eta
-from portal.notifications.sms import INBOUND_PATH, OPTED_OUT, STATUS_CALLBACK_PATH, fit_sms_body
+from portal.notifications.sms import (
+    INBOUND_PATH,
+    OPTED_OUT,
+    STATUS_CALLBACK_PATH,
+    fit_sms_body,
+    honour_opt_out,
+)
 from portal.settings import Settings
 
 #: Twilio MessageStatus values by how far along they are; a receipt never moves backwards.
@@ -103,17 +109,13 @@ async def status_callback(request: Request) -> Response:
         update["state"] = MessageState.FAILED
         update["error"] = f"twilio {status}" + (f" (error {error_code})" if error_code else "")
     earlier = [name for name, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
-    changed = await OutboxMessage.filter(
-        Q(delivery_status__isnull=True) | Q(delivery_status__in=earlier), id=message.id
-    ).update(**update)
+    changed = (
+        await rows.this(message)
+        .filter(Q(delivery_status__isnull=True) | Q(delivery_status__in=earlier))
+        .update(**update)
+    )
     if changed and error_code == str(OPTED_OUT) and message.customer_id:
-        await consent.record(
-            await Customer.filter(id=message.customer_id),
-            Channel.SMS,
-            False,
-            ConsentSource.SMS_REPLY,
-            detail=f"Twilio error {OPTED_OUT}",
-        )
+        await honour_opt_out(message.customer_id)
     return Response(status_code=200)
 
 
