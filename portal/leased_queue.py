@@ -4,9 +4,9 @@ A worker leases rows whose ``state`` is pending, whose due time has come and who
 has lapsed; counting the attempt in the same statement. On PostgreSQL one UPDATE over a
 ``FOR UPDATE SKIP LOCKED`` sub-select, so any number of workers share the table; on
 SQLite a conditional update per row (exactly one row changed: it is ours). Leases are
-short and renewed (:meth:`LeasedQueue.renew`) while the claimer works, so a crashed
+short and renewed (:meth:`LeasedQueue.renew_keys`) while the claimer works, so a crashed
 worker's rows come back within a lease; a stopping worker hands back what it has not
-started (:meth:`LeasedQueue.release`) at once.
+started (:meth:`LeasedQueue.release_keys`) at once.
 """
 
 from __future__ import annotations
@@ -92,18 +92,6 @@ RETURNING {key}
                 claimed.append((int(row_id), value if part else None))
         return claimed
 
-    async def renew(
-        self, ids: Sequence[int], *, now: datetime, lease: timedelta, oldest: Any = None
-    ) -> int:
-        """Extend the lease of the rows in ``ids`` still pending and leased; how many.
-        ``oldest``: the rows' smallest partition key, so older partitions are skipped."""
-        if not ids:
-            return 0
-        bound = {f"{self.partition_key}__gte": oldest} if self.partition_key and oldest else {}
-        return await self.model.filter(
-            id__in=list(ids), state=self.pending, lease_until__gt=now, **bound
-        ).update(lease_until=now + lease)
-
     def _rows(self, batch: Sequence[RowKey]) -> dict[str, Any]:
         """Filters naming the rows of ``batch`` (not empty): by id, and on a partitioned
         queue by the range of their partition key too, so only those months are read."""
@@ -112,7 +100,8 @@ RETURNING {key}
         return bounded(batch, self.partition_key)
 
     async def renew_keys(self, batch: Sequence[RowKey], *, now: datetime, lease: timedelta) -> int:
-        """:meth:`renew` for rows named by their keys (as :meth:`claim_keys` returns them)."""
+        """Extend the lease of the rows of ``batch`` (as :meth:`claim_keys` returns them)
+        still pending and leased; how many."""
         if not batch:
             return 0
         return await self.model.filter(
@@ -120,20 +109,12 @@ RETURNING {key}
         ).update(lease_until=now + lease)
 
     async def release_keys(self, batch: Sequence[RowKey]) -> int:
-        """:meth:`release` for rows named by their keys (as :meth:`claim_keys` returns them)."""
+        """Hand back leased rows of ``batch`` this worker never started: due again at once,
+        and the attempt the claim counted uncounted; how many."""
         if not batch:
             return 0
         return await self.model.filter(
             state=self.pending, lease_until__isnull=False, **self._rows(batch)
-        ).update(lease_until=None, attempts=F("attempts") - 1)
-
-    async def release(self, ids: Sequence[int]) -> int:
-        """Hand back leased rows this worker never started: due again at once, and the
-        attempt the claim counted uncounted; how many."""
-        if not ids:
-            return 0
-        return await self.model.filter(
-            id__in=list(ids), state=self.pending, lease_until__isnull=False
         ).update(lease_until=None, attempts=F("attempts") - 1)
 
 

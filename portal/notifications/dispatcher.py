@@ -189,10 +189,10 @@ async def dispatch_once(
         return report
     ids = {row_id for row_id, _ in keys}
     state = Pass(unstarted=set(ids), created=dict(keys), leased=set(ids))
-    oldest = min(created for _, created in keys)
 
     async def renew() -> None:
-        await _QUEUE.renew(sorted(state.leased), now=datetime.now(UTC), lease=LEASE, oldest=oldest)
+        leased = [(row_id, state.created[row_id]) for row_id in sorted(state.leased)]
+        await _QUEUE.renew_keys(leased, now=datetime.now(UTC), lease=LEASE)
 
     try:
         async with draining.Heartbeat(renew, HEARTBEAT.total_seconds(), "dispatch"):
