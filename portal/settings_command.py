@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from portal import shop_settings, survey_settings
 from portal.api.merchant_settings import SETTINGS_PATCH, SURVEY_SETTINGS_PATCH
 from portal.api.schemas import Schema, resolve, validate
@@ -95,8 +97,9 @@ async def change(merchant: Merchant, document: Mapping[str, Any]) -> dict[str, A
     }
     if problems:
         raise Refused(f"{path}: {problem.text()}" for path, problem in problems.items())
-    if shop_values:
-        merchant = await shop_settings.save(merchant.id, shop_values)
-    if survey_values:
-        merchant = await survey_settings.save(merchant.id, survey_values)
+    async with in_transaction():  # both or neither: each save nests in this one
+        if shop_values:
+            merchant = await shop_settings.save(merchant.id, shop_values)
+        if survey_values:
+            merchant = await survey_settings.save(merchant.id, survey_values)
     return await show(merchant)
