@@ -131,7 +131,9 @@ async def sync_follow_up_deliveries(facts: SurveyFacts, ctx: events.ListenerCont
     for endpoint in endpoints:
         if endpoint.id in written:
             await (
-                WebhookDelivery.filter(untried, id=written[endpoint.id].id)
+                WebhookDelivery.filter(
+                    untried, id=written[endpoint.id].id, created_at=written[endpoint.id].created_at
+                )
                 .using_db(conn)
                 .update(payload=payload, next_attempt_at=due)
             )
