@@ -15,8 +15,9 @@ BaseLinker sends no webhooks: the sync is the backfill plus the periodic reconci
 which re-reads the orders confirmed in the last :data:`RECHECK` (an order's status moves
 after it is confirmed; ``getOrders`` filters by confirmation only). Packages come from
 ``getOrderPackages``, asked only for an order that names a shipping number and has moved
-since the last sync. Shapes: https://api.baselinker.com/ (see
-tests/fixtures/baselinker/SOURCE.md).
+since the last sync. Products come from the default catalogue (``getInventories``,
+``getInventoryProductsList``, ``getInventoryProductsData``) on a full sync. Shapes:
+https://api.baselinker.com/ (see tests/fixtures/baselinker/SOURCE.md).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -43,6 +45,7 @@ from portal.platforms.base import (
     ShopOrder,
     ShopParcel,
     ShopProduct,
+    ShopVariant,
 )
 from portal.platforms.transport import RetryLater, Transport
 
@@ -59,6 +62,10 @@ WINDOW = 60.0
 RECHECK = timedelta(days=14)
 #: Error codes that mean the token itself was refused: the connection pauses.
 REFUSED = frozenset({"ERROR_BAD_TOKEN"})
+#: ``getInventoryProductsList`` pages hold this many products; fewer means the last.
+CATALOGUE_PAGE = 1000
+#: Product ids per ``getInventoryProductsData`` call.
+DATA_CHUNK = 100
 #: Query limit exceeded: the token is blocked for a while.
 BLOCKED = "ERROR_BLOCKED_TOKEN"
 #: A blocked token's message ends with the moment it is free again, in Poland's time.
@@ -223,6 +230,83 @@ def parse_statuses(body: dict[str, Any]) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Inventory:
+    """The catalogue products are read from (the default one) and what prices and stock
+    mean there."""
+
+    inventory_id: int
+    price_group: str
+    warehouse: str
+
+
+def parse_inventory(body: dict[str, Any]) -> Inventory | None:
+    """``getInventories``: the default catalogue, else the first; None without any."""
+    found = [i for i in body.get("inventories") or [] if isinstance(i, dict)]
+    chosen = next((i for i in found if i.get("is_default")), found[0] if found else None)
+    if chosen is None:
+        return None
+    return Inventory(
+        inventory_id=int(chosen["inventory_id"]),
+        price_group=str(chosen.get("default_price_group") or ""),
+        warehouse=str(chosen.get("default_warehouse") or ""),
+    )
+
+
+def _keyed(value: Any) -> dict[str, Any]:
+    """A keyed list; PHP's JSON writes an empty one as ``[]``."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _price(prices: Any, inventory: Inventory) -> Decimal:
+    keyed = _keyed(prices)
+    value = keyed.get(inventory.price_group, next(iter(keyed.values()), 0))
+    return _money(value)
+
+
+def _stock(stock: Any, inventory: Inventory) -> int | None:
+    """The default warehouse's quantity (the sum of all when it has none listed)."""
+    keyed = _keyed(stock)
+    if not keyed:
+        return None
+    if inventory.warehouse in keyed:
+        return int(keyed[inventory.warehouse] or 0)
+    return sum(int(v or 0) for v in keyed.values())
+
+
+def parse_product(product_id: str, data: dict[str, Any], inventory: Inventory) -> ShopProduct:
+    """A ``getInventoryProductsData`` product: each variant a variant (its SKU, else
+    ``bl-<product>-<variant>``), a product without variants its own single one; prices
+    from the catalogue's default price group, stock from its default warehouse."""
+    name = _keyed(data.get("text_fields")).get("name")
+    title = name if isinstance(name, str) else ""
+    sku = _text(data.get("sku"))
+    variants = [
+        ShopVariant(
+            external_id=variant_id,
+            sku=_text(v.get("sku")) or f"bl-{product_id}-{variant_id}",
+            price=_price(v.get("prices"), inventory),
+            stock=_stock(v.get("stock"), inventory),
+        )
+        for variant_id, v in _keyed(data.get("variants")).items()
+        if isinstance(v, dict)
+    ] or [
+        ShopVariant(
+            external_id=product_id,
+            sku=sku or f"bl-{product_id}",
+            price=_price(data.get("prices"), inventory),
+            stock=_stock(data.get("stock"), inventory),
+        )
+    ]
+    return ShopProduct(
+        external_id=product_id,
+        ref=sku or f"bl-{product_id}",
+        title=title,
+        updated_at=None,
+        variants=variants,
+    )
+
+
 def next_cursor(orders: list[dict[str, Any]]) -> str | None:
     """Where the next page starts: the last order's confirmation plus one second (the
     documented way; an order cannot be confirmed earlier than one already listed)."""
@@ -249,6 +333,7 @@ class BaseLinkerClient:
         #: When each of the last requests went out, for the 100-a-minute pace.
         self.sent: deque[float] = deque()
         self._statuses: dict[str, str] | None = None
+        self._inventory: Inventory | None = None
 
     async def _pace(self) -> None:
         """Wait, if a minute has seen :data:`LIMIT` requests already."""
@@ -311,9 +396,42 @@ class BaseLinkerClient:
         return Page(parsed, next_cursor(records))
 
     async def products(self, cursor: str | None, page_size: int = 50) -> Page[ShopProduct]:
-        """The catalogue is not read from BaseLinker's inventories yet: an order's lines
-        carry their SKUs, which is what tracking and returns need."""
-        return Page([], None)
+        """A page of the default catalogue's main products (``getInventoryProductsList``,
+        1000 a page in id order) with their data and variants
+        (``getInventoryProductsData``, :data:`DATA_CHUNK` ids a call). An account
+        without a catalogue has no products."""
+        if self._inventory is None:
+            self._inventory = parse_inventory(await self.call("getInventories"))
+        inventory = self._inventory
+        if inventory is None:
+            return Page([], None)
+        page = int(cursor or 1)
+        listed = _keyed(
+            (
+                await self.call(
+                    "getInventoryProductsList",
+                    {"inventory_id": inventory.inventory_id, "page": page, "filter_sort": "id ASC"},
+                )
+            ).get("products")
+        )
+        ids = [
+            product_id
+            for product_id, row in listed.items()
+            if isinstance(row, dict) and not int(row.get("parent_id") or 0)
+        ]
+        products: list[ShopProduct] = []
+        for start in range(0, len(ids), DATA_CHUNK):
+            chunk = ids[start : start + DATA_CHUNK]
+            answer = await self.call(
+                "getInventoryProductsData",
+                {"inventory_id": inventory.inventory_id, "products": [int(i) for i in chunk]},
+            )
+            data = _keyed(answer.get("products"))
+            products += [
+                parse_product(i, data[i], inventory) for i in chunk if isinstance(data.get(i), dict)
+            ]
+        following = str(page + 1) if len(listed) >= CATALOGUE_PAGE else None
+        return Page(products, following)
 
     async def register_webhooks(self, callback_url: str) -> list[dict[str, Any]]:
         """BaseLinker sends no webhooks: reconciliation does their work."""

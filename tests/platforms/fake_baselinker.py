@@ -102,6 +102,17 @@ class FakeBaseLinker:
         if method == "getOrderPackages":
             packages = self.packages.get(int(parameters["order_id"]), [])
             return httpx.Response(200, json={"status": "SUCCESS", "packages": packages})
+        if method == "getInventories":
+            return httpx.Response(200, json=fixture("baselinker", "get_inventories.json"))
+        if method == "getInventoryProductsList":
+            assert parameters["inventory_id"] == 306 and parameters["page"] == 1
+            answer = fixture("baselinker", "get_inventory_products_list.json")
+            return httpx.Response(200, json=answer)
+        if method == "getInventoryProductsData":
+            assert parameters["inventory_id"] == 306
+            known = fixture("baselinker", "get_inventory_products_data.json")["products"]
+            chosen = {str(i): known[str(i)] for i in parameters["products"] if str(i) in known}
+            return httpx.Response(200, json={"status": "SUCCESS", "products": chosen})
         raise AssertionError(f"unexpected method {method}")
 
     def _orders(self, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from portal.models import (
     OrderItem,
     PlatformConnection,
     PlatformRecord,
+    ProductVariant,
     RecordKind,
     Shipment,
 )
@@ -152,6 +153,14 @@ async def test_backfill_reads_250_orders_in_pages_of_100_and_tracks_a_package(
     assert (customer.name, customer.phone) == ("John Doe", "+48693000000")
     # BaseLinker holds no marketing consent: none is claimed for the buyer.
     assert not await ConsentChange.exists()
+    # The default catalogue's products: variants with their SKUs, the default price
+    # group's price and the default warehouse's stock; a product without variants is its
+    # own.
+    variants = {v.sku: v for v in await ProductVariant.all()}
+    assert {sku: (v.price, v.stock) for sku, v in variants.items()} == {
+        "PL53F-42": (Decimal("21.99"), 3), "PL53F-43": (Decimal("21.99"), 0),
+        "ZF55F": (Decimal("21.99"), 8),
+    }  # fmt: skip
     record = await PlatformRecord.get(kind=RecordKind.ORDER, external_id="7000042")
     assert record.data["financial_status"] == "Shipped"
 
@@ -252,7 +261,8 @@ async def test_the_client_keeps_to_100_requests_a_minute(
 
     report = await sync_connection(connection, settings, http, sleep=sleep)
 
-    # The status list, three pages and 120 packages: 124 requests, the last 24 paced.
-    assert len(store.calls) == 124
-    assert len(waits) == 24 and all(0 < w <= 60 for w in waits)
+    # The catalogue (3), the status list, three pages and 120 packages: 127 requests,
+    # the last 27 paced.
+    assert len(store.calls) == 127
+    assert len(waits) == 27 and all(0 < w <= 60 for w in waits)
     assert report.orders_created == 250
