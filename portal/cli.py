@@ -265,6 +265,8 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
         credentials = {"access_token": args.token or "", "app_secret": args.app_secret or ""}
     elif platform is Platform.PRESTASHOP:
         credentials = {"api_key": args.key or ""}
+    elif platform is Platform.BASELINKER:
+        credentials = {"api_token": _secret_from(args.token, getattr(args, "token_file", None))}
     else:
         credentials = {"consumer_key": args.key or "", "consumer_secret": args.secret or ""}
     merchant = await _merchant(args.merchant)
@@ -272,7 +274,7 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
         done = await connections.connect(
             merchant.id,
             platform,
-            args.url,
+            getattr(args, "url", "") or "",
             credentials,
             settings=settings,
             http=http,
@@ -282,16 +284,34 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
     except ConnectError as exc:
         raise CommandError(str(exc)) from None
     connection = done.connection
+    no_webhooks = {
+        Platform.PRESTASHOP: "No webhooks: PrestaShop sends none, so the worker reconciles its "
+        "orders every 15 minutes.",
+        Platform.BASELINKER: "No webhooks: BaseLinker sends none, so the worker reconciles its "
+        "orders every 15 minutes.",
+    }
     lines = [
         f"Connected {platform.value} store {connection.shop_url} ({done.shop}).",
-        "No webhooks: PrestaShop sends none, so the worker reconciles its orders every 15 minutes."
-        if platform is Platform.PRESTASHOP
-        else f"Webhooks registered: {len(connection.webhooks)}.",
+        no_webhooks.get(platform, f"Webhooks registered: {len(connection.webhooks)}."),
     ]
     if connection.last_error:
         lines.append(f"Warning: {connection.last_error}")
     lines.append("The worker imports its orders and products on its next sync.")
     return lines
+
+
+def _secret_from(value: str | None, path: str | None) -> str:
+    """A secret given as ``-`` (read from standard input) or in a file, so that it stays
+    out of the shell's history and the process list; a plain value is taken as it is."""
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    if value == "-":
+        return sys.stdin.readline().strip()
+    return (value or "").strip()
 
 
 def cmd_connect(args: argparse.Namespace, settings: Settings) -> None:
@@ -551,7 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     push_sub.add_parser(
         "keys", help="make a VAPID key pair and print the settings that hold it"
     ).set_defaults(handler=cmd_push_keys)
-    connect = sub.add_parser("connect", help="connect a Shopify, WooCommerce or PrestaShop store")
+    connect = sub.add_parser(
+        "connect", help="connect a Shopify, WooCommerce, PrestaShop or BaseLinker store"
+    )
     stores = connect.add_subparsers(dest="platform", metavar="PLATFORM", required=True)
     shop = stores.add_parser("shopify", help="a custom app's Admin API access token")
     shop.add_argument("--merchant", required=True, help="the merchant's slug")
@@ -573,6 +595,12 @@ def build_parser() -> argparse.ArgumentParser:
     presta.add_argument("--url", required=True, help="https://shop.example.pl (its /api)")
     presta.add_argument("--key", required=True, help="the Webservice key")
     presta.set_defaults(handler=cmd_connect)
+    base = stores.add_parser("baselinker", help="an API token (no webhooks: reconciled)")
+    base.add_argument("--merchant", required=True, help="the merchant's slug")
+    secret = base.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--token", help="the API token, or - to read it from standard input")
+    secret.add_argument("--token-file", help="a file holding the API token")
+    base.set_defaults(handler=cmd_connect)
     return parser
 
 

@@ -64,7 +64,12 @@ async def list_orders(request: Request) -> Response:
 
 
 #: Platform keys as the shops call themselves.
-PLATFORM_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce"}
+PLATFORM_NAMES = {
+    "shopify": "Shopify",
+    "woocommerce": "WooCommerce",
+    "prestashop": "PrestaShop",
+    "baselinker": "BaseLinker",
+}
 
 
 async def store_state(order: Order) -> dict[str, Any] | None:

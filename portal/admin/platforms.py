@@ -1,4 +1,4 @@
-"""Stores: connect Shopify, WooCommerce or PrestaShop, test the connection, see its sync
+"""Stores: connect Shopify, WooCommerce, PrestaShop or BaseLinker, test the connection, see its sync
 (owners only).
 
 Credentials go through :func:`portal.platforms.connections.connect`, which checks them
@@ -115,10 +115,14 @@ async def sync_store(request: Request) -> Response:
 async def store_settings(request: Request) -> Response:
     connection = await _connection(request)
     async with request.form() as form:
-        write_tracking = form.get("write_tracking") == "1"
+        # Nothing is written back to BaseLinker (no status of the merchant's to set).
+        write_tracking = (
+            form.get("write_tracking") == "1" and connection.platform != Platform.BASELINKER
+        )
         # PrestaShop's webservice documents no refund to write: never queued there.
-        write_returns = (
-            form.get("write_returns") == "1" and connection.platform != Platform.PRESTASHOP
+        write_returns = form.get("write_returns") == "1" and connection.platform not in (
+            Platform.PRESTASHOP,
+            Platform.BASELINKER,
         )
     await PlatformConnection.filter(id=connection.id).update(
         write_tracking=write_tracking, write_returns=write_returns

@@ -1,5 +1,5 @@
-"""Store platforms a merchant connected (Shopify, WooCommerce, PrestaShop) and what syncing
-them keeps.
+"""Store platforms a merchant connected (Shopify, WooCommerce, PrestaShop, BaseLinker) and
+what syncing them keeps.
 
 A :class:`PlatformConnection` holds the store's address and credentials (encrypted like
 carrier accounts) with its health; :class:`PlatformRecord` maps a platform's own id to the
@@ -23,6 +23,7 @@ class Platform(StrEnum):
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
     PRESTASHOP = "prestashop"
+    BASELINKER = "baselinker"
 
 
 class PlatformConnection(Model):
@@ -38,7 +39,7 @@ class PlatformConnection(Model):
     shop_url = fields.CharField(max_length=300)
     #: Shopify: access_token and app_secret. WooCommerce: consumer_key, consumer_secret,
     #: webhook_secret (chosen by Doorstep when it registers its webhooks). PrestaShop:
-    #: api_key (the Webservice key).
+    #: api_key (the Webservice key). BaseLinker: api_token.
     credentials_encrypted = fields.TextField()
     enabled = fields.BooleanField(default=True)
     #: Set when the store refused the credentials (401/403): syncing stops until fixed.

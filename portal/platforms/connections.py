@@ -18,7 +18,7 @@ import httpx
 from portal.crypto import decrypt_json, encrypt_json
 from portal.i18n import _
 from portal.models import Platform, PlatformConnection, PlatformPush, PushState
-from portal.platforms import prestashop, shopify, woocommerce
+from portal.platforms import baselinker, prestashop, shopify, woocommerce
 from portal.platforms.base import Page, PlatformError, Revoked, ShopOrder, ShopProduct
 from portal.platforms.transport import Sleep, Transport
 from portal.settings import Settings
@@ -50,6 +50,7 @@ CREDENTIAL_FIELDS = {
     Platform.SHOPIFY: shopify.CREDENTIAL_FIELDS,
     Platform.WOOCOMMERCE: woocommerce.CREDENTIAL_FIELDS,
     Platform.PRESTASHOP: prestashop.CREDENTIAL_FIELDS,
+    Platform.BASELINKER: baselinker.CREDENTIAL_FIELDS,
 }
 
 
@@ -63,7 +64,9 @@ class ConnectError(ValueError):
 
 def normalise_shop_url(platform: Platform, text: str) -> str:
     """``example.myshopify.com`` or a WordPress or PrestaShop address as
-    ``https://host[/path]``."""
+    ``https://host[/path]``; a BaseLinker account is always BaseLinker's API."""
+    if platform is Platform.BASELINKER:
+        return baselinker.ACCOUNT_URL
     text = text.strip().rstrip("/")
     if platform is Platform.SHOPIFY and "://" not in text:
         text = "https://" + (text if "." in text else f"{text}.myshopify.com")
@@ -101,6 +104,8 @@ def client_for(
         return shopify.ShopifyClient(connection.shop_url, credentials, transport)
     if connection.platform == Platform.PRESTASHOP:
         return prestashop.PrestaShopClient(connection.shop_url, credentials, transport)
+    if connection.platform == Platform.BASELINKER:
+        return baselinker.BaseLinkerClient(connection.shop_url, credentials, transport)
     return woocommerce.WooCommerceClient(connection.shop_url, credentials, transport)
 
 
@@ -143,7 +148,8 @@ async def connect(
         shop_url=url,
         credentials_encrypted="",
         # Writing to PrestaShop moves the order's state: the merchant turns it on.
-        write_tracking=platform is not Platform.PRESTASHOP,
+        # BaseLinker's is not offered (see portal.platforms.baselinker).
+        write_tracking=platform not in (Platform.PRESTASHOP, Platform.BASELINKER),
     )
     connection.credentials_encrypted = encrypt_json(settings, merged)
     client = client_for(connection, settings, http, sleep=sleep)

@@ -78,8 +78,8 @@ async def handle(
     if connection is None:
         return Outcome(404, "unknown_connection")
     platform = Platform(connection.platform)
-    if platform is Platform.PRESTASHOP:
-        return Outcome(404, "no_webhooks")  # PrestaShop core sends none: nothing to trust
+    if platform in (Platform.PRESTASHOP, Platform.BASELINKER):
+        return Outcome(404, "no_webhooks")  # neither sends any: nothing to trust
     signature_header, delivery_header, topic_header = _headers(platform)
     topic = headers.get(topic_header, "")
     if platform is Platform.WOOCOMMERCE and not topic and body.startswith(b"webhook_id="):

@@ -15,6 +15,7 @@ from portal.platforms.backfill import sync_connection
 from tests import factories
 from tests.admin.helpers import admin_app, signed_in_owner
 from tests.conftest import client_for
+from tests.platforms.fake_baselinker import BASELINKER_HOST, BASELINKER_TOKEN, FakeBaseLinker
 from tests.platforms.fakes import (
     PRESTA,
     PRESTA_KEY,
@@ -145,3 +146,50 @@ async def test_the_owner_connects_a_prestashop_store_with_its_webservice_key(
             )
             saved = await PlatformConnection.get(id=connection.id)
             assert (saved.write_tracking, saved.write_returns) == (True, False)
+
+
+async def test_the_owner_connects_a_baselinker_account_with_its_api_token(
+    app: Starlette,
+) -> None:
+    base = FakeBaseLinker()
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(host=BASELINKER_HOST).mock(side_effect=base.answer)
+        async with client_for(app) as staff:
+            _owner, token = await signed_in_owner(staff)
+            form = await staff.get("/admin/stores")
+            assert 'name="api_token"' in form.text
+            assert "BaseLinker sends no webhooks" in form.text
+
+            wrong = await staff.post(
+                "/admin/stores",
+                data={"platform": "baselinker", "api_token": "1-23-ABC", "csrf_token": token},
+            )
+            assert wrong.status_code == 400
+            assert "refused these credentials" in wrong.text
+            # No address to give: the connection is the account.
+            done = await staff.post(
+                "/admin/stores",
+                data={"platform": "baselinker", "api_token": BASELINKER_TOKEN,
+                      "csrf_token": token},
+            )  # fmt: skip
+            assert done.status_code == 303, done.text
+            page = await staff.get("/admin/stores")
+            ((connection, line),) = page.context["stores"]  # type: ignore[attr-defined]
+            assert (connection.platform, connection.shop_url, line["paused"]) == (
+                Platform.BASELINKER, "https://api.baselinker.com", None,
+            )  # fmt: skip
+            # Nothing is written back to BaseLinker: neither setting is offered or kept.
+            assert 'name="write_tracking"' not in page.text
+            assert 'name="write_returns"' not in page.text
+            tested = await staff.post(
+                f"/admin/stores/{connection.id}/test",
+                data={"csrf_token": token},
+                headers={"HX-Request": "true"},
+            )
+            assert "Connected to BaseLinker." in tested.text
+            await staff.post(
+                f"/admin/stores/{connection.id}/settings",
+                data={"csrf_token": token, "write_tracking": "1", "write_returns": "1"},
+            )
+            saved = await PlatformConnection.get(id=connection.id)
+            assert (saved.write_tracking, saved.write_returns) == (False, False)
