@@ -9,8 +9,8 @@ more than 100 requests a minute, is waited out). The client also paces itself to
 documented 100 requests a minute.
 
 HTTP here, pure parsing in the ``parse_*`` functions. Orders are read with ``getOrders``
-as its documentation recommends: confirmed orders only, ``date_confirmed_from`` moved to
-the last order's ``date_confirmed`` plus one second, until a page holds fewer than 100.
+confirmed orders only, ``date_confirmed_from`` moved to the last order's ``date_confirmed``
+(the orders of that second already read are skipped), until a page holds fewer than 100.
 BaseLinker sends no webhooks: the sync is the backfill plus the periodic reconciliation,
 which re-reads the orders confirmed in the last :data:`RECHECK` (an order's status moves
 after it is confirmed; ``getOrders`` filters by confirmation only). Packages come from
@@ -308,12 +308,29 @@ def parse_product(product_id: str, data: dict[str, Any], inventory: Inventory) -
 
 
 def next_cursor(orders: list[dict[str, Any]]) -> str | None:
-    """Where the next page starts: the last order's confirmation plus one second (the
-    documented way; an order cannot be confirmed earlier than one already listed)."""
+    """Where the next page starts: at the last order's confirmation second, naming the
+    orders already read from that second so they are skipped (``"<second>:<id>,<id>"``).
+
+    BaseLinker's documentation moves on to that second plus one, which loses an order
+    confirmed in the same second as the page's last one but listed on the next page.
+    Only a page whose every order shares one second has to step over it that way."""
     if len(orders) < PAGE:
         return None
-    last = max(int(o.get("date_confirmed") or 0) for o in orders)
-    return str(last + 1)
+    last = max(_confirmed(o) for o in orders)
+    read = [str(o.get("order_id")) for o in orders if _confirmed(o) == last]
+    if len(read) >= PAGE:
+        return str(last + 1)
+    return f"{last}:{','.join(read)}"
+
+
+def _confirmed(order: dict[str, Any]) -> int:
+    return int(order.get("date_confirmed") or 0)
+
+
+def _read_cursor(cursor: str) -> tuple[int, set[str]]:
+    """The second a page starts at and the ids of that second already read."""
+    second, _, read = cursor.partition(":")
+    return int(second), set(filter(None, read.split(",")))
 
 
 class BaseLinkerClient:
@@ -375,8 +392,9 @@ class BaseLinkerClient:
         self, cursor: str | None, since: datetime | None, page_size: int = PAGE
     ) -> Page[ShopOrder]:
         statuses = await self.statuses()
+        read: set[str] = set()
         if cursor is not None:
-            start = int(cursor)
+            start, read = _read_cursor(cursor)
         elif since is not None:
             start = int((since - RECHECK).timestamp())
         else:
@@ -388,6 +406,8 @@ class BaseLinkerClient:
         records = [o for o in body.get("orders") or [] if isinstance(o, dict)]
         parsed = []
         for order in records:
+            if str(order.get("order_id")) in read:
+                continue
             packages = None
             if _text(order.get("delivery_package_nr")) and _moved(order, since):
                 answer = await self.call("getOrderPackages", {"order_id": order["order_id"]})

@@ -1,7 +1,7 @@
 """A BaseLinker account end to end, faked at HTTP only (``POST connector.php`` with
 ``X-BLToken``, https://api.baselinker.com/): connect with ``portal connect``, backfill 250
 orders through ``getOrders`` pages of 100 (``date_confirmed_from`` moved to the last
-confirmation plus one second, as the documentation of getOrders says), a package from
+confirmation, whose orders already read are skipped), a package from
 ``getOrderPackages`` becomes a tracked shipment, a reconciliation imports nothing twice, a
 refused token pauses, a blocked token is waited out and the client keeps to 100 requests
 a minute. Payloads: tests/fixtures/baselinker/SOURCE.md."""
@@ -34,7 +34,7 @@ from portal.models import (
 )
 from portal.platforms import webhooks
 from portal.platforms.backfill import OVERLAP, claim_due, sync_connection
-from portal.platforms.baselinker import RECHECK
+from portal.platforms.baselinker import PAGE, RECHECK, next_cursor
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests.platforms.fake_baselinker import (
@@ -124,6 +124,32 @@ async def test_portal_connect_keeps_the_token_encrypted_and_refuses_a_wrong_one(
     assert (answer.status, answer.result) == (404, "no_webhooks")
 
 
+async def test_an_order_confirmed_in_the_same_second_as_a_pages_last_is_not_lost(
+    settings: Settings, store: FakeBaseLinker, http: httpx.AsyncClient
+) -> None:
+    # The 100th and 101st orders were confirmed in the same second: the 101st is listed
+    # on the next page, which the documentation's "last confirmation plus one second"
+    # would start after.
+    boundary = store.orders[7_000_099]["date_confirmed"]
+    store.orders[7_000_100]["date_confirmed"] = boundary
+    connection = await connected(settings, http)
+
+    report = await sync_connection(connection, settings, http)
+
+    assert store.reads()[1] == boundary
+    assert (report.orders_created, report.problems) == (250, [])
+    assert await Order.filter(number="7000100").exists()
+
+
+def test_a_page_confirmed_within_one_second_steps_over_it() -> None:
+    """Only a whole page of one second moves past it (nothing else would end the loop)."""
+    same = [{"order_id": n, "date_confirmed": 1_700_000_000} for n in range(PAGE)]
+    assert next_cursor(same) == "1700000001"
+    mixed = [*same[:-2], *({"order_id": n, "date_confirmed": 1_700_000_005} for n in (8, 9))]
+    assert next_cursor(mixed) == "1700000005:8,9"
+    assert next_cursor(same[:-1]) is None
+
+
 async def test_backfill_reads_250_orders_in_pages_of_100_and_tracks_a_package(
     settings: Settings, store: FakeBaseLinker, http: httpx.AsyncClient
 ) -> None:
@@ -132,9 +158,9 @@ async def test_backfill_reads_250_orders_in_pages_of_100_and_tracks_a_package(
 
     report = await sync_connection(connection, settings, http)
 
-    # From the start, then the 100th and 200th confirmations plus one second.
+    # From the start, then at each page's last confirmation (its order read already).
     assert store.reads() == [
-        None, stamp(BASE + timedelta(minutes=99)) + 1, stamp(BASE + timedelta(minutes=199)) + 1,
+        None, stamp(BASE + timedelta(minutes=99)), stamp(BASE + timedelta(minutes=198)),
     ]  # fmt: skip
     assert (report.orders_created, report.shipments_created, report.problems) == (250, 1, [])
     # Packages are asked for the one order that names a shipping number only.
@@ -187,8 +213,8 @@ async def test_a_reconciliation_brings_a_package_created_later_and_nothing_twice
 
     # Confirmed orders of the last two weeks are read again, from before the watermark.
     since = BASE + timedelta(minutes=249) - OVERLAP - RECHECK
-    assert store.reads() == [stamp(since), stamp(BASE + timedelta(minutes=99)) + 1,
-                             stamp(BASE + timedelta(minutes=199)) + 1]  # fmt: skip
+    assert store.reads() == [stamp(since), stamp(BASE + timedelta(minutes=99)),
+                             stamp(BASE + timedelta(minutes=198))]  # fmt: skip
     assert (report.orders_created, report.orders_updated, report.shipments_created) == (0, 1, 1)
     assert store.count("getOrderPackages") == 1
     shipment = await Shipment.get(tracking_number=DHL_NUMBER)
