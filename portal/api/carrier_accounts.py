@@ -107,6 +107,25 @@ ACCOUNT = component(
         }
     ),
 )
+CARRIER = component(
+    "Carrier",
+    obj(
+        {
+            "key": string(description="What `carrier` names in an account or a shipment."),
+            "name": string(),
+            "credential_fields": {
+                "type": "object",
+                "description": "Credential field → what it is (English): the fields an "
+                "account of this carrier takes.",
+            },
+            "supports_push": {
+                "type": "boolean",
+                "description": "Whether the carrier can push updates to "
+                "`/webhooks/carriers/<carrier>/<account id>`.",
+            },
+        }
+    ),
+)
 CHECK = component(
     "CarrierAccountCheck",
     obj(
@@ -170,7 +189,12 @@ def field_errors(
         adapter = shared.adapter_for(settings, body.get("carrier"))
     if adapter is None or "credentials" not in body:
         return []
-    return validate(credentials_schema(adapter), body["credentials"], "/credentials")
+    errors = validate(credentials_schema(adapter), body["credentials"], "/credentials")
+    takes = f" ({adapter.key} takes: {', '.join(adapter.credential_fields) or 'none'})"
+    return [
+        FieldError(e.pointer, e.detail + takes) if e.detail == "is not a known field" else e
+        for e in errors
+    ]
 
 
 async def checked(
@@ -210,6 +234,25 @@ async def _store(
     except shared.Refused as exc:
         path, problem = next(iter(exc.problems.items()))
         raise invalid_field(f"/{path}", problem.text()) from None
+
+
+async def list_carriers(call: Call) -> Reply:
+    carriers = [shared.adapter_for(call.settings, key) for key in shared.offered(call.settings)]
+    return Reply(
+        200,
+        {
+            "data": [
+                {
+                    "key": adapter.key,
+                    "name": adapter.display_name,
+                    "credential_fields": dict(adapter.credential_fields),
+                    "supports_push": adapter.supports_push,
+                }
+                for adapter in carriers
+                if adapter is not None
+            ]
+        },
+    )
 
 
 async def list_accounts(call: Call) -> Reply:
@@ -276,6 +319,15 @@ _ID = Param(
 _TAG = "carrier accounts"
 
 OPERATIONS = [
+    Operation(
+        "GET",
+        "/carriers",
+        "listCarriers",
+        "The carriers a shop may connect, with the credential fields each takes",
+        _TAG,
+        list_carriers,
+        {200: list_of(CARRIER)},
+    ),
     Operation(
         "GET",
         PATH,

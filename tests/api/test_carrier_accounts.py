@@ -68,6 +68,16 @@ async def test_it_connects_an_account_and_never_answers_its_credentials(
     }
 
 
+async def test_it_lists_the_carriers_offered_with_their_credential_fields(
+    api: httpx.AsyncClient,
+) -> None:
+    carriers = {c["key"]: c for c in (await api.get("/api/v1/carriers")).json()["data"]}
+    assert carriers["dhl"]["name"] == "DHL"
+    assert list(carriers["dhl"]["credential_fields"]) == ["api_key", "webhook_secret"]
+    assert carriers["dhl"]["supports_push"] is True
+    assert list(carriers["inpost"]["credential_fields"]) == ["api_token"]
+
+
 async def test_a_new_account_is_named_after_its_carrier(api: httpx.AsyncClient) -> None:
     created = await api.post(
         "/api/v1/carrier-accounts", json={"carrier": "inpost", "credentials": {}}
@@ -109,6 +119,18 @@ async def test_an_unknown_carrier_is_answered_with_the_carriers_offered(
     refused = await connect(api, carrier="pigeon")
     (error,) = refused.json()["errors"]
     assert error["detail"].startswith("must be one of: ") and "dhl" in error["detail"]
+
+
+async def test_an_undeclared_credential_is_answered_with_the_fields_the_carrier_takes(
+    api: httpx.AsyncClient,
+) -> None:
+    refused = await connect(api, credentials={"apikey": SECRET})
+    assert refused.json()["errors"] == [
+        {
+            "pointer": "/credentials/apikey",
+            "detail": "is not a known field (dhl takes: api_key, webhook_secret)",
+        }
+    ]
 
 
 async def test_a_name_is_unique_in_the_shop(api: httpx.AsyncClient) -> None:
