@@ -448,6 +448,57 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> None:
     print(json.dumps(asyncio.run(_with_db(settings, work)), ensure_ascii=False, indent=2))
 
 
+def cmd_carrier(args: argparse.Namespace, settings: Settings) -> None:
+    import json
+
+    from portal import carrier_command
+
+    document: dict[str, Any] = {}
+    if args.action == "add":
+        credentials: dict[str, Any] = {}
+        try:
+            if args.json == "-":
+                credentials = carrier_command.read_credentials(sys.stdin, "standard input")
+            elif args.json:
+                with open(args.json, encoding="utf-8") as file:
+                    credentials = carrier_command.read_credentials(file, args.json)
+        except OSError as exc:
+            raise CommandError(f"cannot read {args.json}: {exc.strerror}") from None
+        except carrier_command.Refused as exc:
+            raise CommandError(str(exc)) from None
+        document = {"carrier": args.carrier, "credentials": credentials}
+        if args.name is not None:
+            document["name"] = args.name
+        if args.base_url is not None:
+            document["base_url_override"] = args.base_url
+        if args.disabled:
+            document["enabled"] = False
+
+    async def work() -> tuple[int, str]:
+        merchant = await _merchant(args.merchant)
+        try:
+            if args.action == "list":
+                found = await carrier_command.list_accounts(settings, merchant)
+                return 0, json.dumps(found, ensure_ascii=False, indent=2)
+            if args.action == "add":
+                added = await carrier_command.add(settings, merchant, document)
+                return 0, json.dumps(added, ensure_ascii=False, indent=2)
+            if args.action == "remove":
+                return 0, await carrier_command.remove(merchant, args.id)
+            outcome, line = await carrier_command.test(settings, merchant, args.id)
+            return (0 if outcome == "ok" else 1), line
+        except carrier_command.Refused as exc:
+            lines = exc.problems
+            if args.action == "add":
+                return 1, "nothing changed:\n" + "\n".join(f"  {p}" for p in lines)
+            return 1, "\n".join(lines)
+
+    status, text = asyncio.run(_with_db(settings, work))
+    if status:
+        raise CommandError(text)
+    print(text)
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -558,6 +609,37 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     change.add_argument("--json", metavar="FILE", help="the settings to change, as JSON")
     change.set_defaults(handler=cmd_settings)
+
+    carrier = sub.add_parser(
+        "carrier", help="a shop's carrier accounts (as the API's /carrier-accounts)"
+    )
+    carrier_sub = carrier.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = carrier_sub.add_parser(
+        "list", help="print the accounts and their health (JSON; credentials never shown)"
+    )
+    listing.add_argument("--merchant", required=True, help="the merchant's slug")
+    listing.set_defaults(handler=cmd_carrier)
+    add = carrier_sub.add_parser(
+        "add", help="connect an account: checked as the screen checks it, all or nothing"
+    )
+    add.add_argument("--merchant", required=True, help="the merchant's slug")
+    add.add_argument("--carrier", required=True, help="the carrier's key: dhl, inpost, ups…")
+    add.add_argument(
+        "--json", metavar="FILE",
+        help='the credentials as a JSON object ({"api_key": "…"}); - reads standard input',
+    )  # fmt: skip
+    add.add_argument("--name", help="the shop's label for it (default: the carrier's name)")
+    add.add_argument("--base-url", help="call the carrier here (a test endpoint)")
+    add.add_argument("--disabled", action="store_true", help="add it switched off")
+    add.set_defaults(handler=cmd_carrier)
+    for action, text in (
+        ("remove", "remove an account (its shipments stay)"),
+        ("test", "ask the carrier about a sample number with the account (exit 1 unless ok)"),
+    ):
+        command = carrier_sub.add_parser(action, help=text)
+        command.add_argument("--merchant", required=True, help="the merchant's slug")
+        command.add_argument("--id", required=True, type=int, help="the account's id")
+        command.set_defaults(handler=cmd_carrier)
 
     apikey = sub.add_parser("apikey", help="manage REST API keys")
     apikey_sub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -282,3 +282,73 @@ def test_settings_need_a_known_shop_and_something_to_set(migrated: Path) -> None
     assert "no merchant with slug 'nobody'" in unknown.stderr
     assert "key=value settings or --json FILE" in nothing.stderr
     assert "cannot read nope.json" in missing.stderr
+
+
+def test_carrier_add_takes_the_credentials_from_a_file_and_list_test_remove_follow(
+    migrated: Path,
+) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    secrets = migrated / "dhl.json"
+    secrets.write_text(json.dumps({"api_key": "dhl-cli-secret-1"}))
+    added = portal(
+        migrated, "carrier", "add", "--merchant", "acme", "--carrier", "dhl",
+        "--json", str(secrets), "--name", "DHL test", "--base-url", "http://127.0.0.1:9",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    account = json.loads(added.stdout)
+    assert (account["name"], account["base_url_override"]) == ("DHL test", "http://127.0.0.1:9")
+    assert account["credentials"] == {"api_key": True, "webhook_secret": False}
+    listed = portal(migrated, "carrier", "list", "--merchant", "acme")
+    assert json.loads(listed.stdout) == [account]
+    assert "dhl-cli-secret-1" not in added.stdout + listed.stdout
+
+    # Nothing listens there: the test says so and exits 1.
+    tested = portal(migrated, "carrier", "test", "--merchant", "acme", "--id", str(account["id"]))
+    assert tested.returncode == 1
+    assert "DHL test (dhl): unavailable: The carrier did not answer properly" in tested.stderr
+
+    removed = portal(
+        migrated, "carrier", "remove", "--merchant", "acme", "--id", str(account["id"])
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(portal(migrated, "carrier", "list", "--merchant", "acme").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "content", "message"),
+    [
+        (["--carrier", "pigeon"], "{}", "/carrier: must be one of: "),
+        (["--carrier", "dhl", "--base-url", "ftp://x"], "{}", "/base_url_override: Enter a full"),
+        (["--carrier", "dhl"], '{"api_key": 7}', "/credentials/api_key: must be of type string"),
+        (["--carrier", "dhl"], '["k"]', "must hold a JSON object"),
+        (["--carrier", "dhl"], "{", "is not valid JSON"),
+    ],
+)
+def test_carrier_add_refuses_bad_values_and_adds_nothing(
+    migrated: Path, args: list[str], content: str, message: str
+) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    secrets = migrated / "secrets.json"
+    secrets.write_text(content)
+    result = portal(
+        migrated, "carrier", "add", "--merchant", "acme", "--json", str(secrets), *args
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(portal(migrated, "carrier", "list", "--merchant", "acme").stdout) == []
+
+
+def test_carrier_commands_need_a_known_shop_and_account(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    unknown = portal(migrated, "carrier", "list", "--merchant", "nobody")
+    missing = portal(migrated, "carrier", "remove", "--merchant", "acme", "--id", "99")
+    unread = portal(
+        migrated, "carrier", "add", "--merchant", "acme", "--carrier", "dhl", "--json", "no.json"
+    )  # fmt: skip
+
+    assert unknown.returncode == missing.returncode == unread.returncode == 1
+    assert "no merchant with slug 'nobody'" in unknown.stderr
+    assert "merchant 'acme' has no carrier account with id 99" in missing.stderr
+    assert "cannot read no.json" in unread.stderr

@@ -2,14 +2,14 @@
 
 Credentials are encrypted with :func:`portal.crypto.encrypt_json` and never sent back to
 the browser: the form shows which fields are set, and a blank field keeps the old value.
+The rules (names, base URL, credential fields) and the connection test are
+:mod:`portal.carrier_accounts`', shared with the REST API and ``portal carrier``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from starlette.exceptions import HTTPException
@@ -17,62 +17,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from carriers import registry
-from carriers.base import AuthError, CarrierAdapter, CarrierError, NumberHint
+from carriers.base import CarrierAdapter
+from portal import carrier_accounts as shared
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
-from portal.crypto import DecryptionError, decrypt_json, encrypt_json
 from portal.i18n import _, current_locale
 from portal.models import CarrierAccount
 from portal.settings import Settings
 from portal.tracking import accounts as engine_accounts
-from portal.tracking.hints import language_of, track_numbers
-
-TEST_TIMEOUT = 8.0
-#: A well-formed number per carrier: "not found" still proves the credentials work.
-SAMPLE_NUMBERS = {
-    "ups": "1Z999AA10123456784",
-    "fedex": "123456789012",
-    "usps": "9400100000000000000000",
-    "dhl": "1234567890",
-    "gls": "00000000000",
-    "dpd_pl": "0000000000000U",
-    "acs": "0000000000",
-    "boxnow": "0000000000",
-    "speedy": "00000000000",
-    "econt": "0000000000000",
-    "elta": "RR000000000GR",
-    "russian_post": "RR000000000RU",
-    "nova_poshta": "20000000000000",
-    "cdek": "0000000000",
-}
-DEFAULT_SAMPLE = "SBX00000000001"
+from portal.tracking.hints import language_of
 
 
 def _adapter_class(request: Request, key: str) -> type[CarrierAdapter]:
     """The adapter for ``key`` if this portal offers it (no sandbox in production)."""
-    if key not in engine_accounts.offered(request.app.state.settings):
+    adapter = shared.adapter_for(request.app.state.settings, key)
+    if adapter is None:
         raise HTTPException(404)
-    return registry.get(key)
-
-
-def _valid_base_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return adapter
 
 
 async def _account(request: Request) -> CarrierAccount:
     merchant = staff_of(request).merchant
     query = CarrierAccount.filter(id=int_param(request, "account_id"), merchant_id=merchant.id)
     return await get_or_404(query)
-
-
-def _set_fields(account: CarrierAccount | None, settings: Settings) -> set[str]:
-    if account is None:
-        return set()
-    try:
-        stored = decrypt_json(settings, account.credentials_encrypted)
-    except DecryptionError:
-        return set()
-    return {k for k, v in stored.items() if v}
 
 
 @require_staff(owner=True)
@@ -87,7 +53,7 @@ async def list_accounts(request: Request) -> Response:
             "accounts": health,
             "carriers": [
                 (k, registry.get(k).display_name)
-                for k in engine_accounts.offered(request.app.state.settings)
+                for k in shared.offered(request.app.state.settings)
             ],
             "load_errors": registry.load_errors(),
             "message": request.query_params.get("done"),
@@ -101,7 +67,7 @@ def _form_context(
     return {
         "adapter": adapter,
         "account": account,
-        "set_fields": _set_fields(account, request.app.state.settings),
+        "set_fields": shared.set_fields(request.app.state.settings, account),
         "errors": {},
         "values": {
             "name": account.name if account else adapter.display_name,
@@ -130,50 +96,32 @@ async def _save(
     merchant = staff_of(request).merchant
     async with request.form() as form:
         data = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    context = _form_context(request, adapter, account)
-    context["values"] = {
+    given: dict[str, Any] = {
         "name": data.get("name", ""),
         "base_url_override": data.get("base_url_override", ""),
+        # A blank field keeps the saved value: only the fields typed in are sent.
+        "credentials": {
+            field: data[f"cred_{field}"]
+            for field in adapter.credential_fields
+            if data.get(f"cred_{field}")
+        },
     }
-    errors: dict[str, str] = {}
-    name = data.get("name", "")
-    if not name:
-        errors["name"] = _("Give the account a name.")
-    elif (
-        await CarrierAccount.filter(merchant_id=merchant.id, name=name)
-        .exclude(id=account.id if account else 0)
-        .exists()
-    ):
-        errors["name"] = _("Another account already has this name.")
-    base_url = data.get("base_url_override", "")
-    if base_url and not _valid_base_url(base_url):
-        errors["base_url_override"] = _("Enter a full address starting with https://")
-    old: dict[str, str] = {}
-    if account is not None:
-        try:
-            old = decrypt_json(settings, account.credentials_encrypted)
-        except DecryptionError:
-            old = {}
-    credentials = {
-        field: data.get(f"cred_{field}") or old.get(field, "")
-        for field in adapter.credential_fields
-    }
-    if errors:
-        context["errors"] = errors
-        return render(request, "admin/carrier_form.html", context, status=400)
-    encrypted = encrypt_json(settings, credentials)
     if account is None:
-        account = await CarrierAccount.create(
-            merchant_id=merchant.id,
-            carrier_key=adapter.key,
-            name=name,
-            credentials_encrypted=encrypted,
-            base_url_override=base_url or None,
-        )
-    else:
-        await CarrierAccount.filter(id=account.id, merchant_id=merchant.id).update(
-            name=name, credentials_encrypted=encrypted, base_url_override=base_url or None
-        )
+        given["carrier"] = adapter.key
+    values, problems = await shared.clean(settings, merchant.id, given, account)
+    if not problems:
+        try:
+            await shared.save(settings, merchant.id, values, account)
+        except shared.Refused as exc:
+            problems = exc.problems
+    if problems:
+        context = _form_context(request, adapter, account)
+        context["values"] = {
+            "name": given["name"],
+            "base_url_override": given["base_url_override"],
+        }
+        context["errors"] = {path: problem.text(_) for path, problem in problems.items()}
+        return render(request, "admin/carrier_form.html", context, status=400)
     return RedirectResponse("/admin/carriers?done=saved", status_code=303)
 
 
@@ -208,25 +156,15 @@ async def resume_account(request: Request) -> Response:
 async def check_connection(
     account: CarrierAccount, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> tuple[str, str]:
-    """("ok" | "auth" | "unavailable", a sentence for the merchant)."""
-    async with httpx.AsyncClient(timeout=TEST_TIMEOUT, transport=transport) as client:
-        try:
-            adapter = engine_accounts.build_adapter(account, settings, client)
-        except (KeyError, DecryptionError):
-            return "unavailable", _(
-                "The carrier's adapter or the saved credentials cannot be read."
-            )
-        number = SAMPLE_NUMBERS.get(account.carrier_key, DEFAULT_SAMPLE)
-        # A parcel-less call: the only thing known is the language the owner reads, so an
-        # adapter that takes hints is tested through the same path as in a sweep.
-        given = {number: NumberHint(language=language_of(current_locale()))}
-        try:
-            await asyncio.wait_for(track_numbers(adapter, [number], given), TEST_TIMEOUT)
-        except AuthError:
-            return "auth", _("The carrier refused these credentials. Check them and save again.")
-        except (CarrierError, httpx.HTTPError, TimeoutError, OSError):
-            return "unavailable", _("The carrier did not answer properly. Try again in a while.")
-    return "ok", _("Connected: the carrier accepted these credentials.")
+    """("ok" | "auth" | "unavailable", a sentence for the merchant in their language).
+
+    A parcel-less call: the only thing known is the language the owner reads, so an
+    adapter that takes hints is tested through the same path as in a sweep.
+    """
+    outcome, message = await shared.check_connection(
+        account, settings, transport, language=language_of(current_locale())
+    )
+    return outcome, _(message)
 
 
 @require_staff(owner=True)

@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from portal.api import (
     attention,
+    carrier_accounts,
     customers,
     events,
     merchant_settings,
@@ -51,6 +52,7 @@ def all_operations() -> list[Operation]:
         *whatsapp_templates.OPERATIONS,
         *attention.OPERATIONS,
         *merchant_settings.OPERATIONS,
+        *carrier_accounts.OPERATIONS,
     ]
 
 

@@ -301,8 +301,11 @@ class SignedUp:
     api_key: str
 
 
-async def portal_command(database_url: str, var_dir: Path, *args: str) -> str:
-    """Run ``portal <args>`` against the test database in its own process; its output."""
+async def portal_run(
+    database_url: str, var_dir: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``portal <args>`` against the test database in its own process (``stdin``
+    typed into it); what it did."""
     environment = {
         **os.environ,
         "PORTAL_DATABASE_URL": database_url,
@@ -310,14 +313,22 @@ async def portal_command(database_url: str, var_dir: Path, *args: str) -> str:
         "PORTAL_SECRET_KEY": "t" * 40,
         "PORTAL_LOG_LEVEL": "WARNING",
     }
-    done = await asyncio.to_thread(
+    return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "portal.cli", *args],
         capture_output=True,
         text=True,
         env=environment,
         timeout=120,
+        input=stdin,
     )
+
+
+async def portal_command(
+    database_url: str, var_dir: Path, *args: str, stdin: str | None = None
+) -> str:
+    """Run ``portal <args>`` against the test database in its own process; its output."""
+    done = await portal_run(database_url, var_dir, *args, stdin=stdin)
     assert done.returncode == 0, (args, done.stderr)
     return done.stdout
 
@@ -362,8 +373,9 @@ class Opened:
 
 @contextlib.asynccontextmanager
 async def open_with_dhl(app: Starlette, shop: SignedUp) -> AsyncIterator[Opened]:
-    """The owner signs in and connects the shop's DHL account in the workspace (the REST
-    API has no carrier-account endpoint); a customer and the API come along."""
+    """The owner signs in and connects the shop's DHL account in the workspace (a shop
+    without the workspace uses ``/api/v1/carrier-accounts``: test_api_only_carriers.py);
+    a customer and the API come along."""
     async with (
         client_for(app) as staff,
         client_for(app) as customer,
