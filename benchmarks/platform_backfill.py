@@ -9,10 +9,15 @@ single-query cost; the GraphQL Admin API's shape, cursor pagination). Each round
 - A, the import: the database is recreated, one merchant and one Shopify connection are
   written, and the worker's own code path (:func:`portal.platforms.backfill.sync_connection`)
   reads every page and upserts orders, customers (with consent), items and records;
-- B, the bare loop: the same pages read with the same HTTP client and JSON-decoded,
-  nothing else.
+- B, the bare loop: the same pages asked for with the client's own query and variables,
+  read with the same HTTP client and JSON-decoded, nothing else.
 
-A and B alternate (A, B, A, B, …) so drift on a shared machine hits both. Reported:
+The process is set up as ``portal worker`` sets itself up (:func:`portal.runtime.tune_gc`:
+carrier adapters loaded, start-up objects frozen, the worker's collection thresholds),
+and what setting up a round left for the cyclic collector (the migrations) is collected
+before either pass starts its clock. B runs before the first A and after every A (B, A,
+B, A, B, …); each round's ratio is A's rate against B's over the two B passes around it,
+so drift on a shared machine during a round hits both sides. Reported: each round,
 orders/s min/median/max for each, the ratio A/B (target ≥ 0.5), and CPU seconds per
 1,000 orders for this process, the stub and the PostgreSQL backends serving the
 benchmark's database (from /proc; PostgreSQL's shared writers, such as the WAL writer,
@@ -24,6 +29,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
+import itertools
 import os
 import pstats
 import shlex
@@ -47,7 +54,7 @@ from benchmarks.common import (
     served,
     table,
 )
-from portal.platforms.shopify_queries import ORDERS_PAGE
+from portal.platforms.shopify_queries import ORDERS_PAGE, ORDERS_QUERY
 
 #: The client's own page (20: a page of 100 orders would cost over 1,000 points).
 PAGE_SIZE = ORDERS_PAGE
@@ -61,6 +68,8 @@ class Run:
     orders: int
     #: The PostgreSQL backends serving the benchmark's database (0 on SQLite, and for B).
     db_cpu: float = 0.0
+    #: The 1-minute load average when the pass ended.
+    load: float = 0.0
 
 
 def _process_cpu(pid: int) -> float:
@@ -119,6 +128,8 @@ async def import_round(
             ),
         )
         async with httpx.AsyncClient() as http:
+            # The set-up's garbage (migrations, the pool) is not the import's to collect.
+            gc.collect()
             stub_before, cpu_before = _process_cpu(stub_pid), time.process_time()
             db_before = postgres_cpu(database)
             started = time.perf_counter()
@@ -135,21 +146,23 @@ async def import_round(
             print(f"warning: imported {imported} of {count}: {report.summary()}", file=sys.stderr)
     finally:
         await db.disconnect()
-    return Run(seconds, cpu, stub_cpu, imported, db_cpu)
+    return Run(seconds, cpu, stub_cpu, imported, db_cpu, os.getloadavg()[0])
 
 
 async def bare_round(stub: str, stub_pid: int, count: int) -> Run:
     url = f"{stub}/admin/api/2025-01/graphql.json"
     seen = 0
     async with httpx.AsyncClient() as http:
+        gc.collect()  # as before an import
         stub_before, cpu_before = _process_cpu(stub_pid), time.process_time()
         started = time.perf_counter()
         cursor = None
         while True:
+            # The request the client sends (ShopifyClient.orders on a backfill).
             response = await http.post(
                 url,
-                json={"query": "query Orders($first: Int!) { orders(first: $first) }",
-                      "variables": {"first": PAGE_SIZE, "after": cursor}},
+                json={"query": ORDERS_QUERY,
+                      "variables": {"first": PAGE_SIZE, "after": cursor, "query": None}},
                 headers={"X-Shopify-Access-Token": "shpat_bench"},
             )  # fmt: skip
             orders = response.json()["data"]["orders"]
@@ -159,7 +172,7 @@ async def bare_round(stub: str, stub_pid: int, count: int) -> Run:
             cursor = orders["pageInfo"]["endCursor"]
         seconds = time.perf_counter() - started
         cpu, stub_cpu = time.process_time() - cpu_before, _process_cpu(stub_pid) - stub_before
-    return Run(seconds, cpu, stub_cpu, seen)
+    return Run(seconds, cpu, stub_cpu, seen, load=os.getloadavg()[0])
 
 
 def _spread(values: list[float]) -> str:
@@ -205,8 +218,13 @@ async def main(argv: Sequence[str] | None = None) -> int:
     imports: list[Run] = []
     bares: list[Run] = []
     command = ["benchmarks.shopify_stub", "--port", str(port), "--orders", str(args.orders)]
+    import portal.platforms.backfill  # noqa: F401  (start-up imports, as a worker has them)
+    from portal.runtime import tune_gc
+
+    tune_gc()  # what `portal worker` does at start-up
     with served(command, f"{stub}/health", timeout=120):
         pid = _stub_pid(port)
+        bares.append(await bare_round(stub, pid, args.orders))
         for _ in range(args.rounds):
             imports.append(await import_round(args.database, stub, pid, args.orders))
             bares.append(await bare_round(stub, pid, args.orders))
@@ -219,8 +237,37 @@ async def main(argv: Sequence[str] | None = None) -> int:
     engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
     a = [r.orders / r.seconds for r in imports]
     b = [r.orders / r.seconds for r in bares]
-    ratios = [x / y for x, y in zip(a, b, strict=True)]
+    # B's rate around each A: its orders over the mean time of the B passes before and after.
+    around = [
+        (before.orders + after.orders) / (before.seconds + after.seconds)
+        for before, after in itertools.pairwise(bares)
+    ]
+    ratios = [x / y for x, y in zip(a, around, strict=True)]
     per_k = 1000 / args.orders
+    rounds: list[list[object]] = [
+        [
+            "round",
+            "A orders/s",
+            "B orders/s (around A)",
+            "ratio",
+            "CPU s per 1k A: portal / PostgreSQL",
+            "B: portal",
+            "load after A",
+        ]
+    ]
+    for i, (run, rate, rate_b, ratio) in enumerate(zip(imports, a, around, ratios, strict=True)):
+        b_cpu = (bares[i].cpu + bares[i + 1].cpu) / (bares[i].orders + bares[i + 1].orders)
+        rounds.append(
+            [
+                i + 1,
+                f"{rate:,.0f}",
+                f"{rate_b:,.0f}",
+                f"{ratio:.3f}",
+                f"{run.cpu / run.orders * 1000:.3f} / {run.db_cpu / run.orders * 1000:.3f}",
+                f"{b_cpu * 1000:.3f}",
+                f"{run.load:.1f}",
+            ]
+        )
     rows: list[list[object]] = [
         [
             "pass",
@@ -234,8 +281,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(
         f"store backfill on {engine}: Shopify-shaped GraphQL stub (loopback), pages of "
-        f"{PAGE_SIZE}, {args.rounds} rounds A/B interleaved"
+        f"{PAGE_SIZE}, {args.rounds} rounds, B before and after each A"
     )
+    print(table(rounds))
+    print()
     print(table(rows))
     print(
         f"ratio A/B per round: {', '.join(f'{r:.3f}' for r in ratios)} "
