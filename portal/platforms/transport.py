@@ -78,8 +78,13 @@ class Transport:
         else:
             backoff = min(self.base_delay * 2 ** (state.attempt_number - 1), self.max_delay)
             delay = backoff * self.rng.uniform(0.8, 1.2)
-        self.waited.append(delay)
         return delay
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait, and note it. Tenacity computes a wait after the last attempt too, before
+        it sees it must stop: only a wait slept is one taken."""
+        self.waited.append(seconds)
+        await self.sleep(seconds)
 
     async def request(
         self, method: str, url: str, *, check: Check | None = None, **kwargs: Any
@@ -89,7 +94,7 @@ class Transport:
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
             retry=retry_if_exception_type(RetryLater),
-            sleep=self.sleep,
+            sleep=self._sleep,
             reraise=True,
         )
         try:

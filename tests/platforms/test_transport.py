@@ -1,0 +1,77 @@
+"""Calling a store, faked at HTTP only: a store that stays down is given up on after the
+last attempt with exponential waits, ``Retry-After`` is honoured (RFC 9110 §10.2.3), a
+revoked token is not retried, and a 4xx other than those is an error at once."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+import pytest
+import respx
+
+from portal.platforms.base import PlatformError, Revoked, Unavailable
+from portal.platforms.transport import Transport
+
+URL = "https://shop.example.com/wp-json/wc/v3/orders"
+
+
+def transport(client: httpx.AsyncClient, waits: list[float]) -> Transport:
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    return Transport(client, sleep=sleep, rng=random.Random(1))
+
+
+async def test_it_gives_up_after_the_last_attempt_with_exponential_waits() -> None:
+    waits: list[float] = []
+    with respx.mock(assert_all_called=True) as store:
+        route = store.get(URL).mock(return_value=httpx.Response(503))
+        async with httpx.AsyncClient() as client:
+            calls = transport(client, waits)
+            with pytest.raises(Unavailable, match=r"HTTP 503 \(gave up after 6 attempts\)"):
+                await calls.request("GET", URL)
+
+    assert route.call_count == 6
+    assert len(waits) == 5 and calls.waited == waits
+    for attempt, wait in enumerate(waits, start=1):
+        assert 0.8 * 2 ** (attempt - 1) <= wait <= 1.2 * 2 ** (attempt - 1)
+
+
+async def test_it_waits_what_retry_after_says_then_answers() -> None:
+    waits: list[float] = []
+    with respx.mock(assert_all_called=True) as store:
+        store.get(URL).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "3"}),
+                httpx.Response(503, headers={"Retry-After": "1.5"}),
+                httpx.Response(200, json=[]),
+            ]
+        )
+        async with httpx.AsyncClient() as client:
+            response = await transport(client, waits).request("GET", URL)
+
+    assert response.json() == []
+    assert waits == [3.0, 1.5]
+
+
+async def test_it_does_not_retry_a_revoked_token() -> None:
+    waits: list[float] = []
+    with respx.mock(assert_all_called=True) as store:
+        route = store.get(URL).mock(return_value=httpx.Response(401))
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(Revoked):
+                await transport(client, waits).request("GET", URL)
+
+    assert route.call_count == 1 and waits == []
+
+
+async def test_it_reports_another_4xx_at_once() -> None:
+    waits: list[float] = []
+    with respx.mock(assert_all_called=True) as store:
+        route = store.get(URL).mock(return_value=httpx.Response(404, text="no such route"))
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(PlatformError, match="HTTP 404: no such route"):
+                await transport(client, waits).request("GET", URL)
+
+    assert route.call_count == 1 and waits == []
