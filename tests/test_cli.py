@@ -236,6 +236,25 @@ def test_settings_set_changes_a_new_shops_settings_and_show_reads_them(migrated:
     assert settings["surveys"]["wording"] == {"pl": {"nps": "Polecisz {merchant}?"}}
 
 
+def test_settings_set_takes_a_kind_back_to_its_default(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    portal(
+        migrated, "settings", "set", "--merchant", "acme",
+        "notification_rules.delivered=sms", "notification_rules.shipped=sms",
+    )  # fmt: skip
+    by_word = portal(
+        migrated, "settings", "set", "--merchant", "acme", "notification_rules.delivered=default"
+    )
+    change = migrated / "change.json"
+    change.write_text(json.dumps({"notification_rules": {"shipped": None}}))
+    by_json = portal(migrated, "settings", "set", "--merchant", "acme", "--json", str(change))
+
+    assert by_word.returncode == by_json.returncode == 0, by_word.stderr + by_json.stderr
+    assert json.loads(by_word.stdout)["notification_rules"]["delivered"] == ["email"]
+    assert json.loads(by_word.stdout)["notification_rules"]["shipped"] == ["sms"]
+    assert json.loads(by_json.stdout)["notification_rules"]["shipped"] == ["email"]
+
+
 def test_settings_set_takes_a_json_file(migrated: Path) -> None:
     portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
     change = migrated / "change.json"
