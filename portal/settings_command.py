@@ -25,6 +25,7 @@ from portal.models import Merchant
 from portal.settings import Settings
 
 SURVEYS = "surveys"
+LOGO_URL = "logo_url"
 
 
 class Refused(Exception):
@@ -105,7 +106,9 @@ async def change(
     """Check every value of ``document``; save them all, or raise :class:`Refused`."""
     if not isinstance(document, Mapping) or not document:
         raise Refused(["give at least one setting"])
-    shop = {k: v for k, v in document.items() if k != SURVEYS}
+    # ``show``'s ``logo_url`` is read only (``logo`` puts the logo): a document printed by
+    # ``show`` and edited goes back as it is.
+    shop = {k: v for k, v in document.items() if k not in (SURVEYS, LOGO_URL)}
     surveys = document.get(SURVEYS, {})
     errors = [
         *validate(SETTINGS_PATCH, shop),

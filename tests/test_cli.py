@@ -266,6 +266,18 @@ def test_settings_set_takes_a_json_file(migrated: Path) -> None:
     assert (settings["time_zone"], settings["surveys"]["delay_days"]) == ("Europe/Warsaw", 0)
 
 
+def test_what_show_prints_goes_back_through_set(migrated: Path) -> None:
+    """``logo_url`` is read only: an edited copy of ``show``'s output is taken as it is."""
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    shown = json.loads(portal(migrated, "settings", "show", "--merchant", "acme").stdout)
+    edited = migrated / "edited.json"
+    edited.write_text(json.dumps({**shown, "name": "Acme Wear", "logo_url": "https://x/l.png"}))
+    result = portal(migrated, "settings", "set", "--merchant", "acme", "--json", str(edited))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {**shown, "name": "Acme Wear"}
+
+
 @pytest.mark.parametrize(
     ("words", "message"),
     [
