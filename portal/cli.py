@@ -415,9 +415,19 @@ def cmd_customer_erase(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> None:
     import json
 
-    from portal import settings_command
+    from portal import logo, settings_command
 
     document: dict[str, Any] = {}
+    image = b""
+    if args.action == "logo":
+        if bool(args.file) == bool(args.remove):
+            raise CommandError("give the logo's FILE or --remove (one of the two)")
+        if args.file:
+            try:
+                with open(args.file, "rb") as picture:
+                    image = picture.read(logo.MAX_BYTES + 1)
+            except OSError as exc:
+                raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
     if args.action == "set":
         if bool(args.json) == bool(args.assignments):
             raise CommandError("give key=value settings or --json FILE (one of the two)")
@@ -437,9 +447,13 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> None:
     async def work() -> dict[str, Any]:
         merchant = await _merchant(args.merchant)
         if args.action == "show":
-            return await settings_command.show(merchant)
+            return await settings_command.show(merchant, settings)
         try:
-            return await settings_command.change(merchant, document)
+            if args.action == "logo" and args.remove:
+                return await settings_command.remove_logo(merchant, settings)
+            if args.action == "logo":
+                return await settings_command.put_logo(merchant, image, settings)
+            return await settings_command.change(merchant, document, settings)
         except settings_command.Refused as exc:
             raise CommandError(
                 "nothing changed:\n" + "\n".join(f"  {p}" for p in exc.problems)
@@ -605,10 +619,18 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--merchant", required=True, help="the merchant's slug")
     change.add_argument(
         "assignments", nargs="*", metavar="KEY=VALUE",
-        help="e.g. name=Acme channel_order=email,sms surveys.delay_days=3",
+        help="e.g. name=Acme channel_order=email,sms surveys.delay_days=3 "
+        "notification_rules.delivered=default",
     )  # fmt: skip
     change.add_argument("--json", metavar="FILE", help="the settings to change, as JSON")
     change.set_defaults(handler=cmd_settings)
+    put_logo = shop_sub.add_parser(
+        "logo", help="put the shop's logo (PNG, JPEG or WebP, at most 1 MB) or drop it"
+    )
+    put_logo.add_argument("--merchant", required=True, help="the merchant's slug")
+    put_logo.add_argument("file", nargs="?", metavar="FILE", help="the image file")
+    put_logo.add_argument("--remove", action="store_true", help="drop the shop's logo")
+    put_logo.set_defaults(handler=cmd_settings)
 
     carrier = sub.add_parser(
         "carrier", help="a shop's carrier accounts (as the API's /carrier-accounts)"

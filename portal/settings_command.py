@@ -3,9 +3,11 @@
 ``show`` prints what ``GET /api/v1/settings`` answers, with the survey settings
 (``GET /api/v1/settings/surveys``) under ``surveys``. ``set`` takes that same shape, from
 a JSON file or from ``key=value`` words (``surveys.delay_days=3``,
-``notification_rules.delivered=email,sms``), checks it against the API's schemas and
-then :mod:`portal.shop_settings` and :mod:`portal.survey_settings` — the rules of the
-screens and the API — and saves only when nothing is refused.
+``notification_rules.delivered=email,sms``; ``notification_rules.delivered=default``, or
+null in JSON, takes the kind back to its default channels), checks it against the API's
+schemas and then :mod:`portal.shop_settings` and :mod:`portal.survey_settings` — the
+rules of the screens and the API — and saves only when nothing is refused. ``logo``
+puts or drops the shop's logo through :mod:`portal.logo`, as ``/settings/logo`` does.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from portal import shop_settings, survey_settings
-from portal.api.merchant_settings import SETTINGS_PATCH, SURVEY_SETTINGS_PATCH
+from portal import logo, shop_settings, survey_settings
+from portal.api.merchant_settings import SETTINGS_PATCH, SURVEY_SETTINGS_PATCH, shown
 from portal.api.schemas import Schema, resolve, validate
 from portal.models import Merchant
+from portal.settings import Settings
 
 SURVEYS = "surveys"
+LOGO_URL = "logo_url"
 
 
 class Refused(Exception):
@@ -40,13 +44,21 @@ def _schema_at(path: list[str]) -> Schema:
     return schema
 
 
+#: The word that takes a setting which may be null (a message kind's rule) back to its default.
+DEFAULT = "default"
+
+
 def _value(text: str, schema: Schema) -> Any:
     """``text`` as the setting's type: strings as typed, a list as JSON or ``a,b``,
-    anything else as JSON (left as text when it is not, for the schema to refuse)."""
+    ``default`` as null where null is allowed, anything else as JSON (left as text when it
+    is not, for the schema to refuse)."""
     kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "null" in kinds and text.strip() in (DEFAULT, "null"):
+        return None
     if kind == "string":
         return text
-    if kind == "array" and not text.lstrip().startswith("["):
+    if "array" in kinds and not text.lstrip().startswith("["):
         return [item.strip() for item in text.split(",") if item.strip()]
     try:
         return json.loads(text)
@@ -71,15 +83,32 @@ def parse(words: Iterable[str]) -> dict[str, Any]:
     return document
 
 
-async def show(merchant: Merchant) -> dict[str, Any]:
-    return {**shop_settings.current(merchant), SURVEYS: survey_settings.current(merchant)}
+async def show(merchant: Merchant, settings: Settings) -> dict[str, Any]:
+    return {**shown(merchant, settings), SURVEYS: survey_settings.current(merchant)}
 
 
-async def change(merchant: Merchant, document: Mapping[str, Any]) -> dict[str, Any]:
+async def put_logo(merchant: Merchant, data: bytes, settings: Settings) -> dict[str, Any]:
+    """Make ``data`` the shop's logo, or raise :class:`Refused` (nothing changed)."""
+    try:
+        merchant = await logo.store(merchant.id, data, settings)
+    except logo.ImageRejected as exc:
+        raise Refused([logo.ERRORS[exc.code]]) from None
+    return await show(merchant, settings)
+
+
+async def remove_logo(merchant: Merchant, settings: Settings) -> dict[str, Any]:
+    return await show(await logo.remove(merchant.id, settings), settings)
+
+
+async def change(
+    merchant: Merchant, document: Mapping[str, Any], settings: Settings
+) -> dict[str, Any]:
     """Check every value of ``document``; save them all, or raise :class:`Refused`."""
     if not isinstance(document, Mapping) or not document:
         raise Refused(["give at least one setting"])
-    shop = {k: v for k, v in document.items() if k != SURVEYS}
+    # ``show``'s ``logo_url`` is read only (``logo`` puts the logo): a document printed by
+    # ``show`` and edited goes back as it is.
+    shop = {k: v for k, v in document.items() if k not in (SURVEYS, LOGO_URL)}
     surveys = document.get(SURVEYS, {})
     errors = [
         *validate(SETTINGS_PATCH, shop),
@@ -97,9 +126,14 @@ async def change(merchant: Merchant, document: Mapping[str, Any]) -> dict[str, A
     }
     if problems:
         raise Refused(f"{path}: {problem.text()}" for path, problem in problems.items())
-    async with in_transaction():  # both or neither: each save nests in this one
-        if shop_values:
-            merchant = await shop_settings.save(merchant.id, shop_values)
-        if survey_values:
-            merchant = await survey_settings.save(merchant.id, survey_values)
-    return await show(merchant)
+    try:
+        async with in_transaction():  # both or neither: each save nests in this one
+            if shop_values:
+                merchant = await shop_settings.save(merchant.id, shop_values)
+            if survey_values:
+                merchant = await survey_settings.save(merchant.id, survey_values)
+    except survey_settings.Refused as exc:  # another change got in first
+        raise Refused(
+            f"/{SURVEYS}/{path}: {p.text()}" for path, p in exc.problems.items()
+        ) from None
+    return await show(merchant, settings)

@@ -254,18 +254,21 @@ def _pointer_token(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-def _rules(value: Any) -> tuple[dict[str, list[str]], dict[str, Problem]]:
+def _rules(value: Any) -> tuple[dict[str, list[str] | None], dict[str, Problem]]:
     """The channels of each message kind given (the others keep theirs), in the screen's
-    order; a kind or a channel no box offers is refused under its own path."""
+    order, or None for a kind going back to its default; a kind or a channel no box
+    offers is refused under its own path."""
     if not isinstance(value, Mapping):
         return {}, {"notification_rules": Problem(_UNLISTED)}
-    rules: dict[str, list[str]] = {}
+    rules: dict[str, list[str] | None] = {}
     problems: dict[str, Problem] = {}
     for trigger, channels in value.items():
-        if trigger not in RULE_CHANNELS or not _listed(channels, RULE_CHANNELS[trigger]):
+        if trigger in RULE_CHANNELS and channels is None:
+            rules[trigger] = None
+        elif trigger not in RULE_CHANNELS or not _listed(channels, RULE_CHANNELS[trigger]):
             problems[f"notification_rules/{_pointer_token(str(trigger))}"] = Problem(_UNLISTED)
-            continue
-        rules[trigger] = [c for c in RULE_CHANNELS[trigger] if c in channels]
+        else:
+            rules[trigger] = [c for c in RULE_CHANNELS[trigger] if c in channels]
     return rules, problems
 
 
@@ -273,7 +276,8 @@ def clean(given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Problem]]
     """Check and tidy the settings in ``given`` (any of :data:`FIELDS`; others are ignored).
 
     Answers the values to store and the problems by path: a field's name, or
-    ``notification_rules/<kind>`` (JSON Pointer tokens, without the leading slash).
+    ``notification_rules/<kind>`` (JSON Pointer tokens, without the leading slash). A kind's
+    rule given as None drops the shop's choice, so the kind goes on its default channels.
     Every value is checked, so one answer lists every problem.
     """
     values: dict[str, Any] = {}
@@ -319,8 +323,9 @@ async def save(merchant_id: int, values: Mapping[str, Any]) -> Merchant:
 
     The branding keys go into ``Merchant.branding`` beside its logo, and the rules given
     replace those kinds' channels only: a kind not given (an older survey rule, say) keeps
-    its own. The row is locked while it is read and written, so two saves that change
-    different keys of the same column both stay.
+    its own, and one given as None loses it (its default applies). The row is locked while
+    it is read and written, so two saves that change different keys of the same column
+    both stay.
     """
     async with in_transaction() as conn:
         merchant = await Merchant.filter(id=merchant_id).using_db(conn).select_for_update().get()
@@ -330,10 +335,8 @@ async def save(merchant_id: int, values: Mapping[str, Any]) -> Merchant:
             branding.update({k: values[k] for k in BRANDING_KEYS if k in values})
             changes["branding"] = branding
         if "notification_rules" in changes:
-            changes["notification_rules"] = {
-                **(merchant.notification_rules or {}),
-                **changes["notification_rules"],
-            }
+            rules = {**(merchant.notification_rules or {}), **changes["notification_rules"]}
+            changes["notification_rules"] = {k: v for k, v in rules.items() if v is not None}
         if changes:
             await Merchant.filter(id=merchant_id).using_db(conn).update(**changes)
     return await Merchant.get(id=merchant_id)

@@ -136,9 +136,24 @@ def clean(
     if "channels" not in problems and "enabled" not in problems:
         enabled = values.get("enabled", (before or {}).get("enabled", True))
         channels = values.get("channels", (before or {}).get("channels", ["email"]))
-        if enabled and not channels:
-            problems["channels"] = Problem(lazy("Choose at least one way to send surveys."))
+        if (problem := _needs_channel(enabled, channels)) is not None:
+            problems["channels"] = problem
     return values, problems
+
+
+class Refused(Exception):
+    """The change, applied to the settings as they are once the row is locked, would
+    leave surveys on with no channel; ``problems`` are by path, as :func:`clean`'s."""
+
+    def __init__(self, problems: Mapping[str, Problem]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{k}: {p.text()}" for k, p in self.problems.items()))
+
+
+def _needs_channel(enabled: bool, channels: Any) -> Problem | None:
+    if enabled and not channels:
+        return Problem(lazy("Choose at least one way to send surveys."))
+    return None
 
 
 def _merged(old: Any, new: Mapping[str, str]) -> dict[str, str]:
@@ -179,13 +194,23 @@ def current(merchant: Merchant) -> dict[str, Any]:
 
 
 async def save(merchant_id: int, values: Mapping[str, Any]) -> Merchant:
-    """Store values :func:`clean` passed; answers the merchant as stored. The row is
-    locked while it is read and written, so two changes of different keys both stay."""
+    """Store values :func:`clean` passed; answers the merchant as stored.
+
+    The row is locked while it is read and written, so two changes of different keys both
+    stay, and the rule that surveys switched on need a channel is checked again under the
+    lock, on the settings as they are then: of two changes saved at once, one switching
+    surveys on and one taking away their last channel, the second raises :class:`Refused`
+    and changes nothing (with the transaction it runs in).
+    """
     async with in_transaction() as conn:
         merchant = await Merchant.filter(id=merchant_id).using_db(conn).select_for_update().get()
         changes: dict[str, Any] = {}
         if any(key in values for key in FIELDS if key != "delay_days"):
             changes["survey_settings"] = stored(merchant.survey_settings, values)
+            merchant.survey_settings = changes["survey_settings"]  # as it will be stored
+        after = current(merchant)
+        if (problem := _needs_channel(after["enabled"], after["channels"])) is not None:
+            raise Refused({"channels": problem})
         if "delay_days" in values:
             changes["survey_delay_days"] = values["delay_days"]
         if changes:

@@ -236,6 +236,25 @@ def test_settings_set_changes_a_new_shops_settings_and_show_reads_them(migrated:
     assert settings["surveys"]["wording"] == {"pl": {"nps": "Polecisz {merchant}?"}}
 
 
+def test_settings_set_takes_a_kind_back_to_its_default(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    portal(
+        migrated, "settings", "set", "--merchant", "acme",
+        "notification_rules.delivered=sms", "notification_rules.shipped=sms",
+    )  # fmt: skip
+    by_word = portal(
+        migrated, "settings", "set", "--merchant", "acme", "notification_rules.delivered=default"
+    )
+    change = migrated / "change.json"
+    change.write_text(json.dumps({"notification_rules": {"shipped": None}}))
+    by_json = portal(migrated, "settings", "set", "--merchant", "acme", "--json", str(change))
+
+    assert by_word.returncode == by_json.returncode == 0, by_word.stderr + by_json.stderr
+    assert json.loads(by_word.stdout)["notification_rules"]["delivered"] == ["email"]
+    assert json.loads(by_word.stdout)["notification_rules"]["shipped"] == ["sms"]
+    assert json.loads(by_json.stdout)["notification_rules"]["shipped"] == ["email"]
+
+
 def test_settings_set_takes_a_json_file(migrated: Path) -> None:
     portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
     change = migrated / "change.json"
@@ -245,6 +264,18 @@ def test_settings_set_takes_a_json_file(migrated: Path) -> None:
     assert result.returncode == 0, result.stderr
     settings = json.loads(result.stdout)
     assert (settings["time_zone"], settings["surveys"]["delay_days"]) == ("Europe/Warsaw", 0)
+
+
+def test_what_show_prints_goes_back_through_set(migrated: Path) -> None:
+    """``logo_url`` is read only: an edited copy of ``show``'s output is taken as it is."""
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    shown = json.loads(portal(migrated, "settings", "show", "--merchant", "acme").stdout)
+    edited = migrated / "edited.json"
+    edited.write_text(json.dumps({**shown, "name": "Acme Wear", "logo_url": "https://x/l.png"}))
+    result = portal(migrated, "settings", "set", "--merchant", "acme", "--json", str(edited))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {**shown, "name": "Acme Wear"}
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,12 @@ change is merged into what is stored."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from portal import survey_settings
 from portal.admin import surveys as screen
@@ -101,3 +104,49 @@ async def test_save_changes_the_delay_column_and_the_rest_in_one_value(db: str) 
     assert saved.survey_delay_days == 0
     assert saved.survey_settings == {"pilot": "kept", "channels": ["sms"]}
     assert survey_settings.current(await Merchant.get(id=shop.id))["channels"] == ["sms"]
+
+
+async def _until_another_waits_for_a_lock(conn: BaseDBAsyncClient) -> None:
+    """Return once another PostgreSQL session waits for a lock this one holds (the row);
+    fail if none does within a generous bound."""
+    for _attempt in range(3000):
+        rows = await conn.execute_query_dict(
+            "SELECT count(*) AS waiting FROM pg_locks "
+            "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        if rows[0]["waiting"]:
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("the second change never waited for the row")
+
+
+async def test_two_changes_at_once_cannot_leave_surveys_on_without_a_channel(db: str) -> None:
+    """One change takes away the last channel (surveys are off), another switches surveys
+    on (a channel is stored): each passes :func:`clean` on what it read. The first holds
+    the row while the second starts; on PostgreSQL the second, on a connection of its own,
+    waits for the row lock (``SELECT … FOR UPDATE``), then checks again on what the first
+    stored and is refused, changing nothing. (SQLite's one connection runs the second after
+    the first has committed: the same outcome, without a lock to wait for.)"""
+    shop = await factories.merchant(survey_settings={"enabled": False, "channels": ["email"]})
+    before = survey_settings.current(shop)
+    no_channel, first_problems = survey_settings.clean({"channels": []}, before)
+    switch_on, second_problems = survey_settings.clean({"enabled": True}, before)
+    assert first_problems == second_problems == {}
+    started = asyncio.Event()
+
+    async def second() -> Merchant:
+        await started.wait()
+        return await survey_settings.save(shop.id, switch_on)
+
+    racing = asyncio.create_task(second())  # made outside the transaction: its own connection
+    async with in_transaction() as conn:
+        await survey_settings.save(shop.id, no_channel)  # holds the row until this commits
+        started.set()
+        if db.startswith("postgres"):
+            await _until_another_waits_for_a_lock(conn)
+
+    with pytest.raises(survey_settings.Refused) as refused:
+        await racing
+    assert list(refused.value.problems) == ["channels"]
+    stored = survey_settings.current(await Merchant.get(id=shop.id))
+    assert (stored["enabled"], stored["channels"]) == (False, [])

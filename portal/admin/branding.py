@@ -3,20 +3,19 @@ hours, expiry, history retention, the channels offered and which notification go
 
 The views turn form fields into settings (boxes into lists, ranks into an order) and hand
 them to :mod:`portal.shop_settings`, which checks and stores them for the REST API too.
-Logos live under ``var_dir/uploads/logos`` with random names.
+The logo is checked and stored by :mod:`portal.logo`, which the API and the command line
+use too.
 """
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from portal import shop_settings
+from portal import logo, shop_settings
 from portal.admin.auth import render, require_staff, staff_of
 from portal.analytics import labels
 from portal.claims import messages as claim_messages
@@ -24,7 +23,6 @@ from portal.core import images
 from portal.i18n import _, lazy
 from portal.models import Merchant
 from portal.returns import messages as return_messages
-from portal.settings import Settings
 from portal.shop_settings import BRANDING_KEYS, CHANNELS, RULE_CHANNELS, TRIGGERS
 
 TRIGGER_NAMES = {
@@ -137,19 +135,6 @@ async def save_settings(request: Request) -> Response:
     return RedirectResponse("/admin/settings?saved=1", status_code=303)
 
 
-LOGO_ERRORS = {
-    "too_big": lazy("The logo is larger than 1 MB. Save it smaller and try again."),
-    "svg": lazy("SVG logos are not accepted. Upload a PNG, JPEG or WebP image."),
-    "type": lazy("This is not a PNG, JPEG or WebP image."),
-    "corrupt": lazy("This image file seems damaged."),
-    "dimensions": lazy("The logo is larger than 2000 × 2000 pixels."),
-}
-
-
-def logo_dir(settings: Settings) -> Path:
-    return Path(settings.var_dir) / "uploads" / "logos"
-
-
 @require_staff()
 async def upload_logo(request: Request) -> Response:
     merchant = staff_of(request).merchant
@@ -157,33 +142,20 @@ async def upload_logo(request: Request) -> Response:
         upload = form.get("logo")
         data = b""
         if upload is not None and not isinstance(upload, str):
-            data = await upload.read(images.MAX_BYTES + 1)
+            data = await upload.read(logo.MAX_BYTES + 1)
     try:
-        info = images.inspect(data)
-    except images.ImageRejected as exc:
-        return _page(request, logo_error=_(LOGO_ERRORS[exc.code]))
-    folder = logo_dir(request.app.state.settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_urlsafe(18) + info.extension
-    (folder / name).write_bytes(data)
-    branding = dict(merchant.branding or {})
-    old = branding.get("logo_path")
-    branding["logo_path"] = name
-    await Merchant.filter(id=merchant.id).update(branding=branding)
-    if old and "/" not in old:
-        (folder / old).unlink(missing_ok=True)
+        await logo.store(merchant.id, data, request.app.state.settings)
+    except logo.ImageRejected as exc:
+        return _page(request, logo_error=_(logo.ERRORS[exc.code]))
     return RedirectResponse("/admin/settings?saved=1", status_code=303)
 
 
 async def serve_logo(request: Request) -> Response:
     """GET /media/logo/{merchant_slug}: the merchant's logo, public (tracking pages use it)."""
     merchant = await Merchant.get_or_none(slug=request.path_params["merchant_slug"])
-    name = (merchant.branding or {}).get("logo_path") if merchant else None
-    if not name or "/" in name or "\\" in name:
-        raise HTTPException(404)
-    path = logo_dir(request.app.state.settings) / name
-    media_type = images.MEDIA_TYPES.get(path.suffix)
-    if media_type is None or not path.is_file():
+    path = logo.file_of(merchant, request.app.state.settings)
+    media_type = images.MEDIA_TYPES.get(path.suffix) if path is not None else None
+    if path is None or media_type is None:
         raise HTTPException(404)
     return FileResponse(
         path,

@@ -160,7 +160,11 @@ async def save_settings(request: Request) -> Response:
     values, errors = check(data)
     if errors:
         return _page(request, _posted_values(data), errors)
-    await survey_settings.save(merchant.id, values)
+    try:
+        await survey_settings.save(merchant.id, values)
+    except survey_settings.Refused as exc:
+        errors = {_field(path): problem.text(_) for path, problem in exc.problems.items()}
+        return _page(request, _posted_values(data), errors)
     return RedirectResponse("/admin/surveys?saved=1", status_code=303)
 
 

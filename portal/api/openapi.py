@@ -32,7 +32,7 @@ _ERROR_TEXT = {
     405: "This path does not answer that method.",
     409: "A conflicting object exists (or the same Idempotency-Key is still running).",
     413: "The body is too large.",
-    415: "The body is not JSON.",
+    415: "The body is not JSON (or, for an upload, not of a type it takes).",
     422: "Validation failed: see `errors` (and `candidates` for carrier detection).",
     429: "Rate limit reached: see Retry-After.",
 }
@@ -100,6 +100,11 @@ def _operation(op: ops.Operation) -> dict[str, Any]:
         out["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": op.body}},
+        }
+    if op.upload:
+        out["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": schema} for media, schema in op.upload.items()},
         }
     if parameters:
         out["parameters"] = parameters

@@ -87,6 +87,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     description: str = ""
+    #: Media type → schema of a body that is not JSON (an upload): the pipeline leaves it
+    #: unread for the handler, and the document lists these types instead of JSON.
+    upload: dict[str, Schema] | None = None
 
     @property
     def path_params(self) -> tuple[Param, ...]:

@@ -18,6 +18,7 @@ from carriers import registry
 from portal.core.eu import in_eu
 from portal.core.links import start_url, withdrawal_url
 from portal.i18n import lazy
+from portal.logo import url as logo_url
 from portal.notifications import phrases
 from portal.notifications.base import pick_locale
 from portal.settings import Settings
@@ -55,9 +56,7 @@ def _color(value: Any, default: str) -> str:
 def branding(merchant: Any, settings: Settings) -> dict[str, str]:
     """The merchant's branding with every key present and values safe to place in HTML."""
     raw = dict(getattr(merchant, "branding", None) or {})
-    logo = str(raw.get("logo_url") or raw.get("logo_path") or "")
-    if logo and not logo.startswith(("https://", "http://")):
-        logo = f"{settings.public_base_url}/{logo.lstrip('/')}"
+    logo = logo_url(merchant, settings.public_base_url) or ""
     values = {key: str(raw.get(key) or "") for key in BRANDING_KEYS}
     values.update(
         logo_url=logo,

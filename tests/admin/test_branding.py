@@ -199,6 +199,15 @@ async def test_an_svg_logo_is_refused(client: httpx.AsyncClient, db: str) -> Non
     assert "logo_path" not in shop.branding
 
 
+async def test_an_empty_logo_file_is_refused_with_words(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    response = await _upload(client, token, b"", "logo.png")
+    assert response.status_code == 400
+    assert response.context["logo_error"] == "This is not a PNG, JPEG or WebP image."
+    shop = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert "logo_path" not in shop.branding
+
+
 async def test_a_merchant_without_a_logo_gives_404(client: httpx.AsyncClient, db: str) -> None:
     shop = await factories.merchant()
     assert (await client.get(f"/media/logo/{shop.slug}")).status_code == 404

@@ -1,6 +1,7 @@
 """``GET /settings`` and ``PATCH /settings``: a shop configured through the API alone reads
-and changes everything the Settings screen holds but the logo — which channel each message
-goes on included — under the screen's own checks; another shop's key sees only its own.
+and changes everything the Settings screen holds — which channel each message goes on
+included — under the screen's own checks; another shop's key sees only its own. (The logo
+has its own file: test_settings_logo.py.)
 
 The carrier is DHL, faked at the HTTP layer with its documented tracking response
 (https://developer.dhl.com/api-reference/shipment-tracking, tests/fixtures/dhl/).
@@ -169,6 +170,29 @@ async def test_rules_not_sent_keep_their_channels(api: httpx.AsyncClient, shop: 
         "delivered": [],
         "return_approved": [],
     }
+
+
+async def test_null_takes_a_kind_back_to_its_default_channels(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    """``null`` drops the shop's choice for that kind only: it shows (and is sent on) its
+    default channels again, and the kinds not named keep theirs."""
+    await api.patch(
+        "/api/v1/settings",
+        json={"notification_rules": {"delivered": ["email", "sms"], "shipped": []}},
+    )
+    reset = await api.patch("/api/v1/settings", json={"notification_rules": {"delivered": None}})
+    unknown = await api.patch("/api/v1/settings", json={"notification_rules": {"nope": None}})
+    whole = await api.patch("/api/v1/settings", json={"notification_rules": None})
+
+    assert reset.status_code == 200
+    rules = reset.json()["notification_rules"]
+    assert (rules["delivered"], rules["shipped"]) == (["email"], [])
+    await shop.refresh_from_db()
+    assert shop.notification_rules == {"shipped": []}
+    assert unknown.status_code == whole.status_code == 422
+    assert [e["pointer"] for e in unknown.json()["errors"]] == ["/notification_rules/nope"]
+    assert [e["pointer"] for e in whole.json()["errors"]] == ["/notification_rules"]
 
 
 async def test_bad_values_are_refused_each_with_its_pointer_and_nothing_changes(

@@ -78,6 +78,7 @@ def test_the_document_is_structurally_valid() -> None:
                 assert "401" in op["responses"] and "429" in op["responses"]
             if "requestBody" in op:
                 assert {"400", "413", "415", "422"} <= set(op["responses"])
+            if "application/json" in op.get("requestBody", {}).get("content", {}):
                 assert any(p["name"] == "Idempotency-Key" for p in params)
     assert len(operation_ids) == len(set(operation_ids))
 
