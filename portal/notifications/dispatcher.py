@@ -28,7 +28,7 @@ from tortoise.expressions import F
 from portal import db
 from portal.core import draining
 from portal.leased_queue import LeasedQueue
-from portal.models import Channel, Customer, MessageState, OutboxMessage
+from portal.models import Channel, Customer, Merchant, MessageState, OutboxMessage
 from portal.notifications import devmailbox, in_flight, rows
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
@@ -206,6 +206,19 @@ async def dispatch_once(
     return report
 
 
+async def _load(keys: list[rows.Key]) -> list[OutboxMessage]:
+    """The claimed messages with their customers, in order, and each merchant built once
+    for the pass (a pass's messages are mostly one shop's: joined, its row was read and
+    a model built once per message). The shipment and order are read only when a
+    failure needs the recipient's time zone (``lanes._record_failure``)."""
+    messages = await rows.among(keys).select_related("customer").order_by("scheduled_for", "id")
+    merchant_ids = {message.merchant_id for message in messages}
+    merchants = {m.id: m for m in await Merchant.filter(id__in=merchant_ids)}
+    for message in messages:
+        message.merchant = merchants[message.merchant_id]
+    return messages
+
+
 async def _settle(
     settings: Settings,
     keys: list[rows.Key],
@@ -214,11 +227,7 @@ async def _settle(
     http_client: httpx.AsyncClient | None,
     state: Pass,
 ) -> None:
-    messages = (
-        await rows.among(keys)
-        .select_related("merchant", "customer", "shipment", "shipment__order")
-        .order_by("scheduled_for", "id")
-    )
+    messages = await _load(keys)
     live = []
     for message in messages:
         if _opted_out(message):
