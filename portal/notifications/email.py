@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
@@ -127,6 +128,18 @@ def _ascii_address(value: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=64)
+def _from_header(name: str, address: str) -> str:
+    """The shop's From header, the same for all its messages: encoded once."""
+    return mime.encode_address("From", name, address)
+
+
+@lru_cache(maxsize=4)
+def _date_header(second: int) -> str:
+    """``Date:`` for this second (the header has no finer resolution), written once."""
+    return f"Date: {format_datetime(datetime.fromtimestamp(second, UTC))}"
+
+
 def build_email(
     settings: Settings,
     message: OutboxMessage,
@@ -143,14 +156,14 @@ def build_email(
     identity = message_id(message.id, domain)
     headers = [
         mime.encode_text("Subject", message.subject or ""),
-        mime.encode_address("From", merchant.name or "", from_address),
+        _from_header(merchant.name or "", from_address),
         mime.encode_address("To", (customer.name if customer else "") or "", message.recipient),
     ]
     support = _ascii_address(support_email(merchant))
     if support:
         headers.append(f"Reply-To: {support}")
     headers += [
-        f"Date: {format_datetime(now or datetime.now(UTC))}",
+        f"Date: {format_datetime(now)}" if now else _date_header(int(time.time())),
         f"Message-ID: {identity}",
         "Auto-Submitted: auto-generated",
     ]
