@@ -163,8 +163,9 @@ class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is unt
     rather than through ``AsyncClient.request``, which parsed the same URL, merged the same
     client and twilio headers, ran the Basic auth flow and encoded the form through
     several layers for every message (a third of an SMS's CPU with httpx's other work):
-    the URL is parsed once per address, the headers (the client's, twilio's, then
-    ``Authorization``) merged once per set of twilio headers and credentials. The request
+    the URL is parsed once per address, the headers (the client's as they were at the
+    first request, twilio's, then ``Authorization``) merged once per set of twilio
+    headers and credentials (the process's client never changes its own). The request
     on the wire carries the same headers and body; the client's cookie jar is not sent
     (Twilio's API uses none)."""
 
