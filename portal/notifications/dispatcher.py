@@ -218,6 +218,8 @@ async def _load(keys: list[rows.Key]) -> list[OutboxMessage]:
     a model built once per message). The shipment and order are read only when a
     failure needs the recipient's time zone (``lanes._record_failure``)."""
     messages = await rows.among(keys).select_related("customer").order_by("scheduled_for", "id")
+    if not messages:
+        return messages
     merchant_ids = {message.merchant_id for message in messages}
     merchants = {m.id: m for m in await Merchant.filter(id__in=merchant_ids)}
     for message in messages:

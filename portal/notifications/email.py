@@ -108,8 +108,8 @@ def quote_recipient(address: str) -> str:
     return aiosmtplib.email.quote_address(address)
 
 
-#: A quoted-printable-safe unsubscribe subject prefix; the token after it is URL-safe
-#: base64 and dots, which ``urllib.parse.quote`` leaves as they are.
+#: ``urllib.parse.quote("unsubscribe ")``; the token after it (URL-safe base64 and dots)
+#: is what ``quote`` would leave as it is, so it is appended unquoted.
 _UNSUBSCRIBE_SUBJECT = "unsubscribe%20"
 
 
