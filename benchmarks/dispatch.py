@@ -1,15 +1,16 @@
 """Dispatch throughput: outbox emails and SMS sent per second through the real dispatcher.
 
-``python -m benchmarks.dispatch [--messages 10000] [--rounds 3] [--database URL]``
+``python -m benchmarks.dispatch [--messages 10000] [--rounds 3] [--pass-limit N] [--database URL]``
 
 The database is recreated; each round then runs A (bare loop) and B (the dispatcher) for
 e-mail, then for SMS. For B, ``--messages`` due messages are seeded (one customer each,
 text + HTML bodies of a real notification's size), then ``dispatch_once`` passes (the
-worker's job, 100 messages a pass) run until nothing is claimed. Each pass's CPU seconds
-per message are printed for this process (the SMTP sink thread's CPU taken out), the
-server (sink thread or stub process) and the database's PostgreSQL backends (/proc), with
-msg/s min / median / max over the rounds and the B/A ratio of each round; the sink counts
-Message-IDs, so a message sent twice shows as a duplicate.
+worker's job, ``PASS_LIMIT`` messages a pass unless ``--pass-limit``) run until nothing
+is claimed. Each pass's CPU seconds per message are printed for this process (the SMTP
+sink thread's CPU taken out), the server (sink thread or stub process) and the database's
+PostgreSQL backends (/proc), with msg/s min / median / max over the rounds and the B/A
+ratio of each round; the sink counts Message-IDs, so a message sent twice shows as a
+duplicate.
 Emails go over SMTP to an aiosmtpd sink on loopback (a thread of this process that only
 counts); SMS go through the twilio library to a Twilio-shaped stub in a subprocess
 (``python -m benchmarks.twilio_stub``), on the worker's HTTP client.
@@ -55,7 +56,6 @@ from benchmarks.common import (
 
 SID = "AC" + "b" * 32
 TOKEN = "c" * 32
-PASS_LIMIT = 100
 
 TEXT = (
     "Hello Ada,\n\nGood news: your parcel from Benchmark shop was delivered today at 14:32 "
@@ -206,14 +206,17 @@ async def seed(count: int, channel: str) -> None:
     )
 
 
-async def dispatch_all(settings: Any, client: httpx.AsyncClient, name: str) -> Pass:
-    """``dispatch_once`` passes (as the worker's job runs them) until nothing is claimed;
-    the messages sent are then marked delivered so the next round counts its own."""
+async def dispatch_all(
+    settings: Any, client: httpx.AsyncClient, name: str, limit: int | None = None
+) -> Pass:
+    """``dispatch_once`` passes (as the worker's job runs them, ``limit`` messages a pass,
+    the dispatcher's own by default) until nothing is claimed; the messages sent are then
+    marked delivered so the next round counts its own."""
     from portal.models import MessageState, OutboxMessage
-    from portal.notifications.dispatcher import dispatch_once
+    from portal.notifications.dispatcher import PASS_LIMIT, dispatch_once
 
     began = time.perf_counter()
-    while (await dispatch_once(settings, http_client=client, limit=PASS_LIMIT)).claimed:
+    while (await dispatch_once(settings, http_client=client, limit=limit or PASS_LIMIT)).claimed:
         pass
     seconds = time.perf_counter() - began
     sent = await OutboxMessage.filter(state=MessageState.SENT).update(state=MessageState.DELIVERED)
@@ -264,7 +267,7 @@ class Results:
     received: int = 0
 
 
-async def run(count: int, database: str, rounds: int) -> Results:
+async def run(count: int, database: str, rounds: int, limit: int | None = None) -> Results:
     """Per round: bare SMTP loop, dispatcher e-mail, bare httpx loop, dispatcher SMS."""
     from aiosmtpd.controller import Controller
 
@@ -295,7 +298,7 @@ async def run(count: int, database: str, rounds: int) -> Results:
                         await seed(count, "email")
                         before = meter.read()
                         emails = meter.measure(
-                            await dispatch_all(settings, client, "dispatcher, email"),
+                            await dispatch_all(settings, client, "dispatcher, email", limit),
                             before,
                             sms=False,
                         )
@@ -307,7 +310,7 @@ async def run(count: int, database: str, rounds: int) -> Results:
                         await seed(count, "sms")
                         before = meter.read()
                         texts = meter.measure(
-                            await dispatch_all(settings, client, "dispatcher, SMS (twilio)"),
+                            await dispatch_all(settings, client, "dispatcher, SMS (twilio)", limit),
                             before,
                             sms=True,
                         )
@@ -353,6 +356,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--messages", type=int, default=10_000, help="per channel")
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds (default 3)")
     parser.add_argument(
+        "--pass-limit", type=int, help="messages a pass claims (default: the dispatcher's)"
+    )
+    parser.add_argument(
         "--database", default=DEFAULT_POSTGRES, help="dropped and recreated! (default %(default)s)"
     )
     return parser
@@ -360,7 +366,7 @@ def _parser() -> argparse.ArgumentParser:
 
 async def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    results = await run(args.messages, args.database, args.rounds)
+    results = await run(args.messages, args.database, args.rounds, args.pass_limit)
     engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
     rows: list[list[object]] = [
         [

@@ -14,7 +14,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired
 
-from portal.core.signing import id_pair, is_id, serializer, timed_serializer
+from portal.core.signing import id_pair, id_tokens, is_id, serializer, timed_serializer
 from portal.settings import Settings
 
 TRACK_SALT = "track-link"
@@ -54,7 +54,7 @@ def make_preferences_token(settings: Settings, customer_id: int) -> str:
 
     It does not expire: RFC 8058 expects an unsubscribe link to keep working.
     """
-    return str(serializer(settings, UNSUBSCRIBE_SALT).dumps(customer_id))
+    return id_tokens(settings, UNSUBSCRIBE_SALT).dumps(customer_id)
 
 
 def read_preferences_token(settings: Settings, token: str) -> int | None:

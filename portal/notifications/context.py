@@ -66,6 +66,12 @@ def branding(merchant: Any, settings: Settings) -> dict[str, str]:
     return values
 
 
+def support_email(merchant: Any) -> str:
+    """``branding(merchant, settings)["support_email"]`` without building the rest."""
+    raw = getattr(merchant, "branding", None) or {}
+    return str(raw.get("support_email") or "")
+
+
 def merchant_context(merchant: Any, settings: Settings) -> dict[str, Any]:
     return {"name": merchant.name, "branding": branding(merchant, settings)}
 

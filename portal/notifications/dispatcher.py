@@ -28,7 +28,7 @@ from tortoise.expressions import F
 from portal import db
 from portal.core import draining
 from portal.leased_queue import LeasedQueue
-from portal.models import Channel, Customer, MessageState, OutboxMessage
+from portal.models import Channel, Customer, Merchant, MessageState, OutboxMessage
 from portal.notifications import devmailbox, in_flight, rows
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.devmailbox import DevMailboxChannel
@@ -57,6 +57,12 @@ HEARTBEAT = timedelta(seconds=10)
 IN_FLIGHT_GRACE = timedelta(seconds=60)
 #: Recipients served at the same time in one pass.
 LANES = 4
+#: Messages a pass claims (the worker's job, ``portal dispatch``): 50 a lane. Each pass
+#: pays its claim, its load and an SMTP session a lane; at 100 these were about a tenth
+#: of an e-mail's CPU, the SMTP server's included (benchmarks/README.md). A killed
+#: worker leaves up to this many rows marked, each looked up with the provider (SMS) or
+#: sent (e-mail; most were never handed over) when its lease runs out.
+PASS_LIMIT = 200
 
 _QUEUE = LeasedQueue(OutboxMessage, due_field="scheduled_for", partition_key="created_at")
 
@@ -176,7 +182,7 @@ async def dispatch_once(
     *,
     http_client: httpx.AsyncClient | None = None,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int = PASS_LIMIT,
 ) -> DispatchReport:
     """One bounded pass: claim up to ``limit`` due messages and settle each of them."""
     now = now or datetime.now(UTC)
@@ -206,6 +212,21 @@ async def dispatch_once(
     return report
 
 
+async def _load(keys: list[rows.Key]) -> list[OutboxMessage]:
+    """The claimed messages with their customers, in order, and each merchant built once
+    for the pass (a pass's messages are mostly one shop's: joined, its row was read and
+    a model built once per message). The shipment and order are read only when a
+    failure needs the recipient's time zone (``lanes._record_failure``)."""
+    messages = await rows.among(keys).select_related("customer").order_by("scheduled_for", "id")
+    if not messages:
+        return messages
+    merchant_ids = {message.merchant_id for message in messages}
+    merchants = {m.id: m for m in await Merchant.filter(id__in=merchant_ids)}
+    for message in messages:
+        message.merchant = merchants[message.merchant_id]
+    return messages
+
+
 async def _settle(
     settings: Settings,
     keys: list[rows.Key],
@@ -214,11 +235,7 @@ async def _settle(
     http_client: httpx.AsyncClient | None,
     state: Pass,
 ) -> None:
-    messages = (
-        await rows.among(keys)
-        .select_related("merchant", "customer", "shipment", "shipment__order")
-        .order_by("scheduled_for", "id")
-    )
+    messages = await _load(keys)
     live = []
     for message in messages:
         if _opted_out(message):

@@ -8,13 +8,16 @@ retried message keeps its identity and receivers can drop the duplicate.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 import httpx
@@ -23,7 +26,7 @@ from portal.core.links import make_preferences_token, preferences_link
 from portal.models import Customer, Merchant, OutboxMessage
 from portal.notifications import mime
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
-from portal.notifications.context import branding
+from portal.notifications.context import support_email
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,27 @@ def _quoted(address: str) -> str:
     return aiosmtplib.email.quote_address(address)
 
 
+#: A plain ASCII addr-spec (dot-atoms, no quoting, no comments): aiosmtplib's
+#: ``quote_address`` (``email.utils.parseaddr``, a twelfth of an e-mail's CPU) returns
+#: it unchanged between angle brackets, so such recipients skip it.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
+def quote_recipient(address: str) -> str:
+    """``<address>`` for RCPT, exactly as ``aiosmtplib.email.quote_address`` writes it."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return aiosmtplib.email.quote_address(address)
+
+
+#: ``urllib.parse.quote("unsubscribe ")``; the token after it (URL-safe base64 and dots)
+#: is what ``quote`` would leave as it is, so it is appended unquoted.
+_UNSUBSCRIBE_SUBJECT = "unsubscribe%20"
+
+
 def message_id(message_id_number: int, domain: str) -> str:
     return f"<notification.{message_id_number}@{domain}>"
 
@@ -102,6 +126,18 @@ def _ascii_address(value: str) -> str | None:
         return f"{local}@{domain.encode('idna').decode('ascii')}"
     except UnicodeError:
         return None
+
+
+@lru_cache(maxsize=64)
+def _from_header(name: str, address: str) -> str:
+    """The shop's From header, the same for all its messages: encoded once."""
+    return mime.encode_address("From", name, address)
+
+
+@lru_cache(maxsize=4)
+def _date_header(second: int) -> str:
+    """``Date:`` for this second (the header has no finer resolution), written once."""
+    return f"Date: {format_datetime(datetime.fromtimestamp(second, UTC))}"
 
 
 def build_email(
@@ -120,14 +156,14 @@ def build_email(
     identity = message_id(message.id, domain)
     headers = [
         mime.encode_text("Subject", message.subject or ""),
-        mime.encode_address("From", merchant.name or "", from_address),
+        _from_header(merchant.name or "", from_address),
         mime.encode_address("To", (customer.name if customer else "") or "", message.recipient),
     ]
-    support = _ascii_address(branding(merchant, settings)["support_email"])
+    support = _ascii_address(support_email(merchant))
     if support:
         headers.append(f"Reply-To: {support}")
     headers += [
-        f"Date: {format_datetime(now or datetime.now(UTC))}",
+        f"Date: {format_datetime(now)}" if now else _date_header(int(time.time())),
         f"Message-ID: {identity}",
         "Auto-Submitted: auto-generated",
     ]
@@ -136,7 +172,7 @@ def build_email(
         mailbox = getattr(settings, "unsubscribe_mailto", None) or from_address
         # Pre-folded and never encoded: mail providers read only plain URIs here.
         headers.append(
-            f"List-Unsubscribe: <mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>,"
+            f"List-Unsubscribe: <mailto:{mailbox}?subject={_UNSUBSCRIBE_SUBJECT}{token}>,"
             f"\r\n <{preferences_link(settings, customer.id, token)}>"
         )
         headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
@@ -171,6 +207,9 @@ class EmailChannel(MessageChannel):
         self.config = smtp_config(settings)
         self._smtp: aiosmtplib.SMTP | None = None
         self._broken: DeliveryError | None = None
+        #: One envelope awaits four replies (MAIL, RCPT, DATA, the end of the data), each
+        #: of which aiosmtplib would give the whole timeout.
+        self._deadline = 4 * self.config.timeout
 
     async def _connect(self) -> aiosmtplib.SMTP:
         config = self.config
@@ -188,12 +227,27 @@ class EmailChannel(MessageChannel):
         return smtp
 
     @staticmethod
-    async def _sendmail(smtp: aiosmtplib.SMTP, email: bytes, sender: str, recipient: str) -> None:
+    async def _sendmail(
+        smtp: aiosmtplib.SMTP, email: bytes, sender: str, recipient: str, deadline: float
+    ) -> None:
         """One envelope, command by command: what ``SMTP.sendmail`` does for a single
         recipient (reset the envelope after a refusal, all recipients refused raised as
         :class:`aiosmtplib.SMTPRecipientsRefused`), without parsing each address twice
-        more, the sender at all after its first message, or measuring the message again
-        (it is written with CRLF already)."""
+        more (a plain recipient not at all), the sender at all after its first message, or
+        measuring the message again (it is written with CRLF already).
+
+        One deadline for the whole envelope (``deadline`` seconds: the connection's
+        timeout for each reply awaited) instead of a timer per reply; when it passes the
+        connection is closed, as aiosmtplib closes it after a read timeout."""
+        try:
+            async with asyncio.timeout(deadline):
+                await EmailChannel._envelope(smtp, email, sender, recipient)
+        except TimeoutError as exc:
+            smtp.close()
+            raise aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response") from exc
+
+    @staticmethod
+    async def _envelope(smtp: aiosmtplib.SMTP, email: bytes, sender: str, recipient: str) -> None:
         if smtp.is_ehlo_or_helo_needed:
             await smtp.ehlo()
         options = []
@@ -215,17 +269,24 @@ class EmailChannel(MessageChannel):
                 b"MAIL",
                 b"FROM:" + _quoted(sender).encode(encoding),
                 *(option.encode("ascii") for option in options),
+                timeout=None,
             )
             if mail.code != aiosmtplib.SMTPStatus.completed:
                 raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, sender)
-            try:
-                await smtp.rcpt(recipient, encoding=encoding)
-            except aiosmtplib.SMTPRecipientRefused as exc:
-                raise aiosmtplib.SMTPRecipientsRefused([exc]) from exc
-            await smtp.data(email)
+            # RCPT as SMTP.rcpt sends it.
+            rcpt = await smtp.execute_command(
+                b"RCPT", b"TO:" + quote_recipient(recipient).encode(encoding), timeout=None
+            )
+            if rcpt.code not in (
+                aiosmtplib.SMTPStatus.completed,
+                aiosmtplib.SMTPStatus.will_forward,
+            ):
+                refused = aiosmtplib.SMTPRecipientRefused(rcpt.code, rcpt.message, recipient)
+                raise aiosmtplib.SMTPRecipientsRefused([refused])
+            await smtp.data(email, timeout=None)
         except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
             with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
-                await smtp.rset()
+                await smtp.rset(timeout=None)
             raise
 
     async def close(self) -> None:
@@ -248,7 +309,9 @@ class EmailChannel(MessageChannel):
             try:
                 if self._smtp is None:
                     self._smtp = await self._connect()
-                await self._sendmail(self._smtp, email, envelope_from, message.recipient)
+                await self._sendmail(
+                    self._smtp, email, envelope_from, message.recipient, self._deadline
+                )
                 return Sent(provider_id=identity, status="accepted")
             except aiosmtplib.SMTPServerDisconnected as exc:
                 self._smtp = None

@@ -23,7 +23,7 @@ from typing import Any
 from portal import db
 from portal.core import draining, timezones
 from portal.leased_queue import backoff_delay as queue_backoff
-from portal.models import Channel, MessageState, OutboxMessage
+from portal.models import Channel, MessageState, Order, OutboxMessage, Shipment
 from portal.notifications import in_flight, rows
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
 from portal.notifications.sms import OPTED_OUT, honour_opt_out
@@ -72,6 +72,15 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     return queue_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
+async def _order_of(message: OutboxMessage) -> Order | None:
+    """The order of the message's shipment (its shipping country places the recipient),
+    read here: the pass loads it only for the messages that need it, the failed ones."""
+    if message.shipment_id is None:
+        return None
+    shipment = await Shipment.get_or_none(id=message.shipment_id).select_related("order")
+    return shipment.order if shipment is not None else None
+
+
 async def _record_failure(
     settings: Settings,
     message: OutboxMessage,
@@ -85,8 +94,7 @@ async def _record_failure(
     max_attempts = int(getattr(settings, "notify_max_attempts", None) or MAX_ATTEMPTS)
     if not error.permanent and message.attempts < max_attempts:
         merchant = message.merchant
-        shipment = message.shipment
-        order = shipment.order if shipment is not None else None
+        order = await _order_of(message)
         zone = timezones.recipient_zone(
             customer=message.customer,
             order=order,

@@ -154,6 +154,24 @@ async def test_a_retry_never_lands_in_quiet_hours(db: str) -> None:
     assert message.scheduled_for == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 next day
 
 
+async def test_a_retry_keeps_to_the_quiet_hours_of_the_orders_shipping_country(db: str) -> None:
+    """No zone on the customer: the order's shipping country places them (the shipment and
+    order are read for the failure, not loaded with every message)."""
+    p = await parcel(
+        merchant={"time_zone": "America/New_York"},
+        customer={"phone": "+48601234567", "sms_opt_in": True, "time_zone": None},
+        order={"ship_country": "PL"},
+    )
+    late = datetime(2026, 6, 10, 18, 59, 30, tzinfo=UTC)  # 20:59:30 in Warsaw
+    message = await outbox_message(p, channel="sms", scheduled_for=late)
+    with respx.mock:
+        respx.post(MESSAGES_URL).mock(return_value=httpx.Response(500, text="oops"))
+        await dispatch_once(twilio_settings(), now=late)
+
+    await message.refresh_from_db()
+    assert message.scheduled_for == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 in Warsaw
+
+
 def test_backoff_doubles_up_to_a_cap() -> None:
     rng = random.Random(7)
     delays = [backoff_delay(n, rng) for n in range(1, 12)]

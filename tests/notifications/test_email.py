@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
+import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from portal.core.links import read_preferences_token
 from portal.notifications.base import DeliveryError
-from portal.notifications.email import EmailChannel, smtp_config
+from portal.notifications.email import EmailChannel, quote_recipient, smtp_config
 from tests.notifications.helpers import SmtpSink, free_port, make_settings
 
 SHOP = SimpleNamespace(name="Zielony Sklep", branding={"support_email": "help@zielony.test"})
@@ -210,3 +212,49 @@ async def test_it_logs_in_with_the_credentials_in_the_url() -> None:
         controller.stop()
     assert len(sink.messages) == 1
     assert (caught.value.permanent, caught.value.code) == (False, 535)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna@example.test",
+        "A.B-c+d@ex-ample.co.uk",
+        "o'brien@x.test",
+        "a/b=c?d^e`f{g|h}i~j@x.test",
+        "a..b@x.test",
+        "Anna <anna@example.test>",
+        " anna@example.test ",
+        "anna@[192.0.2.1]",
+        '"anna nowak"@example.test',
+        "zoë@example.test",
+    ],
+)
+def test_recipients_are_quoted_as_aiosmtplib_quotes_them(address: str) -> None:
+    assert quote_recipient(address) == aiosmtplib.email.quote_address(address)
+
+
+class _Silent(SmtpSink):
+    """Takes the connection and MAIL, then never answers RCPT."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        await asyncio.sleep(3)
+        return "250 OK"
+
+
+async def test_a_server_that_stops_answering_fails_the_envelope_and_drops_the_connection() -> None:
+    sink = _Silent(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        settings = make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}?timeout=0.1")
+        async with EmailChannel(settings) as sender:
+            with pytest.raises(DeliveryError) as caught:
+                await sender.send(_message(1))
+            connection = sender._smtp
+    finally:
+        controller.stop()
+    assert caught.value.permanent is False
+    assert "SMTP unavailable" in caught.value.message
+    assert connection is None or not connection.is_connected

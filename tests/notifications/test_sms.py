@@ -15,6 +15,7 @@ from portal.notifications.sms import (
     SmsChannel,
     fit_sms_body,
     sms_segments,
+    twilio_client,
 )
 from tests.notifications.helpers import (
     ACCOUNT_SID,
@@ -110,6 +111,40 @@ async def test_it_sends_through_the_messaging_service() -> None:
     }
     expected_auth = httpx.BasicAuth(ACCOUNT_SID, AUTH_TOKEN)._auth_header
     assert request.headers["authorization"] == expected_auth
+
+
+@respx.mock
+async def test_the_request_is_the_one_httpx_would_build() -> None:
+    """The prepared request (URL parsed once, headers merged once) carries the headers and
+    body ``AsyncClient.request`` would have sent with ``data=`` and Basic auth."""
+    route = respx.post(MESSAGES_URL).mock(
+        return_value=httpx.Response(201, json=twilio_payload("message_created"))
+    )
+    async with httpx.AsyncClient(headers={"User-Agent": "Doorstep/test"}) as http:
+        channel = SmsChannel(twilio_settings(), http)
+        body = "Zażółć gęślą jaźń & co: 50% off? https://portal.test/t/a+b"
+        for _ in range(2):  # the second from the caches
+            await channel.send(_message(body=body))  # type: ignore[arg-type]
+            sent = route.calls.last.request
+            expected = http.build_request(
+                "POST",
+                MESSAGES_URL,
+                data={k: v[0] for k, v in parse_qs(sent.content.decode()).items()},
+                # What the twilio library hands its HTTP client for a create.
+                headers=twilio_client(twilio_settings(), http).get_headers(
+                    "POST",
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Accept": "application/json",
+                    },
+                ),
+            )
+            auth = httpx.BasicAuth(ACCOUNT_SID, AUTH_TOKEN)
+            expected = next(auth.sync_auth_flow(expected))
+            assert sent.content == expected.content
+            assert sorted(sent.headers.multi_items()) == sorted(expected.headers.multi_items())
+            assert sent.headers["user-agent"].startswith("twilio-python/")
+            assert parse_qs(sent.content.decode())["Body"] == [body]
 
 
 @respx.mock
