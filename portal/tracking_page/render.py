@@ -13,6 +13,9 @@ zone show within the TTL. The page around it (language menu, CSRF token, forms) 
 same for every parcel of a shop in one language: a number-tier page is that frame
 (``page_cache``), rendered once with holes for the parcel's block, the visitor's token and
 the page's address, and filled per request; the order tier is rendered for each request.
+The fragment itself is the same for every parcel of one *shape* (status, stages, expected
+day, carrier…) in one language but for the parcel's own values: a number-tier fragment
+is ``_status.html`` rendered once per shape with holes for them (``status_frame``).
 """
 
 from __future__ import annotations
