@@ -116,6 +116,7 @@ def test_a_filled_frame_is_what_the_template_writes(locale: str, name: str, url:
         i18n.reset_locale(token)
     assert filled == full
     assert "SBX&lt;&#34;&amp;&gt;01" in filled and "OTHER" not in filled
+    hash(shape_key(VIEWS[name], url, 30))  # a cache key: every keyed field is hashable
 
 
 def test_parcels_of_one_shape_share_a_key() -> None:
