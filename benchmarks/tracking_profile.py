@@ -3,10 +3,13 @@
 The same seeded parcel as ``benchmarks.tracking_page`` (30 events), the real app from
 ``create_app``, requests made through ``httpx.ASGITransport`` (no sockets, no server loop),
 so the profile holds only the portal's own work. Prints the CPU milliseconds a page
-without the profiler, then the functions with the most cumulative time under it.
+without the profiler, then the functions with the most cumulative time under it. With
+``--asgi`` each request is a call of the app's ASGI callable, as uvicorn makes it, without
+the httpx client: the CPU printed is then the portal's alone.
 
     .venv/bin/python -m benchmarks.tracking_profile [--requests 500] [--cache-seconds 0]
         [--database postgres://postgres@127.0.0.1:5432/<name with "bench">] [--top 40]
+        [--asgi]
 
 Without ``--database`` a throwaway SQLite file is used; a PostgreSQL database is DROPPED
 and created afresh (its name must contain "bench").
@@ -21,11 +24,52 @@ import os
 import pstats
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from benchmarks.tracking_page import NUMBER, _fresh_postgres, _seed
 
 
-async def _run(url: str, requests: int, cache_seconds: str, top: int, sort: str) -> None:
+def _direct(app: Any, path: str) -> Callable[[], Awaitable[int]]:
+    """One GET of ``path`` straight into the app's ASGI callable, as uvicorn would call
+    it (no client, no sockets but the database's), answering the status code."""
+    headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench"), (b"accept", b"*/*")]
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def get() -> int:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": list(headers),
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
+        status = 0
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await app(scope, receive, send)
+        return status
+
+    return get
+
+
+async def _run(
+    url: str, requests: int, cache_seconds: str, top: int, sort: str, asgi: bool = False
+) -> None:
     import httpx
 
     from portal import db
@@ -46,19 +90,24 @@ async def _run(url: str, requests: int, cache_seconds: str, top: int, sort: str)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+            direct = _direct(app, f"/track/{NUMBER}")
 
             async def pages(n: int) -> None:
                 for _ in range(n):
-                    client.cookies.clear()  # a first visit each time, like the load generator
-                    response = await client.get(f"/track/{NUMBER}")
-                    if response.status_code != 200:
-                        raise SystemExit(f"status {response.status_code}")
+                    if asgi:  # no cookie sent: a first visit each time
+                        status = await direct()
+                    else:
+                        client.cookies.clear()  # a first visit each time, like the load generator
+                        status = (await client.get(f"/track/{NUMBER}")).status_code
+                    if status != 200:
+                        raise SystemExit(f"status {status}")
 
             await pages(50)  # warm-up: templates compiled, catalogues read
             started = time.process_time()
             await pages(requests)
             cpu = time.process_time() - started
-            print(f"{cpu * 1000 / requests:.3f} ms CPU a page (portal + client, no profiler)")
+            who = "portal alone, ASGI calls" if asgi else "portal + client"
+            print(f"{cpu * 1000 / requests:.3f} ms CPU a page ({who}, no profiler)")
             if top <= 0:
                 return
             profile = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
@@ -82,6 +131,11 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-customer", action="store_true", help="the order without a customer")
+    parser.add_argument(
+        "--asgi",
+        action="store_true",
+        help="call the app's ASGI callable directly (the portal's CPU alone, no httpx client)",
+    )
     args = parser.parse_args()
 
     from portal import db
@@ -93,7 +147,7 @@ def main() -> None:
             asyncio.run(_fresh_postgres(url))
         asyncio.run(db.migrate(url))
         asyncio.run(_seed(url, customer=not args.no_customer))
-        asyncio.run(_run(url, args.requests, args.cache_seconds, args.top, args.sort))
+        asyncio.run(_run(url, args.requests, args.cache_seconds, args.top, args.sort, args.asgi))
 
 
 if __name__ == "__main__":

@@ -79,12 +79,18 @@ class PageConfig:
     #: (brand, language, site, shop) -> number-tier page.html with holes for the parcel
     #: and the visitor (see page_cache; kept whatever ``cache_seconds`` says).
     frames: TTLCache = field(init=False)
+    #: (the view's shape, language, poll interval) -> _status.html with holes for the
+    #: parcel's own values (see status_frame; kept whatever ``cache_seconds`` says).
+    status_frames: TTLCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.lookups = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.fragments = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.pages = TTLCache(self.cache_seconds, clock=lambda: self.cache_clock())
         self.frames = TTLCache(FRAME_SECONDS, max_entries=256, clock=lambda: self.cache_clock())
+        self.status_frames = TTLCache(
+            FRAME_SECONDS, max_entries=1024, clock=lambda: self.cache_clock()
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PageConfig:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple, TypeVar
 
 from tortoise import connections
@@ -153,8 +153,55 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
     )
 
 
-def _model_of(model: type[M], columns: Iterable[str], values: Sequence[Any]) -> M:
-    return model._init_from_db(**dict(zip(columns, values, strict=True)))
+class _Plan(NamedTuple):
+    """How one model is built from its columns' values, in ``_columns`` order."""
+
+    attributes: tuple[str, ...]
+    #: (position, attribute, converter) of the columns the driver does not give as is.
+    converted: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+    custom_generated_pk: bool
+
+
+def _as(kind: Callable[[Any], Any], value: Any) -> Any:
+    return None if value is None else kind(value)
+
+
+@lru_cache(maxsize=16)
+def _plan(model: type[Model], dialect: str) -> _Plan:
+    """The model's plan on this database engine: which columns its driver converts itself
+    differs between them (Tortoise's ``db_native_fields``)."""
+    meta = model._meta
+    position = {column: i for i, column in enumerate(_columns(model))}
+    attribute = {key: name for key, name, _ in meta.db_native_fields}
+    converted: list[tuple[int, str, Callable[[Any], Any]]] = []
+    for key, name, default in meta.db_default_fields:
+        attribute[key] = name
+        converted.append((position[key], name, partial(_as, default.field_type)))
+    for key, name, complex_field in meta.db_complex_fields:
+        attribute[key] = name
+        converted.append((position[key], name, complex_field.to_python_value))
+    return _Plan(
+        tuple(attribute[column] for column in position),
+        tuple(converted),
+        meta.db_pk_column not in meta.generated_db_fields,
+    )
+
+
+def _model_of(model: type[M], dialect: str, values: Sequence[Any]) -> M:
+    """The instance ``model._init_from_db`` builds from these column values (in
+    ``_columns`` order), without its keyword dict and per-field branches: three models a
+    page were a tenth of an uncached page's CPU (benchmarks/README.md, issue 20)."""
+    plan = _plan(model, dialect)
+    instance = model.__new__(model)
+    state = instance.__dict__
+    state["_partial"] = False
+    state["_saved_in_db"] = True
+    state["_custom_generated_pk"] = plan.custom_generated_pk
+    state["_await_when_save"] = {}
+    state.update(zip(plan.attributes, values, strict=True))
+    for i, name, convert in plan.converted:
+        state[name] = convert(values[i])
+    return instance
 
 
 async def _shipments_numbered(
@@ -165,7 +212,8 @@ async def _shipments_numbered(
     kept as a ``CustomerZone`` (``customer_read``). With ``with_events`` the same
     statement reads each shipment's events (``events.attached``)."""
     conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
+    dialect = conn.capabilities.dialect
+    postgres = dialect == "postgres"
     sql = _numbered_sql(len(wanted), merchant_id is not None, postgres, with_events)
     params: list[Any] = [*wanted, merchant_id] if merchant_id is not None else list(wanted)
     _, rows = await conn.execute_query(sql, params)
@@ -177,11 +225,11 @@ async def _shipments_numbered(
     found: dict[str, Shipment] = {}
     for row in rows:
         values = tuple(row)
-        shipment = _model_of(Shipment, shipment_columns, values[:first_merchant])
-        merchant = _model_of(Merchant, merchant_columns, values[first_merchant:first_order])
+        shipment = _model_of(Shipment, dialect, values[:first_merchant])
+        merchant = _model_of(Merchant, dialect, values[first_merchant:first_order])
         order = None
         if values[first_order] is not None:  # the order's id: none for a parcel without one
-            order = _model_of(Order, order_columns, values[first_order:end])
+            order = _model_of(Order, dialect, values[first_order:end])
         customer = None
         if order is not None and order.customer_id is not None:
             customer = CustomerZone(values[end], values[end + 1])

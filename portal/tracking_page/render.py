@@ -13,6 +13,9 @@ zone show within the TTL. The page around it (language menu, CSRF token, forms) 
 same for every parcel of a shop in one language: a number-tier page is that frame
 (``page_cache``), rendered once with holes for the parcel's block, the visitor's token and
 the page's address, and filled per request; the order tier is rendered for each request.
+The fragment itself is the same for every parcel of one *shape* (status, stages, expected
+day, carrier…) in one language but for the parcel's own values: a number-tier fragment
+is ``_status.html`` rendered once per shape with holes for them (``status_frame``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from portal.models import Customer, Merchant, Order, OrderItem, Shipment
 from portal.notifications.preferences_words import preference_words
 from portal.returns import withdrawal
 from portal.tracking.refresh import needs_refresh
-from portal.tracking_page import events, lookup, reach
+from portal.tracking_page import events, lookup, reach, status_frame
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
 from portal.tracking_page.journey import journey_html
@@ -225,9 +228,22 @@ def etag_of(body: bytes) -> str:
 
 
 def render_fragment(request: Request, view: ShipmentView, status_url: str) -> tuple[Markup, str]:
-    context = _fragment_context(request, view, status_url)
-    context["journey"] = journey_html(view.days)
-    html = templates_of(request).get_template(STATUS_TEMPLATE).render(context)
+    """The status fragment and its ETag: from its shape's frame (``status_frame``) when
+    it has one, else rendered in full."""
+    config = config_for(request.app)
+    template = templates_of(request).get_template(STATUS_TEMPLATE)
+    journey = journey_html(view.days)
+    key = status_frame.shape_key(view, status_url, config.poll_seconds)
+    if key is None:
+        context = _fragment_context(request, view, status_url)
+        context["journey"] = journey
+        html = template.render(context)
+    else:
+        frame = config.status_frames.get(key)
+        if frame is None:
+            frame = status_frame.render_frame(template, view, status_url, config.poll_seconds)
+            config.status_frames.put(key, frame)
+        html = status_frame.fill(frame, view, status_url, journey)
     return Markup(html), etag_of(html.encode())
 
 

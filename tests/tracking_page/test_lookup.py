@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from carriers.base import Status
+from portal.models import Shipment
 from portal.tracking_page import events, lookup
 from portal.tracking_page.lookup import Outcome
 from tests import factories
@@ -89,6 +90,36 @@ async def test_the_orders_customer_comes_with_its_row_for_the_pages_time_zone(db
     read = [lookup.customer_read(r.shipment) for r in found if r.shipment]
     assert read == [lookup.CustomerZone("America/New_York", "US"), None, None]
     assert lookup.customer_read(await factories.shipment(merchant)) is lookup.UNREAD
+
+
+async def test_a_numbered_lookup_builds_the_models_the_orm_builds(db: str) -> None:
+    merchant = await factories.merchant(branding={"primary": "#112233"})
+    order = await factories.order(merchant, delivery_preferences={"method": "home"})
+    await factories.shipment(
+        merchant,
+        order=order,
+        tracking_number="SBX00000000001",
+        status=Status.IN_TRANSIT,
+        pickup_point={"kind": "locker", "point_id": "KRA01M"},
+    )
+    [found] = await lookup.find_by_numbers(["SBX00000000001"])
+    assert found.shipment is not None
+    orm = await Shipment.get(id=found.shipment.id).select_related("merchant", "order")
+    for built, loaded in (
+        (found.shipment, orm),
+        (found.shipment.merchant, orm.merchant),
+        (found.shipment.order, orm.order),
+    ):
+        assert type(built) is type(loaded)
+        fields = built._meta.fields_db_projection
+        assert {f: getattr(built, f) for f in fields} == {f: getattr(loaded, f) for f in fields}
+        assert {f: type(getattr(built, f)) for f in fields} == {
+            f: type(getattr(loaded, f)) for f in fields
+        }
+        assert built._saved_in_db and not built._partial
+    found.shipment.status = Status.DELIVERED
+    await found.shipment.save(update_fields=["status"])  # a built model saves like a loaded one
+    assert (await Shipment.get(id=orm.id)).status is Status.DELIVERED
 
 
 async def test_an_order_needs_its_email_or_its_postcode(db: str) -> None:
