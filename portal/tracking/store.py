@@ -150,18 +150,24 @@ async def bulk_insert_ignore(
     rows: Iterable[Sequence[Any]],
     *,
     plain: bool = False,
+    expect_new: bool = False,
 ) -> None:
     """Insert rows in one statement; rows hitting a unique constraint are skipped.
 
     ``plain=True`` says the values are already as stored (text, UTC), skipping the
-    per-value normalisation on the hot path.
+    per-value normalisation on the hot path. ``expect_new=True`` says the caller has
+    left out the rows it knows are stored (ingest reads the known keys under the
+    shipments' lock): on PostgreSQL the rows are copied straight into ``table``, and only
+    if one clashes after all are they inserted again through the staging table.
     """
     data = [list(row) for row in rows] if plain else [[_plain(v) for v in row] for row in rows]
     if not data:
         return
     names = ", ".join(name for name, _ in columns)
     if is_postgres(conn):
-        await _copy_insert_ignore(conn, table, [name for name, _ in columns], data)
+        await _copy_insert_ignore(
+            conn, table, [name for name, _ in columns], data, expect_new=expect_new
+        )
         return
     marks = ", ".join("?" * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
@@ -169,7 +175,12 @@ async def bulk_insert_ignore(
 
 
 async def _copy_insert_ignore(
-    conn: BaseDBAsyncClient, table: str, names: list[str], data: list[list[Any]]
+    conn: BaseDBAsyncClient,
+    table: str,
+    names: list[str],
+    data: list[list[Any]],
+    *,
+    expect_new: bool = False,
 ) -> None:
     """PostgreSQL: binary COPY into a session-local staging table, then one statement that
     empties it into ``table`` skipping conflicts.
@@ -179,18 +190,36 @@ async def _copy_insert_ignore(
     (thousands of events a batch). The staging table lives as long as the connection and
     is emptied by the statement that reads it, all in one transaction (the caller's, or
     one of its own), so a failure cannot leave rows behind for the next call.
+
+    With ``expect_new`` the rows are first copied straight into ``table`` under a
+    savepoint: COPY inserts a partition's rows in batches, and the staging table's write
+    and read are skipped (≈ 3.5 µs of PostgreSQL's CPU a scan, of ≈ 16.5). A unique
+    clash undoes that attempt alone, and the staging path then skips the clashing rows.
     """
     try:
         async with conn.acquire_connection() as raw:
             if raw.is_in_transaction():
-                await _copy_then_move(raw, table, names, data)
+                await _insert_ignoring(raw, table, names, data, expect_new)
             else:
                 async with raw.transaction():
-                    await _copy_then_move(raw, table, names, data)
+                    await _insert_ignoring(raw, table, names, data, expect_new)
     except asyncpg.IntegrityConstraintViolationError as exc:  # as Tortoise would raise them
         raise IntegrityError(exc) from exc
     except asyncpg.PostgresError as exc:
         raise OperationalError(exc) from exc
+
+
+async def _insert_ignoring(
+    raw: Any, table: str, names: list[str], data: list[list[Any]], expect_new: bool
+) -> None:
+    if expect_new:
+        try:
+            async with raw.transaction():  # a savepoint: the caller's transaction is open
+                await raw.copy_records_to_table(table, records=data, columns=names)
+            return
+        except asyncpg.UniqueViolationError:
+            pass  # a row was stored after all: the staging path below skips it
+    await _copy_then_move(raw, table, names, data)
 
 
 async def _copy_then_move(raw: Any, table: str, names: list[str], data: list[list[Any]]) -> None:
@@ -286,7 +315,9 @@ async def insert_events(
         )
         for shipment_id, key, e in events
     )
-    await bulk_insert_ignore(conn, "tracking_event", EVENT_COLUMNS, rows, plain=True)
+    await bulk_insert_ignore(
+        conn, "tracking_event", EVENT_COLUMNS, rows, plain=True, expect_new=True
+    )
 
 
 async def save_states(

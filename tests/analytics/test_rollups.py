@@ -23,9 +23,11 @@ from portal.models import (
     OrderItem,
     ReturnItem,
     ReturnRequest,
+    Shipment,
     SurveyAnswer,
     TrackingEvent,
 )
+from portal.tracking import store
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 from tests.analytics import reference
@@ -279,6 +281,48 @@ async def test_one_insert_of_many_orders_marks_each_day_once(db: str) -> None:
     days = [str(row["day"]) for row in marked]
     assert sorted(set(days)) == ["2026-11-17", "2026-11-18"]
     assert len(days) == (4 if postgres else 6)  # orders and lines: 2 + 2 days, or 3 + 3 rows
+    await assert_same_as_raw(shop)
+
+    await refresh(now=LATER)
+    assert await rows_of("analytics_dirty") == 0
+    await assert_same_as_raw(shop)
+
+
+async def test_one_update_of_many_parcels_marks_each_day_once(db: str) -> None:
+    """A sweep writes its parcels in one ``UPDATE``: the days a changed delivery leaves and
+    lands on are marked, on PostgreSQL once per statement (migration 0028), on SQLite once
+    per row; an update of the poll bookkeeping alone marks nothing. After the job the
+    figures equal the raw queries either way."""
+    shop = await seed_shipments()
+    await refresh(now=LATER)
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    if postgres:  # the migration goes back and forth on this engine
+        migration: Any = importlib.import_module("portal.migrations.0028_statement_update_marks")
+        for statement in migration.backward_sql(True) + migration.forward_sql(True):
+            await conn.execute_script(statement)
+    parcels = await Shipment.filter(merchant=shop, delivered_at__lt=at(21)).order_by("id")
+    p, q, r = parcels  # delivered on the 17th, 18th and 20th
+    await store.bulk_update(
+        conn, "shipment", (("last_polled_at", "timestamptz"),), [(p.id, LATER) for p in parcels]
+    )
+    assert await rows_of("analytics_dirty") == 0
+
+    await store.bulk_update(
+        conn,
+        "shipment",
+        (("delivered_at", "timestamptz"), ("status", "varchar")),
+        # a whole number of days after each was shipped (transit averages stay exact)
+        [(p.id, at(23, 10), "delivered"), (q.id, at(23, 11, 30), "delivered"),
+         (r.id, at(23, 8), "delivered")],
+    )  # fmt: skip
+    marked = await conn.execute_query_dict(
+        "SELECT fact, day FROM analytics_dirty ORDER BY fact, day"
+    )
+    days = [str(row["day"]) for row in marked]
+    assert {row["fact"] for row in marked} == {"delivered"}
+    assert sorted(set(days)) == ["2026-11-17", "2026-11-18", "2026-11-20", "2026-11-23"]
+    assert len(days) == (4 if postgres else 6)  # each day once, or old and new day per row
     await assert_same_as_raw(shop)
 
     await refresh(now=LATER)

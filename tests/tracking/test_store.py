@@ -113,3 +113,23 @@ async def test_rows_outside_a_transaction_are_written_too(db: str) -> None:
     )
 
     assert await StoredEvent.filter(shipment=shipment).count() == 1
+
+
+async def test_a_clash_undoes_only_its_own_attempt_in_the_callers_transaction(db: str) -> None:
+    """On PostgreSQL a batch is copied straight into the table first; a scan stored after
+    all makes that copy fail, and the batch is then written without it, while what the
+    transaction wrote before stays."""
+    shipment = await a_shipment()
+    async with in_transaction() as conn:
+        for scans in ((scan(30),), (scan(30), scan(20))):
+            await store.insert_events(
+                conn,
+                [(shipment.id, event_key(e), e) for e in scans],
+                source=EventSource.POLL,
+                now=NOW,
+            )
+        await Shipment.filter(id=shipment.id).using_db(conn).update(last_error="kept")
+
+    stored = await StoredEvent.filter(shipment=shipment).order_by("occurred_at")
+    assert [e.carrier_code for e in stored] == ["C30", "C20"]
+    assert (await Shipment.get(id=shipment.id)).last_error == "kept"
