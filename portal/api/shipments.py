@@ -26,7 +26,7 @@ from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.core.payloads import order_numbers, shipment_json
-from portal.models import Direction, Order, Shipment
+from portal.models import CarrierAccount, Direction, Order, Shipment
 from portal.tracking import accounts, problems
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
@@ -50,6 +50,12 @@ SHIPMENT_IN = component(
             "origin_country": string(
                 pattern="^[A-Z]{2}$", description="Where the parcel leaves from (ISO 3166)."
             ),
+            "carrier_account_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "The shop's carrier account to poll it through (needed "
+                "when the shop has several for the carrier); sets `carrier` when omitted.",
+            },
         },
     ),
 )
@@ -123,7 +129,16 @@ SHIPMENT = component(
             "tracking_problem": nullable(TRACKING_PROBLEM),
             "created_at": DATE_TIME,
             "updated_at": DATE_TIME,
-        }
+        },
+        {
+            "carrier_account_id": nullable(
+                {
+                    "type": "integer",
+                    "description": "The carrier account it is polled through when one was "
+                    "chosen; null: the shop's only account for the carrier.",
+                }
+            )
+        },
     ),
 )
 
@@ -136,9 +151,12 @@ async def shipments_json(shipments: list[Shipment], now: datetime) -> list[dict[
     numbers = await order_numbers(shipments)
     shop = await problems.shop_accounts(shipments[0].merchant_id)
     return [
-        shipment_json(
-            s, numbers.get(s.order_id), _problem_json(problems.tracking_problem(s, shop, now))
-        )
+        {
+            **shipment_json(
+                s, numbers.get(s.order_id), _problem_json(problems.tracking_problem(s, shop, now))
+            ),
+            "carrier_account_id": s.carrier_account_id,
+        }
         for s in shipments
     ]
 
@@ -184,6 +202,22 @@ def choose_carrier(tracking_number: str, offered: list[str] | None = None) -> st
     return candidates[0][0]
 
 
+async def _chosen_account(call: Call, carrier: str | None) -> CarrierAccount | None:
+    """The shop's own account named by ``carrier_account_id``, if any; it must be for
+    ``carrier`` when both are sent."""
+    account_id = call.body.get("carrier_account_id")
+    if account_id is None:
+        return None
+    account = await CarrierAccount.get_or_none(id=account_id, merchant_id=call.merchant_id)
+    if account is None:
+        raise invalid_field("/carrier_account_id", "no carrier account of this shop has this id")
+    if carrier is not None and carrier != account.carrier_key:
+        raise invalid_field(
+            "/carrier_account_id", f"is a {account.carrier_key} account, not {carrier}"
+        )
+    return account
+
+
 async def create_shipment(call: Call) -> Reply:
     body = call.body
     if not is_plausible(body["tracking_number"]):
@@ -193,6 +227,9 @@ async def create_shipment(call: Call) -> Reply:
     offered = accounts.offered(call.settings)
     if carrier is not None and carrier not in offered:
         raise invalid_field("/carrier", f"must be one of: {', '.join(offered)}")
+    account = await _chosen_account(call, carrier)
+    if account is not None:
+        carrier = account.carrier_key
     pinned = carrier is not None
     carrier = carrier or choose_carrier(number, offered)
     order = None
@@ -215,6 +252,7 @@ async def create_shipment(call: Call) -> Reply:
             direction=Direction(body.get("direction", Direction.OUTBOUND.value)),
             service=body.get("service") or None,
             origin_country=body.get("origin_country") or None,
+            carrier_account=account,
             next_poll_at=call.now,
         )
     except IntegrityError:

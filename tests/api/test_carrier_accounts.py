@@ -19,6 +19,7 @@ from tortoise import connections
 
 from portal.crypto import decrypt_json
 from portal.models import CarrierAccount, Merchant, Shipment
+from portal.tracking.sweep import sweep_until_idle
 from tests import factories
 from tests.api.conftest import api_client, make_key
 from tests.carriers.helpers import load_fixture
@@ -307,3 +308,64 @@ async def test_the_key_of_one_shop_lists_only_its_accounts(
     assert (await connect(api)).status_code == 201
     names = [a["name"] for a in (await api.get("/api/v1/carrier-accounts")).json()["data"]]
     assert names == ["DHL Express"]
+
+
+@respx.mock(assert_all_called=True)
+async def test_a_parcel_can_be_polled_through_one_of_two_accounts_of_its_carrier(
+    api: httpx.AsyncClient, api_app: Starlette, respx_mock: respx.MockRouter
+) -> None:
+    keys: list[str | None] = []
+
+    def dhl(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers.get("DHL-API-Key"))
+        return httpx.Response(
+            404, json=NOT_FOUND, headers={"content-type": "application/problem+json"}
+        )
+
+    respx_mock.get(DHL_TRACK).mock(side_effect=dhl)
+    (await connect(api, name="DHL Parcel", credentials={"api_key": "parcel-key"})).json()
+    express = (await connect(api)).json()
+
+    chosen = await api.post(
+        "/api/v1/shipments",
+        json={"tracking_number": "1234567891", "carrier_account_id": express["id"]},
+    )
+    unassigned = await api.post(
+        "/api/v1/shipments", json={"tracking_number": "1234567892", "carrier": "dhl"}
+    )
+
+    assert chosen.status_code == 201, chosen.text
+    body = chosen.json()
+    assert (body["carrier"], body["carrier_pinned"], body["carrier_account_id"]) == (
+        "dhl",
+        True,
+        express["id"],
+    )
+    assert body["tracking_problem"] is None
+    # With two accounts for the carrier, a parcel that names none is not guessed at.
+    assert unassigned.json()["tracking_problem"]["code"] == "no_carrier_account"
+    async with httpx.AsyncClient() as http:
+        await sweep_until_idle(api_app.state.settings, client=http)
+    assert keys == [SECRET]
+
+
+async def test_a_parcels_account_must_be_the_shops_own_and_for_its_carrier(
+    api: httpx.AsyncClient, api_app: Starlette
+) -> None:
+    theirs = await factories.carrier_account(
+        await factories.merchant(),
+        carrier_key="dhl",
+        credentials={"api_key": SECRET},
+        settings=api_app.state.settings,
+    )
+    mine = (await connect(api)).json()
+    for sent, detail in (
+        ({"carrier_account_id": theirs.id}, "no carrier account of this shop has this id"),
+        ({"carrier_account_id": mine["id"], "carrier": "inpost"}, "is a dhl account, not inpost"),
+    ):
+        refused = await api.post(
+            "/api/v1/shipments", json={"tracking_number": "1234567891", **sent}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"] == [{"pointer": "/carrier_account_id", "detail": detail}]
+    assert not await Shipment.exists()
