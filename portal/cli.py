@@ -262,13 +262,19 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
 
     platform = Platform(args.platform)
     if platform is Platform.SHOPIFY:
-        credentials = {"access_token": args.token or "", "app_secret": args.app_secret or ""}
+        credentials = {
+            "access_token": _secret_from(args.token, None),
+            "app_secret": _secret_from(args.app_secret, None),
+        }
     elif platform is Platform.PRESTASHOP:
-        credentials = {"api_key": args.key or ""}
+        credentials = {"api_key": _secret_from(args.key, None)}
     elif platform is Platform.BASELINKER:
         credentials = {"api_token": _secret_from(args.token, getattr(args, "token_file", None))}
     else:
-        credentials = {"consumer_key": args.key or "", "consumer_secret": args.secret or ""}
+        credentials = {
+            "consumer_key": _secret_from(args.key, None),
+            "consumer_secret": _secret_from(args.secret, None),
+        }
     merchant = await _merchant(args.merchant)
     try:
         done = await connections.connect(
@@ -301,8 +307,9 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
 
 
 def _secret_from(value: str | None, path: str | None) -> str:
-    """A secret given as ``-`` (read from standard input) or in a file, so that it stays
-    out of the shell's history and the process list; a plain value is taken as it is."""
+    """A secret given as ``-`` (one line of standard input: several ``-`` read a line each,
+    in the order of the parameters) or in a file, so that it stays out of the shell's
+    history and the process list; a plain value is taken as it is."""
     if path:
         try:
             with open(path, encoding="utf-8") as handle:
@@ -682,13 +689,17 @@ def build_parser() -> argparse.ArgumentParser:
     shop = stores.add_parser("shopify", help="a custom app's Admin API access token")
     shop.add_argument("--merchant", required=True, help="the merchant's slug")
     shop.add_argument("--url", "--shop", required=True, help="example.myshopify.com")
-    shop.add_argument("--token", required=True, help="the Admin API access token (shpat_…)")
-    shop.add_argument("--app-secret", required=True, help="the app's API secret key")
+    shop.add_argument(
+        "--token", required=True, help="the Admin API access token (shpat_…), or - for stdin"
+    )
+    shop.add_argument(
+        "--app-secret", required=True, help="the app's API secret key, or - for stdin"
+    )
     woo = stores.add_parser("woocommerce", help="REST API keys (read/write)")
     woo.add_argument("--merchant", required=True, help="the merchant's slug")
     woo.add_argument("--url", required=True, help="https://shop.example.com")
-    woo.add_argument("--key", required=True, help="the consumer key (ck_…)")
-    woo.add_argument("--secret", required=True, help="the consumer secret (cs_…)")
+    woo.add_argument("--key", required=True, help="the consumer key (ck_…), or - for stdin")
+    woo.add_argument("--secret", required=True, help="the consumer secret (cs_…), or - for stdin")
     for cmd in (shop, woo):
         cmd.add_argument(
             "--no-webhooks", action="store_true", help="do not register Doorstep's webhooks"
@@ -697,7 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
     presta = stores.add_parser("prestashop", help="a Webservice key (no webhooks: reconciled)")
     presta.add_argument("--merchant", required=True, help="the merchant's slug")
     presta.add_argument("--url", required=True, help="https://shop.example.pl (its /api)")
-    presta.add_argument("--key", required=True, help="the Webservice key")
+    presta.add_argument("--key", required=True, help="the Webservice key, or - for stdin")
     presta.set_defaults(handler=cmd_connect)
     base = stores.add_parser("baselinker", help="an API token (no webhooks: reconciled)")
     base.add_argument("--merchant", required=True, help="the merchant's slug")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -96,6 +97,20 @@ async def test_portal_connect_registers_signed_webhooks_and_refuses_bad_keys(
         )
     with pytest.raises(CommandError, match="no merchant"):
         await connect_store(cli_args(merchant="nobody"), settings, http)
+
+
+async def test_portal_connect_reads_the_keys_from_standard_input(
+    settings: Settings, store: FakeWoo, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--key - --secret -``: one line each, in order, so neither is in the shell's
+    history or the process list."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{WOO_KEY}\n{WOO_SECRET}\n"))
+    said = [f"Connected woocommerce store {WOO} (250 orders).", "Webhooks registered: 4."]
+
+    connection = await connect_by_cli(settings, http, cli_args(key="-", secret="-"), said)
+
+    stored = decrypt_json(settings, connection.credentials_encrypted)
+    assert (stored["consumer_key"], stored["consumer_secret"]) == (WOO_KEY, WOO_SECRET)
 
 
 async def test_backfill_follows_the_link_header_through_250_orders_once(
