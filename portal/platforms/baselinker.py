@@ -358,8 +358,7 @@ class BaseLinkerClient:
             oldest = self.sent.popleft()
             wait = oldest + WINDOW - self.clock()
             if wait > 0:
-                self.transport.waited.append(wait)
-                await self.transport.sleep(wait)
+                await self.transport.pause(wait)
         self.sent.append(self.clock())
 
     async def call(self, method: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -397,8 +397,7 @@ class ShopifyClient:
     async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The ``data`` of one query; waits first when the last answer left the bucket short."""
         if self._pause > 0:
-            self.transport.waited.append(self._pause)
-            await self.transport.sleep(self._pause)
+            await self.transport.pause(self._pause)
             self._pause = 0.0
         decoded: list[dict[str, Any]] = []
         await self.transport.request(

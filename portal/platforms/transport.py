@@ -80,9 +80,10 @@ class Transport:
             delay = backoff * self.rng.uniform(0.8, 1.2)
         return delay
 
-    async def _sleep(self, seconds: float) -> None:
-        """Wait, and note it. Tenacity computes a wait after the last attempt too, before
-        it sees it must stop: only a wait slept is one taken."""
+    async def pause(self, seconds: float) -> None:
+        """Wait, and note it in :attr:`waited`: every wait a store's pace, throttle or
+        retry takes goes through here. (Tenacity computes a wait after the last attempt
+        too, before it sees it must stop: only a wait slept is one taken.)"""
         self.waited.append(seconds)
         await self.sleep(seconds)
 
@@ -94,7 +95,7 @@ class Transport:
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
             retry=retry_if_exception_type(RetryLater),
-            sleep=self._sleep,
+            sleep=self.pause,
             reraise=True,
         )
         try:
