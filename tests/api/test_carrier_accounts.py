@@ -38,6 +38,17 @@ async def connect(api: httpx.AsyncClient, **fields: object) -> httpx.Response:
     return await api.post("/api/v1/carrier-accounts", json=body)
 
 
+async def another_shops_account(app: Starlette, **fields: object) -> CarrierAccount:
+    """A DHL account of a merchant other than the API key's."""
+    return await factories.carrier_account(
+        await factories.merchant(),
+        carrier_key="dhl",
+        credentials={"api_key": SECRET},
+        settings=app.state.settings,
+        **fields,
+    )
+
+
 async def test_it_connects_an_account_and_never_answers_its_credentials(
     api: httpx.AsyncClient, api_app: Starlette, shop: Merchant
 ) -> None:
@@ -191,13 +202,7 @@ async def test_a_refused_change_changes_nothing(api: httpx.AsyncClient) -> None:
 async def test_another_merchants_account_is_not_found(
     api: httpx.AsyncClient, api_app: Starlette
 ) -> None:
-    theirs = await factories.carrier_account(
-        await factories.merchant(),
-        carrier_key="dhl",
-        credentials={"api_key": SECRET},
-        settings=api_app.state.settings,
-        paused_reason="refused",
-    )
+    theirs = await another_shops_account(api_app, paused_reason="refused")
     path = f"/api/v1/carrier-accounts/{theirs.id}"
     assert (await api.get(path)).status_code == 404
     assert (await api.patch(path, json={"name": "Mine now"})).status_code == 404
@@ -352,12 +357,7 @@ async def test_a_parcel_can_be_polled_through_one_of_two_accounts_of_its_carrier
 async def test_a_parcels_account_must_be_the_shops_own_and_for_its_carrier(
     api: httpx.AsyncClient, api_app: Starlette
 ) -> None:
-    theirs = await factories.carrier_account(
-        await factories.merchant(),
-        carrier_key="dhl",
-        credentials={"api_key": SECRET},
-        settings=api_app.state.settings,
-    )
+    theirs = await another_shops_account(api_app)
     mine = (await connect(api)).json()
     for sent, detail in (
         ({"carrier_account_id": theirs.id}, "no carrier account of this shop has this id"),
