@@ -56,6 +56,12 @@ class PlatformConnection(Model):
     last_error_at = fields.DatetimeField(null=True)
     #: [{"topic": "orders/create", "id": "gid://shopify/WebhookSubscription/1"}, ...]
     webhooks: list[dict[str, Any]] = fields.JSONField(default=list)
+    #: BaseLinker's event journal (``getJournalList``): the last entry read, whether the
+    #: account's journal answers (``on``), was found silent (``off``: the merchant was told
+    #: once) or is not known yet (None), and when it was last read.
+    journal_log_id = fields.BigIntField(null=True)
+    journal = fields.CharField(max_length=8, null=True)
+    journal_read_at = fields.DatetimeField(null=True)
     webhooks_forged = fields.IntField(default=0)
     webhooks_replayed = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)

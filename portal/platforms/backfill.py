@@ -11,6 +11,15 @@ so the database's work on one batch overlaps the parsing of the next (one core p
 the database has the other). A 401/403 pauses the connection; other failures are kept
 as its last error and retried next run.
 
+A store that keeps a journal of order events (BaseLinker, :class:`JournalClient`) has it
+read first, from the last entry read: the orders it names are read again by id after the
+pass (those whose package was created always, the others unless the pass read them),
+and while the journal is trusted (it answered with entries before, and was read within
+its span) the pass reads only the confirmations since the watermark instead of the
+last two weeks. A journal that answers an error, or stays silent while orders move, is
+off: the reconciliation stays as without one, and the merchant is told once
+(:data:`JOURNAL_OFF` as the connection's last error).
+
 :func:`sync_job` is the worker's unit: it claims one due connection with a conditional
 update (exactly one row changed: it is ours), so any number of workers share them.
 """
@@ -26,10 +35,18 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from portal.crypto import DecryptionError
+from portal.i18n import lazy
 from portal.models import PlatformConnection
-from portal.platforms.base import Page, PlatformError, Revoked, ShopOrder
-from portal.platforms.connections import PlatformClient, client_for, pause
-from portal.platforms.sync import SyncReport, Target, apply_orders, apply_products
+from portal.platforms import baselinker_journal
+from portal.platforms.base import Journal, Page, PlatformError, Revoked, ShopOrder
+from portal.platforms.connections import JournalClient, PlatformClient, client_for, pause
+from portal.platforms.sync import (
+    SyncReport,
+    Target,
+    apply_order_parcels,
+    apply_orders,
+    apply_products,
+)
 from portal.platforms.transport import Sleep
 from portal.settings import Settings
 from portal.tracking import accounts
@@ -43,6 +60,14 @@ LEASE = timedelta(minutes=10)
 PAGE_SIZE = 100
 #: Orders written per transaction (pages are gathered up to this many).
 APPLY_BATCH = 1000
+#: Told once, as the connection's last error, when the store's journal is found off.
+JOURNAL_OFF = lazy(
+    "BaseLinker's event journal is off for this account: a package added to an order "
+    "confirmed more than two weeks ago is seen by a full sync only. Ask Base's support "
+    "to turn on the journal (getJournalList)."
+)
+#: An order moved this long after the journal's last read should have been listed.
+JOURNAL_SLACK = timedelta(minutes=1)
 
 
 async def sync_connection(
@@ -67,7 +92,15 @@ async def sync_connection(
     offered = accounts.offered(settings)
     since = None if full or connection.synced_until is None else connection.synced_until - OVERLAP
     newest = connection.synced_until
+    read: Journal | None = None
+    #: Orders the pass read, and whether one moved after the journal's last read.
+    seen: set[str] = set()
+    moved = False
     try:
+        if isinstance(client, JournalClient):
+            read = await client.journal(connection.journal_log_id)
+            if not full and _journal_trusted(connection, read, now):
+                client.recheck = timedelta(0)
         if full:
             cursor: str | None = None
             while True:
@@ -95,8 +128,15 @@ async def sync_connection(
                     raise page
                 batch += page.records
                 for order in page.records:
+                    seen.add(order.external_id)
                     if order.updated_at and (newest is None or order.updated_at > newest):
                         newest = order.updated_at
+                    if (
+                        order.updated_at
+                        and connection.journal_read_at
+                        and order.updated_at > connection.journal_read_at + JOURNAL_SLACK
+                    ):
+                        moved = True
                 if len(batch) >= APPLY_BATCH or page.next is None:
                     async with in_transaction() as conn:
                         report.merge(
@@ -109,6 +149,8 @@ async def sync_connection(
             if not reader.done():
                 reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
+        if read is not None and not full and isinstance(client, JournalClient):
+            report.merge(await _apply_journal(client, connection, read, seen, offered, now))
     except Revoked as exc:
         await pause(connection, str(exc), now)
         report.problems.append(str(exc))
@@ -121,15 +163,82 @@ async def sync_connection(
     connection.synced_until = newest or now
     connection.next_sync_at = now + RECONCILE_EVERY
     problem = "; ".join(report.problems[:3]) or None
+    # The journal's columns, and the last error (the problems, or the notice).
+    journal = _journal_columns(connection, read, moved, problem, now) if read else {}
+    if journal.get("journal") == "off" and connection.journal != "off":
+        problem = JOURNAL_OFF
+    elif journal.get("journal") == "on" and connection.last_error == JOURNAL_OFF:
+        journal.update(last_error=None, last_error_at=None)
+    if problem:
+        journal.update(last_error=problem, last_error_at=now)
     await PlatformConnection.filter(id=connection.id).update(
         last_sync_at=now,
         synced_until=connection.synced_until,
         next_sync_at=connection.next_sync_at,
         sync_lease_until=None,
-        **({"last_error": problem, "last_error_at": now} if problem else {}),
+        **journal,
     )
+    for name, value in journal.items():
+        setattr(connection, name, value)
     log.info("store %s synced: %s", connection.id, report.summary())
     return report
+
+
+def _journal_trusted(connection: PlatformConnection, read: Journal, now: datetime) -> bool:
+    """Whether the journal names every order that moved since the last sync: it answered
+    with entries before, answers now, and was last read within its span."""
+    return (
+        read.answered
+        and connection.journal == "on"
+        and connection.journal_read_at is not None
+        and now - connection.journal_read_at < baselinker_journal.TRUSTED
+    )
+
+
+async def _apply_journal(
+    client: JournalClient,
+    connection: PlatformConnection,
+    read: Journal,
+    seen: set[str],
+    offered: list[str],
+    now: datetime,
+) -> SyncReport:
+    """The orders the journal named, read again by id and applied; a package created
+    without the order's status moving leaves the order's copy unchanged, so its parcels
+    are applied by themselves (a parcel already recorded changes nothing)."""
+    report = SyncReport()
+    wanted = read.packages | (read.orders - seen)
+    if not wanted:
+        return report
+    orders = await client.orders_by_id(wanted, read.packages)
+    async with in_transaction() as conn:
+        target = Target(connection, offered, now, conn)
+        report.merge(await apply_orders(target, orders))
+        for order in orders:
+            if order.external_id in read.packages and order.parcels:
+                added = await apply_order_parcels(target, order.external_id, order.parcels)
+                if added is not None:
+                    report.merge(added)
+    return report
+
+
+def _journal_columns(
+    connection: PlatformConnection,
+    read: Journal,
+    moved: bool,
+    problem: str | None,
+    now: datetime,
+) -> dict[str, object]:
+    """The journal's state after a complete sync: on once it lists entries; off when it
+    answers an error, or lists nothing although an order moved after its last read (its
+    documented default: an empty answer). Off is decided only when no other problem
+    takes the last error, so that the merchant is told."""
+    state = connection.journal
+    if read.answered and read.last_id != connection.journal_log_id:
+        state = "on"
+    elif not read.answered or (moved and state != "on"):
+        state = "off" if problem is None or state == "off" else state
+    return {"journal": state, "journal_log_id": read.last_id, "journal_read_at": now}
 
 
 async def _read_orders(

@@ -114,3 +114,17 @@ class Page(Generic[T]):
 
     records: list[T]
     next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    """What a store's event journal listed after the last entry read (BaseLinker's
+    ``getJournalList``): the orders with an event, those among them whose packages
+    changed, and the entry to read after next time. ``answered`` is False when the store
+    answered the journal with an error (not available for the account)."""
+
+    answered: bool
+    last_id: int | None
+    orders: frozenset[str] = frozenset()
+    packages: frozenset[str] = frozenset()
+    error: str = ""

@@ -15,8 +15,12 @@ BaseLinker sends no webhooks: the sync is the backfill plus the periodic reconci
 which re-reads the orders confirmed in the last :data:`RECHECK` (an order's status moves
 after it is confirmed; ``getOrders`` filters by confirmation only). Packages come from
 ``getOrderPackages``, asked only for an order that names a shipping number and has moved
-since the last sync. Products come from the default catalogue (``getInventories``,
-``getInventoryProductsList``, ``getInventoryProductsData``) on a full sync. Shapes:
+since the last sync. Where the account's event journal answers
+(:mod:`portal.platforms.baselinker_journal`), :meth:`BaseLinkerClient.journal` reads it
+and :meth:`BaseLinkerClient.orders_by_id` reads again only the orders it names; the sync
+engine decides when it can replace the two-week re-read. Products come from the default
+catalogue (``getInventories``, ``getInventoryProductsList``, ``getInventoryProductsData``)
+on a full sync. Shapes:
 https://api.baselinker.com/ (see tests/fixtures/baselinker/SOURCE.md).
 """
 
@@ -26,7 +30,7 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -35,7 +39,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from portal.platforms import baselinker_journal as journal
 from portal.platforms.base import (
+    Journal,
     Page,
     PlatformError,
     Revoked,
@@ -46,6 +52,7 @@ from portal.platforms.base import (
     ShopParcel,
     ShopProduct,
     ShopVariant,
+    Unavailable,
 )
 from portal.platforms.transport import RetryLater, Transport
 
@@ -351,6 +358,9 @@ class BaseLinkerClient:
         self.sent: deque[float] = deque()
         self._statuses: dict[str, str] | None = None
         self._inventory: Inventory | None = None
+        #: How far before the watermark a reconciliation reads confirmations again: none
+        #: when a trusted journal names the orders that moved (the sync engine decides).
+        self.recheck = RECHECK
 
     async def _pace(self) -> None:
         """Wait, if a minute has seen :data:`LIMIT` requests already."""
@@ -395,7 +405,7 @@ class BaseLinkerClient:
         if cursor is not None:
             start, read = _read_cursor(cursor)
         elif since is not None:
-            start = int((since - RECHECK).timestamp())
+            start = int((since - self.recheck).timestamp())
         else:
             start = 0
         parameters: dict[str, Any] = {"get_unconfirmed_orders": False}
@@ -413,6 +423,52 @@ class BaseLinkerClient:
                 packages = [p for p in answer.get("packages") or [] if isinstance(p, dict)]
             parsed.append(parse_order(order, statuses, packages))
         return Page(parsed, next_cursor(records))
+
+    async def journal(self, after: int | None) -> Journal:
+        """The journal's entries after ``after`` (the last three days' when None), asked
+        again from the last id read until an answer brings nothing newer. An ERROR answer
+        other than the token's says the journal is not available."""
+        entries: list[journal.Entry] = []
+        last = after
+        try:
+            for _ in range(journal.PAGES):
+                parameters: dict[str, Any] = {"logs_types": list(journal.TYPES)}
+                if last is not None:
+                    parameters["last_log_id"] = last
+                answer = await self.call("getJournalList", parameters)
+                found = [
+                    e for e in journal.parse_entries(answer) if last is None or e.log_id > last
+                ]
+                if not found:
+                    break
+                entries += found
+                last = max(e.log_id for e in found)
+        except (Revoked, Unavailable):
+            raise
+        except PlatformError as exc:
+            return Journal(answered=False, last_id=after, error=str(exc))
+        return journal.summary(entries, after)
+
+    async def orders_by_id(self, ids: Iterable[str], packages: Iterable[str]) -> list[ShopOrder]:
+        """These orders, each read by ``getOrders`` with its ``order_id`` (an unconfirmed
+        or deleted one answers nothing), with their packages: always for those in
+        ``packages``, else when the order names a shipping number."""
+        statuses = await self.statuses()
+        wanted = set(packages)
+        found: list[ShopOrder] = []
+        for order_id in sorted(set(ids), key=int):
+            body = await self.call(
+                "getOrders", {"order_id": int(order_id), "get_unconfirmed_orders": False}
+            )
+            for order in body.get("orders") or []:
+                if not isinstance(order, dict) or str(order.get("order_id")) != order_id:
+                    continue
+                listed = None
+                if order_id in wanted or _text(order.get("delivery_package_nr")):
+                    answer = await self.call("getOrderPackages", {"order_id": int(order_id)})
+                    listed = [p for p in answer.get("packages") or [] if isinstance(p, dict)]
+                found.append(parse_order(order, statuses, listed))
+        return found
 
     async def products(self, cursor: str | None, page_size: int = 50) -> Page[ShopProduct]:
         """A page of the default catalogue's main products (``getInventoryProductsList``,

@@ -8,9 +8,10 @@ sees; saving working credentials again resumes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,7 +20,14 @@ from portal.crypto import decrypt_json, encrypt_json
 from portal.i18n import _
 from portal.models import Platform, PlatformConnection, PlatformPush, PushState
 from portal.platforms import baselinker, prestashop, shopify, woocommerce
-from portal.platforms.base import Page, PlatformError, Revoked, ShopOrder, ShopProduct
+from portal.platforms.base import (
+    Journal,
+    Page,
+    PlatformError,
+    Revoked,
+    ShopOrder,
+    ShopProduct,
+)
 from portal.platforms.transport import Sleep, Transport
 from portal.settings import Settings
 
@@ -44,6 +52,21 @@ class PlatformClient(Protocol):
     async def write_tracking(self, payload: dict[str, Any]) -> None: ...
 
     async def write_return(self, payload: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class JournalClient(Protocol):
+    """A client whose store keeps a journal of order events (BaseLinker): the sync engine
+    reads it after the last entry read and reads again only the orders it names."""
+
+    #: How far before the watermark a reconciliation reads orders again.
+    recheck: timedelta
+
+    async def journal(self, after: int | None) -> Journal: ...
+
+    async def orders_by_id(
+        self, ids: Iterable[str], packages: Iterable[str]
+    ) -> list[ShopOrder]: ...
 
 
 CREDENTIAL_FIELDS = {
@@ -220,4 +243,5 @@ def status_line(connection: PlatformConnection) -> dict[str, Any]:
         "paused": connection.paused_reason,
         "forged": connection.webhooks_forged,
         "replayed": connection.webhooks_replayed,
+        "journal": connection.journal,
     }

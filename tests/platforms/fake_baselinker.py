@@ -21,6 +21,9 @@ BASELINKER_TOKEN = (
     "3001234-3005678-AB12CD34EF56GH78IJ90KL12MN34OP56QR78ST90UV12WX34YZ56AB78CD90EF12"
 )
 SHIPPED_STATUS = 1053
+#: Journal event types (getJournalList's documented list).
+PACKAGE_CREATED = 9
+STATUS_CHANGED = 18
 
 
 def stamp(moment: datetime) -> int:
@@ -38,6 +41,13 @@ class FakeBaseLinker:
     faults: list[httpx.Response] = field(default_factory=list)
     #: (method, parameters) of every call answered.
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: The account's event journal, turned on by Base's support; off, it answers the
+    #: documented default: nothing.
+    journal_on: bool = False
+    #: The journal's entries, oldest first (getJournalList's shape).
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    #: Instead of the journal's answer (an account where it is refused).
+    journal_error: dict[str, Any] | None = None
 
     @classmethod
     def with_orders(cls, count: int, base: datetime) -> FakeBaseLinker:
@@ -77,6 +87,34 @@ class FakeBaseLinker:
             order_status_id=SHIPPED_STATUS,
             date_in_status=stamp(moved),
         )
+        self.log(order_id, PACKAGE_CREATED, package["package_id"], moved)
+        self.log(order_id, STATUS_CHANGED, SHIPPED_STATUS, moved)
+
+    def add_package(self, order_id: int, number: str, courier: str, moved: datetime) -> None:
+        """A package created for the order without its status moving (no automation):
+        only getOrderPackages and the journal show it."""
+        package = copy.deepcopy(fixture("baselinker", "get_order_packages.json")["packages"][0])
+        package.update(
+            package_id=8_000_000 + order_id % 1_000_000,
+            courier_package_nr=number,
+            courier_code=courier,
+            tracking_status_date=stamp(moved),
+        )
+        self.packages.setdefault(order_id, []).append(package)
+        self.log(order_id, PACKAGE_CREATED, package["package_id"], moved)
+
+    def log(self, order_id: int, log_type: int, object_id: int, moment: datetime) -> None:
+        """An event in the journal (kept whether or not it is on, as BaseLinker would)."""
+        entry = copy.deepcopy(fixture("baselinker", "get_journal_list.json")["logs"][0])
+        last = self.journal[-1]["log_id"] if self.journal else entry["log_id"]
+        entry.update(
+            log_id=last + 1,
+            log_type=log_type,
+            order_id=order_id,
+            object_id=object_id,
+            date=stamp(moment),
+        )
+        self.journal.append(entry)
 
     def reads(self) -> list[int | None]:
         """``date_confirmed_from`` of every getOrders call."""
@@ -99,6 +137,10 @@ class FakeBaseLinker:
             return httpx.Response(200, json=fixture("baselinker", "get_order_status_list.json"))
         if method == "getOrders":
             return httpx.Response(200, json=self._orders(parameters))
+        if method == "getJournalList":
+            if self.journal_error is not None:
+                return httpx.Response(200, json=self.journal_error)
+            return httpx.Response(200, json=self._journal(parameters))
         if method == "getOrderPackages":
             packages = self.packages.get(int(parameters["order_id"]), [])
             return httpx.Response(200, json={"status": "SUCCESS", "packages": packages})
@@ -119,9 +161,28 @@ class FakeBaseLinker:
         """Confirmed orders from ``date_confirmed_from`` on, oldest confirmation first,
         100 at most (the documented page)."""
         assert parameters.get("get_unconfirmed_orders") is False
+        if "order_id" in parameters:
+            found_one = self.orders.get(int(parameters["order_id"]))
+            return {"status": "SUCCESS", "orders": [copy.deepcopy(found_one)] if found_one else []}
         start = int(parameters.get("date_confirmed_from") or 0)
         found = sorted(
             (o for o in self.orders.values() if o["date_confirmed"] >= start),
             key=lambda o: (o["date_confirmed"], o["order_id"]),
         )
         return {"status": "SUCCESS", "orders": copy.deepcopy(found[:100])}
+
+    def _journal(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Entries after ``last_log_id`` of the types asked for; the documentation names no
+        page size, so the fake answers at most 100 at a time to make Doorstep read on."""
+        if not self.journal_on:
+            return {"status": "SUCCESS", "logs": []}
+        after = int(parameters.get("last_log_id") or 0)
+        types = set(parameters.get("logs_types") or [])
+        found = [
+            e for e in self.journal if e["log_id"] > after and (not types or e["log_type"] in types)
+        ]
+        return {"status": "SUCCESS", "logs": copy.deepcopy(found[:100])}
+
+    def journal_reads(self) -> list[int | None]:
+        """``last_log_id`` of every getJournalList call."""
+        return [p.get("last_log_id") for m, p in self.calls if m == "getJournalList"]
