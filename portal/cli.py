@@ -302,8 +302,47 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
     ]
     if connection.last_error:
         lines.append(f"Warning: {connection.last_error}")
+    if platform is Platform.BASELINKER:
+        lines.append(await _delivered_status(args, connection, settings, http))
     lines.append("The worker imports its orders and products on its next sync.")
     return lines
+
+
+async def _delivered_status(
+    args: argparse.Namespace, connection: Any, settings: Settings, http: Any
+) -> str:
+    """``--delivered-status``: the BaseLinker order status (name or id, from the
+    account's ``getOrderStatusList``) a delivered parcel moves its order to, or ``none``;
+    without it the choice made before stays. The line saying what is written back."""
+    from portal.models import PlatformConnection
+    from portal.platforms import baselinker
+    from portal.platforms.connections import client_for
+
+    choice = getattr(args, "delivered_status", None)
+    status_id = connection.delivered_status_id
+    name = ""
+    if choice is not None or status_id is not None:
+        client = client_for(connection, settings, http)
+        if not isinstance(client, baselinker.BaseLinkerClient):
+            raise CommandError("only a BaseLinker store takes --delivered-status")
+        statuses = await client.statuses()
+        if choice is not None and choice.strip().casefold() == "none":
+            status_id = None
+        elif choice is not None:
+            try:
+                status_id = baselinker.choose_status(statuses, choice)
+            except ValueError as exc:
+                raise CommandError(f"the store is connected, but {exc}") from None
+        name = statuses.get(str(status_id), "")
+    await PlatformConnection.filter(id=connection.id).update(
+        delivered_status_id=status_id, write_tracking=status_id is not None
+    )
+    if status_id is None:
+        return (
+            "Nothing is written back: --delivered-status STATUS moves a delivered parcel's "
+            "order to one of the account's order statuses."
+        )
+    return f'A delivered parcel moves its order to the BaseLinker status "{name}" ({status_id}).'
 
 
 def _secret_from(value: str | None, path: str | None) -> str:
@@ -715,6 +754,12 @@ def build_parser() -> argparse.ArgumentParser:
     secret = base.add_mutually_exclusive_group(required=True)
     secret.add_argument("--token", help="the API token, or - to read it from standard input")
     secret.add_argument("--token-file", help="a file holding the API token")
+    base.add_argument(
+        "--delivered-status",
+        metavar="STATUS",
+        help="move a delivered parcel's order to this order status (its name or id); "
+        "none: write nothing back",
+    )
     base.set_defaults(handler=cmd_connect)
     return parser
 

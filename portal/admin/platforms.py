@@ -115,9 +115,12 @@ async def sync_store(request: Request) -> Response:
 async def store_settings(request: Request) -> Response:
     connection = await _connection(request)
     async with request.form() as form:
-        # Nothing is written back to BaseLinker (no status of the merchant's to set).
+        # BaseLinker's write-back is the delivered status chosen with ``portal connect
+        # baselinker --delivered-status``: this form leaves it as it is.
         write_tracking = (
-            form.get("write_tracking") == "1" and connection.platform != Platform.BASELINKER
+            connection.delivered_status_id is not None
+            if connection.platform == Platform.BASELINKER
+            else form.get("write_tracking") == "1"
         )
         # PrestaShop's webservice documents no refund to write: never queued there.
         write_returns = form.get("write_returns") == "1" and connection.platform not in (

@@ -47,6 +47,9 @@ class PlatformConnection(Model):
     #: Writes back to the store, each turned on by the merchant.
     write_tracking = fields.BooleanField(default=True)
     write_returns = fields.BooleanField(default=False)
+    #: BaseLinker: the merchant's order status (``getOrderStatusList`` id) an order is
+    #: moved to when its parcel is delivered; None writes nothing back.
+    delivered_status_id = fields.IntField(null=True)
     last_sync_at = fields.DatetimeField(null=True)
     #: The newest ``updated_at`` seen by a complete sync: reconciliation restarts there.
     synced_until = fields.DatetimeField(null=True)

@@ -228,6 +228,17 @@ def _options(attributes: str) -> dict[str, str]:
     return found
 
 
+def choose_status(statuses: dict[str, str], choice: str) -> int:
+    """The status named by ``choice``: its id, or its name (any case); ValueError, listing
+    the account's statuses, when there is none such."""
+    wanted = choice.strip()
+    for status_id, name in statuses.items():
+        if wanted == status_id or wanted.casefold() == name.casefold():
+            return int(status_id)
+    listed = ", ".join(f"{i} {n}" for i, n in statuses.items())
+    raise ValueError(f"no BaseLinker order status {wanted!r}; the account has: {listed}")
+
+
 def parse_statuses(body: dict[str, Any]) -> dict[str, str]:
     """``getOrderStatusList``: status id -> its name."""
     return {
@@ -513,10 +524,19 @@ class BaseLinkerClient:
         return []
 
     async def write_tracking(self, payload: dict[str, Any]) -> None:
-        raise PlatformError(
-            "Writing tracking back to BaseLinker needs a status of the merchant's own; "
-            "it is not offered."
-        )
+        """A delivered parcel moves its order to the status the merchant chose
+        (``order_status_id``) with ``setOrderStatus``, unless the order is in it already
+        (a second parcel, a retry: BaseLinker may run the merchant's automations, e-mails
+        included, on every status change). Other statuses write nothing."""
+        status_id = int(payload.get("order_status_id") or 0)
+        if payload.get("status") != "delivered" or not status_id or not payload.get("order_id"):
+            return
+        order_id = int(payload["order_id"])
+        body = await self.call("getOrders", {"order_id": order_id, "get_unconfirmed_orders": False})
+        current = [o for o in body.get("orders") or [] if isinstance(o, dict)]
+        if current and int(current[0].get("order_status_id") or 0) == status_id:
+            return
+        await self.call("setOrderStatus", {"order_id": order_id, "status_id": status_id})
 
     async def write_return(self, payload: dict[str, Any]) -> None:
         raise PlatformError("Writing refunds back to BaseLinker is not offered.")

@@ -171,7 +171,7 @@ async def connect(
         shop_url=url,
         credentials_encrypted="",
         # Writing to PrestaShop moves the order's state: the merchant turns it on.
-        # BaseLinker's is not offered (see portal.platforms.baselinker).
+        # BaseLinker's waits for a delivered status chosen (``--delivered-status``).
         write_tracking=platform not in (Platform.PRESTASHOP, Platform.BASELINKER),
     )
     connection.credentials_encrypted = encrypt_json(settings, merged)

@@ -32,7 +32,7 @@ from portal.models import (
 )
 from portal.models.returns import ReturnItem, ReturnRequest
 from portal.platforms.base import PlatformError, Revoked
-from portal.platforms.connections import client_for, pause
+from portal.platforms.connections import PlatformClient, client_for, pause
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,10 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
         if parcel is None and connection.platform == Platform.SHOPIFY:
             continue  # a Shopify event needs the store's fulfilment
         status = str(event.payload.get("new_status") or "")
+        if connection.platform == Platform.BASELINKER and (
+            status != "delivered" or connection.delivered_status_id is None
+        ):
+            continue  # only delivery moves a BaseLinker order, to the merchant's status
         words = STATUS_WORDS.get(status, status.replace("_", " "))
         pushes.append(
             PlatformPush(
@@ -147,6 +151,12 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
                     else None,
                     "from_store": parcel is not None,
                     "message": f"Parcel {shipment.tracking_number}: {words}",
+                    # BaseLinker: the merchant's status a delivered order moves to.
+                    **(
+                        {"order_status_id": connection.delivered_status_id}
+                        if connection.platform == Platform.BASELINKER
+                        else {}
+                    ),
                 },
             )
         )
@@ -214,16 +224,24 @@ async def push_once(
     ids = await _QUEUE.claim_due(now=now, limit=BATCH, lease=LEASE)
     if not ids:
         return False
+    # One store client per connection and pass, so a pass's pushes share its pace
+    # (BaseLinker's 100 requests a minute).
+    stores: dict[int, PlatformClient] = {}
     for push in await PlatformPush.filter(id__in=ids).prefetch_related("connection").order_by("id"):
         try:
-            await send(settings, push, client=client, now=now)
+            await send(settings, push, client=client, now=now, stores=stores)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("store push %s failed unexpectedly", push.id)
     return len(ids) >= BATCH
 
 
 async def send(
-    settings: Settings, push: PlatformPush, *, client: httpx.AsyncClient, now: datetime
+    settings: Settings,
+    push: PlatformPush,
+    *,
+    client: httpx.AsyncClient,
+    now: datetime,
+    stores: dict[int, PlatformClient] | None = None,
 ) -> PushState:
     connection: PlatformConnection = push.connection
     if connection.paused_reason or not connection.enabled:
@@ -232,7 +250,9 @@ async def send(
             next_attempt_at=now + BACKOFF_CAP, lease_until=None, attempts=push.attempts - 1
         )
         return PushState.PENDING
-    store = client_for(connection, settings, client)
+    held = {} if stores is None else stores
+    store = held.get(connection.id) or client_for(connection, settings, client)
+    held[connection.id] = store
     try:
         if push.kind == "tracking":
             await store.write_tracking(push.payload)

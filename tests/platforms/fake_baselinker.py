@@ -137,6 +137,10 @@ class FakeBaseLinker:
             return httpx.Response(200, json=fixture("baselinker", "get_order_status_list.json"))
         if method == "getOrders":
             return httpx.Response(200, json=self._orders(parameters))
+        if method == "setOrderStatus":
+            order = self.orders[int(parameters["order_id"])]
+            order.update(order_status_id=int(parameters["status_id"]))
+            return httpx.Response(200, json={"status": "SUCCESS"})
         if method == "getJournalList":
             if self.journal_error is not None:
                 return httpx.Response(200, json=self.journal_error)
