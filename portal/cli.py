@@ -311,32 +311,18 @@ async def connect_store(args: argparse.Namespace, settings: Settings, http: Any)
 async def _delivered_status(
     args: argparse.Namespace, connection: Any, settings: Settings, http: Any
 ) -> str:
-    """``--delivered-status``: the BaseLinker order status (name or id, from the
-    account's ``getOrderStatusList``) a delivered parcel moves its order to, or ``none``;
-    without it the choice made before stays. The line saying what is written back."""
-    from portal.models import PlatformConnection
-    from portal.platforms import baselinker
-    from portal.platforms.connections import client_for
+    """``--delivered-status``: the BaseLinker order status (name or id) a delivered
+    parcel moves its order to, or ``none``; without it the choice made before stays. The
+    line saying what is written back."""
+    from portal.platforms import connections
 
     choice = getattr(args, "delivered_status", None)
-    status_id = connection.delivered_status_id
-    name = ""
-    if choice is not None or status_id is not None:
-        client = client_for(connection, settings, http)
-        if not isinstance(client, baselinker.BaseLinkerClient):
-            raise CommandError("only a BaseLinker store takes --delivered-status")
-        statuses = await client.statuses()
-        if choice is not None and choice.strip().casefold() == "none":
-            status_id = None
-        elif choice is not None:
-            try:
-                status_id = baselinker.choose_status(statuses, choice)
-            except ValueError as exc:
-                raise CommandError(f"the store is connected, but {exc}") from None
-        name = statuses.get(str(status_id), "")
-    await PlatformConnection.filter(id=connection.id).update(
-        delivered_status_id=status_id, write_tracking=status_id is not None
-    )
+    if choice is None and connection.delivered_status_id is not None:
+        choice = str(connection.delivered_status_id)
+    try:
+        status_id, name = await connections.set_delivered_status(connection, choice, settings, http)
+    except ValueError as exc:
+        raise CommandError(f"the store is connected, but {exc}") from None
     if status_id is None:
         return (
             "Nothing is written back: --delivered-status STATUS moves a delivered parcel's "

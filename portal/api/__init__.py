@@ -28,6 +28,7 @@ from portal.api import (
     returns,
     shipment_actions,
     shipments,
+    stores,
     webhook_endpoints,
     whatsapp_templates,
 )
@@ -53,6 +54,7 @@ def all_operations() -> list[Operation]:
         *attention.OPERATIONS,
         *merchant_settings.OPERATIONS,
         *carrier_accounts.OPERATIONS,
+        *stores.OPERATIONS,
     ]
 
 

@@ -245,3 +245,33 @@ def status_line(connection: PlatformConnection) -> dict[str, Any]:
         "replayed": connection.webhooks_replayed,
         "journal": connection.journal,
     }
+
+
+async def set_delivered_status(
+    connection: PlatformConnection,
+    choice: str | None,
+    settings: Settings,
+    http: httpx.AsyncClient,
+) -> tuple[int | None, str]:
+    """A BaseLinker connection's write-back: the order status (a name, any case, or an id
+    from the account's ``getOrderStatusList``) a delivered parcel moves its order to, or
+    none (``None`` or ``"none"``); saved, with tracking write-back on exactly when one is
+    chosen. (status id, its name). ValueError, listing the account's statuses, for a
+    status it lacks or a store that is not BaseLinker; nothing changes then."""
+    if connection.platform != Platform.BASELINKER:
+        raise ValueError("only a BaseLinker store moves its orders to a delivered status")
+    status_id: int | None = None
+    name = ""
+    if choice is not None and choice.strip().casefold() != "none":
+        client = client_for(connection, settings, http, attempts=CHECK_ATTEMPTS)
+        if not isinstance(client, baselinker.BaseLinkerClient):  # pragma: no cover
+            raise ValueError("only a BaseLinker store moves its orders to a delivered status")
+        statuses = await client.statuses()
+        status_id = baselinker.choose_status(statuses, choice)
+        name = statuses[str(status_id)]
+    connection.delivered_status_id = status_id
+    connection.write_tracking = status_id is not None
+    await PlatformConnection.filter(id=connection.id).update(
+        delivered_status_id=status_id, write_tracking=status_id is not None
+    )
+    return status_id, name

@@ -1,0 +1,87 @@
+"""``/stores``: the shop's connected stores, and a BaseLinker store's delivered status
+chosen through the API as ``portal connect baselinker --delivered-status`` chooses it.
+
+BaseLinker's API is faked with respx at its real address in its documented shape
+(``getOrderStatusList``, https://api.baselinker.com/index.php?method=getOrderStatusList;
+tests/fixtures/baselinker/SOURCE.md)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+import httpx
+import respx
+from starlette.applications import Starlette
+
+from portal.crypto import encrypt_json
+from portal.models import Merchant, Platform, PlatformConnection
+from tests import factories
+from tests.platforms.fake_baselinker import BASELINKER_TOKEN
+from tests.platforms.fakes import fixture
+
+CONNECTOR = "https://api.baselinker.com/connector.php"
+
+
+async def baselinker_store(app: Starlette, merchant: Merchant) -> PlatformConnection:
+    """A BaseLinker account as ``portal connect baselinker`` leaves it."""
+    return await PlatformConnection.create(
+        merchant=merchant,
+        platform=Platform.BASELINKER,
+        shop_url="https://api.baselinker.com",
+        credentials_encrypted=encrypt_json(app.state.settings, {"api_token": BASELINKER_TOKEN}),
+        write_tracking=False,
+    )
+
+
+def status_list(request: httpx.Request) -> httpx.Response:
+    form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+    assert request.headers["X-BLToken"] == BASELINKER_TOKEN
+    assert (form["method"], json.loads(form["parameters"])) == ("getOrderStatusList", {})
+    return httpx.Response(200, json=fixture("baselinker", "get_order_status_list.json"))
+
+
+async def test_it_lists_the_shops_stores_and_chooses_a_delivered_status_by_name(
+    api: httpx.AsyncClient, api_app: Starlette, shop: Merchant
+) -> None:
+    store = await baselinker_store(api_app, shop)
+    await baselinker_store(api_app, await factories.merchant())  # another shop's
+
+    listed = (await api.get("/api/v1/stores")).json()["data"]
+    assert [(s["id"], s["platform"], s["delivered_status_id"]) for s in listed] == [
+        (store.id, "baselinker", None)
+    ]
+    assert BASELINKER_TOKEN not in json.dumps(listed)
+
+    with respx.mock() as base:
+        base.post(CONNECTOR).mock(side_effect=status_list)
+        chosen = await api.patch(f"/api/v1/stores/{store.id}", json={"delivered_status": "shipped"})
+    assert chosen.status_code == 200, chosen.text
+    assert (chosen.json()["delivered_status_id"], chosen.json()["write_tracking"]) == (1053, True)
+    saved = await PlatformConnection.get(id=store.id)
+    assert (saved.delivered_status_id, saved.write_tracking) == (1053, True)
+
+    off = await api.patch(f"/api/v1/stores/{store.id}", json={"delivered_status": None})
+    assert (off.json()["delivered_status_id"], off.json()["write_tracking"]) == (None, False)
+
+
+async def test_a_status_the_account_lacks_and_another_shops_store_change_nothing(
+    api: httpx.AsyncClient, api_app: Starlette, shop: Merchant
+) -> None:
+    store = await baselinker_store(api_app, shop)
+    theirs = await baselinker_store(api_app, await factories.merchant())
+
+    with respx.mock() as base:
+        base.post(CONNECTOR).mock(side_effect=status_list)
+        refused = await api.patch(
+            f"/api/v1/stores/{store.id}", json={"delivered_status": "Zugestellt"}
+        )
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert error["pointer"] == "/delivered_status"
+    assert "1051 New orders, 1052 To be paid (courier), 1053 Shipped" in error["detail"]
+    assert (await PlatformConnection.get(id=store.id)).delivered_status_id is None
+
+    other = await api.patch(f"/api/v1/stores/{theirs.id}", json={"delivered_status": "1053"})
+    assert other.status_code == 404
+    assert (await PlatformConnection.get(id=theirs.id)).delivered_status_id is None
