@@ -110,25 +110,36 @@ async def save_policy(request: Request) -> Response:
     merchant_id = staff_of(request).merchant.id
     async with request.form(max_files=0, max_fields=500) as posted:
         values = form.values_from(posted)
-    codes = [r.code for r in await _reasons(merchant_id)]
-    clean, errors = form.validate(values, codes)
+    clean, errors = form.validate(values, await reason_codes(merchant_id))
     if errors:
         return await _page(request, values=values, errors=errors)
-    found = await active_policy(merchant_id)
+    await store(merchant_id, await active_policy(merchant_id), clean)
+    return RedirectResponse(f"{PATH}?saved=1", status_code=303)
+
+
+async def reason_codes(merchant_id: int) -> list[str]:
+    """The codes a policy may name (waivers, auto-approval): the merchant's reasons."""
+    return [r.code for r in await _reasons(merchant_id)]
+
+
+async def store(merchant_id: int, found: ReturnPolicy | None, clean: dict[str, Any]) -> None:
+    """Save validated values (:func:`form.validate`) into the active policy ``found``,
+    keeping what the form does not own, or make the merchant's first policy. The screen
+    and ``PATCH /api/v1/return-policy`` both save through here."""
     if found is None:
         await ReturnPolicy.create(merchant_id=merchant_id, **clean)
-    else:
-        clean["fee_waivers"] = form.merged(
-            found.fee_waivers, clean["fee_waivers"], form.WAIVER_KEYS
-        )
-        clean["auto_approve_rules"] = form.merged(
+        return
+    clean = {
+        **clean,
+        "fee_waivers": form.merged(found.fee_waivers, clean["fee_waivers"], form.WAIVER_KEYS),
+        "auto_approve_rules": form.merged(
             found.auto_approve_rules, clean["auto_approve_rules"], form.AUTO_KEYS
-        )
-        clean["return_address"] = form.merged(
+        ),
+        "return_address": form.merged(
             found.return_address, clean["return_address"], frozenset(form.ADDRESS_KEYS)
-        )
-        await found.update_from_dict(clean).save()
-    return RedirectResponse(f"{PATH}?saved=1", status_code=303)
+        ),
+    }
+    await found.update_from_dict(clean).save()
 
 
 _REASON = "/returns/reasons/{reason_id:int}"

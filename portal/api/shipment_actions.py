@@ -1,7 +1,9 @@
 """``PATCH /shipments/{id}`` and ``POST /shipments/{id}/refresh``: correct and re-poll.
 
 A shop that typed a wrong number or picked the wrong carrier corrects it here (history of
-the wrong number is dropped, :mod:`portal.tracking.corrections`); a shop that wants news
+the wrong number is dropped, :mod:`portal.tracking.corrections`), and a shop with several
+accounts for a carrier moves a shipment to another (history kept: the parcel is the same,
+only the credentials it is asked about with change); a shop that wants news
 now asks for a refresh, which goes through the same on-demand path as the tracking page
 (one carrier call however many ask, :mod:`portal.tracking.refresh`), at most once a minute
 per shipment.
@@ -10,12 +12,12 @@ per shipment.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from carriers.detection import is_plausible, normalise
 from portal.api.errors import ApiError, invalid_field
 from portal.api.operations import Call, Operation, Reply
-from portal.api.schemas import component, obj, string
+from portal.api.schemas import component, nullable, obj, string
 from portal.api.shipments import (
     SHIPMENT,
     SHIPMENT_ID,
@@ -23,7 +25,7 @@ from portal.api.shipments import (
     owned_shipment,
     shipments_json,
 )
-from portal.models import Shipment
+from portal.models import CarrierAccount, Shipment
 from portal.tracking import accounts, corrections, refresh
 
 #: A shipment asked about this recently is not asked about again on request.
@@ -42,6 +44,15 @@ SHIPMENT_PATCH = component(
                 maxLength=64,
                 description="Carrier key (pinned). With only `tracking_number`, the carrier "
                 "is detected again unless it was pinned.",
+            ),
+            "carrier_account_id": nullable(
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Poll it through this one of the shop's accounts for its "
+                    "carrier (the `carrier` sent, else its own) from now on; null: through "
+                    "the shop's only account for the carrier. Its history is kept.",
+                }
             ),
         },
     ),
@@ -64,11 +75,29 @@ async def _poll_now(call: Call, shipment: Shipment) -> bool:
     )
 
 
+async def _account_id(call: Call, carrier: str) -> int | None:
+    """The ``carrier_account_id`` sent, checked: one of the shop's accounts for
+    ``carrier`` (the shipment's carrier after the change), or None."""
+    account_id: int | None = call.body["carrier_account_id"]
+    if account_id is None:
+        return None
+    account = await CarrierAccount.get_or_none(id=account_id, merchant_id=call.merchant_id)
+    if account is None:
+        raise invalid_field("/carrier_account_id", "no carrier account of this shop has this id")
+    if account.carrier_key != carrier:
+        raise invalid_field(
+            "/carrier_account_id", f"is a {account.carrier_key} account, not {carrier}"
+        )
+    return account_id
+
+
 async def correct_shipment(call: Call) -> Reply:
     shipment = await owned_shipment(call.merchant_id, call.path["id"])
     body = call.body
     if not body:
-        raise invalid_field("/", "send `tracking_number`, `carrier` or both")
+        raise invalid_field(
+            "/", "send `tracking_number`, `carrier`, `carrier_account_id` or several"
+        )
     number = None
     if "tracking_number" in body:
         if not is_plausible(body["tracking_number"]):
@@ -79,15 +108,24 @@ async def correct_shipment(call: Call) -> Reply:
     if carrier is not None and carrier not in offered:
         raise invalid_field("/carrier", f"must be one of: {', '.join(offered)}")
     pin = carrier is not None
-    if carrier is None and number is not None and not shipment.carrier_pinned:
+    naming = "carrier_account_id" in body
+    if carrier is None and number is not None and not shipment.carrier_pinned and not naming:
         carrier = choose_carrier(number, offered)  # a detected carrier is a proposal: not pinned
+    account_id: int | Literal["keep"] | None = corrections.KEEP
+    if naming:  # an account named keeps the carrier: no detection from a new number
+        account_id = await _account_id(call, carrier or shipment.carrier_key)
     try:
         result = await corrections.correct(
-            shipment, now=call.now, tracking_number=number, carrier=carrier, pin=pin
+            shipment,
+            now=call.now,
+            tracking_number=number,
+            carrier=carrier,
+            pin=pin,
+            account_id=account_id,
         )
     except corrections.CorrectionError as exc:
         raise ApiError(409, str(exc)) from None
-    if result.changed:
+    if result.changed or result.moved:
         await _poll_now(call, result.shipment)
     return await _reply(result.shipment)
 
@@ -123,7 +161,8 @@ OPERATIONS = [
         "PATCH",
         "/shipments/{id}",
         "correctShipment",
-        "Correct a shipment's tracking number or carrier; the wrong number's history is dropped",
+        "Correct a shipment's tracking number or carrier (the wrong number's history is "
+        "dropped), or move it to another of the shop's carrier accounts",
         "shipments",
         correct_shipment,
         {200: SHIPMENT},

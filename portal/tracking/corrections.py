@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -25,10 +26,16 @@ class CorrectionError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Correction:
-    """What changed: the shipment as stored afterwards and whether history was dropped."""
+    """What changed: the shipment as stored afterwards, whether history was dropped and
+    whether it moved to another carrier account (both make it due for polling now)."""
 
     shipment: Shipment
     changed: bool
+    moved: bool = False
+
+
+#: ``account_id`` of :func:`correct` when the shipment's carrier account is not named.
+KEEP: Literal["keep"] = "keep"
 
 
 #: Everything derived from the carrier's answers, back to a shipment nobody polled yet.
@@ -61,28 +68,37 @@ async def correct(
     tracking_number: str | None = None,
     carrier: str | None = None,
     pin: bool = True,
+    account_id: int | Literal["keep"] | None = KEEP,
 ) -> Correction:
     """Give ``shipment`` another number and/or carrier. A carrier a person chose is pinned
     (``pin``); one detected from the new number is not.
+
+    ``account_id`` moves it to that one of the shop's accounts for its (new) carrier, or
+    with None to none (the shop's only account for the carrier polls it); the caller has
+    checked that the account is the shop's and the carrier's. Naming an account pins the
+    carrier. The shipment keeps its history: the parcel is the same, only the
+    credentials it is asked about with change. A new carrier without an account named
+    leaves it with none.
 
     Raises :class:`CorrectionError` when the shop already has a shipment with that
     carrier and number.
     """
     number = tracking_number or shipment.tracking_number
     key = carrier or shipment.carrier_key
+    named = account_id != KEEP
+    pin = (carrier is not None and pin) or (named and account_id is not None)
     if number == shipment.tracking_number and key == shipment.carrier_key:
-        if carrier is not None and pin and not shipment.carrier_pinned:
-            await Shipment.filter(id=shipment.id).update(carrier_pinned=True)
-            shipment.carrier_pinned = True
-        return Correction(shipment, changed=False)
+        return await _move(shipment, account_id, pin, now)
     changes: dict[str, object] = {
         **_FRESH,
         "tracking_number": number,
         "carrier_key": key,
-        "carrier_pinned": shipment.carrier_pinned or (carrier is not None and pin),
+        "carrier_pinned": shipment.carrier_pinned or pin,
         "next_poll_at": now,
     }
-    if key != shipment.carrier_key:
+    if named:
+        changes["carrier_account_id"] = account_id
+    elif key != shipment.carrier_key:
         changes["carrier_account_id"] = None
     try:
         async with in_transaction() as conn:
@@ -97,3 +113,23 @@ async def correct(
         raise CorrectionError(f"Shipment {key} {number} is already registered.") from None
     await shipment.refresh_from_db()
     return Correction(shipment, changed=True)
+
+
+async def _move(
+    shipment: Shipment, account_id: int | Literal["keep"] | None, pin: bool, now: datetime
+) -> Correction:
+    """Same number and carrier: pin the carrier and move it to ``account_id`` if asked.
+    A shipment still tracked becomes due now, so the next poll uses the new account
+    (one parked for want of an account would otherwise wait hours)."""
+    changes: dict[str, object] = {}
+    if pin and not shipment.carrier_pinned:
+        changes["carrier_pinned"] = True
+    moved = account_id != KEEP and account_id != shipment.carrier_account_id
+    if moved:
+        changes["carrier_account_id"] = account_id
+        if shipment.next_poll_at is not None or not Status(shipment.status).is_final:
+            changes["next_poll_at"] = now
+    if changes:
+        await Shipment.filter(id=shipment.id).update(**changes)
+        await shipment.refresh_from_db()
+    return Correction(shipment, changed=False, moved=moved)

@@ -149,3 +149,26 @@ async def test_another_shops_shipment_is_not_found(api_app: object, shop: Mercha
         ).status_code == 404
         assert (await theirs.post(f"/api/v1/shipments/{shipment.id}/refresh")).status_code == 404
     assert (await Shipment.get(id=shipment.id)).carrier_key == "dhl"
+
+
+async def test_a_corrected_number_sent_with_an_account_keeps_the_carrier_and_uses_the_account(
+    api: httpx.AsyncClient, shop: Merchant, api_settings: Settings
+) -> None:
+    await dhl_account(shop, api_settings)
+    express = await factories.carrier_account(
+        shop, carrier_key="dhl", settings=api_settings, credentials={"api_key": "express"}
+    )
+    shipment = await wrong_shipment(shop)
+    assert not shipment.carrier_pinned
+    with respx.mock() as carrier:
+        route = carrier.get(DHL).respond(json=DELIVERED)
+        response = await api.patch(
+            f"/api/v1/shipments/{shipment.id}",
+            json={"tracking_number": RIGHT, "carrier_account_id": express.id},
+        )
+    assert response.status_code == 200, response.text
+    got = response.json()
+    assert (got["tracking_number"], got["carrier"], got["carrier_pinned"]) == (RIGHT, "dhl", True)
+    assert got["carrier_account_id"] == express.id
+    assert [c.request.headers["DHL-API-Key"] for c in route.calls] == ["express"]
+    assert not await TrackingEvent.filter(shipment_id=shipment.id, dedupe_key="x").exists()

@@ -36,8 +36,10 @@ from tests.api.conftest import api_client, make_key
 from tests.carriers.helpers import load_fixture
 from tests.real_shop.helpers import (
     DHL_API_KEY,
+    DHL_TRACK_URL,
     KRAKOW,
     LEIPZIG,
+    FakeDhl,
     Outside,
     SignedUp,
     book_parcel,
@@ -201,3 +203,119 @@ async def test_a_shop_connects_inpost_with_the_portal_command_and_its_locker_par
     assert f"carrier account {added['id']}" in removed
     assert json.loads(await carrier(shop_app, "list", "--merchant", "lockers")) == []
     assert await Shipment.filter(id=parcel_id).exists()
+
+
+PARCEL_KEY = "dhl-parcel-api-key"
+EXPRESS_KEY = "dhl-express-api-key"
+
+
+async def test_a_shop_with_two_dhl_accounts_moves_a_parcel_from_one_to_the_other(
+    shop_app: Starlette, http: httpx.AsyncClient
+) -> None:
+    shop = await sign_up(shop_app, "twin", "Twin Wear")
+    rival = await factories.merchant(slug="south", name="South Wear")
+    theirs = await factories.carrier_account(
+        rival, carrier_key="dhl", credentials={"api_key": "south-key"},
+        settings=shop_app.state.settings,
+    )  # fmt: skip
+    dhl, asked = FakeDhl(), []
+
+    def dhl_answer(request: httpx.Request) -> httpx.Response:
+        """DHL as FakeDhl serves it, noting which account's key asked about which number."""
+        number = request.url.params["trackingNumber"]
+        asked.append((number, request.headers["DHL-API-Key"]))
+        return httpx.Response(200, json=dhl.payload(number))
+
+    waybill = dhl_number("340434172")
+    async with api_client(shop_app, shop.api_key) as api, respx.mock() as mock:
+        mock.get(DHL_TRACK_URL).mock(side_effect=dhl_answer)
+        accounts = {}
+        for carrier_key, name, credentials in (
+            ("dhl", "DHL Parcel", {"api_key": PARCEL_KEY}),
+            ("dhl", "DHL Express", {"api_key": EXPRESS_KEY}),
+            ("inpost", "InPost", {"api_token": SHIPX_TOKEN}),
+        ):
+            made = await api.post(
+                "/api/v1/carrier-accounts",
+                json={"carrier": carrier_key, "name": name, "credentials": credentials},
+            )
+            assert made.status_code == 201, made.text
+            accounts[name] = made.json()["id"]
+
+        # A parcel that names no account, as one from the store or a CSV import: with two
+        # DHL accounts nothing says which to use, so it is not tracked.
+        await place_order(api, "T-1")
+        dhl.scan(waybill, "transit", "Processed", LEIPZIG)
+        parcel_id = await book_parcel(api, waybill, "T-1")
+        path = f"/api/v1/shipments/{parcel_id}"
+        await sweep(shop_app, http)
+        assert asked == []
+        before = (await api.get(path)).json()
+        assert before["carrier_account_id"] is None
+        assert before["tracking_problem"]["code"] == "no_carrier_account"
+
+        # Another shop's account, an InPost account, or an account of another carrier
+        # than the one sent: refused with a pointer, and nothing changes.
+        for sent, detail in (
+            ({"carrier_account_id": theirs.id}, "no carrier account of this shop has this id"),
+            ({"carrier_account_id": accounts["InPost"]}, "is a inpost account, not dhl"),
+            (
+                {"carrier_account_id": accounts["DHL Parcel"], "carrier": "inpost"},
+                "is a dhl account, not inpost",
+            ),
+        ):
+            refused = await api.patch(path, json=sent)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["errors"] == [
+                {"pointer": "/carrier_account_id", "detail": detail}
+            ]
+        assert (await api.get(path)).json() == before
+        # Another shop cannot move it, even to its own account.
+        async with api_client(shop_app, await make_key(rival)) as south:
+            moved = await south.patch(path, json={"carrier_account_id": theirs.id})
+            assert moved.status_code == 404
+        assert asked == []
+
+        # Moved to DHL Parcel: asked at once with that account's key, and tracked.
+        moved = await api.patch(path, json={"carrier_account_id": accounts["DHL Parcel"]})
+        assert moved.status_code == 200, moved.text
+        shown = moved.json()
+        assert (shown["carrier_account_id"], shown["carrier_pinned"]) == (
+            accounts["DHL Parcel"],
+            True,
+        )
+        assert (shown["status"], shown["tracking_problem"]) == ("in_transit", None)
+        assert asked == [(waybill, PARCEL_KEY)]
+        scans = (await api.get(f"{path}/events")).json()
+
+        # Moved to DHL Express: the next poll asks with the Express key, and the parcel
+        # keeps its history (the same parcel, only the credentials change).
+        moved = await api.patch(path, json={"carrier_account_id": accounts["DHL Express"]})
+        assert moved.json()["carrier_account_id"] == accounts["DHL Express"]
+        dhl.scan(waybill, "delivered", "Delivered", KRAKOW)
+        await sweep(shop_app, http)
+        assert asked[-1] == (waybill, EXPRESS_KEY)
+        assert {k for _n, k in asked} == {PARCEL_KEY, EXPRESS_KEY}
+        shown = (await api.get(path)).json()
+        assert shown["status"] == "delivered", shown
+        history = (await api.get(f"{path}/events")).json()
+        assert history["data"][: len(scans["data"])] == scans["data"]
+
+        # null: no account named, so the shop's only DHL account polls it; while there
+        # are two, none does.
+        second = dhl_number("340434173")
+        dhl.scan(second, "transit", "Processed", LEIPZIG)
+        other = await api.post(
+            "/api/v1/shipments",
+            json={"tracking_number": second, "carrier_account_id": accounts["DHL Parcel"]},
+        )
+        assert other.status_code == 201, other.text
+        other_path = f"/api/v1/shipments/{other.json()['id']}"
+        cleared = (await api.patch(other_path, json={"carrier_account_id": None})).json()
+        assert cleared["carrier_account_id"] is None
+        assert cleared["tracking_problem"]["code"] == "no_carrier_account"
+        removed = await api.delete(f"/api/v1/carrier-accounts/{accounts['DHL Parcel']}")
+        assert removed.status_code == 204, removed.text
+        assert (await api.get(other_path)).json()["tracking_problem"] is None
+        await sweep(shop_app, http)
+        assert asked[-1] == (second, EXPRESS_KEY)
