@@ -148,6 +148,20 @@ async def test_another_shops_endpoint_and_deliveries_are_not_found(shop_app: Sta
             "data": [],
             "next_cursor": None,
         }
+        # A cursor belongs to its endpoint's log.
+        second = await api.post(
+            "/api/v1/webhook-endpoints", json={"url": RECEIVER, "topics": ["*"]}
+        )
+        merchant_id = (await WebhookEndpoint.get(id=mine)).merchant_id
+        pings = [await admin.send_test(merchant_id, mine) for _ in range(2)]
+        log = f"/api/v1/webhook-endpoints/{mine}/deliveries"
+        first = (await api.get(log, params={"limit": 1})).json()
+        assert [d["id"] for d in first["data"]] == [pings[1].id]  # type: ignore[union-attr]
+        rest = (await api.get(log, params={"limit": 1, "cursor": first["next_cursor"]})).json()
+        assert [d["id"] for d in rest["data"]] == [pings[0].id]  # type: ignore[union-attr]
+        other_log = f"/api/v1/webhook-endpoints/{second.json()['id']}/deliveries"
+        misused = await api.get(other_log, params={"cursor": first["next_cursor"]})
+        assert misused.status_code == 422
     assert await WebhookDelivery.filter(endpoint_id=theirs.id).count() == 1
     async with client_for(shop_app) as staff:
         await sign_in_as(staff, shop.owner_email, shop.owner_password)
