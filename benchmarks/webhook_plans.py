@@ -6,10 +6,20 @@ deliveries each, plus a batch of due ones (most from this month, a few retries f
 older months), leaves them unanalysed (fresh rows, as autovacuum leaves them), then runs
 ``EXPLAIN (ANALYZE, BUFFERS)`` of each statement the sender writes — claim, load, outcome,
 lease renewal, hand-back — in both forms, interleaved, each inside a transaction rolled
-back. Prints per statement: partitions planned or scanned, the top plan node, and the
-median planning + execution time::
+back. Prints per statement: partitions planned or scanned, the top plan node, the
+median planning time and the min/median/max execution time, and the shared buffers the
+plan touched (hit + read)::
 
     python -m benchmarks.webhook_plans --database postgres://…/bench_hooks
+
+The delivery log's listing (the latest 50 deliveries of one endpoint) is measured the
+same way: before, the statement the log ran until migration 0031 (``ORDER BY id DESC``
+joined to the endpoint's merchant), without the 0031 index (dropped inside the rolled
+back transaction); after, :func:`portal.webhooks_out.delivery_log.log_query` with it.
+Three endpoints: the busy one holding every seeded row, a ``--quiet`` one (500 rows a
+month by default, 1 in 100), and a silent one whose last delivery is from the oldest
+month; the quiet one also paged 150 rows deep (the cursor of the third page) and as the
+workspace asks (the last 30 days). ``--analyse`` runs ``ANALYZE`` after seeding.
 """
 
 from __future__ import annotations
@@ -30,14 +40,18 @@ from portal.history import partitions
 from portal.leased_queue import LeasedQueue
 from portal.models import DeliveryState, Merchant, WebhookDelivery, WebhookEndpoint
 from portal.row_keys import RowKeys
-from portal.webhooks_out import sender
+from portal.webhooks_out import delivery_log, sender
 
 BEFORE = LeasedQueue(WebhookDelivery, due_field="next_attempt_at")
 AFTER = sender._QUEUE
 ROWS = RowKeys(WebhookDelivery)
+#: The delivery log's page as the workspace and the API ask for it (50, and one more).
+PAGE = 50
 
 
-async def seed(months: int, per_month: int, due: int, now: datetime) -> None:
+async def seed(
+    months: int, per_month: int, due: int, now: datetime, quiet: int = 500
+) -> dict[str, WebhookEndpoint]:
     conn = connections.get("default")
     spec = partitions.BY_TABLE["webhook_delivery"]
     have = await partitions.monthly(conn, "webhook_delivery")
@@ -61,6 +75,30 @@ async def seed(months: int, per_month: int, due: int, now: datetime) -> None:
             "FROM generate_series(1, $3) g) s",
             [hook.id, month, per_month],
         )
+    # The log's other endpoints: a quiet one, spread over every month, and a silent one
+    # with one delivery, in the oldest month.
+    quiet_hook = await WebhookEndpoint.create(
+        merchant=shop, url="https://quiet.example.test/", secret_encrypted="x", topics=["*"]
+    )
+    silent_hook = await WebhookEndpoint.create(
+        merchant=shop, url="https://silent.example.test/", secret_encrypted="x", topics=["*"]
+    )
+    for n in range(months):
+        month = partitions.add_months(current, -n)
+        await conn.execute_query(
+            "INSERT INTO webhook_delivery (endpoint_id, topic, payload, state, attempts, "
+            "next_attempt_at, created_at, delivered_at) "
+            "SELECT $1, 'ping', '{}'::jsonb, 'delivered', 1, t, t, t FROM ("
+            "SELECT $2::timestamptz + (g * interval '28 days' / $3) AS t "
+            "FROM generate_series(1, $3) g) s",
+            [quiet_hook.id, month, quiet],
+        )
+    oldest = partitions.add_months(current, -months + 1)
+    await conn.execute_query(
+        "INSERT INTO webhook_delivery (endpoint_id, topic, payload, state, attempts, "
+        "next_attempt_at, created_at) VALUES ($1, 'ping', '{}'::jsonb, 'failed', 8, $2, $2)",
+        [silent_hook.id, oldest + timedelta(days=3)],
+    )
     # Due now: a few retries created one and two months ago, the rest this month.
     for n in range(due):
         age = timedelta(days=35 * (n % 10 == 0) + 35 * (n % 20 == 0))
@@ -70,13 +108,15 @@ async def seed(months: int, per_month: int, due: int, now: datetime) -> None:
             "next_attempt_at, created_at) VALUES ($1, 'ping', '{}'::jsonb, 'pending', $2, $3, $4)",
             [hook.id, 3 if age else 0, now - timedelta(seconds=n), created],
         )
+    return {"busy": hook, "quiet": quiet_hook, "silent": silent_hook}
 
 
 _PART = re.compile(r"on (webhook_delivery_(?:p\d{4}_\d{2}|default))(?!\w)")
 
 
-def _summary(plan: list[str]) -> tuple[str, int, int, float, float]:
-    """The top node, the partitions planned and those read, planning and execution ms."""
+def _summary(plan: list[str]) -> tuple[str, int, int, float, float, int]:
+    """The top node, the partitions planned and those read, planning and execution ms,
+    and the shared buffers of the top node (hit + read)."""
     text = "\n".join(plan)
     planned = len(set(_PART.findall(text)))
     read = len(
@@ -94,7 +134,9 @@ def _summary(plan: list[str]) -> tuple[str, int, int, float, float]:
         for line in plan
         if re.search(r"Scan|Join|Nested Loop|Append|Gather", line)
     )
-    return top, planned, read, planning, execution
+    found = next((re.search(r"shared ([a-z=\d ]+)", ln) for ln in plan if "Buffers:" in ln), None)
+    buffers = sum(int(n) for n in re.findall(r"(?:hit|read)=(\d+)", found.group(1))) if found else 0
+    return top, planned, read, planning, execution, buffers
 
 
 async def explain(prepare: str | None, sql: str) -> list[str]:
@@ -119,6 +161,49 @@ def _inline(claim: str, now: datetime, lease: datetime, limit: int) -> str:
         .replace("$2", f"'{now.isoformat()}'")
         .replace("$3", str(limit))
     )
+
+
+async def log_index() -> str:
+    """The name of migration 0031's index (Tortoise names it by a hash)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'webhook_delivery' "
+        "AND indexdef LIKE '%(endpoint_id, created_at, id)'"
+    )
+    return str(rows[0]["indexname"])
+
+
+async def listings(
+    now: datetime, hooks: dict[str, WebhookEndpoint]
+) -> dict[str, tuple[tuple[str | None, str], ...]]:
+    """The delivery log's page, before (until 0031, without its index) and after."""
+    no_index = f'DROP INDEX "{await log_index()}"'
+
+    def sql(query: Any) -> str:
+        return str(query.sql(params_inline=True))
+
+    def old(hook: WebhookEndpoint, **more: Any) -> str:
+        return sql(
+            WebhookDelivery.filter(
+                endpoint_id=hook.id, endpoint__merchant_id=hook.merchant_id, **more
+            )
+            .order_by("-id")
+            .limit(PAGE)
+        )
+
+    quiet = hooks["quiet"]
+    key = None
+    for _ in range(3):  # the key the third page starts after
+        key = (await delivery_log.page(quiet, limit=PAGE, before=key)).next_key
+    assert key is not None
+    pairs: dict[str, tuple[tuple[str | None, str], ...]] = {}
+    for name in ("busy", "quiet", "silent"):
+        after = delivery_log.log_query(hooks[name], limit=PAGE + 1)
+        pairs[f"log: {name}"] = ((no_index, old(hooks[name])), (None, sql(after)))
+    deep = delivery_log.log_query(quiet, limit=PAGE + 1, before=key)
+    pairs["log: quiet, page 4"] = ((no_index, old(quiet, id__lt=key[0])), (None, sql(deep)))
+    screen = delivery_log.log_query(quiet, limit=PAGE + 1, since=now - timedelta(days=30))
+    pairs["log: quiet, 30 days"] = ((no_index, old(quiet)), (None, sql(screen)))
+    return pairs
 
 
 async def statements(now: datetime, limit: int) -> dict[str, tuple[tuple[str | None, str], ...]]:
@@ -197,11 +282,14 @@ async def run(args: argparse.Namespace) -> None:
     await fresh_database(args.database)
     await db.connect(args.database)
     try:
-        await seed(args.months, args.per_month, args.due, now)
-        pairs = await statements(now, sender.BATCH)
+        hooks = await seed(args.months, args.per_month, args.due, now, args.quiet)
+        if args.analyse:
+            await connections.get("default").execute_script("ANALYZE webhook_delivery")
+        pairs = await statements(now, sender.BATCH) if not args.only_log else {}
+        pairs.update(await listings(now, hooks))
         print(f"{machine_load()}; {args.months} months × {args.per_month:,} rows")
         for name, forms in pairs.items():
-            results: dict[str, list[tuple[str, int, int, float, float]]] = {
+            results: dict[str, list[tuple[str, int, int, float, float, int]]] = {
                 "before": [],
                 "after": [],
             }
@@ -212,12 +300,14 @@ async def run(args: argparse.Namespace) -> None:
                     plans[label] = plan
                     results[label].append(_summary(plan))
             for label in ("before", "after"):
-                top, planned, read, _, _ = results[label][-1]
+                top, planned, read, _, _, buffers = results[label][-1]
                 planning = statistics.median(r[3] for r in results[label])
-                execution = statistics.median(r[4] for r in results[label])
+                runs = [r[4] for r in results[label]]
                 print(
-                    f"{name:18} {label:6} partitions planned {planned} read {read}"
-                    f"  planning {planning:6.3f} ms  execution {execution:7.3f} ms  {top}"
+                    f"{name:20} {label:6} partitions planned {planned} read {read}"
+                    f"  planning {planning:6.3f} ms  execution {min(runs):7.3f}/"
+                    f"{statistics.median(runs):7.3f}/{max(runs):7.3f} ms"
+                    f"  buffers {buffers:6d}  {top}"
                 )
                 if args.plans:
                     print("\n".join("      " + line for line in plans[label]))
@@ -233,6 +323,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--due", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--plans", action="store_true", help="print the last plans in full")
+    parser.add_argument("--quiet", type=int, default=500, help="the quiet endpoint's rows a month")
+    parser.add_argument("--analyse", action="store_true", help="ANALYZE after seeding")
+    parser.add_argument("--only-log", action="store_true", help="the delivery log's listing only")
     return parser
 
 

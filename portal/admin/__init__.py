@@ -96,6 +96,11 @@ admin_routes: list[BaseRoute] = [
     Route("/webhooks/{endpoint_id}/enable", webhooks.set_enabled, methods=["POST"]),
     Route("/webhooks/{endpoint_id}/disable", webhooks.set_enabled, methods=["POST"]),
     Route("/webhooks/{endpoint_id}/test", webhooks.send_test, methods=["POST"]),
+    Route(
+        "/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend",
+        webhooks.resend_delivery,
+        methods=["POST"],
+    ),
     Route("/webhooks/{endpoint_id}/delete", webhooks.delete_page),
     Route("/webhooks/{endpoint_id}/delete", webhooks.delete_webhook, methods=["POST"]),
     Route("/staff", staff.list_staff, name="admin_staff"),

@@ -1,13 +1,17 @@
 """Outgoing webhook endpoints (owners only): list, create (the signing secret is shown
-once), enable/disable, delete, "send test", and each endpoint's delivery log.
+once), enable/disable, delete, "send test", and each endpoint's delivery log (the last
+30 days, newest first, filtered by state, paged by (created_at, id)) with "resend" on
+delivered and failed deliveries.
 
 The work is done by :mod:`portal.webhooks_out.admin`, which scopes every query to the
-merchant; this module turns its English :class:`EndpointError` into translated text keyed
-on the field it names, and renders the pages.
+merchant, and :mod:`portal.webhooks_out.delivery_log`; this module turns the English
+:class:`EndpointError` into translated text keyed on the field it names, and renders the
+pages.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -16,9 +20,10 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.admin.auth import int_param, render, require_staff, staff_of
 from portal.i18n import _
-from portal.models import WebhookEndpoint
+from portal.models import DeliveryState, WebhookEndpoint
+from portal.row_keys import Key
 from portal.webhooks_out import admin as hooks
-from portal.webhooks_out import topics
+from portal.webhooks_out import delivery_log, purge, topics
 
 #: The topics offered as checkboxes, in this order.
 TOPIC_CHOICES: tuple[str, ...] = (
@@ -34,6 +39,10 @@ TOPIC_CHOICES: tuple[str, ...] = (
 )
 MAX_URL = 500
 MAX_DESCRIPTION = 200
+#: Deliveries a page of the log shows.
+LOG_PAGE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_ID = 2**63 - 1
 
 
 def topic_labels() -> dict[str, str]:
@@ -136,21 +145,65 @@ async def _endpoint(request: Request) -> WebhookEndpoint:
     return endpoint
 
 
+def log_cursor(key: Key) -> str:
+    """The log's "older" link for a page ending at ``key``: ``<id>-<µs since 1970>``."""
+    row_id, created_at = key
+    return f"{row_id}-{(created_at - _EPOCH) // timedelta(microseconds=1)}"
+
+
+def _parse_log_cursor(raw: str | None) -> Key | None:
+    """The key of :func:`log_cursor`, or None for anything else (the first page)."""
+    head, _sep, tail = (raw or "").partition("-")
+    if not (head.isdigit() and tail.isdigit()) or int(head) > _MAX_ID:
+        return None
+    try:
+        return int(head), _EPOCH + timedelta(microseconds=int(tail))
+    except OverflowError:
+        return None
+
+
 @require_staff(owner=True)
 async def endpoint_detail(request: Request) -> Response:
     endpoint = await _endpoint(request)
-    deliveries = await hooks.list_deliveries(staff_of(request).merchant.id, endpoint.id)
+    state = request.query_params.get("state", "")
+    chosen = DeliveryState(state) if state in {s.value for s in DeliveryState} else None
+    found = await delivery_log.page(
+        endpoint,
+        limit=LOG_PAGE,
+        before=_parse_log_cursor(request.query_params.get("before")),
+        since=datetime.now(UTC) - purge.KEEP,
+        state=chosen,
+    )
     return render(
         request,
         "admin/webhook.html",
         {
             "endpoint": endpoint,
-            "deliveries": deliveries,
+            "deliveries": found.deliveries,
+            "state": chosen.value if chosen else "",
+            "older": log_cursor(found.next_key) if found.next_key else None,
+            "resendable": {s.value for s in delivery_log.RESENDABLE},
             "topic_labels": topic_labels(),
             "state_labels": state_labels(),
             "done": request.query_params.get("done"),
         },
     )
+
+
+@require_staff(owner=True)
+async def resend_delivery(request: Request) -> Response:
+    endpoint = await _endpoint(request)
+    delivery_id = int_param(request, "delivery_id")
+    delivery = await delivery_log.get(endpoint, delivery_id) if delivery_id <= _MAX_ID else None
+    if delivery is None:
+        raise HTTPException(404)
+    try:
+        await delivery_log.resend(endpoint, delivery, now=datetime.now(UTC))
+    except delivery_log.ResendRefused as refused:
+        done = f"resend-{refused.reason}"
+    else:
+        done = "resent"
+    return RedirectResponse(f"/admin/webhooks/{endpoint.id}?done={done}", status_code=303)
 
 
 @require_staff(owner=True)

@@ -66,4 +66,6 @@ class WebhookDelivery(Model):
     class Meta:
         table = "webhook_delivery"
         unique_together = (("endpoint", "event"),)
-        indexes = (("state", "next_attempt_at"),)
+        #: (endpoint, created_at, id) serves the delivery log: one endpoint's rows newest
+        #: first, paged by (created_at, id) (0031; on PostgreSQL a partitioned index).
+        indexes = (("state", "next_attempt_at"), ("endpoint_id", "created_at", "id"))

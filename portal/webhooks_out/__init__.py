@@ -2,5 +2,6 @@
 
 ``topics`` (names and wildcards), ``signing`` (the ``Doorstep-Signature`` header and its
 verification), ``listener`` (domain event → delivery rows, in the event's transaction),
-``sender`` (claim, POST, retry with backoff), ``admin`` (endpoints and the delivery log).
+``sender`` (claim, POST, retry with backoff), ``admin`` (endpoints), ``delivery_log``
+(an endpoint's deliveries newest first, paged by (created_at, id); resend).
 """

@@ -1,5 +1,6 @@
 """What the admin screens and the API do with endpoints: create (the secret is shown once),
-enable/disable, delete, list, the delivery log, and "send test" (a ``ping`` delivery).
+enable/disable, delete, list, and "send test" (a ``ping`` delivery); the delivery log and
+"resend" are :mod:`portal.webhooks_out.delivery_log`.
 
 Every function takes the merchant id and scopes its query to it: another merchant's
 endpoint behaves as if it did not exist.
@@ -117,17 +118,6 @@ async def delete_endpoint(merchant_id: int, endpoint_id: int) -> bool:
     """Delete the endpoint and its delivery log; False when there is no such endpoint."""
     deleted = await WebhookEndpoint.filter(id=endpoint_id, merchant_id=merchant_id).delete()
     return bool(deleted)
-
-
-async def list_deliveries(
-    merchant_id: int, endpoint_id: int, *, limit: int = 50
-) -> list[WebhookDelivery]:
-    """The endpoint's most recent deliveries, newest first (the admin's delivery log)."""
-    return list(
-        await WebhookDelivery.filter(endpoint_id=endpoint_id, endpoint__merchant_id=merchant_id)
-        .order_by("-id")
-        .limit(limit)
-    )
 
 
 def envelope(

@@ -184,3 +184,43 @@ async def test_staff_do_not_see_owner_screens_in_the_navigation(
     await sign_in(client, await factories.staff_user(await factories.merchant(), role=Role.STAFF))
     page = (await client.get("/admin/account")).text
     assert 'href="/admin/webhooks"' not in page
+
+
+async def test_the_log_pages_older_deliveries_and_ignores_a_bad_cursor(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    _, token = await signed_in_owner(client)
+    await _create(client, token)
+    endpoint = await WebhookEndpoint.get()
+    now = datetime.now(UTC)
+    await WebhookDelivery.bulk_create(
+        [
+            WebhookDelivery(endpoint=endpoint, topic=topics.PING, next_attempt_at=now)
+            for _ in range(hooks_page() + 1)
+        ]
+    )
+    first = await client.get(f"/admin/webhooks/{endpoint.id}")
+    assert len(first.context["deliveries"]) == hooks_page()  # type: ignore[attr-defined]
+    older = first.context["older"]  # type: ignore[attr-defined]
+    assert f"before={older}" in first.text
+    second = await client.get(f"/admin/webhooks/{endpoint.id}", params={"before": older})
+    [last] = second.context["deliveries"]  # type: ignore[attr-defined]
+    assert last.id not in {d.id for d in first.context["deliveries"]}  # type: ignore[attr-defined]
+    assert second.context["older"] is None  # type: ignore[attr-defined]
+    for bad in ("x-1", "1-", "99999999999999999999-1", "1-99999999999999999999999"):
+        page = await client.get(f"/admin/webhooks/{endpoint.id}", params={"before": bad})
+        assert len(page.context["deliveries"]) == hooks_page(), bad  # type: ignore[attr-defined]
+    theirs = await factories.merchant()
+    other, _ = await hooks.create_endpoint(
+        settings_of(app), merchant_id=theirs.id, url=URL, topics_=["*"]
+    )
+    resend = f"/admin/webhooks/{other.id}/deliveries/{last.id}/resend"
+    assert (await client.post(resend, data={"csrf_token": token})).status_code == 404
+    mine = f"/admin/webhooks/{endpoint.id}/deliveries/{2**70}/resend"
+    assert (await client.post(mine, data={"csrf_token": token})).status_code == 404
+
+
+def hooks_page() -> int:
+    from portal.admin.webhooks import LOG_PAGE
+
+    return LOG_PAGE
