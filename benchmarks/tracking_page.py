@@ -66,11 +66,16 @@ BARE_TEMPLATE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def portal_app() -> Any:
-    """The portal exactly as ``portal serve`` builds it (settings from the environment)."""
+    """The portal exactly as ``portal serve`` builds it (settings from the environment),
+    its start-up objects frozen out of the garbage collector as ``portal serve`` does
+    (``runtime.tune_gc``; until 2026-12-06 night the benchmark's portal ran without)."""
     from portal.app import create_app
+    from portal.runtime import tune_gc
     from portal.settings import Settings
 
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    tune_gc()
+    return app
 
 
 def bare_app() -> Any:
