@@ -202,7 +202,9 @@ def _serve(factory: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], 
         env=env, cwd=ROOT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: the portal imports every carrier adapter before serving (tune_gc), which
+    # took over 30 s on a machine shared with other work.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
