@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks import chaos, dispatch, poll_sweep
+from benchmarks import chaos, dispatch, poll_sweep, timeline
 from tests.conftest import POSTGRES_URL
 
 
@@ -107,3 +108,12 @@ async def test_the_scale_benchmark_runs_workers_and_counts_no_duplicates(
     ]
     assert [row[0] for row in rows] == ["1", "2"]
     assert all("(limit)" not in " ".join(row) and row[-1] == "0" for row in rows)
+
+
+def test_the_timeline_benchmark_times_two_ways_of_writing_the_same_html(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["timeline", "--calls", "3", "--rounds", "1"])
+    timeline.main()  # exits when the two ways write different HTML
+    out = capsys.readouterr().out
+    assert "structured, then laid out" in out and "one pass (the page's)" in out

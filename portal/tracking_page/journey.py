@@ -6,17 +6,34 @@ largest single cost of an uncached tracking page (benchmarks/README.md, issue 20
 writes the same markup ``_status.html`` used to lay out itself, byte for byte (the test
 renders both), from the presenter's ``DayView``s; the template places it with
 ``{{ journey }}``. Every value is escaped as the template escaped it.
+
+The page itself writes the same bytes in one pass from the event rows
+(``timeline_html``): no ``EventView`` or ``DayView`` between, a scan's words and place
+written and escaped once per distinct (status, reason, carrier's text, place, language)
+and a clock time once per (language, hour, minute). Building those views and walking
+them again was the largest part of presenting a parcel (benchmarks/README.md, issue 20);
+``presenter.timeline`` keeps the structured form, and the test holds the two to the same
+bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from portal.i18n import _
-from portal.tracking_page.presenter import DayView
+from portal.i18n import _, current_locale
+from portal.tracking_page.presenter import (
+    DayView,
+    EventLike,
+    clock_text,
+    day_heading,
+    place_of,
+    scan_words,
+)
 
 
 @lru_cache(maxsize=8192)  # labels, places, clock times and days repeat across parcels
@@ -69,3 +86,72 @@ def journey_html(days: Sequence[DayView]) -> Markup:
             add("    </li>\n")
         add("  </ol>\n")
     return Markup("".join(out).removesuffix("\n"))
+
+
+@lru_cache(maxsize=4096)
+def _day_head(day: date, locale: str) -> str:
+    """A day's heading and the opening of its list, as ``journey_html`` writes them."""
+    return (
+        f'  <h4 class="day"><time datetime="{day.isoformat()}">'
+        f'{_e(day_heading(day, locale))}</time></h4>\n  <ol class="timeline">\n'
+    )
+
+
+@lru_cache(maxsize=8192)
+def _clock_html(locale: str, hour: int, minute: int) -> str:
+    return _e(clock_text(locale, hour, minute))
+
+
+@lru_cache(maxsize=8192)  # carriers word their scans from a small vocabulary, depots repeat
+def _scan_html(
+    status: str,
+    reason: str | None,
+    description: str | None,
+    place: str,
+    locale: str,
+    speaking: str,
+) -> tuple[str, str]:
+    """A scan's class suffix and its lines after the time, as ``journey_html`` writes
+    them: the same for every scan with these columns in these languages (``speaking`` is
+    the one ``_`` translates into, see ``presenter.scan_words``)."""
+    label, why, carrier_text, problem = scan_words(status, reason, description, locale, speaking)
+    lines = [f'      <span class="event-label">{_e(label)}</span>\n']
+    if why:
+        lines.append(f'      <span class="event-reason">{_e(why)}</span>\n')
+    if carrier_text:
+        lines.append(
+            '      <span class="event-carrier-text"><span class="visually-hidden">'
+            f"{_carrier_words()} </span>{_e(carrier_text)}</span>\n"
+        )
+    if place:
+        lines.append(f'      <span class="event-place">{_e(place)}</span>\n')
+    lines.append("    </li>\n")
+    return (" event-problem" if problem else ""), "".join(lines)
+
+
+def timeline_html(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> Markup:
+    """``journey_html(presenter.timeline(events, zone, locale))`` in one pass over the
+    events: newest first, grouped by local calendar day."""
+    speaking = current_locale()
+    days: dict[date, list[str]] = {}
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
+        local = event.occurred_at.astimezone(zone)
+        problem, lines = _scan_html(
+            event.status,
+            event.reason,
+            event.description,
+            place_of(event.city, event.region, event.country),
+            locale,
+            speaking,
+        )
+        day = local.date()
+        scans = days.get(day)
+        if scans is None:
+            scans = days[day] = [_day_head(day, locale)]
+        scans.append(
+            f'    <li class="event{problem}">\n'
+            f'      <time class="event-time" datetime="{local.isoformat()}">'
+            f"{_clock_html(locale, local.hour, local.minute)}</time>\n{lines}"
+        )
+    html = "  </ol>\n".join("".join(scans) for scans in days.values())
+    return Markup(html + "  </ol>" if html else "")

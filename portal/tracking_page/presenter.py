@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from markupsafe import Markup
 
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
@@ -150,7 +151,9 @@ class ShipmentView:
     carrier_name: str
     carrier_url: str | None
     signed_by: str | None
-    days: tuple[DayView, ...]
+    #: The timeline's HTML, newest day first (``journey.timeline_html``: what
+    #: ``journey_html(timeline(…))`` writes); empty without scans.
+    journey: Markup
     stale: bool
     zone: str
     event_count: int
@@ -211,24 +214,24 @@ def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tupl
 
 
 @lru_cache(maxsize=8192)
-def _clock(locale: str, hour: int, minute: int) -> str:
+def clock_text(locale: str, hour: int, minute: int) -> str:
     """A wall time as the language writes it; cached, as babel formatting is costly."""
     return format_time(time(hour, minute), format="short", locale=locale)
 
 
 @lru_cache(maxsize=4096)
-def _day(day: date, locale: str) -> str:
+def day_heading(day: date, locale: str) -> str:
     return format_date(day, format="full", locale=locale)
 
 
 @lru_cache(maxsize=8192)  # a carrier's depots and towns repeat across parcels
-def _place_of(city: str | None, region: str | None, country: str | None) -> str:
+def place_of(city: str | None, region: str | None, country: str | None) -> str:
     """City, region and country of a scan; never a street or a postcode."""
     return ", ".join(p for p in (city, region, country) if p)
 
 
 @lru_cache(maxsize=8192)  # carriers word their scans from a small vocabulary
-def _scan_words(
+def scan_words(
     status: str, reason: str | None, description: str | None, locale: str, speaking: str
 ) -> tuple[str, str, str, bool]:
     """A scan's label, reason, carrier's words (see ``wording``) and whether it is a
@@ -245,13 +248,14 @@ def _scan_words(
 
 
 def timeline(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
-    """Events newest first, grouped by the local calendar day they happened on. A page
-    builds 30 of these: the views are tuples, the words and places remembered."""
+    """Events newest first, grouped by the local calendar day they happened on: the
+    timeline's structure, which ``journey.journey_html`` lays out. The page writes the
+    same HTML in one pass (``journey.timeline_html``, held to the same bytes by a test)."""
     days: dict[date, list[EventView]] = {}
     speaking = current_locale()
     for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
         local = event.occurred_at.astimezone(zone)
-        label, reason, carrier_text, problem = _scan_words(
+        label, reason, carrier_text, problem = scan_words(
             event.status, event.reason, event.description, locale, speaking
         )
         day = local.date()
@@ -261,16 +265,17 @@ def timeline(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> tuple[
         scans.append(
             EventView(
                 local.isoformat(),
-                _clock(locale, local.hour, local.minute),
+                clock_text(locale, local.hour, local.minute),
                 label,
                 reason,
                 carrier_text,
-                _place_of(event.city, event.region, event.country),
+                place_of(event.city, event.region, event.country),
                 problem,
             )
         )
     return tuple(
-        DayView(day.isoformat(), _day(day, locale), tuple(items)) for day, items in days.items()
+        DayView(day.isoformat(), day_heading(day, locale), tuple(scans))
+        for day, scans in days.items()
     )
 
 
@@ -396,6 +401,8 @@ def present(
     ``full_signer`` says the viewer proved they are the customer (the order tier): they
     see the signer's full name and the locker's pickup code.
     """
+    from portal.tracking_page.journey import timeline_html  # it lays out this module's words
+
     status = shipment.status
     reason = Reason(shipment.reason) if shipment.reason else None
     index, stages = progress(shipment, events)
@@ -427,7 +434,7 @@ def present(
         carrier_name=carrier_name,
         carrier_url=carrier_url,
         signed_by=shipment.signed_by if full_signer else mask_signer(shipment.signed_by),
-        days=timeline(events, zone, locale),
+        journey=timeline_html(events, zone, locale),
         stale=cadence.is_stale(status, last_event, now, since=shipment.created_at),
         zone=zone.key,
         event_count=len(events),

@@ -42,7 +42,6 @@ from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import events, lookup, reach, status_frame
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
-from portal.tracking_page.journey import journey_html
 from portal.tracking_page.lookup import MaskedAddress
 from portal.tracking_page.page_cache import (
     PAGE_TEMPLATE,
@@ -232,7 +231,7 @@ def render_fragment(request: Request, view: ShipmentView, status_url: str) -> tu
     it has one, else rendered in full."""
     config = config_for(request.app)
     template = templates_of(request).get_template(STATUS_TEMPLATE)
-    journey = journey_html(view.days)
+    journey = view.journey
     key = status_frame.shape_key(view, status_url, config.poll_seconds)
     if key is None:
         context = _fragment_context(request, view, status_url)

@@ -33,12 +33,10 @@ from portal.tracking_page.presenter import ShipmentView
 
 #: The frame's holes, in the order ``fill`` passes their values.
 HOLES = ("id", "tracking_number", "carrier_url", "zone", "journey", "status_url")
-#: The view's fields a frame is keyed by: all but its holes, ``days`` (laid out by
-#: ``journey_html`` into the ``journey`` hole; whether there are any is keyed) and
-#: ``event_count``, which the fragment does not show.
-_KEYED = tuple(
-    f.name for f in fields(ShipmentView) if f.name not in {*HOLES, "days", "event_count"}
-)
+#: The view's fields a frame is keyed by: all but its holes (``journey``, the timeline's
+#: HTML, is one) and ``event_count``, of which the fragment shows only whether there are
+#: any scans (keyed).
+_KEYED = tuple(f.name for f in fields(ShipmentView) if f.name not in {*HOLES, "event_count"})
 
 
 def shape_key(view: ShipmentView, status_url: str, poll_seconds: int) -> tuple[Any, ...] | None:
@@ -48,7 +46,7 @@ def shape_key(view: ShipmentView, status_url: str, poll_seconds: int) -> tuple[A
         return None
     return (
         tuple(getattr(view, name) for name in _KEYED),
-        bool(view.days),
+        bool(view.event_count),
         bool(view.carrier_url),
         poll_seconds,
         current_locale(),

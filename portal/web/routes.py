@@ -21,6 +21,9 @@ STATIC_DIR = TEMPLATE_DIR.parent / "static"
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
+        # The customer's tracking pages first: Starlette tries each route in turn on every
+        # request, and these are the busiest (no other route's path overlaps theirs).
+        *tracking_page_views.routes,
         Route("/", pages.home, name="home"),
         Route("/healthz", pages.healthz, name="healthz"),
         Route(
@@ -46,7 +49,6 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         from carriers.sandbox.server import create_app as sandbox_app
 
         routes.append(Mount("/_sandbox/carrier", app=sandbox_app(), name="sandbox_carrier"))
-    routes.extend(tracking_page_views.routes)
     routes.extend(returns_page_routes)
     routes.extend(survey_page_routes)
     routes.extend(admin.routes)

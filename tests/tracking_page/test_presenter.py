@@ -10,7 +10,8 @@ import pytest
 from carriers.base import Reason, Status
 from portal import i18n
 from portal.models import Shipment, TrackingEvent
-from portal.tracking_page.presenter import present, zone_for
+from portal.tracking_page.journey import journey_html
+from portal.tracking_page.presenter import DayView, present, timeline, zone_for
 from tests import factories
 from tests.tracking_page.conftest import NOW, add_events
 
@@ -27,6 +28,16 @@ async def _events(shipment: Shipment) -> list[TrackingEvent]:
     return await TrackingEvent.filter(shipment_id=shipment.id).order_by("occurred_at")
 
 
+def _days(
+    shipment: Shipment, events: list[TrackingEvent], zone: ZoneInfo = WARSAW, locale: str = "en"
+) -> tuple[DayView, ...]:
+    """The timeline's days; the view's journey is their HTML."""
+    days = timeline(events, zone, locale)
+    view = present(shipment, events, zone=zone, locale=locale, now=NOW)
+    assert view.journey == journey_html(days)
+    return days
+
+
 async def test_the_timeline_is_grouped_by_local_day_across_midnight(db: str) -> None:
     shipment = await factories.shipment(status=Status.IN_TRANSIT)
     # 22:30 and 23:30 UTC on the 19th are 23:30 on the 19th and 00:30 on the 20th in Warsaw.
@@ -36,16 +47,16 @@ async def test_the_timeline_is_grouped_by_local_day_across_midnight(db: str) -> 
         (late, Status.INFO_RECEIVED, "Warszawa"),
         (late + timedelta(hours=1), Status.IN_TRANSIT, "Łódź"),
     )
-    view = _present(shipment, await _events(shipment))
-    assert [d.day_iso for d in view.days] == ["2026-11-20", "2026-11-19"]
-    assert view.days[0].heading == "Friday, November 20, 2026"
-    assert [e.time_text.replace("\u202f", " ") for d in view.days for e in d.events] == [
+    days = _days(shipment, await _events(shipment))
+    assert [d.day_iso for d in days] == ["2026-11-20", "2026-11-19"]
+    assert days[0].heading == "Friday, November 20, 2026"
+    assert [e.time_text.replace("\u202f", " ") for d in days for e in d.events] == [
         "12:30 AM",
         "11:30 PM",
     ]
-    in_utc = _present(shipment, await _events(shipment), zone=ZoneInfo("UTC"))
-    assert [d.day_iso for d in in_utc.days] == ["2026-11-19"]
-    assert [e.label for e in in_utc.days[0].events] == ["On its way", "Label created"]
+    in_utc = _days(shipment, await _events(shipment), zone=ZoneInfo("UTC"))
+    assert [d.day_iso for d in in_utc] == ["2026-11-19"]
+    assert [e.label for e in in_utc[0].events] == ["On its way", "Label created"]
 
 
 async def test_the_zone_is_the_customers_then_the_countrys_then_the_merchants(db: str) -> None:
@@ -139,7 +150,7 @@ async def test_no_news_for_longer_than_the_cadence_is_stale(db: str) -> None:
 async def test_the_number_tier_timeline_never_carries_a_postcode(db: str) -> None:
     shipment = await factories.shipment(status=Status.IN_TRANSIT)
     await add_events(shipment, (NOW, Status.IN_TRANSIT, "Kraków"))
-    [day] = _present(shipment, await _events(shipment)).days
+    [day] = _days(shipment, await _events(shipment))
     assert day.events[0].place == "Kraków, PL"
 
 
@@ -175,7 +186,7 @@ async def test_a_scan_reads_in_our_words_first_and_the_carriers_second(db: str) 
         "  Empfänger nicht\nangetroffen ",
         Reason.RECIPIENT_UNAVAILABLE,
     )
-    [event] = _present(shipment, await _events(shipment)).days[0].events
+    [event] = _days(shipment, await _events(shipment))[0].events
     assert event.label == "Delivery attempt failed"
     assert event.reason == "Nobody was available to receive the parcel."
     assert event.carrier_text == "Empfänger nicht angetroffen"
@@ -185,7 +196,7 @@ async def test_a_scan_reads_in_our_words_first_and_the_carriers_second(db: str) 
 async def test_a_carrier_text_that_only_repeats_ours_is_left_out(db: str, said: str) -> None:
     shipment = await factories.shipment(status=Status.DELIVERED)
     await _scan(shipment, Status.DELIVERED, said)
-    [event] = _present(shipment, await _events(shipment)).days[0].events
+    [event] = _days(shipment, await _events(shipment))[0].events
     assert (event.label, event.reason, event.carrier_text) == ("Delivered", "", "")
 
 
@@ -197,10 +208,10 @@ async def test_a_repeat_is_judged_in_the_language_of_the_page(
     await _scan(shipment, Status.DELIVERED, "Доставлено")  # our Russian word for it
     token = i18n.set_locale(locale)
     try:
-        view = present(shipment, await _events(shipment), zone=WARSAW, locale=locale, now=NOW)
+        days = _days(shipment, await _events(shipment), locale=locale)
     finally:
         i18n.reset_locale(token)
-    assert view.days[0].events[0].carrier_text == shown
+    assert days[0].events[0].carrier_text == shown
 
 
 async def test_a_scan_without_a_reason_or_with_an_unknown_one_shows_no_reason_line(
@@ -209,7 +220,7 @@ async def test_a_scan_without_a_reason_or_with_an_unknown_one_shows_no_reason_li
     shipment = await factories.shipment(status=Status.EXCEPTION, reason=Reason.UNKNOWN)
     await _scan(shipment, Status.EXCEPTION, "Shipment on hold", Reason.UNKNOWN)
     await _scan(shipment, Status.IN_TRANSIT, "Arrived at hub")
-    events = [e for d in _present(shipment, await _events(shipment)).days for e in d.events]
+    events = [e for d in _days(shipment, await _events(shipment)) for e in d.events]
     assert [(e.label, e.reason, e.carrier_text) for e in events] == [
         ("On its way", "", "Arrived at hub"),
         ("There is a problem", "", "Shipment on hold"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from markupsafe import Markup
 
 from portal import i18n
 from portal.tracking_page.journey import journey_html
@@ -61,14 +62,16 @@ VIEW = ShipmentView(
     carrier_name="Sandbox",
     carrier_url="https://carrier.example/track?n=SBX%3C01&x=1",
     signed_by=None,
-    days=DAYS,
+    journey=journey_html(DAYS),
     stale=False,
     zone="Europe/Warsaw",
     event_count=2,
 )
 VIEWS = {
     "in transit": VIEW,
-    "no carrier link, no scans": dataclasses.replace(VIEW, carrier_url=None, days=()),
+    "no carrier link, no scans": dataclasses.replace(
+        VIEW, carrier_url=None, journey=Markup(""), event_count=0
+    ),
     "stale, predicted": dataclasses.replace(VIEW, stale=True, eta_source="predicted"),
     "late": dataclasses.replace(VIEW, eta_text=None, late=True, late_text="Later <than> due"),
     "pickup": dataclasses.replace(
@@ -90,7 +93,7 @@ def _render(view: ShipmentView, url: str, poll_seconds: int = 30) -> tuple[str, 
     """The fragment rendered in full, and filled into a frame rendered for another parcel
     of the same shape."""
     template = build_environment().get_template(STATUS_TEMPLATE)
-    journey = journey_html(view.days)
+    journey = view.journey
     full = template.render(view=view, status_url=url, poll_seconds=poll_seconds, journey=journey)
     other = dataclasses.replace(
         view,
@@ -98,8 +101,8 @@ def _render(view: ShipmentView, url: str, poll_seconds: int = 30) -> tuple[str, 
         tracking_number="OTHER",
         carrier_url="https://other.example/" if view.carrier_url else view.carrier_url,
         zone="America/New_York",
-        days=DAYS[:1] if view.days else (),
-        event_count=1,
+        journey=journey_html(DAYS[:1]) if view.event_count else Markup(""),
+        event_count=1 if view.event_count else 0,
     )
     frame = render_frame(template, other, "/track/OTHER/status", poll_seconds)
     return full, fill(frame, view, url, journey)
@@ -131,7 +134,7 @@ def test_parcels_of_one_shape_share_a_key() -> None:
         {"eta_text": "Monday"},
         {"signed_by": "A*** B***"},
         {"pickup": PICKUP},
-        {"days": ()},
+        {"event_count": 0},
         {"carrier_url": None},
         {"stages": STAGES[:4]},
     ],
