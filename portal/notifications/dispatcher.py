@@ -40,7 +40,6 @@ from portal.notifications.lanes import (  # noqa: F401 (MAX_ATTEMPTS, backoff_de
     Recorder,
     backoff_delay,
     deliver_all,
-    mark_fresh,
 )
 from portal.notifications.sms import SmsChannel
 from portal.notifications.webpush import PushChannel
@@ -129,14 +128,9 @@ async def _send(
     state: Pass,
 ) -> None:
     """Send one channel's messages, one channel instance per lane; a channel that is not
-    configured fails its messages like any other delivery error. Every lane's messages
-    are marked in flight by one statement before any lane sends (a statement a lane
-    cost PostgreSQL about 1.2 ms)."""
+    configured fails its messages like any other delivery error."""
     kind = DevMailboxChannel if devmailbox.use_for(settings, channel) else CHANNELS[channel]
     recorder = Recorder(state, report, now)
-    marked = await mark_fresh(state, messages)
-    if marked is None:
-        return
 
     async def lane(batch: list[OutboxMessage]) -> None:
         sender: MessageChannel
@@ -145,7 +139,7 @@ async def _send(
         except DeliveryError as exc:
             sender = _Unavailable(settings, exc)
         async with sender:
-            await deliver_all(settings, batch, sender, report, now, state, recorder, marked)
+            await deliver_all(settings, batch, sender, report, now, state, recorder)
 
     await asyncio.gather(*(lane(batch) for batch in _lanes(messages)))
 

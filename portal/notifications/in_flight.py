@@ -3,8 +3,8 @@
 Each send is bracketed by two writes: the in-flight mark (``attempt_id``,
 ``sending_since``) before the provider is called, and the outcome after. Through the ORM
 that was two statements a message, each built by pypika, and together more CPU than
-sending an e-mail. Here a pass marks each channel's messages with one ``UPDATE`` before
-any of them is sent (so every mark is still written before its send), and records their ``sent``
+sending an e-mail. Here a lane marks all its messages with one ``UPDATE`` before its first
+send (so every mark is still written before its send), and records their ``sent``
 outcomes a batch per ``UPDATE`` (``lanes.Recorder``). Rows are named by their key,
 (id, ``created_at``), through :mod:`portal.notifications.rows`.
 

@@ -199,13 +199,6 @@ async def _mark(state: Pass, messages: list[OutboxMessage]) -> set[int] | None:
         return None
 
 
-async def mark_fresh(state: Pass, messages: list[OutboxMessage]) -> set[int] | None:
-    """Mark the messages no earlier attempt marked (one statement, :func:`_mark`); the
-    ids still ours, or None when the database does not answer."""
-    fresh = [m for m in messages if m.attempt_id is None]
-    return await _mark(state, fresh) if fresh else set()
-
-
 async def _recover(sender: MessageChannel, message: OutboxMessage) -> Sent | None:
     """An earlier attempt died while sending ``message``: did the provider get it?"""
     since = message.sending_since or message.scheduled_for
@@ -333,18 +326,16 @@ async def deliver_all(
     now: datetime,
     state: Pass,
     recorder: Recorder | None = None,
-    marked: set[int] | None = None,
 ) -> None:
     """One lane: its messages marked in flight with one statement before the first is
-    sent (unless the pass marked them already: ``marked``, the ids still ours), then sent
-    in order, the sent ones recorded a few per statement meanwhile by ``recorder``
-    (shared by the pass's lanes; the lane's own without one), and the rest when the lane
-    ends, stops or is cancelled: an outcome in hand is always written. A message an
-    earlier attempt died sending is looked up and sent on its own."""
+    sent, then sent in order, the sent ones recorded a few per statement meanwhile by
+    ``recorder`` (shared by the pass's lanes; the lane's own without one), and the rest
+    when the lane ends, stops or is cancelled: an outcome in hand is always written. A
+    message an earlier attempt died sending is looked up and sent on its own."""
+    fresh = [m for m in messages if m.attempt_id is None]
+    marked = await _mark(state, fresh) if fresh else set()
     if marked is None:
-        marked = await mark_fresh(state, messages)
-        if marked is None:
-            return
+        return
     recorder = recorder or Recorder(state, report, now)
     try:
         for message in messages:
