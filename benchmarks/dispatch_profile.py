@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 
 from benchmarks.common import DEFAULT_POSTGRES, free_port, fresh_database, served
-from benchmarks.dispatch import CountingSink, dispatch_all, make_settings, seed
+from benchmarks.dispatch import CountingSink, dispatch_all, make_settings, seed, settle_round
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -46,6 +46,7 @@ async def _run(args: argparse.Namespace) -> None:
                 async with build_client(settings) as client:
                     await seed(200, args.channel)
                     await dispatch_all(settings, client, "warm-up")
+                    await settle_round()
                     await seed(args.messages, args.channel)
                     profile = cProfile.Profile(time.thread_time)
                     began = time.thread_time()

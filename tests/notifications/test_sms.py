@@ -204,6 +204,51 @@ async def test_an_invalid_number_fails_permanently_without_calling_twilio() -> N
     assert not route.called
 
 
+@respx.mock
+async def test_an_invalid_number_is_refused_each_time_it_is_sent() -> None:
+    """Numbers' answers are kept per process (portal.core.phones); a refusal is kept
+    too, never an E.164 form made up for it."""
+    route = respx.post(MESSAGES_URL)
+    async with httpx.AsyncClient() as http:
+        channel = SmsChannel(twilio_settings(), http)
+        for _ in range(2):
+            with pytest.raises(DeliveryError) as caught:
+                await channel.send(_message("+1 555 0100"))  # type: ignore[arg-type]
+            assert caught.value.permanent and caught.value.code == 21211
+    assert not route.called
+
+
+@pytest.mark.parametrize("faked_at", ["httpcore", "httpx"])
+async def test_requests_go_through_the_transport_the_client_picks(faked_at: str) -> None:
+    """Twilio's requests skip AsyncClient.send's wrappers but not the client's choice of
+    transport: respx faking that choice (httpx) or the pool under it (httpcore) gets them."""
+    async with respx.mock(using=faked_at) as twilio:
+        route = twilio.post(MESSAGES_URL).mock(
+            return_value=httpx.Response(201, json=twilio_payload("message_created"))
+        )
+        async with httpx.AsyncClient() as http:
+            sent = await SmsChannel(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
+    assert sent.provider_id == "SM11111111111111111111111111111111"
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_a_client_with_event_hooks_sees_every_twilio_request() -> None:
+    """Hooks on the shared client (logging, tracing) are honoured: with any hook the
+    request goes through AsyncClient.send."""
+    respx.post(MESSAGES_URL).mock(
+        return_value=httpx.Response(201, json=twilio_payload("message_created"))
+    )
+    seen: list[str] = []
+
+    async def note(response: httpx.Response) -> None:
+        seen.append(f"{response.request.method} {response.status_code}")
+
+    async with httpx.AsyncClient(event_hooks={"response": [note]}) as http:
+        await SmsChannel(twilio_settings(), http).send(_message())  # type: ignore[arg-type]
+    assert seen == ["POST 201"]
+
+
 async def test_it_requires_configuration() -> None:
     async with httpx.AsyncClient() as http:
         with pytest.raises(DeliveryError):
