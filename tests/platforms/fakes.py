@@ -136,6 +136,9 @@ class FakeShopify:
     order_pages: int = 0
     #: An orders cursor answered 401, as if the token were revoked mid-backfill.
     refuse_after: str | None = None
+    #: An orders cursor answered 503 at every attempt, as a store down mid-backfill
+    #: (https://shopify.dev/docs/api/usage/response-codes: 503 Service Unavailable).
+    down_at: str | None = None
     #: Products served instead of fixtures/shopify/products_page.json (full nodes).
     products: list[dict[str, Any]] | None = None
     #: Shopify's single-query limit on the requested cost, enforced as documented.
@@ -242,6 +245,8 @@ class FakeShopify:
         self.order_pages += 1
         if self.refuse_after is not None and variables.get("after") == self.refuse_after:
             return httpx.Response(401, json={"errors": "[API] Invalid API key or access token"})
+        if self.down_at is not None and variables.get("after") == self.down_at:
+            return httpx.Response(503, json={"errors": "Service Unavailable"})
         start = int(variables["after"]) if variables.get("after") else 0
         page = self.orders[start : start + int(variables["first"])]
         end = start + len(page)

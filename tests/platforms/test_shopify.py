@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -376,6 +377,84 @@ async def test_a_page_refused_half_way_keeps_the_batches_written_and_stops_readi
     assert store.order_pages == 3  # the page reader stopped at the refusal
     # Nothing of the sync is left running.
     assert [t for t in asyncio.all_tasks() if "_read_orders" in repr(t.get_coro())] == []
+
+
+async def no_wait(seconds: float) -> None:
+    """The backoff's sleeps, skipped: the waits themselves are test_transport's subject."""
+
+
+async def test_a_store_down_half_way_keeps_whole_batches_and_the_next_run_adds_the_rest_once(
+    app: Starlette,
+    store: FakeShopify,
+    outside: respx.MockRouter,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connection = await connected(app)
+    monkeypatch.setattr(backfill, "APPLY_BATCH", 40)  # a batch per two pages of 20
+    store.down_at = "100"  # the sixth page answers 503 at every attempt
+
+    failed = await sync_connection(connection, app.state.settings, http, sleep=no_wait)
+
+    assert failed.problems and "gave up" in failed.problems[0]
+    written = await Order.all().count()
+    assert written in (0, 40, 80)  # whole batches only, never part of one
+    down = await PlatformConnection.get(id=connection.id)
+    assert down.synced_until is None and down.last_error  # the cursor did not move
+    assert down.paused_reason is None  # a store that is down is retried, not paused
+
+    store.down_at = None
+    again = await sync_connection(down, app.state.settings, http, sleep=no_wait)
+
+    assert (again.orders_created, again.orders_unchanged) == (250 - written, written)
+    assert await Order.all().count() == 250
+    assert await OrderItem.all().count() == 250
+    assert await PlatformRecord.filter(kind=RecordKind.ORDER).count() == 250
+    assert await Customer.all().count() == 97
+    assert await ConsentChange.filter(channel="sms").count() == 97  # no history twice
+    done = await PlatformConnection.get(id=connection.id)
+    assert done.synced_until == datetime(2026, 11, 1, 12, 9, tzinfo=UTC)  # the 250th order
+
+
+async def test_a_backfill_stopped_half_way_keeps_whole_batches_and_resumes_without_loss(
+    app: Starlette,
+    store: FakeShopify,
+    outside: respx.MockRouter,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's SIGTERM cancels a sync it cannot finish within its grace: the batch
+    being written is rolled back and the reader ahead of it stops."""
+    connection = await connected(app)
+    monkeypatch.setattr(backfill, "APPLY_BATCH", 40)
+    running: list[asyncio.Task[object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["variables"].get("after") == "160":  # the ninth page
+            running[0].cancel()
+        return store.answer(request)
+
+    outside.post(SHOPIFY_GRAPHQL).mock(side_effect=answer)
+    running.append(asyncio.create_task(sync_connection(connection, app.state.settings, http)))
+    with pytest.raises(asyncio.CancelledError):
+        await running[0]
+
+    written = await Order.all().count()
+    assert written % 40 == 0 and written <= 160
+    assert await OrderItem.all().count() == written
+    assert await PlatformRecord.filter(kind=RecordKind.ORDER).count() == written
+    stopped = await PlatformConnection.get(id=connection.id)
+    assert stopped.synced_until is None and stopped.last_sync_at is None
+    assert [t for t in asyncio.all_tasks() if "_read_orders" in repr(t.get_coro())] == []
+
+    outside.post(SHOPIFY_GRAPHQL).mock(side_effect=store.answer)
+    again = await sync_connection(stopped, app.state.settings, http)
+
+    assert (again.orders_created, again.orders_unchanged) == (250 - written, written)
+    assert await Order.all().count() == 250
+    assert await OrderItem.all().count() == 250
+    assert await PlatformRecord.filter(kind=RecordKind.ORDER).count() == 250
+    assert await ConsentChange.filter(channel="sms").count() == 97
 
 
 async def test_a_resolved_returns_refund_goes_back_as_a_refund_create_when_turned_on(
