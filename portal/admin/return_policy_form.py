@@ -16,6 +16,7 @@ from portal.i18n import _
 from portal.models import ReturnPolicy
 from portal.models.returns import Resolution, ReturnMethod
 from portal.returns.labels import latin_text
+from portal.returns.withdrawal_rules import STATUTORY_DAYS
 
 #: Resolutions a merchant ticks; keep-item is offered through its price threshold instead.
 OFFERED_RESOLUTIONS = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE)
@@ -23,6 +24,9 @@ METHODS = tuple(m.value for m in ReturnMethod)
 #: Methods after which a parcel travels to the return address.
 SHIPPED_METHODS = frozenset(METHODS) - {ReturnMethod.IN_STORE.value}
 RESERVE_AT = ("approval", "receipt")
+#: Whether EU consumer law's right of withdrawal applies: as the shop's country says, or
+#: set either way (``ReturnPolicy.eu_consumer_law`` None, True, False).
+EU_LAW = {"country": None, "on": True, "off": False}
 ADDRESS_KEYS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
 #: Address parts a parcel cannot arrive without.
 ADDRESS_REQUIRED = ("line1", "city", "country")
@@ -36,6 +40,8 @@ DAY_RANGES = {
     "no_scan_margin_days": (0, 60),
     "label_expiry_days": (1, 90),
     "auto_history_days": (1, 365),
+    # Never under the Directive's 14 days; a year at most, as for the return window.
+    "withdrawal_days": (STATUTORY_DAYS, 365),
 }
 MAX_RETURNS = 1000
 CATEGORY_MAX = 100
@@ -50,7 +56,7 @@ TEXT_FIELDS = (
     "store_credit_bonus_percent", "keep_item_threshold", "return_shipping_fee",
     "restocking_fee_percent", "auto_mode", "auto_reasons_mode", "auto_max_value",
     "auto_max_returns", "auto_history_days", "label_expiry_days", "reserve_stock_at",
-    *(f"address_{key}" for key in ADDRESS_KEYS),
+    "eu_consumer_law", "withdrawal_days", *(f"address_{key}" for key in ADDRESS_KEYS),
 )  # fmt: skip
 LIST_FIELDS = ("resolutions", "waiving_reasons", "auto_reasons", "methods")
 
@@ -91,6 +97,9 @@ def values_of(policy: ReturnPolicy) -> dict[str, Any]:
         "methods": list(policy.methods or ()),
         "label_expiry_days": str(policy.label_expiry_days),
         "reserve_stock_at": policy.reserve_stock_at,
+        "eu_consumer_law": next(k for k, v in EU_LAW.items() if v is policy.eu_consumer_law),
+        "withdrawal_days": str(policy.withdrawal_days),
+        "withdrawal_customer_pays_return": bool(policy.withdrawal_customer_pays_return),
     }
     for key in ADDRESS_KEYS:
         values[f"address_{key}"] = str(address.get(key) or "")
@@ -107,6 +116,7 @@ def values_from(form: Any) -> dict[str, Any]:
         values[name] = [v for v in form.getlist(name) if isinstance(v, str)]
     values["waive_exchange"] = bool(form.get("waive_exchange"))
     values["returns_before_delivery"] = bool(form.get("returns_before_delivery"))
+    values["withdrawal_customer_pays_return"] = bool(form.get("withdrawal_customer_pays_return"))
     return values
 
 
@@ -296,9 +306,13 @@ def validate(
         "label_expiry_days": check.days("label_expiry_days"),
         "return_address": _address(check, methods),
         "reserve_stock_at": values["reserve_stock_at"],
+        "eu_consumer_law": EU_LAW.get(values["eu_consumer_law"]),
+        "withdrawal_days": check.days("withdrawal_days"),
+        "withdrawal_customer_pays_return": bool(values["withdrawal_customer_pays_return"]),
     }
-    if values["reserve_stock_at"] not in RESERVE_AT:
-        check.errors["reserve_stock_at"] = _("Choose from the listed options.")
+    for name, allowed in (("reserve_stock_at", RESERVE_AT), ("eu_consumer_law", EU_LAW)):
+        if values[name] not in allowed:
+            check.errors[name] = _("Choose from the listed options.")
     return clean, check.errors
 
 

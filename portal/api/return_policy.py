@@ -90,6 +90,23 @@ _FIELDS: dict[str, Schema] = {
     "label_expiry_days": _days("label_expiry_days", "Days a return label stays valid."),
     "return_address": obj({}, _ADDRESS),
     "reserve_stock_at": string(enum=list(form.RESERVE_AT)),
+    "eu_consumer_law": nullable(
+        {
+            "type": "boolean",
+            "description": "Whether customers have EU consumer law's right of withdrawal "
+            "(`withdrawal_days` from delivery, without a reason); null: as the shop's "
+            "`country` says (yes for a shop established in an EU member state).",
+        }
+    ),
+    "withdrawal_days": _days(
+        "withdrawal_days",
+        "The withdrawal period, in days from delivery of the last item (the law's 14 at least).",
+    ),
+    "withdrawal_customer_pays_return": {
+        "type": "boolean",
+        "description": "The customer bears the cost of sending withdrawn items back: the "
+        "`return_shipping_fee` is then taken from a withdrawal's refund.",
+    },
 }
 RETURN_POLICY = component("ReturnPolicy", obj(_FIELDS))
 RETURN_POLICY_PATCH = component("ReturnPolicyChange", obj({}, _FIELDS))
@@ -141,6 +158,9 @@ def policy_json(values: dict[str, Any]) -> dict[str, Any]:
         "label_expiry_days": int(values["label_expiry_days"]),
         "return_address": {key: values[f"address_{key}"] for key in form.ADDRESS_KEYS},
         "reserve_stock_at": values["reserve_stock_at"],
+        "eu_consumer_law": form.EU_LAW[values["eu_consumer_law"]],
+        "withdrawal_days": int(values["withdrawal_days"]),
+        "withdrawal_customer_pays_return": values["withdrawal_customer_pays_return"],
     }
 
 
@@ -152,7 +172,7 @@ def form_values(before: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
     """The form's values with what a ``PATCH`` sent laid over ``before`` (the form's values
     now): a field sent replaces its own, and in an object only the keys sent change."""
     values = dict(before)
-    for name in ("window_days", "no_scan_margin_days", "label_expiry_days"):
+    for name in ("window_days", "no_scan_margin_days", "label_expiry_days", "withdrawal_days"):
         if name in sent:
             values[name] = _text(sent[name])
     for name in (
@@ -170,8 +190,12 @@ def form_values(before: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
     for name in ("resolutions", "methods"):
         if name in sent:
             values[name] = list(sent[name])
-    if "returns_before_delivery" in sent:
-        values["returns_before_delivery"] = sent["returns_before_delivery"]
+    for name in ("returns_before_delivery", "withdrawal_customer_pays_return"):
+        if name in sent:
+            values[name] = sent[name]
+    if "eu_consumer_law" in sent:
+        law = sent["eu_consumer_law"]
+        values["eu_consumer_law"] = next(k for k, v in form.EU_LAW.items() if v is law)
     waivers = sent.get("fee_waivers", {})
     if "exchange" in waivers:
         values["waive_exchange"] = waivers["exchange"]
@@ -233,7 +257,8 @@ OPERATIONS = [
         "GET",
         "/return-policy",
         "getReturnPolicy",
-        "The shop's return policy: window, resolutions, fees, auto-approval, methods, address",
+        "The shop's return policy: window, resolutions, fees, auto-approval, methods, address, "
+        "EU right of withdrawal",
         "returns",
         get_return_policy,
         {200: RETURN_POLICY},

@@ -83,9 +83,9 @@ def refusal_words(code: str, period: rules.Period | None) -> str:
 def period_words(found: withdrawal.Review) -> str:
     if found.period.closes_at is None:
         return _(
-            "Your 14-day withdrawal period starts when the last item is delivered; you can "
-            "already withdraw now."
-        )
+            "Your %(days)d-day withdrawal period starts when the last item is delivered; you "
+            "can already withdraw now."
+        ) % {"days": found.terms.days}
     return _("You can withdraw until %(date)s.") % {"date": _date(found.period.last_day)}
 
 

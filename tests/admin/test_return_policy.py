@@ -14,7 +14,7 @@ from portal import i18n
 from portal.admin import return_policy_form, return_reasons
 from portal.models import Merchant, ReturnItem, ReturnPolicy, ReturnReason, ReturnRequest, Role
 from portal.models.returns import ReturnState
-from portal.returns import policy
+from portal.returns import policy, withdrawal_rules
 from portal.returns.review import review_order
 from portal.returns_page.presenter import reason_menu
 from tests import factories
@@ -56,6 +56,9 @@ def _form(**changes: Any) -> dict[str, Any]:
         "address_postal_code": "30-001",
         "address_country": "pl",
         "reserve_stock_at": "receipt",
+        "eu_consumer_law": "on",
+        "withdrawal_days": "30",
+        "withdrawal_customer_pays_return": "1",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -100,6 +103,9 @@ EXPECTED = {
         "region": "", "postal_code": "30-001", "country": "PL",
     },
     "reserve_stock_at": "receipt",
+    "eu_consumer_law": True,
+    "withdrawal_days": 30,
+    "withdrawal_customer_pays_return": True,
 }  # fmt: skip
 
 
@@ -119,6 +125,10 @@ def test_the_stored_shape_is_what_the_rules_read() -> None:
     assert rules.keep_item_threshold == Decimal("8.50")
     assert rules.waive_fees_for_exchange and rules.waiving_reasons == frozenset({"damaged"})
     assert policy.history_days(rules) == 60
+    terms = withdrawal_rules.Terms.of("US", ReturnPolicy(**clean))
+    assert terms == withdrawal_rules.Terms(
+        applies=True, days=30, customer_pays_return=True, return_fee=Decimal("4.95")
+    )
 
 
 MONEY = "Enter an amount of 0 or more with at most two decimals, for example 4.95."
@@ -180,6 +190,9 @@ def test_decimals_take_a_comma_and_blanks_mean_none_or_zero() -> None:
         ("waiving_reasons", ["someone_elses"], "Choose from the listed options."),
         ("auto_reasons", [], "Tick at least one reason, or approve returns for any reason."),
         ("reserve_stock_at", "never", "Choose from the listed options."),
+        ("eu_consumer_law", "", "Choose from the listed options."),
+        ("withdrawal_days", "13", "Enter a number of days from 14 to 365."),
+        ("withdrawal_days", "366", "Enter a number of days from 14 to 365."),
         ("address_country", "Poland", "Enter the country as a two-letter code, for example PL."),
         ("address_city", "", "Parcels are sent back to this address: fill it in."),
         ("address_name", "n" * 201, "Use at most 200 characters."),
@@ -210,6 +223,16 @@ def test_review_everything_stores_switched_off_rules() -> None:
 def test_any_reason_leaves_reasons_out_of_the_rules() -> None:
     clean, errors = _validate(auto_reasons_mode="any", auto_reasons=[])
     assert errors == {} and "reasons" not in clean["auto_approve_rules"]
+
+
+@pytest.mark.parametrize(("chosen", "stored"), [("country", None), ("on", True), ("off", False)])
+def test_the_eu_right_of_withdrawal_follows_the_country_or_is_set_either_way(
+    chosen: str, stored: bool | None
+) -> None:
+    clean, errors = _validate(eu_consumer_law=chosen, withdrawal_customer_pays_return=None)
+    assert errors == {}
+    assert (clean["eu_consumer_law"], clean["withdrawal_customer_pays_return"]) == (stored, False)
+    assert return_policy_form.values_of(ReturnPolicy(**clean))["eu_consumer_law"] == chosen
 
 
 def test_a_saved_policy_shows_as_it_was_typed() -> None:

@@ -10,8 +10,12 @@ its documented shape (https://developer.dhl.com/api-reference/shipment-tracking;
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import httpx
 import pytest
+from babel.dates import format_date
 from starlette.applications import Starlette
 
 from tests import factories
@@ -19,10 +23,12 @@ from tests.api.conftest import api_client, make_key
 from tests.conftest import client_for
 from tests.real_shop.helpers import (
     DHL_API_KEY,
+    EMAIL,
     KRAKOW,
     LEIPZIG,
     Outside,
     book_parcel,
+    csrf_in,
     dhl_number,
     place_order,
     poll_when_due,
@@ -138,3 +144,68 @@ async def test_a_shop_sets_its_return_policy_through_the_api_and_takes_a_return(
         assert own.status_code == 201, own.text
     async with api_client(shop_app, shop.api_key) as api:
         assert (await api.get("/api/v1/return-policy")).json()["window_days"] == 14
+
+
+async def test_a_shop_sets_the_eu_right_of_withdrawal_through_the_api(
+    shop_app: Starlette, outside: Outside, http: httpx.AsyncClient
+) -> None:
+    """Directive 2011/83/EU Art. 9: 14 days at least from delivery of the last item; a
+    shop may give longer, and may switch the right on or off whatever its country."""
+    shop = await sign_up(shop_app, "lawful", "Lawful Wear", country="PL")
+    waybill = dhl_number("340434175")
+    async with api_client(shop_app, shop.api_key) as api:
+        connected = await api.post(
+            "/api/v1/carrier-accounts",
+            json={"carrier": "dhl", "name": "DHL", "credentials": {"api_key": DHL_API_KEY}},
+        )
+        assert connected.status_code == 201, connected.text
+        await place_order(api, "W-1")
+        parcel_id = await book_parcel(api, waybill, "W-1")
+        outside.dhl.scan(waybill, "delivered", "Delivered", KRAKOW)
+        await poll_when_due(shop_app, http, parcel_id)
+        delivered_on = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+
+        # Made with nothing said about it: the law's 14 days, by the shop's country.
+        made = await api.patch("/api/v1/return-policy", json={"methods": ["in_store"]})
+        assert made.status_code == 201, made.text
+        law = ("eu_consumer_law", "withdrawal_days", "withdrawal_customer_pays_return")
+        assert [made.json()[name] for name in law] == [None, 14, False]
+
+        # Never under the law's 14 days, at most a year; nothing changes.
+        for days in (13, 366, "30"):
+            refused = await api.patch("/api/v1/return-policy", json={"withdrawal_days": days})
+            assert refused.status_code == 422, refused.text
+            assert [e["pointer"] for e in refused.json()["errors"]] == ["/withdrawal_days"]
+
+        changed = await api.patch(
+            "/api/v1/return-policy",
+            json={"withdrawal_days": 30, "withdrawal_customer_pays_return": True},
+        )
+        assert changed.status_code == 200, changed.text
+        assert [changed.json()[name] for name in law] == [None, 30, True]
+        assert (await api.get("/api/v1/return-policy")).json() == changed.json()
+
+    # The customer's order page offers the withdrawal for the shop's 30 days.
+    async with client_for(shop_app) as customer:
+        start = await customer.get(f"/returns?shop={shop.slug}")
+        found = await customer.post(
+            f"/returns?shop={shop.slug}",
+            data={"order": "W-1", "contact": EMAIL, "csrf_token": csrf_in(start.text)},
+        )
+        assert found.status_code == 303, found.text
+        order_page = await customer.get(found.headers["location"])
+        last_day = format_date(delivered_on + timedelta(days=30), "long", locale="en")
+        assert f"You can withdraw until {last_day}." in order_page.text
+
+        # Switched off for this shop in the EU: no offer.
+        async with api_client(shop_app, shop.api_key) as api:
+            off = await api.patch("/api/v1/return-policy", json={"eu_consumer_law": False})
+            assert off.json()["eu_consumer_law"] is False
+        order_page = await customer.get(found.headers["location"])
+        assert "Withdraw from contract here" not in order_page.text
+
+    # The workspace's screen shows what the API set.
+    async with client_for(shop_app) as staff:
+        await sign_in_as(staff, shop.owner_email, shop.owner_password)
+        shown = (await staff.get("/admin/returns/policy")).context["values"]  # type: ignore[attr-defined]
+        assert [shown[name] for name in law] == ["off", "30", True]

@@ -82,7 +82,8 @@ async def configure_workspace(staff: httpx.AsyncClient, token: str) -> None:
             "address_name": "Acme Returns", "address_line1": "ul. Zwrotna 1",
             "address_line2": "", "address_city": "Kraków", "address_region": "",
             "address_postal_code": "30-001", "address_country": "PL",
-            "reserve_stock_at": "approval", "csrf_token": token,
+            "reserve_stock_at": "approval", "eu_consumer_law": "country",
+            "withdrawal_days": "14", "csrf_token": token,
         },
     )  # fmt: skip
     assert policy.status_code == 303, policy.text

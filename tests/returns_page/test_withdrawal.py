@@ -274,3 +274,15 @@ async def test_the_tracking_pages_order_view_offers_it_too(
     opened = await web.get(found.group(1))
     assert opened.headers["location"] == f"/withdraw/orders/{shop.order.id}"
     assert (await web.get(opened.headers["location"])).status_code == 200
+
+
+async def test_before_delivery_the_offer_names_the_shops_own_period(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    await _in_eu(shop)
+    await Shipment.filter(order_id=shop.order.id).update(delivered_at=None)
+    shop.policy.withdrawal_days = 30
+    await shop.policy.save()
+    await find(web, "#5001", EMAIL)
+    page = await web.get(f"/returns/orders/{shop.order.id}")
+    assert "Your 30-day withdrawal period starts when the last item is delivered" in page.text
