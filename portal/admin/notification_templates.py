@@ -152,6 +152,34 @@ async def upsert_override(
         await NotificationTemplate.filter(**key).update(**values)
 
 
+async def store(
+    merchant_id: int,
+    family: Family,
+    trigger: str,
+    channel: Channel,
+    locale: str,
+    subject: str,
+    body: str,
+) -> dict[str, list[TemplateProblem]]:
+    """Check the template (:func:`field_problems`) and, when it has no problems, save it as
+    the merchant's own; the problems by field, nothing written when there are any. The
+    screen and ``PUT /api/v1/message-templates/…`` both save through here."""
+    subject = subject if channel == Channel.EMAIL else ""
+    errors = field_problems(channel, subject, body, family=family, trigger=trigger)
+    if not errors:
+        await upsert_override(merchant_id, trigger, channel, locale, subject.strip(), body)
+    return errors
+
+
+async def forget(merchant_id: int, trigger: str, channel: Channel, locale: str) -> bool:
+    """Delete the merchant's own template (the default applies again); whether it had one.
+    The screen's reset and ``DELETE /api/v1/message-templates/…`` both go through here."""
+    deleted = await NotificationTemplate.filter(
+        merchant_id=merchant_id, trigger=trigger, channel=channel, locale=locale
+    ).delete()
+    return bool(deleted)
+
+
 async def _edit_page(
     request: Request,
     *,
@@ -246,10 +274,9 @@ async def save_template(request: Request) -> Response:
     async with request.form() as form:
         subject = _text(form, "subject") if channel == Channel.EMAIL else ""
         body = _text(form, "body")
-    if field_problems(channel, subject, body, family=family, trigger=trigger):
-        return await _edit_page(request, subject=subject, body=body, status=422)
     merchant = staff_of(request).merchant
-    await upsert_override(merchant.id, trigger, channel, locale, subject.strip(), body)
+    if await store(merchant.id, family, trigger, channel, locale, subject, body):
+        return await _edit_page(request, subject=subject, body=body, status=422)
     return RedirectResponse(f"{edit_path(trigger, channel, locale)}?saved=1", status_code=303)
 
 
@@ -276,9 +303,7 @@ async def reset_template(request: Request) -> Response:
     if not confirmed:
         error = _("Tick the box to confirm that your version should be deleted.")
         return await _edit_page(request, status=400, reset_error=error)
-    await NotificationTemplate.filter(
-        merchant_id=staff_of(request).merchant.id, trigger=trigger, channel=channel, locale=locale
-    ).delete()
+    await forget(staff_of(request).merchant.id, trigger, channel, locale)
     return RedirectResponse(f"{edit_path(trigger, channel, locale)}?reset=1", status_code=303)
 
 
