@@ -186,7 +186,9 @@ async def tidy(database: str) -> None:
     if database.startswith(("postgres://", "postgresql://")):
         from tortoise import connections
 
-        await connections.get("default").execute_script("VACUUM ANALYZE shipment, tracking_event")
+        await connections.get("default").execute_script(
+            "VACUUM ANALYZE shipment, tracking_event, poll_lease"
+        )
 
 
 async def measured(database: str, work: Awaitable[Pass], profile: str | None = None) -> Pass:

@@ -1,18 +1,24 @@
 """Claiming due shipments so that any number of workers share them, and giving them back.
 
-A claim is one statement that picks due shipments and pushes their ``next_poll_at`` a
-lease into the future: no other worker sees them as due until the claimer has written
-a result (or the lease runs out because it died). On PostgreSQL the pick uses
-``FOR UPDATE SKIP LOCKED``, so concurrent claims never wait for each other and never
-return the same row; on SQLite the single ``UPDATE ... RETURNING`` is atomic.
+A shipment is due when its ``next_poll_at`` has come and no live lease holds it. A claim
+is one statement that picks due shipments and writes a lease for each in ``poll_lease``
+(migration 0032): the shipment's id, the claiming batch (``holder``) and when the lease
+ends. The shipment row itself is not written: its only write in a sweep is the result's
+(the claim used to push ``next_poll_at`` a lease ahead, a second full rewrite of every
+polled row). On PostgreSQL the pick locks the rows ``FOR NO KEY UPDATE SKIP LOCKED``, so
+concurrent claims never wait for each other, and the lease's primary key decides the
+rare row two claims both picked: a live lease is never replaced. On SQLite the single
+``INSERT ... SELECT ... RETURNING`` is atomic.
 
 The lease is short (:data:`CLAIM_LEASE`) and renewed by the claimer while it works
-(:func:`renew`), so a killed worker's shipments are due again within a lease; a stopping
-worker gives back what it had not polled yet at once (:func:`release`).
+(:func:`renew`), so a killed worker's shipments are due again within a lease; the
+claimer removes its leases once it has written its results or new schedules, and a
+stopping worker gives back what it had not polled yet at once (:func:`release`).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,23 +39,44 @@ _RETURNING = (
 )
 _PG_CLAIM = f"""
 WITH due AS (
-    SELECT id FROM shipment
-    WHERE next_poll_at <= $1 AND status <> $2
-    ORDER BY next_poll_at
+    SELECT s.id FROM shipment AS s
+    WHERE s.next_poll_at <= $1 AND s.status <> $2
+    AND NOT EXISTS (SELECT 1 FROM poll_lease AS l WHERE l.shipment_id = s.id AND l.until > $1)
+    ORDER BY s.next_poll_at
     LIMIT $3
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
+), taken AS (
+    INSERT INTO poll_lease AS l (shipment_id, holder, until)
+    SELECT id, $5, $4 FROM due
+    ON CONFLICT (shipment_id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+    WHERE l.until <= $1
+    RETURNING l.shipment_id
 )
-UPDATE shipment AS s SET next_poll_at = $4 FROM due WHERE s.id = due.id
-RETURNING {", ".join(f"s.{c.strip()}" for c in _RETURNING.split(","))}
+SELECT {", ".join(f"s.{c.strip()}" for c in _RETURNING.split(","))}
+FROM shipment AS s JOIN taken ON taken.shipment_id = s.id
 """
-_SQLITE_CLAIM = f"""
-UPDATE shipment SET next_poll_at = ?
-WHERE id IN (
-    SELECT id FROM shipment WHERE next_poll_at <= ? AND status <> ?
-    ORDER BY next_poll_at LIMIT ?
-)
-RETURNING {_RETURNING}
+_SQLITE_CLAIM = """
+INSERT INTO poll_lease (shipment_id, holder, until)
+SELECT s.id, ?, ? FROM shipment AS s
+WHERE s.next_poll_at <= ? AND s.status <> ?
+AND NOT EXISTS (SELECT 1 FROM poll_lease AS l WHERE l.shipment_id = s.id AND l.until > ?)
+ORDER BY s.next_poll_at LIMIT ?
+ON CONFLICT (shipment_id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+RETURNING shipment_id
 """
+_ANY_DUE = """
+SELECT 1 FROM shipment AS s WHERE s.next_poll_at <= {now} AND s.status <> {expired}
+AND NOT EXISTS (SELECT 1 FROM poll_lease AS l WHERE l.shipment_id = s.id AND l.until > {now})
+LIMIT 1
+"""
+
+#: The holder of claims made without one: this process.
+PROCESS_HOLDER = secrets.randbits(62)
+
+
+def new_holder() -> int:
+    """A token naming one batch's claim: only its holder renews or removes its leases."""
+    return secrets.randbits(62)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +94,31 @@ class Claimed:
     poll_digest: str | None = None
 
 
-async def claim_due(now: datetime, limit: int, *, lease: timedelta | None = None) -> list[Claimed]:
-    """Claim up to ``limit`` shipments due at ``now`` (oldest due first)."""
+async def claim_due(
+    now: datetime,
+    limit: int,
+    *,
+    lease: timedelta | None = None,
+    holder: int = PROCESS_HOLDER,
+) -> list[Claimed]:
+    """Claim up to ``limit`` shipments due at ``now`` (oldest due first) for ``holder``."""
     conn = connections.get("default")
     until = now + (lease or CLAIM_LEASE)
+    expired = Status.EXPIRED.value
     if store.is_postgres(conn):
-        rows = await conn.execute_query_dict(_PG_CLAIM, [now, Status.EXPIRED.value, limit, until])
+        rows = await conn.execute_query_dict(_PG_CLAIM, [now, expired, limit, until, holder])
     else:
-        rows = await conn.execute_query_dict(
-            _SQLITE_CLAIM, [until, now, Status.EXPIRED.value, limit]
+        taken = await conn.execute_query_dict(
+            _SQLITE_CLAIM, [holder, until, now, expired, now, limit]
+        )
+        ids = [int(r["shipment_id"]) for r in taken]
+        rows = (
+            await conn.execute_query_dict(
+                f"SELECT {_RETURNING} FROM shipment WHERE {store._in_list(conn, 'id', len(ids))}",
+                ids,
+            )
+            if ids
+            else []
         )
     return [
         Claimed(
@@ -114,33 +157,65 @@ async def record_failures(rows: Sequence[tuple[int, datetime, int, str]], *, now
     )
 
 
-async def renew(ids: Sequence[int], *, now: datetime, lease: timedelta | None = None) -> int:
-    """Extend the claim on the shipments of ``ids`` still held (due in the future); how many."""
+async def renew(
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    lease: timedelta | None = None,
+    holder: int = PROCESS_HOLDER,
+) -> int:
+    """Extend ``holder``'s leases on the shipments of ``ids`` still held; how many."""
     if not ids:
         return 0
-    return await Shipment.filter(id__in=list(ids), next_poll_at__gt=now).update(
-        next_poll_at=now + (lease or CLAIM_LEASE)
+    conn = connections.get("default")
+    until = now + (lease or CLAIM_LEASE)
+    if store.is_postgres(conn):
+        sql = (
+            "UPDATE poll_lease SET until = $2 "
+            "WHERE shipment_id = ANY($1::int[]) AND holder = $3 AND until > $4"
+        )
+        count, _ = await conn.execute_query(sql, [list(ids), until, holder, now])
+        return int(count)
+    marks = ", ".join("?" * len(ids))
+    sql = (
+        "UPDATE poll_lease SET until = ? "
+        f"WHERE holder = ? AND until > ? AND shipment_id IN ({marks})"
     )
+    count, _ = await conn.execute_query(sql, [until, holder, now, *ids])
+    return int(count)
 
 
-async def release(ids: Sequence[int], *, now: datetime) -> int:
-    """Give back claimed shipments unpolled, due at once (a stopping worker); how many."""
+async def release(ids: Sequence[int], *, holder: int = PROCESS_HOLDER) -> int:
+    """Remove ``holder``'s leases on ``ids``; how many. After the write-back this ends the
+    claim (the shipments are due when their results said); before it, it gives them
+    back unpolled, due at once (a stopping worker)."""
     if not ids:
         return 0
-    return await Shipment.filter(id__in=list(ids), next_poll_at__gt=now).update(next_poll_at=now)
+    conn = connections.get("default")
+    held = store._in_list(conn, "shipment_id", len(ids))
+    sql = f"DELETE FROM poll_lease WHERE {held} AND holder = "
+    sql += "$2" if store.is_postgres(conn) else "?"
+    count, _ = await conn.execute_query(sql, [*store._ids_param(conn, ids), holder])
+    return int(count)
 
 
 async def any_due(now: datetime) -> bool:
-    """True when some shipment is due (a cheap check for "more work is waiting")."""
-    return await Shipment.filter(next_poll_at__lte=now).exclude(status=Status.EXPIRED).exists()
+    """True when some shipment is due and not held (a cheap check for "more work is
+    waiting")."""
+    conn = connections.get("default")
+    if store.is_postgres(conn):
+        sql = _ANY_DUE.format(now="$1", expired="$2")
+        return bool(await conn.execute_query_dict(sql, [now, Status.EXPIRED.value]))
+    sql = _ANY_DUE.format(now="?", expired="?")
+    return bool(await conn.execute_query_dict(sql, [now, Status.EXPIRED.value, now]))
 
 
 async def make_due(now: datetime, shipment_ids: Sequence[int] | None = None) -> int:
     """Bring shipments forward so the next sweep polls them (operators' ``portal poll
     --shipment`` and ``--all-now``); returns how many. Without ids: every shipment still
     polled at all; a finished one (no next poll) comes back only when named by id. A
-    shipment another worker holds right now is polled again after it: harmless, scans
-    are deduplicated."""
+    shipment another worker holds right now keeps its lease; the holder's result then
+    sets its next poll."""
     if shipment_ids is None:
         query = Shipment.filter(next_poll_at__isnull=False)
     else:

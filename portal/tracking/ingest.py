@@ -52,9 +52,9 @@ class IngestOutcome:
 
 
 def _schedule(after: ShipmentState, source: EventSource, now: datetime, rand: cadence.Rand) -> None:
-    """Poll bookkeeping after a result. Only the sweep, which holds the claim, may push
-    ``next_poll_at`` later; pushes and refreshes only bring it forward (or end polling),
-    so they never release a sweep's claim lease early."""
+    """Poll bookkeeping after a result. Only the sweep, which has just asked the carrier,
+    may push ``next_poll_at`` later; pushes and refreshes only bring it forward (or end
+    polling), so they never put off a poll that was due."""
     if source in _POLLED:
         after.last_polled_at = now
         after.poll_failures = 0

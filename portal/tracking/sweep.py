@@ -399,7 +399,8 @@ async def sweep_once(
     report = SweepReport()
     if draining.stop_requested():
         return report
-    claimed = await claim.claim_due(now, batch_size)
+    holder = claim.new_holder()
+    claimed = await claim.claim_due(now, batch_size, holder=holder)
     report.claimed = len(claimed)
     report.more_waiting = len(claimed) >= batch_size
     if not claimed:
@@ -420,24 +421,26 @@ async def sweep_once(
     ids = [c.id for c in claimed]
 
     async def renew() -> None:
-        await claim.renew(ids, now=datetime.now(UTC))
+        await claim.renew(ids, now=datetime.now(UTC), holder=holder)
 
     try:
         async with draining.Heartbeat(renew, claim.HEARTBEAT.total_seconds(), "poll sweep"):
             await asyncio.gather(*(guarded(run) for run in runs))
-        # Outside the heartbeat: a renewal after the write-back would undo its schedule.
         await _write_back(runs, report, now, rand, settings)
     except BaseException:
         # Cancelled at the end of a stopping worker's grace (or a bug): hand the batch
         # back rather than leave it to the lease.
-        await _release_quietly(ids)
+        await _release_quietly(ids, holder)
         raise
+    # Every shipment of the batch has its result or its new schedule written: the
+    # leases end (removed after, never before, so no other worker sees one due between).
+    await claim.release(ids, holder=holder)
     return report
 
 
-async def _release_quietly(ids: list[int]) -> None:
+async def _release_quietly(ids: list[int], holder: int) -> None:
     try:
-        await asyncio.wait_for(claim.release(ids, now=datetime.now(UTC)), timeout=5)
+        await asyncio.wait_for(claim.release(ids, holder=holder), timeout=5)
     except Exception as exc:
         log.warning("could not give back %d claimed shipments: %r", len(ids), exc)
 
