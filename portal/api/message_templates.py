@@ -17,7 +17,7 @@ from typing import Any
 from portal.admin import notification_templates as screen
 from portal.admin.template_families import FAMILIES, Family, family_of
 from portal.api.errors import invalid, invalid_parameters, not_found
-from portal.api.operations import Call, Operation, Param, Reply
+from portal.api.operations import KIND_PATH, LOCALE_PATH, Call, Operation, Param, Reply
 from portal.api.schemas import DATE_TIME, FieldError, component, list_of, nullable, obj, string
 from portal.models import Channel, NotificationTemplate
 from portal.notifications.base import LOCALES
@@ -180,15 +180,9 @@ async def delete_template(call: Call) -> Reply:
 
 
 _PATH = (
-    Param(
-        "kind",
-        string(minLength=1, maxLength=64),
-        "The message kind (e.g. delivered, return_approved).",
-        "path",
-        True,
-    ),
+    KIND_PATH,
     Param("channel", string(minLength=1, maxLength=16), "email or sms.", "path", True),
-    Param("locale", string(minLength=2, maxLength=16), "The language (e.g. en, pl).", "path", True),
+    LOCALE_PATH,
 )
 _ONE = "/message-templates/{kind}/{channel}/{locale}"
 

@@ -25,7 +25,7 @@ from portal.api.errors import ApiError, invalid, invalid_parameters
 from portal.api.idempotency import IdempotencyStore, Outcome, StoredResponse
 from portal.api.idempotency_db import DatabaseIdempotencyStore
 from portal.api.ratelimit import ApiKeyLimiter, Limiter
-from portal.api.schemas import Schema, resolve, validate
+from portal.api.schemas import Schema, resolve, string, validate
 from portal.settings import Settings
 
 #: Largest JSON body the API reads (bigger bodies answer 413).
@@ -40,6 +40,20 @@ class Param:
     description: str = ""
     location: str = "query"
     required: bool = False
+
+
+#: The path parameters naming a message kind and a language, shared by the template
+#: operations (message templates and WhatsApp templates).
+KIND_PATH = Param(
+    "kind",
+    string(minLength=1, maxLength=64),
+    "The message kind (e.g. delivered, return_approved).",
+    "path",
+    True,
+)
+LOCALE_PATH = Param(
+    "locale", string(minLength=2, maxLength=16), "The language (e.g. en, pl).", "path", True
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from portal import i18n
 from portal.admin import whatsapp_templates as screen
 from portal.api.errors import invalid, invalid_parameters, not_found
-from portal.api.operations import Call, Operation, Param, Reply
+from portal.api.operations import KIND_PATH, LOCALE_PATH, Call, Operation, Reply
 from portal.api.schemas import DATE_TIME, FieldError, component, list_of, obj, string
 from portal.models import WhatsAppTemplate
 
@@ -144,16 +144,7 @@ async def delete_template(call: Call) -> Reply:
     return Reply(204)
 
 
-_PATH = (
-    Param(
-        "kind",
-        string(minLength=1, maxLength=64),
-        "The message kind (e.g. delivered, return_approved).",
-        "path",
-        True,
-    ),
-    Param("locale", string(minLength=2, maxLength=16), "The language (e.g. en, pl).", "path", True),
-)
+_PATH = (KIND_PATH, LOCALE_PATH)
 _ONE = "/whatsapp-templates/{kind}/{locale}"
 
 OPERATIONS = [
