@@ -67,6 +67,7 @@ def _connection(url: str, settings: Settings, statement_timeout: bool) -> dict[s
     config: dict[str, Any] = expand_db_url(url)
     credentials: dict[str, Any] = config["credentials"]
     if config["engine"].endswith("sqlite"):
+        config["engine"] = "portal.db_sqlite"  # Tortoise's, safe to cancel (see there)
         credentials.setdefault("busy_timeout", int(settings.db_busy_timeout * 1000))
     elif config["engine"].endswith("asyncpg"):
         server = dict(credentials.get("server_settings") or {})

@@ -418,7 +418,6 @@ async def test_a_store_down_half_way_keeps_whole_batches_and_the_next_run_adds_t
 
 async def test_a_backfill_stopped_half_way_keeps_whole_batches_and_resumes_without_loss(
     app: Starlette,
-    database_url: str,
     store: FakeShopify,
     outside: respx.MockRouter,
     http: httpx.AsyncClient,
@@ -426,11 +425,6 @@ async def test_a_backfill_stopped_half_way_keeps_whole_batches_and_resumes_witho
 ) -> None:
     """The worker's SIGTERM cancels a sync it cannot finish within its grace: the batch
     being written is rolled back and the reader ahead of it stops."""
-    if not database_url.startswith("postgres"):
-        pytest.skip(
-            "known defect: on SQLite the next query after the cancelled batch waits for "
-            "ever on the connection the cancelled transaction held"
-        )
     connection = await connected(app)
     monkeypatch.setattr(backfill, "APPLY_BATCH", 40)
     running: list[asyncio.Task[object]] = []
