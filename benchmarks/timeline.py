@@ -1,6 +1,6 @@
 """A 30-scan parcel's timeline: the structured form laid out against the page's one pass.
 
-``journey.journey_html(presenter.timeline(…))`` (the views, then their HTML) and
+``journey.journey_html(scans.timeline(…))`` (the views, then their HTML) and
 ``journey.timeline_html(…)`` (the HTML straight from the event rows, what the page
 writes) alternated in one process, so that both see the same machine: CPU microseconds a
 timeline, min/median/max of the rounds. Both must write the same bytes.
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from carriers.base import Status
 from portal import i18n
-from portal.tracking_page import journey, presenter
+from portal.tracking_page import journey, scans
 from portal.tracking_page.events import EventRow
 
 
@@ -37,9 +37,7 @@ def main() -> None:
         for n in reversed(range(args.scans))
     ]
     ways: dict[str, Callable[[], str]] = {
-        "structured, then laid out": lambda: journey.journey_html(
-            presenter.timeline(rows, zone, "en")
-        ),
+        "structured, then laid out": lambda: journey.journey_html(scans.timeline(rows, zone, "en")),
         "one pass (the page's)": lambda: journey.timeline_html(rows, zone, "en"),
     }
     first, second = (way() for way in ways.values())

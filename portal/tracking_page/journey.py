@@ -12,7 +12,7 @@ The page itself writes the same bytes in one pass from the event rows
 written and escaped once per distinct (status, reason, carrier's text, place, language)
 and a clock time once per (language, hour, minute). Building those views and walking
 them again was the largest part of presenting a parcel (benchmarks/README.md, issue 20);
-``presenter.timeline`` keeps the structured form, and the test holds the two to the same
+``scans.timeline`` keeps the structured form, and the test holds the two to the same
 bytes.
 """
 
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from portal.i18n import _, current_locale
-from portal.tracking_page.presenter import (
+from portal.tracking_page.scans import (
     DayView,
     EventLike,
     clock_text,
@@ -113,7 +113,7 @@ def _scan_html(
 ) -> tuple[str, str]:
     """A scan's class suffix and its lines after the time, as ``journey_html`` writes
     them: the same for every scan with these columns in these languages (``speaking`` is
-    the one ``_`` translates into, see ``presenter.scan_words``)."""
+    the one ``_`` translates into, see ``scans.scan_words``)."""
     label, why, carrier_text, problem = scan_words(status, reason, description, locale, speaking)
     lines = [f'      <span class="event-label">{_e(label)}</span>\n']
     if why:
@@ -130,7 +130,7 @@ def _scan_html(
 
 
 def timeline_html(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> Markup:
-    """``journey_html(presenter.timeline(events, zone, locale))`` in one pass over the
+    """``journey_html(scans.timeline(events, zone, locale))`` in one pass over the
     events: newest first, grouped by local calendar day."""
     speaking = current_locale()
     days: dict[date, list[str]] = {}

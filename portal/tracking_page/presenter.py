@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from functools import lru_cache
-from typing import NamedTuple, Protocol
+from datetime import datetime
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -32,34 +30,16 @@ from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal.core import pickup
 from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
-from portal.i18n import _, current_locale
+from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking import cadence
 from portal.tracking_page import wording
+from portal.tracking_page.journey import timeline_html
 from portal.tracking_page.lookup import CustomerZone, mask_words
-
-
-class EventLike(Protocol):
-    """What the page reads of a tracking event: a TrackingEvent, or the plain row the page
-    loads (events.EventRow)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def status(self) -> Status: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def city(self) -> str | None: ...
-    @property
-    def region(self) -> str | None: ...
-    @property
-    def reason(self) -> str | None: ...
-    @property
-    def country(self) -> str | None: ...
-
+from portal.tracking_page.scans import (
+    ALERTS,
+    EventLike,
+)
 
 #: Where each ordinary status sits on the progress bar (index into wording.STAGES).
 STAGE_OF: dict[Status, int] = {
@@ -74,14 +54,6 @@ STAGE_OF: dict[Status, int] = {
 }
 #: The carrier has not taken the parcel yet: its dates are the shop's plan, not a promise.
 NOT_HANDED_OVER = frozenset({Status.PENDING, Status.INFO_RECEIVED})
-#: Statuses that need the customer's attention, and how loudly.
-ALERTS: dict[Status, str] = {
-    Status.FAILED_ATTEMPT: "warning",
-    Status.AVAILABLE_FOR_PICKUP: "action",
-    Status.EXCEPTION: "problem",
-    Status.RETURNED_TO_SENDER: "problem",
-    Status.EXPIRED: "warning",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,27 +62,6 @@ class StageView:
     #: "done", "current" or "upcoming"
     state: str
     problem: bool = False
-
-
-class EventView(NamedTuple):
-    """One scan as the timeline shows it (a tuple: 30 of them a page, built cheaply)."""
-
-    when_iso: str
-    time_text: str
-    #: Our wording of the scan's status, in the page's language.
-    label: str
-    #: Our sentence for its reason (empty when the carrier gave none).
-    reason: str
-    #: The carrier's own text, shown under ours; empty when absent or a repeat of ours.
-    carrier_text: str
-    place: str
-    problem: bool
-
-
-class DayView(NamedTuple):
-    day_iso: str
-    heading: str
-    events: tuple[EventView, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,72 +162,6 @@ def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tupl
             state = "upcoming"
         stages.append(StageView(_(label), state, problem=problem and i == index))
     return index, tuple(stages)
-
-
-@lru_cache(maxsize=8192)
-def clock_text(locale: str, hour: int, minute: int) -> str:
-    """A wall time as the language writes it; cached, as babel formatting is costly."""
-    return format_time(time(hour, minute), format="short", locale=locale)
-
-
-@lru_cache(maxsize=4096)
-def day_heading(day: date, locale: str) -> str:
-    return format_date(day, format="full", locale=locale)
-
-
-@lru_cache(maxsize=8192)  # a carrier's depots and towns repeat across parcels
-def place_of(city: str | None, region: str | None, country: str | None) -> str:
-    """City, region and country of a scan; never a street or a postcode."""
-    return ", ".join(p for p in (city, region, country) if p)
-
-
-@lru_cache(maxsize=8192)  # carriers word their scans from a small vocabulary
-def scan_words(
-    status: str, reason: str | None, description: str | None, locale: str, speaking: str
-) -> tuple[str, str, str, bool]:
-    """A scan's label, reason, carrier's words (see ``wording``) and whether it is a
-    problem: the same for every parcel's scan with these columns. ``speaking`` is the
-    language ``_`` translates into (the request's), part of the key like ``locale``."""
-    state = Status(status)
-    why = Reason(reason) if reason else None
-    return (
-        wording.status_label(state),
-        wording.event_reason(state, why),
-        wording.carrier_text(description, state, why, locale),
-        state in ALERTS,
-    )
-
-
-def timeline(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> tuple[DayView, ...]:
-    """Events newest first, grouped by the local calendar day they happened on: the
-    timeline's structure, which ``journey.journey_html`` lays out. The page writes the
-    same HTML in one pass (``journey.timeline_html``, held to the same bytes by a test)."""
-    days: dict[date, list[EventView]] = {}
-    speaking = current_locale()
-    for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
-        local = event.occurred_at.astimezone(zone)
-        label, reason, carrier_text, problem = scan_words(
-            event.status, event.reason, event.description, locale, speaking
-        )
-        day = local.date()
-        scans = days.get(day)
-        if scans is None:
-            scans = days[day] = []
-        scans.append(
-            EventView(
-                local.isoformat(),
-                clock_text(locale, local.hour, local.minute),
-                label,
-                reason,
-                carrier_text,
-                place_of(event.city, event.region, event.country),
-                problem,
-            )
-        )
-    return tuple(
-        DayView(day.isoformat(), day_heading(day, locale), tuple(scans))
-        for day, scans in days.items()
-    )
 
 
 def eta_text(
@@ -401,8 +286,6 @@ def present(
     ``full_signer`` says the viewer proved they are the customer (the order tier): they
     see the signer's full name and the locker's pickup code.
     """
-    from portal.tracking_page.journey import timeline_html  # it lays out this module's words
-
     status = shipment.status
     reason = Reason(shipment.reason) if shipment.reason else None
     index, stages = progress(shipment, events)

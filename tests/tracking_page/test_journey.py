@@ -13,7 +13,7 @@ from carriers.base import Reason, Status
 from portal import i18n
 from portal.tracking_page.events import EventRow
 from portal.tracking_page.journey import journey_html, timeline_html
-from portal.tracking_page.presenter import DayView, EventView, timeline
+from portal.tracking_page.scans import DayView, EventView, timeline
 from portal.web.templating import build_environment
 
 #: The loop ``_status.html`` laid the timeline out with before ``journey_html``.

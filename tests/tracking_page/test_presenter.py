@@ -11,7 +11,8 @@ from carriers.base import Reason, Status
 from portal import i18n
 from portal.models import Shipment, TrackingEvent
 from portal.tracking_page.journey import journey_html
-from portal.tracking_page.presenter import DayView, present, timeline, zone_for
+from portal.tracking_page.presenter import present, zone_for
+from portal.tracking_page.scans import DayView, timeline
 from tests import factories
 from tests.tracking_page.conftest import NOW, add_events
 

@@ -9,8 +9,9 @@ from markupsafe import Markup
 
 from portal import i18n
 from portal.tracking_page.journey import journey_html
-from portal.tracking_page.presenter import DayView, EventView, PickupView, ShipmentView, StageView
+from portal.tracking_page.presenter import PickupView, ShipmentView, StageView
 from portal.tracking_page.render import STATUS_TEMPLATE
+from portal.tracking_page.scans import DayView, EventView
 from portal.tracking_page.status_frame import fill, render_frame, shape_key
 from portal.web.templating import build_environment
 
