@@ -17,6 +17,11 @@ import httpx
 from tests.platforms.fakes import fixture
 
 BASELINKER_HOST = "api.baselinker.com"
+#: What ``portal connect baselinker`` says when it connects.
+CONNECTED_SAYS = [
+    "Connected baselinker store https://api.baselinker.com (BaseLinker).",
+    "No webhooks: BaseLinker sends none, so the worker reconciles its orders every 15 minutes.",
+]
 BASELINKER_TOKEN = (
     "3001234-3005678-AB12CD34EF56GH78IJ90KL12MN34OP56QR78ST90UV12WX34YZ56AB78CD90EF12"
 )

@@ -40,6 +40,7 @@ from portal.tracking.sweep import sweep_until_idle
 from tests.platforms.fake_baselinker import (
     BASELINKER_HOST,
     BASELINKER_TOKEN,
+    CONNECTED_SAYS,
     FakeBaseLinker,
     stamp,
 )
@@ -54,10 +55,7 @@ from tests.platforms.fakes import (
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 ACCOUNT = "https://api.baselinker.com"
-SAID = [
-    f"Connected baselinker store {ACCOUNT} (BaseLinker).",
-    "No webhooks: BaseLinker sends none, so the worker reconciles its orders every 15 minutes.",
-]
+SAID = CONNECTED_SAYS
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from portal.settings import Settings
 from tests.platforms.fake_baselinker import (
     BASELINKER_HOST,
     BASELINKER_TOKEN,
+    CONNECTED_SAYS,
     STATUS_CHANGED,
     FakeBaseLinker,
     stamp,
@@ -40,10 +41,7 @@ from tests.platforms.fakes import (
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 #: The last order's confirmation: the watermark after the backfill.
 LAST = BASE + timedelta(minutes=249)
-SAID = [
-    "Connected baselinker store https://api.baselinker.com (BaseLinker).",
-    "No webhooks: BaseLinker sends none, so the worker reconciles its orders every 15 minutes.",
-]
+SAID = CONNECTED_SAYS
 OTHER_NUMBER = "JJD000390007012345678"
 
 

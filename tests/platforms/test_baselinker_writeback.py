@@ -24,6 +24,7 @@ from portal.tracking.sweep import sweep_until_idle
 from tests.platforms.fake_baselinker import (
     BASELINKER_HOST,
     BASELINKER_TOKEN,
+    CONNECTED_SAYS,
     SHIPPED_STATUS,
     FakeBaseLinker,
 )
@@ -31,10 +32,7 @@ from tests.platforms.fakes import DHL_NUMBER, connect_args, connect_by_cli, outs
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 DELIVERED_STATUS = 1054
-SAID = [
-    "Connected baselinker store https://api.baselinker.com (BaseLinker).",
-    "No webhooks: BaseLinker sends none, so the worker reconciles its orders every 15 minutes.",
-]
+SAID = CONNECTED_SAYS
 
 
 @pytest.fixture
