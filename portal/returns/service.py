@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -70,12 +71,17 @@ async def checked_lines(
     """
     errors: dict[int | None, str] = {}
     codes = {s.reason_code for s in selections if s.reason_code}
-    reasons = {
-        r.code: r
-        for r in await ReturnReason.filter(
-            merchant_id=merchant_id, code__in=codes, active=True
-        ).using_db(conn)
-    }
+    found = await ReturnReason.filter(
+        merchant_id=merchant_id, code__in=codes, active=True
+    ).using_db(conn)
+    # A reason with active reasons under it is a heading of the customer's menu, not a
+    # choice (as the returns page offers them).
+    headings: list[Any] = await (
+        ReturnReason.filter(parent_id__in=[r.id for r in found], active=True)
+        .using_db(conn)
+        .values_list("parent_id", flat=True)
+    )
+    reasons = {r.code: r for r in found if r.id not in set(headings)}
     lines: list[policy.Line] = []
     if not selections:
         errors[None] = "empty"

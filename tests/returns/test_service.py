@@ -82,6 +82,7 @@ REFUSALS = [
     ("unknown-reason", {}, Selection(0, 1, "refund", reason_code="nope"), "reason"),
     ("photo-required", {}, Selection(0, 1, "refund", reason_code="damaged"), "photo_required"),
     ("comment-required", {}, Selection(0, 1, "refund", reason_code="other"), "comment_required"),
+    ("a-heading", {}, Selection(0, 1, "refund", reason_code="fit"), "reason"),
     (
         "exchange-without-variant",
         {},
@@ -100,6 +101,8 @@ async def test_a_selection_against_the_policy_is_refused(
     shop, _ = await shop_with_policy()
     await ReturnReason.create(merchant=shop, code="damaged", requires_photo=True)
     await ReturnReason.create(merchant=shop, code="other", requires_comment=True)
+    fit = await ReturnReason.create(merchant=shop, code="fit")
+    await ReturnReason.create(merchant=shop, code="too_small", parent=fit)
     order = await delivered_order(shop)
     item = await factories.order_item(order, **item_fields)
     with pytest.raises(ReturnRefused) as refused:
