@@ -37,8 +37,8 @@ _FLAGS: dict[str, Schema] = {
     },
     "waives_fees": {
         "type": "boolean",
-        "description": "The shop's fault (damaged, wrong item): a return for this reason "
-        "pays no return shipping and no restocking fee.",
+        "description": "The shop's fault (damaged, wrong item): no restocking fee for an "
+        "item returned for it, and no return shipping when every item's is waived.",
     },
     "active": {
         "type": "boolean",
