@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # platforms.py imports Merchant from here
+    from portal.models.platforms import PlatformConnection
 
 
 class Merchant(Model):
@@ -123,18 +126,24 @@ class CarrierAccount(Model):
 
 
 class CarrierPace(Model):
-    """The shared call schedule of one carrier account on PostgreSQL (tracking/pacing.py).
+    """The shared call schedule of one carrier account, or of one store connection whose
+    platform limits its calls (BaseLinker's token), on PostgreSQL (portal/pacing.py).
 
-    Every worker process reserves its next call to the account here, so the carrier's
-    documented rate holds however many workers poll it; ``paused_until`` is set when the
-    carrier answered 429, and stops every worker's calls until then.
+    Every worker process reserves its next call to the account or store here, so the
+    documented rate holds however many workers call it; ``paused_until`` is set when the
+    carrier or store said slow down (429, a blocked token), and stops every worker's calls
+    until then. Exactly one of ``account`` and ``connection`` is set.
     """
 
     id = fields.IntField(primary_key=True)
-    account: fields.OneToOneRelation[CarrierAccount] = fields.OneToOneField(
-        "models.CarrierAccount", related_name="pace", on_delete=fields.CASCADE
+    account: fields.OneToOneNullableRelation[CarrierAccount] = fields.OneToOneField(
+        "models.CarrierAccount", related_name="pace", on_delete=fields.CASCADE, null=True
     )
-    account_id: int
+    account_id: int | None
+    connection: fields.OneToOneNullableRelation[PlatformConnection] = fields.OneToOneField(
+        "models.PlatformConnection", related_name="pace", on_delete=fields.CASCADE, null=True
+    )
+    connection_id: int | None
     #: The earliest moment the next call may start (the end of the last slot handed out).
     next_slot_at = fields.DatetimeField()
     paused_until = fields.DatetimeField(null=True)

@@ -128,7 +128,9 @@ def client_for(
     if connection.platform == Platform.PRESTASHOP:
         return prestashop.PrestaShopClient(connection.shop_url, credentials, transport)
     if connection.platform == Platform.BASELINKER:
-        return baselinker.BaseLinkerClient(connection.shop_url, credentials, transport)
+        return baselinker.BaseLinkerClient(
+            connection.shop_url, credentials, transport, connection_id=connection.id
+        )
     return woocommerce.WooCommerceClient(connection.shop_url, credentials, transport)
 
 
