@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
-
-if TYPE_CHECKING:  # platforms.py imports Merchant from here
-    from portal.models.platforms import PlatformConnection
 
 
 class Merchant(Model):
@@ -123,33 +120,6 @@ class CarrierAccount(Model):
     class Meta:
         table = "carrier_account"
         unique_together = (("merchant", "name"),)
-
-
-class CarrierPace(Model):
-    """The shared call schedule of one carrier account, or of one store connection whose
-    platform limits its calls (BaseLinker's token), on PostgreSQL (portal/pacing.py).
-
-    Every worker process reserves its next call to the account or store here, so the
-    documented rate holds however many workers call it; ``paused_until`` is set when the
-    carrier or store said slow down (429, a blocked token), and stops every worker's calls
-    until then. Exactly one of ``account`` and ``connection`` is set.
-    """
-
-    id = fields.IntField(primary_key=True)
-    account: fields.OneToOneNullableRelation[CarrierAccount] = fields.OneToOneField(
-        "models.CarrierAccount", related_name="pace", on_delete=fields.CASCADE, null=True
-    )
-    account_id: int | None
-    connection: fields.OneToOneNullableRelation[PlatformConnection] = fields.OneToOneField(
-        "models.PlatformConnection", related_name="pace", on_delete=fields.CASCADE, null=True
-    )
-    connection_id: int | None
-    #: The earliest moment the next call may start (the end of the last slot handed out).
-    next_slot_at = fields.DatetimeField()
-    paused_until = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "carrier_pace"
 
 
 class IdempotencyRecord(Model):
