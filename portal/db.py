@@ -19,6 +19,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as run_migrations
 
+from portal import pacing
 from portal.settings import Settings
 
 APP = "models"
@@ -141,11 +142,13 @@ async def disconnect() -> None:
 
     Forgetting matters when one process opens another engine next (tests run SQLite
     then PostgreSQL): Tortoise keeps querysets and INSERT statements built for the
-    first engine's dialect, keyed by connection name.
+    first engine's dialect, keyed by connection name. In-memory paces (SQLite's) belong to
+    the database whose accounts and stores they pace.
     """
     await Tortoise.close_connections()
     await Tortoise._reset_apps()
     EXECUTOR_CACHE.clear()
+    pacing.forget_local()
 
 
 async def migrate(database_url: str) -> None:

@@ -3,7 +3,11 @@
 
 Credentials go through :func:`portal.platforms.connections.connect`, which checks them
 with the store and registers Doorstep's webhooks before anything is kept; they are never
-sent back to the browser.
+sent back to the browser. A BaseLinker store's write-back is the order status a delivered
+parcel moves its order to: the page offers the account's statuses (read from BaseLinker
+as the page is drawn) and saves the choice with
+:func:`~portal.platforms.connections.set_delivered_status`, as the API and ``portal
+connect baselinker --delivered-status`` do.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from starlette.routing import Route
 
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.crypto import DecryptionError
+from portal.i18n import _
 from portal.models import Platform, PlatformConnection
 from portal.platforms import connections
+from portal.platforms.base import PlatformError
 from portal.platforms.connections import CREDENTIAL_FIELDS, ConnectError
 
 
@@ -35,6 +41,29 @@ async def _connection(request: Request) -> PlatformConnection:
     return await get_or_404(query)
 
 
+def _unreadable(error: Exception) -> str:
+    return _("BaseLinker's order statuses could not be read: %(error)s") % {"error": error}
+
+
+async def _order_statuses(
+    request: Request, rows: list[PlatformConnection], errors: dict[str, str]
+) -> dict[int, dict[str, str]]:
+    """Each working BaseLinker store's order statuses (id -> name) for its picker; a store
+    that does not answer gets a sentence in ``errors`` instead (no picker: its choice
+    stays as it is)."""
+    found: dict[int, dict[str, str]] = {}
+    for connection in rows:
+        if connection.platform != Platform.BASELINKER or connection.paused_reason:
+            continue
+        try:
+            found[connection.id] = await connections.order_statuses(
+                connection, request.app.state.settings, _http(request)
+            )
+        except (DecryptionError, PlatformError, httpx.HTTPError) as exc:
+            errors.setdefault(f"store-{connection.id}", _unreadable(exc))
+    return found
+
+
 async def _page(
     request: Request,
     *,
@@ -44,13 +73,16 @@ async def _page(
 ) -> Response:
     merchant = staff_of(request).merchant
     rows = await PlatformConnection.filter(merchant_id=merchant.id).order_by("id")
+    errors = dict(errors or {})
+    statuses = await _order_statuses(request, rows, errors)
     return render(
         request,
         "admin/stores.html",
         {
             "stores": [(c, connections.status_line(c)) for c in rows],
+            "statuses": statuses,
             "fields": {p.value: f for p, f in CREDENTIAL_FIELDS.items()},
-            "errors": errors or {},
+            "errors": errors,
             "values": values or {},
             "message": request.query_params.get("done"),
         },
@@ -115,18 +147,31 @@ async def sync_store(request: Request) -> Response:
 async def store_settings(request: Request) -> Response:
     connection = await _connection(request)
     async with request.form() as form:
-        # BaseLinker's write-back is the delivered status chosen with ``portal connect
-        # baselinker --delivered-status``: this form leaves it as it is.
-        write_tracking = (
-            connection.delivered_status_id is not None
-            if connection.platform == Platform.BASELINKER
-            else form.get("write_tracking") == "1"
-        )
+        write_tracking = form.get("write_tracking") == "1"
         # PrestaShop's webservice documents no refund to write: never queued there.
         write_returns = form.get("write_returns") == "1" and connection.platform not in (
             Platform.PRESTASHOP,
             Platform.BASELINKER,
         )
+        delivered = form.get("delivered_status")
+    if connection.platform == Platform.BASELINKER:
+        # The write-back is the delivered status chosen; without the picker (the
+        # statuses could not be read), the choice stays as it is.
+        if isinstance(delivered, str):
+            try:
+                await connections.set_delivered_status(
+                    connection, delivered, request.app.state.settings, _http(request)
+                )
+            except (DecryptionError, PlatformError, httpx.HTTPError) as exc:
+                # (DecryptionError is a ValueError: it is caught here first.)
+                error = _unreadable(exc)
+            except ValueError:
+                error = _("Choose one of the account's order statuses, or Off.")
+            else:
+                error = ""
+            if error:
+                return await _page(request, errors={f"store-{connection.id}": error}, status=400)
+        return RedirectResponse("/admin/stores?done=saved", status_code=303)
     await PlatformConnection.filter(id=connection.id).update(
         write_tracking=write_tracking, write_returns=write_returns
     )

@@ -3,11 +3,10 @@
 from portal.models.attention import AttentionItem, AttentionKind
 from portal.models.claims import Claim, ClaimKind, ClaimState
 from portal.models.consent import ConsentChange, ConsentSource
-from portal.models.limits import MaintenanceRun, RateLimitCount
+from portal.models.limits import CarrierPace, MaintenanceRun, RateLimitCount
 from portal.models.merchants import (
     ApiKey,
     CarrierAccount,
-    CarrierPace,
     IdempotencyRecord,
     Merchant,
     Role,

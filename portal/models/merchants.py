@@ -122,27 +122,6 @@ class CarrierAccount(Model):
         unique_together = (("merchant", "name"),)
 
 
-class CarrierPace(Model):
-    """The shared call schedule of one carrier account on PostgreSQL (tracking/pacing.py).
-
-    Every worker process reserves its next call to the account here, so the carrier's
-    documented rate holds however many workers poll it; ``paused_until`` is set when the
-    carrier answered 429, and stops every worker's calls until then.
-    """
-
-    id = fields.IntField(primary_key=True)
-    account: fields.OneToOneRelation[CarrierAccount] = fields.OneToOneField(
-        "models.CarrierAccount", related_name="pace", on_delete=fields.CASCADE
-    )
-    account_id: int
-    #: The earliest moment the next call may start (the end of the last slot handed out).
-    next_slot_at = fields.DatetimeField()
-    paused_until = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "carrier_pace"
-
-
 class IdempotencyRecord(Model):
     """A POST’s answer, kept 24 h under the Idempotency-Key its API key sent with it."""
 

@@ -5,8 +5,12 @@ Every call is ``POST https://api.baselinker.com/connector.php`` with the token i
 is HTTP 200 either way: ``{"status": "SUCCESS", …}`` or ``{"status": "ERROR",
 "error_code": …, "error_message": …}``, which :func:`check_answer` turns into our typed
 errors (a refused token pauses the connection; a blocked token, BaseLinker's answer to
-more than 100 requests a minute, is waited out). The client also paces itself to the
-documented 100 requests a minute.
+more than 100 requests a minute, is waited out by every caller of the token). The limit
+is the token's, so the pace is the connection's, shared by its sync and its write-back
+in every worker process (:mod:`portal.pacing` through the transport's ``pace``): one
+request every ``WINDOW / (LIMIT - 1)`` seconds. A request may leave up to one such
+interval after its slot (a later one takes a new slot), so a minute holds at most
+:data:`LIMIT` of them.
 
 HTTP here, pure parsing in the ``parse_*`` functions. Orders are read with ``getOrders``
 confirmed orders only, ``date_confirmed_from`` moved to the last order's ``date_confirmed``
@@ -28,9 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -39,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from portal import pacing
 from portal.platforms import baselinker_journal as journal
 from portal.platforms.base import (
     Journal,
@@ -62,7 +65,7 @@ ACCOUNT_URL = "https://api.baselinker.com"
 CREDENTIAL_FIELDS = ("api_token",)
 #: ``getOrders`` answers at most this many orders; fewer means the last page.
 PAGE = 100
-#: The documented request limit: 100 a minute per token.
+#: The documented request limit: 100 a minute per token (tests shorten the minute).
 LIMIT = 100
 WINDOW = 60.0
 #: How far before the watermark a reconciliation reads confirmed orders again.
@@ -82,6 +85,12 @@ PANEL_ZONE = ZoneInfo("Europe/Warsaw")
 BLOCKED_WAIT = 60.0
 
 
+def rate() -> float:
+    """Requests a second: one fewer than the limit a window, so a request sent up to an
+    interval after its slot still leaves the window at :data:`LIMIT`."""
+    return (LIMIT - 1) / WINDOW
+
+
 def check_answer(response: httpx.Response, now: datetime | None = None) -> dict[str, Any]:
     """The body of a SUCCESS answer; an ERROR one raised as what it means."""
     try:
@@ -97,7 +106,11 @@ def check_answer(response: httpx.Response, now: datetime | None = None) -> dict[
     if code in REFUSED:
         raise Revoked(f"BaseLinker refused the token ({code}: {message}).")
     if code == BLOCKED:
-        raise RetryLater(f"BaseLinker blocked the token ({message})", blocked_wait(message, now))
+        raise RetryLater(
+            f"BaseLinker blocked the token ({message})",
+            blocked_wait(message, now),
+            throttled=True,
+        )
     raise PlatformError(f"BaseLinker answered {code or 'ERROR'}: {message}")
 
 
@@ -360,27 +373,25 @@ class BaseLinkerClient:
         credentials: dict[str, str],
         transport: Transport,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        connection_id: int | None = None,
     ) -> None:
         self.credentials = credentials
         self.transport = transport
-        self.clock = clock
-        #: When each of the last requests went out, for the 100-a-minute pace.
-        self.sent: deque[float] = deque()
+        #: The connection's shared pace; a connection not saved yet (being connected)
+        #: paces this client alone.
+        self.pace_key = pacing.store_connection(connection_id) if connection_id else None
+        self.own_schedule = pacing.Schedule()
+        transport.pace = self._pacer
         self._statuses: dict[str, str] | None = None
         self._inventory: Inventory | None = None
         #: How far before the watermark a reconciliation reads confirmations again: none
         #: when a trusted journal names the orders that moved (the sync engine decides).
         self.recheck = RECHECK
 
-    async def _pace(self) -> None:
-        """Wait, if a minute has seen :data:`LIMIT` requests already."""
-        if len(self.sent) >= LIMIT:
-            oldest = self.sent.popleft()
-            wait = oldest + WINDOW - self.clock()
-            if wait > 0:
-                await self.transport.pause(wait)
-        self.sent.append(self.clock())
+    def _pacer(self, now: datetime) -> pacing.Pacer:
+        if self.pace_key is None:
+            return pacing.LocalPacer(rate(), now, self.own_schedule)
+        return pacing.pacer_for(self.pace_key, rate(), now)
 
     async def call(self, method: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
         """One API method's SUCCESS answer."""
@@ -389,7 +400,6 @@ class BaseLinkerClient:
         def check(response: httpx.Response) -> None:
             found.update(check_answer(response))
 
-        await self._pace()
         await self.transport.request(
             "POST",
             ENDPOINT,

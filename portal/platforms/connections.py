@@ -128,7 +128,9 @@ def client_for(
     if connection.platform == Platform.PRESTASHOP:
         return prestashop.PrestaShopClient(connection.shop_url, credentials, transport)
     if connection.platform == Platform.BASELINKER:
-        return baselinker.BaseLinkerClient(connection.shop_url, credentials, transport)
+        return baselinker.BaseLinkerClient(
+            connection.shop_url, credentials, transport, connection_id=connection.id
+        )
     return woocommerce.WooCommerceClient(connection.shop_url, credentials, transport)
 
 
@@ -247,6 +249,18 @@ def status_line(connection: PlatformConnection) -> dict[str, Any]:
     }
 
 
+async def order_statuses(
+    connection: PlatformConnection, settings: Settings, http: httpx.AsyncClient
+) -> dict[str, str]:
+    """A BaseLinker account's order statuses (``getOrderStatusList``): id -> name, in the
+    account's order. ValueError for a store that is not BaseLinker; the store's errors
+    (:class:`PlatformError`, :class:`httpx.HTTPError`) as they come."""
+    client = client_for(connection, settings, http, attempts=CHECK_ATTEMPTS)
+    if not isinstance(client, baselinker.BaseLinkerClient):
+        raise ValueError("only a BaseLinker store moves its orders to a delivered status")
+    return await client.statuses()
+
+
 async def set_delivered_status(
     connection: PlatformConnection,
     choice: str | None,
@@ -263,10 +277,7 @@ async def set_delivered_status(
     status_id: int | None = None
     name = ""
     if choice is not None and choice.strip().casefold() != "none":
-        client = client_for(connection, settings, http, attempts=CHECK_ATTEMPTS)
-        if not isinstance(client, baselinker.BaseLinkerClient):  # pragma: no cover
-            raise ValueError("only a BaseLinker store moves its orders to a delivered status")
-        statuses = await client.statuses()
+        statuses = await order_statuses(connection, settings, http)
         status_id = baselinker.choose_status(statuses, choice)
         name = statuses[str(status_id)]
     connection.delivered_status_id = status_id

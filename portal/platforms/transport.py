@@ -7,6 +7,12 @@ waits an exponential backoff with jitter; a platform-level throttle (Shopify Gra
 computed. After the last attempt the call fails with :class:`Unavailable`; a 401 or 403
 is :class:`Revoked` at once (retrying a revoked token only earns a ban). The waits run
 through ``sleep``, which a benchmark or test can observe.
+
+A store whose limit is shared by everyone calling it with one token (BaseLinker) gives the
+transport ``pace``: every attempt, retries included, first takes its turn in the shared
+pace (:mod:`portal.pacing`, across worker processes on PostgreSQL), and a throttle (429,
+a blocked token) pauses that pace, so every caller of the store waits it out, not only
+the one that met it.
 """
 
 from __future__ import annotations
@@ -15,30 +21,38 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from portal.pacing import Pacer
 from portal.platforms.base import PlatformError, Revoked, Unavailable
 
 Sleep = Callable[[float], Awaitable[None]]
 #: A check of a 2xx answer that may ask for a retry (Shopify's GraphQL throttle).
 Check = Callable[[httpx.Response], None]
+#: The store's shared pace as seen at a moment (pauses are compared with it).
+Pace = Callable[[datetime], Pacer]
 
 TIMEOUT = 30.0
 EXCERPT = 300
+LONG_AGO = datetime.min.replace(tzinfo=UTC)
+#: How long a throttle that names no wait pauses the store's other callers.
+THROTTLE_PAUSE = 60.0
 
 
 class RetryLater(Exception):
-    """Try the call again after ``delay`` seconds (None: the backoff decides)."""
+    """Try the call again after ``delay`` seconds (None: the backoff decides);
+    ``throttled``: the store said we called too often (not a fault of its own)."""
 
-    def __init__(self, reason: str, delay: float | None = None) -> None:
+    def __init__(self, reason: str, delay: float | None = None, *, throttled: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.delay = delay
+        self.throttled = throttled
 
 
 def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
@@ -69,12 +83,23 @@ class Transport:
     rng: random.Random = field(default_factory=random.Random)
     #: Every wait taken, in seconds (shown in the sync report and checked by tests).
     waited: list[float] = field(default_factory=list)
+    #: The store's shared pace, for a store whose limit is its token's (BaseLinker).
+    pace: Pace | None = None
+    #: How far this transport has waited out the pace's pauses: a pause ending by then is
+    #: over for it (``sleep`` may be a test's, which takes no time).
+    waited_to: datetime = LONG_AGO
+
+    def _moment(self) -> datetime:
+        return max(datetime.now(UTC), self.waited_to)
 
     def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
         error = outcome.exception() if outcome is not None else None
         if isinstance(error, RetryLater) and error.delay is not None:
             delay = min(error.delay, self.max_delay)
+            if error.throttled:
+                # The pause this throttle set is waited out by this very wait.
+                self.waited_to = self._moment() + timedelta(seconds=delay)
         else:
             backoff = min(self.base_delay * 2 ** (state.attempt_number - 1), self.max_delay)
             delay = backoff * self.rng.uniform(0.8, 1.2)
@@ -106,7 +131,36 @@ class Transport:
             raise Unavailable(f"{exc.reason} (gave up after {self.attempts} attempts)") from None
         raise Unavailable("no attempt was made")  # pragma: no cover - attempts >= 1
 
+    async def _take_turn(self) -> None:
+        """Wait for this attempt's slot in the store's shared pace, and out any pause
+        (another caller's throttle) — at most :attr:`max_delay` at a time, and
+        :attr:`attempts` times, as a retry would."""
+        if self.pace is None:
+            return
+        for _ in range(self.attempts):
+            start = self._moment()
+            until = await self.pace(start).wait()
+            if until is None:
+                return
+            seconds = min((until - start).total_seconds(), self.max_delay)
+            await self.pause(seconds)
+            self.waited_to = start + timedelta(seconds=seconds)
+        raise Unavailable("the store stayed paused after its limit was reached")
+
     async def _once(
+        self, method: str, url: str, check: Check | None, kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        await self._take_turn()
+        try:
+            return await self._answer(method, url, check, kwargs)
+        except RetryLater as exc:
+            if exc.throttled and self.pace is not None:
+                now = self._moment()
+                wait = exc.delay if exc.delay is not None else THROTTLE_PAUSE
+                await self.pace(now).pause(now + timedelta(seconds=wait))
+            raise
+
+    async def _answer(
         self, method: str, url: str, check: Check | None, kwargs: dict[str, Any]
     ) -> httpx.Response:
         try:
@@ -117,7 +171,9 @@ class Transport:
         if status in (401, 403):
             raise Revoked(f"The store refused the credentials (HTTP {status}).")
         if status == 429:
-            raise RetryLater("the store asked us to slow down (429)", retry_after(response))
+            raise RetryLater(
+                "the store asked us to slow down (429)", retry_after(response), throttled=True
+            )
         if status >= 500:
             raise RetryLater(f"the store answered HTTP {status}", retry_after(response))
         if status >= 400:

@@ -224,8 +224,8 @@ async def push_once(
     ids = await _QUEUE.claim_due(now=now, limit=BATCH, lease=LEASE)
     if not ids:
         return False
-    # One store client per connection and pass, so a pass's pushes share its pace
-    # (BaseLinker's 100 requests a minute).
+    # One store client per connection and pass. (BaseLinker's 100 requests a minute are
+    # paced per connection whatever the client, with its sync too: portal/pacing.py.)
     stores: dict[int, PlatformClient] = {}
     for push in await PlatformPush.filter(id__in=ids).prefetch_related("connection").order_by("id"):
         try:

@@ -52,11 +52,12 @@ from carriers.base import (
     RateLimited,
     TrackingResult,
 )
+from portal import pacing
 from portal.core import draining
 from portal.crypto import DecryptionError
 from portal.models import CarrierAccount, EventSource
 from portal.settings import Settings
-from portal.tracking import accounts, cadence, claim, pacing
+from portal.tracking import accounts, cadence, claim
 from portal.tracking.accounts import ERROR_EXCERPT
 from portal.tracking.claim import Claimed
 from portal.tracking.hints import hints_for, track_numbers
@@ -156,10 +157,8 @@ class _Poller:
                 if len(digests) == 1 and (digest := digests.pop()) is not None:
                     self.digests[number] = digest
         batches = self.adapter.batches(list(by_number))
-        account_id = self.account.id if self.account else None
-        self.pacer = pacing.pacer_for(
-            account_id, self.adapter.rate_limit, self.now, calls=len(batches)
-        )
+        key = pacing.carrier_account(self.account.id) if self.account else None
+        self.pacer = pacing.pacer_for(key, self.adapter.rate_limit, self.now, calls=len(batches))
         if self.account is not None and self.account.circuit_open_until is not None:
             # Half-open: one probe call decides whether the rest may go.
             await self._call(batches[0], by_number)

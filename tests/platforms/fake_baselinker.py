@@ -1,20 +1,30 @@
 """BaseLinker's API faked at HTTP in its documented shapes (a respx side effect): one
 endpoint, the method and its JSON parameters as form fields, every answer HTTP 200 with
 ``status`` SUCCESS or ERROR. Payloads come from tests/fixtures/baselinker/ (see SOURCE.md);
-the fake only multiplies the documented order and records what Doorstep asked."""
+the fake only multiplies the documented order and records what Doorstep asked, and when
+each call arrived (:meth:`FakeBaseLinker.busiest`).
+
+:func:`fixtures` gives a test module its ``settings``, ``store`` and ``http`` fixtures."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+import pytest
 
-from tests.platforms.fakes import fixture
+from portal.platforms import baselinker
+from portal.settings import Settings
+from tests.platforms.fakes import fixture, outside, store_settings
 
 BASELINKER_HOST = "api.baselinker.com"
 #: What ``portal connect baselinker`` says when it connects.
@@ -26,6 +36,8 @@ BASELINKER_TOKEN = (
     "3001234-3005678-AB12CD34EF56GH78IJ90KL12MN34OP56QR78ST90UV12WX34YZ56AB78CD90EF12"
 )
 SHIPPED_STATUS = 1053
+#: When the first of the account's orders was confirmed.
+BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 #: Journal event types (getJournalList's documented list).
 PACKAGE_CREATED = 9
 STATUS_CHANGED = 18
@@ -46,6 +58,10 @@ class FakeBaseLinker:
     faults: list[httpx.Response] = field(default_factory=list)
     #: (method, parameters) of every call answered.
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: When each request arrived (time.monotonic), answered or not.
+    arrivals: list[float] = field(default_factory=list)
+    #: Set when a request arrives.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
     #: The account's event journal, turned on by Base's support; off, it answers the
     #: documented default: nothing.
     journal_on: bool = False
@@ -128,7 +144,17 @@ class FakeBaseLinker:
     def count(self, method: str) -> int:
         return sum(1 for m, _p in self.calls if m == method)
 
+    def busiest(self, window: float) -> int:
+        """The most requests that arrived within any ``window`` seconds."""
+        times = sorted(self.arrivals)
+        return max(
+            (sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times)),
+            default=0,
+        )
+
     def answer(self, request: httpx.Request) -> httpx.Response:
+        self.arrivals.append(time.monotonic())
+        self.arrived.set()
         assert request.method == "POST" and request.url.path == "/connector.php"
         assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
@@ -195,3 +221,33 @@ class FakeBaseLinker:
     def journal_reads(self) -> list[int | None]:
         """``last_log_id`` of every getJournalList call."""
         return [p.get("last_log_id") for m, p in self.calls if m == "getJournalList"]
+
+
+#: BaseLinker's minute in these tests, in seconds: a request every 0.6 ms rather than
+#: every 0.6 s, so a sync is not slowed by the pace; test_baselinker_pacing.py times it.
+FAST_MINUTE = 0.06
+
+
+def fixtures(orders: int) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """A BaseLinker test module's ``settings`` (the portal's, on each engine), ``store``
+    (an account of ``orders`` confirmed orders, a minute apart from ``BASE``) and ``http``
+    (the worker's HTTP client, with the store and DHL faked behind it)::
+
+        settings, store, http = fixtures(orders=250)
+    """
+
+    @pytest.fixture
+    def settings(tmp_path: Path, database_url: str, db: str) -> Settings:
+        return store_settings(tmp_path, database_url)
+
+    @pytest.fixture
+    def store(monkeypatch: pytest.MonkeyPatch) -> FakeBaseLinker:
+        monkeypatch.setattr(baselinker, "WINDOW", FAST_MINUTE)
+        return FakeBaseLinker.with_orders(orders, BASE)
+
+    @pytest.fixture
+    async def http(store: FakeBaseLinker) -> AsyncIterator[httpx.AsyncClient]:
+        async with outside(BASELINKER_HOST, store.answer) as client:
+            yield client
+
+    return settings, store, http

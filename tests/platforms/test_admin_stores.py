@@ -193,3 +193,77 @@ async def test_the_owner_connects_a_baselinker_account_with_its_api_token(
             )
             saved = await PlatformConnection.get(id=connection.id)
             assert (saved.write_tracking, saved.write_returns) == (False, False)
+
+
+async def test_the_owner_chooses_the_baselinker_status_a_delivered_parcel_moves_its_order_to(
+    app: Starlette,
+) -> None:
+    base = FakeBaseLinker()
+    theirs = await PlatformConnection.create(
+        merchant=await factories.merchant(),
+        platform=Platform.BASELINKER,
+        shop_url="https://api.baselinker.com",
+        credentials_encrypted="x",
+    )
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(host=BASELINKER_HOST).mock(side_effect=base.answer)
+        async with client_for(app) as staff:
+            owner, token = await signed_in_owner(staff)
+            await staff.post(
+                "/admin/stores",
+                data={"platform": "baselinker", "api_token": BASELINKER_TOKEN,
+                      "csrf_token": token},
+            )  # fmt: skip
+            mine = await PlatformConnection.get(merchant_id=owner.merchant_id)
+
+            # The picker: the account's statuses (getOrderStatusList), and off, chosen.
+            page = await staff.get("/admin/stores")
+            assert page.context["statuses"] == {  # type: ignore[attr-defined]
+                mine.id: {"1051": "New orders", "1052": "To be paid (courier)",
+                          "1053": "Shipped", "1054": "Delivered"},
+            }  # fmt: skip
+            picker = f'id="delivered-{mine.id}" name="delivered_status"'
+            assert f'<label for="delivered-{mine.id}">' in page.text and picker in page.text
+            assert "selected" not in page.text  # the first option, off
+
+            chosen = await staff.post(
+                f"/admin/stores/{mine.id}/settings",
+                data={"csrf_token": token, "delivered_status": "1054"},
+            )
+            assert chosen.status_code == 303
+            saved = await PlatformConnection.get(id=mine.id)
+            assert (saved.delivered_status_id, saved.write_tracking) == (1054, True)
+            page = await staff.get("/admin/stores")
+            assert '<option value="1054" selected>Delivered</option>' in page.text
+
+            # A status the account lacks: refused with the API's checks, nothing changes.
+            refused = await staff.post(
+                f"/admin/stores/{mine.id}/settings",
+                data={"csrf_token": token, "delivered_status": "9999"},
+            )
+            assert refused.status_code == 400
+            assert "Choose one of the account&#39;s order statuses, or Off." in refused.text
+            assert f'aria-describedby="delivered-{mine.id}-error"' in refused.text
+            assert (await PlatformConnection.get(id=mine.id)).delivered_status_id == 1054
+
+            # Another shop's store: not found, and not listed.
+            other = await staff.post(
+                f"/admin/stores/{theirs.id}/settings",
+                data={"csrf_token": token, "delivered_status": "1054"},
+            )
+            assert other.status_code == 404
+            assert (await PlatformConnection.get(id=theirs.id)).delivered_status_id is None
+
+            # Off: nothing is written back any more.
+            await staff.post(
+                f"/admin/stores/{mine.id}/settings",
+                data={"csrf_token": token, "delivered_status": "none"},
+            )
+            saved = await PlatformConnection.get(id=mine.id)
+            assert (saved.delivered_status_id, saved.write_tracking) == (None, False)
+
+            # An account that does not answer: no picker, the reason, the choice kept.
+            base.token = "3001234-REVOKED"
+            page = await staff.get("/admin/stores")
+            assert picker not in page.text
+            assert "order statuses could not be read: BaseLinker refused the token" in page.text

@@ -3,14 +3,13 @@
 orders through ``getOrders`` pages of 100 (``date_confirmed_from`` moved to the last
 confirmation, whose orders already read are skipped), a package from
 ``getOrderPackages`` becomes a tracked shipment, a reconciliation imports nothing twice, a
-refused token pauses, a blocked token is waited out and the client keeps to 100 requests
-a minute. Payloads: tests/fixtures/baselinker/SOURCE.md."""
+refused token pauses and a blocked token is waited out (the pace of 100 requests a minute:
+test_baselinker_pacing.py). Payloads: tests/fixtures/baselinker/SOURCE.md."""
 
 from __future__ import annotations
 
 import argparse
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -38,10 +37,11 @@ from portal.platforms.baselinker import PAGE, RECHECK, next_cursor
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests.platforms.fake_baselinker import (
-    BASELINKER_HOST,
+    BASE,
     BASELINKER_TOKEN,
     CONNECTED_SAYS,
     FakeBaseLinker,
+    fixtures,
     stamp,
 )
 from tests.platforms.fakes import (
@@ -49,29 +49,13 @@ from tests.platforms.fakes import (
     connect_args,
     connect_by_cli,
     fixture,
-    outside,
-    store_settings,
 )
 
-BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 ACCOUNT = "https://api.baselinker.com"
 SAID = CONNECTED_SAYS
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, db: str) -> Settings:
-    return store_settings(tmp_path, database_url)
-
-
-@pytest.fixture
-def store() -> FakeBaseLinker:
-    return FakeBaseLinker.with_orders(250, BASE)
-
-
-@pytest.fixture
-async def http(store: FakeBaseLinker) -> AsyncIterator[httpx.AsyncClient]:
-    async with outside(BASELINKER_HOST, store.answer) as client:
-        yield client
+settings, store, http = fixtures(orders=250)
 
 
 def cli_args(**overrides: str | None) -> argparse.Namespace:
@@ -269,24 +253,3 @@ async def test_a_blocked_token_is_waited_out(
     assert len(waits) == 2
     assert 30 <= waits[0] <= 41 and 1.6 <= waits[1] <= 2.4
     assert (report.orders_created, report.problems) == (250, [])
-
-
-async def test_the_client_keeps_to_100_requests_a_minute(
-    settings: Settings, store: FakeBaseLinker, http: httpx.AsyncClient
-) -> None:
-    connection = await connected(settings, http)
-    for n in range(120):
-        store.ship(7_000_000 + n, f"JJD0000{n:09d}", "dhl", BASE + timedelta(hours=5))
-    store.calls.clear()  # connecting checked the token
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    report = await sync_connection(connection, settings, http, sleep=sleep)
-
-    # The journal (off: one empty answer), the catalogue (3), the status list, three
-    # pages and 120 packages: 128 requests, the last 28 paced.
-    assert len(store.calls) == 128
-    assert len(waits) == 28 and all(0 < w <= 60 for w in waits)
-    assert report.orders_created == 250

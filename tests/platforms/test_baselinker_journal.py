@@ -8,12 +8,9 @@ reconciliation goes on as before. Payloads: tests/fixtures/baselinker/SOURCE.md.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import httpx
-import pytest
 
 from portal.i18n import gettext, reset_locale, set_locale
 from portal.models import Order, PlatformConnection, Shipment
@@ -22,11 +19,12 @@ from portal.platforms.baselinker import RECHECK
 from portal.platforms.baselinker_journal import parse_entries, summary
 from portal.settings import Settings
 from tests.platforms.fake_baselinker import (
-    BASELINKER_HOST,
+    BASE,
     BASELINKER_TOKEN,
     CONNECTED_SAYS,
     STATUS_CHANGED,
     FakeBaseLinker,
+    fixtures,
     stamp,
 )
 from tests.platforms.fakes import (
@@ -34,31 +32,15 @@ from tests.platforms.fakes import (
     connect_args,
     connect_by_cli,
     fixture,
-    outside,
-    store_settings,
 )
 
-BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 #: The last order's confirmation: the watermark after the backfill.
 LAST = BASE + timedelta(minutes=249)
 SAID = CONNECTED_SAYS
 OTHER_NUMBER = "JJD000390007012345678"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, db: str) -> Settings:
-    return store_settings(tmp_path, database_url)
-
-
-@pytest.fixture
-def store() -> FakeBaseLinker:
-    return FakeBaseLinker.with_orders(250, BASE)
-
-
-@pytest.fixture
-async def http(store: FakeBaseLinker) -> AsyncIterator[httpx.AsyncClient]:
-    async with outside(BASELINKER_HOST, store.answer) as client:
-        yield client
+settings, store, http = fixtures(orders=250)
 
 
 async def connected(settings: Settings, http: httpx.AsyncClient) -> PlatformConnection:

@@ -7,9 +7,7 @@ once, through the write-back queue. Payloads: tests/fixtures/baselinker/SOURCE.m
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,33 +20,20 @@ from portal.platforms.writeback import push_once
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests.platforms.fake_baselinker import (
-    BASELINKER_HOST,
+    BASE,
     BASELINKER_TOKEN,
     CONNECTED_SAYS,
     SHIPPED_STATUS,
     FakeBaseLinker,
+    fixtures,
 )
-from tests.platforms.fakes import DHL_NUMBER, connect_args, connect_by_cli, outside, store_settings
+from tests.platforms.fakes import DHL_NUMBER, connect_args, connect_by_cli
 
-BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 DELIVERED_STATUS = 1054
 SAID = CONNECTED_SAYS
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, db: str) -> Settings:
-    return store_settings(tmp_path, database_url)
-
-
-@pytest.fixture
-def store() -> FakeBaseLinker:
-    return FakeBaseLinker.with_orders(3, BASE)
-
-
-@pytest.fixture
-async def http(store: FakeBaseLinker) -> AsyncIterator[httpx.AsyncClient]:
-    async with outside(BASELINKER_HOST, store.answer) as client:
-        yield client
+settings, store, http = fixtures(orders=3)
 
 
 def cli_args(**values: str | None) -> argparse.Namespace:

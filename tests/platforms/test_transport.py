@@ -1,15 +1,18 @@
 """Calling a store, faked at HTTP only: a store that stays down is given up on after the
 last attempt with exponential waits, ``Retry-After`` is honoured (RFC 9110 §10.2.3), a
-revoked token is not retried, and a 4xx other than those is an error at once."""
+revoked token is not retried, a 4xx other than those is an error at once, and a 429 pauses
+every caller sharing the store's pace."""
 
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 import httpx
 import pytest
 import respx
 
+from portal import pacing
 from portal.platforms.base import PlatformError, Revoked, Unavailable
 from portal.platforms.transport import Transport
 
@@ -75,3 +78,32 @@ async def test_it_reports_another_4xx_at_once() -> None:
                 await transport(client, waits).request("GET", URL)
 
     assert route.call_count == 1 and waits == []
+
+
+async def test_a_429_pauses_every_transport_sharing_the_stores_pace() -> None:
+    """BaseLinker's limit is its token's: one caller's 429 holds the others back too, for
+    what ``Retry-After`` said (in memory here; portal/pacing.py shares it on PostgreSQL)."""
+    schedule = pacing.Schedule()
+
+    def pace(now: datetime) -> pacing.Pacer:
+        return pacing.LocalPacer(1000.0, now, schedule)
+
+    first: list[float] = []
+    second: list[float] = []
+    with respx.mock(assert_all_called=True) as store:
+        route = store.get(URL).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "30"}),
+                httpx.Response(200, json=[]),
+                httpx.Response(200, json=[]),
+            ]
+        )
+        async with httpx.AsyncClient() as client:
+            one, two = transport(client, first), transport(client, second)
+            one.pace = two.pace = pace
+            await one.request("GET", URL)
+            await two.request("GET", URL)
+
+    assert route.call_count == 3  # the second caller did not meet a 429 of its own
+    assert first == [30.0]  # the 429's own retry waited it out, once
+    assert len(second) == 1 and 29.0 <= second[0] <= 30.0  # the pause, before calling

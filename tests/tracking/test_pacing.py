@@ -1,5 +1,5 @@
 """Carrier pacing: an account's documented rate holds across worker processes, and a 429
-met by one worker stops them all (portal/tracking/pacing.py).
+met by one worker stops them all (portal/pacing.py).
 
 The multi-process tests run three real worker processes (``sweep_until_idle`` on their
 own connections) against one counting stub: the sandbox carrier app served by uvicorn on
@@ -29,9 +29,9 @@ from tortoise import connections
 
 from carriers.sandbox import make_numbers
 from carriers.sandbox.server import FAULT_HEADER, RETRY_AFTER_HEADER, create_app
+from portal import pacing
 from portal.models import CarrierPace, Shipment
 from portal.settings import Settings
-from portal.tracking import pacing
 from tests import factories
 from tests.tracking.helpers import NOW, make_shipments
 
@@ -198,7 +198,8 @@ async def test_a_429_met_by_one_worker_stops_every_worker(db: str, settings: Set
 
 async def test_a_pacer_spaces_one_accounts_calls(db: str, settings: Settings) -> None:
     account = await factories.carrier_account(settings=settings)
-    pacer = pacing.pacer_for(account.id, 20.0, NOW, calls=6)
+    key = pacing.carrier_account(account.id)
+    pacer = pacing.pacer_for(key, 20.0, NOW, calls=6)
 
     began = time.monotonic()
     for _ in range(6):
@@ -209,7 +210,8 @@ async def test_a_pacer_spaces_one_accounts_calls(db: str, settings: Settings) ->
 async def test_two_pacers_of_one_account_share_its_slots(db: str, settings: Settings) -> None:
     _postgres_only(db)
     account = await factories.carrier_account(settings=settings)
-    one, two = (pacing.pacer_for(account.id, 20.0, NOW, calls=3) for _ in range(2))
+    key = pacing.carrier_account(account.id)
+    one, two = (pacing.pacer_for(key, 20.0, NOW, calls=3) for _ in range(2))
 
     began = time.monotonic()
     await asyncio.gather(*(p.wait() for _ in range(3) for p in (one, two)))
@@ -222,16 +224,17 @@ async def test_a_pause_reaches_the_accounts_other_pacers(db: str, settings: Sett
     _postgres_only(db)
     account = await factories.carrier_account(settings=settings)
     other = await factories.carrier_account(settings=settings)
-    mine, theirs = pacing.pacer_for(account.id, 5.0, NOW), pacing.pacer_for(account.id, 5.0, NOW)
-    elsewhere = pacing.pacer_for(other.id, 5.0, NOW)
+    key = pacing.carrier_account(account.id)
+    mine, theirs = pacing.pacer_for(key, 5.0, NOW), pacing.pacer_for(key, 5.0, NOW)
+    elsewhere = pacing.pacer_for(pacing.carrier_account(other.id), 5.0, NOW)
 
     await mine.pause(NOW + timedelta(seconds=30))
 
     assert await theirs.wait() == NOW + timedelta(seconds=30)
     assert await elsewhere.wait() is None  # another account goes on
     await mine.pause(NOW + timedelta(seconds=5))  # a shorter Retry-After never shortens it
-    assert await pacing.pacer_for(account.id, 5.0, NOW).wait() == NOW + timedelta(seconds=30)
-    later = pacing.pacer_for(account.id, 5.0, NOW + timedelta(seconds=31))
+    assert await pacing.pacer_for(key, 5.0, NOW).wait() == NOW + timedelta(seconds=30)
+    later = pacing.pacer_for(key, 5.0, NOW + timedelta(seconds=31))
     assert await later.wait() is None  # over once the sweep's clock passes it
     assert await CarrierPace.filter(account_id=account.id).count() == 1
 
