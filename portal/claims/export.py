@@ -32,7 +32,7 @@ async def claim_json(claim: Claim, conn: BaseDBAsyncClient | None = None) -> dic
 async def claims_json(
     claims: Sequence[Claim], conn: BaseDBAsyncClient | None = None
 ) -> list[dict[str, Any]]:
-    """Each claim's export, in order, with five queries for the whole list (the API lists
+    """Each claim's export, in order, with four queries for the whole list (the API lists
     up to a hundred at a time)."""
     if not claims:
         return []
