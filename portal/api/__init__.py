@@ -16,6 +16,8 @@ from starlette.types import Receive, Scope, Send
 from portal.api import (
     attention,
     carrier_accounts,
+    claim_actions,
+    claims,
     customers,
     events,
     merchant_settings,
@@ -53,6 +55,8 @@ def all_operations() -> list[Operation]:
         *return_reasons.OPERATIONS,
         *return_actions.OPERATIONS,
         *return_moves.OPERATIONS,
+        *claims.OPERATIONS,
+        *claim_actions.OPERATIONS,
         *events.OPERATIONS,
         *webhook_endpoints.OPERATIONS,
         *whatsapp_templates.OPERATIONS,

@@ -150,6 +150,10 @@ def _webhooks() -> dict[str, Any]:
             topic: hook(topic, f"A return moved to {topic.split('.', 1)[1]} (data: the Return)")
             for topic in topics.RETURN_TOPICS
         },
+        **{
+            topic: hook(topic, f"A claim moved to {topic.split('.', 1)[1]} (data: the Claim)")
+            for topic in topics.CLAIM_TOPICS
+        },
         topics.SURVEY_ANSWERED: hook(
             topics.SURVEY_ANSWERED,
             "A customer answered a survey question (data: survey, answer, answers, follow_up)",

@@ -25,7 +25,9 @@ PARCEL_IN = component(
     ),
 )
 
-_REFUSALS = {
+#: Why a parcel is refused (:mod:`portal.tracking.registration`'s codes and ``closed``)
+#: → status, pointer (None: not a field's fault) and detail; claims' reships share it.
+PARCEL_REFUSALS = {
     "closed": (409, None, "This return no longer takes a parcel."),
     "in_use": (409, None, "The shop already tracks this number with this carrier."),
     "bad_number": (422, "/tracking_number", "is not a plausible tracking number"),
@@ -50,7 +52,7 @@ async def put_shipment(call: Call) -> Reply:
             now=call.now,
         )
     except return_parcel.ParcelRefused as refused:
-        status, pointer, detail = _REFUSALS[refused.code]
+        status, pointer, detail = PARCEL_REFUSALS[refused.code]
         if pointer is None:
             raise ApiError(status, detail) from None
         raise invalid_field(pointer, detail) from None

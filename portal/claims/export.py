@@ -8,6 +8,8 @@ and ``claim.*`` webhooks carry it, so the shop files with the carrier without re
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,19 +25,57 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def claim_json(claim: Claim, conn: BaseDBAsyncClient | None = None) -> dict[str, Any]:
-    shipment = await Shipment.get(id=claim.shipment_id, using_db=conn)
-    order = await Order.get_or_none(id=claim.order_id, using_db=conn) if claim.order_id else None
-    prices = {
-        i.id: Decimal(i.unit_price)
-        for i in (
-            await OrderItem.filter(order_id=order.id).using_db(conn) if order is not None else []
-        )
-    }
-    scans = (
-        await TrackingEvent.filter(shipment_id=shipment.id)
+    """One claim's export (the ``claim.*`` webhooks, the workspace's download, the API)."""
+    return (await claims_json([claim], conn))[0]
+
+
+async def claims_json(
+    claims: Sequence[Claim], conn: BaseDBAsyncClient | None = None
+) -> list[dict[str, Any]]:
+    """Each claim's export, in order, with four queries for the whole list (the API lists
+    up to a hundred at a time)."""
+    if not claims:
+        return []
+    parcel_ids = [c.shipment_id for c in claims] + [
+        c.replacement_shipment_id for c in claims if c.replacement_shipment_id
+    ]
+    parcels = {s.id: s for s in await Shipment.filter(id__in=parcel_ids).using_db(conn)}
+    order_ids = [c.order_id for c in claims if c.order_id]
+    orders = (
+        {o.id: o for o in await Order.filter(id__in=order_ids).using_db(conn)} if order_ids else {}
+    )
+    prices: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    if order_ids:
+        for line in await OrderItem.filter(order_id__in=order_ids).using_db(conn):
+            prices[line.order_id][line.id] = Decimal(line.unit_price)
+    scans: dict[int, list[TrackingEvent]] = defaultdict(list)
+    for scan in (
+        await TrackingEvent.filter(shipment_id__in=[c.shipment_id for c in claims])
         .using_db(conn)
         .order_by("occurred_at", "id")
-    )
+    ):
+        scans[scan.shipment_id].append(scan)
+    return [
+        _export(
+            claim,
+            parcels[claim.shipment_id],
+            orders.get(claim.order_id) if claim.order_id else None,
+            prices[claim.order_id] if claim.order_id else {},
+            scans[claim.shipment_id],
+            parcels.get(claim.replacement_shipment_id) if claim.replacement_shipment_id else None,
+        )
+        for claim in claims
+    ]
+
+
+def _export(
+    claim: Claim,
+    shipment: Shipment,
+    order: Order | None,
+    prices: dict[int, Decimal],
+    scans: list[TrackingEvent],
+    replacement: Shipment | None,
+) -> dict[str, Any]:
     items = [
         {
             "sku": entry.get("sku"),
@@ -50,16 +90,12 @@ async def claim_json(claim: Claim, conn: BaseDBAsyncClient | None = None) -> dic
          for e in claim.items),
         Decimal(0),
     )  # fmt: skip
-    replacement = (
-        await Shipment.get_or_none(id=claim.replacement_shipment_id, using_db=conn)
-        if claim.replacement_shipment_id
-        else None
-    )
     return {
         "number": claim.number,
         "kind": str(claim.kind),
         "state": str(claim.state),
         "created_at": _iso(claim.created_at),
+        "updated_at": _iso(claim.updated_at),
         "resolved_at": _iso(claim.resolved_at),
         "description": claim.description,
         "not_received_statement": claim.not_received_statement,

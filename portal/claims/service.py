@@ -141,7 +141,9 @@ async def reship(
     now: datetime | None = None,
 ) -> Shipment:
     """A replacement order for the claimed items and its parcel, tracked like any other;
-    :class:`registration.Refused` for a number that cannot be registered."""
+    :class:`registration.Refused` for a number that cannot be registered;
+    :class:`states.ClaimMoveRefused` for a resolved claim, before its number is looked at."""
+    states.check(claim, S.RESHIPPED)
     now = now or datetime.now(UTC)
     number = registration.clean_number(tracking_number)
     key = registration.carrier_for(number, carrier, offered)

@@ -32,11 +32,22 @@ class ClaimMoveRefused(Exception):
     """Not an allowed move, or another process moved the claim first."""
 
     def __init__(self, number: str, current: S, target: S) -> None:
+        self.current = current
+        self.target = target
         allowed = ", ".join(sorted(ALLOWED[current])) or "none, it is final"
         super().__init__(
             f"claim {number} cannot move from {current.value!r} to {target.value!r}"
             f" (allowed: {allowed})"
         )
+
+
+def check(claim: Claim, target: S) -> None:
+    """:class:`ClaimMoveRefused` unless ``claim`` may move to ``target`` from the state it
+    was read in: for a move that does work before it moves (a reship registers a parcel),
+    so a resolved claim is refused before that work is checked or done."""
+    current = S(claim.state)
+    if target not in ALLOWED[current]:
+        raise ClaimMoveRefused(claim.number, current, target)
 
 
 async def announce(
@@ -79,9 +90,8 @@ async def move(
     **changes: object,
 ) -> None:
     """Move ``claim`` to ``target`` (with ``changes`` to its columns) and announce it."""
+    check(claim, target)
     current = S(claim.state)
-    if target not in ALLOWED[current]:
-        raise ClaimMoveRefused(claim.number, current, target)
     now = datetime.now(UTC)
     values: dict[str, object] = {"state": target, "updated_at": now, "resolved_by": actor}
     if target not in OPEN:

@@ -29,6 +29,8 @@ def _family(family: str) -> tuple[str, ...]:
 
 #: One topic per return state: ``return.<state>`` as the return reaches it.
 RETURN_TOPICS: tuple[str, ...] = _family("return")
+#: One topic per claim state: ``claim.<state>`` as the claim reaches it.
+CLAIM_TOPICS: tuple[str, ...] = _family("claim")
 #: Every answer a customer gives; once per survey, when its answers call for a follow-up.
 SURVEY_ANSWERED = catalogue.SURVEY_ANSWERED
 SURVEY_FOLLOW_UP = catalogue.SURVEY_FOLLOW_UP

@@ -134,6 +134,11 @@ async def test_a_lost_parcel_claim_ends_in_a_reship_whose_new_shipment_is_tracke
             f"/admin/claims/{claim.id}/refund", data={"csrf_token": token, "amount": "10"}
         )
         assert again.status_code == 409, "a resolved claim is not resolved twice"
+        twice = await admin.post(
+            f"/admin/claims/{claim.id}/reship",
+            data={"csrf_token": token, "tracking_number": "12", "carrier": "sandbox"},
+        )
+        assert twice.status_code == 409, "refused for its state before its number is read"
 
     await claim.refresh_from_db()
     assert claim.state == ClaimState.RESHIPPED
