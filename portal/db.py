@@ -71,6 +71,7 @@ def _connection(url: str, settings: Settings, statement_timeout: bool) -> dict[s
         config["engine"] = "portal.db_sqlite"  # Tortoise's, safe to cancel (see there)
         credentials.setdefault("busy_timeout", int(settings.db_busy_timeout * 1000))
     elif config["engine"].endswith("asyncpg"):
+        config["engine"] = "portal.db_postgres"  # Tortoise's, first come first served (see there)
         server = dict(credentials.get("server_settings") or {})
         server.setdefault("tcp_keepalives_idle", str(int(settings.db_keepalive_seconds)))
         server.setdefault(

@@ -1,0 +1,90 @@
+"""The PostgreSQL engine Doorstep runs: Tortoise's asyncpg client on a pool that hands its
+connections out in the order they were asked for.
+
+asyncpg's pool keeps free connections in an :class:`asyncio.LifoQueue`. When a connection
+comes back, the queue wakes the task that has waited longest, but that task runs only on
+the loop's next turn; a task that asks in between (a request that has just arrived)
+finds the queue non-empty and takes the connection at once. The woken task finds the queue empty and
+queues again, *at the back*. Under load a few tasks are passed over again and again
+(MagicStack/asyncpg#1247). On the tracking page with 64 connections and a pool of 5 this
+was the whole tail: the page's median waited 0.01 ms for a connection and its p99 0.45 s,
+its slowest 1.3 s, while the rest of a page took a few milliseconds
+(benchmarks/README.md, issue 20 item 1).
+
+:class:`FairPool` puts a first-come, first-served line in front of the queue: a task
+takes a *turn* (an :class:`asyncio.Semaphore` with one turn per connection, which queues
+waiters in order and hands a freed turn straight to the first of them, since Python
+3.11.1) before it takes a connection, and gives it back after the connection is back in
+the queue. A task holding a turn finds a connection free, so nobody waits in the queue
+itself. Every acquisition goes through it: Tortoise's queries and
+transactions and anything using ``pool.acquire()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+import asyncpg
+from asyncpg import compat
+from asyncpg.pool import PoolConnectionProxy
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+#: What ``asyncpg.create_pool`` fills in when not told (``Pool()`` itself requires most).
+_POOL_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(asyncpg.create_pool).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+}
+
+
+class FairPool(asyncpg.Pool):
+    """asyncpg's pool, serving the tasks that wait for a connection in arrival order."""
+
+    __slots__ = ("_lent", "_turns")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turns = asyncio.Semaphore(self.get_max_size())
+        #: The connections handed out, each holding a turn until it comes back.
+        self._lent: set[PoolConnectionProxy] = set()
+
+    # The signature is asyncpg's (the method it replaces).
+    async def _acquire(self, timeout: float | None) -> PoolConnectionProxy:  # noqa: ASYNC109
+        if timeout is None:
+            return await self._acquire_in_turn()
+        # As asyncpg bounds its own wait: the whole acquisition, the turn's wait included.
+        return await compat.wait_for(self._acquire_in_turn(), timeout)
+
+    async def _acquire_in_turn(self) -> PoolConnectionProxy:
+        await self._turns.acquire()
+        try:
+            # private in asyncpg, so not in its stubs: the queue's own acquisition
+            connection: PoolConnectionProxy = await super()._acquire(None)  # type: ignore[misc]
+        except BaseException:
+            self._turns.release()
+            raise
+        self._lent.add(connection)
+        return connection
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Give the connection back, then its turn (once, however often it is released)."""
+        try:
+            await super().release(connection, timeout=timeout)
+        finally:
+            if connection in self._lent:
+                self._lent.discard(connection)
+                self._turns.release()
+
+
+class AsyncpgClient(AsyncpgDBClient):
+    """Tortoise's asyncpg client on a :class:`FairPool`."""
+
+    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        pool = FairPool(None, **{**_POOL_DEFAULTS, **kwargs})
+        await pool
+        return pool
+
+
+client_class = AsyncpgClient
