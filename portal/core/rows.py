@@ -130,7 +130,7 @@ def _as_json(
         else:
             once[column] = value
     per_row = given | made.keys()
-    if uneven or made:
+    if uneven or not made.keys() <= given:
         rows = [
             {
                 **{c: v for c, v in fill.items() if c not in row},
