@@ -60,16 +60,8 @@ async def record(
     await insert_rows(
         conn,
         ConsentChange,
-        [
-            {
-                "customer_id": c.id,
-                "channel": channel,
-                "granted": granted,
-                "source": source,
-                "detail": detail[:200],
-            }
-            for c in changing
-        ],
+        [{"customer_id": c.id} for c in changing],
+        shared={"channel": channel, "granted": granted, "source": source, "detail": detail[:200]},
     )
     for customer in changing:
         setattr(customer, flag, granted)
@@ -92,14 +84,12 @@ async def record_created(
             "customer_id": c.id,
             "channel": channel,
             "granted": bool(getattr(c, flag)),
-            "source": source,
-            "detail": detail[:200],
         }
         for c in customers
         for channel, flag in _FLAG.items()
         if bool(getattr(c, flag)) != Customer._meta.fields_map[flag].default
     ]
-    await insert_rows(conn, ConsentChange, rows)
+    await insert_rows(conn, ConsentChange, rows, shared={"source": source, "detail": detail[:200]})
     return len(rows)
 
 

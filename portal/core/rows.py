@@ -5,7 +5,8 @@ builds a model instance per row and sends one statement per row, and reading the
 back costs another query; at a page of 100 orders that is most of the sync's time. Here a
 page's rows for one table go in one statement that returns what the caller needs:
 PostgreSQL gets ``INSERT … SELECT FROM json_populate_recordset(NULL::table, $1)`` (the
-rows as one JSON parameter), SQLite multi-row ``VALUES`` (both with ``RETURNING``).
+rows as one JSON parameter; the columns no row gives, as one JSON object), SQLite
+multi-row ``VALUES`` (both with ``RETURNING``).
 Defaults (``auto_now_add``, plain defaults) are filled from the model's own field
 definitions, so a row written here reads back exactly as one written through the ORM.
 """
@@ -13,7 +14,7 @@ definitions, so a row written here reads back exactly as one written through the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -51,12 +52,16 @@ async def insert_rows(
     model: type[Model],
     rows: Sequence[dict[str, Any]],
     *,
+    shared: Mapping[str, Any] | None = None,
     returning: Sequence[str] = (),
     ignore_conflicts: bool = False,
 ) -> list[dict[str, Any]]:
     """Insert ``rows`` (column → value; missing columns take the field's default) in one
     statement per table (per 500 rows on SQLite); returns the ``returning`` columns of the
-    rows written, in no promised order: callers match them by a unique key."""
+    rows written, in no promised order: callers match them by a unique key.
+
+    ``shared`` gives the value of columns that are the same in every row (the merchant,
+    the connection), in place of the field's default for a row that leaves them out."""
     if not rows:
         return []
     postgres = conn.capabilities.dialect == "postgres"
@@ -66,12 +71,15 @@ async def insert_rows(
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     back = f" RETURNING {', '.join(returning)}" if returning else ""
     if postgres:
+        each, once, per_row = _as_json(columns, rows, shared or {})
+        picked = ", ".join(f"{'r' if c in per_row else 's'}.{c}" for c, _ in columns)
         sql = (
-            f"INSERT INTO {table} ({names}) SELECT {names} "
-            f"FROM json_populate_recordset(NULL::{table}, $1::json){conflict}{back}"
+            f"INSERT INTO {table} ({names}) SELECT {picked} "
+            f"FROM json_populate_recordset(NULL::{table}, $1::json) AS r, "
+            f"json_populate_record(NULL::{table}, $2::json) AS s{conflict}{back}"
         )
-        return await _run(conn, sql, [_as_json(columns, rows)], returning)
-    data = _by_row(model, columns, rows)
+        return await _run(conn, sql, [each, once], returning)
+    data = _by_row(model, columns, rows, shared or {})
     marks = "(" + ", ".join("?" * len(columns)) + ")"
     found: list[dict[str, Any]] = []
     for start in range(0, len(data), _SQLITE_ROWS):
@@ -83,38 +91,56 @@ async def insert_rows(
     return found
 
 
-def _as_json(columns: list[tuple[str, Any]], rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as one JSON array of objects, a missing column as the field's default.
+def _as_json(
+    columns: list[tuple[str, Any]], rows: Sequence[dict[str, Any]], shared: Mapping[str, Any]
+) -> tuple[str, str, set[str]]:
+    """The rows as one JSON array of objects, the columns no row gives as one JSON object
+    (their shared value or the field's default), and which columns come from the rows.
 
     One text parameter rather than an array per column: asyncpg checks every element of
-    an array against three abstract base classes, which cost more than the JSON."""
+    an array against three abstract base classes, which cost more than the JSON. A value
+    every row would repeat (a default, the merchant) is sent once: encoding it for each
+    row was a quarter of the rows' JSON, and PostgreSQL parsed it as many times."""
+    given: set[str] = set()
+    shape: Any = None
+    uneven = False
+    for row in rows:
+        # A call's rows come from one place and share their keys: a row is compared
+        # with the last shape seen, not column by column.
+        if row.keys() != shape:
+            uneven = shape is not None
+            shape = row.keys()
+            given.update(shape)
     now = datetime.now(UTC).isoformat()
-    constant: dict[str, Any] = {}
+    once: dict[str, Any] = {}
+    fill: dict[str, Any] = {}
     made: dict[str, Callable[[], Any]] = {}
     for column, field in columns:
-        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            constant[column] = now
+        if column in shared:
+            value: Any = shared[column]
+        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            value = now
         elif callable(field.default):
-            made[column] = field.default
+            made[column] = field.default  # a fresh value per row (a UUID, say)
+            continue
         else:
-            constant[column] = field.default
-    filled: list[dict[str, Any]] = []
-    shape: Any = None
-    lacking: dict[str, Any] = {}
-    to_make: list[tuple[str, Callable[[], Any]]] = []
-    for row in rows:
-        # A call's rows come from one place and share their keys: which defaults they
-        # lack is worked out once per set of keys, not once per row.
-        if row.keys() != shape:
-            shape = row.keys()
-            lacking = {c: v for c, v in constant.items() if c not in row}
-            to_make = [(c, f) for c, f in made.items() if c not in row]
-        if to_make:
-            row = {**lacking, **{c: f() for c, f in to_make}, **row}
-        elif lacking:
-            row = {**lacking, **row}
-        filled.append(row)
-    return json.dumps(filled, default=_json_value, separators=(",", ":"))
+            value = field.default
+        if column in given:
+            fill[column] = value
+        else:
+            once[column] = value
+    per_row = given | made.keys()
+    if uneven or not made.keys() <= given:
+        rows = [
+            {
+                **{c: v for c, v in fill.items() if c not in row},
+                **{c: f() for c, f in made.items() if c not in row},
+                **row,
+            }
+            for row in rows
+        ]
+    dumped = json.dumps(rows, default=_json_value, separators=(",", ":"))
+    return dumped, json.dumps(once, default=_json_value, separators=(",", ":")), per_row
 
 
 def _json_value(value: Any) -> Any:
@@ -130,12 +156,19 @@ def _json_value(value: Any) -> Any:
 
 
 def _by_row(
-    model: type[Model], columns: list[tuple[str, Any]], rows: Sequence[dict[str, Any]]
+    model: type[Model],
+    columns: list[tuple[str, Any]],
+    rows: Sequence[dict[str, Any]],
+    shared: Mapping[str, Any],
 ) -> list[list[Any]]:
-    """Each row's values in column order, a missing one as the field's default, as
-    Tortoise would store it on SQLite (datetimes as text, JSON as text and so on)."""
+    """Each row's values in column order, a missing one as its shared value or the
+    field's default, as Tortoise would store it on SQLite (datetimes as text, JSON as
+    text and so on)."""
     now = datetime.now(UTC)
-    plan = [(column, _default(field, now), field) for column, field in columns]
+    plan = [
+        (column, _shared(shared[column]) if column in shared else _default(field, now), field)
+        for column, field in columns
+    ]
     return [
         [
             None if (value := row[c] if c in row else default()) is None
@@ -144,6 +177,10 @@ def _by_row(
         ]
         for row in rows
     ]  # fmt: skip
+
+
+def _shared(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 async def _run(

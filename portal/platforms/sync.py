@@ -167,7 +167,8 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
         for row in await insert_rows(
             conn,
             Order,
-            [_new_order(target, o, customers) for o in unlinked],
+            [_new_order(o, customers) for o in unlinked],
+            shared={"merchant_id": merchant_id},
             returning=("id", "number"),
             ignore_conflicts=True,
         )
@@ -206,15 +207,18 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
         local_ids[order.external_id] = local_id
         new_records.append(
             {
-                "connection_id": target.connection.id,
-                "kind": RecordKind.ORDER,
                 "external_id": order.external_id,
                 "local_id": local_id,
                 "remote_updated_at": order.updated_at,
                 "data": _order_data(order, {}),
             }
         )
-    await insert_rows(conn, PlatformRecord, new_records)
+    await insert_rows(
+        conn,
+        PlatformRecord,
+        new_records,
+        shared={"connection_id": target.connection.id, "kind": RecordKind.ORDER},
+    )
     await _write_items(target, changed, local_ids, created_numbers)
     parcels = [
         (local_ids[o.external_id], o.external_id, p) for o in changed for p in o.parcels or []
@@ -223,13 +227,11 @@ async def apply_orders(target: Target, orders: Sequence[ShopOrder]) -> SyncRepor
     return report
 
 
-def _new_order(target: Target, order: ShopOrder, customers: dict[str, Buyer]) -> dict[str, Any]:
+def _new_order(order: ShopOrder, customers: dict[str, Buyer]) -> dict[str, Any]:
     customer = customers.get(order.external_id)
-    return {
-        "merchant_id": target.merchant_id,
-        "customer_id": customer.id if customer else None,
-        **_order_fields(order, customer),
-    }
+    row = _order_fields(order, customer)
+    row["customer_id"] = customer.id if customer else None
+    return row
 
 
 def _order_fields(order: ShopOrder, customer: Buyer | None) -> dict[str, Any]:
@@ -396,7 +398,6 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
             continue
         if email not in missing:
             missing[email] = {
-                "merchant_id": merchant_id,
                 "email": email,
                 "phone": phone_of(order),
                 "name": (order.customer.name if order.customer else "")[:200],
@@ -416,7 +417,11 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
     created = [
         Buyer.from_row(row)
         for row in await insert_rows(
-            conn, Customer, list(missing.values()), returning=_BUYER_COLUMNS
+            conn,
+            Customer,
+            list(missing.values()),
+            shared={"merchant_id": merchant_id},
+            returning=_BUYER_COLUMNS,
         )
     ]
     await consent.record_created(

@@ -1,0 +1,61 @@
+"""Bulk inserts (portal/core/rows.py): a row written with shared values and defaults
+reads back exactly as one the ORM writes, on both engines."""
+
+from __future__ import annotations
+
+from tortoise import connections
+
+from portal.core.rows import insert_rows
+from portal.models import Channel, ConsentChange, ConsentSource, Customer, Merchant
+
+
+async def test_shared_values_and_defaults_fill_every_row_that_leaves_them_out(db: str) -> None:
+    shop = await Merchant.create(slug="rows", name="Rows")
+    conn = connections.get("default")
+
+    made = await insert_rows(
+        conn,
+        Customer,
+        [{"email": "a@example.com", "name": "A"}, {"email": "b@example.com", "name": "B"}],
+        shared={"merchant_id": shop.id},
+        returning=("id", "email"),
+    )
+
+    ids = {row["email"]: int(row["id"]) for row in made}
+    by_orm = await Customer.create(merchant_id=shop.id, email="c@example.com", name="C")
+    written = await Customer.filter(id__in=list(ids.values())).order_by("email")
+    assert [(c.merchant_id, c.email, c.name) for c in written] == [
+        (shop.id, "a@example.com", "A"),
+        (shop.id, "b@example.com", "B"),
+    ]
+    for customer in written:  # the defaults the ORM would have written
+        assert (customer.email_opt_in, customer.sms_opt_in, customer.whatsapp_opt_in) == (
+            by_orm.email_opt_in,
+            by_orm.sms_opt_in,
+            by_orm.whatsapp_opt_in,
+        )
+        assert customer.created_at is not None
+
+
+async def test_a_row_may_give_a_shared_column_itself_and_rows_may_differ_in_keys(
+    db: str,
+) -> None:
+    shop = await Merchant.create(slug="rows", name="Rows")
+    customer = await Customer.create(merchant_id=shop.id, email="a@example.com")
+    conn = connections.get("default")
+
+    await insert_rows(
+        conn,
+        ConsentChange,
+        [
+            {"customer_id": customer.id, "channel": Channel.EMAIL},
+            {"customer_id": customer.id, "channel": Channel.SMS, "detail": "own"},
+        ],
+        shared={"granted": True, "source": ConsentSource.PLATFORM, "detail": "shopify"},
+    )
+
+    changes = await ConsentChange.filter(customer_id=customer.id).order_by("channel")
+    assert [(c.channel, c.granted, c.source, c.detail) for c in changes] == [
+        (Channel.EMAIL, True, ConsentSource.PLATFORM, "shopify"),
+        (Channel.SMS, True, ConsentSource.PLATFORM, "own"),
+    ]
