@@ -8,6 +8,7 @@ merchant fixes them). Counters change with atomic SQL increments, never read-mod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,6 +150,22 @@ def polling_account(shipment: Polled, found: Iterable[CarrierAccount]) -> Carrie
     if len(same) == 1:
         return same[0]
     return next((a for a in same if a.is_default), None)
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", name.casefold()).strip()
+
+
+def account_named(
+    name: str | None, carrier: str, accounts: Iterable[tuple[int, str, str]]
+) -> int | None:
+    """The id of the account among ``accounts`` (id, carrier key, name) of ``carrier``
+    called ``name``, compared without case, spaces or punctuation ("dhl-express" is "DHL
+    Express"); None when there is none. How a store's carrier service name or a CSV
+    ``carrier_account`` cell names an account."""
+    if not name or not (wanted := _folded(name)):
+        return None
+    return next((i for i, key, n in accounts if key == carrier and _folded(n) == wanted), None)
 
 
 def simulated_allowed(settings: Settings) -> bool:
