@@ -348,7 +348,7 @@ async def test_a_parcel_can_be_polled_through_one_of_two_accounts_of_its_carrier
     )
     assert body["tracking_problem"] is None
     # With two accounts for the carrier, a parcel that names none is not guessed at.
-    assert unassigned.json()["tracking_problem"]["code"] == "no_carrier_account"
+    assert unassigned.json()["tracking_problem"]["code"] == "carrier_account_not_chosen"
     async with httpx.AsyncClient() as http:
         await sweep_until_idle(api_app.state.settings, client=http)
     assert keys == [SECRET]
