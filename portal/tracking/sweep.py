@@ -89,15 +89,15 @@ def _resolve_accounts(
 ) -> dict[int | None, list[Claimed]]:
     """Group shipments by the account to poll them with (None: no usable account), as
     :func:`portal.tracking.accounts.polling_account` chooses it."""
+    known = {a.id for a in found}
     by_merchant: dict[int, list[CarrierAccount]] = defaultdict(list)
     for account in found:
         by_merchant[account.merchant_id].append(account)
     groups: dict[int | None, list[Claimed]] = defaultdict(list)
     for shipment in claimed:
         if shipment.carrier_account_id is not None:
-            account_id: int | None = shipment.carrier_account_id
-            if not any(a.id == account_id for a in found):
-                account_id = None
+            named = shipment.carrier_account_id
+            account_id: int | None = named if named in known else None
         else:
             chosen = accounts.polling_account(shipment, by_merchant[shipment.merchant_id])
             account_id = chosen.id if chosen is not None else None
