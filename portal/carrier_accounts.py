@@ -2,12 +2,15 @@
 
 An account is a carrier key, a name (the shop's label for it), the credentials the
 carrier's adapter declares (``credential_fields``), an optional base URL (a carrier's test
-endpoint, say) and whether it is switched on. The workspace's Carrier accounts screen
-(:mod:`portal.admin.carrier_accounts`), the REST API's ``/carrier-accounts``
-(:mod:`portal.api.carrier_accounts`) and ``portal carrier`` all hand what they were sent
-to :func:`clean`, store its result with :func:`save` and check an account with
-:func:`check_connection`. They differ only in how they read their input and how they word
-a :class:`~portal.shop_settings.Problem` (translated on the screen, English elsewhere).
+endpoint, say), whether it is switched on and whether it is the shop's default for its
+carrier (``is_default``: it polls the shipments of that carrier that name no account,
+:func:`portal.tracking.accounts.polling_account`; marking one unmarks the others).
+The workspace's Carrier accounts screen (:mod:`portal.admin.carrier_accounts`), the
+REST API's ``/carrier-accounts`` (:mod:`portal.api.carrier_accounts`) and ``portal
+carrier`` all hand what they were sent to :func:`clean`, store its result with
+:func:`save` and check an account with :func:`check_connection`. They differ only in how
+they read their input and how they word a :class:`~portal.shop_settings.Problem`
+(translated on the screen, English elsewhere).
 
 Credentials are encrypted with :func:`portal.crypto.encrypt_json` and never leave this
 module in clear: callers see which fields are set (:func:`set_fields`), and text that
@@ -18,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from carriers import registry
 from carriers.base import AuthError, CarrierAdapter, CarrierError, NumberHint
@@ -186,7 +191,8 @@ async def clean(
 
     ``given`` may hold ``carrier`` (a new account's only: it cannot change), ``name`` (a
     new account without one is called after its carrier), ``credentials`` (field → text),
-    ``base_url_override`` (``""`` or None clears it) and ``enabled``. For a new account
+    ``base_url_override`` (``""`` or None clears it), ``enabled`` and ``default`` (stored
+    as ``is_default``). For a new account
     (``account`` None) every declared credential is stored, ``""`` where none was sent.
     """
     values: dict[str, Any] = {}
@@ -215,6 +221,10 @@ async def clean(
         if not isinstance(given["enabled"], bool):
             problems["enabled"] = Problem(UNLISTED)
         values["enabled"] = given["enabled"]
+    if "default" in given:
+        if not isinstance(given["default"], bool):
+            problems["default"] = Problem(UNLISTED)
+        values["is_default"] = given["default"]
     wanted = "credentials" in given or account is None
     if wanted and (adapter is not None or account is not None):
         values["credentials"], found = _credentials(
@@ -230,22 +240,44 @@ async def save(
     values: Mapping[str, Any],
     account: CarrierAccount | None = None,
 ) -> CarrierAccount:
-    """Store values :func:`clean` passed: a new account, or changes to ``account``.
+    """Store values :func:`clean` passed: a new account, or changes to ``account``. An
+    account made the default unmarks the shop's other default of its carrier in the same
+    transaction, so a carrier has at most one.
 
     Raises :class:`Refused` when another request took the name in the meantime.
     """
-    changes = {k: values[k] for k in ("name", "base_url_override", "enabled") if k in values}
+    fields = ("name", "base_url_override", "enabled", "is_default")
+    changes = {k: values[k] for k in fields if k in values}
     if "credentials" in values:
         changes["credentials_encrypted"] = encrypt_json(settings, dict(values["credentials"]))
     try:
-        if account is None:
-            return await CarrierAccount.create(
-                merchant_id=merchant_id, carrier_key=values["carrier_key"], **changes
-            )
-        if changes:
-            await CarrierAccount.filter(id=account.id, merchant_id=merchant_id).update(**changes)
+        async with in_transaction() as conn:
+            if account is None:
+                account = await CarrierAccount.create(
+                    merchant_id=merchant_id,
+                    carrier_key=values["carrier_key"],
+                    using_db=conn,
+                    **changes,
+                )
+            elif changes:
+                await (
+                    CarrierAccount.filter(id=account.id, merchant_id=merchant_id)
+                    .using_db(conn)
+                    .update(**changes)
+                )
+            if changes.get("is_default"):
+                await (
+                    CarrierAccount.filter(
+                        merchant_id=merchant_id, carrier_key=account.carrier_key, is_default=True
+                    )
+                    .exclude(id=account.id)
+                    .using_db(conn)
+                    .update(is_default=False)
+                )
     except IntegrityError:
         raise Refused({"name": Problem(NAME_TAKEN)}) from None
+    if changes.get("is_default"):
+        await engine_accounts.wake_unassigned(account, datetime.now(UTC))
     return await CarrierAccount.get(id=account.id)
 
 

@@ -6,8 +6,9 @@ never their values, and each account's health). ``add`` connects an account as `
 (``--json FILE``, ``--json -``), never from the command line, where they would stay in the
 shell's history and the process list; they are checked against the API's schema, the
 carrier's declared fields and :mod:`portal.carrier_accounts` — the screen's and the API's
-rules — and saved only when nothing is refused. ``remove`` deletes an account and ``test``
-asks the carrier about a sample number with it.
+rules — and saved only when nothing is refused. ``remove`` deletes an account, ``test``
+asks the carrier about a sample number with it, and ``default`` makes it the default for
+its carrier (as ``PATCH /api/v1/carrier-accounts/{id}`` with ``{"default": true}``).
 """
 
 from __future__ import annotations
@@ -78,6 +79,18 @@ async def remove(merchant: Merchant, account_id: int) -> str:
     account = await _account(merchant, account_id)
     await CarrierAccount.filter(id=account.id, merchant_id=merchant.id).delete()
     return f"carrier account {account.id} ({account.name!r}, {account.carrier_key}) removed"
+
+
+async def set_default(
+    settings: Settings, merchant: Merchant, account_id: int, default: bool
+) -> dict[str, Any]:
+    """Mark the account its carrier's default (or unmark it) through the API's rules."""
+    account = await _account(merchant, account_id)
+    values, errors = await checked(settings, merchant.id, {"default": default}, account)
+    if errors:
+        raise Refused(f"{e.pointer}: {e.detail}" for e in errors)
+    saved = await shared.save(settings, merchant.id, values, account)
+    return account_json(saved, settings, datetime.now(UTC))
 
 
 async def test(settings: Settings, merchant: Merchant, account_id: int) -> tuple[str, str]:

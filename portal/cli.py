@@ -519,6 +519,8 @@ def cmd_carrier(args: argparse.Namespace, settings: Settings) -> None:
             document["base_url_override"] = args.base_url
         if args.disabled:
             document["enabled"] = False
+        if args.default:
+            document["default"] = True
 
     async def work() -> tuple[int, str]:
         merchant = await _merchant(args.merchant)
@@ -531,6 +533,11 @@ def cmd_carrier(args: argparse.Namespace, settings: Settings) -> None:
                 return 0, json.dumps(added, ensure_ascii=False, indent=2)
             if args.action == "remove":
                 return 0, await carrier_command.remove(merchant, args.id)
+            if args.action == "default":
+                marked = await carrier_command.set_default(
+                    settings, merchant, args.id, not args.unset
+                )
+                return 0, json.dumps(marked, ensure_ascii=False, indent=2)
             outcome, line = await carrier_command.test(settings, merchant, args.id)
             return (0 if outcome == "ok" else 1), line
         except carrier_command.Refused as exc:
@@ -685,14 +692,27 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="the shop's label for it (default: the carrier's name)")
     add.add_argument("--base-url", help="call the carrier here (a test endpoint)")
     add.add_argument("--disabled", action="store_true", help="add it switched off")
+    add.add_argument(
+        "--default", action="store_true",
+        help="make it the carrier's default (polls shipments that name no account)",
+    )  # fmt: skip
     add.set_defaults(handler=cmd_carrier)
     for action, text in (
         ("remove", "remove an account (its shipments stay)"),
         ("test", "ask the carrier about a sample number with the account (exit 1 unless ok)"),
+        (
+            "default",
+            "make the account its carrier's default: it polls the shop's shipments of that "
+            "carrier that name no account (unmarks the carrier's other default)",
+        ),
     ):
         command = carrier_sub.add_parser(action, help=text)
         command.add_argument("--merchant", required=True, help="the merchant's slug")
         command.add_argument("--id", required=True, type=int, help="the account's id")
+        if action == "default":
+            command.add_argument(
+                "--unset", action="store_true", help="unmark it instead (no default then)"
+            )
         command.set_defaults(handler=cmd_carrier)
 
     apikey = sub.add_parser("apikey", help="manage REST API keys")

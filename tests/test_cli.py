@@ -375,11 +375,14 @@ def test_carrier_commands_need_a_known_shop_and_account(migrated: Path) -> None:
     portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
     unknown = portal(migrated, "carrier", "list", "--merchant", "nobody")
     missing = portal(migrated, "carrier", "remove", "--merchant", "acme", "--id", "99")
+    no_default = portal(migrated, "carrier", "default", "--merchant", "acme", "--id", "99")
     unread = portal(
         migrated, "carrier", "add", "--merchant", "acme", "--carrier", "dhl", "--json", "no.json"
     )  # fmt: skip
 
     assert unknown.returncode == missing.returncode == unread.returncode == 1
+    assert no_default.returncode == 1
     assert "no merchant with slug 'nobody'" in unknown.stderr
     assert "merchant 'acme' has no carrier account with id 99" in missing.stderr
+    assert "merchant 'acme' has no carrier account with id 99" in no_default.stderr
     assert "cannot read no.json" in unread.stderr

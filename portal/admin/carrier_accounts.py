@@ -1,4 +1,5 @@
-"""Carrier accounts: add, edit, disable, resume, test the connection (owners only).
+"""Carrier accounts: add, edit, disable, resume, test the connection, mark the default
+for a carrier (owners only).
 
 Credentials are encrypted with :func:`portal.crypto.encrypt_json` and never sent back to
 the browser: the form shows which fields are set, and a blank field keeps the old value.
@@ -143,6 +144,18 @@ async def set_enabled(request: Request) -> Response:
     account = await _account(request)
     enabled = request.url.path.endswith("/enable")
     await CarrierAccount.filter(id=account.id).update(enabled=enabled)
+    return RedirectResponse("/admin/carriers?done=saved", status_code=303)
+
+
+@require_staff(owner=True)
+async def make_default(request: Request) -> Response:
+    """The carrier's default: it polls the shop's shipments of that carrier naming no
+    account (the same rule as the API's ``{"default": true}``)."""
+    account = await _account(request)
+    settings = request.app.state.settings
+    merchant_id = account.merchant_id
+    values, _problems = await shared.clean(settings, merchant_id, {"default": True}, account)
+    await shared.save(settings, account.merchant_id, values, account)
     return RedirectResponse("/admin/carriers?done=saved", status_code=303)
 
 

@@ -3,8 +3,12 @@
 One CSV row per order item. Columns (header row required, any order, ``,`` or ``;``):
 ``order_number, order_date, email, phone, name, address_line1, address_line2, city, region,
 postal_code, country, currency, sku, title, quantity, unit_price, final_sale, category,
-tracking_number, carrier``. Required: order_number, order_date, sku, title, quantity,
-unit_price. Dates are ISO (``2026-11-02`` or ``2026-11-02T14:30:00+01:00``; no zone = UTC).
+tracking_number, carrier, carrier_account``. Required: order_number, order_date, sku,
+title, quantity, unit_price. Dates are ISO (``2026-11-02`` or
+``2026-11-02T14:30:00+01:00``; no zone = UTC).
+``carrier_account`` names the shop's account of the row's carrier to poll the parcel with
+(its name, without regard to case); left empty, the carrier's default or only account
+polls it.
 
 Parsing streams the upload through :mod:`csv` and keeps every row in a SQLite staging file
 under ``var_dir/imports`` (never in memory or the session), so 100k rows use flat memory
@@ -36,7 +40,8 @@ from portal.core.phones import to_e164
 COLUMNS = (
     "order_number", "order_date", "email", "phone", "name", "address_line1", "address_line2",
     "city", "region", "postal_code", "country", "currency", "sku", "title", "quantity",
-    "unit_price", "final_sale", "category", "tracking_number", "carrier", "email_consent",
+    "unit_price", "final_sale", "category", "tracking_number", "carrier", "carrier_account",
+    "email_consent",
     "sms_consent", "delivery_method", "pickup_point_id", "safe_place", "delivery_instructions",
     "preferred_days",
 )  # fmt: skip
@@ -54,11 +59,11 @@ _TRUE = {"1", "true", "yes", "y", "x"}
 _FALSE = {"", "0", "false", "no", "n"}
 LIMITS = {"order_number": 64, "sku": 100, "title": 300, "name": 200, "category": 100,
           "address_line1": 200, "address_line2": 200, "city": 100, "region": 100,
-          "postal_code": 20}  # fmt: skip
+          "postal_code": 20, "carrier_account": 200}  # fmt: skip
 
 SCHEMA = """
 CREATE TABLE rows (line INTEGER PRIMARY KEY, order_number TEXT, sku TEXT, tracking TEXT,
-                   carrier TEXT, data TEXT, bad INTEGER DEFAULT 0);
+                   carrier TEXT, account TEXT, data TEXT, bad INTEGER DEFAULT 0);
 CREATE INDEX rows_order ON rows(order_number, sku);
 CREATE INDEX rows_tracking ON rows(tracking, carrier);
 CREATE TABLE errors (line INTEGER, col TEXT, code TEXT, value TEXT);
@@ -199,6 +204,7 @@ def check_row(
         "placed_at": placed.isoformat() if placed else None, "quantity": quantity,
         "unit_price": str(price) if price is not None else None, "final_sale": final in _TRUE,
         "tracking": tracking, "carrier": carrier, **consent,
+        "carrier_account": v["carrier_account"] if tracking else "",
         "delivery_preferences": preferences,
     }  # fmt: skip
     return clean, errors
@@ -281,9 +287,18 @@ def _stage(db: sqlite3.Connection, line: int, row: dict[str, str], available: se
     ):
         errors.append(("tracking_number", "tracking_in_two_orders"))
     db.execute(
-        "INSERT INTO rows (line, order_number, sku, tracking, carrier, data, bad) "
-        "VALUES (?,?,?,?,?,?,?)",
-        (line, number, sku, tracking, clean["carrier"], json.dumps(clean), int(bool(errors))),
+        "INSERT INTO rows (line, order_number, sku, tracking, carrier, account, data, bad) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        (
+            line,
+            number,
+            sku,
+            tracking,
+            clean["carrier"],
+            clean["carrier_account"],
+            json.dumps(clean),
+            int(bool(errors)),
+        ),
     )
     for column, code in errors:
         db.execute(

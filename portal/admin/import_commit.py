@@ -19,7 +19,16 @@ from tortoise.transactions import in_transaction
 
 from portal import catalogue, consent
 from portal.admin.csv_import import open_staging
-from portal.models import Channel, ConsentSource, Customer, Order, OrderItem, Shipment
+from portal.models import (
+    CarrierAccount,
+    Channel,
+    ConsentSource,
+    Customer,
+    Order,
+    OrderItem,
+    Shipment,
+)
+from portal.tracking.accounts import account_named
 
 CHUNK = 500
 
@@ -31,8 +40,22 @@ def _chunks(db: Any, sql: str) -> Iterator[list[Any]]:
 
 
 async def mark_existing(folder: Path, merchant_id: int) -> None:
-    """Flag rows whose order number or tracking number the merchant already has."""
+    """Flag rows whose order number or tracking number the merchant already has, and
+    those whose ``carrier_account`` names no account of the shop for the row's carrier."""
+    shop_accounts = await _shop_accounts(merchant_id)
     with closing(open_staging(folder)) as db:
+        for carrier, account in db.execute(
+            "SELECT DISTINCT carrier, account FROM rows WHERE account <> '' AND carrier IS NOT NULL"
+        ).fetchall():
+            if account_named(account, carrier, shop_accounts) is None:
+                _flag(
+                    db,
+                    "carrier = ? AND account = ?",
+                    (carrier, account),
+                    "carrier_account",
+                    "unknown_carrier_account",
+                    account,
+                )
         for batch in _chunks(db, "SELECT DISTINCT order_number FROM rows WHERE order_number <> ''"):
             numbers = [n for (n,) in batch]
             found: list[Any] = await Order.filter(
@@ -60,6 +83,14 @@ async def mark_existing(folder: Path, merchant_id: int) -> None:
                         pair[0],
                     )
         db.commit()
+
+
+async def _shop_accounts(merchant_id: int, conn: Any = None) -> list[tuple[int, str, str]]:
+    """(id, carrier key, name) of the shop's carrier accounts, for :func:`account_named`."""
+    query = CarrierAccount.filter(merchant_id=merchant_id)
+    if conn is not None:
+        query = query.using_db(conn)
+    return list(await query.values_list("id", "carrier_key", "name"))
 
 
 def _flag(db: Any, where: str, params: Any, column: str, code: str, value: str) -> None:
@@ -197,6 +228,14 @@ async def _write_shipments(
     pairs = {(r["tracking"], r["carrier"]): r["order_number"] for r in rows if r["tracking"]}
     if not pairs:
         return
+    shop_accounts = await _shop_accounts(merchant_id, conn)
+    named = {
+        (r["tracking"], r["carrier"]): account_named(
+            r.get("carrier_account"), r["carrier"], shop_accounts
+        )
+        for r in rows
+        if r["tracking"]
+    }
     have = set(
         map(
             tuple,
@@ -215,6 +254,7 @@ async def _write_shipments(
                 carrier_key=carrier,
                 tracking_number=tracking,
                 next_poll_at=now,
+                carrier_account_id=named[(tracking, carrier)],
             )
             for (tracking, carrier), number in pairs.items()
             if (tracking, carrier) not in have

@@ -45,6 +45,9 @@ ERRORS = {
     "bad_phone": lazy("Not a phone number."),
     "bad_tracking": lazy("Not a tracking number."),
     "unknown_carrier": lazy("Unknown carrier, and it could not be recognised from the number."),
+    "unknown_carrier_account": lazy(
+        "No carrier account of this shop for the row's carrier has this name."
+    ),
     "duplicate_in_file": lazy("The same order and SKU appear earlier in the file."),
     "tracking_in_two_orders": lazy("This tracking number belongs to another order in the file."),
     "order_exists": lazy("This order number is already in Doorstep."),

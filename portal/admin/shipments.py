@@ -1,6 +1,7 @@
 """Shipments: a searchable, filterable, keyset-paginated list and a detail page with the
-timeline, the messages sent, and the actions (pin or correct the carrier, refresh now,
-reactivate). Every query is scoped to the signed-in merchant; anything else is a 404.
+timeline, the messages sent, and the actions (pin or correct the carrier, choose the
+carrier account, refresh now, reactivate). Every query is scoped to the signed-in
+merchant; anything else is a 404.
 """
 
 from __future__ import annotations
@@ -125,6 +126,8 @@ async def shipment_detail(request: Request) -> Response:
         "admin/shipment.html",
         {
             "shipment": shipment,
+            "polled_by": accounts.polling_account(shipment, shop_accounts),
+            "carrier_accounts": accounts.candidates(shipment, shop_accounts),
             "tracking_problem": problems.tracking_problem(
                 shipment, shop_accounts, datetime.now(UTC)
             ),
@@ -163,6 +166,29 @@ async def set_carrier(request: Request) -> Response:
             next_poll_at=now, poll_failures=0, last_error=None
         )
     return RedirectResponse(_detail_url(shipment, "carrier"), status_code=303)
+
+
+@require_staff()
+async def set_account(request: Request) -> Response:
+    """Poll the shipment through another of the shop's accounts for its carrier, or through
+    none named (the carrier's default or only account): the API's ``PATCH /shipments/{id}``
+    with ``carrier_account_id``, checked and made by the same code, history kept."""
+    shipment = await _shipment(request)
+    async with request.form() as form:
+        sent = str(form.get("carrier_account", "")).strip()
+    account_id: int | None = None
+    if sent:
+        try:
+            account = await corrections.shop_account(
+                shipment.merchant_id, int(sent), shipment.carrier_key
+            )
+        except (ValueError, corrections.AccountRefused):
+            return RedirectResponse(_detail_url(shipment, "unknown_account"), status_code=303)
+        account_id = account.id
+    result = await corrections.correct(shipment, now=datetime.now(UTC), account_id=account_id)
+    if result.moved:
+        await _try_refresh(result.shipment, request.app.state.settings)
+    return RedirectResponse(_detail_url(shipment, "account"), status_code=303)
 
 
 async def _try_refresh(shipment: Shipment, settings: Settings) -> None:

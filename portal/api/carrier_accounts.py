@@ -61,6 +61,13 @@ _FIELDS: dict[str, Schema] = {
         "type": "boolean",
         "description": "Whether shipments are polled through this account (default true).",
     },
+    "default": {
+        "type": "boolean",
+        "description": "The shop's default account for its carrier: shipments of that "
+        "carrier naming no account (from a store, a CSV import, or registered without "
+        "`carrier_account_id`) are polled through it when the shop has several. Marking "
+        "one unmarks the carrier's other default (default false).",
+    },
 }
 ACCOUNT_IN = component(
     "CarrierAccountInput",
@@ -80,6 +87,7 @@ ACCOUNT = component(
             "carrier_name": string(description="The carrier's display name."),
             "name": string(),
             "enabled": {"type": "boolean"},
+            "default": {"type": "boolean"},
             "base_url_override": nullable(string()),
             "credentials": {
                 "type": "object",
@@ -159,6 +167,7 @@ def account_json(account: CarrierAccount, settings: Settings, now: datetime) -> 
         "carrier_name": adapter.display_name if adapter is not None else account.carrier_key,
         "name": account.name,
         "enabled": account.enabled,
+        "default": account.is_default,
         "base_url_override": account.base_url_override,
         "credentials": {field: bool(stored.get(field)) for field in declared},
         "status": {
@@ -365,7 +374,8 @@ OPERATIONS = [
         "PATCH",
         PATH + "/{id}",
         "changeCarrierAccount",
-        "Change a carrier account's name, credentials, base URL or switch it off (all or nothing)",
+        "Change a carrier account's name, credentials, base URL, whether it is the "
+        "carrier's default, or switch it off (all or nothing)",
         _TAG,
         change_account,
         {200: ACCOUNT},

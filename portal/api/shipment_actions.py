@@ -25,8 +25,8 @@ from portal.api.shipments import (
     owned_shipment,
     shipments_json,
 )
-from portal.models import CarrierAccount, Shipment
-from portal.tracking import accounts, corrections, refresh
+from portal.models import Shipment
+from portal.tracking import accounts, corrections, problems, refresh
 
 #: A shipment asked about this recently is not asked about again on request.
 REFRESH_INTERVAL = timedelta(seconds=60)
@@ -81,13 +81,10 @@ async def _account_id(call: Call, carrier: str) -> int | None:
     account_id: int | None = call.body["carrier_account_id"]
     if account_id is None:
         return None
-    account = await CarrierAccount.get_or_none(id=account_id, merchant_id=call.merchant_id)
-    if account is None:
-        raise invalid_field("/carrier_account_id", "no carrier account of this shop has this id")
-    if account.carrier_key != carrier:
-        raise invalid_field(
-            "/carrier_account_id", f"is a {account.carrier_key} account, not {carrier}"
-        )
+    try:
+        await corrections.shop_account(call.merchant_id, account_id, carrier)
+    except corrections.AccountRefused as exc:
+        raise invalid_field("/carrier_account_id", str(exc)) from None
     return account_id
 
 
@@ -135,12 +132,8 @@ async def refresh_shipment(call: Call) -> Reply:
     if shipment.status.is_final and shipment.next_poll_at is None:
         return await _reply(shipment)
     if await refresh.account_for(shipment) is None:
-        raise ApiError(
-            409,
-            f"No usable {shipment.carrier_key} carrier account: add one in the workspace "
-            "under Carrier accounts, or correct the carrier.",
-            title="No carrier account",
-        )
+        missing = problems.no_account(shipment, await problems.shop_accounts(call.merchant_id))
+        raise ApiError(409, missing.message, title="No carrier account")
     last = shipment.last_polled_at
     if last is not None and call.now - last < REFRESH_INTERVAL:
         wait = int((REFRESH_INTERVAL - (call.now - last)).total_seconds()) + 1

@@ -27,7 +27,7 @@ from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.core.payloads import order_numbers, shipment_json
 from portal.models import CarrierAccount, Direction, Order, Shipment
-from portal.tracking import accounts, problems
+from portal.tracking import accounts, corrections, problems
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
 AMBIGUITY_MARGIN = 0.25
@@ -85,6 +85,7 @@ TRACKING_PROBLEM = component(
                 "type": "string",
                 "enum": [
                     problems.NO_CARRIER_ACCOUNT,
+                    problems.ACCOUNT_NOT_CHOSEN,
                     problems.CREDENTIALS_REFUSED,
                     problems.CARRIER_UNAVAILABLE,
                     problems.EXPIRED,
@@ -208,14 +209,10 @@ async def _chosen_account(call: Call, carrier: str | None) -> CarrierAccount | N
     account_id = call.body.get("carrier_account_id")
     if account_id is None:
         return None
-    account = await CarrierAccount.get_or_none(id=account_id, merchant_id=call.merchant_id)
-    if account is None:
-        raise invalid_field("/carrier_account_id", "no carrier account of this shop has this id")
-    if carrier is not None and carrier != account.carrier_key:
-        raise invalid_field(
-            "/carrier_account_id", f"is a {account.carrier_key} account, not {carrier}"
-        )
-    return account
+    try:
+        return await corrections.shop_account(call.merchant_id, account_id, carrier)
+    except corrections.AccountRefused as exc:
+        raise invalid_field("/carrier_account_id", str(exc)) from None
 
 
 async def create_shipment(call: Call) -> Reply:

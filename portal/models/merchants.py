@@ -107,6 +107,8 @@ class CarrierAccount(Model):
     credentials_encrypted = fields.TextField()
     base_url_override = fields.CharField(max_length=500, null=True)
     enabled = fields.BooleanField(default=True)
+    #: Polls the shop's shipments of this carrier that name no account (at most one per carrier).
+    is_default = fields.BooleanField(default=False)
     #: Set when the carrier rejected the credentials — polling stops until fixed.
     paused_reason: str | None = fields.TextField(null=True)
     rate_limited_until = fields.DatetimeField(null=True)

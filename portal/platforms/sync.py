@@ -12,7 +12,9 @@ in the caller's transaction. The rules:
   :mod:`portal.catalogue`, parcels through the registration rules of
   :mod:`portal.tracking.registration` (the store's carrier name mapped to our key,
   detection from the number as the fallback), so a shipment from a store is tracked and
-  notified exactly like one typed into the workspace;
+  notified exactly like one typed into the workspace; a store carrier name that is also
+  the name of one of the shop's accounts of that carrier names that account (else the
+  shipment names none and the carrier's default or only account polls it);
 * an edit replaces the order's details and items (items a return points at are kept);
   a cancellation and the refunded amount are kept on the order's record.
 """
@@ -32,6 +34,7 @@ from portal.catalogue import CatalogueError, VariantInput
 from portal.core.phones import to_e164
 from portal.core.rows import insert_rows, select_rows
 from portal.models import (
+    CarrierAccount,
     Channel,
     ConsentSource,
     Customer,
@@ -45,6 +48,7 @@ from portal.models import (
 from portal.models.returns import ReturnItem
 from portal.platforms.base import ShopOrder, ShopParcel, ShopProduct
 from portal.platforms.carrier_names import carrier_key
+from portal.tracking.accounts import account_named
 from portal.tracking.registration import Refused, carrier_for, clean_number
 
 
@@ -523,6 +527,11 @@ async def apply_parcels(
         placed.append((key, order_id, order_ext, number, carrier, parcel))
     if not placed:
         return report
+    shop_accounts = await (
+        CarrierAccount.filter(merchant_id=target.merchant_id)
+        .using_db(conn)
+        .values_list("id", "carrier_key", "name")
+    )
     existing = {
         (s.carrier_key, s.tracking_number): s
         for s in await Shipment.filter(
@@ -536,8 +545,9 @@ async def apply_parcels(
             carrier_key=carrier,
             tracking_number=number,
             next_poll_at=target.now,
+            carrier_account_id=account_named(parcel.carrier_name, carrier, shop_accounts),
         )
-        for _key, order_id, _ext, number, carrier, _p in placed
+        for _key, order_id, _ext, number, carrier, parcel in placed
         if (carrier, number) not in existing
     }
     for (carrier, number), shipment in existing.items():

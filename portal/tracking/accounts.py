@@ -8,9 +8,12 @@ merchant fixes them). Counters change with atomic SQL increments, never read-mod
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 import httpx
 from tortoise.expressions import F, Q
@@ -61,6 +64,8 @@ class AccountHealth:
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    #: Polls the shop's shipments of its carrier that name no account.
+    is_default: bool = False
 
 
 def health_of(account: CarrierAccount, now: datetime) -> tuple[Health, datetime | None]:
@@ -102,9 +107,65 @@ async def merchant_health(merchant_id: int, now: datetime) -> list[AccountHealth
                 last_success_at=account.last_success_at,
                 last_error=account.last_error,
                 last_error_at=account.last_error_at,
+                is_default=account.is_default,
             )
         )
     return rows
+
+
+class Polled(Protocol):
+    """What choosing a shipment's account reads: a :class:`Shipment` or a claimed row."""
+
+    @property
+    def merchant_id(self) -> int: ...
+    @property
+    def carrier_key(self) -> str: ...
+    @property
+    def carrier_account_id(self) -> int | None: ...
+
+
+def candidates(shipment: Polled, found: Iterable[CarrierAccount]) -> list[CarrierAccount]:
+    """The shop's accounts of the shipment's carrier, among ``found``."""
+    return [
+        a
+        for a in found
+        if a.merchant_id == shipment.merchant_id and a.carrier_key == shipment.carrier_key
+    ]
+
+
+def polling_account(shipment: Polled, found: Iterable[CarrierAccount]) -> CarrierAccount | None:
+    """The account ``shipment`` is polled through, among ``found`` (its shop's accounts):
+    the one it names; else its shop's only account of its carrier; else the one marked
+    default for the carrier. None when it names none and the shop has no account of the
+    carrier, or several and none marked default: nothing says whose credentials to use.
+
+    The sweep, the on-demand refresh and the tracking-problem check all ask this, so a
+    shipment is polled through the account its page shows. Deciding at poll time, not
+    when the shipment is made, lets a default marked later take the shipments already
+    waiting for one.
+    """
+    if shipment.carrier_account_id is not None:
+        return next((a for a in found if a.id == shipment.carrier_account_id), None)
+    same = candidates(shipment, found)
+    if len(same) == 1:
+        return same[0]
+    return next((a for a in same if a.is_default), None)
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", name.casefold()).strip()
+
+
+def account_named(
+    name: str | None, carrier: str, accounts: Iterable[tuple[int, str, str]]
+) -> int | None:
+    """The id of the account among ``accounts`` (id, carrier key, name) of ``carrier``
+    called ``name``, compared without case, spaces or punctuation ("dhl-express" is "DHL
+    Express"); None when there is none. How a store's carrier service name or a CSV
+    ``carrier_account`` cell names an account."""
+    if not name or not (wanted := _folded(name)):
+        return None
+    return next((i for i, key, n in accounts if key == carrier and _folded(n) == wanted), None)
 
 
 def simulated_allowed(settings: Settings) -> bool:
@@ -210,8 +271,9 @@ async def pause(account: CarrierAccount, reason: str, now: datetime, settings: S
 
 
 def _shipments_of(account: CarrierAccount) -> Q:
-    """Shipments polled through ``account``: its own, and its merchant's unassigned ones
-    for the same carrier (used when the merchant has exactly one such account)."""
+    """Shipments that may be polled through ``account``: its own, and its merchant's
+    unassigned ones for the same carrier (polled through it when it is the merchant's
+    only or default account for the carrier, :func:`polling_account`)."""
     return Q(carrier_account_id=account.id) | Q(
         carrier_account_id__isnull=True,
         merchant_id=account.merchant_id,
@@ -233,3 +295,15 @@ async def resume(account: CarrierAccount, now: datetime) -> int:
     return await Shipment.filter(_shipments_of(account), next_poll_at__gt=now).update(
         next_poll_at=now
     )
+
+
+async def wake_unassigned(account: CarrierAccount, now: datetime) -> int:
+    """Make the shipments of ``account``'s carrier that name no account due now (it just
+    became its shop's default: those parked for want of one need not wait hours).
+    Returns how many."""
+    return await Shipment.filter(
+        merchant_id=account.merchant_id,
+        carrier_key=account.carrier_key,
+        carrier_account_id__isnull=True,
+        next_poll_at__gt=now,
+    ).update(next_poll_at=now)

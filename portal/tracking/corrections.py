@@ -17,11 +17,34 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status
-from portal.models import MessageState, OutboxMessage, Shipment, TrackingEvent
+from portal.models import CarrierAccount, MessageState, OutboxMessage, Shipment, TrackingEvent
 
 
 class CorrectionError(ValueError):
     """The correction cannot be made; the message says why."""
+
+
+class AccountRefused(CorrectionError):
+    """The carrier account named cannot poll the shipment. ``code``: ``not_found`` (not
+    one of the shop's accounts) or ``other_carrier`` (an account of another carrier)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+async def shop_account(merchant_id: int, account_id: int, carrier: str | None) -> CarrierAccount:
+    """The shop's account ``account_id``, which must be for ``carrier`` when one is given.
+
+    The one check behind every way of naming a shipment's account (the API's ``POST`` and
+    ``PATCH /shipments``, the workspace's shipment page); raises :class:`AccountRefused`.
+    """
+    account = await CarrierAccount.get_or_none(id=account_id, merchant_id=merchant_id)
+    if account is None:
+        raise AccountRefused("not_found", "no carrier account of this shop has this id")
+    if carrier is not None and carrier != account.carrier_key:
+        raise AccountRefused("other_carrier", f"is a {account.carrier_key} account, not {carrier}")
+    return account
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ ask :func:`tracking_problem`, so they never disagree (the page words each ``code
 staff member's language; ``message`` is the API's English). It is pure: callers load the shop's
 carrier accounts once (:func:`shop_accounts`) and ask about any number of shipments, so a
 list costs one query more, not one per row. The account it picks is the one the poller
-would use (:func:`portal.tracking.refresh.account_for`): the shipment's own, else the
-shop's only account for the carrier.
+would use (:func:`portal.tracking.accounts.polling_account`): the shipment's own, else the
+shop's only account for the carrier, else the one marked default for it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from typing import Any
 
 from carriers.base import Status
 from portal.models import CarrierAccount, Shipment
-from portal.tracking.accounts import Health, health_of
+from portal.tracking.accounts import Health, candidates, health_of, polling_account
 
 NO_CARRIER_ACCOUNT = "no_carrier_account"
+#: The shop has several accounts of the carrier, the shipment names none and none is
+#: marked default: which credentials to use is the shop's choice.
+ACCOUNT_NOT_CHOSEN = "carrier_account_not_chosen"
 CREDENTIALS_REFUSED = "credentials_refused"
 CARRIER_UNAVAILABLE = "carrier_unavailable"
 EXPIRED = "expired"
@@ -47,11 +50,22 @@ async def shop_accounts(merchant_id: int) -> list[CarrierAccount]:
     return await CarrierAccount.filter(merchant_id=merchant_id).order_by("id")
 
 
-def _account(shipment: Shipment, accounts: Sequence[CarrierAccount]) -> CarrierAccount | None:
-    if shipment.carrier_account_id is not None:
-        return next((a for a in accounts if a.id == shipment.carrier_account_id), None)
-    same = [a for a in accounts if a.carrier_key == shipment.carrier_key]
-    return same[0] if len(same) == 1 else None
+def no_account(shipment: Shipment, accounts: Sequence[CarrierAccount]) -> TrackingProblem:
+    """Why no account polls ``shipment`` (:func:`polling_account` found none): the shop has
+    several of its carrier and none is chosen, or it has none."""
+    several = len(candidates(shipment, accounts))
+    if shipment.carrier_account_id is None and several > 1:
+        return TrackingProblem(
+            ACCOUNT_NOT_CHOSEN,
+            f"The shop has {several} {shipment.carrier_key} carrier accounts and none is "
+            "marked default: choose the account on the shipment, or mark one as the "
+            "default under Carrier accounts.",
+        )
+    return TrackingProblem(
+        NO_CARRIER_ACCOUNT,
+        f"No usable {shipment.carrier_key} carrier account: add one under Carrier "
+        "accounts, or correct the carrier.",
+    )
 
 
 def tracking_problem(
@@ -65,13 +79,9 @@ def tracking_problem(
         )
     if status.is_final:
         return None
-    account = _account(shipment, accounts)
+    account = polling_account(shipment, accounts)
     if account is None:
-        return TrackingProblem(
-            NO_CARRIER_ACCOUNT,
-            f"No usable {shipment.carrier_key} carrier account: add one under Carrier "
-            "accounts, or correct the carrier.",
-        )
+        return no_account(shipment, accounts)
     health, until = health_of(account, now)
     if health is Health.DISABLED:
         return TrackingProblem(

@@ -43,13 +43,14 @@ def needs_refresh(shipment: Shipment, now: datetime, max_age: timedelta) -> bool
 
 
 async def account_for(shipment: Shipment) -> CarrierAccount | None:
-    """The account to ask: the shipment's own, else its merchant's only one for the carrier."""
+    """The account to ask, as the sweep chooses it
+    (:func:`portal.tracking.accounts.polling_account`)."""
     if shipment.carrier_account_id is not None:
         return await CarrierAccount.get_or_none(id=shipment.carrier_account_id)
     found = await CarrierAccount.filter(
         merchant_id=shipment.merchant_id, carrier_key=shipment.carrier_key
-    ).limit(2)
-    return found[0] if len(found) == 1 else None
+    )
+    return accounts.polling_account(shipment, found)
 
 
 async def take_lease(shipment_id: int, now: datetime, max_age: timedelta, until: datetime) -> bool:

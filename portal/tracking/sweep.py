@@ -21,8 +21,9 @@ Carrier faults never stop a sweep and never touch known history:
 - ``AuthError``: the account is paused and its merchant told (``carrier_account.auth_failed``);
 - ``BadResponse``: logged with the raw body, an excerpt kept in ``shipment.last_error``.
 
-A shipment without a carrier account is polled through its merchant's account for that
-carrier when there is exactly one; otherwise it is parked (``last_error`` says why).
+A shipment without a carrier account is polled through its merchant's only account for
+that carrier, else the one marked default for it; otherwise it is parked (``last_error``
+says why).
 
 Adapters that set ``accepts_hints`` get each number's :class:`carriers.base.NumberHint`
 (the customer's language, phone and postcode), read in one query per sweep for their
@@ -73,6 +74,11 @@ PER_ACCOUNT = 4
 SPREAD = timedelta(seconds=30)
 #: A failed batch call is retried at once in halves, down to this many halvings.
 SPLIT_DEPTH = 2
+#: ``last_error`` of a shipment parked for want of an account.
+NO_ACCOUNT = (
+    "no carrier account to poll this shipment with: the shop has none for its carrier, "
+    "or several and none is named on the shipment or marked default"
+)
 
 
 def _spread(until: datetime, rand: cadence.Rand) -> datetime:
@@ -82,18 +88,21 @@ def _spread(until: datetime, rand: cadence.Rand) -> datetime:
 def _resolve_accounts(
     claimed: Sequence[Claimed], found: Sequence[CarrierAccount]
 ) -> dict[int | None, list[Claimed]]:
-    """Group shipments by the account to poll them with (None: no usable account)."""
-    by_id = {a.id: a for a in found}
-    by_merchant_carrier: dict[tuple[int, str], list[CarrierAccount]] = defaultdict(list)
+    """Group shipments by the account to poll them with (None: no usable account), as
+    :func:`portal.tracking.accounts.polling_account` chooses it."""
+    known = {a.id for a in found}
+    by_merchant: dict[int, list[CarrierAccount]] = defaultdict(list)
     for account in found:
-        by_merchant_carrier[(account.merchant_id, account.carrier_key)].append(account)
+        by_merchant[account.merchant_id].append(account)
     groups: dict[int | None, list[Claimed]] = defaultdict(list)
     for shipment in claimed:
-        account_id = shipment.carrier_account_id
-        if account_id is None:
-            candidates = by_merchant_carrier.get((shipment.merchant_id, shipment.carrier_key), [])
-            account_id = candidates[0].id if len(candidates) == 1 else None
-        groups[account_id if account_id in by_id else None].append(shipment)
+        if shipment.carrier_account_id is not None:
+            named = shipment.carrier_account_id
+            account_id: int | None = named if named in known else None
+        else:
+            chosen = accounts.polling_account(shipment, by_merchant[shipment.merchant_id])
+            account_id = chosen.id if chosen is not None else None
+        groups[account_id].append(shipment)
     return groups
 
 
@@ -287,7 +296,7 @@ async def _run_account(
 ) -> None:
     account = run.account
     if account is None:
-        run.park(now + accounts.PARK, "no carrier account to poll this shipment with")
+        run.park(now + accounts.PARK, NO_ACCOUNT)
         return
     waiting_until = accounts.retry_at(account, now)
     if waiting_until is not None:

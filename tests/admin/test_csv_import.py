@@ -233,3 +233,40 @@ def test_delivery_preferences_columns_are_checked_and_kept(tmp_path: Path) -> No
         "instructions": None,
         "preferred_days": ["mon", "fri"],
     }
+
+
+ACCOUNT_HEADER = HEADER.replace("carrier\n", "carrier,carrier_account\n")
+
+
+async def test_a_carrier_account_cell_names_the_shops_account_of_that_name(
+    tmp_path: Path, db: str
+) -> None:
+    shop = await factories.merchant()
+    express = await factories.carrier_account(shop, carrier_key="dhl", name="DHL Express")
+    await factories.carrier_account(shop, carrier_key="dhl", name="DHL Parcel")
+    text = ACCOUNT_HEADER + (
+        "#1,2026-11-02,a@example.test,TEE,T,1,5,1234567891,dhl,dhl express\n"
+        "#2,2026-11-02,b@example.test,TEE,T,1,5,1234567892,dhl,\n"
+    )
+    folder, _state = _stage(tmp_path, text)
+    await import_commit.mark_existing(folder, shop.id)
+    assert _codes(folder) == []
+    assert await import_commit.commit(folder, shop.id) == 2
+    named = dict(
+        await Shipment.filter(merchant_id=shop.id).values_list(
+            "tracking_number", "carrier_account_id"
+        )
+    )
+    assert named == {"1234567891": express.id, "1234567892": None}
+
+
+async def test_a_carrier_account_no_account_of_the_rows_carrier_has_is_refused(
+    tmp_path: Path, db: str
+) -> None:
+    shop = await factories.merchant()
+    await factories.carrier_account(shop, carrier_key="ups", name="DHL Express")
+    text = ACCOUNT_HEADER + "#1,2026-11-02,a@example.test,TEE,T,1,5,1234567891,dhl,DHL Express\n"
+    folder, _state = _stage(tmp_path, text)
+    await import_commit.mark_existing(folder, shop.id)
+    assert _codes(folder) == [(2, "carrier_account", "unknown_carrier_account")]
+    assert await import_commit.commit(folder, shop.id) == 0

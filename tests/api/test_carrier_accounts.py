@@ -10,6 +10,7 @@ it does not know.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -348,7 +349,7 @@ async def test_a_parcel_can_be_polled_through_one_of_two_accounts_of_its_carrier
     )
     assert body["tracking_problem"] is None
     # With two accounts for the carrier, a parcel that names none is not guessed at.
-    assert unassigned.json()["tracking_problem"]["code"] == "no_carrier_account"
+    assert unassigned.json()["tracking_problem"]["code"] == "carrier_account_not_chosen"
     async with httpx.AsyncClient() as http:
         await sweep_until_idle(api_app.state.settings, client=http)
     assert keys == [SECRET]
@@ -369,3 +370,63 @@ async def test_a_parcels_account_must_be_the_shops_own_and_for_its_carrier(
         assert refused.status_code == 422, refused.text
         assert refused.json()["errors"] == [{"pointer": "/carrier_account_id", "detail": detail}]
     assert not await Shipment.exists()
+
+
+async def test_one_account_per_carrier_is_the_default_and_polls_the_parcels_naming_none(
+    api: httpx.AsyncClient, api_app: Starlette, respx_mock: respx.MockRouter
+) -> None:
+    keys: list[str | None] = []
+
+    def dhl(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers.get("DHL-API-Key"))
+        return httpx.Response(
+            404, json=NOT_FOUND, headers={"content-type": "application/problem+json"}
+        )
+
+    respx_mock.get(DHL_TRACK).mock(side_effect=dhl)
+    parcel = (await connect(api, name="DHL Parcel", credentials={"api_key": "parcel-key"})).json()
+    express = (await connect(api, default=True)).json()
+    assert (parcel["default"], express["default"]) == (False, True)
+    waiting = await api.post(
+        "/api/v1/shipments", json={"tracking_number": "1234567893", "carrier": "dhl"}
+    )
+    assert waiting.json()["tracking_problem"] is None
+    async with httpx.AsyncClient() as http:
+        await sweep_until_idle(api_app.state.settings, client=http)
+    assert keys == [SECRET]
+
+    # Marking the other one unmarks the first: a carrier has one default at most.
+    marked = await api.patch(f"/api/v1/carrier-accounts/{parcel['id']}", json={"default": True})
+    assert marked.status_code == 200, marked.text
+    listed = (await api.get("/api/v1/carrier-accounts")).json()["data"]
+    assert {a["name"]: a["default"] for a in listed} == {"DHL Parcel": True, "DHL Express": False}
+
+    # Unmarked, nothing says which account to use, and the parcel says so.
+    await api.patch(f"/api/v1/carrier-accounts/{parcel['id']}", json={"default": False})
+    shown = (await api.get(f"/api/v1/shipments/{waiting.json()['id']}")).json()
+    assert shown["tracking_problem"]["code"] == "carrier_account_not_chosen"
+    refused = await api.post(f"/api/v1/shipments/{waiting.json()['id']}/refresh")
+    assert refused.status_code == 409
+    assert "2 dhl carrier accounts and none is marked default" in refused.json()["detail"]
+
+
+async def test_default_must_be_true_or_false(api: httpx.AsyncClient) -> None:
+    account = (await connect(api)).json()
+    refused = await api.patch(f"/api/v1/carrier-accounts/{account['id']}", json={"default": "yes"})
+    assert refused.status_code == 422
+    assert [e["pointer"] for e in refused.json()["errors"]] == ["/default"]
+    assert (await CarrierAccount.get(id=account["id"])).is_default is False
+
+
+async def test_marking_a_default_makes_the_parcels_waiting_for_an_account_due_now(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    parcel = (await connect(api, name="DHL Parcel", credentials={"api_key": "parcel-key"})).json()
+    await connect(api)
+    later = datetime.now(UTC) + timedelta(hours=6)
+    waiting = await factories.shipment(shop, carrier_key="dhl", next_poll_at=later)
+
+    await api.patch(f"/api/v1/carrier-accounts/{parcel['id']}", json={"default": True})
+
+    stored = await Shipment.get(id=waiting.id)
+    assert stored.next_poll_at is not None and stored.next_poll_at < later

@@ -267,3 +267,29 @@ async def test_an_order_edited_in_a_later_batch_is_updated() -> None:
     shipment = await Shipment.get(merchant=merchant)
     assert (shipment.order_id, shipment.carrier_key) == (changed.id, "ups")
     assert await Order.filter(merchant=merchant).count() == 6  # five from the store, one typed
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_parcel_names_the_account_its_store_carrier_name_is_the_name_of() -> None:
+    """The store's "DHL Express" is the shop's "dhl express" account and its "UPS" the "UPS"
+    account; plain "DHL" names none (the carrier's default or only account polls it)."""
+    merchant, connection = await shop()
+    express = await factories.carrier_account(merchant, carrier_key="dhl", name="dhl express")
+    await factories.carrier_account(merchant, carrier_key="dhl", name="DHL Parcel")
+    ups = await factories.carrier_account(merchant, carrier_key="ups", name="UPS")
+    other = "00340434161094015903"
+    ups_parcel = ShopParcel("f3", UPS_NUMBER, "UPS")
+    await apply(
+        connection,
+        [
+            order(2, parcels=[ShopParcel("f2", DHL_NUMBER, "DHL Express")]),
+            order(3, parcels=[ShopParcel("f4", other, "DHL"), ups_parcel]),
+        ],
+    )
+
+    named = dict(
+        await Shipment.filter(merchant_id=merchant.id).values_list(
+            "tracking_number", "carrier_account_id"
+        )
+    )
+    assert named == {DHL_NUMBER: express.id, other: None, UPS_NUMBER: ups.id}

@@ -252,7 +252,7 @@ async def test_a_shop_with_two_dhl_accounts_moves_a_parcel_from_one_to_the_other
         assert asked == []
         before = (await api.get(path)).json()
         assert before["carrier_account_id"] is None
-        assert before["tracking_problem"]["code"] == "no_carrier_account"
+        assert before["tracking_problem"]["code"] == "carrier_account_not_chosen"
 
         # Another shop's account, an InPost account, or an account of another carrier
         # than the one sent: refused with a pointer, and nothing changes.
@@ -313,7 +313,7 @@ async def test_a_shop_with_two_dhl_accounts_moves_a_parcel_from_one_to_the_other
         other_path = f"/api/v1/shipments/{other.json()['id']}"
         cleared = (await api.patch(other_path, json={"carrier_account_id": None})).json()
         assert cleared["carrier_account_id"] is None
-        assert cleared["tracking_problem"]["code"] == "no_carrier_account"
+        assert cleared["tracking_problem"]["code"] == "carrier_account_not_chosen"
         removed = await api.delete(f"/api/v1/carrier-accounts/{accounts['DHL Parcel']}")
         assert removed.status_code == 204, removed.text
         assert (await api.get(other_path)).json()["tracking_problem"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -103,3 +104,58 @@ async def test_the_adapter_gets_decrypted_credentials_and_the_configured_base_ur
         assert accounts.build_adapter(account, settings, client).base_url == "http://elsewhere.test"
         with pytest.raises(DecryptionError):
             accounts.build_adapter(account, Settings(secret_key="another-key-" * 4), client)
+
+
+def _dhl(account_id: int, *, merchant_id: int = 1, default: bool = False) -> CarrierAccount:
+    account = CarrierAccount(
+        id=account_id, carrier_key="dhl", name=f"DHL {account_id}", is_default=default
+    )
+    account.merchant_id = merchant_id  # an unsaved row's foreign key is set, not passed
+    return account
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """What the choice reads of a shipment (:class:`portal.tracking.accounts.Polled`)."""
+
+    carrier_account_id: int | None
+    merchant_id: int = 1
+    carrier_key: str = "dhl"
+
+
+@pytest.mark.parametrize(
+    ("shop", "named", "polled_by"),
+    [
+        ([_dhl(1)], None, 1),  # the shop's only account of the carrier
+        ([_dhl(1), _dhl(2, default=True)], None, 2),  # else the carrier's default
+        ([_dhl(1), _dhl(2)], None, None),  # several, none default: nothing says which
+        ([_dhl(1), _dhl(2, default=True)], 1, 1),  # the account named comes first
+        ([_dhl(1), _dhl(2)], 3, None),  # a named account that is gone is not replaced
+        ([_dhl(1, merchant_id=2)], None, None),  # another shop's account never counts
+        ([], None, None),
+    ],
+)
+def test_a_parcel_is_polled_through_its_own_account_else_the_only_one_else_the_default(
+    shop: list[CarrierAccount], named: int | None, polled_by: int | None
+) -> None:
+    chosen = accounts.polling_account(Parcel(named), shop)
+    assert (chosen.id if chosen is not None else None) == polled_by
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("DHL Express", 1),
+        ("dhl-express", 1),
+        ("  DHL  express ", 1),
+        ("DHL", None),
+        ("", None),
+        (None, None),
+        ("InPost", None),  # the name of an account of another carrier
+    ],
+)
+def test_a_store_or_csv_name_finds_the_account_of_that_name_and_carrier(
+    name: str | None, found: int | None
+) -> None:
+    shop = [(1, "dhl", "DHL Express"), (2, "dhl", "DHL Parcel"), (3, "inpost", "InPost")]
+    assert accounts.account_named(name, "dhl", shop) == found

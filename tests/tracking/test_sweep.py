@@ -302,7 +302,24 @@ async def test_a_shipment_without_account_is_polled_through_the_merchants_only_o
         stored = await Shipment.get(id=parked.id)
         assert stored.last_polled_at is None
         assert stored.next_poll_at == NOW + accounts.PARK
-        assert stored.last_error == "no carrier account to poll this shipment with"
+        assert stored.last_error == sweep.NO_ACCOUNT
+
+
+async def test_a_shipment_without_account_is_polled_through_the_carriers_default(
+    db: str, settings: Settings, carrier: Carrier, client: httpx.AsyncClient
+) -> None:
+    shop, first = await shop_and_account(settings)
+    default = await factories.carrier_account(
+        shop, settings=settings, credentials={"api_key": "b"}, is_default=True
+    )
+    [unnamed] = await make_shipments(shop, None, make_numbers(1, seed=22, now=NOW))
+
+    report = await sweep_once(settings, client=client, now=NOW)
+
+    assert (report.polled, report.skipped) == (1, 0)
+    assert (await Shipment.get(id=unnamed.id)).last_polled_at == NOW
+    assert (await fresh(default)).last_success_at == NOW
+    assert (await fresh(first)).last_success_at is None
 
 
 async def test_a_disabled_account_is_not_called(
