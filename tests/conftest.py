@@ -45,6 +45,26 @@ ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PORTAL_VAR_DIR", str(Path(config.rootpath) / "var" / "test"))
+    _keep_bytecode(Path(config.rootpath) / "var" / "pycache")
+
+
+def _keep_bytecode(prefix: Path) -> None:
+    """Let this run's Python processes keep the modules they compile, under ``prefix``.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (the Dockerfile sets it, and so do some CI
+    machines) nothing is ever cached, and each of the suite's few hundred ``portal``
+    processes (CLI tests, live servers, ``portal demo``) compiled every module it
+    imports, Starlette, Tortoise and the portal's own: about 1.2 s of CPU each, more than
+    the command itself. Kept under ``var/`` (ignored by git, removed by ``make clean``),
+    never beside the sources.
+    """
+    if not sys.dont_write_bytecode:
+        return  # compiled modules are already kept, in __pycache__ beside the sources
+    kept = sys.pycache_prefix or str(prefix)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = kept
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = kept
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
