@@ -185,8 +185,9 @@ class _Emptier:
     Emptying through the test's own connection cost 50-80 ms of server time a test, almost
     all of it a new backend reading the catalogue of every table, partition, index and
     sequence before its first DELETE; on a connection that has done it once the same
-    work takes 2-5 ms. asyncpg ties a connection to its event loop and each test has its
-    own, so this one lives on a loop of its own in a thread.
+    work takes a few milliseconds (docs/architecture.md). asyncpg ties a connection to
+    its event loop and each test has its own, so this one lives on a loop of its own in a
+    thread.
     """
 
     def __init__(self, url: str) -> None:
