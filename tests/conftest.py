@@ -2,7 +2,8 @@
 
 A test that takes the ``db`` fixture runs once per engine against a schema built by the
 committed migrations. SQLite gets a fresh copy of a migrated template file per test;
-PostgreSQL is migrated once per session and truncated after each test.
+PostgreSQL is migrated once per session and emptied after each test, through a connection
+kept for the session.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import hypothesis
 import pytest
@@ -42,6 +45,26 @@ ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PORTAL_VAR_DIR", str(Path(config.rootpath) / "var" / "test"))
+    _keep_bytecode(Path(config.rootpath) / "var" / "pycache")
+
+
+def _keep_bytecode(prefix: Path) -> None:
+    """Let this run's Python processes keep the modules they compile, under ``prefix``.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (the Dockerfile sets it, and so do some CI
+    machines) nothing is ever cached, and each of the suite's few hundred ``portal``
+    processes (CLI tests, live servers, ``portal demo``) compiled every module it
+    imports, Starlette, Tortoise and the portal's own: about 1.2 s of CPU each, more than
+    the command itself. Kept under ``var/`` (ignored by git, removed by ``make clean``),
+    never beside the sources.
+    """
+    if not sys.dont_write_bytecode:
+        return  # compiled modules are already kept, in __pycache__ beside the sources
+    kept = sys.pycache_prefix or str(prefix)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = kept
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = kept
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -120,26 +143,89 @@ BEGIN
         JOIN pg_namespace n ON n.oid = t.relnamespace
         WHERE s.relkind = 'S' AND n.nspname = 'public' AND t.relname <> 'tortoise_migrations'
     LOOP
-        PERFORM setval(item.name, item.start, false);
+        -- Only a sequence drawn from since its last reset (setval costs a WAL record). In
+        -- the loop, not the WHERE: the planner may call it there on rows that are not
+        -- sequences.
+        IF pg_sequence_last_value(item.name) IS NOT NULL THEN
+            PERFORM setval(item.name, item.start, false);
+        END IF;
     END LOOP;
 END $$;
 """
 
 
+_TABLES = (
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+    "AND tablename <> 'tortoise_migrations'"
+)
+
+
+def _truncate(tables: list[str]) -> str:
+    names = ", ".join(f'"{table}"' for table in tables)
+    return f"TRUNCATE {names} RESTART IDENTITY CASCADE" if names else "SELECT 1"
+
+
 async def _truncate_all() -> None:
+    """Empty the test database through Tortoise's connection (for a test that connected
+    on its own; the ``db`` fixture uses the session's :class:`_Emptier`)."""
     conn = connections.get("default")
     try:
         await conn.execute_script(_EMPTY_ALL)
         return
     except Exception:  # a role that may not act as a replica: TRUNCATE, slower but allowed
         pass
-    rows = await conn.execute_query_dict(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'tortoise_migrations'"
-    )
-    tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
-    if tables:
-        await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    rows = await conn.execute_query_dict(_TABLES)
+    await conn.execute_script(_truncate([row["tablename"] for row in rows]))
+
+
+class _Emptier:
+    """One connection, open for the whole session, that empties the test database after
+    each test.
+
+    Emptying through the test's own connection cost 50-80 ms of server time a test, almost
+    all of it a new backend reading the catalogue of every table, partition, index and
+    sequence before its first DELETE; on a connection that has done it once the same
+    work takes a few milliseconds (docs/architecture.md). asyncpg ties a connection to
+    its event loop and each test has its own, so this one lives on a loop of its own in a
+    thread.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._conn: asyncpg.Connection = self._wait(asyncpg.connect(url, command_timeout=60))
+
+    def _wait(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    async def _empty(self) -> None:
+        try:
+            await self._conn.execute(_EMPTY_ALL)
+            return
+        except asyncpg.InsufficientPrivilegeError:  # may not act as a replica: TRUNCATE
+            pass
+        rows = await self._conn.fetch(_TABLES)
+        await self._conn.execute(_truncate([row["tablename"] for row in rows]))
+
+    async def empty(self) -> None:
+        """Empty every table; call it once the test's own connections are closed."""
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._empty(), self._loop))
+
+    def close(self) -> None:
+        self._wait(self._conn.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_emptier(postgres_url: str) -> Iterator[_Emptier]:
+    emptier = _Emptier(postgres_url)
+    try:
+        yield emptier
+    finally:
+        emptier.close()
 
 
 @pytest.fixture(params=ENGINES)
@@ -154,15 +240,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[str]:
+async def db(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """Tortoise connected to a fresh database; yields its URL."""
+    emptier: _Emptier | None = None
+    if database_url.startswith("postgres"):
+        emptier = request.getfixturevalue("postgres_emptier")
     await portal_db.connect(database_url)
     try:
         yield database_url
     finally:
-        if database_url.startswith("postgres"):
-            await _truncate_all()
-        await portal_db.disconnect()
+        try:
+            await portal_db.disconnect()
+        finally:
+            if emptier is not None:
+                await emptier.empty()
 
 
 def make_settings(tmp_path: Path, **env: str) -> Settings:
