@@ -64,11 +64,7 @@ async def list_items(call: Call) -> Reply:
     q = call.query
     f = queue.QueueFilter.parse({"kind": q.get("kind"), "carrier": q.get("carrier")})
     queryset = f.apply(queue.open_items(call.merchant_id), call.now)
-    secret = call.settings.secret_key
-    before = pagination.decode(secret, "attention", q["cursor"]) if "cursor" in q else None
-    items, next_cursor = await pagination.page(
-        queryset, pagination.PageRequest(q["limit"], before), secret=secret, scope="attention"
-    )
+    items, next_cursor = await pagination.page_of_call(call, queryset, "attention")
     return Reply(200, {"data": [item_json(i) for i in items], "next_cursor": next_cursor})
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from portal.api import pagination
 from portal.api.errors import not_found
 from portal.api.operations import Call, Operation, Param, Reply
-from portal.api.pagination import PageRequest
 from portal.api.returns import MONEY
 from portal.api.schemas import DATE_TIME, component, nullable, obj, page_of, string
 from portal.claims import states
@@ -127,11 +126,7 @@ async def list_claims(call: Call) -> Reply:
         queryset = queryset.filter(created_at__lt=q["created_before"])
     if "updated_since" in q:
         queryset = queryset.filter(updated_at__gte=q["updated_since"])
-    secret = call.settings.secret_key
-    before = pagination.decode(secret, "claims", q["cursor"]) if "cursor" in q else None
-    rows, next_cursor = await pagination.page(
-        queryset, PageRequest(q["limit"], before), secret=secret, scope="claims"
-    )
+    rows, next_cursor = await pagination.page_of_call(call, queryset, "claims")
     return Reply(200, {"data": await claims_json(rows), "next_cursor": next_cursor})
 
 

@@ -15,7 +15,6 @@ from portal import delivery_preferences as preference_changes
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid, not_found
 from portal.api.operations import Call, Operation, Param, Reply
-from portal.api.pagination import PageRequest
 from portal.api.schemas import (
     DATE_TIME,
     FieldError,
@@ -346,14 +345,7 @@ async def list_orders(call: Call) -> Reply:
         queryset = queryset.filter(created_at__lt=q["created_before"])
     if "email" in q:
         queryset = queryset.filter(email=q["email"].strip().lower())
-    before = (
-        pagination.decode(call.settings.secret_key, "orders", q["cursor"])
-        if "cursor" in q
-        else None
-    )
-    orders, next_cursor = await pagination.page(
-        queryset, PageRequest(q["limit"], before), secret=call.settings.secret_key, scope="orders"
-    )
+    orders, next_cursor = await pagination.page_of_call(call, queryset, "orders")
     items_by_order: dict[int, list[OrderItem]] = {o.id: [] for o in orders}
     for item in await OrderItem.filter(order_id__in=list(items_by_order)):
         items_by_order[item.order_id].append(item)

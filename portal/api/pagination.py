@@ -16,9 +16,12 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal.api.errors import invalid_parameters
+
+if TYPE_CHECKING:
+    from portal.api.operations import Call
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -116,3 +119,11 @@ async def page(
     rows = rows[: request.limit]
     next_cursor = encode(secret, scope, rows[-1].id) if more and rows else None
     return rows, next_cursor
+
+
+async def page_of_call(call: Call, queryset: Any, scope: str) -> tuple[list[Any], str | None]:
+    """One page of ``queryset`` for the request's ``limit`` and ``cursor`` parameters (the
+    list operations declare both): every id-paged list reads them the same way."""
+    q, secret = call.query, call.settings.secret_key
+    before = decode(secret, scope, q["cursor"]) if "cursor" in q else None
+    return await page(queryset, PageRequest(q["limit"], before), secret=secret, scope=scope)

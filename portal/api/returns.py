@@ -6,7 +6,6 @@ from __future__ import annotations
 from portal.api import pagination
 from portal.api.errors import not_found
 from portal.api.operations import Call, Operation, Param, Reply
-from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE_TIME, component, nullable, obj, page_of, string
 from portal.models import ReturnRequest
 from portal.models.returns import Resolution, ReturnMethod, ReturnState
@@ -99,11 +98,7 @@ async def list_returns(call: Call) -> Reply:
         queryset = queryset.filter(order__number=q["order_number"])
     if "updated_since" in q:
         queryset = queryset.filter(updated_at__gte=q["updated_since"])
-    secret = call.settings.secret_key
-    before = pagination.decode(secret, "returns", q["cursor"]) if "cursor" in q else None
-    rows, next_cursor = await pagination.page(
-        queryset, PageRequest(q["limit"], before), secret=secret, scope="returns"
-    )
+    rows, next_cursor = await pagination.page_of_call(call, queryset, "returns")
     return Reply(200, {"data": await returns_json(rows), "next_cursor": next_cursor})
 
 

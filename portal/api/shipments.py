@@ -23,7 +23,6 @@ from carriers.detection import detect, is_plausible, normalise, s10_country
 from portal.api import pagination
 from portal.api.errors import ApiError, invalid_field, not_found
 from portal.api.operations import Call, Operation, Param, Reply
-from portal.api.pagination import PageRequest
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.core.payloads import order_numbers, shipment_json
 from portal.models import CarrierAccount, Direction, Order, Shipment
@@ -279,11 +278,7 @@ async def list_shipments(call: Call) -> Reply:
         queryset = queryset.filter(order__number=q["order_number"])
     if "updated_since" in q:
         queryset = queryset.filter(updated_at__gte=q["updated_since"])
-    secret = call.settings.secret_key
-    before = pagination.decode(secret, "shipments", q["cursor"]) if "cursor" in q else None
-    shipments, next_cursor = await pagination.page(
-        queryset, PageRequest(q["limit"], before), secret=secret, scope="shipments"
-    )
+    shipments, next_cursor = await pagination.page_of_call(call, queryset, "shipments")
     data = await shipments_json(shipments, call.now)
     return Reply(200, {"data": data, "next_cursor": next_cursor})
 
