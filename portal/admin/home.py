@@ -1,6 +1,8 @@
-"""The workspace home: what needs a person now (the attention queue by kind, parcels with
-no recent news, returns waiting for a decision or an inspection), each a count and a link,
-and this week's figures against last week's with a sparkline of the weeks before."""
+"""The workspace home: while a required set-up step is open, the "Set up your shop"
+checklist (:mod:`portal.setup_status`); what needs a person now (the attention queue by
+kind, parcels with no recent news, returns waiting for a decision or an inspection), each
+a count and a link; and this week's figures against last week's with a sparkline of the
+weeks before."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from portal.analytics.tables import Kind, display_cell
 from portal.analytics.weekly import weekly
 from portal.i18n import _, lazy
 from portal.models import AttentionKind, Direction, ReturnRequest, ReturnState, Shipment
+from portal.setup_status import complete, steps_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +123,13 @@ async def home(request: Request) -> Response:
     merchant = staff_of(request).merchant
     counts = getattr(request.state, "attention_counts", {})
     figures = await weekly(merchant.id, datetime.now(UTC))
+    steps = await steps_of(merchant)
     return render(
         request,
         "admin/home.html",
         {
+            # Hidden once every required step is done: optional ones never hold it open.
+            "setup_steps": [] if complete(steps) else steps,
             "attention": await needs_attention(merchant.id, counts),
             "trends": [
                 trend(_(_PARCELS), figures.parcels, Kind.COUNT),

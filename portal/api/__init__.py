@@ -31,6 +31,7 @@ from portal.api import (
     return_policy,
     return_reasons,
     returns,
+    setup,
     shipment_actions,
     shipments,
     stores,
@@ -65,6 +66,7 @@ def all_operations() -> list[Operation]:
         *merchant_settings.OPERATIONS,
         *carrier_accounts.OPERATIONS,
         *stores.OPERATIONS,
+        *setup.OPERATIONS,
     ]
 
 
