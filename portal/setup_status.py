@@ -97,7 +97,7 @@ def steps_for(facts: Facts) -> list[Step]:
             facts.contact,
             True,
             lazy("Say where customers can reach you"),
-            lazy("Messages carry your support e-mail or phone; replies have nowhere to go yet."),
+            lazy("Customers reply to the support e-mail or phone on your messages; none is set."),
             "/admin/settings",
             "PATCH",
             API + "/settings",
