@@ -4,8 +4,11 @@ read from the database for one shop only."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
+from portal.demo import DEMO_SLUG, load_demo
 from portal.models import Merchant, Platform, PlatformConnection, ReturnPolicy, ReturnReason
+from portal.settings import Settings
 from portal.setup_status import Facts, complete, facts_of, steps_for
 from tests import factories
 
@@ -134,3 +137,11 @@ async def test_contact_is_a_support_email_or_phone_and_branding_a_logo_or_colour
     # A help page takes no reply: the messages' Reply-To and the SMS contact stay empty.
     assert not (await _facts(by_url)).contact
     assert (await _facts(by_logo)).branding
+
+
+async def test_the_demo_shop_is_set_up_so_it_never_sees_the_checklist(
+    db: str, settings: Settings
+) -> None:
+    await load_demo(settings, now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    demo = await Merchant.get(slug=DEMO_SLUG)
+    assert await _facts(demo) == replace(EVERYTHING_REQUIRED, branding=True)
