@@ -552,6 +552,28 @@ def cmd_carrier(args: argparse.Namespace, settings: Settings) -> None:
     print(text)
 
 
+def cmd_webhooks(args: argparse.Namespace, settings: Settings) -> None:
+    import json
+
+    from portal import webhooks_command
+
+    async def work() -> Any:
+        merchant = await _merchant(args.merchant)
+        try:
+            if args.action == "list":
+                return await webhooks_command.list_endpoints(merchant)
+            if args.action == "deliveries":
+                return await webhooks_command.deliveries(
+                    settings, merchant, args.endpoint, state=args.state, limit=args.limit,
+                    cursor=args.cursor,
+                )  # fmt: skip
+            return await webhooks_command.resend(merchant, args.endpoint, args.delivery)
+        except webhooks_command.Refused as exc:
+            raise CommandError(str(exc)) from None
+
+    print(json.dumps(asyncio.run(_with_db(settings, work)), ensure_ascii=False, indent=2))
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -714,6 +736,27 @@ def build_parser() -> argparse.ArgumentParser:
                 "--unset", action="store_true", help="unmark it instead (no default then)"
             )
         command.set_defaults(handler=cmd_carrier)
+
+    webhooks = sub.add_parser(
+        "webhooks", help="outgoing webhook endpoints and their delivery log (as the API's)"
+    )
+    webhooks_sub = webhooks.add_subparsers(dest="action", metavar="ACTION", required=True)
+    hooks_list = webhooks_sub.add_parser("list", help="print the shop's endpoints (JSON)")
+    log = webhooks_sub.add_parser(
+        "deliveries", help="print a page of an endpoint's delivery log, newest first (JSON)"
+    )
+    log.add_argument("--endpoint", required=True, type=int, help="the endpoint's id")
+    log.add_argument("--state", choices=["pending", "delivered", "failed"])
+    log.add_argument("--limit", type=int, default=25, help="deliveries per page (1-100, 25)")
+    log.add_argument("--cursor", help="the next_cursor of the page before")
+    again = webhooks_sub.add_parser(
+        "resend", help="queue a copy of a delivered or failed delivery, due now (JSON)"
+    )
+    again.add_argument("--endpoint", required=True, type=int, help="the endpoint's id")
+    again.add_argument("--delivery", required=True, type=int, help="the delivery's id")
+    for command in (hooks_list, log, again):
+        command.add_argument("--merchant", required=True, help="the merchant's slug")
+        command.set_defaults(handler=cmd_webhooks)
 
     apikey = sub.add_parser("apikey", help="manage REST API keys")
     apikey_sub = apikey.add_subparsers(dest="action", metavar="ACTION", required=True)

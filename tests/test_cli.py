@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -386,3 +387,84 @@ def test_carrier_commands_need_a_known_shop_and_account(migrated: Path) -> None:
     assert "merchant 'acme' has no carrier account with id 99" in missing.stderr
     assert "merchant 'acme' has no carrier account with id 99" in no_default.stderr
     assert "cannot read no.json" in unread.stderr
+
+
+def _seed_deliveries(root: Path) -> tuple[int, list[int]]:
+    """An endpoint of shop ``acme`` with a delivered then two failed deliveries (oldest
+    first), written straight into the file: the CLI has no command that makes them."""
+    at = "2026-12-01 10:0{}:00+00:00"
+    with sqlite3.connect(root / "cli.sqlite3") as conn:
+        shop = conn.execute("SELECT id FROM merchant WHERE slug = 'acme'").fetchone()[0]
+        endpoint = conn.execute(
+            "INSERT INTO webhook_endpoint (merchant_id, url, description, secret_encrypted,"
+            " topics, enabled, created_at) VALUES (?, 'https://hooks.example.test/in', '',"
+            " 'sealed', '[\"*\"]', 1, ?)",
+            (shop, at.format(0)),
+        ).lastrowid
+        ids = [
+            conn.execute(
+                "INSERT INTO webhook_delivery (endpoint_id, topic, payload, state, attempts,"
+                " next_attempt_at, response_status, created_at) VALUES"
+                " (?, 'shipment.delivered', ?, ?, 8, ?, 500, ?)",
+                (endpoint, json.dumps({"id": f"evt_{n}"}), state, at.format(n), at.format(n)),
+            ).lastrowid
+            for n, state in enumerate(("delivered", "failed", "failed"), start=1)
+        ]
+    assert endpoint is not None and all(ids)
+    return endpoint, [int(i) for i in ids if i is not None]
+
+
+def test_webhooks_list_deliveries_and_resend_follow_the_api(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    endpoint, (delivered, older, newer) = _seed_deliveries(migrated)
+    shop = ["--merchant", "acme"]
+
+    listed = portal(migrated, "webhooks", "list", *shop)
+    failed = portal(
+        migrated, "webhooks", "deliveries", *shop, "--endpoint", str(endpoint),
+        "--state", "failed", "--limit", "1",
+    )  # fmt: skip
+
+    assert listed.returncode == 0, listed.stderr
+    assert [e["id"] for e in json.loads(listed.stdout)] == [endpoint]
+    assert failed.returncode == 0, failed.stderr
+    page = json.loads(failed.stdout)
+    assert [d["id"] for d in page["data"]] == [newer] and page["next_cursor"]
+    rest = portal(
+        migrated, "webhooks", "deliveries", *shop, "--endpoint", str(endpoint),
+        "--state", "failed", "--limit", "1", "--cursor", page["next_cursor"],
+    )  # fmt: skip
+    assert [d["id"] for d in json.loads(rest.stdout)["data"]] == [older]
+
+    resent = portal(
+        migrated, "webhooks", "resend", *shop, "--endpoint", str(endpoint),
+        "--delivery", str(older),
+    )  # fmt: skip
+
+    assert resent.returncode == 0, resent.stderr
+    copy = json.loads(resent.stdout)
+    assert copy["state"] == "pending" and copy["payload"] == {"id": "evt_2"}
+    everything = portal(migrated, "webhooks", "deliveries", *shop, "--endpoint", str(endpoint))
+    assert [d["id"] for d in json.loads(everything.stdout)["data"]][1:] == [
+        newer, older, delivered,
+    ], "the copy is the newest; the original keeps its record"  # fmt: skip
+    again = portal(
+        migrated, "webhooks", "resend", *shop, "--endpoint", str(endpoint),
+        "--delivery", str(copy["id"]),
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert "The delivery is still pending: it will be sent." in again.stderr
+
+
+def test_webhooks_commands_need_a_known_shop_and_endpoint(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
+    unknown = portal(migrated, "webhooks", "list", "--merchant", "nobody")
+    missing = portal(migrated, "webhooks", "deliveries", "--merchant", "acme", "--endpoint", "99")
+    too_many = portal(
+        migrated, "webhooks", "deliveries", "--merchant", "acme", "--endpoint", "99",
+        "--limit", "500",
+    )  # fmt: skip
+    assert (unknown.returncode, missing.returncode, too_many.returncode) == (1, 1, 1)
+    assert "no merchant" in unknown.stderr
+    assert "merchant 'acme' has no webhook endpoint with id 99" in missing.stderr
+    assert "--limit must be from 1 to 100" in too_many.stderr

@@ -1,5 +1,5 @@
-"""Carrier accounts: add, edit, disable, resume, test the connection, mark the default
-for a carrier (owners only).
+"""Carrier accounts: add, edit, disable, resume, test the connection, mark or unmark the
+default for a carrier, from its row or its form (owners only).
 
 Credentials are encrypted with :func:`portal.crypto.encrypt_json` and never sent back to
 the browser: the form shows which fields are set, and a blank field keeps the old value.
@@ -73,6 +73,7 @@ def _form_context(
         "values": {
             "name": account.name if account else adapter.display_name,
             "base_url_override": (account.base_url_override or "") if account else "",
+            "default": account.is_default if account else False,
         },
     }
 
@@ -106,6 +107,8 @@ async def _save(
             for field in adapter.credential_fields
             if data.get(f"cred_{field}")
         },
+        # A checkbox: unticked sends nothing, which unmarks the default.
+        "default": "default" in data,
     }
     if account is None:
         given["carrier"] = adapter.key
@@ -120,6 +123,7 @@ async def _save(
         context["values"] = {
             "name": given["name"],
             "base_url_override": given["base_url_override"],
+            "default": given["default"],
         }
         context["errors"] = {path: problem.text(_) for path, problem in problems.items()}
         return render(request, "admin/carrier_form.html", context, status=400)
@@ -148,13 +152,14 @@ async def set_enabled(request: Request) -> Response:
 
 
 @require_staff(owner=True)
-async def make_default(request: Request) -> Response:
-    """The carrier's default: it polls the shop's shipments of that carrier naming no
-    account (the same rule as the API's ``{"default": true}``)."""
+async def set_default(request: Request) -> Response:
+    """``…/default`` makes the account its carrier's default (it polls the shop's
+    shipments of that carrier naming no account), ``…/undefault`` unmarks it, leaving the
+    carrier without one: the same rule as the API's ``{"default": true|false}``."""
     account = await _account(request)
     settings = request.app.state.settings
-    merchant_id = account.merchant_id
-    values, _problems = await shared.clean(settings, merchant_id, {"default": True}, account)
+    wanted = {"default": request.url.path.endswith("/default")}
+    values, _problems = await shared.clean(settings, account.merchant_id, wanted, account)
     await shared.save(settings, account.merchant_id, values, account)
     return RedirectResponse("/admin/carriers?done=saved", status_code=303)
 

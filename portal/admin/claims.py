@@ -49,12 +49,29 @@ async def list_claims(request: Request) -> Response:
     )
 
 
-async def _detail(request: Request, claim: Claim, problem: str = "", status: int = 200) -> Response:
+async def _detail(
+    request: Request,
+    claim: Claim,
+    problem: str = "",
+    status: int = 200,
+    *,
+    amount_error: str = "",
+    amount: str = "",
+) -> Response:
+    """The claim's page; ``amount_error`` is shown by the refund's amount field, with the
+    ``amount`` that was typed kept in it."""
     data = await claim_json(claim)
     return render(
         request,
         "admin/claim.html",
-        {"claim": claim, "data": data, "open": claim.state in states.OPEN, "problem": problem},
+        {
+            "claim": claim,
+            "data": data,
+            "open": claim.state in states.OPEN,
+            "problem": problem,
+            "amount_error": amount_error,
+            "amount": amount or data.get("declared_value", ""),
+        },
         status,
     )
 
@@ -118,7 +135,23 @@ async def act(request: Request) -> Response:
             raise HTTPException(404)
     except registration.Refused as refused:
         return await _detail(request, claim, _problem(refused.code), 400)
+    except service.RefundTooLarge as refused:
+        message = _(
+            "This is more than the order cost, less what was already refunded for it: at "
+            "most %(most)s %(currency)s can be refunded."
+        ) % {"most": f"{refused.most:.2f}", "currency": refused.currency}
+        return await _detail(
+            request, claim, status=400, amount_error=message, amount=data.get("amount", "")
+        )
     except service.ClaimRefused as refused:
+        if refused.code == "amount":
+            return await _detail(
+                request,
+                claim,
+                status=400,
+                amount_error=_problem(refused.code),
+                amount=data.get("amount", ""),
+            )
         return await _detail(request, claim, _problem(refused.code), 400)
     except states.ClaimMoveRefused:
         return await _detail(request, claim, _("This claim was already resolved."), 409)

@@ -36,7 +36,9 @@ REFUND_IN = component(
         {
             "amount": string(
                 pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
-                description="What the shop refunds, in the order's currency, e.g. 49.90.",
+                description="What the shop refunds, in the order's currency, e.g. 49.90; at "
+                "most what the order cost (lines and delivery) less what its claims and "
+                "settled returns refunded already (422 on `/amount` above that).",
             )
         }
     ),
@@ -98,6 +100,12 @@ def _run(move: Move) -> Handler:
                 409,
                 f"This cannot be done while the claim is {refused.current.value!r}.",
                 state=refused.current.value,
+            ) from None
+        except service.RefundTooLarge as refused:
+            raise invalid_field(
+                "/amount",
+                f"is more than the order cost, less what was already refunded for it: at "
+                f"most {refused.most:.2f} {refused.currency}",
             ) from None
         except service.ClaimRefused as refused:
             pointer, detail = _REFUSALS.get(refused.code, ("", "is refused"))

@@ -4,6 +4,7 @@ list, read and delete endpoints; an endpoint's delivery log and "resend"
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from portal.api import pagination
@@ -76,6 +77,14 @@ DELIVERY_DETAIL = component(
 )
 
 
+#: Why a delivery is not resent, by :class:`delivery_log.ResendRefused` reason: the API's
+#: 409 and ``portal webhooks resend``'s error.
+RESEND_REFUSED = {
+    "disabled": "The endpoint is disabled: enable it to resend.",
+    "pending": "The delivery is still pending: it will be sent.",
+}
+
+
 def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
     pending = delivery.state == DeliveryState.PENDING
     return {
@@ -146,22 +155,37 @@ async def _endpoint(call: Call) -> WebhookEndpoint:
     return endpoint
 
 
+async def deliveries_page(
+    secret: str,
+    endpoint: WebhookEndpoint,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    since: datetime | None = None,
+    state: DeliveryState | None = None,
+) -> dict[str, Any]:
+    """One page of the endpoint's log as ``GET …/deliveries`` answers it (and ``portal
+    webhooks deliveries`` prints it), so a cursor from one reads on in the other; an
+    unknown cursor is a 422 :class:`ApiError`."""
+    scope = f"webhook-deliveries:{endpoint.id}"
+    before = pagination.decode_key(secret, scope, cursor) if cursor is not None else None
+    found = await delivery_log.page(endpoint, limit=limit, before=before, since=since, state=state)
+    next_cursor = pagination.encode_key(secret, scope, found.next_key) if found.next_key else None
+    return {"data": [delivery_json(d) for d in found.deliveries], "next_cursor": next_cursor}
+
+
 async def list_deliveries(call: Call) -> Reply:
     endpoint = await _endpoint(call)
-    q, secret = call.query, call.settings.secret_key
-    scope = f"webhook-deliveries:{endpoint.id}"
-    before = pagination.decode_key(secret, scope, q["cursor"]) if "cursor" in q else None
-    found = await delivery_log.page(
+    q = call.query
+    body = await deliveries_page(
+        call.settings.secret_key,
         endpoint,
         limit=q["limit"],
-        before=before,
+        cursor=q.get("cursor"),
         since=q.get("created_after"),
         state=DeliveryState(q["state"]) if "state" in q else None,
     )
-    next_cursor = pagination.encode_key(secret, scope, found.next_key) if found.next_key else None
-    return Reply(
-        200, {"data": [delivery_json(d) for d in found.deliveries], "next_cursor": next_cursor}
-    )
+    return Reply(200, body)
 
 
 async def _delivery(call: Call) -> tuple[WebhookEndpoint, WebhookDelivery]:
@@ -182,9 +206,7 @@ async def resend_delivery(call: Call) -> Reply:
     try:
         copy = await delivery_log.resend(endpoint, delivery, now=call.now)
     except delivery_log.ResendRefused as refused:
-        if refused.reason == "disabled":
-            raise ApiError(409, "The endpoint is disabled: enable it to resend.") from None
-        raise ApiError(409, "The delivery is still pending: it will be sent.") from None
+        raise ApiError(409, RESEND_REFUSED[refused.reason]) from None
     return Reply(
         201,
         {**delivery_json(copy), "payload": copy.payload},

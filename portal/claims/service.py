@@ -14,14 +14,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal.claims import states
-from portal.models import Claim, Direction, Order, OrderItem, Shipment
+from portal.models import Claim, Direction, Order, OrderItem, ReturnRequest, Shipment
 from portal.models.claims import ClaimKind as K
 from portal.models.claims import ClaimState as S
+from portal.models.returns import ReturnState
 from portal.settings import Settings
 from portal.tracking import registration
 
@@ -42,6 +44,16 @@ class ClaimRefused(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class RefundTooLarge(ClaimRefused):
+    """A refund above what the order cost, less what was refunded for it already; ``most``
+    is what may still be refunded, so the screen and the API can say so."""
+
+    def __init__(self, most: Decimal, currency: str) -> None:
+        super().__init__("amount_over_order")
+        self.most = most
+        self.currency = currency
 
 
 def kinds_for(shipment: Shipment) -> tuple[K, ...]:
@@ -226,8 +238,77 @@ def parse_amount(text: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+#: Returns whose refund is settled: counted against what a claim may still refund.
+_RETURNS_REFUNDED = (ReturnState.RESOLVED, ReturnState.CLOSED)
+
+
+async def _order_family(order_id: int, conn: BaseDBAsyncClient) -> list[int]:
+    """The order the customer paid for and the replacements reshipped for it, paid first.
+
+    A replacement order's lines cost nothing, so a claim about a lost replacement is
+    capped by the order it replaces, and every refund across the family counts."""
+    root = order_id
+    for _ in range(32):
+        parents = await (
+            Claim.filter(replacement_order_id=root, order_id__isnull=False)
+            .using_db(conn)
+            .limit(1)
+            .values("order_id")
+        )
+        if not parents or parents[0]["order_id"] in (None, root):
+            break
+        root = int(parents[0]["order_id"])
+    family, frontier = [root], [root]
+    while frontier and len(family) < 256:
+        found = await (
+            Claim.filter(order_id__in=frontier, replacement_order_id__isnull=False)
+            .using_db(conn)
+            .values("replacement_order_id")
+        )
+        ids = {int(row["replacement_order_id"]) for row in found}
+        frontier = sorted(ids.difference(family))
+        family.extend(frontier)
+    return family
+
+
+async def refundable(claim: Claim, conn: BaseDBAsyncClient) -> tuple[Decimal, str] | None:
+    """What ``claim`` may still refund and in which currency; None without an order.
+
+    The order's lines and delivery as recorded, less the refunds of its other claims and
+    of its settled returns (and those of the orders reshipped for it). The order row is
+    locked, so two refunds for one order are weighed one after the other."""
+    if claim.order_id is None:
+        return None
+    family = await _order_family(claim.order_id, conn)
+    paid = await Order.filter(id=family[0]).using_db(conn).select_for_update().first()
+    if paid is None:
+        return None
+    lines = await OrderItem.filter(order_id=paid.id).using_db(conn)
+    cost = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
+    cost += paid.shipping_total
+    by_claims = await (
+        Claim.filter(order_id__in=family, state=S.REFUNDED)
+        .exclude(id=claim.id)
+        .using_db(conn)
+        .values_list("refund_amount", flat=True)
+    )
+    by_returns = await (
+        ReturnRequest.filter(order_id__in=family, state__in=_RETURNS_REFUNDED)
+        .using_db(conn)
+        .values_list("refund_total", flat=True)
+    )
+    refunded = sum((Decimal(a) for a in [*by_claims, *by_returns] if a), Decimal(0))
+    return max(cost - refunded, Decimal(0)).quantize(Decimal("0.01")), paid.currency
+
+
 async def refund(claim: Claim, amount: Decimal, *, actor: str, settings: Settings) -> None:
+    """Resolve with a refund; :class:`RefundTooLarge` above what the order may still
+    refund (a claim without an order is capped only by :func:`parse_amount`)."""
+    states.check(claim, S.REFUNDED)
     async with in_transaction() as conn:
+        limit = await refundable(claim, conn)
+        if limit is not None and amount > limit[0]:
+            raise RefundTooLarge(*limit)
         await states.move(
             claim, S.REFUNDED, actor=actor, settings=settings, conn=conn,
             note=str(amount), refund_amount=amount,

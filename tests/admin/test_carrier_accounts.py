@@ -225,3 +225,75 @@ async def test_the_connection_test_asks_in_the_owners_language(app: Starlette, d
     assert outcome == "ok", message
     [hints] = _Hinted.received
     assert hints is not None and list(hints.values()) == [NumberHint(language="uk")]
+
+
+async def test_a_default_is_made_and_unset_from_the_accounts_row(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    shop = await user.merchant
+    first = await factories.carrier_account(shop, name="DHL one", carrier_key="sandbox")
+    second = await factories.carrier_account(shop, name="DHL two", carrier_key="sandbox")
+    await client.post(f"/admin/carriers/{first.id}/default", data={"csrf_token": token})
+
+    made = await client.post(f"/admin/carriers/{second.id}/default", data={"csrf_token": token})
+
+    assert made.status_code == 303
+    assert [a.is_default for a in await CarrierAccount.filter(merchant=shop).order_by("id")] == [
+        False,
+        True,
+    ], "one default per carrier"
+    page = await client.get("/admin/carriers")
+    assert f'action="/admin/carriers/{second.id}/undefault"' in page.text
+    assert f'action="/admin/carriers/{first.id}/default"' in page.text
+
+    unset = await client.post(f"/admin/carriers/{second.id}/undefault", data={"csrf_token": token})
+
+    assert unset.status_code == 303
+    assert not await CarrierAccount.filter(merchant=shop, is_default=True).exists()
+    page = await client.get("/admin/carriers")
+    assert "/undefault" not in page.text and "data-default" not in page.text
+
+
+async def test_the_form_marks_and_unmarks_the_default(client: httpx.AsyncClient, db: str) -> None:
+    user, token = await signed_in_owner(client)
+    shop = await user.merchant
+    other = await factories.carrier_account(
+        shop, name="Old default", carrier_key="sandbox", is_default=True
+    )
+    await _add(client, token, name="New default", default="1")
+    added = await CarrierAccount.get(merchant=shop, name="New default")
+    await other.refresh_from_db()
+    assert added.is_default and not other.is_default, "ticked on a new account"
+
+    form = await client.get(f"/admin/carriers/{added.id}")
+    assert 'name="default" type="checkbox" value="1" checked' in form.text
+    unticked = await client.post(
+        f"/admin/carriers/{added.id}",
+        data={"csrf_token": token, "name": "New default", "base_url_override": ""},
+    )
+
+    assert unticked.status_code == 303
+    await added.refresh_from_db()
+    assert not added.is_default, "an unticked box unmarks it"
+    form = await client.get(f"/admin/carriers/{added.id}")
+    assert 'value="1" checked' not in form.text
+    ticked = await client.post(
+        f"/admin/carriers/{other.id}",
+        data={"csrf_token": token, "name": "Old default", "default": "1"},
+    )
+    assert ticked.status_code == 303
+    await other.refresh_from_db()
+    assert other.is_default, "ticked when editing"
+
+
+async def test_a_refused_form_keeps_the_default_box_as_sent(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    _user, token = await signed_in_owner(client)
+
+    refused = await _add(client, token, name="", default="1")
+
+    assert refused.status_code == 400
+    assert 'name="default" type="checkbox" value="1" checked' in refused.text
+    assert not await CarrierAccount.exists()

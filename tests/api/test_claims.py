@@ -248,6 +248,23 @@ async def test_a_refund_needs_an_amount_above_zero_in_cents(
     assert (rejected.status_code, rejected.json()["state"]) == (409, "refunded")
 
 
+async def test_a_refund_above_what_the_order_cost_is_refused_on_amount(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    claim = await _claim(shop)
+    await Order.filter(id=claim.order_id).update(shipping_total=Decimal("15.00"))
+
+    above = await _act(api, claim.number, "refund", {"amount": "255.01"})
+
+    assert above.status_code == 422, above.text
+    [error] = above.json()["errors"]
+    assert error["pointer"] == "/amount"
+    assert "at most 255.00 PLN" in error["detail"], "two lamps at 120.00 and 15.00 delivery"
+    await claim.refresh_from_db()
+    assert claim.state == ClaimState.SUBMITTED
+    assert (await _act(api, claim.number, "refund", {"amount": "255.00"})).status_code == 200
+
+
 async def test_a_rejection_tells_the_customer_why(api: httpx.AsyncClient, shop: Merchant) -> None:
     claim = await _claim(shop)
     blank = await _act(api, claim.number, "reject", {"reason": "   "})

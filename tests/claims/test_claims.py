@@ -227,3 +227,29 @@ async def test_a_customer_who_kept_text_messages_only_still_gets_the_claims_step
     assert opened.status_code == 200
     told = await OutboxMessage.get(trigger="claim_submitted")
     assert (told.channel, told.recipient) == ("email", EMAIL)
+
+
+async def test_the_claim_page_refuses_a_refund_above_the_order_by_the_amount_field(
+    app: Starlette, web: httpx.AsyncClient, settings: Settings
+) -> None:
+    shipment = await _parcel(settings, Status.RETURNED_TO_SENDER)
+    await _report(web, settings, shipment, kind="returned_to_sender", description="Sent back")
+    claim = await Claim.get()
+    owner = await factories.staff_user(await shipment.merchant, role=Role.OWNER)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as admin:
+        await sign_in(admin, owner)
+        token = await csrf(admin, f"/admin/claims/{claim.id}")
+        above = await admin.post(
+            f"/admin/claims/{claim.id}/refund", data={"csrf_token": token, "amount": "120.01"}
+        )
+
+    assert above.status_code == 400
+    field = re.search(r'<input id="refund-amount"[^>]*>\s*<p id="refund-amount-error"[^>]*>([^<]*)',
+                      above.text)  # fmt: skip
+    assert field, "the message sits by the amount field"
+    assert "at most 120.00 PLN" in field.group(1)
+    assert 'value="120.01"' in above.text and 'aria-describedby="refund-amount-error"' in above.text
+    await claim.refresh_from_db()
+    assert claim.state == ClaimState.SUBMITTED and claim.refund_amount is None
