@@ -3,9 +3,6 @@ and axe on the sign-in, shipments and settings pages."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +10,8 @@ from typing import Any
 import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
+from tests.admin.live_workspace import live_workspace
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,22 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """uvicorn on :func:`tests.admin.live_app.make_app` with the demo shop; its base URL."""
-    root = tmp_path_factory.mktemp("admin-live")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
-           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
-           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    copy_migrated(sqlite_template, root / "live.sqlite3")
-    for command in (["demo"],):
-        subprocess.run(
-            [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    with running_server(command, base=base, env=env, cwd=ROOT):
-        yield base
+    with live_workspace(tmp_path_factory, sqlite_template, ["portal.cli", "demo"]) as live:
+        yield live.base
 
 
 def _sign_in_with_keyboard(page: Any, base: str) -> None:

@@ -4,9 +4,6 @@ serious or critical problem on the list or the detail page."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +11,8 @@ from typing import Any
 import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
+from tests.admin.live_workspace import live_workspace
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,24 +23,10 @@ def queue_server(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, int]]:
     """The portal with the demo shop and one return under review: (base URL, return id)."""
-    root = tmp_path_factory.mktemp("returns-live")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
-           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
-           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    copy_migrated(sqlite_template, root / "live.sqlite3")
-    for command in (["-m", "portal.cli", "demo"],):
-        subprocess.run([sys.executable, *command], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-    seeded = subprocess.run(
-        [sys.executable, "-m", "tests.admin.returns_seed"],
-        env=env, check=True, cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    with running_server(command, base=base, env=env, cwd=ROOT):
-        yield base, int(seeded.stdout.strip().splitlines()[-1])
+    with live_workspace(
+        tmp_path_factory, sqlite_template, ["portal.cli", "demo"], ["tests.admin.returns_seed"]
+    ) as live:
+        yield live.base, int(live.outputs[-1].strip().splitlines()[-1])
 
 
 def _tab_to(page: Any, predicate: str, limit: int = 80) -> None:

@@ -5,9 +5,6 @@ keyboard reaches each open step's link. Runs in Debian's Chromium."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +12,9 @@ from typing import Any
 import pytest
 
 from portal.i18n import LOCALES
-from tests.admin.test_browser_workspace import PHONE, ROOT
-from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
+from tests.admin.live_workspace import live_workspace
+from tests.admin.test_browser_workspace import PHONE
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 EMAIL, PASSWORD = "owner@fresh.test", "a long enough password"
@@ -25,26 +23,13 @@ EMAIL, PASSWORD = "owner@fresh.test", "a long enough password"
 @pytest.fixture(scope="module")
 def fresh_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """A new shop and its owner, nothing else, served by uvicorn; its base URL."""
-    root = tmp_path_factory.mktemp("setup-live")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
-           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
-           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    copy_migrated(sqlite_template, root / "live.sqlite3")
-    for command in (
-        ["merchant", "create", "--slug", "fresh", "--name", "Fresh Wear"],
-        ["user", "create", "--merchant", "fresh", "--email", EMAIL, "--password", PASSWORD,
-         "--role", "owner"],
-    ):  # fmt: skip
-        subprocess.run(
-            [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    with running_server(command, base=base, env=env, cwd=ROOT):
-        yield base
+    with live_workspace(
+        tmp_path_factory, sqlite_template,
+        ["portal.cli", "merchant", "create", "--slug", "fresh", "--name", "Fresh Wear"],
+        ["portal.cli", "user", "create", "--merchant", "fresh", "--email", EMAIL,
+         "--password", PASSWORD, "--role", "owner"],
+    ) as live:  # fmt: skip
+        yield live.base
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,6 @@ or critical violation. Runs in Debian's Chromium against the demo shop."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +12,8 @@ import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
 from portal.i18n import LOCALES
-from tests.conftest import _free_port, axe_violations, copy_migrated, running_server
+from tests.admin.live_workspace import live_workspace
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -58,22 +56,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def admin_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """The demo shop after one poll of the sandbox carrier (so parcels have moved and the
     attention queue has items), served by uvicorn; its base URL."""
-    root = tmp_path_factory.mktemp("workspace-live")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
-           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
-           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    copy_migrated(sqlite_template, root / "live.sqlite3")
-    for command in (["demo"], ["poll", "--once"]):
-        subprocess.run(
-            [sys.executable, "-m", "portal.cli", *command], env=env, check=True, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    with running_server(command, base=base, env=env, cwd=ROOT):
-        yield base
+    with live_workspace(
+        tmp_path_factory, sqlite_template, ["portal.cli", "demo"], ["portal.cli", "poll", "--once"]
+    ) as live:
+        yield live.base
 
 
 @pytest.fixture(scope="module")

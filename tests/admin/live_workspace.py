@@ -1,0 +1,53 @@
+"""The workspace served by uvicorn for the browser tests, on a database set up by commands
+run first (``portal demo``, ``portal merchant create``, a test's seeding module): each
+browser module needs a real server on its own data, and this is how every one of them
+starts it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _free_port, copy_migrated, running_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class LiveWorkspace:
+    base: str
+    #: What each set-up command printed, in order (a seeding module names what it made).
+    outputs: list[str]
+
+
+@contextmanager
+def live_workspace(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, *setup: list[str]
+) -> Iterator[LiveWorkspace]:
+    """Serve :func:`tests.admin.live_app.make_app` on a free port over a fresh migrated
+    SQLite database, after running each ``setup`` entry as ``python -m <entry>`` on it."""
+    root = tmp_path_factory.mktemp("workspace-live")
+    base = f"http://127.0.0.1:{_free_port()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
+           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
+           "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
+    copy_migrated(sqlite_template, root / "live.sqlite3")
+    outputs = []
+    for args in setup:
+        done = subprocess.run(
+            [sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stderr}"
+        outputs.append(done.stdout)
+    port = base.rsplit(":", 1)[1]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.admin.live_app:make_app",
+               "--host", "127.0.0.1", "--port", port, "--log-level", "warning"]  # fmt: skip
+    with running_server(command, base=base, env=env, cwd=ROOT):
+        yield LiveWorkspace(base, outputs)
