@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import _free_port, copy_migrated, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,20 @@ def live_workspace(
                "--host", "127.0.0.1", "--port", port, "--log-level", "warning"]  # fmt: skip
     with running_server(command, base=base, env=env, cwd=ROOT):
         yield LiveWorkspace(base, outputs)
+
+
+@contextmanager
+def signed_in_phone(browser: Any, base: str, email: str, password: str) -> Iterator[Any]:
+    """A page 390 px wide with ``email`` signed in to the workspace at ``base``; its browser
+    context is closed afterwards."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/admin/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    try:
+        yield page
+    finally:
+        context.close()

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from portal.i18n import LOCALES
-from tests.admin.live_workspace import live_workspace
-from tests.admin.test_browser_workspace import PHONE
+from tests.admin.live_workspace import PHONE, live_workspace, signed_in_phone
 from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -35,17 +34,8 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 @pytest.fixture(scope="module")
 def phone(browser: Any, fresh_server: str) -> Iterator[Any]:
     """The new shop's owner, signed in, 390 px wide."""
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.goto(f"{fresh_server}/admin/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    try:
+    with signed_in_phone(browser, fresh_server, EMAIL, PASSWORD) as page:
         yield page
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("locale", LOCALES)

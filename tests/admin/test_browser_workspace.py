@@ -12,11 +12,10 @@ import pytest
 
 from portal.demo import DEMO_EMAIL, DEMO_PASSWORD
 from portal.i18n import LOCALES
-from tests.admin.live_workspace import live_workspace
+from tests.admin.live_workspace import PHONE, live_workspace, signed_in_phone
 from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 
 #: Every workspace page a signed-in owner reaches from the navigation, and one of each
 #: detail page (found from its list) — ``{first:<list>:<link prefix>}``.
@@ -65,17 +64,8 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 @pytest.fixture(scope="module")
 def phone(browser: Any, admin_server: str) -> Iterator[Any]:
     """One signed-in page, 390 px wide, for the whole module."""
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.goto(f"{admin_server}/admin/login")
-    page.fill("#email", DEMO_EMAIL)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    try:
+    with signed_in_phone(browser, admin_server, DEMO_EMAIL, DEMO_PASSWORD) as page:
         yield page
-    finally:
-        context.close()
 
 
 def _resolve(page: Any, base: str, path: str) -> str:
