@@ -5,7 +5,10 @@ Credentials go through :func:`portal.platforms.connections.connect`, which check
 with the store and registers Doorstep's webhooks before anything is kept; they are never
 sent back to the browser. A BaseLinker store's write-back is the order status a delivered
 parcel moves its order to: the page offers the account's statuses (read from BaseLinker
-as the page is drawn) and saves the choice with
+at most once an hour, when the choice is saved and when the merchant asks, through the
+connection's pace; the last known list otherwise, with a notice when BaseLinker did not
+answer, see :func:`~portal.platforms.connections.known_order_statuses`) and saves the
+choice with
 :func:`~portal.platforms.connections.set_delivered_status`, as the API and ``portal
 connect baselinker --delivered-status`` do.
 """
@@ -45,22 +48,41 @@ def _unreadable(error: Exception) -> str:
     return _("BaseLinker's order statuses could not be read: %(error)s") % {"error": error}
 
 
+def _stale(error: Exception) -> str:
+    return _(
+        "BaseLinker's order statuses could not be read again (%(error)s): these are the ones "
+        "last read."
+    ) % {"error": error}
+
+
 async def _order_statuses(
-    request: Request, rows: list[PlatformConnection], errors: dict[str, str]
+    request: Request,
+    rows: list[PlatformConnection],
+    errors: dict[str, str],
+    notices: dict[int, str],
+    refresh: int | None = None,
 ) -> dict[int, dict[str, str]]:
-    """Each working BaseLinker store's order statuses (id -> name) for its picker; a store
-    that does not answer gets a sentence in ``errors`` instead (no picker: its choice
-    stays as it is)."""
+    """Each working BaseLinker store's order statuses (id -> name) for its picker, as last
+    read unless that was over an hour ago or ``refresh`` names the store. A store that
+    does not answer keeps its last known list with a sentence in ``notices``; one never
+    read gets a sentence in ``errors`` instead (no picker: its choice stays as it is)."""
     found: dict[int, dict[str, str]] = {}
     for connection in rows:
         if connection.platform != Platform.BASELINKER or connection.paused_reason:
             continue
-        try:
-            found[connection.id] = await connections.order_statuses(
-                connection, request.app.state.settings, _http(request)
-            )
-        except (DecryptionError, PlatformError, httpx.HTTPError) as exc:
-            errors.setdefault(f"store-{connection.id}", _unreadable(exc))
+        known = await connections.known_order_statuses(
+            connection,
+            request.app.state.settings,
+            _http(request),
+            now=datetime.now(UTC),
+            refresh=connection.id == refresh,
+        )
+        if known.statuses is not None:
+            found[connection.id] = known.statuses
+            if known.error is not None:
+                notices[connection.id] = _stale(known.error)
+        elif known.error is not None:
+            errors.setdefault(f"store-{connection.id}", _unreadable(known.error))
     return found
 
 
@@ -70,17 +92,20 @@ async def _page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    refresh: int | None = None,
 ) -> Response:
     merchant = staff_of(request).merchant
     rows = await PlatformConnection.filter(merchant_id=merchant.id).order_by("id")
     errors = dict(errors or {})
-    statuses = await _order_statuses(request, rows, errors)
+    notices: dict[int, str] = {}
+    statuses = await _order_statuses(request, rows, errors, notices, refresh)
     return render(
         request,
         "admin/stores.html",
         {
             "stores": [(c, connections.status_line(c)) for c in rows],
             "statuses": statuses,
+            "notices": notices,
             "fields": {p.value: f for p, f in CREDENTIAL_FIELDS.items()},
             "errors": errors,
             "values": values or {},
@@ -178,10 +203,19 @@ async def store_settings(request: Request) -> Response:
     return RedirectResponse("/admin/stores?done=saved", status_code=303)
 
 
+@require_staff(owner=True)
+async def refresh_statuses(request: Request) -> Response:
+    """Read a BaseLinker store's order statuses again now (the picker's refresh control);
+    when BaseLinker does not answer, the page says so over the last known list."""
+    connection = await _connection(request)
+    return await _page(request, refresh=connection.id)
+
+
 routes = [
     Route("/stores", list_stores, name="admin_stores"),
     Route("/stores", connect_store, methods=["POST"]),
     Route("/stores/{connection_id}/test", test_store, methods=["POST"]),
     Route("/stores/{connection_id}/sync", sync_store, methods=["POST"]),
     Route("/stores/{connection_id}/settings", store_settings, methods=["POST"]),
+    Route("/stores/{connection_id}/statuses", refresh_statuses, methods=["POST"]),
 ]

@@ -50,6 +50,11 @@ class PlatformConnection(Model):
     #: BaseLinker: the merchant's order status (``getOrderStatusList`` id) an order is
     #: moved to when its parcel is delivered; None writes nothing back.
     delivered_status_id = fields.IntField(null=True)
+    #: BaseLinker: the account's order statuses as last read (``[[id, name], …]`` in the
+    #: account's order) and when, so the Stores screen's picker does not ask on every
+    #: render (:func:`portal.platforms.connections.known_order_statuses`).
+    order_statuses: list[list[str]] | None = fields.JSONField(null=True)
+    order_statuses_read_at = fields.DatetimeField(null=True)
     last_sync_at = fields.DatetimeField(null=True)
     #: The newest ``updated_at`` seen by a complete sync: reconciliation restarts there.
     synced_until = fields.DatetimeField(null=True)

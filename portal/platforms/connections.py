@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import httpx
 
-from portal.crypto import decrypt_json, encrypt_json
+from portal.crypto import DecryptionError, decrypt_json, encrypt_json
 from portal.i18n import _
 from portal.models import Platform, PlatformConnection, PlatformPush, PushState
 from portal.platforms import baselinker, prestashop, shopify, woocommerce
@@ -249,16 +249,69 @@ def status_line(connection: PlatformConnection) -> dict[str, Any]:
     }
 
 
+#: How long a BaseLinker account's order statuses, once read, serve the Stores screen's
+#: picker before they are read again (a merchant rarely adds one; saving a choice or the
+#: screen's refresh control reads them at once).
+STATUSES_TTL = timedelta(hours=1)
+
+
 async def order_statuses(
-    connection: PlatformConnection, settings: Settings, http: httpx.AsyncClient
+    connection: PlatformConnection,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    *,
+    now: datetime | None = None,
 ) -> dict[str, str]:
-    """A BaseLinker account's order statuses (``getOrderStatusList``): id -> name, in the
-    account's order. ValueError for a store that is not BaseLinker; the store's errors
+    """A BaseLinker account's order statuses (``getOrderStatusList``, through the
+    connection's pace): id -> name, in the account's order, kept on the connection as the
+    last known list. ValueError for a store that is not BaseLinker; the store's errors
     (:class:`PlatformError`, :class:`httpx.HTTPError`) as they come."""
     client = client_for(connection, settings, http, attempts=CHECK_ATTEMPTS)
     if not isinstance(client, baselinker.BaseLinkerClient):
         raise ValueError("only a BaseLinker store moves its orders to a delivered status")
-    return await client.statuses()
+    statuses = await client.statuses()
+    connection.order_statuses = [[k, v] for k, v in statuses.items()]
+    connection.order_statuses_read_at = now or datetime.now(UTC)
+    await PlatformConnection.filter(id=connection.id).update(
+        order_statuses=connection.order_statuses,
+        order_statuses_read_at=connection.order_statuses_read_at,
+    )
+    return statuses
+
+
+@dataclass(frozen=True)
+class KnownStatuses:
+    """A BaseLinker account's order statuses for the Stores screen: id -> name (None when
+    never read), and why they are not fresh (BaseLinker's error, else None)."""
+
+    statuses: dict[str, str] | None
+    error: Exception | None = None
+
+
+async def known_order_statuses(
+    connection: PlatformConnection,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    *,
+    now: datetime,
+    refresh: bool = False,
+) -> KnownStatuses:
+    """The account's order statuses as last read when that was under
+    :data:`STATUSES_TTL` ago (and ``refresh`` is not asked), else read again. When
+    BaseLinker does not answer, the last known list (or None) with the error: the
+    screen still draws."""
+    read_at = connection.order_statuses_read_at
+    known = (
+        {k: v for k, v in connection.order_statuses}
+        if connection.order_statuses is not None
+        else None
+    )
+    if known is not None and read_at is not None and not refresh and now - read_at < STATUSES_TTL:
+        return KnownStatuses(known)
+    try:
+        return KnownStatuses(await order_statuses(connection, settings, http, now=now))
+    except (DecryptionError, PlatformError, httpx.HTTPError) as exc:
+        return KnownStatuses(known, exc)
 
 
 async def set_delivered_status(

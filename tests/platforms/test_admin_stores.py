@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -262,8 +264,99 @@ async def test_the_owner_chooses_the_baselinker_status_a_delivered_parcel_moves_
             saved = await PlatformConnection.get(id=mine.id)
             assert (saved.delivered_status_id, saved.write_tracking) == (None, False)
 
-            # An account that does not answer: no picker, the reason, the choice kept.
+
+def status_reads(route: respx.Route) -> int:
+    """How many times the screen asked BaseLinker for the account's order statuses."""
+    return sum(
+        parse_qs(call.request.content.decode())["method"] == ["getOrderStatusList"]
+        for call in route.calls
+    )
+
+
+async def test_the_picker_reads_baselinker_s_statuses_once_an_hour_or_when_asked(
+    app: Starlette,
+) -> None:
+    """getOrderStatusList (https://api.baselinker.com/index.php?method=getOrderStatusList)
+    answered in its documented shape; a refused token in BaseLinker's documented ERROR
+    answer (tests/fixtures/baselinker/SOURCE.md)."""
+    base = FakeBaseLinker()
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.route(host=BASELINKER_HOST).mock(side_effect=base.answer)
+        async with client_for(app) as staff:
+            owner, token = await signed_in_owner(staff)
+            await staff.post(
+                "/admin/stores",
+                data={"platform": "baselinker", "api_token": BASELINKER_TOKEN,
+                      "csrf_token": token},
+            )  # fmt: skip
+            mine = await PlatformConnection.get(merchant_id=owner.merchant_id)
+            picker = f'id="delivered-{mine.id}" name="delivered_status"'
+
+            # Never read, and BaseLinker does not answer: no picker, the reason.
             base.token = "3001234-REVOKED"
             page = await staff.get("/admin/stores")
-            assert picker not in page.text
+            assert page.status_code == 200 and picker not in page.text
             assert "order statuses could not be read: BaseLinker refused the token" in page.text
+
+            # Read once, then drawn from what was read: two renders, one call.
+            base.token = BASELINKER_TOKEN
+            before = status_reads(route)
+            first = await staff.get("/admin/stores")
+            second = await staff.get("/admin/stores")
+            assert status_reads(route) == before + 1
+            assert first.context["statuses"] == second.context["statuses"] == {  # type: ignore[attr-defined]
+                mine.id: {"1051": "New orders", "1052": "To be paid (courier)",
+                          "1053": "Shipped", "1054": "Delivered"},
+            }  # fmt: skip
+
+            # Saving a choice reads them (to check it), and the screen uses that read.
+            before = status_reads(route)
+            await staff.post(
+                f"/admin/stores/{mine.id}/settings",
+                data={"csrf_token": token, "delivered_status": "1054"},
+            )
+            await staff.get("/admin/stores")
+            assert status_reads(route) == before + 1
+
+            # The refresh control reads them now.
+            before = status_reads(route)
+            refreshed = await staff.post(
+                f"/admin/stores/{mine.id}/statuses", data={"csrf_token": token}
+            )
+            assert refreshed.status_code == 200 and picker in refreshed.text
+            assert status_reads(route) == before + 1
+
+            # BaseLinker fails the refresh: the last known list, the choice, and a notice.
+            base.token = "3001234-REVOKED"
+            failed = await staff.post(
+                f"/admin/stores/{mine.id}/statuses", data={"csrf_token": token}
+            )
+            assert failed.status_code == 200
+            assert '<option value="1054" selected>Delivered</option>' in failed.text
+            assert (
+                "order statuses could not be read again (BaseLinker refused the token"
+                in failed.text
+            )
+            assert (await PlatformConnection.get(id=mine.id)).delivered_status_id == 1054
+
+            # An hour on, the screen reads them again; failing, it still draws the list.
+            await PlatformConnection.filter(id=mine.id).update(
+                order_statuses_read_at=datetime.now(UTC) - timedelta(hours=1, minutes=1)
+            )
+            before = status_reads(route)
+            stale = await staff.get("/admin/stores")
+            assert status_reads(route) == before + 1
+            assert stale.status_code == 200 and picker in stale.text
+            assert "could not be read again" in stale.text
+
+            # Another shop's store: not found.
+            theirs = await PlatformConnection.create(
+                merchant=await factories.merchant(),
+                platform=Platform.BASELINKER,
+                shop_url="https://api.baselinker.com",
+                credentials_encrypted="x",
+            )
+            other = await staff.post(
+                f"/admin/stores/{theirs.id}/statuses", data={"csrf_token": token}
+            )
+            assert other.status_code == 404
