@@ -10,8 +10,8 @@ ask what is missing too.
 
 The rules are a pure function of a few facts (:func:`steps_for`); :func:`facts_of` finds
 those facts with one EXISTS query each, cheap enough for every home page view. Titles
-and explanations are English marked for translation: the screen translates them, the API
-keeps English like its other messages.
+and explanations are English marked for translation: the screen translates them into the
+workspace's language, the API into the one ``Accept-Language`` asks for.
 """
 
 from __future__ import annotations
