@@ -197,6 +197,18 @@ async def test_the_owner_connects_a_baselinker_account_with_its_api_token(
             assert (saved.write_tracking, saved.write_returns) == (False, False)
 
 
+async def connected_baselinker(staff: httpx.AsyncClient) -> tuple[PlatformConnection, str]:
+    """A new owner signed in who connected a BaseLinker account on the screen: the
+    connection and the owner's CSRF token."""
+    owner, token = await signed_in_owner(staff)
+    connected = await staff.post(
+        "/admin/stores",
+        data={"platform": "baselinker", "api_token": BASELINKER_TOKEN, "csrf_token": token},
+    )
+    assert connected.status_code == 303, connected.text
+    return await PlatformConnection.get(merchant_id=owner.merchant_id), token
+
+
 async def test_the_owner_chooses_the_baselinker_status_a_delivered_parcel_moves_its_order_to(
     app: Starlette,
 ) -> None:
@@ -210,13 +222,7 @@ async def test_the_owner_chooses_the_baselinker_status_a_delivered_parcel_moves_
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host=BASELINKER_HOST).mock(side_effect=base.answer)
         async with client_for(app) as staff:
-            owner, token = await signed_in_owner(staff)
-            await staff.post(
-                "/admin/stores",
-                data={"platform": "baselinker", "api_token": BASELINKER_TOKEN,
-                      "csrf_token": token},
-            )  # fmt: skip
-            mine = await PlatformConnection.get(merchant_id=owner.merchant_id)
+            mine, token = await connected_baselinker(staff)
 
             # The picker: the account's statuses (getOrderStatusList), and off, chosen.
             page = await staff.get("/admin/stores")
@@ -283,13 +289,7 @@ async def test_the_picker_reads_baselinker_s_statuses_once_an_hour_or_when_asked
     with respx.mock(assert_all_called=False) as mock:
         route = mock.route(host=BASELINKER_HOST).mock(side_effect=base.answer)
         async with client_for(app) as staff:
-            owner, token = await signed_in_owner(staff)
-            await staff.post(
-                "/admin/stores",
-                data={"platform": "baselinker", "api_token": BASELINKER_TOKEN,
-                      "csrf_token": token},
-            )  # fmt: skip
-            mine = await PlatformConnection.get(merchant_id=owner.merchant_id)
+            mine, token = await connected_baselinker(staff)
             picker = f'id="delivered-{mine.id}" name="delivered_status"'
 
             # Never read, and BaseLinker does not answer: no picker, the reason.
