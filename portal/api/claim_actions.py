@@ -5,18 +5,17 @@ Each calls the function the workspace's claim page calls (:mod:`portal.claims.se
 so the checks are the same, a reship makes the same replacement order and tracked parcel,
 and the same ``claim.*`` event tells the customer and the shop's webhooks; the actor is
 recorded as ``api:<API key id>``. A move the claim's state does not allow (it is resolved
-already, or another process resolved it first) answers 409 with the state as it is.
+already, or another process resolved it first) answers 409 with the state as it is. The
+shape (404, 409, the actor, the answer) is the returns' too (:mod:`portal.api.actions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
+from portal.api.actions import Action, ActionFamily, parcel_refused, state_refused
 from portal.api.claims import CLAIM, NUMBER, owned_claim
 from portal.api.errors import ApiError, invalid_field
-from portal.api.operations import Call, Handler, Operation, Reply
-from portal.api.return_actions import PARCEL_REFUSALS
-from portal.api.schemas import Schema, component, obj, string
+from portal.api.operations import Call
+from portal.api.schemas import component, obj, string
 from portal.claims import service, states
 from portal.claims.export import claim_json
 from portal.models import Claim
@@ -54,8 +53,6 @@ _REFUSALS = {
     "reason": ("/reason", "tells the customer why: it cannot be blank"),
 }
 
-Move = Callable[[Claim, Call, str], Awaitable[None]]
-
 
 async def _review(claim: Claim, call: Call, actor: str) -> None:
     await service.review(claim, actor=actor, settings=call.settings)
@@ -73,12 +70,7 @@ async def _reship(claim: Claim, call: Call, actor: str) -> None:
             now=call.now,
         )
     except registration.Refused as refused:
-        status, pointer, detail = PARCEL_REFUSALS[refused.code]
-        if refused.candidates:
-            detail = f"{detail} ({', '.join(refused.candidates)})"
-        if pointer is None:
-            raise ApiError(status, detail) from None
-        raise invalid_field(pointer, detail) from None
+        raise parcel_refused(refused.code, refused.candidates) from None
 
 
 async def _refund(claim: Claim, call: Call, actor: str) -> None:
@@ -90,67 +82,59 @@ async def _reject(claim: Claim, call: Call, actor: str) -> None:
     await service.reject(claim, call.body["reason"], actor=actor, settings=call.settings)
 
 
-def _run(move: Move) -> Handler:
-    async def handle(call: Call) -> Reply:
-        claim = await owned_claim(call)
-        try:
-            await move(claim, call, f"api:{call.caller.api_key_id}")
-        except states.ClaimMoveRefused as refused:
-            raise ApiError(
-                409,
-                f"This cannot be done while the claim is {refused.current.value!r}.",
-                state=refused.current.value,
-            ) from None
-        except service.RefundTooLarge as refused:
-            raise invalid_field(
-                "/amount",
-                f"is more than the order cost, less what was already refunded for it: at "
-                f"most {refused.most:.2f} {refused.currency}",
-            ) from None
-        except service.ClaimRefused as refused:
-            pointer, detail = _REFUSALS.get(refused.code, ("", "is refused"))
-            raise invalid_field(pointer, detail) from None
-        await claim.refresh_from_db()
-        return Reply(200, await claim_json(claim))
-
-    return handle
+async def _refused(_claim: Claim, refused: states.ClaimMoveRefused) -> ApiError:
+    return state_refused("claim", refused.current.value)
 
 
-_MOVES: list[tuple[str, str, str, Move, Schema]] = [
-    ("review", "reviewClaim", "Start reviewing a claim (send `{}`)", _review, REVIEW_IN),
-    (
-        "reship",
-        "reshipClaim",
-        "Resolve with a replacement: a replacement order and its parcel, tracked",
-        _reship,
-        RESHIP_IN,
-    ),
-    ("refund", "refundClaim", "Resolve with a refund of an amount", _refund, REFUND_IN),
-    (
-        "reject",
-        "rejectClaim",
-        "Reject a claim with the reason the customer reads",
-        _reject,
-        REJECT_IN,
-    ),
-]
-
-OPERATIONS = [
-    Operation(
-        "POST",
-        f"/claims/{{number}}/actions/{action}",
-        operation_id,
-        summary,
-        "claims",
-        _run(move),
-        {200: CLAIM},
-        body=body,
-        params=(NUMBER,),
-        errors=(409,),
-        description="The same resolution as the workspace's claim page, recorded as "
-        "`api:<key id>`; the customer is told as from there. 409 (with `state`) when the "
-        "claim's state does not allow it or another change won a race; nothing is changed "
-        "then.",
+async def _too_large(_claim: Claim, refused: service.RefundTooLarge) -> ApiError:
+    return invalid_field(
+        "/amount",
+        f"is more than the order cost, less what was already refunded for it: at "
+        f"most {refused.most:.2f} {refused.currency}",
     )
-    for action, operation_id, summary, move, body in _MOVES
-]
+
+
+async def _invalid(_claim: Claim, refused: service.ClaimRefused) -> ApiError:
+    pointer, detail = _REFUSALS.get(refused.code, ("", "is refused"))
+    return invalid_field(pointer, detail)
+
+
+CLAIMS: ActionFamily[Claim] = ActionFamily(
+    path="/claims/{number}",
+    number=NUMBER,
+    tag="claims",
+    find=owned_claim,
+    answer=claim_json,
+    schema=CLAIM,
+    # RefundTooLarge is a ClaimRefused: it is looked for first.
+    refusals={
+        states.ClaimMoveRefused: _refused,
+        service.RefundTooLarge: _too_large,
+        service.ClaimRefused: _invalid,
+    },
+    description="The same resolution as the workspace's claim page, recorded as "
+    "`api:<key id>`; the customer is told as from there. 409 (with `state`) when the "
+    "claim's state does not allow it or another change won a race; nothing is changed "
+    "then.",
+)
+
+OPERATIONS = CLAIMS.operations(
+    [
+        Action("review", "reviewClaim", "Start reviewing a claim (send `{}`)", _review, REVIEW_IN),
+        Action(
+            "reship",
+            "reshipClaim",
+            "Resolve with a replacement: a replacement order and its parcel, tracked",
+            _reship,
+            RESHIP_IN,
+        ),
+        Action("refund", "refundClaim", "Resolve with a refund of an amount", _refund, REFUND_IN),
+        Action(
+            "reject",
+            "rejectClaim",
+            "Reject a claim with the reason the customer reads",
+            _reject,
+            REJECT_IN,
+        ),
+    ]
+)

@@ -6,18 +6,19 @@ Each goes through the functions the workspace calls (:mod:`portal.returns.servic
 follow; the actor is recorded as ``api:<API key id>``. A move the return's state does not
 allow, or one raced by another process, answers 409 with the state as it is; an exchange
 whose variant has no stock left answers 409 too; an inspection that does not cover the
-returned items answers 422 with a pointer per item.
+returned items answers 422 with a pointer per item. The shape (404, 409, the actor, the
+answer) is the claims' too (:mod:`portal.api.actions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from portal.api.errors import ApiError, invalid, invalid_field, not_found
-from portal.api.operations import Call, Handler, Operation, Param, Reply
-from portal.api.returns import RETURN
-from portal.api.schemas import FieldError, Schema, component, obj, string
+from portal.api.actions import Action, ActionFamily, state_refused
+from portal.api.errors import ApiError, invalid, invalid_field
+from portal.api.operations import Call
+from portal.api.returns import NUMBER, RETURN, owned_return
+from portal.api.schemas import FieldError, component, obj, string
 from portal.models import ReturnRequest
 from portal.models.returns import ReturnState
 from portal.returns import queue, service
@@ -25,7 +26,6 @@ from portal.returns.exchanges import OutOfStock
 from portal.returns.public import return_json
 from portal.returns.states import StaleReturn, TransitionRefused
 
-NUMBER = Param("number", string(minLength=1, maxLength=32), "The RMA number.", "path", True)
 MESSAGE_MAX = 2000
 NOTE = string(maxLength=MESSAGE_MAX, description="Kept in the return's history.")
 
@@ -75,8 +75,6 @@ _INSPECTION_PROBLEMS = {
     "no_variant": "no_variant: the ordered line has no variant to restock",
     "duplicate_item": "duplicate_item: an item is listed twice",
 }
-
-Move = Callable[[ReturnRequest, Call, str], Awaitable[None]]
 
 
 async def _approve(ret: ReturnRequest, call: Call, actor: str) -> None:
@@ -131,89 +129,74 @@ async def _cancel(ret: ReturnRequest, call: Call, actor: str) -> None:
     await service.cancel(ret, actor=actor, settings=call.settings, note=call.body.get("note", ""))
 
 
-def _run(move: Move) -> Handler:
-    async def handle(call: Call) -> Reply:
-        ret = await ReturnRequest.get_or_none(
-            merchant_id=call.merchant_id, number=call.path["number"]
-        )
-        if ret is None:
-            raise not_found("return")
-        try:
-            await move(ret, call, f"api:{call.caller.api_key_id}")
-        except StaleReturn:
-            current = await ReturnRequest.get(id=ret.id)
-            raise ApiError(
-                409,
-                "Another change moved this return a moment ago; read it and decide again.",
-                state=ReturnState(current.state).value,
-            ) from None
-        except TransitionRefused as refused:
-            raise ApiError(
-                409,
-                f"This cannot be done while the return is {refused.from_state.value!r}.",
-                state=refused.from_state.value,
-            ) from None
-        except OutOfStock:
-            raise ApiError(
-                409,
-                "A variant the customer exchanges for is out of stock; nothing was changed.",
-                title="Out of stock",
-            ) from None
-        await ret.refresh_from_db()
-        return Reply(200, await return_json(ret))
-
-    return handle
-
-
-_MOVES: list[tuple[str, str, str, Move, Schema]] = [
-    ("approve", "approveReturn", "Approve a return under review", _approve, NOTE_IN),
-    (
-        "reject",
-        "rejectReturn",
-        "Reject a return with a message to the customer",
-        _reject,
-        REJECT_IN,
-    ),
-    (
-        "receive",
-        "receiveReturn",
-        "Mark the parcel received (optionally settling at once)",
-        _receive,
-        RECEIVE_IN,
-    ),
-    (
-        "inspect",
-        "inspectReturn",
-        "Record each returned item's condition; restocked units go back on sale",
-        _inspect,
-        INSPECT_IN,
-    ),
-    (
-        "resolve",
-        "resolveReturn",
-        "Settle: refunds and credit due, exchanges ship",
-        _resolve,
-        NOTE_IN,
-    ),
-    ("close", "closeReturn", "File a settled return", _close, NOTE_IN),
-    ("cancel", "cancelReturn", "Cancel a return before its parcel ships", _cancel, NOTE_IN),
-]
-
-OPERATIONS = [
-    Operation(
-        "POST",
-        f"/returns/{{number}}/actions/{action}",
-        operation_id,
-        summary,
-        "returns",
-        _run(move),
-        {200: RETURN},
-        body=body,
-        params=(NUMBER,),
-        errors=(409,),
-        description="The same move as the workspace's button, recorded as `api:<key id>`. "
-        "409 (with `state`) when the return's state does not allow it or another change "
-        "won a race; nothing is changed then.",
+async def _stale(ret: ReturnRequest, _exc: StaleReturn) -> ApiError:
+    current = await ReturnRequest.get(id=ret.id)
+    return ApiError(
+        409,
+        "Another change moved this return a moment ago; read it and decide again.",
+        state=ReturnState(current.state).value,
     )
-    for action, operation_id, summary, move, body in _MOVES
-]
+
+
+async def _refused(_ret: ReturnRequest, refused: TransitionRefused) -> ApiError:
+    return state_refused("return", refused.from_state.value)
+
+
+async def _out_of_stock(_ret: ReturnRequest, _exc: OutOfStock) -> ApiError:
+    return ApiError(
+        409,
+        "A variant the customer exchanges for is out of stock; nothing was changed.",
+        title="Out of stock",
+    )
+
+
+RETURNS: ActionFamily[ReturnRequest] = ActionFamily(
+    path="/returns/{number}",
+    number=NUMBER,
+    tag="returns",
+    find=owned_return,
+    answer=return_json,
+    schema=RETURN,
+    refusals={StaleReturn: _stale, TransitionRefused: _refused, OutOfStock: _out_of_stock},
+    description="The same move as the workspace's button, recorded as `api:<key id>`. "
+    "409 (with `state`) when the return's state does not allow it or another change "
+    "won a race; nothing is changed then.",
+)
+
+OPERATIONS = RETURNS.operations(
+    [
+        Action("approve", "approveReturn", "Approve a return under review", _approve, NOTE_IN),
+        Action(
+            "reject",
+            "rejectReturn",
+            "Reject a return with a message to the customer",
+            _reject,
+            REJECT_IN,
+        ),
+        Action(
+            "receive",
+            "receiveReturn",
+            "Mark the parcel received (optionally settling at once)",
+            _receive,
+            RECEIVE_IN,
+        ),
+        Action(
+            "inspect",
+            "inspectReturn",
+            "Record each returned item's condition; restocked units go back on sale",
+            _inspect,
+            INSPECT_IN,
+        ),
+        Action(
+            "resolve",
+            "resolveReturn",
+            "Settle: refunds and credit due, exchanges ship",
+            _resolve,
+            NOTE_IN,
+        ),
+        Action("close", "closeReturn", "File a settled return", _close, NOTE_IN),
+        Action(
+            "cancel", "cancelReturn", "Cancel a return before its parcel ships", _cancel, NOTE_IN
+        ),
+    ]
+)

@@ -11,6 +11,7 @@ from portal.models import ReturnRequest
 from portal.models.returns import Resolution, ReturnMethod, ReturnState
 from portal.returns.public import return_json, returns_json
 
+NUMBER = Param("number", string(minLength=1, maxLength=32), "The RMA number.", "path", True)
 MONEY = string(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="A decimal amount, e.g. 54.00.")
 
 RETURN_ITEM = component(
@@ -80,13 +81,18 @@ RETURN = component(
 )
 
 
-async def get_return(call: Call) -> Reply:
+async def owned_return(call: Call) -> ReturnRequest:
+    """The caller's return named in the path; 404 for an unknown or another shop's one."""
     found = await ReturnRequest.get_or_none(
         merchant_id=call.merchant_id, number=call.path["number"]
     )
     if found is None:
         raise not_found("return")
-    return Reply(200, await return_json(found))
+    return found
+
+
+async def get_return(call: Call) -> Reply:
+    return Reply(200, await return_json(await owned_return(call)))
 
 
 async def list_returns(call: Call) -> Reply:
@@ -127,8 +133,6 @@ OPERATIONS = [
         "returns",
         get_return,
         {200: RETURN},
-        params=(
-            Param("number", string(minLength=1, maxLength=32), "The RMA number.", "path", True),
-        ),
+        params=(NUMBER,),
     ),
 ]
