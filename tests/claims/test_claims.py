@@ -4,6 +4,8 @@ workspace's queue and resolutions, the customer told at each step, the carrier e
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,7 +17,16 @@ from carriers.base import Reason, Status
 from carriers.sandbox.journey import label_hour_of, make_number
 from portal.core.links import make_tracking_link
 from portal.http import build_client
-from portal.models import Claim, DomainEvent, Order, OutboxMessage, Role, Shipment, Survey
+from portal.models import (
+    Claim,
+    DomainEvent,
+    Order,
+    OutboxMessage,
+    Role,
+    Shipment,
+    StaffUser,
+    Survey,
+)
 from portal.models.claims import ClaimState
 from portal.settings import Settings
 from portal.tracking.sweep import poll_once
@@ -57,6 +68,32 @@ async def _report(
     items = {name: "1" for name in re.findall(r'name="(quantity-\d+)"', page.text)}
     token = {"csrf_token": _csrf_field(page.text)}
     return await web.post(url, data={**token, **items, **fields}, files=files)
+
+
+@asynccontextmanager
+async def _signed_in(app: Starlette, staff: StaffUser) -> AsyncIterator[httpx.AsyncClient]:
+    """The workspace, ``staff`` signed in."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as admin:
+        assert (await sign_in(admin, staff)).status_code == 303
+        yield admin
+
+
+async def _returned_to_sender_claim(web: httpx.AsyncClient, settings: Settings) -> Claim:
+    """A parcel the carrier took back to the shop, and the customer's claim for it."""
+    shipment = await _parcel(settings, Status.RETURNED_TO_SENDER)
+    await _report(web, settings, shipment, kind="returned_to_sender", description="Sent back")
+    return await Claim.get(shipment_id=shipment.id)
+
+
+@asynccontextmanager
+async def _claim_page(app: Starlette, claim: Claim) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """The shop's owner signed in on the claim's page: the workspace and the page's CSRF
+    token."""
+    owner = await factories.staff_user(await claim.merchant, role=Role.OWNER)
+    async with _signed_in(app, owner) as admin:
+        yield admin, await csrf(admin, f"/admin/claims/{claim.id}")
 
 
 async def test_the_tracking_page_offers_report_a_problem_for_a_lost_parcel(
@@ -113,10 +150,7 @@ async def test_a_lost_parcel_claim_ends_in_a_reship_whose_new_shipment_is_tracke
     ]  # fmt: skip
 
     owner = await factories.staff_user(await shipment.merchant, role=Role.OWNER)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as admin:
-        assert (await sign_in(admin, owner)).status_code == 303
+    async with _signed_in(app, owner) as admin:
         queue = await admin.get("/admin/claims")
         assert claim.number in queue.text
         export = (await admin.get(f"/admin/claims/{claim.id}/export.json")).json()
@@ -170,15 +204,8 @@ async def test_a_lost_parcel_claim_ends_in_a_reship_whose_new_shipment_is_tracke
 async def test_refund_and_rejection_need_their_amount_or_reason(
     app: Starlette, web: httpx.AsyncClient, settings: Settings, action: str
 ) -> None:
-    shipment = await _parcel(settings, Status.RETURNED_TO_SENDER)
-    await _report(web, settings, shipment, kind="returned_to_sender", description="Sent back")
-    claim = await Claim.get()
-    owner = await factories.staff_user(await shipment.merchant, role=Role.OWNER)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as admin:
-        await sign_in(admin, owner)
-        token = await csrf(admin, f"/admin/claims/{claim.id}")
+    claim = await _returned_to_sender_claim(web, settings)
+    async with _claim_page(app, claim) as (admin, token):
         field = "amount" if action == "refund" else "reason"
         empty = await admin.post(
             f"/admin/claims/{claim.id}/{action}", data={"csrf_token": token, field: ""}
@@ -205,10 +232,7 @@ async def test_another_merchants_staff_cannot_see_a_claim(
     await _report(web, settings, shipment, kind="damaged", description="Crushed box")
     claim = await Claim.get()
     stranger = await factories.staff_user(await factories.merchant(), role=Role.OWNER)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as admin:
-        await sign_in(admin, stranger)
+    async with _signed_in(app, stranger) as admin:
         assert (await admin.get(f"/admin/claims/{claim.id}")).status_code == 404
         assert (await admin.get(f"/admin/claims/{claim.id}/export.json")).status_code == 404
 
@@ -232,15 +256,8 @@ async def test_a_customer_who_kept_text_messages_only_still_gets_the_claims_step
 async def test_the_claim_page_refuses_a_refund_above_the_order_by_the_amount_field(
     app: Starlette, web: httpx.AsyncClient, settings: Settings
 ) -> None:
-    shipment = await _parcel(settings, Status.RETURNED_TO_SENDER)
-    await _report(web, settings, shipment, kind="returned_to_sender", description="Sent back")
-    claim = await Claim.get()
-    owner = await factories.staff_user(await shipment.merchant, role=Role.OWNER)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as admin:
-        await sign_in(admin, owner)
-        token = await csrf(admin, f"/admin/claims/{claim.id}")
+    claim = await _returned_to_sender_claim(web, settings)
+    async with _claim_page(app, claim) as (admin, token):
         above = await admin.post(
             f"/admin/claims/{claim.id}/refund", data={"csrf_token": token, "amount": "120.01"}
         )
