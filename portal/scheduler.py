@@ -86,12 +86,14 @@ def jobs() -> list[Job]:
 
 async def housekeeping(settings: Settings, client: httpx.AsyncClient) -> bool:
     """Forget what must not be kept: import staging files, rate-limit counts that no longer
-    count, old idempotency records and webhook deliveries."""
+    count, old idempotency records and webhook deliveries, and the poll leases left on
+    shipments since deleted or settled."""
     from datetime import UTC, datetime
 
     from portal.admin.csv_import import purge_stale
     from portal.api.idempotency_db import purge_records
     from portal.core.rate_limit import purge as purge_counts
+    from portal.tracking.claim import forget_orphans
     from portal.webhooks_out.purge import purge_deliveries
 
     now = datetime.now(UTC)
@@ -99,13 +101,15 @@ async def housekeeping(settings: Settings, client: httpx.AsyncClient) -> bool:
     forgotten = await purge_counts(now.timestamp())
     keys = await purge_records(now)
     deliveries = await purge_deliveries(now)
+    leases = await forget_orphans(now)
     log.info(
-        "housekeeping: %d import folders, %d rate-limited units, %d idempotency records and "
-        "%d webhook deliveries removed",
+        "housekeeping: %d import folders, %d rate-limited units, %d idempotency records, "
+        "%d webhook deliveries and %d orphaned poll leases removed",
         purged,
         forgotten,
         keys,
         deliveries,
+        leases,
     )
     return False
 

@@ -13,7 +13,9 @@ rare row two claims both picked: a live lease is never replaced. On SQLite the s
 The lease is short (:data:`CLAIM_LEASE`) and renewed by the claimer while it works
 (:func:`renew`), so a killed worker's shipments are due again within a lease; the
 claimer removes its leases once it has written its results or new schedules, and a
-stopping worker gives back what it had not polled yet at once (:func:`release`).
+stopping worker gives back what it had not polled yet at once (:func:`release`). The
+leases a killed worker left on shipments since deleted or settled are removed by the
+worker's housekeeping (:func:`forget_orphans`).
 """
 
 from __future__ import annotations
@@ -196,6 +198,34 @@ async def release(ids: Sequence[int], *, holder: int = PROCESS_HOLDER) -> int:
     sql = f"DELETE FROM poll_lease WHERE {held} AND holder = "
     sql += "$2" if store.is_postgres(conn) else "?"
     count, _ = await conn.execute_query(sql, [*store._ids_param(conn, ids), holder])
+    return int(count)
+
+
+_FORGET_ORPHANS = """
+DELETE FROM poll_lease WHERE until < {cutoff}
+AND NOT EXISTS (
+    SELECT 1 FROM shipment AS s WHERE s.id = poll_lease.shipment_id
+    AND s.next_poll_at IS NOT NULL AND s.status <> {expired}
+)
+"""
+
+
+async def forget_orphans(now: datetime) -> int:
+    """Remove the ended leases of shipments that are gone or settled (no next poll, or
+    expired); how many. A worker killed while holding a claim leaves its leases behind;
+    a shipment still polled has its lease replaced by its next claim, but one deleted
+    or settled meanwhile is never claimed again, so its row would stay for good. Only
+    leases ended a whole :data:`CLAIM_LEASE` ago go (a worker whose clock runs behind
+    may still count on a lease just ended); a live one is its holder's to remove. The
+    worker's ``housekeeping`` job calls this."""
+    conn = connections.get("default")
+    cutoff = now - CLAIM_LEASE
+    expired = Status.EXPIRED.value
+    if store.is_postgres(conn):
+        sql = _FORGET_ORPHANS.format(cutoff="$1", expired="$2")
+    else:
+        sql = _FORGET_ORPHANS.format(cutoff="?", expired="?")
+    count, _ = await conn.execute_query(sql, [cutoff, expired])
     return int(count)
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import httpx
+from tortoise import connections
+
+from carriers.base import Status
 from carriers.sandbox import make_numbers
+from portal import scheduler
 from portal.models import Shipment
 from portal.settings import Settings
 from portal.tracking import claim
@@ -76,3 +81,48 @@ async def test_concurrent_claims_never_share_a_shipment(db: str, settings: Setti
     # What a racing claim skipped is still there for the next one, and nothing twice.
     rest = await claim.claim_due(now, 1000, holder=claim.new_holder())
     assert sorted(ids + [c.id for c in rest]) == sorted(s.id for s in made)
+
+
+async def leased() -> list[int]:
+    """The shipments ``poll_lease`` has a row for, live or ended."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT shipment_id FROM poll_lease ORDER BY shipment_id"
+    )
+    return [int(r["shipment_id"]) for r in rows]
+
+
+async def test_housekeeping_forgets_the_leases_of_shipments_gone_or_settled(
+    db: str, settings: Settings
+) -> None:
+    gone, settled, polled, busy = await shipments(settings, 4)
+    # A worker claimed three and was killed before it wrote anything back or let go.
+    killed = claim.new_holder()
+    claimed = await claim.claim_due(NOW, 3, holder=killed)
+    assert sorted(c.id for c in claimed) == sorted([gone.id, settled.id, polled.id])
+    # Meanwhile one shipment was deleted, one delivered (no next poll), one polled on.
+    await Shipment.filter(id=gone.id).delete()
+    await Shipment.filter(id=settled.id).update(status=Status.DELIVERED, next_poll_at=None)
+    now = datetime.now(UTC)
+    await Shipment.filter(id=polled.id).update(next_poll_at=now + timedelta(hours=1))
+    # A live worker holds the fourth right now.
+    live = claim.new_holder()
+    assert [c.id for c in await claim.claim_due(now, 10, holder=live)] == [busy.id]
+
+    async with httpx.AsyncClient() as client:
+        assert await scheduler.housekeeping(settings, client) is False
+
+    # The ended lease of a shipment still polled stays for its next claim to replace; the
+    # live one stays its holder's.
+    assert await leased() == sorted([polled.id, busy.id])
+    assert await claim.release([busy.id], holder=live) == 1
+
+
+async def test_a_lease_just_ended_is_kept_a_lease_longer(db: str, settings: Settings) -> None:
+    (shipment,) = await shipments(settings, 1)
+    await claim.claim_due(NOW, 1, holder=claim.new_holder())
+    await Shipment.filter(id=shipment.id).update(status=Status.DELIVERED, next_poll_at=None)
+
+    ended = NOW + claim.CLAIM_LEASE
+    assert await claim.forget_orphans(ended + claim.CLAIM_LEASE) == 0
+    assert await claim.forget_orphans(ended + claim.CLAIM_LEASE + timedelta(seconds=1)) == 1
+    assert await leased() == []
