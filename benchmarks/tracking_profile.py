@@ -32,7 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks.tracking_page import NUMBER, _fresh_postgres, _seed
+from benchmarks.tracking_page import NUMBER, _fresh_postgres, _freshen, _seed
 
 
 def _direct(app: Any, path: str) -> Callable[[], Awaitable[int]]:
@@ -175,6 +175,8 @@ def main() -> None:
                 asyncio.run(_fresh_postgres(url))
             asyncio.run(db.migrate(url))
             asyncio.run(_seed(url, customer=not args.no_customer))
+        else:  # seeded earlier: polled "just now" again, or every page asks the carrier
+            asyncio.run(_freshen(url))
         run = _run(
             url,
             args.requests,

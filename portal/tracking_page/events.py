@@ -97,6 +97,11 @@ def attached(shipment: Shipment) -> list[EventRow] | None:
     return rows
 
 
+def keep(shipment: Shipment, rows: list[EventRow]) -> None:
+    """Attach ``rows`` (read with ``shipment`` earlier) to it again: nothing changed them."""
+    object.__setattr__(shipment, _ATTACHED, rows)
+
+
 def drop(shipment: Shipment) -> None:
     """Forget the events read with ``shipment``: a carrier refresh may have added some."""
     object.__setattr__(shipment, _ATTACHED, None)

@@ -109,29 +109,45 @@ async def refresh_stale(
     ]
     if not live:
         return
+    read: dict[int, list[events.EventRow] | None] = {}
     for shipment in live:
         config.lookups.put(("refreshing", shipment.id), True)
+        read[shipment.id] = events.attached(shipment)
         events.drop(shipment)  # read again after the refresh, with what it stored
     client = config.http_client(request.app.state)
-    tasks = {
-        asyncio.ensure_future(
-            config.refresh(
-                shipment,
-                request.app.state.settings,
-                client=client,
-                max_age=config.refresh_max_age,
-                timeout=config.refresh_timeout,
-            )
+    tasks = [
+        (
+            shipment,
+            asyncio.ensure_future(
+                config.refresh(
+                    shipment,
+                    request.app.state.settings,
+                    client=client,
+                    max_age=config.refresh_max_age,
+                    timeout=config.refresh_timeout,
+                )
+            ),
         )
         for shipment in live
-    }
-    await asyncio.wait(tasks, timeout=config.refresh_timeout)
-    for task in tasks:
+    ]
+    await asyncio.wait([task for _, task in tasks], timeout=config.refresh_timeout)
+    for shipment, task in tasks:
+        if _stored_nothing(task) and (rows := read[shipment.id]) is not None:
+            # No usable account, another viewer's lease, carrier trouble: nothing new to
+            # read, so the events read with the shipment still hold (a second statement
+            # a page for a stale parcel before; benchmarks/README.md, issue 20).
+            events.keep(shipment, rows)
         # Finished or not, a failed refresh never breaks the page (refresh logs it); late
         # ones go on in the background and their answer shows on the next view or poll.
         _pending.add(task)
         task.add_done_callback(_forget)
     # refresh_if_stale reloads a shipment it refreshed; events are read after this.
+
+
+def _stored_nothing(task: asyncio.Future[Any]) -> bool:
+    """The refresh is over and says it stored nothing (``refresh_if_stale`` is True only
+    when it stored the carrier's answer; a refresh still running may store one)."""
+    return task.done() and not task.cancelled() and task.exception() is None and not task.result()
 
 
 async def shipment_views(

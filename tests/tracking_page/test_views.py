@@ -18,7 +18,7 @@ from portal.models import Shipment, TrackingEvent
 from portal.tracking_page.config import PageConfig
 from tests import factories
 from tests.conftest import client_for
-from tests.tracking_page.conftest import NOW, CacheClock, FakeRefresh, Shop
+from tests.tracking_page.conftest import NOW, CacheClock, FakeRefresh, Shop, add_events
 
 
 def _text(response: httpx.Response) -> str:
@@ -367,6 +367,33 @@ async def test_the_engines_refresh_is_used_by_default_and_never_breaks_the_page(
         response = await client.get("/track/SBX00000000042")  # stale, but no carrier account
     assert response.status_code == 200
     assert response.context["shipments"][0].status == "in_transit"
+
+
+async def test_a_refresh_that_stored_nothing_leaves_the_events_read_with_the_parcel(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    async def refresh_storing_nothing(shipment: Shipment, settings: object, **_: object) -> bool:
+        # another process's scan lands meanwhile: it shows on the next view, as any scan
+        # ingested after the parcel was read; this view is not read again for it
+        await add_events(shipment, (NOW - timedelta(minutes=5), Status.IN_TRANSIT, "Wieliczka"))
+        return False
+
+    page_config.refresh = refresh_storing_nothing
+    response = await web.get("/track/SBX00000000042")  # stale: the refresh is asked
+    assert response.context["shipments"][0].event_count == 2
+    assert "Wieliczka" not in response.text
+
+
+async def test_a_scan_the_page_views_refresh_stored_shows_on_that_page(
+    web: httpx.AsyncClient, shop: Shop, page_config: PageConfig
+) -> None:
+    async def refresh_storing_a_scan(shipment: Shipment, settings: object, **_: object) -> bool:
+        await _push_scan(shipment.id, Status.OUT_FOR_DELIVERY, "Wieliczka")
+        return True
+
+    page_config.refresh = refresh_storing_a_scan
+    response = await web.get("/track/SBX00000000042")
+    assert "Wieliczka" in response.text
 
 
 # --- per-process caches: bounded freshness, nothing per-visitor shared ----------------------
