@@ -3,10 +3,25 @@ reads back exactly as one the ORM writes, on both engines."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 from tortoise import connections
 
 from portal.core.rows import insert_rows
-from portal.models import Channel, ConsentChange, ConsentSource, Customer, Merchant
+from portal.models import (
+    Channel,
+    ConsentChange,
+    ConsentSource,
+    Customer,
+    Merchant,
+    Order,
+    OrderItem,
+    Platform,
+    PlatformConnection,
+    PlatformRecord,
+    RecordKind,
+)
 
 
 async def test_shared_values_and_defaults_fill_every_row_that_leaves_them_out(db: str) -> None:
@@ -59,3 +74,50 @@ async def test_a_row_may_give_a_shared_column_itself_and_rows_may_differ_in_keys
         (Channel.EMAIL, True, ConsentSource.PLATFORM, "shopify"),
         (Channel.SMS, True, ConsentSource.PLATFORM, "own"),
     ]
+
+
+async def test_rows_that_need_nothing_back_read_back_as_the_orm_writes_them(db: str) -> None:
+    """JSON, enum, time and decimal columns, given or shared, as the ORM writes them."""
+    shop = await Merchant.create(slug="rows", name="Rows")
+    store = await PlatformConnection.create(
+        merchant=shop,
+        platform=Platform.SHOPIFY,
+        shop_url="rows.myshopify.com",
+        credentials_encrypted="",
+    )
+    order = await Order.create(
+        merchant=shop, number="#1", currency="EUR", placed_at=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    conn = connections.get("default")
+    seen = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+
+    await insert_rows(
+        conn,
+        PlatformRecord,
+        [
+            {
+                "external_id": "o-1",
+                "local_id": order.id,
+                "remote_updated_at": seen,
+                "data": {"number": "#1", "line_items": {"SKU-1": "li-1"}},
+            },
+            {"external_id": "o-2", "local_id": order.id, "remote_updated_at": None, "data": {}},
+        ],
+        shared={"connection_id": store.id, "kind": RecordKind.ORDER},
+    )
+    await insert_rows(
+        conn,
+        OrderItem,
+        [{"order_id": order.id, "sku": "SKU-1", "title": "Nano", "quantity": 2,
+          "unit_price": Decimal("199.99"), "variant_options": {"Colour": "Green"}}],
+    )  # fmt: skip
+
+    records = await PlatformRecord.filter(connection_id=store.id).order_by("external_id")
+    assert [(r.kind, r.local_id, r.remote_updated_at, r.data) for r in records] == [
+        (RecordKind.ORDER, order.id, seen, {"number": "#1", "line_items": {"SKU-1": "li-1"}}),
+        (RecordKind.ORDER, order.id, None, {}),
+    ]
+    item = await OrderItem.get(order_id=order.id)
+    assert (item.sku, item.quantity, item.unit_price, item.variant_options) == (
+        "SKU-1", 2, Decimal("199.99"), {"Colour": "Green"},
+    )  # fmt: skip
