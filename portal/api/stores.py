@@ -137,6 +137,18 @@ async def change_store(call: Call) -> Reply:
     return Reply(200, store_json(connection))
 
 
+async def sync_store(call: Call) -> Reply:
+    """The Stores screen's **Sync now**: the store is due for the worker's next
+    ``sync-stores`` run (a paused store waits for working credentials)."""
+    connection = await PlatformConnection.get_or_none(
+        id=call.path["id"], merchant_id=call.merchant_id
+    )
+    if connection is None:
+        raise not_found("store")
+    await PlatformConnection.filter(id=connection.id).update(next_sync_at=call.now)
+    return Reply(200, store_json(connection))
+
+
 _ID = Param(
     "id", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "The store's id.", "path", True
 )
@@ -169,5 +181,18 @@ OPERATIONS = [
         "`getOrderStatusList` (by name, any case, or id). A status the account lacks, or "
         "another platform's store, answers `422` listing the account's statuses and changes "
         "nothing; null or `none` turns the write-back off.",
+    ),
+    Operation(
+        "POST",
+        PATH + "/{id}/sync",
+        "syncStore",
+        "Sync the store now (the Stores screen's Sync now)",
+        _TAG,
+        sync_store,
+        {200: STORE},
+        params=(_ID,),
+        description="The store is read by the worker's next `sync-stores` run (every "
+        "minute), not within this request: `last_sync_at` tells when it ran. A paused "
+        "store (refused credentials) is not read until it is connected again.",
     ),
 ]

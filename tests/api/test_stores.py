@@ -8,6 +8,7 @@ tests/fixtures/baselinker/SOURCE.md)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import httpx
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 
 from portal.crypto import encrypt_json
 from portal.models import Merchant, Platform, PlatformConnection
+from portal.platforms.backfill import claim_due
 from tests import factories
 from tests.platforms.fake_baselinker import BASELINKER_TOKEN
 from tests.platforms.fakes import fixture
@@ -128,3 +130,23 @@ async def test_a_shop_on_the_api_alone_switches_the_write_back_as_the_stores_scr
     assert (await PlatformConnection.get(id=presta.id)).write_returns is False
     assert (await PlatformConnection.get(id=woo.id)).write_returns is True, "all or nothing"
     assert (await PlatformConnection.get(id=base.id)).write_tracking is False
+
+
+async def test_sync_now_makes_the_store_due_for_the_workers_next_sync(
+    api: httpx.AsyncClient, api_app: Starlette, shop: Merchant
+) -> None:
+    """The Stores screen's Sync now, for a shop on the API alone: the worker's
+    ``sync-stores`` job (every minute) reads the store on its next run."""
+    store = await baselinker_store(api_app, shop)
+    later = datetime.now(UTC) + timedelta(minutes=15)
+    await PlatformConnection.filter(id=store.id).update(next_sync_at=later)
+    assert await claim_due(datetime.now(UTC)) is None, "synced a moment ago"
+
+    asked = await api.post(f"/api/v1/stores/{store.id}/sync")
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["id"] == store.id
+    claimed = await claim_due(datetime.now(UTC))
+    assert claimed is not None and claimed.id == store.id
+
+    theirs = await baselinker_store(api_app, await factories.merchant())
+    assert (await api.post(f"/api/v1/stores/{theirs.id}/sync")).status_code == 404

@@ -388,9 +388,12 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
             f"{settings.public_base_url}/webhooks/platforms/{connected[0]['id']}"
         }
 
-        # Ioana orders; the worker's sync-stores job imports the order and its product.
+        # Ioana and Mihai order; Sync now, and the worker's sync-stores job imports the
+        # orders and the product.
         placed = datetime.now(UTC) - timedelta(hours=3)
         world.store.orders += [ioana_order(placed), mihai_order(placed)]
+        asked = await api.post(f"/api/v1/stores/{connected[0]['id']}/sync")
+        assert asked.status_code == 200, asked.text
         while await sync_job(settings, http):
             pass
         stores = (await api.get("/api/v1/stores")).json()["data"]
