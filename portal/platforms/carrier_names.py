@@ -36,6 +36,8 @@ NAMES: dict[str, str] = {
     "gls": "gls",
     "fan courier": "fan_courier",
     "fancourier": "fan_courier",
+    "fanbox": "fan_courier",
+    "fan courier fanbox": "fan_courier",
     "sameday": "sameday",
     "sameday courier": "sameday",
     "sameday easybox": "sameday",

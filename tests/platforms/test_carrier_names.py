@@ -53,5 +53,7 @@ def test_it_knows_the_names_shops_of_south_east_europe_give_their_carriers(
     assert carrier_key(name, SOUTH_EAST) == key
 
 
-def test_an_easybox_is_sameday_s() -> None:
+def test_an_easybox_is_sameday_s_and_a_fanbox_fan_courier_s() -> None:
     assert carrier_key("easybox", OFFERED) == "sameday"
+    assert carrier_key("FANbox", OFFERED) == "fan_courier"
+    assert carrier_key("FAN Courier FANbox", OFFERED) == "fan_courier"
