@@ -166,7 +166,7 @@ async def test_signed_webhooks_bring_the_order_and_its_parcel_and_the_delivery_g
     await push_once(settings, client=http)
 
     assert store.notes == [
-        {"order": "727", "note": f"Parcel {DHL_NUMBER}: delivered", "customer_note": False}
+        {"order": "727", "note": f"Parcel {DHL_NUMBER} (DHL): Delivered.", "customer_note": False}
     ]
     assert store.trackings == []  # the parcel came from the extension: not added twice
 

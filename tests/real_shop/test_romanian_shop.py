@@ -50,6 +50,7 @@ from starlette.applications import Starlette
 from portal.cli import connect_store
 from portal.models import Order, ReturnRequest, Shipment, Withdrawal
 from portal.platforms.backfill import sync_job
+from portal.platforms.writeback import push_once
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
@@ -456,6 +457,10 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         texts = world.twilio.texts()
         assert [t["To"] for t in texts] == ["+40722123456"], texts
         assert texts[0]["Body"].startswith("Magazin Ana: coletul tău a fost livrat.")
+        # The store's order gets a note, in the shop's language (docs/platforms.md).
+        await push_once(settings, client=http)
+        assert {"order": "1201", "note": f"Coletul {AWB} (Sameday): Livrat.",
+                "customer_note": False} in world.store.notes  # fmt: skip
         assert parcel_behind(shop_app, texts[0]["Body"]) == parcel.id
 
         # The returns page in Romanian: exchange one tee for an L.
