@@ -174,9 +174,9 @@ async def store_settings(request: Request) -> Response:
     async with request.form() as form:
         write_tracking = form.get("write_tracking") == "1"
         # PrestaShop's webservice documents no refund to write: never queued there.
-        write_returns = form.get("write_returns") == "1" and connection.platform not in (
-            Platform.PRESTASHOP,
-            Platform.BASELINKER,
+        write_returns = (
+            form.get("write_returns") == "1"
+            and connection.platform in connections.REFUNDS_WRITTEN_BACK
         )
         delivered = form.get("delivered_status")
     if connection.platform == Platform.BASELINKER:

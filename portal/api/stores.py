@@ -15,7 +15,7 @@ from typing import Any
 from portal.api.errors import invalid_field, not_found
 from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.schemas import DATE_TIME, component, list_of, nullable, obj, string
-from portal.models import PlatformConnection
+from portal.models import Platform, PlatformConnection
 from portal.platforms import connections
 
 PATH = "/stores"
@@ -56,6 +56,7 @@ STORE = component(
 STORE_PATCH = component(
     "StoreChange",
     obj(
+        {},
         {
             "delivered_status": nullable(
                 string(
@@ -63,8 +64,18 @@ STORE_PATCH = component(
                     description="A BaseLinker order status, by name (any case) or id, from "
                     "the account's `getOrderStatusList`; null or `none` writes nothing back.",
                 )
-            )
-        }
+            ),
+            "write_tracking": {
+                "type": "boolean",
+                "description": "Write parcels and their statuses back to the store "
+                "(Shopify, WooCommerce, PrestaShop; BaseLinker's is `delivered_status`).",
+            },
+            "write_returns": {
+                "type": "boolean",
+                "description": "Write resolved returns' refunds back to the store "
+                "(Shopify, WooCommerce).",
+            },
+        },
     ),
 )
 
@@ -100,15 +111,41 @@ async def change_store(call: Call) -> Reply:
     )
     if connection is None:
         raise not_found("store")
+    body = call.body
+    if "delivered_status" in body and connection.platform != Platform.BASELINKER:
+        # Refused before anything changes: the request is all or nothing.
+        raise invalid_field(
+            "/delivered_status", "only a BaseLinker store moves its orders to a delivered status"
+        )
     try:
-        await connections.set_delivered_status(
-            connection,
-            call.body["delivered_status"],
-            call.settings,
-            call.request.app.state.http_client,
+        await connections.set_write_back(
+            connection, tracking=body.get("write_tracking"), returns=body.get("write_returns")
         )
     except ValueError as exc:
-        raise invalid_field("/delivered_status", str(exc)) from None
+        field, _, words = str(exc).partition(": ")
+        raise invalid_field(f"/{field}", words) from None
+    if "delivered_status" in body:
+        try:
+            await connections.set_delivered_status(
+                connection,
+                body["delivered_status"],
+                call.settings,
+                call.request.app.state.http_client,
+            )
+        except ValueError as exc:
+            raise invalid_field("/delivered_status", str(exc)) from None
+    return Reply(200, store_json(connection))
+
+
+async def sync_store(call: Call) -> Reply:
+    """The Stores screen's **Sync now**: the store is due for the worker's next
+    ``sync-stores`` run (a paused store waits for working credentials)."""
+    connection = await PlatformConnection.get_or_none(
+        id=call.path["id"], merchant_id=call.merchant_id
+    )
+    if connection is None:
+        raise not_found("store")
+    await PlatformConnection.filter(id=connection.id).update(next_sync_at=call.now)
     return Reply(200, store_json(connection))
 
 
@@ -131,15 +168,31 @@ OPERATIONS = [
         "PATCH",
         PATH + "/{id}",
         "changeStore",
-        "Choose the BaseLinker order status a delivered parcel moves its order to",
+        "Choose what is written back to the store",
         _TAG,
         change_store,
         {200: STORE},
         body=STORE_PATCH,
         params=(_ID,),
-        description="BaseLinker only: the status is looked up in the account's "
+        description="`write_tracking` and `write_returns` are the Stores screen's boxes "
+        "(`422` for one the platform does not take: refunds go back to Shopify and "
+        "WooCommerce only, and BaseLinker's write-back is `delivered_status`). "
+        "`delivered_status`, BaseLinker only, is looked up in the account's "
         "`getOrderStatusList` (by name, any case, or id). A status the account lacks, or "
         "another platform's store, answers `422` listing the account's statuses and changes "
         "nothing; null or `none` turns the write-back off.",
+    ),
+    Operation(
+        "POST",
+        PATH + "/{id}/sync",
+        "syncStore",
+        "Sync the store now (the Stores screen's Sync now)",
+        _TAG,
+        sync_store,
+        {200: STORE},
+        params=(_ID,),
+        description="The store is read by the worker's next `sync-stores` run (every "
+        "minute), not within this request: `last_sync_at` tells when it ran. A paused "
+        "store (refused credentials) is not read until it is connected again.",
     ),
 ]

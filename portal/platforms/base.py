@@ -87,6 +87,9 @@ class ShopOrder:
     #: The store's own words: "PAID", "PARTIALLY_REFUNDED", "refunded", "cancelled" …
     financial_status: str = ""
     refunded: Decimal = Decimal("0")
+    #: What the customer paid for delivery (tax included): a withdrawal from the whole
+    #: order refunds it (Directive 2011/83/EU, Art. 13), and claims count it.
+    shipping_total: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,6 +222,7 @@ def parse_order(
         ],
         parcels=order_parcels(order, packages),
         financial_status=statuses.get(str(order.get("order_status_id")), ""),
+        shipping_total=_money(order.get("delivery_price")),
     )
 
 

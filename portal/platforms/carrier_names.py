@@ -9,6 +9,7 @@ from the number.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: Normalised store name -> carrier key.
 NAMES: dict[str, str] = {
@@ -35,17 +36,52 @@ NAMES: dict[str, str] = {
     "gls": "gls",
     "fan courier": "fan_courier",
     "fancourier": "fan_courier",
+    "fanbox": "fan_courier",
+    "fan courier fanbox": "fan_courier",
     "sameday": "sameday",
     "sameday courier": "sameday",
     "sameday easybox": "sameday",
+    "sameday locker": "sameday",
+    "easybox": "sameday",
     "cargus": "cargus",
     "urgent cargus": "cargus",
     "easypost": "easypost",
+    # Greece, Bulgaria, Ukraine, Russia: the Latin names and those in the shop's script.
+    "acs": "acs",
+    "acs courier": "acs",
+    "acs courier sa": "acs",
+    "box now": "boxnow",
+    "boxnow": "boxnow",
+    "elta": "elta",
+    "elta courier": "elta",
+    "hellenic post": "elta",
+    "ελτα": "elta",
+    "ελτα courier": "elta",
+    "ελληνικα ταχυδρομεια": "elta",
+    "speedy": "speedy",
+    "спиди": "speedy",
+    "econt": "econt",
+    "econt express": "econt",
+    "еконт": "econt",
+    "еконт експрес": "econt",
+    "nova poshta": "nova_poshta",
+    "novaposhta": "nova_poshta",
+    "нова пошта": "nova_poshta",
+    "новая почта": "nova_poshta",
+    "cdek": "cdek",
+    "сдэк": "cdek",
+    "russian post": "russian_post",
+    "pochta rossii": "russian_post",
+    "почта россии": "russian_post",
 }
 
 
 def _normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+    """Lower case, accents dropped, words of letters and digits in any script."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c)
+    )
+    return re.sub(r"[\W_]+", " ", plain).strip()
 
 
 def carrier_key(name: str | None, offered: list[str]) -> str | None:

@@ -314,6 +314,32 @@ async def known_order_statuses(
         return KnownStatuses(known, exc)
 
 
+#: Stores a resolved return's refund can be written back to (PrestaShop's webservice
+#: documents no refund; BaseLinker's write-back is the delivered status alone).
+REFUNDS_WRITTEN_BACK = (Platform.SHOPIFY, Platform.WOOCOMMERCE)
+
+
+async def set_write_back(
+    connection: PlatformConnection, *, tracking: bool | None, returns: bool | None
+) -> None:
+    """Switch writing tracking and resolved returns' refunds back to the store, as the
+    Stores screen's boxes do (``None`` leaves one as it is). ValueError naming the field
+    for a switch the platform does not take; nothing changes then."""
+    if connection.platform == Platform.BASELINKER and tracking is not None:
+        raise ValueError("write_tracking: a BaseLinker store's write-back is its delivered status")
+    if returns and connection.platform not in REFUNDS_WRITTEN_BACK:
+        raise ValueError(
+            f"write_returns: {connection.platform.value} takes no refunds written back"
+        )
+    changes: dict[str, bool] = {}
+    if tracking is not None:
+        changes["write_tracking"] = connection.write_tracking = tracking
+    if returns is not None:
+        changes["write_returns"] = connection.write_returns = returns
+    if changes:
+        await PlatformConnection.filter(id=connection.id).update(**changes)
+
+
 async def set_delivered_status(
     connection: PlatformConnection,
     choice: str | None,

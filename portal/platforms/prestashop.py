@@ -256,6 +256,7 @@ def parse_order(order: dict[str, Any], related: Related, shop: ShopSettings) -> 
         cancelled_at=cancelled_at,
         financial_status=shop.state_names.get(state, ""),
         refunded=refunded,
+        shipping_total=_money(order.get("total_shipping_tax_incl") or order.get("total_shipping")),
     )
 
 

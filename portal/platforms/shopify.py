@@ -205,6 +205,7 @@ def parse_order_node(node: dict[str, Any]) -> ShopOrder:
         refunded=_money(
             ((node.get("totalRefundedSet") or {}).get("shopMoney") or {}).get("amount")
         ),
+        shipping_total=_shop_money(node.get("totalShippingPriceSet")),
     )
 
 
@@ -288,6 +289,9 @@ def parse_order_webhook(body: dict[str, Any]) -> ShopOrder:
         cancelled_at=_time(body.get("cancelled_at")),
         financial_status=(body.get("financial_status") or "").upper(),
         refunded=refunded,
+        shipping_total=_money(
+            ((body.get("total_shipping_price_set") or {}).get("shop_money") or {}).get("amount")
+        ),
     )
 
 

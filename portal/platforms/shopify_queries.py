@@ -9,8 +9,8 @@ from __future__ import annotations
 
 # Page sizes keep every query's requested cost (portal/platforms/shopify_cost.py) at or
 # under Shopify's 1,000-point single-query limit; tests/platforms/test_shopify_cost.py
-# checks each query as sent. An order page costs 2 + ORDERS_PAGE x (11 + 3 x LINE_ITEMS_PAGE
-# + FULFILMENTS_PAGE x (3 + TRACKING_PAGE)) = 902; a product page 2 + PRODUCTS_PAGE x
+# checks each query as sent. An order page costs 2 + ORDERS_PAGE x (13 + 3 x LINE_ITEMS_PAGE
+# + FULFILMENTS_PAGE x (3 + TRACKING_PAGE)) = 942; a product page 2 + PRODUCTS_PAGE x
 # (3 + 2 x VARIANTS_PAGE) = 862. What a nested page leaves out is fetched per order or
 # product by the follow-up queries below.
 ORDERS_PAGE = 20
@@ -33,6 +33,7 @@ FULFILMENT_FIELDS = "id status trackingInfo(first: {tracking}) {{ company number
 ORDER_FIELDS = f"""
 id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus
 totalRefundedSet {{ shopMoney {{ amount }} }}
+totalShippingPriceSet {{ shopMoney {{ amount }} }}
 customer {{
   id email phone firstName lastName
   emailMarketingConsent {{ marketingState }}

@@ -245,6 +245,7 @@ def _order_fields(order: ShopOrder, customer: Buyer | None) -> dict[str, Any]:
         "email": (order.email or (customer.email if customer else None) or "")[:254],
         "currency": order.currency[:3],
         "placed_at": order.placed_at,
+        "shipping_total": order.shipping_total.quantize(Decimal("0.01")),
         "ship_name": a.name[:200],
         "ship_line1": a.line1[:200],
         "ship_line2": a.line2[:200],

@@ -137,6 +137,7 @@ def parse_order(body: dict[str, Any]) -> ShopOrder:
         cancelled_at=(_time(body.get("date_modified_gmt")) if status == "cancelled" else None),
         financial_status=status,
         refunded=sum((_money(r.get("total")) for r in body.get("refunds") or []), Decimal("0")),
+        shipping_total=_money(body.get("shipping_total")) + _money(body.get("shipping_tax")),
     )
 
 

@@ -22,6 +22,7 @@ from portal.event_catalogue import RETURN_RESOLVED
 from portal.leased_queue import LeasedQueue, backoff_delay
 from portal.models import (
     DomainEvent,
+    Merchant,
     Platform,
     PlatformConnection,
     PlatformPush,
@@ -31,6 +32,8 @@ from portal.models import (
     Shipment,
 )
 from portal.models.returns import ReturnItem, ReturnRequest
+from portal.notifications import phrases
+from portal.notifications.context import carrier_name
 from portal.platforms.base import PlatformError, Revoked
 from portal.platforms.connections import PlatformClient, client_for, pause
 from portal.settings import Settings
@@ -45,18 +48,16 @@ BACKOFF_CAP = timedelta(hours=6)
 
 _QUEUE = LeasedQueue(PlatformPush, due_field="next_attempt_at")
 
+
 #: How the order note words a status (WooCommerce), and Shopify's event message.
-STATUS_WORDS = {
-    "info_received": "label created",
-    "in_transit": "in transit",
-    "out_for_delivery": "out for delivery",
-    "failed_attempt": "delivery attempted",
-    "available_for_pickup": "ready for pickup",
-    "delivered": "delivered",
-    "exception": "exception",
-    "returned_to_sender": "returned to sender",
-    "expired": "no updates from the carrier",
-}
+def tracking_note(shipment: Shipment, status: str, locale: str) -> str:
+    """The order note (WooCommerce) or fulfilment event message (Shopify) for a status, in
+    the shop's language: "Coletul 1SDY241067423 (Sameday): livrat." """
+    return phrases.words(locale)["sms_status"].format(
+        number=shipment.tracking_number,
+        carrier=carrier_name(shipment.carrier_key),
+        status=phrases.status_words(status, locale),
+    )
 
 
 async def _live_connections(ids: set[int], conn: Any, flag: str) -> dict[int, PlatformConnection]:
@@ -111,6 +112,11 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
     connections = await _live_connections(
         {r.connection_id for r in (*parcels.values(), *orders.values())}, conn, "write_tracking"
     )
+    locales = dict(
+        await Merchant.filter(id__in=sorted({c.merchant_id for c in connections.values()}))
+        .using_db(conn)
+        .values_list("id", "default_locale")
+    )
     pushes = []
     for event in batch:
         shipment = shipments.get(event.subject_id)
@@ -129,7 +135,6 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
             status != "delivered" or connection.delivered_status_id is None
         ):
             continue  # only delivery moves a BaseLinker order, to the merchant's status
-        words = STATUS_WORDS.get(status, status.replace("_", " "))
         pushes.append(
             PlatformPush(
                 connection_id=connection.id,
@@ -150,7 +155,9 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
                     if order
                     else None,
                     "from_store": parcel is not None,
-                    "message": f"Parcel {shipment.tracking_number}: {words}",
+                    "message": tracking_note(
+                        shipment, status, locales.get(connection.merchant_id) or "en"
+                    ),
                     # BaseLinker: the merchant's status a delivered order moves to.
                     **(
                         {"order_status_id": connection.delivered_status_id}

@@ -7,6 +7,7 @@ client in ``tests/api/conftest.py``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -48,6 +49,23 @@ def test_every_route_is_documented() -> None:
     assert routed == set(DOCUMENT["paths"])
     for op in operations_with_document():
         assert op.method.lower() in DOCUMENT["paths"][PREFIX + op.path]
+
+
+def test_every_operation_docs_api_md_names_exists() -> None:
+    """A shop following docs/api.md calls what it names: each `METHOD /path` (relative to
+    the base path, or under it) is an operation of the document."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s?]*)", text))
+    assert len(named) > 40, "the operations table was read"
+    missing = []
+    for method, path in sorted(named):
+        full = path if path.startswith(PREFIX) else PREFIX + path
+        pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(full)))
+        if not any(
+            pattern.fullmatch(p) and method.lower() in ops for p, ops in DOCUMENT["paths"].items()
+        ):
+            missing.append(f"{method} {path}")
+    assert missing == []
 
 
 def test_the_document_is_structurally_valid() -> None:

@@ -8,6 +8,7 @@ tests/fixtures/baselinker/SOURCE.md)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import httpx
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 
 from portal.crypto import encrypt_json
 from portal.models import Merchant, Platform, PlatformConnection
+from portal.platforms.backfill import claim_due
 from tests import factories
 from tests.platforms.fake_baselinker import BASELINKER_TOKEN
 from tests.platforms.fakes import fixture
@@ -85,3 +87,66 @@ async def test_a_status_the_account_lacks_and_another_shops_store_change_nothing
     other = await api.patch(f"/api/v1/stores/{theirs.id}", json={"delivered_status": "1053"})
     assert other.status_code == 404
     assert (await PlatformConnection.get(id=theirs.id)).delivered_status_id is None
+
+
+async def test_a_shop_on_the_api_alone_switches_the_write_back_as_the_stores_screen_does(
+    api: httpx.AsyncClient, api_app: Starlette, shop: Merchant
+) -> None:
+    """docs/platforms.md: tracking goes back to Shopify, WooCommerce and PrestaShop,
+    refunds of resolved returns to Shopify and WooCommerce; BaseLinker's write-back is its
+    delivered status."""
+    secret = encrypt_json(
+        api_app.state.settings, {"consumer_key": "ck_1", "consumer_secret": "cs_1"}
+    )
+    woo = await PlatformConnection.create(
+        merchant=shop, platform=Platform.WOOCOMMERCE, shop_url="https://sklep.example.ro",
+        credentials_encrypted=secret,
+    )  # fmt: skip
+    presta = await PlatformConnection.create(
+        merchant=shop, platform=Platform.PRESTASHOP, shop_url="https://presta.example.ro",
+        credentials_encrypted=secret, write_tracking=False,
+    )  # fmt: skip
+    base = await baselinker_store(api_app, shop)
+
+    on = await api.patch(f"/api/v1/stores/{woo.id}", json={"write_returns": True})
+    assert on.status_code == 200, on.text
+    assert (on.json()["write_tracking"], on.json()["write_returns"]) == (True, True)
+    off = await api.patch(f"/api/v1/stores/{woo.id}", json={"write_tracking": False})
+    assert (off.json()["write_tracking"], off.json()["write_returns"]) == (False, True)
+    saved = await PlatformConnection.get(id=woo.id)
+    assert (saved.write_tracking, saved.write_returns) == (False, True)
+
+    tracked = await api.patch(f"/api/v1/stores/{presta.id}", json={"write_tracking": True})
+    assert tracked.json()["write_tracking"] is True
+    for store, change, pointer in [
+        (presta, {"write_returns": True}, "/write_returns"),
+        (base, {"write_returns": True}, "/write_returns"),
+        (base, {"write_tracking": True}, "/write_tracking"),
+        (woo, {"write_returns": False, "delivered_status": "Shipped"}, "/delivered_status"),
+    ]:
+        refused = await api.patch(f"/api/v1/stores/{store.id}", json=change)
+        assert refused.status_code == 422, refused.text
+        assert [e["pointer"] for e in refused.json()["errors"]] == [pointer]
+    assert (await PlatformConnection.get(id=presta.id)).write_returns is False
+    assert (await PlatformConnection.get(id=woo.id)).write_returns is True, "all or nothing"
+    assert (await PlatformConnection.get(id=base.id)).write_tracking is False
+
+
+async def test_sync_now_makes_the_store_due_for_the_workers_next_sync(
+    api: httpx.AsyncClient, api_app: Starlette, shop: Merchant
+) -> None:
+    """The Stores screen's Sync now, for a shop on the API alone: the worker's
+    ``sync-stores`` job (every minute) reads the store on its next run."""
+    store = await baselinker_store(api_app, shop)
+    later = datetime.now(UTC) + timedelta(minutes=15)
+    await PlatformConnection.filter(id=store.id).update(next_sync_at=later)
+    assert await claim_due(datetime.now(UTC)) is None, "synced a moment ago"
+
+    asked = await api.post(f"/api/v1/stores/{store.id}/sync")
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["id"] == store.id
+    claimed = await claim_due(datetime.now(UTC))
+    assert claimed is not None and claimed.id == store.id
+
+    theirs = await baselinker_store(api_app, await factories.merchant())
+    assert (await api.post(f"/api/v1/stores/{theirs.id}/sync")).status_code == 404

@@ -153,6 +153,7 @@ async def test_backfill_reads_250_orders_in_pages_of_100_and_tracks_a_package(
         "klient0@example.pl", "John Doe", "ul. Długa 12", "Kraków",
     )  # fmt: skip
     assert (order.ship_postal_code, order.ship_country, order.currency) == ("31-147", "PL", "PLN")
+    assert order.shipping_total == Decimal("10.00"), "delivery as paid, refunded on withdrawal"
     assert order.placed_at == BASE - timedelta(minutes=1)
     items = await OrderItem.filter(order_id=order.id)
     assert [(i.sku, i.quantity, i.unit_price) for i in items] == [("LU4235", 2, Decimal("20"))]

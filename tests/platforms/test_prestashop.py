@@ -125,6 +125,7 @@ async def test_backfill_reads_250_orders_in_offset_pages_with_their_customers_on
         "klient0@example.pl", "John DOE", "ul. Marszałkowska 1", "Warszawa",
     )  # fmt: skip
     assert (order.ship_postal_code, order.ship_country, order.currency) == ("00-624", "PL", "PLN")
+    assert order.shipping_total == Decimal("8.40"), "delivery as paid, refunded on withdrawal"
     # 09:00 in Warsaw (its PS_TIMEZONE) on 1 November is 08:00 UTC.
     assert order.placed_at == BASE
     items = await OrderItem.filter(order_id=order.id).order_by("id")

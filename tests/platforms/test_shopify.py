@@ -160,6 +160,7 @@ async def test_backfill_reads_250_orders_across_pages_once(
     assert (first.ship_city, first.ship_country, first.email) == (
         "Louisville", "US", "buyer0@mail.example.com",
     )  # fmt: skip
+    assert first.shipping_total == Decimal("10.00"), "delivery as paid, refunded on withdrawal"
     item = await OrderItem.get(order_id=first.id)
     variant = await ProductVariant.get(sku="IPOD2008GREEN")
     assert (item.variant_id, variant.stock, variant.product_ref) == (variant.id, 20, "ipod-nano")
@@ -223,7 +224,7 @@ async def test_signed_webhooks_create_the_order_then_its_shipment_and_delivery_g
     )  # fmt: skip
     assert created.status_code == 200, created.text
     order = await Order.get(number="#9999")
-    assert order.email == "jon@example.com"
+    assert (order.email, order.shipping_total) == ("jon@example.com", Decimal("10.00"))
     assert [i.sku for i in await OrderItem.filter(order_id=order.id).order_by("id")] == [
         "draft-151", "IPOD2008PINK",
     ]  # fmt: skip

@@ -176,8 +176,8 @@ async def test_a_page_refused_as_too_costly_is_asked_again_at_half_the_size(
         second = await client.orders(first.next, None)
 
     sizes = [(cost, variables["first"]) for _name, cost, variables in store.asked]
-    # 902 points refused (MAX_COST_EXCEEDED), 452 answered; the next page starts at 10.
-    assert sizes == [(902, 20), (452, 10), (452, 10)]
+    # 942 points refused (MAX_COST_EXCEEDED), 472 answered; the next page starts at 10.
+    assert sizes == [(942, 20), (472, 10), (472, 10)]
     assert (len(first.records), len(second.records)) == (10, 10)
     assert client.page_sizes["orders"] == 10
 

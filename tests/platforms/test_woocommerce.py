@@ -128,6 +128,7 @@ async def test_backfill_follows_the_link_header_through_250_orders_once(
     assert (order.email, order.ship_city, order.ship_postal_code) == (
         "buyer0@example.com", "San Francisco", "94103",
     )  # fmt: skip
+    assert order.shipping_total == Decimal("10.00"), "delivery as paid, refunded on withdrawal"
     items = await OrderItem.filter(order_id=order.id).order_by("id")
     assert [(i.sku, i.quantity, i.variant_options) for i in items] == [
         ("woo-93", 2, {}), ("Bar3", 1, {"Color": "Black", "Size": "M Test"}),
@@ -165,7 +166,7 @@ async def test_signed_webhooks_bring_the_order_and_its_parcel_and_the_delivery_g
     await push_once(settings, client=http)
 
     assert store.notes == [
-        {"order": "727", "note": f"Parcel {DHL_NUMBER}: delivered", "customer_note": False}
+        {"order": "727", "note": f"Parcel {DHL_NUMBER} (DHL): Delivered.", "customer_note": False}
     ]
     assert store.trackings == []  # the parcel came from the extension: not added twice
 

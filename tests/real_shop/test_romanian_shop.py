@@ -1,0 +1,569 @@
+"""A Romanian shop that never loaded the demo, walked through end to end as its owner
+follows README.md and docs/.
+
+*Magazin Ana* (Bucharest, prices in RON) is made with ``portal merchant create --locale ro
+--country RO``, ``portal user create`` and ``portal apikey create``; its Sameday account,
+settings, return policy and return reasons go through ``/api/v1``; its WooCommerce store
+is connected with ``portal connect woocommerce`` (the command's own function, in this
+process, so the store can be faked at HTTP) and imported by the worker's ``sync-stores``
+job. A customer in Bucharest orders two tees and socks; her parcel goes to an easybox.
+Messages go through a real SMTP server (aiosmtpd) and, once she agrees to texts on the
+preferences page, through the twilio library to Twilio's Messages API (respx). She reads
+the tracking page and the returns pages in Romanian, exchanges a tee for another size and
+withdraws from the rest of the contract (Directive 2011/83/EU, 14 days).
+
+What is faked, and where its shapes come from:
+
+- WooCommerce's REST API v3 (``/wp-json/wc/v3``): orders, products and variations, and
+  webhooks, shaped as https://woocommerce.github.io/woocommerce-rest-api-docs/ shows them
+  ("Retrieve an order", "Retrieve a product", "List all product variations", "Create a
+  webhook"; the order's ``_wc_shipment_tracking_items`` meta is the Shipment Tracking
+  extension's, https://woocommerce.com/document/shipment-tracking/). The order starts from
+  tests/fixtures/woocommerce/order.json.
+- Sameday's client API (``POST /api/authenticate``, ``GET /api/client/awb/{awb}/status``),
+  shaped as its PHP SDK's documented answers (tests/fixtures/sameday/SOURCE.md:
+  https://github.com/sameday-courier/php-sdk, ``tests/Responses/``); the easybox and
+  delivered scans are those of tests/fixtures/sameday/easybox.json and delivered.json.
+- Twilio's Messages API, as :class:`tests.real_shop.helpers.FakeTwilio`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from starlette.applications import Starlette
+
+from portal.cli import connect_store
+from portal.models import Order, ReturnRequest, Shipment, Withdrawal
+from portal.platforms.backfill import sync_job
+from portal.platforms.writeback import push_once
+from tests.api.conftest import api_client
+from tests.conftest import client_for
+from tests.notifications.helpers import SmtpSink
+from tests.real_shop.helpers import (
+    MESSAGES_URL,
+    FakeTwilio,
+    SignedUp,
+    csrf_in,
+    drain_outbox,
+    parcel_behind,
+    poll_when_due,
+    portal_command,
+    tracking_link_in,
+    worker_pass,
+)
+from tests.returns_page.helpers import draft_of
+
+pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+STORE = "https://magazin-ana.test"
+WOO_KEY = "ck_" + "1a" * 20
+WOO_SECRET = "cs_" + "2b" * 20
+SAMEDAY = "https://api.sameday.ro"
+SAMEDAY_USER, SAMEDAY_PASSWORD = "magazin_api", "parola-sameday"
+SAMEDAY_TOKEN = "0123456789abcdef0123456789abcdef"
+AWB = "4EMGLN111222333"
+HOME_AWB = "1SDY241067423"
+EASYBOX = "easybox Mega Image Unirii"
+EMAIL = "ioana.popescu@example.test"
+BUCHAREST = timezone(timedelta(hours=2))
+#: What a browser set to Romanian asks for (pages follow it; the e-mails' links carry no
+#: language of their own).
+ROMANIAN_BROWSER = "ro-RO,ro;q=0.9,en-US;q=0.8,en;q=0.7"
+
+
+def fixture(platform: str, name: str) -> Any:
+    return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
+
+
+def woo_time(moment: datetime) -> str:
+    """WooCommerce's ``*_gmt`` fields: UTC without an offset."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# --- the WooCommerce store, faked at HTTP ------------------------------------------------
+
+
+def tee_product() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A variable product (Retrieve a product) and its variations (List all product
+    variations), sizes M and L, in RON."""
+    product = {
+        "id": 794, "name": "Tricou din bumbac", "slug": "tricou-din-bumbac", "type": "variable",
+        "status": "publish", "sku": "TRICOU", "price": "79.00", "regular_price": "",
+        "date_modified_gmt": woo_time(datetime.now(UTC) - timedelta(days=30)),
+        "manage_stock": False, "stock_quantity": None,
+        "attributes": [{"id": 0, "name": "Mărime", "position": 0, "visible": True,
+                        "variation": True, "options": ["M", "L"]}],
+        "variations": [795, 796], "meta_data": [],
+    }  # fmt: skip
+    variations = [
+        {"id": 795, "sku": "TRICOU-M", "price": "79.00", "regular_price": "79.00",
+         "manage_stock": True, "stock_quantity": 6, "stock_status": "instock",
+         "attributes": [{"id": 0, "name": "Mărime", "option": "M"}]},
+        {"id": 796, "sku": "TRICOU-L", "price": "79.00", "regular_price": "79.00",
+         "manage_stock": True, "stock_quantity": 4, "stock_status": "instock",
+         "attributes": [{"id": 0, "name": "Mărime", "option": "L"}]},
+    ]  # fmt: skip
+    return product, variations
+
+
+def ioana_order(placed: datetime) -> dict[str, Any]:
+    """Retrieve an order: two tees (M) and socks to Bucharest in RON, a Romanian phone as
+    customers type it, the Sameday easybox AWB from the Shipment Tracking extension."""
+    order = copy.deepcopy(fixture("woocommerce", "order.json"))
+    order.update(id=1201, number="1201", currency="RON", shipping_total="15.99", total="212.99")
+    order["date_created_gmt"] = order["date_modified_gmt"] = woo_time(placed)
+    person = {"first_name": "Ioana", "last_name": "Popescu", "company": "",
+              "address_1": "Bd. Unirii 15", "address_2": "Bl. 4, ap. 12",
+              "city": "București", "state": "B", "postcode": "030119", "country": "RO"}  # fmt: skip
+    order["billing"] = {**person, "email": EMAIL, "phone": "0722 123 456"}
+    order["shipping"] = dict(person)
+    order["meta_data"] = [
+        {"id": 21001, "key": "_wc_shipment_tracking_items",
+         "value": [{"tracking_provider": "Sameday", "custom_tracking_provider": "",
+                    "custom_tracking_link": "", "tracking_number": AWB,
+                    "date_shipped": str(int(placed.timestamp())),
+                    "tracking_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90"}]},
+    ]  # fmt: skip
+    order["line_items"] = [
+        {"id": 901, "name": "Tricou din bumbac - M", "product_id": 794, "variation_id": 795,
+         "quantity": 2, "tax_class": "", "subtotal": "158.00", "subtotal_tax": "0.00",
+         "total": "158.00", "total_tax": "0.00", "taxes": [],
+         "meta_data": [{"id": 3001, "key": "pa_marime", "value": "m",
+                        "display_key": "Mărime", "display_value": "M"}],
+         "sku": "TRICOU-M", "price": 79},
+        {"id": 902, "name": "Șosete", "product_id": 797, "variation_id": 0, "quantity": 1,
+         "tax_class": "", "subtotal": "39.00", "subtotal_tax": "0.00", "total": "39.00",
+         "total_tax": "0.00", "taxes": [], "meta_data": [], "sku": "SOSETE", "price": 39},
+    ]  # fmt: skip
+    return order
+
+
+def mihai_order(placed: datetime) -> dict[str, Any]:
+    """Another order: socks to Cluj, delivered home by a Sameday courier."""
+    order = ioana_order(placed)
+    order.update(id=1202, number="1202", total="54.99")
+    person = {"first_name": "Mihai", "last_name": "Ionescu", "company": "",
+              "address_1": "Str. Memorandumului 28", "address_2": "", "city": "Cluj-Napoca",
+              "state": "CJ", "postcode": "400114", "country": "RO"}  # fmt: skip
+    order["billing"] = {**person, "email": "mihai@example.test", "phone": "0745 987 654"}
+    order["shipping"] = dict(person)
+    order["meta_data"][0]["value"][0].update(
+        tracking_number=HOME_AWB, tracking_id="0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    )
+    order["line_items"] = [{**order["line_items"][1], "id": 903}]
+    return order
+
+
+@dataclass
+class FakeStore:
+    """``/wp-json/wc/v3``: orders, products, their variations and webhooks."""
+
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    variations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        token = base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {token}":
+            body = {"code": "woocommerce_rest_cannot_view", "data": {"status": 401},
+                    "message": "Sorry, you cannot list resources."}  # fmt: skip
+            return httpx.Response(401, json=body)
+        path = request.url.path.removeprefix("/wp-json/wc/v3")
+        if request.method == "GET" and path == "/orders":
+            return self.listing(request, self.orders)
+        if request.method == "GET" and path == "/products":
+            return self.listing(request, self.products)
+        found = re.fullmatch(r"/products/(\d+)/variations", path)
+        if request.method == "GET" and found:
+            return self.listing(request, self.variations.get(int(found.group(1)), []))
+        if request.method == "POST" and path == "/webhooks":
+            sent = json.loads(request.content)
+            self.hooks.append(sent)
+            made = {**fixture("woocommerce", "webhook_create.json"), "id": 140 + len(self.hooks)}
+            made.update(topic=sent["topic"], delivery_url=sent["delivery_url"])
+            return httpx.Response(201, json=made)
+        found = re.fullmatch(r"/orders/(\d+)/notes", path)
+        if request.method == "POST" and found:
+            self.notes.append({"order": found.group(1), **json.loads(request.content)})
+            return httpx.Response(201, json=fixture("woocommerce", "order_note_create.json"))
+        if path.endswith("/shipment-trackings"):  # the parcel came from the extension
+            raise AssertionError("a parcel read from the extension is not written back to it")
+        raise AssertionError(f"unexpected {request.method} {request.url}")
+
+    @staticmethod
+    def listing(request: httpx.Request, records: list[dict[str, Any]]) -> httpx.Response:
+        """One page, with the pagination headers the documentation shows."""
+        per_page = int(request.url.params.get("per_page", "10"))
+        page = int(request.url.params.get("page", "1"))
+        chunk = records[(page - 1) * per_page : page * per_page]
+        pages = -(-len(records) // per_page)
+        headers = {"X-WP-Total": str(len(records)), "X-WP-TotalPages": str(pages)}
+        return httpx.Response(200, json=chunk, headers=headers)
+
+
+# --- Sameday, faked at HTTP ------------------------------------------------------------
+
+
+@dataclass
+class FakeSameday:
+    """``POST /api/authenticate`` and ``GET /api/client/awb/{awb}/status``: the scans
+    Sameday knows per AWB, newest first, stamped when the test adds them."""
+
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    logins: int = 0
+
+    def scan(self, awb: str, scan: dict[str, Any]) -> None:
+        known = self.history.setdefault(awb, [])
+        stamp = datetime.now(BUCHAREST).replace(microsecond=0)
+        if known:
+            newest = datetime.fromisoformat(known[0]["statusDate"])
+            stamp = max(stamp, newest + timedelta(seconds=1))
+        known.insert(0, {**scan, "statusDate": stamp.isoformat()})
+
+    def authenticate(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["X-Auth-Username"] == SAMEDAY_USER
+        assert request.headers["X-Auth-Password"] == SAMEDAY_PASSWORD
+        self.logins += 1
+        token = {**fixture("sameday", "token.json"), "token": SAMEDAY_TOKEN}
+        return httpx.Response(200, json={**token, "expire_at": "2999-12-31 23:59"})
+
+    def status(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["X-AUTH-TOKEN"] == SAMEDAY_TOKEN
+        awb = request.url.path.split("/")[-2]
+        history = self.history.get(awb)
+        if not history:
+            return httpx.Response(404, json=fixture("sameday", "not_found.json"))
+        newest = history[0]
+        delivered = newest["statusId"] == 9
+        summary = {
+            "deliveredAt": newest["statusDate"] if delivered else "",
+            "lastDeliveryAttempt": newest["statusDate"] if delivered else "",
+            "delivered": delivered, "canceled": False, "deliveryAttempts": int(delivered),
+            "servicePayment": 0.0, "awbWeight": 1.0, "cashOnDelivery": 0.0,
+            "awbNumber": awb, "redirectionsAttempts": 0,
+        }  # fmt: skip
+        return httpx.Response(
+            200,
+            json={"expeditionSummary": summary, "expeditionStatus": newest,
+                  "parcelsStatus": [], "expeditionHistory": history},
+        )  # fmt: skip
+
+
+def sameday_scan(name: str, status_id: int) -> dict[str, Any]:
+    """The scan with ``status_id`` from a documented answer (tests/fixtures/sameday)."""
+    history = fixture("sameday", name)["expeditionHistory"]
+    return next(dict(s) for s in history if s["statusId"] == status_id)
+
+
+@dataclass
+class World:
+    store: FakeStore
+    sameday: FakeSameday
+    twilio: FakeTwilio
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    product, variations = tee_product()
+    outside = World(
+        FakeStore(products=[product], variations={794: variations}), FakeSameday(), FakeTwilio()
+    )
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="magazin-ana.test").mock(side_effect=outside.store.answer)
+        mock.post(f"{SAMEDAY}/api/authenticate").mock(side_effect=outside.sameday.authenticate)
+        mock.get(url__startswith=f"{SAMEDAY}/api/client/awb/").mock(
+            side_effect=outside.sameday.status
+        )
+        mock.post(MESSAGES_URL).mock(side_effect=outside.twilio.answer)
+        yield outside
+
+
+# --- the walk ----------------------------------------------------------------------------
+
+
+async def sign_up_romanian(app: Starlette) -> SignedUp:
+    """README, "The `portal` command": the shop, its owner and the checkout's API key."""
+    settings = app.state.settings
+    url, var_dir = settings.database_url, Path(settings.var_dir)
+    await portal_command(url, var_dir, "merchant", "create", "--slug", "magazin-ana",
+                         "--name", "Magazin Ana", "--time-zone", "Europe/Bucharest",
+                         "--locale", "ro", "--country", "RO")  # fmt: skip
+    email, password = "ana@magazin-ana.test", "o parolă destul de lungă"
+    await portal_command(url, var_dir, "user", "create", "--merchant", "magazin-ana",
+                         "--email", email, "--password", password, "--role", "owner")  # fmt: skip
+    printed = await portal_command(url, var_dir, "apikey", "create", "--merchant",
+                                   "magazin-ana", "--name", "magazin")  # fmt: skip
+    return SignedUp("magazin-ana", email, password, printed.strip().splitlines()[-1])
+
+
+def plain_text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())  # type: ignore[attr-defined]
+
+
+async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_withdrawal(
+    shop_app: Starlette, world: World, smtp_sink: SmtpSink
+) -> None:
+    settings = shop_app.state.settings
+    shop = await sign_up_romanian(shop_app)
+
+    async with (
+        api_client(shop_app, shop.api_key) as api,
+        client_for(shop_app) as customer,
+        httpx.AsyncClient(timeout=15.0) as http,
+    ):
+        customer.headers["Accept-Language"] = ROMANIAN_BROWSER
+        # docs/api.md, "Carrier accounts": the Sameday API user and password.
+        carriers = (await api.get("/api/v1/carriers")).json()["data"]
+        sameday = next(c for c in carriers if c["key"] == "sameday")
+        assert set(sameday["credential_fields"]) == {"username", "password"}
+        account = await api.post(
+            "/api/v1/carrier-accounts",
+            json={"carrier": "sameday", "name": "Sameday",
+                  "credentials": {"username": SAMEDAY_USER, "password": SAMEDAY_PASSWORD}},
+        )  # fmt: skip
+        assert account.status_code == 201, account.text
+        tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
+        assert tested.status_code == 200, tested.text
+        assert tested.json()["outcome"] == "ok", tested.json()
+
+        # docs/api.md, "Settings": support contact, text messages for the easybox and
+        # the delivery, no quiet hours.
+        patched = await api.patch(
+            "/api/v1/settings",
+            json={"support_email": "contact@magazin-ana.test", "support_phone": "+40 21 300 1234",
+                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
+                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
+                                         "delivered": ["email", "sms"]}},
+        )  # fmt: skip
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["default_locale"] == "ro"
+        assert patched.json()["time_zone"] == "Europe/Bucharest"
+
+        # docs/api.md, "Return reasons" and "Return policy": reasons in Romanian, exchanges
+        # free, returns sent back to the Bucharest warehouse.
+        for code, en, ro in [("size", "Wrong size", "Mărime greșită"),
+                             ("changed_mind", "Changed my mind", "M-am răzgândit")]:  # fmt: skip
+            made = await api.post("/api/v1/return-reasons",
+                                  json={"code": code, "labels": {"en": en, "ro": ro}})  # fmt: skip
+            assert made.status_code == 201, made.text
+        policy = await api.patch(
+            "/api/v1/return-policy",
+            json={"resolutions": ["refund", "exchange"], "return_shipping_fee": "14.99",
+                  "fee_waivers": {"exchange": True}, "auto_approve": {"enabled": True},
+                  "return_address": {"name": "Magazin Ana - Retururi",
+                                     "line1": "Str. Depozitului 3", "city": "Chiajna",
+                                     "postal_code": "077040", "country": "RO"}},
+        )  # fmt: skip
+        assert policy.status_code == 201, policy.text
+        assert policy.json()["eu_consumer_law"] is None  # follows the shop's country: RO
+
+        # docs/platforms.md, "WooCommerce: REST API keys": `portal connect woocommerce`.
+        args = argparse.Namespace(platform="woocommerce", merchant="magazin-ana", url=STORE,
+                                  key=WOO_KEY, secret=WOO_SECRET, no_webhooks=False)  # fmt: skip
+        said = await connect_store(args, settings, http)
+        assert said[:2] == [f"Connected woocommerce store {STORE} (0 orders).",
+                            "Webhooks registered: 4."], said  # fmt: skip
+        connected = (await api.get("/api/v1/stores")).json()["data"]
+        assert [(s["platform"], s["shop_url"]) for s in connected] == [("woocommerce", STORE)]
+        assert {h["delivery_url"] for h in world.store.hooks} == {
+            f"{settings.public_base_url}/webhooks/platforms/{connected[0]['id']}"
+        }
+
+        # Ioana and Mihai order; Sync now, and the worker's sync-stores job imports the
+        # orders and the product.
+        placed = datetime.now(UTC) - timedelta(hours=3)
+        world.store.orders += [ioana_order(placed), mihai_order(placed)]
+        asked = await api.post(f"/api/v1/stores/{connected[0]['id']}/sync")
+        assert asked.status_code == 200, asked.text
+        while await sync_job(settings, http):
+            pass
+        stores = (await api.get("/api/v1/stores")).json()["data"]
+        assert stores[0]["last_error"] is None and stores[0]["last_sync_at"], stores
+        order = (await api.get("/api/v1/orders/1201")).json()
+        assert (order["currency"], order["shipping_total"]) == ("RON", "15.99"), order
+        assert order["customer"]["phone"] == "+40722123456", "read with the Romanian address"
+        parcel = await Shipment.get(tracking_number=AWB)
+        assert parcel.carrier_key == "sameday"
+        tee = (await api.get("/api/v1/products/TRICOU")).json()
+        assert {v["sku"]: v["available"] for v in tee["variants"]} == {
+            "TRICOU-M": 6,
+            "TRICOU-L": 4,
+        }, tee
+
+        # Sameday: on its way, then in the easybox. E-mail in Romanian.
+        world.sameday.scan(AWB, sameday_scan("delivered.json", 4))
+        world.sameday.scan(HOME_AWB, sameday_scan("delivered.json", 4))
+        world.sameday.scan(HOME_AWB, sameday_scan("delivered.json", 9))
+        world.sameday.scan(AWB, sameday_scan("delivered.json", 56))
+        await worker_pass(shop_app, http)
+        parcel = await Shipment.get(tracking_number=AWB)
+        world.sameday.scan(AWB, sameday_scan("easybox.json", 33))
+        world.sameday.scan(AWB, sameday_scan("easybox.json", 78))
+        await poll_when_due(shop_app, http, parcel.id)
+        parcel = await Shipment.get(tracking_number=AWB)
+        assert parcel.status == "available_for_pickup", parcel.status
+        mails = [m for m in smtp_sink.messages if EMAIL in str(m["To"])]
+        assert [m["Subject"] for m in mails] == [
+            "Comanda ta de la Magazin Ana este pe drum",
+            f"Coletul tău te așteaptă la punctul de ridicare {EASYBOX}",
+        ]
+        assert all(m["Reply-To"] == "contact@magazin-ana.test" for m in mails)
+        assert f"te așteaptă la {EASYBOX} (Sameday)" in plain_text(mails[-1])
+        link = tracking_link_in(plain_text(mails[-1]))
+        assert parcel_behind(shop_app, link) == parcel.id
+
+        # The tracking page in Romanian: the easybox.
+        page = await customer.get(link)
+        assert page.status_code == 200
+        assert '<html lang="ro"' in page.text, page.text[:300]
+        assert EASYBOX in page.text
+
+        # She agrees to text messages on the preferences page the e-mail links to.
+        prefs = re.search(r"https?://\S+/unsubscribe/\S+", plain_text(mails[-1]))
+        assert prefs, plain_text(mails[-1])
+        prefs_path = httpx.URL(prefs.group(0).rstrip(">).")).path
+        form = await customer.get(prefs_path)
+        assert form.status_code == 200 and '<html lang="ro"' in form.text
+        saved = await customer.post(
+            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
+        )
+        assert saved.status_code == 200, saved.text
+
+        # Delivered: e-mail and a text to her +40 number.
+        world.sameday.scan(AWB, sameday_scan("delivered.json", 9))
+        await poll_when_due(shop_app, http, parcel.id)
+        parcel = await Shipment.get(tracking_number=AWB)
+        assert parcel.status == "delivered"
+        texts = world.twilio.texts()
+        assert [t["To"] for t in texts] == ["+40722123456"], texts
+        assert texts[0]["Body"].startswith("Magazin Ana: coletul tău a fost livrat.")
+        # The store's order gets a note, in the shop's language (docs/platforms.md).
+        await push_once(settings, client=http)
+        assert {"order": "1201", "note": f"Coletul {AWB} (Sameday): Livrat.",
+                "customer_note": False} in world.store.notes  # fmt: skip
+        assert parcel_behind(shop_app, texts[0]["Body"]) == parcel.id
+
+        # The returns page in Romanian: exchange one tee for an L.
+        start = await customer.get("/returns?shop=magazin-ana")
+        assert start.status_code == 200 and '<html lang="ro"' in start.text
+        found = await customer.post(
+            "/returns?shop=magazin-ana",
+            data={"order": "1201", "contact": EMAIL, "csrf_token": csrf_in(start.text)},
+        )
+        assert found.status_code == 303, found.text
+        order_page = await customer.get(found.headers["location"])
+        assert order_page.status_code == 200, order_page.text
+        text = order_page.text
+        assert "Withdraw" not in text
+        db_order = await Order.get(number="1201")
+        items = {i.sku: i for i in await db_order.items.all()}
+        tee_item = items["TRICOU-M"]
+        options = await customer.post(
+            f"/returns/orders/{db_order.id}/items",
+            data={"csrf_token": csrf_in(text), "draft": draft_of(text),
+                  f"quantity-{tee_item.id}": "1", f"reason-{tee_item.id}": "size"},
+            files={"unused": ("", b"", "application/octet-stream")},
+        )  # fmt: skip
+        assert options.status_code == 200, options.text
+        variant_l = re.search(r'<option value="(\d+)">Mărime: L · același preț</option>',
+                              options.text)  # fmt: skip
+        assert variant_l, "the other size is offered, at the same price"
+        review = await customer.post(
+            f"/returns/orders/{db_order.id}/options",
+            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
+                  f"resolution-{tee_item.id}": "exchange",
+                  f"variant-{tee_item.id}": variant_l.group(1), "method": "drop_off_label"},
+        )  # fmt: skip
+        assert review.status_code == 200, review.text
+        done = await customer.post(
+            f"/returns/orders/{db_order.id}/confirm",
+            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
+        )
+        assert done.status_code == 303, done.text
+        booked = await customer.get(done.headers["location"])
+        assert booked.status_code == 200 and '<html lang="ro"' in booked.text
+        exchange = await ReturnRequest.get()
+        assert (exchange.state, exchange.fees_total) == ("awaiting_shipment", 0), exchange.state
+        label = await customer.get(f"/returns/{exchange.number}/label.pdf")
+        assert label.status_code == 200, label.text
+        after = (await api.get("/api/v1/products/TRICOU")).json()
+        assert {v["sku"]: v["available"] for v in after["variants"]} == {
+            "TRICOU-M": 6,
+            "TRICOU-L": 3,
+        }, after
+
+        # The withdrawal from the rest of the contract: the socks, from the link every
+        # shipment e-mail carries (docs/returns.md, "The withdrawal function (EU)").
+        withdraw = re.search(r"https?://\S+/withdraw/start/\S+", plain_text(mails[-1]))
+        assert withdraw
+        opened = await customer.get(httpx.URL(withdraw.group(0)).path)
+        assert opened.status_code in (200, 303), opened.text
+        if opened.status_code == 303:
+            opened = await customer.get(opened.headers["location"])
+        assert opened.status_code == 200 and '<html lang="ro"' in opened.text, opened.text[:500]
+        socks = items["SOSETE"]
+        statement = {"csrf_token": csrf_in(opened.text), "name": "Ioana Popescu",
+                     "email": EMAIL, f"quantity-{socks.id}": "1"}  # fmt: skip
+        checked = await customer.post(f"/withdraw/orders/{db_order.id}", data=statement)
+        assert checked.status_code == 200, checked.text
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                 checked.text))  # fmt: skip
+        confirmed = await customer.post(f"/withdraw/orders/{db_order.id}/confirm", data=fields)
+        assert confirmed.status_code in (200, 303), confirmed.text
+        withdrawal = await Withdrawal.get()
+        assert withdrawal.locale == "ro"
+        await drain_outbox(shop_app, http)
+        withdrawn = await ReturnRequest.get(kind="withdrawal", order_id=db_order.id)
+        assert (withdrawn.refund_total, withdrawn.currency) == (39, "RON"), "part of the order"
+
+        # Mihai withdraws from his whole order: the delivery he paid is refunded too
+        # (Directive 2011/83/EU, Art. 13(1)), as WooCommerce's order says it was.
+        [delivered] = [m for m in smtp_sink.messages if m["To"] and "mihai@" in m["To"]]
+        withdraw = re.search(r"https?://\S+/withdraw/start/\S+", plain_text(delivered))
+        assert withdraw
+        async with client_for(shop_app) as his:
+            his.headers["Accept-Language"] = ROMANIAN_BROWSER
+            opened = await his.get(httpx.URL(withdraw.group(0)).path, follow_redirects=True)
+            assert opened.status_code == 200 and '<html lang="ro"' in opened.text
+            his_order = await Order.get(number="1202")
+            his_socks = await his_order.items.all().first()
+            assert his_socks is not None
+            statement = {"csrf_token": csrf_in(opened.text), "name": "Mihai Ionescu",
+                         "email": "mihai@example.test",
+                         f"quantity-{his_socks.id}": "1"}  # fmt: skip
+            checked = await his.post(f"/withdraw/orders/{his_order.id}", data=statement)
+            assert checked.status_code == 200, checked.text
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                     checked.text))  # fmt: skip
+            confirmed = await his.post(f"/withdraw/orders/{his_order.id}/confirm", data=fields)
+            assert confirmed.status_code in (200, 303), confirmed.text
+        whole = await ReturnRequest.get(kind="withdrawal", order_id=his_order.id)
+        assert whole.refund_total == Decimal("54.99"), "the socks and the delivery"
+        await drain_outbox(shop_app, http)
+        receipt = [m for m in smtp_sink.messages if "mihai@" in str(m["To"])][1]
+        assert receipt["Subject"] == "Am primit retragerea ta din contract (comanda 1202)"
+
+    # Set up through the API alone: nothing left to do but the optional branding.
+    async with api_client(shop_app, shop.api_key) as api:
+        setup = (await api.get("/api/v1/setup")).json()
+        assert setup["complete"], setup
