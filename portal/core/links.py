@@ -31,6 +31,21 @@ WITHDRAW_START_PATH = "/withdraw/start"
 START_MAX_AGE = int(timedelta(days=90).total_seconds())
 
 
+# --- the language a link opens its page in ---
+
+
+def in_language(url: str, locale: str) -> str:
+    """``url`` asking its page for ``locale`` (``?lang=``, which the page then remembers).
+
+    An e-mail is written in the customer's language, so the page it links to opens in the
+    same one even when the browser asks for another; the page's own language links still
+    switch it.
+    """
+    if not url or not locale:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={locale}"
+
+
 # --- tracking and preferences (notification messages) ---
 
 

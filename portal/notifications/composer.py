@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal.core import timezones
-from portal.core.links import PREFERENCES_PATH, preferences_link
+from portal.core.links import PREFERENCES_PATH, in_language, preferences_link
 from portal.core.phones import to_e164
 from portal.models import Channel, NotificationTemplate, OutboxMessage, WhatsAppTemplate
 from portal.notifications import channel_choice, outbox, webpush, whatsapp
@@ -172,19 +172,36 @@ def unique_key(
     return f"{key}:{occasion}" if occasion else key
 
 
+#: The variables that link to a customer's page, and the channels whose links name the
+#: message's language (an SMS keeps its link short; a WhatsApp button's URL is the
+#: approved template's).
+PAGE_LINKS = ("tracking_link", "return_link", "withdrawal_link", "survey_link")
+LINKS_IN_LANGUAGE = frozenset({Channel.EMAIL, Channel.PUSH})
+
+
 def context_for(
     settings: Settings, message: Message[Any], channel: Channel | str, locale: str
 ) -> dict[str, Any]:
-    """Every variable of the message: the shop and customer's, then the family's own."""
+    """Every variable of the message: the shop and customer's, then the family's own.
+
+    An e-mail's (and a push's) links to the customer's pages ask for the message's
+    language, so the page reads as the message did whatever the browser prefers.
+    """
     customer, order = message.customer, message.order
     name = (getattr(customer, "name", "") or "") if customer is not None else ""
-    return {
+    context = {
         "greeting": greeting(name, locale),
         "merchant": merchant_context(message.merchant, settings),
         "customer_name": name,
         "order_number": (getattr(order, "number", "") or "") if order is not None else "",
         **message.family.context(settings, message, Channel(channel), locale),
     }
+    if Channel(channel) in LINKS_IN_LANGUAGE:
+        for key in PAGE_LINKS:
+            value = context.get(key)
+            if isinstance(value, str) and value:
+                context[key] = in_language(value, locale)
+    return context
 
 
 def sample_context(
@@ -338,6 +355,8 @@ async def compose(
                 planned.append(substitute)
             continue
         link = preferences_link(settings, customer.id)
+        if channel in LINKS_IN_LANGUAGE:
+            link = in_language(link, locale)
         rendered = await _render_or_default(message, source_channel, locale, context, link, conn)
         scheduled_for = await outbox.enqueue(
             merchant_id=merchant.id,

@@ -4,6 +4,7 @@ default sent, a replay writes nothing, consent and the merchant's rules choose c
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -99,6 +100,26 @@ async def test_consent_and_the_merchants_rules_choose_the_channels(
     assert text.recipient == "+48601234567" and text.body_html is None
     opted_out = await _message(family, settings, email_opt_in=False)
     assert await _compose(opted_out, settings) == []
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.key)
+async def test_an_emails_page_links_ask_for_the_messages_language_an_sms_link_stays_short(
+    family: composer.Family[object], settings: Settings, db: str
+) -> None:
+    message = await _message(family, settings, locale="ro", phone="+40722123456", sms_opt_in=True)
+    message.merchant.notification_rules = {message.trigger: ["email", "sms"]}
+
+    keys = await _compose(message, settings)
+
+    sent = {m.channel: m for m in await OutboxMessage.filter(unique_key__in=keys)}
+    assert set(sent) == {Channel.EMAIL, Channel.SMS}
+    base = re.escape(settings.public_base_url)
+    mail_links = re.findall(rf"{base}/[^\s\"<>]+", sent[Channel.EMAIL].body_text)
+    assert mail_links, sent[Channel.EMAIL].body_text
+    assert all(link.endswith(("?lang=ro", "&lang=ro")) for link in mail_links), mail_links
+    assert "/unsubscribe/" in " ".join(mail_links)  # the preferences page too
+    sms_links = re.findall(rf"{base}/\S+", sent[Channel.SMS].body_text)
+    assert sms_links and not any("lang=" in link for link in sms_links), sms_links
 
 
 def test_every_channel_has_one_class_in_the_dispatchers_table() -> None:

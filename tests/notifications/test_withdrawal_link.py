@@ -46,7 +46,9 @@ def test_a_shop_in_the_eu_links_every_shipment_email_to_the_withdrawal_function(
 ) -> None:
     order = SimpleNamespace(id=9, number="PL-9", ship_country="PL")
     email = _email("PL", order, locale)
-    link = links.withdrawal_url(SETTINGS, 1, 9)
+    # in the e-mail's language, as every page link of an e-mail (docs/notifications.md)
+    link = links.in_language(links.withdrawal_url(SETTINGS, 1, 9), locale)
+    assert link.endswith(f"?lang={locale}")
     assert f"{words}: {link}" in email
     assert f'href="{link}"' in email
 

@@ -52,7 +52,8 @@ def test_the_email_button_invites_to_the_survey(settings: Settings) -> None:
     rendered = _render(settings, DEFAULT_EMAIL, Channel.EMAIL, "en", about_return=False)
     assert rendered.subject == "How did we do?"
     assert rendered.html is not None
-    assert f'href="{LINK}"' in rendered.html and "Answer the survey" in rendered.html
+    # the link asks for the e-mail's language (docs/notifications.md)
+    assert f'href="{LINK}?lang=en"' in rendered.html and "Answer the survey" in rendered.html
     assert "Track your parcel" not in rendered.html
     assert "delivery went" in rendered.text and LINK in rendered.text
 

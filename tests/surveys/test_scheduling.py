@@ -45,7 +45,7 @@ async def test_a_delivery_past_its_delay_gets_a_survey_and_an_email(
     assert survey.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in survey.token_hash
     assert message.body_html is not None and "Answer the survey" in message.body_html
-    assert f'href="https://portal.test/s/{token}"' in message.body_html
+    assert f'href="https://portal.test/s/{token}?lang=en"' in message.body_html
 
 
 async def test_a_delivery_inside_its_delay_waits(db: str, settings: Settings) -> None:
