@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             field=fields.JSONField(
                 null=True,
                 default=list,
-                description='The line item categories it applies to (``OrderItem.category``); empty or null:',
+                description='The line item categories (``OrderItem.category``) the reason applies to',
                 encoder=functools.partial(dumps, separators=(',', ':')),
                 decoder=loads,
             ),

@@ -222,11 +222,12 @@ async def _items_posted(
                 errors[item_id] = wording.refusal("quantity")
             elif reason is None and choice.reason in every_reason:
                 errors[item_id] = wording.refusal("reason_category")
-            elif reason is None:
+            elif reason is None and (reasons or choice.reason):
                 errors[item_id] = _("Choose why you are returning this item.")
-            elif reason.requires_photo and not choice.photo:
+            # No reason applies to the item: it is returned without one.
+            elif reason is not None and reason.requires_photo and not choice.photo:
                 errors[item_id] = wording.refusal("photo_required")
-            elif reason.requires_comment and not choice.comment:
+            elif reason is not None and reason.requires_comment and not choice.comment:
                 errors[item_id] = wording.refusal("comment_required")
             elif (typed := len(_text(form, f"comment-{item_id}", 10**9))) > MAX_COMMENT:
                 errors[item_id] = _(
