@@ -56,7 +56,7 @@ _CATEGORIES: dict[str, Schema] = {
     "categories": {
         "type": "array",
         "maxItems": CATEGORIES_MAX,
-        "items": string(maxLength=CATEGORY_MAX),
+        "items": string(minLength=1, maxLength=CATEGORY_MAX),
         "description": "The line item categories (an order line's `category`, matched "
         "exactly) it applies to: customers returning an item of another category are not "
         "offered it, and `POST /returns` refuses it for them (`reason_category`). Empty: "
