@@ -222,9 +222,9 @@ async def _items_posted(
                 errors[item_id] = wording.refusal("quantity")
             elif reason is None and choice.reason in every_reason:
                 errors[item_id] = wording.refusal("reason_category")
+            # An item no reason applies to is returned without one.
             elif reason is None and (reasons or choice.reason):
                 errors[item_id] = _("Choose why you are returning this item.")
-            # No reason applies to the item: it is returned without one.
             elif reason is not None and reason.requires_photo and not choice.photo:
                 errors[item_id] = wording.refusal("photo_required")
             elif reason is not None and reason.requires_comment and not choice.comment:
