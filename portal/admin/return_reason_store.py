@@ -8,6 +8,10 @@ reason), ordered by ``position`` among their siblings. A reason a return already
 is history — return rate by reason counts it — so its code cannot change and it cannot be
 deleted; it is switched off instead (``active`` false: customers no longer see it, the
 returns that gave it and the analytics keep it).
+
+A reason may list the product categories it applies to (``categories``; empty: every
+category; :mod:`portal.returns.reason_categories` says how a reason under a heading takes the
+heading's list). Each is trimmed, at most as long as a line item's category, and said once.
 """
 
 from __future__ import annotations
@@ -24,11 +28,15 @@ from tortoise.transactions import in_transaction
 from portal import i18n
 from portal.admin.return_words import reason_label
 from portal.i18n import _
-from portal.models import ReturnItem, ReturnPolicy, ReturnReason
+from portal.models import OrderItem, ReturnItem, ReturnPolicy, ReturnReason
 
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 LABEL_MAX = 200
 FLAGS = ("requires_photo", "requires_comment", "waives_fees")
+#: A reason's category is compared with a line item's: no longer than its column.
+CATEGORY_MAX: int = OrderItem._meta.fields_map["category"].max_length  # type: ignore[attr-defined]
+#: How many categories one reason may list.
+CATEGORIES_MAX = 100
 
 #: Why :func:`forget` kept a reason.
 Kept = Literal["used", "children"]
@@ -76,12 +84,52 @@ def values_of(reason: ReturnReason | None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "code": reason.code if reason else "",
         "parent": str(reason.parent_id or "") if reason else "",
+        "categories": list(reason.categories or []) if reason else [],
     }
     for flag in FLAGS:
         values[flag] = bool(getattr(reason, flag)) if reason else False
     for locale in i18n.LOCALES:
         values[f"label_{locale}"] = str(labels.get(locale) or "")
     return values
+
+
+def category_problems(given: Any) -> dict[int | None, str]:
+    """What is wrong with a list of categories: by index (0 first), or ``None`` for the
+    list itself."""
+    if not isinstance(given, list):
+        return {None: _("List the categories as text.")}
+    if len(given) > CATEGORIES_MAX:
+        return {None: _("List at most %(max)d categories.") % {"max": CATEGORIES_MAX}}
+    problems: dict[int | None, str] = {}
+    for index, category in enumerate(given):
+        if not isinstance(category, str) or not category.strip():
+            problems[index] = _("Category %(number)d is empty: write one or leave it out.") % {
+                "number": index + 1
+            }
+        elif len(category.strip()) > CATEGORY_MAX:
+            problems[index] = _("Category “%(category)s” is longer than %(max)d characters.") % {
+                "category": category.strip()[:40],
+                "max": CATEGORY_MAX,
+            }
+    return problems
+
+
+def clean_categories(given: list[str]) -> list[str]:
+    """Checked categories trimmed, each once, in the order given."""
+    return list(dict.fromkeys(category.strip() for category in given))
+
+
+async def order_categories(merchant_id: int, limit: int = 50) -> list[str]:
+    """The categories the shop's order lines have (a hint for the reasons screen)."""
+    rows: list[Any] = await (
+        OrderItem.filter(order__merchant_id=merchant_id, category__isnull=False)
+        .exclude(category="")
+        .distinct()
+        .order_by("category")
+        .limit(limit)
+        .values_list("category", flat=True)
+    )
+    return [str(row) for row in rows]
 
 
 def validate(
@@ -111,7 +159,16 @@ def validate(
             errors["parent"] = _("Choose from the listed options.")
         else:
             parent_id = parents[values["parent"]]
-    clean: dict[str, Any] = {"code": code, "labels": labels, "parent_id": parent_id}
+    categories = values.get("categories", [])
+    problems = category_problems(categories)
+    if problems:
+        errors["categories"] = next(iter(problems.values()))
+    clean: dict[str, Any] = {
+        "code": code,
+        "labels": labels,
+        "parent_id": parent_id,
+        "categories": [] if problems else clean_categories(categories),
+    }
     clean.update({flag: bool(values[flag]) for flag in FLAGS})
     if "active" in values:
         clean["active"] = bool(values["active"])

@@ -50,6 +50,10 @@ def values_from(form: Any) -> dict[str, Any]:
         values[name] = raw.strip() if isinstance(raw, str) else ""
     for flag in FLAGS:
         values[flag] = bool(form.get(flag))
+    # One text box, comma separated; the blanks between commas are no category.
+    raw = form.get("categories", "")
+    typed = raw.split(",") if isinstance(raw, str) else []
+    values["categories"] = [category.strip() for category in typed if category.strip()]
     return values
 
 
@@ -70,6 +74,8 @@ async def _form_page(
         "code_locked": used,
         "parents": [(str(p.id), reason_label(p)) for p in choices],
         "locales": list(i18n.language_menu()),
+        "known_categories": await reasons.order_categories(merchant_id),
+        "category_max": reasons.CATEGORY_MAX,
     }
     return render(request, "admin/return_reason_form.html", context, status=400 if errors else 200)
 

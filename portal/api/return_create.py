@@ -37,7 +37,12 @@ RETURN_LINE_IN = component(
             "exchange_sku": string(
                 minLength=1, maxLength=100, description="The variant to swap to (exchange)."
             ),
-            "reason": string(minLength=1, maxLength=64, description="A return reason's code."),
+            "reason": string(
+                minLength=1,
+                maxLength=64,
+                description="A return reason's code; one that applies to the item's "
+                "category (`reason_category` otherwise).",
+            ),
             "comment": string(maxLength=2000),
         },
     ),
@@ -73,6 +78,7 @@ _REFUSALS: dict[str, tuple[str, str]] = {
     "quantity": ("/quantity", "is more than can be returned"),
     "resolution": ("/resolution", "is not offered for this item"),
     "reason": ("/reason", "is not an active return reason"),
+    "reason_category": ("/reason", "does not apply to this item's category"),
     "photo_required": ("/reason", "needs a photo, which the API cannot take"),
     "comment_required": ("/comment", "is required for this reason"),
     "out_of_stock": ("/exchange_sku", "is not a variant in stock to exchange for"),

@@ -3,10 +3,11 @@ a shop that sets itself up without the workspace.
 
 A reason is what the workspace's reasons screen holds: a code, a label per language, a
 place in a one-level nested, ordered menu, whether it needs a photo or a comment, whether
-its returns pay no fees (the shop's fault: damaged, wrong item), and whether customers see
-it. It is checked and saved by that screen's own code (:mod:`portal.admin.return_reason_store`),
-so what one refuses the other refuses, in the screen's English words, and a refused change
-changes nothing. The API names a parent by its code, as returns and the policy name reasons.
+its returns pay no fees (the shop's fault: damaged, wrong item), whether customers see it,
+and the product categories it applies to. It is checked and saved by that screen's own code
+(:mod:`portal.admin.return_reason_store`), so what one refuses the other refuses, in the
+screen's English words, and a refused change changes nothing. The API names a parent by
+its code, as returns and the policy name reasons.
 
 A reason returns already gave cannot be deleted (return rate by reason counts it): ``DELETE``
 answers ``409`` and ``PATCH {"active": false}`` retires it instead.
@@ -18,7 +19,13 @@ from typing import Any
 
 from portal import i18n
 from portal.admin import return_reason_store as reasons
-from portal.admin.return_reason_store import FLAGS, LABEL_MAX, Entry
+from portal.admin.return_reason_store import (
+    CATEGORIES_MAX,
+    CATEGORY_MAX,
+    FLAGS,
+    LABEL_MAX,
+    Entry,
+)
 from portal.api.errors import ApiError, invalid, invalid_field, not_found
 from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.schemas import FieldError, Schema, component, list_of, nullable, obj, string
@@ -45,6 +52,18 @@ _FLAGS: dict[str, Schema] = {
         "description": "Customers can pick it (false: retired; returns that gave it keep it).",
     },
 }
+_CATEGORIES: dict[str, Schema] = {
+    "categories": {
+        "type": "array",
+        "maxItems": CATEGORIES_MAX,
+        "items": string(minLength=1, maxLength=CATEGORY_MAX),
+        "description": "The line item categories (an order line's `category`, matched "
+        "exactly) it applies to: customers returning an item of another category are not "
+        "offered it, and `POST /returns` refuses it for them (`reason_category`). Empty: "
+        "every category, items without one included. A reason under a heading with no list "
+        "of its own takes the heading's. Each is trimmed, not blank, and kept once.",
+    }
+}
 _PLACE: dict[str, Schema] = {
     "parent": nullable(
         string(description="The code of the top-level reason it goes under (null: top level).")
@@ -65,6 +84,7 @@ REASON = component(
             "labels": obj({}, {locale: string() for locale in i18n.LOCALES}),
             "parent": nullable(string()),
             "position": {"type": "integer", "minimum": 0},
+            **_CATEGORIES,
             **_FLAGS,
             "used": {
                 "type": "boolean",
@@ -80,7 +100,7 @@ REASON_IN = component(
             "code": string(description="Lowercase letters, digits, `_` and `-`, at most 64."),
             "labels": obj({}, {locale: _LABEL for locale in i18n.LOCALES}),
         },
-        {**_PLACE, **_FLAGS},
+        {**_PLACE, **_CATEGORIES, **_FLAGS},
     ),
 )
 REASON_PATCH = component(
@@ -97,6 +117,7 @@ REASON_PATCH = component(
                 },
             ),
             **_PLACE,
+            **_CATEGORIES,
             **_FLAGS,
         },
     ),
@@ -120,6 +141,7 @@ def reason_json(entry: Entry, position: int, parent: str | None) -> dict[str, An
         "labels": {locale: labels[locale] for locale in i18n.LOCALES if labels.get(locale)},
         "parent": parent,
         "position": position,
+        "categories": list(reason.categories or []),
         **{flag: bool(getattr(reason, flag)) for flag in FLAGS},
         "active": reason.active,
         "used": entry.used,
@@ -169,10 +191,26 @@ def form_values(before: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
         values[f"label_{locale}"] = (text or "").strip()
     if "parent" in sent:
         values["parent"] = sent["parent"] or ""
+    if "categories" in sent:
+        values["categories"] = sent["categories"]
     for name in (*FLAGS, "active"):
         if name in sent:
             values[name] = sent[name]
     return values
+
+
+def _field_errors(errors: dict[str, str], categories: Any) -> list[FieldError]:
+    """The store's errors by field as pointers; a refused category points at its index."""
+    found: list[FieldError] = []
+    for name, text in errors.items():
+        if name == "categories":
+            found.extend(
+                FieldError("/categories" if n is None else f"/categories/{n}", problem)
+                for n, problem in reasons.category_problems(categories).items()
+            )
+        else:
+            found.append(FieldError(_POINTERS.get(name, f"/{name}"), _WORDS.get(name, text)))
+    return found
 
 
 async def _save(call: Call, reason: ReturnReason | None) -> ReturnReason:
@@ -187,10 +225,7 @@ async def _save(call: Call, reason: ReturnReason | None) -> ReturnReason:
         position=call.body.get("position"),
     )
     if errors or saved is None:
-        raise invalid(
-            FieldError(_POINTERS.get(name, f"/{name}"), _WORDS.get(name, text))
-            for name, text in errors.items()
-        )
+        raise invalid(_field_errors(errors, call.body.get("categories")))
     return saved
 
 
@@ -239,7 +274,8 @@ _ONE = "/return-reasons/{id}"
 _CHECKED = (
     "Checked as the workspace's reasons screen checks it: a code of lowercase letters, "
     "digits, `_` and `-`, not another reason's; an English label, at most "
-    f"{LABEL_MAX} characters each; a parent that is a top-level reason. Any problem answers "
+    f"{LABEL_MAX} characters each; a parent that is a top-level reason; categories "
+    "that are not blank once trimmed. Any problem answers "
     "`422` with one `errors` entry per refused value and saves nothing."
 )
 

@@ -120,6 +120,10 @@ class ReturnReason(Model):
     code = fields.CharField(max_length=64)
     #: locale -> label
     labels: dict[str, Any] = fields.JSONField(default=dict)
+    #: The line item categories (``OrderItem.category``) the reason applies to
+    #: (empty or null: every category; a reason under a heading with an empty list takes
+    #: the heading's). Null for reasons made before the column was (migration 0036).
+    categories: list[str] | None = fields.JSONField(default=list, null=True)
     requires_photo = fields.BooleanField(default=False)
     requires_comment = fields.BooleanField(default=False)
     waives_fees = fields.BooleanField(default=False)

@@ -31,7 +31,7 @@ from portal.models import (
 )
 from portal.models.returns import ReturnMethod
 from portal.models.returns import ReturnState as S
-from portal.returns import exchanges, policy, states
+from portal.returns import exchanges, policy, reason_categories, states
 from portal.returns.review import OrderReview, ReturnRefused, active_policy, review_order
 from portal.settings import Settings
 
@@ -82,6 +82,13 @@ async def checked_lines(
         .values_list("parent_id", flat=True)
     )
     reasons = {r.code: r for r in found if r.id not in set(headings)}
+    # A reason applies to the categories of its own list, else its heading's.
+    heading_lists = {
+        r.id: r.categories
+        for r in await ReturnReason.filter(
+            id__in=[r.parent_id for r in reasons.values() if r.parent_id]
+        ).using_db(conn)
+    }
     lines: list[policy.Line] = []
     if not selections:
         errors[None] = "empty"
@@ -102,6 +109,13 @@ async def checked_lines(
             errors[key] = "resolution"
         elif choice.reason_code and reason is None:
             errors[key] = "reason"
+        elif reason is not None and not reason_categories.applies(
+            reason_categories.effective(
+                reason.categories, heading_lists.get(reason.parent_id or 0)
+            ),
+            review.items[key].category,
+        ):
+            errors[key] = "reason_category"
         elif reason is not None and reason.requires_photo and not choice.photo_path:
             errors[key] = "photo_required"
         elif reason is not None and reason.requires_comment and not choice.comment.strip():

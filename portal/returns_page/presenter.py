@@ -14,7 +14,7 @@ from babel.numbers import format_currency, format_percent
 
 from portal.i18n import DEFAULT_LOCALE, current_locale
 from portal.models import Order, OrderItem, ProductVariant, ReturnReason
-from portal.returns import policy
+from portal.returns import policy, reason_categories
 from portal.returns.review import OrderReview
 from portal.returns_page import wording
 from portal.returns_page.draft import Choice, Draft
@@ -69,6 +69,8 @@ class ReasonOption:
     requires_photo: bool
     requires_comment: bool
     waives_fees: bool = False
+    #: The categories it applies to, its heading's when it has none (empty: every one).
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ async def reason_menu(merchant_id: int) -> tuple[ReasonGroup, ...]:
     rows = await ReturnReason.filter(merchant_id=merchant_id, active=True).order_by(
         "position", "id"
     )
+    own = {r.id: r.categories for r in rows}
     options = {
         r.id: ReasonOption(
             r.code,
@@ -90,6 +93,7 @@ async def reason_menu(merchant_id: int) -> tuple[ReasonGroup, ...]:
             r.requires_photo,
             r.requires_comment,
             r.waives_fees,
+            reason_categories.effective(r.categories, own.get(r.parent_id or 0)),
         )
         for r in rows
     }
@@ -102,6 +106,22 @@ async def reason_menu(merchant_id: int) -> tuple[ReasonGroup, ...]:
         )
         for top in tops
     )
+
+
+def menu_for(menu: tuple[ReasonGroup, ...], category: str | None) -> tuple[ReasonGroup, ...]:
+    """The menu for one item: the reasons that apply to its category
+    (:mod:`portal.returns.reason_categories`); a heading stays while a reason under it does."""
+    found = []
+    for group in menu:
+        if group.children:
+            children = tuple(
+                c for c in group.children if reason_categories.applies(c.categories, category)
+            )
+            if children:
+                found.append(ReasonGroup(group.option, children))
+        elif reason_categories.applies(group.option.categories, category):
+            found.append(group)
+    return tuple(found)
 
 
 def selectable(menu: tuple[ReasonGroup, ...]) -> dict[str, ReasonOption]:

@@ -39,8 +39,8 @@ FORM_PROBLEM = "returns/_form_problem.html"
 MAX_FILES = 50
 #: Refusals the items step can fix (the rest are about resolutions or the method).
 ITEM_STEP_CODES = frozenset(
-    {"empty", "duplicate_item", "unknown_item", "quantity", "reason", "photo_required",
-     "comment_required", *(code.value for code in policy.Ineligible)}
+    {"empty", "duplicate_item", "unknown_item", "quantity", "reason", "reason_category",
+     "photo_required", "comment_required", *(code.value for code in policy.Ineligible)}
 )  # fmt: skip
 
 
@@ -95,10 +95,13 @@ async def items_step(
         return review
     merchant = await merchant_of(order)
     items = await presenter.item_views(order, review, draft, errors)
+    menu = await presenter.reason_menu(merchant.id)
     context = {
         "order": order,
         "items": items,
-        "menu": await presenter.reason_menu(merchant.id),
+        "menu": menu,
+        # Each item is offered only the reasons that apply to its category.
+        "menus": {i.id: presenter.menu_for(menu, review.items[i.id].category) for i in items},
         "window": presenter.window_text(review),
         "any_eligible": any(i.eligible for i in items),
         "draft": drafts.dump(request.app.state.settings, draft or Draft(order.id)),
@@ -191,7 +194,8 @@ async def _items_posted(
         )
         eligible = [i for i, e in review.eligibility.items() if e.eligible]
         draft, errors = await _keep_photos(request, form, draft, eligible)
-        reasons = presenter.selectable(await presenter.reason_menu(order.merchant_id))
+        menu = await presenter.reason_menu(order.merchant_id)
+        every_reason = presenter.selectable(menu)
         choices = []
         for item_id in eligible:
             quantity = _int(form, f"quantity-{item_id}") or 0
@@ -211,14 +215,19 @@ async def _items_posted(
             choices.append(choice)
             if item_id in errors:
                 continue
+            # Only a reason that applies to the item's category, whatever the form says.
+            reasons = presenter.selectable(presenter.menu_for(menu, review.items[item_id].category))
             reason = reasons.get(choice.reason)
             if not 1 <= quantity <= review.eligibility[item_id].max_quantity:
                 errors[item_id] = wording.refusal("quantity")
-            elif reason is None:
+            elif reason is None and choice.reason in every_reason:
+                errors[item_id] = wording.refusal("reason_category")
+            # An item no reason applies to is returned without one.
+            elif reason is None and (reasons or choice.reason):
                 errors[item_id] = _("Choose why you are returning this item.")
-            elif reason.requires_photo and not choice.photo:
+            elif reason is not None and reason.requires_photo and not choice.photo:
                 errors[item_id] = wording.refusal("photo_required")
-            elif reason.requires_comment and not choice.comment:
+            elif reason is not None and reason.requires_comment and not choice.comment:
                 errors[item_id] = wording.refusal("comment_required")
             elif (typed := len(_text(form, f"comment-{item_id}", 10**9))) > MAX_COMMENT:
                 errors[item_id] = _(

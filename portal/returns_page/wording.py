@@ -93,6 +93,7 @@ def refusal(code: str) -> str:
         "quantity": _("Choose a quantity the item allows."),
         "resolution": _("Choose one of the options offered for this item."),
         "reason": _("Choose a reason from the list."),
+        "reason_category": _("This reason does not apply to this item. Choose one from its list."),
         "photo_required": _("This reason needs a photo of the item."),
         "comment_required": _("This reason needs a few words about what happened."),
         "out_of_stock": _("That size or colour has just sold out. Choose another option."),

@@ -31,6 +31,23 @@ async def _add(api: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
     return found
 
 
+async def test_it_keeps_the_categories_a_reason_applies_to_trimmed_and_once(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    made = await _add(api, **DAMAGED, categories=[" chargers", "cables ", "chargers"])
+    assert made["categories"] == ["chargers", "cables"]
+    one = f"{URL}/{made['id']}"
+    blank = await api.patch(one, json={"categories": ["shoes", "", "x" * 101]})
+    assert blank.status_code == 422, blank.text
+    assert [e["pointer"] for e in blank.json()["errors"]] == ["/categories/1", "/categories/2"]
+    spaces = await api.patch(one, json={"categories": ["shoes", " "]})
+    assert [e["pointer"] for e in spaces.json()["errors"]] == ["/categories/1"]
+    assert (await api.get(one)).json()["categories"] == ["chargers", "cables"]
+    cleared = await api.patch(one, json={"categories": []})
+    assert cleared.status_code == 200 and cleared.json()["categories"] == []
+    assert (await ReturnReason.get(id=made["id"])).categories == []
+
+
 async def _codes(api: httpx.AsyncClient) -> list[tuple[str, str | None, int]]:
     listed = (await api.get(URL)).json()["data"]
     return [(r["code"], r["parent"], r["position"]) for r in listed]
@@ -48,6 +65,7 @@ async def test_it_adds_a_reason_and_reads_it_back(api: httpx.AsyncClient, shop: 
         "labels": {"en": "Arrived damaged", "pl": "Uszkodzony"},
         "parent": None,
         "position": 0,
+        "categories": [],  # every category
         "requires_photo": True,
         "requires_comment": False,
         "waives_fees": True,

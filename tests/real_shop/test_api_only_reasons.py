@@ -49,7 +49,8 @@ POLICY = {
 def menu_of(html: str) -> list[tuple[str, str, str]]:
     """The returns page's reason menu: (heading, code, label) per choice, in order."""
     found = re.search(r'<select id="reason-\d+"[^>]*>(.*?)</select>', html, re.S)
-    assert found, "the page offers reasons"
+    if not found:  # no reason to give: the page asks for none
+        return []
     menu, heading = [], ""
     for tag, value, text in re.findall(
         r'<(optgroup label="([^"]*)"|/optgroup|option value="([^"]+)"[^>]*>[^<]*)', found.group(1)
