@@ -34,7 +34,7 @@ from tests.real_shop.helpers import (
     sign_up,
 )
 from tests.real_shop.test_api_only_reasons import POLICY, REASONS
-from tests.returns_page.helpers import csrf_of, draft_of, find
+from tests.returns_page.helpers import csrf_of, draft_of, find, resolve_and_confirm
 
 pytestmark = pytest.mark.slow  # the `portal` commands run in their own processes
 
@@ -223,21 +223,10 @@ async def test_each_item_is_offered_and_accepts_only_the_reasons_of_its_category
             f"{path}/items", data={**form, f"reason-{shoe}": "too_large"}, files=files
         )
         assert options.status_code == 200, options.text
-        review = await customer.post(
-            f"{path}/options",
-            data={"draft": draft_of(options.text), "csrf_token": csrf_of(options.text),
-                  f"resolution-{shoe}": "refund", f"resolution-{charger}": "refund",
-                  "method": "drop_off_qr"},
-        )  # fmt: skip
-        assert review.status_code == 200, review.text
-        done = await customer.post(
-            f"{path}/confirm",
-            data={"draft": draft_of(review.text), "csrf_token": csrf_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        rma = re.fullmatch(r"/returns/([^/?]+)\?new=1", done.headers["location"])
-        assert rma, done.headers["location"]
-        recorded = (await api.get(f"/api/v1/returns/{rma.group(1)}")).json()["items"]
+        choices = {f"resolution-{shoe}": "refund", f"resolution-{charger}": "refund",
+                   "method": "drop_off_qr"}  # fmt: skip
+        number = await resolve_and_confirm(customer, path, options.text, choices)
+        recorded = (await api.get(f"/api/v1/returns/{number}")).json()["items"]
         assert sorted(i["reason"] for i in recorded) == ["defective", "too_large"]
 
         # Taken by phone, the same rule: a charger's reason for shoes, a shoe size for the

@@ -33,7 +33,7 @@ from tests.real_shop.helpers import (
     sign_in_as,
     sign_up,
 )
-from tests.returns_page.helpers import csrf_of, draft_of, find
+from tests.returns_page.helpers import csrf_of, draft_of, find, resolve_and_confirm
 
 pytestmark = pytest.mark.slow  # the `portal` commands run in their own processes
 
@@ -93,20 +93,8 @@ async def customer_returns(
         files={"unused": ("", b"", "application/octet-stream")},
     )  # fmt: skip
     assert options.status_code == 200, options.text
-    review = await customer.post(
-        f"{order_path}/options",
-        data={"draft": draft_of(options.text), "csrf_token": csrf_of(options.text),
-              f"resolution-{item_id}": "refund", "method": "drop_off_qr"},
-    )  # fmt: skip
-    assert review.status_code == 200, review.text
-    done = await customer.post(
-        f"{order_path}/confirm",
-        data={"draft": draft_of(review.text), "csrf_token": csrf_of(review.text)},
-    )
-    assert done.status_code == 303, done.text
-    rma = re.fullmatch(r"/returns/([^/?]+)\?new=1", done.headers["location"])
-    assert rma, done.headers["location"]
-    return rma.group(1)
+    choices = {f"resolution-{item_id}": "refund", "method": "drop_off_qr"}
+    return await resolve_and_confirm(customer, order_path, options.text, choices)
 
 
 async def offered(customer: httpx.AsyncClient, slug: str, number: str) -> list[tuple[str, ...]]:

@@ -45,7 +45,7 @@ from tests.real_shop.helpers import (
     sent_messages,
     worker_pass,
 )
-from tests.returns_page.helpers import csrf_of, draft_of
+from tests.returns_page.helpers import csrf_of, draft_of, resolve_and_confirm
 
 pytestmark = pytest.mark.slow  # a scenario of tens of seconds
 
@@ -125,21 +125,9 @@ async def customer_exchanges(customer: httpx.AsyncClient) -> str:
     large = re.search(r'<option value="(\d+)"[^>]*>[^<]*\bL\b', options.text)
     assert large, "the larger size is offered for the exchange"
 
-    review = await customer.post(
-        f"{order_path}/options",
-        data={"draft": draft_of(options.text), "csrf_token": csrf_of(options.text),
-              f"resolution-{item_id}": "exchange", f"variant-{item_id}": large.group(1),
-              "method": "drop_off_qr"},
-    )  # fmt: skip
-    assert review.status_code == 200, review.text
-    done = await customer.post(
-        f"{order_path}/confirm",
-        data={"draft": draft_of(review.text), "csrf_token": csrf_of(review.text)},
-    )
-    assert done.status_code == 303, done.text
-    match = re.fullmatch(r"/returns/([^/?]+)\?new=1", done.headers["location"])
-    assert match, done.headers["location"]
-    return match.group(1)
+    choices = {f"resolution-{item_id}": "exchange", f"variant-{item_id}": large.group(1),
+               "method": "drop_off_qr"}  # fmt: skip
+    return await resolve_and_confirm(customer, order_path, options.text, choices)
 
 
 # --- the story -------------------------------------------------------------------------

@@ -162,6 +162,26 @@ def draft_of(html: str) -> str:
     return match.group(1)
 
 
+async def resolve_and_confirm(
+    web: httpx.AsyncClient, order_path: str, options: str, choices: dict[str, str]
+) -> str:
+    """The options step answered with ``choices`` (resolutions, variants, method), the review
+    confirmed; the new return's number (the page it redirects to asserts it is new)."""
+    review = await web.post(
+        f"{order_path}/options",
+        data={"draft": draft_of(options), "csrf_token": csrf_of(options), **choices},
+    )
+    assert review.status_code == 200, review.text
+    done = await web.post(
+        f"{order_path}/confirm",
+        data={"draft": draft_of(review.text), "csrf_token": csrf_of(review.text)},
+    )
+    assert done.status_code == 303, done.text
+    rma = re.fullmatch(r"/returns/([^/?]+)\?new=1", done.headers["location"])
+    assert rma, done.headers["location"]
+    return rma.group(1)
+
+
 async def find(web: httpx.AsyncClient, number: str, contact: str, shop: str = "") -> httpx.Response:
     query = f"?shop={shop}" if shop else ""
     page = await web.get(f"/returns{query}")
