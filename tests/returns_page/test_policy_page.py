@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from portal import i18n
+from portal.models import ReturnReason
 from tests.returns_page.helpers import Shop
 
 WINDOW = {
@@ -39,6 +40,23 @@ async def test_the_policy_reads_in_plain_words(web: httpx.AsyncClient, shop: Sho
         "Too small",
     ):
         assert phrase in text, phrase
+
+
+async def test_a_reason_for_some_categories_says_which(web: httpx.AsyncClient, shop: Shop) -> None:
+    """A reason kept for some kinds of items says so on the policy (docs/returns.md)."""
+    damaged = await ReturnReason.get(merchant=shop.merchant, code="damaged")
+    damaged.categories = ["mugs", "plates"]
+    await damaged.save(update_fields=["categories"])
+    fit = await ReturnReason.get(merchant=shop.merchant, code="fit")
+    fit.categories = ["shirts"]
+    await fit.save(update_fields=["categories"])
+
+    text = (await web.get("/returns/policy/acme")).text
+    assert "Arrived damaged <small>(Only for: mugs, plates)</small>" in text
+    assert "Doesn’t fit <small>(Only for: shirts)</small>" in text
+    assert "Too small</li>" in text  # takes its heading's list, not said twice
+    polish = (await web.get("/returns/policy/acme?lang=pl")).text
+    assert "Only for" not in polish and "mugs, plates" in polish
 
 
 @pytest.mark.parametrize("locale", i18n.LOCALES)
