@@ -11,7 +11,6 @@ model Tortoise knows and finds neither the e-mail, the phone nor the name.
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from portal.settings import Settings
 from tests import factories
 from tests.admin.helpers import csrf, sign_in
 from tests.api.conftest import api_client, make_key
-from tests.returns_page.helpers import csrf_of
+from tests.returns_page.helpers import csrf_of, withdraw
 
 EMAIL = "marta.zielinska@example.test"
 PHONE = "+48601555123"
@@ -113,15 +112,9 @@ async def _trail(app: Starlette, settings: Settings, shop: Merchant) -> Customer
         )
         form = await web.get(f"/withdraw/orders/{placed.id}")
         item = await OrderItem.get(order_id=placed.id)
-        checked = await web.post(
-            f"/withdraw/orders/{placed.id}",
-            data={"csrf_token": csrf_of(form.text), "name": NAME, "email": EMAIL,
-                  f"quantity-{item.id}": "1"},
-        )  # fmt: skip
-        hidden = dict(
-            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', checked.text)
+        done = await withdraw(
+            web, placed.id, form.text, name=NAME, email=EMAIL, quantities={item.id: 1}
         )
-        done = await web.post(f"/withdraw/orders/{placed.id}/confirm", data=hidden)
         assert done.status_code == 200
     await claims.submit(
         shipment,

@@ -66,7 +66,7 @@ from tests.real_shop.helpers import (
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of
+from tests.returns_page.helpers import draft_of, withdraw
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
 
@@ -518,21 +518,16 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
 
         # The withdrawal from the rest of the contract: the socks, from the link every
         # shipment e-mail carries (docs/returns.md, "The withdrawal function (EU)").
-        withdraw = re.search(r"https?://\S+/withdraw/start/\S+", plain_text(mails[-1]))
-        assert withdraw
-        opened = await customer.get(httpx.URL(withdraw.group(0)).path)
+        link_to_withdraw = re.search(r"https?://\S+/withdraw/start/\S+", plain_text(mails[-1]))
+        assert link_to_withdraw
+        opened = await customer.get(httpx.URL(link_to_withdraw.group(0)).path)
         assert opened.status_code in (200, 303), opened.text
         if opened.status_code == 303:
             opened = await customer.get(opened.headers["location"])
         assert opened.status_code == 200 and '<html lang="ro"' in opened.text, opened.text[:500]
         socks = items["SOSETE"]
-        statement = {"csrf_token": csrf_in(opened.text), "name": "Ioana Popescu",
-                     "email": EMAIL, f"quantity-{socks.id}": "1"}  # fmt: skip
-        checked = await customer.post(f"/withdraw/orders/{db_order.id}", data=statement)
-        assert checked.status_code == 200, checked.text
-        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
-                                 checked.text))  # fmt: skip
-        confirmed = await customer.post(f"/withdraw/orders/{db_order.id}/confirm", data=fields)
+        confirmed = await withdraw(customer, db_order.id, opened.text, name="Ioana Popescu",
+                                   email=EMAIL, quantities={socks.id: 1})  # fmt: skip
         assert confirmed.status_code in (200, 303), confirmed.text
         withdrawal = await Withdrawal.get()
         assert withdrawal.locale == "ro"
@@ -543,23 +538,18 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         # Mihai withdraws from his whole order: the delivery he paid is refunded too
         # (Directive 2011/83/EU, Art. 13(1)), as WooCommerce's order says it was.
         [delivered] = [m for m in smtp_sink.messages if m["To"] and "mihai@" in m["To"]]
-        withdraw = re.search(r"https?://\S+/withdraw/start/\S+", plain_text(delivered))
-        assert withdraw
+        link_to_withdraw = re.search(r"https?://\S+/withdraw/start/\S+", plain_text(delivered))
+        assert link_to_withdraw
         async with client_for(shop_app) as his:
             his.headers["Accept-Language"] = ROMANIAN_BROWSER
-            opened = await his.get(httpx.URL(withdraw.group(0)).path, follow_redirects=True)
+            opened = await his.get(httpx.URL(link_to_withdraw.group(0)).path, follow_redirects=True)
             assert opened.status_code == 200 and '<html lang="ro"' in opened.text
             his_order = await Order.get(number="1202")
             his_socks = await his_order.items.all().first()
             assert his_socks is not None
-            statement = {"csrf_token": csrf_in(opened.text), "name": "Mihai Ionescu",
-                         "email": "mihai@example.test",
-                         f"quantity-{his_socks.id}": "1"}  # fmt: skip
-            checked = await his.post(f"/withdraw/orders/{his_order.id}", data=statement)
-            assert checked.status_code == 200, checked.text
-            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
-                                     checked.text))  # fmt: skip
-            confirmed = await his.post(f"/withdraw/orders/{his_order.id}/confirm", data=fields)
+            confirmed = await withdraw(his, his_order.id, opened.text, name="Mihai Ionescu",
+                                       email="mihai@example.test",
+                                       quantities={his_socks.id: 1})  # fmt: skip
             assert confirmed.status_code in (200, 303), confirmed.text
         whole = await ReturnRequest.get(kind="withdrawal", order_id=his_order.id)
         assert whole.refund_total == Decimal("54.99"), "the socks and the delivery"

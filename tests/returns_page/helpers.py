@@ -182,6 +182,29 @@ async def resolve_and_confirm(
     return rma.group(1)
 
 
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs a step carries forward (the withdrawal's review, say)."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+async def withdraw(
+    web: httpx.AsyncClient,
+    order_id: int,
+    form: str,
+    *,
+    name: str,
+    email: str,
+    quantities: dict[int, int],
+) -> httpx.Response:
+    """The withdrawal statement for ``quantities`` (item id -> units) sent from ``form`` (the
+    withdrawal page's HTML), checked, then confirmed; the confirmation's answer."""
+    statement = {"csrf_token": csrf_of(form), "name": name, "email": email,
+                 **{f"quantity-{item}": str(n) for item, n in quantities.items()}}  # fmt: skip
+    checked = await web.post(f"/withdraw/orders/{order_id}", data=statement)
+    assert checked.status_code == 200, checked.text
+    return await web.post(f"/withdraw/orders/{order_id}/confirm", data=hidden_fields(checked.text))
+
+
 async def find(web: httpx.AsyncClient, number: str, contact: str, shop: str = "") -> httpx.Response:
     query = f"?shop={shop}" if shop else ""
     page = await web.get(f"/returns{query}")

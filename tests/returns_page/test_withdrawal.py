@@ -21,7 +21,7 @@ from portal.models import (
     Withdrawal,
 )
 from portal.models.returns import ReturnKind, ReturnState
-from tests.returns_page.helpers import EMAIL, Shop, csrf_of, find
+from tests.returns_page.helpers import EMAIL, Shop, csrf_of, find, hidden_fields
 
 
 async def _in_eu(shop: Shop, shipping: str = "9.99") -> None:
@@ -42,13 +42,9 @@ async def _statement(web: httpx.AsyncClient, shop: Shop, **quantities: int) -> h
 
 
 async def _confirm(web: httpx.AsyncClient, shop: Shop, checked: httpx.Response) -> httpx.Response:
-    fields = dict(
-        (name, value)
-        for name, value in re.findall(
-            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', checked.text
-        )
+    return await web.post(
+        f"/withdraw/orders/{shop.order.id}/confirm", data=hidden_fields(checked.text)
     )
-    return await web.post(f"/withdraw/orders/{shop.order.id}/confirm", data=fields)
 
 
 async def test_the_order_page_offers_the_withdrawal_function(
