@@ -23,7 +23,6 @@ from starlette.applications import Starlette
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.real_shop.helpers import (
-    DHL_API_KEY,
     EMAIL,
     KRAKOW,
     Outside,
@@ -33,7 +32,7 @@ from tests.real_shop.helpers import (
     sign_in_as,
     sign_up,
 )
-from tests.real_shop.test_api_only_reasons import POLICY, REASONS
+from tests.real_shop.test_api_only_reasons import REASONS, open_for_returns
 from tests.returns_page.helpers import csrf_of, draft_of, find, resolve_and_confirm
 
 pytestmark = pytest.mark.slow  # the `portal` commands run in their own processes
@@ -116,12 +115,7 @@ async def test_each_item_is_offered_and_accepts_only_the_reasons_of_its_category
 ) -> None:
     shop = await sign_up(shop_app, "kinds", "Kinds Store")
     async with api_client(shop_app, shop.api_key) as api, client_for(shop_app) as customer:
-        account = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "dhl", "name": "DHL", "credentials": {"api_key": DHL_API_KEY}},
-        )
-        assert account.status_code == 201, account.text
-        assert (await api.patch("/api/v1/return-policy", json=POLICY)).status_code == 201
+        await open_for_returns(api)
         for number in ("K-1", "K-2"):
             await deliver(shop_app, api, outside, http, number)
 

@@ -64,6 +64,16 @@ def menu_of(html: str) -> list[tuple[str, str, str]]:
     return menu
 
 
+async def open_for_returns(api: httpx.AsyncClient) -> None:
+    """A DHL account and the return policy, through the API."""
+    account = await api.post(
+        "/api/v1/carrier-accounts",
+        json={"carrier": "dhl", "name": "DHL", "credentials": {"api_key": DHL_API_KEY}},
+    )
+    assert account.status_code == 201, account.text
+    assert (await api.patch("/api/v1/return-policy", json=POLICY)).status_code == 201
+
+
 async def deliver(
     app: Starlette, api: httpx.AsyncClient, outside: Outside, http: httpx.AsyncClient, number: str
 ) -> None:
@@ -112,12 +122,7 @@ async def test_a_shop_sets_its_return_reasons_through_the_api_and_customers_give
     shop = await sign_up(shop_app, "reasons", "Reason Wear")
     rival = await factories.merchant(slug="south", name="South Wear")
     async with api_client(shop_app, shop.api_key) as api, client_for(shop_app) as customer:
-        account = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "dhl", "name": "DHL", "credentials": {"api_key": DHL_API_KEY}},
-        )
-        assert account.status_code == 201, account.text
-        assert (await api.patch("/api/v1/return-policy", json=POLICY)).status_code == 201
+        await open_for_returns(api)
         for number in ("R-1", "R-2", "R-3"):
             await deliver(shop_app, api, outside, http, number)
 
