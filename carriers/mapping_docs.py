@@ -17,7 +17,7 @@ BUILT_IN = (
     "ups", "fedex", "usps", "dhl", "sandbox", "easypost", "aftership", "inpost", "poczta_polska",
     "fan_courier", "sameday", "cargus", "gls", "dpd_pl",
     "acs", "boxnow",
-    "elta", "russian_post",
+    "elta", "geniki", "russian_post",
     "speedy", "econt",
     "nova_poshta", "cdek",
 )  # fmt: skip

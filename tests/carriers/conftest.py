@@ -8,7 +8,19 @@ import httpx
 import pytest
 import respx
 
-from carriers import boxnow, cargus, cdek, fan_courier, fedex, gls, nova_poshta, sameday, ups, usps
+from carriers import (
+    boxnow,
+    cargus,
+    cdek,
+    fan_courier,
+    fedex,
+    geniki,
+    gls,
+    nova_poshta,
+    sameday,
+    ups,
+    usps,
+)
 from tests.carriers.helpers import CARRIERS, Carrier, load_fixture
 
 __all__ = ["load_fixture"]
@@ -39,6 +51,7 @@ def _fresh_tokens() -> Iterator[None]:
         cargus.TOKENS,
         boxnow.TOKENS,
         cdek.TOKENS,
+        geniki.KEYS,
     )
     for cache in caches:
         cache.clear()

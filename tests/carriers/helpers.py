@@ -37,6 +37,7 @@ from carriers.econt import EcontAdapter
 from carriers.elta import EltaAdapter
 from carriers.fan_courier import FanCourierAdapter
 from carriers.fedex import FedExAdapter
+from carriers.geniki import GenikiAdapter
 from carriers.gls import GLSAdapter
 from carriers.inpost import InPostAdapter
 from carriers.nova_poshta import NovaPoshtaAdapter
@@ -77,6 +78,13 @@ ACS_ACCOUNT = {
     "user_id": "shop",
     "user_password": "shop-pw",
 }
+GENIKI_URL = "https://voucher.taxydromiki.gr/JobServicesV2.asmx"
+GENIKI_ACCOUNT = {"username": "shop_api", "password": "s3cret", "application_key": "app-key-1"}
+
+
+def geniki_action(operation: str) -> dict[str, str]:
+    """The SOAPAction header zeep sends for one JobServicesV2 operation (quoted)."""
+    return {"SOAPAction": f'"http://voucher.taxydromiki.gr/JobServicesV2.asmx/{operation}"'}
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,10 @@ class Carrier:
     error_json: Any = None
     #: Headers every answer carries (SOAP services answer ``text/xml``).
     answer_headers: dict[str, str] = field(default_factory=dict)
+    #: The token call's answer in tests/fixtures/<carrier>/ (JSON, or SOAP sent as it is).
+    token_fixture: str = "token.json"
+    #: Headers that tell the token call from the tracking call at one address (SOAP).
+    token_headers: dict[str, str] = field(default_factory=dict)
 
     def make(self, client: httpx.AsyncClient) -> CarrierAdapter:
         return self.cls(self.credentials, client=client, base_url=self.base_url)
@@ -103,9 +115,11 @@ class Carrier:
         """The token endpoint, answering with the carrier's tests/fixtures token."""
         if self.token_url is None:
             raise ValueError(f"{self.name} does not use OAuth")
-        return respx_mock.post(self.token_url).respond(
-            200, json=load_fixture(self.name, "token.json")
-        )
+        route = respx_mock.post(self.token_url, headers=self.token_headers or None)
+        if self.token_fixture.endswith(".xml"):
+            body = (FIXTURES / self.name / self.token_fixture).read_bytes()
+            return route.respond(200, content=body, headers=self.answer_headers)
+        return route.respond(200, json=load_fixture(self.name, self.token_fixture))
 
     def adapter(self, client: httpx.AsyncClient, respx_mock: respx.MockRouter) -> CarrierAdapter:
         """An adapter ready to track: its token endpoint answers, when it has one."""
@@ -246,6 +260,17 @@ CARRIERS = {
             credentials={"sender_code": "010101", "user_code": "0011111", "password": "a11111"},
             number="NZ123456785GR",
             route=lambda mock: mock.post("http://212.205.47.226:9003"),
+            answer_headers={"Content-Type": "text/xml; charset=utf-8"},
+        ),
+        Carrier(
+            name="geniki",
+            cls=GenikiAdapter,
+            credentials=GENIKI_ACCOUNT,
+            number="4912345678",
+            route=lambda mock: mock.post(GENIKI_URL, headers=geniki_action("TrackAndTrace")),
+            token_url=GENIKI_URL,
+            token_fixture="authenticate.xml",
+            token_headers=geniki_action("Authenticate"),
             answer_headers={"Content-Type": "text/xml; charset=utf-8"},
         ),
         Carrier(

@@ -291,6 +291,31 @@ CASES = (
         auth_body="Unauthorized",
     ),
     Case(
+        "geniki",
+        rate_limits=((429, "60", 60.0), (503, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout, httpx.ConnectError),
+        unreadable=(
+            (200, "<html><body>maintenance</body></html>"),
+            (200, "not xml at all"),
+            (
+                200,
+                '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+                "<soap:Body/></soap:Envelope>",
+            ),
+        ),
+        not_found=(
+            NotFound(
+                200,
+                _xml("geniki", "not_found.xml"),
+                "4912345678",
+                url="https://www.taxydromiki.com/track/4912345678",
+            ),
+            NotFound(200, _xml("geniki", "no_access.xml"), "4912345678"),
+        ),
+        auth=(401, 403),
+        auth_body="Unauthorized",
+    ),
+    Case(
         "russian_post",
         rate_limits=((429, "3600", 3600.0), (503, "120", 120.0)),
         unavailable=(500, 502, 503, httpx.ReadTimeout),

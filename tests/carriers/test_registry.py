@@ -26,7 +26,7 @@ BUILT_IN = [
     "aftership", "cargus", "dhl", "dpd_pl", "easypost", "fan_courier", "fedex", "gls", "inpost",
     "poczta_polska", "sameday", "sandbox", "ups", "usps",
     "acs", "boxnow",
-    "elta", "russian_post",
+    "elta", "geniki", "russian_post",
     "speedy", "econt",
     "nova_poshta", "cdek",
 ]  # fmt: skip
