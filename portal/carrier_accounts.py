@@ -56,6 +56,7 @@ SAMPLE_NUMBERS = {
     "speedy": "00000000000",
     "econt": "0000000000000",
     "elta": "RR000000000GR",
+    "geniki": "0000000000",
     "russian_post": "RR000000000RU",
     "nova_poshta": "20000000000000",
     "cdek": "0000000000",

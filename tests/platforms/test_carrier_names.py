@@ -27,7 +27,17 @@ def test_it_maps_the_store_name_to_an_offered_key(name: str | None, key: str | N
     assert carrier_key(name, OFFERED) == key
 
 
-SOUTH_EAST = ["acs", "boxnow", "elta", "speedy", "econt", "nova_poshta", "cdek", "russian_post"]
+SOUTH_EAST = [
+    "acs",
+    "boxnow",
+    "elta",
+    "geniki",
+    "speedy",
+    "econt",
+    "nova_poshta",
+    "cdek",
+    "russian_post",
+]
 
 
 @pytest.mark.parametrize(
@@ -38,6 +48,11 @@ SOUTH_EAST = ["acs", "boxnow", "elta", "speedy", "econt", "nova_poshta", "cdek",
         ("ELTA Courier", "elta"),
         ("ΕΛΤΑ Courier", "elta"),  # a Greek shop's carrier, in Greek
         ("Ελληνικά Ταχυδρομεία", "elta"),
+        ("Geniki", "geniki"),
+        ("Geniki Taxydromiki", "geniki"),
+        ("GENIKI TAXIDROMIKI", "geniki"),  # the other Latin spelling shops use
+        ("Γενική Ταχυδρομική", "geniki"),
+        ("Taxydromiki", "geniki"),
         ("Econt Express", "econt"),
         ("Еконт Експрес", "econt"),  # a Bulgarian shop's
         ("Спиди", "speedy"),
