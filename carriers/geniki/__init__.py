@@ -9,23 +9,24 @@ The WSDL's ``Authenticate`` and ``TrackAndTrace`` are shipped in ``wsdl/`` and l
 disk by :mod:`carriers.geniki.soap`; calls go through zeep over Doorstep's httpx client.
 
 ``Authenticate(sUsrName, sUsrPwd, applicationKey)`` answers ``Result`` 0 and a ``Key``,
-which every later call carries. The key is kept per account (API address, user name and
-application key) and reused until the service answers ``Result`` 11 ("the key has
-expired"), or 1; then the adapter authenticates once more and retries, and a second refusal
-is :class:`AuthError`, as is a refused ``Authenticate``. ``TrackAndTrace(authKey,
-voucherNo, language)`` is asked one voucher at a time; ``language`` (``el`` or ``en``)
-words the checkpoints, and the customer's language is asked for (English for customers of
-other languages, Greek when none is known). ``Result`` 3, 9 and 10 (no data, no such
-voucher, another customer's voucher) are ``not_found``; 14 and 15 (busy, request limit)
-:class:`RateLimited`; any other code the service's trouble. Geniki publishes no request
-limit and offers no push. Its vouchers are bare runs of digits (ten in the examples), like
-ACS's and DHL Express's, and no format or check digit is documented, so detection does not
-propose this adapter.
+which every later call carries. The key is kept per account (API address and credentials,
+the password as a digest), shared by every adapter of the account in the process, and reused
+until the service answers ``Result`` 11 ("the key has expired"), or 1; then the adapter
+authenticates once more and retries, and a second refusal is :class:`AuthError`, as is a
+refused ``Authenticate``. ``TrackAndTrace(authKey, voucherNo, language)`` is asked one
+voucher at a time; ``language`` (``el`` or ``en``) words the checkpoints, and the customer's
+language is asked for (English for customers of other languages, Greek when none is known).
+``Result`` 3, 9 and 10 (no data, no such voucher, another customer's voucher) are
+``not_found``; 14 and 15 (busy, request limit) :class:`RateLimited`; any other code the
+service's trouble. Geniki publishes no request limit and offers no push. Its vouchers are
+bare runs of digits (ten in the examples), like ACS's and DHL Express's, and no format or
+check digit is documented, so detection does not propose this adapter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -85,13 +86,16 @@ class GenikiAdapter(CarrierAdapter):
         return self._service
 
     @property
-    def key_owner(self) -> tuple[str, str, str]:
-        """Whose key it is: one per API address, user name and application key."""
+    def key_owner(self) -> tuple[str, str, str, str]:
+        """Whose key it is: one per API address, user name, application key and password
+        (as a digest), so that changed credentials never reuse the old ones' key."""
         credentials = self.credentials
+        password = hashlib.sha256(credentials.get("password", "").encode()).hexdigest()
         return (
             self.base_url,
             credentials.get("username", ""),
             credentials.get("application_key", ""),
+            password,
         )
 
     def language(self, hint: NumberHint | None) -> str:

@@ -11,7 +11,7 @@ import respx
 from starlette.applications import Starlette
 from tortoise import connections
 
-from carriers import registry
+from carriers import geniki, registry
 from carriers.base import CarrierAdapter, NumberHint, TrackingResult
 from carriers.sandbox.server import create_app as sandbox_app
 from portal import i18n
@@ -297,3 +297,48 @@ async def test_a_refused_form_keeps_the_default_box_as_sent(
     assert refused.status_code == 400
     assert 'name="default" type="checkbox" value="1" checked' in refused.text
     assert not await CarrierAccount.exists()
+
+
+GENIKI_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "geniki"
+
+
+async def test_an_owner_connects_geniki_with_its_application_key_and_tests_it(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    """Geniki Taxydromiki's form asks for its three credentials; the connection test
+    authenticates (JobServicesV2, tests/fixtures/geniki/SOURCE.md) and asks about a voucher
+    nobody has: Result 9 proves the key works, a refused Authenticate is refused."""
+    geniki.KEYS.clear()
+    user, token = await signed_in_owner(client)
+    form = await client.get("/admin/carriers/new?carrier=geniki")
+    for field in ("cred_username", "cred_password", "cred_application_key"):
+        assert f'name="{field}"' in form.text
+    added = await client.post(
+        "/admin/carriers/new?carrier=geniki",
+        data={"carrier": "geniki", "name": "Γενική Ταχυδρομική", "cred_username": "shop",
+              "cred_password": "pw", "cred_application_key": "app-key", "base_url_override":
+              "https://testvoucher.taxydromiki.gr/JobServicesV2.asmx", "csrf_token": token},
+    )  # fmt: skip
+    assert added.status_code == 303, added.text
+    account = await CarrierAccount.get(merchant_id=user.merchant_id)  # type: ignore[attr-defined]
+    asked: list[httpx.Request] = []
+
+    def service(authenticate: str) -> httpx.MockTransport:
+        def reply(request: httpx.Request) -> httpx.Response:
+            asked.append(request)
+            tracking = request.headers["SOAPAction"].endswith('/TrackAndTrace"')
+            name = "not_found.xml" if tracking else authenticate
+            return httpx.Response(200, content=(GENIKI_FIXTURES / name).read_bytes())
+
+        return httpx.MockTransport(reply)
+
+    settings = settings_of(app)
+    outcome, message = await check_connection(account, settings, service("authenticate.xml"))
+    assert outcome == "ok", message
+    assert [str(r.url) for r in asked] == [
+        "https://testvoucher.taxydromiki.gr/JobServicesV2.asmx"
+    ] * 2
+    geniki.KEYS.clear()
+    refused = await check_connection(account, settings, service("authenticate_refused.xml"))
+    assert refused[0] == "auth"
+    geniki.KEYS.clear()

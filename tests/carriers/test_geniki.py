@@ -10,6 +10,7 @@ keeps what only Geniki does (its key, its ``Result`` codes, its languages).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 from decimal import Decimal
@@ -355,6 +356,29 @@ async def test_another_account_gets_its_own_key(client, respx_mock):
     assert service.auth.call_count == 2
     assert service.keys_used() == [FIRST_KEY, SECOND_KEY]
     assert len(KEYS._tokens) == 2
+
+
+async def test_concurrent_polls_of_one_account_authenticate_once(client, respx_mock):
+    service = Service(respx_mock, "delivered.xml")
+    adapters = [GenikiAdapter(GENIKI_ACCOUNT, client=client) for _ in range(3)]
+
+    await asyncio.gather(*(a.track([NUMBER]) for a in adapters))
+
+    assert service.auth.call_count == 1 and service.keys_used() == [FIRST_KEY] * 3
+
+
+async def test_changed_credentials_get_a_new_key(client, respx_mock):
+    service = Service(
+        respx_mock, "delivered.xml", keys=("authenticate.xml", "authenticate_again.xml")
+    )
+
+    await GenikiAdapter(GENIKI_ACCOUNT, client=client).track([NUMBER])
+    changed = {**GENIKI_ACCOUNT, "password": "a-new-password"}
+    await GenikiAdapter(changed, client=client).track([NUMBER])
+
+    assert sent(service.auth.calls.last.request, "Authenticate")["sUsrPwd"] == "a-new-password"
+    assert service.keys_used() == [FIRST_KEY, SECOND_KEY]
+    assert all("a-new-password" not in part for owner in KEYS._tokens for part in owner)
 
 
 async def test_an_expired_key_is_replaced_once_and_the_call_made_again(adapter, respx_mock):
