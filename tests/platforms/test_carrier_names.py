@@ -27,7 +27,9 @@ def test_it_maps_the_store_name_to_an_offered_key(name: str | None, key: str | N
     assert carrier_key(name, OFFERED) == key
 
 
-SOUTH_EAST = ["acs", "boxnow", "elta", "speedy", "econt", "nova_poshta", "cdek", "russian_post"]
+SOUTH_EAST = [
+    "acs", "boxnow", "elta", "speedy", "econt", "nova_poshta", "ukrposhta", "cdek", "russian_post",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -42,6 +44,11 @@ SOUTH_EAST = ["acs", "boxnow", "elta", "speedy", "econt", "nova_poshta", "cdek",
         ("Еконт Експрес", "econt"),  # a Bulgarian shop's
         ("Спиди", "speedy"),
         ("Нова Пошта", "nova_poshta"),  # a Ukrainian shop's
+        ("Укрпошта", "ukrposhta"),
+        ("Ukrposhta", "ukrposhta"),
+        ("Ukrpost", "ukrposhta"),
+        ("UKRPOSHTA Express", "ukrposhta"),
+        ("Укрпочта", "ukrposhta"),
         ("СДЭК", "cdek"),
         ("Почта России", "russian_post"),
         ("Самовывоз", None),  # collection in the shop: detection decides
