@@ -117,7 +117,7 @@ async def test_a_ukrainian_shops_ukrposhta_parcel_waits_at_its_post_office_in_uk
     assert page.status_code == 200 and '<html lang="uk"' in page.text, page.text[:300]
     uk = i18n.translations("uk")
     ready, office = uk.ugettext("Ready for pickup"), uk.ugettext("Post office")
-    assert "Ready for pickup" != ready and "Post office" != office
+    assert ready != "Ready for pickup" and office != "Post office"
     assert re.search(
         re.escape(f'<span class="event-label">{ready}</span>')
         + r"\s*<span class=\"event-carrier-text\"><span class=\"visually-hidden\">"
