@@ -19,7 +19,7 @@ BUILT_IN = (
     "acs", "boxnow",
     "elta", "geniki", "russian_post",
     "speedy", "econt",
-    "nova_poshta", "cdek",
+    "nova_poshta", "cdek", "ukrposhta",
 )  # fmt: skip
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"
 

@@ -60,6 +60,7 @@ SAMPLE_NUMBERS = {
     "russian_post": "RR000000000RU",
     "nova_poshta": "20000000000000",
     "cdek": "0000000000",
+    "ukrposhta": "0500000000000",
 }
 DEFAULT_SAMPLE = "SBX00000000001"
 

@@ -346,6 +346,31 @@ def test_carrier_add_takes_the_credentials_from_a_file_and_list_test_remove_foll
     assert json.loads(portal(migrated, "carrier", "list", "--merchant", "acme").stdout) == []
 
 
+def test_carrier_add_connects_ukrposhta_with_its_statustracking_token(migrated: Path) -> None:
+    portal(migrated, "merchant", "create", "--slug", "lviv", "--name", "Lviv Socks",
+           "--locale", "uk", "--country", "UA")  # fmt: skip
+    secrets = migrated / "ukrposhta.json"
+    secrets.write_text(json.dumps({"token": "up-cli-secret-1"}))
+    typo = portal(migrated, "carrier", "add", "--merchant", "lviv", "--carrier", "ukrposhta",
+                  "--json", str(secrets))  # fmt: skip
+    assert typo.returncode == 1 and "/credentials/token: is not a known field" in typo.stderr
+
+    secrets.write_text(json.dumps({"api_token": "up-cli-secret-1"}))
+    added = portal(
+        migrated, "carrier", "add", "--merchant", "lviv", "--carrier", "ukrposhta",
+        "--json", str(secrets), "--base-url", "http://127.0.0.1:9",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    account = json.loads(added.stdout)
+    assert (account["carrier"], account["name"]) == ("ukrposhta", "Ukrposhta")
+    assert account["credentials"] == {"api_token": True}
+    assert "up-cli-secret-1" not in added.stdout
+
+    tested = portal(migrated, "carrier", "test", "--merchant", "lviv", "--id", str(account["id"]))
+    assert tested.returncode == 1
+    assert "Ukrposhta (ukrposhta): unavailable" in tested.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "content", "message"),
     [

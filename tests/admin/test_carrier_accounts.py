@@ -342,3 +342,39 @@ async def test_an_owner_connects_geniki_with_its_application_key_and_tests_it(
     refused = await check_connection(account, settings, service("authenticate_refused.xml"))
     assert refused[0] == "auth"
     geniki.KEYS.clear()
+UKRPOSHTA = "https://www.ukrposhta.ua/status-tracking/0.0.1/statuses/with-not-found"
+
+
+@respx.mock
+async def test_an_owner_connects_ukrposhta_with_its_token_and_tests_it(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    """The form asks for the StatusTracking token; the test asks Ukrposhta about a barcode
+    nobody has (its documented ``notFound``, https://dev.ukrposhta.ua/documentation) and a
+    401 is refused credentials."""
+    user, token = await signed_in_owner(client)
+    form = await client.get("/admin/carriers/new?carrier=ukrposhta")
+    assert 'name="cred_api_token"' in form.text
+    added = await client.post(
+        "/admin/carriers/new",
+        data={"carrier": "ukrposhta", "name": "Укрпошта", "cred_api_token": SECRET,
+              "base_url_override": "", "csrf_token": token},
+    )  # fmt: skip
+    assert added.status_code == 303, added.text
+    account = await CarrierAccount.get(merchant_id=user.merchant_id)  # type: ignore[attr-defined]
+    assert account.carrier_key == "ukrposhta"
+
+    route = respx.post(UKRPOSHTA).mock(
+        return_value=httpx.Response(200, json={"found": {}, "notFound": ["0500000000000"]})
+    )
+    tested = await client.post(
+        f"/admin/carriers/{account.id}/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
+    )
+    assert tested.context["outcome"] == "ok"
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {SECRET}"
+    route.mock(return_value=httpx.Response(401, json={"message": "Unauthorized"}))
+    tested = await client.post(
+        f"/admin/carriers/{account.id}/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
+    )
+    assert tested.context["outcome"] == "auth"
+    assert SECRET not in tested.text

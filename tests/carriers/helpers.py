@@ -46,6 +46,7 @@ from carriers.russian_post import RussianPostAdapter
 from carriers.sameday import SamedayAdapter
 from carriers.sandbox import SCENARIO_EXAMPLES, SandboxAdapter
 from carriers.speedy import SpeedyAdapter
+from carriers.ukrposhta import UkrposhtaAdapter
 from carriers.ups import UPSAdapter
 from carriers.usps import USPSAdapter
 
@@ -328,6 +329,15 @@ CARRIERS = {
             credentials={"api_key": "np-api-key"},
             number="20450912345678",
             route=lambda mock: mock.post("https://api.novaposhta.ua/v2.0/json/"),
+        ),
+        Carrier(
+            name="ukrposhta",
+            cls=UkrposhtaAdapter,
+            credentials={"api_token": "c22bfca9-83cf-45b6-a598-74c02d86a2ca"},
+            number="0500100031143",
+            route=lambda mock: mock.post(
+                url__startswith="https://www.ukrposhta.ua/status-tracking/0.0.1/statuses/"
+            ),
         ),
         Carrier(
             name="cdek",

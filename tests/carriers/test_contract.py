@@ -431,6 +431,24 @@ CASES = (
         auth_body=_f("nova_poshta", "auth_error.json"),
     ),
     Case(
+        "ukrposhta",
+        rate_limits=((429, "60", 60.0), (429, None, None), (503, "30", 30.0)),
+        unavailable=(500, 502, 503, httpx.ReadTimeout, httpx.ConnectError),
+        unusable=((200, "<html>maintenance</html>"), (404, "<html>Not Found</html>")),
+        unreadable=((200, "[]"), (200, '{"found": {"0500100031143": [{"event": 10100}]}}')),
+        not_found=(
+            NotFound(
+                200,
+                _f("ukrposhta", "not_found.json"),
+                "0500199999999",
+                url="https://track.ukrposhta.ua/tracking_UA.html?barcode=0500199999999",
+            ),
+            NotFound(200, {"found": {}, "notFound": []}, "0500100031143"),
+        ),
+        auth=(401, 403),
+        auth_body={"message": "Unauthorized"},
+    ),
+    Case(
         "cdek",
         rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
         unavailable=(500, 502, 503, httpx.ReadTimeout, httpx.ConnectError),

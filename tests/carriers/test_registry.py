@@ -28,7 +28,7 @@ BUILT_IN = [
     "acs", "boxnow",
     "elta", "geniki", "russian_post",
     "speedy", "econt",
-    "nova_poshta", "cdek",
+    "nova_poshta", "cdek", "ukrposhta",
 ]  # fmt: skip
 
 

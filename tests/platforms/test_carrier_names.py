@@ -35,6 +35,7 @@ SOUTH_EAST = [
     "speedy",
     "econt",
     "nova_poshta",
+    "ukrposhta",
     "cdek",
     "russian_post",
 ]
@@ -57,6 +58,11 @@ SOUTH_EAST = [
         ("Еконт Експрес", "econt"),  # a Bulgarian shop's
         ("Спиди", "speedy"),
         ("Нова Пошта", "nova_poshta"),  # a Ukrainian shop's
+        ("Укрпошта", "ukrposhta"),
+        ("Ukrposhta", "ukrposhta"),
+        ("Ukrpost", "ukrposhta"),
+        ("UKRPOSHTA Express", "ukrposhta"),
+        ("Укрпочта", "ukrposhta"),
         ("СДЭК", "cdek"),
         ("Почта России", "russian_post"),
         ("Самовывоз", None),  # collection in the shop: detection decides
