@@ -342,6 +342,8 @@ async def test_an_owner_connects_geniki_with_its_application_key_and_tests_it(
     refused = await check_connection(account, settings, service("authenticate_refused.xml"))
     assert refused[0] == "auth"
     geniki.KEYS.clear()
+
+
 UKRPOSHTA = "https://www.ukrposhta.ua/status-tracking/0.0.1/statuses/with-not-found"
 
 
