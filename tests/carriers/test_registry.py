@@ -27,7 +27,7 @@ BUILT_IN = [
     "poczta_polska", "sameday", "sandbox", "ups", "usps",
     "acs", "boxnow",
     "elta", "russian_post",
-    "speedy", "econt",
+    "speedy", "econt", "dpd_ro",
     "nova_poshta", "cdek",
 ]  # fmt: skip
 
