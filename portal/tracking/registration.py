@@ -8,6 +8,7 @@ already tracks with that carrier is refused rather than tracked twice.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
@@ -35,8 +36,21 @@ def clean_number(text: str) -> str:
     return normalise(text)
 
 
-def carrier_for(number: str, given: str | None, offered: list[str]) -> str:
-    """The carrier to track ``number`` with: the one given, or the only detected one."""
+def carrier_for(
+    number: str,
+    given: str | None,
+    offered: list[str],
+    *,
+    accounts: Collection[str] = (),
+    home: Collection[str] = (),
+) -> str:
+    """The carrier to track ``number`` with: the one given, or the only detected one.
+
+    Of several detected, the only one the shop has an account for (``accounts``: carrier
+    keys) is taken, else the only one of the shop's country (``home``, see
+    :func:`portal.platforms.carrier_names.home_carriers`): a 14-digit DPD number goes to
+    the shop's DPD, not to every DPD.
+    """
     if given:
         if given not in offered:
             raise Refused("unknown_carrier")
@@ -45,6 +59,10 @@ def carrier_for(number: str, given: str | None, offered: list[str]) -> str:
     if not candidates:
         raise Refused("carrier_needed")
     if len(candidates) > 1:
+        for preferred in (accounts, home):
+            chosen = [key for key in candidates if key in preferred]
+            if len(chosen) == 1:
+                return chosen[0]
         raise Refused("carrier_ambiguous", candidates)
     return candidates[0]
 
