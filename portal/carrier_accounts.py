@@ -54,6 +54,7 @@ SAMPLE_NUMBERS = {
     "acs": "0000000000",
     "boxnow": "0000000000",
     "speedy": "00000000000",
+    "dpd_ro": "00000000000",
     "econt": "0000000000000",
     "elta": "RR000000000GR",
     "russian_post": "RR000000000RU",
