@@ -91,18 +91,16 @@ async def run_parse(
     folder: Path, upload: Path, merchant_id: int, available: set[str] | None = None
 ) -> None:
     """Stage the upload, reading its ``carrier`` cells for the shop's country and accounts."""
-    country = await Merchant.filter(id=merchant_id).values_list("country", flat=True)
-    held = await CarrierAccount.filter(merchant_id=merchant_id).values_list(
-        "carrier_key", flat=True
-    )
+    merchant = await Merchant.get(id=merchant_id)
+    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
     state = await run_in_threadpool(
         functools.partial(
             csv_import.parse,
             folder,
             upload,
             available,
-            country=next(iter(country), None),
-            accounts=frozenset(held),
+            country=merchant.country,
+            accounts=frozenset(account.carrier_key for account in await held),
         )
     )
     if state["status"] == "checking":

@@ -524,14 +524,7 @@ async def apply_parcels(
         .values_list("id", "carrier_key", "name")
     )
     held = {carrier for _id, carrier, _name in shop_accounts}
-    country = next(
-        iter(
-            await Merchant.filter(id=target.merchant_id)
-            .using_db(conn)
-            .values_list("country", flat=True)
-        ),
-        None,
-    )
+    country = (await Merchant.get(id=target.merchant_id, using_db=conn)).country
     home = home_carriers(country)
     placed: list[tuple[str, int, str, str, str, ShopParcel]] = []
     for key, (order_id, order_ext, parcel) in keys.items():
