@@ -14,8 +14,9 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 
 from carriers.detection import detect, is_plausible, normalise
-from portal.models import Shipment
+from portal.models import CarrierAccount, Merchant, Shipment
 from portal.models.tracking import Direction
+from portal.platforms.carrier_names import home_carriers
 
 
 class Refused(ValueError):
@@ -67,6 +68,17 @@ def carrier_for(
     return candidates[0]
 
 
+async def preferences(merchant_id: int) -> dict[str, frozenset[str]]:
+    """:func:`carrier_for`'s ``accounts`` and ``home`` for a shop: the carriers it has
+    accounts for, and those of its country."""
+    merchant = await Merchant.get(id=merchant_id)
+    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
+    return {
+        "accounts": frozenset(account.carrier_key for account in await held),
+        "home": home_carriers(merchant.country),
+    }
+
+
 async def register(
     merchant_id: int,
     order_id: int | None,
@@ -79,7 +91,8 @@ async def register(
 ) -> Shipment:
     """A new shipment for ``order_id``, due for polling at ``now``."""
     number = clean_number(text)
-    key = carrier_for(number, carrier, offered)
+    prefer = {} if carrier else await preferences(merchant_id)
+    key = carrier_for(number, carrier, offered, **prefer)
     try:
         return await Shipment.create(
             merchant_id=merchant_id,
