@@ -18,7 +18,7 @@ BUILT_IN = (
     "fan_courier", "sameday", "cargus", "gls", "dpd_pl",
     "acs", "boxnow",
     "elta", "geniki", "russian_post",
-    "speedy", "econt",
+    "speedy", "econt", "dpd_ro",
     "nova_poshta", "cdek", "ukrposhta",
 )  # fmt: skip
 DOC = Path(__file__).resolve().parents[1] / "docs" / "carriers.md"

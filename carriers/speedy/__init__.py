@@ -1,157 +1,34 @@
-"""Speedy (Bulgaria) through its REST JSON API v1: HTTP only; payloads in :mod:`.parse`.
+"""Speedy (Bulgaria) through its REST JSON API v1, https://api.speedy.bg/web-api.html
+(request examples at https://services.speedy.bg/api/api_examples.html).
 
-Documentation: https://api.speedy.bg/web-api.html (request examples at
-https://services.speedy.bg/api/api_examples.html).
-
-* Every call is a ``POST`` with the account's ``userName`` and ``password`` in the JSON
-  body (no token, no session) and ``language`` ``"BG"`` or ``"EN"``: Speedy words its
-  operation descriptions, office names and errors in that language. Numbers are grouped
-  by the customer's language (a hint) and asked in it, Bulgarian when it is neither.
-* ``POST {base}/track`` takes up to 10 ``parcels`` (``[{"id": ...}]``) per call and answers
-  one ``TrackedParcel`` each; an entry with an ``error`` and no operations is
-  ``not_found``. Speedy returns a call's failure as the answer's ``error``: one about the
-  user or password (or an HTTP 401/403) is :class:`AuthError`, any other a
-  :class:`BadResponse`.
-* A parcel waiting at an office or APT locker (operation ``134``/``1134``) is looked up:
-  ``POST /shipment/info`` gives its ``recipient.pickupOfficeId`` and ``POST
-  /location/office/{id}`` the office's address, coordinates, type and working hours. A
-  lookup that answers nothing usable keeps the place as the track answer names it.
-
-Speedy publishes no rate limit; ``rate_limit`` is kept modest. Push: Speedy offers no
-webhooks (its "bulk tracking data files" are polled files), so this adapter polls.
+The client, parser and code tables are those of the platform Speedy shares with DPD
+Romania (:mod:`.client`, :mod:`.parse`, :mod:`.codes`); this module sets what is
+Speedy's own. In Bulgaria Speedy is DPD's partner: a Bulgarian shop's "DPD" parcels are
+Speedy's (:mod:`portal.platforms.carrier_names`).
 """
 
 from __future__ import annotations
 
-import copy
-import logging
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
-from urllib.parse import quote
+from typing import ClassVar
 
-from carriers.base import (
-    AuthError,
-    BadResponse,
-    CarrierAdapter,
-    NumberFormat,
-    NumberHint,
-    PickupPoint,
-    Status,
-    TrackingResult,
-)
-from carriers.concurrency import map_bounded
-from carriers.parsing import squash
-from carriers.speedy import parse
+from carriers.base import NumberFormat
+from carriers.speedy.client import SpeedyPlatformAdapter
 
-log = logging.getLogger(__name__)
+__all__ = ["SpeedyAdapter", "SpeedyPlatformAdapter"]
 
 
-class SpeedyAdapter(CarrierAdapter):
+class SpeedyAdapter(SpeedyPlatformAdapter):
     """Tracks Speedy shipments and parcels, ten per ``/track`` call, in Bulgarian or English."""
 
     key = "speedy"
     display_name = "Speedy"
     tracking_url = "https://www.speedy.bg/bg/track-shipment?shipmentNumber={number}"
     default_base_url = "https://api.speedy.bg/v1"
-    #: "Allowed are up to 10 parcels" (TrackRequest.parcels).
-    batch_size = 10
-    #: Speedy publishes no figure; kept modest.
-    rate_limit = 3.0
-    supports_push = False
-    accepts_hints = True
     answer_languages = frozenset({"bg", "en"})
     #: Speedy's own default when a request names no language.
     default_language: ClassVar[str] = "bg"
-    credential_fields: ClassVar[dict[str, str]] = {
-        "username": "API user name",
-        "password": "API password",
-    }
+    home_country: ClassVar[str] = "BG"
     #: Speedy shipment (waybill) numbers are 11 digits; Speedy documents no check digit,
     #: and bare digits of that length are common, so a match proves little.
     number_formats = (NumberFormat("Speedy shipment number", re.compile(r"[0-9]{11}"), 0.3),)
-    #: ``/track`` calls in flight at once for one ``track()``.
-    concurrency: ClassVar[int] = 2
-
-    async def track(
-        self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
-    ) -> list[TrackingResult]:
-        """One result per number, in order: batches of ten, one language per batch."""
-        hints = hints or {}
-        groups: dict[str, list[int]] = {}
-        for index, number in enumerate(numbers):
-            language = self.language_for(hints.get(number)) or self.default_language
-            groups.setdefault(language, []).append(index)
-        size = max(1, self.batch_size)
-        jobs = [
-            (language, [numbers[i] for i in indices[at : at + size]], indices[at : at + size])
-            for language, indices in groups.items()
-            for at in range(0, len(indices), size)
-        ]
-        answers = await map_bounded(self._track_batch, jobs, limit=self.concurrency)
-        results: list[TrackingResult | None] = [None] * len(numbers)
-        for (_, _, chunk), batch in zip(jobs, answers, strict=True):
-            for index, result in zip(chunk, batch, strict=True):
-                results[index] = result
-        return [result for result in results if result is not None]
-
-    def _login(self, language: str) -> dict[str, Any]:
-        return {
-            "userName": self.credentials.get("username", ""),
-            "password": self.credentials.get("password", ""),
-            "language": language.upper(),
-        }
-
-    async def _call(self, path: str, body: dict[str, Any]) -> Any:
-        """POST ``body`` to ``path``; the decoded answer, its whole-call error raised."""
-        response = await self.send(
-            "POST", f"{self.base_url}{path}", json=body, headers={"Accept": "application/json"}
-        )
-        if response.status_code in (401, 403):
-            raise AuthError(f"speedy: credentials refused (HTTP {response.status_code})")
-        if response.status_code != 200:
-            raise BadResponse(f"speedy: unexpected HTTP {response.status_code}", response.content)
-        doc = self.json_body(response)
-        error = parse.top_error(doc)
-        if error is not None:
-            if parse.is_auth_error(error):
-                raise AuthError(f"speedy: credentials refused ({parse.error_text(error)})")
-            raise BadResponse(
-                f"speedy: {path} refused: {parse.error_text(error)}", response.content
-            )
-        return doc
-
-    async def _track_batch(self, job: tuple[str, list[str], list[int]]) -> list[TrackingResult]:
-        language, numbers, _ = job
-        body = {**self._login(language), "parcels": [{"id": squash(n)} for n in numbers]}
-        found = {squash(r.number): r for r in parse.parse_track(await self._call("/track", body))}
-        results = []
-        for number in numbers:
-            known = found.get(squash(number))
-            result = copy.copy(known) if known else TrackingResult(number=number, not_found=True)
-            result.number = number
-            result.carrier_url = self.public_url(squash(number))
-            results.append(result)
-        waiting = [r for r in results if r.status is Status.AVAILABLE_FOR_PICKUP and r.pickup_point]
-        if waiting:
-            await self._look_up_offices(language, waiting)
-        return results
-
-    async def _look_up_offices(self, language: str, waiting: list[TrackingResult]) -> None:
-        """Replace the waiting parcels' pickup points by their offices' full details."""
-        body = {**self._login(language), "shipmentIds": [squash(r.number) for r in waiting]}
-        try:
-            office_of = parse.pickup_offices(await self._call("/shipment/info", body))
-            offices: dict[str, PickupPoint | None] = {}
-            for result in waiting:
-                office_id = office_of.get(squash(result.number))
-                if office_id is None or result.pickup_point is None:
-                    continue
-                if office_id not in offices:
-                    path = f"/location/office/{quote(office_id, safe='')}"
-                    doc = await self._call(path, self._login(language))
-                    offices[office_id] = parse.parse_office(doc, result.pickup_point)
-                if (point := offices[office_id]) is not None:
-                    result.pickup_point = point
-        except BadResponse as exc:  # the track answer stands; only the office's details are lost
-            log.warning("speedy: pickup office lookup failed: %s", exc)

@@ -1,4 +1,5 @@
-"""Speedy track-and-trace operation codes (``operationCode``) and exception codes → Doorstep.
+"""Track-and-trace operation codes (``operationCode``) and exception codes → Doorstep, for
+Speedy and DPD Romania, which run the same platform.
 
 Both tables are Speedy's own appendices to its REST API documentation,
 https://api.speedy.bg/web-api.html: "Appendix 1 - Track And Trace Operation Codes" (every
@@ -6,9 +7,12 @@ code below, with Speedy's English wording as a comment) and "Appendix 2 - Track 
 Operation Exception Codes", which qualify an operation (``exceptionCodes``) and give the
 reason of a failed attempt or an exception.
 
-An operation code the table lacks is read from its words (:data:`KEYWORDS`, Bulgarian and
-English, since Speedy answers in either), else taken as movement; the code is kept on the
-event so the table can be completed later.
+DPD Romania's documentation, https://api.dpd.ro/web-api.html, is the same document with
+the same appendices (its ``language`` is ``RO`` or ``EN`` instead of ``BG`` or ``EN``).
+
+An operation code the table lacks is read from its words (:data:`KEYWORDS`, Bulgarian,
+Romanian and English, since the platform answers in the carrier's language or English),
+else taken as movement; the code is kept on the event so the table can be completed later.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from carriers.base import Reason, Status
+from carriers.romanian import plain
 
 Outcome = tuple[Status, Reason | None]
 
@@ -107,18 +112,22 @@ NEUTRAL_EXCEPTIONS = frozenset({"17", "20", "49", "1005", "1018", "1019"})
 DEFAULT: Outcome = _MOVING
 
 #: (phrases, outcome) in priority order, matched in the lower-cased ``description`` and
-#: ``comment`` of an operation code the table lacks (Bulgarian first, then English).
+#: ``comment`` of an operation code the table lacks, Romanian diacritics folded
+#: (:func:`carriers.romanian.plain`): Bulgarian, then Romanian, then English.
 KEYWORDS: list[tuple[tuple[str, ...], Outcome]] = [
-    (("върната на подателя", "доставена обратно", "delivered back to sender"),
+    (("върната на подателя", "доставена обратно", "returnat la expeditor",
+      "livrat inapoi la expeditor", "delivered back to sender"),
      (Status.RETURNED_TO_SENDER, None)),
-    (("отказ", "refused"), (Status.EXCEPTION, Reason.REFUSED)),
-    (("неуспешна доставка", "unsuccessful delivery"), (Status.FAILED_ATTEMPT, Reason.UNKNOWN)),
-    (("готова за получаване", "автомат", "ready for pickup", "self-collecting"), _WAITING),
-    (("доставена", "delivered"), (Status.DELIVERED, None)),
-    (("за доставка", "out for delivery"), (Status.OUT_FOR_DELIVERY, None)),
-    (("анулирана", "canceled", "cancelled"), (Status.EXCEPTION, Reason.UNKNOWN)),
-    (("повредена", "damaged"), (Status.EXCEPTION, Reason.DAMAGED)),
-    (("забавяне", "delay"), (Status.EXCEPTION, Reason.CARRIER_DELAY)),
+    (("отказ", "refuz", "refused"), (Status.EXCEPTION, Reason.REFUSED)),
+    (("неуспешна доставка", "livrare nereusita", "nelivrat", "unsuccessful delivery"),
+     (Status.FAILED_ATTEMPT, Reason.UNKNOWN)),
+    (("готова за получаване", "автомат", "gata de ridicare", "disponibil pentru ridicare",
+      "ready for pickup", "self-collecting"), _WAITING),
+    (("доставена", "livrat", "delivered"), (Status.DELIVERED, None)),
+    (("за доставка", "in livrare", "out for delivery"), (Status.OUT_FOR_DELIVERY, None)),
+    (("анулирана", "anulat", "canceled", "cancelled"), (Status.EXCEPTION, Reason.UNKNOWN)),
+    (("повредена", "deteriorat", "damaged"), (Status.EXCEPTION, Reason.DAMAGED)),
+    (("забавяне", "intarziere", "delay"), (Status.EXCEPTION, Reason.CARRIER_DELAY)),
 ]  # fmt: skip
 
 
@@ -138,14 +147,18 @@ def classify(code: str, exception_codes: Iterable[str] = (), text: str = "") -> 
 
 
 def _by_words(text: str) -> Outcome | None:
-    words = " ".join(text.lower().split())
+    words = plain(text)
     for phrases, outcome in KEYWORDS:
         if any(phrase in words for phrase in phrases):
             return outcome
     return None
 
 
+#: Words naming an automated locker: Speedy's APT ("автомат"), DPD Romania's DPDBox.
+_LOCKER_WORDS = ("автомат", "locker", " apt ", " aps ", "апс", "апт", "dpdbox", "dpd box")
+
+
 def is_locker(text: str) -> bool:
-    """True when Speedy's wording names an APT locker ("автомат", "APT", "locker")."""
-    words = f" {text.lower()} "
-    return any(word in words for word in ("автомат", "locker", " apt ", " aps ", "апс", "апт"))
+    """True when the wording names a locker (an APT, "автомат", a DPDBox, "locker")."""
+    words = f" {plain(text)} "
+    return any(word in words for word in _LOCKER_WORDS)

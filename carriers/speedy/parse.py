@@ -1,6 +1,9 @@
-"""Pure parsing of Speedy REST API answers (already JSON-decoded).
+"""Pure parsing of answers of Speedy's REST API platform (already JSON-decoded).
 
-Shapes from https://api.speedy.bg/web-api.html:
+Speedy (https://api.speedy.bg/web-api.html) and DPD Romania (https://api.dpd.ro/web-api.html)
+run the same platform and document the same shapes; the functions take the carrier's
+``home`` country, where a datetime without an offset is read and an office without a
+``countryId`` lies. The shapes:
 
 * ``POST /track`` answers ``TrackResponse`` ``{"parcels": [TrackedParcel], "error": Error}``;
   a ``TrackedParcel`` is ``{"parcelId", "operations": [TrackedParcelOperation], "error"}``
@@ -8,12 +11,13 @@ Shapes from https://api.speedy.bg/web-api.html:
   "exceptionCodes", "consignee", "returnShipmentId", "redirectShipmentId",
   "additionalInfo": {"officeURL", "geoPUDOId", "predict": {...}}}``. Datetimes are
   ``yyyy-MM-ddTHH:mm:ssZ`` (``2026-11-20T14:05:00+0200``); one without an offset is read
-  in Bulgaria's zone.
+  in the home country's zone.
 * ``Error`` is ``{"context", "message", "id", "code", "component"}``.
 * ``POST /shipment/info`` answers ``{"shipments": [Shipment]}``; a shipment's
   ``recipient.pickupOfficeId`` names the office or APT locker it is collected from.
 * ``POST /location/office/{id}`` answers ``{"office": Office}``: ``id``, ``name``,
-  ``type`` (``OFFICE`` or ``APT``), ``address`` (``postCode``, ``x`` longitude, ``y``
+  ``type`` (``OFFICE`` or ``APT``, an automated locker: Speedy's APT, DPD Romania's
+  DPDBox), ``address`` (``postCode``, ``x`` longitude, ``y``
   latitude, ``siteAddressString``, ``localAddressString``, ``countryId``) and working
   times (``workingTimeFrom``/``To`` on full days, ``workingTimeHalfFrom``/``To`` on
   Saturdays).
@@ -42,6 +46,8 @@ _read = JsonReader("speedy:", short_repr)
 
 #: Where datetimes without an offset are read: Speedy's "Local Speedy Time Zone".
 HOME = "BG"
+#: The point id of a waiting place the track answer does not name.
+UNNAMED_POINT = "office"
 #: ISO 3166 numeric ids Speedy uses for ``countryId`` in the countries it serves itself.
 COUNTRY_IDS = {"100": "BG", "642": "RO", "300": "GR"}
 #: Words in an error's context or message that mean the user name or password is wrong.
@@ -69,15 +75,15 @@ def error_text(error: dict[str, Any]) -> str:
     return f"{code}: {_read.field_text(error, 'message') or 'no message'}"
 
 
-def parse_track(doc: Any) -> list[TrackingResult]:
+def parse_track(doc: Any, home: str = HOME) -> list[TrackingResult]:
     """Every ``parcels[]`` entry of a track answer, numbered by its ``parcelId``."""
     body = _read.obj(doc, "track response")
     if "parcels" not in body:
         raise BadResponse("speedy: track answer without parcels", short_repr(doc))
-    return [parse_parcel(item) for item in _read.optional_list(body, "parcels")]
+    return [parse_parcel(item, home) for item in _read.optional_list(body, "parcels")]
 
 
-def _operation(raw: Any) -> tuple[TrackingEvent, dict[str, Any]]:
+def _operation(raw: Any, home: str) -> tuple[TrackingEvent, dict[str, Any]]:
     raw = _read.obj(raw, "operation")
     code = _read.field_text(raw, "operationCode")
     stamp = _read.field_text(raw, "dateTime")
@@ -90,7 +96,7 @@ def _operation(raw: Any) -> tuple[TrackingEvent, dict[str, Any]]:
     comment = _read.field_text(raw, "comment")
     status, reason = codes.classify(code, exceptions, f"{description} {comment or ''}")
     event = TrackingEvent(
-        occurred_at=_read.iso_time(stamp, HOME, what="dateTime"),
+        occurred_at=_read.iso_time(stamp, home, what="dateTime"),
         status=status,
         reason=reason,
         carrier_code=code,
@@ -102,7 +108,7 @@ def _operation(raw: Any) -> tuple[TrackingEvent, dict[str, Any]]:
     return event, raw
 
 
-def parse_parcel(raw: Any) -> TrackingResult:
+def parse_parcel(raw: Any, home: str = HOME) -> TrackingResult:
     """One ``TrackedParcel``: its operations as events, oldest first, or not found."""
     raw = _read.obj(raw, "parcel")
     number = _read.field_text(raw, "parcelId")
@@ -112,7 +118,7 @@ def parse_parcel(raw: Any) -> TrackingResult:
     if raw.get("error") is not None and not operations:
         _read.obj(raw["error"], "parcel error")
         return TrackingResult(number=number, not_found=True)
-    pairs = sorted((_operation(item) for item in operations), key=lambda p: p[0].occurred_at)
+    pairs = sorted((_operation(item, home) for item in operations), key=lambda p: p[0].occurred_at)
     events = [event for event, _ in pairs]
     result = TrackingResult(number=number, events=events)
     result.status, result.reason = latest_status(events)
@@ -125,14 +131,16 @@ def parse_parcel(raw: Any) -> TrackingResult:
         result.delivered_at = event.occurred_at
         result.signed_by = _read.field_text(op, "consignee")
     if not result.status.is_final:
-        result.estimated_delivery = _predicted_window(pairs)
+        result.estimated_delivery = _predicted_window(pairs, home)
     if result.status is Status.AVAILABLE_FOR_PICKUP:
         event, op = pairs[-1]
         result.pickup_point = _waiting_at(event, op)
     return result
 
 
-def _predicted_window(pairs: list[tuple[TrackingEvent, dict[str, Any]]]) -> DeliveryWindow | None:
+def _predicted_window(
+    pairs: list[tuple[TrackingEvent, dict[str, Any]]], home: str
+) -> DeliveryWindow | None:
     """The delivery window of the newest ``175 Predict`` operation, unless cancelled."""
     for event, op in reversed(pairs):
         if event.carrier_code != "175":
@@ -144,8 +152,8 @@ def _predicted_window(pairs: list[tuple[TrackingEvent, dict[str, Any]]]) -> Deli
         if predict.get("canceled") is True or start is None or end is None:
             return None
         return DeliveryWindow(
-            _read.iso_time(start, HOME, what="predictedVisitDateTimeFrom"),
-            _read.iso_time(end, HOME, what="predictedVisitDateTimeTo"),
+            _read.iso_time(start, home, what="predictedVisitDateTimeFrom"),
+            _read.iso_time(end, home, what="predictedVisitDateTimeTo"),
         )
     return None
 
@@ -161,7 +169,7 @@ def _waiting_at(event: TrackingEvent, op: dict[str, Any]) -> PickupPoint:
     place = event.city
     # Only the place's name tells a locker: 1134's wording names "office/locker" for both.
     return PickupPoint(
-        point_id=_read.field_text(info, "geoPUDOId") or place or "speedy",
+        point_id=_read.field_text(info, "geoPUDOId") or place or UNNAMED_POINT,
         kind=PickupKind.LOCKER if codes.is_locker(place or "") else PickupKind.DEPOT,
         name=place,
     )
@@ -183,7 +191,7 @@ def pickup_offices(doc: Any) -> dict[str, str]:
     return offices
 
 
-def parse_office(doc: Any, seen: PickupPoint) -> PickupPoint | None:
+def parse_office(doc: Any, seen: PickupPoint, home: str = HOME) -> PickupPoint | None:
     """The ``/location/office/{id}`` answer as a pickup point; None when it names none.
 
     ``seen`` is what the track answer said; its name is kept when the office has none.
@@ -204,13 +212,18 @@ def parse_office(doc: Any, seen: PickupPoint) -> PickupPoint | None:
         street=_read.field_text(address, "localAddressString"),
         city=_read.field_text(address, "siteAddressString"),
         postal_code=_read.field_text(address, "postCode"),
-        country=COUNTRY_IDS.get(_read.field_text(address, "countryId") or "100"),
+        country=_country(_read.field_text(address, "countryId"), home),
         latitude=_read.coordinate(address, "y", 90),
         longitude=_read.coordinate(address, "x", 180),
         opening_hours=_hours(office),
         pickup_deadline=seen.pickup_deadline,
         pickup_code=seen.pickup_code,
     )
+
+
+def _country(country_id: str | None, home: str) -> str | None:
+    """The office's country: its ``countryId`` when we know the id, home when it has none."""
+    return home if country_id is None else COUNTRY_IDS.get(country_id)
 
 
 def _hours(office: dict[str, Any]) -> str | None:

@@ -26,7 +26,7 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -36,6 +36,7 @@ from typing import IO, Any
 from carriers import detection, registry
 from portal.core import delivery_preferences
 from portal.core.phones import to_e164
+from portal.platforms.carrier_names import carrier_key, home_carriers
 
 COLUMNS = (
     "order_number", "order_date", "email", "phone", "name", "address_line1", "address_line2",
@@ -120,20 +121,39 @@ def parse_decimal(text: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def carrier_for(number: str, given: str, available: set[str]) -> str | None:
-    """The named carrier when installed, else the best detected one, else None."""
-    if given in available:
-        return given
-    for key, _confidence in detection.detect(number):
-        if key in available:
-            return key
-    return None
+def carrier_for(
+    number: str,
+    given: str,
+    available: set[str],
+    *,
+    country: str | None = None,
+    accounts: Collection[str] = (),
+) -> str | None:
+    """The named carrier when installed (a key, or a store's name for it as
+    :func:`~portal.platforms.carrier_names.carrier_key` reads it for the shop's country
+    and accounts), else the best detected one, else None. Of carriers detected alike, the
+    only one the shop has an account for, else the only one of its country, is taken."""
+    named = carrier_key(given, available, country=country, accounts=accounts)
+    if named is not None:
+        return named
+    candidates = [key for key, _confidence in detection.detect(number) if key in available]
+    for preferred in (accounts, home_carriers(country)):
+        chosen = [key for key in candidates if key in preferred]
+        if len(chosen) == 1:
+            return chosen[0]
+    return candidates[0] if candidates else None
 
 
 def check_row(
-    row: dict[str, str], available: set[str]
+    row: dict[str, str],
+    available: set[str],
+    *,
+    shop_country: str | None = None,
+    accounts: Collection[str] = (),
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Clean values and (column, error code) pairs for one CSV row."""
+    """Clean values and (column, error code) pairs for one CSV row; ``shop_country`` and
+    ``accounts`` (carrier keys) are the shop's, for :func:`carrier_for` (the row's own
+    ``country`` is the customer's)."""
     errors: list[tuple[str, str]] = []
     v = {k: (row.get(k) or "").strip() for k in COLUMNS}
     for column in REQUIRED:
@@ -185,7 +205,9 @@ def check_row(
         if not detection.is_plausible(tracking):
             errors.append(("tracking_number", "bad_tracking"))
         else:
-            carrier = carrier_for(tracking, v["carrier"].lower(), available)
+            carrier = carrier_for(
+                tracking, v["carrier"], available, country=shop_country, accounts=accounts
+            )
             if carrier is None:
                 errors.append(("carrier", "unknown_carrier"))
     preferences = None
@@ -228,8 +250,17 @@ def _rows(text: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         line = reader.line_num + 1
 
 
-def parse(folder: Path, upload: Path, available: set[str] | None = None) -> dict[str, Any]:
+def parse(
+    folder: Path,
+    upload: Path,
+    available: set[str] | None = None,
+    *,
+    country: str | None = None,
+    accounts: Collection[str] = (),
+) -> dict[str, Any]:
     """Stage ``upload`` into ``folder/staging.sqlite3``, updating ``state.json`` as it goes.
+    ``country`` and ``accounts`` (carrier keys) are the shop's: they read a ``carrier``
+    cell such as "DPD" (:func:`carrier_for`).
 
     File-level problems (not UTF-8, no header) end with status ``failed``; row problems
     are recorded per row. Duplicates within the file are caught here; against the
@@ -246,7 +277,8 @@ def parse(folder: Path, upload: Path, available: set[str] | None = None) -> dict
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         try:
             for line, row in _rows(text):
-                _stage(db, line, row, available)
+                checked = check_row(row, available, shop_country=country, accounts=accounts)
+                _stage(db, line, row, checked)
                 state["rows"] += 1
                 if state["rows"] % PROGRESS_EVERY == 0:
                     db.commit()
@@ -266,8 +298,13 @@ def parse(folder: Path, upload: Path, available: set[str] | None = None) -> dict
     return state
 
 
-def _stage(db: sqlite3.Connection, line: int, row: dict[str, str], available: set[str]) -> None:
-    clean, errors = check_row(row, available)
+def _stage(
+    db: sqlite3.Connection,
+    line: int,
+    row: dict[str, str],
+    checked: tuple[dict[str, Any], list[tuple[str, str]]],
+) -> None:
+    clean, errors = checked
     number, sku, tracking = clean["order_number"], clean["sku"], clean["tracking"]
     if (
         number

@@ -8,6 +8,7 @@ resolves inside the signed-in merchant's folder.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import shutil
 from pathlib import Path
@@ -23,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from portal.admin import csv_import, import_commit
 from portal.admin.auth import render, require_staff, staff_of
 from portal.i18n import _, lazy
+from portal.models import CarrierAccount, Merchant
 from portal.tracking import accounts
 
 ERRORS = {
@@ -88,7 +90,19 @@ async def import_page(request: Request) -> Response:
 async def run_parse(
     folder: Path, upload: Path, merchant_id: int, available: set[str] | None = None
 ) -> None:
-    state = await run_in_threadpool(csv_import.parse, folder, upload, available)
+    """Stage the upload, reading its ``carrier`` cells for the shop's country and accounts."""
+    merchant = await Merchant.get(id=merchant_id)
+    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
+    state = await run_in_threadpool(
+        functools.partial(
+            csv_import.parse,
+            folder,
+            upload,
+            available,
+            country=merchant.country,
+            accounts=frozenset(account.carrier_key for account in await held),
+        )
+    )
     if state["status"] == "checking":
         await import_commit.mark_existing(folder, merchant_id)
         state["status"] = "ready"

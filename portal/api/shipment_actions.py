@@ -26,7 +26,7 @@ from portal.api.shipments import (
     shipments_json,
 )
 from portal.models import Shipment
-from portal.tracking import accounts, corrections, problems, refresh
+from portal.tracking import accounts, corrections, problems, refresh, registration
 
 #: A shipment asked about this recently is not asked about again on request.
 REFRESH_INTERVAL = timedelta(seconds=60)
@@ -107,7 +107,9 @@ async def correct_shipment(call: Call) -> Reply:
     pin = carrier is not None
     naming = "carrier_account_id" in body
     if carrier is None and number is not None and not shipment.carrier_pinned and not naming:
-        carrier = choose_carrier(number, offered)  # a detected carrier is a proposal: not pinned
+        # a detected carrier is a proposal: not pinned
+        prefer = await registration.preferences(call.merchant_id)
+        carrier = choose_carrier(number, offered, **prefer)
     account_id: int | Literal["keep"] | None = corrections.KEEP
     if naming:  # an account named keeps the carrier: no detection from a new number
         account_id = await _account_id(call, carrier or shipment.carrier_key)

@@ -12,6 +12,7 @@ use for it. Only the customer sees it, on the tracking page's order tier.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from portal.api.operations import Call, Operation, Param, Reply
 from portal.api.schemas import DATE, DATE_TIME, component, nullable, obj, page_of, string
 from portal.core.payloads import order_numbers, shipment_json
 from portal.models import CarrierAccount, Direction, Order, Shipment
-from portal.tracking import accounts, corrections, problems
+from portal.tracking import accounts, corrections, problems, registration
 
 #: Detection picks the leader only when it beats the runner-up by this much confidence.
 AMBIGUITY_MARGIN = 0.25
@@ -173,9 +174,17 @@ async def owned_shipment(merchant_id: int, shipment_id: int) -> Shipment:
     return shipment
 
 
-def choose_carrier(tracking_number: str, offered: list[str] | None = None) -> str:
+def choose_carrier(
+    tracking_number: str,
+    offered: list[str] | None = None,
+    *,
+    accounts: Collection[str] = (),
+    home: Collection[str] = (),
+) -> str:
     """The clearly most likely carrier for the number among ``offered`` (every installed
-    one by default), or 422 listing the candidates."""
+    one by default), or 422 listing the candidates. Of carriers about as likely, the only
+    one the shop has an account for (``accounts``), else the only one of its country
+    (``home``): :func:`portal.tracking.registration.preferences` gives both."""
     keys = registry.available() if offered is None else offered
     candidates = [(c, conf) for c, conf in detect(tracking_number) if c in keys]
     listed = [{"carrier": c, "confidence": round(conf, 2)} for c, conf in candidates]
@@ -192,6 +201,11 @@ def choose_carrier(tracking_number: str, offered: list[str] | None = None) -> st
             errors=[{"pointer": "/carrier", "detail": "is required for this tracking number"}],
         )
     if len(candidates) > 1 and candidates[0][1] - candidates[1][1] < AMBIGUITY_MARGIN:
+        close = [c for c, conf in candidates if candidates[0][1] - conf < AMBIGUITY_MARGIN]
+        for preferred in (accounts, home):
+            chosen = [c for c in close if c in preferred]
+            if len(chosen) == 1:
+                return chosen[0]
         raise ApiError(
             422,
             "Several carriers use this number format; send `carrier` with one of the candidates.",
@@ -227,7 +241,10 @@ async def create_shipment(call: Call) -> Reply:
     if account is not None:
         carrier = account.carrier_key
     pinned = carrier is not None
-    carrier = carrier or choose_carrier(number, offered)
+    if carrier is None:
+        carrier = choose_carrier(
+            number, offered, **await registration.preferences(call.merchant_id)
+        )
     order = None
     if body.get("order_number"):
         order = await Order.get_or_none(merchant_id=call.merchant_id, number=body["order_number"])

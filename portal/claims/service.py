@@ -158,7 +158,8 @@ async def reship(
     states.check(claim, S.RESHIPPED)
     now = now or datetime.now(UTC)
     number = registration.clean_number(tracking_number)
-    key = registration.carrier_for(number, carrier, offered)
+    prefer = {} if carrier else await registration.preferences(claim.merchant_id)
+    key = registration.carrier_for(number, carrier, offered, **prefer)
     async with in_transaction() as conn:
         original = await Order.get_or_none(id=claim.order_id, using_db=conn)
         replacement = None

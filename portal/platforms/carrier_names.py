@@ -1,15 +1,21 @@
 """The carrier a store names ("UPS", "DHL Express", "InPost") as one of our carrier keys.
 
-Shopify's tracking companies, the Shipment Tracking extension's providers and PrestaShop's
-carrier names are free text; this table maps the names shops use to adapter keys. A name
-it does not know (or a carrier this portal does not offer) leaves the choice to detection
-from the number.
+Shopify's tracking companies, the Shipment Tracking extension's providers, PrestaShop's
+carrier names and a CSV's ``carrier`` cell are free text; this table maps the names shops
+use to adapter keys. A name it does not know (or a carrier this portal does not offer)
+leaves the choice to detection from the number.
+
+One brand is several carriers: "DPD" is DPD Polska in Poland, DPD Romania in Romania and,
+in Bulgaria, Speedy (DPD's partner there). For such a name (:data:`BRANDS`) the carrier the
+shop has an account for wins; else the one of the shop's country (:data:`BY_COUNTRY`);
+else :data:`NAMES`' default.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 #: Normalised store name -> carrier key.
 NAMES: dict[str, str] = {
@@ -33,6 +39,11 @@ NAMES: dict[str, str] = {
     "dpd poland": "dpd_pl",
     "dpd polska": "dpd_pl",
     "kurier dpd": "dpd_pl",
+    "dpd romania": "dpd_ro",
+    "dpd ro": "dpd_ro",
+    "curier dpd": "dpd_ro",
+    "dpdbox": "dpd_ro",
+    "dpd bulgaria": "speedy",
     "gls": "gls",
     "fan courier": "fan_courier",
     "fancourier": "fan_courier",
@@ -87,6 +98,17 @@ NAMES: dict[str, str] = {
 }
 
 
+#: Names several carriers answer to: the carriers, for the shop's accounts to choose.
+BRANDS: dict[str, frozenset[str]] = {"dpd": frozenset({"dpd_pl", "dpd_ro", "speedy"})}
+
+#: Shop country (ISO 3166) -> normalised name -> carrier key, for :data:`BRANDS` names.
+BY_COUNTRY: dict[str, dict[str, str]] = {
+    "PL": {"dpd": "dpd_pl"},
+    "RO": {"dpd": "dpd_ro"},
+    "BG": {"dpd": "speedy"},
+}
+
+
 def _normal(name: str) -> str:
     """Lower case, accents dropped, words of letters and digits in any script."""
     plain = "".join(
@@ -95,12 +117,32 @@ def _normal(name: str) -> str:
     return re.sub(r"[\W_]+", " ", plain).strip()
 
 
-def carrier_key(name: str | None, offered: list[str]) -> str | None:
-    """Our key for the store's carrier name, if we know it and this portal offers it."""
+def carrier_key(
+    name: str | None,
+    offered: Collection[str],
+    *,
+    country: str | None = None,
+    accounts: Collection[str] = (),
+) -> str | None:
+    """Our key for the store's carrier name, if we know it and this portal offers it.
+
+    ``country`` is the shop's (``Merchant.country``) and ``accounts`` the carrier keys it
+    has accounts for: they decide a name several carriers answer to ("DPD").
+    """
     if not name:
         return None
-    key = NAMES.get(_normal(name))
+    normal = _normal(name)
+    family = BRANDS.get(normal, frozenset()) & set(offered)
+    held = family & set(accounts)
+    if len(held) == 1:
+        return next(iter(held))
+    key = BY_COUNTRY.get((country or "").upper(), {}).get(normal) or NAMES.get(normal)
     if key is None:
-        normal = _normal(name).replace(" ", "_")
-        key = normal if normal in offered else None
+        key = normal.replace(" ", "_")
     return key if key in offered else None
+
+
+def home_carriers(country: str | None) -> frozenset[str]:
+    """The carriers a brand name means in ``country`` (Romania: ``dpd_ro``), for detection
+    to choose between carriers that claim a number alike."""
+    return frozenset(BY_COUNTRY.get((country or "").upper(), {}).values())

@@ -10,11 +10,13 @@ in the caller's transaction. The rules:
   duplicated; customers are found by e-mail within the merchant, like the API's;
 * consent goes through :func:`portal.consent.record`, variants through
   :mod:`portal.catalogue`, parcels through the registration rules of
-  :mod:`portal.tracking.registration` (the store's carrier name mapped to our key,
-  detection from the number as the fallback), so a shipment from a store is tracked and
-  notified exactly like one typed into the workspace; a store carrier name that is also
-  the name of one of the shop's accounts of that carrier names that account (else the
-  shipment names none and the carrier's default or only account polls it);
+  :mod:`portal.tracking.registration` (the store's carrier name mapped to our key by the
+  shop's country and carrier accounts, detection from the number as the fallback, the
+  shop's account deciding between carriers it proposes alike), so a shipment from a
+  store is tracked and notified exactly like one typed into the workspace; a store
+  carrier name that is also the name of one of the shop's accounts of that carrier
+  names that account (else the shipment names none and the carrier's default or only
+  account polls it);
 * an edit replaces the order's details and items (items a return points at are kept);
   a cancellation and the refunded amount are kept on the order's record.
 """
@@ -38,6 +40,7 @@ from portal.models import (
     Channel,
     ConsentSource,
     Customer,
+    Merchant,
     Order,
     OrderItem,
     PlatformConnection,
@@ -47,7 +50,7 @@ from portal.models import (
 )
 from portal.models.returns import ReturnItem
 from portal.platforms.base import ShopOrder, ShopParcel, ShopProduct
-from portal.platforms.carrier_names import carrier_key
+from portal.platforms.carrier_names import carrier_key, home_carriers
 from portal.tracking.accounts import account_named
 from portal.tracking.registration import Refused, carrier_for, clean_number
 
@@ -513,26 +516,30 @@ async def apply_parcels(
         .using_db(conn)
         .values_list("external_id", flat=True)
     )
-    placed: list[tuple[str, int, str, str, str, ShopParcel]] = []
-    for key, (order_id, order_ext, parcel) in keys.items():
-        if key in known:
-            continue
-        try:
-            number = clean_number(parcel.tracking_number)
-            carrier = carrier_for(
-                number, carrier_key(parcel.carrier_name, target.offered), target.offered
-            )
-        except Refused as refused:
-            report.unplaced.append(f"{parcel.tracking_number}: {refused.code}")
-            continue
-        placed.append((key, order_id, order_ext, number, carrier, parcel))
-    if not placed:
+    if all(key in known for key in keys):
         return report
     shop_accounts = await (
         CarrierAccount.filter(merchant_id=target.merchant_id)
         .using_db(conn)
         .values_list("id", "carrier_key", "name")
     )
+    held = {carrier for _id, carrier, _name in shop_accounts}
+    country = (await Merchant.get(id=target.merchant_id, using_db=conn)).country
+    home = home_carriers(country)
+    placed: list[tuple[str, int, str, str, str, ShopParcel]] = []
+    for key, (order_id, order_ext, parcel) in keys.items():
+        if key in known:
+            continue
+        try:
+            number = clean_number(parcel.tracking_number)
+            named = carrier_key(parcel.carrier_name, target.offered, country=country, accounts=held)
+            carrier = carrier_for(number, named, target.offered, accounts=held, home=home)
+        except Refused as refused:
+            report.unplaced.append(f"{parcel.tracking_number}: {refused.code}")
+            continue
+        placed.append((key, order_id, order_ext, number, carrier, parcel))
+    if not placed:
+        return report
     existing = {
         (s.carrier_key, s.tracking_number): s
         for s in await Shipment.filter(

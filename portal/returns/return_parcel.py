@@ -50,7 +50,8 @@ async def link(
     if S(request.state) not in OPEN:
         raise ParcelRefused("closed")
     number = registration.clean_number(tracking_number)
-    key = registration.carrier_for(number, carrier, offered)
+    prefer = {} if carrier else await registration.preferences(request.merchant_id)
+    key = registration.carrier_for(number, carrier, offered, **prefer)
     shipment_id = request.return_shipment_id
     if shipment_id is not None:
         current = await Shipment.get(id=shipment_id)

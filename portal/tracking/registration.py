@@ -8,13 +8,15 @@ already tracks with that carrier is refused rather than tracked twice.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
 from carriers.detection import detect, is_plausible, normalise
-from portal.models import Shipment
+from portal.models import CarrierAccount, Merchant, Shipment
 from portal.models.tracking import Direction
+from portal.platforms.carrier_names import home_carriers
 
 
 class Refused(ValueError):
@@ -35,8 +37,21 @@ def clean_number(text: str) -> str:
     return normalise(text)
 
 
-def carrier_for(number: str, given: str | None, offered: list[str]) -> str:
-    """The carrier to track ``number`` with: the one given, or the only detected one."""
+def carrier_for(
+    number: str,
+    given: str | None,
+    offered: list[str],
+    *,
+    accounts: Collection[str] = (),
+    home: Collection[str] = (),
+) -> str:
+    """The carrier to track ``number`` with: the one given, or the only detected one.
+
+    Of several detected, the only one the shop has an account for (``accounts``: carrier
+    keys) is taken, else the only one of the shop's country (``home``, see
+    :func:`portal.platforms.carrier_names.home_carriers`): a 14-digit DPD number goes to
+    the shop's DPD, not to every DPD.
+    """
     if given:
         if given not in offered:
             raise Refused("unknown_carrier")
@@ -45,8 +60,23 @@ def carrier_for(number: str, given: str | None, offered: list[str]) -> str:
     if not candidates:
         raise Refused("carrier_needed")
     if len(candidates) > 1:
+        for preferred in (accounts, home):
+            chosen = [key for key in candidates if key in preferred]
+            if len(chosen) == 1:
+                return chosen[0]
         raise Refused("carrier_ambiguous", candidates)
     return candidates[0]
+
+
+async def preferences(merchant_id: int) -> dict[str, frozenset[str]]:
+    """:func:`carrier_for`'s ``accounts`` and ``home`` for a shop: the carriers it has
+    accounts for, and those of its country."""
+    merchant = await Merchant.get(id=merchant_id)
+    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
+    return {
+        "accounts": frozenset(account.carrier_key for account in await held),
+        "home": home_carriers(merchant.country),
+    }
 
 
 async def register(
@@ -61,7 +91,8 @@ async def register(
 ) -> Shipment:
     """A new shipment for ``order_id``, due for polling at ``now``."""
     number = clean_number(text)
-    key = carrier_for(number, carrier, offered)
+    prefer = {} if carrier else await preferences(merchant_id)
+    key = carrier_for(number, carrier, offered, **prefer)
     try:
         return await Shipment.create(
             merchant_id=merchant_id,

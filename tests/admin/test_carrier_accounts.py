@@ -23,6 +23,9 @@ from tests.admin.helpers import csrf, settings_of, sign_in, signed_in_owner
 
 SECRET = "sk-live-very-secret-4242"
 DPD_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dpd_pl"
+DPD_RO_FIXTURES = DPD_FIXTURES.parent / "dpd_ro"
+DPD_RO_NOT_FOUND = (DPD_RO_FIXTURES / "not_found.json").read_bytes()
+DPD_RO_AUTH_ERROR = (DPD_RO_FIXTURES / "auth_error.json").read_bytes()
 
 
 async def _add(client: httpx.AsyncClient, token: str, **fields: str) -> httpx.Response:
@@ -369,12 +372,38 @@ async def test_an_owner_connects_ukrposhta_with_its_token_and_tests_it(
     route = respx.post(UKRPOSHTA).mock(
         return_value=httpx.Response(200, json={"found": {}, "notFound": ["0500000000000"]})
     )
+@respx.mock
+async def test_an_owner_connects_dpd_romania_and_tests_it_like_speedy(
+    client: httpx.AsyncClient, app: Starlette, db: str
+) -> None:
+    """DPD Romania's form asks what Speedy's does (its platform's API user and password);
+    the test asks https://api.dpd.ro/v1/track about a sample number
+    (https://api.dpd.ro/web-api.html): not found proves the login, a user error refuses it."""
+    track = respx.post("https://api.dpd.ro/v1/track").mock(
+        return_value=httpx.Response(200, content=DPD_RO_NOT_FOUND)
+    )
+    user, token = await signed_in_owner(client)
+    form = await client.get("/admin/carriers/new?carrier=dpd_ro")
+    assert form.status_code == 200
+    assert 'name="cred_username"' in form.text and 'name="cred_password"' in form.text
+    added = await client.post(
+        "/admin/carriers/new",
+        data={"carrier": "dpd_ro", "name": "DPD Romania", "cred_username": "200123",
+              "cred_password": SECRET, "base_url_override": "", "csrf_token": token},
+    )  # fmt: skip
+    assert added.status_code == 303, added.text
+    account = await CarrierAccount.get(merchant_id=user.merchant_id)  # type: ignore[attr-defined]
+    assert account.carrier_key == "dpd_ro"
+
     tested = await client.post(
         f"/admin/carriers/{account.id}/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
     )
     assert tested.context["outcome"] == "ok"
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {SECRET}"
     route.mock(return_value=httpx.Response(401, json={"message": "Unauthorized"}))
+    asked = track.calls[-1].request.content
+    assert b'"userName":"200123"' in asked.replace(b" ", b"")
+    track.mock(return_value=httpx.Response(200, content=DPD_RO_AUTH_ERROR))
     tested = await client.post(
         f"/admin/carriers/{account.id}/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
     )

@@ -270,3 +270,47 @@ async def test_a_carrier_account_no_account_of_the_rows_carrier_has_is_refused(
     await import_commit.mark_existing(folder, shop.id)
     assert _codes(folder) == [(2, "carrier_account", "unknown_carrier_account")]
     assert await import_commit.commit(folder, shop.id) == 0
+
+
+DPDS = {"dpd_pl", "dpd_ro", "speedy", "sandbox"}
+DPD_PARCEL = "09240012345678"  # 14 digits: DPD Polska's and DPD Romania's format
+
+
+@pytest.mark.parametrize(
+    ("cell", "country", "accounts", "key"),
+    [
+        ("DPD", "RO", (), "dpd_ro"),
+        ("DPD Romania", None, (), "dpd_ro"),
+        ("DPD", "BG", (), "speedy"),
+        ("DPD", "PL", (), "dpd_pl"),
+        ("dpd", "RO", ("dpd_pl",), "dpd_pl"),  # the shop's account wins
+        ("", "RO", (), "dpd_ro"),  # detected alike: the shop's country's
+        ("", None, ("dpd_ro",), "dpd_ro"),  # detected alike: the shop's account
+    ],
+)
+def test_a_carrier_cell_is_read_for_the_shop_s_country_and_accounts(
+    cell: str, country: str | None, accounts: tuple[str, ...], key: str
+) -> None:
+    clean, errors = csv_import.check_row(
+        {"tracking_number": DPD_PARCEL, "carrier": cell},
+        DPDS,
+        shop_country=country,
+        accounts=accounts,
+    )
+    assert clean["carrier"] == key
+    assert ("carrier", "unknown_carrier") not in errors
+
+
+async def test_the_upload_is_read_for_the_shop_s_country(tmp_path: Path, db: str) -> None:
+    from portal.admin import imports
+
+    shop = await factories.merchant(country="RO")
+    await factories.carrier_account(shop, carrier_key="dpd_ro", name="DPD")
+    folder = tmp_path / "staging"
+    folder.mkdir()
+    upload = tmp_path / "upload.csv"
+    upload.write_text(HEADER + f"#1,2026-11-02,a@example.test,TEE,T,1,5,{DPD_PARCEL},DPD\n")
+
+    await imports.run_parse(folder, upload, shop.id, DPDS)
+
+    assert csv_import.summary(folder)["preview"][0]["carrier"] == "dpd_ro"

@@ -72,6 +72,26 @@ def test_a_clear_leader_is_chosen() -> None:
     assert choose_carrier(UPS) == "ups"
 
 
+DPD_PARCEL = "09240012345678"  # 14 digits: DPD Polska's and DPD Romania's format
+
+
+async def test_of_dpds_alike_the_shop_s_account_else_its_country_s_is_chosen(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    unsure = await api.post("/api/v1/shipments", json={"tracking_number": DPD_PARCEL})
+    assert unsure.status_code == 422, "no account, no country: the merchant chooses"
+    assert {c["carrier"] for c in unsure.json()["candidates"]} >= {"dpd_pl", "dpd_ro"}
+
+    await Merchant.filter(id=shop.id).update(country="RO")
+    made = await api.post("/api/v1/shipments", json={"tracking_number": DPD_PARCEL})
+    assert made.status_code == 201, made.text
+    assert made.json()["carrier"] == "dpd_ro"
+
+    await factories.carrier_account(shop, carrier_key="dpd_pl", name="DPD Polska")
+    other = await api.post("/api/v1/shipments", json={"tracking_number": "09240012345679"})
+    assert other.json()["carrier"] == "dpd_pl", "an account wins over the country"
+
+
 async def test_an_unknown_carrier_or_implausible_number_is_a_field_error(
     api: httpx.AsyncClient,
 ) -> None:

@@ -32,6 +32,7 @@ from carriers.cargus import CargusAdapter
 from carriers.cdek import CDEKAdapter
 from carriers.dhl import DHLAdapter
 from carriers.dpd_pl import DPDPolandAdapter
+from carriers.dpd_ro import DPDRomaniaAdapter
 from carriers.easypost import EasyPostAdapter
 from carriers.econt import EcontAdapter
 from carriers.elta import EltaAdapter
@@ -313,6 +314,13 @@ CARRIERS = {
             credentials={"username": "999123", "password": "s3cret"},
             number="61234567890",
             route=lambda mock: mock.post("https://api.speedy.bg/v1/track"),
+        ),
+        Carrier(
+            name="dpd_ro",
+            cls=DPDRomaniaAdapter,
+            credentials={"username": "200123", "password": "s3cret"},
+            number="80123456780",
+            route=lambda mock: mock.post("https://api.dpd.ro/v1/track"),
         ),
         Carrier(
             name="econt",

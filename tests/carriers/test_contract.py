@@ -400,6 +400,27 @@ CASES = (
         auth_body=_f("speedy", "auth_error.json"),
     ),
     Case(
+        "dpd_ro",
+        rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
+        unavailable=(500, 502, 503, httpx.ConnectTimeout),
+        unusable=(
+            (200, "<html>maintenance</html>"),
+            (200, json.dumps(_f("dpd_ro", "general_error.json"))),
+            (404, "<html>Not Found</html>"),
+        ),
+        unreadable=((200, "{}"), (200, '{"parcels": [{"operations": []}]}')),
+        not_found=(
+            NotFound(
+                200,
+                _f("dpd_ro", "not_found.json"),
+                "80999999999",
+                url="https://tracking.dpd.ro/?language=ro&shipmentNumber=80999999999",
+            ),
+        ),
+        auth=(200, 401, 403),
+        auth_body=_f("dpd_ro", "auth_error.json"),
+    ),
+    Case(
         "econt",
         rate_limits=((429, "30", 30.0), (429, None, None), (503, "60", 60.0)),
         unavailable=(500, 502, 503, httpx.ConnectTimeout),

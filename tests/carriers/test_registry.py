@@ -27,7 +27,7 @@ BUILT_IN = [
     "poczta_polska", "sameday", "sandbox", "ups", "usps",
     "acs", "boxnow",
     "elta", "geniki", "russian_post",
-    "speedy", "econt",
+    "speedy", "econt", "dpd_ro",
     "nova_poshta", "cdek", "ukrposhta",
 ]  # fmt: skip
 

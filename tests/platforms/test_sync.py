@@ -293,3 +293,47 @@ async def test_a_parcel_names_the_account_its_store_carrier_name_is_the_name_of(
         )
     )
     assert named == {DHL_NUMBER: express.id, other: None, UPS_NUMBER: ups.id}
+
+
+DPDS = ["dpd_pl", "dpd_ro", "speedy"]
+DPD_PARCEL = "09240012345678"  # 14 digits: DPD Polska's and DPD Romania's format
+
+
+async def dpd_shipments(country: str | None, accounts: list[str], parcels: list[ShopParcel]):
+    merchant, connection = await shop()
+    await Merchant.filter(id=merchant.id).update(country=country)
+    for key in accounts:
+        await factories.carrier_account(merchant, carrier_key=key, name=key)
+    async with in_transaction() as conn:
+        report = await apply_orders(
+            Target(connection, DPDS, BASE, conn), [order(1, parcels=parcels)]
+        )
+    found = await Shipment.filter(merchant_id=merchant.id).values_list(
+        "tracking_number", "carrier_key"
+    )
+    return dict(found), report
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_romanian_shop_s_dpd_parcel_is_dpd_romania_s() -> None:
+    found, _ = await dpd_shipments("RO", [], [ShopParcel("f1", DPD_PARCEL, "DPD")])
+    assert found == {DPD_PARCEL: "dpd_ro"}
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_bulgarian_shop_s_dpd_parcel_is_speedy_s() -> None:
+    found, _ = await dpd_shipments("BG", [], [ShopParcel("f1", "61234567890", "DPD")])
+    assert found == {"61234567890": "speedy"}
+
+
+@pytest.mark.usefixtures("db")
+async def test_the_dpd_account_a_shop_has_decides_a_nameless_dpd_number() -> None:
+    """Detection proposes DPD Polska and DPD Romania for 14 digits; the shop's account picks."""
+    found, _ = await dpd_shipments("RO", ["dpd_ro"], [ShopParcel("f1", DPD_PARCEL, None)])
+    assert found == {DPD_PARCEL: "dpd_ro"}
+    found, _ = await dpd_shipments("RO", ["dpd_pl"], [ShopParcel("f1", DPD_PARCEL, None)])
+    assert found == {DPD_PARCEL: "dpd_pl"}, "the account wins over the country"
+    found, _ = await dpd_shipments("PL", [], [ShopParcel("f1", DPD_PARCEL, None)])
+    assert found == {DPD_PARCEL: "dpd_pl"}, "without an account, the shop's country's"
+    found, report = await dpd_shipments(None, [], [ShopParcel("f1", DPD_PARCEL, None)])
+    assert found == {} and report.unplaced == [f"{DPD_PARCEL}: carrier_ambiguous"]
