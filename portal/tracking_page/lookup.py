@@ -17,17 +17,13 @@ import hmac
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache, partial
 from typing import Any, NamedTuple, TypeVar
 
 from tortoise import connections
 from tortoise.expressions import Q
-from tortoise.fields import DatetimeField, Field
-from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
-from tortoise.timezone import get_default_timezone, get_use_tz
 
 from carriers.detection import is_plausible, normalise
 from portal.models import Customer, Merchant, Order, Shipment
@@ -173,34 +169,6 @@ def _as(kind: Callable[[Any], Any], value: Any) -> Any:
     return None if value is None else kind(value)
 
 
-#: The time zone of the aware date-times PostgreSQL's driver gives for ``timestamptz``.
-_DRIVER_UTC = UTC
-
-
-def _converter(field: Field[Any]) -> Callable[[Any], Any]:
-    """``field.to_python_value``, with a shortcut for what the PostgreSQL driver gives
-    most: an aware date-time in UTC (Tortoise's conversion, less its checks) and an enum's
-    stored value (a look-up, not the enum's call). Anything else goes to the field."""
-    slow = field.to_python_value
-    if isinstance(field, DatetimeField):
-
-        def convert_datetime(value: Any) -> Any:
-            if value.__class__ is datetime and value.tzinfo is _DRIVER_UTC and get_use_tz():
-                return value.astimezone(get_default_timezone())
-            return slow(value)
-
-        return convert_datetime
-    if isinstance(field, CharEnumFieldInstance):
-        members = {member.value: member for member in field.enum_type}
-
-        def convert_enum(value: Any) -> Any:
-            member = members.get(value) if value.__class__ is str else None
-            return member if member is not None else slow(value)
-
-        return convert_enum
-    return slow
-
-
 @lru_cache(maxsize=16)
 def _plan(model: type[Model], dialect: str) -> _Plan:
     """The model's plan on this database engine: which columns its driver converts itself
@@ -214,7 +182,7 @@ def _plan(model: type[Model], dialect: str) -> _Plan:
         converted.append((position[key], name, partial(_as, default.field_type)))
     for key, name, complex_field in meta.db_complex_fields:
         attribute[key] = name
-        converted.append((position[key], name, _converter(complex_field)))
+        converted.append((position[key], name, complex_field.to_python_value))
     return _Plan(
         tuple(attribute[column] for column in position),
         tuple(converted),
