@@ -88,8 +88,8 @@ class FairPool(asyncpg.Pool):
         cancellation cannot stop it half way through a rollback or a reset. A connection
         with nothing to undo (no transaction, no cancellation under way, not due to be
         closed, the reset hook ``keep_session``) goes back without ever waiting, so
-        nothing can interrupt it: it is given back at once, without that task (a tenth of
-        a statement's CPU in the portal: benchmarks/README.md, issue 20 item 1)."""
+        nothing can interrupt it: it is given back at once, without that task (about
+        10 µs of the portal's CPU a statement: benchmarks/README.md, issue 20 item 1)."""
         try:
             if self._returns_at_once(connection):
                 connection._con._on_release()
