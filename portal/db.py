@@ -20,6 +20,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as run_migrations
 
 from portal import pacing
+from portal.db_postgres import keep_session as _keep_session
 from portal.settings import Settings
 
 APP = "models"
@@ -48,19 +49,6 @@ def _keepalive(settings: Settings) -> Any:
                 sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
     return init
-
-
-async def _keep_session(connection: Any) -> None:
-    """The pool's ``reset`` hook: nothing beyond asyncpg's own rollback of an open
-    transaction.
-
-    asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL`` each time a connection goes back to the pool, that is after every ORM
-    statement: a second round trip per query, a fifth of a tracking page's PostgreSQL CPU
-    (benchmarks/README.md, issue 20). The portal leaves nothing of that kind on a
-    session: its advisory locks and settings are transaction-scoped
-    (``pg_advisory_xact_lock``, ``SET LOCAL``), it never LISTENs nor holds cursors.
-    """
 
 
 def _connection(url: str, settings: Settings, statement_timeout: bool) -> dict[str, Any]:

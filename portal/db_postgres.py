@@ -39,6 +39,19 @@ _POOL_DEFAULTS = {
 }
 
 
+async def keep_session(connection: Any) -> None:
+    """The pool's ``reset`` hook: nothing beyond asyncpg's own rollback of an open
+    transaction (and nothing that waits, see ``FairPool.release``).
+
+    asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`` each time a connection goes back to the pool, that is after every ORM
+    statement: a second round trip per query, a fifth of a tracking page's PostgreSQL CPU
+    (benchmarks/README.md, issue 20). The portal leaves nothing of that kind on a
+    session: its advisory locks and settings are transaction-scoped
+    (``pg_advisory_xact_lock``, ``SET LOCAL``), it never LISTENs nor holds cursors.
+    """
+
+
 class FairPool(asyncpg.Pool):
     """asyncpg's pool, serving the tasks that wait for a connection in arrival order."""
 
@@ -69,13 +82,48 @@ class FairPool(asyncpg.Pool):
         return connection
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """Give the connection back, then its turn (once, however often it is released)."""
+        """Give the connection back, then its turn (once, however often it is released).
+
+        asyncpg runs a release in a task of its own (``asyncio.shield``), so that a
+        cancellation cannot stop it half way through a rollback or a reset. A connection
+        with nothing to undo (no transaction, no cancellation under way, not due to be
+        closed, the reset hook ``keep_session``) goes back without ever waiting, so
+        nothing can interrupt it: it is given back at once, without that task (about
+        10 µs of the portal's CPU a statement: benchmarks/README.md, issue 20 item 1)."""
         try:
-            await super().release(connection, timeout=timeout)
+            if self._returns_at_once(connection):
+                connection._con._on_release()
+                holder = connection._holder
+                await holder.release(holder._timeout if timeout is None else timeout)
+            else:
+                await super().release(connection, timeout=timeout)
         finally:
             if connection in self._lent:
                 self._lent.discard(connection)
                 self._turns.release()
+
+    def _returns_at_once(self, connection: Any) -> bool:
+        """Whether asyncpg's release of ``connection`` would run to its end without
+        waiting for anything (its private state, asyncpg 0.32: see ``release``)."""
+        # asyncpg's private state, untyped in its stubs
+        pool: Any = self
+        proxy: Any = connection
+        if type(proxy) is not PoolConnectionProxy or pool._reset is not keep_session:
+            return False
+        holder: Any = proxy._holder
+        con: Any = proxy._con  # type: ignore[attr-defined]
+        if holder._pool is not self or con is None:
+            return False
+        pool._check_init()
+        protocol = con._protocol
+        return bool(
+            not con.is_closed()
+            and not protocol._is_cancelling()
+            and not protocol.is_in_transaction()
+            and con._top_xact is None
+            and protocol.queries_count < holder._max_queries
+            and holder._generation == pool._generation
+        )
 
 
 class AsyncpgClient(AsyncpgDBClient):

@@ -3,6 +3,8 @@ a transaction left open."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from tortoise import connections
 
@@ -44,5 +46,30 @@ async def test_a_transaction_left_open_is_rolled_back_on_return(postgres_url: st
             assert not conn.is_in_transaction()
             missing = await conn.fetchval("SELECT to_regclass('pg_temp.left_open')")
             assert missing is None
+    finally:
+        await portal_db.disconnect()
+
+
+async def test_a_clean_connection_is_back_in_the_pool_when_release_returns(
+    postgres_url: str,
+) -> None:
+    """Nothing to undo: given back without asyncpg's shielded task, turn and all, so that
+    every connection can be taken again at once, many times over."""
+    await portal_db.connect(postgres_url)
+    try:
+        await connections.get("default").execute_query("SELECT 1")  # the pool opens lazily
+        pool = connections.get("default")._pool  # type: ignore[attr-defined]
+        size = pool.get_max_size()
+        for _ in range(3):
+            taken = [await asyncio.wait_for(pool.acquire(), 5) for _ in range(size)]
+            for conn in taken:
+                assert pool._returns_at_once(conn)
+                await pool.release(conn)
+                await pool.release(conn)  # a second release changes nothing
+            assert pool.get_idle_size() == size
+            assert not pool._lent
+        async with pool.acquire() as conn:
+            await conn.execute("BEGIN")
+            assert not pool._returns_at_once(conn)  # the rollback goes through asyncpg's own
     finally:
         await portal_db.disconnect()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import islice
+from operator import le
 from typing import Any, NamedTuple
 
 from tortoise import connections
@@ -70,24 +72,65 @@ async def load_events(shipment_ids: Sequence[int]) -> dict[int, list[EventRow]]:
     return by_shipment
 
 
-def events_column(shipment_alias: str, postgres: bool) -> str:
-    """A select-list column holding the events of the shipment ``shipment_alias`` names,
-    oldest first: an array of records on PostgreSQL, a JSON array on SQLite."""
+def events_select(shipment_alias: str, postgres: bool) -> tuple[str, str]:
+    """The select-list columns holding the events of the shipment ``shipment_alias``
+    names, oldest first, and what the statement's FROM clause needs for them.
+
+    On PostgreSQL: one array a column of ``_COLUMNS``, aggregated from the
+    events in order through a lateral subquery. A single array of records was the first
+    form; the driver decodes each record's fields through their type codes one by one,
+    about 30 µs more of the portal's CPU for 30 events, the database's the same
+    (benchmarks/README.md, issue 20). On SQLite: one JSON array of arrays."""
     where = f'WHERE e."shipment_id" = {shipment_alias}."id" ORDER BY e."occurred_at", e."id"'
     if postgres:
-        return f'ARRAY(SELECT ROW({_COLUMNS}) FROM "tracking_event" e {where})'
-    return (
+        names = _COLUMNS.split(", ")
+        arrays = ", ".join(f'array_agg(e."{name}") AS "{name}"' for name in names)
+        join = (
+            f"CROSS JOIN LATERAL (SELECT {arrays} "
+            f'FROM (SELECT {_COLUMNS} FROM "tracking_event" e {where}) e) ev'
+        )
+        return ", ".join(f'ev."{name}"' for name in names), join
+    column = (
         f"(SELECT json_group_array(json_array({_COLUMNS})) "
         f'FROM (SELECT {_COLUMNS} FROM "tracking_event" e {where}))'
     )
+    return column, ""
 
 
-def attach(shipment: Shipment, column: Any, postgres: bool) -> None:
-    """Keep the events read in ``events_column`` on ``shipment`` for ``attached``."""
-    raw = column if postgres else json.loads(column or "[]")
-    rows = [_row(shipment.id, values, postgres) for values in raw]
-    if not postgres:  # SQLite's aggregate does not promise its input's order
-        rows.sort(key=lambda e: (e.occurred_at, e.id))
+def _status_of(value: str) -> Status:
+    return _STATUS.get(value) or Status(value)  # Status() raises for a stray value
+
+
+def attach(shipment: Shipment, columns: Sequence[Any], postgres: bool) -> None:
+    """Keep the events read in ``events_select``'s columns (the row's last ones) on
+    ``shipment`` for ``attached``."""
+    shipment_id = shipment.id
+    if not postgres:
+        raw = json.loads(columns[0] or "[]")
+        rows = [_row(shipment_id, values, postgres) for values in raw]
+        rows.sort(key=lambda e: (e.occurred_at, e.id))  # the aggregate promises no order
+    elif columns[0] is None:  # no events: the aggregate's NULL arrays
+        rows = []
+    else:
+        ids, occurred, statuses, descriptions, *places = columns
+        rows = list(
+            map(
+                EventRow._make,
+                zip(
+                    ids,
+                    [shipment_id] * len(ids),
+                    occurred,
+                    map(_status_of, statuses),
+                    [text or "" for text in descriptions],
+                    *places,
+                    strict=True,
+                ),
+            )
+        )
+        # The subquery's order reaches the aggregate (PostgreSQL feeds it its input in
+        # the order given); should a plan ever not, the rows are put in order here.
+        if not all(map(le, occurred, islice(occurred, 1, None))):
+            rows.sort(key=lambda e: (e.occurred_at, e.id))
     object.__setattr__(shipment, _ATTACHED, rows)
 
 

@@ -19,7 +19,7 @@ bytes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -107,7 +107,9 @@ def _scan_html(
     status: str,
     reason: str | None,
     description: str | None,
-    place: str,
+    city: str | None,
+    region: str | None,
+    country: str | None,
     locale: str,
     speaking: str,
 ) -> tuple[str, str]:
@@ -115,6 +117,7 @@ def _scan_html(
     them: the same for every scan with these columns in these languages (``speaking`` is
     the one ``_`` translates into, see ``scans.scan_words``)."""
     label, why, carrier_text, problem = scan_words(status, reason, description, locale, speaking)
+    place = place_of(city, region, country)
     lines = [f'      <span class="event-label">{_e(label)}</span>\n']
     if why:
         lines.append(f'      <span class="event-reason">{_e(why)}</span>\n')
@@ -129,18 +132,36 @@ def _scan_html(
     return (" event-problem" if problem else ""), "".join(lines)
 
 
+@lru_cache(maxsize=256)
+def _offset_iso(offset: timedelta | None) -> str:
+    """What ``datetime.isoformat`` ends with for a time at this UTC offset."""
+    if offset is None:
+        return ""
+    return datetime(2000, 1, 1, tzinfo=timezone(offset)).isoformat()[len("2000-01-01T00:00:00") :]
+
+
+def local_iso(local: datetime, day_iso: str) -> str:
+    """``local.isoformat()``, ``day_iso`` being its date's: its time and its offset's
+    text written apart cost about 60 % of ``isoformat`` on an aware datetime, 30 a page
+    (benchmarks/README.md, issue 20 item 1)."""
+    return f"{day_iso}T{local.time().isoformat()}{_offset_iso(local.utcoffset())}"
+
+
 def timeline_html(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> Markup:
     """``journey_html(scans.timeline(events, zone, locale))`` in one pass over the
     events: newest first, grouped by local calendar day."""
     speaking = current_locale()
     days: dict[date, list[str]] = {}
+    day_isos: dict[date, str] = {}
     for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
         local = event.occurred_at.astimezone(zone)
         problem, lines = _scan_html(
             event.status,
             event.reason,
             event.description,
-            place_of(event.city, event.region, event.country),
+            event.city,
+            event.region,
+            event.country,
             locale,
             speaking,
         )
@@ -148,9 +169,10 @@ def timeline_html(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> M
         scans = days.get(day)
         if scans is None:
             scans = days[day] = [_day_head(day, locale)]
+            day_isos[day] = day.isoformat()
         scans.append(
             f'    <li class="event{problem}">\n'
-            f'      <time class="event-time" datetime="{local.isoformat()}">'
+            f'      <time class="event-time" datetime="{local_iso(local, day_isos[day])}">'
             f"{_clock_html(locale, local.hour, local.minute)}</time>\n{lines}"
         )
     html = "  </ol>\n".join("".join(scans) for scans in days.values())

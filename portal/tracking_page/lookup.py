@@ -130,7 +130,7 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
     on every page was a third of an uncached page's CPU (benchmarks/README.md). Each row
     then has the order's customer's time zone and country (the page's time zone: a third
     statement a page before), and with ``with_events`` the shipment's events
-    (``events.events_column``)."""
+    (``events.events_select``)."""
     marks = [f"${n}" if postgres else "?" for n in range(1, count + 2)]
     where = f's."tracking_number" IN ({", ".join(marks[:count])})'
     if scoped:
@@ -141,13 +141,16 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
         for column in _columns(model)
     )
     columns += ', c."time_zone", c."country"'
+    events_join = ""
     if with_events:
-        columns += ", " + events.events_column("s", postgres)
+        events_columns, events_join = events.events_select("s", postgres)
+        columns += ", " + events_columns
     return (
         f'SELECT {columns} FROM "{Shipment._meta.db_table}" s '
         f'JOIN "{Merchant._meta.db_table}" m ON m."id" = s."merchant_id" '
         f'LEFT JOIN "{Order._meta.db_table}" o ON o."id" = s."order_id" '
         f'LEFT JOIN "{Customer._meta.db_table}" c ON c."id" = o."customer_id" '
+        f"{events_join + ' ' if events_join else ''}"
         # Newest first, so that when two shops imported one parcel the latest import wins.
         f'WHERE {where} ORDER BY s."created_at" DESC, s."id" DESC'
     )
@@ -234,7 +237,7 @@ async def _shipments_numbered(
         if order is not None and order.customer_id is not None:
             customer = CustomerZone(values[end], values[end + 1])
         if with_events:
-            events.attach(shipment, values[end + 2], postgres)
+            events.attach(shipment, values[end + 2 :], postgres)
         object.__setattr__(shipment, _CUSTOMER, customer)
         object.__setattr__(shipment, "_merchant", merchant)
         object.__setattr__(shipment, "_order", order)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,8 @@ STAGE_OF: dict[Status, int] = {
     Status.AVAILABLE_FOR_PICKUP: 3,
     Status.DELIVERED: 4,
 }
+_OCCURRED_AT = attrgetter("occurred_at")
+
 #: The carrier has not taken the parcel yet: its dates are the shop's plan, not a promise.
 NOT_HANDED_OVER = frozenset({Status.PENDING, Status.INFO_RECEIVED})
 
@@ -171,7 +174,17 @@ def eta_text(
     gave one, else ours; never a day already past (see :func:`late_text`)."""
     if shipment.status.is_final:
         return None
-    promise = open_promise(shipment)
+    return _eta_text(shipment, open_promise(shipment), zone, locale, now)
+
+
+def _eta_text(
+    shipment: Shipment,
+    promise: Promise | None,
+    zone: ZoneInfo,
+    locale: str,
+    now: datetime | None,
+) -> str | None:
+    """:func:`eta_text` with the parcel's ``open_promise`` worked out already."""
     if promise is None:
         return None
     if now is not None and _is_late(shipment, promise, zone, now):
@@ -209,9 +222,15 @@ def _is_late(shipment: Shipment, promise: Promise, zone: ZoneInfo, now: datetime
 def late_text(shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime) -> str | None:
     """What the page says instead of a date in the past: the parcel is late. Before the
     carrier has the parcel (a label only) a past date means nothing and nothing is said."""
+    return _late_text(shipment, open_promise(shipment), zone, locale, now)
+
+
+def _late_text(
+    shipment: Shipment, promise: Promise | None, zone: ZoneInfo, locale: str, now: datetime
+) -> str | None:
+    """:func:`late_text` with the parcel's ``open_promise`` worked out already."""
     if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
         return None
-    promise = open_promise(shipment)
     if promise is None or not _is_late(shipment, promise, zone, now):
         return None
     return _(
@@ -294,9 +313,10 @@ def present(
     delivered = None
     if status is Status.DELIVERED and shipment.delivered_at is not None:
         delivered = _stamp(shipment.delivered_at.astimezone(zone), locale)
-    last_event = max((e.occurred_at for e in events), default=shipment.last_event_at)
+    last_event = max(map(_OCCURRED_AT, events), default=shipment.last_event_at)
+    # worked out once for the three that read it (it was three times a page)
     promise = open_promise(shipment)
-    late = late_text(shipment, zone, locale, now)
+    late = _late_text(shipment, promise, zone, locale, now)
     return ShipmentView(
         id=shipment.id,
         tracking_number=shipment.tracking_number,
@@ -309,7 +329,7 @@ def present(
         stages=stages,
         explanation=what,
         next_step=next_step,
-        eta_text=eta_text(shipment, zone, locale, now),
+        eta_text=_eta_text(shipment, promise, zone, locale, now),
         eta_source=promise.source if promise is not None else None,
         late_text=late,
         late=late is not None,

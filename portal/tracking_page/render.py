@@ -246,16 +246,16 @@ def render_fragment(request: Request, view: ShipmentView, status_url: str) -> tu
     """The status fragment and its ETag: from its shape's frame (``status_frame``) when
     it has one, else rendered in full."""
     config = config_for(request.app)
-    template = templates_of(request).get_template(STATUS_TEMPLATE)
     journey = view.journey
     key = status_frame.shape_key(view, status_url, config.poll_seconds)
     if key is None:
         context = _fragment_context(request, view, status_url)
         context["journey"] = journey
-        html = template.render(context)
+        html = templates_of(request).get_template(STATUS_TEMPLATE).render(context)
     else:
         frame = config.status_frames.get(key)
-        if frame is None:
+        if frame is None:  # the template only now (Jinja checks its file's age on every get)
+            template = templates_of(request).get_template(STATUS_TEMPLATE)
             frame = status_frame.render_frame(template, view, status_url, config.poll_seconds)
             config.status_frames.put(key, frame)
         html = status_frame.fill(frame, view, status_url, journey)

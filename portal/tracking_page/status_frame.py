@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from jinja2 import Template
@@ -37,6 +38,8 @@ HOLES = ("id", "tracking_number", "carrier_url", "zone", "journey", "status_url"
 #: HTML, is one) and ``event_count``, of which the fragment shows only whether there are
 #: any scans (keyed).
 _KEYED = tuple(f.name for f in fields(ShipmentView) if f.name not in {*HOLES, "event_count"})
+#: The keyed fields' values, in ``_KEYED`` order.
+_keyed = attrgetter(*_KEYED)
 
 
 def shape_key(view: ShipmentView, status_url: str, poll_seconds: int) -> tuple[Any, ...] | None:
@@ -45,7 +48,7 @@ def shape_key(view: ShipmentView, status_url: str, poll_seconds: int) -> tuple[A
     if status_url.startswith("/t/"):
         return None
     return (
-        tuple(getattr(view, name) for name in _KEYED),
+        _keyed(view),
         bool(view.event_count),
         bool(view.carrier_url),
         poll_seconds,

@@ -11,6 +11,7 @@ customer's place instead of reloading the form they started from.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -50,12 +51,28 @@ def _page_of_step(request: Request) -> tuple[str, list[tuple[str, str]]] | None:
     return parts.path, parse_qsl(parts.query, keep_blank_values=True)
 
 
+#: What ``request.url`` escapes or drops in a path: such a path is read through it.
+_URL_CHANGES = re.compile(r"[?#\\\t\r\n]|^//")
+
+
+def _own_address(request: Request) -> tuple[str, list[tuple[str, str]]]:
+    """``request.url.path`` and the query's items, without building the request's whole
+    URL (host, scheme, a parse) for the usual path: every page's language menu asks."""
+    scope = request.scope
+    path: str = scope["path"]
+    if _URL_CHANGES.search(path):
+        path = request.url.path
+    if not scope.get("query_string"):
+        return path, []
+    return path, request.query_params.multi_items()
+
+
 def _page_of(request: Request) -> tuple[str, list[tuple[str, str]]]:
     step = _page_of_step(request)
     if step is not None:
         return step
     if request.method in ("GET", "HEAD"):
-        return request.url.path, request.query_params.multi_items()
+        return _own_address(request)
     previous = _same_site_referer(request)
     return previous if previous is not None else ("/", [])
 

@@ -116,6 +116,9 @@ async def test_a_numbered_lookup_builds_the_models_the_orm_builds(db: str) -> No
         assert {f: type(getattr(built, f)) for f in fields} == {
             f: type(getattr(loaded, f)) for f in fields
         }
+        assert {f: getattr(getattr(built, f), "tzinfo", None) for f in fields} == {
+            f: getattr(getattr(loaded, f), "tzinfo", None) for f in fields
+        }  # the same time zone too, not only the same moment
         assert built._saved_in_db and not built._partial
     found.shipment.status = Status.DELIVERED
     await found.shipment.save(update_fields=["status"])  # a built model saves like a loaded one
