@@ -110,20 +110,25 @@ class FairPool(asyncpg.Pool):
         proxy: Any = connection
         if type(proxy) is not PoolConnectionProxy or pool._reset is not keep_session:
             return False
-        holder: Any = proxy._holder
-        con: Any = proxy._con  # type: ignore[attr-defined]
-        if holder._pool is not self or con is None:
+        try:
+            holder: Any = proxy._holder
+            con: Any = proxy._con  # type: ignore[attr-defined]
+            if holder._pool is not self or con is None:
+                return False
+            pool._check_init()
+            protocol = con._protocol
+            return bool(
+                not con.is_closed()
+                and not protocol._is_cancelling()
+                and not protocol.is_in_transaction()
+                and con._top_xact is None
+                and protocol.queries_count < holder._max_queries
+                and holder._generation == pool._generation
+                and hasattr(con, "_on_release")
+                and hasattr(holder, "_timeout")
+            )
+        except AttributeError:  # another asyncpg than 0.32: its own release, as before
             return False
-        pool._check_init()
-        protocol = con._protocol
-        return bool(
-            not con.is_closed()
-            and not protocol._is_cancelling()
-            and not protocol.is_in_transaction()
-            and con._top_xact is None
-            and protocol.queries_count < holder._max_queries
-            and holder._generation == pool._generation
-        )
 
 
 class AsyncpgClient(AsyncpgDBClient):
