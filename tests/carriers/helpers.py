@@ -418,7 +418,10 @@ def mutated(
         if isinstance(parent, dict) and parent is not box and draw(st.booleans()):
             del parent[key]
         else:
-            parent[key] = draw(values)
+            # A copy: ``sampled_from`` hands out the same list or dict every time it picks
+            # it, and putting one object in two places (or inside itself) made documents
+            # that grew across examples and recursed without end.
+            parent[key] = copy.deepcopy(draw(values))
     return box["doc"]
 
 
