@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -41,13 +39,7 @@ from portal.i18n import lazy
 from portal.models import PlatformConnection
 from portal.platforms import baselinker_journal
 from portal.platforms.base import Journal, Page, PlatformError, Revoked, ShopOrder
-from portal.platforms.connections import (
-    JournalClient,
-    PlatformClient,
-    ReadsAhead,
-    client_for,
-    pause,
-)
+from portal.platforms.connections import JournalClient, PlatformClient, client_for, pause
 from portal.platforms.sync import (
     SyncReport,
     Target,
@@ -255,29 +247,16 @@ async def _read_orders(
     page_size: int,
     pages: asyncio.Queue[Page[ShopOrder] | BaseException],
 ) -> None:
-    """Every page of orders into ``pages``, in order; a failure is queued in its place.
-    A client that reads ahead (:class:`ReadsAhead`) asks for the next page before it
-    parses this one; the others as soon as this one names it (cursor pagination)."""
-    listed = (
-        client.order_pages(since, page_size)
-        if isinstance(client, ReadsAhead)
-        else _one_by_one(client, since, page_size)
-    )
-    try:
-        async with aclosing(listed):
-            async for page in listed:
-                await pages.put(page)
-    except Exception as exc:  # handed to the writer, which raises it
-        await pages.put(exc)
-
-
-async def _one_by_one(
-    client: PlatformClient, since: datetime | None, page_size: int
-) -> AsyncGenerator[Page[ShopOrder], None]:
+    """Every page of orders into ``pages``, in order; a failure is queued in its place
+    (cursor pagination: the next page is asked for as soon as this one names it)."""
     cursor: str | None = None
     while True:
-        page = await client.orders(cursor, since, page_size)
-        yield page
+        try:
+            page = await client.orders(cursor, since, page_size)
+        except Exception as exc:  # handed to the writer, which raises it
+            await pages.put(exc)
+            return
+        await pages.put(page)
         if page.next is None:
             return
         cursor = page.next

@@ -8,7 +8,7 @@ sees; saving working credentials again resumes it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -52,16 +52,6 @@ class PlatformClient(Protocol):
     async def write_tracking(self, payload: dict[str, Any]) -> None: ...
 
     async def write_return(self, payload: dict[str, Any]) -> None: ...
-
-
-@runtime_checkable
-class ReadsAhead(Protocol):
-    """A client that asks for the next page of orders while the last one is parsed
-    (Shopify: the cursor is in the answer before its orders are parsed)."""
-
-    def order_pages(
-        self, since: datetime | None, page_size: int
-    ) -> AsyncGenerator[Page[ShopOrder], None]: ...
 
 
 @runtime_checkable

@@ -13,10 +13,8 @@ Shapes: https://shopify.dev/docs/api/admin-graphql (see tests/fixtures/shopify/S
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import AsyncGenerator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -81,9 +79,6 @@ TOPICS = {
     "products/create": "PRODUCTS_CREATE",
     "products/update": "PRODUCTS_UPDATE",
 }
-#: Loop turns a read-ahead page call is given to go out before the last page is parsed
-#: (httpx writes a request on a kept-alive connection in four).
-SEND_TURNS = 4
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 DELIVERY_HEADER = "X-Shopify-Webhook-Id"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -445,39 +440,6 @@ class ShopifyClient:
     async def orders(
         self, cursor: str | None, since: datetime | None, page_size: int = ORDERS_PAGE
     ) -> Page[ShopOrder]:
-        nodes, after = await self._order_nodes(cursor, since, page_size)
-        return Page([parse_order_node(node) for node in nodes], after)
-
-    async def order_pages(
-        self, since: datetime | None, page_size: int = ORDERS_PAGE
-    ) -> AsyncGenerator[Page[ShopOrder], None]:
-        """Every page of orders, the next one asked for before this one is parsed: its
-        answer travels (and the store works on it) while this page's nodes become
-        orders. Calls stay one at a time: a page's follow-ups are read before the next
-        page is asked for. Closing the generator (or cancelling its reader) cancels the
-        call in flight."""
-        ahead = asyncio.ensure_future(self._order_nodes(None, since, page_size))
-        try:
-            while True:
-                nodes, cursor = await ahead
-                if cursor is not None:
-                    ahead = asyncio.ensure_future(self._order_nodes(cursor, since, page_size))
-                    # The loop turns httpx takes to write a request on a kept-alive
-                    # connection: parsing starts once the request is out, not before.
-                    for _ in range(SEND_TURNS):
-                        await asyncio.sleep(0)
-                yield Page([parse_order_node(node) for node in nodes], cursor)
-                if cursor is None:
-                    return
-        finally:
-            if not ahead.done():
-                ahead.cancel()
-                await asyncio.gather(ahead, return_exceptions=True)
-
-    async def _order_nodes(
-        self, cursor: str | None, since: datetime | None, page_size: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page's order nodes, completed by their follow-ups, and the next cursor."""
         query = f"updated_at:>='{since.isoformat()}'" if since else None
         first = min(page_size, self.page_sizes["orders"])
         data = await self._shrinking(
@@ -488,7 +450,10 @@ class ShopifyClient:
         nodes = [e["node"] for e in orders.get("edges") or []]
         for node in nodes:
             await self._complete_order(node)
-        return nodes, info.get("endCursor") if info.get("hasNextPage") else None
+        return Page(
+            [parse_order_node(node) for node in nodes],
+            info.get("endCursor") if info.get("hasNextPage") else None,
+        )
 
     async def _complete_order(self, node: dict[str, Any]) -> None:
         """Reads what the page's nested limits left out of one order, in place: the rest of

@@ -7,11 +7,8 @@ tests/fixtures/shopify/SOURCE.md)."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import json
 from collections.abc import AsyncIterator
-from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,56 +152,6 @@ async def test_an_order_longer_than_its_nested_pages_is_read_whole(client: Shopi
         ("OrderFulfillments", None),
     ]
     assert all(cost <= MAX_QUERY_COST for _name, cost, _vars in store.asked)
-
-
-async def test_pages_read_ahead_ask_for_the_next_page_before_this_one_is_handed_over(
-    client: ShopifyClient,
-) -> None:
-    """A backfill asks for page n + 1 before page n is parsed (its answer travels while
-    the orders are made), yet calls stay one at a time: an order's follow-ups are read
-    before the next page is asked for."""
-    orders = [shopify_order(n, BASE) for n in range(45)]
-    orders[20] = big_order(300, 3) | {"id": orders[20]["id"], "name": orders[20]["name"]}
-    store = FakeShopify(orders=orders)
-    handed: list[list[str]] = []
-    # Each orders page as asked, with how many pages had been handed over by then.
-    seen: list[tuple[str | None, int]] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        if "orders(" in request.content.decode():
-            seen.append((json.loads(request.content)["variables"]["after"], len(handed)))
-        return store.answer(request)
-
-    with respx.mock:
-        respx.post(SHOPIFY_GRAPHQL).mock(side_effect=answer)
-        async for page in client.order_pages(None):
-            handed.append([order.number for order in page.records])
-
-    assert [len(numbers) for numbers in handed] == [20, 20, 5]
-    assert handed[1][0] == "#1020" and len(handed[1]) == 20
-    assert seen == [(None, 0), ("20", 0), ("40", 1)]
-    assert asked(store) == [
-        ("Orders", None),
-        ("Orders", "20"),
-        ("OrderLineItems", "8"),
-        ("OrderLineItems", "258"),
-        ("OrderFulfillments", None),
-        ("Orders", "40"),
-    ]
-
-
-async def test_pages_read_ahead_leave_no_call_running_when_the_reader_stops(
-    client: ShopifyClient,
-) -> None:
-    store = FakeShopify(orders=[shopify_order(n, BASE) for n in range(100)])
-    with respx.mock:
-        respx.post(SHOPIFY_GRAPHQL).mock(side_effect=store.answer)
-        async with aclosing(client.order_pages(None)) as pages:
-            async for _page in pages:
-                break
-
-    assert store.order_pages <= 2  # the first page, and at most the one read ahead
-    assert [t for t in asyncio.all_tasks() if "_order_nodes" in repr(t.get_coro())] == []
 
 
 async def test_a_product_with_more_variants_than_its_page_is_read_whole(
