@@ -156,7 +156,7 @@ async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
             kind=RETURN_RESOLVED,
             subject_type="return_request",
             subject_id=request.id,
-            payload={},
+            payload={"from_state": "inspected", "to_state": "resolved"},
             using_db=conn,
             settings=settings,
         )
@@ -165,6 +165,9 @@ async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
     assert survey.questions == ["ces_return", "csat_resolution"]
     message = await OutboxMessage.get(unique_key=f"survey:{survey.id}:email")
     assert "return" in message.body_text
+    # The customer reads that the return is resolved before being asked how it went.
+    queued = await OutboxMessage.filter(channel=Channel.EMAIL).order_by("scheduled_for", "id")
+    assert [m.trigger for m in queued] == ["return_resolved", "survey"]
 
 
 async def test_a_return_is_not_surveyed_while_a_parcel_is_in_exception(
