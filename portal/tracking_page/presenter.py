@@ -299,7 +299,8 @@ def present(
     status = shipment.status
     reason = Reason(shipment.reason) if shipment.reason else None
     index, stages = progress(shipment, events)
-    what, next_step = wording.explanation(status, reason)
+    locker = (shipment.pickup_point or {}).get("kind") == PickupKind.LOCKER.value
+    what, next_step = wording.explanation(status, reason, locker=locker)
     carrier_name, carrier_url = carrier_display(shipment)
     delivered = None
     if status is Status.DELIVERED and shipment.delivered_at is not None:

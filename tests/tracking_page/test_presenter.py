@@ -102,6 +102,20 @@ async def test_a_parcel_for_a_locker_waits_there_rather_than_going_out_for_deliv
     assert greek.stages[3].label == "Έτοιμο για παραλαβή"
 
 
+async def test_a_parcel_in_a_locker_is_collected_with_its_code_not_an_id(db: str) -> None:
+    locker = {"point_id": "118", "kind": "locker", "name": "Τσιμισκή 43 - Μασούτης"}
+    in_locker = await factories.shipment(status=Status.AVAILABLE_FOR_PICKUP, pickup_point=locker)
+    assert "the code the carrier sent you" in _present(in_locker, []).next_step
+    at_counter = await factories.shipment(
+        status=Status.AVAILABLE_FOR_PICKUP, pickup_point={**locker, "kind": "post_office"}
+    )
+    assert "with an ID" in _present(at_counter, []).next_step
+    assert (
+        "with an ID"
+        in _present(await factories.shipment(status=Status.AVAILABLE_FOR_PICKUP), []).next_step
+    )
+
+
 async def test_an_exception_shows_where_the_parcel_got_to_and_flags_it(db: str) -> None:
     shipment = await factories.shipment(status=Status.EXCEPTION, reason=Reason.CUSTOMS_HOLD)
     await add_events(shipment, (NOW - timedelta(hours=5), Status.IN_TRANSIT, "Wien"))
