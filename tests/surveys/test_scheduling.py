@@ -10,7 +10,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from portal import events
-from portal.models import Channel, OutboxMessage, Outcome, Survey
+from portal.models import Channel, OutboxMessage, Outcome, Shipment, Survey
 from portal.settings import Settings
 from portal.surveys.scheduling import (
     RETURN_RESOLVED,
@@ -143,6 +143,23 @@ async def test_the_job_reports_more_work_when_it_stops_at_its_limit(
     assert await schedule_due_surveys(settings, None, now=NOW, limit=2) is True
     assert await schedule_due_surveys(settings, None, now=NOW, limit=2) is False
     assert await Survey.all().count() == 3
+
+
+async def test_a_parcel_delivered_before_it_was_imported_is_not_surveyed(
+    db: str, settings: Settings
+) -> None:
+    """A store's first sync brings parcels the carrier delivered days ago: their customers
+    got no message from Doorstep about them, and get no survey either."""
+    parcel = await delivered()
+    imported = await delivered()
+    assert imported.shipment.delivered_at is not None
+    await Shipment.filter(id=imported.shipment.id).update(
+        created_at=imported.shipment.delivered_at + timedelta(hours=20)
+    )
+
+    assert await schedule_due_surveys(settings, None, now=NOW) is False
+
+    assert [s.shipment_id for s in await Survey.all()] == [parcel.shipment.id]
 
 
 async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
