@@ -52,7 +52,7 @@ import respx
 from starlette.applications import Starlette
 
 from portal.cli import connect_store
-from portal.models import Order, ReturnRequest, Shipment, Survey
+from portal.models import Customer, Order, ReturnRequest, Shipment, Survey
 from portal.platforms.backfill import sync_job
 from portal.platforms.writeback import push_once
 from portal.surveys.scheduling import schedule_due_surveys
@@ -70,6 +70,7 @@ from tests.real_shop.helpers import (
     poll_when_due,
     portal_command,
     tracking_link_in,
+    twilio_inbound,
     worker_pass,
 )
 from tests.real_shop.test_history_and_analytics import analytics
@@ -535,12 +536,18 @@ async def test_a_greek_shopify_shop_with_box_now_acs_returns_and_a_survey(
             today = datetime.now(UTC).date()
             shown = await analytics(staff, today - timedelta(days=1), today + timedelta(days=1))
             assert shown["return_reasons"][1:] == [["not_as_pictured", "1", "2", "50.00"]]
-            assert shown["Return rate"] == (
-                "50.0%",
-                "1 of 2 items sold in the period",
-            )  # Maria's order
+            # Maria's order: Nikos's was placed before the period.
+            assert shown["Return rate"] == ("50.0%", "1 of 2 items sold in the period")
             assert [row[:4] for row in shown["satisfaction_by_return_reason"][1:]] == [
                 ["not_as_pictured", "ces", "1", "100.00"],
                 ["not_as_pictured", "csat", "1", "100.00"],
             ]
             assert shown["transit_by_destination"][1][:2] == ["GR", "2"]  # BOX NOW and ACS
+
+        # Enough texts: she answers "Στοπ" on her Greek keyboard. Twilio knows only its
+        # English keywords, so the portal stops the texts and says so, in Greek.
+        stopped = await twilio_inbound(customer, "Στοπ", sender="+306971234567")
+        assert stopped.status_code == 200, stopped.text
+        assert "Κατάστημα Ελένη: δεν θα λαμβάνετε πλέον SMS" in stopped.text
+        maria = await Customer.get(email=EMAIL)
+        assert maria.sms_opt_in is False
