@@ -65,9 +65,11 @@ Listener = Callable[[DomainEvent, ListenerContext], Awaitable[None]]
 BatchListener = Callable[[Sequence[DomainEvent], ListenerContext], Awaitable[None]]
 
 #: Modules whose import registers listeners; add yours here. The order is the order in
-#: which listeners of one kind run (exchanges move stock before a resolved return's
-#: messages and webhooks describe it). tests/test_event_catalogue.py finds any module
-#: that registers a listener without being named here.
+#: which listeners of one kind run, whichever module was imported first (exchanges move
+#: stock before a resolved return's messages and webhooks describe it; a resolved
+#: return's or claim's message is queued before the survey it prompts, so the customer
+#: reads that it is resolved before being asked how it went). tests/test_event_catalogue.py
+#: finds any module that registers a listener without being named here.
 LISTENER_MODULES: tuple[str, ...] = (
     "portal.returns.exchanges",
     "portal.returns.credit",
@@ -75,7 +77,6 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.notifications.triggers",
     "portal.webhooks_out.listener",
     "portal.webhooks_out.episode_listener",
-    "portal.surveys.scheduling",
     "portal.returns.tracking_listener",
     "portal.returns.notifications",
     "portal.webhooks_out.returns_listener",
@@ -85,6 +86,7 @@ LISTENER_MODULES: tuple[str, ...] = (
     "portal.attention.raising",
     "portal.webhooks_out.withdrawal_listener",
     "portal.claims.messages",
+    "portal.surveys.scheduling",
     "portal.webhooks_out.claim_listener",
     "portal.webhooks_out.privacy_listener",
 )
@@ -103,6 +105,7 @@ def listen(*kinds: str) -> Callable[[Listener], Listener]:
         for kind in kinds:
             if func not in _listeners[kind]:
                 _listeners[kind].append(func)
+                _listeners[kind].sort(key=_rank)
         return func
 
     return register
@@ -119,9 +122,17 @@ def listen_batch(*kinds: str) -> Callable[[BatchListener], BatchListener]:
         for kind in kinds:
             if func not in _batch_listeners[kind]:
                 _batch_listeners[kind].append(func)
+                _batch_listeners[kind].sort(key=_rank)
         return func
 
     return register
+
+
+def _rank(func: Callable[..., Any]) -> int:
+    """A listener's place: its module's in :data:`LISTENER_MODULES` (a module not named
+    there, a test's, last); the sort is stable, so one module's keep their order."""
+    module = getattr(func, "__module__", "")
+    return LISTENER_MODULES.index(module) if module in LISTENER_MODULES else len(LISTENER_MODULES)
 
 
 def _check(kinds: Sequence[str]) -> None:

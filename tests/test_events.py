@@ -6,6 +6,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from portal import event_catalogue, events
+from portal.event_catalogue import RETURN_RESOLVED
 from portal.models import DomainEvent, Merchant
 from tests import factories
 
@@ -159,3 +160,19 @@ async def test_a_kind_the_catalogue_lacks_is_refused_and_nothing_is_written(db: 
                 settings=factories.app_settings(),
             )
     assert await DomainEvent.filter(kind="shipment.teleported").count() == 0
+
+
+def test_listeners_run_in_the_order_listener_modules_names_whatever_was_imported_first() -> None:
+    # This test module imported portal.surveys.scheduling (and others) before any event
+    # was emitted: the order still follows LISTENER_MODULES.
+    import portal.surveys.scheduling  # noqa: F401
+
+    events.ensure_listeners_loaded()
+    for kind in (RETURN_RESOLVED, "*"):
+        modules = [f.__module__ for f in events._listeners[kind]]
+        ranks = [events.LISTENER_MODULES.index(m) for m in modules if m in events.LISTENER_MODULES]
+        assert ranks == sorted(ranks), modules
+    resolved = [f.__module__ for f in events._listeners[RETURN_RESOLVED]]
+    assert resolved.index("portal.returns.notifications") < resolved.index(
+        "portal.surveys.scheduling"
+    ), "the customer reads that the return is resolved before the survey about it"

@@ -54,7 +54,9 @@ def parse_event(raw: Any) -> TrackingEvent:
         status=status,
         reason=reason,
         carrier_code=kind.lower(),
-        description=kind.lower(),
+        # BOX NOW sends codes, no words: the code is kept, and customers read ours
+        # instead of "final-destination" as the carrier's.
+        description="",
         city=place,
         postal_code=_read.field_text(raw, "postalCode"),
     )
@@ -226,7 +228,7 @@ def parse_webhook(body: bytes) -> list[TrackingResult]:
         status=status,
         reason=reason,
         carrier_code=name.lower(),
-        description=name.lower(),
+        description="",
         city=_read.field_text(where, "displayName"),
         postal_code=_read.field_text(where, "postalCode"),
     )

@@ -27,7 +27,7 @@ from portal.api.schemas import (
 from portal.core import delivery_preferences
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
-from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
+from portal.models import Channel, ConsentSource, Customer, Merchant, Order, OrderItem
 from portal.returns.withdrawal_rules import StatutoryException
 
 _TEXT = string(maxLength=200)
@@ -225,8 +225,15 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
     email = (given.get("email") or body.get("email") or "").strip().lower() or None
     phone = None
     if given.get("phone"):
+        # A number without its country code is read as one of the shipping address's
+        # country, else of the shop's ("697 123 4567" for a Greek shop).
         country = (body.get("shipping_address") or {}).get("country")
-        phone = to_e164(given["phone"], country)
+        if not country:
+            shop = (
+                await Merchant.filter(id=merchant_id).using_db(conn).only("id", "country").first()
+            )
+            country = shop.country if shop is not None else None
+        phone = to_e164(given["phone"], country or None)
         if phone is None:
             raise invalid([FieldError("/customer/phone", "is not a valid phone number")])
     if email is None and phone is None:

@@ -206,6 +206,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: delivery updates by text. Reply STOP to opt out, START to opt "
         "back in.",
         "sms_help_contact": "Help: {contact}",
+        "sms_stopped": "{merchant}: you will get no more text messages from us. Reply START to get "
+        "them again.",
+        "sms_started": "{merchant}: you will get text messages about your deliveries again. Reply "
+        "STOP to opt out.",
         "sms_status": "Parcel {number} ({carrier}): {status}.",
         "sms_eta": "Expected delivery: {eta}.",
         "prefs_title": "Notification preferences",
@@ -231,6 +235,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: powiadomienia SMS o przesyłkach. Odpowiedz STOP, aby je "
         "wyłączyć, lub START, aby włączyć je ponownie.",
         "sms_help_contact": "Pomoc: {contact}",
+        "sms_stopped": "{merchant}: nie będziesz już otrzymywać od nas SMS-ów. Odpowiedz START, "
+        "aby znów je otrzymywać.",
+        "sms_started": "{merchant}: znów będziesz otrzymywać SMS-y o swoich przesyłkach. Odpowiedz "
+        "STOP, aby zrezygnować.",
         "sms_status": "Przesyłka {number} ({carrier}): {status}.",
         "sms_eta": "Przewidywana dostawa: {eta}.",
         "prefs_title": "Ustawienia powiadomień",
@@ -256,6 +264,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: notificări prin SMS despre livrare. Răspunde STOP pentru "
         "dezabonare sau START pentru reabonare.",
         "sms_help_contact": "Ajutor: {contact}",
+        "sms_stopped": "{merchant}: nu vei mai primi SMS-uri de la noi. Răspunde START pentru a le "
+        "primi din nou.",
+        "sms_started": "{merchant}: vei primi din nou SMS-uri despre livrările tale. Răspunde STOP "
+        "pentru dezabonare.",
         "sms_status": "Coletul {number} ({carrier}): {status}.",
         "sms_eta": "Livrare estimată: {eta}.",
         "prefs_title": "Preferințe de notificare",
@@ -280,6 +292,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: SMS-уведомления о доставке. Ответьте STOP, чтобы отписаться, "
         "или START, чтобы подписаться снова.",
         "sms_help_contact": "Помощь: {contact}",
+        "sms_stopped": "{merchant}: вы больше не будете получать от нас SMS. Ответьте START, чтобы "
+        "снова их получать.",
+        "sms_started": "{merchant}: вы снова будете получать SMS о доставке. Ответьте STOP, чтобы "
+        "отписаться.",
         "sms_status": "Посылка {number} ({carrier}): {status}.",
         "sms_eta": "Ожидаемая дата доставки: {eta}.",
         "prefs_title": "Настройки уведомлений",
@@ -305,6 +321,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: ενημερώσεις παράδοσης με SMS. Απαντήστε STOP για διακοπή ή "
         "START για επανεγγραφή.",
         "sms_help_contact": "Βοήθεια: {contact}",
+        "sms_stopped": "{merchant}: δεν θα λαμβάνετε πλέον SMS από εμάς. Απαντήστε START για να τα "
+        "λαμβάνετε ξανά.",
+        "sms_started": "{merchant}: θα λαμβάνετε ξανά SMS για τις παραδόσεις σας. Απαντήστε STOP "
+        "για διακοπή.",
         "sms_status": "Δέμα {number} ({carrier}): {status}.",
         "sms_eta": "Εκτιμώμενη παράδοση: {eta}.",
         "prefs_title": "Ρυθμίσεις ειδοποιήσεων",
@@ -331,6 +351,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: SMS-сповіщення про доставку. Відповідайте STOP, щоб "
         "відписатися, або START, щоб підписатися знову.",
         "sms_help_contact": "Допомога: {contact}",
+        "sms_stopped": "{merchant}: ви більше не отримуватимете від нас SMS. Відповідайте START, "
+        "щоб знову їх отримувати.",
+        "sms_started": "{merchant}: ви знову отримуватимете SMS про доставку. Відповідайте STOP, "
+        "щоб відписатися.",
         "sms_status": "Посилка {number} ({carrier}): {status}.",
         "sms_eta": "Очікувана дата доставки: {eta}.",
         "prefs_title": "Налаштування сповіщень",
@@ -356,6 +380,10 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_help": "{merchant}: SMS известия за доставката. Отговорете STOP, за да се "
         "отпишете, или START, за да се абонирате отново.",
         "sms_help_contact": "Помощ: {contact}",
+        "sms_stopped": "{merchant}: няма да получавате повече SMS от нас. Отговорете START, за да "
+        "ги получавате отново.",
+        "sms_started": "{merchant}: отново ще получавате SMS за доставките си. Отговорете STOP, за "
+        "да се отпишете.",
         "sms_status": "Пратка {number} ({carrier}): {status}.",
         "sms_eta": "Очаквана доставка: {eta}.",
         "prefs_title": "Настройки на известията",

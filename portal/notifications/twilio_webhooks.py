@@ -8,6 +8,7 @@ public URL gets 403 and changes nothing. Receipts only move a message forward (a
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,8 +55,18 @@ STATUS_RANK: dict[str, int] = {
     "canceled": 4,
     "read": 5,
 }
+#: Twilio's default opt-out and opt-in keywords: Twilio blocks (or unblocks) the number
+#: itself and sends the confirmation
+#: (https://help.twilio.com/articles/223134027-Twilio-support-for-opt-out-keywords-SMS-STOP-filtering-).
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+#: The same words in the shipped languages, as customers type them on their own keyboards
+#: ("ΣΤΟΠ", "СТОП"), without accents. Twilio does not know them, so the portal confirms.
+LOCAL_OPT_OUT_KEYWORDS = frozenset(
+    {"REZYGNUJ", "DEZABONARE", "СТОП", "ОТПИСАТЬСЯ", "ВІДПИСАТИСЯ", "ОТПИСВАНЕ", "ΣΤΟΠ",
+     "ΔΙΑΚΟΠΗ", "ΑΠΕΓΓΡΑΦΗ"}
+)  # fmt: skip
+LOCAL_OPT_IN_KEYWORDS = frozenset({"СТАРТ", "ΕΝΑΡΞΗ"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 #: How long a customer's WhatsApp message lets the shop answer in free text.
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -120,7 +131,9 @@ async def status_callback(request: Request) -> Response:
 
 
 def _keyword(body: str) -> str:
-    return body.strip().strip(".!").strip().upper()
+    """The reply as one keyword: trimmed, upper case, accents dropped ("Διακοπή")."""
+    word = unicodedata.normalize("NFD", body.strip().strip(".!").strip().upper())
+    return "".join(char for char in word if not unicodedata.combining(char))
 
 
 async def _status_reply(settings: Settings, customers: list[Customer], body: str) -> str | None:
@@ -150,6 +163,16 @@ async def _status_reply(settings: Settings, customers: list[Customer], body: str
             reply += " " + words["sms_eta"].format(eta=eta)
         return fit_sms_body(reply, make_tracking_link(settings, shipment))
     return None
+
+
+def _confirmation(customers: list[Customer], key: str) -> str | None:
+    """``sms_stopped`` or ``sms_started`` in the customer's language, for a keyword
+    Twilio does not confirm itself; None when the number is no customer's."""
+    if not customers:
+        return None
+    customer = customers[0]
+    locale = pick_locale(customer.locale, customer.merchant.default_locale)
+    return fit_sms_body(phrases.words(locale)[key].format(merchant=customer.merchant.name))
 
 
 def _help_reply(settings: Settings, customers: list[Customer]) -> str:
@@ -196,18 +219,23 @@ async def inbound_message(request: Request) -> Response:
             whatsapp_window_until=datetime.now(UTC) + WHATSAPP_WINDOW
         )
     keyword = _keyword(body)
-    if keyword in OPT_OUT_KEYWORDS:
-        # Twilio blocks the number itself and sends the confirmation; we stop queueing.
+    if keyword in OPT_OUT_KEYWORDS | LOCAL_OPT_OUT_KEYWORDS:
+        # Twilio blocks the number itself on its own keywords and sends the confirmation;
+        # we stop queueing, and confirm the words Twilio does not know.
         if phone:
             await consent.record_for_phone(
                 None, phone, False, source, detail=keyword, channel=channel
             )
+        if keyword in LOCAL_OPT_OUT_KEYWORDS:
+            return _twiml(_confirmation(customers, "sms_stopped"))
         return _twiml()
-    if keyword in OPT_IN_KEYWORDS:
+    if keyword in OPT_IN_KEYWORDS | LOCAL_OPT_IN_KEYWORDS:
         if phone:
             await consent.record_for_phone(
                 None, phone, True, source, detail=keyword, channel=channel
             )
+        if keyword in LOCAL_OPT_IN_KEYWORDS:
+            return _twiml(_confirmation(customers, "sms_started"))
         return _twiml()
     if keyword in HELP_KEYWORDS:
         return _twiml(_help_reply(settings, customers))

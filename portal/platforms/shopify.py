@@ -178,7 +178,7 @@ def parse_order_node(node: dict[str, Any]) -> ShopOrder:
         customer=ShopCustomer(
             external_id=numeric_id(customer["id"]),
             email=(customer.get("email") or None),
-            phone=customer.get("phone"),
+            phone=customer.get("phone") or address.get("phone") or None,
             name=_name(customer.get("firstName"), customer.get("lastName")),
             email_consent=_email_consent(
                 (customer.get("emailMarketingConsent") or {}).get("marketingState")
@@ -264,7 +264,7 @@ def parse_order_webhook(body: dict[str, Any]) -> ShopOrder:
         customer=ShopCustomer(
             external_id=numeric_id(customer["id"]),
             email=customer.get("email") or None,
-            phone=customer.get("phone"),
+            phone=customer.get("phone") or body.get("phone") or address.get("phone") or None,
             name=_name(customer.get("first_name"), customer.get("last_name")),
             email_consent=_email_consent(
                 (customer.get("email_marketing_consent") or {}).get("state")

@@ -39,7 +39,7 @@ customer {{
   emailMarketingConsent {{ marketingState }}
   smsMarketingConsent {{ marketingState }}
 }}
-shippingAddress {{ name address1 address2 city province zip countryCodeV2 }}
+shippingAddress {{ name address1 address2 city province zip countryCodeV2 phone }}
 lineItems(first: {LINE_ITEMS_PAGE}) {{
   nodes {{ {LINE_ITEM_FIELDS} }}
   pageInfo {{ hasNextPage endCursor }}

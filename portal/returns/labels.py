@@ -11,6 +11,8 @@ or PNG from segno) carries the same data whatever the script.
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,12 +99,52 @@ class LabelText:
     by_heading: str = "Drop off by"
 
 
+#: Greek letter pairs read as one sound (ELOT 743, the Greek standard carriers and the
+#: Hellenic Post romanise addresses by): ``ου`` is "ou", ``αυ``/``ευ``/``ηυ`` are "av",
+#: "ev", "iv" (``f`` before a voiceless consonant or at the end of a word), ``γγ`` is
+#: "ng" and ``μπ`` opens a word as "b". A letter at a time, ``Μοναστηρίου`` would be
+#: "Monastirioy" and ``Ευζώνων`` "Eyzonon".
+_GREEK_PAIRS = re.compile(r"(?i)(ου|[αεη]υ|γγ|\bμπ)(\w?)")
+_VOICELESS = frozenset("θκξπσςτφχψ")
+_PAIR_LATIN = {"ου": "ou", "γγ": "ng", "μπ": "b"}
+
+
+def _plain_greek(text: str) -> str:
+    """Accents dropped from Greek letters (the tonos only: a diaeresis, ``ϋ``, keeps two
+    letters apart and stays; other scripts keep theirs)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", re.sub("([\u0370-\u03ff])\u0301", r"\1", decomposed))
+
+
+def _greek_pair(found: re.Match[str]) -> str:
+    pair, after = found.group(1), found.group(2)
+    low = pair.lower()
+    if low in _PAIR_LATIN:
+        latin = _PAIR_LATIN[low]
+    else:
+        vowel = {"α": "a", "ε": "e", "η": "i"}[low[0]]
+        latin = vowel + ("f" if not after or after.lower() in _VOICELESS else "v")
+    if pair.isupper() and (len(pair) > 1 and (not after or after.isupper())):
+        latin = latin.upper()
+    elif pair[0].isupper():
+        latin = latin[0].upper() + latin[1:]
+    return latin + after
+
+
+def romanise_greek(text: str) -> str:
+    """ELOT 743's letter pairs in ``text`` as Latin letters; other letters as they are."""
+    if not any("\u0370" <= char <= "\u03ff" for char in text):
+        return text
+    return _GREEK_PAIRS.sub(_greek_pair, _plain_greek(text))
+
+
 def latin_text(text: str) -> str:
     """``text`` in the label font's Windows-1252 letters: those it has stay as they are,
-    the rest are transliterated (``Łódź`` -> ``Lódz``, ``Θεσσαλονίκη`` -> ``Thessaloniki``),
-    as carriers print addresses, rather than turning into question marks."""
+    the rest are transliterated (``Łódź`` -> ``Lódz``, ``Θεσσαλονίκη`` -> ``Thessaloniki``,
+    ``Μοναστηρίου`` -> ``Monastiriou``), as carriers print addresses, rather than turning
+    into question marks."""
     out = []
-    for char in text:
+    for char in romanise_greek(text):
         try:
             char.encode("cp1252")
             out.append(char)

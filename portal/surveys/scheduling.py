@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status
@@ -164,12 +164,18 @@ async def create_survey(
     return survey
 
 
+#: 1 when the parcel was registered or imported before it was delivered.
+_KNOWN_FIRST = RawSQL(
+    'CASE WHEN "shipment"."delivered_at" >= "shipment"."created_at" THEN 1 ELSE 0 END'
+)
+
+
 async def _candidates(
     now: datetime, delay: int, after_id: int, limit: int, skip_merchants: frozenset[int]
 ) -> list[Shipment]:
     """Delivered outbound parcels of merchants with this delay (but not ``skip_merchants``),
-    due, without a survey, whose customer had none in the last 30 days; in id order after
-    ``after_id``."""
+    due, delivered after they were registered or imported, without a survey, whose
+    customer had none in the last 30 days; in id order after ``after_id``."""
     cutoff = now - timedelta(days=delay)
     recent = Survey.filter(created_at__gt=now - ONE_SURVEY_PER, customer_id__not_isnull=True)
     query = Shipment.filter(
@@ -182,6 +188,9 @@ async def _candidates(
         surveys__id__isnull=True,  # an anti-join: no survey for this parcel yet
         id__gt=after_id,
     ).exclude(order__customer_id__in=Subquery(recent.values("customer_id")))
+    # Delivered before Doorstep knew the parcel (a store's first sync): like its
+    # messages, not asked about (docs/surveys.md).
+    query = query.annotate(known_first=_KNOWN_FIRST).filter(known_first=1)
     if skip_merchants:
         query = query.exclude(merchant_id__in=sorted(skip_merchants))
     return (

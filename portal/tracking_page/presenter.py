@@ -53,8 +53,10 @@ STAGE_OF: dict[Status, int] = {
     Status.AVAILABLE_FOR_PICKUP: 3,
     Status.DELIVERED: 4,
 }
+#: The stage a parcel for a pickup point waits at ("Ready for pickup", not "Out for delivery").
+PICKUP_STAGE = STAGE_OF[Status.AVAILABLE_FOR_PICKUP]
+_AT_THE_DOOR = frozenset({Status.OUT_FOR_DELIVERY, Status.FAILED_ATTEMPT})
 _OCCURRED_AT = attrgetter("occurred_at")
-
 #: The carrier has not taken the parcel yet: its dates are the shop's plan, not a promise.
 NOT_HANDED_OVER = frozenset({Status.PENDING, Status.INFO_RECEIVED})
 
@@ -155,8 +157,15 @@ def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tupl
     status = shipment.status
     problem = status in ALERTS
     index = STAGE_OF[status] if status in STAGE_OF else reached_stage(shipment, events)
+    # A parcel bound for a locker or pickup point is not brought to the door: its last
+    # stage before delivery is waiting there (unless a courier is out with it after all).
+    at_point = status is Status.AVAILABLE_FOR_PICKUP or (
+        bool(shipment.pickup_point) and status not in _AT_THE_DOOR
+    )
     stages = []
     for i, label in enumerate(wording.STAGES):
+        if i == PICKUP_STAGE and at_point:
+            label = wording.STATUS_LABELS[Status.AVAILABLE_FOR_PICKUP]
         if i < index or (i == index and status is Status.DELIVERED):
             state = "done"
         elif i == index:
@@ -308,7 +317,8 @@ def present(
     status = shipment.status
     reason = Reason(shipment.reason) if shipment.reason else None
     index, stages = progress(shipment, events)
-    what, next_step = wording.explanation(status, reason)
+    locker = (shipment.pickup_point or {}).get("kind") == PickupKind.LOCKER.value
+    what, next_step = wording.explanation(status, reason, locker=locker)
     carrier_name, carrier_url = carrier_display(shipment)
     delivered = None
     if status is Status.DELIVERED and shipment.delivered_at is not None:

@@ -66,6 +66,11 @@ STATUS_NEXT_STEPS: dict[Status, str] = {
     Status.RETURNED_TO_SENDER: lazy("Contact the shop to arrange a refund or a new delivery."),
     Status.EXPIRED: lazy("If you have not received your parcel, contact the shop."),
 }
+#: What to do with a parcel waiting in a locker: it opens with a code, not an ID.
+LOCKER_NEXT_STEP = lazy(
+    "Collect it soon with the code the carrier sent you: the locker opens with it, and "
+    "parcels that are not collected go back to the shop."
+)
 
 REASON_EXPLANATIONS: dict[Reason, str] = {
     Reason.ADDRESS_ISSUE: lazy("The carrier had a problem with the delivery address."),
@@ -134,11 +139,14 @@ def reason_label(reason: Reason) -> str:
     return _(REASON_EXPLANATIONS[reason])
 
 
-def explanation(status: Status, reason: Reason | None) -> tuple[str, str]:
-    """(what happened, what to do next) in plain words for a status and its reason."""
+def explanation(status: Status, reason: Reason | None, *, locker: bool = False) -> tuple[str, str]:
+    """(what happened, what to do next) in plain words for a status and its reason;
+    ``locker``: the parcel's pickup point is a locker."""
     if reason is not None and status is not Status.DELIVERED:
         what = f"{_(STATUS_EXPLANATIONS[status])} {_(REASON_EXPLANATIONS[reason])}"
         return what, _(REASON_NEXT_STEPS[reason])
+    if locker and status is Status.AVAILABLE_FOR_PICKUP:
+        return _(STATUS_EXPLANATIONS[status]), _(LOCKER_NEXT_STEP)
     return _(STATUS_EXPLANATIONS[status]), _(STATUS_NEXT_STEPS[status])
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from portal.models import ConsentChange, Customer, Order, OrderItem
+from portal.models import ConsentChange, Customer, Merchant, Order, OrderItem
 from tests import factories
 
 ORDER = {
@@ -90,6 +90,21 @@ async def test_an_invalid_phone_number_is_a_field_error(api: httpx.AsyncClient) 
         {"pointer": "/customer/phone", "detail": "is not a valid phone number"}
     ]
     assert await Order.all().count() == 0
+
+
+async def test_a_phone_without_its_country_code_is_read_as_the_shops_country(
+    api: httpx.AsyncClient,
+) -> None:
+    """An order without a shipping address (collected in store) from a Greek shop: the
+    mobile as Greeks type it is a Greek one, not refused."""
+    await Merchant.all().update(country="GR")
+    body = {k: v for k, v in ORDER.items() if k != "shipping_address"}
+    response = await api.post(
+        "/api/v1/orders",
+        json={**body, "customer": {"email": "maria@example.test", "phone": "697 123 4567"}},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["customer"]["phone"] == "+306971234567"
 
 
 async def test_it_lists_orders_newest_first_with_filters(api: httpx.AsyncClient) -> None:

@@ -60,6 +60,9 @@ async def test_a_parcel_in_its_locker_is_available_for_pickup_there(adapter, res
 
     assert result.status is Status.AVAILABLE_FOR_PICKUP and result.number == NUMBER
     assert [e.carrier_code for e in result.events] == ["new", "in-depot", "final-destination"]
+    # BOX NOW sends codes, no words: customers are not shown "final-destination" as the
+    # carrier's own.
+    assert all(e.description == "" for e in result.events)
     assert [e.status for e in result.events] == [
         Status.INFO_RECEIVED,
         Status.IN_TRANSIT,
@@ -286,7 +289,7 @@ def test_a_pushed_event_gives_the_locker_and_its_pin(client):
 
     assert result.number == NUMBER and result.status is Status.AVAILABLE_FOR_PICKUP
     [event] = result.events
-    assert event.carrier_code == "final-destination"
+    assert event.carrier_code == "final-destination" and event.description == ""
     assert event.occurred_at == utc(2026, 11, 24, 8, 41, 55, 4000)
     point = result.pickup_point
     assert point is not None and point.kind is PickupKind.LOCKER

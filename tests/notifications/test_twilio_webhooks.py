@@ -185,6 +185,33 @@ async def test_every_opt_out_keyword_opts_out(client: httpx.AsyncClient, word: s
     assert (await Customer.get(id=p.customer.id)).sms_opt_in is False
 
 
+@pytest.mark.parametrize("word", ["ΣΤΟΠ", "Διακοπή", "απεγγραφή.", "СТОП", "Стоп"])
+async def test_stop_typed_on_a_greek_or_cyrillic_keyboard_opts_out_and_is_confirmed(
+    client: httpx.AsyncClient, word: str
+) -> None:
+    """Twilio blocks only its own (English) keywords: a Greek customer who answers the
+    HELP text's STOP on a Greek keyboard sends "ΣΤΟΠ", which must stop the texts too,
+    and is told so in her language, since Twilio sends no confirmation for it."""
+    p = await parcel(customer={"phone": PHONE, "sms_opt_in": True, "locale": "el"})
+
+    reply = await post(client, INBOUND_URL, inbound(word))
+
+    assert (await Customer.get(id=p.customer.id)).sms_opt_in is False
+    assert "δεν θα λαμβάνετε πλέον SMS από εμάς. Απαντήστε START" in reply.text
+    assert p.merchant.name in reply.text
+
+
+async def test_start_in_the_customers_script_opts_back_in_and_is_confirmed(
+    client: httpx.AsyncClient,
+) -> None:
+    p = await parcel(customer={"phone": PHONE, "sms_opt_in": False, "locale": "bg"})
+    reply = await post(client, INBOUND_URL, inbound("старт"))
+    assert (await Customer.get(id=p.customer.id)).sms_opt_in is True
+    assert "отново ще получавате SMS" in reply.text
+    english = await post(client, INBOUND_URL, inbound("STOP"))
+    assert "<Message>" not in english.text, "Twilio confirms its own keywords"
+
+
 async def test_unstop_opts_back_in(client: httpx.AsyncClient) -> None:
     p = await parcel(customer={"phone": PHONE, "sms_opt_in": False})
     await post(client, INBOUND_URL, inbound("unstop"))

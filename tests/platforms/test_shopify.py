@@ -35,6 +35,8 @@ from portal.models import (
 )
 from portal.platforms import backfill, webhooks
 from portal.platforms.backfill import sync_connection, sync_job
+from portal.platforms.shopify import parse_order_node, parse_order_webhook
+from portal.platforms.shopify_queries import ORDERS_QUERY
 from portal.platforms.writeback import push_once
 from portal.returns.states import transition
 from portal.settings import Settings
@@ -502,3 +504,20 @@ async def test_a_resolved_returns_refund_goes_back_as_a_refund_create_when_turne
             ],
         }
     ]
+
+
+def test_a_customer_without_a_phone_is_reached_on_the_shipping_address_phone() -> None:
+    """A checkout that asks for a phone keeps it on the shipping address
+    (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/MailingAddress, ``phone``);
+    the customer's own ``phone`` stays empty until she subscribes to SMS marketing."""
+    node = copy.deepcopy(fixture("shopify", "order_node.json"))
+    node["customer"]["phone"] = None
+    node["shippingAddress"].update(countryCodeV2="GR", phone="697 123 4567")
+    assert "countryCodeV2 phone" in ORDERS_QUERY, "the query asks for it"
+
+    assert parse_order_node(node).customer.phone == "697 123 4567"  # type: ignore[union-attr]
+    node["customer"]["phone"] = "+306944000111"
+    assert parse_order_node(node).customer.phone == "+306944000111"  # type: ignore[union-attr]
+    # The orders/create webhook's example: no customer or order phone, the address's.
+    body = fixture("shopify", "orders_create.json")
+    assert parse_order_webhook(body).customer.phone == "555-555-SHIP"  # type: ignore[union-attr]

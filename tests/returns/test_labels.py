@@ -77,3 +77,17 @@ def test_letters_the_label_font_lacks_are_transliterated_not_lost() -> None:
     assert labels.latin_text("Θεσσαλονίκη") == "Thessaloniki"
     assert labels.latin_text("Москва") == "Moskva"
     assert labels.latin_text("Müller Straße") == "Müller Straße"
+
+
+def test_greek_addresses_are_romanised_by_elot_743_letter_pairs() -> None:
+    """ELOT 743 (the Greek standard, as Hellenic Post and Greek couriers romanise): a
+    letter at a time, "Μοναστηρίου" was "Monastirioy"."""
+    assert labels.latin_text("Μοναστηρίου 150, Θεσσαλονίκη") == "Monastiriou 150, Thessaloniki"
+    assert labels.latin_text("ΑΓΙΟΥ ΔΗΜΗΤΡΙΟΥ 12") == "AGIOU DIMITRIOU 12"
+    assert labels.latin_text("Ευζώνων") == "Evzonon"  # before a voiced consonant
+    assert labels.latin_text("Ευκλείδου") == "Efkleidou"  # before a voiceless one
+    assert labels.latin_text("Παύλου Μελά") == "Pavlou Mela"
+    assert labels.latin_text("Μπότσαρη, Λαμπράκη") == "Botsari, Lampraki"  # b opens a word
+    assert labels.latin_text("Αγγελάκη") == "Angelaki"
+    assert labels.latin_text("Προϋπόθεση") == "Proypothesi"  # a diaeresis keeps them apart
+    assert labels.latin_text("Łódź · Θεσσαλονίκη") == "Lódz · Thessaloniki"

@@ -62,6 +62,9 @@ async def delivered(
         shipped_at=delivered_at - timedelta(days=3),
         first_estimated_delivery=first_eta,
     )
+    # Registered before it travelled, as a shop does (created_at is set on insert).
+    shipment.created_at = delivered_at - timedelta(days=4)
+    await Shipment.filter(id=shipment.id).update(created_at=shipment.created_at)
     for i, (event_status, reason) in enumerate(statuses):
         await TrackingEvent.create(
             shipment=shipment,

@@ -10,7 +10,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from portal import events
-from portal.models import Channel, OutboxMessage, Outcome, Survey
+from portal.models import Channel, OutboxMessage, Outcome, Shipment, Survey
 from portal.settings import Settings
 from portal.surveys.scheduling import (
     RETURN_RESOLVED,
@@ -145,6 +145,23 @@ async def test_the_job_reports_more_work_when_it_stops_at_its_limit(
     assert await Survey.all().count() == 3
 
 
+async def test_a_parcel_delivered_before_it_was_imported_is_not_surveyed(
+    db: str, settings: Settings
+) -> None:
+    """A store's first sync brings parcels the carrier delivered days ago: their customers
+    got no message from Doorstep about them, and get no survey either."""
+    parcel = await delivered()
+    imported = await delivered()
+    assert imported.shipment.delivered_at is not None
+    await Shipment.filter(id=imported.shipment.id).update(
+        created_at=imported.shipment.delivered_at + timedelta(hours=20)
+    )
+
+    assert await schedule_due_surveys(settings, None, now=NOW) is False
+
+    assert [s.shipment_id for s in await Survey.all()] == [parcel.shipment.id]
+
+
 async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
     db: str, settings: Settings
 ) -> None:
@@ -156,7 +173,7 @@ async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
             kind=RETURN_RESOLVED,
             subject_type="return_request",
             subject_id=request.id,
-            payload={},
+            payload={"from_state": "inspected", "to_state": "resolved"},
             using_db=conn,
             settings=settings,
         )
@@ -165,6 +182,9 @@ async def test_a_resolved_exchange_gets_a_return_survey_through_its_event(
     assert survey.questions == ["ces_return", "csat_resolution"]
     message = await OutboxMessage.get(unique_key=f"survey:{survey.id}:email")
     assert "return" in message.body_text
+    # The customer reads that the return is resolved before being asked how it went.
+    queued = await OutboxMessage.filter(channel=Channel.EMAIL).order_by("scheduled_for", "id")
+    assert [m.trigger for m in queued] == ["return_resolved", "survey"]
 
 
 async def test_a_return_is_not_surveyed_while_a_parcel_is_in_exception(

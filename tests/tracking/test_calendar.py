@@ -64,3 +64,18 @@ async def test_the_stored_calendar_counts_like_the_python_one(db: str) -> None:
 def test_adding_then_counting_gives_the_days_back(days: int) -> None:
     start = date(2026, 12, 18)  # Christmas ahead
     assert business_days_between("PL", start, add_business_days("PL", start, days)) == days
+
+
+def test_greek_parcels_count_orthodox_easter_not_the_western_one() -> None:
+    """Greece's calendar (``holidays``' GR): Good Friday and Easter Monday follow Orthodox
+    Easter (2 May 2027), five weeks after the Western one (28 March 2027), and Labour Day
+    falling on Easter Saturday moves to the Tuesday."""
+    assert not is_business_day("GR", date(2027, 4, 30))  # Μεγάλη Παρασκευή
+    assert not is_business_day("GR", date(2027, 5, 3))  # Δευτέρα του Πάσχα
+    assert not is_business_day("GR", date(2027, 5, 4))  # Πρωτομαγιά, moved
+    assert is_business_day("GR", date(2027, 3, 29))  # the Western Easter Monday
+    assert not is_business_day("PL", date(2027, 3, 29))
+    assert not is_business_day("GR", date(2027, 6, 21))  # Αγίου Πνεύματος
+    # Handed over on Holy Thursday, two business days: Wednesday then Thursday.
+    assert add_business_days("GR", date(2027, 4, 29), 2) == date(2027, 5, 6)
+    assert business_days_between("GR", date(2027, 4, 29), date(2027, 5, 6)) == 2

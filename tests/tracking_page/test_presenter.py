@@ -78,6 +78,44 @@ async def test_the_progress_marks_done_current_and_upcoming(db: str) -> None:
     assert view.alert is None
 
 
+async def test_a_parcel_for_a_locker_waits_there_rather_than_going_out_for_delivery(
+    db: str,
+) -> None:
+    locker = {"point_id": "118", "kind": "locker", "name": "Τσιμισκή 43 - Μασούτης"}
+    labels = ["Ordered", "Shipped", "In transit", "Ready for pickup", "Delivered"]
+    on_its_way = await factories.shipment(status=Status.IN_TRANSIT, pickup_point=locker)
+    assert [s.label for s in _present(on_its_way, []).stages] == labels
+    waiting = await factories.shipment(status=Status.AVAILABLE_FOR_PICKUP)
+    view = _present(waiting, [])
+    assert [s.label for s in view.stages] == labels
+    assert [s.state for s in view.stages] == ["done", "done", "done", "current", "upcoming"]
+    collected = await factories.shipment(status=Status.DELIVERED, pickup_point=locker)
+    assert [s.label for s in _present(collected, []).stages] == labels
+    # A courier out with it after all (or one who tried the door) is at the door.
+    at_door = await factories.shipment(status=Status.OUT_FOR_DELIVERY, pickup_point=locker)
+    assert _present(at_door, []).stages[3].label == "Out for delivery"
+    token = i18n.set_locale("el")
+    try:
+        greek = present(waiting, [], zone=WARSAW, locale="el", now=NOW)
+    finally:
+        i18n.reset_locale(token)
+    assert greek.stages[3].label == "Έτοιμο για παραλαβή"
+
+
+async def test_a_parcel_in_a_locker_is_collected_with_its_code_not_an_id(db: str) -> None:
+    locker = {"point_id": "118", "kind": "locker", "name": "Τσιμισκή 43 - Μασούτης"}
+    in_locker = await factories.shipment(status=Status.AVAILABLE_FOR_PICKUP, pickup_point=locker)
+    assert "the code the carrier sent you" in _present(in_locker, []).next_step
+    at_counter = await factories.shipment(
+        status=Status.AVAILABLE_FOR_PICKUP, pickup_point={**locker, "kind": "post_office"}
+    )
+    assert "with an ID" in _present(at_counter, []).next_step
+    assert (
+        "with an ID"
+        in _present(await factories.shipment(status=Status.AVAILABLE_FOR_PICKUP), []).next_step
+    )
+
+
 async def test_an_exception_shows_where_the_parcel_got_to_and_flags_it(db: str) -> None:
     shipment = await factories.shipment(status=Status.EXCEPTION, reason=Reason.CUSTOMS_HOLD)
     await add_events(shipment, (NOW - timedelta(hours=5), Status.IN_TRANSIT, "Wien"))
