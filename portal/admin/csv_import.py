@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from carriers import detection, registry
 from portal.core import delivery_preferences
+from portal.core.currency import shop_currency
 from portal.core.phones import to_e164
 from portal.platforms.carrier_names import carrier_key, home_carriers
 
@@ -153,7 +154,9 @@ def check_row(
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Clean values and (column, error code) pairs for one CSV row; ``shop_country`` and
     ``accounts`` (carrier keys) are the shop's, for :func:`carrier_for` (the row's own
-    ``country`` is the customer's)."""
+    ``country`` is the customer's). The shop's country also reads a phone number written
+    without its country code when the row has no ``country``, and names the currency of
+    a row without one."""
     errors: list[tuple[str, str]] = []
     v = {k: (row.get(k) or "").strip() for k in COLUMNS}
     for column in REQUIRED:
@@ -191,12 +194,13 @@ def check_row(
     country = v["country"].upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         errors.append(("country", "bad_country"))
-    currency = (v["currency"] or "USD").upper()
+    currency = (v["currency"] or shop_currency(shop_country)).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         errors.append(("currency", "bad_currency"))
     phone = None
     if v["phone"]:
-        phone = to_e164(v["phone"], country)
+        # without its country code: the customer's country's number, else the shop's
+        phone = to_e164(v["phone"], country or shop_country)
         if phone is None:
             errors.append(("phone", "bad_phone"))
     tracking = detection.normalise(v["tracking_number"]) if v["tracking_number"] else ""

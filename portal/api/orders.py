@@ -25,6 +25,7 @@ from portal.api.schemas import (
     string,
 )
 from portal.core import delivery_preferences
+from portal.core.currency import shop_currency
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, Merchant, Order, OrderItem
@@ -219,7 +220,9 @@ async def _load(merchant_id: int, number: str) -> dict[str, Any]:
     return order_json(order, items, customer)
 
 
-async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Customer | None:
+async def _customer(
+    merchant_id: int, body: dict[str, Any], conn: Any, shop_country: str | None
+) -> Customer | None:
     """The order's customer: found by e-mail within the merchant, or created."""
     given = body.get("customer") or {}
     email = (given.get("email") or body.get("email") or "").strip().lower() or None
@@ -227,12 +230,7 @@ async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Custom
     if given.get("phone"):
         # A number without its country code is read as one of the shipping address's
         # country, else of the shop's ("697 123 4567" for a Greek shop).
-        country = (body.get("shipping_address") or {}).get("country")
-        if not country:
-            shop = (
-                await Merchant.filter(id=merchant_id).using_db(conn).only("id", "country").first()
-            )
-            country = shop.country if shop is not None else None
+        country = (body.get("shipping_address") or {}).get("country") or shop_country
         phone = to_e164(given["phone"], country or None)
         if phone is None:
             raise invalid([FieldError("/customer/phone", "is not a valid phone number")])
@@ -295,13 +293,20 @@ async def create_order(call: Call) -> Reply:
                 .exists()
             ):
                 raise ApiError(409, f"Order {number} already exists.")
-            customer = await _customer(call.merchant_id, body, conn)
+            shop = (
+                await Merchant.filter(id=call.merchant_id)
+                .using_db(conn)
+                .only("id", "country")
+                .first()
+            )
+            shop_country = shop.country if shop is not None else None
+            customer = await _customer(call.merchant_id, body, conn, shop_country)
             order = await Order.create(
                 merchant_id=call.merchant_id,
                 customer=customer,
                 number=number,
                 email=(body.get("email") or (customer.email if customer else None) or "").lower(),
-                currency=body.get("currency", "USD"),
+                currency=body.get("currency") or shop_currency(shop_country),
                 placed_at=datetime.fromisoformat(body["placed_at"].replace("Z", "+00:00"))
                 if body.get("placed_at")
                 else call.now,

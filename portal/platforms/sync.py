@@ -377,14 +377,22 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
     # Parsing a number is the costliest step per order: done only when a customer is
     # created, has no phone yet or has no e-mail to be found by, and once per number.
     parsed: dict[tuple[str, str], str | None] = {}
+    # A number without its country code is read as one of the shipping address's country,
+    # else of the shop's (asked once, only when an order has a phone and no country).
+    if any(o.customer and o.customer.phone and not o.address.country for o in orders):
+        shop = await Merchant.filter(id=merchant_id).using_db(conn).only("id", "country").first()
+        shop_country = (shop.country if shop is not None else None) or ""
+    else:
+        shop_country = ""
 
     def phone_of(order: ShopOrder) -> str | None:
         given = order.customer
         if given is None or not given.phone:
             return None
-        key = (given.phone, order.address.country)
+        country = order.address.country or shop_country
+        key = (given.phone, country)
         if key not in parsed:
-            parsed[key] = to_e164(given.phone, order.address.country or None)
+            parsed[key] = to_e164(given.phone, country or None)
         return parsed[key]
 
     wanted: dict[str, tuple[ShopOrder, str | None]] = {}

@@ -314,3 +314,18 @@ async def test_the_upload_is_read_for_the_shop_s_country(tmp_path: Path, db: str
     await imports.run_parse(folder, upload, shop.id, DPDS)
 
     assert csv_import.summary(folder)["preview"][0]["carrier"] == "dpd_ro"
+
+
+def test_a_row_without_currency_or_country_reads_as_the_shop_s() -> None:
+    """A Greek shop's CSV without a currency column is in euros, and a mobile written as
+    Greeks write it (no +30, no country column) is a Greek number."""
+    row = {"order_number": "#1", "order_date": "2026-11-02", "sku": "SCARF", "title": "Scarf",
+           "quantity": "1", "unit_price": "22.90", "phone": "697 123 4567"}  # fmt: skip
+    clean, errors = csv_import.check_row(row, set(), shop_country="GR")
+    assert errors == []
+    assert (clean["currency"], clean["phone"]) == ("EUR", "+306971234567")
+    clean, errors = csv_import.check_row({**row, "country": "RO", "currency": "ron"}, set())
+    assert clean["currency"] == "RON"
+    assert ("phone", "bad_phone") in errors  # a Greek mobile is no Romanian number
+    clean, _errors = csv_import.check_row(row, set())
+    assert clean["currency"] == "USD"

@@ -228,3 +228,21 @@ async def test_the_shop_replaces_the_preferences_and_the_change_is_an_event(
     [event] = await DomainEvent.filter(kind=ORDER_DELIVERY_PREFERENCES_CHANGED)
     assert event.payload["source"] == "api"
     assert (await api.put("/api/v1/orders/NOPE/delivery-preferences", json={})).status_code == 404
+
+
+async def test_an_order_without_a_currency_is_in_the_shop_s_country_s_currency(
+    api: httpx.AsyncClient,
+) -> None:
+    """A Greek shop's order without ``currency`` is in euros (not dollars); one that names
+    its currency keeps it; a shop without a country keeps the dollar."""
+    body = {k: v for k, v in ORDER.items() if k != "currency"}
+    created = await api.post("/api/v1/orders", json={**body, "number": "#NO-COUNTRY"})
+    assert created.status_code == 201, created.text
+    assert created.json()["currency"] == "USD"
+    await Merchant.all().update(country="GR")
+    created = await api.post("/api/v1/orders", json={**body, "number": "#GR-1"})
+    assert created.json()["currency"] == "EUR"
+    named = await api.post("/api/v1/orders", json={**body, "number": "#GR-2", "currency": "PLN"})
+    assert named.json()["currency"] == "PLN"
+    stored = dict(await Order.all().values_list("number", "currency"))
+    assert stored == {"#NO-COUNTRY": "USD", "#GR-1": "EUR", "#GR-2": "PLN"}

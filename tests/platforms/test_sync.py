@@ -337,3 +337,21 @@ async def test_the_dpd_account_a_shop_has_decides_a_nameless_dpd_number() -> Non
     assert found == {DPD_PARCEL: "dpd_pl"}, "without an account, the shop's country's"
     found, report = await dpd_shipments(None, [], [ShopParcel("f1", DPD_PARCEL, None)])
     assert found == {} and report.unplaced == [f"{DPD_PARCEL}: carrier_ambiguous"]
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_phone_without_country_code_or_address_country_is_the_shop_s() -> None:
+    """A store order collected in the shop (no shipping country) whose customer typed her
+    mobile without +30: a Greek shop reads it as a Greek number; with an address country,
+    that country reads it."""
+    merchant, connection = await shop()
+    await Merchant.filter(id=merchant.id).update(country="GR")
+    no_country = replace(WARSAW, country="")
+    orders = [
+        replace(order(1, customer=buyer("maria", phone="697 123 4567")), address=no_country),
+        order(2, customer=buyer("ola", phone="601 234 567")),  # Warsaw: a Polish mobile
+    ]
+    async with in_transaction() as conn:
+        await apply_orders(Target(connection, OFFERED, BASE, conn), orders)
+    phones = dict(await Customer.filter(merchant_id=merchant.id).values_list("name", "phone"))
+    assert phones == {"Maria": "+306971234567", "Ola": "+48601234567"}
