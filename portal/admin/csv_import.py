@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from carriers import detection, registry
 from portal.core import delivery_preferences
+from portal.core.currencies import local_currency
 from portal.core.phones import to_e164
 from portal.platforms.carrier_names import carrier_key, home_carriers
 
@@ -191,7 +192,7 @@ def check_row(
     country = v["country"].upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         errors.append(("country", "bad_country"))
-    currency = (v["currency"] or "USD").upper()
+    currency = (v["currency"] or local_currency(shop_country)).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         errors.append(("currency", "bad_currency"))
     phone = None

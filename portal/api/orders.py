@@ -25,9 +25,10 @@ from portal.api.schemas import (
     string,
 )
 from portal.core import delivery_preferences
+from portal.core.currencies import local_currency
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
-from portal.models import Channel, ConsentSource, Customer, Order, OrderItem
+from portal.models import Channel, ConsentSource, Customer, Merchant, Order, OrderItem
 from portal.returns.withdrawal_rules import StatutoryException
 
 _TEXT = string(maxLength=200)
@@ -178,7 +179,11 @@ ORDER_IN = component(
         },
         {
             "email": string(format="email", maxLength=254),
-            "currency": string(pattern="^[A-Z]{3}$"),
+            "currency": {
+                **string(pattern="^[A-Z]{3}$"),
+                "description": "ISO 4217; by default the legal tender of the shop's country "
+                "on the day (EUR in Bulgaria from 2026), USD for a shop without a country.",
+            },
             "placed_at": DATE_TIME,
             "customer": CUSTOMER_IN,
             "shipping_address": ADDRESS_IN,
@@ -217,6 +222,12 @@ async def _load(merchant_id: int, number: str) -> dict[str, Any]:
     items = await OrderItem.filter(order_id=order.id)
     customer = await Customer.get_or_none(id=order.customer_id) if order.customer_id else None
     return order_json(order, items, customer)
+
+
+async def _shop_currency(call: Call, conn: Any) -> str:
+    """What an order that names no currency is in: the shop's country's, on its day."""
+    shop = await Merchant.filter(id=call.merchant_id).using_db(conn).only("id", "country").get()
+    return local_currency(shop.country, call.now.date())
 
 
 async def _customer(merchant_id: int, body: dict[str, Any], conn: Any) -> Customer | None:
@@ -294,7 +305,7 @@ async def create_order(call: Call) -> Reply:
                 customer=customer,
                 number=number,
                 email=(body.get("email") or (customer.email if customer else None) or "").lower(),
-                currency=body.get("currency", "USD"),
+                currency=body.get("currency") or await _shop_currency(call, conn),
                 placed_at=datetime.fromisoformat(body["placed_at"].replace("Z", "+00:00"))
                 if body.get("placed_at")
                 else call.now,

@@ -314,3 +314,14 @@ async def test_the_upload_is_read_for_the_shop_s_country(tmp_path: Path, db: str
     await imports.run_parse(folder, upload, shop.id, DPDS)
 
     assert csv_import.summary(folder)["preview"][0]["carrier"] == "dpd_ro"
+
+
+@pytest.mark.parametrize(("cell", "country", "currency"), [
+    ("", "BG", "EUR"), ("", "RO", "RON"), ("", None, "USD"), ("bgn", "BG", "BGN"),
+])  # fmt: skip
+def test_a_row_without_a_currency_is_in_the_shop_s_country_s(
+    cell: str, country: str | None, currency: str
+) -> None:
+    clean, errors = csv_import.check_row({"currency": cell}, set(), shop_country=country)
+    assert clean["currency"] == currency
+    assert ("currency", "bad_currency") not in errors
