@@ -40,6 +40,7 @@ from decimal import Decimal
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -47,6 +48,7 @@ import respx
 from starlette.applications import Starlette
 
 from portal.cli import connect_store
+from portal.core.timezones import last_whole_day
 from portal.models import Order, ReturnRequest, Shipment, Survey
 from portal.notifications.sms import UCS2, sms_segments
 from portal.platforms.backfill import sync_job
@@ -470,6 +472,13 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         request = await ReturnRequest.get()
         assert request.currency == "EUR"
         assert request.refund_total == Decimal("21.90"), "24.90 less the 3.00 return fee"
+        # The label (Latin letters, as the PDF prints them) says the day the page says.
+        label = await customer.get(f"/returns/{request.number}/label.pdf")
+        assert label.status_code == 200, label.text
+        assert request.label_expires_at is not None
+        last_day = last_whole_day(request.label_expires_at, ZoneInfo("Europe/Sofia"))
+        assert f"Drop off by: {last_day:%Y-%m-%d}".encode() in label.content
+        assert b"bul. Maritsa 12" in label.content, "the Cyrillic address transliterated"
         # The approval e-mail names the day the page names, in euros, one full stop.
         send_by = re.search(r"Предайте пратката до ([^<]+?)\.\s*<", booked.text)
         assert send_by, booked.text
