@@ -271,9 +271,20 @@ async def sign_up_bulgarian(app: Starlette) -> SignedUp:
     """README, "The `portal` command": the shop, its owner and the checkout's API key."""
     settings = app.state.settings
     url, var_dir = settings.database_url, Path(settings.var_dir)
-    await portal_command(url, var_dir, "merchant", "create", "--slug", "magazin-maria",
-                         "--name", "Магазин Мария", "--time-zone", "Europe/Sofia",
-                         "--locale", "bg", "--country", "BG")  # fmt: skip
+    await portal_command(
+        url,
+        var_dir,
+        "merchant",
+        "create",
+        "--slug",
+        "magazin-maria",
+        "--name",
+        "Магазин Мария",
+        "--locale",
+        "bg",
+        "--country",
+        "BG",
+    )  # fmt: skip (the country's clock: Europe/Sofia)
     email, password = "maria@magazin-maria.test", "достатъчно дълга парола"
     await portal_command(url, var_dir, "user", "create", "--merchant", "magazin-maria",
                          "--email", email, "--password", password, "--role", "owner")  # fmt: skip
