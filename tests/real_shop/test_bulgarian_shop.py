@@ -400,6 +400,9 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
             f"Пратката ви чака в пункта за получаване {OFFICE}",
         ]
         assert all(m["Reply-To"] == "kontakt@magazin-maria.test" for m in mails)
+        # Cyrillic names in the headers, encoded (RFC 2047) and read back whole.
+        assert {(m["From"].addresses[0].display_name, m["To"].addresses[0].display_name)
+                for m in mails} == {("Магазин Мария", "Елена Петрова")}  # fmt: skip
         ready = plain_text(mails[-1])
         # The office's address and hours, each on its line, the days in Bulgarian.
         office_lines = [
