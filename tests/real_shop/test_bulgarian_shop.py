@@ -51,7 +51,7 @@ from portal import i18n
 from portal.cli import connect_store
 from portal.core.timezones import last_whole_day
 from portal.models import Order, ReturnRequest, Shipment, Survey
-from portal.notifications.sms import UCS2, sms_segments
+from portal.notifications.sms import MAX_SEGMENTS, UCS2, sms_segments
 from portal.platforms.backfill import sync_job
 from portal.platforms.writeback import push_once
 from tests.api.conftest import api_client
@@ -419,7 +419,14 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         page = await customer.get(link)
         assert page.status_code == 200
         assert '<html lang="bg"' in page.text, page.text[:300]
-        for shown in (OFFICE, "ул. Златовръх 12", "1164 София", "пн–пт 09:00–19:00"):
+        shown_as = (
+            "Офис на куриера",
+            OFFICE,
+            "ул. Златовръх 12",
+            "1164 София",
+            "пн–пт 09:00–19:00",
+        )
+        for shown in shown_as:
             assert shown in page.text, shown
 
         # She agrees to text messages on the preferences page the e-mail links to.
@@ -442,7 +449,7 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         assert [t["To"] for t in texts] == ["+359888123456"], texts
         assert texts[0]["Body"].startswith("Магазин Мария: вашата пратка е доставена."), texts
         encoding, segments = sms_segments(texts[0]["Body"])
-        assert (encoding, segments <= 3) == (UCS2, True), texts[0]["Body"]
+        assert (encoding, segments <= MAX_SEGMENTS) == (UCS2, True), texts[0]["Body"]
         assert parcel_behind(shop_app, texts[0]["Body"]) == parcel.id
         # The store's order gets a note in Bulgarian (docs/platforms.md).
         await push_once(settings, client=http)
