@@ -558,3 +558,8 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         assert ("size", "ces", "1") in by_reason, shown["satisfaction_by_return_reason"]
         return_rate = shown[i18n.translations("bg").ugettext("Return rate")]
         assert return_rate[0].startswith("25"), return_rate  # one tee of four
+
+    # Set up through the API alone: nothing left to do but the optional branding.
+    async with api_client(shop_app, shop.api_key) as api:
+        setup = (await api.get("/api/v1/setup")).json()
+        assert setup["complete"], setup
