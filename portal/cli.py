@@ -150,17 +150,21 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
     from tortoise.exceptions import IntegrityError
 
     from portal import i18n
+    from portal.core.timezones import zone_for_country
     from portal.models import Merchant
 
-    try:
-        ZoneInfo(args.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CommandError(f"unknown time zone {args.time_zone!r}") from None
     if args.locale not in i18n.LOCALES:
         raise CommandError(f"locale must be one of {', '.join(i18n.LOCALES)}")
     country = (args.country or "").strip().upper() or None
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise CommandError("country must be two letters (ISO 3166-1 alpha-2), e.g. PL")
+    if args.time_zone is None:  # the country's clock where it keeps one (BG: Europe/Sofia)
+        found = zone_for_country(country)
+        args.time_zone = found.key if found is not None else "UTC"
+    try:
+        ZoneInfo(args.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"unknown time zone {args.time_zone!r}") from None
 
     async def work() -> Merchant:
         try:
@@ -175,7 +179,7 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
             raise CommandError(f"a merchant with slug {args.slug!r} already exists") from None
 
     merchant = asyncio.run(_with_db(settings, work))
-    print(f"merchant {merchant.slug!r} created (id {merchant.id})")
+    print(f"merchant {merchant.slug!r} created (id {merchant.id}, time zone {merchant.time_zone})")
 
 
 async def _merchant(slug: str) -> Any:
@@ -639,7 +643,9 @@ def build_parser() -> argparse.ArgumentParser:
     create = merchant_sub.add_parser("create", help="create a merchant")
     create.add_argument("--slug", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--time-zone", default="UTC")
+    create.add_argument(
+        "--time-zone", help="IANA zone; by default the country's, if it keeps one clock, else UTC"
+    )
     create.add_argument("--locale", default="en")
     create.add_argument(
         "--country", help="ISO 3166-1 alpha-2 of the shop (EU shops get the withdrawal function)"

@@ -75,6 +75,22 @@ def test_it_creates_a_merchant_a_user_and_an_api_key(migrated: Path) -> None:
     assert key.stdout.strip().splitlines()[-1].startswith("dsk_")
 
 
+def test_a_merchant_keeps_its_country_s_clock_unless_told_otherwise(migrated: Path) -> None:
+    """Quiet hours and the shop's days count in its own zone: a Bulgarian shop made with
+    ``--country BG`` alone is in Europe/Sofia; a country of several zones, or none, is UTC."""
+    made = {
+        slug: portal(migrated, "merchant", "create", "--slug", slug, "--name", slug, *more)
+        for slug, more in [("bg", ["--country", "BG", "--locale", "bg"]),
+                           ("us", ["--country", "US"]), ("none", []),
+                           ("told", ["--country", "BG", "--time-zone", "Europe/Warsaw"])]
+    }  # fmt: skip
+    assert all(done.returncode == 0 for done in made.values()), made
+    with sqlite3.connect(migrated / "cli.sqlite3") as db:
+        zones = dict(db.execute("SELECT slug, time_zone FROM merchant").fetchall())
+    assert zones == {"bg": "Europe/Sofia", "us": "UTC", "none": "UTC", "told": "Europe/Warsaw"}
+    assert "time zone Europe/Sofia" in made["bg"].stdout
+
+
 def test_a_duplicate_merchant_is_a_clear_error(migrated: Path) -> None:
     portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
     again = portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")

@@ -35,7 +35,7 @@ from typing import IO, Any
 
 from carriers import detection, registry
 from portal.core import delivery_preferences
-from portal.core.currency import shop_currency
+from portal.core.currencies import local_currency
 from portal.core.phones import to_e164
 from portal.platforms.carrier_names import carrier_key, home_carriers
 
@@ -194,7 +194,7 @@ def check_row(
     country = v["country"].upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         errors.append(("country", "bad_country"))
-    currency = (v["currency"] or shop_currency(shop_country)).upper()
+    currency = (v["currency"] or local_currency(shop_country)).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         errors.append(("currency", "bad_currency"))
     phone = None

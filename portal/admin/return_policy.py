@@ -20,8 +20,9 @@ from portal.admin import return_policy_form as form
 from portal.admin import return_reasons
 from portal.admin.auth import render, require_staff, staff_of
 from portal.admin.return_words import METHOD_NAMES, RESOLUTION_NAMES, reason_label
+from portal.core.currencies import local_currency
 from portal.i18n import _, lazy
-from portal.models import Order, OrderItem, ReturnPolicy, ReturnReason
+from portal.models import Merchant, Order, OrderItem, ReturnPolicy, ReturnReason
 from portal.returns.labels import has_return_address
 
 PATH = "/admin/returns/policy"
@@ -40,9 +41,12 @@ async def active_policy(merchant_id: int) -> ReturnPolicy | None:
     )
 
 
-async def _currency(merchant_id: int) -> str:
-    latest = await Order.filter(merchant_id=merchant_id).order_by("-id").first()
-    return latest.currency if latest else ""
+async def _currency(merchant: Merchant) -> str:
+    """The latest order's currency; before any order, the shop's country's."""
+    latest = await Order.filter(merchant_id=merchant.id).order_by("-id").first()
+    if latest:
+        return latest.currency
+    return local_currency(merchant.country) if merchant.country else ""
 
 
 async def _known_categories(merchant_id: int) -> list[str]:
@@ -84,7 +88,7 @@ async def _page(
         "exists": found is not None,
         "can_edit": signed.is_owner,
         "saved": request.query_params.get("saved") == "1",
-        "currency": await _currency(merchant.id),
+        "currency": await _currency(merchant),
         "known_categories": await _known_categories(merchant.id),
         "resolutions": [(r.value, _(RESOLUTION_NAMES[r])) for r in form.OFFERED_RESOLUTIONS],
         "methods": [(m, _(METHOD_NAMES[m])) for m in form.METHODS],

@@ -25,7 +25,7 @@ from portal.api.schemas import (
     string,
 )
 from portal.core import delivery_preferences
-from portal.core.currency import shop_currency
+from portal.core.currencies import local_currency
 from portal.core.payloads import ADDRESS_FIELDS, order_json
 from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, Merchant, Order, OrderItem
@@ -179,7 +179,11 @@ ORDER_IN = component(
         },
         {
             "email": string(format="email", maxLength=254),
-            "currency": string(pattern="^[A-Z]{3}$"),
+            "currency": {
+                **string(pattern="^[A-Z]{3}$"),
+                "description": "ISO 4217; by default the legal tender of the shop's country "
+                "on the day (EUR in Bulgaria from 2026), USD for a shop without a country.",
+            },
             "placed_at": DATE_TIME,
             "customer": CUSTOMER_IN,
             "shipping_address": ADDRESS_IN,
@@ -306,7 +310,7 @@ async def create_order(call: Call) -> Reply:
                 customer=customer,
                 number=number,
                 email=(body.get("email") or (customer.email if customer else None) or "").lower(),
-                currency=body.get("currency") or shop_currency(shop_country),
+                currency=body.get("currency") or local_currency(shop_country, call.now.date()),
                 placed_at=datetime.fromisoformat(body["placed_at"].replace("Z", "+00:00"))
                 if body.get("placed_at")
                 else call.now,

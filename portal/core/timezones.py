@@ -10,7 +10,7 @@ resolves to the moment the clocks jump. Messages (notifications, returns, survey
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -144,3 +144,10 @@ def merchant_quiet_hours(merchant: Any, settings: Settings | None = None) -> tup
         parse_hhmm(getattr(merchant, "quiet_hours_start", None), start_default),
         parse_hhmm(getattr(merchant, "quiet_hours_end", None), end_default),
     )
+
+
+def last_whole_day(deadline: datetime, zone: tzinfo) -> date:
+    """The last local day wholly before ``deadline``: "hand it in by 16 December" then holds
+    all day, however late on the 17th the deadline falls (the returns pages and the
+    return's messages promise the same day)."""
+    return deadline.astimezone(zone).date() - timedelta(days=1)

@@ -18,6 +18,7 @@ from babel.dates import format_date, format_skeleton, format_time
 from carriers.base import PickupKind
 from portal.core import pickup, timezones
 from portal.core.links import make_tracking_link
+from portal.core.opening_hours import localise_hours
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications import phrases
@@ -171,7 +172,7 @@ def pickup_context(
     return {
         "pickup_point": point.name or point.point_id or "",
         "pickup_address": ", ".join(part for part in (point.street, place) if part),
-        "pickup_hours": point.opening_hours or "",
+        "pickup_hours": localise_hours(point.opening_hours, locale) or "",
         "pickup_deadline": format_deadline(deadline, zone, locale, short=short),
         "pickup_code": point.pickup_code or "",
     }

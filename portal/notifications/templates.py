@@ -86,10 +86,16 @@ def file_default(trigger: str, channel: str, locale: str) -> TemplateSource:
     return TemplateSource("", text.strip("\n"))
 
 
+#: A template's full stop after a value that ends with one: a Bulgarian or Russian date
+#: ("21 декември 2026 г."), a Ukrainian one ("… 2026 р."). Two stops after a letter, then
+#: a space or the end; an ellipsis ("...") and a link's dots are left alone.
+_DOUBLE_STOP = re.compile(r"(?<=[^\W\d_])\.\.(?=\s|$)")
+
+
 def tidy(text: str) -> str:
-    """Trailing spaces and runs of blank lines removed."""
+    """Trailing spaces, runs of blank lines and doubled full stops removed."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return _DOUBLE_STOP.sub(".", re.sub(r"\n{3,}", "\n\n", "\n".join(lines))).strip()
 
 
 def paragraphs(text: str) -> list[Markup]:

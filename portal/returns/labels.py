@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 import segno
 from anyascii import anyascii
@@ -92,7 +92,8 @@ class LabelText:
     number: str
     from_lines: Sequence[str]
     to_lines: Sequence[str]
-    drop_off_by: datetime | None = None
+    #: the last day to hand the parcel in (the day the return's page names)
+    drop_off_by: date | None = None
     title: str = "RETURN"
     from_heading: str = "FROM"
     to_heading: str = "TO"

@@ -19,7 +19,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 
 from portal import i18n
-from portal.core import links
+from portal.core import links, timezones
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications.base import pick_locale
@@ -120,13 +120,23 @@ def return_context(
     request = message.about.request
     currency = request.currency
     expires: datetime | None = request.label_expires_at
+    drop_off_by = ""
+    if expires is not None:  # the day the returns pages show, in the customer's zone
+        zone = timezones.recipient_zone(
+            customer=message.customer,
+            order=message.order,
+            merchant=message.merchant,
+            default_time_zone=settings.default_time_zone,
+        )
+        day = timezones.last_whole_day(expires, zone)
+        drop_off_by = format_date(day, "long", locale=pick_locale(locale))
     return {
         "return_number": request.number,
         "message": message.about.note.strip(),
         "refund_total": money(request.refund_total, currency, locale),
         "credit_total": money(request.credit_total, currency, locale),
         "fees_total": money(request.fees_total, currency, locale),
-        "drop_off_by": format_date(expires, "long", locale=pick_locale(locale)) if expires else "",
+        "drop_off_by": drop_off_by,
         "return_link": return_link(settings, request, message.merchant, message.trigger),
     }
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from carriers import registry
-from portal.core import links
+from portal.core import links, timezones
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import (
@@ -308,7 +308,8 @@ async def label(request: Request) -> Response:
         to_lines=_address([to.get("name") or merchant.name, to.get("line1"), to.get("line2"),
                            " ".join(p for p in (to.get("postal_code"), to.get("city")) if p),
                            to.get("region"), to.get("country")]),
-        drop_off_by=row.label_expires_at,
+        drop_off_by=timezones.last_whole_day(row.label_expires_at, await _zone_of(request, order))
+        if row.label_expires_at else None,
     )  # fmt: skip
     url = labels.drop_off_url(request.app.state.settings, merchant_id, row.number)
     return Response(

@@ -10,8 +10,9 @@ from babel.numbers import format_decimal
 from starlette.requests import Request
 from starlette.responses import Response
 
+from portal.core.currencies import local_currency
 from portal.i18n import _, current_locale
-from portal.models import Order, ReturnPolicy
+from portal.models import Merchant, Order, ReturnPolicy
 from portal.returns import policy
 from portal.returns_page import presenter, rendering, wording
 from portal.tracking_page.lookup import merchant_by_slug
@@ -37,8 +38,12 @@ class PolicyView:
 
 
 async def _currency(merchant_id: int) -> str | None:
+    """The latest order's currency; before any order, the shop's country's."""
     latest = await Order.filter(merchant_id=merchant_id).order_by("-id").first()
-    return latest.currency if latest else None
+    if latest:
+        return latest.currency
+    shop = await Merchant.filter(id=merchant_id).only("id", "country").first()
+    return local_currency(shop.country) if shop and shop.country else None
 
 
 def _amount(value: Decimal, currency: str | None) -> str:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 
+from portal.core import timezones
 from portal.i18n import DEFAULT_LOCALE, current_locale
 from portal.models import Order, OrderItem, ProductVariant, ReturnReason
 from portal.returns import policy, reason_categories
@@ -42,7 +43,7 @@ def last_day(closes: datetime, zone: ZoneInfo) -> str:
 def last_whole_day(deadline: datetime, zone: ZoneInfo) -> str:
     """The last local day that is wholly before ``deadline``, written out: "hand it in by
     16 December" then holds all day, however late on the 17th the deadline falls."""
-    day = deadline.astimezone(zone).date() - timedelta(days=1)
+    day = timezones.last_whole_day(deadline, zone)
     return format_date(day, "long", locale=current_locale()).removesuffix(".")
 
 

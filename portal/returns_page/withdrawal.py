@@ -40,7 +40,11 @@ def withdraw_url(order_id: int) -> str:
 
 
 def _date(value: date | None) -> str:
-    return format_date(value, "long", locale=i18n.current_locale()) if value else ""
+    """A day written out to end a sentence: a format's own final dot (Bulgarian and Russian
+    "2026 г.", Ukrainian "2026 р.") is left to the sentence, not doubled."""
+    if value is None:
+        return ""
+    return format_date(value, "long", locale=i18n.current_locale()).removesuffix(".")
 
 
 def exception_words(found: rules.StatutoryException) -> str:

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal.core import pickup
+from portal.core.opening_hours import localise_hours
 from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
@@ -287,7 +288,7 @@ def pickup_view(
         name=point.name,
         street=point.street,
         locality=locality,
-        opening_hours=point.opening_hours,
+        opening_hours=localise_hours(point.opening_hours, locale),
         deadline_iso=local.isoformat() if local else None,
         deadline_text=_stamp(local, locale) if local else None,
         map_url=map_url(point),

@@ -329,3 +329,14 @@ def test_a_row_without_currency_or_country_reads_as_the_shop_s() -> None:
     assert ("phone", "bad_phone") in errors  # a Greek mobile is no Romanian number
     clean, _errors = csv_import.check_row(row, set())
     assert clean["currency"] == "USD"
+
+
+@pytest.mark.parametrize(("cell", "country", "currency"), [
+    ("", "BG", "EUR"), ("", "RO", "RON"), ("", None, "USD"), ("bgn", "BG", "BGN"),
+])  # fmt: skip
+def test_a_row_without_a_currency_is_in_the_shop_s_country_s(
+    cell: str, country: str | None, currency: str
+) -> None:
+    clean, errors = csv_import.check_row({"currency": cell}, set(), shop_country=country)
+    assert clean["currency"] == currency
+    assert ("currency", "bad_currency") not in errors

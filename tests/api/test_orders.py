@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from portal.core.currencies import local_currency
 from portal.models import ConsentChange, Customer, Merchant, Order, OrderItem
 from tests import factories
 
@@ -230,19 +231,24 @@ async def test_the_shop_replaces_the_preferences_and_the_change_is_an_event(
     assert (await api.put("/api/v1/orders/NOPE/delivery-preferences", json={})).status_code == 404
 
 
-async def test_an_order_without_a_currency_is_in_the_shop_s_country_s_currency(
-    api: httpx.AsyncClient,
+async def test_an_order_without_a_currency_is_in_the_shops_countrys(
+    api: httpx.AsyncClient, shop: Any
 ) -> None:
-    """A Greek shop's order without ``currency`` is in euros (not dollars); one that names
-    its currency keeps it; a shop without a country keeps the dollar."""
-    body = {k: v for k, v in ORDER.items() if k != "currency"}
-    created = await api.post("/api/v1/orders", json={**body, "number": "#NO-COUNTRY"})
-    assert created.status_code == 201, created.text
-    assert created.json()["currency"] == "USD"
-    await Merchant.all().update(country="GR")
-    created = await api.post("/api/v1/orders", json={**body, "number": "#GR-1"})
-    assert created.json()["currency"] == "EUR"
-    named = await api.post("/api/v1/orders", json={**body, "number": "#GR-2", "currency": "PLN"})
-    assert named.json()["currency"] == "PLN"
-    stored = dict(await Order.all().values_list("number", "currency"))
-    assert stored == {"#NO-COUNTRY": "USD", "#GR-1": "EUR", "#GR-2": "PLN"}
+    """Bulgaria prices in euros from 1 January 2026 (CLDR, through Babel), not in leva."""
+    untold = {k: v for k, v in ORDER.items() if k != "currency"}
+    shop.country = "BG"
+    await shop.save(update_fields=["country"])
+    bulgarian = await api.post("/api/v1/orders", json={**untold, "number": "BG-1"})
+    shop.country = "RO"
+    await shop.save(update_fields=["country"])
+    romanian = await api.post("/api/v1/orders", json={**untold, "number": "RO-1"})
+    shop.country = None
+    await shop.save(update_fields=["country"])
+    nowhere = await api.post("/api/v1/orders", json={**untold, "number": "X-1"})
+
+    assert [r.json()["currency"] for r in (bulgarian, romanian, nowhere)] == ["EUR", "RON", "USD"]
+
+
+def test_a_bulgarian_order_before_2026_was_in_leva() -> None:
+    assert local_currency("BG", date(2025, 12, 31)) == "BGN"
+    assert local_currency("BG", date(2026, 1, 1)) == "EUR"

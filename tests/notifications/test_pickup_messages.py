@@ -91,12 +91,38 @@ async def test_the_ready_email_names_the_point_and_the_deadline_in_polish(
     assert body is not None
     text = body.get_content()
     assert "w punkcie Paczkomat KRA01M" in text
-    assert "Adres: ul. Długa 1, 31-147 Kraków" in text
-    assert "Godziny otwarcia: 24/7" in text
-    assert "Odbierz ją do: piątek, 12 czerwca 2026, 18:00." in text  # Warsaw, not UTC
-    # The customer's own message carries the code the carrier gave for them.
-    assert "Kod odbioru: 642913" in text
+    # One line each (the template's block tags must not eat the line breaks):
+    lines = text.splitlines()
+    start = lines.index("Adres: ul. Długa 1, 31-147 Kraków")
+    assert lines[start : start + 4] == [
+        "Adres: ul. Długa 1, 31-147 Kraków",
+        "Godziny otwarcia: 24/7",
+        "Odbierz ją do: piątek, 12 czerwca 2026, 18:00.",  # Warsaw, not UTC
+        # The customer's own message carries the code the carrier gave for them.
+        "Kod odbioru: 642913",
+    ]
     assert "Adres punktu znajdziesz na stronie śledzenia" not in text
+
+
+async def test_an_offices_hours_read_in_the_customers_language(
+    db: str, smtp_sink: SmtpSink
+) -> None:
+    """Adapters word hours with English days ("Mon–Fri"); a Bulgarian e-mail has "пн–пт"."""
+    settings = make_settings(smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}")
+    office = locker(kind="depot", name="Еконт София Лозенец", opening_hours="Mon–Fri 09:00–19:00")
+    p = await parcel(
+        customer={"locale": "bg", "email": "maria@example.test", "time_zone": "Europe/Sofia"},
+        shipment={"carrier_key": "econt", "status": "available_for_pickup",
+                  "pickup_point": office, "pickup_deadline": DEADLINE},
+    )  # fmt: skip
+    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+
+    await dispatch_once(settings, now=NOON_UTC + timedelta(minutes=1))
+
+    body = smtp_sink.messages[0].get_body(("plain",))
+    assert body is not None
+    assert "Работно време: пн–пт 09:00–19:00" in body.get_content().splitlines()
+    assert "Mon–Fri" not in body.get_content()
 
 
 async def test_the_ready_sms_is_short_and_names_the_point_and_the_deadline(

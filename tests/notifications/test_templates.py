@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from babel.dates import format_date
+from jinja2 import meta
 
 from portal.models import NotificationTemplate
 from portal.notifications.base import LOCALES, Trigger
 from portal.notifications.sms import sms_segments
-from portal.notifications.templates import TemplateProblem, TemplateSource, default_path
+from portal.notifications.templates import (
+    ENV,
+    TemplateProblem,
+    TemplateSource,
+    compiled,
+    default_path,
+    file_default,
+    tidy,
+)
 from portal.settings import Settings
 from tests import factories
 from tests.notifications.shipment_templates import (
@@ -190,3 +201,16 @@ def test_an_ordinary_loop_is_not_limited(settings: Settings) -> None:
     result = preview(settings, SHOP, channel="sms", locale="en", subject="", body=source)
     assert result.problems == []
     assert "abcabc" in (result.rendered.text if result.rendered else "")
+
+
+@pytest.mark.parametrize("locale", ["bg", "ru", "uk"])
+def test_a_date_that_ends_with_a_stop_does_not_double_the_sentences(locale: str) -> None:
+    """Babel's long dates end with "г." / "р." in these languages; the return approval's
+    sentence ends right after one."""
+    source = file_default("return_approved", "email", locale)
+    names = meta.find_undeclared_variables(ENV.parse(source.body))
+    day = format_date(date(2026, 12, 21), "long", locale=locale)
+    assert day.endswith(".")
+    body = tidy(compiled(source.body).render({**dict.fromkeys(names, ""), "drop_off_by": day}))
+    assert day in body and f"{day}." not in body
+    assert tidy("Wait... and see a/../b") == "Wait... and see a/../b"

@@ -205,3 +205,32 @@ async def test_an_unused_label_expiring_is_told_to_the_customer(
         await service.expire_unused_labels(settings, client)
     expired = [m for m in await _messages(ret.id) if m.trigger == "return_expired"]
     assert [m.subject for m in expired] == [f"Your return {ret.number} has expired"]
+
+
+def test_the_drop_off_day_is_the_pages_last_whole_day_in_the_customers_zone(
+    settings: Settings,
+) -> None:
+    """Expiring at 10:50 in Sofia on 21 December, the code holds all of the 20th: the
+    e-mail says the 20th, as the return's page does (not the UTC date of the expiry)."""
+    request = SimpleNamespace(
+        number="R-1", currency="EUR", refund_total=Decimal("21.90"), credit_total=Decimal(0),
+        fees_total=Decimal("3.00"), label_expires_at=datetime(2026, 12, 21, 8, 50, tzinfo=UTC),
+    )  # fmt: skip
+    shop = SimpleNamespace(id=1, slug="m", name="M", branding={}, time_zone="Europe/Sofia")
+    customer = SimpleNamespace(name="Елена", time_zone=None, country="BG")
+    message = composer.Message(
+        messages.RETURNS, "return_approved", 1, messages.ReturnStep(request), shop, customer,
+        SimpleNamespace(id=1, number="2001", ship_country="BG"),
+    )  # fmt: skip
+    shown = messages.return_context(settings, message, Channel.EMAIL, "bg")
+    assert shown["drop_off_by"] == "20 декември 2026\u202fг."
+    late = SimpleNamespace(
+        **{**vars(request), "label_expires_at": datetime(2026, 12, 20, 23, 30, tzinfo=UTC)}
+    )
+    message = composer.Message(
+        messages.RETURNS, "return_approved", 1, messages.ReturnStep(late), shop, customer,
+        SimpleNamespace(id=1, number="2001", ship_country="BG"),
+    )  # fmt: skip
+    assert messages.return_context(settings, message, Channel.EMAIL, "bg")["drop_off_by"] == (
+        "20 декември 2026\u202fг."
+    ), "01:30 on the 21st in Sofia: the 20th is the last whole day"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from portal import i18n
-from portal.models import ReturnReason
+from portal.models import Merchant, Order, ReturnReason
 from tests.returns_page.helpers import Shop
 
 WINDOW = {
@@ -76,3 +76,14 @@ async def test_an_unknown_shop_has_no_policy_page(web: httpx.AsyncClient, shop: 
     answer = await web.get("/returns/policy/nope")
     assert answer.status_code == 404
     assert "no online return policy" in answer.text
+
+
+async def test_before_any_order_fees_are_in_the_shops_countrys_currency(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A Bulgarian shop that has sold nothing yet shows its policy in euros (not leva)."""
+    await Order.filter(merchant_id=shop.merchant.id).delete()
+    await Merchant.filter(id=shop.merchant.id).update(country="BG")
+    text = (await web.get("/returns/policy/acme?lang=bg")).text
+    assert "4,00\xa0€" in text, text
+    assert "лв" not in text

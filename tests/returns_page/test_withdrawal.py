@@ -4,12 +4,15 @@ recorded with its return and its acknowledgement, and the statutory limits enfor
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
+from portal import i18n
 from portal.core import links
 from portal.models import (
     DomainEvent,
@@ -21,6 +24,8 @@ from portal.models import (
     Withdrawal,
 )
 from portal.models.returns import ReturnKind, ReturnState
+from portal.returns import withdrawal_rules as rules
+from portal.returns_page import withdrawal as withdrawal_page
 from tests.returns_page.helpers import EMAIL, Shop, csrf_of, find, hidden_fields
 
 
@@ -282,3 +287,15 @@ async def test_before_delivery_the_offer_names_the_shops_own_period(
     await find(web, "#5001", EMAIL)
     page = await web.get(f"/returns/orders/{shop.order.id}")
     assert "Your 30-day withdrawal period starts when the last item is delivered" in page.text
+
+
+@pytest.mark.parametrize("locale", ["bg", "ru", "uk", "en"])
+def test_the_period_s_last_day_ends_its_sentence_with_one_full_stop(locale: str) -> None:
+    token = i18n.set_locale(locale)
+    try:
+        period = SimpleNamespace(last_day=date(2026, 12, 21))
+        said = withdrawal_page.refusal_words(rules.Refusal.PERIOD_ENDED, period)  # type: ignore[arg-type]
+    finally:
+        i18n.reset_locale(token)
+    assert said.endswith(".") and not said.endswith(".."), said
+    assert "2026" in said

@@ -38,6 +38,19 @@ def test_counting_across_a_holiday_skips_it() -> None:
     assert add_business_days("RO", tuesday, 2) == thursday
 
 
+def test_bulgaria_keeps_orthodox_easter_and_its_own_holidays() -> None:
+    """Orthodox Easter 2026 is 12 April (Western: 5 April): Good Friday 10 April and Easter
+    Monday 13 April are off in Bulgaria, Western Easter Monday 6 April is not; 3 March is
+    Liberation Day, 24 December Christmas Eve."""
+    assert [is_business_day("BG", date(2026, 4, d)) for d in (6, 9, 10, 13, 14)] == [
+        True, True, False, False, True,
+    ]  # fmt: skip
+    assert not is_business_day("BG", date(2026, 3, 3))
+    assert not is_business_day("BG", date(2026, 12, 24))
+    assert add_business_days("BG", date(2026, 4, 9), 1) == date(2026, 4, 14)
+    assert add_business_days("DE", date(2026, 4, 2), 1) == date(2026, 4, 7), "Western Easter"
+
+
 def test_a_weekend_hand_over_counts_from_the_next_business_day() -> None:
     friday, saturday, monday = date(2026, 11, 6), date(2026, 11, 7), date(2026, 11, 9)
     assert business_days_between("DE", friday, monday) == 1

@@ -3,6 +3,7 @@ a link to OpenStreetMap, and its pickup code only for a viewer who proved who th
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from carriers.base import PickupKind, PickupPoint, Status
 from portal import i18n
 from portal.core import pickup
 from portal.core.links import make_tracking_link
+from portal.core.opening_hours import localise_hours
 from portal.models import Shipment, TrackingEvent
 from portal.tracking_page.presenter import map_url, pickup_view
 from tests.tracking_page.conftest import NOW, Shop
@@ -159,3 +161,26 @@ async def test_a_ukrainian_page_reads_in_ukrainian_with_the_carriers_text_as_det
     for shown in ("Відділення №1", "03026 Київ", "Пн–Сб 08:00–21:00", uk.ugettext("Opening hours")):
         assert shown in text, shown
     assert "Ready for pickup" not in text and "Opening hours" not in text
+
+
+def test_an_offices_hours_read_with_the_days_of_the_customers_language() -> None:
+    """Adapters write "Mon–Fri" (carriers.base); a Bulgarian page says "пн–пт"."""
+    office = dataclasses.replace(
+        LOCKER, kind=PickupKind.DEPOT, opening_hours="Mon–Fri 09:00–19:00, Sat 10:00–14:00"
+    )
+    shipment = Shipment(status=Status.AVAILABLE_FOR_PICKUP, pickup_point=pickup.to_json(office))
+    shown = {
+        locale: view.opening_hours
+        for locale in ("bg", "en", "pl")
+        if (
+            view := pickup_view(
+                shipment, zone=ZoneInfo("Europe/Sofia"), locale=locale, show_code=False
+            )
+        )
+    }
+    assert shown == {
+        "bg": "пн–пт 09:00–19:00, сб 10:00–14:00",
+        "en": "Mon–Fri 09:00–19:00, Sat 10:00–14:00",
+        "pl": "pon.–pt. 09:00–19:00, sob. 10:00–14:00",
+    }
+    assert localise_hours("24/7", "bg") == "24/7"

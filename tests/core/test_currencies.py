@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.core.currency import FALLBACK, shop_currency
+from portal.core.currencies import FALLBACK, local_currency
 
 
 @pytest.mark.parametrize(
@@ -14,15 +14,15 @@ from portal.core.currency import FALLBACK, shop_currency
     [("GR", "EUR"), ("ro", "RON"), ("UA", "UAH"), ("PL", "PLN"), ("RU", "RUB"), ("US", "USD")],
 )
 def test_a_shop_prices_in_its_country_s_currency(country: str, currency: str) -> None:
-    assert shop_currency(country, date(2026, 12, 7)) == currency
+    assert local_currency(country, date(2026, 12, 7)) == currency
 
 
 def test_a_bulgarian_shop_prices_in_euro_from_2026() -> None:
     """Bulgaria adopted the euro on 1 January 2026 (CLDR's dated territory data)."""
-    assert shop_currency("BG", date(2025, 12, 31)) == "BGN"
-    assert shop_currency("BG", date(2026, 1, 1)) == "EUR"
+    assert local_currency("BG", date(2025, 12, 31)) == "BGN"
+    assert local_currency("BG", date(2026, 1, 1)) == "EUR"
 
 
 @pytest.mark.parametrize("country", [None, "", "ZZ", "GRC", "1A"])
 def test_a_shop_without_a_known_country_keeps_the_dollar(country: str | None) -> None:
-    assert shop_currency(country) == FALLBACK == "USD"
+    assert local_currency(country) == FALLBACK == "USD"
