@@ -194,7 +194,7 @@ async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
     connections = await _live_connections({order.connection_id}, conn, "write_returns")
     if not connections:
         return
-    merchant = await Merchant.get(id=request.merchant_id).using_db(conn)
+    merchant = await Merchant.get(id=request.merchant_id, using_db=conn)
     locale = merchant.default_locale or "en"
     line_items = order.data.get("line_items") or {}
     items = [
