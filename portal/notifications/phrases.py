@@ -214,6 +214,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Email updates",
         "prefs_sms": "Text message (SMS) updates",
         "prefs_whatsapp": "WhatsApp updates",
+        "prefs_language": "Language of our messages",
         "prefs_save": "Save preferences",
         "prefs_saved": "Your preferences have been saved.",
         "prefs_unsubscribed": "You will no longer receive delivery emails from {merchant}.",
@@ -240,6 +241,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Powiadomienia e-mail",
         "prefs_sms": "Powiadomienia SMS",
         "prefs_whatsapp": "Powiadomienia WhatsApp",
+        "prefs_language": "Język wiadomości",
         "prefs_save": "Zapisz ustawienia",
         "prefs_saved": "Ustawienia zostały zapisane.",
         "prefs_unsubscribed": "Nie będziesz już otrzymywać e-maili o dostawach ze sklepu "
@@ -266,6 +268,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Notificări prin e-mail",
         "prefs_sms": "Notificări prin SMS",
         "prefs_whatsapp": "Notificări pe WhatsApp",
+        "prefs_language": "Limba mesajelor",
         "prefs_save": "Salvează preferințele",
         "prefs_saved": "Preferințele tale au fost salvate.",
         "prefs_unsubscribed": "Nu vei mai primi e-mailuri despre livrări de la {merchant}.",
@@ -291,6 +294,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Уведомления по электронной почте",
         "prefs_sms": "SMS-уведомления",
         "prefs_whatsapp": "Уведомления в WhatsApp",
+        "prefs_language": "Язык сообщений",
         "prefs_save": "Сохранить настройки",
         "prefs_saved": "Настройки сохранены.",
         "prefs_unsubscribed": "Вы больше не будете получать письма о доставке от магазина "
@@ -318,6 +322,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Ενημερώσεις μέσω email",
         "prefs_sms": "Ενημερώσεις μέσω SMS",
         "prefs_whatsapp": "Ενημερώσεις μέσω WhatsApp",
+        "prefs_language": "Γλώσσα των μηνυμάτων",
         "prefs_save": "Αποθήκευση προτιμήσεων",
         "prefs_saved": "Οι προτιμήσεις σας αποθηκεύτηκαν.",
         "prefs_unsubscribed": "Δεν θα λαμβάνετε πλέον email για παραδόσεις από το κατάστημα "
@@ -345,6 +350,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_sms": "SMS-сповіщення",
         "prefs_whatsapp": "Сповіщення у WhatsApp",
         "withdraw": "Відмовитися від договору тут",
+        "prefs_language": "Мова повідомлень",
         "prefs_save": "Зберегти налаштування",
         "prefs_saved": "Налаштування збережено.",
         "prefs_unsubscribed": "Ви більше не отримуватимете листів про доставку від магазину "
@@ -371,6 +377,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_sms": "Известия по SMS",
         "prefs_whatsapp": "Известия в WhatsApp",
         "withdraw": "Откажете се от договора тук",
+        "prefs_language": "Език на съобщенията",
         "prefs_save": "Запазване на настройките",
         "prefs_saved": "Настройките ви са запазени.",
         "prefs_unsubscribed": "Повече няма да получавате имейли за доставки от {merchant}.",
