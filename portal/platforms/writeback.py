@@ -55,7 +55,7 @@ def tracking_note(shipment: Shipment, status: str, locale: str) -> str:
     the shop's language: "Coletul 1SDY241067423 (Sameday): livrat." """
     return phrases.words(locale)["sms_status"].format(
         number=shipment.tracking_number,
-        carrier=carrier_name(shipment.carrier_key),
+        carrier=carrier_name(shipment.carrier_key, locale),
         status=phrases.status_words(status, locale),
     )
 

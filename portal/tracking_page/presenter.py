@@ -28,6 +28,8 @@ from markupsafe import Markup
 
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
+from portal import i18n
+from portal.carrier_names import carrier_name
 from portal.core import pickup
 from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
@@ -139,7 +141,7 @@ def carrier_display(shipment: Shipment) -> tuple[str, str | None]:
     url = shipment.carrier_url
     if not url and adapter.tracking_url:
         url = adapter.tracking_url.format(number=shipment.tracking_number)
-    return adapter.display_name, url
+    return carrier_name(shipment.carrier_key, i18n.current_locale()), url
 
 
 def reached_stage(shipment: Shipment, events: Sequence[EventLike]) -> int:
