@@ -23,7 +23,7 @@ from operator import attrgetter
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_timezone_location
 from markupsafe import Markup
 
 from carriers import registry
@@ -111,6 +111,8 @@ class ShipmentView:
     #: ``journey_html(timeline(…))`` writes); empty without scans.
     journey: Markup
     stale: bool
+    #: The page's time zone as its readers name it: its city in the page's language
+    #: ("Київ" for Europe/Kyiv in Ukrainian), see :func:`zone_label`.
     zone: str
     event_count: int
     pickup: PickupView | None = None
@@ -130,6 +132,15 @@ def zone_for(
     return recipient_zone(
         customer=customer, order=order, merchant=merchant, default_time_zone=default_time_zone
     )
+
+
+def zone_label(zone: ZoneInfo, locale: str) -> str:
+    """``Europe/Kyiv`` → "Київ" (uk), "Kyiv" (en), as CLDR names the zone's city; a zone
+    without a city ("UTC", "Etc/GMT+3") by its own name."""
+    try:
+        return str(get_timezone_location(zone, locale=locale, return_city=True))
+    except Exception:  # a zone or locale CLDR does not know: the name we have
+        return zone.key
 
 
 def carrier_display(shipment: Shipment) -> tuple[str, str | None]:
@@ -341,7 +352,7 @@ def present(
         signed_by=shipment.signed_by if full_signer else mask_signer(shipment.signed_by),
         journey=timeline_html(events, zone, locale),
         stale=cadence.is_stale(status, last_event, now, since=shipment.created_at),
-        zone=zone.key,
+        zone=zone_label(zone, locale),
         event_count=len(events),
         pickup=pickup_view(shipment, zone=zone, locale=locale, show_code=full_signer),
     )

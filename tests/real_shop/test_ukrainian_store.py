@@ -433,6 +433,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         assert uk.ugettext("Where to collect it") in pickup
         assert "вул. Шевченка, 5" in pickup and "00:00–23:59" in pickup, pickup[:2000]
         assert ">Нова Пошта<span" in page.text and "Nova Poshta" not in page.text
+        assert "Час показано в часовому поясі Київ." in page.text, "the zone by its city"
 
         # She agrees to text messages on the preferences page the e-mail links to.
         prefs = re.search(r"https?://\S+/unsubscribe/\S+", text)
