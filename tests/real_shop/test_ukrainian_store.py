@@ -12,7 +12,9 @@ Olena's parcel waits in a Nova Poshta Poshtomat, Iryna's at a Nova Poshta branch
 (who reads Russian) at a Ukrposhta post office. Messages go through a real SMTP server
 (aiosmtpd) and, once Olena agrees to texts on the preferences page, through the twilio
 library to Twilio's Messages API (respx). Olena returns a scarf for a refund, which goes
-back to the store; she answers the survey; the owner sees it all in the workspace.
+back to the store; she answers the survey; the owner sees it all in the workspace. Iryna's
+low score after her delivery reaches the shop in Ukrainian; Sofia chooses Russian for her
+messages on the preferences page, and only then gets them in Russian.
 
 What is faked, and where its shapes come from:
 
@@ -52,10 +54,11 @@ from starlette.applications import Starlette
 from carriers.nova_poshta import clear_warehouse_cache
 from portal import i18n
 from portal.cli import connect_store
-from portal.models import Order, OutboxMessage, ReturnRequest, Shipment
+from portal.models import Merchant, Order, OutboxMessage, ReturnRequest, Shipment
 from portal.notifications.sms import sms_segments
 from portal.platforms.backfill import sync_job
 from portal.platforms.writeback import push_once
+from portal.surveys.scheduling import schedule_due_surveys
 from tests.api.conftest import api_client
 from tests.carriers.helpers import load_fixture
 from tests.conftest import client_for
@@ -558,6 +561,30 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         branch_page = await customer.get(tracking_link_in(plain_text(iryna_mail)) + "?lang=uk")
         pickup = branch_page.text[branch_page.text.index('class="pickup pickup-') :]
         assert "вул. Городоцька, 120" in pickup and "08:00–20:00" in pickup, pickup[:3000]
+
+        # She collects it; days later the survey asks how the delivery went, and a low
+        # score reaches the shop's support address in the shop's language.
+        world.nova_poshta.reach(BRANCH_TTN, "delivered.json")
+        branch_parcel = await Shipment.get(tracking_number=BRANCH_TTN)
+        await poll_when_due(shop_app, http, branch_parcel.id)
+        delay = (await Merchant.get(slug=shop.slug)).survey_delay_days
+        later = datetime.now(UTC) + timedelta(days=delay, hours=1)
+        while await schedule_due_surveys(settings, now=later):
+            pass
+        await drain_outbox(shop_app, http, now=later)
+        [iryna_survey] = [m for m in mails_to(smtp_sink, IRYNA) if "/s/" in plain_text(m)]
+        found_token = re.search(r"/s/([A-Za-z0-9._~-]+)", plain_text(iryna_survey))
+        assert found_token, plain_text(iryna_survey)
+        survey_page = await customer.get(f"/s/{found_token.group(1)}")
+        questions = re.findall(r'name="question" value="(\w+)"', survey_page.text)
+        assert questions == ["csat_delivery", "nps"], "a smooth delivery: CSAT and NPS"
+        answered = await tap(customer, found_token.group(1), "nps", 3,
+                             comment="Посилка їхала тиждень")  # fmt: skip
+        assert answered.status_code == 200, answered.text
+        await drain_outbox(shop_app, http, now=later + timedelta(hours=1))
+        [follow_up] = mails_to(smtp_sink, "oksana@kramnytsia.test")
+        assert follow_up["Subject"].endswith("замовлення 10002"), follow_up["Subject"]
+        assert "Коментар: Посилка їхала тиждень" in plain_text(follow_up).splitlines()
 
         # Sofia reads Russian. The shop never asked: her e-mail is in the shop's language,
         # and its link opens the page in it; her browser's Russian is for pages she opens
