@@ -396,6 +396,8 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         assert order["currency"] == "UAH", order
         assert [i["unit_price"] for i in order["items"]] == ["1299.00", "549.00"], order
         assert order["customer"]["phone"] == "+380501234567", "read with the Ukrainian address"
+        sofia_as_typed = (await api.get("/api/v1/orders/10003")).json()["customer"]["phone"]
+        assert sofia_as_typed == "+380631112233", "063 111 22 33 in Odesa"
         carriers = {s.tracking_number: s.carrier_key for s in await Shipment.all()}
         assert carriers == {POSHTOMAT_TTN: "nova_poshta", BRANCH_TTN: "nova_poshta",
                             BARCODE: "ukrposhta"}, "the store's Ukrainian names"  # fmt: skip
@@ -420,6 +422,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         assert text.startswith("Вітаємо, Олена Коваленко!"), text
         assert f"чекає на вас у пункті {poshtomat} (Нова Пошта)." in text, "the name she knows"
         lines = text.splitlines()
+        assert "/withdraw/" not in text, "no EU withdrawal for a shop in Ukraine"
         assert "Адреса: вул. Шевченка, 5, 79016 Львів" in lines, text
         assert "Години роботи: Пн–Нд 00:00–23:59" in lines, text
         [until] = [line for line in lines if line.startswith("Заберіть її до: ")]
