@@ -63,7 +63,7 @@ def context(
         "claim_number": claim.number,
         "tracking_number": step.shipment.tracking_number,
         "replacement_tracking_number": replacement.tracking_number if replacement else "",
-        "replacement_carrier": carrier_name(replacement.carrier_key) if replacement else "",
+        "replacement_carrier": carrier_name(replacement.carrier_key, locale) if replacement else "",
         "refund_amount": money(claim.refund_amount, step.currency, locale),
         "message": (claim.rejection_reason or "").strip(),
         "tracking_link": make_tracking_link(settings, replacement or step.shipment),

@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.dates import format_date, format_skeleton
 
-from carriers import registry
+from portal.carrier_names import carrier_name as carrier_name
 from portal.core.eu import in_eu
 from portal.core.links import start_url, withdrawal_url
 from portal.i18n import lazy
@@ -74,13 +74,6 @@ def support_email(merchant: Any) -> str:
 
 def merchant_context(merchant: Any, settings: Settings) -> dict[str, Any]:
     return {"name": merchant.name, "branding": branding(merchant, settings)}
-
-
-def carrier_name(carrier_key: str) -> str:
-    try:
-        return registry.get(carrier_key).display_name
-    except KeyError:
-        return carrier_key.upper()
 
 
 def format_eta(value: date | None, locale: str, *, short: bool = False) -> str:

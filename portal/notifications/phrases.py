@@ -211,12 +211,14 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: you will get text messages about your deliveries again. Reply "
         "STOP to opt out.",
         "sms_status": "Parcel {number} ({carrier}): {status}.",
+        "refund_note": "Return {number} resolved in Doorstep",
         "sms_eta": "Expected delivery: {eta}.",
         "prefs_title": "Notification preferences",
         "prefs_intro": "Choose how {merchant} keeps you updated about your deliveries.",
         "prefs_email": "Email updates",
         "prefs_sms": "Text message (SMS) updates",
         "prefs_whatsapp": "WhatsApp updates",
+        "prefs_language": "Language of our messages",
         "prefs_save": "Save preferences",
         "prefs_saved": "Your preferences have been saved.",
         "prefs_unsubscribed": "You will no longer receive delivery emails from {merchant}.",
@@ -240,12 +242,14 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: znów będziesz otrzymywać SMS-y o swoich przesyłkach. Odpowiedz "
         "STOP, aby zrezygnować.",
         "sms_status": "Przesyłka {number} ({carrier}): {status}.",
+        "refund_note": "Zwrot {number} rozliczony w Doorstep",
         "sms_eta": "Przewidywana dostawa: {eta}.",
         "prefs_title": "Ustawienia powiadomień",
         "prefs_intro": "Wybierz, jak sklep {merchant} ma informować Cię o dostawach.",
         "prefs_email": "Powiadomienia e-mail",
         "prefs_sms": "Powiadomienia SMS",
         "prefs_whatsapp": "Powiadomienia WhatsApp",
+        "prefs_language": "Język wiadomości",
         "prefs_save": "Zapisz ustawienia",
         "prefs_saved": "Ustawienia zostały zapisane.",
         "prefs_unsubscribed": "Nie będziesz już otrzymywać e-maili o dostawach ze sklepu "
@@ -269,12 +273,14 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: vei primi din nou SMS-uri despre livrările tale. Răspunde STOP "
         "pentru dezabonare.",
         "sms_status": "Coletul {number} ({carrier}): {status}.",
+        "refund_note": "Returul {number} a fost finalizat în Doorstep",
         "sms_eta": "Livrare estimată: {eta}.",
         "prefs_title": "Preferințe de notificare",
         "prefs_intro": "Alege cum te ține la curent {merchant} despre livrări.",
         "prefs_email": "Notificări prin e-mail",
         "prefs_sms": "Notificări prin SMS",
         "prefs_whatsapp": "Notificări pe WhatsApp",
+        "prefs_language": "Limba mesajelor",
         "prefs_save": "Salvează preferințele",
         "prefs_saved": "Preferințele tale au fost salvate.",
         "prefs_unsubscribed": "Nu vei mai primi e-mailuri despre livrări de la {merchant}.",
@@ -297,12 +303,14 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: вы снова будете получать SMS о доставке. Ответьте STOP, чтобы "
         "отписаться.",
         "sms_status": "Посылка {number} ({carrier}): {status}.",
+        "refund_note": "Возврат {number} завершён в Doorstep",
         "sms_eta": "Ожидаемая дата доставки: {eta}.",
         "prefs_title": "Настройки уведомлений",
         "prefs_intro": "Выберите, как магазин {merchant} будет сообщать вам о доставке.",
         "prefs_email": "Уведомления по электронной почте",
         "prefs_sms": "SMS-уведомления",
         "prefs_whatsapp": "Уведомления в WhatsApp",
+        "prefs_language": "Язык сообщений",
         "prefs_save": "Сохранить настройки",
         "prefs_saved": "Настройки сохранены.",
         "prefs_unsubscribed": "Вы больше не будете получать письма о доставке от магазина "
@@ -326,6 +334,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: θα λαμβάνετε ξανά SMS για τις παραδόσεις σας. Απαντήστε STOP "
         "για διακοπή.",
         "sms_status": "Δέμα {number} ({carrier}): {status}.",
+        "refund_note": "Η επιστροφή {number} ολοκληρώθηκε στο Doorstep",
         "sms_eta": "Εκτιμώμενη παράδοση: {eta}.",
         "prefs_title": "Ρυθμίσεις ειδοποιήσεων",
         "prefs_intro": "Επιλέξτε πώς θα σας ενημερώνει το κατάστημα {merchant} για τις "
@@ -333,6 +342,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_email": "Ενημερώσεις μέσω email",
         "prefs_sms": "Ενημερώσεις μέσω SMS",
         "prefs_whatsapp": "Ενημερώσεις μέσω WhatsApp",
+        "prefs_language": "Γλώσσα των μηνυμάτων",
         "prefs_save": "Αποθήκευση προτιμήσεων",
         "prefs_saved": "Οι προτιμήσεις σας αποθηκεύτηκαν.",
         "prefs_unsubscribed": "Δεν θα λαμβάνετε πλέον email για παραδόσεις από το κατάστημα "
@@ -356,6 +366,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: ви знову отримуватимете SMS про доставку. Відповідайте STOP, "
         "щоб відписатися.",
         "sms_status": "Посилка {number} ({carrier}): {status}.",
+        "refund_note": "Повернення {number} завершено в Doorstep",
         "sms_eta": "Очікувана дата доставки: {eta}.",
         "prefs_title": "Налаштування сповіщень",
         "prefs_intro": "Оберіть, як магазин {merchant} повідомлятиме вас про доставку.",
@@ -363,6 +374,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_sms": "SMS-сповіщення",
         "prefs_whatsapp": "Сповіщення у WhatsApp",
         "withdraw": "Відмовитися від договору тут",
+        "prefs_language": "Мова повідомлень",
         "prefs_save": "Зберегти налаштування",
         "prefs_saved": "Налаштування збережено.",
         "prefs_unsubscribed": "Ви більше не отримуватимете листів про доставку від магазину "
@@ -385,6 +397,7 @@ WORDS: dict[str, dict[str, str]] = {
         "sms_started": "{merchant}: отново ще получавате SMS за доставките си. Отговорете STOP, за "
         "да се отпишете.",
         "sms_status": "Пратка {number} ({carrier}): {status}.",
+        "refund_note": "Връщането {number} приключи в Doorstep",
         "sms_eta": "Очаквана доставка: {eta}.",
         "prefs_title": "Настройки на известията",
         "prefs_intro": "Изберете как {merchant} да ви информира за доставките ви.",
@@ -392,6 +405,7 @@ WORDS: dict[str, dict[str, str]] = {
         "prefs_sms": "Известия по SMS",
         "prefs_whatsapp": "Известия в WhatsApp",
         "withdraw": "Откажете се от договора тук",
+        "prefs_language": "Език на съобщенията",
         "prefs_save": "Запазване на настройките",
         "prefs_saved": "Настройките ви са запазени.",
         "prefs_unsubscribed": "Повече няма да получавате имейли за доставки от {merchant}.",

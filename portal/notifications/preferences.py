@@ -77,6 +77,10 @@ def _page(
         "offers_whatsapp": Channel.WHATSAPP in channel_choice.offered(merchant),
         "has_phone": bool(customer.phone),
         "action": str(request.url.path),
+        # The language her messages are written in: hers if she (or the shop) chose one,
+        # else the shop's; the page's own language (``?lang=``) does not change it.
+        "languages": i18n.language_menu(),
+        "messages_locale": pick_locale(customer.locale, merchant.default_locale),
     }
     return _render(request, locale, context, status_code)
 
@@ -103,9 +107,16 @@ async def preferences_page(request: Request) -> Response:
         choices.append(
             (Channel.WHATSAPP, form.get("whatsapp_opt_in") == "1" and bool(customer.phone))
         )
+    language = i18n.supported(str(form.get("language") or ""))
+    changes_language = language is not None and language != pick_locale(
+        customer.locale, customer.merchant.default_locale
+    )
     async with in_transaction() as conn:
         for channel, granted in choices:
             await consent.record([customer], channel, granted, ConsentSource.PREFERENCES, conn=conn)
+        if changes_language:
+            customer.locale = language
+            await customer.save(update_fields=["locale"], using_db=conn)
     words = phrases.words(pick_locale(customer.locale, customer.merchant.default_locale))
     notice = words["prefs_saved"]
     if not email_opt_in:

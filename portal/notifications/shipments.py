@@ -86,7 +86,7 @@ def shipment_context(
     order = message.order
     return {
         "tracking_number": shipment.tracking_number,
-        "carrier_name": carrier_name(shipment.carrier_key),
+        "carrier_name": carrier_name(shipment.carrier_key, locale),
         "status": phrases.status_words(news.status or shipment.status, locale),
         "reason": phrases.reason_words(news.reason, locale),
         "eta": format_eta(eta, locale, short=channel == Channel.SMS),

@@ -156,7 +156,7 @@ async def _status_reply(settings: Settings, customers: list[Customer], body: str
         words = phrases.words(locale)
         reply = words["sms_status"].format(
             number=shipment.tracking_number,
-            carrier=carrier_name(shipment.carrier_key),
+            carrier=carrier_name(shipment.carrier_key, locale),
             status=phrases.status_words(shipment.status, locale),
         )
         if eta := format_eta(shipment.estimated_delivery, locale):

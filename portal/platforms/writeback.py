@@ -55,9 +55,15 @@ def tracking_note(shipment: Shipment, status: str, locale: str) -> str:
     the shop's language: "Coletul 1SDY241067423 (Sameday): livrat." """
     return phrases.words(locale)["sms_status"].format(
         number=shipment.tracking_number,
-        carrier=carrier_name(shipment.carrier_key),
+        carrier=carrier_name(shipment.carrier_key, locale),
         status=phrases.status_words(status, locale),
     )
+
+
+def refund_note(number: str, locale: str) -> str:
+    """The refund's reason in the store, in the shop's language: "Повернення R-1 завершено
+    в Doorstep." """
+    return phrases.words(locale)["refund_note"].format(number=number)
 
 
 async def _live_connections(ids: set[int], conn: Any, flag: str) -> dict[int, PlatformConnection]:
@@ -188,6 +194,8 @@ async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
     connections = await _live_connections({order.connection_id}, conn, "write_returns")
     if not connections:
         return
+    merchant = await Merchant.get(id=request.merchant_id, using_db=conn)
+    locale = merchant.default_locale or "en"
     line_items = order.data.get("line_items") or {}
     items = [
         {
@@ -214,7 +222,7 @@ async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
                     "return_number": request.number,
                     "amount": str(request.refund_total),
                     "items": items,
-                    "note": f"Return {request.number} resolved in Doorstep",
+                    "note": refund_note(request.number, locale),
                 },
             )
         ],

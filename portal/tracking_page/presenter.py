@@ -23,11 +23,13 @@ from operator import attrgetter
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_timezone_location
 from markupsafe import Markup
 
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
+from portal import i18n
+from portal.carrier_names import carrier_name
 from portal.core import pickup
 from portal.core.opening_hours import localise_hours
 from portal.core.promise import Promise, open_promise
@@ -112,6 +114,8 @@ class ShipmentView:
     #: ``journey_html(timeline(…))`` writes); empty without scans.
     journey: Markup
     stale: bool
+    #: The page's time zone as its readers name it: its city in the page's language
+    #: ("Київ" for Europe/Kyiv in Ukrainian), see :func:`zone_label`.
     zone: str
     event_count: int
     pickup: PickupView | None = None
@@ -133,6 +137,15 @@ def zone_for(
     )
 
 
+def zone_label(zone: ZoneInfo, locale: str) -> str:
+    """``Europe/Kyiv`` → "Київ" (uk), "Kyiv" (en), as CLDR names the zone's city; a zone
+    without a city ("UTC", "Etc/GMT+3") by its own name."""
+    try:
+        return str(get_timezone_location(zone, locale=locale, return_city=True))
+    except Exception:  # a zone or locale CLDR does not know: the name we have
+        return zone.key
+
+
 def carrier_display(shipment: Shipment) -> tuple[str, str | None]:
     """The carrier's display name and public tracking link (the stored link wins)."""
     try:
@@ -142,7 +155,7 @@ def carrier_display(shipment: Shipment) -> tuple[str, str | None]:
     url = shipment.carrier_url
     if not url and adapter.tracking_url:
         url = adapter.tracking_url.format(number=shipment.tracking_number)
-    return adapter.display_name, url
+    return carrier_name(shipment.carrier_key, i18n.current_locale()), url
 
 
 def reached_stage(shipment: Shipment, events: Sequence[EventLike]) -> int:
@@ -350,7 +363,7 @@ def present(
         signed_by=shipment.signed_by if full_signer else mask_signer(shipment.signed_by),
         journey=timeline_html(events, zone, locale),
         stale=cadence.is_stale(status, last_event, now, since=shipment.created_at),
-        zone=zone.key,
+        zone=zone_label(zone, locale),
         event_count=len(events),
         pickup=pickup_view(shipment, zone=zone, locale=locale, show_code=full_signer),
     )

@@ -250,3 +250,24 @@ async def test_parcels_nobody_can_be_told_about_do_not_hold_back_the_rest(
 
     [reminder] = await reminders()
     assert reminder.shipment_id == told.shipment.id
+
+
+@pytest.mark.parametrize("locale", ["en", "pl", "ro", "ru", "el", "uk", "bg"])
+async def test_each_detail_of_the_point_is_a_line_of_its_own(
+    db: str, settings: Settings, locale: str
+) -> None:
+    """Address, hours, deadline and code each start a line, in the ready e-mail and in the
+    reminder, whatever the language (the templates' line breaks survive ``trim_blocks``)."""
+    p = await waiting_parcel(locale=locale)
+    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+    await remind_pickups(settings, now=datetime(2026, 6, 11, 16, 30, tzinfo=UTC))
+
+    ready = await OutboxMessage.get(shipment_id=p.shipment.id, channel=Channel.EMAIL,
+                                    trigger="ready_for_pickup")  # fmt: skip
+    [reminder] = await reminders()
+    for message in (ready, reminder):
+        lines = message.body_text.splitlines()
+        assert any(line.endswith("ul. Długa 1, 31-147 Kraków") for line in lines), lines
+        assert any(line.endswith(": 24/7") for line in lines), lines
+        assert any(line.endswith(": 642913") for line in lines), lines
+    assert any("2026" in line and "24/7" not in line for line in ready.body_text.splitlines())

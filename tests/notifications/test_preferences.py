@@ -131,3 +131,36 @@ async def test_an_unrecognised_post_is_refused(
     response = await client.post(url(settings, p.customer.id), data={"something": "else"})
     assert response.status_code == 400
     assert (await Customer.get(id=p.customer.id)).email_opt_in is True
+
+
+async def test_the_messages_language_is_the_shops_until_the_customer_chooses_hers(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    p = await parcel(merchant={"default_locale": "uk"}, customer={"locale": None})
+    page = url(settings, p.customer.id)
+
+    # Reading the page in Russian changes nothing about the messages.
+    shown = await client.get(f"{page}?lang=ru")
+    assert "Язык сообщений" in shown.text
+    assert '<option value="uk" lang="uk" selected>українська</option>' in shown.text
+    kept = await client.post(page, data={"form": "preferences", "email_opt_in": "1",
+                                         "language": "uk"})  # fmt: skip
+    assert kept.status_code == 200
+    assert (await Customer.get(id=p.customer.id)).locale is None, "still the shop's"
+
+    # She chooses Russian: her messages follow.
+    chose = await client.post(page, data={"form": "preferences", "email_opt_in": "1",
+                                          "language": "ru"})  # fmt: skip
+    assert chose.status_code == 200
+    assert (await Customer.get(id=p.customer.id)).locale == "ru"
+    assert "Настройки сохранены." in chose.text, "the notice in her language"
+    assert '<option value="ru" lang="ru" selected>русский</option>' in chose.text
+
+
+async def test_a_language_not_shipped_is_ignored(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    p = await parcel(customer={"locale": "pl"})
+    await client.post(url(settings, p.customer.id),
+                      data={"form": "preferences", "language": "xx"})  # fmt: skip
+    assert (await Customer.get(id=p.customer.id)).locale == "pl"

@@ -19,6 +19,7 @@ import pytest
 from portal.cli import CommandError, connect_store
 from portal.crypto import decrypt_json
 from portal.models import (
+    Merchant,
     Order,
     OrderItem,
     PlatformConnection,
@@ -258,3 +259,32 @@ async def test_a_resolved_returns_refund_goes_back_when_the_merchant_turned_it_o
             "line_items": [{"id": 316, "quantity": 1, "refund_total": "12.00"}],
         }
     ]
+
+
+async def test_the_refunds_reason_is_in_the_shops_language(
+    settings: Settings, store: FakeWoo, http: httpx.AsyncClient
+) -> None:
+    connection = await connected(settings, http)
+    await Merchant.filter(id=connection.merchant_id).update(default_locale="uk")
+    await PlatformConnection.filter(id=connection.id).update(write_returns=True)
+    secret = store.hooks[0]["secret"]
+    await webhooks.handle(
+        connection.id,
+        *woo_delivery("order.created", fixture("woocommerce", "order.json"), "d-1", secret),
+        settings=settings,
+    )
+    order = await Order.get(number="727")
+    shirt = await OrderItem.get(order_id=order.id, sku="Bar3")
+    request = await ReturnRequest.create(
+        merchant_id=order.merchant_id, order=order, number="R-7",
+        state=ReturnState.INSPECTED, refund_total=Decimal("12.00"),
+    )  # fmt: skip
+    await ReturnItem.create(
+        return_request=request, order_item=shirt, quantity=1,
+        resolution=Resolution.REFUND, amount=Decimal("12.00"),
+    )  # fmt: skip
+    await transition(request, ReturnState.RESOLVED, actor="staff", settings=settings)
+    await push_once(settings, client=http)
+
+    [refund] = store.refunds
+    assert refund["reason"] == "Повернення R-7 завершено в Doorstep"

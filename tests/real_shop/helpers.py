@@ -333,14 +333,23 @@ async def portal_command(
     return done.stdout
 
 
-async def sign_up(app: Starlette, slug: str, name: str, *, country: str = "") -> SignedUp:
+async def sign_up(
+    app: Starlette,
+    slug: str,
+    name: str,
+    *,
+    country: str = "",
+    locale: str = "",
+    time_zone: str = "Europe/Warsaw",
+) -> SignedUp:
     """``portal merchant create``, ``portal user create --role owner`` and ``portal apikey
     create``: a shop as the operator sets it up, nothing from factories."""
     settings = app.state.settings
     url, var_dir = settings.database_url, Path(settings.var_dir)
-    shop = ["--slug", slug, "--name", name, "--time-zone", "Europe/Warsaw"]
+    shop = ["--slug", slug, "--name", name, "--time-zone", time_zone]
     await portal_command(url, var_dir, "merchant", "create", *shop,
-                         *(["--country", country] if country else []))  # fmt: skip
+                         *(["--country", country] if country else []),
+                         *(["--locale", locale] if locale else []))  # fmt: skip
     email, password = f"owner@{slug}.test", "a long enough password"
     await portal_command(url, var_dir, "user", "create", "--merchant", slug, "--email", email,
                          "--password", password, "--role", "owner")  # fmt: skip

@@ -175,4 +175,4 @@ async def test_a_greek_shop_tracks_a_geniki_parcel_to_a_shop_and_its_customer_re
     assert page.status_code == 200, page.text
     assert 'lang="el"' in page.text
     assert "Παραδόθηκε" in page.text and "Σε διανομή" in page.text
-    assert "Geniki Taxydromiki" in page.text
+    assert "Γενική Ταχυδρομική" in page.text, "the carrier by its Greek name"

@@ -25,6 +25,19 @@ def test_a_public_holiday_is_not_a_business_day_in_its_country_only() -> None:
     assert is_business_day("RO", HOLIDAY)
 
 
+def test_ukraine_under_martial_law_works_on_its_public_holidays() -> None:
+    """Law 2136-IX: while martial law lasts (since 24 February 2022) Ukraine's holidays are
+    working days; the ``holidays`` package keeps them as its WORKDAY category, not PUBLIC.
+    Before, they were days off, Christmas on 7 January (Julian) until the 2023 reform moved
+    it to 25 December, and Defenders' Day from 14 October to 1 October."""
+    assert is_business_day("UA", date(2026, 12, 25))  # Christmas, a Friday
+    assert is_business_day("UA", date(2026, 8, 24))  # Independence Day, a Monday
+    assert add_business_days("UA", date(2026, 12, 24), 1) == date(2026, 12, 25)
+    assert not is_business_day("UA", date(2021, 8, 24))  # before martial law: a day off
+    assert not is_business_day("UA", date(2021, 1, 7))  # Christmas, then Julian
+    assert not is_business_day("UA", date(2021, 10, 14))  # Defenders' Day, then in October
+
+
 def test_weekends_are_not_business_days_even_where_no_holidays_are_known() -> None:
     assert not is_business_day("ZZ", date(2026, 11, 14))  # a Saturday
     assert is_business_day("ZZ", date(2026, 11, 11))

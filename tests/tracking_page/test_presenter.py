@@ -11,7 +11,7 @@ from carriers.base import Reason, Status
 from portal import i18n
 from portal.models import Shipment, TrackingEvent
 from portal.tracking_page.journey import journey_html
-from portal.tracking_page.presenter import present, zone_for
+from portal.tracking_page.presenter import present, zone_for, zone_label
 from portal.tracking_page.scans import DayView, timeline
 from tests import factories
 from tests.tracking_page.conftest import NOW, add_events
@@ -175,6 +175,19 @@ async def test_dates_follow_the_language(db: str) -> None:
     view = present(shipment, [], zone=WARSAW, locale="pl", now=NOW)
     assert view.eta_text == "poniedziałek, 23 listopada 2026"
     assert i18n.current_locale() == "en"
+
+
+async def test_the_time_zone_is_named_by_its_city_in_the_pages_language(db: str) -> None:
+    shipment = await factories.shipment(status=Status.IN_TRANSIT)
+    kyiv = ZoneInfo("Europe/Kyiv")
+    assert present(shipment, [], zone=kyiv, locale="uk", now=NOW).zone == "Київ"
+    assert present(shipment, [], zone=kyiv, locale="en", now=NOW).zone == "Kyiv"
+    assert present(shipment, [], zone=WARSAW, locale="pl", now=NOW).zone == "Warszawa"
+
+
+@pytest.mark.parametrize("key", ["UTC", "Etc/GMT+3"])
+def test_a_zone_without_a_city_keeps_its_name(key: str) -> None:
+    assert zone_label(ZoneInfo(key), "uk") == key.removeprefix("Etc/")
 
 
 async def test_no_news_for_longer_than_the_cadence_is_stale(db: str) -> None:
