@@ -55,7 +55,10 @@ async def test_a_delivered_event_queues_an_email_in_the_customers_language(
     assert "https://portal.test/t/" in message.body_text
     assert message.body_html is not None and "Śledź przesyłkę" in message.body_html
     assert message.state == "pending"
-    assert abs(message.scheduled_for - NOON_UTC) < timedelta(seconds=5)
+    # Sent now, not held: noon is outside quiet hours. The clock ticks from noon (the
+    # fixture), so the margin is the test's own run time on a loaded machine, far below
+    # the hours a hold would add.
+    assert abs(message.scheduled_for - NOON_UTC) < timedelta(minutes=2)
 
 
 async def test_label_created_then_in_transit_is_one_shipped_message(
