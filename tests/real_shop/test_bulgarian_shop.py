@@ -453,9 +453,9 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         assert parcel_behind(shop_app, texts[0]["Body"]) == parcel.id
         # The store's order gets a note in Bulgarian (docs/platforms.md).
         await push_once(settings, client=http)
-        assert {"order": "2001", "note": f"Пратка {ECONT_NUMBER} (Econt Express): Доставена.",
+        assert {"order": "2001", "note": f"Пратка {ECONT_NUMBER} (Еконт): Доставена.",
                 "customer_note": False} in world.store.notes  # fmt: skip
-        assert {"order": "2002", "note": f"Пратка {SPEEDY_NUMBER} (Speedy): В транзит.",
+        assert {"order": "2002", "note": f"Пратка {SPEEDY_NUMBER} (Спиди): В транзит.",
                 "customer_note": False} in world.store.notes  # fmt: skip
 
         # The returns page in Bulgarian: one tee back for a refund.
