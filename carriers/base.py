@@ -356,6 +356,21 @@ class CarrierAdapter:
         size = max(1, cls.batch_size)
         return [list(numbers[i : i + size]) for i in range(0, len(numbers), size)]
 
+    async def one_by_one(
+        self, numbers: Sequence[str], track_one: Callable[[str], Awaitable[TrackingResult]]
+    ) -> list[TrackingResult]:
+        """Each number through ``track_one`` in turn, for an API that answers one number a
+        call: no faster than ``rate_limit`` calls a second within this track call (the
+        pace across calls and workers is :mod:`portal.pacing`'s)."""
+        results: list[TrackingResult] = []
+        started: float | None = None
+        for number in numbers:
+            if started is not None:
+                await asyncio.sleep(max(0.0, started + 1 / self.rate_limit - time.monotonic()))
+            started = time.monotonic()
+            results.append(await track_one(number))
+        return results
+
     async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request, turning transport failures and 429/5xx into typed errors.
 

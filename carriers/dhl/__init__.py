@@ -13,9 +13,7 @@ Push: DHL subscriptions send a static header chosen by the merchant. Doorstep us
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
@@ -68,14 +66,7 @@ class DHLAdapter(CarrierAdapter):
         api_key = self.credentials.get("api_key")
         if numbers and not api_key:
             raise AuthError("dhl: api_key is required")
-        results: list[TrackingResult] = []
-        started: float | None = None
-        for (number,) in self.batches(numbers):
-            if started is not None:  # keep to the account's rate within one batch
-                await asyncio.sleep(max(0.0, started + 1 / self.rate_limit - time.monotonic()))
-            started = time.monotonic()
-            results.append(await self._track_one(number, str(api_key)))
-        return results
+        return await self.one_by_one(numbers, lambda number: self._track_one(number, str(api_key)))
 
     async def _track_one(self, number: str, api_key: str) -> TrackingResult:
         response = await self.send(

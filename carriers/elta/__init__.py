@@ -18,8 +18,6 @@ own, so detection proposes this adapter for every S10 number from Greece.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -70,14 +68,7 @@ class EltaAdapter(CarrierAdapter):
         missing = [name for name in self.credential_fields if not self.credentials.get(name)]
         if numbers and missing:
             raise AuthError(f"{self.key}: missing credentials: {', '.join(missing)}")
-        results: list[TrackingResult] = []
-        started: float | None = None
-        for (number,) in self.batches(numbers):
-            if started is not None:  # keep to the account's rate within one batch
-                await asyncio.sleep(max(0.0, started + 1 / self.rate_limit - time.monotonic()))
-            started = time.monotonic()
-            results.append(await self._track_one(number))
-        return results
+        return await self.one_by_one(numbers, self._track_one)
 
     async def _track_one(self, number: str) -> TrackingResult:
         from carriers.elta import codes, parse

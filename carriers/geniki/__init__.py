@@ -25,10 +25,8 @@ check digit is documented, so detection does not propose this adapter.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -111,15 +109,12 @@ class GenikiAdapter(CarrierAdapter):
         missing = [name for name in self.credential_fields if not self.credentials.get(name)]
         if numbers and missing:
             raise AuthError(f"{self.key}: missing credentials: {', '.join(missing)}")
-        results: list[TrackingResult] = []
-        started: float | None = None
-        for (number,) in self.batches(numbers):
-            if started is not None:  # keep to the account's rate within one batch
-                await asyncio.sleep(max(0.0, started + 1 / self.rate_limit - time.monotonic()))
-            started = time.monotonic()
+
+        async def track_one(number: str) -> TrackingResult:
             hint = (hints or {}).get(number)
-            results.append(await self._track_one(number, self.language(hint)))
-        return results
+            return await self._track_one(number, self.language(hint))
+
+        return await self.one_by_one(numbers, track_one)
 
     async def _authenticate(self) -> tuple[str, float]:
         """A new key: it lasts until the service says it expired."""

@@ -23,9 +23,7 @@ Poczta Polska offers no push.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -113,14 +111,7 @@ class PocztaPolskaAdapter(CarrierAdapter):
     async def track(
         self, numbers: Sequence[str], hints: Mapping[str, NumberHint] | None = None
     ) -> list[TrackingResult]:
-        results: list[TrackingResult] = []
-        started: float | None = None
-        for (number,) in self.batches(numbers):
-            if started is not None:  # keep to the account's rate within one batch
-                await asyncio.sleep(max(0.0, started + 1 / self.rate_limit - time.monotonic()))
-            started = time.monotonic()
-            results.append(await self._track_one(number))
-        return results
+        return await self.one_by_one(numbers, self._track_one)
 
     async def _ask(self, number: str) -> Any:
         """The serialised ``sprawdzPrzesylkePl`` answer for ``number``."""

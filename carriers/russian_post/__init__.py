@@ -19,9 +19,7 @@ service offers no push.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -92,15 +90,12 @@ class RussianPostAdapter(CarrierAdapter):
         login, password = self.credentials.get("login"), self.credentials.get("password")
         if numbers and (not login or not password):
             raise AuthError(f"{self.key}: login and password are required")
-        results: list[TrackingResult] = []
-        started: float | None = None
-        for (number,) in self.batches(numbers):
-            if started is not None:  # keep to the account's rate within one batch
-                await asyncio.sleep(max(0.0, started + 1 / self.rate_limit - time.monotonic()))
-            started = time.monotonic()
+
+        async def track_one(number: str) -> TrackingResult:
             hint = (hints or {}).get(number)
-            results.append(await self._track_one(number, self.language(hint)))
-        return results
+            return await self._track_one(number, self.language(hint))
+
+        return await self.one_by_one(numbers, track_one)
 
     async def _track_one(self, number: str, language: str) -> TrackingResult:
         from carriers.russian_post import parse, soap
