@@ -24,8 +24,7 @@ from tortoise.exceptions import IntegrityError
 from portal.admin import csv_import, import_commit
 from portal.admin.auth import render, require_staff, staff_of
 from portal.i18n import _, lazy
-from portal.models import CarrierAccount, Merchant
-from portal.tracking import accounts
+from portal.tracking import accounts, registration
 
 ERRORS = {
     "missing": lazy("This value is required."),
@@ -91,16 +90,10 @@ async def run_parse(
     folder: Path, upload: Path, merchant_id: int, available: set[str] | None = None
 ) -> None:
     """Stage the upload, reading its ``carrier`` cells for the shop's country and accounts."""
-    merchant = await Merchant.get(id=merchant_id)
-    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
+    country, held = await registration.shop_carriers(merchant_id)
     state = await run_in_threadpool(
         functools.partial(
-            csv_import.parse,
-            folder,
-            upload,
-            available,
-            country=merchant.country,
-            accounts=frozenset(account.carrier_key for account in await held),
+            csv_import.parse, folder, upload, available, country=country, accounts=held
         )
     )
     if state["status"] == "checking":

@@ -94,9 +94,23 @@ class Target:
     now: datetime
     conn: BaseDBAsyncClient
 
+    #: What the target read once for its batch (the shop's country).
+    _read: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     @property
     def merchant_id(self) -> int:
         return self.connection.merchant_id
+
+    async def shop_country(self) -> str | None:
+        """The shop's country (ISO 3166), read once per target: it reads phone numbers
+        without a country code and the carrier a store's "DPD" is."""
+        if "country" not in self._read:
+            shop = await (
+                Merchant.filter(id=self.merchant_id).using_db(self.conn).only("id", "country")
+            ).first()
+            self._read["country"] = shop.country if shop is not None else None
+        country: str | None = self._read["country"]
+        return country
 
 
 def _newest(orders: Sequence[ShopOrder]) -> list[ShopOrder]:
@@ -380,8 +394,7 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
     # A number without its country code is read as one of the shipping address's country,
     # else of the shop's (asked once, only when an order has a phone and no country).
     if any(o.customer and o.customer.phone and not o.address.country for o in orders):
-        shop = await Merchant.filter(id=merchant_id).using_db(conn).only("id", "country").first()
-        shop_country = (shop.country if shop is not None else None) or ""
+        shop_country = await target.shop_country() or ""
     else:
         shop_country = ""
 
@@ -532,7 +545,7 @@ async def apply_parcels(
         .values_list("id", "carrier_key", "name")
     )
     held = {carrier for _id, carrier, _name in shop_accounts}
-    country = (await Merchant.get(id=target.merchant_id, using_db=conn)).country
+    country = await target.shop_country()
     home = home_carriers(country)
     placed: list[tuple[str, int, str, str, str, ShopParcel]] = []
     for key, (order_id, order_ext, parcel) in keys.items():

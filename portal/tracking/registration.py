@@ -68,15 +68,19 @@ def carrier_for(
     return candidates[0]
 
 
+async def shop_carriers(merchant_id: int) -> tuple[str | None, frozenset[str]]:
+    """A shop's country and the carriers it has accounts for (carrier keys): what reads a
+    store's carrier name or an ambiguous number for that shop."""
+    merchant = await Merchant.get(id=merchant_id).only("id", "country")
+    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
+    return merchant.country, frozenset(account.carrier_key for account in await held)
+
+
 async def preferences(merchant_id: int) -> dict[str, frozenset[str]]:
     """:func:`carrier_for`'s ``accounts`` and ``home`` for a shop: the carriers it has
     accounts for, and those of its country."""
-    merchant = await Merchant.get(id=merchant_id)
-    held = CarrierAccount.filter(merchant_id=merchant_id).only("id", "carrier_key")
-    return {
-        "accounts": frozenset(account.carrier_key for account in await held),
-        "home": home_carriers(merchant.country),
-    }
+    country, accounts = await shop_carriers(merchant_id)
+    return {"accounts": accounts, "home": home_carriers(country)}
 
 
 async def register(
