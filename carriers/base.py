@@ -257,6 +257,9 @@ class CarrierAdapter:
 
     key: ClassVar[str]
     display_name: ClassVar[str]
+    #: The carrier's own name in a language where it has one, as its site writes it
+    #: (``{"uk": "Нова Пошта"}``); every other language gets :attr:`display_name`.
+    local_names: ClassVar[Mapping[str, str]] = {}
     #: Public tracking page, with ``{number}`` where the tracking number goes.
     tracking_url: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""

@@ -1,37 +1,31 @@
 """A carrier's name as its own customers write it, in the customer's language.
 
-Adapters declare one ``display_name``, in Latin letters ("Nova Poshta"); a Ukrainian
-message reads better with the name Ukrainians know the carrier by ("Нова Пошта"), as a
-Bulgarian one with "Еконт" and a Greek one with "ΕΛΤΑ". Only the names the carriers
-themselves use in that language are listed (their own sites: novaposhta.ua,
-ukrposhta.ua, econt.com, speedy.bg, elta.gr, taxydromiki.com, cdek.ru, pochta.ru,
-pocztapolska.pl); every other language keeps the adapter's name.
+Adapters declare one ``display_name``, in Latin letters ("Nova Poshta"), and the names
+the carrier itself uses in other languages (``local_names``: "Нова Пошта" in Ukrainian,
+"Еконт" in Bulgarian, "ΕΛΤΑ" in Greek, from the carriers' own sites); a message, note or
+page in that language uses the local name, every other language the adapter's name.
 """
 
 from __future__ import annotations
 
 from carriers import registry
 
-#: carrier key -> language -> the carrier's own name in it.
-LOCAL_NAMES: dict[str, dict[str, str]] = {
-    "nova_poshta": {"uk": "Нова Пошта", "ru": "Новая Почта"},
-    "ukrposhta": {"uk": "Укрпошта", "ru": "Укрпочта"},
-    "econt": {"bg": "Еконт"},
-    "speedy": {"bg": "Спиди"},
-    "elta": {"el": "ΕΛΤΑ"},
-    "geniki": {"el": "Γενική Ταχυδρομική"},
-    "cdek": {"ru": "СДЭК", "uk": "СДЕК"},
-    "russian_post": {"ru": "Почта России", "uk": "Пошта Росії"},
-}
+
+def local_names() -> dict[str, dict[str, str]]:
+    """carrier key -> language -> the carrier's own name in it, for every carrier that
+    declares one."""
+    return {
+        key: dict(adapter.local_names)
+        for key, adapter in registry.adapters().items()
+        if adapter.local_names
+    }
 
 
 def carrier_name(carrier_key: str, locale: str | None = None) -> str:
     """``nova_poshta`` → "Нова Пошта" in Ukrainian, "Nova Poshta" in English; an unknown
     carrier's key in capitals."""
-    local = LOCAL_NAMES.get(carrier_key, {}).get(locale or "")
-    if local:
-        return local
     try:
-        return registry.get(carrier_key).display_name
+        adapter = registry.get(carrier_key)
     except KeyError:
         return carrier_key.upper()
+    return adapter.local_names.get(locale or "") or adapter.display_name

@@ -69,6 +69,7 @@ class CDEKAdapter(OAuthAdapter):
 
     key = "cdek"
     display_name = "CDEK"
+    local_names = {"ru": "СДЭК", "uk": "СДЕК"}
     tracking_url = "https://www.cdek.ru/ru/tracking?order_id={number}"
     default_base_url = "https://api.cdek.ru"
     batch_size = 1

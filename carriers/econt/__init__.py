@@ -57,6 +57,7 @@ class EcontAdapter(CarrierAdapter):
 
     key = "econt"
     display_name = "Econt Express"
+    local_names = {"bg": "Еконт"}
     tracking_url = "https://www.econt.com/services/track-shipment/{number}"
     default_base_url = "https://ee.econt.com/services"
     #: Econt documents no limit on ``shipmentNumbers``; kept small.

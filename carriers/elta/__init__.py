@@ -39,6 +39,7 @@ class EltaAdapter(CarrierAdapter):
 
     key = "elta"
     display_name = "ELTA Courier"
+    local_names = {"el": "ΕΛΤΑ"}
     tracking_url = "https://www.elta-courier.gr/search?br={number}"
     #: The address the documentation gives (a port to open in the firewall: 9003).
     default_base_url = "http://212.205.47.226:9003"

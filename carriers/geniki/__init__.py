@@ -60,6 +60,7 @@ class GenikiAdapter(CarrierAdapter):
 
     key = "geniki"
     display_name = "Geniki Taxydromiki"
+    local_names = {"el": "Γενική Ταχυδρομική"}
     tracking_url = "https://www.taxydromiki.com/track/{number}"
     default_base_url = "https://voucher.taxydromiki.gr/JobServicesV2.asmx"
     batch_size = 1

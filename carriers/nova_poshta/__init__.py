@@ -71,6 +71,7 @@ class NovaPoshtaAdapter(CarrierAdapter):
 
     key = "nova_poshta"
     display_name = "Nova Poshta"
+    local_names = {"uk": "Нова Пошта", "ru": "Новая Почта"}
     tracking_url = "https://novaposhta.ua/tracking/?cargo_number={number}"
     default_base_url = "https://api.novaposhta.ua"
     batch_size = 100

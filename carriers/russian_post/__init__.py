@@ -46,6 +46,7 @@ class RussianPostAdapter(CarrierAdapter):
 
     key = "russian_post"
     display_name = "Russian Post"
+    local_names = {"ru": "Почта России", "uk": "Пошта Росії"}
     tracking_url = "https://www.pochta.ru/tracking?barcode={number}"
     default_base_url = "https://tracking.russianpost.ru/rtm34"
     batch_size = 1

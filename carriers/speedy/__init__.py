@@ -23,6 +23,7 @@ class SpeedyAdapter(SpeedyPlatformAdapter):
 
     key = "speedy"
     display_name = "Speedy"
+    local_names = {"bg": "Спиди"}
     tracking_url = "https://www.speedy.bg/bg/track-shipment?shipmentNumber={number}"
     default_base_url = "https://api.speedy.bg/v1"
     answer_languages = frozenset({"bg", "en"})

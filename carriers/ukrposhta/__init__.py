@@ -46,6 +46,7 @@ class UkrposhtaAdapter(CarrierAdapter):
 
     key = "ukrposhta"
     display_name = "Ukrposhta"
+    local_names = {"uk": "Укрпошта", "ru": "Укрпочта"}
     tracking_url = "https://track.ukrposhta.ua/tracking_UA.html?barcode={number}"
     default_base_url = "https://www.ukrposhta.ua/status-tracking/0.0.1"
     batch_size = 50
