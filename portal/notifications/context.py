@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.dates import format_date, format_skeleton
 
-from portal.carrier_names import carrier_name as carrier_name
+from portal.carrier_display import carrier_name as carrier_name
 from portal.core.eu import in_eu
 from portal.core.links import start_url, withdrawal_url
 from portal.i18n import lazy

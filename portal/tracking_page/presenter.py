@@ -29,7 +29,7 @@ from markupsafe import Markup
 from carriers import registry
 from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal import i18n
-from portal.carrier_names import carrier_name
+from portal.carrier_display import carrier_name
 from portal.core import pickup
 from portal.core.opening_hours import localise_hours
 from portal.core.promise import Promise, open_promise

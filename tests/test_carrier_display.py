@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carriers import registry
-from portal.carrier_names import carrier_name, local_names
+from portal.carrier_display import carrier_name, local_names
 
 
 @pytest.mark.parametrize(
