@@ -104,7 +104,14 @@ class FairPool(asyncpg.Pool):
 
     def _returns_at_once(self, connection: Any) -> bool:
         """Whether asyncpg's release of ``connection`` would run to its end without
-        waiting for anything (its private state, asyncpg 0.32: see ``release``)."""
+        waiting for anything (see ``release``).
+
+        This reads asyncpg's private state (the proxy's holder and connection, the
+        protocol's counters, the pool's generation) as asyncpg 0.30 to 0.32 keep it, which
+        is why pyproject.toml pins asyncpg below 0.33. Should a later asyncpg rename any of
+        it, the release is asyncpg's own again (correct, only slower), and
+        ``test_the_fast_release_is_taken_on_the_installed_asyncpg`` fails, so a raised pin
+        cannot lose the fast path unnoticed."""
         # asyncpg's private state, untyped in its stubs
         pool: Any = self
         proxy: Any = connection
@@ -127,7 +134,7 @@ class FairPool(asyncpg.Pool):
                 and hasattr(con, "_on_release")
                 and hasattr(holder, "_timeout")
             )
-        except AttributeError:  # another asyncpg than 0.32: its own release, as before
+        except AttributeError:  # an asyncpg that keeps it otherwise: its own release, as before
             return False
 
 

@@ -4,7 +4,9 @@ a transaction left open."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import asyncpg
 import pytest
 from tortoise import connections
 
@@ -71,5 +73,38 @@ async def test_a_clean_connection_is_back_in_the_pool_when_release_returns(
         async with pool.acquire() as conn:
             await conn.execute("BEGIN")
             assert not pool._returns_at_once(conn)  # the rollback goes through asyncpg's own
+    finally:
+        await portal_db.disconnect()
+
+
+async def test_the_fast_release_is_taken_on_the_installed_asyncpg(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``FairPool.release`` reads asyncpg's private state and, where that state is not as
+    asyncpg 0.30-0.32 keep it, quietly hands the connection to asyncpg's own release. On
+    the asyncpg installed, a clean connection must go back by the fast path (asyncpg's
+    release never called) and one with a transaction open by asyncpg's: otherwise the pin
+    in pyproject.toml lets in an asyncpg the fast path no longer knows."""
+    through_asyncpg: list[object] = []
+    asyncpg_release = asyncpg.Pool.release
+
+    async def recording_release(self: asyncpg.Pool, connection: Any, **kwargs: Any) -> None:
+        through_asyncpg.append(connection)
+        await asyncpg_release(self, connection, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Pool, "release", recording_release)
+    await portal_db.connect(postgres_url)
+    try:
+        await connections.get("default").execute_query("SELECT 1")  # the pool opens lazily
+        pool = connections.get("default")._pool  # type: ignore[attr-defined]
+        async with pool.acquire() as clean:
+            await clean.fetchval("SELECT 1")
+        assert through_asyncpg == [], (
+            f"asyncpg {asyncpg.__version__} no longer keeps the private state "
+            "FairPool._returns_at_once reads: every release takes asyncpg's slow path"
+        )
+        async with pool.acquire() as dirty:
+            await dirty.execute("BEGIN")
+        assert through_asyncpg == [dirty]
     finally:
         await portal_db.disconnect()
