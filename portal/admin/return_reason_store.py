@@ -11,7 +11,8 @@ returns that gave it and the analytics keep it).
 
 A reason may list the product categories it applies to (``categories``; empty: every
 category; :mod:`portal.returns.reason_categories` says how a reason under a heading takes the
-heading's list). Each is trimmed, at most as long as a line item's category, and said once.
+heading's list). Each is trimmed, at most as long as a line item's category, and said once
+(without regard to case, as items match them).
 """
 
 from __future__ import annotations
@@ -115,8 +116,12 @@ def category_problems(given: Any) -> dict[int | None, str]:
 
 
 def clean_categories(given: list[str]) -> list[str]:
-    """Checked categories trimmed, each once, in the order given."""
-    return list(dict.fromkeys(category.strip() for category in given))
+    """Checked categories trimmed, each once in the order given: "Shoes, shoes" is one
+    category, as written first, since items match them without regard to case."""
+    kept: dict[str, str] = {}
+    for category in given:
+        kept.setdefault(category.strip().casefold(), category.strip())
+    return list(kept.values())
 
 
 async def order_categories(merchant_id: int, limit: int = 50) -> list[str]:

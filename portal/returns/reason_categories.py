@@ -1,7 +1,9 @@
 """Which return reasons apply to which items: return reasons by product category.
 
 A reason may list the line item categories it applies to (``ReturnReason.categories``,
-compared with ``OrderItem.category`` exactly, as the return policy's category lists are):
+compared with ``OrderItem.category`` without regard to case: a shop that types "shoes" on
+the reasons screen means its products of category "Shoes"; compared casefolded, so "STRASSE"
+is "Straße", in Python, so both engines agree):
 
 - a reason's list is its own when it has one, else its heading's (a reason under a
   heading with a list and none of its own takes the heading's), else empty;
@@ -27,5 +29,11 @@ def effective(own: Collection[str] | None, heading: Collection[str] | None) -> t
 
 
 def applies(categories: Collection[str], category: str | None) -> bool:
-    """Whether a reason with these (effective) categories applies to an item of ``category``."""
-    return not categories or (category is not None and category in categories)
+    """Whether a reason with these (effective) categories applies to an item of ``category``
+    (case aside)."""
+    if not categories:
+        return True
+    if category is None:
+        return False
+    wanted = category.casefold()
+    return any(listed.casefold() == wanted for listed in categories)

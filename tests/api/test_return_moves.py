@@ -259,3 +259,25 @@ async def test_an_exchange_by_sku_and_an_approval_out_of_stock(
     response = await api.post("/api/v1/returns", json=unknown)
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/items/0/exchange_sku"
+
+
+async def test_a_reason_for_a_category_is_taken_whatever_its_case(
+    api: httpx.AsyncClient, shop: Merchant
+) -> None:
+    """The shop's reason is for "tees", its order line says "Tees": the same category."""
+    await ReturnPolicy.create(merchant=shop, auto_approve_rules={"max_value": "1000"})
+    await ReturnReason.create(
+        merchant=shop, code="faded", labels={"en": "Faded"}, categories=["tees"]
+    )
+    await ReturnReason.create(
+        merchant=shop, code="dead", labels={"en": "Won't charge"}, categories=["Chargers"]
+    )
+    order, item_id = await _order(shop, category="Tees")
+    refused = await api.post("/api/v1/returns", json=_body(order, item_id, reason="dead"))
+    assert refused.status_code == 422
+    assert [(e["pointer"], e["detail"].split(":")[0]) for e in refused.json()["errors"]] == [
+        ("/items/0/reason", "reason_category")
+    ]
+    taken = await api.post("/api/v1/returns", json=_body(order, item_id, reason="faded"))
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["items"][0]["reason"] == "faded"

@@ -37,6 +37,10 @@ async def test_it_keeps_the_categories_a_reason_applies_to_trimmed_and_once(
     made = await _add(api, **DAMAGED, categories=[" chargers", "cables ", "chargers"])
     assert made["categories"] == ["chargers", "cables"]
     one = f"{URL}/{made['id']}"
+    # Items match categories without regard to case: "Cables" is "cables", kept as first written.
+    cased = await api.patch(one, json={"categories": ["Cables", "chargers", "cables", "CHARGERS"]})
+    assert cased.status_code == 200 and cased.json()["categories"] == ["Cables", "chargers"]
+    await api.patch(one, json={"categories": ["chargers", "cables"]})
     blank = await api.patch(one, json={"categories": ["shoes", "", "x" * 101]})
     assert blank.status_code == 422, blank.text
     assert [e["pointer"] for e in blank.json()["errors"]] == ["/categories/1", "/categories/2"]

@@ -14,7 +14,14 @@ def test_a_reason_with_categories_applies_only_to_items_of_them() -> None:
     charger = effective(["chargers", "cables"], None)
     assert applies(charger, "cables")
     assert not applies(charger, "shoes")
-    assert not applies(charger, "Chargers")  # compared exactly, as the policy's lists are
+
+
+def test_categories_match_without_regard_to_case() -> None:
+    assert applies(effective(["shoes"], None), "Shoes")
+    assert applies(effective(["Shoes"], None), "SHOES")
+    assert applies(effective(["Straße"], None), "STRASSE")  # casefolded, not just lowered
+    assert applies(effective(["ΠΑΠΟΎΤΣΙΑ"], None), "παπούτσια")
+    assert not applies(effective(["shoes"], None), "shoe")
 
 
 def test_an_item_without_a_category_gets_only_reasons_without_categories() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from portal.models import Shipment
+from portal.models import OrderItem, ReturnReason, Shipment
 from portal.returns_page import photos
 from tests import factories
 from tests.returns_page.helpers import (
@@ -229,3 +229,26 @@ async def test_htmx_keeps_the_typed_form_when_the_body_is_too_large(
     assert answer.headers["HX-Reswap"] == "none"  # the form the customer typed stays
     assert 'id="form-problem" hx-swap-oob="true"' in answer.text
     assert "too large for us to read" in answer.text
+
+
+async def test_a_reason_for_a_category_is_offered_whatever_its_case(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The shop typed "tees" on the reasons screen; its products say "Tees"."""
+    await OrderItem.filter(id=shop.tee.id).update(category="Tees")
+    await ReturnReason.create(
+        merchant=shop.merchant, code="faded", labels={"en": "Faded"}, categories=["tees"]
+    )
+    page = await open_order(web, shop)
+    menus = page.context["menus"]  # type: ignore[attr-defined]
+    offered = {item: {g.option.code for g in menu} for item, menu in menus.items()}
+    assert "faded" in offered[shop.tee.id]
+    assert "faded" not in offered[shop.socks.id]  # no category: only reasons for every item
+    chosen = await post_items(
+        web,
+        shop,
+        page,
+        {f"quantity-{shop.tee.id}": "1", f"reason-{shop.tee.id}": "faded"},
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert "does not apply to this item" not in chosen.text
