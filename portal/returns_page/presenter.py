@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_percent
 
 from portal.core import timezones
@@ -48,8 +49,17 @@ def last_whole_day(deadline: datetime, zone: ZoneInfo) -> str:
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{format_date(local.date(), 'long', locale=current_locale())} {local:%H:%M}"
+    """A moment in the customer's zone: the locale's long date and short time, joined as
+    CLDR joins them (Babel). The time is the tracking page's (``format_time`` "short"), so
+    one locale reads one clock on both: Greek "7 Δεκεμβρίου 2026 - 2:05 μ.μ.", Polish
+    "7 grudnia 2026 14:05", English "December 7, 2026, 2:05 PM"."""
+    locale = Locale.parse(current_locale())
+    pattern = (
+        str(locale.datetime_formats["long"])
+        .replace("{1}", locale.date_formats["long"].pattern)
+        .replace("{0}", locale.time_formats["short"].pattern)
+    )
+    return format_datetime(moment, pattern, tzinfo=zone, locale=locale)
 
 
 def label_of(labels: dict[str, str] | None, fallback: str) -> str:

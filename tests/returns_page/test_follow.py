@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 from starlette.applications import Starlette
 
 from portal.core import links
-from portal.models import ReturnRequest
+from portal.models import ReturnRequest, ReturnTransition
 from portal.models.returns import ReturnState as S
 from portal.returns import states
 from portal.returns.service import Selection, create_return
@@ -217,3 +218,22 @@ async def test_no_label_is_issued_without_the_shops_return_address(
     label = await web.get(f"/returns/{row.number}/label.pdf")
     assert label.status_code == 409
     assert label.headers["content-type"].startswith("text/html")
+
+
+async def test_the_history_reads_the_locales_own_clock(web: httpx.AsyncClient, shop: Shop) -> None:
+    """Each step's time is the locale's CLDR time, as on the tracking page: a Greek customer
+    reads 12-hour "μ.μ." times on both, a Polish one 24-hour times (Warsaw, 13:05 UTC)."""
+    row = await _booked(shop)
+    await ReturnTransition.filter(return_request_id=row.id).update(
+        created_at=datetime(2026, 12, 7, 13, 5, tzinfo=UTC)
+    )
+    await open_order(web, shop)
+    written = {}
+    for lang in ("el", "pl", "en"):
+        page = await web.get(f"/returns/{row.number}?lang={lang}")
+        written[lang] = {step.when for step in page.context["steps"]}  # type: ignore[attr-defined]
+    assert written == {
+        "el": {"7 Δεκεμβρίου 2026 - 2:05\u202fμ.μ."},
+        "pl": {"7 grudnia 2026 14:05"},
+        "en": {"December 7, 2026, 2:05\u202fPM"},
+    }
