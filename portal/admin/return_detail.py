@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, Response
 
 from carriers import registry
 from portal import i18n
+from portal.admin import survey_feedback
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.admin.return_words import (
     ACTOR_NAMES,
@@ -142,6 +143,7 @@ async def detail_context(request: Request, ret: ReturnRequest, **extra: Any) -> 
         if parcel is not None
         else "",
         "history": history,
+        "feedback": await survey_feedback.for_return(merchant, ret.id),
         "actors": await _actors(merchant.id, history),
         "state_name": lambda s: _(STATE_NAMES[str(s)]) if s else "—",
         "actions": _available_actions(state),

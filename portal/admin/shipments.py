@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.expressions import Q
 
 from carriers.base import Status
+from portal.admin import survey_feedback
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
 from portal.admin.template_families import SHIPMENT
 from portal.i18n import _
@@ -132,6 +133,7 @@ async def shipment_detail(request: Request) -> Response:
                 shipment, shop_accounts, datetime.now(UTC)
             ),
             "events": events,
+            "feedback": await survey_feedback.for_shipment(staff_of(request).merchant, shipment.id),
             "messages": messages,
             "carriers": accounts.offered(request.app.state.settings),
             "done": request.query_params.get("done"),

@@ -1,0 +1,139 @@
+"""What a customer wrote in a survey reaches the shop on the shipment's and the return's
+workspace pages, with its score and date, escaped, and only the shop it is about.
+
+From an empty database: two shops, each with a delivered parcel, a return and their
+surveys; the customers answer on the survey page (``/s/<token>``), the owners read the
+workspace, over HTTP against the app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from carriers.base import Status
+from portal.models import Merchant, Outcome, Survey
+from portal.surveys.outcomes import questions_for
+from portal.surveys.scheduling import new_token
+from tests import factories
+from tests.admin.helpers import signed_in_owner
+from tests.admin.returns_helpers import return_for
+from tests.conftest import client_for
+from tests.returns.helpers import shop_with_policy
+from tests.survey_page.helpers import tap
+
+
+async def _survey(shop: Merchant, outcome: Outcome, **about: object) -> str:
+    """A survey about a parcel or a return, as the scheduler makes it; its link token."""
+    token, digest = new_token()
+    await Survey.create(
+        merchant=shop,
+        customer=await factories.customer(shop),
+        outcome=outcome,
+        questions=[q.key for q in questions_for(outcome)],
+        token_hash=digest,
+        expires_at=datetime.now(UTC) + timedelta(days=30),
+        **about,
+    )
+    return token
+
+
+async def _answer(app: Starlette, token: str, question: str, score: int, comment: str) -> None:
+    """The customer taps a score, then writes a comment, on the survey page."""
+    async with client_for(app) as customer:
+        assert (await tap(customer, token, question, score)).status_code == 200
+        if comment:
+            answered = await tap(customer, token, question, comment=comment)
+            assert answered.status_code == 200, answered.text
+
+
+@pytest.fixture
+async def shops(app: Starlette, db: str) -> dict[str, dict[str, int]]:
+    """Two shops, each with a surveyed parcel and a surveyed return, answered."""
+    made = {}
+    for name, words in (("mine", "Box was <b>crushed</b> & wet"), ("theirs", "Their secret")):
+        shop, _policy = await shop_with_policy()
+        parcel = await factories.shipment(shop, status=Status.DELIVERED)
+        ret = await return_for(shop)
+        about_parcel = await _survey(shop, Outcome.SMOOTH, shipment=parcel)
+        await _answer(app, about_parcel, "csat_delivery", 2, words)
+        await _answer(app, about_parcel, "nps", 9, "")
+        about_return = await _survey(shop, Outcome.RETURN, return_request=ret)
+        await _answer(app, about_return, "ces_return", 4, f"{name}: the label printed fine")
+        made[name] = {"shop": shop.id, "shipment": parcel.id, "return": ret.id}
+    return made
+
+
+async def test_the_shipment_page_shows_the_customers_words_with_score_and_date(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
+) -> None:
+    await signed_in_owner(client, await Merchant.get(id=shops["mine"]["shop"]))
+    page = await client.get(f"/admin/shipments/{shops['mine']['shipment']}")
+    assert page.status_code == 200
+    shown = [(f.question, f.score, f.high, f.comment) for f in page.context["feedback"]]  # type: ignore[attr-defined]
+    assert shown == [
+        ("How satisfied are you with the delivery of your order?", 2, 5,
+         "Box was <b>crushed</b> & wet"),
+        (f"How likely are you to recommend {shops_name(page)} to a friend or colleague?", 9,
+         10, ""),
+    ]  # fmt: skip
+    assert "Customer feedback" in page.text
+    assert "<blockquote>Box was &lt;b&gt;crushed&lt;/b&gt; &amp; wet</blockquote>" in page.text
+    assert "<b>crushed</b>" not in page.text
+    assert "Score: 2 of 5" in page.text and "Score: 9 of 10" in page.text
+    assert "No comment" in page.text  # the NPS answer has none
+    assert datetime.now(UTC).strftime("%Y-%m-%d") in page.text
+    assert "Their secret" not in page.text
+
+
+def shops_name(page: httpx.Response) -> str:
+    return str(page.context["staff"].merchant.name)  # type: ignore[attr-defined]
+
+
+async def test_the_return_page_shows_the_return_surveys_words(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
+) -> None:
+    await signed_in_owner(client, await Merchant.get(id=shops["mine"]["shop"]))
+    page = await client.get(f"/admin/returns/{shops['mine']['return']}")
+    assert page.status_code == 200
+    assert [(f.score, f.comment) for f in page.context["feedback"]] == [  # type: ignore[attr-defined]
+        (4, "mine: the label printed fine")
+    ]
+    assert "How easy was it to return your item?" in page.text
+    assert "Score: 4 of 5" in page.text
+    assert "theirs:" not in page.text and "crushed" not in page.text
+
+
+async def test_feedback_is_in_the_staff_members_language(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
+) -> None:
+    await signed_in_owner(client, await Merchant.get(id=shops["mine"]["shop"]))
+    page = await client.get(f"/admin/returns/{shops['mine']['return']}?lang=pl")
+    assert "Opinie klienta" in page.text
+    assert "Jak łatwo było zwrócić produkt?" in page.text
+    assert "mine: the label printed fine" in page.text  # the customer's words as written
+
+
+async def test_another_shops_feedback_stays_out_of_reach(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
+) -> None:
+    await signed_in_owner(client, await Merchant.get(id=shops["mine"]["shop"]))
+    for path in (
+        f"/admin/shipments/{shops['theirs']['shipment']}",
+        f"/admin/returns/{shops['theirs']['return']}",
+    ):
+        page = await client.get(path)
+        assert page.status_code == 404, path
+        assert "Their secret" not in page.text and "theirs:" not in page.text
+
+
+async def test_a_page_without_answers_shows_no_feedback_section(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    user, _token = await signed_in_owner(client)
+    parcel = await factories.shipment(await user.merchant)
+    page = await client.get(f"/admin/shipments/{parcel.id}")
+    assert page.status_code == 200 and page.context["feedback"] == []  # type: ignore[attr-defined]
+    assert "Customer feedback" not in page.text
