@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from carriers import registry
+from portal.admin import survey_feedback
 from portal.admin.auth import render, require_staff, staff_of
 from portal.analytics.csv_export import to_csv
 from portal.analytics.sections import SECTIONS, TABLES, headline
@@ -136,6 +137,12 @@ async def _section(request: Request, section: str) -> Response:
         "figures": figures,
         "partial": bool(partial),
     }
+    if section == "satisfaction":
+        before = str(request.query_params.get("comments_before", ""))
+        found, more = await survey_feedback.comments(
+            merchant, filters, int(before) if before.isdigit() else None
+        )
+        context |= {"comments": found, "comments_before": more}
     if partial:
         return render(request, "admin/_analytics_results.html", context)
     return render(request, "admin/analytics.html", context, status=400 if form.errors else 200)

@@ -1,5 +1,6 @@
-"""What the customer answered about one shipment or one return, for its workspace page:
-each question asked, its score on its scale, the customer's own words and when.
+"""What customers answered in surveys, for the workspace: on a shipment's or a return's
+page each question asked, its score on its scale, the customer's own words and when; on
+the Satisfaction analytics, every comment of the period, newest first, a page at a time.
 
 Analytics count scores (``/admin/analytics/satisfaction``) but cannot show what a customer
 wrote; the shipment's and the return's pages can, beside the parcel or return it is
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from portal.analytics.sql import Filters
 from portal.i18n import current_locale
 from portal.models import Merchant, SurveyAnswer
 from portal.surveys import outcomes, wording
@@ -32,8 +34,26 @@ class Feedback:
     answered_at: datetime
 
 
+#: Comments on one page of the Satisfaction analytics.
+COMMENTS_PAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One answer with a comment, and what it is about (a parcel or a return)."""
+
+    id: int
+    feedback: Feedback
+    shipment_id: int | None
+    return_id: int | None
+
+
 async def _answers(merchant: Merchant, **about: Any) -> list[Feedback]:
     rows = await SurveyAnswer.filter(merchant_id=merchant.id, **about).order_by("survey_id", "id")
+    return _feedback(merchant, rows)
+
+
+def _feedback(merchant: Merchant, rows: list[SurveyAnswer]) -> list[Feedback]:
     config = wording.survey_config(merchant)
     found = []
     for row in rows:
@@ -60,3 +80,32 @@ async def for_shipment(merchant: Merchant, shipment_id: int) -> list[Feedback]:
 async def for_return(merchant: Merchant, return_id: int) -> list[Feedback]:
     """The answers to the survey about the merchant's return ``return_id``."""
     return await _answers(merchant, survey__return_request_id=return_id)
+
+
+async def comments(
+    merchant: Merchant, filters: Filters, before: int | None = None
+) -> tuple[list[Comment], int | None]:
+    """The merchant's answers with a comment in the period (and of the carrier, when the
+    filters name one), newest first, :data:`COMMENTS_PAGE` at a time from below answer id
+    ``before``; and the ``before`` of the next page, ``None`` on the last."""
+    query = (
+        SurveyAnswer.filter(
+            merchant_id=merchant.id,
+            answered_at__gte=filters.start,
+            answered_at__lt=filters.end,
+            comment__not_isnull=True,
+        )
+        .exclude(comment="")
+        .select_related("survey")
+    )
+    if filters.carrier_key:
+        query = query.filter(carrier_key=filters.carrier_key)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(COMMENTS_PAGE + 1)
+    shown = rows[:COMMENTS_PAGE]
+    found = [
+        Comment(row.id, feedback, row.survey.shipment_id, row.survey.return_request_id)
+        for row, feedback in zip(shown, _feedback(merchant, shown), strict=True)
+    ]
+    return found, shown[-1].id if len(rows) > COMMENTS_PAGE else None

@@ -1,5 +1,6 @@
 """What a customer wrote in a survey reaches the shop on the shipment's and the return's
-workspace pages, with its score and date, escaped, and only the shop it is about.
+workspace pages and in the Satisfaction analytics, with its score and date, escaped, and
+only to the shop it is about.
 
 From an empty database: two shops, each with a delivered parcel, a return and their
 surveys; the customers answer on the survey page (``/s/<token>``), the owners read the
@@ -7,6 +8,8 @@ workspace, over HTTP against the app."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -14,6 +17,7 @@ import pytest
 from starlette.applications import Starlette
 
 from carriers.base import Status
+from portal.admin import survey_feedback
 from portal.models import Merchant, Outcome, Survey
 from portal.surveys.outcomes import questions_for
 from portal.surveys.scheduling import new_token
@@ -137,3 +141,42 @@ async def test_a_page_without_answers_shows_no_feedback_section(
     page = await client.get(f"/admin/shipments/{parcel.id}")
     assert page.status_code == 200 and page.context["feedback"] == []  # type: ignore[attr-defined]
     assert "Customer feedback" not in page.text
+
+
+async def test_the_satisfaction_analytics_list_the_periods_comments_a_page_at_a_time(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Newest first, each with its score, date and a link to its parcel or return; one
+    comment a page here, so the shop's two take two pages."""
+    monkeypatch.setattr(survey_feedback, "COMMENTS_PAGE", 1)
+    await signed_in_owner(client, await Merchant.get(id=shops["mine"]["shop"]))
+    first = await client.get("/admin/analytics/satisfaction")
+    assert first.status_code == 200
+    assert [c.feedback.comment for c in first.context["comments"]] == [  # type: ignore[attr-defined]
+        "mine: the label printed fine"
+    ]
+    assert f'<a href="/admin/returns/{shops["mine"]["return"]}">Return</a>' in first.text
+    older = re.search(r'href="([^"]*comments_before=\d+)[^"]*">Older comments<', first.text)
+    assert older, "the first page links to the older comments"
+    second = await client.get(html.unescape(older.group(1)))
+    assert [c.feedback.comment for c in second.context["comments"]] == [  # type: ignore[attr-defined]
+        "Box was <b>crushed</b> & wet"
+    ]
+    assert "<blockquote>Box was &lt;b&gt;crushed&lt;/b&gt; &amp; wet</blockquote>" in second.text
+    assert f'<a href="/admin/shipments/{shops["mine"]["shipment"]}">Shipment</a>' in second.text
+    assert "Score: 2 of 5" in second.text and "Older comments" not in second.text
+    for page in (first, second):
+        assert "Their secret" not in page.text and "theirs:" not in page.text
+
+
+async def test_the_comments_follow_the_period_and_carrier_filters(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
+) -> None:
+    await signed_in_owner(client, await Merchant.get(id=shops["mine"]["shop"]))
+    last_year = await client.get("/admin/analytics/satisfaction?from=2025-01-01&to=2025-12-31")
+    assert last_year.context["comments"] == []  # type: ignore[attr-defined]
+    assert "No comments for this period." in last_year.text
+    other_carrier = await client.get("/admin/analytics/satisfaction?carrier=ups")
+    assert other_carrier.context["comments"] == []  # type: ignore[attr-defined]
+    polish = await client.get("/admin/analytics/satisfaction?lang=pl")
+    assert "Co napisali klienci" in polish.text
