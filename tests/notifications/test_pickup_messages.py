@@ -271,3 +271,57 @@ async def test_each_detail_of_the_point_is_a_line_of_its_own(
         assert any(line.endswith(": 24/7") for line in lines), lines
         assert any(line.endswith(": 642913") for line in lines), lines
     assert any("2026" in line and "24/7" not in line for line in ready.body_text.splitlines())
+
+
+#: A ready e-mail for a point the carrier named and nothing more, per language: how it
+#: names the point, and where it sends the customer to find it (no address to give).
+NAME_ONLY = {
+    "en": ("is waiting for you at Paczkomat KRA01M (InPost).",
+           "The tracking page shows where to collect it."),
+    "pl": ("czeka na Ciebie w punkcie Paczkomat KRA01M (InPost).",
+           "Na stronie śledzenia zobaczysz, gdzie ją odebrać."),
+    "ro": ("te așteaptă la Paczkomat KRA01M (InPost).",
+           "Pe pagina de urmărire vezi de unde îl ridici."),
+    "ru": ("ждёт вас в пункте Paczkomat KRA01M (InPost).",
+           "Где её забрать, видно на странице отслеживания."),
+    "el": ("σας περιμένει στο σημείο Paczkomat KRA01M (InPost).",
+           "Στη σελίδα παρακολούθησης θα δείτε πού να το παραλάβετε."),
+    "uk": ("чекає на вас у пункті Paczkomat KRA01M (InPost).",
+           "Де її забрати, видно на сторінці відстеження."),
+    "bg": ("ви чака в Paczkomat KRA01M (InPost).",
+           "На страницата за проследяване ще видите къде да я вземете."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", sorted(NAME_ONLY))
+async def test_a_point_known_only_by_name_reads_naturally(
+    locale: str, db: str, settings: Settings
+) -> None:
+    """No address and no hours: the e-mail names the point and sends the customer to the
+    tracking page to see where it is, without promising an address that page has not got
+    either."""
+    p = await parcel(
+        customer={"locale": locale, "email": "anna@example.test"},
+        shipment={"carrier_key": "inpost", "status": "available_for_pickup",
+                  "pickup_point": {"kind": "locker", "name": "Paczkomat KRA01M"}},
+    )  # fmt: skip
+    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+
+    message = await OutboxMessage.get(shipment_id=p.shipment.id, channel=Channel.EMAIL)
+    names, where = NAME_ONLY[locale]
+    assert names in message.body_text
+    assert where in message.body_text
+    lines = message.body_text.splitlines()
+    assert not [line for line in lines if line.rstrip().endswith(":")]  # no empty field
+
+
+async def test_a_point_without_a_name_is_one_of_the_carriers(db: str, settings: Settings) -> None:
+    """ "a InPost pickup point" would need "an": the carrier's name is not put after an article."""
+    p = await parcel(
+        customer={"email": "anna@example.test"},
+        shipment={"carrier_key": "inpost", "status": "available_for_pickup"},
+    )
+    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+
+    message = await OutboxMessage.get(shipment_id=p.shipment.id, channel=Channel.EMAIL)
+    assert "is waiting for you at one of InPost's pickup points." in message.body_text
