@@ -138,23 +138,29 @@ def channels_for(merchant: Any, family: Family[Any], trigger: str) -> list[Chann
     return [Channel(c) for c in chosen if c in Channel._value2member_map_]
 
 
-def contact_for(channel: Channel, customer: Any, order: Any | None) -> str | None:
+def contact_for(
+    channel: Channel, customer: Any, order: Any | None, shop_country: str | None = None
+) -> str | None:
     """Where to send on ``channel``, or None when the customer has no usable contact or
-    has opted out of it."""
+    has opted out of it.
+
+    A number written without its country code (one saved before numbers were stored in
+    E.164, say) is read as one of the customer's country, else the shipping country's,
+    else the shop's (``shop_country``), as the API, the CSV import and the store sync read
+    it when they store it: the same for a text message and a WhatsApp address."""
     if channel == Channel.EMAIL:
         if not customer.email_opt_in:
             return None
         address = customer.email or (order.email if order is not None else "")
         return address if address and "@" in address else None
+    region = customer.country or (order.ship_country if order is not None else None) or shop_country
     if channel == Channel.WHATSAPP:
         if not getattr(customer, "whatsapp_opt_in", False):
             return None
-        region = customer.country or (order.ship_country if order is not None else None)
         phone = to_e164(customer.phone, region)
         return whatsapp.address(phone) if phone else None
     if channel != Channel.SMS or not customer.sms_opt_in:
         return None
-    region = customer.country or (order.ship_country if order is not None else None)
     return to_e164(customer.phone, region)
 
 
@@ -390,7 +396,8 @@ async def _address(
             return None
         subscribed = await webpush.has_subscribers(message.shipment_id, now)
         return webpush.recipient_for(message.shipment_id) if subscribed else None
-    return contact_for(channel, message.customer, message.order)
+    shop_country = getattr(message.merchant, "country", None)
+    return contact_for(channel, message.customer, message.order, shop_country)
 
 
 async def _payload(

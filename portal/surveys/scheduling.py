@@ -83,10 +83,12 @@ def survey_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url}{SURVEY_PATH}/{token}"
 
 
-def pick_channel(config: SurveyConfig, customer: Customer, order: Order | None) -> Channel | None:
+def pick_channel(
+    config: SurveyConfig, customer: Customer, order: Order | None, shop_country: str | None = None
+) -> Channel | None:
     """The merchant's first survey channel on which the customer can be reached."""
     for channel in config.channels:
-        if contact_for(channel, customer, order) is not None:
+        if contact_for(channel, customer, order, shop_country) is not None:
             return channel
     return None
 
@@ -132,7 +134,7 @@ async def create_survey(
         return None
     if await recently_surveyed(customer.id, now, conn):
         return None
-    channel = pick_channel(config, customer, order)
+    channel = pick_channel(config, customer, order, merchant.country)
     if channel is None:
         return None
     token, digest = new_token()

@@ -1,11 +1,13 @@
 """The composer treats every family alike: a failing merchant template is logged and the
-default sent, a replay writes nothing, consent and the merchant's rules choose channels."""
+default sent, a replay writes nothing, consent and the merchant's rules choose channels, and
+a number saved without its country code is read as the shop's country's."""
 
 from __future__ import annotations
 
 import logging
 import re
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -125,3 +127,41 @@ async def test_an_emails_page_links_ask_for_the_messages_language_an_sms_link_st
 def test_every_channel_has_one_class_in_the_dispatchers_table() -> None:
     assert set(CHANNELS) == set(Channel)
     assert all(issubclass(kind, MessageChannel) for kind in CHANNELS.values())
+
+
+def test_a_number_without_its_country_code_is_read_as_the_shops_countrys() -> None:
+    """As the API, the CSV import and the store sync store numbers: the customer's country,
+    else the shipping country, else the shop's; a WhatsApp address like a text message."""
+    greek = SimpleNamespace(
+        phone="697 123 4567", country=None, sms_opt_in=True, whatsapp_opt_in=True
+    )
+    no_country = SimpleNamespace(ship_country=None, email="")
+    assert composer.contact_for(Channel.SMS, greek, no_country, "GR") == "+306971234567"
+    assert (
+        composer.contact_for(Channel.WHATSAPP, greek, no_country, "GR") == "whatsapp:+306971234567"
+    )
+    assert composer.contact_for(Channel.WHATSAPP, greek, no_country) is None  # no country at all
+    to_cyprus = SimpleNamespace(ship_country="CY", email="")
+    assert composer.contact_for(Channel.WHATSAPP, greek, to_cyprus, "GR") is None  # not Cypriot
+
+
+@pytest.mark.parametrize("channel", [Channel.SMS, Channel.WHATSAPP])
+async def test_a_greek_shops_message_reaches_a_number_saved_without_its_code(
+    channel: Channel, settings: Settings, db: str
+) -> None:
+    message = await _message(
+        SURVEYS,
+        settings,
+        phone="697 123 4567",
+        sms_opt_in=True,
+        whatsapp_opt_in=True,
+        whatsapp_window_until=datetime(2026, 6, 11, tzinfo=UTC),  # open: free text allowed
+    )
+    message.merchant.country = "GR"
+    message.merchant.notification_rules = {message.trigger: [channel.value]}
+
+    keys = await _compose(message, settings)
+
+    (sent,) = await OutboxMessage.filter(unique_key__in=keys)
+    assert sent.channel == channel
+    assert sent.recipient.removeprefix("whatsapp:") == "+306971234567"
