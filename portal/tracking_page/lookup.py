@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 
 from tortoise import connections
@@ -80,7 +81,8 @@ class PageMerchant(NamedTuple):
     id: int
     slug: str
     name: str
-    branding: dict[str, Any]
+    #: Read-only: one shop's row is shared by its parcels' pages (``_page_merchant``).
+    branding: Mapping[str, Any]
     time_zone: str
 
 
@@ -258,16 +260,24 @@ def _model_of(model: type[M], dialect: str, values: Sequence[Any]) -> M:
 _BRANDING = Merchant._meta.fields_map["branding"]
 
 
+@lru_cache(maxsize=1024)
+def _page_merchant(
+    id: int, slug: str, name: str, branding: str | None, time_zone: str
+) -> PageMerchant:
+    """A shop's row from its columns as read, the branding decoded as the Merchant
+    model's JSON field decodes it; remembered by those columns (shops are few, their
+    parcels many), so a changed row is a new entry, never a stale one."""
+    decoded = _BRANDING.to_python_value(branding)
+    read_only = MappingProxyType(decoded if isinstance(decoded, dict) else {})
+    return PageMerchant(id, slug, name, read_only, time_zone)
+
+
 def _page_parties(
     merchant: Sequence[Any], order: Sequence[Any]
 ) -> tuple[PageMerchant, PageOrder | None]:
-    """The page's plain rows from their columns (``_numbered_sql`` with events); the
-    branding decoded as the Merchant model's JSON field decodes it."""
-    shop = PageMerchant(
-        merchant[0], merchant[1], merchant[2], _BRANDING.to_python_value(merchant[3]), merchant[4]
-    )
+    """The page's plain rows from their columns (``_numbered_sql`` with events)."""
     # the order's id: none for a parcel without one
-    return shop, (PageOrder._make(order) if order[0] is not None else None)
+    return _page_merchant(*merchant), (PageOrder._make(order) if order[0] is not None else None)
 
 
 async def _shipments_numbered(

@@ -172,13 +172,20 @@ def reached_stage(shipment: Shipment, events: Sequence[EventLike]) -> int:
 
 def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tuple[StageView, ...]]:
     status = shipment.status
-    problem = status in ALERTS
     index = STAGE_OF[status] if status in STAGE_OF else reached_stage(shipment, events)
     # A parcel bound for a locker or pickup point is not brought to the door: its last
     # stage before delivery is waiting there (unless a courier is out with it after all).
     at_point = status is Status.AVAILABLE_FOR_PICKUP or (
         bool(shipment.pickup_point) and status not in _AT_THE_DOOR
     )
+    return index, _stages(status, index, at_point, i18n.current_locale())
+
+
+@lru_cache(maxsize=512)
+def _stages(status: Status, index: int, at_point: bool, speaking: str) -> tuple[StageView, ...]:
+    """The progress bar's stages: the same for every parcel at this stage, in the language
+    ``_`` translates into (``speaking``), so built once (frozen views, safe to share)."""
+    problem = status in ALERTS
     stages = []
     for i, label in enumerate(wording.STAGES):
         if i == PICKUP_STAGE and at_point:
@@ -190,7 +197,7 @@ def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tupl
         else:
             state = "upcoming"
         stages.append(StageView(_(label), state, problem=problem and i == index))
-    return index, tuple(stages)
+    return tuple(stages)
 
 
 def eta_text(

@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -383,9 +384,14 @@ def _models(
 def returns_entry(merchant: Merchant | PageMerchant, order: OrderView | None) -> str:
     """Where "Return an item" leads: the shop's returns page, the order number filled in
     when the viewer already proved it is their order."""
-    query = {"shop": merchant.slug}
-    if order is not None:
-        query["order"] = order.number
+    return _returns_url(merchant.slug, order.number if order is not None else None)
+
+
+@lru_cache(maxsize=1024)  # a shop's parcels share it at the number tier
+def _returns_url(slug: str, order_number: str | None) -> str:
+    query = {"shop": slug}
+    if order_number is not None:
+        query["order"] = order_number
     return "/returns?" + urlencode(query)
 
 
