@@ -12,7 +12,7 @@ import pytest
 from tortoise import connections
 
 from portal import db as portal_db
-from portal.db_postgres import FairPool
+from portal.db_postgres import FairPool, _writes
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PORTAL_TEST_POSTGRES is not set")
@@ -77,3 +77,32 @@ async def test_a_wait_that_timed_out_and_a_second_release_cost_no_connection(
     again = [await pool.acquire(timeout=5) for _ in range(size)]  # all of them, each once
     for connection in again:
         await pool.release(connection)
+
+
+@pytest.mark.parametrize(
+    ("query", "writes"),
+    [
+        ("SELECT 1", False),
+        ("  update shipment SET status = $1", True),
+        ("\nDelete FROM shipment", True),
+        ("INSERT INTO shipment", True),
+        ("WITH moved AS (UPDATE shipment SET status = $1 RETURNING id) SELECT 1", False),
+        ("SELECT 'UPDATE'", False),
+    ],
+)
+def test_a_write_is_told_by_its_first_word_as_tortoise_tells_it(query: str, writes: bool) -> None:
+    tortoise_says = query.lstrip().upper().startswith(("UPDATE", "DELETE", "INSERT"))
+    assert _writes(query) is writes is tortoise_says
+
+
+async def test_a_read_answers_its_rows_and_a_write_the_rows_it_changed(pool: FairPool) -> None:
+    client = connections.get("default")
+    count, rows = await client.execute_query("SELECT n FROM generate_series(1, $1) n", [3])
+    assert count == 3 and [row["n"] for row in rows] == [1, 2, 3]
+    await client.execute_query("CREATE TABLE tally (n int)")  # any connection sees it
+    try:
+        await client.execute_query("INSERT INTO tally SELECT generate_series(1, 4)")
+        changed = await client.execute_query("UPDATE tally SET n = n + 1 WHERE n > $1", [1])
+        assert changed == (3, [])
+    finally:
+        await client.execute_query("DROP TABLE tally")

@@ -9,6 +9,7 @@ it is whichever of white or near-black contrasts more.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +84,7 @@ def _text(value: Any) -> str | None:
 
 
 def brand_of(merchant: Any) -> Brand:
-    branding = merchant.branding if isinstance(merchant.branding, dict) else {}
+    branding = merchant.branding if isinstance(merchant.branding, Mapping) else {}
     logo = branding.get("logo_path")
     return Brand(
         name=merchant.name,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import islice
+from functools import partial
+from itertools import islice, repeat
 from operator import le
 from typing import Any, NamedTuple
 
@@ -97,6 +98,10 @@ def events_select(shipment_alias: str, postgres: bool) -> tuple[str, str]:
     return column, ""
 
 
+#: ``EventRow._make`` without its Python frame and length check (``zip`` is strict).
+_new_row = partial(tuple.__new__, EventRow)
+
+
 def _status_of(value: str) -> Status:
     return _STATUS.get(value) or Status(value)  # Status() raises for a stray value
 
@@ -113,14 +118,19 @@ def attach(shipment: Shipment, columns: Sequence[Any], postgres: bool) -> None:
         rows = []
     else:
         ids, occurred, statuses, descriptions, *places = columns
+        try:  # a look-up in C a scan; a stray value raises as Status() does
+            members = list(map(_STATUS.__getitem__, statuses))
+        except KeyError:
+            members = list(map(_status_of, statuses))
+        # tuple.__new__ in C a row, as EventRow._make does it through a Python frame
         rows = list(
             map(
-                EventRow._make,
+                _new_row,
                 zip(
                     ids,
-                    [shipment_id] * len(ids),
+                    repeat(shipment_id, len(ids)),
                     occurred,
-                    map(_status_of, statuses),
+                    members,
                     [text or "" for text in descriptions],
                     *places,
                     strict=True,

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -140,21 +141,42 @@ def _offset_iso(offset: timedelta | None) -> str:
     return datetime(2000, 1, 1, tzinfo=timezone(offset)).isoformat()[len("2000-01-01T00:00:00") :]
 
 
-def local_iso(local: datetime, day_iso: str) -> str:
-    """``local.isoformat()``, ``day_iso`` being its date's: its time and its offset's
-    text written apart cost about 60 % of ``isoformat`` on an aware datetime, 30 a page
-    (benchmarks/README.md, issue 20 item 1)."""
-    return f"{day_iso}T{local.time().isoformat()}{_offset_iso(local.utcoffset())}"
+_NEWEST_FIRST = attrgetter("occurred_at", "id")
+
+
+def _newest_first(events: Sequence[EventLike]) -> list[EventLike]:
+    """The events by time then id, newest first (``scans.timeline``'s order)."""
+    try:  # the key in C; an event without an id (unsaved) cannot be compared by it
+        return sorted(events, key=_NEWEST_FIRST, reverse=True)
+    except TypeError:
+        return sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True)
 
 
 def timeline_html(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> Markup:
     """``journey_html(scans.timeline(events, zone, locale))`` in one pass over the
-    events: newest first, grouped by local calendar day."""
+    events: newest first, grouped by local calendar day. A day's ISO date and an offset's
+    text are worked out when the day or the offset changes from the scan before, not per
+    scan (a parcel's scans mostly share both with their neighbours)."""
     speaking = current_locale()
+    clocks = _clocks(locale)
     days: dict[date, list[str]] = {}
-    day_isos: dict[date, str] = {}
-    for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0), reverse=True):
+    day: date | None = None
+    day_iso = ""
+    scans: list[str] = []
+    offset: timedelta | None = _NO_OFFSET
+    offset_iso = ""
+    for event in _newest_first(events):
         local = event.occurred_at.astimezone(zone)
+        if (this_day := local.date()) != day:
+            day, day_iso = this_day, this_day.isoformat()
+            if (kept := days.get(this_day)) is None:  # a day seen before: clocks turned back
+                kept = days[this_day] = [_day_head(this_day, locale)]
+            scans = kept
+        if (this_offset := local.utcoffset()) is not offset:
+            offset, offset_iso = this_offset, _offset_iso(this_offset)
+        minute = local.hour * 60 + local.minute
+        if (clock := clocks.get(minute)) is None:
+            clock = clocks[minute] = _clock_html(locale, local.hour, local.minute)
         problem, lines = _scan_html(
             event.status,
             event.reason,
@@ -165,15 +187,21 @@ def timeline_html(events: Sequence[EventLike], zone: ZoneInfo, locale: str) -> M
             locale,
             speaking,
         )
-        day = local.date()
-        scans = days.get(day)
-        if scans is None:
-            scans = days[day] = [_day_head(day, locale)]
-            day_isos[day] = day.isoformat()
         scans.append(
             f'    <li class="event{problem}">\n'
-            f'      <time class="event-time" datetime="{local_iso(local, day_isos[day])}">'
-            f"{_clock_html(locale, local.hour, local.minute)}</time>\n{lines}"
+            f'      <time class="event-time" datetime="{day_iso}T{local.time().isoformat()}'
+            f'{offset_iso}">{clock}</time>\n{lines}'
         )
     html = "  </ol>\n".join("".join(scans) for scans in days.values())
     return Markup(html + "  </ol>" if html else "")
+
+
+#: No offset seen yet (None is a naive time's).
+_NO_OFFSET = timedelta(days=2)
+
+
+@lru_cache(maxsize=64)
+def _clocks(locale: str) -> dict[int, str]:
+    """A language's clock times by minute of the day, filled as they are written: a look-up
+    a scan instead of a cached call with three arguments."""
+    return {}

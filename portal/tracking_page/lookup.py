@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 
 from tortoise import connections
@@ -69,6 +70,47 @@ UNREAD = object()
 def customer_read(shipment: Shipment) -> CustomerZone | object | None:
     """The customer read with ``shipment`` (None when its order has none), or ``UNREAD``."""
     return getattr(shipment, _CUSTOMER, UNREAD)
+
+
+class PageMerchant(NamedTuple):
+    """What a parcel's page reads of its shop: its brand (``brand_of``), its time zone
+    (``zone_for``) and its slug (the returns link). A plain row: building the whole
+    Merchant model, five JSON columns decoded, on every uncached page was CPU the page
+    never used (benchmarks/README.md, issue 20 item 1)."""
+
+    id: int
+    slug: str
+    name: str
+    #: Read-only: one shop's row is shared by its parcels' pages (``_page_merchant``).
+    branding: Mapping[str, Any]
+    time_zone: str
+
+
+class PageOrder(NamedTuple):
+    """What a parcel's page reads of its order at the number tier: whose it is and
+    where it goes (``zone_for``); the order tier reads the Order model."""
+
+    id: int
+    customer_id: int | None
+    ship_country: str | None
+
+
+#: The page's plain rows' columns, in their fields' order.
+_PAGE_MERCHANT = PageMerchant._fields
+_PAGE_ORDER = PageOrder._fields
+#: Set on a shipment read for its page (``with_events``): (PageMerchant, PageOrder | None).
+_PARTIES = "_page_parties"
+
+
+def parties(
+    shipment: Shipment,
+) -> tuple[Merchant | PageMerchant, Order | PageOrder | None]:
+    """The shop and order of ``shipment`` as they were read with it: plain rows when it
+    was read for its page, else the models ``select_related`` fetched."""
+    read: tuple[PageMerchant, PageOrder | None] | None = getattr(shipment, _PARTIES, None)
+    if read is not None:
+        return read
+    return shipment.merchant, shipment.order
 
 
 class TooManyNumbers(ValueError):
@@ -130,15 +172,23 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
     on every page was a third of an uncached page's CPU (benchmarks/README.md). Each row
     then has the order's customer's time zone and country (the page's time zone: a third
     statement a page before), and with ``with_events`` the shipment's events
-    (``events.events_select``)."""
+    (``events.events_select``) and, of its shop and order, only the page's columns
+    (``PageMerchant``, ``PageOrder``)."""
     marks = [f"${n}" if postgres else "?" for n in range(1, count + 2)]
     where = f's."tracking_number" IN ({", ".join(marks[:count])})'
     if scoped:
         where += f' AND s."merchant_id" = {marks[count]}'
+    merchant_columns, order_columns = _columns(Merchant), _columns(Order)
+    if with_events:
+        merchant_columns, order_columns = list(_PAGE_MERCHANT), list(_PAGE_ORDER)
     columns = ", ".join(
         f'{alias}."{column}"'
-        for model, alias in ((Shipment, "s"), (Merchant, "m"), (Order, "o"))
-        for column in _columns(model)
+        for columns, alias in (
+            (_columns(Shipment), "s"),
+            (merchant_columns, "m"),
+            (order_columns, "o"),
+        )
+        for column in columns
     )
     columns += ', c."time_zone", c."country"'
     events_join = ""
@@ -207,40 +257,71 @@ def _model_of(model: type[M], dialect: str, values: Sequence[Any]) -> M:
     return instance
 
 
+_BRANDING = Merchant._meta.fields_map["branding"]
+
+
+@lru_cache(maxsize=1024)
+def _page_merchant(
+    id: int, slug: str, name: str, branding: str | None, time_zone: str
+) -> PageMerchant:
+    """A shop's row from its columns as read, the branding decoded as the Merchant
+    model's JSON field decodes it; remembered by those columns (shops are few, their
+    parcels many), so a changed row is a new entry, never a stale one."""
+    decoded = _BRANDING.to_python_value(branding)
+    read_only = MappingProxyType(decoded if isinstance(decoded, dict) else {})
+    return PageMerchant(id, slug, name, read_only, time_zone)
+
+
+def _page_parties(
+    merchant: Sequence[Any], order: Sequence[Any]
+) -> tuple[PageMerchant, PageOrder | None]:
+    """The page's plain rows from their columns (``_numbered_sql`` with events)."""
+    # the order's id: none for a parcel without one
+    return _page_merchant(*merchant), (PageOrder._make(order) if order[0] is not None else None)
+
+
 async def _shipments_numbered(
     wanted: list[str], merchant_id: int | None, with_events: bool = False
 ) -> dict[str, Shipment]:
     """Each wanted number's shipment with its merchant and order, in one plain query; the
     models are built as the ORM's ``select_related`` builds them, the order's customer
     kept as a ``CustomerZone`` (``customer_read``). With ``with_events`` the same
-    statement reads each shipment's events (``events.attached``)."""
+    statement reads each shipment's events (``events.attached``), and its shop and order
+    come as the page's plain rows (``parties``) instead of models."""
     conn = connections.get("default")
     dialect = conn.capabilities.dialect
     postgres = dialect == "postgres"
     sql = _numbered_sql(len(wanted), merchant_id is not None, postgres, with_events)
     params: list[Any] = [*wanted, merchant_id] if merchant_id is not None else list(wanted)
     _, rows = await conn.execute_query(sql, params)
-    shipment_columns, merchant_columns = _columns(Shipment), _columns(Merchant)
-    order_columns = _columns(Order)
-    first_merchant = len(shipment_columns)
-    first_order = first_merchant + len(merchant_columns)
-    end = first_order + len(order_columns)
+    merchant_count, order_count = len(_columns(Merchant)), len(_columns(Order))
+    if with_events:
+        merchant_count, order_count = len(_PAGE_MERCHANT), len(_PAGE_ORDER)
+    first_merchant = len(_columns(Shipment))
+    first_order = first_merchant + merchant_count
+    end = first_order + order_count
     found: dict[str, Shipment] = {}
     for row in rows:
         values = tuple(row)
         shipment = _model_of(Shipment, dialect, values[:first_merchant])
-        merchant = _model_of(Merchant, dialect, values[first_merchant:first_order])
-        order = None
-        if values[first_order] is not None:  # the order's id: none for a parcel without one
-            order = _model_of(Order, dialect, values[first_order:end])
+        merchant: Merchant | PageMerchant
+        order: Order | PageOrder | None = None
+        if with_events:
+            merchant, order = _page_parties(
+                values[first_merchant:first_order], values[first_order:end]
+            )
+            object.__setattr__(shipment, _PARTIES, (merchant, order))
+            events.attach(shipment, values[end + 2 :], postgres)
+        else:
+            merchant = _model_of(Merchant, dialect, values[first_merchant:first_order])
+            if values[first_order] is not None:  # the order's id: none without one
+                order = _model_of(Order, dialect, values[first_order:end])
+            object.__setattr__(shipment, "_merchant", merchant)
+            object.__setattr__(shipment, "_order", order)
         customer = None
         if order is not None and order.customer_id is not None:
             customer = CustomerZone(values[end], values[end + 1])
-        if with_events:
-            events.attach(shipment, values[end + 2 :], postgres)
         object.__setattr__(shipment, _CUSTOMER, customer)
-        object.__setattr__(shipment, "_merchant", merchant)
-        object.__setattr__(shipment, "_order", order)
         found.setdefault(normalise(shipment.tracking_number), shipment)
     return found
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from operator import attrgetter
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -39,7 +40,7 @@ from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking import cadence
 from portal.tracking_page import wording
 from portal.tracking_page.journey import timeline_html
-from portal.tracking_page.lookup import CustomerZone, mask_words
+from portal.tracking_page.lookup import CustomerZone, PageMerchant, PageOrder, mask_words
 from portal.tracking_page.scans import (
     ALERTS,
     EventLike,
@@ -126,8 +127,8 @@ class ShipmentView:
 
 
 def zone_for(
-    merchant: Merchant,
-    order: Order | None,
+    merchant: Merchant | PageMerchant,
+    order: Order | PageOrder | None,
     customer: Customer | CustomerZone | None,
     default_time_zone: str = "UTC",
 ) -> ZoneInfo:
@@ -137,9 +138,11 @@ def zone_for(
     )
 
 
+@lru_cache(maxsize=1024)
 def zone_label(zone: ZoneInfo, locale: str) -> str:
     """``Europe/Kyiv`` → "Київ" (uk), "Kyiv" (en), as CLDR names the zone's city; a zone
-    without a city ("UTC", "Etc/GMT+3") by its own name."""
+    without a city ("UTC", "Etc/GMT+3") by its own name. Remembered per (zone, language):
+    Babel's look-up was ≈ 9 µs of every uncached page (benchmarks/README.md, issue 20)."""
     try:
         return str(get_timezone_location(zone, locale=locale, return_city=True))
     except Exception:  # a zone or locale CLDR does not know: the name we have
@@ -169,13 +172,20 @@ def reached_stage(shipment: Shipment, events: Sequence[EventLike]) -> int:
 
 def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tuple[StageView, ...]]:
     status = shipment.status
-    problem = status in ALERTS
     index = STAGE_OF[status] if status in STAGE_OF else reached_stage(shipment, events)
     # A parcel bound for a locker or pickup point is not brought to the door: its last
     # stage before delivery is waiting there (unless a courier is out with it after all).
     at_point = status is Status.AVAILABLE_FOR_PICKUP or (
         bool(shipment.pickup_point) and status not in _AT_THE_DOOR
     )
+    return index, _stages(status, index, at_point, i18n.current_locale())
+
+
+@lru_cache(maxsize=512)
+def _stages(status: Status, index: int, at_point: bool, speaking: str) -> tuple[StageView, ...]:
+    """The progress bar's stages: the same for every parcel at this stage, in the language
+    ``_`` translates into (``speaking``), so built once (frozen views, safe to share)."""
+    problem = status in ALERTS
     stages = []
     for i, label in enumerate(wording.STAGES):
         if i == PICKUP_STAGE and at_point:
@@ -187,7 +197,7 @@ def progress(shipment: Shipment, events: Sequence[EventLike]) -> tuple[int, tupl
         else:
             state = "upcoming"
         stages.append(StageView(_(label), state, problem=problem and i == index))
-    return index, tuple(stages)
+    return tuple(stages)
 
 
 def eta_text(

@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -42,7 +43,7 @@ from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import events, lookup, reach, status_frame
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
-from portal.tracking_page.lookup import MaskedAddress
+from portal.tracking_page.lookup import MaskedAddress, PageMerchant, PageOrder
 from portal.tracking_page.page_cache import (
     PAGE_TEMPLATE,
     KeptPage,
@@ -153,8 +154,8 @@ def _stored_nothing(task: asyncio.Future[Any]) -> bool:
 async def shipment_views(
     request: Request,
     shipments: Sequence[Shipment],
-    merchant: Merchant,
-    order: Order | None,
+    merchant: Merchant | PageMerchant,
+    order: Order | PageOrder | None,
     *,
     full_signer: bool,
 ) -> list[ShipmentView]:
@@ -213,8 +214,8 @@ def _fragment_key(
 async def status_blocks(
     request: Request,
     shipments: Sequence[Shipment],
-    merchant: Merchant,
-    order: Order | None,
+    merchant: Merchant | PageMerchant,
+    order: Order | PageOrder | None,
     *,
     full_signer: bool,
     status_urls: Sequence[str],
@@ -266,8 +267,8 @@ async def shipment_page(
     request: Request,
     *,
     shipments: Sequence[Shipment],
-    merchant: Merchant,
-    order: Order | None,
+    merchant: Merchant | PageMerchant,
+    order: Order | PageOrder | None,
     tier: str,
     status_urls: Sequence[str],
     status_code: int = 200,
@@ -314,8 +315,8 @@ def _kept_response(request: Request, kept: KeptPage) -> Response:
 async def _page_context(
     request: Request,
     shipments: Sequence[Shipment],
-    merchant: Merchant,
-    order: Order | None,
+    merchant: Merchant | PageMerchant,
+    order: Order | PageOrder | None,
     blocks: Sequence[Block],
     tier: str,
     status_urls: Sequence[str],
@@ -323,24 +324,25 @@ async def _page_context(
 ) -> dict[str, Any]:
     order_view = None
     offer: dict[str, object] = {"withdraw_url": "", "withdraw_until": ""}
-    if tier == "order" and order is not None:
+    shop, proven = _models(merchant, order) if tier == "order" else (None, None)
+    if proven is not None:
         # the order is proven here (signed link or lookup): the withdrawal function is
         # offered on this page too, through the same signed link the messages carry
-        if (await withdrawal.review(order)).refusal is None:
+        if (await withdrawal.review(proven)).refusal is None:
             settings = request.app.state.settings
-            url = withdrawal_url(settings, order.merchant_id, order.id)
+            url = withdrawal_url(settings, proven.merchant_id, proven.id)
             offer["withdraw_url"] = url.removeprefix(settings.public_base_url)
-        items = await OrderItem.filter(order_id=order.id).order_by("id")
+        items = await OrderItem.filter(order_id=proven.id).order_by("id")
         url = status_urls[0] if status_urls else ""
         order_view = OrderView(
-            number=order.number,
-            preferences_text=preference_words(order.delivery_preferences, current_locale()),
-            preferences=order.delivery_preferences,
+            number=proven.number,
+            preferences_text=preference_words(proven.delivery_preferences, current_locale()),
+            preferences=proven.delivery_preferences,
             preferences_url=url.removesuffix("/status") + "/preferences"
             if url.startswith("/t/") and changeable(shipments)
             else None,
             preferences_error=preferences_error,
-            address=lookup.masked_address(order),
+            address=lookup.masked_address(proven),
             items=tuple(
                 ItemView(
                     i.title,
@@ -351,10 +353,10 @@ async def _page_context(
             ),
         )
     reach_view = None
-    if tier == "order" and shipments:
+    if shop is not None and shipments:
         settings = request.app.state.settings
         saved = request.query_params.get("saved") == "channels"
-        reach_view = reach.reach_view(settings, merchant, order, shipments[0], saved=saved)
+        reach_view = reach.reach_view(settings, shop, proven, shipments[0], saved=saved)
     context = {
         "tier": tier,
         "reach": reach_view,
@@ -369,12 +371,27 @@ async def _page_context(
     return context
 
 
-def returns_entry(merchant: Merchant, order: OrderView | None) -> str:
+def _models(
+    merchant: Merchant | PageMerchant, order: Order | PageOrder | None
+) -> tuple[Merchant, Order | None]:
+    """The order tier's shop and order, which it reads through the ORM's models: the
+    number tier's plain rows (``lookup.parties``) carry too little for its page."""
+    if isinstance(merchant, PageMerchant) or isinstance(order, PageOrder):
+        raise TypeError("the order tier is rendered from the Merchant and Order models")
+    return merchant, order
+
+
+def returns_entry(merchant: Merchant | PageMerchant, order: OrderView | None) -> str:
     """Where "Return an item" leads: the shop's returns page, the order number filled in
     when the viewer already proved it is their order."""
-    query = {"shop": merchant.slug}
-    if order is not None:
-        query["order"] = order.number
+    return _returns_url(merchant.slug, order.number if order is not None else None)
+
+
+@lru_cache(maxsize=1024)  # a shop's parcels share it at the number tier
+def _returns_url(slug: str, order_number: str | None) -> str:
+    query = {"shop": slug}
+    if order_number is not None:
+        query["order"] = order_number
     return "/returns?" + urlencode(query)
 
 

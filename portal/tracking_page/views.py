@@ -142,7 +142,7 @@ async def track(request: Request) -> Response:
     if result.shipment is None:
         return lookup_page(request, message=not_found_message(), status_code=404, numbers=text)
     shipment = result.shipment
-    merchant, order = shipment.merchant, shipment.order  # fetched with the shipment
+    merchant, order = lookup.parties(shipment)  # read with the shipment
     return await render.shipment_page(
         request,
         shipments=[shipment],
@@ -199,7 +199,7 @@ async def number_status(request: Request) -> Response:
 
 async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) -> Response:
     await render.refresh_stale(request, config_for(request.app), [shipment])
-    merchant, order = shipment.merchant, shipment.order  # fetched with the shipment
+    merchant, order = lookup.parties(shipment)  # read with the shipment
     [block] = await render.status_blocks(
         request, [shipment], merchant, order, full_signer=tier == "order", status_urls=[url]
     )

@@ -164,3 +164,37 @@ async def test_the_address_is_masked_word_by_word(db: str) -> None:
     masked = lookup.masked_address(order)
     assert str(masked) == "J*** K***, ul. D*** 1, m. 4, 31-1** Kraków"
     assert masked.country == "PL"
+
+
+def _columns(*scans: tuple[int, datetime, str]) -> list[list[object]]:
+    """``events.events_select``'s PostgreSQL arrays for these (id, time, status) scans."""
+    return [
+        [n for n, _, _ in scans],
+        [when for _, when, _ in scans],
+        [status for _, _, status in scans],
+        [None, *(f"Scan {n}" for n, _, _ in scans[1:])],
+        ["Kraków"] * len(scans),
+        [None] * len(scans),
+        ["PL"] * len(scans),
+        [None] * len(scans),
+    ]
+
+
+def test_the_events_arrays_become_rows_in_order_with_their_statuses() -> None:
+    shipment = Shipment(id=7)
+    start = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    later = start + timedelta(hours=1)
+    events.attach(shipment, _columns((2, later, "in_transit"), (1, start, "info_received")), True)
+    rows = events.attached(shipment)
+    assert rows == [
+        events.EventRow(1, 7, start, Status.INFO_RECEIVED, "Scan 1", "Kraków", None, "PL", None),
+        events.EventRow(2, 7, later, Status.IN_TRANSIT, "", "Kraków", None, "PL", None),
+    ]
+    assert rows and all(type(row) is events.EventRow for row in rows)
+    assert rows[0].status is Status.INFO_RECEIVED
+
+
+def test_a_stray_stored_status_is_refused_as_status_refuses_it() -> None:
+    at = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    with pytest.raises(ValueError, match="lost_in_space"):
+        events.attach(Shipment(id=7), _columns((1, at, "lost_in_space")), True)

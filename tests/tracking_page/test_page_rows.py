@@ -1,0 +1,135 @@
+"""A parcel's page read from plain rows is byte for byte the page read from the models.
+
+The number tier reads its shop and order as ``lookup.PageMerchant`` and ``PageOrder``
+(only the columns the page shows); these tests render each parcel of a varied shop both
+ways, the second with ``lookup.parties`` answering the ORM's own models, and compare the
+bytes of the page and of its live fragment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+
+from carriers.base import Status
+from portal.models import Merchant, Order, Shipment
+from portal.tracking_page import lookup
+from portal.tracking_page.config import PageConfig
+from tests import factories
+from tests.conftest import client_for
+from tests.tracking_page.conftest import NOW, Shop, add_events
+
+
+async def _parcels(shop: Shop) -> list[str]:
+    """Parcels whose pages differ by what they read of their shop and order."""
+    numbers = [shop.shipment.tracking_number]
+    abroad = await factories.merchant(
+        name='Fox & "Sons" <shop>',
+        time_zone="America/New_York",
+        branding={
+            "accent_color": "#0055ff",
+            "support_email": "help@fox.example",
+            "support_url": "https://fox.example/help?a=1&b=2",
+            "support_phone": "+1 555 0100",
+        },
+    )
+    plain = await factories.merchant(time_zone="Not/AZone", branding={})
+    guest = await factories.order(abroad, ship_country="UA")  # no customer: the country's zone
+    customer = await factories.customer(abroad, time_zone="Asia/Tokyo", country="JP")
+    bought = await factories.order(abroad, customer=customer, ship_country="US")
+    no_zone = await factories.customer(plain, country="GR")
+    quiet = await factories.order(plain, customer=no_zone)
+    kinds: list[tuple[Merchant, Order | None, Status, dict[str, Any]]] = [
+        (abroad, None, Status.IN_TRANSIT, {}),  # no order: the shop's zone
+        (abroad, guest, Status.OUT_FOR_DELIVERY, {}),
+        (abroad, bought, Status.DELIVERED, {"delivered_at": NOW - timedelta(hours=2)}),
+        (plain, quiet, Status.AVAILABLE_FOR_PICKUP, {}),
+        (plain, None, Status.EXCEPTION, {}),
+    ]
+    for n, (merchant, order, status, extra) in enumerate(kinds):
+        shipment = await factories.shipment(
+            merchant,
+            order=order,
+            tracking_number=f"SBX0000000010{n}",
+            status=status,
+            shipped_at=NOW - timedelta(days=2),
+            last_event_at=NOW - timedelta(hours=3),
+            **extra,
+        )
+        await add_events(
+            shipment,
+            (NOW - timedelta(days=2, hours=n), Status.INFO_RECEIVED, "Warszawa"),
+            (NOW - timedelta(hours=20 + n), Status.IN_TRANSIT, "Kraków"),
+            (NOW - timedelta(hours=3), status, "Łódź"),
+        )
+        numbers.append(shipment.tracking_number)
+    return numbers
+
+
+async def _models(number: str) -> tuple[Merchant, Order | None]:
+    shipment = await Shipment.get(tracking_number=number).select_related("merchant", "order")
+    return shipment.merchant, shipment.order
+
+
+@pytest.mark.parametrize("lang", ["en", "uk", "el"])
+async def test_the_page_from_plain_rows_is_the_page_from_the_models(
+    tracking_app: Starlette,
+    shop: Shop,
+    page_config: PageConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+) -> None:
+    page_config.cache_seconds = 0
+    numbers = await _parcels(shop)
+    models = {number: await _models(number) for number in numbers}
+    paths = [
+        path
+        for number in numbers
+        for path in (
+            f"/track/{number}?lang={lang}",
+            f"/track/{number}/status?lang={lang}",
+            f"/track/{number}?lang={lang}&shop={models[number][0].slug}",
+        )
+    ]
+    async with client_for(tracking_app) as client:  # one visitor: one CSRF token
+        from_rows = [await client.get(path) for path in paths]
+        read: list[tuple[Any, ...]] = []
+        as_read = lookup.parties
+
+        def from_models(shipment: Shipment) -> tuple[Merchant, Order | None]:
+            read.append(as_read(shipment))
+            return models[shipment.tracking_number]
+
+        monkeypatch.setattr(lookup, "parties", from_models)
+        from_orm = [await client.get(path) for path in paths]
+    assert all(isinstance(merchant, lookup.PageMerchant) for merchant, _ in read)
+    assert {type(order) for _, order in read} == {lookup.PageOrder, type(None)}
+    assert [r.status_code for r in from_rows] == [200] * len(paths)
+    for path, rows, orm in zip(paths, from_rows, from_orm, strict=True):
+        assert rows.content == orm.content, path
+        assert rows.headers.get("etag") == orm.headers.get("etag"), path
+
+
+async def test_the_page_rows_carry_the_shop_and_order_as_stored(db: str) -> None:
+    merchant = await factories.merchant(time_zone="Europe/Kyiv", branding={"accent_color": "#123"})
+    customer = await factories.customer(merchant, time_zone="Europe/Athens")
+    order = await factories.order(merchant, customer=customer, ship_country="GR")
+    await factories.shipment(merchant, order=order, tracking_number="SBX00000000001")
+    await factories.shipment(merchant, tracking_number="SBX00000000002")
+    found = await lookup.find_by_numbers(["SBX00000000001", "SBX00000000002"], with_events=True)
+    [(shop, bought), (same_shop, none)] = [lookup.parties(r.shipment) for r in found if r.shipment]
+    assert (
+        shop
+        == same_shop
+        == lookup.PageMerchant(
+            merchant.id, merchant.slug, merchant.name, {"accent_color": "#123"}, "Europe/Kyiv"
+        )
+    )
+    assert bought == lookup.PageOrder(order.id, customer.id, "GR") and none is None
+    [plain] = await lookup.find_by_numbers(["SBX00000000001"])
+    assert plain.shipment is not None
+    assert lookup.parties(plain.shipment) == (plain.shipment.merchant, plain.shipment.order)
+    assert isinstance(plain.shipment.merchant, Merchant)
