@@ -520,7 +520,10 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         order_page = await customer.get(found.headers["location"])
         assert order_page.status_code == 200 and '<html lang="ru"' in order_page.text
         assert "Не подошёл размер" in order_page.text and "Wrong size" not in order_page.text
-        assert "в течение 21 дня после доставки" in order_page.text, "21: дня"
+        policy_link = f"/returns/policy/{shop.slug}"
+        assert policy_link in start.text, "the start page links the policy"
+        policy_page = await customer.get(policy_link)
+        assert "в течение 21 дня после доставки" in policy_page.text, "21: дня"
         assert "1\xa0290,00\xa0₽" in order_page.text, "roubles as Russian writes them"
         db_order = await Order.get(number="TD0000001")
         items = {i.sku: i for i in await db_order.items.all()}
