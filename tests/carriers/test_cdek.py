@@ -185,6 +185,7 @@ async def test_a_postamat_is_a_locker_and_deleted_statuses_are_dropped(adapter, 
     assert "TAKEN_BY_COURIER" not in [e.carrier_code for e in result.events]
     assert result.pickup_point and result.pickup_point.kind is PickupKind.LOCKER
     assert result.pickup_point.point_id == "MSK2304"
+    assert result.pickup_point.opening_hours == "Mon–Sun 00:00–23:59", "around the clock"
 
 
 async def test_a_delivered_order_has_its_time_and_signer_and_no_point(adapter, respx_mock, token):

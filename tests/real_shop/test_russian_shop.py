@@ -470,6 +470,9 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         # Olga's postamat: a postamat, around the clock.
         olga_mail = mails_to(smtp_sink, OLGA)[-1]
         assert "Постамат СДЭК на Арбате" in olga_mail["Subject"], olga_mail["Subject"]
+        olga_lines = plain_text(olga_mail).splitlines()
+        assert "Часы работы: пн–вс 00:00–23:59" in olga_lines, olga_lines
+        assert "Адрес: ул. Арбат, 24, 119002 Москва" in olga_lines, olga_lines
         # Pyotr's post office, by Russian Post's name for it.
         pyotr_mail = mails_to(smtp_sink, PYOTR)[-1]
         assert "(Почта России)" in plain_text(pyotr_mail), plain_text(pyotr_mail)
@@ -553,6 +556,9 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert booked.status_code == 200 and '<html lang="ru"' in booked.text
         refund = await ReturnRequest.get()
         assert (refund.refund_total, refund.currency) == (Decimal("1290.00"), "RUB")
+        # Sending it herself: the carriers by the names she knows.
+        offered = dict(re.findall(r'<option value="(\w+)">([^<]+)</option>', booked.text))
+        assert (offered["cdek"], offered["russian_post"]) == ("СДЭК", "Почта России"), offered
 
         # The owner's queue in Russian: the return arrives, is inspected and resolved.
         token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
@@ -596,6 +602,8 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         overview = await staff.get("/admin/analytics/returns")
         assert overview.status_code == 200 and '<html lang="ru"' in overview.text
         assert "Не подошёл размер" in overview.text and "Wrong size" not in overview.text
+        assert '<option value="cdek">СДЭК</option>' in overview.text, "the filter's carriers"
+        assert '<option value="russian_post">Почта России</option>' in overview.text
         satisfaction = await staff.get("/admin/analytics/satisfaction")
         assert satisfaction.status_code == 200
         assert "Не подошёл размер · CES: 100,0" in satisfaction.text, "Russian numbers"
