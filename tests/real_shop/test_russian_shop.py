@@ -175,6 +175,8 @@ class FakeCdek:
         entity["statuses"] = [
             {**s, "date_time": self.stamps[(number, s["code"])]} for s in copy.deepcopy(statuses)
         ]
+        tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
+        entity["planned_delivery_date"] = tomorrow.isoformat()
         if number in self.keep_until:
             entity["keep_free_until"] = self.keep_until[number].strftime("%Y-%m-%dT%H:%M:%SZ")
         return httpx.Response(200, json=order)
@@ -187,6 +189,9 @@ class FakeRussianPost:
 
     asked: list[str] = field(default_factory=list)
     reached: bool = False
+    #: How far the fixture's dates move: fixed the first time it is served, so that each
+    #: poll answers the same history.
+    shift: timedelta | None = None
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         body = request.content.decode()
@@ -201,9 +206,10 @@ class FakeRussianPost:
         dates = re.findall(r"<ns3:OperDate>([^<]+)</ns3:OperDate>", xml)
         if dates:
             parsed = [datetime.fromisoformat(d) for d in dates]
-            shift = datetime.now(UTC).replace(microsecond=0) - max(parsed)
+            if self.shift is None:
+                self.shift = datetime.now(UTC).replace(microsecond=0) - max(parsed)
             for raw, moment in zip(dates, parsed, strict=True):
-                moved = (moment + shift).astimezone(moment.tzinfo)
+                moved = (moment + self.shift).astimezone(moment.tzinfo)
                 xml = xml.replace(raw, moved.isoformat(timespec="milliseconds"), 1)
         return httpx.Response(
             200, content=xml.encode(), headers={"Content-Type": "application/soap+xml"}
@@ -476,6 +482,9 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         # Pyotr's post office, by Russian Post's name for it.
         pyotr_mail = mails_to(smtp_sink, PYOTR)[-1]
         assert "(Почта России)" in plain_text(pyotr_mail), plain_text(pyotr_mail)
+        pyotr = await Shipment.get(tracking_number=BARCODE)
+        codes = [e.carrier_code for e in await pyotr.events.all().order_by("occurred_at")]
+        assert codes == ["1.1", "8.1", "8.3", "8.4", "8.2", "8.24"], "each operation once"
 
         # Her tracking page in Russian: the point with its address, hours and last day,
         # CDEK's own words, Moscow time.
