@@ -60,6 +60,7 @@ from portal.cli import connect_store
 from portal.models import Merchant, Order, ReturnRequest, Shipment, Survey
 from portal.notifications.sms import sms_segments
 from portal.platforms.backfill import sync_job
+from portal.platforms.writeback import push_once
 from portal.surveys.scheduling import schedule_due_surveys
 from tests.api.conftest import api_client
 from tests.carriers.helpers import FIXTURES, load_fixture
@@ -414,6 +415,8 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         add_order(world.store, 3, placed, email=PYOTR, phone="8 (913) 765-43-21",
                   name=("Пётр", "Николаев"), carrier=8, number=BARCODE)  # fmt: skip
         [store] = (await api.get("/api/v1/stores")).json()["data"]
+        turned = await api.patch(f"/api/v1/stores/{store['id']}", json={"write_tracking": True})
+        assert turned.status_code == 200, turned.text
         asked = await api.post(f"/api/v1/stores/{store['id']}/sync")
         assert asked.status_code == 200, asked.text
         while await sync_job(settings, http):
@@ -520,6 +523,14 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert sms["Body"].startswith("Тёплый дом: ваша посылка доставлена."), sms["Body"]
         assert parcel_behind(shop_app, sms["Body"]) == parcel.id
         assert sms_segments(sms["Body"])[0] == "UCS-2"
+        # The store's order moves to its "Delivered" state (PS_OS_DELIVERED, docs/platforms.md).
+        await push_once(settings, client=http)
+        delivered_state = (
+            "POST",
+            "/api/order_histories",
+            {"id_order": "1001", "id_order_state": "5"},
+        )
+        assert delivered_state in world.store.writes, world.store.writes
 
         # The returns page in Russian: the sweater back for a refund, in roubles.
         start = await customer.get(f"/returns?shop={shop.slug}")
