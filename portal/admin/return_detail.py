@@ -25,6 +25,7 @@ from portal.admin.return_words import (
     METHOD_NAMES,
     RESOLUTION_NAMES,
     STATE_NAMES,
+    history_note,
     money,
     reason_label,
 )
@@ -144,6 +145,7 @@ async def detail_context(request: Request, ret: ReturnRequest, **extra: Any) -> 
         "history": history,
         "actors": await _actors(merchant.id, history),
         "state_name": lambda s: _(STATE_NAMES[str(s)]) if s else "—",
+        "history_note": history_note,
         "actions": _available_actions(state),
         "parcel_open": state in return_parcel.OPEN,
         "carriers": [

@@ -595,6 +595,8 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         await drain_outbox(shop_app, http)
         refund = await ReturnRequest.get()
         assert refund.state == "resolved"
+        history = (await staff.get(path)).text
+        assert "одобрен по правилам возврата" in history and "auto-approved" not in history
         subjects = [m["Subject"] for m in mails_to(smtp_sink, ANNA)]
         resolved_subject = f"Ваш возврат {refund.number} завершён"
         assert resolved_subject in subjects, subjects
