@@ -597,6 +597,9 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert refund.state == "resolved"
         history = (await staff.get(path)).text
         assert "одобрен по правилам возврата" in history and "auto-approved" not in history
+        # The workspace keeps the shop's clock: Moscow time, as the customer's page.
+        requested = refund.created_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+        assert f">{requested}</time>" in history, "the request's time in Moscow"
         subjects = [m["Subject"] for m in mails_to(smtp_sink, ANNA)]
         resolved_subject = f"Ваш возврат {refund.number} завершён"
         assert resolved_subject in subjects, subjects
