@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,7 +60,6 @@ from portal.models import Merchant, Order, ReturnRequest, Shipment, Survey
 from portal.notifications.sms import sms_segments
 from portal.platforms.backfill import sync_job
 from portal.platforms.writeback import push_once
-from portal.surveys.scheduling import schedule_due_surveys
 from tests.api.conftest import api_client
 from tests.carriers.helpers import FIXTURES, load_fixture
 from tests.conftest import client_for
@@ -385,10 +383,12 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         )  # fmt: skip
 
         # Return reasons in Russian; refunds, returns by CDEK to the Moscow warehouse.
-        for code, en, ru_label in [("size", "Wrong size", "Не подошёл размер"),
-                                   ("quality", "Not as described", "Не соответствует описанию")]:  # fmt: skip
-            made = await api.post("/api/v1/return-reasons",
-                                  json={"code": code, "labels": {"en": en, "ru": ru_label}})  # fmt: skip
+        reasons = [("size", "Wrong size", "Не подошёл размер"),
+                   ("quality", "Not as described", "Не соответствует описанию")]  # fmt: skip
+        for code, en, ru_label in reasons:
+            made = await api.post(
+                "/api/v1/return-reasons", json={"code": code, "labels": {"en": en, "ru": ru_label}}
+            )
             assert made.status_code == 201, made.text
         policy = await api.patch(
             "/api/v1/return-policy",
