@@ -471,6 +471,7 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert "Часы работы: пн–пт 10:00–21:00, сб–вс 10:00–18:00" in lines, text
         [until] = [line for line in lines if line.startswith("Заберите её до: ")]
         assert russian_day(last_day) in until, (until, russian_day(last_day))
+        assert until.endswith(", 23:59."), "free storage ends at midnight, Moscow time"
         assert "/withdraw/" not in text, "no EU withdrawal for a shop in Russia"
         link = tracking_link_in(text)
         parcel = await Shipment.get(tracking_number=PVZ_NUMBER)
