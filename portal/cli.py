@@ -150,7 +150,7 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
     from tortoise.exceptions import IntegrityError
 
     from portal import i18n
-    from portal.core.timezones import zone_for_country
+    from portal.core.timezones import zone_choices, zone_for_country
     from portal.models import Merchant
 
     if args.locale not in i18n.LOCALES:
@@ -159,6 +159,12 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise CommandError("country must be two letters (ISO 3166-1 alpha-2), e.g. PL")
     if args.time_zone is None:  # the country's clock where it keeps one (BG: Europe/Sofia)
+        choices = zone_choices(country)
+        if choices:  # never a guess across a country of several clocks (RU, US)
+            raise CommandError(
+                f"{country} keeps {len(choices)} time zones: give --time-zone, one of "
+                + ", ".join(choices)
+            )
         found = zone_for_country(country)
         args.time_zone = found.key if found is not None else "UTC"
     try:
@@ -644,7 +650,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--slug", required=True)
     create.add_argument("--name", required=True)
     create.add_argument(
-        "--time-zone", help="IANA zone; by default the country's, if it keeps one clock, else UTC"
+        "--time-zone",
+        help="IANA zone; by default the country's if it keeps one clock, UTC without a country "
+        "(a country of several clocks must name one)",
     )
     create.add_argument("--locale", default="en")
     create.add_argument(

@@ -77,17 +77,24 @@ def test_it_creates_a_merchant_a_user_and_an_api_key(migrated: Path) -> None:
 
 def test_a_merchant_keeps_its_country_s_clock_unless_told_otherwise(migrated: Path) -> None:
     """Quiet hours and the shop's days count in its own zone: a Bulgarian shop made with
-    ``--country BG`` alone is in Europe/Sofia; a country of several zones, or none, is UTC."""
+    ``--country BG`` alone is in Europe/Sofia; a shop without a country is UTC; a country
+    of several clocks is refused with its clocks named, never put on UTC or one guessed."""
     made = {
         slug: portal(migrated, "merchant", "create", "--slug", slug, "--name", slug, *more)
-        for slug, more in [("bg", ["--country", "BG", "--locale", "bg"]),
-                           ("us", ["--country", "US"]), ("none", []),
-                           ("told", ["--country", "BG", "--time-zone", "Europe/Warsaw"])]
+        for slug, more in [("bg", ["--country", "BG", "--locale", "bg"]), ("none", []),
+                           ("told", ["--country", "BG", "--time-zone", "Europe/Warsaw"]),
+                           ("ru", ["--country", "RU", "--time-zone", "Asia/Novosibirsk"])]
     }  # fmt: skip
     assert all(done.returncode == 0 for done in made.values()), made
+    refused = portal(migrated, "merchant", "create", "--slug", "us", "--name", "us",
+                     "--country", "US")  # fmt: skip
+    assert refused.returncode == 1
+    assert "US keeps 8 time zones: give --time-zone, one of Pacific/Honolulu," in refused.stderr
+    assert "America/New_York" in refused.stderr
     with sqlite3.connect(migrated / "cli.sqlite3") as db:
         zones = dict(db.execute("SELECT slug, time_zone FROM merchant").fetchall())
-    assert zones == {"bg": "Europe/Sofia", "us": "UTC", "none": "UTC", "told": "Europe/Warsaw"}
+    assert zones == {"bg": "Europe/Sofia", "none": "UTC", "told": "Europe/Warsaw",
+                     "ru": "Asia/Novosibirsk"}  # fmt: skip
     assert "time zone Europe/Sofia" in made["bg"].stdout
 
 
@@ -364,7 +371,7 @@ def test_carrier_add_takes_the_credentials_from_a_file_and_list_test_remove_foll
 
 def test_carrier_add_connects_ukrposhta_with_its_statustracking_token(migrated: Path) -> None:
     portal(migrated, "merchant", "create", "--slug", "lviv", "--name", "Lviv Socks",
-           "--locale", "uk", "--country", "UA")  # fmt: skip
+           "--locale", "uk", "--country", "UA", "--time-zone", "Europe/Kyiv")  # fmt: skip
     secrets = migrated / "ukrposhta.json"
     secrets.write_text(json.dumps({"token": "up-cli-secret-1"}))
     typo = portal(migrated, "carrier", "add", "--merchant", "lviv", "--carrier", "ukrposhta",

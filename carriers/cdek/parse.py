@@ -163,9 +163,42 @@ def parse_delivery_point(doc: Any, code: str) -> PickupPoint | None:
             country=_read.field_text(location, "country_code"),
             latitude=_read.coordinate(location, "latitude", 90.0),
             longitude=_read.coordinate(location, "longitude", 180.0),
-            opening_hours=_read.field_text(office, "work_time"),
+            opening_hours=week_hours(office) or _read.field_text(office, "work_time"),
         )
     return None
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SPAN = re.compile(r"(\d{1,2}:\d{2})/(\d{1,2}:\d{2})")
+
+
+def week_hours(office: dict[str, Any]) -> str | None:
+    """``work_time_list`` (``{"day": 1, "time": "10:00/21:00"}``, Monday = 1) worded as
+    adapters word hours, ``Mon–Fri 10:00–21:00, Sat–Sun 10:00–18:00``, so that a page
+    shows the days in its reader's language (the office's own ``work_time`` is a Russian
+    string, ``Пн-Пт 10:00-21:00``). Days with the same hours in a row are grouped; a day
+    not listed is closed. None when the list is absent or unreadable."""
+    hours: dict[int, str] = {}
+    for raw in _read.optional_list(office, "work_time_list"):
+        if not isinstance(raw, dict):
+            return None
+        day, span = raw.get("day"), _SPAN.fullmatch(_read.field_text(raw, "time") or "")
+        if not isinstance(day, int) or not 1 <= day <= 7 or span is None:
+            return None
+        hours[day] = f"{span.group(1)}–{span.group(2)}"
+    groups: list[tuple[int, int, str]] = []
+    for day in sorted(hours):
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == hours[day]:
+            groups[-1] = (groups[-1][0], day, hours[day])
+        else:
+            groups.append((day, day, hours[day]))
+    return (
+        ", ".join(
+            f"{_DAYS[first - 1]}{'' if first == last else '–' + _DAYS[last - 1]} {span}"
+            for first, last, span in groups
+        )
+        or None
+    )
 
 
 def pickup_point(order: TrackingResult, doc: Any, office: PickupPoint | None) -> PickupPoint | None:

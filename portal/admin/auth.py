@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
@@ -25,6 +26,7 @@ from portal.admin import words
 from portal.admin.throttle import Throttle
 from portal.attention import queue
 from portal.core.rate_limit import Limit, RateLimiter, client_key
+from portal.core.timezones import zone_or_none
 from portal.models import Merchant, Role, StaffUser
 from portal.web.templating import templates_of
 
@@ -160,14 +162,22 @@ def client_ip(request: Request) -> str:
     return client_key(request)
 
 
+def shop_time(when: datetime | None, pattern: str = "%Y-%m-%d %H:%M", *, zone: tzinfo) -> str:
+    """A moment on the shop's clock (its settings' time zone), as the workspace writes
+    times: the owner of a Moscow shop reads Moscow time, not UTC."""
+    return when.astimezone(zone).strftime(pattern) if when is not None else ""
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in,
     with the open attention items per kind (``attention_counts``) for the navigation and
     the workspace's words for codes (``words``)."""
     signed = getattr(request.state, "staff", None)
     counts = getattr(request.state, "attention_counts", {})
+    zone = (zone_or_none(signed.merchant.time_zone) if signed else None) or UTC
     base = {"staff": signed, "words": words, "attention_counts": counts,
-            "attention_total": sum(counts.values())}  # fmt: skip
+            "attention_total": sum(counts.values()),
+            "shop_time": functools.partial(shop_time, zone=zone)}  # fmt: skip
     return templates_of(request).TemplateResponse(
         request, name, {**base, **context}, status_code=status
     )

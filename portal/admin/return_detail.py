@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from carriers import registry
 from portal import i18n
 from portal.admin import survey_feedback
 from portal.admin.auth import get_or_404, int_param, render, require_staff, staff_of
@@ -27,9 +26,11 @@ from portal.admin.return_words import (
     METHOD_NAMES,
     RESOLUTION_NAMES,
     STATE_NAMES,
+    history_note,
     money,
     reason_label,
 )
+from portal.carrier_names import carrier_name
 from portal.i18n import _
 from portal.models import Exchange, ReturnItem, ReturnRequest, ReturnTransition, StaffUser
 from portal.models.returns import ReturnState as S
@@ -146,10 +147,11 @@ async def detail_context(request: Request, ret: ReturnRequest, **extra: Any) -> 
         "feedback": await survey_feedback.for_return(merchant, ret.id),
         "actors": await _actors(merchant.id, history),
         "state_name": lambda s: _(STATE_NAMES[str(s)]) if s else "—",
+        "history_note": history_note,
         "actions": _available_actions(state),
         "parcel_open": state in return_parcel.OPEN,
         "carriers": [
-            (key, registry.get(key).display_name)
+            (key, carrier_name(key, i18n.current_locale()))
             for key in accounts.offered(request.app.state.settings)
         ],
         "conditions": [(code, _(name)) for code, name in CONDITION_NAMES.items()],

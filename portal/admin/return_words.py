@@ -58,6 +58,20 @@ ACTOR_NAMES: dict[str, str] = {
     "carrier": lazy("Carrier scan"),
 }
 
+#: Notes the portal itself writes on a return's history (the policy's decision and the
+#: rules that sent a return to review), in the reader's language; a person's note shows
+#: as written.
+SYSTEM_NOTES: dict[str, str] = {
+    "auto-approved": lazy("approved by the return policy"),
+    "settled at receipt": lazy("settled when the parcel arrived"),
+    "label unused": lazy("the label was not used in time"),
+    "statutory withdrawal": lazy("statutory withdrawal"),
+    "reason": lazy("reason not approved automatically"),
+    "max_value": lazy("worth more than the automatic limit"),
+    "customer_history": lazy("customer's earlier returns"),
+    "out_of_stock": lazy("exchange item out of stock"),
+}
+
 #: ``?done=`` codes after an action, and what the page then says.
 DONE: dict[str, str] = {
     "approved": lazy("Return approved. The customer has been told how to send it back."),
@@ -93,6 +107,17 @@ INSPECTION_PROBLEMS: dict[str, str] = {
 
 def state_name(state: str) -> str:
     return _(STATE_NAMES.get(str(state), str(state)))
+
+
+def history_note(note: str, actor: str) -> str:
+    """A history entry's note: the portal's own (``auto-approved``, ``max_value,
+    out_of_stock``) in words, a person's as written."""
+    if actor != "system":
+        return note
+    return ", ".join(
+        _(SYSTEM_NOTES[part]) if part in SYSTEM_NOTES else part
+        for part in (piece.strip() for piece in note.split(","))
+    )
 
 
 def reason_label(reason: ReturnReason | None) -> str:

@@ -10,6 +10,7 @@ from babel import Locale, UnknownLocaleError
 
 from carriers import registry
 from carriers.base import Reason
+from portal.carrier_names import carrier_name
 from portal.i18n import _, current_locale, lazy
 from portal.models import Channel, Metric, Outcome, Resolution
 
@@ -92,10 +93,12 @@ def return_reason(labels: dict[str, dict[str, str]], code: str | None) -> str:
 
 
 def carrier(key: str | None) -> str:
-    """A carrier's own display name ("DHL"); the key when its adapter is not loaded."""
+    """A carrier's name as its customers write it in the reader's language ("СДЭК" in
+    Russian, "CDEK" in English); the key when its adapter is not loaded."""
     if not key:
         return _("Unknown")
     try:
-        return registry.get(key).display_name
+        registry.get(key)
     except KeyError:
         return key
+    return carrier_name(key, current_locale())

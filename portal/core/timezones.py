@@ -65,6 +65,36 @@ def zone_for_country(country: str | None) -> ZoneInfo | None:
     return zones[0] if len(offsets) == 1 else None
 
 
+def zone_choices(country: str | None) -> list[str]:
+    """One zone per distinct clock of a country that keeps several (Russia: Kaliningrad
+    to Kamchatka), west to east; empty for a country of one clock or none.
+
+    Of the zones sharing a clock all year, the one CLDR's Windows mapping takes as its
+    zone's golden one is named (America/New_York, Europe/Moscow), else the one named after
+    its metazone, else the first CLDR lists. ``portal merchant create`` offers these when a
+    shop's country alone cannot say its zone.
+    """
+    if not country or zone_for_country(country) is not None:
+        return []
+    meta_zones = get_global("meta_zones")
+    golden = set(get_global("windows_zone_mapping").values())
+
+    def rank(name: str) -> tuple[bool, bool]:
+        return name in golden, name.rsplit("/", 1)[-1] == meta_zones.get(name)
+
+    year = datetime.now(UTC).year
+    samples = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10)]
+    clocks: dict[tuple[Any, ...], str] = {}
+    for name in get_global("territory_zones").get(country.upper(), ()):
+        zone = zone_or_none(name)
+        if zone is None:
+            continue
+        clock = tuple(s.astimezone(zone).utcoffset() for s in samples)
+        if clock not in clocks or rank(name) > rank(clocks[clock]):
+            clocks[clock] = name
+    return [clocks[clock] for clock in sorted(clocks)]
+
+
 def recipient_zone(
     *,
     customer: Any | None,

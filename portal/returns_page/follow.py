@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from carriers import registry
+from portal.carrier_names import carrier_name
 from portal.core import links, timezones
 from portal.core.timezones import recipient_zone
-from portal.i18n import _
+from portal.i18n import _, current_locale
 from portal.models import (
     Customer,
     Exchange,
@@ -154,7 +154,9 @@ async def return_step(
         "parcel_open": state in return_parcel.OPEN and (row.method or "") != "in_store",
         "parcel_problem": parcel_problem,
         "parcel_number": parcel_number,
-        "carriers": [(key, registry.get(key).display_name) for key in accounts.offered(settings)],
+        "carriers": [
+            (key, carrier_name(key, current_locale())) for key in accounts.offered(settings)
+        ],
     }
     merchant = await merchant_of(order)
     return rendering.step(

@@ -113,11 +113,29 @@ async def test_a_parcel_at_its_pvz_has_the_office_with_hours_and_storage_deadlin
         "125009",
     )
     assert (point.latitude, point.longitude, point.country) == (55.765032, 37.606201, "RU")
-    assert point.opening_hours == "Пн-Пт 10:00-21:00, Сб-Вс 10:00-18:00"
+    assert point.opening_hours == "Mon–Fri 10:00–21:00, Sat–Sun 10:00–18:00", "work_time_list"
     assert point.pickup_deadline == utc(2026, 12, 11, 20, 59, 59), "keep_free_until"
     params = office.calls.last.request.url.params
     assert (params["code"], params["lang"]) == ("MSK71", "rus")
     assert result.carrier_url == f"https://www.cdek.ru/ru/tracking?order_id={NUMBER}"
+
+
+@pytest.mark.parametrize(
+    ("days", "worded"),
+    [
+        ([(d, "00:00/23:59") for d in range(1, 8)], "Mon–Sun 00:00–23:59"),
+        ([(1, "09:00/20:00"), (2, "09:00/20:00"), (4, "09:00/20:00"), (6, "10:00/16:00")],
+         "Mon–Tue 09:00–20:00, Thu 09:00–20:00, Sat 10:00–16:00"),
+        ([], None),
+        ([(8, "09:00/20:00")], None),
+        ([(1, "круглосуточно")], None),
+    ],
+)  # fmt: skip
+def test_an_office_s_week_is_worded_as_adapters_word_hours(days, worded):
+    """The days in English abbreviations, so a page words them in its reader's language
+    (portal/core/opening_hours.py), not the office's Russian ``work_time``."""
+    office = {"work_time_list": [{"day": d, "time": t} for d, t in days]}
+    assert parse.week_hours(office) == worded
 
 
 @pytest.mark.parametrize(
@@ -167,6 +185,7 @@ async def test_a_postamat_is_a_locker_and_deleted_statuses_are_dropped(adapter, 
     assert "TAKEN_BY_COURIER" not in [e.carrier_code for e in result.events]
     assert result.pickup_point and result.pickup_point.kind is PickupKind.LOCKER
     assert result.pickup_point.point_id == "MSK2304"
+    assert result.pickup_point.opening_hours == "Mon–Sun 00:00–23:59", "around the clock"
 
 
 async def test_a_delivered_order_has_its_time_and_signer_and_no_point(adapter, respx_mock, token):

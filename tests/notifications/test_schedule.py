@@ -14,6 +14,7 @@ from portal.core.timezones import (
     defer_out_of_quiet_hours,
     first_instant_at_or_after,
     recipient_zone,
+    zone_choices,
     zone_for_country,
 )
 from portal.models import Channel, OutboxMessage
@@ -120,6 +121,18 @@ def test_countries_with_one_clock_have_a_zone() -> None:
     assert zone_for_country("US") is None
     assert zone_for_country("RU") is None
     assert zone_for_country("XX") is None
+
+
+def test_a_country_of_several_clocks_offers_one_zone_for_each() -> None:
+    """What ``portal merchant create --country RU`` offers instead of guessing: Russia's
+    eleven clocks west to east, each by its best-known zone; none for one clock or none."""
+    assert zone_choices("ru") == [
+        "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg",
+        "Asia/Omsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
+        "Asia/Magadan", "Asia/Kamchatka",
+    ]  # fmt: skip
+    assert zone_choices("US")[-3:] == ["America/Denver", "America/Chicago", "America/New_York"]
+    assert zone_choices("PL") == zone_choices("DE") == zone_choices(None) == []
 
 
 async def test_a_status_change_at_night_is_sent_in_the_recipients_morning(

@@ -214,3 +214,25 @@ def test_a_date_that_ends_with_a_stop_does_not_double_the_sentences(locale: str)
     body = tidy(compiled(source.body).render({**dict.fromkeys(names, ""), "drop_off_by": day}))
     assert day in body and f"{day}." not in body
     assert tidy("Wait... and see a/../b") == "Wait... and see a/../b"
+
+
+@pytest.mark.parametrize("trigger", [Trigger.LATE, Trigger.STUCK])
+@pytest.mark.parametrize(
+    ("locale", "carrier", "wanted"),
+    [
+        ("ru", "Почта России", "с перевозчиком (Почта России)"),
+        ("uk", "Нова Пошта", "з перевізником (Нова Пошта)"),
+        ("pl", "Poczta Polska", "z przewoźnikiem (Poczta Polska)"),
+    ],
+)
+def test_a_carrier_s_name_stays_as_the_carrier_writes_it_where_the_sentence_declines(
+    trigger: Trigger, locale: str, carrier: str, wanted: str, settings: Settings
+) -> None:
+    """Russian, Ukrainian and Polish decline nouns after "with" and "from": the name (which
+    cannot be declined in a template) stands beside a word that is, never "с Почта России"."""
+    context = {**sample_context(settings, SHOP, locale), "carrier_name": carrier}
+    source = default_source(trigger, "email", locale)
+    text = render_message(source, "email", context, locale=locale, preferences_link="https://p")
+    assert wanted in text.text, text.text
+    for preposition in ("с", "от", "з", "від", "od"):
+        assert f" {preposition} {carrier}" not in text.text, text.text
