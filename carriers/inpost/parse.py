@@ -70,12 +70,11 @@ def _kind(detail: dict[str, Any]) -> PickupKind:
 
 
 def point_name(point_id: str, kind: PickupKind, directions: str | None) -> str:
-    """A locker as Poles know it, by its code ("Paczkomat KRA01M", InPost's own name for
-    its lockers), with ShipX's ``location_description`` ("Przy sklepie Biedronka") after it
-    as the way to find it; a partner shop by that description, else its code."""
+    """A locker as Poles know it and InPost names it, by its code ("Paczkomat KRA01M");
+    a partner shop by ShipX's ``location_description``, else its code. (A locker's
+    description, "Przy sklepie Biedronka", is no name: its address and map say where.)"""
     if kind is PickupKind.LOCKER:
-        named = f"{LOCKER} {point_id}"
-        return f"{named} ({directions})" if directions else named
+        return f"{LOCKER} {point_id}"
     return directions or point_id
 
 

@@ -74,7 +74,7 @@ async def test_it_reads_a_parcel_waiting_in_its_locker(adapter, respx_mock):
     assert result.pickup_point == PickupPoint(
         point_id="KRA01M",
         kind=PickupKind.LOCKER,
-        name="Paczkomat KRA01M (Przy sklepie Biedronka)",  # the code Poles know it by
+        name="Paczkomat KRA01M",  # the code Poles know it by, not "Przy sklepie Biedronka"
         street="Karmelicka 44",
         city="Kraków",
         postal_code="31-128",
