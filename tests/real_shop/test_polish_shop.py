@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from babel.dates import format_date
 from starlette.applications import Starlette
 
 from portal.cli import connect_store
@@ -99,47 +100,29 @@ SUPPORT = "sklep@sklep-u-kasi.test"
 
 # --- the carriers, faked at HTTP -----------------------------------------------------------
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?")
 _POCZTA_TIME = re.compile(r"(?<=<ax21:czas>)\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?=</ax21:czas>)")
+_DPD_TIME = re.compile(r"(?<=<eventTime>)[^<]+(?=</eventTime>)")
 
 
-def _shifted(text: str, pattern: re.Pattern[str], form: str, moment: datetime) -> str:
-    """Every wall time ``pattern`` finds in ``text`` moved by one amount, so the newest is
-    ``moment`` (Polish wall time, as the carriers write it): the portal sends nothing for
-    scans older than the parcel's import, as a first sync must not flood customers."""
-    found = pattern.findall(text)
-    parse = (
-        (lambda s: datetime.fromisoformat(s).replace(tzinfo=None))
-        if form == "iso"
-        else (lambda s: datetime.strptime(s, form))
-    )
-    newest = max(parse(s) for s in found)
-    # The next whole second: carriers write whole seconds, and a scan is never older than
-    # the moment it happens.
+def _dpd_moved(text: str, moment: datetime) -> str:
+    """Every ``eventTime`` (Polish wall time, no offset) moved by one amount so the newest
+    happens at the whole second after ``moment``: the portal sends nothing for scans older
+    than the parcel's import, as a first sync must not flood customers."""
+    found = [datetime.fromisoformat(t) for t in _DPD_TIME.findall(text)]
     wall = moment.astimezone(WARSAW).replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
-    shift = wall - newest
+    shift = wall - max(found)
 
     def moved(match: re.Match[str]) -> str:
-        original = match.group(0)
-        when = parse(original) + shift
-        if form != "iso":
-            return when.strftime(form)
-        offset = datetime.fromisoformat(original).utcoffset()
-        aware = when.replace(tzinfo=WARSAW)
-        text_time = when.strftime("%Y-%m-%dT%H:%M:%S")
-        if "." in original:
-            text_time += original[original.index(".") : original.index(".") + 4]
-        if offset is not None:
-            text_time += aware.strftime("%z")[:3] + ":" + aware.strftime("%z")[3:]
-        return text_time
+        return (datetime.fromisoformat(match.group(0)) + shift).isoformat(timespec="milliseconds")
 
-    return pattern.sub(moved, text)
+    return _DPD_TIME.sub(moved, text)
 
 
 @dataclass
 class FakeShipX:
-    """``GET /v1/tracking/{number}``: each number's Tracking resource as the fixture it
-    has reached (optionally cut to its oldest scans), re-stamped when it got there."""
+    """``GET /v1/tracking/{number}``: each number's Tracking resource as the fixture it has
+    reached (optionally cut to its oldest scans). The scans it already showed keep their
+    times; the new ones happen now, a second apart, in their order."""
 
     reached: dict[str, dict[str, Any]] = field(default_factory=dict)
     asked: list[str] = field(default_factory=list)
@@ -150,10 +133,23 @@ class FakeShipX:
             doc["tracking_details"] = doc["tracking_details"][-oldest:]
             doc["status"] = doc["tracking_details"][0]["status"]
         doc["tracking_number"] = number
-        import json
-
-        moved = _shifted(json.dumps(doc), _ISO, "iso", datetime.now(UTC))
-        self.reached[number] = json.loads(moved)
+        known = {
+            d["status"]: d["datetime"]
+            for d in self.reached.get(number, {}).get("tracking_details", [])
+        }
+        moment = datetime.now(WARSAW).replace(microsecond=0)
+        latest = max((datetime.fromisoformat(t) for t in known.values()), default=moment)
+        for detail in reversed(doc["tracking_details"]):  # oldest first
+            if detail["status"] in known:
+                detail["datetime"] = known[detail["status"]]
+                continue
+            moment = max(moment, latest) + timedelta(seconds=1)
+            latest = moment
+            detail["datetime"] = moment.isoformat(timespec="milliseconds")
+        newest = doc["tracking_details"][0]["datetime"]
+        doc["created_at"] = doc["tracking_details"][-1]["datetime"]
+        doc["updated_at"] = newest
+        self.reached[number] = doc
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         assert request.headers["Authorization"] == f"Bearer {SHIPX_TOKEN}"
@@ -189,27 +185,38 @@ class FakeDpd:
         events = re.findall(r"<eventsList>.*?</eventsList>", text, flags=re.S)
         for newer in events[: max(0, len(events) - self.scans)]:  # not happened yet
             text = text.replace(newer, "", 1)
-        stamp_form = re.compile(r"(?<=<eventTime>)[^<]+(?=</eventTime>)")
-        return httpx.Response(
-            200, content=_shifted(text, stamp_form, "iso", datetime.now(UTC)), headers=XML
-        )
+        return httpx.Response(200, content=_dpd_moved(text, datetime.now(UTC)), headers=XML)
 
 
 @dataclass
 class FakePoczta:
-    """``sprawdzPrzesylkePl``: Zofia's parcel as awaiting_pickup.xml (an awizo, the post
-    office named), re-stamped; any other number is not found."""
+    """``sprawdzPrzesylkePl``: Zofia's parcel as awaiting_pickup.xml (the post office
+    named), its oldest ``scans`` events shown: those seen before keep their times, the first
+    ones are moved so the newest happens now and later ones happen when they appear. Any
+    other number is not found."""
 
-    reached: bool = False
+    scans: int = 0
+    stamps: dict[str, str] = field(default_factory=dict)
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         body = request.content.decode()
-        if POCZTA_NUMBER not in body or not self.reached:
+        if POCZTA_NUMBER not in body or not self.scans:
             return httpx.Response(200, content=_xml("poczta_polska", "not_found.xml"), headers=XML)
-        text = _shifted(
-            _xml("poczta_polska", "awaiting_pickup.xml"), _POCZTA_TIME, "%Y-%m-%d %H:%M",
-            datetime.now(UTC),
-        )  # fmt: skip
+        text = _xml("poczta_polska", "awaiting_pickup.xml")
+        events = re.findall(r"<ax21:zdarzenie .*?</ax21:zdarzenie>", text, flags=re.S)
+        for later in events[self.scans :]:  # not happened yet
+            text = text.replace(later, "", 1)
+        form = "%Y-%m-%d %H:%M"
+        times = _POCZTA_TIME.findall(text)
+        now = datetime.now(WARSAW).replace(tzinfo=None, second=0, microsecond=0)
+        if not self.stamps:  # the first answer: its newest scan happens now
+            shift = now + timedelta(minutes=1) - datetime.strptime(times[-1], form)
+            self.stamps = {t: (datetime.strptime(t, form) + shift).strftime(form) for t in times}
+        for t in times:
+            if t not in self.stamps:
+                newest = max(datetime.strptime(v, form) for v in self.stamps.values())
+                self.stamps[t] = (max(now, newest) + timedelta(minutes=1)).strftime(form)
+        text = _POCZTA_TIME.sub(lambda m: self.stamps[m.group(0)], text)
         return httpx.Response(200, content=text, headers=XML)
 
 
@@ -430,11 +437,10 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         # leaves an awizo for Zofia.
         world.shipx.reach(LOCKER_NUMBER, "ready_to_pickup.json", oldest=5)
         world.dpd.scans = 2
-        world.poczta.reached = True
+        world.poczta.scans = 3
         await worker_pass(shop_app, http)
         statuses = {s.tracking_number: s.status for s in await Shipment.all()}
-        assert statuses == {LOCKER_NUMBER: "in_transit", DPD_NUMBER: "in_transit",
-                            POCZTA_NUMBER: "available_for_pickup"}, statuses  # fmt: skip
+        assert set(statuses.values()) == {"in_transit"}, statuses
 
         # The Paczkomat: Kasia's e-mail, in Polish.
         locker = await Shipment.get(tracking_number=LOCKER_NUMBER)
@@ -443,10 +449,11 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         locker = await Shipment.get(tracking_number=LOCKER_NUMBER)
         assert locker.status == "available_for_pickup", locker.status
         mails = mails_to(smtp_sink, KASIA)
-        locker_name = "Paczkomat KRA01M (Przy sklepie Biedronka)"  # the code Poles know
+        locker_name = "Paczkomat KRA01M"  # the code Poles know, not "Przy sklepie Biedronka"
         assert [m["Subject"] for m in mails] == [
-            f"Twoja przesyłka czeka na odbiór: {locker_name}"
-        ], "nothing for the scans before the import"
+            "Twoje zamówienie ze sklepu Sklep u Kasi jest w drodze",
+            f"Twoja przesyłka czeka na odbiór: {locker_name}",
+        ]
         ready = plain_text(mails[-1])
         assert f"{locker_name} (InPost)" in ready, ready
         assert mails[-1]["Reply-To"] == SUPPORT
@@ -457,9 +464,14 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         page = await customer.get(link)
         assert page.status_code == 200 and '<html lang="pl"' in page.text, page.text[:300]
         pickup = page.text[page.text.index('class="pickup pickup-') :]
-        for shown in ("KRA01M", "Karmelicka 44", "31-128 Kraków", "Przy sklepie Biedronka"):
+        for shown in ("Automat paczkowy", "Paczkomat KRA01M", "Karmelicka 44", "31-128 Kraków"):
             assert shown in pickup, (shown, pickup[:2000])
-        assert "Europe/Warsaw" not in page.text and "Warszawa" in page.text, "the zone's city"
+        assert "Godziny podano w strefie czasowej Warszawa." in page.text, "the zone's city"
+        today = format_date(datetime.now(WARSAW).date(), "EEEE, d MMMM y", locale="pl")
+        assert today in page.text, f"days as Poles write them: {today}"  # …, 7 grudnia 2026
+        # InPost's own words under the page's, never ShipX's status names.
+        assert "Przyjęta w Sortowni." in page.text
+        assert "Umieszczona w automacie Paczkomat (odbiorczym)." in page.text
         assert "ready_to_pickup" not in page.text and "sent_from_sorting_center" not in page.text
 
         # She agrees to texts on the preferences page the e-mail links to.
@@ -480,7 +492,7 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         assert locker.status == "delivered"
         [sms] = world.twilio.texts()
         assert sms["To"] == "+48601234567", sms
-        assert sms["Body"].startswith("Sklep u Kasi: "), sms["Body"]
+        assert sms["Body"].startswith("Sklep u Kasi: Twoja przesyłka została doręczona."), sms
         assert parcel_behind(shop_app, sms["Body"]) == locker.id
 
         # Her return: the jumper, by QR code in a Paczkomat.
@@ -612,12 +624,27 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         assert "Zwrócimy 365,99\xa0zł w ciągu 14 dni" in acknowledged, acknowledged
         assert "grudnia 2026" in acknowledged and "UTC" not in acknowledged, "Warsaw time"
 
-        # Zofia's awizo: the post office by its name, its hours in Polish.
-        [zofia_mail] = mails_to(smtp_sink, ZOFIA) or [None]
+        queue = await staff.get("/admin/returns")
+        row = queue.text.split(whole.number, 1)[1].split("</td>", 1)[0]
+        assert "Odstąpienie od umowy" in row, "the owner sees it is a statutory withdrawal"
+
+        # Zofia is out when the postman comes: an awizo, the parcel at the post office.
         poczta = await Shipment.get(tracking_number=POCZTA_NUMBER)
-        page = await customer.get(f"/track/{POCZTA_NUMBER}")
-        assert page.status_code == 200 and "UP Kraków 1" in page.text, page.text[:3000]
-        del zofia_mail, poczta
+        world.poczta.scans = 5
+        await poll_when_due(shop_app, http, poczta.id)
+        poczta = await Shipment.get(tracking_number=POCZTA_NUMBER)
+        assert poczta.status == "available_for_pickup", poczta.status
+        [awizo] = [m for m in mails_to(smtp_sink, ZOFIA) if "odbiór" in m["Subject"]]
+        assert awizo["Subject"] == "Twoja przesyłka czeka na odbiór: UP Kraków 1"
+        told = plain_text(awizo)
+        assert "Adres: Westerplatte 20, 31-045 Kraków" in told.splitlines(), told
+        hours = "Godziny otwarcia: pon.–pt. 08:00-20:00; sob. 09:00-14:00; niedz. i święta"
+        assert f"{hours} (nieczynne)" in told.splitlines(), "no English left in the hours"
+        page = await customer.get(tracking_link_in(told))
+        assert page.status_code == 200 and '<html lang="pl"' in page.text
+        assert "Placówka pocztowa" in page.text and "UP Kraków 1" in page.text
+        assert "Awizo - przesyłka do odbioru w placówce" in page.text, "Poczta Polska's words"
+        assert "holidays" not in page.text
 
         # Analytics: the return by reason, in złoty, the survey's answers.
         overview = await staff.get("/admin/analytics/returns")
