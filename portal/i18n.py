@@ -134,7 +134,7 @@ def language_for_country(country: str | None) -> str:
         official = get_official_languages(country.upper(), de_facto=True)
     except (KeyError, ValueError):
         official = ()
-    return supported(official[0]) if official and supported(official[0]) else DEFAULT_LOCALE
+    return (supported(official[0]) if official else None) or DEFAULT_LOCALE
 
 
 def language_name(locale: str) -> str:
