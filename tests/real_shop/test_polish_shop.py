@@ -509,6 +509,9 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         assert "Zły rozmiar" in order_page.text and "Wrong size" not in order_page.text
         assert "Odstąp od umowy tutaj" in order_page.text, "the EU withdrawal function"
         assert "129,00\xa0zł" in order_page.text, "złoty as Poles write them"
+        rules = await customer.get(f"/returns/policy/{SLUG}")
+        assert rules.status_code == 200 and '<html lang="pl"' in rules.text
+        assert "Możesz zwrócić produkty w ciągu 30 dni od doręczenia." in rules.text
         db_order = await Order.get(number=str(kasia["order_id"]))
         items = {i.sku: i for i in await db_order.items.all()}
         jumper = items["SWETER-M"]
