@@ -455,6 +455,7 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
             f"Twoja przesyłka czeka na odbiór: {locker_name}",
         ]
         ready = plain_text(mails[-1])
+        assert "Skrytkę otworzysz kodem odbioru, który przysłał Ci przewoźnik." in ready, ready
         assert f"{locker_name} (InPost)" in ready, ready
         assert mails[-1]["Reply-To"] == SUPPORT
         link = tracking_link_in(ready)
