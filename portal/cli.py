@@ -153,11 +153,13 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
     from portal.core.timezones import zone_choices, zone_for_country
     from portal.models import Merchant
 
-    if args.locale not in i18n.LOCALES:
-        raise CommandError(f"locale must be one of {', '.join(i18n.LOCALES)}")
     country = (args.country or "").strip().upper() or None
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise CommandError("country must be two letters (ISO 3166-1 alpha-2), e.g. PL")
+    if args.locale is None:  # the country's language where the portal ships it (PL: pl)
+        args.locale = i18n.language_for_country(country)
+    if args.locale not in i18n.LOCALES:
+        raise CommandError(f"locale must be one of {', '.join(i18n.LOCALES)}")
     if args.time_zone is None:  # the country's clock where it keeps one (BG: Europe/Sofia)
         choices = zone_choices(country)
         if choices:  # never a guess across a country of several clocks (RU, US)
@@ -185,7 +187,10 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
             raise CommandError(f"a merchant with slug {args.slug!r} already exists") from None
 
     merchant = asyncio.run(_with_db(settings, work))
-    print(f"merchant {merchant.slug!r} created (id {merchant.id}, time zone {merchant.time_zone})")
+    print(
+        f"merchant {merchant.slug!r} created (id {merchant.id}, time zone {merchant.time_zone}, "
+        f"language {merchant.default_locale})"
+    )
 
 
 async def _merchant(slug: str) -> Any:
@@ -654,7 +659,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="IANA zone; by default the country's if it keeps one clock, UTC without a country "
         "(a country of several clocks must name one)",
     )
-    create.add_argument("--locale", default="en")
+    create.add_argument(
+        "--locale",
+        help="customers' default language; by default the country's, if shipped, else en",
+    )
     create.add_argument(
         "--country", help="ISO 3166-1 alpha-2 of the shop (EU shops get the withdrawal function)"
     )

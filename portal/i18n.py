@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
+from babel.languages import get_official_languages
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -121,6 +122,19 @@ def negotiate(
         if candidate:
             return candidate
     return supported(merchant_default) or DEFAULT_LOCALE
+
+
+def language_for_country(country: str | None) -> str:
+    """The language a shop in ``country`` speaks to its customers unless told otherwise:
+    the country's main official language (CLDR, through Babel: ``PL`` → ``pl``, ``UA`` →
+    ``uk``) when the portal ships it, else :data:`DEFAULT_LOCALE`."""
+    if not country:
+        return DEFAULT_LOCALE
+    try:
+        official = get_official_languages(country.upper(), de_facto=True)
+    except (KeyError, ValueError):
+        official = ()
+    return (supported(official[0]) if official else None) or DEFAULT_LOCALE
 
 
 def language_name(locale: str) -> str:

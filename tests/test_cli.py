@@ -98,6 +98,23 @@ def test_a_merchant_keeps_its_country_s_clock_unless_told_otherwise(migrated: Pa
     assert "time zone Europe/Sofia" in made["bg"].stdout
 
 
+def test_a_merchant_speaks_its_country_s_language_unless_told_otherwise(migrated: Path) -> None:
+    """A Polish shop made with ``--country PL`` alone writes to its customers in Polish; a
+    country whose language the portal does not ship (Belgium), or none, writes English, and
+    ``--locale`` wins over the country."""
+    made = {
+        slug: portal(migrated, "merchant", "create", "--slug", slug, "--name", slug, *more)
+        for slug, more in [("pl", ["--country", "PL"]), ("ua", ["--country", "ua"]),
+                           ("be", ["--country", "BE"]), ("none", []),
+                           ("told", ["--country", "PL", "--locale", "en"])]
+    }  # fmt: skip
+    assert all(done.returncode == 0 for done in made.values()), made
+    with sqlite3.connect(migrated / "cli.sqlite3") as db:
+        languages = dict(db.execute("SELECT slug, default_locale FROM merchant").fetchall())
+    assert languages == {"pl": "pl", "ua": "uk", "be": "en", "none": "en", "told": "en"}
+    assert "time zone Europe/Warsaw, language pl" in made["pl"].stdout
+
+
 def test_a_duplicate_merchant_is_a_clear_error(migrated: Path) -> None:
     portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")
     again = portal(migrated, "merchant", "create", "--slug", "acme", "--name", "Acme")

@@ -84,6 +84,34 @@ STATUS_CODES: dict[str, Outcome] = {
     "stack_parcel_in_box_machine_pickup_time_expired": _TRANSIT,
 }
 
+#: InPost's own Polish words for its statuses, as its tracking page (inpost.pl) and
+#: ``GET /v1/statuses`` in Polish title them; the scan's description, so a customer reads
+#: "Przyjęta w Sortowni." and not ``adopted_at_sorting_center``. Only the titles public
+#: integrations quote alike are here; a status without one keeps no description (its
+#: name stays the event's carrier code).
+TITLES: dict[str, str] = {
+    "created": "Przesyłka utworzona.",
+    "confirmed": "Przygotowana przez Nadawcę.",
+    "dispatched_by_sender": "Paczka nadana w automacie Paczkomat.",
+    "collected_from_sender": "Odebrana od klienta.",
+    "taken_by_courier": "Odebrana od Nadawcy.",
+    "adopted_at_source_branch": "Przyjęta w oddziale InPost.",
+    "sent_from_source_branch": "W trasie.",
+    "adopted_at_sorting_center": "Przyjęta w Sortowni.",
+    "sent_from_sorting_center": "Wysłana z Sortowni.",
+    "adopted_at_target_branch": "Przyjęta w Oddziale Docelowym.",
+    "out_for_delivery": "Przekazano do doręczenia.",
+    "out_for_delivery_to_address": "W doręczeniu.",
+    "ready_to_pickup": "Umieszczona w automacie Paczkomat (odbiorczym).",
+    "delivered": "Dostarczona.",
+    "avizo": "Powrót do oddziału.",
+    "returned_to_sender": "Zwrot do nadawcy.",
+    "canceled": "Anulowano etykietę.",
+    "undelivered": "Przekazanie do magazynu przesyłek niedoręczalnych.",
+    "stack_in_box_machine": "Paczka magazynowana w tymczasowym automacie.",
+    "stack_in_customer_service_point": "Paczka magazynowana w PaczkoPunkcie.",
+}
+
 #: A status InPost adds later: kept on the event, read as movement.
 DEFAULT: Outcome = _TRANSIT
 

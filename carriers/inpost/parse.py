@@ -30,6 +30,9 @@ _read = JsonReader("inpost:", short_repr)
 #: ShipX PL serves Polish parcels; its wall times (when offset-less) are Polish too.
 COUNTRY = "PL"
 
+#: What InPost calls its parcel lockers in Poland (Paczkomat®), before the locker's code.
+LOCKER = "Paczkomat"
+
 #: ``line2`` of a ShipX address: "31-870 Kraków".
 _POSTAL_LINE = re.compile(r"^(\d{2}-\d{3})\s+(.+)$")
 
@@ -39,7 +42,8 @@ def _time(text: str) -> datetime:
 
 
 def parse_event(raw: Any) -> TrackingEvent:
-    """One ``tracking_details`` entry; its status name is kept as the carrier code."""
+    """One ``tracking_details`` entry; its status name is kept as the carrier code, InPost's
+    Polish title for it (:data:`codes.TITLES`) as the description."""
     raw = _read.obj(raw, "tracking detail")
     name = _read.field_text(raw, "status")
     stamp = _read.field_text(raw, "datetime")
@@ -51,7 +55,7 @@ def parse_event(raw: Any) -> TrackingEvent:
         status=status,
         reason=reason,
         carrier_code=name.lower(),
-        description=name.lower(),
+        description=codes.TITLES.get(name.strip().lower(), ""),
         country=COUNTRY,
     )
 
@@ -63,6 +67,15 @@ def _kind(detail: dict[str, Any]) -> PickupKind:
     if types and "parcel_locker" not in types and types & {"pop", "parcel_point"}:
         return PickupKind.SHOP
     return PickupKind.LOCKER
+
+
+def point_name(point_id: str, kind: PickupKind, directions: str | None) -> str:
+    """A locker as Poles know it and InPost names it, by its code ("Paczkomat KRA01M");
+    a partner shop by ShipX's ``location_description``, else its code. (A locker's
+    description, "Przy sklepie Biedronka", is no name: its address and map say where.)"""
+    if kind is PickupKind.LOCKER:
+        return f"{LOCKER} {point_id}"
+    return directions or point_id
 
 
 def parse_pickup_point(raw: dict[str, Any]) -> PickupPoint | None:
@@ -81,10 +94,11 @@ def parse_pickup_point(raw: dict[str, Any]) -> PickupPoint | None:
     hours = _read.field_text(detail, "opening_hours")
     if hours is None and detail.get("location247") is True:
         hours = "24/7"
+    kind = _kind(detail)
     return PickupPoint(
         point_id=point_id,
-        kind=_kind(detail),
-        name=_read.field_text(detail, "location_description") or point_id,
+        kind=kind,
+        name=point_name(point_id, kind, _read.field_text(detail, "location_description")),
         street=_read.field_text(address, "line1"),
         city=city,
         postal_code=postal_code,

@@ -54,6 +54,10 @@ VARIABLES: dict[str, str] = {
         "The last day and time to collect the parcel, in the customer's time zone (may be empty)"
     ),
     "pickup_code": lazy("The code that opens the locker, when the carrier gives one"),
+    "pickup_locker": lazy(
+        '"yes" when the parcel waits in a locker, which opens with the carrier\'s code '
+        "rather than the tracking number (else empty)"
+    ),
     "missed_date": lazy("The last day of the delivery window that passed (late parcels)"),
     "last_scan": lazy("When the carrier last reported the parcel, written out (may be empty)"),
     "delivery_preferences": lazy(
@@ -167,6 +171,7 @@ def pickup_context(
             "pickup_hours": "",
             "pickup_deadline": format_deadline(deadline, zone, locale, short=short),
             "pickup_code": "",
+            "pickup_locker": "",
         }
     place = " ".join(part for part in (point.postal_code, point.city) if part)
     return {
@@ -175,6 +180,7 @@ def pickup_context(
         "pickup_hours": localise_hours(point.opening_hours, locale) or "",
         "pickup_deadline": format_deadline(deadline, zone, locale, short=short),
         "pickup_code": point.pickup_code or "",
+        "pickup_locker": "yes" if PickupKind(point.kind) is PickupKind.LOCKER else "",
     }
 
 

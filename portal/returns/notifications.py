@@ -5,6 +5,10 @@ through the composer (:func:`portal.notifications.composer.compose`) with the sa
 as shipment messages: the merchant's channels for the trigger, the customer's opt-outs,
 quiet hours in the customer's zone. The unique key ``return:<id>:<step>:<channel>`` makes
 a replayed event write nothing new.
+
+A withdrawal's return is approved at once by law, not by the shop: its acknowledgement
+(:mod:`portal.returns.withdrawal`) already names the return and how to send the goods back,
+so no "your return is approved" follows it (:data:`NOT_FOR_WITHDRAWALS`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from portal import events
 from portal.event_catalogue import RETURN_KINDS
-from portal.models import DomainEvent, ReturnRequest
+from portal.models import DomainEvent, ReturnKind, ReturnRequest
 from portal.notifications.composer import Message, compose
 from portal.returns.messages import RETURNS, TRIGGER_BY_STATE, ReturnStep
 from portal.settings import Settings
+
+#: Steps a withdrawal's return does not announce: its approval is the law's, and the
+#: acknowledgement said so (a "good news, approved" after it reads as the shop's favour,
+#: with a refund promise worded unlike the statutory one).
+NOT_FOR_WITHDRAWALS = frozenset({"return_approved"})
 
 
 async def enqueue_for_event(
@@ -40,6 +49,8 @@ async def enqueue_for_event(
         .first()
     )
     if request is None:
+        return []
+    if request.kind == ReturnKind.WITHDRAWAL and trigger in NOT_FOR_WITHDRAWALS:
         return []
     order = request.order
     customer = request.customer or (order.customer if order is not None else None)

@@ -52,6 +52,25 @@ async def test_the_list_shows_only_the_merchants_returns(
     assert mine.number in page.text
 
 
+async def test_a_withdrawal_stands_out_in_the_list_and_on_its_page(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    """A statutory withdrawal is not a favour the shop may refuse: the owner sees which
+    return is one, beside its number and on its page."""
+    shop, _token, _user = await _signed_in(client)
+    plain = await return_for(shop)
+    withdrawn = await return_for(shop)
+    await ReturnRequest.filter(id=withdrawn.id).update(kind="withdrawal")
+    page = await client.get("/admin/returns")
+    marked = page.text.split(withdrawn.number, 1)[1].split("</td>", 1)[0]
+    unmarked = page.text.split(plain.number, 1)[1].split("</td>", 1)[0]
+    assert "data-withdrawal" in marked and "Withdrawal from contract" in marked
+    assert "data-withdrawal" not in unmarked
+    detail = await client.get(f"/admin/returns/{withdrawn.id}")
+    assert "Withdrawal from contract" in detail.text
+    assert "data-withdrawal" not in (await client.get(f"/admin/returns/{plain.id}")).text
+
+
 async def test_filters_by_state_reason_age_and_number(client: httpx.AsyncClient, db: str) -> None:
     shop, _token, _user = await _signed_in(client)
     small = await return_for(shop, reason="too_small")

@@ -74,7 +74,7 @@ async def test_it_reads_a_parcel_waiting_in_its_locker(adapter, respx_mock):
     assert result.pickup_point == PickupPoint(
         point_id="KRA01M",
         kind=PickupKind.LOCKER,
-        name="Przy sklepie Biedronka",
+        name="Paczkomat KRA01M",  # the code Poles know it by, not "Przy sklepie Biedronka"
         street="Karmelicka 44",
         city="Kraków",
         postal_code="31-128",
@@ -84,6 +84,19 @@ async def test_it_reads_a_parcel_waiting_in_its_locker(adapter, respx_mock):
         opening_hours="24/7",
     )
     assert result.delivered_at is None
+
+
+async def test_scans_read_in_inpost_s_own_polish_words(adapter, respx_mock):
+    """A customer reads what InPost's tracking page says ("Przyjęta w Sortowni."), never
+    the status's machine name; a status without a known title adds no words of its own."""
+    result = await track_fixture(adapter, respx_mock, "delivered.json")
+
+    words = {e.carrier_code: e.description for e in result.events}
+    assert words["adopted_at_sorting_center"] == "Przyjęta w Sortowni."
+    assert words["ready_to_pickup"] == "Umieszczona w automacie Paczkomat (odbiorczym)."
+    assert words["delivered"] == "Dostarczona."
+    assert words["pickup_reminder_sent"] == ""
+    assert set(codes.TITLES) <= set(codes.STATUS_CODES), "titles of statuses ShipX lists"
 
 
 async def test_it_reports_a_collected_parcel(adapter, respx_mock):
@@ -170,7 +183,9 @@ def test_a_status_shipx_adds_later_is_kept_and_read_as_movement():
 def test_the_pickup_point_follows_what_shipx_says():
     doc = fixture("ready_to_pickup.json")
     doc["custom_attributes"]["target_machine_detail"]["type"] = ["pop"]
-    assert parse.parse_tracking(doc).pickup_point.kind is PickupKind.SHOP  # type: ignore[union-attr]
+    shop = parse.parse_tracking(doc).pickup_point
+    assert shop is not None and shop.kind is PickupKind.SHOP
+    assert shop.name == "Przy sklepie Biedronka", "a partner shop is no Paczkomat"
 
     doc["custom_attributes"]["target_machine_detail"]["address"]["line2"] = "Kraków"
     point = parse.parse_tracking(doc).pickup_point
@@ -178,8 +193,8 @@ def test_the_pickup_point_follows_what_shipx_says():
 
     bare = {"tracking_number": NUMBER, "custom_attributes": {"target_machine_id": "POZ08A"}}
     point = parse.parse_tracking(bare).pickup_point
-    assert point == PickupPoint(point_id="POZ08A", kind=PickupKind.LOCKER, name="POZ08A",
-                                country="PL")  # fmt: skip
+    assert point == PickupPoint(point_id="POZ08A", kind=PickupKind.LOCKER,
+                                name="Paczkomat POZ08A", country="PL")  # fmt: skip
     assert parse.parse_tracking({"tracking_number": NUMBER}).pickup_point is None
     assert parse.parse_tracking({"tracking_number": NUMBER}).status is Status.PENDING
 

@@ -102,6 +102,8 @@ async def test_the_ready_email_names_the_point_and_the_deadline_in_polish(
         "Kod odbioru: 642913",
     ]
     assert "Adres punktu znajdziesz na stronie śledzenia" not in text
+    assert "Skrytkę otworzysz kodem odbioru, który przysłał Ci przewoźnik." in text
+    assert "numer przesyłki." not in text, "a locker does not open with the tracking number"
 
 
 async def test_an_offices_hours_read_in_the_customers_language(
@@ -149,6 +151,7 @@ async def test_a_ready_message_without_a_point_keeps_the_old_wording(
     assert message.subject == "Your parcel is ready for pickup"
     assert "The tracking page shows where to collect it." in message.body_text
     assert "Pickup code" not in message.body_text
+    assert "Please bring your tracking number with you." in message.body_text
 
 
 async def test_the_reminder_goes_once_the_day_before_the_deadline(

@@ -153,6 +153,8 @@ async def test_a_withdrawal_is_confirmed_recorded_and_acknowledged(
     assert "2 × Tee" in ack.body_text and "Briefs" in ack.body_text
     assert done.context["submitted"] in ack.body_text  # type: ignore[attr-defined]
     assert await DomainEvent.filter(kind="withdrawal.submitted").count() == 1
+    about_it = await OutboxMessage.filter(unique_key__startswith=f"return:{request.id}:")
+    assert about_it == [], "no 'your return is approved' after the acknowledgement"
 
 
 async def test_a_second_confirmation_of_the_same_statement_records_one(

@@ -184,3 +184,14 @@ def test_an_offices_hours_read_with_the_days_of_the_customers_language() -> None
         "pl": "pon.–pt. 09:00–19:00, sob. 10:00–14:00",
     }
     assert localise_hours("24/7", "bg") == "24/7"
+
+
+def test_a_post_offices_holidays_read_in_the_customers_language() -> None:
+    """Poczta Polska's hours end with "Sun & holidays" (carriers.poczta_polska): a Polish
+    page says "niedz. i święta", never the English word."""
+    hours = "Mon–Fri 08:00-20:00; Sat 09:00-14:00; Sun & holidays (nieczynne)"
+    assert localise_hours(hours, "pl") == (
+        "pon.–pt. 08:00-20:00; sob. 09:00-14:00; niedz. i święta (nieczynne)"
+    )
+    assert localise_hours(hours, "en") == hours
+    assert "holidays" not in (localise_hours(hours, "uk") or "")
