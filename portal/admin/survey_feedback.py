@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import Q
+
 from portal.analytics.sql import Filters
 from portal.i18n import current_locale
 from portal.models import Merchant, SurveyAnswer
@@ -87,7 +89,14 @@ async def comments(
 ) -> tuple[list[Comment], int | None]:
     """The merchant's answers with a comment in the period (and of the carrier, when the
     filters name one), newest first, :data:`COMMENTS_PAGE` at a time from below answer id
-    ``before``; and the ``before`` of the next page, ``None`` on the last."""
+    ``before``; and the ``before`` of the next page, ``None`` on the last.
+
+    Newest is by when the answer was written (``answered_at``), ties by id, the order of
+    the partial index ``survey_answer_comments`` (migration 0037), which PostgreSQL walks
+    backwards for twenty rows whatever the period. Ordered by id alone it had to pass
+    every newer answer of the shop before reaching a period long ago. The next page
+    starts below ``before``'s (time, id); an id that is not one of the shop's answers
+    starts from the newest."""
     query = (
         SurveyAnswer.filter(
             merchant_id=merchant.id,
@@ -101,8 +110,16 @@ async def comments(
     if filters.carrier_key:
         query = query.filter(carrier_key=filters.carrier_key)
     if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(COMMENTS_PAGE + 1)
+        last = await SurveyAnswer.get_or_none(id=before, merchant_id=merchant.id).only(
+            "id", "answered_at"
+        )
+        if last is not None:
+            query = query.filter(
+                Q(answered_at__lt=last.answered_at)
+                | Q(answered_at=last.answered_at, id__lt=before),
+                answered_at__lte=last.answered_at,  # the bound the index range scan uses
+            )
+    rows = await query.order_by("-answered_at", "-id").limit(COMMENTS_PAGE + 1)
     shown = rows[:COMMENTS_PAGE]
     found = [
         Comment(row.id, feedback, row.survey.shipment_id, row.survey.return_request_id)

@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 
 from carriers.base import Status
 from portal.admin import survey_feedback
-from portal.models import Merchant, Outcome, Survey
+from portal.analytics.sql import Filters
+from portal.models import Merchant, Metric, Outcome, Survey, SurveyAnswer
 from portal.surveys.outcomes import questions_for
 from portal.surveys.scheduling import new_token
 from tests import factories
@@ -180,3 +181,54 @@ async def test_the_comments_follow_the_period_and_carrier_filters(
     assert other_carrier.context["comments"] == []  # type: ignore[attr-defined]
     polish = await client.get("/admin/analytics/satisfaction?lang=pl")
     assert "Co napisali klienci" in polish.text
+
+
+async def test_comments_run_newest_written_first_and_every_page_follows_on(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Newest by when the comment was written, ties by answer id: an older answer commented
+    later comes first, and following ``before`` lists each comment once even where a page
+    ends between two written at the same instant. An id that is not one of the shop's
+    answers starts from the newest, showing nothing of the other shop."""
+    monkeypatch.setattr(survey_feedback, "COMMENTS_PAGE", 2)
+    shop, other = await factories.merchant(), await factories.merchant()
+    noon = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    hours = {"c0": 0, "c1": 3, "c2": 1, "c3": 1, "c4": 1, "c5": 2, None: 4, "": 5, "June": 800}
+    for n, (comment, hour) in enumerate(hours.items()):
+        survey = await Survey.create(
+            merchant=shop, outcome=Outcome.SMOOTH, token_hash=f"{n:064d}", expires_at=noon
+        )
+        await SurveyAnswer.create(
+            merchant=shop,
+            survey=survey,
+            question="csat_delivery",
+            metric=Metric.CSAT,
+            score=4,
+            comment=comment,
+            outcome=Outcome.SMOOTH,
+            answered_at=noon + timedelta(hours=hour),
+        )
+    theirs = await Survey.create(
+        merchant=other, outcome=Outcome.SMOOTH, token_hash="f" * 64, expires_at=noon
+    )
+    foreign = await SurveyAnswer.create(
+        merchant=other,
+        survey=theirs,
+        question="csat_delivery",
+        metric=Metric.CSAT,
+        score=1,
+        comment="Their secret",
+        outcome=Outcome.SMOOTH,
+        answered_at=noon,
+    )
+    may = Filters(shop.id, datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC))
+
+    pages, before = [], None
+    while True:
+        found, before = await survey_feedback.comments(shop, may, before)
+        pages.append([c.feedback.comment for c in found])
+        if before is None:
+            break
+    assert pages == [["c1", "c5"], ["c4", "c3"], ["c2", "c0"]]
+    from_foreign, _ = await survey_feedback.comments(shop, may, foreign.id)
+    assert [c.feedback.comment for c in from_foreign] == ["c1", "c5"]
