@@ -30,7 +30,7 @@ from portal.admin.return_words import (
     money,
     reason_label,
 )
-from portal.carrier_names import carrier_name
+from portal.carrier_display import carrier_name
 from portal.i18n import _
 from portal.models import Exchange, ReturnItem, ReturnRequest, ReturnTransition, StaffUser
 from portal.models.returns import ReturnState as S

@@ -10,7 +10,7 @@ from babel import Locale, UnknownLocaleError
 
 from carriers import registry
 from carriers.base import Reason
-from portal.carrier_names import carrier_name
+from portal.carrier_display import carrier_name
 from portal.i18n import _, current_locale, lazy
 from portal.models import Channel, Metric, Outcome, Resolution
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.carrier_names import carrier_name
+from portal.carrier_display import carrier_name
 from portal.core import links, timezones
 from portal.core.timezones import recipient_zone
 from portal.i18n import _, current_locale
