@@ -31,6 +31,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -533,3 +534,10 @@ async def sent_messages() -> list[tuple[str, str, str]]:
     """(family, channel, trigger) of every message the outbox sent, oldest first."""
     rows = await OutboxMessage.filter(state=MessageState.SENT).order_by("id")
     return [(row.unique_key.split(":")[0], str(row.channel), row.trigger) for row in rows]
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text part of an e-mail the SMTP sink received."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())  # type: ignore[attr-defined]

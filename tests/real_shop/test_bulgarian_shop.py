@@ -14,7 +14,7 @@ answers the survey; the owner settles the return in the workspace and reads the 
 
 What is faked, and where its shapes come from:
 
-- WooCommerce's REST API v3, as :class:`tests.real_shop.test_romanian_shop.FakeStore`
+- WooCommerce's REST API v3, as :class:`tests.platforms.fakes.FakeWoo`
   (https://woocommerce.github.io/woocommerce-rest-api-docs/; the Shipment Tracking
   extension's ``_wc_shipment_tracking_items``, https://woocommerce.com/document/shipment-tracking/).
 - Econt's JSON services (``ShipmentService.getShipmentStatuses``,
@@ -57,25 +57,19 @@ from portal.platforms.writeback import push_once
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
+from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo, fixture, woo_time
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     SignedUp,
     csrf_in,
     parcel_behind,
+    plain_text,
     poll_when_due,
     portal_command,
     sign_in_as,
     tracking_link_in,
     worker_pass,
-)
-from tests.real_shop.test_romanian_shop import (
-    WOO_KEY,
-    WOO_SECRET,
-    FakeStore,
-    fixture,
-    plain_text,
-    woo_time,
 )
 from tests.returns_page.helpers import draft_of
 from tests.survey_page.helpers import tap
@@ -244,7 +238,7 @@ def woo_order(number: int, placed: datetime, provider: str, tracking: str) -> di
 
 @dataclass
 class World:
-    store: FakeStore
+    store: FakeWoo
     econt: FakeEcont
     speedy: FakeSpeedy
     twilio: FakeTwilio
@@ -254,7 +248,7 @@ class World:
 def world() -> Iterator[World]:
     product, variations = tee_product()
     outside = World(
-        FakeStore(products=[product], variations={501: variations}),
+        FakeWoo(products=[product], variations={501: variations}),
         FakeEcont(),
         FakeSpeedy(),
         FakeTwilio(),
@@ -457,6 +451,7 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
                 "customer_note": False} in world.store.notes  # fmt: skip
         assert {"order": "2002", "note": f"Пратка {SPEEDY_NUMBER} (Спиди): В транзит.",
                 "customer_note": False} in world.store.notes  # fmt: skip
+        assert world.store.trackings == [], "a parcel read from the extension is not written back"
 
         # The returns page in Bulgarian: one tee back for a refund.
         start = await customer.get("/returns?shop=magazin-maria")

@@ -1,7 +1,8 @@
 """A Romanian shop whose store says "DPD", from an empty database to a parcel in a DPDBox.
 
-*Magazin Ana* is made as in test_romanian_shop.py, with ``portal merchant create --locale
-ro --country RO``, ``portal user create`` and ``portal apikey create``; its DPD Romania
+*Magazin Ana* (tests/real_shop/magazin_ana.py) is made as in test_romanian_shop.py, with
+``portal merchant create --locale ro --country RO``, ``portal user create`` and ``portal
+apikey create``; its DPD Romania
 account is added and tested through ``/api/v1/carrier-accounts``; its WooCommerce store is
 connected with ``portal connect woocommerce`` and imported by the worker's ``sync-stores``
 job. The order's Shipment Tracking item names its provider "DPD", which in a Romanian shop
@@ -11,7 +12,7 @@ the customer's e-mail and the tracking page name it.
 
 What is faked, and where its shapes come from:
 
-- WooCommerce's REST API v3 as :class:`tests.real_shop.test_romanian_shop.FakeStore`
+- WooCommerce's REST API v3 as :class:`tests.platforms.fakes.FakeWoo`
   (https://woocommerce.github.io/woocommerce-rest-api-docs/; the Shipment Tracking
   extension's ``_wc_shipment_tracking_items``, https://woocommerce.com/document/shipment-tracking/).
 - DPD Romania's web API, https://api.dpd.ro/web-api.html (base ``https://api.dpd.ro/v1``):
@@ -43,17 +44,9 @@ from portal.platforms.backfill import sync_job
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
-from tests.real_shop.helpers import parcel_behind, tracking_link_in, worker_pass
-from tests.real_shop.test_romanian_shop import (
-    STORE,
-    WOO_KEY,
-    WOO_SECRET,
-    FakeStore,
-    ioana_order,
-    plain_text,
-    sign_up_romanian,
-    tee_product,
-)
+from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo
+from tests.real_shop.helpers import parcel_behind, plain_text, tracking_link_in, worker_pass
+from tests.real_shop.magazin_ana import STORE, ioana_order, sign_up_romanian, tee_product
 
 pytestmark = pytest.mark.slow  # three `portal` processes, a store import and two polls
 
@@ -120,14 +113,14 @@ class FakeDpdRo:
 
 @dataclass
 class World:
-    store: FakeStore
+    store: FakeWoo
     dpd: FakeDpdRo
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
     product, variations = tee_product()
-    outside = World(FakeStore(products=[product], variations={794: variations}), FakeDpdRo())
+    outside = World(FakeWoo(products=[product], variations={794: variations}), FakeDpdRo())
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="magazin-ana.test").mock(side_effect=outside.store.answer)
         mock.post(f"{DPD}/track").mock(side_effect=outside.dpd.track)
