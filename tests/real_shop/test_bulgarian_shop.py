@@ -71,7 +71,7 @@ from tests.real_shop.helpers import (
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of
+from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
@@ -473,21 +473,18 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
             files={"unused": ("", b"", "application/octet-stream")},
         )  # fmt: skip
         assert options.status_code == 200, options.text
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{tee.id}": "refund", "method": "drop_off_label"},
+
+        def in_euros(review: str) -> None:
+            assert "€" in review and "$" not in review, "euro amounts"
+
+        rma = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{tee.id}": "refund", "method": "drop_off_label"}, check_review=in_euros,
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        assert "€" in review.text and "$" not in review.text, "euro amounts"
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{rma}?new=1")
         assert booked.status_code == 200 and '<html lang="bg"' in booked.text
         request = await ReturnRequest.get()
+        assert request.number == rma
         assert request.currency == "EUR"
         assert request.refund_total == Decimal("21.90"), "24.90 less the 3.00 return fee"
         # The label (Latin letters, as the PDF prints them) says the day the page says.

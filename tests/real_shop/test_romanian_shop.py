@@ -70,7 +70,7 @@ from tests.real_shop.magazin_ana import (
     sign_up_romanian,
     tee_product,
 )
-from tests.returns_page.helpers import draft_of, withdraw
+from tests.returns_page.helpers import draft_of, resolve_and_confirm, withdraw
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
 
@@ -359,21 +359,15 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         variant_l = re.search(r'<option value="(\d+)">Mărime: L · același preț</option>',
                               options.text)  # fmt: skip
         assert variant_l, "the other size is offered, at the same price"
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{tee_item.id}": "exchange",
-                  f"variant-{tee_item.id}": variant_l.group(1), "method": "drop_off_label"},
+        rma = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{tee_item.id}": "exchange", f"variant-{tee_item.id}": variant_l.group(1),
+             "method": "drop_off_label"},
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{rma}?new=1")
         assert booked.status_code == 200 and '<html lang="ro"' in booked.text
         exchange = await ReturnRequest.get()
+        assert exchange.number == rma
         assert (exchange.state, exchange.fees_total) == ("awaiting_shipment", 0), exchange.state
         label = await customer.get(f"/returns/{exchange.number}/label.pdf")
         assert label.status_code == 200, label.text

@@ -76,7 +76,7 @@ from tests.real_shop.helpers import (
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of
+from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
@@ -491,20 +491,14 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         assert options.status_code == 200, options.text
         method = re.search(r'name="method" value="(\w+)"', options.text)
         assert method, options.text
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{scarf.id}": "refund", "method": method.group(1)},
+        rma = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{scarf.id}": "refund", "method": method.group(1)},
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{rma}?new=1")
         assert booked.status_code == 200 and '<html lang="uk"' in booked.text
         refund = await ReturnRequest.get()
+        assert refund.number == rma
         assert (refund.refund_total, refund.currency) == (Decimal("1299.00"), "UAH")
 
         # The owner's queue (her browser reads Ukrainian): the return arrives, is inspected
