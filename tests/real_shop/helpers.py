@@ -541,3 +541,23 @@ def plain_text(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
     return str(body.get_content())  # type: ignore[attr-defined]
+
+
+#: The analytics screen's sections, each with its tables and headline figures.
+ANALYTICS_SECTIONS = (
+    "/admin/analytics",
+    "/admin/analytics/delivery",
+    "/admin/analytics/satisfaction",
+)
+
+
+async def analytics(staff: httpx.AsyncClient, first: date, last: date) -> dict[str, Any]:
+    """Every table and headline figure of the analytics sections, as the screen has them."""
+    shown: dict[str, Any] = {}
+    for path in ANALYTICS_SECTIONS:
+        page = await staff.get(path, params={"from": first.isoformat(), "to": last.isoformat()})
+        assert page.status_code == 200, page.text
+        context = page.context  # type: ignore[attr-defined]
+        shown.update({table.key: table.export() for table in context["tables"]})
+        shown.update({f.label: (f.value, f.detail) for f in context["figures"]})
+    return shown

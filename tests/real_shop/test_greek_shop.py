@@ -59,21 +59,22 @@ from portal.surveys.scheduling import schedule_due_surveys
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
-from tests.platforms.fakes import FakeShopify
+from tests.platforms.fakes import FakeShopify, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     SignedUp,
+    analytics,
     csrf_in,
     drain_outbox,
     parcel_behind,
+    plain_text,
     poll_when_due,
     portal_command,
     tracking_link_in,
     twilio_inbound,
     worker_pass,
 )
-from tests.real_shop.test_history_and_analytics import analytics
 from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
@@ -94,10 +95,6 @@ EMAIL = "maria.papadaki@example.test"
 LOCKER = "Τσιμισκή 43 - Μασούτης"
 #: What a browser set to Greek asks for.
 GREEK_BROWSER = "el-GR,el;q=0.9,en-US;q=0.8,en;q=0.7"
-
-
-def fixture(platform: str, name: str) -> Any:
-    return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
 
 
 def shopify_time(moment: datetime) -> str:
@@ -271,12 +268,6 @@ async def sign_up_greek(app: Starlette) -> SignedUp:
     printed = await portal_command(url, var_dir, "apikey", "create", "--merchant",
                                    "katastima-eleni", "--name", "shopify")  # fmt: skip
     return SignedUp("katastima-eleni", email, password, printed.strip().splitlines()[-1])
-
-
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
 
 
 def subject(message: EmailMessage) -> str:

@@ -63,13 +63,14 @@ from tests.api.conftest import api_client
 from tests.carriers.helpers import load_fixture
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
-from tests.platforms.fakes import WOO, WOO_KEY, WOO_SECRET, FakeWoo, woo_order
+from tests.platforms.fakes import WOO, WOO_KEY, WOO_SECRET, FakeWoo, woo_order, woo_time
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     csrf_in,
     drain_outbox,
     parcel_behind,
+    plain_text,
     poll_when_due,
     sign_in_as,
     sign_up,
@@ -239,11 +240,6 @@ def world() -> Iterator[World]:
 # --- the store's orders -------------------------------------------------------------------
 
 
-def woo_time(moment: datetime) -> str:
-    """WooCommerce's ``*_gmt`` fields: UTC without an offset."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def ukrainian_order(
     n: int,
     placed: datetime,
@@ -284,12 +280,6 @@ def ukrainian_order(
          "sku": "RUKAVYTSI", "price": 549},
     ]  # fmt: skip
     return order
-
-
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
 
 
 def mails_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
