@@ -561,3 +561,20 @@ async def analytics(staff: httpx.AsyncClient, first: date, last: date) -> dict[s
         shown.update({table.key: table.export() for table in context["tables"]})
         shown.update({f.label: (f.value, f.detail) for f in context["figures"]})
     return shown
+
+
+async def add_tested_carrier(
+    api: httpx.AsyncClient, carrier: str, name: str, credentials: dict[str, str]
+) -> dict[str, Any]:
+    """docs/api.md, "Carrier accounts": the shop adds an account over the REST API and
+    tests the connection, which must answer ``ok``; the account as the API shows it."""
+    made = await api.post(
+        "/api/v1/carrier-accounts",
+        json={"carrier": carrier, "name": name, "credentials": credentials},
+    )
+    assert made.status_code == 201, made.text
+    account: dict[str, Any] = made.json()
+    tested = await api.post(f"/api/v1/carrier-accounts/{account['id']}/test")
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["outcome"] == "ok", (carrier, tested.json())
+    return account

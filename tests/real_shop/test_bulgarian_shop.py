@@ -62,6 +62,7 @@ from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     SignedUp,
+    add_tested_carrier,
     csrf_in,
     parcel_behind,
     plain_text,
@@ -316,15 +317,7 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         accounts = [("econt", "Еконт", ECONT_USER, ECONT_PASSWORD),
                     ("speedy", "Спиди", SPEEDY_USER, SPEEDY_PASSWORD)]  # fmt: skip
         for key, name, user, password in accounts:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": key, "name": name,
-                      "credentials": {"username": user, "password": password}},
-            )  # fmt: skip
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.status_code == 200, tested.text
-            assert tested.json()["outcome"] == "ok", (key, tested.json())
+            await add_tested_carrier(api, key, name, {"username": user, "password": password})
 
         # docs/api.md, "Settings": support contact, texts for the office and the delivery.
         patched = await api.patch(

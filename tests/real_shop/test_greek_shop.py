@@ -64,6 +64,7 @@ from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     SignedUp,
+    add_tested_carrier,
     analytics,
     csrf_in,
     drain_outbox,
@@ -294,14 +295,7 @@ async def test_a_greek_shopify_shop_with_box_now_acs_returns_and_a_survey(
             ("boxnow", "BOX NOW", {"client_id": BOXNOW_ID, "client_secret": BOXNOW_SECRET}),
             ("acs", "ACS Courier", ACS_ACCOUNT),
         ]:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": carrier, "name": name, "credentials": credentials},
-            )
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.status_code == 200, tested.text
-            assert tested.json()["outcome"] == "ok", tested.json()
+            await add_tested_carrier(api, carrier, name, credentials)
 
         # docs/api.md, "Settings": support contact, texts for the locker and the delivery,
         # no quiet hours.

@@ -45,7 +45,13 @@ from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo
-from tests.real_shop.helpers import parcel_behind, plain_text, tracking_link_in, worker_pass
+from tests.real_shop.helpers import (
+    add_tested_carrier,
+    parcel_behind,
+    plain_text,
+    tracking_link_in,
+    worker_pass,
+)
 from tests.real_shop.magazin_ana import STORE, ioana_order, sign_up_romanian, tee_product
 
 pytestmark = pytest.mark.slow  # three `portal` processes, a store import and two polls
@@ -152,15 +158,9 @@ async def test_a_romanian_shop_s_dpd_parcel_is_tracked_by_dpd_romania_to_a_dpdbo
         dpd = next(c for c in carriers if c["key"] == "dpd_ro")
         assert dpd["name"] == "DPD Romania", dpd
         assert set(dpd["credential_fields"]) == {"username", "password"}
-        account = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "dpd_ro", "name": "DPD Romania",
-                  "credentials": {"username": DPD_USER, "password": DPD_PASSWORD}},
-        )  # fmt: skip
-        assert account.status_code == 201, account.text
-        tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-        assert tested.status_code == 200, tested.text
-        assert tested.json()["outcome"] == "ok", tested.json()
+        await add_tested_carrier(
+            api, "dpd_ro", "DPD Romania", {"username": DPD_USER, "password": DPD_PASSWORD}
+        )
 
         # docs/platforms.md, "WooCommerce: REST API keys": connect, and the worker imports.
         args = argparse.Namespace(platform="woocommerce", merchant="magazin-ana", url=STORE,

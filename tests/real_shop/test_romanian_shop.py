@@ -54,6 +54,7 @@ from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
+    add_tested_carrier,
     csrf_in,
     drain_outbox,
     parcel_behind,
@@ -204,15 +205,9 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         carriers = (await api.get("/api/v1/carriers")).json()["data"]
         sameday = next(c for c in carriers if c["key"] == "sameday")
         assert set(sameday["credential_fields"]) == {"username", "password"}
-        account = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "sameday", "name": "Sameday",
-                  "credentials": {"username": SAMEDAY_USER, "password": SAMEDAY_PASSWORD}},
-        )  # fmt: skip
-        assert account.status_code == 201, account.text
-        tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-        assert tested.status_code == 200, tested.text
-        assert tested.json()["outcome"] == "ok", tested.json()
+        await add_tested_carrier(
+            api, "sameday", "Sameday", {"username": SAMEDAY_USER, "password": SAMEDAY_PASSWORD}
+        )
 
         # docs/api.md, "Settings": support contact, text messages for the easybox and
         # the delivery, no quiet hours.

@@ -67,6 +67,7 @@ from tests.platforms.fakes import WOO, WOO_KEY, WOO_SECRET, FakeWoo, woo_order, 
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
+    add_tested_carrier,
     csrf_in,
     drain_outbox,
     parcel_behind,
@@ -309,13 +310,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
             ("nova_poshta", "Нова Пошта", {"api_key": NP_KEY}),
             ("ukrposhta", "Укрпошта", {"api_token": UP_TOKEN}),
         ]:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": key, "name": name, "credentials": credentials},
-            )
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.json()["outcome"] == "ok", (key, tested.json())
+            await add_tested_carrier(api, key, name, credentials)
 
         # docs/api.md, "Settings": the shop's language, zone and country came from the
         # command; texts for the pickup point and the delivery, no quiet hours.
