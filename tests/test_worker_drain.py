@@ -18,13 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.core import draining
 from portal.models import MessageState, OutboxMessage
 from portal.scheduler import Job, Worker
 from portal.settings import Settings
-from tests.notifications.helpers import SmtpSink, free_port, outbox_message, parcel
+from tests.notifications.helpers import SmtpSink, free_port, listening, outbox_message, parcel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,13 +89,8 @@ class SlowSink(SmtpSink):
 
 @pytest.fixture
 def slow_sink() -> Iterator[SlowSink]:
-    sink = SlowSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(SlowSink(port=free_port())) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 async def test_sigterm_mid_batch_drains_a_real_worker_process(

@@ -17,12 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 import respx
 from hypothesis import strategies as st
+from lxml import etree
+from zeep.helpers import serialize_object
 
 from carriers.acs import ACSAdapter
 from carriers.aftership import AfterShipAdapter
@@ -366,6 +369,58 @@ def rows(carrier: str, *cases: tuple[Any, ...]) -> list[Any]:
         label = first if isinstance(first, int) else first.__name__
         params.append(pytest.param(carrier, first, *rest, id=f"{carrier}-{label}-{i}"))
     return params
+
+
+# --- SOAP services as zeep meets them, faked at HTTP ---
+
+
+@dataclass(frozen=True)
+class SoapFake:
+    """A SOAP carrier's service faked for zeep over httpx: respx answers at ``url`` with the
+    XML files of tests/fixtures/<carrier>/ (its SOURCE.md cites the WSDL and documentation
+    each comes from), and a fixture reads as the adapter hands it to its parser.
+
+    One per SOAP carrier's tests (ELTA, Russian Post, Geniki, Poczta Polska), so that each
+    file says only what its service does differently.
+    """
+
+    carrier: str
+    url: str
+    #: The adapter's ``soap`` module: its WSDL (``document()``) and ``BINDING``.
+    soap: ModuleType
+    #: The operation whose reply the parser reads.
+    operation: str
+    #: SOAP 1.1 answers ``text/xml``, SOAP 1.2 ``application/soap+xml``.
+    content_type: str = "text/xml; charset=utf-8"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": self.content_type}
+
+    def xml(self, name: str) -> bytes:
+        return (FIXTURES / self.carrier / name).read_bytes()
+
+    def answer(self, name: str) -> Any:
+        """A fixture as the adapter hands it to the parser: zeep's reply, serialised."""
+        operation = self.soap.document().bindings[self.soap.BINDING].get(self.operation)
+        return serialize_object(operation.process_reply(etree.fromstring(self.xml(name))), dict)
+
+    def reply(self, name: str, status: int = 200) -> httpx.Response:
+        """The service's answer with fixture ``name``, for a respx side effect."""
+        return httpx.Response(status, content=self.xml(name), headers=self.headers)
+
+    def route(
+        self,
+        respx_mock: respx.MockRouter,
+        name: str,
+        status: int = 200,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> respx.Route:
+        """The service answering every call (those that carry ``headers``, a SOAPAction
+        say) with fixture ``name``."""
+        route = respx_mock.post(self.url, headers=headers)
+        return route.respond(status, content=self.xml(name), headers=self.headers)
 
 
 # --- fuzzing: parsers raise BadResponse and nothing else ---

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from zeep.helpers import serialize_object
 
 from carriers import detection, registry
 from carriers.base import (
@@ -28,24 +27,14 @@ from carriers.base import (
     Status,
 )
 from carriers.elta import EltaAdapter, codes, parse, soap
-from tests.carriers.helpers import FIXTURES, JSON, mutated, utc
+from tests.carriers.helpers import JSON, SoapFake, mutated, utc
 
 URL = "http://212.205.47.226:9003"
 NUMBER = "NZ123456785GR"
-XML = {"Content-Type": "text/xml; charset=utf-8"}
+ELTA = SoapFake("elta", URL, soap, "READ")
 NS = "{/PELTT01}"
 CREDENTIALS = {"sender_code": "010101", "user_code": "0011111", "password": "a11111"}
 STATION = "ΘΕΣΣΑΛΟΝΙΚΗ - ΚΑΤΑΣΤΗΜΑ ΚΑΛΑΜΑΡΙΑΣ"
-
-
-def xml(name: str) -> bytes:
-    return (FIXTURES / "elta" / name).read_bytes()
-
-
-def answer(name: str) -> Any:
-    """A fixture as the adapter hands it to the parser: zeep's reply, serialised."""
-    operation = soap.document().bindings[soap.BINDING].get("READ")
-    return serialize_object(operation.process_reply(etree.fromstring(xml(name))), dict)
 
 
 @pytest.fixture
@@ -54,7 +43,7 @@ def adapter(client: httpx.AsyncClient) -> EltaAdapter:
 
 
 async def track_fixture(adapter, respx_mock, name: str, status: int = 200) -> Any:
-    respx_mock.post(URL).respond(status, content=xml(name), headers=XML)
+    ELTA.route(respx_mock, name, status)
     (result,) = await adapter.track([NUMBER])
     return result
 
@@ -116,7 +105,7 @@ async def test_a_voucher_only_created_is_info_received(adapter, respx_mock):
 
 
 def _with_title(title: str) -> Any:
-    doc = answer("created.xml")
+    doc = ELTA.answer("created.xml")
     doc["web_status"][0]["web_status_title"] = title
     return doc
 
@@ -160,7 +149,7 @@ def test_the_tables_stay_in_the_vocabulary():
 
 
 def test_rows_past_the_counter_are_ignored():
-    doc = answer("delivered.xml")
+    doc = ELTA.answer("delivered.xml")
     doc["web_status_counter"] = 2
 
     result = parse.parse_answer(NUMBER, doc)
@@ -187,7 +176,7 @@ def test_summer_times_are_read_in_athens():
     ],
 )
 def test_it_rejects_what_it_cannot_read(mutate):
-    doc = answer("delivered.xml")
+    doc = ELTA.answer("delivered.xml")
     mutate(doc)
 
     with pytest.raises(BadResponse):
@@ -222,7 +211,7 @@ async def test_a_soap_fault_is_carrier_unavailable(adapter, respx_mock):
 
 
 async def test_missing_credentials_are_refused_before_any_call(client, respx_mock):
-    route = respx_mock.post(URL).respond(200, content=xml("delivered.xml"), headers=XML)
+    route = ELTA.route(respx_mock, "delivered.xml")
 
     with pytest.raises(AuthError, match="user_code"):
         await EltaAdapter({"sender_code": "010101", "password": "x"}, client=client).track([NUMBER])
@@ -233,7 +222,7 @@ async def test_missing_credentials_are_refused_before_any_call(client, respx_moc
 
 
 async def test_it_sends_the_documented_request(adapter, respx_mock):
-    route = respx_mock.post(URL).respond(200, content=xml("delivered.xml"), headers=XML)
+    route = ELTA.route(respx_mock, "delivered.xml")
 
     (result,) = await adapter.track(["nz 123 456 785 gr"])
 
@@ -257,7 +246,7 @@ async def test_it_makes_one_call_per_voucher_and_keeps_the_order(adapter, respx_
     def reply(request: httpx.Request) -> httpx.Response:
         voucher = etree.fromstring(request.content).findtext(f".//{NS}wpel_vg")
         name = "delivered.xml" if voucher == NUMBER else "not_found.xml"
-        return httpx.Response(200, content=xml(name), headers=XML)
+        return ELTA.reply(name)
 
     route = respx_mock.post(URL).mock(side_effect=reply)
     adapter.rate_limit = 1000.0  # keep the test fast; the pacing itself is the base class's
@@ -294,7 +283,7 @@ plausible = st.sampled_from(
 )  # fmt: skip
 
 FUZZED = ["delivered.xml", "awaiting_pickup.xml", "returned.xml"]
-SERIALISED = {name: answer(name) for name in FUZZED}
+SERIALISED = {name: ELTA.answer(name) for name in FUZZED}
 
 
 def _parse_or_bad_response(doc: Any) -> None:

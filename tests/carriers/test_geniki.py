@@ -21,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from zeep.helpers import serialize_object
 
 from carriers import detection, registry
 from carriers.base import (
@@ -37,31 +36,21 @@ from carriers.base import (
 )
 from carriers.geniki import KEYS, GenikiAdapter, codes, parse, soap
 from tests.carriers.helpers import (
-    FIXTURES,
     GENIKI_ACCOUNT,
     GENIKI_URL,
     JSON,
+    SoapFake,
     geniki_action,
     mutated,
     utc,
 )
 
 NUMBER = "4912345678"
+GENIKI = SoapFake("geniki", GENIKI_URL, soap, "TrackAndTrace")
 NS = "{http://voucher.taxydromiki.gr/JobServicesV2.asmx}"
-XML = {"Content-Type": "text/xml; charset=utf-8"}
 KALAMARIA = "ΘΕΣΣΑΛΟΝΙΚΗ - ΚΑΛΑΜΑΡΙΑ"
 FIRST_KEY = "5e0c6a3f-8b1d-4c2e-9f47-0a6d2b9e71c4"
 SECOND_KEY = "c7d1e2f3-0a4b-4c5d-8e6f-1a2b3c4d5e6f"
-
-
-def xml(name: str) -> bytes:
-    return (FIXTURES / "geniki" / name).read_bytes()
-
-
-def answer(name: str) -> Any:
-    """A fixture as the adapter hands it to the parser: zeep's reply, serialised."""
-    operation = soap.document().bindings[soap.BINDING].get("TrackAndTrace")
-    return serialize_object(operation.process_reply(etree.fromstring(xml(name))), dict)
 
 
 def sent(request: httpx.Request, operation: str) -> dict[str, str | None]:
@@ -87,12 +76,12 @@ class Service:
 
     def _authenticate(self, request: httpx.Request) -> httpx.Response:
         name = self.keys.pop(0) if len(self.keys) > 1 else self.keys[0]
-        return httpx.Response(200, content=xml(name), headers=XML)
+        return GENIKI.reply(name)
 
     def _track(self, request: httpx.Request) -> httpx.Response:
         name = self.traces.pop(0) if len(self.traces) > 1 else self.traces[0]
         status = 500 if name == "server_fault.xml" else 200
-        return httpx.Response(status, content=xml(name), headers=XML)
+        return GENIKI.reply(name, status)
 
     def keys_used(self) -> list[str | None]:
         return [sent(c.request, "TrackAndTrace")["authKey"] for c in self.trace.calls]
@@ -203,7 +192,7 @@ async def test_a_voucher_only_created_is_info_received(adapter, respx_mock):
 
 
 def test_a_return_voucher_means_returning_whatever_the_last_checkpoint_says():
-    doc = answer("shop_pickup.xml")
+    doc = GENIKI.answer("shop_pickup.xml")
     doc["ReturningServiceVoucher"] = "4914457812"
 
     result = parse.parse_answer(NUMBER, doc)
@@ -212,8 +201,8 @@ def test_a_return_voucher_means_returning_whatever_the_last_checkpoint_says():
 
 
 def test_a_delivery_date_means_delivered_whatever_the_last_checkpoint_says():
-    doc = answer("failed_attempt.xml")
-    doc["DeliveryDate"] = answer("delivered.xml")["DeliveryDate"]
+    doc = GENIKI.answer("failed_attempt.xml")
+    doc["DeliveryDate"] = GENIKI.answer("delivered.xml")["DeliveryDate"]
 
     result = parse.parse_answer(NUMBER, doc)
 
@@ -221,7 +210,7 @@ def test_a_delivery_date_means_delivered_whatever_the_last_checkpoint_says():
 
 
 def test_checkpoints_are_put_in_time_order():
-    doc = answer("delivered.xml")
+    doc = GENIKI.answer("delivered.xml")
     doc["Checkpoints"]["Checkpoint"].reverse()
 
     result = parse.parse_answer(NUMBER, doc)
@@ -234,7 +223,7 @@ def test_checkpoints_are_put_in_time_order():
 
 @pytest.mark.parametrize(("code", "outcome"), list(codes.CODES.items()))
 def test_every_code_maps_as_the_table_says(code, outcome):
-    doc = answer("created.xml")
+    doc = GENIKI.answer("created.xml")
     doc["Checkpoints"]["Checkpoint"][0].update(StatusCode=code, Status="-")
     doc["Status"] = None
 
@@ -278,7 +267,7 @@ def test_the_tables_stay_in_the_vocabulary():
 
 
 def test_summer_times_are_read_in_athens():
-    doc = answer("created.xml")
+    doc = GENIKI.answer("created.xml")
     naive = doc["Checkpoints"]["Checkpoint"][0]["StatusDate"]
     doc["Checkpoints"]["Checkpoint"][0]["StatusDate"] = naive.replace(month=7, day=1, hour=12)
 
@@ -299,7 +288,7 @@ def test_summer_times_are_read_in_athens():
     ],
 )
 def test_it_rejects_what_it_cannot_read(mutate):
-    doc = answer("shop_pickup.xml")
+    doc = GENIKI.answer("shop_pickup.xml")
     mutate(doc)
 
     with pytest.raises(BadResponse):
@@ -450,7 +439,9 @@ async def test_a_soap_fault_is_carrier_unavailable(adapter, respx_mock):
 
 async def test_a_key_missing_from_a_successful_authenticate_is_a_bad_response(adapter, respx_mock):
     respx_mock.post(GENIKI_URL, headers=geniki_action("Authenticate")).respond(
-        200, content=xml("authenticate_refused.xml").replace(b">1<", b">0<"), headers=XML
+        200,
+        content=GENIKI.xml("authenticate_refused.xml").replace(b">1<", b">0<"),
+        headers=GENIKI.headers,
     )
 
     with pytest.raises(BadResponse, match="Key"):
@@ -506,7 +497,7 @@ plausible = st.sampled_from(
 )  # fmt: skip
 
 FUZZED = ["delivered.xml", "shop_pickup.xml", "returned.xml"]
-SERIALISED = {name: answer(name) for name in FUZZED}
+SERIALISED = {name: GENIKI.answer(name) for name in FUZZED}
 
 
 def _parse_or_bad_response(doc: Any) -> None:

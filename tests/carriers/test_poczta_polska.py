@@ -17,7 +17,6 @@ import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from zeep.helpers import serialize_object
 
 from carriers import registry
 from carriers.base import (
@@ -31,23 +30,15 @@ from carriers.base import (
 )
 from carriers.poczta_polska import PocztaPolskaAdapter, codes, parse, soap
 from carriers.soap import DiskOnly
-from tests.carriers.helpers import FIXTURES, JSON, mutated, utc
+from tests.carriers.helpers import JSON, SoapFake, mutated, utc
 
 URL = "https://tt.poczta-polska.pl/Sledzenie/services/Sledzenie"
 NUMBER = "00459007731185404992"
-XML = {"Content-Type": "text/xml; charset=UTF-8"}
+POCZTA_POLSKA = SoapFake(
+    "poczta_polska", URL, soap, "sprawdzPrzesylkePl", "text/xml; charset=UTF-8"
+)
 WSSE = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}"
 TT = "{http://sledzenie.pocztapolska.pl}"
-
-
-def xml(name: str) -> bytes:
-    return (FIXTURES / "poczta_polska" / name).read_bytes()
-
-
-def answer(name: str) -> Any:
-    """A fixture as the adapter hands it to the parser: zeep's reply, serialised."""
-    operation = soap.document().bindings[soap.BINDING].get("sprawdzPrzesylkePl")
-    return serialize_object(operation.process_reply(etree.fromstring(xml(name))), dict)
 
 
 @pytest.fixture
@@ -58,7 +49,7 @@ def adapter(client: httpx.AsyncClient) -> PocztaPolskaAdapter:
 async def track_fixture(
     adapter: PocztaPolskaAdapter, respx_mock: respx.MockRouter, name: str, status: int = 200
 ) -> Any:
-    respx_mock.post(URL).respond(status, content=xml(name), headers=XML)
+    POCZTA_POLSKA.route(respx_mock, name, status)
     (result,) = await adapter.track([NUMBER])
     return result
 
@@ -126,7 +117,7 @@ async def test_a_refusal_gives_its_reason_to_the_attempt_and_the_return(adapter,
 
 
 def _with_last_event(code: str, name: str = "Zdarzenie", cause: str | None = None) -> Any:
-    doc = answer("delivered.xml")
+    doc = POCZTA_POLSKA.answer("delivered.xml")
     last = doc["danePrzesylki"]["zdarzenia"]["zdarzenie"][-1]
     last.update(kod=code, nazwa=name, przyczyna={"kod": None, "nazwa": cause})
     return doc
@@ -182,7 +173,7 @@ def test_the_codes_and_the_wording_stay_in_the_vocabulary():
 
 
 def test_events_are_sorted_oldest_first():
-    doc = answer("delivered.xml")
+    doc = POCZTA_POLSKA.answer("delivered.xml")
     doc["danePrzesylki"]["zdarzenia"]["zdarzenie"].reverse()
 
     result = parse.parse_przesylka(doc)
@@ -212,7 +203,7 @@ def test_summer_times_are_read_in_warsaw():
     ],
 )
 def test_it_rejects_what_it_cannot_read(mutate):
-    doc = answer("awaiting_pickup.xml")
+    doc = POCZTA_POLSKA.answer("awaiting_pickup.xml")
     mutate(doc)
 
     with pytest.raises(BadResponse):
@@ -235,8 +226,8 @@ async def test_the_services_own_error_is_carrier_unavailable(adapter, respx_mock
 
 
 async def test_an_undocumented_answer_status_is_a_bad_response(adapter, respx_mock):
-    body = xml("not_found.xml").replace(b"<ax21:status>-1<", b"<ax21:status>7<")
-    respx_mock.post(URL).respond(200, content=body, headers=XML)
+    body = POCZTA_POLSKA.xml("not_found.xml").replace(b"<ax21:status>-1<", b"<ax21:status>7<")
+    respx_mock.post(URL).respond(200, content=body, headers=POCZTA_POLSKA.headers)
 
     with pytest.raises(BadResponse):
         await adapter.track([NUMBER])
@@ -246,7 +237,7 @@ async def test_an_undocumented_answer_status_is_a_bad_response(adapter, respx_mo
 
 
 async def test_it_sends_the_documented_request(adapter, client, respx_mock):
-    route = respx_mock.post(URL).respond(200, content=xml("delivered.xml"), headers=XML)
+    route = POCZTA_POLSKA.route(respx_mock, "delivered.xml")
 
     assert await adapter.track([]) == [] and not route.called
     (result,) = await adapter.track(["0045 9007 7311 8540 4992"])
@@ -285,7 +276,7 @@ async def test_it_makes_one_call_per_number_and_keeps_the_order(adapter, respx_m
     def reply(request: httpx.Request) -> httpx.Response:
         numer = etree.fromstring(request.content).findtext(f".//{TT}numer")
         name = "delivered.xml" if numer == NUMBER else "not_found.xml"
-        return httpx.Response(200, content=xml(name), headers=XML)
+        return POCZTA_POLSKA.reply(name)
 
     route = respx_mock.post(URL).mock(side_effect=reply)
 
@@ -315,7 +306,7 @@ def test_the_wsdl_is_read_from_disk_only():
 
 @pytest.mark.parametrize(("status", "name"), [(500, "auth_fault.xml"), (200, "auth_fault.xml")])
 async def test_a_refused_token_is_an_auth_error(adapter, respx_mock, status, name):
-    route = respx_mock.post(URL).respond(status, content=xml(name), headers=XML)
+    route = POCZTA_POLSKA.route(respx_mock, name, status)
 
     with pytest.raises(AuthError):
         await adapter.track([NUMBER])
@@ -365,7 +356,7 @@ plausible = st.sampled_from(
 )  # fmt: skip
 
 FUZZED = ["delivered.xml", "awaiting_pickup.xml", "returned.xml", "refused.xml"]
-SERIALISED = {name: answer(name) for name in FUZZED}
+SERIALISED = {name: POCZTA_POLSKA.answer(name) for name in FUZZED}
 
 
 def _parse_or_bad_response(doc: Any) -> None:

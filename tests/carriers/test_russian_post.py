@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from zeep.helpers import serialize_object
 
 from carriers import detection, registry
 from carriers.base import (
@@ -31,23 +30,15 @@ from carriers.base import (
 )
 from carriers.checkdigits import russian_post14_check
 from carriers.russian_post import RussianPostAdapter, codes, parse, soap
-from tests.carriers.helpers import FIXTURES, JSON, mutated, utc
+from tests.carriers.helpers import JSON, SoapFake, mutated, utc
 
 URL = "https://tracking.russianpost.ru/rtm34"
 NUMBER = "EA123456785RU"
-SOAP12 = {"Content-Type": "application/soap+xml; charset=utf-8"}
+RUSSIAN_POST = SoapFake(
+    "russian_post", URL, soap, "getOperationHistory", "application/soap+xml; charset=utf-8"
+)
 DATA = "{http://russianpost.org/operationhistory/data}"
 ENVELOPE11 = "{http://schemas.xmlsoap.org/soap/envelope/}"
-
-
-def xml(name: str) -> bytes:
-    return (FIXTURES / "russian_post" / name).read_bytes()
-
-
-def answer(name: str) -> Any:
-    """A fixture as the adapter hands it to the parser: zeep's reply, serialised."""
-    operation = soap.document().bindings[soap.BINDING].get("getOperationHistory")
-    return serialize_object(operation.process_reply(etree.fromstring(xml(name))), dict)
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ def adapter(client: httpx.AsyncClient) -> RussianPostAdapter:
 
 
 async def track_fixture(adapter, respx_mock, name: str, status: int = 200) -> Any:
-    respx_mock.post(URL).respond(status, content=xml(name), headers=SOAP12)
+    RUSSIAN_POST.route(respx_mock, name, status)
     (result,) = await adapter.track([NUMBER])
     return result
 
@@ -139,7 +130,7 @@ async def test_a_failed_attempt_gives_its_cause(adapter, respx_mock):
 def _with_last_operation(
     oper_type: int, attr: int | None, names: tuple[str, str] = ("", "")
 ) -> Any:
-    doc = answer("awaiting_pickup.xml")
+    doc = RUSSIAN_POST.answer("awaiting_pickup.xml")
     operation = doc[-1]["OperationParameters"]
     operation["OperType"] = {"Id": oper_type, "Name": names[0] or None}
     operation["OperAttr"] = None if attr is None else {"Id": attr, "Name": names[1] or None}
@@ -195,7 +186,7 @@ def test_an_operation_not_in_the_dictionary_falls_back(oper_type, attr, names, e
 
 
 def test_events_are_sorted_oldest_first_whatever_the_order_sent():
-    doc = answer("delivered.xml")
+    doc = RUSSIAN_POST.answer("delivered.xml")
     doc.reverse()
 
     result = parse.parse_history(NUMBER, doc)
@@ -216,7 +207,7 @@ def test_events_are_sorted_oldest_first_whatever_the_order_sent():
     ],
 )
 def test_it_rejects_what_it_cannot_read(mutate):
-    doc = answer("delivered.xml")
+    doc = RUSSIAN_POST.answer("delivered.xml")
     mutate(doc)
 
     with pytest.raises(BadResponse):
@@ -259,15 +250,17 @@ async def test_an_operation_history_fault_is_not_found(adapter, respx_mock):
 async def test_an_operation_history_fault_about_the_quota_or_the_service_is_no_verdict(
     adapter, respx_mock, text, error
 ):
-    body = xml("unknown_number.xml").replace("Некорректный штрихкод".encode(), text.encode())
-    respx_mock.post(URL).respond(500, content=body, headers=SOAP12)
+    body = RUSSIAN_POST.xml("unknown_number.xml").replace(
+        "Некорректный штрихкод".encode(), text.encode()
+    )
+    respx_mock.post(URL).respond(500, content=body, headers=RUSSIAN_POST.headers)
 
     with pytest.raises(error):
         await adapter.track([NUMBER])
 
 
 async def test_without_credentials_nothing_is_asked(client, respx_mock):
-    route = respx_mock.post(URL).respond(200, content=xml("delivered.xml"), headers=SOAP12)
+    route = RUSSIAN_POST.route(respx_mock, "delivered.xml")
 
     with pytest.raises(AuthError):
         await RussianPostAdapter({"login": "shop"}, client=client).track([NUMBER])
@@ -279,7 +272,7 @@ async def test_without_credentials_nothing_is_asked(client, respx_mock):
 
 
 async def test_it_sends_the_documented_request(adapter, respx_mock):
-    route = respx_mock.post(URL).respond(200, content=xml("delivered.xml"), headers=SOAP12)
+    route = RUSSIAN_POST.route(respx_mock, "delivered.xml")
 
     (result,) = await adapter.track(["ea 1234 5678 5ru"])
 
@@ -312,7 +305,7 @@ async def test_it_sends_the_documented_request(adapter, respx_mock):
     ],
 )
 async def test_it_asks_in_the_customers_language_when_offered(adapter, respx_mock, hint, language):
-    route = respx_mock.post(URL).respond(200, content=xml("delivered.xml"), headers=SOAP12)
+    route = RUSSIAN_POST.route(respx_mock, "delivered.xml")
 
     await adapter.track([NUMBER], {NUMBER: hint} if hint else {})
 
@@ -325,7 +318,7 @@ async def test_it_makes_one_call_per_number_and_keeps_the_order(adapter, respx_m
     def reply(request: httpx.Request) -> httpx.Response:
         barcode = etree.fromstring(request.content).findtext(f".//{DATA}Barcode")
         name = "delivered.xml" if barcode == NUMBER else "not_found.xml"
-        return httpx.Response(200, content=xml(name), headers=SOAP12)
+        return RUSSIAN_POST.reply(name)
 
     route = respx_mock.post(URL).mock(side_effect=reply)
     adapter.rate_limit = 1000.0  # keep the test fast; the pacing itself is the base class's
@@ -375,7 +368,7 @@ plausible = st.sampled_from(
 )  # fmt: skip
 
 FUZZED = ["delivered.xml", "awaiting_pickup.xml", "returned.xml", "locker.xml"]
-SERIALISED = {name: answer(name) for name in FUZZED}
+SERIALISED = {name: RUSSIAN_POST.answer(name) for name in FUZZED}
 
 
 def _parse_or_bad_response(doc: Any) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.settings import Settings
-from tests.notifications.helpers import SmtpSink, free_port, make_settings
+from tests.notifications.helpers import SmtpSink, free_port, listening, make_settings
 
 
 @pytest.fixture
@@ -18,10 +17,5 @@ def settings() -> Settings:
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(SmtpSink(port=free_port())) as sink:
         yield sink
-    finally:
-        controller.stop()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from aiosmtpd.controller import Controller
 from tortoise.transactions import in_transaction
 
 from portal import events
@@ -69,6 +72,21 @@ class SmtpSink:
     @property
     def messages(self) -> list[EmailMessage]:
         return [message for _, message in self.received]
+
+
+Sink = TypeVar("Sink", bound=SmtpSink)
+
+
+@contextlib.contextmanager
+def listening(sink: Sink, **options: Any) -> Iterator[Sink]:
+    """``sink`` as a real SMTP server on 127.0.0.1, at its port, while the block runs
+    (aiosmtpd's ``Controller``; ``options`` go to it, an authenticator say)."""
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, **options)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
 
 
 @dataclass

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import respx
-from aiosmtpd.controller import Controller
 
 from benchmarks.tcp_proxy import TcpProxy
 from portal import db as portal_db
@@ -35,6 +34,7 @@ from tests.notifications.helpers import (
     SmtpSink,
     due_messages,
     free_port,
+    listening,
     outbox_message,
     parcel,
     smtp_settings,
@@ -62,13 +62,10 @@ class SlowSink(SmtpSink):
 
 @pytest.fixture
 def slow_sink() -> Iterator[SlowSink]:
-    sink = SlowSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
     try:
-        yield sink
+        with listening(SlowSink(port=free_port())) as sink:
+            yield sink
     finally:
-        controller.stop()
         draining.reset()
 
 

@@ -8,13 +8,12 @@ from typing import Any
 
 import aiosmtplib
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from portal.core.links import read_preferences_token
 from portal.notifications.base import DeliveryError
 from portal.notifications.email import EmailChannel, quote_recipient, smtp_config
-from tests.notifications.helpers import SmtpSink, free_port, make_settings
+from tests.notifications.helpers import SmtpSink, free_port, listening, make_settings
 
 SHOP = SimpleNamespace(name="Zielony Sklep", branding={"support_email": "help@zielony.test"})
 ANNA = SimpleNamespace(id=17, name="Anna Nowak")
@@ -157,16 +156,12 @@ class RefusingSenderOnce(SmtpSink):
 async def test_a_refused_sender_fails_that_message_and_the_next_one_goes() -> None:
     sink = RefusingSenderOnce(port=free_port())
     sink.mail_from = []
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(sink):
         settings = make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}")
         async with EmailChannel(settings) as sender:
             with pytest.raises(DeliveryError) as refused:
                 await sender.send(_message(1))
             await sender.send(_message(2))
-    finally:
-        controller.stop()
 
     assert (refused.value.permanent, refused.value.code) == (False, 451)
     assert sink.mail_from == ["no-reply@portal.test", "no-reply@portal.test"]
@@ -191,16 +186,7 @@ class _Accounts:
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 async def test_it_logs_in_with_the_credentials_in_the_url() -> None:
     sink = SmtpSink(port=free_port())
-    controller = Controller(
-        sink,
-        hostname="127.0.0.1",
-        port=sink.port,
-        authenticator=_Accounts(),
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    with listening(sink, authenticator=_Accounts(), auth_required=True, auth_require_tls=False):
         good = make_settings(smtp_url=f"smtp://shop:s3cr%3At@127.0.0.1:{sink.port}")
         async with EmailChannel(good) as sender:
             await sender.send(_message(1))
@@ -208,8 +194,6 @@ async def test_it_logs_in_with_the_credentials_in_the_url() -> None:
         async with EmailChannel(bad) as sender:
             with pytest.raises(DeliveryError) as caught:
                 await sender.send(_message(2))
-    finally:
-        controller.stop()
     assert len(sink.messages) == 1
     assert (caught.value.permanent, caught.value.code) == (False, 535)
 
@@ -245,16 +229,12 @@ class _Silent(SmtpSink):
 
 async def test_a_server_that_stops_answering_fails_the_envelope_and_drops_the_connection() -> None:
     sink = _Silent(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(sink):
         settings = make_settings(smtp_url=f"smtp://127.0.0.1:{sink.port}?timeout=0.1")
         async with EmailChannel(settings) as sender:
             with pytest.raises(DeliveryError) as caught:
                 await sender.send(_message(1))
             connection = sender._smtp
-    finally:
-        controller.stop()
     assert caught.value.permanent is False
     assert "SMTP unavailable" in caught.value.message
     assert connection is None or not connection.is_connected

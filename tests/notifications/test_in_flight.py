@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.core import draining
 from portal.models import MessageState, OutboxMessage
@@ -23,6 +22,7 @@ from tests.notifications.helpers import (
     SmtpSink,
     due_messages,
     free_port,
+    listening,
     parcel,
     smtp_settings,
 )
@@ -45,13 +45,10 @@ class WatchedSink(SmtpSink):
 
 @pytest.fixture
 def sink() -> Iterator[WatchedSink]:
-    handler = WatchedSink(port=free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
     try:
-        yield handler
+        with listening(WatchedSink(port=free_port())) as handler:
+            yield handler
     finally:
-        controller.stop()
         draining.reset()
 
 

@@ -337,6 +337,11 @@ def dhl_delivered(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=fixture("dhl", "delivered.json"))
 
 
+def woo_time(moment: datetime) -> str:
+    """WooCommerce's ``*_gmt`` fields: UTC without an offset."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def woo_order(n: int, base: datetime) -> dict[str, Any]:
     """The documented order as the n-th order of a store (no tracking yet)."""
     order = copy.deepcopy(fixture("woocommerce", "order.json"))
@@ -353,9 +358,13 @@ def woo_order(n: int, base: datetime) -> dict[str, Any]:
 
 @dataclass
 class FakeWoo:
-    """``/wp-json/wc/v3`` orders, products, webhooks and notes; the Shipment Tracking API."""
+    """``/wp-json/wc/v3`` orders, products and their variations, webhooks, notes and
+    refunds; the Shipment Tracking API. What Doorstep wrote is recorded (``hooks``,
+    ``notes``, ``trackings``, ``refunds``) for the tests to read."""
 
     orders: list[dict[str, Any]] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    variations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     key: str = WOO_KEY
     hooks: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -382,7 +391,10 @@ class FakeWoo:
                 return self.faults.pop(0)
             return self._orders(request)
         if path == "/wp-json/wc/v3/products":
-            return httpx.Response(200, json=[], headers={"X-WP-Total": "0", "X-WP-TotalPages": "0"})
+            return self._page(request, self.products)
+        found = re.fullmatch(r"/wp-json/wc/v3/products/(\d+)/variations", path)
+        if found and request.method == "GET" and int(found.group(1)) in self.variations:
+            return self._page(request, self.variations[int(found.group(1))])
         if path == "/wp-json/wc/v3/webhooks":
             sent = json.loads(request.content)
             self.hooks.append(sent)
@@ -401,16 +413,22 @@ class FakeWoo:
         raise AssertionError(f"unexpected {request.method} {path}")
 
     def _orders(self, request: httpx.Request) -> httpx.Response:
+        self.pages.append(int(request.url.params.get("page", "1")))
+        return self._page(request, self.orders)
+
+    @staticmethod
+    def _page(request: httpx.Request, records: list[dict[str, Any]]) -> httpx.Response:
+        """One page of a listing, with the pagination headers the documentation shows
+        (``X-WP-Total``, ``X-WP-TotalPages`` and ``Link``)."""
         per_page = int(request.url.params.get("per_page", "10"))
         page = int(request.url.params.get("page", "1"))
-        self.pages.append(page)
-        chunk = self.orders[(page - 1) * per_page : page * per_page]
-        total_pages = -(-len(self.orders) // per_page)
-        base = f"{WOO}/wp-json/wc/v3/orders?per_page={per_page}"
+        chunk = records[(page - 1) * per_page : page * per_page]
+        total_pages = -(-len(records) // per_page)
+        base = f"{request.url.scheme}://{request.url.host}{request.url.path}?per_page={per_page}"
         links = [f'<{base}&page={page - 1}>; rel="prev"'] if page > 1 else []
         if page < total_pages:
             links.append(f'<{base}&page={page + 1}>; rel="next"')
-        headers = {"X-WP-Total": str(len(self.orders)), "X-WP-TotalPages": str(total_pages)}
+        headers = {"X-WP-Total": str(len(records)), "X-WP-TotalPages": str(total_pages)}
         if links:
             headers["Link"] = ", ".join(links)
         return httpx.Response(200, json=chunk, headers=headers)

@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 
 from portal import admin
@@ -18,7 +17,7 @@ from portal.api.operations import ApiConfig
 from portal.api.ratelimit import ApiKeyLimiter
 from portal.app import create_app
 from tests.conftest import make_settings
-from tests.notifications.helpers import SmtpSink, free_port
+from tests.notifications.helpers import SmtpSink, free_port, listening
 from tests.real_shop.helpers import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -38,13 +37,8 @@ from tests.real_shop.helpers import (
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(SmtpSink(port=free_port())) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

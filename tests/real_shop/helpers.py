@@ -31,6 +31,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -533,3 +534,47 @@ async def sent_messages() -> list[tuple[str, str, str]]:
     """(family, channel, trigger) of every message the outbox sent, oldest first."""
     rows = await OutboxMessage.filter(state=MessageState.SENT).order_by("id")
     return [(row.unique_key.split(":")[0], str(row.channel), row.trigger) for row in rows]
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text part of an e-mail the SMTP sink received."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())  # type: ignore[attr-defined]
+
+
+#: The analytics screen's sections, each with its tables and headline figures.
+ANALYTICS_SECTIONS = (
+    "/admin/analytics",
+    "/admin/analytics/delivery",
+    "/admin/analytics/satisfaction",
+)
+
+
+async def analytics(staff: httpx.AsyncClient, first: date, last: date) -> dict[str, Any]:
+    """Every table and headline figure of the analytics sections, as the screen has them."""
+    shown: dict[str, Any] = {}
+    for path in ANALYTICS_SECTIONS:
+        page = await staff.get(path, params={"from": first.isoformat(), "to": last.isoformat()})
+        assert page.status_code == 200, page.text
+        context = page.context  # type: ignore[attr-defined]
+        shown.update({table.key: table.export() for table in context["tables"]})
+        shown.update({f.label: (f.value, f.detail) for f in context["figures"]})
+    return shown
+
+
+async def add_tested_carrier(
+    api: httpx.AsyncClient, carrier: str, name: str, credentials: dict[str, str]
+) -> dict[str, Any]:
+    """docs/api.md, "Carrier accounts": the shop adds an account over the REST API and
+    tests the connection, which must answer ``ok``; the account as the API shows it."""
+    made = await api.post(
+        "/api/v1/carrier-accounts",
+        json={"carrier": carrier, "name": name, "credentials": credentials},
+    )
+    assert made.status_code == 201, made.text
+    account: dict[str, Any] = made.json()
+    tested = await api.post(f"/api/v1/carrier-accounts/{account['id']}/test")
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["outcome"] == "ok", (carrier, tested.json())
+    return account

@@ -14,7 +14,7 @@ answers the survey; the owner settles the return in the workspace and reads the 
 
 What is faked, and where its shapes come from:
 
-- WooCommerce's REST API v3, as :class:`tests.real_shop.test_romanian_shop.FakeStore`
+- WooCommerce's REST API v3, as :class:`tests.platforms.fakes.FakeWoo`
   (https://woocommerce.github.io/woocommerce-rest-api-docs/; the Shipment Tracking
   extension's ``_wc_shipment_tracking_items``, https://woocommerce.com/document/shipment-tracking/).
 - Econt's JSON services (``ShipmentService.getShipmentStatuses``,
@@ -57,27 +57,22 @@ from portal.platforms.writeback import push_once
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
+from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo, fixture, woo_time
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     SignedUp,
+    add_tested_carrier,
     csrf_in,
     parcel_behind,
+    plain_text,
     poll_when_due,
     portal_command,
     sign_in_as,
     tracking_link_in,
     worker_pass,
 )
-from tests.real_shop.test_romanian_shop import (
-    WOO_KEY,
-    WOO_SECRET,
-    FakeStore,
-    fixture,
-    plain_text,
-    woo_time,
-)
-from tests.returns_page.helpers import draft_of
+from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
@@ -244,7 +239,7 @@ def woo_order(number: int, placed: datetime, provider: str, tracking: str) -> di
 
 @dataclass
 class World:
-    store: FakeStore
+    store: FakeWoo
     econt: FakeEcont
     speedy: FakeSpeedy
     twilio: FakeTwilio
@@ -254,7 +249,7 @@ class World:
 def world() -> Iterator[World]:
     product, variations = tee_product()
     outside = World(
-        FakeStore(products=[product], variations={501: variations}),
+        FakeWoo(products=[product], variations={501: variations}),
         FakeEcont(),
         FakeSpeedy(),
         FakeTwilio(),
@@ -322,15 +317,7 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
         accounts = [("econt", "Еконт", ECONT_USER, ECONT_PASSWORD),
                     ("speedy", "Спиди", SPEEDY_USER, SPEEDY_PASSWORD)]  # fmt: skip
         for key, name, user, password in accounts:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": key, "name": name,
-                      "credentials": {"username": user, "password": password}},
-            )  # fmt: skip
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.status_code == 200, tested.text
-            assert tested.json()["outcome"] == "ok", (key, tested.json())
+            await add_tested_carrier(api, key, name, {"username": user, "password": password})
 
         # docs/api.md, "Settings": support contact, texts for the office and the delivery.
         patched = await api.patch(
@@ -457,6 +444,7 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
                 "customer_note": False} in world.store.notes  # fmt: skip
         assert {"order": "2002", "note": f"Пратка {SPEEDY_NUMBER} (Спиди): В транзит.",
                 "customer_note": False} in world.store.notes  # fmt: skip
+        assert world.store.trackings == [], "a parcel read from the extension is not written back"
 
         # The returns page in Bulgarian: one tee back for a refund.
         start = await customer.get("/returns?shop=magazin-maria")
@@ -478,21 +466,18 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
             files={"unused": ("", b"", "application/octet-stream")},
         )  # fmt: skip
         assert options.status_code == 200, options.text
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{tee.id}": "refund", "method": "drop_off_label"},
+
+        def in_euros(review: str) -> None:
+            assert "€" in review and "$" not in review, "euro amounts"
+
+        rma = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{tee.id}": "refund", "method": "drop_off_label"}, check_review=in_euros,
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        assert "€" in review.text and "$" not in review.text, "euro amounts"
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{rma}?new=1")
         assert booked.status_code == 200 and '<html lang="bg"' in booked.text
         request = await ReturnRequest.get()
+        assert request.number == rma
         assert request.currency == "EUR"
         assert request.refund_total == Decimal("21.90"), "24.90 less the 3.00 return fee"
         # The label (Latin letters, as the PDF prints them) says the day the page says.

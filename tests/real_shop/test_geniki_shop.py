@@ -29,7 +29,7 @@ from portal.models import Shipment
 from portal.tracking.sweep import sweep_until_idle
 from tests.api.conftest import api_client
 from tests.conftest import client_for
-from tests.real_shop.helpers import poll_when_due, portal_command
+from tests.real_shop.helpers import poll_when_due, sign_up
 
 pytestmark = pytest.mark.slow  # three `portal` processes
 
@@ -84,22 +84,11 @@ async def test_a_greek_shop_tracks_a_geniki_parcel_to_a_shop_and_its_customer_re
 ) -> None:
     geniki.KEYS.clear()
     settings = shop_app.state.settings
-    url, var_dir = settings.database_url, Path(settings.var_dir)
-    await portal_command(
-        url, var_dir, "merchant", "create", "--slug", "eleni", "--name", "Κατάστημα Ελένη",
-        "--time-zone", "Europe/Athens", "--locale", "el", "--country", "GR",
-    )  # fmt: skip
-    await portal_command(
-        url, var_dir, "user", "create", "--merchant", "eleni", "--email", "owner@eleni.test",
-        "--password", "a long enough password", "--role", "owner",
-    )  # fmt: skip
-    printed = await portal_command(
-        url, var_dir, "apikey", "create", "--merchant", "eleni", "--name", "checkout"
-    )
-    api_key = printed.strip().splitlines()[-1]
+    shop = await sign_up(shop_app, "eleni", "Κατάστημα Ελένη", country="GR", locale="el",
+                         time_zone="Europe/Athens")  # fmt: skip
 
     service = FakeGeniki()
-    async with api_client(shop_app, api_key) as api, respx.mock() as mock:
+    async with api_client(shop_app, shop.api_key) as api, respx.mock() as mock:
         mock.post(GENIKI).mock(side_effect=service.answer)
 
         # The shop offers Geniki with its three credentials, and tests the connection.

@@ -59,21 +59,23 @@ from portal.surveys.scheduling import schedule_due_surveys
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
-from tests.platforms.fakes import FakeShopify
+from tests.platforms.fakes import FakeShopify, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
     SignedUp,
+    add_tested_carrier,
+    analytics,
     csrf_in,
     drain_outbox,
     parcel_behind,
+    plain_text,
     poll_when_due,
     portal_command,
     tracking_link_in,
     twilio_inbound,
     worker_pass,
 )
-from tests.real_shop.test_history_and_analytics import analytics
 from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
@@ -94,10 +96,6 @@ EMAIL = "maria.papadaki@example.test"
 LOCKER = "Τσιμισκή 43 - Μασούτης"
 #: What a browser set to Greek asks for.
 GREEK_BROWSER = "el-GR,el;q=0.9,en-US;q=0.8,en;q=0.7"
-
-
-def fixture(platform: str, name: str) -> Any:
-    return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
 
 
 def shopify_time(moment: datetime) -> str:
@@ -273,12 +271,6 @@ async def sign_up_greek(app: Starlette) -> SignedUp:
     return SignedUp("katastima-eleni", email, password, printed.strip().splitlines()[-1])
 
 
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
-
-
 def subject(message: EmailMessage) -> str:
     return str(make_header(decode_header(str(message["Subject"]))))
 
@@ -303,14 +295,7 @@ async def test_a_greek_shopify_shop_with_box_now_acs_returns_and_a_survey(
             ("boxnow", "BOX NOW", {"client_id": BOXNOW_ID, "client_secret": BOXNOW_SECRET}),
             ("acs", "ACS Courier", ACS_ACCOUNT),
         ]:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": carrier, "name": name, "credentials": credentials},
-            )
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.status_code == 200, tested.text
-            assert tested.json()["outcome"] == "ok", tested.json()
+            await add_tested_carrier(api, carrier, name, credentials)
 
         # docs/api.md, "Settings": support contact, texts for the locker and the delivery,
         # no quiet hours.

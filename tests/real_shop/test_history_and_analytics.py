@@ -23,8 +23,7 @@ the same); no stored timestamp is changed.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -44,6 +43,7 @@ from tests.real_shop.helpers import (
     LEIPZIG,
     PUBLIC_URL,
     Outside,
+    analytics,
     book_parcel,
     dhl_number,
     drain_outbox,
@@ -60,19 +60,6 @@ ON_TIME = dhl_number("340434211")
 RETRIED = dhl_number("340434212")
 MOVING = dhl_number("340434213")
 ORDERS = {ON_TIME: "H-5001", RETRIED: "H-5002", MOVING: "H-5003"}
-SECTIONS = ("/admin/analytics", "/admin/analytics/delivery", "/admin/analytics/satisfaction")
-
-
-async def analytics(staff: httpx.AsyncClient, first: date, last: date) -> dict[str, Any]:
-    """Every table and headline figure of the analytics sections, as the screen has them."""
-    shown: dict[str, Any] = {}
-    for path in SECTIONS:
-        page = await staff.get(path, params={"from": first.isoformat(), "to": last.isoformat()})
-        assert page.status_code == 200, page.text
-        context = page.context  # type: ignore[attr-defined]
-        shown.update({table.key: table.export() for table in context["tables"]})
-        shown.update({f.label: (f.value, f.detail) for f in context["figures"]})
-    return shown
 
 
 async def poll_until_settled(app: Starlette, http: httpx.AsyncClient, *numbers: str) -> None:

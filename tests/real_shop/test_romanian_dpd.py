@@ -1,7 +1,8 @@
 """A Romanian shop whose store says "DPD", from an empty database to a parcel in a DPDBox.
 
-*Magazin Ana* is made as in test_romanian_shop.py, with ``portal merchant create --locale
-ro --country RO``, ``portal user create`` and ``portal apikey create``; its DPD Romania
+*Magazin Ana* (tests/real_shop/magazin_ana.py) is made as in test_romanian_shop.py, with
+``portal merchant create --locale ro --country RO``, ``portal user create`` and ``portal
+apikey create``; its DPD Romania
 account is added and tested through ``/api/v1/carrier-accounts``; its WooCommerce store is
 connected with ``portal connect woocommerce`` and imported by the worker's ``sync-stores``
 job. The order's Shipment Tracking item names its provider "DPD", which in a Romanian shop
@@ -11,7 +12,7 @@ the customer's e-mail and the tracking page name it.
 
 What is faked, and where its shapes come from:
 
-- WooCommerce's REST API v3 as :class:`tests.real_shop.test_romanian_shop.FakeStore`
+- WooCommerce's REST API v3 as :class:`tests.platforms.fakes.FakeWoo`
   (https://woocommerce.github.io/woocommerce-rest-api-docs/; the Shipment Tracking
   extension's ``_wc_shipment_tracking_items``, https://woocommerce.com/document/shipment-tracking/).
 - DPD Romania's web API, https://api.dpd.ro/web-api.html (base ``https://api.dpd.ro/v1``):
@@ -43,17 +44,15 @@ from portal.platforms.backfill import sync_job
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
-from tests.real_shop.helpers import parcel_behind, tracking_link_in, worker_pass
-from tests.real_shop.test_romanian_shop import (
-    STORE,
-    WOO_KEY,
-    WOO_SECRET,
-    FakeStore,
-    ioana_order,
+from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo
+from tests.real_shop.helpers import (
+    add_tested_carrier,
+    parcel_behind,
     plain_text,
-    sign_up_romanian,
-    tee_product,
+    tracking_link_in,
+    worker_pass,
 )
+from tests.real_shop.magazin_ana import STORE, ioana_order, sign_up_romanian, tee_product
 
 pytestmark = pytest.mark.slow  # three `portal` processes, a store import and two polls
 
@@ -120,14 +119,14 @@ class FakeDpdRo:
 
 @dataclass
 class World:
-    store: FakeStore
+    store: FakeWoo
     dpd: FakeDpdRo
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
     product, variations = tee_product()
-    outside = World(FakeStore(products=[product], variations={794: variations}), FakeDpdRo())
+    outside = World(FakeWoo(products=[product], variations={794: variations}), FakeDpdRo())
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="magazin-ana.test").mock(side_effect=outside.store.answer)
         mock.post(f"{DPD}/track").mock(side_effect=outside.dpd.track)
@@ -159,15 +158,9 @@ async def test_a_romanian_shop_s_dpd_parcel_is_tracked_by_dpd_romania_to_a_dpdbo
         dpd = next(c for c in carriers if c["key"] == "dpd_ro")
         assert dpd["name"] == "DPD Romania", dpd
         assert set(dpd["credential_fields"]) == {"username", "password"}
-        account = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "dpd_ro", "name": "DPD Romania",
-                  "credentials": {"username": DPD_USER, "password": DPD_PASSWORD}},
-        )  # fmt: skip
-        assert account.status_code == 201, account.text
-        tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-        assert tested.status_code == 200, tested.text
-        assert tested.json()["outcome"] == "ok", tested.json()
+        await add_tested_carrier(
+            api, "dpd_ro", "DPD Romania", {"username": DPD_USER, "password": DPD_PASSWORD}
+        )
 
         # docs/platforms.md, "WooCommerce: REST API keys": connect, and the worker imports.
         args = argparse.Namespace(platform="woocommerce", merchant="magazin-ana", url=STORE,

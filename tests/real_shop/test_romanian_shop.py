@@ -14,12 +14,13 @@ withdraws from the rest of the contract (Directive 2011/83/EU, 14 days).
 
 What is faked, and where its shapes come from:
 
-- WooCommerce's REST API v3 (``/wp-json/wc/v3``): orders, products and variations, and
-  webhooks, shaped as https://woocommerce.github.io/woocommerce-rest-api-docs/ shows them
-  ("Retrieve an order", "Retrieve a product", "List all product variations", "Create a
-  webhook"; the order's ``_wc_shipment_tracking_items`` meta is the Shipment Tracking
-  extension's, https://woocommerce.com/document/shipment-tracking/). The order starts from
-  tests/fixtures/woocommerce/order.json.
+- WooCommerce's REST API v3 (``/wp-json/wc/v3``) as :class:`tests.platforms.fakes.FakeWoo`:
+  orders, products and variations, webhooks and notes, shaped as
+  https://woocommerce.github.io/woocommerce-rest-api-docs/ shows them ("Retrieve an
+  order", "Retrieve a product", "List all product variations", "Create a webhook"; the
+  order's ``_wc_shipment_tracking_items`` meta is the Shipment Tracking extension's,
+  https://woocommerce.com/document/shipment-tracking/). The orders are Magazin Ana's
+  (tests/real_shop/magazin_ana.py), from tests/fixtures/woocommerce/order.json.
 - Sameday's client API (``POST /api/authenticate``, ``GET /api/client/awb/{awb}/status``),
   shaped as its PHP SDK's documented answers (tests/fixtures/sameday/SOURCE.md:
   https://github.com/sameday-courier/php-sdk, ``tests/Responses/``); the easybox and
@@ -30,16 +31,11 @@ What is faked, and where its shapes come from:
 from __future__ import annotations
 
 import argparse
-import base64
-import copy
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,33 +50,36 @@ from portal.platforms.writeback import push_once
 from tests.api.conftest import api_client
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
+from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
-    SignedUp,
+    add_tested_carrier,
     csrf_in,
     drain_outbox,
     parcel_behind,
+    plain_text,
     poll_when_due,
-    portal_command,
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of, withdraw
+from tests.real_shop.magazin_ana import (
+    AWB,
+    EMAIL,
+    STORE,
+    ioana_order,
+    sign_up_romanian,
+    tee_product,
+)
+from tests.returns_page.helpers import draft_of, resolve_and_confirm, withdraw
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-STORE = "https://magazin-ana.test"
-WOO_KEY = "ck_" + "1a" * 20
-WOO_SECRET = "cs_" + "2b" * 20
 SAMEDAY = "https://api.sameday.ro"
 SAMEDAY_USER, SAMEDAY_PASSWORD = "magazin_api", "parola-sameday"
 SAMEDAY_TOKEN = "0123456789abcdef0123456789abcdef"
-AWB = "4EMGLN111222333"
 HOME_AWB = "1SDY241067423"
 EASYBOX = "easybox Mega Image Unirii"
-EMAIL = "ioana.popescu@example.test"
 BUCHAREST = timezone(timedelta(hours=2))
 #: What a browser set to Romanian asks for (pages follow it when no link names a language).
 ROMANIAN_BROWSER = "ro-RO,ro;q=0.9,en-US;q=0.8,en;q=0.7"
@@ -89,71 +88,7 @@ ROMANIAN_BROWSER = "ro-RO,ro;q=0.9,en-US;q=0.8,en;q=0.7"
 ENGLISH_BROWSER = "en-US,en;q=0.9"
 
 
-def fixture(platform: str, name: str) -> Any:
-    return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
-
-
-def woo_time(moment: datetime) -> str:
-    """WooCommerce's ``*_gmt`` fields: UTC without an offset."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-# --- the WooCommerce store, faked at HTTP ------------------------------------------------
-
-
-def tee_product() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A variable product (Retrieve a product) and its variations (List all product
-    variations), sizes M and L, in RON."""
-    product = {
-        "id": 794, "name": "Tricou din bumbac", "slug": "tricou-din-bumbac", "type": "variable",
-        "status": "publish", "sku": "TRICOU", "price": "79.00", "regular_price": "",
-        "date_modified_gmt": woo_time(datetime.now(UTC) - timedelta(days=30)),
-        "manage_stock": False, "stock_quantity": None,
-        "attributes": [{"id": 0, "name": "Mărime", "position": 0, "visible": True,
-                        "variation": True, "options": ["M", "L"]}],
-        "variations": [795, 796], "meta_data": [],
-    }  # fmt: skip
-    variations = [
-        {"id": 795, "sku": "TRICOU-M", "price": "79.00", "regular_price": "79.00",
-         "manage_stock": True, "stock_quantity": 6, "stock_status": "instock",
-         "attributes": [{"id": 0, "name": "Mărime", "option": "M"}]},
-        {"id": 796, "sku": "TRICOU-L", "price": "79.00", "regular_price": "79.00",
-         "manage_stock": True, "stock_quantity": 4, "stock_status": "instock",
-         "attributes": [{"id": 0, "name": "Mărime", "option": "L"}]},
-    ]  # fmt: skip
-    return product, variations
-
-
-def ioana_order(placed: datetime) -> dict[str, Any]:
-    """Retrieve an order: two tees (M) and socks to Bucharest in RON, a Romanian phone as
-    customers type it, the Sameday easybox AWB from the Shipment Tracking extension."""
-    order = copy.deepcopy(fixture("woocommerce", "order.json"))
-    order.update(id=1201, number="1201", currency="RON", shipping_total="15.99", total="212.99")
-    order["date_created_gmt"] = order["date_modified_gmt"] = woo_time(placed)
-    person = {"first_name": "Ioana", "last_name": "Popescu", "company": "",
-              "address_1": "Bd. Unirii 15", "address_2": "Bl. 4, ap. 12",
-              "city": "București", "state": "B", "postcode": "030119", "country": "RO"}  # fmt: skip
-    order["billing"] = {**person, "email": EMAIL, "phone": "0722 123 456"}
-    order["shipping"] = dict(person)
-    order["meta_data"] = [
-        {"id": 21001, "key": "_wc_shipment_tracking_items",
-         "value": [{"tracking_provider": "Sameday", "custom_tracking_provider": "",
-                    "custom_tracking_link": "", "tracking_number": AWB,
-                    "date_shipped": str(int(placed.timestamp())),
-                    "tracking_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90"}]},
-    ]  # fmt: skip
-    order["line_items"] = [
-        {"id": 901, "name": "Tricou din bumbac - M", "product_id": 794, "variation_id": 795,
-         "quantity": 2, "tax_class": "", "subtotal": "158.00", "subtotal_tax": "0.00",
-         "total": "158.00", "total_tax": "0.00", "taxes": [],
-         "meta_data": [{"id": 3001, "key": "pa_marime", "value": "m",
-                        "display_key": "Mărime", "display_value": "M"}],
-         "sku": "TRICOU-M", "price": 79},
-        {"id": 902, "name": "Șosete", "product_id": 797, "variation_id": 0, "quantity": 1,
-         "tax_class": "", "subtotal": "39.00", "subtotal_tax": "0.00", "total": "39.00",
-         "total_tax": "0.00", "taxes": [], "meta_data": [], "sku": "SOSETE", "price": 39},
-    ]  # fmt: skip
-    return order
+# --- the store's orders --------------------------------------------------------------------
 
 
 def mihai_order(placed: datetime) -> dict[str, Any]:
@@ -170,55 +105,6 @@ def mihai_order(placed: datetime) -> dict[str, Any]:
     )
     order["line_items"] = [{**order["line_items"][1], "id": 903}]
     return order
-
-
-@dataclass
-class FakeStore:
-    """``/wp-json/wc/v3``: orders, products, their variations and webhooks."""
-
-    orders: list[dict[str, Any]] = field(default_factory=list)
-    products: list[dict[str, Any]] = field(default_factory=list)
-    variations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    hooks: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[dict[str, Any]] = field(default_factory=list)
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        token = base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
-        if request.headers.get("Authorization") != f"Basic {token}":
-            body = {"code": "woocommerce_rest_cannot_view", "data": {"status": 401},
-                    "message": "Sorry, you cannot list resources."}  # fmt: skip
-            return httpx.Response(401, json=body)
-        path = request.url.path.removeprefix("/wp-json/wc/v3")
-        if request.method == "GET" and path == "/orders":
-            return self.listing(request, self.orders)
-        if request.method == "GET" and path == "/products":
-            return self.listing(request, self.products)
-        found = re.fullmatch(r"/products/(\d+)/variations", path)
-        if request.method == "GET" and found:
-            return self.listing(request, self.variations.get(int(found.group(1)), []))
-        if request.method == "POST" and path == "/webhooks":
-            sent = json.loads(request.content)
-            self.hooks.append(sent)
-            made = {**fixture("woocommerce", "webhook_create.json"), "id": 140 + len(self.hooks)}
-            made.update(topic=sent["topic"], delivery_url=sent["delivery_url"])
-            return httpx.Response(201, json=made)
-        found = re.fullmatch(r"/orders/(\d+)/notes", path)
-        if request.method == "POST" and found:
-            self.notes.append({"order": found.group(1), **json.loads(request.content)})
-            return httpx.Response(201, json=fixture("woocommerce", "order_note_create.json"))
-        if path.endswith("/shipment-trackings"):  # the parcel came from the extension
-            raise AssertionError("a parcel read from the extension is not written back to it")
-        raise AssertionError(f"unexpected {request.method} {request.url}")
-
-    @staticmethod
-    def listing(request: httpx.Request, records: list[dict[str, Any]]) -> httpx.Response:
-        """One page, with the pagination headers the documentation shows."""
-        per_page = int(request.url.params.get("per_page", "10"))
-        page = int(request.url.params.get("page", "1"))
-        chunk = records[(page - 1) * per_page : page * per_page]
-        pages = -(-len(records) // per_page)
-        headers = {"X-WP-Total": str(len(records)), "X-WP-TotalPages": str(pages)}
-        return httpx.Response(200, json=chunk, headers=headers)
 
 
 # --- Sameday, faked at HTTP ------------------------------------------------------------
@@ -277,7 +163,7 @@ def sameday_scan(name: str, status_id: int) -> dict[str, Any]:
 
 @dataclass
 class World:
-    store: FakeStore
+    store: FakeWoo
     sameday: FakeSameday
     twilio: FakeTwilio
 
@@ -286,7 +172,9 @@ class World:
 def world() -> Iterator[World]:
     product, variations = tee_product()
     outside = World(
-        FakeStore(products=[product], variations={794: variations}), FakeSameday(), FakeTwilio()
+        FakeWoo(products=[product], variations={794: variations}),
+        FakeSameday(),
+        FakeTwilio(),
     )
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="magazin-ana.test").mock(side_effect=outside.store.answer)
@@ -299,27 +187,6 @@ def world() -> Iterator[World]:
 
 
 # --- the walk ----------------------------------------------------------------------------
-
-
-async def sign_up_romanian(app: Starlette) -> SignedUp:
-    """README, "The `portal` command": the shop, its owner and the checkout's API key."""
-    settings = app.state.settings
-    url, var_dir = settings.database_url, Path(settings.var_dir)
-    await portal_command(url, var_dir, "merchant", "create", "--slug", "magazin-ana",
-                         "--name", "Magazin Ana", "--time-zone", "Europe/Bucharest",
-                         "--locale", "ro", "--country", "RO")  # fmt: skip
-    email, password = "ana@magazin-ana.test", "o parolă destul de lungă"
-    await portal_command(url, var_dir, "user", "create", "--merchant", "magazin-ana",
-                         "--email", email, "--password", password, "--role", "owner")  # fmt: skip
-    printed = await portal_command(url, var_dir, "apikey", "create", "--merchant",
-                                   "magazin-ana", "--name", "magazin")  # fmt: skip
-    return SignedUp("magazin-ana", email, password, printed.strip().splitlines()[-1])
-
-
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
 
 
 async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_withdrawal(
@@ -338,15 +205,9 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         carriers = (await api.get("/api/v1/carriers")).json()["data"]
         sameday = next(c for c in carriers if c["key"] == "sameday")
         assert set(sameday["credential_fields"]) == {"username", "password"}
-        account = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "sameday", "name": "Sameday",
-                  "credentials": {"username": SAMEDAY_USER, "password": SAMEDAY_PASSWORD}},
-        )  # fmt: skip
-        assert account.status_code == 201, account.text
-        tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-        assert tested.status_code == 200, tested.text
-        assert tested.json()["outcome"] == "ok", tested.json()
+        await add_tested_carrier(
+            api, "sameday", "Sameday", {"username": SAMEDAY_USER, "password": SAMEDAY_PASSWORD}
+        )
 
         # docs/api.md, "Settings": support contact, text messages for the easybox and
         # the delivery, no quiet hours.
@@ -465,6 +326,7 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         await push_once(settings, client=http)
         assert {"order": "1201", "note": f"Coletul {AWB} (Sameday): Livrat.",
                 "customer_note": False} in world.store.notes  # fmt: skip
+        assert world.store.trackings == [], "a parcel read from the extension is not written back"
         assert parcel_behind(shop_app, texts[0]["Body"]) == parcel.id
 
         # The returns page in Romanian: exchange one tee for an L.
@@ -492,21 +354,15 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         variant_l = re.search(r'<option value="(\d+)">Mărime: L · același preț</option>',
                               options.text)  # fmt: skip
         assert variant_l, "the other size is offered, at the same price"
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{tee_item.id}": "exchange",
-                  f"variant-{tee_item.id}": variant_l.group(1), "method": "drop_off_label"},
+        rma = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{tee_item.id}": "exchange", f"variant-{tee_item.id}": variant_l.group(1),
+             "method": "drop_off_label"},
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{rma}?new=1")
         assert booked.status_code == 200 and '<html lang="ro"' in booked.text
         exchange = await ReturnRequest.get()
+        assert exchange.number == rma
         assert (exchange.state, exchange.fees_total) == ("awaiting_shipment", 0), exchange.state
         label = await customer.get(f"/returns/{exchange.number}/label.pdf")
         assert label.status_code == 200, label.text

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +25,7 @@ from portal import i18n
 from tests.api.conftest import api_client
 from tests.carriers.helpers import load_fixture
 from tests.conftest import client_for
-from tests.real_shop.helpers import SignedUp, portal_command, worker_pass
+from tests.real_shop.helpers import sign_up, worker_pass
 
 pytestmark = pytest.mark.slow  # several `portal` processes
 
@@ -35,25 +34,12 @@ TOKEN = "c22bfca9-83cf-45b6-a598-74c02d86a2ca"
 BARCODE = "0500100031143"  # the documentation's example barcode
 
 
-async def ukrainian_shop(app: Starlette) -> SignedUp:
-    """``portal merchant create`` in Ukrainian for Ukraine, an owner and an API key."""
-    settings = app.state.settings
-    url, var_dir = settings.database_url, Path(settings.var_dir)
-    await portal_command(url, var_dir, "merchant", "create", "--slug", "lviv-socks",
-                         "--name", "Львівські шкарпетки", "--time-zone", "Europe/Kyiv",
-                         "--locale", "uk", "--country", "UA")  # fmt: skip
-    email, password = "owner@lviv-socks.test", "a long enough password"
-    await portal_command(url, var_dir, "user", "create", "--merchant", "lviv-socks",
-                         "--email", email, "--password", password, "--role", "owner")  # fmt: skip
-    printed = await portal_command(url, var_dir, "apikey", "create", "--merchant", "lviv-socks",
-                                   "--name", "checkout")  # fmt: skip
-    return SignedUp("lviv-socks", email, password, printed.strip().splitlines()[-1])
-
-
 async def test_a_ukrainian_shops_ukrposhta_parcel_waits_at_its_post_office_in_ukrainian(
     shop_app: Starlette, http: httpx.AsyncClient
 ) -> None:
-    shop = await ukrainian_shop(shop_app)
+    # ``portal merchant create`` in Ukrainian for Ukraine, an owner and an API key.
+    shop = await sign_up(shop_app, "lviv-socks", "Львівські шкарпетки", country="UA",
+                         locale="uk", time_zone="Europe/Kyiv")  # fmt: skip
     asked: list[httpx.Request] = []
     answers = iter(["not_found.json", "at_office.json"])
 

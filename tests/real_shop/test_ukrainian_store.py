@@ -63,20 +63,22 @@ from tests.api.conftest import api_client
 from tests.carriers.helpers import load_fixture
 from tests.conftest import client_for
 from tests.notifications.helpers import SmtpSink
-from tests.platforms.fakes import WOO, WOO_KEY, WOO_SECRET, FakeWoo, woo_order
+from tests.platforms.fakes import WOO, WOO_KEY, WOO_SECRET, FakeWoo, woo_order, woo_time
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
+    add_tested_carrier,
     csrf_in,
     drain_outbox,
     parcel_behind,
+    plain_text,
     poll_when_due,
     sign_in_as,
     sign_up,
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of
+from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
@@ -239,11 +241,6 @@ def world() -> Iterator[World]:
 # --- the store's orders -------------------------------------------------------------------
 
 
-def woo_time(moment: datetime) -> str:
-    """WooCommerce's ``*_gmt`` fields: UTC without an offset."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def ukrainian_order(
     n: int,
     placed: datetime,
@@ -286,12 +283,6 @@ def ukrainian_order(
     return order
 
 
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
-
-
 def mails_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
     return [m for m in sink.messages if address in str(m["To"])]
 
@@ -319,13 +310,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
             ("nova_poshta", "Нова Пошта", {"api_key": NP_KEY}),
             ("ukrposhta", "Укрпошта", {"api_token": UP_TOKEN}),
         ]:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": key, "name": name, "credentials": credentials},
-            )
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.json()["outcome"] == "ok", (key, tested.json())
+            await add_tested_carrier(api, key, name, credentials)
 
         # docs/api.md, "Settings": the shop's language, zone and country came from the
         # command; texts for the pickup point and the delivery, no quiet hours.
@@ -491,20 +476,14 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         assert options.status_code == 200, options.text
         method = re.search(r'name="method" value="(\w+)"', options.text)
         assert method, options.text
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{scarf.id}": "refund", "method": method.group(1)},
+        rma = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{scarf.id}": "refund", "method": method.group(1)},
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{rma}?new=1")
         assert booked.status_code == 200 and '<html lang="uk"' in booked.text
         refund = await ReturnRequest.get()
+        assert refund.number == rma
         assert (refund.refund_total, refund.currency) == (Decimal("1299.00"), "UAH")
 
         # The owner's queue (her browser reads Ukrainian): the return arrives, is inspected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -163,15 +164,23 @@ def draft_of(html: str) -> str:
 
 
 async def resolve_and_confirm(
-    web: httpx.AsyncClient, order_path: str, options: str, choices: dict[str, str]
+    web: httpx.AsyncClient,
+    order_path: str,
+    options: str,
+    choices: dict[str, str],
+    *,
+    check_review: Callable[[str], None] | None = None,
 ) -> str:
     """The options step answered with ``choices`` (resolutions, variants, method), the review
-    confirmed; the new return's number (the page it redirects to asserts it is new)."""
+    confirmed; the new return's number (the page it redirects to asserts it is new).
+    ``check_review`` asserts what a walk expects of the review page before it is confirmed."""
     review = await web.post(
         f"{order_path}/options",
         data={"draft": draft_of(options), "csrf_token": csrf_of(options), **choices},
     )
     assert review.status_code == 200, review.text
+    if check_review is not None:
+        check_review(review.text)
     done = await web.post(
         f"{order_path}/confirm",
         data={"draft": draft_of(review.text), "csrf_token": csrf_of(review.text)},

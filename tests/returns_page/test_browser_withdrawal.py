@@ -22,12 +22,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from carriers.sandbox.journey import label_hour_of, make_number
 from tests.conftest import _free_port, copy_migrated, running_server
-from tests.notifications.helpers import SmtpSink
+from tests.notifications.helpers import SmtpSink, listening
 
 pytestmark = pytest.mark.browser
 
@@ -52,13 +51,8 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=_free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(SmtpSink(port=_free_port())) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")

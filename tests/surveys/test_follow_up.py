@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from tortoise.transactions import in_transaction
 
 from portal.models import DomainEvent, MessageState, OutboxMessage, Outcome, Survey
@@ -19,7 +18,7 @@ from portal.surveys.answers import EDIT_GRACE, record_answer
 from portal.surveys.facts import load_facts
 from portal.surveys.scheduling import new_token
 from tests import factories
-from tests.notifications.helpers import SmtpSink, free_port
+from tests.notifications.helpers import SmtpSink, free_port, listening
 from tests.surveys.follow_up_helpers import SUPPORT, alerts, shop_with_support, smooth_survey
 from tests.surveys.helpers import NOW, delivered, resolved_return
 
@@ -198,13 +197,8 @@ async def test_a_replayed_answer_records_no_second_follow_up(db: str, settings: 
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
+    with listening(SmtpSink(port=free_port())) as sink:
         yield sink
-    finally:
-        controller.stop()
 
 
 async def test_the_alert_goes_out_over_smtp_when_due_even_to_an_opted_out_customer(
