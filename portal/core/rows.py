@@ -13,7 +13,6 @@ definitions, so a row written here reads back exactly as one written through the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +20,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
@@ -139,12 +139,29 @@ def _as_json(
             }
             for row in rows
         ]
-    dumped = json.dumps(rows, default=_json_value, separators=(",", ":"))
-    return dumped, json.dumps(once, default=_json_value, separators=(",", ":")), per_row
+    return _dumps(rows), _dumps(once), per_row
+
+
+#: Naive times are UTC here, as asyncpg takes them; keys that are not text are written as
+#: text, as the standard library's ``json.dumps`` does.
+_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+
+
+def _dumps(value: Any) -> str:
+    """``value`` as JSON text: the same text ``json.dumps(value, default=_json_value,
+    separators=(",", ":"))`` writes for the rows of a sync (times, dates, UUIDs and enums
+    in the same forms), but encoded in C throughout. The standard library calls back into
+    Python for every time and decimal of every row (three per order): that was 15 % of
+    a backfill's CPU in a profile, and orjson takes a tenth of the time for the same
+    text. (It writes non-ASCII characters as UTF-8 rather than ``\\u`` escapes, which
+    PostgreSQL reads alike, and a float NaN as ``null`` where ``json.dumps`` wrote a
+    ``NaN`` PostgreSQL refused; no column written here is a float.)"""
+    return orjson.dumps(value, default=_json_value, option=_OPTIONS).decode()
 
 
 def _json_value(value: Any) -> Any:
-    """What JSON cannot say by itself, as PostgreSQL's input functions read it."""
+    """What JSON cannot say by itself, as PostgreSQL's input functions read it (orjson
+    writes times, dates, UUIDs and enums itself, in these same forms)."""
     if isinstance(value, datetime):
         # A naive time is UTC here, as asyncpg takes it.
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()

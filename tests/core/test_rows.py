@@ -3,12 +3,15 @@ reads back exactly as one the ORM writes, on both engines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from uuid import UUID
 
+import pytest
 from tortoise import connections
 
-from portal.core.rows import insert_rows
+from portal.core.rows import _dumps, _json_value, insert_rows
 from portal.models import (
     Channel,
     ConsentChange,
@@ -121,3 +124,34 @@ async def test_rows_that_need_nothing_back_read_back_as_the_orm_writes_them(db: 
     assert (item.sku, item.quantity, item.unit_price, item.variant_options) == (
         "SKU-1", 2, Decimal("199.99"), {"Colour": "Green"},
     )  # fmt: skip
+
+
+def test_rows_are_sent_as_the_json_text_the_standard_library_writes() -> None:
+    """PostgreSQL reads the rows from JSON text: orjson writes the same text json.dumps
+    wrote (times aware and naive, dates, decimals, UUIDs, enums, keys that are numbers),
+    and non-ASCII text that decodes to the same values."""
+    when = datetime(2026, 12, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    rows = [
+        {
+            "placed_at": when,
+            "naive": datetime(2026, 12, 2, 9, 30),
+            "local": datetime(2026, 12, 2, 11, 30, tzinfo=timezone(timedelta(hours=2))),
+            "day": date(2026, 12, 2),
+            "price": Decimal("199.90"),
+            "token": UUID("12345678-1234-5678-1234-567812345678"),
+            "channel": Channel.SMS,
+            "source": ConsentSource.PLATFORM,
+            "data": {"line_items": {"SKU-1": "li-1"}, 7: [1, 2.5, None, True]},
+            "count": 3,
+        }
+    ]
+    standard = json.dumps(rows, default=_json_value, separators=(",", ":"))
+
+    assert _dumps(rows) == standard
+    text = [{"name": "Ζωή Παπαδοπούλου", "city": "Київ"}]
+    assert json.loads(_dumps(text)) == json.loads(json.dumps(text)) == text
+
+
+def test_a_value_json_cannot_say_is_refused_as_before() -> None:
+    with pytest.raises(TypeError):
+        _dumps([{"set": {1, 2}}])

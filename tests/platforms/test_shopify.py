@@ -35,7 +35,8 @@ from portal.models import (
 )
 from portal.platforms import backfill, webhooks
 from portal.platforms.backfill import sync_connection, sync_job
-from portal.platforms.shopify import parse_order_node, parse_order_webhook
+from portal.platforms.base import PlatformError
+from portal.platforms.shopify import _body, parse_order_node, parse_order_webhook
 from portal.platforms.shopify_queries import ORDERS_QUERY
 from portal.platforms.writeback import push_once
 from portal.returns.states import transition
@@ -521,3 +522,16 @@ def test_a_customer_without_a_phone_is_reached_on_the_shipping_address_phone() -
     # The orders/create webhook's example: no customer or order phone, the address's.
     body = fixture("shopify", "orders_create.json")
     assert parse_order_webhook(body).customer.phone == "555-555-SHIP"  # type: ignore[union-attr]
+
+
+def test_an_answer_is_decoded_once_into_the_objects_the_standard_library_builds() -> None:
+    """orjson decodes the store's answers: the same objects as ``response.json()``
+    (non-ASCII text included); an answer that is not JSON is the store's fault, not a crash."""
+    node = fixture("shopify", "order_node.json")
+    node = {**node, "customer": {**node["customer"], "firstName": "Ζωή", "lastName": "Київ"}}
+    page = {"data": {"orders": {"edges": [{"node": node}]}}}
+    answer = httpx.Response(200, json=page)
+
+    assert _body(answer) == answer.json() == page
+    with pytest.raises(PlatformError, match="not JSON"):
+        _body(httpx.Response(200, text="<html>Temporarily unavailable</html>"))
