@@ -118,10 +118,20 @@ def negotiate(
     merchant_default: str | None = None,
 ) -> str:
     """Query parameter, then cookie, then Accept-Language, then the merchant's default."""
+    chosen = visitor_choice(query=query, cookie=cookie, accept_language=accept_language)
+    return chosen or supported(merchant_default) or DEFAULT_LOCALE
+
+
+def visitor_choice(
+    *, query: str | None, cookie: str | None, accept_language: str | None
+) -> str | None:
+    """The shipped language the visitor's request names (query parameter, then cookie, then
+    Accept-Language), or None when it names none: then a page tied to one shop speaks the
+    shop's language (``portal.web.shop_language``)."""
     for candidate in (supported(query), supported(cookie), from_accept_language(accept_language)):
         if candidate:
             return candidate
-    return supported(merchant_default) or DEFAULT_LOCALE
+    return None
 
 
 def language_for_country(country: str | None) -> str:

@@ -87,6 +87,23 @@ def test_the_merchant_default_is_the_last_resort() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("query", "cookie", "header", "expected"),
+    [
+        (None, None, None, None),
+        (None, None, "de-DE, fr;q=0.8", None),  # only languages the portal does not ship
+        ("xx", "yy", "", None),
+        (None, None, "en", "en"),  # English asked for is a choice, not the default
+        (None, "uk", "en", "uk"),
+        ("ro", "uk", "en", "ro"),
+    ],
+)
+def test_the_visitors_choice_is_none_unless_the_request_names_a_shipped_language(
+    query: str | None, cookie: str | None, header: str | None, expected: str | None
+) -> None:
+    assert i18n.visitor_choice(query=query, cookie=cookie, accept_language=header) == expected
+
+
 def test_gettext_follows_the_current_locale() -> None:
     token = i18n.set_locale("el")
     try:

@@ -4,8 +4,9 @@ The same steps, in the same order, as the workspace home's "Set up your shop" pa
 (:mod:`portal.setup_status`), each with the API operation that does it. Titles and
 explanations come in the language the request asks for, chosen as for every request
 (:class:`~portal.web.middleware.LocaleMiddleware`: ``?lang=``, then ``Accept-Language``;
-English, like the API's other messages, when it names none of the portal's), with the
-answer's ``Content-Language`` saying which.
+English, like the API's other messages, when it names none of the portal's: the shop's
+own language is a fallback of its customer pages only, ``portal.web.shop_language``), with
+the answer's ``Content-Language`` saying which.
 """
 
 from __future__ import annotations

@@ -35,9 +35,11 @@ async def _customer(request: Request) -> Customer | None:
 
 
 def _render(request: Request, locale: str, context: dict[str, Any], status_code: int) -> Response:
-    """Render in ``locale`` throughout: the page's own words and the layout around them."""
+    """Render in ``locale`` throughout: the page's own words and the layout around them
+    (and its ``Content-Language``, which follows the request's state)."""
     templates: Jinja2Templates = request.app.state.templates
     token = i18n.set_locale(locale)
+    request.state.locale = locale
     try:
         return templates.TemplateResponse(
             request,

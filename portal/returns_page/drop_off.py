@@ -18,6 +18,7 @@ from portal.models.returns import ReturnState as S
 from portal.returns import labels
 from portal.returns_page import rendering, wording
 from portal.returns_page.follow import data_uri
+from portal.web.shop_language import use_shop_language
 
 PAGE = "returns/_drop_off.html"
 #: The code no longer stands for a parcel to accept.
@@ -50,6 +51,7 @@ async def drop_off(request: Request) -> Response:
         )
         return _problem(request, message, 410)
     merchant = await Merchant.get(id=row.merchant_id)
+    use_shop_language(request, merchant.default_locale)
     items = await ReturnItem.filter(return_request_id=row.id).exclude(resolution="keep_item")
     context = {
         "row": row,

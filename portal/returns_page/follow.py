@@ -36,6 +36,7 @@ from portal.returns_page import access, presenter, rendering, wording
 from portal.returns_page.lookup_form import lookup_step
 from portal.returns_page.orders import merchant_of
 from portal.tracking import accounts
+from portal.web.shop_language import use_language_of_shop
 
 RETURN = "returns/_return.html"
 DROP_OFF_METHODS = frozenset({"drop_off_label", "drop_off_qr"})
@@ -179,6 +180,8 @@ async def _accessible(request: Request) -> tuple[ReturnRequest | None, Order | N
         else None
     )
     order = await Order.get(id=row.order_id) if row else None
+    if row is not None:
+        await use_language_of_shop(request, row.merchant_id)
     return row, order
 
 

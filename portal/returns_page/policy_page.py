@@ -16,6 +16,7 @@ from portal.models import Merchant, Order, ReturnPolicy
 from portal.returns import policy
 from portal.returns_page import presenter, rendering, wording
 from portal.tracking_page.lookup import merchant_by_slug
+from portal.web.shop_language import use_shop_language
 
 PAGE = "returns/_policy.html"
 
@@ -88,6 +89,8 @@ async def policy_view(found: ReturnPolicy) -> PolicyView:
 
 async def policy_page(request: Request) -> Response:
     merchant = await merchant_by_slug(request.path_params["slug"])
+    if merchant is not None:
+        use_shop_language(request, merchant.default_locale)
     found = (
         await ReturnPolicy.filter(merchant_id=merchant.id, is_active=True).order_by("-id").first()
         if merchant

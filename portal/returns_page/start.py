@@ -25,6 +25,7 @@ from portal.returns_page.steps import items_step
 from portal.tracking_page import lookup
 from portal.tracking_page.config import config_for
 from portal.tracking_page.views import order_not_found_message
+from portal.web.shop_language import use_language_of_shop, use_shop_language
 
 #: A return in one of these needs nothing more from the customer.
 FINISHED = TERMINAL | {S.RESOLVED}
@@ -32,7 +33,10 @@ FINISHED = TERMINAL | {S.RESOLVED}
 
 async def _shop(request: Request) -> tuple[str | None, Merchant | None]:
     shop = (request.query_params.get("shop") or "")[:64] or None
-    return shop, await lookup.merchant_by_slug(shop)
+    merchant = await lookup.merchant_by_slug(shop)
+    if merchant is not None:  # the shop's own returns page
+        use_shop_language(request, merchant.default_locale)
+    return shop, merchant
 
 
 async def lookup_page(request: Request) -> Response:
@@ -72,6 +76,7 @@ async def find_order(request: Request) -> Response:
             order_number=number,
         )
     access.grant(request, order.id)
+    await use_language_of_shop(request, order.merchant_id)
     open_return = await open_return_of(order)
     if open_return is not None:
         return await _existing_now(request, open_return, order)

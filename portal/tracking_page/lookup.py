@@ -74,7 +74,8 @@ def customer_read(shipment: Shipment) -> CustomerZone | object | None:
 
 class PageMerchant(NamedTuple):
     """What a parcel's page reads of its shop: its brand (``brand_of``), its time zone
-    (``zone_for``) and its slug (the returns link). A plain row: building the whole
+    (``zone_for``), its slug (the returns link) and its language (the page's when the
+    visitor asked for none, ``portal.web.shop_language``). A plain row: building the whole
     Merchant model, five JSON columns decoded, on every uncached page was CPU the page
     never used (benchmarks/README.md, issue 20 item 1)."""
 
@@ -84,6 +85,7 @@ class PageMerchant(NamedTuple):
     #: Read-only: one shop's row is shared by its parcels' pages (``_page_merchant``).
     branding: Mapping[str, Any]
     time_zone: str
+    default_locale: str
 
 
 class PageOrder(NamedTuple):
@@ -262,14 +264,14 @@ _BRANDING = Merchant._meta.fields_map["branding"]
 
 @lru_cache(maxsize=1024)
 def _page_merchant(
-    id: int, slug: str, name: str, branding: str | None, time_zone: str
+    id: int, slug: str, name: str, branding: str | None, time_zone: str, default_locale: str
 ) -> PageMerchant:
     """A shop's row from its columns as read, the branding decoded as the Merchant
     model's JSON field decodes it; remembered by those columns (shops are few, their
     parcels many), so a changed row is a new entry, never a stale one."""
     decoded = _BRANDING.to_python_value(branding)
     read_only = MappingProxyType(decoded if isinstance(decoded, dict) else {})
-    return PageMerchant(id, slug, name, read_only, time_zone)
+    return PageMerchant(id, slug, name, read_only, time_zone, default_locale)
 
 
 def _page_parties(

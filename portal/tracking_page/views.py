@@ -31,6 +31,7 @@ from portal.tracking_page import problem as claim_page
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import config_for
 from portal.tracking_page.lookup import Outcome
+from portal.web.shop_language import use_shop_language
 from portal.web.templating import templates_of
 
 
@@ -143,6 +144,7 @@ async def track(request: Request) -> Response:
         return lookup_page(request, message=not_found_message(), status_code=404, numbers=text)
     shipment = result.shipment
     merchant, order = lookup.parties(shipment)  # read with the shipment
+    use_shop_language(request, merchant.default_locale)
     return await render.shipment_page(
         request,
         shipments=[shipment],
@@ -200,6 +202,7 @@ async def number_status(request: Request) -> Response:
 async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) -> Response:
     await render.refresh_stale(request, config_for(request.app), [shipment])
     merchant, order = lookup.parties(shipment)  # read with the shipment
+    use_shop_language(request, merchant.default_locale)
     [block] = await render.status_blocks(
         request, [shipment], merchant, order, full_signer=tier == "order", status_urls=[url]
     )
@@ -216,6 +219,7 @@ async def _order_page(
     preferences_error: str | None = None,
 ) -> Response:
     merchant = await Merchant.get(id=order.merchant_id)
+    use_shop_language(request, merchant.default_locale)
     shipments = await Shipment.filter(order_id=order.id).order_by("created_at", "id")
     if first is not None:
         shipments = [first, *[s for s in shipments if s.id != first.id]]
@@ -263,6 +267,7 @@ async def _from_token(request: Request) -> Shipment | Response:
     if shipment is None:
         message = _("This tracking link has expired. Look your parcel up below instead.")
         return lookup_page(request, message=message, status_code=410, link_problem=True)
+    use_shop_language(request, shipment.merchant.default_locale)  # before any of its words
     return shipment
 
 

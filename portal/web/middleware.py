@@ -26,10 +26,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+#: ``scope["state"]`` key: True when the visitor's ``?lang=``, cookie or Accept-Language
+#: named a shipped language, False when the language is the default for want of one.
+LOCALE_CHOSEN = "locale_chosen"
+
+
 class LocaleMiddleware:
     """Picks the language (query ``lang``, cookie, Accept-Language, default) for the request.
 
-    A ``?lang=`` choice is remembered in a cookie for a year.
+    A ``?lang=`` choice is remembered in a cookie for a year. Whether the visitor's request
+    chose it is kept in ``scope["state"]["locale_chosen"]``: a page about one shop then
+    falls back to the shop's language instead of English (``portal.web.shop_language``).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -59,10 +66,13 @@ class LocaleMiddleware:
             except Exception:  # a malformed cookie header must not break the page
                 cookies = SimpleCookie()
             cookie = cookies[i18n.COOKIE].value if i18n.COOKIE in cookies else None
-        locale = i18n.negotiate(query=query, cookie=cookie, accept_language=accept_language)
+        chosen = i18n.visitor_choice(query=query, cookie=cookie, accept_language=accept_language)
+        locale = chosen or i18n.DEFAULT_LOCALE
         token = i18n.set_locale(locale)
         remember = i18n.supported(query) is not None and i18n.supported(query) != cookie
-        scope.setdefault("state", {})["locale"] = locale
+        state = scope.setdefault("state", {})
+        state["locale"] = locale
+        state[LOCALE_CHOSEN] = chosen is not None
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -29,6 +29,7 @@ async def _parcels(shop: Shop) -> list[str]:
     abroad = await factories.merchant(
         name='Fox & "Sons" <shop>',
         time_zone="America/New_York",
+        default_locale="ro",  # the page's language when the visitor names none
         branding={
             "accent_color": "#0055ff",
             "support_email": "help@fox.example",
@@ -74,24 +75,25 @@ async def _models(number: str) -> tuple[Merchant, Order | None]:
     return shipment.merchant, shipment.order
 
 
-@pytest.mark.parametrize("lang", ["en", "uk", "el"])
+@pytest.mark.parametrize("lang", ["en", "uk", "el", None])  # None: each shop's own
 async def test_the_page_from_plain_rows_is_the_page_from_the_models(
     tracking_app: Starlette,
     shop: Shop,
     page_config: PageConfig,
     monkeypatch: pytest.MonkeyPatch,
-    lang: str,
+    lang: str | None,
 ) -> None:
     page_config.cache_seconds = 0
     numbers = await _parcels(shop)
     models = {number: await _models(number) for number in numbers}
+    query = f"?lang={lang}" if lang else ""
     paths = [
         path
         for number in numbers
         for path in (
-            f"/track/{number}?lang={lang}",
-            f"/track/{number}/status?lang={lang}",
-            f"/track/{number}?lang={lang}&shop={models[number][0].slug}",
+            f"/track/{number}{query}",
+            f"/track/{number}/status{query}",
+            f"/track/{number}?shop={models[number][0].slug}{query.replace('?', '&')}",
         )
     ]
     async with client_for(tracking_app) as client:  # one visitor: one CSRF token
@@ -111,10 +113,17 @@ async def test_the_page_from_plain_rows_is_the_page_from_the_models(
     for path, rows, orm in zip(paths, from_rows, from_orm, strict=True):
         assert rows.content == orm.content, path
         assert rows.headers.get("etag") == orm.headers.get("etag"), path
+    languages = {
+        path: rows.headers["content-language"] for path, rows in zip(paths, from_rows, strict=True)
+    }
+    assert languages[f"/track/{numbers[1]}{query}"] == (lang or "ro")  # the shop "abroad"
+    assert languages[f"/track/{numbers[-1]}/status{query}"] == (lang or "en")
 
 
 async def test_the_page_rows_carry_the_shop_and_order_as_stored(db: str) -> None:
-    merchant = await factories.merchant(time_zone="Europe/Kyiv", branding={"accent_color": "#123"})
+    merchant = await factories.merchant(
+        time_zone="Europe/Kyiv", branding={"accent_color": "#123"}, default_locale="uk"
+    )
     customer = await factories.customer(merchant, time_zone="Europe/Athens")
     order = await factories.order(merchant, customer=customer, ship_country="GR")
     await factories.shipment(merchant, order=order, tracking_number="SBX00000000001")
@@ -125,7 +134,7 @@ async def test_the_page_rows_carry_the_shop_and_order_as_stored(db: str) -> None
         shop
         == same_shop
         == lookup.PageMerchant(
-            merchant.id, merchant.slug, merchant.name, {"accent_color": "#123"}, "Europe/Kyiv"
+            merchant.id, merchant.slug, merchant.name, {"accent_color": "#123"}, "Europe/Kyiv", "uk"
         )
     )
     assert bought == lookup.PageOrder(order.id, customer.id, "GR") and none is None

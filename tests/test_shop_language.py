@@ -1,0 +1,238 @@
+"""A customer page tied to one shop speaks the shop's language when the visitor names none.
+
+The language is the visitor's ``?lang=``, then the ``lang`` cookie, then Accept-Language;
+a page about one shop's parcel, order or return (found by number, a signed link, a token)
+then falls back to the shop's ``default_locale`` before English. The survey and the
+preferences page speak the language of the customer's messages (itself the customer's,
+else the shop's) unless the visitor picks one from the menu. A page listing several
+shops' parcels keeps English. ``Content-Language`` always names the page's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from carriers.base import Status
+from portal import i18n
+from portal.app import create_app
+from portal.core import links
+from portal.core.links import make_preferences_token, make_tracking_link
+from portal.notifications.base import pick_locale
+from portal.returns.service import Selection, create_return
+from portal.settings import Settings
+from portal.tracking_page.config import PageConfig
+from portal.tracking_page.wording import status_label
+from tests import factories
+from tests.conftest import client_for, make_settings
+from tests.returns_page.helpers import make_shop
+from tests.survey_page.helpers import survey
+from tests.tracking_page.conftest import NOW, CacheClock, FakeRefresh, add_events
+
+_STATUS_URL = re.compile(r'hx-get="([^"]+)"')
+_HTML_LANG = re.compile(r'<html lang="(\w+)"')
+
+
+@dataclass
+class PolishShop:
+    """The pages of one Polish shop's customer, by what they are."""
+
+    slug: str
+    number: str
+    pages: dict[str, str]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: str) -> Settings:
+    return make_settings(tmp_path, database_url=db)
+
+
+@pytest.fixture
+def portal(settings: Settings) -> Starlette:
+    app = create_app(settings, manage_db=False)
+    app.state.tracking_page = PageConfig(
+        poll_seconds=45,
+        refresh=FakeRefresh(),
+        clock=lambda: NOW,
+        cache_seconds=5,
+        cache_clock=CacheClock(),
+    )
+    return app
+
+
+@pytest.fixture
+async def polish(settings: Settings) -> PolishShop:
+    """A shop whose language is Polish, from an empty database: a parcel of an order, its
+    returns, a survey and a customer's preferences."""
+    found = await make_shop(slug="sklep")
+    merchant = found.merchant
+    merchant.default_locale = "pl"
+    await merchant.save(update_fields=["default_locale"])
+    shipment = await factories.shipment(
+        merchant,
+        order=found.order,
+        tracking_number="SBX00000000077",
+        status=Status.IN_TRANSIT,
+        shipped_at=NOW - timedelta(days=2),
+        last_event_at=NOW - timedelta(hours=3),
+    )
+    await add_events(
+        shipment,
+        (NOW - timedelta(days=2), Status.INFO_RECEIVED, "Warszawa"),
+        (NOW - timedelta(hours=3), Status.IN_TRANSIT, "Kraków"),
+    )
+    booked = await create_return(
+        found.order,
+        [Selection(found.tee.id, 1, "refund", "too_small")],
+        method="drop_off_qr",
+        settings=settings,
+    )
+    customer = await factories.customer(merchant)  # no language of her own
+    _, survey_token = await survey(merchant, locale=pick_locale(customer.locale, "pl"))
+    signed = urlsplit(make_tracking_link(settings, shipment)).path
+    start = urlsplit(links.start_url(settings, merchant.id, found.order.id)).path
+    pages = {
+        "tracking page": f"/track/{shipment.tracking_number}",
+        "signed link": signed,
+        "signed link's status": f"{signed}/status",
+        "returns lookup of the shop": "/returns?shop=sklep",
+        "return policy": "/returns/policy/sklep",
+        "returns start link": start,
+        "return's follow link": urlsplit(
+            links.follow_url(settings, merchant.id, booked.number)
+        ).path,
+        "withdrawal link": urlsplit(
+            links.withdrawal_url(settings, merchant.id, found.order.id)
+        ).path,
+        "survey": f"/s/{survey_token}",
+        "preferences": f"/unsubscribe/{make_preferences_token(settings, customer.id)}",
+    }
+    return PolishShop("sklep", shipment.tracking_number, pages)
+
+
+@pytest.fixture
+async def visitor(portal: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(portal) as client:
+        yield client
+
+
+def _with_lang(path: str, lang: str | None) -> str:
+    if lang is None:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+def _in_language(locale: str, words: str) -> str:
+    token = i18n.set_locale(locale)
+    try:
+        return i18n.gettext(words)
+    finally:
+        i18n.reset_locale(token)
+
+
+def _spoken(response: httpx.Response, page: str) -> tuple[int, str, str, str]:
+    """(status, Content-Language, Vary, the language the body is in) of a page."""
+    if "status" in page:  # a fragment: no <html>, its status label in the language
+        words = {
+            code
+            for code in i18n.LOCALES
+            if _in_language(code, status_label(Status.IN_TRANSIT)) in response.text
+        }
+        body = ",".join(sorted(words))
+    else:
+        body = ",".join(_HTML_LANG.findall(response.text))
+    vary = "Accept-Language" if "Accept-Language" in response.headers["vary"] else "-"
+    return response.status_code, response.headers["content-language"], vary, body
+
+
+def _speaks(response: httpx.Response, locale: str, page: str) -> None:
+    assert _spoken(response, page) == (200, locale, "Accept-Language", locale), page
+
+
+#: What each visitor sends, and the language each page answers in.
+VISITORS = {
+    "no Accept-Language": ({}, None, "pl", "pl"),
+    "only unsupported languages": ({"Accept-Language": "de-DE, fr;q=0.8"}, None, "pl", "pl"),
+    "Accept-Language en": ({"Accept-Language": "en-GB, en;q=0.9"}, None, "en", "pl"),
+    "?lang=ro": ({}, "ro", "ro", "ro"),
+    "?lang=ro over Accept-Language en": ({"Accept-Language": "en"}, "ro", "ro", "ro"),
+}
+
+
+@pytest.mark.parametrize("who", list(VISITORS))
+async def test_each_page_of_one_shop_speaks_the_visitors_language_else_the_shops(
+    visitor: httpx.AsyncClient, polish: PolishShop, who: str
+) -> None:
+    headers, lang, expected, messages_language = VISITORS[who]
+    visitor.headers.update(headers)
+    answers, wanted = {}, {}
+    for page, path in polish.pages.items():
+        response = await visitor.get(_with_lang(path, lang), follow_redirects=True)
+        answers[page] = _spoken(response, page)
+        locale = messages_language if page in ("survey", "preferences") else expected
+        wanted[page] = (200, locale, "Accept-Language", locale)
+    assert answers == wanted
+
+
+@pytest.mark.parametrize("who", list(VISITORS))
+async def test_the_tracking_page_and_its_live_fragment_stay_in_one_language(
+    visitor: httpx.AsyncClient, polish: PolishShop, who: str
+) -> None:
+    headers, lang, expected, _ = VISITORS[who]
+    visitor.headers.update(headers)
+    for path in (f"/track/{polish.number}", f"/track/{polish.number}?shop={polish.slug}"):
+        page = await visitor.get(_with_lang(path, lang))
+        _speaks(page, expected, "tracking page")
+        [fragment_url] = _STATUS_URL.findall(page.text)  # as htmx asks for it
+        fragment = await visitor.get(fragment_url.replace("&amp;", "&"))
+        _speaks(fragment, expected, "status fragment")
+
+
+async def test_the_language_menu_of_a_polish_page_leads_to_its_languages(
+    visitor: httpx.AsyncClient, polish: PolishShop
+) -> None:
+    page = await visitor.get(f"/track/{polish.number}")
+    _speaks(page, "pl", "tracking page")
+    menu = dict(re.findall(r'<a href="([^"]+)" hreflang="(\w+)"', page.text))
+    english = next(href for href, code in menu.items() if code == "en")
+    _speaks(await visitor.get(english.replace("&amp;", "&")), "en", "tracking page")
+    # The choice is the visitor's now (its cookie): the shop's language no longer applies.
+    _speaks(await visitor.get(f"/track/{polish.number}"), "en", "tracking page")
+
+
+async def test_the_returns_pages_after_the_start_link_speak_the_shops_language(
+    visitor: httpx.AsyncClient, polish: PolishShop
+) -> None:
+    items = await visitor.get(polish.pages["returns start link"])
+    assert items.status_code == 303
+    order_page = items.headers["location"]
+    _speaks(await visitor.get(order_page), "pl", "returns items")
+    visitor.headers["Accept-Language"] = "ru"
+    _speaks(await visitor.get(order_page), "ru", "returns items")
+
+
+async def test_a_list_of_several_shops_parcels_keeps_english(
+    visitor: httpx.AsyncClient, polish: PolishShop
+) -> None:
+    other = await factories.shipment(await factories.merchant(default_locale="uk"))
+    listed = await visitor.get(f"/track?number={polish.number},{other.tracking_number}")
+    assert listed.status_code == 200
+    assert listed.headers["content-language"] == "en"
+    assert _HTML_LANG.findall(listed.text) == ["en"]
+
+
+async def test_a_shop_language_the_portal_does_not_ship_falls_back_to_english(
+    visitor: httpx.AsyncClient,
+) -> None:
+    shipment = await factories.shipment(await factories.merchant(default_locale="de"))
+    page = await visitor.get(f"/track/{shipment.tracking_number}")
+    assert page.headers["content-language"] == "en"
+    assert _HTML_LANG.findall(page.text) == ["en"]
