@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 
 from portal import db
 from portal.http import build_client
@@ -22,6 +21,7 @@ from portal.web import errors
 from portal.web.csrf import CSRFMiddleware
 from portal.web.middleware import LocaleMiddleware, SecurityHeadersMiddleware
 from portal.web.routes import build_routes
+from portal.web.sessions import SessionMiddleware
 from portal.web.templating import build_templates
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from carriers.base import Status
+from carriers.base import Reason, Status
 from portal.models import Merchant, Order, Shipment
+from portal.models.tracking import Direction
 from portal.tracking_page import lookup
 from portal.tracking_page.config import PageConfig
 from tests import factories
@@ -142,3 +143,57 @@ async def test_the_page_rows_carry_the_shop_and_order_as_stored(db: str) -> None
     assert plain.shipment is not None
     assert lookup.parties(plain.shipment) == (plain.shipment.merchant, plain.shipment.order)
     assert isinstance(plain.shipment.merchant, Merchant)
+
+
+def _as_read(model: Any) -> dict[str, tuple[Any, type, str]]:
+    """Each column's value, its type and, for a date-time, its zone's name, as the
+    model holds them."""
+    return {
+        name: (value, type(value), repr(getattr(value, "tzinfo", None)))
+        for name in type(model)._meta.fields_db_projection
+        for value in [getattr(model, name)]
+    }
+
+
+async def test_the_statement_builds_the_models_the_orm_builds(db: str) -> None:
+    merchant = await factories.merchant(time_zone="Europe/Kyiv")
+    customer = await factories.customer(merchant, time_zone="Europe/Athens")
+    order = await factories.order(merchant, customer=customer, ship_country="GR")
+    at = NOW.replace(microsecond=123456)
+    every_time = {
+        name: at - timedelta(hours=n)
+        for n, name in enumerate(
+            (
+                "eta_window_start",
+                "eta_window_end",
+                "last_polled_at",
+                "next_poll_at",
+                "shipped_at",
+                "delivered_at",
+                "pickup_deadline",
+                "last_event_at",
+                "refresh_lease_until",
+            )
+        )
+    }
+    full = await factories.shipment(
+        merchant,
+        order=order,
+        tracking_number="SBX00000000011",
+        status=Status.FAILED_ATTEMPT,
+        reason=Reason.RECIPIENT_UNAVAILABLE,
+        direction=Direction.RETURN,
+        pickup_point={"id": "KRA01M", "name": "Locker"},
+        **every_time,
+    )
+    bare = await factories.shipment(merchant, tracking_number="SBX00000000012")
+    for shipment in (full, bare):
+        orm = await Shipment.get(id=shipment.id).select_related("merchant", "order")
+        [page] = await lookup.find_by_numbers([shipment.tracking_number], with_events=True)
+        [listed] = await lookup.find_by_numbers([shipment.tracking_number])
+        assert page.shipment is not None and listed.shipment is not None
+        assert _as_read(page.shipment) == _as_read(listed.shipment) == _as_read(orm)
+        assert _as_read(listed.shipment.merchant) == _as_read(orm.merchant)
+        if orm.order is not None:
+            assert _as_read(listed.shipment.order) == _as_read(orm.order)
+    assert _as_read(orm)["reason"][0] is None and full.reason is Reason.RECIPIENT_UNAVAILABLE
