@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 import pytest
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.applications import Starlette
@@ -69,10 +67,3 @@ async def test_a_cookie_set_by_either_middleware_is_read_by_the_other(
         assert read.text == "2"
         read = await ours.get("/", headers={"cookie": f"portal_session={their_cookie}"})
         assert read.text == "2"
-
-
-@pytest.mark.parametrize("key", [b"", b"k" * 20, b"k" * 64, b"k" * 65, bytes(range(200))])
-def test_its_hmac_is_hmac_sha1_for_every_key_length(key: bytes) -> None:
-    signer = SessionSigner(SECRET)
-    for value in (b"", b"value", bytes(range(256)) * 3):
-        assert signer.algorithm.get_signature(key, value) == hmac.digest(key, value, "sha1")

@@ -5,15 +5,15 @@ from the secret (SHA-1 of salt, ``signer`` and the secret) on every signature, t
 Python-level ``sha1`` wrapper that sends ``hmac`` down its pure-Python path. A first
 visit to the tracking page sets the cookie (its CSRF token), and that was about 20 µs
 of the page's CPU under load (benchmarks/README.md, issue 20 item 1). The signer here
-derives the key once per secret and keeps that key's two padded SHA-1 states, copied
-for each signature: the same HMAC-SHA1, key and bytes, so cookies signed either way are
-read by both.
+derives the key once per secret and signs with OpenSSL's one-shot HMAC-SHA1: the same
+algorithm, key and bytes, so cookies signed either way are read by both.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+import hmac
+from typing import Literal
 
 import itsdangerous
 from itsdangerous.encoding import want_bytes
@@ -22,30 +22,15 @@ from starlette.datastructures import Secret
 from starlette.middleware.sessions import SessionMiddleware as StarletteSessionMiddleware
 from starlette.types import ASGIApp
 
-#: HMAC's pads (RFC 2104), each key byte XOR-ed with 0x36 (inner) or 0x5C (outer).
-_INNER = bytes(b ^ 0x36 for b in range(256))
-_OUTER = bytes(b ^ 0x5C for b in range(256))
-_BLOCK = hashlib.sha1().block_size
-
 
 class _HmacSha1(HMACAlgorithm):
-    """itsdangerous' HMAC-SHA1 from the key's padded hash states, made once per key
-    (the derived keys: one per secret) and copied per signature."""
+    """itsdangerous' HMAC-SHA1, in one OpenSSL call."""
 
     def __init__(self) -> None:
         super().__init__(hashlib.sha1)
-        self._keyed: dict[bytes, tuple[Any, Any]] = {}
 
     def get_signature(self, key: bytes, value: bytes) -> bytes:
-        keyed = self._keyed.get(key)
-        if keyed is None:
-            padded = (hashlib.sha1(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
-            keyed = hashlib.sha1(padded.translate(_INNER)), hashlib.sha1(padded.translate(_OUTER))
-            self._keyed[key] = keyed
-        inner, outer = keyed[0].copy(), keyed[1].copy()
-        inner.update(value)
-        outer.update(inner.digest())
-        return outer.digest()
+        return hmac.digest(key, value, "sha1")
 
 
 class SessionSigner(itsdangerous.TimestampSigner):
