@@ -14,12 +14,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from portal import events, i18n
-from portal.core.links import make_tracking_link
+from portal.core.links import make_short_tracking_link, make_tracking_link
 from portal.event_catalogue import CLAIM_KINDS, CLAIM_STATES
 from portal.i18n import lazy
 from portal.models import Channel, Claim, DomainEvent, Shipment
 from portal.notifications.base import pick_locale
-from portal.notifications.composer import Family, Message, compose
+from portal.notifications.composer import SHORT_LINK_CHANNELS, Family, Message, compose
 from portal.notifications.context import PARTY_VARIABLES, carrier_name
 from portal.notifications.templates import TemplateSource, file_default
 from portal.returns.messages import money
@@ -66,7 +66,9 @@ def context(
         "replacement_carrier": carrier_name(replacement.carrier_key, locale) if replacement else "",
         "refund_amount": money(claim.refund_amount, step.currency, locale),
         "message": (claim.rejection_reason or "").strip(),
-        "tracking_link": make_tracking_link(settings, replacement or step.shipment),
+        "tracking_link": (
+            make_short_tracking_link if channel in SHORT_LINK_CHANNELS else make_tracking_link
+        )(settings, replacement or step.shipment),
     }
 
 

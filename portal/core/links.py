@@ -9,15 +9,21 @@ The drop-off code on a return label stays with the label (``portal.returns.label
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired
 
+from portal.core import short_tokens
 from portal.core.signing import id_pair, id_tokens, is_id, serializer, timed_serializer
 from portal.settings import Settings
 
 TRACK_SALT = "track-link"
+#: The short tracking token of a text message: ``<shipment id>.<issued>.<mac>``, ids and
+#: time in base 36 (an itsdangerous token's signature is 27 characters, never 14).
+TRACK_SHORT_PURPOSE = "track-link-sms"
+_SHORT_TRACKING = re.compile(r"([0-9a-z]{1,13})\.([0-9a-z]{1,8}\.[A-Za-z0-9_-]{14})")
 UNSUBSCRIBE_SALT = "notification-preferences"
 TRACK_PATH = "/t"
 PREFERENCES_PATH = "/unsubscribe"  # CSRF-exempt in portal.web.csrf (RFC 8058 POSTs)
@@ -55,8 +61,24 @@ def make_tracking_link(settings: Settings, shipment: Any) -> str:
     return f"{settings.public_base_url}{TRACK_PATH}/{token}"
 
 
+def make_short_tracking_link(settings: Settings, shipment: Any) -> str:
+    """``{public_base_url}/t/<short token>`` for a text message: 14 to 18 characters
+    shorter than :func:`make_tracking_link` (a truncated HMAC,
+    :mod:`portal.core.short_tokens`), and expiring the same way, from when it was made."""
+    code = short_tokens.timed_mac(settings, TRACK_SHORT_PURPOSE, shipment.id)
+    return f"{settings.public_base_url}{TRACK_PATH}/{short_tokens.base36(shipment.id)}.{code}"
+
+
 def read_tracking_link(settings: Settings, token: str, max_age: int | None) -> int | None:
-    """The shipment id in a tracking token, or None when forged, malformed or too old."""
+    """The shipment id in a tracking token (long or short), or None when forged, malformed
+    or too old."""
+    if short := _SHORT_TRACKING.fullmatch(token):
+        shipment_id = short_tokens.from_base36(short[1])
+        if shipment_id is None or not short_tokens.read_timed_mac(
+            settings, TRACK_SHORT_PURPOSE, short[2], shipment_id, max_age=max_age
+        ):
+            return None
+        return shipment_id
     try:
         value = timed_serializer(settings, TRACK_SALT).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):

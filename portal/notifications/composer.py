@@ -183,6 +183,9 @@ def unique_key(
 #: approved template's).
 PAGE_LINKS = ("tracking_link", "return_link", "withdrawal_link", "survey_link")
 LINKS_IN_LANGUAGE = frozenset({Channel.EMAIL, Channel.PUSH})
+#: The channels whose messages carry the short form of a link (tracking, a return's pages):
+#: texts, where every character is read and, for SMS, counted against two segments.
+SHORT_LINK_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
 
 
 def context_for(

@@ -17,13 +17,13 @@ from babel.dates import format_date, format_skeleton, format_time
 
 from carriers.base import PickupKind
 from portal.core import pickup, timezones
-from portal.core.links import make_tracking_link
+from portal.core.links import make_short_tracking_link, make_tracking_link
 from portal.core.opening_hours import localise_hours
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications import phrases
 from portal.notifications.base import DEFAULT_RULES, Trigger, pick_locale
-from portal.notifications.composer import Family, Message
+from portal.notifications.composer import SHORT_LINK_CHANNELS, Family, Message
 from portal.notifications.context import (
     PARTY_VARIABLES,
     carrier_name,
@@ -94,7 +94,9 @@ def shipment_context(
         "status": phrases.status_words(news.status or shipment.status, locale),
         "reason": phrases.reason_words(news.reason, locale),
         "eta": format_eta(eta, locale, short=channel == Channel.SMS),
-        "tracking_link": make_tracking_link(settings, shipment),
+        "tracking_link": (
+            make_short_tracking_link if channel in SHORT_LINK_CHANNELS else make_tracking_link
+        )(settings, shipment),
         "return_link": return_link(settings, message.merchant, message.order),
         "withdrawal_link": withdrawal_link(settings, message.merchant, message.order),
         "missed_date": format_eta(news.missed, locale, short=short),

@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from portal import consent
-from portal.core.links import make_tracking_link
+from portal.core.links import make_short_tracking_link
 from portal.core.phones import to_e164 as _to_e164
 from portal.models import (
     Channel,
@@ -161,7 +161,7 @@ async def _status_reply(settings: Settings, customers: list[Customer], body: str
         )
         if eta := format_eta(shipment.estimated_delivery, locale):
             reply += " " + words["sms_eta"].format(eta=eta)
-        return fit_sms_body(reply, make_tracking_link(settings, shipment))
+        return fit_sms_body(reply, make_short_tracking_link(settings, shipment))
     return None
 
 

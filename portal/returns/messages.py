@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 
 from portal import i18n
@@ -23,10 +23,10 @@ from portal.core import links, timezones
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications.base import pick_locale
-from portal.notifications.composer import Family, Message
+from portal.notifications.composer import SHORT_LINK_CHANNELS, Family, Message
 from portal.notifications.context import PARTY_VARIABLES
 from portal.notifications.templates import TemplateSource, file_default
-from portal.returns import labels
+from portal.returns import labels, short_links
 from portal.settings import Settings
 
 #: Return state reached -> the trigger that tells the customer. ``awaiting_shipment`` (not
@@ -74,6 +74,10 @@ VARIABLES: dict[str, str] = {
     "return_link": lazy("The link to the drop-off code, or to the customer’s return page"),
 }
 
+#: The drop-off day in a text message: day and month in words ("14 декабря", "December 14"),
+#: without the year, which a deadline a few weeks away does not need and an SMS pays for.
+SHORT_DAY = "MMMMd"
+
 #: The button under each e-mail (translated into the customer's language).
 CTA_DROP_OFF = lazy("Show my drop-off code")
 CTA_RETURN = lazy("View my return")
@@ -97,10 +101,21 @@ def money(amount: Decimal | None, currency: str, locale: str) -> str:
     return format_currency(amount, currency, locale=pick_locale(locale))
 
 
-def return_link(settings: Settings, request: Any, merchant: Any, trigger: str) -> str:
-    """The drop-off code once approved; the customer's own return page otherwise."""
+def return_link(
+    settings: Settings, request: Any, merchant: Any, trigger: str, channel: Channel = Channel.EMAIL
+) -> str:
+    """The drop-off code once approved; the customer's own return page otherwise.
+
+    A text message gets the short form of either (:mod:`portal.returns.short_links`), so
+    its words fit two segments in every language; an e-mail keeps the long signed links.
+    """
+    short = channel in SHORT_LINK_CHANNELS
     if trigger == "return_approved":
+        if short:
+            return short_links.DROP_OFF.url(settings, merchant.id, request.number)
         return labels.drop_off_url(settings, merchant.id, request.number)
+    if short:
+        return short_links.FOLLOW.url(settings, merchant.id, request.number)
     return links.follow_url(settings, merchant.id, request.number)
 
 
@@ -129,7 +144,10 @@ def return_context(
             default_time_zone=settings.default_time_zone,
         )
         day = timezones.last_whole_day(expires, zone)
-        drop_off_by = format_date(day, "long", locale=pick_locale(locale))
+        if channel in SHORT_LINK_CHANNELS:  # a text's room is counted
+            drop_off_by = format_skeleton(SHORT_DAY, day, locale=pick_locale(locale))
+        else:
+            drop_off_by = format_date(day, "long", locale=pick_locale(locale))
     return {
         "return_number": request.number,
         "message": message.about.note.strip(),
@@ -137,7 +155,7 @@ def return_context(
         "credit_total": money(request.credit_total, currency, locale),
         "fees_total": money(request.fees_total, currency, locale),
         "drop_off_by": drop_off_by,
-        "return_link": return_link(settings, request, message.merchant, message.trigger),
+        "return_link": return_link(settings, request, message.merchant, message.trigger, channel),
     }
 
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from portal.i18n import _
 from portal.models import Merchant, ReturnItem, ReturnRequest
 from portal.models.returns import ReturnState as S
-from portal.returns import labels
+from portal.returns import labels, short_links
 from portal.returns_page import rendering, wording
 from portal.returns_page.follow import data_uri
 from portal.web.shop_language import use_shop_language
@@ -32,15 +32,33 @@ def _problem(request: Request, message: str, status_code: int) -> Response:
     )
 
 
+def _not_valid(request: Request) -> Response:
+    message = _("This return code is not valid. Ask the customer for their return number.")
+    return _problem(request, message, 404)
+
+
 async def drop_off(request: Request) -> Response:
+    """The long link: on labels, QR codes and e-mails."""
     number = request.path_params["number"][:32]
     found = labels.read_drop_off_token(request.app.state.settings, request.path_params["token"])
     row = None
     if found is not None and found[1] == number:
         row = await ReturnRequest.get_or_none(merchant_id=found[0], number=number)
     if row is None:
-        message = _("This return code is not valid. Ask the customer for their return number.")
-        return _problem(request, message, 404)
+        return _not_valid(request)
+    return await _show(request, row)
+
+
+async def short_drop_off(request: Request) -> Response:
+    """The short link a text message carries (:mod:`portal.returns.short_links`)."""
+    settings, params = request.app.state.settings, request.path_params
+    found = await short_links.DROP_OFF.find(settings, params["number"], params["code"])
+    if found is None:
+        return _not_valid(request)
+    return await _show(request, found)
+
+
+async def _show(request: Request, row: ReturnRequest) -> Response:
     expires = row.label_expires_at
     out_of_date = expires is not None and expires <= datetime.now(UTC)
     state = S(row.state)

@@ -30,7 +30,7 @@ from portal.models import (
     Shipment,
 )
 from portal.models.returns import ReturnState as S
-from portal.returns import labels, return_parcel, service, states
+from portal.returns import labels, return_parcel, service, short_links, states
 from portal.returns.review import ReturnRefused, active_policy
 from portal.returns_page import access, presenter, rendering, wording
 from portal.returns_page.lookup_form import lookup_step
@@ -218,6 +218,17 @@ async def follow_link(request: Request) -> Response:
     row = None
     if found is not None and found[1] == number:
         row = await ReturnRequest.get_or_none(merchant_id=found[0], number=number)
+    return _open(request, row)
+
+
+async def short_follow_link(request: Request) -> Response:
+    """The short link a text message carries (:mod:`portal.returns.short_links`)."""
+    settings, params = request.app.state.settings, request.path_params
+    return _open(request, await short_links.FOLLOW.find(settings, params["number"], params["code"]))
+
+
+def _open(request: Request, row: ReturnRequest | None) -> Response:
+    """The return's page for the link's holder, or the lookup form when the link is bad."""
     if row is None:
         message = _("This returns link is not valid. Find your order below instead.")
         return lookup_step(request, shop=None, merchant=None, message=message, status_code=404)

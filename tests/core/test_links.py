@@ -11,6 +11,7 @@ import time_machine
 
 from portal.core.links import (
     make_preferences_token,
+    make_short_tracking_link,
     make_tracking_link,
     preferences_link,
     read_preferences_token,
@@ -71,3 +72,26 @@ def test_a_preferences_link_names_its_customer(settings: Settings) -> None:
     assert read_preferences_token(settings, _token(link)) == 5
     tracking = _token(make_tracking_link(settings, SimpleNamespace(id=5)))
     assert read_preferences_token(settings, tracking) is None  # salts keep purposes apart
+
+
+def test_a_text_messages_tracking_link_is_short_and_opens_the_same_shipment(
+    settings: Settings,
+) -> None:
+    long, short = (make(settings, SimpleNamespace(id=123456)) for make in (
+        make_tracking_link, make_short_tracking_link))  # fmt: skip
+    assert short.startswith("https://portal.test/t/")
+    assert len(short) <= len(long) - 15
+    assert read_tracking_link(settings, _token(short), max_age=3600) == 123456
+    assert read_tracking_link(settings, _token(long), max_age=3600) == 123456
+
+
+def test_a_short_tracking_link_is_refused_when_altered_or_old(settings: Settings) -> None:
+    with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
+        token = _token(make_short_tracking_link(settings, SimpleNamespace(id=7)))
+    shipment, issued, code = token.split(".")
+    other_code = code[:-1] + ("A" if code[-1] != "A" else "B")
+    for bad in (f"8.{issued}.{code}", f"{shipment}.{issued}.{other_code}", f"{shipment}..{code}"):
+        assert read_tracking_link(settings, bad, max_age=None) is None
+    with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=2), tick=False):
+        assert read_tracking_link(settings, token, max_age=86400) is None
+        assert read_tracking_link(settings, token, max_age=3 * 86400) == 7

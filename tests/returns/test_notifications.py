@@ -21,7 +21,7 @@ from portal.models import (
 from portal.notifications import composer
 from portal.notifications.base import LOCALES
 from portal.notifications.checking import TemplateProblem
-from portal.returns import labels, messages, notifications, queue, service
+from portal.returns import labels, messages, notifications, queue, service, short_links
 from portal.settings import Settings
 from tests import factories
 from tests.admin.returns_helpers import return_for, review_shop
@@ -66,7 +66,8 @@ async def test_approval_sends_email_and_sms_with_the_drop_off_code(
     assert link in email.body_text and link in (email.body_html or "")
     assert "Show my drop-off code" in (email.body_html or "")
     assert "$30.00" in email.body_text
-    assert sms.body_text.endswith(link)
+    assert sms.body_text.endswith(short_links.DROP_OFF.url(settings, shop.id, ret.number))
+    assert link not in sms.body_text  # a text carries the short form (two segments)
     assert sms.recipient == "+48601234567"
 
 
