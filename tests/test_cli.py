@@ -104,7 +104,8 @@ def test_a_merchant_speaks_its_country_s_language_unless_told_otherwise(migrated
     ``--locale`` wins over the country."""
     made = {
         slug: portal(migrated, "merchant", "create", "--slug", slug, "--name", slug, *more)
-        for slug, more in [("pl", ["--country", "PL"]), ("ua", ["--country", "ua", "--time-zone", "Europe/Kyiv"]),
+        for slug, more in [("pl", ["--country", "PL"]),
+                           ("ua", ["--country", "ua", "--time-zone", "Europe/Kyiv"]),
                            ("be", ["--country", "BE"]), ("none", []),
                            ("told", ["--country", "PL", "--locale", "en"])]
     }  # fmt: skip

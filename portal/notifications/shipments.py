@@ -18,7 +18,6 @@ from babel.dates import format_date, format_skeleton, format_time
 from carriers.base import PickupKind
 from portal.core import pickup, timezones
 from portal.core.links import make_short_tracking_link, make_tracking_link
-from portal.core.opening_hours import localise_hours
 from portal.i18n import lazy
 from portal.models import Channel
 from portal.notifications import phrases
@@ -33,6 +32,7 @@ from portal.notifications.context import (
 )
 from portal.notifications.preferences_words import preference_words
 from portal.notifications.templates import TemplateSource, file_default
+from portal.opening_hours import localise_hours
 from portal.settings import Settings
 
 VARIABLES: dict[str, str] = {

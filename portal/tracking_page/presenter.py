@@ -32,11 +32,11 @@ from carriers.base import PickupKind, PickupPoint, Reason, Status
 from portal import i18n
 from portal.carrier_display import carrier_name
 from portal.core import pickup
-from portal.core.opening_hours import localise_hours
 from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
 from portal.models import Customer, Merchant, Order, Shipment
+from portal.opening_hours import localise_hours
 from portal.tracking import cadence
 from portal.tracking_page import wording
 from portal.tracking_page.journey import timeline_html

@@ -133,7 +133,7 @@ async def test_a_parcel_at_its_pvz_has_the_office_with_hours_and_storage_deadlin
 )  # fmt: skip
 def test_an_office_s_week_is_worded_as_adapters_word_hours(days, worded):
     """The days in English abbreviations, so a page words them in its reader's language
-    (portal/core/opening_hours.py), not the office's Russian ``work_time``."""
+    (portal/opening_hours.py), not the office's Russian ``work_time``."""
     office = {"work_time_list": [{"day": d, "time": t} for d, t in days]}
     assert parse.week_hours(office) == worded
 

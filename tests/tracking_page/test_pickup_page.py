@@ -14,8 +14,8 @@ from carriers.base import PickupKind, PickupPoint, Status
 from portal import i18n
 from portal.core import pickup
 from portal.core.links import make_tracking_link
-from portal.core.opening_hours import localise_hours
 from portal.models import Shipment, TrackingEvent
+from portal.opening_hours import localise_hours
 from portal.tracking_page.presenter import map_url, pickup_view
 from tests.tracking_page.conftest import NOW, Shop
 
