@@ -151,7 +151,7 @@ async def test_a_shop_sets_the_eu_right_of_withdrawal_through_the_api(
 ) -> None:
     """Directive 2011/83/EU Art. 9: 14 days at least from delivery of the last item; a
     shop may give longer, and may switch the right on or off whatever its country."""
-    shop = await sign_up(shop_app, "lawful", "Lawful Wear", country="PL")
+    shop = await sign_up(shop_app, "lawful", "Lawful Wear", country="PL", locale="en")
     waybill = dhl_number("340434175")
     async with api_client(shop_app, shop.api_key) as api:
         connected = await api.post(
