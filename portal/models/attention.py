@@ -17,6 +17,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.surveys import Survey
 from portal.models.tracking import Shipment
@@ -57,7 +58,7 @@ class AttentionItem(Model):
     #: ``kind:subject:id:since``: one row per episode.
     episode = fields.CharField(max_length=160)
     #: What the cause said (reason, score, question).
-    detail: dict[str, Any] = fields.JSONField(default=dict)
+    detail: dict[str, Any] = json_field(default=dict)
     opened_at = fields.DatetimeField(auto_now_add=True)
     #: The episode ended on its own (delivered, moving again).
     closed_at = fields.DatetimeField(null=True)

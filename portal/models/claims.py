@@ -9,6 +9,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.orders import Customer, Order
 from portal.models.tracking import Shipment
@@ -55,9 +56,9 @@ class Claim(Model):
     state = fields.CharEnumField(ClaimState, default=ClaimState.SUBMITTED, max_length=16)
     description = fields.TextField(default="")
     #: [{"order_item_id": 1, "sku": "…", "title": "…", "quantity": 1}] the claim is about
-    items: list[dict[str, Any]] = fields.JSONField(default=list)
+    items: list[dict[str, Any]] = json_field(default=list)
     #: Paths under ``settings.var_dir`` (served only to the shop's staff).
-    photo_paths: list[str] = fields.JSONField(default=list)
+    photo_paths: list[str] = json_field(default=list)
     #: The customer stated that the parcel never reached them.
     not_received_statement = fields.BooleanField(default=False)
     locale = fields.CharField(max_length=16, default="en")

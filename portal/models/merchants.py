@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
+
 
 class Merchant(Model):
     """A shop. Every other row belongs to exactly one merchant."""
@@ -16,7 +18,7 @@ class Merchant(Model):
     slug = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
     #: logo_path, primary_color, accent_color, support_email, support_url, support_phone
-    branding: dict[str, Any] = fields.JSONField(default=dict)
+    branding: dict[str, Any] = json_field(default=dict)
     time_zone = fields.CharField(max_length=64, default="UTC")
     default_locale = fields.CharField(max_length=16, default="en")
     quiet_hours_start = fields.CharField(max_length=5, default="21:00")
@@ -27,14 +29,14 @@ class Merchant(Model):
     history_retention_months = fields.IntField(default=13)
     survey_delay_days = fields.IntField(default=2)
     #: {"custom_question": {locale: text}, "wording": {locale: {question_key: text}}}
-    survey_settings: dict[str, Any] = fields.JSONField(default=dict)
+    survey_settings: dict[str, Any] = json_field(default=dict)
     #: trigger -> list of channels, e.g. {"delivered": ["email", "sms"]}
-    notification_rules: dict[str, Any] = fields.JSONField(default=dict)
+    notification_rules: dict[str, Any] = json_field(default=dict)
     #: Channels customers may choose, in the order the shop prefers, a WhatsApp
     #: message without an approved template falls back to the next one. None: e-mail, SMS.
-    channel_order: list[str] | None = fields.JSONField(null=True)
+    channel_order: list[str] | None = json_field(null=True)
     #: Channels quiet hours hold back. None: text messages only (SMS and WhatsApp).
-    quiet_hours_channels: list[str] | None = fields.JSONField(null=True)
+    quiet_hours_channels: list[str] | None = json_field(null=True)
     #: ISO 3166-1 alpha-2 of where the shop is established: EU consumer law applies by
     #: default to a shop in the EU (see ``ReturnPolicy.eu_consumer_law``).
     country = fields.CharField(max_length=2, null=True)

@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.orders import Customer
 from portal.models.tracking import Shipment
@@ -88,7 +89,7 @@ class OutboxMessage(Model):
     error: str | None = fields.TextField(null=True)
     #: What a channel needs beyond the text: a WhatsApp template (``content_sid``,
     #: ``variables``), a web push notification's ``title`` and ``url``.
-    payload: dict[str, Any] | None = fields.JSONField(null=True)
+    payload: dict[str, Any] | None = json_field(null=True)
     #: Set just before the provider is called, cleared with the outcome: a row still
     #: carrying it after its lease lapsed was being sent by an attempt that died.
     attempt_id = fields.CharField(max_length=32, null=True)
@@ -156,7 +157,7 @@ class WhatsAppTemplate(Model):
     trigger = fields.CharField(max_length=64)
     locale = fields.CharField(max_length=16)
     content_sid = fields.CharField(max_length=64)
-    variables: list[str] = fields.JSONField(default=list)
+    variables: list[str] = json_field(default=list)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 
 
@@ -61,12 +62,12 @@ class Order(Model):
     ship_postal_code = fields.CharField(max_length=20, default="")
     ship_country = fields.CharField(max_length=2, default="")
     #: The channels the customer chose for this order's messages (None: the shop's own).
-    channels: list[str] | None = fields.JSONField(null=True)
+    channels: list[str] | None = json_field(null=True)
     #: What the customer paid for standard outbound delivery (refunded on withdrawal).
     shipping_total = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     #: The customer's delivery choice (:mod:`portal.core.delivery_preferences`): home,
     #: locker or pickup point, safe place, instructions, preferred days.
-    delivery_preferences: dict[str, Any] | None = fields.JSONField(null=True)
+    delivery_preferences: dict[str, Any] | None = json_field(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -86,7 +87,7 @@ class ProductVariant(Model):
     product_ref = fields.CharField(max_length=100)
     sku = fields.CharField(max_length=100)
     title = fields.CharField(max_length=300)
-    options: dict[str, Any] = fields.JSONField(default=dict)
+    options: dict[str, Any] = json_field(default=dict)
     price = fields.DecimalField(max_digits=12, decimal_places=2)
     stock = fields.IntField(default=0)
     reserved = fields.IntField(default=0)
@@ -110,7 +111,7 @@ class OrderItem(Model):
     variant_id: int | None
     sku = fields.CharField(max_length=100)
     title = fields.CharField(max_length=300)
-    variant_options: dict[str, Any] = fields.JSONField(default=dict)
+    variant_options: dict[str, Any] = json_field(default=dict)
     quantity = fields.IntField(default=1)
     unit_price = fields.DecimalField(max_digits=12, decimal_places=2)
     final_sale = fields.BooleanField(default=False)

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 
 
@@ -53,7 +54,7 @@ class PlatformConnection(Model):
     #: BaseLinker: the account's order statuses as last read (``[[id, name], …]`` in the
     #: account's order) and when, so the Stores screen's picker does not ask on every
     #: render (:func:`portal.platforms.connections.known_order_statuses`).
-    order_statuses: list[list[str]] | None = fields.JSONField(null=True)
+    order_statuses: list[list[str]] | None = json_field(null=True)
     order_statuses_read_at = fields.DatetimeField(null=True)
     last_sync_at = fields.DatetimeField(null=True)
     #: The newest ``updated_at`` seen by a complete sync: reconciliation restarts there.
@@ -63,7 +64,7 @@ class PlatformConnection(Model):
     last_error: str | None = fields.TextField(null=True)
     last_error_at = fields.DatetimeField(null=True)
     #: [{"topic": "orders/create", "id": "gid://shopify/WebhookSubscription/1"}, ...]
-    webhooks: list[dict[str, Any]] = fields.JSONField(default=list)
+    webhooks: list[dict[str, Any]] = json_field(default=list)
     #: BaseLinker's event journal (``getJournalList``): the last entry read, whether the
     #: account's journal answers (``on``), was found silent (``off``: the merchant was told
     #: once) or is not known yet (None), and when it was last read.
@@ -102,7 +103,7 @@ class PlatformRecord(Model):
     remote_updated_at = fields.DatetimeField(null=True)
     #: What the store says that has no column here: an order's cancellation and refunds,
     #: a parcel's fulfilment id and order id (to write tracking back).
-    data: dict[str, Any] = fields.JSONField(default=dict)
+    data: dict[str, Any] = json_field(default=dict)
 
     class Meta:
         table = "platform_record"
@@ -145,7 +146,7 @@ class PlatformPush(Model):
     kind = fields.CharField(max_length=16)
     #: One push per cause: ``<shipment id>:<status>`` or ``<return id>``.
     dedupe_key = fields.CharField(max_length=100)
-    payload: dict[str, Any] = fields.JSONField(default=dict)
+    payload: dict[str, Any] = json_field(default=dict)
     state = fields.CharEnumField(PushState, default=PushState.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

@@ -14,6 +14,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.tracking import Shipment
 
@@ -103,7 +104,7 @@ class ShipmentPrediction(Model):
     #: The carrier's own date when we predicted, for the side-by-side accuracy figures.
     carrier_eta = fields.DateField(null=True)
     #: Which figures it came from: the level and whether they were the shop's own.
-    basis: dict[str, Any] = fields.JSONField(default=dict)
+    basis: dict[str, Any] = json_field(default=dict)
 
     class Meta:
         table = "shipment_prediction"
@@ -133,7 +134,7 @@ class ShipmentAlert(Model):
     started_at = fields.DatetimeField()
     raised_at = fields.DatetimeField()
     ended_at = fields.DatetimeField(null=True)
-    detail: dict[str, Any] = fields.JSONField(default=dict)
+    detail: dict[str, Any] = json_field(default=dict)
 
     class Meta:
         table = "shipment_alert"

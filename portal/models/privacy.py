@@ -11,6 +11,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 
 
@@ -24,7 +25,7 @@ class Erasure(Model):
     #: "staff:<id>", "api_key:<id>" or "cli"
     actor = fields.CharField(max_length=64)
     #: table -> rows changed
-    counts: dict[str, Any] = fields.JSONField(default=dict)
+    counts: dict[str, Any] = json_field(default=dict)
     erased_at = fields.DatetimeField()
 
     class Meta:

@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from portal.models.columns import nullable_enum
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.orders import Customer, Order, OrderItem, ProductVariant
 from portal.models.tracking import Shipment
@@ -74,21 +75,21 @@ class ReturnPolicy(Model):
     no_scan_margin_days = fields.IntField(default=7)
     #: Allow returns before the carrier's delivery scan ("refuse at the door" shops).
     returns_before_delivery = fields.BooleanField(default=False)
-    ineligible_categories: list[str] = fields.JSONField(default=list)
-    final_sale_categories: list[str] = fields.JSONField(default=list)
-    resolutions: list[str] = fields.JSONField(default=default_resolutions)
+    ineligible_categories: list[str] = json_field(default=list)
+    final_sale_categories: list[str] = json_field(default=list)
+    resolutions: list[str] = json_field(default=default_resolutions)
     store_credit_bonus_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
     keep_item_threshold = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
     return_shipping_fee = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     restocking_fee_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
     #: e.g. {"exchange": true, "reasons": ["damaged", "wrong_item"]}
-    fee_waivers: dict[str, Any] = fields.JSONField(default=dict)
+    fee_waivers: dict[str, Any] = json_field(default=dict)
     #: e.g. {"reasons": [...], "max_value": "100.00", "max_returns_per_customer": 3}
-    auto_approve_rules: dict[str, Any] = fields.JSONField(default=dict)
-    methods: list[str] = fields.JSONField(default=default_methods)
+    auto_approve_rules: dict[str, Any] = json_field(default=dict)
+    methods: list[str] = json_field(default=default_methods)
     label_expiry_days = fields.IntField(default=14)
     #: Where return parcels go: name, line1, line2, city, region, postal_code, country.
-    return_address: dict[str, Any] = fields.JSONField(default=dict)
+    return_address: dict[str, Any] = json_field(default=dict)
     #: "approval" or "receipt": when an exchange reserves stock.
     reserve_stock_at = fields.CharField(max_length=16, default="approval")
     #: Whether EU consumer law (the 14-day right of withdrawal) applies. None follows the
@@ -119,11 +120,11 @@ class ReturnReason(Model):
     parent_id: int | None
     code = fields.CharField(max_length=64)
     #: locale -> label
-    labels: dict[str, Any] = fields.JSONField(default=dict)
+    labels: dict[str, Any] = json_field(default=dict)
     #: The line item categories (``OrderItem.category``) the reason applies to
     #: (empty or null: every category; a reason under a heading with an empty list takes
     #: the heading's). Null for reasons made before the column was (migration 0036).
-    categories: list[str] | None = fields.JSONField(default=list, null=True)
+    categories: list[str] | None = json_field(default=list, null=True)
     requires_photo = fields.BooleanField(default=False)
     requires_comment = fields.BooleanField(default=False)
     waives_fees = fields.BooleanField(default=False)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.orders import Customer
 from portal.models.returns import ReturnRequest
@@ -52,7 +53,7 @@ class Survey(Model):
     return_request_id: int | None
     outcome = fields.CharEnumField(Outcome, max_length=20)
     #: Ordered question keys asked, e.g. ["ces_delivery", "csat_delivery"].
-    questions: list[str] = fields.JSONField(default=list)
+    questions: list[str] = json_field(default=list)
     locale = fields.CharField(max_length=16, default="en")
     #: SHA-256 of the single-use token in the link.
     token_hash = fields.CharField(max_length=64, unique=True)

@@ -10,6 +10,7 @@ from tortoise.models import Model
 
 from carriers.base import Reason, Status
 from portal.models.columns import nullable_enum
+from portal.models.json_field import json_field
 from portal.models.merchants import CarrierAccount, Merchant
 from portal.models.orders import Order
 
@@ -69,7 +70,7 @@ class Shipment(Model):
     #: The locker, shop or post office the parcel goes to or waits at, as the carrier last
     #: described it (:func:`portal.core.pickup.to_json`). It holds the pickup code
     #: when the carrier gives one: only a viewer who proved they are the customer sees it.
-    pickup_point: dict[str, Any] | None = fields.JSONField(null=True)
+    pickup_point: dict[str, Any] | None = json_field(null=True)
     #: Last moment to collect from the pickup point (UTC): a column so reminders can query
     #: it (migration 0011 indexes the shipments that have one).
     pickup_deadline = fields.DatetimeField(null=True)
@@ -143,7 +144,7 @@ class DomainEvent(Model):
     kind = fields.CharField(max_length=64)
     subject_type = fields.CharField(max_length=32)
     subject_id = fields.IntField()
-    payload: dict[str, Any] = fields.JSONField(default=dict)
+    payload: dict[str, Any] = json_field(default=dict)
     occurred_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)

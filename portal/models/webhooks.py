@@ -8,6 +8,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.tracking import DomainEvent
 
@@ -29,7 +30,7 @@ class WebhookEndpoint(Model):
     #: Signing secret, encrypted like carrier credentials.
     secret_encrypted = fields.TextField()
     #: e.g. ["shipment.status_changed", "return.*"]
-    topics: list[str] = fields.JSONField(default=list)
+    topics: list[str] = json_field(default=list)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -53,7 +54,7 @@ class WebhookDelivery(Model):
     )
     event_id: int | None
     topic = fields.CharField(max_length=64)
-    payload: dict[str, Any] = fields.JSONField(default=dict)
+    payload: dict[str, Any] = json_field(default=dict)
     state = fields.CharEnumField(DeliveryState, default=DeliveryState.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

@@ -12,6 +12,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.models.json_field import json_field
 from portal.models.merchants import Merchant
 from portal.models.messaging import OutboxMessage
 from portal.models.orders import Customer, Order
@@ -45,7 +46,7 @@ class Withdrawal(Model):
     name = fields.CharField(max_length=200)
     email = fields.CharField(max_length=254)
     #: [{"order_item_id": 1, "title": "…", "sku": "…", "quantity": 1}, …] as declared
-    items: list[dict[str, Any]] = fields.JSONField(default=list)
+    items: list[dict[str, Any]] = json_field(default=list)
     locale = fields.CharField(max_length=16, default="en")
     submitted_at = fields.DatetimeField()
     submission_key = fields.CharField(max_length=64, unique=True)

@@ -252,3 +252,14 @@ async def test_an_order_without_a_currency_is_in_the_shops_countrys(
 def test_a_bulgarian_order_before_2026_was_in_leva() -> None:
     assert local_currency("BG", date(2025, 12, 31)) == "BGN"
     assert local_currency("BG", date(2026, 1, 1)) == "EUR"
+
+
+async def test_free_form_item_options_keep_what_json_writes(api: httpx.AsyncClient) -> None:
+    """An item's ``variant_options`` is the client's own object: an integer beyond 64 bits
+    is stored as sent, as the standard library writes it (orjson, installed for the store
+    sync, refuses it; the models' JSON columns keep ``json``)."""
+    item = {"sku": "V", "title": "Vase", "variant_options": {"batch": 2**70, "size": "M"}}
+    response = await api.post("/api/v1/orders", json=order(number="A-J", items=[item]))
+    assert response.status_code == 201, response.text
+    [stored] = await OrderItem.filter(order__number="A-J")
+    assert stored.variant_options == {"batch": 2**70, "size": "M"}
