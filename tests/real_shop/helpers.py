@@ -45,7 +45,7 @@ from starlette.applications import Starlette
 from twilio.request_validator import RequestValidator
 
 from portal.core.links import read_tracking_link
-from portal.models import MessageState, OutboxMessage, Role, Shipment
+from portal.models import MessageState, OutboxMessage, ReturnRequest, Role, Shipment
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.webpush import generate_keys
 from portal.tracking.sweep import sweep_until_idle
@@ -53,7 +53,7 @@ from tests import factories
 from tests.admin.helpers import PASSWORD
 from tests.api.conftest import api_client, make_key
 from tests.conftest import client_for
-from tests.notifications.helpers import twilio_payload
+from tests.notifications.helpers import SmtpSink, twilio_payload
 
 ACCOUNT_SID = "AC" + "c" * 32
 AUTH_TOKEN = "scenario-twilio-auth-token"
@@ -300,6 +300,8 @@ class SignedUp:
     owner_email: str
     owner_password: str
     api_key: str
+    #: What ``portal merchant create`` printed (the zone and language it chose, say).
+    merchant_said: str = ""
 
 
 async def portal_run(
@@ -342,21 +344,25 @@ async def sign_up(
     country: str = "",
     locale: str = "",
     time_zone: str = "Europe/Warsaw",
+    password: str = "a long enough password",
 ) -> SignedUp:
     """``portal merchant create``, ``portal user create --role owner`` and ``portal apikey
-    create``: a shop as the operator sets it up, nothing from factories."""
+    create``: a shop as the operator sets it up, nothing from factories. An empty
+    ``country``, ``locale`` or ``time_zone`` is left out of ``merchant create``, which then
+    chooses (the zone and language from the country: what it chose is ``merchant_said``)."""
     settings = app.state.settings
     url, var_dir = settings.database_url, Path(settings.var_dir)
-    shop = ["--slug", slug, "--name", name, "--time-zone", time_zone]
-    await portal_command(url, var_dir, "merchant", "create", *shop,
-                         *(["--country", country] if country else []),
-                         *(["--locale", locale] if locale else []))  # fmt: skip
-    email, password = f"owner@{slug}.test", "a long enough password"
+    made = await portal_command(url, var_dir, "merchant", "create", "--slug", slug,
+                                "--name", name,
+                                *(["--time-zone", time_zone] if time_zone else []),
+                                *(["--country", country] if country else []),
+                                *(["--locale", locale] if locale else []))  # fmt: skip
+    email = f"owner@{slug}.test"
     await portal_command(url, var_dir, "user", "create", "--merchant", slug, "--email", email,
                          "--password", password, "--role", "owner")  # fmt: skip
     printed = await portal_command(url, var_dir, "apikey", "create", "--merchant", slug,
                                    "--name", "checkout")  # fmt: skip
-    return SignedUp(slug, email, password, printed.strip().splitlines()[-1])
+    return SignedUp(slug, email, password, printed.strip().splitlines()[-1], made)
 
 
 async def sign_in_as(staff: httpx.AsyncClient, email: str, password: str) -> str:
@@ -578,3 +584,49 @@ async def add_tested_carrier(
     assert tested.status_code == 200, tested.text
     assert tested.json()["outcome"] == "ok", (carrier, tested.json())
     return account
+
+
+def mails_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
+    """The e-mails the SMTP sink received for ``address``, oldest first."""
+    return [m for m in sink.messages if address in str(m["To"])]
+
+
+def preferences_path_in(text: str) -> str:
+    """The path of the preferences link (``/unsubscribe/<token>``) an e-mail carries,
+    without the punctuation a plain-text line may put after it."""
+    found = re.search(r"https?://\S+/unsubscribe/\S+", text)
+    assert found, f"a link to the preferences page in {text!r}"
+    return httpx.URL(found.group(0).rstrip(">).")).path
+
+
+async def opt_in_on_preferences_page(
+    customer: httpx.AsyncClient,
+    email_text: str,
+    lang: str,
+) -> httpx.Response:
+    """The customer follows the preferences link in ``email_text``, finds the page in her
+    language ``lang`` (``<html lang=…>``) and saves it with e-mail and texts ticked: how a
+    walk's customer agrees to texts. The saved page."""
+    path = preferences_path_in(email_text)
+    form = await customer.get(path)
+    assert form.status_code == 200 and f'<html lang="{lang}"' in form.text, form.text[:300]
+    chosen = {"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
+    saved = await customer.post(path, data=chosen)
+    assert saved.status_code == 200, saved.text
+    return saved
+
+
+async def receive_inspect_resolve(
+    staff: httpx.AsyncClient, token: str, refund: ReturnRequest
+) -> str:
+    """The owner works a one-item return on its screen: receives the parcel, inspects the
+    item (as new) and resolves the return, each step a form post answered with a redirect;
+    the screen's path."""
+    path = f"/admin/returns/{refund.id}"
+    [returned] = await refund.items.all()
+    steps = [("receive", {}), ("inspect", {f"condition_{returned.id}": "as_new"}),
+             ("resolve", {})]  # fmt: skip
+    for step, data in steps:
+        stepped = await staff.post(f"{path}/{step}", data={"csrf_token": token, **data})
+        assert stepped.status_code == 303, (step, stepped.text)
+    return path

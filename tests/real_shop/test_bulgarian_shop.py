@@ -64,6 +64,7 @@ from tests.real_shop.helpers import (
     SignedUp,
     add_tested_carrier,
     csrf_in,
+    opt_in_on_preferences_page,
     parcel_behind,
     plain_text,
     poll_when_due,
@@ -417,15 +418,7 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
             assert shown in page.text, shown
 
         # She agrees to text messages on the preferences page the e-mail links to.
-        prefs = re.search(r"https?://\S+/unsubscribe/\S+", ready)
-        assert prefs, ready
-        prefs_path = httpx.URL(prefs.group(0).rstrip(">).")).path
-        form = await customer.get(prefs_path)
-        assert form.status_code == 200 and '<html lang="bg"' in form.text
-        saved = await customer.post(
-            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
-        )
-        assert saved.status_code == 200, saved.text
+        await opt_in_on_preferences_page(customer, ready, "bg")
 
         # Collected at the office: e-mail and a text (Cyrillic: UCS-2) to her +359 number.
         world.econt.scan(ECONT_NUMBER, COLLECTED)

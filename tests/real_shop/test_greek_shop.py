@@ -68,6 +68,7 @@ from tests.real_shop.helpers import (
     analytics,
     csrf_in,
     drain_outbox,
+    opt_in_on_preferences_page,
     parcel_behind,
     plain_text,
     poll_when_due,
@@ -401,15 +402,7 @@ async def test_a_greek_shopify_shop_with_box_now_acs_returns_and_a_survey(
         assert "Οι ώρες εμφανίζονται στη ζώνη ώρας Αθήνα." in shown
 
         # She agrees to text messages on the preferences page the e-mail links to.
-        prefs = re.search(r"https?://\S+/unsubscribe/\S+", plain_text(mails[-1]))
-        assert prefs, plain_text(mails[-1])
-        prefs_path = httpx.URL(prefs.group(0).rstrip(">).")).path
-        form = await customer.get(prefs_path)
-        assert form.status_code == 200 and '<html lang="el"' in form.text
-        saved = await customer.post(
-            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
-        )
-        assert saved.status_code == 200, saved.text
+        await opt_in_on_preferences_page(customer, plain_text(mails[-1]), "el")
 
         # Collected from the locker: e-mail and a text to her +30 mobile.
         world.boxnow.move("delivered", "delivered", LOCKER, "54623")

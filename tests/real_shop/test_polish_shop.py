@@ -42,8 +42,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,17 +63,21 @@ from tests.platforms.fake_baselinker import BASELINKER_TOKEN, FakeBaseLinker, st
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
-    SignedUp,
+    add_tested_carrier,
     csrf_in,
     drain_outbox,
+    mails_to,
+    opt_in_on_preferences_page,
     parcel_behind,
+    plain_text,
     poll_when_due,
-    portal_command,
+    receive_inspect_resolve,
     sign_in_as,
+    sign_up,
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of, withdraw
+from tests.returns_page.helpers import draft_of, resolve_and_confirm, withdraw
 from tests.survey_page.helpers import tap
 
 pytestmark = pytest.mark.slow  # three `portal` processes and a walk of tens of seconds
@@ -286,31 +288,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         yield outside
 
 
-async def sign_up_polish(app: Starlette) -> tuple[SignedUp, str]:
-    """README, "The `portal` command": the shop with its country alone, its owner and the
-    checkout's API key; what ``merchant create`` printed."""
-    settings = app.state.settings
-    url, var_dir = settings.database_url, Path(settings.var_dir)
-    made = await portal_command(url, var_dir, "merchant", "create", "--slug", SLUG,
-                                "--name", "Sklep u Kasi", "--country", "PL")  # fmt: skip
-    email, password = f"kasia@{SLUG}.test", "wystarczająco długie hasło"
-    await portal_command(url, var_dir, "user", "create", "--merchant", SLUG, "--email", email,
-                         "--password", password, "--role", "owner")  # fmt: skip
-    printed = await portal_command(url, var_dir, "apikey", "create", "--merchant", SLUG,
-                                   "--name", "sklep")  # fmt: skip
-    return SignedUp(SLUG, email, password, printed.strip().splitlines()[-1]), made
-
-
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
-
-
-def mails_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    return [m for m in sink.messages if address in str(m["To"])]
-
-
 # --- the walk ---------------------------------------------------------------------------------
 
 
@@ -318,8 +295,11 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
     shop_app: Starlette, world: World, smtp_sink: SmtpSink
 ) -> None:
     settings = shop_app.state.settings
-    shop, made = await sign_up_polish(shop_app)
-    assert "time zone Europe/Warsaw" in made, made
+    # README, "The `portal` command": the shop with its country alone (no time zone, no
+    # language), its owner and the checkout's API key.
+    shop = await sign_up(shop_app, SLUG, "Sklep u Kasi", country="PL", time_zone="",
+                         password="wystarczająco długie hasło")  # fmt: skip
+    assert "time zone Europe/Warsaw" in shop.merchant_said, shop.merchant_said
 
     async with (
         api_client(shop_app, shop.api_key) as api,
@@ -332,18 +312,11 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         # docs/api.md, "Carrier accounts": InPost's ShipX token, DPD Polska's Info Services
         # login and Poczta Polska's public tracking account, each tried on a number that
         # does not exist.
-        for key, name, credentials in [
-            ("inpost", "InPost", {"api_token": SHIPX_TOKEN}),
-            ("dpd_pl", "DPD Polska", {"login": DPD_LOGIN, "password": DPD_PASSWORD}),
-            ("poczta_polska", "Poczta Polska", {}),
-        ]:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": key, "name": name, "credentials": credentials},
-            )
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.json()["outcome"] == "ok", (key, tested.json())
+        await add_tested_carrier(api, "inpost", "InPost", {"api_token": SHIPX_TOKEN})
+        await add_tested_carrier(
+            api, "dpd_pl", "DPD Polska", {"login": DPD_LOGIN, "password": DPD_PASSWORD}
+        )
+        await add_tested_carrier(api, "poczta_polska", "Poczta Polska", {})
 
         # docs/api.md, "Settings": the command gave the country's zone and language.
         patched = await api.patch(
@@ -476,15 +449,7 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         assert "ready_to_pickup" not in page.text and "sent_from_sorting_center" not in page.text
 
         # She agrees to texts on the preferences page the e-mail links to.
-        prefs = re.search(r"https?://\S+/unsubscribe/\S+", ready)
-        assert prefs, ready
-        prefs_path = httpx.URL(prefs.group(0).rstrip(">).")).path
-        form = await customer.get(prefs_path)
-        assert form.status_code == 200 and '<html lang="pl"' in form.text
-        saved = await customer.post(
-            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
-        )
-        assert saved.status_code == 200, saved.text
+        await opt_in_on_preferences_page(customer, ready, "pl")
 
         # Collected: an e-mail and a text to her +48 number.
         world.shipx.reach(LOCKER_NUMBER, "delivered.json")
@@ -523,19 +488,16 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
             files={"unused": ("", b"", "application/octet-stream")},
         )  # fmt: skip
         assert options.status_code == 200, options.text
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{jumper.id}": "refund", "method": "drop_off_qr"},
+
+        def in_zloty(review: str) -> None:
+            assert "129,00\xa0zł" in review and "PLN" not in review
+
+        number = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{jumper.id}": "refund", "method": "drop_off_qr"},
+            check_review=in_zloty,
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        assert "129,00\xa0zł" in review.text and "PLN" not in review.text
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{number}?new=1")
         assert booked.status_code == 200 and '<html lang="pl"' in booked.text
         refund = await ReturnRequest.get()
         assert (refund.refund_total, refund.currency) == (Decimal("129.00"), "PLN")
@@ -562,13 +524,7 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         queue = await staff.get("/admin/returns")
         assert '<html lang="pl"' in queue.text and refund.number in queue.text
         assert "129,00\xa0zł" in queue.text and "Zły rozmiar" in queue.text
-        path = f"/admin/returns/{refund.id}"
-        [returned] = await refund.items.all()
-        steps = [("receive", {}), ("inspect", {f"condition_{returned.id}": "as_new"}),
-                 ("resolve", {})]  # fmt: skip
-        for step, data in steps:
-            stepped = await staff.post(f"{path}/{step}", data={"csrf_token": token, **data})
-            assert stepped.status_code == 303, (step, stepped.text)
+        await receive_inspect_resolve(staff, token, refund)
         await drain_outbox(shop_app, http)
         refund = await ReturnRequest.get()
         assert refund.state == "resolved"

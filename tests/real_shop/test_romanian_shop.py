@@ -57,6 +57,7 @@ from tests.real_shop.helpers import (
     add_tested_carrier,
     csrf_in,
     drain_outbox,
+    opt_in_on_preferences_page,
     parcel_behind,
     plain_text,
     poll_when_due,
@@ -304,15 +305,7 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         assert EASYBOX in page.text
 
         # She agrees to text messages on the preferences page the e-mail links to.
-        prefs = re.search(r"https?://\S+/unsubscribe/\S+", plain_text(mails[-1]))
-        assert prefs, plain_text(mails[-1])
-        prefs_path = httpx.URL(prefs.group(0).rstrip(">).")).path
-        form = await customer.get(prefs_path)
-        assert form.status_code == 200 and '<html lang="ro"' in form.text
-        saved = await customer.post(
-            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
-        )
-        assert saved.status_code == 200, saved.text
+        await opt_in_on_preferences_page(customer, plain_text(mails[-1]), "ro")
 
         # Delivered: e-mail and a text to her +40 number.
         world.sameday.scan(AWB, sameday_scan("delivered.json", 9))

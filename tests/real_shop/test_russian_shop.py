@@ -43,7 +43,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,17 +67,22 @@ from tests.platforms.fakes import FakePresta, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
     FakeTwilio,
+    add_tested_carrier,
     csrf_in,
     drain_outbox,
+    mails_to,
+    opt_in_on_preferences_page,
     parcel_behind,
+    plain_text,
     poll_when_due,
     portal_run,
+    receive_inspect_resolve,
     sign_in_as,
     sign_up,
     tracking_link_in,
     worker_pass,
 )
-from tests.returns_page.helpers import draft_of
+from tests.returns_page.helpers import draft_of, resolve_and_confirm
 from tests.survey_page.helpers import tap
 
 pytestmark = pytest.mark.slow  # four `portal` processes and a walk of tens of seconds
@@ -310,16 +314,6 @@ def world() -> Iterator[World]:
     clear_office_cache()
 
 
-def plain_text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
-
-
-def mails_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    return [m for m in sink.messages if address in str(m["To"])]
-
-
 # --- the walk -------------------------------------------------------------------------------
 
 
@@ -355,18 +349,12 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         carriers = {c["key"]: c for c in (await api.get("/api/v1/carriers")).json()["data"]}
         assert set(carriers["cdek"]["credential_fields"]) == {"client_id", "client_secret"}
         assert set(carriers["russian_post"]["credential_fields"]) == {"login", "password"}
-        for key, name, credentials in [
-            ("cdek", "СДЭК", {"client_id": CDEK_ID, "client_secret": CDEK_SECRET}),
-            ("russian_post", "Почта России", {"login": RP_LOGIN, "password": RP_PASSWORD}),
-        ]:
-            account = await api.post(
-                "/api/v1/carrier-accounts",
-                json={"carrier": key, "name": name, "credentials": credentials},
-            )
-            assert account.status_code == 201, account.text
-            tested = await api.post(f"/api/v1/carrier-accounts/{account.json()['id']}/test")
-            assert tested.status_code == 200, tested.text
-            assert tested.json()["outcome"] == "ok", (key, tested.json())
+        await add_tested_carrier(
+            api, "cdek", "СДЭК", {"client_id": CDEK_ID, "client_secret": CDEK_SECRET}
+        )
+        await add_tested_carrier(
+            api, "russian_post", "Почта России", {"login": RP_LOGIN, "password": RP_PASSWORD}
+        )
 
         # docs/api.md, "Settings": support contact, texts for the point and the delivery,
         # no quiet hours.
@@ -504,15 +492,7 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert "Время указано в часовом поясе Москва." in page.text
 
         # She agrees to text messages on the preferences page the e-mail links to.
-        prefs = re.search(r"https?://\S+/unsubscribe/\S+", text)
-        assert prefs, text
-        prefs_path = httpx.URL(prefs.group(0)).path
-        form = await customer.get(prefs_path)
-        assert form.status_code == 200 and '<html lang="ru"' in form.text
-        saved = await customer.post(
-            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
-        )
-        assert saved.status_code == 200, saved.text
+        await opt_in_on_preferences_page(customer, text, "ru")
 
         # Collected: an e-mail and a text to her +7 number, in Russian (UCS-2).
         world.cdek.reach(PVZ_NUMBER, "journey.json")
@@ -561,19 +541,16 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert options.status_code == 200, options.text
         method = re.search(r'name="method" value="(\w+)"', options.text)
         assert method, options.text
-        review = await customer.post(
-            f"/returns/orders/{db_order.id}/options",
-            data={"csrf_token": csrf_in(options.text), "draft": draft_of(options.text),
-                  f"resolution-{sweater.id}": "refund", "method": method.group(1)},
+
+        def in_roubles(review: str) -> None:
+            assert "1\xa0290,00\xa0₽" in review and "RUB" not in review
+
+        number = await resolve_and_confirm(
+            customer, f"/returns/orders/{db_order.id}", options.text,
+            {f"resolution-{sweater.id}": "refund", "method": method.group(1)},
+            check_review=in_roubles,
         )  # fmt: skip
-        assert review.status_code == 200, review.text
-        assert "1\xa0290,00\xa0₽" in review.text and "RUB" not in review.text
-        done = await customer.post(
-            f"/returns/orders/{db_order.id}/confirm",
-            data={"csrf_token": csrf_in(review.text), "draft": draft_of(review.text)},
-        )
-        assert done.status_code == 303, done.text
-        booked = await customer.get(done.headers["location"])
+        booked = await customer.get(f"/returns/{number}?new=1")
         assert booked.status_code == 200 and '<html lang="ru"' in booked.text
         refund = await ReturnRequest.get()
         assert (refund.refund_total, refund.currency) == (Decimal("1290.00"), "RUB")
@@ -586,13 +563,7 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         queue = await staff.get("/admin/returns")
         assert '<html lang="ru"' in queue.text and refund.number in queue.text
         assert "Не подошёл размер" in queue.text and "1\xa0290,00\xa0₽" in queue.text
-        path = f"/admin/returns/{refund.id}"
-        [returned] = await refund.items.all()
-        steps = [("receive", {}), ("inspect", {f"condition_{returned.id}": "as_new"}),
-                 ("resolve", {})]  # fmt: skip
-        for step, data in steps:
-            moved = await staff.post(f"{path}/{step}", data={"csrf_token": token, **data})
-            assert moved.status_code == 303, (step, moved.text)
+        path = await receive_inspect_resolve(staff, token, refund)
         await drain_outbox(shop_app, http)
         refund = await ReturnRequest.get()
         assert refund.state == "resolved"

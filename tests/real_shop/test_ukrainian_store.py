@@ -41,7 +41,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,9 +69,13 @@ from tests.real_shop.helpers import (
     add_tested_carrier,
     csrf_in,
     drain_outbox,
+    mails_to,
+    opt_in_on_preferences_page,
     parcel_behind,
     plain_text,
     poll_when_due,
+    preferences_path_in,
+    receive_inspect_resolve,
     sign_in_as,
     sign_up,
     tracking_link_in,
@@ -283,10 +286,6 @@ def ukrainian_order(
     return order
 
 
-def mails_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
-    return [m for m in sink.messages if address in str(m["To"])]
-
-
 # --- the walk -------------------------------------------------------------------------------
 
 
@@ -427,15 +426,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         assert "Час показано в часовому поясі Київ." in page.text, "the zone by its city"
 
         # She agrees to text messages on the preferences page the e-mail links to.
-        prefs = re.search(r"https?://\S+/unsubscribe/\S+", text)
-        assert prefs, text
-        prefs_path = httpx.URL(prefs.group(0)).path
-        form = await customer.get(prefs_path)
-        assert form.status_code == 200 and '<html lang="uk"' in form.text
-        saved = await customer.post(
-            prefs_path, data={"form": "preferences", "email_opt_in": "1", "sms_opt_in": "1"}
-        )
-        assert saved.status_code == 200, saved.text
+        await opt_in_on_preferences_page(customer, text, "uk")
 
         # Collected: an e-mail and a text to her +380 number, in Ukrainian (UCS-2), the
         # store's order gets a note in the shop's language.
@@ -492,13 +483,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
         token = await sign_in_as(staff, shop.owner_email, shop.owner_password)
         queue = await staff.get("/admin/returns")
         assert refund.number in queue.text
-        path = f"/admin/returns/{refund.id}"
-        [returned] = await refund.items.all()
-        steps = [("receive", {}), ("inspect", {f"condition_{returned.id}": "as_new"}),
-                 ("resolve", {})]  # fmt: skip
-        for step, data in steps:
-            done = await staff.post(f"{path}/{step}", data={"csrf_token": token, **data})
-            assert done.status_code == 303, (step, done.text)
+        await receive_inspect_resolve(staff, token, refund)
         await drain_outbox(shop_app, http)
         refund = await ReturnRequest.get()
         assert refund.state == "resolved"
@@ -582,9 +567,7 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
             assert '<html lang="ru"' in (await sofia.get(f"{link}?lang=ru")).text
             assert '<html lang="ru"' in (await sofia.get(link)).text
             # Messages stay Ukrainian until she chooses Russian on the preferences page.
-            prefs = re.search(r"https?://\S+/unsubscribe/\S+", plain_text(sofia_mail))
-            assert prefs
-            prefs_path = httpx.URL(prefs.group(0)).path
+            prefs_path = preferences_path_in(plain_text(sofia_mail))
             form = await sofia.get(f"{prefs_path}?lang=ru")
             assert '<option value="uk" lang="uk" selected>' in form.text
             chosen = {"form": "preferences", "email_opt_in": "1", "language": "ru"}
