@@ -630,3 +630,36 @@ async def receive_inspect_resolve(
         stepped = await staff.post(f"{path}/{step}", data={"csrf_token": token, **data})
         assert stepped.status_code == 303, (step, stepped.text)
     return path
+
+
+#: Settings a walk's shop shares: texts for the pickup point and the delivery besides the
+#: e-mails, and no quiet hours (the walks' shops text around the clock).
+TEXTS_AROUND_THE_CLOCK: dict[str, Any] = {
+    "quiet_hours_start": "00:00",
+    "quiet_hours_end": "00:00",
+    "notification_rules": {"ready_for_pickup": ["email", "sms"], "delivered": ["email", "sms"]},
+}
+
+
+async def configure_shop(
+    api: httpx.AsyncClient,
+    *,
+    settings: dict[str, Any],
+    policy: dict[str, Any],
+    reasons: dict[str, dict[str, str]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """docs/api.md, "Settings", "Return reasons" and "Return policy": a new shop sets itself
+    up over the REST API, as every walk does with its own values. ``reasons`` maps each
+    code to its labels by language, created in that order; the policy is the shop's
+    first (201). The settings and the policy as the API answers them; each call's
+    failure names the call."""
+    patched = await api.patch("/api/v1/settings", json=settings)
+    assert patched.status_code == 200, ("PATCH /api/v1/settings", patched.text)
+    for code, labels in reasons.items():
+        made = await api.post("/api/v1/return-reasons", json={"code": code, "labels": labels})
+        assert made.status_code == 201, ("POST /api/v1/return-reasons", code, made.text)
+    answered = await api.patch("/api/v1/return-policy", json=policy)
+    assert answered.status_code == 201, ("PATCH /api/v1/return-policy", answered.text)
+    shown: dict[str, Any] = patched.json()
+    first: dict[str, Any] = answered.json()
+    return shown, first

@@ -60,9 +60,11 @@ from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo, fixture, woo_time
 from tests.real_shop.helpers import (
     MESSAGES_URL,
+    TEXTS_AROUND_THE_CLOCK,
     FakeTwilio,
     SignedUp,
     add_tested_carrier,
+    configure_shop,
     csrf_in,
     opt_in_on_preferences_page,
     parcel_behind,
@@ -321,34 +323,23 @@ async def test_a_bulgarian_woocommerce_shop_with_econt_office_speedy_returns_and
             await add_tested_carrier(api, key, name, {"username": user, "password": password})
 
         # docs/api.md, "Settings": support contact, texts for the office and the delivery.
-        patched = await api.patch(
-            "/api/v1/settings",
-            json={"support_email": "kontakt@magazin-maria.test", "support_phone": "+359 32 600 100",
-                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
-                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
-                                         "delivered": ["email", "sms"]}},
+        # "Return reasons" and "Return policy": reasons in Bulgarian, refunds, returns sent
+        # back to the Plovdiv warehouse.
+        shop_settings, _ = await configure_shop(
+            api,
+            settings={"support_email": "kontakt@magazin-maria.test",
+                      "support_phone": "+359 32 600 100", **TEXTS_AROUND_THE_CLOCK},
+            reasons={"size": {"en": "Wrong size", "bg": "Неподходящ размер"},
+                     "changed_mind": {"en": "Changed my mind", "bg": "Размислих"}},
+            policy={"resolutions": ["refund"], "return_shipping_fee": "3.00",
+                    "auto_approve": {"enabled": True},
+                    "return_address": {"name": "Магазин Мария - Връщания",
+                                       "line1": "бул. Марица 12", "city": "Пловдив",
+                                       "postal_code": "4000", "country": "BG"}},
         )  # fmt: skip
-        assert patched.status_code == 200, patched.text
-        assert (patched.json()["default_locale"], patched.json()["time_zone"]) == (
+        assert (shop_settings["default_locale"], shop_settings["time_zone"]) == (
             "bg", "Europe/Sofia",
         )  # fmt: skip
-
-        # docs/api.md, "Return reasons" and "Return policy": reasons in Bulgarian, refunds,
-        # returns sent back to the Plovdiv warehouse.
-        for code, en, bg in [("size", "Wrong size", "Неподходящ размер"),
-                             ("changed_mind", "Changed my mind", "Размислих")]:  # fmt: skip
-            made = await api.post("/api/v1/return-reasons",
-                                  json={"code": code, "labels": {"en": en, "bg": bg}})  # fmt: skip
-            assert made.status_code == 201, made.text
-        policy = await api.patch(
-            "/api/v1/return-policy",
-            json={"resolutions": ["refund"], "return_shipping_fee": "3.00",
-                  "auto_approve": {"enabled": True},
-                  "return_address": {"name": "Магазин Мария - Връщания",
-                                     "line1": "бул. Марица 12", "city": "Пловдив",
-                                     "postal_code": "4000", "country": "BG"}},
-        )  # fmt: skip
-        assert policy.status_code == 201, policy.text
 
         # docs/platforms.md, "WooCommerce: REST API keys": `portal connect woocommerce`.
         args = argparse.Namespace(platform="woocommerce", merchant="magazin-maria", url=STORE,

@@ -62,10 +62,12 @@ from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import FakeShopify, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
+    TEXTS_AROUND_THE_CLOCK,
     FakeTwilio,
     SignedUp,
     add_tested_carrier,
     analytics,
+    configure_shop,
     csrf_in,
     drain_outbox,
     opt_in_on_preferences_page,
@@ -299,36 +301,25 @@ async def test_a_greek_shopify_shop_with_box_now_acs_returns_and_a_survey(
             await add_tested_carrier(api, carrier, name, credentials)
 
         # docs/api.md, "Settings": support contact, texts for the locker and the delivery,
-        # no quiet hours.
-        patched = await api.patch(
-            "/api/v1/settings",
-            json={"support_email": "info@katastima-eleni.test", "support_phone": "2310 123 456",
-                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
-                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
-                                         "delivered": ["email", "sms"]}},
-        )  # fmt: skip
-        assert patched.status_code == 200, patched.text
-        assert patched.json()["default_locale"] == "el"
-        assert patched.json()["time_zone"] == "Europe/Athens"
-
-        # docs/api.md, "Return reasons" and "Return policy": reasons in Greek, refund or
+        # no quiet hours. "Return reasons" and "Return policy": reasons in Greek, refund or
         # store credit (with a bonus), returns sent back to the Thessaloniki warehouse.
-        for code, en, el in [("size", "Wrong size", "Λάθος μέγεθος"),
-                             ("not_as_pictured", "Not as pictured",
-                              "Διαφορετικό από τη φωτογραφία")]:  # fmt: skip
-            made = await api.post("/api/v1/return-reasons",
-                                  json={"code": code, "labels": {"en": en, "el": el}})  # fmt: skip
-            assert made.status_code == 201, made.text
-        policy = await api.patch(
-            "/api/v1/return-policy",
-            json={"resolutions": ["refund", "store_credit"], "store_credit_bonus_percent": "10",
-                  "return_shipping_fee": "3.50", "auto_approve": {"enabled": True},
-                  "return_address": {"name": "Κατάστημα Ελένη - Επιστροφές",
-                                     "line1": "Μοναστηρίου 150", "city": "Θεσσαλονίκη",
-                                     "postal_code": "546 27", "country": "GR"}},
+        shop_settings, policy = await configure_shop(
+            api,
+            settings={"support_email": "info@katastima-eleni.test",
+                      "support_phone": "2310 123 456", **TEXTS_AROUND_THE_CLOCK},
+            reasons={"size": {"en": "Wrong size", "el": "Λάθος μέγεθος"},
+                     "not_as_pictured": {"en": "Not as pictured",
+                                         "el": "Διαφορετικό από τη φωτογραφία"}},
+            policy={"resolutions": ["refund", "store_credit"],
+                    "store_credit_bonus_percent": "10", "return_shipping_fee": "3.50",
+                    "auto_approve": {"enabled": True},
+                    "return_address": {"name": "Κατάστημα Ελένη - Επιστροφές",
+                                       "line1": "Μοναστηρίου 150", "city": "Θεσσαλονίκη",
+                                       "postal_code": "546 27", "country": "GR"}},
         )  # fmt: skip
-        assert policy.status_code == 201, policy.text
-        assert policy.json()["eu_consumer_law"] is None  # follows the shop's country: GR
+        assert shop_settings["default_locale"] == "el"
+        assert shop_settings["time_zone"] == "Europe/Athens"
+        assert policy["eu_consumer_law"] is None  # follows the shop's country: GR
 
         # docs/platforms.md, "Shopify": `portal connect shopify`.
         args = argparse.Namespace(platform="shopify", merchant="katastima-eleni",

@@ -62,8 +62,10 @@ from tests.platforms import fake_baselinker
 from tests.platforms.fake_baselinker import BASELINKER_TOKEN, FakeBaseLinker, stamp
 from tests.real_shop.helpers import (
     MESSAGES_URL,
+    TEXTS_AROUND_THE_CLOCK,
     FakeTwilio,
     add_tested_carrier,
+    configure_shop,
     csrf_in,
     drain_outbox,
     mails_to,
@@ -318,39 +320,27 @@ async def test_a_polish_baselinker_shop_with_a_paczkomat_dpd_poczta_polska_retur
         )
         await add_tested_carrier(api, "poczta_polska", "Poczta Polska", {})
 
-        # docs/api.md, "Settings": the command gave the country's zone and language.
-        patched = await api.patch(
-            "/api/v1/settings",
-            json={"support_email": SUPPORT, "support_phone": "+48 12 345 67 89",
-                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
-                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
-                                         "delivered": ["email", "sms"]}},
+        # docs/api.md, "Settings": the command gave the country's zone and language. Return
+        # reasons in Polish; the policy: refunds, free returns to the Kraków warehouse, by
+        # QR code in a Paczkomat or with a printed label.
+        shop_settings, policy = await configure_shop(
+            api,
+            settings={"support_email": SUPPORT, "support_phone": "+48 12 345 67 89",
+                      **TEXTS_AROUND_THE_CLOCK},
+            reasons={"size": {"en": "Wrong size", "pl": "Zły rozmiar"},
+                     "quality": {"en": "Not as described", "pl": "Niezgodny z opisem"}},
+            policy={"resolutions": ["refund"], "return_shipping_fee": "0",
+                    "methods": ["drop_off_qr", "drop_off_label"],
+                    "auto_approve": {"enabled": True},
+                    "return_address": {"name": "Sklep u Kasi — zwroty",
+                                       "line1": "ul. Wielicka 28", "city": "Kraków",
+                                       "postal_code": "30-552", "country": "PL"}},
         )  # fmt: skip
-        assert patched.status_code == 200, patched.text
-        assert (patched.json()["time_zone"], patched.json()["default_locale"]) == (
+        assert (shop_settings["time_zone"], shop_settings["default_locale"]) == (
             "Europe/Warsaw",
             "pl",
         ), "a Polish shop speaks Polish to its customers without being told"
-
-        # Return reasons in Polish; the policy: refunds, free returns to the Kraków
-        # warehouse, by QR code in a Paczkomat or with a printed label.
-        for code, en, pl in [("size", "Wrong size", "Zły rozmiar"),
-                             ("quality", "Not as described", "Niezgodny z opisem")]:  # fmt: skip
-            made_reason = await api.post(
-                "/api/v1/return-reasons", json={"code": code, "labels": {"en": en, "pl": pl}}
-            )
-            assert made_reason.status_code == 201, made_reason.text
-        policy = await api.patch(
-            "/api/v1/return-policy",
-            json={"resolutions": ["refund"], "return_shipping_fee": "0",
-                  "methods": ["drop_off_qr", "drop_off_label"],
-                  "auto_approve": {"enabled": True},
-                  "return_address": {"name": "Sklep u Kasi — zwroty", "line1": "ul. Wielicka 28",
-                                     "city": "Kraków", "postal_code": "30-552",
-                                     "country": "PL"}},
-        )  # fmt: skip
-        assert policy.status_code in (200, 201), policy.text
-        assert policy.json()["eu_consumer_law"] is None  # follows the shop's country: PL
+        assert policy["eu_consumer_law"] is None  # follows the shop's country: PL
 
         # docs/platforms.md, "BaseLinker": `portal connect baselinker` with the API token.
         args = argparse.Namespace(platform="baselinker", merchant=SLUG, token=BASELINKER_TOKEN,

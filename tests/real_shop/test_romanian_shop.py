@@ -53,8 +53,10 @@ from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import WOO_KEY, WOO_SECRET, FakeWoo, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
+    TEXTS_AROUND_THE_CLOCK,
     FakeTwilio,
     add_tested_carrier,
+    configure_shop,
     csrf_in,
     drain_outbox,
     opt_in_on_preferences_page,
@@ -211,35 +213,23 @@ async def test_a_romanian_woocommerce_shop_with_sameday_easybox_returns_and_with
         )
 
         # docs/api.md, "Settings": support contact, text messages for the easybox and
-        # the delivery, no quiet hours.
-        patched = await api.patch(
-            "/api/v1/settings",
-            json={"support_email": "contact@magazin-ana.test", "support_phone": "+40 21 300 1234",
-                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
-                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
-                                         "delivered": ["email", "sms"]}},
+        # the delivery, no quiet hours. "Return reasons" and "Return policy": reasons in
+        # Romanian, exchanges free, returns sent back to the Bucharest warehouse.
+        shop_settings, policy = await configure_shop(
+            api,
+            settings={"support_email": "contact@magazin-ana.test",
+                      "support_phone": "+40 21 300 1234", **TEXTS_AROUND_THE_CLOCK},
+            reasons={"size": {"en": "Wrong size", "ro": "Mărime greșită"},
+                     "changed_mind": {"en": "Changed my mind", "ro": "M-am răzgândit"}},
+            policy={"resolutions": ["refund", "exchange"], "return_shipping_fee": "14.99",
+                    "fee_waivers": {"exchange": True}, "auto_approve": {"enabled": True},
+                    "return_address": {"name": "Magazin Ana - Retururi",
+                                       "line1": "Str. Depozitului 3", "city": "Chiajna",
+                                       "postal_code": "077040", "country": "RO"}},
         )  # fmt: skip
-        assert patched.status_code == 200, patched.text
-        assert patched.json()["default_locale"] == "ro"
-        assert patched.json()["time_zone"] == "Europe/Bucharest"
-
-        # docs/api.md, "Return reasons" and "Return policy": reasons in Romanian, exchanges
-        # free, returns sent back to the Bucharest warehouse.
-        for code, en, ro in [("size", "Wrong size", "Mărime greșită"),
-                             ("changed_mind", "Changed my mind", "M-am răzgândit")]:  # fmt: skip
-            made = await api.post("/api/v1/return-reasons",
-                                  json={"code": code, "labels": {"en": en, "ro": ro}})  # fmt: skip
-            assert made.status_code == 201, made.text
-        policy = await api.patch(
-            "/api/v1/return-policy",
-            json={"resolutions": ["refund", "exchange"], "return_shipping_fee": "14.99",
-                  "fee_waivers": {"exchange": True}, "auto_approve": {"enabled": True},
-                  "return_address": {"name": "Magazin Ana - Retururi",
-                                     "line1": "Str. Depozitului 3", "city": "Chiajna",
-                                     "postal_code": "077040", "country": "RO"}},
-        )  # fmt: skip
-        assert policy.status_code == 201, policy.text
-        assert policy.json()["eu_consumer_law"] is None  # follows the shop's country: RO
+        assert shop_settings["default_locale"] == "ro"
+        assert shop_settings["time_zone"] == "Europe/Bucharest"
+        assert policy["eu_consumer_law"] is None  # follows the shop's country: RO
 
         # docs/platforms.md, "WooCommerce: REST API keys": `portal connect woocommerce`.
         args = argparse.Namespace(platform="woocommerce", merchant="magazin-ana", url=STORE,

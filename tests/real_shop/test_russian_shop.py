@@ -66,8 +66,10 @@ from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import FakePresta, fixture
 from tests.real_shop.helpers import (
     MESSAGES_URL,
+    TEXTS_AROUND_THE_CLOCK,
     FakeTwilio,
     add_tested_carrier,
+    configure_shop,
     csrf_in,
     drain_outbox,
     mails_to,
@@ -357,36 +359,23 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         )
 
         # docs/api.md, "Settings": support contact, texts for the point and the delivery,
-        # no quiet hours.
-        patched = await api.patch(
-            "/api/v1/settings",
-            json={"support_email": "help@teplyj-dom.test", "support_phone": "+7 495 123-45-67",
-                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
-                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
-                                         "delivered": ["email", "sms"]}},
+        # no quiet hours. Return reasons in Russian; refunds, returns by CDEK to the Moscow
+        # warehouse.
+        shop_settings, _ = await configure_shop(
+            api,
+            settings={"support_email": "help@teplyj-dom.test",
+                      "support_phone": "+7 495 123-45-67", **TEXTS_AROUND_THE_CLOCK},
+            reasons={"size": {"en": "Wrong size", "ru": "Не подошёл размер"},
+                     "quality": {"en": "Not as described", "ru": "Не соответствует описанию"}},
+            policy={"resolutions": ["refund"], "return_shipping_fee": "0", "window_days": 21,
+                    "auto_approve": {"enabled": True},
+                    "return_address": {"name": "Тёплый дом — возвраты",
+                                       "line1": "ул. Складочная, 1, стр. 4", "city": "Москва",
+                                       "postal_code": "127018", "country": "RU"}},
         )  # fmt: skip
-        assert patched.status_code == 200, patched.text
-        assert (patched.json()["default_locale"], patched.json()["time_zone"]) == (
+        assert (shop_settings["default_locale"], shop_settings["time_zone"]) == (
             "ru", "Europe/Moscow",
         )  # fmt: skip
-
-        # Return reasons in Russian; refunds, returns by CDEK to the Moscow warehouse.
-        reasons = [("size", "Wrong size", "Не подошёл размер"),
-                   ("quality", "Not as described", "Не соответствует описанию")]  # fmt: skip
-        for code, en, ru_label in reasons:
-            made = await api.post(
-                "/api/v1/return-reasons", json={"code": code, "labels": {"en": en, "ru": ru_label}}
-            )
-            assert made.status_code == 201, made.text
-        policy = await api.patch(
-            "/api/v1/return-policy",
-            json={"resolutions": ["refund"], "return_shipping_fee": "0", "window_days": 21,
-                  "auto_approve": {"enabled": True},
-                  "return_address": {"name": "Тёплый дом — возвраты",
-                                     "line1": "ул. Складочная, 1, стр. 4", "city": "Москва",
-                                     "postal_code": "127018", "country": "RU"}},
-        )  # fmt: skip
-        assert policy.status_code in (200, 201), policy.text
 
         # docs/platforms.md, "PrestaShop": `portal connect prestashop`.
         args = argparse.Namespace(platform="prestashop", merchant=shop.slug, url=STORE,

@@ -65,8 +65,10 @@ from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import WOO, WOO_KEY, WOO_SECRET, FakeWoo, woo_order, woo_time
 from tests.real_shop.helpers import (
     MESSAGES_URL,
+    TEXTS_AROUND_THE_CLOCK,
     FakeTwilio,
     add_tested_carrier,
+    configure_shop,
     csrf_in,
     drain_outbox,
     mails_to,
@@ -312,40 +314,27 @@ async def test_a_ukrainian_woocommerce_shop_with_nova_poshta_ukrposhta_returns_a
             await add_tested_carrier(api, key, name, credentials)
 
         # docs/api.md, "Settings": the shop's language, zone and country came from the
-        # command; texts for the pickup point and the delivery, no quiet hours.
-        patched = await api.patch(
-            "/api/v1/settings",
-            json={"support_email": "oksana@kramnytsia.test", "support_phone": "+380 32 123 4567",
-                  "quiet_hours_start": "00:00", "quiet_hours_end": "00:00",
-                  "notification_rules": {"ready_for_pickup": ["email", "sms"],
-                                         "delivered": ["email", "sms"]}},
+        # command; texts for the pickup point and the delivery, no quiet hours. Return
+        # reasons in Ukrainian (and Russian, for customers who read it), and the policy:
+        # refunds, returns by Nova Poshta to the Lviv warehouse.
+        shop_settings, _ = await configure_shop(
+            api,
+            settings={"support_email": "oksana@kramnytsia.test",
+                      "support_phone": "+380 32 123 4567", **TEXTS_AROUND_THE_CLOCK},
+            reasons={"size": {"en": "Wrong size", "uk": "Не підійшов розмір",
+                              "ru": "Не подошёл размер"},
+                     "quality": {"en": "Not as described", "uk": "Не відповідає опису",
+                                 "ru": "Не соответствует описанию"}},
+            policy={"resolutions": ["refund"], "return_shipping_fee": "0",
+                    "auto_approve": {"enabled": True},
+                    "return_address": {"name": "Крамниця Оксани — повернення",
+                                       "line1": "вул. Личаківська, 10", "city": "Львів",
+                                       "postal_code": "79008", "country": "UA"}},
         )  # fmt: skip
-        assert patched.status_code == 200, patched.text
-        assert (patched.json()["default_locale"], patched.json()["time_zone"]) == (
+        assert (shop_settings["default_locale"], shop_settings["time_zone"]) == (
             "uk",
             "Europe/Kyiv",
         )
-
-        # Return reasons in Ukrainian (and Russian, for customers who read it), and the
-        # policy: refunds, returns by Nova Poshta to the Lviv warehouse.
-        for code, en, uk_label, ru_label in [
-            ("size", "Wrong size", "Не підійшов розмір", "Не подошёл размер"),
-            ("quality", "Not as described", "Не відповідає опису", "Не соответствует описанию"),
-        ]:
-            made = await api.post(
-                "/api/v1/return-reasons",
-                json={"code": code, "labels": {"en": en, "uk": uk_label, "ru": ru_label}},
-            )
-            assert made.status_code == 201, made.text
-        policy = await api.patch(
-            "/api/v1/return-policy",
-            json={"resolutions": ["refund"], "return_shipping_fee": "0",
-                  "auto_approve": {"enabled": True},
-                  "return_address": {"name": "Крамниця Оксани — повернення",
-                                     "line1": "вул. Личаківська, 10", "city": "Львів",
-                                     "postal_code": "79008", "country": "UA"}},
-        )  # fmt: skip
-        assert policy.status_code in (200, 201), policy.text
 
         # docs/platforms.md, "WooCommerce": `portal connect woocommerce`, refunds written
         # back.
