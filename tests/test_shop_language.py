@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,19 +22,25 @@ from starlette.applications import Starlette
 
 from carriers.base import Status
 from portal import i18n
-from portal.app import create_app
 from portal.core import links
 from portal.core.links import make_preferences_token, make_tracking_link
+from portal.models import ReturnPolicy
 from portal.notifications.base import pick_locale
 from portal.returns.service import Selection, create_return
 from portal.settings import Settings
-from portal.tracking_page.config import PageConfig
 from portal.tracking_page.wording import status_label
 from tests import factories
-from tests.conftest import client_for, make_settings
-from tests.returns_page.helpers import make_shop
+from tests.conftest import client_for
+from tests.returns_page.helpers import DELIVERED, reasons
 from tests.survey_page.helpers import survey
-from tests.tracking_page.conftest import NOW, CacheClock, FakeRefresh, add_events
+from tests.tracking_page.conftest import (  # noqa: F401  (the tracking pages' app and shop)
+    Shop,
+    cache_clock,
+    fake_refresh,
+    page_config,
+    shop,
+    tracking_app,
+)
 
 _STATUS_URL = re.compile(r'hx-get="([^"]+)"')
 _HTML_LANG = re.compile(r'<html lang="(\w+)"')
@@ -51,54 +56,38 @@ class PolishShop:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, db: str) -> Settings:
-    return make_settings(tmp_path, database_url=db)
+def shop_fields() -> dict[str, Any]:
+    """The tracking pages' shop, as ``sklep``, speaking Polish."""
+    return {"slug": "sklep", "default_locale": "pl"}
 
 
 @pytest.fixture
-def portal(settings: Settings) -> Starlette:
-    app = create_app(settings, manage_db=False)
-    app.state.tracking_page = PageConfig(
-        poll_seconds=45,
-        refresh=FakeRefresh(),
-        clock=lambda: NOW,
-        cache_seconds=5,
-        cache_clock=CacheClock(),
-    )
-    return app
-
-
-@pytest.fixture
-async def polish(settings: Settings) -> PolishShop:
-    """A shop whose language is Polish, from an empty database: a parcel of an order, its
-    returns, a survey and a customer's preferences."""
-    found = await make_shop(slug="sklep")
-    merchant = found.merchant
-    merchant.default_locale = "pl"
-    await merchant.save(update_fields=["default_locale"])
-    shipment = await factories.shipment(
-        merchant,
-        order=found.order,
-        tracking_number="SBX00000000077",
-        status=Status.IN_TRANSIT,
-        shipped_at=NOW - timedelta(days=2),
-        last_event_at=NOW - timedelta(hours=3),
-    )
-    await add_events(
-        shipment,
-        (NOW - timedelta(days=2), Status.INFO_RECEIVED, "Warszawa"),
-        (NOW - timedelta(hours=3), Status.IN_TRANSIT, "Kraków"),
-    )
+async def polish(tracking_app: Starlette, shop: Shop) -> PolishShop:  # noqa: F811
+    """The tracking pages' shop (tests/tracking_page/conftest.py) in Polish, from an empty
+    database: its parcel in transit, a return of its order (whose first parcel came),
+    a survey and a customer's preferences."""
+    settings: Settings = tracking_app.state.settings
+    merchant, order, shipment = shop.merchant, shop.order, shop.shipment
+    await ReturnPolicy.create(
+        merchant=merchant,
+        methods=["drop_off_qr", "carrier_pickup"],
+        return_address={"name": "Acme Returns", "line1": "ul. Zwrotna 1", "city": "Kraków",
+                        "postal_code": "30-001", "country": "PL"},
+    )  # fmt: skip
+    await reasons(merchant)
+    # A first parcel of the order came three days ago: its socks can go back.
+    await factories.shipment(merchant, order=order, delivered_at=DELIVERED)
+    [socks] = await order.items.all()
     booked = await create_return(
-        found.order,
-        [Selection(found.tee.id, 1, "refund", "too_small")],
+        order,
+        [Selection(socks.id, 1, "refund", "too_small")],
         method="drop_off_qr",
         settings=settings,
     )
     customer = await factories.customer(merchant)  # no language of her own
     _, survey_token = await survey(merchant, locale=pick_locale(customer.locale, "pl"))
     signed = urlsplit(make_tracking_link(settings, shipment)).path
-    start = urlsplit(links.start_url(settings, merchant.id, found.order.id)).path
+    start = urlsplit(links.start_url(settings, merchant.id, order.id)).path
     pages = {
         "tracking page": f"/track/{shipment.tracking_number}",
         "signed link": signed,
@@ -109,9 +98,7 @@ async def polish(settings: Settings) -> PolishShop:
         "return's follow link": urlsplit(
             links.follow_url(settings, merchant.id, booked.number)
         ).path,
-        "withdrawal link": urlsplit(
-            links.withdrawal_url(settings, merchant.id, found.order.id)
-        ).path,
+        "withdrawal link": urlsplit(links.withdrawal_url(settings, merchant.id, order.id)).path,
         "survey": f"/s/{survey_token}",
         "preferences": f"/unsubscribe/{make_preferences_token(settings, customer.id)}",
     }
@@ -119,8 +106,8 @@ async def polish(settings: Settings) -> PolishShop:
 
 
 @pytest.fixture
-async def visitor(portal: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(portal) as client:
+async def visitor(tracking_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
+    async with client_for(tracking_app) as client:
         yield client
 
 

@@ -109,11 +109,21 @@ async def add_events(shipment: Shipment, *steps: tuple[datetime, Status, str]) -
 
 
 @pytest.fixture
-async def shop(db: str) -> Shop:
+def shop_fields() -> dict[str, Any]:
+    """What a module changes about ``shop``'s merchant (its slug, its ``default_locale``),
+    by overriding this fixture; nothing here."""
+    return {}
+
+
+@pytest.fixture
+async def shop(db: str, shop_fields: dict[str, Any]) -> Shop:
+    """Acme Socks (Europe/Warsaw, branded) and Jan's order of wool socks, its parcel in
+    transit to Kraków with two scans."""
     merchant = await factories.merchant(
         name="Acme Socks",
         time_zone="Europe/Warsaw",
         branding={"primary_color": "#aa3300", "logo_path": "/media/acme.png"},
+        **shop_fields,
     )
     customer = await factories.customer(merchant, name="Jan Kowalski", email="jan@example.test")
     order = await factories.order(
