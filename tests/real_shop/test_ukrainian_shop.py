@@ -25,7 +25,7 @@ from portal import i18n
 from tests.api.conftest import api_client
 from tests.carriers.helpers import load_fixture
 from tests.conftest import client_for
-from tests.real_shop.helpers import sign_up, worker_pass
+from tests.real_shop.helpers import add_tested_carrier, sign_up, worker_pass
 
 pytestmark = pytest.mark.slow  # several `portal` processes
 
@@ -52,15 +52,8 @@ async def test_a_ukrainian_shops_ukrposhta_parcel_waits_at_its_post_office_in_uk
 
         # The shop connects its Ukrposhta account; the test asks about a barcode that
         # does not exist, and "not found" proves the token works.
-        created = await api.post(
-            "/api/v1/carrier-accounts",
-            json={"carrier": "ukrposhta", "name": "Укрпошта", "credentials": {"api_token": TOKEN}},
-        )
-        assert created.status_code == 201, created.text
-        account = created.json()
+        account = await add_tested_carrier(api, "ukrposhta", "Укрпошта", {"api_token": TOKEN})
         assert account["credentials"] == {"api_token": True}
-        tested = await api.post(f"/api/v1/carrier-accounts/{account['id']}/test")
-        assert tested.json()["outcome"] == "ok", tested.json()
 
         # Its checkout sends an order to Odesa and registers the parcel's barcode.
         order = await api.post(
