@@ -142,7 +142,8 @@ async def _section(request: Request, section: str) -> Response:
         found, more = await survey_feedback.comments(
             merchant, filters, int(before) if before.isdigit() else None
         )
-        context |= {"comments": found, "comments_before": more}
+        # A later page links back to the newest comments as well as on to older ones.
+        context |= {"comments": found, "comments_before": more, "comments_paged": before.isdigit()}
     if partial:
         return render(request, "admin/_analytics_results.html", context)
     return render(request, "admin/analytics.html", context, status=400 if form.errors else 200)

@@ -31,16 +31,23 @@ class LiveWorkspace:
 
 @contextmanager
 def live_workspace(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, *setup: list[str]
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    *setup: list[str],
+    database_url: str = "",
 ) -> Iterator[LiveWorkspace]:
     """Serve :func:`tests.admin.live_app.make_app` on a free port over a fresh migrated
-    SQLite database, after running each ``setup`` entry as ``python -m <entry>`` on it."""
+    SQLite database, after running each ``setup`` entry as ``python -m <entry>`` on it.
+
+    ``database_url`` serves another database instead (the test's PostgreSQL, migrated and
+    emptied by the caller), for a page whose rendering depends on what the engine returns."""
     root = tmp_path_factory.mktemp("workspace-live")
     base = f"http://127.0.0.1:{_free_port()}"
+    if not database_url:
+        database_url = copy_migrated(sqlite_template, root / "live.sqlite3")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PORTAL_VAR_DIR": str(root / "var"),
-           "PORTAL_DATABASE_URL": f"sqlite://{root}/live.sqlite3",
+           "PORTAL_DATABASE_URL": database_url,
            "PORTAL_PUBLIC_BASE_URL": base, "PORTAL_LOG_LEVEL": "WARNING"}  # fmt: skip
-    copy_migrated(sqlite_template, root / "live.sqlite3")
     outputs = []
     for args in setup:
         done = subprocess.run(

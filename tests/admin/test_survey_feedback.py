@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -89,7 +90,8 @@ async def test_the_shipment_page_shows_the_customers_words_with_score_and_date(
     assert "<b>crushed</b>" not in page.text
     assert "Score: 2 of 5" in page.text and "Score: 9 of 10" in page.text
     assert "No comment" in page.text  # the NPS answer has none
-    assert datetime.now(UTC).strftime("%Y-%m-%d") in page.text
+    shop_clock = ZoneInfo(page.context["staff"].merchant.time_zone)  # type: ignore[attr-defined]
+    assert datetime.now(shop_clock).strftime("%Y-%m-%d") in page.text  # the shop's day, not UTC's
     assert "Their secret" not in page.text
 
 
@@ -166,6 +168,7 @@ async def test_the_satisfaction_analytics_list_the_periods_comments_a_page_at_a_
     assert "<blockquote>Box was &lt;b&gt;crushed&lt;/b&gt; &amp; wet</blockquote>" in second.text
     assert f'<a href="/admin/shipments/{shops["mine"]["shipment"]}">Shipment</a>' in second.text
     assert "Score: 2 of 5" in second.text and "Older comments" not in second.text
+    assert "Newest comments" in second.text and "Newest comments" not in first.text
     for page in (first, second):
         assert "Their secret" not in page.text and "theirs:" not in page.text
 
