@@ -5,16 +5,21 @@ at a pickup point keeps where, until when and with which code (the shared fittin
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qs
 
+import httpx
 import pytest
+import respx
 
 from portal.carrier_display import carrier_name
 from portal.core.links import make_short_tracking_link
 from portal.models import Channel
 from portal.notifications import composer
 from portal.notifications.base import LOCALES, Trigger
+from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.shipments import SHIPMENTS
 from portal.notifications.sms import ELASTIC_MIN, MAX_SEGMENTS, fit_sms_body, sms_segments
 from portal.notifications.templates import compiled, tidy
@@ -22,6 +27,13 @@ from portal.returns.messages import RETURNS
 from portal.settings import Settings
 from portal.surveys.message import SURVEYS
 from portal.surveys.scheduling import invitation_link
+from tests.notifications.helpers import (
+    MESSAGES_URL,
+    emit_status,
+    parcel,
+    twilio_payload,
+    twilio_settings,
+)
 
 #: A portal on a shop's own sub-domain, and ids of a shop some years in.
 SETTINGS = Settings(secret_key="fit-test-" * 4, public_base_url="https://returns.shop.ru")
@@ -143,3 +155,36 @@ def test_an_elastic_value_is_never_clipped_below_its_minimum() -> None:
     fitted = fit_sms_body(body, "https://p.test/t/x", max_segments=1, elastic=[point])
     assert "Punkt" not in fitted and "Paczkomat" not in fitted
     assert fit_sms_body("A. B", "", elastic=["", "B"]) == "A. B"
+
+
+@respx.mock
+async def test_a_russian_pickup_text_reaches_twilio_whole(db: str) -> None:
+    """Through the composer, the outbox and the dispatcher to Twilio's Messages API (faked
+    at HTTP as documented:
+    https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource)."""
+    settings = twilio_settings(public_base_url="https://returns.shop.ru")
+    route = respx.post(MESSAGES_URL).mock(
+        return_value=httpx.Response(201, json=twilio_payload("message_created"))
+    )
+    deadline = datetime.now(UTC) + timedelta(days=2)
+    point = {"point_id": "MSK123", "kind": "shop", "name": POINT["ru"], "city": "Москва"}
+    p = await parcel(
+        merchant={"name": SHOP["ru"]},
+        customer={"locale": "ru", "phone": "+79161234567", "sms_opt_in": True},
+        shipment={
+            "carrier_key": "cdek",
+            "status": "available_for_pickup",
+            "pickup_point": {**point, "pickup_code": "123456"},
+            "pickup_deadline": deadline,
+        },
+    )
+    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+    async with httpx.AsyncClient() as http:
+        while (await dispatch_once(settings, http_client=http)).claimed:
+            pass
+    texts = [parse_qs(c.request.content.decode()) for c in route.calls]
+    [body] = [t["Body"][0] for t in texts if t["To"] == ["+79161234567"]]
+    assert body.startswith(f"{SHOP['ru']}: посылка ждёт до "), body
+    assert ", код 123456. Пункт: Пункт выдачи СДЭК" in body, body
+    assert sms_segments(body) == ("UCS-2", 3)
+    assert body.split()[-1].startswith("https://returns.shop.ru/t/")
