@@ -37,7 +37,7 @@ from portal.notifications import channel_choice, outbox, webpush, whatsapp
 from portal.notifications.base import pick_locale
 from portal.notifications.checking import TemplateProblem, check_template
 from portal.notifications.context import greeting, merchant_context
-from portal.notifications.sms import fit_sms_body, sms_segments
+from portal.notifications.sms import MAX_SEGMENTS, fit_sms_body, sms_segments
 from portal.notifications.templates import (
     ENV,
     Preview,
@@ -91,6 +91,14 @@ class Family(Generic[About]):
     #: WhatsApp, push). A message due on a channel without one goes by the family's
     #: default channels instead (a claim's steps, written for e-mail only).
     template_channels: tuple[Channel, ...] = (Channel.EMAIL, Channel.SMS)
+    #: the variables whose values a text message may clip (at a word, with an ellipsis)
+    #: before it drops the sentence that holds them (:func:`portal.notifications.sms.fit_sms_body`):
+    #: free-form names, such as a pickup point's, that the linked page shows whole
+    sms_elastic: tuple[str, ...] = ()
+    #: trigger -> the SMS segments its text may take when not the usual two
+    #: (:data:`portal.notifications.sms.MAX_SEGMENTS`): a message the customer acts on at
+    #: a place, by a deadline, with a code (a parcel waiting at a pickup point)
+    sms_budget: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +264,11 @@ async def template_source(
     return family.default(trigger, Channel(channel), locale)
 
 
+def segment_budget(family: Family[Any], trigger: str) -> int:
+    """The SMS segments a text of ``trigger`` may take (two unless its family says)."""
+    return (family.sms_budget or {}).get(trigger, MAX_SEGMENTS)
+
+
 def render(
     family: Family[Any],
     source: TemplateSource,
@@ -270,7 +283,9 @@ def render(
     body = tidy(compiled(source.body).render(context))
     link = str(context.get(family.link, ""))
     if Channel(channel) == Channel.SMS:
-        return Rendered("", fit_sms_body(body, link), None)
+        elastic = [str(context.get(name) or "") for name in family.sms_elastic]
+        budget = segment_budget(family, trigger)
+        return Rendered("", fit_sms_body(body, link, budget, elastic), None)
     subject = " ".join(compiled(source.subject).render(context).split())
     button = family.button(trigger, locale)
     return in_layout(

@@ -229,4 +229,8 @@ SHIPMENTS: Family[ShipmentNews] = Family(
     sample=_sample,
     link="tracking_link",
     key_format="shipment:{id}:{trigger}:{channel}",
+    sms_elastic=("pickup_point", "pickup_address"),
+    # Where, until when and with which code: in Cyrillic or Greek, two segments (134
+    # characters) less the link left no room for the point's name after a shop's.
+    sms_budget={Trigger.READY_FOR_PICKUP.value: 3, Trigger.PICKUP_REMINDER.value: 3},
 )

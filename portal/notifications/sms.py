@@ -11,6 +11,7 @@ import logging
 import re
 import weakref
 from base64 import b64encode
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -100,12 +101,58 @@ def sms_segments(text: str) -> tuple[str, int]:
     return encoding, segments
 
 
-def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) -> str:
+#: An elastic value is never clipped below this many characters (before its ellipsis):
+#: shorter, a pickup point's name no longer tells one point from another.
+ELASTIC_MIN = 12
+
+
+def _clip(value: str, limit: int, dots: str) -> str | None:
+    """``value`` cut at a word to at most ``limit`` characters, with an ellipsis; None
+    when no word boundary leaves at least :data:`ELASTIC_MIN` characters."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit + 1].rfind(" ")
+    if cut <= 0:
+        return None
+    head = value[:cut].rstrip(' ,;:-–—(«"')
+    if len(head) < ELASTIC_MIN:
+        return None
+    return head + dots
+
+
+def _shorten_elastic(text: str, elastic: Sequence[str], fits: Callable[[str], bool]) -> str:
+    """``text`` with its elastic values (a pickup point's name, say) clipped, longest
+    first and each as little as it takes, until it fits; as clipped as they go when even
+    that is not enough (the sentences then go as usual)."""
+    for value in sorted({v for v in elastic if v and v in text}, key=len, reverse=True):
+        shortest = text
+        dots = "..." if is_gsm7(text) else "…"
+        for limit in range(len(value) - 1, ELASTIC_MIN - 1, -1):
+            clipped = _clip(value, limit, dots)
+            if clipped is None:
+                break
+            # A value that ended its sentence lends its full stop to the ellipsis.
+            shortest = text.replace(value + ".", clipped).replace(value, clipped)
+            if fits(shortest):
+                return shortest
+        text = shortest
+    return text
+
+
+def fit_sms_body(
+    body: str, link: str = "", max_segments: int = MAX_SEGMENTS, elastic: Sequence[str] = ()
+) -> str:
     """``body`` with ``link`` at its end, shortened to fit ``max_segments``.
 
-    Whole trailing sentences go first; only when the first sentence alone is too long is
-    it cut at a word, with an ellipsis. The link is never cut: it is what the customer
-    needs. Whitespace is collapsed, as line breaks cost as much as letters.
+    The rule, shared by every message family (:attr:`Family.sms_elastic
+    <portal.notifications.composer.Family.sms_elastic>` names each family's elastic
+    values): first the ``elastic`` values found in the text (free-form names such as a
+    pickup point's, whose whole form the linked page shows) are clipped at a word with
+    an ellipsis, never below :data:`ELASTIC_MIN` characters, so that the sentence that
+    carries them stays; then whole trailing sentences go; only when the first sentence
+    alone is too long is it cut at a word, with an ellipsis. The link is never cut: it is
+    what the customer needs. Whitespace is collapsed, as line breaks cost as much as
+    letters.
     """
     text = " ".join((body.replace(link, " ") if link else body).split())
 
@@ -117,6 +164,12 @@ def fit_sms_body(body: str, link: str = "", max_segments: int = MAX_SEGMENTS) ->
 
     if fits(compose(text)):
         return compose(text)
+    if elastic:
+        text = _shorten_elastic(
+            text, [" ".join(v.split()) for v in elastic], lambda t: fits(compose(t))
+        )
+        if fits(compose(text)):
+            return compose(text)
     sentences = _SENTENCE_END.split(text)
     for count in range(len(sentences) - 1, 0, -1):
         if fits(candidate := compose(" ".join(sentences[:count]))):

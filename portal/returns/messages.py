@@ -21,7 +21,7 @@ from babel.numbers import format_currency
 from portal import i18n
 from portal.core import links, timezones
 from portal.i18n import lazy
-from portal.models import Channel
+from portal.models import Channel, ReturnKind
 from portal.notifications.base import pick_locale
 from portal.notifications.composer import SHORT_LINK_CHANNELS, Family, Message
 from portal.notifications.context import PARTY_VARIABLES
@@ -42,6 +42,16 @@ TRIGGER_BY_STATE: dict[str, str] = {
     "expired": "return_expired",
 }
 TRIGGERS: tuple[str, ...] = tuple(TRIGGER_BY_STATE.values())
+
+#: Return kind -> the triggers its returns send. A withdrawal's return is approved at once
+#: by law, not by the shop: its acknowledgement (:mod:`portal.returns.withdrawal_messages`)
+#: already names the return and how to send the goods back, so it sends no
+#: ``return_approved`` (a "good news, approved" after it reads as the shop's favour, with
+#: a refund promise worded unlike the statutory one).
+TRIGGERS_BY_KIND: dict[ReturnKind, frozenset[str]] = {
+    ReturnKind.RETURN: frozenset(TRIGGERS),
+    ReturnKind.WITHDRAWAL: frozenset(TRIGGERS) - {"return_approved"},
+}
 
 #: Trigger names for the merchant's screens (translated at use).
 TRIGGER_NAMES: dict[str, str] = {
@@ -85,6 +95,15 @@ CTA_RETURN = lazy("View my return")
 
 def is_return_trigger(trigger: str) -> bool:
     return trigger in TRIGGER_NAMES
+
+
+def trigger_for(kind: ReturnKind | str, state: str) -> str | None:
+    """The trigger a return of ``kind`` sends on reaching ``state``; None when it sends
+    nothing there (a state the customer is not told about, or a step its kind skips)."""
+    trigger = TRIGGER_BY_STATE.get(state)
+    if trigger is None or trigger not in TRIGGERS_BY_KIND[ReturnKind(kind)]:
+        return None
+    return trigger
 
 
 def default_source(trigger: str, channel: Channel | str, locale: str) -> TemplateSource:

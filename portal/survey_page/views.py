@@ -2,7 +2,8 @@
 
 GET  /s/{token}           the survey (or the thanks once its grace is over); no sign-in:
                           the random token in the link is the key (see portal.surveys.answers
-                          for what "single use" means)
+                          for what "single use" means), or a text message's short
+                          ``<id>.<mac>`` (portal.surveys.short_link)
 POST /s/{token}/answers   one tap (``question`` + ``score``) or a comment (``question`` +
                           ``comment``); htmx gets the question's fragment and the status
                           region out of band, a plain form post a 303 back to the question
@@ -87,7 +88,7 @@ async def _open(request: Request) -> Opened:
     token = request.path_params["token"]
     if len(token) > TOKEN_MAX:
         return Opened(OpenState.UNKNOWN)
-    return await answers.open_survey(token)
+    return await answers.open_survey(token, settings=request.app.state.settings)
 
 
 def _view(survey: Survey, opened: Opened, merchant: Merchant, locale: str) -> SurveyView:
@@ -208,7 +209,7 @@ async def answer(request: Request) -> Response:
         if not request.headers.get("hx-request"):
             anchor = "thanks" if recorded.completed else f"q-{posted.key}"
             return RedirectResponse(f"/s/{token}#{anchor}", 303, headers=PRIVATE_HEADERS)
-        fresh = await answers.open_survey(token)
+        fresh = await answers.open_survey(token, settings=request.app.state.settings)
         if fresh.survey is None or not fresh.questions:  # expired in between
             return _no_longer_open(request, fresh.state, merchant)
         context = _context(request, fresh.survey, fresh, merchant, locale)

@@ -30,6 +30,7 @@ from portal import events
 from portal.event_catalogue import SURVEY_ANSWERED, SurveyAnswered
 from portal.models import Metric, ReturnItem, Shipment, Survey, SurveyAnswer
 from portal.settings import Settings
+from portal.surveys import short_link
 from portal.surveys.outcomes import Question, question
 from portal.surveys.scheduling import hash_token
 
@@ -106,14 +107,27 @@ def editable_until(survey: Survey) -> datetime | None:
     return min(survey.completed_at + EDIT_GRACE, survey.expires_at)
 
 
-async def open_survey(token: str, *, now: datetime | None = None) -> Opened:
-    """Find the survey behind a link; record the first opening.
+async def find_survey(token: str, settings: Settings | None = None) -> Survey | None:
+    """The survey a link's token names: the random token's (by its SHA-256), or with
+    ``settings`` also a text message's short one (:mod:`portal.surveys.short_link`)."""
+    if not token:
+        return None
+    survey_id = short_link.read(settings, token) if settings is not None else None
+    if survey_id is not None:
+        return await Survey.filter(id=survey_id).first()
+    return await Survey.filter(token_hash=hash_token(token)).first()
+
+
+async def open_survey(
+    token: str, *, now: datetime | None = None, settings: Settings | None = None
+) -> Opened:
+    """Find the survey behind a link (:func:`find_survey`); record the first opening.
 
     OPEN also covers a survey completed within :data:`EDIT_GRACE` (``Opened.completed``);
     COMPLETED is one whose grace is over. Answers come with COMPLETED too (for the thanks).
     """
     now = now or datetime.now(UTC)
-    survey = await Survey.filter(token_hash=hash_token(token)).first() if token else None
+    survey = await find_survey(token, settings)
     if survey is None:
         return Opened(OpenState.UNKNOWN)
     asked = [question(k) for k in survey.questions]

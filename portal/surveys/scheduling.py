@@ -13,7 +13,8 @@ Two moments settle an outcome: ``survey_delay_days`` after a delivery (the job
 Concurrency: on PostgreSQL the customer's row is locked (``FOR UPDATE``) before the checks,
 which serialises every survey decision for one customer across processes; on SQLite the
 database lock serialises writers. The outbox key ``survey:{id}:{channel}`` keeps the
-invitation single. The link carries a random token; only its SHA-256 is stored.
+invitation single. The link carries a random token; only its SHA-256 is stored (a text
+message carries the short form instead, :mod:`portal.surveys.short_link`).
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ from portal.models import (
     TrackingEvent,
 )
 from portal.notifications.base import pick_locale
-from portal.notifications.composer import contact_for
+from portal.notifications.composer import SHORT_LINK_CHANNELS, contact_for
 from portal.settings import Settings
+from portal.surveys import short_link
 from portal.surveys.message import enqueue_invitation
 from portal.surveys.outcomes import classify_delivery, classify_return, questions_for
 from portal.surveys.wording import SurveyConfig, survey_config
@@ -81,6 +83,14 @@ def new_token() -> tuple[str, str]:
 
 def survey_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url}{SURVEY_PATH}/{token}"
+
+
+def invitation_link(settings: Settings, survey_id: int, token: str, channel: Channel) -> str:
+    """The link the invitation carries: the short form in a text message
+    (:mod:`portal.surveys.short_link`), the random token's everywhere else."""
+    if channel in SHORT_LINK_CHANNELS:
+        return survey_link(settings, short_link.token(settings, survey_id))
+    return survey_link(settings, token)
 
 
 def pick_channel(
@@ -157,7 +167,7 @@ async def create_survey(
         customer=customer,
         order=order,
         channel=channel,
-        link=survey_link(settings, token),
+        link=invitation_link(settings, survey.id, token, channel),
         conn=conn,
         settings=settings,
         now=now,

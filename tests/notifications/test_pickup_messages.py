@@ -134,10 +134,10 @@ async def test_the_ready_sms_is_short_and_names_the_point_and_the_deadline(
     await emit_status(p.shipment, "available_for_pickup", settings=settings)
 
     sms = await OutboxMessage.get(shipment_id=p.shipment.id, channel=Channel.SMS)
-    # Two UCS-2 segments: the deadline and the code come first, the link (with the point's
-    # address) is kept whole; the point's name is the sentence the fitting may drop.
+    # Up to three UCS-2 segments for a waiting parcel: the deadline and the code come
+    # first, then the point's name (clipped at a word if long), the link kept whole.
     assert sms.body_text.startswith(f"{p.merchant.name}: przesyłka czeka na odbiór do 12 czerwca")
-    assert "12 czerwca, 18:00, kod 642913." in sms.body_text
+    assert "12 czerwca, 18:00, kod 642913. Punkt: Paczkomat KRA01M." in sms.body_text
     assert "https://portal.test/t/" in sms.body_text
 
 

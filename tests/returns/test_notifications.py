@@ -16,6 +16,7 @@ from portal.models import (
     DomainEvent,
     NotificationTemplate,
     OutboxMessage,
+    ReturnKind,
     ReturnRequest,
 )
 from portal.notifications import composer
@@ -96,6 +97,33 @@ async def test_every_step_the_customer_sees_gets_its_message(settings: Settings,
         "return_requested",
         "return_cancelled",
     ]
+
+
+def test_the_catalogue_declares_which_steps_each_kind_of_return_sends() -> None:
+    assert set(messages.TRIGGERS_BY_KIND) == set(ReturnKind)
+    for kind, triggers in messages.TRIGGERS_BY_KIND.items():
+        assert triggers <= set(messages.TRIGGERS), kind
+    every = {
+        state: messages.trigger_for(ReturnKind.RETURN, state) for state in messages.TRIGGER_BY_STATE
+    }
+    assert every == messages.TRIGGER_BY_STATE
+    # A withdrawal's acknowledgement already told the customer how to send the goods back.
+    assert messages.trigger_for(ReturnKind.WITHDRAWAL, "awaiting_shipment") is None
+    assert messages.trigger_for("withdrawal", "received") == "return_received"
+    assert messages.trigger_for(ReturnKind.RETURN, "approved") is None  # not a customer step
+
+
+async def test_a_withdrawals_return_announces_every_step_but_the_approval(
+    settings: Settings, db: str
+) -> None:
+    shop = await review_shop()
+    ret = await return_for(shop, customer={"phone": "+48601234567", "sms_opt_in": True})
+    ret.kind = ReturnKind.WITHDRAWAL
+    await ret.save(update_fields=["kind"])
+    await service.approve(ret, actor="staff:1", settings=settings)
+    await queue.mark_received(ret, actor="staff:1", issue_refund=True, settings=settings)
+    steps = [m.unique_key.split(":", 2)[2] for m in await _messages(ret.id)]
+    assert steps == ["requested:email", "received:email", "resolved:email"]
 
 
 async def test_the_message_is_in_the_customers_language(settings: Settings, db: str) -> None:

@@ -1,0 +1,190 @@
+"""Every text message kind, in every language, with long real-world values: within its
+segment budget, its link whole at the end, nothing cut inside a word, and a parcel waiting
+at a pickup point keeps where, until when and with which code (the shared fitting rule,
+:func:`portal.notifications.sms.fit_sms_body`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from portal.carrier_display import carrier_name
+from portal.core.links import make_short_tracking_link
+from portal.models import Channel
+from portal.notifications import composer
+from portal.notifications.base import LOCALES, Trigger
+from portal.notifications.dispatcher import dispatch_once
+from portal.notifications.shipments import SHIPMENTS
+from portal.notifications.sms import ELASTIC_MIN, MAX_SEGMENTS, fit_sms_body, sms_segments
+from portal.notifications.templates import compiled, tidy
+from portal.returns.messages import RETURNS
+from portal.settings import Settings
+from portal.surveys.message import SURVEYS
+from portal.surveys.scheduling import invitation_link
+from tests.notifications.helpers import (
+    MESSAGES_URL,
+    emit_status,
+    parcel,
+    twilio_payload,
+    twilio_settings,
+)
+
+#: A portal on a shop's own sub-domain, and ids of a shop some years in.
+SETTINGS = Settings(secret_key="fit-test-" * 4, public_base_url="https://returns.shop.ru")
+SHIPMENT_ID = 1_234_567
+SURVEY_ID = 765_432
+#: Shop names of 17-19 characters in each language.
+SHOP = {
+    "en": "Garden & Home Store",
+    "pl": "Sklep Ogród i Dom",
+    "ro": "Casa și Grădina SRL",
+    "ru": "Магазин Дом и Сад",
+    "el": "Σπίτι και Κήπος ΑΕ",
+    "uk": "Магазин Дім і Сад",
+    "bg": "Магазин Дом и Сад",
+}
+#: Pickup points as carriers name them, address included where they put it in the name.
+POINT = {
+    "en": "InPost Locker 120 Main Street, Springfield",
+    "pl": "Paczkomat KRA01M Galeria Kazimierz, ul. Podgórska 34",
+    "ro": "easybox Sameday Piața Unirii 3, București",
+    "ru": "Пункт выдачи СДЭК «Тверская-Ямская», ул. Тверская 12",
+    "el": "Box Now Αθήνα Σύνταγμα, Ερμού 12",
+    "uk": "Відділення №125 (до 30 кг): вул. Хрещатик, 22",
+    "bg": "Еконт офис София Младост 1, бул. Ал. Малинов 19",
+}
+#: The carrier with the longest local name in each market.
+CARRIER = {
+    "en": "poczta_polska",
+    "pl": "poczta_polska",
+    "ro": "fan_courier",
+    "ru": "russian_post",
+    "el": "acs",
+    "uk": "nova_poshta",
+    "bg": "econt",
+}
+KINDS = [
+    (family, trigger)
+    for family in (SHIPMENTS, RETURNS, SURVEYS)
+    for trigger in family.triggers
+    if Channel.SMS in family.template_channels
+]
+PICKUP = (Trigger.READY_FOR_PICKUP.value, Trigger.PICKUP_REMINDER.value)
+
+
+def worst_context(family: composer.Family[Any], trigger: str, locale: str) -> dict[str, Any]:
+    shop = SimpleNamespace(id=7, slug="shop", name=SHOP[locale], branding={})
+    context = composer.sample_context(
+        family, SETTINGS, shop, trigger=trigger, channel=Channel.SMS, locale=locale
+    )
+    if family is SHIPMENTS:
+        shipment = SimpleNamespace(id=SHIPMENT_ID)
+        context["tracking_link"] = make_short_tracking_link(SETTINGS, shipment)
+        context["pickup_point"] = POINT[locale]
+        context["carrier_name"] = carrier_name(CARRIER[locale], locale)
+    if family is SURVEYS:
+        context["survey_link"] = invitation_link(SETTINGS, SURVEY_ID, "x" * 43, Channel.SMS)
+    return context
+
+
+def render(family: composer.Family[Any], trigger: str, locale: str) -> tuple[str, str, str]:
+    """(the text as sent, the unfitted body, the link)."""
+    context = worst_context(family, trigger, locale)
+    source = family.default(trigger, Channel.SMS, locale)
+    text = composer.render(
+        family, source, trigger=trigger, channel=Channel.SMS, context=context, locale=locale
+    ).text
+    body = " ".join(tidy(compiled(source.body).render(context)).split())
+    return text, body, str(context[family.link])
+
+
+@pytest.mark.parametrize(("family", "trigger"), KINDS, ids=[t for _, t in KINDS])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_text_fits_its_budget_with_its_link_whole(
+    family: composer.Family[Any], trigger: str, locale: str
+) -> None:
+    text, body, link = render(family, trigger, locale)
+    assert sms_segments(text)[1] <= composer.segment_budget(family, trigger), text
+    assert text.endswith(f" {link}") and link.startswith(SETTINGS.public_base_url), text
+    head = text.removesuffix(f" {link}")
+    assert not head.endswith(("…", "...")) or trigger in PICKUP, f"cut inside: {text}"
+    assert body.startswith(head.split(". ")[0]), text
+
+
+@pytest.mark.parametrize("trigger", PICKUP)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_waiting_parcel_says_where_until_when_and_its_code(trigger: str, locale: str) -> None:
+    text, _, _ = render(SHIPMENTS, trigger, locale)
+    context = worst_context(SHIPMENTS, trigger, locale)
+    deadline = " ".join(context["pickup_deadline"].split())  # a narrow space is sent as one
+    assert context["pickup_code"] in text and deadline in text, text
+    assert POINT[locale][:ELASTIC_MIN] in text, text
+    assert sms_segments(text)[1] <= 3
+
+
+def test_the_pickup_budget_is_the_only_exception_to_two_segments() -> None:
+    budgets = {
+        (family.key, trigger): composer.segment_budget(family, trigger) for family, trigger in KINDS
+    }
+    assert {k for k, v in budgets.items() if v != MAX_SEGMENTS} == {
+        ("shipment", trigger) for trigger in PICKUP
+    }
+
+
+def test_an_elastic_value_is_clipped_at_a_word_before_its_sentence_goes() -> None:
+    link = "https://p.test/t/abc"
+    point = "Пункт выдачи СДЭК «Тверская-Ямская», ул. Тверская 12"
+    body = f"Магазин Дом и Сад: посылка ждёт вас до 2 декабря, 17:00, код 123456. Пункт: {point}."
+    plain = fit_sms_body(body, link)
+    assert "Пункт:" not in plain  # without the rule the sentence goes whole
+    fitted = fit_sms_body(body, link, elastic=[point])
+    assert sms_segments(fitted) == ("UCS-2", 2)
+    assert fitted.endswith(f"Пункт: Пункт выдачи СДЭК «Тверская-Ямская»… {link}"), fitted
+    assert "…." not in fitted  # the value's full stop went into the ellipsis
+
+
+def test_an_elastic_value_is_never_clipped_below_its_minimum() -> None:
+    point = "Paczkomat KRA01M Galeria Kazimierz"
+    body = "Sklep: " + "bardzo długie zdanie " * 8 + f". Punkt: {point}."
+    fitted = fit_sms_body(body, "https://p.test/t/x", max_segments=1, elastic=[point])
+    assert "Punkt" not in fitted and "Paczkomat" not in fitted
+    assert fit_sms_body("A. B", "", elastic=["", "B"]) == "A. B"
+
+
+@respx.mock
+async def test_a_russian_pickup_text_reaches_twilio_whole(db: str) -> None:
+    """Through the composer, the outbox and the dispatcher to Twilio's Messages API (faked
+    at HTTP as documented:
+    https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource)."""
+    settings = twilio_settings(public_base_url="https://returns.shop.ru")
+    route = respx.post(MESSAGES_URL).mock(
+        return_value=httpx.Response(201, json=twilio_payload("message_created"))
+    )
+    deadline = datetime.now(UTC) + timedelta(days=2)
+    point = {"point_id": "MSK123", "kind": "shop", "name": POINT["ru"], "city": "Москва"}
+    p = await parcel(
+        merchant={"name": SHOP["ru"]},
+        customer={"locale": "ru", "phone": "+79161234567", "sms_opt_in": True},
+        shipment={
+            "carrier_key": "cdek",
+            "status": "available_for_pickup",
+            "pickup_point": {**point, "pickup_code": "123456"},
+            "pickup_deadline": deadline,
+        },
+    )
+    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+    async with httpx.AsyncClient() as http:
+        while (await dispatch_once(settings, http_client=http)).claimed:
+            pass
+    texts = [parse_qs(c.request.content.decode()) for c in route.calls]
+    [body] = [t["Body"][0] for t in texts if t["To"] == ["+79161234567"]]
+    assert body.startswith(f"{SHOP['ru']}: посылка ждёт до "), body
+    assert ", код 123456. Пункт: Пункт выдачи СДЭК" in body, body
+    assert sms_segments(body) == ("UCS-2", 3)
+    assert body.split()[-1].startswith("https://returns.shop.ru/t/")
