@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
+from portal.core import zone_names
 from portal.settings import Settings
 
 DEFAULT_QUIET_START = "21:00"
@@ -43,56 +44,50 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def _clocks(country: str) -> list[list[str]]:
+    """The country's zones (CLDR territory zones) grouped by the clock they keep all year,
+    west to east; each group in CLDR's order."""
+    year = datetime.now(UTC).year
+    samples = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10)]
+    clocks: dict[tuple[Any, ...], list[str]] = {}
+    for name in get_global("territory_zones").get(country.upper(), ()):
+        zone = zone_or_none(name)
+        if zone is not None:
+            clock = tuple(s.astimezone(zone).utcoffset() for s in samples)
+            clocks.setdefault(clock, []).append(name)
+    return [clocks[clock] for clock in sorted(clocks)]
+
+
 @lru_cache(maxsize=512)
 def zone_for_country(country: str | None) -> ZoneInfo | None:
-    """The zone of a country that keeps one clock (CLDR territory zones), else None.
+    """The zone of a country that keeps one clock, named by its principal zone
+    (:mod:`portal.core.zone_names`), else None.
 
     Countries listing several zones that agree all year (Germany: Berlin and Busingen)
-    count as one; the United States or Russia do not.
+    count as one; the United States or Russia do not. Ukraine keeps Kyiv time by law
+    everywhere (:data:`~portal.core.zone_names.LEGAL_ZONES`), whatever tz lists for Crimea.
     """
     if not country:
         return None
-    zones = [
-        z
-        for z in (zone_or_none(n) for n in get_global("territory_zones").get(country.upper(), ()))
-        if z is not None
-    ]
-    if not zones:
+    if legal := zone_names.LEGAL_ZONES.get(country.upper()):
+        return zone_or_none(legal)
+    clocks = _clocks(country)
+    if len(clocks) != 1:
         return None
-    year = datetime.now(UTC).year
-    samples = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10)]
-    offsets = {tuple(s.astimezone(z).utcoffset() for s in samples) for z in zones}
-    return zones[0] if len(offsets) == 1 else None
+    return zone_or_none(zone_names.principal(country, clocks[0]))
 
 
 def zone_choices(country: str | None) -> list[str]:
     """One zone per distinct clock of a country that keeps several (Russia: Kaliningrad
-    to Kamchatka), west to east; empty for a country of one clock or none.
+    to Kamchatka), west to east; empty for a country of one clock (or one by law) or none.
 
-    Of the zones sharing a clock all year, the one CLDR's Windows mapping takes as its
-    zone's golden one is named (America/New_York, Europe/Moscow), else the one named after
-    its metazone, else the first CLDR lists. ``portal merchant create`` offers these when a
-    shop's country alone cannot say its zone.
+    Each clock is named by its principal zone (:func:`portal.core.zone_names.principal`):
+    Spain's mainland Europe/Madrid, not Africa/Ceuta. ``portal merchant create`` offers
+    these when a shop's country alone cannot say its zone.
     """
     if not country or zone_for_country(country) is not None:
         return []
-    meta_zones = get_global("meta_zones")
-    golden = set(get_global("windows_zone_mapping").values())
-
-    def rank(name: str) -> tuple[bool, bool]:
-        return name in golden, name.rsplit("/", 1)[-1] == meta_zones.get(name)
-
-    year = datetime.now(UTC).year
-    samples = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 4, 7, 10)]
-    clocks: dict[tuple[Any, ...], str] = {}
-    for name in get_global("territory_zones").get(country.upper(), ()):
-        zone = zone_or_none(name)
-        if zone is None:
-            continue
-        clock = tuple(s.astimezone(zone).utcoffset() for s in samples)
-        if clock not in clocks or rank(name) > rank(clocks[clock]):
-            clocks[clock] = name
-    return [clocks[clock] for clock in sorted(clocks)]
+    return [zone_names.principal(country, names) for names in _clocks(country)]
 
 
 def recipient_zone(

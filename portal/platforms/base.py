@@ -90,6 +90,10 @@ class ShopOrder:
     #: What the customer paid for delivery (tax included): a withdrawal from the whole
     #: order refunds it (Directive 2011/83/EU, Art. 13), and claims count it.
     shipping_total: Decimal = Decimal("0")
+    #: The language the customer ordered in, as a shipped language (``ru``), or None when
+    #: the store does not say or speaks one we do not ship: the shop's language applies.
+    #: It only fills a customer's empty language (:func:`portal.platforms.sync._customers`).
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

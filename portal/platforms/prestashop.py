@@ -9,7 +9,9 @@ they are the shop's own time zone (the ``PS_TIMEZONE`` configuration).
 
 PrestaShop core has no signed webhooks: the sync is the backfill plus the periodic
 reconciliation, which reads the orders whose ``date_upd`` moved (``date=1`` and
-``filter[date_upd]=[from,to]``). Writes are XML, the only body the Webservice documents.
+``filter[date_upd]=[from,to]``). An order's ``id_lang`` is the language the customer
+shopped in; the shop's ``languages`` give its ISO code, read once per client (one sync).
+Writes are XML, the only body the Webservice documents.
 Shapes: https://devdocs.prestashop-project.org/8/webservice/ (see
 tests/fixtures/prestashop/SOURCE.md).
 """
@@ -26,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
+from portal import i18n
 from portal.platforms.base import (
     Page,
     PlatformError,
@@ -36,6 +39,7 @@ from portal.platforms.base import (
     ShopParcel,
     ShopProduct,
     ShopVariant,
+    Unavailable,
 )
 from portal.platforms.transport import Transport
 
@@ -88,6 +92,8 @@ class Related:
     order_carriers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Order id -> its ``order_histories`` rows (read for cancelled orders only).
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Language id -> its ISO 639-1 code (``languages``' ``iso_code``).
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 def listing(body: Any, resource: str) -> list[dict[str, Any]]:
@@ -202,6 +208,12 @@ def _customer(record: dict[str, Any] | None, phone: str | None) -> ShopCustomer 
     )
 
 
+def order_locale(order: dict[str, Any], languages: dict[str, str]) -> str | None:
+    """The shipped language of the order's ``id_lang`` (``ru``), or None: an unknown id,
+    or a language Doorstep does not ship, leaves the shop's language to apply."""
+    return i18n.supported(languages.get(str(order.get("id_lang") or "")))
+
+
 def parse_order(order: dict[str, Any], related: Related, shop: ShopSettings) -> ShopOrder:
     external_id = str(order["id"])
     address = related.addresses.get(str(order.get("id_address_delivery"))) or {}
@@ -257,6 +269,7 @@ def parse_order(order: dict[str, Any], related: Related, shop: ShopSettings) -> 
         financial_status=shop.state_names.get(state, ""),
         refunded=refunded,
         shipping_total=_money(order.get("total_shipping_tax_incl") or order.get("total_shipping")),
+        locale=order_locale(order, related.languages),
     )
 
 
@@ -337,6 +350,8 @@ class PrestaShopClient:
         self._settings: ShopSettings | None = None
         self._countries: dict[str, str] = {}
         self._carriers: dict[str, str] = {}
+        #: Language id -> ISO code, read with the first page of orders (None: not yet).
+        self._languages: dict[str, str] | None = None
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         params = {**kwargs.pop("params", {}), "output_format": "JSON"}
@@ -408,11 +423,26 @@ class PrestaShopClient:
         for carrier in await self._by("carriers", "id", missing, "[id,name]"):
             self._carriers[str(carrier["id"])] = text(carrier.get("name"))
         related.carriers = self._carriers
+        related.languages = await self._shop_languages() if orders else {}
         cancelled = shop.states.get("PS_OS_CANCELED")
         ended = _ids(o["id"] for o in orders if str(o.get("current_state")) == cancelled)
         for row in await self._by("order_histories", "id_order", ended):
             related.histories.setdefault(str(row.get("id_order")), []).append(row)
         return related
+
+    async def _shop_languages(self) -> dict[str, str]:
+        """The shop's languages, read once: a shop has a handful. A key without View on
+        ``languages`` (one made before Doorstep read them) is refused with 401; its orders
+        still sync, without the customer's language, rather than pausing the store."""
+        if self._languages is None:
+            try:
+                rows = await self._list("languages", {"display": "[id,iso_code]"})
+            except Unavailable:
+                raise
+            except PlatformError:
+                rows = []
+            self._languages = {str(r["id"]): text(r.get("iso_code")).lower() for r in rows}
+        return self._languages
 
     async def orders(
         self, cursor: str | None, since: datetime | None, page_size: int = 100

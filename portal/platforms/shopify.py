@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
+from portal import i18n
 from portal.platforms.base import (
     Page,
     PlatformError,
@@ -207,6 +208,8 @@ def parse_order_node(node: dict[str, Any]) -> ShopOrder:
             ((node.get("totalRefundedSet") or {}).get("shopMoney") or {}).get("amount")
         ),
         shipping_total=_shop_money(node.get("totalShippingPriceSet")),
+        # "pl-PL", "uk": the storefront language the customer ordered in.
+        locale=i18n.supported(node.get("customerLocale")),
     )
 
 

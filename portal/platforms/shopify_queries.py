@@ -31,7 +31,7 @@ LINE_ITEM_FIELDS = (
 )
 FULFILMENT_FIELDS = "id status trackingInfo(first: {tracking}) {{ company number }}"
 ORDER_FIELDS = f"""
-id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus
+id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus customerLocale
 totalRefundedSet {{ shopMoney {{ amount }} }}
 totalShippingPriceSet {{ shopMoney {{ amount }} }}
 customer {{

@@ -347,6 +347,7 @@ class Buyer:
     email_opt_in: bool
     sms_opt_in: bool
     whatsapp_opt_in: bool
+    locale: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Buyer:
@@ -358,6 +359,7 @@ class Buyer:
             email_opt_in=bool(row["email_opt_in"]),
             sms_opt_in=bool(row["sms_opt_in"]),
             whatsapp_opt_in=bool(row["whatsapp_opt_in"]),
+            locale=row["locale"],
         )
 
     @classmethod
@@ -370,6 +372,7 @@ class Buyer:
             customer.email_opt_in,
             customer.sms_opt_in,
             customer.whatsapp_opt_in,
+            customer.locale,
         )
 
 
@@ -381,6 +384,7 @@ _BUYER_COLUMNS = (
     "email_opt_in",
     "sms_opt_in",
     "whatsapp_opt_in",
+    "locale",
 )
 
 
@@ -431,6 +435,7 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
                 "phone": phone_of(order),
                 "name": (order.customer.name if order.customer else "")[:200],
                 "country": order.address.country[:2] or None,
+                "locale": order.locale,
             }
         # A new customer is inserted with the consent the store holds (its last answer in
         # the batch, as _consent would leave it) and its history written beside it: one
@@ -472,14 +477,21 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
                     phone=phone,
                     name=(order.customer.name if order.customer else "")[:200],
                     country=order.address.country[:2] or None,
+                    locale=order.locale,
                     using_db=conn,
                 )
             )
         if customer is None:
             continue
+        # Filled only where empty: a language the customer chose on the preferences page,
+        # or one an earlier order gave, is never overwritten by the store's.
         fill = {
             k: v
-            for k, v in (("phone", phone), ("name", order.customer.name if order.customer else ""))
+            for k, v in (
+                ("phone", phone),
+                ("name", order.customer.name if order.customer else ""),
+                ("locale", order.locale),
+            )
             if v and not getattr(customer, k)
         }
         if fill:

@@ -31,7 +31,7 @@ from portal.tracking_page import problem as claim_page
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import config_for
 from portal.tracking_page.lookup import Outcome
-from portal.web.shop_language import use_shop_language
+from portal.web.shop_language import use_customer_language, use_shop_language
 from portal.web.templating import templates_of
 
 
@@ -202,7 +202,10 @@ async def number_status(request: Request) -> Response:
 async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) -> Response:
     await render.refresh_stale(request, config_for(request.app), [shipment])
     merchant, order = lookup.parties(shipment)  # read with the shipment
-    use_shop_language(request, merchant.default_locale)
+    if tier == "order" and order is not None:  # her signed link: her language first
+        await use_customer_language(request, order.customer_id, merchant.default_locale)
+    else:
+        use_shop_language(request, merchant.default_locale)
     [block] = await render.status_blocks(
         request, [shipment], merchant, order, full_signer=tier == "order", status_urls=[url]
     )
@@ -219,7 +222,8 @@ async def _order_page(
     preferences_error: str | None = None,
 ) -> Response:
     merchant = await Merchant.get(id=order.merchant_id)
-    use_shop_language(request, merchant.default_locale)
+    # Opened by her signed link or by proving the order is hers: her language first.
+    await use_customer_language(request, order.customer_id, merchant.default_locale)
     shipments = await Shipment.filter(order_id=order.id).order_by("created_at", "id")
     if first is not None:
         shipments = [first, *[s for s in shipments if s.id != first.id]]
@@ -267,7 +271,9 @@ async def _from_token(request: Request) -> Shipment | Response:
     if shipment is None:
         message = _("This tracking link has expired. Look your parcel up below instead.")
         return lookup_page(request, message=message, status_code=410, link_problem=True)
-    use_shop_language(request, shipment.merchant.default_locale)  # before any of its words
+    # Before any of its words: the customer's language, else the shop's.
+    customer_id = shipment.order.customer_id if shipment.order is not None else None
+    await use_customer_language(request, customer_id, shipment.merchant.default_locale)
     return shipment
 
 

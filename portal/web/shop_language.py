@@ -9,6 +9,10 @@ ships, the page switches to the shop's ``Merchant.default_locale`` there, before
 its words are written. The response's ``Content-Language`` follows
 ``scope["state"]["locale"]``.
 
+A page a signed tracking link opens belongs to one customer: it speaks her language
+(``Customer.locale``, the one her messages are written in) before the shop's, so the
+short link of a text message, which names no language, opens as the message read.
+
 A page listing several shops' parcels keeps the negotiated language. The survey and the
 preferences page have their own rule (the language of the customer's messages).
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from portal import i18n
-from portal.models import Merchant
+from portal.models import Customer, Merchant
 from portal.web.middleware import LOCALE_CHOSEN
 
 
@@ -48,3 +52,19 @@ async def use_language_of_shop(request: Request, merchant_id: int) -> str:
         return i18n.current_locale()
     found = await Merchant.filter(id=merchant_id).values_list("default_locale", flat=True)
     return use_shop_language(request, str(found[0]) if found else None)
+
+
+async def use_customer_language(
+    request: Request, customer_id: int | None, default_locale: str | None
+) -> str:
+    """:func:`use_shop_language` with the customer's own language first: her one column
+    is read only when the visitor chose no language."""
+    if visitor_chose(request):
+        return i18n.current_locale()
+    found = (
+        await Customer.filter(id=customer_id).values_list("locale", flat=True)
+        if customer_id is not None
+        else []
+    )
+    own = i18n.supported(str(found[0])) if found and found[0] else None
+    return use_shop_language(request, own or default_locale)

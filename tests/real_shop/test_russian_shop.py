@@ -227,7 +227,7 @@ class FakeRussianPost:
 @dataclass
 class RussianPresta(FakePresta):
     """The documented Webservice with a Russian shop's configuration: its name, Moscow
-    time, roubles, Russia, and its carriers under the names the shop gave them."""
+    time, roubles, Russia, Russian, and its carriers under the names the shop gave them."""
 
     def _table(self, resource: str) -> dict[int, dict[str, Any]]:
         own: dict[str, list[dict[str, Any]]] = {
@@ -238,6 +238,8 @@ class RussianPresta(FakePresta):
             ],
             "currencies": [{"id": 1, "iso_code": "RUB"}],
             "countries": [{"id": 177, "iso_code": "RU"}],
+            # The shop's one language: its customers order in Russian (``id_lang`` 1).
+            "languages": [{"id": 1, "iso_code": "ru"}],
             "carriers": [{"id": 7, "name": "СДЭК"}, {"id": 8, "name": "Почта России"}],
         }
         if resource in own:
