@@ -171,13 +171,15 @@ def shop_time(when: datetime | None, pattern: str = "%Y-%m-%d %H:%M", *, zone: t
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in,
     with the open attention items per kind (``attention_counts``) for the navigation and
-    the workspace's words for codes (``words``)."""
+    the workspace's words for codes (``words``), and ``shop_time`` with the shop's zone
+    (``shop_zone``, its name) so every page writes times on the shop's clock."""
     signed = getattr(request.state, "staff", None)
     counts = getattr(request.state, "attention_counts", {})
     zone = (zone_or_none(signed.merchant.time_zone) if signed else None) or UTC
     base = {"staff": signed, "words": words, "attention_counts": counts,
             "attention_total": sum(counts.values()),
-            "shop_time": functools.partial(shop_time, zone=zone)}  # fmt: skip
+            "shop_time": functools.partial(shop_time, zone=zone),
+            "shop_zone": str(zone)}  # fmt: skip
     return templates_of(request).TemplateResponse(
         request, name, {**base, **context}, status_code=status
     )
