@@ -1,16 +1,17 @@
 """Merchant analytics under /admin/analytics: an overview and the delivery, returns and
 satisfaction sections, filtered by period and carrier, each table exportable as CSV.
 
-Filters come from a GET form (``from``, ``to`` as YYYY-MM-DD, both days included, in UTC;
-``carrier``), so every view is a shareable URL, works without JavaScript, and htmx only
-swaps the results. Everything is scoped to the signed-in staff user's merchant.
+Filters come from a GET form (``from``, ``to`` as YYYY-MM-DD, both days included, on the
+shop's clock, ``merchant.time_zone``; ``carrier``), so every view is a shareable URL, works
+without JavaScript, and htmx only swaps the results. Everything is scoped to the signed-in
+staff user's merchant.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from carriers import registry
 from portal.admin import survey_feedback
 from portal.admin.auth import render, require_staff, staff_of
+from portal.analytics import clock
 from portal.analytics.csv_export import to_csv
 from portal.analytics.sections import SECTIONS, TABLES, headline
 from portal.analytics.sql import Filters
@@ -51,10 +53,11 @@ class FilterForm:
     carrier: str
     errors: list[str] = field(default_factory=list)
 
-    def filters(self, merchant_id: int) -> Filters:
-        start = datetime.combine(self.first, time(), tzinfo=UTC)
-        end = datetime.combine(self.last + timedelta(days=1), time(), tzinfo=UTC)
-        return Filters(merchant_id, start, end, self.carrier or None)
+    def filters(self, merchant_id: int, zone: str = "UTC") -> Filters:
+        """From the shop's midnight starting ``first`` to the one ending ``last``."""
+        start = clock.midnight(self.first, zone)
+        end = clock.midnight(self.last + timedelta(days=1), zone)
+        return Filters(merchant_id, start, end, self.carrier or None, clock.zone_name(zone))
 
     def query(self) -> str:
         params = {"from": self.first.isoformat(), "to": self.last.isoformat()}
@@ -112,14 +115,15 @@ def parse_filters(params: Any, today: date) -> FilterForm:
     return form
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+def _today(zone: str) -> date:
+    """Today on the shop's clock: "the last 90 days" end with it."""
+    return clock.today(zone)
 
 
 async def _section(request: Request, section: str) -> Response:
     merchant = staff_of(request).merchant
-    form = parse_filters(request.query_params, _today())
-    filters = form.filters(merchant.id)
+    form = parse_filters(request.query_params, _today(merchant.time_zone))
+    filters = form.filters(merchant.id, merchant.time_zone)
     tables = [await TABLES[key](filters) for key in SECTIONS[section]]
     figures = await headline(filters) if section == "overview" else []
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "results"
@@ -176,12 +180,13 @@ async def export_csv(request: Request) -> Response:
     builder = TABLES.get(key)
     if builder is None:
         raise HTTPException(404)
-    form = parse_filters(request.query_params, _today())
+    merchant = staff_of(request).merchant
+    form = parse_filters(request.query_params, _today(merchant.time_zone))
     if form.errors:
         return Response(
             "\n".join(form.errors) + "\n", status_code=400, media_type="text/plain; charset=utf-8"
         )
-    table = await builder(form.filters(staff_of(request).merchant.id))
+    table = await builder(form.filters(merchant.id, merchant.time_zone))
     name = f"{key}-{form.first.isoformat()}-{form.last.isoformat()}.csv"
     return Response(
         to_csv(table.export()),

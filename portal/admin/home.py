@@ -122,7 +122,7 @@ async def needs_attention(merchant_id: int, counts: dict[AttentionKind, int]) ->
 async def home(request: Request) -> Response:
     merchant = staff_of(request).merchant
     counts = getattr(request.state, "attention_counts", {})
-    figures = await weekly(merchant.id, datetime.now(UTC))
+    figures = await weekly(merchant.id, datetime.now(UTC), zone=merchant.time_zone)
     steps = await steps_of(merchant)
     return render(
         request,

@@ -8,9 +8,9 @@ time, never a later revision:
 - the carrier's: the first date it gave (``shipment.first_estimated_delivery``), a window
   of one day.
 
-*Inside* means the delivered day (UTC) lies within the window, both ends included. The
-*error* is the number of days between the delivered day and the expected day (our median
-day, the carrier's date), absolute, averaged.
+*Inside* means the delivered day (on the shop's clock, ``merchant.time_zone``) lies within
+the window, both ends included. The *error* is the number of days between the delivered day
+and the expected day (our median day, the carrier's date), absolute, averaged.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _days(q: Sql, first: str, last: str) -> str:
 
 async def _ours(f: Filters) -> dict[str, Accuracy]:
     q = Sql()
-    day = q.utc_day("s.delivered_at")
+    day = q.local_day("s.delivered_at", f.zone, f.start, f.end)
     where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
         "SELECT s.carrier_key, COUNT(*) AS parcels, "
@@ -69,7 +69,7 @@ async def _ours(f: Filters) -> dict[str, Accuracy]:
 
 async def _carriers(f: Filters) -> dict[str, Accuracy]:
     q = Sql()
-    day = q.utc_day("s.delivered_at")
+    day = q.local_day("s.delivered_at", f.zone, f.start, f.end)
     where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
         "SELECT s.carrier_key, COUNT(*) AS parcels, "

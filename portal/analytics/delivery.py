@@ -1,6 +1,7 @@
 """Delivery figures: on-time rate against the first ETA, transit times, problem rates.
 
-On-time compares the delivered calendar day in UTC with the first ETA we ever saw (see
+On-time compares the delivered calendar day on the shop's clock (``merchant.time_zone``)
+with the first ETA we ever saw (see
 ``delivered_late`` in :mod:`portal.surveys.outcomes` for the customer-zone rule surveys use).
 Only outbound parcels count; returns travel the other way. Past days come from the daily
 rollups (:mod:`portal.analytics.rollups`), problem rates from the parcels' problem rows,

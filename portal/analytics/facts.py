@@ -1,5 +1,5 @@
-"""What the analytics screen counts, per merchant, UTC day and group: one grouped SELECT
-per rollup table, run over the raw rows.
+"""What the analytics screen counts, per merchant, day (on the shop's clock) and group: one
+grouped SELECT per rollup table, run over the raw rows.
 
 The same statement fills a rollup table (for whole days, every merchant or one) and
 computes the days no rollup covers yet (today, a day with unprocessed changes) when a
@@ -30,7 +30,10 @@ COUNTED = "rr.state NOT IN ('rejected', 'cancelled', 'expired')"
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Whose rows, which time ranges (half-open, UTC) and, when reading, which carrier.
+    """Whose rows, which time ranges (half-open instants) and, when reading, which carrier.
+
+    Days are counted on the clock of ``zone`` (a value of ``merchant.time_zone``); with no
+    ``merchant_id``, the rows are those of every merchant in that zone.
 
     ``expand`` (filling a rollup of orders) writes each order once under carrier "" and
     once under each carrier it went out with, so the carrier filter, which keeps orders
@@ -41,6 +44,13 @@ class Scope:
     ranges: Sequence[Range]
     carrier_key: str | None = None
     expand: bool = False
+    zone: str = "UTC"
+
+    def day(self, q: Sql, column: str) -> str:
+        """``column``'s day on the scope's clock (see :meth:`Sql.local_day`)."""
+        return q.local_day(
+            column, self.zone, min(a for a, _ in self.ranges), max(b for _, b in self.ranges)
+        )
 
 
 Select = Callable[[Sql, Scope], str]
@@ -65,7 +75,9 @@ def ranges(q: Sql, column: str, found: Sequence[tuple[date, date]]) -> str:
 
 
 def _merchant(q: Sql, scope: Scope, column: str) -> str:
-    return "" if scope.merchant_id is None else f"{column} = {q.p(scope.merchant_id)} AND "
+    if scope.merchant_id is None:
+        return f"{column} IN (SELECT id FROM merchant WHERE time_zone = {q.p(scope.zone)}) AND "
+    return f"{column} = {q.p(scope.merchant_id)} AND "
 
 
 def _carrier(q: Sql, scope: Scope, column: str) -> str:
@@ -83,7 +95,7 @@ def _transit_ms(q: Sql) -> str:
 
 def delivered(q: Sql, scope: Scope) -> str:
     """Outbound parcels delivered that day, per carrier and destination country."""
-    day = q.utc_day("s.delivered_at")
+    day = scope.day(q, "s.delivered_at")
     has_transit = "s.shipped_at IS NOT NULL"
     return (
         f"SELECT s.merchant_id, {day} AS day, s.carrier_key, "
@@ -102,7 +114,7 @@ def delivered(q: Sql, scope: Scope) -> str:
 
 def shipped(q: Sql, scope: Scope) -> str:
     """Outbound parcels shipped that day, per carrier (the problem rates' denominator)."""
-    day = q.utc_day(SHIPPED)
+    day = scope.day(q, SHIPPED)
     return (
         f"SELECT s.merchant_id, {day} AS day, s.carrier_key, COUNT(*) AS shipped "
         f"FROM shipment s WHERE {_merchant(q, scope, 's.merchant_id')}"
@@ -115,7 +127,7 @@ def problems(q: Sql, scope: Scope) -> str:
     """Parcels shipped that day with an exception or failed attempt, per carrier, problem
     and reason, from ``analytics_shipment_problem`` (one row per parcel, problem and
     reason, however many scans said so), never from the scans themselves."""
-    day = q.utc_day(SHIPPED)
+    day = scope.day(q, SHIPPED)
     return (
         f"SELECT s.merchant_id, {day} AS day, s.carrier_key, p.status, p.reason, "
         "COUNT(*) AS shipments FROM analytics_shipment_problem p "
@@ -158,7 +170,7 @@ def _orders(q: Sql, scope: Scope) -> tuple[str, str, str]:
 def items(q: Sql, scope: Scope) -> str:
     """Quantity sold and returned (counted returns) per order line's variant, SKU and
     title, for orders placed that day."""
-    day = q.utc_day("o.placed_at")
+    day = scope.day(q, "o.placed_at")
     carrier, join, where = _orders(q, scope)
     returned = (
         "COALESCE((SELECT SUM(ri.quantity) FROM return_item ri "
@@ -178,7 +190,7 @@ def items(q: Sql, scope: Scope) -> str:
 def returns(q: Sql, scope: Scope) -> str:
     """Counted return lines (how many, what quantity) per reason and resolution, for
     orders placed that day."""
-    day = q.utc_day("o.placed_at")
+    day = scope.day(q, "o.placed_at")
     carrier, join, where = _orders(q, scope)
     by_carrier = f", {carrier}" if scope.expand else ""
     return (
@@ -194,7 +206,7 @@ def returns(q: Sql, scope: Scope) -> str:
 def answers(q: Sql, scope: Scope) -> str:
     """Scored answers given that day per carrier, outcome, return reason and metric: how
     many, how many top (NPS 9-10, others 4-5) and bottom (NPS 0-6) scores."""
-    day = q.utc_day("answered_at")
+    day = scope.day(q, "answered_at")
     return (
         f"SELECT merchant_id, {day} AS day, carrier_key, outcome, return_reason, metric, "
         "COUNT(*) AS total, "
@@ -216,7 +228,7 @@ def messages(q: Sql, scope: Scope) -> str:
     """Messages written that day per carrier of their parcel (NULL: none, or another
     shop's) and channel: how many, how many delivered and failed (see
     :mod:`portal.analytics.messaging`); cancelled messages are left out."""
-    day = q.utc_day("m.created_at")
+    day = scope.day(q, "m.created_at")
     receipts = ", ".join(q.p(r) for r in RECEIPTS)
     return (
         f"SELECT m.merchant_id, {day} AS day, s.carrier_key, m.channel, COUNT(*) AS messages, "

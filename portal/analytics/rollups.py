@@ -1,7 +1,8 @@
 """Daily rollups behind the analytics screen: which days a figure reads from them, the
 worker's job that keeps them current, and the full rebuild.
 
-A rollup row holds counts for one merchant, UTC day and group (:mod:`portal.analytics.facts`).
+A rollup row holds counts for one merchant, day and group (:mod:`portal.analytics.facts`);
+days are the shop's calendar days, in ``merchant.time_zone`` (:mod:`portal.analytics.clock`).
 A figure over a period reads the rollups for the whole days they cover and computes the
 rest live with the very statement that fills them: the partial days at either end, the
 days not rolled up yet (today, and anything since the job last ran), and days with
@@ -10,11 +11,13 @@ exact and current whether the job ran a second ago or never.
 
 The job (:func:`refresh`) does two things, in one transaction:
 
-- *closes* the days since the last run (``analytics_rollup_state.rolled_through`` up to
-  yesterday): counts them for every merchant; the first run counts everything;
+- *closes* the days since the last run (up to ``analytics_rollup_state.rolled_through``,
+  the first day not closed; see :func:`closable`): counts them for every merchant, one
+  statement per time zone; the first run counts everything;
 - *recounts* the days that writes marked dirty (a return for an order placed in March
   makes that March day dirty for returns), taking the dirty rows it saw with
-  ``DELETE … RETURNING``: a write committed meanwhile leaves its own row behind.
+  ``DELETE … RETURNING``: a write committed meanwhile leaves its own row behind. The
+  triggers mark UTC days; a UTC day stands for the one or two shop days it overlaps.
 
 Nothing here reads ``tracking_event``: problem rates count ``analytics_shipment_problem``,
 which a trigger fills as scans arrive, so dropping old scans changes no figure, and a
@@ -37,6 +40,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from portal.analytics import clock
 from portal.analytics.facts import MESSAGES, ROLLUPS, Range, Rollup, Scope, ranges
 from portal.analytics.sql import Filters, Sql
 from portal.history import retention
@@ -61,8 +65,8 @@ PROBLEM_BACKFILL = (
 )
 
 
-def midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def midnight(day: date, zone: str = "UTC") -> datetime:
+    return clock.midnight(day, zone)
 
 
 def _as_date(value: Any) -> date:
@@ -89,19 +93,25 @@ class Coverage:
     live: list[Range]
 
 
-def split(start: datetime, end: datetime, through: date | None, dirty: set[date]) -> Coverage:
-    """Whole days before ``through`` and not dirty come from the rollups."""
+def split(
+    start: datetime, end: datetime, through: date | None, dirty: set[date], zone: str = "UTC"
+) -> Coverage:
+    """Whole days (on the clock of ``zone``) before ``through`` and not dirty come from
+    the rollups."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    first = start.date() if start == midnight(start.date()) else start.date() + timedelta(days=1)
-    last = min(end.date(), through) if through is not None else first
+    day = clock.local_date(start, zone)
+    first = day if start == midnight(day, zone) else day + timedelta(days=1)
+    last = min(clock.local_date(end, zone), through) if through is not None else first
     if first >= last:
         return Coverage([], [(start, end)])
     rolled = [first + timedelta(days=n) for n in range((last - first).days)]
     clean = [d for d in rolled if d not in dirty]
     live: list[Range] = []
-    pieces = [(start, midnight(first))]
-    pieces += [(midnight(a), midnight(b)) for a, b in runs(d for d in rolled if d in dirty)]
-    pieces.append((midnight(last), end))
+    pieces = [(start, midnight(first, zone))]
+    pieces += [
+        (midnight(a, zone), midnight(b, zone)) for a, b in runs(d for d in rolled if d in dirty)
+    ]
+    pieces.append((midnight(last, zone), end))
     for a, b in pieces:
         if a >= b:
             continue
@@ -120,15 +130,17 @@ async def coverage(fact: str, f: Filters) -> Coverage:
     )
     through = _as_date(state[0]["rolled_through"]) if state and state[0]["rolled_through"] else None
     if through is None:
-        return split(f.start, f.end, None, set())
+        return split(f.start, f.end, None, set(), f.zone)
     q = Sql(conn)
     rows = await conn.execute_query_dict(
         "SELECT DISTINCT day FROM analytics_dirty WHERE "
         f"merchant_id = {q.p(f.merchant_id)} AND fact = {q.p(fact)} "
-        f"AND day >= {q.p(f.start.astimezone(UTC).date())} AND day <= {q.p(through)}",
+        f"AND day >= {q.p(f.start.astimezone(UTC).date() - timedelta(days=1))} "
+        f"AND day <= {q.p(through + timedelta(days=1))}",
         q.params,
     )
-    return split(f.start, f.end, through, {_as_date(r["day"]) for r in rows})
+    dirty = {d for r in rows for d in clock.local_days_of(_as_date(r["day"]), f.zone)}
+    return split(f.start, f.end, through, dirty, f.zone)
 
 
 async def source(q: Sql, rollup: Rollup, f: Filters) -> str:
@@ -145,41 +157,72 @@ async def source(q: Sql, rollup: Rollup, f: Filters) -> str:
             where += f" AND carrier_key = {q.p(f.carrier_key)}"
         parts.append(f"SELECT {columns} FROM {rollup.table} WHERE {where}")
     if found.live:
-        parts.append(rollup.select(q, Scope(f.merchant_id, found.live, f.carrier_key)))
+        parts.append(rollup.select(q, Scope(f.merchant_id, found.live, f.carrier_key, zone=f.zone)))
     return "(" + " UNION ALL ".join(parts) + ")"
 
 
-async def _recount(
-    conn: BaseDBAsyncClient, rollup: Rollup, merchant_id: int | None, first: date, end: date
-) -> None:
-    """Replace the rollup rows of ``[first, end)`` (one merchant, or all) by a fresh count.
+async def _zones(conn: BaseDBAsyncClient) -> dict[int, str]:
+    """Every merchant's ``time_zone`` as stored (a rollup groups merchants by it)."""
+    rows = await conn.execute_query_dict("SELECT id, time_zone FROM merchant ORDER BY id")
+    return {int(r["id"]): str(r["time_zone"] or "") for r in rows}
 
-    A few days for every merchant is one statement per table (a scan of the table, as
-    closing yesterday needs); longer ranges go merchant by merchant, a month per
+
+def closable(today: date, zones: Iterable[str]) -> date:
+    """The first day the job may not close yet: every shop day before it ended before
+    UTC midnight starting ``today``, in every zone (shops west of UTC close a day later).
+
+    Days must end before UTC midnight because the triggers of migration 0022 stop
+    marking at the current UTC day: a write into a closed day must always mark it."""
+    utc_midnight = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    return min((clock.local_date(utc_midnight, z) for z in set(zones)), default=today)
+
+
+async def _recount(
+    conn: BaseDBAsyncClient,
+    rollup: Rollup,
+    zone: str,
+    merchant_id: int | None,
+    first: date,
+    end: date,
+) -> None:
+    """Replace the rollup rows of ``[first, end)`` (one merchant, or every merchant whose
+    ``time_zone`` is ``zone``) by a fresh count; days are on the clock of ``zone``.
+
+    A few days for every merchant is one statement per table and zone (a scan of the
+    table, as closing yesterday needs); longer ranges go merchant by merchant, a month per
     statement, along the (merchant, time) indexes: a week for every merchant in one
     statement read all of ``orders`` three times (3.8 s a week on a million orders)."""
     if merchant_id is None and (end - first).days > ALL_MERCHANTS_DAYS:
-        rows = await conn.execute_query_dict("SELECT id FROM merchant ORDER BY id")
-        await _delete(conn, rollup, None, first, end)
-        for row in rows:
-            await _recount(conn, rollup, int(row["id"]), first, end)
+        zones = await _zones(conn)
+        await _delete(conn, rollup, zone, None, first, end)
+        for found, its_zone in zones.items():
+            if its_zone == zone:
+                await _recount(conn, rollup, zone, found, first, end)
         return
     if merchant_id is None:
-        await _delete(conn, rollup, None, first, end)
-        await _insert(conn, rollup, None, first, end)
+        await _delete(conn, rollup, zone, None, first, end)
+        await _insert(conn, rollup, zone, None, first, end)
         return
-    await _delete(conn, rollup, merchant_id, first, end)
+    await _delete(conn, rollup, zone, merchant_id, first, end)
     while first < end:
         until = min(first + timedelta(days=CHUNK_DAYS), end)
-        await _insert(conn, rollup, merchant_id, first, until)
+        await _insert(conn, rollup, zone, merchant_id, first, until)
         first = until
 
 
 async def _delete(
-    conn: BaseDBAsyncClient, rollup: Rollup, merchant_id: int | None, first: date, end: date
+    conn: BaseDBAsyncClient,
+    rollup: Rollup,
+    zone: str,
+    merchant_id: int | None,
+    first: date,
+    end: date,
 ) -> None:
     q = Sql(conn)
-    mine = "" if merchant_id is None else f"merchant_id = {q.p(merchant_id)} AND "
+    if merchant_id is None:
+        mine = f"merchant_id IN (SELECT id FROM merchant WHERE time_zone = {q.p(zone)}) AND "
+    else:
+        mine = f"merchant_id = {q.p(merchant_id)} AND "
     await conn.execute_query(
         f"DELETE FROM {rollup.table} WHERE {mine}day >= {q.p(first)} AND day < {q.p(end)}",
         q.params,
@@ -187,10 +230,16 @@ async def _delete(
 
 
 async def _insert(
-    conn: BaseDBAsyncClient, rollup: Rollup, merchant_id: int | None, first: date, end: date
+    conn: BaseDBAsyncClient,
+    rollup: Rollup,
+    zone: str,
+    merchant_id: int | None,
+    first: date,
+    end: date,
 ) -> None:
     q = Sql(conn)
-    scope = Scope(merchant_id, [(midnight(first), midnight(end))], expand=rollup.by_order)
+    span = [(midnight(first, zone), midnight(end, zone))]
+    scope = Scope(merchant_id, span, expand=rollup.by_order, zone=zone)
     columns = ", ".join(("merchant_id", "day", *rollup.columns))
     await conn.execute_query(
         f"INSERT INTO {rollup.table} ({columns}) {rollup.select(q, scope)}", q.params
@@ -212,7 +261,8 @@ async def _earliest(conn: BaseDBAsyncClient, today: date) -> date:
         value = (await conn.execute_query_dict(sql))[0]["t"]
         if value is not None:
             when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-            found.append(when.astimezone(UTC).date())
+            # A day earlier: the shop's day of the first row, west of UTC.
+            found.append(when.astimezone(UTC).date() - timedelta(days=1))
     return max(min(found, default=today), EARLIEST)
 
 
@@ -278,23 +328,33 @@ async def refresh(now: datetime | None = None, batch: int = BATCH) -> Refresh:
             q.params,
         )
         done.taken = len(taken)
-        start = await _through(conn) or await _earliest(conn, today)
-        if start < today:
+        zones = await _zones(conn)
+        through = await _through(conn)
+        start = through or await _earliest(conn, today)
+        until = closable(today, zones.values())
+        if start < until:
             for rollup in ROLLUPS:
-                await _recount(conn, rollup, None, start, today)
-            await _set_through(conn, today)
-            done.closed = (today - start).days
-        # Days from start on were just counted whole; days from today on are read live.
+                if rollup is MESSAGES and through is None:
+                    # Keep the days whose messages retention has deleted (see rebuild).
+                    await _recount_stored_messages(conn, until, zones)
+                    continue
+                for zone in sorted(set(zones.values())):
+                    await _recount(conn, rollup, zone, None, start, until)
+            await _set_through(conn, until)
+            done.closed = (until - start).days
+        # Days from start on were just counted whole; days from until on are read live.
         pending: dict[tuple[int, str], set[date]] = defaultdict(set)
         for row in taken:
-            day = _as_date(row["day"])
-            if day < min(start, today):
-                pending[(int(row["merchant_id"]), str(row["fact"]))].add(day)
+            merchant_id = int(row["merchant_id"])
+            for day in clock.local_days_of(_as_date(row["day"]), zones.get(merchant_id, "")):
+                if day < min(start, until):
+                    pending[(merchant_id, str(row["fact"]))].add(day)
         for (merchant_id, fact), days in sorted(pending.items()):
             for first, end in runs(days):
                 for rollup in ROLLUPS:
                     if rollup.fact == fact:
-                        await _recount(conn, rollup, merchant_id, first, end)
+                        zone = zones.get(merchant_id, "")
+                        await _recount(conn, rollup, zone, merchant_id, first, end)
             done.recounted += len(days)
     done.seconds = time.perf_counter() - began
     return done
@@ -316,34 +376,42 @@ async def rebuild(now: datetime | None = None) -> Refresh:
         else:
             await conn.execute_script(PROBLEM_BACKFILL.replace("INSERT", "INSERT OR IGNORE", 1))
         first = await _earliest(conn, today)
+        zones = await _zones(conn)
+        until = closable(today, zones.values())
         for rollup in ROLLUPS:
             if rollup is MESSAGES:
-                await _recount_stored_messages(conn, today)
+                await _recount_stored_messages(conn, until, zones)
             else:
                 await conn.execute_query(f"DELETE FROM {rollup.table}")
-                await _recount(conn, rollup, None, first, today)
+                for zone in sorted(set(zones.values())):
+                    await _recount(conn, rollup, zone, None, first, until)
             rows = await conn.execute_query_dict(f"SELECT COUNT(*) AS n FROM {rollup.table}")
             done.rows[rollup.table] = int(rows[0]["n"])
             if postgres:  # the planner's statistics, before autovacuum gets to it
                 await conn.execute_script(f"ANALYZE {rollup.table}")
-        await _set_through(conn, today)
-    done.closed = max((today - first).days, 0)
+        await _set_through(conn, until)
+    done.closed = max((until - first).days, 0)
     done.seconds = time.perf_counter() - began
     return done
 
 
-async def _recount_stored_messages(conn: BaseDBAsyncClient, today: date) -> None:
+async def _recount_stored_messages(
+    conn: BaseDBAsyncClient, today: date, zones: dict[int, str]
+) -> None:
     """Recount each merchant's messages from the first day it still has them all: the day
-    of its oldest stored message when no rollup holds that day yet, else the day after
-    (retention may have deleted part of it). Earlier days, whose messages are gone, keep
-    their rollup rows; so do merchants with no message left."""
-    q = Sql(conn)
+    (on its clock) of its oldest stored message when no rollup holds that day yet, else
+    the day after (retention may have deleted part of it). Earlier days, whose messages
+    are gone, keep their rollup rows; so do merchants with no message left (rows counted
+    before migration 0039 keep the UTC days they were counted on)."""
     oldest = await conn.execute_query_dict(
-        f"SELECT merchant_id, MIN({q.utc_day('created_at')}) AS day FROM outbox_message "
+        "SELECT merchant_id, MIN(created_at) AS t FROM outbox_message "
         "GROUP BY merchant_id ORDER BY merchant_id"
     )
     for row in oldest:
-        merchant_id, first = int(row["merchant_id"]), max(_as_date(row["day"]), EARLIEST)
+        merchant_id, value = int(row["merchant_id"]), row["t"]
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        zone = zones.get(merchant_id, "")
+        first = max(clock.local_date(when, zone), EARLIEST)
         q = Sql(conn)
         held = await conn.execute_query_dict(
             f"SELECT 1 AS x FROM {MESSAGES.table} WHERE merchant_id = {q.p(merchant_id)} "
@@ -353,7 +421,7 @@ async def _recount_stored_messages(conn: BaseDBAsyncClient, today: date) -> None
         if held:
             first += timedelta(days=1)
         if first < today:
-            await _recount(conn, MESSAGES, merchant_id, first, today)
+            await _recount(conn, MESSAGES, zone, merchant_id, first, today)
 
 
 async def rollup_job(

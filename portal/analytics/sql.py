@@ -3,7 +3,8 @@
 Each query is one grouped statement with the same text on SQLite and PostgreSQL apart from
 date arithmetic and placeholders. Datetimes on SQLite are stored by Tortoise as ISO text in
 UTC (``2026-11-23 06:05:01+00:00``), whose string order is time order, so range filters
-compare text and still use indexes. Periods are half-open, ``[start, end)``, in UTC.
+compare text and still use indexes. Periods are half-open, ``[start, end)``: instants,
+from one local midnight of the shop to another (:mod:`portal.analytics.clock`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from portal.analytics import clock
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """One merchant, a period ``[start, end)`` and optionally one carrier."""
+    """One merchant, a period ``[start, end)`` and optionally one carrier; ``zone`` is the
+    merchant's time zone, whose calendar days the figures count in."""
 
     merchant_id: int
     start: datetime
     end: datetime
     carrier_key: str | None = None
+    zone: str = "UTC"
 
 
 class Sql:
@@ -46,6 +51,28 @@ class Sql:
     def utc_day(self, column: str) -> str:
         """The UTC calendar day of a datetime column, comparable with a DATE column."""
         return f"({column} AT TIME ZONE 'UTC')::date" if self.postgres else f"date({column})"
+
+    def local_day(self, column: str, zone: str, first: datetime, last: datetime) -> str:
+        """The calendar day of a datetime column on the clock of ``zone``, for rows between
+        ``first`` and ``last``, comparable with a DATE column.
+
+        The zone is written into the statement as a literal (a checked IANA name), so the
+        same call gives the same text in SELECT and GROUP BY. SQLite gets each row's offset
+        from the zone's transitions between ``first`` and ``last`` (see
+        :func:`portal.analytics.clock.offsets`)."""
+        name = clock.zone_name(zone)
+        if self.postgres:
+            return f"({column} AT TIME ZONE '{name}')::date"
+        pieces = clock.offsets(name, first.astimezone(UTC).date(), last.astimezone(UTC).date())
+        if len(pieces) == 1:
+            shift = pieces[0][1]
+            return f"date({column})" if shift == 0 else f"date({column}, '{shift:+d} seconds')"
+        cases = " ".join(
+            f"WHEN {column} < '{until.isoformat(sep=' ')}' THEN '{shift:+d} seconds'"
+            for until, shift in pieces
+            if until is not None
+        )
+        return f"date({column}, CASE {cases} ELSE '{pieces[-1][1]:+d} seconds' END)"
 
     def days_between(self, first: str, last: str) -> str:
         """Fractional days from ``first`` to ``last`` (datetime columns)."""

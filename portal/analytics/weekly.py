@@ -59,14 +59,16 @@ async def _counts(merchant_id: int, now: datetime, weeks: int, table: str, colum
     return [v if v is not None else 0.0 for v in _oldest_first(found, weeks)]
 
 
-async def _on_time(merchant_id: int, now: datetime, weeks: int) -> list[float | None]:
-    """Share (%) of parcels delivered in the window by their first ETA, of those that had one."""
+async def _on_time(merchant_id: int, now: datetime, weeks: int, zone: str) -> list[float | None]:
+    """Share (%) of parcels delivered in the window by their first ETA (the delivered day
+    on the shop's clock), of those that had one."""
     q = Sql()
+    day = q.local_day("s.delivered_at", zone, now - weeks * WEEK, now)
     window = _window(q, "s.delivered_at", now)
     rows = await q.rows(
         f"SELECT {window} AS w, "
         "SUM(CASE WHEN s.first_estimated_delivery IS NOT NULL THEN 1 ELSE 0 END) AS with_eta, "
-        f"SUM(CASE WHEN {q.utc_day('s.delivered_at')} <= s.first_estimated_delivery "
+        f"SUM(CASE WHEN {day} <= s.first_estimated_delivery "
         "THEN 1 ELSE 0 END) AS on_time "
         f"FROM shipment s WHERE s.merchant_id = {q.p(merchant_id)} "
         f"AND s.direction = 'outbound' AND s.status = 'delivered' "
@@ -97,14 +99,15 @@ async def _csat(merchant_id: int, now: datetime, weeks: int) -> list[float | Non
     return _oldest_first(found, weeks)
 
 
-async def weekly(merchant_id: int, now: datetime, weeks: int = WEEKS) -> Weekly:
-    """The home's four figures for the last ``weeks`` rolling weeks of one merchant."""
+async def weekly(merchant_id: int, now: datetime, weeks: int = WEEKS, zone: str = "UTC") -> Weekly:
+    """The home's four figures for the last ``weeks`` rolling weeks of one merchant, whose
+    time zone is ``zone``."""
     shipped = SHIPPED
     return Weekly(
         parcels=await _counts(
             merchant_id, now, weeks, "shipment", shipped, "AND s.direction = 'outbound'"
         ),
-        on_time=await _on_time(merchant_id, now, weeks),
+        on_time=await _on_time(merchant_id, now, weeks, zone),
         returns=await _counts(merchant_id, now, weeks, "return_request", "s.created_at"),
         csat=await _csat(merchant_id, now, weeks),
     )

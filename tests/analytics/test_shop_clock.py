@@ -1,0 +1,282 @@
+"""Days on the shop's clock (portal/analytics/clock.py): a shop in Athens and one in Los
+Angeles see parcels, answers and periods on their own calendar days, around local midnight
+and across DST changes, the same live, through the rollups and after a rebuild, on the
+screen and in the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from tortoise import connections
+
+from portal.analytics import clock, delivery, satisfaction
+from portal.analytics.rollups import closable, rebuild, refresh, split
+from portal.analytics.sql import Filters, Sql
+from portal.models import Merchant
+from tests import factories
+from tests.admin.helpers import signed_in_owner
+from tests.analytics.seed import answer, parcel
+
+ATHENS = "Europe/Athens"
+LOS_ANGELES = "America/Los_Angeles"
+#: After every seeded day: the job rolls all of them up.
+LATER = datetime(2026, 12, 3, 9, tzinfo=UTC)
+
+
+def local(zone: str, *args: int) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo(zone))  # type: ignore[misc]
+
+
+def days(zone: str, first: date, last: date, carrier: str | None = None) -> Filters:
+    """The screen's period: ``first`` to ``last``, both included, on the shop's clock."""
+    return Filters(
+        0,
+        clock.midnight(first, zone),
+        clock.midnight(last + timedelta(days=1), zone),
+        carrier,
+        zone,
+    )
+
+
+def of(shop: Merchant, f: Filters) -> Filters:
+    return Filters(shop.id, f.start, f.end, f.carrier_key, f.zone)
+
+
+#: Instants around local midnight and the DST changes of 2026 (Athens: 29 March and
+#: 25 October at 01:00 UTC; Los Angeles: 8 March 10:00 UTC and 1 November 09:00 UTC).
+EDGES = {
+    ATHENS: [
+        (local(ATHENS, 2026, 11, 18, 0, 30), date(2026, 11, 18)),  # 22:30 UTC the day before
+        (local(ATHENS, 2026, 11, 17, 23, 59), date(2026, 11, 17)),
+        (datetime(2026, 3, 28, 22, 30, tzinfo=UTC), date(2026, 3, 29)),  # 00:30 EET
+        (datetime(2026, 3, 29, 21, 30, tzinfo=UTC), date(2026, 3, 30)),  # 00:30 EEST
+        (datetime(2026, 10, 24, 21, 30, tzinfo=UTC), date(2026, 10, 25)),  # 00:30 EEST
+        (datetime(2026, 10, 25, 21, 30, tzinfo=UTC), date(2026, 10, 25)),  # 23:30 EET
+        (datetime(2026, 10, 25, 22, 30, tzinfo=UTC), date(2026, 10, 26)),  # 00:30 EET
+    ],
+    LOS_ANGELES: [
+        (local(LOS_ANGELES, 2026, 11, 17, 20, 0), date(2026, 11, 17)),  # 04:00 UTC the day after
+        (local(LOS_ANGELES, 2026, 11, 18, 0, 30), date(2026, 11, 18)),
+        (datetime(2026, 3, 8, 7, 30, tzinfo=UTC), date(2026, 3, 7)),  # 23:30 PST
+        (datetime(2026, 3, 9, 6, 30, tzinfo=UTC), date(2026, 3, 8)),  # 23:30 PDT
+        (datetime(2026, 11, 1, 7, 30, tzinfo=UTC), date(2026, 11, 1)),  # 00:30 PDT
+        (datetime(2026, 11, 2, 7, 30, tzinfo=UTC), date(2026, 11, 1)),  # 23:30 PST
+        (datetime(2026, 11, 2, 8, 30, tzinfo=UTC), date(2026, 11, 2)),  # 00:30 PST
+    ],
+}
+
+
+@pytest.mark.parametrize("zone", [ATHENS, LOS_ANGELES])
+async def test_the_day_of_a_row_is_the_shops_calendar_day_across_dst(db: str, zone: str) -> None:
+    shop = await factories.merchant(time_zone=zone)
+    for when, _ in EDGES[zone]:
+        await answer(shop, "csat", 5, carrier="ups", outcome="smooth", when=when)
+    q = Sql()
+    first, last = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    rows = await connections.get("default").execute_query_dict(
+        f"SELECT answered_at, {q.local_day('answered_at', zone, first, last)} AS day "
+        f"FROM survey_answer WHERE merchant_id = {q.p(shop.id)} ORDER BY answered_at",
+        q.params,
+    )
+    expected = sorted(EDGES[zone])
+    assert [str(r["day"]) for r in rows] == [d.isoformat() for _, d in expected]
+
+
+def test_a_period_is_cut_at_the_shops_midnights() -> None:
+    f = days(ATHENS, date(2026, 10, 25), date(2026, 10, 25))
+    # 25 October in Athens lasts 25 hours: EEST midnight to EET midnight.
+    assert f.start.astimezone(UTC) == datetime(2026, 10, 24, 21, tzinfo=UTC)
+    assert f.end.astimezone(UTC) == datetime(2026, 10, 25, 22, tzinfo=UTC)
+    la = days(LOS_ANGELES, date(2026, 11, 17), date(2026, 11, 17))
+    assert la.start.astimezone(UTC) == datetime(2026, 11, 17, 8, tzinfo=UTC)
+    assert la.start.date() == date(2026, 11, 17)
+
+
+def test_whole_shop_days_come_from_the_rollups_and_dirty_utc_days_cover_both_of_theirs() -> None:
+    f = days(ATHENS, date(2026, 11, 16), date(2026, 11, 20))
+    found = split(f.start, f.end, date(2026, 11, 19), {date(2026, 11, 17)}, ATHENS)
+    assert found.days == [(date(2026, 11, 16), date(2026, 11, 17)),
+                          (date(2026, 11, 18), date(2026, 11, 19))]  # fmt: skip
+    assert [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in found.live] == [
+        (datetime(2026, 11, 16, 22, tzinfo=UTC), datetime(2026, 11, 17, 22, tzinfo=UTC)),
+        (datetime(2026, 11, 18, 22, tzinfo=UTC), datetime(2026, 11, 20, 22, tzinfo=UTC)),
+    ]
+    assert clock.local_days_of(date(2026, 11, 17), ATHENS) == {date(2026, 11, 17),
+                                                               date(2026, 11, 18)}  # fmt: skip
+    assert clock.local_days_of(date(2026, 11, 17), LOS_ANGELES) == {date(2026, 11, 16),
+                                                                    date(2026, 11, 17)}  # fmt: skip
+
+
+def test_the_job_closes_a_day_once_it_has_ended_before_utc_midnight_everywhere() -> None:
+    today = date(2026, 12, 3)
+    assert closable(today, ["UTC", ATHENS]) == today
+    assert closable(today, ["UTC", ATHENS, LOS_ANGELES]) == date(2026, 12, 2)
+    assert closable(today, []) == today
+
+
+async def seed_shops() -> tuple[Merchant, Merchant]:
+    """A parcel delivered at 00:30 in Athens on the 18th against an ETA of the 17th (late
+    on the shop's clock, on time in UTC), one delivered at 20:00 in Los Angeles on the 17th
+    against the 17th (on time there, late in UTC), answers at each shop's local midnights,
+    and parcels around both DST changes."""
+    athens = await factories.merchant(time_zone=ATHENS)
+    la = await factories.merchant(time_zone=LOS_ANGELES)
+    for shop, zone, shipped, delivered in (
+        (athens, ATHENS, (2026, 11, 16, 10, 0), (2026, 11, 18, 0, 30)),
+        (athens, ATHENS, (2026, 11, 16, 10, 0), (2026, 11, 17, 23, 30)),
+        (la, LOS_ANGELES, (2026, 11, 15, 10, 0), (2026, 11, 17, 20, 0)),
+        (la, LOS_ANGELES, (2026, 11, 15, 10, 0), (2026, 11, 18, 0, 30)),
+    ):
+        await parcel(
+            shop,
+            "ups",
+            shipped=local(zone, *shipped),
+            delivered_at=local(zone, *delivered),
+            eta=date(2026, 11, 17),
+        )
+    for shop, zone in ((athens, ATHENS), (la, LOS_ANGELES)):
+        for i, (when, _) in enumerate(EDGES[zone]):
+            await answer(shop, "csat", 5 if i % 2 else 2, carrier="dhl", outcome="smooth",
+                         when=when)  # fmt: skip
+            await parcel(shop, "dhl", shipped=when - timedelta(days=2), delivered_at=when,
+                         eta=clock.local_date(when, zone))  # fmt: skip
+    return athens, la
+
+
+PERIODS = {
+    ATHENS: [
+        days(ATHENS, date(2026, 11, 18), date(2026, 11, 18)),
+        days(ATHENS, date(2026, 11, 17), date(2026, 11, 17)),
+        days(ATHENS, date(2026, 10, 25), date(2026, 10, 25)),
+        days(ATHENS, date(2026, 3, 1), date(2026, 11, 30)),
+        days(ATHENS, date(2026, 3, 1), date(2026, 11, 30), "dhl"),
+    ],
+    LOS_ANGELES: [
+        days(LOS_ANGELES, date(2026, 11, 17), date(2026, 11, 17)),
+        days(LOS_ANGELES, date(2026, 11, 1), date(2026, 11, 1)),
+        days(LOS_ANGELES, date(2026, 3, 7), date(2026, 3, 8)),
+        days(LOS_ANGELES, date(2026, 3, 1), date(2026, 11, 30)),
+    ],
+}
+
+
+async def figures(f: Filters) -> dict[str, object]:
+    return {
+        "on_time": await delivery.on_time(f),
+        "transit": await delivery.transit_times(f, "carrier"),
+        "problems": await delivery.problem_rates(f),
+        "by_week": await satisfaction.satisfaction(f, "week"),
+        "by_month": await satisfaction.satisfaction(f, "month"),
+    }
+
+
+async def test_on_time_is_judged_on_the_shops_calendar_day(db: str) -> None:
+    athens, la = await seed_shops()
+    for when in (None, LATER):  # live, then through the rollups
+        if when is not None:
+            await refresh(now=when)
+        on_18th = await delivery.on_time(of(athens, PERIODS[ATHENS][0]))
+        assert [(r.carrier_key, r.delivered, r.on_time) for r in on_18th] == [
+            ("dhl", 1, 1),
+            ("ups", 1, 0),
+        ]
+        on_17th = await delivery.on_time(of(athens, PERIODS[ATHENS][1]))
+        assert [(r.carrier_key, r.delivered, r.on_time) for r in on_17th] == [
+            ("dhl", 1, 1),
+            ("ups", 1, 1),
+        ]
+        la_17th = await delivery.on_time(of(la, PERIODS[LOS_ANGELES][0]))
+        assert [(r.carrier_key, r.delivered, r.on_time) for r in la_17th] == [
+            ("dhl", 1, 1),
+            ("ups", 1, 1),
+        ]
+        # 1 November in Los Angeles lasts 25 hours and holds two of the edges.
+        la_dst = await delivery.on_time(of(la, PERIODS[LOS_ANGELES][1]))
+        assert [(r.carrier_key, r.delivered, r.on_time) for r in la_dst] == [("dhl", 2, 2)]
+
+
+async def test_live_rolled_up_and_rebuilt_figures_agree_across_dst(db: str) -> None:
+    shops = dict(zip((ATHENS, LOS_ANGELES), await seed_shops(), strict=True))
+    live = {
+        (z, i): await figures(of(shops[z], f)) for z in PERIODS for i, f in enumerate(PERIODS[z])
+    }
+    await refresh(now=LATER)
+    for key, expected in live.items():
+        zone, i = key
+        assert await figures(of(shops[zone], PERIODS[zone][i])) == expected, key
+    await rebuild(now=LATER)
+    for key, expected in live.items():
+        zone, i = key
+        assert await figures(of(shops[zone], PERIODS[zone][i])) == expected, key
+
+
+async def test_rollup_rows_are_keyed_by_the_shops_day(db: str) -> None:
+    athens, la = await seed_shops()
+    await refresh(now=LATER)
+    q = Sql()
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT merchant_id, day, SUM(delivered) AS n FROM analytics_delivered_day "
+        f"WHERE merchant_id IN ({q.p(athens.id)}, {q.p(la.id)}) AND carrier_key = 'dhl' "
+        "GROUP BY merchant_id, day ORDER BY merchant_id, day",
+        q.params,
+    )
+    found = {(int(r["merchant_id"]), str(r["day"])): int(r["n"]) for r in rows}
+    for shop, zone in ((athens, ATHENS), (la, LOS_ANGELES)):
+        expected: dict[tuple[int, str], int] = {}
+        for _, day in EDGES[zone]:
+            key = (shop.id, day.isoformat())
+            expected[key] = expected.get(key, 0) + 1
+        assert {k: v for k, v in found.items() if k[0] == shop.id} == expected
+
+
+async def test_a_late_change_to_a_closed_day_is_recounted_on_the_shops_day(db: str) -> None:
+    athens, _ = await seed_shops()
+    await refresh(now=LATER)
+    f = of(athens, PERIODS[ATHENS][0])  # the 18th in Athens, rolled up
+    late = await parcel(athens, "fedex", shipped=local(ATHENS, 2026, 11, 16, 9, 0),
+                        delivered_at=local(ATHENS, 2026, 11, 18, 0, 10),
+                        eta=date(2026, 11, 18))  # fmt: skip
+    assert late.delivered_at is not None
+    expected = [("dhl", 1, 1), ("fedex", 1, 1), ("ups", 1, 0)]
+    read = [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)]
+    assert read == expected  # the dirty day is read live
+    await refresh(now=LATER)
+    read = [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)]
+    assert read == expected
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+async def test_the_screen_and_the_csv_use_the_shops_days(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    athens, _ = await seed_shops()
+    await signed_in_owner(client, athens)
+    query = "from=2026-11-18&to=2026-11-18"
+    page = await client.get(f"/admin/analytics/delivery?{query}")
+    on_time = page.context["tables"][0]  # type: ignore[attr-defined]
+    assert on_time.display() == [["DHL", "1", "1", "1", "100.0%"], ["UPS", "1", "1", "0", "0.0%"]]
+    export = await client.get(f"/admin/analytics/on_time.csv?{query}")
+    assert rows_of(export.text) == [
+        ["carrier", "delivered", "with_first_eta", "on_time", "on_time_rate"],
+        ["dhl", "1", "1", "1", "100.00"],
+        ["ups", "1", "1", "0", "0.00"],
+    ]
+    await refresh(now=LATER)
+    again = await client.get(f"/admin/analytics/on_time.csv?{query}")
+    assert again.text == export.text
+
+
+async def test_no_period_ends_today_on_the_shops_clock(client: httpx.AsyncClient, db: str) -> None:
+    shop = await factories.merchant(time_zone="Pacific/Kiritimati")  # UTC+14
+    await signed_in_owner(client, shop)
+    response = await client.get("/admin/analytics")
+    form = response.context["form"]  # type: ignore[attr-defined]
+    assert form.last == clock.today("Pacific/Kiritimati")
