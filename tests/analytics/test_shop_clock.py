@@ -280,3 +280,4 @@ async def test_no_period_ends_today_on_the_shops_clock(client: httpx.AsyncClient
     response = await client.get("/admin/analytics")
     form = response.context["form"]  # type: ignore[attr-defined]
     assert form.last == clock.today("Pacific/Kiritimati")
+    assert "calendar days on the shop's clock, Pacific/Kiritimati." in response.text
