@@ -31,6 +31,7 @@ from portal.notifications.context import (
     withdrawal_link,
 )
 from portal.notifications.preferences_words import preference_words
+from portal.notifications.sms_reasons import sms_reason_words
 from portal.notifications.templates import TemplateSource, file_default
 from portal.opening_hours import localise_hours
 from portal.settings import Settings
@@ -40,7 +41,10 @@ VARIABLES: dict[str, str] = {
     "tracking_number": lazy("The carrier's tracking number"),
     "carrier_name": lazy("The carrier's name, e.g. DHL"),
     "status": lazy("The parcel's status in plain words"),
-    "reason": lazy("Why, in a plain sentence, for problems and failed attempts (may be empty)"),
+    "reason": lazy(
+        "Why, in a plain sentence, for problems and failed attempts (a shorter one in text "
+        "messages; may be empty)"
+    ),
     "eta": lazy("The expected delivery date, written out (may be empty)"),
     "tracking_link": lazy("The signed link to the tracking page"),
     "return_link": lazy("The link to start a return of the order"),
@@ -92,7 +96,8 @@ def shipment_context(
         "tracking_number": shipment.tracking_number,
         "carrier_name": carrier_name(shipment.carrier_key, locale),
         "status": phrases.status_words(news.status or shipment.status, locale),
-        "reason": phrases.reason_words(news.reason, locale),
+        # A text has room for the short reason only, but it must keep it (the main news).
+        "reason": (sms_reason_words if short else phrases.reason_words)(news.reason, locale),
         "eta": format_eta(eta, locale, short=channel == Channel.SMS),
         "tracking_link": (
             make_short_tracking_link if channel in SHORT_LINK_CHANNELS else make_tracking_link

@@ -1,7 +1,8 @@
 """Every text message kind, in every language, with long real-world values: within its
 segment budget, its link whole at the end, nothing cut inside a word, and a parcel waiting
-at a pickup point keeps where, until when and with which code (the shared fitting rule,
-:func:`portal.notifications.sms.fit_sms_body`)."""
+at a pickup point keeps where, until when and with which code, and every kind keeps its
+main news: a failed delivery or a problem its reason, whichever it is (the shared fitting
+rule, :func:`portal.notifications.sms.fit_sms_body`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import respx
 
+from carriers.base import Reason
 from portal.carrier_display import carrier_name
 from portal.core.links import make_short_tracking_link
 from portal.models import Channel
@@ -22,6 +24,7 @@ from portal.notifications.base import LOCALES, Trigger
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.shipments import SHIPMENTS
 from portal.notifications.sms import ELASTIC_MIN, MAX_SEGMENTS, fit_sms_body, sms_segments
+from portal.notifications.sms_reasons import MAX_LENGTH, SMS_REASON_WORDS, sms_reason_words
 from portal.notifications.templates import compiled, tidy
 from portal.returns.messages import RETURNS
 from portal.settings import Settings
@@ -93,9 +96,11 @@ def worst_context(family: composer.Family[Any], trigger: str, locale: str) -> di
     return context
 
 
-def render(family: composer.Family[Any], trigger: str, locale: str) -> tuple[str, str, str]:
-    """(the text as sent, the unfitted body, the link)."""
-    context = worst_context(family, trigger, locale)
+def render(
+    family: composer.Family[Any], trigger: str, locale: str, **values: Any
+) -> tuple[str, str, str]:
+    """(the text as sent, the unfitted body, the link), ``values`` replacing the sample's."""
+    context = worst_context(family, trigger, locale) | values
     source = family.default(trigger, Channel.SMS, locale)
     text = composer.render(
         family, source, trigger=trigger, channel=Channel.SMS, context=context, locale=locale
@@ -126,6 +131,52 @@ def test_a_waiting_parcel_says_where_until_when_and_its_code(trigger: str, local
     assert context["pickup_code"] in text and deadline in text, text
     assert POINT[locale][:ELASTIC_MIN] in text, text
     assert sms_segments(text)[1] <= 3
+
+
+@pytest.mark.parametrize("trigger", ["failed_attempt", "exception"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_failed_delivery_or_a_problem_keeps_its_reason(trigger: str, locale: str) -> None:
+    """Whichever reason: it is the news (nobody was home, held at customs), not the
+    sentence before it; only the carrier's name may go."""
+    for reason in Reason:
+        words = sms_reason_words(reason, locale)
+        text, _, _ = render(SHIPMENTS, trigger, locale, reason=words)
+        assert words in text, text
+        assert sms_segments(text)[1] <= MAX_SEGMENTS
+
+
+def test_every_short_reason_is_a_short_sentence_in_every_language() -> None:
+    for locale in LOCALES:
+        assert set(SMS_REASON_WORDS[locale]) == {r.value for r in Reason}, locale
+        for words in SMS_REASON_WORDS[locale].values():
+            assert len(words) <= MAX_LENGTH and words.endswith("."), words
+    assert sms_reason_words("something_new", "pl") == SMS_REASON_WORDS["pl"]["unknown"]
+    assert sms_reason_words(None, "en") == ""
+
+
+#: What each text must keep with long values: the sample's variable whose value carries
+#: the news, or None for the whole text (only a sentence that reassures may go).
+MUST_KEEP = {
+    "late": "missed_date",
+    "stuck": "carrier_name",
+    "returned_to_sender": None,
+    "return_approved": None,  # approved, and the day to drop the parcel off by
+    "return_rejected": None,  # not accepted, and the shop's reason (the sample's)
+    "return_received": None,
+    "return_expired": None,  # expired, and that a new return can be started
+}
+
+
+@pytest.mark.parametrize("trigger", MUST_KEEP)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_text_keeps_its_main_news(trigger: str, locale: str) -> None:
+    family = RETURNS if trigger.startswith("return_") else SHIPMENTS
+    text, body, link = render(family, trigger, locale)
+    name = MUST_KEEP[trigger]
+    if name is None:
+        assert text == f"{body.replace(link, '').strip()} {link}", text
+    else:
+        assert str(worst_context(family, trigger, locale)[name]) in text, text
 
 
 def test_the_pickup_budget_is_the_only_exception_to_two_segments() -> None:

@@ -23,7 +23,7 @@ SHOPS = {
     "ru": ("Тёплый дом Плюс", "по коду:"),
     "uk": ("Теплий дім Плюс", "за кодом:"),
     "bg": ("Топъл дом Плюс", "с кода:"),
-    "el": ("Σπίτι & Κήπος", "με κωδικό:"),
+    "el": ("Σπίτι & Κήπος", ":"),  # "Παράδοση έως <day>:", checked below
     "en": ("Warm Home Market", "with this code:"),
     "pl": ("Ciepły Dom Plus", "z kodem:"),
     "ro": ("Casa Caldă SRL", "cu codul:"),
@@ -70,6 +70,7 @@ async def test_the_approval_sms_keeps_its_words_in_two_segments_and_opens_the_dr
     assert encoding == UCS2 or locale == "en"  # Cyrillic, Greek, ę, ă: 67 units a segment
     assert body.startswith(f"{name}: ") and row.number in body
     assert body.endswith(f"{last_words} {link}"), body  # every sentence, then the link
+    assert locale != "el" or ". Παράδοση έως " in body, body  # the day to drop it off by
     assert "…" not in body and "..." not in body
     assert len(link) == len(BASE_URL) + len("/d/") + len(row.number) + 1 + 14
 
