@@ -66,7 +66,9 @@ GSM7_BASIC = frozenset(
 #: Sent as ESC + character: two septets each.
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 GSM7 = "GSM-7"
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+#: Where one sentence ends and the next begins; "…" counts, as a clipped value's ellipsis
+#: takes the full stop that ended its sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+")
 UCS2 = "UCS-2"
 
 
@@ -139,6 +141,23 @@ def _shorten_elastic(text: str, elastic: Sequence[str], fits: Callable[[str], bo
     return text
 
 
+def _sentences(text: str, elastic: Sequence[str]) -> list[str]:
+    """``text`` split into sentences, never inside an elastic value: a pickup point's name
+    may hold a full stop of its own ("ul. Podgórska 34")."""
+    inside = [
+        (found.start(), found.end())
+        for value in {v for v in elastic if v}
+        for found in re.finditer(re.escape(value), text)
+    ]
+    sentences, start = [], 0
+    for gap in _SENTENCE_END.finditer(text):
+        if not any(first < gap.start() < last for first, last in inside):
+            sentences.append(text[start : gap.start()])
+            start = gap.end()
+    sentences.append(text[start:])
+    return sentences
+
+
 def fit_sms_body(
     body: str, link: str = "", max_segments: int = MAX_SEGMENTS, elastic: Sequence[str] = ()
 ) -> str:
@@ -146,15 +165,18 @@ def fit_sms_body(
 
     The rule, shared by every message family (:attr:`Family.sms_elastic
     <portal.notifications.composer.Family.sms_elastic>` names each family's elastic
-    values): first the ``elastic`` values found in the text (free-form names such as a
-    pickup point's, whose whole form the linked page shows) are clipped at a word with
-    an ellipsis, never below :data:`ELASTIC_MIN` characters, so that the sentence that
-    carries them stays; then whole trailing sentences go; only when the first sentence
-    alone is too long is it cut at a word, with an ellipsis. The link is never cut: it is
-    what the customer needs. Whitespace is collapsed, as line breaks cost as much as
-    letters.
+    values: free-form names such as a pickup point's, whose whole form the linked page
+    shows): whole trailing sentences go, one at a time; when the last sentence left holds
+    an elastic value, that text is tried once more with its elastic values clipped at a
+    word with an ellipsis (never below :data:`ELASTIC_MIN` characters), so that the
+    sentence stays, before it goes too. Each try starts from the unclipped text, so a
+    name is clipped only when no sentence after it can go instead. Only when the first
+    sentence alone is too long is it cut at a word, with an ellipsis. The link is never
+    cut: it is what the customer needs. Whitespace is collapsed, as line breaks cost as
+    much as letters.
     """
     text = " ".join((body.replace(link, " ") if link else body).split())
+    elastic = [" ".join(v.split()) for v in elastic]
 
     def compose(head: str) -> str:
         return f"{head} {link}".strip() if link else head
@@ -162,18 +184,17 @@ def fit_sms_body(
     def fits(candidate: str) -> bool:
         return sms_segments(candidate)[1] <= max_segments
 
-    if fits(compose(text)):
-        return compose(text)
-    if elastic:
-        text = _shorten_elastic(
-            text, [" ".join(v.split()) for v in elastic], lambda t: fits(compose(t))
-        )
-        if fits(compose(text)):
-            return compose(text)
-    sentences = _SENTENCE_END.split(text)
-    for count in range(len(sentences) - 1, 0, -1):
-        if fits(candidate := compose(" ".join(sentences[:count]))):
+    sentences = _sentences(text, elastic)
+    for count in range(len(sentences), 0, -1):
+        head = " ".join(sentences[:count])
+        if fits(candidate := compose(head)):
             return candidate
+        if any(value and value in sentences[count - 1] for value in elastic):
+            head = _shorten_elastic(head, elastic, lambda t: fits(compose(t)))
+            if fits(candidate := compose(head)):
+                return candidate
+        if count == 1:
+            text = head  # the first sentence, as clipped as its values go
     words = text.split(" ")
     for count in range(len(words) - 1, 0, -1):
         head = " ".join(words[:count]).rstrip(",;:-–—")

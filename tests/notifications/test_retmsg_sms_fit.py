@@ -23,9 +23,16 @@ from portal.notifications import composer
 from portal.notifications.base import LOCALES, Trigger
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.shipments import SHIPMENTS
-from portal.notifications.sms import ELASTIC_MIN, MAX_SEGMENTS, fit_sms_body, sms_segments
+from portal.notifications.sms import (
+    _SENTENCE_END,
+    ELASTIC_MIN,
+    MAX_SEGMENTS,
+    _sentences,
+    fit_sms_body,
+    sms_segments,
+)
 from portal.notifications.sms_reasons import MAX_LENGTH, SMS_REASON_WORDS, sms_reason_words
-from portal.notifications.templates import compiled, tidy
+from portal.notifications.templates import TemplateSource, compiled, tidy
 from portal.returns.messages import RETURNS
 from portal.settings import Settings
 from portal.surveys.message import SURVEYS
@@ -206,6 +213,55 @@ def test_an_elastic_value_is_never_clipped_below_its_minimum() -> None:
     fitted = fit_sms_body(body, "https://p.test/t/x", max_segments=1, elastic=[point])
     assert "Punkt" not in fitted and "Paczkomat" not in fitted
     assert fit_sms_body("A. B", "", elastic=["", "B"]) == "A. B"
+
+
+#: A shop's own pickup text: the point's sentence, then one of its own.
+THANKS = "Спасибо, что вы с нами, и хорошего вам дня!"
+MERCHANT_PICKUP = TemplateSource(
+    "",
+    "{{ merchant.name }}: посылка ждёт до {{ pickup_deadline }}, код {{ pickup_code }}. "
+    "Пункт: {{ pickup_point }}. "
+    + THANKS
+    + " Ждём вас снова в нашем магазине. {{ tracking_link }}",
+)
+
+
+def test_a_shops_sentence_after_the_point_goes_before_the_points_name_is_clipped() -> None:
+    """A merchant's template with a sentence after ``{{ pickup_point }}``: dropping that
+    sentence is enough, so the point keeps its whole name (it used to be clipped, and the
+    shop's sentences kept)."""
+    context = worst_context(SHIPMENTS, "ready_for_pickup", "ru")
+    text = composer.render(
+        SHIPMENTS,
+        MERCHANT_PICKUP,
+        trigger="ready_for_pickup",
+        channel=Channel.SMS,
+        context=context,
+        locale="ru",
+    ).text
+    assert f"Пункт: {POINT['ru']}. {context['tracking_link']}" in text, text
+    assert THANKS not in text and "…" not in text, text
+    assert sms_segments(text) == ("UCS-2", 3)
+
+
+def test_a_clipped_name_ends_its_sentence_and_keeps_it() -> None:
+    """When clipping is needed too, the sentences after the point's go first, and the
+    clipped name's ellipsis ends its sentence: the point's sentence is not merged with the
+    next and dropped with it."""
+    link = "https://p.test/t/abc"
+    point = POINT["ru"]
+    head = "Магазин Дом и Сад: посылка ждёт до 2 декабря, код 123456."
+    body = f"{head} Пункт: {point}. {THANKS} {THANKS}"
+    fitted = fit_sms_body(body, link, 2, elastic=[point])
+    assert fitted.startswith(f"{head} Пункт: {point[:ELASTIC_MIN]}"), fitted
+    assert fitted.endswith(f"… {link}") and "Спасибо" not in fitted, fitted
+    assert sms_segments(fitted) == ("UCS-2", 2)
+    # Three segments leave room for the whole name once the shop's sentences go.
+    whole = fit_sms_body(f"{body} {THANKS}", link, 3, elastic=[point])
+    assert whole == f"{head} Пункт: {point}. {THANKS} {link}", whole
+    # A full stop inside the name ("ул. Тверская") does not end its sentence.
+    assert _sentences(f"Пункт: {point}. Спасибо!", [point]) == [f"Пункт: {point}.", "Спасибо!"]
+    assert _SENTENCE_END.split("Пункт выдачи… Спасибо!") == ["Пункт выдачи…", "Спасибо!"]
 
 
 @respx.mock
