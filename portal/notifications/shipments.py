@@ -31,7 +31,6 @@ from portal.notifications.context import (
     withdrawal_link,
 )
 from portal.notifications.preferences_words import preference_words
-from portal.notifications.sms_reasons import sms_reason_words
 from portal.notifications.templates import TemplateSource, file_default
 from portal.opening_hours import localise_hours
 from portal.settings import Settings
@@ -97,7 +96,7 @@ def shipment_context(
         "carrier_name": carrier_name(shipment.carrier_key, locale),
         "status": phrases.status_words(news.status or shipment.status, locale),
         # A text has room for the short reason only, but it must keep it (the main news).
-        "reason": (sms_reason_words if short else phrases.reason_words)(news.reason, locale),
+        "reason": phrases.reason_words(news.reason, locale, short=short),
         "eta": format_eta(eta, locale, short=channel == Channel.SMS),
         "tracking_link": (
             make_short_tracking_link if channel in SHORT_LINK_CHANNELS else make_tracking_link

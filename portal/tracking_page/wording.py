@@ -10,7 +10,6 @@ from functools import lru_cache
 from carriers.base import PickupKind, Reason, Status
 from portal.i18n import _, lazy, translations
 from portal.notifications import phrases
-from portal.notifications.sms_reasons import sms_reason_words
 
 STATUS_LABELS: dict[Status, str] = {
     Status.PENDING: lazy("Waiting for the carrier"),
@@ -170,9 +169,12 @@ def _our_words(status: Status, reason: Reason | None, locale: str) -> frozenset[
     words = {status.value, phrases.status_words(status, "en"), phrases.status_words(status, locale)}
     sources = [STATUS_LABELS[status], *STAGES]
     if reason is not None:
-        words |= {reason.value, phrases.reason_words(reason, "en")}
-        words.add(phrases.reason_words(reason, locale))
-        words |= {sms_reason_words(reason, "en"), sms_reason_words(reason, locale)}
+        words.add(reason.value)
+        words |= {
+            phrases.reason_words(reason, language, short=short)
+            for language in ("en", locale)
+            for short in (False, True)
+        }
         sources.append(REASON_EXPLANATIONS[reason])
     catalogue = translations(locale)
     words |= {w for source in sources for w in (source, catalogue.ugettext(source))}

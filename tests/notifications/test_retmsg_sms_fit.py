@@ -19,7 +19,7 @@ from carriers.base import Reason
 from portal.carrier_display import carrier_name
 from portal.core.links import make_short_tracking_link
 from portal.models import Channel
-from portal.notifications import composer
+from portal.notifications import composer, phrases
 from portal.notifications.base import LOCALES, Trigger
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.shipments import SHIPMENTS
@@ -31,7 +31,6 @@ from portal.notifications.sms import (
     fit_sms_body,
     sms_segments,
 )
-from portal.notifications.sms_reasons import MAX_LENGTH, SMS_REASON_WORDS, sms_reason_words
 from portal.notifications.templates import TemplateSource, compiled, tidy
 from portal.returns.messages import RETURNS
 from portal.settings import Settings
@@ -146,19 +145,10 @@ def test_a_failed_delivery_or_a_problem_keeps_its_reason(trigger: str, locale: s
     """Whichever reason: it is the news (nobody was home, held at customs), not the
     sentence before it; only the carrier's name may go."""
     for reason in Reason:
-        words = sms_reason_words(reason, locale)
+        words = phrases.reason_words(reason, locale, short=True)
         text, _, _ = render(SHIPMENTS, trigger, locale, reason=words)
         assert words in text, text
         assert sms_segments(text)[1] <= MAX_SEGMENTS
-
-
-def test_every_short_reason_is_a_short_sentence_in_every_language() -> None:
-    for locale in LOCALES:
-        assert set(SMS_REASON_WORDS[locale]) == {r.value for r in Reason}, locale
-        for words in SMS_REASON_WORDS[locale].values():
-            assert len(words) <= MAX_LENGTH and words.endswith("."), words
-    assert sms_reason_words("something_new", "pl") == SMS_REASON_WORDS["pl"]["unknown"]
-    assert sms_reason_words(None, "en") == ""
 
 
 #: What each text must keep with long values: the sample's variable whose value carries
