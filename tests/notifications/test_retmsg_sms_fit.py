@@ -22,7 +22,7 @@ from portal.models import Channel
 from portal.notifications import composer, phrases
 from portal.notifications.base import LOCALES, Trigger
 from portal.notifications.dispatcher import dispatch_once
-from portal.notifications.shipments import SHIPMENTS
+from portal.notifications.shipments import SHIPMENTS, ShipmentNews
 from portal.notifications.sms import (
     _SENTENCE_END,
     ELASTIC_MIN,
@@ -149,6 +149,46 @@ def test_a_failed_delivery_or_a_problem_keeps_its_reason(trigger: str, locale: s
         text, _, _ = render(SHIPMENTS, trigger, locale, reason=words)
         assert words in text, text
         assert sms_segments(text)[1] <= MAX_SEGMENTS
+
+
+@pytest.mark.parametrize("trigger", ["failed_attempt", "exception"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_reason_code_becomes_the_short_wording_in_a_text_and_the_long_in_an_email(
+    trigger: str, locale: str
+) -> None:
+    """Through the family's own context (``shipment_context``), from the carrier's reason
+    code, not a wording put in the context by hand."""
+    shop = SimpleNamespace(
+        id=7, slug="shop", name=SHOP[locale], branding={}, time_zone="Europe/Warsaw", country="PL"
+    )
+    customer = SimpleNamespace(id=3, name="", time_zone=None, country="PL")
+    parcel = SimpleNamespace(
+        id=SHIPMENT_ID, tracking_number="SBX1", carrier_key=CARRIER[locale], status=trigger,
+        estimated_delivery=None, pickup_point=None, pickup_deadline=None,
+    )  # fmt: skip
+    differ = 0
+    for reason in Reason:
+        short = phrases.reason_words(reason, locale, short=True)
+        long = phrases.reason_words(reason, locale)
+        texts = {}
+        for channel in (Channel.SMS, Channel.EMAIL):
+            message = composer.Message(
+                SHIPMENTS, trigger, SHIPMENT_ID, ShipmentNews(parcel, trigger, reason.value),
+                merchant=shop, customer=customer, order=None,
+            )  # fmt: skip
+            context = composer.context_for(SETTINGS, message, channel, locale)
+            source = SHIPMENTS.default(trigger, channel, locale)
+            texts[channel] = composer.render(
+                SHIPMENTS, source, trigger=trigger, channel=channel, context=context,
+                locale=locale,
+            ).text  # fmt: skip
+        sms, email = texts[Channel.SMS], texts[Channel.EMAIL]
+        assert short in sms and sms_segments(sms)[1] <= MAX_SEGMENTS, sms
+        assert long in email, reason
+        if short not in long:  # a few reasons are worded alike
+            assert long not in sms and short not in email, reason
+            differ += 1
+    assert differ >= len(Reason) // 2
 
 
 #: What each text must keep with long values: the sample's variable whose value carries
