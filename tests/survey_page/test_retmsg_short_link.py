@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import httpx
@@ -31,7 +32,7 @@ from tests.notifications.helpers import (
     TWILIO_BASE,
     twilio_payload,
 )
-from tests.survey_page.helpers import survey, tap
+from tests.survey_page.helpers import csrf, survey, tap
 from tests.surveys.helpers import NOW, delivered
 
 SHORT = re.compile(r"https?://[^ ]+/s/([0-9a-z]+\.[A-Za-z0-9_-]{14})$")
@@ -100,3 +101,22 @@ async def test_a_forged_short_link_is_a_plain_404(
         assert response.status_code == 404, candidate
     assert new_token()[0].count(".") == 0  # a random token is never read as a short one
     assert await SurveyAnswer.all().count() == 0
+
+
+async def test_an_expired_survey_is_refused_by_its_short_link_as_by_its_long_one(
+    settings: Settings, web: httpx.AsyncClient
+) -> None:
+    """The short link expires with the survey: the page says it has closed (410, as the long
+    link's), and an answer posted through it is refused and not stored."""
+    shop = await factories.merchant()
+    _, live = await survey(shop)
+    made, token = await survey(shop, expires_in=timedelta(seconds=-1))
+    short = short_link.token(settings, made.id)
+    long_page, short_page = await web.get(f"/s/{token}"), await web.get(f"/s/{short}")
+    assert long_page.status_code == short_page.status_code == 410
+    assert short_page.context["state"] == "expired"  # type: ignore[attr-defined]
+    assert "This survey has closed" in short_page.text
+    answered = await tap(web, short, made.questions[0], 5, csrf_token=await csrf(web, live))
+    assert answered.status_code == 410
+    assert not await SurveyAnswer.filter(survey_id=made.id).exists()
+    assert (await Survey.get(id=made.id)).opened_at is None
