@@ -192,7 +192,8 @@ def unique_key(
 PAGE_LINKS = ("tracking_link", "return_link", "withdrawal_link", "survey_link")
 LINKS_IN_LANGUAGE = frozenset({Channel.EMAIL, Channel.PUSH})
 #: The channels whose messages carry the short form of a link (tracking, a return's pages):
-#: texts, where every character is read and, for SMS, counted against two segments.
+#: texts, where every character is read and, for SMS, counted against the text's segment
+#: budget (two, three for a parcel waiting at a pickup point: :func:`segment_budget`).
 SHORT_LINK_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
 
 

@@ -2,7 +2,9 @@
 
 The twilio library does the API work; its HTTP layer is ours (:class:`HttpxTwilioClient`),
 so tests fake Twilio with respx and the API base URL is a setting. Bodies are kept to two
-segments because every extra segment is billed and some handsets show them out of order.
+segments (:data:`MAX_SEGMENTS`; a family may give a kind more, as the pickup texts take
+three: :func:`portal.notifications.composer.segment_budget`) because every extra segment
+is billed and some handsets show them out of order.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 A template is a subject (email only) and a body written as plain text; the email layout
 turns the body into the HTML part with the merchant's branding, and the SMS body is
-fitted to two segments with the message's link at its end
-(:func:`portal.notifications.composer.render`). Everything renders in a sandboxed Jinja2
-environment with ``StrictUndefined``, so a merchant's template can neither reach Python
-internals nor silently print nothing for a misspelt variable.
+fitted to its segment budget (two; three for a parcel waiting at a pickup point) with the
+message's link at its end (:func:`portal.notifications.composer.render`). Everything
+renders in a sandboxed Jinja2 environment with ``StrictUndefined``, so a merchant's
+template can neither reach Python internals nor silently print nothing for a misspelt
+variable.
 """
 
 from __future__ import annotations
