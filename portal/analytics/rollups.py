@@ -424,6 +424,54 @@ async def _recount_stored_messages(
             await _recount(conn, MESSAGES, zone, merchant_id, first, today)
 
 
+async def zone_changed(conn: BaseDBAsyncClient, merchant_id: int) -> int:
+    """Mark every day the merchant has rolled up dirty, in the transaction that changes its
+    ``time_zone``: its rollup rows count days on the old clock, so until the job recounts
+    them on the new one (:func:`refresh`, as it does any dirty day) figures read those days
+    live. Messages are marked only from a few days after the oldest one still stored:
+    earlier days keep the days they were counted on (their messages are gone, see
+    :func:`_recount_stored_messages`). Answers the number of marks."""
+    through = await _through(conn)
+    if through is None:
+        return 0
+    firsts: dict[str, date] = {}
+    for rollup in ROLLUPS:
+        q = Sql(conn)
+        rows = await conn.execute_query_dict(
+            f"SELECT MIN(day) AS d FROM {rollup.table} WHERE merchant_id = {q.p(merchant_id)}",
+            q.params,
+        )
+        if rows and rows[0]["d"] is not None:
+            # A day earlier: a UTC day stands for the shop days it overlaps.
+            first = _as_date(rows[0]["d"]) - timedelta(days=1)
+            if rollup is MESSAGES:
+                q = Sql(conn)
+                oldest = await conn.execute_query_dict(
+                    "SELECT MIN(created_at) AS t FROM outbox_message "
+                    f"WHERE merchant_id = {q.p(merchant_id)}",
+                    q.params,
+                )
+                value = oldest[0]["t"] if oldest else None
+                if value is None:
+                    continue
+                when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+                # Shop days from two UTC days after the oldest message's have all of theirs.
+                first = max(first, when.astimezone(UTC).date() + timedelta(days=3))
+            firsts[rollup.fact] = min(first, firsts.get(rollup.fact, first))
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = "INSERT INTO analytics_dirty (merchant_id, fact, day) VALUES " + (
+        "($1, $2, $3)" if postgres else "(?, ?, ?)"
+    )
+    marks: list[list[Any]] = []
+    for fact, first in sorted(firsts.items()):
+        for n in range((through + timedelta(days=1) - first).days + 1):
+            day = first + timedelta(days=n)
+            marks.append([merchant_id, fact, day if postgres else day.isoformat()])
+    if marks:
+        await conn.execute_many(sql, marks)
+    return len(marks)
+
+
 async def rollup_job(
     settings: Settings, client: httpx.AsyncClient, *, now: datetime | None = None
 ) -> bool:

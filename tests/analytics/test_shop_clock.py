@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,10 +18,16 @@ from tortoise import connections
 from portal.analytics import clock, delivery, satisfaction
 from portal.analytics.rollups import closable, rebuild, refresh, split
 from portal.analytics.sql import Filters, Sql
+from portal.api import build_mount
+from portal.api.operations import ApiConfig
+from portal.api.ratelimit import ApiKeyLimiter
+from portal.app import create_app
 from portal.models import Merchant
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 from tests.analytics.seed import answer, parcel
+from tests.api.conftest import api_client, make_key
+from tests.conftest import make_settings
 
 ATHENS = "Europe/Athens"
 LOS_ANGELES = "America/Los_Angeles"
@@ -281,3 +288,48 @@ async def test_no_period_ends_today_on_the_shops_clock(client: httpx.AsyncClient
     form = response.context["form"]  # type: ignore[attr-defined]
     assert form.last == clock.today("Pacific/Kiritimati")
     assert "calendar days on the shop's clock, Pacific/Kiritimati." in response.text
+
+
+async def api_for(shop: Merchant, db: str, tmp_path: Path) -> httpx.AsyncClient:
+    """The API mounted as tests/api/conftest.py mounts it, with a key of ``shop``."""
+    app = create_app(make_settings(tmp_path, database_url=db), manage_db=False)
+    app.router.routes.insert(0, build_mount(ApiConfig(limiter=ApiKeyLimiter(1000, 60))))
+    return api_client(app, await make_key(shop))
+
+
+async def around_midnight(shop: Merchant) -> list[list[tuple[str, int, int]]]:
+    """On time on the 17th and on the 18th of November in Los Angeles."""
+    out = []
+    for day in (date(2026, 11, 17), date(2026, 11, 18)):
+        f = of(shop, days(LOS_ANGELES, day, day))
+        out.append([(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)])
+    return out
+
+
+@pytest.mark.parametrize("via", ["api", "screen"])
+async def test_a_shop_moved_to_another_zone_has_its_rolled_up_days_counted_on_the_new_clock(
+    client: httpx.AsyncClient, db: str, tmp_path: Path, via: str
+) -> None:
+    athens, _ = await seed_shops()
+    await refresh(now=LATER)  # Athenian days rolled up: the 17th and the 18th hold two each
+    if via == "api":
+        async with await api_for(athens, db, tmp_path) as api:
+            changed = await api.patch("/api/v1/settings", json={"time_zone": LOS_ANGELES})
+        assert changed.status_code == 200
+    else:
+        _, token = await signed_in_owner(client, athens)
+        form = {"name": "Acme", "default_locale": "en", "time_zone": LOS_ANGELES,
+                "quiet_hours_start": "21:00", "quiet_hours_end": "08:00",
+                "expire_after_days": "30", "csrf_token": token}  # fmt: skip
+        saved = await client.post("/admin/settings", data=form)
+        assert saved.status_code == 303, saved.text
+    # All four were delivered on the 17th in Los Angeles (the evening), on time.
+    expected = [[("dhl", 2, 2), ("ups", 2, 2)], []]
+    whole = of(athens, days(LOS_ANGELES, date(2026, 3, 1), date(2026, 11, 30)))
+    live = await figures(whole)
+    assert await around_midnight(athens) == expected  # before the job runs again
+    assert (await refresh(now=LATER)).recounted > 0
+    assert await around_midnight(athens) == expected
+    assert await figures(whole) == live
+    await rebuild(now=LATER)
+    assert await figures(whole) == live
