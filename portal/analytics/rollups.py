@@ -342,12 +342,16 @@ async def refresh(now: datetime | None = None, batch: int = BATCH) -> Refresh:
                     await _recount(conn, rollup, zone, None, start, until)
             await _set_through(conn, until)
             done.closed = (until - start).days
-        # Days from start on were just counted whole; days from until on are read live.
+        # Days before ``through`` are rolled up: recount them, even when ``through`` is
+        # later than ``until`` (a shop west of the others, new or moved there, holds the
+        # closing back, and the days it had closed keep their rows). Days from ``start``
+        # on were just counted whole; days from ``until`` on are read live.
+        recount_before = through if through is not None else min(start, until)
         pending: dict[tuple[int, str], set[date]] = defaultdict(set)
         for row in taken:
             merchant_id = int(row["merchant_id"])
             for day in clock.local_days_of(_as_date(row["day"]), zones.get(merchant_id, "")):
-                if day < min(start, until):
+                if day < recount_before:
                     pending[(merchant_id, str(row["fact"]))].add(day)
         for (merchant_id, fact), days in sorted(pending.items()):
             for first, end in runs(days):

@@ -333,3 +333,24 @@ async def test_a_shop_moved_to_another_zone_has_its_rolled_up_days_counted_on_th
     assert await figures(whole) == live
     await rebuild(now=LATER)
     assert await figures(whole) == live
+
+
+async def test_a_change_to_a_closed_day_is_recounted_when_a_western_shop_holds_the_closing_back(
+    db: str,
+) -> None:
+    """The job closed the 2nd of December for Athens; then a shop in Los Angeles opens, so
+    the job may close only up to the 1st: a late change to Athens' 2nd is recounted all
+    the same (it was dropped unseen, and the stale rollup read)."""
+    athens = await factories.merchant(time_zone=ATHENS)
+    await parcel(athens, "dhl", shipped=local(ATHENS, 2026, 11, 30, 10, 0),
+                 delivered_at=local(ATHENS, 2026, 12, 2, 12, 0), eta=date(2026, 12, 2))  # fmt: skip
+    await refresh(now=LATER)
+    await factories.merchant(time_zone=LOS_ANGELES)
+    assert closable(LATER.date(), [ATHENS, LOS_ANGELES]) == date(2026, 12, 2)
+    await parcel(athens, "ups", shipped=local(ATHENS, 2026, 11, 30, 10, 0),
+                 delivered_at=local(ATHENS, 2026, 12, 2, 0, 30), eta=date(2026, 12, 1))  # fmt: skip
+    f = of(athens, days(ATHENS, date(2026, 12, 2), date(2026, 12, 2)))
+    expected = [("dhl", 1, 1), ("ups", 1, 0)]
+    assert [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)] == expected
+    assert (await refresh(now=LATER)).recounted > 0
+    assert [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)] == expected
