@@ -22,6 +22,7 @@ from portal.api import build_mount
 from portal.api.operations import ApiConfig
 from portal.api.ratelimit import ApiKeyLimiter
 from portal.app import create_app
+from portal.core import timezones
 from portal.models import Merchant
 from tests import factories
 from tests.admin.helpers import signed_in_owner
@@ -354,3 +355,16 @@ async def test_a_change_to_a_closed_day_is_recounted_when_a_western_shop_holds_t
     assert [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)] == expected
     assert (await refresh(now=LATER)).recounted > 0
     assert [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)] == expected
+
+
+@pytest.mark.parametrize("name", ["UTC'; DROP TABLE orders; --", "Mars/Base", "", None, "../etc"])
+def test_a_zone_name_is_checked_once_for_sql_and_for_zoneinfo(name: str | None) -> None:
+    assert timezones.zone_name_or_none(name) is None
+    assert timezones.zone_or_none(name) is None
+    assert clock.zone_name(name) == "UTC"
+    assert clock.zone(name).utcoffset(None) == timedelta(0)
+
+
+def test_a_real_zone_passes_the_same_check_everywhere() -> None:
+    assert timezones.zone_name_or_none(ATHENS) == clock.zone_name(ATHENS) == ATHENS
+    assert timezones.zone_or_none(ATHENS) == clock.zone(ATHENS) == ZoneInfo(ATHENS)
