@@ -169,7 +169,8 @@ async def _zones(conn: BaseDBAsyncClient) -> dict[int, str]:
 
 def closable(today: date, zones: Iterable[str]) -> date:
     """The first day the job may not close yet: every shop day before it ended before
-    UTC midnight starting ``today``, in every zone (shops west of UTC close a day later).
+    UTC midnight starting ``today``, in every zone: one shop west of UTC holds the closing
+    of every shop back a day.
 
     Days must end before UTC midnight because the triggers of migration 0022 stop
     marking at the current UTC day: a write into a closed day must always mark it."""
