@@ -28,6 +28,7 @@ from the oldest one still stored, keeping the days before as they were rolled up
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,6 +46,8 @@ from portal.analytics.facts import MESSAGES, ROLLUPS, Range, Rollup, Scope, rang
 from portal.analytics.sql import Filters, Sql
 from portal.history import retention
 from portal.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: The first day a rollup can hold (nothing older is in the data, see the admin view).
 EARLIEST = date(2000, 1, 1)
@@ -165,6 +168,34 @@ async def _zones(conn: BaseDBAsyncClient) -> dict[int, str]:
     """Every merchant's ``time_zone`` as stored (a rollup groups merchants by it)."""
     rows = await conn.execute_query_dict("SELECT id, time_zone FROM merchant ORDER BY id")
     return {int(r["id"]): str(r["time_zone"] or "") for r in rows}
+
+
+async def _known(conn: BaseDBAsyncClient, zones: dict[int, str]) -> dict[int, str]:
+    """``zones`` without the merchants whose zone the database cannot count days in.
+
+    Zone names are checked against Python's tzdata (:func:`clock.zone_name`), but
+    PostgreSQL has its own: a zone only the newer one knows would fail ``AT TIME ZONE``
+    and abort the run for every merchant. Each zone is tried once, in a savepoint; a shop
+    on a zone that fails is skipped (and logged) until the database knows its zone."""
+    if conn.capabilities.dialect != "postgres":
+        return zones
+    bad = set()
+    for n, zone in enumerate(sorted(set(zones.values()))):
+        name = clock.zone_name(zone)
+        await conn.execute_script(f"SAVEPOINT zone_{n}")
+        try:
+            await conn.execute_query(
+                f"SELECT TIMESTAMPTZ '2000-01-01 00:00+00' AT TIME ZONE '{name}' AS t"
+            )
+        except Exception:
+            await conn.execute_script(f"ROLLBACK TO SAVEPOINT zone_{n}")
+            bad.add(zone)
+        await conn.execute_script(f"RELEASE SAVEPOINT zone_{n}")
+    if bad:
+        skipped = sorted(m for m, z in zones.items() if z in bad)
+        log.error("analytics: the database knows no time zone %s; merchants %s skipped",
+                  ", ".join(sorted(bad)), skipped)  # fmt: skip
+    return {m: z for m, z in zones.items() if z not in bad}
 
 
 def closable(today: date, zones: Iterable[str]) -> date:
@@ -329,7 +360,7 @@ async def refresh(now: datetime | None = None, batch: int = BATCH) -> Refresh:
             q.params,
         )
         done.taken = len(taken)
-        zones = await _zones(conn)
+        zones = await _known(conn, await _zones(conn))
         through = await _through(conn)
         start = through or await _earliest(conn, today)
         until = closable(today, zones.values())
@@ -351,7 +382,9 @@ async def refresh(now: datetime | None = None, batch: int = BATCH) -> Refresh:
         pending: dict[tuple[int, str], set[date]] = defaultdict(set)
         for row in taken:
             merchant_id = int(row["merchant_id"])
-            for day in clock.local_days_of(_as_date(row["day"]), zones.get(merchant_id, "")):
+            if merchant_id not in zones:
+                continue  # its zone is unknown to the database (or the shop is gone)
+            for day in clock.local_days_of(_as_date(row["day"]), zones[merchant_id]):
                 if day < recount_before:
                     pending[(merchant_id, str(row["fact"]))].add(day)
         for (merchant_id, fact), days in sorted(pending.items()):
@@ -381,7 +414,7 @@ async def rebuild(now: datetime | None = None) -> Refresh:
         else:
             await conn.execute_script(PROBLEM_BACKFILL.replace("INSERT", "INSERT OR IGNORE", 1))
         first = await _earliest(conn, today)
-        zones = await _zones(conn)
+        zones = await _known(conn, await _zones(conn))
         until = closable(today, zones.values())
         for rollup in ROLLUPS:
             if rollup is MESSAGES:
@@ -414,6 +447,8 @@ async def _recount_stored_messages(
     )
     for row in oldest:
         merchant_id, value = int(row["merchant_id"]), row["t"]
+        if merchant_id not in zones:
+            continue
         when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         zone = zones.get(merchant_id, "")
         first = max(clock.local_date(when, zone), EARLIEST)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zoneinfo
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -368,3 +370,46 @@ def test_a_zone_name_is_checked_once_for_sql_and_for_zoneinfo(name: str | None) 
 def test_a_real_zone_passes_the_same_check_everywhere() -> None:
     assert timezones.zone_name_or_none(ATHENS) == clock.zone_name(ATHENS) == ATHENS
     assert timezones.zone_or_none(ATHENS) == clock.zone(ATHENS) == ZoneInfo(ATHENS)
+
+
+@pytest.fixture
+def zone_only_python_knows(tmp_path: Path) -> Iterator[str]:
+    """``Fake/Athens``: Athens' rules in a zone file only Python reads (PostgreSQL's tzdata
+    has no such zone), as when Python's tzdata is newer than the database's."""
+    source = next(Path(p) / ATHENS for p in zoneinfo.TZPATH if (Path(p) / ATHENS).exists())
+    (tmp_path / "Fake").mkdir()
+    (tmp_path / "Fake" / "Athens").write_bytes(source.read_bytes())
+    path = zoneinfo.TZPATH
+
+    def clear() -> None:
+        ZoneInfo.clear_cache()
+        timezones.zone_name_or_none.cache_clear()
+        clock.offsets.cache_clear()
+
+    zoneinfo.reset_tzpath(to=[str(tmp_path), *path])
+    clear()
+    yield "Fake/Athens"
+    zoneinfo.reset_tzpath(to=list(path))
+    clear()
+
+
+async def test_a_zone_the_database_does_not_know_stops_no_other_shops_rollups(
+    db: str, zone_only_python_knows: str
+) -> None:
+    if not db.startswith("postgres"):
+        pytest.skip("SQLite counts days with Python's zones only")
+    athens, la = await seed_shops()
+    odd = await factories.merchant(time_zone="UTC")
+    await Merchant.filter(id=odd.id).update(time_zone=zone_only_python_knows)
+    noon = local(ATHENS, 2026, 11, 17, 12, 0)
+    await parcel(odd, "ups", shipped=noon - timedelta(days=1), delivered_at=noon, eta=noon.date())
+    live = {(z, i): await figures(of(s, f)) for z, s in ((ATHENS, athens), (LOS_ANGELES, la))
+            for i, f in enumerate(PERIODS[z])}  # fmt: skip
+    assert (await refresh(now=LATER)).closed > 0
+    for (zone, i), expected in live.items():
+        shop = athens if zone == ATHENS else la
+        assert await figures(of(shop, PERIODS[zone][i])) == expected
+    await rebuild(now=LATER)
+    for (zone, i), expected in live.items():
+        shop = athens if zone == ATHENS else la
+        assert await figures(of(shop, PERIODS[zone][i])) == expected
