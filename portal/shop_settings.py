@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.transactions import in_transaction
 
 from portal import i18n
+from portal.analytics import rollups
 from portal.claims import messages as claim_messages
 from portal.history import retention
 from portal.i18n import lazy
@@ -339,4 +340,7 @@ async def save(merchant_id: int, values: Mapping[str, Any]) -> Merchant:
             changes["notification_rules"] = {k: v for k, v in rules.items() if v is not None}
         if changes:
             await Merchant.filter(id=merchant_id).using_db(conn).update(**changes)
+        if "time_zone" in changes and changes["time_zone"] != merchant.time_zone:
+            # Its rolled-up days are on the old clock: read live until recounted.
+            await rollups.zone_changed(conn, merchant_id)
     return await Merchant.get(id=merchant_id)

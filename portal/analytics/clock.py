@@ -14,30 +14,20 @@ evening before in UTC. Two things follow from the merchant's time zone (``mercha
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-#: What a zone name may look like before it is written into SQL as a literal.
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
+from portal.core import timezones
 
 
-@lru_cache(maxsize=512)
 def zone_name(name: str | None) -> str:
-    """The IANA name to count days in: ``name`` when it is a zone, else ``UTC``."""
-    if not name or not _NAME.fullmatch(name):
-        return "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name
+    """The IANA name to count days in: ``name`` when it is a zone (checked, so it may be
+    written into SQL), else ``UTC``."""
+    return timezones.zone_name_or_none(name) or "UTC"
 
 
 def zone(name: str | None) -> tzinfo:
-    found = zone_name(name)
-    return UTC if found == "UTC" else ZoneInfo(found)
+    return timezones.zone_or_none(name) or UTC
 
 
 def midnight(day: date, name: str) -> datetime:

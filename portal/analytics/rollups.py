@@ -28,6 +28,7 @@ from the oldest one still stored, keeping the days before as they were rolled up
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,6 +46,8 @@ from portal.analytics.facts import MESSAGES, ROLLUPS, Range, Rollup, Scope, rang
 from portal.analytics.sql import Filters, Sql
 from portal.history import retention
 from portal.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: The first day a rollup can hold (nothing older is in the data, see the admin view).
 EARLIEST = date(2000, 1, 1)
@@ -167,9 +170,38 @@ async def _zones(conn: BaseDBAsyncClient) -> dict[int, str]:
     return {int(r["id"]): str(r["time_zone"] or "") for r in rows}
 
 
+async def _known(conn: BaseDBAsyncClient, zones: dict[int, str]) -> dict[int, str]:
+    """``zones`` without the merchants whose zone the database cannot count days in.
+
+    Zone names are checked against Python's tzdata (:func:`clock.zone_name`), but
+    PostgreSQL has its own: a zone only the newer one knows would fail ``AT TIME ZONE``
+    and abort the run for every merchant. Each zone is tried once, in a savepoint; a shop
+    on a zone that fails is skipped (and logged) until the database knows its zone."""
+    if conn.capabilities.dialect != "postgres":
+        return zones
+    bad = set()
+    for n, zone in enumerate(sorted(set(zones.values()))):
+        name = clock.zone_name(zone)
+        await conn.execute_script(f"SAVEPOINT zone_{n}")
+        try:
+            await conn.execute_query(
+                f"SELECT TIMESTAMPTZ '2000-01-01 00:00+00' AT TIME ZONE '{name}' AS t"
+            )
+        except Exception:
+            await conn.execute_script(f"ROLLBACK TO SAVEPOINT zone_{n}")
+            bad.add(zone)
+        await conn.execute_script(f"RELEASE SAVEPOINT zone_{n}")
+    if bad:
+        skipped = sorted(m for m, z in zones.items() if z in bad)
+        log.error("analytics: the database knows no time zone %s; merchants %s skipped",
+                  ", ".join(sorted(bad)), skipped)  # fmt: skip
+    return {m: z for m, z in zones.items() if z not in bad}
+
+
 def closable(today: date, zones: Iterable[str]) -> date:
     """The first day the job may not close yet: every shop day before it ended before
-    UTC midnight starting ``today``, in every zone (shops west of UTC close a day later).
+    UTC midnight starting ``today``, in every zone: one shop west of UTC holds the closing
+    of every shop back a day.
 
     Days must end before UTC midnight because the triggers of migration 0022 stop
     marking at the current UTC day: a write into a closed day must always mark it."""
@@ -328,7 +360,7 @@ async def refresh(now: datetime | None = None, batch: int = BATCH) -> Refresh:
             q.params,
         )
         done.taken = len(taken)
-        zones = await _zones(conn)
+        zones = await _known(conn, await _zones(conn))
         through = await _through(conn)
         start = through or await _earliest(conn, today)
         until = closable(today, zones.values())
@@ -342,12 +374,18 @@ async def refresh(now: datetime | None = None, batch: int = BATCH) -> Refresh:
                     await _recount(conn, rollup, zone, None, start, until)
             await _set_through(conn, until)
             done.closed = (until - start).days
-        # Days from start on were just counted whole; days from until on are read live.
+        # Days before ``through`` are rolled up: recount them, even when ``through`` is
+        # later than ``until`` (a shop west of the others, new or moved there, holds the
+        # closing back, and the days it had closed keep their rows). Days from ``start``
+        # on were just counted whole; days from ``until`` on are read live.
+        recount_before = through if through is not None else min(start, until)
         pending: dict[tuple[int, str], set[date]] = defaultdict(set)
         for row in taken:
             merchant_id = int(row["merchant_id"])
-            for day in clock.local_days_of(_as_date(row["day"]), zones.get(merchant_id, "")):
-                if day < min(start, until):
+            if merchant_id not in zones:
+                continue  # its zone is unknown to the database (or the shop is gone)
+            for day in clock.local_days_of(_as_date(row["day"]), zones[merchant_id]):
+                if day < recount_before:
                     pending[(merchant_id, str(row["fact"]))].add(day)
         for (merchant_id, fact), days in sorted(pending.items()):
             for first, end in runs(days):
@@ -376,7 +414,7 @@ async def rebuild(now: datetime | None = None) -> Refresh:
         else:
             await conn.execute_script(PROBLEM_BACKFILL.replace("INSERT", "INSERT OR IGNORE", 1))
         first = await _earliest(conn, today)
-        zones = await _zones(conn)
+        zones = await _known(conn, await _zones(conn))
         until = closable(today, zones.values())
         for rollup in ROLLUPS:
             if rollup is MESSAGES:
@@ -409,6 +447,8 @@ async def _recount_stored_messages(
     )
     for row in oldest:
         merchant_id, value = int(row["merchant_id"]), row["t"]
+        if merchant_id not in zones:
+            continue
         when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         zone = zones.get(merchant_id, "")
         first = max(clock.local_date(when, zone), EARLIEST)
@@ -422,6 +462,54 @@ async def _recount_stored_messages(
             first += timedelta(days=1)
         if first < today:
             await _recount(conn, MESSAGES, zone, merchant_id, first, today)
+
+
+async def zone_changed(conn: BaseDBAsyncClient, merchant_id: int) -> int:
+    """Mark every day the merchant has rolled up dirty, in the transaction that changes its
+    ``time_zone``: its rollup rows count days on the old clock, so until the job recounts
+    them on the new one (:func:`refresh`, as it does any dirty day) figures read those days
+    live. Messages are marked only from a few days after the oldest one still stored:
+    earlier days keep the days they were counted on (their messages are gone, see
+    :func:`_recount_stored_messages`). Answers the number of marks."""
+    through = await _through(conn)
+    if through is None:
+        return 0
+    firsts: dict[str, date] = {}
+    for rollup in ROLLUPS:
+        q = Sql(conn)
+        rows = await conn.execute_query_dict(
+            f"SELECT MIN(day) AS d FROM {rollup.table} WHERE merchant_id = {q.p(merchant_id)}",
+            q.params,
+        )
+        if rows and rows[0]["d"] is not None:
+            # A day earlier: a UTC day stands for the shop days it overlaps.
+            first = _as_date(rows[0]["d"]) - timedelta(days=1)
+            if rollup is MESSAGES:
+                q = Sql(conn)
+                oldest = await conn.execute_query_dict(
+                    "SELECT MIN(created_at) AS t FROM outbox_message "
+                    f"WHERE merchant_id = {q.p(merchant_id)}",
+                    q.params,
+                )
+                value = oldest[0]["t"] if oldest else None
+                if value is None:
+                    continue
+                when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+                # Shop days from two UTC days after the oldest message's have all of theirs.
+                first = max(first, when.astimezone(UTC).date() + timedelta(days=3))
+            firsts[rollup.fact] = min(first, firsts.get(rollup.fact, first))
+    postgres = conn.capabilities.dialect == "postgres"
+    sql = "INSERT INTO analytics_dirty (merchant_id, fact, day) VALUES " + (
+        "($1, $2, $3)" if postgres else "(?, ?, ?)"
+    )
+    marks: list[list[Any]] = []
+    for fact, first in sorted(firsts.items()):
+        for n in range((through + timedelta(days=1) - first).days + 1):
+            day = first + timedelta(days=n)
+            marks.append([merchant_id, fact, day if postgres else day.isoformat()])
+    if marks:
+        await conn.execute_many(sql, marks)
+    return len(marks)
 
 
 async def rollup_job(

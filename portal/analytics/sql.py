@@ -82,7 +82,9 @@ class Sql:
 
     def bucket(self, column: str, size: str) -> tuple[str, str]:
         """The week (from Monday) or month holding ``column``: an expression to group by,
-        and one to select that shows it as its first day (YYYY-MM-DD, UTC).
+        and one to select that shows it as its first day (YYYY-MM-DD). A datetime column
+        is cut on UTC's clock; analytics bucket days already on the shop's clock
+        (:meth:`day_bucket`), so their weeks and months are the shop's.
 
         PostgreSQL groups by the truncated timestamp and formats only the few groups
         (formatting every row costs more than the grouping itself).
@@ -99,7 +101,8 @@ class Sql:
         return group, group
 
     def day_bucket(self, column: str, size: str) -> tuple[str, str]:
-        """:meth:`bucket` for a DATE column (a rollup's UTC day)."""
+        """:meth:`bucket` for a DATE column: a day on the shop's clock (a rollup's day, or
+        :meth:`local_day` of a live row)."""
         if size not in ("week", "month"):
             raise ValueError(f"unknown bucket {size!r}")
         if self.postgres:

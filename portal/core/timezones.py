@@ -10,6 +10,7 @@ resolves to the moment the clocks jump. Messages (notifications, returns, survey
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -35,13 +36,27 @@ def parse_hhmm(value: str | None, default: str) -> time:
     raise ValueError(f"not a HH:MM time: {default!r}")
 
 
-def zone_or_none(name: str | None) -> ZoneInfo | None:
-    if not name:
+#: What a zone name may look like: analytics write it into SQL as a literal
+#: (``AT TIME ZONE '<zone>'``), so a name is checked against this before anything else.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
+
+
+@lru_cache(maxsize=512)
+def zone_name_or_none(name: str | None) -> str | None:
+    """``name`` when it is an IANA zone zoneinfo knows and looks like one (safe to write
+    into SQL as a literal), else None. The one check of a stored zone name."""
+    if not name or not _ZONE_NAME.fullmatch(name):
         return None
     try:
-        return ZoneInfo(name)
+        ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+    return name
+
+
+def zone_or_none(name: str | None) -> ZoneInfo | None:
+    found = zone_name_or_none(name)
+    return ZoneInfo(found) if found is not None else None
 
 
 def _clocks(country: str) -> list[list[str]]:

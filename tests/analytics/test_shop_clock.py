@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+import zoneinfo
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,10 +20,17 @@ from tortoise import connections
 from portal.analytics import clock, delivery, satisfaction
 from portal.analytics.rollups import closable, rebuild, refresh, split
 from portal.analytics.sql import Filters, Sql
+from portal.api import build_mount
+from portal.api.operations import ApiConfig
+from portal.api.ratelimit import ApiKeyLimiter
+from portal.app import create_app
+from portal.core import timezones
 from portal.models import Merchant
 from tests import factories
 from tests.admin.helpers import signed_in_owner
 from tests.analytics.seed import answer, parcel
+from tests.api.conftest import api_client, make_key
+from tests.conftest import make_settings
 
 ATHENS = "Europe/Athens"
 LOS_ANGELES = "America/Los_Angeles"
@@ -281,3 +291,125 @@ async def test_no_period_ends_today_on_the_shops_clock(client: httpx.AsyncClient
     form = response.context["form"]  # type: ignore[attr-defined]
     assert form.last == clock.today("Pacific/Kiritimati")
     assert "calendar days on the shop's clock, Pacific/Kiritimati." in response.text
+
+
+async def api_for(shop: Merchant, db: str, tmp_path: Path) -> httpx.AsyncClient:
+    """The API mounted as tests/api/conftest.py mounts it, with a key of ``shop``."""
+    app = create_app(make_settings(tmp_path, database_url=db), manage_db=False)
+    app.router.routes.insert(0, build_mount(ApiConfig(limiter=ApiKeyLimiter(1000, 60))))
+    return api_client(app, await make_key(shop))
+
+
+async def around_midnight(shop: Merchant) -> list[list[tuple[str, int, int]]]:
+    """On time on the 17th and on the 18th of November in Los Angeles."""
+    out = []
+    for day in (date(2026, 11, 17), date(2026, 11, 18)):
+        f = of(shop, days(LOS_ANGELES, day, day))
+        out.append([(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)])
+    return out
+
+
+@pytest.mark.parametrize("via", ["api", "screen"])
+async def test_a_shop_moved_to_another_zone_has_its_rolled_up_days_counted_on_the_new_clock(
+    client: httpx.AsyncClient, db: str, tmp_path: Path, via: str
+) -> None:
+    athens, _ = await seed_shops()
+    await refresh(now=LATER)  # Athenian days rolled up: the 17th and the 18th hold two each
+    if via == "api":
+        async with await api_for(athens, db, tmp_path) as api:
+            changed = await api.patch("/api/v1/settings", json={"time_zone": LOS_ANGELES})
+        assert changed.status_code == 200
+    else:
+        _, token = await signed_in_owner(client, athens)
+        form = {"name": "Acme", "default_locale": "en", "time_zone": LOS_ANGELES,
+                "quiet_hours_start": "21:00", "quiet_hours_end": "08:00",
+                "expire_after_days": "30", "csrf_token": token}  # fmt: skip
+        saved = await client.post("/admin/settings", data=form)
+        assert saved.status_code == 303, saved.text
+    # All four were delivered on the 17th in Los Angeles (the evening), on time.
+    expected = [[("dhl", 2, 2), ("ups", 2, 2)], []]
+    whole = of(athens, days(LOS_ANGELES, date(2026, 3, 1), date(2026, 11, 30)))
+    live = await figures(whole)
+    assert await around_midnight(athens) == expected  # before the job runs again
+    assert (await refresh(now=LATER)).recounted > 0
+    assert await around_midnight(athens) == expected
+    assert await figures(whole) == live
+    await rebuild(now=LATER)
+    assert await figures(whole) == live
+
+
+async def test_a_change_to_a_closed_day_is_recounted_when_a_western_shop_holds_the_closing_back(
+    db: str,
+) -> None:
+    """The job closed the 2nd of December for Athens; then a shop in Los Angeles opens, so
+    the job may close only up to the 1st: a late change to Athens' 2nd is recounted all
+    the same (it was dropped unseen, and the stale rollup read)."""
+    athens = await factories.merchant(time_zone=ATHENS)
+    await parcel(athens, "dhl", shipped=local(ATHENS, 2026, 11, 30, 10, 0),
+                 delivered_at=local(ATHENS, 2026, 12, 2, 12, 0), eta=date(2026, 12, 2))  # fmt: skip
+    await refresh(now=LATER)
+    await factories.merchant(time_zone=LOS_ANGELES)
+    assert closable(LATER.date(), [ATHENS, LOS_ANGELES]) == date(2026, 12, 2)
+    await parcel(athens, "ups", shipped=local(ATHENS, 2026, 11, 30, 10, 0),
+                 delivered_at=local(ATHENS, 2026, 12, 2, 0, 30), eta=date(2026, 12, 1))  # fmt: skip
+    f = of(athens, days(ATHENS, date(2026, 12, 2), date(2026, 12, 2)))
+    expected = [("dhl", 1, 1), ("ups", 1, 0)]
+    assert [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)] == expected
+    assert (await refresh(now=LATER)).recounted > 0
+    assert [(r.carrier_key, r.delivered, r.on_time) for r in await delivery.on_time(f)] == expected
+
+
+@pytest.mark.parametrize("name", ["UTC'; DROP TABLE orders; --", "Mars/Base", "", None, "../etc"])
+def test_a_zone_name_is_checked_once_for_sql_and_for_zoneinfo(name: str | None) -> None:
+    assert timezones.zone_name_or_none(name) is None
+    assert timezones.zone_or_none(name) is None
+    assert clock.zone_name(name) == "UTC"
+    assert clock.zone(name).utcoffset(None) == timedelta(0)
+
+
+def test_a_real_zone_passes_the_same_check_everywhere() -> None:
+    assert timezones.zone_name_or_none(ATHENS) == clock.zone_name(ATHENS) == ATHENS
+    assert timezones.zone_or_none(ATHENS) == clock.zone(ATHENS) == ZoneInfo(ATHENS)
+
+
+@pytest.fixture
+def zone_only_python_knows(tmp_path: Path) -> Iterator[str]:
+    """``Fake/Athens``: Athens' rules in a zone file only Python reads (PostgreSQL's tzdata
+    has no such zone), as when Python's tzdata is newer than the database's."""
+    source = next(Path(p) / ATHENS for p in zoneinfo.TZPATH if (Path(p) / ATHENS).exists())
+    (tmp_path / "Fake").mkdir()
+    (tmp_path / "Fake" / "Athens").write_bytes(source.read_bytes())
+    path = zoneinfo.TZPATH
+
+    def clear() -> None:
+        ZoneInfo.clear_cache(only_keys=["Fake/Athens"])  # others keep their identity
+        timezones.zone_name_or_none.cache_clear()
+        clock.offsets.cache_clear()
+
+    zoneinfo.reset_tzpath(to=[str(tmp_path), *path])
+    clear()
+    yield "Fake/Athens"
+    zoneinfo.reset_tzpath(to=list(path))
+    clear()
+
+
+async def test_a_zone_the_database_does_not_know_stops_no_other_shops_rollups(
+    db: str, zone_only_python_knows: str
+) -> None:
+    if not db.startswith("postgres"):
+        pytest.skip("SQLite counts days with Python's zones only")
+    athens, la = await seed_shops()
+    odd = await factories.merchant(time_zone="UTC")
+    await Merchant.filter(id=odd.id).update(time_zone=zone_only_python_knows)
+    noon = local(ATHENS, 2026, 11, 17, 12, 0)
+    await parcel(odd, "ups", shipped=noon - timedelta(days=1), delivered_at=noon, eta=noon.date())
+    live = {(z, i): await figures(of(s, f)) for z, s in ((ATHENS, athens), (LOS_ANGELES, la))
+            for i, f in enumerate(PERIODS[z])}  # fmt: skip
+    assert (await refresh(now=LATER)).closed > 0
+    for (zone, i), expected in live.items():
+        shop = athens if zone == ATHENS else la
+        assert await figures(of(shop, PERIODS[zone][i])) == expected
+    await rebuild(now=LATER)
+    for (zone, i), expected in live.items():
+        shop = athens if zone == ATHENS else la
+        assert await figures(of(shop, PERIODS[zone][i])) == expected
