@@ -35,6 +35,7 @@ from portal.models import (
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.templates import file_default
 from portal.platforms.backfill import sync_connection
+from portal.platforms.prestashop import LANGUAGE_FIELDS, language_tag
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
@@ -53,8 +54,9 @@ from tests.platforms.fakes import (
 )
 from tests.platforms.test_prestashop import BASE
 
-#: ``languages.json``: the Polish shop's languages by id.
-POLISH, ENGLISH, RUSSIAN, GERMAN = "1", "2", "3", "4"
+#: ``languages.json``: the Polish shop's languages by id (English (GB) is ``iso_code`` "gb"
+#: in PrestaShop's language packs).
+POLISH, ENGLISH, RUSSIAN, GERMAN, ENGLISH_GB = "1", "2", "3", "4", "5"
 EMAIL = "klient0@example.pl"
 
 
@@ -191,9 +193,9 @@ async def test_the_language_list_is_read_once_per_sync_and_the_order_gives_each_
     async with outside("sklep.example.pl", counting) as client:
         await connected(settings, client, "en")
         await sync_connection(await PlatformConnection.get(), settings, client)
-        assert reads == ["[id,iso_code]"], "one read of the list for the whole sync"
+        assert reads == [LANGUAGE_FIELDS], "one read of the list for the whole sync"
         await sync_connection(await PlatformConnection.get(), settings, client, full=True)
-    assert reads == ["[id,iso_code]"] * 2, "each sync reads it afresh"
+    assert reads == [LANGUAGE_FIELDS] * 2, "each sync reads it afresh"
     locales = {
         o.number: (await Customer.get(id=o.customer_id)).locale
         for o in await Order.all()
@@ -201,6 +203,25 @@ async def test_the_language_list_is_read_once_per_sync_and_the_order_gives_each_
     }
     # An id the shop does not list (a language deleted since) leaves hers unset.
     assert locales == {"XKB000000": "ru", "XKB000001": "pl", "XKB000002": None}
+
+
+async def test_english_gb_whose_iso_code_is_gb_gives_english(
+    settings: Settings, store: FakePresta, http: httpx.AsyncClient
+) -> None:
+    """PrestaShop's ``iso_code`` is not ISO 639-1: its English (GB) pack says "gb", which is
+    no language; the row's ``locale`` ("en-GB") is read first."""
+    rows = {str(r["id"]): r for r in fixture("prestashop", "languages.json")["languages"]}
+    assert rows[ENGLISH_GB]["iso_code"] == "gb"
+    assert language_tag(rows[ENGLISH_GB]) == "en-GB"
+    assert language_tag({"id": 9, "iso_code": "gb", "locale": "", "language_code": "en-gb"}) == (
+        "en-gb"
+    )
+    await connected(settings, http, "ru")
+    store.orders[1000]["id_lang"] = ENGLISH_GB
+
+    await sync_connection(await PlatformConnection.get(), settings, http)
+
+    assert (await Customer.get(email=EMAIL)).locale == "en"
 
 
 async def test_a_language_she_chose_is_never_overwritten_by_the_store(
