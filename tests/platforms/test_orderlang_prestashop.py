@@ -23,7 +23,7 @@ import respx
 
 from portal.app import create_app
 from portal.cli import connect_store
-from portal.core.links import make_short_tracking_link
+from portal.core.links import PREFERENCES_PATH, make_preferences_token, make_short_tracking_link
 from portal.models import (
     Customer,
     MessageState,
@@ -228,7 +228,7 @@ async def test_a_language_she_chose_is_never_overwritten_by_the_store(
     settings: Settings, store: FakePresta, http: httpx.AsyncClient
 ) -> None:
     """No "chosen" flag is needed: the store's language only fills an empty one, and the
-    preferences page stores only a language different from what she gets already."""
+    preferences page stores what a customer without a language submits."""
     await connected(settings, http, "en")
     merchant = await factories.merchant(slug="other")  # another shop's customer is apart
     await Customer.create(merchant=merchant, email=EMAIL, locale="uk")
@@ -246,6 +246,31 @@ async def test_a_language_she_chose_is_never_overwritten_by_the_store(
     store.orders[1001]["date_upd"] = "2026-11-02 12:00:00"
     await sync_connection(await PlatformConnection.get(), settings, http)
     assert (await Customer.get(email="klient1@example.pl")).locale == "ru"
+
+
+async def test_the_shops_language_submitted_on_the_preferences_page_is_kept(
+    settings: Settings, store: FakePresta, http: httpx.AsyncClient
+) -> None:
+    """She has no language (her order's is German, not shipped) and submits the shop's on
+    the preferences page: that is her choice, and a later Russian order does not replace it."""
+    await connected(settings, http, "en")
+    store.orders[1000]["id_lang"] = GERMAN
+    await sync_connection(await PlatformConnection.get(), settings, http)
+    customer = await Customer.get(email=EMAIL)
+    assert customer.locale is None
+
+    page = f"{PREFERENCES_PATH}/{make_preferences_token(settings, customer.id)}"
+    async with client_for(create_app(settings, manage_db=False)) as browser:
+        saved = await browser.post(
+            page, data={"form": "preferences", "email_opt_in": "1", "language": "en"}
+        )
+    assert saved.status_code == 200
+    assert (await Customer.get(id=customer.id)).locale == "en"
+
+    store.orders[1000]["id_lang"] = RUSSIAN
+    store.orders[1000]["date_upd"] = "2026-11-02 12:00:00"
+    await sync_connection(await PlatformConnection.get(), settings, http)
+    assert (await Customer.get(id=customer.id)).locale == "en"
 
 
 async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
