@@ -18,6 +18,7 @@ tests/fixtures/prestashop/SOURCE.md).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -32,6 +33,7 @@ from portal import i18n
 from portal.platforms.base import (
     Page,
     PlatformError,
+    Revoked,
     ShopAddress,
     ShopCustomer,
     ShopItem,
@@ -39,9 +41,10 @@ from portal.platforms.base import (
     ShopParcel,
     ShopProduct,
     ShopVariant,
-    Unavailable,
 )
 from portal.platforms.transport import Transport
+
+log = logging.getLogger(__name__)
 
 CREDENTIAL_FIELDS = ("api_key",)
 #: Configuration values read once per run: the shop's name and time zone, and the order
@@ -446,14 +449,21 @@ class PrestaShopClient:
 
     async def _shop_languages(self) -> dict[str, str]:
         """The shop's languages, read once: a shop has a handful. A key without View on
-        ``languages`` (one made before Doorstep read them) is refused with 401; its orders
-        still sync, without the customer's language, rather than pausing the store."""
+        ``languages`` (one made before Doorstep read them) is refused with 401 or 403
+        (:class:`Revoked`); its orders still sync, without the customer's language, rather
+        than pausing the store, and the refusal is logged. Any other failure (the store
+        down after every retry, an answer not JSON) fails the sync as any other read does,
+        so the next sync reads the languages again rather than one without them."""
         if self._languages is None:
             try:
                 rows = await self._list("languages", {"display": LANGUAGE_FIELDS})
-            except Unavailable:
-                raise
-            except PlatformError:
+            except Revoked as exc:
+                log.warning(
+                    "PrestaShop %s refused the languages (%s): the key lacks View on "
+                    "languages; orders sync without the customer's language",
+                    self.base,
+                    exc,
+                )
                 rows = []
             self._languages = {str(r["id"]): language_tag(r) for r in rows}
         return self._languages

@@ -273,8 +273,9 @@ async def test_the_shops_language_submitted_on_the_preferences_page_is_kept(
     assert (await Customer.get(id=customer.id)).locale == "en"
 
 
+@pytest.mark.parametrize("status", [401, 403])
 async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
-    settings: Settings, store: FakePresta
+    settings: Settings, store: FakePresta, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     store.orders[1000]["id_lang"] = RUSSIAN
 
@@ -283,7 +284,7 @@ async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
         is illustrative, Doorstep reads only the status)."""
         if request.url.path == "/api/languages":
             return httpx.Response(
-                401, json={"errors": [{"code": 21, "message": "No permission for languages"}]}
+                status, json={"errors": [{"code": 21, "message": "No permission for languages"}]}
             )
         return store.answer(request)
 
@@ -294,3 +295,31 @@ async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
     assert (report.orders_created, report.problems) == (3, [])
     assert (await PlatformConnection.get()).paused_reason is None
     assert await Customer.filter(locale__isnull=False).count() == 0
+    assert any("refused the languages" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_languages_read_that_fails_otherwise_fails_the_sync_and_is_read_again(
+    settings: Settings, store: FakePresta
+) -> None:
+    """Only the permission refusal is passed over: an answer that is not JSON (a broken
+    rewrite, a maintenance page) fails the sync like any other read, and the next sync
+    reads the languages again instead of applying orders without them."""
+    store.orders[1000]["id_lang"] = RUSSIAN
+    broken = [True]
+
+    def maintenance(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/languages" and broken[0]:
+            return httpx.Response(200, text="<html>Maintenance</html>")
+        return store.answer(request)
+
+    async with outside("sklep.example.pl", maintenance) as client:
+        await connected(settings, client, "en")
+        failed = await sync_connection(await PlatformConnection.get(), settings, client)
+        assert failed.orders_created == 0 and failed.problems, "the sync failed"
+        connection = await PlatformConnection.get()
+        assert connection.paused_reason is None and connection.last_error
+        broken[0] = False
+        synced = await sync_connection(connection, settings, client)
+
+    assert (synced.orders_created, synced.problems) == (3, [])
+    assert (await Customer.get(email=EMAIL)).locale == "ru"
