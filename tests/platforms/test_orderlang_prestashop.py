@@ -1,7 +1,8 @@
 """The customer's language comes from her PrestaShop order and writes her messages.
 
-An order's ``id_lang`` names one of the shop's ``languages``, whose ``iso_code`` is the
-language she shopped in (https://devdocs.prestashop-project.org/8/webservice/resources/orders/,
+An order's ``id_lang`` names one of the shop's ``languages``, whose ``locale`` (else
+``language_code``, else ``iso_code``, which is "gb" for English (GB)) is the language she
+shopped in (https://devdocs.prestashop-project.org/8/webservice/resources/orders/,
 https://devdocs.prestashop-project.org/8/webservice/resources/languages/; fixtures in
 tests/fixtures/prestashop, SOURCE.md). Faked at HTTP only: the Webservice as
 :class:`tests.platforms.fakes.FakePresta`, DHL's Unified Tracking API as its documented
