@@ -24,7 +24,7 @@ from carriers.base import Status
 from portal import i18n
 from portal.core import links
 from portal.core.links import make_preferences_token, make_tracking_link
-from portal.models import ReturnPolicy
+from portal.models import Customer, ReturnPolicy
 from portal.notifications.base import pick_locale
 from portal.returns.service import Selection, create_return
 from portal.settings import Settings
@@ -33,6 +33,7 @@ from tests import factories
 from tests.conftest import client_for
 from tests.returns_page.helpers import DELIVERED, reasons
 from tests.survey_page.helpers import survey
+from tests.tracking.helpers import counting_queries
 from tests.tracking_page.conftest import (  # noqa: F401  (the tracking pages' app and shop)
     Shop,
     cache_clock,
@@ -223,3 +224,27 @@ async def test_a_shop_language_the_portal_does_not_ship_falls_back_to_english(
     page = await visitor.get(f"/track/{shipment.tracking_number}")
     assert page.headers["content-language"] == "en"
     assert _HTML_LANG.findall(page.text) == ["en"]
+
+
+async def test_her_signed_link_and_its_fragment_read_her_language_with_the_shipment(
+    visitor: httpx.AsyncClient,
+    tracking_app: Starlette,  # noqa: F811
+    shop: Shop,  # noqa: F811
+) -> None:
+    """Her signed link's page and its live fragment (polled by htmx every few seconds)
+    speak her language, read with the shipment: no query of its own for it."""
+    customer = await Customer.get(id=shop.order.customer_id)
+    customer.locale = "ru"
+    await customer.save(update_fields=["locale"])
+    signed = urlsplit(make_tracking_link(tracking_app.state.settings, shop.shipment)).path
+    for page, path in (("signed link", signed), ("signed link's status", f"{signed}/status")):
+        with counting_queries() as queries:
+            response = await visitor.get(path)
+        _speaks(response, "ru", page)
+        # Her one column alone (``values_list``) is a query of its own for the language.
+        own = [
+            q for q in queries.statements if re.match(r'SELECT "locale"[^,]* FROM "customer"', q)
+        ]
+        assert own == [], f"{page} reads her language with the shipment"
+        joined = 'LEFT OUTER JOIN "customer" "shipment__order__customer"'
+        assert joined in queries.statements[0], "the signed link's one lookup"

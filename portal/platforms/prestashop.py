@@ -10,7 +10,7 @@ they are the shop's own time zone (the ``PS_TIMEZONE`` configuration).
 PrestaShop core has no signed webhooks: the sync is the backfill plus the periodic
 reconciliation, which reads the orders whose ``date_upd`` moved (``date=1`` and
 ``filter[date_upd]=[from,to]``). An order's ``id_lang`` is the language the customer
-shopped in; the shop's ``languages`` give its ISO code, read once per client (one sync).
+shopped in; the shop's ``languages`` give its locale, read once per client (one sync).
 Writes are XML, the only body the Webservice documents.
 Shapes: https://devdocs.prestashop-project.org/8/webservice/ (see
 tests/fixtures/prestashop/SOURCE.md).
@@ -18,6 +18,7 @@ tests/fixtures/prestashop/SOURCE.md).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -32,6 +33,7 @@ from portal import i18n
 from portal.platforms.base import (
     Page,
     PlatformError,
+    Revoked,
     ShopAddress,
     ShopCustomer,
     ShopItem,
@@ -39,9 +41,10 @@ from portal.platforms.base import (
     ShopParcel,
     ShopProduct,
     ShopVariant,
-    Unavailable,
 )
 from portal.platforms.transport import Transport
+
+log = logging.getLogger(__name__)
 
 CREDENTIAL_FIELDS = ("api_key",)
 #: Configuration values read once per run: the shop's name and time zone, and the order
@@ -54,6 +57,8 @@ CONFIGURATION = (
     "PS_OS_CANCELED",
     "PS_OS_REFUND",
 )
+#: A ``languages`` row's fields read: see :func:`language_tag` for why not ``iso_code`` alone.
+LANGUAGE_FIELDS = "[id,iso_code,locale,language_code]"
 #: Ids per ``filter[id]=[…|…]``: keeps the address well under common URL limits.
 ID_CHUNK = 100
 #: Our tracking statuses that move a PrestaShop order to its shipped or delivered state.
@@ -92,7 +97,7 @@ class Related:
     order_carriers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: Order id -> its ``order_histories`` rows (read for cancelled orders only).
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    #: Language id -> its ISO 639-1 code (``languages``' ``iso_code``).
+    #: Language id -> its locale (``en-GB``; see :func:`language_tag`).
     languages: dict[str, str] = field(default_factory=dict)
 
 
@@ -206,6 +211,18 @@ def _customer(record: dict[str, Any] | None, phone: str | None) -> ShopCustomer 
         # text messages have no counterpart here.
         email_consent=True if text(record.get("newsletter")) == "1" else None,
     )
+
+
+def language_tag(row: dict[str, Any]) -> str:
+    """A ``languages`` row's language: its ``locale`` (``en-GB``), else its
+    ``language_code`` (``en-gb``), else its ``iso_code``. The ``iso_code`` is not ISO 639-1:
+    PrestaShop's language packs name English (GB) ``gb``, so it is read only when a shop
+    left both others empty (both are optional in the resource's schema)."""
+    for name in ("locale", "language_code", "iso_code"):
+        value = text(row.get(name)).strip()
+        if value:
+            return value
+    return ""
 
 
 def order_locale(order: dict[str, Any], languages: dict[str, str]) -> str | None:
@@ -350,7 +367,7 @@ class PrestaShopClient:
         self._settings: ShopSettings | None = None
         self._countries: dict[str, str] = {}
         self._carriers: dict[str, str] = {}
-        #: Language id -> ISO code, read with the first page of orders (None: not yet).
+        #: Language id -> its locale, read with the first page of orders (None: not yet).
         self._languages: dict[str, str] | None = None
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -432,16 +449,23 @@ class PrestaShopClient:
 
     async def _shop_languages(self) -> dict[str, str]:
         """The shop's languages, read once: a shop has a handful. A key without View on
-        ``languages`` (one made before Doorstep read them) is refused with 401; its orders
-        still sync, without the customer's language, rather than pausing the store."""
+        ``languages`` (one made before Doorstep read them) is refused with 401 or 403
+        (:class:`Revoked`); its orders still sync, without the customer's language, rather
+        than pausing the store, and the refusal is logged. Any other failure (the store
+        down after every retry, an answer not JSON) fails the sync as any other read does,
+        so the next sync reads the languages again rather than one without them."""
         if self._languages is None:
             try:
-                rows = await self._list("languages", {"display": "[id,iso_code]"})
-            except Unavailable:
-                raise
-            except PlatformError:
+                rows = await self._list("languages", {"display": LANGUAGE_FIELDS})
+            except Revoked as exc:
+                log.warning(
+                    "PrestaShop %s refused the languages (%s): the key lacks View on "
+                    "languages; orders sync without the customer's language",
+                    self.base,
+                    exc,
+                )
                 rows = []
-            self._languages = {str(r["id"]): text(r.get("iso_code")).lower() for r in rows}
+            self._languages = {str(r["id"]): language_tag(r) for r in rows}
         return self._languages
 
     async def orders(

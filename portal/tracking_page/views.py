@@ -25,13 +25,17 @@ from portal.core.rate_buffer import BufferedLimiter
 from portal.core.rate_limit import Limit, RateLimiter, client_key
 from portal.delivery_preferences import changeable
 from portal.i18n import _
-from portal.models import Merchant, Order, Shipment
+from portal.models import Customer, Merchant, Order, Shipment
 from portal.tracking_page import lookup, reach, render
 from portal.tracking_page import problem as claim_page
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import config_for
 from portal.tracking_page.lookup import Outcome
-from portal.web.shop_language import use_customer_language, use_shop_language
+from portal.web.shop_language import (
+    use_customer_language,
+    use_customer_locale,
+    use_shop_language,
+)
 from portal.web.templating import templates_of
 
 
@@ -203,7 +207,7 @@ async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) 
     await render.refresh_stale(request, config_for(request.app), [shipment])
     merchant, order = lookup.parties(shipment)  # read with the shipment
     if tier == "order" and order is not None:  # her signed link: her language first
-        await use_customer_language(request, order.customer_id, merchant.default_locale)
+        await _use_her_language(request, order, merchant.default_locale)
     else:
         use_shop_language(request, merchant.default_locale)
     [block] = await render.status_blocks(
@@ -215,15 +219,32 @@ async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) 
 # --- order tier ---------------------------------------------------------------------------
 
 
+async def _use_her_language(
+    request: Request, order: Order | lookup.PageOrder, default_locale: str | None
+) -> None:
+    """Her language first, from the customer read with the order (``select_related``: no
+    query); an order read without her costs the one column."""
+    if order.customer_id is None:
+        use_shop_language(request, default_locale)
+        return
+    # An unfetched relation is a query to await, not a Customer.
+    customer = order.customer if isinstance(order, Order) else None
+    if isinstance(customer, Customer):
+        use_customer_locale(request, customer.locale, default_locale)
+    else:
+        await use_customer_language(request, order.customer_id, default_locale)
+
+
 async def _order_page(
     request: Request,
     order: Order,
+    merchant: Merchant,
     first: Shipment | None = None,
     preferences_error: str | None = None,
 ) -> Response:
-    merchant = await Merchant.get(id=order.merchant_id)
-    # Opened by her signed link or by proving the order is hers: her language first.
-    await use_customer_language(request, order.customer_id, merchant.default_locale)
+    # Opened by her signed link or by proving the order is hers: her language first
+    # (read with the order by both).
+    await _use_her_language(request, order, merchant.default_locale)
     shipments = await Shipment.filter(order_id=order.id).order_by("created_at", "id")
     if first is not None:
         shipments = [first, *[s for s in shipments if s.id != first.id]]
@@ -254,7 +275,7 @@ async def order_lookup(request: Request) -> Response:
         return lookup_page(
             request, message=order_not_found_message(), status_code=404, order=number
         )
-    return await _order_page(request, order)
+    return await _order_page(request, order, await Merchant.get(id=order.merchant_id))
 
 
 async def _from_token(request: Request) -> Shipment | Response:
@@ -267,13 +288,20 @@ async def _from_token(request: Request) -> Shipment | Response:
     shipment_id = read_tracking_link(settings, token, config_for(request.app).link_max_age)
     shipment = None
     if shipment_id is not None:
-        shipment = await Shipment.filter(id=shipment_id).select_related("merchant", "order").first()
+        shipment = (
+            await Shipment.filter(id=shipment_id)
+            .select_related("merchant", "order__customer")
+            .first()
+        )
     if shipment is None:
         message = _("This tracking link has expired. Look your parcel up below instead.")
         return lookup_page(request, message=message, status_code=410, link_problem=True)
-    # Before any of its words: the customer's language, else the shop's.
-    customer_id = shipment.order.customer_id if shipment.order is not None else None
-    await use_customer_language(request, customer_id, shipment.merchant.default_locale)
+    # Before any of its words: the customer's language (read with the shipment), else the
+    # shop's.
+    if shipment.order is not None:
+        await _use_her_language(request, shipment.order, shipment.merchant.default_locale)
+    else:
+        use_shop_language(request, shipment.merchant.default_locale)
     return shipment
 
 
@@ -282,7 +310,7 @@ async def signed_link(request: Request) -> Response:
     if isinstance(shipment, Response):
         return shipment
     if shipment.order is not None:
-        return await _order_page(request, shipment.order, first=shipment)
+        return await _order_page(request, shipment.order, shipment.merchant, first=shipment)
     merchant = shipment.merchant
     url = f"/t/{request.path_params['token']}/status"
     return await render.shipment_page(
@@ -346,7 +374,9 @@ async def change_preferences(request: Request) -> Response:
             )
     if error is None:
         return RedirectResponse(f"/t/{request.path_params['token']}", status_code=303)
-    return await _order_page(request, order, first=shipment, preferences_error=error)
+    return await _order_page(
+        request, order, shipment.merchant, first=shipment, preferences_error=error
+    )
 
 
 async def signed_status(request: Request) -> Response:

@@ -58,7 +58,8 @@ async def use_customer_language(
     request: Request, customer_id: int | None, default_locale: str | None
 ) -> str:
     """:func:`use_shop_language` with the customer's own language first: her one column
-    is read only when the visitor chose no language."""
+    is read only when the visitor chose no language. A page that read her with its own
+    lookup calls :func:`use_customer_locale` instead, with no query."""
     if visitor_chose(request):
         return i18n.current_locale()
     found = (
@@ -66,5 +67,14 @@ async def use_customer_language(
         if customer_id is not None
         else []
     )
-    own = i18n.supported(str(found[0])) if found and found[0] else None
-    return use_shop_language(request, own or default_locale)
+    return use_customer_locale(
+        request, str(found[0]) if found and found[0] else None, default_locale
+    )
+
+
+def use_customer_locale(request: Request, locale: str | None, default_locale: str | None) -> str:
+    """:func:`use_shop_language` with the customer's own language (``Customer.locale``,
+    already read) first."""
+    if visitor_chose(request):
+        return i18n.current_locale()
+    return use_shop_language(request, i18n.supported(locale) or default_locale)

@@ -1,7 +1,8 @@
 """The customer's language comes from her PrestaShop order and writes her messages.
 
-An order's ``id_lang`` names one of the shop's ``languages``, whose ``iso_code`` is the
-language she shopped in (https://devdocs.prestashop-project.org/8/webservice/resources/orders/,
+An order's ``id_lang`` names one of the shop's ``languages``, whose ``locale`` (else
+``language_code``, else ``iso_code``, which is "gb" for English (GB)) is the language she
+shopped in (https://devdocs.prestashop-project.org/8/webservice/resources/orders/,
 https://devdocs.prestashop-project.org/8/webservice/resources/languages/; fixtures in
 tests/fixtures/prestashop, SOURCE.md). Faked at HTTP only: the Webservice as
 :class:`tests.platforms.fakes.FakePresta`, DHL's Unified Tracking API as its documented
@@ -23,7 +24,7 @@ import respx
 
 from portal.app import create_app
 from portal.cli import connect_store
-from portal.core.links import make_short_tracking_link
+from portal.core.links import PREFERENCES_PATH, make_preferences_token, make_short_tracking_link
 from portal.models import (
     Customer,
     MessageState,
@@ -35,6 +36,7 @@ from portal.models import (
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.templates import file_default
 from portal.platforms.backfill import sync_connection
+from portal.platforms.prestashop import LANGUAGE_FIELDS, language_tag
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
@@ -53,8 +55,9 @@ from tests.platforms.fakes import (
 )
 from tests.platforms.test_prestashop import BASE
 
-#: ``languages.json``: the Polish shop's languages by id.
-POLISH, ENGLISH, RUSSIAN, GERMAN = "1", "2", "3", "4"
+#: ``languages.json``: the Polish shop's languages by id (English (GB) is ``iso_code`` "gb"
+#: in PrestaShop's language packs).
+POLISH, ENGLISH, RUSSIAN, GERMAN, ENGLISH_GB = "1", "2", "3", "4", "5"
 EMAIL = "klient0@example.pl"
 
 
@@ -191,9 +194,9 @@ async def test_the_language_list_is_read_once_per_sync_and_the_order_gives_each_
     async with outside("sklep.example.pl", counting) as client:
         await connected(settings, client, "en")
         await sync_connection(await PlatformConnection.get(), settings, client)
-        assert reads == ["[id,iso_code]"], "one read of the list for the whole sync"
+        assert reads == [LANGUAGE_FIELDS], "one read of the list for the whole sync"
         await sync_connection(await PlatformConnection.get(), settings, client, full=True)
-    assert reads == ["[id,iso_code]"] * 2, "each sync reads it afresh"
+    assert reads == [LANGUAGE_FIELDS] * 2, "each sync reads it afresh"
     locales = {
         o.number: (await Customer.get(id=o.customer_id)).locale
         for o in await Order.all()
@@ -203,11 +206,30 @@ async def test_the_language_list_is_read_once_per_sync_and_the_order_gives_each_
     assert locales == {"XKB000000": "ru", "XKB000001": "pl", "XKB000002": None}
 
 
+async def test_english_gb_whose_iso_code_is_gb_gives_english(
+    settings: Settings, store: FakePresta, http: httpx.AsyncClient
+) -> None:
+    """PrestaShop's ``iso_code`` is not ISO 639-1: its English (GB) pack says "gb", which is
+    no language; the row's ``locale`` ("en-GB") is read first."""
+    rows = {str(r["id"]): r for r in fixture("prestashop", "languages.json")["languages"]}
+    assert rows[ENGLISH_GB]["iso_code"] == "gb"
+    assert language_tag(rows[ENGLISH_GB]) == "en-GB"
+    assert language_tag({"id": 9, "iso_code": "gb", "locale": "", "language_code": "en-gb"}) == (
+        "en-gb"
+    )
+    await connected(settings, http, "ru")
+    store.orders[1000]["id_lang"] = ENGLISH_GB
+
+    await sync_connection(await PlatformConnection.get(), settings, http)
+
+    assert (await Customer.get(email=EMAIL)).locale == "en"
+
+
 async def test_a_language_she_chose_is_never_overwritten_by_the_store(
     settings: Settings, store: FakePresta, http: httpx.AsyncClient
 ) -> None:
     """No "chosen" flag is needed: the store's language only fills an empty one, and the
-    preferences page stores only a language different from what she gets already."""
+    preferences page stores what a customer without a language submits."""
     await connected(settings, http, "en")
     merchant = await factories.merchant(slug="other")  # another shop's customer is apart
     await Customer.create(merchant=merchant, email=EMAIL, locale="uk")
@@ -227,8 +249,34 @@ async def test_a_language_she_chose_is_never_overwritten_by_the_store(
     assert (await Customer.get(email="klient1@example.pl")).locale == "ru"
 
 
+async def test_the_shops_language_submitted_on_the_preferences_page_is_kept(
+    settings: Settings, store: FakePresta, http: httpx.AsyncClient
+) -> None:
+    """She has no language (her order's is German, not shipped) and submits the shop's on
+    the preferences page: that is her choice, and a later Russian order does not replace it."""
+    await connected(settings, http, "en")
+    store.orders[1000]["id_lang"] = GERMAN
+    await sync_connection(await PlatformConnection.get(), settings, http)
+    customer = await Customer.get(email=EMAIL)
+    assert customer.locale is None
+
+    page = f"{PREFERENCES_PATH}/{make_preferences_token(settings, customer.id)}"
+    async with client_for(create_app(settings, manage_db=False)) as browser:
+        saved = await browser.post(
+            page, data={"form": "preferences", "email_opt_in": "1", "language": "en"}
+        )
+    assert saved.status_code == 200
+    assert (await Customer.get(id=customer.id)).locale == "en"
+
+    store.orders[1000]["id_lang"] = RUSSIAN
+    store.orders[1000]["date_upd"] = "2026-11-02 12:00:00"
+    await sync_connection(await PlatformConnection.get(), settings, http)
+    assert (await Customer.get(id=customer.id)).locale == "en"
+
+
+@pytest.mark.parametrize("status", [401, 403])
 async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
-    settings: Settings, store: FakePresta
+    settings: Settings, store: FakePresta, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     store.orders[1000]["id_lang"] = RUSSIAN
 
@@ -237,7 +285,7 @@ async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
         is illustrative, Doorstep reads only the status)."""
         if request.url.path == "/api/languages":
             return httpx.Response(
-                401, json={"errors": [{"code": 21, "message": "No permission for languages"}]}
+                status, json={"errors": [{"code": 21, "message": "No permission for languages"}]}
             )
         return store.answer(request)
 
@@ -248,3 +296,31 @@ async def test_a_key_without_the_languages_permission_still_syncs_its_orders(
     assert (report.orders_created, report.problems) == (3, [])
     assert (await PlatformConnection.get()).paused_reason is None
     assert await Customer.filter(locale__isnull=False).count() == 0
+    assert any("refused the languages" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_languages_read_that_fails_otherwise_fails_the_sync_and_is_read_again(
+    settings: Settings, store: FakePresta
+) -> None:
+    """Only the permission refusal is passed over: an answer that is not JSON (a broken
+    rewrite, a maintenance page) fails the sync like any other read, and the next sync
+    reads the languages again instead of applying orders without them."""
+    store.orders[1000]["id_lang"] = RUSSIAN
+    broken = [True]
+
+    def maintenance(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/languages" and broken[0]:
+            return httpx.Response(200, text="<html>Maintenance</html>")
+        return store.answer(request)
+
+    async with outside("sklep.example.pl", maintenance) as client:
+        await connected(settings, client, "en")
+        failed = await sync_connection(await PlatformConnection.get(), settings, client)
+        assert failed.orders_created == 0 and failed.problems, "the sync failed"
+        connection = await PlatformConnection.get()
+        assert connection.paused_reason is None and connection.last_error
+        broken[0] = False
+        synced = await sync_connection(connection, settings, client)
+
+    assert (synced.orders_created, synced.problems) == (3, [])
+    assert (await Customer.get(email=EMAIL)).locale == "ru"
