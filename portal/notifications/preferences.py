@@ -110,12 +110,8 @@ async def preferences_page(request: Request) -> Response:
             (Channel.WHATSAPP, form.get("whatsapp_opt_in") == "1" and bool(customer.phone))
         )
     language = i18n.supported(str(form.get("language") or ""))
-    # A customer with no language of her own keeps what she submits, the shop's included:
-    # it is her choice from then on, and an order in another language must not replace it
-    # (a store's language only fills an empty one).
-    changes_language = language is not None and (
-        customer.locale is None
-        or language != pick_locale(customer.locale, customer.merchant.default_locale)
+    changes_language = language is not None and language != pick_locale(
+        customer.locale, customer.merchant.default_locale
     )
     async with in_transaction() as conn:
         for channel, granted in choices:

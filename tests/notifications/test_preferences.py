@@ -133,7 +133,7 @@ async def test_an_unrecognised_post_is_refused(
     assert (await Customer.get(id=p.customer.id)).email_opt_in is True
 
 
-async def test_the_messages_language_is_the_shops_until_the_customer_submits_hers(
+async def test_the_messages_language_is_the_shops_until_the_customer_chooses_hers(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     p = await parcel(merchant={"default_locale": "uk"}, customer={"locale": None})
@@ -146,8 +146,7 @@ async def test_the_messages_language_is_the_shops_until_the_customer_submits_her
     kept = await client.post(page, data={"form": "preferences", "email_opt_in": "1",
                                          "language": "uk"})  # fmt: skip
     assert kept.status_code == 200
-    # Submitting the shop's language is her choice: stored, so no store order replaces it.
-    assert (await Customer.get(id=p.customer.id)).locale == "uk"
+    assert (await Customer.get(id=p.customer.id)).locale is None, "still the shop's"
 
     # She chooses Russian: her messages follow.
     chose = await client.post(page, data={"form": "preferences", "email_opt_in": "1",

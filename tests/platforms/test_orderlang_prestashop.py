@@ -229,7 +229,7 @@ async def test_a_language_she_chose_is_never_overwritten_by_the_store(
     settings: Settings, store: FakePresta, http: httpx.AsyncClient
 ) -> None:
     """No "chosen" flag is needed: the store's language only fills an empty one, and the
-    preferences page stores what a customer without a language submits."""
+    preferences page stores only a language different from what she gets already."""
     await connected(settings, http, "en")
     merchant = await factories.merchant(slug="other")  # another shop's customer is apart
     await Customer.create(merchant=merchant, email=EMAIL, locale="uk")
@@ -249,11 +249,12 @@ async def test_a_language_she_chose_is_never_overwritten_by_the_store(
     assert (await Customer.get(email="klient1@example.pl")).locale == "ru"
 
 
-async def test_the_shops_language_submitted_on_the_preferences_page_is_kept(
+async def test_keeping_the_shops_language_on_the_preferences_page_leaves_hers_to_her_orders(
     settings: Settings, store: FakePresta, http: httpx.AsyncClient
 ) -> None:
-    """She has no language (her order's is German, not shipped) and submits the shop's on
-    the preferences page: that is her choice, and a later Russian order does not replace it."""
+    """She has no language (her order's is German, not shipped) and saves the preferences
+    page with the shop's language it showed her, say to stop texts: leaving a preselected
+    language is not choosing it, so her next order's Russian becomes hers."""
     await connected(settings, http, "en")
     store.orders[1000]["id_lang"] = GERMAN
     await sync_connection(await PlatformConnection.get(), settings, http)
@@ -266,12 +267,12 @@ async def test_the_shops_language_submitted_on_the_preferences_page_is_kept(
             page, data={"form": "preferences", "email_opt_in": "1", "language": "en"}
         )
     assert saved.status_code == 200
-    assert (await Customer.get(id=customer.id)).locale == "en"
+    assert (await Customer.get(id=customer.id)).locale is None
 
     store.orders[1000]["id_lang"] = RUSSIAN
     store.orders[1000]["date_upd"] = "2026-11-02 12:00:00"
     await sync_connection(await PlatformConnection.get(), settings, http)
-    assert (await Customer.get(id=customer.id)).locale == "en"
+    assert (await Customer.get(id=customer.id)).locale == "ru"
 
 
 @pytest.mark.parametrize("status", [401, 403])
