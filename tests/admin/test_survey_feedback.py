@@ -235,3 +235,21 @@ async def test_comments_run_newest_written_first_and_every_page_follows_on(
     assert pages == [["c1", "c5"], ["c4", "c3"], ["c2", "c0"]]
     from_foreign, _ = await survey_feedback.comments(shop, may, foreign.id)
     assert [c.feedback.comment for c in from_foreign] == ["c1", "c5"]
+
+
+async def test_a_comment_is_dated_on_the_shops_clock_not_utcs(
+    client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
+) -> None:
+    """Answered at 20:07 UTC, the comment of a shop in Kolkata (+05:30) is dated the next
+    morning, 01:37, on both workspace pages that show it."""
+    shop = await Merchant.get(id=shops["mine"]["shop"])
+    shop.time_zone = "Asia/Kolkata"
+    await shop.save(update_fields=["time_zone"])
+    answered = datetime(2026, 11, 20, 20, 7, tzinfo=UTC)
+    await SurveyAnswer.filter(survey__merchant_id=shop.id).update(answered_at=answered)
+    await signed_in_owner(client, shop)
+    for page in (f"/admin/shipments/{shops['mine']['shipment']}",
+                 f"/admin/returns/{shops['mine']['return']}"):  # fmt: skip
+        text = (await client.get(page)).text
+        assert "2026-11-21 01:37" in text, page
+        assert "2026-11-20 20:07" not in text, page
