@@ -435,10 +435,23 @@ async def drain_outbox(
 
 
 async def poll_when_due(app: Starlette, http: httpx.AsyncClient, shipment_id: int) -> None:
-    """Let the clock reach the parcel's next poll, and run the worker then."""
+    """Let the clock reach the parcel's next poll, and run the worker then.
+
+    The parcel must have been asked about and its answer stored: a walk that goes on after
+    a poll the sweep gave back, or whose answer it could not store, would fail later on
+    stale news with nothing to say why; this says what the sweep did instead.
+    """
     shipment = await Shipment.get(id=shipment_id)
     assert shipment.next_poll_at is not None, "a travelling parcel stays scheduled"
-    await worker_pass(app, http, now=max(shipment.next_poll_at, datetime.now(UTC)))
+    due = max(shipment.next_poll_at, datetime.now(UTC))
+    report = await sweep_until_idle(app.state.settings, client=http, now=due)
+    polled = await Shipment.get(id=shipment_id)
+    assert polled.last_polled_at is not None and polled.last_polled_at >= due, (
+        f"{polled.tracking_number} was not polled at {due.isoformat()}: sweep {report}; "
+        f"last polled {polled.last_polled_at}, next poll {polled.next_poll_at}, "
+        f"failures {polled.poll_failures}, last error {polled.last_error!r}"
+    )
+    await drain_outbox(app, http, now=due)
 
 
 async def add_dhl_account(staff: httpx.AsyncClient, token: str) -> None:
