@@ -18,7 +18,9 @@ and while the journal is trusted (it answered with entries before, and was read 
 its span) the pass reads only the confirmations since the watermark instead of the
 last two weeks. A journal that answers an error, or stays silent while orders move, is
 off: the reconciliation stays as without one, and the merchant is told once
-(:data:`JOURNAL_OFF` as the connection's last error).
+(:data:`JOURNAL_OFF` as the connection's last error). Likewise a client's notices
+(:class:`NoticeClient`: a PrestaShop key refused the shop's languages) are the last error
+while they hold and no problem takes it, and the first sync that finds one gone clears it.
 
 :func:`sync_job` is the worker's unit: it claims one due connection with a conditional
 update (exactly one row changed: it is ours), so any number of workers share them.
@@ -39,7 +41,14 @@ from portal.i18n import lazy
 from portal.models import PlatformConnection
 from portal.platforms import baselinker_journal
 from portal.platforms.base import Journal, Page, PlatformError, Revoked, ShopOrder
-from portal.platforms.connections import JournalClient, PlatformClient, client_for, pause
+from portal.platforms.connections import (
+    JournalClient,
+    NoticeClient,
+    PlatformClient,
+    client_for,
+    notice_columns,
+    pause,
+)
 from portal.platforms.sync import (
     SyncReport,
     Target,
@@ -151,6 +160,7 @@ async def sync_connection(
             await asyncio.gather(reader, return_exceptions=True)
         if read is not None and not full and isinstance(client, JournalClient):
             report.merge(await _apply_journal(client, connection, read, seen, offered, now))
+        notices = await client.notices() if isinstance(client, NoticeClient) else {}
     except Revoked as exc:
         await pause(connection, str(exc), now)
         report.problems.append(str(exc))
@@ -171,6 +181,8 @@ async def sync_connection(
         journal.update(last_error=None, last_error_at=None)
     if problem:
         journal.update(last_error=problem, last_error_at=now)
+    else:  # a notice only where no problem takes the last error
+        journal.update(notice_columns(connection, notices, now))
     await PlatformConnection.filter(id=connection.id).update(
         last_sync_at=now,
         synced_until=connection.synced_until,

@@ -69,6 +69,32 @@ class JournalClient(Protocol):
     ) -> list[ShopOrder]: ...
 
 
+@runtime_checkable
+class NoticeClient(Protocol):
+    """A client that learns, while it reads, of something the merchant should fix in the
+    store that does not stop the sync (a PrestaShop key refused the shop's languages)."""
+
+    async def notices(self) -> dict[str, bool]:
+        """Each notice (a sentence, translated where shown) this client decided on, and
+        whether it holds now; one left out is not known this time."""
+        ...
+
+
+def notice_columns(
+    connection: PlatformConnection, notices: dict[str, bool], now: datetime
+) -> dict[str, Any]:
+    """The connection's last error after a read that did not fail: a notice that holds
+    becomes it; one that no longer holds is cleared where it is the last error. The
+    sentence is kept in English, the workspace shows it translated (as the journal's)."""
+    for notice, holds in notices.items():
+        if holds:
+            return {"last_error": notice, "last_error_at": now}
+    for notice, holds in notices.items():
+        if not holds and connection.last_error == notice:
+            return {"last_error": None, "last_error_at": None}
+    return {}
+
+
 CREDENTIAL_FIELDS = {
     Platform.SHOPIFY: shopify.CREDENTIAL_FIELDS,
     Platform.WOOCOMMERCE: woocommerce.CREDENTIAL_FIELDS,
@@ -191,6 +217,10 @@ async def connect(
     connection.paused_reason = None
     connection.enabled = True
     connection.next_sync_at = now
+    # Told at once: the merchant is looking at the store's settings now.
+    notices = await client.notices() if isinstance(client, NoticeClient) else {}
+    for name, value in notice_columns(connection, notices, now).items():
+        setattr(connection, name, value)
     await connection.save()
     # Writes parked while the connection was paused go out again.
     await PlatformPush.filter(connection_id=connection.id, state=PushState.PENDING).update(

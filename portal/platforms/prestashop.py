@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from portal import i18n
+from portal.i18n import lazy
 from portal.platforms.base import (
     Page,
     PlatformError,
@@ -59,6 +60,12 @@ CONFIGURATION = (
 )
 #: A ``languages`` row's fields read: see :func:`language_tag` for why not ``iso_code`` alone.
 LANGUAGE_FIELDS = "[id,iso_code,locale,language_code]"
+#: Told as the connection's last error while the key may not read ``languages`` (a key made
+#: before Doorstep read them); cleared by the first sync that reads them.
+LANGUAGES_REFUSED = lazy(
+    "Customers' languages are not read: give this key the 'languages' permission (GET) "
+    "in PrestaShop's Webservice settings."
+)
 #: Ids per ``filter[id]=[…|…]``: keeps the address well under common URL limits.
 ID_CHUNK = 100
 #: Our tracking statuses that move a PrestaShop order to its shipped or delivered state.
@@ -369,6 +376,8 @@ class PrestaShopClient:
         self._carriers: dict[str, str] = {}
         #: Language id -> its locale, read with the first page of orders (None: not yet).
         self._languages: dict[str, str] | None = None
+        #: Whether the key was refused the languages when they were read.
+        self._languages_refused = False
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         params = {**kwargs.pop("params", {}), "output_format": "JSON"}
@@ -451,7 +460,8 @@ class PrestaShopClient:
         """The shop's languages, read once: a shop has a handful. A key without View on
         ``languages`` (one made before Doorstep read them) is refused with 401 or 403
         (:class:`Revoked`); its orders still sync, without the customer's language, rather
-        than pausing the store, and the refusal is logged. Any other failure (the store
+        than pausing the store, and the refusal is logged and told to the merchant
+        (:data:`LANGUAGES_REFUSED`, through :meth:`notices`). Any other failure (the store
         down after every retry, an answer not JSON) fails the sync as any other read does,
         so the next sync reads the languages again rather than one without them."""
         if self._languages is None:
@@ -465,8 +475,22 @@ class PrestaShopClient:
                     exc,
                 )
                 rows = []
+                self._languages_refused = True
             self._languages = {str(r["id"]): language_tag(r) for r in rows}
         return self._languages
+
+    async def notices(self) -> dict[str, bool]:
+        """What the merchant should fix in the shop, and whether it holds now
+        (:class:`~portal.platforms.connections.NoticeClient`): the key refused the
+        languages. They are read here when no page of orders needed them, so a sync
+        without changed orders still finds a permission given since; a read that fails
+        otherwise decides nothing (``{}``), the notice stays as it was."""
+        try:
+            await self._shop_languages()
+        except PlatformError as exc:
+            log.warning("PrestaShop %s: the languages could not be read: %s", self.base, exc)
+            return {}
+        return {LANGUAGES_REFUSED: self._languages_refused}
 
     async def orders(
         self, cursor: str | None, since: datetime | None, page_size: int = 100

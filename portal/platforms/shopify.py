@@ -154,6 +154,13 @@ def _address(address: dict[str, Any], *, country_key: str) -> ShopAddress:
     )
 
 
+def _locale(value: Any) -> str | None:
+    """The storefront language the customer ordered in ("pl-PL", "uk": the GraphQL
+    ``Order.customerLocale``, the webhooks' ``customer_locale``) as a shipped language, or
+    None (any other: the shop's applies). It only fills a customer's empty language."""
+    return i18n.supported(value if isinstance(value, str) else None)
+
+
 def _name(first: str | None, last: str | None) -> str:
     return " ".join(p for p in (first, last) if p)
 
@@ -208,8 +215,7 @@ def parse_order_node(node: dict[str, Any]) -> ShopOrder:
             ((node.get("totalRefundedSet") or {}).get("shopMoney") or {}).get("amount")
         ),
         shipping_total=_shop_money(node.get("totalShippingPriceSet")),
-        # "pl-PL", "uk": the storefront language the customer ordered in.
-        locale=i18n.supported(node.get("customerLocale")),
+        locale=_locale(node.get("customerLocale")),
     )
 
 
@@ -296,6 +302,7 @@ def parse_order_webhook(body: dict[str, Any]) -> ShopOrder:
         shipping_total=_money(
             ((body.get("total_shipping_price_set") or {}).get("shop_money") or {}).get("amount")
         ),
+        locale=_locale(body.get("customer_locale")),
     )
 
 

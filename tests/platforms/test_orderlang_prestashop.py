@@ -12,7 +12,8 @@ a real SMTP server (:class:`tests.notifications.helpers.SmtpSink`) receiving the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import html
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +23,7 @@ import httpx
 import pytest
 import respx
 
+from portal import i18n
 from portal.app import create_app
 from portal.cli import connect_store
 from portal.core.links import PREFERENCES_PATH, make_preferences_token, make_short_tracking_link
@@ -36,10 +38,11 @@ from portal.models import (
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.templates import file_default
 from portal.platforms.backfill import sync_connection
-from portal.platforms.prestashop import LANGUAGE_FIELDS, language_tag
+from portal.platforms.prestashop import LANGUAGE_FIELDS, LANGUAGES_REFUSED, language_tag
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
 from tests import factories
+from tests.admin.helpers import admin_app, signed_in_owner
 from tests.conftest import client_for, make_settings
 from tests.notifications.helpers import SmtpSink, free_port, listening
 from tests.platforms.fakes import (
@@ -48,6 +51,7 @@ from tests.platforms.fakes import (
     DHL_TRACK_URL,
     PRESTA,
     PRESTA_KEY,
+    REALM,
     FakePresta,
     connect_args,
     fixture,
@@ -193,6 +197,8 @@ async def test_the_language_list_is_read_once_per_sync_and_the_order_gives_each_
 
     async with outside("sklep.example.pl", counting) as client:
         await connected(settings, client, "en")
+        assert reads == [LANGUAGE_FIELDS], "connecting reads it, to tell a refusal at once"
+        reads.clear()
         await sync_connection(await PlatformConnection.get(), settings, client)
         assert reads == [LANGUAGE_FIELDS], "one read of the list for the whole sync"
         await sync_connection(await PlatformConnection.get(), settings, client, full=True)
@@ -325,3 +331,90 @@ async def test_a_languages_read_that_fails_otherwise_fails_the_sync_and_is_read_
 
     assert (synced.orders_created, synced.problems) == (3, [])
     assert (await Customer.get(email=EMAIL)).locale == "ru"
+
+
+def refusing_languages(
+    store: FakePresta, refused: list[bool]
+) -> Callable[[httpx.Request], httpx.Response]:
+    """The Webservice of a key made before Doorstep read ``languages``: PrestaShop refuses a
+    resource the key has no permission on with 401 and its Basic realm, as it refuses a
+    wrong key (https://devdocs.prestashop-project.org/8/webservice/tutorials/creating-access/,
+    permissions per resource; the body is illustrative, Doorstep reads only the status),
+    while ``refused[0]`` holds; the owner's ticking View (GET) on it clears that."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/languages" and refused[0]:
+            return httpx.Response(
+                401,
+                headers={"WWW-Authenticate": f'Basic realm="{REALM}"'},
+                json={"errors": [{"code": 21, "message": "No permission for languages"}]},
+            )
+        return store.answer(request)
+
+    return answer
+
+
+def hint(locale: str) -> str:
+    """The workspace's sentence in ``locale``."""
+    return i18n.translations(locale).ugettext(LANGUAGES_REFUSED)
+
+
+def shown(page: httpx.Response) -> str:
+    """The page's text as a reader sees it (entities read)."""
+    return html.unescape(page.text)
+
+
+async def test_the_workspace_tells_the_owner_of_a_key_refused_the_languages_until_a_sync_reads_them(
+    tmp_path: Path, database_url: str, db: str, store: FakePresta
+) -> None:
+    app = admin_app(tmp_path, database_url, public_base_url="https://doorstep.example.com")
+    settings: Settings = app.state.settings
+    store.orders[1000]["id_lang"] = RUSSIAN
+    refused = [True]
+    assert len({hint(locale) for locale in i18n.LOCALES}) == len(i18n.LOCALES), "translated"
+
+    async with (
+        outside("sklep.example.pl", refusing_languages(store, refused)) as http,
+        client_for(app) as owner,
+    ):
+        _user, token = await signed_in_owner(owner, await factories.merchant(slug="acme"))
+        made = await owner.post(
+            "/admin/stores",
+            data={"platform": "prestashop", "shop_url": PRESTA, "api_key": PRESTA_KEY,
+                  "csrf_token": token},
+        )  # fmt: skip
+        assert made.status_code == 303, made.text
+        # Told as soon as the key is saved, in the workspace's every language.
+        for locale in i18n.LOCALES:
+            page = await owner.get(f"/admin/stores?lang={locale}")
+            assert hint(locale) in shown(page), locale
+
+        synced = await sync_connection(await PlatformConnection.get(), settings, http)
+        assert (synced.orders_created, synced.problems) == (3, [])
+        assert hint("pl") in shown(await owner.get("/admin/stores?lang=pl"))
+        assert (await Customer.get(email=EMAIL)).locale is None
+
+        refused[0] = False  # the owner gives the key View (GET) on languages
+        store.orders[1000]["date_upd"] = "2026-11-02 12:00:00"
+        await sync_connection(await PlatformConnection.get(), settings, http)
+        page = await owner.get("/admin/stores?lang=pl")
+
+    assert hint("pl") not in shown(page)
+    assert (await PlatformConnection.get()).last_error is None
+    assert (await Customer.get(email=EMAIL)).locale == "ru"
+
+
+async def test_connecting_by_cli_warns_of_a_key_refused_the_languages(
+    settings: Settings, store: FakePresta
+) -> None:
+    async with outside("sklep.example.pl", refusing_languages(store, [True])) as http:
+        merchant = await factories.merchant(slug="acme")
+        await factories.carrier_account(
+            merchant, carrier_key="dhl", credentials={"api_key": DHL_API_KEY}, settings=settings
+        )
+        lines = await connect_store(
+            connect_args("prestashop", url=PRESTA, key=PRESTA_KEY), settings, http
+        )
+
+    assert f"Warning: {LANGUAGES_REFUSED}" in lines
+    assert (await PlatformConnection.get()).last_error == LANGUAGES_REFUSED
