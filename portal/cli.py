@@ -145,12 +145,10 @@ def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from tortoise.exceptions import IntegrityError
 
     from portal import i18n
-    from portal.core.timezones import zone_choices, zone_for_country
+    from portal.core.timezones import zone_choices, zone_for_country, zone_name_or_none
     from portal.models import Merchant
 
     country = (args.country or "").strip().upper() or None
@@ -169,10 +167,8 @@ def cmd_merchant_create(args: argparse.Namespace, settings: Settings) -> None:
             )
         found = zone_for_country(country)
         args.time_zone = found.key if found is not None else "UTC"
-    try:
-        ZoneInfo(args.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CommandError(f"unknown time zone {args.time_zone!r}") from None
+    if zone_name_or_none(args.time_zone) is None:
+        raise CommandError(f"unknown time zone {args.time_zone!r}")
 
     async def work() -> Merchant:
         try:

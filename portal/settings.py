@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from portal.core.timezones import zone_name_or_none
 
 MODES = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -198,12 +199,8 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise SettingsError(f"PORTAL_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         time_zone = get("TIME_ZONE", "UTC") or "UTC"
-        try:
-            ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(
-                f"PORTAL_TIME_ZONE {time_zone!r} is not an IANA time zone"
-            ) from None
+        if zone_name_or_none(time_zone) is None:
+            raise SettingsError(f"PORTAL_TIME_ZONE {time_zone!r} is not an IANA time zone")
         smtp_url = get("SMTP_URL")
         if smtp_url:
             _url("PORTAL_SMTP_URL", smtp_url, ("smtp", "smtps"))

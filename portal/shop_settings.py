@@ -22,13 +22,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.transactions import in_transaction
 
 from portal import i18n
 from portal.analytics import rollups
 from portal.claims import messages as claim_messages
+from portal.core.timezones import zone_name_or_none
 from portal.history import retention
 from portal.i18n import lazy
 from portal.models import Channel, Merchant
@@ -170,9 +170,7 @@ def _locale(value: Any) -> Checked:
 
 def _time_zone(value: Any) -> Checked:
     zone = _text(value)
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_name_or_none(zone) is None:
         return zone, Problem(lazy("Enter a time zone like Europe/Warsaw."))
     return zone, None
 

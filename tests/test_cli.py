@@ -132,6 +132,9 @@ USER = ["user", "create", "--merchant", "nobody", "--email", "a@b.c", "--passwor
     ("args", "message"),
     [
         ([*MERCHANT, "--time-zone", "Nowhere"], "unknown time zone"),
+        ([*MERCHANT, "--time-zone", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+        ([*MERCHANT, "--time-zone", "../../etc/localtime"], "time zone '../../etc/localtime'"),
+        ([*MERCHANT, "--time-zone", ""], "unknown time zone ''"),
         ([*MERCHANT, "--locale", "fr"], "locale must be one of"),
         (USER, "no merchant"),
         (["apikey", "create", "--merchant", "nobody", "--name", "k"], "no merchant"),

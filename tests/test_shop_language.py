@@ -232,7 +232,8 @@ async def test_her_signed_link_and_its_fragment_read_her_language_with_the_shipm
     shop: Shop,  # noqa: F811
 ) -> None:
     """Her signed link's page and its live fragment (polled by htmx every few seconds)
-    speak her language, read with the shipment: no query of its own for it."""
+    speak her language, read with the shipment: no query of its own for it, and rendering
+    them reads neither her, her order nor the shop again (her zone, the withdrawal offer)."""
     customer = await Customer.get(id=shop.order.customer_id)
     customer.locale = "ru"
     await customer.save(update_fields=["locale"])
@@ -248,3 +249,9 @@ async def test_her_signed_link_and_its_fragment_read_her_language_with_the_shipm
         assert own == [], f"{page} reads her language with the shipment"
         joined = 'LEFT OUTER JOIN "customer" "shipment__order__customer"'
         assert joined in queries.statements[0], "the signed link's one lookup"
+        again = [
+            q
+            for q in queries.statements[1:]
+            if re.search(r'(FROM|JOIN) "(customer|order|merchant)"', q)
+        ]
+        assert again == [], f"{page} reads her, her order or her shop again after its lookup"

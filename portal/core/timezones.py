@@ -13,16 +13,26 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
 from portal.core import zone_names
-from portal.settings import Settings
 
 DEFAULT_QUIET_START = "21:00"
 DEFAULT_QUIET_END = "08:00"
+
+
+class QuietHourDefaults(Protocol):
+    """The portal-wide quiet hours (``portal.settings.Settings`` has them). Named by shape,
+    not imported: the settings check their own zone with :func:`zone_name_or_none`."""
+
+    @property
+    def quiet_hours_start(self) -> str: ...
+
+    @property
+    def quiet_hours_end(self) -> str: ...
 
 
 def parse_hhmm(value: str | None, default: str) -> time:
@@ -44,7 +54,9 @@ _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
 @lru_cache(maxsize=512)
 def zone_name_or_none(name: str | None) -> str | None:
     """``name`` when it is an IANA zone zoneinfo knows and looks like one (safe to write
-    into SQL as a literal), else None. The one check of a stored zone name."""
+    into SQL as a literal), else None. The one check of a zone name, stored or given: an
+    empty name, one with path parts (``../etc/passwd``, ``Europe//Warsaw``) or one
+    zoneinfo cannot find are all None, so callers say "unknown" in their own words."""
     if not name or not _ZONE_NAME.fullmatch(name):
         return None
     try:
@@ -176,7 +188,9 @@ def local_day_bounds(moment: datetime, zone: ZoneInfo) -> tuple[datetime, dateti
     )
 
 
-def merchant_quiet_hours(merchant: Any, settings: Settings | None = None) -> tuple[time, time]:
+def merchant_quiet_hours(
+    merchant: Any, settings: QuietHourDefaults | None = None
+) -> tuple[time, time]:
     """The merchant's quiet hours, falling back to the portal-wide defaults."""
     start_default = getattr(settings, "quiet_hours_start", None) or DEFAULT_QUIET_START
     end_default = getattr(settings, "quiet_hours_end", None) or DEFAULT_QUIET_END

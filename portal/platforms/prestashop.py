@@ -25,12 +25,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
 from portal import i18n
 from portal.i18n import lazy
+from portal.core.timezones import zone_or_none
 from portal.platforms.base import (
     Page,
     PlatformError,
@@ -153,10 +153,8 @@ def _money(value: Any) -> Decimal:
 
 
 def _zone(name: str | None) -> tzinfo:
-    try:
-        return ZoneInfo(name) if name else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    """The shop's ``PS_TIMEZONE``; UTC when it is missing or no zone (``zone_or_none``)."""
+    return zone_or_none(name) or UTC
 
 
 def parse_settings(

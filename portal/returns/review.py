@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
 
 from carriers.base import Status
+from portal.core.timezones import zone_or_none
 from portal.models import (
     Customer,
     Merchant,
@@ -58,12 +59,10 @@ class OrderReview:
 
 
 def _zone(*names: str | None) -> ZoneInfo:
+    """The first of ``names`` that is a zone (``zone_or_none``), else UTC."""
     for name in names:
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
+        if (zone := zone_or_none(name)) is not None:
+            return zone
     return ZoneInfo("UTC")
 
 

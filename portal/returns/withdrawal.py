@@ -120,17 +120,28 @@ async def terms_for(merchant: Merchant, conn: BaseDBAsyncClient | None = None) -
 
 
 async def review(
-    order: Order, *, now: datetime | None = None, conn: BaseDBAsyncClient | None = None
+    order: Order,
+    *,
+    now: datetime | None = None,
+    conn: BaseDBAsyncClient | None = None,
+    read: tuple[Merchant, Any | None] | None = None,
 ) -> Review:
-    """The order's withdrawal terms, period and items as they stand at ``now``."""
+    """The order's withdrawal terms, period and items as they stand at ``now``.
+
+    ``read``: the shop and the customer (her time zone and country: a ``Customer`` or a
+    page's row of her, None without one) the caller read with the order, so a page that
+    looked them up does not read them again; else they are read here."""
     now = now or datetime.now(UTC)
-    merchant = await Merchant.get(id=order.merchant_id, using_db=conn)
+    if read is not None:
+        merchant, customer = read
+    else:
+        merchant = await Merchant.get(id=order.merchant_id, using_db=conn)
+        customer = (
+            await Customer.get_or_none(id=order.customer_id, using_db=conn)
+            if order.customer_id
+            else None
+        )
     terms = await terms_for(merchant, conn)
-    customer = (
-        await Customer.get_or_none(id=order.customer_id, using_db=conn)
-        if order.customer_id
-        else None
-    )
     zone = timezones.recipient_zone(
         customer=customer, order=order, merchant=merchant, default_time_zone="UTC"
     )

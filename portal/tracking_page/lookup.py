@@ -58,22 +58,51 @@ class NumberResult:
     shipment: Shipment | None = None
 
 
-class CustomerZone(NamedTuple):
-    """What the page reads of an order's customer: where they are (``zone_for``)."""
+class PageCustomer(NamedTuple):
+    """What a page reads of an order's customer, with the shipment or order it looked up:
+    where she is (``zone_for``) and the language she speaks (her signed link's and order
+    page's, before the shop's). A plain row, so a page never asks whether a relation was
+    fetched, nor reads her again to render."""
 
     time_zone: str | None
     country: str | None
+    locale: str | None
 
 
-#: Set on a shipment read by number: its order's customer (a CustomerZone, or None).
+#: Set on a shipment or order a page's lookup read: its customer (a PageCustomer, or None).
 _CUSTOMER = "_page_customer"
-#: What ``customer_read`` gives for a shipment not read by number.
-UNREAD = object()
 
 
-def customer_read(shipment: Shipment) -> CustomerZone | object | None:
-    """The customer read with ``shipment`` (None when its order has none), or ``UNREAD``."""
-    return getattr(shipment, _CUSTOMER, UNREAD)
+def customer_read(found: Shipment | Order) -> PageCustomer | None:
+    """The customer read with ``found`` by a page's lookup (``find_by_numbers``,
+    ``find_signed``, ``find_order``); None when its order has none. A shipment or order
+    read otherwise raises: rendering it would take the wrong clock and language, or read
+    her again."""
+    try:
+        read: PageCustomer | None = getattr(found, _CUSTOMER)
+    except AttributeError:
+        raise LookupError(f"{found!r} was not read by a page's lookup") from None
+    return read
+
+
+def page_customer(customer: Customer | None) -> PageCustomer | None:
+    """The page's row of a customer the ORM fetched with the order (``select_related``)."""
+    if customer is None:
+        return None
+    return PageCustomer(customer.time_zone, customer.country, customer.locale)
+
+
+async def find_signed(shipment_id: int) -> Shipment | None:
+    """The shipment a signed link names, with its shop, order and the order's customer in
+    one statement; the customer kept as the page's row (``customer_read``)."""
+    shipment = (
+        await Shipment.filter(id=shipment_id).select_related("merchant", "order__customer").first()
+    )
+    if shipment is not None:
+        order = shipment.order
+        customer = page_customer(order.customer) if order is not None else None
+        object.__setattr__(shipment, _CUSTOMER, customer)
+    return shipment
 
 
 class PageMerchant(NamedTuple):
@@ -177,7 +206,7 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
     "order")`` builds, written once per shape: building it through the ORM's query builder
     on every page was a third of an uncached page's CPU (benchmarks/README.md). Each row
     then has the order's customer's time zone and country (the page's time zone: a third
-    statement a page before), and with ``with_events`` the shipment's events
+    statement a page before) and language, and with ``with_events`` the shipment's events
     (``events.events_select``) and, of its shop and order, only the page's columns
     (``PageMerchant``, ``PageOrder``)."""
     marks = [f"${n}" if postgres else "?" for n in range(1, count + 2)]
@@ -196,7 +225,7 @@ def _numbered_sql(count: int, scoped: bool, postgres: bool, with_events: bool = 
         )
         for column in columns
     )
-    columns += ', c."time_zone", c."country"'
+    columns += ", " + ", ".join(f'c."{column}"' for column in PageCustomer._fields)
     events_join = ""
     if with_events:
         events_columns, events_join = events.events_select("s", postgres)
@@ -319,7 +348,7 @@ async def _shipments_numbered(
 ) -> dict[str, Shipment]:
     """Each wanted number's shipment with its merchant and order, in one plain query; the
     models are built as the ORM's ``select_related`` builds them, the order's customer
-    kept as a ``CustomerZone`` (``customer_read``). With ``with_events`` the same
+    kept as a ``PageCustomer`` (``customer_read``). With ``with_events`` the same
     statement reads each shipment's events (``events.attached``), and its shop and order
     come as the page's plain rows (``parties``) instead of models."""
     conn = connections.get("default")
@@ -345,7 +374,7 @@ async def _shipments_numbered(
                 values[first_merchant:first_order], values[first_order:end]
             )
             object.__setattr__(shipment, _PARTIES, (merchant, order))
-            events.attach(shipment, values[end + 2 :], postgres)
+            events.attach(shipment, values[end + len(PageCustomer._fields) :], postgres)
         else:
             merchant = _model_of(Merchant, dialect, values[first_merchant:first_order])
             if values[first_order] is not None:  # the order's id: none without one
@@ -354,7 +383,7 @@ async def _shipments_numbered(
             object.__setattr__(shipment, "_order", order)
         customer = None
         if order is not None and order.customer_id is not None:
-            customer = CustomerZone(values[end], values[end + 1])
+            customer = PageCustomer._make(values[end : end + len(PageCustomer._fields)])
         object.__setattr__(shipment, _CUSTOMER, customer)
         found.setdefault(normalise(shipment.tracking_number), shipment)
     return found
@@ -431,7 +460,8 @@ def _order_numbers(entered: str) -> list[str]:
 async def find_order(
     order_number: str, contact: str, *, merchant_id: int | None = None
 ) -> Order | None:
-    """The order with this number whose email or postcode is ``contact``, else None."""
+    """The order with this number whose email or postcode is ``contact``, else None; its
+    customer, read with it, kept as the page's row (``customer_read``)."""
     if not order_number.strip() or not contact.strip() or len(order_number) > 64:
         return None
     # Shops print order numbers in capitals; customers type them in any case.
@@ -444,6 +474,8 @@ async def find_order(
         customer_email = order.customer.email if order.customer else None
         if contact_matches(order, contact, customer_email) and match is None:
             match = order  # keep checking the rest: the time taken does not depend on a match
+    if match is not None:
+        object.__setattr__(match, _CUSTOMER, page_customer(match.customer))
     return match
 
 

@@ -35,12 +35,12 @@ from portal.core import pickup
 from portal.core.promise import Promise, open_promise
 from portal.core.timezones import recipient_zone
 from portal.i18n import _
-from portal.models import Customer, Merchant, Order, Shipment
+from portal.models import Merchant, Order, Shipment
 from portal.opening_hours import localise_hours
 from portal.tracking import cadence
 from portal.tracking_page import wording
 from portal.tracking_page.journey import timeline_html
-from portal.tracking_page.lookup import CustomerZone, PageMerchant, PageOrder, mask_words
+from portal.tracking_page.lookup import PageCustomer, PageMerchant, PageOrder, mask_words
 from portal.tracking_page.scans import (
     ALERTS,
     EventLike,
@@ -129,7 +129,7 @@ class ShipmentView:
 def zone_for(
     merchant: Merchant | PageMerchant,
     order: Order | PageOrder | None,
-    customer: Customer | CustomerZone | None,
+    customer: PageCustomer | None,
     default_time_zone: str = "UTC",
 ) -> ZoneInfo:
     """The customer's zone, else the order country's single zone, else the merchant's."""

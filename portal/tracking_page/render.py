@@ -36,14 +36,14 @@ from starlette.types import Receive, Scope, Send
 from portal.core.links import withdrawal_url
 from portal.delivery_preferences import changeable
 from portal.i18n import current_locale
-from portal.models import Customer, Merchant, Order, OrderItem, Shipment
+from portal.models import Merchant, Order, OrderItem, Shipment
 from portal.notifications.preferences_words import preference_words
 from portal.returns import withdrawal
 from portal.tracking.refresh import needs_refresh
 from portal.tracking_page import events, lookup, reach, status_frame
 from portal.tracking_page.branding import brand_of
 from portal.tracking_page.config import PageConfig, config_for
-from portal.tracking_page.lookup import MaskedAddress, PageMerchant, PageOrder
+from portal.tracking_page.lookup import MaskedAddress, PageCustomer, PageMerchant, PageOrder
 from portal.tracking_page.page_cache import (
     PAGE_TEMPLATE,
     KeptPage,
@@ -156,18 +156,13 @@ async def shipment_views(
     shipments: Sequence[Shipment],
     merchant: Merchant | PageMerchant,
     order: Order | PageOrder | None,
+    customer: PageCustomer | None,
     *,
     full_signer: bool,
 ) -> list[ShipmentView]:
+    """The shipments' views in the customer's zone; ``customer`` is the row the page's
+    lookup read with them (``lookup.customer_read``), never read again here."""
     config = config_for(request.app)
-    customer: Customer | lookup.CustomerZone | None = None
-    if order is not None and order.customer_id is not None:
-        # read with the shipment when it was looked up by number; else one statement
-        read_with = lookup.customer_read(shipments[0]) if shipments else lookup.UNREAD
-        if isinstance(read_with, lookup.CustomerZone):
-            customer = read_with
-        else:
-            customer = await Customer.get_or_none(id=order.customer_id)
     zone = zone_for(merchant, order, customer, request.app.state.settings.default_time_zone)
     read = {s.id: rows for s in shipments if (rows := events.attached(s)) is not None}
     missing = [s.id for s in shipments if s.id not in read]
@@ -216,6 +211,7 @@ async def status_blocks(
     shipments: Sequence[Shipment],
     merchant: Merchant | PageMerchant,
     order: Order | PageOrder | None,
+    customer: PageCustomer | None,
     *,
     full_signer: bool,
     status_urls: Sequence[str],
@@ -226,7 +222,7 @@ async def status_blocks(
     async def block_of(shipment: Shipment, url: str) -> Block:
         async def fill() -> Block:
             [view] = await shipment_views(
-                request, [shipment], merchant, order, full_signer=full_signer
+                request, [shipment], merchant, order, customer, full_signer=full_signer
             )
             return Block(view, *render_fragment(request, view, url))
 
@@ -269,6 +265,7 @@ async def shipment_page(
     shipments: Sequence[Shipment],
     merchant: Merchant | PageMerchant,
     order: Order | PageOrder | None,
+    customer: PageCustomer | None,
     tier: str,
     status_urls: Sequence[str],
     status_code: int = 200,
@@ -277,7 +274,13 @@ async def shipment_page(
     config = config_for(request.app)
     await refresh_stale(request, config, shipments)
     blocks = await status_blocks(
-        request, shipments, merchant, order, full_signer=tier == "order", status_urls=status_urls
+        request,
+        shipments,
+        merchant,
+        order,
+        customer,
+        full_signer=tier == "order",
+        status_urls=status_urls,
     )
     kept_key = None
     if tier == "number" and status_code == 200 and config.cache_seconds > 0:
@@ -286,7 +289,7 @@ async def shipment_page(
         if kept is not None:
             return _kept_response(request, kept)
     context = await _page_context(
-        request, shipments, merchant, order, blocks, tier, status_urls, preferences_error
+        request, shipments, merchant, order, customer, blocks, tier, status_urls, preferences_error
     )
     if kept_key is not None:
         kept = render_kept(request, context)
@@ -317,6 +320,7 @@ async def _page_context(
     shipments: Sequence[Shipment],
     merchant: Merchant | PageMerchant,
     order: Order | PageOrder | None,
+    customer: PageCustomer | None,
     blocks: Sequence[Block],
     tier: str,
     status_urls: Sequence[str],
@@ -325,10 +329,11 @@ async def _page_context(
     order_view = None
     offer: dict[str, object] = {"withdraw_url": "", "withdraw_until": ""}
     shop, proven = _models(merchant, order) if tier == "order" else (None, None)
-    if proven is not None:
+    if shop is not None and proven is not None:
         # the order is proven here (signed link or lookup): the withdrawal function is
-        # offered on this page too, through the same signed link the messages carry
-        if (await withdrawal.review(proven)).refusal is None:
+        # offered on this page too, through the same signed link the messages carry; the
+        # shop and her row as the page's lookup read them, not read again
+        if (await withdrawal.review(proven, read=(shop, customer))).refusal is None:
             settings = request.app.state.settings
             url = withdrawal_url(settings, proven.merchant_id, proven.id)
             offer["withdraw_url"] = url.removeprefix(settings.public_base_url)

@@ -25,17 +25,13 @@ from portal.core.rate_buffer import BufferedLimiter
 from portal.core.rate_limit import Limit, RateLimiter, client_key
 from portal.delivery_preferences import changeable
 from portal.i18n import _
-from portal.models import Customer, Merchant, Order, Shipment
+from portal.models import Merchant, Order, Shipment
 from portal.tracking_page import lookup, reach, render
 from portal.tracking_page import problem as claim_page
 from portal.tracking_page.branding import brand_of, stylesheet
 from portal.tracking_page.config import config_for
-from portal.tracking_page.lookup import Outcome
-from portal.web.shop_language import (
-    use_customer_language,
-    use_customer_locale,
-    use_shop_language,
-)
+from portal.tracking_page.lookup import Outcome, PageCustomer
+from portal.web.shop_language import use_customer_locale, use_shop_language
 from portal.web.templating import templates_of
 
 
@@ -154,6 +150,7 @@ async def track(request: Request) -> Response:
         shipments=[shipment],
         merchant=merchant,
         order=order,
+        customer=lookup.customer_read(shipment),
         tier="number",
         status_urls=[_number_status_url(shipment.tracking_number, shop)],
     )
@@ -206,12 +203,19 @@ async def number_status(request: Request) -> Response:
 async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) -> Response:
     await render.refresh_stale(request, config_for(request.app), [shipment])
     merchant, order = lookup.parties(shipment)  # read with the shipment
-    if tier == "order" and order is not None:  # her signed link: her language first
-        await _use_her_language(request, order, merchant.default_locale)
+    customer = lookup.customer_read(shipment)  # and so was her row
+    if tier == "order":  # her signed link: her language first
+        _use_her_language(request, customer, merchant.default_locale)
     else:
         use_shop_language(request, merchant.default_locale)
     [block] = await render.status_blocks(
-        request, [shipment], merchant, order, full_signer=tier == "order", status_urls=[url]
+        request,
+        [shipment],
+        merchant,
+        order,
+        customer,
+        full_signer=tier == "order",
+        status_urls=[url],
     )
     return render.fragment_response(request, block, url)
 
@@ -219,32 +223,24 @@ async def _status_of(request: Request, shipment: Shipment, url: str, tier: str) 
 # --- order tier ---------------------------------------------------------------------------
 
 
-async def _use_her_language(
-    request: Request, order: Order | lookup.PageOrder, default_locale: str | None
+def _use_her_language(
+    request: Request, customer: PageCustomer | None, default_locale: str | None
 ) -> None:
-    """Her language first, from the customer read with the order (``select_related``: no
-    query); an order read without her costs the one column."""
-    if order.customer_id is None:
-        use_shop_language(request, default_locale)
-        return
-    # An unfetched relation is a query to await, not a Customer.
-    customer = order.customer if isinstance(order, Order) else None
-    if isinstance(customer, Customer):
-        use_customer_locale(request, customer.locale, default_locale)
-    else:
-        await use_customer_language(request, order.customer_id, default_locale)
+    """Her language first (her row, read by the page's lookup: no query), else the shop's."""
+    use_customer_locale(request, customer.locale if customer else None, default_locale)
 
 
 async def _order_page(
     request: Request,
     order: Order,
     merchant: Merchant,
+    customer: PageCustomer | None,
     first: Shipment | None = None,
     preferences_error: str | None = None,
 ) -> Response:
     # Opened by her signed link or by proving the order is hers: her language first
-    # (read with the order by both).
-    await _use_her_language(request, order, merchant.default_locale)
+    # (read with the order by both lookups).
+    _use_her_language(request, customer, merchant.default_locale)
     shipments = await Shipment.filter(order_id=order.id).order_by("created_at", "id")
     if first is not None:
         shipments = [first, *[s for s in shipments if s.id != first.id]]
@@ -255,6 +251,7 @@ async def _order_page(
         shipments=shipments,
         merchant=merchant,
         order=order,
+        customer=customer,
         tier="order",
         status_urls=urls,
         status_code=400 if preferences_error else 200,
@@ -275,7 +272,8 @@ async def order_lookup(request: Request) -> Response:
         return lookup_page(
             request, message=order_not_found_message(), status_code=404, order=number
         )
-    return await _order_page(request, order, await Merchant.get(id=order.merchant_id))
+    merchant = await Merchant.get(id=order.merchant_id)
+    return await _order_page(request, order, merchant, lookup.customer_read(order))
 
 
 async def _from_token(request: Request) -> Shipment | Response:
@@ -286,22 +284,13 @@ async def _from_token(request: Request) -> Shipment | Response:
         message = _("This tracking link is not valid. Look your parcel up below instead.")
         return lookup_page(request, message=message, status_code=400, link_problem=True)
     shipment_id = read_tracking_link(settings, token, config_for(request.app).link_max_age)
-    shipment = None
-    if shipment_id is not None:
-        shipment = (
-            await Shipment.filter(id=shipment_id)
-            .select_related("merchant", "order__customer")
-            .first()
-        )
+    shipment = await lookup.find_signed(shipment_id) if shipment_id is not None else None
     if shipment is None:
         message = _("This tracking link has expired. Look your parcel up below instead.")
         return lookup_page(request, message=message, status_code=410, link_problem=True)
     # Before any of its words: the customer's language (read with the shipment), else the
     # shop's.
-    if shipment.order is not None:
-        await _use_her_language(request, shipment.order, shipment.merchant.default_locale)
-    else:
-        use_shop_language(request, shipment.merchant.default_locale)
+    _use_her_language(request, lookup.customer_read(shipment), shipment.merchant.default_locale)
     return shipment
 
 
@@ -310,7 +299,10 @@ async def signed_link(request: Request) -> Response:
     if isinstance(shipment, Response):
         return shipment
     if shipment.order is not None:
-        return await _order_page(request, shipment.order, shipment.merchant, first=shipment)
+        customer = lookup.customer_read(shipment)
+        return await _order_page(
+            request, shipment.order, shipment.merchant, customer, first=shipment
+        )
     merchant = shipment.merchant
     url = f"/t/{request.path_params['token']}/status"
     return await render.shipment_page(
@@ -318,6 +310,7 @@ async def signed_link(request: Request) -> Response:
         shipments=[shipment],
         merchant=merchant,
         order=None,
+        customer=None,
         tier="order",
         status_urls=[url],
     )
@@ -374,8 +367,9 @@ async def change_preferences(request: Request) -> Response:
             )
     if error is None:
         return RedirectResponse(f"/t/{request.path_params['token']}", status_code=303)
+    customer = lookup.customer_read(shipment)
     return await _order_page(
-        request, order, shipment.merchant, first=shipment, preferences_error=error
+        request, order, shipment.merchant, customer, first=shipment, preferences_error=error
     )
 
 

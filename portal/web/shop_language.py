@@ -22,7 +22,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from portal import i18n
-from portal.models import Customer, Merchant
+from portal.models import Merchant
 from portal.web.middleware import LOCALE_CHOSEN
 
 
@@ -54,27 +54,9 @@ async def use_language_of_shop(request: Request, merchant_id: int) -> str:
     return use_shop_language(request, str(found[0]) if found else None)
 
 
-async def use_customer_language(
-    request: Request, customer_id: int | None, default_locale: str | None
-) -> str:
-    """:func:`use_shop_language` with the customer's own language first: her one column
-    is read only when the visitor chose no language. A page that read her with its own
-    lookup calls :func:`use_customer_locale` instead, with no query."""
-    if visitor_chose(request):
-        return i18n.current_locale()
-    found = (
-        await Customer.filter(id=customer_id).values_list("locale", flat=True)
-        if customer_id is not None
-        else []
-    )
-    return use_customer_locale(
-        request, str(found[0]) if found and found[0] else None, default_locale
-    )
-
-
 def use_customer_locale(request: Request, locale: str | None, default_locale: str | None) -> str:
     """:func:`use_shop_language` with the customer's own language (``Customer.locale``,
-    already read) first."""
+    read by the page's own lookup: no query of its own) first."""
     if visitor_chose(request):
         return i18n.current_locale()
     return use_shop_language(request, i18n.supported(locale) or default_locale)

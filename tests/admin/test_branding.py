@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from portal.admin import branding
@@ -163,6 +164,22 @@ async def test_invalid_settings_are_shown_back(client: httpx.AsyncClient, db: st
     )
     assert response.status_code == 400
     assert "primary_color" in response.context["errors"]
+
+
+@pytest.mark.parametrize("unknown", ["Mars/Olympus", "../../etc/localtime", ""])
+async def test_a_time_zone_that_is_no_zone_is_shown_back_in_words_and_not_saved(
+    client: httpx.AsyncClient, db: str, unknown: str
+) -> None:
+    user, token = await signed_in_owner(client)
+    before = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    response = await client.post(
+        "/admin/settings", data={**_form(time_zone=unknown), "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert str(response.context["errors"]["time_zone"]) == "Enter a time zone like Europe/Warsaw."
+    assert "Enter a time zone like Europe/Warsaw." in response.text
+    after = await Merchant.get(id=user.merchant_id)  # type: ignore[attr-defined]
+    assert (after.name, after.time_zone) == (before.name, before.time_zone)
 
 
 async def _upload(client: httpx.AsyncClient, token: str, data: bytes, name: str) -> httpx.Response:

@@ -31,6 +31,7 @@ from portal.models import (
 )
 from portal.platforms import webhooks
 from portal.platforms.backfill import OVERLAP, claim_due, sync_connection
+from portal.platforms.prestashop import parse_settings
 from portal.platforms.writeback import push_once
 from portal.settings import Settings
 from portal.tracking.sweep import sweep_until_idle
@@ -42,6 +43,7 @@ from tests.platforms.fakes import (
     FakePresta,
     connect_args,
     connect_by_cli,
+    fixture,
     outside,
     presta_time,
     store_settings,
@@ -278,3 +280,19 @@ async def test_tracking_goes_back_as_documented_once_the_merchant_turns_it_on(
     assert store.writes == [
         ("POST", "/api/order_histories", {"id_order": "1042", "id_order_state": "5"})
     ]
+
+
+@pytest.mark.parametrize("stored", ["", "Mars/Olympus", "../../etc/localtime"])
+def test_a_ps_timezone_that_is_no_zone_reads_the_shops_dates_as_utc(stored: str) -> None:
+    """PrestaShop's dates carry no offset; a shop whose ``PS_TIMEZONE`` is empty or names
+    no IANA zone still syncs, its dates read as UTC. The fixture's configuration rows with
+    that one value changed, shaped as
+    https://devdocs.prestashop-project.org/8/webservice/tutorials/advanced-use/manage-configuration/
+    shows."""
+    rows = [
+        {**row, "value": stored} if row["name"] == "PS_TIMEZONE" else row
+        for row in fixture("prestashop", "configurations.json")["configurations"]
+    ]
+    assert parse_settings(rows, [], []).zone is UTC
+    warsaw = parse_settings(fixture("prestashop", "configurations.json")["configurations"], [], [])
+    assert str(warsaw.zone) == "Europe/Warsaw"

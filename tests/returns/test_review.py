@@ -49,12 +49,13 @@ async def test_a_return_parcel_does_not_start_the_window(db: str) -> None:
     assert found.eligibility[item.id].reason == "not_delivered"
 
 
-async def test_an_unknown_zone_falls_back_to_the_shop_zone(db: str) -> None:
+@pytest.mark.parametrize("unknown", ["Mars/Olympus", "../../etc/localtime", ""])
+async def test_an_unknown_zone_falls_back_to_the_shop_zone(db: str, unknown: str) -> None:
     shop, _ = await shop_with_policy()
     order = await delivered_order(shop)
     customer = await order.customer
     assert customer is not None
-    customer.time_zone = "Mars/Olympus"
+    customer.time_zone = unknown
     await customer.save()
     assert str((await review.review_order(order)).zone) == "America/New_York"
 

@@ -74,10 +74,12 @@ async def test_one_parcels_events_come_with_its_row_as_load_events_reads_them(db
     assert events.attached(found.shipment) is None
 
 
-async def test_the_orders_customer_comes_with_its_row_for_the_pages_time_zone(db: str) -> None:
+async def test_the_orders_customer_comes_with_its_row_for_the_pages_zone_and_language(
+    db: str,
+) -> None:
     merchant = await factories.merchant()
     customer = await factories.customer(merchant)
-    customer.time_zone, customer.country = "America/New_York", "US"
+    customer.time_zone, customer.country, customer.locale = "America/New_York", "US", "ru"
     await customer.save()
     bought = await factories.order(merchant, customer=customer, number="#1")
     guest = await factories.order(merchant, number="#2")
@@ -88,8 +90,15 @@ async def test_the_orders_customer_comes_with_its_row_for_the_pages_time_zone(db
         ["SBX00000000001", "SBX00000000002", "SBX00000000003"], with_events=True
     )
     read = [lookup.customer_read(r.shipment) for r in found if r.shipment]
-    assert read == [lookup.CustomerZone("America/New_York", "US"), None, None]
-    assert lookup.customer_read(await factories.shipment(merchant)) is lookup.UNREAD
+    her = lookup.PageCustomer("America/New_York", "US", "ru")
+    assert read == [her, None, None]
+    # Her signed link's lookup and the order lookup carry the same row.
+    signed = [await lookup.find_signed(r.shipment.id) for r in found if r.shipment]
+    assert [lookup.customer_read(s) for s in signed if s] == [her, None, None]
+    by_number = await lookup.find_order("#1", customer.email or "")
+    assert by_number is not None and lookup.customer_read(by_number) == her
+    with pytest.raises(LookupError, match="not read by a page's lookup"):
+        lookup.customer_read(await factories.shipment(merchant))
 
 
 async def test_a_numbered_lookup_builds_the_models_the_orm_builds(db: str) -> None:
