@@ -133,14 +133,15 @@ def test_the_font_is_embedded_as_a_subset_of_the_labels_letters() -> None:
 
 
 def test_a_label_stays_small() -> None:
-    """The QR code's squares are most of a label (32.7 kB before the font, all Helvetica);
-    the font subset adds under 10 kB, even with three scripts on one label."""
+    """The QR code's squares are most of a label: this one was 39.4 kB in Helvetica and is
+    49.3 kB with three scripts' glyphs, their widths and Unicode map (the font program,
+    compressed, under 10 kB)."""
     three = ["Łódź, ul. Żółkiewskiego 7", *THESSALONIKI, "Ștefan Țăranu"]
     url = "https://returns.shop.example/returns/drop-off/R-ABC234/" + "t" * 70
     pdf = labels.label_pdf(_label(from_lines=three, to_lines=SOFIA), url)
     packed = re.search(rb"/Length (\d+) /Length1", pdf)
     assert packed and int(packed.group(1)) < 10_000, packed
-    assert len(pdf) < 50_000, len(pdf)
+    assert len(pdf) < 55_000, len(pdf)
 
 
 def test_letters_the_font_lacks_are_transliterated_not_lost() -> None:
