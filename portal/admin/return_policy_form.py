@@ -8,6 +8,7 @@ into ReturnPolicy field values in exactly the shapes :meth:`portal.returns.polic
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from portal.i18n import _
 from portal.models import ReturnPolicy
 from portal.models.returns import Resolution, ReturnMethod
-from portal.returns.labels import latin_text
+from portal.returns.label_font import printable
 from portal.returns.withdrawal_rules import STATUTORY_DAYS
 
 #: Resolutions a merchant ticks; keep-item is offered through its price threshold instead.
@@ -262,11 +263,12 @@ def _address(check: _Checker, methods: list[str]) -> dict[str, str]:
 
 
 def label_spelling(values: dict[str, Any]) -> str | None:
-    """How the address will read on a return label when that differs from what was typed
-    (labels print Latin letters only; :func:`portal.returns.labels.latin_text`)."""
+    """How the address will read on a return label when that differs from what was typed:
+    only when it has a character the label's font lacks, which is transliterated
+    (:func:`portal.returns.label_font.printable`); Greek or Cyrillic print as typed."""
     parts = [str(values.get(f"address_{key}") or "").strip() for key in ADDRESS_KEYS]
-    typed = ", ".join(p for p in parts if p)
-    printed = latin_text(typed)
+    typed = unicodedata.normalize("NFC", ", ".join(p for p in parts if p))
+    printed = printable(typed)
     return printed if printed != typed else None
 
 

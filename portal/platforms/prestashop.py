@@ -29,8 +29,8 @@ from xml.etree import ElementTree
 import httpx
 
 from portal import i18n
-from portal.i18n import lazy
 from portal.core.timezones import zone_or_none
+from portal.i18n import lazy
 from portal.platforms.base import (
     Page,
     PlatformError,

@@ -3,25 +3,24 @@
 The QR code holds a link naming the RMA and a token signed with ``PORTAL_SECRET_KEY``
 (older keys verify during a rotation), so a drop-off point or the store can trust what it
 scans without a login. No PDF library is installed, so :func:`label_pdf` writes a small
-PDF 1.4 by hand: built-in Helvetica text and the QR code drawn as filled squares (vector,
-no image embedding). Text outside Windows-1252 prints as ``?`` in the PDF; the QR (SVG
-or PNG from segno) carries the same data whatever the script.
+PDF 1.4 by hand: names and addresses in an embedded Unicode font subset to the label's
+letters (:mod:`portal.returns.label_font`: Polish, Romanian, Greek and Cyrillic as
+written), headings, the RMA number and the date in built-in Helvetica, and the QR code
+drawn as filled squares (vector, no image embedding).
 """
 
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import segno
-from anyascii import anyascii
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.core.signing import id_pair, serializer
+from portal.returns import label_font
 from portal.settings import Settings
 
 DROP_OFF_SALT = "return-drop-off"
@@ -100,67 +99,49 @@ class LabelText:
     by_heading: str = "Drop off by"
 
 
-#: Greek letter pairs read as one sound (ELOT 743, the Greek standard carriers and the
-#: Hellenic Post romanise addresses by): ``ου`` is "ou", ``αυ``/``ευ``/``ηυ`` are "av",
-#: "ev", "iv" (``f`` before a voiceless consonant or at the end of a word), ``γγ`` is
-#: "ng" and ``μπ`` opens a word as "b". A letter at a time, ``Μοναστηρίου`` would be
-#: "Monastirioy" and ``Ευζώνων`` "Eyzonon".
-_GREEK_PAIRS = re.compile(r"(?i)(ου|[αεη]υ|γγ|\bμπ)(\w?)")
-_VOICELESS = frozenset("θκξπσςτφχψ")
-_PAIR_LATIN = {"ου": "ou", "γγ": "ng", "μπ": "b"}
+_HELVETICA, _HELVETICA_BOLD, _UNICODE = "F1", "F2", "F3"
 
 
-def _plain_greek(text: str) -> str:
-    """Accents dropped from Greek letters (the tonos only: a diaeresis, ``ϋ``, keeps two
-    letters apart and stays; other scripts keep theirs)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", re.sub("([\u0370-\u03ff])\u0301", r"\1", decomposed))
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of a label's text, where it goes and in which font."""
 
+    x: float
+    y: float
+    size: int
+    text: str
+    bold: bool = False
+    #: a name or address: printed in the embedded font, as the customer and shop wrote it
+    address: bool = False
 
-def _greek_pair(found: re.Match[str]) -> str:
-    pair, after = found.group(1), found.group(2)
-    low = pair.lower()
-    if low in _PAIR_LATIN:
-        latin = _PAIR_LATIN[low]
-    else:
-        vowel = {"α": "a", "ε": "e", "η": "i"}[low[0]]
-        latin = vowel + ("f" if not after or after.lower() in _VOICELESS else "v")
-    if pair.isupper() and (len(pair) > 1 and (not after or after.isupper())):
-        latin = latin.upper()
-    elif pair[0].isupper():
-        latin = latin[0].upper() + latin[1:]
-    return latin + after
-
-
-def romanise_greek(text: str) -> str:
-    """ELOT 743's letter pairs in ``text`` as Latin letters; other letters as they are."""
-    if not any("\u0370" <= char <= "\u03ff" for char in text):
-        return text
-    return _GREEK_PAIRS.sub(_greek_pair, _plain_greek(text))
-
-
-def latin_text(text: str) -> str:
-    """``text`` in the label font's Windows-1252 letters: those it has stay as they are,
-    the rest are transliterated (``Łódź`` -> ``Lódz``, ``Θεσσαλονίκη`` -> ``Thessaloniki``,
-    ``Μοναστηρίου`` -> ``Monastiriou``), as carriers print addresses, rather than turning
-    into question marks."""
-    out = []
-    for char in romanise_greek(text):
+    @property
+    def in_helvetica(self) -> bool:
+        """Headings, the RMA number and the date stay in the built-in Helvetica (no bytes
+        embedded for them) unless they hold a letter beyond Windows-1252."""
+        if self.address:
+            return False
         try:
-            char.encode("cp1252")
-            out.append(char)
+            self.text.encode("cp1252")
         except UnicodeEncodeError:
-            out.append(anyascii(char) or "?")
-    return "".join(out)
+            return False
+        return True
 
 
-def _pdf_text(text: str) -> str:
-    raw = latin_text(text).encode("cp1252", errors="replace").decode("latin-1")
+def _escaped(text: str) -> str:
+    raw = text.encode("cp1252").decode("latin-1")
     return raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def _text(x: float, y: float, size: int, text: str, font: str = "F1") -> str:
-    return f"BT /{font} {size} Tf {x:.2f} {y:.2f} Td ({_pdf_text(text)}) Tj ET\n"
+def _show(line: _Line, font: label_font.EmbeddedFont) -> str:
+    at = f"{line.size} Tf {line.x:.2f} {line.y:.2f} Td"
+    if line.in_helvetica:
+        name = _HELVETICA_BOLD if line.bold else _HELVETICA
+        return f"BT /{name} {at} ({_escaped(line.text)}) Tj ET\n"
+    text = f"BT /{_UNICODE} {at} {font.show(label_font.printable(line.text))} Tj ET\n"
+    if not line.bold:
+        return text
+    # The embedded font is the regular weight: a bold line is also stroked, a little.
+    return f"q 2 Tr {line.size * 0.04:.2f} w\n{text}Q\n"
 
 
 def _qr_squares(data: str, x: float, y: float, size: float) -> str:
@@ -177,38 +158,47 @@ def _qr_squares(data: str, x: float, y: float, size: float) -> str:
     return "".join(parts)
 
 
-def _content(label: LabelText, qr_data: str) -> str:
+def _lines(label: LabelText) -> list[_Line]:
     y = PAGE_HEIGHT - MARGIN - 22
-    out = [_text(MARGIN, y, 22, label.title, "F2"), _text(MARGIN, y - 26, 18, label.number, "F2")]
+    out = [_Line(MARGIN, y, 22, label.title, bold=True),
+           _Line(MARGIN, y - 26, 18, label.number, bold=True)]  # fmt: skip
     y -= 56
     blocks = ((label.from_heading, label.from_lines), (label.to_heading, label.to_lines))
     for heading, lines in blocks:
-        out.append(_text(MARGIN, y, 9, heading, "F2"))
+        out.append(_Line(MARGIN, y, 9, heading, bold=True))
         y -= 13
-        for line in lines:
-            out.append(_text(MARGIN, y, 11, line))
+        for text in lines:
+            out.append(_Line(MARGIN, y, 11, text, address=True))
             y -= 13
         y -= 8
     if label.drop_off_by is not None:
-        out.append(_text(MARGIN, y, 10, f"{label.by_heading}: {label.drop_off_by:%Y-%m-%d}"))
-    qr_size = 144.0
-    out.append(_qr_squares(qr_data, (PAGE_WIDTH - qr_size) / 2, MARGIN, qr_size))
-    return "".join(out)
+        out.append(_Line(MARGIN, y, 10, f"{label.by_heading}: {label.drop_off_by:%Y-%m-%d}"))
+    return out
 
 
 def label_pdf(label: LabelText, qr_data: str) -> bytes:
     """A one-page 4×6 in PDF: headings, addresses, RMA number and the QR code."""
-    stream = _content(label, qr_data).encode("latin-1")
+    lines = _lines(label)
+    font = label_font.embed(
+        label_font.printable(line.text) for line in lines if not line.in_helvetica
+    )
+    qr_size = 144.0
+    content = "".join(_show(line, font) for line in lines) + _qr_squares(
+        qr_data, (PAGE_WIDTH - qr_size) / 2, MARGIN, qr_size
+    )
+    stream = content.encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         (
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
-            "/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>"
+            f"/Resources << /Font << /{_HELVETICA} 4 0 R /{_HELVETICA_BOLD} 5 0 R "
+            f"/{_UNICODE} 7 0 R >> >> /Contents 6 0 R >>"
         ).encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        *font.objects(7),
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
