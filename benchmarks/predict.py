@@ -226,11 +226,15 @@ async def main(argv: Sequence[str] | None = None) -> int:
         print("this benchmark fills PostgreSQL with generate_series: give a postgres URL")
         return 2
     settings = Settings(
-        secret_key="benchmark-" + "k" * 40, database_url=args.database, sandbox_carrier=False
+        secret_key="benchmark-" + "k" * 40,
+        database_url=args.database,
+        sandbox_carrier=False,
+        # filling and recomputing a large history are single statements of minutes
+        db_statement_timeout=1800.0,
     )
     tune_gc()
     await fresh_database(args.database)
-    await db.connect(args.database)
+    await db.connect(args.database, settings)
     port = free_port()
     server = f"http://127.0.0.1:{port}"
     try:

@@ -8,13 +8,13 @@ both go through :func:`parse_shipments`. Any input that is not such a payload ra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from carriers.base import BadResponse, DeliveryWindow, Status, TrackingEvent, TrackingResult
 from carriers.dhl import codes
 from carriers.parsing import JsonReader, short_repr, squash
-from carriers.timestamps import parse_iso
+from carriers.timestamps import country_zone, parse_iso
 
 _read = JsonReader("dhl:", short_repr)
 
@@ -78,9 +78,22 @@ def _estimate(raw: dict[str, Any], country: str | None) -> date | DeliveryWindow
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text).date()  # the day as DHL wrote it
+        return _eta_day(datetime.fromisoformat(text), country)
     except _TIME_ERRORS as exc:
         raise BadResponse(f"dhl: unreadable estimatedTimeOfDelivery {text!r}", text) from exc
+
+
+def _eta_day(moment: datetime, country: str | None) -> date:
+    """The delivery day ``estimatedTimeOfDelivery`` names, on the destination's calendar.
+
+    A wall time without an offset, or a midnight (DHL's way of giving a bare date), is the
+    day as written; a time with an offset is an instant, and its day is the destination's
+    (``2026-11-21T23:30:00Z`` is 22 November in Athens), where the country keeps one clock.
+    """
+    if moment.tzinfo is None or moment.time() == time(0):
+        return moment.date()
+    zone = country_zone(country, moment)
+    return moment.astimezone(zone).date() if zone is not None else moment.date()
 
 
 def _signer(proof: dict[str, Any]) -> str | None:
@@ -115,7 +128,10 @@ def parse_shipment(raw: Any) -> TrackingResult:
     if current is not None and latest is not None and current.occurred_at > latest.occurred_at:
         latest = current
 
-    _, _, destination = _address(_read.optional_obj(raw, "destination"))
+    # ``destination.address``, not under ``location`` as an event's address is
+    destination = _read.field_text(
+        _read.optional_obj(_read.optional_obj(raw, "destination"), "address"), "countryCode"
+    )
     country = destination or (latest.country if latest else None)
     result = TrackingResult(
         number=number, events=events, estimated_delivery=_estimate(raw, country)

@@ -8,9 +8,12 @@ time, never a later revision:
 - the carrier's: the first date it gave (``shipment.first_estimated_delivery``), a window
   of one day.
 
-*Inside* means the delivered day (on the shop's clock, ``merchant.time_zone``) lies within
-the window, both ends included. The *error* is the number of days between the delivered day
-and the expected day (our median day, the carrier's date), absolute, averaged.
+*Inside* means the delivered day lies within the window, both ends included. The day is
+read on the calendar the window was made on, the destination's
+(:func:`portal.core.timezones.delivery_zone`: its country's clock, else the shop's), the
+same clock the tracking page and the late watch go by; which parcels count is still the
+shop's period. The *error* is the number of days between the delivered day and the
+expected day (our median day, the carrier's date), absolute, averaged.
 """
 
 from __future__ import annotations
@@ -44,15 +47,42 @@ def _days(q: Sql, first: str, last: str) -> str:
     return f"(julianday({last}) - julianday({first}))"
 
 
-async def _ours(f: Filters) -> dict[str, Accuracy]:
+_COUNTRY = "upper(o.ship_country)"
+
+
+async def _destinations(f: Filters) -> list[str | None]:
+    """The destination countries of the parcels measured."""
     q = Sql()
-    day = q.local_day("s.delivered_at", f.zone, f.start, f.end)
+    where = shipment_filter(q, f, "s.delivered_at")
+    rows = await q.rows(
+        f"SELECT DISTINCT {_COUNTRY} AS country FROM shipment s "
+        f"LEFT JOIN orders o ON o.id = s.order_id WHERE {where} AND s.status = 'delivered'"
+    )
+    return [r["country"] for r in rows]
+
+
+def _delivered_day(q: Sql, f: Filters, countries: list[str | None]) -> str:
+    return q.delivery_day(
+        "s.delivered_at",
+        f.start,
+        f.end,
+        country=_COUNTRY,
+        countries=countries,
+        merchant="s.merchant_id",
+        shop_zones={f.merchant_id: f.zone},
+    )
+
+
+async def _ours(f: Filters, countries: list[str | None]) -> dict[str, Accuracy]:
+    q = Sql()
+    day = _delivered_day(q, f, countries)
     where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
         "SELECT s.carrier_key, COUNT(*) AS parcels, "
         f"SUM(CASE WHEN {day} BETWEEN p.window_start AND p.window_end THEN 1 ELSE 0 END) "
         f"AS inside, AVG(ABS({_days(q, 'p.expected', day)})) AS error "
-        "FROM shipment s JOIN shipment_prediction p ON p.shipment_id = s.id "
+        "FROM shipment s LEFT JOIN orders o ON o.id = s.order_id "
+        "JOIN shipment_prediction p ON p.shipment_id = s.id "
         "AND p.id = (SELECT MIN(first.id) FROM shipment_prediction first "
         "WHERE first.shipment_id = s.id) "
         f"WHERE {where} AND s.status = 'delivered' GROUP BY s.carrier_key"
@@ -67,15 +97,16 @@ async def _ours(f: Filters) -> dict[str, Accuracy]:
     }
 
 
-async def _carriers(f: Filters) -> dict[str, Accuracy]:
+async def _carriers(f: Filters, countries: list[str | None]) -> dict[str, Accuracy]:
     q = Sql()
-    day = q.local_day("s.delivered_at", f.zone, f.start, f.end)
+    day = _delivered_day(q, f, countries)
     where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
         "SELECT s.carrier_key, COUNT(*) AS parcels, "
         f"SUM(CASE WHEN {day} = s.first_estimated_delivery THEN 1 ELSE 0 END) AS inside, "
         f"AVG(ABS({_days(q, 's.first_estimated_delivery', day)})) AS error "
-        f"FROM shipment s WHERE {where} AND s.status = 'delivered' "
+        "FROM shipment s LEFT JOIN orders o ON o.id = s.order_id "
+        f"WHERE {where} AND s.status = 'delivered' "
         "AND s.first_estimated_delivery IS NOT NULL GROUP BY s.carrier_key"
     )
     return {
@@ -90,7 +121,8 @@ async def _carriers(f: Filters) -> dict[str, Accuracy]:
 
 async def accuracy(f: Filters) -> list[AccuracyRow]:
     """Per carrier with any measured parcel: our accuracy and the carrier's."""
-    ours, theirs = await _ours(f), await _carriers(f)
+    countries = await _destinations(f)
+    ours, theirs = await _ours(f, countries), await _carriers(f, countries)
     none = Accuracy(0, 0, None)
     return [
         AccuracyRow(key, ours.get(key, none), theirs.get(key, none))

@@ -9,6 +9,8 @@ from one local midnight of the shop to another (:mod:`portal.analytics.clock`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,6 +20,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from portal.analytics import clock
+from portal.core import timezones
+
+#: A country code as it may be written into SQL as a literal.
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,53 @@ class Sql:
             if until is not None
         )
         return f"date({column}, CASE {cases} ELSE '{pieces[-1][1]:+d} seconds' END)"
+
+    def delivery_day(
+        self,
+        column: str,
+        first: datetime,
+        last: datetime,
+        *,
+        country: str,
+        countries: Iterable[str | None],
+        merchant: str,
+        shop_zones: Mapping[int, str | None],
+    ) -> str:
+        """The calendar day of a datetime column on each row's delivery clock
+        (:func:`portal.core.timezones.delivery_zone`): the zone of the destination
+        ``country`` (an SQL expression giving the upper-case code) when it keeps one clock,
+        else that of the row's shop (``merchant``, an expression giving its id).
+
+        ``countries`` are the destinations the rows can have and ``shop_zones`` their shops'
+        zones, read beforehand; each clock becomes one :meth:`local_day` branch of a
+        ``CASE``, so rows of one clock (a shop delivering at home) get the plain expression.
+        """
+        by_country: dict[str, list[str]] = {}
+        for code in sorted({(c or "").upper() for c in countries}):
+            zone = timezones.zone_for_country(code) if _COUNTRY.fullmatch(code) else None
+            if zone is not None:
+                by_country.setdefault(zone.key, []).append(code)
+        by_shop: dict[str, list[int]] = {}
+        for shop, name in sorted(shop_zones.items()):
+            by_shop.setdefault(clock.zone_name(name), []).append(int(shop))
+        default = max(by_shop, key=lambda name: len(by_shop[name]), default="UTC")
+        shop_whens = [(name, ids) for name, ids in by_shop.items() if name != default]
+        whens = [
+            (f"{country} IN ({', '.join(repr(c) for c in codes)})", name)
+            for name, codes in by_country.items()
+            if name != default or shop_whens
+        ]
+        whens += [
+            (f"{merchant} IN ({', '.join(str(i) for i in ids)})", name) for name, ids in shop_whens
+        ]
+        otherwise = self.local_day(column, default, first, last)
+        if not whens:
+            return otherwise
+        cases = " ".join(
+            f"WHEN {condition} THEN {self.local_day(column, name, first, last)}"
+            for condition, name in whens
+        )
+        return f"(CASE {cases} ELSE {otherwise} END)"
 
     def days_between(self, first: str, last: str) -> str:
         """Fractional days from ``first`` to ``last`` (datetime columns)."""

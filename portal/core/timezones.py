@@ -104,6 +104,19 @@ def zone_for_country(country: str | None) -> ZoneInfo | None:
     return zone_or_none(zone_names.principal(country, clocks[0]))
 
 
+@lru_cache(maxsize=4096)
+def delivery_zone(country: str | None, shop_zone: str | None) -> ZoneInfo:
+    """The clock whose calendar a parcel's delivery days are counted on: the destination
+    country's when it keeps one clock (the carrier delivers on its working days), else the
+    shop's (a Los Angeles shop sending within the United States), else UTC.
+
+    Predictions, the late watch, the tracking page's "late" and analytics' date accuracy
+    all ask this one function, so they agree on when a day begins and ends. Remembered per
+    pair: it is on the prediction's path (one look-up per parcel and stage).
+    """
+    return zone_for_country(country) or zone_or_none(shop_zone) or ZoneInfo("UTC")
+
+
 def zone_choices(country: str | None) -> list[str]:
     """One zone per distinct clock of a country that keeps several (Russia: Kaliningrad
     to Kamchatka), west to east; empty for a country of one clock (or one by law) or none.

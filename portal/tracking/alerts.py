@@ -2,7 +2,9 @@
 
 *Late*: the parcel is not delivered and the last day of its window has passed — the
 carrier's window when it gave one, else ours (:func:`portal.core.promise.promise_of`).
-The episode starts the day after that last day; delivery, a final status, or a new date
+Days are those of the destination's calendar (:func:`portal.core.timezones.delivery_zone`,
+the clock the prediction counted on and the tracking page goes by): the episode starts at
+the local midnight after that last day, not UTC's; delivery, a final status, or a new date
 that has not passed yet ends it. A new date that passes too starts a new episode.
 
 *Stuck*: no scan for longer than the carrier's usual gap after a scan of that status
@@ -21,8 +23,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -32,6 +36,7 @@ from tortoise.transactions import in_transaction
 from carriers.base import FINAL_STATUSES, Status
 from portal import events
 from portal.core.promise import Promise, promise_of
+from portal.core.timezones import delivery_zone
 from portal.event_catalogue import (
     SHIPMENT_EPISODE_ENDED,
     SHIPMENT_LATE,
@@ -40,7 +45,15 @@ from portal.event_catalogue import (
     ShipmentLate,
     ShipmentStuck,
 )
-from portal.models import AlertKind, Direction, ScanGap, Shipment, ShipmentAlert
+from portal.models import (
+    AlertKind,
+    Direction,
+    Merchant,
+    Order,
+    ScanGap,
+    Shipment,
+    ShipmentAlert,
+)
 from portal.settings import Settings
 from portal.tracking import store
 
@@ -60,9 +73,39 @@ BATCH = 200
 _FINAL = [s.value for s in FINAL_STATUSES]
 
 
-def late_since(promise: Promise) -> datetime:
-    """The start of a late episode: midnight (UTC) after the window's last day."""
-    return datetime.combine(promise.end + timedelta(days=1), time(0), tzinfo=UTC)
+#: The furthest any zone's clock runs ahead of UTC (Kiribati, UTC+14): a day that is over
+#: somewhere ended before this long after UTC's midnight.
+_AHEAD = timedelta(hours=14)
+
+
+def late_since(promise: Promise, zone: tzinfo = UTC) -> datetime:
+    """The start of a late episode: the midnight after the window's last day on the
+    destination's clock ``zone``."""
+    return promise.over_at(zone)
+
+
+async def calendars(
+    conn: BaseDBAsyncClient | None, shipments: Sequence[Shipment]
+) -> dict[int, ZoneInfo]:
+    """Each shipment's :func:`~portal.core.timezones.delivery_zone`, from its order's
+    country and its shop's zone (two small reads for the whole batch)."""
+    order_ids = sorted({s.order_id for s in shipments if s.order_id is not None})
+    shop_ids = sorted({s.merchant_id for s in shipments})
+    countries = (
+        dict(await Order.filter(id__in=order_ids).using_db(conn).values_list("id", "ship_country"))
+        if order_ids
+        else {}
+    )
+    shop_zones = dict(
+        await Merchant.filter(id__in=shop_ids).using_db(conn).values_list("id", "time_zone")
+    )
+    return {
+        s.id: delivery_zone(
+            countries.get(s.order_id) if s.order_id is not None else None,
+            shop_zones.get(s.merchant_id),
+        )
+        for s in shipments
+    }
 
 
 def _iso(value: Any) -> str | None:
@@ -112,32 +155,58 @@ def _open_alerts(kind: AlertKind) -> Subquery:
     return Subquery(ShipmentAlert.filter(kind=kind, ended_at__isnull=True).values("shipment_id"))
 
 
-async def raise_late(settings: Settings, now: datetime) -> int:
-    """Open the late episodes due at ``now``; returns how many were opened."""
-    today = now.astimezone(UTC).date()
-    candidates = (
+async def _late_candidates(now: datetime, after_id: int) -> list[Shipment]:
+    """Parcels whose last day may be over somewhere at ``now``: ended before the latest
+    local day any zone has reached (the exact test, on each parcel's own calendar, follows
+    in Python)."""
+    latest_today = (now.astimezone(UTC) + _AHEAD).date()
+    return (
         await Shipment.filter(
-            Q(estimated_delivery__lt=today)
-            | Q(eta_window_end__lt=datetime.combine(today, time(0), tzinfo=UTC))
+            Q(estimated_delivery__lt=latest_today)
+            | Q(eta_window_end__lt=now)
             | Q(
                 estimated_delivery__isnull=True,
                 eta_window_end__isnull=True,
-                predicted_end__lt=today,
+                predicted_end__lt=latest_today,
             ),
             direction=Direction.OUTBOUND,
+            id__gt=after_id,
         )
         .exclude(status__in=_FINAL)
         .exclude(id__in=_open_alerts(AlertKind.LATE))
         .order_by("id")
         .limit(BATCH)
     )
+
+
+async def raise_late(settings: Settings, now: datetime) -> int:
+    """Open the late episodes due at ``now``; returns how many were opened.
+
+    Candidates whose day is not over yet on their own clock (due today east of UTC) are
+    passed over page by page, so they never hold back late parcels behind them."""
+    specs: list[events.EventSpec] = []
+    after_id = 0
+    while len(specs) < BATCH:
+        candidates = await _late_candidates(now, after_id)
+        if not candidates:
+            break
+        after_id = candidates[-1].id
+        specs += await _open_late(settings, candidates, now)
+    return len(specs)
+
+
+async def _open_late(
+    settings: Settings, candidates: Sequence[Shipment], now: datetime
+) -> list[events.EventSpec]:
     specs: list[events.EventSpec] = []
     async with in_transaction() as conn:
+        zones = await calendars(conn, candidates)
         for shipment in candidates:
-            promise = promise_of(shipment)
-            if promise is None or not promise.late(today):
+            zone = zones[shipment.id]
+            promise = promise_of(shipment, zone)
+            if promise is None or not promise.late_at(now, zone):
                 continue
-            started = late_since(promise)
+            started = late_since(promise, zone)
             payload = ShipmentLate(
                 tracking_number=shipment.tracking_number,
                 carrier_key=shipment.carrier_key,
@@ -154,7 +223,7 @@ async def raise_late(settings: Settings, now: datetime) -> int:
                     events.EventSpec(kind=SHIPMENT_LATE, **_about(shipment, dict(payload), now))
                 )
         await events.emit_many(specs, using_db=conn, settings=settings, now=now)
-    return len(specs)
+    return specs
 
 
 async def raise_stuck(settings: Settings, now: datetime) -> int:
@@ -174,13 +243,14 @@ async def raise_stuck(settings: Settings, now: datetime) -> int:
     specs: list[events.EventSpec] = []
     async with in_transaction() as conn:
         gaps = await _gaps(conn)
+        zones = await calendars(conn, candidates)
         for shipment in candidates:
             last = shipment.last_event_at
             status = Status(shipment.status).value
             allowed = stuck_after(gaps, shipment.carrier_key, status)
             if last is None or now - last <= allowed:
                 continue
-            promise = promise_of(shipment)
+            promise = promise_of(shipment, zones[shipment.id])
             payload = ShipmentStuck(
                 tracking_number=shipment.tracking_number,
                 carrier_key=shipment.carrier_key,
@@ -212,32 +282,35 @@ def _about(shipment: Shipment, payload: dict[str, Any], at: datetime) -> dict[st
     }
 
 
-def _why_ended(alert: ShipmentAlert, shipment: Shipment, today: Any) -> str | None:
-    """Why an open episode is over, or None while it lasts."""
+def _why_ended(
+    alert: ShipmentAlert, shipment: Shipment, now: datetime, zone: ZoneInfo
+) -> str | None:
+    """Why an open episode is over, or None while it lasts (``zone``: the shipment's
+    delivery calendar)."""
     status = Status(shipment.status)
     if status.is_final:
         return status.value
     if alert.kind == AlertKind.STUCK:
         last = shipment.last_event_at
         return "scanned" if last is not None and last > alert.started_at else None
-    promise = promise_of(shipment)
-    if promise is None or late_since(promise) != alert.started_at:
-        return "new_date" if promise is not None and not promise.late(today) else None
+    promise = promise_of(shipment, zone)
+    if promise is None or late_since(promise, zone) != alert.started_at:
+        return "new_date" if promise is not None and not promise.late_at(now, zone) else None
     return None
 
 
 async def end_episodes(settings: Settings, now: datetime) -> int:
     """Close the open episodes that are over; returns how many."""
-    today = now.astimezone(UTC).date()
     open_alerts = (
         await ShipmentAlert.filter(ended_at__isnull=True)
         .select_related("shipment")
         .order_by("id")
         .limit(BATCH * 5)
     )
+    zones = await calendars(None, [alert.shipment for alert in open_alerts])
     ended: list[tuple[ShipmentAlert, str]] = []
     for alert in open_alerts:
-        why = _why_ended(alert, alert.shipment, today)
+        why = _why_ended(alert, alert.shipment, now, zones[alert.shipment.id])
         if why is not None:
             ended.append((alert, why))
     if not ended:

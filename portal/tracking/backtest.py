@@ -17,10 +17,12 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from portal.analytics.sql import Sql
+from portal.tracking.calendar import EPOCH
 from portal.tracking.transit import HistogramRow, Key, Stats, Window, postcode_prefix, rollup
+from portal.tracking.transit_sql import clocks
 
 STAGE = "shipped"
 
@@ -108,8 +110,12 @@ def _day(value: object) -> date:
 
 async def load(merchant_id: int | None = None) -> list[Record]:
     """Every settled outbound parcel (of one shop, or all) with its business days, from
-    the calendar table (:func:`portal.tracking.transit_sql.learn` fills it)."""
+    the calendar table (:func:`portal.tracking.transit_sql.learn` fills it), its days on
+    its delivery clock as the live predictions count them."""
     q = Sql()
+    found = await clocks()
+    first, last = datetime.combine(EPOCH, time(), tzinfo=UTC), datetime.now(UTC)
+    shipped, delivered = (found.day(q, c, first, last) for c in ("s.shipped_at", "s.delivered_at"))
     scope = f"AND s.merchant_id = {q.p(merchant_id)}" if merchant_id is not None else ""
     rows = await q.rows(
         f"""
@@ -119,10 +125,8 @@ async def load(merchant_id: int | None = None) -> list[Record]:
                s.first_estimated_delivery AS carrier_eta
         FROM shipment s
         JOIN orders o ON o.id = s.order_id
-        JOIN business_day bs
-          ON bs.country = upper(o.ship_country) AND bs.day = {q.utc_day("s.shipped_at")}
-        JOIN business_day bd
-          ON bd.country = upper(o.ship_country) AND bd.day = {q.utc_day("s.delivered_at")}
+        JOIN business_day bs ON bs.country = upper(o.ship_country) AND bs.day = {shipped}
+        JOIN business_day bd ON bd.country = upper(o.ship_country) AND bd.day = {delivered}
         WHERE s.status = 'delivered' AND s.direction = 'outbound'
           AND s.shipped_at <= s.delivered_at {scope}
         ORDER BY s.shipped_at, s.id

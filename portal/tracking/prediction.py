@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
 from portal import events
+from portal.core.timezones import delivery_zone
 from portal.models import DomainEvent, TransitStat
 from portal.tracking import store
 from portal.tracking.transit import Key, Percentiles, StatRow, Stats, Window, postcode_prefix
@@ -111,14 +113,15 @@ async def _stats_for(conn: BaseDBAsyncClient, carriers: set[str]) -> Stats:
     return _cache.stats
 
 
-def _utc_day(value: datetime | str | None) -> date | None:
+def _local_day(value: datetime | str | None, zone: ZoneInfo) -> date | None:
+    """The day ``value`` falls on by ``zone``'s clock (SQLite hands back ISO text)."""
     if value is None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).date()
+    return value.astimezone(zone).date()
 
 
 def key_of(row: dict[str, Any]) -> Key:
@@ -138,8 +141,9 @@ async def _read(conn: BaseDBAsyncClient, ids: list[int]) -> dict[int, dict[str, 
     sql = (
         "SELECT s.id, s.merchant_id, s.carrier_key, s.service, s.origin_country, s.shipped_at, "
         "s.estimated_delivery, o.ship_country AS order__ship_country, "
-        "o.ship_postal_code AS order__ship_postal_code "
+        "o.ship_postal_code AS order__ship_postal_code, m.time_zone AS merchant__time_zone "
         "FROM shipment s LEFT JOIN orders o ON o.id = s.order_id "
+        "JOIN merchant m ON m.id = s.merchant_id "
         f"WHERE {store._in_list(conn, 's.id', len(ids))} AND s.direction = 'outbound'"
     )
     rows = await conn.execute_query_dict(sql, store._ids_param(conn, ids))
@@ -226,9 +230,13 @@ async def predict_batch(batch: Sequence[DomainEvent], ctx: events.ListenerContex
         row = rows.get(event.subject_id)
         if row is None:
             continue
-        began = _utc_day(row["shipped_at"]) if stage == "shipped" else None
-        began = began or _utc_day(event.payload.get("occurred_at")) or ctx.now.date()
         key = key_of(row)
+        # Counted from the stage's day on the destination's calendar, not UTC's: a parcel
+        # handed over at 00:30 in Athens left on the Athenian day, 22:30 the day before UTC.
+        zone = delivery_zone(key[3], row["merchant__time_zone"])
+        began = _local_day(row["shipped_at"], zone) if stage == "shipped" else None
+        began = began or _local_day(event.payload.get("occurred_at"), zone)
+        began = began or ctx.now.astimezone(zone).date()
         window = stats.predict(row["merchant_id"], stage, key, key[3], began)
         if window is not None:
             made.append(

@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal.analytics.sql import Sql
-from portal.models import Direction, Order, ScanGap, Shipment, TransitStat
+from portal.models import Direction, Merchant, Order, ScanGap, Shipment, TransitStat
 from portal.settings import Settings
 from portal.tracking.calendar import ensure_calendar
 from portal.tracking.transit import STAGES, HistogramRow, StatRow, percentiles, rollup
@@ -75,9 +75,43 @@ def _stage_start(q: Sql, stage: str) -> tuple[str, str]:
     return join, "st.began"
 
 
-def histogram_sql(q: Sql, stage: str, since: datetime, until: datetime) -> str:
-    """One stage's histogram of settled parcels delivered in ``[since, until)``."""
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """What deciding each settled parcel's delivery clock needs
+    (:meth:`portal.analytics.sql.Sql.delivery_day`): the destinations and the shops' zones."""
+
+    countries: tuple[str, ...]
+    shop_zones: dict[int, str | None]
+
+    def day(self, q: Sql, column: str, first: datetime, last: datetime) -> str:
+        """``column``'s day on the parcel's delivery clock (``o`` its order, ``s`` it)."""
+        return q.delivery_day(
+            column,
+            first,
+            last,
+            country="upper(o.ship_country)",
+            countries=self.countries,
+            merchant="s.merchant_id",
+            shop_zones=self.shop_zones,
+        )
+
+
+async def clocks(conn: BaseDBAsyncClient | None = None) -> Clocks:
+    shops = await Merchant.all().using_db(conn).values_list("id", "time_zone")
+    return Clocks(tuple(await settled_countries(conn)), {int(i): str(z) for i, z in shops})
+
+
+#: How long before the first delivery learned from a stage may have begun: the clocks'
+#: changes are looked up from then on.
+_LONGEST_TRANSIT = timedelta(days=60)
+
+
+def histogram_sql(q: Sql, stage: str, since: datetime, until: datetime, found: Clocks) -> str:
+    """One stage's histogram of settled parcels delivered in ``[since, until)``, each
+    day taken on the parcel's delivery clock (its destination's, else its shop's)."""
     join, began = _stage_start(q, stage)
+    began_day = found.day(q, began, since - _LONGEST_TRANSIT, until)
+    delivered_day = found.day(q, "s.delivered_at", since, until)
     prefix = "upper(substr(replace(replace(o.ship_postal_code, ' ', ''), '-', ''), 1, 2))"
     return f"""
         SELECT s.merchant_id AS merchant_id, s.carrier_key AS carrier_key,
@@ -87,9 +121,8 @@ def histogram_sql(q: Sql, stage: str, since: datetime, until: datetime) -> str:
         FROM shipment s
         JOIN orders o ON o.id = s.order_id
         {join}
-        JOIN business_day bs ON bs.country = upper(o.ship_country) AND bs.day = {q.utc_day(began)}
-        JOIN business_day bd
-          ON bd.country = upper(o.ship_country) AND bd.day = {q.utc_day("s.delivered_at")}
+        JOIN business_day bs ON bs.country = upper(o.ship_country) AND bs.day = {began_day}
+        JOIN business_day bd ON bd.country = upper(o.ship_country) AND bd.day = {delivered_day}
         WHERE s.status = 'delivered' AND s.direction = 'outbound'
           AND s.delivered_at >= {q.p(since)} AND s.delivered_at < {q.p(until)}
           AND {began} <= s.delivered_at
@@ -125,11 +158,16 @@ def gaps_sql(q: Sql, since: datetime, until: datetime) -> str:
 
 
 async def histogram(
-    stage: str, since: datetime, until: datetime, conn: BaseDBAsyncClient | None = None
+    stage: str,
+    since: datetime,
+    until: datetime,
+    conn: BaseDBAsyncClient | None = None,
+    found: Clocks | None = None,
 ) -> list[HistogramRow]:
     """The histogram of one stage (the calendar must already cover the countries)."""
     q = Sql(conn)
-    rows = await q.rows(histogram_sql(q, stage, since, until))
+    found = found or await clocks(conn)
+    rows = await q.rows(histogram_sql(q, stage, since, until, found))
     return [
         HistogramRow(
             merchant_id=int(r["merchant_id"]),
@@ -165,8 +203,9 @@ async def learn(now: datetime, since: datetime | None = None) -> tuple[list[Stat
     async with in_transaction() as conn:
         await ensure_calendar(conn, await settled_countries(conn), now.date())
     rows: list[HistogramRow] = []
+    found = await clocks()
     for stage in STAGES:
-        rows += await histogram(stage, since, now)
+        rows += await histogram(stage, since, now, found=found)
     counted = sum(r.parcels for r in rows if r.stage == "shipped")
     return rollup(rows), counted
 

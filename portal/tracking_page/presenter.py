@@ -201,26 +201,35 @@ def _stages(status: Status, index: int, at_point: bool, speaking: str) -> tuple[
 
 
 def eta_text(
-    shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime | None = None
+    shipment: Shipment,
+    zone: ZoneInfo,
+    locale: str,
+    now: datetime | None = None,
+    *,
+    calendar: ZoneInfo | None = None,
 ) -> str | None:
     """The expected delivery day, or window, in the customer's time: the carrier's when it
-    gave one, else ours; never a day already past (see :func:`late_text`)."""
+    gave one, else ours; never a day already past (see :func:`late_text`). ``calendar`` is
+    the parcel's :func:`~portal.core.timezones.delivery_zone` (``zone`` when not given):
+    the days of the window are on its clock."""
     if shipment.status.is_final:
         return None
-    return _eta_text(shipment, open_promise(shipment), zone, locale, now)
+    calendar = calendar or zone
+    return _eta_text(shipment, open_promise(shipment, calendar), zone, calendar, locale, now)
 
 
 def _eta_text(
     shipment: Shipment,
     promise: Promise | None,
     zone: ZoneInfo,
+    calendar: ZoneInfo,
     locale: str,
     now: datetime | None,
 ) -> str | None:
     """:func:`eta_text` with the parcel's ``open_promise`` worked out already."""
     if promise is None:
         return None
-    if now is not None and _is_late(shipment, promise, zone, now):
+    if now is not None and _is_late(shipment, promise, calendar, now):
         return None
     start, end = shipment.eta_window_start, shipment.eta_window_end
     if promise.source == "carrier" and start is not None and end is not None:
@@ -243,28 +252,37 @@ def _eta_text(
     }
 
 
-def _is_late(shipment: Shipment, promise: Promise, zone: ZoneInfo, now: datetime) -> bool:
-    """Its last day is over in the customer's zone, or the carrier's timed window closed
-    earlier today: either way the page must not show it as still to come."""
-    if promise.late(now.astimezone(zone).date()):
+def _is_late(shipment: Shipment, promise: Promise, calendar: ZoneInfo, now: datetime) -> bool:
+    """Its last day is over on the destination's calendar (the clock the late watch goes
+    by), or the carrier's timed window closed earlier today: either way the page must not
+    show it as still to come."""
+    if promise.late_at(now, calendar):
         return True
     end = shipment.eta_window_end
     return promise.source == "carrier" and end is not None and end < now
 
 
-def late_text(shipment: Shipment, zone: ZoneInfo, locale: str, now: datetime) -> str | None:
+def late_text(
+    shipment: Shipment,
+    zone: ZoneInfo,
+    locale: str,
+    now: datetime,
+    *,
+    calendar: ZoneInfo | None = None,
+) -> str | None:
     """What the page says instead of a date in the past: the parcel is late. Before the
     carrier has the parcel (a label only) a past date means nothing and nothing is said."""
-    return _late_text(shipment, open_promise(shipment), zone, locale, now)
+    calendar = calendar or zone
+    return _late_text(shipment, open_promise(shipment, calendar), calendar, locale, now)
 
 
 def _late_text(
-    shipment: Shipment, promise: Promise | None, zone: ZoneInfo, locale: str, now: datetime
+    shipment: Shipment, promise: Promise | None, calendar: ZoneInfo, locale: str, now: datetime
 ) -> str | None:
     """:func:`late_text` with the parcel's ``open_promise`` worked out already."""
     if shipment.status.is_final or shipment.status in NOT_HANDED_OVER:
         return None
-    if promise is None or not _is_late(shipment, promise, zone, now):
+    if promise is None or not _is_late(shipment, promise, calendar, now):
         return None
     return _(
         "Later than expected: it was due by %(day)s. We are keeping an eye on it and will "
@@ -332,12 +350,16 @@ def present(
     locale: str,
     now: datetime,
     full_signer: bool = False,
+    calendar: ZoneInfo | None = None,
 ) -> ShipmentView:
     """Everything the status fragment shows for one shipment.
 
     ``full_signer`` says the viewer proved they are the customer (the order tier): they
-    see the signer's full name and the locker's pickup code.
+    see the signer's full name and the locker's pickup code. ``calendar`` is the parcel's
+    :func:`~portal.core.timezones.delivery_zone` (``zone`` when not given): the expected
+    days are on its clock, and it says when the last one is over.
     """
+    calendar = calendar or zone
     status = shipment.status
     reason = Reason(shipment.reason) if shipment.reason else None
     index, stages = progress(shipment, events)
@@ -349,8 +371,8 @@ def present(
         delivered = _stamp(shipment.delivered_at.astimezone(zone), locale)
     last_event = max(map(_OCCURRED_AT, events), default=shipment.last_event_at)
     # worked out once for the three that read it (it was three times a page)
-    promise = open_promise(shipment)
-    late = _late_text(shipment, promise, zone, locale, now)
+    promise = open_promise(shipment, calendar)
+    late = _late_text(shipment, promise, calendar, locale, now)
     return ShipmentView(
         id=shipment.id,
         tracking_number=shipment.tracking_number,
@@ -363,7 +385,7 @@ def present(
         stages=stages,
         explanation=what,
         next_step=next_step,
-        eta_text=_eta_text(shipment, promise, zone, locale, now),
+        eta_text=_eta_text(shipment, promise, zone, calendar, locale, now),
         eta_source=promise.source if promise is not None else None,
         late_text=late,
         late=late is not None,

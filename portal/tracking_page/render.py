@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from portal.core.links import withdrawal_url
+from portal.core.timezones import delivery_zone
 from portal.delivery_preferences import changeable
 from portal.i18n import current_locale
 from portal.models import Merchant, Order, OrderItem, Shipment
@@ -164,13 +165,22 @@ async def shipment_views(
     lookup read with them (``lookup.customer_read``), never read again here."""
     config = config_for(request.app)
     zone = zone_for(merchant, order, customer, request.app.state.settings.default_time_zone)
+    calendar = delivery_zone(order.ship_country if order is not None else None, merchant.time_zone)
     read = {s.id: rows for s in shipments if (rows := events.attached(s)) is not None}
     missing = [s.id for s in shipments if s.id not in read]
     if missing:
         read |= await events.load_events(missing)
     now = config.clock()
     return [
-        present(s, read[s.id], zone=zone, locale=current_locale(), now=now, full_signer=full_signer)
+        present(
+            s,
+            read[s.id],
+            zone=zone,
+            locale=current_locale(),
+            now=now,
+            full_signer=full_signer,
+            calendar=calendar,
+        )
         for s in shipments
     ]
 

@@ -78,3 +78,38 @@ async def test_the_table_puts_both_side_by_side(db: str) -> None:
     table = await accuracy_table(Filters(shop.id, START, END))
     assert table.key == "date_accuracy"
     assert table.rows == [["ups", 1, 100.0, 0.0, 0, None, None]]
+
+
+async def test_the_delivered_day_is_read_on_the_destinations_calendar(db: str) -> None:
+    """A Warsaw shop's parcel to Athens, delivered at 00:30 on the 21st there (23:30 on the
+    20th in Warsaw), was predicted and promised for the 21st on Athens's calendar: both
+    sides hit, as the customer in Athens saw it. Its parcel to Kraków delivered at the same
+    instant came on the 20th."""
+    shop = await factories.merchant(time_zone="Europe/Warsaw")
+    d = date(2026, 11, 21)
+    at = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
+    for country, carrier in (("GR", "dhl"), ("PL", "ups")):
+        order = await factories.order(shop, ship_country=country)
+        parcel = await factories.shipment(
+            shop,
+            order=order,
+            carrier_key=carrier,
+            status=Status.DELIVERED,
+            delivered_at=at,
+            first_estimated_delivery=d,
+        )
+        await ShipmentPrediction.create(
+            shipment=parcel,
+            merchant_id=shop.id,
+            stage="shipped",
+            made_at=START,
+            window_start=d,
+            window_end=d,
+            expected=d,
+        )
+    rows = await accuracy(Filters(shop.id, START, END, zone="Europe/Warsaw"))
+    by_carrier = {row.carrier_key: row for row in rows}
+    assert by_carrier["dhl"].ours == Accuracy(1, 1, 0.0)
+    assert by_carrier["dhl"].carrier == Accuracy(1, 1, 0.0)
+    assert by_carrier["ups"].ours == Accuracy(1, 0, 1.0)
+    assert by_carrier["ups"].carrier == Accuracy(1, 0, 1.0)

@@ -70,6 +70,37 @@ async def test_it_parses_a_multi_event_journey(adapter, respx_mock):
     assert without_window.estimated_delivery == date(2026, 11, 21)  # estimatedTimeOfDelivery
 
 
+@pytest.mark.parametrize(
+    ("destination", "stated", "day"),
+    [
+        # an instant in UTC: 23:30 on the 21st is 01:30 on the 22nd in Athens
+        ("GR", "2026-11-21T23:30:00Z", date(2026, 11, 22)),
+        # the same instant is still the 21st in Warsaw (UTC+1 until 23:59:59 UTC)
+        ("PL", "2026-11-21T22:30:00Z", date(2026, 11, 21)),
+        # an offset that is not the destination's: read on the destination's clock
+        ("GR", "2026-11-21T19:30:00-05:00", date(2026, 11, 22)),
+        # a midnight is DHL's way of giving a bare date: the day as written, anywhere
+        ("GR", "2026-11-22T00:00:00Z", date(2026, 11, 22)),
+        # a country of several clocks (no single destination zone): the day as written
+        ("US", "2026-11-21T23:30:00Z", date(2026, 11, 21)),
+    ],
+)
+async def test_the_stated_time_of_delivery_is_a_day_on_the_destinations_calendar(
+    adapter, respx_mock, destination, stated, day
+):
+    """``estimatedTimeOfDelivery`` is a date-time (https://developer.dhl.com/api-reference/
+    shipment-tracking, "Shipment Tracking - Unified", response ``estimatedTimeOfDelivery``);
+    the day shown to the customer and held against the parcel is the destination's."""
+    doc = fixture("journey.json")
+    shipment = doc["shipments"][0]
+    del shipment["estimatedDeliveryTimeFrame"]
+    shipment["destination"]["address"]["countryCode"] = destination
+    shipment["estimatedTimeOfDelivery"] = stated
+    respx_mock.get(TRACK_URL).respond(200, json=doc)
+    (result,) = await adapter.track([NUMBER])
+    assert result.estimated_delivery == day
+
+
 async def test_it_reports_delivery_with_proof_and_signer(adapter, respx_mock):
     result = await track_fixture(adapter, respx_mock, "delivered.json", PARCEL)
 

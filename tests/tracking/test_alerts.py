@@ -70,7 +70,8 @@ async def test_a_parcel_past_its_predicted_window_is_late_once(db: str) -> None:
     assert message.trigger == "late"
     assert "spóźniona" in message.subject
     event = await DomainEvent.get(kind=SHIPMENT_LATE)
-    assert event.payload["episode_started_at"] == "2026-12-03T00:00:00+00:00"
+    # midnight after the last day in Warsaw, where the parcel is delivered (UTC+1)
+    assert event.payload["episode_started_at"] == "2026-12-02T23:00:00+00:00"
     assert event.payload["window_source"] == "predicted"
     assert event.payload["order_id"] == parcel.order_id
     delivery = await WebhookDelivery.get()
@@ -196,7 +197,7 @@ async def test_a_late_episode_puts_one_item_on_the_queue_until_delivery_closes_i
 
     [item] = await AttentionItem.filter(shipment_id=parcel.id)
     assert (item.kind, item.closed_at) == (AttentionKind.LATE, None)
-    assert item.since == datetime(2026, 12, 3, tzinfo=UTC), "the episode's own start"
+    assert item.since == datetime(2026, 12, 2, 23, tzinfo=UTC), "the episode's own start"
     await Shipment.filter(id=parcel.id).update(
         status=Status.DELIVERED, delivered_at=NOW + timedelta(hours=2)
     )
