@@ -2,11 +2,12 @@
 segment budget, its link whole at the end, nothing cut inside a word, and a parcel waiting
 at a pickup point keeps where, until when and with which code, and every kind keeps its
 main news: a failed delivery or a problem its reason, whichever it is (the shared fitting
-rule, :func:`portal.notifications.sms.fit_sms_body`)."""
+rule, :func:`portal.notifications.sms.fit_sms_body`), and a late or stuck parcel's text keeps
+its second sentence, what happens next, whatever the month."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +22,7 @@ from portal.core.links import make_short_tracking_link
 from portal.models import Channel
 from portal.notifications import composer, phrases
 from portal.notifications.base import LOCALES, Trigger
+from portal.notifications.context import format_eta
 from portal.notifications.dispatcher import dispatch_once
 from portal.notifications.shipments import SHIPMENTS, ShipmentNews
 from portal.notifications.sms import (
@@ -85,6 +87,9 @@ KINDS = [
     if Channel.SMS in family.template_channels
 ]
 PICKUP = (Trigger.READY_FOR_PICKUP.value, Trigger.PICKUP_REMINDER.value)
+#: Texts whose second sentence says what happens next ("we are watching it"): a late or
+#: stuck parcel's news alone leaves the customer asking whether anyone is on it.
+WHOLE = (Trigger.LATE.value, Trigger.STUCK.value)
 
 
 def worst_context(family: composer.Family[Any], trigger: str, locale: str) -> dict[str, Any]:
@@ -126,6 +131,12 @@ def test_every_text_fits_its_budget_with_its_link_whole(
     head = text.removesuffix(f" {link}")
     assert not head.endswith(("…", "...")) or trigger in PICKUP, f"cut inside: {text}"
     assert body.startswith(head.split(". ")[0]), text
+    if trigger in WHOLE:
+        # Every month's date: "28 października", "28 Φεβρουαρίου" are the longest.
+        for month in range(1, 13):
+            missed = format_eta(date(2026, month, 28), locale, short=True)
+            text, body, link = render(family, trigger, locale, missed_date=missed)
+            assert text == f"{body.replace(link, '').strip()} {link}", f"sentence lost: {text}"
 
 
 @pytest.mark.parametrize("trigger", PICKUP)
