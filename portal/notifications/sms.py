@@ -28,6 +28,7 @@ from portal import consent
 from portal.core.phones import to_e164
 from portal.models import Channel, ConsentSource, Customer, OutboxMessage
 from portal.notifications.base import DeliveryError, MessageChannel, Sent
+from portal.notifications.sentences import sentence_gaps
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,6 @@ GSM7_BASIC = frozenset(
 #: Sent as ESC + character: two septets each.
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 GSM7 = "GSM-7"
-#: Where one sentence ends and the next begins; "…" counts, as a clipped value's ellipsis
-#: takes the full stop that ended its sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+")
 UCS2 = "UCS-2"
 
 
@@ -144,15 +142,16 @@ def _shorten_elastic(text: str, elastic: Sequence[str], fits: Callable[[str], bo
 
 
 def _sentences(text: str, elastic: Sequence[str]) -> list[str]:
-    """``text`` split into sentences, never inside an elastic value: a pickup point's name
-    may hold a full stop of its own ("ul. Podgórska 34")."""
+    """``text`` split into sentences (:mod:`portal.notifications.sentences`: not after an
+    abbreviation such as "ok."), never inside an elastic value: a pickup point's name may
+    hold a full stop of its own that the rule takes for a sentence end ("Sp. z o.o. Kraków")."""
     inside = [
         (found.start(), found.end())
         for value in {v for v in elastic if v}
         for found in re.finditer(re.escape(value), text)
     ]
     sentences, start = [], 0
-    for gap in _SENTENCE_END.finditer(text):
+    for gap in sentence_gaps(text):
         if not any(first < gap.start() < last for first, last in inside):
             sentences.append(text[start : gap.start()])
             start = gap.end()

@@ -2,11 +2,13 @@
 segment budget, its link whole at the end, nothing cut inside a word, and a parcel waiting
 at a pickup point keeps where, until when and with which code, and every kind keeps its
 main news: a failed delivery or a problem its reason, whichever it is (the shared fitting
-rule, :func:`portal.notifications.sms.fit_sms_body`)."""
+rule, :func:`portal.notifications.sms.fit_sms_body`), and a late or stuck parcel's text keeps
+its second sentence, what happens next, and a shipped parcel's its expected day, whatever the
+month."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,10 +23,11 @@ from portal.core.links import make_short_tracking_link
 from portal.models import Channel
 from portal.notifications import composer, phrases
 from portal.notifications.base import LOCALES, Trigger
+from portal.notifications.context import format_eta
 from portal.notifications.dispatcher import dispatch_once
+from portal.notifications.sentences import split_sentences
 from portal.notifications.shipments import SHIPMENTS, ShipmentNews
 from portal.notifications.sms import (
-    _SENTENCE_END,
     ELASTIC_MIN,
     MAX_SEGMENTS,
     _sentences,
@@ -74,7 +77,7 @@ CARRIER = {
     "pl": "poczta_polska",
     "ro": "fan_courier",
     "ru": "russian_post",
-    "el": "acs",
+    "el": "geniki",
     "uk": "nova_poshta",
     "bg": "econt",
 }
@@ -85,6 +88,15 @@ KINDS = [
     if Channel.SMS in family.template_channels
 ]
 PICKUP = (Trigger.READY_FOR_PICKUP.value, Trigger.PICKUP_REMINDER.value)
+#: Texts kept whole with any month's date, and the variable that holds it: a late or stuck
+#: parcel's second sentence says what happens next ("we are watching it"), as its news alone
+#: leaves the customer asking whether anyone is on it; a shipped parcel's main sentence ends
+#: with the expected day, and cut before it ("dostawa ok.") it reads "delivery OK".
+WHOLE = {
+    Trigger.LATE.value: "missed_date",
+    Trigger.STUCK.value: "missed_date",
+    Trigger.SHIPPED.value: "eta",
+}
 
 
 def worst_context(family: composer.Family[Any], trigger: str, locale: str) -> dict[str, Any]:
@@ -126,6 +138,12 @@ def test_every_text_fits_its_budget_with_its_link_whole(
     head = text.removesuffix(f" {link}")
     assert not head.endswith(("…", "...")) or trigger in PICKUP, f"cut inside: {text}"
     assert body.startswith(head.split(". ")[0]), text
+    if trigger in WHOLE:
+        # Every month's date: "28 października", "28 Φεβρουαρίου" are the longest.
+        for month in range(1, 13):
+            day = format_eta(date(2026, month, 28), locale, short=True)
+            text, body, link = render(family, trigger, locale, **{WHOLE[trigger]: day})
+            assert text == f"{body.replace(link, '').strip()} {link}", f"sentence lost: {text}"
 
 
 @pytest.mark.parametrize("trigger", PICKUP)
@@ -291,7 +309,7 @@ def test_a_clipped_name_ends_its_sentence_and_keeps_it() -> None:
     assert whole == f"{head} Пункт: {point}. {THANKS} {link}", whole
     # A full stop inside the name ("ул. Тверская") does not end its sentence.
     assert _sentences(f"Пункт: {point}. Спасибо!", [point]) == [f"Пункт: {point}.", "Спасибо!"]
-    assert _SENTENCE_END.split("Пункт выдачи… Спасибо!") == ["Пункт выдачи…", "Спасибо!"]
+    assert split_sentences("Пункт выдачи… Спасибо!") == ["Пункт выдачи…", "Спасибо!"]
 
 
 @respx.mock
