@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
+from babel.dates import format_date
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -27,6 +28,7 @@ from portal.admin.throttle import Throttle
 from portal.attention import queue
 from portal.core.rate_limit import Limit, RateLimiter, client_key
 from portal.core.timezones import zone_or_none
+from portal.i18n import current_locale
 from portal.models import Merchant, Role, StaffUser
 from portal.web.templating import templates_of
 
@@ -168,6 +170,15 @@ def shop_time(when: datetime | None, pattern: str = "%Y-%m-%d %H:%M", *, zone: t
     return when.astimezone(zone).strftime(pattern) if when is not None else ""
 
 
+def shop_date(when: datetime | None, *, zone: tzinfo) -> str:
+    """The day of a moment on the shop's clock, written as the workspace's language writes
+    dates (Babel's medium form: "Dec 8, 2026" in English, "8 gru 2026" in Polish): the
+    lists' date columns, where an ISO "2026-12-08" is not how a US shop reads a date."""
+    if when is None:
+        return ""
+    return format_date(when.astimezone(zone).date(), "medium", locale=current_locale())
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in,
     with the open attention items per kind (``attention_counts``) for the navigation and
@@ -179,6 +190,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     base = {"staff": signed, "words": words, "attention_counts": counts,
             "attention_total": sum(counts.values()),
             "shop_time": functools.partial(shop_time, zone=zone),
+            "shop_date": functools.partial(shop_date, zone=zone),
             "shop_zone": str(zone)}  # fmt: skip
     return templates_of(request).TemplateResponse(
         request, name, {**base, **context}, status_code=status

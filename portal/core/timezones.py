@@ -1,7 +1,8 @@
 """Time zones and quiet hours: whose clock a message or a page goes by, and when night falls.
 
-The recipient's zone comes from the customer, else the shipping country when it keeps one
-clock, else the merchant. Every computation happens on local wall-clock times converted back
+The recipient's zone comes from the customer, else the shipping address's US state
+(:mod:`portal.core.region_zones`), else the shipping country when it keeps one clock, else
+the merchant. Every computation happens on local wall-clock times converted back
 to UTC instants through zoneinfo, so "08:00" stays 08:00 on the morning after a
 daylight-saving change. A wall time that does not exist (inside a spring-forward gap)
 resolves to the moment the clocks jump. Messages (notifications, returns, surveys) and pages
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.core import get_global
 
 from portal.core import zone_names
+from portal.core.region_zones import zone_for_region
 
 DEFAULT_QUIET_START = "21:00"
 DEFAULT_QUIET_END = "08:00"
@@ -137,8 +139,16 @@ def recipient_zone(
     merchant: Any,
     default_time_zone: str = "UTC",
 ) -> ZoneInfo:
-    """The customer's zone, else the shipping (or customer) country's, else the merchant's."""
+    """The customer's zone, else the shipping address's state's (a country of several
+    clocks: the United States), else the shipping (or customer) country's, else the
+    merchant's."""
     if customer is not None and (zone := zone_or_none(customer.time_zone)):
+        return zone
+    if order is not None and (
+        zone := zone_for_region(
+            getattr(order, "ship_country", None), getattr(order, "ship_region", None)
+        )
+    ):
         return zone
     countries = (
         getattr(order, "ship_country", None) if order is not None else None,

@@ -13,7 +13,15 @@ import pytest
 from starlette.applications import Starlette
 
 from carriers.base import Status
-from portal.models import Direction, ProductVariant, ReturnItem, ReturnRequest, ReturnTransition
+from portal.models import (
+    Direction,
+    Merchant,
+    Order,
+    ProductVariant,
+    ReturnItem,
+    ReturnRequest,
+    ReturnTransition,
+)
 from portal.models.returns import ReturnState as S
 from portal.returns import queue, service
 from portal.returns.states import StaleReturn
@@ -401,3 +409,25 @@ async def test_staff_add_and_correct_the_return_parcel(client: httpx.AsyncClient
     corrected = await (await ReturnRequest.get(id=ret.id)).return_shipment
     assert corrected is not None and corrected.id == linked.id
     assert (corrected.carrier_key, corrected.tracking_number) == ("dhl", "1234567890")
+
+
+async def test_the_lists_write_the_day_on_the_shops_clock_as_the_workspaces_language_does(
+    client: httpx.AsyncClient, db: str
+) -> None:
+    """A New York shop reads "Dec 7, 2026" in its returns and orders lists, not the ISO
+    "2026-12-08" of UTC's day; the machine-readable instant stays in ``datetime``."""
+    shop, _token, _user = await _signed_in(client)
+    await Merchant.filter(id=shop.id).update(time_zone="America/New_York")
+    mine = await return_for(shop)
+    late_evening = datetime(2026, 12, 8, 3, 30, tzinfo=UTC)  # 22:30 on the 7th in New York
+    await ReturnRequest.filter(id=mine.id).update(created_at=late_evening)
+    await Order.filter(id=mine.order_id).update(placed_at=late_evening)
+
+    for path in ("/admin/returns", "/admin/orders"):
+        page = await client.get(path)
+        assert page.status_code == 200
+        assert ">Dec 7, 2026</time>" in page.text, path
+        assert ">2026-12-08" not in page.text and ">2026-12-07" not in page.text, path
+    client.headers["Accept-Language"] = "pl-PL,pl;q=0.9"
+    page = await client.get("/admin/returns")
+    assert '<html lang="pl"' in page.text and ">7 gru 2026</time>" in page.text

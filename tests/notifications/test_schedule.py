@@ -115,6 +115,33 @@ def test_the_recipient_zone_comes_from_the_customer_then_the_country_then_the_me
     assert recipient_zone(customer=greek, order=None, merchant=merchant).key == "Europe/Athens"
 
 
+def test_a_us_address_goes_by_its_states_clock_not_the_shops() -> None:
+    """A New York shop's text due at 08:00 Eastern is 05:00 in Los Angeles: the shipping
+    address's state (code or name, as Shopify's ``province``/``province_code`` or
+    WooCommerce's ``state`` write it) gives the clock quiet hours keep, and a state the
+    portal does not know falls back to the shop's clock as before."""
+    shop = SimpleNamespace(time_zone="America/New_York")
+    nobody = SimpleNamespace(time_zone=None, country=None)
+
+    def zone(region: str) -> str:
+        order = SimpleNamespace(ship_country="US", ship_region=region)
+        return recipient_zone(customer=nobody, order=order, merchant=shop).key
+
+    assert zone("California") == zone("CA") == zone("ca") == "America/Los_Angeles"
+    assert zone("Texas") == "America/Chicago"
+    assert zone("Arizona") == "America/Phoenix", "no daylight saving time"
+    assert zone("Hawaii") == "Pacific/Honolulu"
+    assert zone("") == zone("Atlantis") == "America/New_York"
+    polish = SimpleNamespace(ship_country="PL", ship_region="CA")
+    assert recipient_zone(customer=nobody, order=polish, merchant=shop) == WARSAW
+    # 08:00 in New York is 05:00 in California: the text waits three more hours.
+    due = datetime(2026, 12, 8, 13, 0, tzinfo=UTC)  # 08:00 EST
+    pacific = ZoneInfo(zone("California"))
+    released = defer_out_of_quiet_hours(due, pacific, time(21), time(8))
+    assert released.astimezone(pacific).time() == time(8)
+    assert released - due == timedelta(hours=3)
+
+
 def test_countries_with_one_clock_have_a_zone() -> None:
     assert zone_for_country("pl") == WARSAW
     assert zone_for_country("DE") is not None  # Berlin and Busingen keep the same time
