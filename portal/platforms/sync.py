@@ -314,8 +314,9 @@ async def _write_items(
     stale: list[int] = []
     for order in orders:
         order_id = local_ids[order.external_id]
-        existing = held.get(order_id)
+        existing = held.get(order_id, {})
         for given in order.items:
+            item = existing.pop(given.sku, None)
             values = {
                 "variant_id": variant_ids.get(given.sku),
                 "sku": given.sku[:100],
@@ -324,14 +325,11 @@ async def _write_items(
                 "unit_price": given.unit_price,
                 "variant_options": given.options,
             }
-            item = existing.pop(given.sku, None) if existing else None
             if item is None:
-                values["order_id"] = order_id
-                new_items.append(values)
+                new_items.append({"order_id": order_id, **values})
             elif any(getattr(item, k) != v for k, v in values.items()):
                 await OrderItem.filter(id=item.id).using_db(conn).update(**values)
-        if existing:
-            stale += [i.id for i in existing.values() if i.id not in kept]
+        stale += [i.id for i in existing.values() if i.id not in kept]
     if stale:
         await OrderItem.filter(id__in=stale).using_db(conn).delete()
     await insert_rows(conn, OrderItem, new_items)
