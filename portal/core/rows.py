@@ -161,7 +161,10 @@ def _dumps(value: Any) -> str:
 
 def _json_value(value: Any) -> Any:
     """What JSON cannot say by itself, as PostgreSQL's input functions read it (orjson
-    writes times, dates, UUIDs and enums itself, in these same forms)."""
+    writes times, dates, UUIDs and enums itself, in these same forms). A decimal, the one
+    value of a sync's rows orjson hands back (two an order), is tested first."""
+    if type(value) is Decimal:
+        return str(value)
     if isinstance(value, datetime):
         # A naive time is UTC here, as asyncpg takes it.
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()

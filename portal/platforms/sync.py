@@ -503,29 +503,33 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
     return result
 
 
+#: The flag each consent answer a store gives sets.
+_CONSENT_FLAG = {Channel.EMAIL: "email_opt_in", Channel.SMS: "sms_opt_in"}
+
+
 async def _consent(target: Target, orders: list[ShopOrder], customers: dict[str, Buyer]) -> None:
-    wanted: dict[tuple[Channel, bool], dict[int, Buyer]] = {}
+    """The store's consent answers, the last one in the batch for each customer and
+    channel, recorded where they change the customer's flag. (In a backfill nearly every
+    answer is the one the customer already has: the customers found again are sorted
+    out here with one comparison each, not grouped and handed to :func:`consent.record`.)"""
+    last: dict[tuple[Channel, int], tuple[bool, Buyer]] = {}
     for order in orders:
+        given = order.customer
         customer = customers.get(order.external_id)
-        if customer is None or order.customer is None:
+        if customer is None or given is None:
             continue
-        for answer, channel in (
-            (order.customer.email_consent, Channel.EMAIL),
-            (order.customer.sms_consent, Channel.SMS),
-        ):
-            if answer is None:
-                continue
-            wanted.setdefault((channel, not answer), {}).pop(customer.id, None)
-            wanted.setdefault((channel, answer), {})[customer.id] = customer
+        if given.email_consent is not None:
+            last[Channel.EMAIL, customer.id] = (given.email_consent, customer)
+        if given.sms_consent is not None:
+            last[Channel.SMS, customer.id] = (given.sms_consent, customer)
+    wanted: dict[tuple[Channel, bool], list[Buyer]] = {}
+    for (channel, _id), (granted, customer) in last.items():
+        if getattr(customer, _CONSENT_FLAG[channel]) != granted:
+            wanted.setdefault((channel, granted), []).append(customer)
     source = target.connection.platform.value
     for (channel, granted), chosen in wanted.items():
         await consent.record(
-            list(chosen.values()),
-            channel,
-            granted,
-            ConsentSource.PLATFORM,
-            conn=target.conn,
-            detail=source,
+            chosen, channel, granted, ConsentSource.PLATFORM, conn=target.conn, detail=source
         )
 
 

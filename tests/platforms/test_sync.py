@@ -355,3 +355,36 @@ async def test_a_phone_without_country_code_or_address_country_is_the_shop_s() -
         await apply_orders(Target(connection, OFFERED, BASE, conn), orders)
     phones = dict(await Customer.filter(merchant_id=merchant.id).values_list("name", "phone"))
     assert phones == {"Maria": "+306971234567", "Ola": "+48601234567"}
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_batch_records_each_customers_last_consent_answer_and_only_changes() -> None:
+    """Ala, known with SMS consent, withdraws it in one order and gives it again in a later
+    one of the same batch: nothing changes. Bob, known without it, grants it and then
+    withdraws it: nothing either. Cyd withdraws e-mail in her last order: one change."""
+    merchant, connection = await shop()
+    ala = buyer("Ala", sms_consent=True)
+    bob = buyer("Bob", sms_consent=False)
+    cyd = buyer("Cyd", email_consent=True)
+    await apply(connection, [order(n, customer=c) for n, c in ((1, ala), (2, bob), (3, cyd))])
+    before = await ConsentChange.all().count()
+
+    await apply(
+        connection,
+        [
+            order(4, customer=replace(ala, sms_consent=False)),
+            order(5, customer=replace(bob, sms_consent=True)),
+            order(6, customer=replace(ala, sms_consent=True)),
+            order(7, customer=replace(bob, sms_consent=False)),
+            order(8, customer=replace(cyd, email_consent=True)),
+            order(9, customer=replace(cyd, email_consent=False)),
+        ],
+    )
+
+    customers = {c.name: c for c in await Customer.filter(merchant=merchant)}
+    assert (customers["Ala"].sms_opt_in, customers["Bob"].sms_opt_in) == (True, False)
+    assert customers["Cyd"].email_opt_in is False
+    changes = await ConsentChange.filter(id__gt=0).order_by("id")
+    assert [(c.customer_id, c.channel, c.granted) for c in changes[before:]] == [
+        (customers["Cyd"].id, "email", False)
+    ]
