@@ -135,6 +135,14 @@ def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     return found
 
 
+def stored_message(message: str) -> str:
+    """A message kept in the database that may be one of ours (a store's or carrier's
+    status line written in English) or someone else's words (an error body a store sent
+    back): translated when it is ours, and in both cases plain text for autoescape, never
+    a format string (``_()`` would mark it safe and ``%`` it)."""
+    return str(i18n.gettext(message))
+
+
 @pass_eval_context
 def ngettext(
     eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
@@ -166,6 +174,7 @@ def build_environment(directory: Path = TEMPLATE_DIR) -> Environment:
     env.globals["languages"] = i18n.language_menu()
     env.globals["current_locale"] = i18n.current_locale
     env.globals["url_for"] = url_for
+    env.globals["stored_message"] = stored_message
     return env
 
 

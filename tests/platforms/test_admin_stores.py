@@ -92,14 +92,15 @@ async def test_a_store_s_own_words_in_its_last_error_are_shown_as_text_not_marku
     app: Starlette,
 ) -> None:
     """A store's error text (Shopify quotes the refused query back) reaches the owner's
-    screen as text: translating a known sentence must not make a store's words markup."""
+    screen as text: translating a known sentence must not make a store's words markup,
+    nor a format string (a "%" in them must not break the page)."""
     shop = await factories.merchant()
     await PlatformConnection.create(
         merchant=shop,
         platform=Platform.SHOPIFY,
         shop_url="https://mine.myshopify.com",
         credentials_encrypted="x",
-        last_error='Shopify refused the query: <img src=x onerror="alert(1)">',
+        last_error='Shopify refused the query: <img src=x onerror="alert(1)"> 100% of "%s"',
     )
     async with client_for(app) as staff:
         await signed_in_owner(staff, shop)
@@ -107,6 +108,7 @@ async def test_a_store_s_own_words_in_its_last_error_are_shown_as_text_not_marku
     assert page.status_code == 200
     assert '<img src=x onerror="alert(1)">' not in page.text
     assert "Shopify refused the query: &lt;img src=x onerror=" in page.text, page.text
+    assert "100% of &#34;%s&#34;" in page.text, page.text
 
 
 async def test_another_shops_store_is_not_found(app: Starlette, http: httpx.AsyncClient) -> None:
