@@ -128,6 +128,8 @@ class PageOrder(NamedTuple):
     id: int
     customer_id: int | None
     ship_country: str | None
+    #: The state of a country of several clocks (a US address) names its zone.
+    ship_region: str | None
 
 
 #: The page's plain rows' columns, in their fields' order.

@@ -361,6 +361,17 @@ async def test_times_follow_the_customers_time_zone(web: httpx.AsyncClient, shop
     assert timedelta  # keeps the import used when tests are trimmed
 
 
+async def test_a_us_parcel_s_times_follow_its_shipping_state_s_clock(
+    web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """A customer with no zone of her own, shipped to California: the page looked up by
+    its number shows Los Angeles time, as her messages and her signed link do."""
+    shop.order.ship_country, shop.order.ship_region = "US", "CA"
+    await shop.order.save()
+    response = await web.get("/track/SBX00000000042")
+    assert response.context["shipments"][0].zone == "Los Angeles"
+
+
 async def test_the_engines_refresh_is_used_by_default_and_never_breaks_the_page(
     tracking_app: Starlette, shop: Shop
 ) -> None:
