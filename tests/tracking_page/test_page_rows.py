@@ -126,7 +126,9 @@ async def test_the_page_rows_carry_the_shop_and_order_as_stored(db: str) -> None
         time_zone="Europe/Kyiv", branding={"accent_color": "#123"}, default_locale="uk"
     )
     customer = await factories.customer(merchant, time_zone="Europe/Athens")
-    order = await factories.order(merchant, customer=customer, ship_country="GR")
+    order = await factories.order(
+        merchant, customer=customer, ship_country="GR", ship_region="Attica"
+    )
     await factories.shipment(merchant, order=order, tracking_number="SBX00000000001")
     await factories.shipment(merchant, tracking_number="SBX00000000002")
     found = await lookup.find_by_numbers(["SBX00000000001", "SBX00000000002"], with_events=True)
@@ -138,7 +140,7 @@ async def test_the_page_rows_carry_the_shop_and_order_as_stored(db: str) -> None
             merchant.id, merchant.slug, merchant.name, {"accent_color": "#123"}, "Europe/Kyiv", "uk"
         )
     )
-    assert bought == lookup.PageOrder(order.id, customer.id, "GR") and none is None
+    assert bought == lookup.PageOrder(order.id, customer.id, "GR", "Attica") and none is None
     [plain] = await lookup.find_by_numbers(["SBX00000000001"])
     assert plain.shipment is not None
     assert lookup.parties(plain.shipment) == (plain.shipment.merchant, plain.shipment.order)
