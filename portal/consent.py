@@ -38,6 +38,12 @@ class Consenting(Protocol):
     whatsapp_opt_in: bool
 
 
+def changes(customer: Consenting | Customer, channel: Channel, granted: bool) -> bool:
+    """Whether ``granted`` is news for ``customer``'s consent on ``channel`` (an unset flag
+    counts as not given)."""
+    return bool(getattr(customer, _FLAG[channel])) != granted
+
+
 async def record(
     customers: Sequence[Consenting] | Sequence[Customer],
     channel: Channel,
@@ -52,7 +58,7 @@ async def record(
     The given model instances are updated in place, so a caller can keep using them.
     """
     flag = _FLAG[channel]
-    changing = [c for c in customers if bool(getattr(c, flag)) != granted]
+    changing = [c for c in customers if changes(c, channel, granted)]
     if not changing:
         return 0
     conn = conn or ConsentChange._choose_db(True)

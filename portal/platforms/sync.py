@@ -503,10 +503,6 @@ async def _customers(target: Target, orders: list[ShopOrder]) -> dict[str, Buyer
     return result
 
 
-#: The flag each consent answer a store gives sets.
-_CONSENT_FLAG = {Channel.EMAIL: "email_opt_in", Channel.SMS: "sms_opt_in"}
-
-
 async def _consent(target: Target, orders: list[ShopOrder], customers: dict[str, Buyer]) -> None:
     """The store's consent answers, the last one in the batch for each customer and
     channel, recorded where they change the customer's flag. (In a backfill nearly every
@@ -524,7 +520,7 @@ async def _consent(target: Target, orders: list[ShopOrder], customers: dict[str,
             last[Channel.SMS, customer.id] = (given.sms_consent, customer)
     wanted: dict[tuple[Channel, bool], list[Buyer]] = {}
     for (channel, _id), (granted, customer) in last.items():
-        if getattr(customer, _CONSENT_FLAG[channel]) != granted:
+        if consent.changes(customer, channel, granted):
             wanted.setdefault((channel, granted), []).append(customer)
     source = target.connection.platform.value
     for (channel, granted), chosen in wanted.items():
