@@ -123,9 +123,13 @@ async def emit_status(
     occurred_at: datetime | None = None,
     kind: str = events.SHIPMENT_STATUS_CHANGED,
     settings: Settings,
+    now: datetime | None = None,
     **extra: Any,
 ) -> None:
-    """Emit a shipment domain event the way the tracking engine does, in a transaction."""
+    """Emit a shipment domain event the way the tracking engine does, in a transaction.
+
+    ``now`` is the listeners' clock (quiet hours are judged by it); the real time when
+    not given."""
     when = occurred_at or datetime.now(UTC)
     async with in_transaction() as conn:
         await events.emit(
@@ -145,6 +149,7 @@ async def emit_status(
             using_db=conn,
             occurred_at=when,
             settings=settings,
+            now=now,
         )
 
 

@@ -321,7 +321,10 @@ async def test_a_russian_pickup_text_reaches_twilio_whole(db: str) -> None:
     route = respx.post(MESSAGES_URL).mock(
         return_value=httpx.Response(201, json=twilio_payload("message_created"))
     )
-    deadline = datetime.now(UTC) + timedelta(days=2)
+    # Midday on any European clock: a text composed and sent at night waits for the
+    # morning (quiet hours), and this test is about its words, not its hour.
+    noon = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    deadline = noon + timedelta(days=2)
     point = {"point_id": "MSK123", "kind": "shop", "name": POINT["ru"], "city": "Москва"}
     p = await parcel(
         merchant={"name": SHOP["ru"]},
@@ -333,9 +336,9 @@ async def test_a_russian_pickup_text_reaches_twilio_whole(db: str) -> None:
             "pickup_deadline": deadline,
         },
     )
-    await emit_status(p.shipment, "available_for_pickup", settings=settings)
+    await emit_status(p.shipment, "available_for_pickup", settings=settings, now=noon)
     async with httpx.AsyncClient() as http:
-        while (await dispatch_once(settings, http_client=http)).claimed:
+        while (await dispatch_once(settings, http_client=http, now=noon)).claimed:
             pass
     texts = [parse_qs(c.request.content.decode()) for c in route.calls]
     [body] = [t["Body"][0] for t in texts if t["To"] == ["+79161234567"]]
