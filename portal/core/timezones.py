@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
+from carriers.timestamps import legal_zone
 from portal.core import zone_names
 from portal.core.region_zones import zone_for_region
 
@@ -94,12 +95,13 @@ def zone_for_country(country: str | None) -> ZoneInfo | None:
 
     Countries listing several zones that agree all year (Germany: Berlin and Busingen)
     count as one; the United States or Russia do not. Ukraine keeps Kyiv time by law
-    everywhere (:data:`~portal.core.zone_names.LEGAL_ZONES`), whatever tz lists for Crimea.
+    everywhere (:data:`carriers.timestamps.LEGAL_ZONES`, the table carriers read naive scan
+    times by), whatever tz lists for Crimea.
     """
     if not country:
         return None
-    if legal := zone_names.LEGAL_ZONES.get(country.upper()):
-        return zone_or_none(legal)
+    if (legal := legal_zone(country)) is not None:
+        return legal
     clocks = _clocks(country)
     if len(clocks) != 1:
         return None
