@@ -6,19 +6,36 @@ The rule, the same for every adapter:
 2. Where the carrier also sends a GMT/UTC field or a separate offset, that wins over the
    local wall time.
 3. A wall time with no offset at all is read in the time zone of the scan's country when
-   that country has one (``FR`` → Europe/Paris) or all its zones agree at that moment
-   (``DE`` → Europe/Berlin), and as UTC otherwise (``US``).
+   that country has one (``FR`` → Europe/Paris), keeps one by law (``UA`` → Europe/Kyiv,
+   :data:`LEGAL_ZONES`) or all its zones agree at that moment (``DE`` → Europe/Berlin), and
+   as UTC otherwise (``US``; ``RU`` unless its zones agree then).
 
 Never the server's own time zone: the same payload gives the same instant on every machine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
+
+#: Country -> the zone its law keeps everywhere, where tz also lists another clock on its
+#: territory. Ukraine's legal time is Kyiv time throughout: Europe/Simferopol is the clock
+#: Crimea is made to keep under occupation since 2014, not Ukrainian time. The one table:
+#: the portal's clocks (:func:`portal.core.timezones.zone_for_country`, a shop's or an
+#: address's zone) read it from here, so a scan and a message agree on Ukraine's time.
+LEGAL_ZONES: Final[Mapping[str, str]] = MappingProxyType({"UA": "Europe/Kyiv"})
+
+
+def legal_zone(country: str | None) -> ZoneInfo | None:
+    """The zone ``country``'s law keeps everywhere (:data:`LEGAL_ZONES`), else None."""
+    name = LEGAL_ZONES.get((country or "").strip().upper())
+    return ZoneInfo(name) if name is not None else None
 
 
 @lru_cache(maxsize=512)
@@ -36,9 +53,12 @@ def country_zones(country: str | None) -> tuple[ZoneInfo, ...]:
 def country_zone(country: str | None, moment: datetime | None = None) -> ZoneInfo | None:
     """The zone a naive wall time in ``country`` is read in.
 
-    Its only zone, or the first when all its zones agree on the offset at ``moment``
-    (DE lists Europe/Berlin and Europe/Busingen), else None (the US has many).
+    The zone its law keeps (UA: Europe/Kyiv, though tz also lists Simferopol), else its
+    only zone, or the first when all its zones agree on the offset at ``moment`` (DE lists
+    Europe/Berlin and Europe/Busingen), else None (the US has many, Russia eleven clocks).
     """
+    if (legal := legal_zone(country)) is not None:
+        return legal
     zones = country_zones(country)
     if len(zones) == 1:
         return zones[0]

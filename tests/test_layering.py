@@ -41,9 +41,17 @@ PAGES_AND_API = (
     "portal.survey_page",
     "portal.web",
 )
-#: The floor may only stand on the schema, the settings, the carriers' vocabulary and itself.
+#: The floor may only stand on the schema, the settings, the carriers' vocabulary and itself;
+#: the vocabulary includes how a country's wall time is read (``carriers.timestamps``: the
+#: legal-zone table, one for scans and messages alike).
 FLOOR = "portal.core"
-FLOOR_MAY_IMPORT = ("portal.core", "portal.models", "portal.settings", "carriers.base")
+FLOOR_MAY_IMPORT = (
+    "portal.core",
+    "portal.models",
+    "portal.settings",
+    "carriers.base",
+    "carriers.timestamps",
+)
 
 
 def _module_name(path: Path) -> str:

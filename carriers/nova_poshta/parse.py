@@ -44,7 +44,7 @@ from carriers.parsing import JsonReader, short_repr, squash
 _read = JsonReader("nova_poshta:", short_repr)
 
 COUNTRY = "UA"
-#: Nova Poshta's wall times are Kyiv's (``country_zone("UA")`` is ambiguous: Simferopol).
+#: Nova Poshta's wall times are Kyiv's (Ukraine's legal time, ``country_zone("UA")`` too).
 KYIV = ZoneInfo("Europe/Kyiv")
 
 #: Error codes of a refused or missing API key ("API auth fail", "API key is not specified").

@@ -9,10 +9,11 @@ the documentation's ``GET /statuses`` example shows: ``barcode``, ``step``, ``da
 ``eventReason_id``, ``mailType`` and ``indexOrder``. Events come in no guaranteed order
 (``step`` does not follow ``date``), so they are sorted by time.
 
-Times are wall times of the event's country: Ukraine's are read in Europe/Kyiv (the zone
-list of Ukraine also holds Simferopol, on Moscow time, so the country alone does not
-settle it), another country's by :func:`carriers.timestamps.to_utc`. Anything that
-is not such an answer raises :class:`~carriers.base.BadResponse` and nothing else.
+Times are wall times of the event's country: Ukraine's, and those of an event without a
+country (Ukrposhta's own clock), are read in Europe/Kyiv, Ukraine's legal time everywhere
+(:data:`carriers.timestamps.LEGAL_ZONES`), another country's by
+:func:`carriers.timestamps.to_utc`. Anything that is not such an answer raises
+:class:`~carriers.base.BadResponse` and nothing else.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ time, never a later revision:
 
 *Inside* means the delivered day lies within the window, both ends included. The day is
 read on the calendar the window was made on, the destination's
-(:func:`portal.core.timezones.delivery_zone`: its country's clock, else the shop's), the
+(:func:`portal.core.timezones.delivery_zone`: its country's clock, a US address's state's,
+else the shop's), the
 same clock the tracking page and the late watch go by; which parcels count is still the
 shop's period. The *error* is the number of days between the delivered day and the
 expected day (our median day, the carrier's date), absolute, averaged.
@@ -48,34 +49,40 @@ def _days(q: Sql, first: str, last: str) -> str:
 
 
 _COUNTRY = "upper(o.ship_country)"
+_REGION = "o.ship_region"
 
 
-async def _destinations(f: Filters) -> list[str | None]:
-    """The destination countries of the parcels measured."""
+async def _destinations(f: Filters) -> list[tuple[str | None, str | None]]:
+    """The destinations (country, and the region where it names the clock) of the parcels
+    measured."""
     q = Sql()
     where = shipment_filter(q, f, "s.delivered_at")
+    region = q.region_that_counts(_COUNTRY, _REGION)
     rows = await q.rows(
-        f"SELECT DISTINCT {_COUNTRY} AS country FROM shipment s "
+        f"SELECT DISTINCT {_COUNTRY} AS country, {region} AS region FROM shipment s "
         f"LEFT JOIN orders o ON o.id = s.order_id WHERE {where} AND s.status = 'delivered'"
     )
-    return [r["country"] for r in rows]
+    return [(r["country"], r["region"]) for r in rows]
 
 
-def _delivered_day(q: Sql, f: Filters, countries: list[str | None]) -> str:
+def _delivered_day(q: Sql, f: Filters, destinations: list[tuple[str | None, str | None]]) -> str:
     return q.delivery_day(
         "s.delivered_at",
         f.start,
         f.end,
         country=_COUNTRY,
-        countries=countries,
+        region=_REGION,
+        destinations=destinations,
         merchant="s.merchant_id",
         shop_zones={f.merchant_id: f.zone},
     )
 
 
-async def _ours(f: Filters, countries: list[str | None]) -> dict[str, Accuracy]:
+async def _ours(
+    f: Filters, destinations: list[tuple[str | None, str | None]]
+) -> dict[str, Accuracy]:
     q = Sql()
-    day = _delivered_day(q, f, countries)
+    day = _delivered_day(q, f, destinations)
     where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
         "SELECT s.carrier_key, COUNT(*) AS parcels, "
@@ -97,9 +104,11 @@ async def _ours(f: Filters, countries: list[str | None]) -> dict[str, Accuracy]:
     }
 
 
-async def _carriers(f: Filters, countries: list[str | None]) -> dict[str, Accuracy]:
+async def _carriers(
+    f: Filters, destinations: list[tuple[str | None, str | None]]
+) -> dict[str, Accuracy]:
     q = Sql()
-    day = _delivered_day(q, f, countries)
+    day = _delivered_day(q, f, destinations)
     where = shipment_filter(q, f, "s.delivered_at")
     rows = await q.rows(
         "SELECT s.carrier_key, COUNT(*) AS parcels, "
@@ -121,8 +130,8 @@ async def _carriers(f: Filters, countries: list[str | None]) -> dict[str, Accura
 
 async def accuracy(f: Filters) -> list[AccuracyRow]:
     """Per carrier with any measured parcel: our accuracy and the carrier's."""
-    countries = await _destinations(f)
-    ours, theirs = await _ours(f, countries), await _carriers(f, countries)
+    destinations = await _destinations(f)
+    ours, theirs = await _ours(f, destinations), await _carriers(f, destinations)
     none = Accuracy(0, 0, None)
     return [
         AccuracyRow(key, ours.get(key, none), theirs.get(key, none))

@@ -20,10 +20,20 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from portal.analytics import clock
-from portal.core import timezones
+from portal.core import region_zones, timezones
 
 #: A country code as it may be written into SQL as a literal.
 _COUNTRY = re.compile(r"[A-Z]{2}")
+#: A state's spelling as it may be written into SQL as a literal.
+_SPELLING = re.compile(r"[A-Z][A-Z. ]*")
+
+
+def _spelt(states: Iterable[str]) -> str:
+    """The states' spellings (:func:`portal.core.region_zones.spellings`) as SQL literals."""
+    words = sorted({word for state in states for word in region_zones.spellings(state)})
+    if not all(_SPELLING.fullmatch(word) for word in words):
+        raise ValueError(f"not a state's spelling: {words!r}")
+    return ", ".join(f"'{word}'" for word in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,24 +97,38 @@ class Sql:
         last: datetime,
         *,
         country: str,
-        countries: Iterable[str | None],
+        region: str,
+        destinations: Iterable[tuple[str | None, str | None]],
         merchant: str,
         shop_zones: Mapping[int, str | None],
     ) -> str:
-        """The calendar day of a datetime column on each row's delivery clock
-        (:func:`portal.core.timezones.delivery_zone`): the zone of the destination
+        """The calendar day of a datetime column on each row's delivery clock, the SQL twin
+        of :func:`portal.core.timezones.delivery_zone`: the zone of the destination
         ``country`` (an SQL expression giving the upper-case code) when it keeps one clock,
-        else that of the row's shop (``merchant``, an expression giving its id).
+        else that of its ``region`` (the address's region column) when it names one (a US
+        state, :func:`portal.core.region_zones.state_of`), else that of the row's shop
+        (``merchant``, an expression giving its id).
 
-        ``countries`` are the destinations the rows can have and ``shop_zones`` their shops'
-        zones, read beforehand; each clock becomes one :meth:`local_day` branch of a
-        ``CASE``, so rows of one clock (a shop delivering at home) get the plain expression.
+        ``destinations`` are the (country, region) pairs the rows can have
+        (:meth:`region_that_counts` gives the region only where it can name a clock) and
+        ``shop_zones`` their shops' zones, read beforehand; each clock becomes one
+        :meth:`local_day` branch of a ``CASE``, so rows of one clock (a shop delivering at
+        home) get the plain expression. A state is matched by its code or name
+        (``upper(trim(region))`` against :func:`portal.core.region_zones.spellings`): only
+        our own table's words are written into the statement, never a stored region.
         """
+        pairs = {((c or "").upper(), r) for c, r in destinations}
         by_country: dict[str, list[str]] = {}
-        for code in sorted({(c or "").upper() for c in countries}):
+        for code in sorted({c for c, _ in pairs}):
             zone = timezones.zone_for_country(code) if _COUNTRY.fullmatch(code) else None
             if zone is not None:
                 by_country.setdefault(zone.key, []).append(code)
+        by_state: dict[tuple[str, str], set[str]] = {}
+        for code, name in sorted(pairs, key=lambda pair: (pair[0], pair[1] or "")):
+            state = region_zones.state_of(code, name)
+            found = region_zones.zone_for_region(code, name)
+            if state is not None and found is not None and _COUNTRY.fullmatch(code):
+                by_state.setdefault((found.key, code), set()).add(state)
         by_shop: dict[str, list[int]] = {}
         for shop, name in sorted(shop_zones.items()):
             by_shop.setdefault(clock.zone_name(name), []).append(int(shop))
@@ -113,6 +137,11 @@ class Sql:
         whens = [
             (f"{country} IN ({', '.join(repr(c) for c in codes)})", name)
             for name, codes in by_country.items()
+            if name != default or shop_whens
+        ]
+        whens += [
+            (f"{country} = '{code}' AND upper(trim({region})) IN ({_spelt(states)})", name)
+            for (name, code), states in sorted(by_state.items())
             if name != default or shop_whens
         ]
         whens += [
@@ -126,6 +155,15 @@ class Sql:
             for condition, name in whens
         )
         return f"(CASE {cases} ELSE {otherwise} END)"
+
+    @staticmethod
+    def region_that_counts(country: str, region: str) -> str:
+        """``region`` (a column) where the destination ``country`` (an expression giving
+        the upper-case code) reads its clock off the region (the United States), else
+        NULL: what to read, with the country, before :meth:`delivery_day`, so the pairs
+        stay as few as the clocks."""
+        codes = ", ".join(f"'{c}'" for c in sorted(region_zones.COUNTRIES))
+        return f"CASE WHEN {country} IN ({codes}) THEN {region} END"
 
     def days_between(self, first: str, last: str) -> str:
         """Fractional days from ``first`` to ``last`` (datetime columns)."""

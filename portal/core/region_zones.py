@@ -80,15 +80,34 @@ US_STATES: dict[str, tuple[str, str]] = {
     "AS": ("American Samoa", "Pacific/Pago_Pago"),
     "MP": ("Northern Mariana Islands", "Pacific/Saipan"),
 }
-_BY_NAME = {name.casefold(): zone for name, zone in US_STATES.values()}
+_BY_NAME = {name.casefold(): code for code, (name, _zone) in US_STATES.items()}
+
+#: The countries whose addresses' regions name a clock here.
+COUNTRIES: frozenset[str] = frozenset({"US"})
+
+
+def state_of(country: str | None, region: str | None) -> str | None:
+    """The USPS code of ``region`` (a state's code or name, in any case, spaces around it
+    ignored) in ``country``; None when the country is not the United States or the state
+    is not known."""
+    if (country or "").upper() not in COUNTRIES or not region:
+        return None
+    wanted = region.strip()
+    if wanted.upper() in US_STATES:
+        return wanted.upper()
+    return _BY_NAME.get(wanted.casefold())
+
+
+def spellings(code: str) -> tuple[str, str]:
+    """The upper-case spellings :func:`state_of` reads as the state ``code``: its code and
+    its name. Analytics match a region with them in SQL (``upper(trim(region))``), so the
+    database reads a state as Python does (SQL's ``trim`` takes spaces only: a tab or a
+    line break around a stored state is read here and not there)."""
+    return code, US_STATES[code][0].upper()
 
 
 def zone_for_region(country: str | None, region: str | None) -> ZoneInfo | None:
     """The zone of ``region`` (a state's code or name) in ``country``; None when the country
     is not the United States or the state is not known."""
-    if (country or "").upper() != "US" or not region:
-        return None
-    wanted = region.strip()
-    found = US_STATES.get(wanted.upper())
-    name = found[1] if found else _BY_NAME.get(wanted.casefold())
-    return ZoneInfo(name) if name else None
+    code = state_of(country, region)
+    return ZoneInfo(US_STATES[code][1]) if code else None

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
+from carriers.timestamps import legal_zone
 from portal.core import zone_names
 from portal.core.region_zones import zone_for_region
 
@@ -94,12 +95,13 @@ def zone_for_country(country: str | None) -> ZoneInfo | None:
 
     Countries listing several zones that agree all year (Germany: Berlin and Busingen)
     count as one; the United States or Russia do not. Ukraine keeps Kyiv time by law
-    everywhere (:data:`~portal.core.zone_names.LEGAL_ZONES`), whatever tz lists for Crimea.
+    everywhere (:data:`carriers.timestamps.LEGAL_ZONES`, the table carriers read naive scan
+    times by), whatever tz lists for Crimea.
     """
     if not country:
         return None
-    if legal := zone_names.LEGAL_ZONES.get(country.upper()):
-        return zone_or_none(legal)
+    if (legal := legal_zone(country)) is not None:
+        return legal
     clocks = _clocks(country)
     if len(clocks) != 1:
         return None
@@ -107,16 +109,26 @@ def zone_for_country(country: str | None) -> ZoneInfo | None:
 
 
 @lru_cache(maxsize=4096)
-def delivery_zone(country: str | None, shop_zone: str | None) -> ZoneInfo:
+def delivery_zone(country: str | None, region: str | None, shop_zone: str | None) -> ZoneInfo:
     """The clock whose calendar a parcel's delivery days are counted on: the destination
     country's when it keeps one clock (the carrier delivers on its working days), else the
-    shop's (a Los Angeles shop sending within the United States), else UTC.
+    shipping address's region's when it names one (a US state,
+    :func:`portal.core.region_zones.zone_for_region`: a New York shop's parcel to
+    California is due by midnight in Los Angeles), else the shop's (a US address without a
+    known state), else UTC.
 
     Predictions, the late watch, the tracking page's "late" and analytics' date accuracy
-    all ask this one function, so they agree on when a day begins and ends. Remembered per
-    pair: it is on the prediction's path (one look-up per parcel and stage).
+    all ask this one function (analytics through
+    :meth:`portal.analytics.sql.Sql.delivery_day`, its SQL twin), so they agree on when a
+    day begins and ends. Remembered per triple: it is on the prediction's path (one
+    look-up per parcel and stage) and the tracking page's.
     """
-    return zone_for_country(country) or zone_or_none(shop_zone) or ZoneInfo("UTC")
+    return (
+        zone_for_country(country)
+        or zone_for_region(country, region)
+        or zone_or_none(shop_zone)
+        or ZoneInfo("UTC")
+    )
 
 
 def zone_choices(country: str | None) -> list[str]:

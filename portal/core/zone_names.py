@@ -1,4 +1,4 @@
-"""Which of a country's zone names stands for one of its clocks, and where law sets one.
+"""Which of a country's zone names stands for one of its clocks.
 
 Several tz zones often keep the same clock all year (Spain's mainland: Europe/Madrid and
 Africa/Ceuta; Portugal's: Europe/Lisbon and Atlantic/Madeira). The clock is named by its
@@ -14,10 +14,9 @@ principal zone, ranked:
 4. the zone CLDR's Windows mapping takes as its golden one, then CLDR's order (when no
    ``zone1970.tab`` is installed).
 
-:data:`LEGAL_ZONES` holds the countries whose law keeps one time everywhere while tzdb also
-lists another clock on their territory: Ukraine's legal time is Kyiv time throughout
-(Europe/Simferopol is the clock Crimea is made to keep under occupation since 2014, not
-Ukrainian time), so a Ukrainian shop's or address's zone is Europe/Kyiv.
+Where law keeps one clock on a country that tzdb gives several (Ukraine: Europe/Kyiv, not
+Crimea's Europe/Simferopol), :data:`carriers.timestamps.LEGAL_ZONES` says so, for carriers'
+scans and the portal's clocks alike.
 """
 
 from __future__ import annotations
@@ -51,8 +50,6 @@ PRINCIPAL = frozenset(
         "Australia/Adelaide",
     }
 )
-#: Country -> the zone its law keeps everywhere (see the module's docstring).
-LEGAL_ZONES = {"UA": "Europe/Kyiv"}
 
 
 def _read_tab() -> str:

@@ -2,10 +2,11 @@
 
 *Late*: the parcel is not delivered and the last day of its window has passed — the
 carrier's window when it gave one, else ours (:func:`portal.core.promise.promise_of`).
-Days are those of the destination's calendar (:func:`portal.core.timezones.delivery_zone`,
-the clock the prediction counted on and the tracking page goes by): the episode starts at
-the local midnight after that last day, not UTC's; delivery, a final status, or a new date
-that has not passed yet ends it. A new date that passes too starts a new episode.
+Days are those of the destination's calendar (:func:`portal.core.timezones.delivery_zone`:
+its country's clock, a US address's state's, else the shop's; the clock the prediction
+counted on and the tracking page goes by): the episode starts at the local midnight after
+that last day, not UTC's; delivery, a final status, or a new date that has not passed yet
+ends it. A new date that passes too starts a new episode.
 
 *Stuck*: no scan for longer than the carrier's usual gap after a scan of that status
 (:class:`portal.models.ScanGap`, learned nightly), and never less than :data:`FLOOR`.
@@ -88,20 +89,27 @@ async def calendars(
     conn: BaseDBAsyncClient | None, shipments: Sequence[Shipment]
 ) -> dict[int, ZoneInfo]:
     """Each shipment's :func:`~portal.core.timezones.delivery_zone`, from its order's
-    country and its shop's zone (two small reads for the whole batch)."""
+    country and region (a US state) and its shop's zone (two small reads for the whole
+    batch)."""
     order_ids = sorted({s.order_id for s in shipments if s.order_id is not None})
     shop_ids = sorted({s.merchant_id for s in shipments})
-    countries = (
-        dict(await Order.filter(id__in=order_ids).using_db(conn).values_list("id", "ship_country"))
+    addresses: dict[int, tuple[str | None, str | None]] = (
+        {
+            order_id: (country, region)
+            for order_id, country, region in await Order.filter(id__in=order_ids)
+            .using_db(conn)
+            .values_list("id", "ship_country", "ship_region")
+        }
         if order_ids
         else {}
     )
     shop_zones = dict(
         await Merchant.filter(id__in=shop_ids).using_db(conn).values_list("id", "time_zone")
     )
+    nowhere: tuple[str | None, str | None] = (None, None)
     return {
         s.id: delivery_zone(
-            countries.get(s.order_id) if s.order_id is not None else None,
+            *(addresses.get(s.order_id, nowhere) if s.order_id is not None else nowhere),
             shop_zones.get(s.merchant_id),
         )
         for s in shipments

@@ -141,7 +141,8 @@ async def _read(conn: BaseDBAsyncClient, ids: list[int]) -> dict[int, dict[str, 
     sql = (
         "SELECT s.id, s.merchant_id, s.carrier_key, s.service, s.origin_country, s.shipped_at, "
         "s.estimated_delivery, o.ship_country AS order__ship_country, "
-        "o.ship_postal_code AS order__ship_postal_code, m.time_zone AS merchant__time_zone "
+        "o.ship_postal_code AS order__ship_postal_code, o.ship_region AS order__ship_region, "
+        "m.time_zone AS merchant__time_zone "
         "FROM shipment s LEFT JOIN orders o ON o.id = s.order_id "
         "JOIN merchant m ON m.id = s.merchant_id "
         f"WHERE {store._in_list(conn, 's.id', len(ids))} AND s.direction = 'outbound'"
@@ -232,8 +233,9 @@ async def predict_batch(batch: Sequence[DomainEvent], ctx: events.ListenerContex
             continue
         key = key_of(row)
         # Counted from the stage's day on the destination's calendar, not UTC's: a parcel
-        # handed over at 00:30 in Athens left on the Athenian day, 22:30 the day before UTC.
-        zone = delivery_zone(key[3], row["merchant__time_zone"])
+        # handed over at 00:30 in Athens left on the Athenian day, 22:30 the day before UTC
+        # (a US address: its state's clock, not the shop's).
+        zone = delivery_zone(key[3], row["order__ship_region"], row["merchant__time_zone"])
         began = _local_day(row["shipped_at"], zone) if stage == "shipped" else None
         began = began or _local_day(event.payload.get("occurred_at"), zone)
         began = began or ctx.now.astimezone(zone).date()

@@ -27,10 +27,12 @@ from typing import cast
 
 import httpx
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal.analytics.sql import Sql
+from portal.core import region_zones
 from portal.models import Direction, Merchant, Order, ScanGap, Shipment, TransitStat
 from portal.settings import Settings
 from portal.tracking.calendar import ensure_calendar
@@ -78,9 +80,10 @@ def _stage_start(q: Sql, stage: str) -> tuple[str, str]:
 @dataclass(frozen=True, slots=True)
 class Clocks:
     """What deciding each settled parcel's delivery clock needs
-    (:meth:`portal.analytics.sql.Sql.delivery_day`): the destinations and the shops' zones."""
+    (:meth:`portal.analytics.sql.Sql.delivery_day`): the destinations (country, and the
+    region where it names the clock) and the shops' zones."""
 
-    countries: tuple[str, ...]
+    destinations: tuple[tuple[str, str | None], ...]
     shop_zones: dict[int, str | None]
 
     def day(self, q: Sql, column: str, first: datetime, last: datetime) -> str:
@@ -90,7 +93,8 @@ class Clocks:
             first,
             last,
             country="upper(o.ship_country)",
-            countries=self.countries,
+            region="o.ship_region",
+            destinations=self.destinations,
             merchant="s.merchant_id",
             shop_zones=self.shop_zones,
         )
@@ -98,7 +102,11 @@ class Clocks:
 
 async def clocks(conn: BaseDBAsyncClient | None = None) -> Clocks:
     shops = await Merchant.all().using_db(conn).values_list("id", "time_zone")
-    return Clocks(tuple(await settled_countries(conn)), {int(i): str(z) for i, z in shops})
+    countries = await settled_countries(conn)
+    regions = await settled_regions(conn)
+    return Clocks(
+        tuple([(c, None) for c in countries] + regions), {int(i): str(z) for i, z in shops}
+    )
 
 
 #: How long before the first delivery learned from a stage may have begun: the clocks'
@@ -108,7 +116,8 @@ _LONGEST_TRANSIT = timedelta(days=60)
 
 def histogram_sql(q: Sql, stage: str, since: datetime, until: datetime, found: Clocks) -> str:
     """One stage's histogram of settled parcels delivered in ``[since, until)``, each
-    day taken on the parcel's delivery clock (its destination's, else its shop's)."""
+    day taken on the parcel's delivery clock (its destination country's, else its US state's,
+    else its shop's)."""
     join, began = _stage_start(q, stage)
     began_day = found.day(q, began, since - _LONGEST_TRANSIT, until)
     delivered_day = found.day(q, "s.delivered_at", since, until)
@@ -195,6 +204,19 @@ async def settled_countries(conn: BaseDBAsyncClient | None = None) -> list[str]:
         .values_list("ship_country", flat=True)
     )
     return sorted({str(c or "").upper() for c in found})
+
+
+async def settled_regions(conn: BaseDBAsyncClient | None = None) -> list[tuple[str, str | None]]:
+    """(country, region) of outbound parcels to the countries whose regions name a clock
+    (:data:`portal.core.region_zones.COUNTRIES`: the United States' states)."""
+    wanted = Q(*(Q(ship_country__iexact=c) for c in sorted(region_zones.COUNTRIES)), join_type="OR")
+    found = (
+        await Order.filter(wanted, shipments__direction=Direction.OUTBOUND)
+        .using_db(conn)
+        .distinct()
+        .values_list("ship_country", "ship_region")
+    )
+    return sorted({(str(c or "").upper(), r) for c, r in found}, key=lambda p: (p[0], p[1] or ""))
 
 
 async def learn(now: datetime, since: datetime | None = None) -> tuple[list[StatRow], int]:

@@ -165,7 +165,11 @@ async def shipment_views(
     lookup read with them (``lookup.customer_read``), never read again here."""
     config = config_for(request.app)
     zone = zone_for(merchant, order, customer, request.app.state.settings.default_time_zone)
-    calendar = delivery_zone(order.ship_country if order is not None else None, merchant.time_zone)
+    calendar = delivery_zone(
+        order.ship_country if order is not None else None,
+        order.ship_region if order is not None else None,
+        merchant.time_zone,
+    )
     read = {s.id: rows for s in shipments if (rows := events.attached(s)) is not None}
     missing = [s.id for s in shipments if s.id not in read]
     if missing:

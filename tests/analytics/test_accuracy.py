@@ -113,3 +113,37 @@ async def test_the_delivered_day_is_read_on_the_destinations_calendar(db: str) -
     assert by_carrier["dhl"].carrier == Accuracy(1, 1, 0.0)
     assert by_carrier["ups"].ours == Accuracy(1, 0, 1.0)
     assert by_carrier["ups"].carrier == Accuracy(1, 0, 1.0)
+
+
+async def test_a_us_parcels_delivered_day_is_read_on_its_states_clock(db: str) -> None:
+    """A New York shop's parcel to Los Angeles due on the 20th and delivered at 22:30 there
+    (01:30 on the 21st in New York) came on time; its parcel to New York delivered at the
+    same instant came a day late."""
+    shop = await factories.merchant(time_zone="America/New_York")
+    d = date(2026, 11, 20)
+    at = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
+    for region, carrier in (("CA", "ups"), ("New York", "dhl")):
+        order = await factories.order(shop, ship_country="US", ship_region=region)
+        parcel = await factories.shipment(
+            shop,
+            order=order,
+            carrier_key=carrier,
+            status=Status.DELIVERED,
+            delivered_at=at,
+            first_estimated_delivery=d,
+        )
+        await ShipmentPrediction.create(
+            shipment=parcel,
+            merchant_id=shop.id,
+            stage="shipped",
+            made_at=START,
+            window_start=d,
+            window_end=d,
+            expected=d,
+        )
+    rows = await accuracy(Filters(shop.id, START, END, zone="America/New_York"))
+    by_carrier = {row.carrier_key: row for row in rows}
+    assert by_carrier["ups"].ours == Accuracy(1, 1, 0.0)
+    assert by_carrier["ups"].carrier == Accuracy(1, 1, 0.0)
+    assert by_carrier["dhl"].ours == Accuracy(1, 0, 1.0)
+    assert by_carrier["dhl"].carrier == Accuracy(1, 0, 1.0)

@@ -286,6 +286,37 @@ def test_naive_german_times_are_read_in_berlin():
     assert result.events[-1].occurred_at == utc(2026, 11, 21, 10, 32)
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "instant"),
+    [
+        # EET, UTC+2 (Crimea's tz zone, Europe/Simferopol, is on Moscow's UTC+3)
+        ("2026-11-21T09:30:00", utc(2026, 11, 21, 7, 30)),
+        # EEST, UTC+3
+        ("2026-07-21T09:30:00", utc(2026, 7, 21, 6, 30)),
+    ],
+)
+async def test_a_naive_ukrainian_scan_is_read_on_kyiv_time(adapter, respx_mock, timestamp, instant):
+    """Shipment Tracking - Unified (https://developer.dhl.com/api-reference/shipment-tracking)
+    gives an event's ``timestamp`` without an offset for some services; a scan whose
+    ``location.address.countryCode`` is "UA" is a wall time in Kyiv, Ukraine's legal time
+    everywhere, and so is a Ukrainian destination's naive delivery window."""
+    doc = fixture("timezones.json")
+    shipment = doc["shipments"][0]
+    kyiv = {"countryCode": "UA", "addressLocality": "KYIV - UKRAINE"}
+    shipment["destination"]["address"] = dict(kyiv)
+    scan = shipment["events"][0]
+    scan.update(timestamp=timestamp, description="Arrived at DHL Delivery Facility KYIV - UKRAINE")
+    scan["location"]["address"] = dict(kyiv)
+    respx_mock.get(TRACK_URL).respond(200, json=doc)
+
+    (result,) = await adapter.track([NUMBER])
+
+    assert [e.occurred_at for e in result.events if e.country == "UA"] == [instant]
+    assert result.estimated_delivery == DeliveryWindow(  # 09:00-12:00 on 22 November, EET
+        start=utc(2026, 11, 22, 7, 0), end=utc(2026, 11, 22, 10, 0)
+    )
+
+
 def test_it_picks_the_shipment_for_the_number_asked():
     results = parse.parse_shipments({"shipments": [{"id": "OTHER"}, {"id": "12345 67891"}]})
 

@@ -104,6 +104,7 @@ def test_small_helpers():
         ("2026-11-19T12:15:00z", None),
         ("  2026-11-19T12:15:00+00:00 ", None),
         ("2026-11-19T14:15:00", "RO"),  # no offset: the country's zone (EET in November)
+        ("2026-11-19T14:15:00", "UA"),  # Kyiv's by law, though tz also lists Simferopol
     ],
 )
 def test_iso_timestamps_in_every_accepted_spelling_are_the_same_utc_moment(text, country):

@@ -243,6 +243,25 @@ def test_time_zones_are_converted_to_utc():
     ]
 
 
+async def test_a_ukrainian_scan_without_gmt_fields_is_read_on_kyiv_time(
+    adapter, respx_mock, token_route
+):
+    """An activity's ``date`` and ``time`` are the scan's local wall time; the GMT fields
+    are optional (Tracking API, https://developer.ups.com/tag/Tracking). Without them, a
+    scan in Ukraine (``countryCode`` "UA") is Kyiv time, Ukraine's legal time everywhere,
+    though tz also lists Crimea's Europe/Simferopol (Moscow time, UTC+3 in November)."""
+    payload = fixture("timezones.json")
+    origin = activities(payload)[3]
+    origin["location"]["address"] = {"city": "Kyiv", "countryCode": "UA"}
+    origin.update(date="20261118", time="183000")
+
+    result = await track_payload(adapter, respx_mock, payload)
+
+    assert [e.occurred_at for e in result.events if e.country == "UA"] == [
+        utc(2026, 11, 18, 16, 30)  # EET, UTC+2
+    ]
+
+
 def test_gmt_fields_win_over_the_local_time():
     payload = fixture("timezones.json")
     newest = activities(payload)[0]

@@ -1,6 +1,6 @@
 """Predicted days are the destination's days: business days and public holidays counted on
-the calendar where the parcel is delivered (its country's clock, else the shop's), and the
-late watch goes by the same calendar's midnight.
+the calendar where the parcel is delivered (its country's clock, else a US address's
+state's, else the shop's), and the late watch goes by the same calendar's midnight.
 
 The learned figures (one, two and four business days for the 10th, 50th and 90th
 percentile, see :data:`KNOWN`) come from settled Polish parcels; a parcel to a country
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from carriers.base import Status, TrackingEvent, TrackingResult
 from portal.event_catalogue import SHIPMENT_LATE
@@ -26,8 +27,9 @@ from portal.models import (
 )
 from portal.tracking import prediction
 from portal.tracking.alerts import watch
+from portal.tracking.calendar import ensure_calendar
 from portal.tracking.ingest import ingest
-from portal.tracking.transit_sql import recompute
+from portal.tracking.transit_sql import histogram, recompute
 from tests import factories
 from tests.tracking.history import spread
 
@@ -36,6 +38,7 @@ KNOWN = {1: 10, 2: 70, 4: 20}
 ATHENS = "Europe/Athens"
 WARSAW = "Europe/Warsaw"
 LOS_ANGELES = "America/Los_Angeles"
+NEW_YORK = "America/New_York"
 
 
 @pytest.fixture(autouse=True)
@@ -53,10 +56,12 @@ async def _learned(time_zone: str) -> Merchant:
     return shop
 
 
-async def _handed_over(shop: Merchant, country: str, at: datetime) -> tuple[date, date, date]:
-    """A parcel to ``country`` whose carrier's first scan says it was picked up at ``at``:
-    (window start, expected day, window end) as predicted."""
-    order = await factories.order(shop, ship_country=country)
+async def _handed_over(
+    shop: Merchant, country: str, at: datetime, region: str = ""
+) -> tuple[date, date, date]:
+    """A parcel to ``country`` (``region``: its state) whose carrier's first scan says it
+    was picked up at ``at``: (window start, expected day, window end) as predicted."""
+    order = await factories.order(shop, ship_country=country, ship_region=region)
     parcel = await factories.shipment(shop, order=order, carrier_key="dhl")
     scan = TrackingEvent(occurred_at=at, status=Status.IN_TRANSIT, carrier_code="transit")
     await ingest(
@@ -127,8 +132,57 @@ async def test_a_los_angeles_shops_parcel_counts_from_the_local_day(db: str) -> 
     )
 
 
-async def _in_transit(shop: Merchant, country: str, last_day: date) -> Shipment:
-    order = await factories.order(shop, ship_country=country)
+async def test_a_new_york_shops_parcel_to_california_counts_from_the_californian_day(
+    db: str,
+) -> None:
+    """A US address names its clock by its state: the shop's is only the fallback."""
+    shop = await _learned(NEW_YORK)
+    # Monday 16 November 2026, 22:30 in Los Angeles is already Tuesday 01:30 in New York.
+    at = datetime(2026, 11, 17, 6, 30, tzinfo=UTC)
+    assert await _handed_over(shop, "US", at, region="CA") == (
+        date(2026, 11, 17),  # one business day after Monday
+        date(2026, 11, 18),
+        date(2026, 11, 20),
+    )
+    # The same instant to a New York address: counted from Tuesday.
+    assert await _handed_over(shop, "US", at, region="New York") == (
+        date(2026, 11, 18),
+        date(2026, 11, 19),
+        date(2026, 11, 23),
+    )
+
+
+async def test_the_learned_figures_count_a_californian_parcel_on_californian_days(
+    db: str,
+) -> None:
+    """The nightly histogram counts on the clock the live prediction uses, whatever clocks
+    the other shops keep."""
+    shop = await factories.merchant(time_zone=NEW_YORK)
+    await factories.merchant(time_zone=ATHENS)
+    # Handed over on Monday 16 November 2026 at 22:30 in Los Angeles (Tuesday 01:30 in New
+    # York), delivered on Tuesday at 12:00 in Los Angeles (15:00 in New York).
+    for region, postcode in (("California", "90012"), ("NY", "10001")):
+        order = await factories.order(
+            shop, ship_country="US", ship_region=region, ship_postal_code=postcode
+        )
+        await factories.shipment(
+            shop,
+            order=order,
+            carrier_key="dhl",
+            status=Status.DELIVERED,
+            shipped_at=datetime(2026, 11, 17, 6, 30, tzinfo=UTC),
+            delivered_at=datetime(2026, 11, 17, 20, tzinfo=UTC),
+        )
+    async with in_transaction() as conn:
+        await ensure_calendar(conn, ["US"], date(2026, 12, 1))
+    rows = await histogram(
+        "shipped", datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    assert {row.key[4]: row.days for row in rows} == {"90": 1, "10": 0}
+
+
+async def _in_transit(shop: Merchant, country: str, last_day: date, region: str = "") -> Shipment:
+    order = await factories.order(shop, ship_country=country, ship_region=region)
     return await factories.shipment(
         shop,
         order=order,
@@ -169,6 +223,28 @@ async def test_the_late_watch_waits_for_midnight_in_los_angeles(db: str) -> None
     await watch(settings, datetime(2026, 12, 3, 8, 30, tzinfo=UTC))  # 00:30 in Los Angeles
     [episode] = await _late_episodes(parcel)
     assert episode.started_at == datetime(2026, 12, 3, 8, tzinfo=UTC)
+
+
+async def test_a_new_york_shops_parcel_to_california_is_late_at_midnight_in_los_angeles(
+    db: str,
+) -> None:
+    shop = await factories.merchant(time_zone=NEW_YORK)
+    parcel = await _in_transit(shop, "US", date(2026, 12, 2), region="CA")
+    settings = factories.app_settings()
+    # 00:30 on 3 December in New York is 21:30 on the last day in Los Angeles: still due.
+    await watch(settings, datetime(2026, 12, 3, 5, 30, tzinfo=UTC))
+    assert await _late_episodes(parcel) == []
+    await watch(settings, datetime(2026, 12, 3, 8, 30, tzinfo=UTC))  # 00:30 in Los Angeles
+    [episode] = await _late_episodes(parcel)
+    assert episode.started_at == datetime(2026, 12, 3, 8, tzinfo=UTC)  # Californian midnight
+
+
+async def test_a_us_address_without_a_known_state_goes_by_the_shops_clock(db: str) -> None:
+    shop = await factories.merchant(time_zone=NEW_YORK)
+    parcel = await _in_transit(shop, "US", date(2026, 12, 2), region="Springfield")
+    await watch(factories.app_settings(), datetime(2026, 12, 3, 5, 30, tzinfo=UTC))
+    [episode] = await _late_episodes(parcel)
+    assert episode.started_at == datetime(2026, 12, 3, 5, tzinfo=UTC)  # New York's midnight
 
 
 async def test_a_parcel_to_greece_goes_by_athens_even_for_a_shop_in_warsaw(db: str) -> None:

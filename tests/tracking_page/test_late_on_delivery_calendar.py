@@ -1,6 +1,6 @@
 """The tracking page says "late" when the late watch does: at midnight on the calendar the
-expected day was counted on (the destination's clock, else the shop's), whatever clock the
-customer reads the page's times on."""
+expected day was counted on (the destination's clock, else a US address's state's, else
+the shop's), whatever clock the customer reads the page's times on."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def page_config(fake_refresh: FakeRefresh, cache_clock: CacheClock, clock: Clock
 async def test_a_parcel_across_the_united_states_is_late_at_the_shops_midnight(
     web: httpx.AsyncClient, shop: Shop, clock: Clock, cache_clock: CacheClock
 ) -> None:
-    """The United States keep several clocks: the shop's (Los Angeles) counts, though the
-    customer reads the page in New York."""
+    """The United States keep several clocks: with no state on the address, the shop's (Los
+    Angeles) counts, though the customer reads the page in New York."""
     await Merchant.filter(id=shop.merchant.id).update(time_zone="America/Los_Angeles")
     await Order.filter(id=shop.order.id).update(ship_country="US", ship_city="New York")
     await Customer.filter(id=shop.order.customer_id).update(time_zone="America/New_York")
@@ -71,3 +71,36 @@ async def test_a_parcel_across_the_united_states_is_late_at_the_shops_midnight(
     )
     [episode] = await ShipmentAlert.filter(shipment_id=shop.shipment.id, kind="late")
     assert episode.started_at == AFTER_MIDNIGHT.replace(minute=0)
+
+
+async def test_a_new_york_shops_parcel_to_california_is_late_at_midnight_in_los_angeles(
+    web: httpx.AsyncClient, shop: Shop, clock: Clock, cache_clock: CacheClock
+) -> None:
+    """The address's state names the clock, not the shop's (New York) nor the customer's
+    own (she sent a gift from New York): at 01:30 in New York the parcel due on Thursday
+    is still due in Los Angeles, where it is 22:30."""
+    await Merchant.filter(id=shop.merchant.id).update(time_zone="America/New_York")
+    await Order.filter(id=shop.order.id).update(
+        ship_country="US", ship_region="CA", ship_city="Los Angeles"
+    )
+    await Customer.filter(id=shop.order.customer_id).update(time_zone="America/New_York")
+    await Shipment.filter(id=shop.shipment.id).update(
+        predicted_start=date(2026, 11, 18), predicted_end=date(2026, 11, 19)
+    )
+    settings = factories.app_settings()
+
+    await watch(settings, EVENING)
+    response = await web.get("/track/SBX00000000042")
+    [view] = response.context["shipments"]
+    assert not view.late
+    assert view.eta_text == "between Wednesday, November 18, 2026 and Thursday, November 19, 2026"
+    assert not await ShipmentAlert.filter(shipment_id=shop.shipment.id).exists()
+
+    clock.now = AFTER_MIDNIGHT
+    await watch(settings, AFTER_MIDNIGHT)
+    cache_clock.advance(60)  # past the page caches
+    response = await web.get("/track/SBX00000000042")
+    [view] = response.context["shipments"]
+    assert view.late
+    [episode] = await ShipmentAlert.filter(shipment_id=shop.shipment.id, kind="late")
+    assert episode.started_at == AFTER_MIDNIGHT.replace(minute=0)  # midnight in Los Angeles
