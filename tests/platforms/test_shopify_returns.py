@@ -234,6 +234,7 @@ async def test_shopifys_user_errors_are_shown_to_the_merchant_and_not_sent_again
         await signed_in_owner(staff, merchant)
         screen = await staff.get("/admin/stores")
     assert "Quantity is not available for return." in screen.text, screen.text
+    assert "Write refunds and exchanges of resolved returns back to the store" in screen.text
 
 
 async def test_a_refund_is_paid_back_through_the_orders_payment(
