@@ -23,6 +23,7 @@ import httpx
 import orjson
 
 from portal import i18n
+from portal.platforms import shopify_returns
 from portal.platforms.base import (
     Page,
     PlatformError,
@@ -47,7 +48,6 @@ from portal.platforms.shopify_queries import (
     PRODUCT_VARIANTS_QUERY,
     PRODUCTS_PAGE,
     PRODUCTS_QUERY,
-    REFUND_CREATE,
     SHOP_QUERY,
     TRACKING_PAGE,
     WEBHOOK_CREATE,
@@ -380,7 +380,9 @@ def _body(response: httpx.Response) -> dict[str, Any]:
     if isinstance(errors, list) and any(
         (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors
     ):
-        raise RetryLater("Shopify throttled the query", max(throttle_wait(body), 1.0))
+        raise RetryLater(
+            "Shopify throttled the query", max(throttle_wait(body), 1.0), throttled=True
+        )
     costly = [
         e
         for e in (errors if isinstance(errors, list) else [])
@@ -410,8 +412,11 @@ class ShopifyClient:
         #: Outer page sizes, halved for good when Shopify says a page costs too much.
         self.page_sizes = {"orders": ORDERS_PAGE, "products": PRODUCTS_PAGE}
 
-    async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The ``data`` of one query; waits first when the last answer left the bucket short."""
+    async def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, *, retry_faults: bool = True
+    ) -> dict[str, Any]:
+        """The ``data`` of one query; waits first when the last answer left the bucket short.
+        ``retry_faults=False`` for a mutation that makes something (Transport.request)."""
         if self._pause > 0:
             await self.transport.pause(self._pause)
             self._pause = 0.0
@@ -420,6 +425,7 @@ class ShopifyClient:
             "POST",
             self.url,
             check=lambda response: decoded.append(_body(response)),
+            retry_faults=retry_faults,
             json={"query": query, "variables": variables or {}},
             headers={"X-Shopify-Access-Token": self.credentials.get("access_token", "")},
         )
@@ -562,31 +568,6 @@ class ShopifyClient:
             raise PlatformError(f"Shopify refused the fulfilment event: {errors[0].get('message')}")
 
     async def write_return(self, payload: dict[str, Any]) -> None:
-        """A refund of the returned line items, restocked (refundCreate)."""
-        lines = [
-            {
-                "lineItemId": f"gid://shopify/LineItem/{item['line_item_id']}",
-                "quantity": item["quantity"],
-                "restockType": "NO_RESTOCK" if not payload.get("location_id") else "RETURN",
-                **(
-                    {"locationId": f"gid://shopify/Location/{payload['location_id']}"}
-                    if payload.get("location_id")
-                    else {}
-                ),
-            }
-            for item in payload["items"]
-        ]
-        data = await self.graphql(
-            REFUND_CREATE,
-            {
-                "input": {
-                    "orderId": f"gid://shopify/Order/{payload['order_id']}",
-                    "note": payload.get("note") or "Return resolved in Doorstep",
-                    "notify": False,
-                    "refundLineItems": lines,
-                }
-            },
-        )
-        errors = (data.get("refundCreate") or {}).get("userErrors")
-        if errors:
-            raise PlatformError(f"Shopify refused the refund: {errors[0].get('message')}")
+        """The return's refund (refundCreate, paid back through the order's payment) and
+        its exchange (returnCreate), each once (portal/platforms/shopify_returns.py)."""
+        await shopify_returns.write_return(self, payload)

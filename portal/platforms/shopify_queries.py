@@ -119,3 +119,49 @@ mutation refundCreate($input: RefundInput!) {
   }
 }
 """
+#: What a return's write-back reads of its order, once per return and never in the
+#: backfill (whose order page stays at 942 points): the payments a refund must name as its
+#: parent (``Order.transactions``), the refunds and returns already made (so a retry after
+#: a fault adopts Doorstep's own instead of making another), and the fulfilment line items
+#: a ``returnCreate`` takes (``Fulfillment.fulfillmentLineItems``). 20 transactions, 20
+#: refunds, 10 returns, 10 fulfilments of 25 lines: 679 points.
+RETURN_TRANSACTIONS = 20
+RETURN_REFUNDS = 20
+RETURN_RETURNS = 10
+RETURN_FULFILMENTS = 10
+RETURN_FULFILMENT_LINES = 25
+RETURN_CONTEXT_QUERY = f"""
+query ReturnContext($id: ID!) {{
+  order(id: $id) {{
+    transactions(first: {RETURN_TRANSACTIONS}) {{
+      id kind status gateway
+      amountSet {{ shopMoney {{ amount }} }}
+      parentTransaction {{ id }}
+    }}
+    refunds(first: {RETURN_REFUNDS}) {{ id note }}
+    returns(first: {RETURN_RETURNS}) {{
+      nodes {{ id returnLineItems(first: 1) {{ nodes {{ returnReasonNote }} }} }}
+    }}
+    fulfillments(first: {RETURN_FULFILMENTS}) {{
+      fulfillmentLineItems(first: {RETURN_FULFILMENT_LINES}) {{
+        nodes {{ id quantity lineItem {{ id }} }}
+      }}
+    }}
+  }}
+}}
+"""
+#: The store's variants with a SKU (``productVariants(query: "sku:…")``): an exchange's
+#: new variant by the SKU Doorstep keeps. 12 points.
+VARIANTS_BY_SKU_QUERY = """
+query VariantsBySku($query: String!) {
+  productVariants(first: 10, query: $query) { nodes { id sku } }
+}
+"""
+RETURN_CREATE = """
+mutation returnCreate($returnInput: ReturnInput!) {
+  returnCreate(returnInput: $returnInput) {
+    return { id status }
+    userErrors { code field message }
+  }
+}
+"""

@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from portal.pacing import Pacer
 from portal.platforms.base import PlatformError, Revoked, Unavailable
@@ -113,7 +113,13 @@ class Transport:
         await self.sleep(seconds)
 
     async def request(
-        self, method: str, url: str, *, check: Check | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        check: Check | None = None,
+        retry_faults: bool = True,
+        **kwargs: Any,
     ) -> httpx.Response:
         """The store's 2xx answer, after as many waits as it asked for.
 
@@ -121,15 +127,25 @@ class Transport:
         answered at once, and tenacity's state (built per call, with reference cycles the
         collector has to find) cost ≈ 60 µs a call, a backfill's page of 20 orders. A first
         attempt that asks for a retry is handed to the retrier as its first outcome, so
-        waits, attempts and the final :class:`Unavailable` are exactly as before."""
+        waits, attempts and the final :class:`Unavailable` are exactly as before.
+
+        ``retry_faults=False`` is for a call that makes something (a refund, a return): a
+        5xx or a network error may come after the store made it, so it is not sent again
+        here but fails at once with :class:`Unavailable`, for a caller that first looks
+        whether it was made; a throttle (the store said it ran nothing) is still waited
+        out and retried."""
         try:
             return await self._once(method, url, check, kwargs)
         except RetryLater as exc:
+            if not (retry_faults or exc.throttled):
+                raise Unavailable(f"{exc.reason} (not sent again)") from None
             first: RetryLater | None = exc
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(RetryLater),
+            retry=retry_if_exception(
+                lambda e: isinstance(e, RetryLater) and (retry_faults or e.throttled)
+            ),
             sleep=self.pause,
             reraise=True,
         )
@@ -141,6 +157,8 @@ class Transport:
                         raise failed
                     return await self._once(method, url, check, kwargs)
         except RetryLater as exc:
+            if not (retry_faults or exc.throttled):
+                raise Unavailable(f"{exc.reason} (not sent again)") from None
             raise Unavailable(f"{exc.reason} (gave up after {self.attempts} attempts)") from None
         raise Unavailable("no attempt was made")  # pragma: no cover - attempts >= 1
 

@@ -36,6 +36,7 @@ from portal.notifications import phrases
 from portal.notifications.context import carrier_name
 from portal.platforms.base import PlatformError, Revoked
 from portal.platforms.connections import PlatformClient, client_for, pause
+from portal.platforms.shopify_returns import Refused, return_reason
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,8 @@ async def queue_tracking(batch: Sequence[DomainEvent], ctx: events.ListenerConte
 
 @events.listen(RETURN_RESOLVED)
 async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
-    """A resolved return's refunded items, for stores whose merchant turned it on."""
+    """A resolved return's refunded items (and, for Shopify, its exchanged ones), for
+    stores whose merchant turned it on."""
     conn = ctx.conn
     request = await ReturnRequest.get_or_none(id=event.subject_id, using_db=conn)
     if request is None:
@@ -197,18 +199,41 @@ async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
     merchant = await Merchant.get(id=request.merchant_id, using_db=conn)
     locale = merchant.default_locale or "en"
     line_items = order.data.get("line_items") or {}
+    returned = [
+        item
+        for item in await ReturnItem.filter(
+            return_request_id=request.id, resolution__in=["refund", "exchange"]
+        )
+        .using_db(conn)
+        .prefetch_related("order_item", "exchange_variant", "reason")
+        if item.order_item.sku in line_items
+    ]
     items = [
         {
             "line_item_id": line_items[item.order_item.sku],
             "quantity": item.quantity,
             "amount": str(item.amount),
         }
-        for item in await ReturnItem.filter(return_request_id=request.id, resolution="refund")
-        .using_db(conn)
-        .prefetch_related("order_item")
-        if item.order_item.sku in line_items
+        for item in returned
+        if item.resolution == "refund"
     ]
-    if not items:
+    # Shopify alone takes an exchange (returnCreate): the new variant by its SKU, the
+    # reason as Shopify's ReturnReason (portal/platforms/shopify_returns.py).
+    exchanges = (
+        [
+            {
+                "line_item_id": line_items[item.order_item.sku],
+                "quantity": item.quantity,
+                "reason": return_reason(item.reason.code if item.reason else None),
+                "variant_sku": item.exchange_variant.sku,
+            }
+            for item in returned
+            if item.resolution == "exchange" and item.exchange_variant is not None
+        ]
+        if connections[order.connection_id].platform == Platform.SHOPIFY
+        else []
+    )
+    if not items and not exchanges:
         return
     await PlatformPush.bulk_create(
         [
@@ -222,6 +247,7 @@ async def queue_return(event: DomainEvent, ctx: events.ListenerContext) -> None:
                     "return_number": request.number,
                     "amount": str(request.refund_total),
                     "items": items,
+                    **({"exchanges": exchanges} if exchanges else {}),
                     "note": refund_note(request.number, locale),
                 },
             )
@@ -268,30 +294,47 @@ async def send(
     held = {} if stores is None else stores
     store = held.get(connection.id) or client_for(connection, settings, client)
     held[connection.id] = store
+    # A write of several steps (Shopify: a refund, then an exchange) notes in the payload
+    # what the store made, kept whatever happens next, so a retry skips what is done.
+    payload = dict(push.payload)
     try:
         if push.kind == "tracking":
-            await store.write_tracking(push.payload)
+            await store.write_tracking(payload)
         else:
-            await store.write_return(push.payload)
+            await store.write_return(payload)
     except Revoked as exc:
         await pause(connection, str(exc), now)
         await PlatformPush.filter(id=push.id).update(
-            lease_until=None, last_error=str(exc), next_attempt_at=now + BACKOFF_CAP
-        )
+            lease_until=None, last_error=str(exc), next_attempt_at=now + BACKOFF_CAP,
+            payload=payload,
+        )  # fmt: skip
         return PushState.PENDING
+    except Refused as exc:
+        # The store read the request and said no: asking again changes nothing. The
+        # merchant sees why on the Stores screen (the connection's last error).
+        message = str(exc)[:500]
+        await PlatformPush.filter(id=push.id).update(
+            state=PushState.FAILED, lease_until=None, last_error=message, payload=payload
+        )
+        await PlatformConnection.filter(id=connection.id).update(
+            last_error=message, last_error_at=now
+        )
+        return PushState.FAILED
     except (PlatformError, httpx.HTTPError) as exc:
         if push.attempts >= MAX_ATTEMPTS:
             await PlatformPush.filter(id=push.id).update(
-                state=PushState.FAILED, lease_until=None, last_error=str(exc)[:500]
-            )
+                state=PushState.FAILED, lease_until=None, last_error=str(exc)[:500],
+                payload=payload,
+            )  # fmt: skip
             return PushState.FAILED
         delay = backoff_delay(push.attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
         await PlatformPush.filter(id=push.id).update(
-            lease_until=None, last_error=str(exc)[:500], next_attempt_at=now + delay
-        )
+            lease_until=None, last_error=str(exc)[:500], next_attempt_at=now + delay,
+            payload=payload,
+        )  # fmt: skip
         return PushState.PENDING
     await PlatformPush.filter(id=push.id).update(
-        state=PushState.DONE, done_at=now, lease_until=None, last_error=None
+        state=PushState.DONE, done_at=now, lease_until=None, last_error=None, payload=payload
     )
     return PushState.DONE
 

@@ -145,6 +145,17 @@ class FakeShopify:
     max_cost: int = MAX_QUERY_COST
     #: (query's operation name, requested cost, variables) of every query answered.
     asked: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    #: ``returnCreate`` inputs received, as sent.
+    returns: list[dict[str, Any]] = field(default_factory=list)
+    #: ``userErrors`` to answer the next ``returnCreate`` with (then taken away).
+    return_errors: list[dict[str, Any]] = field(default_factory=list)
+    #: Answers to give a refundCreate or returnCreate instead of the real one (a 503 …);
+    #: when ``made_then_lost`` the store makes it all the same, as when an answer is lost.
+    mutation_faults: list[httpx.Response] = field(default_factory=list)
+    made_then_lost: bool = False
+    #: Per order GID, what ``ReturnContext`` reads of it: ``transactions``, ``fulfillments``
+    #: (with ``fulfillmentLineItems``), and the ``refunds`` and ``returns`` made so far.
+    order_context: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("X-Shopify-Access-Token") != self.token:
@@ -161,8 +172,14 @@ class FakeShopify:
         self.asked.append((operation.group(1) if operation else "", cost, variables))
         if cost > self.max_cost:
             return httpx.Response(200, json=_too_costly(cost, self.max_cost))
+        if "ReturnContext" in query:
+            return self._return_context(variables, cost)
         if "order(id:" in query:
             return self._one_order(query, variables, cost)
+        if "productVariants(" in query:
+            return self._variants_by_sku(variables, cost)
+        if "returnCreate" in query:
+            return self._return_create(variables)
         if "product(id:" in query:
             return self._one_product(variables, cost)
         if "shop {" in query:
@@ -184,9 +201,85 @@ class FakeShopify:
             self.events.append(variables["fulfillmentEvent"])
             return httpx.Response(200, json=fixture("shopify", "fulfillment_event_create.json"))
         if "refundCreate" in query:
+            lost = self._mutation_fault()
+            if lost is not None and not self.made_then_lost:
+                return lost
             self.refunds.append(variables["input"])
-            return httpx.Response(200, json=fixture("shopify", "refund_create.json"))
+            answer = fixture("shopify", "refund_create.json")
+            made = answer["data"]["refundCreate"]["refund"]
+            made["id"] = f"gid://shopify/Refund/{929361463 + len(self.refunds)}"
+            context = self.context(variables["input"]["orderId"])
+            context["refunds"].append({"id": made["id"], "note": variables["input"]["note"]})
+            return lost or httpx.Response(200, json=answer)
         raise AssertionError(f"unexpected query {query[:60]}")
+
+    def _mutation_fault(self) -> httpx.Response | None:
+        if not self.mutation_faults:
+            return None
+        return self.mutation_faults.pop(0)
+
+    def context(self, order_gid: str) -> dict[str, Any]:
+        """What ``ReturnContext`` answers for an order (created empty when not set)."""
+        context = self.order_context.setdefault(order_gid, {})
+        for key in ("transactions", "fulfillments", "refunds"):
+            context.setdefault(key, [])
+        context.setdefault("returns", {"nodes": []})
+        return context
+
+    def _return_context(self, variables: dict[str, Any], cost: int) -> httpx.Response:
+        """``order(id:)`` as ReturnContext asks for it (shapes: Order.transactions,
+        Order.refunds, Order.returns, Fulfillment.fulfillmentLineItems in
+        https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order)."""
+        return httpx.Response(
+            200,
+            json={"data": {"order": copy.deepcopy(self.context(variables["id"]))},
+                  "extensions": _cost(requested=cost)},
+        )  # fmt: skip
+
+    def _variants_by_sku(self, variables: dict[str, Any], cost: int) -> httpx.Response:
+        """``productVariants(query: "sku:…")`` over the store's products
+        (https://shopify.dev/docs/api/admin-graphql/2025-01/queries/productVariants)."""
+        sku = re.fullmatch(r'sku:"(.*)"', variables["query"])
+        assert sku, variables
+        products = self.products
+        if products is None:
+            products = [
+                e["node"]
+                for e in fixture("shopify", "products_page.json")["data"]["products"]["edges"]
+            ]
+        nodes = [
+            {"id": v["id"], "sku": v["sku"]}
+            for p in products
+            for v in p["variants"]["nodes"]
+            if v.get("sku") == sku.group(1)
+        ]
+        return httpx.Response(
+            200,
+            json={"data": {"productVariants": {"nodes": nodes}},
+                  "extensions": _cost(requested=cost)},
+        )  # fmt: skip
+
+    def _return_create(self, variables: dict[str, Any]) -> httpx.Response:
+        """``returnCreate`` as documented: the return made, or ``userErrors`` and no return
+        (https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/returnCreate)."""
+        lost = self._mutation_fault()
+        if lost is not None and not self.made_then_lost:
+            return lost
+        self.returns.append(variables["returnInput"])
+        if self.return_errors:
+            answer = fixture("shopify", "return_create_user_errors.json")
+            answer["data"]["returnCreate"]["userErrors"] = [self.return_errors.pop(0)]
+            return httpx.Response(200, json=answer)
+        answer = fixture("shopify", "return_create.json")
+        made = answer["data"]["returnCreate"]["return"]
+        made["id"] = f"gid://shopify/Return/{945000 + len(self.returns)}"
+        notes = [
+            {"returnReasonNote": line.get("returnReasonNote", "")}
+            for line in variables["returnInput"]["returnLineItems"][:1]
+        ]
+        context = self.context(variables["returnInput"]["orderId"])
+        context["returns"]["nodes"].append({"id": made["id"], "returnLineItems": {"nodes": notes}})
+        return lost or httpx.Response(200, json=answer)
 
     def _order(self, gid: str) -> dict[str, Any]:
         return next(o for o in self.orders if o["id"] == gid)

@@ -47,6 +47,9 @@ SENT = {
     "webhook": (shopify.WEBHOOK_CREATE, {}),
     "fulfilment event": (shopify.EVENT_CREATE, {}),
     "refund": (shopify.REFUND_CREATE, {}),
+    "a return's order": (shopify.RETURN_CONTEXT_QUERY, {}),
+    "variants by SKU": (shopify.VARIANTS_BY_SKU_QUERY, {}),
+    "return": (shopify.RETURN_CREATE, {}),
 }
 
 

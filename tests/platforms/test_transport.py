@@ -107,3 +107,28 @@ async def test_a_429_pauses_every_transport_sharing_the_stores_pace() -> None:
     assert route.call_count == 3  # the second caller did not meet a 429 of its own
     assert first == [30.0]  # the 429's own retry waited it out, once
     assert len(second) == 1 and 29.0 <= second[0] <= 30.0  # the pause, before calling
+
+
+async def test_a_call_that_makes_something_is_not_sent_again_after_a_fault() -> None:
+    """``retry_faults=False`` (a Shopify refund or return): a 5xx or a dropped connection may
+    come after the store made it, so it fails at once; a 429 (the store ran nothing) is
+    still waited out and sent again."""
+    waits: list[float] = []
+    with respx.mock(assert_all_called=True) as store:
+        route = store.post(URL).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "2"}),
+                httpx.Response(502),
+                httpx.Response(201, json={}),
+            ]
+        )
+        async with httpx.AsyncClient() as client:
+            calls = transport(client, waits)
+            with pytest.raises(Unavailable, match=r"HTTP 502 \(not sent again\)"):
+                await calls.request("POST", URL, retry_faults=False)
+            assert route.call_count == 2 and waits == [2.0]
+
+            store.post(URL).mock(side_effect=httpx.ConnectError("reset"))
+            with pytest.raises(Unavailable, match=r"ConnectError calling the store"):
+                await calls.request("POST", URL, retry_faults=False)
+    assert waits == [2.0], "no backoff: the caller decides when to look again"

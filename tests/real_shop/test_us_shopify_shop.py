@@ -13,16 +13,22 @@ messages go out by e-mail (aiosmtpd) and SMS (the twilio library to Twilio's Mes
 respx), a text due at night waits for the morning on New York's clock, and Jane's STOP is
 honoured, even when the store later reports her subscribed. Delivery goes back to Shopify as
 fulfilment events. Jane exchanges her tee for a larger size (stock from Shopify's products
-and variants) and returns her cap for a refund, which goes back to Shopify as a
-``refundCreate`` once the merchant turns that on (an exchange is not written back:
-docs/platforms.md); she answers the survey; the owner's queue shows the return in dollars
-and on a US date, the analytics its reasons and her answer.
+and variants) and returns her cap for a refund; once the merchant turns that on, the refund
+goes back to Shopify as a ``refundCreate`` paid back through her card payment, and the
+exchange as a ``returnCreate`` of the tee's fulfilment line item for the L variant, each
+once; she answers the survey; the owner's queue shows the return in dollars and on a US
+date, the analytics its reasons and her answer.
 
 What is faked, and where its shapes come from:
 
 - Shopify's GraphQL Admin API and its webhooks, as :class:`tests.platforms.fakes.FakeShopify`
   and :func:`tests.platforms.fakes.shopify_delivery` (tests/fixtures/shopify/SOURCE.md:
-  ``Order`` https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order, the
+  ``Order`` https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order, its
+  ``transactions`` and ``fulfillments.fulfillmentLineItems`` as read for a return,
+  ``refundCreate`` https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/refundCreate,
+  ``returnCreate`` https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/returnCreate
+  with ``ReturnInput`` and ``ExchangeLineItemInput``
+  https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/ReturnInput, the
   ``orders/create`` and ``fulfillments/create`` bodies
   https://shopify.dev/docs/api/webhooks/2025-01?reference=toml#list-orders/create and
   ``#list-fulfillments/create``, ``products``
@@ -56,15 +62,18 @@ import time_machine
 from babel.dates import format_date
 from babel.numbers import format_currency
 from starlette.applications import Starlette
+from tortoise import connections
 
 from portal.cli import connect_store
-from portal.models import Customer, Order, OutboxMessage, ReturnRequest, Shipment
+from portal.event_catalogue import RETURN_RESOLVED
+from portal.models import Customer, DomainEvent, Order, OutboxMessage, ReturnRequest, Shipment
 from portal.platforms.backfill import sync_job
-from portal.platforms.writeback import push_once
+from portal.platforms.writeback import push_once, queue_return
 from portal.tracking.sweep import sweep_until_idle
 from tests.api.conftest import api_client
 from tests.carriers.helpers import load_fixture
 from tests.conftest import client_for
+from tests.factories import listener_context
 from tests.notifications.helpers import SmtpSink
 from tests.platforms.fakes import (
     SHOP,
@@ -435,6 +444,21 @@ async def test_a_us_shopify_shop_with_usps_ups_fedex_sms_exchanges_and_writeback
         assert fulfilled.status_code == 200, fulfilled.text
         parcel = await Shipment.get(tracking_number=USPS_NUMBER)
         assert parcel.carrier_key == "usps"
+        # What Shopify holds of her order beyond the webhooks: her card payment and the
+        # fulfilment's line items (read only when a return is written back).
+        world.store.order_context["gid://shopify/Order/5551001"] = {
+            "transactions": [
+                {"id": "gid://shopify/OrderTransaction/9991001", "kind": "SALE",
+                 "status": "SUCCESS", "gateway": "shopify_payments",
+                 "amountSet": {"shopMoney": {"amount": "55.00"}}, "parentTransaction": None},
+            ],
+            "fulfillments": [{"fulfillmentLineItems": {"nodes": [
+                {"id": "gid://shopify/FulfillmentLineItem/8891001", "quantity": 1,
+                 "lineItem": {"id": "gid://shopify/LineItem/7771001"}},
+                {"id": "gid://shopify/FulfillmentLineItem/8891002", "quantity": 1,
+                 "lineItem": {"id": "gid://shopify/LineItem/7771002"}},
+            ]}}],
+        }  # fmt: skip
 
         # The parcels travel: USPS takes Jane's; UPS and FedEx delivered the others.
         world.usps.scan(USPS_NUMBER, "USPS in possession of item", "03", "BROOKLYN", "NY",
@@ -560,14 +584,39 @@ async def test_a_us_shopify_shop_with_usps_ups_fedex_sms_exchanges_and_writeback
         assert exchange.state == "resolved"
         while await push_once(settings, client=http):
             pass
-        # RefundInput as shopify.dev documents it
-        # (https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/RefundInput).
+        # RefundInput as shopify.dev documents it, paid back through her card payment
+        # (https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/RefundInput,
+        # https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/OrderTransactionInput).
+        note = f"Return {exchange.number} resolved in Doorstep"
         assert world.store.refunds == [
-            {"orderId": "gid://shopify/Order/5551001",
-             "note": f"Return {exchange.number} resolved in Doorstep", "notify": False,
+            {"orderId": "gid://shopify/Order/5551001", "note": note, "notify": False,
              "refundLineItems": [{"lineItemId": "gid://shopify/LineItem/7771002",
-                                  "quantity": 1, "restockType": "NO_RESTOCK"}]},
+                                  "quantity": 1, "restockType": "NO_RESTOCK"}],
+             "transactions": [{"orderId": "gid://shopify/Order/5551001",
+                               "parentId": "gid://shopify/OrderTransaction/9991001",
+                               "gateway": "shopify_payments", "kind": "REFUND",
+                               "amount": str(exchange.refund_total)}]},
         ], world.store.refunds  # fmt: skip
+        # The tee's exchange as a returnCreate: its fulfilment line item back ("Doesn't
+        # fit", code "size", is Shopify's OTHER), the L variant out
+        # (https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/ReturnInput).
+        assert world.store.returns == [
+            {"orderId": "gid://shopify/Order/5551001",
+             "returnLineItems": [{"fulfillmentLineItemId":
+                                  "gid://shopify/FulfillmentLineItem/8891001",
+                                  "quantity": 1, "returnReason": "OTHER",
+                                  "returnReasonNote": note}],
+             "exchangeLineItems": [{"variantId": "gid://shopify/ProductVariant/8002",
+                                    "quantity": 1}],
+             "notifyCustomer": False},
+        ], world.store.returns  # fmt: skip
+        # The resolution's event handed to the listener again (a replayed job): nothing
+        # more goes to Shopify.
+        [resolved_event] = await DomainEvent.filter(kind=RETURN_RESOLVED, subject_id=exchange.id)
+        await queue_return(resolved_event, listener_context(connections.get("default"), settings))
+        while await push_once(settings, client=http):
+            pass
+        assert (len(world.store.refunds), len(world.store.returns)) == (1, 1)
 
         # The survey.
         [survey_mail] = [m for m in mails_to(smtp_sink, JANE) if "/s/" in plain_text(m)]

@@ -1,0 +1,285 @@
+"""A resolved return written back to Shopify (portal/platforms/shopify_returns.py), faked at
+HTTP only: the exchange as ``returnCreate`` with the fulfilment line items' ids, the refund
+paid back through the order's payment, each made once whatever fails, and Shopify's
+``userErrors`` shown to the merchant.
+
+Shapes, as shopify.dev documents them for the Admin API 2025-01:
+
+- ``returnCreate``: https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/returnCreate,
+  its input https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/ReturnInput
+  (``returnLineItems``: https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/ReturnLineItemInput,
+  ``exchangeLineItems``: https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/ExchangeLineItemInput),
+  its payload https://shopify.dev/docs/api/admin-graphql/2025-01/payloads/ReturnCreatePayload
+  with ``userErrors`` (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/ReturnUserError);
+- ``refundCreate`` with ``transactions``
+  (https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/refundCreate, whose example
+  sends a ``REFUND`` with the payment as ``parentId``;
+  https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/OrderTransactionInput);
+- the order's ``transactions``, ``refunds``, ``returns`` and ``fulfillments`` with
+  ``fulfillmentLineItems``: https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from starlette.applications import Starlette
+
+from portal.models import (
+    Exchange,
+    Order,
+    OrderItem,
+    PlatformConnection,
+    PlatformPush,
+    ProductVariant,
+    PushState,
+    Resolution,
+    ReturnItem,
+    ReturnReason,
+    ReturnRequest,
+    ReturnState,
+)
+from portal.platforms.backfill import sync_connection
+from portal.platforms.shopify_returns import refund_transactions, return_reason
+from portal.platforms.writeback import push_once
+from portal.returns.states import transition
+from portal.settings import Settings
+from tests.admin.helpers import admin_app, signed_in_owner
+from tests.conftest import client_for
+from tests.platforms.fakes import (
+    DHL_TRACK_URL,
+    SHOPIFY_GRAPHQL,
+    FakeShopify,
+    dhl_delivered,
+    shopify_order,
+)
+from tests.platforms.test_shopify import connected
+
+BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+ORDER = "gid://shopify/Order/1000000"  # shopify_order(0): one IPOD2008GREEN
+LINE = "gid://shopify/LineItem/7000000"
+PINK = "gid://shopify/ProductVariant/808950810"  # products_page.json's IPOD2008PINK
+SALE = "gid://shopify/OrderTransaction/723599266"
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str, db: str) -> Starlette:
+    return admin_app(tmp_path, database_url, public_base_url="https://doorstep.example.com")
+
+
+@pytest.fixture
+def store() -> FakeShopify:
+    """Three orders; the first paid by card and shipped in one fulfilment of its one line."""
+    store = FakeShopify(orders=[shopify_order(n, BASE) for n in range(3)])
+    store.order_context[ORDER] = {
+        "transactions": [
+            {"id": SALE, "kind": "SALE", "status": "SUCCESS", "gateway": "shopify_payments",
+             "amountSet": {"shopMoney": {"amount": "199.00"}}, "parentTransaction": None},
+        ],
+        "fulfillments": [
+            {"fulfillmentLineItems": {"nodes": [
+                {"id": "gid://shopify/FulfillmentLineItem/820022594", "quantity": 1,
+                 "lineItem": {"id": LINE}},
+            ]}},
+        ],
+    }  # fmt: skip
+    return store
+
+
+@pytest.fixture
+async def http(store: FakeShopify) -> AsyncIterator[httpx.AsyncClient]:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(SHOPIFY_GRAPHQL).mock(side_effect=store.answer)
+        mock.get(DHL_TRACK_URL).mock(side_effect=dhl_delivered)
+        async with httpx.AsyncClient() as client:
+            yield client
+
+
+async def resolved(settings: Settings, number: str, resolution: Resolution) -> ReturnRequest:
+    """Order #1000's iPod returned for ``resolution`` (an exchange: for the pink one, "too
+    small"), inspected and resolved by staff."""
+    order = await Order.get(number="#1000")
+    ipod = await OrderItem.get(order_id=order.id, sku="IPOD2008GREEN")
+    reason = await ReturnReason.create(merchant_id=order.merchant_id, code="too_small")
+    request = await ReturnRequest.create(
+        merchant_id=order.merchant_id, order=order, number=number, state=ReturnState.INSPECTED,
+        refund_total=Decimal("199.00") if resolution is Resolution.REFUND else Decimal("0"),
+    )  # fmt: skip
+    pink = None
+    if resolution is Resolution.EXCHANGE:
+        pink = await ProductVariant.get(merchant_id=order.merchant_id, sku="IPOD2008PINK")
+    item = await ReturnItem.create(
+        return_request=request, order_item=ipod, quantity=1, reason=reason,
+        resolution=resolution, exchange_variant=pink, amount=Decimal("199.00"),
+    )  # fmt: skip
+    if pink is not None:
+        await Exchange.create(return_item=item, new_variant=pink)
+    await transition(request, ReturnState.RESOLVED, actor="staff", settings=settings)
+    return request
+
+
+async def ready(app: Starlette, http: httpx.AsyncClient) -> PlatformConnection:
+    """The store connected in the workspace, synced, with returns written back."""
+    connection = await connected(app)
+    await sync_connection(connection, app.state.settings, http)
+    await PlatformConnection.filter(id=connection.id).update(write_returns=True)
+    return connection
+
+
+#: The returnCreate Doorstep sends for return R-1's exchange, as ReturnInput documents it.
+EXCHANGE_R1 = {
+    "orderId": ORDER,
+    "returnLineItems": [
+        {"fulfillmentLineItemId": "gid://shopify/FulfillmentLineItem/820022594",
+         "quantity": 1, "returnReason": "SIZE_TOO_SMALL",
+         "returnReasonNote": "Return R-1 resolved in Doorstep"},
+    ],
+    "exchangeLineItems": [{"variantId": PINK, "quantity": 1}],
+    "notifyCustomer": False,
+}  # fmt: skip
+
+
+async def test_an_exchange_goes_back_as_a_return_create_of_the_fulfilment_line_items(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    await ready(app, http)
+
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+
+    assert store.returns == [EXCHANGE_R1]
+    assert store.refunds == [], "nothing was refunded"
+    # The backfill's order query is as it was: the fulfilment line items are read for
+    # this return only, with the variant by its SKU.
+    assert [name for name, _cost, _vars in store.asked][-3:] == [
+        "ReturnContext", "VariantsBySku", "returnCreate",
+    ]  # fmt: skip
+    push = await PlatformPush.get(kind="return")
+    assert push.state == PushState.DONE
+    assert push.payload["shopify_return_id"] == "gid://shopify/Return/945001"
+
+
+async def test_a_replay_or_a_lost_answer_never_makes_a_second_return(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    await ready(app, http)
+    # Shopify makes the return, then its answer is lost (a 503 from the edge,
+    # https://shopify.dev/docs/api/usage/response-codes).
+    store.made_then_lost = True
+    store.mutation_faults = [httpx.Response(503, json={"errors": "Service Unavailable"})]
+
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    push = await PlatformPush.get(kind="return")
+    assert push.state == PushState.PENDING and "503" in (push.last_error or ""), push.last_error
+    assert len(store.returns) == 1, "not sent again at once: it may have been made"
+
+    # The retry, after its backoff, finds the return Doorstep made and adopts it.
+    later = datetime.now(UTC) + timedelta(hours=7)
+    await push_once(settings, client=http, now=later)
+    await push_once(settings, client=http, now=later + timedelta(hours=7))
+    push = await PlatformPush.get(kind="return")
+    assert push.state == PushState.DONE
+    assert push.payload["shopify_return_id"] == "gid://shopify/Return/945001"
+    assert store.returns == [EXCHANGE_R1], "one return in Shopify"
+
+
+async def test_a_fault_before_shopify_made_it_is_sent_again_after_the_backoff(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    await ready(app, http)
+    store.mutation_faults = [httpx.Response(502, json={"errors": "Bad Gateway"})]
+
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    assert store.returns == []
+    await push_once(settings, client=http, now=datetime.now(UTC) + timedelta(hours=7))
+
+    assert store.returns == [EXCHANGE_R1]
+    assert (await PlatformPush.get(kind="return")).state == PushState.DONE
+
+
+async def test_shopifys_user_errors_are_shown_to_the_merchant_and_not_sent_again(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    store.return_errors = [
+        {"code": "INVALID", "field": ["returnInput", "returnLineItems", "0", "quantity"],
+         "message": "Quantity is not available for return."},
+    ]  # fmt: skip
+
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    await push_once(settings, client=http, now=datetime.now(UTC) + timedelta(hours=7))
+
+    said = "Shopify refused the exchange of return R-1: Quantity is not available for return."
+    push = await PlatformPush.get(kind="return")
+    assert (push.state, push.last_error) == (PushState.FAILED, said)
+    assert len(store.returns) == 1, "a refusal is not asked again"
+    shown = await PlatformConnection.get(id=connection.id)
+    assert shown.last_error == said
+    async with client_for(app) as staff:
+        merchant = await shown.merchant
+        await signed_in_owner(staff, merchant)
+        screen = await staff.get("/admin/stores")
+    assert "Quantity is not available for return." in screen.text, screen.text
+    assert "Write refunds and exchanges of resolved returns back to the store" in screen.text
+
+
+async def test_a_refund_is_paid_back_through_the_orders_payment(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    await ready(app, http)
+
+    await resolved(settings, "R-1", Resolution.REFUND)
+    await push_once(settings, client=http)
+    await push_once(settings, client=http, now=datetime.now(UTC) + timedelta(hours=7))
+
+    assert store.refunds == [
+        {"orderId": ORDER, "note": "Return R-1 resolved in Doorstep", "notify": False,
+         "refundLineItems": [{"lineItemId": LINE, "quantity": 1, "restockType": "NO_RESTOCK"}],
+         "transactions": [{"orderId": ORDER, "parentId": SALE, "gateway": "shopify_payments",
+                           "kind": "REFUND", "amount": "199.00"}]},
+    ]  # fmt: skip
+    assert store.returns == [], "a refund alone makes no Shopify return"
+
+
+def test_a_refund_goes_to_what_each_payment_has_left() -> None:
+    def paid(n: int, kind: str, amount: str, **more: Any) -> dict[str, Any]:
+        return {"id": f"gid://shopify/OrderTransaction/{n}", "kind": kind, "status": "SUCCESS",
+                "gateway": "manual" if n == 2 else "shopify_payments",
+                "amountSet": {"shopMoney": {"amount": amount}}, **more}  # fmt: skip
+
+    transactions = [
+        paid(1, "SALE", "30.00"),
+        {**paid(9, "SALE", "99.00"), "status": "FAILURE"},
+        paid(5, "REFUND", "25.00", parentTransaction={"id": "gid://shopify/OrderTransaction/1"}),
+        paid(2, "CAPTURE", "40.00"),
+    ]
+    assert refund_transactions(ORDER, transactions, Decimal("20")) == [
+        {"orderId": ORDER, "parentId": "gid://shopify/OrderTransaction/1",
+         "gateway": "shopify_payments", "kind": "REFUND", "amount": "5.00"},
+        {"orderId": ORDER, "parentId": "gid://shopify/OrderTransaction/2", "gateway": "manual",
+         "kind": "REFUND", "amount": "15.00"},
+    ]  # fmt: skip
+    assert refund_transactions(ORDER, [], Decimal("20")) == [], "nothing paid: none"
+
+
+def test_a_shops_reason_becomes_shopifys_return_reason() -> None:
+    assert [return_reason(code) for code in
+            ("too_small", "Too-Large", "damaged", "wrong_item", "changed_mind", "size", None)] == [
+        "SIZE_TOO_SMALL", "SIZE_TOO_LARGE", "DEFECTIVE", "WRONG_ITEM", "UNWANTED", "OTHER",
+        "OTHER",
+    ]  # fmt: skip
