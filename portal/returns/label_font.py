@@ -51,7 +51,6 @@ def _options() -> subset.Options:
     options.hinting = False
     options.glyph_names = False
     options.notdef_outline = True
-    options.recalc_timestamp = False  # the same label, the same bytes
     options.drop_tables += list(_UNUSED_TABLES)
     return options
 
@@ -62,6 +61,9 @@ def _subset(font: TTFont, text: str) -> bytes:
     subsetter = subset.Subsetter(_options())
     subsetter.populate(text=text)
     subsetter.subset(font)
+    # The same label, the same bytes: saving would stamp the font's ``head.modified`` with
+    # the moment (the subsetter's own option only applies to its load_font/save_font).
+    font.recalcTimestamp = False
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
