@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 
 from portal import db
 from portal.http import build_client
+from portal.returns import label_font
 from portal.settings import Settings
 from portal.web import errors
 from portal.web.csrf import CSRFMiddleware
@@ -51,6 +52,9 @@ def create_app(
             from portal.scheduler import start_scheduler
 
             worker = start_scheduler(settings)
+        # Off the start-up path: the app answers at once, the first return label does not
+        # wait a second for its font. The worker never prints a label and does not do this.
+        app.state.label_font = label_font.prepare_in_background()
         try:
             yield
         finally:

@@ -117,3 +117,12 @@ def test_the_timeline_benchmark_times_two_ways_of_writing_the_same_html(
     timeline.main()  # exits when the two ways write different HTML
     out = capsys.readouterr().out
     assert "structured, then laid out" in out and "one pass (the page's)" in out
+
+
+def test_the_first_label_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import first_label
+
+    assert first_label.main(["--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "cold     first label" in out and "started  first label" in out
+    assert "reproduce: python -m benchmarks.first_label" in out

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date, format_datetime
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -179,6 +180,22 @@ def shop_date(when: datetime | None, *, zone: tzinfo) -> str:
     return format_date(when.astimezone(zone).date(), "medium", locale=current_locale())
 
 
+def shop_moment(when: datetime | None, *, zone: tzinfo) -> str:
+    """A moment on the shop's clock, written as the workspace's language writes one: the
+    lists' medium date (:func:`shop_date`) and the short time, joined as CLDR joins them
+    (Babel): "Dec 8, 2026, 12:30 AM" in English, "8 gru 2026, 00:30" in Polish. The order
+    and return pages and their histories, where an ISO "2026-12-08 00:30" read as a log."""
+    if when is None:
+        return ""
+    locale = Locale.parse(current_locale())
+    pattern = (
+        str(locale.datetime_formats["medium"])
+        .replace("{1}", locale.date_formats["medium"].pattern)
+        .replace("{0}", locale.time_formats["short"].pattern)
+    )
+    return format_datetime(when, pattern, tzinfo=zone, locale=locale)
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in,
     with the open attention items per kind (``attention_counts``) for the navigation and
@@ -191,6 +208,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
             "attention_total": sum(counts.values()),
             "shop_time": functools.partial(shop_time, zone=zone),
             "shop_date": functools.partial(shop_date, zone=zone),
+            "shop_moment": functools.partial(shop_moment, zone=zone),
             "shop_zone": str(zone)}  # fmt: skip
     return templates_of(request).TemplateResponse(
         request, name, {**base, **context}, status_code=status

@@ -286,7 +286,7 @@ def render(
     if Channel(channel) == Channel.SMS:
         elastic = [str(context.get(name) or "") for name in family.sms_elastic]
         budget = segment_budget(family, trigger)
-        return Rendered("", fit_sms_body(body, link, budget, elastic), None)
+        return Rendered("", fit_sms_body(body, link, budget, elastic, locale=locale), None)
     subject = " ".join(compiled(source.subject).render(context).split())
     button = family.button(trigger, locale)
     return in_layout(

@@ -5,8 +5,15 @@ sentences, so a full stop taken for a sentence end where it only ends an abbrevi
 cuts the text inside its sentence: Polish "dostawa ok. 28 października" (delivery about
 28 October) sent as "dostawa ok." reads "delivery OK". A full stop therefore ends a
 sentence only when the next word could begin one (it does not start with a lower-case
-letter or a digit) and the word it ends is not one of :data:`ABBREVIATIONS`. "!", "?",
-";" and "…" (a clipped value's ellipsis takes its sentence's full stop) always end one.
+letter or a digit) and the word it ends is not one of the text's language's
+:data:`ABBREVIATIONS`. "!", "?", ";" and "…" (a clipped value's ellipsis takes its
+sentence's full stop) always end one.
+
+Each language's list applies to its own texts only: Polish "ok." (about) does not end a
+sentence, English "ok." does ("Your return arrived ok. Thank you!"). A pickup point's
+address in another language than the text's does not need its language's list: the
+fitter never splits inside such a value (an elastic value of
+:func:`portal.notifications.sms.fit_sms_body`).
 """
 
 from __future__ import annotations
@@ -14,10 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-#: Abbreviations our texts' languages write with a full stop, in one place: the words of
-#: our templates and of the values put in them (pickup points' addresses, dates), which
-#: may be followed by a capitalised name ("ul. Podgórska", "г. Москва"). The fitter does
-#: not know a text's language, and none of these ends a sentence in another of them.
+#: Abbreviations each of our texts' languages writes with a full stop: the words of our
+#: templates and of the values put in them (addresses, dates), which may be followed by a
+#: capitalised name ("ul. Podgórska", "г. Москва").
 ABBREVIATIONS: dict[str, frozenset[str]] = {
     "en": frozenset({"approx.", "apt.", "no.", "st.", "tel."}),
     "pl": frozenset({"al.", "gr.", "m.in.", "np.", "nr.", "ok.", "os.", "tel.", "ul."}),
@@ -27,38 +33,45 @@ ABBREVIATIONS: dict[str, frozenset[str]] = {
     "uk": frozenset({"буд.", "вул.", "кв.", "м.", "пр.", "просп.", "тел."}),
     "bg": frozenset({"бл.", "бул.", "г.", "гр.", "ж.к.", "тел.", "ул."}),
 }
-_ALL_ABBREVIATIONS = frozenset().union(*ABBREVIATIONS.values())
 #: A gap after a mark that may end a sentence.
 _GAP = re.compile(r"(?<=[.!?;…])\s+")
 #: What may come before an abbreviation within its word: "(ok." is "ok.".
 _OPENING = "([{«„\"'“‘"
 
 
-def is_abbreviation(word: str) -> bool:
-    """Whether ``word`` (with its full stop) is one of :data:`ABBREVIATIONS`, in any case."""
-    return word.lstrip(_OPENING).lower() in _ALL_ABBREVIATIONS
+def abbreviations(locale: str) -> frozenset[str]:
+    """The abbreviations of ``locale``'s language ("pl", "pl-PL" or "pl_PL"); none for a
+    language without a list."""
+    return ABBREVIATIONS.get(re.split(r"[-_]", locale, maxsplit=1)[0].lower(), frozenset())
 
 
-def _ends_sentence(before: str, after: str) -> bool:
+def is_abbreviation(word: str, locale: str) -> bool:
+    """Whether ``word`` (with its full stop) is one of ``locale``'s abbreviations, in any
+    case."""
+    return word.lstrip(_OPENING).lower() in abbreviations(locale)
+
+
+def _ends_sentence(before: str, after: str, known: frozenset[str]) -> bool:
     """Whether the mark at the end of ``before`` ends its sentence, ``after`` following."""
     if not before.endswith("."):
         return True
     if after and (after[0].islower() or after[0].isdigit()):
         return False
-    return not is_abbreviation(before.rsplit(None, 1)[-1])
+    return before.rsplit(None, 1)[-1].lstrip(_OPENING).lower() not in known
 
 
-def sentence_gaps(text: str) -> Iterator[re.Match[str]]:
-    """The whitespace between each sentence of ``text`` and the next."""
+def sentence_gaps(text: str, locale: str) -> Iterator[re.Match[str]]:
+    """The whitespace between each sentence of ``text`` (in ``locale``) and the next."""
+    known = abbreviations(locale)
     for gap in _GAP.finditer(text):
-        if _ends_sentence(text[: gap.start()], text[gap.end() :]):
+        if _ends_sentence(text[: gap.start()], text[gap.end() :], known):
             yield gap
 
 
-def split_sentences(text: str) -> list[str]:
-    """``text`` split into its sentences, each with its final mark."""
+def split_sentences(text: str, locale: str) -> list[str]:
+    """``text`` (in ``locale``) split into its sentences, each with its final mark."""
     sentences, start = [], 0
-    for gap in sentence_gaps(text):
+    for gap in sentence_gaps(text, locale):
         sentences.append(text[start : gap.start()])
         start = gap.end()
     sentences.append(text[start:])

@@ -141,17 +141,18 @@ def _shorten_elastic(text: str, elastic: Sequence[str], fits: Callable[[str], bo
     return text
 
 
-def _sentences(text: str, elastic: Sequence[str]) -> list[str]:
+def _sentences(text: str, elastic: Sequence[str], locale: str) -> list[str]:
     """``text`` split into sentences (:mod:`portal.notifications.sentences`: not after an
-    abbreviation such as "ok."), never inside an elastic value: a pickup point's name may
-    hold a full stop of its own that the rule takes for a sentence end ("Sp. z o.o. Kraków")."""
+    abbreviation of ``locale``'s language such as Polish "ok."), never inside an elastic
+    value: a pickup point's name may hold a full stop of its own that the rule takes for a
+    sentence end ("Sp. z o.o. Kraków"), or an abbreviation of another language."""
     inside = [
         (found.start(), found.end())
         for value in {v for v in elastic if v}
         for found in re.finditer(re.escape(value), text)
     ]
     sentences, start = [], 0
-    for gap in sentence_gaps(text):
+    for gap in sentence_gaps(text, locale):
         if not any(first < gap.start() < last for first, last in inside):
             sentences.append(text[start : gap.start()])
             start = gap.end()
@@ -160,9 +161,14 @@ def _sentences(text: str, elastic: Sequence[str]) -> list[str]:
 
 
 def fit_sms_body(
-    body: str, link: str = "", max_segments: int = MAX_SEGMENTS, elastic: Sequence[str] = ()
+    body: str,
+    link: str = "",
+    max_segments: int = MAX_SEGMENTS,
+    elastic: Sequence[str] = (),
+    *,
+    locale: str,
 ) -> str:
-    """``body`` with ``link`` at its end, shortened to fit ``max_segments``.
+    """``body`` (in ``locale``) with ``link`` at its end, shortened to fit ``max_segments``.
 
     The rule, shared by every message family (:attr:`Family.sms_elastic
     <portal.notifications.composer.Family.sms_elastic>` names each family's elastic
@@ -174,7 +180,8 @@ def fit_sms_body(
     name is clipped only when no sentence after it can go instead. Only when the first
     sentence alone is too long is it cut at a word, with an ellipsis. The link is never
     cut: it is what the customer needs. Whitespace is collapsed, as line breaks cost as
-    much as letters.
+    much as letters. Sentences end as ``locale``'s language writes them: its
+    abbreviations only (:mod:`portal.notifications.sentences`).
     """
     text = " ".join((body.replace(link, " ") if link else body).split())
     elastic = [" ".join(v.split()) for v in elastic]
@@ -185,7 +192,7 @@ def fit_sms_body(
     def fits(candidate: str) -> bool:
         return sms_segments(candidate)[1] <= max_segments
 
-    sentences = _sentences(text, elastic)
+    sentences = _sentences(text, elastic, locale)
     for count in range(len(sentences), 0, -1):
         head = " ".join(sentences[:count])
         if fits(candidate := compose(head)):

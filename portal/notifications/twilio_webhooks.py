@@ -161,7 +161,7 @@ async def _status_reply(settings: Settings, customers: list[Customer], body: str
         )
         if eta := format_eta(shipment.estimated_delivery, locale):
             reply += " " + words["sms_eta"].format(eta=eta)
-        return fit_sms_body(reply, make_short_tracking_link(settings, shipment))
+        return fit_sms_body(reply, make_short_tracking_link(settings, shipment), locale=locale)
     return None
 
 
@@ -172,7 +172,9 @@ def _confirmation(customers: list[Customer], key: str) -> str | None:
         return None
     customer = customers[0]
     locale = pick_locale(customer.locale, customer.merchant.default_locale)
-    return fit_sms_body(phrases.words(locale)[key].format(merchant=customer.merchant.name))
+    return fit_sms_body(
+        phrases.words(locale)[key].format(merchant=customer.merchant.name), locale=locale
+    )
 
 
 def _help_reply(settings: Settings, customers: list[Customer]) -> str:
@@ -192,7 +194,7 @@ def _help_reply(settings: Settings, customers: list[Customer]) -> str:
     contact = brand.get("support_phone") or brand.get("support_email") or brand.get("support_url")
     if contact:
         reply += " " + words["sms_help_contact"].format(contact=contact)
-    return fit_sms_body(reply, max_segments=HELP_SEGMENTS)
+    return fit_sms_body(reply, max_segments=HELP_SEGMENTS, locale=locale)
 
 
 async def inbound_message(request: Request) -> Response:

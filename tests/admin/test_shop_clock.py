@@ -7,10 +7,12 @@ the minutes and would be caught."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from babel.dates import format_datetime
 
 from portal.models import (
     ApiKey,
@@ -18,7 +20,11 @@ from portal.models import (
     ConsentChange,
     ConsentSource,
     DeliveryState,
+    Merchant,
+    Order,
     PlatformConnection,
+    ReturnRequest,
+    ReturnTransition,
     StaffUser,
     WebhookDelivery,
     WebhookEndpoint,
@@ -26,8 +32,15 @@ from portal.models import (
 from portal.models.platforms import Platform, PlatformRecord, RecordKind
 from tests import factories
 from tests.admin.helpers import signed_in_owner
+from tests.admin.returns_helpers import return_for, review_shop
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+def _english(moment: datetime) -> str:
+    """The moment on Kolkata's clock as the detail pages write it in English (CLDR's medium
+    date and short time: "Dec 8, 2026, 12:30 AM", a narrow space before the "AM")."""
+    return format_datetime(moment, "MMM d, y, h:mm\u202fa", tzinfo=KOLKATA, locale="en")
 
 
 def _both(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> tuple[str, str]:
@@ -82,7 +95,7 @@ async def test_a_shop_in_kolkata_reads_the_workspaces_times_on_its_clock(
         ("/admin/staff", [shop_past]),
         ("/admin/carriers", [_both(ahead)[0]]),
         ("/admin/stores", [shop_past]),
-        (f"/admin/orders/{order.id}", [f"Cancelled on {shop_past}", shop_past]),
+        (f"/admin/orders/{order.id}", [f"Cancelled on {_english(past)}"]),
         ("/admin/api-keys", [shop_past]),
     ):
         page = await client.get(path)
@@ -93,3 +106,38 @@ async def test_a_shop_in_kolkata_reads_the_workspaces_times_on_its_clock(
         assert _both(ahead)[1] not in page.text, path
         assert " UTC" not in page.text, path
     assert f'datetime="{past.isoformat()}"' in page.text  # the exact instant stays readable
+
+
+async def test_a_polish_workspace_reads_the_order_and_return_pages_in_polish_on_warsaws_clock(
+    client: httpx.AsyncClient,
+) -> None:
+    """The order and return pages and their histories write a moment as the workspace's
+    language does, on the shop's clock, like the lists: at 23:30 UTC on 7 December a
+    Warsaw shop's Polish workspace reads "8 gru 2026, 00:30" (it read the ISO
+    "2026-12-08 00:30"); the instant stays in ``datetime``."""
+    late = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+    shop = await review_shop()
+    await Merchant.filter(id=shop.id).update(time_zone="Europe/Warsaw")
+    await signed_in_owner(client, shop)
+    client.headers["Accept-Language"] = "pl-PL,pl;q=0.9"
+    ret = await return_for(shop)
+    await ReturnRequest.filter(id=ret.id).update(created_at=late)
+    await ReturnTransition.filter(return_request_id=ret.id).update(created_at=late)
+    await Order.filter(id=ret.order_id).update(placed_at=late)
+    change = await ConsentChange.create(
+        customer_id=(await Order.get(id=ret.order_id)).customer_id,  # type: ignore[attr-defined]
+        channel=Channel.SMS, granted=True, source=ConsentSource.WORKSPACE,
+    )  # fmt: skip
+    await ConsentChange.filter(id=change.id).update(created_at=late)
+    transitions = await ReturnTransition.filter(return_request_id=ret.id).count()
+
+    for path, times in (
+        (f"/admin/orders/{ret.order_id}", 2),
+        (f"/admin/returns/{ret.id}", 1 + transitions),
+    ):
+        page = await client.get(path)
+        assert page.status_code == 200 and '<html lang="pl"' in page.text, path
+        assert page.text.count(">8 gru 2026, 00:30</time>") == times, (path, page.text)
+        assert f'datetime="{late.isoformat()}"' in page.text, path
+        shown = re.sub(r'datetime="[^"]*"', "", page.text)  # what the owner reads
+        assert "2026-12-0" not in shown and "23:30" not in shown, path

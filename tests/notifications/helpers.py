@@ -123,13 +123,9 @@ async def emit_status(
     occurred_at: datetime | None = None,
     kind: str = events.SHIPMENT_STATUS_CHANGED,
     settings: Settings,
-    now: datetime | None = None,
     **extra: Any,
 ) -> None:
-    """Emit a shipment domain event the way the tracking engine does, in a transaction.
-
-    ``now`` is the listeners' clock (quiet hours are judged by it); the real time when
-    not given."""
+    """Emit a shipment domain event the way the tracking engine does, in a transaction."""
     when = occurred_at or datetime.now(UTC)
     async with in_transaction() as conn:
         await events.emit(
@@ -149,7 +145,6 @@ async def emit_status(
             using_db=conn,
             occurred_at=when,
             settings=settings,
-            now=now,
         )
 
 

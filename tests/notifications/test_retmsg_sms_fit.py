@@ -247,9 +247,9 @@ def test_an_elastic_value_is_clipped_at_a_word_before_its_sentence_goes() -> Non
     link = "https://p.test/t/abc"
     point = "Пункт выдачи СДЭК «Тверская-Ямская», ул. Тверская 12"
     body = f"Магазин Дом и Сад: посылка ждёт вас до 2 декабря, 17:00, код 123456. Пункт: {point}."
-    plain = fit_sms_body(body, link)
+    plain = fit_sms_body(body, link, locale="ru")
     assert "Пункт:" not in plain  # without the rule the sentence goes whole
-    fitted = fit_sms_body(body, link, elastic=[point])
+    fitted = fit_sms_body(body, link, elastic=[point], locale="ru")
     assert sms_segments(fitted) == ("UCS-2", 2)
     assert fitted.endswith(f"Пункт: Пункт выдачи СДЭК «Тверская-Ямская»… {link}"), fitted
     assert "…." not in fitted  # the value's full stop went into the ellipsis
@@ -258,9 +258,9 @@ def test_an_elastic_value_is_clipped_at_a_word_before_its_sentence_goes() -> Non
 def test_an_elastic_value_is_never_clipped_below_its_minimum() -> None:
     point = "Paczkomat KRA01M Galeria Kazimierz"
     body = "Sklep: " + "bardzo długie zdanie " * 8 + f". Punkt: {point}."
-    fitted = fit_sms_body(body, "https://p.test/t/x", max_segments=1, elastic=[point])
+    fitted = fit_sms_body(body, "https://p.test/t/x", max_segments=1, elastic=[point], locale="pl")
     assert "Punkt" not in fitted and "Paczkomat" not in fitted
-    assert fit_sms_body("A. B", "", elastic=["", "B"]) == "A. B"
+    assert fit_sms_body("A. B", "", elastic=["", "B"], locale="en") == "A. B"
 
 
 #: A shop's own pickup text: the point's sentence, then one of its own.
@@ -300,16 +300,19 @@ def test_a_clipped_name_ends_its_sentence_and_keeps_it() -> None:
     point = POINT["ru"]
     head = "Магазин Дом и Сад: посылка ждёт до 2 декабря, код 123456."
     body = f"{head} Пункт: {point}. {THANKS} {THANKS}"
-    fitted = fit_sms_body(body, link, 2, elastic=[point])
+    fitted = fit_sms_body(body, link, 2, elastic=[point], locale="ru")
     assert fitted.startswith(f"{head} Пункт: {point[:ELASTIC_MIN]}"), fitted
     assert fitted.endswith(f"… {link}") and "Спасибо" not in fitted, fitted
     assert sms_segments(fitted) == ("UCS-2", 2)
     # Three segments leave room for the whole name once the shop's sentences go.
-    whole = fit_sms_body(f"{body} {THANKS}", link, 3, elastic=[point])
+    whole = fit_sms_body(f"{body} {THANKS}", link, 3, elastic=[point], locale="ru")
     assert whole == f"{head} Пункт: {point}. {THANKS} {link}", whole
     # A full stop inside the name ("ул. Тверская") does not end its sentence.
-    assert _sentences(f"Пункт: {point}. Спасибо!", [point]) == [f"Пункт: {point}.", "Спасибо!"]
-    assert split_sentences("Пункт выдачи… Спасибо!") == ["Пункт выдачи…", "Спасибо!"]
+    assert _sentences(f"Пункт: {point}. Спасибо!", [point], "ru") == [
+        f"Пункт: {point}.",
+        "Спасибо!",
+    ]
+    assert split_sentences("Пункт выдачи… Спасибо!", "ru") == ["Пункт выдачи…", "Спасибо!"]
 
 
 @respx.mock
@@ -321,10 +324,11 @@ async def test_a_russian_pickup_text_reaches_twilio_whole(db: str) -> None:
     route = respx.post(MESSAGES_URL).mock(
         return_value=httpx.Response(201, json=twilio_payload("message_created"))
     )
-    # Midday on any European clock: a text composed and sent at night waits for the
-    # morning (quiet hours), and this test is about its words, not its hour.
-    noon = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
-    deadline = noon + timedelta(days=2)
+    # Tomorrow 13:00 in Moscow, after the parcel is imported and outside quiet hours
+    # (21:00-08:00 there), whenever the test runs.
+    now = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    now += timedelta(days=1)
+    deadline = now + timedelta(days=2)
     point = {"point_id": "MSK123", "kind": "shop", "name": POINT["ru"], "city": "Москва"}
     p = await parcel(
         merchant={"name": SHOP["ru"]},
@@ -336,9 +340,9 @@ async def test_a_russian_pickup_text_reaches_twilio_whole(db: str) -> None:
             "pickup_deadline": deadline,
         },
     )
-    await emit_status(p.shipment, "available_for_pickup", settings=settings, now=noon)
+    await emit_status(p.shipment, "available_for_pickup", settings=settings, occurred_at=now)
     async with httpx.AsyncClient() as http:
-        while (await dispatch_once(settings, http_client=http, now=noon)).claimed:
+        while (await dispatch_once(settings, http_client=http, now=now)).claimed:
             pass
     texts = [parse_qs(c.request.content.decode()) for c in route.calls]
     [body] = [t["Body"][0] for t in texts if t["To"] == ["+79161234567"]]

@@ -132,6 +132,16 @@ def test_the_font_is_embedded_as_a_subset_of_the_labels_letters() -> None:
     assert "gvar" not in font and "GSUB" not in font  # no variations, no layout tables
 
 
+def test_the_same_label_is_the_same_bytes_whenever_it_is_made() -> None:
+    """The embedded font keeps Noto Sans's own modification date rather than the moment the
+    label was made: two downloads of one label a second apart were different files."""
+    import fontpkg
+
+    pdf = labels.label_pdf(_label(from_lines=THESSALONIKI, to_lines=SOFIA), "x")
+    noto = TTFont(io.BytesIO(fontpkg.path("Noto Sans").read_bytes()), lazy=True)
+    assert _embedded_font(pdf)["head"].modified == noto["head"].modified
+
+
 def test_a_label_stays_small() -> None:
     """The QR code's squares are most of a label: this one was 39.4 kB in Helvetica and is
     49.3 kB with three scripts' glyphs, their widths and Unicode map (the font program,

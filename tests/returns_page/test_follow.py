@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from portal.core import links
 from portal.models import ReturnRequest, ReturnTransition
 from portal.models.returns import ReturnState as S
-from portal.returns import states
+from portal.returns import label_font, states
 from portal.returns.service import Selection, create_return
 from tests import factories
 from tests.conftest import client_for
@@ -218,6 +218,26 @@ async def test_no_label_is_issued_without_the_shops_return_address(
     label = await web.get(f"/returns/{row.number}/label.pdf")
     assert label.status_code == 409
     assert label.headers["content-type"].startswith("text/html")
+
+
+async def test_labels_after_start_up_do_not_make_the_font_again(
+    returns_app: Starlette, web: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The web app prepares the labels' font when it starts (fontTools and the whole font:
+    about a second of CPU the first customer to ask for a label waited through); each
+    label then only subsets it."""
+    label_font._whole_font_made.cache_clear()  # as in a process that has made no label yet
+    row = await _booked(shop)
+    await open_order(web, shop)
+    async with returns_app.router.lifespan_context(returns_app):
+        returns_app.state.label_font.join(timeout=60)
+        assert label_font._whole_font_made.cache_info().currsize == 1  # made at start
+        first = await web.get(f"/returns/{row.number}/label.pdf")
+        second = await web.get(f"/returns/{row.number}/label.pdf")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    made = label_font._whole_font_made.cache_info()
+    assert (made.misses, made.hits) == (1, 2)
 
 
 async def test_the_history_reads_the_locales_own_clock(web: httpx.AsyncClient, shop: Shop) -> None:
