@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from babel.dates import format_date
 from starlette.applications import Starlette
 
 from carriers.cdek import clear_office_cache
@@ -560,8 +561,10 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         assert refund.state == "resolved"
         history = (await staff.get(path)).text
         assert "одобрен по правилам возврата" in history and "auto-approved" not in history
-        # The workspace keeps the shop's clock: Moscow time, as the customer's page.
-        requested = refund.created_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+        # The workspace keeps the shop's clock: Moscow time, as the customer's page, written
+        # as Russian writes a date and time ("8 дек. 2026 г., 01:44").
+        local = refund.created_at.astimezone(MOSCOW)
+        requested = f"{format_date(local, 'medium', locale='ru')}, {local:%H:%M}"
         assert f">{requested}</time>" in history, "the request's time in Moscow"
         subjects = [m["Subject"] for m in mails_to(smtp_sink, ANNA)]
         resolved_subject = f"Ваш возврат {refund.number} завершён"
