@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -54,6 +54,27 @@ def latest_status(events: Sequence[TrackingEvent]) -> tuple[Status, Reason | Non
     if not events:
         return Status.PENDING, None
     return events[-1].status, events[-1].reason
+
+
+#: Day abbreviations as adapters word opening hours (``portal.opening_hours`` translates them).
+WEEK_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def word_week(hours: Mapping[int, str]) -> str | None:
+    """Hours per weekday (Monday = 1) worded as adapters word them, ``Mon–Fri 10:00–21:00,
+    Sat–Sun 10:00–18:00``: days in a row with the same hours grouped, a day not given
+    closed. None when no day is given."""
+    groups: list[tuple[int, int, str]] = []
+    for day in sorted(d for d in hours if 1 <= d <= 7):
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == hours[day]:
+            groups[-1] = (groups[-1][0], day, hours[day])
+        else:
+            groups.append((day, day, hours[day]))
+    worded = ", ".join(
+        f"{WEEK_DAYS[first - 1]}{'' if first == last else '–' + WEEK_DAYS[last - 1]} {span}"
+        for first, last, span in groups
+    )
+    return worded or None
 
 
 def decode_json(body: bytes, message: str) -> Any:

@@ -32,7 +32,7 @@ from carriers.base import (
     TrackingResult,
 )
 from carriers.cdek import codes
-from carriers.parsing import JsonReader, short_repr
+from carriers.parsing import JsonReader, short_repr, word_week
 
 _read = JsonReader("cdek:", short_repr)
 
@@ -168,7 +168,6 @@ def parse_delivery_point(doc: Any, code: str) -> PickupPoint | None:
     return None
 
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SPAN = re.compile(r"(\d{1,2}:\d{2})/(\d{1,2}:\d{2})")
 
 
@@ -186,19 +185,7 @@ def week_hours(office: dict[str, Any]) -> str | None:
         if not isinstance(day, int) or not 1 <= day <= 7 or span is None:
             return None
         hours[day] = f"{span.group(1)}–{span.group(2)}"
-    groups: list[tuple[int, int, str]] = []
-    for day in sorted(hours):
-        if groups and groups[-1][1] == day - 1 and groups[-1][2] == hours[day]:
-            groups[-1] = (groups[-1][0], day, hours[day])
-        else:
-            groups.append((day, day, hours[day]))
-    return (
-        ", ".join(
-            f"{_DAYS[first - 1]}{'' if first == last else '–' + _DAYS[last - 1]} {span}"
-            for first, last, span in groups
-        )
-        or None
-    )
+    return word_week(hours)
 
 
 def pickup_point(order: TrackingResult, doc: Any, office: PickupPoint | None) -> PickupPoint | None:

@@ -7,11 +7,17 @@ so this module never touches XML: ``[{"AddressParameters": {...},
 the ``historyRecord`` elements of ``OperationHistoryData``.
 Records come oldest first; each is one operation. Anything that is not such an answer
 raises :class:`BadResponse` and nothing else.
+
+:func:`parse_office` reads the Otpravka API's post office by index (``GET
+/postoffice/1.0/{postal-code}``, https://otpravka.pochta.ru/specification#/services-postoffice),
+which gives the street, the settlement and the week's hours the tracking answer lacks.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from carriers.base import (
@@ -22,7 +28,7 @@ from carriers.base import (
     TrackingEvent,
     TrackingResult,
 )
-from carriers.parsing import JsonReader, short_repr
+from carriers.parsing import JsonReader, short_repr, word_week
 from carriers.russian_post import codes
 
 _read = JsonReader("russian_post:", short_repr)
@@ -132,3 +138,62 @@ def parse_history(number: str, doc: Any) -> TrackingResult:
     if result.status is Status.AVAILABLE_FOR_PICKUP:
         result.pickup_point = parse_pickup_point(latest.carrier_code, address)
     return result
+
+
+#: ``08:00:00.000`` (or ``08:00``): the service's ``begin-worktime`` and the like.
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?")
+
+
+def _clock(raw: dict[str, Any], key: str) -> str | None:
+    found = _CLOCK.fullmatch(_read.field_text(raw, key) or "")
+    return f"{int(found.group(1)):02d}:{found.group(2)}" if found else None
+
+
+def _day_hours(day: dict[str, Any]) -> str | None:
+    """One ``working-hours`` day as ``08:00–20:00``, its lunch breaks cutting it
+    (``09:00–13:00/14:00–18:00``); None for a day without hours (closed)."""
+    begin, end = _clock(day, "begin-worktime"), _clock(day, "end-worktime")
+    if begin is None or end is None:
+        return None
+    spans, start = [], begin
+    for lunch in _read.optional_list(day, "lunches"):
+        if not isinstance(lunch, dict):
+            continue
+        stop, back = _clock(lunch, "begin-lunchtime"), _clock(lunch, "end-lunchtime")
+        if stop is not None and back is not None and start < stop < back < end:
+            spans.append(f"{start}–{stop}")
+            start = back
+    spans.append(f"{start}–{end}")
+    return "/".join(spans)
+
+
+def office_hours(doc: dict[str, Any]) -> str | None:
+    """The office's ``working-hours`` (``weekday-id`` 1 = Monday) worded as adapters word
+    hours, ``Mon–Fri 08:00–20:00, Sat 09:00–18:00``; None when it lists none."""
+    hours: dict[int, str] = {}
+    for raw in _read.optional_list(doc, "working-hours"):
+        if not isinstance(raw, dict):
+            continue
+        day, span = raw.get("weekday-id"), _day_hours(raw)
+        if isinstance(day, int) and not isinstance(day, bool) and span is not None:
+            hours[day] = span
+    return word_week(hours)
+
+
+def parse_office(doc: Any, seen: PickupPoint) -> PickupPoint:
+    """``seen`` (the office as tracking names it) with the Otpravka API's description of
+    it: ``address-source`` as street, ``settlement`` as city, its coordinates and hours.
+    An answer for another index, or one that is not an office, raises :class:`BadResponse`.
+    """
+    office = _read.obj(doc, "postoffice")
+    index = _read.field_text(office, "postal-code")
+    if index != seen.postal_code:
+        raise _read.fail(f"office {seen.postal_code} answered as {index}", office)
+    return replace(
+        seen,
+        street=_read.field_text(office, "address-source") or seen.street,
+        city=_read.field_text(office, "settlement") or seen.city,
+        latitude=_read.coordinate(office, "latitude", 90.0),
+        longitude=_read.coordinate(office, "longitude", 180.0),
+        opening_hours=office_hours(office) or seen.opening_hours,
+    )

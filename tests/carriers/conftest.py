@@ -17,6 +17,7 @@ from carriers import (
     geniki,
     gls,
     nova_poshta,
+    russian_post,
     sameday,
     ups,
     usps,
@@ -57,11 +58,13 @@ def _fresh_tokens() -> Iterator[None]:
         cache.clear()
     nova_poshta.clear_warehouse_cache()
     cdek.clear_office_cache()
+    russian_post.clear_office_cache()
     yield
     for cache in caches:
         cache.clear()
     nova_poshta.clear_warehouse_cache()
     cdek.clear_office_cache()
+    russian_post.clear_office_cache()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import time
 from typing import Any
 
 import httpx
@@ -30,7 +31,7 @@ from carriers.base import (
 )
 from carriers.checkdigits import russian_post14_check
 from carriers.russian_post import RussianPostAdapter, codes, parse, soap
-from tests.carriers.helpers import JSON, SoapFake, mutated, utc
+from tests.carriers.helpers import JSON, SoapFake, load_fixture, mutated, utc
 
 URL = "https://tracking.russianpost.ru/rtm34"
 NUMBER = "EA123456785RU"
@@ -386,3 +387,192 @@ def test_the_parser_raises_only_bad_response_on_arbitrary_input(doc):
 @given(st.sampled_from(FUZZED).flatmap(lambda n: mutated(SERIALISED[n], JSON | plausible)))
 def test_the_parser_raises_only_bad_response_on_a_mutated_answer(doc):
     _parse_or_bad_response(doc)
+
+
+# --- the post office, looked up in the Otpravka API ---
+# GET https://otpravka-api.pochta.ru/postoffice/1.0/{postal-code}, "Поиск почтового
+# отделения по индексу": https://otpravka.pochta.ru/specification#/services-postoffice
+# (answer: tests/fixtures/russian_post/postoffice_663300.json, SOURCE.md there).
+
+OFFICE_URL = "https://otpravka-api.pochta.ru/postoffice/1.0/663300"
+OTPRAVKA = {"otpravka_token": "otp-token-1f2e", "otpravka_key": "c2hvcDpwYXJvbA=="}
+
+
+@pytest.fixture
+def otpravka_adapter(client: httpx.AsyncClient) -> RussianPostAdapter:
+    return RussianPostAdapter(
+        {"login": "shop_login", "password": "s3cret", **OTPRAVKA}, client=client
+    )
+
+
+def office_answer() -> httpx.Response:
+    return httpx.Response(200, json=load_fixture("russian_post", "postoffice_663300.json"))
+
+
+async def test_a_waiting_parcel_gets_its_offices_street_and_hours(otpravka_adapter, respx_mock):
+    office = respx_mock.get(OFFICE_URL).mock(return_value=office_answer())
+
+    result = await track_fixture(otpravka_adapter, respx_mock, "awaiting_pickup.xml")
+
+    assert result.pickup_point == PickupPoint(
+        point_id="663300",
+        kind=PickupKind.POST_OFFICE,
+        name="Норильск Почтамт",
+        street="Ленинский пр-кт, 22",
+        city="Норильск",
+        postal_code="663300",
+        country="RU",
+        latitude=69.348623,
+        longitude=88.189548,
+        opening_hours="Mon–Fri 08:00–20:00, Sat 09:00–13:00/14:00–18:00",
+    )
+    request = office.calls.last.request
+    assert request.headers["Authorization"] == "AccessToken otp-token-1f2e"
+    assert request.headers["X-User-Authorization"] == "Basic c2hvcDpwYXJvbA=="
+
+
+async def test_an_office_is_looked_up_once_for_many_parcels(otpravka_adapter, respx_mock):
+    office = respx_mock.get(OFFICE_URL).mock(return_value=office_answer())
+    RUSSIAN_POST.route(respx_mock, "awaiting_pickup.xml")
+    otpravka_adapter.rate_limit = 1000.0  # keep the test fast
+
+    first, second = await otpravka_adapter.track([NUMBER, "RA644000001RU"])
+
+    assert office.call_count == 1
+    assert first.pickup_point == second.pickup_point
+    assert first.pickup_point is not None and first.pickup_point.street == "Ленинский пр-кт, 22"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(401, json={"code": "1001", "desc": "Unauthorized"}),
+        httpx.Response(500),
+        httpx.Response(404),
+        httpx.Response(200, text="<html>maintenance</html>"),
+        httpx.ConnectTimeout("timed out"),
+    ],
+    ids=["401", "500", "404", "not-json", "timeout"],
+)
+async def test_a_failed_lookup_keeps_the_index_and_tracking_succeeds(
+    otpravka_adapter, respx_mock, answer
+):
+    office = respx_mock.get(OFFICE_URL)
+    if isinstance(answer, Exception):
+        office.mock(side_effect=answer)
+    else:
+        office.mock(return_value=answer)
+
+    result = await track_fixture(otpravka_adapter, respx_mock, "awaiting_pickup.xml")
+
+    assert result.status is Status.AVAILABLE_FOR_PICKUP
+    assert result.pickup_point == PickupPoint(
+        point_id="663300",
+        kind=PickupKind.POST_OFFICE,
+        name="Норильск Почтамт",
+        postal_code="663300",
+        country="RU",
+    )
+    assert office.called
+
+
+async def test_a_failed_lookup_is_retried_after_a_growing_backoff(otpravka_adapter, respx_mock):
+    from carriers.russian_post import OFFICES
+
+    now = [1000.0]
+    OFFICES.clock = lambda: now[0]
+    try:
+        office = respx_mock.get(OFFICE_URL).mock(
+            side_effect=[httpx.Response(503), httpx.Response(503), office_answer()]
+        )
+        RUSSIAN_POST.route(respx_mock, "awaiting_pickup.xml")
+
+        async def street() -> str | None:
+            (result,) = await otpravka_adapter.track([NUMBER])
+            return result.pickup_point.street
+
+        assert await street() is None and office.call_count == 1
+        now[0] += OFFICES.first_retry - 1
+        assert await street() is None and office.call_count == 1  # backing off: not asked
+        now[0] += 1
+        assert await street() is None and office.call_count == 2  # asked again, failed again
+        now[0] += OFFICES.first_retry  # the second wait is twice the first
+        assert await street() is None and office.call_count == 2
+        now[0] += OFFICES.first_retry
+        assert await street() == "Ленинский пр-кт, 22" and office.call_count == 3
+        now[0] += OFFICES.fresh_for - 1
+        assert await street() == "Ленинский пр-кт, 22" and office.call_count == 3
+    finally:
+        OFFICES.clock = time.monotonic
+
+
+async def test_a_known_office_is_kept_while_its_refresh_fails(otpravka_adapter, respx_mock):
+    from carriers.russian_post import OFFICES
+
+    now = [1000.0]
+    OFFICES.clock = lambda: now[0]
+    try:
+        office = respx_mock.get(OFFICE_URL).mock(side_effect=[office_answer(), httpx.Response(500)])
+        RUSSIAN_POST.route(respx_mock, "awaiting_pickup.xml")
+        await otpravka_adapter.track([NUMBER])
+        now[0] += OFFICES.fresh_for + 1
+
+        (result,) = await otpravka_adapter.track([NUMBER])
+
+        assert office.call_count == 2
+        assert result.pickup_point.street == "Ленинский пр-кт, 22"
+    finally:
+        OFFICES.clock = time.monotonic
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{}, {"otpravka_token": "otp-token-1f2e"}, {"otpravka_key": "c2hvcDpwYXJvbA=="}],
+    ids=["none", "token-only", "key-only"],
+)
+async def test_without_the_otpravka_credentials_no_office_is_looked_up(
+    client, respx_mock, credentials
+):
+    office = respx_mock.get(OFFICE_URL).mock(return_value=office_answer())
+    adapter = RussianPostAdapter({"login": "l", "password": "p", **credentials}, client=client)
+
+    result = await track_fixture(adapter, respx_mock, "awaiting_pickup.xml")
+
+    assert not office.called
+    assert result.pickup_point is not None and result.pickup_point.street is None
+
+
+async def test_a_parcel_not_waiting_is_not_looked_up(otpravka_adapter, respx_mock):
+    office = respx_mock.get(OFFICE_URL).mock(return_value=office_answer())
+
+    await track_fixture(otpravka_adapter, respx_mock, "delivered.xml")
+
+    assert not office.called
+
+
+def test_an_answer_for_another_office_is_refused():
+    seen = PickupPoint(point_id="663300", postal_code="663300")
+    doc = load_fixture("russian_post", "postoffice_663300.json") | {"postal-code": "101000"}
+
+    with pytest.raises(BadResponse):
+        parse.parse_office(doc, seen)
+
+
+def test_office_hours_word_closed_days_and_breaks():
+    day = {"begin-worktime": "09:00:00.000", "end-worktime": "18:00:00.000"}
+    doc = {
+        "working-hours": [
+            day | {"weekday-id": 1},
+            day | {"weekday-id": 2, "lunches": [
+                {"begin-lunchtime": "12:30:00.000", "end-lunchtime": "13:15:00.000"}
+            ]},
+            {"weekday-id": 3, "lunches": []},
+            day | {"weekday-id": 4},
+            {"begin-worktime": "9:00", "end-worktime": "18:00", "weekday-id": 5},
+        ]
+    }  # fmt: skip
+
+    assert parse.office_hours(doc) == (
+        "Mon 09:00–18:00, Tue 09:00–12:30/13:15–18:00, Thu–Fri 09:00–18:00"
+    )
+    assert parse.office_hours({}) is None
