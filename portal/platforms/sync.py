@@ -543,7 +543,6 @@ async def apply_parcels(
     if not parcels:
         return report
     conn = target.conn
-    parcels = await _exchange_parcels(target, parcels)
     keys = {f"{p.fulfilment_id}/{p.tracking_number}": (o, e, p) for o, e, p in parcels}
     known = set(
         await PlatformRecord.filter(
@@ -554,6 +553,8 @@ async def apply_parcels(
     )
     if all(key in known for key in keys):
         return report
+    fresh = [key for key in keys if key not in known]
+    keys = dict(zip(fresh, await _exchange_parcels(target, [keys[k] for k in fresh]), strict=True))
     shop_accounts = await (
         CarrierAccount.filter(merchant_id=target.merchant_id)
         .using_db(conn)
