@@ -85,6 +85,10 @@ class RecordKind(StrEnum):
     PRODUCT = "product"
     #: One tracking number of a fulfilment: external id ``<fulfilment id>/<number>``.
     PARCEL = "parcel"
+    #: A line item the store added to an order for an exchange Doorstep wrote back
+    #: (Shopify's ``exchangeLineItems``): local id Doorstep's replacement order, which the
+    #: parcel shipping that line item belongs to.
+    EXCHANGE_LINE = "exchange_line"
 
 
 class PlatformRecord(Model):

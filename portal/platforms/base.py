@@ -57,6 +57,10 @@ class ShopParcel:
     tracking_number: str
     #: The carrier as the store names it ("UPS", "DHL Express"), mapped to our keys.
     carrier_name: str | None
+    #: The store's ids of the order line items the fulfilment ships (Shopify: all of a
+    #: webhook's, the first of a synced order's): an exchange's line items send the parcel
+    #: to Doorstep's replacement order (:func:`portal.platforms.sync.apply_parcels`).
+    line_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,7 +172,16 @@ def parse_order_node(node: dict[str, Any]) -> ShopOrder:
     customer = node.get("customer")
     address = node.get("shippingAddress") or {}
     parcels = [
-        ShopParcel(numeric_id(f["id"]), info["number"], info.get("company"))
+        ShopParcel(
+            numeric_id(f["id"]),
+            info["number"],
+            info.get("company"),
+            tuple(
+                numeric_id(line["lineItem"]["id"])
+                for line in (f.get("fulfillmentLineItems") or {}).get("nodes") or []
+                if line.get("lineItem")
+            ),
+        )
         for f in node.get("fulfillments") or []
         for info in f.get("trackingInfo") or []
         if info.get("number")
@@ -245,8 +254,15 @@ def _webhook_parcels(fulfilment: dict[str, Any]) -> list[ShopParcel]:
     numbers = fulfilment.get("tracking_numbers") or (
         [fulfilment["tracking_number"]] if fulfilment.get("tracking_number") else []
     )
+    # ``line_items`` are the order's line items the fulfilment ships, by their own ``id``
+    # (https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment).
+    shipped = tuple(
+        numeric_id(line["id"]) for line in fulfilment.get("line_items") or [] if line.get("id")
+    )
     return [
-        ShopParcel(numeric_id(fulfilment["id"]), str(n), fulfilment.get("tracking_company"))
+        ShopParcel(
+            numeric_id(fulfilment["id"]), str(n), fulfilment.get("tracking_company"), shipped
+        )
         for n in numbers
         if n
     ]

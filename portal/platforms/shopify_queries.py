@@ -10,11 +10,14 @@ from __future__ import annotations
 # Page sizes keep every query's requested cost (portal/platforms/shopify_cost.py) at or
 # under Shopify's 1,000-point single-query limit; tests/platforms/test_shopify_cost.py
 # checks each query as sent. An order page costs 2 + ORDERS_PAGE x (13 + 3 x LINE_ITEMS_PAGE
-# + FULFILMENTS_PAGE x (3 + TRACKING_PAGE)) = 942; a product page 2 + PRODUCTS_PAGE x
+# + FULFILMENTS_PAGE x (7 + TRACKING_PAGE)) = 982; a product page 2 + PRODUCTS_PAGE x
 # (3 + 2 x VARIANTS_PAGE) = 862. What a nested page leaves out is fetched per order or
 # product by the follow-up queries below.
 ORDERS_PAGE = 20
-LINE_ITEMS_PAGE = 8
+#: 6, not 8: room for each fulfilment's first line item (4 points), which says whether it
+#: ships an exchange written to Shopify (portal/platforms/sync.py, ``apply_parcels``); an
+#: order with more line items has the rest read by its follow-up, as before.
+LINE_ITEMS_PAGE = 6
 FULFILMENTS_PAGE = 2
 TRACKING_PAGE = 2
 PRODUCTS_PAGE = 20
@@ -22,14 +25,20 @@ VARIANTS_PAGE = 20
 #: ``first`` of a follow-up for one order's or product's remaining line items / variants
 #: (250 is the largest ``first`` Shopify accepts): 753 and 503 points.
 FOLLOW_UP_PAGE = 250
-#: One order's fulfilments read again when its page may have cut them: 653 points.
+#: One order's fulfilments read again when its page may have cut them: 853 points.
 ALL_FULFILMENTS = 50
 ALL_TRACKING = 10
 
 LINE_ITEM_FIELDS = (
     "id sku title quantity variantTitle originalUnitPriceSet { shopMoney { amount } }"
 )
-FULFILMENT_FIELDS = "id status trackingInfo(first: {tracking}) {{ company number }}"
+#: A fulfilment ships the items of one fulfilment order, and an exchange's new items are a
+#: fulfilment order of their own (https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges):
+#: its first line item tells an exchange's parcel from the order's.
+FULFILMENT_FIELDS = (
+    "id status trackingInfo(first: {tracking}) {{ company number }}"
+    " fulfillmentLineItems(first: 1) {{ nodes {{ lineItem {{ id }} }} }}"
+)
 ORDER_FIELDS = f"""
 id name email currencyCode createdAt updatedAt cancelledAt displayFinancialStatus customerLocale
 totalRefundedSet {{ shopMoney {{ amount }} }}
@@ -120,16 +129,18 @@ mutation refundCreate($input: RefundInput!) {
 }
 """
 #: What a return's write-back reads of its order, once per return and never in the
-#: backfill (whose order page stays at 942 points): the payments a refund must name as its
+#: backfill (whose order page stays at 982 points): the payments a refund must name as its
 #: parent (``Order.transactions``), the refunds and returns already made (so a retry after
 #: a fault adopts Doorstep's own instead of making another), and the fulfilment line items
 #: a ``returnCreate`` takes (``Fulfillment.fulfillmentLineItems``). 20 transactions, 20
-#: refunds, 10 returns, 10 fulfilments of 25 lines: 679 points.
+#: refunds, 10 returns (with up to 10 exchange line items each: an adopted return's new
+#: line items), 10 fulfilments of 25 lines: 899 points.
 RETURN_TRANSACTIONS = 20
 RETURN_REFUNDS = 20
 RETURN_RETURNS = 10
 RETURN_FULFILMENTS = 10
 RETURN_FULFILMENT_LINES = 25
+RETURN_EXCHANGE_LINES = 10
 RETURN_CONTEXT_QUERY = f"""
 query ReturnContext($id: ID!) {{
   order(id: $id) {{
@@ -140,7 +151,10 @@ query ReturnContext($id: ID!) {{
     }}
     refunds(first: {RETURN_REFUNDS}) {{ id note }}
     returns(first: {RETURN_RETURNS}) {{
-      nodes {{ id returnLineItems(first: 1) {{ nodes {{ returnReasonNote }} }} }}
+      nodes {{
+        id returnLineItems(first: 1) {{ nodes {{ returnReasonNote }} }}
+        exchangeLineItems(first: {RETURN_EXCHANGE_LINES}) {{ nodes {{ lineItem {{ id }} }} }}
+      }}
     }}
     fulfillments(first: {RETURN_FULFILMENTS}) {{
       fulfillmentLineItems(first: {RETURN_FULFILMENT_LINES}) {{
@@ -160,7 +174,7 @@ query VariantsBySku($query: String!) {
 RETURN_CREATE = """
 mutation returnCreate($returnInput: ReturnInput!) {
   returnCreate(returnInput: $returnInput) {
-    return { id status }
+    return { id status exchangeLineItems(first: 10) { nodes { lineItem { id } } } }
     userErrors { code field message }
   }
 }

@@ -13,9 +13,12 @@
   https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/ExchangeLineItemInput).
 
 What both need of the order (its transactions, the fulfilment line items' ids) is read by
-one query per return when it is written, not by the backfill, whose per-order cost stays
-as it was. Nothing is made twice: each id Shopify gives back is kept in the push's payload
-(``shopify_refund_id``, ``shopify_return_id``), and before making one the order's refunds
+one query per return when it is written, not by the backfill. The return's
+``exchangeLineItems`` name the order line items Shopify added for the new items; they are
+kept as ``shopify_exchange_line_items``, so the fulfilment that ships them later is
+tracked as Doorstep's replacement order's parcel. Nothing is made twice: each id Shopify
+gives back is kept in the push's payload (``shopify_refund_id``, ``shopify_return_id``),
+and before making one the order's refunds
 and returns are searched for Doorstep's own (the refund's note, the return line items'
 ``returnReasonNote``), so a retry after a fault that hid Shopify's answer adopts it.
 A ``userErrors`` answer is :class:`Refused`: Shopify read the request and said no, so
@@ -166,11 +169,23 @@ def _adopted_refund(context: dict[str, Any], note: str) -> str | None:
     return next((r["id"] for r in context.get("refunds") or [] if r.get("note") == note), None)
 
 
-def _adopted_return(context: dict[str, Any], note: str) -> str | None:
+def exchange_line_items(made: dict[str, Any]) -> list[str]:
+    """The order line items a return's exchange added (``Return.exchangeLineItems``, each
+    with its ``lineItem``), by their numeric ids: the fulfilment that ships them is the
+    exchange's parcel (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/ExchangeLineItem)."""
+    found = []
+    for node in (made.get("exchangeLineItems") or {}).get("nodes") or []:
+        line = node.get("lineItem") or {}
+        if line.get("id"):
+            found.append(str(line["id"]).rsplit("/", 1)[-1])
+    return found
+
+
+def _adopted_return(context: dict[str, Any], note: str) -> dict[str, Any] | None:
     for found in (context.get("returns") or {}).get("nodes") or []:
         lines = (found.get("returnLineItems") or {}).get("nodes") or []
         if any(line.get("returnReasonNote") == note[:255] for line in lines):
-            return str(found["id"])
+            return found
     return None
 
 
@@ -226,7 +241,9 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
     return str((data.get("refund") or {}).get("id") or "")
 
 
-async def _exchange(client: GraphQL, payload: dict[str, Any], context: dict[str, Any]) -> str:
+async def _exchange(
+    client: GraphQL, payload: dict[str, Any], context: dict[str, Any]
+) -> dict[str, Any]:
     note = payload.get("note") or f"Return {payload['return_number']} resolved in Doorstep"
     exchanges = payload["exchanges"]
     returned = return_line_items(context.get("fulfillments") or [], exchanges, note)
@@ -249,7 +266,7 @@ async def _exchange(client: GraphQL, payload: dict[str, Any], context: dict[str,
     answer = data.get("returnCreate") or {}
     if answer.get("userErrors"):
         raise _refused(f"the exchange of return {payload['return_number']}", answer["userErrors"])
-    return str((answer.get("return") or {}).get("id") or "")
+    return answer.get("return") or {}
 
 
 async def write_return(client: GraphQL, payload: dict[str, Any]) -> None:
@@ -267,6 +284,10 @@ async def write_return(client: GraphQL, payload: dict[str, Any]) -> None:
             await _refund(client, payload, context)
         )
     if exchange_due:
-        payload["shopify_return_id"] = (note and _adopted_return(context, note)) or (
-            await _exchange(client, payload, context)
-        )
+        made = _adopted_return(context, note) if note else None
+        if made is None:
+            made = await _exchange(client, payload, context)
+        payload["shopify_return_id"] = str(made.get("id") or "")
+        # The new items' line items: their fulfilment becomes the replacement order's
+        # shipment (portal/platforms/writeback.py records them).
+        payload["shopify_exchange_line_items"] = exchange_line_items(made)

@@ -535,7 +535,9 @@ async def apply_parcels(
     """Shipments for the parcels of fulfilments: ``(order id here, order id there, parcel)``.
 
     A parcel already recorded changes nothing; a number the shop already tracks with the
-    same carrier is linked to the order rather than tracked twice.
+    same carrier is linked to the order rather than tracked twice. A parcel that ships an
+    exchange's line items (:data:`RecordKind.EXCHANGE_LINE`) belongs to Doorstep's
+    replacement order, whichever way it comes (webhook or reconciliation).
     """
     report = SyncReport()
     if not parcels:
@@ -551,6 +553,8 @@ async def apply_parcels(
     )
     if all(key in known for key in keys):
         return report
+    fresh = [key for key in keys if key not in known]
+    keys = dict(zip(fresh, await _exchange_parcels(target, [keys[k] for k in fresh]), strict=True))
     shop_accounts = await (
         CarrierAccount.filter(merchant_id=target.merchant_id)
         .using_db(conn)
@@ -621,6 +625,31 @@ async def apply_parcels(
         using_db=conn,
     )
     return report
+
+
+async def _exchange_parcels(
+    target: Target, parcels: Sequence[tuple[int, str, ShopParcel]]
+) -> list[tuple[int, str, ShopParcel]]:
+    """``parcels`` with those that ship a written-back exchange's line items moved to the
+    exchange's replacement order (a Shopify exchange's new items are a fulfilment order of
+    the original order: https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges)."""
+    lines = {line for _o, _e, p in parcels for line in p.line_items}
+    if not lines:
+        return list(parcels)
+    replacement = dict(
+        await PlatformRecord.filter(
+            connection_id=target.connection.id,
+            kind=RecordKind.EXCHANGE_LINE,
+            external_id__in=sorted(lines),
+        )
+        .using_db(target.conn)
+        .values_list("external_id", "local_id")
+    )
+    moved = []
+    for order_id, order_ext, parcel in parcels:
+        found = next((replacement[i] for i in parcel.line_items if i in replacement), None)
+        moved.append((int(found) if found is not None else order_id, order_ext, parcel))
+    return moved
 
 
 async def apply_order_parcels(

@@ -22,6 +22,7 @@ from portal.event_catalogue import RETURN_RESOLVED
 from portal.leased_queue import LeasedQueue, backoff_delay
 from portal.models import (
     DomainEvent,
+    Exchange,
     Merchant,
     Platform,
     PlatformConnection,
@@ -333,10 +334,38 @@ async def send(
             payload=payload,
         )  # fmt: skip
         return PushState.PENDING
+    await _record_exchange_lines(push, payload)
     await PlatformPush.filter(id=push.id).update(
         state=PushState.DONE, done_at=now, lease_until=None, last_error=None, payload=payload
     )
     return PushState.DONE
+
+
+async def _record_exchange_lines(push: PlatformPush, payload: dict[str, Any]) -> None:
+    """The line items Shopify added for a return's exchange, each recorded as Doorstep's
+    replacement order's (portal/returns/exchanges.py ``fulfil``): the fulfilment that ships
+    them is that order's parcel, not the original order's (portal/platforms/sync.py)."""
+    lines = payload.get("shopify_exchange_line_items") or []
+    if push.kind != "return" or not lines or not push.dedupe_key.isdigit():
+        return
+    swap = await Exchange.filter(
+        return_item__return_request_id=int(push.dedupe_key), outbound_order_id__isnull=False
+    ).first()
+    if swap is None or swap.outbound_order_id is None:
+        return
+    await PlatformRecord.bulk_create(
+        [
+            PlatformRecord(
+                connection_id=push.connection_id,
+                kind=RecordKind.EXCHANGE_LINE,
+                external_id=str(line),
+                local_id=swap.outbound_order_id,
+                data={"order_id": payload.get("order_id"), "return": payload.get("return_number")},
+            )
+            for line in lines
+        ],
+        ignore_conflicts=True,
+    )
 
 
 async def push_job(settings: Settings, client: httpx.AsyncClient) -> bool:

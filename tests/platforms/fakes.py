@@ -273,12 +273,21 @@ class FakeShopify:
         answer = fixture("shopify", "return_create.json")
         made = answer["data"]["returnCreate"]["return"]
         made["id"] = f"gid://shopify/Return/{945000 + len(self.returns)}"
+        # Each new variant becomes a line item of the order (ExchangeLineItem.lineItem:
+        # https://shopify.dev/docs/api/admin-graphql/2025-01/objects/ExchangeLineItem).
+        made["exchangeLineItems"] = {"nodes": [
+            {"lineItem": {"id": f"gid://shopify/LineItem/{7_100_000 + 10 * len(self.returns) + i}"}}
+            for i, _wanted in enumerate(variables["returnInput"].get("exchangeLineItems") or [])
+        ]}  # fmt: skip
         notes = [
             {"returnReasonNote": line.get("returnReasonNote", "")}
             for line in variables["returnInput"]["returnLineItems"][:1]
         ]
         context = self.context(variables["returnInput"]["orderId"])
-        context["returns"]["nodes"].append({"id": made["id"], "returnLineItems": {"nodes": notes}})
+        context["returns"]["nodes"].append(
+            {"id": made["id"], "returnLineItems": {"nodes": notes},
+             "exchangeLineItems": copy.deepcopy(made["exchangeLineItems"])}
+        )  # fmt: skip
         return lost or httpx.Response(200, json=answer)
 
     def _order(self, gid: str) -> dict[str, Any]:

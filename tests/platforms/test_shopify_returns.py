@@ -45,6 +45,7 @@ from portal.models import (
     ReturnReason,
     ReturnRequest,
     ReturnState,
+    Shipment,
 )
 from portal.platforms.backfill import sync_connection
 from portal.platforms.shopify_returns import refund_transactions, return_reason
@@ -54,13 +55,16 @@ from portal.settings import Settings
 from tests.admin.helpers import admin_app, signed_in_owner
 from tests.conftest import client_for
 from tests.platforms.fakes import (
+    DHL_NUMBER,
     DHL_TRACK_URL,
     SHOPIFY_GRAPHQL,
     FakeShopify,
     dhl_delivered,
+    fixture,
+    shopify_delivery,
     shopify_order,
 )
-from tests.platforms.test_shopify import connected
+from tests.platforms.test_shopify import connected, post_webhook
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 ORDER = "gid://shopify/Order/1000000"  # shopify_order(0): one IPOD2008GREEN
@@ -283,3 +287,126 @@ def test_a_shops_reason_becomes_shopifys_return_reason() -> None:
         "SIZE_TOO_SMALL", "SIZE_TOO_LARGE", "DEFECTIVE", "WRONG_ITEM", "UNWANTED", "OTHER",
         "OTHER",
     ]  # fmt: skip
+
+
+#: The order line item Shopify added for R-1's pink iPod (the fake's returnCreate answer).
+PINK_LINE = "7100010"
+
+
+def exchange_fulfilment() -> dict[str, Any]:
+    """``fulfillments/create`` for the fulfilment order of R-1's new item: the documented
+    example body (https://shopify.dev/docs/api/webhooks/2025-01?reference=toml#list-fulfillments/create)
+    on order #1000, its ``line_items`` the exchange's line item as the REST Fulfillment
+    resource lists them (https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment),
+    shaped like orders_create.json's pink iPod."""
+    body: dict[str, Any] = fixture("shopify", "fulfillments_create.json")
+    line = fixture("shopify", "orders_create.json")["line_items"][1]
+    line.update(id=int(PINK_LINE), admin_graphql_api_id=f"gid://shopify/LineItem/{PINK_LINE}")
+    body.update(order_id=1000000, name="#1000.2", line_items=[line])
+    return body
+
+
+async def test_the_exchange_shipped_in_shopify_is_the_replacement_orders_parcel_once(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    request = await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    replacement = await Order.get(number="#1000-R-1")
+    original = await Order.get(number="#1000")
+    assert await Shipment.filter(order_id=replacement.id).count() == 0, "waiting for the shop"
+
+    # The merchant fulfils the exchange's fulfilment order in Shopify: the webhook …
+    answer = await post_webhook(
+        app, *shopify_delivery("fulfillments/create", exchange_fulfilment(), "w-ex-1"),
+        connection,
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+
+    shipment = await Shipment.get(tracking_number=DHL_NUMBER)
+    assert shipment.order_id == replacement.id, "the replacement order's parcel"
+    assert await Shipment.filter(order_id=original.id).count() == 0
+    assert (await Exchange.get(return_item__return_request_id=request.id)).outbound_order_id == (
+        replacement.id
+    )
+
+    # … and the reconciliation reading the same fulfilment from the order (its first line
+    # item: Fulfillment.fulfillmentLineItems, https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Fulfillment).
+    store.orders[0]["fulfillments"] = [
+        {"id": "gid://shopify/Fulfillment/123456", "status": "SUCCESS",
+         "trackingInfo": [{"company": "DHL Express", "number": DHL_NUMBER}],
+         "fulfillmentLineItems": {"nodes": [
+             {"lineItem": {"id": f"gid://shopify/LineItem/{PINK_LINE}"}}]}},
+    ]  # fmt: skip
+    store.orders[0]["updatedAt"] = "2026-12-01T15:09:41Z"
+    await sync_connection(await PlatformConnection.get(id=connection.id), settings, http)
+
+    assert await Shipment.filter(tracking_number=DHL_NUMBER).count() == 1, "one parcel"
+    assert (await Shipment.get(tracking_number=DHL_NUMBER)).order_id == replacement.id
+
+
+async def test_an_exchange_parcel_first_seen_by_the_reconciliation_is_the_replacements(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    store.orders[0]["fulfillments"] = [
+        {"id": "gid://shopify/Fulfillment/123456", "status": "SUCCESS",
+         "trackingInfo": [{"company": "DHL Express", "number": DHL_NUMBER}],
+         "fulfillmentLineItems": {"nodes": [
+             {"lineItem": {"id": f"gid://shopify/LineItem/{PINK_LINE}"}}]}},
+    ]  # fmt: skip
+    store.orders[0]["updatedAt"] = "2026-12-01T15:09:41Z"
+
+    await sync_connection(await PlatformConnection.get(id=connection.id), settings, http)
+    answer = await post_webhook(
+        app, *shopify_delivery("fulfillments/create", exchange_fulfilment(), "w-ex-1"),
+        connection,
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+
+    replacement = await Order.get(number="#1000-R-1")
+    assert [s.order_id for s in await Shipment.filter(tracking_number=DHL_NUMBER)] == [
+        replacement.id
+    ]
+
+
+async def test_a_retry_that_adopts_the_return_still_knows_the_exchange_line_items(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    store.made_then_lost = True
+    store.mutation_faults = [httpx.Response(503, json={"errors": "Service Unavailable"})]
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    await push_once(settings, client=http, now=datetime.now(UTC) + timedelta(hours=7))
+    push = await PlatformPush.get(kind="return")
+    assert push.state == PushState.DONE
+    assert push.payload["shopify_exchange_line_items"] == [PINK_LINE]
+
+    await post_webhook(
+        app, *shopify_delivery("fulfillments/create", exchange_fulfilment(), "w-ex-1"),
+        connection,
+    )  # fmt: skip
+    replacement = await Order.get(number="#1000-R-1")
+    assert (await Shipment.get(tracking_number=DHL_NUMBER)).order_id == replacement.id
+
+
+async def test_a_parcel_of_the_orders_own_items_stays_the_orders(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    await resolved(settings, "R-1", Resolution.EXCHANGE)
+    await push_once(settings, client=http)
+    body = exchange_fulfilment()
+    body["line_items"][0].update(id=7000000, admin_graphql_api_id=LINE)
+
+    await post_webhook(app, *shopify_delivery("fulfillments/create", body, "w-1"), connection)
+
+    original = await Order.get(number="#1000")
+    assert (await Shipment.get(tracking_number=DHL_NUMBER)).order_id == original.id

@@ -113,6 +113,7 @@ USPS_CREDENTIALS = {"client_id": "hudson-usps-key", "client_secret": "hudson-usp
 UPS_CREDENTIALS = {"client_id": "hudson-ups-client", "client_secret": "hudson-ups-secret"}
 FEDEX_CREDENTIALS = {"client_id": "hudson-fedex-key", "client_secret": "hudson-fedex-secret"}
 USPS_NUMBER = "9400111899223197428490"  # tests/fixtures/usps
+EXCHANGE_NUMBER = "9400111899223197428503"  # the same series, its check digit valid
 UPS_NUMBER = "1ZCIETST0422222228"  # tests/fixtures/ups
 FEDEX_NUMBER = "449044304137821"  # tests/fixtures/fedex
 JANE = "jane.doe@example.test"
@@ -610,6 +611,44 @@ async def test_a_us_shopify_shop_with_usps_ups_fedex_sms_exchanges_and_writeback
                                     "quantity": 1}],
              "notifyCustomer": False},
         ], world.store.returns  # fmt: skip
+        # Shopify added the L tee to her order as the exchange's line item and holds it as
+        # a fulfilment order there; the owner fulfils it in Shopify with a USPS label, and
+        # fulfillments/create names that line item
+        # (https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges,
+        # https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment): the parcel
+        # is the replacement order's, tracked and told to Jane as hers.
+        replacement = await Order.get(number=f"#1001-{exchange.number}")
+        line = copy.deepcopy(fixture("shopify", "orders_create.json")["line_items"][1])
+        line.update(
+            id=7100010,
+            admin_graphql_api_id="gid://shopify/LineItem/7100010",
+            sku="HT-L",
+            variant_id=8002,
+            title="Hudson Tee",
+            variant_title="L",
+        )
+        swapped = copy.deepcopy(fulfilment)
+        swapped.update(
+            id=8881002, tracking_number=EXCHANGE_NUMBER, tracking_numbers=[EXCHANGE_NUMBER],
+            name="#1001.2", admin_graphql_api_id="gid://shopify/Fulfillment/8881002",
+            line_items=[line],
+        )  # fmt: skip
+        for delivery in ("wh-ex-1", "wh-ex-2"):  # delivered twice: one parcel
+            headers, raw = shopify_delivery("fulfillments/create", swapped, delivery)
+            answered = await customer.post(hook, content=raw, headers=headers)
+            assert answered.status_code == 200, answered.text
+        [sent] = await Shipment.filter(tracking_number=EXCHANGE_NUMBER)
+        assert (sent.order_id, sent.carrier_key) == (replacement.id, "usps")
+        world.usps.scan(EXCHANGE_NUMBER, "USPS in possession of item", "03", "BROOKLYN", "NY",
+                        "11201")  # fmt: skip
+        told = len(mails_to(smtp_sink, JANE))
+        await worker_pass(shop_app, http)
+        assert (await Shipment.get(id=sent.id)).status == "in_transit"
+        news = mails_to(smtp_sink, JANE)[told:]
+        assert [parcel_behind(shop_app, tracking_link_in(plain_text(m))) for m in news] == [
+            sent.id
+        ], [m["Subject"] for m in news]
+
         # The resolution's event handed to the listener again (a replayed job): nothing
         # more goes to Shopify.
         [resolved_event] = await DomainEvent.filter(kind=RETURN_RESOLVED, subject_id=exchange.id)
