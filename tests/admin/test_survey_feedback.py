@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from babel.dates import format_date
 from starlette.applications import Starlette
 
 from carriers.base import Status
@@ -91,7 +92,8 @@ async def test_the_shipment_page_shows_the_customers_words_with_score_and_date(
     assert "Score: 2 of 5" in page.text and "Score: 9 of 10" in page.text
     assert "No comment" in page.text  # the NPS answer has none
     shop_clock = ZoneInfo(page.context["staff"].merchant.time_zone)  # type: ignore[attr-defined]
-    assert datetime.now(shop_clock).strftime("%Y-%m-%d") in page.text  # the shop's day, not UTC's
+    shop_day = format_date(datetime.now(shop_clock).date(), "medium", locale="en")
+    assert f">{shop_day}, " in page.text  # the shop's day, not UTC's, in the page's language
     assert "Their secret" not in page.text
 
 

@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from babel.dates import format_datetime
 from starlette.applications import Starlette
 
 from carriers.cdek import clear_office_cache
@@ -561,7 +562,10 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         history = (await staff.get(path)).text
         assert "одобрен по правилам возврата" in history and "auto-approved" not in history
         # The workspace keeps the shop's clock: Moscow time, as the customer's page.
-        requested = refund.created_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+        # In Russian, as the workspace writes a moment: "8 дек. 2026 г., 02:30".
+        requested = format_datetime(
+            refund.created_at, "d MMM y 'г'., HH:mm", tzinfo=MOSCOW, locale="ru"
+        )
         assert f">{requested}</time>" in history, "the request's time in Moscow"
         subjects = [m["Subject"] for m in mails_to(smtp_sink, ANNA)]
         resolved_subject = f"Ваш возврат {refund.number} завершён"
