@@ -562,9 +562,10 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         history = (await staff.get(path)).text
         assert "одобрен по правилам возврата" in history and "auto-approved" not in history
         # The workspace keeps the shop's clock: Moscow time, as the customer's page.
-        # In Russian, as the workspace writes a moment: "8 дек. 2026 г., 02:30".
+        # In Russian, as the workspace writes a moment: "8 дек. 2026 г., 02:30" (CLDR puts
+        # a narrow no-break space before the "г.").
         requested = format_datetime(
-            refund.created_at, "d MMM y 'г'., HH:mm", tzinfo=MOSCOW, locale="ru"
+            refund.created_at, "d MMM y\u202f'г'., HH:mm", tzinfo=MOSCOW, locale="ru"
         )
         assert f">{requested}</time>" in history, "the request's time in Moscow"
         subjects = [m["Subject"] for m in mails_to(smtp_sink, ANNA)]
