@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_timedelta
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -41,10 +41,6 @@ def age(since: datetime, now: datetime) -> str:
     return format_timedelta(now - since, locale=current_locale(), threshold=1.5)
 
 
-def moment(when: datetime) -> str:
-    return format_datetime(when, "short", tzinfo=UTC, locale=current_locale())
-
-
 def detail(item: AttentionItem) -> str:
     """What the cause said: the carrier's reason, or the survey score."""
     if item.kind == AttentionKind.UNHAPPY_ANSWER and item.detail.get("score") is not None:
@@ -72,7 +68,6 @@ async def list_items(request: Request) -> Response:
             "ages": queue.AGES,
             "now": now,
             "age": age,
-            "moment": moment,
             "detail": detail,
             "next_url": (
                 f"/admin/attention?{_query_string(f, after=str(items[-1].id))}" if more else None

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from babel import Locale
@@ -165,33 +165,32 @@ def client_ip(request: Request) -> str:
     return client_key(request)
 
 
-def shop_time(when: datetime | None, pattern: str = "%Y-%m-%d %H:%M", *, zone: tzinfo) -> str:
-    """A moment on the shop's clock (its settings' time zone), as the workspace writes
-    times: the owner of a Moscow shop reads Moscow time, not UTC."""
-    return when.astimezone(zone).strftime(pattern) if when is not None else ""
-
-
-def shop_date(when: datetime | None, *, zone: tzinfo) -> str:
+def shop_date(when: date | datetime | None, *, zone: tzinfo) -> str:
     """The day of a moment on the shop's clock, written as the workspace's language writes
     dates (Babel's medium form: "Dec 8, 2026" in English, "8 gru 2026" in Polish): the
-    lists' date columns, where an ISO "2026-12-08" is not how a US shop reads a date."""
+    lists' date columns, where an ISO "2026-12-08" is not how a US shop reads a date. A
+    plain day (an estimated delivery, an analytics period's ends) is already the shop's
+    and is only written."""
     if when is None:
         return ""
-    return format_date(when.astimezone(zone).date(), "medium", locale=current_locale())
+    day = when.astimezone(zone).date() if isinstance(when, datetime) else when
+    return format_date(day, "medium", locale=current_locale())
 
 
-def shop_moment(when: datetime | None, *, zone: tzinfo) -> str:
+def shop_moment(when: datetime | None, *, zone: tzinfo, seconds: bool = False) -> str:
     """A moment on the shop's clock, written as the workspace's language writes one: the
     lists' medium date (:func:`shop_date`) and the short time, joined as CLDR joins them
-    (Babel): "Dec 8, 2026, 12:30 AM" in English, "8 gru 2026, 00:30" in Polish. The order
-    and return pages and their histories, where an ISO "2026-12-08 00:30" read as a log."""
+    (Babel): "Dec 8, 2026, 12:30 AM" in English, "8 gru 2026, 00:30" in Polish. Every
+    workspace page and history, where an ISO "2026-12-08 00:30" read as a log; ``seconds``
+    (CLDR's medium time) for the webhook delivery log, where retries seconds apart differ."""
     if when is None:
         return ""
     locale = Locale.parse(current_locale())
+    time = locale.time_formats["medium" if seconds else "short"].pattern
     pattern = (
         str(locale.datetime_formats["medium"])
         .replace("{1}", locale.date_formats["medium"].pattern)
-        .replace("{0}", locale.time_formats["short"].pattern)
+        .replace("{0}", time)
     )
     return format_datetime(when, pattern, tzinfo=zone, locale=locale)
 
@@ -199,14 +198,14 @@ def shop_moment(when: datetime | None, *, zone: tzinfo) -> str:
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render an admin template; ``staff`` is in the context when someone is signed in,
     with the open attention items per kind (``attention_counts``) for the navigation and
-    the workspace's words for codes (``words``), and ``shop_time`` with the shop's zone
-    (``shop_zone``, its name) so every page writes times on the shop's clock."""
+    the workspace's words for codes (``words``), and ``shop_date`` and ``shop_moment`` with
+    the shop's zone (``shop_zone``, its name) so every page writes times on the shop's clock
+    in the workspace's language (the instant itself in a ``<time datetime>`` attribute)."""
     signed = getattr(request.state, "staff", None)
     counts = getattr(request.state, "attention_counts", {})
     zone = (zone_or_none(signed.merchant.time_zone) if signed else None) or UTC
     base = {"staff": signed, "words": words, "attention_counts": counts,
             "attention_total": sum(counts.values()),
-            "shop_time": functools.partial(shop_time, zone=zone),
             "shop_date": functools.partial(shop_date, zone=zone),
             "shop_moment": functools.partial(shop_moment, zone=zone),
             "shop_zone": str(zone)}  # fmt: skip

@@ -5,6 +5,7 @@ the carrier-claim export. Everything is scoped to the signed-in merchant."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -67,6 +68,11 @@ async def _detail(
         {
             "claim": claim,
             "data": data,
+            # The export's scans carry ISO instants (right for the carrier's form); the
+            # page writes them on the shop's clock, so it is given them as moments.
+            "scan_times": [
+                datetime.fromisoformat(scan["occurred_at"]) for scan in data["parcel"]["scans"]
+            ],
             "open": claim.state in states.OPEN,
             "problem": problem,
             "amount_error": amount_error,

@@ -26,9 +26,9 @@ from tests import factories
 EMAIL = "comments-owner@example.test"
 PASSWORD = "correct horse battery staple"
 ZONE = "Asia/Kolkata"
-#: When the parcel's customer wrote (UTC): on the shop's clock 2026-11-21 01:37.
+#: When the parcel's customer wrote (UTC): on the shop's clock 01:37 on 21 November.
 WRITTEN = datetime(2026, 11, 20, 20, 7, tzinfo=UTC)
-ON_SHOP_CLOCK = "2026-11-21 01:37"
+ON_SHOP_CLOCK = "Nov 21, 2026, 1:37\u202fAM"  # in English, a narrow space before the AM
 #: The period the Satisfaction page is opened on (UTC days, both included).
 PERIOD = "from=2026-11-01&to=2026-11-30"
 

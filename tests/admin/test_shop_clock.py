@@ -1,6 +1,8 @@
-"""The workspace writes times on the shop's clock (its settings' time zone), never UTC: the
-pages that once printed "… UTC" (webhooks and their delivery log, staff, carriers, stores,
-an order, API keys), read by the owner of a shop in Kolkata over HTTP.
+"""The workspace writes times on the shop's clock (its settings' time zone), never UTC, as
+its language writes them, never ISO: the pages that once printed "… UTC" (webhooks and
+their delivery log, staff, carriers, stores, an order, API keys), read by the owner of a
+shop in Kolkata over HTTP; the order, return and shipment pages and the attention queue,
+read in Polish by a Warsaw shop and in English by a New York one.
 
 Kolkata is UTC+5:30 with no summer time, so a page that wrote UTC differs in the hour and
 the minutes and would be caught."""
@@ -8,24 +10,34 @@ the minutes and would be caught."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 from babel.dates import format_datetime
 
+from carriers.base import Status
 from portal.models import (
     ApiKey,
+    AttentionItem,
+    AttentionKind,
     Channel,
     ConsentChange,
     ConsentSource,
     DeliveryState,
     Merchant,
+    Metric,
     Order,
+    OutboxMessage,
+    Outcome,
     PlatformConnection,
     ReturnRequest,
     ReturnTransition,
+    Shipment,
     StaffUser,
+    Survey,
+    SurveyAnswer,
+    TrackingEvent,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -37,15 +49,16 @@ from tests.admin.returns_helpers import return_for, review_shop
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
-def _english(moment: datetime) -> str:
-    """The moment on Kolkata's clock as the detail pages write it in English (CLDR's medium
-    date and short time: "Dec 8, 2026, 12:30 AM", a narrow space before the "AM")."""
-    return format_datetime(moment, "MMM d, y, h:mm\u202fa", tzinfo=KOLKATA, locale="en")
+def _english(moment: datetime, zone: ZoneInfo = KOLKATA, pattern: str = "h:mm") -> str:
+    """The moment on ``zone``'s clock as the workspace writes it in English (CLDR's medium
+    date and short time: "Dec 8, 2026, 12:30 AM", a narrow space before the "AM";
+    ``pattern`` "h:mm:ss" for the delivery log's medium time)."""
+    return format_datetime(moment, f"MMM d, y, {pattern}\u202fa", tzinfo=zone, locale="en")
 
 
-def _both(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> tuple[str, str]:
+def _both(moment: datetime, pattern: str = "h:mm") -> tuple[str, str]:
     """The moment as the shop reads it, and as a page on UTC would have written it."""
-    return moment.astimezone(KOLKATA).strftime(pattern), moment.astimezone(UTC).strftime(pattern)
+    return _english(moment, KOLKATA, pattern), _english(moment, ZoneInfo("UTC"), pattern)
 
 
 async def test_a_shop_in_kolkata_reads_the_workspaces_times_on_its_clock(
@@ -88,7 +101,7 @@ async def test_a_shop_in_kolkata_reads_the_workspaces_times_on_its_clock(
     await ApiKey.filter(id=key.id).update(created_at=past)
 
     shop_past, utc_past = _both(past)
-    seconds = _both(past, "%Y-%m-%d %H:%M:%S")
+    seconds = _both(past, "h:mm:ss")
     for path, shown in (
         ("/admin/webhooks", [shop_past]),
         (f"/admin/webhooks/{endpoint.id}", [seconds[0], "shop's time zone, Asia/Kolkata"]),
@@ -105,6 +118,8 @@ async def test_a_shop_in_kolkata_reads_the_workspaces_times_on_its_clock(
         assert utc_past not in page.text and seconds[1] not in page.text, path
         assert _both(ahead)[1] not in page.text, path
         assert " UTC" not in page.text, path
+        shown_text = re.sub(r'datetime="[^"]*"', "", page.text)
+        assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", shown_text), path  # no ISO
     assert f'datetime="{past.isoformat()}"' in page.text  # the exact instant stays readable
 
 
@@ -141,3 +156,107 @@ async def test_a_polish_workspace_reads_the_order_and_return_pages_in_polish_on_
         assert f'datetime="{late.isoformat()}"' in page.text, path
         shown = re.sub(r'datetime="[^"]*"', "", page.text)  # what the owner reads
         assert "2026-12-0" not in shown and "23:30" not in shown, path
+
+
+#: Half past eleven at night in UTC, before the run: the next day's 00:30 in Warsaw (UTC+1
+#: in winter), still 30 November at 18:30 in New York (UTC-5).
+LATE = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+
+
+async def _parcel_with_news_at(shop: Merchant, at: datetime) -> Shipment:
+    """A parcel whose history all happened at ``at``: the carrier's scan, the message it
+    sent, the customer's survey answer, and the attention item it raised (with the carrier
+    contacted); due on 2 December."""
+    parcel = await factories.shipment(
+        shop, status=Status.EXCEPTION, carrier_key="sandbox", estimated_delivery=date(2026, 12, 2)
+    )
+    await TrackingEvent.create(
+        shipment=parcel, occurred_at=at, status=Status.EXCEPTION,
+        description="Address incomplete", dedupe_key="late-scan",
+    )  # fmt: skip
+    message = await OutboxMessage.create(
+        merchant=shop, shipment=parcel, channel=Channel.EMAIL, recipient="a@example.test",
+        trigger="exception", unique_key=f"shipment:{parcel.id}:exception:email", scheduled_for=at,
+    )  # fmt: skip
+    await OutboxMessage.filter(id=message.id).update(created_at=at)
+    survey = await Survey.create(
+        merchant=shop, shipment=parcel, outcome=Outcome.SMOOTH, token_hash=f"{parcel.id:064d}",
+        expires_at=at + timedelta(days=30),
+    )  # fmt: skip
+    await SurveyAnswer.create(
+        merchant=shop, survey=survey, question="csat_delivery", metric=Metric.CSAT, score=2,
+        comment="Late again", outcome=Outcome.SMOOTH, answered_at=at,
+    )  # fmt: skip
+    await AttentionItem.create(
+        merchant=shop, kind=AttentionKind.EXCEPTION, shipment=parcel, carrier_key="sandbox",
+        since=at, episode=f"exception:shipment:{parcel.id}:{at.isoformat()}",
+        detail={"reason": "address_issue"}, carrier_contacted_at=at,
+        carrier_contacted_by="owner@example.test",
+    )  # fmt: skip
+    return parcel
+
+
+async def _pages(client: httpx.AsyncClient, zone: str, language: str) -> dict[str, str]:
+    """The shipment page and the attention queue of a shop on ``zone``'s clock, read in
+    ``language``, for a parcel whose scan, message, survey answer and attention item all
+    happened at :data:`LATE`."""
+    shop = await factories.merchant(time_zone=zone)
+    await signed_in_owner(client, shop)
+    client.headers["Accept-Language"] = language
+    parcel = await _parcel_with_news_at(shop, LATE)
+    shown = {}
+    for path in (f"/admin/shipments/{parcel.id}", "/admin/attention"):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        shown[path.split("/")[2]] = page.text
+    return shown
+
+
+def _no_iso_or_utc(page: str) -> None:
+    """No ISO day and no UTC time is left for the reader; the instant itself stays in the
+    ``<time datetime>`` attribute, where machines read it."""
+    text = re.sub(r'datetime="[^"]*"', "", page)
+    iso = re.search(r".{0,60}\d{4}-\d{2}-\d{2}.{0,20}", text)
+    assert iso is None, iso
+    assert "23:30" not in text and "11:30" not in text and "UTC" not in text
+    assert f'<time datetime="{LATE.isoformat()}">' in page
+
+
+async def test_a_polish_workspace_reads_a_warsaw_shipment_and_its_queue_item_next_day(
+    client: httpx.AsyncClient,
+) -> None:
+    """The shipment page (its scans, messages, the customer's feedback, the expected day)
+    and the attention queue write times as the order and return pages do: 23:30 UTC on
+    30 November is "1 gru 2026, 00:30" on Warsaw's clock, in Polish. They wrote
+    "2026-12-01 00:30" (the shipment page) and "30.11.2026, 23:30" in UTC (the queue)."""
+    shown = await _pages(client, "Europe/Warsaw", "pl-PL,pl;q=0.9")
+
+    shipment = shown["shipments"]
+    assert '<html lang="pl"' in shipment
+    # The scan, the message and the survey answer.
+    assert shipment.count(">1 gru 2026, 00:30</time>") == 3, shipment
+    assert ">2 gru 2026</time>" in shipment  # the estimated delivery, a day
+    _no_iso_or_utc(shipment)
+
+    queue = shown["attention"]
+    assert queue.count(">1 gru 2026, 00:30</time>") == 2, queue  # since; carrier contacted
+    _no_iso_or_utc(queue)
+
+
+async def test_an_english_workspace_reads_a_new_york_shipment_and_its_queue_item_the_us_way(
+    client: httpx.AsyncClient,
+) -> None:
+    """The same history for a New York shop read in American English: "Nov 30, 2026,
+    6:30 PM" (CLDR puts a narrow no-break space before the PM), not the next day's UTC."""
+    shown = await _pages(client, "America/New_York", "en-US,en;q=0.9")
+    moment = "Nov 30, 2026, 6:30\u202fPM"
+
+    shipment = shown["shipments"]
+    assert shipment.count(f">{moment}</time>") == 3, shipment
+    assert ">Dec 2, 2026</time>" in shipment
+    _no_iso_or_utc(shipment)
+
+    queue = shown["attention"]
+    assert queue.count(f">{moment}</time>") == 2, queue
+    assert "Dec 1" not in queue  # UTC's day
+    _no_iso_or_utc(queue)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from babel.dates import format_date
 from starlette.applications import Starlette
 
 from carriers.base import Status
@@ -91,7 +92,8 @@ async def test_the_shipment_page_shows_the_customers_words_with_score_and_date(
     assert "Score: 2 of 5" in page.text and "Score: 9 of 10" in page.text
     assert "No comment" in page.text  # the NPS answer has none
     shop_clock = ZoneInfo(page.context["staff"].merchant.time_zone)  # type: ignore[attr-defined]
-    assert datetime.now(shop_clock).strftime("%Y-%m-%d") in page.text  # the shop's day, not UTC's
+    shop_day = format_date(datetime.now(shop_clock).date(), "medium", locale="en")
+    assert f">{shop_day}, " in page.text  # the shop's day, not UTC's, in the page's language
     assert "Their secret" not in page.text
 
 
@@ -241,7 +243,8 @@ async def test_a_comment_is_dated_on_the_shops_clock_not_utcs(
     client: httpx.AsyncClient, shops: dict[str, dict[str, int]]
 ) -> None:
     """Answered at 20:07 UTC, the comment of a shop in Kolkata (+05:30) is dated the next
-    morning, 01:37, on both workspace pages that show it."""
+    morning, 01:37, on both workspace pages that show it, as the workspace's language
+    writes a moment (the instant itself stays in the ``datetime`` attribute)."""
     shop = await Merchant.get(id=shops["mine"]["shop"])
     shop.time_zone = "Asia/Kolkata"
     await shop.save(update_fields=["time_zone"])
@@ -251,5 +254,7 @@ async def test_a_comment_is_dated_on_the_shops_clock_not_utcs(
     for page in (f"/admin/shipments/{shops['mine']['shipment']}",
                  f"/admin/returns/{shops['mine']['return']}"):  # fmt: skip
         text = (await client.get(page)).text
-        assert "2026-11-21 01:37" in text, page
-        assert "2026-11-20 20:07" not in text, page
+        assert (
+            '<time datetime="2026-11-20T20:07:00+00:00">Nov 21, 2026, 1:37\u202fAM</time>' in text
+        )
+        assert "Nov 20, 2026, 8:07" not in text and "2026-11-20 20:07" not in text, page

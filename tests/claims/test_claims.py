@@ -26,6 +26,7 @@ from portal.models import (
     Shipment,
     StaffUser,
     Survey,
+    TrackingEvent,
 )
 from portal.models.claims import ClaimState
 from portal.settings import Settings
@@ -270,3 +271,24 @@ async def test_the_claim_page_refuses_a_refund_above_the_order_by_the_amount_fie
     assert 'value="120.01"' in above.text and 'aria-describedby="refund-amount-error"' in above.text
     await claim.refresh_from_db()
     assert claim.state == ClaimState.SUBMITTED and claim.refund_amount is None
+
+
+async def test_the_claim_page_writes_its_scans_on_the_shops_clock_and_the_download_keeps_iso(
+    app: Starlette, web: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A scan at 23:30 UTC on 30 November is "Dec 1, 2026, 12:30 AM" on the Warsaw shop's
+    page (it read "2026-11-30T23:30:00+00:00"); the download for the carrier's form keeps
+    the ISO instant, as the API does."""
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    claim = await _returned_to_sender_claim(web, settings)
+    await TrackingEvent.create(
+        shipment_id=claim.shipment_id, occurred_at=late, status=Status.RETURNED_TO_SENDER,
+        description="Back at the depot", dedupe_key="back",
+    )  # fmt: skip
+    async with _claim_page(app, claim) as (admin, _token):
+        page = (await admin.get(f"/admin/claims/{claim.id}")).text
+        export = (await admin.get(f"/admin/claims/{claim.id}/export.json")).json()
+
+    assert f'<time datetime="{late.isoformat()}">Dec 1, 2026, 12:30\u202fAM</time>' in page
+    assert "2026-11-30" not in re.sub(r'datetime="[^"]*"', "", page)
+    assert [s["occurred_at"] for s in export["parcel"]["scans"]][-1:] == [late.isoformat()]
