@@ -353,7 +353,9 @@ async def test_a_russian_prestashop_shop_with_cdek_russian_post_returns_and_surv
         # Post's tracking login; each tried on a number that does not exist.
         carriers = {c["key"]: c for c in (await api.get("/api/v1/carriers")).json()["data"]}
         assert set(carriers["cdek"]["credential_fields"]) == {"client_id", "client_secret"}
-        assert set(carriers["russian_post"]["credential_fields"]) == {"login", "password"}
+        assert set(carriers["russian_post"]["credential_fields"]) == {
+            "login", "password", "otpravka_token", "otpravka_key",
+        }  # fmt: skip
         await add_tested_carrier(
             api, "cdek", "СДЭК", {"client_id": CDEK_ID, "client_secret": CDEK_SECRET}
         )
