@@ -228,11 +228,15 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
         "notify": False,
         "refundLineItems": lines,
     }
-    transactions = refund_transactions(
-        order_id, context.get("transactions") or [], Decimal(str(payload.get("amount") or "0"))
-    )
+    amount = Decimal(str(payload.get("amount") or "0"))
+    transactions = refund_transactions(order_id, context.get("transactions") or [], amount)
     if transactions:
         refund["transactions"] = transactions
+    short = amount - sum((Decimal(t["amount"]) for t in transactions), Decimal("0"))
+    if short > 0:
+        # Cash on delivery, a manual payment, or payments refunded already: the items are
+        # still recorded as refunded, and the merchant is told what Shopify did not pay.
+        payload["refund_shortfall"] = str(short.quantize(CENT))
     # Not sent again on a fault: the next attempt looks for it first (write_return).
     made = await client.graphql(REFUND_CREATE, {"input": refund}, retry_faults=False)
     data = made.get("refundCreate") or {}

@@ -10,7 +10,9 @@ merchant reconnects.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +44,11 @@ from portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+#: A push's lease, renewed before each push of a batch (:func:`_still_ours`): long enough
+#: for every call of one push to wait out a throttling store (a call may wait ten minutes),
+#: so no other worker takes a push while this one is still sending it. A refund sent by two
+#: workers is money paid twice.
+LEASE = timedelta(minutes=30)
 BATCH = 20
 MAX_ATTEMPTS = 10
 BACKOFF_BASE = timedelta(minutes=1)
@@ -269,12 +275,29 @@ async def push_once(
     # One store client per connection and pass. (BaseLinker's 100 requests a minute are
     # paced per connection whatever the client, with its sync too: portal/pacing.py.)
     stores: dict[int, PlatformClient] = {}
-    for push in await PlatformPush.filter(id__in=ids).prefetch_related("connection").order_by("id"):
+    pushes = await PlatformPush.filter(id__in=ids).prefetch_related("connection").order_by("id")
+    claimed = time.monotonic()
+    for done, push in enumerate(pushes):
         try:
-            await send(settings, push, client=client, now=now, stores=stores)
+            # A batch paced by a throttling store can outlast the claim's lease; a push whose
+            # lease ran out may be another worker's by now, and is left to it.
+            if await _still_ours(push, now + timedelta(seconds=time.monotonic() - claimed)):
+                await send(settings, push, client=client, now=now, stores=stores)
+        except asyncio.CancelledError:  # stopped: the pushes not started are due again
+            await _QUEUE.release_keys([(p.id, None) for p in pushes[done + 1 :]])
+            raise
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("store push %s failed unexpectedly", push.id)
     return len(ids) >= BATCH
+
+
+async def _still_ours(push: PlatformPush, now: datetime) -> bool:
+    """Renew ``push``'s lease, unless it ran out or another worker claimed the push since
+    (a claim counts an attempt, so ``attempts`` is this claim's own count)."""
+    renewed = await PlatformPush.filter(
+        id=push.id, state=PushState.PENDING, attempts=push.attempts, lease_until__gt=now
+    ).update(lease_until=now + LEASE)
+    return renewed == 1
 
 
 async def send(
@@ -338,6 +361,17 @@ async def send(
     await PlatformPush.filter(id=push.id).update(
         state=PushState.DONE, done_at=now, lease_until=None, last_error=None, payload=payload
     )
+    if payload.get("refund_shortfall"):
+        # Done, but not all the money moved: the merchant refunds the rest by hand.
+        await PlatformConnection.filter(id=connection.id).update(
+            last_error=(
+                f"Return {payload.get('return_number')}: {payload['refund_shortfall']} of "
+                "the refund could not be paid back through the order's payments in the "
+                "store (cash on delivery, a manual payment, or refunded already); refund "
+                "it by hand."
+            ),
+            last_error_at=now,
+        )
     return PushState.DONE
 
 

@@ -49,7 +49,7 @@ from portal.models import (
 )
 from portal.platforms.backfill import sync_connection
 from portal.platforms.shopify_returns import refund_transactions, return_reason
-from portal.platforms.writeback import push_once
+from portal.platforms.writeback import _still_ours, push_once
 from portal.returns.states import transition
 from portal.settings import Settings
 from tests.admin.helpers import admin_app, signed_in_owner
@@ -258,6 +258,46 @@ async def test_a_refund_is_paid_back_through_the_orders_payment(
                            "kind": "REFUND", "amount": "199.00"}]},
     ]  # fmt: skip
     assert store.returns == [], "a refund alone makes no Shopify return"
+
+
+async def test_a_refund_the_payments_cannot_cover_is_recorded_and_told_to_the_merchant(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    """Cash on delivery: no payment to refund through. The items are recorded as refunded
+    in Shopify, and the Stores screen says the money is the merchant's to pay back."""
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    store.order_context[ORDER]["transactions"] = []
+
+    await resolved(settings, "R-1", Resolution.REFUND)
+    await push_once(settings, client=http)
+
+    [refund] = store.refunds
+    assert "transactions" not in refund, refund
+    assert (await PlatformPush.get(kind="return")).state == PushState.DONE
+    told = (await PlatformConnection.get(id=connection.id)).last_error or ""
+    assert told.startswith("Return R-1: 199.00 of the refund could not be paid back"), told
+
+
+async def test_a_push_another_worker_took_after_the_lease_ran_out_is_left_to_it(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    """A batch slowed by a throttling store can outlast its lease; a push claimed by another
+    worker meanwhile (its claim counts an attempt) is not sent a second time by this one."""
+    settings: Settings = app.state.settings
+    await ready(app, http)
+    await resolved(settings, "R-1", Resolution.REFUND)
+    push = await PlatformPush.get(kind="return")
+    now = datetime.now(UTC)
+    # This worker's claim, then another's after the lease lapsed: two attempts counted.
+    await PlatformPush.filter(id=push.id).update(
+        attempts=2, lease_until=now + timedelta(minutes=30)
+    )
+    push = await PlatformPush.get(id=push.id)
+    push.attempts = 1  # what this worker read when it claimed the push
+    assert not await _still_ours(push, now)
+    assert await _still_ours(await PlatformPush.get(id=push.id), now)
+    assert store.refunds == []
 
 
 def test_a_refund_goes_to_what_each_payment_has_left() -> None:
