@@ -307,14 +307,35 @@ def _why_ended(
     return None
 
 
+#: Open episodes looked at together by :func:`end_episodes`.
+EPISODE_PAGE = BATCH * 5
+
+
 async def end_episodes(settings: Settings, now: datetime) -> int:
-    """Close the open episodes that are over; returns how many."""
-    open_alerts = (
-        await ShipmentAlert.filter(ended_at__isnull=True)
-        .select_related("shipment")
-        .order_by("id")
-        .limit(BATCH * 5)
-    )
+    """Close the open episodes that are over; returns how many.
+
+    Every open episode is looked at, page by page: with more open than one page (a
+    carrier's outage), reading only the oldest page would leave the later ones open for
+    good, their parcels delivered and their queue items never cleared."""
+    ended = 0
+    after_id = 0
+    while True:
+        page = (
+            await ShipmentAlert.filter(ended_at__isnull=True, id__gt=after_id)
+            .select_related("shipment")
+            .order_by("id")
+            .limit(EPISODE_PAGE)
+        )
+        if not page:
+            return ended
+        after_id = page[-1].id
+        ended += await _end_over(settings, page, now)
+        if len(page) < EPISODE_PAGE:
+            return ended
+
+
+async def _end_over(settings: Settings, open_alerts: Sequence[ShipmentAlert], now: datetime) -> int:
+    """Close those of ``open_alerts`` that are over; returns how many."""
     zones = await calendars(None, [alert.shipment for alert in open_alerts])
     ended: list[tuple[ShipmentAlert, str]] = []
     for alert in open_alerts:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from carriers.base import Status
 from portal.event_catalogue import SHIPMENT_EPISODE_ENDED, SHIPMENT_LATE, SHIPMENT_STUCK
 from portal.models import (
@@ -19,6 +21,7 @@ from portal.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from portal.tracking import alerts
 from portal.tracking.alerts import watch
 from tests import factories
 
@@ -97,6 +100,25 @@ async def test_delivery_ends_the_late_episode(db: str) -> None:
     assert (ended.payload["kind"], ended.payload["why"]) == ("late", "delivered")
     await watch(settings, NOW + timedelta(days=1))
     assert await _counts(parcel) == (1, 1, 1, 1)
+
+
+async def test_every_open_episode_ends_when_more_are_open_than_one_page(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A carrier's outage leaves many parcels late at once; once they are delivered, every
+    episode ends, not only the oldest page of them."""
+    monkeypatch.setattr(alerts, "EPISODE_PAGE", 2)
+    shop = await _shop()
+    parcels = [await _parcel(shop, predicted_end=date(2026, 12, 2)) for _ in range(5)]
+    settings = factories.app_settings()
+    await watch(settings, NOW)
+    assert await ShipmentAlert.filter(ended_at__isnull=True).count() == 5
+    await Shipment.filter(id__in=[p.id for p in parcels]).update(
+        status=Status.DELIVERED, delivered_at=NOW + timedelta(hours=2)
+    )
+    await watch(settings, NOW + timedelta(hours=3))
+    assert await ShipmentAlert.filter(ended_at__isnull=True).count() == 0
+    assert await DomainEvent.filter(kind=SHIPMENT_EPISODE_ENDED).count() == 5
 
 
 async def test_the_carriers_date_wins_over_ours(db: str) -> None:
