@@ -30,6 +30,7 @@ it and is tried again after a backoff: it never fails the tracking call.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
@@ -157,7 +158,9 @@ class RussianPostAdapter(CarrierAdapter):
         async def fetch() -> PickupPoint:
             return await self._office(index, seen, token, key)
 
-        return await OFFICES.get((self.otpravka_url, index), fetch) or seen
+        # Per account too: one shop's wrong credentials back off its own lookups only.
+        account = hashlib.sha256(f"{token}:{key}".encode()).hexdigest()[:16]
+        return await OFFICES.get((self.otpravka_url, index, account), fetch) or seen
 
     async def _office(self, index: str, seen: PickupPoint, token: str, key: str) -> PickupPoint:
         """One ``GET /postoffice/1.0/{postal-code}``; typed errors for the cache to back off."""

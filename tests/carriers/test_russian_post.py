@@ -476,6 +476,29 @@ async def test_a_failed_lookup_keeps_the_index_and_tracking_succeeds(
     assert office.called
 
 
+async def test_one_shops_wrong_credentials_do_not_hold_back_anothers_lookups(
+    client, otpravka_adapter, respx_mock
+):
+    """The offices are shared by every shop's parcels, their lookups' failures are not:
+    a refused key backs off its own account's lookups only."""
+
+    def by_key(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "AccessToken otp-token-1f2e":
+            return office_answer()
+        return httpx.Response(401, json={"code": "1001", "desc": "Unauthorized"})
+
+    respx_mock.get(OFFICE_URL).mock(side_effect=by_key)
+    wrong = RussianPostAdapter(
+        {"login": "other", "password": "x", "otpravka_token": "stale", "otpravka_key": "eA=="},
+        client=client,
+    )
+    refused = await track_fixture(wrong, respx_mock, "awaiting_pickup.xml")
+    found = await track_fixture(otpravka_adapter, respx_mock, "awaiting_pickup.xml")
+
+    assert refused.pickup_point is not None and refused.pickup_point.street is None
+    assert found.pickup_point is not None and found.pickup_point.street == "Ленинский пр-кт, 22"
+
+
 async def test_a_failed_lookup_is_retried_after_a_growing_backoff(otpravka_adapter, respx_mock):
     from carriers.russian_post import OFFICES
 
