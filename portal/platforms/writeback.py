@@ -382,10 +382,20 @@ async def _record_exchange_lines(push: PlatformPush, payload: dict[str, Any]) ->
     lines = payload.get("shopify_exchange_line_items") or []
     if push.kind != "return" or not lines or not push.dedupe_key.isdigit():
         return
-    swap = await Exchange.filter(
-        return_item__return_request_id=int(push.dedupe_key), outbound_order_id__isnull=False
-    ).first()
+    # One replacement order carries all of a return's exchanges (``fulfil`` makes one).
+    swap = (
+        await Exchange.filter(
+            return_item__return_request_id=int(push.dedupe_key), outbound_order_id__isnull=False
+        )
+        .order_by("id")
+        .first()
+    )
     if swap is None or swap.outbound_order_id is None:
+        log.warning(
+            "return %s: Shopify made its exchange, but Doorstep has no replacement order; "
+            "its parcel will be the original order's",
+            payload.get("return_number"),
+        )
         return
     await PlatformRecord.bulk_create(
         [
