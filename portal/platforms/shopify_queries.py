@@ -144,6 +144,7 @@ RETURN_EXCHANGE_LINES = 10
 RETURN_CONTEXT_QUERY = f"""
 query ReturnContext($id: ID!) {{
   order(id: $id) {{
+    currencyCode presentmentCurrencyCode
     transactions(first: {RETURN_TRANSACTIONS}) {{
       id kind status gateway
       amountSet {{ shopMoney {{ amount }} }}

@@ -228,6 +228,15 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
         "notify": False,
         "refundLineItems": lines,
     }
+    shop, paid = context.get("currencyCode"), context.get("presentmentCurrencyCode")
+    if shop and paid and shop != paid:
+        # Shopify refunds such an order in the customer's currency (RefundInput.currency),
+        # and Doorstep's amounts are the shop's: refused rather than paid back wrong.
+        raise Refused(
+            f"Return {payload.get('return_number')}: the order was paid in {paid}, not the "
+            f"shop's {shop}; Doorstep refunds in the shop's currency only, so refund it in "
+            "Shopify."
+        )
     amount = Decimal(str(payload.get("amount") or "0"))
     transactions = refund_transactions(order_id, context.get("transactions") or [], amount)
     if transactions:

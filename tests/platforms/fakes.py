@@ -224,6 +224,8 @@ class FakeShopify:
         for key in ("transactions", "fulfillments", "refunds"):
             context.setdefault(key, [])
         context.setdefault("returns", {"nodes": []})
+        context.setdefault("currencyCode", "USD")
+        context.setdefault("presentmentCurrencyCode", context["currencyCode"])
         return context
 
     def _return_context(self, variables: dict[str, Any], cost: int) -> httpx.Response:

@@ -279,6 +279,27 @@ async def test_a_refund_the_payments_cannot_cover_is_recorded_and_told_to_the_me
     assert told.startswith("Return R-1: 199.00 of the refund could not be paid back"), told
 
 
+async def test_a_refund_of_an_order_paid_in_another_currency_is_left_to_shopify(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    """Shopify refunds an order paid in the customer's own currency in that currency
+    (RefundInput.currency; Order.presentmentCurrencyCode in
+    https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order): Doorstep, which
+    counts in the shop's, refuses rather than paying back a wrong amount."""
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    store.order_context[ORDER]["presentmentCurrencyCode"] = "EUR"
+
+    await resolved(settings, "R-1", Resolution.REFUND)
+    await push_once(settings, client=http)
+
+    assert store.refunds == []
+    push = await PlatformPush.get(kind="return")
+    assert push.state == PushState.FAILED
+    told = (await PlatformConnection.get(id=connection.id)).last_error or ""
+    assert told.startswith("Return R-1: the order was paid in EUR, not the shop's USD"), told
+
+
 async def test_a_push_another_worker_took_after_the_lease_ran_out_is_left_to_it(
     app: Starlette, store: FakeShopify, http: httpx.AsyncClient
 ) -> None:
