@@ -4,12 +4,14 @@ recorded with its return and its acknowledgement, and the statutory limits enfor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import httpx
 import pytest
+import time_machine
 from starlette.applications import Starlette
 
 from portal import i18n
@@ -27,6 +29,16 @@ from portal.models.returns import ReturnKind, ReturnState
 from portal.returns import withdrawal_rules as rules
 from portal.returns_page import withdrawal as withdrawal_page
 from tests.returns_page.helpers import EMAIL, Shop, csrf_of, find, hidden_fields
+
+
+@pytest.fixture
+def midday() -> Iterator[None]:
+    """Noon UTC today, 13:00 in Warsaw: the same day on the shop's clock as in UTC, so a
+    period counted in days ends where the test says whatever the hour the suite runs at
+    (after 23:00 UTC, Warsaw is already a day further)."""
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 async def _in_eu(shop: Shop, shipping: str = "9.99") -> None:
@@ -192,7 +204,7 @@ async def test_the_return_cost_is_kept_only_when_the_policy_puts_it_on_the_custo
 
 
 async def test_day_15_after_delivery_is_refused_with_the_day_the_period_ended(
-    web: httpx.AsyncClient, shop: Shop
+    midday: None, web: httpx.AsyncClient, shop: Shop
 ) -> None:
     await _in_eu(shop)
     # delivered at noon Warsaw time 15 days ago: the period's last day was yesterday
@@ -218,7 +230,9 @@ async def test_day_15_after_delivery_is_refused_with_the_day_the_period_ended(
     assert await Withdrawal.all().count() == 0
 
 
-async def test_day_14_after_delivery_is_still_in_time(web: httpx.AsyncClient, shop: Shop) -> None:
+async def test_day_14_after_delivery_is_still_in_time(
+    midday: None, web: httpx.AsyncClient, shop: Shop
+) -> None:
     await _in_eu(shop)
     delivered = datetime.now(UTC).replace(hour=11, minute=0) - timedelta(days=14)
     await Shipment.filter(order_id=shop.order.id).update(delivered_at=delivered)
