@@ -52,6 +52,9 @@ from portal.platforms.shopify_queries import (
     TRACKING_PAGE,
     WEBHOOK_CREATE,
 )
+from portal.platforms.shopify_values import gid, numeric_id
+from portal.platforms.shopify_values import money as _money
+from portal.platforms.shopify_values import shop_money as _shop_money
 from portal.platforms.transport import RetryLater, Transport
 
 log = logging.getLogger(__name__)
@@ -98,24 +101,8 @@ EVENT_STATUS = {
 }
 
 
-def numeric_id(value: Any) -> str:
-    """``gid://shopify/Order/123`` and ``123`` both as ``"123"``."""
-    return str(value).rsplit("/", 1)[-1]
-
-
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
-def _money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value or "0"))
-    except ArithmeticError:
-        return Decimal("0")
-
-
-def _shop_money(money_bag: dict[str, Any] | None) -> Decimal:
-    return _money(((money_bag or {}).get("shopMoney") or {}).get("amount"))
 
 
 def _state(customer: dict[str, Any], field: str, key: str) -> str | None:
@@ -568,7 +555,7 @@ class ShopifyClient:
         if status is None:
             return
         event: dict[str, Any] = {
-            "fulfillmentId": f"gid://shopify/Fulfillment/{payload['fulfilment_id']}",
+            "fulfillmentId": gid("Fulfillment", payload["fulfilment_id"]),
             "status": status,
             "happenedAt": payload["occurred_at"],
         }

@@ -38,6 +38,7 @@ from portal.platforms.shopify_queries import (
     RETURN_CREATE,
     VARIANTS_BY_SKU_QUERY,
 )
+from portal.platforms.shopify_values import gid, shop_money
 
 #: Words in a shop's reason code -> Shopify's ``ReturnReason`` (2025-01, where
 #: ``ReturnLineItemInput.returnReason`` is required:
@@ -69,11 +70,6 @@ class GraphQL(Protocol):
     ) -> dict[str, Any]: ...
 
 
-def gid(kind: str, value: Any) -> str:
-    text = str(value)
-    return text if text.startswith("gid://") else f"gid://shopify/{kind}/{text}"
-
-
 def return_reason(code: str | None) -> str:
     """A shop's reason code ("too_small", "damaged", …) as a ``ReturnReason``."""
     words = (code or "").lower().replace("-", "_").replace(" ", "_")
@@ -84,11 +80,7 @@ def return_reason(code: str | None) -> str:
 
 
 def _amount(transaction: dict[str, Any]) -> Decimal:
-    money = ((transaction.get("amountSet") or {}).get("shopMoney") or {}).get("amount")
-    try:
-        return Decimal(str(money or "0"))
-    except ArithmeticError:
-        return Decimal("0")
+    return shop_money(transaction.get("amountSet"))
 
 
 def refund_transactions(
