@@ -24,8 +24,9 @@ https://otpravka-api.pochta.ru/postoffice/1.0/{postal-code}`` (headers ``Authori
 AccessToken {token}`` and ``X-User-Authorization: Basic {key}``;
 https://otpravka.pochta.ru/specification#/services-postoffice) for its street, settlement
 and hours. Offices are kept a week per process and account
-(:class:`~carriers.point_cache.PointCache`); a lookup that fails (HTTP error, 401, timeout) is logged, leaves the point as tracking named
-it and is tried again after a backoff: it never fails the tracking call.
+(:class:`~carriers.point_cache.PointCache`); a lookup that fails (HTTP error, 401, timeout)
+is logged, leaves the point as tracking named it and is tried again after a backoff: it
+never fails the tracking call.
 """
 
 from __future__ import annotations
