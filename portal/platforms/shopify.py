@@ -23,7 +23,7 @@ import httpx
 import orjson
 
 from portal import i18n
-from portal.platforms import shopify_returns
+from portal.platforms import shopify_returns, shopify_tracking
 from portal.platforms.base import (
     Page,
     PlatformError,
@@ -38,7 +38,6 @@ from portal.platforms.base import (
 from portal.platforms.shopify_queries import (
     ALL_FULFILMENTS,
     ALL_TRACKING,
-    EVENT_CREATE,
     FOLLOW_UP_PAGE,
     FULFILMENTS_PAGE,
     ORDER_FULFILMENTS_QUERY,
@@ -52,8 +51,8 @@ from portal.platforms.shopify_queries import (
     TRACKING_PAGE,
     WEBHOOK_CREATE,
 )
-from portal.platforms.shopify_values import gid, numeric_id
 from portal.platforms.shopify_values import money as _money
+from portal.platforms.shopify_values import numeric_id
 from portal.platforms.shopify_values import shop_money as _shop_money
 from portal.platforms.transport import RetryLater, Transport
 
@@ -87,18 +86,6 @@ TOPICS = {
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 DELIVERY_HEADER = "X-Shopify-Webhook-Id"
 TOPIC_HEADER = "X-Shopify-Topic"
-
-#: Our tracking status -> FulfillmentEventStatus (shopify.dev …/enums/FulfillmentEventStatus).
-EVENT_STATUS = {
-    "info_received": "LABEL_PURCHASED",
-    "in_transit": "IN_TRANSIT",
-    "out_for_delivery": "OUT_FOR_DELIVERY",
-    "failed_attempt": "ATTEMPTED_DELIVERY",
-    "available_for_pickup": "READY_FOR_PICKUP",
-    "delivered": "DELIVERED",
-    "exception": "FAILURE",
-    "returned_to_sender": "FAILURE",
-}
 
 
 def _time(value: str | None) -> datetime | None:
@@ -550,25 +537,9 @@ class ShopifyClient:
         return registered
 
     async def write_tracking(self, payload: dict[str, Any]) -> None:
-        """A fulfilment event, so the store's order status page moves with the parcel."""
-        status = EVENT_STATUS.get(payload["status"])
-        if status is None:
-            return
-        event: dict[str, Any] = {
-            "fulfillmentId": gid("Fulfillment", payload["fulfilment_id"]),
-            "status": status,
-            "happenedAt": payload["occurred_at"],
-        }
-        if payload.get("message"):
-            event["message"] = payload["message"]
-        if payload.get("city"):
-            event["city"] = payload["city"]
-        if payload.get("country"):
-            event["country"] = payload["country"]
-        data = await self.graphql(EVENT_CREATE, {"fulfillmentEvent": event})
-        errors = (data.get("fulfillmentEventCreate") or {}).get("userErrors")
-        if errors:
-            raise PlatformError(f"Shopify refused the fulfilment event: {errors[0].get('message')}")
+        """A fulfilment event, so the store's order status page moves with the parcel;
+        made once (portal/platforms/shopify_tracking.py)."""
+        await shopify_tracking.write_tracking(self, payload)
 
     async def write_return(self, payload: dict[str, Any]) -> None:
         """The return's refund (refundCreate, paid back through the order's payment) and

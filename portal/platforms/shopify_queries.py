@@ -120,6 +120,18 @@ mutation fulfillmentEventCreate($fulfillmentEvent: FulfillmentEventInput!) {
   }
 }
 """
+#: A fulfilment's latest events (``Fulfillment.events``, newest first): whether an event
+#: whose create failed without an answer was made after all (shopify_tracking.py).
+FULFILMENT_EVENTS = 50
+FULFILMENT_EVENTS_QUERY = f"""
+query FulfillmentEvents($id: ID!) {{
+  fulfillment(id: $id) {{
+    events(first: {FULFILMENT_EVENTS}, sortKey: HAPPENED_AT, reverse: true) {{
+      nodes {{ id status happenedAt }}
+    }}
+  }}
+}}
+"""
 REFUND_CREATE = """
 mutation refundCreate($input: RefundInput!) {
   refundCreate(input: $input) {

@@ -153,6 +153,11 @@ class FakeShopify:
     #: when ``made_then_lost`` the store makes it all the same, as when an answer is lost.
     mutation_faults: list[httpx.Response] = field(default_factory=list)
     made_then_lost: bool = False
+    #: Faults for ``fulfillmentEventCreate`` (a 502, or an exception such as
+    #: ``httpx.ReadTimeout`` raised as the network would); when ``event_made_then_lost``
+    #: the store makes the event all the same, as when only the answer is lost.
+    event_faults: list[httpx.Response | Exception] = field(default_factory=list)
+    event_made_then_lost: bool = False
     #: Per order GID, what ``ReturnContext`` reads of it: ``transactions``, ``fulfillments``
     #: (with ``fulfillmentLineItems``), and the ``refunds`` and ``returns`` made so far.
     order_context: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -197,9 +202,10 @@ class FakeShopify:
             return self._products(query, variables, cost)
         if "orders(" in query:
             return self._orders(variables, query, cost)
+        if "fulfillment(id:" in query:
+            return self._fulfilment_events(variables, cost)
         if "fulfillmentEventCreate" in query:
-            self.events.append(variables["fulfillmentEvent"])
-            return httpx.Response(200, json=fixture("shopify", "fulfillment_event_create.json"))
+            return self._event_create(variables)
         if "refundCreate" in query:
             lost = self._mutation_fault()
             if lost is not None and not self.made_then_lost:
@@ -212,6 +218,46 @@ class FakeShopify:
             context["refunds"].append({"id": made["id"], "note": variables["input"]["note"]})
             return lost or httpx.Response(200, json=answer)
         raise AssertionError(f"unexpected query {query[:60]}")
+
+    def _event_create(self, variables: dict[str, Any]) -> httpx.Response:
+        """``fulfillmentEventCreate``: the event made, its id in the answer
+        (https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/fulfillmentEventCreate)."""
+        fault = self.event_faults.pop(0) if self.event_faults else None
+        if fault is not None and not self.event_made_then_lost:
+            if isinstance(fault, Exception):
+                raise fault
+            return fault
+        self.events.append(variables["fulfillmentEvent"])
+        answer = fixture("shopify", "fulfillment_event_create.json")
+        made = answer["data"]["fulfillmentEventCreate"]["fulfillmentEvent"]
+        made["id"] = f"gid://shopify/FulfillmentEvent/{944956394 + len(self.events)}"
+        made["status"] = variables["fulfillmentEvent"]["status"]
+        if isinstance(fault, Exception):
+            raise fault
+        return fault or httpx.Response(200, json=answer)
+
+    def _fulfilment_events(self, variables: dict[str, Any], cost: int) -> httpx.Response:
+        """``fulfillment(id:) { events { nodes { id status happenedAt } } }``, newest first
+        (Fulfillment.events, FulfillmentEvent in
+        https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Fulfillment); Shopify
+        writes ``happenedAt`` in UTC to the second ("2026-11-21T10:32:00Z")."""
+        nodes = [
+            {
+                "id": f"gid://shopify/FulfillmentEvent/{944956395 + n}",
+                "status": event["status"],
+                "happenedAt": datetime.fromisoformat(event["happenedAt"])
+                .astimezone(UTC)
+                .strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            for n, event in enumerate(self.events)
+            if event["fulfillmentId"] == variables["id"]
+        ]
+        nodes.sort(key=lambda node: node["happenedAt"], reverse=True)
+        return httpx.Response(
+            200,
+            json={"data": {"fulfillment": {"events": {"nodes": nodes}}},
+                  "extensions": _cost(requested=cost)},
+        )  # fmt: skip
 
     def _mutation_fault(self) -> httpx.Response | None:
         if not self.mutation_faults:
