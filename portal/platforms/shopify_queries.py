@@ -177,6 +177,29 @@ query ReturnContext($id: ID!) {{
   }}
 }}
 """
+#: What Shopify would refund for a return's line items (``Order.suggestedRefund``), read
+#: only for an order paid in another currency than the shop's: its amount in both
+#: currencies (the order's rate between them) and the payments to refund in the customer's
+#: currency, each with what it can still pay back
+#: (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/SuggestedRefund).
+SUGGESTED_REFUND_QUERY = """
+query SuggestedRefund($id: ID!, $refundLineItems: [RefundLineItemInput!]) {
+  order(id: $id) {
+    suggestedRefund(refundLineItems: $refundLineItems) {
+      amountSet {
+        shopMoney { amount currencyCode }
+        presentmentMoney { amount currencyCode }
+      }
+      suggestedTransactions {
+        gateway kind
+        amountSet { presentmentMoney { amount currencyCode } }
+        maximumRefundableSet { presentmentMoney { amount currencyCode } }
+        parentTransaction { id }
+      }
+    }
+  }
+}
+"""
 #: The store's variants with a SKU (``productVariants(query: "sku:…")``): an exchange's
 #: new variant by the SKU Doorstep keeps. 12 points.
 VARIANTS_BY_SKU_QUERY = """

@@ -4,7 +4,12 @@
   parent of a ``REFUND`` transaction (``RefundInput.transactions``, ``OrderTransactionInput``
   with ``parentId`` and ``gateway``, as Shopify's own example sends it:
   https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/refundCreate). A refund
-  without transactions only records the items as refunded: no money moves.
+  without transactions only records the items as refunded: no money moves. An order the
+  customer paid in another currency than the shop's is refunded in hers (``RefundInput.currency``,
+  required for such an order: https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/RefundInput),
+  Doorstep's amount converted at the order's rate, the one of Shopify's suggested refund
+  of the same items, and paid to the payments that suggestion names
+  (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/SuggestedRefund).
 - The exchanged items go back as ``returnCreate`` with ``returnLineItems`` (the fulfilment
   line items the customer sends back, with a ``ReturnReason``) and ``exchangeLineItems``
   (the variants she gets instead)
@@ -28,17 +33,20 @@ asking again changes nothing; the merchant is told (portal/platforms/writeback.p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Protocol
+
+from babel.numbers import get_currency_precision
 
 from portal.platforms.base import PlatformError
 from portal.platforms.shopify_queries import (
     REFUND_CREATE,
     RETURN_CONTEXT_QUERY,
     RETURN_CREATE,
+    SUGGESTED_REFUND_QUERY,
     VARIANTS_BY_SKU_QUERY,
 )
-from portal.platforms.shopify_values import gid, shop_money
+from portal.platforms.shopify_values import gid, presentment_money, shop_money
 
 #: Words in a shop's reason code -> Shopify's ``ReturnReason`` (2025-01, where
 #: ``ReturnLineItemInput.returnReason`` is required:
@@ -220,20 +228,18 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
         "notify": False,
         "refundLineItems": lines,
     }
+    amount = Decimal(str(payload.get("amount") or "0"))
     shop, paid = context.get("currencyCode"), context.get("presentmentCurrencyCode")
     if shop and paid and shop != paid:
-        # Shopify refunds such an order in the customer's currency (RefundInput.currency),
-        # and Doorstep's amounts are the shop's: refused rather than paid back wrong.
-        raise Refused(
-            f"Return {payload.get('return_number')}: the order was paid in {paid}, not the "
-            f"shop's {shop}; Doorstep refunds in the shop's currency only, so refund it in "
-            "Shopify."
-        )
-    amount = Decimal(str(payload.get("amount") or "0"))
-    transactions = refund_transactions(order_id, context.get("transactions") or [], amount)
+        # Paid in the customer's currency: refunded in it (RefundInput.currency), at the
+        # order's rate, which Shopify's suggested refund of the same items gives.
+        refund["currency"] = paid
+        transactions, short = await _presentment_refund(client, payload, lines, amount, paid)
+    else:
+        transactions = refund_transactions(order_id, context.get("transactions") or [], amount)
+        short = amount - sum((Decimal(t["amount"]) for t in transactions), Decimal("0"))
     if transactions:
         refund["transactions"] = transactions
-    short = amount - sum((Decimal(t["amount"]) for t in transactions), Decimal("0"))
     if short > 0:
         # Cash on delivery, a manual payment, or payments refunded already: the items are
         # still recorded as refunded, and the merchant is told what Shopify did not pay.
@@ -244,6 +250,79 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
     if data.get("userErrors"):
         raise _refused("the refund", data["userErrors"])
     return str((data.get("refund") or {}).get("id") or "")
+
+
+def minor_units(currency: str) -> Decimal:
+    """The smallest amount of a currency (USD 0.01, JPY 1, KWD 0.001: ISO 4217)."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def presentment_transactions(
+    order_id: str, suggested: Iterable[dict[str, Any]], amount: Decimal, currency: str
+) -> list[dict[str, Any]]:
+    """``OrderTransactionInput``s refunding ``amount`` (in the customer's ``currency``) to
+    the payments Shopify suggests (``SuggestedRefund.suggestedTransactions``, in its
+    order), each up to what it can still pay back (``maximumRefundableSet``, else its
+    suggested amount)."""
+    left = amount
+    sent = []
+    for t in suggested:
+        parent = (t.get("parentTransaction") or {}).get("id")
+        if left <= 0:
+            break
+        if not parent:
+            continue
+        room = presentment_money(t.get("maximumRefundableSet")) or presentment_money(
+            t.get("amountSet")
+        )
+        take = min(room, left).quantize(minor_units(currency), rounding=ROUND_DOWN)
+        if take <= 0:
+            continue
+        sent.append(
+            {
+                "orderId": order_id,
+                "parentId": parent,
+                "gateway": t.get("gateway") or "",
+                "kind": "REFUND",
+                "amount": str(take),
+            }
+        )
+        left -= take
+    return sent
+
+
+async def _presentment_refund(
+    client: GraphQL,
+    payload: dict[str, Any],
+    lines: list[dict[str, Any]],
+    amount: Decimal,
+    currency: str,
+) -> tuple[list[dict[str, Any]], Decimal]:
+    """The transactions paying back ``amount`` (Doorstep's, in the shop's currency) in the
+    customer's, and what they leave unpaid in the shop's. The rate is the one of Shopify's
+    suggested refund of the same line items (its ``amountSet`` in both currencies, the
+    order's own rate); where Shopify suggests nothing to refund for them, there is no rate
+    to convert by, and the refund is left to the merchant."""
+    order_id = gid("Order", payload["order_id"])
+    data = await client.graphql(SUGGESTED_REFUND_QUERY, {"id": order_id, "refundLineItems": lines})
+    suggestion = (data.get("order") or {}).get("suggestedRefund") or {}
+    in_shop = shop_money(suggestion.get("amountSet"))
+    in_paid = presentment_money(suggestion.get("amountSet"))
+    if in_shop <= 0 or in_paid <= 0:
+        raise Refused(
+            f"Return {payload.get('return_number')}: the order was paid in {currency}, and "
+            f"Shopify suggests no refund of the returned items in {currency} to convert "
+            "Doorstep's amount by; refund it in Shopify."
+        )
+    unit = minor_units(currency)
+    # The suggestion's own amount when Doorstep refunds exactly it: no rounding at all.
+    due = in_paid if amount == in_shop else (amount * in_paid / in_shop).quantize(unit)
+    transactions = presentment_transactions(
+        order_id, suggestion.get("suggestedTransactions") or [], due, currency
+    )
+    unpaid = due - sum((Decimal(t["amount"]) for t in transactions), Decimal("0"))
+    short = amount if unpaid == due else (unpaid * in_shop / in_paid).quantize(CENT)
+    return transactions, max(short, Decimal("0"))
 
 
 async def _exchange(

@@ -33,3 +33,8 @@ def money(value: Any) -> Decimal:
 def shop_money(money_bag: dict[str, Any] | None) -> Decimal:
     """A ``MoneyBag``'s amount in the shop's currency (``shopMoney.amount``)."""
     return money(((money_bag or {}).get("shopMoney") or {}).get("amount"))
+
+
+def presentment_money(money_bag: dict[str, Any] | None) -> Decimal:
+    """A ``MoneyBag``'s amount in the customer's currency (``presentmentMoney.amount``)."""
+    return money(((money_bag or {}).get("presentmentMoney") or {}).get("amount"))

@@ -17,6 +17,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -179,6 +180,8 @@ class FakeShopify:
             return httpx.Response(200, json=_too_costly(cost, self.max_cost))
         if "ReturnContext" in query:
             return self._return_context(variables, cost)
+        if "suggestedRefund(" in query:
+            return self._suggested_refund(variables, cost)
         if "order(id:" in query:
             return self._one_order(query, variables, cost)
         if "productVariants(" in query:
@@ -281,6 +284,58 @@ class FakeShopify:
         return httpx.Response(
             200,
             json={"data": {"order": copy.deepcopy(self.context(variables["id"]))},
+                  "extensions": _cost(requested=cost)},
+        )  # fmt: skip
+
+    def _suggested_refund(self, variables: dict[str, Any], cost: int) -> httpx.Response:
+        """``Order.suggestedRefund(refundLineItems:)`` as SuggestedRefund documents it
+        (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/SuggestedRefund,
+        https://shopify.dev/docs/api/admin-graphql/2025-01/objects/SuggestedOrderTransaction):
+        the lines' prices in the shop's currency and, at the context's
+        ``presentment_rate``, the customer's, split over the order's successful sales and
+        captures (their ``presentmentMoney``) in order; an order's context may instead
+        hold the whole ``suggestedRefund`` to answer."""
+        context = self.context(variables["id"])
+        if "suggestedRefund" in context:
+            suggestion = copy.deepcopy(context["suggestedRefund"])
+        else:
+            shop, paid = context["currencyCode"], context["presentmentCurrencyCode"]
+            rate = Decimal(str(context.get("presentment_rate", "1")))
+            prices = {
+                item["id"]: Decimal(item["originalUnitPriceSet"]["shopMoney"]["amount"])
+                for item in self._order(variables["id"])["lineItems"]["nodes"]
+            }
+            in_shop = sum(
+                (prices[line["lineItemId"]] * line["quantity"]
+                 for line in variables.get("refundLineItems") or []),
+                Decimal("0"),
+            )  # fmt: skip
+            in_paid = (in_shop * rate).quantize(Decimal("0.01"))
+            left, transactions = in_paid, []
+            for t in context["transactions"]:
+                if t["kind"] not in ("SALE", "CAPTURE") or t["status"] != "SUCCESS":
+                    continue
+                room = Decimal(t["amountSet"]["presentmentMoney"]["amount"])
+                take = min(room, left)
+                left -= take
+                transactions.append(
+                    {"gateway": t["gateway"], "kind": "SUGGESTED_REFUND",
+                     "amountSet": {"presentmentMoney": {"amount": str(take),
+                                                        "currencyCode": paid}},
+                     "maximumRefundableSet": {"presentmentMoney": {"amount": str(room),
+                                                                   "currencyCode": paid}},
+                     "parentTransaction": {"id": t["id"]}}
+                )  # fmt: skip
+            suggestion = {
+                "amountSet": {
+                    "shopMoney": {"amount": str(in_shop), "currencyCode": shop},
+                    "presentmentMoney": {"amount": str(in_paid), "currencyCode": paid},
+                },
+                "suggestedTransactions": transactions,
+            }
+        return httpx.Response(
+            200,
+            json={"data": {"order": {"suggestedRefund": suggestion}},
                   "extensions": _cost(requested=cost)},
         )  # fmt: skip
 

@@ -48,7 +48,11 @@ from portal.models import (
     Shipment,
 )
 from portal.platforms.backfill import sync_connection
-from portal.platforms.shopify_returns import refund_transactions, return_reason
+from portal.platforms.shopify_returns import (
+    presentment_transactions,
+    refund_transactions,
+    return_reason,
+)
 from portal.platforms.writeback import _still_ours, push_once
 from portal.returns.states import transition
 from portal.settings import Settings
@@ -106,7 +110,9 @@ async def http(store: FakeShopify) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def resolved(settings: Settings, number: str, resolution: Resolution) -> ReturnRequest:
+async def resolved(
+    settings: Settings, number: str, resolution: Resolution, *, refund: Decimal = Decimal("199.00")
+) -> ReturnRequest:
     """Order #1000's iPod returned for ``resolution`` (an exchange: for the pink one, "too
     small"), inspected and resolved by staff."""
     order = await Order.get(number="#1000")
@@ -114,14 +120,14 @@ async def resolved(settings: Settings, number: str, resolution: Resolution) -> R
     reason = await ReturnReason.create(merchant_id=order.merchant_id, code="too_small")
     request = await ReturnRequest.create(
         merchant_id=order.merchant_id, order=order, number=number, state=ReturnState.INSPECTED,
-        refund_total=Decimal("199.00") if resolution is Resolution.REFUND else Decimal("0"),
+        refund_total=refund if resolution is Resolution.REFUND else Decimal("0"),
     )  # fmt: skip
     pink = None
     if resolution is Resolution.EXCHANGE:
         pink = await ProductVariant.get(merchant_id=order.merchant_id, sku="IPOD2008PINK")
     item = await ReturnItem.create(
         return_request=request, order_item=ipod, quantity=1, reason=reason,
-        resolution=resolution, exchange_variant=pink, amount=Decimal("199.00"),
+        resolution=resolution, exchange_variant=pink, amount=refund,
     )  # fmt: skip
     if pink is not None:
         await Exchange.create(return_item=item, new_variant=pink)
@@ -279,25 +285,92 @@ async def test_a_refund_the_payments_cannot_cover_is_recorded_and_told_to_the_me
     assert told.startswith("Return R-1: 199.00 of the refund could not be paid back"), told
 
 
-async def test_a_refund_of_an_order_paid_in_another_currency_is_left_to_shopify(
+def paid_in_euros(store: FakeShopify, *, sale: str = "183.08") -> None:
+    """Order #1000 paid in EUR in the USD shop, at 0.92 EUR to the dollar: the sale of
+    199.00 USD was 183.08 EUR (Order.presentmentCurrencyCode, MoneyBag.presentmentMoney:
+    https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order,
+    https://shopify.dev/docs/api/admin-graphql/2025-01/objects/MoneyBag)."""
+    context = store.order_context[ORDER]
+    context["presentmentCurrencyCode"] = "EUR"
+    context["presentment_rate"] = "0.92"
+    context["transactions"][0]["amountSet"]["presentmentMoney"] = {
+        "amount": sale, "currencyCode": "EUR"
+    }  # fmt: skip
+
+
+async def test_a_refund_of_an_order_paid_in_another_currency_is_paid_back_in_it(
     app: Starlette, store: FakeShopify, http: httpx.AsyncClient
 ) -> None:
-    """Shopify refunds an order paid in the customer's own currency in that currency
-    (RefundInput.currency; Order.presentmentCurrencyCode in
-    https://shopify.dev/docs/api/admin-graphql/2025-01/objects/Order): Doorstep, which
-    counts in the shop's, refuses rather than paying back a wrong amount."""
+    """Shopify refunds an order paid in the customer's currency in that currency
+    (RefundInput.currency: https://shopify.dev/docs/api/admin-graphql/2025-01/input-objects/RefundInput),
+    its transactions in it too; the amounts are those of Shopify's suggested refund of the
+    same items (https://shopify.dev/docs/api/admin-graphql/2025-01/objects/SuggestedRefund)."""
     settings: Settings = app.state.settings
     connection = await ready(app, http)
-    store.order_context[ORDER]["presentmentCurrencyCode"] = "EUR"
+    paid_in_euros(store)
+
+    await resolved(settings, "R-1", Resolution.REFUND)
+    await push_once(settings, client=http)
+
+    assert store.refunds == [
+        {"orderId": ORDER, "note": "Return R-1 resolved in Doorstep", "notify": False,
+         "refundLineItems": [{"lineItemId": LINE, "quantity": 1, "restockType": "NO_RESTOCK"}],
+         "currency": "EUR",
+         "transactions": [{"orderId": ORDER, "parentId": SALE, "gateway": "shopify_payments",
+                           "kind": "REFUND", "amount": "183.08"}]},
+    ]  # fmt: skip
+    [(_name, _cost, asked)] = [a for a in store.asked if a[0] == "SuggestedRefund"]
+    assert asked == {"id": ORDER, "refundLineItems": store.refunds[0]["refundLineItems"]}
+    assert (await PlatformPush.get(kind="return")).state == PushState.DONE
+    assert (await PlatformConnection.get(id=connection.id)).last_error is None
+
+
+async def test_a_part_refund_in_another_currency_is_converted_at_the_orders_rate(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    """150.00 USD of the 199.00 item (a restocking fee kept) is 138.00 EUR at the order's
+    0.92; the card can pay back only 100.00 EUR of it (refunded in part already), so the
+    other 38.00 EUR, 41.30 USD, is the merchant's to pay by hand, told in the shop's money."""
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    paid_in_euros(store, sale="100.00")
+
+    await resolved(settings, "R-1", Resolution.REFUND, refund=Decimal("150.00"))
+    await push_once(settings, client=http)
+
+    [refund] = store.refunds
+    assert refund["currency"] == "EUR"
+    assert refund["transactions"] == [
+        {"orderId": ORDER, "parentId": SALE, "gateway": "shopify_payments", "kind": "REFUND",
+         "amount": "100.00"},
+    ]  # fmt: skip
+    told = (await PlatformConnection.get(id=connection.id)).last_error or ""
+    assert told.startswith("Return R-1: 41.30 of the refund could not be paid back"), told
+
+
+async def test_a_refund_shopify_cannot_price_in_the_customers_currency_is_left_to_shopify(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    """Items Shopify suggests refunding nothing for (refunded already in Shopify) give no
+    rate to convert Doorstep's amount by: refused, not paid back wrong."""
+    settings: Settings = app.state.settings
+    connection = await ready(app, http)
+    paid_in_euros(store)
+    store.order_context[ORDER]["suggestedRefund"] = {
+        "amountSet": {"shopMoney": {"amount": "0.0", "currencyCode": "USD"},
+                      "presentmentMoney": {"amount": "0.0", "currencyCode": "EUR"}},
+        "suggestedTransactions": [],
+    }  # fmt: skip
 
     await resolved(settings, "R-1", Resolution.REFUND)
     await push_once(settings, client=http)
 
     assert store.refunds == []
-    push = await PlatformPush.get(kind="return")
-    assert push.state == PushState.FAILED
+    assert (await PlatformPush.get(kind="return")).state == PushState.FAILED
     told = (await PlatformConnection.get(id=connection.id)).last_error or ""
-    assert told.startswith("Return R-1: the order was paid in EUR, not the shop's USD"), told
+    assert told.startswith(
+        "Return R-1: the order was paid in EUR, and Shopify suggests no refund"
+    ), told
 
 
 async def test_a_push_another_worker_took_after_the_lease_ran_out_is_left_to_it(
@@ -471,3 +544,21 @@ async def test_a_parcel_of_the_orders_own_items_stays_the_orders(
 
     original = await Order.get(number="#1000")
     assert (await Shipment.get(tracking_number=DHL_NUMBER)).order_id == original.id
+
+
+def test_a_refund_in_another_currency_goes_to_what_each_suggested_payment_can_pay() -> None:
+    """Whole yen (JPY has no minor unit), rounded down, never more than a payment can pay
+    back (SuggestedOrderTransaction.maximumRefundableSet), and none without a parent."""
+
+    def suggested(n: int | None, most: str) -> dict[str, Any]:
+        return {
+            "gateway": "shopify_payments", "kind": "SUGGESTED_REFUND",
+            "maximumRefundableSet": {"presentmentMoney": {"amount": most, "currencyCode": "JPY"}},
+            "parentTransaction": {"id": f"gid://shopify/OrderTransaction/{n}"} if n else None,
+        }  # fmt: skip
+
+    sent = presentment_transactions(
+        ORDER, [suggested(None, "9000"), suggested(1, "1000.0"), suggested(2, "9000.0")],
+        Decimal("2500.6"), "JPY",
+    )  # fmt: skip
+    assert [(t["parentId"][-1], t["amount"]) for t in sent] == [("1", "1000"), ("2", "1500")]
