@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -30,8 +31,12 @@ TEXT_TO = ["Магазин Мария - Връщания", "гр. София, у
 
 
 async def _start(app: object) -> None:
+    from portal.returns.label_font import THREAD_NAME
+
     async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
-        app.state.label_font.join()  # type: ignore[attr-defined]
+        for thread in threading.enumerate():
+            if thread.name == THREAD_NAME:
+                thread.join()
 
 
 def one(mode: str) -> tuple[float, float, float]:

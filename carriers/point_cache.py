@@ -12,10 +12,16 @@ again before a backoff that doubles with each failure in a row, from ``first_ret
 ``longest_retry``; while a refresh fails, the last value found is still given. Per process
 (as :class:`~carriers.base.TokenCache`): each worker looks a point up once, which is cheap,
 and nothing has to be shared between processes.
+
+Keys name the API root, the point and the account that asks (:func:`account_of`), so that
+one shop's wrong credentials back off its own lookups only. A carrier that limits how many
+points it asks at once (Nova Poshta, per batch) checks :meth:`PointCache.due` first and
+takes :meth:`PointCache.last` for the points whose turn has not come.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
@@ -27,6 +33,11 @@ from carriers.base import CarrierError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def account_of(*credentials: str) -> str:
+    """A short digest naming the account in a key: its log lines never show a secret."""
+    return hashlib.sha256(":".join(credentials).encode()).hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -60,6 +71,22 @@ class PointCache(Generic[T]):
     def _backoff(self, failures: int) -> float:
         return min(self.longest_retry, self.first_retry * (1 << min(30, max(0, failures - 1))))
 
+    def _settled(self, entry: _Entry[T] | None, now: float) -> bool:
+        """Whether ``entry`` answers without asking: fresh, or backing off a failure."""
+        if entry is None:
+            return False
+        fresh = entry.found_at is not None and now - entry.found_at < self.fresh_for
+        return fresh or now < entry.retry_at
+
+    def due(self, key: Hashable) -> bool:
+        """Whether :meth:`get` would ask the carrier for ``key`` now."""
+        return not self._settled(self._entries.get(key), self.clock())
+
+    def last(self, key: Hashable) -> T | None:
+        """The last value found for ``key`` (None when none was), without asking."""
+        entry = self._entries.get(key)
+        return entry.value if entry is not None else None
+
     async def get(self, key: Hashable, fetch: Callable[[], Awaitable[T | None]]) -> T | None:
         """The details for ``key``: cached when fresh, else ``fetch()``ed.
 
@@ -69,10 +96,8 @@ class PointCache(Generic[T]):
         """
         now = self.clock()
         entry = self._entries.get(key)
-        if entry is not None:
-            fresh = entry.found_at is not None and now - entry.found_at < self.fresh_for
-            if fresh or now < entry.retry_at:
-                return entry.value
+        if entry is not None and self._settled(entry, now):
+            return entry.value
         try:
             value = await fetch()
         except CarrierError as exc:

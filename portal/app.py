@@ -54,7 +54,7 @@ def create_app(
             worker = start_scheduler(settings)
         # Off the start-up path: the app answers at once, the first return label does not
         # wait a second for its font. The worker never prints a label and does not do this.
-        app.state.label_font = label_font.prepare_in_background()
+        label_font.prepare_in_background()
         try:
             yield
         finally:

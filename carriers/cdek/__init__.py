@@ -13,8 +13,11 @@ Details, https://api-docs.cdek.ru/33828849.html), "Список офисов" (L
   answered with ``requests[].state = "INVALID"`` (HTTP 200, 400 or 404): ``not_found``.
   CDEK order numbers are digits; anything else is ``not_found`` without a call.
 * Orders to a PVZ or postamat name it in ``delivery_point``; the office's name, address,
-  hours and place come from ``GET /v2/deliverypoints?code=…`` (cached per process), its
-  free-storage deadline from the order's ``keep_free_until``.
+  hours and place come from ``GET /v2/deliverypoints?code=…``, kept a week per process,
+  office, language and account (:class:`~carriers.point_cache.PointCache`); a lookup
+  that fails is logged, leaves the point known by its code, never fails the tracking call
+  and is tried again after a backoff, and while a refresh fails the office last found is
+  kept. Its free-storage deadline is the order's ``keep_free_until``.
 * Language: ``/v2/deliverypoints`` takes ``lang`` (``rus``, ``eng``, ``zho``), so the
   point's name and address are asked in the customer's language when it is one of those.
   The orders method documents no language and names its statuses in Russian, so
@@ -32,13 +35,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import ClassVar
 
 from carriers.base import (
     NO_HINT,
     AuthError,
     BadResponse,
-    CarrierError,
     NumberFormat,
     NumberHint,
     PickupPoint,
@@ -49,15 +52,15 @@ from carriers.cdek import parse
 from carriers.concurrency import map_bounded
 from carriers.oauth import OAuthAdapter
 from carriers.parsing import squash
+from carriers.point_cache import PointCache, account_of
 
 log = logging.getLogger(__name__)
 
 #: OAuth tokens per (base_url, client_id), shared by every adapter in this process.
 TOKENS = TokenCache()
 
-#: Offices per (API root, code, lang), for the life of the process.
-_OFFICES: dict[tuple[str, str, str], PickupPoint | None] = {}
-_OFFICES_MAX = 5000
+#: Offices per (API root, account, code, lang), for this process.
+OFFICES: PointCache[PickupPoint] = PointCache()
 
 #: ISO 639-1 → the ISO 639-3 ``lang`` CDEK's reference methods take.
 LANGS: dict[str, str] = {"ru": "rus", "en": "eng", "zh": "zho"}
@@ -142,28 +145,20 @@ class CDEKAdapter(OAuthAdapter):
         )
 
     async def _office(self, code: str, lang: str) -> PickupPoint | None:
-        """The office ``code`` from ``/v2/deliverypoints``, cached per process.
+        """The office ``code`` in ``lang``, from :data:`OFFICES` or asked when due; None
+        while CDEK has not described it (the point is then known by its code only)."""
+        account = account_of(self.credentials.get("client_id", ""))
+        key = (self.base_url, account, code.upper(), lang)
+        return await OFFICES.get(key, partial(self._delivery_point, code, lang))
 
-        The office is a detail: a failed lookup is logged and tried again next poll, and
-        the point is then known by its code only.
-        """
-        key = (self.base_url, code.upper(), lang)
-        if key in _OFFICES:
-            return _OFFICES[key]
-        try:
-            response = await self.authorized(
-                "GET", f"{self.base_url}/v2/deliverypoints", params={"code": code, "lang": lang}
-            )
-            if response.status_code != 200:
-                raise BadResponse(f"cdek: deliverypoints HTTP {response.status_code}")
-            office = parse.parse_delivery_point(self.json_body(response), code)
-        except CarrierError as exc:
-            log.warning("cdek: office %s not looked up: %s", code, exc)
-            return None
-        if len(_OFFICES) >= _OFFICES_MAX:
-            _OFFICES.clear()
-        _OFFICES[key] = office
-        return office
+    async def _delivery_point(self, code: str, lang: str) -> PickupPoint | None:
+        """One ``GET /v2/deliverypoints``; typed errors for :data:`OFFICES` to back off."""
+        response = await self.authorized(
+            "GET", f"{self.base_url}/v2/deliverypoints", params={"code": code, "lang": lang}
+        )
+        if response.status_code != 200:
+            raise BadResponse(f"cdek: deliverypoints HTTP {response.status_code}")
+        return parse.parse_delivery_point(self.json_body(response), code)
 
     # --- OAuth (the 401 retry is :meth:`OAuthAdapter.authorized`) ---
 
@@ -178,4 +173,4 @@ class CDEKAdapter(OAuthAdapter):
 
 def clear_office_cache() -> None:
     """Forget looked-up offices (tests start from an empty cache)."""
-    _OFFICES.clear()
+    OFFICES.clear()

@@ -13,8 +13,11 @@ Documentation: https://developers.novaposhta.ua/ (model ``TrackingDocument``, me
   :class:`~carriers.base.NumberHint` as ``380XXXXXXXXX``; without one the number is
   still tracked, with fewer details.
 * The branch or Poshtomat a parcel goes to becomes the pickup point; its opening hours
-  come from ``getWarehouses`` (the tracking answer has none), looked up once per
-  warehouse per process.
+  come from ``getWarehouses`` (the tracking answer has none), kept a week per process,
+  warehouse and API key (:class:`~carriers.point_cache.PointCache`), at most
+  :attr:`NovaPoshtaAdapter.lookups_per_batch` asked per batch. A lookup that
+  fails is logged, leaves the branch without hours, never fails the tracking call and is
+  tried again after a backoff; while a refresh fails the hours last found are kept.
 * Language: the tracking method documents no language property and answers in
   Ukrainian, so :attr:`answer_languages` is empty and the customer's language is not sent.
 * Push: Nova Poshta offers no tracking webhooks to API clients; this adapter polls.
@@ -22,10 +25,10 @@ Documentation: https://developers.novaposhta.ua/ (model ``TrackingDocument``, me
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any, ClassVar
 
 from carriers.base import (
@@ -33,7 +36,6 @@ from carriers.base import (
     AuthError,
     BadResponse,
     CarrierAdapter,
-    CarrierError,
     NumberFormat,
     NumberHint,
     PickupPoint,
@@ -42,12 +44,10 @@ from carriers.base import (
 from carriers.concurrency import map_bounded
 from carriers.nova_poshta import parse
 from carriers.parsing import squash
+from carriers.point_cache import PointCache, account_of
 
-log = logging.getLogger(__name__)
-
-#: Warehouse details per (API root, warehouse ref), for the life of the process.
-_WAREHOUSES: dict[tuple[str, str], parse.WarehouseDetails | None] = {}
-_WAREHOUSES_MAX = 5000
+#: Warehouse details per (API root, warehouse ref, account), for this process.
+WAREHOUSES: PointCache[parse.WarehouseDetails] = PointCache()
 
 
 def recipient_phone(phone: str | None) -> str | None:
@@ -89,9 +89,9 @@ class NovaPoshtaAdapter(CarrierAdapter):
     )
     #: Batches in flight at once for one ``track()``.
     concurrency: ClassVar[int] = 2
-    #: New warehouses looked up per batch at most: a hundred parcels bound for a hundred
-    #: branches must not become a burst of a hundred calls; the rest get their hours on a
-    #: later poll, once these are cached.
+    #: Warehouses asked per batch at most (new ones, or ones due a refresh): a hundred
+    #: parcels bound for a hundred branches must not become a burst of a hundred calls;
+    #: the rest get their hours on a later poll, once these are cached.
     lookups_per_batch: ClassVar[int] = 10
 
     @property
@@ -161,11 +161,14 @@ class NovaPoshtaAdapter(CarrierAdapter):
                 result = TrackingResult(number=number, not_found=True)
             elif result.pickup_point is not None and raw is not None:
                 branch = parse.branch_of(raw)
-                cached = branch is not None and (self.base_url, branch.ref) in _WAREHOUSES
                 details = None
-                if branch is not None and (cached or lookups < self.lookups_per_batch):
-                    lookups += 0 if cached else 1
-                    details = await self._warehouse(branch)
+                if branch is not None and branch.city_ref and branch.number:
+                    key = (self.base_url, branch.ref, account_of(self._api_key()))
+                    if WAREHOUSES.due(key) and lookups < self.lookups_per_batch:
+                        lookups += 1
+                        details = await WAREHOUSES.get(key, partial(self._warehouse, branch))
+                    else:  # fresh, backing off, or its turn comes on a later poll
+                        details = WAREHOUSES.last(key)
                 if details is not None:
                     result.pickup_point = _with_details(result.pickup_point, details)
             result.number = number
@@ -174,30 +177,15 @@ class NovaPoshtaAdapter(CarrierAdapter):
         return results
 
     async def _warehouse(self, branch: parse.Branch) -> parse.WarehouseDetails | None:
-        """The branch's schedule and place from ``getWarehouses``, cached per process.
-
-        The hours are a detail: a failed lookup is logged and tried again next poll, it
-        never fails the tracking call.
-        """
-        key = (self.base_url, branch.ref)
-        if key in _WAREHOUSES:
-            return _WAREHOUSES[key]
-        if branch.city_ref is None or branch.number is None:
-            return None
-        try:
-            data = await self.call(
-                "AddressGeneral",
-                "getWarehouses",
-                {"CityRef": branch.city_ref, "WarehouseId": branch.number},
-            )
-            details = parse.parse_warehouse(data, branch)
-        except CarrierError as exc:
-            log.warning("nova_poshta: warehouse %s not looked up: %s", branch.ref, exc)
-            return None
-        if len(_WAREHOUSES) >= _WAREHOUSES_MAX:
-            _WAREHOUSES.clear()
-        _WAREHOUSES[key] = details
-        return details
+        """The branch's schedule and place from one ``getWarehouses`` call, for
+        :data:`WAREHOUSES` to make when due; its typed errors are the cache's to log and
+        back off (the hours are a detail: they never fail the tracking call)."""
+        data = await self.call(
+            "AddressGeneral",
+            "getWarehouses",
+            {"CityRef": branch.city_ref, "WarehouseId": branch.number},
+        )
+        return parse.parse_warehouse(data, branch)
 
 
 def _with_details(point: PickupPoint, details: parse.WarehouseDetails) -> PickupPoint:
@@ -212,4 +200,4 @@ def _with_details(point: PickupPoint, details: parse.WarehouseDetails) -> Pickup
 
 def clear_warehouse_cache() -> None:
     """Forget looked-up warehouses (tests start from an empty cache)."""
-    _WAREHOUSES.clear()
+    WAREHOUSES.clear()

@@ -31,7 +31,6 @@ never fails the tracking call.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
@@ -48,7 +47,7 @@ from carriers.base import (
 )
 from carriers.checkdigits import russian_post14_valid
 from carriers.parsing import squash
-from carriers.point_cache import PointCache
+from carriers.point_cache import PointCache, account_of
 
 if TYPE_CHECKING:
     from carriers.russian_post.soap import TrackingService
@@ -160,8 +159,7 @@ class RussianPostAdapter(CarrierAdapter):
             return await self._office(index, seen, token, key)
 
         # Per account too: one shop's wrong credentials back off its own lookups only.
-        account = hashlib.sha256(f"{token}:{key}".encode()).hexdigest()[:16]
-        return await OFFICES.get((self.otpravka_url, index, account), fetch) or seen
+        return await OFFICES.get((self.otpravka_url, index, account_of(token, key)), fetch) or seen
 
     async def _office(self, index: str, seen: PickupPoint, token: str, key: str) -> PickupPoint:
         """One ``GET /postoffice/1.0/{postal-code}``; typed errors for the cache to back off."""

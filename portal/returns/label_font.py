@@ -20,7 +20,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 from anyascii import anyascii
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FAMILY = "Noto Sans"
+#: The start-up thread's name (:func:`prepare_in_background`).
+THREAD_NAME = "label-font"
 #: What a PDF reader does not use: variations (the outlines are the default instance),
 #: OpenType layout (Latin, Greek and Cyrillic need no shaping), hinting's grid table.
 _UNUSED_TABLES = ("fvar", "gvar", "avar", "cvar", "HVAR", "MVAR", "STAT", "GSUB", "GPOS",
@@ -79,49 +81,41 @@ def _file() -> bytes:
 #: Held while the whole font is made: a label asked for while the start-up thread makes it
 #: waits for that thread's result instead of making a second copy beside it.
 _making = threading.Lock()
+_whole: bytes | None = None
 
 
 def _whole_font() -> bytes:
-    with _making:
-        return _whole_font_made()
-
-
-@lru_cache(maxsize=1)
-def _whole_font_made() -> bytes:
     """Every glyph, without what a PDF does not use: made once a process (about 0.7 s of
     CPU), a label's subset then takes some 20 ms from it instead of 150 from the file."""
-    from fontTools.ttLib import TTFont
+    global _whole
+    with _making:
+        if _whole is None:
+            from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(_file()))
-    return _subset(font, "".join(map(chr, font.getBestCmap())))
-
-
-def prepare() -> None:
-    """Make now what every label uses and the first one would otherwise make (about a
-    second of CPU: fontTools' import, the whole font, the font's coverage); a no-op once
-    done. Later labels only subset (some 20 ms each)."""
-    coverage()
-    _whole_font()
+            font = TTFont(io.BytesIO(_file()))
+            _whole = _subset(font, "".join(map(chr, font.getBestCmap())))
+        return _whole
 
 
-def _prepare_logged() -> None:
-    try:
-        prepare()
-    except Exception:  # the first label tries again, and says what is wrong
-        log.exception("the return labels' font could not be prepared")
+def prepare_in_background() -> None:
+    """Make in a daemon thread what every label uses and the first one would otherwise
+    make (about a second of CPU: fontTools' import, the font's coverage, the whole font).
+    The web app calls this when it starts, so that the first customer to download a label
+    does not wait a second for it, and the app answers meanwhile (the thread takes the
+    interpreter's lock only in its turns). A label asked for before it is done waits for
+    it (:data:`_making`); later labels only subset (some 20 ms each)."""
+
+    def prepare() -> None:
+        try:
+            coverage()
+            _whole_font()
+        except Exception:  # the first label tries again, and says what is wrong
+            log.exception("the return labels' font could not be prepared")
+
+    threading.Thread(target=prepare, name=THREAD_NAME, daemon=True).start()
 
 
-def prepare_in_background() -> threading.Thread:
-    """Start :func:`prepare` in a daemon thread and return it: the web app calls this when
-    it starts, so that the first customer to download a label does not wait a second for
-    it, and the app answers meanwhile (the thread takes the interpreter's lock only in its
-    turns). A label asked for before it is done waits for it (:data:`_making`)."""
-    thread = threading.Thread(target=_prepare_logged, name="label-font", daemon=True)
-    thread.start()
-    return thread
-
-
-@lru_cache(maxsize=1)
+@cache
 def coverage() -> frozenset[int]:
     """The code points the font draws."""
     from fontTools.ttLib import TTFont

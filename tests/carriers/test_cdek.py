@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 
 from carriers import detection, registry
 from carriers.base import AuthError, BadResponse, NumberHint, PickupKind, Reason, Status
-from carriers.cdek import CDEKAdapter, codes, parse
+from carriers.cdek import OFFICES, CDEKAdapter, codes, parse
 from tests.carriers.helpers import JSON, OAUTH, load_fixture, mutated, utc
 
 BASE = "https://api.cdek.ru"
 TOKEN_URL = f"{BASE}/v2/oauth/token"
 ORDERS = f"{BASE}/v2/orders"
-OFFICES = f"{BASE}/v2/deliverypoints"
+OFFICES_URL = f"{BASE}/v2/deliverypoints"
 NUMBER, POSTAMAT = "1106207236", "1106207237"
 
 
@@ -52,7 +52,7 @@ def orders(respx_mock: respx.MockRouter, name: str) -> respx.Route:
 
 
 def offices(respx_mock: respx.MockRouter, name: str = "deliverypoints.json") -> respx.Route:
-    return respx_mock.get(url__startswith=OFFICES).respond(200, json=fixture(name))
+    return respx_mock.get(url__startswith=OFFICES_URL).respond(200, json=fixture(name))
 
 
 # --- OAuth (the refresh after a 401 is in test_oauth.py) ---
@@ -166,13 +166,103 @@ async def test_a_failed_office_lookup_leaves_the_point_known_by_its_code(
     adapter, respx_mock, token
 ):
     orders(respx_mock, "order_at_point.json")
-    respx_mock.get(url__startswith=OFFICES).respond(503)
+    respx_mock.get(url__startswith=OFFICES_URL).respond(503)
 
     [result] = await adapter.track([NUMBER])
 
     assert result.pickup_point is not None and result.pickup_point.point_id == "MSK71"
     assert result.pickup_point.name is None
     assert result.pickup_point.pickup_deadline == utc(2026, 12, 11, 20, 59, 59)
+
+
+# --- the office, kept a week per process and account (carriers.point_cache) ---
+# /v2/deliverypoints answers as deliverypoints.json ("Список офисов", see
+# tests/fixtures/cdek/SOURCE.md); failures are the gateway's.
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The office cache's clock, in seconds, moved by the test."""
+    moment = [1000.0]
+    monkeypatch.setattr(OFFICES, "clock", lambda: moment[0])
+    return moment
+
+
+def offices_answering(respx_mock: respx.MockRouter, *answers: Any) -> respx.Route:
+    """``/v2/deliverypoints`` giving ``answers`` (responses or errors) in turn."""
+    return respx_mock.get(url__startswith=OFFICES_URL).mock(side_effect=list(answers))
+
+
+def office() -> httpx.Response:
+    return httpx.Response(200, json=fixture("deliverypoints.json"))
+
+
+async def office_name_on_a_poll(adapter: CDEKAdapter) -> str | None:
+    """One poll of the order waiting at MSK71: it is tracked whatever the lookup did."""
+    [result] = await adapter.track([NUMBER])
+    assert result.status is Status.AVAILABLE_FOR_PICKUP
+    assert result.pickup_point is not None and result.pickup_point.point_id == "MSK71"
+    assert result.pickup_point.pickup_deadline == utc(2026, 12, 11, 20, 59, 59)
+    return result.pickup_point.name
+
+
+async def test_an_office_is_not_asked_again_for_a_week(adapter, respx_mock, token, now):
+    orders(respx_mock, "order_at_point.json")
+    lookup = offices_answering(respx_mock, office(), office())
+
+    assert await office_name_on_a_poll(adapter) == "На Тверской"
+    now[0] += OFFICES.fresh_for - 1
+    assert await office_name_on_a_poll(adapter) == "На Тверской"
+    assert lookup.call_count == 1, "fresh: not asked again"
+    now[0] += 1
+    assert await office_name_on_a_poll(adapter) == "На Тверской"
+    assert lookup.call_count == 2, "a week on, asked again"
+
+
+async def test_a_failed_office_lookup_is_not_asked_again_before_its_backoff(
+    adapter, respx_mock, token, now
+):
+    orders(respx_mock, "order_at_point.json")
+    lookup = offices_answering(
+        respx_mock, httpx.Response(503), httpx.ReadTimeout("timed out"), office()
+    )
+
+    assert await office_name_on_a_poll(adapter) is None
+    now[0] += OFFICES.first_retry - 1
+    assert await office_name_on_a_poll(adapter) is None
+    assert lookup.call_count == 1, "the next poll does not ask"
+    now[0] += 1
+    assert await office_name_on_a_poll(adapter) is None
+    assert lookup.call_count == 2, "asked after the backoff, failed again"
+    now[0] += OFFICES.first_retry
+    assert await office_name_on_a_poll(adapter) is None
+    assert lookup.call_count == 2, "the second wait is twice the first"
+    now[0] += OFFICES.first_retry
+    assert await office_name_on_a_poll(adapter) == "На Тверской"
+    assert lookup.call_count == 3
+
+
+async def test_a_known_office_is_kept_while_its_refresh_fails(adapter, respx_mock, token, now):
+    orders(respx_mock, "order_at_point.json")
+    lookup = offices_answering(respx_mock, office(), httpx.Response(500))
+
+    assert await office_name_on_a_poll(adapter) == "На Тверской"
+    now[0] += OFFICES.fresh_for
+
+    assert await office_name_on_a_poll(adapter) == "На Тверской"
+    assert lookup.call_count == 2
+
+
+async def test_one_accounts_failed_lookup_does_not_hold_back_anothers(
+    client, respx_mock, token, now
+):
+    orders(respx_mock, "order_at_point.json")
+    lookup = offices_answering(respx_mock, httpx.Response(503), office())
+    failing = CDEKAdapter({"client_id": "other-shop", "client_secret": "x"}, client=client)
+
+    assert await office_name_on_a_poll(failing) is None
+    assert await office_name_on_a_poll(CDEKAdapter(OAUTH, client=client)) == "На Тверской"
+    assert lookup.call_count == 2
 
 
 async def test_a_postamat_is_a_locker_and_deleted_statuses_are_dropped(adapter, respx_mock, token):

@@ -22,12 +22,14 @@ from hypothesis import strategies as st
 
 from carriers import detection, registry
 from carriers.base import AuthError, BadResponse, NumberHint, PickupKind, Reason, Status
-from carriers.nova_poshta import NovaPoshtaAdapter, codes, parse, recipient_phone
+from carriers.nova_poshta import WAREHOUSES, NovaPoshtaAdapter, codes, parse, recipient_phone
 from tests.carriers.helpers import JSON, load_fixture, mutated, utc
 
 ENDPOINT = "https://api.novaposhta.ua/v2.0/json/"
 AT_BRANCH, NEXT, MISSING = "20450912345678", "20450912345679", "20450999999999"
 POSHTOMAT = "59000876543210"
+#: Branch 12's ``Schedule`` in warehouses.json, as the adapter words it.
+HOURS = "Пн–Пт 08:00–20:00; Сб 09:00–17:00; Нд вихідний"
 
 
 def fixture(name: str) -> Any:
@@ -180,14 +182,106 @@ async def test_a_parcel_waiting_at_its_branch_has_the_branch_with_hours_and_dead
     assert result.carrier_url == f"https://novaposhta.ua/tracking/?cargo_number={AT_BRANCH}"
 
 
-async def test_a_branchs_schedule_is_looked_up_once_per_process(adapter, respx_mock):
-    route = answering(respx_mock, "at_branch.json")
+# --- the branch's schedule, kept a week per process and account (carriers.point_cache) ---
+# getWarehouses answers as warehouses.json (developers.novaposhta.ua/documentation, model
+# AddressGeneral; see tests/fixtures/nova_poshta/SOURCE.md); failures are the gateway's.
 
-    await adapter.track([AT_BRANCH])
-    [again] = await adapter.track([AT_BRANCH])
 
-    assert len(sent(route, "getWarehouses")) == 1
-    assert again.pickup_point and again.pickup_point.opening_hours
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The warehouse cache's clock, in seconds, moved by the test."""
+    moment = [1000.0]
+    monkeypatch.setattr(WAREHOUSES, "clock", lambda: moment[0])
+    return moment
+
+
+def warehouses_answering(
+    respx_mock: respx.MockRouter, *answers: httpx.Response | Exception
+) -> respx.Route:
+    """Tracking answers at_branch.json; ``getWarehouses`` gives ``answers`` in turn."""
+    queue = list(answers)
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["calledMethod"] != "getWarehouses":
+            return httpx.Response(200, json=fixture("at_branch.json"))
+        answer = queue.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return respx_mock.post(ENDPOINT).mock(side_effect=reply)
+
+
+def schedule() -> httpx.Response:
+    return httpx.Response(200, json=fixture("warehouses.json"))
+
+
+async def hours_on_a_poll(adapter: NovaPoshtaAdapter) -> str | None:
+    """One poll of the parcel waiting at branch 12: it is tracked whatever the lookup did."""
+    [result] = await adapter.track([AT_BRANCH])
+    assert result.status is Status.AVAILABLE_FOR_PICKUP
+    assert result.pickup_point is not None and result.pickup_point.point_id == "12"
+    return result.pickup_point.opening_hours
+
+
+async def test_a_branchs_schedule_is_not_asked_again_for_a_week(adapter, respx_mock, now):
+    route = warehouses_answering(respx_mock, schedule(), schedule())
+
+    assert await hours_on_a_poll(adapter) == HOURS
+    now[0] += WAREHOUSES.fresh_for - 1
+    assert await hours_on_a_poll(adapter) == HOURS
+    assert len(sent(route, "getWarehouses")) == 1, "fresh: not asked again"
+    now[0] += 1
+    assert await hours_on_a_poll(adapter) == HOURS
+    assert len(sent(route, "getWarehouses")) == 2, "a week on, asked again"
+
+
+async def test_a_failed_schedule_lookup_is_not_asked_again_before_its_backoff(
+    adapter, respx_mock, now
+):
+    route = warehouses_answering(
+        respx_mock, httpx.Response(503), httpx.ConnectTimeout("timed out"), schedule()
+    )
+
+    assert await hours_on_a_poll(adapter) is None
+    now[0] += WAREHOUSES.first_retry - 1
+    assert await hours_on_a_poll(adapter) is None
+    assert len(sent(route, "getWarehouses")) == 1, "the next poll does not ask"
+    now[0] += 1
+    assert await hours_on_a_poll(adapter) is None
+    assert len(sent(route, "getWarehouses")) == 2, "asked after the backoff, failed again"
+    now[0] += WAREHOUSES.first_retry
+    assert await hours_on_a_poll(adapter) is None
+    assert len(sent(route, "getWarehouses")) == 2, "the second wait is twice the first"
+    now[0] += WAREHOUSES.first_retry
+    assert await hours_on_a_poll(adapter) == HOURS
+    assert len(sent(route, "getWarehouses")) == 3
+
+
+async def test_a_branchs_hours_are_kept_while_their_refresh_fails(adapter, respx_mock, now):
+    route = warehouses_answering(respx_mock, schedule(), httpx.Response(502))
+
+    assert await hours_on_a_poll(adapter) == HOURS
+    now[0] += WAREHOUSES.fresh_for
+
+    assert await hours_on_a_poll(adapter) == HOURS
+    assert len(sent(route, "getWarehouses")) == 2
+
+
+async def test_one_shops_failed_lookups_do_not_hold_back_anothers(client, respx_mock, now):
+    def by_key(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["calledMethod"] != "getWarehouses":
+            return httpx.Response(200, json=fixture("at_branch.json"))
+        return schedule() if body["apiKey"] == "np-api-key" else httpx.Response(502)
+
+    route = respx_mock.post(ENDPOINT).mock(side_effect=by_key)
+    failing = NovaPoshtaAdapter({"api_key": "another-shops-key"}, client=client)
+    working = NovaPoshtaAdapter({"api_key": "np-api-key"}, client=client)
+
+    assert await hours_on_a_poll(failing) is None
+    assert await hours_on_a_poll(working) == HOURS
+    assert len(sent(route, "getWarehouses")) == 2
 
 
 async def test_a_failed_schedule_lookup_leaves_the_branch_without_hours(adapter, respx_mock):
@@ -361,3 +455,8 @@ async def test_a_batch_looks_up_at_most_ten_new_branches(adapter, respx_mock):
 
     assert len(sent(route, "getWarehouses")) == 10
     assert all(r.pickup_point is not None for r in results), "the rest keep their branch"
+
+    await adapter.track([d["Number"] for d in documents])
+
+    asked = [body["methodProperties"]["WarehouseId"] for body in sent(route, "getWarehouses")]
+    assert sorted(asked[10:]) == ["110", "111"], "the rest on the next poll, the ten kept"

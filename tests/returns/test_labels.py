@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+import time
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from portal.returns import labels
+from portal.returns import label_font, labels
 from tests.conftest import make_settings
 
 
@@ -140,6 +143,37 @@ def test_the_same_label_is_the_same_bytes_whenever_it_is_made() -> None:
     pdf = labels.label_pdf(_label(from_lines=THESSALONIKI, to_lines=SOFIA), "x")
     noto = TTFont(io.BytesIO(fontpkg.path("Noto Sans").read_bytes()), lazy=True)
     assert _embedded_font(pdf)["head"].modified == noto["head"].modified
+
+
+def test_a_label_asked_for_while_the_font_is_being_made_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start-up thread and a first label asking at once make the whole font once (it
+    is about 0.7 s of CPU): the second waits for the first's result."""
+    monkeypatch.setattr(label_font, "_whole", None)  # as in a process that has made no label
+    reads: list[str] = []
+    read = label_font._file
+    both_asking = threading.Barrier(2)
+
+    def reading() -> bytes:
+        reads.append(threading.current_thread().name)
+        time.sleep(0.2)  # the other has asked by now
+        return read()
+
+    def ask() -> None:
+        both_asking.wait()
+        made.append(label_font._whole_font())
+
+    monkeypatch.setattr(label_font, "_file", reading)
+    made: list[bytes] = []
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(timeout=60)
+
+    assert len(reads) == 1
+    assert len(made) == 2 and made[0] is made[1]
 
 
 def test_a_label_stays_small() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from portal.core import links
@@ -221,23 +223,33 @@ async def test_no_label_is_issued_without_the_shops_return_address(
 
 
 async def test_labels_after_start_up_do_not_make_the_font_again(
-    returns_app: Starlette, web: httpx.AsyncClient, shop: Shop
+    returns_app: Starlette, web: httpx.AsyncClient, shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The web app prepares the labels' font when it starts (fontTools and the whole font:
-    about a second of CPU the first customer to ask for a label waited through); each
-    label then only subsets it."""
-    label_font._whole_font_made.cache_clear()  # as in a process that has made no label yet
+    """The web app prepares the labels' font when it starts, in a thread (fontTools, the
+    font's coverage and the whole font: about a second of CPU the first customer to ask
+    for a label waited through); each label then only subsets it, to the same bytes."""
+    monkeypatch.setattr(label_font, "_whole", None)  # as in a process that has made no label
+    label_font.coverage.cache_clear()
+    read_by: list[str] = []
+    read = label_font._file
+
+    def reading() -> bytes:
+        read_by.append(threading.current_thread().name)
+        return read()
+
+    monkeypatch.setattr(label_font, "_file", reading)
     row = await _booked(shop)
     await open_order(web, shop)
     async with returns_app.router.lifespan_context(returns_app):
-        returns_app.state.label_font.join(timeout=60)
-        assert label_font._whole_font_made.cache_info().currsize == 1  # made at start
+        for thread in threading.enumerate():
+            if thread.name == label_font.THREAD_NAME:
+                thread.join(timeout=60)
+        assert read_by == [label_font.THREAD_NAME] * 2, "coverage and whole font, at start"
         first = await web.get(f"/returns/{row.number}/label.pdf")
         second = await web.get(f"/returns/{row.number}/label.pdf")
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
-    made = label_font._whole_font_made.cache_info()
-    assert (made.misses, made.hits) == (1, 2)
+    assert len(read_by) == 2, "the labels did not make the font again"
 
 
 async def test_the_history_reads_the_locales_own_clock(web: httpx.AsyncClient, shop: Shop) -> None:
