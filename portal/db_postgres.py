@@ -31,6 +31,7 @@ from asyncpg import compat
 from asyncpg.pool import PoolConnectionProxy
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.base_postgres.client import translate_exceptions
+from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 
 #: What ``asyncpg.create_pool`` fills in when not told (``Pool()`` itself requires most).
 _POOL_DEFAULTS = {
@@ -148,14 +149,38 @@ def _writes(query: str) -> bool:
 class AsyncpgClient(AsyncpgDBClient):
     """Tortoise's asyncpg client on a :class:`FairPool`."""
 
-    @translate_exceptions
     async def execute_query(self, query: str, values: list[Any] | None = None) -> tuple[int, Any]:
-        """Tortoise's, but a read is told from a write by the statement's first word:
-        Tortoise upper-cases the whole text to find it, ≈ 4 µs for the tracking page's
-        1.6 KB statement (benchmarks/README.md, issue 20 item 1). Writes go through
-        Tortoise's own as before."""
+        """Tortoise's, but a read goes straight to the pool: told from a write by the
+        statement's first word (Tortoise upper-cases the whole text to find it, ≈ 4 µs
+        for the tracking page's 1.6 KB statement), and run without Tortoise's layers
+        around it (its exception-translating wrapper, its connection wrapper and the
+        pool's acquisition context: five coroutines and two objects a read,
+        benchmarks/README.md, issue 20 item 1). The same connection, the same
+        statement, the same errors: asyncpg's translated as Tortoise translates them.
+        Writes, and a client whose pool is not open yet, go through Tortoise's own."""
         if _writes(query):
             return await super().execute_query(query, values)
+        pool = self._pool
+        if not isinstance(pool, FairPool):  # not open yet: Tortoise's path opens it
+            return await self._read_opening_pool(query, values)
+        try:
+            connection = await pool._acquire_in_turn()
+            try:
+                self.log.debug("%s: %s", query, values)
+                rows = await connection.fetch(query, *(values or ()))
+            finally:
+                await pool.release(connection)
+        except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
+            raise OperationalError(exc) from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityError(exc) from exc
+        except asyncpg.InvalidTransactionStateError as exc:
+            raise TransactionManagementError(exc) from exc
+        return len(rows), rows
+
+    @translate_exceptions
+    async def _read_opening_pool(self, query: str, values: list[Any] | None) -> tuple[int, Any]:
+        """A read as Tortoise runs it, its connection wrapper opening the pool first."""
         async with self.acquire_connection() as connection:
             self.log.debug("%s: %s", query, values)
             rows = await connection.fetch(query, *(values or ()))

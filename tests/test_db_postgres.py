@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from tortoise import connections
+from tortoise.exceptions import OperationalError
+from tortoise.transactions import in_transaction
 
 from portal import db as portal_db
 from portal.db_postgres import FairPool, _writes
@@ -106,3 +108,52 @@ async def test_a_read_answers_its_rows_and_a_write_the_rows_it_changed(pool: Fai
         assert changed == (3, [])
     finally:
         await client.execute_query("DROP TABLE tally")
+
+
+async def test_a_reads_errors_are_tortoises_and_cost_no_connection(pool: FairPool) -> None:
+    """A read runs on the pool without Tortoise's wrappers, yet fails as through them:
+    asyncpg's errors as Tortoise's, the connection and its turn given back."""
+    client = connections.get("default")
+    for _ in range(pool.get_max_size() + 1):
+        with pytest.raises(OperationalError):
+            await client.execute_query("SELECT * FROM no_such_table")
+        with pytest.raises(OperationalError):  # a DataError: not an integer
+            await client.execute_query("SELECT $1::int", ["seven"])
+    count, _ = await client.execute_query("SELECT 1")
+    assert count == 1 and pool._turns._value == pool.get_max_size()  # every turn back
+
+
+async def test_a_cancelled_read_gives_its_connection_back(pool: FairPool) -> None:
+    client = connections.get("default")
+    for _ in range(pool.get_max_size() + 1):
+        task = asyncio.ensure_future(client.execute_query("SELECT pg_sleep(10)"))
+        await asyncio.sleep(0.05)  # the statement is running
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with asyncio.timeout(5):
+        assert (await client.execute_query("SELECT 1"))[0] == 1
+
+
+async def test_a_read_in_a_transaction_sees_the_transactions_writes(pool: FairPool) -> None:
+    client = connections.get("default")
+    await client.execute_query("CREATE TABLE tally (n int)")
+    try:
+        async with in_transaction() as transaction:
+            await transaction.execute_query("INSERT INTO tally VALUES (1)")
+            assert (await transaction.execute_query("SELECT n FROM tally"))[0] == 1
+            assert (await client.execute_query("SELECT n FROM tally"))[0] == 0  # not committed
+    finally:
+        await client.execute_query("DROP TABLE tally")
+
+
+async def test_the_first_read_opens_the_pool(postgres_url: str) -> None:
+    await portal_db.connect(postgres_url)
+    try:
+        client = connections.get("default")
+        await client.close()  # as after a lost database: no pool until the next statement
+        count, rows = await client.execute_query("SELECT 2 AS n")
+        assert count == 1 and rows[0]["n"] == 2
+        assert isinstance(client._pool, FairPool)
+    finally:
+        await portal_db.disconnect()
