@@ -137,10 +137,18 @@ async def write(conn: BaseDBAsyncClient, values: Mapping[int, datetime | None]) 
         )
     }
     changed = [(i, values[i]) for i in ids if i in stored and stored[i] != values[i]]
-    if changed:
-        from portal.tracking import store  # store imports this module
-
-        await store.bulk_update(conn, "shipment", (("late_at", "timestamptz"),), changed)
+    if not changed:
+        return 0
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query(
+            "UPDATE shipment AS t SET late_at = v.late_at FROM "
+            "unnest($1::int[], $2::timestamptz[]) AS v(id, late_at) WHERE t.id = v.id",
+            [[i for i, _ in changed], [at for _, at in changed]],
+        )
+    else:
+        await conn.execute_many(
+            "UPDATE shipment SET late_at = ? WHERE id = ?", [[at, i] for i, at in changed]
+        )
     return len(changed)
 
 

@@ -51,7 +51,7 @@ async def _late_episodes(parcel: Shipment) -> int:
 
 async def test_a_parcel_becomes_late_exactly_at_midnight_in_its_us_state(db: str) -> None:
     # A New York shop's parcel to California is due by the end of the day in Los Angeles:
-    # 1 December ends at 08:00 UTC on the 2nd (PST, UTC-8), five hours after New York's.
+    # 1 December ends at 08:00 UTC on the 2nd (PST, UTC-8), three hours after New York's.
     shop = await factories.merchant(time_zone="America/New_York")
     parcel = await _parcel(shop, "US", "CA", estimated_delivery=date(2026, 12, 1))
     midnight_in_la = datetime(2026, 12, 2, 8, tzinfo=UTC)
