@@ -67,8 +67,8 @@ def _seed_sql(due: int, late: int) -> list[str]:
         "INSERT INTO orders (id, merchant_id, number, email, currency, placed_at, ship_name, "
         "ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, "
         f"shipping_total, created_at) VALUES {orders}",
-        # Late ones first or last makes no difference to the new query; to the old one
-        # (pages by id) it does, so they are interleaved with the others by number.
+        # The late ones get the highest ids: the old query, paging by id, read every parcel
+        # due today before each page of them (the new one reads them by late_at).
         parcels.format(orders=len(ADDRESSES), prefix="D", day=DAY, count=due),
         parcels.format(
             orders=len(ADDRESSES), prefix="L", day=DAY.replace(day=DAY.day - 3), count=late
