@@ -22,6 +22,7 @@ from tortoise.migrations.api import migrate as run_migrations
 from portal import pacing
 from portal.db_postgres import keep_session as _keep_session
 from portal.settings import Settings
+from portal.tracking import late_clock  # noqa: F401  (its save listener keeps late_at)
 
 APP = "models"
 log = logging.getLogger(__name__)

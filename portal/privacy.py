@@ -47,6 +47,7 @@ from portal.models import (
     Withdrawal,
 )
 from portal.settings import Settings
+from portal.tracking import late_clock
 
 ERASED = "[erased]"
 
@@ -283,6 +284,8 @@ async def erase(customer: Customer, *, actor: str, settings: Settings) -> Erasur
         count("shipment", await Shipment.filter(order_id__in=order_ids).using_db(conn).update(
             signed_by=None
         ))  # fmt: skip
+        for order_id in order_ids:  # an erased state leaves its parcels on the shop's clock
+            await late_clock.refresh_order(conn, order_id)
         count(
             "outbox_message",
             await OutboxMessage.filter(merchant_id=merchant_id, customer_id=customer.id)

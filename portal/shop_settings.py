@@ -35,6 +35,7 @@ from portal.models import Channel, Merchant
 from portal.notifications import channel_choice
 from portal.notifications.shipments import SHIPMENTS
 from portal.returns import messages as return_messages
+from portal.tracking import late_clock
 
 #: The families whose channels come from ``notification_rules``. Surveys choose theirs on
 #: the survey settings, and the withdrawal receipt always goes by e-mail to the address the
@@ -341,4 +342,5 @@ async def save(merchant_id: int, values: Mapping[str, Any]) -> Merchant:
         if "time_zone" in changes and changes["time_zone"] != merchant.time_zone:
             # Its rolled-up days are on the old clock: read live until recounted.
             await rollups.zone_changed(conn, merchant_id)
+            await late_clock.refresh_shop(conn, merchant_id)
     return await Merchant.get(id=merchant_id)

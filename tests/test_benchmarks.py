@@ -91,6 +91,26 @@ async def test_the_predict_benchmark_runs_on_postgres(capsys: pytest.CaptureFixt
     assert "median CPU per shipment" in out and "reproduce: python -m benchmarks.predict" in out
 
 
+async def test_the_late_watch_benchmark_runs_on_postgres(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PostgreSQL only (generate_series); its own database. A steady run reads nothing."""
+    import os
+
+    from benchmarks import late_watch
+
+    url = os.environ.get("PORTAL_TEST_POSTGRES", "")
+    if not url:
+        pytest.skip("PORTAL_TEST_POSTGRES is not set")
+    database = url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_late_bench"
+    assert await late_watch.main(["--due", "500", "--late", "20", "--database", database]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0]: line.split() for line in out.splitlines() if "run (" in line}
+    assert rows["first run (late_at)"][3:5] == ["20", "20"]  # opened, rows read
+    assert rows["steady run (late_at)"][3:5] == ["0", "0"]
+    assert "reproduce: python -m benchmarks.late_watch" in out
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="the scale benchmark needs PostgreSQL")
 async def test_the_scale_benchmark_runs_workers_and_counts_no_duplicates(
     capsys: pytest.CaptureFixture[str],

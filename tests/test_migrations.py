@@ -12,6 +12,7 @@ from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from portal import db as portal_db
+from portal.models import Shipment
 from tests.conftest import POSTGRES_URL
 
 TABLES = {
@@ -235,3 +236,73 @@ async def test_history_tables_become_partitioned_with_their_rows_on_postgresql()
         assert {"status": "exception"} in kept
     finally:
         await portal_db.disconnect()
+
+
+_SEED_0040 = [
+    "INSERT INTO merchant (id, slug, name, branding, time_zone, default_locale, "
+    "quiet_hours_start, quiet_hours_end, expire_after_days, survey_delay_days, "
+    "survey_settings, notification_rules, created_at) VALUES (1, 'shop', 'Shop', '{}', "
+    "'America/New_York', 'en', '21:00', '08:00', 30, 2, '{}', '{}', '2026-11-01 00:00:00')",
+    *(
+        "INSERT INTO orders (id, merchant_id, number, email, currency, placed_at, ship_name, "
+        "ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, "
+        f"shipping_total, created_at) VALUES ({i}, 1, '#{i}', 'ann@example.test', 'USD', "
+        f"'2026-11-01 00:00:00', 'Ann', 'Main St 1', '', 'Town', '{region}', '00001', "
+        f"'{country}', 0, '2026-11-01 00:00:00')"
+        for i, country, region in ((1, "US", "CA"), (2, "PL", ""))
+    ),
+    *(
+        "INSERT INTO shipment (id, merchant_id, order_id, carrier_key, tracking_number, status, "
+        "direction, carrier_pinned, poll_failures, estimated_delivery, predicted_end, "
+        f"created_at, updated_at) VALUES ({i}, 1, {order}, 'dhl', 'N{i}', '{status}', "
+        f"'{direction}', FALSE, 0, {eta}, {predicted}, '2026-11-01 00:00:00', "
+        "'2026-11-01 00:00:00')"
+        for i, order, status, direction, eta, predicted in (
+            (1, 1, "in_transit", "outbound", "'2026-12-01'", "NULL"),
+            (2, 2, "in_transit", "outbound", "NULL", "'2026-12-02'"),
+            (3, 2, "delivered", "outbound", "'2026-12-01'", "NULL"),
+            (4, 2, "in_transit", "outbound", "NULL", "NULL"),
+            (5, 1, "in_transit", "inbound", "'2026-12-01'", "NULL"),
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+async def test_late_at_is_filled_for_the_open_parcels_already_stored(
+    tmp_path: Path, engine: str
+) -> None:
+    """0041 on a database with parcels in it: each open outbound parcel with a date gets the
+    midnight after its last day on its own calendar (a California address: Los Angeles'; a
+    Polish one: Warsaw's); delivered, undated and returning parcels none."""
+    if engine == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip("PORTAL_TEST_POSTGRES is not set")
+        url = await _fresh_postgres(POSTGRES_URL.rsplit("/", 1)[1] + "_migration")
+    else:
+        url = f"sqlite://{tmp_path}/before.sqlite3"
+    await run_migrations(
+        config=portal_db.tortoise_config(url, statement_timeout=False),
+        target="models.0040_exchange_line_records",
+    )
+    await portal_db.disconnect()
+    await portal_db.connect(url)
+    conn = connections.get("default")
+    for sql in _SEED_0040:
+        await conn.execute_query(sql)
+    await portal_db.disconnect()
+
+    await portal_db.migrate(url)
+
+    await portal_db.connect(url)
+    try:
+        late_at = dict(await Shipment.all().order_by("id").values_list("id", "late_at"))
+    finally:
+        await portal_db.disconnect()
+    assert late_at == {
+        1: datetime(2026, 12, 2, 8, tzinfo=UTC),
+        2: datetime(2026, 12, 2, 23, tzinfo=UTC),
+        3: None,
+        4: None,
+        5: None,
+    }

@@ -89,6 +89,11 @@ class Shipment(Model):
     )
     #: Lease that collapses concurrent on-demand refreshes into one carrier call.
     refresh_lease_until = fields.DatetimeField(null=True)
+    #: The instant it becomes late (UTC); None without an open promise.
+    # The midnight after its promise's last day on its delivery calendar
+    # (:mod:`portal.tracking.late_clock`): the late watch reads only the parcels whose
+    # instant has come.
+    late_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -51,6 +51,7 @@ from portal.models import (
 from portal.models.returns import ReturnItem
 from portal.platforms.base import ShopOrder, ShopParcel, ShopProduct
 from portal.platforms.carrier_names import carrier_key, home_carriers
+from portal.tracking import late_clock
 from portal.tracking.accounts import account_named
 from portal.tracking.registration import Refused, carrier_for, clean_number
 
@@ -286,6 +287,7 @@ async def _update_order(
         .using_db(target.conn)
         .update(**fields)
     )
+    await late_clock.refresh_order(target.conn, order_id)
 
 
 async def _write_items(
@@ -599,6 +601,8 @@ async def apply_parcels(
         order_id = next(p[1] for p in placed if (p[4], p[3]) == (carrier, number))
         if shipment.order_id is None:
             await Shipment.filter(id=shipment.id).using_db(conn).update(order_id=order_id)
+            # Its order's address may put it on another calendar.
+            await late_clock.refresh(conn, [shipment.id])
     if new:
         await Shipment.bulk_create(list(new.values()), using_db=conn)
         report.shipments_created += len(new)

@@ -74,11 +74,6 @@ BATCH = 200
 _FINAL = [s.value for s in FINAL_STATUSES]
 
 
-#: The furthest any zone's clock runs ahead of UTC (Kiribati, UTC+14): a day that is over
-#: somewhere ended before this long after UTC's midnight.
-_AHEAD = timedelta(hours=14)
-
-
 def late_since(promise: Promise, zone: tzinfo = UTC) -> datetime:
     """The start of a late episode: the midnight after the window's last day on the
     destination's clock ``zone``."""
@@ -163,26 +158,19 @@ def _open_alerts(kind: AlertKind) -> Subquery:
     return Subquery(ShipmentAlert.filter(kind=kind, ended_at__isnull=True).values("shipment_id"))
 
 
-async def _late_candidates(now: datetime, after_id: int) -> list[Shipment]:
-    """Parcels whose last day may be over somewhere at ``now``: ended before the latest
-    local day any zone has reached (the exact test, on each parcel's own calendar, follows
-    in Python)."""
-    latest_today = (now.astimezone(UTC) + _AHEAD).date()
+async def _late_candidates(now: datetime, after: tuple[datetime, int] | None) -> list[Shipment]:
+    """Parcels whose stored instant of lateness (``late_at``,
+    :mod:`portal.tracking.late_clock`) has come and that are not in a late episode, oldest
+    instant first, from after ``after`` (the last page's last (late_at, id)): a page of
+    those, not every parcel due today. The exact test follows in Python, on the promise and
+    calendar as they are now."""
+    query = Shipment.filter(late_at__lte=now, direction=Direction.OUTBOUND)
+    if after is not None:
+        query = query.filter(Q(late_at__gt=after[0]) | Q(late_at=after[0], id__gt=after[1]))
     return (
-        await Shipment.filter(
-            Q(estimated_delivery__lt=latest_today)
-            | Q(eta_window_end__lt=now)
-            | Q(
-                estimated_delivery__isnull=True,
-                eta_window_end__isnull=True,
-                predicted_end__lt=latest_today,
-            ),
-            direction=Direction.OUTBOUND,
-            id__gt=after_id,
-        )
-        .exclude(status__in=_FINAL)
+        await query.exclude(status__in=_FINAL)
         .exclude(id__in=_open_alerts(AlertKind.LATE))
-        .order_by("id")
+        .order_by("late_at", "id")
         .limit(BATCH)
     )
 
@@ -190,15 +178,18 @@ async def _late_candidates(now: datetime, after_id: int) -> list[Shipment]:
 async def raise_late(settings: Settings, now: datetime) -> int:
     """Open the late episodes due at ``now``; returns how many were opened.
 
-    Candidates whose day is not over yet on their own clock (due today east of UTC) are
-    passed over page by page, so they never hold back late parcels behind them."""
+    Candidates that turn out not late (an instant stored before the parcel's calendar
+    changed) are passed over page by page, so they never hold back late parcels behind
+    them."""
     specs: list[events.EventSpec] = []
-    after_id = 0
+    after: tuple[datetime, int] | None = None
     while len(specs) < BATCH:
-        candidates = await _late_candidates(now, after_id)
+        candidates = await _late_candidates(now, after)
         if not candidates:
             break
-        after_id = candidates[-1].id
+        last = candidates[-1]
+        assert last.late_at is not None  # the query asked for late_at <= now
+        after = (last.late_at, last.id)
         specs += await _open_late(settings, candidates, now)
     return len(specs)
 

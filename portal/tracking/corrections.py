@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from carriers.base import Status
 from portal.models import CarrierAccount, MessageState, OutboxMessage, Shipment, TrackingEvent
+from portal.tracking import late_clock
 
 
 class CorrectionError(ValueError):
@@ -132,6 +133,7 @@ async def correct(
                 .update(state=MessageState.CANCELLED, error="tracking number corrected")
             )
             await Shipment.filter(id=shipment.id).using_db(conn).update(**changes)
+            await late_clock.refresh(conn, [shipment.id])  # its carrier dates are gone
     except IntegrityError:
         raise CorrectionError(f"Shipment {key} {number} is already registered.") from None
     await shipment.refresh_from_db()

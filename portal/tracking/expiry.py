@@ -23,6 +23,7 @@ from portal.event_catalogue import (
 )
 from portal.models import DomainEvent, Shipment, TrackingEvent
 from portal.settings import Settings
+from portal.tracking import late_clock
 
 
 async def reactivated_at(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, datetime]:
@@ -70,6 +71,7 @@ async def reactivate(shipment: Shipment, *, now: datetime, settings: Settings) -
         status = newest.status if newest else Status.PENDING
         reason = newest.reason if newest else None
         await Shipment.filter(id=shipment.id).using_db(conn).update(status=status, reason=reason)
+        await late_clock.refresh(conn, [shipment.id])  # open again: it can be late again
         await events.emit(
             merchant_id=shipment.merchant_id,
             kind=SHIPMENT_REACTIVATED,

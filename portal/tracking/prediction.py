@@ -29,7 +29,7 @@ from carriers.base import Status
 from portal import events
 from portal.core.timezones import delivery_zone
 from portal.models import DomainEvent, TransitStat
-from portal.tracking import store
+from portal.tracking import late_clock, store
 from portal.tracking.transit import Key, Percentiles, StatRow, Stats, Window, postcode_prefix
 
 #: The status a change moves to -> the stage it starts.
@@ -207,6 +207,8 @@ async def save(conn: BaseDBAsyncClient, made: Sequence[Made], now: datetime) -> 
             for m in sorted(latest.values(), key=lambda m: m.shipment_id)
         ],
     )
+    # A predicted window is the promise of a parcel the carrier gave no date for.
+    await late_clock.refresh(conn, sorted(latest))
 
 
 @events.listen_batch(events.SHIPMENT_STATUS_CHANGED)

@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError, OperationalError
 
 from carriers.base import Reason, Status, TrackingEvent
 from portal.models import EventSource, Merchant, Shipment
+from portal.tracking import late_clock
 from portal.tracking.merge import ShipmentState
 
 #: (column, PostgreSQL type) pairs, in the order rows give them.
@@ -350,6 +351,68 @@ async def save_states(
             also={"updated_at": now},
         )
         states = changed
+    states = list(states)
+    moved = _promise_moved(states, before)
+    dated = await _late_at(conn, moved)
+    await _save_pictures(conn, [s for s in states if s.id not in dated], now=now)
+    await _save_pictures(conn, [s for s in states if s.id in dated], now=now, late_at=dated)
+
+
+def _promise(state: ShipmentState) -> tuple[Any, ...]:
+    return (
+        state.status.is_final,
+        state.estimated_delivery,
+        state.eta_window_start,
+        state.eta_window_end,
+    )
+
+
+def _promise_moved(
+    states: Sequence[ShipmentState], before: Mapping[int, ShipmentState] | None
+) -> list[ShipmentState]:
+    """The states whose carrier date or final-ness differs from ``before`` (all without it)."""
+    return [
+        s
+        for s in states
+        if before is None or (old := before.get(s.id)) is None or _promise(old) != _promise(s)
+    ]
+
+
+async def _late_at(
+    conn: BaseDBAsyncClient, states: Sequence[ShipmentState]
+) -> dict[int, datetime | None]:
+    """``shipment.late_at`` of ``states`` as they are about to be written (their prediction,
+    direction and calendar read in one query)."""
+    if not states:
+        return {}
+    terms = await late_clock.read_terms(conn, [s.id for s in states])
+    return {
+        s.id: late_clock.late_at_of(
+            late_clock.Terms(
+                direction=t.direction,
+                status=s.status,
+                estimated_delivery=s.estimated_delivery,
+                eta_window_start=s.eta_window_start,
+                eta_window_end=s.eta_window_end,
+                predicted_start=t.predicted_start,
+                predicted_end=t.predicted_end,
+                zone=t.zone,
+            ),
+            t.zone,
+        )
+        for s in states
+        if (t := terms.get(s.id)) is not None
+    }
+
+
+async def _save_pictures(
+    conn: BaseDBAsyncClient,
+    states: Sequence[ShipmentState],
+    *,
+    now: datetime,
+    late_at: Mapping[int, datetime | None] | None = None,
+) -> None:
+    """The whole picture of ``states``, and their ``late_at`` when given."""
     rows = (
         (
             s.id,
@@ -369,10 +432,12 @@ async def save_states(
             s.poll_failures,
             s.last_error,
             s.poll_digest,
+            *((late_at[s.id],) if late_at is not None else ()),
         )
         for s in states
     )
-    await bulk_update(conn, "shipment", STATE_COLUMNS, rows, also={"updated_at": now})
+    columns = (*STATE_COLUMNS, ("late_at", "timestamptz")) if late_at else STATE_COLUMNS
+    await bulk_update(conn, "shipment", columns, rows, also={"updated_at": now})
 
 
 async def save_pickup_points(conn: BaseDBAsyncClient, states: Iterable[ShipmentState]) -> None:
