@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import asyncpg
 import httpx
 import hypothesis
 import pytest
+import time_machine
 from starlette.applications import Starlette
 from tortoise import Tortoise, connections
 
@@ -43,9 +45,43 @@ hypothesis.settings.load_profile("doorstep")
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
+#: ``PORTAL_TEST_CLOCK=2026-12-08T03:15:00Z`` runs the suite as if it started at that
+#: instant, so a test that hangs on the hour it runs at (quiet hours, "day 14" on a Warsaw
+#: clock) fails on a developer's machine at noon rather than in CI at night.
+TEST_CLOCK = os.environ.get("PORTAL_TEST_CLOCK", "")
+_clock: list[time_machine.travel] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PORTAL_VAR_DIR", str(Path(config.rootpath) / "var" / "test"))
     _keep_bytecode(Path(config.rootpath) / "var" / "pycache")
+    if TEST_CLOCK:
+        _clock.append(_travel_to(TEST_CLOCK))
+
+
+def _travel_to(instant: str) -> time_machine.travel:
+    """Move this process's clock to ``instant`` (ISO 8601 with an offset) and let it run on.
+
+    Only Python's clock moves: the databases' own (PostgreSQL ``now()``, SQLite
+    ``CURRENT_TIMESTAMP``) and the ``portal`` processes the suite starts keep the real time,
+    so an instant on today's date, a few hours from now, raises the fewest false alarms.
+    A test's own ``time_machine.travel`` still takes precedence while it lasts.
+    """
+    moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"PORTAL_TEST_CLOCK needs an offset (Z or +01:00): {instant}")
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    return traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _clock:
+        _clock.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"PORTAL_TEST_CLOCK: the suite runs as if from {TEST_CLOCK}" if TEST_CLOCK else None
 
 
 def _keep_bytecode(prefix: Path) -> None:
