@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Shipment",
             name="late_at",
-            field=fields.DatetimeField(null=True, db_index=True),
+            field=fields.DatetimeField(null=True),
         ),
         ops.RunSQL([INDEX], reverse_sql=["DROP INDEX IF EXISTS shipment_late_at"]),
         ops.RunPython(_fill, _nothing),

@@ -92,8 +92,8 @@ class Shipment(Model):
     #: The instant it becomes late (UTC); None without an open promise.
     # The midnight after its promise's last day on its delivery calendar
     # (:mod:`portal.tracking.late_clock`): the late watch reads only the parcels whose
-    # instant has come.
-    late_at = fields.DatetimeField(null=True, db_index=True)
+    # instant has come, through the partial index migration 0041 makes on (late_at, id).
+    late_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -234,7 +234,9 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
         # Paid in the customer's currency: refunded in it (RefundInput.currency), at the
         # order's rate, which Shopify's suggested refund of the same items gives.
         refund["currency"] = paid
-        transactions, short = await _presentment_refund(client, payload, lines, amount, paid)
+        transactions, short = await _presentment_refund(
+            client, payload, lines, amount, paid, shop_unit=minor_units(shop)
+        )
     else:
         transactions = refund_transactions(order_id, context.get("transactions") or [], amount)
         short = amount - sum((Decimal(t["amount"]) for t in transactions), Decimal("0"))
@@ -243,7 +245,8 @@ async def _refund(client: GraphQL, payload: dict[str, Any], context: dict[str, A
     if short > 0:
         # Cash on delivery, a manual payment, or payments refunded already: the items are
         # still recorded as refunded, and the merchant is told what Shopify did not pay.
-        payload["refund_shortfall"] = str(short.quantize(CENT))
+        unit = minor_units(shop) if shop else CENT
+        payload["refund_shortfall"] = str(short.quantize(unit))
     # Not sent again on a fault: the next attempt looks for it first (write_return).
     made = await client.graphql(REFUND_CREATE, {"input": refund}, retry_faults=False)
     data = made.get("refundCreate") or {}
@@ -272,9 +275,10 @@ def presentment_transactions(
             break
         if not parent:
             continue
-        room = presentment_money(t.get("maximumRefundableSet")) or presentment_money(
-            t.get("amountSet")
-        )
+        # What the payment can still pay back; a maximum of 0 is one (refunded already),
+        # not a missing figure: only an absent maximum falls back to the suggestion.
+        cap = t.get("maximumRefundableSet")
+        room = presentment_money(cap if cap is not None else t.get("amountSet"))
         take = min(room, left).quantize(minor_units(currency), rounding=ROUND_DOWN)
         if take <= 0:
             continue
@@ -297,6 +301,8 @@ async def _presentment_refund(
     lines: list[dict[str, Any]],
     amount: Decimal,
     currency: str,
+    *,
+    shop_unit: Decimal = CENT,
 ) -> tuple[list[dict[str, Any]], Decimal]:
     """The transactions paying back ``amount`` (Doorstep's, in the shop's currency) in the
     customer's, and what they leave unpaid in the shop's. The rate is the one of Shopify's
@@ -321,7 +327,7 @@ async def _presentment_refund(
         order_id, suggestion.get("suggestedTransactions") or [], due, currency
     )
     unpaid = due - sum((Decimal(t["amount"]) for t in transactions), Decimal("0"))
-    short = amount if unpaid == due else (unpaid * in_shop / in_paid).quantize(CENT)
+    short = amount if unpaid == due else (unpaid * in_shop / in_paid).quantize(shop_unit)
     return transactions, max(short, Decimal("0"))
 
 

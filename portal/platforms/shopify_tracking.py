@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from portal.platforms.base import PlatformError, Unavailable
+from portal.platforms.base import PlatformError
 from portal.platforms.shopify_queries import EVENT_CREATE, FULFILMENT_EVENTS_QUERY
 from portal.platforms.shopify_returns import GraphQL
 from portal.platforms.shopify_values import gid
@@ -89,14 +89,13 @@ async def write_tracking(client: GraphQL, payload: dict[str, Any]) -> None:
             payload["shopify_event_id"] = adopted
             payload.pop("shopify_event_unsure")
             return
-    try:
-        # Not sent again on a fault: it may have been made (the next attempt looks first).
-        data = await client.graphql(EVENT_CREATE, {"fulfillmentEvent": event}, retry_faults=False)
-    except Unavailable:
-        payload["shopify_event_unsure"] = True
-        raise
-    payload.pop("shopify_event_unsure", None)
+    # Unsure until Shopify's answer about this event is read: any failure on the way (a
+    # 5xx, a timeout, a 200 whose body is not JSON or carries only top-level errors) may
+    # come after the event was made, so the next attempt looks before it sends again.
+    payload["shopify_event_unsure"] = True
+    data = await client.graphql(EVENT_CREATE, {"fulfillmentEvent": event}, retry_faults=False)
     answer = data.get("fulfillmentEventCreate") or {}
+    payload.pop("shopify_event_unsure", None)
     errors = answer.get("userErrors")
     if errors:
         raise PlatformError(f"Shopify refused the fulfilment event: {errors[0].get('message')}")

@@ -197,7 +197,9 @@ async def _saved(
 ) -> None:
     """A shipment created or saved through the ORM (registration, imports, returns, demos,
     tests' factories) gets its ``late_at`` from what was saved. Creating one with no date,
-    or saving other columns only, costs nothing."""
+    or saving other columns only, costs nothing. A whole save (no ``update_fields``) is
+    always followed: it writes back the instance's ``late_at`` as read, which may be older
+    than the stored one, and recomputing from the database mends it."""
     if update_fields is not None and not set(update_fields) & _FOLLOWED:
         return
     if created and all(getattr(instance, name) is None for name in _DATES):

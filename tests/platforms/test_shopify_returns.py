@@ -562,3 +562,22 @@ def test_a_refund_in_another_currency_goes_to_what_each_suggested_payment_can_pa
         Decimal("2500.6"), "JPY",
     )  # fmt: skip
     assert [(t["parentId"][-1], t["amount"]) for t in sent] == [("1", "1000"), ("2", "1500")]
+
+
+def test_a_payment_with_nothing_left_to_pay_back_is_passed_over() -> None:
+    """A maximum of 0.0 is a figure (that payment was refunded already), not a missing one:
+    the refund goes to the next payment rather than to one Shopify would refuse."""
+    spent = {
+        "gateway": "shopify_payments", "kind": "SUGGESTED_REFUND",
+        "amountSet": {"presentmentMoney": {"amount": "40.0", "currencyCode": "EUR"}},
+        "maximumRefundableSet": {"presentmentMoney": {"amount": "0.0", "currencyCode": "EUR"}},
+        "parentTransaction": {"id": "gid://shopify/OrderTransaction/1"},
+    }  # fmt: skip
+    gift_card = {
+        **spent,
+        "gateway": "gift_card",
+        "maximumRefundableSet": {"presentmentMoney": {"amount": "50.0", "currencyCode": "EUR"}},
+        "parentTransaction": {"id": "gid://shopify/OrderTransaction/2"},
+    }
+    sent = presentment_transactions(ORDER, [spent, gift_card], Decimal("40.00"), "EUR")
+    assert [(t["parentId"][-1], t["amount"]) for t in sent] == [("2", "40.00")]

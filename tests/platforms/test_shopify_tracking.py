@@ -106,6 +106,39 @@ async def test_a_lost_answer_never_makes_a_second_delivered_event(
     assert asked(store, "FulfillmentEvents") == 1
 
 
+#: A 200 carrying only top-level errors, as Shopify answers an internal error
+#: (https://shopify.dev/docs/api/admin-graphql#status-and-error-codes).
+INTERNAL_ERROR = httpx.Response(
+    200,
+    json={
+        "errors": [
+            {
+                "message": "Internal error. Looks like something went wrong on our end.",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "1b2c3d4e"},
+            }
+        ]
+    },
+)
+
+
+async def test_an_internal_error_after_the_event_was_made_never_makes_a_second(
+    app: Starlette, store: FakeShopify, http: httpx.AsyncClient
+) -> None:
+    """Not only a 5xx: a 200 whose body holds no answer about the event may come after the
+    event was made, so the next attempt looks before it sends again."""
+    settings: Settings = app.state.settings
+    await delivered(app, http)
+    store.event_faults, store.event_made_then_lost = [INTERNAL_ERROR], True
+
+    await push_once(settings, client=http)
+    assert (await PlatformPush.get(kind="tracking")).state == PushState.PENDING
+    await push_once(settings, client=http, now=datetime.now(UTC) + timedelta(hours=7))
+    push = await PlatformPush.get(kind="tracking")
+    assert push.state == PushState.DONE, push.last_error
+    assert len(store.events) == 1, "one Delivered event on the store's timeline"
+    assert asked(store, "FulfillmentEvents") == 1
+
+
 async def test_a_timeout_before_shopify_made_it_makes_the_event_on_the_next_attempt(
     app: Starlette, store: FakeShopify, http: httpx.AsyncClient
 ) -> None:
