@@ -22,6 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from carriers.base import Status
+from portal import sql_ids
 from portal.models import (
     Customer,
     Direction,
@@ -67,7 +68,7 @@ async def seed_predictions(shop: Merchant, now: datetime) -> int:
         if record.shipment_id not in have
     ]
     async with in_transaction() as conn:
-        if not store.is_postgres(conn):
+        if not sql_ids.is_postgres(conn):
             rows = [[v.isoformat() if type(v) is date else v for v in row] for row in rows]
         await store.bulk_insert_ignore(conn, "shipment_prediction", _COLUMNS, rows)
     await recompute(now)

@@ -25,7 +25,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
-from portal import events
+from portal import events, sql_ids
 from portal.event_catalogue import (
     SHIPMENT_EPISODE_ENDED,
     SHIPMENT_LATE,
@@ -34,7 +34,6 @@ from portal.event_catalogue import (
     SURVEY_FOLLOW_UP,
 )
 from portal.models import AttentionItem, AttentionKind, Direction, DomainEvent, Shipment, Survey
-from portal.tracking import store
 
 #: Statuses that open an item of the same name.
 STATUS_KINDS: dict[str, AttentionKind] = {
@@ -81,9 +80,9 @@ async def _outbound(
         return {}
     sql = (
         "SELECT id, merchant_id, carrier_key FROM shipment WHERE "
-        f"{store._in_list(conn, 'id', len(wanted))} AND direction = '{Direction.OUTBOUND.value}'"
+        f"{sql_ids.in_ids(conn, 'id', len(wanted))} AND direction = '{Direction.OUTBOUND.value}'"
     )
-    _, rows = await conn.execute_query(sql, store._ids_param(conn, wanted))
+    _, rows = await conn.execute_query(sql, sql_ids.ids_param(conn, wanted))
     return {
         int(r["id"]): (int(r["merchant_id"]), str(r["carrier_key"]))
         for r in rows
@@ -110,10 +109,10 @@ async def _with_open_items(shipment_ids: set[int], conn: BaseDBAsyncClient) -> s
     kinds = ", ".join(f"'{kind.value}'" for kind in ENDED_BY_THE_JOURNEY)
     sql = (
         "SELECT DISTINCT shipment_id FROM attention_item WHERE "
-        f"{store._in_list(conn, 'shipment_id', len(wanted))} AND closed_at IS NULL "
+        f"{sql_ids.in_ids(conn, 'shipment_id', len(wanted))} AND closed_at IS NULL "
         f"AND kind IN ({kinds})"
     )
-    _, rows = await conn.execute_query(sql, store._ids_param(conn, wanted))
+    _, rows = await conn.execute_query(sql, sql_ids.ids_param(conn, wanted))
     return {int(r["shipment_id"]) for r in rows}
 
 

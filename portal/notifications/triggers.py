@@ -16,14 +16,13 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
-from portal import events
+from portal import events, sql_ids
 from portal.event_catalogue import SHIPMENT_LATE, SHIPMENT_STUCK
 from portal.models import Direction, DomainEvent, Shipment
 from portal.notifications.base import Trigger
 from portal.notifications.composer import Message, compose
 from portal.notifications.shipments import SHIPMENTS, ShipmentNews
 from portal.settings import Settings
-from portal.tracking import store
 
 STATUS_TRIGGERS: dict[str, Trigger] = {
     Status.INFO_RECEIVED: Trigger.SHIPPED,
@@ -98,10 +97,10 @@ async def _told_about(conn: BaseDBAsyncClient, ids: list[int]) -> dict[int, date
     Written by hand: a sweep asks with 500 ids, and the ORM builds a term per id."""
     sql = (
         "SELECT s.id, s.created_at FROM shipment s JOIN orders o ON o.id = s.order_id WHERE "
-        f"{store._in_list(conn, 's.id', len(ids))} "
+        f"{sql_ids.in_ids(conn, 's.id', len(ids))} "
         f"AND s.direction = '{Direction.OUTBOUND.value}' AND o.customer_id IS NOT NULL"
     )
-    _, rows = await conn.execute_query(sql, store._ids_param(conn, ids))
+    _, rows = await conn.execute_query(sql, sql_ids.ids_param(conn, ids))
     found = {}
     for row in rows:
         created = row["created_at"]

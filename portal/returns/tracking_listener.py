@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from portal import events
+from portal import events, sql_ids
 from portal.models import DomainEvent, ReturnRequest
 from portal.models.returns import ReturnState as S
 from portal.models.tracking import Direction
 from portal.returns import states
-from portal.tracking import store
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +52,10 @@ async def on_return_scans(batch: Sequence[DomainEvent], ctx: events.ListenerCont
 
 async def _any_return_leg(ctx: events.ListenerContext, shipment_ids: list[int]) -> bool:
     conn = ctx.conn
-    sql = "SELECT 1 FROM return_request WHERE " + store._in_list(
+    sql = "SELECT 1 FROM return_request WHERE " + sql_ids.in_ids(
         conn, "return_shipment_id", len(shipment_ids)
     )
-    _, rows = await conn.execute_query(sql + " LIMIT 1", store._ids_param(conn, shipment_ids))
+    _, rows = await conn.execute_query(sql + " LIMIT 1", sql_ids.ids_param(conn, shipment_ids))
     return bool(rows)
 
 

@@ -35,7 +35,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from carriers.base import FINAL_STATUSES, Status
-from portal import events
+from portal import events, sql_ids
 from portal.core.promise import Promise, promise_of
 from portal.core.timezones import delivery_zone
 from portal.event_catalogue import (
@@ -56,7 +56,6 @@ from portal.models import (
     ShipmentAlert,
 )
 from portal.settings import Settings
-from portal.tracking import store
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ async def _open(
     detail: dict[str, Any],
 ) -> bool:
     """Open an episode unless it exists; True when this call opened it."""
-    postgres = store.is_postgres(conn)
+    postgres = sql_ids.is_postgres(conn)
     marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, 8))
     started, raised = started_at.astimezone(UTC), now.astimezone(UTC)
     rows = await conn.execute_query_dict(

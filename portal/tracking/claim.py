@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from tortoise import connections
 
 from carriers.base import Status
+from portal import sql_ids
 from portal.models import Shipment
 from portal.tracking import store
 
@@ -107,7 +108,7 @@ async def claim_due(
     conn = connections.get("default")
     until = now + (lease or CLAIM_LEASE)
     expired = Status.EXPIRED.value
-    if store.is_postgres(conn):
+    if sql_ids.is_postgres(conn):
         rows = await conn.execute_query_dict(_PG_CLAIM, [now, expired, limit, until, holder])
     else:
         taken = await conn.execute_query_dict(
@@ -116,7 +117,7 @@ async def claim_due(
         ids = [int(r["shipment_id"]) for r in taken]
         rows = (
             await conn.execute_query_dict(
-                f"SELECT {_RETURNING} FROM shipment WHERE {store._in_list(conn, 'id', len(ids))}",
+                f"SELECT {_RETURNING} FROM shipment WHERE {sql_ids.in_ids(conn, 'id', len(ids))}",
                 ids,
             )
             if ids
@@ -171,7 +172,7 @@ async def renew(
         return 0
     conn = connections.get("default")
     until = now + (lease or CLAIM_LEASE)
-    if store.is_postgres(conn):
+    if sql_ids.is_postgres(conn):
         sql = (
             "UPDATE poll_lease SET until = $2 "
             "WHERE shipment_id = ANY($1::int[]) AND holder = $3 AND until > $4"
@@ -194,10 +195,10 @@ async def release(ids: Sequence[int], *, holder: int = PROCESS_HOLDER) -> int:
     if not ids:
         return 0
     conn = connections.get("default")
-    held = store._in_list(conn, "shipment_id", len(ids))
+    held = sql_ids.in_ids(conn, "shipment_id", len(ids))
     sql = f"DELETE FROM poll_lease WHERE {held} AND holder = "
-    sql += "$2" if store.is_postgres(conn) else "?"
-    count, _ = await conn.execute_query(sql, [*store._ids_param(conn, ids), holder])
+    sql += "$2" if sql_ids.is_postgres(conn) else "?"
+    count, _ = await conn.execute_query(sql, [*sql_ids.ids_param(conn, ids), holder])
     return int(count)
 
 
@@ -221,7 +222,7 @@ async def forget_orphans(now: datetime) -> int:
     conn = connections.get("default")
     cutoff = now - CLAIM_LEASE
     expired = Status.EXPIRED.value
-    if store.is_postgres(conn):
+    if sql_ids.is_postgres(conn):
         sql = _FORGET_ORPHANS.format(cutoff="$1", expired="$2")
     else:
         sql = _FORGET_ORPHANS.format(cutoff="?", expired="?")
@@ -233,7 +234,7 @@ async def any_due(now: datetime) -> bool:
     """True when some shipment is due and not held (a cheap check for "more work is
     waiting")."""
     conn = connections.get("default")
-    if store.is_postgres(conn):
+    if sql_ids.is_postgres(conn):
         sql = _ANY_DUE.format(now="$1", expired="$2")
         return bool(await conn.execute_query_dict(sql, [now, Status.EXPIRED.value]))
     sql = _ANY_DUE.format(now="?", expired="?")

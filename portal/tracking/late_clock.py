@@ -27,6 +27,7 @@ from carriers.base import Status
 from portal.core.promise import open_promise
 from portal.core.timezones import delivery_zone
 from portal.models import Direction, Shipment
+from portal.sql_ids import ids_param, in_ids
 
 #: Columns a shipment's ``late_at`` is computed from (besides its zone's inputs).
 PROMISE_COLUMNS = (
@@ -63,16 +64,6 @@ def late_at_of(terms: Any, zone: tzinfo) -> datetime | None:
     return promise.over_at(zone).astimezone(UTC) if promise is not None else None
 
 
-def _in(conn: BaseDBAsyncClient, count: int) -> str:
-    if conn.capabilities.dialect == "postgres":
-        return "= ANY($1::int[])"
-    return f"IN ({', '.join('?' * count)})"
-
-
-def _param(conn: BaseDBAsyncClient, ids: Sequence[int]) -> list[Any]:
-    return [list(ids)] if conn.capabilities.dialect == "postgres" else list(ids)
-
-
 async def read_terms(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, Terms]:
     """The stored :class:`Terms` of the shipments ``ids``, in one query."""
     if not ids:
@@ -81,8 +72,8 @@ async def read_terms(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[int, T
         "SELECT s.id, s.direction, s.status, s.estimated_delivery, s.eta_window_start, "
         "s.eta_window_end, s.predicted_start, s.predicted_end, o.ship_country, "
         "o.ship_region, m.time_zone FROM shipment s JOIN merchant m ON m.id = s.merchant_id "
-        f"LEFT JOIN orders o ON o.id = s.order_id WHERE s.id {_in(conn, len(ids))}",
-        _param(conn, ids),
+        f"LEFT JOIN orders o ON o.id = s.order_id WHERE {in_ids(conn, 's.id', len(ids))}",
+        ids_param(conn, ids),
     )
     return {
         row["id"]: Terms(
@@ -132,8 +123,8 @@ async def write(conn: BaseDBAsyncClient, values: Mapping[int, datetime | None]) 
     stored = {
         row["id"]: _instant(row["late_at"])
         for row in await conn.execute_query_dict(
-            f"SELECT id, late_at FROM shipment WHERE id {_in(conn, len(ids))}",
-            _param(conn, ids),
+            f"SELECT id, late_at FROM shipment WHERE {in_ids(conn, 'id', len(ids))}",
+            ids_param(conn, ids),
         )
     }
     changed = [(i, values[i]) for i in ids if i in stored and stored[i] != values[i]]

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from carriers.base import Status
-from portal import events
+from portal import events, sql_ids
 from portal.core.timezones import delivery_zone
 from portal.models import DomainEvent, TransitStat
 from portal.tracking import late_clock, store
@@ -145,9 +145,9 @@ async def _read(conn: BaseDBAsyncClient, ids: list[int]) -> dict[int, dict[str, 
         "m.time_zone AS merchant__time_zone "
         "FROM shipment s LEFT JOIN orders o ON o.id = s.order_id "
         "JOIN merchant m ON m.id = s.merchant_id "
-        f"WHERE {store._in_list(conn, 's.id', len(ids))} AND s.direction = 'outbound'"
+        f"WHERE {sql_ids.in_ids(conn, 's.id', len(ids))} AND s.direction = 'outbound'"
     )
-    rows = await conn.execute_query_dict(sql, store._ids_param(conn, ids))
+    rows = await conn.execute_query_dict(sql, sql_ids.ids_param(conn, ids))
     return {int(row["id"]): row for row in rows}
 
 
@@ -170,7 +170,7 @@ async def save(conn: BaseDBAsyncClient, made: Sequence[Made], now: datetime) -> 
     """Store predictions as made and the latest window on each shipment (set-based)."""
     if not made:
         return
-    postgres = store.is_postgres(conn)
+    postgres = sql_ids.is_postgres(conn)
 
     def plain(value: Any) -> Any:
         return value if postgres else _sqlite_value(value)

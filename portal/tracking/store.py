@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError, OperationalError
 
 from carriers.base import Reason, Status, TrackingEvent
 from portal.models import EventSource, Merchant, Shipment
+from portal.sql_ids import ids_param, in_ids, is_postgres
 from portal.tracking import late_clock
 from portal.tracking.merge import ShipmentState
 
@@ -81,10 +82,6 @@ EVENT_COLUMNS: Columns = (
 )
 
 
-def is_postgres(conn: BaseDBAsyncClient) -> bool:
-    return conn.capabilities.dialect == "postgres"
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -95,16 +92,6 @@ def _plain(value: Any) -> Any:
 
 def _clip(value: str | None, length: int) -> str | None:
     return value[:length] if value is not None else None
-
-
-def _in_list(conn: BaseDBAsyncClient, column: str, count: int) -> str:
-    if is_postgres(conn):
-        return f"{column} = ANY($1::int[])"
-    return f"{column} IN ({', '.join('?' * count)})"
-
-
-def _ids_param(conn: BaseDBAsyncClient, ids: Sequence[int]) -> list[Any]:
-    return [list(ids)] if is_postgres(conn) else list(ids)
 
 
 async def bulk_update(
@@ -269,10 +256,10 @@ async def load_known_keys(conn: BaseDBAsyncClient, ids: Sequence[int]) -> dict[i
     known: dict[int, set[str]] = defaultdict(set)
     if not ids:
         return known
-    sql = "SELECT shipment_id, dedupe_key FROM tracking_event WHERE " + _in_list(
+    sql = "SELECT shipment_id, dedupe_key FROM tracking_event WHERE " + in_ids(
         conn, "shipment_id", len(ids)
     )
-    _, rows = await conn.execute_query(sql, _ids_param(conn, ids))
+    _, rows = await conn.execute_query(sql, ids_param(conn, ids))
     for row in rows:
         known[row["shipment_id"]].add(row["dedupe_key"])
     return known
